@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1.7
+# Multi-stage build: prune the monorepo to the API and what it depends on,
+# build it, and run it on a slim image as a non-root user.
+
+FROM node:20-bookworm-slim AS base
+WORKDIR /app
+ENV NEXT_TELEMETRY_DISABLED=1 TURBO_TELEMETRY_DISABLED=1
+
+FROM base AS prune
+RUN npm install -g turbo@2
+COPY . .
+RUN turbo prune @minishop/api --docker
+
+FROM base AS build
+# Dependencies first, so they are cached until a package.json changes.
+COPY --from=prune /app/out/json/ .
+RUN npm ci --no-audit --no-fund
+COPY --from=prune /app/out/full/ .
+RUN npx turbo run build --filter=@minishop/api \
+ && npm prune --omit=dev --no-audit --no-fund
+
+FROM base AS runtime
+ENV NODE_ENV=production PORT=3000
+COPY --from=build --chown=node:node /app /app
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+CMD ["node", "--enable-source-maps", "apps/api/dist/main.js"]

@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+
+import { randomUUID } from 'node:crypto';
+
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+
+import { AppModule } from './app.module.js';
+import { AppConfig } from './infrastructure/config/app-config.js';
+import { MigrationRunner } from './infrastructure/database/migration-runner.js';
+import { configureApp } from './infrastructure/http/configure-app.js';
+
+const REQUEST_ID = /^[\w-]{1,128}$/;
+
+export function createAdapter(config: AppConfig): FastifyAdapter {
+  const adapter = new FastifyAdapter({
+    // The caller's X-Request-Id when it is sane, else a fresh UUID; echoed
+    // back so a client can quote it when reporting a problem.
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const header = req.headers['x-request-id'];
+      return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    },
+    bodyLimit: config.bodyLimitBytes,
+    // Slow or stalled requests must not hold a connection for ever.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    trustProxy: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  // The API speaks JSON only: any other body type is a 415, not a string
+  // that reaches validation.
+  adapter.getInstance().removeContentTypeParser('text/plain');
+  adapter.getInstance().addHook('onRequest', async (request, reply) => {
+    void reply.header('X-Request-Id', request.id);
+  });
+  return adapter;
+}
+
+/** Configures and migrates a built app; shared with the e2e tests' testing module. */
+export async function prepareHttpApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
+  await configureApp(app);
+  await app.get(MigrationRunner).run();
+  await app.init();
+  return app;
+}
+
+/** Builds the HTTP app, migrated and configured but not yet listening. */
+export async function createHttpApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.register(config),
+    createAdapter(config),
+    { bufferLogs: true },
+  );
+  return prepareHttpApp(app);
+}

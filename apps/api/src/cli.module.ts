@@ -1,0 +1,15 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './infrastructure/config/app-config.js';
+import { DbMigrateCommand } from './infrastructure/database/db-migrate.command.js';
+
+/** Commands of `npm run cli`; each calls the same services the HTTP API does. */
+export const commands = [DbMigrateCommand];
+
+@Module({})
+export class CliModule {
+  static register(config: AppConfig): DynamicModule {
+    return { module: CliModule, imports: [AppModule.register(config)], providers: [...commands] };
+  }
+}

@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+
+import { CommandFactory } from 'nest-commander';
+
+import { CliModule } from './cli.module.js';
+import { AppConfig } from './infrastructure/config/app-config.js';
+import { ConfigError } from './infrastructure/config/env.schema.js';
+import { loadEnvFile } from './infrastructure/config/load-env-file.js';
+import { MigrationRunner } from './infrastructure/database/migration-runner.js';
+
+async function main(): Promise<void> {
+  loadEnvFile();
+  const config = AppConfig.fromEnv({ LOG_LEVEL: 'warn', ...process.env });
+  const app = await CommandFactory.createWithoutRunning(CliModule.register(config), {
+    logger: ['error', 'warn'],
+    errorHandler: (error) => {
+      const code = (error as { code?: string }).code ?? '';
+      // commander reports --help and --version as "errors"; they are not.
+      if (
+        code === 'commander.helpDisplayed' ||
+        code === 'commander.version' ||
+        code === 'commander.help'
+      )
+        return;
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 1;
+    },
+    serviceErrorHandler: (error) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  });
+  // Every command works on an up-to-date schema, as the API does.
+  await app.get(MigrationRunner).run();
+  await CommandFactory.runApplication(app);
+  await app.close();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    error instanceof ConfigError
+      ? `${error.message}\n`
+      : `${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

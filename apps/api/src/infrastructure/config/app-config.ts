@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+
+import { ConfigError, type EnvSchema, validateEnv } from './env.schema.js';
+
+/** Used only when JWT_SECRET is unset outside production; start prints a warning. */
+export const DEV_JWT_SECRET = 'minishop-dev-only-secret-change-me-0123456789';
+/** Used only when STRIPE_WEBHOOK_SECRET is unset; start prints it. */
+export const DEV_WEBHOOK_SECRET = 'whsec_minishop_dev_secret';
+
+/**
+ * The typed, defaulted configuration every module injects. Built once from the
+ * environment (or, in tests, from an object), so nothing else reads process.env.
+ */
+export class AppConfig {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  /** Undefined means: start the embedded PostgreSQL. */
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly jwtSecret: string;
+  readonly jwtSecretIsDefault: boolean;
+  readonly jwtAccessTtlSeconds: number;
+  readonly jwtRefreshTtlSeconds: number;
+  readonly stripeSecretKey: string | undefined;
+  readonly stripeWebhookSecret: string;
+  readonly stripeApi: { host?: string; port?: number; protocol?: 'http' | 'https' };
+  readonly corsOrigins: string[];
+  readonly reservationTtlMinutes: number;
+  readonly storeCurrency: string;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: string;
+  readonly dataDir: string;
+  readonly embeddedPgPort: number;
+  readonly dbPoolSize: number;
+  readonly runWorker: 'inline' | 'off';
+  readonly smtpUrl: string | undefined;
+  readonly requestTimeoutMs: number;
+
+  constructor(env: EnvSchema) {
+    this.nodeEnv = (env.NODE_ENV as AppConfig['nodeEnv'] | undefined) ?? 'development';
+    const production = this.nodeEnv === 'production';
+    this.port = env.PORT ?? 3000;
+    this.host = env.HOST ?? '0.0.0.0';
+    this.databaseUrl = env.DATABASE_URL;
+    this.redisUrl = env.REDIS_URL;
+    if (production && !env.JWT_SECRET) {
+      throw new ConfigError(['JWT_SECRET is required when NODE_ENV=production']);
+    }
+    this.jwtSecret = env.JWT_SECRET ?? DEV_JWT_SECRET;
+    this.jwtSecretIsDefault = !env.JWT_SECRET;
+    this.jwtAccessTtlSeconds = env.JWT_ACCESS_TTL ?? 15 * 60;
+    this.jwtRefreshTtlSeconds = env.JWT_REFRESH_TTL ?? 30 * 24 * 3600;
+    this.stripeSecretKey = env.STRIPE_SECRET_KEY;
+    if (production && env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
+      throw new ConfigError([
+        'STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY in production',
+      ]);
+    }
+    this.stripeWebhookSecret = env.STRIPE_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET;
+    this.stripeApi = {
+      ...(env.STRIPE_API_HOST ? { host: env.STRIPE_API_HOST } : {}),
+      ...(env.STRIPE_API_PORT ? { port: env.STRIPE_API_PORT } : {}),
+      ...(env.STRIPE_API_PROTOCOL ? { protocol: env.STRIPE_API_PROTOCOL as 'http' | 'https' } : {}),
+    };
+    this.corsOrigins =
+      env.CORS_ORIGINS !== undefined
+        ? env.CORS_ORIGINS.split(',')
+            .map((o) => o.trim())
+            .filter(Boolean)
+        : production
+          ? []
+          : ['http://localhost:3000', 'http://localhost:5173', 'http://127.0.0.1:5173'];
+    this.reservationTtlMinutes = env.RESERVATION_TTL_MINUTES ?? 30;
+    this.storeCurrency = env.STORE_CURRENCY ?? 'EUR';
+    this.bodyLimitBytes = env.BODY_LIMIT_BYTES ?? 1024 * 1024;
+    this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');
+    this.dataDir = env.DATA_DIR ?? join(process.cwd(), '.data');
+    this.embeddedPgPort = env.EMBEDDED_PG_PORT ?? 54329;
+    this.dbPoolSize = env.DB_POOL_SIZE ?? 20;
+    this.runWorker = (env.RUN_WORKER as AppConfig['runWorker'] | undefined) ?? 'inline';
+    this.smtpUrl = env.SMTP_URL;
+    this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS ?? 30_000;
+  }
+
+  get isProduction(): boolean {
+    return this.nodeEnv === 'production';
+  }
+
+  /** Validates and defaults a raw environment; throws `ConfigError` naming each bad variable. */
+  static fromEnv(raw: Record<string, string | undefined>): AppConfig {
+    return new AppConfig(validateEnv(raw));
+  }
+}

@@ -1,0 +1,183 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every environment variable the app reads, with its rules. Names are those of
+ * API.md; defaults live in `AppConfig`, so this class only says what is valid.
+ */
+export class EnvSchema {
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  HOST?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'JWT_ACCESS_TTL must be a whole number of seconds' })
+  @Min(10)
+  @Max(86_400)
+  JWT_ACCESS_TTL?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'JWT_REFRESH_TTL must be a whole number of seconds' })
+  @Min(60)
+  @Max(31_536_000)
+  JWT_REFRESH_TTL?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^(sk|rk)_(test|live)_\w+$/, { message: 'STRIPE_SECRET_KEY must look like sk_test_…' })
+  STRIPE_SECRET_KEY?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^whsec_\w+$/, { message: 'STRIPE_WEBHOOK_SECRET must look like whsec_…' })
+  STRIPE_WEBHOOK_SECRET?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  STRIPE_API_HOST?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  STRIPE_API_PORT?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsIn(['http', 'https'])
+  STRIPE_API_PROTOCOL?: string;
+
+  @IsOptional()
+  @IsString()
+  CORS_ORIGINS?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_080)
+  RESERVATION_TTL_MINUTES?: number;
+
+  @IsOptional()
+  @Matches(/^[A-Z]{3}$/, { message: 'STORE_CURRENCY must be an ISO 4217 code such as EUR' })
+  STORE_CURRENCY?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(50 * 1024 * 1024)
+  BODY_LIMIT_BYTES?: number;
+
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL?: string;
+
+  @IsOptional()
+  @IsString()
+  DATA_DIR?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  EMBEDDED_PG_PORT?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DB_POOL_SIZE?: number;
+
+  @IsOptional()
+  @IsIn(['inline', 'off'])
+  RUN_WORKER?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// URL' })
+  SMTP_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  REQUEST_TIMEOUT_MS?: number;
+}
+
+/** Thrown at start when the environment is wrong; its message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const TYPE_RULES = ['isInt', 'isString', 'matches', 'isIn'];
+
+export function validateEnv(raw: Record<string, unknown>): EnvSchema {
+  const env = plainToInstance(EnvSchema, raw, { exposeDefaultValues: true });
+  const errors = validateSync(env);
+  if (errors.length > 0) {
+    throw new ConfigError(
+      errors.map((e) => {
+        const constraints = e.constraints ?? {};
+        // The type rule says the most when several fail (PORT=abc is "not an
+        // integer", not "greater than 65535").
+        const key = TYPE_RULES.find((k) => k in constraints) ?? Object.keys(constraints)[0] ?? '';
+        const message = constraints[key] ?? 'is invalid';
+        return message.startsWith(e.property) ? message : `${e.property}: ${message}`;
+      }),
+    );
+  }
+  return env;
+}

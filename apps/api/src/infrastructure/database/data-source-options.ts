@@ -1,0 +1,27 @@
+import type { DataSourceOptions } from 'typeorm';
+
+import { migrations } from './migrations/index.js';
+
+/** Every entity of every feature; features append theirs here. */
+export const entities: DataSourceOptions['entities'] = [];
+
+export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    extra: {
+      max: poolSize,
+      // Fail fast instead of queueing for ever when the database is gone:
+      // the request gets a 503 and the pool recovers once it is back.
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'minishop',
+    },
+  };
+}

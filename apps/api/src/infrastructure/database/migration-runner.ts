@@ -1,0 +1,30 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+// Arbitrary constant: the advisory lock that serialises migration runs.
+const MIGRATION_LOCK = 7_305_001;
+
+/**
+ * Applies pending migrations. Several instances starting at once take turns
+ * on an advisory lock, so each migration runs exactly once.
+ */
+@Injectable()
+export class MigrationRunner {
+  private readonly logger = new Logger('Migrations');
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async run(): Promise<string[]> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      const applied = await this.dataSource.runMigrations({ transaction: 'each' });
+      for (const m of applied) this.logger.log(`applied ${m.name}`);
+      return applied.map((m) => m.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+      await runner.release();
+    }
+  }
+}

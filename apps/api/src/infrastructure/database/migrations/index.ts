@@ -1,0 +1,7 @@
+import { Initial1732500000000 } from './1732500000000-initial.js';
+
+/**
+ * Every migration, in order. Listed explicitly rather than globbed so the
+ * compiled app, the CLI and the tests (running TypeScript) load the same set.
+ */
+export const migrations = [Initial1732500000000];

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
+
+export interface TransactionOptions {
+  isolation?: IsolationLevel;
+  /**
+   * How many times to re-run the whole unit of work when PostgreSQL aborts it
+   * with a serialization failure or a deadlock; both are safe to retry because
+   * nothing of the failed attempt was committed.
+   */
+  retries?: number;
+}
+
+const RETRYABLE = new Set(['40001', '40P01']);
+
+function pgCode(error: unknown): string | undefined {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * The unit of work of every write use case: hands `work` a transactional
+ * EntityManager, commits when it resolves, rolls back when it throws, and in
+ * every case returns the connection to the pool. Use cases never open or
+ * close transactions themselves.
+ */
+@Injectable()
+export class TransactionRunner {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async run<T>(
+    work: (manager: EntityManager) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    const attempts = 1 + (options.retries ?? 0);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(work, options.isolation);
+      } catch (error) {
+        const code = pgCode(error);
+        if (attempt >= attempts || code === undefined || !RETRYABLE.has(code)) throw error;
+      }
+    }
+  }
+
+  private async once<T>(
+    work: (manager: EntityManager) => Promise<T>,
+    isolation?: IsolationLevel,
+  ): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction(isolation);
+      const result = await work(runner.manager);
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) {
+        // A failed rollback means the connection is broken; release() below
+        // discards it, and the original error is the one worth reporting.
+        await runner.rollbackTransaction().catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+}

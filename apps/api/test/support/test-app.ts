@@ -1,0 +1,70 @@
+import type { DynamicModule, Type } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import request from 'supertest';
+
+import { AppModule } from '../../src/app.module.js';
+import { createAdapter, prepareHttpApp } from '../../src/bootstrap.js';
+import { AppConfig } from '../../src/infrastructure/config/app-config.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: ReturnType<typeof request>;
+  config: AppConfig;
+  db: TestDatabase;
+  get<T>(token: Type<T> | (abstract new (...args: never[]) => T)): T;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Extra modules or controllers, e.g. a probe route for pipeline tests. */
+  imports?: (Type | DynamicModule)[];
+  controllers?: Type[];
+  /** Port overrides (clock, mailer, ...) through Nest's testing module. */
+  override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+}
+
+/**
+ * The real app (same modules, same HTTP configuration as `main.ts`) on a
+ * fresh database of its own, migrated, ready for supertest.
+ */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const config = AppConfig.fromEnv({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...options.env,
+    DATABASE_URL: db.url,
+  });
+  let builder = Test.createTestingModule({
+    imports: [AppModule.register(config), ...(options.imports ?? [])],
+    controllers: options.controllers ?? [],
+  });
+  if (options.override) builder = options.override(builder);
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), {
+    logger: false,
+  });
+  try {
+    await prepareHttpApp(app);
+    await app.getHttpAdapter().getInstance().ready();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await db.drop();
+    throw error;
+  }
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    config,
+    db,
+    get: (token) => app.get(token as Type),
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
+  };
+}

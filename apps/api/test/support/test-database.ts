@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+
+import pg from 'pg';
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+function adminUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set (jest globalSetup sets it)');
+  return url;
+}
+
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A database of its own for one test file, so files run in parallel and
+ * leave nothing behind. Created on the server of DATABASE_URL.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `minishop_t_${randomBytes(6).toString('hex')}`;
+  await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: () =>
+      withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(
+        () => undefined,
+      ),
+  };
+}
+
+/** Runs SQL as the server's admin, e.g. to cut a test database's connections. */
+export function adminQuery(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  return withAdmin((c) => c.query(sql, params));
+}

@@ -1,0 +1,15 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsInt, Matches, Max, Min } from 'class-validator';
+
+/** Money on the wire: integer minor units and an ISO currency, never a float. */
+export class MoneyDto {
+  @ApiProperty({ example: 1299, description: 'Integer amount in minor units (cents)' })
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  amount!: number;
+
+  @ApiProperty({ example: 'EUR', description: 'ISO 4217 currency code' })
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
+  currency!: string;
+}

@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+
+import { describe, expect, test } from '@jest/globals';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+
+import { MoneyDto } from './money.dto.js';
+import { DEFAULT_PAGE_SIZE, PageQueryDto } from './pagination.dto.js';
+
+const check = <T extends object>(cls: new () => T, plain: object) => {
+  const dto = plainToInstance(cls, plain);
+  return { dto, errors: validateSync(dto).map((e) => e.property) };
+};
+
+describe('PageQueryDto', () => {
+  test('defaults the limit', () => {
+    const { dto, errors } = check(PageQueryDto, {});
+    expect(errors).toEqual([]);
+    expect(dto.limit).toBe(DEFAULT_PAGE_SIZE);
+  });
+  test('turns a query string limit into a number', () => {
+    const { dto, errors } = check(PageQueryDto, { limit: '50' });
+    expect(errors).toEqual([]);
+    expect(dto.limit).toBe(50);
+  });
+  test.each([['0'], ['101'], ['abc'], ['2.5']])('refuses limit=%s', (limit) => {
+    expect(check(PageQueryDto, { limit }).errors).toEqual(['limit']);
+  });
+});
+
+describe('MoneyDto', () => {
+  test('accepts integer minor units', () => {
+    expect(check(MoneyDto, { amount: 1299, currency: 'EUR' }).errors).toEqual([]);
+  });
+  test('refuses floats, negatives and bad currencies', () => {
+    expect(check(MoneyDto, { amount: 12.99, currency: 'EUR' }).errors).toEqual(['amount']);
+    expect(check(MoneyDto, { amount: -1, currency: 'EUR' }).errors).toEqual(['amount']);
+    expect(check(MoneyDto, { amount: 1, currency: 'euro' }).errors).toEqual(['currency']);
+  });
+});

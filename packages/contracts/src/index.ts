@@ -1,0 +1,3 @@
+export * from './common/money.dto.js';
+export * from './common/pagination.dto.js';
+export * from './common/problem.dto.js';

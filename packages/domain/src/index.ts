@@ -1,0 +1,3 @@
+export * from './errors/domain-error.js';
+export * from './money/money.errors.js';
+export * from './money/money.js';
