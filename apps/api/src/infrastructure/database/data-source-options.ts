@@ -1,9 +1,10 @@
 import type { DataSourceOptions } from 'typeorm';
 
+import { PaymentEventOrmEntity } from '../../payments/persistence/payment-event.orm-entity.js';
 import { migrations } from './migrations/index.js';
 
 /** Every entity of every feature; features append theirs here. */
-export const entities: DataSourceOptions['entities'] = [];
+export const entities: DataSourceOptions['entities'] = [PaymentEventOrmEntity];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
   return {
