@@ -61,7 +61,9 @@ export class PaymentEventProcessor {
    * yet), oldest first. Call it after something that may unblock them, e.g.
    * once an order took its payment; `objectId` narrows it to one object's events.
    */
-  async reprocessDeferred(options: { objectId?: string; limit?: number } = {}): Promise<ReprocessSummary> {
+  async reprocessDeferred(
+    options: { objectId?: string; limit?: number } = {},
+  ): Promise<ReprocessSummary> {
     const ids = await this.events.deferredIds({
       ...(options.objectId !== undefined ? { objectId: options.objectId } : {}),
       limit: options.limit ?? 100,

@@ -1,4 +1,4 @@
-import { type DynamicModule, type ModuleMetadata, Module, type Type } from '@nestjs/common';
+import { type DynamicModule, Module, type ModuleMetadata, type Type } from '@nestjs/common';
 
 import { IgnoringPaymentEventHandler, PaymentEventHandler } from './payment-event-handler.js';
 import { PaymentEventProcessor } from './payment-event-processor.service.js';
@@ -38,7 +38,10 @@ export class PaymentsModule {
       imports: [PaymentGatewayModule, ...(options.imports ?? [])],
       controllers: [StripeWebhookController],
       providers: [
-        { provide: PaymentEventHandler, useClass: options.eventHandler ?? IgnoringPaymentEventHandler },
+        {
+          provide: PaymentEventHandler,
+          useClass: options.eventHandler ?? IgnoringPaymentEventHandler,
+        },
         {
           provide: OrderPaymentIntentResolver,
           useClass: options.orderResolver ?? NoOrderPaymentIntentResolver,

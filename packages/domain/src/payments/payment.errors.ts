@@ -56,7 +56,8 @@ export class PaymentProviderError extends DependencyUnavailableError {
 
   constructor(
     message: string,
-    readonly reason: 'unreachable' | 'provider_error' | 'rate_limited' | 'authentication' | 'rejected',
+    readonly reason:
+      'unreachable' | 'provider_error' | 'rate_limited' | 'authentication' | 'rejected',
     override readonly cause?: unknown,
   ) {
     super(message);

@@ -76,8 +76,7 @@ export class AppConfig {
       // Tests run many apps at once, each with an emulator of its own.
       port: env.STRIPE_EMULATOR_PORT ?? (this.nodeEnv === 'test' ? 0 : 12111),
       webhookUrl:
-        env.STRIPE_EMULATOR_WEBHOOK_URL ??
-        `http://127.0.0.1:${this.port}/api/v1/webhooks/stripe`,
+        env.STRIPE_EMULATOR_WEBHOOK_URL ?? `http://127.0.0.1:${this.port}/api/v1/webhooks/stripe`,
     };
     this.corsOrigins =
       env.CORS_ORIGINS !== undefined

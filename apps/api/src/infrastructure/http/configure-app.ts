@@ -31,7 +31,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
 
   // Keeps the exact request bytes only on routes that ask for them
   // (`@RouteConfig({ rawBody: true })`): Stripe signs the raw webhook body.
-  await app.register(fastifyRawBody, { global: false, encoding: false, runFirst: true });
+  await app.register(fastifyRawBody, { global: false, encoding: 'utf8', runFirst: true });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

@@ -22,17 +22,19 @@ export class EmulatorError extends Error {
       error: {
         type: this.type,
         message: this.message,
-        ...(this.code ? { code: this.code, doc_url: `https://stripe.com/docs/error-codes/${this.code.replace(/_/g, '-')}` } : {}),
+        ...(this.code
+          ? {
+              code: this.code,
+              doc_url: `https://stripe.com/docs/error-codes/${this.code.replace(/_/g, '-')}`,
+            }
+          : {}),
         ...(this.param ? { param: this.param } : {}),
       },
     };
   }
 }
 
-export type EmulatedIntentStatus =
-  | 'requires_payment_method'
-  | 'succeeded'
-  | 'canceled';
+export type EmulatedIntentStatus = 'requires_payment_method' | 'succeeded' | 'canceled';
 
 export interface EmulatedPaymentIntent {
   id: string;
@@ -108,7 +110,11 @@ const CANCELLATION_REASONS = new Set([
 
 function newId(prefix: string): string {
   // Stripe ids: a type prefix and 24 alphanumerics.
-  return `${prefix}_${randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 24).padEnd(24, '0')}`;
+  return `${prefix}_${randomBytes(18)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 24)
+    .padEnd(24, '0')}`;
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -117,12 +123,24 @@ function integerParam(params: Params, name: string, required: boolean): number |
   const raw = params[name];
   if (raw === undefined || raw === '') {
     if (required) {
-      throw new EmulatorError(400, 'invalid_request_error', `Missing required param: ${name}.`, 'parameter_missing', name);
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `Missing required param: ${name}.`,
+        'parameter_missing',
+        name,
+      );
     }
     return undefined;
   }
   if (typeof raw !== 'string' || !/^\d+$/.test(raw)) {
-    throw new EmulatorError(400, 'invalid_request_error', `Invalid integer: ${String(raw)}`, 'parameter_invalid_integer', name);
+    throw new EmulatorError(
+      400,
+      'invalid_request_error',
+      `Invalid integer: ${String(raw)}`,
+      'parameter_invalid_integer',
+      name,
+    );
   }
   return Number(raw);
 }
@@ -131,7 +149,13 @@ function stringMap(params: Params, name: string): Record<string, string> {
   const raw = params[name];
   if (raw === undefined || raw === '') return {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new EmulatorError(400, 'invalid_request_error', `Invalid object`, 'parameter_invalid_string_object', name);
+    throw new EmulatorError(
+      400,
+      'invalid_request_error',
+      `Invalid object`,
+      'parameter_invalid_string_object',
+      name,
+    );
   }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
@@ -141,7 +165,13 @@ function stringMap(params: Params, name: string): Record<string, string> {
 }
 
 function noSuch(kind: string, id: string, param = 'id'): EmulatorError {
-  return new EmulatorError(404, 'invalid_request_error', `No such ${kind}: '${id}'`, 'resource_missing', param);
+  return new EmulatorError(
+    404,
+    'invalid_request_error',
+    `No such ${kind}: '${id}'`,
+    'resource_missing',
+    param,
+  );
 }
 
 /**
@@ -158,11 +188,23 @@ export class EmulatorStore {
   createIntent(params: Params): EmulatedPaymentIntent {
     const amount = integerParam(params, 'amount', true) ?? 0;
     if (amount < 1) {
-      throw new EmulatorError(400, 'invalid_request_error', 'Amount must be at least 1 cent', 'amount_too_small', 'amount');
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        'Amount must be at least 1 cent',
+        'amount_too_small',
+        'amount',
+      );
     }
     const currency = params.currency;
     if (typeof currency !== 'string' || !/^[a-zA-Z]{3}$/.test(currency)) {
-      throw new EmulatorError(400, 'invalid_request_error', 'Missing required param: currency.', 'parameter_missing', 'currency');
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        'Missing required param: currency.',
+        'parameter_missing',
+        'currency',
+      );
     }
     const id = newId('pi');
     const apm = params.automatic_payment_methods as { enabled?: string } | undefined;
@@ -209,7 +251,13 @@ export class EmulatorStore {
     }
     const reason = params.cancellation_reason;
     if (reason !== undefined && (typeof reason !== 'string' || !CANCELLATION_REASONS.has(reason))) {
-      throw new EmulatorError(400, 'invalid_request_error', 'Invalid cancellation_reason', 'parameter_invalid_string', 'cancellation_reason');
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        'Invalid cancellation_reason',
+        'parameter_invalid_string',
+        'cancellation_reason',
+      );
     }
     intent.status = 'canceled';
     intent.canceled_at = now();
@@ -230,7 +278,10 @@ export class EmulatorStore {
   }
 
   /** What the customer's card does: the payment goes through, or is declined. */
-  simulate(id: string, outcome: 'succeeded' | 'failed'): { intent: EmulatedPaymentIntent; charge: EmulatedCharge } {
+  simulate(
+    id: string,
+    outcome: 'succeeded' | 'failed',
+  ): { intent: EmulatedPaymentIntent; charge: EmulatedCharge } {
     const intent = this.retrieveIntent(id);
     if (intent.status !== 'requires_payment_method') {
       throw new EmulatorError(
@@ -301,15 +352,31 @@ export class EmulatorStore {
       if (!found) throw noSuch('charge', chargeParam, 'charge');
       charge = found;
     } else {
-      throw new EmulatorError(400, 'invalid_request_error', 'One of the following params should be provided for this request: payment_intent or charge.', 'parameter_missing');
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        'One of the following params should be provided for this request: payment_intent or charge.',
+        'parameter_missing',
+      );
     }
     const remaining = charge.amount_captured - charge.amount_refunded;
     if (remaining <= 0) {
-      throw new EmulatorError(400, 'invalid_request_error', `Charge ${charge.id} has already been refunded.`, 'charge_already_refunded');
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `Charge ${charge.id} has already been refunded.`,
+        'charge_already_refunded',
+      );
     }
     const amount = integerParam(params, 'amount', false) ?? remaining;
     if (amount < 1) {
-      throw new EmulatorError(400, 'invalid_request_error', 'Amount must be at least 1 cent', 'amount_too_small', 'amount');
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        'Amount must be at least 1 cent',
+        'amount_too_small',
+        'amount',
+      );
     }
     if (amount > remaining) {
       throw new EmulatorError(

@@ -44,7 +44,11 @@ export class StripeEmulatorHost implements OnApplicationShutdown {
     }
     if (config.stripeApi.host) {
       const api = config.stripeApi;
-      const target = { host: api.host ?? '', port: api.port ?? 12111, protocol: api.protocol ?? 'http' };
+      const target = {
+        host: api.host ?? '',
+        port: api.port ?? 12111,
+        protocol: api.protocol ?? 'http',
+      };
       return new StripeEmulatorHost(null, target, 'sk_test_123', false);
     }
     if (config.isProduction) {

@@ -11,7 +11,11 @@ import {
   newId,
   type Params,
 } from './emulator-store.js';
-import { type DeliveryResult, type EmulatedEvent, WebhookDispatcher } from './webhook-dispatcher.js';
+import {
+  type DeliveryResult,
+  type EmulatedEvent,
+  WebhookDispatcher,
+} from './webhook-dispatcher.js';
 
 export type SimulatedOutcome = 'succeeded' | 'failed';
 
@@ -95,12 +99,21 @@ export class StripeEmulator {
     return this.dispatcher.delivery(eventId);
   }
 
+  /** Settles when every event sent so far was delivered or given up on. */
+  idle(): Promise<void> {
+    return this.dispatcher.idle();
+  }
+
   async close(): Promise<void> {
     this.dispatcher.close();
     await this.server.close();
   }
 
-  private emit(type: string, object: EmulatedObject, idempotencyKey: string | null = null): EmulatedEvent {
+  private emit(
+    type: string,
+    object: EmulatedObject,
+    idempotencyKey: string | null = null,
+  ): EmulatedEvent {
     const event: EmulatedEvent = {
       id: newId('evt'),
       object: 'event',
@@ -141,7 +154,13 @@ export class StripeEmulator {
       }
       return reply
         .status(500)
-        .send(new EmulatorError(500, 'api_error', 'An unexpected error occurred in the emulator.').toJSON());
+        .send(
+          new EmulatorError(
+            500,
+            'api_error',
+            'An unexpected error occurred in the emulator.',
+          ).toJSON(),
+        );
     });
     s.setNotFoundHandler(async (request, reply) =>
       reply
@@ -190,7 +209,13 @@ export class StripeEmulator {
       async (req) => {
         const outcome = req.body?.outcome;
         if (outcome !== 'succeeded' && outcome !== 'failed') {
-          throw new EmulatorError(400, 'invalid_request_error', 'outcome must be succeeded or failed', 'parameter_invalid_string', 'outcome');
+          throw new EmulatorError(
+            400,
+            'invalid_request_error',
+            'outcome must be succeeded or failed',
+            'parameter_invalid_string',
+            'outcome',
+          );
         }
         const event = this.simulate(req.params.id, outcome);
         return { event: { id: event.id, type: event.type }, payment_intent: event.data.object };
@@ -255,7 +280,12 @@ export class StripeEmulator {
       outcome = { status: error.status, body: error.toJSON() };
     }
     // The stored body is a snapshot, like Stripe's stored response.
-    if (key) this.idempotent.set(key, { fingerprint, status: outcome.status, body: structuredClone(outcome.body) });
+    if (key)
+      this.idempotent.set(key, {
+        fingerprint,
+        status: outcome.status,
+        body: structuredClone(outcome.body),
+      });
     if (key) reply.header('Idempotency-Key', key);
     return reply.status(outcome.status).send(outcome.body);
   }

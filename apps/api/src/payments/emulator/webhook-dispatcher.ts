@@ -50,6 +50,11 @@ export class WebhookDispatcher {
     return this.deliveries.get(eventId);
   }
 
+  /** Settles when every event sent so far was delivered or given up on. */
+  async idle(): Promise<void> {
+    await Promise.all(this.deliveries.values());
+  }
+
   close(): void {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);

@@ -20,7 +20,11 @@ export abstract class PaymentEventRepository {
     manager: EntityManager,
   ): Promise<PaymentEvent | null>;
 
-  abstract markHandled(id: string, outcome: PaymentEventOutcome, manager: EntityManager): Promise<void>;
+  abstract markHandled(
+    id: string,
+    outcome: PaymentEventOutcome,
+    manager: EntityManager,
+  ): Promise<void>;
 
   /** Outside any transaction: the handling one was rolled back. */
   abstract markFailed(id: string, error: string): Promise<void>;

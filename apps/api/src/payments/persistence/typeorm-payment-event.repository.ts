@@ -53,7 +53,11 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
     return row ? (row.payload as PaymentEvent) : null;
   }
 
-  async markHandled(id: string, outcome: PaymentEventOutcome, manager: EntityManager): Promise<void> {
+  async markHandled(
+    id: string,
+    outcome: PaymentEventOutcome,
+    manager: EntityManager,
+  ): Promise<void> {
     await manager
       .createQueryBuilder()
       .update(PaymentEventOrmEntity)

@@ -41,7 +41,12 @@ export class StripeWebhookVerifier {
 }
 
 function isEventShaped(value: unknown): value is PaymentEvent {
-  const e = value as { id?: unknown; type?: unknown; created?: unknown; data?: { object?: unknown } };
+  const e = value as {
+    id?: unknown;
+    type?: unknown;
+    created?: unknown;
+    data?: { object?: unknown };
+  };
   return (
     typeof e?.id === 'string' &&
     e.id.length > 0 &&

@@ -29,7 +29,10 @@ export class StripeWebhookController {
   })
   @ApiHeader({ name: 'Stripe-Signature', required: true })
   @ApiOkResponse({ type: StripeWebhookAckDto })
-  @ApiBadRequestResponse({ type: ProblemDto, description: 'Missing or invalid signature; nothing is stored' })
+  @ApiBadRequestResponse({
+    type: ProblemDto,
+    description: 'Missing or invalid signature; nothing is stored',
+  })
   async receive(
     @Req() request: FastifyRequest,
     @Headers('stripe-signature') signature: string | undefined,

@@ -26,7 +26,10 @@ export class StripeWebhookService {
     private readonly processor: PaymentEventProcessor,
   ) {}
 
-  async receive(rawBody: Buffer | string | undefined, signature: string | undefined): Promise<WebhookReceipt> {
+  async receive(
+    rawBody: Buffer | string | undefined,
+    signature: string | undefined,
+  ): Promise<WebhookReceipt> {
     const event = this.verifier.verify(rawBody, signature);
     const firstDelivery = await this.events.recordIfNew(event);
     // A redelivery of an event that failed before gets another go.
