@@ -224,21 +224,29 @@ export class StripeEmulator {
   }
 
   private authenticate(header: string | undefined): EmulatorError | undefined {
-    const match = /^Bearer (.+)$/.exec(header ?? '');
-    if (!match?.[1]) {
+    // Stripe takes the key as a Bearer token or as the user name of Basic
+    // auth (`curl -u sk_test_…:`); the SDK uses Bearer.
+    const [scheme, credentials] = (header ?? '').split(' ', 2);
+    const key =
+      scheme === 'Bearer'
+        ? credentials
+        : scheme === 'Basic' && credentials
+          ? Buffer.from(credentials, 'base64').toString('utf8').split(':')[0]
+          : undefined;
+    if (!key) {
       return new EmulatorError(
         401,
         'invalid_request_error',
         'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth.',
       );
     }
-    const given = Buffer.from(match[1]);
+    const given = Buffer.from(key);
     const expected = Buffer.from(this.options.apiKey);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       return new EmulatorError(
         401,
         'invalid_request_error',
-        `Invalid API Key provided: ${match[1].slice(0, 8)}${'*'.repeat(Math.max(0, match[1].length - 12))}${match[1].slice(-4)}`,
+        `Invalid API Key provided: ${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`,
       );
     }
     return undefined;
