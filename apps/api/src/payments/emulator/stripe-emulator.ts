@@ -56,6 +56,7 @@ export class StripeEmulator {
   /** Replies by idempotency key, as Stripe keeps them (for 24 h there; here for the process). */
   private readonly idempotent = new Map<string, StoredReply>();
   private listeningPort = 0;
+  private closing: Promise<void> | undefined;
 
   private constructor(private readonly options: StripeEmulatorOptions) {
     this.webhookUrl = options.webhookUrl;
@@ -71,7 +72,14 @@ export class StripeEmulator {
 
   static async start(options: StripeEmulatorOptions): Promise<StripeEmulator> {
     const emulator = new StripeEmulator(options);
-    await emulator.server.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
+    await emulator.server.listen({
+      port: options.port,
+      host: options.host ?? '127.0.0.1',
+      // In a cluster worker a shared port would spread requests over several
+      // emulators with different state; exclusive makes the second one fail
+      // with EADDRINUSE and use the first instead.
+      exclusive: true,
+    });
     const address = emulator.server.server.address();
     emulator.listeningPort = typeof address === 'object' && address ? address.port : options.port;
     return emulator;
@@ -104,9 +112,11 @@ export class StripeEmulator {
     return this.dispatcher.idle();
   }
 
+  /** Safe to call more than once (a test may stop it before the app does). */
   async close(): Promise<void> {
     this.dispatcher.close();
-    await this.server.close();
+    this.closing ??= this.server.close();
+    await this.closing;
   }
 
   private emit(
