@@ -1,7 +1,8 @@
 import { Initial1732500000000 } from './1732500000000-initial.js';
+import { Auth1732500001000 } from './1732500001000-auth.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
  * compiled app, the CLI and the tests (running TypeScript) load the same set.
  */
-export const migrations = [Initial1732500000000];
+export const migrations = [Initial1732500000000, Auth1732500001000];
