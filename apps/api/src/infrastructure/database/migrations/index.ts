@@ -1,5 +1,6 @@
 import { Initial1732500000000 } from './1732500000000-initial.js';
 import { Auth1732500001000 } from './1732500001000-auth.js';
+import { Catalog1732500002000 } from './1732500002000-catalog.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
