@@ -6,4 +6,8 @@ import { Catalog1732500002000 } from './1732500002000-catalog.js';
  * Every migration, in order. Listed explicitly rather than globbed so the
  * compiled app, the CLI and the tests (running TypeScript) load the same set.
  */
-export const migrations = [Initial1732500000000, Auth1732500001000];
+export const migrations = [
+  Initial1732500000000,
+  Auth1732500001000,
+  Catalog1732500002000,
+];
