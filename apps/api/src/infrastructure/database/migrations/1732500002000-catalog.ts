@@ -36,7 +36,9 @@ export class Catalog1732500002000 implements MigrationInterface {
     await q.query('CREATE INDEX products_search_idx ON products USING gin (search)');
     await q.query('CREATE INDEX products_name_trgm_idx ON products USING gin (name gin_trgm_ops)');
     await q.query('CREATE INDEX products_category_idx ON products (category_id)');
-    await q.query('CREATE INDEX products_newest_idx ON products (status, created_at DESC, id DESC)');
+    await q.query(
+      'CREATE INDEX products_newest_idx ON products (status, created_at DESC, id DESC)',
+    );
     await q.query('CREATE INDEX products_price_idx ON products (status, min_price, id)');
     await q.query('CREATE INDEX products_name_idx ON products (status, name, id)');
     await q.query(`
@@ -66,7 +68,9 @@ export class Catalog1732500002000 implements MigrationInterface {
         actor_id uuid,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query('CREATE INDEX stock_movements_variant_idx ON stock_movements (variant_id, created_at)');
+    await q.query(
+      'CREATE INDEX stock_movements_variant_idx ON stock_movements (variant_id, created_at)',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
