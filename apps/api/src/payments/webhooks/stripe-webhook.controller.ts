@@ -6,6 +6,7 @@ import {
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -32,6 +33,12 @@ export class StripeWebhookController {
   @ApiBadRequestResponse({
     type: ProblemDto,
     description: 'Missing or invalid signature; nothing is stored',
+  })
+  @ApiResponse({
+    status: '5XX',
+    type: ProblemDto,
+    description:
+      'The event could not be applied now; it is recorded as failed and Stripe redelivers it',
   })
   async receive(
     @Req() request: FastifyRequest,
