@@ -3,10 +3,10 @@ import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import {
   ApiBadRequestResponse,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiResponse,
+  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -28,7 +28,8 @@ export class StripeWebhookController {
     description:
       'Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged.',
   })
-  @ApiHeader({ name: 'Stripe-Signature', required: true })
+  // The signature is this route's authentication.
+  @ApiSecurity('stripeSignature')
   @ApiOkResponse({ type: StripeWebhookAckDto })
   @ApiBadRequestResponse({
     type: ProblemDto,
