@@ -1,5 +1,7 @@
 export * from './auth/auth.errors.js';
 export * from './auth/roles.js';
+export * from './catalog/catalog.errors.js';
+export * from './catalog/product.js';
 export * from './errors/domain-error.js';
 export * from './money/money.errors.js';
 export * from './money/money.js';
