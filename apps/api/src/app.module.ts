@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
 import { AuthModule } from './auth/auth.module.js';
+import { CatalogModule } from './catalog/catalog.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ClockModule } from './infrastructure/clock/clock.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
@@ -9,7 +10,7 @@ import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { LoggingModule } from './infrastructure/logging/logging.module.js';
 
 /** Feature modules shared by every entry point (HTTP, worker, CLI). */
-export const featureModules = [HealthModule, AuthModule];
+export const featureModules = [HealthModule, AuthModule, CatalogModule];
 
 @Module({})
 export class AppModule {
