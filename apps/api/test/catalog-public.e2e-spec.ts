@@ -256,7 +256,7 @@ describe('catalog public reads (seeded demo catalog)', () => {
       expect(bySlug.body.name).toBe('Nordic Mug');
       const [row] = await sql<{ on_hand: number; reserved: number; id: string }>(
         `SELECT v.id, v.on_hand, v.reserved FROM variants v JOIN products p ON p.id = v.product_id
-         WHERE p.slug = 'nordic-mug' ORDER BY v.created_at, v.sku LIMIT 1`,
+         WHERE p.slug = 'nordic-mug' ORDER BY v.price, v.sku LIMIT 1`,
       );
       expect(bySlug.body.variants[0].stock.available).toBe(row!.on_hand - row!.reserved);
       const byId = await t.http.get(`${API}/products/${bySlug.body.id}`).expect(200);

@@ -39,7 +39,7 @@ const PRODUCT_COLUMNS = `
     SELECT json_agg(json_build_object(
              'id', v.id, 'sku', v.sku, 'name', v.name, 'price', v.price,
              'currency', v.currency, 'on_hand', v.on_hand, 'reserved', v.reserved)
-           ORDER BY v.created_at, v.sku)
+           ORDER BY v.price, v.sku)
     FROM variants v WHERE v.product_id = p.id), '[]'::json) AS variants`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
