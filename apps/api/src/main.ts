@@ -11,8 +11,9 @@ async function main(): Promise<void> {
   loadEnvFile();
   const config = AppConfig.fromEnv(process.env);
   const app = await createHttpApp(config);
-  // A fresh install shows a browsable shop at once; a non-empty catalog is never touched.
-  await app.get(CatalogSeedService).seedIfEmpty();
+  // A fresh install shows a browsable shop at once; a non-empty catalog is
+  // never touched. Never in production: the demo admin has a public password.
+  if (!config.isProduction) await app.get(CatalogSeedService).seedIfEmpty();
   await app.listen({ port: config.port, host: config.host });
 
   const logger = new Logger('Start');

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 
-import { type CachedResponse, type CacheLookup,CatalogCache } from './catalog-cache.js';
+import { type CachedResponse, type CacheLookup, CatalogCache } from './catalog-cache.js';
 
 /**
  * In-process adapter for a single instance (no REDIS_URL). Bounded by entry

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 
-import { type CachedResponse, type CacheLookup,CatalogCache } from './catalog-cache.js';
+import { type CachedResponse, type CacheLookup, CatalogCache } from './catalog-cache.js';
 
 // Reads the generation and the entry of that generation in one round trip,
 // so a lookup costs the same as a plain GET.

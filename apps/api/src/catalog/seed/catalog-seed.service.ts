@@ -7,7 +7,7 @@ import { AppConfig } from '../../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../../infrastructure/database/transaction-runner.js';
 import { CatalogCache } from '../cache/catalog-cache.js';
 import { CatalogWriteRepository } from '../persistence/catalog-write.repository.js';
-import { DEMO_ACCOUNTS, DEMO_CATEGORIES, type DemoProduct,demoProducts } from './demo-catalog.js';
+import { DEMO_ACCOUNTS, DEMO_CATEGORIES, type DemoProduct, demoProducts } from './demo-catalog.js';
 import { hashDemoPassword } from './seed-password-hasher.js';
 
 export interface SeedReport {
