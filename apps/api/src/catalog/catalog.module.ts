@@ -27,7 +27,7 @@ function catalogCache(config: AppConfig, db: DatabaseServer): CatalogCache {
   // Redis never serve each other's catalog.
   const scope = createHash('sha1').update(db.url).digest('hex').slice(0, 10);
   return new RedisCatalogCache(
-    new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
+    new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 }),
     `minishop:catalog:${scope}:`,
   );
 }

@@ -64,8 +64,14 @@ export class RedisCatalogCache extends CatalogCache {
   }
 
   async invalidate(): Promise<void> {
-    // Entries of older generations are never read again and expire by TTL.
-    await this.redis.incr(this.generationKey);
+    try {
+      // Entries of older generations are never read again and expire by TTL.
+      await this.redis.incr(this.generationKey);
+    } catch (error) {
+      // The write this follows is committed: failing its request would only
+      // invite a retry. Old entries still expire within the TTL.
+      this.logger.error({ err: error }, 'catalog cache invalidation failed');
+    }
   }
 
   async close(): Promise<void> {
