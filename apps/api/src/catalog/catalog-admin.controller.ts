@@ -22,12 +22,15 @@ import {
   Post,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiParam,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
@@ -37,12 +40,22 @@ import { ProductAdminService } from './product-admin.service.js';
 import { VariantAdminService } from './variant-admin.service.js';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
+const IdParam = () =>
+  ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid', maxLength: 36 } });
 
 @ApiTags('catalog')
 @Controller('admin')
 @Scopes('catalog:write')
-@ApiNotFoundResponse({ type: ProblemDto })
-@ApiConflictResponse({ type: ProblemDto })
+@ApiBadRequestResponse({ description: 'Invalid body or id', type: ProblemDto })
+@ApiNotFoundResponse({ description: 'No such product or variant', type: ProblemDto })
+@ApiConflictResponse({
+  description: 'Slug or SKU taken, or stock would drop below what is reserved',
+  type: ProblemDto,
+})
+@ApiUnprocessableEntityResponse({
+  description: 'A referenced category does not exist',
+  type: ProblemDto,
+})
 export class CatalogAdminController {
   constructor(
     private readonly products: ProductAdminService,
@@ -60,12 +73,14 @@ export class CatalogAdminController {
   }
 
   @Patch('products/:id')
+  @IdParam()
   @ApiOkResponse({ type: ProductDto })
   update(@Param('id', uuid) id: string, @Body() body: UpdateProductDto): Promise<ProductDto> {
     return this.products.update(id, body);
   }
 
   @Delete('products/:id')
+  @IdParam()
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Archived' })
   archive(@Param('id', uuid) id: string): Promise<void> {
@@ -73,6 +88,7 @@ export class CatalogAdminController {
   }
 
   @Post('products/:id/variants')
+  @IdParam()
   @ApiCreatedResponse({ type: VariantDto })
   addVariant(
     @Param('id', uuid) id: string,
@@ -83,6 +99,7 @@ export class CatalogAdminController {
   }
 
   @Patch('variants/:id')
+  @IdParam()
   @ApiOkResponse({ type: VariantDto })
   updateVariant(
     @Param('id', uuid) id: string,
@@ -92,6 +109,7 @@ export class CatalogAdminController {
   }
 
   @Post('variants/:id/stock')
+  @IdParam()
   @HttpCode(200)
   @ApiOkResponse({ type: StockLevelDto })
   adjustStock(

@@ -6,7 +6,15 @@ import {
   ProductQueryDto,
 } from '@minishop/contracts';
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiExtraModels,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
@@ -17,6 +25,8 @@ import { ProductLookupService } from './product-lookup.service.js';
 
 /** Public storefront reads. Replies are sent pre-serialised with a strong ETag. */
 @ApiTags('catalog')
+@ApiExtraModels(CategoryNodeDto)
+@ApiResponse({ status: 304, description: 'Not modified: the If-None-Match ETag is current' })
 @Controller()
 export class CatalogController {
   constructor(
@@ -28,6 +38,7 @@ export class CatalogController {
 
   @Get('products')
   @ApiOkResponse({ type: ProductPageDto })
+  @ApiBadRequestResponse({ description: 'Invalid filter, sort, limit or cursor', type: ProblemDto })
   async list(
     @Query() query: ProductQueryDto,
     @Req() req: FastifyRequest,
@@ -37,6 +48,7 @@ export class CatalogController {
   }
 
   @Get('products/:idOrSlug')
+  @ApiParam({ name: 'idOrSlug', schema: { type: 'string', maxLength: 120 } })
   @ApiOkResponse({ type: ProductDto })
   @ApiNotFoundResponse({ type: ProblemDto })
   async one(
@@ -48,7 +60,13 @@ export class CatalogController {
   }
 
   @Get('categories')
-  @ApiOkResponse({ type: [CategoryNodeDto] })
+  @ApiOkResponse({
+    schema: {
+      type: 'array',
+      maxItems: 1000,
+      items: { $ref: '#/components/schemas/CategoryNodeDto' },
+    },
+  })
   async tree(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     this.send(req, reply, await this.categories.tree());
   }

@@ -49,7 +49,10 @@ export class ProductQueryDto extends PageQueryDto {
   @MaxLength(200)
   q?: string;
 
-  @ApiPropertyOptional({ description: 'Category slug; includes its sub-categories' })
+  @ApiPropertyOptional({
+    description: 'Category slug; includes its sub-categories',
+    maxLength: 120,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(120)

@@ -37,18 +37,18 @@ export class PriceDto {
   @Max(100_000_000)
   amount!: number;
 
-  @ApiProperty({ example: 'EUR' })
+  @ApiProperty({ example: 'EUR', maxLength: 3 })
   @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
   currency!: string;
 }
 
 export class CreateVariantDto {
-  @ApiProperty({ example: 'MUG-RED-350' })
+  @ApiProperty({ example: 'MUG-RED-350', maxLength: 64 })
   @IsString()
   @Matches(SKU_PATTERN, { message: SKU_MESSAGE })
   sku!: string;
 
-  @ApiProperty({ example: '350 ml' })
+  @ApiProperty({ example: '350 ml', maxLength: 200 })
   @IsString()
   @Length(1, 200)
   name!: string;
@@ -67,30 +67,34 @@ export class CreateVariantDto {
 }
 
 export class CreateProductDto {
-  @ApiProperty({ example: 'Red mug' })
+  @ApiProperty({ example: 'Red mug', maxLength: 200 })
   @IsString()
   @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ description: 'Derived from the name when absent', example: 'red-mug' })
+  @ApiPropertyOptional({
+    description: 'Derived from the name when absent',
+    example: 'red-mug',
+    maxLength: 120,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(120)
   @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
   slug?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 5000 })
   @IsOptional()
   @IsString()
   @MaxLength(5000)
   description?: string;
 
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', maxLength: 36 })
   @IsOptional()
   @IsUUID()
   categoryId?: string;
 
-  @ApiProperty({ type: [CreateVariantDto] })
+  @ApiProperty({ type: [CreateVariantDto], minItems: 1, maxItems: 50 })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
@@ -101,26 +105,26 @@ export class CreateProductDto {
 
 /** Only the fields sent change; `categoryId: null` detaches the category. */
 export class UpdateProductDto {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 200 })
   @IfSent()
   @IsString()
   @Length(1, 200)
   name?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 120 })
   @IfSent()
   @IsString()
   @MaxLength(120)
   @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
   slug?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 5000 })
   @IfSent()
   @IsString()
   @MaxLength(5000)
   description?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true })
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, maxLength: 36 })
   @IsOptional()
   @IsUUID()
   categoryId?: string | null;
@@ -132,13 +136,13 @@ export class UpdateProductDto {
 }
 
 export class UpdateVariantDto {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 64 })
   @IfSent()
   @IsString()
   @Matches(SKU_PATTERN, { message: SKU_MESSAGE })
   sku?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 200 })
   @IfSent()
   @IsString()
   @Length(1, 200)
@@ -159,26 +163,26 @@ export class StockAdjustmentDto {
   @Max(10_000_000)
   delta!: number;
 
-  @ApiProperty({ example: 'stock take' })
+  @ApiProperty({ example: 'stock take', maxLength: 200 })
   @IsString()
   @Length(1, 200)
   reason!: string;
 }
 
 export class CreateCategoryDto {
-  @ApiProperty({ example: 'Kitchen' })
+  @ApiProperty({ example: 'Kitchen', maxLength: 200 })
   @IsString()
   @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ example: 'kitchen' })
+  @ApiPropertyOptional({ example: 'kitchen', maxLength: 120 })
   @IsOptional()
   @IsString()
   @MaxLength(120)
   @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
   slug?: string;
 
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', maxLength: 36 })
   @IsOptional()
   @IsUUID()
   parentId?: string;

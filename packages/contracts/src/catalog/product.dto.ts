@@ -8,13 +8,13 @@ export class StockDto {
 }
 
 export class VariantDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id!: string;
 
-  @ApiProperty({ example: 'MUG-RED-350' })
+  @ApiProperty({ example: 'MUG-RED-350', maxLength: 64 })
   sku!: string;
 
-  @ApiProperty({ example: '350 ml' })
+  @ApiProperty({ example: '350 ml', maxLength: 200 })
   name!: string;
 
   @ApiProperty({ type: MoneyDto })
@@ -25,13 +25,13 @@ export class VariantDto {
 }
 
 export class CategoryRefDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 120 })
   slug!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 200 })
   name!: string;
 }
 
@@ -44,16 +44,16 @@ export class PriceRangeDto {
 }
 
 export class ProductDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id!: string;
 
-  @ApiProperty({ example: 'red-mug' })
+  @ApiProperty({ example: 'red-mug', maxLength: 120 })
   slug!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 200 })
   name!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 5000 })
   description!: string;
 
   @ApiProperty({ enum: ['active', 'archived'] })
@@ -62,40 +62,45 @@ export class ProductDto {
   @ApiProperty({ type: CategoryRefDto, nullable: true })
   category!: CategoryRefDto | null;
 
-  @ApiProperty({ type: [VariantDto] })
+  @ApiProperty({ type: [VariantDto], maxItems: 50 })
   variants!: VariantDto[];
 
   @ApiProperty({ type: PriceRangeDto })
   priceRange!: PriceRangeDto;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', maxLength: 40 })
   createdAt!: string;
 }
 
 export class ProductPageDto {
-  @ApiProperty({ type: [ProductDto] })
+  @ApiProperty({ type: [ProductDto], maxItems: 100 })
   items!: ProductDto[];
 
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as ?cursor= for the next page' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    maxLength: 512,
+    description: 'Pass as ?cursor= for the next page',
+  })
   nextCursor!: string | null;
 }
 
 export class CategoryNodeDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 120 })
   slug!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 200 })
   name!: string;
 
-  @ApiProperty({ type: () => [CategoryNodeDto] })
+  @ApiProperty({ type: () => [CategoryNodeDto], maxItems: 1000 })
   children!: CategoryNodeDto[];
 }
 
 export class StockLevelDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   variantId!: string;
 
   @ApiProperty()
