@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
 import { AuthModule } from './auth/auth.module.js';
+import { CartModule } from './cart/cart.module.js';
+import { CatalogModule } from './catalog/catalog.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ClockModule } from './infrastructure/clock/clock.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
@@ -10,7 +12,13 @@ import { LoggingModule } from './infrastructure/logging/logging.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
 
 /** Feature modules shared by every entry point (HTTP, worker, CLI). */
-export const featureModules = [HealthModule, AuthModule, PaymentsModule.register()];
+export const featureModules = [
+  HealthModule,
+  AuthModule,
+  CartModule,
+  CatalogModule,
+  PaymentsModule.register(),
+];
 
 @Module({})
 export class AppModule {

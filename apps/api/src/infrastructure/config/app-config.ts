@@ -43,6 +43,10 @@ export class AppConfig {
   readonly runWorker: 'inline' | 'off';
   readonly smtpUrl: string | undefined;
   readonly requestTimeoutMs: number;
+  /** Where public catalog replies are cached: Redis when REDIS_URL is set, else in process. */
+  readonly catalogCache: 'memory' | 'redis';
+  /** Lifetime of cached product replies; bounds how stale `stock.available` may be. */
+  readonly catalogListTtlSeconds: number;
 
   constructor(env: EnvSchema) {
     this.nodeEnv = (env.NODE_ENV as AppConfig['nodeEnv'] | undefined) ?? 'development';
@@ -96,6 +100,13 @@ export class AppConfig {
     this.runWorker = (env.RUN_WORKER as AppConfig['runWorker'] | undefined) ?? 'inline';
     this.smtpUrl = env.SMTP_URL;
     this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS ?? 30_000;
+    this.catalogCache =
+      (env.CATALOG_CACHE as AppConfig['catalogCache'] | undefined) ??
+      (env.REDIS_URL ? 'redis' : 'memory');
+    if (this.catalogCache === 'redis' && !env.REDIS_URL) {
+      throw new ConfigError(['CATALOG_CACHE=redis needs REDIS_URL']);
+    }
+    this.catalogListTtlSeconds = env.CATALOG_CACHE_TTL_SECONDS ?? 5;
   }
 
   get isProduction(): boolean {
