@@ -5,9 +5,11 @@ import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigModule } from './infrastructure/config/config.module.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { LoggingModule } from './infrastructure/logging/logging.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
+import { MailModule } from './mail/mail.module.js';
 
 /** Feature modules shared by every entry point (HTTP, worker, CLI). */
-export const featureModules = [HealthModule];
+export const featureModules = [HealthModule, JobsModule, MailModule];
 
 @Module({})
 export class AppModule {

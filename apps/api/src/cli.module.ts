@@ -3,9 +3,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './infrastructure/config/app-config.js';
 import { DbMigrateCommand } from './infrastructure/database/db-migrate.command.js';
+import { JobsStatusCommand } from './jobs/jobs-status.command.js';
 
 /** Commands of `npm run cli`; each calls the same services the HTTP API does. */
-export const commands = [DbMigrateCommand];
+export const commands = [DbMigrateCommand, JobsStatusCommand];
 
 @Module({})
 export class CliModule {
