@@ -19,8 +19,14 @@ export interface JobHandlerOptions {
    * active; after this it is failed and retried. Default 300.
    */
   expireInSeconds?: number;
-  /** Jobs of this queue run at the same time in one process. Default 2. */
+  /** Worker loops of this queue in one process. Default 2. */
   concurrency?: number;
+  /**
+   * Jobs one loop fetches at once and runs side by side, so at most
+   * concurrency x batchSize jobs of this queue run at the same time in one
+   * process. Raise it for many small jobs (fewer round trips). Default 1.
+   */
+  batchSize?: number;
   /** Also enqueue the job on this schedule (one job per tick across all processes). */
   schedule?: JobSchedule;
 }

@@ -15,6 +15,7 @@ export const JOB_DEFAULTS = {
   retryBackoff: true,
   expireInSeconds: 300,
   concurrency: 2,
+  batchSize: 1,
 } as const;
 
 /**

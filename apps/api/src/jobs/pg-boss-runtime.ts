@@ -12,9 +12,6 @@ import type { JobContext, JobName } from './job-payloads.js';
 import { JobRegistry, type RegisteredJob } from './job-registry.js';
 import { deadLetterQueueOf, JobsOptions } from './jobs.options.js';
 
-/** Jobs fetched per round trip by one worker loop. */
-const BATCH_SIZE = 10;
-
 /**
  * Owns the pg-boss instance of this process: installs its schema, creates a
  * queue and a dead-letter queue per registered handler, publishes schedules
@@ -106,7 +103,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     let workerId = '';
     workerId = await this.boss.work<object>(
       job.name,
-      { batchSize: BATCH_SIZE, includeMetadata: true },
+      { batchSize: job.options.batchSize, includeMetadata: true },
       async (jobs) => {
         // Each job succeeds or fails on its own: failures are recorded here,
         // pg-boss then completes the jobs that are still active.
@@ -127,7 +124,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
           }),
         );
         // A full batch means more are waiting: fetch again without the idle wait.
-        if (jobs.length === BATCH_SIZE) this.boss.notifyWorker(workerId);
+        if (jobs.length === job.options.batchSize) this.boss.notifyWorker(workerId);
       },
     );
   }
