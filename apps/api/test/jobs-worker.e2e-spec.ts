@@ -36,8 +36,12 @@ describe('job worker', () => {
     ).rows[0];
   const effects = async (table: 'job_effects' | 'kill_effects', column: string, value: string) =>
     Number(
-      (await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ${column} = $1`, [value]))
-        .rows[0]?.n,
+      (
+        await client.query<{ n: string }>(
+          `SELECT count(*) AS n FROM ${table} WHERE ${column} = $1`,
+          [value],
+        )
+      ).rows[0]?.n,
     );
 
   beforeAll(async () => {
@@ -98,7 +102,10 @@ describe('job worker', () => {
     const worker = await start({ work: true, shutdownGraceMs: 10_000 });
     const id = await worker.get(JobQueue).enqueue('test.slow', { key: 'graceful', ms: 1_500 });
     if (!id) throw new Error('no job id');
-    await waitFor(async () => (probeCalls.slowStarted.includes('graceful') ? true : undefined), 'the job to start');
+    await waitFor(
+      async () => (probeCalls.slowStarted.includes('graceful') ? true : undefined),
+      'the job to start',
+    );
     // Later jobs must not be fetched once stopping has begun.
     const queued = await worker.get(JobQueue).enqueue('test.slow', { key: 'after-stop', ms: 0 });
     await contexts.pop()!.close();
@@ -112,7 +119,10 @@ describe('job worker', () => {
     const worker = await start({ work: true, shutdownGraceMs: 1_000 });
     const id = await worker.get(JobQueue).enqueue('test.slow', { key: 'too-slow', ms: 4_000 });
     if (!id) throw new Error('no job id');
-    await waitFor(async () => (probeCalls.slowStarted.includes('too-slow') ? true : undefined), 'the job to start');
+    await waitFor(
+      async () => (probeCalls.slowStarted.includes('too-slow') ? true : undefined),
+      'the job to start',
+    );
     await contexts.pop()!.close();
     expect(await job(id)).toMatchObject({ state: 'retry' });
     // Let the abandoned handler run out before the database goes away.

@@ -24,8 +24,12 @@ describe('jobs', () => {
   let queue: JobQueue;
   let tx: TransactionRunner;
 
-  const jobsOf = (name: string): Promise<{ id: string; state: string; retry_count: number; data: unknown }[]> =>
-    ds.query('SELECT id, state::text AS state, retry_count, data FROM pgboss.job WHERE name = $1', [name]);
+  const jobsOf = (
+    name: string,
+  ): Promise<{ id: string; state: string; retry_count: number; data: unknown }[]> =>
+    ds.query('SELECT id, state::text AS state, retry_count, data FROM pgboss.job WHERE name = $1', [
+      name,
+    ]);
   const effect = async (key: string) =>
     ((await ds.query('SELECT 1 FROM job_effects WHERE key = $1', [key])) as unknown[]).length === 1
       ? true
@@ -73,8 +77,12 @@ describe('jobs', () => {
         throw new UseCaseFailed('the use case fails after enqueueing');
       }),
     ).rejects.toBeInstanceOf(UseCaseFailed);
-    expect((await jobsOf('test.record')).filter((j) => JSON.stringify(j.data).includes('rolled-back'))).toEqual([]);
-    expect(await ds.query("SELECT 1 FROM job_effects WHERE key LIKE 'rolled-back%'")).toHaveLength(0);
+    expect(
+      (await jobsOf('test.record')).filter((j) => JSON.stringify(j.data).includes('rolled-back')),
+    ).toEqual([]);
+    expect(await ds.query("SELECT 1 FROM job_effects WHERE key LIKE 'rolled-back%'")).toHaveLength(
+      0,
+    );
   });
 
   test('a job enqueued in a committed transaction runs in the inline worker', async () => {
@@ -101,7 +109,11 @@ describe('jobs', () => {
 
   test('dedupeKey enqueues once per key', async () => {
     const first = await queue.enqueue('test.record', { key: 'dedupe-1' }, { dedupeKey: 'order-1' });
-    const second = await queue.enqueue('test.record', { key: 'dedupe-2' }, { dedupeKey: 'order-1' });
+    const second = await queue.enqueue(
+      'test.record',
+      { key: 'dedupe-2' },
+      { dedupeKey: 'order-1' },
+    );
     const other = await queue.enqueue('test.record', { key: 'dedupe-3' }, { dedupeKey: 'order-2' });
     expect(first).toEqual(expect.any(String));
     expect(second).toBeNull();
@@ -159,7 +171,9 @@ describe('jobs', () => {
         }),
       ),
     ).rejects.toBeInstanceOf(UseCaseFailed);
-    expect(await tx.run((m) => idempotency.once(m, 'order-confirmation:8', async () => undefined))).toBe(true);
+    expect(
+      await tx.run((m) => idempotency.once(m, 'order-confirmation:8', async () => undefined)),
+    ).toBe(true);
   });
 
   test('the prune schedule is published and prunes old idempotency records', async () => {

@@ -71,12 +71,19 @@ const message = {
 describe('SmtpMailer against a real SMTP server', () => {
   test('delivers envelope, headers and both bodies, authenticating with the URL credentials', async () => {
     const smtp = await startSmtpServer({ user: 'shop', pass: 's3cret' });
-    const mailer = new SmtpMailer(`smtp://shop:s3cret@127.0.0.1:${smtp.port}`, 'minishop <no-reply@shop.test>');
+    const mailer = new SmtpMailer(
+      `smtp://shop:s3cret@127.0.0.1:${smtp.port}`,
+      'minishop <no-reply@shop.test>',
+    );
     try {
       await mailer.send(message, { messageId: '<job-1@minishop>' });
       expect(smtp.received).toHaveLength(1);
       const mail = smtp.received[0]!;
-      expect(mail).toMatchObject({ from: 'no-reply@shop.test', to: ['ada@example.com'], user: 'shop' });
+      expect(mail).toMatchObject({
+        from: 'no-reply@shop.test',
+        to: ['ada@example.com'],
+        user: 'shop',
+      });
       expect(mail.raw).toContain('Subject: Your order 1042 is confirmed');
       expect(mail.raw).toContain('Message-ID: <job-1@minishop>');
       expect(mail.raw).toContain('Thank you for your order.');
@@ -140,7 +147,9 @@ describe('mail.send job', () => {
       override: (b) => b.overrideProvider(JobsOptions).useValue(fastJobsOptions()),
     });
   const enqueueInTransaction = (app: TestApp) =>
-    app.get(TransactionRunner).run((m) => app.get(JobQueue).enqueue('mail.send', message, { manager: m }));
+    app
+      .get(TransactionRunner)
+      .run((m) => app.get(JobQueue).enqueue('mail.send', message, { manager: m }));
 
   test('without SMTP_URL the mail is written to ${DATA_DIR}/outbox by the worker', async () => {
     t = await start({ DATA_DIR: dataDir });
@@ -156,7 +165,9 @@ describe('mail.send job', () => {
       })();
       return files.find((f) => f === `${id}@minishop.eml`);
     }, 'the outbox file');
-    expect(readFileSync(join(dataDir, 'outbox', file), 'utf8')).toContain('Your order 1042 is confirmed');
+    expect(readFileSync(join(dataDir, 'outbox', file), 'utf8')).toContain(
+      'Your order 1042 is confirmed',
+    );
   });
 
   test('with SMTP_URL the worker delivers it over SMTP', async () => {
@@ -181,10 +192,11 @@ describe('mail.send job', () => {
     expect(id).toEqual(expect.any(String));
     const ds = t.get(DataSource);
     const job = await waitFor(async () => {
-      const rows: { state: string; retry_count: number; output: { message?: string } }[] = await ds.query(
-        "SELECT state::text AS state, retry_count, output FROM pgboss.job WHERE id = $1 AND state = 'retry'",
-        [id],
-      );
+      const rows: { state: string; retry_count: number; output: { message?: string } }[] =
+        await ds.query(
+          "SELECT state::text AS state, retry_count, output FROM pgboss.job WHERE id = $1 AND state = 'retry'",
+          [id],
+        );
       return rows[0];
     }, 'the job to wait for a retry');
     expect(job.output.message).toMatch(/ECONNREFUSED/);

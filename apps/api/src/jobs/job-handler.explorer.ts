@@ -21,11 +21,13 @@ export class JobHandlerExplorer implements OnModuleInit {
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const fn = (instance as Record<string, unknown>)[method];
         if (typeof fn !== 'function') continue;
-        const meta = Reflect.getMetadata(JOB_HANDLER_METADATA, fn) as JobHandlerMetadata | undefined;
+        const meta = Reflect.getMetadata(JOB_HANDLER_METADATA, fn) as
+          JobHandlerMetadata | undefined;
         if (!meta) continue;
         this.registry.register(
           meta.name,
-          (payload, job) => (fn as (...args: unknown[]) => Promise<unknown>).call(instance, payload, job),
+          (payload, job) =>
+            (fn as (...args: unknown[]) => Promise<unknown>).call(instance, payload, job),
           meta.options,
         );
       }

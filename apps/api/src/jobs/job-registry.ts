@@ -34,7 +34,9 @@ export class JobRegistry {
     options: JobHandlerOptions = {},
   ): void {
     if (this.frozen) {
-      throw new Error(`Job "${name}" registered after the workers started; register in onModuleInit`);
+      throw new Error(
+        `Job "${name}" registered after the workers started; register in onModuleInit`,
+      );
     }
     if (this.jobs.has(name)) throw new Error(`Job "${name}" has two handlers`);
     this.jobs.set(name, {

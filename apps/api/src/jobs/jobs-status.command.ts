@@ -26,7 +26,9 @@ export class JobsStatusCommand extends CommandRunner {
     const table = [header, ...lines];
     const widths = header.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
     const format = (row: string[]) =>
-      row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+      row
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+        .join('  ');
     process.stdout.write(`${table.map(format).join('\n')}\n`);
   }
 }

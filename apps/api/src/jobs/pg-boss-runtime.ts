@@ -66,9 +66,14 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     await this.migrations.run();
     for (const job of this.registry.all()) {
       if (job.options.schedule) {
-        await this.boss.schedule(job.name, job.options.schedule.cron, {}, {
-          tz: job.options.schedule.tz ?? 'UTC',
-        });
+        await this.boss.schedule(
+          job.name,
+          job.options.schedule.cron,
+          {},
+          {
+            tz: job.options.schedule.tz ?? 'UTC',
+          },
+        );
       }
       for (let i = 0; i < job.options.concurrency; i++) await this.startWorker(job);
     }
@@ -118,7 +123,9 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
               await job.handler(j.data as never, context);
             } catch (error) {
               const message = error instanceof Error ? error.message : String(error);
-              this.logger.warn(`Job ${job.name} ${j.id} failed (attempt ${j.retryCount + 1}): ${message}`);
+              this.logger.warn(
+                `Job ${job.name} ${j.id} failed (attempt ${j.retryCount + 1}): ${message}`,
+              );
               await this.boss.fail(job.name, j.id, { message });
             }
           }),

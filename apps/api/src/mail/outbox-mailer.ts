@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import nodemailer, { type Transporter } from 'nodemailer';
 
-import type { MailMessage, Mailer, SendOptions } from './mailer.js';
+import type { Mailer, MailMessage, SendOptions } from './mailer.js';
 
 /**
  * Development mailer: writes each message as an RFC 822 `.eml` file under the
@@ -19,7 +19,11 @@ export class OutboxMailer implements Mailer {
     readonly dir: string,
     private readonly from: string,
   ) {
-    this.composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    this.composer = nodemailer.createTransport({
+      streamTransport: true,
+      buffer: true,
+      newline: 'unix',
+    });
   }
 
   async send(message: MailMessage, options: SendOptions = {}): Promise<void> {

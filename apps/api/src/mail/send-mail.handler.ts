@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { JobHandler } from '../jobs/job-handler.decorator.js';
 import type { JobContext } from '../jobs/job-payloads.js';
-import { type MailMessage, Mailer } from './mailer.js';
+import { Mailer,type MailMessage } from './mailer.js';
 
 /**
  * The generic `mail.send` job: features enqueue it inside their transaction
@@ -14,7 +14,12 @@ import { type MailMessage, Mailer } from './mailer.js';
 export class SendMailHandler {
   constructor(private readonly mailer: Mailer) {}
 
-  @JobHandler('mail.send', { retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: 120 })
+  @JobHandler('mail.send', {
+    retryLimit: 5,
+    retryDelay: 30,
+    retryBackoff: true,
+    expireInSeconds: 120,
+  })
   async handle(message: MailMessage, job: JobContext): Promise<void> {
     await this.mailer.send(message, { messageId: `<${job.id}@minishop>` });
   }

@@ -1,6 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 
-import type { MailMessage, Mailer, SendOptions } from './mailer.js';
+import type { Mailer, MailMessage, SendOptions } from './mailer.js';
 
 /** Sends through the SMTP server of SMTP_URL (smtp:// or smtps://user:pass@host:port). */
 export class SmtpMailer implements Mailer {

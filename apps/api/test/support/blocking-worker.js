@@ -5,7 +5,12 @@
 import PgBoss from 'pg-boss';
 
 const [databaseUrl, queue] = process.argv.slice(2);
-const boss = new PgBoss({ connectionString: databaseUrl, supervise: false, schedule: false, max: 2 });
+const boss = new PgBoss({
+  connectionString: databaseUrl,
+  supervise: false,
+  schedule: false,
+  max: 2,
+});
 boss.on('error', (error) => process.stderr.write(`blocking-worker: ${error.message}\n`));
 await boss.start();
 await boss.work(queue, { pollingIntervalSeconds: 0.5 }, async ([job]) => {

@@ -71,7 +71,12 @@ export class ProbeHandlers {
   }
 
   /** Same effect as test/support/blocking-worker.js, guarded by the same key. */
-  @JobHandler('test.kill', { retryLimit: 3, retryDelay: 0, retryBackoff: false, expireInSeconds: 2 })
+  @JobHandler('test.kill', {
+    retryLimit: 3,
+    retryDelay: 0,
+    retryBackoff: false,
+    expireInSeconds: 2,
+  })
   async kill(payload: { orderId: string }, job: JobContext): Promise<void> {
     const applied = await this.tx.run((m) =>
       this.idempotency.once(
@@ -124,7 +129,11 @@ export async function startJobsContext(
   databaseUrl: string,
   options: Partial<JobsOptions> = {},
 ): Promise<JobsContext> {
-  const config = AppConfig.fromEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl });
+  const config = AppConfig.fromEnv({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl,
+  });
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.register(config), ProbeModule],
   })
