@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import pg from 'pg';
 
+import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import {
   createProbeTables,
@@ -96,6 +97,24 @@ describe('job worker', () => {
     expect(done?.retry_count).toBe(1);
     expect(probeCalls.kill).toEqual([{ jobId: id, retryCount: 1, applied: false }]);
     expect(await effects('kill_effects', 'order_id', 'order-1')).toBe(1);
+  });
+
+  test('a job committed in this process wakes its idle worker instead of waiting for the next poll', async () => {
+    // With a one-minute poll, only the wake-up on commit can run the job within the wait below.
+    const app = await start({ work: true, pollingIntervalSeconds: 60 });
+    await createProbeTables({ query: (sql: string) => client.query(sql) } as never);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the workers' first (empty) fetch
+    await app.get(TransactionRunner).run(async (m) => {
+      await app.get(JobQueue).enqueue('test.record', { key: 'woken' }, { manager: m });
+      // Nothing may run before the commit: the job is invisible to the worker.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(probeCalls.record).not.toContain('woken');
+    });
+    await waitFor(
+      async () => ((await effects('job_effects', 'key', 'woken')) === 1 ? true : undefined),
+      'the woken job',
+      15_000,
+    );
   });
 
   test('graceful stop: in-flight jobs finish before the process lets go', async () => {

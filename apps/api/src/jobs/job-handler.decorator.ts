@@ -19,12 +19,12 @@ export interface JobHandlerOptions {
    * active; after this it is failed and retried. Default 300.
    */
   expireInSeconds?: number;
-  /** Worker loops of this queue in one process. Default 2. */
+  /** Worker loops of this queue in one process; each polls when idle. Default 1. */
   concurrency?: number;
   /**
    * Jobs one loop fetches at once and runs side by side, so at most
    * concurrency x batchSize jobs of this queue run at the same time in one
-   * process. Raise it for many small jobs (fewer round trips). Default 1.
+   * process. A loop fetches again once its whole batch is done. Default 4.
    */
   batchSize?: number;
   /** Also enqueue the job on this schedule (one job per tick across all processes). */

@@ -14,8 +14,8 @@ export const JOB_DEFAULTS = {
   retryDelay: 5,
   retryBackoff: true,
   expireInSeconds: 300,
-  concurrency: 2,
-  batchSize: 1,
+  concurrency: 1,
+  batchSize: 4,
 } as const;
 
 /**

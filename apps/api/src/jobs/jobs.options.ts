@@ -11,8 +11,11 @@ export class JobsOptions {
   schema = 'pgboss';
   /** Connections of pg-boss' own pool (fetch, complete, maintenance). */
   poolSize = 4;
-  /** Idle wait between two empty fetches of one worker loop. */
-  pollingIntervalSeconds = 1;
+  /**
+   * Idle wait between two empty fetches of one worker loop. Jobs enqueued in
+   * this process wake its workers at commit; other processes wait this long.
+   */
+  pollingIntervalSeconds = 2;
   /** How often expired active jobs are failed (and so retried) and old jobs archived. */
   maintenanceIntervalSeconds = 30;
   /** On shutdown: time in-flight jobs get to finish before they are failed for retry. */

@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
 
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type PgBoss from 'pg-boss';
-import type { EntityManager } from 'typeorm';
+import {
+  DataSource,
+  type EntityManager,
+  type EntitySubscriberInterface,
+  type QueryRunner,
+  type TransactionCommitEvent,
+  type TransactionRollbackEvent,
+} from 'typeorm';
 
 import type { JobName, JobPayloads } from './job-payloads.js';
 import { type EnqueueOptions, JobQueue } from './job-queue.js';
@@ -33,9 +40,31 @@ function executorOf(manager: EntityManager): PgBoss.Db {
 }
 
 @Injectable()
-export class PgBossJobQueue extends JobQueue {
-  constructor(private readonly runtime: PgBossRuntime) {
+export class PgBossJobQueue extends JobQueue implements OnModuleInit {
+  /** Queues that got a job in a still-open transaction, to wake on commit. */
+  private readonly pending = new WeakMap<QueryRunner, Set<string>>();
+
+  constructor(
+    private readonly runtime: PgBossRuntime,
+    private readonly dataSource: DataSource,
+  ) {
     super();
+  }
+
+  onModuleInit(): void {
+    const subscriber: EntitySubscriberInterface = {
+      afterTransactionCommit: (event: TransactionCommitEvent) => {
+        // Also called when a savepoint is released: only the outer commit counts.
+        if (event.queryRunner.isTransactionActive) return;
+        const names = this.pending.get(event.queryRunner);
+        this.pending.delete(event.queryRunner);
+        for (const name of names ?? []) this.runtime.wake(name);
+      },
+      afterTransactionRollback: (event: TransactionRollbackEvent) => {
+        if (!event.queryRunner.isTransactionActive) this.pending.delete(event.queryRunner);
+      },
+    };
+    this.dataSource.subscribers.push(subscriber);
   }
 
   async enqueue<N extends JobName>(
@@ -56,6 +85,15 @@ export class PgBossJobQueue extends JobQueue {
       // pg-boss inserts through a join on its queue table: an unknown queue
       // silently inserts nothing. Losing a job must not be silent.
       throw new Error(`Job queue "${name}" does not exist: no handler registered for it`);
+    }
+    if (id !== null && this.runtime.working) {
+      const runner = options.manager?.queryRunner;
+      if (runner?.isTransactionActive) {
+        const names = this.pending.get(runner) ?? new Set<string>();
+        this.pending.set(runner, names.add(name));
+      } else {
+        this.runtime.wake(name);
+      }
     }
     return id;
   }

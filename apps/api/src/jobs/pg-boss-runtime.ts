@@ -23,6 +23,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger('Jobs');
   readonly boss: PgBoss;
   private started = false;
+  private readonly workerIds = new Map<string, string[]>();
 
   constructor(
     server: DatabaseServer,
@@ -88,6 +89,14 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     await this.boss.stop({ graceful: true, timeout: this.options.shutdownGraceMs });
   }
 
+  /**
+   * Wakes this process' idle workers of a queue, so a job enqueued here runs
+   * now instead of at the next poll. Other processes still poll.
+   */
+  wake(name: string): void {
+    for (const id of this.workerIds.get(name) ?? []) this.boss.notifyWorker(id);
+  }
+
   private async createQueue(job: RegisteredJob): Promise<void> {
     const dlq = deadLetterQueueOf(job.name);
     const settings = {
@@ -134,5 +143,6 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
         if (jobs.length === job.options.batchSize) this.boss.notifyWorker(workerId);
       },
     );
+    this.workerIds.set(job.name, [...(this.workerIds.get(job.name) ?? []), workerId]);
   }
 }
