@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { JobHandler } from '../jobs/job-handler.decorator.js';
 import type { JobContext } from '../jobs/job-payloads.js';
-import { Mailer,type MailMessage } from './mailer.js';
+import { Mailer, type MailMessage } from './mailer.js';
 
 /**
  * The generic `mail.send` job: features enqueue it inside their transaction

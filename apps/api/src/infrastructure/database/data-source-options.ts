@@ -1,9 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
 
+import { RefreshTokenOrmEntity } from '../../auth/persistence/refresh-token.orm-entity.js';
+import { UserOrmEntity } from '../../auth/persistence/user.orm-entity.js';
 import { migrations } from './migrations/index.js';
 
 /** Every entity of every feature; features append theirs here. */
-export const entities: DataSourceOptions['entities'] = [];
+export const entities: DataSourceOptions['entities'] = [UserOrmEntity, RefreshTokenOrmEntity];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
   return {
