@@ -117,6 +117,16 @@ describe('job worker', () => {
     );
   });
 
+  test('a schedule no handler declares any more is removed when a worker starts', async () => {
+    await client.query(
+      `INSERT INTO pgboss.schedule (name, cron, timezone, data, options)
+       VALUES ('test.record', '* * * * *', 'UTC', '{}', '{}')`,
+    );
+    await start({ work: true });
+    const names = (await client.query<{ name: string }>('SELECT name FROM pgboss.schedule')).rows;
+    expect(names.map((r) => r.name)).toEqual(['jobs.prune-processed']);
+  });
+
   test('graceful stop: in-flight jobs finish before the process lets go', async () => {
     const worker = await start({ work: true, shutdownGraceMs: 10_000 });
     const id = await worker.get(JobQueue).enqueue('test.slow', { key: 'graceful', ms: 1_500 });

@@ -6,6 +6,7 @@ import { JobIdempotency } from '../src/jobs/job-idempotency.js';
 import type { JobName } from '../src/jobs/job-payloads.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
+import { formatJobsStatus } from '../src/jobs/jobs-status.format.js';
 import { JobsStatusService } from '../src/jobs/jobs-status.service.js';
 import {
   createProbeTables,
@@ -149,6 +150,18 @@ describe('jobs', () => {
     // Dead-letter queues are reported with their queue, not as queues of their own.
     expect(status.queues.find((q) => q.name === 'test.fail.dlq')).toBeUndefined();
     expect(status.totals.deadLetter).toBeGreaterThanOrEqual(1);
+  });
+
+  test('jobs:status prints one line per queue with its dead letters, and a total', async () => {
+    const lines = formatJobsStatus(await t.get(JobsStatusService).status())
+      .trimEnd()
+      .split('\n');
+    expect(lines[0]).toMatch(
+      /^queue\s+created\s+retry\s+active\s+completed\s+failed\s+dead-letter$/,
+    );
+    expect(lines.find((l) => l.startsWith('test.fail '))).toMatch(/\s1\s+1$/);
+    expect(lines.find((l) => l.startsWith('mail.send '))).toBeDefined();
+    expect(lines.at(-1)).toMatch(/^total\s/);
   });
 
   test('JobIdempotency.once applies an effect once per key, even when run twice', async () => {

@@ -65,6 +65,16 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     // Handlers must never see an older schema than their code expects; the
     // HTTP entry has migrated already (a no-op here), the worker entry not.
     await this.migrations.run();
+    // A schedule removed from the code must stop producing jobs.
+    const declared = new Set(
+      this.registry
+        .all()
+        .filter((j) => j.options.schedule)
+        .map((j) => j.name),
+    );
+    for (const schedule of await this.boss.getSchedules()) {
+      if (!declared.has(schedule.name as JobName)) await this.boss.unschedule(schedule.name);
+    }
     for (const job of this.registry.all()) {
       if (job.options.schedule) {
         await this.boss.schedule(
@@ -135,7 +145,13 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
               this.logger.warn(
                 `Job ${job.name} ${j.id} failed (attempt ${j.retryCount + 1}): ${message}`,
               );
-              await this.boss.fail(job.name, j.id, { message });
+              // If even this fails (database gone), the job stays active and
+              // expiry retries it; the other jobs of the batch still complete.
+              await this.boss
+                .fail(job.name, j.id, { message })
+                .catch((e: unknown) =>
+                  this.logger.error(`Could not record the failure of job ${j.id}: ${String(e)}`),
+                );
             }
           }),
         );
