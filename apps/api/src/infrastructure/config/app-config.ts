@@ -38,6 +38,10 @@ export class AppConfig {
   readonly requestTimeoutMs: number;
   readonly mailFrom: string;
   readonly workerShutdownGraceMs: number;
+  /** Where public catalog replies are cached: Redis when REDIS_URL is set, else in process. */
+  readonly catalogCache: 'memory' | 'redis';
+  /** Lifetime of cached product replies; bounds how stale `stock.available` may be. */
+  readonly catalogListTtlSeconds: number;
 
   constructor(env: EnvSchema) {
     this.nodeEnv = (env.NODE_ENV as AppConfig['nodeEnv'] | undefined) ?? 'development';
@@ -85,6 +89,13 @@ export class AppConfig {
     this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS ?? 30_000;
     this.mailFrom = env.MAIL_FROM ?? 'minishop <no-reply@minishop.local>';
     this.workerShutdownGraceMs = env.WORKER_SHUTDOWN_GRACE_MS ?? 20_000;
+    this.catalogCache =
+      (env.CATALOG_CACHE as AppConfig['catalogCache'] | undefined) ??
+      (env.REDIS_URL ? 'redis' : 'memory');
+    if (this.catalogCache === 'redis' && !env.REDIS_URL) {
+      throw new ConfigError(['CATALOG_CACHE=redis needs REDIS_URL']);
+    }
+    this.catalogListTtlSeconds = env.CATALOG_CACHE_TTL_SECONDS ?? 5;
   }
 
   get isProduction(): boolean {

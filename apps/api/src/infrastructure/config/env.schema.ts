@@ -155,6 +155,18 @@ export class EnvSchema {
 
   @IsOptional()
   @Transform(emptyToUndefined)
+  @IsIn(['memory', 'redis'])
+  CATALOG_CACHE?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  CATALOG_CACHE_TTL_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
   @IsString()
   MAIL_FROM?: string;
 
