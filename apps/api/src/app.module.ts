@@ -9,6 +9,8 @@ import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigModule } from './infrastructure/config/config.module.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { LoggingModule } from './infrastructure/logging/logging.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
+import { MailModule } from './mail/mail.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
 
 /** Feature modules shared by every entry point (HTTP, worker, CLI). */
@@ -18,6 +20,8 @@ export const featureModules = [
   CartModule,
   CatalogModule,
   PaymentsModule.register(),
+  JobsModule,
+  MailModule,
 ];
 
 @Module({})

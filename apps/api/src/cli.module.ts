@@ -14,6 +14,8 @@ export const commands = [
   SeedCommand,
   PaymentsSimulateCommand,
 ];
+import { JobsStatusCommand } from './jobs/jobs-status.command.js';
+export const commands = [DbMigrateCommand, CartsExpireCommand, SeedCommand, JobsStatusCommand];
 
 @Module({})
 export class CliModule {

@@ -43,6 +43,8 @@ export class AppConfig {
   readonly runWorker: 'inline' | 'off';
   readonly smtpUrl: string | undefined;
   readonly requestTimeoutMs: number;
+  readonly mailFrom: string;
+  readonly workerShutdownGraceMs: number;
   /** Where public catalog replies are cached: Redis when REDIS_URL is set, else in process. */
   readonly catalogCache: 'memory' | 'redis';
   /** Lifetime of cached product replies; bounds how stale `stock.available` may be. */
@@ -100,6 +102,8 @@ export class AppConfig {
     this.runWorker = (env.RUN_WORKER as AppConfig['runWorker'] | undefined) ?? 'inline';
     this.smtpUrl = env.SMTP_URL;
     this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS ?? 30_000;
+    this.mailFrom = env.MAIL_FROM ?? 'minishop <no-reply@minishop.local>';
+    this.workerShutdownGraceMs = env.WORKER_SHUTDOWN_GRACE_MS ?? 20_000;
     this.catalogCache =
       (env.CATALOG_CACHE as AppConfig['catalogCache'] | undefined) ??
       (env.REDIS_URL ? 'redis' : 'memory');
