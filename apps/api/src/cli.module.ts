@@ -1,11 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
 import { AppModule } from './app.module.js';
+import { UserCreateCommand } from './auth/user-create.command.js';
 import type { AppConfig } from './infrastructure/config/app-config.js';
 import { DbMigrateCommand } from './infrastructure/database/db-migrate.command.js';
 
 /** Commands of `npm run cli`; each calls the same services the HTTP API does. */
-export const commands = [DbMigrateCommand];
+export const commands = [DbMigrateCommand, UserCreateCommand];
 
 @Module({})
 export class CliModule {

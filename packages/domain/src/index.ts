@@ -3,3 +3,4 @@ export * from './auth/roles.js';
 export * from './errors/domain-error.js';
 export * from './money/money.errors.js';
 export * from './money/money.js';
+export * from './auth/password-policy.js';

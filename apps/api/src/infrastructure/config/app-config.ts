@@ -36,6 +36,8 @@ export class AppConfig {
   readonly runWorker: 'inline' | 'off';
   readonly smtpUrl: string | undefined;
   readonly requestTimeoutMs: number;
+  /** Login attempts allowed per window: per e-mail, per client IP, window in seconds. */
+  readonly loginRateLimit: { perEmail: number; perIp: number; windowSeconds: number };
 
   constructor(env: EnvSchema) {
     this.nodeEnv = (env.NODE_ENV as AppConfig['nodeEnv'] | undefined) ?? 'development';
@@ -81,6 +83,11 @@ export class AppConfig {
     this.runWorker = (env.RUN_WORKER as AppConfig['runWorker'] | undefined) ?? 'inline';
     this.smtpUrl = env.SMTP_URL;
     this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS ?? 30_000;
+    this.loginRateLimit = {
+      perEmail: env.LOGIN_RATE_LIMIT ?? 5,
+      perIp: env.LOGIN_RATE_LIMIT_IP ?? 20,
+      windowSeconds: env.LOGIN_RATE_WINDOW ?? 60,
+    };
   }
 
   get isProduction(): boolean {

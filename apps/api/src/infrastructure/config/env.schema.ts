@@ -152,6 +152,27 @@ export class EnvSchema {
   @Min(1000)
   @Max(600_000)
   REQUEST_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  LOGIN_RATE_LIMIT?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  LOGIN_RATE_LIMIT_IP?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  LOGIN_RATE_WINDOW?: number;
 }
 
 /** Thrown at start when the environment is wrong; its message names every bad variable. */
