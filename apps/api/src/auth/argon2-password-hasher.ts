@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 import { Injectable } from '@nestjs/common';
 import { hash, type Options, parseOptions, verify } from '@node-rs/argon2';
+import pLimit from 'p-limit';
 
 import { PasswordHasher } from './password-hasher.js';
 
@@ -25,18 +27,28 @@ export const ARGON2_OPTIONS = {
 
 const ARGON2ID = 2;
 
+/**
+ * At most this many hashes run at once; the rest wait their turn. Without
+ * the cap a burst of logins fills all four libuv threads (and both cores
+ * here) with argon2, and everything else that needs the pool (DNS lookups
+ * for Stripe or SMTP, file I/O, async crypto) and the event loop itself
+ * queue behind it. One core is left for the event loop.
+ */
+export const ARGON2_CONCURRENCY = Math.max(1, availableParallelism() - 1);
+
 @Injectable()
 export class Argon2PasswordHasher extends PasswordHasher {
   private dummy: Promise<string> | undefined;
+  private readonly slots = pLimit(ARGON2_CONCURRENCY);
 
   hash(password: string): Promise<string> {
     // The async API runs on libuv's thread pool, off the event loop.
-    return hash(password, ARGON2_OPTIONS);
+    return this.slots(() => hash(password, ARGON2_OPTIONS));
   }
 
   async verify(stored: string, password: string): Promise<boolean> {
     try {
-      return await verify(stored, password);
+      return await this.slots(() => verify(stored, password));
     } catch {
       // Not an argon2 hash (e.g. an account created without a password).
       return false;
@@ -44,8 +56,9 @@ export class Argon2PasswordHasher extends PasswordHasher {
   }
 
   async verifyAgainstDummy(password: string): Promise<false> {
-    this.dummy ??= hash(randomBytes(16).toString('hex'), ARGON2_OPTIONS);
-    await verify(await this.dummy, password).catch(() => false);
+    this.dummy ??= this.hash(randomBytes(16).toString('hex'));
+    const dummy = await this.dummy;
+    await this.slots(() => verify(dummy, password)).catch(() => false);
     return false;
   }
 
