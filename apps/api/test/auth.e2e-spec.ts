@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Global, Module } from '@nestjs/common';
+import { hash as argon2Hash } from '@node-rs/argon2';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 
@@ -245,6 +246,18 @@ describe('auth', () => {
         type: 'https://minishop.dev/problems/auth-invalid-credentials',
         detail: 'Invalid e-mail or password',
       });
+    });
+
+    test('a hash made with weaker parameters is upgraded at the next successful login', async () => {
+      const email = anEmail('legacy');
+      const weak = await argon2Hash(PASSWORD, { memoryCost: 8192, timeCost: 1, parallelism: 1 });
+      const user = await t
+        .get(UserRepository)
+        .create({ email, name: 'Legacy', role: 'customer', passwordHash: weak });
+      await login(email, PASSWORD).expect(200);
+      const stored = await t.get(UserRepository).findById(user!.id);
+      expect(stored?.passwordHash).toContain(`m=${ARGON2_OPTIONS.memoryCost},`);
+      await login(email, PASSWORD).expect(200);
     });
 
     test('a disabled account cannot sign in, refresh or use its live access token', async () => {

@@ -9,13 +9,13 @@ import { PasswordHasher } from './password-hasher.js';
 
 /**
  * Argon2id at OWASP's first recommended setting (19 MiB, 2 passes, 1 lane).
- * Measured on the 2-core deployment target: about 20 ms per verify alone and
- * ~40 ms p50 for a whole login over HTTP, so a burst of logins cannot starve
- * the API, while each offline guess still costs 19 MiB of memory. Heavier
- * settings (64 MiB, t=3, p=4: ~150 ms) would make login the slowest route
- * and turn the 4 libuv threads into an easy denial-of-service target.
- * Parameters are stored in each hash, so raising them later only needs
- * `needsRehash` on the next successful login.
+ * Measured on the 2-core target: one verify 18-43 ms (idle to busy), a
+ * whole login over HTTP p50 64 ms (N=100, shared machine under load).
+ * Heavier settings measured 110-200 ms per verify (64 MiB, t=2..3) and would
+ * make login the slowest route and an easy way to exhaust the CPU. Each
+ * guess still costs an attacker 19 MiB and two passes. The parameters are
+ * stored in every hash, so raising them later upgrades each account at its
+ * next successful login (`needsRehash`).
  */
 export const ARGON2_OPTIONS = {
   // Argon2id is the library's default algorithm; the const enum cannot be
