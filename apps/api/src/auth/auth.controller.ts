@@ -6,7 +6,16 @@ import {
   RegisterDto,
   TokenPairDto,
 } from '@minishop/contracts';
-import { Body, Controller, Headers, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  createParamDecorator,
+  type ExecutionContext,
+  HttpCode,
+  HttpStatus,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -15,6 +24,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiSecurity,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
@@ -31,9 +41,20 @@ const CART_TOKEN_HEADER = {
   name: 'X-Cart-Token',
   required: false,
   description: 'Guest cart to merge into the account once signed in',
-};
+  schema: { type: 'string', maxLength: 200 },
+} as const;
+
+/** The optional `X-Cart-Token` header (documented once, by `@ApiHeader`, as optional). */
+const CartToken = createParamDecorator((_: unknown, context: ExecutionContext) => {
+  const value = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers[
+    'x-cart-token'
+  ];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+});
 
 @ApiTags('auth')
+// Signing in is what these routes are for: they are open to anonymous callers.
+@ApiSecurity({})
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -54,7 +75,7 @@ export class AuthController {
   @ApiConflictResponse({ type: ProblemDto, description: 'The e-mail is already registered' })
   async register(
     @Body() body: RegisterDto,
-    @Headers('x-cart-token') cartToken?: string,
+    @CartToken() cartToken?: string,
   ): Promise<AuthSessionDto> {
     return AuthMapper.toSessionDto(await this.registration.register(body, { cartToken }));
   }
@@ -73,12 +94,14 @@ export class AuthController {
   @ApiTooManyRequestsResponse({
     type: ProblemDto,
     description: 'Too many attempts for this e-mail or from this address',
-    headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait',
+        schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 86_400 },
+      },
+    },
   })
-  async login(
-    @Body() body: LoginDto,
-    @Headers('x-cart-token') cartToken?: string,
-  ): Promise<AuthSessionDto> {
+  async login(@Body() body: LoginDto, @CartToken() cartToken?: string): Promise<AuthSessionDto> {
     return AuthMapper.toSessionDto(await this.logins.login(body, { cartToken }));
   }
 

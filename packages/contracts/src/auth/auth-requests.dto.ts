@@ -12,7 +12,7 @@ const PASSWORD_INPUT_MAX = 1024;
 
 /** Body of `POST /auth/register`. Any other field (e.g. `role`) is a 400. */
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
+  @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 254 })
   @Transform(trim)
   @IsEmail({}, { message: 'email must be an e-mail address' })
   @MaxLength(254)
@@ -39,14 +39,14 @@ export class RegisterDto {
 
 /** Body of `POST /auth/login`. */
 export class LoginDto {
-  @ApiProperty({ example: 'ada@example.com' })
+  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
   @MaxLength(254)
   email!: string;
 
-  @ApiProperty({ example: 'correct horse battery staple' })
+  @ApiProperty({ example: 'correct horse battery staple', maxLength: PASSWORD_INPUT_MAX })
   @IsString()
   @IsNotEmpty()
   @MaxLength(PASSWORD_INPUT_MAX)
