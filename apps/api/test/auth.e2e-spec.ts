@@ -450,7 +450,7 @@ describe('auth', () => {
     }
   });
 
-  test('the OpenAPI document: tag auth, operationIds and every error status with a problem body', async () => {
+  test('the OpenAPI document: tag auth, operationIds and every auth error status with a problem body', async () => {
     const doc = (await t.http.get('/docs/openapi.json').expect(200)).body as OpenApiDoc;
     const expected: [string, string, string, string[]][] = [
       ['/api/v1/auth/register', 'post', 'authRegister', ['201', '400', '409']],
@@ -470,7 +470,7 @@ describe('auth', () => {
         tags: ['auth'],
         operationId,
       });
-      expect(Object.keys(op.responses).sort()).toEqual(statuses);
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(statuses));
       for (const status of statuses.filter((s) => Number(s) >= 400)) {
         expect(op.responses[status]?.content?.['application/json']?.schema.$ref).toMatch(
           /ProblemDto$/,
