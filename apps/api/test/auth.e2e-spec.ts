@@ -626,6 +626,30 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
 
 throttlingTests('memory', '');
 
+describe('login throttling with Redis configured but unreachable', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { LOGIN_RATE_LIMIT: '2', REDIS_URL: 'redis://127.0.0.1:1' },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('logins still work and the limit still holds, counted in memory', async () => {
+    const u = await registered(t);
+    const attempt = () =>
+      t.http
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', anIp())
+        .send({ email: u.email, password: u.password });
+    await attempt().expect(200);
+    await attempt().expect(200);
+    await attempt().expect(429);
+  });
+});
+
 const redisUrl = process.env.REDIS_URL;
 if (redisUrl) {
   throttlingTests('redis', redisUrl);

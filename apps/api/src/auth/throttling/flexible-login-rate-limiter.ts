@@ -39,9 +39,17 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
         maxRetriesPerRequest: 1,
         connectionName: 'minishop-login-limits',
       });
-      this.redis.on('error', (error: Error) =>
-        this.logger.warn({ err: error }, 'Redis unavailable for login limits; using memory'),
-      );
+      // ioredis retries for ever and emits an error per attempt: say it once
+      // per outage, not once per retry.
+      let down = false;
+      this.redis.on('error', (error: Error) => {
+        if (down) return;
+        down = true;
+        this.logger.warn({ err: error }, 'Redis unavailable for login limits; counting in memory');
+      });
+      this.redis.on('ready', () => {
+        down = false;
+      });
       const redis = this.redis;
       const make = (name: string, points: number) =>
         new RateLimiterRedis({
