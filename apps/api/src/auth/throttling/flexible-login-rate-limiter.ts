@@ -100,6 +100,11 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.redis?.quit().catch(() => this.redis?.disconnect());
+    if (!this.redis) return;
+    // quit() lets pending commands finish; disconnect() then also stops the
+    // reconnect timer of a Redis that never answered, which would otherwise
+    // keep the process alive after shutdown.
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
+    this.redis.disconnect();
   }
 }
