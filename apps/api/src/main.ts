@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 
 import { createHttpApp } from './bootstrap.js';
+import { CatalogSeedService } from './catalog/seed/catalog-seed.service.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigError } from './infrastructure/config/env.schema.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
@@ -10,6 +11,9 @@ async function main(): Promise<void> {
   loadEnvFile();
   const config = AppConfig.fromEnv(process.env);
   const app = await createHttpApp(config);
+  // A fresh install shows a browsable shop at once; a non-empty catalog is
+  // never touched. Never in production: the demo admin has a public password.
+  if (!config.isProduction) await app.get(CatalogSeedService).seedIfEmpty();
   await app.listen({ port: config.port, host: config.host });
 
   const logger = new Logger('Start');

@@ -38,6 +38,10 @@ export class AppConfig {
   readonly requestTimeoutMs: number;
   /** Login attempts allowed per window: per e-mail, per client IP, window in seconds. */
   readonly loginRateLimit: { perEmail: number; perIp: number; windowSeconds: number };
+  /** Where public catalog replies are cached: Redis when REDIS_URL is set, else in process. */
+  readonly catalogCache: 'memory' | 'redis';
+  /** Lifetime of cached product replies; bounds how stale `stock.available` may be. */
+  readonly catalogListTtlSeconds: number;
 
   constructor(env: EnvSchema) {
     this.nodeEnv = (env.NODE_ENV as AppConfig['nodeEnv'] | undefined) ?? 'development';
@@ -88,6 +92,13 @@ export class AppConfig {
       perIp: env.LOGIN_RATE_LIMIT_IP ?? 20,
       windowSeconds: env.LOGIN_RATE_WINDOW ?? 60,
     };
+    this.catalogCache =
+      (env.CATALOG_CACHE as AppConfig['catalogCache'] | undefined) ??
+      (env.REDIS_URL ? 'redis' : 'memory');
+    if (this.catalogCache === 'redis' && !env.REDIS_URL) {
+      throw new ConfigError(['CATALOG_CACHE=redis needs REDIS_URL']);
+    }
+    this.catalogListTtlSeconds = env.CATALOG_CACHE_TTL_SECONDS ?? 5;
   }
 
   get isProduction(): boolean {
