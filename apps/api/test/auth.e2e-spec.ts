@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { Global, Module } from '@nestjs/common';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -35,13 +34,6 @@ class RecordingAbsorber extends GuestCartAbsorber {
   }
 }
 const absorber = new RecordingAbsorber();
-
-@Global()
-@Module({
-  providers: [{ provide: GuestCartAbsorber, useValue: absorber }],
-  exports: [GuestCartAbsorber],
-})
-class RecordingCartModule {}
 
 /** A client address of its own per test, so IP limits never leak between tests or runs. */
 const anIp = () => `10.${[...randomBytes(3)].join('.')}`;
@@ -98,8 +90,13 @@ describe('auth', () => {
     t = await startTestApp({
       // Limits out of the way here; throttling has its own apps below.
       env: { LOGIN_RATE_LIMIT: '10000', LOGIN_RATE_LIMIT_IP: '10000', REDIS_URL: '' },
-      imports: [RecordingCartModule],
-      override: (b) => b.overrideProvider(Clock).useValue(clock),
+      override: (b) =>
+        b
+          .overrideProvider(Clock)
+          .useValue(clock)
+          // the cart feature's absorber, replaced by one that records its calls
+          .overrideProvider(GuestCartAbsorber)
+          .useValue(absorber),
     });
   });
   afterAll(async () => {
