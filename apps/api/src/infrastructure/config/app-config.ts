@@ -45,6 +45,8 @@ export class AppConfig {
   readonly requestTimeoutMs: number;
   readonly mailFrom: string;
   readonly workerShutdownGraceMs: number;
+  /** Login attempts allowed per window: per e-mail, per client IP, window in seconds. */
+  readonly loginRateLimit: { perEmail: number; perIp: number; windowSeconds: number };
   /** Where public catalog replies are cached: Redis when REDIS_URL is set, else in process. */
   readonly catalogCache: 'memory' | 'redis';
   /** Lifetime of cached product replies; bounds how stale `stock.available` may be. */
@@ -104,6 +106,11 @@ export class AppConfig {
     this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS ?? 30_000;
     this.mailFrom = env.MAIL_FROM ?? 'minishop <no-reply@minishop.local>';
     this.workerShutdownGraceMs = env.WORKER_SHUTDOWN_GRACE_MS ?? 20_000;
+    this.loginRateLimit = {
+      perEmail: env.LOGIN_RATE_LIMIT ?? 5,
+      perIp: env.LOGIN_RATE_LIMIT_IP ?? 20,
+      windowSeconds: env.LOGIN_RATE_WINDOW ?? 60,
+    };
     this.catalogCache =
       (env.CATALOG_CACHE as AppConfig['catalogCache'] | undefined) ??
       (env.REDIS_URL ? 'redis' : 'memory');
