@@ -36,6 +36,9 @@ export class AppConfig {
   readonly runWorker: 'inline' | 'off';
   readonly smtpUrl: string | undefined;
   readonly requestTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  /** Worker processes of `npm run start:prod`; undefined = one per CPU. */
+  readonly webConcurrency: number | undefined;
 
   constructor(env: EnvSchema) {
     this.nodeEnv = (env.NODE_ENV as AppConfig['nodeEnv'] | undefined) ?? 'development';
@@ -81,6 +84,8 @@ export class AppConfig {
     this.runWorker = (env.RUN_WORKER as AppConfig['runWorker'] | undefined) ?? 'inline';
     this.smtpUrl = env.SMTP_URL;
     this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS ?? 30_000;
+    this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS ?? 10_000;
+    this.webConcurrency = env.WEB_CONCURRENCY;
   }
 
   get isProduction(): boolean {
