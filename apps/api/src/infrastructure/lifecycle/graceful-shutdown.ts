@@ -20,17 +20,24 @@ export function exitGracefullyOnSignals(app: INestApplication, graceMs: number):
     if (closing) return;
     closing = true;
     logger.log(`${signal}: finishing in-flight requests (grace ${graceMs} ms)`);
+    // Fastify closes the connections that are idle when shutdown starts;
+    // a keep-alive connection whose request was in flight becomes idle only
+    // later and would hold the server open until its keep-alive timeout.
+    const server = app.getHttpServer() as Server;
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    sweep.unref();
     let forced = false;
     const force = setTimeout(() => {
       forced = true;
       logger.warn('grace period over: closing remaining connections');
-      (app.getHttpServer() as Server).closeAllConnections();
+      server.closeAllConnections();
       setTimeout(() => process.exit(1), HOOKS_DEADLINE_MS).unref();
     }, graceMs);
     force.unref();
     app.close().then(
       () => {
         clearTimeout(force);
+        clearInterval(sweep);
         logger.log('stopped');
         process.exit(forced ? 1 : 0);
       },
