@@ -1,6 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
+import { AuthModule } from './auth/auth.module.js';
+import { CartModule } from './cart/cart.module.js';
+import { CatalogModule } from './catalog/catalog.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ClockModule } from './infrastructure/clock/clock.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigModule } from './infrastructure/config/config.module.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
@@ -8,7 +12,7 @@ import { LoggingModule } from './infrastructure/logging/logging.module.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 
 /** Feature modules shared by every entry point (HTTP, worker, CLI). */
-export const featureModules = [HealthModule];
+export const featureModules = [HealthModule, AuthModule, CartModule, CatalogModule];
 
 @Module({})
 export class AppModule {
@@ -20,6 +24,7 @@ export class AppModule {
         LoggingModule,
         DatabaseModule,
         MetricsModule,
+        ClockModule,
         ...featureModules,
       ],
     };

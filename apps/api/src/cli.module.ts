@@ -1,11 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
 import { AppModule } from './app.module.js';
+import { CartsExpireCommand } from './cart/carts-expire.command.js';
+import { SeedCommand } from './catalog/seed/seed.command.js';
 import type { AppConfig } from './infrastructure/config/app-config.js';
 import { DbMigrateCommand } from './infrastructure/database/db-migrate.command.js';
 
 /** Commands of `npm run cli`; each calls the same services the HTTP API does. */
-export const commands = [DbMigrateCommand];
+export const commands = [DbMigrateCommand, CartsExpireCommand, SeedCommand];
 
 @Module({})
 export class CliModule {

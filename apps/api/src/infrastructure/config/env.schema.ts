@@ -166,6 +166,18 @@ export class EnvSchema {
   @Min(1)
   @Max(256)
   WEB_CONCURRENCY?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsIn(['memory', 'redis'])
+  CATALOG_CACHE?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  CATALOG_CACHE_TTL_SECONDS?: number;
 }
 
 /** Thrown at start when the environment is wrong; its message names every bad variable. */

@@ -1,9 +1,18 @@
 import type { DataSourceOptions } from 'typeorm';
 
+import { RefreshTokenOrmEntity } from '../../auth/persistence/refresh-token.orm-entity.js';
+import { UserOrmEntity } from '../../auth/persistence/user.orm-entity.js';
+import { CartOrmEntity } from '../../cart/persistence/cart.orm-entity.js';
+import { CartLineOrmEntity } from '../../cart/persistence/cart-line.orm-entity.js';
 import { migrations } from './migrations/index.js';
 
 /** Every entity of every feature; features append theirs here. */
-export const entities: DataSourceOptions['entities'] = [];
+export const entities: DataSourceOptions['entities'] = [
+  UserOrmEntity,
+  RefreshTokenOrmEntity,
+  CartOrmEntity,
+  CartLineOrmEntity,
+];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
   return {

@@ -1,7 +1,17 @@
 import { Initial1732500000000 } from './1732500000000-initial.js';
+import { Auth1732500001000 } from './1732500001000-auth.js';
+import { Catalog1732500002000 } from './1732500002000-catalog.js';
+import { Carts1732500003000 } from './1732500003000-carts.js';
+import { Orders1732500004000 } from './1732500004000-orders.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
  * compiled app, the CLI and the tests (running TypeScript) load the same set.
  */
-export const migrations = [Initial1732500000000];
+export const migrations = [
+  Initial1732500000000,
+  Auth1732500001000,
+  Catalog1732500002000,
+  Carts1732500003000,
+  Orders1732500004000,
+];

@@ -1,0 +1,21 @@
+import type { Role, Scope } from '@minishop/domain';
+
+/** Who is calling, as established by the guard chain; set on `request.user`. */
+export interface AuthenticatedUser {
+  id: string;
+  role: Role;
+  /** The token's scopes still allowed by the user's current role. */
+  scopes: Scope[];
+  /** `jti` of the access token. */
+  tokenId: string;
+}
+
+/** The claims minishop puts in an access token. */
+export interface AccessTokenClaims {
+  sub: string;
+  role: Role;
+  scope: string;
+  iat: number;
+  exp: number;
+  jti: string;
+}

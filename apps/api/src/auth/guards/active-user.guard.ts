@@ -1,0 +1,30 @@
+import { AccountDisabledError, scopesFor } from '@minishop/domain';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+
+import type { AuthenticatedUser } from '../authenticated-user.js';
+import { UserRepository } from '../user.repository.js';
+
+/**
+ * Step 2: the account still exists and is enabled, checked on every request
+ * so disabling a user stops their live tokens at once. Scopes are narrowed to
+ * the user's current role, so a demoted admin loses admin scopes at once too.
+ */
+@Injectable()
+export class ActiveUserGuard implements CanActivate {
+  constructor(private readonly users: UserRepository) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<{ user?: AuthenticatedUser }>();
+    const caller = request.user;
+    if (!caller) return true; // optional-auth routes without a token
+    const user = await this.users.findById(caller.id);
+    if (!user || user.disabled) throw new AccountDisabledError();
+    const allowed = scopesFor(user.role);
+    request.user = {
+      ...caller,
+      role: user.role,
+      scopes: caller.scopes.filter((s) => allowed.includes(s)),
+    };
+    return true;
+  }
+}

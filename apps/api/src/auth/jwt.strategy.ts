@@ -1,0 +1,32 @@
+import { isRole, type Scope, SCOPES } from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+
+import { AppConfig } from '../infrastructure/config/app-config.js';
+import type { AccessTokenClaims, AuthenticatedUser } from './authenticated-user.js';
+
+/** Only HS256 is accepted: `alg: none` and every other algorithm fail verification. */
+export const ACCESS_TOKEN_ALGORITHM = 'HS256';
+
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(config: AppConfig) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.jwtSecret,
+      algorithms: [ACCESS_TOKEN_ALGORITHM],
+      ignoreExpiration: false,
+    });
+  }
+
+  validate(claims: Partial<AccessTokenClaims>): AuthenticatedUser | false {
+    if (typeof claims.sub !== 'string' || !isRole(claims.role) || typeof claims.jti !== 'string') {
+      return false;
+    }
+    const scopes = (typeof claims.scope === 'string' ? claims.scope.split(' ') : []).filter(
+      (s): s is Scope => (SCOPES as readonly string[]).includes(s),
+    );
+    return { id: claims.sub, role: claims.role, scopes, tokenId: claims.jti };
+  }
+}

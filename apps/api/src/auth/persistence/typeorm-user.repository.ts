@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import { type NewUser, type UserRecord, UserRepository } from '../user.repository.js';
+import { UserOrmEntity } from './user.orm-entity.js';
+
+@Injectable()
+export class TypeormUserRepository extends UserRepository {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  private repo(manager?: EntityManager) {
+    return (manager ?? this.dataSource.manager).getRepository(UserOrmEntity);
+  }
+
+  findById(id: string, manager?: EntityManager): Promise<UserRecord | null> {
+    return this.repo(manager).findOneBy({ id });
+  }
+
+  findByEmail(email: string, manager?: EntityManager): Promise<UserRecord | null> {
+    return this.repo(manager)
+      .createQueryBuilder('u')
+      .where('lower(u.email) = lower(:email)', { email })
+      .getOne();
+  }
+
+  async create(user: NewUser, manager?: EntityManager): Promise<UserRecord | null> {
+    // ON CONFLICT DO NOTHING rather than check-then-insert: two concurrent
+    // registrations of one e-mail cannot both pass a check.
+    const result = await this.repo(manager)
+      .createQueryBuilder()
+      .insert()
+      .values(user)
+      .orIgnore()
+      .returning('id')
+      .execute();
+    const id = (result.raw as { id: string }[])[0]?.id;
+    return id ? this.findById(id, manager) : null;
+  }
+
+  async setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<void> {
+    await this.repo(manager).update({ id }, { disabled });
+  }
+}

@@ -1,0 +1,28 @@
+import type { Role } from '@minishop/domain';
+import type { EntityManager } from 'typeorm';
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export interface NewUser {
+  email: string;
+  name: string;
+  role: Role;
+  passwordHash: string;
+}
+
+/** Port: where accounts are kept. */
+export abstract class UserRepository {
+  abstract findById(id: string, manager?: EntityManager): Promise<UserRecord | null>;
+  abstract findByEmail(email: string, manager?: EntityManager): Promise<UserRecord | null>;
+  /** Returns null when the e-mail (case-insensitive) is already taken. */
+  abstract create(user: NewUser, manager?: EntityManager): Promise<UserRecord | null>;
+  abstract setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<void>;
+}

@@ -1,0 +1,158 @@
+import { createHmac } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { Controller, Get } from '@nestjs/common';
+
+import type { AuthenticatedUser } from '../src/auth/authenticated-user.js';
+import {
+  Authenticated,
+  CurrentUser,
+  OptionalAuth,
+  Scopes,
+} from '../src/auth/decorators/auth.decorators.js';
+import { UserRepository } from '../src/auth/user.repository.js';
+import { Clock } from '../src/infrastructure/clock/clock.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer, anAdmin } from './support/users.js';
+
+@Controller('guard-probe')
+class GuardProbeController {
+  @Get('me')
+  @Authenticated()
+  me(@CurrentUser() user: AuthenticatedUser) {
+    return { id: user.id, scopes: user.scopes };
+  }
+
+  @Get('admin')
+  @Scopes('catalog:write')
+  admin() {
+    return { ok: true };
+  }
+
+  @Get('maybe')
+  @OptionalAuth()
+  maybe(@CurrentUser() user: AuthenticatedUser | undefined) {
+    return { user: user?.id ?? null };
+  }
+}
+
+class ShiftedClock extends Clock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+}
+
+const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+describe('auth guard chain', () => {
+  let t: TestApp;
+  const clock = new ShiftedClock();
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      controllers: [GuardProbeController],
+      override: (b) => b.overrideProvider(Clock).useValue(clock),
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('a valid token passes and the user id reaches the handler', async () => {
+    const u = await aCustomer(t);
+    const res = await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(200);
+    expect(res.body).toEqual({ id: u.id, scopes: ['cart:write', 'orders:read'] });
+  });
+
+  test('no token → 401 problem with WWW-Authenticate', async () => {
+    const res = await t.http.get('/api/v1/guard-probe/me').expect(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+  });
+
+  test('tampered signature → 401', async () => {
+    const u = await aCustomer(t);
+    const [h, p] = u.accessToken.split('.');
+    const forged = b64({
+      ...JSON.parse(Buffer.from(p!, 'base64url').toString()),
+      role: 'admin',
+      scope: 'catalog:write',
+    });
+    await t.http
+      .get('/api/v1/guard-probe/me')
+      .set('Authorization', `Bearer ${h}.${forged}.${u.accessToken.split('.')[2]}`)
+      .expect(401);
+  });
+
+  test('alg none → 401', async () => {
+    const u = await aCustomer(t);
+    const payload = JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString());
+    const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`;
+    await t.http.get('/api/v1/guard-probe/me').set('Authorization', `Bearer ${none}`).expect(401);
+  });
+
+  test('token signed with another secret → 401', async () => {
+    const u = await aCustomer(t);
+    const [h, p] = u.accessToken.split('.');
+    const sig = createHmac('sha256', 'another-secret-another-secret-another')
+      .update(`${h}.${p}`)
+      .digest('base64url');
+    await t.http
+      .get('/api/v1/guard-probe/me')
+      .set('Authorization', `Bearer ${h}.${p}.${sig}`)
+      .expect(401);
+  });
+
+  test('HS512 token with the right secret → 401 (algorithm pinned)', async () => {
+    const u = await aCustomer(t);
+    const payload = JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString());
+    const h = b64({ alg: 'HS512', typ: 'JWT' });
+    const p = b64(payload);
+    const sig = createHmac('sha512', t.config.jwtSecret).update(`${h}.${p}`).digest('base64url');
+    await t.http
+      .get('/api/v1/guard-probe/me')
+      .set('Authorization', `Bearer ${h}.${p}.${sig}`)
+      .expect(401);
+  });
+
+  test('expired token → 401', async () => {
+    clock.offsetMs = -(t.config.jwtAccessTtlSeconds + 60) * 1000;
+    const u = await aCustomer(t);
+    clock.offsetMs = 0;
+    await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(401);
+  });
+
+  test('disabled user → 401 on the next request with the same live token', async () => {
+    const u = await aCustomer(t);
+    await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(200);
+    await t.get(UserRepository).setDisabled(u.id, true);
+    await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(401);
+  });
+
+  test('customer calling an admin route → 403; admin → 200', async () => {
+    const c = await aCustomer(t);
+    const res = await t.http.get('/api/v1/guard-probe/admin').set(c.auth).expect(403);
+    expect(res.body.detail).toContain('catalog:write');
+    const a = await anAdmin(t);
+    await t.http.get('/api/v1/guard-probe/admin').set(a.auth).expect(200);
+  });
+
+  test('optional auth: guest passes as guest, a bad token is still 401', async () => {
+    expect((await t.http.get('/api/v1/guard-probe/maybe').expect(200)).body).toEqual({
+      user: null,
+    });
+    await t.http.get('/api/v1/guard-probe/maybe').set('Authorization', 'Bearer nope').expect(401);
+    const u = await aCustomer(t);
+    expect((await t.http.get('/api/v1/guard-probe/maybe').set(u.auth).expect(200)).body).toEqual({
+      user: u.id,
+    });
+  });
+
+  test('the OpenAPI document names the bearer scheme and required scopes', async () => {
+    const doc = (await t.http.get('/docs/openapi.json').expect(200)).body;
+    const op = doc.paths['/api/v1/guard-probe/admin'].get;
+    expect(op.security).toEqual([{ bearer: ['catalog:write'] }]);
+    expect(op['x-required-scopes']).toEqual(['catalog:write']);
+  });
+});

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+
+import type { Role } from '@minishop/domain';
+
+import { AccessTokenService } from '../../src/auth/access-token.service.js';
+import { UserRepository } from '../../src/auth/user.repository.js';
+import type { TestApp } from './test-app.js';
+
+export interface TestUser {
+  id: string;
+  email: string;
+  role: Role;
+  accessToken: string;
+  /** Headers to send as this user. */
+  auth: { Authorization: string };
+}
+
+/**
+ * Creates an account straight through the repository (no password login
+ * possible: the hash is not a real one) and an access token for it. For tests
+ * of other features that just need "a signed-in customer/admin".
+ */
+export async function aUser(t: TestApp, role: Role = 'customer'): Promise<TestUser> {
+  const email = `${role}-${randomBytes(5).toString('hex')}@example.test`;
+  const user = await t
+    .get(UserRepository)
+    .create({ email, name: `Test ${role}`, role, passwordHash: '!' });
+  if (!user) throw new Error('could not create test user');
+  const { accessToken } = t.get(AccessTokenService).issue(user);
+  return {
+    id: user.id,
+    email,
+    role,
+    accessToken,
+    auth: { Authorization: `Bearer ${accessToken}` },
+  };
+}
+
+export const aCustomer = (t: TestApp) => aUser(t, 'customer');
+export const anAdmin = (t: TestApp) => aUser(t, 'admin');
