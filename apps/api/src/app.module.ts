@@ -10,9 +10,16 @@ import { ConfigModule } from './infrastructure/config/config.module.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { LoggingModule } from './infrastructure/logging/logging.module.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
+import { PaymentsModule } from './payments/payments.module.js';
 
 /** Feature modules shared by every entry point (HTTP, worker, CLI). */
-export const featureModules = [HealthModule, AuthModule, CartModule, CatalogModule];
+export const featureModules = [
+  HealthModule,
+  AuthModule,
+  CartModule,
+  CatalogModule,
+  PaymentsModule.register(),
+];
 
 @Module({})
 export class AppModule {

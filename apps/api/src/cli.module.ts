@@ -5,9 +5,15 @@ import { CartsExpireCommand } from './cart/carts-expire.command.js';
 import { SeedCommand } from './catalog/seed/seed.command.js';
 import type { AppConfig } from './infrastructure/config/app-config.js';
 import { DbMigrateCommand } from './infrastructure/database/db-migrate.command.js';
+import { PaymentsSimulateCommand } from './payments/cli/payments-simulate.command.js';
 
 /** Commands of `npm run cli`; each calls the same services the HTTP API does. */
-export const commands = [DbMigrateCommand, CartsExpireCommand, SeedCommand];
+export const commands = [
+  DbMigrateCommand,
+  CartsExpireCommand,
+  SeedCommand,
+  PaymentsSimulateCommand,
+];
 
 @Module({})
 export class CliModule {

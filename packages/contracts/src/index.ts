@@ -6,3 +6,4 @@ export * from './catalog/product-write.dto.js';
 export * from './common/money.dto.js';
 export * from './common/pagination.dto.js';
 export * from './common/problem.dto.js';
+export * from './payments/stripe-webhook-ack.dto.js';

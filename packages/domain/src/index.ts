@@ -8,3 +8,4 @@ export * from './catalog/product.js';
 export * from './errors/domain-error.js';
 export * from './money/money.errors.js';
 export * from './money/money.js';
+export * from './payments/payment.errors.js';

@@ -4,6 +4,7 @@ import { RefreshTokenOrmEntity } from '../../auth/persistence/refresh-token.orm-
 import { UserOrmEntity } from '../../auth/persistence/user.orm-entity.js';
 import { CartOrmEntity } from '../../cart/persistence/cart.orm-entity.js';
 import { CartLineOrmEntity } from '../../cart/persistence/cart-line.orm-entity.js';
+import { PaymentEventOrmEntity } from '../../payments/persistence/payment-event.orm-entity.js';
 import { migrations } from './migrations/index.js';
 
 /** Every entity of every feature; features append theirs here. */
@@ -12,6 +13,7 @@ export const entities: DataSourceOptions['entities'] = [
   RefreshTokenOrmEntity,
   CartOrmEntity,
   CartLineOrmEntity,
+  PaymentEventOrmEntity,
 ];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {

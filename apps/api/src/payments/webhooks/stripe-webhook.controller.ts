@@ -1,0 +1,51 @@
+import { ProblemDto, StripeWebhookAckDto } from '@minishop/contracts';
+import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import {
+  ApiBadRequestResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+
+import { StripeWebhookService } from './stripe-webhook.service.js';
+
+@ApiTags('payments')
+@Controller('webhooks')
+export class StripeWebhookController {
+  constructor(private readonly webhooks: StripeWebhookService) {}
+
+  @Post('stripe')
+  @HttpCode(200)
+  // The signature covers the exact bytes Stripe sent, so this route (and
+  // only this one) keeps the raw body beside the parsed JSON.
+  @RouteConfig({ rawBody: true })
+  @ApiOperation({
+    summary: 'Stripe webhook endpoint',
+    description:
+      'Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged.',
+  })
+  // The signature is this route's authentication.
+  @ApiSecurity('stripeSignature')
+  @ApiOkResponse({ type: StripeWebhookAckDto })
+  @ApiBadRequestResponse({
+    type: ProblemDto,
+    description: 'Missing or invalid signature; nothing is stored',
+  })
+  @ApiResponse({
+    status: '5XX',
+    type: ProblemDto,
+    description:
+      'The event could not be applied now; it is recorded as failed and Stripe redelivers it',
+  })
+  async receive(
+    @Req() request: FastifyRequest,
+    @Headers('stripe-signature') signature: string | undefined,
+  ): Promise<StripeWebhookAckDto> {
+    const receipt = await this.webhooks.receive(request.rawBody, signature);
+    return { received: true, eventId: receipt.eventId, status: receipt.outcome ?? 'duplicate' };
+  }
+}
