@@ -6,17 +6,19 @@ import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigError } from './infrastructure/config/env.schema.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import { DatabaseServer } from './infrastructure/database/database-server.js';
+import { exitGracefullyOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
 
 async function main(): Promise<void> {
   loadEnvFile();
   const config = AppConfig.fromEnv(process.env);
   const app = await createHttpApp(config);
+  const logger = new Logger('Start');
+  exitGracefullyOnSignals(app, config.shutdownGraceMs);
   // A fresh install shows a browsable shop at once; a non-empty catalog is
   // never touched. Never in production: the demo admin has a public password.
   if (!config.isProduction) await app.get(CatalogSeedService).seedIfEmpty();
   await app.listen({ port: config.port, host: config.host });
 
-  const logger = new Logger('Start');
   const base = `http://localhost:${config.port}`;
   if (config.jwtSecretIsDefault) {
     logger.warn(

@@ -33,7 +33,8 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   setGlobalPrefix(app);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  // Signals are handled by main.ts (graceful shutdown with a grace period),
+  // not by Nest's shutdown hooks, which re-raise the signal after closing.
 
   // Keeps the exact request bytes only on routes that ask for them
   // (`@RouteConfig({ rawBody: true })`): Stripe signs the raw webhook body.
