@@ -8,6 +8,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppModule } from './app.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
+import { limitBodyDepth } from './infrastructure/http/body-depth.js';
 import { configureApp } from './infrastructure/http/configure-app.js';
 import { enforceRequestDeadline } from './infrastructure/http/request-deadline.js';
 
@@ -34,6 +35,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   // that reaches validation.
   adapter.getInstance().removeContentTypeParser('text/plain');
   enforceRequestDeadline(adapter.getInstance(), config.requestTimeoutMs);
+  limitBodyDepth(adapter.getInstance());
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });
