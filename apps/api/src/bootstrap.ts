@@ -28,6 +28,11 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     // the socket timeout is a little longer so that reply can still go out.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs + 5_000,
+    // Node enforces requestTimeout only when it sweeps its connections, by
+    // default every 30 s; sweep often enough that the limit means what it says.
+    http: {
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.requestTimeoutMs / 4)),
+    },
     trustProxy: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
