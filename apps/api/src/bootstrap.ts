@@ -33,7 +33,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     http: {
       connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.requestTimeoutMs / 4)),
     },
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   // The API speaks JSON only: any other body type is a 415, not a string
