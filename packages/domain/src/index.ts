@@ -3,3 +3,7 @@ export * from './auth/roles.js';
 export * from './errors/domain-error.js';
 export * from './money/money.errors.js';
 export * from './money/money.js';
+export * from './orders/order.errors.js';
+export * from './orders/order-state-machine.js';
+export * from './orders/order-status.js';
+export * from './orders/order-totals.js';
