@@ -1,4 +1,9 @@
-import { ConflictError, NotFoundError, RuleViolationError } from '../errors/domain-error.js';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  RuleViolationError,
+} from '../errors/domain-error.js';
 import type { OrderStatus } from './order-status.js';
 
 export class IllegalTransitionError extends ConflictError {
@@ -68,5 +73,23 @@ export class IdempotencyKeyInProgressError extends ConflictError {
 
   constructor() {
     super('A request with this Idempotency-Key is still being processed; retry shortly');
+  }
+}
+
+export class IdempotencyKeyInvalidError extends InvalidInputError {
+  readonly code = 'IDEMPOTENCY.KEY_INVALID';
+
+  constructor(message: string) {
+    super(message, [{ field: 'Idempotency-Key', message }]);
+  }
+}
+
+export class InvalidCursorError extends InvalidInputError {
+  readonly code = 'PAGINATION.INVALID_CURSOR';
+
+  constructor() {
+    super('cursor is not one this API returned', [
+      { field: 'cursor', message: 'cursor is not one this API returned' },
+    ]);
   }
 }

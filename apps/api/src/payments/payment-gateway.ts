@@ -1,0 +1,68 @@
+import type { Money } from '@minishop/domain';
+
+/** Stripe's PaymentIntent lifecycle, as the application sees it. */
+export type PaymentIntentStatus =
+  | 'requires_payment_method'
+  | 'requires_confirmation'
+  | 'requires_action'
+  | 'processing'
+  | 'requires_capture'
+  | 'canceled'
+  | 'succeeded';
+
+export interface CreateIntentInput {
+  orderId: string;
+  amount: Money;
+  /**
+   * Sent to the provider, which replays its first reply for a repeated key,
+   * so a retried checkout never creates a second intent.
+   */
+  idempotencyKey: string;
+  /** Extra key/values stored on the intent (`orderId` is always added). */
+  metadata?: Record<string, string>;
+}
+
+export interface PaymentIntentRef {
+  id: string;
+  /** Handed to the storefront, which confirms the payment with Stripe.js. */
+  clientSecret: string;
+  status: PaymentIntentStatus;
+  amount: Money;
+}
+
+export interface PaymentIntentDetails extends PaymentIntentRef {
+  /** What the provider actually collected; zero until the payment succeeds. */
+  amountReceived: Money;
+  latestChargeId: string | null;
+  metadata: Record<string, string>;
+}
+
+export interface RefundInput {
+  paymentIntentId: string;
+  /** Absent: refund whatever is left of the captured amount. */
+  amount?: Money;
+  idempotencyKey: string;
+}
+
+export type RefundStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
+
+export interface RefundRef {
+  id: string;
+  status: RefundStatus;
+  amount: Money;
+}
+
+/**
+ * The payment provider, seen from the application. The Stripe adapter
+ * implements it (against real Stripe or the local emulator); tests may
+ * override it. Every method throws the payment errors of `@minishop/domain`
+ * (`PaymentDeclinedError`, `PaymentNotFoundError`, `PaymentStateConflictError`,
+ * `PaymentProviderError`), never a provider SDK error.
+ */
+export abstract class PaymentGateway {
+  abstract createIntent(input: CreateIntentInput): Promise<PaymentIntentRef>;
+  abstract retrieveIntent(id: string): Promise<PaymentIntentDetails>;
+  /** Cancels an intent that has not succeeded; the provider then sends `payment_intent.canceled`. */
+  abstract cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef>;
+  abstract refund(input: RefundInput): Promise<RefundRef>;
+}
