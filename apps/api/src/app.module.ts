@@ -7,9 +7,22 @@ import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigModule } from './infrastructure/config/config.module.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { LoggingModule } from './infrastructure/logging/logging.module.js';
+import { OrdersPaymentIntentResolver } from './orders/order-payment-intent.resolver.js';
+import { OrdersModule } from './orders/orders.module.js';
+import { OrderPaymentEventHandler } from './orders/payment-events.handler.js';
+import { PaymentsModule } from './payments/payments.module.js';
 
 /** Feature modules shared by every entry point (HTTP, worker, CLI). */
-export const featureModules = [HealthModule, AuthModule];
+export const featureModules = [
+  HealthModule,
+  AuthModule,
+  OrdersModule,
+  PaymentsModule.register({
+    eventHandler: OrderPaymentEventHandler,
+    orderResolver: OrdersPaymentIntentResolver,
+    imports: [OrdersModule],
+  }),
+];
 
 @Module({})
 export class AppModule {

@@ -4,3 +4,4 @@ export * from './common/problem.dto.js';
 export * from './orders/address.dto.js';
 export * from './orders/checkout.dto.js';
 export * from './orders/order.dto.js';
+export * from './payments/stripe-webhook-ack.dto.js';

@@ -7,3 +7,4 @@ export * from './orders/order.errors.js';
 export * from './orders/order-state-machine.js';
 export * from './orders/order-status.js';
 export * from './orders/order-totals.js';
+export * from './payments/payment.errors.js';

@@ -16,8 +16,8 @@ import { TransactionRunner } from '../infrastructure/database/transaction-runner
 import { PaymentGateway, type PaymentIntentRef } from '../payments/payment-gateway.js';
 import { CheckoutCart } from './checkout-cart.js';
 import { IdempotencyService } from './idempotency.service.js';
+import { type OrderLineSnapshot, OrderRepository } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
-import { OrderRepository, type OrderLineSnapshot } from './order.repository.js';
 import { toOrderDto } from './persistence/order.mapper.js';
 
 interface PlacedOrder {
@@ -144,7 +144,12 @@ export class CheckoutService {
     const currency = this.config.storeCurrency;
     const priced = cart.lines.map((line) => {
       const v = variants.get(line.variantId)!;
-      return { line, variant: v, unitPrice: Money.of(v.price, v.currency) };
+      return {
+        line,
+        variant: v,
+        quantity: line.quantity,
+        unitPrice: Money.of(v.price, v.currency),
+      };
     });
     const totals = orderTotals(priced, currency);
     const lines: OrderLineSnapshot[] = priced.map((p, i) => ({
@@ -174,7 +179,10 @@ export class CheckoutService {
     return { orderId, cartId: cart.id };
   }
 
-  private async ensurePaymentIntent(userId: string, placed: PlacedOrder): Promise<PaymentIntentRef> {
+  private async ensurePaymentIntent(
+    userId: string,
+    placed: PlacedOrder,
+  ): Promise<PaymentIntentRef> {
     const order = await this.orders.view(placed.orderId);
     if (!order) throw new Error(`order ${placed.orderId} vanished after checkout`);
     if (order.paymentIntentId) return this.payments.retrieveIntent(order.paymentIntentId);
@@ -193,10 +201,10 @@ export class CheckoutService {
       throw error;
     }
     await this.tx.run((m) =>
-      m.query('UPDATE orders SET payment_intent_id = $2 WHERE id = $1 AND payment_intent_id IS NULL', [
-        order.id,
-        intent.id,
-      ]),
+      m.query(
+        'UPDATE orders SET payment_intent_id = $2 WHERE id = $1 AND payment_intent_id IS NULL',
+        [order.id, intent.id],
+      ),
     );
     return intent;
   }

@@ -4,10 +4,10 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
+import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { OrderQueryService } from './order-query.service.js';
-import { OrderRepository } from './order.repository.js';
 
 /** POST /orders/:id/cancel: the customer gives up an unpaid order. */
 @Injectable()

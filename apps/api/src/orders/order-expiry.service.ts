@@ -3,9 +3,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../infrastructure/clock/clock.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
+import { OrderRepository } from './order.repository.js';
 import { cancelIntentQuietly } from './order-cancellation.service.js';
 import { OrderLifecycle } from './order-lifecycle.js';
-import { OrderRepository } from './order.repository.js';
 
 const BATCH = 100;
 

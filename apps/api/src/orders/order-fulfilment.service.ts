@@ -3,9 +3,9 @@ import { OrderNotFoundError, transition } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
-import { OrderRepository } from './order.repository.js';
 
 /** POST /admin/orders/:id/fulfil: a paid order has been shipped. */
 @Injectable()

@@ -2,8 +2,8 @@ import type { OrderDto, OrderPageDto, OrderStatusValue } from '@minishop/contrac
 import { OrderNotFoundError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
-import { assertOrderId } from './order-ids.js';
 import { OrderRepository } from './order.repository.js';
+import { assertOrderId } from './order-ids.js';
 import { toOrderDto } from './persistence/order.mapper.js';
 
 export interface OrderPageRequest {

@@ -123,7 +123,11 @@ export abstract class OrderRepository {
     manager: EntityManager,
   ): Promise<OrderState | null>;
   /** Due pending orders, skipping those another transaction holds (a payment being applied). */
-  abstract lockDueForExpiry(now: Date, limit: number, manager: EntityManager): Promise<OrderState[]>;
+  abstract lockDueForExpiry(
+    now: Date,
+    limit: number,
+    manager: EntityManager,
+  ): Promise<OrderState[]>;
   abstract update(id: string, patch: OrderPatch, manager: EntityManager): Promise<void>;
   abstract recordTransition(
     id: string,

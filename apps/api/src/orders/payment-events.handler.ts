@@ -9,19 +9,15 @@ import {
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
+import {
+  PaymentEventHandler,
+  type PaymentEventOutcome,
+} from '../payments/payment-event-handler.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
+import type { PaymentEvent } from '../payments/stripe-event.js';
+import { OrderRepository, type OrderState } from './order.repository.js';
 import { isUuid } from './order-ids.js';
 import { OrderLifecycle } from './order-lifecycle.js';
-import { OrderRepository, type OrderState } from './order.repository.js';
-
-/** The parts of a verified Stripe event this handler reads. */
-export interface PaymentEvent {
-  id: string;
-  type: string;
-  data: { object: unknown };
-}
-
-export type PaymentEventOutcome = 'processed' | 'deferred' | 'ignored';
 
 interface IntentObject {
   id?: unknown;
@@ -38,7 +34,8 @@ interface ChargeObject {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const int = (v: unknown): number | undefined => (Number.isSafeInteger(v) ? (v as number) : undefined);
+const int = (v: unknown): number | undefined =>
+  Number.isSafeInteger(v) ? (v as number) : undefined;
 
 /**
  * Applies Stripe's payment events to orders, inside the transaction in which
@@ -49,14 +46,16 @@ const int = (v: unknown): number | undefined => (Number.isSafeInteger(v) ? (v as
  * paid) is deferred, and amounts are set from the event, never added.
  */
 @Injectable()
-export class OrderPaymentEventHandler {
+export class OrderPaymentEventHandler extends PaymentEventHandler {
   private readonly logger = new Logger(OrderPaymentEventHandler.name);
 
   constructor(
     private readonly orders: OrderRepository,
     private readonly lifecycle: OrderLifecycle,
     private readonly payments: PaymentGateway,
-  ) {}
+  ) {
+    super();
+  }
 
   async handle(event: PaymentEvent, manager: EntityManager): Promise<PaymentEventOutcome> {
     switch (event.type) {
@@ -67,7 +66,7 @@ export class OrderPaymentEventHandler {
       case 'payment_intent.canceled':
         return this.withIntentOrder(event, manager, (o) => this.canceled(o, manager));
       case 'charge.refunded':
-        return this.refunded(event.data.object as ChargeObject, manager);
+        return this.refunded(event.data.object as unknown as ChargeObject, manager);
       default:
         return 'ignored';
     }
@@ -76,9 +75,12 @@ export class OrderPaymentEventHandler {
   private async withIntentOrder(
     event: PaymentEvent,
     manager: EntityManager,
-    apply: (order: OrderState, intent: IntentObject & { id: string }) => Promise<PaymentEventOutcome>,
+    apply: (
+      order: OrderState,
+      intent: IntentObject & { id: string },
+    ) => Promise<PaymentEventOutcome>,
   ): Promise<PaymentEventOutcome> {
-    const intent = event.data.object as IntentObject;
+    const intent = event.data.object as unknown as IntentObject;
     const id = str(intent.id);
     if (!id) return 'ignored';
     let order = await this.orders.lockByPaymentIntent(id, manager);
@@ -116,7 +118,12 @@ export class OrderPaymentEventHandler {
       this.logger.warn(`Payment ${intent.id} does not match order ${order.id}; flagged for review`);
       return 'processed';
     }
-    await this.lifecycle.markPaid(order, Money.of(amount, order.currency), 'payment_intent.succeeded', m);
+    await this.lifecycle.markPaid(
+      order,
+      Money.of(amount, order.currency),
+      'payment_intent.succeeded',
+      m,
+    );
     return 'processed';
   }
 
@@ -143,7 +150,9 @@ export class OrderPaymentEventHandler {
       amount: Money.of(amount, order.currency),
       idempotencyKey: `late-payment-${intent.id}`,
     });
-    this.logger.warn(`Order ${order.id} was paid after cancellation; refund of ${amount} requested`);
+    this.logger.warn(
+      `Order ${order.id} was paid after cancellation; refund of ${amount} requested`,
+    );
     return 'processed';
   }
 
@@ -191,7 +200,11 @@ export class OrderPaymentEventHandler {
     );
     if (REFUNDABLE_STATUSES.includes(order.status)) {
       const to: OrderStatus = refundStatus(order.amountPaid, amount);
-      await this.orders.recordTransition(order.id, transition(order.status, to, 'charge.refunded'), m);
+      await this.orders.recordTransition(
+        order.id,
+        transition(order.status, to, 'charge.refunded'),
+        m,
+      );
     }
     return 'processed';
   }

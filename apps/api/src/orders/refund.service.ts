@@ -10,9 +10,9 @@ import { Injectable } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
+import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
-import { OrderRepository } from './order.repository.js';
 
 /**
  * POST /admin/orders/:id/refund. The refund is asked of the provider; the
@@ -46,11 +46,7 @@ export class RefundService {
         spoken,
         requested ? Money.of(requested.amount, requested.currency) : undefined,
       );
-      await this.orders.update(
-        order.id,
-        { refundRequested: spoken.amount + amount.amount },
-        m,
-      );
+      await this.orders.update(order.id, { refundRequested: spoken.amount + amount.amount }, m);
       return {
         paymentIntentId: order.paymentIntentId,
         amount,

@@ -31,3 +31,9 @@ export abstract class UnauthenticatedError extends DomainError {}
 
 /** The caller is known but may not do this. */
 export abstract class ForbiddenError extends DomainError {}
+
+/**
+ * A service the request depends on (the payment provider) cannot answer now;
+ * the same request may succeed later, so it is neither the caller's fault nor a bug.
+ */
+export abstract class DependencyUnavailableError extends DomainError {}

@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 
 import { IllegalTransitionError } from './order.errors.js';
-import { ORDER_STATUSES, type OrderStatus } from './order-status.js';
 import { ORDER_TRANSITIONS, recordPaymentFailure, transition } from './order-state-machine.js';
+import { ORDER_STATUSES, type OrderStatus } from './order-status.js';
 
 const allowed: [OrderStatus, OrderStatus][] = [
   ['pending_payment', 'paid'],

@@ -32,9 +32,7 @@ describe('refundAmount', () => {
     expect(refundAmount(eur(1000), eur(300), eur(700)).amount).toBe(700);
   });
   test.each([0, -1, 701])('refuses %i', (amount) => {
-    expect(() => refundAmount(eur(1000), eur(300), eur(amount))).toThrow(
-      RefundExceedsPaymentError,
-    );
+    expect(() => refundAmount(eur(1000), eur(300), eur(amount))).toThrow(RefundExceedsPaymentError);
   });
   test('refuses when nothing is left', () => {
     expect(() => refundAmount(eur(1000), eur(1000), undefined)).toThrow(RefundExceedsPaymentError);

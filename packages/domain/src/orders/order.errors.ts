@@ -40,7 +40,10 @@ export class InsufficientStockError extends ConflictError {
   constructor(readonly variants: readonly { variantId: string; sku: string }[]) {
     super(
       `Not enough stock for ${variants.map((v) => v.sku).join(', ')}`,
-      variants.map((v) => ({ field: `variant:${v.variantId}`, message: `insufficient stock for ${v.sku}` })),
+      variants.map((v) => ({
+        field: `variant:${v.variantId}`,
+        message: `insufficient stock for ${v.sku}`,
+      })),
     );
   }
 }

@@ -25,6 +25,13 @@ export class AppConfig {
   readonly stripeSecretKey: string | undefined;
   readonly stripeWebhookSecret: string;
   readonly stripeApi: { host?: string; port?: number; protocol?: 'http' | 'https' };
+  readonly stripeTimeoutMs: number;
+  readonly stripeMaxNetworkRetries: number;
+  /**
+   * The local Stripe emulator, used when STRIPE_SECRET_KEY is unset: the port
+   * it listens on (0 = any free one) and where it delivers webhook events.
+   */
+  readonly stripeEmulator: { port: number; webhookUrl: string };
   readonly corsOrigins: string[];
   readonly reservationTtlMinutes: number;
   readonly storeCurrency: string;
@@ -62,6 +69,14 @@ export class AppConfig {
       ...(env.STRIPE_API_HOST ? { host: env.STRIPE_API_HOST } : {}),
       ...(env.STRIPE_API_PORT ? { port: env.STRIPE_API_PORT } : {}),
       ...(env.STRIPE_API_PROTOCOL ? { protocol: env.STRIPE_API_PROTOCOL as 'http' | 'https' } : {}),
+    };
+    this.stripeTimeoutMs = env.STRIPE_TIMEOUT_MS ?? 10_000;
+    this.stripeMaxNetworkRetries = env.STRIPE_MAX_NETWORK_RETRIES ?? 2;
+    this.stripeEmulator = {
+      // Tests run many apps at once, each with an emulator of its own.
+      port: env.STRIPE_EMULATOR_PORT ?? (this.nodeEnv === 'test' ? 0 : 12111),
+      webhookUrl:
+        env.STRIPE_EMULATOR_WEBHOOK_URL ?? `http://127.0.0.1:${this.port}/api/v1/webhooks/stripe`,
     };
     this.corsOrigins =
       env.CORS_ORIGINS !== undefined

@@ -94,6 +94,32 @@ export class EnvSchema {
   STRIPE_API_PROTOCOL?: string;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(120_000)
+  STRIPE_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  STRIPE_MAX_NETWORK_RETRIES?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  STRIPE_EMULATOR_PORT?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^https?:\/\/.+/, { message: 'STRIPE_EMULATOR_WEBHOOK_URL must be an http(s):// URL' })
+  STRIPE_EMULATOR_WEBHOOK_URL?: string;
+
+  @IsOptional()
   @IsString()
   CORS_ORIGINS?: string;
 

@@ -2,10 +2,15 @@ import type { DataSourceOptions } from 'typeorm';
 
 import { RefreshTokenOrmEntity } from '../../auth/persistence/refresh-token.orm-entity.js';
 import { UserOrmEntity } from '../../auth/persistence/user.orm-entity.js';
+import { PaymentEventOrmEntity } from '../../payments/persistence/payment-event.orm-entity.js';
 import { migrations } from './migrations/index.js';
 
 /** Every entity of every feature; features append theirs here. */
-export const entities: DataSourceOptions['entities'] = [UserOrmEntity, RefreshTokenOrmEntity];
+export const entities: DataSourceOptions['entities'] = [
+  UserOrmEntity,
+  RefreshTokenOrmEntity,
+  PaymentEventOrmEntity,
+];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
   return {

@@ -2,6 +2,7 @@ import helmet from '@fastify/helmet';
 import { RequestMethod } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import fastifyRawBody from 'fastify-raw-body';
 import { Logger } from 'nestjs-pino';
 
 import { AppConfig } from '../config/app-config.js';
@@ -28,6 +29,9 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
 
+  // Keeps the exact request bytes only on routes that ask for them
+  // (`@RouteConfig({ rawBody: true })`): Stripe signs the raw webhook body.
+  await app.register(fastifyRawBody, { global: false, encoding: 'utf8', runFirst: true });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

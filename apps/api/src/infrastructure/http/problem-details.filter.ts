@@ -2,6 +2,7 @@ import type { FieldErrorDto, ProblemDto } from '@minishop/contracts';
 import { PROBLEM_CONTENT_TYPE } from '@minishop/contracts';
 import {
   ConflictError,
+  DependencyUnavailableError,
   DomainError,
   ForbiddenError,
   InvalidInputError,
@@ -30,6 +31,7 @@ const DOMAIN_STATUS: [abstract new (...args: never[]) => DomainError, number][] 
   [NotFoundError, 404],
   [ConflictError, 409],
   [RuleViolationError, 422],
+  [DependencyUnavailableError, 503],
 ];
 
 // PostgreSQL and driver signs that the database is unreachable, restarting

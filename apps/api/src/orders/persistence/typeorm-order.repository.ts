@@ -1,4 +1,9 @@
-import { InvalidCursorError, Money, type OrderStatus, type OrderTransition } from '@minishop/domain';
+import {
+  InvalidCursorError,
+  Money,
+  type OrderStatus,
+  type OrderTransition,
+} from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 

@@ -1,0 +1,409 @@
+import { randomBytes } from 'node:crypto';
+
+/** A Stripe-shaped error: the HTTP status and the `error` object Stripe replies with. */
+export class EmulatorError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type:
+      | 'invalid_request_error'
+      | 'card_error'
+      | 'idempotency_error'
+      | 'api_error'
+      | 'authentication_error',
+    message: string,
+    readonly code?: string,
+    readonly param?: string,
+  ) {
+    super(message);
+  }
+
+  toJSON(): { error: Record<string, string> } {
+    return {
+      error: {
+        type: this.type,
+        message: this.message,
+        ...(this.code
+          ? {
+              code: this.code,
+              doc_url: `https://stripe.com/docs/error-codes/${this.code.replace(/_/g, '-')}`,
+            }
+          : {}),
+        ...(this.param ? { param: this.param } : {}),
+      },
+    };
+  }
+}
+
+export type EmulatedIntentStatus = 'requires_payment_method' | 'succeeded' | 'canceled';
+
+export interface EmulatedPaymentIntent {
+  id: string;
+  object: 'payment_intent';
+  amount: number;
+  amount_capturable: number;
+  amount_received: number;
+  automatic_payment_methods: { enabled: boolean } | null;
+  canceled_at: number | null;
+  cancellation_reason: string | null;
+  capture_method: 'automatic';
+  client_secret: string;
+  created: number;
+  currency: string;
+  description: string | null;
+  last_payment_error: {
+    type: 'card_error';
+    code: string;
+    decline_code: string;
+    message: string;
+    charge: string;
+  } | null;
+  latest_charge: string | null;
+  livemode: false;
+  metadata: Record<string, string>;
+  payment_method_types: string[];
+  status: EmulatedIntentStatus;
+}
+
+export interface EmulatedCharge {
+  id: string;
+  object: 'charge';
+  amount: number;
+  amount_captured: number;
+  amount_refunded: number;
+  captured: boolean;
+  created: number;
+  currency: string;
+  failure_code: string | null;
+  failure_message: string | null;
+  livemode: false;
+  metadata: Record<string, string>;
+  paid: boolean;
+  payment_intent: string;
+  refunded: boolean;
+  status: 'succeeded' | 'failed';
+}
+
+export interface EmulatedRefund {
+  id: string;
+  object: 'refund';
+  amount: number;
+  charge: string;
+  created: number;
+  currency: string;
+  metadata: Record<string, string>;
+  payment_intent: string;
+  reason: string | null;
+  status: 'succeeded';
+}
+
+export type EmulatedObject = EmulatedPaymentIntent | EmulatedCharge | EmulatedRefund;
+
+export type Params = Record<string, unknown>;
+
+const CANCELABLE: ReadonlySet<EmulatedIntentStatus> = new Set(['requires_payment_method']);
+const CANCELLATION_REASONS = new Set([
+  'duplicate',
+  'fraudulent',
+  'requested_by_customer',
+  'abandoned',
+]);
+
+function newId(prefix: string): string {
+  // Stripe ids: a type prefix and 24 alphanumerics.
+  return `${prefix}_${randomBytes(18)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 24)
+    .padEnd(24, '0')}`;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function integerParam(params: Params, name: string, required: boolean): number | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === '') {
+    if (required) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `Missing required param: ${name}.`,
+        'parameter_missing',
+        name,
+      );
+    }
+    return undefined;
+  }
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) {
+    throw new EmulatorError(
+      400,
+      'invalid_request_error',
+      `Invalid integer: ${String(raw)}`,
+      'parameter_invalid_integer',
+      name,
+    );
+  }
+  return Number(raw);
+}
+
+function stringMap(params: Params, name: string): Record<string, string> {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new EmulatorError(
+      400,
+      'invalid_request_error',
+      `Invalid object`,
+      'parameter_invalid_string_object',
+      name,
+    );
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v === 'string') out[k] = v;
+  }
+  return out;
+}
+
+function noSuch(kind: string, id: string, param = 'id'): EmulatorError {
+  return new EmulatorError(
+    404,
+    'invalid_request_error',
+    `No such ${kind}: '${id}'`,
+    'resource_missing',
+    param,
+  );
+}
+
+/**
+ * The emulator's state and rules: PaymentIntents, their charges and refunds,
+ * changed the way Stripe changes them. Kept in memory on purpose: it is a
+ * development stand-in, and a restart of the API forgetting unpaid test
+ * intents is harmless (their orders expire like abandoned ones).
+ */
+export class EmulatorStore {
+  private readonly intents = new Map<string, EmulatedPaymentIntent>();
+  private readonly charges = new Map<string, EmulatedCharge>();
+  private readonly refunds = new Map<string, EmulatedRefund>();
+
+  createIntent(params: Params): EmulatedPaymentIntent {
+    const amount = integerParam(params, 'amount', true) ?? 0;
+    if (amount < 1) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        'Amount must be at least 1 cent',
+        'amount_too_small',
+        'amount',
+      );
+    }
+    const currency = params.currency;
+    if (typeof currency !== 'string' || !/^[a-zA-Z]{3}$/.test(currency)) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        'Missing required param: currency.',
+        'parameter_missing',
+        'currency',
+      );
+    }
+    const id = newId('pi');
+    const apm = params.automatic_payment_methods as { enabled?: string } | undefined;
+    const intent: EmulatedPaymentIntent = {
+      id,
+      object: 'payment_intent',
+      amount,
+      amount_capturable: 0,
+      amount_received: 0,
+      automatic_payment_methods: apm ? { enabled: apm.enabled === 'true' } : null,
+      canceled_at: null,
+      cancellation_reason: null,
+      capture_method: 'automatic',
+      client_secret: `${id}_secret_${randomBytes(12).toString('hex')}`,
+      created: now(),
+      currency: currency.toLowerCase(),
+      description: typeof params.description === 'string' ? params.description : null,
+      last_payment_error: null,
+      latest_charge: null,
+      livemode: false,
+      metadata: stringMap(params, 'metadata'),
+      payment_method_types: ['card'],
+      status: 'requires_payment_method',
+    };
+    this.intents.set(id, intent);
+    return intent;
+  }
+
+  retrieveIntent(id: string): EmulatedPaymentIntent {
+    const intent = this.intents.get(id);
+    if (!intent) throw noSuch('payment_intent', id);
+    return intent;
+  }
+
+  cancelIntent(id: string, params: Params): EmulatedPaymentIntent {
+    const intent = this.retrieveIntent(id);
+    if (!CANCELABLE.has(intent.status)) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `You cannot cancel this PaymentIntent because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.`,
+        'payment_intent_unexpected_state',
+      );
+    }
+    const reason = params.cancellation_reason;
+    if (reason !== undefined && (typeof reason !== 'string' || !CANCELLATION_REASONS.has(reason))) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        'Invalid cancellation_reason',
+        'parameter_invalid_string',
+        'cancellation_reason',
+      );
+    }
+    intent.status = 'canceled';
+    intent.canceled_at = now();
+    intent.cancellation_reason = typeof reason === 'string' ? reason : null;
+    return intent;
+  }
+
+  retrieveCharge(id: string): EmulatedCharge {
+    const charge = this.charges.get(id);
+    if (!charge) throw noSuch('charge', id);
+    return charge;
+  }
+
+  retrieveRefund(id: string): EmulatedRefund {
+    const refund = this.refunds.get(id);
+    if (!refund) throw noSuch('refund', id);
+    return refund;
+  }
+
+  /** What the customer's card does: the payment goes through, or is declined. */
+  simulate(
+    id: string,
+    outcome: 'succeeded' | 'failed',
+  ): { intent: EmulatedPaymentIntent; charge: EmulatedCharge } {
+    const intent = this.retrieveIntent(id);
+    if (intent.status !== 'requires_payment_method') {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `This PaymentIntent's status is ${intent.status}; only one awaiting payment can be paid.`,
+        'payment_intent_unexpected_state',
+      );
+    }
+    const succeeded = outcome === 'succeeded';
+    const charge: EmulatedCharge = {
+      id: newId('ch'),
+      object: 'charge',
+      amount: intent.amount,
+      amount_captured: succeeded ? intent.amount : 0,
+      amount_refunded: 0,
+      captured: succeeded,
+      created: now(),
+      currency: intent.currency,
+      failure_code: succeeded ? null : 'card_declined',
+      failure_message: succeeded ? null : 'Your card was declined.',
+      livemode: false,
+      metadata: { ...intent.metadata },
+      paid: succeeded,
+      payment_intent: intent.id,
+      refunded: false,
+      status: succeeded ? 'succeeded' : 'failed',
+    };
+    this.charges.set(charge.id, charge);
+    intent.latest_charge = charge.id;
+    if (succeeded) {
+      intent.status = 'succeeded';
+      intent.amount_received = intent.amount;
+      intent.last_payment_error = null;
+    } else {
+      // As in Stripe: a declined attempt sends the intent back to waiting for
+      // a payment method, so the customer can try another card.
+      intent.last_payment_error = {
+        type: 'card_error',
+        code: 'card_declined',
+        decline_code: 'generic_decline',
+        message: 'Your card was declined.',
+        charge: charge.id,
+      };
+    }
+    return { intent, charge };
+  }
+
+  createRefund(params: Params): { refund: EmulatedRefund; charge: EmulatedCharge } {
+    const intentId = params.payment_intent;
+    const chargeParam = params.charge;
+    let charge: EmulatedCharge;
+    if (typeof intentId === 'string' && intentId !== '') {
+      const intent = this.intents.get(intentId);
+      if (!intent) throw noSuch('payment_intent', intentId, 'payment_intent');
+      if (intent.status !== 'succeeded' || !intent.latest_charge) {
+        throw new EmulatorError(
+          400,
+          'invalid_request_error',
+          `This PaymentIntent (${intentId}) does not have a successful charge to refund.`,
+          'charge_not_refundable',
+          'payment_intent',
+        );
+      }
+      charge = this.retrieveCharge(intent.latest_charge);
+    } else if (typeof chargeParam === 'string' && chargeParam !== '') {
+      const found = this.charges.get(chargeParam);
+      if (!found) throw noSuch('charge', chargeParam, 'charge');
+      charge = found;
+    } else {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        'One of the following params should be provided for this request: payment_intent or charge.',
+        'parameter_missing',
+      );
+    }
+    const remaining = charge.amount_captured - charge.amount_refunded;
+    if (remaining <= 0) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `Charge ${charge.id} has already been refunded.`,
+        'charge_already_refunded',
+      );
+    }
+    const amount = integerParam(params, 'amount', false) ?? remaining;
+    if (amount < 1) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        'Amount must be at least 1 cent',
+        'amount_too_small',
+        'amount',
+      );
+    }
+    if (amount > remaining) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`,
+        'amount_too_large',
+        'amount',
+      );
+    }
+    const refund: EmulatedRefund = {
+      id: newId('re'),
+      object: 'refund',
+      amount,
+      charge: charge.id,
+      created: now(),
+      currency: charge.currency,
+      metadata: stringMap(params, 'metadata'),
+      payment_intent: charge.payment_intent,
+      reason: typeof params.reason === 'string' ? params.reason : null,
+      status: 'succeeded',
+    };
+    this.refunds.set(refund.id, refund);
+    charge.amount_refunded += amount;
+    charge.refunded = charge.amount_refunded === charge.amount_captured;
+    return { refund, charge };
+  }
+}
+
+export { newId };

@@ -1,0 +1,80 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { PaymentEventHandler, type PaymentEventOutcome } from './payment-event-handler.js';
+import type { PaymentEventStatus } from './persistence/payment-event.orm-entity.js';
+import { PaymentEventRepository } from './persistence/payment-event.repository.js';
+
+export interface ReprocessSummary {
+  processed: number;
+  deferred: number;
+  ignored: number;
+  /** Taken by a concurrent run or already handled meanwhile. */
+  skipped: number;
+}
+
+/**
+ * Hands stored Stripe events to the `PaymentEventHandler`, each at most once
+ * to success: the event row is locked and its status checked in the same
+ * transaction as the handler's writes.
+ */
+@Injectable()
+export class PaymentEventProcessor {
+  private readonly logger = new Logger(PaymentEventProcessor.name);
+
+  constructor(
+    private readonly events: PaymentEventRepository,
+    private readonly handler: PaymentEventHandler,
+    private readonly tx: TransactionRunner,
+  ) {}
+
+  /**
+   * Applies one stored event if it is in one of `from`; null when there was
+   * nothing to do (already handled, or being handled by a concurrent request).
+   * A handler failure marks the event failed and is rethrown.
+   */
+  async apply(
+    id: string,
+    from: readonly PaymentEventStatus[],
+  ): Promise<PaymentEventOutcome | null> {
+    try {
+      return await this.tx.run(
+        async (manager) => {
+          const event = await this.events.lockForHandling(id, from, manager);
+          if (!event) return null;
+          const outcome = await this.handler.handle(event, manager);
+          await this.events.markHandled(id, outcome, manager);
+          return outcome;
+        },
+        { retries: 3 },
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.error({ err: error, eventId: id }, 'payment event handling failed');
+      await this.events.markFailed(id, message).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Re-applies events the handler deferred (their object could not take them
+   * yet), oldest first. Call it after something that may unblock them, e.g.
+   * once an order took its payment; `objectId` narrows it to one object's events.
+   */
+  async reprocessDeferred(
+    options: { objectId?: string; limit?: number } = {},
+  ): Promise<ReprocessSummary> {
+    const ids = await this.events.deferredIds({
+      ...(options.objectId !== undefined ? { objectId: options.objectId } : {}),
+      limit: options.limit ?? 100,
+    });
+    const summary: ReprocessSummary = { processed: 0, deferred: 0, ignored: 0, skipped: 0 };
+    for (const id of ids) {
+      // One at a time and in order: a later event may depend on an earlier one.
+      const outcome = await this.apply(id, ['deferred']);
+      if (outcome === null) summary.skipped++;
+      else summary[outcome]++;
+    }
+    return summary;
+  }
+}

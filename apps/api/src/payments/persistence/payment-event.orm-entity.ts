@@ -1,0 +1,38 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export type PaymentEventStatus = 'pending' | 'processed' | 'deferred' | 'ignored' | 'failed';
+
+/** One Stripe event as received, keyed by Stripe's event id so a redelivery is recognised. */
+@Entity({ name: 'payment_events' })
+export class PaymentEventOrmEntity {
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  @Column({ type: 'text' })
+  type!: string;
+
+  @Index()
+  @Column({ name: 'object_id', type: 'text', nullable: true })
+  objectId!: string | null;
+
+  @Column({ type: 'jsonb' })
+  payload!: unknown;
+
+  @Column({ type: 'text', default: 'pending' })
+  status!: PaymentEventStatus;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @Column({ name: 'event_created_at', type: 'timestamptz' })
+  eventCreatedAt!: Date;
+
+  @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
+  receivedAt!: Date;
+
+  @Column({ name: 'processed_at', type: 'timestamptz', nullable: true })
+  processedAt!: Date | null;
+}

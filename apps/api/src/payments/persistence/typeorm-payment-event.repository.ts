@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
+
+import type { PaymentEventOutcome } from '../payment-event-handler.js';
+import { eventObjectId, type PaymentEvent } from '../stripe-event.js';
+import { PaymentEventOrmEntity, type PaymentEventStatus } from './payment-event.orm-entity.js';
+import { PaymentEventRepository } from './payment-event.repository.js';
+
+const MAX_ERROR_LENGTH = 2_000;
+
+@Injectable()
+export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async recordIfNew(event: PaymentEvent): Promise<boolean> {
+    // INSERT ... ON CONFLICT DO NOTHING: concurrent deliveries of one event
+    // race on the primary key, and exactly one of them stores it.
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(PaymentEventOrmEntity)
+      .values({
+        id: event.id,
+        type: event.type,
+        objectId: eventObjectId(event),
+        payload: event,
+        status: 'pending',
+        eventCreatedAt: new Date(event.created * 1000),
+      })
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    return (result.raw as unknown[]).length > 0;
+  }
+
+  async lockForHandling(
+    id: string,
+    statuses: readonly PaymentEventStatus[],
+    manager: EntityManager,
+  ): Promise<PaymentEvent | null> {
+    const row = await manager
+      .getRepository(PaymentEventOrmEntity)
+      .createQueryBuilder('e')
+      .select(['e.id', 'e.payload'])
+      .where('e.id = :id', { id })
+      .andWhere('e.status IN (:...statuses)', { statuses })
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getOne();
+    return row ? (row.payload as PaymentEvent) : null;
+  }
+
+  async markHandled(
+    id: string,
+    outcome: PaymentEventOutcome,
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(PaymentEventOrmEntity)
+      .set({
+        status: outcome,
+        attempts: () => 'attempts + 1',
+        lastError: null,
+        processedAt: outcome === 'deferred' ? null : () => 'now()',
+      })
+      .where('id = :id', { id })
+      .execute();
+  }
+
+  async markFailed(id: string, error: string): Promise<void> {
+    await this.dataSource
+      .createQueryBuilder()
+      .update(PaymentEventOrmEntity)
+      .set({
+        status: 'failed',
+        attempts: () => 'attempts + 1',
+        lastError: error.slice(0, MAX_ERROR_LENGTH),
+      })
+      // A failure never overwrites a concurrent success.
+      .where('id = :id AND status IN (:...open)', { id, open: ['pending', 'failed', 'deferred'] })
+      .execute();
+  }
+
+  async deferredIds(filter: { objectId?: string; limit: number }): Promise<string[]> {
+    const rows = await this.dataSource.getRepository(PaymentEventOrmEntity).find({
+      select: { id: true },
+      where: {
+        status: In(['deferred']),
+        ...(filter.objectId !== undefined ? { objectId: filter.objectId } : {}),
+      },
+      order: { eventCreatedAt: 'ASC', receivedAt: 'ASC' },
+      take: filter.limit,
+    });
+    return rows.map((r) => r.id);
+  }
+
+  async status(id: string): Promise<PaymentEventStatus | null> {
+    const row = await this.dataSource
+      .getRepository(PaymentEventOrmEntity)
+      .findOne({ select: { status: true }, where: { id } });
+    return row?.status ?? null;
+  }
+}

@@ -1,0 +1,82 @@
+import type { PaymentIntentStatus } from './payment-gateway.js';
+
+/**
+ * The part of Stripe's event payloads minishop reads, typed by hand so the
+ * application does not depend on the SDK's types. Field names are Stripe's
+ * (snake_case); amounts are integer minor units, currencies lower case.
+ */
+export interface StripePaymentIntentObject {
+  id: string;
+  object: 'payment_intent';
+  amount: number;
+  amount_received: number;
+  currency: string;
+  status: PaymentIntentStatus;
+  metadata: Record<string, string>;
+  latest_charge: string | null;
+  cancellation_reason?: string | null;
+  last_payment_error?: {
+    type?: string;
+    code?: string;
+    decline_code?: string;
+    message?: string;
+  } | null;
+}
+
+export interface StripeChargeObject {
+  id: string;
+  object: 'charge';
+  amount: number;
+  amount_captured: number;
+  /** The total refunded so far, not this refund's amount. */
+  amount_refunded: number;
+  refunded: boolean;
+  currency: string;
+  payment_intent: string | null;
+  status: 'succeeded' | 'pending' | 'failed';
+  metadata: Record<string, string>;
+}
+
+interface StripeEventOf<Type extends string, Object> {
+  id: string;
+  object: 'event';
+  type: Type;
+  /** Unix seconds when Stripe created the event; delivery order may differ. */
+  created: number;
+  livemode: boolean;
+  api_version: string | null;
+  data: { object: Object; previous_attributes?: Record<string, unknown> };
+}
+
+export type PaymentIntentEventType =
+  | 'payment_intent.succeeded'
+  | 'payment_intent.payment_failed'
+  | 'payment_intent.canceled'
+  | 'payment_intent.processing'
+  | 'payment_intent.created'
+  | 'payment_intent.requires_action'
+  | 'payment_intent.amount_capturable_updated';
+
+export type PaymentIntentEvent = StripeEventOf<PaymentIntentEventType, StripePaymentIntentObject>;
+export type ChargeRefundedEvent = StripeEventOf<'charge.refunded', StripeChargeObject>;
+/** Any other event: acknowledged and recorded, its object left untyped. */
+export type OtherStripeEvent = StripeEventOf<
+  string,
+  { id?: string; object: string; [field: string]: unknown }
+>;
+
+export type PaymentEvent = PaymentIntentEvent | ChargeRefundedEvent | OtherStripeEvent;
+
+export function isPaymentIntentEvent(event: PaymentEvent): event is PaymentIntentEvent {
+  return event.type.startsWith('payment_intent.') && event.data.object.object === 'payment_intent';
+}
+
+export function isChargeRefundedEvent(event: PaymentEvent): event is ChargeRefundedEvent {
+  return event.type === 'charge.refunded' && event.data.object.object === 'charge';
+}
+
+/** The id of the object the event is about (`pi_…`, `ch_…`), when it has one. */
+export function eventObjectId(event: PaymentEvent): string | null {
+  const id = (event.data.object as { id?: unknown }).id;
+  return typeof id === 'string' ? id : null;
+}

@@ -1,0 +1,163 @@
+import {
+  InvalidRefundAmountError,
+  Money,
+  PaymentDeclinedError,
+  PaymentNotFoundError,
+  PaymentProviderError,
+  PaymentStateConflictError,
+} from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+import Stripe from 'stripe';
+
+import {
+  type CreateIntentInput,
+  PaymentGateway,
+  type PaymentIntentDetails,
+  type PaymentIntentRef,
+  type RefundInput,
+  type RefundRef,
+} from '../payment-gateway.js';
+
+/** Error codes of Stripe's that mean "not in this state", not "bad request". */
+const STATE_CODES = new Set([
+  'payment_intent_unexpected_state',
+  'charge_already_refunded',
+  'amount_too_large',
+  'charge_not_refundable',
+  'refund_disputed_payment',
+  'idempotency_key_in_use',
+]);
+
+/**
+ * `PaymentGateway` on the official Stripe SDK. The same code talks to real
+ * Stripe or to the local emulator; only the client's host differs.
+ */
+@Injectable()
+export class StripePaymentGateway extends PaymentGateway {
+  constructor(private readonly stripe: Stripe) {
+    super();
+  }
+
+  async createIntent(input: CreateIntentInput): Promise<PaymentIntentRef> {
+    const intent = await this.call(() =>
+      this.stripe.paymentIntents.create(
+        {
+          amount: input.amount.amount,
+          currency: input.amount.currency.toLowerCase(),
+          // Stripe.js confirms with whichever method the storefront offers.
+          automatic_payment_methods: { enabled: true },
+          metadata: { ...input.metadata, orderId: input.orderId },
+        },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
+    return toRef(intent);
+  }
+
+  async retrieveIntent(id: string): Promise<PaymentIntentDetails> {
+    const intent = await this.call(() => this.stripe.paymentIntents.retrieve(id));
+    const ref = toRef(intent);
+    return {
+      ...ref,
+      amountReceived: Money.of(intent.amount_received, ref.amount.currency),
+      latestChargeId:
+        typeof intent.latest_charge === 'string'
+          ? intent.latest_charge
+          : (intent.latest_charge?.id ?? null),
+      metadata: { ...intent.metadata },
+    };
+  }
+
+  async cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
+    const intent = await this.call(() =>
+      this.stripe.paymentIntents.cancel(
+        id,
+        { cancellation_reason: 'requested_by_customer' },
+        // The SDK would generate a key for its own retries anyway; a stable
+        // one from the caller also covers the caller's retries.
+        { idempotencyKey: idempotencyKey ?? `cancel-${id}` },
+      ),
+    );
+    return toRef(intent);
+  }
+
+  async refund(input: RefundInput): Promise<RefundRef> {
+    if (input.amount && input.amount.amount <= 0) {
+      throw new InvalidRefundAmountError('a refund amount must be positive');
+    }
+    const refund = await this.call(() =>
+      this.stripe.refunds.create(
+        {
+          payment_intent: input.paymentIntentId,
+          ...(input.amount ? { amount: input.amount.amount } : {}),
+        },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
+    if (input.amount && refund.currency.toUpperCase() !== input.amount.currency) {
+      // Stripe refunds in the charge's currency whatever we meant; a mismatch
+      // is a programming error upstream, reported rather than hidden.
+      throw new InvalidRefundAmountError(
+        `refund currency ${refund.currency.toUpperCase()} differs from ${input.amount.currency}`,
+      );
+    }
+    return {
+      id: refund.id,
+      status: (refund.status ?? 'pending') as RefundRef['status'],
+      amount: Money.of(refund.amount, refund.currency.toUpperCase()),
+    };
+  }
+
+  /** Runs one SDK call and turns Stripe's errors into the domain's payment errors. */
+  private async call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw translateStripeError(error);
+    }
+  }
+}
+
+function toRef(intent: Stripe.PaymentIntent): PaymentIntentRef {
+  return {
+    id: intent.id,
+    clientSecret: intent.client_secret ?? '',
+    status: intent.status as PaymentIntentRef['status'],
+    amount: Money.of(intent.amount, intent.currency.toUpperCase()),
+  };
+}
+
+export function translateStripeError(error: unknown): Error {
+  const E = Stripe.errors;
+  if (!(error instanceof E.StripeError)) return error as Error;
+  const message = error.message;
+  if (error instanceof E.StripeCardError) {
+    return new PaymentDeclinedError(message, error.decline_code ?? error.code);
+  }
+  if (error instanceof E.StripeIdempotencyError) {
+    return new PaymentStateConflictError(message, error.code ?? 'idempotency_error');
+  }
+  if (error instanceof E.StripeInvalidRequestError) {
+    if (error.code === 'resource_missing') return new PaymentNotFoundError(message);
+    if (error.code !== undefined && STATE_CODES.has(error.code)) {
+      return new PaymentStateConflictError(message, error.code);
+    }
+    // Parameters we built ourselves were refused: our bug, but the
+    // request cannot succeed by retrying either.
+    return new PaymentProviderError('The payment provider rejected the request', 'rejected', error);
+  }
+  if (error instanceof E.StripeAuthenticationError || error instanceof E.StripePermissionError) {
+    return new PaymentProviderError(
+      'The payment provider refused our credentials',
+      'authentication',
+      error,
+    );
+  }
+  if (error instanceof E.StripeRateLimitError) {
+    return new PaymentProviderError('The payment provider is rate limiting', 'rate_limited', error);
+  }
+  if (error instanceof E.StripeConnectionError) {
+    return new PaymentProviderError('The payment provider is unreachable', 'unreachable', error);
+  }
+  return new PaymentProviderError('The payment provider failed', 'provider_error', error);
+}

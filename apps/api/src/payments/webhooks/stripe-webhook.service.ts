@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+
+import type { PaymentEventOutcome } from '../payment-event-handler.js';
+import { PaymentEventProcessor } from '../payment-event-processor.service.js';
+import { PaymentEventRepository } from '../persistence/payment-event.repository.js';
+import { StripeWebhookVerifier } from '../stripe/stripe-webhook-verifier.js';
+
+export interface WebhookReceipt {
+  eventId: string;
+  /** False when the event id had been received before. */
+  firstDelivery: boolean;
+  /** What this delivery did; null when an earlier or concurrent delivery handled it. */
+  outcome: PaymentEventOutcome | null;
+}
+
+/**
+ * Stripe webhook intake: verify, store, then apply. Storing comes first so
+ * that an event is on record even when applying it fails, and so that its id
+ * makes every redelivery a no-op.
+ */
+@Injectable()
+export class StripeWebhookService {
+  constructor(
+    private readonly verifier: StripeWebhookVerifier,
+    private readonly events: PaymentEventRepository,
+    private readonly processor: PaymentEventProcessor,
+  ) {}
+
+  async receive(
+    rawBody: Buffer | string | undefined,
+    signature: string | undefined,
+  ): Promise<WebhookReceipt> {
+    const event = this.verifier.verify(rawBody, signature);
+    const firstDelivery = await this.events.recordIfNew(event);
+    // A redelivery of an event that failed before gets another go.
+    const outcome = await this.processor.apply(event.id, ['pending', 'failed']);
+    if (outcome === 'processed' && event.type.startsWith('payment_intent.')) {
+      // A payment that just landed may unblock events deferred until it did
+      // (a refund delivered before the payment it refunds). Its own commit is
+      // done, so the re-applied events see it; a failure here leaves them
+      // deferred for the next run, it does not fail this delivery.
+      await this.processor.reprocessDeferred().catch(() => undefined);
+    }
+    return { eventId: event.id, firstDelivery, outcome };
+  }
+}

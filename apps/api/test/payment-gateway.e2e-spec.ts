@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import {
+  InvalidRefundAmountError,
+  Money,
+  PaymentNotFoundError,
+  PaymentProviderError,
+  PaymentStateConflictError,
+} from '@minishop/domain';
+import Stripe from 'stripe';
+
+import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
+import { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
+import { PaymentGateway } from '../src/payments/payment-gateway.js';
+import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const eur = (amount: number) => Money.of(amount, 'EUR');
+let keys = 0;
+const key = () => `test-key-${Date.now()}-${keys++}`;
+
+describe('StripePaymentGateway through the Stripe SDK against the local emulator', () => {
+  let t: TestApp;
+  let gateway: PaymentGateway;
+  let emulator: StripeEmulator;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    gateway = t.get(PaymentGateway);
+    const hosted = t.get(StripeEmulatorHost).emulator;
+    if (!hosted) throw new Error('the emulator should run when STRIPE_SECRET_KEY is unset');
+    emulator = hosted;
+    // Events from these tests go to this app, not to whatever listens on 3000.
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    emulator.webhookUrl = `${await t.app.getUrl()}/api/v1/webhooks/stripe`.replace(
+      '[::1]',
+      '127.0.0.1',
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** A paid intent, as after the customer's card went through. */
+  async function paidIntent(amount: number) {
+    const intent = await gateway.createIntent({
+      orderId: `order-${amount}`,
+      amount: eur(amount),
+      idempotencyKey: key(),
+    });
+    emulator.simulate(intent.id, 'succeeded');
+    return intent;
+  }
+
+  test('the adapter is the Stripe one, pointed at the emulator', () => {
+    expect(gateway).toBeInstanceOf(StripePaymentGateway);
+    expect(t.get(StripeEmulatorHost).target).toEqual({
+      host: '127.0.0.1',
+      port: emulator.port,
+      protocol: 'http',
+    });
+  });
+
+  test('createIntent returns a Stripe-shaped intent awaiting payment', async () => {
+    const intent = await gateway.createIntent({
+      orderId: 'order-1',
+      amount: eur(1299),
+      idempotencyKey: key(),
+      metadata: { customer: 'c-1' },
+    });
+    expect(intent.id).toMatch(/^pi_\w{24}$/);
+    expect(intent.clientSecret).toMatch(new RegExp(`^${intent.id}_secret_\\w+$`));
+    expect(intent.status).toBe('requires_payment_method');
+    expect(intent.amount.equals(eur(1299))).toBe(true);
+
+    const details = await gateway.retrieveIntent(intent.id);
+    expect(details.metadata).toEqual({ customer: 'c-1', orderId: 'order-1' });
+    expect(details.amountReceived.isZero()).toBe(true);
+    expect(details.latestChargeId).toBeNull();
+  });
+
+  test('the same idempotency key replays the first intent; with other parameters it conflicts', async () => {
+    const k = key();
+    const first = await gateway.createIntent({
+      orderId: 'o-2',
+      amount: eur(500),
+      idempotencyKey: k,
+    });
+    const again = await gateway.createIntent({
+      orderId: 'o-2',
+      amount: eur(500),
+      idempotencyKey: k,
+    });
+    expect(again.id).toBe(first.id);
+    expect(again.clientSecret).toBe(first.clientSecret);
+    await expect(
+      gateway.createIntent({ orderId: 'o-2', amount: eur(501), idempotencyKey: k }),
+    ).rejects.toBeInstanceOf(PaymentStateConflictError);
+  });
+
+  test('retrieveIntent of an unknown id is PaymentNotFoundError', async () => {
+    await expect(gateway.retrieveIntent('pi_doesnotexist000000000000')).rejects.toBeInstanceOf(
+      PaymentNotFoundError,
+    );
+  });
+
+  test('cancelIntent cancels an unpaid intent; a paid one cannot be cancelled', async () => {
+    const intent = await gateway.createIntent({
+      orderId: 'o-3',
+      amount: eur(700),
+      idempotencyKey: key(),
+    });
+    const cancelled = await gateway.cancelIntent(intent.id, key());
+    expect(cancelled.status).toBe('canceled');
+    expect((await gateway.retrieveIntent(intent.id)).status).toBe('canceled');
+
+    const paid = await paidIntent(800);
+    await expect(gateway.cancelIntent(paid.id)).rejects.toMatchObject({
+      constructor: PaymentStateConflictError,
+      providerCode: 'payment_intent_unexpected_state',
+    });
+  });
+
+  test('a paid intent shows what was received and its charge', async () => {
+    const paid = await paidIntent(1000);
+    const details = await gateway.retrieveIntent(paid.id);
+    expect(details.status).toBe('succeeded');
+    expect(details.amountReceived.equals(eur(1000))).toBe(true);
+    expect(details.latestChargeId).toMatch(/^ch_/);
+  });
+
+  test('partial then full refunds, then nothing is left to refund', async () => {
+    const paid = await paidIntent(1299);
+    const part = await gateway.refund({
+      paymentIntentId: paid.id,
+      amount: eur(300),
+      idempotencyKey: key(),
+    });
+    expect(part.id).toMatch(/^re_/);
+    expect(part.status).toBe('succeeded');
+    expect(part.amount.equals(eur(300))).toBe(true);
+
+    const rest = await gateway.refund({ paymentIntentId: paid.id, idempotencyKey: key() });
+    expect(rest.amount.equals(eur(999))).toBe(true);
+
+    const chargeId = (await gateway.retrieveIntent(paid.id)).latestChargeId ?? '';
+    const charge = emulator.store.retrieveCharge(chargeId);
+    expect(charge.amount_refunded).toBe(1299);
+    expect(charge.refunded).toBe(true);
+
+    await expect(
+      gateway.refund({ paymentIntentId: paid.id, amount: eur(1), idempotencyKey: key() }),
+    ).rejects.toMatchObject({
+      constructor: PaymentStateConflictError,
+      providerCode: 'charge_already_refunded',
+    });
+  });
+
+  test('refunding more than was captured is refused and refunds nothing', async () => {
+    const paid = await paidIntent(500);
+    await expect(
+      gateway.refund({ paymentIntentId: paid.id, amount: eur(501), idempotencyKey: key() }),
+    ).rejects.toMatchObject({
+      constructor: PaymentStateConflictError,
+      providerCode: 'amount_too_large',
+    });
+    const chargeId = (await gateway.retrieveIntent(paid.id)).latestChargeId ?? '';
+    expect(emulator.store.retrieveCharge(chargeId).amount_refunded).toBe(0);
+  });
+
+  test('refunding an unpaid intent is refused; a non-positive amount never reaches Stripe', async () => {
+    const unpaid = await gateway.createIntent({
+      orderId: 'o-4',
+      amount: eur(400),
+      idempotencyKey: key(),
+    });
+    await expect(
+      gateway.refund({ paymentIntentId: unpaid.id, idempotencyKey: key() }),
+    ).rejects.toBeInstanceOf(PaymentStateConflictError);
+    await expect(
+      gateway.refund({ paymentIntentId: unpaid.id, amount: eur(0), idempotencyKey: key() }),
+    ).rejects.toBeInstanceOf(InvalidRefundAmountError);
+  });
+
+  test('a replayed refund key returns the same refund and moves money once', async () => {
+    const paid = await paidIntent(900);
+    const k = key();
+    const first = await gateway.refund({
+      paymentIntentId: paid.id,
+      amount: eur(200),
+      idempotencyKey: k,
+    });
+    const again = await gateway.refund({
+      paymentIntentId: paid.id,
+      amount: eur(200),
+      idempotencyKey: k,
+    });
+    expect(again.id).toBe(first.id);
+    const chargeId = (await gateway.retrieveIntent(paid.id)).latestChargeId ?? '';
+    expect(emulator.store.retrieveCharge(chargeId).amount_refunded).toBe(200);
+  });
+
+  test('a wrong API key is an authentication PaymentProviderError', async () => {
+    const wrong = new StripePaymentGateway(
+      new Stripe('sk_test_not_the_right_key', {
+        host: '127.0.0.1',
+        port: emulator.port,
+        protocol: 'http',
+        maxNetworkRetries: 0,
+      }),
+    );
+    await expect(
+      wrong.createIntent({ orderId: 'o-5', amount: eur(100), idempotencyKey: key() }),
+    ).rejects.toMatchObject({ constructor: PaymentProviderError, reason: 'authentication' });
+  });
+
+  test('an unreachable provider is an unreachable PaymentProviderError', async () => {
+    const other = await StripeEmulator.start({
+      apiKey: 'sk_test_x',
+      webhookSecret: 'whsec_x',
+      webhookUrl: 'http://127.0.0.1:9/',
+      port: 0,
+    });
+    const port = other.port;
+    await other.close();
+    const down = new StripePaymentGateway(
+      new Stripe('sk_test_x', { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 }),
+    );
+    await expect(down.retrieveIntent('pi_x')).rejects.toMatchObject({
+      constructor: PaymentProviderError,
+      reason: 'unreachable',
+    });
+  });
+});

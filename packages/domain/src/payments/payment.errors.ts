@@ -1,0 +1,75 @@
+import {
+  ConflictError,
+  DependencyUnavailableError,
+  InvalidInputError,
+  NotFoundError,
+  RuleViolationError,
+} from '../errors/domain-error.js';
+
+/** The card (or other method) was declined; the customer may retry with another one. */
+export class PaymentDeclinedError extends RuleViolationError {
+  readonly code = 'PAYMENT.DECLINED';
+
+  constructor(
+    message: string,
+    /** The provider's reason, e.g. `insufficient_funds`, when it gives one. */
+    readonly declineCode?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The provider knows no such payment (wrong id, or another account's). */
+export class PaymentNotFoundError extends NotFoundError {
+  readonly code = 'PAYMENT.NOT_FOUND';
+}
+
+/**
+ * The payment is not in a state that allows this: cancelling a succeeded
+ * intent, refunding more than was captured, reusing an idempotency key with
+ * other parameters.
+ */
+export class PaymentStateConflictError extends ConflictError {
+  readonly code = 'PAYMENT.STATE_CONFLICT';
+
+  constructor(
+    message: string,
+    /** The provider's error code, e.g. `payment_intent_unexpected_state`. */
+    readonly providerCode?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A refund amount that cannot be right whatever the payment's state (zero, negative, other currency). */
+export class InvalidRefundAmountError extends RuleViolationError {
+  readonly code = 'PAYMENT.INVALID_REFUND_AMOUNT';
+}
+
+/**
+ * The payment provider could not be used: unreachable, timing out, failing,
+ * rate limiting, or refusing our credentials. Retrying later may succeed;
+ * the detail for the client stays generic, the cause is logged.
+ */
+export class PaymentProviderError extends DependencyUnavailableError {
+  readonly code = 'PAYMENT.PROVIDER_UNAVAILABLE';
+
+  constructor(
+    message: string,
+    readonly reason:
+      'unreachable' | 'provider_error' | 'rate_limited' | 'authentication' | 'rejected',
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** A webhook request whose signature is missing, wrong or too old: not from the provider. */
+export class WebhookSignatureError extends InvalidInputError {
+  readonly code = 'PAYMENT.WEBHOOK_SIGNATURE_INVALID';
+}
+
+/** Simulating a payment needs the local Stripe emulator; real Stripe is driven by its own test tools. */
+export class PaymentSimulationUnavailableError extends RuleViolationError {
+  readonly code = 'PAYMENT.SIMULATION_UNAVAILABLE';
+}
