@@ -1,0 +1,116 @@
+import { ProblemDto } from '@minishop/contracts';
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+/**
+ * The OpenAPI 3.1 document of the API, built from the controllers' metadata.
+ * Served at /docs/openapi.json and exported to openapi.json by
+ * `npm run openapi`; both come from here so they cannot drift apart.
+ */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('minishop API')
+      .setDescription(
+        'Catalog, carts, checkout, orders and Stripe payments for storefronts. ' +
+          'Errors are RFC 9457 problem details (application/problem+json). ' +
+          'Lists are cursor-paginated: pass `nextCursor` back as `cursor`.',
+      )
+      .setVersion('1.0.0')
+      .setOpenAPIVersion('3.1.0')
+      .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+      .setContact('minishop', 'https://minishop.dev', 'api@minishop.dev')
+      .addServer(
+        '/',
+        'This server (local development, staging or production: same origin as the docs)',
+      )
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'Short-lived access token from /auth/login or /auth/register. ' +
+            'JWTs follow RFC8725 best practices: HS256 only, `alg: none` refused, `exp` always checked.',
+        },
+        'bearer',
+      )
+      .addTag('auth', 'Accounts and tokens')
+      .addTag('catalog', 'Products, variants and categories')
+      .addTag('cart', 'Guest and user carts')
+      .addTag('orders', 'Checkout and orders')
+      .addTag('payments', 'Stripe webhooks')
+      .addTag('ops', 'Health and metrics')
+      .build(),
+    {
+      extraModels: [ProblemDto],
+      // productsList rather than ProductsController_list; routes may still set
+      // their own with @ApiOperation({ operationId }).
+      operationIdFactory: (controller, method) =>
+        controller.replace(/Controller$/, '').replace(/^./, (c) => c.toLowerCase()) +
+        method.replace(/^./, (c) => c.toUpperCase()),
+    },
+  );
+  return withCommonResponses(document);
+}
+
+const COMMON_HEADERS = [
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'Access-Control-Allow-Origin',
+  'X-Request-Id',
+] as const;
+const COUNT = { type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 } as const;
+const PROBLEM_REF = { $ref: '#/components/schemas/ProblemDto' };
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/**
+ * Adds what every operation has in common, once, instead of on every route:
+ * the rate-limit, CORS and request-id headers sent on 2xx/4xx replies, and
+ * the 429 and 500 problem replies any route can give.
+ */
+function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
+  const components = (document.components ??= {});
+  components.headers = {
+    ...components.headers,
+    'X-RateLimit-Limit': { description: 'Requests allowed in the current window', schema: COUNT },
+    'X-RateLimit-Remaining': { description: 'Requests left in the current window', schema: COUNT },
+    'X-RateLimit-Reset': { description: 'Seconds until the window resets', schema: COUNT },
+    'Access-Control-Allow-Origin': {
+      description: 'Sent when the request Origin is one of CORS_ORIGINS',
+      schema: { type: 'string', maxLength: 2048 },
+    },
+    'X-Request-Id': {
+      description: "Id of this request in the server logs (the caller's X-Request-Id when sane)",
+      schema: { type: 'string', maxLength: 128 },
+    },
+  };
+  const problem = (description: string) => ({
+    description,
+    content: { 'application/problem+json': { schema: PROBLEM_REF } },
+  });
+  for (const path of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = path[method];
+      if (!operation) continue;
+      operation.responses['429'] ??= {
+        ...problem('Too many requests; retry after the Retry-After header'),
+        headers: { 'Retry-After': { description: 'Seconds to wait', schema: COUNT } },
+      };
+      operation.responses['500'] ??= problem('Unexpected server error (always a bug)');
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (!response || !/^[24]/.test(status) || '$ref' in response) continue;
+        response.headers = {
+          ...Object.fromEntries(
+            COMMON_HEADERS.map((h) => [h, { $ref: `#/components/headers/${h}` }]),
+          ),
+          ...response.headers,
+        };
+      }
+    }
+  }
+  document.servers = document.servers?.map((server) => ({ ...server, 'x-internal': false }));
+  return document;
+}
