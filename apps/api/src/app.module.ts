@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
 import { AuthModule } from './auth/auth.module.js';
+import { CartModule } from './cart/cart.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ClockModule } from './infrastructure/clock/clock.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
@@ -16,6 +17,7 @@ import { PaymentsModule } from './payments/payments.module.js';
 export const featureModules = [
   HealthModule,
   AuthModule,
+  CartModule,
   OrdersModule,
   PaymentsModule.register({
     eventHandler: OrderPaymentEventHandler,

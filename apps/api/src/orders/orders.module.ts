@@ -11,7 +11,7 @@ import { OrderFulfilmentService } from './order-fulfilment.service.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { OrderQueryService } from './order-query.service.js';
 import { OrdersController } from './orders.controller.js';
-import { TypeormCheckoutCart } from './persistence/typeorm-checkout-cart.js';
+import { CartModuleCheckoutCart } from './persistence/cart-module-checkout-cart.js';
 import { TypeormOrderRepository } from './persistence/typeorm-order.repository.js';
 import { RefundService } from './refund.service.js';
 
@@ -24,7 +24,7 @@ import { RefundService } from './refund.service.js';
   controllers: [OrdersController, AdminOrdersController],
   providers: [
     { provide: OrderRepository, useClass: TypeormOrderRepository },
-    { provide: CheckoutCart, useClass: TypeormCheckoutCart },
+    { provide: CheckoutCart, useClass: CartModuleCheckoutCart },
     IdempotencyService,
     OrderLifecycle,
     OrderQueryService,

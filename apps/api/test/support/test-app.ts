@@ -13,7 +13,8 @@ export interface TestApp {
   http: ReturnType<typeof request>;
   config: AppConfig;
   db: TestDatabase;
-  get<T>(token: Type<T> | (abstract new (...args: never[]) => T)): T;
+  // `{ prototype }` also admits classes with a private constructor (static factories).
+  get<T>(token: Type<T> | (abstract new (...args: never[]) => T) | { prototype: T }): T;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,8 @@ import type { DataSourceOptions } from 'typeorm';
 
 import { RefreshTokenOrmEntity } from '../../auth/persistence/refresh-token.orm-entity.js';
 import { UserOrmEntity } from '../../auth/persistence/user.orm-entity.js';
+import { CartOrmEntity } from '../../cart/persistence/cart.orm-entity.js';
+import { CartLineOrmEntity } from '../../cart/persistence/cart-line.orm-entity.js';
 import { PaymentEventOrmEntity } from '../../payments/persistence/payment-event.orm-entity.js';
 import { migrations } from './migrations/index.js';
 
@@ -10,6 +12,8 @@ export const entities: DataSourceOptions['entities'] = [
   UserOrmEntity,
   RefreshTokenOrmEntity,
   PaymentEventOrmEntity,
+  CartOrmEntity,
+  CartLineOrmEntity,
 ];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {

@@ -1,0 +1,53 @@
+import {
+  assertLineQuantity,
+  CartClosedError,
+  CartVariantNotFoundError,
+  LineQuantityLimitError,
+  MAX_LINE_QUANTITY,
+  quantityAfterAdd,
+} from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { CartRepository } from './cart.repository.js';
+import { CartCatalog } from './cart-catalog.js';
+import type { CartContext } from './cart-resolver.service.js';
+import { type CartView, CartViewService } from './cart-view.service.js';
+
+@Injectable()
+export class AddCartItemService {
+  constructor(
+    private readonly carts: CartRepository,
+    private readonly catalog: CartCatalog,
+    private readonly views: CartViewService,
+    private readonly transactions: TransactionRunner,
+  ) {}
+
+  /**
+   * Adds to the variant's line (one line per variant). Over 99 in the line,
+   * or more than is in stock, is refused with a 409 rather than silently
+   * capped, so the shopper knows what they did not get.
+   */
+  async add(cart: CartContext, variantId: string, quantity: number): Promise<CartView> {
+    assertLineQuantity(quantity);
+    return this.transactions.run(async (m) => {
+      const variant = (await this.catalog.findVariants([variantId], m)).get(variantId);
+      if (!variant) throw new CartVariantNotFoundError(variantId);
+      // Row lock on the cart: concurrent adds to one cart queue here, so the
+      // read of the current quantity below stays true until commit.
+      if (!(await this.carts.touchActive(cart.cartId, m))) throw new CartClosedError();
+      const current = (await this.carts.findLineByVariant(cart.cartId, variantId, m))?.quantity;
+      quantityAfterAdd(variant, current ?? 0, quantity);
+      const line = await this.carts.addToLine(
+        cart.cartId,
+        variantId,
+        quantity,
+        variant.price.amount,
+        MAX_LINE_QUANTITY,
+        m,
+      );
+      if (!line) throw new LineQuantityLimitError(variant.sku, current ?? 0, quantity);
+      return this.views.view(cart.cartId, m);
+    });
+  }
+}

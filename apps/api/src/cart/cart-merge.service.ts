@@ -1,0 +1,94 @@
+import { CartNotFoundError, mergedQuantity } from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+import { GuestCartAbsorber } from '../auth/guest-cart-absorber.js';
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { type CartRecord, CartRepository } from './cart.repository.js';
+import { CartCatalog } from './cart-catalog.js';
+import { type CartView, CartViewService } from './cart-view.service.js';
+import { cartTokenHash } from './guest-cart-token.js';
+
+/**
+ * A signed-in user absorbs a guest cart: quantities add up, held to 99 per
+ * line and to the stock available (never below what the user's line held),
+ * lines of archived variants are dropped, then the guest cart is closed
+ * (status merged) so its token stops working. Merging a closed guest cart
+ * again changes nothing.
+ *
+ * Locks: the guest cart first, then the user's cart. Every path that locks
+ * both takes them in this order, so merges cannot deadlock each other; adds
+ * and checkout lock one cart only.
+ */
+@Injectable()
+export class CartMergeService extends GuestCartAbsorber {
+  constructor(
+    private readonly carts: CartRepository,
+    private readonly catalog: CartCatalog,
+    private readonly views: CartViewService,
+    private readonly transactions: TransactionRunner,
+  ) {
+    super();
+  }
+
+  /** POST /cart/merge: an unknown token is a 404; the user's cart is returned. */
+  async merge(userId: string, cartToken: string): Promise<CartView> {
+    const hash = cartTokenHash(cartToken);
+    if (hash === null) throw new CartNotFoundError('No guest cart with this token');
+    return this.transactions.run(
+      async (m) => {
+        const guest = await this.carts.lockGuestCart(hash, m);
+        if (!guest) throw new CartNotFoundError('No guest cart with this token');
+        const target = await this.lockUserCart(userId, m);
+        if (guest.status === 'active') {
+          await this.moveLines(guest, target, m);
+          await this.carts.setStatus(guest.id, 'merged', m);
+        }
+        return this.views.view(target.id, m);
+      },
+      { retries: 2 },
+    );
+  }
+
+  /**
+   * The sign-in hook: a stale or unknown token must not make a login fail,
+   * so a missing guest cart is simply nothing to absorb.
+   */
+  async absorb(userId: string, cartToken: string): Promise<void> {
+    try {
+      await this.merge(userId, cartToken);
+    } catch (error) {
+      if (error instanceof CartNotFoundError) return;
+      throw error;
+    }
+  }
+
+  private async lockUserCart(userId: string, m: EntityManager): Promise<CartRecord> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const cart = await this.carts.getOrCreateUserCart(userId, m);
+      if (await this.carts.touchActive(cart.id, m)) return cart;
+    }
+    throw new Error(`could not lock the cart of user ${userId}`);
+  }
+
+  private async moveLines(guest: CartRecord, target: CartRecord, m: EntityManager): Promise<void> {
+    // One connection per transaction: sequential queries, not Promise.all.
+    const from = await this.carts.findWithLines(guest.id, m);
+    const into = await this.carts.findWithLines(target.id, m);
+    const guestLines = from?.lines ?? [];
+    if (guestLines.length === 0) return;
+    const held = new Map((into?.lines ?? []).map((l) => [l.variantId, l.quantity]));
+    const variants = await this.catalog.findVariants(
+      guestLines.map((l) => l.variantId),
+      m,
+    );
+    for (const line of guestLines) {
+      const variant = variants.get(line.variantId);
+      const existing = held.get(line.variantId) ?? 0;
+      const quantity = mergedQuantity(variant, existing, line.quantity);
+      if (variant && quantity > existing) {
+        await this.carts.putLine(target.id, line.variantId, quantity, variant.price.amount, m);
+      }
+    }
+  }
+}

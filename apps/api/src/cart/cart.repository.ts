@@ -1,0 +1,86 @@
+import type { StoredCartLine } from '@minishop/domain';
+import type { EntityManager } from 'typeorm';
+
+export type CartStatus = 'active' | 'merged' | 'checked_out' | 'expired';
+
+export interface CartRecord {
+  id: string;
+  userId: string | null;
+  status: CartStatus;
+  updatedAt: Date;
+}
+
+export interface CartWithLines {
+  id: string;
+  updatedAt: Date;
+  lines: StoredCartLine[];
+}
+
+/**
+ * Port: where carts and their lines are kept. Methods that take a manager run
+ * inside the caller's unit of work; the ones that lock say so.
+ */
+export abstract class CartRepository {
+  abstract createGuestCart(tokenHash: string, manager: EntityManager): Promise<CartRecord>;
+  abstract findActiveGuestCart(tokenHash: string): Promise<CartRecord | null>;
+  abstract findActiveUserCart(userId: string, manager?: EntityManager): Promise<CartRecord | null>;
+  /** Safe under concurrency: two callers get the same single active cart. */
+  abstract getOrCreateUserCart(userId: string, manager: EntityManager): Promise<CartRecord>;
+  /**
+   * Locks the guest cart of this token whatever its status (FOR UPDATE), so
+   * two merges of one guest cart run one after the other.
+   */
+  abstract lockGuestCart(tokenHash: string, manager: EntityManager): Promise<CartRecord | null>;
+  /** Locks the user's active cart (FOR UPDATE); null when there is none. */
+  abstract lockActiveUserCart(userId: string, manager: EntityManager): Promise<CartRecord | null>;
+  /**
+   * Bumps updated_at of an active cart and so takes its row lock: every write
+   * to a cart's lines starts here, which serialises writers of one cart and
+   * makes them wait for (and then see) a concurrent checkout or merge.
+   * False when the cart is no longer active.
+   */
+  abstract touchActive(cartId: string, manager: EntityManager): Promise<boolean>;
+  abstract setStatus(cartId: string, status: CartStatus, manager: EntityManager): Promise<boolean>;
+  abstract findWithLines(cartId: string, manager?: EntityManager): Promise<CartWithLines | null>;
+  abstract findLine(
+    cartId: string,
+    lineId: string,
+    manager: EntityManager,
+  ): Promise<StoredCartLine | null>;
+  abstract findLineByVariant(
+    cartId: string,
+    variantId: string,
+    manager: EntityManager,
+  ): Promise<StoredCartLine | null>;
+  /**
+   * Adds to the line of the variant, creating it if needed, in one statement
+   * (INSERT ... ON CONFLICT DO UPDATE) so concurrent adds never make two lines
+   * or lose one. Null when the sum would exceed `maxQuantity`.
+   */
+  abstract addToLine(
+    cartId: string,
+    variantId: string,
+    quantity: number,
+    unitPrice: number,
+    maxQuantity: number,
+    manager: EntityManager,
+  ): Promise<StoredCartLine | null>;
+  /** Sets the variant's line to exactly `quantity`, creating it if needed. */
+  abstract putLine(
+    cartId: string,
+    variantId: string,
+    quantity: number,
+    unitPrice: number,
+    manager: EntityManager,
+  ): Promise<void>;
+  abstract setLineQuantity(
+    cartId: string,
+    lineId: string,
+    quantity: number,
+    unitPrice: number,
+    manager: EntityManager,
+  ): Promise<boolean>;
+  abstract removeLine(cartId: string, lineId: string, manager: EntityManager): Promise<boolean>;
+  /** Marks up to `limit` active guest carts untouched since `cutoff` expired; returns how many. */
+  abstract expireGuestCarts(cutoff: Date, limit: number, manager: EntityManager): Promise<number>;
+}

@@ -1,0 +1,58 @@
+import { type CartVariant, Money } from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import { CartCatalog } from '../cart-catalog.js';
+
+interface VariantRow {
+  id: string;
+  product_id: string;
+  sku: string;
+  variant_name: string;
+  product_name: string;
+  price: string;
+  currency: string;
+  available: number;
+  archived: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads the catalog tables directly, one query for any number of variants. */
+@Injectable()
+export class TypeormCartCatalog extends CartCatalog {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async findVariants(
+    ids: readonly string[],
+    manager?: EntityManager,
+  ): Promise<Map<string, CartVariant>> {
+    const wanted = [...new Set(ids)].filter((id) => UUID.test(id));
+    if (wanted.length === 0) return new Map();
+    const rows = await (manager ?? this.dataSource.manager).query<VariantRow[]>(
+      `SELECT v.id, v.product_id, v.sku, v.name AS variant_name, p.name AS product_name,
+              v.price, v.currency,
+              GREATEST(v.on_hand - v.reserved, 0)::int AS available,
+              p.status = 'archived' AS archived
+         FROM variants v JOIN products p ON p.id = v.product_id
+        WHERE v.id = ANY($1::uuid[])`,
+      [wanted],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          id: r.id,
+          productId: r.product_id,
+          sku: r.sku,
+          name: `${r.product_name} (${r.variant_name})`,
+          price: Money.of(Number(r.price), r.currency.trim()),
+          available: r.available,
+          archived: r.archived,
+        },
+      ]),
+    );
+  }
+}

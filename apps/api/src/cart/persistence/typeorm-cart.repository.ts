@@ -1,0 +1,274 @@
+import type { StoredCartLine } from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import {
+  type CartRecord,
+  CartRepository,
+  type CartStatus,
+  type CartWithLines,
+} from '../cart.repository.js';
+import {
+  CART_COLUMNS,
+  type CartLineRow,
+  type CartRow,
+  LINE_COLUMNS,
+  toCartRecord,
+  toStoredLine,
+} from './cart.mapper.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Plain SQL rather than the entity API: every write here depends on a
+ * PostgreSQL feature (ON CONFLICT on a partial index, a guarded DO UPDATE,
+ * row locks, SKIP LOCKED) that is clearer written out than emulated.
+ */
+@Injectable()
+export class TypeormCartRepository extends CartRepository {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  private q<T>(manager: EntityManager | undefined, sql: string, params: unknown[]): Promise<T[]> {
+    return (manager ?? this.dataSource.manager).query<T[]>(sql, params);
+  }
+
+  /** UPDATE/DELETE via manager.query reply [rows, count]; SELECT/INSERT reply rows. */
+  private async rows<T>(
+    manager: EntityManager | undefined,
+    sql: string,
+    params: unknown[],
+  ): Promise<T[]> {
+    const result = await this.q<unknown>(manager, sql, params);
+    const [first, second] = result as unknown[];
+    return (Array.isArray(first) && typeof second === 'number' ? first : result) as T[];
+  }
+
+  async createGuestCart(tokenHash: string, manager: EntityManager): Promise<CartRecord> {
+    const [row] = await this.rows<CartRow>(
+      manager,
+      `INSERT INTO carts (token_hash) VALUES ($1) RETURNING ${CART_COLUMNS}`,
+      [tokenHash],
+    );
+    return toCartRecord(row!);
+  }
+
+  async findActiveGuestCart(tokenHash: string): Promise<CartRecord | null> {
+    const [row] = await this.rows<CartRow>(
+      undefined,
+      `SELECT ${CART_COLUMNS} FROM carts
+        WHERE token_hash = $1 AND user_id IS NULL AND status = 'active'`,
+      [tokenHash],
+    );
+    return row ? toCartRecord(row) : null;
+  }
+
+  async findActiveUserCart(userId: string, manager?: EntityManager): Promise<CartRecord | null> {
+    const [row] = await this.rows<CartRow>(
+      manager,
+      `SELECT ${CART_COLUMNS} FROM carts WHERE user_id = $1 AND status = 'active'`,
+      [userId],
+    );
+    return row ? toCartRecord(row) : null;
+  }
+
+  async getOrCreateUserCart(userId: string, manager: EntityManager): Promise<CartRecord> {
+    // ON CONFLICT names the partial unique index's predicate so PostgreSQL
+    // infers it; a concurrent creator makes this wait for its commit and then
+    // do nothing, and the SELECT (a new snapshot in READ COMMITTED) sees its row.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const [created] = await this.rows<CartRow>(
+        manager,
+        `INSERT INTO carts (user_id) VALUES ($1)
+         ON CONFLICT (user_id) WHERE status = 'active' AND user_id IS NOT NULL DO NOTHING
+         RETURNING ${CART_COLUMNS}`,
+        [userId],
+      );
+      if (created) return toCartRecord(created);
+      const existing = await this.findActiveUserCart(userId, manager);
+      // Gone between the two statements (checked out by a concurrent
+      // request): the next attempt creates the new one.
+      if (existing) return existing;
+    }
+    throw new Error(`could not get or create the cart of user ${userId}`);
+  }
+
+  async lockGuestCart(tokenHash: string, manager: EntityManager): Promise<CartRecord | null> {
+    const [row] = await this.rows<CartRow>(
+      manager,
+      `SELECT ${CART_COLUMNS} FROM carts
+        WHERE token_hash = $1 AND user_id IS NULL FOR UPDATE`,
+      [tokenHash],
+    );
+    return row ? toCartRecord(row) : null;
+  }
+
+  async lockActiveUserCart(userId: string, manager: EntityManager): Promise<CartRecord | null> {
+    const [row] = await this.rows<CartRow>(
+      manager,
+      `SELECT ${CART_COLUMNS} FROM carts WHERE user_id = $1 AND status = 'active' FOR UPDATE`,
+      [userId],
+    );
+    return row ? toCartRecord(row) : null;
+  }
+
+  async touchActive(cartId: string, manager: EntityManager): Promise<boolean> {
+    const rows = await this.rows<{ id: string }>(
+      manager,
+      `UPDATE carts SET updated_at = now() WHERE id = $1 AND status = 'active' RETURNING id`,
+      [cartId],
+    );
+    return rows.length === 1;
+  }
+
+  async setStatus(cartId: string, status: CartStatus, manager: EntityManager): Promise<boolean> {
+    const rows = await this.rows<{ id: string }>(
+      manager,
+      `UPDATE carts SET status = $2, updated_at = now()
+        WHERE id = $1 AND status = 'active' RETURNING id`,
+      [cartId, status],
+    );
+    return rows.length === 1;
+  }
+
+  async findWithLines(cartId: string, manager?: EntityManager): Promise<CartWithLines | null> {
+    // One round trip: the cart row, with its lines joined (none: one row of nulls).
+    const rows = await this.rows<
+      { cart_updated_at: Date } & { [K in keyof CartLineRow]: CartLineRow[K] | null }
+    >(
+      manager,
+      `SELECT c.updated_at AS cart_updated_at,
+              l.id, l.variant_id, l.quantity, l.added_unit_price
+         FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id
+        WHERE c.id = $1
+        ORDER BY l.created_at, l.id`,
+      [cartId],
+    );
+    const [first] = rows;
+    if (!first) return null;
+    return {
+      id: cartId,
+      updatedAt: first.cart_updated_at,
+      lines: rows.filter((r): r is typeof r & CartLineRow => r.id !== null).map(toStoredLine),
+    };
+  }
+
+  async findLine(
+    cartId: string,
+    lineId: string,
+    manager: EntityManager,
+  ): Promise<StoredCartLine | null> {
+    // A malformed id cannot name a line; answering "not found" instead of
+    // letting PostgreSQL reject the cast keeps it a 404 like any other.
+    if (!UUID.test(lineId)) return null;
+    const [row] = await this.rows<CartLineRow>(
+      manager,
+      `SELECT ${LINE_COLUMNS} FROM cart_lines WHERE id = $1 AND cart_id = $2`,
+      [lineId, cartId],
+    );
+    return row ? toStoredLine(row) : null;
+  }
+
+  async findLineByVariant(
+    cartId: string,
+    variantId: string,
+    manager: EntityManager,
+  ): Promise<StoredCartLine | null> {
+    const [row] = await this.rows<CartLineRow>(
+      manager,
+      `SELECT ${LINE_COLUMNS} FROM cart_lines WHERE cart_id = $1 AND variant_id = $2`,
+      [cartId, variantId],
+    );
+    return row ? toStoredLine(row) : null;
+  }
+
+  async addToLine(
+    cartId: string,
+    variantId: string,
+    quantity: number,
+    unitPrice: number,
+    maxQuantity: number,
+    manager: EntityManager,
+  ): Promise<StoredCartLine | null> {
+    // The WHERE of DO UPDATE is the cap's last line of defence: a sum over
+    // the maximum updates nothing and returns no row (the CHECK constraint
+    // would otherwise abort the transaction with a less useful error).
+    const [row] = await this.rows<CartLineRow>(
+      manager,
+      `INSERT INTO cart_lines (cart_id, variant_id, quantity, added_unit_price)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT ON CONSTRAINT cart_lines_one_per_variant DO UPDATE
+          SET quantity = cart_lines.quantity + EXCLUDED.quantity,
+              added_unit_price = EXCLUDED.added_unit_price,
+              updated_at = now()
+        WHERE cart_lines.quantity + EXCLUDED.quantity <= $5
+       RETURNING ${LINE_COLUMNS}`,
+      [cartId, variantId, quantity, unitPrice, maxQuantity],
+    );
+    return row ? toStoredLine(row) : null;
+  }
+
+  async putLine(
+    cartId: string,
+    variantId: string,
+    quantity: number,
+    unitPrice: number,
+    manager: EntityManager,
+  ): Promise<void> {
+    await this.q(
+      manager,
+      `INSERT INTO cart_lines (cart_id, variant_id, quantity, added_unit_price)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT ON CONSTRAINT cart_lines_one_per_variant DO UPDATE
+          SET quantity = EXCLUDED.quantity,
+              added_unit_price = EXCLUDED.added_unit_price,
+              updated_at = now()`,
+      [cartId, variantId, quantity, unitPrice],
+    );
+  }
+
+  async setLineQuantity(
+    cartId: string,
+    lineId: string,
+    quantity: number,
+    unitPrice: number,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    const rows = await this.rows<{ id: string }>(
+      manager,
+      `UPDATE cart_lines SET quantity = $3, added_unit_price = $4, updated_at = now()
+        WHERE id = $1 AND cart_id = $2 RETURNING id`,
+      [lineId, cartId, quantity, unitPrice],
+    );
+    return rows.length === 1;
+  }
+
+  async removeLine(cartId: string, lineId: string, manager: EntityManager): Promise<boolean> {
+    if (!UUID.test(lineId)) return false;
+    const rows = await this.rows<{ id: string }>(
+      manager,
+      `DELETE FROM cart_lines WHERE id = $1 AND cart_id = $2 RETURNING id`,
+      [lineId, cartId],
+    );
+    return rows.length === 1;
+  }
+
+  async expireGuestCarts(cutoff: Date, limit: number, manager: EntityManager): Promise<number> {
+    // Batches with SKIP LOCKED: a cart a shopper is writing to right now is
+    // left for the next run instead of blocking (or being expired under) them.
+    const rows = await this.rows<{ id: string }>(
+      manager,
+      `UPDATE carts SET status = 'expired', updated_at = now()
+        WHERE id IN (
+          SELECT id FROM carts
+           WHERE user_id IS NULL AND status = 'active' AND updated_at < $1
+           ORDER BY updated_at
+           LIMIT $2
+           FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [cutoff, limit],
+    );
+    return rows.length;
+  }
+}

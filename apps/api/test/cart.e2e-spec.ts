@@ -1,0 +1,614 @@
+import { createHash } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { CartClosedError } from '@minishop/domain';
+import { DataSource } from 'typeorm';
+
+import { GuestCartAbsorber } from '../src/auth/guest-cart-absorber.js';
+import { CartCleanupService } from '../src/cart/cart-cleanup.service.js';
+import { CheckoutCartPort } from '../src/cart/checkout-cart.port.js';
+import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
+import {
+  archiveProduct,
+  aVariant,
+  setPrice,
+  setStock,
+  type TestVariant,
+} from './support/catalog-fixtures.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer, type TestUser } from './support/users.js';
+
+interface CartLineBody {
+  id: string;
+  variantId: string;
+  productId: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: { amount: number; currency: string };
+  lineTotal: { amount: number; currency: string };
+  issues: string[];
+}
+interface CartBody {
+  id: string;
+  lines: CartLineBody[];
+  subtotal: { amount: number; currency: string };
+  itemCount: number;
+  updatedAt: string;
+}
+
+const API = '/api/v1';
+const UNKNOWN_TOKEN = 'A'.repeat(43);
+
+describe('cart', () => {
+  let t: TestApp;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    db = t.get(DataSource);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  type Who = { token: string } | TestUser;
+  const as = (who: Who): Record<string, string> =>
+    'token' in who ? { 'X-Cart-Token': who.token } : who.auth;
+
+  async function guest(): Promise<{ token: string; cart: CartBody }> {
+    const res = await t.http.post(`${API}/cart`).expect(201);
+    return { token: res.body.cartToken as string, cart: res.body.cart as CartBody };
+  }
+  async function getCart(who: Who): Promise<CartBody> {
+    return (await t.http.get(`${API}/cart`).set(as(who)).expect(200)).body as CartBody;
+  }
+  async function add(who: Who, variant: TestVariant, quantity: number): Promise<CartBody> {
+    const res = await t.http
+      .post(`${API}/cart/items`)
+      .set(as(who))
+      .send({ variantId: variant.id, quantity })
+      .expect(201);
+    return res.body as CartBody;
+  }
+  const line = (cart: CartBody, variant: TestVariant) =>
+    cart.lines.find((l) => l.variantId === variant.id);
+
+  describe('guest carts', () => {
+    test('POST /cart → 201 with a 256-bit token of which only the SHA-256 is stored', async () => {
+      const { token, cart } = await guest();
+      expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+      expect(cart).toEqual({
+        id: expect.any(String),
+        lines: [],
+        subtotal: { amount: 0, currency: 'EUR' },
+        itemCount: 0,
+        updatedAt: expect.any(String),
+      });
+      const [row] = await db.query<{ token_hash: string; user_id: string | null }[]>(
+        'SELECT token_hash, user_id FROM carts WHERE id = $1',
+        [cart.id],
+      );
+      expect(row).toEqual({
+        token_hash: createHash('sha256').update(token).digest('hex'),
+        user_id: null,
+      });
+      const leaked = await db.query('SELECT 1 FROM carts WHERE token_hash = $1', [token]);
+      expect(leaked).toHaveLength(0);
+    });
+
+    test('GET /cart → 200 the cart of X-Cart-Token', async () => {
+      const { token, cart } = await guest();
+      expect((await getCart({ token })).id).toBe(cart.id);
+    });
+
+    test('GET /cart without a token, with a malformed or an unknown one → 404 problem', async () => {
+      for (const headers of [{}, { 'X-Cart-Token': 'nope' }, { 'X-Cart-Token': UNKNOWN_TOKEN }]) {
+        const res = await t.http.get(`${API}/cart`).set(headers).expect(404);
+        expect(res.headers['content-type']).toMatch(/problem\+json/);
+        expect(res.body.detail).toMatch(/X-Cart-Token/);
+      }
+      await t.http
+        .post(`${API}/cart/items`)
+        .send({ variantId: (await aVariant(t)).id, quantity: 1 })
+        .expect(404);
+    });
+
+    test('POST /cart/items → 201 adds a line priced by the catalog, merges a second add', async () => {
+      const g = await guest();
+      const tee = await aVariant(t, { price: 1299 });
+      const mug = await aVariant(t, { price: 850 });
+      let cart = await add(g, tee, 2);
+      expect(cart.lines).toEqual([
+        {
+          id: expect.any(String),
+          variantId: tee.id,
+          productId: tee.productId,
+          sku: tee.sku,
+          name: expect.stringContaining('Default'),
+          quantity: 2,
+          unitPrice: { amount: 1299, currency: 'EUR' },
+          lineTotal: { amount: 2598, currency: 'EUR' },
+          issues: [],
+        },
+      ]);
+      const lineId = cart.lines[0]!.id;
+      cart = await add(g, tee, 3);
+      expect(cart.lines).toHaveLength(1);
+      expect(cart.lines[0]).toMatchObject({ id: lineId, quantity: 5 });
+      cart = await add(g, mug, 1);
+      expect(cart.lines.map((l) => l.quantity)).toEqual([5, 1]);
+      expect(cart.subtotal).toEqual({ amount: 5 * 1299 + 850, currency: 'EUR' });
+      expect(cart.itemCount).toBe(6);
+      expect(await getCart(g)).toEqual(cart);
+    });
+
+    test('PATCH /cart/items/:id sets the quantity, 0 removes; DELETE removes; a gone line → 404', async () => {
+      const g = await guest();
+      const a = await aVariant(t);
+      const b = await aVariant(t);
+      await add(g, a, 1);
+      const cart = await add(g, b, 1);
+      const [la, lb] = [line(cart, a)!.id, line(cart, b)!.id];
+      let res = await t.http
+        .patch(`${API}/cart/items/${la}`)
+        .set(as(g))
+        .send({ quantity: 7 })
+        .expect(200);
+      expect(line(res.body, a)?.quantity).toBe(7);
+      res = await t.http
+        .patch(`${API}/cart/items/${la}`)
+        .set(as(g))
+        .send({ quantity: 0 })
+        .expect(200);
+      expect(res.body.lines.map((l: CartLineBody) => l.id)).toEqual([lb]);
+      res = await t.http.delete(`${API}/cart/items/${lb}`).set(as(g)).expect(200);
+      expect(res.body.lines).toEqual([]);
+      await t.http.delete(`${API}/cart/items/${lb}`).set(as(g)).expect(404);
+      await t.http.patch(`${API}/cart/items/${la}`).set(as(g)).send({ quantity: 1 }).expect(404);
+      await t.http.delete(`${API}/cart/items/not-a-uuid`).set(as(g)).expect(404);
+      await t.http
+        .patch(`${API}/cart/items/not-a-uuid`)
+        .set(as(g))
+        .send({ quantity: 1 })
+        .expect(404);
+    });
+  });
+
+  describe('bad input', () => {
+    test('quantity 0, 100, 1.5, "2", missing, or an unknown field → 400 with errors', async () => {
+      const g = await guest();
+      const v = await aVariant(t);
+      for (const body of [
+        { variantId: v.id, quantity: 0 },
+        { variantId: v.id, quantity: 100 },
+        { variantId: v.id, quantity: 1.5 },
+        { variantId: v.id, quantity: '2' },
+        { variantId: v.id },
+        { variantId: 'not-a-uuid', quantity: 1 },
+        { variantId: v.id, quantity: 1, price: 1 },
+      ]) {
+        const res = await t.http.post(`${API}/cart/items`).set(as(g)).send(body).expect(400);
+        expect(res.body.errors.length).toBeGreaterThan(0);
+      }
+      const cart = await add(g, v, 1);
+      for (const quantity of [100, -1, 2.5]) {
+        await t.http
+          .patch(`${API}/cart/items/${cart.lines[0]!.id}`)
+          .set(as(g))
+          .send({ quantity })
+          .expect(400);
+      }
+      expect((await getCart(g)).lines[0]?.quantity).toBe(1);
+    });
+
+    test('unknown variant → 404; archived or out of stock → 409 with a clear detail', async () => {
+      const g = await guest();
+      let res = await t.http
+        .post(`${API}/cart/items`)
+        .set(as(g))
+        .send({ variantId: '00000000-0000-4000-8000-000000000000', quantity: 1 })
+        .expect(404);
+      expect(res.body.detail).toMatch(/does not exist/);
+      const archived = await aVariant(t, { archived: true });
+      res = await t.http
+        .post(`${API}/cart/items`)
+        .set(as(g))
+        .send({ variantId: archived.id, quantity: 1 })
+        .expect(409);
+      expect(res.body.detail).toBe(
+        `${archived.sku} is no longer sold and cannot be added to a cart`,
+      );
+      const reservedOut = await aVariant(t, { stock: 5, reserved: 5 });
+      res = await t.http
+        .post(`${API}/cart/items`)
+        .set(as(g))
+        .send({ variantId: reservedOut.id, quantity: 1 })
+        .expect(409);
+      expect(res.body.detail).toBe(`${reservedOut.sku} is out of stock`);
+      expect((await getCart(g)).lines).toEqual([]);
+    });
+
+    test('more than available → 409 naming what is available', async () => {
+      const g = await guest();
+      const v = await aVariant(t, { stock: 10, reserved: 4 });
+      await add(g, v, 5);
+      const res = await t.http
+        .post(`${API}/cart/items`)
+        .set(as(g))
+        .send({ variantId: v.id, quantity: 2 })
+        .expect(409);
+      expect(res.body.detail).toBe(`Only 6 of ${v.sku} available; the line would hold 7`);
+    });
+
+    test('adding past 99 in one line → 409, nothing changes', async () => {
+      const g = await guest();
+      const v = await aVariant(t, { stock: 1000 });
+      await add(g, v, 95);
+      const res = await t.http
+        .post(`${API}/cart/items`)
+        .set(as(g))
+        .send({ variantId: v.id, quantity: 5 })
+        .expect(409);
+      expect(res.body.detail).toMatch(
+        /at most 99: the cart already has 95 of .*adding 5 would make 100/,
+      );
+      expect((await getCart(g)).lines[0]?.quantity).toBe(95);
+      expect((await add(g, v, 4)).lines[0]?.quantity).toBe(99);
+    });
+  });
+
+  describe('user carts', () => {
+    test('GET /cart → 200 the user’s cart, created on first use, the same afterwards', async () => {
+      const u = await aCustomer(t);
+      const first = await getCart(u);
+      expect(first.lines).toEqual([]);
+      expect((await getCart(u)).id).toBe(first.id);
+      const v = await aVariant(t);
+      const cart = await add(u, v, 2);
+      expect(cart.id).toBe(first.id);
+    });
+
+    test('concurrent first requests of one user make one active cart', async () => {
+      const u = await aCustomer(t);
+      const replies = await Promise.all(
+        Array.from({ length: 10 }, () => t.http.get(`${API}/cart`).set(u.auth)),
+      );
+      expect(replies.map((r) => r.status)).toEqual(Array(10).fill(200));
+      expect(new Set(replies.map((r) => r.body.id)).size).toBe(1);
+      const rows = await db.query(`SELECT id FROM carts WHERE user_id = $1`, [u.id]);
+      expect(rows).toHaveLength(1);
+    });
+
+    test('a signed-in user gets their own cart even when also sending a guest token', async () => {
+      const u = await aCustomer(t);
+      const g = await guest();
+      const cart = (
+        await t.http
+          .get(`${API}/cart`)
+          .set({ ...u.auth, 'X-Cart-Token': g.token })
+          .expect(200)
+      ).body as CartBody;
+      expect(cart.id).not.toBe(g.cart.id);
+    });
+
+    test('a bad bearer token is 401, not a guest', async () => {
+      const g = await guest();
+      await t.http
+        .get(`${API}/cart`)
+        .set({ Authorization: 'Bearer nope', 'X-Cart-Token': g.token })
+        .expect(401);
+    });
+  });
+
+  describe('current prices and issues', () => {
+    test('a repriced variant shows the new price and price_changed until the line is changed', async () => {
+      const u = await aCustomer(t);
+      const v = await aVariant(t, { price: 1000 });
+      await add(u, v, 2);
+      await setPrice(t, v.id, 1200);
+      const cart = await getCart(u);
+      expect(line(cart, v)).toMatchObject({
+        unitPrice: { amount: 1200, currency: 'EUR' },
+        lineTotal: { amount: 2400, currency: 'EUR' },
+        issues: ['price_changed'],
+      });
+      expect(cart.subtotal.amount).toBe(2400);
+      const res = await t.http
+        .patch(`${API}/cart/items/${line(cart, v)!.id}`)
+        .set(u.auth)
+        .send({ quantity: 3 })
+        .expect(200);
+      expect(line(res.body, v)?.issues).toEqual([]);
+    });
+
+    test('archived and short-of-stock lines are flagged; lowering such a line is allowed', async () => {
+      const g = await guest();
+      const gone = await aVariant(t);
+      const scarce = await aVariant(t, { stock: 10 });
+      await add(g, gone, 1);
+      await add(g, scarce, 5);
+      await archiveProduct(t, gone.productId);
+      await setStock(t, scarce.id, 10, 7);
+      const cart = await getCart(g);
+      expect(line(cart, gone)?.issues).toEqual(['archived']);
+      expect(line(cart, scarce)?.issues).toEqual(['insufficient_stock']);
+      await t.http
+        .patch(`${API}/cart/items/${line(cart, gone)!.id}`)
+        .set(as(g))
+        .send({ quantity: 2 })
+        .expect(409);
+      const res = await t.http
+        .patch(`${API}/cart/items/${line(cart, scarce)!.id}`)
+        .set(as(g))
+        .send({ quantity: 3 })
+        .expect(200);
+      expect(line(res.body, scarce)).toMatchObject({ quantity: 3, issues: [] });
+    });
+  });
+
+  describe('merge', () => {
+    test('POST /cart/merge sums lines, closes the guest cart, and twice has no effect', async () => {
+      const u = await aCustomer(t);
+      const a = await aVariant(t);
+      const b = await aVariant(t);
+      await add(u, a, 4);
+      const g = await guest();
+      await add(g, a, 3);
+      await add(g, b, 2);
+      const res = await t.http
+        .post(`${API}/cart/merge`)
+        .set(u.auth)
+        .send({ cartToken: g.token })
+        .expect(200);
+      const merged = res.body as CartBody;
+      expect(line(merged, a)?.quantity).toBe(7);
+      expect(line(merged, b)?.quantity).toBe(2);
+      expect(merged.itemCount).toBe(9);
+      const [row] = await db.query<{ status: string }[]>('SELECT status FROM carts WHERE id = $1', [
+        g.cart.id,
+      ]);
+      expect(row?.status).toBe('merged');
+
+      // The closed guest cart is no longer usable.
+      await t.http.get(`${API}/cart`).set(as(g)).expect(404);
+      await t.http
+        .post(`${API}/cart/items`)
+        .set(as(g))
+        .send({ variantId: a.id, quantity: 1 })
+        .expect(404);
+
+      const again = await t.http
+        .post(`${API}/cart/merge`)
+        .set(u.auth)
+        .send({ cartToken: g.token })
+        .expect(200);
+      expect(again.body.lines).toEqual(merged.lines);
+    });
+
+    test('merged quantities are capped at 99 and at the stock available', async () => {
+      const u = await aCustomer(t);
+      const plenty = await aVariant(t, { stock: 500 });
+      const scarce = await aVariant(t, { stock: 6 });
+      await add(u, plenty, 60);
+      await add(u, scarce, 4);
+      const g = await guest();
+      await add(g, plenty, 60);
+      await add(g, scarce, 4);
+      const merged = (
+        await t.http.post(`${API}/cart/merge`).set(u.auth).send({ cartToken: g.token }).expect(200)
+      ).body as CartBody;
+      expect(line(merged, plenty)?.quantity).toBe(99);
+      expect(line(merged, scarce)?.quantity).toBe(6);
+    });
+
+    test('concurrent merges of one guest cart count it once', async () => {
+      const u = await aCustomer(t);
+      const v = await aVariant(t);
+      const g = await guest();
+      await add(g, v, 3);
+      const replies = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          t.http.post(`${API}/cart/merge`).set(u.auth).send({ cartToken: g.token }),
+        ),
+      );
+      expect(replies.map((r) => r.status)).toEqual(Array(5).fill(200));
+      expect(line(await getCart(u), v)?.quantity).toBe(3);
+    });
+
+    test('unknown or malformed token → 404; without sign-in → 401', async () => {
+      const u = await aCustomer(t);
+      await t.http
+        .post(`${API}/cart/merge`)
+        .set(u.auth)
+        .send({ cartToken: UNKNOWN_TOKEN })
+        .expect(404);
+      await t.http.post(`${API}/cart/merge`).set(u.auth).send({ cartToken: 'x' }).expect(404);
+      await t.http.post(`${API}/cart/merge`).set(u.auth).send({}).expect(400);
+      const g = await guest();
+      await t.http.post(`${API}/cart/merge`).send({ cartToken: g.token }).expect(401);
+    });
+
+    test('GuestCartAbsorber (the sign-in hook) merges, and ignores an unknown token', async () => {
+      const u = await aCustomer(t);
+      const v = await aVariant(t);
+      const g = await guest();
+      await add(g, v, 2);
+      const absorber = t.get(GuestCartAbsorber);
+      await absorber.absorb(u.id, g.token);
+      await absorber.absorb(u.id, UNKNOWN_TOKEN);
+      await absorber.absorb(u.id, g.token);
+      expect(line(await getCart(u), v)?.quantity).toBe(2);
+    });
+  });
+
+  describe('concurrency', () => {
+    test('20 concurrent adds of one variant → one line of 20', async () => {
+      const g = await guest();
+      const v = await aVariant(t, { stock: 1000 });
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          t.http.post(`${API}/cart/items`).set(as(g)).send({ variantId: v.id, quantity: 1 }),
+        ),
+      );
+      expect(replies.map((r) => r.status)).toEqual(Array(20).fill(201));
+      const cart = await getCart(g);
+      expect(cart.lines).toHaveLength(1);
+      expect(cart.lines[0]?.quantity).toBe(20);
+    });
+
+    test('concurrent adds past the cap: exactly the ones that fit succeed', async () => {
+      const u = await aCustomer(t);
+      const v = await aVariant(t, { stock: 1000 });
+      await add(u, v, 90);
+      const replies = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          t.http.post(`${API}/cart/items`).set(u.auth).send({ variantId: v.id, quantity: 2 }),
+        ),
+      );
+      expect(replies.filter((r) => r.status === 201)).toHaveLength(4);
+      expect(replies.filter((r) => r.status === 409)).toHaveLength(2);
+      expect(line(await getCart(u), v)?.quantity).toBe(98);
+    });
+  });
+
+  describe('ownership', () => {
+    test("user B and other guests can neither read nor change user A's cart", async () => {
+      const a = await aCustomer(t);
+      const b = await aCustomer(t);
+      const v = await aVariant(t);
+      const cartA = await add(a, v, 3);
+      const lineA = cartA.lines[0]!.id;
+      const other = await guest();
+
+      expect((await getCart(b)).lines).toEqual([]);
+      for (const who of [b, other] as Who[]) {
+        await t.http
+          .patch(`${API}/cart/items/${lineA}`)
+          .set(as(who))
+          .send({ quantity: 9 })
+          .expect(404);
+        await t.http.delete(`${API}/cart/items/${lineA}`).set(as(who)).expect(404);
+      }
+      expect(await getCart(a)).toEqual(cartA);
+    });
+
+    test("a guest can neither change nor see another guest's lines", async () => {
+      const g1 = await guest();
+      const g2 = await guest();
+      const v = await aVariant(t);
+      const cart1 = await add(g1, v, 2);
+      await t.http
+        .patch(`${API}/cart/items/${cart1.lines[0]!.id}`)
+        .set(as(g2))
+        .send({ quantity: 5 })
+        .expect(404);
+      await t.http.delete(`${API}/cart/items/${cart1.lines[0]!.id}`).set(as(g2)).expect(404);
+      expect(await getCart(g1)).toEqual(cart1);
+      expect((await getCart(g2)).lines).toEqual([]);
+    });
+  });
+
+  describe('expiry', () => {
+    test('CartCleanupService.expireAbandoned expires guest carts untouched for 30 days', async () => {
+      const old = await guest();
+      const recent = await guest();
+      const u = await aCustomer(t);
+      const userCart = await getCart(u);
+      await db.query(
+        `UPDATE carts SET updated_at = now() - interval '31 days' WHERE id = ANY($1::uuid[])`,
+        [[old.cart.id, userCart.id]],
+      );
+      await db.query(`UPDATE carts SET updated_at = now() - interval '29 days' WHERE id = $1`, [
+        recent.cart.id,
+      ]);
+      expect(await t.get(CartCleanupService).expireAbandoned(new Date())).toBe(1);
+      await t.http.get(`${API}/cart`).set(as(old)).expect(404);
+      await getCart(recent);
+      expect((await getCart(u)).id).toBe(userCart.id);
+    });
+  });
+
+  describe('checkout port', () => {
+    test('lockForCheckout returns the locked lines; markCheckedOut closes the cart', async () => {
+      const u = await aCustomer(t);
+      const a = await aVariant(t);
+      const b = await aVariant(t);
+      await add(u, a, 2);
+      const before = await add(u, b, 1);
+      const port = t.get(CheckoutCartPort);
+      await t.get(TransactionRunner).run(async (m) => {
+        const cart = await port.lockForCheckout(u.id, m);
+        expect(cart?.cartId).toBe(before.id);
+        expect(cart?.lines.map((l) => [l.variantId, l.quantity])).toEqual(
+          [
+            [a.id, 2],
+            [b.id, 1],
+          ].sort(([x], [y]) => String(x).localeCompare(String(y))),
+        );
+        await port.markCheckedOut(cart!.cartId, m);
+        await expect(port.markCheckedOut(cart!.cartId, m)).rejects.toThrow(CartClosedError);
+      });
+      const next = await getCart(u);
+      expect(next.id).not.toBe(before.id);
+      expect(next.lines).toEqual([]);
+      expect(
+        await t.get(TransactionRunner).run((m) => port.lockForCheckout(u.id, m)),
+      ).toMatchObject({ cartId: next.id, lines: [] });
+    });
+
+    test('an add racing a checkout waits for it and then fails with 409, adding nothing', async () => {
+      const u = await aCustomer(t);
+      const v = await aVariant(t);
+      const cart = await add(u, v, 1);
+      const runner = db.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.startTransaction();
+        const port = t.get(CheckoutCartPort);
+        await port.lockForCheckout(u.id, runner.manager);
+        const racing = t.http
+          .post(`${API}/cart/items`)
+          .set(u.auth)
+          .send({ variantId: v.id, quantity: 1 })
+          .then((r) => r);
+        // Wait (by state, not by time) until the add is blocked on the cart row.
+        for (let i = 0; ; i++) {
+          const [row] = await db.query<{ n: number }[]>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          if ((row?.n ?? 0) > 0) break;
+          if (i > 2000) throw new Error('the add never waited for the cart lock');
+          await new Promise((r) => setImmediate(r));
+        }
+        await port.markCheckedOut(cart.id, runner.manager);
+        await runner.commitTransaction();
+        const res = await racing;
+        expect(res.status).toBe(409);
+        expect(res.body.detail).toMatch(/closed/);
+      } finally {
+        await runner.release();
+      }
+      const [row] = await db.query<{ quantity: number }[]>(
+        'SELECT quantity FROM cart_lines WHERE cart_id = $1',
+        [cart.id],
+      );
+      expect(row?.quantity).toBe(1);
+    });
+  });
+
+  test('the OpenAPI document describes the cart routes', async () => {
+    const doc = (await t.http.get('/docs/openapi.json').expect(200)).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        `${API}/cart`,
+        `${API}/cart/items`,
+        `${API}/cart/items/{lineId}`,
+        `${API}/cart/merge`,
+      ]),
+    );
+    expect(doc.components.schemas.CartDto.properties.lines).toBeDefined();
+  });
+});
