@@ -8,6 +8,8 @@ import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigModule } from './infrastructure/config/config.module.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { LoggingModule } from './infrastructure/logging/logging.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
+import { MailModule } from './mail/mail.module.js';
 import { OrdersPaymentIntentResolver } from './orders/order-payment-intent.resolver.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { OrderPaymentEventHandler } from './orders/payment-events.handler.js';
@@ -17,6 +19,8 @@ import { PaymentsModule } from './payments/payments.module.js';
 export const featureModules = [
   HealthModule,
   AuthModule,
+  JobsModule,
+  MailModule,
   CartModule,
   OrdersModule,
   PaymentsModule.register({

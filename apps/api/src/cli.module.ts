@@ -3,11 +3,17 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './infrastructure/config/app-config.js';
 import { DbMigrateCommand } from './infrastructure/database/db-migrate.command.js';
+import { JobsStatusCommand } from './jobs/jobs-status.command.js';
 import { OrdersExpireCommand } from './orders/orders-expire.command.js';
 import { PaymentsSimulateCommand } from './payments/cli/payments-simulate.command.js';
 
 /** Commands of `npm run cli`; each calls the same services the HTTP API does. */
-export const commands = [DbMigrateCommand, PaymentsSimulateCommand, OrdersExpireCommand];
+export const commands = [
+  DbMigrateCommand,
+  JobsStatusCommand,
+  PaymentsSimulateCommand,
+  OrdersExpireCommand,
+];
 
 @Module({})
 export class CliModule {

@@ -10,7 +10,8 @@ import { MigrationRunner } from './infrastructure/database/migration-runner.js';
 
 async function main(): Promise<void> {
   loadEnvFile();
-  const config = AppConfig.fromEnv({ LOG_LEVEL: 'warn', ...process.env });
+  // A command never works jobs (it may enqueue them); that is the worker's part.
+  const config = AppConfig.fromEnv({ LOG_LEVEL: 'warn', ...process.env, RUN_WORKER: 'off' });
   const app = await CommandFactory.createWithoutRunning(CliModule.register(config), {
     logger: ['error', 'warn'],
     errorHandler: (error) => {

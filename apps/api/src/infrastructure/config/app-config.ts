@@ -43,6 +43,8 @@ export class AppConfig {
   readonly runWorker: 'inline' | 'off';
   readonly smtpUrl: string | undefined;
   readonly requestTimeoutMs: number;
+  readonly mailFrom: string;
+  readonly workerShutdownGraceMs: number;
 
   constructor(env: EnvSchema) {
     this.nodeEnv = (env.NODE_ENV as AppConfig['nodeEnv'] | undefined) ?? 'development';
@@ -96,6 +98,8 @@ export class AppConfig {
     this.runWorker = (env.RUN_WORKER as AppConfig['runWorker'] | undefined) ?? 'inline';
     this.smtpUrl = env.SMTP_URL;
     this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS ?? 30_000;
+    this.mailFrom = env.MAIL_FROM ?? 'minishop <no-reply@minishop.local>';
+    this.workerShutdownGraceMs = env.WORKER_SHUTDOWN_GRACE_MS ?? 20_000;
   }
 
   get isProduction(): boolean {

@@ -178,6 +178,18 @@ export class EnvSchema {
   @Min(1000)
   @Max(600_000)
   REQUEST_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  MAIL_FROM?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  WORKER_SHUTDOWN_GRACE_MS?: number;
 }
 
 /** Thrown at start when the environment is wrong; its message names every bad variable. */

@@ -3,6 +3,7 @@ import { Auth1732500001000 } from './1732500001000-auth.js';
 import { Catalog1732500002000 } from './1732500002000-catalog.js';
 import { Carts1732500003000 } from './1732500003000-carts.js';
 import { Orders1732500004000 } from './1732500004000-orders.js';
+import { ProcessedJobs1764000000000 } from './1764000000000-processed-jobs.js';
 import { PaymentEvents1764072000000 } from './1764072000000-payment-events.js';
 import { OrderCheckout1764080000000 } from './1764080000000-order-checkout.js';
 
@@ -16,6 +17,7 @@ export const migrations = [
   Catalog1732500002000,
   Carts1732500003000,
   Orders1732500004000,
+  ProcessedJobs1764000000000,
   PaymentEvents1764072000000,
   OrderCheckout1764080000000,
 ];

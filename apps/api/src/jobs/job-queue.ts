@@ -1,0 +1,37 @@
+import type { EntityManager } from 'typeorm';
+
+import type { JobName, JobPayloads } from './job-payloads.js';
+
+export interface EnqueueOptions {
+  /**
+   * The transaction of the change that causes the job. The job row is written
+   * on that connection: rolled back, there is no job; committed, it runs.
+   * Without it the job is written at once, on a connection of its own.
+   */
+  manager?: EntityManager;
+  /** Run no earlier than this date, or this many seconds from now. */
+  startAfter?: Date | number;
+  /**
+   * At most one job per key and queue while it is waiting, running or
+   * recently finished (until pg-boss archives it): a second enqueue with the
+   * same key is dropped and returns null. Use a business key such as
+   * `order-confirmation:<orderId>`.
+   */
+  dedupeKey?: string;
+  /** Higher runs first. */
+  priority?: number;
+}
+
+/**
+ * The port through which use cases hand work to the background worker. Jobs
+ * are delivered at least once: handlers must be idempotent (see
+ * JobIdempotency).
+ */
+export abstract class JobQueue {
+  /** Returns the job id, or null when `dedupeKey` matched an existing job. */
+  abstract enqueue<N extends JobName>(
+    name: N,
+    payload: JobPayloads[N],
+    options?: EnqueueOptions,
+  ): Promise<string | null>;
+}

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+import { JobRegistry } from './job-registry.js';
+import { deadLetterQueueOf } from './jobs.options.js';
+import { PgBossRuntime } from './pg-boss-runtime.js';
+
+export interface QueueStatus {
+  name: string;
+  /** Waiting for a worker (includes jobs scheduled for later). */
+  created: number;
+  /** Failed at least once, waiting for the next attempt. */
+  retry: number;
+  active: number;
+  completed: number;
+  /** Failed for good (retries exhausted), still in the live table. */
+  failed: number;
+  /** Jobs waiting in this queue's dead-letter queue for someone to look at. */
+  deadLetter: number;
+}
+
+export interface JobsStatus {
+  queues: QueueStatus[];
+  totals: Omit<QueueStatus, 'name'>;
+}
+
+const STATES = ['created', 'retry', 'active', 'completed', 'failed'] as const;
+
+/** Queue depths for the CLI, metrics and readiness. */
+@Injectable()
+export class JobsStatusService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly runtime: PgBossRuntime,
+    private readonly registry: JobRegistry,
+  ) {}
+
+  async status(): Promise<JobsStatus> {
+    const schema = this.runtime.schema;
+    const rows: { name: string; state: string; n: string }[] = await this.dataSource.query(
+      `SELECT q.name, j.state::text AS state, count(j.id) AS n
+         FROM ${schema}.queue q LEFT JOIN ${schema}.job j ON j.name = q.name
+        WHERE q.name NOT LIKE '\\_\\_pgboss\\_\\_%'
+        GROUP BY q.name, j.state`,
+    );
+    const byName = new Map<string, Record<string, number>>();
+    for (const row of rows) {
+      const counts = byName.get(row.name) ?? {};
+      if (row.state) counts[row.state] = Number(row.n);
+      byName.set(row.name, counts);
+    }
+    const dlqNames = new Set([...byName.keys()].filter((n) => n.endsWith('.dlq')));
+    const names = new Set([
+      ...[...byName.keys()].filter((n) => !dlqNames.has(n)),
+      ...this.registry.all().map((j) => j.name),
+    ]);
+    const queues = [...names].sort().map((name): QueueStatus => {
+      const c = byName.get(name) ?? {};
+      const dlq = byName.get(deadLetterQueueOf(name)) ?? {};
+      return {
+        name,
+        created: c.created ?? 0,
+        retry: c.retry ?? 0,
+        active: c.active ?? 0,
+        completed: c.completed ?? 0,
+        failed: c.failed ?? 0,
+        deadLetter: (dlq.created ?? 0) + (dlq.retry ?? 0) + (dlq.active ?? 0),
+      };
+    });
+    const totals = { created: 0, retry: 0, active: 0, completed: 0, failed: 0, deadLetter: 0 };
+    for (const q of queues) {
+      for (const key of [...STATES, 'deadLetter'] as const) totals[key] += q[key];
+    }
+    return { queues, totals };
+  }
+}

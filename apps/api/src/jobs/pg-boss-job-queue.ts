@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type PgBoss from 'pg-boss';
+import {
+  DataSource,
+  type EntityManager,
+  type EntitySubscriberInterface,
+  type QueryRunner,
+  type TransactionCommitEvent,
+  type TransactionRollbackEvent,
+} from 'typeorm';
+
+import type { JobName, JobPayloads } from './job-payloads.js';
+import { type EnqueueOptions, JobQueue } from './job-queue.js';
+import { PgBossRuntime } from './pg-boss-runtime.js';
+
+/** A name-based UUID (v5 layout over SHA-1), so one key always maps to one job id. */
+function uuidFromKey(name: string, key: string): string {
+  const hash = createHash('sha1').update(`minishop-job:${name}:${key}`).digest();
+  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** pg-boss runs its insert through this, on the caller's transaction. */
+function executorOf(manager: EntityManager): PgBoss.Db {
+  return {
+    executeSql: async (text: string, values: unknown[]) => {
+      const runner = manager.queryRunner;
+      if (runner) {
+        const result = await runner.query(text, values, true);
+        return { rows: (result.records ?? []) as unknown[] };
+      }
+      const rows: unknown = await manager.query(text, values);
+      return { rows: Array.isArray(rows) ? rows : [] };
+    },
+  };
+}
+
+@Injectable()
+export class PgBossJobQueue extends JobQueue implements OnModuleInit {
+  /** Queues that got a job in a still-open transaction, to wake on commit. */
+  private readonly pending = new WeakMap<QueryRunner, Set<string>>();
+
+  constructor(
+    private readonly runtime: PgBossRuntime,
+    private readonly dataSource: DataSource,
+  ) {
+    super();
+  }
+
+  onModuleInit(): void {
+    const subscriber: EntitySubscriberInterface = {
+      afterTransactionCommit: (event: TransactionCommitEvent) => {
+        // Also called when a savepoint is released: only the outer commit counts.
+        if (event.queryRunner.isTransactionActive) return;
+        const names = this.pending.get(event.queryRunner);
+        this.pending.delete(event.queryRunner);
+        for (const name of names ?? []) this.runtime.wake(name);
+      },
+      afterTransactionRollback: (event: TransactionRollbackEvent) => {
+        if (!event.queryRunner.isTransactionActive) this.pending.delete(event.queryRunner);
+      },
+    };
+    this.dataSource.subscribers.push(subscriber);
+  }
+
+  async enqueue<N extends JobName>(
+    name: N,
+    payload: JobPayloads[N],
+    options: EnqueueOptions = {},
+  ): Promise<string | null> {
+    const sendOptions: PgBoss.SendOptions = {};
+    if (options.manager) sendOptions.db = executorOf(options.manager);
+    if (options.dedupeKey !== undefined) sendOptions.id = uuidFromKey(name, options.dedupeKey);
+    if (options.priority !== undefined) sendOptions.priority = options.priority;
+    if (options.startAfter !== undefined) {
+      sendOptions.startAfter =
+        options.startAfter instanceof Date ? options.startAfter.toISOString() : options.startAfter;
+    }
+    const id = await this.runtime.boss.send(name, payload as object, sendOptions);
+    if (id === null && options.dedupeKey === undefined) {
+      // pg-boss inserts through a join on its queue table: an unknown queue
+      // silently inserts nothing. Losing a job must not be silent.
+      throw new Error(`Job queue "${name}" does not exist: no handler registered for it`);
+    }
+    if (id !== null && this.runtime.working) {
+      const runner = options.manager?.queryRunner;
+      if (runner?.isTransactionActive) {
+        const names = this.pending.get(runner) ?? new Set<string>();
+        this.pending.set(runner, names.add(name));
+      } else {
+        this.runtime.wake(name);
+      }
+    }
+    return id;
+  }
+}

@@ -1,0 +1,164 @@
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import PgBoss from 'pg-boss';
+
+import { DatabaseServer } from '../infrastructure/database/database-server.js';
+import { MigrationRunner } from '../infrastructure/database/migration-runner.js';
+import type { JobContext, JobName } from './job-payloads.js';
+import { JobRegistry, type RegisteredJob } from './job-registry.js';
+import { deadLetterQueueOf, JobsOptions } from './jobs.options.js';
+
+/**
+ * Owns the pg-boss instance of this process: installs its schema, creates a
+ * queue and a dead-letter queue per registered handler, publishes schedules
+ * and, when this process works jobs, runs the worker loops. Stopped before
+ * the database pool closes, letting in-flight jobs finish.
+ */
+@Injectable()
+export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Jobs');
+  readonly boss: PgBoss;
+  private started = false;
+  private readonly workerIds = new Map<string, string[]>();
+
+  constructor(
+    server: DatabaseServer,
+    private readonly registry: JobRegistry,
+    private readonly options: JobsOptions,
+    private readonly migrations: MigrationRunner,
+  ) {
+    this.boss = new PgBoss({
+      connectionString: server.url,
+      schema: options.schema,
+      max: options.poolSize,
+      application_name: 'minishop-jobs',
+      // Only processes that work jobs expire, archive and schedule; a CLI
+      // command that merely enqueues stays out of the way.
+      supervise: options.work,
+      schedule: options.work,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds,
+      pollingIntervalSeconds: options.pollingIntervalSeconds,
+    });
+    this.boss.on('error', (error: Error) => this.logger.error(`pg-boss: ${error.message}`));
+  }
+
+  get schema(): string {
+    return this.options.schema;
+  }
+
+  get working(): boolean {
+    return this.options.work;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Creates the schema on a fresh database (pg-boss serialises concurrent
+    // installs from several processes).
+    await this.boss.start();
+    this.started = true;
+    this.registry.freeze();
+    for (const job of this.registry.all()) await this.createQueue(job);
+    if (!this.options.work) return;
+    // Handlers must never see an older schema than their code expects; the
+    // HTTP entry has migrated already (a no-op here), the worker entry not.
+    await this.migrations.run();
+    // A schedule removed from the code must stop producing jobs.
+    const declared = new Set(
+      this.registry
+        .all()
+        .filter((j) => j.options.schedule)
+        .map((j) => j.name),
+    );
+    for (const schedule of await this.boss.getSchedules()) {
+      if (!declared.has(schedule.name as JobName)) await this.boss.unschedule(schedule.name);
+    }
+    for (const job of this.registry.all()) {
+      if (job.options.schedule) {
+        await this.boss.schedule(
+          job.name,
+          job.options.schedule.cron,
+          {},
+          {
+            tz: job.options.schedule.tz ?? 'UTC',
+          },
+        );
+      }
+      for (let i = 0; i < job.options.concurrency; i++) await this.startWorker(job);
+    }
+    this.logger.log(`Working ${this.registry.all().length} job queue(s)`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    // Stops fetching at once, waits for in-flight jobs up to the grace
+    // period, then fails what is still running so it is retried elsewhere.
+    await this.boss.stop({ graceful: true, timeout: this.options.shutdownGraceMs });
+  }
+
+  /**
+   * Wakes this process' idle workers of a queue, so a job enqueued here runs
+   * now instead of at the next poll. Other processes still poll.
+   */
+  wake(name: string): void {
+    for (const id of this.workerIds.get(name) ?? []) this.boss.notifyWorker(id);
+  }
+
+  private async createQueue(job: RegisteredJob): Promise<void> {
+    const dlq = deadLetterQueueOf(job.name);
+    const settings = {
+      name: job.name,
+      retryLimit: job.options.retryLimit,
+      retryDelay: job.options.retryDelay,
+      retryBackoff: job.options.retryBackoff,
+      expireInSeconds: job.options.expireInSeconds,
+      deadLetter: dlq,
+    };
+    await this.boss.createQueue(dlq, { name: dlq });
+    await this.boss.createQueue(job.name, settings);
+    // createQueue keeps an existing queue as it was; apply today's settings.
+    await this.boss.updateQueue(job.name, settings);
+  }
+
+  private async startWorker(job: RegisteredJob): Promise<void> {
+    let workerId = '';
+    workerId = await this.boss.work<object>(
+      job.name,
+      { batchSize: job.options.batchSize, includeMetadata: true },
+      async (jobs) => {
+        // Each job succeeds or fails on its own: failures are recorded here,
+        // pg-boss then completes the jobs that are still active.
+        await Promise.all(
+          jobs.map(async (j) => {
+            const context: JobContext = {
+              id: j.id,
+              name: j.name as JobName,
+              retryCount: j.retryCount,
+            };
+            try {
+              await job.handler(j.data as never, context);
+            } catch (error) {
+              const message = error instanceof Error ? error.message : String(error);
+              this.logger.warn(
+                `Job ${job.name} ${j.id} failed (attempt ${j.retryCount + 1}): ${message}`,
+              );
+              // If even this fails (database gone), the job stays active and
+              // expiry retries it; the other jobs of the batch still complete.
+              await this.boss
+                .fail(job.name, j.id, { message })
+                .catch((e: unknown) =>
+                  this.logger.error(`Could not record the failure of job ${j.id}: ${String(e)}`),
+                );
+            }
+          }),
+        );
+        // A full batch means more are waiting: fetch again without the idle wait.
+        if (jobs.length === job.options.batchSize) this.boss.notifyWorker(workerId);
+      },
+    );
+    this.workerIds.set(job.name, [...(this.workerIds.get(job.name) ?? []), workerId]);
+  }
+}

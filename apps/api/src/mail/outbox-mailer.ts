@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import nodemailer, { type Transporter } from 'nodemailer';
+
+import type { Mailer, MailMessage, SendOptions } from './mailer.js';
+
+/**
+ * Development mailer: writes each message as an RFC 822 `.eml` file under the
+ * outbox directory (open it in any mail client, or read it as text). The
+ * file name comes from the message id, so a retried job overwrites rather
+ * than duplicates.
+ */
+export class OutboxMailer implements Mailer {
+  private readonly composer: Transporter;
+
+  constructor(
+    readonly dir: string,
+    private readonly from: string,
+  ) {
+    this.composer = nodemailer.createTransport({
+      streamTransport: true,
+      buffer: true,
+      newline: 'unix',
+    });
+  }
+
+  async send(message: MailMessage, options: SendOptions = {}): Promise<void> {
+    const id = options.messageId ?? `<${randomUUID()}@minishop.local>`;
+    const info = (await this.composer.sendMail({
+      from: this.from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      ...(message.html !== undefined ? { html: message.html } : {}),
+      messageId: id,
+    })) as { message: Buffer };
+    await mkdir(this.dir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const safeId = id.replace(/[^\w.@-]/g, '');
+    const file = join(this.dir, `${safeId}.eml`);
+    // Write then rename: a reader never sees half a message.
+    const tmp = join(this.dir, `.${stamp}-${randomUUID()}.tmp`);
+    await writeFile(tmp, info.message);
+    await rename(tmp, file);
+  }
+}

@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { DataSource } from 'typeorm';
+
+import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
+import { JobIdempotency } from '../src/jobs/job-idempotency.js';
+import type { JobName } from '../src/jobs/job-payloads.js';
+import { JobQueue } from '../src/jobs/job-queue.js';
+import { JobsOptions } from '../src/jobs/jobs.options.js';
+import { formatJobsStatus } from '../src/jobs/jobs-status.format.js';
+import { JobsStatusService } from '../src/jobs/jobs-status.service.js';
+import {
+  createProbeTables,
+  fastJobsOptions,
+  probeCalls,
+  ProbeModule,
+  waitFor,
+} from './support/jobs-probe.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+class UseCaseFailed extends Error {}
+
+describe('jobs', () => {
+  let t: TestApp;
+  let ds: DataSource;
+  let queue: JobQueue;
+  let tx: TransactionRunner;
+
+  const jobsOf = (
+    name: string,
+  ): Promise<{ id: string; state: string; retry_count: number; data: unknown }[]> =>
+    ds.query('SELECT id, state::text AS state, retry_count, data FROM pgboss.job WHERE name = $1', [
+      name,
+    ]);
+  const effect = async (key: string) =>
+    ((await ds.query('SELECT 1 FROM job_effects WHERE key = $1', [key])) as unknown[]).length === 1
+      ? true
+      : undefined;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      imports: [ProbeModule],
+      override: (b) => b.overrideProvider(JobsOptions).useValue(fastJobsOptions()),
+    });
+    ds = t.get(DataSource);
+    queue = t.get(JobQueue);
+    tx = t.get(TransactionRunner);
+    await createProbeTables(ds);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('pg-boss installs its schema in a fresh database at start', async () => {
+    const rows: { version: number }[] = await ds.query('SELECT version FROM pgboss.version');
+    expect(rows[0]?.version).toBeGreaterThan(0);
+    const queues: { name: string; dead_letter: string | null }[] = await ds.query(
+      "SELECT name, dead_letter FROM pgboss.queue WHERE name IN ('mail.send', 'test.fail')",
+    );
+    expect(queues).toEqual(
+      expect.arrayContaining([
+        { name: 'mail.send', dead_letter: 'mail.send.dlq' },
+        { name: 'test.fail', dead_letter: 'test.fail.dlq' },
+      ]),
+    );
+  });
+
+  test('a job enqueued in a transaction that rolls back never exists', async () => {
+    await expect(
+      tx.run(async (m) => {
+        await m.query("INSERT INTO job_effects (key) VALUES ('rolled-back-row')");
+        const id = await queue.enqueue('test.record', { key: 'rolled-back' }, { manager: m });
+        expect(id).toEqual(expect.any(String));
+        // Written on the transaction's connection: visible inside it...
+        const inside: unknown[] = await m.query('SELECT 1 FROM pgboss.job WHERE id = $1', [id]);
+        expect(inside).toHaveLength(1);
+        // ...and to nobody else before the commit.
+        expect(await ds.query('SELECT 1 FROM pgboss.job WHERE id = $1', [id])).toHaveLength(0);
+        throw new UseCaseFailed('the use case fails after enqueueing');
+      }),
+    ).rejects.toBeInstanceOf(UseCaseFailed);
+    expect(
+      (await jobsOf('test.record')).filter((j) => JSON.stringify(j.data).includes('rolled-back')),
+    ).toEqual([]);
+    expect(await ds.query("SELECT 1 FROM job_effects WHERE key LIKE 'rolled-back%'")).toHaveLength(
+      0,
+    );
+  });
+
+  test('a job enqueued in a committed transaction runs in the inline worker', async () => {
+    const id = await tx.run(async (m) => {
+      await m.query("INSERT INTO job_effects (key) VALUES ('committed-row')");
+      return queue.enqueue('test.record', { key: 'committed' }, { manager: m });
+    });
+    await waitFor(() => effect('committed'), 'the handler effect');
+    expect(probeCalls.record).toContain('committed');
+    const job = await waitFor(
+      async () => (await jobsOf('test.record')).find((j) => j.id === id && j.state === 'completed'),
+      'the job to complete',
+    );
+    expect(job.retry_count).toBe(0);
+  });
+
+  test('a job enqueued without a transaction runs too, not before startAfter', async () => {
+    const later = await queue.enqueue('test.record', { key: 'later' }, { startAfter: 3600 });
+    await queue.enqueue('test.record', { key: 'now' });
+    await waitFor(() => effect('now'), 'the immediate job');
+    expect(await effect('later')).toBeUndefined();
+    expect((await jobsOf('test.record')).find((j) => j.id === later)?.state).toBe('created');
+  });
+
+  test('dedupeKey enqueues once per key', async () => {
+    const first = await queue.enqueue('test.record', { key: 'dedupe-1' }, { dedupeKey: 'order-1' });
+    const second = await queue.enqueue(
+      'test.record',
+      { key: 'dedupe-2' },
+      { dedupeKey: 'order-1' },
+    );
+    const other = await queue.enqueue('test.record', { key: 'dedupe-3' }, { dedupeKey: 'order-2' });
+    expect(first).toEqual(expect.any(String));
+    expect(second).toBeNull();
+    expect(other).not.toBe(first);
+    await waitFor(() => effect('dedupe-3'), 'the other key');
+    await waitFor(() => effect('dedupe-1'), 'the first key');
+    expect(await effect('dedupe-2')).toBeUndefined();
+  });
+
+  test('enqueueing to a queue without a handler fails loudly instead of losing the job', async () => {
+    await expect(queue.enqueue('test.nobody' as JobName, {} as never)).rejects.toThrow(
+      /does not exist/,
+    );
+  });
+
+  test('a failing handler is retried with its delay, then lands in the dead-letter queue', async () => {
+    const id = await queue.enqueue('test.fail', { n: 42 });
+    const job = await waitFor(
+      async () => (await jobsOf('test.fail')).find((j) => j.id === id && j.state === 'failed'),
+      'the job to fail for good',
+    );
+    expect(job.retry_count).toBe(2);
+    expect(probeCalls.fail).toBe(3);
+    const dead = await waitFor(
+      async () => (await jobsOf('test.fail.dlq')).find((j) => (j.data as { n?: number }).n === 42),
+      'the dead letter',
+    );
+    expect(dead.state).toBe('created');
+
+    const status = await t.get(JobsStatusService).status();
+    const failQueue = status.queues.find((q) => q.name === 'test.fail');
+    expect(failQueue).toMatchObject({ failed: 1, deadLetter: 1, active: 0 });
+    // Dead-letter queues are reported with their queue, not as queues of their own.
+    expect(status.queues.find((q) => q.name === 'test.fail.dlq')).toBeUndefined();
+    expect(status.totals.deadLetter).toBeGreaterThanOrEqual(1);
+  });
+
+  test('jobs:status prints one line per queue with its dead letters, and a total', async () => {
+    const lines = formatJobsStatus(await t.get(JobsStatusService).status())
+      .trimEnd()
+      .split('\n');
+    expect(lines[0]).toMatch(
+      /^queue\s+created\s+retry\s+active\s+completed\s+failed\s+dead-letter$/,
+    );
+    expect(lines.find((l) => l.startsWith('test.fail '))).toMatch(/\s1\s+1$/);
+    expect(lines.find((l) => l.startsWith('mail.send '))).toBeDefined();
+    expect(lines.at(-1)).toMatch(/^total\s/);
+  });
+
+  test('JobIdempotency.once applies an effect once per key, even when run twice', async () => {
+    const idempotency = t.get(JobIdempotency);
+    const run = () =>
+      tx.run((m) =>
+        idempotency.once(m, 'order-confirmation:7', async () => {
+          await m.query("INSERT INTO job_effects (key) VALUES ('once-7')");
+        }),
+      );
+    expect(await run()).toBe(true);
+    expect(await run()).toBe(false);
+    expect(await ds.query("SELECT 1 FROM job_effects WHERE key = 'once-7'")).toHaveLength(1);
+
+    // A rolled-back effect leaves no record, so the retry applies it.
+    await expect(
+      tx.run((m) =>
+        idempotency.once(m, 'order-confirmation:8', async () => {
+          throw new UseCaseFailed('effect failed');
+        }),
+      ),
+    ).rejects.toBeInstanceOf(UseCaseFailed);
+    expect(
+      await tx.run((m) => idempotency.once(m, 'order-confirmation:8', async () => undefined)),
+    ).toBe(true);
+  });
+
+  test('the prune schedule is published and prunes old idempotency records', async () => {
+    const schedules: { name: string; cron: string }[] = await ds.query(
+      "SELECT name, cron FROM pgboss.schedule WHERE name = 'jobs.prune-processed'",
+    );
+    expect(schedules).toEqual([{ name: 'jobs.prune-processed', cron: '17 3 * * *' }]);
+    await ds.query(
+      "INSERT INTO processed_jobs (key, processed_at) VALUES ('old', now() - interval '40 days'), ('fresh', now())",
+    );
+    expect(await t.get(JobIdempotency).prune()).toBe(1);
+    const keys: { key: string }[] = await ds.query(
+      "SELECT key FROM processed_jobs WHERE key IN ('old', 'fresh')",
+    );
+    expect(keys).toEqual([{ key: 'fresh' }]);
+  });
+});

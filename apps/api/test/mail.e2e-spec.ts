@@ -1,0 +1,204 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { SMTPServer } from 'smtp-server';
+import { DataSource } from 'typeorm';
+
+import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
+import { JobQueue } from '../src/jobs/job-queue.js';
+import { JobsOptions } from '../src/jobs/jobs.options.js';
+import { Mailer } from '../src/mail/mailer.js';
+import { OutboxMailer } from '../src/mail/outbox-mailer.js';
+import { SmtpMailer } from '../src/mail/smtp-mailer.js';
+import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+interface Received {
+  from: string | undefined;
+  to: string[];
+  raw: string;
+  user: string | undefined;
+}
+
+/** A real SMTP server on a free port, keeping what it receives. */
+async function startSmtpServer(auth?: { user: string; pass: string }) {
+  const received: Received[] = [];
+  const server = new SMTPServer({
+    disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    authOptional: !auth,
+    allowInsecureAuth: true,
+    logger: false,
+    onAuth(session, _s, callback) {
+      if (auth && session.username === auth.user && session.password === auth.pass) {
+        callback(null, { user: session.username });
+      } else {
+        callback(new Error('Invalid username or password'));
+      }
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+          user: typeof session.user === 'string' ? session.user : undefined,
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    port,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const message = {
+  to: 'ada@example.com',
+  subject: 'Your order 1042 is confirmed',
+  text: 'Thank you for your order.',
+  html: '<p>Thank you for your <b>order</b>.</p>',
+};
+
+describe('SmtpMailer against a real SMTP server', () => {
+  test('delivers envelope, headers and both bodies, authenticating with the URL credentials', async () => {
+    const smtp = await startSmtpServer({ user: 'shop', pass: 's3cret' });
+    const mailer = new SmtpMailer(
+      `smtp://shop:s3cret@127.0.0.1:${smtp.port}`,
+      'minishop <no-reply@shop.test>',
+    );
+    try {
+      await mailer.send(message, { messageId: '<job-1@minishop>' });
+      expect(smtp.received).toHaveLength(1);
+      const mail = smtp.received[0]!;
+      expect(mail).toMatchObject({
+        from: 'no-reply@shop.test',
+        to: ['ada@example.com'],
+        user: 'shop',
+      });
+      expect(mail.raw).toContain('Subject: Your order 1042 is confirmed');
+      expect(mail.raw).toContain('Message-ID: <job-1@minishop>');
+      expect(mail.raw).toContain('Thank you for your order.');
+      expect(mail.raw).toContain('text/html');
+    } finally {
+      mailer.close();
+      await smtp.close();
+    }
+  });
+
+  test('a refused login rejects the send (the job then fails and is retried)', async () => {
+    const smtp = await startSmtpServer({ user: 'shop', pass: 's3cret' });
+    const mailer = new SmtpMailer(`smtp://shop:wrong@127.0.0.1:${smtp.port}`, 'shop@shop.test');
+    try {
+      await expect(mailer.send(message)).rejects.toThrow(/Invalid username or password/);
+      expect(smtp.received).toHaveLength(0);
+    } finally {
+      mailer.close();
+      await smtp.close();
+    }
+  });
+});
+
+describe('OutboxMailer', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'minishop-outbox-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('writes each message as a readable .eml file; the same message id overwrites', async () => {
+    const mailer = new OutboxMailer(join(dir, 'outbox'), 'minishop <no-reply@shop.test>');
+    await mailer.send(message, { messageId: '<job-7@minishop>' });
+    await mailer.send(message, { messageId: '<job-7@minishop>' });
+    await mailer.send({ ...message, subject: 'Receipt' });
+    const files = readdirSync(join(dir, 'outbox')).sort();
+    expect(files).toHaveLength(2);
+    expect(files.every((f) => f.endsWith('.eml'))).toBe(true);
+    const eml = readFileSync(join(dir, 'outbox', 'job-7@minishop.eml'), 'utf8');
+    expect(eml).toContain('To: ada@example.com');
+    expect(eml).toContain('Subject: Your order 1042 is confirmed');
+    expect(eml).toContain('Thank you for your order.');
+  });
+});
+
+describe('mail.send job', () => {
+  let t: TestApp | undefined;
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'minishop-data-'));
+  });
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const start = (env: Record<string, string>) =>
+    startTestApp({
+      env,
+      override: (b) => b.overrideProvider(JobsOptions).useValue(fastJobsOptions()),
+    });
+  const enqueueInTransaction = (app: TestApp) =>
+    app
+      .get(TransactionRunner)
+      .run((m) => app.get(JobQueue).enqueue('mail.send', message, { manager: m }));
+
+  test('without SMTP_URL the mail is written to ${DATA_DIR}/outbox by the worker', async () => {
+    t = await start({ DATA_DIR: dataDir });
+    expect(t.get(Mailer)).toBeInstanceOf(OutboxMailer);
+    const id = await enqueueInTransaction(t);
+    const file = await waitFor(async () => {
+      const files = (() => {
+        try {
+          return readdirSync(join(dataDir, 'outbox'));
+        } catch {
+          return [];
+        }
+      })();
+      return files.find((f) => f === `${id}@minishop.eml`);
+    }, 'the outbox file');
+    expect(readFileSync(join(dataDir, 'outbox', file), 'utf8')).toContain(
+      'Your order 1042 is confirmed',
+    );
+  });
+
+  test('with SMTP_URL the worker delivers it over SMTP', async () => {
+    const smtp = await startSmtpServer();
+    try {
+      t = await start({ SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'shop@shop.test' });
+      const id = await enqueueInTransaction(t);
+      const mail = await waitFor(async () => smtp.received[0], 'the SMTP delivery');
+      expect(mail.to).toEqual(['ada@example.com']);
+      expect(mail.from).toBe('shop@shop.test');
+      expect(mail.raw).toContain(`Message-ID: <${id}@minishop>`);
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  test('an unreachable mail server fails the job for a retry, never the transaction that enqueued it', async () => {
+    const smtp = await startSmtpServer();
+    await smtp.close();
+    t = await start({ SMTP_URL: `smtp://127.0.0.1:${smtp.port}` });
+    const id = await enqueueInTransaction(t);
+    expect(id).toEqual(expect.any(String));
+    const ds = t.get(DataSource);
+    const job = await waitFor(async () => {
+      const rows: { state: string; retry_count: number; output: { message?: string } }[] =
+        await ds.query(
+          "SELECT state::text AS state, retry_count, output FROM pgboss.job WHERE id = $1 AND state = 'retry'",
+          [id],
+        );
+      return rows[0];
+    }, 'the job to wait for a retry');
+    expect(job.output.message).toMatch(/ECONNREFUSED/);
+  });
+});

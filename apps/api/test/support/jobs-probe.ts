@@ -1,0 +1,150 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+
+import { AppModule } from '../../src/app.module.js';
+import { AppConfig } from '../../src/infrastructure/config/app-config.js';
+import { MigrationRunner } from '../../src/infrastructure/database/migration-runner.js';
+import { TransactionRunner } from '../../src/infrastructure/database/transaction-runner.js';
+import { JobHandler } from '../../src/jobs/job-handler.decorator.js';
+import { JobIdempotency } from '../../src/jobs/job-idempotency.js';
+import type { JobContext } from '../../src/jobs/job-payloads.js';
+import { JobsOptions } from '../../src/jobs/jobs.options.js';
+
+declare module '../../src/jobs/job-payloads.js' {
+  interface JobPayloads {
+    'test.record': { key: string };
+    'test.fail': { n: number };
+    'test.slow': { key: string; ms: number };
+    'test.kill': { orderId: string };
+  }
+}
+
+/** Fast polling and expiry so the tests take seconds. */
+export function fastJobsOptions(overrides: Partial<JobsOptions> = {}): JobsOptions {
+  return Object.assign(new JobsOptions(), {
+    pollingIntervalSeconds: 0.5,
+    maintenanceIntervalSeconds: 1,
+    shutdownGraceMs: 3_000,
+    poolSize: 3,
+    ...overrides,
+  });
+}
+
+/** Calls observed by the probe handlers, per process. */
+export const probeCalls = {
+  record: [] as string[],
+  fail: 0,
+  kill: [] as { jobId: string; retryCount: number; applied: boolean }[],
+  slowStarted: [] as string[],
+};
+
+/** Handlers with a real, idempotent effect on the `job_effects` table. */
+@Injectable()
+export class ProbeHandlers {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly idempotency: JobIdempotency,
+  ) {}
+
+  @JobHandler('test.record', { retryLimit: 1, retryDelay: 0 })
+  async record(payload: { key: string }): Promise<void> {
+    probeCalls.record.push(payload.key);
+    await this.tx.run((m) =>
+      m.query('INSERT INTO job_effects (key) VALUES ($1) ON CONFLICT DO NOTHING', [payload.key]),
+    );
+  }
+
+  @JobHandler('test.fail', { retryLimit: 2, retryDelay: 1, retryBackoff: false })
+  async fail(): Promise<void> {
+    probeCalls.fail++;
+    throw new Error('the handler always fails');
+  }
+
+  @JobHandler('test.slow', { retryLimit: 1, retryDelay: 0, concurrency: 1 })
+  async slow(payload: { key: string; ms: number }): Promise<void> {
+    probeCalls.slowStarted.push(payload.key);
+    await new Promise((resolve) => setTimeout(resolve, payload.ms));
+    await this.tx.run((m) =>
+      m.query('INSERT INTO job_effects (key) VALUES ($1) ON CONFLICT DO NOTHING', [payload.key]),
+    );
+  }
+
+  /** Same effect as test/support/blocking-worker.js, guarded by the same key. */
+  @JobHandler('test.kill', {
+    retryLimit: 3,
+    retryDelay: 0,
+    retryBackoff: false,
+    expireInSeconds: 2,
+  })
+  async kill(payload: { orderId: string }, job: JobContext): Promise<void> {
+    const applied = await this.tx.run((m) =>
+      this.idempotency.once(
+        m,
+        `test.kill:${payload.orderId}`,
+        async () => {
+          await m.query('INSERT INTO kill_effects (order_id) VALUES ($1)', [payload.orderId]);
+        },
+        job.id,
+      ),
+    );
+    probeCalls.kill.push({ jobId: job.id, retryCount: job.retryCount, applied });
+  }
+}
+
+@Module({ providers: [ProbeHandlers] })
+export class ProbeModule {}
+
+export async function createProbeTables(ds: DataSource): Promise<void> {
+  await ds.query('CREATE TABLE IF NOT EXISTS job_effects (key text PRIMARY KEY)');
+  // No unique constraint on purpose: only the idempotency record prevents a double effect.
+  await ds.query('CREATE TABLE IF NOT EXISTS kill_effects (order_id text NOT NULL)');
+}
+
+/** Polls `check` until it returns a value other than undefined. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export interface JobsContext {
+  get<T>(token: abstract new (...args: never[]) => T): T;
+  close(): Promise<void>;
+}
+
+/**
+ * The app's modules without HTTP (as the worker entry builds them) on an
+ * existing database: used where two processes share one database.
+ */
+export async function startJobsContext(
+  databaseUrl: string,
+  options: Partial<JobsOptions> = {},
+): Promise<JobsContext> {
+  const config = AppConfig.fromEnv({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl,
+  });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.register(config), ProbeModule],
+  })
+    .overrideProvider(JobsOptions)
+    .useValue(fastJobsOptions(options))
+    .compile();
+  moduleRef.useLogger(false);
+  await moduleRef.get(MigrationRunner).run();
+  await moduleRef.init();
+  return {
+    get: (token) => moduleRef.get(token as never),
+    close: () => moduleRef.close(),
+  };
+}
