@@ -183,6 +183,12 @@ describe('orders', () => {
       'canceled',
     );
 
+    // The worker runs the same sweep every minute.
+    const schedules = await db.query(
+      `SELECT cron FROM pgboss.schedule WHERE name = 'orders.expire-overdue'`,
+    );
+    expect(schedules).toEqual([{ cron: '* * * * *' }]);
+
     // Running again finds nothing more to do: no double release.
     await expiry.expireDue(new Date());
     expect(await stockOf(t, v.id)).toEqual({ onHand: 7, reserved: 1 });

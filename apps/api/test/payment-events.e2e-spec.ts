@@ -162,6 +162,13 @@ describe('payment events applied to orders (POST /webhooks/stripe)', () => {
     expect(replies.every((r) => r.status === 200)).toBe(true);
     expect(await orderOf(o.orderId)).toMatchObject({ status: 'paid', historyRows: 2 });
     expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 8, reserved: 0 });
+    // The confirmation mail is enqueued in the same transaction: once, too.
+    const mails = await db.query(
+      `SELECT data->>'subject' AS subject FROM pgboss.job
+        WHERE name = 'mail.send' AND data->>'to' = $1 AND data->>'subject' LIKE '%confirmed'`,
+      [o.user.email],
+    );
+    expect(mails).toHaveLength(1);
   });
 
   const kinds = ['succeeded', 'failed', 'refunded'] as const;

@@ -18,6 +18,7 @@ import { CheckoutCart } from './checkout-cart.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { type OrderLineSnapshot, OrderRepository } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
+import { OrderNotifications } from './order-notifications.js';
 import { toOrderDto } from './persistence/order.mapper.js';
 
 interface PlacedOrder {
@@ -52,6 +53,7 @@ export class CheckoutService {
     private readonly payments: PaymentGateway,
     private readonly idempotency: IdempotencyService,
     private readonly lifecycle: OrderLifecycle,
+    private readonly notifications: OrderNotifications,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -200,12 +202,14 @@ export class CheckoutService {
       await this.abandon(placed, error);
       throw error;
     }
-    await this.tx.run((m) =>
-      m.query(
+    await this.tx.run(async (m) => {
+      const [, stored] = (await m.query(
         'UPDATE orders SET payment_intent_id = $2 WHERE id = $1 AND payment_intent_id IS NULL',
         [order.id, intent.id],
-      ),
-    );
+      )) as [unknown, number];
+      // Announced once the order can be paid, not when it might still be abandoned.
+      if (stored === 1) await this.notifications.orderPlaced(order.id, m);
+    });
     return intent;
   }
 

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import { OrderRepository, type OrderState } from './order.repository.js';
+import { OrderNotifications } from './order-notifications.js';
 
 /**
  * The status changes that also move stock, shared by every path (customer,
@@ -11,7 +12,10 @@ import { OrderRepository, type OrderState } from './order.repository.js';
  */
 @Injectable()
 export class OrderLifecycle {
-  constructor(private readonly orders: OrderRepository) {}
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly notifications: OrderNotifications,
+  ) {}
 
   /**
    * pending_payment → cancelled with the reservation handed back. Pass
@@ -40,5 +44,6 @@ export class OrderLifecycle {
     await this.orders.sellReservedStock(order.lines, manager);
     await this.orders.update(order.id, { amountPaid: amount.amount }, manager);
     await this.orders.recordTransition(order.id, change, manager);
+    await this.notifications.orderPaid(order.id, manager);
   }
 }

@@ -8,7 +8,9 @@ import { OrderRepository } from './order.repository.js';
 import { OrderCancellationService } from './order-cancellation.service.js';
 import { OrderExpiryService } from './order-expiry.service.js';
 import { OrderFulfilmentService } from './order-fulfilment.service.js';
+import { OrderJobs } from './order-jobs.js';
 import { OrderLifecycle } from './order-lifecycle.js';
+import { OrderNotifications } from './order-notifications.js';
 import { OrderQueryService } from './order-query.service.js';
 import { OrdersController } from './orders.controller.js';
 import { CartModuleCheckoutCart } from './persistence/cart-module-checkout-cart.js';
@@ -27,6 +29,8 @@ import { RefundService } from './refund.service.js';
     { provide: CheckoutCart, useClass: CartModuleCheckoutCart },
     IdempotencyService,
     OrderLifecycle,
+    OrderNotifications,
+    OrderJobs,
     OrderQueryService,
     CheckoutService,
     OrderCancellationService,
