@@ -13,6 +13,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
@@ -20,6 +21,7 @@ import {
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
 import { OrderFulfilmentService } from './order-fulfilment.service.js';
+import { ORDER_ID_PARAM } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
 import { RefundService } from './refund.service.js';
 
@@ -40,6 +42,7 @@ export class AdminOrdersController {
     return this.queries.listAll(query);
   }
 
+  @ApiParam(ORDER_ID_PARAM)
   @Post(':id/fulfil')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark a paid order fulfilled (shipped)' })
@@ -50,6 +53,7 @@ export class AdminOrdersController {
     return this.fulfilment.fulfil(id, user.id);
   }
 
+  @ApiParam(ORDER_ID_PARAM)
   @Post(':id/refund')
   @HttpCode(202)
   @ApiOperation({

@@ -14,6 +14,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
@@ -23,6 +24,7 @@ import { Authenticated, CurrentUser } from '../auth/decorators/auth.decorators.j
 import { CheckoutService } from './checkout.service.js';
 import { validateIdempotencyKey } from './idempotency.service.js';
 import { OrderCancellationService } from './order-cancellation.service.js';
+import { ORDER_ID_PARAM } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
 
 @ApiTags('orders')
@@ -42,6 +44,7 @@ export class OrdersController {
     name: 'Idempotency-Key',
     required: true,
     description: '1..255 characters; a repeat with the same body replays the first reply',
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
   })
   @ApiCreatedResponse({ type: CheckoutResponseDto })
   @ApiConflictResponse({
@@ -67,6 +70,7 @@ export class OrdersController {
     return this.queries.listOwn(user.id, page);
   }
 
+  @ApiParam(ORDER_ID_PARAM)
   @Get('orders/:id')
   @ApiOperation({ summary: 'One of the caller’s orders with lines, totals and history' })
   @ApiOkResponse({ type: OrderDto })
@@ -75,6 +79,7 @@ export class OrdersController {
     return this.queries.get(id, user.id);
   }
 
+  @ApiParam(ORDER_ID_PARAM)
   @Post('orders/:id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel an order still awaiting payment; its stock is released' })

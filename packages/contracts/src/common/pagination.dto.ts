@@ -15,7 +15,10 @@ export class PageQueryDto {
   @Max(MAX_PAGE_SIZE)
   limit: number = DEFAULT_PAGE_SIZE;
 
-  @ApiPropertyOptional({ description: "Opaque cursor from the previous page's nextCursor" })
+  @ApiPropertyOptional({
+    description: "Opaque cursor from the previous page's nextCursor",
+    maxLength: 512,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(512)

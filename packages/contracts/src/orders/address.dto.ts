@@ -33,7 +33,12 @@ export class AddressDto {
   @MaxLength(20)
   postalCode!: string;
 
-  @ApiProperty({ example: 'DE', description: 'ISO 3166-1 alpha-2 country code' })
+  @ApiProperty({
+    example: 'DE',
+    description: 'ISO 3166-1 alpha-2 country code',
+    minLength: 2,
+    maxLength: 2,
+  })
   @IsISO31661Alpha2()
   country!: string;
 }

@@ -21,10 +21,13 @@ export class CheckoutPaymentDto {
   @ApiProperty({ enum: ['stripe'], example: 'stripe' })
   provider!: 'stripe';
 
-  @ApiProperty({ example: 'pi_3Nx...' })
+  @ApiProperty({ example: 'pi_3Nx...', maxLength: 255 })
   paymentIntentId!: string;
 
-  @ApiProperty({ description: 'Handed to Stripe.js to confirm the payment in the browser' })
+  @ApiProperty({
+    description: 'Handed to Stripe.js to confirm the payment in the browser',
+    maxLength: 500,
+  })
   clientSecret!: string;
 }
 

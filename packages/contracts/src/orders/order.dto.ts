@@ -17,16 +17,16 @@ export const ORDER_STATUS_VALUES = [
 export type OrderStatusValue = (typeof ORDER_STATUS_VALUES)[number];
 
 export class OrderLineDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   variantId!: string;
 
-  @ApiProperty({ description: 'SKU when the order was placed' })
+  @ApiProperty({ description: 'SKU when the order was placed', maxLength: 200 })
   sku!: string;
 
-  @ApiProperty({ description: 'Name when the order was placed' })
+  @ApiProperty({ description: 'Name when the order was placed', maxLength: 500 })
   name!: string;
 
   @ApiProperty({ example: 2 })
@@ -46,21 +46,21 @@ export class OrderHistoryEntryDto {
   @ApiProperty({ enum: ORDER_STATUS_VALUES })
   to!: OrderStatusValue;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', maxLength: 40 })
   at!: string;
 
-  @ApiProperty({ example: 'payment_intent.succeeded' })
+  @ApiProperty({ example: 'payment_intent.succeeded', maxLength: 500 })
   cause!: string;
 }
 
 export class OrderDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id!: string;
 
   @ApiProperty({ enum: ORDER_STATUS_VALUES })
   status!: OrderStatusValue;
 
-  @ApiProperty({ type: [OrderLineDto] })
+  @ApiProperty({ type: [OrderLineDto], maxItems: 1000 })
   lines!: OrderLineDto[];
 
   @ApiProperty({ type: MoneyDto })
@@ -78,31 +78,36 @@ export class OrderDto {
   @ApiProperty({ type: AddressDto })
   shippingAddress!: AddressDto;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, maxLength: 255 })
   paymentIntentId!: string | null;
 
   @ApiProperty({
     type: String,
     nullable: true,
+    maxLength: 500,
     description: 'Set when a payment did not match the order and a person must look',
   })
   reviewReason!: string | null;
 
-  @ApiProperty({ format: 'date-time', description: 'Unpaid orders are cancelled after this' })
+  @ApiProperty({
+    format: 'date-time',
+    maxLength: 40,
+    description: 'Unpaid orders are cancelled after this',
+  })
   reservationExpiresAt!: string;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', maxLength: 40 })
   createdAt!: string;
 
-  @ApiProperty({ type: [OrderHistoryEntryDto] })
+  @ApiProperty({ type: [OrderHistoryEntryDto], maxItems: 1000 })
   history!: OrderHistoryEntryDto[];
 }
 
 export class OrderPageDto {
-  @ApiProperty({ type: [OrderDto] })
+  @ApiProperty({ type: [OrderDto], maxItems: 100 })
   items!: OrderDto[];
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, maxLength: 512 })
   nextCursor!: string | null;
 }
 
@@ -125,7 +130,7 @@ export class RefundRequestDto {
 }
 
 export class RefundDto {
-  @ApiProperty({ example: 're_3Nx...' })
+  @ApiProperty({ example: 're_3Nx...', maxLength: 255 })
   id!: string;
 
   @ApiProperty({ enum: ['pending', 'requires_action', 'succeeded', 'failed', 'canceled'] })
