@@ -8,6 +8,7 @@ import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigModule } from './infrastructure/config/config.module.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { LoggingModule } from './infrastructure/logging/logging.module.js';
+import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { OrdersPaymentIntentResolver } from './orders/order-payment-intent.resolver.js';
@@ -40,6 +41,7 @@ export class AppModule {
         LoggingModule,
         DatabaseModule,
         ClockModule,
+        MetricsModule,
         ...featureModules,
       ],
     };

@@ -21,9 +21,11 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     },
     bodyLimit: config.bodyLimitBytes,
-    // Slow or stalled requests must not hold a connection for ever.
+    // Slow or stalled requests must not hold a connection for ever. A slow
+    // handler is answered 503 at requestTimeoutMs by RequestTimeoutInterceptor;
+    // the socket timeout is a little longer so that reply can still go out.
     requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs + 5_000,
     trustProxy: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });

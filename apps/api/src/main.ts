@@ -5,14 +5,16 @@ import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigError } from './infrastructure/config/env.schema.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import { DatabaseServer } from './infrastructure/database/database-server.js';
+import { exitGracefullyOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
 
 async function main(): Promise<void> {
   loadEnvFile();
   const config = AppConfig.fromEnv(process.env);
   const app = await createHttpApp(config);
+  const logger = new Logger('Start');
+  exitGracefullyOnSignals(app, config.shutdownGraceMs);
   await app.listen({ port: config.port, host: config.host });
 
-  const logger = new Logger('Start');
   const base = `http://localhost:${config.port}`;
   if (config.jwtSecretIsDefault) {
     logger.warn(

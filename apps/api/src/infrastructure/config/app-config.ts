@@ -45,6 +45,9 @@ export class AppConfig {
   readonly requestTimeoutMs: number;
   readonly mailFrom: string;
   readonly workerShutdownGraceMs: number;
+  readonly shutdownGraceMs: number;
+  /** Worker processes of `npm run start:prod`; undefined = one per CPU. */
+  readonly webConcurrency: number | undefined;
 
   constructor(env: EnvSchema) {
     this.nodeEnv = (env.NODE_ENV as AppConfig['nodeEnv'] | undefined) ?? 'development';
@@ -100,6 +103,8 @@ export class AppConfig {
     this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS ?? 30_000;
     this.mailFrom = env.MAIL_FROM ?? 'minishop <no-reply@minishop.local>';
     this.workerShutdownGraceMs = env.WORKER_SHUTDOWN_GRACE_MS ?? 20_000;
+    this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS ?? 10_000;
+    this.webConcurrency = env.WEB_CONCURRENCY;
   }
 
   get isProduction(): boolean {

@@ -139,7 +139,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         return {
           status,
           type: 'unavailable',
-          detail: `Not ready: ${down.map(([k]) => k).join(', ')} down`,
+          // Terminus also answers 503 with every check up once shutdown has begun.
+          detail:
+            down.length > 0
+              ? `Not ready: ${down.map(([k]) => k).join(', ')} down`
+              : 'Not ready: shutting down',
           checks,
         };
       }

@@ -1,0 +1,323 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+import { type BenchContext, type HttpReply, SkipScenario } from './scenario.js';
+import { scenarios } from './scenarios/index.js';
+
+// dist-bench/bench/run.js -> apps/api
+const API_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = join(API_DIR, 'dist/main.js');
+const CLI = join(API_DIR, 'dist/cli.js');
+const BASELINE = join(API_DIR, 'dist-bench/bench/baseline-server.js');
+const RESULTS = join(API_DIR, 'bench/results.json');
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const WEBHOOK_SECRET = 'whsec_benchsecret';
+const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
+
+function only(): string[] {
+  const arg = process.argv.find((a) => a.startsWith('--filter='))?.slice('--filter='.length);
+  const raw = arg ?? process.env.BENCH_ONLY ?? '';
+  return raw
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => res(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(url: string, child: ChildProcess, deadlineMs = 120_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null)
+      throw new Error(`process exited with ${child.exitCode} before ready`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(25);
+  }
+  throw new Error(`${url} not ready after ${deadlineMs} ms`);
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((res) => {
+    child.once('exit', () => res());
+    child.kill('SIGTERM');
+  });
+}
+
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return Math.round((Number(line?.replace(/\D/g, '') ?? 0) / 1024) * 10) / 10;
+}
+
+/** Where the API's data lives: a fresh database on DATABASE_URL's server, else an embedded one. */
+async function prepareDatabase(): Promise<{
+  env: Record<string, string>;
+  label: string;
+  cleanup(): Promise<void>;
+}> {
+  const admin = process.env.DATABASE_URL;
+  if (admin) {
+    const name = `minishop_bench_${randomBytes(4).toString('hex')}`;
+    const query = async (sql: string) => {
+      const client = new pg.Client({ connectionString: admin });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+    await query(`CREATE DATABASE "${name}"`);
+    const url = new URL(admin);
+    url.pathname = `/${name}`;
+    return {
+      env: { DATABASE_URL: url.toString() },
+      label: `PostgreSQL of DATABASE_URL (database ${name})`,
+      cleanup: () => query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'minishop-bench-'));
+  const port = await freePort();
+  return {
+    env: { DATA_DIR: dir, EMBEDDED_PG_PORT: String(port) },
+    label: `embedded PostgreSQL (port ${port}, started by the API)`,
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+interface Row {
+  scenario: string;
+  status: 'ran' | 'skipped';
+  reason?: string;
+  reqPerSec?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  errors?: number;
+  non2xx?: number;
+  ratio?: number;
+}
+
+async function main(): Promise<void> {
+  const filters = only();
+  const selected = scenarios.filter(
+    (s) =>
+      s.target === 'baseline' ||
+      filters.length === 0 ||
+      filters.some((f) => s.name.toLowerCase().includes(f)),
+  );
+  const db = await prepareDatabase();
+  const apiPort = await freePort();
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    ...db.env,
+    NODE_ENV: 'production',
+    PORT: String(apiPort),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    JWT_SECRET,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  };
+  if (!process.env.DATABASE_URL) delete env.DATABASE_URL;
+  const base = `http://127.0.0.1:${apiPort}`;
+  const startApi = async (): Promise<{ child: ChildProcess; readyMs: number }> => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: API_DIR,
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await waitFor(`${base}/health/ready`, child);
+    return { child, readyMs: Math.round(performance.now() - t0) };
+  };
+
+  console.log(
+    `minishop bench: ${DURATION} s per scenario, ${CONNECTIONS} connections, Node ${process.version}, ${availableParallelism()} CPUs`,
+  );
+  console.log(`database: ${db.label}`);
+  // Figures taken on a busy machine say little: print how busy it was.
+  const loadBefore = loadavg()[0]!.toFixed(2);
+  console.log(`load average (1 min) before: ${loadBefore}`);
+  const cold = await startApi();
+  await stop(cold.child);
+  const { child: api, readyMs: warmMs } = await startApi();
+  await sleep(1000);
+  const idleRss = rssMiB(api.pid!);
+  console.log(
+    `API start-to-ready: cold ${cold.readyMs} ms (fresh database: ${process.env.DATABASE_URL ? 'migrations' : 'initdb + migrations'}), warm ${warmMs} ms; idle RSS ${idleRss} MiB\n`,
+  );
+
+  const basePort = await freePort();
+  const baseline = spawn(process.execPath, [BASELINE], {
+    env: { ...process.env, PORT: String(basePort) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await waitFor(`http://127.0.0.1:${basePort}/`, baseline);
+
+  const ctx: BenchContext = {
+    baseUrl: base,
+    stripeWebhookSecret: WEBHOOK_SECRET,
+    http: async (method, path, body, headers = {}) => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, headers: res.headers, body: parsed } satisfies HttpReply;
+    },
+    cli: (args) =>
+      new Promise((res) => {
+        const child = spawn(process.execPath, [CLI, ...args], {
+          cwd: API_DIR,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+        child.on('exit', (code) => res({ code: code ?? 1, output }));
+      }),
+  };
+
+  const rows: Row[] = [];
+  let baselineRps: number | undefined;
+  try {
+    for (const scenario of selected) {
+      const url = scenario.target === 'baseline' ? `http://127.0.0.1:${basePort}` : base;
+      let requests;
+      try {
+        requests = await scenario.setup(ctx);
+        const first = requests[0];
+        if (!first) throw new SkipScenario('setup returned no request');
+        const probe = await fetch(`${url}${first.path ?? '/'}`, {
+          method: first.method ?? 'GET',
+          headers: first.headers as Record<string, string> | undefined,
+          ...(typeof first.body === 'string' ? { body: first.body } : {}),
+        });
+        await probe.arrayBuffer();
+        if (probe.status === 404)
+          throw new SkipScenario(
+            `${first.method ?? 'GET'} ${first.path}: route answers 404 (not built yet)`,
+          );
+      } catch (error) {
+        if (!(error instanceof SkipScenario)) throw error;
+        rows.push({ scenario: scenario.name, status: 'skipped', reason: error.message });
+        console.log(`- ${scenario.name}: skipped, ${error.message}`);
+        continue;
+      }
+      process.stdout.write(`- ${scenario.name}: running ${DURATION} s ... `);
+      const result = await autocannon({
+        url,
+        connections: CONNECTIONS,
+        pipelining: 1,
+        duration: DURATION,
+        requests,
+      });
+      const row: Row = {
+        scenario: scenario.name,
+        status: 'ran',
+        reqPerSec: Math.round(result.requests.average),
+        p50Ms: result.latency.p50,
+        p99Ms: result.latency.p99,
+        errors: result.errors + result.timeouts,
+        non2xx: result.non2xx,
+      };
+      if (scenario.target === 'baseline') baselineRps = row.reqPerSec;
+      if (baselineRps) row.ratio = Math.round((row.reqPerSec! / baselineRps) * 1000) / 1000;
+      rows.push(row);
+      console.log(`${row.reqPerSec} req/s`);
+    }
+  } finally {
+    await Promise.all([stop(api), stop(baseline)]);
+    await db.cleanup();
+  }
+
+  const table = [
+    ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'vs baseline'],
+    ...rows.map((r) =>
+      r.status === 'skipped'
+        ? [r.scenario, 'skipped', '', '', '', '', '']
+        : [
+            r.scenario,
+            String(r.reqPerSec),
+            String(r.p50Ms),
+            String(r.p99Ms),
+            String(r.errors),
+            String(r.non2xx),
+            r.ratio === undefined ? '' : `${(r.ratio * 100).toFixed(1)} %`,
+          ],
+    ),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  console.log('');
+  for (const [i, row] of table.entries()) {
+    console.log(
+      row
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+        .join('  '),
+    );
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  writeFileSync(
+    RESULTS,
+    `${JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        node: process.version,
+        cpus: availableParallelism(),
+        durationSeconds: DURATION,
+        connections: CONNECTIONS,
+        database: db.label,
+        loadAverage: { before: Number(loadBefore), after: loadavg()[0] },
+        api: { startToReadyMs: { cold: cold.readyMs, warm: warmMs }, idleRssMiB: idleRss },
+        scenarios: rows,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(
+    `\nload average (1 min) before ${loadBefore}, after ${loadavg()[0]!.toFixed(2)}; results written to ${RESULTS}`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+import type { Request as CannonRequest } from 'autocannon';
+
+/** One request shape autocannon repeats; `setupRequest` may vary it per request. */
+export type BenchRequest = CannonRequest;
+
+export interface HttpReply {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/** What a scenario's setup may use to prepare data through the public API. */
+export interface BenchContext {
+  baseUrl: string;
+  /** JSON request against the server under test (`path` includes /api/v1). */
+  http(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<HttpReply>;
+  /** Runs `npm run cli` against the same database, e.g. `user:create`. */
+  cli(args: string[]): Promise<{ code: number; output: string }>;
+  /** Webhook signing secret the API was started with. */
+  stripeWebhookSecret: string;
+}
+
+/** Thrown by a setup when the scenario cannot run yet; the harness prints the reason. */
+export class SkipScenario extends Error {}
+
+export function skip(reason: string): never {
+  throw new SkipScenario(reason);
+}
+
+/**
+ * A benchmark scenario: a file in scenarios/, listed in scenarios/index.ts.
+ * `setup` prepares data through the API and returns what to hammer. The
+ * harness probes the first request once and skips the scenario when its
+ * route answers 404 (not built yet).
+ */
+export interface Scenario {
+  name: string;
+  /** `baseline` runs against the bare Fastify server, `api` against the built app. */
+  target: 'baseline' | 'api';
+  setup(ctx: BenchContext): Promise<BenchRequest[]>;
+}
+
+/** Fails the setup step with the reply when it is not the expected status. */
+export function expectStatus(reply: HttpReply, status: number, step: string): void {
+  if (reply.status === 404) skip(`${step}: route answers 404 (not built yet)`);
+  if (reply.status !== status) {
+    skip(
+      `${step}: expected ${status}, got ${reply.status} ${JSON.stringify(reply.body).slice(0, 200)}`,
+    );
+  }
+}

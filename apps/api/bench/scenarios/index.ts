@@ -1,0 +1,24 @@
+import type { Scenario } from '../scenario.js';
+import { login } from './auth.js';
+import { baselineHello } from './baseline-hello.js';
+import { addToCart, getCart } from './cart.js';
+import { productBySlug, productsListCached, productsListUncached } from './catalog.js';
+import { healthLive, healthReady } from './health.js';
+import { openapiDocument } from './openapi.js';
+import { checkout, stripeWebhook } from './payments.js';
+
+/** Every scenario, in the order they run; a feature appends its own. */
+export const scenarios: Scenario[] = [
+  baselineHello,
+  healthLive,
+  healthReady,
+  openapiDocument,
+  productsListCached,
+  productsListUncached,
+  productBySlug,
+  getCart,
+  addToCart,
+  checkout,
+  stripeWebhook,
+  login,
+];

@@ -1,0 +1,71 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+import { expectStatus, type Scenario, skip } from '../scenario.js';
+
+// Slots for checkout and the Stripe webhook (skipped while the routes answer 404).
+
+function signed(secret: string, payload: string): string {
+  const t = Math.floor(Date.now() / 1000);
+  const v1 = createHmac('sha256', secret).update(`${t}.${payload}`).digest('hex');
+  return `t=${t},v1=${v1}`;
+}
+
+/** A signed event for an unknown PaymentIntent, new id each time: verified, stored, acknowledged. */
+export const stripeWebhook: Scenario = {
+  name: 'POST /webhooks/stripe',
+  target: 'api',
+  setup: async (ctx) => {
+    const event = () =>
+      JSON.stringify({
+        id: `evt_bench_${randomBytes(8).toString('hex')}`,
+        object: 'event',
+        type: 'payment_intent.succeeded',
+        created: Math.floor(Date.now() / 1000),
+        data: {
+          object: {
+            id: `pi_bench_${randomBytes(8).toString('hex')}`,
+            object: 'payment_intent',
+            amount: 1299,
+            currency: 'eur',
+            status: 'succeeded',
+            metadata: {},
+          },
+        },
+      });
+    const probe = event();
+    const reply = await ctx.http('POST', '/api/v1/webhooks/stripe', JSON.parse(probe), {
+      'stripe-signature': signed(ctx.stripeWebhookSecret, probe),
+    });
+    expectStatus(reply, 200, 'POST /webhooks/stripe');
+    return [
+      {
+        method: 'POST',
+        path: '/api/v1/webhooks/stripe',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => {
+          const body = event();
+          return {
+            ...req,
+            body,
+            headers: { ...req.headers, 'stripe-signature': signed(ctx.stripeWebhookSecret, body) },
+          };
+        },
+      },
+    ];
+  },
+};
+
+/**
+ * Checkout consumes a filled cart per request (and an Idempotency-Key), so it
+ * needs per-connection state this slot does not have yet: write it with the
+ * orders feature.
+ */
+export const checkout: Scenario = {
+  name: 'POST /checkout',
+  target: 'api',
+  setup: async (ctx) => {
+    const reply = await ctx.http('POST', '/api/v1/checkout', {});
+    if (reply.status === 404) skip('POST /checkout: route answers 404 (not built yet)');
+    return skip('POST /checkout: scenario not written yet (needs a filled cart per request)');
+  },
+};

@@ -1,0 +1,23 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Guards set `request.user` on Fastify's request, but pino-http writes the
+ * request line from the raw Node request when the response finishes. Copy
+ * the user over just before the reply is sent so that line carries `userId`.
+ */
+@Injectable()
+export class RequestUserForLogs implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter as { getInstance?: () => unknown } | undefined;
+    const fastify = adapter?.getInstance?.() as FastifyInstance | undefined;
+    if (!fastify?.addHook) return;
+    fastify.addHook('onSend', async (request) => {
+      const user = (request as { user?: unknown }).user;
+      if (user !== undefined) (request.raw as { user?: unknown }).user = user;
+    });
+  }
+}

@@ -1,0 +1,45 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+
+import { MetricsService } from './metrics.service.js';
+
+/** Requests that matched no route share one label, so scanners cannot grow the series. */
+const UNMATCHED = 'unmatched';
+
+/**
+ * Times every HTTP request by method, route template and status. The label is
+ * Fastify's route pattern (`/api/v1/products/:idOrSlug`), never the raw URL:
+ * one series per route, whatever ids and query strings clients send.
+ */
+@Injectable()
+export class HttpMetrics implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    // The CLI and the worker have no HTTP adapter.
+    const adapter = this.adapterHost.httpAdapter as { getInstance?: () => unknown } | undefined;
+    const fastify = adapter?.getInstance?.() as FastifyInstance | undefined;
+    if (!fastify?.addHook) return;
+
+    const duration = this.metrics.histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by method, route template and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+    fastify.addHook('onResponse', async (request, reply) => {
+      duration.observe(
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? UNMATCHED,
+          status: String(reply.statusCode),
+        },
+        reply.elapsedTime / 1000,
+      );
+    });
+  }
+}

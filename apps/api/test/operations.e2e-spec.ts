@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import {
+  type CanActivate,
+  Controller,
+  type ExecutionContext,
+  Get,
+  Injectable,
+  Param,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
+
+import { LogDestination } from '../src/infrastructure/logging/log-destination.js';
+import { MetricsService } from '../src/infrastructure/metrics/metrics.service.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const SECRET_TOKEN = 'eyJhbGciOiJIUzI1NiJ9.secret-access-token-value';
+const SECRET_PASSWORD = 'correct-horse-battery-staple-42';
+const SECRET_CART = 'cart-token-0f3c9b-secret';
+
+/** Stands in for the auth guard: sets `request.user` as passport does. */
+@Injectable()
+class FakeUserGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    context.switchToHttp().getRequest<{ user?: unknown }>().user = { id: 'user-42' };
+    return true;
+  }
+}
+
+@Controller('ops-probe')
+class OpsProbeController {
+  @Get('items/:id')
+  item(@Param('id') id: string): { id: string } {
+    return { id };
+  }
+
+  @Get('slow')
+  async slow(): Promise<{ done: true }> {
+    // unref: the test may end before this handler does.
+    await new Promise((resolve) => setTimeout(resolve, 2_500).unref());
+    return { done: true };
+  }
+
+  @Get('me')
+  @UseGuards(FakeUserGuard)
+  me(): { ok: true } {
+    return { ok: true };
+  }
+
+  @Post('login')
+  login(): never {
+    throw new Error('login failed for a reason only the log should see');
+  }
+}
+
+/** Collects the app's JSON log lines. */
+class CapturedLog extends LogDestination {
+  readonly lines: string[] = [];
+  write(line: string): void {
+    this.lines.push(line);
+  }
+  entries(): Record<string, unknown>[] {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+/** The value of one sample line of the exposition text, by name and label subset. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const line = text
+    .split('\n')
+    .find((l) =>
+      l.startsWith(`${name}{`) || l.startsWith(`${name} `)
+        ? Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`))
+        : false,
+    );
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+describe('operations', () => {
+  let t: TestApp;
+  const log = new CapturedLog();
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      controllers: [OpsProbeController],
+      env: { LOG_LEVEL: 'info', REQUEST_TIMEOUT_MS: '1000' },
+      override: (b) => b.overrideProvider(LogDestination).useValue(log),
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  describe('GET /metrics', () => {
+    test('serves Prometheus text outside /api/v1', async () => {
+      const res = await t.http.get('/metrics').expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(res.text).toMatch(/^# HELP /m);
+      await t.http.get('/api/v1/metrics').expect(404);
+    });
+
+    test('counts requests by route template, not by raw URL', async () => {
+      const before = await t.http.get('/metrics');
+      const labels = { method: 'GET', route: '/api/v1/ops-probe/items/:id', status: '200' };
+      const countBefore = sample(before.text, 'http_request_duration_seconds_count', labels) ?? 0;
+
+      await t.http.get('/api/v1/ops-probe/items/abc-123').expect(200);
+      await t.http.get('/api/v1/ops-probe/items/def-456').expect(200);
+
+      const after = (await t.http.get('/metrics')).text;
+      expect(sample(after, 'http_request_duration_seconds_count', labels)).toBe(countBefore + 2);
+      expect(after).not.toContain('abc-123');
+      expect(after).not.toContain('def-456');
+    });
+
+    test('unknown URLs share one "unmatched" series', async () => {
+      await t.http.get('/api/v1/no-such-thing/1').expect(404);
+      await t.http.get('/api/v1/no-such-thing/2').expect(404);
+      const text = (await t.http.get('/metrics')).text;
+      const labels = { route: 'unmatched', status: '404' };
+      expect(sample(text, 'http_request_duration_seconds_count', labels)).toBeGreaterThanOrEqual(2);
+      expect(text).not.toContain('no-such-thing');
+    });
+
+    test('has process, event-loop lag and connection pool metrics', async () => {
+      await t.http.get('/health/ready').expect(200);
+      const text = (await t.http.get('/metrics')).text;
+      expect(sample(text, 'process_resident_memory_bytes', {})).toBeGreaterThan(0);
+      expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds /m);
+      expect(sample(text, 'db_pool_connections_total', {})).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'db_pool_connections_idle', {})).toBeGreaterThanOrEqual(0);
+      expect(sample(text, 'db_pool_requests_waiting', {})).toBe(0);
+    });
+
+    test('features register their own metrics through MetricsService', async () => {
+      const metrics = t.get(MetricsService);
+      const events = metrics.counter({
+        name: 'test_webhook_events_total',
+        help: 'Events seen by a test',
+        labelNames: ['type'],
+      });
+      expect(metrics.counter({ name: 'test_webhook_events_total', help: 'again' })).toBe(events);
+      expect(() => metrics.gauge({ name: 'test_webhook_events_total', help: 'x' })).toThrow(
+        /another kind/,
+      );
+      events.inc({ type: 'payment_intent.succeeded' }, 3);
+      const text = (await t.http.get('/metrics')).text;
+      expect(sample(text, 'test_webhook_events_total', { type: 'payment_intent.succeeded' })).toBe(
+        3,
+      );
+    });
+  });
+
+  test('a handler slower than REQUEST_TIMEOUT_MS → 503 problem with Retry-After', async () => {
+    const res = await t.http.get('/api/v1/ops-probe/slow').expect(503);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.body).toMatchObject({ status: 503, instance: '/api/v1/ops-probe/slow' });
+    expect(res.body.detail).toMatch(/did not complete within 1000 ms/);
+  });
+
+  describe('logs', () => {
+    test('carry the request id and, behind a guard, the user id', async () => {
+      await t.http.get('/api/v1/ops-probe/me').set('X-Request-Id', 'req-user-line').expect(200);
+      const line = log
+        .entries()
+        .find((e) => (e.req as { id?: string } | undefined)?.id === 'req-user-line');
+      expect(line).toMatchObject({ userId: 'user-42', res: { statusCode: 200 } });
+    });
+
+    test('never contain tokens, cookies or passwords', async () => {
+      const from = log.lines.length;
+      await t.http
+        .post('/api/v1/ops-probe/login')
+        .set('X-Request-Id', 'req-secret-line')
+        .set('Authorization', `Bearer ${SECRET_TOKEN}`)
+        .set('Cookie', `session=${SECRET_TOKEN}`)
+        .set('X-Cart-Token', SECRET_CART)
+        .send({ email: 'a@example.com', password: SECRET_PASSWORD, refreshToken: SECRET_TOKEN })
+        .expect(500);
+      const written = log.lines.slice(from).join('\n');
+      // The request was logged (request line and the 500's cause) ...
+      expect(written).toContain('req-secret-line');
+      expect(written).toContain('login failed for a reason only the log should see');
+      // ... without any of its secrets.
+      for (const secret of [SECRET_TOKEN, SECRET_PASSWORD, SECRET_CART]) {
+        expect(written).not.toContain(secret);
+      }
+    });
+  });
+});

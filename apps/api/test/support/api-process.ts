@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const API_DIR = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The built entry point; process tests run what production runs. */
+export function distEntry(name: 'main.js' | 'cluster.js'): string {
+  const path = join(API_DIR, 'dist', name);
+  if (!existsSync(path)) {
+    throw new Error(`${path} is missing: build first (npm run build -w @minishop/api)`);
+  }
+  return path;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether a TCP connection to the port is accepted right now. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export interface ApiProcess {
+  child: ChildProcess;
+  port: number;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string>;
+}
+
+/**
+ * Spawns a built entry point with a clean environment of our choosing (the
+ * test runner's DATABASE_URL is not inherited unless passed).
+ */
+export async function spawnApi(
+  entry: 'main.js' | 'cluster.js',
+  env: Record<string, string>,
+): Promise<ApiProcess> {
+  const port = Number(env.PORT ?? (await freePort()));
+  const inherited = { ...process.env };
+  delete inherited.DATABASE_URL;
+  delete inherited.NODE_OPTIONS;
+  const child = spawn(process.execPath, [distEntry(entry)], {
+    cwd: API_DIR,
+    env: {
+      ...inherited,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      ...env,
+      PORT: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  return { child, port, output: () => out, exited };
+}
+
+/** Polls /health/ready until 200; fails early if the process dies. */
+export async function waitReady(api: ApiProcess, attempts = 1200): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (api.child.exitCode !== null) {
+      throw new Error(`API exited with ${api.child.exitCode}:\n${api.output()}`);
+    }
+    try {
+      const res = await fetch(`http://127.0.0.1:${api.port}/health/ready`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(50);
+  }
+  throw new Error(`API not ready:\n${api.output()}`);
+}
+
+/** Kills a process left behind by a failed test. */
+export function reap(api: ApiProcess | undefined): void {
+  if (api && api.child.exitCode === null && api.child.signalCode === null)
+    api.child.kill('SIGKILL');
+}

@@ -1,0 +1,63 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * A TCP proxy in front of PostgreSQL whose server-to-client direction can be
+ * held, so a query (and the HTTP request waiting on it) stays in flight for
+ * as long as a test needs, without any test-only code in the app.
+ */
+export class PausableProxy {
+  private readonly upstreams = new Set<Socket>();
+  private readonly clients = new Set<Socket>();
+  private held = false;
+  private server: Server | undefined;
+  private onHeldQuery: (() => void) | undefined;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async listen(): Promise<number> {
+    this.server = createServer((client) => {
+      const upstream = createConnection(this.target);
+      this.upstreams.add(upstream);
+      this.clients.add(client);
+      if (this.held) upstream.pause();
+      client.on('data', () => {
+        if (this.held) this.onHeldQuery?.();
+      });
+      client.pipe(upstream);
+      upstream.pipe(client);
+      const drop = () => {
+        this.upstreams.delete(upstream);
+        this.clients.delete(client);
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  hold(): void {
+    this.held = true;
+    for (const s of this.upstreams) s.pause();
+  }
+
+  /** Resolves once the app sends something to the database while held. */
+  nextQueryWhileHeld(): Promise<void> {
+    return new Promise((resolve) => (this.onHeldQuery = resolve));
+  }
+
+  release(): void {
+    this.held = false;
+    for (const s of this.upstreams) s.resume();
+  }
+
+  async close(): Promise<void> {
+    for (const s of [...this.upstreams, ...this.clients]) s.destroy();
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
+  }
+}
