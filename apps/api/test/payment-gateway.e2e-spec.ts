@@ -6,6 +6,7 @@ import {
   PaymentProviderError,
   PaymentStateConflictError,
 } from '@minishop/domain';
+import { Controller, Get, Param } from '@nestjs/common';
 import Stripe from 'stripe';
 
 import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
@@ -18,13 +19,25 @@ const eur = (amount: number) => Money.of(amount, 'EUR');
 let keys = 0;
 const key = () => `test-key-${Date.now()}-${keys++}`;
 
+/** A route that asks the gateway for an intent, to see how its errors reach a client. */
+@Controller('probe/payments')
+class PaymentProbeController {
+  constructor(private readonly gateway: PaymentGateway) {}
+
+  @Get(':id')
+  async show(@Param('id') id: string) {
+    const intent = await this.gateway.retrieveIntent(id);
+    return { id: intent.id };
+  }
+}
+
 describe('StripePaymentGateway through the Stripe SDK against the local emulator', () => {
   let t: TestApp;
   let gateway: PaymentGateway;
   let emulator: StripeEmulator;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ controllers: [PaymentProbeController] });
     gateway = t.get(PaymentGateway);
     const hosted = t.get(StripeEmulatorHost).emulator;
     if (!hosted) throw new Error('the emulator should run when STRIPE_SECRET_KEY is unset');
@@ -229,5 +242,19 @@ describe('StripePaymentGateway through the Stripe SDK against the local emulator
       constructor: PaymentProviderError,
       reason: 'unreachable',
     });
+  });
+
+  test('gateway errors reach clients as problems: unknown intent 404, provider down 503', async () => {
+    const missing = await t.http.get('/api/v1/probe/payments/pi_missing000000000000000');
+    expect(missing.status).toBe(404);
+    expect(missing.body.type).toMatch(/\/payment-not-found$/);
+
+    // Last test of the file: the emulator stays down.
+    await emulator.close();
+    const down = await t.http.get('/api/v1/probe/payments/pi_any');
+    expect(down.status).toBe(503);
+    expect(down.headers['retry-after']).toBeDefined();
+    expect(down.body.type).toMatch(/\/payment-provider-unavailable$/);
+    expect(down.body.detail).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
   });
 });

@@ -153,6 +153,14 @@ describe('POST /webhooks/stripe with the default handler', () => {
       )) as { n: number }[];
     expect(count?.n).toBe(0);
   });
+  test('the route is documented under the payments tag with its 400 problem', async () => {
+    const doc = (await t.http.get('/docs/openapi.json')).body as {
+      paths: Record<string, { post?: { tags?: string[]; responses?: Record<string, unknown> } }>;
+    };
+    const operation = doc.paths['/api/v1/webhooks/stripe']?.post;
+    expect(operation?.tags).toEqual(['payments']);
+    expect(Object.keys(operation?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400']));
+  });
 });
 
 /** Counts how often each event is handed over; the outcome of each call is scripted. */

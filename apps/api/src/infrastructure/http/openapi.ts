@@ -36,6 +36,16 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         },
         'bearer',
       )
+      .addApiKey(
+        {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Stripe-Signature',
+          description:
+            'Stripe webhook signature over the raw body, with STRIPE_WEBHOOK_SECRET (webhooks only)',
+        },
+        'stripeSignature',
+      )
       .addTag('auth', 'Accounts and tokens')
       .addTag('catalog', 'Products, variants and categories')
       .addTag('cart', 'Guest and user carts')

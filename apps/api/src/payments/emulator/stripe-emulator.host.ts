@@ -22,7 +22,8 @@ export interface StripeApiTarget {
  *   this process uses that emulator rather than a second, empty one.
  */
 export class StripeEmulatorHost implements OnApplicationShutdown {
-  private constructor(
+  /** Built by `create`; public only so the class can serve as its DI token. */
+  constructor(
     /** The emulator this process runs, if any. */
     readonly emulator: StripeEmulator | null,
     /** Where the SDK sends requests; null means Stripe's own servers. */

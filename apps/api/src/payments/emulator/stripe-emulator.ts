@@ -56,6 +56,7 @@ export class StripeEmulator {
   /** Replies by idempotency key, as Stripe keeps them (for 24 h there; here for the process). */
   private readonly idempotent = new Map<string, StoredReply>();
   private listeningPort = 0;
+  private closing: Promise<void> | undefined;
 
   private constructor(private readonly options: StripeEmulatorOptions) {
     this.webhookUrl = options.webhookUrl;
@@ -71,7 +72,14 @@ export class StripeEmulator {
 
   static async start(options: StripeEmulatorOptions): Promise<StripeEmulator> {
     const emulator = new StripeEmulator(options);
-    await emulator.server.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
+    await emulator.server.listen({
+      port: options.port,
+      host: options.host ?? '127.0.0.1',
+      // In a cluster worker a shared port would spread requests over several
+      // emulators with different state; exclusive makes the second one fail
+      // with EADDRINUSE and use the first instead.
+      exclusive: true,
+    });
     const address = emulator.server.server.address();
     emulator.listeningPort = typeof address === 'object' && address ? address.port : options.port;
     return emulator;
@@ -104,9 +112,11 @@ export class StripeEmulator {
     return this.dispatcher.idle();
   }
 
+  /** Safe to call more than once (a test may stop it before the app does). */
   async close(): Promise<void> {
     this.dispatcher.close();
-    await this.server.close();
+    this.closing ??= this.server.close();
+    await this.closing;
   }
 
   private emit(
@@ -224,21 +234,29 @@ export class StripeEmulator {
   }
 
   private authenticate(header: string | undefined): EmulatorError | undefined {
-    const match = /^Bearer (.+)$/.exec(header ?? '');
-    if (!match?.[1]) {
+    // Stripe takes the key as a Bearer token or as the user name of Basic
+    // auth (`curl -u sk_test_…:`); the SDK uses Bearer.
+    const [scheme, credentials] = (header ?? '').split(' ', 2);
+    const key =
+      scheme === 'Bearer'
+        ? credentials
+        : scheme === 'Basic' && credentials
+          ? Buffer.from(credentials, 'base64').toString('utf8').split(':')[0]
+          : undefined;
+    if (!key) {
       return new EmulatorError(
         401,
         'invalid_request_error',
         'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth.',
       );
     }
-    const given = Buffer.from(match[1]);
+    const given = Buffer.from(key);
     const expected = Buffer.from(this.options.apiKey);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       return new EmulatorError(
         401,
         'invalid_request_error',
-        `Invalid API Key provided: ${match[1].slice(0, 8)}${'*'.repeat(Math.max(0, match[1].length - 12))}${match[1].slice(-4)}`,
+        `Invalid API Key provided: ${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`,
       );
     }
     return undefined;

@@ -3,9 +3,10 @@ import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import {
   ApiBadRequestResponse,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
+  ApiResponse,
+  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -27,11 +28,18 @@ export class StripeWebhookController {
     description:
       'Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged.',
   })
-  @ApiHeader({ name: 'Stripe-Signature', required: true })
+  // The signature is this route's authentication.
+  @ApiSecurity('stripeSignature')
   @ApiOkResponse({ type: StripeWebhookAckDto })
   @ApiBadRequestResponse({
     type: ProblemDto,
     description: 'Missing or invalid signature; nothing is stored',
+  })
+  @ApiResponse({
+    status: '5XX',
+    type: ProblemDto,
+    description:
+      'The event could not be applied now; it is recorded as failed and Stripe redelivers it',
   })
   async receive(
     @Req() request: FastifyRequest,

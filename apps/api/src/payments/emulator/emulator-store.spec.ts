@@ -1,0 +1,91 @@
+import { describe, expect, test } from '@jest/globals';
+
+import { EmulatorError, EmulatorStore } from './emulator-store.js';
+
+const anIntent = (store: EmulatorStore, amount = '1000') =>
+  store.createIntent({ amount, currency: 'EUR', metadata: { orderId: 'o-1' } });
+
+function stripeError(fn: () => unknown): EmulatorError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof EmulatorError) return error;
+    throw error;
+  }
+  throw new Error('expected a Stripe error');
+}
+
+describe('EmulatorStore', () => {
+  describe('createIntent', () => {
+    test('refuses a missing, fractional or zero amount as Stripe does', () => {
+      const store = new EmulatorStore();
+      expect(stripeError(() => store.createIntent({ currency: 'eur' }))).toMatchObject({
+        status: 400,
+        code: 'parameter_missing',
+        param: 'amount',
+      });
+      expect(stripeError(() => store.createIntent({ amount: '12.5', currency: 'eur' })).code).toBe(
+        'parameter_invalid_integer',
+      );
+      expect(stripeError(() => store.createIntent({ amount: '0', currency: 'eur' })).code).toBe(
+        'amount_too_small',
+      );
+    });
+
+    test('lower-cases the currency and keeps metadata as strings', () => {
+      const intent = anIntent(new EmulatorStore());
+      expect(intent).toMatchObject({ currency: 'eur', metadata: { orderId: 'o-1' }, amount: 1000 });
+    });
+  });
+
+  describe('simulate', () => {
+    test('a declined attempt leaves the intent payable; a second card can succeed', () => {
+      const store = new EmulatorStore();
+      const intent = anIntent(store);
+      const failed = store.simulate(intent.id, 'failed');
+      expect(failed.intent.status).toBe('requires_payment_method');
+      expect(failed.intent.last_payment_error?.code).toBe('card_declined');
+      expect(failed.charge).toMatchObject({ status: 'failed', paid: false, amount_captured: 0 });
+
+      const paid = store.simulate(intent.id, 'succeeded');
+      expect(paid.intent).toMatchObject({
+        status: 'succeeded',
+        amount_received: 1000,
+        last_payment_error: null,
+      });
+      expect(paid.intent.latest_charge).toBe(paid.charge.id);
+    });
+
+    test('a paid or cancelled intent cannot be paid again', () => {
+      const store = new EmulatorStore();
+      const paid = anIntent(store);
+      store.simulate(paid.id, 'succeeded');
+      expect(stripeError(() => store.simulate(paid.id, 'succeeded')).code).toBe(
+        'payment_intent_unexpected_state',
+      );
+      const cancelled = anIntent(store);
+      store.cancelIntent(cancelled.id, {});
+      expect(stripeError(() => store.simulate(cancelled.id, 'failed')).code).toBe(
+        'payment_intent_unexpected_state',
+      );
+    });
+  });
+
+  describe('createRefund', () => {
+    test('refunds by charge id as well, and never past what was captured', () => {
+      const store = new EmulatorStore();
+      const intent = anIntent(store, '600');
+      const { charge } = store.simulate(intent.id, 'succeeded');
+      store.createRefund({ charge: charge.id, amount: '400' });
+      expect(
+        stripeError(() => store.createRefund({ charge: charge.id, amount: '201' })),
+      ).toMatchObject({
+        code: 'amount_too_large',
+        param: 'amount',
+      });
+      const rest = store.createRefund({ payment_intent: intent.id });
+      expect(rest.refund.amount).toBe(200);
+      expect(rest.charge).toMatchObject({ amount_refunded: 600, refunded: true });
+    });
+  });
+});
