@@ -9,11 +9,13 @@ import {
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
@@ -38,6 +40,7 @@ export class AdminOrdersController {
   @Get()
   @ApiOperation({ summary: 'All orders, newest first, optionally by status' })
   @ApiOkResponse({ type: OrderPageDto })
+  @ApiBadRequestResponse({ description: 'Invalid status, limit or cursor', type: ProblemDto })
   list(@Query() query: AdminOrdersQueryDto): Promise<OrderPageDto> {
     return this.queries.listAll(query);
   }
@@ -60,6 +63,11 @@ export class AdminOrdersController {
     summary: 'Refund all or part of a payment; the order status follows when Stripe confirms',
   })
   @ApiAcceptedResponse({ type: RefundResponseDto })
+  @ApiBadRequestResponse({ description: 'Invalid amount', type: ProblemDto })
+  @ApiServiceUnavailableResponse({
+    description: 'The payment provider is unavailable',
+    type: ProblemDto,
+  })
   @ApiNotFoundResponse({ type: ProblemDto })
   @ApiConflictResponse({ description: 'The order has no payment to refund', type: ProblemDto })
   @ApiUnprocessableEntityResponse({

@@ -8,6 +8,7 @@ import {
 } from '@minishop/contracts';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiHeader,
@@ -15,6 +16,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
@@ -47,6 +49,14 @@ export class OrdersController {
     schema: { type: 'string', minLength: 1, maxLength: 255 },
   })
   @ApiCreatedResponse({ type: CheckoutResponseDto })
+  @ApiBadRequestResponse({
+    description: 'Invalid body, or Idempotency-Key missing or invalid',
+    type: ProblemDto,
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'The payment provider is unavailable; the order was not kept',
+    type: ProblemDto,
+  })
   @ApiConflictResponse({
     description: 'Not enough stock, archived product, or the same key still in progress',
     type: ProblemDto,
@@ -66,6 +76,7 @@ export class OrdersController {
   @Get('orders')
   @ApiOperation({ summary: "The caller's orders, newest first" })
   @ApiOkResponse({ type: OrderPageDto })
+  @ApiBadRequestResponse({ description: 'Invalid limit or cursor', type: ProblemDto })
   list(@CurrentUser() user: AuthenticatedUser, @Query() page: PageQueryDto): Promise<OrderPageDto> {
     return this.queries.listOwn(user.id, page);
   }
