@@ -134,15 +134,6 @@ export class CheckoutService {
       throw new ArchivedProductInCartError(archived.map((v) => ({ variantId: v.id, sku: v.sku })));
     }
 
-    const short = await this.orders.reserveStock(cart.lines, m);
-    if (short.length > 0) {
-      // Thrown inside the transaction: whatever was reserved for the other
-      // lines is rolled back with it.
-      throw new InsufficientStockError(
-        short.map((id) => ({ variantId: id, sku: variants.get(id)?.sku ?? id })),
-      );
-    }
-
     const currency = this.config.storeCurrency;
     const priced = cart.lines.map((line) => {
       const v = variants.get(line.variantId)!;
@@ -178,6 +169,16 @@ export class CheckoutService {
       m,
     );
     await this.cart.markCheckedOut(cart.id, m);
+    // Reserved last: the variant rows are the hot spot every buyer of a
+    // product contends for, so their locks are held only from here to commit.
+    const short = await this.orders.reserveStock(cart.lines, m);
+    if (short.length > 0) {
+      // Thrown inside the transaction: whatever was reserved for the other
+      // lines is rolled back with it.
+      throw new InsufficientStockError(
+        short.map((id) => ({ variantId: id, sku: variants.get(id)?.sku ?? id })),
+      );
+    }
     return { orderId, cartId: cart.id };
   }
 
