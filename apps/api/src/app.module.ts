@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 
 import { AuthModule } from './auth/auth.module.js';
 import { CartModule } from './cart/cart.module.js';
+import { CatalogModule } from './catalog/catalog.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ClockModule } from './infrastructure/clock/clock.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
@@ -23,6 +24,7 @@ export const featureModules = [
   JobsModule,
   MailModule,
   CartModule,
+  CatalogModule,
   OrdersModule,
   PaymentsModule.register({
     eventHandler: OrderPaymentEventHandler,

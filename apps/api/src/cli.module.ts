@@ -1,6 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
 import { AppModule } from './app.module.js';
+import { UserCreateCommand } from './auth/user-create.command.js';
+import { CartsExpireCommand } from './cart/carts-expire.command.js';
+import { SeedCommand } from './catalog/seed/seed.command.js';
 import type { AppConfig } from './infrastructure/config/app-config.js';
 import { DbMigrateCommand } from './infrastructure/database/db-migrate.command.js';
 import { JobsStatusCommand } from './jobs/jobs-status.command.js';
@@ -10,8 +13,11 @@ import { PaymentsSimulateCommand } from './payments/cli/payments-simulate.comman
 /** Commands of `npm run cli`; each calls the same services the HTTP API does. */
 export const commands = [
   DbMigrateCommand,
-  JobsStatusCommand,
+  SeedCommand,
+  UserCreateCommand,
+  CartsExpireCommand,
   PaymentsSimulateCommand,
+  JobsStatusCommand,
   OrdersExpireCommand,
 ];
 

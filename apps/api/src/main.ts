@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 
 import { createHttpApp } from './bootstrap.js';
+import { CatalogSeedService } from './catalog/seed/catalog-seed.service.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigError } from './infrastructure/config/env.schema.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
@@ -13,6 +14,9 @@ async function main(): Promise<void> {
   const app = await createHttpApp(config);
   const logger = new Logger('Start');
   exitGracefullyOnSignals(app, config.shutdownGraceMs);
+  // A fresh install shows a browsable shop at once; a non-empty catalog is
+  // never touched. Never in production: the demo admin has a public password.
+  if (!config.isProduction) await app.get(CatalogSeedService).seedIfEmpty();
   await app.listen({ port: config.port, host: config.host });
 
   const base = `http://localhost:${config.port}`;

@@ -156,7 +156,13 @@ describe('job worker', () => {
     );
     await contexts.pop()!.close();
     expect(await job(id)).toMatchObject({ state: 'retry' });
-    // Let the abandoned handler run out before the database goes away.
-    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    // The abandoned handler runs on (its effect fails: the pool is closed).
+    // Let it end, and pg-boss notice its worker stopped (it checks every
+    // second), so no timer of this file outlives it.
+    await waitFor(
+      async () => (probeCalls.slowFinished.includes('too-slow') ? true : undefined),
+      'the abandoned handler to end',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
   });
 });

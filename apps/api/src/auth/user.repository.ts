@@ -25,4 +25,9 @@ export abstract class UserRepository {
   /** Returns null when the e-mail (case-insensitive) is already taken. */
   abstract create(user: NewUser, manager?: EntityManager): Promise<UserRecord | null>;
   abstract setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<void>;
+  abstract setPasswordHash(
+    id: string,
+    passwordHash: string,
+    manager?: EntityManager,
+  ): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { CartNotFoundError, priceCart,type PricedCart } from '@minishop/domain';
+import { CartNotFoundError, priceCart, type PricedCart } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 

@@ -9,8 +9,8 @@ export class JobsOptions {
   work = true;
   /** PostgreSQL schema pg-boss creates and owns. */
   schema = 'pgboss';
-  /** Connections of pg-boss' own pool (fetch, complete, maintenance). */
-  poolSize = 4;
+  /** Connections of pg-boss' own pool; by default enough for every worker loop (see PgBossRuntime). */
+  poolSize: number | undefined = undefined;
   /**
    * Idle wait between two empty fetches of one worker loop. Jobs enqueued in
    * this process wake its workers at commit; other processes wait this long.
@@ -24,7 +24,6 @@ export class JobsOptions {
   static fromConfig(config: AppConfig): JobsOptions {
     const options = new JobsOptions();
     options.work = config.runWorker === 'inline';
-    options.poolSize = Math.max(2, Math.min(10, Math.ceil(config.dbPoolSize / 4)));
     options.shutdownGraceMs = config.workerShutdownGraceMs;
     return options;
   }

@@ -73,7 +73,9 @@ export class PgBossJobQueue extends JobQueue implements OnModuleInit {
     options: EnqueueOptions = {},
   ): Promise<string | null> {
     const sendOptions: PgBoss.SendOptions = {};
-    if (options.manager) sendOptions.db = executorOf(options.manager);
+    // Without a transaction the insert still goes through the app's pool:
+    // pg-boss' own pool is sized for its worker loops only.
+    sendOptions.db = executorOf(options.manager ?? this.dataSource.manager);
     if (options.dedupeKey !== undefined) sendOptions.id = uuidFromKey(name, options.dedupeKey);
     if (options.priority !== undefined) sendOptions.priority = options.priority;
     if (options.startAfter !== undefined) {

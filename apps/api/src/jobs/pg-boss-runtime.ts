@@ -21,29 +21,47 @@ import { deadLetterQueueOf, JobsOptions } from './jobs.options.js';
 @Injectable()
 export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Jobs');
-  readonly boss: PgBoss;
+  private instance: PgBoss | undefined;
   private started = false;
   private readonly workerIds = new Map<string, string[]>();
 
   constructor(
-    server: DatabaseServer,
+    private readonly server: DatabaseServer,
     private readonly registry: JobRegistry,
     private readonly options: JobsOptions,
     private readonly migrations: MigrationRunner,
-  ) {
-    this.boss = new PgBoss({
-      connectionString: server.url,
-      schema: options.schema,
-      max: options.poolSize,
+  ) {}
+
+  /** The pg-boss instance; exists from application bootstrap on. */
+  get boss(): PgBoss {
+    if (!this.instance) throw new Error('The job runtime has not started yet');
+    return this.instance;
+  }
+
+  /**
+   * Built once every handler is registered, because the pool must hold a
+   * connection for each worker loop's fetch and its un-awaited completion,
+   * plus maintenance and the cron loop: pg's pool never settles a request
+   * still queued when it is closed, and a loop stuck there would never stop.
+   */
+  private create(): PgBoss {
+    const loops = this.options.work
+      ? this.registry.all().reduce((n, job) => n + job.options.concurrency, 0)
+      : 0;
+    const boss = new PgBoss({
+      connectionString: this.server.url,
+      schema: this.options.schema,
+      max: this.options.poolSize ?? 2 * loops + 4,
       application_name: 'minishop-jobs',
       // Only processes that work jobs expire, archive and schedule; a CLI
       // command that merely enqueues stays out of the way.
-      supervise: options.work,
-      schedule: options.work,
-      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds,
-      pollingIntervalSeconds: options.pollingIntervalSeconds,
+      supervise: this.options.work,
+      schedule: this.options.work,
+      maintenanceIntervalSeconds: this.options.maintenanceIntervalSeconds,
+      pollingIntervalSeconds: this.options.pollingIntervalSeconds,
     });
-    this.boss.on('error', (error: Error) => this.logger.error(`pg-boss: ${error.message}`));
+    boss.on('error', (error: Error) => this.logger.error(`pg-boss: ${error.message}`));
+    return boss;
   }
 
   get schema(): string {
@@ -55,11 +73,12 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.registry.freeze();
+    this.instance = this.create();
     // Creates the schema on a fresh database (pg-boss serialises concurrent
     // installs from several processes).
-    await this.boss.start();
+    await this.instance.start();
     this.started = true;
-    this.registry.freeze();
     for (const job of this.registry.all()) await this.createQueue(job);
     if (!this.options.work) return;
     // Handlers must never see an older schema than their code expects; the
@@ -92,11 +111,11 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (!this.started) return;
+    if (!this.started || !this.instance) return;
     this.started = false;
     // Stops fetching at once, waits for in-flight jobs up to the grace
     // period, then fails what is still running so it is retried elsewhere.
-    await this.boss.stop({ graceful: true, timeout: this.options.shutdownGraceMs });
+    await this.instance.stop({ graceful: true, timeout: this.options.shutdownGraceMs });
   }
 
   /**

@@ -45,13 +45,14 @@ export class ContractRecorder {
   attach(fastify: FastifyInstance): void {
     fastify.addHook('onSend', async (request, reply, payload) => {
       const route = request.routeOptions.url;
-      if (route && typeof payload === 'string') {
+      // Empty replies (204) count too: their payload is not a string.
+      if (route && (typeof payload === 'string' || payload === null || payload === undefined)) {
         this.exchanges.push({
           method: request.method.toLowerCase(),
           route,
           status: reply.statusCode,
           contentType: String(reply.getHeader('content-type') ?? ''),
-          body: payload,
+          body: payload ?? '',
         });
       }
       return payload;

@@ -26,7 +26,6 @@ export function fastJobsOptions(overrides: Partial<JobsOptions> = {}): JobsOptio
     pollingIntervalSeconds: 0.5,
     maintenanceIntervalSeconds: 1,
     shutdownGraceMs: 3_000,
-    poolSize: 3,
     ...overrides,
   });
 }
@@ -37,6 +36,7 @@ export const probeCalls = {
   fail: 0,
   kill: [] as { jobId: string; retryCount: number; applied: boolean }[],
   slowStarted: [] as string[],
+  slowFinished: [] as string[],
 };
 
 /** Handlers with a real, idempotent effect on the `job_effects` table. */
@@ -64,10 +64,14 @@ export class ProbeHandlers {
   @JobHandler('test.slow', { retryLimit: 1, retryDelay: 0, concurrency: 1 })
   async slow(payload: { key: string; ms: number }): Promise<void> {
     probeCalls.slowStarted.push(payload.key);
-    await new Promise((resolve) => setTimeout(resolve, payload.ms));
-    await this.tx.run((m) =>
-      m.query('INSERT INTO job_effects (key) VALUES ($1) ON CONFLICT DO NOTHING', [payload.key]),
-    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, payload.ms));
+      await this.tx.run((m) =>
+        m.query('INSERT INTO job_effects (key) VALUES ($1) ON CONFLICT DO NOTHING', [payload.key]),
+      );
+    } finally {
+      probeCalls.slowFinished.push(payload.key);
+    }
   }
 
   /** Same effect as test/support/blocking-worker.js, guarded by the same key. */

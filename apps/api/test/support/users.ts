@@ -38,3 +38,45 @@ export async function aUser(t: TestApp, role: Role = 'customer'): Promise<TestUs
 
 export const aCustomer = (t: TestApp) => aUser(t, 'customer');
 export const anAdmin = (t: TestApp) => aUser(t, 'admin');
+
+export interface RegisteredUser extends TestUser {
+  name: string;
+  password: string;
+  refreshToken: string;
+}
+
+let registrations = 0;
+
+/**
+ * Signs a customer up through `POST /auth/register`, as a client would: a
+ * real password (so login works) and a real refresh token.
+ */
+export async function registered(
+  t: TestApp,
+  overrides: { email?: string; password?: string; name?: string } = {},
+): Promise<RegisteredUser> {
+  registrations += 1;
+  const email =
+    overrides.email ?? `shopper-${registrations}-${randomBytes(5).toString('hex')}@example.test`;
+  const password = overrides.password ?? `pw-${randomBytes(9).toString('base64url')}`;
+  const name = overrides.name ?? `Shopper ${registrations}`;
+  const res = await t.http.post('/api/v1/auth/register').send({ email, password, name });
+  if (res.status !== 201) {
+    throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  const body = res.body as {
+    user: { id: string; email: string };
+    accessToken: string;
+    refreshToken: string;
+  };
+  return {
+    id: body.user.id,
+    email: body.user.email,
+    role: 'customer',
+    name,
+    password,
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken,
+    auth: { Authorization: `Bearer ${body.accessToken}` },
+  };
+}

@@ -86,13 +86,3 @@ export class IdempotencyKeyInvalidError extends InvalidInputError {
     super(message, [{ field: 'Idempotency-Key', message }]);
   }
 }
-
-export class InvalidCursorError extends InvalidInputError {
-  readonly code = 'PAGINATION.INVALID_CURSOR';
-
-  constructor() {
-    super('cursor is not one this API returned', [
-      { field: 'cursor', message: 'cursor is not one this API returned' },
-    ]);
-  }
-}

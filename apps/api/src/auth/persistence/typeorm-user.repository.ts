@@ -42,4 +42,8 @@ export class TypeormUserRepository extends UserRepository {
   async setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<void> {
     await this.repo(manager).update({ id }, { disabled });
   }
+
+  async setPasswordHash(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
+    await this.repo(manager).update({ id }, { passwordHash });
+  }
 }

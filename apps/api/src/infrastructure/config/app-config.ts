@@ -48,6 +48,12 @@ export class AppConfig {
   readonly shutdownGraceMs: number;
   /** Worker processes of `npm run start:prod`; undefined = one per CPU. */
   readonly webConcurrency: number | undefined;
+  /** Login attempts allowed per window: per e-mail, per client IP, window in seconds. */
+  readonly loginRateLimit: { perEmail: number; perIp: number; windowSeconds: number };
+  /** Where public catalog replies are cached: Redis when REDIS_URL is set, else in process. */
+  readonly catalogCache: 'memory' | 'redis';
+  /** Lifetime of cached product replies; bounds how stale `stock.available` may be. */
+  readonly catalogListTtlSeconds: number;
 
   constructor(env: EnvSchema) {
     this.nodeEnv = (env.NODE_ENV as AppConfig['nodeEnv'] | undefined) ?? 'development';
@@ -105,6 +111,18 @@ export class AppConfig {
     this.workerShutdownGraceMs = env.WORKER_SHUTDOWN_GRACE_MS ?? 20_000;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS ?? 10_000;
     this.webConcurrency = env.WEB_CONCURRENCY;
+    this.loginRateLimit = {
+      perEmail: env.LOGIN_RATE_LIMIT ?? 5,
+      perIp: env.LOGIN_RATE_LIMIT_IP ?? 20,
+      windowSeconds: env.LOGIN_RATE_WINDOW ?? 60,
+    };
+    this.catalogCache =
+      (env.CATALOG_CACHE as AppConfig['catalogCache'] | undefined) ??
+      (env.REDIS_URL ? 'redis' : 'memory');
+    if (this.catalogCache === 'redis' && !env.REDIS_URL) {
+      throw new ConfigError(['CATALOG_CACHE=redis needs REDIS_URL']);
+    }
+    this.catalogListTtlSeconds = env.CATALOG_CACHE_TTL_SECONDS ?? 5;
   }
 
   get isProduction(): boolean {

@@ -180,6 +180,39 @@ export class EnvSchema {
   REQUEST_TIMEOUT_MS?: number;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  LOGIN_RATE_LIMIT?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  LOGIN_RATE_LIMIT_IP?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  LOGIN_RATE_WINDOW?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsIn(['memory', 'redis'])
+  CATALOG_CACHE?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  CATALOG_CACHE_TTL_SECONDS?: number;
+
+  @IsOptional()
   @Transform(emptyToUndefined)
   @IsString()
   MAIL_FROM?: string;

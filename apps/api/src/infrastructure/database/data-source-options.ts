@@ -11,9 +11,9 @@ import { migrations } from './migrations/index.js';
 export const entities: DataSourceOptions['entities'] = [
   UserOrmEntity,
   RefreshTokenOrmEntity,
-  PaymentEventOrmEntity,
   CartOrmEntity,
   CartLineOrmEntity,
+  PaymentEventOrmEntity,
 ];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {

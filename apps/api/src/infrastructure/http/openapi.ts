@@ -122,5 +122,23 @@ function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
     }
   }
   document.servers = document.servers?.map((server) => ({ ...server, 'x-internal': false }));
+  boundFormattedStrings(document);
   return document;
+}
+
+/** Lengths that follow from a string's format, so no DTO has to repeat them. */
+const FORMAT_MAX_LENGTH: Record<string, number> = { uuid: 36, 'date-time': 35, date: 10 };
+
+function boundFormattedStrings(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) boundFormattedStrings(item);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const schema = node as Record<string, unknown>;
+  const max = typeof schema.format === 'string' ? FORMAT_MAX_LENGTH[schema.format] : undefined;
+  if (schema.type === 'string' && max !== undefined && schema.maxLength === undefined) {
+    schema.maxLength = max;
+  }
+  for (const value of Object.values(schema)) boundFormattedStrings(value);
 }

@@ -75,7 +75,7 @@ function decodeCursor(cursor: string): [string, string] {
   } catch {
     // fall through: any undecodable cursor is the client's error
   }
-  throw new InvalidCursorError();
+  throw new InvalidCursorError('is not one this API returned');
 }
 
 @Injectable()

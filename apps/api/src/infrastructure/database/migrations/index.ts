@@ -17,7 +17,7 @@ export const migrations = [
   Catalog1732500002000,
   Carts1732500003000,
   Orders1732500004000,
-  ProcessedJobs1764000000000,
   PaymentEvents1764072000000,
+  ProcessedJobs1764000000000,
   OrderCheckout1764080000000,
 ];

@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+
+import { Clock } from '../infrastructure/clock/clock.js';
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { RefreshTokenRepository } from './refresh-token.repository.js';
+import { hashRefreshToken } from './session-issuer.js';
+
+/** Ends the session the refresh token belongs to: its whole family is revoked. */
+@Injectable()
+export class LogoutService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly tokens: RefreshTokenRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Idempotent: an unknown, expired or already revoked token is not an error,
+   * since the caller's goal (that token no longer works) already holds, and
+   * the reply must not tell a guesser which tokens exist.
+   */
+  async logout(refreshToken: string): Promise<void> {
+    await this.tx.run(async (manager) => {
+      const token = await this.tokens.findByHash(hashRefreshToken(refreshToken), manager);
+      if (token) await this.tokens.revokeFamily(token.familyId, this.clock.now(), manager);
+    });
+  }
+}

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+import {
+  type NewRefreshToken,
+  type RefreshTokenRecord,
+  RefreshTokenRepository,
+} from '../refresh-token.repository.js';
+import { RefreshTokenOrmEntity } from './refresh-token.orm-entity.js';
+
+interface RefreshTokenRow {
+  id: string;
+  family_id: string;
+  user_id: string;
+  expires_at: Date;
+  spent_at: Date | null;
+  revoked_at: Date | null;
+}
+
+const toRecord = (row: RefreshTokenRow): RefreshTokenRecord => ({
+  id: row.id,
+  familyId: row.family_id,
+  userId: row.user_id,
+  expiresAt: row.expires_at,
+  spentAt: row.spent_at,
+  revokedAt: row.revoked_at,
+});
+
+@Injectable()
+export class TypeormRefreshTokenRepository extends RefreshTokenRepository {
+  async insert(token: NewRefreshToken, manager: EntityManager): Promise<void> {
+    await manager.getRepository(RefreshTokenOrmEntity).insert(token);
+  }
+
+  async spend(
+    tokenHash: string,
+    now: Date,
+    manager: EntityManager,
+  ): Promise<RefreshTokenRecord | null> {
+    // A concurrent spender of the same row waits for our commit, then
+    // re-checks `spent_at IS NULL`, finds it false and updates nothing:
+    // no read-then-write window.
+    const rows = (await manager.query(
+      `UPDATE refresh_tokens SET spent_at = $2
+        WHERE token_hash = $1 AND spent_at IS NULL AND revoked_at IS NULL AND expires_at > $2
+        RETURNING id, family_id, user_id, expires_at, spent_at, revoked_at`,
+      [tokenHash, now],
+    )) as [RefreshTokenRow[], number];
+    const row = rows[0]?.[0];
+    return row ? toRecord(row) : null;
+  }
+
+  async findByHash(tokenHash: string, manager: EntityManager): Promise<RefreshTokenRecord | null> {
+    const rows = (await manager.query(
+      `SELECT id, family_id, user_id, expires_at, spent_at, revoked_at
+         FROM refresh_tokens WHERE token_hash = $1`,
+      [tokenHash],
+    )) as RefreshTokenRow[];
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async revokeFamily(familyId: string, now: Date, manager: EntityManager): Promise<void> {
+    await manager.query(
+      'UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL',
+      [familyId, now],
+    );
+  }
+}

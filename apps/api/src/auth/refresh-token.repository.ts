@@ -1,0 +1,38 @@
+import type { EntityManager } from 'typeorm';
+
+export interface NewRefreshToken {
+  familyId: string;
+  userId: string;
+  tokenHash: string;
+  expiresAt: Date;
+}
+
+export interface RefreshTokenRecord {
+  id: string;
+  familyId: string;
+  userId: string;
+  expiresAt: Date;
+  spentAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** Port: refresh tokens, kept only as SHA-256 hashes, grouped in families (one per sign-in). */
+export abstract class RefreshTokenRepository {
+  abstract insert(token: NewRefreshToken, manager: EntityManager): Promise<void>;
+  /**
+   * Marks the token spent if, and only if, it is still usable (not spent, not
+   * revoked, not expired at `now`), in one conditional UPDATE. Of concurrent
+   * callers exactly one gets the record; the others get null.
+   */
+  abstract spend(
+    tokenHash: string,
+    now: Date,
+    manager: EntityManager,
+  ): Promise<RefreshTokenRecord | null>;
+  abstract findByHash(
+    tokenHash: string,
+    manager: EntityManager,
+  ): Promise<RefreshTokenRecord | null>;
+  /** Revokes every token of the family that is not revoked yet. */
+  abstract revokeFamily(familyId: string, now: Date, manager: EntityManager): Promise<void>;
+}

@@ -1,0 +1,55 @@
+import {
+  assertAcceptablePassword,
+  EmailTakenError,
+  normalizeEmail,
+  type Role,
+} from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import type { SignedIn } from './auth-session.js';
+import { GuestCartMerge } from './guest-cart-merge.js';
+import { PasswordHasher } from './password-hasher.js';
+import { SessionIssuer } from './session-issuer.js';
+import { UserRepository } from './user.repository.js';
+
+export interface Registration {
+  email: string;
+  password: string;
+  name: string;
+  /** Only trusted callers (the CLI) pass `admin`; HTTP registration is always `customer`. */
+  role?: Role;
+}
+
+/** Creates an account and signs it in: the use case of POST /auth/register and `user:create`. */
+@Injectable()
+export class RegistrationService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly users: UserRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionIssuer,
+    private readonly guestCart: GuestCartMerge,
+  ) {}
+
+  async register(input: Registration, options: { cartToken?: string } = {}): Promise<SignedIn> {
+    assertAcceptablePassword(input.password);
+    const email = normalizeEmail(input.email);
+    // Hashing happens before the transaction so no connection is held for it.
+    const passwordHash = await this.hasher.hash(input.password);
+    const signedIn = await this.tx.run(async (manager) => {
+      const user = await this.users.create(
+        { email, name: input.name.trim(), role: input.role ?? 'customer', passwordHash },
+        manager,
+      );
+      if (!user) throw new EmailTakenError();
+      const session = await this.sessions.issue(user, manager);
+      // Welcome e-mail hook: once the job queue is available, enqueue the
+      // welcome mail here with `{ manager }`, so it is sent if and only if
+      // the account is committed.
+      return { user, ...session };
+    });
+    await this.guestCart.afterSignIn(signedIn.user.id, options.cartToken);
+    return signedIn;
+  }
+}

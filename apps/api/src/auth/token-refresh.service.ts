@@ -1,0 +1,70 @@
+import { AccountDisabledError, InvalidTokenError } from '@minishop/domain';
+import { Injectable, Logger } from '@nestjs/common';
+
+import { Clock } from '../infrastructure/clock/clock.js';
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { RefreshTokenRepository } from './refresh-token.repository.js';
+import { hashRefreshToken, type IssuedSession, SessionIssuer } from './session-issuer.js';
+import { UserRepository } from './user.repository.js';
+
+type Outcome =
+  | { kind: 'rotated'; session: IssuedSession }
+  | { kind: 'reused' }
+  | { kind: 'disabled' }
+  | { kind: 'invalid' };
+
+/**
+ * Refresh-token rotation: each token is good for exactly one refresh. A
+ * token presented a second time means two parties hold it (a thief and the
+ * owner), and nobody can tell which is which, so the whole family, including
+ * the token the first refresh handed out, is revoked and both must sign in
+ * again. Two concurrent refreshes of one token are the same case: one wins,
+ * the other counts as reuse.
+ */
+@Injectable()
+export class TokenRefreshService {
+  private readonly logger = new Logger('TokenRefresh');
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly tokens: RefreshTokenRepository,
+    private readonly users: UserRepository,
+    private readonly sessions: SessionIssuer,
+    private readonly clock: Clock,
+  ) {}
+
+  async refresh(refreshToken: string): Promise<IssuedSession> {
+    const tokenHash = hashRefreshToken(refreshToken);
+    const now = this.clock.now();
+    // The revocations below must commit even though the caller gets a 401,
+    // so the transaction returns an outcome and the error is thrown after it.
+    const outcome = await this.tx.run<Outcome>(async (manager) => {
+      const spent = await this.tokens.spend(tokenHash, now, manager);
+      if (!spent) {
+        const known = await this.tokens.findByHash(tokenHash, manager);
+        if (known?.spentAt && !known.revokedAt) {
+          await this.tokens.revokeFamily(known.familyId, now, manager);
+          return { kind: 'reused' };
+        }
+        return { kind: 'invalid' }; // unknown, expired or already revoked
+      }
+      const user = await this.users.findById(spent.userId, manager);
+      if (!user || user.disabled) {
+        await this.tokens.revokeFamily(spent.familyId, now, manager);
+        return { kind: 'disabled' };
+      }
+      return { kind: 'rotated', session: await this.sessions.issue(user, manager, spent.familyId) };
+    });
+    switch (outcome.kind) {
+      case 'rotated':
+        return outcome.session;
+      case 'disabled':
+        throw new AccountDisabledError();
+      case 'reused':
+        this.logger.warn('refresh token presented twice: its token family is revoked');
+        throw new InvalidTokenError();
+      case 'invalid':
+        throw new InvalidTokenError();
+    }
+  }
+}

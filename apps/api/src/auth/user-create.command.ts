@@ -1,0 +1,61 @@
+import { isRole, type Role } from '@minishop/domain';
+import { isEmail } from 'class-validator';
+import { Command, CommandRunner, Option } from 'nest-commander';
+
+import { RegistrationService } from './registration.service.js';
+
+interface UserCreateOptions {
+  email: string;
+  password: string;
+  role: Role;
+  name?: string;
+}
+
+/** `user:create`: the registration use case, with the role HTTP never lets a caller choose. */
+@Command({
+  name: 'user:create',
+  description: 'Create an account (e.g. the first admin)',
+})
+export class UserCreateCommand extends CommandRunner {
+  constructor(private readonly registration: RegistrationService) {
+    super();
+  }
+
+  async run(_args: string[], options: UserCreateOptions): Promise<void> {
+    const { user } = await this.registration.register({
+      email: options.email,
+      password: options.password,
+      name: options.name ?? options.email.split('@')[0] ?? options.email,
+      role: options.role,
+    });
+    process.stdout.write(`Created ${user.role} ${user.email} (${user.id})\n`);
+  }
+
+  @Option({ flags: '--email <email>', description: 'E-mail address', required: true })
+  parseEmail(value: string): string {
+    // The same rule as RegisterDto, which HTTP callers pass through.
+    if (!isEmail(value.trim()))
+      throw new Error(`--email must be an e-mail address, not "${value}"`);
+    return value;
+  }
+
+  @Option({ flags: '--password <password>', description: '8 to 128 characters', required: true })
+  parsePassword(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--role <role>',
+    description: 'admin or customer',
+    defaultValue: 'customer',
+  })
+  parseRole(value: string): Role {
+    if (!isRole(value)) throw new Error(`--role must be admin or customer, not "${value}"`);
+    return value;
+  }
+
+  @Option({ flags: '--name <name>', description: 'Display name (default: part before @)' })
+  parseName(value: string): string {
+    return value;
+  }
+}

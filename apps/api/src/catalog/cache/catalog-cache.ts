@@ -1,0 +1,33 @@
+/** A public reply ready to send: the serialised JSON and its strong ETag. */
+export interface CachedResponse {
+  body: string;
+  etag: string;
+}
+
+/** What a lookup found, with the catalog generation the key belongs to. */
+export interface CacheLookup {
+  generation: string;
+  value: CachedResponse | undefined;
+}
+
+/**
+ * Port: cache of public catalog replies. Keys are scoped by a catalog
+ * generation; `invalidate()` moves to a new generation, so every entry goes
+ * stale at once (O(1), and across instances when the store is shared).
+ */
+export abstract class CatalogCache {
+  abstract get(key: string): Promise<CacheLookup>;
+  /** Stores under the generation the value was computed in; a newer one never sees it. */
+  abstract set(
+    key: string,
+    generation: string,
+    value: CachedResponse,
+    ttlSeconds: number,
+  ): Promise<void>;
+  /**
+   * Drops every cached catalog reply. Catalog writes call it after commit;
+   * other features that change what the catalog shows (stock reservations)
+   * may call it too.
+   */
+  abstract invalidate(): Promise<void>;
+}

@@ -1,0 +1,31 @@
+import { LRUCache } from 'lru-cache';
+
+import { type CachedResponse, type CacheLookup, CatalogCache } from './catalog-cache.js';
+
+/**
+ * In-process adapter for a single instance (no REDIS_URL). Bounded by entry
+ * count so a crawler walking every filter combination cannot grow it forever.
+ */
+export class MemoryCatalogCache extends CatalogCache {
+  private generation = 0;
+  private readonly entries = new LRUCache<string, CachedResponse>({ max: 5_000 });
+
+  get(key: string): Promise<CacheLookup> {
+    const generation = String(this.generation);
+    return Promise.resolve({ generation, value: this.entries.get(`${generation}:${key}`) });
+  }
+
+  set(key: string, generation: string, value: CachedResponse, ttlSeconds: number): Promise<void> {
+    if (generation === String(this.generation)) {
+      this.entries.set(`${generation}:${key}`, value, { ttl: ttlSeconds * 1000 });
+    }
+    return Promise.resolve();
+  }
+
+  invalidate(): Promise<void> {
+    this.generation += 1;
+    // Old-generation entries can never be read again: free them now.
+    this.entries.clear();
+    return Promise.resolve();
+  }
+}

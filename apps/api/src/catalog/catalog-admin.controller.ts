@@ -1,0 +1,128 @@
+import {
+  CategoryNodeDto,
+  CreateCategoryDto,
+  CreateProductDto,
+  CreateVariantDto,
+  ProblemDto,
+  ProductDto,
+  StockAdjustmentDto,
+  StockLevelDto,
+  UpdateProductDto,
+  UpdateVariantDto,
+  VariantDto,
+} from '@minishop/contracts';
+import {
+  Body,
+  Controller,
+  Delete,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+
+import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
+import { CategoryAdminService } from './category-admin.service.js';
+import { ProductAdminService } from './product-admin.service.js';
+import { VariantAdminService } from './variant-admin.service.js';
+
+const uuid = new ParseUUIDPipe({ version: undefined });
+const IdParam = () =>
+  ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid', maxLength: 36 } });
+
+@ApiTags('catalog')
+@Controller('admin')
+@Scopes('catalog:write')
+@ApiBadRequestResponse({ description: 'Invalid body or id', type: ProblemDto })
+@ApiNotFoundResponse({ description: 'No such product or variant', type: ProblemDto })
+@ApiConflictResponse({
+  description: 'Slug or SKU taken, or stock would drop below what is reserved',
+  type: ProblemDto,
+})
+@ApiUnprocessableEntityResponse({
+  description: 'A referenced category does not exist',
+  type: ProblemDto,
+})
+export class CatalogAdminController {
+  constructor(
+    private readonly products: ProductAdminService,
+    private readonly variants: VariantAdminService,
+    private readonly categories: CategoryAdminService,
+  ) {}
+
+  @Post('products')
+  @ApiCreatedResponse({ type: ProductDto })
+  create(
+    @Body() body: CreateProductDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ): Promise<ProductDto> {
+    return this.products.create(body, user.id);
+  }
+
+  @Patch('products/:id')
+  @IdParam()
+  @ApiOkResponse({ type: ProductDto })
+  update(@Param('id', uuid) id: string, @Body() body: UpdateProductDto): Promise<ProductDto> {
+    return this.products.update(id, body);
+  }
+
+  @Delete('products/:id')
+  @IdParam()
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Archived' })
+  archive(@Param('id', uuid) id: string): Promise<void> {
+    return this.products.archive(id);
+  }
+
+  @Post('products/:id/variants')
+  @IdParam()
+  @ApiCreatedResponse({ type: VariantDto })
+  addVariant(
+    @Param('id', uuid) id: string,
+    @Body() body: CreateVariantDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ): Promise<VariantDto> {
+    return this.variants.add(id, body, user.id);
+  }
+
+  @Patch('variants/:id')
+  @IdParam()
+  @ApiOkResponse({ type: VariantDto })
+  updateVariant(
+    @Param('id', uuid) id: string,
+    @Body() body: UpdateVariantDto,
+  ): Promise<VariantDto> {
+    return this.variants.update(id, body);
+  }
+
+  @Post('variants/:id/stock')
+  @IdParam()
+  @HttpCode(200)
+  @ApiOkResponse({ type: StockLevelDto })
+  adjustStock(
+    @Param('id', uuid) id: string,
+    @Body() body: StockAdjustmentDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ): Promise<StockLevelDto> {
+    return this.variants.adjustStock(id, body, user.id);
+  }
+
+  @Post('categories')
+  @ApiCreatedResponse({ type: CategoryNodeDto })
+  createCategory(@Body() body: CreateCategoryDto): Promise<CategoryNodeDto> {
+    return this.categories.create(body);
+  }
+}

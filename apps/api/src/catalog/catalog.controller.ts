@@ -1,0 +1,90 @@
+import {
+  CategoryNodeDto,
+  ProblemDto,
+  ProductDto,
+  ProductPageDto,
+  ProductQueryDto,
+} from '@minishop/contracts';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiExtraModels,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { AppConfig } from '../infrastructure/config/app-config.js';
+import type { CachedResponse } from './cache/catalog-cache.js';
+import { CategoryTreeService } from './category-tree.service.js';
+import { ProductListingService } from './product-listing.service.js';
+import { ProductLookupService } from './product-lookup.service.js';
+
+/** Public storefront reads. Replies are sent pre-serialised with a strong ETag. */
+@ApiTags('catalog')
+@ApiExtraModels(CategoryNodeDto)
+@ApiResponse({ status: 304, description: 'Not modified: the If-None-Match ETag is current' })
+@Controller()
+export class CatalogController {
+  constructor(
+    private readonly listing: ProductListingService,
+    private readonly lookup: ProductLookupService,
+    private readonly categories: CategoryTreeService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get('products')
+  @ApiOkResponse({ type: ProductPageDto })
+  @ApiBadRequestResponse({ description: 'Invalid filter, sort, limit or cursor', type: ProblemDto })
+  async list(
+    @Query() query: ProductQueryDto,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    this.send(req, reply, await this.listing.page(query));
+  }
+
+  @Get('products/:idOrSlug')
+  @ApiParam({ name: 'idOrSlug', schema: { type: 'string', maxLength: 120 } })
+  @ApiOkResponse({ type: ProductDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  async one(
+    @Param('idOrSlug') idOrSlug: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    this.send(req, reply, await this.lookup.published(idOrSlug));
+  }
+
+  @Get('categories')
+  @ApiOkResponse({
+    schema: {
+      type: 'array',
+      maxItems: 1000,
+      items: { $ref: '#/components/schemas/CategoryNodeDto' },
+    },
+  })
+  async tree(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    this.send(req, reply, await this.categories.tree());
+  }
+
+  private send(req: FastifyRequest, reply: FastifyReply, cached: CachedResponse): void {
+    // Shared caches may hold a reply as long as the server-side cache does.
+    void reply
+      .header('Cache-Control', `public, max-age=${this.config.catalogListTtlSeconds}`)
+      .header('ETag', cached.etag);
+    if (matches(req.headers['if-none-match'], cached.etag)) {
+      void reply.status(304).send();
+      return;
+    }
+    void reply.header('Content-Type', 'application/json; charset=utf-8').send(cached.body);
+  }
+}
+
+function matches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.trim() === '*' || header.split(',').some((t) => t.trim() === etag);
+}

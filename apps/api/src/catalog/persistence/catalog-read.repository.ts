@@ -1,0 +1,112 @@
+import type { ProductSort } from '@minishop/contracts';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+import type { ProductCursor } from '../product-cursor.js';
+import type { CategoryRow, ProductRow } from './product-row.js';
+
+export interface ProductFilter {
+  q?: string;
+  category?: string;
+  minPrice?: number;
+  maxPrice?: number;
+  sort: ProductSort;
+  limit: number;
+  after?: ProductCursor;
+}
+
+interface SortSpec {
+  expr: string;
+  dir: 'ASC' | 'DESC';
+  key: string;
+  cast: string;
+}
+
+const SORTS: Record<ProductSort, SortSpec> = {
+  newest: { expr: 'p.created_at', dir: 'DESC', key: 'p.created_at::text', cast: 'timestamptz' },
+  price: { expr: 'p.min_price', dir: 'ASC', key: 'p.min_price::int8', cast: 'int8' },
+  '-price': { expr: 'p.min_price', dir: 'DESC', key: 'p.min_price::int8', cast: 'int8' },
+  name: { expr: 'p.name', dir: 'ASC', key: 'p.name', cast: 'text' },
+};
+
+// Variants and category are aggregated into each product row, so a page of
+// any size is exactly one query (no N+1 on variants).
+const PRODUCT_COLUMNS = `
+  p.id, p.slug, p.name, p.description, p.status, p.min_price, p.max_price, p.created_at,
+  CASE WHEN c.id IS NULL THEN NULL
+       ELSE json_build_object('id', c.id, 'slug', c.slug, 'name', c.name) END AS category,
+  COALESCE((
+    SELECT json_agg(json_build_object(
+             'id', v.id, 'sku', v.sku, 'name', v.name, 'price', v.price,
+             'currency', v.currency, 'on_hand', v.on_hand, 'reserved', v.reserved)
+           ORDER BY v.price, v.sku)
+    FROM variants v WHERE v.product_id = p.id), '[]'::json) AS variants`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** The public catalog's read queries. */
+@Injectable()
+export class CatalogReadRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** One page plus one extra row, which tells the caller whether there is a next page. */
+  async listProducts(filter: ProductFilter): Promise<ProductRow[]> {
+    const params: unknown[] = [];
+    const p = (value: unknown) => `$${params.push(value)}`;
+    const where = [`p.status = 'active'`];
+    if (filter.q) {
+      // Full-text for whole words, trigram-indexed ILIKE for partial ones
+      // ("moc" finds "Mocha") that the tsquery would miss.
+      const q = p(filter.q);
+      where.push(
+        `(p.search @@ websearch_to_tsquery('simple', ${q}) OR p.name ILIKE ${p(likePattern(filter.q))})`,
+      );
+    }
+    if (filter.category !== undefined) {
+      where.push(`p.category_id IN (
+        WITH RECURSIVE tree AS (
+          SELECT id FROM categories WHERE slug = ${p(filter.category)}
+          UNION ALL
+          SELECT c.id FROM categories c JOIN tree ON c.parent_id = tree.id)
+        SELECT id FROM tree)`);
+    }
+    if (filter.minPrice !== undefined || filter.maxPrice !== undefined) {
+      // A product matches when one of its variants is priced within the range.
+      where.push(`EXISTS (SELECT 1 FROM variants fv WHERE fv.product_id = p.id
+        AND fv.price >= ${p(filter.minPrice ?? 0)} AND fv.price <= ${p(filter.maxPrice ?? Number.MAX_SAFE_INTEGER)})`);
+    }
+    const sort = SORTS[filter.sort];
+    if (filter.after) {
+      const op = sort.dir === 'DESC' ? '<' : '>';
+      where.push(
+        `(${sort.expr}, p.id) ${op} (${p(filter.after.key)}::${sort.cast}, ${p(filter.after.id)}::uuid)`,
+      );
+    }
+    const sql = `
+      SELECT ${PRODUCT_COLUMNS}, ${sort.key} AS sort_key
+      FROM products p LEFT JOIN categories c ON c.id = p.category_id
+      WHERE ${where.join(' AND ')}
+      ORDER BY ${sort.expr} ${sort.dir}, p.id ${sort.dir}
+      LIMIT ${p(filter.limit + 1)}`;
+    return this.dataSource.query<ProductRow[]>(sql, params);
+  }
+
+  async findProduct(idOrSlug: string, includeArchived: boolean): Promise<ProductRow | null> {
+    const column = UUID.test(idOrSlug) ? 'p.id' : 'p.slug';
+    const rows = await this.dataSource.query<ProductRow[]>(
+      `SELECT ${PRODUCT_COLUMNS}, NULL AS sort_key
+       FROM products p LEFT JOIN categories c ON c.id = p.category_id
+       WHERE ${column} = $1 ${includeArchived ? '' : `AND p.status = 'active'`}`,
+      [idOrSlug],
+    );
+    return rows[0] ?? null;
+  }
+
+  categories(): Promise<CategoryRow[]> {
+    return this.dataSource.query<CategoryRow[]>(
+      'SELECT id, slug, name, parent_id FROM categories ORDER BY name, id',
+    );
+  }
+}

@@ -1,0 +1,201 @@
+import { DuplicateSkuError, DuplicateSlugError } from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+import { type EntityManager, QueryFailedError } from 'typeorm';
+
+export interface NewProductRecord {
+  slug: string;
+  name: string;
+  description: string;
+  categoryId: string | null;
+}
+
+export interface NewVariantRecord {
+  sku: string;
+  name: string;
+  price: number;
+  currency: string;
+  onHand: number;
+}
+
+export interface ProductPatch {
+  name?: string;
+  slug?: string;
+  description?: string;
+  categoryId?: string | null;
+  status?: 'active' | 'archived';
+}
+
+export interface VariantPatch {
+  sku?: string;
+  name?: string;
+  price?: number;
+  currency?: string;
+}
+
+export interface StockAfter {
+  productId: string;
+  onHand: number;
+  reserved: number;
+}
+
+const PRODUCT_COLUMNS: Record<keyof ProductPatch, string> = {
+  name: 'name',
+  slug: 'slug',
+  description: 'description',
+  categoryId: 'category_id',
+  status: 'status',
+};
+const VARIANT_COLUMNS: Record<keyof VariantPatch, string> = {
+  sku: 'sku',
+  name: 'name',
+  price: 'price',
+  currency: 'currency',
+};
+
+function uniqueViolation(error: unknown): string | undefined {
+  if (!(error instanceof QueryFailedError)) return undefined;
+  const e = error.driverError as { code?: string; constraint?: string };
+  return e.code === '23505' ? e.constraint : undefined;
+}
+
+/** Catalog writes; every method runs inside the caller's transaction. */
+@Injectable()
+export class CatalogWriteRepository {
+  async categoryExists(m: EntityManager, id: string): Promise<boolean> {
+    const rows: unknown[] = await m.query('SELECT 1 FROM categories WHERE id = $1', [id]);
+    return rows.length > 0;
+  }
+
+  async productExists(m: EntityManager, id: string): Promise<boolean> {
+    const rows: unknown[] = await m.query('SELECT 1 FROM products WHERE id = $1', [id]);
+    return rows.length > 0;
+  }
+
+  /** Null when the slug is taken (ON CONFLICT: no check-then-insert race). */
+  async insertProduct(m: EntityManager, p: NewProductRecord): Promise<string | null> {
+    const rows: { id: string }[] = await m.query(
+      `INSERT INTO products (slug, name, description, category_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (slug) DO NOTHING RETURNING id`,
+      [p.slug, p.name, p.description, p.categoryId],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  /** Null when the SKU is taken. */
+  async insertVariant(
+    m: EntityManager,
+    productId: string,
+    v: NewVariantRecord,
+  ): Promise<string | null> {
+    const rows: { id: string }[] = await m.query(
+      `INSERT INTO variants (product_id, sku, name, price, currency, on_hand)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sku) DO NOTHING RETURNING id`,
+      [productId, v.sku, v.name, v.price, v.currency, v.onHand],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  async recordMovement(
+    m: EntityManager,
+    variantId: string,
+    delta: number,
+    reason: string,
+    onHandAfter: number,
+    actorId: string | null,
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO stock_movements (variant_id, delta, reason, on_hand_after, actor_id)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [variantId, delta, reason, onHandAfter, actorId],
+    );
+  }
+
+  /** Keeps the denormalised price range in step; call after any variant write. */
+  async refreshPriceRange(m: EntityManager, productId: string): Promise<void> {
+    await m.query(
+      `UPDATE products p SET
+         min_price = COALESCE(r.min, 0), max_price = COALESCE(r.max, 0), updated_at = now()
+       FROM (SELECT min(price) AS min, max(price) AS max FROM variants WHERE product_id = $1) r
+       WHERE p.id = $1`,
+      [productId],
+    );
+  }
+
+  /** False when there is no such product. */
+  async updateProduct(m: EntityManager, id: string, patch: ProductPatch): Promise<boolean> {
+    const params: unknown[] = [id];
+    const sets = (Object.keys(patch) as (keyof ProductPatch)[])
+      .filter((k) => patch[k] !== undefined)
+      .map((k) => `${PRODUCT_COLUMNS[k]} = $${params.push(patch[k])}`);
+    try {
+      const [, count] = (await m.query(
+        `UPDATE products SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1`,
+        params,
+      )) as [unknown, number];
+      return count > 0;
+    } catch (error) {
+      if (uniqueViolation(error) === 'products_slug_key') throw new DuplicateSlugError(patch.slug!);
+      throw error;
+    }
+  }
+
+  /** The variant's product id, or null when there is no such variant. */
+  async updateVariant(m: EntityManager, id: string, patch: VariantPatch): Promise<string | null> {
+    const params: unknown[] = [id];
+    const sets = (Object.keys(patch) as (keyof VariantPatch)[])
+      .filter((k) => patch[k] !== undefined)
+      .map((k) => `${VARIANT_COLUMNS[k]} = $${params.push(patch[k])}`);
+    try {
+      const [rows] = (await m.query(
+        `UPDATE variants SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1
+         RETURNING product_id`,
+        params,
+      )) as [{ product_id: string }[], number];
+      return rows[0]?.product_id ?? null;
+    } catch (error) {
+      if (uniqueViolation(error) === 'variants_sku_key') throw new DuplicateSkuError(patch.sku!);
+      throw error;
+    }
+  }
+
+  /**
+   * One conditional UPDATE: the row lock it takes and the condition it checks
+   * are the same statement, so two concurrent adjustments (or a checkout
+   * reserving) cannot both pass a stale read. Null when refused or absent.
+   */
+  async adjustStock(m: EntityManager, id: string, delta: number): Promise<StockAfter | null> {
+    const [rows] = (await m.query(
+      `UPDATE variants SET on_hand = on_hand + $2, updated_at = now()
+       WHERE id = $1 AND on_hand + $2 >= reserved
+       RETURNING product_id, on_hand, reserved`,
+      [id, delta],
+    )) as [{ product_id: string; on_hand: number; reserved: number }[], number];
+    const row = rows[0];
+    return row ? { productId: row.product_id, onHand: row.on_hand, reserved: row.reserved } : null;
+  }
+
+  async stockOf(
+    m: EntityManager,
+    id: string,
+  ): Promise<{ onHand: number; reserved: number } | null> {
+    const rows: { on_hand: number; reserved: number }[] = await m.query(
+      'SELECT on_hand, reserved FROM variants WHERE id = $1',
+      [id],
+    );
+    const row = rows[0];
+    return row ? { onHand: row.on_hand, reserved: row.reserved } : null;
+  }
+
+  /** Null when the slug is taken. */
+  async insertCategory(
+    m: EntityManager,
+    c: { slug: string; name: string; parentId: string | null },
+  ): Promise<string | null> {
+    const rows: { id: string }[] = await m.query(
+      `INSERT INTO categories (slug, name, parent_id) VALUES ($1, $2, $3)
+       ON CONFLICT (slug) DO NOTHING RETURNING id`,
+      [c.slug, c.name, c.parentId],
+    );
+    return rows[0]?.id ?? null;
+  }
+}

@@ -1,0 +1,109 @@
+import type {
+  CreateProductDto,
+  CreateVariantDto,
+  ProductDto,
+  UpdateProductDto,
+} from '@minishop/contracts';
+import {
+  assertSku,
+  assertSlug,
+  DuplicateSkuError,
+  DuplicateSlugError,
+  ProductNotFoundError,
+  slugify,
+  UnknownCategoryError,
+  variantPrice,
+} from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+import { AppConfig } from '../infrastructure/config/app-config.js';
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { CatalogCache } from './cache/catalog-cache.js';
+import { CatalogWriteRepository } from './persistence/catalog-write.repository.js';
+import { ProductLookupService } from './product-lookup.service.js';
+
+/** Admin use cases on products: create (with variants), partial update, archive. */
+@Injectable()
+export class ProductAdminService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly catalog: CatalogWriteRepository,
+    private readonly cache: CatalogCache,
+    private readonly lookup: ProductLookupService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async create(input: CreateProductDto, actorId: string | null): Promise<ProductDto> {
+    const slug = input.slug !== undefined ? assertSlug(input.slug) : slugify(input.name);
+    const id = await this.tx.run(async (m) => {
+      if (input.categoryId && !(await this.catalog.categoryExists(m, input.categoryId))) {
+        throw new UnknownCategoryError('categoryId', input.categoryId);
+      }
+      const productId = await this.catalog.insertProduct(m, {
+        slug,
+        name: input.name,
+        description: input.description ?? '',
+        categoryId: input.categoryId ?? null,
+      });
+      if (!productId) throw new DuplicateSlugError(slug);
+      await this.addVariants(m, productId, input.variants, actorId, 'variants');
+      return productId;
+    });
+    await this.cache.invalidate();
+    return this.lookup.any(id);
+  }
+
+  /** Shared with the variant use case: inserts, records initial stock, refreshes the range. */
+  async addVariants(
+    m: EntityManager,
+    productId: string,
+    variants: readonly CreateVariantDto[],
+    actorId: string | null,
+    field: string | null,
+  ): Promise<string[]> {
+    const ids: string[] = [];
+    for (const [i, v] of variants.entries()) {
+      const at = field === null ? '' : `${field}.${i}.`;
+      assertSku(v.sku, `${at}sku`);
+      const price = variantPrice(v.price, this.config.storeCurrency, `${at}price`);
+      const onHand = v.stock ?? 0;
+      const variantId = await this.catalog.insertVariant(m, productId, {
+        sku: v.sku,
+        name: v.name,
+        price: price.amount,
+        currency: price.currency,
+        onHand,
+      });
+      if (!variantId) throw new DuplicateSkuError(v.sku, `${at}sku`);
+      if (onHand > 0) {
+        await this.catalog.recordMovement(m, variantId, onHand, 'initial stock', onHand, actorId);
+      }
+      ids.push(variantId);
+    }
+    await this.catalog.refreshPriceRange(m, productId);
+    return ids;
+  }
+
+  async update(id: string, patch: UpdateProductDto): Promise<ProductDto> {
+    if (patch.slug !== undefined) assertSlug(patch.slug);
+    await this.tx.run(async (m) => {
+      if (patch.categoryId && !(await this.catalog.categoryExists(m, patch.categoryId))) {
+        throw new UnknownCategoryError('categoryId', patch.categoryId);
+      }
+      if (!(await this.catalog.updateProduct(m, id, patch))) throw new ProductNotFoundError(id);
+    });
+    await this.cache.invalidate();
+    return this.lookup.any(id);
+  }
+
+  /** Archived, not deleted: order lines keep pointing at it. */
+  async archive(id: string): Promise<void> {
+    await this.tx.run(async (m) => {
+      if (!(await this.catalog.updateProduct(m, id, { status: 'archived' }))) {
+        throw new ProductNotFoundError(id);
+      }
+    });
+    await this.cache.invalidate();
+  }
+}

@@ -1,0 +1,44 @@
+import type { ProductSort } from '@minishop/contracts';
+import { InvalidCursorError } from '@minishop/domain';
+
+/** Position after the last item of a page: its sort key and id (the tie-breaker). */
+export interface ProductCursor {
+  sort: ProductSort;
+  key: string | number;
+  id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// created_at as PostgreSQL prints it (microseconds kept, so no two rows tie by accident).
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+
+export function encodeCursor(cursor: ProductCursor): string {
+  return Buffer.from(JSON.stringify([cursor.sort, cursor.key, cursor.id])).toString('base64url');
+}
+
+/** Parses a client's cursor; anything not made by `encodeCursor` for this sort is a 400. */
+export function decodeCursor(raw: string, sort: ProductSort): ProductCursor {
+  let parsed: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(raw)) throw new Error('not base64url');
+    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('is malformed');
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3) throw new InvalidCursorError('is malformed');
+  const [cursorSort, key, id] = parsed as unknown[];
+  if (typeof id !== 'string' || !UUID.test(id)) throw new InvalidCursorError('is malformed');
+  if (cursorSort !== sort) {
+    throw new InvalidCursorError(
+      `was issued for another sort (${String(cursorSort)}), not ${sort}`,
+    );
+  }
+  const valid =
+    sort === 'newest'
+      ? typeof key === 'string' && TIMESTAMP.test(key)
+      : sort === 'name'
+        ? typeof key === 'string' && key.length <= 200
+        : typeof key === 'number' && Number.isSafeInteger(key);
+  if (!valid) throw new InvalidCursorError('is malformed');
+  return { sort, key: key as string | number, id };
+}

@@ -1,0 +1,60 @@
+import type { ProductPageDto, ProductQueryDto } from '@minishop/contracts';
+import { Injectable } from '@nestjs/common';
+
+import { AppConfig } from '../infrastructure/config/app-config.js';
+import { CachedReads } from './cache/cached-reads.js';
+import type { CachedResponse } from './cache/catalog-cache.js';
+import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
+import { toProductDto } from './persistence/product.mapper.js';
+import { decodeCursor, encodeCursor } from './product-cursor.js';
+
+/** `GET /products`: one filtered, sorted page, served from the catalog cache. */
+@Injectable()
+export class ProductListingService {
+  constructor(
+    private readonly products: CatalogReadRepository,
+    private readonly cached: CachedReads,
+    private readonly config: AppConfig,
+  ) {}
+
+  page(query: ProductQueryDto): Promise<CachedResponse> {
+    // Decoded before the cache so a bad cursor is a 400 even when a page is cached.
+    const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
+    const q = query.q?.trim().replace(/\s+/g, ' ') || undefined;
+    // The key is the normalised query, so `?limit=20` and `?sort=newest&limit=20` share an entry.
+    const key = `list:${JSON.stringify([q, query.category, query.minPrice, query.maxPrice, query.sort, query.limit, query.cursor])}`;
+    return this.cached.read(key, this.config.catalogListTtlSeconds, () =>
+      this.load({ ...query, q }, after),
+    );
+  }
+
+  private async load(
+    query: ProductQueryDto,
+    after: ReturnType<typeof decodeCursor> | undefined,
+  ): Promise<ProductPageDto> {
+    const rows = await this.products.listProducts({
+      ...(query.q !== undefined ? { q: query.q } : {}),
+      ...(query.category !== undefined ? { category: query.category } : {}),
+      ...(query.minPrice !== undefined ? { minPrice: query.minPrice } : {}),
+      ...(query.maxPrice !== undefined ? { maxPrice: query.maxPrice } : {}),
+      sort: query.sort,
+      limit: query.limit,
+      ...(after ? { after } : {}),
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    const nextCursor =
+      rows.length > query.limit && last
+        ? encodeCursor({
+            sort: query.sort,
+            key:
+              query.sort === 'price' || query.sort === '-price'
+                ? Number(last.sort_key)
+                : String(last.sort_key),
+            id: last.id,
+          })
+        : null;
+    const currency = this.config.storeCurrency;
+    return { items: page.map((r) => toProductDto(r, currency)), nextCursor };
+  }
+}

@@ -1,0 +1,41 @@
+import { SingleBar } from 'cli-progress';
+import { Command, CommandRunner } from 'nest-commander';
+
+import { CatalogSeedService } from './catalog-seed.service.js';
+
+@Command({
+  name: 'seed',
+  description: 'Load the demo catalog and demo accounts (safe to run again)',
+})
+export class SeedCommand extends CommandRunner {
+  constructor(private readonly seeder: CatalogSeedService) {
+    super();
+  }
+
+  async run(): Promise<void> {
+    const bar = new SingleBar({
+      format: 'Seeding products [{bar}] {value}/{total}',
+      hideCursor: true,
+      stream: process.stdout,
+    });
+    let started = false;
+    const report = await this.seeder.seed((done, total) => {
+      if (!started) {
+        bar.start(total, done);
+        started = true;
+      } else bar.update(done);
+    });
+    bar.stop();
+    const out = [
+      `Categories: ${report.categories}`,
+      `Products:   ${report.productsCreated} created, ${report.productsTotal - report.productsCreated} already there`,
+      `Variants:   ${report.variantsCreated} created`,
+      'Accounts:',
+      ...report.accounts.map(
+        (a) =>
+          `  ${a.role.padEnd(8)} ${a.email} / ${a.password}${a.created ? '' : '  (already existed; password unchanged)'}`,
+      ),
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+  }
+}

@@ -1,0 +1,104 @@
+import type {
+  CreateVariantDto,
+  StockAdjustmentDto,
+  StockLevelDto,
+  UpdateVariantDto,
+  VariantDto,
+} from '@minishop/contracts';
+import {
+  adjustStock,
+  assertSku,
+  availableStock,
+  ProductNotFoundError,
+  StockBelowReservedError,
+  VariantNotFoundError,
+  variantPrice,
+} from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+
+import { AppConfig } from '../infrastructure/config/app-config.js';
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { CatalogCache } from './cache/catalog-cache.js';
+import { CatalogWriteRepository } from './persistence/catalog-write.repository.js';
+import { ProductAdminService } from './product-admin.service.js';
+import { ProductLookupService } from './product-lookup.service.js';
+
+/** Admin use cases on variants: add, update (sku, name, price), adjust stock. */
+@Injectable()
+export class VariantAdminService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly catalog: CatalogWriteRepository,
+    private readonly products: ProductAdminService,
+    private readonly cache: CatalogCache,
+    private readonly lookup: ProductLookupService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async add(
+    productId: string,
+    input: CreateVariantDto,
+    actorId: string | null,
+  ): Promise<VariantDto> {
+    const [variantId] = await this.tx.run(async (m) => {
+      if (!(await this.catalog.productExists(m, productId))) {
+        throw new ProductNotFoundError(productId);
+      }
+      return this.products.addVariants(m, productId, [input], actorId, null);
+    });
+    await this.cache.invalidate();
+    return this.variant(productId, variantId!);
+  }
+
+  async update(id: string, patch: UpdateVariantDto): Promise<VariantDto> {
+    if (patch.sku !== undefined) assertSku(patch.sku);
+    const price = patch.price ? variantPrice(patch.price, this.config.storeCurrency) : undefined;
+    const productId = await this.tx.run(async (m) => {
+      const owner = await this.catalog.updateVariant(m, id, {
+        ...(patch.sku !== undefined ? { sku: patch.sku } : {}),
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(price ? { price: price.amount, currency: price.currency } : {}),
+      });
+      if (!owner) throw new VariantNotFoundError(id);
+      // Same transaction: the list never shows a price range that disagrees with the variants.
+      if (price) await this.catalog.refreshPriceRange(m, owner);
+      return owner;
+    });
+    await this.cache.invalidate();
+    return this.variant(productId, id);
+  }
+
+  async adjustStock(
+    id: string,
+    input: StockAdjustmentDto,
+    actorId: string | null,
+  ): Promise<StockLevelDto> {
+    const after = await this.tx.run(async (m) => {
+      const updated = await this.catalog.adjustStock(m, id, input.delta);
+      if (!updated) {
+        // Refused or absent: read only to explain why (the write already decided).
+        const stock = await this.catalog.stockOf(m, id);
+        if (!stock) throw new VariantNotFoundError(id);
+        adjustStock(stock, input.delta);
+        // The rule passes on this later read: another writer moved the stock in between.
+        throw new StockBelowReservedError(stock.onHand, stock.reserved, input.delta);
+      }
+      await this.catalog.recordMovement(m, id, input.delta, input.reason, updated.onHand, actorId);
+      return updated;
+    });
+    await this.cache.invalidate();
+    return {
+      variantId: id,
+      onHand: after.onHand,
+      reserved: after.reserved,
+      available: availableStock(after),
+    };
+  }
+
+  private async variant(productId: string, variantId: string): Promise<VariantDto> {
+    const product = await this.lookup.any(productId);
+    const variant = product.variants.find((v) => v.id === variantId);
+    if (!variant) throw new VariantNotFoundError(variantId);
+    return variant;
+  }
+}

@@ -1,0 +1,660 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { hash as argon2Hash } from '@node-rs/argon2';
+import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+
+import { ARGON2_OPTIONS } from '../src/auth/argon2-password-hasher.js';
+import { GuestCartAbsorber } from '../src/auth/guest-cart-absorber.js';
+import { RegistrationService } from '../src/auth/registration.service.js';
+import { FlexibleLoginRateLimiter } from '../src/auth/throttling/flexible-login-rate-limiter.js';
+import { LoginRateLimiter } from '../src/auth/throttling/login-rate-limiter.js';
+import { UserRepository } from '../src/auth/user.repository.js';
+import { Clock } from '../src/infrastructure/clock/clock.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { registered } from './support/users.js';
+
+const PROBLEM = /^application\/problem\+json/;
+
+class ShiftedClock extends Clock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+}
+
+/** Stands in for the cart feature's absorber: records calls, fails on request. */
+class RecordingAbsorber extends GuestCartAbsorber {
+  readonly calls: [userId: string, cartToken: string][] = [];
+  async absorb(userId: string, cartToken: string): Promise<void> {
+    this.calls.push([userId, cartToken]);
+    if (cartToken === 'unmergeable') throw new Error('cart storage unavailable');
+  }
+}
+const absorber = new RecordingAbsorber();
+
+/** A client address of its own per test, so IP limits never leak between tests or runs. */
+const anIp = () => `10.${[...randomBytes(3)].join('.')}`;
+const anEmail = (tag = 'u') => `${tag}-${randomBytes(5).toString('hex')}@example.test`;
+const PASSWORD = 'correct horse battery staple';
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+type Schema = {
+  $ref?: string;
+  allOf?: Schema[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+};
+type OpenApiDoc = {
+  components: { schemas: Record<string, Schema> };
+  paths: Record<string, Record<string, Record<string, unknown>>>;
+};
+
+/** Every field of `value` must be declared by `schema` (recursively): no leaks. */
+function undocumentedFields(doc: OpenApiDoc, schema: Schema, value: unknown, path = ''): string[] {
+  if (schema.$ref) {
+    const name = schema.$ref.split('/').pop()!;
+    return undocumentedFields(doc, doc.components.schemas[name]!, value, path);
+  }
+  if (schema.allOf) return schema.allOf.flatMap((s) => undocumentedFields(doc, s, value, path));
+  if (Array.isArray(value)) {
+    return value.flatMap((v, i) => undocumentedFields(doc, schema.items ?? {}, v, `${path}[${i}]`));
+  }
+  if (value === null || typeof value !== 'object') return [];
+  const props = schema.properties ?? {};
+  return Object.entries(value).flatMap(([key, v]) =>
+    key in props ? undocumentedFields(doc, props[key]!, v, `${path}.${key}`) : [`${path}.${key}`],
+  );
+}
+
+function replySchema(doc: OpenApiDoc, path: string, method: string, status: number): Schema {
+  const op = doc.paths[path]![method] as {
+    responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+  };
+  const schema = op.responses[String(status)]?.content?.['application/json']?.schema;
+  if (!schema) throw new Error(`${method} ${path} documents no ${status} body`);
+  return schema;
+}
+
+describe('auth', () => {
+  let t: TestApp;
+  const clock = new ShiftedClock();
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      // Limits out of the way here; throttling has its own apps below.
+      env: { LOGIN_RATE_LIMIT: '10000', LOGIN_RATE_LIMIT_IP: '10000', REDIS_URL: '' },
+      override: (b) =>
+        b
+          .overrideProvider(Clock)
+          .useValue(clock)
+          // the cart feature's absorber, replaced by one that records its calls
+          .overrideProvider(GuestCartAbsorber)
+          .useValue(absorber),
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const login = (email: string, password: string, ip = anIp()) =>
+    t.http.post('/api/v1/auth/login').set('X-Forwarded-For', ip).send({ email, password });
+
+  describe('POST /auth/register', () => {
+    test('→ 201 with the user, a token pair and expiresIn; the access token opens /me', async () => {
+      const email = anEmail();
+      const res = await t.http
+        .post('/api/v1/auth/register')
+        .send({ email, password: PASSWORD, name: '  Ada Lovelace ' })
+        .expect(201);
+      expect(res.body).toEqual({
+        user: { id: expect.any(String), email, name: 'Ada Lovelace', role: 'customer' },
+        accessToken: expect.any(String),
+        refreshToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        expiresIn: t.config.jwtAccessTtlSeconds,
+      });
+      const me = await t.http
+        .get('/api/v1/me')
+        .set('Authorization', `Bearer ${res.body.accessToken}`)
+        .expect(200);
+      expect(me.body).toEqual(res.body.user);
+    });
+
+    test('stores an argon2id hash with the chosen parameters, never the password', async () => {
+      const u = await registered(t);
+      const stored = await t.get(UserRepository).findById(u.id);
+      expect(stored?.passwordHash).toMatch(
+        new RegExp(
+          `^\\$argon2id\\$v=19\\$m=${ARGON2_OPTIONS.memoryCost},t=${ARGON2_OPTIONS.timeCost},p=${ARGON2_OPTIONS.parallelism}\\$`,
+        ),
+      );
+      expect(stored?.passwordHash).not.toContain(u.password);
+    });
+
+    test('the refresh token is stored only as its SHA-256 hash', async () => {
+      const u = await registered(t);
+      const rows = (await t
+        .get(DataSource)
+        .query('SELECT token_hash FROM refresh_tokens WHERE user_id = $1', [u.id])) as {
+        token_hash: string;
+      }[];
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(rows[0]!.token_hash).not.toContain(u.refreshToken);
+    });
+
+    test('e-mail is unique whatever its case → 409; stored and answered in lower case', async () => {
+      const local = `Mixed.Case-${randomBytes(4).toString('hex')}`;
+      const first = await t.http
+        .post('/api/v1/auth/register')
+        .send({ email: `${local}@Example.TEST`, password: PASSWORD, name: 'First' })
+        .expect(201);
+      expect(first.body.user.email).toBe(`${local}@example.test`.toLowerCase());
+      const dup = await t.http
+        .post('/api/v1/auth/register')
+        .send({ email: `${local.toUpperCase()}@example.test`, password: PASSWORD, name: 'Second' })
+        .expect(409);
+      expect(dup.headers['content-type']).toMatch(PROBLEM);
+      expect(dup.body.errors).toEqual([{ field: 'email', message: 'email is already registered' }]);
+      // and login does not care about case either
+      await login(`  ${local.toUpperCase()}@EXAMPLE.test `, PASSWORD).expect(200);
+    });
+
+    test('concurrent registrations of one e-mail: exactly one 201, the rest 409', async () => {
+      const email = anEmail('race');
+      const replies = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          t.http.post('/api/v1/auth/register').send({ email, password: PASSWORD, name: 'Racer' }),
+        ),
+      );
+      expect(replies.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    });
+
+    test.each([
+      ['too short', 'Sh0rt!', /at least 8/],
+      ['too long', 'x'.repeat(129), /at most 128/],
+      ['too common', 'Password123', /too common/],
+    ])(
+      'a password %s → 400 naming the password field, and no account',
+      async (_, password, why) => {
+        const email = anEmail('weak');
+        const res = await t.http
+          .post('/api/v1/auth/register')
+          .send({ email, password, name: 'Weak' })
+          .expect(400);
+        expect(res.headers['content-type']).toMatch(PROBLEM);
+        expect(res.body.errors[0].field).toBe('password');
+        expect(res.body.detail).toMatch(why);
+        expect(await t.get(UserRepository).findByEmail(email)).toBeNull();
+      },
+    );
+
+    test('an unknown field (role: "admin") → 400, and no account is created', async () => {
+      const email = anEmail('sneaky');
+      const res = await t.http
+        .post('/api/v1/auth/register')
+        .send({ email, password: PASSWORD, name: 'Sneaky', role: 'admin' })
+        .expect(400);
+      expect(res.body.errors).toEqual([{ field: 'role', message: 'role is not allowed' }]);
+      expect(await t.get(UserRepository).findByEmail(email)).toBeNull();
+    });
+
+    test('a malformed e-mail or a missing name → 400 with field errors', async () => {
+      const res = await t.http
+        .post('/api/v1/auth/register')
+        .send({ email: 'not-an-email', password: PASSWORD })
+        .expect(400);
+      const fields = (res.body.errors as { field: string }[]).map((e) => e.field);
+      expect(fields).toEqual(expect.arrayContaining(['email', 'name']));
+    });
+  });
+
+  describe('POST /auth/login', () => {
+    test('→ 200 with the same shape as register and a new session', async () => {
+      const u = await registered(t);
+      const res = await login(u.email, u.password).expect(200);
+      expect(res.body).toEqual({
+        user: { id: u.id, email: u.email, name: u.name, role: 'customer' },
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        expiresIn: t.config.jwtAccessTtlSeconds,
+      });
+      expect(res.body.refreshToken).not.toBe(u.refreshToken);
+      await t.http
+        .get('/api/v1/me')
+        .set('Authorization', `Bearer ${res.body.accessToken}`)
+        .expect(200);
+    });
+
+    test('wrong password and unknown e-mail get the identical 401 reply', async () => {
+      const u = await registered(t);
+      const wrong = await login(u.email, 'not the password at all').expect(401);
+      const unknown = await login(anEmail('nobody'), 'not the password at all').expect(401);
+      expect(wrong.headers['content-type']).toMatch(PROBLEM);
+      expect(wrong.body).toEqual(unknown.body);
+      expect(wrong.body).toMatchObject({
+        status: 401,
+        type: 'https://minishop.dev/problems/auth-invalid-credentials',
+        detail: 'Invalid e-mail or password',
+      });
+    });
+
+    test('a hash made with weaker parameters is upgraded at the next successful login', async () => {
+      const email = anEmail('legacy');
+      const weak = await argon2Hash(PASSWORD, { memoryCost: 8192, timeCost: 1, parallelism: 1 });
+      const user = await t
+        .get(UserRepository)
+        .create({ email, name: 'Legacy', role: 'customer', passwordHash: weak });
+      await login(email, PASSWORD).expect(200);
+      const stored = await t.get(UserRepository).findById(user!.id);
+      expect(stored?.passwordHash).toContain(`m=${ARGON2_OPTIONS.memoryCost},`);
+      await login(email, PASSWORD).expect(200);
+    });
+
+    test('a disabled account cannot sign in, refresh or use its live access token', async () => {
+      const u = await registered(t);
+      await t.get(UserRepository).setDisabled(u.id, true);
+      const res = await login(u.email, u.password).expect(401);
+      expect(res.body.type).toMatch(/auth-account-disabled$/);
+      await t.http.post('/api/v1/auth/refresh').send({ refreshToken: u.refreshToken }).expect(401);
+      await t.http.get('/api/v1/me').set(u.auth).expect(401);
+    });
+  });
+
+  describe('POST /auth/refresh', () => {
+    const refresh = (refreshToken: string) =>
+      t.http.post('/api/v1/auth/refresh').send({ refreshToken });
+
+    test('→ 200 a new pair whose access token works', async () => {
+      const u = await registered(t);
+      const res = await refresh(u.refreshToken).expect(200);
+      expect(res.body).toEqual({
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        expiresIn: t.config.jwtAccessTtlSeconds,
+      });
+      expect(res.body.refreshToken).not.toBe(u.refreshToken);
+      const me = await t.http
+        .get('/api/v1/me')
+        .set('Authorization', `Bearer ${res.body.accessToken}`)
+        .expect(200);
+      expect(me.body.id).toBe(u.id);
+      // rotation continues down the chain
+      await refresh(res.body.refreshToken).expect(200);
+    });
+
+    test('a spent token presented again → 401, and the token that replaced it dies too', async () => {
+      const u = await registered(t);
+      const rotated = (await refresh(u.refreshToken).expect(200)).body.refreshToken as string;
+      const replay = await refresh(u.refreshToken).expect(401);
+      expect(replay.headers['content-type']).toMatch(PROBLEM);
+      await refresh(rotated).expect(401);
+      // another session of the same user is untouched
+      const other = (await login(u.email, u.password).expect(200)).body.refreshToken as string;
+      await refresh(other).expect(200);
+    });
+
+    test('concurrent refreshes of one token: exactly one 200', async () => {
+      const u = await registered(t);
+      const replies = await Promise.all(Array.from({ length: 8 }, () => refresh(u.refreshToken)));
+      const statuses = replies.map((r) => r.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      expect(statuses.filter((s) => s === 401)).toHaveLength(7);
+    });
+
+    test('an expired refresh token → 401', async () => {
+      const u = await registered(t);
+      clock.offsetMs = (t.config.jwtRefreshTtlSeconds + 60) * 1000;
+      try {
+        await refresh(u.refreshToken).expect(401);
+      } finally {
+        clock.offsetMs = 0;
+      }
+    });
+
+    test('an unknown token → 401; an empty body → 400', async () => {
+      await refresh(randomBytes(32).toString('base64url')).expect(401);
+      const res = await t.http.post('/api/v1/auth/refresh').send({}).expect(400);
+      expect(res.body.errors[0].field).toBe('refreshToken');
+    });
+  });
+
+  describe('POST /auth/logout', () => {
+    test('→ 204; that token and its rotations stop working, other sessions do not', async () => {
+      const u = await registered(t);
+      const rotated = (
+        await t.http.post('/api/v1/auth/refresh').send({ refreshToken: u.refreshToken }).expect(200)
+      ).body.refreshToken as string;
+      const other = (await login(u.email, u.password).expect(200)).body.refreshToken as string;
+
+      const res = await t.http
+        .post('/api/v1/auth/logout')
+        .send({ refreshToken: rotated })
+        .expect(204);
+      expect(res.text).toBe('');
+      await t.http.post('/api/v1/auth/refresh').send({ refreshToken: rotated }).expect(401);
+      await t.http.post('/api/v1/auth/refresh').send({ refreshToken: other }).expect(200);
+    });
+
+    test('an unknown or already revoked token → 204 as well', async () => {
+      await t.http
+        .post('/api/v1/auth/logout')
+        .send({ refreshToken: randomBytes(32).toString('base64url') })
+        .expect(204);
+    });
+  });
+
+  describe('GET /me', () => {
+    test('→ 200 {id, email, name, role}; without a token → 401', async () => {
+      const u = await registered(t);
+      const res = await t.http.get('/api/v1/me').set(u.auth).expect(200);
+      expect(res.body).toEqual({ id: u.id, email: u.email, name: u.name, role: 'customer' });
+      await t.http.get('/api/v1/me').expect(401);
+    });
+  });
+
+  describe('guest cart merge', () => {
+    test('register and login with X-Cart-Token hand the cart to the absorber', async () => {
+      const email = anEmail('cart');
+      const reg = await t.http
+        .post('/api/v1/auth/register')
+        .set('X-Cart-Token', 'guest-cart-1')
+        .send({ email, password: PASSWORD, name: 'Cart' })
+        .expect(201);
+      await login(email, PASSWORD).set('X-Cart-Token', 'guest-cart-2').expect(200);
+      expect(absorber.calls).toEqual(
+        expect.arrayContaining([
+          [reg.body.user.id, 'guest-cart-1'],
+          [reg.body.user.id, 'guest-cart-2'],
+        ]),
+      );
+    });
+
+    test('a merge that fails does not fail the login', async () => {
+      const u = await registered(t);
+      const before = absorber.calls.length;
+      await login(u.email, u.password).set('X-Cart-Token', 'unmergeable').expect(200);
+      expect(absorber.calls.slice(before)).toEqual([[u.id, 'unmergeable']]);
+    });
+
+    test('without the header the absorber is not called', async () => {
+      const before = absorber.calls.length;
+      await registered(t);
+      expect(absorber.calls.length).toBe(before);
+    });
+  });
+
+  test('user:create use case: an admin, through the same registration service', async () => {
+    const email = anEmail('admin');
+    const { user } = await t
+      .get(RegistrationService)
+      .register({ email, password: PASSWORD, name: 'Root', role: 'admin' });
+    expect(user.role).toBe('admin');
+    const res = await login(email, PASSWORD).expect(200);
+    const scope = JSON.parse(
+      Buffer.from(String(res.body.accessToken).split('.')[1]!, 'base64url').toString(),
+    ).scope;
+    expect(scope).toContain('catalog:write');
+  });
+
+  test('every auth reply carries only the fields its response DTO documents', async () => {
+    const doc = (await t.http.get('/docs/openapi.json').expect(200)).body as OpenApiDoc;
+    const email = anEmail('leak');
+    const reg = await t.http
+      .post('/api/v1/auth/register')
+      .send({ email, password: PASSWORD, name: 'Leak' })
+      .expect(201);
+    const log = await login(email, PASSWORD).expect(200);
+    const ref = await t.http
+      .post('/api/v1/auth/refresh')
+      .send({ refreshToken: log.body.refreshToken })
+      .expect(200);
+    const me = await t.http
+      .get('/api/v1/me')
+      .set('Authorization', `Bearer ${ref.body.accessToken}`)
+      .expect(200);
+    const replies: [string, string, number, unknown][] = [
+      ['/api/v1/auth/register', 'post', 201, reg.body],
+      ['/api/v1/auth/login', 'post', 200, log.body],
+      ['/api/v1/auth/refresh', 'post', 200, ref.body],
+      ['/api/v1/me', 'get', 200, me.body],
+    ];
+    for (const [path, method, status, body] of replies) {
+      expect({
+        path,
+        extra: undocumentedFields(doc, replySchema(doc, path, method, status), body),
+      }).toEqual({
+        path,
+        extra: [],
+      });
+    }
+    const all = JSON.stringify(replies.map((r) => r[3]));
+    for (const secret of [
+      'passwordHash',
+      'password_hash',
+      'tokenHash',
+      'disabled',
+      'argon2',
+      PASSWORD,
+    ]) {
+      expect(all).not.toContain(secret);
+    }
+  });
+
+  test('the OpenAPI document: tag auth, operationIds and every auth error status with a problem body', async () => {
+    const doc = (await t.http.get('/docs/openapi.json').expect(200)).body as OpenApiDoc;
+    const expected: [string, string, string, string[]][] = [
+      ['/api/v1/auth/register', 'post', 'authRegister', ['201', '400', '409']],
+      ['/api/v1/auth/login', 'post', 'authLogin', ['200', '400', '401', '429']],
+      ['/api/v1/auth/refresh', 'post', 'authRefresh', ['200', '400', '401']],
+      ['/api/v1/auth/logout', 'post', 'authLogout', ['204', '400']],
+      ['/api/v1/me', 'get', 'getMe', ['200', '401']],
+    ];
+    for (const [path, method, operationId, statuses] of expected) {
+      const op = doc.paths[path]![method] as {
+        tags: string[];
+        operationId: string;
+        responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+      };
+      expect({ path, tags: op.tags, operationId: op.operationId }).toEqual({
+        path,
+        tags: ['auth'],
+        operationId,
+      });
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(statuses));
+      for (const status of statuses.filter((s) => Number(s) >= 400)) {
+        expect(op.responses[status]?.content?.['application/json']?.schema.$ref).toMatch(
+          /ProblemDto$/,
+        );
+      }
+    }
+    const session = doc.components.schemas.AuthSessionDto as {
+      properties: Record<string, unknown>;
+    };
+    expect(Object.keys(session.properties).sort()).toEqual([
+      'accessToken',
+      'expiresIn',
+      'refreshToken',
+      'user',
+    ]);
+  });
+
+  test('login latency and a burst of concurrent logins next to /health/live (measured, printed)', async () => {
+    const u = await registered(t);
+    const N = 30;
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < N; i++) {
+      let t0 = performance.now();
+      await login(u.email, u.password).expect(200);
+      known.push(performance.now() - t0);
+      t0 = performance.now();
+      await login(anEmail('ghost'), u.password).expect(401);
+      unknown.push(performance.now() - t0);
+    }
+
+    const BURST = 24;
+    let burstDone = false;
+    const health: number[] = [];
+    const healthStatuses: number[] = [];
+    const probe = (async () => {
+      while (!burstDone) {
+        const t0 = performance.now();
+        const res = await t.http.get('/health/live');
+        health.push(performance.now() - t0);
+        healthStatuses.push(res.status);
+      }
+    })();
+    const t0 = performance.now();
+    const burst = await Promise.all(
+      Array.from({ length: BURST }, () => login(u.email, u.password)),
+    );
+    const burstMs = performance.now() - t0;
+    burstDone = true;
+    await probe;
+
+    expect(burst.every((r) => r.status === 200)).toBe(true);
+    expect(health.length).toBeGreaterThan(0);
+    expect(healthStatuses.every((s) => s === 200)).toBe(true);
+    process.stdout.write(
+      [
+        `\n[auth] argon2id m=${ARGON2_OPTIONS.memoryCost} KiB t=${ARGON2_OPTIONS.timeCost} p=${ARGON2_OPTIONS.parallelism}`,
+        `[auth] login over HTTP, ${N} sequential: p50 ${percentile(known, 50).toFixed(1)} ms, p90 ${percentile(known, 90).toFixed(1)} ms`,
+        `[auth] unknown e-mail login, ${N} sequential: p50 ${percentile(unknown, 50).toFixed(1)} ms`,
+        `[auth] burst of ${BURST} concurrent logins: ${burstMs.toFixed(0)} ms in all; /health/live during it: ${health.length} probes, p50 ${percentile(health, 50).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms\n`,
+      ].join('\n'),
+    );
+  });
+});
+
+function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
+  describe(`login throttling (${storage} storage)`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({
+        env: {
+          LOGIN_RATE_LIMIT: '3',
+          LOGIN_RATE_LIMIT_IP: '5',
+          LOGIN_RATE_WINDOW: '60',
+          REDIS_URL: redisUrl,
+        },
+      });
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    test(`counts in ${storage}`, () => {
+      expect((t.get(LoginRateLimiter) as FlexibleLoginRateLimiter).storage).toBe(storage);
+    });
+
+    test('per e-mail: the 4th attempt within the window → 429 with Retry-After, even from new IPs', async () => {
+      const u = await registered(t);
+      for (let i = 0; i < 3; i++) {
+        await t.http
+          .post('/api/v1/auth/login')
+          .set('X-Forwarded-For', anIp())
+          .send({ email: u.email, password: 'wrong password!' })
+          .expect(401);
+      }
+      const res = await t.http
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', anIp())
+        .send({ email: u.email.toUpperCase(), password: u.password })
+        .expect(429);
+      expect(res.headers['content-type']).toMatch(PROBLEM);
+      const retryAfter = Number(res.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(res.body).toMatchObject({
+        status: 429,
+        type: 'https://minishop.dev/problems/rate-limited',
+      });
+      // another account is not affected
+      const other = await registered(t);
+      await t.http
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', anIp())
+        .send({ email: other.email, password: other.password })
+        .expect(200);
+    });
+
+    test('per IP: the 6th attempt from one address → 429, whatever the e-mails', async () => {
+      const ip = anIp();
+      for (let i = 0; i < 5; i++) {
+        await t.http
+          .post('/api/v1/auth/login')
+          .set('X-Forwarded-For', ip)
+          .send({ email: anEmail('spray'), password: 'guess guess guess' })
+          .expect(401);
+      }
+      const res = await t.http
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', ip)
+        .send({ email: anEmail('spray'), password: 'guess guess guess' })
+        .expect(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    });
+
+    if (storage === 'redis') {
+      test('the counters live in Redis, shared by every API process', async () => {
+        const email = anEmail('shared');
+        await t.http
+          .post('/api/v1/auth/login')
+          .set('X-Forwarded-For', anIp())
+          .send({ email, password: 'whatever it is' })
+          .expect(401);
+        const redis = new Redis(redisUrl);
+        try {
+          expect(await redis.get(`minishop:login:email:${email}`)).toBe('1');
+        } finally {
+          await redis.quit();
+        }
+      });
+    }
+  });
+}
+
+throttlingTests('memory', '');
+
+describe('login throttling with Redis configured but unreachable', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { LOGIN_RATE_LIMIT: '2', REDIS_URL: 'redis://127.0.0.1:1' },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('logins still work and the limit still holds, counted in memory', async () => {
+    const u = await registered(t);
+    const attempt = () =>
+      t.http
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', anIp())
+        .send({ email: u.email, password: u.password });
+    await attempt().expect(200);
+    await attempt().expect(200);
+    await attempt().expect(429);
+  });
+});
+
+const redisUrl = process.env.REDIS_URL;
+if (redisUrl) {
+  throttlingTests('redis', redisUrl);
+} else {
+  process.stderr.write(
+    '\n[auth] REDIS_URL is not set: the Redis-backed login throttling tests are SKIPPED\n',
+  );
+  describe.skip('login throttling (redis storage): SKIPPED, REDIS_URL not set', () => {
+    test('needs REDIS_URL', () => undefined);
+  });
+}

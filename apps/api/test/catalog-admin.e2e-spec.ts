@@ -1,0 +1,416 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { DataSource } from 'typeorm';
+
+import { API, aProductBody } from './support/catalog.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer, anAdmin, type TestUser } from './support/users.js';
+
+const fieldsOf = (body: { errors?: { field: string }[] }) =>
+  [...new Set((body.errors ?? []).map((e) => e.field))].sort();
+
+describe('catalog admin writes (memory cache)', () => {
+  let t: TestApp;
+  let admin: TestUser;
+  let customer: TestUser;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { CATALOG_CACHE: 'memory', CATALOG_CACHE_TTL_SECONDS: '60' } });
+    ds = t.get(DataSource);
+    admin = await anAdmin(t);
+    customer = await aCustomer(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const create = (body: Record<string, unknown>) =>
+    t.http.post(`${API}/admin/products`).set(admin.auth).send(body);
+
+  describe('scope catalog:write', () => {
+    const id = '00000000-0000-4000-8000-000000000001';
+    test.each([
+      ['post', '/admin/products'],
+      ['patch', `/admin/products/${id}`],
+      ['delete', `/admin/products/${id}`],
+      ['post', `/admin/products/${id}/variants`],
+      ['patch', `/admin/variants/${id}`],
+      ['post', `/admin/variants/${id}/stock`],
+      ['post', '/admin/categories'],
+    ] as const)('%s %s: no token 401, customer 403', async (method, path) => {
+      await t.http[method](`${API}${path}`).send({}).expect(401);
+      const res = await t.http[method](`${API}${path}`).set(customer.auth).send({}).expect(403);
+      expect(res.body.detail).toContain('catalog:write');
+    });
+  });
+
+  describe('POST /admin/products', () => {
+    test('201 with variants; slug derived from the name; initial stock recorded', async () => {
+      const res = await create({
+        name: 'Crème Brûlée Torch',
+        description: 'Caramelises sugar',
+        variants: [
+          { sku: 'TORCH-S', name: 'Small', price: { amount: 2500, currency: 'EUR' }, stock: 4 },
+          { sku: 'TORCH-L', name: 'Large', price: { amount: 3900, currency: 'EUR' } },
+        ],
+      }).expect(201);
+      expect(res.body).toMatchObject({
+        slug: 'creme-brulee-torch',
+        status: 'active',
+        category: null,
+        priceRange: { min: { amount: 2500 }, max: { amount: 3900 } },
+      });
+      expect(
+        res.body.variants.map((v: { stock: { available: number } }) => v.stock.available),
+      ).toEqual([4, 0]);
+      const movements = await ds.query(
+        `SELECT m.delta, m.reason, m.actor_id FROM stock_movements m JOIN variants v ON v.id = m.variant_id
+         WHERE v.sku = 'TORCH-S'`,
+      );
+      expect(movements).toEqual([{ delta: 4, reason: 'initial stock', actor_id: admin.id }]);
+      await t.http.get(`${API}/products/creme-brulee-torch`).expect(200);
+    });
+
+    test('duplicate slug → 409 naming slug; duplicate SKU → 409 naming the variant sku', async () => {
+      const first = aProductBody();
+      await create(first).expect(201);
+      const dupSlug = await create({ ...aProductBody(), name: first.name }).expect(409);
+      expect(fieldsOf(dupSlug.body)).toEqual(['slug']);
+      const sku = (first.variants as { sku: string }[])[0]!.sku;
+      const dupSku = await create(
+        aProductBody({ variants: [{ sku, name: 'x', price: { amount: 100, currency: 'EUR' } }] }),
+      ).expect(409);
+      expect(fieldsOf(dupSku.body)).toEqual(['variants.0.sku']);
+      expect(dupSku.body.type).toMatch(/catalog-duplicate-sku/);
+    });
+
+    test('unknown categoryId → 422 naming categoryId', async () => {
+      const res = await create(
+        aProductBody({ categoryId: '00000000-0000-4000-8000-00000000dead' }),
+      ).expect(422);
+      expect(fieldsOf(res.body)).toEqual(['categoryId']);
+    });
+
+    test.each([
+      [
+        { variants: [{ sku: 'NEG-1', name: 'x', price: { amount: -5, currency: 'EUR' } }] },
+        'variants.0.price.amount',
+      ],
+      [
+        { variants: [{ sku: 'ZERO-1', name: 'x', price: { amount: 0, currency: 'EUR' } }] },
+        'variants.0.price.amount',
+      ],
+      [
+        { variants: [{ sku: 'FLT-1', name: 'x', price: { amount: 9.99, currency: 'EUR' } }] },
+        'variants.0.price.amount',
+      ],
+      [
+        { variants: [{ sku: 'lower', name: 'x', price: { amount: 5, currency: 'EUR' } }] },
+        'variants.0.sku',
+      ],
+      [{ variants: [] }, 'variants'],
+      [{ slug: 'Not A Slug' }, 'slug'],
+      [{ name: '' }, 'name'],
+    ])('bad body %j → 400 naming %s', async (override, field) => {
+      const res = await create(aProductBody(override as Record<string, unknown>)).expect(400);
+      expect(fieldsOf(res.body)).toEqual([field]);
+    });
+
+    test('a price in another currency → 400 naming its currency', async () => {
+      const res = await create(
+        aProductBody({
+          variants: [{ sku: 'USD-1', name: 'x', price: { amount: 5, currency: 'USD' } }],
+        }),
+      ).expect(400);
+      expect(fieldsOf(res.body)).toEqual(['variants.0.price.currency']);
+    });
+  });
+
+  describe('PATCH /admin/products/:id', () => {
+    test('only the fields sent change', async () => {
+      const created = (await create(aProductBody({ description: 'Keep me' })).expect(201)).body;
+      const res = await t.http
+        .patch(`${API}/admin/products/${created.id}`)
+        .set(admin.auth)
+        .send({ name: 'Renamed' })
+        .expect(200);
+      expect(res.body).toMatchObject({
+        name: 'Renamed',
+        description: 'Keep me',
+        slug: created.slug,
+      });
+    });
+
+    test('null for a required field → 400; categoryId null detaches; duplicate slug → 409', async () => {
+      const cat = (
+        await t.http
+          .post(`${API}/admin/categories`)
+          .set(admin.auth)
+          .send({ name: 'Patch Cat' })
+          .expect(201)
+      ).body;
+      const created = (await create(aProductBody({ categoryId: cat.id })).expect(201)).body;
+      expect(created.category.slug).toBe('patch-cat');
+      const bad = await t.http
+        .patch(`${API}/admin/products/${created.id}`)
+        .set(admin.auth)
+        .send({ name: null })
+        .expect(400);
+      expect(fieldsOf(bad.body)).toEqual(['name']);
+      const detached = await t.http
+        .patch(`${API}/admin/products/${created.id}`)
+        .set(admin.auth)
+        .send({ categoryId: null })
+        .expect(200);
+      expect(detached.body.category).toBeNull();
+      const other = (await create(aProductBody()).expect(201)).body;
+      const dup = await t.http
+        .patch(`${API}/admin/products/${created.id}`)
+        .set(admin.auth)
+        .send({ slug: other.slug })
+        .expect(409);
+      expect(fieldsOf(dup.body)).toEqual(['slug']);
+    });
+
+    test('unknown product → 404', async () => {
+      await t.http
+        .patch(`${API}/admin/products/00000000-0000-4000-8000-000000000009`)
+        .set(admin.auth)
+        .send({ name: 'x' })
+        .expect(404);
+    });
+  });
+
+  test('DELETE archives: 204, then gone from public reads, kept for admins', async () => {
+    const created = (await create(aProductBody()).expect(201)).body;
+    await t.http.get(`${API}/products/${created.slug}`).expect(200);
+    await t.http.delete(`${API}/admin/products/${created.id}`).set(admin.auth).expect(204);
+    await t.http.get(`${API}/products/${created.slug}`).expect(404);
+    const list = await t.http
+      .get(`${API}/products?q=${encodeURIComponent(created.name)}`)
+      .expect(200);
+    expect(list.body.items).toEqual([]);
+    const [row] = await ds.query('SELECT status FROM products WHERE id = $1', [created.id]);
+    expect(row.status).toBe('archived');
+  });
+
+  describe('variants', () => {
+    test('POST adds a variant and widens the price range in the same write', async () => {
+      const created = (await create(aProductBody({ price: 1000 })).expect(201)).body;
+      const sku = `ADD-${Date.now()}`;
+      const res = await t.http
+        .post(`${API}/admin/products/${created.id}/variants`)
+        .set(admin.auth)
+        .send({ sku, name: 'Big', price: { amount: 4000, currency: 'EUR' }, stock: 2 })
+        .expect(201);
+      expect(res.body).toMatchObject({ sku, price: { amount: 4000 }, stock: { available: 2 } });
+      const product = await t.http.get(`${API}/products/${created.id}`).expect(200);
+      expect(product.body.priceRange).toEqual({
+        min: { amount: 1000, currency: 'EUR' },
+        max: { amount: 4000, currency: 'EUR' },
+      });
+    });
+
+    test('PATCH changes the price and the product range; bad values → 400/409', async () => {
+      const a = (await create(aProductBody({ price: 1000 })).expect(201)).body;
+      const variantId = a.variants[0].id;
+      await t.http
+        .patch(`${API}/admin/variants/${variantId}`)
+        .set(admin.auth)
+        .send({ price: { amount: 700, currency: 'EUR' } })
+        .expect(200);
+      const [row] = await ds.query('SELECT min_price, max_price FROM products WHERE id = $1', [
+        a.id,
+      ]);
+      expect([Number(row.min_price), Number(row.max_price)]).toEqual([700, 700]);
+      const neg = await t.http
+        .patch(`${API}/admin/variants/${variantId}`)
+        .set(admin.auth)
+        .send({ price: { amount: -1, currency: 'EUR' } })
+        .expect(400);
+      expect(fieldsOf(neg.body)).toEqual(['price.amount']);
+      const b = (await create(aProductBody()).expect(201)).body;
+      const dup = await t.http
+        .patch(`${API}/admin/variants/${variantId}`)
+        .set(admin.auth)
+        .send({ sku: b.variants[0].sku })
+        .expect(409);
+      expect(fieldsOf(dup.body)).toEqual(['sku']);
+      await t.http
+        .patch(`${API}/admin/variants/00000000-0000-4000-8000-000000000009`)
+        .set(admin.auth)
+        .send({ name: 'x' })
+        .expect(404);
+    });
+  });
+
+  describe('POST /admin/variants/:id/stock', () => {
+    test('adds and removes, recording each movement with its actor', async () => {
+      const p = (await create(aProductBody({ stock: 5 })).expect(201)).body;
+      const v = p.variants[0].id;
+      const res = await t.http
+        .post(`${API}/admin/variants/${v}/stock`)
+        .set(admin.auth)
+        .send({ delta: 3, reason: 'delivery' })
+        .expect(200);
+      expect(res.body).toEqual({ variantId: v, onHand: 8, reserved: 0, available: 8 });
+      await t.http
+        .post(`${API}/admin/variants/${v}/stock`)
+        .set(admin.auth)
+        .send({ delta: -2, reason: 'broken' })
+        .expect(200);
+      const moves = await ds.query(
+        'SELECT delta, reason, on_hand_after, actor_id FROM stock_movements WHERE variant_id = $1 ORDER BY id',
+        [v],
+      );
+      expect(moves).toEqual([
+        { delta: 5, reason: 'initial stock', on_hand_after: 5, actor_id: admin.id },
+        { delta: 3, reason: 'delivery', on_hand_after: 8, actor_id: admin.id },
+        { delta: -2, reason: 'broken', on_hand_after: 6, actor_id: admin.id },
+      ]);
+    });
+
+    test('never below reserved → 409, nothing recorded', async () => {
+      const p = (await create(aProductBody({ stock: 10 })).expect(201)).body;
+      const v = p.variants[0].id;
+      await ds.query('UPDATE variants SET reserved = 4 WHERE id = $1', [v]);
+      const res = await t.http
+        .post(`${API}/admin/variants/${v}/stock`)
+        .set(admin.auth)
+        .send({ delta: -7, reason: 'stock take' })
+        .expect(409);
+      expect(res.body.type).toMatch(/catalog-stock-below-reserved/);
+      const [row] = await ds.query('SELECT on_hand FROM variants WHERE id = $1', [v]);
+      expect(row.on_hand).toBe(10);
+      const [{ n }] = await ds.query(
+        'SELECT count(*)::int n FROM stock_movements WHERE variant_id = $1',
+        [v],
+      );
+      expect(n).toBe(1);
+      const ok = await t.http
+        .post(`${API}/admin/variants/${v}/stock`)
+        .set(admin.auth)
+        .send({ delta: -6, reason: 'stock take' })
+        .expect(200);
+      expect(ok.body).toMatchObject({ onHand: 4, reserved: 4, available: 0 });
+    });
+
+    test('concurrent removals never oversell: exactly on-hand many succeed', async () => {
+      const p = (await create(aProductBody({ stock: 5 })).expect(201)).body;
+      const v = p.variants[0].id;
+      const results = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          t.http
+            .post(`${API}/admin/variants/${v}/stock`)
+            .set(admin.auth)
+            .send({ delta: -1, reason: 'race' }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 200)).toHaveLength(5);
+      expect(results.filter((r) => r.status === 409)).toHaveLength(7);
+      const [row] = await ds.query('SELECT on_hand FROM variants WHERE id = $1', [v]);
+      expect(row.on_hand).toBe(0);
+    });
+
+    test.each([
+      [{ delta: 0, reason: 'x' }, 'delta'],
+      [{ delta: 1.5, reason: 'x' }, 'delta'],
+      [{ delta: 1 }, 'reason'],
+    ])('bad body %j → 400 naming %s', async (body, field) => {
+      const res = await t.http
+        .post(`${API}/admin/variants/00000000-0000-4000-8000-000000000009/stock`)
+        .set(admin.auth)
+        .send(body)
+        .expect(400);
+      expect(fieldsOf(res.body)).toEqual([field]);
+    });
+
+    test('unknown variant → 404', async () => {
+      await t.http
+        .post(`${API}/admin/variants/00000000-0000-4000-8000-000000000009/stock`)
+        .set(admin.auth)
+        .send({ delta: 1, reason: 'x' })
+        .expect(404);
+    });
+  });
+
+  describe('POST /admin/categories', () => {
+    test('creates under a parent; shows in the tree at once', async () => {
+      await t.http.get(`${API}/categories`).expect(200);
+      const parent = (
+        await t.http
+          .post(`${API}/admin/categories`)
+          .set(admin.auth)
+          .send({ name: 'Garden Tools' })
+          .expect(201)
+      ).body;
+      expect(parent).toMatchObject({ slug: 'garden-tools', children: [] });
+      await t.http
+        .post(`${API}/admin/categories`)
+        .set(admin.auth)
+        .send({ name: 'Spades', slug: 'spades', parentId: parent.id })
+        .expect(201);
+      const tree = await t.http.get(`${API}/categories`).expect(200);
+      const node = tree.body.find((c: { slug: string }) => c.slug === 'garden-tools');
+      expect(node.children.map((c: { slug: string }) => c.slug)).toEqual(['spades']);
+    });
+
+    test('unknown parentId → 422 naming parentId; duplicate slug → 409 naming slug', async () => {
+      const bad = await t.http
+        .post(`${API}/admin/categories`)
+        .set(admin.auth)
+        .send({ name: 'Orphan', parentId: '00000000-0000-4000-8000-00000000dead' })
+        .expect(422);
+      expect(fieldsOf(bad.body)).toEqual(['parentId']);
+      await t.http
+        .post(`${API}/admin/categories`)
+        .set(admin.auth)
+        .send({ name: 'Twice' })
+        .expect(201);
+      const dup = await t.http
+        .post(`${API}/admin/categories`)
+        .set(admin.auth)
+        .send({ name: 'Twice' })
+        .expect(409);
+      expect(fieldsOf(dup.body)).toEqual(['slug']);
+    });
+  });
+
+  describe('cache invalidation (TTL 60 s, so only invalidation can explain a fresh read)', () => {
+    test('a price change is visible on the next list and detail read', async () => {
+      const p = (
+        await create(aProductBody({ name: 'Invalidation Kettle', price: 1000 })).expect(201)
+      ).body;
+      const listPath = `${API}/products?q=Invalidation%20Kettle`;
+      const before = await t.http.get(listPath).expect(200);
+      expect(before.body.items[0].variants[0].price.amount).toBe(1000);
+      await t.http.get(`${API}/products/${p.slug}`).expect(200);
+      await t.http
+        .patch(`${API}/admin/variants/${p.variants[0].id}`)
+        .set(admin.auth)
+        .send({ price: { amount: 1234, currency: 'EUR' } })
+        .expect(200);
+      const list = await t.http.get(listPath).expect(200);
+      expect(list.body.items[0].variants[0].price.amount).toBe(1234);
+      expect(list.headers.etag).not.toBe(before.headers.etag);
+      const detail = await t.http.get(`${API}/products/${p.slug}`).expect(200);
+      expect(detail.body.priceRange.min.amount).toBe(1234);
+    });
+
+    test('a cached page stays cached until a write', async () => {
+      const p = (await create(aProductBody({ name: 'Cached Teapot', price: 1000 })).expect(201))
+        .body;
+      const path = `${API}/products/${p.slug}`;
+      await t.http.get(path).expect(200);
+      // Behind the API's back: the cache still answers with what it had.
+      await ds.query('UPDATE variants SET price = 1111 WHERE product_id = $1', [p.id]);
+      expect((await t.http.get(path).expect(200)).body.variants[0].price.amount).toBe(1000);
+      await t.http
+        .post(`${API}/admin/variants/${p.variants[0].id}/stock`)
+        .set(admin.auth)
+        .send({ delta: 1, reason: 'recount' })
+        .expect(200);
+      expect((await t.http.get(path).expect(200)).body.variants[0].price.amount).toBe(1111);
+    });
+  });
+});

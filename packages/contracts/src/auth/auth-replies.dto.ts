@@ -1,0 +1,56 @@
+import { type Role, ROLES } from '@minishop/domain';
+import { ApiProperty } from '@nestjs/swagger';
+
+/** A user as clients see it; never the hash, the disabled flag or timestamps. */
+export class UserDto {
+  @ApiProperty({ format: 'uuid', maxLength: 36, example: '6f1c2a9e-3b7d-4c8e-9f10-2a3b4c5d6e7f' })
+  id!: string;
+
+  @ApiProperty({
+    format: 'email',
+    maxLength: 254,
+    example: 'ada@example.com',
+    description: 'Stored in lower case',
+  })
+  email!: string;
+
+  @ApiProperty({ maxLength: 100, example: 'Ada Lovelace' })
+  name!: string;
+
+  @ApiProperty({ enum: ROLES, enumName: 'Role', example: 'customer' })
+  role!: Role;
+}
+
+/** A fresh access token and the refresh token that replaces the one presented. */
+export class TokenPairDto {
+  @ApiProperty({
+    description: 'Short-lived JWT (HS256) to send as `Authorization: Bearer <accessToken>`',
+    maxLength: 4096,
+    example:
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI2ZjFjMmE5ZSIsInJvbGUiOiJjdXN0b21lciJ9.c2lnbmF0dXJl',
+  })
+  accessToken!: string;
+
+  @ApiProperty({
+    description:
+      'Opaque, single-use: exchange it at POST /auth/refresh for a new pair. Presenting it twice revokes the whole session.',
+    maxLength: 200,
+    example: 'q3Jx0m8b1kZ5cV2nW7yR4tU9pL6sA0dF3gH8jK1lM2o',
+  })
+  refreshToken!: string;
+
+  @ApiProperty({
+    description: 'Seconds until the access token expires',
+    example: 900,
+    format: 'int32',
+    minimum: 1,
+    maximum: 86_400,
+  })
+  expiresIn!: number;
+}
+
+/** Reply of register and login: who signed in, and their tokens. */
+export class AuthSessionDto extends TokenPairDto {
+  @ApiProperty({ type: UserDto })
+  user!: UserDto;
+}

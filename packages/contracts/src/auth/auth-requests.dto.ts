@@ -1,0 +1,67 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/**
+ * The password rules themselves (length, common passwords) live in the
+ * domain; the DTO only bounds the input so nothing huge reaches the hasher.
+ */
+const PASSWORD_INPUT_MAX = 1024;
+
+/** Body of `POST /auth/register`. Any other field (e.g. `role`) is a 400. */
+export class RegisterDto {
+  @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 254 })
+  @Transform(trim)
+  @IsEmail({}, { message: 'email must be an e-mail address' })
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty({
+    example: 'correct horse battery staple',
+    minLength: 8,
+    maxLength: 128,
+    description: '8 to 128 characters, not one of the most common passwords',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(PASSWORD_INPUT_MAX)
+  password!: string;
+
+  @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 100 })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  name!: string;
+}
+
+/** Body of `POST /auth/login`. */
+export class LoginDto {
+  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty({ example: 'correct horse battery staple', maxLength: PASSWORD_INPUT_MAX })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(PASSWORD_INPUT_MAX)
+  password!: string;
+}
+
+/** Body of `POST /auth/refresh` and `POST /auth/logout`. */
+export class RefreshTokenDto {
+  @ApiProperty({
+    example: 'q3Jx0m8b1kZ5cV2nW7yR4tU9pL6sA0dF3gH8jK1lM2o',
+    description: 'The opaque refresh token of a previous register, login or refresh',
+    maxLength: 200,
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  refreshToken!: string;
+}

@@ -1,0 +1,83 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  registerDecorator,
+  type ValidationArguments,
+} from 'class-validator';
+
+import { PageQueryDto } from '../common/pagination.dto.js';
+
+export const PRODUCT_SORTS = ['newest', 'price', '-price', 'name'] as const;
+export type ProductSort = (typeof PRODUCT_SORTS)[number];
+
+/**
+ * Cross-field rule of a price filter: put on both ends so the 400 names
+ * `minPrice` and `maxPrice` alike.
+ */
+function ConsistentPriceRange(): PropertyDecorator {
+  return (target, propertyName) => {
+    registerDecorator({
+      name: 'consistentPriceRange',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate(_: unknown, args: ValidationArguments): boolean {
+          const { minPrice, maxPrice } = args.object as ProductQueryDto;
+          return (
+            typeof minPrice !== 'number' || typeof maxPrice !== 'number' || minPrice <= maxPrice
+          );
+        },
+        defaultMessage: (args?: ValidationArguments) =>
+          `${args?.property ?? 'minPrice'}: minPrice must not be greater than maxPrice`,
+      },
+    });
+  };
+}
+
+/** `GET /products` query: filters, sort and keyset pagination. */
+export class ProductQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Full-text search on name and description', maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+
+  @ApiPropertyOptional({
+    description: 'Category slug; includes its sub-categories',
+    maxLength: 120,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(120)
+  category?: string;
+
+  @ApiPropertyOptional({ description: 'Lowest variant price, minor units', minimum: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  @ConsistentPriceRange()
+  minPrice?: number;
+
+  @ApiPropertyOptional({ description: 'Highest variant price, minor units', minimum: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  @ConsistentPriceRange()
+  maxPrice?: number;
+
+  @ApiPropertyOptional({ enum: PRODUCT_SORTS, default: 'newest' })
+  @IsOptional()
+  @IsIn(PRODUCT_SORTS)
+  sort: ProductSort = 'newest';
+}

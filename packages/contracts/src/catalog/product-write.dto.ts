@@ -1,0 +1,189 @@
+import { PRODUCT_STATUSES, type ProductStatus, SKU_PATTERN, SLUG_PATTERN } from '@minishop/domain';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  NotEquals,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+
+/**
+ * For partial updates: a field left out is skipped, but `null` is validated
+ * (and so refused) instead of being treated as absent as `@IsOptional` does.
+ */
+const IfSent = () => ValidateIf((_: object, value: unknown) => value !== undefined);
+
+const SKU_MESSAGE = 'sku must be 2-64 upper-case letters, digits or hyphens';
+const SLUG_MESSAGE = 'slug must be lower-case letters, digits and single hyphens';
+
+/** A catalog price: positive minor units. The currency must be the store's. */
+export class PriceDto {
+  @ApiProperty({ example: 1299, minimum: 1, description: 'Integer amount in minor units' })
+  @IsInt()
+  @Min(1)
+  @Max(100_000_000)
+  amount!: number;
+
+  @ApiProperty({ example: 'EUR', maxLength: 3 })
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
+  currency!: string;
+}
+
+export class CreateVariantDto {
+  @ApiProperty({ example: 'MUG-RED-350', maxLength: 64 })
+  @IsString()
+  @Matches(SKU_PATTERN, { message: SKU_MESSAGE })
+  sku!: string;
+
+  @ApiProperty({ example: '350 ml', maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiProperty({ type: PriceDto })
+  @ValidateNested()
+  @Type(() => PriceDto)
+  price!: PriceDto;
+
+  @ApiPropertyOptional({ description: 'Initial units on hand', default: 0, minimum: 0 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  stock?: number;
+}
+
+export class CreateProductDto {
+  @ApiProperty({ example: 'Red mug', maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiPropertyOptional({
+    description: 'Derived from the name when absent',
+    example: 'red-mug',
+    maxLength: 120,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(120)
+  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
+  slug?: string;
+
+  @ApiPropertyOptional({ maxLength: 5000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  description?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', maxLength: 36 })
+  @IsOptional()
+  @IsUUID()
+  categoryId?: string;
+
+  @ApiProperty({ type: [CreateVariantDto], minItems: 1, maxItems: 50 })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => CreateVariantDto)
+  variants!: CreateVariantDto[];
+}
+
+/** Only the fields sent change; `categoryId: null` detaches the category. */
+export class UpdateProductDto {
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IfSent()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ maxLength: 120 })
+  @IfSent()
+  @IsString()
+  @MaxLength(120)
+  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
+  slug?: string;
+
+  @ApiPropertyOptional({ maxLength: 5000 })
+  @IfSent()
+  @IsString()
+  @MaxLength(5000)
+  description?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, maxLength: 36 })
+  @IsOptional()
+  @IsUUID()
+  categoryId?: string | null;
+
+  @ApiPropertyOptional({ enum: PRODUCT_STATUSES })
+  @IfSent()
+  @IsIn(PRODUCT_STATUSES)
+  status?: ProductStatus;
+}
+
+export class UpdateVariantDto {
+  @ApiPropertyOptional({ maxLength: 64 })
+  @IfSent()
+  @IsString()
+  @Matches(SKU_PATTERN, { message: SKU_MESSAGE })
+  sku?: string;
+
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IfSent()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ type: PriceDto })
+  @IfSent()
+  @ValidateNested()
+  @Type(() => PriceDto)
+  price?: PriceDto;
+}
+
+export class StockAdjustmentDto {
+  @ApiProperty({ example: -2, description: 'Units to add (positive) or remove (negative)' })
+  @IsInt()
+  @NotEquals(0)
+  @Min(-10_000_000)
+  @Max(10_000_000)
+  delta!: number;
+
+  @ApiProperty({ example: 'stock take', maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  reason!: string;
+}
+
+export class CreateCategoryDto {
+  @ApiProperty({ example: 'Kitchen', maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiPropertyOptional({ example: 'kitchen', maxLength: 120 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(120)
+  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
+  slug?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', maxLength: 36 })
+  @IsOptional()
+  @IsUUID()
+  parentId?: string;
+}

@@ -1,0 +1,101 @@
+import { WeakPasswordError } from './auth.errors.js';
+
+export const PASSWORD_MIN_LENGTH = 8;
+/** Long enough for any passphrase, short enough that hashing stays cheap for us. */
+export const PASSWORD_MAX_LENGTH = 128;
+
+/**
+ * The most used passwords of 8+ characters in public breach corpora. A short
+ * list on purpose: it stops the guesses an online attacker tries first,
+ * without shipping a breach database. Compared case-insensitively.
+ */
+const COMMON_PASSWORDS: ReadonlySet<string> = new Set([
+  '12345678',
+  '123456789',
+  '1234567890',
+  '12345678910',
+  '123123123',
+  '11111111',
+  '00000000',
+  '88888888',
+  '87654321',
+  '987654321',
+  '0987654321',
+  '1q2w3e4r',
+  '1q2w3e4r5t',
+  '1qaz2wsx',
+  'qwertyuiop',
+  'qwerty123',
+  'qwerty1234',
+  'qwertyui',
+  'asdfghjkl',
+  'zxcvbnm1',
+  'password',
+  'password1',
+  'password12',
+  'password123',
+  'password!',
+  'passw0rd',
+  'p@ssw0rd',
+  'p@ssword',
+  'iloveyou',
+  'iloveyou1',
+  'sunshine',
+  'princess',
+  'football',
+  'baseball',
+  'superman',
+  'starwars',
+  'whatever',
+  'trustno1',
+  'welcome1',
+  'welcome123',
+  'letmein1',
+  'letmein123',
+  'changeme',
+  'abcd1234',
+  'abc12345',
+  'abcdefgh',
+  'aa123456',
+  'admin123',
+  'administrator',
+  'michael1',
+  'jennifer',
+  'computer',
+  'internet',
+  'mercedes',
+  'dragon123',
+  'monkey123',
+  'shadow123',
+  'master123',
+  'qazwsxedc',
+  'zaq12wsx',
+  'football1',
+  'baseball1',
+  'minishop',
+  'minishop1',
+  'minishop123',
+]);
+
+/** Throws WeakPasswordError when `password` may not be used for an account. */
+export function assertAcceptablePassword(password: string): void {
+  // Code points, not UTF-16 units: "8 characters" means what a person counts.
+  const length = [...password].length;
+  if (length < PASSWORD_MIN_LENGTH) {
+    throw new WeakPasswordError(`password must be at least ${PASSWORD_MIN_LENGTH} characters`);
+  }
+  if (length > PASSWORD_MAX_LENGTH) {
+    throw new WeakPasswordError(`password must be at most ${PASSWORD_MAX_LENGTH} characters`);
+  }
+  if (COMMON_PASSWORDS.has(password.toLowerCase())) {
+    throw new WeakPasswordError('password is too common; choose another');
+  }
+}
+
+/**
+ * The one spelling of an e-mail address that is stored and compared:
+ * surrounding spaces removed, lower case. Accounts are unique by it.
+ */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}

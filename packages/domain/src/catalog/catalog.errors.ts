@@ -1,0 +1,80 @@
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  RuleViolationError,
+} from '../errors/domain-error.js';
+
+export class ProductNotFoundError extends NotFoundError {
+  readonly code = 'CATALOG.PRODUCT_NOT_FOUND';
+  constructor(idOrSlug: string) {
+    super(`No product "${idOrSlug}"`);
+  }
+}
+
+export class VariantNotFoundError extends NotFoundError {
+  readonly code = 'CATALOG.VARIANT_NOT_FOUND';
+  constructor(id: string) {
+    super(`No variant "${id}"`);
+  }
+}
+
+/** A category referenced by a write does not exist; names the field that referenced it. */
+export class UnknownCategoryError extends RuleViolationError {
+  readonly code = 'CATALOG.UNKNOWN_CATEGORY';
+  constructor(field: 'categoryId' | 'parentId', id: string) {
+    super(`No category "${id}"`, [{ field, message: `${field} does not name a category` }]);
+  }
+}
+
+export class DuplicateSlugError extends ConflictError {
+  readonly code = 'CATALOG.DUPLICATE_SLUG';
+  constructor(slug: string) {
+    super(`The slug "${slug}" is already taken`, [
+      { field: 'slug', message: `slug "${slug}" is already taken` },
+    ]);
+  }
+}
+
+export class DuplicateSkuError extends ConflictError {
+  readonly code = 'CATALOG.DUPLICATE_SKU';
+  constructor(sku: string, field = 'sku') {
+    super(`The SKU "${sku}" is already taken`, [
+      { field, message: `sku "${sku}" is already taken` },
+    ]);
+  }
+}
+
+/** Stock may not drop below what open orders hold: those units are promised. */
+export class StockBelowReservedError extends ConflictError {
+  readonly code = 'CATALOG.STOCK_BELOW_RESERVED';
+  constructor(onHand: number, reserved: number, delta: number) {
+    super(
+      `Cannot adjust stock by ${delta}: ${onHand} on hand, ${reserved} reserved; ` +
+        `on hand may not go below ${reserved}`,
+      [{ field: 'delta', message: `delta must be at least ${reserved - onHand}` }],
+    );
+  }
+}
+
+export class ProductArchivedError extends ConflictError {
+  readonly code = 'CATALOG.PRODUCT_ARCHIVED';
+  constructor(id: string) {
+    super(`Product "${id}" is archived and cannot be sold`);
+  }
+}
+
+export class InvalidCatalogValueError extends InvalidInputError {
+  readonly code = 'CATALOG.INVALID_VALUE';
+  constructor(field: string, message: string) {
+    super(message, [{ field, message }]);
+  }
+}
+
+/** A pagination cursor that was tampered with, truncated, or made for another sort. */
+export class InvalidCursorError extends InvalidInputError {
+  readonly code = 'CATALOG.INVALID_CURSOR';
+  constructor(reason: string) {
+    super(`Invalid cursor: ${reason}`, [{ field: 'cursor', message: `cursor ${reason}` }]);
+  }
+}

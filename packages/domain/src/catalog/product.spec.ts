@@ -1,0 +1,104 @@
+import { describe, expect, test } from '@jest/globals';
+
+import { Money } from '../money/money.js';
+import { InvalidCatalogValueError, StockBelowReservedError } from './catalog.errors.js';
+import {
+  adjustStock,
+  assertSku,
+  assertSlug,
+  availableStock,
+  isSellable,
+  priceRange,
+  slugify,
+  variantPrice,
+} from './product.js';
+
+describe('slugify', () => {
+  test('folds accents and punctuation into single hyphens', () => {
+    expect(slugify('  Crème Brûlée — Deluxe!! 2kg ')).toBe('creme-brulee-deluxe-2kg');
+  });
+  test('is deterministic', () => {
+    expect(slugify('Red Mug')).toBe(slugify('Red Mug'));
+  });
+  test('refuses a name with nothing to keep', () => {
+    expect(() => slugify('!!!')).toThrow(InvalidCatalogValueError);
+  });
+  test('result always satisfies the slug rule', () => {
+    expect(assertSlug(slugify('A'.repeat(300) + ' b'))).toHaveLength(120);
+  });
+});
+
+describe('assertSlug / assertSku', () => {
+  test.each(['red-mug', 'a1', 'x'])('accepts slug %s', (s) => expect(assertSlug(s)).toBe(s));
+  test.each(['Red', 'a--b', '-a', 'a-', 'a b', ''])('refuses slug "%s"', (s) => {
+    expect(() => assertSlug(s)).toThrow(InvalidCatalogValueError);
+  });
+  test.each(['MUG-RED-1', 'A1'])('accepts sku %s', (s) => expect(assertSku(s)).toBe(s));
+  test.each(['mug', '-MUG', 'M', 'MUG_1', 'A'.repeat(65)])('refuses sku "%s"', (s) => {
+    try {
+      assertSku(s, 'variants.0.sku');
+      throw new Error('accepted');
+    } catch (e) {
+      expect(e).toBeInstanceOf(InvalidCatalogValueError);
+      expect((e as InvalidCatalogValueError).fields[0]?.field).toBe('variants.0.sku');
+    }
+  });
+});
+
+describe('variantPrice', () => {
+  test('accepts positive minor units in the store currency', () => {
+    expect(
+      variantPrice({ amount: 1299, currency: 'EUR' }, 'EUR').equals(Money.of(1299, 'EUR')),
+    ).toBe(true);
+  });
+  test.each([0, -1, 1.5, 100_000_001])('refuses amount %s', (amount) => {
+    expect(() => variantPrice({ amount, currency: 'EUR' }, 'EUR')).toThrow(
+      InvalidCatalogValueError,
+    );
+  });
+  test('refuses another currency, naming the field', () => {
+    try {
+      variantPrice({ amount: 100, currency: 'USD' }, 'EUR');
+      throw new Error('accepted');
+    } catch (e) {
+      expect((e as InvalidCatalogValueError).fields[0]?.field).toBe('price.currency');
+      expect((e as InvalidCatalogValueError).code).toBe('CATALOG.INVALID_VALUE');
+    }
+  });
+});
+
+describe('stock', () => {
+  test('available is on hand minus reserved', () => {
+    expect(availableStock({ onHand: 10, reserved: 3 })).toBe(7);
+  });
+  test('adjusting adds the delta', () => {
+    expect(adjustStock({ onHand: 10, reserved: 3 }, -7)).toEqual({ onHand: 3, reserved: 3 });
+    expect(adjustStock({ onHand: 0, reserved: 0 }, 5)).toEqual({ onHand: 5, reserved: 0 });
+  });
+  test('never below reserved', () => {
+    try {
+      adjustStock({ onHand: 10, reserved: 3 }, -8);
+      throw new Error('accepted');
+    } catch (e) {
+      expect(e).toBeInstanceOf(StockBelowReservedError);
+      expect((e as StockBelowReservedError).code).toBe('CATALOG.STOCK_BELOW_RESERVED');
+    }
+  });
+  test('zero or fractional delta is invalid input', () => {
+    expect(() => adjustStock({ onHand: 1, reserved: 0 }, 0)).toThrow(InvalidCatalogValueError);
+    expect(() => adjustStock({ onHand: 1, reserved: 0 }, 0.5)).toThrow(InvalidCatalogValueError);
+  });
+});
+
+describe('products', () => {
+  test('archived products are not sellable', () => {
+    expect(isSellable('active')).toBe(true);
+    expect(isSellable('archived')).toBe(false);
+  });
+  test('price range spans the variants', () => {
+    const r = priceRange([Money.of(500, 'EUR'), Money.of(200, 'EUR'), Money.of(900, 'EUR')]);
+    expect(r?.min.amount).toBe(200);
+    expect(r?.max.amount).toBe(900);
+    expect(priceRange([])).toBeNull();
+  });
+});

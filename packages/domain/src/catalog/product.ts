@@ -1,0 +1,115 @@
+import { Money } from '../money/money.js';
+import { InvalidCatalogValueError, StockBelowReservedError } from './catalog.errors.js';
+
+export const PRODUCT_STATUSES = ['active', 'archived'] as const;
+export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
+
+export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,63}$/;
+export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const SLUG_MAX_LENGTH = 120;
+/** Upper bound of a price in minor units; well inside bigint and JS safe integers. */
+export const MAX_PRICE = 100_000_000;
+
+/**
+ * URL slug from a display name: accents folded to ASCII, anything else that
+ * is not a letter or digit becomes one hyphen. Deterministic, so the same
+ * name always yields the same URL.
+ */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, SLUG_MAX_LENGTH)
+    .replace(/-+$/g, '');
+  if (!slug) {
+    throw new InvalidCatalogValueError('slug', `cannot derive a slug from "${name}"; send a slug`);
+  }
+  return slug;
+}
+
+export function assertSlug(slug: string, field = 'slug'): string {
+  if (slug.length > SLUG_MAX_LENGTH || !SLUG_PATTERN.test(slug)) {
+    throw new InvalidCatalogValueError(
+      field,
+      `${field} must be lower-case letters, digits and single hyphens (max ${SLUG_MAX_LENGTH})`,
+    );
+  }
+  return slug;
+}
+
+export function assertSku(sku: string, field = 'sku'): string {
+  if (!SKU_PATTERN.test(sku)) {
+    throw new InvalidCatalogValueError(
+      field,
+      `${field} must be 2-64 upper-case letters, digits or hyphens, not starting with a hyphen`,
+    );
+  }
+  return sku;
+}
+
+/** A sellable price: positive whole minor units in the store's currency. */
+export function variantPrice(
+  price: { amount: number; currency: string },
+  storeCurrency: string,
+  field = 'price',
+): Money {
+  if (!Number.isSafeInteger(price.amount) || price.amount <= 0 || price.amount > MAX_PRICE) {
+    throw new InvalidCatalogValueError(
+      `${field}.amount`,
+      `${field}.amount must be a whole number of minor units between 1 and ${MAX_PRICE}`,
+    );
+  }
+  if (price.currency !== storeCurrency) {
+    throw new InvalidCatalogValueError(
+      `${field}.currency`,
+      `${field}.currency must be the store currency ${storeCurrency}`,
+    );
+  }
+  return Money.of(price.amount, price.currency);
+}
+
+/** Archived products stay for order history but can no longer be bought. */
+export function isSellable(status: ProductStatus): boolean {
+  return status === 'active';
+}
+
+export interface StockLevel {
+  onHand: number;
+  reserved: number;
+}
+
+/** What can still be sold: units on hand that no open order holds. */
+export function availableStock(stock: StockLevel): number {
+  return Math.max(0, stock.onHand - stock.reserved);
+}
+
+/**
+ * The stock adjustment rule: on hand changes by `delta` but never drops below
+ * what is reserved. The database applies the same condition in one UPDATE;
+ * this function states the rule and builds the error when it refuses.
+ */
+export function adjustStock(stock: StockLevel, delta: number): StockLevel {
+  if (!Number.isSafeInteger(delta) || delta === 0) {
+    throw new InvalidCatalogValueError('delta', 'delta must be a non-zero integer');
+  }
+  const onHand = stock.onHand + delta;
+  if (onHand < stock.reserved)
+    throw new StockBelowReservedError(stock.onHand, stock.reserved, delta);
+  return { onHand, reserved: stock.reserved };
+}
+
+/** The price range shown for a product: cheapest and dearest variant. */
+export function priceRange(prices: readonly Money[]): { min: Money; max: Money } | null {
+  const [first, ...rest] = prices;
+  if (!first) return null;
+  let min = first;
+  let max = first;
+  for (const p of rest) {
+    if (p.lessThan(min)) min = p;
+    if (p.greaterThan(max)) max = p;
+  }
+  return { min, max };
+}
