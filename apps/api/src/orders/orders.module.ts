@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 
 import { AdminOrdersController } from './admin-orders.controller.js';
 import { CheckoutService } from './checkout.service.js';
@@ -20,8 +20,10 @@ import { RefundService } from './refund.service.js';
 /**
  * Checkout and orders. `PaymentGateway` comes from the (global) payments
  * module; this module's handler and resolver are plugged into it through
- * `PaymentsModule.register` in app.module.ts.
+ * `PaymentsModule.register` in app.module.ts. Global so the CLI's
+ * `orders:expire` (declared in cli.module.ts) reaches OrderExpiryService.
  */
+@Global()
 @Module({
   controllers: [OrdersController, AdminOrdersController],
   providers: [
