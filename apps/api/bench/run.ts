@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -104,6 +104,8 @@ async function prepareDatabase(): Promise<{
     };
   }
   const dir = mkdtempSync(join(tmpdir(), 'minishop-bench-'));
+  // Run as root, PostgreSQL runs as its own user, which must reach DIR/pg.
+  chmodSync(dir, 0o755);
   const port = await freePort();
   return {
     env: { DATA_DIR: dir, EMBEDDED_PG_PORT: String(port) },

@@ -42,8 +42,8 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule,
         DatabaseModule,
-        ClockModule,
         MetricsModule,
+        ClockModule,
         ...featureModules,
       ],
     };

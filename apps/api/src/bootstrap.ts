@@ -9,6 +9,7 @@ import { AppModule } from './app.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
 import { configureApp } from './infrastructure/http/configure-app.js';
+import { enforceRequestDeadline } from './infrastructure/http/request-deadline.js';
 
 const REQUEST_ID = /^[\w-]{1,128}$/;
 
@@ -22,7 +23,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     },
     bodyLimit: config.bodyLimitBytes,
     // Slow or stalled requests must not hold a connection for ever. A slow
-    // handler is answered 503 at requestTimeoutMs by RequestTimeoutInterceptor;
+    // handler is answered 503 at requestTimeoutMs by enforceRequestDeadline;
     // the socket timeout is a little longer so that reply can still go out.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs + 5_000,
@@ -32,6 +33,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   // The API speaks JSON only: any other body type is a 415, not a string
   // that reaches validation.
   adapter.getInstance().removeContentTypeParser('text/plain');
+  enforceRequestDeadline(adapter.getInstance(), config.requestTimeoutMs);
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });

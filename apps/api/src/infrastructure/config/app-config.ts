@@ -45,11 +45,11 @@ export class AppConfig {
   readonly requestTimeoutMs: number;
   readonly mailFrom: string;
   readonly workerShutdownGraceMs: number;
+  /** Login attempts allowed per window: per e-mail, per client IP, window in seconds. */
+  readonly loginRateLimit: { perEmail: number; perIp: number; windowSeconds: number };
   readonly shutdownGraceMs: number;
   /** Worker processes of `npm run start:prod`; undefined = one per CPU. */
   readonly webConcurrency: number | undefined;
-  /** Login attempts allowed per window: per e-mail, per client IP, window in seconds. */
-  readonly loginRateLimit: { perEmail: number; perIp: number; windowSeconds: number };
   /** Where public catalog replies are cached: Redis when REDIS_URL is set, else in process. */
   readonly catalogCache: 'memory' | 'redis';
   /** Lifetime of cached product replies; bounds how stale `stock.available` may be. */
@@ -116,6 +116,8 @@ export class AppConfig {
       perIp: env.LOGIN_RATE_LIMIT_IP ?? 20,
       windowSeconds: env.LOGIN_RATE_WINDOW ?? 60,
     };
+    this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS ?? 10_000;
+    this.webConcurrency = env.WEB_CONCURRENCY;
     this.catalogCache =
       (env.CATALOG_CACHE as AppConfig['catalogCache'] | undefined) ??
       (env.REDIS_URL ? 'redis' : 'memory');

@@ -201,6 +201,20 @@ export class EnvSchema {
   LOGIN_RATE_WINDOW?: number;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SHUTDOWN_GRACE_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  WEB_CONCURRENCY?: number;
+
+  @IsOptional()
   @Transform(emptyToUndefined)
   @IsIn(['memory', 'redis'])
   CATALOG_CACHE?: string;
@@ -223,20 +237,6 @@ export class EnvSchema {
   @Min(1000)
   @Max(600_000)
   WORKER_SHUTDOWN_GRACE_MS?: number;
-
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(600_000)
-  SHUTDOWN_GRACE_MS?: number;
-
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(256)
-  WEB_CONCURRENCY?: number;
 }
 
 /** Thrown at start when the environment is wrong; its message names every bad variable. */

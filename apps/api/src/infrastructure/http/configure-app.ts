@@ -8,7 +8,6 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { ProblemDetailsFilter } from './problem-details.filter.js';
-import { RequestTimeoutInterceptor } from './request-timeout.interceptor.js';
 import { createValidationPipe } from './validation.exception.js';
 
 export const API_PREFIX = 'api/v1';
@@ -34,7 +33,6 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   setGlobalPrefix(app);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalInterceptors(new RequestTimeoutInterceptor(config.requestTimeoutMs));
   // Signals are handled by main.ts (graceful shutdown with a grace period),
   // not by Nest's shutdown hooks, which re-raise the signal after closing.
 

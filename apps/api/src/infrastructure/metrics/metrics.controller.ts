@@ -13,7 +13,10 @@ export class MetricsController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ operationId: 'metrics', summary: 'Prometheus metrics of this process' })
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format',
+    schema: { type: 'string', maxLength: 50_000_000 },
+  })
   scrape(): Promise<string> {
     return this.metrics.exposition();
   }
