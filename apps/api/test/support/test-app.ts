@@ -14,8 +14,7 @@ export interface TestApp {
   http: ReturnType<typeof request>;
   config: AppConfig;
   db: TestDatabase;
-  // `{ prototype }` also admits classes with a private constructor (static factories).
-  get<T>(token: Type<T> | (abstract new (...args: never[]) => T) | { prototype: T }): T;
+  get<T>(token: Type<T> | (abstract new (...args: never[]) => T)): T;
   close(): Promise<void>;
 }
 

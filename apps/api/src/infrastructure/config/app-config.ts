@@ -109,8 +109,6 @@ export class AppConfig {
     this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS ?? 30_000;
     this.mailFrom = env.MAIL_FROM ?? 'minishop <no-reply@minishop.local>';
     this.workerShutdownGraceMs = env.WORKER_SHUTDOWN_GRACE_MS ?? 20_000;
-    this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS ?? 10_000;
-    this.webConcurrency = env.WEB_CONCURRENCY;
     this.loginRateLimit = {
       perEmail: env.LOGIN_RATE_LIMIT ?? 5,
       perIp: env.LOGIN_RATE_LIMIT_IP ?? 20,
