@@ -14,6 +14,13 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 
 const PROBLEM = /^application\/problem\+json/;
+const ADDRESS = {
+  name: 'Ada Lovelace',
+  line1: '12 Analytical Street',
+  city: 'Berlin',
+  postalCode: '10115',
+  country: 'DE',
+};
 /** Per route and caller; bounded so the file stays in seconds and replays exactly. */
 const RUNS_AUTHORISED = 40;
 const RUNS_ANONYMOUS = 15;
@@ -58,6 +65,8 @@ describe(`fuzz (fast-check seed ${FUZZ_SEED})`, () => {
   let customer: TestUser;
   let variant: TestVariant;
   let lineId: string;
+  let buyer: TestUser;
+  let orderId: string;
 
   beforeAll(async () => {
     process.stdout.write(`[fuzz] fast-check seed ${FUZZ_SEED} (replay: FUZZ_SEED=${FUZZ_SEED})\n`);
@@ -72,6 +81,20 @@ describe(`fuzz (fast-check seed ${FUZZ_SEED})`, () => {
       .send({ variantId: variant.id, quantity: 1 })
       .expect(201);
     lineId = (added.body as { lines: { id: string }[] }).lines[0]!.id;
+    // A second customer with an order, for the order routes' ids.
+    buyer = await aCustomer(t);
+    await t.http
+      .post('/api/v1/cart/items')
+      .set(buyer.auth)
+      .send({ variantId: variant.id, quantity: 1 })
+      .expect(201);
+    const placed = await t.http
+      .post('/api/v1/checkout')
+      .set(buyer.auth)
+      .set('Idempotency-Key', 'fuzz-setup')
+      .send({ shippingAddress: ADDRESS })
+      .expect(201);
+    orderId = (placed.body as { order: { id: string } }).order.id;
   });
 
   afterAll(async () => {
@@ -85,6 +108,7 @@ describe(`fuzz (fast-check seed ${FUZZ_SEED})`, () => {
     return route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
       if (odd !== undefined) return encodeQueryValue(odd);
       if (name === 'lineId') return lineId;
+      if (/\/orders\//.test(route.path)) return orderId;
       if (route.path.startsWith('/api/v1/admin/variants')) return variant.id;
       return variant.productId;
     });
@@ -92,6 +116,7 @@ describe(`fuzz (fast-check seed ${FUZZ_SEED})`, () => {
 
   function callerFor(route: RouteSpec): TestUser | undefined {
     if (route.path.startsWith('/api/v1/admin')) return admin;
+    if (/^\/api\/v1\/(orders|checkout)/.test(route.path)) return buyer;
     if (route.operation.security?.some((s) => 'bearer' in s)) return customer;
     return undefined;
   }
@@ -177,7 +202,10 @@ describe(`fuzz (fast-check seed ${FUZZ_SEED})`, () => {
           const qs = Object.entries(q)
             .flatMap(([k, vs]) => vs.map((v) => `${encodeQueryValue(k)}=${encodeQueryValue(v)}`))
             .join('&');
-          const res = await t.http.get(`${realPath(route, undefined)}?${qs}`);
+          const who = callerFor(route);
+          let req = t.http.get(`${realPath(route, undefined)}?${qs}`);
+          if (who) req = req.set(who.auth);
+          const res = await req;
           expectSane(route, res, qs);
         }),
         { seed: FUZZ_SEED, numRuns: RUNS_QUERY },
