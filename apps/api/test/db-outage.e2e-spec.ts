@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 
-import { aVariant, type TestVariant } from './support/catalog-fixtures.js';
 import { API } from './support/catalog.js';
+import { aVariant, type TestVariant } from './support/catalog-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { adminQuery } from './support/test-database.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
@@ -63,8 +63,8 @@ describe('PostgreSQL connection drop', () => {
       // connection attempts that the server refuses.
       for (let round = 0; round < 2; round++) {
         const replies = await Promise.all(requests());
-        for (const res of replies) {
-          const where = `${res.req.method} ${res.req.path} → ${res.status} ${JSON.stringify(res.body)}`;
+        for (const [i, res] of replies.entries()) {
+          const where = `request ${i} of round ${round} → ${res.status} ${JSON.stringify(res.body)}`;
           expect({ where, status: res.status }).toEqual({ where, status: 503 });
           expect(res.headers['content-type']).toMatch(PROBLEM);
           expect(res.headers['retry-after']).toBeDefined();

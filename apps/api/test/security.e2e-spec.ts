@@ -3,8 +3,8 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
+import { API,aProductBody } from './support/catalog.js';
 import { aVariant, type TestVariant } from './support/catalog-fixtures.js';
-import { aProductBody, API } from './support/catalog.js';
 import { openApi } from './support/fuzz.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
@@ -25,15 +25,15 @@ interface CartBody {
 }
 
 /** Every admin operation of the committed document, with its path params filled. */
-const adminRoutes = Object.entries(openApi.paths).flatMap(([path, ops]) =>
-  Object.keys(ops)
-    .filter((m) => path.startsWith('/api/v1/admin/'))
-    .map((method) => ({
+const adminRoutes = Object.entries(openApi.paths)
+  .filter(([path]) => path.startsWith('/api/v1/admin/'))
+  .flatMap(([path, ops]) =>
+    Object.keys(ops).map((method) => ({
       method: method as 'get' | 'post' | 'patch' | 'delete',
       path: path.replace(/\{\w+\}/g, SOME_UUID),
       name: `${method.toUpperCase()} ${path}`,
     })),
-);
+  );
 
 describe('OWASP API Top 10 probes', () => {
   let t: TestApp;
