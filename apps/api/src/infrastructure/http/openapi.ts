@@ -115,7 +115,13 @@ function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
         ...problem(
           'Not answered within REQUEST_TIMEOUT_MS, or the database is unavailable; retry later',
         ),
-        headers: { 'Retry-After': { description: 'Seconds to wait', schema: COUNT } },
+        headers: {
+          'Retry-After': { description: 'Seconds to wait', schema: COUNT },
+          'Access-Control-Allow-Origin': {
+            $ref: '#/components/headers/Access-Control-Allow-Origin',
+          },
+          'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+        },
       };
       // Any route that takes a body refuses malformed, oversized or non-JSON
       // bodies, even one without a DTO.
