@@ -11,6 +11,7 @@ import { MigrationRunner } from './infrastructure/database/migration-runner.js';
 import { limitBodyDepth } from './infrastructure/http/body-depth.js';
 import { configureApp } from './infrastructure/http/configure-app.js';
 import { enforceRequestDeadline } from './infrastructure/http/request-deadline.js';
+import { limitRequestRate } from './infrastructure/http/request-rate-limit.js';
 
 const REQUEST_ID = /^[\w-]{1,128}$/;
 
@@ -44,6 +45,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });
+  limitRequestRate(adapter.getInstance(), config.rateLimitPerMinute);
   return adapter;
 }
 

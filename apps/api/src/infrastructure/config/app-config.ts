@@ -54,6 +54,8 @@ export class AppConfig {
    * a string = those proxy addresses/CIDRs.
    */
   readonly trustProxy: boolean | string;
+  /** Requests per minute one client IP may make to the API; 0 = no limit. */
+  readonly rateLimitPerMinute: number;
   /** Worker processes of `npm run start:prod`; undefined = one per CPU. */
   readonly webConcurrency: number | undefined;
   /** Where public catalog replies are cached: Redis when REDIS_URL is set, else in process. */
@@ -122,6 +124,7 @@ export class AppConfig {
     };
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS ?? 10_000;
     this.trustProxy = parseTrustProxy(env.TRUST_PROXY, production);
+    this.rateLimitPerMinute = env.RATE_LIMIT_PER_MINUTE ?? 6_000;
     this.webConcurrency = env.WEB_CONCURRENCY;
     this.catalogCache =
       (env.CATALOG_CACHE as AppConfig['catalogCache'] | undefined) ??
