@@ -9,7 +9,9 @@ import { AppModule } from './app.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
 import { configureApp } from './infrastructure/http/configure-app.js';
+import { installEarlyReplies } from './infrastructure/http/early-replies.js';
 import { enforceRequestDeadline } from './infrastructure/http/request-deadline.js';
+import { applySecurityHeaders } from './infrastructure/http/security-headers.js';
 
 const REQUEST_ID = /^[\w-]{1,128}$/;
 
@@ -34,9 +36,13 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   // that reaches validation.
   adapter.getInstance().removeContentTypeParser('text/plain');
   enforceRequestDeadline(adapter.getInstance(), config.requestTimeoutMs);
-  adapter.getInstance().addHook('onRequest', async (request, reply) => {
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
+    done();
   });
+  applySecurityHeaders(adapter.getInstance());
+  // Before Nest's middleware (which Nest registers when the app is made).
+  installEarlyReplies(adapter.getInstance());
   return adapter;
 }
 
