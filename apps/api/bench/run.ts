@@ -249,6 +249,7 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         pipelining: 1,
         duration: DURATION,
+        ...(scenario.maxRequests ? { amount: scenario.maxRequests } : {}),
         requests,
       });
       const row: Row = {

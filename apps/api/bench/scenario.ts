@@ -42,6 +42,12 @@ export interface Scenario {
   name: string;
   /** `baseline` runs against the bare Fastify server, `api` against the built app. */
   target: 'baseline' | 'api';
+  /**
+   * Stop after this many requests (within the duration) when each request
+   * consumes something setup prepared a limited stock of (checkout: a filled
+   * cart). Set by setup; undefined runs for the whole duration.
+   */
+  maxRequests?: number;
   setup(ctx: BenchContext): Promise<BenchRequest[]>;
 }
 
