@@ -1,0 +1,160 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+import { expectStatus, type Scenario } from '../scenario.js';
+import { customer, products } from './fixtures.js';
+
+const API = '/api/v1';
+
+/**
+ * The purchase path against the Stripe emulator: each connection is one
+ * customer who adds an item and checks out, over and over. Every checkout
+ * locks the cart, re-prices it, reserves stock with a conditional UPDATE,
+ * writes the order and its snapshots, then creates a PaymentIntent through
+ * the Stripe SDK. Requests alternate (add, checkout), so orders/s is half
+ * the reported requests/s; all connections buy the same variant, so this
+ * also measures contention on one stock row.
+ */
+export const checkout: Scenario = {
+  name: 'POST /checkout (add + checkout)',
+  target: 'api',
+  setup: async (ctx) => {
+    const [product] = await products(ctx, 1);
+    const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
+    const buyers = await Promise.all(Array.from({ length: connections }, () => customer(ctx)));
+    const probe = buyers[0]!;
+    const auth = { authorization: `Bearer ${probe.accessToken}` };
+    expectStatus(
+      await ctx.http(
+        'POST',
+        `${API}/cart/items`,
+        { variantId: product!.variantId, quantity: 1 },
+        auth,
+      ),
+      201,
+      'POST /cart/items',
+    );
+    expectStatus(
+      await ctx.http(
+        'POST',
+        `${API}/checkout`,
+        { shippingAddress: ADDRESS },
+        { ...auth, 'idempotency-key': randomUUID() },
+      ),
+      201,
+      'POST /checkout',
+    );
+
+    let next = 0;
+    // autocannon keeps one context object per connection: pin a buyer to it,
+    // so a connection's add and checkout are the same customer's cart.
+    const buyerOf = (context: object) => {
+      const c = context as { token?: string };
+      c.token ??= buyers[next++ % buyers.length]!.accessToken;
+      return c.token;
+    };
+    return [
+      {
+        method: 'POST',
+        path: `${API}/cart/items`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ variantId: product!.variantId, quantity: 1 }),
+        setupRequest: (req, context) => ({
+          ...req,
+          headers: { ...req.headers, authorization: `Bearer ${buyerOf(context)}` },
+        }),
+      },
+      {
+        method: 'POST',
+        path: `${API}/checkout`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ shippingAddress: ADDRESS }),
+        setupRequest: (req, context) => ({
+          ...req,
+          headers: {
+            ...req.headers,
+            authorization: `Bearer ${buyerOf(context)}`,
+            'idempotency-key': randomUUID(),
+          },
+        }),
+      },
+    ];
+  },
+};
+
+const ADDRESS = {
+  name: 'Bench Buyer',
+  line1: '1 Load Street',
+  city: 'Berlin',
+  postalCode: '10115',
+  country: 'DE',
+};
+
+const CHECKOUT_USERS = Number(process.env.BENCH_CHECKOUT_USERS ?? 1500);
+
+/** Runs `task` over `items`, `width` at a time. */
+async function inBatches<T, R>(items: T[], width: number, task: (item: T) => Promise<R>) {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += width) {
+    out.push(...(await Promise.all(items.slice(i, i + width).map(task))));
+  }
+  return out;
+}
+
+/**
+ * Each checkout consumes a filled cart, so setup registers BENCH_CHECKOUT_USERS
+ * customers (default 1500; registration hashes with argon2, so this is the
+ * slow part) and fills each cart with one line of a well-stocked product
+ * (a million units, so 409s cannot dominate). The measured loop only checks
+ * out: every request is another user with a fresh Idempotency-Key, and the
+ * run stops when every cart has been checked out once (maxRequests).
+ */
+export const checkoutOnly: Scenario = {
+  name: 'POST /checkout (checkout only)',
+  target: 'api',
+  setup: async (ctx) => {
+    // Lines spread over a few products so reservations do not all queue on one row.
+    const variants = (await products(ctx, 8)).map((p) => p.variantId);
+    const users = await inBatches(
+      Array.from({ length: CHECKOUT_USERS }, (_, i) => i),
+      8,
+      async (i) => {
+        const email = `bench-buyer-${i}-${randomBytes(4).toString('hex')}@example.com`;
+        const reg = await ctx.http('POST', `${API}/auth/register`, {
+          email,
+          password: 'bench-password-1234',
+          name: 'Bench Buyer',
+        });
+        expectStatus(reg, 201, 'POST /auth/register');
+        const auth = `Bearer ${(reg.body as { accessToken: string }).accessToken}`;
+        const add = await ctx.http(
+          'POST',
+          `${API}/cart/items`,
+          { variantId: variants[i % variants.length], quantity: 1 },
+          { authorization: auth },
+        );
+        expectStatus(add, 201, 'POST /cart/items');
+        return auth;
+      },
+    );
+    checkoutOnly.maxRequests = users.length;
+    let n = 0;
+    return [
+      {
+        method: 'POST',
+        path: `${API}/checkout`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          shippingAddress: ADDRESS,
+        }),
+        setupRequest: (req) => ({
+          ...req,
+          headers: {
+            ...req.headers,
+            authorization: users[n++ % users.length]!,
+            'idempotency-key': randomUUID(),
+          },
+        }),
+      },
+    ];
+  },
+};
