@@ -35,8 +35,9 @@ export function skip(reason: string): never {
 /**
  * A benchmark scenario: a file in scenarios/, listed in scenarios/index.ts.
  * `setup` prepares data through the API and returns what to hammer. The
- * harness probes the first request once and skips the scenario when its
- * route answers 404 (not built yet).
+ * harness probes the first request once (through its setupRequest, so it
+ * counts as one real request) and skips the scenario when its route answers
+ * 404 (not built yet).
  */
 export interface Scenario {
   name: string;

@@ -107,6 +107,7 @@ async function inBatches<T, R>(items: T[], width: number, task: (item: T) => Pro
  * (a million units, so 409s cannot dominate). The measured loop only checks
  * out: every request is another user with a fresh Idempotency-Key, and the
  * run stops when every cart has been checked out once (maxRequests).
+ * Figures: orders/s is its req/s; p99 is the checkout's.
  */
 export const checkoutOnly: Scenario = {
   name: 'POST /checkout (checkout only)',
@@ -136,7 +137,8 @@ export const checkoutOnly: Scenario = {
         return auth;
       },
     );
-    checkoutOnly.maxRequests = users.length;
+    // The harness's probe checks out the first cart.
+    checkoutOnly.maxRequests = users.length - 1;
     let n = 0;
     return [
       {
