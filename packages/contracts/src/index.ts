@@ -9,3 +9,4 @@ export * from './common/money.dto.js';
 export * from './common/pagination.dto.js';
 export * from './common/problem.dto.js';
 export * from './payments/stripe-webhook-ack.dto.js';
+export * from './jobs/catalog-import.dto.js';

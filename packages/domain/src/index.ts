@@ -10,3 +10,4 @@ export * from './errors/domain-error.js';
 export * from './money/money.errors.js';
 export * from './money/money.js';
 export * from './payments/payment.errors.js';
+export * from './catalog/catalog-import.js';
