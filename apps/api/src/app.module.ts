@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { CartModule } from './cart/cart.module.js';
 import { CatalogModule } from './catalog/catalog.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ImportsModule } from './imports/imports.module.js';
 import { ClockModule } from './infrastructure/clock/clock.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigModule } from './infrastructure/config/config.module.js';
@@ -23,6 +24,7 @@ export const featureModules = [
   PaymentsModule.register(),
   JobsModule,
   MailModule,
+  ImportsModule,
 ];
 
 @Module({})
