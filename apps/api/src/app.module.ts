@@ -13,6 +13,7 @@ import { LoggingModule } from './infrastructure/logging/logging.module.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MailModule } from './mail/mail.module.js';
+import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
 
 /** Feature modules shared by every entry point (HTTP, worker, CLI). */
@@ -25,6 +26,7 @@ export const featureModules = [
   JobsModule,
   MailModule,
   ImportsModule,
+  MaintenanceModule,
 ];
 
 @Module({})
