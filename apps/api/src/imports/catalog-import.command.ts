@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import { Command, CommandRunner } from 'nest-commander';
 
-import { CatalogImportService } from './catalog-import.service.js';
 import { CatalogImportProcessor } from './catalog-import.processor.js';
+import { CatalogImportService } from './catalog-import.service.js';
 
 @Command({
   name: 'catalog:import',

@@ -17,8 +17,8 @@ import {
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
-import { IMPORT_MAX_BYTES } from './catalog-import-source.js';
 import { CatalogImportService } from './catalog-import.service.js';
+import { IMPORT_MAX_BYTES } from './catalog-import-source.js';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
 
