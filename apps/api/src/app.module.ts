@@ -15,6 +15,7 @@ import { JobsModule } from './jobs/jobs.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 
 /** Feature modules shared by every entry point (HTTP, worker, CLI). */
 export const featureModules = [
@@ -27,6 +28,7 @@ export const featureModules = [
   MailModule,
   ImportsModule,
   MaintenanceModule,
+  ReportsModule,
 ];
 
 @Module({})

@@ -10,3 +10,4 @@ export * from './common/pagination.dto.js';
 export * from './common/problem.dto.js';
 export * from './payments/stripe-webhook-ack.dto.js';
 export * from './jobs/catalog-import.dto.js';
+export * from './jobs/sales-report.dto.js';

@@ -11,3 +11,4 @@ export * from './money/money.errors.js';
 export * from './money/money.js';
 export * from './payments/payment.errors.js';
 export * from './catalog/catalog-import.js';
+export * from './reports/sales-report.js';
