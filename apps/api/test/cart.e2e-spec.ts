@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { CartClosedError } from '@minishop/domain';
+import { CartClosedError, MAX_CART_LINES } from '@minishop/domain';
 import { DataSource } from 'typeorm';
 
 import { GuestCartAbsorber } from '../src/auth/guest-cart-absorber.js';
@@ -256,6 +256,24 @@ describe('cart', () => {
       );
       expect((await getCart(g)).lines[0]?.quantity).toBe(95);
       expect((await add(g, v, 4)).lines[0]?.quantity).toBe(99);
+    });
+  });
+
+  describe('size bound', () => {
+    test(`POST /cart/items → 409 once the cart holds ${MAX_CART_LINES} different items; more of one it holds is fine`, async () => {
+      const g = await guest();
+      const variants: TestVariant[] = [];
+      for (let i = 0; i <= MAX_CART_LINES; i++) variants.push(await aVariant(t));
+      for (const v of variants.slice(0, MAX_CART_LINES)) await add({ token: g.token }, v, 1);
+      const full = await t.http
+        .post(`${API}/cart/items`)
+        .set(as({ token: g.token }))
+        .send({ variantId: variants[MAX_CART_LINES]!.id, quantity: 1 })
+        .expect(409);
+      expect(full.body.type).toMatch(/cart-full$/);
+      const more = await add({ token: g.token }, variants[0]!, 2);
+      expect(more.lines).toHaveLength(MAX_CART_LINES);
+      expect(line(more, variants[0]!)?.quantity).toBe(3);
     });
   });
 

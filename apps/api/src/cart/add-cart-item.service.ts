@@ -1,8 +1,10 @@
 import {
   assertLineQuantity,
   CartClosedError,
+  CartFullError,
   CartVariantNotFoundError,
   LineQuantityLimitError,
+  MAX_CART_LINES,
   MAX_LINE_QUANTITY,
   quantityAfterAdd,
 } from '@minishop/domain';
@@ -38,6 +40,10 @@ export class AddCartItemService {
       if (!(await this.carts.touchActive(cart.cartId, m))) throw new CartClosedError();
       const current = (await this.carts.findLineByVariant(cart.cartId, variantId, m))?.quantity;
       quantityAfterAdd(variant, current ?? 0, quantity);
+      if (current === undefined) {
+        const lines = (await this.carts.findWithLines(cart.cartId, m))?.lines.length ?? 0;
+        if (lines >= MAX_CART_LINES) throw new CartFullError(MAX_CART_LINES);
+      }
       const line = await this.carts.addToLine(
         cart.cartId,
         variantId,

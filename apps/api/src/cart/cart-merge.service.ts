@@ -1,4 +1,4 @@
-import { CartNotFoundError, mergedQuantity } from '@minishop/domain';
+import { CartNotFoundError, MAX_CART_LINES, mergedQuantity } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
@@ -82,12 +82,16 @@ export class CartMergeService extends GuestCartAbsorber {
       guestLines.map((l) => l.variantId),
       m,
     );
+    let lineCount = held.size;
     for (const line of guestLines) {
       const variant = variants.get(line.variantId);
       const existing = held.get(line.variantId) ?? 0;
+      // A full cart keeps what it has; guest items beyond the bound are dropped.
+      if (existing === 0 && lineCount >= MAX_CART_LINES) continue;
       const quantity = mergedQuantity(variant, existing, line.quantity);
       if (variant && quantity > existing) {
         await this.carts.putLine(target.id, line.variantId, quantity, variant.price.amount, m);
+        if (existing === 0) lineCount++;
       }
     }
   }

@@ -18,12 +18,15 @@ import {
   Post,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
+  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 
@@ -46,6 +49,7 @@ function CallerCartRoute(): MethodDecorator {
       name: 'X-Cart-Token',
       required: false,
       description: 'Guest cart token from POST /cart; ignored when signed in',
+      schema: { type: 'string', maxLength: 200 },
     }),
     ApiNotFoundResponse({
       description:
@@ -67,6 +71,8 @@ export class CartController {
   ) {}
 
   @Post()
+  // Anyone may start a cart: that is how a guest gets one.
+  @ApiSecurity({})
   @ApiOperation({ summary: 'Start a guest cart; keep the returned token as X-Cart-Token' })
   @ApiCreatedResponse({ type: GuestCartDto })
   async create(): Promise<GuestCartDto> {
@@ -85,8 +91,10 @@ export class CartController {
   @CallerCartRoute()
   @ApiOperation({ summary: 'Add a variant (adds to its line if there is one)' })
   @ApiCreatedResponse({ type: CartDto })
+  @ApiBadRequestResponse({ description: 'Invalid body', type: ProblemDto })
   @ApiConflictResponse({
-    description: 'Archived, out of stock, not enough stock, or the line would exceed 99',
+    description:
+      'Archived, out of stock, not enough stock, the line would exceed 99, the cart is full or closed',
     type: ProblemDto,
   })
   async add(@CallerCart() cart: CartContext, @Body() body: AddCartItemDto): Promise<CartDto> {
@@ -96,7 +104,13 @@ export class CartController {
   @Patch('items/:lineId')
   @CallerCartRoute()
   @ApiOperation({ summary: "Set a line's quantity; 0 removes it" })
+  @ApiParam({ name: 'lineId', schema: { type: 'string', format: 'uuid' } })
   @ApiOkResponse({ type: CartDto })
+  @ApiBadRequestResponse({ description: 'Invalid body', type: ProblemDto })
+  @ApiConflictResponse({
+    description: 'Archived, not enough stock, or the cart is closed',
+    type: ProblemDto,
+  })
   async update(
     @CallerCart() cart: CartContext,
     @Param('lineId') lineId: string,
@@ -108,7 +122,9 @@ export class CartController {
   @Delete('items/:lineId')
   @CallerCartRoute()
   @ApiOperation({ summary: 'Remove a line' })
+  @ApiParam({ name: 'lineId', schema: { type: 'string', format: 'uuid' } })
   @ApiOkResponse({ type: CartDto })
+  @ApiConflictResponse({ description: 'The cart is closed', type: ProblemDto })
   async remove(@CallerCart() cart: CartContext, @Param('lineId') lineId: string): Promise<CartDto> {
     return toCartDto(await this.changes.remove(cart, lineId));
   }
@@ -118,7 +134,12 @@ export class CartController {
   @Authenticated()
   @ApiOperation({ summary: 'Absorb a guest cart into the signed-in user’s cart' })
   @ApiOkResponse({ type: CartDto })
+  @ApiBadRequestResponse({ description: 'Invalid body', type: ProblemDto })
   @ApiNotFoundResponse({ description: 'No guest cart with this token', type: ProblemDto })
+  @ApiConflictResponse({
+    description: 'The cart is closed by a concurrent checkout',
+    type: ProblemDto,
+  })
   async merge(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: MergeCartDto,

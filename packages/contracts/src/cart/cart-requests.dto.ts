@@ -27,7 +27,7 @@ export class UpdateCartItemDto {
 }
 
 export class MergeCartDto {
-  @ApiProperty({ description: 'The guest cart token returned by POST /cart' })
+  @ApiProperty({ description: 'The guest cart token returned by POST /cart', maxLength: 200 })
   @IsString()
   @MaxLength(200)
   cartToken!: string;

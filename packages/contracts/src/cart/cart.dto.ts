@@ -1,3 +1,4 @@
+import { MAX_CART_LINES } from '@minishop/domain';
 import { ApiProperty } from '@nestjs/swagger';
 
 import { MoneyDto } from '../common/money.dto.js';
@@ -15,10 +16,10 @@ export class CartLineDto {
   @ApiProperty({ format: 'uuid' })
   productId!: string;
 
-  @ApiProperty({ example: 'TEE-BLK-M' })
+  @ApiProperty({ example: 'TEE-BLK-M', maxLength: 64 })
   sku!: string;
 
-  @ApiProperty({ example: 'Black, M' })
+  @ApiProperty({ example: 'Black, M', maxLength: 200 })
   name!: string;
 
   @ApiProperty({ minimum: 1, maximum: 99 })
@@ -33,6 +34,7 @@ export class CartLineDto {
   @ApiProperty({
     enum: CART_LINE_ISSUES,
     isArray: true,
+    maxItems: CART_LINE_ISSUES.length,
     description:
       'archived: no longer sold; insufficient_stock: fewer available than the quantity; price_changed: the price differs from when the line was last changed',
   })
@@ -43,13 +45,19 @@ export class CartDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ type: [CartLineDto] })
+  @ApiProperty({ type: [CartLineDto], maxItems: MAX_CART_LINES })
   lines!: CartLineDto[];
 
   @ApiProperty({ type: MoneyDto })
   subtotal!: MoneyDto;
 
-  @ApiProperty({ description: 'Sum of the line quantities' })
+  @ApiProperty({
+    description: 'Sum of the line quantities',
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    maximum: 9900,
+  })
   itemCount!: number;
 
   @ApiProperty({ format: 'date-time' })
@@ -60,6 +68,7 @@ export class GuestCartDto {
   @ApiProperty({
     description:
       'Secret identifying this guest cart; send it as X-Cart-Token. Shown once, only its hash is stored.',
+    maxLength: 200,
   })
   cartToken!: string;
 

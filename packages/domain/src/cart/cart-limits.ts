@@ -3,3 +3,6 @@ export const MAX_LINE_QUANTITY = 99;
 
 /** Guest carts untouched for this long are expired. */
 export const GUEST_CART_TTL_DAYS = 30;
+
+/** Distinct variants one cart may hold: bounds every cart reply and checkout. */
+export const MAX_CART_LINES = 100;

@@ -81,3 +81,10 @@ export class CartClosedError extends ConflictError {
     super('This cart was closed (merged or checked out) meanwhile; fetch your cart again');
   }
 }
+
+export class CartFullError extends ConflictError {
+  readonly code = 'CART.FULL';
+  constructor(max: number) {
+    super(`A cart holds at most ${max} different items; remove one first`);
+  }
+}

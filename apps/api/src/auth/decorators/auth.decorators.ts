@@ -53,6 +53,10 @@ export function OptionalAuth(): MethodDecorator & ClassDecorator {
     UseGuards(OptionalAccessTokenGuard, ActiveUserGuard),
     ApiSecurity('bearer'),
     ApiSecurity({}),
+    ApiUnauthorizedResponse({
+      description: 'An access token was sent but is invalid or expired',
+      type: ProblemDto,
+    }),
   );
 }
 
