@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 
 import { CatalogImportHandler } from './catalog-import.handler.js';
 import { CatalogImportProcessor } from './catalog-import.processor.js';
@@ -7,7 +7,11 @@ import { ImportsController } from './imports.controller.js';
 import { CatalogUpsertRepository } from './persistence/catalog-upsert.repository.js';
 import { ImportRepository } from './persistence/import.repository.js';
 
-/** Catalog import from CSV: upload, background processing, progress. */
+/**
+ * Catalog import from CSV: upload, background processing, progress. Global
+ * so the CLI's `catalog:import` command reaches the services.
+ */
+@Global()
 @Module({
   controllers: [ImportsController],
   providers: [
