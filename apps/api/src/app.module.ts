@@ -14,6 +14,9 @@ import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
+import { OrdersPaymentIntentResolver } from './orders/order-payment-intent.resolver.js';
+import { OrdersModule } from './orders/orders.module.js';
+import { OrderPaymentEventHandler } from './orders/payment-events.handler.js';
 import { PaymentsModule } from './payments/payments.module.js';
 import { ReportsModule } from './reports/reports.module.js';
 
@@ -21,11 +24,16 @@ import { ReportsModule } from './reports/reports.module.js';
 export const featureModules = [
   HealthModule,
   AuthModule,
-  CartModule,
-  CatalogModule,
-  PaymentsModule.register(),
   JobsModule,
   MailModule,
+  CartModule,
+  CatalogModule,
+  OrdersModule,
+  PaymentsModule.register({
+    eventHandler: OrderPaymentEventHandler,
+    orderResolver: OrdersPaymentIntentResolver,
+    imports: [OrdersModule],
+  }),
   ImportsModule,
   MaintenanceModule,
   ReportsModule,

@@ -8,6 +8,7 @@ import { CatalogImportCommand } from './imports/catalog-import.command.js';
 import type { AppConfig } from './infrastructure/config/app-config.js';
 import { DbMigrateCommand } from './infrastructure/database/db-migrate.command.js';
 import { JobsStatusCommand } from './jobs/jobs-status.command.js';
+import { OrdersExpireCommand } from './orders/orders-expire.command.js';
 import { PaymentsSimulateCommand } from './payments/cli/payments-simulate.command.js';
 
 /** Commands of `npm run cli`; each calls the same services the HTTP API does. */
@@ -18,6 +19,7 @@ export const commands = [
   CartsExpireCommand,
   PaymentsSimulateCommand,
   JobsStatusCommand,
+  OrdersExpireCommand,
   CatalogImportCommand,
 ];
 
