@@ -159,11 +159,15 @@ describe('catalog import', () => {
     expect(await service.get(created.id)).toMatchObject({ processed: 1_200, succeeded: 1_200 });
   }, 60_000);
 
-  test('a wrong header or an empty file → 400; a JSON body → 400; other types → 415', async () => {
+  test('a wrong header or an empty file → 400; over 16 MiB → 413; a JSON body → 400; other types → 415', async () => {
     const wrong = await upload('sku,price\nA-1,100\n');
     expect(wrong.status).toBe(400);
     expect(wrong.body.detail).toMatch(/header/);
     expect((await upload('')).status).toBe(400);
+    // Files above the JSON body limit (1 MiB) are accepted up to 16 MiB.
+    const padding = `${'x'.repeat(99)}\n`.repeat(20_000);
+    expect((await upload(`sku,price\n${padding}`)).status).toBe(400);
+    expect((await upload(`${HEADER}\n${padding.repeat(9)}`)).status).toBe(413);
     const json = await t.http.post(`${API}/admin/imports`).set(admin.auth).send({ file: 'x' });
     expect(json.status).toBe(400);
     const xml = await t.http
