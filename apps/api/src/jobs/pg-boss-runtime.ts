@@ -79,7 +79,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     // installs from several processes).
     await this.instance.start();
     this.started = true;
-    for (const job of this.registry.all()) await this.createQueue(job);
+    for (const job of this.registry.all()) await retryOnDeadlock(() => this.createQueue(job));
     if (!this.options.work) return;
     // Handlers must never see an older schema than their code expects; the
     // HTTP entry has migrated already (a no-op here), the worker entry not.
@@ -179,5 +179,23 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       },
     );
     this.workerIds.set(job.name, [...(this.workerIds.get(job.name) ?? []), workerId]);
+  }
+}
+
+/**
+ * Several processes starting at once on a fresh database (a cluster's
+ * workers) create the same queues side by side, and pg-boss' createQueue
+ * (a partition per queue) can deadlock with its twin; PostgreSQL aborts one
+ * of them, which is safe to run again since creating a queue is idempotent.
+ */
+async function retryOnDeadlock(work: () => Promise<void>, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== '40P01' || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200 * attempt));
+    }
   }
 }
