@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 
+import { benchImport, type ImportBenchResult } from './import.bench.js';
+import { benchJobs, type JobsBenchResult } from './jobs.bench.js';
 import { type BenchContext, type HttpReply, SkipScenario } from './scenario.js';
 import { scenarios } from './scenarios/index.js';
 
@@ -277,6 +279,26 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all([stop(api), stop(baseline)]);
+  }
+  // Background work, in this process on the same database once the API is
+  // down (with an embedded PostgreSQL only one process may own it).
+  const background: { jobs?: JobsBenchResult; import?: ImportBenchResult } = {};
+  const wanted = (name: string) => filters.length === 0 || filters.some((f) => name.includes(f));
+  try {
+    const benchEnv = { ...env, NODE_ENV: 'production' };
+    if (wanted('jobs')) {
+      background.jobs = await benchJobs({ count: 5_000, env: benchEnv });
+      console.log(
+        `- jobs: ${background.jobs.count} no-op jobs, enqueue ${background.jobs.enqueuePerSecond}/s in one transaction, worked ${background.jobs.jobsPerSecond} jobs/s`,
+      );
+    }
+    if (wanted('import')) {
+      background.import = await benchImport({ rows: 20_000, env: benchEnv });
+      console.log(
+        `- catalog import: ${background.import.rows} rows, ${background.import.rowsPerSecond} rows/s new, ${background.import.reimportRowsPerSecond} rows/s re-import`,
+      );
+    }
+  } finally {
     await db.cleanup();
   }
 
@@ -319,6 +341,7 @@ async function main(): Promise<void> {
         loadAverage: { before: Number(loadBefore), after: loadavg()[0] },
         api: { startToReadyMs: { cold: cold.readyMs, warm: warmMs }, idleRssMiB: idleRss },
         scenarios: rows,
+        background,
       },
       null,
       2,

@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { CartModule } from './cart/cart.module.js';
 import { CatalogModule } from './catalog/catalog.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ImportsModule } from './imports/imports.module.js';
 import { ClockModule } from './infrastructure/clock/clock.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigModule } from './infrastructure/config/config.module.js';
@@ -12,10 +13,12 @@ import { LoggingModule } from './infrastructure/logging/logging.module.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MailModule } from './mail/mail.module.js';
+import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { OrdersPaymentIntentResolver } from './orders/order-payment-intent.resolver.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { OrderPaymentEventHandler } from './orders/payment-events.handler.js';
 import { PaymentsModule } from './payments/payments.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 
 /** Feature modules shared by every entry point (HTTP, worker, CLI). */
 export const featureModules = [
@@ -31,6 +34,9 @@ export const featureModules = [
     orderResolver: OrdersPaymentIntentResolver,
     imports: [OrdersModule],
   }),
+  ImportsModule,
+  MaintenanceModule,
+  ReportsModule,
 ];
 
 @Module({})

@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { AppModule } from './app.module.js';
+import { IMPORT_MAX_BYTES } from './imports/catalog-import-source.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
 import { limitBodyDepth } from './infrastructure/http/body-depth.js';
@@ -42,6 +43,14 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   // The API speaks JSON only: any other body type is a 415, not a string
   // that reaches validation.
   adapter.getInstance().removeContentTypeParser('text/plain');
+  // Catalog import files (POST /admin/imports) arrive as the raw CSV body.
+  adapter
+    .getInstance()
+    .addContentTypeParser(
+      'text/csv',
+      { parseAs: 'string', bodyLimit: IMPORT_MAX_BYTES },
+      (_req, body, done) => done(null, body),
+    );
   enforceRequestDeadline(adapter.getInstance(), config.requestTimeoutMs);
   limitBodyDepth(adapter.getInstance());
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {

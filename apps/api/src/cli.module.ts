@@ -4,6 +4,7 @@ import { AppModule } from './app.module.js';
 import { UserCreateCommand } from './auth/user-create.command.js';
 import { CartsExpireCommand } from './cart/carts-expire.command.js';
 import { SeedCommand } from './catalog/seed/seed.command.js';
+import { CatalogImportCommand } from './imports/catalog-import.command.js';
 import type { AppConfig } from './infrastructure/config/app-config.js';
 import { DbMigrateCommand } from './infrastructure/database/db-migrate.command.js';
 import { JobsStatusCommand } from './jobs/jobs-status.command.js';
@@ -19,6 +20,7 @@ export const commands = [
   PaymentsSimulateCommand,
   JobsStatusCommand,
   OrdersExpireCommand,
+  CatalogImportCommand,
 ];
 
 @Module({})

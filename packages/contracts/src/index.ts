@@ -12,3 +12,5 @@ export * from './orders/address.dto.js';
 export * from './orders/checkout.dto.js';
 export * from './orders/order.dto.js';
 export * from './payments/stripe-webhook-ack.dto.js';
+export * from './jobs/catalog-import.dto.js';
+export * from './jobs/sales-report.dto.js';

@@ -14,3 +14,5 @@ export * from './orders/order-state-machine.js';
 export * from './orders/order-status.js';
 export * from './orders/order-totals.js';
 export * from './payments/payment.errors.js';
+export * from './catalog/catalog-import.js';
+export * from './reports/sales-report.js';

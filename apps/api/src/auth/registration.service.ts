@@ -7,6 +7,8 @@ import {
 import { Injectable } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { JobQueue } from '../jobs/job-queue.js';
+import type { MailMessage } from '../mail/mailer.js';
 import type { SignedIn } from './auth-session.js';
 import { GuestCartMerge } from './guest-cart-merge.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -30,6 +32,7 @@ export class RegistrationService {
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionIssuer,
     private readonly guestCart: GuestCartMerge,
+    private readonly jobs: JobQueue,
   ) {}
 
   async register(input: Registration, options: { cartToken?: string } = {}): Promise<SignedIn> {
@@ -44,12 +47,20 @@ export class RegistrationService {
       );
       if (!user) throw new EmailTakenError();
       const session = await this.sessions.issue(user, manager);
-      // Welcome e-mail hook: once the job queue is available, enqueue the
-      // welcome mail here with `{ manager }`, so it is sent if and only if
-      // the account is committed.
+      // Enqueued in the same transaction: sent if and only if the account is
+      // committed, and the reply never waits for (or fails with) the mail server.
+      await this.jobs.enqueue('mail.send', welcomeMail(user.email, user.name), { manager });
       return { user, ...session };
     });
     await this.guestCart.afterSignIn(signedIn.user.id, options.cartToken);
     return signedIn;
   }
+}
+
+function welcomeMail(to: string, name: string): MailMessage {
+  return {
+    to,
+    subject: 'Welcome to minishop',
+    text: `Hello ${name},\n\nyour minishop account is ready. Sign in with ${to} to start shopping.\n`,
+  };
 }

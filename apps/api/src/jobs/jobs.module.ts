@@ -6,6 +6,7 @@ import { JobHandlerExplorer } from './job-handler.explorer.js';
 import { JobIdempotency } from './job-idempotency.js';
 import { JobQueue } from './job-queue.js';
 import { JobRegistry } from './job-registry.js';
+import { JobsMetrics } from './jobs.metrics.js';
 import { JobsOptions } from './jobs.options.js';
 import { JobsStatusService } from './jobs-status.service.js';
 import { PgBossJobQueue } from './pg-boss-job-queue.js';
@@ -27,6 +28,7 @@ import { PgBossRuntime } from './pg-boss-runtime.js';
     { provide: JobQueue, useClass: PgBossJobQueue },
     JobIdempotency,
     JobsStatusService,
+    JobsMetrics,
   ],
   exports: [JobQueue, JobRegistry, JobIdempotency, JobsStatusService],
 })

@@ -6,6 +6,8 @@ import { Orders1732500004000 } from './1732500004000-orders.js';
 import { ProcessedJobs1764000000000 } from './1764000000000-processed-jobs.js';
 import { PaymentEvents1764072000000 } from './1764072000000-payment-events.js';
 import { OrderCheckout1764080000000 } from './1764080000000-order-checkout.js';
+import { CatalogImports1764090000000 } from './1764090000000-catalog-imports.js';
+import { Reports1764093600000 } from './1764093600000-reports.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -20,4 +22,6 @@ export const migrations = [
   PaymentEvents1764072000000,
   ProcessedJobs1764000000000,
   OrderCheckout1764080000000,
+  CatalogImports1764090000000,
+  Reports1764093600000,
 ];

@@ -1,0 +1,193 @@
+import { IMPORT_MAX_REPORTED_ERRORS, type ImportRowErrorDto } from '@minishop/contracts';
+import {
+  assertImportHeader,
+  type CatalogImportRow,
+  DomainError,
+  ImportNotFoundError,
+  parseCatalogImportRow,
+} from '@minishop/domain';
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import { CatalogCache } from '../catalog/cache/catalog-cache.js';
+import { AppConfig } from '../infrastructure/config/app-config.js';
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { type SourceRecord, sourceRecords } from './catalog-import-source.js';
+import { CatalogUpsertRepository } from './persistence/catalog-upsert.repository.js';
+import { ImportRepository } from './persistence/import.repository.js';
+
+/** Rows per transaction: large enough to amortise round trips, small enough for short locks. */
+export const IMPORT_BATCH_SIZE = 500;
+
+export interface ImportProgressEvent {
+  processed: number;
+  total: number;
+  succeeded: number;
+  failed: number;
+}
+
+type Pending = { line: number; row: CatalogImportRow } | { line: number; error: string };
+
+/**
+ * Processes one recorded import: streams the file, checks each line with the
+ * catalog rules, and upserts products (by slug) and variants (by SKU) in
+ * batches, each batch one transaction that also advances the progress. A
+ * redelivered job resumes after the last committed batch, so counts are
+ * never doubled and nothing is written twice.
+ */
+@Injectable()
+export class CatalogImportProcessor {
+  private readonly logger = new Logger(CatalogImportProcessor.name);
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly imports: ImportRepository,
+    private readonly upserts: CatalogUpsertRepository,
+    private readonly cache: CatalogCache,
+    private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async run(importId: string, onProgress?: (progress: ImportProgressEvent) => void): Promise<void> {
+    const m = this.dataSource.manager;
+    const state = await this.imports.find(m, importId);
+    if (!state) throw new ImportNotFoundError(importId);
+    if (state.status === 'completed' || state.status === 'failed') return;
+    const file = (await this.imports.source(m, importId))!;
+    const source = file.source;
+
+    let total: number;
+    try {
+      total = await countRows(source);
+    } catch (error) {
+      // A wrong header never gets better on a retry: the import fails for good.
+      if (!(error instanceof DomainError)) throw error;
+      await this.tx.run((t) => this.imports.finish(t, importId, 'failed', error.message));
+      return;
+    }
+    await this.tx.run((t) => this.imports.start(t, importId, total));
+
+    const counts = { processed: state.processed, succeeded: state.succeeded, failed: state.failed };
+    let storedErrors = state.errors.length;
+    const seenSkus = new Map<string, number>();
+    let batch: Pending[] = [];
+    const flush = async (): Promise<void> => {
+      const outcome = await this.tx.run(async (t) => {
+        const result = await this.applyBatch(t, batch, file.createdBy);
+        const errors = result.errors.slice(
+          0,
+          Math.max(0, IMPORT_MAX_REPORTED_ERRORS - storedErrors),
+        );
+        await this.imports.advance(t, importId, {
+          processed: batch.length,
+          succeeded: result.succeeded,
+          failed: result.errors.length,
+          errors,
+        });
+        return { ...result, stored: errors.length };
+      });
+      storedErrors += outcome.stored;
+      counts.processed += batch.length;
+      counts.succeeded += outcome.succeeded;
+      counts.failed += outcome.errors.length;
+      batch = [];
+      await this.cache.invalidate();
+      onProgress?.({ ...counts, total });
+    };
+
+    let index = 0;
+    for await (const record of dataRecords(source)) {
+      const pending = this.check(record, seenSkus);
+      // Rows committed by an earlier attempt are only read, to know their SKUs.
+      if (index++ < state.processed) continue;
+      batch.push(pending);
+      if (batch.length >= IMPORT_BATCH_SIZE) await flush();
+    }
+    if (batch.length > 0) await flush();
+    await this.tx.run((t) => this.imports.finish(t, importId, 'completed', null));
+    this.logger.log({ importId, ...counts }, 'catalog import completed');
+  }
+
+  private check(record: SourceRecord, seenSkus: Map<string, number>): Pending {
+    if (record.error !== undefined) return { line: record.line, error: record.error };
+    try {
+      const row = parseCatalogImportRow(record.fields, record.line, this.config.storeCurrency);
+      const first = seenSkus.get(row.sku);
+      if (first !== undefined) {
+        return { line: record.line, error: `sku ${row.sku} already appears on line ${first}` };
+      }
+      seenSkus.set(row.sku, record.line);
+      return { line: record.line, row };
+    } catch (error) {
+      if (error instanceof DomainError) return { line: record.line, error: error.message };
+      throw error;
+    }
+  }
+
+  private async applyBatch(
+    m: EntityManager,
+    batch: readonly Pending[],
+    actorId: string | null,
+  ): Promise<{ succeeded: number; errors: ImportRowErrorDto[] }> {
+    const errors: ImportRowErrorDto[] = [];
+    const rows: CatalogImportRow[] = [];
+    for (const p of batch) {
+      if ('row' in p) rows.push(p.row);
+      else errors.push({ line: p.line, message: p.error.slice(0, 500) });
+    }
+    const categories = await this.upserts.categoryIds(m, [
+      ...new Set(rows.flatMap((r) => (r.categorySlug ? [r.categorySlug] : []))),
+    ]);
+    const valid = rows.filter((r) => {
+      if (r.categorySlug === null || categories.has(r.categorySlug)) return true;
+      errors.push({ line: r.line, message: `unknown category_slug ${r.categorySlug}` });
+      return false;
+    });
+    // The last line of a product decides its name, description and category.
+    const products = new Map(
+      valid.map((r) => [
+        r.productSlug,
+        {
+          slug: r.productSlug,
+          name: r.productName,
+          description: r.description,
+          categoryId: r.categorySlug === null ? null : categories.get(r.categorySlug)!,
+        },
+      ]),
+    );
+    const productIds = await this.upserts.upsertProducts(m, [...products.values()]);
+    const written = await this.upserts.upsertVariants(
+      m,
+      valid.map((r) => ({ ...r, productId: productIds.get(r.productSlug)! })),
+      actorId,
+    );
+    for (const r of valid) {
+      if (!written.has(r.sku)) {
+        errors.push({ line: r.line, message: `sku ${r.sku} belongs to another product` });
+      }
+    }
+    await this.upserts.refreshPriceRanges(m, [...productIds.values()]);
+    errors.sort((a, b) => a.line - b.line);
+    return { succeeded: written.size, errors };
+  }
+}
+
+/** The data lines, after checking the header. */
+async function* dataRecords(source: string): AsyncGenerator<SourceRecord> {
+  let header = true;
+  for await (const record of sourceRecords(source)) {
+    if (header) {
+      header = false;
+      assertImportHeader(record.fields ?? []);
+      continue;
+    }
+    yield record;
+  }
+  if (header) assertImportHeader([]);
+}
+
+async function countRows(source: string): Promise<number> {
+  let n = 0;
+  for await (const _ of dataRecords(source)) n++;
+  return n;
+}

@@ -1,0 +1,54 @@
+import type { CatalogImportDto } from '@minishop/contracts';
+import { assertImportHeader, ImportNotFoundError, InvalidImportFileError } from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { JobQueue } from '../jobs/job-queue.js';
+import { headerOf } from './catalog-import-source.js';
+import { ImportRepository } from './persistence/import.repository.js';
+
+/** Takes an import file in: POST /admin/imports and `catalog:import`. */
+@Injectable()
+export class CatalogImportService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly imports: ImportRepository,
+    private readonly jobs: JobQueue,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /** Records the file and queues its processing in one transaction. */
+  async submit(source: string, actorId: string | null): Promise<CatalogImportDto> {
+    return this.create(source, actorId, true);
+  }
+
+  /** Records the file without a job, for a caller that processes it itself (the CLI). */
+  async record(source: string, actorId: string | null): Promise<CatalogImportDto> {
+    return this.create(source, actorId, false);
+  }
+
+  async get(id: string): Promise<CatalogImportDto> {
+    const found = await this.imports.find(this.dataSource.manager, id);
+    if (!found) throw new ImportNotFoundError(id);
+    return found;
+  }
+
+  private async create(
+    source: string,
+    actorId: string | null,
+    enqueue: boolean,
+  ): Promise<CatalogImportDto> {
+    if (source.trim() === '') {
+      throw new InvalidImportFileError('The file is empty', [
+        { field: 'file', message: 'file is empty' },
+      ]);
+    }
+    assertImportHeader(headerOf(source));
+    return this.tx.run(async (m) => {
+      const id = await this.imports.create(m, source, actorId);
+      if (enqueue) await this.jobs.enqueue('catalog.import', { importId: id }, { manager: m });
+      return (await this.imports.find(m, id))!;
+    });
+  }
+}

@@ -1,0 +1,66 @@
+import { CatalogImportDto, ProblemDto } from '@minishop/contracts';
+import { InvalidImportFileError } from '@minishop/domain';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
+
+import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
+import { CatalogImportService } from './catalog-import.service.js';
+import { IMPORT_MAX_BYTES } from './catalog-import-source.js';
+
+const uuid = new ParseUUIDPipe({ version: undefined });
+
+@ApiTags('catalog')
+@Controller('admin/imports')
+@Scopes('catalog:write')
+export class ImportsController {
+  constructor(private readonly imports: CatalogImportService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Upload a catalog CSV file; a background job imports it',
+    description:
+      'The body is the CSV file itself (Content-Type text/csv), header line ' +
+      'product_slug,product_name,description,category_slug,sku,variant_name,price,currency,stock. ' +
+      'Products are upserted by slug, variants by SKU; price is in minor units. ' +
+      'Poll GET /admin/imports/{id} for progress and per-line errors.',
+  })
+  @ApiConsumes('text/csv')
+  @ApiBody({ schema: { type: 'string', maxLength: IMPORT_MAX_BYTES } })
+  @ApiAcceptedResponse({ type: CatalogImportDto, description: 'Recorded and queued' })
+  @ApiBadRequestResponse({ description: 'Empty file or wrong header line', type: ProblemDto })
+  @ApiPayloadTooLargeResponse({ description: 'File larger than 16 MiB', type: ProblemDto })
+  @ApiUnsupportedMediaTypeResponse({ description: 'Body is not text/csv', type: ProblemDto })
+  submit(@Body() body: unknown, @CurrentUser() user: AuthenticatedUser): Promise<CatalogImportDto> {
+    if (typeof body !== 'string') {
+      throw new InvalidImportFileError(
+        'Send the file as the request body with Content-Type text/csv',
+        [{ field: 'file', message: 'body must be text/csv' }],
+      );
+    }
+    return this.imports.submit(body, user.id);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Progress and per-line errors of a catalog import' })
+  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid', maxLength: 36 } })
+  @ApiOkResponse({ type: CatalogImportDto })
+  @ApiBadRequestResponse({ description: 'The id is not a UUID', type: ProblemDto })
+  @ApiNotFoundResponse({ description: 'No such import', type: ProblemDto })
+  get(@Param('id', uuid) id: string): Promise<CatalogImportDto> {
+    return this.imports.get(id);
+  }
+}

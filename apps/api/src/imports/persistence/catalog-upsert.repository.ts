@@ -1,0 +1,112 @@
+import type { CatalogImportRow } from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Set-based upserts of one import batch: a handful of statements per batch
+ * instead of several per row, inside the batch's transaction.
+ */
+@Injectable()
+export class CatalogUpsertRepository {
+  async categoryIds(m: EntityManager, slugs: readonly string[]): Promise<Map<string, string>> {
+    if (slugs.length === 0) return new Map();
+    const rows: { id: string; slug: string }[] = await m.query(
+      'SELECT id, slug FROM categories WHERE slug = ANY($1::text[])',
+      [slugs],
+    );
+    return new Map(rows.map((r) => [r.slug, r.id]));
+  }
+
+  /**
+   * Products by slug: created, or name/description/category updated. The
+   * status is left alone so an archived product stays archived. Rows must
+   * have distinct slugs (one statement cannot update a row twice).
+   */
+  async upsertProducts(
+    m: EntityManager,
+    products: readonly {
+      slug: string;
+      name: string;
+      description: string;
+      categoryId: string | null;
+    }[],
+  ): Promise<Map<string, string>> {
+    if (products.length === 0) return new Map();
+    const rows: { id: string; slug: string }[] = await m.query(
+      `INSERT INTO products (slug, name, description, category_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[])
+       ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name,
+         description = EXCLUDED.description, category_id = EXCLUDED.category_id,
+         updated_at = now()
+       RETURNING id, slug`,
+      [
+        products.map((p) => p.slug),
+        products.map((p) => p.name),
+        products.map((p) => p.description),
+        products.map((p) => p.categoryId),
+      ],
+    );
+    return new Map(rows.map((r) => [r.slug, r.id]));
+  }
+
+  /**
+   * Variants by SKU. A SKU that already belongs to another product is left
+   * untouched and missing from the result (the caller reports it). Stock is
+   * set to the file's value but never below what is reserved; every change
+   * of on-hand stock is recorded as a movement, as the admin routes do.
+   * Returns the SKUs written. Rows must have distinct SKUs.
+   */
+  async upsertVariants(
+    m: EntityManager,
+    variants: readonly (CatalogImportRow & { productId: string })[],
+    actorId: string | null,
+  ): Promise<Set<string>> {
+    if (variants.length === 0) return new Set();
+    const rows: { sku: string }[] = await m.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[])
+           AS i(sku, product_id, name, price, currency, on_hand)
+       ), old AS (
+         -- Read in the statement's snapshot, so it holds the stock before the
+         -- upsert below (a locking read would see the upserted row instead).
+         SELECT v.id, v.sku, v.on_hand FROM variants v JOIN input i ON i.sku = v.sku
+       ), up AS (
+         INSERT INTO variants (product_id, sku, name, price, currency, on_hand)
+         SELECT product_id, sku, name, price, currency, on_hand FROM input
+         ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name, price = EXCLUDED.price,
+           currency = EXCLUDED.currency, on_hand = GREATEST(EXCLUDED.on_hand, variants.reserved),
+           updated_at = now()
+         WHERE variants.product_id = EXCLUDED.product_id
+         RETURNING id, sku, on_hand
+       ), moved AS (
+         INSERT INTO stock_movements (variant_id, delta, reason, on_hand_after, actor_id)
+         SELECT up.id, up.on_hand - COALESCE(old.on_hand, 0), 'catalog import', up.on_hand, $7::uuid
+           FROM up LEFT JOIN old ON old.sku = up.sku
+          WHERE up.on_hand <> COALESCE(old.on_hand, 0)
+       )
+       SELECT sku FROM up`,
+      [
+        variants.map((v) => v.sku),
+        variants.map((v) => v.productId),
+        variants.map((v) => v.variantName),
+        variants.map((v) => v.price),
+        variants.map((v) => v.currency),
+        variants.map((v) => v.stock),
+        actorId,
+      ],
+    );
+    return new Set(rows.map((r) => r.sku));
+  }
+
+  /** Keeps the denormalised price range of the touched products in step. */
+  async refreshPriceRanges(m: EntityManager, productIds: readonly string[]): Promise<void> {
+    if (productIds.length === 0) return;
+    await m.query(
+      `UPDATE products p SET min_price = r.min, max_price = r.max, updated_at = now()
+         FROM (SELECT product_id, min(price) AS min, max(price) AS max FROM variants
+                WHERE product_id = ANY($1::uuid[]) GROUP BY product_id) r
+        WHERE p.id = r.product_id`,
+      [productIds],
+    );
+  }
+}

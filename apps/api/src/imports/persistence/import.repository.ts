@@ -1,0 +1,103 @@
+import type { CatalogImportDto, ImportRowErrorDto, ImportStatus } from '@minishop/contracts';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+interface ImportRow {
+  id: string;
+  status: ImportStatus;
+  total_rows: number | null;
+  processed: number;
+  succeeded: number;
+  failed: number;
+  errors: ImportRowErrorDto[];
+  failure_reason: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export interface ImportProgress {
+  processed: number;
+  succeeded: number;
+  failed: number;
+  /** Errors to append (already capped by the caller). */
+  errors: ImportRowErrorDto[];
+}
+
+const COLUMNS = `id, status, total_rows, processed, succeeded, failed, errors, failure_reason,
+  created_at, started_at, finished_at`;
+
+function toDto(r: ImportRow): CatalogImportDto {
+  return {
+    id: r.id,
+    status: r.status,
+    totalRows: r.total_rows,
+    processed: r.processed,
+    succeeded: r.succeeded,
+    failed: r.failed,
+    errors: r.errors,
+    failureReason: r.failure_reason,
+    createdAt: r.created_at.toISOString(),
+    startedAt: r.started_at?.toISOString() ?? null,
+    finishedAt: r.finished_at?.toISOString() ?? null,
+  };
+}
+
+/** The `imports` table; every write runs in the caller's transaction. */
+@Injectable()
+export class ImportRepository {
+  async create(m: EntityManager, source: string, createdBy: string | null): Promise<string> {
+    const rows: { id: string }[] = await m.query(
+      'INSERT INTO imports (source, created_by) VALUES ($1, $2) RETURNING id',
+      [source, createdBy],
+    );
+    return rows[0]!.id;
+  }
+
+  async find(m: EntityManager, id: string): Promise<CatalogImportDto | null> {
+    const rows: ImportRow[] = await m.query(`SELECT ${COLUMNS} FROM imports WHERE id = $1`, [id]);
+    return rows[0] ? toDto(rows[0]) : null;
+  }
+
+  async source(
+    m: EntityManager,
+    id: string,
+  ): Promise<{ source: string; createdBy: string | null } | null> {
+    const rows: { source: string; created_by: string | null }[] = await m.query(
+      'SELECT source, created_by FROM imports WHERE id = $1',
+      [id],
+    );
+    const row = rows[0];
+    return row ? { source: row.source, createdBy: row.created_by } : null;
+  }
+
+  async start(m: EntityManager, id: string, totalRows: number): Promise<void> {
+    await m.query(
+      `UPDATE imports SET status = 'running', total_rows = $2,
+         started_at = COALESCE(started_at, now()), updated_at = now() WHERE id = $1`,
+      [id, totalRows],
+    );
+  }
+
+  /** Adds one batch's counts; written in the batch's own transaction. */
+  async advance(m: EntityManager, id: string, p: ImportProgress): Promise<void> {
+    await m.query(
+      `UPDATE imports SET processed = processed + $2, succeeded = succeeded + $3,
+         failed = failed + $4, errors = errors || $5::jsonb, updated_at = now() WHERE id = $1`,
+      [id, p.processed, p.succeeded, p.failed, JSON.stringify(p.errors)],
+    );
+  }
+
+  async finish(
+    m: EntityManager,
+    id: string,
+    status: 'completed' | 'failed',
+    reason: string | null,
+  ): Promise<void> {
+    await m.query(
+      `UPDATE imports SET status = $2, failure_reason = $3, finished_at = now(), updated_at = now()
+       WHERE id = $1`,
+      [id, status, reason],
+    );
+  }
+}

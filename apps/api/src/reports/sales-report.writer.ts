@@ -1,0 +1,94 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+import { csvField, ReportNotFoundError } from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+import { AppConfig } from '../infrastructure/config/app-config.js';
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { ReportRepository } from './persistence/report.repository.js';
+import { type SalesCursor, SalesExportRepository } from './persistence/sales-export.repository.js';
+import { reportFile } from './sales-report.service.js';
+
+const PAGE = 1000;
+export const SALES_REPORT_COLUMNS = [
+  'order_id',
+  'created_at',
+  'status',
+  'user_email',
+  'items',
+  'subtotal',
+  'total',
+  'currency',
+  'amount_refunded',
+] as const;
+
+/**
+ * Writes a sales report file: orders of the period page by page (keyset, so
+ * memory stays flat however many orders), amounts in minor units. The file
+ * is written beside its final name and renamed at the end, so a download
+ * never sees half a file; a rerun rewrites it whole.
+ */
+@Injectable()
+export class SalesReportWriter {
+  constructor(
+    private readonly reports: ReportRepository,
+    private readonly sales: SalesExportRepository,
+    private readonly tx: TransactionRunner,
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  async write(reportId: string): Promise<void> {
+    const m = this.dataSource.manager;
+    const report = await this.reports.find(m, reportId);
+    if (!report) throw new ReportNotFoundError(reportId);
+    if (report.status === 'completed') return;
+    await this.tx.run((t) => this.reports.markRunning(t, reportId));
+
+    const path = reportFile(this.config.dataDir, reportId);
+    const partial = `${path}.partial`;
+    await mkdir(dirname(path), { recursive: true });
+    const out = createWriteStream(partial, { encoding: 'utf8' });
+    const put = async (line: string) => {
+      if (!out.write(`${line}\n`)) await once(out, 'drain');
+    };
+    let count = 0;
+    try {
+      await put(SALES_REPORT_COLUMNS.join(','));
+      let after: SalesCursor | null = null;
+      do {
+        const page = await this.sales.page(m, report, after, PAGE);
+        for (const r of page.rows) {
+          await put(
+            [
+              r.id,
+              r.createdAt,
+              r.status,
+              r.email,
+              r.items,
+              r.subtotal,
+              r.total,
+              r.currency,
+              r.amountRefunded,
+            ]
+              .map(csvField)
+              .join(','),
+          );
+        }
+        count += page.rows.length;
+        after = page.next;
+      } while (after);
+      out.end();
+      await once(out, 'finish');
+    } catch (error) {
+      out.destroy();
+      throw error;
+    }
+    await rename(partial, path);
+    await this.tx.run((t) => this.reports.complete(t, reportId, count));
+  }
+}

@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { DataSource } from 'typeorm';
+
+import { CatalogImportProcessor } from '../src/imports/catalog-import.processor.js';
+import { CatalogImportService } from '../src/imports/catalog-import.service.js';
+import { JobsOptions } from '../src/jobs/jobs.options.js';
+import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer, anAdmin, type TestUser } from './support/users.js';
+
+const API = '/api/v1';
+const HEADER =
+  'product_slug,product_name,description,category_slug,sku,variant_name,price,currency,stock';
+
+/**
+ * `rows` data lines: products of four variants each. Line n of the file is
+ * data row n - 2 (the header is line 1). `bad` replaces chosen lines.
+ */
+function csv(rows: number, bad: Record<number, string> = {}, prefix = 'imp'): string {
+  const lines = [HEADER];
+  for (let i = 0; i < rows; i++) {
+    const line = i + 2;
+    const p = Math.floor(i / 4);
+    lines.push(
+      bad[line] ??
+        `${prefix}-product-${p},"Product ${p}, imported","Made for the ""import"" test",tools,${prefix.toUpperCase()}-${i},Variant ${i % 4},${100 + (i % 50)},EUR,${i % 7}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('catalog import', () => {
+  let t: TestApp;
+  let admin: TestUser;
+  let customer: TestUser;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      override: (b) => b.overrideProvider(JobsOptions).useValue(fastJobsOptions()),
+    });
+    admin = await anAdmin(t);
+    customer = await aCustomer(t);
+    ds = t.get(DataSource);
+    await ds.query("INSERT INTO categories (slug, name) VALUES ('tools', 'Tools')");
+  });
+  afterAll(() => t.close());
+
+  const upload = (body: string, who: TestUser = admin) =>
+    t.http.post(`${API}/admin/imports`).set(who.auth).set('Content-Type', 'text/csv').send(body);
+  const finished = (id: string) =>
+    waitFor(
+      async () => {
+        const res = await t.http.get(`${API}/admin/imports/${id}`).set(admin.auth);
+        expect(res.status).toBe(200);
+        const body = res.body as { status: string };
+        return body.status === 'completed' || body.status === 'failed' ? res.body : undefined;
+      },
+      'the import to finish',
+      60_000,
+    );
+  const count = async (sql: string) => Number((await ds.query(sql))[0].n);
+
+  test('POST /admin/imports → 202; 10,000 rows with 3 bad ones: 9,997 in, errors by line; re-import adds nothing', async () => {
+    const file = csv(10_000, {
+      101: 'imp-product-24,Product 24,,tools,IMP-99,Variant 3,0,EUR,1',
+      5002: 'imp-product-1250,Product 1250,,tools,imp-lower,Variant,120,EUR,1',
+      9999: 'imp-product-2499,Product 2499,,no-such-category,IMP-9997,Variant 1,120,EUR,1',
+    });
+    const res = await upload(file);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({
+      status: 'queued',
+      processed: 0,
+      createdAt: expect.any(String),
+    });
+
+    const done = (await finished(res.body.id)) as Record<string, unknown>;
+    expect(done).toMatchObject({
+      status: 'completed',
+      totalRows: 10_000,
+      processed: 10_000,
+      succeeded: 9_997,
+      failed: 3,
+      failureReason: null,
+    });
+    const errors = done.errors as { line: number; message: string }[];
+    expect(errors.map((e) => e.line)).toEqual([101, 5002, 9999]);
+    expect(errors[0]!.message).toMatch(/price/);
+    expect(errors[1]!.message).toMatch(/sku/);
+    expect(errors[2]!.message).toMatch(/unknown category_slug no-such-category/);
+
+    expect(await count("SELECT count(*) AS n FROM variants WHERE sku LIKE 'IMP-%'")).toBe(9_997);
+    expect(await count("SELECT count(*) AS n FROM products WHERE slug LIKE 'imp-product-%'")).toBe(
+      2_500,
+    );
+    const [mug] = await ds.query(
+      "SELECT p.name, p.description, p.min_price, p.max_price, v.price, v.on_hand FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = 'IMP-5'",
+    );
+    expect(mug).toMatchObject({
+      name: 'Product 1, imported',
+      description: 'Made for the "import" test',
+      price: '105',
+      on_hand: 5,
+    });
+
+    // The public catalog sees it (the cache was invalidated after the batches).
+    const pub = await t.http.get(`${API}/products/imp-product-1`);
+    expect(pub.status).toBe(200);
+    expect(pub.body.variants).toHaveLength(4);
+
+    const again = await upload(file);
+    const second = (await finished(again.body.id)) as Record<string, unknown>;
+    expect(second).toMatchObject({ status: 'completed', succeeded: 9_997, failed: 3 });
+    expect(await count("SELECT count(*) AS n FROM variants WHERE sku LIKE 'IMP-%'")).toBe(9_997);
+    expect(await count("SELECT count(*) AS n FROM products WHERE slug LIKE 'imp-product-%'")).toBe(
+      2_500,
+    );
+    // Same stock as before: the second run records no movement.
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM stock_movements m JOIN variants v ON v.id = m.variant_id WHERE v.sku = 'IMP-5'",
+      ),
+    ).toBe(1);
+  }, 120_000);
+
+  test('a changed file updates price, stock and names; a SKU of another product and a repeated SKU are refused', async () => {
+    const first = await upload(csv(8, {}, 'upd'));
+    await finished(first.body.id);
+    const file = [
+      HEADER,
+      'upd-product-0,Renamed,,tools,UPD-0,Zero,999,EUR,50',
+      'upd-product-1,Product 1,,,UPD-1,Moved,120,EUR,1',
+      'upd-product-1,Product 1,,,UPD-6,Six,120,EUR,1',
+      'upd-product-1,Product 1,,,UPD-6,Six again,130,EUR,1',
+    ].join('\n');
+    const res = await upload(file);
+    const done = (await finished(res.body.id)) as { errors: { line: number; message: string }[] };
+    expect(done).toMatchObject({ succeeded: 2, failed: 2 });
+    expect(done.errors).toEqual([
+      { line: 3, message: 'sku UPD-1 belongs to another product' },
+      { line: 5, message: 'sku UPD-6 already appears on line 4' },
+    ]);
+    const [zero] = await ds.query(
+      "SELECT v.price, v.on_hand, p.name, p.min_price FROM variants v JOIN products p ON p.id = v.product_id WHERE sku = 'UPD-0'",
+    );
+    expect(zero).toMatchObject({ price: '999', on_hand: 50, name: 'Renamed' });
+  }, 60_000);
+
+  test('the processor reports progress per batch of 500 (as the CLI shows it)', async () => {
+    const service = t.get(CatalogImportService);
+    const created = await service.record(csv(1_200, {}, 'cli'), admin.id);
+    const events: number[] = [];
+    await t.get(CatalogImportProcessor).run(created.id, (p) => events.push(p.processed));
+    expect(events).toEqual([500, 1_000, 1_200]);
+    expect(await service.get(created.id)).toMatchObject({ status: 'completed', succeeded: 1_200 });
+    // A second run (a redelivered job) changes nothing.
+    await t.get(CatalogImportProcessor).run(created.id);
+    expect(await service.get(created.id)).toMatchObject({ processed: 1_200, succeeded: 1_200 });
+  }, 60_000);
+
+  test('a wrong header or an empty file → 400; over 16 MiB → 413; a JSON body → 400; other types → 415', async () => {
+    const wrong = await upload('sku,price\nA-1,100\n');
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.detail).toMatch(/header/);
+    expect((await upload('')).status).toBe(400);
+    // Files above the JSON body limit (1 MiB) are accepted up to 16 MiB.
+    const padding = `${'x'.repeat(99)}\n`.repeat(20_000);
+    expect((await upload(`sku,price\n${padding}`)).status).toBe(400);
+    expect((await upload(`${HEADER}\n${padding.repeat(9)}`)).status).toBe(413);
+    const json = await t.http.post(`${API}/admin/imports`).set(admin.auth).send({ file: 'x' });
+    expect(json.status).toBe(400);
+    const xml = await t.http
+      .post(`${API}/admin/imports`)
+      .set(admin.auth)
+      .set('Content-Type', 'application/xml')
+      .send('<a/>');
+    expect(xml.status).toBe(415);
+  });
+
+  test('scope catalog:write: no token → 401, a customer → 403', async () => {
+    expect(
+      (await t.http.post(`${API}/admin/imports`).set('Content-Type', 'text/csv').send(HEADER))
+        .status,
+    ).toBe(401);
+    expect((await upload(csv(1), customer)).status).toBe(403);
+    const id = '00000000-0000-4000-8000-000000000000';
+    expect((await t.http.get(`${API}/admin/imports/${id}`).set(customer.auth)).status).toBe(403);
+  });
+
+  test('GET /admin/imports/:id → 404 unknown, 400 not a uuid', async () => {
+    const unknown = await t.http
+      .get(`${API}/admin/imports/00000000-0000-4000-8000-000000000000`)
+      .set(admin.auth);
+    expect(unknown.status).toBe(404);
+    expect((await t.http.get(`${API}/admin/imports/nope`).set(admin.auth)).status).toBe(400);
+  });
+});

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { DataSource } from 'typeorm';
+
+import { JobQueue } from '../src/jobs/job-queue.js';
+import { JobsOptions } from '../src/jobs/jobs.options.js';
+import { fastJobsOptions, ProbeModule, waitFor } from './support/jobs-probe.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const metric = (text: string, queue: string, state: string): number | undefined => {
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`minishop_jobs{queue="${queue}",state="${state}"}`));
+  return line === undefined ? undefined : Number(line.split(' ').pop());
+};
+
+describe('GET /metrics: job queues', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      imports: [ProbeModule],
+      // A process that does not work jobs: what is enqueued stays queued.
+      override: (b) => b.overrideProvider(JobsOptions).useValue(fastJobsOptions({ work: false })),
+    });
+  });
+  afterAll(() => t.close());
+
+  test('queue depth per queue and state, dead letters included', async () => {
+    const queue = t.get(JobQueue);
+    await queue.enqueue('mail.send', { to: 'a@example.test', subject: 's', text: 't' });
+    await queue.enqueue('mail.send', { to: 'b@example.test', subject: 's', text: 't' });
+    // A job failed for good and its dead-letter copy, as pg-boss leaves them.
+    await t.app
+      .get(JobQueue)
+      .enqueue('test.fail', { n: 1 })
+      .then((id) =>
+        t.get(DataSource).query("UPDATE pgboss.job SET state = 'failed' WHERE id = $1", [id]),
+      );
+    await t
+      .get(DataSource)
+      .query("INSERT INTO pgboss.job (name, data) VALUES ('test.fail.dlq', '{\"n\":1}'::jsonb)");
+
+    const text = await waitFor(async () => {
+      const res = await t.http.get('/metrics');
+      expect(res.status).toBe(200);
+      return metric(res.text, 'mail.send', 'created') === 2 ? res.text : undefined;
+    }, 'the scrape to show the queued mails');
+    expect(metric(text, 'mail.send', 'failed')).toBe(0);
+    expect(metric(text, 'test.fail', 'failed')).toBe(1);
+    expect(metric(text, 'test.fail', 'dead_letter')).toBe(1);
+    expect(metric(text, 'catalog.import', 'created')).toBe(0);
+    expect(text).toMatch(/# TYPE minishop_jobs gauge/);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, test } from '@jest/globals';
+
+import {
+  assertImportHeader,
+  CATALOG_IMPORT_COLUMNS,
+  ImportRowError,
+  InvalidImportFileError,
+  parseCatalogImportRow,
+} from './catalog-import.js';
+
+const good = ['mug', 'Mug', 'A mug', 'kitchen', 'MUG-RED', 'Red', '1299', 'EUR', '5'];
+const withField = (i: number, v: string) => good.map((f, j) => (j === i ? v : f));
+
+describe('parseCatalogImportRow', () => {
+  test('returns the typed row with the line number', () => {
+    expect(parseCatalogImportRow(good, 7, 'EUR')).toEqual({
+      line: 7,
+      productSlug: 'mug',
+      productName: 'Mug',
+      description: 'A mug',
+      categorySlug: 'kitchen',
+      sku: 'MUG-RED',
+      variantName: 'Red',
+      price: 1299,
+      currency: 'EUR',
+      stock: 5,
+    });
+  });
+
+  test('empty category, currency and stock take their defaults', () => {
+    const row = parseCatalogImportRow(
+      ['mug', 'Mug', '', '', 'MUG-1', 'One', '100', '', ''],
+      2,
+      'EUR',
+    );
+    expect(row).toMatchObject({ categorySlug: null, currency: 'EUR', stock: 0 });
+  });
+
+  test.each([
+    ['a zero price', withField(6, '0'), /price/],
+    ['a decimal price', withField(6, '12.99'), /price must be a whole number/],
+    ['another currency', withField(7, 'USD'), /currency/],
+    ['a lower-case SKU', withField(4, 'mug-red'), /sku/],
+    ['a bad slug', withField(0, 'Mug Red'), /product_slug/],
+    ['a missing name', withField(1, ' '), /product_name is required/],
+    ['negative stock', withField(8, '-1'), /stock/],
+    ['too few columns', good.slice(0, 8), /expected 9 columns, found 8/],
+  ])('refuses %s', (_what, fields, message) => {
+    expect(() => parseCatalogImportRow(fields, 3, 'EUR')).toThrow(ImportRowError);
+    expect(() => parseCatalogImportRow(fields, 3, 'EUR')).toThrow(message);
+  });
+});
+
+describe('assertImportHeader', () => {
+  test('accepts the documented columns in any letter case', () => {
+    expect(() =>
+      assertImportHeader(CATALOG_IMPORT_COLUMNS.map((c) => c.toUpperCase())),
+    ).not.toThrow();
+  });
+
+  test('refuses a different header', () => {
+    expect(() => assertImportHeader(['sku', 'price'])).toThrow(InvalidImportFileError);
+  });
+});
