@@ -612,7 +612,10 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
           .expect(401);
         const redis = new Redis(redisUrl);
         try {
-          expect(await redis.get(`minishop:login:email:${email}`)).toBe('1');
+          // Keys are scoped to this shop's database: minishop:login:<shop>:email:<email>
+          const keys = await redis.keys(`minishop:login:*:email:${email}`);
+          expect(keys).toHaveLength(1);
+          expect(await redis.get(keys[0]!)).toBe('1');
         } finally {
           await redis.quit();
         }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import {
@@ -31,6 +33,13 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
   constructor(config: AppConfig) {
     super();
     const { perIp, perEmail, windowSeconds } = config.loginRateLimit;
+    // Counters belong to one shop (one database): two shops, or two test
+    // databases, sharing a Redis must not spend each other's attempts.
+    const shop = createHash('sha256')
+      .update(config.databaseUrl ?? `embedded:${config.dataDir}`)
+      .digest('hex')
+      .slice(0, 12);
+    const prefix = `${KEY_PREFIX}:${shop}`;
     if (config.redisUrl) {
       this.redis = new Redis(config.redisUrl, {
         // Fail fast into the memory fallback instead of queueing commands
@@ -54,7 +63,7 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
       const make = (name: string, points: number) =>
         new RateLimiterRedis({
           storeClient: redis,
-          keyPrefix: `${KEY_PREFIX}:${name}`,
+          keyPrefix: `${prefix}:${name}`,
           points,
           duration: windowSeconds,
           insuranceLimiter: new RateLimiterMemory({ points, duration: windowSeconds }),
@@ -65,7 +74,7 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
     } else {
       const make = (name: string, points: number) =>
         new RateLimiterMemory({
-          keyPrefix: `${KEY_PREFIX}:${name}`,
+          keyPrefix: `${prefix}:${name}`,
           points,
           duration: windowSeconds,
         });
