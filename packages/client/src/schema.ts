@@ -148,10 +148,10 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's cart at current prices */
-        get: operations["cartGet"];
+        get: operations["getCart"];
         put?: never;
         /** Start a guest cart; keep the returned token as X-Cart-Token */
-        post: operations["cartCreate"];
+        post: operations["createCart"];
         delete?: never;
         options?: never;
         head?: never;
@@ -168,7 +168,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Add a variant (adds to its line if there is one) */
-        post: operations["cartAdd"];
+        post: operations["addCartItem"];
         delete?: never;
         options?: never;
         head?: never;
@@ -186,11 +186,11 @@ export interface paths {
         put?: never;
         post?: never;
         /** Remove a line */
-        delete: operations["cartRemove"];
+        delete: operations["removeCartItem"];
         options?: never;
         head?: never;
         /** Set a line's quantity; 0 removes it */
-        patch: operations["cartUpdate"];
+        patch: operations["updateCartItem"];
         trace?: never;
     };
     "/api/v1/cart/merge": {
@@ -203,7 +203,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Absorb a guest cart into the signed-in user’s cart */
-        post: operations["cartMerge"];
+        post: operations["mergeCart"];
         delete?: never;
         options?: never;
         head?: never;
@@ -217,7 +217,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["catalogList"];
+        /** Active products: search, filter by category and price, sort, paginate */
+        get: operations["listProducts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -233,7 +234,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["catalogOne"];
+        /** One active product by id or slug, with its variants and stock */
+        get: operations["getProduct"];
         put?: never;
         post?: never;
         delete?: never;
@@ -249,7 +251,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["catalogTree"];
+        /** The category tree */
+        get: operations["listCategories"];
         put?: never;
         post?: never;
         delete?: never;
@@ -267,7 +270,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["catalogAdminCreate"];
+        /** Create a product with its variants */
+        post: operations["createProduct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -284,10 +288,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["catalogAdminArchive"];
+        /** Archive a product (kept for order history) */
+        delete: operations["archiveProduct"];
         options?: never;
         head?: never;
-        patch: operations["catalogAdminUpdate"];
+        /** Change the fields sent, leave the rest */
+        patch: operations["updateProduct"];
         trace?: never;
     };
     "/api/v1/admin/products/{id}/variants": {
@@ -299,7 +305,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["catalogAdminAddVariant"];
+        /** Add a variant to a product */
+        post: operations["createVariant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -319,7 +326,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["catalogAdminUpdateVariant"];
+        /** Change a variant (SKU, name, price) */
+        patch: operations["updateVariant"];
         trace?: never;
     };
     "/api/v1/admin/variants/{id}/stock": {
@@ -331,7 +339,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["catalogAdminAdjustStock"];
+        /** Adjust stock on hand by a signed delta */
+        post: operations["adjustStock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -347,7 +356,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["catalogAdminCreateCategory"];
+        /** Create a category */
+        post: operations["createCategory"];
         delete?: never;
         options?: never;
         head?: never;
@@ -367,7 +377,7 @@ export interface paths {
          * Stripe webhook endpoint
          * @description Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged.
          */
-        post: operations["stripeWebhookReceive"];
+        post: operations["receiveStripeWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1255,7 +1265,7 @@ export interface operations {
             };
         };
     };
-    cartGet: {
+    getCart: {
         parameters: {
             query?: never;
             header?: {
@@ -1335,7 +1345,7 @@ export interface operations {
             };
         };
     };
-    cartCreate: {
+    createCart: {
         parameters: {
             query?: never;
             header?: never;
@@ -1384,7 +1394,7 @@ export interface operations {
             };
         };
     };
-    cartAdd: {
+    addCartItem: {
         parameters: {
             query?: never;
             header?: {
@@ -1496,7 +1506,7 @@ export interface operations {
             };
         };
     };
-    cartRemove: {
+    removeCartItem: {
         parameters: {
             query?: never;
             header?: {
@@ -1592,7 +1602,7 @@ export interface operations {
             };
         };
     };
-    cartUpdate: {
+    updateCartItem: {
         parameters: {
             query?: never;
             header?: {
@@ -1706,7 +1716,7 @@ export interface operations {
             };
         };
     };
-    cartMerge: {
+    mergeCart: {
         parameters: {
             query?: never;
             header?: never;
@@ -1815,7 +1825,7 @@ export interface operations {
             };
         };
     };
-    catalogList: {
+    listProducts: {
         parameters: {
             query?: {
                 limit?: number;
@@ -1898,7 +1908,7 @@ export interface operations {
             };
         };
     };
-    catalogOne: {
+    getProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -1969,7 +1979,7 @@ export interface operations {
             };
         };
     };
-    catalogTree: {
+    listCategories: {
         parameters: {
             query?: never;
             header?: never;
@@ -2025,7 +2035,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminCreate: {
+    createProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -2162,7 +2172,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminArchive: {
+    archiveProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -2296,7 +2306,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminUpdate: {
+    updateProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -2435,7 +2445,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminAddVariant: {
+    createVariant: {
         parameters: {
             query?: never;
             header?: never;
@@ -2574,7 +2584,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminUpdateVariant: {
+    updateVariant: {
         parameters: {
             query?: never;
             header?: never;
@@ -2713,7 +2723,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminAdjustStock: {
+    adjustStock: {
         parameters: {
             query?: never;
             header?: never;
@@ -2852,7 +2862,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminCreateCategory: {
+    createCategory: {
         parameters: {
             query?: never;
             header?: never;
@@ -2989,7 +2999,7 @@ export interface operations {
             };
         };
     };
-    stripeWebhookReceive: {
+    receiveStripeWebhook: {
         parameters: {
             query?: never;
             header?: never;

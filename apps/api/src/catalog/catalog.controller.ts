@@ -11,6 +11,7 @@ import {
   ApiExtraModels,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiParam,
   ApiResponse,
   ApiTags,
@@ -37,6 +38,10 @@ export class CatalogController {
   ) {}
 
   @Get('products')
+  @ApiOperation({
+    operationId: 'listProducts',
+    summary: 'Active products: search, filter by category and price, sort, paginate',
+  })
   @ApiOkResponse({ type: ProductPageDto })
   @ApiBadRequestResponse({ description: 'Invalid filter, sort, limit or cursor', type: ProblemDto })
   async list(
@@ -48,6 +53,10 @@ export class CatalogController {
   }
 
   @Get('products/:idOrSlug')
+  @ApiOperation({
+    operationId: 'getProduct',
+    summary: 'One active product by id or slug, with its variants and stock',
+  })
   @ApiParam({ name: 'idOrSlug', schema: { type: 'string', maxLength: 120 } })
   @ApiOkResponse({ type: ProductDto })
   @ApiNotFoundResponse({ type: ProblemDto })
@@ -60,6 +69,7 @@ export class CatalogController {
   }
 
   @Get('categories')
+  @ApiOperation({ operationId: 'listCategories', summary: 'The category tree' })
   @ApiOkResponse({
     schema: {
       type: 'array',
