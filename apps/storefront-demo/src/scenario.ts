@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { type components, createMinishopClient, type MinishopClient } from '@minishop/client';
+import { type components, createMinishopClient } from '@minishop/client';
 
 type Cart = components['schemas']['CartDto'];
 type Order = components['schemas']['OrderDto'];
@@ -132,7 +132,8 @@ export async function runStorefrontScenario(options: ScenarioOptions): Promise<S
     `cart      POST /cart/items ${variant.sku} ×2 → ${guestCart.itemCount} items, subtotal ${money(guestCart.subtotal)}`,
   );
 
-  // 5. Register: the client sends the guest's X-Cart-Token, so the account absorbs the cart.
+  // 5. Register: the client sends the guest's X-Cart-Token, so the account
+  // absorbs the cart, and then forgets that token.
   const email = `shopper-${randomUUID().slice(0, 8)}@example.com`;
   const session = expectData(
     'register',
@@ -140,8 +141,10 @@ export async function runStorefrontScenario(options: ScenarioOptions): Promise<S
       body: { email, password: 'correct horse battery staple', name: 'Demo Shopper' },
     }),
   );
-  forgetGuestCart(client);
   log(`auth      POST /auth/register → ${session.user.email} (${session.user.role}), signed in`);
+  if (client.session.get().cartToken !== undefined) {
+    throw new Error('The client still holds the guest cart token after sign-in');
+  }
   const mergedCart = expectData('open the merged cart', await api.GET('/api/v1/cart'));
   log(
     `cart      GET /cart → account cart with ${mergedCart.lines.length} line(s), ${mergedCart.itemCount} items`,
@@ -234,12 +237,6 @@ export async function runStorefrontScenario(options: ScenarioOptions): Promise<S
     orders,
     replayedOrderId: replay.order.id,
   };
-}
-
-/** Once the account has absorbed the guest cart, its token has no further use. */
-function forgetGuestCart(client: MinishopClient): void {
-  const { cartToken: _spent, ...rest } = client.session.get();
-  client.session.set(rest);
 }
 
 /** The emulator's control route; Stripe.js and a real card do this in production. */
