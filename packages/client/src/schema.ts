@@ -509,16 +509,26 @@ export interface components {
             currency: string;
         };
         CartLineDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
             variantId: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 6f1c2b7e-3d4a-4f5b-9c8d-1e2f3a4b5c6d
+             */
             productId: string;
             /** @example TEE-BLK-M */
             sku: string;
             /** @example Black, M */
             name: string;
+            /** @example 2 */
             quantity: number;
             /** @description Current catalog price */
             unitPrice: components["schemas"]["MoneyDto"];
@@ -527,25 +537,38 @@ export interface components {
             issues: ("archived" | "insufficient_stock" | "price_changed")[];
         };
         CartDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example c0ffee00-1234-4abc-8def-0123456789ab
+             */
             id: string;
             lines: components["schemas"]["CartLineDto"][];
             subtotal: components["schemas"]["MoneyDto"];
             /**
              * Format: int32
              * @description Sum of the line quantities
+             * @example 2
              */
             itemCount: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
             updatedAt: string;
         };
         GuestCartDto: {
-            /** @description Secret identifying this guest cart; send it as X-Cart-Token. Shown once, only its hash is stored. */
+            /**
+             * @description Secret identifying this guest cart; send it as X-Cart-Token. Shown once, only its hash is stored.
+             * @example mZ3vK8qR1xT0bN5cW7yE2aH4jL6pS9dF0gU3iO8kV1w
+             */
             cartToken: string;
             cart: components["schemas"]["CartDto"];
         };
         AddCartItemDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
             variantId: string;
             /**
              * @description Added to the line of this variant if there is one; the line may hold 99 at most
@@ -561,20 +584,33 @@ export interface components {
             quantity: number;
         };
         MergeCartDto: {
-            /** @description The guest cart token returned by POST /cart */
+            /**
+             * @description The guest cart token returned by POST /cart
+             * @example mZ3vK8qR1xT0bN5cW7yE2aH4jL6pS9dF0gU3iO8kV1w
+             */
             cartToken: string;
         };
         CategoryNodeDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example a3e1f0c2-7b6d-4c5e-9f8a-1b2c3d4e5f60
+             */
             id: string;
+            /** @example kitchen */
             slug: string;
+            /** @example Kitchen */
             name: string;
             children: components["schemas"]["CategoryNodeDto"][];
         };
         CategoryRefDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example a3e1f0c2-7b6d-4c5e-9f8a-1b2c3d4e5f60
+             */
             id: string;
+            /** @example kitchen */
             slug: string;
+            /** @example Kitchen */
             name: string;
         };
         StockDto: {
@@ -585,7 +621,10 @@ export interface components {
             available: number;
         };
         VariantDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
             id: string;
             /** @example MUG-RED-350 */
             sku: string;
@@ -599,18 +638,26 @@ export interface components {
             max: components["schemas"]["MoneyDto"];
         };
         ProductDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 6f1c2b7e-3d4a-4f5b-9c8d-1e2f3a4b5c6d
+             */
             id: string;
             /** @example red-mug */
             slug: string;
+            /** @example Red mug */
             name: string;
+            /** @example Stoneware mug, dishwasher safe. */
             description: string;
             /** @enum {string} */
             status: "active" | "archived";
             category: components["schemas"]["CategoryRefDto"] | null;
             variants: components["schemas"]["VariantDto"][];
             priceRange: components["schemas"]["PriceRangeDto"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
             createdAt: string;
         };
         ProductPageDto: {
