@@ -12,17 +12,25 @@ import { LoggingModule } from './infrastructure/logging/logging.module.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MailModule } from './mail/mail.module.js';
+import { OrdersPaymentIntentResolver } from './orders/order-payment-intent.resolver.js';
+import { OrdersModule } from './orders/orders.module.js';
+import { OrderPaymentEventHandler } from './orders/payment-events.handler.js';
 import { PaymentsModule } from './payments/payments.module.js';
 
 /** Feature modules shared by every entry point (HTTP, worker, CLI). */
 export const featureModules = [
   HealthModule,
   AuthModule,
-  CartModule,
-  CatalogModule,
-  PaymentsModule.register(),
   JobsModule,
   MailModule,
+  CartModule,
+  CatalogModule,
+  OrdersModule,
+  PaymentsModule.register({
+    eventHandler: OrderPaymentEventHandler,
+    orderResolver: OrdersPaymentIntentResolver,
+    imports: [OrdersModule],
+  }),
 ];
 
 @Module({})

@@ -7,6 +7,7 @@ import { SeedCommand } from './catalog/seed/seed.command.js';
 import type { AppConfig } from './infrastructure/config/app-config.js';
 import { DbMigrateCommand } from './infrastructure/database/db-migrate.command.js';
 import { JobsStatusCommand } from './jobs/jobs-status.command.js';
+import { OrdersExpireCommand } from './orders/orders-expire.command.js';
 import { PaymentsSimulateCommand } from './payments/cli/payments-simulate.command.js';
 
 /** Commands of `npm run cli`; each calls the same services the HTTP API does. */
@@ -17,6 +18,7 @@ export const commands = [
   CartsExpireCommand,
   PaymentsSimulateCommand,
   JobsStatusCommand,
+  OrdersExpireCommand,
 ];
 
 @Module({})

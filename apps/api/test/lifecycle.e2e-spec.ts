@@ -171,7 +171,7 @@ describe('process lifecycle (built app)', () => {
       const serving = (pid: number): boolean =>
         lines().some((l) => l.pid === pid && l.msg?.startsWith('API ') === true);
 
-      expect(await eventually(() => workers().length === 2 && workers().every(serving), 2400)).toBe(
+      expect(await eventually(() => workers().length === 2 && workers().every(serving), 6000)).toBe(
         true,
       );
       const [victim, survivor] = workers() as [number, number];
@@ -193,7 +193,7 @@ describe('process lifecycle (built app)', () => {
       const replacement = workers()[2]!;
       expect([victim, survivor]).not.toContain(replacement);
       expect(alive(victim)).toBe(false);
-      expect(await eventually(() => serving(replacement), 2400)).toBe(true);
+      expect(await eventually(() => serving(replacement), 6000)).toBe(true);
 
       api.child.kill('SIGTERM');
       expect(await api.exited).toBe(0);
@@ -201,6 +201,6 @@ describe('process lifecycle (built app)', () => {
       expect(alive(replacement)).toBe(false);
     },
     // Three app boots; slow on a loaded machine.
-    240_000,
+    600_000,
   );
 });

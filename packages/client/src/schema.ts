@@ -148,10 +148,10 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's cart at current prices */
-        get: operations["getCart"];
+        get: operations["cartGet"];
         put?: never;
         /** Start a guest cart; keep the returned token as X-Cart-Token */
-        post: operations["createCart"];
+        post: operations["cartCreate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -168,7 +168,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Add a variant (adds to its line if there is one) */
-        post: operations["addCartItem"];
+        post: operations["cartAdd"];
         delete?: never;
         options?: never;
         head?: never;
@@ -186,11 +186,11 @@ export interface paths {
         put?: never;
         post?: never;
         /** Remove a line */
-        delete: operations["removeCartItem"];
+        delete: operations["cartRemove"];
         options?: never;
         head?: never;
         /** Set a line's quantity; 0 removes it */
-        patch: operations["updateCartItem"];
+        patch: operations["cartUpdate"];
         trace?: never;
     };
     "/api/v1/cart/merge": {
@@ -203,7 +203,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Absorb a guest cart into the signed-in user’s cart */
-        post: operations["mergeCart"];
+        post: operations["cartMerge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -217,8 +217,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Active products: search, filter by category and price, sort, paginate */
-        get: operations["listProducts"];
+        get: operations["catalogList"];
         put?: never;
         post?: never;
         delete?: never;
@@ -234,8 +233,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One active product by id or slug, with its variants and stock */
-        get: operations["getProduct"];
+        get: operations["catalogOne"];
         put?: never;
         post?: never;
         delete?: never;
@@ -251,8 +249,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The category tree */
-        get: operations["listCategories"];
+        get: operations["catalogTree"];
         put?: never;
         post?: never;
         delete?: never;
@@ -270,8 +267,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a product with its variants */
-        post: operations["createProduct"];
+        post: operations["catalogAdminCreate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -288,12 +284,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Archive a product (kept for order history) */
-        delete: operations["archiveProduct"];
+        delete: operations["catalogAdminArchive"];
         options?: never;
         head?: never;
-        /** Change the fields sent, leave the rest */
-        patch: operations["updateProduct"];
+        patch: operations["catalogAdminUpdate"];
         trace?: never;
     };
     "/api/v1/admin/products/{id}/variants": {
@@ -305,8 +299,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a variant to a product */
-        post: operations["createVariant"];
+        post: operations["catalogAdminAddVariant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -326,8 +319,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a variant (SKU, name, price) */
-        patch: operations["updateVariant"];
+        patch: operations["catalogAdminUpdateVariant"];
         trace?: never;
     };
     "/api/v1/admin/variants/{id}/stock": {
@@ -339,8 +331,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Adjust stock on hand by a signed delta */
-        post: operations["adjustStock"];
+        post: operations["catalogAdminAdjustStock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -356,8 +347,126 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a category */
-        post: operations["createCategory"];
+        post: operations["catalogAdminCreateCategory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn the caller's cart into an order awaiting payment */
+        post: operations["ordersCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's orders, newest first */
+        get: operations["ordersList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the caller’s orders with lines, totals and history */
+        get: operations["ordersGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an order still awaiting payment; its stock is released */
+        post: operations["ordersCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All orders, newest first, optionally by status */
+        get: operations["adminOrdersList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/fulfil": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a paid order fulfilled (shipped) */
+        post: operations["adminOrdersFulfil"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund all or part of a payment; the order status follows when Stripe confirms */
+        post: operations["adminOrdersRefund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -377,7 +486,7 @@ export interface paths {
          * Stripe webhook endpoint
          * @description Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged.
          */
-        post: operations["receiveStripeWebhook"];
+        post: operations["stripeWebhookReceive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -509,26 +618,16 @@ export interface components {
             currency: string;
         };
         CartLineDto: {
-            /**
-             * Format: uuid
-             * @example 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a
-             */
+            /** Format: uuid */
             id: string;
-            /**
-             * Format: uuid
-             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
-             */
+            /** Format: uuid */
             variantId: string;
-            /**
-             * Format: uuid
-             * @example 6f1c2b7e-3d4a-4f5b-9c8d-1e2f3a4b5c6d
-             */
+            /** Format: uuid */
             productId: string;
             /** @example TEE-BLK-M */
             sku: string;
             /** @example Black, M */
             name: string;
-            /** @example 2 */
             quantity: number;
             /** @description Current catalog price */
             unitPrice: components["schemas"]["MoneyDto"];
@@ -537,38 +636,25 @@ export interface components {
             issues: ("archived" | "insufficient_stock" | "price_changed")[];
         };
         CartDto: {
-            /**
-             * Format: uuid
-             * @example c0ffee00-1234-4abc-8def-0123456789ab
-             */
+            /** Format: uuid */
             id: string;
             lines: components["schemas"]["CartLineDto"][];
             subtotal: components["schemas"]["MoneyDto"];
             /**
              * Format: int32
              * @description Sum of the line quantities
-             * @example 2
              */
             itemCount: number;
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
+            /** Format: date-time */
             updatedAt: string;
         };
         GuestCartDto: {
-            /**
-             * @description Secret identifying this guest cart; send it as X-Cart-Token. Shown once, only its hash is stored.
-             * @example mZ3vK8qR1xT0bN5cW7yE2aH4jL6pS9dF0gU3iO8kV1w
-             */
+            /** @description Secret identifying this guest cart; send it as X-Cart-Token. Shown once, only its hash is stored. */
             cartToken: string;
             cart: components["schemas"]["CartDto"];
         };
         AddCartItemDto: {
-            /**
-             * Format: uuid
-             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
-             */
+            /** Format: uuid */
             variantId: string;
             /**
              * @description Added to the line of this variant if there is one; the line may hold 99 at most
@@ -584,33 +670,20 @@ export interface components {
             quantity: number;
         };
         MergeCartDto: {
-            /**
-             * @description The guest cart token returned by POST /cart
-             * @example mZ3vK8qR1xT0bN5cW7yE2aH4jL6pS9dF0gU3iO8kV1w
-             */
+            /** @description The guest cart token returned by POST /cart */
             cartToken: string;
         };
         CategoryNodeDto: {
-            /**
-             * Format: uuid
-             * @example a3e1f0c2-7b6d-4c5e-9f8a-1b2c3d4e5f60
-             */
+            /** Format: uuid */
             id: string;
-            /** @example kitchen */
             slug: string;
-            /** @example Kitchen */
             name: string;
             children: components["schemas"]["CategoryNodeDto"][];
         };
         CategoryRefDto: {
-            /**
-             * Format: uuid
-             * @example a3e1f0c2-7b6d-4c5e-9f8a-1b2c3d4e5f60
-             */
+            /** Format: uuid */
             id: string;
-            /** @example kitchen */
             slug: string;
-            /** @example Kitchen */
             name: string;
         };
         StockDto: {
@@ -621,10 +694,7 @@ export interface components {
             available: number;
         };
         VariantDto: {
-            /**
-             * Format: uuid
-             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
-             */
+            /** Format: uuid */
             id: string;
             /** @example MUG-RED-350 */
             sku: string;
@@ -638,26 +708,18 @@ export interface components {
             max: components["schemas"]["MoneyDto"];
         };
         ProductDto: {
-            /**
-             * Format: uuid
-             * @example 6f1c2b7e-3d4a-4f5b-9c8d-1e2f3a4b5c6d
-             */
+            /** Format: uuid */
             id: string;
             /** @example red-mug */
             slug: string;
-            /** @example Red mug */
             name: string;
-            /** @example Stoneware mug, dishwasher safe. */
             description: string;
             /** @enum {string} */
             status: "active" | "archived";
             category: components["schemas"]["CategoryRefDto"] | null;
             variants: components["schemas"]["VariantDto"][];
             priceRange: components["schemas"]["PriceRangeDto"];
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
+            /** Format: date-time */
             createdAt: string;
         };
         ProductPageDto: {
@@ -736,6 +798,111 @@ export interface components {
             slug?: string;
             /** Format: uuid */
             parentId?: string;
+        };
+        AddressDto: {
+            /** @example Ada Lovelace */
+            name: string;
+            /** @example 12 Analytical Street */
+            line1: string;
+            /** @example Flat 3 */
+            line2?: string;
+            /** @example Berlin */
+            city: string;
+            /** @example 10115 */
+            postalCode: string;
+            /**
+             * @description ISO 3166-1 alpha-2 country code
+             * @example DE
+             */
+            country: string;
+        };
+        CheckoutRequestDto: {
+            shippingAddress: components["schemas"]["AddressDto"];
+        };
+        OrderLineDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            variantId: string;
+            /** @description SKU when the order was placed */
+            sku: string;
+            /** @description Name when the order was placed */
+            name: string;
+            /** @example 2 */
+            quantity: number;
+            /** @description Unit price when the order was placed */
+            unitPrice: components["schemas"]["MoneyDto"];
+            lineTotal: components["schemas"]["MoneyDto"];
+        };
+        OrderHistoryEntryDto: {
+            /** @enum {string|null} */
+            from: "pending_payment" | "paid" | "fulfilled" | "cancelled" | "partially_refunded" | "refunded" | null;
+            /** @enum {string} */
+            to: "pending_payment" | "paid" | "fulfilled" | "cancelled" | "partially_refunded" | "refunded";
+            /** Format: date-time */
+            at: string;
+            /** @example payment_intent.succeeded */
+            cause: string;
+        };
+        OrderDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "pending_payment" | "paid" | "fulfilled" | "cancelled" | "partially_refunded" | "refunded";
+            lines: components["schemas"]["OrderLineDto"][];
+            subtotal: components["schemas"]["MoneyDto"];
+            total: components["schemas"]["MoneyDto"];
+            /** @description Captured by the payment provider */
+            amountPaid: components["schemas"]["MoneyDto"];
+            /** @description Refunds confirmed by the payment provider */
+            amountRefunded: components["schemas"]["MoneyDto"];
+            shippingAddress: components["schemas"]["AddressDto"];
+            paymentIntentId: string | null;
+            /** @description Set when a payment did not match the order and a person must look */
+            reviewReason: string | null;
+            /**
+             * Format: date-time
+             * @description Unpaid orders are cancelled after this
+             */
+            reservationExpiresAt: string;
+            /** Format: date-time */
+            createdAt: string;
+            history: components["schemas"]["OrderHistoryEntryDto"][];
+        };
+        CheckoutPaymentDto: {
+            /**
+             * @example stripe
+             * @enum {string}
+             */
+            provider: "stripe";
+            /** @example pi_3Nx... */
+            paymentIntentId: string;
+            /** @description Handed to Stripe.js to confirm the payment in the browser */
+            clientSecret: string;
+        };
+        CheckoutResponseDto: {
+            order: components["schemas"]["OrderDto"];
+            payment: components["schemas"]["CheckoutPaymentDto"];
+        };
+        OrderPageDto: {
+            items: components["schemas"]["OrderDto"][];
+            nextCursor: string | null;
+        };
+        RefundRequestDto: {
+            /** @description Absent: refund everything paid and not yet refunded */
+            amount?: components["schemas"]["MoneyDto"];
+        };
+        RefundDto: {
+            /** @example re_3Nx... */
+            id: string;
+            /** @enum {string} */
+            status: "pending" | "requires_action" | "succeeded" | "failed" | "canceled";
+            amount: components["schemas"]["MoneyDto"];
+        };
+        RefundResponseDto: {
+            /** @description The order as it is now; its status follows when the provider confirms */
+            order: components["schemas"]["OrderDto"];
+            refund: components["schemas"]["RefundDto"];
         };
         StripeWebhookAckDto: {
             /** @example true */
@@ -1312,7 +1479,7 @@ export interface operations {
             };
         };
     };
-    getCart: {
+    cartGet: {
         parameters: {
             query?: never;
             header?: {
@@ -1392,7 +1559,7 @@ export interface operations {
             };
         };
     };
-    createCart: {
+    cartCreate: {
         parameters: {
             query?: never;
             header?: never;
@@ -1441,7 +1608,7 @@ export interface operations {
             };
         };
     };
-    addCartItem: {
+    cartAdd: {
         parameters: {
             query?: never;
             header?: {
@@ -1553,7 +1720,7 @@ export interface operations {
             };
         };
     };
-    removeCartItem: {
+    cartRemove: {
         parameters: {
             query?: never;
             header?: {
@@ -1649,7 +1816,7 @@ export interface operations {
             };
         };
     };
-    updateCartItem: {
+    cartUpdate: {
         parameters: {
             query?: never;
             header?: {
@@ -1763,7 +1930,7 @@ export interface operations {
             };
         };
     };
-    mergeCart: {
+    cartMerge: {
         parameters: {
             query?: never;
             header?: never;
@@ -1872,7 +2039,7 @@ export interface operations {
             };
         };
     };
-    listProducts: {
+    catalogList: {
         parameters: {
             query?: {
                 limit?: number;
@@ -1955,7 +2122,7 @@ export interface operations {
             };
         };
     };
-    getProduct: {
+    catalogOne: {
         parameters: {
             query?: never;
             header?: never;
@@ -2026,7 +2193,7 @@ export interface operations {
             };
         };
     };
-    listCategories: {
+    catalogTree: {
         parameters: {
             query?: never;
             header?: never;
@@ -2082,7 +2249,7 @@ export interface operations {
             };
         };
     };
-    createProduct: {
+    catalogAdminCreate: {
         parameters: {
             query?: never;
             header?: never;
@@ -2219,7 +2386,7 @@ export interface operations {
             };
         };
     };
-    archiveProduct: {
+    catalogAdminArchive: {
         parameters: {
             query?: never;
             header?: never;
@@ -2353,7 +2520,7 @@ export interface operations {
             };
         };
     };
-    updateProduct: {
+    catalogAdminUpdate: {
         parameters: {
             query?: never;
             header?: never;
@@ -2492,7 +2659,7 @@ export interface operations {
             };
         };
     };
-    createVariant: {
+    catalogAdminAddVariant: {
         parameters: {
             query?: never;
             header?: never;
@@ -2631,7 +2798,7 @@ export interface operations {
             };
         };
     };
-    updateVariant: {
+    catalogAdminUpdateVariant: {
         parameters: {
             query?: never;
             header?: never;
@@ -2770,7 +2937,7 @@ export interface operations {
             };
         };
     };
-    adjustStock: {
+    catalogAdminAdjustStock: {
         parameters: {
             query?: never;
             header?: never;
@@ -2909,7 +3076,7 @@ export interface operations {
             };
         };
     };
-    createCategory: {
+    catalogAdminCreateCategory: {
         parameters: {
             query?: never;
             header?: never;
@@ -3046,7 +3213,732 @@ export interface operations {
             };
         };
     };
-    receiveStripeWebhook: {
+    ordersCheckout: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description 1..255 characters; a repeat with the same body replays the first reply */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutRequestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutResponseDto"];
+                };
+            };
+            /** @description Invalid body, or Idempotency-Key missing or invalid */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not enough stock, archived product, or the same key still in progress */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Empty cart, or the key was used with another body */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After header */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected server error (always a bug) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The payment provider is unavailable; the order was not kept */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ordersList: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from the previous page's nextCursor */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPageDto"];
+                };
+            };
+            /** @description Invalid limit or cursor */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After header */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected server error (always a bug) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ordersGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After header */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected server error (always a bug) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ordersCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The order is no longer awaiting payment */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After header */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected server error (always a bug) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    adminOrdersList: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from the previous page's nextCursor */
+                cursor?: string;
+                status?: "pending_payment" | "paid" | "fulfilled" | "cancelled" | "partially_refunded" | "refunded";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPageDto"];
+                };
+            };
+            /** @description Invalid status, limit or cursor */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Requires scope orders:manage */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After header */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected server error (always a bug) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    adminOrdersFulfil: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Requires scope orders:manage */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The order is not paid */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After header */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected server error (always a bug) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    adminOrdersRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundRequestDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundResponseDto"];
+                };
+            };
+            /** @description Invalid amount */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Requires scope orders:manage */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The order has no payment to refund */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description More than paid and not yet refunded */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After header */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected server error (always a bug) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The payment provider is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    stripeWebhookReceive: {
         parameters: {
             query?: never;
             header?: never;

@@ -9,4 +9,8 @@ export * from './catalog/product.js';
 export * from './errors/domain-error.js';
 export * from './money/money.errors.js';
 export * from './money/money.js';
+export * from './orders/order.errors.js';
+export * from './orders/order-state-machine.js';
+export * from './orders/order-status.js';
+export * from './orders/order-totals.js';
 export * from './payments/payment.errors.js';

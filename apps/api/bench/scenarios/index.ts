@@ -3,9 +3,10 @@ import { login } from './auth.js';
 import { baselineHello } from './baseline-hello.js';
 import { addToCart, getCart } from './cart.js';
 import { productBySlug, productsListCached, productsListUncached } from './catalog.js';
+import { checkout } from './checkout.js';
 import { healthLive, healthReady } from './health.js';
 import { openapiDocument } from './openapi.js';
-import { checkout, stripeWebhook } from './payments.js';
+import { stripeWebhook } from './payments.js';
 
 /** Every scenario, in the order they run; a feature appends its own. */
 export const scenarios: Scenario[] = [

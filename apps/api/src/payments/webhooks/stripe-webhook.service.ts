@@ -34,6 +34,13 @@ export class StripeWebhookService {
     const firstDelivery = await this.events.recordIfNew(event);
     // A redelivery of an event that failed before gets another go.
     const outcome = await this.processor.apply(event.id, ['pending', 'failed']);
+    if (outcome === 'processed' && event.type.startsWith('payment_intent.')) {
+      // A payment that just landed may unblock events deferred until it did
+      // (a refund delivered before the payment it refunds). Its own commit is
+      // done, so the re-applied events see it; a failure here leaves them
+      // deferred for the next run, it does not fail this delivery.
+      await this.processor.reprocessDeferred().catch(() => undefined);
+    }
     return { eventId: event.id, firstDelivery, outcome };
   }
 }

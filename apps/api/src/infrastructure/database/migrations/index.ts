@@ -5,6 +5,7 @@ import { Carts1732500003000 } from './1732500003000-carts.js';
 import { Orders1732500004000 } from './1732500004000-orders.js';
 import { ProcessedJobs1764000000000 } from './1764000000000-processed-jobs.js';
 import { PaymentEvents1764072000000 } from './1764072000000-payment-events.js';
+import { OrderCheckout1764080000000 } from './1764080000000-order-checkout.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -18,4 +19,5 @@ export const migrations = [
   Orders1732500004000,
   PaymentEvents1764072000000,
   ProcessedJobs1764000000000,
+  OrderCheckout1764080000000,
 ];

@@ -1,0 +1,29 @@
+import type { OrderDto } from '@minishop/contracts';
+import { OrderNotFoundError, transition } from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { OrderRepository } from './order.repository.js';
+import { assertOrderId } from './order-ids.js';
+import { OrderQueryService } from './order-query.service.js';
+
+/** POST /admin/orders/:id/fulfil: a paid order has been shipped. */
+@Injectable()
+export class OrderFulfilmentService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly orders: OrderRepository,
+    private readonly query: OrderQueryService,
+  ) {}
+
+  async fulfil(orderId: string, staffId: string): Promise<OrderDto> {
+    assertOrderId(orderId);
+    await this.tx.run(async (m) => {
+      const order = await this.orders.lockById(orderId, m);
+      if (!order) throw new OrderNotFoundError(orderId);
+      const change = transition(order.status, 'fulfilled', `fulfilled_by:${staffId}`);
+      await this.orders.recordTransition(order.id, change, m);
+    });
+    return this.query.get(orderId);
+  }
+}

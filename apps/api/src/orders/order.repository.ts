@@ -1,0 +1,139 @@
+import type { Money, OrderStatus, OrderTransition } from '@minishop/domain';
+import type { EntityManager } from 'typeorm';
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+export interface StockLine {
+  variantId: string;
+  quantity: number;
+}
+
+export interface VariantForSale {
+  id: string;
+  sku: string;
+  /** Product and variant name as the customer saw them. */
+  name: string;
+  price: number;
+  currency: string;
+  archived: boolean;
+}
+
+export interface OrderLineSnapshot {
+  variantId: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: number;
+  lineTotal: number;
+}
+
+export interface NewOrder {
+  userId: string;
+  checkoutKey: string;
+  currency: string;
+  subtotal: number;
+  total: number;
+  shippingAddress: ShippingAddress;
+  reservationExpiresAt: Date;
+  lines: OrderLineSnapshot[];
+}
+
+/** What the write paths need to decide a change; read under a row lock. */
+export interface OrderState {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  currency: string;
+  total: Money;
+  amountPaid: Money;
+  amountRefunded: Money;
+  refundRequested: Money;
+  paymentIntentId: string | null;
+  reviewReason: string | null;
+  lines: StockLine[];
+}
+
+export interface OrderPatch {
+  status?: OrderStatus;
+  paymentIntentId?: string;
+  amountPaid?: number;
+  amountRefunded?: number;
+  refundRequested?: number;
+  reviewReason?: string;
+  clearCheckoutKey?: true;
+}
+
+export interface OrderView {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  currency: string;
+  subtotal: number;
+  total: number;
+  amountPaid: number;
+  amountRefunded: number;
+  shippingAddress: ShippingAddress;
+  paymentIntentId: string | null;
+  reviewReason: string | null;
+  reservationExpiresAt: Date;
+  createdAt: Date;
+  lines: (OrderLineSnapshot & { id: string })[];
+  history: { from: OrderStatus | null; to: OrderStatus; at: Date; cause: string }[];
+}
+
+export interface OrderListQuery {
+  userId?: string;
+  status?: OrderStatus;
+  limit: number;
+  cursor?: string;
+}
+
+/**
+ * Orders and the stock they hold. Every method taking a manager runs in the
+ * caller's transaction; `lock*` methods take a row lock on the order.
+ */
+export abstract class OrderRepository {
+  abstract findVariantsForSale(ids: string[], manager: EntityManager): Promise<VariantForSale[]>;
+  /** Reserves every line or reports the variants that are short (the caller then rolls back). */
+  abstract reserveStock(lines: StockLine[], manager: EntityManager): Promise<string[]>;
+  abstract releaseStock(lines: StockLine[], manager: EntityManager): Promise<void>;
+  /** A paid reservation becomes a sale: on hand and reserved both go down. */
+  abstract sellReservedStock(lines: StockLine[], manager: EntityManager): Promise<void>;
+  /** Inserts the order, its lines and its first history row. */
+  abstract insert(order: NewOrder, manager: EntityManager): Promise<string>;
+  abstract findIdByCheckoutKey(
+    userId: string,
+    key: string,
+    manager: EntityManager,
+  ): Promise<string | null>;
+  abstract lockById(
+    id: string,
+    manager: EntityManager,
+    ownerId?: string,
+  ): Promise<OrderState | null>;
+  abstract lockByPaymentIntent(
+    paymentIntentId: string,
+    manager: EntityManager,
+  ): Promise<OrderState | null>;
+  /** Due pending orders, skipping those another transaction holds (a payment being applied). */
+  abstract lockDueForExpiry(
+    now: Date,
+    limit: number,
+    manager: EntityManager,
+  ): Promise<OrderState[]>;
+  abstract update(id: string, patch: OrderPatch, manager: EntityManager): Promise<void>;
+  abstract recordTransition(
+    id: string,
+    change: OrderTransition,
+    manager: EntityManager,
+  ): Promise<void>;
+  abstract view(id: string, ownerId?: string, manager?: EntityManager): Promise<OrderView | null>;
+  abstract list(query: OrderListQuery): Promise<{ items: OrderView[]; nextCursor: string | null }>;
+}

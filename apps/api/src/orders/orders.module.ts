@@ -1,0 +1,45 @@
+import { Global, Module } from '@nestjs/common';
+
+import { AdminOrdersController } from './admin-orders.controller.js';
+import { CheckoutService } from './checkout.service.js';
+import { CheckoutCart } from './checkout-cart.js';
+import { IdempotencyService } from './idempotency.service.js';
+import { OrderRepository } from './order.repository.js';
+import { OrderCancellationService } from './order-cancellation.service.js';
+import { OrderExpiryService } from './order-expiry.service.js';
+import { OrderFulfilmentService } from './order-fulfilment.service.js';
+import { OrderJobs } from './order-jobs.js';
+import { OrderLifecycle } from './order-lifecycle.js';
+import { OrderNotifications } from './order-notifications.js';
+import { OrderQueryService } from './order-query.service.js';
+import { OrdersController } from './orders.controller.js';
+import { CartModuleCheckoutCart } from './persistence/cart-module-checkout-cart.js';
+import { TypeormOrderRepository } from './persistence/typeorm-order.repository.js';
+import { RefundService } from './refund.service.js';
+
+/**
+ * Checkout and orders. `PaymentGateway` comes from the (global) payments
+ * module; this module's handler and resolver are plugged into it through
+ * `PaymentsModule.register` in app.module.ts. Global so the CLI's
+ * `orders:expire` (declared in cli.module.ts) reaches OrderExpiryService.
+ */
+@Global()
+@Module({
+  controllers: [OrdersController, AdminOrdersController],
+  providers: [
+    { provide: OrderRepository, useClass: TypeormOrderRepository },
+    { provide: CheckoutCart, useClass: CartModuleCheckoutCart },
+    IdempotencyService,
+    OrderLifecycle,
+    OrderNotifications,
+    OrderJobs,
+    OrderQueryService,
+    CheckoutService,
+    OrderCancellationService,
+    OrderFulfilmentService,
+    RefundService,
+    OrderExpiryService,
+  ],
+  exports: [OrderRepository, OrderLifecycle, OrderExpiryService],
+})
+export class OrdersModule {}

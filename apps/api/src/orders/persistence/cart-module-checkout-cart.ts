@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+import { CheckoutCartPort } from '../../cart/checkout-cart.port.js';
+import { CheckoutCart, type LockedCart } from '../checkout-cart.js';
+
+/**
+ * CheckoutCart over the cart module's own checkout port (which locks the
+ * cart row FOR UPDATE and closes it); only giving a cart back after a failed
+ * payment setup is done here, as the cart module has no use case for it.
+ */
+@Injectable()
+export class CartModuleCheckoutCart extends CheckoutCart {
+  constructor(private readonly carts: CheckoutCartPort) {
+    super();
+  }
+
+  async lockForCheckout(userId: string, manager: EntityManager): Promise<LockedCart | null> {
+    const cart = await this.carts.lockForCheckout(userId, manager);
+    if (!cart) return null;
+    return {
+      id: cart.cartId,
+      lines: cart.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
+    };
+  }
+
+  markCheckedOut(cartId: string, manager: EntityManager): Promise<void> {
+    return this.carts.markCheckedOut(cartId, manager);
+  }
+
+  async reopen(cartId: string, manager: EntityManager): Promise<void> {
+    // Only when the user has not started another cart since: one active cart per user.
+    await manager.query(
+      `UPDATE carts c SET status = 'active', updated_at = now()
+        WHERE c.id = $1 AND c.status = 'checked_out'
+          AND NOT EXISTS (SELECT 1 FROM carts o
+                           WHERE o.user_id = c.user_id AND o.status = 'active')`,
+      [cartId],
+    );
+  }
+}

@@ -1,0 +1,46 @@
+import type { AddressDto, MoneyDto, OrderDto } from '@minishop/contracts';
+
+import type { OrderView } from '../order.repository.js';
+
+const money = (amount: number, currency: string): MoneyDto => ({ amount, currency });
+
+/** The reply shape of an order; only whitelisted fields leave the module. */
+export function toOrderDto(view: OrderView): OrderDto {
+  const a = view.shippingAddress;
+  const address: AddressDto = {
+    name: a.name,
+    line1: a.line1,
+    ...(a.line2 !== undefined ? { line2: a.line2 } : {}),
+    city: a.city,
+    postalCode: a.postalCode,
+    country: a.country,
+  };
+  return {
+    id: view.id,
+    status: view.status,
+    lines: view.lines.map((l) => ({
+      id: l.id,
+      variantId: l.variantId,
+      sku: l.sku,
+      name: l.name,
+      quantity: l.quantity,
+      unitPrice: money(l.unitPrice, view.currency),
+      lineTotal: money(l.lineTotal, view.currency),
+    })),
+    subtotal: money(view.subtotal, view.currency),
+    total: money(view.total, view.currency),
+    amountPaid: money(view.amountPaid, view.currency),
+    amountRefunded: money(view.amountRefunded, view.currency),
+    shippingAddress: address,
+    paymentIntentId: view.paymentIntentId,
+    reviewReason: view.reviewReason,
+    reservationExpiresAt: view.reservationExpiresAt.toISOString(),
+    createdAt: view.createdAt.toISOString(),
+    history: view.history.map((h) => ({
+      from: h.from,
+      to: h.to,
+      at: h.at.toISOString(),
+      cause: h.cause,
+    })),
+  };
+}

@@ -1,0 +1,377 @@
+import {
+  InvalidCursorError,
+  Money,
+  type OrderStatus,
+  type OrderTransition,
+} from '@minishop/domain';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import {
+  type NewOrder,
+  type OrderListQuery,
+  type OrderPatch,
+  OrderRepository,
+  type OrderState,
+  type OrderView,
+  type ShippingAddress,
+  type StockLine,
+  type VariantForSale,
+} from '../order.repository.js';
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  status: OrderStatus;
+  currency: string;
+  subtotal: string;
+  total: string;
+  amount_paid: string;
+  amount_refunded: string;
+  refund_requested: string;
+  shipping_address: ShippingAddress;
+  payment_intent_id: string | null;
+  review_reason: string | null;
+  reservation_expires_at: Date;
+  created_at: Date;
+  cursor_at: string;
+}
+
+const ORDER_COLUMNS = `o.id, o.user_id, o.status, o.currency, o.subtotal, o.total, o.amount_paid,
+  o.amount_refunded, o.refund_requested, o.shipping_address, o.payment_intent_id, o.review_reason,
+  o.reservation_expires_at, o.created_at,
+  to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_at`;
+
+/**
+ * Stock lines merged per variant and sorted by variant id. Every path that
+ * touches several variant rows takes their locks in this one order, so two
+ * transactions can wait for each other but never deadlock.
+ */
+function inLockOrder(lines: readonly StockLine[]): StockLine[] {
+  const byVariant = new Map<string, number>();
+  for (const l of lines) byVariant.set(l.variantId, (byVariant.get(l.variantId) ?? 0) + l.quantity);
+  return [...byVariant.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([variantId, quantity]) => ({ variantId, quantity }));
+}
+
+function encodeCursor(row: OrderRow): string {
+  return Buffer.from(JSON.stringify([row.cursor_at, row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/.test(value[0]) &&
+      typeof value[1] === 'string' &&
+      /^[0-9a-f-]{36}$/i.test(value[1])
+    ) {
+      return [value[0], value[1]];
+    }
+  } catch {
+    // fall through: any undecodable cursor is the client's error
+  }
+  throw new InvalidCursorError('is not one this API returned');
+}
+
+@Injectable()
+export class TypeormOrderRepository extends OrderRepository {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async findVariantsForSale(ids: string[], manager: EntityManager): Promise<VariantForSale[]> {
+    const rows = (await manager.query(
+      `SELECT v.id, v.sku, p.name || ' – ' || v.name AS name, v.price, v.currency,
+              p.status = 'archived' AS archived
+         FROM variants v JOIN products p ON p.id = v.product_id
+        WHERE v.id = ANY($1::uuid[])`,
+      [ids],
+    )) as (Omit<VariantForSale, 'price'> & { price: string })[];
+    return rows.map((r) => ({ ...r, price: Number(r.price) }));
+  }
+
+  async reserveStock(lines: StockLine[], manager: EntityManager): Promise<string[]> {
+    const short: string[] = [];
+    for (const line of inLockOrder(lines)) {
+      // One conditional UPDATE per variant: the row lock and the availability
+      // check are one step, so no concurrent checkout can slip in between.
+      const [, affected] = (await manager.query(
+        `UPDATE variants SET reserved = reserved + $2, updated_at = now()
+          WHERE id = $1 AND on_hand - reserved >= $2`,
+        [line.variantId, line.quantity],
+      )) as [unknown, number];
+      if (affected !== 1) short.push(line.variantId);
+    }
+    return short;
+  }
+
+  async releaseStock(lines: StockLine[], manager: EntityManager): Promise<void> {
+    for (const line of inLockOrder(lines)) {
+      await manager.query(
+        'UPDATE variants SET reserved = reserved - $2, updated_at = now() WHERE id = $1',
+        [line.variantId, line.quantity],
+      );
+    }
+  }
+
+  async sellReservedStock(lines: StockLine[], manager: EntityManager): Promise<void> {
+    for (const line of inLockOrder(lines)) {
+      await manager.query(
+        `UPDATE variants SET on_hand = on_hand - $2, reserved = reserved - $2, updated_at = now()
+          WHERE id = $1`,
+        [line.variantId, line.quantity],
+      );
+    }
+  }
+
+  async insert(order: NewOrder, manager: EntityManager): Promise<string> {
+    const [row] = (await manager.query(
+      `INSERT INTO orders (user_id, checkout_key, status, currency, subtotal, total,
+                           shipping_address, reservation_expires_at)
+       VALUES ($1, $2, 'pending_payment', $3, $4, $5, $6, $7) RETURNING id`,
+      [
+        order.userId,
+        order.checkoutKey,
+        order.currency,
+        order.subtotal,
+        order.total,
+        JSON.stringify(order.shippingAddress),
+        order.reservationExpiresAt,
+      ],
+    )) as { id: string }[];
+    const id = row!.id;
+    await manager.query(
+      `INSERT INTO order_lines (order_id, variant_id, sku, name, quantity, unit_price, line_total)
+       SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[])`,
+      [
+        id,
+        order.lines.map((l) => l.variantId),
+        order.lines.map((l) => l.sku),
+        order.lines.map((l) => l.name),
+        order.lines.map((l) => l.quantity),
+        order.lines.map((l) => l.unitPrice),
+        order.lines.map((l) => l.lineTotal),
+      ],
+    );
+    await manager.query(
+      `INSERT INTO order_status_history (order_id, from_status, to_status, cause)
+       VALUES ($1, NULL, 'pending_payment', 'checkout')`,
+      [id],
+    );
+    return id;
+  }
+
+  async findIdByCheckoutKey(
+    userId: string,
+    key: string,
+    manager: EntityManager,
+  ): Promise<string | null> {
+    const rows = (await manager.query(
+      'SELECT id FROM orders WHERE user_id = $1 AND checkout_key = $2',
+      [userId, key],
+    )) as { id: string }[];
+    return rows[0]?.id ?? null;
+  }
+
+  lockById(id: string, manager: EntityManager, ownerId?: string): Promise<OrderState | null> {
+    return ownerId === undefined
+      ? this.lockOne('o.id = $1', [id], manager)
+      : this.lockOne('o.id = $1 AND o.user_id = $2', [id, ownerId], manager);
+  }
+
+  lockByPaymentIntent(paymentIntentId: string, manager: EntityManager): Promise<OrderState | null> {
+    return this.lockOne('o.payment_intent_id = $1', [paymentIntentId], manager);
+  }
+
+  async lockDueForExpiry(now: Date, limit: number, manager: EntityManager): Promise<OrderState[]> {
+    // SKIP LOCKED: an order whose payment is being applied right now is left
+    // to that transaction; the next run sees what it decided.
+    const rows = (await manager.query(
+      `SELECT ${ORDER_COLUMNS} FROM orders o
+        WHERE o.status = 'pending_payment' AND o.reservation_expires_at <= $1
+          AND o.review_reason IS NULL
+        ORDER BY o.reservation_expires_at
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED`,
+      [now, limit],
+    )) as OrderRow[];
+    return this.withStockLines(rows, manager);
+  }
+
+  async update(id: string, patch: OrderPatch, manager: EntityManager): Promise<void> {
+    const sets: string[] = ['updated_at = now()'];
+    const params: unknown[] = [id];
+    const set = (column: string, value: unknown) => {
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    };
+    if (patch.status !== undefined) set('status', patch.status);
+    if (patch.paymentIntentId !== undefined) set('payment_intent_id', patch.paymentIntentId);
+    if (patch.amountPaid !== undefined) set('amount_paid', patch.amountPaid);
+    if (patch.amountRefunded !== undefined) set('amount_refunded', patch.amountRefunded);
+    if (patch.refundRequested !== undefined) set('refund_requested', patch.refundRequested);
+    if (patch.reviewReason !== undefined) set('review_reason', patch.reviewReason);
+    if (patch.clearCheckoutKey) sets.push('checkout_key = NULL');
+    await manager.query(`UPDATE orders SET ${sets.join(', ')} WHERE id = $1`, params);
+  }
+
+  async recordTransition(
+    id: string,
+    change: OrderTransition,
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO order_status_history (order_id, from_status, to_status, cause)
+       VALUES ($1, $2, $3, $4)`,
+      [id, change.from, change.to, change.cause],
+    );
+    if (change.from !== change.to) await this.update(id, { status: change.to }, manager);
+  }
+
+  async view(id: string, ownerId?: string, manager?: EntityManager): Promise<OrderView | null> {
+    const m = manager ?? this.dataSource.manager;
+    const rows = (await m.query(
+      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 AND ($2::uuid IS NULL OR o.user_id = $2)`,
+      [id, ownerId ?? null],
+    )) as OrderRow[];
+    const [view] = await this.views(rows, m);
+    return view ?? null;
+  }
+
+  async list(query: OrderListQuery): Promise<{ items: OrderView[]; nextCursor: string | null }> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const add = (sql: (p: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (query.userId !== undefined) add((p) => `o.user_id = ${p}`, query.userId);
+    if (query.status !== undefined) add((p) => `o.status = ${p}`, query.status);
+    if (query.cursor !== undefined) {
+      const [at, id] = decodeCursor(query.cursor);
+      params.push(`${at}Z`, id);
+      where.push(
+        `(o.created_at, o.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+      );
+    }
+    params.push(query.limit + 1);
+    const rows = (await this.dataSource.query(
+      `SELECT ${ORDER_COLUMNS} FROM orders o
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY o.created_at DESC, o.id DESC
+        LIMIT $${params.length}`,
+      params,
+    )) as OrderRow[];
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: await this.views(page, this.dataSource.manager),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  private async lockOne(
+    where: string,
+    params: unknown[],
+    manager: EntityManager,
+  ): Promise<OrderState | null> {
+    const rows = (await manager.query(
+      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE ${where} FOR UPDATE`,
+      params,
+    )) as OrderRow[];
+    const [state] = await this.withStockLines(rows, manager);
+    return state ?? null;
+  }
+
+  private async withStockLines(rows: OrderRow[], manager: EntityManager): Promise<OrderState[]> {
+    if (rows.length === 0) return [];
+    const lines = (await manager.query(
+      `SELECT order_id, variant_id AS "variantId", quantity FROM order_lines
+        WHERE order_id = ANY($1::uuid[])`,
+      [rows.map((r) => r.id)],
+    )) as (StockLine & { order_id: string })[];
+    return rows.map((r) => {
+      const money = (v: string) => Money.of(Number(v), r.currency);
+      return {
+        id: r.id,
+        userId: r.user_id,
+        status: r.status,
+        currency: r.currency,
+        total: money(r.total),
+        amountPaid: money(r.amount_paid),
+        amountRefunded: money(r.amount_refunded),
+        refundRequested: money(r.refund_requested),
+        paymentIntentId: r.payment_intent_id,
+        reviewReason: r.review_reason,
+        lines: lines
+          .filter((l) => l.order_id === r.id)
+          .map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
+      };
+    });
+  }
+
+  /** Lines and history of many orders in two queries, not two per order. */
+  private async views(rows: OrderRow[], manager: EntityManager): Promise<OrderView[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const lines = (await manager.query(
+      `SELECT id, order_id, variant_id, sku, name, quantity, unit_price, line_total
+         FROM order_lines WHERE order_id = ANY($1::uuid[]) ORDER BY sku, id`,
+      [ids],
+    )) as {
+      id: string;
+      order_id: string;
+      variant_id: string;
+      sku: string;
+      name: string;
+      quantity: number;
+      unit_price: string;
+      line_total: string;
+    }[];
+    const history = (await manager.query(
+      `SELECT order_id, from_status, to_status, cause, at FROM order_status_history
+        WHERE order_id = ANY($1::uuid[]) ORDER BY id`,
+      [ids],
+    )) as {
+      order_id: string;
+      from_status: OrderStatus | null;
+      to_status: OrderStatus;
+      cause: string;
+      at: Date;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      status: r.status,
+      currency: r.currency,
+      subtotal: Number(r.subtotal),
+      total: Number(r.total),
+      amountPaid: Number(r.amount_paid),
+      amountRefunded: Number(r.amount_refunded),
+      shippingAddress: r.shipping_address,
+      paymentIntentId: r.payment_intent_id,
+      reviewReason: r.review_reason,
+      reservationExpiresAt: r.reservation_expires_at,
+      createdAt: r.created_at,
+      lines: lines
+        .filter((l) => l.order_id === r.id)
+        .map((l) => ({
+          id: l.id,
+          variantId: l.variant_id,
+          sku: l.sku,
+          name: l.name,
+          quantity: l.quantity,
+          unitPrice: Number(l.unit_price),
+          lineTotal: Number(l.line_total),
+        })),
+      history: history
+        .filter((h) => h.order_id === r.id)
+        .map((h) => ({ from: h.from_status, to: h.to_status, at: h.at, cause: h.cause })),
+    }));
+  }
+}

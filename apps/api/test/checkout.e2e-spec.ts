@@ -1,0 +1,339 @@
+import { randomUUID } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { PaymentProviderError } from '@minishop/domain';
+import { DataSource } from 'typeorm';
+
+import { PaymentGateway } from '../src/payments/payment-gateway.js';
+import { aCart, anAddress, aVariant, checkout, stockOf } from './support/shop.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer } from './support/users.js';
+
+describe('POST /checkout', () => {
+  let t: TestApp;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    db = t.get(DataSource);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('POST /checkout → 201 order with snapshots, stock reserved, cart closed, PaymentIntent made', async () => {
+    const user = await aCustomer(t);
+    const a = await aVariant(t, { stock: 5, price: 1299 });
+    const b = await aVariant(t, { stock: 5, price: 250 });
+    const cartId = await aCart(t, user, [
+      { variant: a, quantity: 2 },
+      { variant: b, quantity: 3 },
+    ]);
+
+    const res = await checkout(t, user, randomUUID());
+
+    expect(res.status).toBe(201);
+    const { order, payment } = res.body;
+    expect(order).toMatchObject({
+      status: 'pending_payment',
+      subtotal: { amount: 2 * 1299 + 3 * 250, currency: 'EUR' },
+      total: { amount: 2 * 1299 + 3 * 250, currency: 'EUR' },
+      shippingAddress: anAddress(),
+      paymentIntentId: payment.paymentIntentId,
+      history: [{ from: null, to: 'pending_payment', cause: 'checkout' }],
+    });
+    const sumOfLines = (order.lines as { lineTotal: { amount: number } }[]).reduce(
+      (s, l) => s + l.lineTotal.amount,
+      0,
+    );
+    expect(sumOfLines).toBe(order.total.amount);
+    expect(order.lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          variantId: a.id,
+          sku: a.sku,
+          quantity: 2,
+          unitPrice: { amount: 1299, currency: 'EUR' },
+        }),
+        expect.objectContaining({
+          variantId: b.id,
+          sku: b.sku,
+          quantity: 3,
+          lineTotal: { amount: 750, currency: 'EUR' },
+        }),
+      ]),
+    );
+    expect(payment).toMatchObject({
+      provider: 'stripe',
+      paymentIntentId: expect.stringMatching(/^pi_/),
+    });
+    expect(payment.clientSecret).toEqual(expect.stringContaining(payment.paymentIntentId));
+    expect(await stockOf(t, a.id)).toEqual({ onHand: 5, reserved: 2 });
+    expect(await stockOf(t, b.id)).toEqual({ onHand: 5, reserved: 3 });
+    const [cart] = await db.query('SELECT status FROM carts WHERE id = $1', [cartId]);
+    expect(cart.status).toBe('checked_out');
+
+    const intent = await t.get(PaymentGateway).retrieveIntent(payment.paymentIntentId);
+    expect(intent.amount.toJSON()).toEqual(order.total);
+    expect(intent.metadata.orderId).toBe(order.id);
+
+    // A later price change leaves the order as it was sold.
+    await db.query('UPDATE variants SET price = 9999 WHERE id = $1', [a.id]);
+    const again = await t.http.get(`/api/v1/orders/${order.id}`).set(user.auth);
+    expect(again.body.total).toEqual(order.total);
+    expect(again.body.lines).toEqual(order.lines);
+  });
+
+  test.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['too long', 'k'.repeat(256)],
+  ])('Idempotency-Key %s → 400', async (_, key) => {
+    const user = await aCustomer(t);
+    const req = t.http.post('/api/v1/checkout').set(user.auth);
+    const res = await (key === undefined ? req : req.set('Idempotency-Key', key)).send({
+      shippingAddress: anAddress(),
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
+  });
+
+  test('POST /checkout with a bad address or unknown field → 400 with errors', async () => {
+    const user = await aCustomer(t);
+    const bad = await checkout(t, user, randomUUID(), {
+      shippingAddress: { ...anAddress(), country: 'Germany' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toContain('country');
+    const extra = await checkout(t, user, randomUUID(), {
+      shippingAddress: anAddress(),
+      coupon: 'X',
+    });
+    expect(extra.status).toBe(400);
+  });
+
+  test('POST /checkout without a session → 401', async () => {
+    const res = await t.http
+      .post('/api/v1/checkout')
+      .set('Idempotency-Key', 'k')
+      .send({ shippingAddress: anAddress() });
+    expect(res.status).toBe(401);
+  });
+
+  test('POST /checkout with no cart or an empty cart → 422', async () => {
+    const user = await aCustomer(t);
+    expect((await checkout(t, user, randomUUID())).status).toBe(422);
+    await aCart(t, user, []);
+    const res = await checkout(t, user, randomUUID());
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toMatch(/empty/);
+  });
+
+  test('POST /checkout with an archived product → 409 naming it', async () => {
+    const user = await aCustomer(t);
+    const gone = await aVariant(t, { archived: true });
+    await aCart(t, user, [{ variant: gone, quantity: 1 }]);
+    const res = await checkout(t, user, randomUUID());
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toContain(gone.sku);
+  });
+
+  test('POST /checkout short on one line → 409 naming it, nothing reserved, cart still open', async () => {
+    const user = await aCustomer(t);
+    const plenty = await aVariant(t, { stock: 10 });
+    const scarce = await aVariant(t, { stock: 1 });
+    await aCart(t, user, [
+      { variant: plenty, quantity: 3 },
+      { variant: scarce, quantity: 2 },
+    ]);
+    const res = await checkout(t, user, randomUUID());
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toContain(scarce.sku);
+    expect(res.body.detail).not.toContain(plenty.sku);
+    expect(await stockOf(t, plenty.id)).toEqual({ onHand: 10, reserved: 0 });
+    expect(await stockOf(t, scarce.id)).toEqual({ onHand: 1, reserved: 0 });
+    const orders = await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id]);
+    expect(orders).toHaveLength(0);
+    const carts = await db.query(`SELECT 1 FROM carts WHERE user_id = $1 AND status = 'active'`, [
+      user.id,
+    ]);
+    expect(carts).toHaveLength(1);
+  });
+
+  test('no oversell: 100 concurrent checkouts of the last 10 units → exactly 10 orders, 90 clean 409s', async () => {
+    const v = await aVariant(t, { stock: 10 });
+    const users = await Promise.all(Array.from({ length: 100 }, () => aCustomer(t)));
+    for (const u of users) await aCart(t, u, [{ variant: v, quantity: 1 }]);
+
+    const replies = await Promise.all(users.map((u) => checkout(t, u, randomUUID())));
+
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(90);
+    for (const r of replies.filter((r) => r.status === 409)) {
+      expect(r.body.detail).toContain(v.sku);
+    }
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 10, reserved: 10 });
+    const [{ count }] = await db.query(
+      'SELECT count(*)::int AS count FROM order_lines WHERE variant_id = $1',
+      [v.id],
+    );
+    expect(count).toBe(10);
+  });
+
+  test('no oversell or deadlock with multi-line carts in opposite line orders', async () => {
+    const a = await aVariant(t, { stock: 10 });
+    const b = await aVariant(t, { stock: 10 });
+    const users = await Promise.all(Array.from({ length: 40 }, () => aCustomer(t)));
+    for (const [i, u] of users.entries()) {
+      const lines = [
+        { variant: a, quantity: 1 },
+        { variant: b, quantity: 1 },
+      ];
+      await aCart(t, u, i % 2 === 0 ? lines : lines.reverse());
+    }
+
+    const replies = await Promise.all(users.map((u) => checkout(t, u, randomUUID())));
+
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(30);
+    expect(await stockOf(t, a.id)).toEqual({ onHand: 10, reserved: 10 });
+    expect(await stockOf(t, b.id)).toEqual({ onHand: 10, reserved: 10 });
+  });
+
+  describe('Idempotency-Key', () => {
+    test('20 concurrent identical requests → one order; every reply the same order or 409 in progress', async () => {
+      const user = await aCustomer(t);
+      const v = await aVariant(t, { stock: 50 });
+      await aCart(t, user, [{ variant: v, quantity: 2 }]);
+      const key = randomUUID();
+
+      const replies = await Promise.all(Array.from({ length: 20 }, () => checkout(t, user, key)));
+
+      for (const r of replies) expect([201, 409]).toContain(r.status);
+      const created = replies.filter((r) => r.status === 201);
+      expect(created.length).toBeGreaterThan(0);
+      for (const r of created) expect(r.body).toEqual(created[0]!.body);
+      for (const r of replies.filter((r) => r.status === 409)) {
+        expect(r.body.detail).toMatch(/still being processed/);
+      }
+      const orders = await db.query('SELECT id FROM orders WHERE user_id = $1', [user.id]);
+      expect(orders).toHaveLength(1);
+      expect(await stockOf(t, v.id)).toEqual({ onHand: 50, reserved: 2 });
+
+      const replay = await checkout(t, user, key);
+      expect(replay.status).toBe(201);
+      expect(replay.body).toEqual(created[0]!.body);
+      expect(JSON.stringify(replay.body)).toBe(JSON.stringify(created[0]!.body));
+    });
+
+    test('the same key with another body → 422, nothing made', async () => {
+      const user = await aCustomer(t);
+      const v = await aVariant(t, { stock: 5 });
+      await aCart(t, user, [{ variant: v, quantity: 1 }]);
+      const key = randomUUID();
+      expect((await checkout(t, user, key)).status).toBe(201);
+      const other = await checkout(t, user, key, {
+        shippingAddress: { ...anAddress(), city: 'Paris' },
+      });
+      expect(other.status).toBe(422);
+      expect(other.body.detail).toMatch(/different request body/);
+      expect(await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id])).toHaveLength(1);
+    });
+
+    test('keys are per user: another user with the same key gets an order of their own', async () => {
+      const v = await aVariant(t, { stock: 5 });
+      const [u1, u2] = [await aCustomer(t), await aCustomer(t)];
+      await aCart(t, u1, [{ variant: v, quantity: 1 }]);
+      await aCart(t, u2, [{ variant: v, quantity: 1 }]);
+      const r1 = await checkout(t, u1, 'shared-key');
+      const r2 = await checkout(t, u2, 'shared-key');
+      expect([r1.status, r2.status]).toEqual([201, 201]);
+      expect(r1.body.order.id).not.toBe(r2.body.order.id);
+    });
+
+    test('a refused request frees its key: after adding stock the same key succeeds', async () => {
+      const user = await aCustomer(t);
+      const v = await aVariant(t, { stock: 0 });
+      await aCart(t, user, [{ variant: v, quantity: 1 }]);
+      const key = randomUUID();
+      expect((await checkout(t, user, key)).status).toBe(409);
+      await db.query('UPDATE variants SET on_hand = 3 WHERE id = $1', [v.id]);
+      expect((await checkout(t, user, key)).status).toBe(201);
+    });
+
+    test('a claim abandoned by a crash after the order was made is resumed, not doubled', async () => {
+      const user = await aCustomer(t);
+      const v = await aVariant(t, { stock: 5 });
+      await aCart(t, user, [{ variant: v, quantity: 1 }]);
+      const key = randomUUID();
+      const first = await checkout(t, user, key);
+      expect(first.status).toBe(201);
+      // As if the process died before recording the reply: the claim is old and unfinished.
+      await db.query(
+        `UPDATE idempotency_keys SET status = 'in_progress', response_body = NULL, response_status = NULL,
+                created_at = now() - interval '1 hour' WHERE user_id = $1`,
+        [user.id],
+      );
+      const resumed = await checkout(t, user, key);
+      expect(resumed.status).toBe(201);
+      expect(resumed.body.order.id).toBe(first.body.order.id);
+      expect(resumed.body.payment).toEqual(first.body.payment);
+      expect(await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id])).toHaveLength(1);
+      expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 1 });
+    });
+  });
+});
+
+class UnavailablePaymentGateway extends PaymentGateway {
+  createIntent(): never {
+    throw new PaymentProviderError('provider down', 'unreachable');
+  }
+  retrieveIntent(): never {
+    throw new PaymentProviderError('provider down', 'unreachable');
+  }
+  cancelIntent(): never {
+    throw new PaymentProviderError('provider down', 'unreachable');
+  }
+  refund(): never {
+    throw new PaymentProviderError('provider down', 'unreachable');
+  }
+}
+
+describe('POST /checkout when the payment provider is down', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      override: (b) => b.overrideProvider(PaymentGateway).useClass(UnavailablePaymentGateway),
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('→ 503; the order is cancelled, its stock released, the cart given back and the key freed', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 4 });
+    await aCart(t, user, [{ variant: v, quantity: 2 }]);
+    const key = randomUUID();
+
+    const res = await checkout(t, user, key);
+
+    expect(res.status).toBe(503);
+    const db = t.get(DataSource);
+    const orders = await db.query('SELECT status, checkout_key FROM orders WHERE user_id = $1', [
+      user.id,
+    ]);
+    expect(orders).toEqual([{ status: 'cancelled', checkout_key: null }]);
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 4, reserved: 0 });
+    const carts = await db.query(`SELECT 1 FROM carts WHERE user_id = $1 AND status = 'active'`, [
+      user.id,
+    ]);
+    expect(carts).toHaveLength(1);
+    const keys = await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id]);
+    expect(keys).toHaveLength(0);
+  });
+});

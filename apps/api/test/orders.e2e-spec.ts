@@ -1,0 +1,314 @@
+import { randomUUID } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { DataSource } from 'typeorm';
+
+import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
+import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
+import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
+import { PaymentGateway } from '../src/payments/payment-gateway.js';
+import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
+import { aCart, aVariant, checkout, stockOf, type TestVariant } from './support/shop.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer, anAdmin, type TestUser } from './support/users.js';
+
+describe('orders', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let emulator: StripeEmulator;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    db = t.get(DataSource);
+    // Listening, so the emulator's signed webhooks reach the API as Stripe's would.
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.getHttpServer().address() as { port: number };
+    const hosted = t.get(StripeEmulatorHost).emulator;
+    if (!hosted) throw new Error('the emulator runs when STRIPE_SECRET_KEY is unset');
+    emulator = hosted;
+    emulator.webhookUrl = `http://127.0.0.1:${port}/api/v1/webhooks/stripe`;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  async function anOrder(user: TestUser, variant?: TestVariant, quantity = 1) {
+    const v = variant ?? (await aVariant(t, { stock: 10, price: 2000 }));
+    await aCart(t, user, [{ variant: v, quantity }]);
+    const res = await checkout(t, user, randomUUID());
+    expect(res.status).toBe(201);
+    return { order: res.body.order, payment: res.body.payment, variant: v };
+  }
+
+  const getOrder = (user: TestUser, id: string) =>
+    t.http.get(`/api/v1/orders/${id}`).set(user.auth);
+
+  async function paid(user: TestUser, orderId: string) {
+    await t.get(PaymentSimulationService).simulate({ orderId }, 'succeeded');
+    await emulator.idle();
+    return (await getOrder(user, orderId)).body;
+  }
+
+  test('a full offline purchase: cart → checkout → emulator pays → webhook → order paid, stock sold', async () => {
+    const user = await aCustomer(t);
+    const { order, variant } = await anOrder(user, await aVariant(t, { stock: 3 }), 2);
+    expect(await stockOf(t, variant.id)).toEqual({ onHand: 3, reserved: 2 });
+
+    const after = await paid(user, order.id);
+
+    expect(after.status).toBe('paid');
+    expect(after.amountPaid).toEqual(order.total);
+    expect(after.history.map((h: { to: string }) => h.to)).toEqual(['pending_payment', 'paid']);
+    expect(after.history[1].cause).toBe('payment_intent.succeeded');
+    expect(await stockOf(t, variant.id)).toEqual({ onHand: 1, reserved: 0 });
+  });
+
+  test('GET /orders → the caller’s orders only, newest first, cursor paginated', async () => {
+    const user = await aCustomer(t);
+    const other = await aCustomer(t);
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push((await anOrder(user)).order.id);
+    await anOrder(other);
+
+    const page1 = await t.http.get('/api/v1/orders?limit=2').set(user.auth);
+    expect(page1.status).toBe(200);
+    expect(page1.body.items.map((o: { id: string }) => o.id)).toEqual([made[2], made[1]]);
+    expect(page1.body.nextCursor).toEqual(expect.any(String));
+    const page2 = await t.http
+      .get(`/api/v1/orders?limit=2&cursor=${page1.body.nextCursor}`)
+      .set(user.auth);
+    expect(page2.body).toEqual({
+      items: [expect.objectContaining({ id: made[0] })],
+      nextCursor: null,
+    });
+
+    expect((await t.http.get('/api/v1/orders?cursor=garbage').set(user.auth)).status).toBe(400);
+    expect((await t.http.get('/api/v1/orders?limit=0').set(user.auth)).status).toBe(400);
+  });
+
+  test('GET /orders/:id → lines, totals, history; another user’s or an unknown order → 404', async () => {
+    const owner = await aCustomer(t);
+    const stranger = await aCustomer(t);
+    const { order } = await anOrder(owner);
+
+    const mine = await getOrder(owner, order.id);
+    expect(mine.status).toBe(200);
+    expect(mine.body).toEqual(order);
+
+    for (const id of [order.id, randomUUID(), 'not-a-uuid']) {
+      const res = await getOrder(stranger, id);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    const cancel = await t.http.post(`/api/v1/orders/${order.id}/cancel`).set(stranger.auth);
+    expect(cancel.status).toBe(404);
+    expect((await getOrder(owner, order.id)).body.status).toBe('pending_payment');
+  });
+
+  test('POST /orders/:id/cancel → stock released, intent cancelled; twice → 409, not a double release', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    const { order, payment } = await anOrder(user, v, 2);
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 2 });
+
+    const first = await t.http.post(`/api/v1/orders/${order.id}/cancel`).set(user.auth);
+    expect(first.status).toBe(200);
+    expect(first.body.status).toBe('cancelled');
+    expect(first.body.history.at(-1)).toMatchObject({
+      from: 'pending_payment',
+      to: 'cancelled',
+      cause: 'cancelled_by_customer',
+    });
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+    expect((await t.get(PaymentGateway).retrieveIntent(payment.paymentIntentId)).status).toBe(
+      'canceled',
+    );
+
+    const second = await t.http.post(`/api/v1/orders/${order.id}/cancel`).set(user.auth);
+    expect(second.status).toBe(409);
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+
+    // The provider's own payment_intent.canceled then changes nothing.
+    await emulator.idle();
+    const after = (await getOrder(user, order.id)).body;
+    expect(after.history.filter((h: { to: string }) => h.to === 'cancelled')).toHaveLength(1);
+  });
+
+  test('concurrent cancels of one order release its stock once', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    const { order } = await anOrder(user, v, 3);
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.http.post(`/api/v1/orders/${order.id}/cancel`).set(user.auth),
+      ),
+    );
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(replies.filter((r) => r.status === 409)).toHaveLength(9);
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+  });
+
+  test('cancelling a paid order → 409', async () => {
+    const user = await aCustomer(t);
+    const { order } = await anOrder(user);
+    await paid(user, order.id);
+    const res = await t.http.post(`/api/v1/orders/${order.id}/cancel`).set(user.auth);
+    expect(res.status).toBe(409);
+  });
+
+  test('reservation expiry cancels only due unpaid orders and releases their stock', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 10 });
+    const due = await anOrder(user, v, 2);
+    const notDue = await anOrder(user, v, 1);
+    const paidOrder = await anOrder(user, v, 3);
+    await paid(user, paidOrder.order.id);
+    await db.query(
+      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = ANY($1)`,
+      [[due.order.id, paidOrder.order.id]],
+    );
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 7, reserved: 3 });
+
+    const expiry = t.get(OrderExpiryService);
+    expect(await expiry.expireDue(new Date())).toBeGreaterThanOrEqual(1);
+
+    expect((await getOrder(user, due.order.id)).body).toMatchObject({
+      status: 'cancelled',
+      history: expect.arrayContaining([expect.objectContaining({ cause: 'reservation_expired' })]),
+    });
+    expect((await getOrder(user, notDue.order.id)).body.status).toBe('pending_payment');
+    expect((await getOrder(user, paidOrder.order.id)).body.status).toBe('paid');
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 7, reserved: 1 });
+    expect((await t.get(PaymentGateway).retrieveIntent(due.payment.paymentIntentId)).status).toBe(
+      'canceled',
+    );
+
+    // The worker runs the same sweep every minute.
+    const schedules = await db.query(
+      `SELECT cron FROM pgboss.schedule WHERE name = 'orders.expire-overdue'`,
+    );
+    expect(schedules).toEqual([{ cron: '* * * * *' }]);
+
+    // Running again finds nothing more to do: no double release.
+    await expiry.expireDue(new Date());
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 7, reserved: 1 });
+  });
+
+  test('a payment arriving after expiry is refunded automatically, the order stays cancelled', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 2 });
+    const { order, payment } = await anOrder(user, v, 1);
+    await db.query(
+      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = $1`,
+      [order.id],
+    );
+    // Expiry cancels the order here but the intent stays payable, as when
+    // the provider call to cancel it fails.
+    await db.query(`UPDATE orders SET payment_intent_id = NULL WHERE id = $1`, [order.id]);
+    await t.get(OrderExpiryService).expireDue(new Date());
+    await db.query(`UPDATE orders SET payment_intent_id = $2 WHERE id = $1`, [
+      order.id,
+      payment.paymentIntentId,
+    ]);
+
+    const after = await paid(user, order.id);
+    await emulator.idle();
+    const final = (await getOrder(user, order.id)).body;
+
+    expect(after.status).toBe('cancelled');
+    expect(final).toMatchObject({
+      status: 'cancelled',
+      reviewReason: 'paid_after_cancellation',
+      amountPaid: order.total,
+      amountRefunded: order.total,
+    });
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 2, reserved: 0 });
+  });
+
+  describe('admin', () => {
+    test('GET /admin/orders needs orders:manage (customer → 403) and filters by status', async () => {
+      const admin = await anAdmin(t);
+      const user = await aCustomer(t);
+      const { order } = await anOrder(user);
+      await paid(user, order.id);
+
+      expect((await t.http.get('/api/v1/admin/orders').set(user.auth)).status).toBe(403);
+      const res = await t.http.get('/api/v1/admin/orders?status=paid&limit=100').set(admin.auth);
+      expect(res.status).toBe(200);
+      expect(res.body.items.every((o: { status: string }) => o.status === 'paid')).toBe(true);
+      expect(res.body.items.map((o: { id: string }) => o.id)).toContain(order.id);
+      expect((await t.http.get('/api/v1/admin/orders?status=lost').set(admin.auth)).status).toBe(
+        400,
+      );
+    });
+
+    test('POST /admin/orders/:id/fulfil: paid → fulfilled; pending → 409; unknown → 404', async () => {
+      const admin = await anAdmin(t);
+      const user = await aCustomer(t);
+      const pending = await anOrder(user);
+      const fulfil = (id: string) =>
+        t.http.post(`/api/v1/admin/orders/${id}/fulfil`).set(admin.auth);
+
+      expect((await fulfil(pending.order.id)).status).toBe(409);
+      expect((await fulfil(randomUUID())).status).toBe(404);
+      await paid(user, pending.order.id);
+      const res = await fulfil(pending.order.id);
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('fulfilled');
+      expect(res.body.history.at(-1)).toMatchObject({ from: 'paid', to: 'fulfilled' });
+      expect((await fulfil(pending.order.id)).status).toBe(409);
+    });
+
+    test('POST /admin/orders/:id/refund: partial then the rest; over-refund → 422; status follows charge.refunded', async () => {
+      const admin = await anAdmin(t);
+      const user = await aCustomer(t);
+      const { order } = await anOrder(user, await aVariant(t, { stock: 5, price: 3000 }));
+      const refund = (body: object) =>
+        t.http.post(`/api/v1/admin/orders/${order.id}/refund`).set(admin.auth).send(body);
+
+      expect((await refund({})).status).toBe(409); // nothing paid yet
+      await paid(user, order.id);
+
+      expect((await refund({ amount: { amount: 3001, currency: 'EUR' } })).status).toBe(422);
+      const part = await refund({ amount: { amount: 1000, currency: 'EUR' } });
+      expect(part.status).toBe(202);
+      expect(part.body.refund).toMatchObject({ amount: { amount: 1000, currency: 'EUR' } });
+      // Asked but unconfirmed refunds count: the rest is 2000, not 3000.
+      expect((await refund({ amount: { amount: 2001, currency: 'EUR' } })).status).toBe(422);
+      await emulator.idle();
+      expect((await getOrder(user, order.id)).body).toMatchObject({
+        status: 'partially_refunded',
+        amountRefunded: { amount: 1000, currency: 'EUR' },
+      });
+
+      const rest = await refund({});
+      expect(rest.status).toBe(202);
+      expect(rest.body.refund.amount).toEqual({ amount: 2000, currency: 'EUR' });
+      await emulator.idle();
+      const final = (await getOrder(user, order.id)).body;
+      expect(final).toMatchObject({
+        status: 'refunded',
+        amountRefunded: { amount: 3000, currency: 'EUR' },
+      });
+      expect(final.history.map((h: { to: string }) => h.to)).toEqual([
+        'pending_payment',
+        'paid',
+        'partially_refunded',
+        'refunded',
+      ]);
+      expect((await refund({})).status).toBe(409);
+    });
+
+    test('customers cannot fulfil or refund → 403', async () => {
+      const user = await aCustomer(t);
+      const { order } = await anOrder(user);
+      expect(
+        (await t.http.post(`/api/v1/admin/orders/${order.id}/fulfil`).set(user.auth)).status,
+      ).toBe(403);
+      expect(
+        (await t.http.post(`/api/v1/admin/orders/${order.id}/refund`).set(user.auth).send({}))
+          .status,
+      ).toBe(403);
+    });
+  });
+});

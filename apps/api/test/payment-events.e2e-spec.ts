@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { DataSource } from 'typeorm';
+
+import {
+  aCart,
+  aStripeEvent,
+  aVariant,
+  chargeObject,
+  checkout,
+  deliver,
+  intentObject,
+  stockOf,
+} from './support/shop.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer } from './support/users.js';
+
+const SECRET = 'whsec_payment_events_test';
+
+/** Every ordering of a list. */
+function permutations<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
+}
+
+describe('payment events applied to orders (POST /webhooks/stripe)', () => {
+  let t: TestApp;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { STRIPE_WEBHOOK_SECRET: SECRET } });
+    db = t.get(DataSource);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  async function anOrder(quantity = 1, price = 1500) {
+    const user = await aCustomer(t);
+    const variant = await aVariant(t, { stock: 10, price });
+    await aCart(t, user, [{ variant, quantity }]);
+    const res = await checkout(t, user, randomUUID());
+    expect(res.status).toBe(201);
+    return {
+      user,
+      variant,
+      orderId: res.body.order.id as string,
+      intentId: res.body.payment.paymentIntentId as string,
+      total: res.body.order.total.amount as number,
+    };
+  }
+
+  const orderOf = async (id: string) =>
+    (
+      (await db.query(
+        `SELECT status, amount_paid::int AS "amountPaid", amount_refunded::int AS "amountRefunded",
+                review_reason AS "reviewReason",
+                (SELECT count(*)::int FROM order_status_history h WHERE h.order_id = o.id) AS "historyRows"
+           FROM orders o WHERE id = $1`,
+        [id],
+      )) as {
+        status: string;
+        amountPaid: number;
+        amountRefunded: number;
+        reviewReason: string | null;
+        historyRows: number;
+      }[]
+    )[0]!;
+
+  const send = async (event: object) => {
+    const res = await deliver(t, event, SECRET);
+    expect(res.status).toBe(200);
+    return res.body as { status: string };
+  };
+
+  test('payment_intent.succeeded → paid, the reservation becomes a sale', async () => {
+    const o = await anOrder(3);
+    const ack = await send(
+      aStripeEvent('payment_intent.succeeded', intentObject(o.intentId, o.total)),
+    );
+    expect(ack.status).toBe('processed');
+    expect(await orderOf(o.orderId)).toMatchObject({ status: 'paid', amountPaid: o.total });
+    expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 7, reserved: 0 });
+  });
+
+  test.each([
+    ['amount', (id: string, total: number) => intentObject(id, total - 1)],
+    ['currency', (id: string, total: number) => intentObject(id, total, { currency: 'usd' })],
+  ])('a mismatched %s → not paid, flagged for review, stock still reserved', async (_, object) => {
+    const o = await anOrder(2);
+    await send(aStripeEvent('payment_intent.succeeded', object(o.intentId, o.total)));
+    const order = await orderOf(o.orderId);
+    expect(order).toMatchObject({ status: 'pending_payment', amountPaid: 0 });
+    expect(order.reviewReason).toMatch(/^payment_mismatch/);
+    expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 2 });
+  });
+
+  test('payment_intent.payment_failed → recorded, the order stays pending_payment', async () => {
+    const o = await anOrder();
+    await send(
+      aStripeEvent(
+        'payment_intent.payment_failed',
+        intentObject(o.intentId, o.total, {
+          status: 'requires_payment_method',
+          amount_received: 0,
+          last_payment_error: { code: 'card_declined' },
+        }),
+      ),
+    );
+    const res = await t.http.get(`/api/v1/orders/${o.orderId}`).set(o.user.auth);
+    expect(res.body.status).toBe('pending_payment');
+    expect(res.body.history.at(-1)).toMatchObject({
+      from: 'pending_payment',
+      to: 'pending_payment',
+      cause: 'payment_intent.payment_failed: card_declined',
+    });
+  });
+
+  test('payment_intent.canceled → cancelled, stock released', async () => {
+    const o = await anOrder(4);
+    await send(
+      aStripeEvent(
+        'payment_intent.canceled',
+        intentObject(o.intentId, o.total, { status: 'canceled' }),
+      ),
+    );
+    expect((await orderOf(o.orderId)).status).toBe('cancelled');
+    expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
+  });
+
+  test('an event for an unknown payment intent → acknowledged and ignored', async () => {
+    const ack = await send(
+      aStripeEvent('payment_intent.succeeded', intentObject('pi_nobody', 100)),
+    );
+    expect(ack.status).toBe('ignored');
+    const refund = await send(aStripeEvent('charge.refunded', chargeObject('pi_nobody', 100, 100)));
+    expect(refund.status).toBe('ignored');
+  });
+
+  test('a succeeded event that beats the intent id to the order still finds it by metadata', async () => {
+    const o = await anOrder();
+    await db.query('UPDATE orders SET payment_intent_id = NULL WHERE id = $1', [o.orderId]);
+    await send(
+      aStripeEvent(
+        'payment_intent.succeeded',
+        intentObject(o.intentId, o.total, { metadata: { orderId: o.orderId } }),
+      ),
+    );
+    const [row] = await db.query('SELECT status, payment_intent_id FROM orders WHERE id = $1', [
+      o.orderId,
+    ]);
+    expect(row).toEqual({ status: 'paid', payment_intent_id: o.intentId });
+  });
+
+  test('the same event delivered 50× concurrently is applied once', async () => {
+    const o = await anOrder(2);
+    const event = aStripeEvent('payment_intent.succeeded', intentObject(o.intentId, o.total));
+    const replies = await Promise.all(Array.from({ length: 50 }, () => deliver(t, event, SECRET)));
+    expect(replies.every((r) => r.status === 200)).toBe(true);
+    expect(await orderOf(o.orderId)).toMatchObject({ status: 'paid', historyRows: 2 });
+    expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 8, reserved: 0 });
+    // The confirmation mail is enqueued in the same transaction: once, too.
+    const mails = await db.query(
+      `SELECT data->>'subject' AS subject FROM pgboss.job
+        WHERE name = 'mail.send' AND data->>'to' = $1 AND data->>'subject' LIKE '%confirmed'`,
+      [o.user.email],
+    );
+    expect(mails).toHaveLength(1);
+  });
+
+  const kinds = ['succeeded', 'failed', 'refunded'] as const;
+  test.each(permutations([...kinds]).map((p) => [p.join(' → '), p]))(
+    'any arrival order gives the right final state: %s',
+    async (_, order) => {
+      const o = await anOrder(1, 4000);
+      const events = {
+        succeeded: aStripeEvent('payment_intent.succeeded', intentObject(o.intentId, o.total)),
+        failed: aStripeEvent(
+          'payment_intent.payment_failed',
+          intentObject(o.intentId, o.total, {
+            status: 'requires_payment_method',
+            amount_received: 0,
+          }),
+        ),
+        refunded: aStripeEvent('charge.refunded', chargeObject(o.intentId, o.total, 1500)),
+      };
+      for (const kind of order as (typeof kinds)[number][]) await send(events[kind]);
+
+      expect(await orderOf(o.orderId)).toMatchObject({
+        status: 'partially_refunded',
+        amountPaid: 4000,
+        amountRefunded: 1500,
+      });
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 9, reserved: 0 });
+    },
+  );
+
+  test('charge.refunded sets the refunded total: late, older or repeated events never add up', async () => {
+    const o = await anOrder(1, 5000);
+    await send(aStripeEvent('payment_intent.succeeded', intentObject(o.intentId, o.total)));
+    const full = aStripeEvent('charge.refunded', chargeObject(o.intentId, o.total, 5000));
+    const older = aStripeEvent('charge.refunded', chargeObject(o.intentId, o.total, 2000));
+    await send(full);
+    await send(older);
+    await send(full);
+    expect(await orderOf(o.orderId)).toMatchObject({ status: 'refunded', amountRefunded: 5000 });
+  });
+});

@@ -1,0 +1,152 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsOptional, ValidateNested } from 'class-validator';
+
+import { MoneyDto } from '../common/money.dto.js';
+import { PageQueryDto } from '../common/pagination.dto.js';
+import { AddressDto } from './address.dto.js';
+
+export const ORDER_STATUS_VALUES = [
+  'pending_payment',
+  'paid',
+  'fulfilled',
+  'cancelled',
+  'partially_refunded',
+  'refunded',
+] as const;
+export type OrderStatusValue = (typeof ORDER_STATUS_VALUES)[number];
+
+export class OrderLineDto {
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  variantId!: string;
+
+  @ApiProperty({ description: 'SKU when the order was placed', maxLength: 200 })
+  sku!: string;
+
+  @ApiProperty({ description: 'Name when the order was placed', maxLength: 500 })
+  name!: string;
+
+  @ApiProperty({ example: 2 })
+  quantity!: number;
+
+  @ApiProperty({ type: MoneyDto, description: 'Unit price when the order was placed' })
+  unitPrice!: MoneyDto;
+
+  @ApiProperty({ type: MoneyDto })
+  lineTotal!: MoneyDto;
+}
+
+export class OrderHistoryEntryDto {
+  @ApiProperty({ enum: ORDER_STATUS_VALUES, nullable: true, type: String })
+  from!: OrderStatusValue | null;
+
+  @ApiProperty({ enum: ORDER_STATUS_VALUES })
+  to!: OrderStatusValue;
+
+  @ApiProperty({ format: 'date-time', maxLength: 40 })
+  at!: string;
+
+  @ApiProperty({ example: 'payment_intent.succeeded', maxLength: 500 })
+  cause!: string;
+}
+
+export class OrderDto {
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  id!: string;
+
+  @ApiProperty({ enum: ORDER_STATUS_VALUES })
+  status!: OrderStatusValue;
+
+  @ApiProperty({ type: [OrderLineDto], maxItems: 1000 })
+  lines!: OrderLineDto[];
+
+  @ApiProperty({ type: MoneyDto })
+  subtotal!: MoneyDto;
+
+  @ApiProperty({ type: MoneyDto })
+  total!: MoneyDto;
+
+  @ApiProperty({ type: MoneyDto, description: 'Captured by the payment provider' })
+  amountPaid!: MoneyDto;
+
+  @ApiProperty({ type: MoneyDto, description: 'Refunds confirmed by the payment provider' })
+  amountRefunded!: MoneyDto;
+
+  @ApiProperty({ type: AddressDto })
+  shippingAddress!: AddressDto;
+
+  @ApiProperty({ type: String, nullable: true, maxLength: 255 })
+  paymentIntentId!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    maxLength: 500,
+    description: 'Set when a payment did not match the order and a person must look',
+  })
+  reviewReason!: string | null;
+
+  @ApiProperty({
+    format: 'date-time',
+    maxLength: 40,
+    description: 'Unpaid orders are cancelled after this',
+  })
+  reservationExpiresAt!: string;
+
+  @ApiProperty({ format: 'date-time', maxLength: 40 })
+  createdAt!: string;
+
+  @ApiProperty({ type: [OrderHistoryEntryDto], maxItems: 1000 })
+  history!: OrderHistoryEntryDto[];
+}
+
+export class OrderPageDto {
+  @ApiProperty({ type: [OrderDto], maxItems: 100 })
+  items!: OrderDto[];
+
+  @ApiProperty({ type: String, nullable: true, maxLength: 512 })
+  nextCursor!: string | null;
+}
+
+export class AdminOrdersQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ORDER_STATUS_VALUES })
+  @IsOptional()
+  @IsIn(ORDER_STATUS_VALUES)
+  status?: OrderStatusValue;
+}
+
+export class RefundRequestDto {
+  @ApiPropertyOptional({
+    type: MoneyDto,
+    description: 'Absent: refund everything paid and not yet refunded',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MoneyDto)
+  amount?: MoneyDto;
+}
+
+export class RefundDto {
+  @ApiProperty({ example: 're_3Nx...', maxLength: 255 })
+  id!: string;
+
+  @ApiProperty({ enum: ['pending', 'requires_action', 'succeeded', 'failed', 'canceled'] })
+  status!: string;
+
+  @ApiProperty({ type: MoneyDto })
+  amount!: MoneyDto;
+}
+
+export class RefundResponseDto {
+  @ApiProperty({
+    type: OrderDto,
+    description: 'The order as it is now; its status follows when the provider confirms',
+  })
+  order!: OrderDto;
+
+  @ApiProperty({ type: RefundDto })
+  refund!: RefundDto;
+}

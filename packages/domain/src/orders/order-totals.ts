@@ -1,0 +1,49 @@
+import { Money } from '../money/money.js';
+import { RefundExceedsPaymentError } from './order.errors.js';
+import type { OrderStatus } from './order-status.js';
+
+export interface PricedLine {
+  unitPrice: Money;
+  quantity: number;
+}
+
+export interface OrderTotals {
+  lineTotals: Money[];
+  subtotal: Money;
+  total: Money;
+}
+
+/**
+ * Totals of an order from its line snapshots. No shipping, tax or discounts
+ * yet, so the total is the subtotal; they would be added here.
+ */
+export function orderTotals(lines: readonly PricedLine[], currency: string): OrderTotals {
+  const lineTotals = lines.map((l) => l.unitPrice.multiply(l.quantity));
+  const subtotal = Money.sum(lineTotals, currency);
+  return { lineTotals, subtotal, total: subtotal };
+}
+
+/**
+ * What a refund request amounts to: the whole refundable rest when no amount
+ * is given, otherwise the amount, which must be positive and no more than
+ * what was paid and not yet refunded (or asked to be).
+ */
+export function refundAmount(
+  paid: Money,
+  alreadyRefunded: Money,
+  requested: Money | undefined,
+): Money {
+  const refundable = paid.subtract(alreadyRefunded);
+  const amount = requested ?? refundable;
+  if (amount.amount <= 0 || amount.greaterThan(refundable)) {
+    throw new RefundExceedsPaymentError(
+      `Refund of ${amount.amount} must be between 1 and the ${refundable.amount} ${paid.currency} still refundable`,
+    );
+  }
+  return amount;
+}
+
+/** The status an order reaches once the provider confirms `refunded` of `paid`. */
+export function refundStatus(paid: Money, refunded: Money): OrderStatus {
+  return refunded.compare(paid) >= 0 ? 'refunded' : 'partially_refunded';
+}

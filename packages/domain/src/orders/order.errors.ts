@@ -1,0 +1,88 @@
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  RuleViolationError,
+} from '../errors/domain-error.js';
+import type { OrderStatus } from './order-status.js';
+
+export class IllegalTransitionError extends ConflictError {
+  readonly code = 'ORDER.ILLEGAL_TRANSITION';
+
+  constructor(
+    readonly from: OrderStatus,
+    readonly to: OrderStatus | 'payment_failed',
+  ) {
+    super(`An order in status ${from} cannot become ${to}`);
+  }
+}
+
+export class OrderNotFoundError extends NotFoundError {
+  readonly code = 'ORDER.NOT_FOUND';
+
+  constructor(id: string) {
+    super(`Order ${id} was not found`);
+  }
+}
+
+export class EmptyCartError extends RuleViolationError {
+  readonly code = 'CHECKOUT.EMPTY_CART';
+
+  constructor() {
+    super('The cart is empty: add items before checking out');
+  }
+}
+
+/** Some lines cannot be reserved; `variants` names each short variant. */
+export class InsufficientStockError extends ConflictError {
+  readonly code = 'STOCK.INSUFFICIENT';
+
+  constructor(readonly variants: readonly { variantId: string; sku: string }[]) {
+    super(
+      `Not enough stock for ${variants.map((v) => v.sku).join(', ')}`,
+      variants.map((v) => ({
+        field: `variant:${v.variantId}`,
+        message: `insufficient stock for ${v.sku}`,
+      })),
+    );
+  }
+}
+
+export class ArchivedProductInCartError extends ConflictError {
+  readonly code = 'CHECKOUT.ARCHIVED_PRODUCT';
+
+  constructor(readonly variants: readonly { variantId: string; sku: string }[]) {
+    super(
+      `No longer sold: ${variants.map((v) => v.sku).join(', ')}; remove them from the cart`,
+      variants.map((v) => ({ field: `variant:${v.variantId}`, message: `${v.sku} is archived` })),
+    );
+  }
+}
+
+export class RefundExceedsPaymentError extends RuleViolationError {
+  readonly code = 'ORDER.REFUND_EXCEEDS_PAYMENT';
+}
+
+export class IdempotencyKeyReusedError extends RuleViolationError {
+  readonly code = 'IDEMPOTENCY.KEY_REUSED';
+
+  constructor() {
+    super('This Idempotency-Key was already used with a different request body');
+  }
+}
+
+export class IdempotencyKeyInProgressError extends ConflictError {
+  readonly code = 'IDEMPOTENCY.IN_PROGRESS';
+
+  constructor() {
+    super('A request with this Idempotency-Key is still being processed; retry shortly');
+  }
+}
+
+export class IdempotencyKeyInvalidError extends InvalidInputError {
+  readonly code = 'IDEMPOTENCY.KEY_INVALID';
+
+  constructor(message: string) {
+    super(message, [{ field: 'Idempotency-Key', message }]);
+  }
+}
