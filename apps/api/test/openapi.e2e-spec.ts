@@ -23,6 +23,13 @@ const STOREFRONT_OPERATION_IDS: Record<string, string> = {
   'PATCH /api/v1/admin/variants/{id}': 'updateVariant',
   'POST /api/v1/admin/variants/{id}/stock': 'adjustStock',
   'POST /api/v1/admin/categories': 'createCategory',
+  'POST /api/v1/checkout': 'checkout',
+  'GET /api/v1/orders': 'listOrders',
+  'GET /api/v1/orders/{id}': 'getOrder',
+  'POST /api/v1/orders/{id}/cancel': 'cancelOrder',
+  'GET /api/v1/admin/orders': 'listAllOrders',
+  'POST /api/v1/admin/orders/{id}/fulfil': 'fulfilOrder',
+  'POST /api/v1/admin/orders/{id}/refund': 'refundOrder',
   'POST /api/v1/webhooks/stripe': 'receiveStripeWebhook',
 };
 

@@ -148,10 +148,10 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's cart at current prices */
-        get: operations["cartGet"];
+        get: operations["getCart"];
         put?: never;
         /** Start a guest cart; keep the returned token as X-Cart-Token */
-        post: operations["cartCreate"];
+        post: operations["createCart"];
         delete?: never;
         options?: never;
         head?: never;
@@ -168,7 +168,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Add a variant (adds to its line if there is one) */
-        post: operations["cartAdd"];
+        post: operations["addCartItem"];
         delete?: never;
         options?: never;
         head?: never;
@@ -186,11 +186,11 @@ export interface paths {
         put?: never;
         post?: never;
         /** Remove a line */
-        delete: operations["cartRemove"];
+        delete: operations["removeCartItem"];
         options?: never;
         head?: never;
         /** Set a line's quantity; 0 removes it */
-        patch: operations["cartUpdate"];
+        patch: operations["updateCartItem"];
         trace?: never;
     };
     "/api/v1/cart/merge": {
@@ -203,7 +203,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Absorb a guest cart into the signed-in user’s cart */
-        post: operations["cartMerge"];
+        post: operations["mergeCart"];
         delete?: never;
         options?: never;
         head?: never;
@@ -217,7 +217,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["catalogList"];
+        /** Active products: search, filter by category and price, sort, paginate */
+        get: operations["listProducts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -233,7 +234,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["catalogOne"];
+        /** One active product by id or slug, with its variants and stock */
+        get: operations["getProduct"];
         put?: never;
         post?: never;
         delete?: never;
@@ -249,7 +251,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["catalogTree"];
+        /** The category tree */
+        get: operations["listCategories"];
         put?: never;
         post?: never;
         delete?: never;
@@ -267,7 +270,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["catalogAdminCreate"];
+        /** Create a product with its variants */
+        post: operations["createProduct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -284,10 +288,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["catalogAdminArchive"];
+        /** Archive a product (kept for order history) */
+        delete: operations["archiveProduct"];
         options?: never;
         head?: never;
-        patch: operations["catalogAdminUpdate"];
+        /** Change the fields sent, leave the rest */
+        patch: operations["updateProduct"];
         trace?: never;
     };
     "/api/v1/admin/products/{id}/variants": {
@@ -299,7 +305,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["catalogAdminAddVariant"];
+        /** Add a variant to a product */
+        post: operations["createVariant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -319,7 +326,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["catalogAdminUpdateVariant"];
+        /** Change a variant (SKU, name, price) */
+        patch: operations["updateVariant"];
         trace?: never;
     };
     "/api/v1/admin/variants/{id}/stock": {
@@ -331,7 +339,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["catalogAdminAdjustStock"];
+        /** Adjust stock on hand by a signed delta */
+        post: operations["adjustStock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -347,7 +356,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["catalogAdminCreateCategory"];
+        /** Create a category */
+        post: operations["createCategory"];
         delete?: never;
         options?: never;
         head?: never;
@@ -364,7 +374,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Turn the caller's cart into an order awaiting payment */
-        post: operations["ordersCheckout"];
+        post: operations["checkout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -379,7 +389,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's orders, newest first */
-        get: operations["ordersList"];
+        get: operations["listOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -396,7 +406,7 @@ export interface paths {
             cookie?: never;
         };
         /** One of the caller’s orders with lines, totals and history */
-        get: operations["ordersGet"];
+        get: operations["getOrder"];
         put?: never;
         post?: never;
         delete?: never;
@@ -415,7 +425,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cancel an order still awaiting payment; its stock is released */
-        post: operations["ordersCancel"];
+        post: operations["cancelOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -430,7 +440,7 @@ export interface paths {
             cookie?: never;
         };
         /** All orders, newest first, optionally by status */
-        get: operations["adminOrdersList"];
+        get: operations["listAllOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -449,7 +459,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mark a paid order fulfilled (shipped) */
-        post: operations["adminOrdersFulfil"];
+        post: operations["fulfilOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -466,7 +476,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Refund all or part of a payment; the order status follows when Stripe confirms */
-        post: operations["adminOrdersRefund"];
+        post: operations["refundOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -486,7 +496,7 @@ export interface paths {
          * Stripe webhook endpoint
          * @description Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged.
          */
-        post: operations["stripeWebhookReceive"];
+        post: operations["receiveStripeWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -618,16 +628,26 @@ export interface components {
             currency: string;
         };
         CartLineDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
             variantId: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 6f1c2b7e-3d4a-4f5b-9c8d-1e2f3a4b5c6d
+             */
             productId: string;
             /** @example TEE-BLK-M */
             sku: string;
             /** @example Black, M */
             name: string;
+            /** @example 2 */
             quantity: number;
             /** @description Current catalog price */
             unitPrice: components["schemas"]["MoneyDto"];
@@ -636,25 +656,38 @@ export interface components {
             issues: ("archived" | "insufficient_stock" | "price_changed")[];
         };
         CartDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example c0ffee00-1234-4abc-8def-0123456789ab
+             */
             id: string;
             lines: components["schemas"]["CartLineDto"][];
             subtotal: components["schemas"]["MoneyDto"];
             /**
              * Format: int32
              * @description Sum of the line quantities
+             * @example 2
              */
             itemCount: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
             updatedAt: string;
         };
         GuestCartDto: {
-            /** @description Secret identifying this guest cart; send it as X-Cart-Token. Shown once, only its hash is stored. */
+            /**
+             * @description Secret identifying this guest cart; send it as X-Cart-Token. Shown once, only its hash is stored.
+             * @example mZ3vK8qR1xT0bN5cW7yE2aH4jL6pS9dF0gU3iO8kV1w
+             */
             cartToken: string;
             cart: components["schemas"]["CartDto"];
         };
         AddCartItemDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
             variantId: string;
             /**
              * @description Added to the line of this variant if there is one; the line may hold 99 at most
@@ -670,20 +703,33 @@ export interface components {
             quantity: number;
         };
         MergeCartDto: {
-            /** @description The guest cart token returned by POST /cart */
+            /**
+             * @description The guest cart token returned by POST /cart
+             * @example mZ3vK8qR1xT0bN5cW7yE2aH4jL6pS9dF0gU3iO8kV1w
+             */
             cartToken: string;
         };
         CategoryNodeDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example a3e1f0c2-7b6d-4c5e-9f8a-1b2c3d4e5f60
+             */
             id: string;
+            /** @example kitchen */
             slug: string;
+            /** @example Kitchen */
             name: string;
             children: components["schemas"]["CategoryNodeDto"][];
         };
         CategoryRefDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example a3e1f0c2-7b6d-4c5e-9f8a-1b2c3d4e5f60
+             */
             id: string;
+            /** @example kitchen */
             slug: string;
+            /** @example Kitchen */
             name: string;
         };
         StockDto: {
@@ -694,7 +740,10 @@ export interface components {
             available: number;
         };
         VariantDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
             id: string;
             /** @example MUG-RED-350 */
             sku: string;
@@ -708,18 +757,26 @@ export interface components {
             max: components["schemas"]["MoneyDto"];
         };
         ProductDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 6f1c2b7e-3d4a-4f5b-9c8d-1e2f3a4b5c6d
+             */
             id: string;
             /** @example red-mug */
             slug: string;
+            /** @example Red mug */
             name: string;
+            /** @example Stoneware mug, dishwasher safe. */
             description: string;
             /** @enum {string} */
             status: "active" | "archived";
             category: components["schemas"]["CategoryRefDto"] | null;
             variants: components["schemas"]["VariantDto"][];
             priceRange: components["schemas"]["PriceRangeDto"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
             createdAt: string;
         };
         ProductPageDto: {
@@ -1479,7 +1536,7 @@ export interface operations {
             };
         };
     };
-    cartGet: {
+    getCart: {
         parameters: {
             query?: never;
             header?: {
@@ -1559,7 +1616,7 @@ export interface operations {
             };
         };
     };
-    cartCreate: {
+    createCart: {
         parameters: {
             query?: never;
             header?: never;
@@ -1608,7 +1665,7 @@ export interface operations {
             };
         };
     };
-    cartAdd: {
+    addCartItem: {
         parameters: {
             query?: never;
             header?: {
@@ -1720,7 +1777,7 @@ export interface operations {
             };
         };
     };
-    cartRemove: {
+    removeCartItem: {
         parameters: {
             query?: never;
             header?: {
@@ -1816,7 +1873,7 @@ export interface operations {
             };
         };
     };
-    cartUpdate: {
+    updateCartItem: {
         parameters: {
             query?: never;
             header?: {
@@ -1930,7 +1987,7 @@ export interface operations {
             };
         };
     };
-    cartMerge: {
+    mergeCart: {
         parameters: {
             query?: never;
             header?: never;
@@ -2039,7 +2096,7 @@ export interface operations {
             };
         };
     };
-    catalogList: {
+    listProducts: {
         parameters: {
             query?: {
                 limit?: number;
@@ -2122,7 +2179,7 @@ export interface operations {
             };
         };
     };
-    catalogOne: {
+    getProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -2193,7 +2250,7 @@ export interface operations {
             };
         };
     };
-    catalogTree: {
+    listCategories: {
         parameters: {
             query?: never;
             header?: never;
@@ -2249,7 +2306,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminCreate: {
+    createProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -2386,7 +2443,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminArchive: {
+    archiveProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -2520,7 +2577,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminUpdate: {
+    updateProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -2659,7 +2716,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminAddVariant: {
+    createVariant: {
         parameters: {
             query?: never;
             header?: never;
@@ -2798,7 +2855,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminUpdateVariant: {
+    updateVariant: {
         parameters: {
             query?: never;
             header?: never;
@@ -2937,7 +2994,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminAdjustStock: {
+    adjustStock: {
         parameters: {
             query?: never;
             header?: never;
@@ -3076,7 +3133,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminCreateCategory: {
+    createCategory: {
         parameters: {
             query?: never;
             header?: never;
@@ -3213,7 +3270,7 @@ export interface operations {
             };
         };
     };
-    ordersCheckout: {
+    checkout: {
         parameters: {
             query?: never;
             header: {
@@ -3334,7 +3391,7 @@ export interface operations {
             };
         };
     };
-    ordersList: {
+    listOrders: {
         parameters: {
             query?: {
                 limit?: number;
@@ -3415,7 +3472,7 @@ export interface operations {
             };
         };
     };
-    ordersGet: {
+    getOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -3494,7 +3551,7 @@ export interface operations {
             };
         };
     };
-    ordersCancel: {
+    cancelOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -3587,7 +3644,7 @@ export interface operations {
             };
         };
     };
-    adminOrdersList: {
+    listAllOrders: {
         parameters: {
             query?: {
                 limit?: number;
@@ -3683,7 +3740,7 @@ export interface operations {
             };
         };
     };
-    adminOrdersFulfil: {
+    fulfilOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -3790,7 +3847,7 @@ export interface operations {
             };
         };
     };
-    adminOrdersRefund: {
+    refundOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -3938,7 +3995,7 @@ export interface operations {
             };
         };
     };
-    stripeWebhookReceive: {
+    receiveStripeWebhook: {
         parameters: {
             query?: never;
             header?: never;
