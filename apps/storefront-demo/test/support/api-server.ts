@@ -100,7 +100,12 @@ export async function startApiServer(): Promise<ApiServer> {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       // Graceful shutdown also stops an embedded PostgreSQL; only a hang gets SIGKILL.
-      const gone = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
+      let timer: NodeJS.Timeout | undefined;
+      const gone = await Promise.race([
+        exited.then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 30_000))),
+      ]);
+      clearTimeout(timer);
       if (!gone) {
         child.kill('SIGKILL');
         await exited;
