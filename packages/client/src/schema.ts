@@ -877,13 +877,25 @@ export interface components {
             shippingAddress: components["schemas"]["AddressDto"];
         };
         OrderLineDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
             variantId: string;
-            /** @description SKU when the order was placed */
+            /**
+             * @description SKU when the order was placed
+             * @example MUG-RED-350
+             */
             sku: string;
-            /** @description Name when the order was placed */
+            /**
+             * @description Name when the order was placed
+             * @example Red mug, 350 ml
+             */
             name: string;
             /** @example 2 */
             quantity: number;
@@ -892,19 +904,34 @@ export interface components {
             lineTotal: components["schemas"]["MoneyDto"];
         };
         OrderHistoryEntryDto: {
-            /** @enum {string|null} */
+            /**
+             * @example pending_payment
+             * @enum {string|null}
+             */
             from: "pending_payment" | "paid" | "fulfilled" | "cancelled" | "partially_refunded" | "refunded" | null;
-            /** @enum {string} */
+            /**
+             * @example paid
+             * @enum {string}
+             */
             to: "pending_payment" | "paid" | "fulfilled" | "cancelled" | "partially_refunded" | "refunded";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:02:00.000Z
+             */
             at: string;
             /** @example payment_intent.succeeded */
             cause: string;
         };
         OrderDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 3f2e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f
+             */
             id: string;
-            /** @enum {string} */
+            /**
+             * @example pending_payment
+             * @enum {string}
+             */
             status: "pending_payment" | "paid" | "fulfilled" | "cancelled" | "partially_refunded" | "refunded";
             lines: components["schemas"]["OrderLineDto"][];
             subtotal: components["schemas"]["MoneyDto"];
@@ -914,15 +941,23 @@ export interface components {
             /** @description Refunds confirmed by the payment provider */
             amountRefunded: components["schemas"]["MoneyDto"];
             shippingAddress: components["schemas"]["AddressDto"];
+            /** @example pi_3QxY8aLkdIwHu7ix0Ab1Cd2E */
             paymentIntentId: string | null;
-            /** @description Set when a payment did not match the order and a person must look */
+            /**
+             * @description Set when a payment did not match the order and a person must look
+             * @example null
+             */
             reviewReason: string | null;
             /**
              * Format: date-time
              * @description Unpaid orders are cancelled after this
+             * @example 2026-11-25T10:30:00.000Z
              */
             reservationExpiresAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
             createdAt: string;
             history: components["schemas"]["OrderHistoryEntryDto"][];
         };
@@ -932,9 +967,12 @@ export interface components {
              * @enum {string}
              */
             provider: "stripe";
-            /** @example pi_3Nx... */
+            /** @example pi_3QxY8aLkdIwHu7ix0Ab1Cd2E */
             paymentIntentId: string;
-            /** @description Handed to Stripe.js to confirm the payment in the browser */
+            /**
+             * @description Handed to Stripe.js to confirm the payment in the browser
+             * @example pi_3QxY8aLkdIwHu7ix0Ab1Cd2E_secret_9fK2mLq
+             */
             clientSecret: string;
         };
         CheckoutResponseDto: {
@@ -943,6 +981,10 @@ export interface components {
         };
         OrderPageDto: {
             items: components["schemas"]["OrderDto"][];
+            /**
+             * @description Pass as ?cursor= for the next page
+             * @example null
+             */
             nextCursor: string | null;
         };
         RefundRequestDto: {
