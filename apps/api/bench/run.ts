@@ -143,6 +143,8 @@ async function main(): Promise<void> {
     PORT: String(apiPort),
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    // One load generator is one client IP: the per-client limit would measure itself.
+    RATE_LIMIT_PER_MINUTE: '0',
     JWT_SECRET,
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
   };

@@ -10,6 +10,7 @@ import { AppConfig } from './infrastructure/config/app-config.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
 import { configureApp } from './infrastructure/http/configure-app.js';
 import { enforceRequestDeadline } from './infrastructure/http/request-deadline.js';
+import { limitRequestRate } from './infrastructure/http/request-rate-limit.js';
 
 const REQUEST_ID = /^[\w-]{1,128}$/;
 
@@ -37,6 +38,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });
+  limitRequestRate(adapter.getInstance(), config.rateLimitPerMinute);
   return adapter;
 }
 

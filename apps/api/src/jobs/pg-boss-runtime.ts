@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import PgBoss from 'pg-boss';
+import { DataSource } from 'typeorm';
 
 import { DatabaseServer } from '../infrastructure/database/database-server.js';
 import { MigrationRunner } from '../infrastructure/database/migration-runner.js';
@@ -18,6 +19,9 @@ import { deadLetterQueueOf, JobsOptions } from './jobs.options.js';
  * and, when this process works jobs, runs the worker loops. Stopped before
  * the database pool closes, letting in-flight jobs finish.
  */
+// Arbitrary constant: the advisory lock that serialises job-queue setup.
+const JOBS_SETUP_LOCK = 7_305_002;
+
 @Injectable()
 export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Jobs');
@@ -30,6 +34,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     private readonly registry: JobRegistry,
     private readonly options: JobsOptions,
     private readonly migrations: MigrationRunner,
+    private readonly dataSource: DataSource,
   ) {}
 
   /** The pg-boss instance; exists from application bootstrap on. */
@@ -75,15 +80,27 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   async onApplicationBootstrap(): Promise<void> {
     this.registry.freeze();
     this.instance = this.create();
-    // Creates the schema on a fresh database (pg-boss serialises concurrent
-    // installs from several processes).
-    await this.instance.start();
-    this.started = true;
-    for (const job of this.registry.all()) await this.createQueue(job);
+    // Several processes starting at once (cluster workers, API + worker)
+    // deadlock in pg-boss' createQueue; they take turns instead.
+    await this.withSetupLock(async () => {
+      // Creates the schema on a fresh database.
+      await this.boss.start();
+      this.started = true;
+      for (const job of this.registry.all()) await this.createQueue(job);
+      if (!this.options.work) return;
+      // Handlers must never see an older schema than their code expects; the
+      // HTTP entry has migrated already (a no-op here), the worker entry not.
+      await this.migrations.run();
+      await this.syncSchedules();
+    });
     if (!this.options.work) return;
-    // Handlers must never see an older schema than their code expects; the
-    // HTTP entry has migrated already (a no-op here), the worker entry not.
-    await this.migrations.run();
+    for (const job of this.registry.all()) {
+      for (let i = 0; i < job.options.concurrency; i++) await this.startWorker(job);
+    }
+    this.logger.log(`Working ${this.registry.all().length} job queue(s)`);
+  }
+
+  private async syncSchedules(): Promise<void> {
     // A schedule removed from the code must stop producing jobs.
     const declared = new Set(
       this.registry
@@ -105,9 +122,19 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
           },
         );
       }
-      for (let i = 0; i < job.options.concurrency; i++) await this.startWorker(job);
     }
-    this.logger.log(`Working ${this.registry.all().length} job queue(s)`);
+  }
+
+  private async withSetupLock(work: () => Promise<void>): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock($1)', [JOBS_SETUP_LOCK]);
+      await work();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [JOBS_SETUP_LOCK]).catch(() => undefined);
+      await runner.release();
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,3 +1,4 @@
+import { ORDER_STATUSES, type OrderStatus } from '@minishop/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsOptional, ValidateNested } from 'class-validator';
@@ -6,15 +7,9 @@ import { MoneyDto } from '../common/money.dto.js';
 import { PageQueryDto } from '../common/pagination.dto.js';
 import { AddressDto } from './address.dto.js';
 
-export const ORDER_STATUS_VALUES = [
-  'pending_payment',
-  'paid',
-  'fulfilled',
-  'cancelled',
-  'partially_refunded',
-  'refunded',
-] as const;
-export type OrderStatusValue = (typeof ORDER_STATUS_VALUES)[number];
+/** The order states of the domain's state machine, as the API shows them. */
+export const ORDER_STATUS_VALUES = ORDER_STATUSES;
+export type OrderStatusValue = OrderStatus;
 
 export class OrderLineDto {
   @ApiProperty({ format: 'uuid', maxLength: 36, example: '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d' })

@@ -48,6 +48,8 @@ export class AppConfig {
   /** Login attempts allowed per window: per e-mail, per client IP, window in seconds. */
   readonly loginRateLimit: { perEmail: number; perIp: number; windowSeconds: number };
   readonly shutdownGraceMs: number;
+  /** Requests per minute one client IP may make to the API; 0 = no limit. */
+  readonly rateLimitPerMinute: number;
   /** Worker processes of `npm run start:prod`; undefined = one per CPU. */
   readonly webConcurrency: number | undefined;
   /** Where public catalog replies are cached: Redis when REDIS_URL is set, else in process. */
@@ -115,6 +117,7 @@ export class AppConfig {
       windowSeconds: env.LOGIN_RATE_WINDOW ?? 60,
     };
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS ?? 10_000;
+    this.rateLimitPerMinute = env.RATE_LIMIT_PER_MINUTE ?? 6_000;
     this.webConcurrency = env.WEB_CONCURRENCY;
     this.catalogCache =
       (env.CATALOG_CACHE as AppConfig['catalogCache'] | undefined) ??
