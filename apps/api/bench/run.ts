@@ -227,8 +227,15 @@ async function main(): Promise<void> {
       let requests;
       try {
         requests = await scenario.setup(ctx);
-        const first = requests[0];
-        if (!first) throw new SkipScenario('setup returned no request');
+        const template = requests[0];
+        if (!template) throw new SkipScenario('setup returned no request');
+        // The probe is a real first request, as setupRequest makes it: the
+        // template alone may lack what the route needs (a cart token, a
+        // user) and answer a 404 that is not a missing route.
+        const first =
+          typeof template.setupRequest === 'function'
+            ? template.setupRequest(template, {})
+            : template;
         const probe = await fetch(`${url}${first.path ?? '/'}`, {
           method: first.method ?? 'GET',
           headers: first.headers as Record<string, string> | undefined,
@@ -251,6 +258,7 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         pipelining: 1,
         duration: DURATION,
+        ...(scenario.maxRequests ? { amount: scenario.maxRequests } : {}),
         requests,
       });
       const row: Row = {

@@ -35,13 +35,20 @@ export function skip(reason: string): never {
 /**
  * A benchmark scenario: a file in scenarios/, listed in scenarios/index.ts.
  * `setup` prepares data through the API and returns what to hammer. The
- * harness probes the first request once and skips the scenario when its
- * route answers 404 (not built yet).
+ * harness probes the first request once (through its setupRequest, so it
+ * counts as one real request) and skips the scenario when its route answers
+ * 404 (not built yet).
  */
 export interface Scenario {
   name: string;
   /** `baseline` runs against the bare Fastify server, `api` against the built app. */
   target: 'baseline' | 'api';
+  /**
+   * Stop after this many requests (within the duration) when each request
+   * consumes something setup prepared a limited stock of (checkout: a filled
+   * cart). Set by setup; undefined runs for the whole duration.
+   */
+  maxRequests?: number;
   setup(ctx: BenchContext): Promise<BenchRequest[]>;
 }
 

@@ -9,8 +9,10 @@ import { AppModule } from './app.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
 import { configureApp } from './infrastructure/http/configure-app.js';
+import { installEarlyReplies } from './infrastructure/http/early-replies.js';
 import { enforceRequestDeadline } from './infrastructure/http/request-deadline.js';
 import { limitRequestRate } from './infrastructure/http/request-rate-limit.js';
+import { applySecurityHeaders } from './infrastructure/http/security-headers.js';
 
 const REQUEST_ID = /^[\w-]{1,128}$/;
 
@@ -35,10 +37,16 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   // that reaches validation.
   adapter.getInstance().removeContentTypeParser('text/plain');
   enforceRequestDeadline(adapter.getInstance(), config.requestTimeoutMs);
-  adapter.getInstance().addHook('onRequest', async (request, reply) => {
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
+    done();
   });
+  applySecurityHeaders(adapter.getInstance());
+  // Refused requests still carry the security headers; cache hits answered
+  // early still count against the client's budget.
   limitRequestRate(adapter.getInstance(), config.rateLimitPerMinute);
+  // Before Nest's middleware (which Nest registers when the app is made).
+  installEarlyReplies(adapter.getInstance());
   return adapter;
 }
 

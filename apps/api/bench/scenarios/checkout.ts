@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 import { expectStatus, type Scenario } from '../scenario.js';
 import { customer, products } from './fixtures.js';
@@ -24,7 +24,12 @@ export const checkout: Scenario = {
     const probe = buyers[0]!;
     const auth = { authorization: `Bearer ${probe.accessToken}` };
     expectStatus(
-      await ctx.http('POST', `${API}/cart/items`, { variantId: product!.variantId, quantity: 1 }, auth),
+      await ctx.http(
+        'POST',
+        `${API}/cart/items`,
+        { variantId: product!.variantId, quantity: 1 },
+        auth,
+      ),
       201,
       'POST /cart/items',
     );
@@ -82,4 +87,76 @@ const ADDRESS = {
   city: 'Berlin',
   postalCode: '10115',
   country: 'DE',
+};
+
+const CHECKOUT_USERS = Number(process.env.BENCH_CHECKOUT_USERS ?? 1500);
+
+/** Runs `task` over `items`, `width` at a time. */
+async function inBatches<T, R>(items: T[], width: number, task: (item: T) => Promise<R>) {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += width) {
+    out.push(...(await Promise.all(items.slice(i, i + width).map(task))));
+  }
+  return out;
+}
+
+/**
+ * Each checkout consumes a filled cart, so setup registers BENCH_CHECKOUT_USERS
+ * customers (default 1500; registration hashes with argon2, so this is the
+ * slow part) and fills each cart with one line of a well-stocked product
+ * (a million units, so 409s cannot dominate). The measured loop only checks
+ * out: every request is another user with a fresh Idempotency-Key, and the
+ * run stops when every cart has been checked out once (maxRequests).
+ * Figures: orders/s is its req/s; p99 is the checkout's.
+ */
+export const checkoutOnly: Scenario = {
+  name: 'POST /checkout (checkout only)',
+  target: 'api',
+  setup: async (ctx) => {
+    // Lines spread over a few products so reservations do not all queue on one row.
+    const variants = (await products(ctx, 8)).map((p) => p.variantId);
+    const users = await inBatches(
+      Array.from({ length: CHECKOUT_USERS }, (_, i) => i),
+      8,
+      async (i) => {
+        const email = `bench-buyer-${i}-${randomBytes(4).toString('hex')}@example.com`;
+        const reg = await ctx.http('POST', `${API}/auth/register`, {
+          email,
+          password: 'bench-password-1234',
+          name: 'Bench Buyer',
+        });
+        expectStatus(reg, 201, 'POST /auth/register');
+        const auth = `Bearer ${(reg.body as { accessToken: string }).accessToken}`;
+        const add = await ctx.http(
+          'POST',
+          `${API}/cart/items`,
+          { variantId: variants[i % variants.length], quantity: 1 },
+          { authorization: auth },
+        );
+        expectStatus(add, 201, 'POST /cart/items');
+        return auth;
+      },
+    );
+    // The harness's probe checks out the first cart.
+    checkoutOnly.maxRequests = users.length - 1;
+    let n = 0;
+    return [
+      {
+        method: 'POST',
+        path: `${API}/checkout`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          shippingAddress: ADDRESS,
+        }),
+        setupRequest: (req) => ({
+          ...req,
+          headers: {
+            ...req.headers,
+            authorization: users[n++ % users.length]!,
+            'idempotency-key': randomUUID(),
+          },
+        }),
+      },
+    ];
+  },
 };

@@ -55,7 +55,7 @@ export async function products(ctx: BenchContext, count: number): Promise<BenchP
         description: 'A product made by the benchmark',
         variants: [
           {
-            sku: `BENCH-${tag}`,
+            sku: `BENCH-${tag.toUpperCase()}`,
             name: 'Default',
             price: { amount: 1299, currency: 'EUR' },
             stock: 1_000_000,

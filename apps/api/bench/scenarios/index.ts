@@ -3,7 +3,7 @@ import { login } from './auth.js';
 import { baselineHello } from './baseline-hello.js';
 import { addToCart, getCart } from './cart.js';
 import { productBySlug, productsListCached, productsListUncached } from './catalog.js';
-import { checkout } from './checkout.js';
+import { checkout, checkoutOnly } from './checkout.js';
 import { healthLive, healthReady } from './health.js';
 import { openapiDocument } from './openapi.js';
 import { stripeWebhook } from './payments.js';
@@ -20,6 +20,7 @@ export const scenarios: Scenario[] = [
   getCart,
   addToCart,
   checkout,
+  checkoutOnly,
   stripeWebhook,
   login,
 ];

@@ -19,8 +19,10 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
-import type { CachedResponse } from './cache/catalog-cache.js';
+import type { CachedRead } from './cache/cached-reads.js';
 import { CategoryTreeService } from './category-tree.service.js';
+import { CatalogFastPath } from './http/catalog-fast-path.js';
+import { sendCached } from './http/send-cached.js';
 import { ProductListingService } from './product-listing.service.js';
 import { ProductLookupService } from './product-lookup.service.js';
 
@@ -35,6 +37,7 @@ export class CatalogController {
     private readonly lookup: ProductLookupService,
     private readonly categories: CategoryTreeService,
     private readonly config: AppConfig,
+    private readonly fastPath: CatalogFastPath,
   ) {}
 
   @Get('products')
@@ -81,20 +84,10 @@ export class CatalogController {
     this.send(req, reply, await this.categories.tree());
   }
 
-  private send(req: FastifyRequest, reply: FastifyReply, cached: CachedResponse): void {
-    // Shared caches may hold a reply as long as the server-side cache does.
-    void reply
-      .header('Cache-Control', `public, max-age=${this.config.catalogListTtlSeconds}`)
-      .header('ETag', cached.etag);
-    if (matches(req.headers['if-none-match'], cached.etag)) {
-      void reply.status(304).send();
-      return;
-    }
-    void reply.header('Content-Type', 'application/json; charset=utf-8').send(cached.body);
+  private send(req: FastifyRequest, reply: FastifyReply, read: CachedRead): void {
+    const maxAge = this.config.catalogListTtlSeconds;
+    sendCached(req, reply, read.response, maxAge);
+    // Later hits of this URL are answered before the Nest pipeline (see CatalogFastPath).
+    this.fastPath.remember(req, read.key, maxAge);
   }
-}
-
-function matches(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header.trim() === '*' || header.split(',').some((t) => t.trim() === etag);
 }

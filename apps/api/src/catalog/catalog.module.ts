@@ -13,6 +13,7 @@ import { CatalogController } from './catalog.controller.js';
 import { CatalogAdminController } from './catalog-admin.controller.js';
 import { CategoryAdminService } from './category-admin.service.js';
 import { CategoryTreeService } from './category-tree.service.js';
+import { CatalogFastPath } from './http/catalog-fast-path.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
 import { CatalogWriteRepository } from './persistence/catalog-write.repository.js';
 import { ProductAdminService } from './product-admin.service.js';
@@ -42,6 +43,7 @@ function catalogCache(config: AppConfig, db: DatabaseServer): CatalogCache {
   providers: [
     { provide: CatalogCache, inject: [AppConfig, DatabaseServer], useFactory: catalogCache },
     CachedReads,
+    CatalogFastPath,
     CatalogReadRepository,
     CatalogWriteRepository,
     ProductListingService,

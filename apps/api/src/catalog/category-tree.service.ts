@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-import { CachedReads } from './cache/cached-reads.js';
-import type { CachedResponse } from './cache/catalog-cache.js';
+import { type CachedRead, CachedReads } from './cache/cached-reads.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
 import { toCategoryTree } from './persistence/product.mapper.js';
 
@@ -16,7 +15,7 @@ export class CategoryTreeService {
     private readonly cached: CachedReads,
   ) {}
 
-  tree(): Promise<CachedResponse> {
+  tree(): Promise<CachedRead> {
     return this.cached.read('categories', CATEGORY_TTL_SECONDS, async () =>
       toCategoryTree(await this.catalog.categories()),
     );

@@ -2,8 +2,7 @@ import type { ProductPageDto, ProductQueryDto } from '@minishop/contracts';
 import { Injectable } from '@nestjs/common';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
-import { CachedReads } from './cache/cached-reads.js';
-import type { CachedResponse } from './cache/catalog-cache.js';
+import { type CachedRead, CachedReads } from './cache/cached-reads.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
 import { toProductDto } from './persistence/product.mapper.js';
 import { decodeCursor, encodeCursor } from './product-cursor.js';
@@ -17,7 +16,7 @@ export class ProductListingService {
     private readonly config: AppConfig,
   ) {}
 
-  page(query: ProductQueryDto): Promise<CachedResponse> {
+  page(query: ProductQueryDto): Promise<CachedRead> {
     // Decoded before the cache so a bad cursor is a 400 even when a page is cached.
     const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
     const q = query.q?.trim().replace(/\s+/g, ' ') || undefined;

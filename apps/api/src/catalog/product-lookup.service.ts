@@ -3,8 +3,7 @@ import { ProductNotFoundError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
-import { CachedReads } from './cache/cached-reads.js';
-import type { CachedResponse } from './cache/catalog-cache.js';
+import { type CachedRead, CachedReads } from './cache/cached-reads.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
 import { toProductDto } from './persistence/product.mapper.js';
 
@@ -18,7 +17,7 @@ export class ProductLookupService {
   ) {}
 
   /** Public: archived products are not found. */
-  published(idOrSlug: string): Promise<CachedResponse> {
+  published(idOrSlug: string): Promise<CachedRead> {
     return this.cached.read(`product:${idOrSlug}`, this.config.catalogListTtlSeconds, () =>
       this.load(idOrSlug, false),
     );

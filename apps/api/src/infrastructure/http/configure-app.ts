@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { type INestApplication, RequestMethod } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -39,17 +38,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   // Keeps the exact request bytes only on routes that ask for them
   // (`@RouteConfig({ rawBody: true })`): Stripe signs the raw webhook body.
   await app.register(fastifyRawBody, { global: false, encoding: 'utf8', runFirst: true });
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        // Swagger UI uses inline styles/scripts and data: images.
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-      },
-    },
-  });
+  // Security headers (helmet) are set by createAdapter, see security-headers.ts.
   app.enableCors({
     origin: config.corsOrigins,
     credentials: false,

@@ -7,6 +7,12 @@ import { AppConfig } from '../config/app-config.js';
 import { LogDestination, stdoutLogDestination } from './log-destination.js';
 import { RequestUserForLogs } from './request-user-for-logs.js';
 
+const PUBLIC_CATALOG_READ = /^\/api\/v1\/(?:products|categories)(?:[/?]|$)/;
+
+function requestPath(req: { url?: string; originalUrl?: string }): string {
+  return req.originalUrl ?? req.url ?? '';
+}
+
 /**
  * JSON logs with the request id and, once authenticated, the user id on
  * every request line.
@@ -47,7 +53,19 @@ import { RequestUserForLogs } from './request-user-for-logs.js';
               const user = (req as { user?: { id?: string } }).user;
               return user?.id ? { userId: user.id } : {};
             },
-            autoLogging: { ignore: (req) => req.url?.startsWith('/health') === true },
+            // Nest mounts the middleware per route, and middie then hands it a
+            // url relative to the mount point: the full path is originalUrl.
+            autoLogging: { ignore: (req) => requestPath(req).startsWith('/health') },
+            // The storefront's hot reads would drown the log: their successes
+            // go at debug (cache hits served early are not logged at all, see
+            // CatalogFastPath); their errors keep the usual levels.
+            customLogLevel: (req, res, err) =>
+              !err &&
+              res.statusCode < 400 &&
+              req.method === 'GET' &&
+              PUBLIC_CATALOG_READ.test(requestPath(req))
+                ? 'debug'
+                : 'info',
           },
           destination,
         ],

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+
+import { CategoryTreeService } from '../src/catalog/category-tree.service.js';
+import { ProductListingService } from '../src/catalog/product-listing.service.js';
+import { ProductLookupService } from '../src/catalog/product-lookup.service.js';
+import { API, aProductBody } from './support/catalog.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { anAdmin, type TestUser } from './support/users.js';
+
+/** Every reply header but the clock's. */
+const headersOf = (res: { headers: Record<string, string> }) => {
+  const { date: _date, ...rest } = res.headers;
+  return rest;
+};
+
+describe('catalog cache hits served before the Nest pipeline', () => {
+  let t: TestApp;
+  let admin: TestUser;
+  let nestCalls: () => number;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        CATALOG_CACHE: 'memory',
+        CATALOG_CACHE_TTL_SECONDS: '60',
+        CORS_ORIGINS: 'https://shop.example',
+      },
+    });
+    admin = await anAdmin(t);
+    // Counts requests that reached the controller, i.e. went through Nest.
+    const spies = [
+      jest.spyOn(t.get(ProductListingService), 'page'),
+      jest.spyOn(t.get(ProductLookupService), 'published'),
+      jest.spyOn(t.get(CategoryTreeService), 'tree'),
+    ];
+    nestCalls = () => spies.reduce((n, s) => n + s.mock.calls.length, 0);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    t.http
+      .get(`${API}${path}`)
+      .set({ Origin: 'https://shop.example', 'X-Request-Id': 'fast-path-test', ...headers });
+
+  test('a hit has the same status, body and headers as the Nest reply, 304 included', async () => {
+    const p = (
+      await t.http
+        .post(`${API}/admin/products`)
+        .set(admin.auth)
+        .send(aProductBody({ name: 'Fast Lamp' }))
+        .expect(201)
+    ).body as { slug: string };
+    for (const path of ['/products?limit=3&sort=name', `/products/${p.slug}`, '/categories']) {
+      const before = nestCalls();
+      const viaNest = await get(path).expect(200);
+      expect(nestCalls()).toBe(before + 1);
+      const viaHook = await get(path).expect(200);
+      expect(nestCalls()).toBe(before + 1);
+      expect(viaHook.text).toBe(viaNest.text);
+      expect(headersOf(viaHook)).toEqual(headersOf(viaNest));
+      // The security, CORS and request-id headers are really there on both.
+      expect(viaHook.headers).toMatchObject({
+        'x-request-id': 'fast-path-test',
+        'access-control-allow-origin': 'https://shop.example',
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'public, max-age=60',
+      });
+      const etag = viaNest.headers.etag as string;
+      const notModified = await get(path, { 'If-None-Match': etag }).expect(304);
+      expect(notModified.text ?? '').toBe('');
+      expect(notModified.headers.etag).toBe(etag);
+      expect(nestCalls()).toBe(before + 1);
+    }
+  });
+
+  test('a URL the Nest path never answered, or refused, still goes through Nest', async () => {
+    const before = nestCalls();
+    await get('/products?limit=0').expect(400);
+    await get('/products?limit=0').expect(400);
+    await get('/products/no-such-product').expect(404);
+    await get('/products/no-such-product').expect(404);
+    expect(nestCalls()).toBe(before + 2);
+  });
+
+  test('a write invalidates: the next read is fresh (through Nest), then served fast again', async () => {
+    const p = (
+      await t.http
+        .post(`${API}/admin/products`)
+        .set(admin.auth)
+        .send(aProductBody({ name: 'Fast Kettle', price: 1000 }))
+        .expect(201)
+    ).body as { slug: string; variants: { id: string }[] };
+    const path = `/products?q=Fast%20Kettle`;
+    const first = await get(path).expect(200);
+    expect(first.body.items[0].variants[0].price.amount).toBe(1000);
+    await get(path).expect(200);
+    const before = nestCalls();
+    await t.http
+      .patch(`${API}/admin/variants/${p.variants[0]!.id}`)
+      .set(admin.auth)
+      .send({ price: { amount: 1234, currency: 'EUR' } })
+      .expect(200);
+    const fresh = await get(path).expect(200);
+    expect(fresh.body.items[0].variants[0].price.amount).toBe(1234);
+    expect(fresh.headers.etag).not.toBe(first.headers.etag);
+    expect(nestCalls()).toBe(before + 1);
+    // The old ETag no longer matches: 200 with the new body, not 304.
+    const again = await get(path, { 'If-None-Match': first.headers.etag as string }).expect(200);
+    expect(again.text).toBe(fresh.text);
+    expect(nestCalls()).toBe(before + 1);
+  });
+});
