@@ -8,6 +8,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppModule } from './app.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
+import { limitBodyDepth } from './infrastructure/http/body-depth.js';
 import { configureApp } from './infrastructure/http/configure-app.js';
 import { installEarlyReplies } from './infrastructure/http/early-replies.js';
 import { enforceRequestDeadline } from './infrastructure/http/request-deadline.js';
@@ -30,13 +31,19 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     // the socket timeout is a little longer so that reply can still go out.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs + 5_000,
-    trustProxy: true,
+    // Node enforces requestTimeout only when it sweeps its connections, by
+    // default every 30 s; sweep often enough that the limit means what it says.
+    http: {
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.requestTimeoutMs / 4)),
+    },
+    trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   // The API speaks JSON only: any other body type is a 415, not a string
   // that reaches validation.
   adapter.getInstance().removeContentTypeParser('text/plain');
   enforceRequestDeadline(adapter.getInstance(), config.requestTimeoutMs);
+  limitBodyDepth(adapter.getInstance());
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
     done();

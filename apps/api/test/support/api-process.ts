@@ -6,8 +6,10 @@ import { fileURLToPath } from 'node:url';
 
 export const API_DIR = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
+export type Entry = 'main.js' | 'cluster.js' | 'worker.js' | 'cli.js';
+
 /** The built entry point; process tests run what production runs. */
-export function distEntry(name: 'main.js' | 'cluster.js'): string {
+export function distEntry(name: Entry): string {
   const path = join(API_DIR, 'dist', name);
   if (!existsSync(path)) {
     throw new Error(`${path} is missing: build first (npm run build -w @minishop/api)`);
@@ -54,14 +56,15 @@ export interface ApiProcess {
  * test runner's DATABASE_URL is not inherited unless passed).
  */
 export async function spawnApi(
-  entry: 'main.js' | 'cluster.js',
+  entry: Entry,
   env: Record<string, string>,
+  args: string[] = [],
 ): Promise<ApiProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   const inherited = { ...process.env };
   delete inherited.DATABASE_URL;
   delete inherited.NODE_OPTIONS;
-  const child = spawn(process.execPath, [distEntry(entry)], {
+  const child = spawn(process.execPath, [distEntry(entry), ...args], {
     cwd: API_DIR,
     env: {
       ...inherited,

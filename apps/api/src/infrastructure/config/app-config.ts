@@ -48,6 +48,12 @@ export class AppConfig {
   /** Login attempts allowed per window: per e-mail, per client IP, window in seconds. */
   readonly loginRateLimit: { perEmail: number; perIp: number; windowSeconds: number };
   readonly shutdownGraceMs: number;
+  /**
+   * Fastify's trustProxy: whose X-Forwarded-For to believe for the client
+   * address (and so the per-IP login limit). true = any peer, false = none,
+   * a string = those proxy addresses/CIDRs.
+   */
+  readonly trustProxy: boolean | string;
   /** Requests per minute one client IP may make to the API; 0 = no limit. */
   readonly rateLimitPerMinute: number;
   /** Worker processes of `npm run start:prod`; undefined = one per CPU. */
@@ -117,6 +123,7 @@ export class AppConfig {
       windowSeconds: env.LOGIN_RATE_WINDOW ?? 60,
     };
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS ?? 10_000;
+    this.trustProxy = parseTrustProxy(env.TRUST_PROXY, production);
     this.rateLimitPerMinute = env.RATE_LIMIT_PER_MINUTE ?? 6_000;
     this.webConcurrency = env.WEB_CONCURRENCY;
     this.catalogCache =
@@ -136,4 +143,17 @@ export class AppConfig {
   static fromEnv(raw: Record<string, string | undefined>): AppConfig {
     return new AppConfig(validateEnv(raw));
   }
+}
+
+/**
+ * Unset: believed in development and tests (a local proxy at most), not in
+ * production, where a client could otherwise pick its own address by sending
+ * X-Forwarded-For and so escape per-IP limits. Behind a load balancer list
+ * its addresses (or subnet).
+ */
+function parseTrustProxy(value: string | undefined, production: boolean): boolean | string {
+  if (value === undefined) return !production;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return value;
 }

@@ -201,6 +201,16 @@ export class EnvSchema {
   LOGIN_RATE_WINDOW?: number;
 
   @IsOptional()
+  @Transform(emptyToUndefined)
+  // No hop counts: Fastify 5 trusts no peer for a number (it cannot check the
+  // immediate peer), so list the proxies' addresses instead.
+  @Matches(/^(?!\d+$)(true|false|[\da-fA-F.:/]+(\s*,\s*[\da-fA-F.:/]+)*)$/, {
+    message:
+      'TRUST_PROXY must be true, false or a comma-separated list of proxy addresses/CIDRs (no hop counts)',
+  })
+  TRUST_PROXY?: string;
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(0)

@@ -82,7 +82,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 /**
  * Adds what every operation has in common, once, instead of on every route:
  * the rate-limit, CORS and request-id headers sent on 2xx/4xx replies, and
- * the 429 and 500 problem replies any route can give.
+ * the 429, 500 and 503 problem replies any route can give, and the 400,
+ * 413 and 415 any route with a body can give.
  */
 function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
   const components = (document.components ??= {});
@@ -113,6 +114,25 @@ function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
         headers: { 'Retry-After': { description: 'Seconds to wait', schema: COUNT } },
       };
       operation.responses['500'] ??= problem('Unexpected server error (always a bug)');
+      operation.responses['503'] ??= {
+        ...problem(
+          'Not answered within REQUEST_TIMEOUT_MS, or the database is unavailable; retry later',
+        ),
+        headers: {
+          'Retry-After': { description: 'Seconds to wait', schema: COUNT },
+          'Access-Control-Allow-Origin': {
+            $ref: '#/components/headers/Access-Control-Allow-Origin',
+          },
+          'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+        },
+      };
+      // Any route that takes a body refuses malformed, oversized or non-JSON
+      // bodies, even one without a DTO.
+      if (method === 'post' || method === 'put' || method === 'patch') {
+        operation.responses['400'] ??= problem('Malformed JSON body');
+        operation.responses['413'] ??= problem('Body larger than BODY_LIMIT_BYTES');
+        operation.responses['415'] ??= problem('Content-Type is not application/json');
+      }
       for (const [status, response] of Object.entries(operation.responses)) {
         if (!response || !/^[24]/.test(status) || '$ref' in response) continue;
         response.headers = {

@@ -50,9 +50,18 @@ const PG_UNAVAILABLE = new Set([
 const NET_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
 function databaseUnavailable(error: unknown): boolean {
-  const e = error as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
+  const e = error as {
+    code?: unknown;
+    severity?: unknown;
+    driverError?: { code?: unknown; severity?: unknown };
+    message?: unknown;
+  };
   const code = String(e?.driverError?.code ?? e?.code ?? '');
   if (PG_UNAVAILABLE.has(code) || NET_UNAVAILABLE.has(code)) return true;
+  // FATAL ends the session, whatever the code: e.g. 55000 "database is not
+  // currently accepting connections" (ALLOW_CONNECTIONS false during
+  // maintenance) when the pool opens a new connection.
+  if ((e?.driverError?.severity ?? e?.severity) === 'FATAL') return true;
   const message = typeof e?.message === 'string' ? e.message : '';
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/i.test(
     message,

@@ -29,6 +29,9 @@ export function enforceRequestDeadline(fastify: FastifyInstance, timeoutMs: numb
         void reply
           .code(503)
           .header('Retry-After', '5')
+          // The connection goes too: a client still trickling its body (or a
+          // handler still running) must not keep holding it after the answer.
+          .header('Connection', 'close')
           .header('Content-Type', PROBLEM_CONTENT_TYPE)
           .send(
             problem({

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+
+import { API } from './support/catalog.js';
+import { aVariant, type TestVariant } from './support/catalog-fixtures.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { adminQuery } from './support/test-database.js';
+import { aCustomer, anAdmin, type TestUser } from './support/users.js';
+
+const PROBLEM = /^application\/problem\+json/;
+
+describe('PostgreSQL connection drop', () => {
+  let t: TestApp;
+  let customer: TestUser;
+  let admin: TestUser;
+  let variant: TestVariant;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { DB_POOL_SIZE: '4' } });
+    customer = await aCustomer(t);
+    admin = await anAdmin(t);
+    variant = await aVariant(t, { stock: 100 });
+    // Every pooled connection is open and idle before the cut.
+    await Promise.all(
+      Array.from({ length: 4 }, () => t.http.get(`${API}/products/${variant.productId}`)),
+    );
+  });
+  afterAll(async () => {
+    await adminQuery(`ALTER DATABASE "${t.db.name}" WITH ALLOW_CONNECTIONS true`).catch(
+      () => undefined,
+    );
+    await t?.close();
+  });
+
+  /** Reads that miss the catalog cache, writes, auth'd reads: all need the database. */
+  const requests = () => [
+    t.http.get(`${API}/products?q=${randomBytes(4).toString('hex')}`),
+    t.http.get(`${API}/products/${randomBytes(8).toString('hex')}`),
+    t.http.post(`${API}/cart`),
+    t.http.get(`${API}/cart`).set(customer.auth),
+    t.http
+      .post(`${API}/cart/items`)
+      .set(customer.auth)
+      .send({ variantId: variant.id, quantity: 1 }),
+    t.http
+      .post(`${API}/admin/categories`)
+      .set(admin.auth)
+      .send({ name: `Outage ${randomBytes(3).toString('hex')}` }),
+    t.http
+      .post(`${API}/auth/login`)
+      .send({ email: `nobody-${randomBytes(3).toString('hex')}@example.test`, password: 'x' }),
+  ];
+
+  test('during the outage: 503 problem replies, never 500; afterwards it recovers without restart', async () => {
+    const name = t.db.name;
+    await adminQuery(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS false`);
+    await adminQuery('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
+      name,
+    ]);
+    try {
+      // Twice: first on the terminated pooled connections, then on fresh
+      // connection attempts that the server refuses.
+      for (let round = 0; round < 2; round++) {
+        const replies = await Promise.all(requests());
+        for (const [i, res] of replies.entries()) {
+          const where = `request ${i} of round ${round} → ${res.status} ${JSON.stringify(res.body)}`;
+          expect({ where, status: res.status }).toEqual({ where, status: 503 });
+          expect(res.headers['content-type']).toMatch(PROBLEM);
+          expect(res.headers['retry-after']).toBeDefined();
+        }
+        const ready = await t.http.get('/health/ready');
+        expect(ready.status).toBe(503);
+      }
+      // The process stays up and answers what needs no database.
+      await t.http.get('/health/live').expect(200);
+    } finally {
+      await adminQuery(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS true`);
+    }
+
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = (await t.http.get('/health/ready')).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(200);
+    const after = await Promise.all(requests());
+    expect(after.map((r) => r.status)).toEqual([200, 404, 201, 200, 201, 201, 401]);
+  });
+});
