@@ -6,6 +6,33 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 
 import { startTestApp, type TestApp } from './support/test-app.js';
 
+const STOREFRONT_OPERATION_IDS: Record<string, string> = {
+  'GET /api/v1/products': 'listProducts',
+  'GET /api/v1/products/{idOrSlug}': 'getProduct',
+  'GET /api/v1/categories': 'listCategories',
+  'POST /api/v1/cart': 'createCart',
+  'GET /api/v1/cart': 'getCart',
+  'POST /api/v1/cart/items': 'addCartItem',
+  'PATCH /api/v1/cart/items/{lineId}': 'updateCartItem',
+  'DELETE /api/v1/cart/items/{lineId}': 'removeCartItem',
+  'POST /api/v1/cart/merge': 'mergeCart',
+  'POST /api/v1/admin/products': 'createProduct',
+  'PATCH /api/v1/admin/products/{id}': 'updateProduct',
+  'DELETE /api/v1/admin/products/{id}': 'archiveProduct',
+  'POST /api/v1/admin/products/{id}/variants': 'createVariant',
+  'PATCH /api/v1/admin/variants/{id}': 'updateVariant',
+  'POST /api/v1/admin/variants/{id}/stock': 'adjustStock',
+  'POST /api/v1/admin/categories': 'createCategory',
+  'POST /api/v1/checkout': 'checkout',
+  'GET /api/v1/orders': 'listOrders',
+  'GET /api/v1/orders/{id}': 'getOrder',
+  'POST /api/v1/orders/{id}/cancel': 'cancelOrder',
+  'GET /api/v1/admin/orders': 'listAllOrders',
+  'POST /api/v1/admin/orders/{id}/fulfil': 'fulfilOrder',
+  'POST /api/v1/admin/orders/{id}/refund': 'refundOrder',
+  'POST /api/v1/webhooks/stripe': 'receiveStripeWebhook',
+};
+
 const committed = resolve(dirname(fileURLToPath(import.meta.url)), '../../../openapi.json');
 
 describe('OpenAPI document', () => {
@@ -32,5 +59,23 @@ describe('OpenAPI document', () => {
     const ids = ops.map((o) => o.operationId);
     expect(new Set(ids).size).toBe(ids.length);
     for (const op of ops) expect(op.tags?.length ?? 0).toBeGreaterThan(0);
+  });
+
+  // Generated clients name their methods and types after operationIds, so
+  // they are part of the contract: camelCase, verb first for storefront routes.
+  test('operation ids are camelCase and the storefront routes have meaningful names', async () => {
+    const doc = (await t.http.get('/docs/openapi.json').expect(200)).body as {
+      paths: Record<string, Record<string, { operationId?: string }>>;
+    };
+    const ids = Object.fromEntries(
+      Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.entries(ops).map(([method, op]) => [
+          `${method.toUpperCase()} ${path}`,
+          op.operationId,
+        ]),
+      ),
+    );
+    for (const id of Object.values(ids)) expect(id).toMatch(/^[a-z][a-zA-Z0-9]*$/);
+    expect(ids).toMatchObject(STOREFRONT_OPERATION_IDS);
   });
 });

@@ -47,6 +47,9 @@ beforeAll(async () => {
       validRefresh = `refresh-${refreshCalls + 1}`;
       return json(200, { accessToken: validAccess, refreshToken: validRefresh, expiresIn: 900 });
     }
+    if (path === '/api/v1/auth/register') {
+      return json(201, { accessToken: 'access-new', refreshToken: 'refresh-new', expiresIn: 900 });
+    }
     if (path === '/api/v1/cart' && req.method === 'POST') {
       return json(201, { cartToken: 'cart-abc', cart: { id: 'c1', lines: [] } });
     }
@@ -93,6 +96,19 @@ describe('createMinishopClient', () => {
     const client = createMinishopClient({ baseUrl });
     await loose(client).POST('/api/v1/cart');
     expect(client.session.get().cartToken).toBe('cart-abc');
+  });
+
+  test('forgets the guest cart token once sign-in has merged that cart', async () => {
+    const client = createMinishopClient({
+      baseUrl,
+      session: memorySession({ cartToken: 'cart-1' }),
+    });
+    await loose(client).POST('/api/v1/auth/register', { body: { email: 'a@example.com' } });
+    expect(seen[0]).toMatchObject({ path: '/api/v1/auth/register', cartToken: 'cart-1' });
+    expect(client.session.get()).toEqual({
+      accessToken: 'access-new',
+      refreshToken: 'refresh-new',
+    });
   });
 
   test('on 401 refreshes once, retries with the new token and keeps the rotated refresh token', async () => {

@@ -25,6 +25,7 @@ interface TokenReply {
 }
 
 const AUTH_PATHS = /\/auth\/(login|register|refresh)$/;
+const SIGN_IN_PATHS = /\/auth\/(login|register)$/;
 
 /**
  * The minishop client: openapi-fetch over the generated types, plus the two
@@ -90,6 +91,12 @@ export function createMinishopClient(options: MinishopClientOptions): MinishopCl
         (AUTH_PATHS.test(path) || (path.endsWith('/cart') && request.method === 'POST'))
       ) {
         remember((await response.clone().json()) as TokenReply);
+        // Sign-in sent the guest's X-Cart-Token and the account absorbed that
+        // cart; the token now names a closed cart, so it is not kept.
+        if (SIGN_IN_PATHS.test(path)) {
+          const { cartToken: _absorbed, ...signedIn } = session.get();
+          session.set(signedIn);
+        }
         return response;
       }
       if (

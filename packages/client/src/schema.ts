@@ -148,10 +148,10 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's cart at current prices */
-        get: operations["cartGet"];
+        get: operations["getCart"];
         put?: never;
         /** Start a guest cart; keep the returned token as X-Cart-Token */
-        post: operations["cartCreate"];
+        post: operations["createCart"];
         delete?: never;
         options?: never;
         head?: never;
@@ -168,7 +168,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Add a variant (adds to its line if there is one) */
-        post: operations["cartAdd"];
+        post: operations["addCartItem"];
         delete?: never;
         options?: never;
         head?: never;
@@ -186,11 +186,11 @@ export interface paths {
         put?: never;
         post?: never;
         /** Remove a line */
-        delete: operations["cartRemove"];
+        delete: operations["removeCartItem"];
         options?: never;
         head?: never;
         /** Set a line's quantity; 0 removes it */
-        patch: operations["cartUpdate"];
+        patch: operations["updateCartItem"];
         trace?: never;
     };
     "/api/v1/cart/merge": {
@@ -203,7 +203,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Absorb a guest cart into the signed-in user’s cart */
-        post: operations["cartMerge"];
+        post: operations["mergeCart"];
         delete?: never;
         options?: never;
         head?: never;
@@ -217,7 +217,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["catalogList"];
+        /** Active products: search, filter by category and price, sort, paginate */
+        get: operations["listProducts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -233,7 +234,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["catalogOne"];
+        /** One active product by id or slug, with its variants and stock */
+        get: operations["getProduct"];
         put?: never;
         post?: never;
         delete?: never;
@@ -249,7 +251,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["catalogTree"];
+        /** The category tree */
+        get: operations["listCategories"];
         put?: never;
         post?: never;
         delete?: never;
@@ -267,7 +270,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["catalogAdminCreate"];
+        /** Create a product with its variants */
+        post: operations["createProduct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -284,10 +288,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["catalogAdminArchive"];
+        /** Archive a product (kept for order history) */
+        delete: operations["archiveProduct"];
         options?: never;
         head?: never;
-        patch: operations["catalogAdminUpdate"];
+        /** Change the fields sent, leave the rest */
+        patch: operations["updateProduct"];
         trace?: never;
     };
     "/api/v1/admin/products/{id}/variants": {
@@ -299,7 +305,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["catalogAdminAddVariant"];
+        /** Add a variant to a product */
+        post: operations["createVariant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -319,7 +326,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["catalogAdminUpdateVariant"];
+        /** Change a variant (SKU, name, price) */
+        patch: operations["updateVariant"];
         trace?: never;
     };
     "/api/v1/admin/variants/{id}/stock": {
@@ -331,7 +339,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["catalogAdminAdjustStock"];
+        /** Adjust stock on hand by a signed delta */
+        post: operations["adjustStock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -347,7 +356,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["catalogAdminCreateCategory"];
+        /** Create a category */
+        post: operations["createCategory"];
         delete?: never;
         options?: never;
         head?: never;
@@ -364,7 +374,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Turn the caller's cart into an order awaiting payment */
-        post: operations["ordersCheckout"];
+        post: operations["checkout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -379,7 +389,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's orders, newest first */
-        get: operations["ordersList"];
+        get: operations["listOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -396,7 +406,7 @@ export interface paths {
             cookie?: never;
         };
         /** One of the caller’s orders with lines, totals and history */
-        get: operations["ordersGet"];
+        get: operations["getOrder"];
         put?: never;
         post?: never;
         delete?: never;
@@ -415,7 +425,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cancel an order still awaiting payment; its stock is released */
-        post: operations["ordersCancel"];
+        post: operations["cancelOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -430,7 +440,7 @@ export interface paths {
             cookie?: never;
         };
         /** All orders, newest first, optionally by status */
-        get: operations["adminOrdersList"];
+        get: operations["listAllOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -449,7 +459,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mark a paid order fulfilled (shipped) */
-        post: operations["adminOrdersFulfil"];
+        post: operations["fulfilOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -466,7 +476,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Refund all or part of a payment; the order status follows when Stripe confirms */
-        post: operations["adminOrdersRefund"];
+        post: operations["refundOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -486,7 +496,7 @@ export interface paths {
          * Stripe webhook endpoint
          * @description Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged.
          */
-        post: operations["stripeWebhookReceive"];
+        post: operations["receiveStripeWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -709,16 +719,26 @@ export interface components {
             currency: string;
         };
         CartLineDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
             variantId: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 6f1c2b7e-3d4a-4f5b-9c8d-1e2f3a4b5c6d
+             */
             productId: string;
             /** @example TEE-BLK-M */
             sku: string;
             /** @example Black, M */
             name: string;
+            /** @example 2 */
             quantity: number;
             /** @description Current catalog price */
             unitPrice: components["schemas"]["MoneyDto"];
@@ -727,25 +747,38 @@ export interface components {
             issues: ("archived" | "insufficient_stock" | "price_changed")[];
         };
         CartDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example c0ffee00-1234-4abc-8def-0123456789ab
+             */
             id: string;
             lines: components["schemas"]["CartLineDto"][];
             subtotal: components["schemas"]["MoneyDto"];
             /**
              * Format: int32
              * @description Sum of the line quantities
+             * @example 2
              */
             itemCount: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
             updatedAt: string;
         };
         GuestCartDto: {
-            /** @description Secret identifying this guest cart; send it as X-Cart-Token. Shown once, only its hash is stored. */
+            /**
+             * @description Secret identifying this guest cart; send it as X-Cart-Token. Shown once, only its hash is stored.
+             * @example mZ3vK8qR1xT0bN5cW7yE2aH4jL6pS9dF0gU3iO8kV1w
+             */
             cartToken: string;
             cart: components["schemas"]["CartDto"];
         };
         AddCartItemDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
             variantId: string;
             /**
              * @description Added to the line of this variant if there is one; the line may hold 99 at most
@@ -761,20 +794,33 @@ export interface components {
             quantity: number;
         };
         MergeCartDto: {
-            /** @description The guest cart token returned by POST /cart */
+            /**
+             * @description The guest cart token returned by POST /cart
+             * @example mZ3vK8qR1xT0bN5cW7yE2aH4jL6pS9dF0gU3iO8kV1w
+             */
             cartToken: string;
         };
         CategoryNodeDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example a3e1f0c2-7b6d-4c5e-9f8a-1b2c3d4e5f60
+             */
             id: string;
+            /** @example kitchen */
             slug: string;
+            /** @example Kitchen */
             name: string;
             children: components["schemas"]["CategoryNodeDto"][];
         };
         CategoryRefDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example a3e1f0c2-7b6d-4c5e-9f8a-1b2c3d4e5f60
+             */
             id: string;
+            /** @example kitchen */
             slug: string;
+            /** @example Kitchen */
             name: string;
         };
         StockDto: {
@@ -785,7 +831,10 @@ export interface components {
             available: number;
         };
         VariantDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
             id: string;
             /** @example MUG-RED-350 */
             sku: string;
@@ -799,18 +848,26 @@ export interface components {
             max: components["schemas"]["MoneyDto"];
         };
         ProductDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 6f1c2b7e-3d4a-4f5b-9c8d-1e2f3a4b5c6d
+             */
             id: string;
             /** @example red-mug */
             slug: string;
+            /** @example Red mug */
             name: string;
+            /** @example Stoneware mug, dishwasher safe. */
             description: string;
             /** @enum {string} */
             status: "active" | "archived";
             category: components["schemas"]["CategoryRefDto"] | null;
             variants: components["schemas"]["VariantDto"][];
             priceRange: components["schemas"]["PriceRangeDto"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
             createdAt: string;
         };
         ProductPageDto: {
@@ -911,13 +968,25 @@ export interface components {
             shippingAddress: components["schemas"]["AddressDto"];
         };
         OrderLineDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
             variantId: string;
-            /** @description SKU when the order was placed */
+            /**
+             * @description SKU when the order was placed
+             * @example MUG-RED-350
+             */
             sku: string;
-            /** @description Name when the order was placed */
+            /**
+             * @description Name when the order was placed
+             * @example Red mug, 350 ml
+             */
             name: string;
             /** @example 2 */
             quantity: number;
@@ -926,19 +995,34 @@ export interface components {
             lineTotal: components["schemas"]["MoneyDto"];
         };
         OrderHistoryEntryDto: {
-            /** @enum {string|null} */
+            /**
+             * @example pending_payment
+             * @enum {string|null}
+             */
             from: "pending_payment" | "paid" | "fulfilled" | "cancelled" | "partially_refunded" | "refunded" | null;
-            /** @enum {string} */
+            /**
+             * @example paid
+             * @enum {string}
+             */
             to: "pending_payment" | "paid" | "fulfilled" | "cancelled" | "partially_refunded" | "refunded";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:02:00.000Z
+             */
             at: string;
             /** @example payment_intent.succeeded */
             cause: string;
         };
         OrderDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 3f2e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f
+             */
             id: string;
-            /** @enum {string} */
+            /**
+             * @example pending_payment
+             * @enum {string}
+             */
             status: "pending_payment" | "paid" | "fulfilled" | "cancelled" | "partially_refunded" | "refunded";
             lines: components["schemas"]["OrderLineDto"][];
             subtotal: components["schemas"]["MoneyDto"];
@@ -948,15 +1032,23 @@ export interface components {
             /** @description Refunds confirmed by the payment provider */
             amountRefunded: components["schemas"]["MoneyDto"];
             shippingAddress: components["schemas"]["AddressDto"];
+            /** @example pi_3QxY8aLkdIwHu7ix0Ab1Cd2E */
             paymentIntentId: string | null;
-            /** @description Set when a payment did not match the order and a person must look */
+            /**
+             * @description Set when a payment did not match the order and a person must look
+             * @example null
+             */
             reviewReason: string | null;
             /**
              * Format: date-time
              * @description Unpaid orders are cancelled after this
+             * @example 2026-11-25T10:30:00.000Z
              */
             reservationExpiresAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
             createdAt: string;
             history: components["schemas"]["OrderHistoryEntryDto"][];
         };
@@ -966,9 +1058,12 @@ export interface components {
              * @enum {string}
              */
             provider: "stripe";
-            /** @example pi_3Nx... */
+            /** @example pi_3QxY8aLkdIwHu7ix0Ab1Cd2E */
             paymentIntentId: string;
-            /** @description Handed to Stripe.js to confirm the payment in the browser */
+            /**
+             * @description Handed to Stripe.js to confirm the payment in the browser
+             * @example pi_3QxY8aLkdIwHu7ix0Ab1Cd2E_secret_9fK2mLq
+             */
             clientSecret: string;
         };
         CheckoutResponseDto: {
@@ -977,6 +1072,10 @@ export interface components {
         };
         OrderPageDto: {
             items: components["schemas"]["OrderDto"][];
+            /**
+             * @description Pass as ?cursor= for the next page
+             * @example null
+             */
             nextCursor: string | null;
         };
         RefundRequestDto: {
@@ -1848,7 +1947,7 @@ export interface operations {
             };
         };
     };
-    cartGet: {
+    getCart: {
         parameters: {
             query?: never;
             header?: {
@@ -1941,7 +2040,7 @@ export interface operations {
             };
         };
     };
-    cartCreate: {
+    createCart: {
         parameters: {
             query?: never;
             header?: never;
@@ -2045,7 +2144,7 @@ export interface operations {
             };
         };
     };
-    cartAdd: {
+    addCartItem: {
         parameters: {
             query?: never;
             header?: {
@@ -2198,7 +2297,7 @@ export interface operations {
             };
         };
     };
-    cartRemove: {
+    removeCartItem: {
         parameters: {
             query?: never;
             header?: {
@@ -2307,7 +2406,7 @@ export interface operations {
             };
         };
     };
-    cartUpdate: {
+    updateCartItem: {
         parameters: {
             query?: never;
             header?: {
@@ -2462,7 +2561,7 @@ export interface operations {
             };
         };
     };
-    cartMerge: {
+    mergeCart: {
         parameters: {
             query?: never;
             header?: never;
@@ -2612,7 +2711,7 @@ export interface operations {
             };
         };
     };
-    catalogList: {
+    listProducts: {
         parameters: {
             query?: {
                 limit?: number;
@@ -2708,7 +2807,7 @@ export interface operations {
             };
         };
     };
-    catalogOne: {
+    getProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -2792,7 +2891,7 @@ export interface operations {
             };
         };
     };
-    catalogTree: {
+    listCategories: {
         parameters: {
             query?: never;
             header?: never;
@@ -2861,7 +2960,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminCreate: {
+    createProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -3039,7 +3138,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminArchive: {
+    archiveProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -3186,7 +3285,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminUpdate: {
+    updateProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -3366,7 +3465,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminAddVariant: {
+    createVariant: {
         parameters: {
             query?: never;
             header?: never;
@@ -3546,7 +3645,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminUpdateVariant: {
+    updateVariant: {
         parameters: {
             query?: never;
             header?: never;
@@ -3726,7 +3825,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminAdjustStock: {
+    adjustStock: {
         parameters: {
             query?: never;
             header?: never;
@@ -3906,7 +4005,7 @@ export interface operations {
             };
         };
     };
-    catalogAdminCreateCategory: {
+    createCategory: {
         parameters: {
             query?: never;
             header?: never;
@@ -4084,7 +4183,7 @@ export interface operations {
             };
         };
     };
-    ordersCheckout: {
+    checkout: {
         parameters: {
             query?: never;
             header: {
@@ -4233,7 +4332,7 @@ export interface operations {
             };
         };
     };
-    ordersList: {
+    listOrders: {
         parameters: {
             query?: {
                 limit?: number;
@@ -4327,7 +4426,7 @@ export interface operations {
             };
         };
     };
-    ordersGet: {
+    getOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -4419,7 +4518,7 @@ export interface operations {
             };
         };
     };
-    ordersCancel: {
+    cancelOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -4567,7 +4666,7 @@ export interface operations {
             };
         };
     };
-    adminOrdersList: {
+    listAllOrders: {
         parameters: {
             query?: {
                 limit?: number;
@@ -4676,7 +4775,7 @@ export interface operations {
             };
         };
     };
-    adminOrdersFulfil: {
+    fulfilOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -4838,7 +4937,7 @@ export interface operations {
             };
         };
     };
-    adminOrdersRefund: {
+    refundOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -5014,7 +5113,7 @@ export interface operations {
             };
         };
     };
-    stripeWebhookReceive: {
+    receiveStripeWebhook: {
         parameters: {
             query?: never;
             header?: never;

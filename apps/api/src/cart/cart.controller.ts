@@ -73,7 +73,10 @@ export class CartController {
   @Post()
   // Anyone may start a cart: that is how a guest gets one.
   @ApiSecurity({})
-  @ApiOperation({ summary: 'Start a guest cart; keep the returned token as X-Cart-Token' })
+  @ApiOperation({
+    operationId: 'createCart',
+    summary: 'Start a guest cart; keep the returned token as X-Cart-Token',
+  })
   @ApiCreatedResponse({ type: GuestCartDto })
   async create(): Promise<GuestCartDto> {
     return toGuestCartDto(await this.guestCarts.create());
@@ -81,7 +84,7 @@ export class CartController {
 
   @Get()
   @CallerCartRoute()
-  @ApiOperation({ summary: "The caller's cart at current prices" })
+  @ApiOperation({ operationId: 'getCart', summary: "The caller's cart at current prices" })
   @ApiOkResponse({ type: CartDto })
   async get(@CallerCart() cart: CartContext): Promise<CartDto> {
     return toCartDto(await this.views.view(cart.cartId));
@@ -89,7 +92,10 @@ export class CartController {
 
   @Post('items')
   @CallerCartRoute()
-  @ApiOperation({ summary: 'Add a variant (adds to its line if there is one)' })
+  @ApiOperation({
+    operationId: 'addCartItem',
+    summary: 'Add a variant (adds to its line if there is one)',
+  })
   @ApiCreatedResponse({ type: CartDto })
   @ApiBadRequestResponse({ description: 'Invalid body', type: ProblemDto })
   @ApiConflictResponse({
@@ -103,7 +109,7 @@ export class CartController {
 
   @Patch('items/:lineId')
   @CallerCartRoute()
-  @ApiOperation({ summary: "Set a line's quantity; 0 removes it" })
+  @ApiOperation({ operationId: 'updateCartItem', summary: "Set a line's quantity; 0 removes it" })
   @ApiParam({ name: 'lineId', schema: { type: 'string', format: 'uuid' } })
   @ApiOkResponse({ type: CartDto })
   @ApiBadRequestResponse({ description: 'Invalid body', type: ProblemDto })
@@ -121,7 +127,7 @@ export class CartController {
 
   @Delete('items/:lineId')
   @CallerCartRoute()
-  @ApiOperation({ summary: 'Remove a line' })
+  @ApiOperation({ operationId: 'removeCartItem', summary: 'Remove a line' })
   @ApiParam({ name: 'lineId', schema: { type: 'string', format: 'uuid' } })
   @ApiOkResponse({ type: CartDto })
   @ApiConflictResponse({ description: 'The cart is closed', type: ProblemDto })
@@ -132,7 +138,10 @@ export class CartController {
   @Post('merge')
   @HttpCode(200)
   @Authenticated()
-  @ApiOperation({ summary: 'Absorb a guest cart into the signed-in user’s cart' })
+  @ApiOperation({
+    operationId: 'mergeCart',
+    summary: 'Absorb a guest cart into the signed-in user’s cart',
+  })
   @ApiOkResponse({ type: CartDto })
   @ApiBadRequestResponse({ description: 'Invalid body', type: ProblemDto })
   @ApiNotFoundResponse({ description: 'No guest cart with this token', type: ProblemDto })

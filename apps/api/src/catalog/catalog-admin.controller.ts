@@ -28,6 +28,7 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiParam,
   ApiTags,
   ApiUnprocessableEntityResponse,
@@ -64,6 +65,7 @@ export class CatalogAdminController {
   ) {}
 
   @Post('products')
+  @ApiOperation({ operationId: 'createProduct', summary: 'Create a product with its variants' })
   @ApiCreatedResponse({ type: ProductDto })
   create(
     @Body() body: CreateProductDto,
@@ -73,6 +75,7 @@ export class CatalogAdminController {
   }
 
   @Patch('products/:id')
+  @ApiOperation({ operationId: 'updateProduct', summary: 'Change the fields sent, leave the rest' })
   @IdParam()
   @ApiOkResponse({ type: ProductDto })
   update(@Param('id', uuid) id: string, @Body() body: UpdateProductDto): Promise<ProductDto> {
@@ -80,6 +83,10 @@ export class CatalogAdminController {
   }
 
   @Delete('products/:id')
+  @ApiOperation({
+    operationId: 'archiveProduct',
+    summary: 'Archive a product (kept for order history)',
+  })
   @IdParam()
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Archived' })
@@ -88,6 +95,7 @@ export class CatalogAdminController {
   }
 
   @Post('products/:id/variants')
+  @ApiOperation({ operationId: 'createVariant', summary: 'Add a variant to a product' })
   @IdParam()
   @ApiCreatedResponse({ type: VariantDto })
   addVariant(
@@ -99,6 +107,7 @@ export class CatalogAdminController {
   }
 
   @Patch('variants/:id')
+  @ApiOperation({ operationId: 'updateVariant', summary: 'Change a variant (SKU, name, price)' })
   @IdParam()
   @ApiOkResponse({ type: VariantDto })
   updateVariant(
@@ -109,6 +118,7 @@ export class CatalogAdminController {
   }
 
   @Post('variants/:id/stock')
+  @ApiOperation({ operationId: 'adjustStock', summary: 'Adjust stock on hand by a signed delta' })
   @IdParam()
   @HttpCode(200)
   @ApiOkResponse({ type: StockLevelDto })
@@ -121,6 +131,7 @@ export class CatalogAdminController {
   }
 
   @Post('categories')
+  @ApiOperation({ operationId: 'createCategory', summary: 'Create a category' })
   @ApiCreatedResponse({ type: CategoryNodeDto })
   createCategory(@Body() body: CreateCategoryDto): Promise<CategoryNodeDto> {
     return this.categories.create(body);

@@ -11,6 +11,7 @@ import {
   ApiExtraModels,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiParam,
   ApiResponse,
   ApiTags,
@@ -40,6 +41,10 @@ export class CatalogController {
   ) {}
 
   @Get('products')
+  @ApiOperation({
+    operationId: 'listProducts',
+    summary: 'Active products: search, filter by category and price, sort, paginate',
+  })
   @ApiOkResponse({ type: ProductPageDto })
   @ApiBadRequestResponse({ description: 'Invalid filter, sort, limit or cursor', type: ProblemDto })
   async list(
@@ -51,6 +56,10 @@ export class CatalogController {
   }
 
   @Get('products/:idOrSlug')
+  @ApiOperation({
+    operationId: 'getProduct',
+    summary: 'One active product by id or slug, with its variants and stock',
+  })
   @ApiParam({ name: 'idOrSlug', schema: { type: 'string', maxLength: 120 } })
   @ApiOkResponse({ type: ProductDto })
   @ApiNotFoundResponse({ type: ProblemDto })
@@ -63,6 +72,7 @@ export class CatalogController {
   }
 
   @Get('categories')
+  @ApiOperation({ operationId: 'listCategories', summary: 'The category tree' })
   @ApiOkResponse({
     schema: {
       type: 'array',

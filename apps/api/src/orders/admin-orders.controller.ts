@@ -38,7 +38,10 @@ export class AdminOrdersController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'All orders, newest first, optionally by status' })
+  @ApiOperation({
+    operationId: 'listAllOrders',
+    summary: 'All orders, newest first, optionally by status',
+  })
   @ApiOkResponse({ type: OrderPageDto })
   @ApiBadRequestResponse({ description: 'Invalid status, limit or cursor', type: ProblemDto })
   list(@Query() query: AdminOrdersQueryDto): Promise<OrderPageDto> {
@@ -48,7 +51,7 @@ export class AdminOrdersController {
   @ApiParam(ORDER_ID_PARAM)
   @Post(':id/fulfil')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Mark a paid order fulfilled (shipped)' })
+  @ApiOperation({ operationId: 'fulfilOrder', summary: 'Mark a paid order fulfilled (shipped)' })
   @ApiOkResponse({ type: OrderDto })
   @ApiNotFoundResponse({ type: ProblemDto })
   @ApiConflictResponse({ description: 'The order is not paid', type: ProblemDto })
@@ -60,6 +63,7 @@ export class AdminOrdersController {
   @Post(':id/refund')
   @HttpCode(202)
   @ApiOperation({
+    operationId: 'refundOrder',
     summary: 'Refund all or part of a payment; the order status follows when Stripe confirms',
   })
   @ApiAcceptedResponse({ type: RefundResponseDto })

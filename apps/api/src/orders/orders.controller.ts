@@ -41,7 +41,10 @@ export class OrdersController {
 
   @Post('checkout')
   @HttpCode(201)
-  @ApiOperation({ summary: "Turn the caller's cart into an order awaiting payment" })
+  @ApiOperation({
+    operationId: 'checkout',
+    summary: "Turn the caller's cart into an order awaiting payment",
+  })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: true,
@@ -74,7 +77,7 @@ export class OrdersController {
   }
 
   @Get('orders')
-  @ApiOperation({ summary: "The caller's orders, newest first" })
+  @ApiOperation({ operationId: 'listOrders', summary: "The caller's orders, newest first" })
   @ApiOkResponse({ type: OrderPageDto })
   @ApiBadRequestResponse({ description: 'Invalid limit or cursor', type: ProblemDto })
   list(@CurrentUser() user: AuthenticatedUser, @Query() page: PageQueryDto): Promise<OrderPageDto> {
@@ -83,7 +86,10 @@ export class OrdersController {
 
   @ApiParam(ORDER_ID_PARAM)
   @Get('orders/:id')
-  @ApiOperation({ summary: 'One of the caller’s orders with lines, totals and history' })
+  @ApiOperation({
+    operationId: 'getOrder',
+    summary: 'One of the caller’s orders with lines, totals and history',
+  })
   @ApiOkResponse({ type: OrderDto })
   @ApiNotFoundResponse({ type: ProblemDto })
   get(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<OrderDto> {
@@ -93,7 +99,10 @@ export class OrdersController {
   @ApiParam(ORDER_ID_PARAM)
   @Post('orders/:id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel an order still awaiting payment; its stock is released' })
+  @ApiOperation({
+    operationId: 'cancelOrder',
+    summary: 'Cancel an order still awaiting payment; its stock is released',
+  })
   @ApiOkResponse({ type: OrderDto })
   @ApiNotFoundResponse({ type: ProblemDto })
   @ApiConflictResponse({ description: 'The order is no longer awaiting payment', type: ProblemDto })

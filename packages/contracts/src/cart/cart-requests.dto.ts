@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 
 export class AddCartItemDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b' })
   @IsUUID()
   variantId!: string;
 
@@ -27,7 +27,11 @@ export class UpdateCartItemDto {
 }
 
 export class MergeCartDto {
-  @ApiProperty({ description: 'The guest cart token returned by POST /cart', maxLength: 200 })
+  @ApiProperty({
+    description: 'The guest cart token returned by POST /cart',
+    maxLength: 200,
+    example: 'mZ3vK8qR1xT0bN5cW7yE2aH4jL6pS9dF0gU3iO8kV1w',
+  })
   @IsString()
   @MaxLength(200)
   cartToken!: string;

@@ -7,13 +7,13 @@ export const CART_LINE_ISSUES = ['archived', 'insufficient_stock', 'price_change
 export type CartLineIssueDto = (typeof CART_LINE_ISSUES)[number];
 
 export class CartLineDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a' })
   id!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b' })
   variantId!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '6f1c2b7e-3d4a-4f5b-9c8d-1e2f3a4b5c6d' })
   productId!: string;
 
   @ApiProperty({ example: 'TEE-BLK-M', maxLength: 64 })
@@ -22,7 +22,7 @@ export class CartLineDto {
   @ApiProperty({ example: 'Black, M', maxLength: 200 })
   name!: string;
 
-  @ApiProperty({ minimum: 1, maximum: 99 })
+  @ApiProperty({ minimum: 1, maximum: 99, example: 2 })
   quantity!: number;
 
   @ApiProperty({ type: MoneyDto, description: 'Current catalog price' })
@@ -42,7 +42,7 @@ export class CartLineDto {
 }
 
 export class CartDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: 'c0ffee00-1234-4abc-8def-0123456789ab' })
   id!: string;
 
   @ApiProperty({ type: [CartLineDto], maxItems: MAX_CART_LINES })
@@ -57,10 +57,11 @@ export class CartDto {
     format: 'int32',
     minimum: 0,
     maximum: 9900,
+    example: 2,
   })
   itemCount!: number;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: '2026-11-25T10:00:00.000Z' })
   updatedAt!: string;
 }
 
@@ -69,6 +70,7 @@ export class GuestCartDto {
     description:
       'Secret identifying this guest cart; send it as X-Cart-Token. Shown once, only its hash is stored.',
     maxLength: 200,
+    example: 'mZ3vK8qR1xT0bN5cW7yE2aH4jL6pS9dF0gU3iO8kV1w',
   })
   cartToken!: string;
 

@@ -8,7 +8,7 @@ export class StockDto {
 }
 
 export class VariantDto {
-  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  @ApiProperty({ format: 'uuid', maxLength: 36, example: '0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b' })
   id!: string;
 
   @ApiProperty({ example: 'MUG-RED-350', maxLength: 64 })
@@ -25,13 +25,13 @@ export class VariantDto {
 }
 
 export class CategoryRefDto {
-  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  @ApiProperty({ format: 'uuid', maxLength: 36, example: 'a3e1f0c2-7b6d-4c5e-9f8a-1b2c3d4e5f60' })
   id!: string;
 
-  @ApiProperty({ maxLength: 120 })
+  @ApiProperty({ maxLength: 120, example: 'kitchen' })
   slug!: string;
 
-  @ApiProperty({ maxLength: 200 })
+  @ApiProperty({ maxLength: 200, example: 'Kitchen' })
   name!: string;
 }
 
@@ -44,16 +44,16 @@ export class PriceRangeDto {
 }
 
 export class ProductDto {
-  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  @ApiProperty({ format: 'uuid', maxLength: 36, example: '6f1c2b7e-3d4a-4f5b-9c8d-1e2f3a4b5c6d' })
   id!: string;
 
   @ApiProperty({ example: 'red-mug', maxLength: 120 })
   slug!: string;
 
-  @ApiProperty({ maxLength: 200 })
+  @ApiProperty({ maxLength: 200, example: 'Red mug' })
   name!: string;
 
-  @ApiProperty({ maxLength: 5000 })
+  @ApiProperty({ maxLength: 5000, example: 'Stoneware mug, dishwasher safe.' })
   description!: string;
 
   @ApiProperty({ enum: ['active', 'archived'] })
@@ -68,7 +68,7 @@ export class ProductDto {
   @ApiProperty({ type: PriceRangeDto })
   priceRange!: PriceRangeDto;
 
-  @ApiProperty({ format: 'date-time', maxLength: 40 })
+  @ApiProperty({ format: 'date-time', maxLength: 40, example: '2026-11-25T10:00:00.000Z' })
   createdAt!: string;
 }
 
@@ -86,13 +86,13 @@ export class ProductPageDto {
 }
 
 export class CategoryNodeDto {
-  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  @ApiProperty({ format: 'uuid', maxLength: 36, example: 'a3e1f0c2-7b6d-4c5e-9f8a-1b2c3d4e5f60' })
   id!: string;
 
-  @ApiProperty({ maxLength: 120 })
+  @ApiProperty({ maxLength: 120, example: 'kitchen' })
   slug!: string;
 
-  @ApiProperty({ maxLength: 200 })
+  @ApiProperty({ maxLength: 200, example: 'Kitchen' })
   name!: string;
 
   @ApiProperty({ type: () => [CategoryNodeDto], maxItems: 1000 })

@@ -21,11 +21,12 @@ export class CheckoutPaymentDto {
   @ApiProperty({ enum: ['stripe'], example: 'stripe' })
   provider!: 'stripe';
 
-  @ApiProperty({ example: 'pi_3Nx...', maxLength: 255 })
+  @ApiProperty({ example: 'pi_3QxY8aLkdIwHu7ix0Ab1Cd2E', maxLength: 255 })
   paymentIntentId!: string;
 
   @ApiProperty({
     description: 'Handed to Stripe.js to confirm the payment in the browser',
+    example: 'pi_3QxY8aLkdIwHu7ix0Ab1Cd2E_secret_9fK2mLq',
     maxLength: 500,
   })
   clientSecret!: string;

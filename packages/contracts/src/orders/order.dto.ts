@@ -12,16 +12,24 @@ export const ORDER_STATUS_VALUES = ORDER_STATUSES;
 export type OrderStatusValue = OrderStatus;
 
 export class OrderLineDto {
-  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  @ApiProperty({ format: 'uuid', maxLength: 36, example: '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d' })
   id!: string;
 
-  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  @ApiProperty({ format: 'uuid', maxLength: 36, example: '0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b' })
   variantId!: string;
 
-  @ApiProperty({ description: 'SKU when the order was placed', maxLength: 200 })
+  @ApiProperty({
+    description: 'SKU when the order was placed',
+    maxLength: 200,
+    example: 'MUG-RED-350',
+  })
   sku!: string;
 
-  @ApiProperty({ description: 'Name when the order was placed', maxLength: 500 })
+  @ApiProperty({
+    description: 'Name when the order was placed',
+    maxLength: 500,
+    example: 'Red mug, 350 ml',
+  })
   name!: string;
 
   @ApiProperty({ example: 2 })
@@ -35,13 +43,18 @@ export class OrderLineDto {
 }
 
 export class OrderHistoryEntryDto {
-  @ApiProperty({ enum: ORDER_STATUS_VALUES, nullable: true, type: String })
+  @ApiProperty({
+    enum: ORDER_STATUS_VALUES,
+    nullable: true,
+    type: String,
+    example: 'pending_payment',
+  })
   from!: OrderStatusValue | null;
 
-  @ApiProperty({ enum: ORDER_STATUS_VALUES })
+  @ApiProperty({ enum: ORDER_STATUS_VALUES, example: 'paid' })
   to!: OrderStatusValue;
 
-  @ApiProperty({ format: 'date-time', maxLength: 40 })
+  @ApiProperty({ format: 'date-time', maxLength: 40, example: '2026-11-25T10:02:00.000Z' })
   at!: string;
 
   @ApiProperty({ example: 'payment_intent.succeeded', maxLength: 500 })
@@ -49,10 +62,10 @@ export class OrderHistoryEntryDto {
 }
 
 export class OrderDto {
-  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  @ApiProperty({ format: 'uuid', maxLength: 36, example: '3f2e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f' })
   id!: string;
 
-  @ApiProperty({ enum: ORDER_STATUS_VALUES })
+  @ApiProperty({ enum: ORDER_STATUS_VALUES, example: 'pending_payment' })
   status!: OrderStatusValue;
 
   @ApiProperty({ type: [OrderLineDto], maxItems: 1000 })
@@ -73,13 +86,19 @@ export class OrderDto {
   @ApiProperty({ type: AddressDto })
   shippingAddress!: AddressDto;
 
-  @ApiProperty({ type: String, nullable: true, maxLength: 255 })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    maxLength: 255,
+    example: 'pi_3QxY8aLkdIwHu7ix0Ab1Cd2E',
+  })
   paymentIntentId!: string | null;
 
   @ApiProperty({
     type: String,
     nullable: true,
     maxLength: 500,
+    example: null,
     description: 'Set when a payment did not match the order and a person must look',
   })
   reviewReason!: string | null;
@@ -88,10 +107,11 @@ export class OrderDto {
     format: 'date-time',
     maxLength: 40,
     description: 'Unpaid orders are cancelled after this',
+    example: '2026-11-25T10:30:00.000Z',
   })
   reservationExpiresAt!: string;
 
-  @ApiProperty({ format: 'date-time', maxLength: 40 })
+  @ApiProperty({ format: 'date-time', maxLength: 40, example: '2026-11-25T10:00:00.000Z' })
   createdAt!: string;
 
   @ApiProperty({ type: [OrderHistoryEntryDto], maxItems: 1000 })
@@ -102,7 +122,13 @@ export class OrderPageDto {
   @ApiProperty({ type: [OrderDto], maxItems: 100 })
   items!: OrderDto[];
 
-  @ApiProperty({ type: String, nullable: true, maxLength: 512 })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    maxLength: 512,
+    example: null,
+    description: 'Pass as ?cursor= for the next page',
+  })
   nextCursor!: string | null;
 }
 

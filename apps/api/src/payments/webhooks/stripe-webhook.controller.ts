@@ -24,6 +24,7 @@ export class StripeWebhookController {
   // only this one) keeps the raw body beside the parsed JSON.
   @RouteConfig({ rawBody: true })
   @ApiOperation({
+    operationId: 'receiveStripeWebhook',
     summary: 'Stripe webhook endpoint',
     description:
       'Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged.',

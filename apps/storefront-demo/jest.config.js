@@ -1,0 +1,10 @@
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
+  testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+  // Starting the built API (and, without DATABASE_URL, its PostgreSQL) and
+  // seeding the demo catalog takes a while on a cold machine.
+  testTimeout: 180_000,
+};
