@@ -1,4 +1,7 @@
 export default {
+  // A cache of its own: packages transform TypeScript differently (ESM here),
+  // and a shared cache can hand one package another's CommonJS output.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
