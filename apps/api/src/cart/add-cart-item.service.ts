@@ -41,8 +41,9 @@ export class AddCartItemService {
       const current = (await this.carts.findLineByVariant(cart.cartId, variantId, m))?.quantity;
       quantityAfterAdd(variant, current ?? 0, quantity);
       if (current === undefined) {
-        const lines = (await this.carts.findWithLines(cart.cartId, m))?.lines.length ?? 0;
-        if (lines >= MAX_CART_LINES) throw new CartFullError(MAX_CART_LINES);
+        if ((await this.carts.countLines(cart.cartId, m)) >= MAX_CART_LINES) {
+          throw new CartFullError(MAX_CART_LINES);
+        }
       }
       const line = await this.carts.addToLine(
         cart.cartId,

@@ -47,6 +47,8 @@ export abstract class CartRepository {
     lineId: string,
     manager: EntityManager,
   ): Promise<StoredCartLine | null>;
+  /** How many distinct variants the cart holds. */
+  abstract countLines(cartId: string, manager: EntityManager): Promise<number>;
   abstract findLineByVariant(
     cartId: string,
     variantId: string,

@@ -170,6 +170,15 @@ export class TypeormCartRepository extends CartRepository {
     return row ? toStoredLine(row) : null;
   }
 
+  async countLines(cartId: string, manager: EntityManager): Promise<number> {
+    const [row] = await this.rows<{ n: number }>(
+      manager,
+      'SELECT count(*)::int AS n FROM cart_lines WHERE cart_id = $1',
+      [cartId],
+    );
+    return row?.n ?? 0;
+  }
+
   async findLineByVariant(
     cartId: string,
     variantId: string,
