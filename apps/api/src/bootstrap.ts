@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { fastify, type FastifyReply } from 'fastify';
 
 import { AppModule } from './app.module.js';
 import { IMPORT_MAX_BYTES } from './imports/catalog-import-source.js';
@@ -11,18 +12,22 @@ import { AppConfig } from './infrastructure/config/app-config.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
 import { limitBodyDepth } from './infrastructure/http/body-depth.js';
 import { configureApp } from './infrastructure/http/configure-app.js';
+import { applyCors } from './infrastructure/http/cors.js';
 import { installEarlyReplies } from './infrastructure/http/early-replies.js';
 import { enforceRequestDeadline } from './infrastructure/http/request-deadline.js';
 import { limitRequestRate } from './infrastructure/http/request-rate-limit.js';
-import { applySecurityHeaders } from './infrastructure/http/security-headers.js';
+import {
+  applySecurityHeaders,
+  setSecurityHeaders,
+} from './infrastructure/http/security-headers.js';
 
 const REQUEST_ID = /^[\w-]{1,128}$/;
 
 export function createAdapter(config: AppConfig): FastifyAdapter {
-  const adapter = new FastifyAdapter({
+  const instance = fastify({
     // The caller's X-Request-Id when it is sane, else a fresh UUID; echoed
     // back so a client can quote it when reporting a problem.
-    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+    genReqId: (req) => {
       const header = req.headers['x-request-id'];
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     },
@@ -39,31 +44,34 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     },
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // A URL the router rejects (malformed, over-long parameter) never reaches
+    // the hooks: its 400/414 gets the security headers here.
+    frameworkErrors: (error, request, reply) => {
+      setSecurityHeaders(request, reply as FastifyReply);
+      void (reply as FastifyReply).send(error);
+    },
   });
   // The API speaks JSON only: any other body type is a 415, not a string
   // that reaches validation.
-  adapter.getInstance().removeContentTypeParser('text/plain');
+  instance.removeContentTypeParser('text/plain');
   // Catalog import files (POST /admin/imports) arrive as the raw CSV body.
-  adapter
-    .getInstance()
-    .addContentTypeParser(
-      'text/csv',
-      { parseAs: 'string', bodyLimit: IMPORT_MAX_BYTES },
-      (_req, body, done) => done(null, body),
-    );
-  enforceRequestDeadline(adapter.getInstance(), config.requestTimeoutMs);
-  limitBodyDepth(adapter.getInstance());
-  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
-    void reply.header('X-Request-Id', request.id);
-    done();
-  });
-  applySecurityHeaders(adapter.getInstance());
-  // Refused requests still carry the security headers; cache hits answered
-  // early still count against the client's budget.
-  limitRequestRate(adapter.getInstance(), config.rateLimitPerMinute);
-  // Before Nest's middleware (which Nest registers when the app is made).
-  installEarlyReplies(adapter.getInstance());
-  return adapter;
+  instance.addContentTypeParser(
+    'text/csv',
+    { parseAs: 'string', bodyLimit: IMPORT_MAX_BYTES },
+    (_req, body, done) => done(null, body),
+  );
+  // The instance is made here, not by Nest's adapter, so that these hooks run
+  // before the adapter's own: the catalog's cache hits (early replies) then
+  // cost only what they need. Order matters: every reply, refusals and
+  // preflights included, carries the request id and security headers.
+  applySecurityHeaders(instance);
+  applyCors(instance, config.corsOrigins);
+  enforceRequestDeadline(instance, config.requestTimeoutMs);
+  limitBodyDepth(instance);
+  // Cache hits answered early still count against the client's budget.
+  limitRequestRate(instance, config.rateLimitPerMinute);
+  installEarlyReplies(instance);
+  return new FastifyAdapter(instance);
 }
 
 /** Configures and migrates a built app; shared with the e2e tests' testing module. */

@@ -1,3 +1,7 @@
+import { get as httpGet, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 
 import { CategoryTreeService } from '../src/catalog/category-tree.service.js';
@@ -41,6 +45,28 @@ describe('catalog cache hits served before the Nest pipeline', () => {
     await t?.close();
   });
 
+  /** A GET over a plain socket: the reply's bytes exactly as the server sent them. */
+  async function rawGet(path: string, headers: Record<string, string>) {
+    const server = t.app.getHttpServer() as Server;
+    if (!server.listening) await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    return new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>(
+      (resolve, reject) => {
+        httpGet({ host: '127.0.0.1', port, path, headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks),
+            }),
+          );
+        }).on('error', reject);
+      },
+    );
+  }
+
   const get = (path: string, headers: Record<string, string> = {}) =>
     t.http
       .get(`${API}${path}`)
@@ -75,6 +101,42 @@ describe('catalog cache hits served before the Nest pipeline', () => {
       expect(notModified.headers.etag).toBe(etag);
       expect(nestCalls()).toBe(before + 1);
     }
+  });
+
+  test('a caller that accepts br or gzip gets the same page compressed, with its own ETag', async () => {
+    for (const name of ['Zip Lamp', 'Zip Kettle', 'Zip Mug', 'Zip Vase', 'Zip Jug', 'Zip Cup'])
+      await t.http
+        .post(`${API}/admin/products`)
+        .set(admin.auth)
+        .send(aProductBody({ name }))
+        .expect(201);
+    const path = '/products?q=Zip&limit=20';
+    const plain = await get(path, { 'Accept-Encoding': 'identity' }).expect(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    // Big enough to be worth compressing (tiny replies are sent as they are).
+    expect(plain.text.length).toBeGreaterThan(2_000);
+    for (const [accept, coding] of [
+      ['gzip, deflate, br, zstd', 'br'],
+      ['gzip;q=1, br;q=0.5', 'gzip'],
+    ] as const) {
+      // Twice: through Nest (or already cached), then from the fast path.
+      for (let i = 0; i < 2; i++) {
+        // The bytes as sent (supertest would inflate them).
+        const res = await rawGet(`${API}${path}`, { 'accept-encoding': accept });
+        expect(res.status).toBe(200);
+        expect(res.headers['content-encoding']).toBe(coding);
+        expect(res.headers.vary).toContain('Accept-Encoding');
+        expect(res.headers.etag).toBe(`${plain.headers.etag!.slice(0, -1)}-${coding}"`);
+        const bytes = res.body;
+        expect(bytes.length).toBeLessThan(plain.text.length / 2);
+        const inflated = coding === 'br' ? brotliDecompressSync(bytes) : gunzipSync(bytes);
+        expect(inflated.toString('utf8')).toBe(plain.text);
+      }
+    }
+    // Any coding's ETag revalidates the page, whichever coding is asked next.
+    await get(path, { 'Accept-Encoding': 'br', 'If-None-Match': plain.headers.etag! }).expect(304);
+    const brTag = `${plain.headers.etag!.slice(0, -1)}-br"`;
+    await get(path, { 'Accept-Encoding': 'identity', 'If-None-Match': `W/${brTag}` }).expect(304);
   });
 
   test('a URL the Nest path never answered, or refused, still goes through Nest', async () => {

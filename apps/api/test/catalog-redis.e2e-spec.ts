@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 
 import { CatalogCache } from '../src/catalog/cache/catalog-cache.js';
@@ -78,5 +81,73 @@ describeWithRedis('catalog cache on Redis (REDIS_URL)', () => {
     expect((await t.http.get(path).expect(200)).body.variants[0].price.amount).toBe(1000);
     await t.get(CatalogCache).invalidate();
     expect((await t.http.get(path).expect(200)).body.variants[0].price.amount).toBe(3333);
+  });
+});
+
+describeWithRedis('near cache of the Redis adapter (two instances on one Redis)', () => {
+  const prefix = `minishop:test-near:${randomBytes(4).toString('hex')}:`;
+  const value = { body: '{"page":1}', etag: '"v1"' };
+  let a: RedisCatalogCache;
+  let b: RedisCatalogCache;
+  let bSubscriber: Redis;
+
+  /** An adapter as the app builds it: a connection plus one for the channel. */
+  function anInstance(): { cache: RedisCatalogCache; subscriber: Redis } {
+    const redis = new Redis(redisUrl!, { maxRetriesPerRequest: 1 });
+    const subscriber = redis.duplicate();
+    return { cache: new RedisCatalogCache(redis, prefix, subscriber), subscriber };
+  }
+
+  /** Polls `check` until it holds; fails after `ms`. */
+  async function eventually(check: () => boolean, ms = 3_000): Promise<void> {
+    const until = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  beforeAll(async () => {
+    a = anInstance().cache;
+    ({ cache: b, subscriber: bSubscriber } = anInstance());
+    const { generation } = await a.get('page');
+    await a.set('page', generation, value, 60);
+    // Once its subscription is up, an instance keeps what it reads near.
+    await heldNear(a);
+  });
+
+  /** Reads until `cache` holds the entry in memory (its subscription is up by then). */
+  const heldNear = (cache: RedisCatalogCache) =>
+    eventually(() => {
+      void cache.get('page');
+      return cache.peek('page') !== undefined;
+    });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  test('an entry read from Redis is then held in memory', async () => {
+    await heldNear(b);
+    expect(b.peek('page')).toEqual(value);
+  });
+
+  test('an invalidation on one instance empties the near cache of the other', async () => {
+    await a.invalidate();
+    // At once on the instance that invalidated, as soon as the message lands on the other.
+    expect(a.peek('page')).toBeUndefined();
+    await eventually(() => b.peek('page') === undefined);
+    expect((await b.get('page')).value).toBeUndefined();
+  });
+
+  test('while its subscription is down, an instance keeps nothing near', async () => {
+    const { generation } = await b.get('page');
+    await b.set('page', generation, value, 60);
+    expect(b.peek('page')).toEqual(value);
+    bSubscriber.disconnect(true);
+    await eventually(() => b.peek('page') === undefined);
+    // Reads still work (from Redis), and the near cache comes back with the subscription.
+    expect((await b.get('page')).value).toEqual(value);
+    await heldNear(b);
   });
 });

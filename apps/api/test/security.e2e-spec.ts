@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
-import { API,aProductBody } from './support/catalog.js';
+import { API, aProductBody } from './support/catalog.js';
 import { aVariant, type TestVariant } from './support/catalog-fixtures.js';
 import { openApi } from './support/fuzz.js';
 import { startTestApp, type TestApp } from './support/test-app.js';

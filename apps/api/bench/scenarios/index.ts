@@ -2,7 +2,12 @@ import type { Scenario } from '../scenario.js';
 import { login } from './auth.js';
 import { baselineHello } from './baseline-hello.js';
 import { addToCart, getCart } from './cart.js';
-import { productBySlug, productsListCached, productsListUncached } from './catalog.js';
+import {
+  productBySlug,
+  productsListCached,
+  productsListCachedCompressed,
+  productsListUncached,
+} from './catalog.js';
 import { checkout, checkoutOnly } from './checkout.js';
 import { healthLive, healthReady } from './health.js';
 import { openapiDocument } from './openapi.js';
@@ -15,6 +20,7 @@ export const scenarios: Scenario[] = [
   healthReady,
   openapiDocument,
   productsListCached,
+  productsListCachedCompressed,
   productsListUncached,
   productBySlug,
   getCart,

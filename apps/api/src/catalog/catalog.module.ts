@@ -27,10 +27,8 @@ function catalogCache(config: AppConfig, db: DatabaseServer): CatalogCache {
   // Scoped by database so two environments (or test databases) sharing one
   // Redis never serve each other's catalog.
   const scope = createHash('sha1').update(db.url).digest('hex').slice(0, 10);
-  return new RedisCatalogCache(
-    new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 }),
-    `minishop:catalog:${scope}:`,
-  );
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 });
+  return new RedisCatalogCache(redis, `minishop:catalog:${scope}:`, redis.duplicate());
 }
 
 /**

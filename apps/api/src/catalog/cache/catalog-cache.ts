@@ -17,6 +17,12 @@ export interface CacheLookup {
  */
 export abstract class CatalogCache {
   abstract get(key: string): Promise<CacheLookup>;
+  /**
+   * The current entry under `key` when this process holds it in memory,
+   * without any I/O (undefined otherwise, or when it cannot vouch that the
+   * copy is current). Lets the HTTP fast path answer synchronously.
+   */
+  abstract peek(key: string): CachedResponse | undefined;
   /** Stores under the generation the value was computed in; a newer one never sees it. */
   abstract set(
     key: string,

@@ -10,6 +10,7 @@ describe('MemoryCatalogCache', () => {
     const { generation } = await cache.get('k');
     await cache.set('k', generation, value, 60);
     expect((await cache.get('k')).value).toEqual(value);
+    expect(cache.peek('k')).toBe(value);
   });
 
   test('invalidate drops every entry at once', async () => {
@@ -19,6 +20,7 @@ describe('MemoryCatalogCache', () => {
     await cache.invalidate();
     const after = await cache.get('k');
     expect(after.value).toBeUndefined();
+    expect(cache.peek('k')).toBeUndefined();
     expect(after.generation).not.toBe(generation);
   });
 

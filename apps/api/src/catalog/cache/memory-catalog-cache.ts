@@ -15,6 +15,10 @@ export class MemoryCatalogCache extends CatalogCache {
     return Promise.resolve({ generation, value: this.entries.get(`${generation}:${key}`) });
   }
 
+  peek(key: string): CachedResponse | undefined {
+    return this.entries.get(`${this.generation}:${key}`);
+  }
+
   set(key: string, generation: string, value: CachedResponse, ttlSeconds: number): Promise<void> {
     if (generation === String(this.generation)) {
       this.entries.set(`${generation}:${key}`, value, { ttl: ttlSeconds * 1000 });

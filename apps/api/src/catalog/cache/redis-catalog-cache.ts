@@ -1,42 +1,84 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 
 import { type CachedResponse, type CacheLookup, CatalogCache } from './catalog-cache.js';
 
-// Reads the generation and the entry of that generation in one round trip,
-// so a lookup costs the same as a plain GET.
+// Reads the generation, the entry of that generation and its remaining
+// lifetime in one round trip, so a lookup costs the same as a plain GET.
 const LOOKUP = `
 local g = redis.call('GET', KEYS[1]) or '0'
-return { g, redis.call('GET', ARGV[1] .. g .. ':' .. ARGV[2]) }
+local k = ARGV[1] .. g .. ':' .. ARGV[2]
+return { g, redis.call('GET', k), redis.call('PTTL', k) }
+`;
+
+// Moves to a new generation and tells every instance, in one round trip.
+const INVALIDATE = `
+local g = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', ARGV[1], g)
+return g
 `;
 
 /**
  * Shared adapter: every instance reads the generation from Redis, so a write
  * on one instance is visible to the next read on any other. A Redis outage
  * degrades to uncached reads rather than failed requests.
+ *
+ * In front of Redis sits a near cache in process memory, so the hottest
+ * reads cost no round trip. It is only used while this instance is
+ * subscribed to the invalidation channel: `invalidate()` publishes the new
+ * generation there, and every instance drops its near copies when the
+ * message arrives (on the invalidating instance, at once). Another
+ * instance may therefore serve the old page for the time the message takes
+ * to arrive (well under the replies' own Cache-Control max-age). Whenever
+ * the subscription is down, so that a message could be missed, the near
+ * cache is off and every read goes to Redis. Near copies never outlive the
+ * Redis entry they were read from.
  */
 export class RedisCatalogCache extends CatalogCache {
   private readonly logger = new Logger('CatalogCache');
   private readonly generationKey: string;
+  private readonly channel: string;
+  private readonly near = new LRUCache<string, CachedResponse>({ max: 5_000 });
+  /** The generation the near cache holds; undefined while it is off. */
+  private nearGeneration: number | undefined;
+  /** Whether the invalidation channel is subscribed (every message since then is seen). */
+  private subscribed = false;
+  /** The newest generation announced since the subscription began. */
+  private seen = 0;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** A connection of its own for the invalidation channel; none turns the near cache off. */
+    private readonly subscriber?: Redis,
   ) {
     super();
     this.generationKey = `${prefix}generation`;
+    this.channel = `${prefix}invalidated`;
+    if (subscriber) this.listen(subscriber);
+  }
+
+  peek(key: string): CachedResponse | undefined {
+    const generation = this.nearGeneration;
+    return generation === undefined ? undefined : this.near.get(`${generation}:${key}`);
   }
 
   async get(key: string): Promise<CacheLookup> {
+    const generation = this.nearGeneration;
+    const near = generation === undefined ? undefined : this.near.get(`${generation}:${key}`);
+    if (near) return { generation: String(generation), value: near };
     try {
-      const [generation, body] = (await this.redis.eval(
+      const [current, body, ttlMs] = (await this.redis.eval(
         LOOKUP,
         1,
         this.generationKey,
         this.prefix,
         key,
-      )) as [string, string | null];
-      return { generation, value: body === null ? undefined : decode(body) };
+      )) as [string, string | null, number];
+      const value = body === null ? undefined : decode(body);
+      if (value && ttlMs > 0) this.keepNear(key, current, value, ttlMs);
+      return { generation: current, value };
     } catch (error) {
       this.logger.warn({ err: error }, 'catalog cache lookup failed; serving uncached');
       // A generation no entry is stored under, so the set below is a no-op.
@@ -58,6 +100,7 @@ export class RedisCatalogCache extends CatalogCache {
         'EX',
         ttlSeconds,
       );
+      this.keepNear(key, generation, value, ttlSeconds * 1000);
     } catch (error) {
       this.logger.warn({ err: error }, 'catalog cache store failed');
     }
@@ -66,8 +109,17 @@ export class RedisCatalogCache extends CatalogCache {
   async invalidate(): Promise<void> {
     try {
       // Entries of older generations are never read again and expire by TTL.
-      await this.redis.incr(this.generationKey);
+      const generation = (await this.redis.eval(
+        INVALIDATE,
+        1,
+        this.generationKey,
+        this.channel,
+      )) as number;
+      this.moveTo(generation);
     } catch (error) {
+      // Whatever reached Redis, this instance must not keep serving what it
+      // holds: switch the near cache off until the subscription vouches again.
+      this.nearOff();
       // The write this follows is committed: failing its request would only
       // invite a retry. Old entries still expire within the TTL.
       this.logger.error({ err: error }, 'catalog cache invalidation failed');
@@ -75,7 +127,60 @@ export class RedisCatalogCache extends CatalogCache {
   }
 
   async close(): Promise<void> {
+    this.nearOff();
+    await this.subscriber?.quit().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
+  }
+
+  private listen(subscriber: Redis): void {
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.channel) this.moveTo(Number(message));
+    });
+    // Anything that may lose a message switches the near cache off.
+    for (const event of ['close', 'reconnecting', 'end', 'error'] as const) {
+      subscriber.on(event, () => this.nearOff());
+    }
+    // On every (re)connection: subscribe first, then read the generation, so
+    // no invalidation can fall between the two unseen.
+    subscriber.on('ready', () => {
+      void subscriber
+        .subscribe(this.channel)
+        .then(() => {
+          this.subscribed = true;
+          this.seen = 0;
+          return this.redis.get(this.generationKey);
+        })
+        .then((generation) => {
+          if (!this.subscribed) return;
+          // A message may have overtaken the GET's reply: take the newest.
+          this.nearGeneration = Math.max(Number(generation ?? 0), this.seen);
+          this.near.clear();
+        })
+        .catch((error: unknown) => {
+          this.nearOff();
+          this.logger.warn({ err: error }, 'catalog cache subscription failed; near cache off');
+        });
+    });
+  }
+
+  /** Generations only grow: a late or duplicate message never moves back. */
+  private moveTo(generation: number): void {
+    if (!this.subscribed) return;
+    this.seen = Math.max(this.seen, generation);
+    if (this.nearGeneration === undefined || generation <= this.nearGeneration) return;
+    this.nearGeneration = generation;
+    this.near.clear();
+  }
+
+  private nearOff(): void {
+    this.subscribed = false;
+    this.nearGeneration = undefined;
+    this.near.clear();
+  }
+
+  private keepNear(key: string, generation: string, value: CachedResponse, ttlMs: number): void {
+    if (this.nearGeneration === undefined || generation !== String(this.nearGeneration)) return;
+    this.near.set(`${generation}:${key}`, value, { ttl: ttlMs });
   }
 }
 

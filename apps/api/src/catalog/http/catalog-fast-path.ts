@@ -77,10 +77,14 @@ export class CatalogFastPath implements OnApplicationBootstrap {
   private serve(
     req: FastifyRequest,
     reply: FastifyReply,
-  ): Promise<FastifyReply | undefined> | undefined {
+  ): Promise<FastifyReply | undefined> | FastifyReply | undefined {
     if (req.method !== 'GET') return undefined;
     const known = this.known.get(req.url);
-    return known ? this.hit(req, reply, known) : undefined;
+    if (!known) return undefined;
+    // An entry in process memory is answered synchronously: no promise at all.
+    const near = this.cache.peek(known.key);
+    if (near) return sendCached(req, reply, near, known.maxAgeSeconds);
+    return this.hit(req, reply, known);
   }
 
   private async hit(

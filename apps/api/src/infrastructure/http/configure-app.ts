@@ -4,7 +4,6 @@ import { SwaggerModule } from '@nestjs/swagger';
 import fastifyRawBody from 'fastify-raw-body';
 import { Logger } from 'nestjs-pino';
 
-import { AppConfig } from '../config/app-config.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { ProblemDetailsFilter } from './problem-details.filter.js';
 import { createValidationPipe } from './validation.exception.js';
@@ -27,7 +26,6 @@ export function setGlobalPrefix(app: INestApplication): void {
  * `main.ts` and the e2e tests so they exercise the same stack.
  */
 export async function configureApp(app: NestFastifyApplication): Promise<void> {
-  const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
   setGlobalPrefix(app);
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -38,20 +36,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   // Keeps the exact request bytes only on routes that ask for them
   // (`@RouteConfig({ rawBody: true })`): Stripe signs the raw webhook body.
   await app.register(fastifyRawBody, { global: false, encoding: 'utf8', runFirst: true });
-  // Security headers (helmet) are set by createAdapter, see security-headers.ts.
-  app.enableCors({
-    origin: config.corsOrigins,
-    credentials: false,
-    exposedHeaders: ['X-Request-Id', 'Retry-After', 'ETag', 'Location'],
-    allowedHeaders: [
-      'Authorization',
-      'Content-Type',
-      'X-Cart-Token',
-      'Idempotency-Key',
-      'If-None-Match',
-      'X-Request-Id',
-    ],
-  });
+  // Security headers and CORS are set by createAdapter (bootstrap.ts).
 
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 import { PROBLEM_CONTENT_TYPE } from '@minishop/contracts';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 import { problem } from './problem.js';
 
@@ -46,13 +46,18 @@ export function enforceRequestDeadline(fastify: FastifyInstance, timeoutMs: numb
     Math.min(1_000, Math.max(50, timeoutMs / 4)),
   );
   sweep.unref();
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: an async hook costs a promise on every request.
+  fastify.addHook('onRequest', (request, reply, done) => {
     pending.set(request.raw, { reply, deadline: Date.now() + timeoutMs });
+    done();
   });
-  const forget = async (request: FastifyRequest) => {
+  fastify.addHook('onResponse', (request, _reply, done) => {
     pending.delete(request.raw);
-  };
-  fastify.addHook('onResponse', forget);
-  fastify.addHook('onRequestAbort', forget);
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    pending.delete(request.raw);
+    done();
+  });
   fastify.addHook('onClose', async () => clearInterval(sweep));
 }

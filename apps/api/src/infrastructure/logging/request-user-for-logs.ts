@@ -15,9 +15,10 @@ export class RequestUserForLogs implements OnModuleInit {
     const adapter = this.adapterHost.httpAdapter as { getInstance?: () => unknown } | undefined;
     const fastify = adapter?.getInstance?.() as FastifyInstance | undefined;
     if (!fastify?.addHook) return;
-    fastify.addHook('onSend', async (request) => {
+    fastify.addHook('onSend', (request, _reply, payload, done) => {
       const user = (request as { user?: unknown }).user;
       if (user !== undefined) (request.raw as { user?: unknown }).user = user;
+      done(null, payload);
     });
   }
 }

@@ -31,7 +31,7 @@ export class HttpMetrics implements OnModuleInit {
       labelNames: ['method', 'route', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     });
-    fastify.addHook('onResponse', async (request, reply) => {
+    fastify.addHook('onResponse', (request, reply, done) => {
       duration.observe(
         {
           method: request.method,
@@ -40,6 +40,7 @@ export class HttpMetrics implements OnModuleInit {
         },
         reply.elapsedTime / 1000,
       );
+      done();
     });
   }
 }
