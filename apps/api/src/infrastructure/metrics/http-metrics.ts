@@ -31,15 +31,23 @@ export class HttpMetrics implements OnModuleInit {
       labelNames: ['method', 'route', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     });
+    // One labelled child per method, route and status, looked up by a plain
+    // string: prom-client would otherwise hash the label object on every
+    // request. Bounded like the series themselves (route templates only).
+    const children = new Map<string, { observe(value: number): void }>();
     fastify.addHook('onResponse', (request, reply, done) => {
-      duration.observe(
-        {
+      const route = request.routeOptions.url ?? UNMATCHED;
+      const key = `${request.method} ${reply.statusCode} ${route}`;
+      let child = children.get(key);
+      if (!child) {
+        child = duration.labels({
           method: request.method,
-          route: request.routeOptions.url ?? UNMATCHED,
+          route,
           status: String(reply.statusCode),
-        },
-        reply.elapsedTime / 1000,
-      );
+        });
+        children.set(key, child);
+      }
+      child.observe(reply.elapsedTime / 1000);
       done();
     });
   }
