@@ -42,6 +42,12 @@ describe('catalog cache hits served before the Nest pipeline', () => {
     nestCalls = () => spies.reduce((n, s) => n + s.mock.calls.length, 0);
   });
   afterAll(async () => {
+    // rawGet made the server listen itself: Nest's close does not know of it.
+    const server = t?.app.getHttpServer() as Server | undefined;
+    if (server?.listening) {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
     await t?.close();
   });
 
@@ -52,7 +58,7 @@ describe('catalog cache hits served before the Nest pipeline', () => {
     const { port } = server.address() as AddressInfo;
     return new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>(
       (resolve, reject) => {
-        httpGet({ host: '127.0.0.1', port, path, headers }, (res) => {
+        httpGet({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () =>
