@@ -20,7 +20,7 @@ const negotiator = new Negotiator<ContentCoding>({
   cache: new LRUCache<string, string>({ max: 100 }),
 });
 
-const compressed = new WeakMap<CachedResponse, Partial<Record<ContentCoding, Buffer>>>();
+const encoded = new WeakMap<CachedResponse, Partial<Record<ContentCoding | 'identity', Buffer>>>();
 
 /** The coding to send `cached` in for this Accept-Encoding, if any is worth it. */
 export function codingFor(
@@ -32,14 +32,16 @@ export function codingFor(
 }
 
 /**
- * The body in `coding`, compressed once per cached reply: cache entries are
- * shared objects (see the cache adapters), so a hit after the first costs a
- * lookup, and the bytes on the wire shrink about fivefold.
+ * The body's bytes in `coding` (`identity`: as UTF-8), worked out once per
+ * cached reply: cache entries are shared objects (see the cache adapters),
+ * so a hit after the first costs a lookup, not an encoding of the page
+ * (compression shrinks it about fivefold on the wire).
  */
-export function encodedBody(cached: CachedResponse, coding: ContentCoding): Buffer {
-  let codings = compressed.get(cached);
-  if (!codings) compressed.set(cached, (codings = {}));
-  return (codings[coding] ??= compress(cached.body, coding));
+export function encodedBody(cached: CachedResponse, coding: ContentCoding | 'identity'): Buffer {
+  let codings = encoded.get(cached);
+  if (!codings) encoded.set(cached, (codings = {}));
+  return (codings[coding] ??=
+    coding === 'identity' ? Buffer.from(cached.body, 'utf8') : compress(cached.body, coding));
 }
 
 function compress(body: string, coding: ContentCoding): Buffer {

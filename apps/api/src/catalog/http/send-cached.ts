@@ -27,8 +27,8 @@ export function sendCached(
     .header('Vary', vary ? `${String(vary)}, Accept-Encoding` : 'Accept-Encoding');
   if (matches(req.headers['if-none-match'], cached.etag)) return reply.status(304).send();
   void reply.header('Content-Type', 'application/json; charset=utf-8');
-  if (!coding) return reply.send(cached.body);
-  return reply.header('Content-Encoding', coding).send(encodedBody(cached, coding));
+  if (coding) void reply.header('Content-Encoding', coding);
+  return reply.send(encodedBody(cached, coding ?? 'identity'));
 }
 
 /**
