@@ -5066,7 +5066,10 @@ export interface operations {
     refundOrder: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1..255 characters; a repeat with the same body replays the first reply and refunds once */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Order id */
                 id: string;
@@ -5092,7 +5095,7 @@ export interface operations {
                     "application/json": components["schemas"]["RefundResponseDto"];
                 };
             };
-            /** @description Invalid amount */
+            /** @description Invalid amount, or an invalid Idempotency-Key */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5147,7 +5150,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The order has no payment to refund */
+            /** @description The order has no payment to refund, or the same key is still in progress */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5189,7 +5192,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description More than paid and not yet refunded */
+            /** @description More than paid and not yet refunded, or the key was used with another order or amount */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
