@@ -14,17 +14,12 @@ async function main(): Promise<void> {
   const config = AppConfig.fromEnv({ LOG_LEVEL: 'warn', ...process.env, RUN_WORKER: 'off' });
   const app = await CommandFactory.createWithoutRunning(CliModule.register(config), {
     logger: ['error', 'warn'],
+    // Called with commander's own outcomes (a usage error, --help,
+    // --version), each already printed by commander: writing the message
+    // again would show every usage error twice. Only the exit code is left,
+    // 0 for help and version.
     errorHandler: (error) => {
-      const code = (error as { code?: string }).code ?? '';
-      // commander reports --help and --version as "errors"; they are not.
-      if (
-        code === 'commander.helpDisplayed' ||
-        code === 'commander.version' ||
-        code === 'commander.help'
-      )
-        return;
-      process.stderr.write(`${error.message}\n`);
-      process.exitCode = 1;
+      process.exitCode = (error as { exitCode?: number }).exitCode ?? 1;
     },
     serviceErrorHandler: (error) => {
       process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

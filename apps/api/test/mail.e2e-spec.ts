@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { Mailer } from '../src/mail/mailer.js';
 import { OutboxMailer } from '../src/mail/outbox-mailer.js';
 import { SmtpMailer } from '../src/mail/smtp-mailer.js';
 import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
+import { outboxDir, outboxFiles, waitForOutboxMail } from './support/outbox.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 interface Received {
@@ -115,14 +116,14 @@ describe('OutboxMailer', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('writes each message as a readable .eml file; the same message id overwrites', async () => {
-    const mailer = new OutboxMailer(join(dir, 'outbox'), 'minishop <no-reply@shop.test>');
+    const mailer = new OutboxMailer(outboxDir(dir), 'minishop <no-reply@shop.test>');
     await mailer.send(message, { messageId: '<job-7@minishop>' });
     await mailer.send(message, { messageId: '<job-7@minishop>' });
     await mailer.send({ ...message, subject: 'Receipt' });
-    const files = readdirSync(join(dir, 'outbox')).sort();
+    const files = outboxFiles(dir).sort();
     expect(files).toHaveLength(2);
     expect(files.every((f) => f.endsWith('.eml'))).toBe(true);
-    const eml = readFileSync(join(dir, 'outbox', 'job-7@minishop.eml'), 'utf8');
+    const eml = readFileSync(join(outboxDir(dir), 'job-7@minishop.eml'), 'utf8');
     expect(eml).toContain('To: ada@example.com');
     expect(eml).toContain('Subject: Your order 1042 is confirmed');
     expect(eml).toContain('Thank you for your order.');
@@ -155,19 +156,9 @@ describe('mail.send job', () => {
     t = await start({ DATA_DIR: dataDir });
     expect(t.get(Mailer)).toBeInstanceOf(OutboxMailer);
     const id = await enqueueInTransaction(t);
-    const file = await waitFor(async () => {
-      const files = (() => {
-        try {
-          return readdirSync(join(dataDir, 'outbox'));
-        } catch {
-          return [];
-        }
-      })();
-      return files.find((f) => f === `${id}@minishop.eml`);
-    }, 'the outbox file');
-    expect(readFileSync(join(dataDir, 'outbox', file), 'utf8')).toContain(
-      'Your order 1042 is confirmed',
-    );
+    expect(id).toEqual(expect.any(String));
+    const eml = await waitForOutboxMail(dataDir, id!, 'the outbox file');
+    expect(eml).toContain('Your order 1042 is confirmed');
   });
 
   test('with SMTP_URL the worker delivers it over SMTP', async () => {

@@ -299,6 +299,133 @@ describe('orders', () => {
       expect((await refund({})).status).toBe(409);
     });
 
+    describe('POST /admin/orders/:id/refund with Idempotency-Key', () => {
+      const eur = (amount: number) => ({ amount: { amount, currency: 'EUR' } });
+
+      /** A paid order of 30.00 EUR and what its charge at the emulator has refunded. */
+      async function aPaidOrder() {
+        const user = await aCustomer(t);
+        const { order, payment } = await anOrder(
+          user,
+          await aVariant(t, { stock: 5, price: 3000 }),
+        );
+        await paid(user, order.id);
+        const refundedAtStripe = () => {
+          const chargeId = emulator.store.retrieveIntent(payment.paymentIntentId).latest_charge;
+          return emulator.store.retrieveCharge(chargeId ?? '').amount_refunded;
+        };
+        return { user, orderId: order.id as string, refundedAtStripe };
+      }
+
+      const refundWithKey = (admin: TestUser, orderId: string, key: string, body: object) =>
+        t.http
+          .post(`/api/v1/admin/orders/${orderId}/refund`)
+          .set(admin.auth)
+          .set('Idempotency-Key', key)
+          .send(body);
+
+      test('a replay with the same body returns the first reply and refunds once', async () => {
+        const admin = await anAdmin(t);
+        const { user, orderId, refundedAtStripe } = await aPaidOrder();
+        const key = randomUUID();
+
+        const first = await refundWithKey(admin, orderId, key, eur(1000));
+        expect(first.status).toBe(202);
+        const replay = await refundWithKey(admin, orderId, key, eur(1000));
+        expect(replay.status).toBe(202);
+        expect(replay.body).toEqual(first.body);
+        expect(refundedAtStripe()).toBe(1000);
+
+        await emulator.idle();
+        expect((await getOrder(user, orderId)).body).toMatchObject({
+          status: 'partially_refunded',
+          amountRefunded: { amount: 1000, currency: 'EUR' },
+        });
+        // A new key is a new refund.
+        const second = await refundWithKey(admin, orderId, randomUUID(), eur(1000));
+        expect(second.status).toBe(202);
+        expect(second.body.refund.id).not.toBe(first.body.refund.id);
+        expect(refundedAtStripe()).toBe(2000);
+      });
+
+      test('the same key with another amount or another order → 422, nothing more refunded', async () => {
+        const admin = await anAdmin(t);
+        const { orderId, refundedAtStripe } = await aPaidOrder();
+        const other = await aPaidOrder();
+        const key = randomUUID();
+        expect((await refundWithKey(admin, orderId, key, eur(1000))).status).toBe(202);
+
+        for (const [id, body] of [
+          [orderId, eur(500)],
+          [orderId, {}],
+          [other.orderId, eur(1000)],
+        ] as const) {
+          const res = await refundWithKey(admin, id, key, body);
+          expect(res.status).toBe(422);
+          expect(res.headers['content-type']).toContain('application/problem+json');
+          expect(res.body.detail).toMatch(/Idempotency-Key/);
+        }
+        expect(refundedAtStripe()).toBe(1000);
+        expect(other.refundedAtStripe()).toBe(0);
+      });
+
+      test('concurrent duplicates make one refund, and all get its reply', async () => {
+        const admin = await anAdmin(t);
+        const { orderId, refundedAtStripe } = await aPaidOrder();
+        const key = randomUUID();
+
+        const replies = await Promise.all(
+          Array.from({ length: 5 }, () => refundWithKey(admin, orderId, key, eur(700))),
+        );
+        expect(replies.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
+        const ids = new Set(replies.map((r) => r.body.refund.id as string));
+        expect(ids.size).toBe(1);
+        expect(refundedAtStripe()).toBe(700);
+      });
+
+      test('a retry after a crash that had reached Stripe gets the same refund, not a second', async () => {
+        const admin = await anAdmin(t);
+        const { orderId, refundedAtStripe } = await aPaidOrder();
+        const key = randomUUID();
+        const first = await refundWithKey(admin, orderId, key, eur(1000));
+        expect(first.status).toBe(202);
+        // As if the process had died after Stripe answered but before the
+        // reply was stored, long enough ago for the claim to be retaken.
+        await db.query(
+          `UPDATE idempotency_keys
+              SET status = 'in_progress', response_status = NULL, response_body = NULL,
+                  completed_at = NULL, created_at = now() - interval '10 minutes'
+            WHERE user_id = $1 AND key = $2`,
+          [admin.id, key],
+        );
+        const retry = await refundWithKey(admin, orderId, key, eur(1000));
+        expect(retry.status).toBe(202);
+        expect(retry.body.refund.id).toBe(first.body.refund.id);
+        expect(refundedAtStripe()).toBe(1000);
+      });
+
+      test('a refused refund keeps no claim: the key works once the cause is gone', async () => {
+        const admin = await anAdmin(t);
+        const user = await aCustomer(t);
+        const { order } = await anOrder(user, await aVariant(t, { stock: 5, price: 3000 }));
+        const key = randomUUID();
+        expect((await refundWithKey(admin, order.id, key, {})).status).toBe(409); // not paid
+        await paid(user, order.id);
+        const res = await refundWithKey(admin, order.id, key, {});
+        expect(res.status).toBe(202);
+        expect(res.body.refund.amount).toEqual({ amount: 3000, currency: 'EUR' });
+      });
+
+      test('an empty or overlong Idempotency-Key → 400', async () => {
+        const admin = await anAdmin(t);
+        const { orderId, refundedAtStripe } = await aPaidOrder();
+        for (const key of ['', 'k'.repeat(256)]) {
+          expect((await refundWithKey(admin, orderId, key, eur(100))).status).toBe(400);
+        }
+        expect(refundedAtStripe()).toBe(0);
+      });
+    });
+
     test('customers cannot fulfil or refund → 403', async () => {
       const user = await aCustomer(t);
       const { order } = await anOrder(user);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
 import { Mailer, type MailMessage } from '../src/mail/mailer.js';
 import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
+import { waitForOutboxMail } from './support/outbox.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const API = '/api/v1';
@@ -52,17 +53,7 @@ describe('welcome e-mail after POST /auth/register', () => {
     expect(res.status).toBe(201);
     const [job] = await mailJobs(t, 'ada@example.test');
     expect(job).toBeDefined();
-    const file = await waitFor(async () => {
-      const files = (() => {
-        try {
-          return readdirSync(join(dataDir, 'outbox'));
-        } catch {
-          return [];
-        }
-      })();
-      return files.find((f) => f === `${job!.id}@minishop.eml`);
-    }, 'the welcome mail in the outbox');
-    const eml = readFileSync(join(dataDir, 'outbox', file), 'utf8');
+    const eml = await waitForOutboxMail(dataDir, job!.id, 'the welcome mail in the outbox');
     expect(eml).toContain('To: ada@example.test');
     expect(eml).toContain('Subject: Welcome to minishop');
     expect(eml).toContain('Hello Ada');

@@ -9,6 +9,7 @@ import { AuthController } from './auth.controller.js';
 import { CurrentUserService } from './current-user.service.js';
 import { AccessTokenGuard } from './guards/access-token.guard.js';
 import { ActiveUserGuard } from './guards/active-user.guard.js';
+import { CallerScopesGuard } from './guards/caller-scopes.guard.js';
 import { OptionalAccessTokenGuard } from './guards/optional-access-token.guard.js';
 import { ScopesGuard } from './guards/scopes.guard.js';
 import { GuestCartMerge } from './guest-cart-merge.js';
@@ -65,6 +66,7 @@ import { UserRepository } from './user.repository.js';
     OptionalAccessTokenGuard,
     ActiveUserGuard,
     ScopesGuard,
+    CallerScopesGuard,
   ],
   exports: [
     UserRepository,
@@ -75,6 +77,7 @@ import { UserRepository } from './user.repository.js';
     OptionalAccessTokenGuard,
     ActiveUserGuard,
     ScopesGuard,
+    CallerScopesGuard,
   ],
 })
 export class AuthModule {}

@@ -31,7 +31,7 @@ import {
 } from '@nestjs/swagger';
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { Authenticated, CurrentUser, OptionalAuth } from '../auth/decorators/auth.decorators.js';
+import { CurrentUser, OptionalAuth, Scopes } from '../auth/decorators/auth.decorators.js';
 import { AddCartItemService } from './add-cart-item.service.js';
 import { CallerCart } from './caller-cart.decorator.js';
 import { CartMergeService } from './cart-merge.service.js';
@@ -41,10 +41,14 @@ import { CartViewService } from './cart-view.service.js';
 import { ChangeCartItemService } from './change-cart-item.service.js';
 import { CreateGuestCartService } from './create-guest-cart.service.js';
 
-/** Routes that act on "the caller's cart": the user's, or the guest cart of X-Cart-Token. */
+/**
+ * Routes that act on "the caller's cart": the user's, or the guest cart of
+ * X-Cart-Token. A signed-in caller needs `cart:write`, the one cart scope,
+ * for reading the cart too.
+ */
 function CallerCartRoute(): MethodDecorator {
   return applyDecorators(
-    OptionalAuth(),
+    OptionalAuth('cart:write'),
     ApiHeader({
       name: 'X-Cart-Token',
       required: false,
@@ -137,7 +141,7 @@ export class CartController {
 
   @Post('merge')
   @HttpCode(200)
-  @Authenticated()
+  @Scopes('cart:write')
   @ApiOperation({
     operationId: 'mergeCart',
     summary: 'Absorb a guest cart into the signed-in user’s cart',

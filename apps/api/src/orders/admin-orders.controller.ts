@@ -6,11 +6,12 @@ import {
   RefundRequestDto,
   RefundResponseDto,
 } from '@minishop/contracts';
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
+  ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -22,6 +23,7 @@ import {
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
+import { validateIdempotencyKey } from './idempotency.service.js';
 import { OrderFulfilmentService } from './order-fulfilment.service.js';
 import { ORDER_ID_PARAM } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
@@ -66,19 +68,40 @@ export class AdminOrdersController {
     operationId: 'refundOrder',
     summary: 'Refund all or part of a payment; the order status follows when Stripe confirms',
   })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      '1..255 characters; a repeat with the same body replays the first reply and refunds once',
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
+  })
   @ApiAcceptedResponse({ type: RefundResponseDto })
-  @ApiBadRequestResponse({ description: 'Invalid amount', type: ProblemDto })
+  @ApiBadRequestResponse({
+    description: 'Invalid amount, or an invalid Idempotency-Key',
+    type: ProblemDto,
+  })
   @ApiServiceUnavailableResponse({
     description: 'The payment provider is unavailable',
     type: ProblemDto,
   })
   @ApiNotFoundResponse({ type: ProblemDto })
-  @ApiConflictResponse({ description: 'The order has no payment to refund', type: ProblemDto })
-  @ApiUnprocessableEntityResponse({
-    description: 'More than paid and not yet refunded',
+  @ApiConflictResponse({
+    description: 'The order has no payment to refund, or the same key is still in progress',
     type: ProblemDto,
   })
-  refund(@Param('id') id: string, @Body() body: RefundRequestDto): Promise<RefundResponseDto> {
-    return this.refunds.refund(id, body.amount);
+  @ApiUnprocessableEntityResponse({
+    description:
+      'More than paid and not yet refunded, or the key was used with another order or amount',
+    type: ProblemDto,
+  })
+  refund(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id') id: string,
+    @Headers('idempotency-key') key: string | undefined,
+    @Body() body: RefundRequestDto,
+  ): Promise<RefundResponseDto> {
+    const idempotency =
+      key === undefined ? undefined : { userId: user.id, key: validateIdempotencyKey(key) };
+    return this.refunds.refund(id, body.amount, idempotency);
   }
 }

@@ -22,15 +22,20 @@ import {
 } from '@nestjs/swagger';
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { Authenticated, CurrentUser } from '../auth/decorators/auth.decorators.js';
+import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
 import { CheckoutService } from './checkout.service.js';
 import { validateIdempotencyKey } from './idempotency.service.js';
 import { OrderCancellationService } from './order-cancellation.service.js';
 import { ORDER_ID_PARAM } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
 
+/**
+ * The caller's own orders. Customers hold `cart:write orders:read`;
+ * `orders:read` is their one scope over their own orders, so it covers
+ * cancelling one too. Checkout spends the cart and answers with the order,
+ * so it needs both.
+ */
 @ApiTags('orders')
-@Authenticated()
 @Controller()
 export class OrdersController {
   constructor(
@@ -41,6 +46,7 @@ export class OrdersController {
 
   @Post('checkout')
   @HttpCode(201)
+  @Scopes('cart:write', 'orders:read')
   @ApiOperation({
     operationId: 'checkout',
     summary: "Turn the caller's cart into an order awaiting payment",
@@ -77,6 +83,7 @@ export class OrdersController {
   }
 
   @Get('orders')
+  @Scopes('orders:read')
   @ApiOperation({ operationId: 'listOrders', summary: "The caller's orders, newest first" })
   @ApiOkResponse({ type: OrderPageDto })
   @ApiBadRequestResponse({ description: 'Invalid limit or cursor', type: ProblemDto })
@@ -86,6 +93,7 @@ export class OrdersController {
 
   @ApiParam(ORDER_ID_PARAM)
   @Get('orders/:id')
+  @Scopes('orders:read')
   @ApiOperation({
     operationId: 'getOrder',
     summary: 'One of the caller’s orders with lines, totals and history',
@@ -99,6 +107,7 @@ export class OrdersController {
   @ApiParam(ORDER_ID_PARAM)
   @Post('orders/:id/cancel')
   @HttpCode(200)
+  @Scopes('orders:read')
   @ApiOperation({
     operationId: 'cancelOrder',
     summary: 'Cancel an order still awaiting payment; its stock is released',

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { MoneyDto, RefundResponseDto } from '@minishop/contracts';
 import {
   IllegalTransitionError,
@@ -10,9 +12,25 @@ import { Injectable } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
+import { IdempotencyService } from './idempotency.service.js';
 import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
+
+/** Client keys of refunds live apart from checkout's, in the same store. */
+const REFUND_IDEMPOTENCY_SCOPE = 'refund';
+
+/**
+ * The provider's key for a refund asked with a client key. A claim whose
+ * process died is retaken after a while; if that process had already reached
+ * the provider, this key makes the provider answer with the same refund
+ * instead of moving the money a second time. Hashed: client keys may be
+ * longer than the provider accepts.
+ */
+function clientRefundKey(orderId: string, client: { userId: string; key: string }): string {
+  const digest = createHash('sha256').update(`${client.userId}\n${client.key}`).digest('hex');
+  return `refund-${orderId}-client-${digest.slice(0, 40)}`;
+}
 
 /**
  * POST /admin/orders/:id/refund. The refund is asked of the provider; the
@@ -26,9 +44,44 @@ export class RefundService {
     private readonly orders: OrderRepository,
     private readonly payments: PaymentGateway,
     private readonly query: OrderQueryService,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
-  async refund(orderId: string, requested: MoneyDto | undefined): Promise<RefundResponseDto> {
+  /**
+   * With a client Idempotency-Key, checkout's rules apply (IdempotencyService):
+   * the same key for the same order and amount replays the first reply and
+   * moves money once, even when the repeats arrive together; the key with
+   * another order or amount is a 422. Keys belong to the admin who sent them.
+   */
+  async refund(
+    orderId: string,
+    requested: MoneyDto | undefined,
+    idempotency?: { userId: string; key: string },
+  ): Promise<RefundResponseDto> {
+    if (!idempotency) return this.refundOnce(orderId, requested, undefined);
+    const reply = await this.idempotency.run(
+      {
+        userId: idempotency.userId,
+        scope: REFUND_IDEMPOTENCY_SCOPE,
+        key: idempotency.key,
+        body: {
+          orderId,
+          amount: requested && { amount: requested.amount, currency: requested.currency },
+        },
+      },
+      async () => ({
+        status: 202,
+        body: await this.refundOnce(orderId, requested, clientRefundKey(orderId, idempotency)),
+      }),
+    );
+    return reply.body;
+  }
+
+  private async refundOnce(
+    orderId: string,
+    requested: MoneyDto | undefined,
+    providerKey: string | undefined,
+  ): Promise<RefundResponseDto> {
     assertOrderId(orderId);
     // Booked as requested under the row lock before the provider is called:
     // two refunds at once cannot together exceed what was paid.
@@ -51,7 +104,7 @@ export class RefundService {
         paymentIntentId: order.paymentIntentId,
         amount,
         // Unique per refund of this order and the same on a retry of it.
-        idempotencyKey: `refund-${order.id}-${spoken.amount}-${amount.amount}`,
+        idempotencyKey: providerKey ?? `refund-${order.id}-${spoken.amount}-${amount.amount}`,
       };
     });
     let refund;

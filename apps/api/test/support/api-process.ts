@@ -47,8 +47,13 @@ export interface ApiProcess {
   port: number;
   /** Everything written to stdout and stderr so far. */
   output(): string;
+  /** What was written to stdout alone, and to stderr alone. */
+  stdout(): string;
+  stderr(): string;
   /** Resolves with the exit code (or the signal's name). */
   exited: Promise<number | string>;
+  /** The same, once stdout and stderr are drained too: all output is in. */
+  closed: Promise<number | string>;
 }
 
 /**
@@ -77,12 +82,31 @@ export async function spawnApi(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    stdout += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+    stderr += d.toString();
+  });
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
-  return { child, port, output: () => out, exited };
+  const closed = new Promise<number | string>((resolve) =>
+    child.once('close', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  return {
+    child,
+    port,
+    output: () => out,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    closed,
+  };
 }
 
 /** Polls /health/ready until 200; fails early if the process dies. */

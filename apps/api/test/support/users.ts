@@ -1,8 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
-import type { Role } from '@minishop/domain';
+import type { Role, Scope } from '@minishop/domain';
+import { JwtService } from '@nestjs/jwt';
 
 import { AccessTokenService } from '../../src/auth/access-token.service.js';
+import type { AccessTokenClaims } from '../../src/auth/authenticated-user.js';
 import { UserRepository } from '../../src/auth/user.repository.js';
 import type { TestApp } from './test-app.js';
 
@@ -38,6 +40,24 @@ export async function aUser(t: TestApp, role: Role = 'customer'): Promise<TestUs
 
 export const aCustomer = (t: TestApp) => aUser(t, 'customer');
 export const anAdmin = (t: TestApp) => aUser(t, 'admin');
+
+/**
+ * The same user with a genuine, validly signed token that carries only
+ * `scopes`, as a token narrowed for a third-party client would.
+ */
+export function withScopes(t: TestApp, user: TestUser, scopes: readonly Scope[]): TestUser {
+  const iat = Math.floor(Date.now() / 1000);
+  const claims: AccessTokenClaims = {
+    sub: user.id,
+    role: user.role,
+    scope: scopes.join(' '),
+    iat,
+    exp: iat + t.config.jwtAccessTtlSeconds,
+    jti: randomUUID(),
+  };
+  const accessToken = t.get(JwtService).sign(claims);
+  return { ...user, accessToken, auth: { Authorization: `Bearer ${accessToken}` } };
+}
 
 export interface RegisteredUser extends TestUser {
   name: string;

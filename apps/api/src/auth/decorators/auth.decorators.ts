@@ -17,6 +17,7 @@ import {
 import type { AuthenticatedUser } from '../authenticated-user.js';
 import { AccessTokenGuard } from '../guards/access-token.guard.js';
 import { ActiveUserGuard } from '../guards/active-user.guard.js';
+import { CallerScopesGuard } from '../guards/caller-scopes.guard.js';
 import { OptionalAccessTokenGuard } from '../guards/optional-access-token.guard.js';
 import { REQUIRED_SCOPES, ScopesGuard } from '../guards/scopes.guard.js';
 
@@ -38,26 +39,45 @@ export function Scopes(...scopes: Scope[]): MethodDecorator & ClassDecorator {
     SetMetadata(REQUIRED_SCOPES, scopes),
     UseGuards(AccessTokenGuard, ActiveUserGuard, ScopesGuard),
     ApiSecurity('bearer', scopes),
-    ApiExtension('x-required-scopes', scopes),
     ApiUnauthorizedResponse({
       description: 'Missing, invalid or expired access token',
       type: ProblemDto,
     }),
-    ApiForbiddenResponse({ description: `Requires scope ${scopes.join(' ')}`, type: ProblemDto }),
+    ...documentedScopes(scopes, `Requires scope ${scopes.join(' ')}`),
   );
 }
 
-/** Guests allowed; a token, when sent, must be valid and its account active. */
-export function OptionalAuth(): MethodDecorator & ClassDecorator {
+/**
+ * Guests allowed; a token, when sent, must be valid, its account active, and
+ * carry every listed scope (a signed-in caller is never let in as a guest).
+ */
+export function OptionalAuth(...scopes: Scope[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    UseGuards(OptionalAccessTokenGuard, ActiveUserGuard),
-    ApiSecurity('bearer'),
+    SetMetadata(REQUIRED_SCOPES, scopes),
+    UseGuards(OptionalAccessTokenGuard, ActiveUserGuard, CallerScopesGuard),
+    ApiSecurity('bearer', scopes),
     ApiSecurity({}),
     ApiUnauthorizedResponse({
       description: 'An access token was sent but is invalid or expired',
       type: ProblemDto,
     }),
+    ...documentedScopes(
+      scopes,
+      `A signed-in caller's token lacks scope ${scopes.join(' ')} (guests need none)`,
+    ),
   );
+}
+
+/** `x-required-scopes` and the 403 in the OpenAPI document, for routes that declare scopes. */
+function documentedScopes(
+  scopes: Scope[],
+  forbidden: string,
+): (ClassDecorator & MethodDecorator)[] {
+  if (scopes.length === 0) return [];
+  return [
+    ApiExtension('x-required-scopes', scopes),
+    ApiForbiddenResponse({ description: forbidden, type: ProblemDto }),
+  ];
 }
 
 /** The authenticated caller (undefined on an `@OptionalAuth()` route called by a guest). */
