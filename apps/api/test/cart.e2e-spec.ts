@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { CartClosedError, MAX_CART_LINES } from '@minishop/domain';
+import { MAX_CART_LINES } from '@minishop/domain';
 import { DataSource } from 'typeorm';
 
 import { GuestCartAbsorber } from '../src/auth/guest-cart-absorber.js';
@@ -549,15 +549,23 @@ describe('cart', () => {
   });
 
   describe('checkout port', () => {
-    test('lockForCheckout returns the locked lines; markCheckedOut closes the cart', async () => {
+    test('closeForCheckout returns the lines and closes the cart; a rollback leaves it open', async () => {
       const u = await aCustomer(t);
       const a = await aVariant(t);
       const b = await aVariant(t);
       await add(u, a, 2);
       const before = await add(u, b, 1);
       const port = t.get(CheckoutCartPort);
+      const rollback = new Error('checkout failed');
+      await expect(
+        t.get(TransactionRunner).run(async (m) => {
+          expect(await port.closeForCheckout(u.id, m)).toMatchObject({ cartId: before.id });
+          throw rollback;
+        }),
+      ).rejects.toBe(rollback);
+      expect((await getCart(u)).id).toBe(before.id);
       await t.get(TransactionRunner).run(async (m) => {
-        const cart = await port.lockForCheckout(u.id, m);
+        const cart = await port.closeForCheckout(u.id, m);
         expect(cart?.cartId).toBe(before.id);
         expect(cart?.lines.map((l) => [l.variantId, l.quantity])).toEqual(
           [
@@ -565,14 +573,14 @@ describe('cart', () => {
             [b.id, 1],
           ].sort(([x], [y]) => String(x).localeCompare(String(y))),
         );
-        await port.markCheckedOut(cart!.cartId, m);
-        await expect(port.markCheckedOut(cart!.cartId, m)).rejects.toThrow(CartClosedError);
+        // Closed: a second checkout in the same transaction finds no cart.
+        expect(await port.closeForCheckout(u.id, m)).toBeNull();
       });
       const next = await getCart(u);
       expect(next.id).not.toBe(before.id);
       expect(next.lines).toEqual([]);
       expect(
-        await t.get(TransactionRunner).run((m) => port.lockForCheckout(u.id, m)),
+        await t.get(TransactionRunner).run((m) => port.closeForCheckout(u.id, m)),
       ).toMatchObject({ cartId: next.id, lines: [] });
     });
 
@@ -585,7 +593,7 @@ describe('cart', () => {
       try {
         await runner.startTransaction();
         const port = t.get(CheckoutCartPort);
-        await port.lockForCheckout(u.id, runner.manager);
+        await port.closeForCheckout(u.id, runner.manager);
         const racing = t.http
           .post(`${API}/cart/items`)
           .set(u.auth)
@@ -601,7 +609,6 @@ describe('cart', () => {
           if (i > 2000) throw new Error('the add never waited for the cart lock');
           await new Promise((r) => setImmediate(r));
         }
-        await port.markCheckedOut(cart.id, runner.manager);
         await runner.commitTransaction();
         const res = await racing;
         expect(res.status).toBe(409);

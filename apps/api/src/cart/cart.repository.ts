@@ -31,8 +31,11 @@ export abstract class CartRepository {
    * two merges of one guest cart run one after the other.
    */
   abstract lockGuestCart(tokenHash: string, manager: EntityManager): Promise<CartRecord | null>;
-  /** Locks the user's active cart (FOR UPDATE); null when there is none. */
-  abstract lockActiveUserCart(userId: string, manager: EntityManager): Promise<CartRecord | null>;
+  /**
+   * Closes the user's active cart (status checked_out) and so takes its row
+   * lock until the transaction ends; returns its id, null when there is none.
+   */
+  abstract closeActiveUserCart(userId: string, manager: EntityManager): Promise<string | null>;
   /**
    * Bumps updated_at of an active cart and so takes its row lock: every write
    * to a cart's lines starts here, which serialises writers of one cart and
@@ -42,6 +45,8 @@ export abstract class CartRepository {
   abstract touchActive(cartId: string, manager: EntityManager): Promise<boolean>;
   abstract setStatus(cartId: string, status: CartStatus, manager: EntityManager): Promise<boolean>;
   abstract findWithLines(cartId: string, manager?: EntityManager): Promise<CartWithLines | null>;
+  /** The cart's lines alone, in no particular order. */
+  abstract findLines(cartId: string, manager: EntityManager): Promise<StoredCartLine[]>;
   abstract findLine(
     cartId: string,
     lineId: string,

@@ -20,16 +20,13 @@ export interface CheckoutCart {
  */
 export abstract class CheckoutCartPort {
   /**
-   * The user's active cart with its lines, the cart row locked FOR UPDATE
-   * until the transaction ends: adds, edits and merges to it wait, then find
-   * it closed. Null when the user has no active cart (treat as empty).
+   * Closes the user's active cart (status checked_out) and returns it with
+   * its lines. Closing takes the cart row's lock until the transaction ends:
+   * adds, edits and merges to it wait, then find it closed (409); the lines
+   * are read after the lock is held, so none added just before is missed.
+   * A checkout that fails rolls back and so leaves the cart open. Null when
+   * the user has no active cart (treat as empty); the user's next cart
+   * request starts a new empty cart.
    */
-  abstract lockForCheckout(userId: string, manager: EntityManager): Promise<CheckoutCart | null>;
-
-  /**
-   * Closes the cart (status checked_out) in the same transaction; the user's
-   * next cart request starts a new empty cart. Throws CartClosedError (409)
-   * if the cart is no longer active.
-   */
-  abstract markCheckedOut(cartId: string, manager: EntityManager): Promise<void>;
+  abstract closeForCheckout(userId: string, manager: EntityManager): Promise<CheckoutCart | null>;
 }

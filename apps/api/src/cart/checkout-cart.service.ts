@@ -1,4 +1,3 @@
-import { CartClosedError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
@@ -11,11 +10,13 @@ export class CheckoutCartService extends CheckoutCartPort {
     super();
   }
 
-  async lockForCheckout(userId: string, manager: EntityManager): Promise<CheckoutCart | null> {
-    const cart = await this.carts.lockActiveUserCart(userId, manager);
-    if (!cart) return null;
-    const withLines = await this.carts.findWithLines(cart.id, manager);
-    const lines = (withLines?.lines ?? [])
+  async closeForCheckout(userId: string, manager: EntityManager): Promise<CheckoutCart | null> {
+    // Two statements, not one: a statement reads as of its start, so lines
+    // read in the statement that waited for the lock could miss an add that
+    // committed meanwhile; the second statement sees it.
+    const cartId = await this.carts.closeActiveUserCart(userId, manager);
+    if (cartId === null) return null;
+    const lines = (await this.carts.findLines(cartId, manager))
       .map((l) => ({
         lineId: l.id,
         variantId: l.variantId,
@@ -23,12 +24,6 @@ export class CheckoutCartService extends CheckoutCartPort {
         addedUnitPrice: l.addedUnitPrice,
       }))
       .sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0));
-    return { cartId: cart.id, lines };
-  }
-
-  async markCheckedOut(cartId: string, manager: EntityManager): Promise<void> {
-    if (!(await this.carts.setStatus(cartId, 'checked_out', manager))) {
-      throw new CartClosedError();
-    }
+    return { cartId, lines };
   }
 }

@@ -106,13 +106,23 @@ export abstract class OrderRepository {
   abstract releaseStock(lines: StockLine[], manager: EntityManager): Promise<void>;
   /** A paid reservation becomes a sale: on hand and reserved both go down. */
   abstract sellReservedStock(lines: StockLine[], manager: EntityManager): Promise<void>;
-  /** Inserts the order, its lines and its first history row. */
-  abstract insert(order: NewOrder, manager: EntityManager): Promise<string>;
+  /** Inserts the order, its lines and its first history row; returns it as view() would. */
+  abstract insert(order: NewOrder, manager: EntityManager): Promise<OrderView>;
   abstract findIdByCheckoutKey(
     userId: string,
     key: string,
     manager: EntityManager,
   ): Promise<string | null>;
+  /**
+   * Stores the order's PaymentIntent unless it has one already; returns the
+   * buyer's e-mail address when it stored it (for the "order placed" mail),
+   * null when the order had an intent.
+   */
+  abstract attachPaymentIntent(
+    id: string,
+    paymentIntentId: string,
+    manager: EntityManager,
+  ): Promise<{ buyerEmail: string } | null>;
   abstract lockById(
     id: string,
     manager: EntityManager,

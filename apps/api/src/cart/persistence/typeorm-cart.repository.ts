@@ -2,6 +2,7 @@ import type { StoredCartLine } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
 import {
   type CartRecord,
   CartRepository,
@@ -16,6 +17,13 @@ import {
   toCartRecord,
   toStoredLine,
 } from './cart.mapper.js';
+
+// Checkout's statements, prepared: they run on every order.
+const CLOSE_ACTIVE_USER_CART = prepared(
+  `UPDATE carts SET status = 'checked_out', updated_at = now()
+    WHERE user_id = $1 AND status = 'active' RETURNING id`,
+);
+const FIND_LINES = prepared(`SELECT ${LINE_COLUMNS} FROM cart_lines WHERE cart_id = $1`);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -104,13 +112,9 @@ export class TypeormCartRepository extends CartRepository {
     return row ? toCartRecord(row) : null;
   }
 
-  async lockActiveUserCart(userId: string, manager: EntityManager): Promise<CartRecord | null> {
-    const [row] = await this.rows<CartRow>(
-      manager,
-      `SELECT ${CART_COLUMNS} FROM carts WHERE user_id = $1 AND status = 'active' FOR UPDATE`,
-      [userId],
-    );
-    return row ? toCartRecord(row) : null;
+  async closeActiveUserCart(userId: string, manager: EntityManager): Promise<string | null> {
+    const { rows } = await runPrepared<{ id: string }>(manager, CLOSE_ACTIVE_USER_CART, [userId]);
+    return rows[0]?.id ?? null;
   }
 
   async touchActive(cartId: string, manager: EntityManager): Promise<boolean> {
@@ -152,6 +156,11 @@ export class TypeormCartRepository extends CartRepository {
       updatedAt: first.cart_updated_at,
       lines: rows.filter((r): r is typeof r & CartLineRow => r.id !== null).map(toStoredLine),
     };
+  }
+
+  async findLines(cartId: string, manager: EntityManager): Promise<StoredCartLine[]> {
+    const { rows } = await runPrepared<CartLineRow>(manager, FIND_LINES, [cartId]);
+    return rows.map(toStoredLine);
   }
 
   async findLine(

@@ -5,8 +5,8 @@ import { CheckoutCartPort } from '../../cart/checkout-cart.port.js';
 import { CheckoutCart, type LockedCart } from '../checkout-cart.js';
 
 /**
- * CheckoutCart over the cart module's own checkout port (which locks the
- * cart row FOR UPDATE and closes it); only giving a cart back after a failed
+ * CheckoutCart over the cart module's own checkout port (which closes the
+ * cart and so locks its row); only giving a cart back after a failed
  * payment setup is done here, as the cart module has no use case for it.
  */
 @Injectable()
@@ -15,17 +15,13 @@ export class CartModuleCheckoutCart extends CheckoutCart {
     super();
   }
 
-  async lockForCheckout(userId: string, manager: EntityManager): Promise<LockedCart | null> {
-    const cart = await this.carts.lockForCheckout(userId, manager);
+  async closeForCheckout(userId: string, manager: EntityManager): Promise<LockedCart | null> {
+    const cart = await this.carts.closeForCheckout(userId, manager);
     if (!cart) return null;
     return {
       id: cart.cartId,
       lines: cart.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
     };
-  }
-
-  markCheckedOut(cartId: string, manager: EntityManager): Promise<void> {
-    return this.carts.markCheckedOut(cartId, manager);
   }
 
   async reopen(cartId: string, manager: EntityManager): Promise<void> {

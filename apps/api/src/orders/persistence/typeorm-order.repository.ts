@@ -7,6 +7,7 @@ import {
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
 import {
   type NewOrder,
   type OrderListQuery,
@@ -36,6 +37,107 @@ interface OrderRow {
   created_at: Date;
   cursor_at: string;
 }
+
+interface OrderLineRow {
+  id: string;
+  order_id: string;
+  variant_id: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  unit_price: string;
+  line_total: string;
+}
+
+interface HistoryRow {
+  order_id: string;
+  from_status: OrderStatus | null;
+  to_status: OrderStatus;
+  cause: string;
+  at: Date;
+}
+
+/** One row per line of the order just inserted, the order's columns repeated. */
+type InsertedOrderRow = Omit<OrderRow, 'cursor_at'> &
+  Omit<OrderLineRow, 'id' | 'order_id'> & { line_id: string; history_at: Date };
+
+function toView(r: Omit<OrderRow, 'cursor_at'>, lines: OrderLineRow[], history: HistoryRow[]): OrderView {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    status: r.status,
+    currency: r.currency,
+    subtotal: Number(r.subtotal),
+    total: Number(r.total),
+    amountPaid: Number(r.amount_paid),
+    amountRefunded: Number(r.amount_refunded),
+    shippingAddress: r.shipping_address,
+    paymentIntentId: r.payment_intent_id,
+    reviewReason: r.review_reason,
+    reservationExpiresAt: r.reservation_expires_at,
+    createdAt: r.created_at,
+    lines: lines.map((l) => ({
+      id: l.id,
+      variantId: l.variant_id,
+      sku: l.sku,
+      name: l.name,
+      quantity: l.quantity,
+      unitPrice: Number(l.unit_price),
+      lineTotal: Number(l.line_total),
+    })),
+    history: history.map((h) => ({ from: h.from_status, to: h.to_status, at: h.at, cause: h.cause })),
+  };
+}
+
+// Checkout's statements, prepared: they run on every order.
+const VARIANTS_FOR_SALE = prepared(
+  `SELECT v.id, v.sku, p.name || ' – ' || v.name AS name, v.price, v.currency,
+          p.status = 'archived' AS archived
+     FROM variants v JOIN products p ON p.id = v.product_id
+    WHERE v.id = ANY($1::uuid[])`,
+);
+const RESERVE_STOCK = prepared(
+  `UPDATE variants SET reserved = reserved + $2, updated_at = now()
+    WHERE id = $1 AND on_hand - reserved >= $2`,
+);
+/**
+ * The order, its line snapshots and its first history row in one statement,
+ * returned as stored (one row per line, in the order view() lists them), so
+ * checkout replies without reading the order back.
+ */
+const INSERT_ORDER = prepared(
+  `WITH o AS (
+     INSERT INTO orders (user_id, checkout_key, status, currency, subtotal, total,
+                         shipping_address, reservation_expires_at)
+     VALUES ($1, $2, 'pending_payment', $3, $4, $5, $6, $7)
+     RETURNING id, user_id, status, currency, subtotal, total, amount_paid, amount_refunded,
+               refund_requested, shipping_address, payment_intent_id, review_reason,
+               reservation_expires_at, created_at
+   ), l AS (
+     INSERT INTO order_lines (order_id, variant_id, sku, name, quantity, unit_price, line_total)
+     SELECT o.id, x.* FROM o,
+            unnest($8::uuid[], $9::text[], $10::text[], $11::int[], $12::bigint[], $13::bigint[]) AS x
+     RETURNING id, variant_id, sku, name, quantity, unit_price, line_total
+   ), h AS (
+     INSERT INTO order_status_history (order_id, from_status, to_status, cause)
+     SELECT o.id, NULL, o.status, 'checkout' FROM o
+     RETURNING at
+   )
+   SELECT o.*, h.at AS history_at, l.id AS line_id, l.variant_id, l.sku, l.name, l.quantity,
+          l.unit_price, l.line_total
+     FROM o, h, l
+    ORDER BY l.sku, l.id`,
+);
+const ID_BY_CHECKOUT_KEY = prepared(
+  'SELECT id FROM orders WHERE user_id = $1 AND checkout_key = $2',
+);
+/** Also returns the buyer's address, for the "order placed" mail enqueued with it. */
+const ATTACH_PAYMENT_INTENT = prepared(
+  `UPDATE orders o SET payment_intent_id = $2
+     FROM users u
+    WHERE o.id = $1 AND o.payment_intent_id IS NULL AND u.id = o.user_id
+    RETURNING u.email`,
+);
 
 const ORDER_COLUMNS = `o.id, o.user_id, o.status, o.currency, o.subtotal, o.total, o.amount_paid,
   o.amount_refunded, o.refund_requested, o.shipping_address, o.payment_intent_id, o.review_reason,
@@ -85,13 +187,11 @@ export class TypeormOrderRepository extends OrderRepository {
   }
 
   async findVariantsForSale(ids: string[], manager: EntityManager): Promise<VariantForSale[]> {
-    const rows = (await manager.query(
-      `SELECT v.id, v.sku, p.name || ' – ' || v.name AS name, v.price, v.currency,
-              p.status = 'archived' AS archived
-         FROM variants v JOIN products p ON p.id = v.product_id
-        WHERE v.id = ANY($1::uuid[])`,
+    const { rows } = await runPrepared<Omit<VariantForSale, 'price'> & { price: string }>(
+      manager,
+      VARIANTS_FOR_SALE,
       [ids],
-    )) as (Omit<VariantForSale, 'price'> & { price: string })[];
+    );
     return rows.map((r) => ({ ...r, price: Number(r.price) }));
   }
 
@@ -100,12 +200,11 @@ export class TypeormOrderRepository extends OrderRepository {
     for (const line of inLockOrder(lines)) {
       // One conditional UPDATE per variant: the row lock and the availability
       // check are one step, so no concurrent checkout can slip in between.
-      const [, affected] = (await manager.query(
-        `UPDATE variants SET reserved = reserved + $2, updated_at = now()
-          WHERE id = $1 AND on_hand - reserved >= $2`,
-        [line.variantId, line.quantity],
-      )) as [unknown, number];
-      if (affected !== 1) short.push(line.variantId);
+      const { rowCount } = await runPrepared(manager, RESERVE_STOCK, [
+        line.variantId,
+        line.quantity,
+      ]);
+      if (rowCount !== 1) short.push(line.variantId);
     }
     return short;
   }
@@ -129,41 +228,38 @@ export class TypeormOrderRepository extends OrderRepository {
     }
   }
 
-  async insert(order: NewOrder, manager: EntityManager): Promise<string> {
-    const [row] = (await manager.query(
-      `INSERT INTO orders (user_id, checkout_key, status, currency, subtotal, total,
-                           shipping_address, reservation_expires_at)
-       VALUES ($1, $2, 'pending_payment', $3, $4, $5, $6, $7) RETURNING id`,
-      [
-        order.userId,
-        order.checkoutKey,
-        order.currency,
-        order.subtotal,
-        order.total,
-        JSON.stringify(order.shippingAddress),
-        order.reservationExpiresAt,
-      ],
-    )) as { id: string }[];
-    const id = row!.id;
-    await manager.query(
-      `INSERT INTO order_lines (order_id, variant_id, sku, name, quantity, unit_price, line_total)
-       SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[])`,
-      [
-        id,
-        order.lines.map((l) => l.variantId),
-        order.lines.map((l) => l.sku),
-        order.lines.map((l) => l.name),
-        order.lines.map((l) => l.quantity),
-        order.lines.map((l) => l.unitPrice),
-        order.lines.map((l) => l.lineTotal),
-      ],
-    );
-    await manager.query(
-      `INSERT INTO order_status_history (order_id, from_status, to_status, cause)
-       VALUES ($1, NULL, 'pending_payment', 'checkout')`,
-      [id],
-    );
-    return id;
+  async insert(order: NewOrder, manager: EntityManager): Promise<OrderView> {
+    const { rows } = await runPrepared<InsertedOrderRow>(manager, INSERT_ORDER, [
+      order.userId,
+      order.checkoutKey,
+      order.currency,
+      order.subtotal,
+      order.total,
+      JSON.stringify(order.shippingAddress),
+      order.reservationExpiresAt,
+      order.lines.map((l) => l.variantId),
+      order.lines.map((l) => l.sku),
+      order.lines.map((l) => l.name),
+      order.lines.map((l) => l.quantity),
+      order.lines.map((l) => l.unitPrice),
+      order.lines.map((l) => l.lineTotal),
+    ]);
+    const [first] = rows;
+    if (!first) throw new Error('inserting an order returned nothing');
+    const lines = rows.map((r) => ({
+      id: r.line_id,
+      order_id: r.id,
+      variant_id: r.variant_id,
+      sku: r.sku,
+      name: r.name,
+      quantity: r.quantity,
+      unit_price: r.unit_price,
+      line_total: r.line_total,
+    }));
+    const history = [
+      { order_id: first.id, from_status: null, to_status: first.status, cause: 'checkout', at: first.history_at },
+    ];
+    return toView(first, lines, history);
   }
 
   async findIdByCheckoutKey(
@@ -171,11 +267,20 @@ export class TypeormOrderRepository extends OrderRepository {
     key: string,
     manager: EntityManager,
   ): Promise<string | null> {
-    const rows = (await manager.query(
-      'SELECT id FROM orders WHERE user_id = $1 AND checkout_key = $2',
-      [userId, key],
-    )) as { id: string }[];
+    const { rows } = await runPrepared<{ id: string }>(manager, ID_BY_CHECKOUT_KEY, [userId, key]);
     return rows[0]?.id ?? null;
+  }
+
+  async attachPaymentIntent(
+    id: string,
+    paymentIntentId: string,
+    manager: EntityManager,
+  ): Promise<{ buyerEmail: string } | null> {
+    const { rows } = await runPrepared<{ email: string }>(manager, ATTACH_PAYMENT_INTENT, [
+      id,
+      paymentIntentId,
+    ]);
+    return rows[0] ? { buyerEmail: rows[0].email } : null;
   }
 
   lockById(id: string, manager: EntityManager, ownerId?: string): Promise<OrderState | null> {
@@ -323,55 +428,18 @@ export class TypeormOrderRepository extends OrderRepository {
       `SELECT id, order_id, variant_id, sku, name, quantity, unit_price, line_total
          FROM order_lines WHERE order_id = ANY($1::uuid[]) ORDER BY sku, id`,
       [ids],
-    )) as {
-      id: string;
-      order_id: string;
-      variant_id: string;
-      sku: string;
-      name: string;
-      quantity: number;
-      unit_price: string;
-      line_total: string;
-    }[];
+    )) as OrderLineRow[];
     const history = (await manager.query(
       `SELECT order_id, from_status, to_status, cause, at FROM order_status_history
         WHERE order_id = ANY($1::uuid[]) ORDER BY id`,
       [ids],
-    )) as {
-      order_id: string;
-      from_status: OrderStatus | null;
-      to_status: OrderStatus;
-      cause: string;
-      at: Date;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      userId: r.user_id,
-      status: r.status,
-      currency: r.currency,
-      subtotal: Number(r.subtotal),
-      total: Number(r.total),
-      amountPaid: Number(r.amount_paid),
-      amountRefunded: Number(r.amount_refunded),
-      shippingAddress: r.shipping_address,
-      paymentIntentId: r.payment_intent_id,
-      reviewReason: r.review_reason,
-      reservationExpiresAt: r.reservation_expires_at,
-      createdAt: r.created_at,
-      lines: lines
-        .filter((l) => l.order_id === r.id)
-        .map((l) => ({
-          id: l.id,
-          variantId: l.variant_id,
-          sku: l.sku,
-          name: l.name,
-          quantity: l.quantity,
-          unitPrice: Number(l.unit_price),
-          lineTotal: Number(l.line_total),
-        })),
-      history: history
-        .filter((h) => h.order_id === r.id)
-        .map((h) => ({ from: h.from_status, to: h.to_status, at: h.at, cause: h.cause })),
-    }));
+    )) as HistoryRow[];
+    return rows.map((r) =>
+      toView(
+        r,
+        lines.filter((l) => l.order_id === r.id),
+        history.filter((h) => h.order_id === r.id),
+      ),
+    );
   }
 }
