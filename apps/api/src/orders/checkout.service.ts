@@ -15,7 +15,11 @@ import { AppConfig } from '../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway, type PaymentIntentRef } from '../payments/payment-gateway.js';
 import { CheckoutCart } from './checkout-cart.js';
-import { type IdempotencyClaim, IdempotencyService, type StoredReply } from './idempotency.service.js';
+import {
+  type IdempotencyClaim,
+  IdempotencyService,
+  type StoredReply,
+} from './idempotency.service.js';
 import { type OrderLineSnapshot, OrderRepository, type OrderView } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { OrderNotifications } from './order-notifications.js';
@@ -97,7 +101,12 @@ export class CheckoutService {
       // Announced once the order can be paid, not when it might still be abandoned.
       if (stored) {
         await this.notifications.orderPlaced(
-          { orderId: order.id, buyerEmail: stored.buyerEmail, total: order.total, currency: order.currency },
+          {
+            orderId: order.id,
+            buyerEmail: stored.buyerEmail,
+            total: order.total,
+            currency: order.currency,
+          },
           m,
         );
       }
@@ -228,7 +237,12 @@ export class CheckoutService {
       const stored = await this.orders.attachPaymentIntent(order.id, intent.id, m);
       if (stored) {
         await this.notifications.orderPlaced(
-          { orderId: order.id, buyerEmail: stored.buyerEmail, total: order.total, currency: order.currency },
+          {
+            orderId: order.id,
+            buyerEmail: stored.buyerEmail,
+            total: order.total,
+            currency: order.currency,
+          },
           m,
         );
       }

@@ -39,7 +39,12 @@ export class OrderNotifications {
       [orderId],
     )) as { email: string; total: string; currency: string }[];
     if (!row) return;
-    const facts = { orderId, buyerEmail: row.email, total: Number(row.total), currency: row.currency };
+    const facts = {
+      orderId,
+      buyerEmail: row.email,
+      total: Number(row.total),
+      currency: row.currency,
+    };
     await this.send(facts, 'paid', manager, (ref, total) => ({
       subject: `Order ${ref} confirmed`,
       text: `We received your payment of ${total} for order ${ref}. We will let you know when it ships.`,

@@ -61,7 +61,11 @@ interface HistoryRow {
 type InsertedOrderRow = Omit<OrderRow, 'cursor_at'> &
   Omit<OrderLineRow, 'id' | 'order_id'> & { line_id: string; history_at: Date };
 
-function toView(r: Omit<OrderRow, 'cursor_at'>, lines: OrderLineRow[], history: HistoryRow[]): OrderView {
+function toView(
+  r: Omit<OrderRow, 'cursor_at'>,
+  lines: OrderLineRow[],
+  history: HistoryRow[],
+): OrderView {
   return {
     id: r.id,
     userId: r.user_id,
@@ -85,7 +89,12 @@ function toView(r: Omit<OrderRow, 'cursor_at'>, lines: OrderLineRow[], history: 
       unitPrice: Number(l.unit_price),
       lineTotal: Number(l.line_total),
     })),
-    history: history.map((h) => ({ from: h.from_status, to: h.to_status, at: h.at, cause: h.cause })),
+    history: history.map((h) => ({
+      from: h.from_status,
+      to: h.to_status,
+      at: h.at,
+      cause: h.cause,
+    })),
   };
 }
 
@@ -257,7 +266,13 @@ export class TypeormOrderRepository extends OrderRepository {
       line_total: r.line_total,
     }));
     const history = [
-      { order_id: first.id, from_status: null, to_status: first.status, cause: 'checkout', at: first.history_at },
+      {
+        order_id: first.id,
+        from_status: null,
+        to_status: first.status,
+        cause: 'checkout',
+        at: first.history_at,
+      },
     ];
     return toView(first, lines, history);
   }
