@@ -549,39 +549,44 @@ describe('cart', () => {
   });
 
   describe('checkout port', () => {
-    test('closeForCheckout returns the lines and closes the cart; a rollback leaves it open', async () => {
+    test('readForCheckout returns the lines sorted, at a version every write to them changes', async () => {
       const u = await aCustomer(t);
       const a = await aVariant(t);
       const b = await aVariant(t);
       await add(u, a, 2);
       const before = await add(u, b, 1);
       const port = t.get(CheckoutCartPort);
-      const rollback = new Error('checkout failed');
-      await expect(
-        t.get(TransactionRunner).run(async (m) => {
-          expect(await port.closeForCheckout(u.id, m)).toMatchObject({ cartId: before.id });
-          throw rollback;
-        }),
-      ).rejects.toBe(rollback);
-      expect((await getCart(u)).id).toBe(before.id);
-      await t.get(TransactionRunner).run(async (m) => {
-        const cart = await port.closeForCheckout(u.id, m);
-        expect(cart?.cartId).toBe(before.id);
-        expect(cart?.lines.map((l) => [l.variantId, l.quantity])).toEqual(
-          [
-            [a.id, 2],
-            [b.id, 1],
-          ].sort(([x], [y]) => String(x).localeCompare(String(y))),
-        );
-        // Closed: a second checkout in the same transaction finds no cart.
-        expect(await port.closeForCheckout(u.id, m)).toBeNull();
-      });
-      const next = await getCart(u);
-      expect(next.id).not.toBe(before.id);
-      expect(next.lines).toEqual([]);
-      expect(
-        await t.get(TransactionRunner).run((m) => port.closeForCheckout(u.id, m)),
-      ).toMatchObject({ cartId: next.id, lines: [] });
+      const read = await port.readForCheckout(u.id);
+      expect(read?.cartId).toBe(before.id);
+      expect(read?.lines.map((l) => [l.variantId, l.quantity])).toEqual(
+        [
+          [a.id, 2],
+          [b.id, 1],
+        ].sort(([x], [y]) => String(x).localeCompare(String(y))),
+      );
+      // Checkout closes the cart only at the version it read: each kind of
+      // write to the lines must move it on.
+      const versions = [read!.version];
+      const next = async () => {
+        const v = (await port.readForCheckout(u.id))!.version;
+        expect(versions).not.toContain(v);
+        versions.push(v);
+      };
+      await add(u, a, 1);
+      await next();
+      const lineB = before.lines.find((l) => l.variantId === b.id)!.id;
+      await t.http
+        .patch(`${API}/cart/items/${lineB}`)
+        .set(u.auth)
+        .send({ quantity: 3 })
+        .expect(200);
+      await next();
+      await t.http.delete(`${API}/cart/items/${lineB}`).set(u.auth).expect(200);
+      await next();
+      // Reading changes nothing.
+      expect((await port.readForCheckout(u.id))!.version).toBe(versions.at(-1));
+      await db.query(`UPDATE carts SET status = 'checked_out' WHERE id = $1`, [before.id]);
+      expect(await port.readForCheckout(u.id)).toBeNull();
     });
 
     test('an add racing a checkout waits for it and then fails with 409, adding nothing', async () => {
@@ -592,8 +597,9 @@ describe('cart', () => {
       await runner.connect();
       try {
         await runner.startTransaction();
-        const port = t.get(CheckoutCartPort);
-        await port.closeForCheckout(u.id, runner.manager);
+        // A checkout's write holding the cart row, as it does from closing
+        // the cart until its commit.
+        await runner.query('SELECT 1 FROM carts WHERE id = $1 FOR UPDATE', [cart.id]);
         const racing = t.http
           .post(`${API}/cart/items`)
           .set(u.auth)
@@ -609,6 +615,11 @@ describe('cart', () => {
           if (i > 2000) throw new Error('the add never waited for the cart lock');
           await new Promise((r) => setImmediate(r));
         }
+        await runner.query(
+          `UPDATE carts SET status = 'checked_out', updated_at = now()
+            WHERE id = $1 AND status = 'active'`,
+          [cart.id],
+        );
         await runner.commitTransaction();
         const res = await racing;
         expect(res.status).toBe(409);

@@ -32,10 +32,13 @@ export abstract class CartRepository {
    */
   abstract lockGuestCart(tokenHash: string, manager: EntityManager): Promise<CartRecord | null>;
   /**
-   * Closes the user's active cart (status checked_out) and so takes its row
-   * lock until the transaction ends; returns its id, null when there is none.
+   * The user's active cart with its lines and the row's version (`xmin`),
+   * in one statement, so the lines are those of that version; null when
+   * there is none.
    */
-  abstract closeActiveUserCart(userId: string, manager: EntityManager): Promise<string | null>;
+  abstract findActiveUserCartForCheckout(
+    userId: string,
+  ): Promise<{ id: string; version: string; lines: StoredCartLine[] } | null>;
   /**
    * Bumps updated_at of an active cart and so takes its row lock: every write
    * to a cart's lines starts here, which serialises writers of one cart and
@@ -45,8 +48,6 @@ export abstract class CartRepository {
   abstract touchActive(cartId: string, manager: EntityManager): Promise<boolean>;
   abstract setStatus(cartId: string, status: CartStatus, manager: EntityManager): Promise<boolean>;
   abstract findWithLines(cartId: string, manager?: EntityManager): Promise<CartWithLines | null>;
-  /** The cart's lines alone, in no particular order. */
-  abstract findLines(cartId: string, manager: EntityManager): Promise<StoredCartLine[]>;
   abstract findLine(
     cartId: string,
     lineId: string,

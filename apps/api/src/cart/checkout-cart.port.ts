@@ -1,5 +1,3 @@
-import type { EntityManager } from 'typeorm';
-
 export interface CheckoutCartLine {
   lineId: string;
   variantId: string;
@@ -10,23 +8,29 @@ export interface CheckoutCartLine {
 
 export interface CheckoutCart {
   cartId: string;
+  /**
+   * The cart row's version (its `xmin`) when read. Every write to a cart or
+   * its lines updates the cart row first (CartRepository.touchActive), so
+   * the version changes whenever the lines might have: checkout closes the
+   * cart only if it is still this version (see the orders module's
+   * CheckoutWriter), which makes the lines read here the ones it sells.
+   */
+  version: string;
   /** Sorted by variantId, so stock rows can be locked in one fixed order. */
   lines: CheckoutCartLine[];
 }
 
 /**
- * What checkout needs from the cart, inside the checkout's own transaction
- * (pass its manager). Provided globally by the cart module.
+ * What checkout needs from the cart. Provided globally by the cart module.
+ * Checkout closes the cart (status checked_out) in its own one-statement
+ * write, guarded by `version`; it gives the cart back with a plain update
+ * when the order could not be paid for at all.
  */
 export abstract class CheckoutCartPort {
   /**
-   * Closes the user's active cart (status checked_out) and returns it with
-   * its lines. Closing takes the cart row's lock until the transaction ends:
-   * adds, edits and merges to it wait, then find it closed (409); the lines
-   * are read after the lock is held, so none added just before is missed.
-   * A checkout that fails rolls back and so leaves the cart open. Null when
-   * the user has no active cart (treat as empty); the user's next cart
-   * request starts a new empty cart.
+   * The user's active cart with its lines, read in one statement (so the
+   * lines belong to `version`) without locking anything. Null when the user
+   * has no active cart (treat as empty).
    */
-  abstract closeForCheckout(userId: string, manager: EntityManager): Promise<CheckoutCart | null>;
+  abstract readForCheckout(userId: string): Promise<CheckoutCart | null>;
 }

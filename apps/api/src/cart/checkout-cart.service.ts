@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 
 import { CartRepository } from './cart.repository.js';
 import { type CheckoutCart, CheckoutCartPort } from './checkout-cart.port.js';
@@ -10,13 +9,10 @@ export class CheckoutCartService extends CheckoutCartPort {
     super();
   }
 
-  async closeForCheckout(userId: string, manager: EntityManager): Promise<CheckoutCart | null> {
-    // Two statements, not one: a statement reads as of its start, so lines
-    // read in the statement that waited for the lock could miss an add that
-    // committed meanwhile; the second statement sees it.
-    const cartId = await this.carts.closeActiveUserCart(userId, manager);
-    if (cartId === null) return null;
-    const lines = (await this.carts.findLines(cartId, manager))
+  async readForCheckout(userId: string): Promise<CheckoutCart | null> {
+    const cart = await this.carts.findActiveUserCartForCheckout(userId);
+    if (!cart) return null;
+    const lines = cart.lines
       .map((l) => ({
         lineId: l.id,
         variantId: l.variantId,
@@ -24,6 +20,6 @@ export class CheckoutCartService extends CheckoutCartPort {
         addedUnitPrice: l.addedUnitPrice,
       }))
       .sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0));
-    return { cartId, lines };
+    return { cartId: cart.id, version: cart.version, lines };
   }
 }

@@ -5,20 +5,23 @@ export interface CheckoutCartLine {
   quantity: number;
 }
 
-export interface LockedCart {
+export interface CartForCheckout {
   id: string;
+  /** The cart's version when read; checkout closes the cart only if it still has it. */
+  version: string;
   lines: CheckoutCartLine[];
 }
 
 /**
- * What checkout needs of the cart: the user's active cart, closed and locked
- * in the checkout transaction so two checkouts of one cart cannot both
- * succeed (a failed checkout rolls back and leaves it open), and the switch
- * that gives it back. Every method runs in the caller's transaction.
+ * What checkout needs of the cart: the user's active cart as it is now (its
+ * lines and version), and the switch that gives a closed cart back. Closing
+ * it is part of the checkout's own write (CheckoutWriter), guarded by the
+ * version, so two checkouts of one cart cannot both succeed and an item
+ * added meanwhile is never lost.
  */
 export abstract class CheckoutCart {
-  /** The user's active cart, now closed and row-locked until the transaction ends; null when there is none. */
-  abstract closeForCheckout(userId: string, manager: EntityManager): Promise<LockedCart | null>;
+  /** Read without locking, in one statement; null when the user has no active cart. */
+  abstract readForCheckout(userId: string): Promise<CartForCheckout | null>;
   /**
    * Gives the customer the cart back when the order made from it could not
    * be paid for at all (the provider refused to create a payment); a no-op

@@ -1,17 +1,7 @@
 import type { AddressDto, CheckoutRequestDto, CheckoutResponseDto } from '@minishop/contracts';
-import {
-  ArchivedProductInCartError,
-  DomainError,
-  EmptyCartError,
-  InsufficientStockError,
-  Money,
-  orderTotals,
-} from '@minishop/domain';
+import { DomainError, Money } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 
-import { Clock } from '../infrastructure/clock/clock.js';
-import { AppConfig } from '../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway, type PaymentIntentRef } from '../payments/payment-gateway.js';
 import { CheckoutCart } from './checkout-cart.js';
@@ -20,25 +10,13 @@ import {
   IdempotencyService,
   type StoredReply,
 } from './idempotency.service.js';
-import { type OrderLineSnapshot, OrderRepository, type OrderView } from './order.repository.js';
+import { OrderRepository, type OrderView } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { OrderNotifications } from './order-notifications.js';
+import { OrderPlacement, type PlacedOrder } from './order-placement.js';
 import { toOrderDto } from './persistence/order.mapper.js';
 
-interface PlacedOrder {
-  orderId: string;
-  /** The cart it was made from; null when an earlier attempt made the order. */
-  cartId: string | null;
-  /** The order as this request wrote it; null when an earlier attempt made it. */
-  made: OrderView | null;
-}
-
 type Claim = IdempotencyClaim<CheckoutResponseDto>;
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const e = error as { driverError?: { code?: string; constraint?: string } };
-  return e?.driverError?.code === '23505' && e.driverError.constraint === constraint;
-}
 
 function checkoutReply(order: OrderView, intent: PaymentIntentRef): CheckoutResponseDto {
   return {
@@ -52,11 +30,12 @@ export const paymentIntentKey = (orderId: string) => `order-${orderId}-intent`;
 
 /**
  * POST /checkout. The order is made in one transaction (key claimed, cart
- * closed, prices re-read, order and snapshots written, stock reserved); the
- * PaymentIntent is created after commit, because a provider call must not
- * hold row locks, and if that call fails the order is cancelled and its
- * stock released, so no half-made order stays behind. A second transaction
- * stores the intent, enqueues the "order placed" mail and stores the reply.
+ * closed, prices re-read, order and snapshots written, stock reserved: see
+ * OrderPlacement); the PaymentIntent is created after commit, because a
+ * provider call must not hold row locks, and if that call fails the order is
+ * cancelled and its stock released, so no half-made order stays behind. A
+ * second transaction stores the intent, enqueues the "order placed" mail and
+ * stores the reply.
  */
 @Injectable()
 export class CheckoutService {
@@ -65,13 +44,12 @@ export class CheckoutService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly orders: OrderRepository,
+    private readonly placement: OrderPlacement,
     private readonly cart: CheckoutCart,
     private readonly payments: PaymentGateway,
     private readonly idempotency: IdempotencyService,
     private readonly lifecycle: OrderLifecycle,
     private readonly notifications: OrderNotifications,
-    private readonly config: AppConfig,
-    private readonly clock: Clock,
   ) {}
 
   async checkout(
@@ -92,7 +70,7 @@ export class CheckoutService {
     address: AddressDto,
     claim: Claim,
   ): Promise<StoredReply<CheckoutResponseDto>> {
-    const placed = await this.createOrder(userId, key, address, claim);
+    const placed = await this.placement.place(userId, key, address, claim);
     if (!placed.made) return this.resumeOrder(userId, placed);
     const order = placed.made;
     const intent = await this.createIntent(userId, placed, order.total, order.currency);
@@ -115,102 +93,6 @@ export class CheckoutService {
       const view = { ...order, paymentIntentId: intent.id };
       return claim.complete({ status: 201, body: checkoutReply(view, intent) }, m);
     });
-  }
-
-  private async createOrder(
-    userId: string,
-    key: string,
-    address: AddressDto,
-    claim: Claim,
-  ): Promise<PlacedOrder> {
-    try {
-      return await this.tx.run((m) => this.createOrderIn(userId, key, address, claim, m), {
-        retries: 2,
-      });
-    } catch (error) {
-      // An order already holds this key: an abandoned key was retaken while
-      // its first request still ran, or an earlier attempt failed after its
-      // order was made. That order won the unique index; carry on with it.
-      if (!isUniqueViolation(error, 'orders_user_checkout_key')) throw error;
-      return this.tx.run((m) => this.createOrderIn(userId, key, address, claim, m, true));
-    }
-  }
-
-  private async createOrderIn(
-    userId: string,
-    key: string,
-    address: AddressDto,
-    claim: Claim,
-    m: EntityManager,
-    orderMayExist = claim.resumed,
-  ): Promise<PlacedOrder> {
-    await claim.take(m);
-    if (orderMayExist) {
-      const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
-      if (existing) return { orderId: existing, cartId: null, made: null };
-    }
-
-    const cart = await this.cart.closeForCheckout(userId, m);
-    if (!cart || cart.lines.length === 0) throw new EmptyCartError();
-
-    const variants = new Map(
-      (
-        await this.orders.findVariantsForSale(
-          cart.lines.map((l) => l.variantId),
-          m,
-        )
-      ).map((v) => [v.id, v]),
-    );
-    const archived = [...variants.values()].filter((v) => v.archived);
-    if (archived.length > 0) {
-      throw new ArchivedProductInCartError(archived.map((v) => ({ variantId: v.id, sku: v.sku })));
-    }
-
-    const currency = this.config.storeCurrency;
-    const priced = cart.lines.map((line) => {
-      const v = variants.get(line.variantId)!;
-      return {
-        line,
-        variant: v,
-        quantity: line.quantity,
-        unitPrice: Money.of(v.price, v.currency),
-      };
-    });
-    const totals = orderTotals(priced, currency);
-    const lines: OrderLineSnapshot[] = priced.map((p, i) => ({
-      variantId: p.variant.id,
-      sku: p.variant.sku,
-      name: p.variant.name,
-      quantity: p.line.quantity,
-      unitPrice: p.unitPrice.amount,
-      lineTotal: totals.lineTotals[i]!.amount,
-    }));
-    const made = await this.orders.insert(
-      {
-        userId,
-        checkoutKey: key,
-        currency,
-        subtotal: totals.subtotal.amount,
-        total: totals.total.amount,
-        shippingAddress: { ...address },
-        reservationExpiresAt: new Date(
-          this.clock.now().getTime() + this.config.reservationTtlMinutes * 60_000,
-        ),
-        lines,
-      },
-      m,
-    );
-    // Reserved last: the variant rows are the hot spot every buyer of a
-    // product contends for, so their locks are held only from here to commit.
-    const short = await this.orders.reserveStock(cart.lines, m);
-    if (short.length > 0) {
-      // Thrown inside the transaction: whatever was reserved for the other
-      // lines is rolled back with it, and the cart and the claim too.
-      throw new InsufficientStockError(
-        short.map((id) => ({ variantId: id, sku: variants.get(id)?.sku ?? id })),
-      );
-    }
-    return { orderId: made.id, cartId: cart.id, made };
   }
 
   /** An order an earlier attempt made: finish it (its intent fetched or made) and read it back. */

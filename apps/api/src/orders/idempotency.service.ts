@@ -97,8 +97,26 @@ const RELEASE = prepared(
     WHERE user_id = $1 AND scope = $2 AND key = $3 AND status = 'in_progress' AND xmin = $4::xid`,
 );
 
-/** Thrown by `take` when the key is another request's; `run` decides what the caller gets. */
+const IS_TAKEN = prepared(
+  'SELECT 1 FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3',
+);
+
+/** Thrown when the key is another request's; `run` decides what the caller gets. */
 class KeyHeldElsewhere extends Error {}
+
+/**
+ * What a statement of the work needs to take the claim itself, in the same
+ * statement as its own writes: INSERT INTO idempotency_keys (user_id, scope,
+ * key, request_hash) ON CONFLICT DO NOTHING RETURNING xmin, unless `owner`
+ * is set (the key is already this request's: then the row with that xmin).
+ */
+export interface StatementClaim {
+  userId: string;
+  scope: string;
+  key: string;
+  requestHash: string;
+  owner: string | null;
+}
 
 /**
  * One request's hold on its key, handed to the work. The work takes it in
@@ -126,12 +144,12 @@ export class IdempotencyClaim<T> {
   }
 
   /**
-   * Claims the key inside the work's transaction; call it first, so a
-   * repeat of this request waits at the key rather than doing anything.
+   * Claims the key (a no-op when this request holds it already); in a
+   * transaction of the work, call it first, so a repeat of this request
+   * waits at the key rather than doing anything.
    */
   async take(manager: EntityManager): Promise<void> {
-    if (this.resumed) return;
-    this.owner = null; // a rolled-back attempt's claim is gone with it
+    if (this.owner !== null) return;
     const { userId, scope, key } = this.request;
     const { rows } = await runPrepared<{ owner: string }>(manager, CLAIM, [
       userId,
@@ -141,6 +159,34 @@ export class IdempotencyClaim<T> {
     ]);
     if (!rows[0]) throw new KeyHeldElsewhere();
     this.owner = rows[0].owner;
+  }
+
+  /** For work whose own statement takes the claim (see StatementClaim). */
+  forStatement(): StatementClaim {
+    const { userId, scope, key } = this.request;
+    return { userId, scope, key, requestHash: this.hash, owner: this.owner };
+  }
+
+  /** The work's statement took the key; `owner` is the xmin it returned. */
+  takenBy(owner: string): void {
+    this.owner = owner;
+  }
+
+  /** What the work throws when its statement found the key held by another request. */
+  heldElsewhere(): Error {
+    return new KeyHeldElsewhere();
+  }
+
+  /**
+   * Call before refusing a request (422, 409) without having taken the key:
+   * when the key is taken already, a repeat must get the first request's
+   * reply (or wait for it), not a refusal of its own.
+   */
+  async assertFree(manager: EntityManager): Promise<void> {
+    if (this.owner !== null) return;
+    const { userId, scope, key } = this.request;
+    const { rowCount } = await runPrepared(manager, IS_TAKEN, [userId, scope, key]);
+    if (rowCount > 0) throw new KeyHeldElsewhere();
   }
 
   /**
@@ -174,6 +220,7 @@ export class IdempotencyClaim<T> {
     if (this.owner === null) return;
     const { userId, scope, key } = this.request;
     await runPrepared(manager, RELEASE, [userId, scope, key, this.owner]);
+    this.owner = null;
   }
 }
 

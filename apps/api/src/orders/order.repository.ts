@@ -101,17 +101,14 @@ export interface OrderListQuery {
  */
 export abstract class OrderRepository {
   abstract findVariantsForSale(ids: string[], manager: EntityManager): Promise<VariantForSale[]>;
-  /** Reserves every line or reports the variants that are short (the caller then rolls back). */
-  abstract reserveStock(lines: StockLine[], manager: EntityManager): Promise<string[]>;
   abstract releaseStock(lines: StockLine[], manager: EntityManager): Promise<void>;
   /** A paid reservation becomes a sale: on hand and reserved both go down. */
   abstract sellReservedStock(lines: StockLine[], manager: EntityManager): Promise<void>;
-  /** Inserts the order, its lines and its first history row; returns it as view() would. */
-  abstract insert(order: NewOrder, manager: EntityManager): Promise<OrderView>;
+  /** In the manager's transaction, or on its own when none is given. */
   abstract findIdByCheckoutKey(
     userId: string,
     key: string,
-    manager: EntityManager,
+    manager?: EntityManager,
   ): Promise<string | null>;
   /**
    * Stores the order's PaymentIntent unless it has one already; returns the

@@ -18,12 +18,12 @@ import {
   toStoredLine,
 } from './cart.mapper.js';
 
-// Checkout's statements, prepared: they run on every order.
-const CLOSE_ACTIVE_USER_CART = prepared(
-  `UPDATE carts SET status = 'checked_out', updated_at = now()
-    WHERE user_id = $1 AND status = 'active' RETURNING id`,
+// Prepared: checkout runs it on every order.
+const ACTIVE_USER_CART_FOR_CHECKOUT = prepared(
+  `SELECT c.id AS cart_id, c.xmin::text AS version, l.id, l.variant_id, l.quantity, l.added_unit_price
+     FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id
+    WHERE c.user_id = $1 AND c.status = 'active'`,
 );
-const FIND_LINES = prepared(`SELECT ${LINE_COLUMNS} FROM cart_lines WHERE cart_id = $1`);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -112,9 +112,19 @@ export class TypeormCartRepository extends CartRepository {
     return row ? toCartRecord(row) : null;
   }
 
-  async closeActiveUserCart(userId: string, manager: EntityManager): Promise<string | null> {
-    const { rows } = await runPrepared<{ id: string }>(manager, CLOSE_ACTIVE_USER_CART, [userId]);
-    return rows[0]?.id ?? null;
+  async findActiveUserCartForCheckout(
+    userId: string,
+  ): Promise<{ id: string; version: string; lines: StoredCartLine[] } | null> {
+    const { rows } = await runPrepared<
+      { cart_id: string; version: string } & { [K in keyof CartLineRow]: CartLineRow[K] | null }
+    >(this.dataSource.manager, ACTIVE_USER_CART_FOR_CHECKOUT, [userId]);
+    const [first] = rows;
+    if (!first) return null;
+    return {
+      id: first.cart_id,
+      version: first.version,
+      lines: rows.filter((r): r is typeof r & CartLineRow => r.id !== null).map(toStoredLine),
+    };
   }
 
   async touchActive(cartId: string, manager: EntityManager): Promise<boolean> {
@@ -156,11 +166,6 @@ export class TypeormCartRepository extends CartRepository {
       updatedAt: first.cart_updated_at,
       lines: rows.filter((r): r is typeof r & CartLineRow => r.id !== null).map(toStoredLine),
     };
-  }
-
-  async findLines(cartId: string, manager: EntityManager): Promise<StoredCartLine[]> {
-    const { rows } = await runPrepared<CartLineRow>(manager, FIND_LINES, [cartId]);
-    return rows.map(toStoredLine);
   }
 
   async findLine(

@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import { CheckoutCartPort } from '../../cart/checkout-cart.port.js';
-import { CheckoutCart, type LockedCart } from '../checkout-cart.js';
+import { type CartForCheckout, CheckoutCart } from '../checkout-cart.js';
 
 /**
- * CheckoutCart over the cart module's own checkout port (which closes the
- * cart and so locks its row); only giving a cart back after a failed
- * payment setup is done here, as the cart module has no use case for it.
+ * CheckoutCart over the cart module's own checkout port (which reads the
+ * cart and its version); only giving a cart back after a failed payment
+ * setup is done here, as the cart module has no use case for it.
  */
 @Injectable()
 export class CartModuleCheckoutCart extends CheckoutCart {
@@ -15,11 +15,12 @@ export class CartModuleCheckoutCart extends CheckoutCart {
     super();
   }
 
-  async closeForCheckout(userId: string, manager: EntityManager): Promise<LockedCart | null> {
-    const cart = await this.carts.closeForCheckout(userId, manager);
+  async readForCheckout(userId: string): Promise<CartForCheckout | null> {
+    const cart = await this.carts.readForCheckout(userId);
     if (!cart) return null;
     return {
       id: cart.cartId,
+      version: cart.version,
       lines: cart.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
     };
   }

@@ -1,102 +1,18 @@
-import {
-  InvalidCursorError,
-  Money,
-  type OrderStatus,
-  type OrderTransition,
-} from '@minishop/domain';
+import { InvalidCursorError, Money, type OrderTransition } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
 import {
-  type NewOrder,
   type OrderListQuery,
   type OrderPatch,
   OrderRepository,
   type OrderState,
   type OrderView,
-  type ShippingAddress,
   type StockLine,
   type VariantForSale,
 } from '../order.repository.js';
-
-interface OrderRow {
-  id: string;
-  user_id: string;
-  status: OrderStatus;
-  currency: string;
-  subtotal: string;
-  total: string;
-  amount_paid: string;
-  amount_refunded: string;
-  refund_requested: string;
-  shipping_address: ShippingAddress;
-  payment_intent_id: string | null;
-  review_reason: string | null;
-  reservation_expires_at: Date;
-  created_at: Date;
-  cursor_at: string;
-}
-
-interface OrderLineRow {
-  id: string;
-  order_id: string;
-  variant_id: string;
-  sku: string;
-  name: string;
-  quantity: number;
-  unit_price: string;
-  line_total: string;
-}
-
-interface HistoryRow {
-  order_id: string;
-  from_status: OrderStatus | null;
-  to_status: OrderStatus;
-  cause: string;
-  at: Date;
-}
-
-/** One row per line of the order just inserted, the order's columns repeated. */
-type InsertedOrderRow = Omit<OrderRow, 'cursor_at'> &
-  Omit<OrderLineRow, 'id' | 'order_id'> & { line_id: string; history_at: Date };
-
-function toView(
-  r: Omit<OrderRow, 'cursor_at'>,
-  lines: OrderLineRow[],
-  history: HistoryRow[],
-): OrderView {
-  return {
-    id: r.id,
-    userId: r.user_id,
-    status: r.status,
-    currency: r.currency,
-    subtotal: Number(r.subtotal),
-    total: Number(r.total),
-    amountPaid: Number(r.amount_paid),
-    amountRefunded: Number(r.amount_refunded),
-    shippingAddress: r.shipping_address,
-    paymentIntentId: r.payment_intent_id,
-    reviewReason: r.review_reason,
-    reservationExpiresAt: r.reservation_expires_at,
-    createdAt: r.created_at,
-    lines: lines.map((l) => ({
-      id: l.id,
-      variantId: l.variant_id,
-      sku: l.sku,
-      name: l.name,
-      quantity: l.quantity,
-      unitPrice: Number(l.unit_price),
-      lineTotal: Number(l.line_total),
-    })),
-    history: history.map((h) => ({
-      from: h.from_status,
-      to: h.to_status,
-      at: h.at,
-      cause: h.cause,
-    })),
-  };
-}
+import { type HistoryRow, type OrderLineRow, type OrderRow, toView } from './order-rows.js';
 
 // Checkout's statements, prepared: they run on every order.
 const VARIANTS_FOR_SALE = prepared(
@@ -104,38 +20,6 @@ const VARIANTS_FOR_SALE = prepared(
           p.status = 'archived' AS archived
      FROM variants v JOIN products p ON p.id = v.product_id
     WHERE v.id = ANY($1::uuid[])`,
-);
-const RESERVE_STOCK = prepared(
-  `UPDATE variants SET reserved = reserved + $2, updated_at = now()
-    WHERE id = $1 AND on_hand - reserved >= $2`,
-);
-/**
- * The order, its line snapshots and its first history row in one statement,
- * returned as stored (one row per line, in the order view() lists them), so
- * checkout replies without reading the order back.
- */
-const INSERT_ORDER = prepared(
-  `WITH o AS (
-     INSERT INTO orders (user_id, checkout_key, status, currency, subtotal, total,
-                         shipping_address, reservation_expires_at)
-     VALUES ($1, $2, 'pending_payment', $3, $4, $5, $6, $7)
-     RETURNING id, user_id, status, currency, subtotal, total, amount_paid, amount_refunded,
-               refund_requested, shipping_address, payment_intent_id, review_reason,
-               reservation_expires_at, created_at
-   ), l AS (
-     INSERT INTO order_lines (order_id, variant_id, sku, name, quantity, unit_price, line_total)
-     SELECT o.id, x.* FROM o,
-            unnest($8::uuid[], $9::text[], $10::text[], $11::int[], $12::bigint[], $13::bigint[]) AS x
-     RETURNING id, variant_id, sku, name, quantity, unit_price, line_total
-   ), h AS (
-     INSERT INTO order_status_history (order_id, from_status, to_status, cause)
-     SELECT o.id, NULL, o.status, 'checkout' FROM o
-     RETURNING at
-   )
-   SELECT o.*, h.at AS history_at, l.id AS line_id, l.variant_id, l.sku, l.name, l.quantity,
-          l.unit_price, l.line_total
-     FROM o, h, l
-    ORDER BY l.sku, l.id`,
 );
 const ID_BY_CHECKOUT_KEY = prepared(
   'SELECT id FROM orders WHERE user_id = $1 AND checkout_key = $2',
@@ -204,20 +88,6 @@ export class TypeormOrderRepository extends OrderRepository {
     return rows.map((r) => ({ ...r, price: Number(r.price) }));
   }
 
-  async reserveStock(lines: StockLine[], manager: EntityManager): Promise<string[]> {
-    const short: string[] = [];
-    for (const line of inLockOrder(lines)) {
-      // One conditional UPDATE per variant: the row lock and the availability
-      // check are one step, so no concurrent checkout can slip in between.
-      const { rowCount } = await runPrepared(manager, RESERVE_STOCK, [
-        line.variantId,
-        line.quantity,
-      ]);
-      if (rowCount !== 1) short.push(line.variantId);
-    }
-    return short;
-  }
-
   async releaseStock(lines: StockLine[], manager: EntityManager): Promise<void> {
     for (const line of inLockOrder(lines)) {
       await manager.query(
@@ -237,50 +107,10 @@ export class TypeormOrderRepository extends OrderRepository {
     }
   }
 
-  async insert(order: NewOrder, manager: EntityManager): Promise<OrderView> {
-    const { rows } = await runPrepared<InsertedOrderRow>(manager, INSERT_ORDER, [
-      order.userId,
-      order.checkoutKey,
-      order.currency,
-      order.subtotal,
-      order.total,
-      JSON.stringify(order.shippingAddress),
-      order.reservationExpiresAt,
-      order.lines.map((l) => l.variantId),
-      order.lines.map((l) => l.sku),
-      order.lines.map((l) => l.name),
-      order.lines.map((l) => l.quantity),
-      order.lines.map((l) => l.unitPrice),
-      order.lines.map((l) => l.lineTotal),
-    ]);
-    const [first] = rows;
-    if (!first) throw new Error('inserting an order returned nothing');
-    const lines = rows.map((r) => ({
-      id: r.line_id,
-      order_id: r.id,
-      variant_id: r.variant_id,
-      sku: r.sku,
-      name: r.name,
-      quantity: r.quantity,
-      unit_price: r.unit_price,
-      line_total: r.line_total,
-    }));
-    const history = [
-      {
-        order_id: first.id,
-        from_status: null,
-        to_status: first.status,
-        cause: 'checkout',
-        at: first.history_at,
-      },
-    ];
-    return toView(first, lines, history);
-  }
-
   async findIdByCheckoutKey(
     userId: string,
     key: string,
-    manager: EntityManager,
+    manager: EntityManager = this.dataSource.manager,
   ): Promise<string | null> {
     const { rows } = await runPrepared<{ id: string }>(manager, ID_BY_CHECKOUT_KEY, [userId, key]);
     return rows[0]?.id ?? null;

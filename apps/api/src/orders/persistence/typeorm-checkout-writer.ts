@@ -1,0 +1,214 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, QueryFailedError } from 'typeorm';
+
+import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
+import {
+  type CheckoutWrite,
+  type CheckoutWriteOutcome,
+  CheckoutWriter,
+} from '../checkout-writer.js';
+import type { OrderView, StockLine } from '../order.repository.js';
+import { type OrderLineRow, type OrderRow, toView } from './order-rows.js';
+
+/**
+ * The whole checkout write. In order of the data flow:
+ * - `seen`: the cart still active and at the version checkout read it;
+ * - `claim`: the Idempotency-Key, inserted only then (a retried checkout
+ *   passes `owner` instead and `held` finds its row);
+ * - `cart`: closed, only with the key held and at that version. Every write
+ *   to a cart's lines updates the cart row first, so an unchanged version
+ *   means unchanged lines; a writer still running makes this wait, then
+ *   find another version and close nothing;
+ * - `locked`, `reserved`: the variant rows locked in id order (a locking
+ *   SELECT locks its rows as its ORDER BY returns them), so checkouts
+ *   sharing variants wait for each other but never deadlock, then reserved.
+ *   There is no availability test here: the CHECK (reserved <= on_hand) of
+ *   variants refuses an oversell, and that error rolls the whole statement
+ *   back. Taking the update lock before the lines' foreign-key checks run
+ *   (at the end of the statement) also spares a busy product's row the
+ *   multixact that share locks of several transactions would make. Nothing
+ *   reads its output: PostgreSQL then runs it after the inserts, which
+ *   keeps the lock's hold short;
+ * - `o`, `l`, `h`: the order, its line snapshots and its first history row,
+ *   returned as stored (one row per line, in view()'s order).
+ */
+const WRITE_CHECKOUT = prepared(
+  `WITH seen AS (
+     SELECT EXISTS (SELECT 1 FROM carts WHERE id = $6 AND status = 'active' AND xmin = $7::xid)
+            AS unchanged
+   ), claim AS (
+     INSERT INTO idempotency_keys (user_id, scope, key, request_hash)
+     SELECT $1::uuid, $2::text, $3::text, $4::text FROM seen WHERE seen.unchanged AND $5::xid IS NULL
+     ON CONFLICT DO NOTHING
+     RETURNING xmin::text AS owner
+   ), held AS (
+     SELECT owner FROM claim
+     UNION ALL
+     SELECT k.xmin::text FROM idempotency_keys k
+      WHERE $5::xid IS NOT NULL AND k.user_id = $1 AND k.scope = $2 AND k.key = $3
+        AND k.xmin = $5::xid
+   ), cart AS (
+     UPDATE carts SET status = 'checked_out', updated_at = now()
+      WHERE id = $6 AND status = 'active' AND xmin = $7::xid AND EXISTS (SELECT 1 FROM held)
+     RETURNING id
+   ), wanted AS (
+     SELECT w.variant_id, sum(w.quantity)::int AS quantity
+       FROM unnest($13::uuid[], $16::int[]) AS w(variant_id, quantity)
+      WHERE EXISTS (SELECT 1 FROM cart)
+      GROUP BY w.variant_id
+   ), locked AS MATERIALIZED (
+     SELECT v.id FROM variants v WHERE v.id IN (SELECT variant_id FROM wanted)
+      ORDER BY v.id FOR NO KEY UPDATE
+   ), reserved AS (
+     UPDATE variants v SET reserved = v.reserved + w.quantity, updated_at = now()
+       FROM locked k JOIN wanted w ON w.variant_id = k.id
+      WHERE v.id = k.id
+     RETURNING v.id
+   ), o AS (
+     INSERT INTO orders (user_id, checkout_key, status, currency, subtotal, total,
+                         shipping_address, reservation_expires_at)
+     SELECT $1::uuid, $3::text, 'pending_payment', $8::text, $9::bigint, $10::bigint,
+            $11::jsonb, $12::timestamptz
+       FROM cart
+     RETURNING id, user_id, status, currency, subtotal, total, amount_paid, amount_refunded,
+               refund_requested, shipping_address, payment_intent_id, review_reason,
+               reservation_expires_at, created_at
+   ), l AS (
+     INSERT INTO order_lines (order_id, variant_id, sku, name, quantity, unit_price, line_total)
+     SELECT o.id, x.* FROM o,
+            unnest($13::uuid[], $14::text[], $15::text[], $16::int[], $17::bigint[], $18::bigint[]) AS x
+     RETURNING id, variant_id, sku, name, quantity, unit_price, line_total
+   ), h AS (
+     INSERT INTO order_status_history (order_id, from_status, to_status, cause)
+     SELECT o.id, NULL, o.status, 'checkout' FROM o
+     RETURNING at
+   )
+   SELECT seen.unchanged AS cart_unchanged, (SELECT owner FROM held LIMIT 1) AS owner, placed.*
+     FROM seen LEFT JOIN (
+       SELECT o.*, h.at AS history_at, l.id AS line_id, l.variant_id, l.sku, l.name, l.quantity,
+              l.unit_price, l.line_total
+         FROM o, h, l
+     ) AS placed ON true
+    ORDER BY placed.sku, placed.line_id`,
+);
+
+const SHORT_VARIANTS = prepared(
+  `SELECT w.variant_id
+     FROM unnest($1::uuid[], $2::int[]) AS w(variant_id, quantity)
+     JOIN variants v ON v.id = w.variant_id
+    GROUP BY w.variant_id, v.on_hand, v.reserved
+   HAVING v.on_hand - v.reserved < sum(w.quantity)`,
+);
+
+/** The statement's row: the outcome, then (when placed) one row per order line. */
+type WriteRow = {
+  cart_unchanged: boolean;
+  owner: string | null;
+} & (
+  | (Omit<OrderRow, 'cursor_at'> &
+      Omit<OrderLineRow, 'id' | 'order_id'> & { line_id: string; history_at: Date })
+  | { [K in keyof Omit<OrderRow, 'cursor_at'>]: null }
+);
+
+function pgError(error: unknown): { code?: string; constraint?: string } {
+  return error instanceof QueryFailedError
+    ? ((error as QueryFailedError & { driverError: { code?: string; constraint?: string } })
+        .driverError ?? {})
+    : {};
+}
+
+@Injectable()
+export class TypeormCheckoutWriter extends CheckoutWriter {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async write(input: CheckoutWrite): Promise<CheckoutWriteOutcome> {
+    const { claim, cart, order } = input;
+    let rows: WriteRow[];
+    try {
+      ({ rows } = await runPrepared<WriteRow>(this.dataSource.manager, WRITE_CHECKOUT, [
+        claim.userId,
+        claim.scope,
+        claim.key,
+        claim.requestHash,
+        claim.owner,
+        cart.id,
+        cart.version,
+        order.currency,
+        order.subtotal,
+        order.total,
+        JSON.stringify(order.shippingAddress),
+        order.reservationExpiresAt,
+        order.lines.map((l) => l.variantId),
+        order.lines.map((l) => l.sku),
+        order.lines.map((l) => l.name),
+        order.lines.map((l) => l.quantity),
+        order.lines.map((l) => l.unitPrice),
+        order.lines.map((l) => l.lineTotal),
+      ]));
+    } catch (error) {
+      // Each of these rolled the whole statement back, claim included.
+      const { code, constraint } = pgError(error);
+      if (code === '23514' && constraint === 'variants_reserved_le_on_hand')
+        return { kind: 'short' };
+      if (code === '23505' && constraint === 'orders_user_checkout_key') {
+        return { kind: 'order-exists' };
+      }
+      // A line's variant deleted since the cart was read (its cart line went
+      // with it), or a rare deadlock: read the cart again.
+      if (code === '23503' || code === '40P01') return { kind: 'cart-changed', owner: null };
+      throw error;
+    }
+    const [first] = rows;
+    if (!first) throw new Error('the checkout write returned nothing');
+    const newlyClaimed = first.owner !== null && first.owner !== claim.owner ? first.owner : null;
+    if (first.id === null) {
+      if (first.owner === null && first.cart_unchanged) return { kind: 'key-held-elsewhere' };
+      return { kind: 'cart-changed', owner: newlyClaimed };
+    }
+    if (first.owner === null) throw new Error('an order was written without its key claimed');
+    return { kind: 'placed', owner: first.owner, order: this.view(rows) };
+  }
+
+  async shortVariants(lines: StockLine[]): Promise<string[]> {
+    const { rows } = await runPrepared<{ variant_id: string }>(
+      this.dataSource.manager,
+      SHORT_VARIANTS,
+      [lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
+    );
+    return rows.map((r) => r.variant_id);
+  }
+
+  private view(rows: WriteRow[]): OrderView {
+    const placed = rows as (WriteRow &
+      Omit<OrderRow, 'cursor_at'> &
+      OrderLineRow & {
+        line_id: string;
+        history_at: Date;
+      })[];
+    const first = placed[0]!;
+    return toView(
+      first,
+      placed.map((r) => ({
+        id: r.line_id,
+        order_id: r.id,
+        variant_id: r.variant_id,
+        sku: r.sku,
+        name: r.name,
+        quantity: r.quantity,
+        unit_price: r.unit_price,
+        line_total: r.line_total,
+      })),
+      [
+        {
+          order_id: first.id,
+          from_status: null,
+          to_status: first.status,
+          cause: 'checkout',
+          at: first.history_at,
+        },
+      ],
+    );
+  }
+}
