@@ -7,7 +7,6 @@ import { DataSource } from 'typeorm';
 import { GuestCartAbsorber } from '../src/auth/guest-cart-absorber.js';
 import { CartCleanupService } from '../src/cart/cart-cleanup.service.js';
 import { CheckoutCartPort } from '../src/cart/checkout-cart.port.js';
-import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import {
   archiveProduct,
   aVariant,
