@@ -1,7 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryFailedError } from 'typeorm';
 
-import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
+import {
+  prepared,
+  type PreparedStatement,
+  runPrepared,
+} from '../../infrastructure/database/prepared-statement.js';
 import {
   type CheckoutWrite,
   type CheckoutWriteOutcome,
@@ -11,7 +15,8 @@ import type { OrderView, StockLine } from '../order.repository.js';
 import { type OrderLineRow, type OrderRow, toView } from './order-rows.js';
 
 /**
- * The whole checkout write. In order of the data flow:
+ * The whole checkout write, for an order whose stock lines (distinct
+ * variants, sorted by id) number `stockLines`. In order of the data flow:
  * - `seen`: the cart still active and at the version checkout read it;
  * - `claim`: the Idempotency-Key, inserted only then (a retried checkout
  *   passes `owner` instead and `held` finds its row);
@@ -19,21 +24,31 @@ import { type OrderLineRow, type OrderRow, toView } from './order-rows.js';
  *   to a cart's lines updates the cart row first, so an unchanged version
  *   means unchanged lines; a writer still running makes this wait, then
  *   find another version and close nothing;
- * - `locked`, `reserved`: the variant rows locked in id order (a locking
- *   SELECT locks its rows as its ORDER BY returns them), so checkouts
- *   sharing variants wait for each other but never deadlock, then reserved.
- *   There is no availability test here: the CHECK (reserved <= on_hand) of
- *   variants refuses an oversell, and that error rolls the whole statement
- *   back. Taking the update lock before the lines' foreign-key checks run
- *   (at the end of the statement) also spares a busy product's row the
- *   multixact that share locks of several transactions would make. Nothing
- *   reads its output: PostgreSQL then runs it after the inserts, which
- *   keeps the lock's hold short;
  * - `o`, `l`, `h`: the order, its line snapshots and its first history row,
- *   returned as stored (one row per line, in view()'s order).
+ *   returned as stored (one row per line, in view()'s order);
+ * - `r1`..`rN`: the stock, one variant row per UPDATE, each waiting for the
+ *   one before (EXISTS), so rows are locked in id order and checkouts
+ *   sharing variants wait for each other but never deadlock. (One UPDATE of
+ *   all rows would lock them in whatever order its plan visits them; a
+ *   locking SELECT before the UPDATE visits each row twice within one
+ *   statement, which deadlocks against the next checkout queued on the row.)
+ *   There is no availability test: the CHECK (reserved <= on_hand) of
+ *   variants refuses an oversell, and that error rolls the whole statement
+ *   back. Nothing reads rN, so PostgreSQL runs the chain after the inserts,
+ *   which keeps the hot rows' locks short, and before the lines' foreign-key
+ *   checks, which then find the row locked by their own transaction rather
+ *   than share-locking it next to other checkouts (a multixact each time).
  */
-const WRITE_CHECKOUT = prepared(
-  `WITH seen AS (
+function checkoutStatement(stockLines: number): string {
+  const reserve = Array.from(
+    { length: stockLines },
+    (_, i) => `r${i + 1} AS (
+     UPDATE variants SET reserved = reserved + ($20::int[])[${i + 1}], updated_at = now()
+      WHERE id = ($19::uuid[])[${i + 1}] AND EXISTS (SELECT 1 FROM ${i === 0 ? 'cart' : `r${i}`})
+     RETURNING id
+   )`,
+  ).join(', ');
+  return `WITH seen AS (
      SELECT EXISTS (SELECT 1 FROM carts WHERE id = $6 AND status = 'active' AND xmin = $7::xid)
             AS unchanged
    ), claim AS (
@@ -51,19 +66,6 @@ const WRITE_CHECKOUT = prepared(
      UPDATE carts SET status = 'checked_out', updated_at = now()
       WHERE id = $6 AND status = 'active' AND xmin = $7::xid AND EXISTS (SELECT 1 FROM held)
      RETURNING id
-   ), wanted AS (
-     SELECT w.variant_id, sum(w.quantity)::int AS quantity
-       FROM unnest($13::uuid[], $16::int[]) AS w(variant_id, quantity)
-      WHERE EXISTS (SELECT 1 FROM cart)
-      GROUP BY w.variant_id
-   ), locked AS MATERIALIZED (
-     SELECT v.id FROM variants v WHERE v.id IN (SELECT variant_id FROM wanted)
-      ORDER BY v.id FOR NO KEY UPDATE
-   ), reserved AS (
-     UPDATE variants v SET reserved = v.reserved + w.quantity, updated_at = now()
-       FROM locked k JOIN wanted w ON w.variant_id = k.id
-      WHERE v.id = k.id
-     RETURNING v.id
    ), o AS (
      INSERT INTO orders (user_id, checkout_key, status, currency, subtotal, total,
                          shipping_address, reservation_expires_at)
@@ -82,15 +84,32 @@ const WRITE_CHECKOUT = prepared(
      INSERT INTO order_status_history (order_id, from_status, to_status, cause)
      SELECT o.id, NULL, o.status, 'checkout' FROM o
      RETURNING at
-   )
+   ), ${reserve}
    SELECT seen.unchanged AS cart_unchanged, (SELECT owner FROM held LIMIT 1) AS owner, placed.*
      FROM seen LEFT JOIN (
        SELECT o.*, h.at AS history_at, l.id AS line_id, l.variant_id, l.sku, l.name, l.quantity,
               l.unit_price, l.line_total
          FROM o, h, l
      ) AS placed ON true
-    ORDER BY placed.sku, placed.line_id`,
-);
+    ORDER BY placed.sku, placed.line_id`;
+}
+
+/** One prepared statement per number of stock lines, made when first needed. */
+const statements = new Map<number, PreparedStatement>();
+function writeCheckout(stockLines: number): PreparedStatement {
+  let statement = statements.get(stockLines);
+  if (!statement) statements.set(stockLines, (statement = prepared(checkoutStatement(stockLines))));
+  return statement;
+}
+
+/** Quantities per variant, sorted by variant id: the one order stock rows are locked in. */
+function stockLines(lines: readonly StockLine[]): StockLine[] {
+  const byVariant = new Map<string, number>();
+  for (const l of lines) byVariant.set(l.variantId, (byVariant.get(l.variantId) ?? 0) + l.quantity);
+  return [...byVariant.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([variantId, quantity]) => ({ variantId, quantity }));
+}
 
 const SHORT_VARIANTS = prepared(
   `SELECT w.variant_id
@@ -119,34 +138,43 @@ function pgError(error: unknown): { code?: string; constraint?: string } {
 
 @Injectable()
 export class TypeormCheckoutWriter extends CheckoutWriter {
+  private readonly logger = new Logger(TypeormCheckoutWriter.name);
+
   constructor(private readonly dataSource: DataSource) {
     super();
   }
 
   async write(input: CheckoutWrite): Promise<CheckoutWriteOutcome> {
     const { claim, cart, order } = input;
+    const stock = stockLines(order.lines);
     let rows: WriteRow[];
     try {
-      ({ rows } = await runPrepared<WriteRow>(this.dataSource.manager, WRITE_CHECKOUT, [
-        claim.userId,
-        claim.scope,
-        claim.key,
-        claim.requestHash,
-        claim.owner,
-        cart.id,
-        cart.version,
-        order.currency,
-        order.subtotal,
-        order.total,
-        JSON.stringify(order.shippingAddress),
-        order.reservationExpiresAt,
-        order.lines.map((l) => l.variantId),
-        order.lines.map((l) => l.sku),
-        order.lines.map((l) => l.name),
-        order.lines.map((l) => l.quantity),
-        order.lines.map((l) => l.unitPrice),
-        order.lines.map((l) => l.lineTotal),
-      ]));
+      ({ rows } = await runPrepared<WriteRow>(
+        this.dataSource.manager,
+        writeCheckout(stock.length),
+        [
+          claim.userId,
+          claim.scope,
+          claim.key,
+          claim.requestHash,
+          claim.owner,
+          cart.id,
+          cart.version,
+          order.currency,
+          order.subtotal,
+          order.total,
+          JSON.stringify(order.shippingAddress),
+          order.reservationExpiresAt,
+          order.lines.map((l) => l.variantId),
+          order.lines.map((l) => l.sku),
+          order.lines.map((l) => l.name),
+          order.lines.map((l) => l.quantity),
+          order.lines.map((l) => l.unitPrice),
+          order.lines.map((l) => l.lineTotal),
+          stock.map((l) => l.variantId),
+          stock.map((l) => l.quantity),
+        ],
+      ));
     } catch (error) {
       // Each of these rolled the whole statement back, claim included.
       const { code, constraint } = pgError(error);
@@ -156,8 +184,13 @@ export class TypeormCheckoutWriter extends CheckoutWriter {
         return { kind: 'order-exists' };
       }
       // A line's variant deleted since the cart was read (its cart line went
-      // with it), or a rare deadlock: read the cart again.
-      if (code === '23503' || code === '40P01') return { kind: 'cart-changed', owner: null };
+      // with it): read the cart again. A deadlock should not happen (rows
+      // are locked in one order), but is as safe to retry as anywhere else.
+      if (code === '23503' || code === '40P01') {
+        if (code === '40P01')
+          this.logger.warn(`Checkout write deadlocked; retrying: ${String(error)}`);
+        return { kind: 'cart-changed', owner: null };
+      }
       throw error;
     }
     const [first] = rows;
