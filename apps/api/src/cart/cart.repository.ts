@@ -38,6 +38,7 @@ export abstract class CartRepository {
    */
   abstract findActiveUserCartForCheckout(
     userId: string,
+    manager?: EntityManager,
   ): Promise<{ id: string; version: string; lines: StoredCartLine[] } | null>;
   /**
    * Bumps updated_at of an active cart and so takes its row lock: every write

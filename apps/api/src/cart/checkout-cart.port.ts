@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+
 export interface CheckoutCartLine {
   lineId: string;
   variantId: string;
@@ -32,5 +34,5 @@ export abstract class CheckoutCartPort {
    * lines belong to `version`) without locking anything. Null when the user
    * has no active cart (treat as empty).
    */
-  abstract readForCheckout(userId: string): Promise<CheckoutCart | null>;
+  abstract readForCheckout(userId: string, manager?: EntityManager): Promise<CheckoutCart | null>;
 }

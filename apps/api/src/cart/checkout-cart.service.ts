@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 
 import { CartRepository } from './cart.repository.js';
 import { type CheckoutCart, CheckoutCartPort } from './checkout-cart.port.js';
@@ -9,8 +10,8 @@ export class CheckoutCartService extends CheckoutCartPort {
     super();
   }
 
-  async readForCheckout(userId: string): Promise<CheckoutCart | null> {
-    const cart = await this.carts.findActiveUserCartForCheckout(userId);
+  async readForCheckout(userId: string, manager?: EntityManager): Promise<CheckoutCart | null> {
+    const cart = await this.carts.findActiveUserCartForCheckout(userId, manager);
     if (!cart) return null;
     const lines = cart.lines
       .map((l) => ({

@@ -21,7 +21,10 @@ export interface CartForCheckout {
  */
 export abstract class CheckoutCart {
   /** Read without locking, in one statement; null when the user has no active cart. */
-  abstract readForCheckout(userId: string): Promise<CartForCheckout | null>;
+  abstract readForCheckout(
+    userId: string,
+    manager?: EntityManager,
+  ): Promise<CartForCheckout | null>;
   /**
    * Gives the customer the cart back when the order made from it could not
    * be paid for at all (the provider refused to create a payment); a no-op

@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+
 import type { StatementClaim } from './idempotency.service.js';
 import type { NewOrder, OrderView, StockLine } from './order.repository.js';
 
@@ -33,7 +35,8 @@ export type CheckoutWriteOutcome =
  * process gets round to sending COMMIT.
  */
 export abstract class CheckoutWriter {
-  abstract write(input: CheckoutWrite): Promise<CheckoutWriteOutcome>;
+  /** On the manager's connection (its own statement, never in an open transaction). */
+  abstract write(input: CheckoutWrite, manager?: EntityManager): Promise<CheckoutWriteOutcome>;
   /** Of these lines, the variants that have too little stock now. */
-  abstract shortVariants(lines: StockLine[]): Promise<string[]>;
+  abstract shortVariants(lines: StockLine[], manager?: EntityManager): Promise<string[]>;
 }

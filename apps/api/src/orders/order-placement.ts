@@ -8,7 +8,7 @@ import {
   orderTotals,
 } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 import { Clock } from '../infrastructure/clock/clock.js';
 import { AppConfig } from '../infrastructure/config/app-config.js';
@@ -58,18 +58,34 @@ export class OrderPlacement {
     address: AddressDto,
     claim: IdempotencyClaim<unknown>,
   ): Promise<PlacedOrder> {
+    // One pooled connection for the reads and the write (no transaction:
+    // the write is one statement), rather than one per statement.
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await this.placeOn(runner.manager, userId, key, address, claim);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async placeOn(
+    m: EntityManager,
+    userId: string,
+    key: string,
+    address: AddressDto,
+    claim: IdempotencyClaim<unknown>,
+  ): Promise<PlacedOrder> {
     if (claim.resumed) {
       // The request that died may have made the order already: finish that one.
-      const existing = await this.orders.findIdByCheckoutKey(userId, key);
+      const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
       if (existing) return { orderId: existing, cartId: null, made: null };
     }
     for (let attempt = 1; ; attempt++) {
-      const { cart, order } = await this.draft(userId, key, address, claim);
-      const outcome = await this.writer.write({
-        claim: claim.forStatement(),
-        cart: { id: cart.id, version: cart.version },
-        order,
-      });
+      const { cart, order } = await this.draft(m, userId, key, address, claim);
+      const outcome = await this.writer.write(
+        { claim: claim.forStatement(), cart: { id: cart.id, version: cart.version }, order },
+        m,
+      );
       switch (outcome.kind) {
         case 'placed':
           claim.takenBy(outcome.owner);
@@ -79,8 +95,8 @@ export class OrderPlacement {
         case 'order-exists': {
           // An earlier attempt under this key made the order and then gave
           // the key up (it failed after its commit): claim it and finish it.
-          await claim.take(this.dataSource.manager);
-          const existing = await this.orders.findIdByCheckoutKey(userId, key);
+          await claim.take(m);
+          const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
           if (!existing) continue;
           return { orderId: existing, cartId: null, made: null };
         }
@@ -89,7 +105,7 @@ export class OrderPlacement {
           if (attempt >= ATTEMPTS) throw new CartClosedError();
           continue;
         case 'short': {
-          const short = await this.writer.shortVariants(order.lines);
+          const short = await this.writer.shortVariants(order.lines, m);
           // Given back in the meantime: try again with what is there now.
           if (short.length === 0 && attempt < ATTEMPTS) continue;
           const named = short.length > 0 ? short : order.lines.map((l) => l.variantId);
@@ -106,29 +122,30 @@ export class OrderPlacement {
 
   /** The caller's cart and the order it makes at today's prices, or the reason it makes none. */
   private async draft(
+    m: EntityManager,
     userId: string,
     key: string,
     address: AddressDto,
     claim: IdempotencyClaim<unknown>,
   ): Promise<{ cart: CartForCheckout; order: NewOrder }> {
-    const cart = await this.cart.readForCheckout(userId);
+    const cart = await this.cart.readForCheckout(userId, m);
     if (!cart || cart.lines.length === 0) {
       // A repeat of a request that succeeded finds the cart closed: it gets
       // the first reply, not a refusal.
-      await claim.assertFree(this.dataSource.manager);
+      await claim.assertFree(m);
       throw new EmptyCartError();
     }
     const variants = new Map(
       (
         await this.orders.findVariantsForSale(
           cart.lines.map((l) => l.variantId),
-          this.dataSource.manager,
+          m,
         )
       ).map((v) => [v.id, v]),
     );
     const archived = [...variants.values()].filter((v) => v.archived);
     if (archived.length > 0) {
-      await claim.assertFree(this.dataSource.manager);
+      await claim.assertFree(m);
       throw new ArchivedProductInCartError(archived.map((v) => ({ variantId: v.id, sku: v.sku })));
     }
 

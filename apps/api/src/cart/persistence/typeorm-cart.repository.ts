@@ -114,10 +114,11 @@ export class TypeormCartRepository extends CartRepository {
 
   async findActiveUserCartForCheckout(
     userId: string,
+    manager: EntityManager = this.dataSource.manager,
   ): Promise<{ id: string; version: string; lines: StoredCartLine[] } | null> {
     const { rows } = await runPrepared<
       { cart_id: string; version: string } & { [K in keyof CartLineRow]: CartLineRow[K] | null }
-    >(this.dataSource.manager, ACTIVE_USER_CART_FOR_CHECKOUT, [userId]);
+    >(manager, ACTIVE_USER_CART_FOR_CHECKOUT, [userId]);
     const [first] = rows;
     if (!first) return null;
     return {

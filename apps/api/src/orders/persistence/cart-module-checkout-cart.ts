@@ -15,8 +15,8 @@ export class CartModuleCheckoutCart extends CheckoutCart {
     super();
   }
 
-  async readForCheckout(userId: string): Promise<CartForCheckout | null> {
-    const cart = await this.carts.readForCheckout(userId);
+  async readForCheckout(userId: string, manager?: EntityManager): Promise<CartForCheckout | null> {
+    const cart = await this.carts.readForCheckout(userId, manager);
     if (!cart) return null;
     return {
       id: cart.cartId,

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 
 import {
   prepared,
@@ -144,37 +144,36 @@ export class TypeormCheckoutWriter extends CheckoutWriter {
     super();
   }
 
-  async write(input: CheckoutWrite): Promise<CheckoutWriteOutcome> {
+  async write(
+    input: CheckoutWrite,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<CheckoutWriteOutcome> {
     const { claim, cart, order } = input;
     const stock = stockLines(order.lines);
     let rows: WriteRow[];
     try {
-      ({ rows } = await runPrepared<WriteRow>(
-        this.dataSource.manager,
-        writeCheckout(stock.length),
-        [
-          claim.userId,
-          claim.scope,
-          claim.key,
-          claim.requestHash,
-          claim.owner,
-          cart.id,
-          cart.version,
-          order.currency,
-          order.subtotal,
-          order.total,
-          JSON.stringify(order.shippingAddress),
-          order.reservationExpiresAt,
-          order.lines.map((l) => l.variantId),
-          order.lines.map((l) => l.sku),
-          order.lines.map((l) => l.name),
-          order.lines.map((l) => l.quantity),
-          order.lines.map((l) => l.unitPrice),
-          order.lines.map((l) => l.lineTotal),
-          stock.map((l) => l.variantId),
-          stock.map((l) => l.quantity),
-        ],
-      ));
+      ({ rows } = await runPrepared<WriteRow>(manager, writeCheckout(stock.length), [
+        claim.userId,
+        claim.scope,
+        claim.key,
+        claim.requestHash,
+        claim.owner,
+        cart.id,
+        cart.version,
+        order.currency,
+        order.subtotal,
+        order.total,
+        JSON.stringify(order.shippingAddress),
+        order.reservationExpiresAt,
+        order.lines.map((l) => l.variantId),
+        order.lines.map((l) => l.sku),
+        order.lines.map((l) => l.name),
+        order.lines.map((l) => l.quantity),
+        order.lines.map((l) => l.unitPrice),
+        order.lines.map((l) => l.lineTotal),
+        stock.map((l) => l.variantId),
+        stock.map((l) => l.quantity),
+      ]));
     } catch (error) {
       // Each of these rolled the whole statement back, claim included.
       const { code, constraint } = pgError(error);
@@ -204,12 +203,14 @@ export class TypeormCheckoutWriter extends CheckoutWriter {
     return { kind: 'placed', owner: first.owner, order: this.view(rows) };
   }
 
-  async shortVariants(lines: StockLine[]): Promise<string[]> {
-    const { rows } = await runPrepared<{ variant_id: string }>(
-      this.dataSource.manager,
-      SHORT_VARIANTS,
-      [lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
-    );
+  async shortVariants(
+    lines: StockLine[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<string[]> {
+    const { rows } = await runPrepared<{ variant_id: string }>(manager, SHORT_VARIANTS, [
+      lines.map((l) => l.variantId),
+      lines.map((l) => l.quantity),
+    ]);
     return rows.map((r) => r.variant_id);
   }
 
