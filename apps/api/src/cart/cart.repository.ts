@@ -1,6 +1,8 @@
 import type { StoredCartLine } from '@minishop/domain';
 import type { EntityManager } from 'typeorm';
 
+import type { CheckoutVariant } from './checkout-cart.port.js';
+
 export type CartStatus = 'active' | 'merged' | 'checked_out' | 'expired';
 
 export interface CartRecord {
@@ -32,14 +34,18 @@ export abstract class CartRepository {
    */
   abstract lockGuestCart(tokenHash: string, manager: EntityManager): Promise<CartRecord | null>;
   /**
-   * The user's active cart with its lines and the row's version (`xmin`),
-   * in one statement, so the lines are those of that version; null when
-   * there is none.
+   * The user's active cart with the row's version (`xmin`), its lines and
+   * their variants, in one statement, so the lines are those of that
+   * version; null when there is none.
    */
   abstract findActiveUserCartForCheckout(
     userId: string,
     manager?: EntityManager,
-  ): Promise<{ id: string; version: string; lines: StoredCartLine[] } | null>;
+  ): Promise<{
+    id: string;
+    version: string;
+    lines: (StoredCartLine & { variant: CheckoutVariant })[];
+  } | null>;
   /**
    * Bumps updated_at of an active cart and so takes its row lock: every write
    * to a cart's lines starts here, which serialises writers of one cart and

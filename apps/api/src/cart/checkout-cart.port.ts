@@ -1,11 +1,24 @@
 import type { EntityManager } from 'typeorm';
 
+/** The line's variant as the catalog has it now (what checkout prices and snapshots). */
+export interface CheckoutVariant {
+  sku: string;
+  productName: string;
+  variantName: string;
+  /** Minor units. */
+  price: number;
+  currency: string;
+  /** Its product is archived: no longer for sale. */
+  archived: boolean;
+}
+
 export interface CheckoutCartLine {
   lineId: string;
   variantId: string;
   quantity: number;
   /** Unit price (minor units) the shopper last saw for the line. */
   addedUnitPrice: number;
+  variant: CheckoutVariant;
 }
 
 export interface CheckoutCart {
@@ -30,9 +43,10 @@ export interface CheckoutCart {
  */
 export abstract class CheckoutCartPort {
   /**
-   * The user's active cart with its lines, read in one statement (so the
-   * lines belong to `version`) without locking anything. Null when the user
-   * has no active cart (treat as empty).
+   * The user's active cart with its lines and their variants' current
+   * catalog data, read in one statement (so the lines belong to `version`)
+   * without locking anything. Null when the user has no active cart (treat
+   * as empty).
    */
   abstract readForCheckout(userId: string, manager?: EntityManager): Promise<CheckoutCart | null>;
 }

@@ -19,6 +19,7 @@ export class CheckoutCartService extends CheckoutCartPort {
         variantId: l.variantId,
         quantity: l.quantity,
         addedUnitPrice: l.addedUnitPrice,
+        variant: l.variant,
       }))
       .sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0));
     return { cartId: cart.id, version: cart.version, lines };

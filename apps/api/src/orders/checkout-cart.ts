@@ -1,8 +1,12 @@
 import type { EntityManager } from 'typeorm';
 
+import type { VariantForSale } from './order.repository.js';
+
 export interface CheckoutCartLine {
   variantId: string;
   quantity: number;
+  /** The variant as the catalog has it now: what the line is priced and snapshotted at. */
+  variant: VariantForSale;
 }
 
 export interface CartForCheckout {
@@ -20,7 +24,10 @@ export interface CartForCheckout {
  * added meanwhile is never lost.
  */
 export abstract class CheckoutCart {
-  /** Read without locking, in one statement; null when the user has no active cart. */
+  /**
+   * The cart with its variants' current prices, read without locking in
+   * one statement; null when the user has no active cart.
+   */
   abstract readForCheckout(
     userId: string,
     manager?: EntityManager,

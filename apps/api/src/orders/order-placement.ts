@@ -135,30 +135,19 @@ export class OrderPlacement {
       await claim.assertFree(m);
       throw new EmptyCartError();
     }
-    const variants = new Map(
-      (
-        await this.orders.findVariantsForSale(
-          cart.lines.map((l) => l.variantId),
-          m,
-        )
-      ).map((v) => [v.id, v]),
-    );
-    const archived = [...variants.values()].filter((v) => v.archived);
+    const archived = cart.lines.filter((l) => l.variant.archived).map((l) => l.variant);
     if (archived.length > 0) {
       await claim.assertFree(m);
       throw new ArchivedProductInCartError(archived.map((v) => ({ variantId: v.id, sku: v.sku })));
     }
 
     const currency = this.config.storeCurrency;
-    const priced = cart.lines.map((line) => {
-      const v = variants.get(line.variantId)!;
-      return {
-        line,
-        variant: v,
-        quantity: line.quantity,
-        unitPrice: Money.of(v.price, v.currency),
-      };
-    });
+    const priced = cart.lines.map((line) => ({
+      line,
+      variant: line.variant,
+      quantity: line.quantity,
+      unitPrice: Money.of(line.variant.price, line.variant.currency),
+    }));
     const totals = orderTotals(priced, currency);
     const lines: OrderLineSnapshot[] = priced.map((p, i) => ({
       variantId: p.variant.id,

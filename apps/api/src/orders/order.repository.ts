@@ -100,7 +100,6 @@ export interface OrderListQuery {
  * caller's transaction; `lock*` methods take a row lock on the order.
  */
 export abstract class OrderRepository {
-  abstract findVariantsForSale(ids: string[], manager: EntityManager): Promise<VariantForSale[]>;
   abstract releaseStock(lines: StockLine[], manager: EntityManager): Promise<void>;
   /** A paid reservation becomes a sale: on hand and reserved both go down. */
   abstract sellReservedStock(lines: StockLine[], manager: EntityManager): Promise<void>;

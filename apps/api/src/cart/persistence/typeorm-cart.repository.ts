@@ -9,6 +9,7 @@ import {
   type CartStatus,
   type CartWithLines,
 } from '../cart.repository.js';
+import type { CheckoutVariant } from '../checkout-cart.port.js';
 import {
   CART_COLUMNS,
   type CartLineRow,
@@ -20,10 +21,25 @@ import {
 
 // Prepared: checkout runs it on every order.
 const ACTIVE_USER_CART_FOR_CHECKOUT = prepared(
-  `SELECT c.id AS cart_id, c.xmin::text AS version, l.id, l.variant_id, l.quantity, l.added_unit_price
-     FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id
+  `SELECT c.id AS cart_id, c.xmin::text AS version,
+          l.id, l.variant_id, l.quantity, l.added_unit_price,
+          v.sku, p.name AS product_name, v.name AS variant_name, v.price, v.currency,
+          p.status = 'archived' AS archived
+     FROM carts c
+     LEFT JOIN cart_lines l ON l.cart_id = c.id
+     LEFT JOIN variants v ON v.id = l.variant_id
+     LEFT JOIN products p ON p.id = v.product_id
     WHERE c.user_id = $1 AND c.status = 'active'`,
 );
+
+interface CheckoutLineRow extends CartLineRow {
+  sku: string;
+  product_name: string;
+  variant_name: string;
+  price: string;
+  currency: string;
+  archived: boolean;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -115,16 +131,34 @@ export class TypeormCartRepository extends CartRepository {
   async findActiveUserCartForCheckout(
     userId: string,
     manager: EntityManager = this.dataSource.manager,
-  ): Promise<{ id: string; version: string; lines: StoredCartLine[] } | null> {
+  ): Promise<{
+    id: string;
+    version: string;
+    lines: (StoredCartLine & { variant: CheckoutVariant })[];
+  } | null> {
     const { rows } = await runPrepared<
-      { cart_id: string; version: string } & { [K in keyof CartLineRow]: CartLineRow[K] | null }
+      { cart_id: string; version: string } & {
+        [K in keyof CheckoutLineRow]: CheckoutLineRow[K] | null;
+      }
     >(manager, ACTIVE_USER_CART_FOR_CHECKOUT, [userId]);
     const [first] = rows;
     if (!first) return null;
     return {
       id: first.cart_id,
       version: first.version,
-      lines: rows.filter((r): r is typeof r & CartLineRow => r.id !== null).map(toStoredLine),
+      lines: rows
+        .filter((r): r is typeof r & CheckoutLineRow => r.id !== null)
+        .map((r) => ({
+          ...toStoredLine(r),
+          variant: {
+            sku: r.sku,
+            productName: r.product_name,
+            variantName: r.variant_name,
+            price: Number(r.price),
+            currency: r.currency.trim(),
+            archived: r.archived,
+          },
+        })),
     };
   }
 

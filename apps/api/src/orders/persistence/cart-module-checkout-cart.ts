@@ -21,7 +21,19 @@ export class CartModuleCheckoutCart extends CheckoutCart {
     return {
       id: cart.cartId,
       version: cart.version,
-      lines: cart.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
+      lines: cart.lines.map((l) => ({
+        variantId: l.variantId,
+        quantity: l.quantity,
+        variant: {
+          id: l.variantId,
+          sku: l.variant.sku,
+          // How an order line names what was sold.
+          name: `${l.variant.productName} – ${l.variant.variantName}`,
+          price: l.variant.price,
+          currency: l.variant.currency,
+          archived: l.variant.archived,
+        },
+      })),
     };
   }
 

@@ -10,17 +10,10 @@ import {
   type OrderState,
   type OrderView,
   type StockLine,
-  type VariantForSale,
 } from '../order.repository.js';
 import { type HistoryRow, type OrderLineRow, type OrderRow, toView } from './order-rows.js';
 
 // Checkout's statements, prepared: they run on every order.
-const VARIANTS_FOR_SALE = prepared(
-  `SELECT v.id, v.sku, p.name || ' – ' || v.name AS name, v.price, v.currency,
-          p.status = 'archived' AS archived
-     FROM variants v JOIN products p ON p.id = v.product_id
-    WHERE v.id = ANY($1::uuid[])`,
-);
 const ID_BY_CHECKOUT_KEY = prepared(
   'SELECT id FROM orders WHERE user_id = $1 AND checkout_key = $2',
 );
@@ -77,15 +70,6 @@ function decodeCursor(cursor: string): [string, string] {
 export class TypeormOrderRepository extends OrderRepository {
   constructor(private readonly dataSource: DataSource) {
     super();
-  }
-
-  async findVariantsForSale(ids: string[], manager: EntityManager): Promise<VariantForSale[]> {
-    const { rows } = await runPrepared<Omit<VariantForSale, 'price'> & { price: string }>(
-      manager,
-      VARIANTS_FOR_SALE,
-      [ids],
-    );
-    return rows.map((r) => ({ ...r, price: Number(r.price) }));
   }
 
   async releaseStock(lines: StockLine[], manager: EntityManager): Promise<void> {
