@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { CartClosedError, MAX_CART_LINES } from '@minishop/domain';
+import { MAX_CART_LINES } from '@minishop/domain';
 import { DataSource } from 'typeorm';
 
 import { GuestCartAbsorber } from '../src/auth/guest-cart-absorber.js';
 import { CartCleanupService } from '../src/cart/cart-cleanup.service.js';
 import { CheckoutCartPort } from '../src/cart/checkout-cart.port.js';
-import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import {
   archiveProduct,
   aVariant,
@@ -549,31 +548,44 @@ describe('cart', () => {
   });
 
   describe('checkout port', () => {
-    test('lockForCheckout returns the locked lines; markCheckedOut closes the cart', async () => {
+    test('readForCheckout returns the lines sorted, at a version every write to them changes', async () => {
       const u = await aCustomer(t);
       const a = await aVariant(t);
       const b = await aVariant(t);
       await add(u, a, 2);
       const before = await add(u, b, 1);
       const port = t.get(CheckoutCartPort);
-      await t.get(TransactionRunner).run(async (m) => {
-        const cart = await port.lockForCheckout(u.id, m);
-        expect(cart?.cartId).toBe(before.id);
-        expect(cart?.lines.map((l) => [l.variantId, l.quantity])).toEqual(
-          [
-            [a.id, 2],
-            [b.id, 1],
-          ].sort(([x], [y]) => String(x).localeCompare(String(y))),
-        );
-        await port.markCheckedOut(cart!.cartId, m);
-        await expect(port.markCheckedOut(cart!.cartId, m)).rejects.toThrow(CartClosedError);
-      });
-      const next = await getCart(u);
-      expect(next.id).not.toBe(before.id);
-      expect(next.lines).toEqual([]);
-      expect(
-        await t.get(TransactionRunner).run((m) => port.lockForCheckout(u.id, m)),
-      ).toMatchObject({ cartId: next.id, lines: [] });
+      const read = await port.readForCheckout(u.id);
+      expect(read?.cartId).toBe(before.id);
+      expect(read?.lines.map((l) => [l.variantId, l.quantity])).toEqual(
+        [
+          [a.id, 2],
+          [b.id, 1],
+        ].sort(([x], [y]) => String(x).localeCompare(String(y))),
+      );
+      // Checkout closes the cart only at the version it read: each kind of
+      // write to the lines must move it on.
+      const versions = [read!.version];
+      const next = async () => {
+        const v = (await port.readForCheckout(u.id))!.version;
+        expect(versions).not.toContain(v);
+        versions.push(v);
+      };
+      await add(u, a, 1);
+      await next();
+      const lineB = before.lines.find((l) => l.variantId === b.id)!.id;
+      await t.http
+        .patch(`${API}/cart/items/${lineB}`)
+        .set(u.auth)
+        .send({ quantity: 3 })
+        .expect(200);
+      await next();
+      await t.http.delete(`${API}/cart/items/${lineB}`).set(u.auth).expect(200);
+      await next();
+      // Reading changes nothing.
+      expect((await port.readForCheckout(u.id))!.version).toBe(versions.at(-1));
+      await db.query(`UPDATE carts SET status = 'checked_out' WHERE id = $1`, [before.id]);
+      expect(await port.readForCheckout(u.id)).toBeNull();
     });
 
     test('an add racing a checkout waits for it and then fails with 409, adding nothing', async () => {
@@ -584,8 +596,9 @@ describe('cart', () => {
       await runner.connect();
       try {
         await runner.startTransaction();
-        const port = t.get(CheckoutCartPort);
-        await port.lockForCheckout(u.id, runner.manager);
+        // A checkout's write holding the cart row, as it does from closing
+        // the cart until its commit.
+        await runner.query('SELECT 1 FROM carts WHERE id = $1 FOR UPDATE', [cart.id]);
         const racing = t.http
           .post(`${API}/cart/items`)
           .set(u.auth)
@@ -601,7 +614,11 @@ describe('cart', () => {
           if (i > 2000) throw new Error('the add never waited for the cart lock');
           await new Promise((r) => setImmediate(r));
         }
-        await port.markCheckedOut(cart.id, runner.manager);
+        await runner.query(
+          `UPDATE carts SET status = 'checked_out', updated_at = now()
+            WHERE id = $1 AND status = 'active'`,
+          [cart.id],
+        );
         await runner.commitTransaction();
         const res = await racing;
         expect(res.status).toBe(409);

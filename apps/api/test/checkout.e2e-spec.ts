@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PaymentProviderError } from '@minishop/domain';
 import { DataSource } from 'typeorm';
 
+import { CheckoutCart } from '../src/orders/checkout-cart.js';
+import { CheckoutWriter } from '../src/orders/checkout-writer.js';
 import { PaymentGateway } from '../src/payments/payment-gateway.js';
 import { aCart, anAddress, aVariant, checkout, stockOf } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -159,6 +161,54 @@ describe('POST /checkout', () => {
       user.id,
     ]);
     expect(carts).toHaveLength(1);
+  });
+
+  test('a cart changed after checkout read it is not sold as read: nothing is written, not even the claim', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5, price: 500 });
+    const cartId = await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    const read = await t.get(CheckoutCart).readForCheckout(user.id);
+    expect(read).toMatchObject({ id: cartId, lines: [{ variantId: v.id, quantity: 1 }] });
+    // The shopper adds one more before the checkout writes.
+    await t.http
+      .post('/api/v1/cart/items')
+      .set(user.auth)
+      .send({ variantId: v.id, quantity: 1 })
+      .expect(201);
+
+    const key = randomUUID();
+    const outcome = await t.get(CheckoutWriter).write({
+      claim: { userId: user.id, scope: 'checkout', key, requestHash: 'h', owner: null },
+      cart: { id: read!.id, version: read!.version },
+      order: {
+        userId: user.id,
+        checkoutKey: key,
+        currency: 'EUR',
+        subtotal: 500,
+        total: 500,
+        shippingAddress: anAddress(),
+        reservationExpiresAt: new Date(Date.now() + 60_000),
+        lines: [
+          { variantId: v.id, sku: v.sku, name: 'x', quantity: 1, unitPrice: 500, lineTotal: 500 },
+        ],
+      },
+    });
+
+    expect(outcome).toEqual({ kind: 'cart-changed', owner: null });
+    expect(await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id])).toHaveLength(0);
+    expect(
+      await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id]),
+    ).toHaveLength(0);
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+    const [cart] = await db.query('SELECT status FROM carts WHERE id = $1', [cartId]);
+    expect(cart.status).toBe('active');
+    // A checkout now reads the cart again and sells both units.
+    const res = await checkout(t, user, key);
+    expect(res.status).toBe(201);
+    expect(res.body.order.lines).toEqual([
+      expect.objectContaining({ variantId: v.id, quantity: 2 }),
+    ]);
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 2 });
   });
 
   test('no oversell: 100 concurrent checkouts of the last 10 units → exactly 10 orders, 90 clean 409s', async () => {

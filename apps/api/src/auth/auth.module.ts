@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { AccessTokenService } from './access-token.service.js';
+import { accessTokenKey } from './access-token-key.js';
 import { Argon2PasswordHasher } from './argon2-password-hasher.js';
 import { AuthController } from './auth.controller.js';
 import { CurrentUserService } from './current-user.service.js';
@@ -40,7 +41,7 @@ import { UserRepository } from './user.repository.js';
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        secret: config.jwtSecret,
+        secret: accessTokenKey(config.jwtSecret),
         signOptions: { algorithm: ACCESS_TOKEN_ALGORITHM },
         verifyOptions: { algorithms: [ACCESS_TOKEN_ALGORITHM] },
       }),

@@ -4,6 +4,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
+import { accessTokenKey } from './access-token-key.js';
 import type { AccessTokenClaims, AuthenticatedUser } from './authenticated-user.js';
 
 /** Only HS256 is accepted: `alg: none` and every other algorithm fail verification. */
@@ -14,7 +15,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(config: AppConfig) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwtSecret,
+      // passport-jwt hands the key to jsonwebtoken as it is; its typings
+      // predate KeyObject, which jsonwebtoken takes (see accessTokenKey).
+      secretOrKey: accessTokenKey(config.jwtSecret) as unknown as Buffer,
       algorithms: [ACCESS_TOKEN_ALGORITHM],
       ignoreExpiration: false,
     });

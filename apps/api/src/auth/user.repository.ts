@@ -11,6 +11,8 @@ export interface UserRecord {
   createdAt: Date;
 }
 
+export type UserAccess = Pick<UserRecord, 'role' | 'disabled'>;
+
 export interface NewUser {
   email: string;
   name: string;
@@ -21,6 +23,11 @@ export interface NewUser {
 /** Port: where accounts are kept. */
 export abstract class UserRepository {
   abstract findById(id: string, manager?: EntityManager): Promise<UserRecord | null>;
+  /**
+   * What every authenticated request checks (role, disabled), without the
+   * rest of the account: the cheapest read of a user there is.
+   */
+  abstract findAccess(id: string): Promise<UserAccess | null>;
   abstract findByEmail(email: string, manager?: EntityManager): Promise<UserRecord | null>;
   /** Returns null when the e-mail (case-insensitive) is already taken. */
   abstract create(user: NewUser, manager?: EntityManager): Promise<UserRecord | null>;

@@ -1,6 +1,8 @@
 import type { StoredCartLine } from '@minishop/domain';
 import type { EntityManager } from 'typeorm';
 
+import type { CheckoutVariant } from './checkout-cart.port.js';
+
 export type CartStatus = 'active' | 'merged' | 'checked_out' | 'expired';
 
 export interface CartRecord {
@@ -31,8 +33,19 @@ export abstract class CartRepository {
    * two merges of one guest cart run one after the other.
    */
   abstract lockGuestCart(tokenHash: string, manager: EntityManager): Promise<CartRecord | null>;
-  /** Locks the user's active cart (FOR UPDATE); null when there is none. */
-  abstract lockActiveUserCart(userId: string, manager: EntityManager): Promise<CartRecord | null>;
+  /**
+   * The user's active cart with the row's version (`xmin`), its lines and
+   * their variants, in one statement, so the lines are those of that
+   * version; null when there is none.
+   */
+  abstract findActiveUserCartForCheckout(
+    userId: string,
+    manager?: EntityManager,
+  ): Promise<{
+    id: string;
+    version: string;
+    lines: (StoredCartLine & { variant: CheckoutVariant })[];
+  } | null>;
   /**
    * Bumps updated_at of an active cart and so takes its row lock: every write
    * to a cart's lines starts here, which serialises writers of one cart and

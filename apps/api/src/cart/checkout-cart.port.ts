@@ -1,35 +1,52 @@
 import type { EntityManager } from 'typeorm';
 
+/** The line's variant as the catalog has it now (what checkout prices and snapshots). */
+export interface CheckoutVariant {
+  sku: string;
+  productName: string;
+  variantName: string;
+  /** Minor units. */
+  price: number;
+  currency: string;
+  /** Its product is archived: no longer for sale. */
+  archived: boolean;
+}
+
 export interface CheckoutCartLine {
   lineId: string;
   variantId: string;
   quantity: number;
   /** Unit price (minor units) the shopper last saw for the line. */
   addedUnitPrice: number;
+  variant: CheckoutVariant;
 }
 
 export interface CheckoutCart {
   cartId: string;
+  /**
+   * The cart row's version (its `xmin`) when read. Every write to a cart or
+   * its lines updates the cart row first (CartRepository.touchActive), so
+   * the version changes whenever the lines might have: checkout closes the
+   * cart only if it is still this version (see the orders module's
+   * CheckoutWriter), which makes the lines read here the ones it sells.
+   */
+  version: string;
   /** Sorted by variantId, so stock rows can be locked in one fixed order. */
   lines: CheckoutCartLine[];
 }
 
 /**
- * What checkout needs from the cart, inside the checkout's own transaction
- * (pass its manager). Provided globally by the cart module.
+ * What checkout needs from the cart. Provided globally by the cart module.
+ * Checkout closes the cart (status checked_out) in its own one-statement
+ * write, guarded by `version`; it gives the cart back with a plain update
+ * when the order could not be paid for at all.
  */
 export abstract class CheckoutCartPort {
   /**
-   * The user's active cart with its lines, the cart row locked FOR UPDATE
-   * until the transaction ends: adds, edits and merges to it wait, then find
-   * it closed. Null when the user has no active cart (treat as empty).
+   * The user's active cart with its lines and their variants' current
+   * catalog data, read in one statement (so the lines belong to `version`)
+   * without locking anything. Null when the user has no active cart (treat
+   * as empty).
    */
-  abstract lockForCheckout(userId: string, manager: EntityManager): Promise<CheckoutCart | null>;
-
-  /**
-   * Closes the cart (status checked_out) in the same transaction; the user's
-   * next cart request starts a new empty cart. Throws CartClosedError (409)
-   * if the cart is no longer active.
-   */
-  abstract markCheckedOut(cartId: string, manager: EntityManager): Promise<void>;
+  abstract readForCheckout(userId: string, manager?: EntityManager): Promise<CheckoutCart | null>;
 }

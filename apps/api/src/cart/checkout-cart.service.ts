@@ -1,4 +1,3 @@
-import { CartClosedError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
@@ -11,24 +10,18 @@ export class CheckoutCartService extends CheckoutCartPort {
     super();
   }
 
-  async lockForCheckout(userId: string, manager: EntityManager): Promise<CheckoutCart | null> {
-    const cart = await this.carts.lockActiveUserCart(userId, manager);
+  async readForCheckout(userId: string, manager?: EntityManager): Promise<CheckoutCart | null> {
+    const cart = await this.carts.findActiveUserCartForCheckout(userId, manager);
     if (!cart) return null;
-    const withLines = await this.carts.findWithLines(cart.id, manager);
-    const lines = (withLines?.lines ?? [])
+    const lines = cart.lines
       .map((l) => ({
         lineId: l.id,
         variantId: l.variantId,
         quantity: l.quantity,
         addedUnitPrice: l.addedUnitPrice,
+        variant: l.variant,
       }))
       .sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0));
-    return { cartId: cart.id, lines };
-  }
-
-  async markCheckedOut(cartId: string, manager: EntityManager): Promise<void> {
-    if (!(await this.carts.setStatus(cartId, 'checked_out', manager))) {
-      throw new CartClosedError();
-    }
+    return { cartId: cart.id, version: cart.version, lines };
   }
 }

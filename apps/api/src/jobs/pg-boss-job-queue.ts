@@ -11,6 +11,11 @@ import {
   type TransactionRollbackEvent,
 } from 'typeorm';
 
+import {
+  prepared,
+  type PreparedStatement,
+  runPrepared,
+} from '../infrastructure/database/prepared-statement.js';
 import type { JobName, JobPayloads } from './job-payloads.js';
 import { type EnqueueOptions, JobQueue } from './job-queue.js';
 import { PgBossRuntime } from './pg-boss-runtime.js';
@@ -24,17 +29,21 @@ function uuidFromKey(name: string, key: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** pg-boss runs its insert through this, on the caller's transaction. */
+/** pg-boss' SQL texts are fixed per schema: each is prepared once per connection. */
+const statements = new Map<string, PreparedStatement>();
+
+/**
+ * pg-boss runs its insert through this, on the caller's transaction (or any
+ * pooled connection), as a prepared statement: its job insert is a large
+ * statement that cost more to parse and plan than to run, on every order.
+ */
 function executorOf(manager: EntityManager): PgBoss.Db {
   return {
     executeSql: async (text: string, values: unknown[]) => {
-      const runner = manager.queryRunner;
-      if (runner) {
-        const result = await runner.query(text, values, true);
-        return { rows: (result.records ?? []) as unknown[] };
-      }
-      const rows: unknown = await manager.query(text, values);
-      return { rows: Array.isArray(rows) ? rows : [] };
+      let statement = statements.get(text);
+      if (!statement) statements.set(text, (statement = prepared(text)));
+      const { rows } = await runPrepared(manager, statement, values);
+      return { rows };
     },
   };
 }

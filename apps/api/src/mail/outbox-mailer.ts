@@ -36,13 +36,20 @@ export class OutboxMailer implements Mailer {
       ...(message.html !== undefined ? { html: message.html } : {}),
       messageId: id,
     })) as { message: Buffer };
-    await mkdir(this.dir, { recursive: true });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const safeId = id.replace(/[^\w.@-]/g, '');
     const file = join(this.dir, `${safeId}.eml`);
     // Write then rename: a reader never sees half a message.
     const tmp = join(this.dir, `.${stamp}-${randomUUID()}.tmp`);
-    await writeFile(tmp, info.message);
+    try {
+      await writeFile(tmp, info.message);
+    } catch (error) {
+      // The directory is made when first needed (or again, if removed since),
+      // not checked with a mkdir on every message.
+      if ((error as { code?: string }).code !== 'ENOENT') throw error;
+      await mkdir(this.dir, { recursive: true });
+      await writeFile(tmp, info.message);
+    }
     await rename(tmp, file);
   }
 }

@@ -19,6 +19,7 @@ export class SendMailHandler {
     retryDelay: 30,
     retryBackoff: true,
     expireInSeconds: 120,
+    batchSize: 16,
   })
   async handle(message: MailMessage, job: JobContext): Promise<void> {
     await this.mailer.send(message, { messageId: `<${job.id}@minishop>` });

@@ -1,46 +1,41 @@
 import type { AddressDto, CheckoutRequestDto, CheckoutResponseDto } from '@minishop/contracts';
-import {
-  ArchivedProductInCartError,
-  DomainError,
-  EmptyCartError,
-  InsufficientStockError,
-  Money,
-  orderTotals,
-} from '@minishop/domain';
+import { DomainError, Money } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 
-import { Clock } from '../infrastructure/clock/clock.js';
-import { AppConfig } from '../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway, type PaymentIntentRef } from '../payments/payment-gateway.js';
 import { CheckoutCart } from './checkout-cart.js';
-import { IdempotencyService } from './idempotency.service.js';
-import { type OrderLineSnapshot, OrderRepository } from './order.repository.js';
+import {
+  type IdempotencyClaim,
+  IdempotencyService,
+  type StoredReply,
+} from './idempotency.service.js';
+import { OrderRepository, type OrderView } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { OrderNotifications } from './order-notifications.js';
+import { OrderPlacement, type PlacedOrder } from './order-placement.js';
 import { toOrderDto } from './persistence/order.mapper.js';
 
-interface PlacedOrder {
-  orderId: string;
-  /** The cart it was made from; null when an earlier attempt made the order. */
-  cartId: string | null;
-}
+type Claim = IdempotencyClaim<CheckoutResponseDto>;
 
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const e = error as { driverError?: { code?: string; constraint?: string } };
-  return e?.driverError?.code === '23505' && e.driverError.constraint === constraint;
+function checkoutReply(order: OrderView, intent: PaymentIntentRef): CheckoutResponseDto {
+  return {
+    order: toOrderDto(order),
+    payment: { provider: 'stripe', paymentIntentId: intent.id, clientSecret: intent.clientSecret },
+  };
 }
 
 /** The provider's idempotency key of an order's PaymentIntent: one intent per order, ever. */
 export const paymentIntentKey = (orderId: string) => `order-${orderId}-intent`;
 
 /**
- * POST /checkout. The order is made in one transaction (cart locked, prices
- * re-read, stock reserved, order and snapshots written, cart closed); the
- * PaymentIntent is created after commit, because a provider call must not
- * hold row locks, and if that call fails the order is cancelled and its
- * stock released, so no half-made order stays behind.
+ * POST /checkout. The order is made in one transaction (key claimed, cart
+ * closed, prices re-read, order and snapshots written, stock reserved: see
+ * OrderPlacement); the PaymentIntent is created after commit, because a
+ * provider call must not hold row locks, and if that call fails the order is
+ * cancelled and its stock released, so no half-made order stays behind. A
+ * second transaction stores the intent, enqueues the "order placed" mail and
+ * stores the reply.
  */
 @Injectable()
 export class CheckoutService {
@@ -49,13 +44,12 @@ export class CheckoutService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly orders: OrderRepository,
+    private readonly placement: OrderPlacement,
     private readonly cart: CheckoutCart,
     private readonly payments: PaymentGateway,
     private readonly idempotency: IdempotencyService,
     private readonly lifecycle: OrderLifecycle,
     private readonly notifications: OrderNotifications,
-    private readonly config: AppConfig,
-    private readonly clock: Clock,
   ) {}
 
   async checkout(
@@ -63,12 +57,9 @@ export class CheckoutService {
     idempotencyKey: string,
     request: CheckoutRequestDto,
   ): Promise<CheckoutResponseDto> {
-    const reply = await this.idempotency.run(
+    const reply = await this.idempotency.run<CheckoutResponseDto>(
       { userId, scope: 'checkout', key: idempotencyKey, body: request },
-      async () => ({
-        status: 201,
-        body: await this.placeOrder(userId, idempotencyKey, request.shippingAddress),
-      }),
+      (claim) => this.placeOrder(userId, idempotencyKey, request.shippingAddress, claim),
     );
     return reply.body;
   }
@@ -77,109 +68,42 @@ export class CheckoutService {
     userId: string,
     key: string,
     address: AddressDto,
-  ): Promise<CheckoutResponseDto> {
-    const placed = await this.createOrder(userId, key, address);
+    claim: Claim,
+  ): Promise<StoredReply<CheckoutResponseDto>> {
+    const placed = await this.placement.place(userId, key, address, claim);
+    if (!placed.made) return this.resumeOrder(userId, placed);
+    const order = placed.made;
+    const intent = await this.createIntent(userId, placed, order.total, order.currency);
+    return this.tx.run(async (m) => {
+      const stored = await this.orders.attachPaymentIntent(order.id, intent.id, m);
+      // Announced once the order can be paid, not when it might still be abandoned.
+      if (stored) {
+        await this.notifications.orderPlaced(
+          {
+            orderId: order.id,
+            buyerEmail: stored.buyerEmail,
+            total: order.total,
+            currency: order.currency,
+          },
+          m,
+        );
+      }
+      // Not stored: a resumed request attached it first; the provider key
+      // makes it the same intent either way.
+      const view = { ...order, paymentIntentId: intent.id };
+      return claim.complete({ status: 201, body: checkoutReply(view, intent) }, m);
+    });
+  }
+
+  /** An order an earlier attempt made: finish it (its intent fetched or made) and read it back. */
+  private async resumeOrder(
+    userId: string,
+    placed: PlacedOrder,
+  ): Promise<StoredReply<CheckoutResponseDto>> {
     const intent = await this.ensurePaymentIntent(userId, placed);
     const view = await this.orders.view(placed.orderId);
     if (!view) throw new Error(`order ${placed.orderId} vanished after checkout`);
-    return {
-      order: toOrderDto(view),
-      payment: {
-        provider: 'stripe',
-        paymentIntentId: intent.id,
-        clientSecret: intent.clientSecret,
-      },
-    };
-  }
-
-  private async createOrder(
-    userId: string,
-    key: string,
-    address: AddressDto,
-  ): Promise<PlacedOrder> {
-    try {
-      return await this.tx.run((m) => this.createOrderIn(userId, key, address, m), {
-        retries: 2,
-      });
-    } catch (error) {
-      // Only when an abandoned key was retaken while its first request still
-      // ran: that request's order won the unique index; carry on with it.
-      if (!isUniqueViolation(error, 'orders_user_checkout_key')) throw error;
-      return this.tx.run((m) => this.createOrderIn(userId, key, address, m));
-    }
-  }
-
-  private async createOrderIn(
-    userId: string,
-    key: string,
-    address: AddressDto,
-    m: EntityManager,
-  ): Promise<PlacedOrder> {
-    const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
-    if (existing) return { orderId: existing, cartId: null };
-
-    const cart = await this.cart.lockForCheckout(userId, m);
-    if (!cart || cart.lines.length === 0) throw new EmptyCartError();
-
-    const variants = new Map(
-      (
-        await this.orders.findVariantsForSale(
-          cart.lines.map((l) => l.variantId),
-          m,
-        )
-      ).map((v) => [v.id, v]),
-    );
-    const archived = [...variants.values()].filter((v) => v.archived);
-    if (archived.length > 0) {
-      throw new ArchivedProductInCartError(archived.map((v) => ({ variantId: v.id, sku: v.sku })));
-    }
-
-    const currency = this.config.storeCurrency;
-    const priced = cart.lines.map((line) => {
-      const v = variants.get(line.variantId)!;
-      return {
-        line,
-        variant: v,
-        quantity: line.quantity,
-        unitPrice: Money.of(v.price, v.currency),
-      };
-    });
-    const totals = orderTotals(priced, currency);
-    const lines: OrderLineSnapshot[] = priced.map((p, i) => ({
-      variantId: p.variant.id,
-      sku: p.variant.sku,
-      name: p.variant.name,
-      quantity: p.line.quantity,
-      unitPrice: p.unitPrice.amount,
-      lineTotal: totals.lineTotals[i]!.amount,
-    }));
-    const orderId = await this.orders.insert(
-      {
-        userId,
-        checkoutKey: key,
-        currency,
-        subtotal: totals.subtotal.amount,
-        total: totals.total.amount,
-        shippingAddress: { ...address },
-        reservationExpiresAt: new Date(
-          this.clock.now().getTime() + this.config.reservationTtlMinutes * 60_000,
-        ),
-        lines,
-      },
-      m,
-    );
-    await this.cart.markCheckedOut(cart.id, m);
-    // Reserved last: the variant rows are the hot spot every buyer of a
-    // product contends for, so their locks are held only from here to commit.
-    const short = await this.orders.reserveStock(cart.lines, m);
-    if (short.length > 0) {
-      // Thrown inside the transaction: whatever was reserved for the other
-      // lines is rolled back with it.
-      throw new InsufficientStockError(
-        short.map((id) => ({ variantId: id, sku: variants.get(id)?.sku ?? id })),
-      );
-    }
-    return { orderId, cartId: cart.id };
+    return { status: 201, body: checkoutReply(view, intent) };
   }
 
   private async ensurePaymentIntent(
@@ -190,28 +114,42 @@ export class CheckoutService {
     if (!order) throw new Error(`order ${placed.orderId} vanished after checkout`);
     if (order.paymentIntentId) return this.payments.retrieveIntent(order.paymentIntentId);
 
-    let intent: PaymentIntentRef;
+    const intent = await this.createIntent(userId, placed, order.total, order.currency);
+    await this.tx.run(async (m) => {
+      const stored = await this.orders.attachPaymentIntent(order.id, intent.id, m);
+      if (stored) {
+        await this.notifications.orderPlaced(
+          {
+            orderId: order.id,
+            buyerEmail: stored.buyerEmail,
+            total: order.total,
+            currency: order.currency,
+          },
+          m,
+        );
+      }
+    });
+    return intent;
+  }
+
+  private async createIntent(
+    userId: string,
+    placed: PlacedOrder,
+    total: number,
+    currency: string,
+  ): Promise<PaymentIntentRef> {
     try {
-      intent = await this.payments.createIntent({
-        orderId: order.id,
-        amount: Money.of(order.total, order.currency),
+      return await this.payments.createIntent({
+        orderId: placed.orderId,
+        amount: Money.of(total, currency),
         // Derived from the order: a retried checkout gets the same intent back.
-        idempotencyKey: paymentIntentKey(order.id),
-        metadata: { orderId: order.id, userId },
+        idempotencyKey: paymentIntentKey(placed.orderId),
+        metadata: { orderId: placed.orderId, userId },
       });
     } catch (error) {
       await this.abandon(placed, error);
       throw error;
     }
-    await this.tx.run(async (m) => {
-      const [, stored] = (await m.query(
-        'UPDATE orders SET payment_intent_id = $2 WHERE id = $1 AND payment_intent_id IS NULL',
-        [order.id, intent.id],
-      )) as [unknown, number];
-      // Announced once the order can be paid, not when it might still be abandoned.
-      if (stored === 1) await this.notifications.orderPlaced(order.id, m);
-    });
-    return intent;
   }
 
   /**

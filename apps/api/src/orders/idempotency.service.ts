@@ -7,7 +7,9 @@ import {
   IdempotencyKeyReusedError,
 } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import { prepared, runPrepared } from '../infrastructure/database/prepared-statement.js';
 
 export interface IdempotentRequest {
   userId: string;
@@ -67,12 +69,168 @@ interface KeyRow {
   stale: boolean;
 }
 
+// `xmin` is the id of the transaction that wrote the row's current version:
+// it names one claim (ours, not a later one on the same key) exactly.
+const CLAIM = prepared(
+  `INSERT INTO idempotency_keys (user_id, scope, key, request_hash)
+   VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING xmin::text AS owner`,
+);
+const READ = prepared(
+  `SELECT request_hash, status, response_status, response_body, created_at::text AS claimed_at,
+          created_at < now() - make_interval(secs => $4) AS stale
+     FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
+);
+const RETAKE = prepared(
+  `UPDATE idempotency_keys SET created_at = now()
+    WHERE user_id = $1 AND scope = $2 AND key = $3
+      AND status = 'in_progress' AND created_at = $4::timestamptz
+    RETURNING xmin::text AS owner`,
+);
+const COMPLETE = prepared(
+  `UPDATE idempotency_keys
+      SET status = 'completed', response_status = $4, response_body = $5, completed_at = now()
+    WHERE user_id = $1 AND scope = $2 AND key = $3
+    RETURNING response_body`,
+);
+const RELEASE = prepared(
+  `DELETE FROM idempotency_keys
+    WHERE user_id = $1 AND scope = $2 AND key = $3 AND status = 'in_progress' AND xmin = $4::xid`,
+);
+
+const IS_TAKEN = prepared(
+  'SELECT 1 FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3',
+);
+
+/** Thrown when the key is another request's; `run` decides what the caller gets. */
+class KeyHeldElsewhere extends Error {}
+
+/**
+ * What a statement of the work needs to take the claim itself, in the same
+ * statement as its own writes: INSERT INTO idempotency_keys (user_id, scope,
+ * key, request_hash) ON CONFLICT DO NOTHING RETURNING xmin, unless `owner`
+ * is set (the key is already this request's: then the row with that xmin).
+ */
+export interface StatementClaim {
+  userId: string;
+  scope: string;
+  key: string;
+  requestHash: string;
+  owner: string | null;
+}
+
+/**
+ * One request's hold on its key, handed to the work. The work takes it in
+ * its first transaction and completes it in its last, so the claim commits
+ * or rolls back with the work's own writes instead of costing transactions
+ * of its own: a request that fails before its first commit leaves no claim.
+ */
+export class IdempotencyClaim<T> {
+  /**
+   * True when an earlier request under this key died after part of its
+   * work: the work must look for what that request already did.
+   */
+  readonly resumed: boolean;
+  private owner: string | null;
+  private stored: StoredReply<T> | null = null;
+
+  /** @param retakenBy the claim's writer when `run` retook an abandoned one; null: not yet taken. */
+  constructor(
+    private readonly request: IdempotentRequest,
+    private readonly hash: string,
+    retakenBy: string | null,
+  ) {
+    this.owner = retakenBy;
+    this.resumed = retakenBy !== null;
+  }
+
+  /**
+   * Claims the key (a no-op when this request holds it already); in a
+   * transaction of the work, call it first, so a repeat of this request
+   * waits at the key rather than doing anything.
+   */
+  async take(manager: EntityManager): Promise<void> {
+    if (this.owner !== null) return;
+    const { userId, scope, key } = this.request;
+    const { rows } = await runPrepared<{ owner: string }>(manager, CLAIM, [
+      userId,
+      scope,
+      key,
+      this.hash,
+    ]);
+    if (!rows[0]) throw new KeyHeldElsewhere();
+    this.owner = rows[0].owner;
+  }
+
+  /** For work whose own statement takes the claim (see StatementClaim). */
+  forStatement(): StatementClaim {
+    const { userId, scope, key } = this.request;
+    return { userId, scope, key, requestHash: this.hash, owner: this.owner };
+  }
+
+  /** The work's statement took the key; `owner` is the xmin it returned. */
+  takenBy(owner: string): void {
+    this.owner = owner;
+  }
+
+  /** What the work throws when its statement found the key held by another request. */
+  heldElsewhere(): Error {
+    return new KeyHeldElsewhere();
+  }
+
+  /**
+   * Call before refusing a request (422, 409) without having taken the key:
+   * when the key is taken already, a repeat must get the first request's
+   * reply (or wait for it), not a refusal of its own.
+   */
+  async assertFree(manager: EntityManager): Promise<void> {
+    if (this.owner !== null) return;
+    const { userId, scope, key } = this.request;
+    const { rowCount } = await runPrepared(manager, IS_TAKEN, [userId, scope, key]);
+    if (rowCount > 0) throw new KeyHeldElsewhere();
+  }
+
+  /**
+   * Stores the reply in the work's last transaction. Every caller, first or
+   * repeat, gets the body as stored, so replays are identical to the first.
+   */
+  async complete(reply: StoredReply<T>, manager: EntityManager): Promise<StoredReply<T>> {
+    const { userId, scope, key } = this.request;
+    const { rows } = await runPrepared<{ response_body: T }>(manager, COMPLETE, [
+      userId,
+      scope,
+      key,
+      reply.status,
+      JSON.stringify(reply.body),
+    ]);
+    this.stored = { status: reply.status, body: rows[0]?.response_body ?? reply.body };
+    return this.stored;
+  }
+
+  /** @internal for IdempotencyService */
+  get completed(): StoredReply<T> | null {
+    return this.stored;
+  }
+
+  /**
+   * @internal for IdempotencyService: gives the key up after a failure.
+   * Only our own claim: when the claiming transaction rolled back there is
+   * nothing to delete, and a claim another request made since stays.
+   */
+  async release(manager: EntityManager): Promise<void> {
+    if (this.owner === null) return;
+    const { userId, scope, key } = this.request;
+    await runPrepared(manager, RELEASE, [userId, scope, key, this.owner]);
+    this.owner = null;
+  }
+}
+
 /**
  * Runs a request at most once per (user, scope, key) and replays its reply.
- * A claim is a row inserted with ON CONFLICT DO NOTHING in its own short
- * transaction, so the first request wins and every repeat sees it at once.
- * Only successful replies are stored: a refused request (empty cart, no
- * stock, provider down) releases its key, so the client may retry with it.
+ * The claim is a row inserted with ON CONFLICT DO NOTHING in the work's first
+ * transaction, so the first request wins and every repeat waits for it at the
+ * key. Only successful replies are stored: a refused request (empty cart, no
+ * stock, provider down) leaves or releases no claim, so the client may retry
+ * with the same key.
  */
 @Injectable()
 export class IdempotencyService {
@@ -80,83 +238,83 @@ export class IdempotencyService {
 
   async run<T>(
     request: IdempotentRequest,
-    work: () => Promise<StoredReply<T>>,
+    work: (claim: IdempotencyClaim<T>) => Promise<StoredReply<T>>,
   ): Promise<StoredReply<T>> {
     const hash = createHash('sha256').update(canonical(request.body)).digest('hex');
     const deadline = Date.now() + WAIT_FOR_FIRST_MS;
+    let claim = new IdempotencyClaim<T>(request, hash, null);
     for (;;) {
-      if (await this.claim(request, hash)) return this.perform(request, work);
+      try {
+        return await this.perform(claim, work);
+      } catch (error) {
+        if (!(error instanceof KeyHeldElsewhere)) throw error;
+      }
+      const next = await this.awaitKey<T>(request, hash, deadline);
+      if (!(next instanceof IdempotencyClaim)) return next;
+      claim = next;
+    }
+  }
+
+  private async perform<T>(
+    claim: IdempotencyClaim<T>,
+    work: (claim: IdempotencyClaim<T>) => Promise<StoredReply<T>>,
+  ): Promise<StoredReply<T>> {
+    let reply: StoredReply<T>;
+    try {
+      reply = await work(claim);
+    } catch (error) {
+      await claim.release(this.dataSource.manager);
+      throw error;
+    }
+    // Work that did not store its reply in its own transaction.
+    return claim.completed ?? claim.complete(reply, this.dataSource.manager);
+  }
+
+  /**
+   * The key is held by another request: its stored reply once it completes,
+   * a claim to try again with once it is released or found abandoned, or
+   * 409 when it is still running at the deadline; 422 for another body.
+   */
+  private async awaitKey<T>(
+    request: IdempotentRequest,
+    hash: string,
+    deadline: number,
+  ): Promise<StoredReply<T> | IdempotencyClaim<T>> {
+    for (;;) {
       const row = await this.read(request);
-      if (!row) continue; // released between our insert and read: claim again
+      if (!row) return new IdempotencyClaim<T>(request, hash, null);
       if (row.request_hash !== hash) throw new IdempotencyKeyReusedError();
       if (row.status === 'completed') {
         return { status: row.response_status ?? 200, body: row.response_body as T };
       }
-      if (row.stale && (await this.retake(request, row.claimed_at))) {
-        return this.perform(request, work);
-      }
+      const retakenBy = row.stale ? await this.retake(request, row.claimed_at) : null;
+      if (retakenBy !== null) return new IdempotencyClaim<T>(request, hash, retakenBy);
       if (Date.now() >= deadline) throw new IdempotencyKeyInProgressError();
       await sleep(POLL_MS);
     }
   }
 
-  private async perform<T>(
-    request: IdempotentRequest,
-    work: () => Promise<StoredReply<T>>,
-  ): Promise<StoredReply<T>> {
-    let reply: StoredReply<T>;
-    try {
-      reply = await work();
-    } catch (error) {
-      await this.release(request);
-      throw error;
-    }
-    // Every caller, first or repeat, gets the body as stored, so replays are identical.
-    const [rows] = (await this.dataSource.query(
-      `UPDATE idempotency_keys
-          SET status = 'completed', response_status = $4, response_body = $5, completed_at = now()
-        WHERE user_id = $1 AND scope = $2 AND key = $3
-        RETURNING response_body`,
-      [request.userId, request.scope, request.key, reply.status, JSON.stringify(reply.body)],
-    )) as [{ response_body: T }[], number];
-    return { status: reply.status, body: rows[0]?.response_body ?? reply.body };
-  }
-
-  private async claim(request: IdempotentRequest, hash: string): Promise<boolean> {
-    const rows = (await this.dataSource.query(
-      `INSERT INTO idempotency_keys (user_id, scope, key, request_hash)
-       VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING key`,
-      [request.userId, request.scope, request.key, hash],
-    )) as unknown[];
-    return rows.length === 1;
-  }
-
   private async read(request: IdempotentRequest): Promise<KeyRow | undefined> {
-    const rows = (await this.dataSource.query(
-      `SELECT request_hash, status, response_status, response_body, created_at::text AS claimed_at,
-              created_at < now() - make_interval(secs => $4) AS stale
-         FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
-      [request.userId, request.scope, request.key, STALE_AFTER_SECONDS],
-    )) as KeyRow[];
+    const { rows } = await runPrepared<KeyRow>(this.dataSource.manager, READ, [
+      request.userId,
+      request.scope,
+      request.key,
+      STALE_AFTER_SECONDS,
+    ]);
     return rows[0];
   }
 
-  /** Compare-and-set on created_at: of several repeats finding it stale, one wins. */
-  private async retake(request: IdempotentRequest, claimedAt: string): Promise<boolean> {
-    const [, affected] = (await this.dataSource.query(
-      `UPDATE idempotency_keys SET created_at = now()
-        WHERE user_id = $1 AND scope = $2 AND key = $3
-          AND status = 'in_progress' AND created_at = $4::timestamptz`,
-      [request.userId, request.scope, request.key, claimedAt],
-    )) as [unknown, number];
-    return affected === 1;
-  }
-
-  private async release(request: IdempotentRequest): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM idempotency_keys
-        WHERE user_id = $1 AND scope = $2 AND key = $3 AND status = 'in_progress'`,
-      [request.userId, request.scope, request.key],
-    );
+  /**
+   * Compare-and-set on created_at: of several repeats finding it stale, one
+   * wins. Returns the new claim's writer, or null when another repeat won.
+   */
+  private async retake(request: IdempotentRequest, claimedAt: string): Promise<string | null> {
+    const { rows } = await runPrepared<{ owner: string }>(this.dataSource.manager, RETAKE, [
+      request.userId,
+      request.scope,
+      request.key,
+      claimedAt,
+    ]);
+    return rows[0]?.owner ?? null;
   }
 }

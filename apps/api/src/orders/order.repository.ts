@@ -100,19 +100,25 @@ export interface OrderListQuery {
  * caller's transaction; `lock*` methods take a row lock on the order.
  */
 export abstract class OrderRepository {
-  abstract findVariantsForSale(ids: string[], manager: EntityManager): Promise<VariantForSale[]>;
-  /** Reserves every line or reports the variants that are short (the caller then rolls back). */
-  abstract reserveStock(lines: StockLine[], manager: EntityManager): Promise<string[]>;
   abstract releaseStock(lines: StockLine[], manager: EntityManager): Promise<void>;
   /** A paid reservation becomes a sale: on hand and reserved both go down. */
   abstract sellReservedStock(lines: StockLine[], manager: EntityManager): Promise<void>;
-  /** Inserts the order, its lines and its first history row. */
-  abstract insert(order: NewOrder, manager: EntityManager): Promise<string>;
+  /** In the manager's transaction, or on its own when none is given. */
   abstract findIdByCheckoutKey(
     userId: string,
     key: string,
-    manager: EntityManager,
+    manager?: EntityManager,
   ): Promise<string | null>;
+  /**
+   * Stores the order's PaymentIntent unless it has one already; returns the
+   * buyer's e-mail address when it stored it (for the "order placed" mail),
+   * null when the order had an intent.
+   */
+  abstract attachPaymentIntent(
+    id: string,
+    paymentIntentId: string,
+    manager: EntityManager,
+  ): Promise<{ buyerEmail: string } | null>;
   abstract lockById(
     id: string,
     manager: EntityManager,

@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { AdminOrdersController } from './admin-orders.controller.js';
 import { CheckoutService } from './checkout.service.js';
 import { CheckoutCart } from './checkout-cart.js';
+import { CheckoutWriter } from './checkout-writer.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { OrderRepository } from './order.repository.js';
 import { OrderCancellationService } from './order-cancellation.service.js';
@@ -11,9 +12,11 @@ import { OrderFulfilmentService } from './order-fulfilment.service.js';
 import { OrderJobs } from './order-jobs.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { OrderNotifications } from './order-notifications.js';
+import { OrderPlacement } from './order-placement.js';
 import { OrderQueryService } from './order-query.service.js';
 import { OrdersController } from './orders.controller.js';
 import { CartModuleCheckoutCart } from './persistence/cart-module-checkout-cart.js';
+import { TypeormCheckoutWriter } from './persistence/typeorm-checkout-writer.js';
 import { TypeormOrderRepository } from './persistence/typeorm-order.repository.js';
 import { RefundService } from './refund.service.js';
 
@@ -29,6 +32,8 @@ import { RefundService } from './refund.service.js';
   providers: [
     { provide: OrderRepository, useClass: TypeormOrderRepository },
     { provide: CheckoutCart, useClass: CartModuleCheckoutCart },
+    { provide: CheckoutWriter, useClass: TypeormCheckoutWriter },
+    OrderPlacement,
     IdempotencyService,
     OrderLifecycle,
     OrderNotifications,

@@ -17,7 +17,7 @@ export class ActiveUserGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<{ user?: AuthenticatedUser }>();
     const caller = request.user;
     if (!caller) return true; // optional-auth routes without a token
-    const user = await this.users.findById(caller.id);
+    const user = await this.users.findAccess(caller.id);
     if (!user || user.disabled) throw new AccountDisabledError();
     const allowed = scopesFor(user.role);
     request.user = {

@@ -1,8 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { type NewUser, type UserRecord, UserRepository } from '../user.repository.js';
+import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
+import {
+  type NewUser,
+  type UserAccess,
+  type UserRecord,
+  UserRepository,
+} from '../user.repository.js';
 import { UserOrmEntity } from './user.orm-entity.js';
+
+// Prepared: the guard chain runs it on every authenticated request.
+const FIND_ACCESS = prepared('SELECT role, disabled FROM users WHERE id = $1');
 
 @Injectable()
 export class TypeormUserRepository extends UserRepository {
@@ -16,6 +25,11 @@ export class TypeormUserRepository extends UserRepository {
 
   findById(id: string, manager?: EntityManager): Promise<UserRecord | null> {
     return this.repo(manager).findOneBy({ id });
+  }
+
+  async findAccess(id: string): Promise<UserAccess | null> {
+    const { rows } = await runPrepared<UserAccess>(this.dataSource.manager, FIND_ACCESS, [id]);
+    return rows[0] ?? null;
   }
 
   findByEmail(email: string, manager?: EntityManager): Promise<UserRecord | null> {

@@ -2,12 +2,14 @@ import type { StoredCartLine } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
 import {
   type CartRecord,
   CartRepository,
   type CartStatus,
   type CartWithLines,
 } from '../cart.repository.js';
+import type { CheckoutVariant } from '../checkout-cart.port.js';
 import {
   CART_COLUMNS,
   type CartLineRow,
@@ -16,6 +18,28 @@ import {
   toCartRecord,
   toStoredLine,
 } from './cart.mapper.js';
+
+// Prepared: checkout runs it on every order.
+const ACTIVE_USER_CART_FOR_CHECKOUT = prepared(
+  `SELECT c.id AS cart_id, c.xmin::text AS version,
+          l.id, l.variant_id, l.quantity, l.added_unit_price,
+          v.sku, p.name AS product_name, v.name AS variant_name, v.price, v.currency,
+          p.status = 'archived' AS archived
+     FROM carts c
+     LEFT JOIN cart_lines l ON l.cart_id = c.id
+     LEFT JOIN variants v ON v.id = l.variant_id
+     LEFT JOIN products p ON p.id = v.product_id
+    WHERE c.user_id = $1 AND c.status = 'active'`,
+);
+
+interface CheckoutLineRow extends CartLineRow {
+  sku: string;
+  product_name: string;
+  variant_name: string;
+  price: string;
+  currency: string;
+  archived: boolean;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -104,13 +128,38 @@ export class TypeormCartRepository extends CartRepository {
     return row ? toCartRecord(row) : null;
   }
 
-  async lockActiveUserCart(userId: string, manager: EntityManager): Promise<CartRecord | null> {
-    const [row] = await this.rows<CartRow>(
-      manager,
-      `SELECT ${CART_COLUMNS} FROM carts WHERE user_id = $1 AND status = 'active' FOR UPDATE`,
-      [userId],
-    );
-    return row ? toCartRecord(row) : null;
+  async findActiveUserCartForCheckout(
+    userId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{
+    id: string;
+    version: string;
+    lines: (StoredCartLine & { variant: CheckoutVariant })[];
+  } | null> {
+    const { rows } = await runPrepared<
+      { cart_id: string; version: string } & {
+        [K in keyof CheckoutLineRow]: CheckoutLineRow[K] | null;
+      }
+    >(manager, ACTIVE_USER_CART_FOR_CHECKOUT, [userId]);
+    const [first] = rows;
+    if (!first) return null;
+    return {
+      id: first.cart_id,
+      version: first.version,
+      lines: rows
+        .filter((r): r is typeof r & CheckoutLineRow => r.id !== null)
+        .map((r) => ({
+          ...toStoredLine(r),
+          variant: {
+            sku: r.sku,
+            productName: r.product_name,
+            variantName: r.variant_name,
+            price: Number(r.price),
+            currency: r.currency.trim(),
+            archived: r.archived,
+          },
+        })),
+    };
   }
 
   async touchActive(cartId: string, manager: EntityManager): Promise<boolean> {

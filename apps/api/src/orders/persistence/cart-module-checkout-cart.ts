@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import { CheckoutCartPort } from '../../cart/checkout-cart.port.js';
-import { CheckoutCart, type LockedCart } from '../checkout-cart.js';
+import { type CartForCheckout, CheckoutCart } from '../checkout-cart.js';
 
 /**
- * CheckoutCart over the cart module's own checkout port (which locks the
- * cart row FOR UPDATE and closes it); only giving a cart back after a failed
- * payment setup is done here, as the cart module has no use case for it.
+ * CheckoutCart over the cart module's own checkout port (which reads the
+ * cart and its version); only giving a cart back after a failed payment
+ * setup is done here, as the cart module has no use case for it.
  */
 @Injectable()
 export class CartModuleCheckoutCart extends CheckoutCart {
@@ -15,17 +15,26 @@ export class CartModuleCheckoutCart extends CheckoutCart {
     super();
   }
 
-  async lockForCheckout(userId: string, manager: EntityManager): Promise<LockedCart | null> {
-    const cart = await this.carts.lockForCheckout(userId, manager);
+  async readForCheckout(userId: string, manager?: EntityManager): Promise<CartForCheckout | null> {
+    const cart = await this.carts.readForCheckout(userId, manager);
     if (!cart) return null;
     return {
       id: cart.cartId,
-      lines: cart.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
+      version: cart.version,
+      lines: cart.lines.map((l) => ({
+        variantId: l.variantId,
+        quantity: l.quantity,
+        variant: {
+          id: l.variantId,
+          sku: l.variant.sku,
+          // How an order line names what was sold.
+          name: `${l.variant.productName} – ${l.variant.variantName}`,
+          price: l.variant.price,
+          currency: l.variant.currency,
+          archived: l.variant.archived,
+        },
+      })),
     };
-  }
-
-  markCheckedOut(cartId: string, manager: EntityManager): Promise<void> {
-    return this.carts.markCheckedOut(cartId, manager);
   }
 
   async reopen(cartId: string, manager: EntityManager): Promise<void> {

@@ -1,41 +1,29 @@
-import {
-  InvalidCursorError,
-  Money,
-  type OrderStatus,
-  type OrderTransition,
-} from '@minishop/domain';
+import { InvalidCursorError, Money, type OrderTransition } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
 import {
-  type NewOrder,
   type OrderListQuery,
   type OrderPatch,
   OrderRepository,
   type OrderState,
   type OrderView,
-  type ShippingAddress,
   type StockLine,
-  type VariantForSale,
 } from '../order.repository.js';
+import { type HistoryRow, type OrderLineRow, type OrderRow, toView } from './order-rows.js';
 
-interface OrderRow {
-  id: string;
-  user_id: string;
-  status: OrderStatus;
-  currency: string;
-  subtotal: string;
-  total: string;
-  amount_paid: string;
-  amount_refunded: string;
-  refund_requested: string;
-  shipping_address: ShippingAddress;
-  payment_intent_id: string | null;
-  review_reason: string | null;
-  reservation_expires_at: Date;
-  created_at: Date;
-  cursor_at: string;
-}
+// Checkout's statements, prepared: they run on every order.
+const ID_BY_CHECKOUT_KEY = prepared(
+  'SELECT id FROM orders WHERE user_id = $1 AND checkout_key = $2',
+);
+/** Also returns the buyer's address, for the "order placed" mail enqueued with it. */
+const ATTACH_PAYMENT_INTENT = prepared(
+  `UPDATE orders o SET payment_intent_id = $2
+     FROM users u
+    WHERE o.id = $1 AND o.payment_intent_id IS NULL AND u.id = o.user_id
+    RETURNING u.email`,
+);
 
 const ORDER_COLUMNS = `o.id, o.user_id, o.status, o.currency, o.subtotal, o.total, o.amount_paid,
   o.amount_refunded, o.refund_requested, o.shipping_address, o.payment_intent_id, o.review_reason,
@@ -84,32 +72,6 @@ export class TypeormOrderRepository extends OrderRepository {
     super();
   }
 
-  async findVariantsForSale(ids: string[], manager: EntityManager): Promise<VariantForSale[]> {
-    const rows = (await manager.query(
-      `SELECT v.id, v.sku, p.name || ' – ' || v.name AS name, v.price, v.currency,
-              p.status = 'archived' AS archived
-         FROM variants v JOIN products p ON p.id = v.product_id
-        WHERE v.id = ANY($1::uuid[])`,
-      [ids],
-    )) as (Omit<VariantForSale, 'price'> & { price: string })[];
-    return rows.map((r) => ({ ...r, price: Number(r.price) }));
-  }
-
-  async reserveStock(lines: StockLine[], manager: EntityManager): Promise<string[]> {
-    const short: string[] = [];
-    for (const line of inLockOrder(lines)) {
-      // One conditional UPDATE per variant: the row lock and the availability
-      // check are one step, so no concurrent checkout can slip in between.
-      const [, affected] = (await manager.query(
-        `UPDATE variants SET reserved = reserved + $2, updated_at = now()
-          WHERE id = $1 AND on_hand - reserved >= $2`,
-        [line.variantId, line.quantity],
-      )) as [unknown, number];
-      if (affected !== 1) short.push(line.variantId);
-    }
-    return short;
-  }
-
   async releaseStock(lines: StockLine[], manager: EntityManager): Promise<void> {
     for (const line of inLockOrder(lines)) {
       await manager.query(
@@ -129,53 +91,25 @@ export class TypeormOrderRepository extends OrderRepository {
     }
   }
 
-  async insert(order: NewOrder, manager: EntityManager): Promise<string> {
-    const [row] = (await manager.query(
-      `INSERT INTO orders (user_id, checkout_key, status, currency, subtotal, total,
-                           shipping_address, reservation_expires_at)
-       VALUES ($1, $2, 'pending_payment', $3, $4, $5, $6, $7) RETURNING id`,
-      [
-        order.userId,
-        order.checkoutKey,
-        order.currency,
-        order.subtotal,
-        order.total,
-        JSON.stringify(order.shippingAddress),
-        order.reservationExpiresAt,
-      ],
-    )) as { id: string }[];
-    const id = row!.id;
-    await manager.query(
-      `INSERT INTO order_lines (order_id, variant_id, sku, name, quantity, unit_price, line_total)
-       SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[])`,
-      [
-        id,
-        order.lines.map((l) => l.variantId),
-        order.lines.map((l) => l.sku),
-        order.lines.map((l) => l.name),
-        order.lines.map((l) => l.quantity),
-        order.lines.map((l) => l.unitPrice),
-        order.lines.map((l) => l.lineTotal),
-      ],
-    );
-    await manager.query(
-      `INSERT INTO order_status_history (order_id, from_status, to_status, cause)
-       VALUES ($1, NULL, 'pending_payment', 'checkout')`,
-      [id],
-    );
-    return id;
-  }
-
   async findIdByCheckoutKey(
     userId: string,
     key: string,
-    manager: EntityManager,
+    manager: EntityManager = this.dataSource.manager,
   ): Promise<string | null> {
-    const rows = (await manager.query(
-      'SELECT id FROM orders WHERE user_id = $1 AND checkout_key = $2',
-      [userId, key],
-    )) as { id: string }[];
+    const { rows } = await runPrepared<{ id: string }>(manager, ID_BY_CHECKOUT_KEY, [userId, key]);
     return rows[0]?.id ?? null;
+  }
+
+  async attachPaymentIntent(
+    id: string,
+    paymentIntentId: string,
+    manager: EntityManager,
+  ): Promise<{ buyerEmail: string } | null> {
+    const { rows } = await runPrepared<{ email: string }>(manager, ATTACH_PAYMENT_INTENT, [
+      id,
+      paymentIntentId,
+    ]);
+    return rows[0] ? { buyerEmail: rows[0].email } : null;
   }
 
   lockById(id: string, manager: EntityManager, ownerId?: string): Promise<OrderState | null> {
@@ -323,55 +257,18 @@ export class TypeormOrderRepository extends OrderRepository {
       `SELECT id, order_id, variant_id, sku, name, quantity, unit_price, line_total
          FROM order_lines WHERE order_id = ANY($1::uuid[]) ORDER BY sku, id`,
       [ids],
-    )) as {
-      id: string;
-      order_id: string;
-      variant_id: string;
-      sku: string;
-      name: string;
-      quantity: number;
-      unit_price: string;
-      line_total: string;
-    }[];
+    )) as OrderLineRow[];
     const history = (await manager.query(
       `SELECT order_id, from_status, to_status, cause, at FROM order_status_history
         WHERE order_id = ANY($1::uuid[]) ORDER BY id`,
       [ids],
-    )) as {
-      order_id: string;
-      from_status: OrderStatus | null;
-      to_status: OrderStatus;
-      cause: string;
-      at: Date;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      userId: r.user_id,
-      status: r.status,
-      currency: r.currency,
-      subtotal: Number(r.subtotal),
-      total: Number(r.total),
-      amountPaid: Number(r.amount_paid),
-      amountRefunded: Number(r.amount_refunded),
-      shippingAddress: r.shipping_address,
-      paymentIntentId: r.payment_intent_id,
-      reviewReason: r.review_reason,
-      reservationExpiresAt: r.reservation_expires_at,
-      createdAt: r.created_at,
-      lines: lines
-        .filter((l) => l.order_id === r.id)
-        .map((l) => ({
-          id: l.id,
-          variantId: l.variant_id,
-          sku: l.sku,
-          name: l.name,
-          quantity: l.quantity,
-          unitPrice: Number(l.unit_price),
-          lineTotal: Number(l.line_total),
-        })),
-      history: history
-        .filter((h) => h.order_id === r.id)
-        .map((h) => ({ from: h.from_status, to: h.to_status, at: h.at, cause: h.cause })),
-    }));
+    )) as HistoryRow[];
+    return rows.map((r) =>
+      toView(
+        r,
+        lines.filter((l) => l.order_id === r.id),
+        history.filter((h) => h.order_id === r.id),
+      ),
+    );
   }
 }

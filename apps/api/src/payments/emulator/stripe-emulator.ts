@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import qs from 'qs';
 import Stripe from 'stripe';
 
@@ -39,6 +39,69 @@ interface StoredReply extends Outcome {
   fingerprint: string;
 }
 
+/** One API request as the emulator sees it, from either transport. */
+export interface EmulatorRequest {
+  method: string;
+  /** Path and query string. */
+  url: string;
+  /** Names in lower case, as Node gives them. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The raw body: form-encoded, as the SDK sends it, or JSON (control routes). */
+  body: string;
+}
+
+export interface EmulatorReply {
+  status: number;
+  headers: Record<string, string>;
+  /** Serialised as JSON by the transport. */
+  body: unknown;
+}
+
+interface Route {
+  method: string;
+  path: RegExp;
+  answer(request: EmulatorRequest, params: (string | undefined)[]): Promise<EmulatorReply>;
+}
+
+const ok = (body: unknown): EmulatorReply => ({ status: 200, headers: {}, body });
+
+function headerOf(headers: EmulatorRequest['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Stripe's bracket notation (metadata[orderId]=..., expand[]=...) as the
+ * SDK sends it; JSON for the control routes. Anything else is a 400, as
+ * Stripe answers a body it cannot read.
+ */
+function parseBody(request: EmulatorRequest): Params {
+  if (request.body === '') return {};
+  const type = (headerOf(request.headers, 'content-type') ?? '').split(';', 1)[0]?.trim();
+  if (type === 'application/x-www-form-urlencoded') {
+    return qs.parse(request.body, { depth: 5, arrayLimit: 100 }) as Params;
+  }
+  if (type === 'application/json') {
+    try {
+      const parsed: unknown = JSON.parse(request.body);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        return parsed as Params;
+      }
+    } catch {
+      // answered below
+    }
+    throw new EmulatorError(400, 'invalid_request_error', 'Invalid JSON body.');
+  }
+  throw new EmulatorError(400, 'invalid_request_error', `Unsupported content type ${type ?? ''}.`);
+}
+
+/** What a client sees of a server that is gone: the socket error Node would give it. */
+function connectionRefused(): Error {
+  return Object.assign(new Error('connect ECONNREFUSED (the Stripe emulator is closed)'), {
+    code: 'ECONNREFUSED',
+  });
+}
+
 /**
  * A local stand-in for the part of Stripe's REST API that minishop uses
  * (PaymentIntents, refunds, charges), spoken in Stripe's own wire format so
@@ -67,7 +130,7 @@ export class StripeEmulator {
       ...(options.onDeliveryFailed ? { onGiveUp: options.onDeliveryFailed } : {}),
     });
     this.server = Fastify({ logger: false });
-    this.routes();
+    this.listen();
   }
 
   static async start(options: StripeEmulatorOptions): Promise<StripeEmulator> {
@@ -140,84 +203,85 @@ export class StripeEmulator {
     return event;
   }
 
-  private routes(): void {
-    const s = this.server;
-    s.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string' },
-      (_req, body, done) => {
-        // Stripe's bracket notation: metadata[orderId]=..., expand[]=...
-        done(null, qs.parse(body as string, { depth: 5, arrayLimit: 100 }));
-      },
-    );
-    s.addHook('onRequest', async (request, reply) => {
-      const failure = this.authenticate(request.headers.authorization);
-      if (failure) await reply.status(401).send(failure.toJSON());
-    });
-    s.setErrorHandler(async (error, _request, reply) => {
-      if (error instanceof EmulatorError) return reply.status(error.status).send(error.toJSON());
-      const status = (error as { statusCode?: number }).statusCode;
-      if (typeof status === 'number' && status < 500) {
-        return reply
-          .status(400)
-          .send(new EmulatorError(400, 'invalid_request_error', (error as Error).message).toJSON());
+  /**
+   * Answers one API request, whatever carried it: the HTTP server, or the
+   * SDK client of the process hosting the emulator (see
+   * InProcessStripeHttpClient), which so skips two HTTP stacks and a socket.
+   */
+  async handle(request: EmulatorRequest): Promise<EmulatorReply> {
+    if (this.closing) throw connectionRefused();
+    try {
+      const failure = this.authenticate(headerOf(request.headers, 'authorization'));
+      if (failure) return { status: 401, headers: {}, body: failure.toJSON() };
+      const path = request.url.split('?', 1)[0] ?? '';
+      for (const route of this.routes) {
+        const match = route.method === request.method ? route.path.exec(path) : null;
+        if (match) return await route.answer(request, match.slice(1));
       }
-      return reply
-        .status(500)
-        .send(
-          new EmulatorError(
-            500,
-            'api_error',
-            'An unexpected error occurred in the emulator.',
-          ).toJSON(),
-        );
-    });
-    s.setNotFoundHandler(async (request, reply) =>
-      reply
-        .status(404)
-        .send(
-          new EmulatorError(
-            404,
-            'invalid_request_error',
-            `Unrecognized request URL (${request.method}: ${request.url}). The local Stripe emulator supports payment_intents, refunds and charges only.`,
-          ).toJSON(),
-        ),
-    );
+      return {
+        status: 404,
+        headers: {},
+        body: new EmulatorError(
+          404,
+          'invalid_request_error',
+          `Unrecognized request URL (${request.method}: ${request.url}). The local Stripe emulator supports payment_intents, refunds and charges only.`,
+        ).toJSON(),
+      };
+    } catch (error) {
+      const e =
+        error instanceof EmulatorError
+          ? error
+          : new EmulatorError(500, 'api_error', 'An unexpected error occurred in the emulator.');
+      return { status: e.status, headers: {}, body: e.toJSON() };
+    }
+  }
 
-    s.post('/v1/payment_intents', (req, reply) =>
-      this.write(req, reply, (p) => {
-        const intent = this.store.createIntent(p);
-        return { status: 200, body: intent };
-      }),
-    );
-    s.get<{ Params: { id: string } }>('/v1/payment_intents/:id', async (req) =>
-      this.store.retrieveIntent(req.params.id),
-    );
-    s.post<{ Params: { id: string } }>('/v1/payment_intents/:id/cancel', (req, reply) =>
-      this.write(req, reply, (p, key) => {
-        const intent = this.store.cancelIntent(req.params.id, p);
-        this.emit('payment_intent.canceled', intent, key);
-        return { status: 200, body: intent };
-      }),
-    );
-    s.post('/v1/refunds', (req, reply) =>
-      this.write(req, reply, (p, key) => {
-        const { refund, charge } = this.store.createRefund(p);
-        this.emit('charge.refunded', charge, key);
-        return { status: 200, body: refund };
-      }),
-    );
-    s.get<{ Params: { id: string } }>('/v1/refunds/:id', async (req) =>
-      this.store.retrieveRefund(req.params.id),
-    );
-    s.get<{ Params: { id: string } }>('/v1/charges/:id', async (req) =>
-      this.store.retrieveCharge(req.params.id),
-    );
-
-    s.post<{ Params: { id: string }; Body: { outcome?: unknown } }>(
-      '/_emulator/payment_intents/:id/simulate',
-      async (req) => {
-        const outcome = req.body?.outcome;
+  private readonly routes: readonly Route[] = [
+    {
+      method: 'POST',
+      path: /^\/v1\/payment_intents$/,
+      answer: (req) => this.write(req, (p) => ({ status: 200, body: this.store.createIntent(p) })),
+    },
+    {
+      method: 'GET',
+      path: /^\/v1\/payment_intents\/([^/]+)$/,
+      answer: async (_req, [id]) => ok(this.store.retrieveIntent(id ?? '')),
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\/payment_intents\/([^/]+)\/cancel$/,
+      answer: (req, [id]) =>
+        this.write(req, (p, key) => {
+          const intent = this.store.cancelIntent(id ?? '', p);
+          this.emit('payment_intent.canceled', intent, key);
+          return { status: 200, body: intent };
+        }),
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\/refunds$/,
+      answer: (req) =>
+        this.write(req, (p, key) => {
+          const { refund, charge } = this.store.createRefund(p);
+          this.emit('charge.refunded', charge, key);
+          return { status: 200, body: refund };
+        }),
+    },
+    {
+      method: 'GET',
+      path: /^\/v1\/refunds\/([^/]+)$/,
+      answer: async (_req, [id]) => ok(this.store.retrieveRefund(id ?? '')),
+    },
+    {
+      method: 'GET',
+      path: /^\/v1\/charges\/([^/]+)$/,
+      answer: async (_req, [id]) => ok(this.store.retrieveCharge(id ?? '')),
+    },
+    {
+      method: 'POST',
+      path: /^\/_emulator\/payment_intents\/([^/]+)\/simulate$/,
+      answer: async (req, [id]) => {
+        const outcome = parseBody(req).outcome;
         if (outcome !== 'succeeded' && outcome !== 'failed') {
           throw new EmulatorError(
             400,
@@ -227,10 +291,26 @@ export class StripeEmulator {
             'outcome',
           );
         }
-        const event = this.simulate(req.params.id, outcome);
-        return { event: { id: event.id, type: event.type }, payment_intent: event.data.object };
+        const event = this.simulate(id ?? '', outcome);
+        return ok({ event: { id: event.id, type: event.type }, payment_intent: event.data.object });
       },
-    );
+    },
+  ];
+
+  /** The HTTP face: every request, body as text, goes to `handle`. */
+  private listen(): void {
+    const s = this.server;
+    s.removeAllContentTypeParsers();
+    s.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    s.all('*', async (request, reply) => {
+      const answer = await this.handle({
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: typeof request.body === 'string' ? request.body : '',
+      });
+      return reply.status(answer.status).headers(answer.headers).send(answer.body);
+    });
   }
 
   private authenticate(header: string | undefined): EmulatorError | undefined {
@@ -268,13 +348,12 @@ export class StripeEmulator {
    * key with other parameters is an `idempotency_error`.
    */
   private async write(
-    request: FastifyRequest,
-    reply: FastifyReply,
+    request: EmulatorRequest,
     work: (params: Params, idempotencyKey: string | null) => Outcome,
-  ): Promise<FastifyReply> {
-    const params = (request.body ?? {}) as Params;
-    const header = request.headers['idempotency-key'];
-    const key = typeof header === 'string' && header !== '' ? header : null;
+  ): Promise<EmulatorReply> {
+    const params = parseBody(request);
+    const header = headerOf(request.headers, 'idempotency-key');
+    const key = header !== undefined && header !== '' ? header : null;
     const fingerprint = `${request.method} ${request.url} ${JSON.stringify(params)}`;
     if (key) {
       const stored = this.idempotent.get(key);
@@ -285,9 +364,13 @@ export class StripeEmulator {
             'idempotency_error',
             `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
           );
-          return reply.status(error.status).send(error.toJSON());
+          return { status: error.status, headers: {}, body: error.toJSON() };
         }
-        return reply.status(stored.status).header('Idempotent-Replayed', 'true').send(stored.body);
+        return {
+          status: stored.status,
+          headers: { 'Idempotent-Replayed': 'true' },
+          body: stored.body,
+        };
       }
     }
     let outcome: Outcome;
@@ -298,13 +381,17 @@ export class StripeEmulator {
       outcome = { status: error.status, body: error.toJSON() };
     }
     // The stored body is a snapshot, like Stripe's stored response.
-    if (key)
+    if (key) {
       this.idempotent.set(key, {
         fingerprint,
         status: outcome.status,
         body: structuredClone(outcome.body),
       });
-    if (key) reply.header('Idempotency-Key', key);
-    return reply.status(outcome.status).send(outcome.body);
+    }
+    return {
+      status: outcome.status,
+      headers: key ? { 'Idempotency-Key': key } : {},
+      body: outcome.body,
+    };
   }
 }
