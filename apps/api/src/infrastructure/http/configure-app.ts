@@ -53,8 +53,10 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
     ],
   });
 
-  const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, {
+  // Built on the first request for /docs or its documents, not at start:
+  // scanning every controller and DTO costs start time and several MiB of
+  // heap that a process never asked for its docs would carry for nothing.
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',
     customSiteTitle: 'minishop API',
