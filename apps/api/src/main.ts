@@ -1,3 +1,6 @@
+// First, so V8's start-up heap policy applies before the app's modules evaluate.
+import './infrastructure/runtime/start-heap-policy.js';
+
 import { Logger } from '@nestjs/common';
 
 import { createHttpApp } from './bootstrap.js';
@@ -7,6 +10,7 @@ import { ConfigError } from './infrastructure/config/env.schema.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import { DatabaseServer } from './infrastructure/database/database-server.js';
 import { exitGracefullyOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
+import { useServingHeapPolicy } from './infrastructure/runtime/start-heap-policy.js';
 
 async function main(): Promise<void> {
   loadEnvFile();
@@ -18,6 +22,7 @@ async function main(): Promise<void> {
   // never touched. Never in production: the demo admin has a public password.
   if (!config.isProduction) await app.get(CatalogSeedService).seedIfEmpty();
   await app.listen({ port: config.port, host: config.host });
+  useServingHeapPolicy();
 
   const base = `http://localhost:${config.port}`;
   if (config.jwtSecretIsDefault) {

@@ -1,3 +1,5 @@
+// First, so V8's start-up heap policy applies before the app's modules evaluate.
+import './infrastructure/runtime/start-heap-policy.js';
 import 'reflect-metadata';
 
 import { Logger as NestLogger } from '@nestjs/common';
@@ -9,6 +11,7 @@ import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigError } from './infrastructure/config/env.schema.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import { DatabaseServer } from './infrastructure/database/database-server.js';
+import { useServingHeapPolicy } from './infrastructure/runtime/start-heap-policy.js';
 import { JobRegistry } from './jobs/job-registry.js';
 
 /**
@@ -24,6 +27,7 @@ async function main(): Promise<void> {
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  useServingHeapPolicy();
   const logger = new NestLogger('Worker');
   logger.log(
     `Worker ready: ${app
