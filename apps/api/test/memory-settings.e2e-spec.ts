@@ -14,8 +14,9 @@ const POLICY = pathToFileURL(
 ).href;
 
 /**
- * Reports V8's young-generation capacity after allocation that survives
- * scavenges (which makes V8 grow it), first while starting, then serving.
+ * Reports, first while starting and then serving, V8's young-generation
+ * capacity after allocation that survives scavenges (which makes V8 grow it)
+ * and whether a hot function got optimized by TurboFan.
  */
 const PROBE = `
 import { getHeapSpaceStatistics } from 'node:v8';
@@ -29,38 +30,55 @@ const churn = () => {
   }
   return keep.length;
 };
-churn();
-const starting = young();
+const hot = (x) => (x * 31 + 7) % 1009;
+const spin = () => { let s = 0; for (let i = 0; i < 2e6; i++) s += hot(i); return s; };
+// So that hot() is optimized on its own rather than inlined into spin().
+%NeverOptimizeFunction(spin);
+// Bit 6 of V8's optimization status: the function runs TurboFan code.
+const turbofanned = () => (%GetOptimizationStatus(hot) & 64) !== 0;
+const phase = () => { churn(); spin(); return { young: young(), turbofanned: turbofanned() }; };
+const starting = phase();
 useServingHeapPolicy();
-churn();
-process.stdout.write(JSON.stringify({ starting, serving: young() }));
+process.stdout.write(JSON.stringify({ starting, serving: phase() }));
 `;
 
-async function youngGeneration(
-  nodeFlags: string[],
-): Promise<{ starting: number; serving: number }> {
+interface Phase {
+  young: number;
+  turbofanned: boolean;
+}
+
+async function phases(nodeFlags: string[]): Promise<{ starting: Phase; serving: Phase }> {
   const { stdout } = await run(
     process.execPath,
-    [...nodeFlags, '--input-type=module', '-e', PROBE],
-    {
-      env: { PATH: process.env.PATH ?? '' },
-    },
+    // Synchronous optimization, so "optimized" does not depend on timing.
+    [
+      ...nodeFlags,
+      '--allow-natives-syntax',
+      '--no-concurrent-recompilation',
+      '--input-type=module',
+      '-e',
+      PROBE,
+    ],
+    { env: { PATH: process.env.PATH ?? '' } },
   );
-  return JSON.parse(stdout) as { starting: number; serving: number };
+  return JSON.parse(stdout) as { starting: Phase; serving: Phase };
 }
 
 const MiB = 1024 * 1024;
 
 describe('start-up heap policy (dist/infrastructure/runtime/start-heap-policy.js)', () => {
-  test('keeps the young generation small while starting and lets it grow once serving', async () => {
-    const { starting, serving } = await youngGeneration([]);
-    expect(starting).toBeLessThanOrEqual(2 * MiB);
-    expect(serving).toBeGreaterThanOrEqual(4 * starting);
+  test('starting: small young generation, no optimized code; serving: both as V8 does by default', async () => {
+    const { starting, serving } = await phases([]);
+    expect(starting).toEqual({ young: expect.any(Number), turbofanned: false });
+    expect(starting.young).toBeLessThanOrEqual(2 * MiB);
+    expect(serving.turbofanned).toBe(true);
+    expect(serving.young).toBeGreaterThanOrEqual(4 * starting.young);
   });
 
-  test('leaves the heap alone when the operator sets the flags', async () => {
-    const { starting } = await youngGeneration(['--semi-space-growth-factor=2']);
-    expect(starting).toBeGreaterThan(2 * MiB);
+  test('leaves V8 alone when the operator sets one of its flags', async () => {
+    const { starting } = await phases(['--semi-space-growth-factor=2']);
+    expect(starting.young).toBeGreaterThan(2 * MiB);
+    expect(starting.turbofanned).toBe(true);
   });
 });
 

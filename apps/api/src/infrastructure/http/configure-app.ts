@@ -24,7 +24,7 @@ export function setGlobalPrefix(app: INestApplication): void {
 
 /**
  * Everything that turns the Nest app into the minishop HTTP API, shared by
- * `main.ts` and the e2e tests so they exercise the same stack.
+ * `serve-http.ts` and the e2e tests so they exercise the same stack.
  */
 export async function configureApp(app: NestFastifyApplication): Promise<void> {
   const config = app.get(AppConfig);
@@ -32,7 +32,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   setGlobalPrefix(app);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
-  // Signals are handled by main.ts (graceful shutdown with a grace period),
+  // Signals are handled by serve-http.ts (graceful shutdown with a grace period),
   // not by Nest's shutdown hooks, which re-raise the signal after closing.
 
   // Keeps the exact request bytes only on routes that ask for them
