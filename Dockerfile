@@ -29,4 +29,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # Without --enable-source-maps: mapping every module at load costs ~20 MiB
 # of resident memory per process; stacks point into the readable tsc output
 # (set NODE_OPTIONS=--enable-source-maps to map them when debugging).
-CMD ["node", "apps/api/dist/main.js"]
+# Through the launcher, which sets the allocator up and then execs node (so
+# node is still PID 1 and gets the signals): see apps/api/bin/minishop-node.
+CMD ["sh", "apps/api/bin/minishop-node", "apps/api/dist/main.js"]

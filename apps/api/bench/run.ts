@@ -17,6 +17,8 @@ import { scenarios } from './scenarios/index.js';
 // dist-bench/bench/run.js -> apps/api
 const API_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = join(API_DIR, 'dist/main.js');
+// How production starts Node (flags and allocator settings); see the script.
+const LAUNCHER = join(API_DIR, 'bin/minishop-node');
 const CLI = join(API_DIR, 'dist/cli.js');
 const BASELINE = join(API_DIR, 'dist-bench/bench/baseline-server.js');
 const RESULTS = join(API_DIR, 'bench/results.json');
@@ -154,7 +156,9 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${apiPort}`;
   const startApi = async (): Promise<{ child: ChildProcess; readyMs: number }> => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [MAIN], {
+    // Through the production launcher, which execs node: the pid measured
+    // below is the API's own.
+    const child = spawn('sh', [LAUNCHER, MAIN], {
       cwd: API_DIR,
       env,
       stdio: ['ignore', 'ignore', 'inherit'],

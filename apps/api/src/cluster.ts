@@ -23,6 +23,8 @@ const RESTART_DELAY_MS = 500;
  * worker that dies, forwards SIGTERM/SIGINT so each worker shuts down
  * gracefully, and owns the embedded PostgreSQL when there is no DATABASE_URL,
  * so the workers share one server instead of racing to start their own.
+ * Workers run with the primary's node flags and environment (cluster's
+ * defaults), so starting the primary through bin/minishop-node tunes them too.
  */
 async function primary(): Promise<void> {
   loadEnvFile();

@@ -1,44 +1,6 @@
-import { Logger } from '@nestjs/common';
+// The HTTP API process (serve-http.ts). V8's start-up policy is set before the
+// application's ~1,500 modules are loaded, since loading them is most of the
+// start, hence the dynamic import.
+import './infrastructure/runtime/start-heap-policy.js';
 
-import { createHttpApp } from './bootstrap.js';
-import { CatalogSeedService } from './catalog/seed/catalog-seed.service.js';
-import { AppConfig } from './infrastructure/config/app-config.js';
-import { ConfigError } from './infrastructure/config/env.schema.js';
-import { loadEnvFile } from './infrastructure/config/load-env-file.js';
-import { DatabaseServer } from './infrastructure/database/database-server.js';
-import { exitGracefullyOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
-
-async function main(): Promise<void> {
-  loadEnvFile();
-  const config = AppConfig.fromEnv(process.env);
-  const app = await createHttpApp(config);
-  const logger = new Logger('Start');
-  exitGracefullyOnSignals(app, config.shutdownGraceMs);
-  // A fresh install shows a browsable shop at once; a non-empty catalog is
-  // never touched. Never in production: the demo admin has a public password.
-  if (!config.isProduction) await app.get(CatalogSeedService).seedIfEmpty();
-  await app.listen({ port: config.port, host: config.host });
-
-  const base = `http://localhost:${config.port}`;
-  if (config.jwtSecretIsDefault) {
-    logger.warn(
-      'JWT_SECRET is not set: using the built-in development secret. Never do this in production.',
-    );
-  }
-  logger.log(`API      ${base}/api/v1`);
-  logger.log(`Docs     ${base}/docs  (OpenAPI: ${base}/docs/openapi.json)`);
-  logger.log(
-    `Database ${app.get(DatabaseServer).displayUrl}${app.get(DatabaseServer).embedded ? ' (embedded)' : ''}`,
-  );
-}
-
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(
-      `minishop failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-  }
-  process.exit(1);
-});
+await import('./serve-http.js');

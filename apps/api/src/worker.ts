@@ -1,44 +1,5 @@
-import 'reflect-metadata';
+// The job worker process (run-jobs.ts). V8's start-up policy is set before the
+// application's modules are loaded, hence the dynamic import.
+import './infrastructure/runtime/start-heap-policy.js';
 
-import { Logger as NestLogger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
-
-import { AppModule } from './app.module.js';
-import { AppConfig } from './infrastructure/config/app-config.js';
-import { ConfigError } from './infrastructure/config/env.schema.js';
-import { loadEnvFile } from './infrastructure/config/load-env-file.js';
-import { DatabaseServer } from './infrastructure/database/database-server.js';
-import { JobRegistry } from './jobs/job-registry.js';
-
-/**
- * The job worker: the same modules as the API, no HTTP. On SIGTERM/SIGINT it
- * stops fetching, lets in-flight jobs finish within WORKER_SHUTDOWN_GRACE_MS,
- * fails the rest for a retry elsewhere, closes the pool and exits.
- */
-async function main(): Promise<void> {
-  loadEnvFile();
-  const config = AppConfig.fromEnv({ ...process.env, RUN_WORKER: 'inline' });
-  const app = await NestFactory.createApplicationContext(AppModule.register(config), {
-    bufferLogs: true,
-  });
-  app.useLogger(app.get(Logger));
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  const logger = new NestLogger('Worker');
-  logger.log(
-    `Worker ready: ${app
-      .get(JobRegistry)
-      .all()
-      .map((j) => j.name)
-      .join(', ')} on ${app.get(DatabaseServer).displayUrl}`,
-  );
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    error instanceof ConfigError
-      ? `${error.message}\n`
-      : `minishop worker failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});
+await import('./run-jobs.js');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 import type { Mailer, MailMessage, SendOptions } from './mailer.js';
 
@@ -13,22 +13,25 @@ import type { Mailer, MailMessage, SendOptions } from './mailer.js';
  * than duplicates.
  */
 export class OutboxMailer implements Mailer {
-  private readonly composer: Transporter;
+  private composer: Promise<Transporter> | undefined;
 
   constructor(
     readonly dir: string,
     private readonly from: string,
-  ) {
-    this.composer = nodemailer.createTransport({
-      streamTransport: true,
-      buffer: true,
-      newline: 'unix',
-    });
+  ) {}
+
+  /** nodemailer is loaded with the first message, not at start (see SmtpMailer). */
+  private composerOnce(): Promise<Transporter> {
+    this.composer ??= import('nodemailer').then((m) =>
+      m.default.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }),
+    );
+    return this.composer;
   }
 
   async send(message: MailMessage, options: SendOptions = {}): Promise<void> {
     const id = options.messageId ?? `<${randomUUID()}@minishop.local>`;
-    const info = (await this.composer.sendMail({
+    const composer = await this.composerOnce();
+    const info = (await composer.sendMail({
       from: this.from,
       to: message.to,
       subject: message.subject,

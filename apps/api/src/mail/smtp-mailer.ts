@@ -1,20 +1,28 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 import type { Mailer, MailMessage, SendOptions } from './mailer.js';
 
 /** Sends through the SMTP server of SMTP_URL (smtp:// or smtps://user:pass@host:port). */
 export class SmtpMailer implements Mailer {
-  private readonly transport: Transporter;
+  private transport: Promise<Transporter> | undefined;
 
   constructor(
-    url: string,
+    private readonly url: string,
     private readonly from: string,
-  ) {
-    this.transport = nodemailer.createTransport(url);
+  ) {}
+
+  /**
+   * nodemailer (~1 MiB of code and heap) is loaded with the first message,
+   * not at start: a process may serve for hours before it sends one.
+   */
+  private transporter(): Promise<Transporter> {
+    this.transport ??= import('nodemailer').then((m) => m.default.createTransport(this.url));
+    return this.transport;
   }
 
   async send(message: MailMessage, options: SendOptions = {}): Promise<void> {
-    await this.transport.sendMail({
+    const transport = await this.transporter();
+    await transport.sendMail({
       from: this.from,
       to: message.to,
       subject: message.subject,
@@ -25,6 +33,6 @@ export class SmtpMailer implements Mailer {
   }
 
   close(): void {
-    this.transport.close();
+    void this.transport?.then((transport) => transport.close());
   }
 }

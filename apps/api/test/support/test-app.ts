@@ -28,7 +28,7 @@ export interface TestAppOptions {
 }
 
 /**
- * The real app (same modules, same HTTP configuration as `main.ts`) on a
+ * The real app (same modules, same HTTP configuration as `serve-http.ts`) on a
  * fresh database of its own, migrated, ready for supertest.
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {

@@ -23,14 +23,14 @@ export function setGlobalPrefix(app: INestApplication): void {
 
 /**
  * Everything that turns the Nest app into the minishop HTTP API, shared by
- * `main.ts` and the e2e tests so they exercise the same stack.
+ * `serve-http.ts` and the e2e tests so they exercise the same stack.
  */
 export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useLogger(app.get(Logger));
   setGlobalPrefix(app);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
-  // Signals are handled by main.ts (graceful shutdown with a grace period),
+  // Signals are handled by serve-http.ts (graceful shutdown with a grace period),
   // not by Nest's shutdown hooks, which re-raise the signal after closing.
 
   // Keeps the exact request bytes only on routes that ask for them
@@ -38,8 +38,10 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   await app.register(fastifyRawBody, { global: false, encoding: 'utf8', runFirst: true });
   // Security headers and CORS are set by createAdapter (bootstrap.ts).
 
-  const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, {
+  // Built on the first request for /docs or its documents, not at start:
+  // scanning every controller and DTO costs start time and several MiB of
+  // heap that a process never asked for its docs would carry for nothing.
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',
     customSiteTitle: 'minishop API',
