@@ -9,6 +9,7 @@ import {
   refundAmount,
 } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
@@ -45,6 +46,7 @@ export class RefundService {
     private readonly payments: PaymentGateway,
     private readonly query: OrderQueryService,
     private readonly idempotency: IdempotencyService,
+    private readonly dataSource: DataSource,
   ) {}
 
   /**
@@ -59,7 +61,7 @@ export class RefundService {
     idempotency?: { userId: string; key: string },
   ): Promise<RefundResponseDto> {
     if (!idempotency) return this.refundOnce(orderId, requested, undefined);
-    const reply = await this.idempotency.run(
+    const reply = await this.idempotency.run<RefundResponseDto>(
       {
         userId: idempotency.userId,
         scope: REFUND_IDEMPOTENCY_SCOPE,
@@ -69,10 +71,15 @@ export class RefundService {
           amount: requested && { amount: requested.amount, currency: requested.currency },
         },
       },
-      async () => ({
-        status: 202,
-        body: await this.refundOnce(orderId, requested, clientRefundKey(orderId, idempotency)),
-      }),
+      async (claim) => {
+        // The refund spans a provider call, so no transaction of its own can
+        // hold the claim: take it first, in a statement of its own.
+        await claim.take(this.dataSource.manager);
+        return {
+          status: 202,
+          body: await this.refundOnce(orderId, requested, clientRefundKey(orderId, idempotency)),
+        };
+      },
     );
     return reply.body;
   }
