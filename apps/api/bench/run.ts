@@ -151,6 +151,10 @@ async function main(): Promise<void> {
     RATE_LIMIT_PER_MINUTE: '0',
     JWT_SECRET,
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    // Its own emulator on a free port: on the default port another minishop
+    // process on this machine (a test run, another bench) may be listening,
+    // and the API would send its payments there.
+    STRIPE_EMULATOR_PORT: '0',
   };
   if (!process.env.DATABASE_URL) delete env.DATABASE_URL;
   const base = `http://127.0.0.1:${apiPort}`;

@@ -9,6 +9,7 @@ import {
 import { Controller, Get, Param } from '@nestjs/common';
 import Stripe from 'stripe';
 
+import { InProcessStripeHttpClient } from '../src/payments/emulator/in-process-stripe-http-client.js';
 import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
 import { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import { PaymentGateway } from '../src/payments/payment-gateway.js';
@@ -71,6 +72,25 @@ describe('StripePaymentGateway through the Stripe SDK against the local emulator
       port: emulator.port,
       protocol: 'http',
     });
+  });
+
+  test('the SDK reaches the emulator of its own process in-process, sharing state with its HTTP face', async () => {
+    const client = t.get(Stripe);
+    expect(client.getApiField('httpClient')).toBeInstanceOf(InProcessStripeHttpClient);
+    const made = await gateway.createIntent({
+      orderId: 'order-in-process',
+      amount: eur(4321),
+      idempotencyKey: key(),
+    });
+    const overHttp = new Stripe(t.get(StripeEmulatorHost).apiKey, {
+      host: '127.0.0.1',
+      port: emulator.port,
+      protocol: 'http',
+      maxNetworkRetries: 0,
+    });
+    const seen = await overHttp.paymentIntents.retrieve(made.id);
+    expect(seen).toMatchObject({ id: made.id, amount: 4321, currency: 'eur' });
+    expect(seen.client_secret).toBe(made.clientSecret);
   });
 
   test('createIntent returns a Stripe-shaped intent awaiting payment', async () => {

@@ -4,6 +4,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 
@@ -12,6 +13,7 @@ import { MigrationRunner } from '../infrastructure/database/migration-runner.js'
 import type { JobContext, JobName } from './job-payloads.js';
 import { JobRegistry, type RegisteredJob } from './job-registry.js';
 import { deadLetterQueueOf, JobsOptions } from './jobs.options.js';
+import { type ClosableDb, preparingDb } from './preparing-db.js';
 
 /**
  * Owns the pg-boss instance of this process: installs its schema, creates a
@@ -28,6 +30,8 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   private instance: PgBoss | undefined;
   private started = false;
   private readonly workerIds = new Map<string, string[]>();
+  /** pg-boss' connections (its own pool, so its loops never wait behind requests). */
+  private db: ClosableDb | undefined;
 
   constructor(
     private readonly server: DatabaseServer,
@@ -53,11 +57,16 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     const loops = this.options.work
       ? this.registry.all().reduce((n, job) => n + job.options.concurrency, 0)
       : 0;
-    const boss = new PgBoss({
+    const pool = new pg.Pool({
       connectionString: this.server.url,
-      schema: this.options.schema,
       max: this.options.poolSize ?? 2 * loops + 4,
       application_name: 'minishop-jobs',
+    });
+    pool.on('error', (error: Error) => this.logger.error(`pg-boss pool: ${error.message}`));
+    this.db = preparingDb(pool);
+    const boss = new PgBoss({
+      db: this.db,
+      schema: this.options.schema,
       // Only processes that work jobs expire, archive and schedule; a CLI
       // command that merely enqueues stays out of the way.
       supervise: this.options.work,
@@ -138,11 +147,14 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (!this.started || !this.instance) return;
-    this.started = false;
-    // Stops fetching at once, waits for in-flight jobs up to the grace
-    // period, then fails what is still running so it is retried elsewhere.
-    await this.instance.stop({ graceful: true, timeout: this.options.shutdownGraceMs });
+    if (this.started && this.instance) {
+      this.started = false;
+      // Stops fetching at once, waits for in-flight jobs up to the grace
+      // period, then fails what is still running so it is retried elsewhere.
+      await this.instance.stop({ graceful: true, timeout: this.options.shutdownGraceMs });
+    }
+    // pg-boss closes only a pool it made itself; this one is ours.
+    await this.db?.close();
   }
 
   /**
