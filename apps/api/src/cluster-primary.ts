@@ -1,0 +1,119 @@
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+
+import { pino } from 'pino';
+
+import { AppConfig } from './infrastructure/config/app-config.js';
+import { ConfigError } from './infrastructure/config/env.schema.js';
+import { loadEnvFile } from './infrastructure/config/load-env-file.js';
+import type { EmbeddedDatabase } from './infrastructure/database/embedded-postgres.js';
+
+// More deaths than this within the window means the workers cannot start
+// (bad config, database gone): stop instead of forking for ever.
+const CRASH_WINDOW_MS = 60_000;
+const RESTART_DELAY_MS = 500;
+
+/**
+ * `npm run start:prod`: the HTTP app (main.ts) in WEB_CONCURRENCY worker
+ * processes sharing the port. The primary serves nothing; it restarts a
+ * worker that dies, forwards SIGTERM/SIGINT so each worker shuts down
+ * gracefully, and owns the embedded PostgreSQL when there is no DATABASE_URL,
+ * so the workers share one server instead of racing to start their own.
+ * Workers run with the primary's node flags and environment (cluster's
+ * defaults), so starting the primary through bin/minishop-node tunes them too.
+ * Entered through cluster.ts, which also sets V8's start-up policy.
+ */
+async function primary(): Promise<void> {
+  loadEnvFile();
+  const config = AppConfig.fromEnv(process.env);
+  const log = pino({ level: config.logLevel, base: { pid: process.pid, context: 'Cluster' } });
+  const size = config.webConcurrency ?? availableParallelism();
+  const maxDeaths = Math.max(5, 2 * size);
+
+  let embedded: EmbeddedDatabase | undefined;
+  const workerEnv: Record<string, string> = {};
+  if (!config.databaseUrl) {
+    // Loaded only here: with DATABASE_URL the primary never needs it (or pg).
+    const { startEmbeddedPostgres } =
+      await import('./infrastructure/database/embedded-postgres.js');
+    embedded = await startEmbeddedPostgres({
+      dir: join(config.dataDir, 'pg'),
+      port: config.embeddedPgPort,
+      database: 'minishop',
+      log: (m) => log.warn(m),
+    });
+    workerEnv.DATABASE_URL = embedded.url;
+    log.info({ port: config.embeddedPgPort }, 'embedded PostgreSQL started for the workers');
+  }
+
+  let stopping = false;
+  let exitCode = 0;
+  const deaths: number[] = [];
+
+  const fork = (): Worker => {
+    const worker = cluster.fork(workerEnv);
+    log.info({ worker: worker.process.pid }, 'worker started');
+    return worker;
+  };
+
+  const finish = async (): Promise<void> => {
+    if (Object.keys(cluster.workers ?? {}).length > 0) return;
+    await embedded?.stop().catch((error: unknown) => log.error({ err: error }, 'embedded stop'));
+    log.info({ exitCode }, 'all workers stopped');
+    process.exit(exitCode);
+  };
+
+  const stopAll = (signal: NodeJS.Signals, code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    exitCode = code;
+    log.info({ signal }, 'stopping workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    // A worker stuck past its own grace period is killed.
+    setTimeout(() => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+    }, config.shutdownGraceMs + 10_000).unref();
+    void finish();
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    const pid = worker.process.pid;
+    if (stopping) {
+      if (code !== 0) exitCode = 1;
+      void finish();
+      return;
+    }
+    const now = Date.now();
+    deaths.push(now);
+    while (deaths.length > 0 && (deaths[0] ?? now) < now - CRASH_WINDOW_MS) deaths.shift();
+    if (deaths.length > maxDeaths) {
+      log.fatal(
+        { worker: pid, deaths: deaths.length },
+        'workers keep dying: giving up (check the log above for the cause)',
+      );
+      stopAll('SIGTERM', 1);
+      return;
+    }
+    log.error({ worker: pid, code, signal }, 'worker died: starting another');
+    // Back off a little more for each recent death.
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, RESTART_DELAY_MS * deaths.length);
+  });
+
+  process.on('SIGTERM', () => stopAll('SIGTERM', 0));
+  process.on('SIGINT', () => stopAll('SIGTERM', 0));
+
+  log.info({ workers: size }, 'starting workers');
+  for (let i = 0; i < size; i++) fork();
+}
+
+primary().catch((error: unknown) => {
+  process.stderr.write(
+    error instanceof ConfigError
+      ? `${error.message}\n`
+      : `minishop cluster failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
