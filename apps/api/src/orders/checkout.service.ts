@@ -1,6 +1,7 @@
 import type { AddressDto, CheckoutRequestDto, CheckoutResponseDto } from '@minishop/contracts';
 import { DomainError, Money } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway, type PaymentIntentRef } from '../payments/payment-gateway.js';
@@ -75,19 +76,7 @@ export class CheckoutService {
     const order = placed.made;
     const intent = await this.createIntent(userId, placed, order.total, order.currency);
     return this.tx.run(async (m) => {
-      const stored = await this.orders.attachPaymentIntent(order.id, intent.id, m);
-      // Announced once the order can be paid, not when it might still be abandoned.
-      if (stored) {
-        await this.notifications.orderPlaced(
-          {
-            orderId: order.id,
-            buyerEmail: stored.buyerEmail,
-            total: order.total,
-            currency: order.currency,
-          },
-          m,
-        );
-      }
+      await this.attachIntent(order, intent.id, m);
       // Not stored: a resumed request attached it first; the provider key
       // makes it the same intent either way.
       const view = { ...order, paymentIntentId: intent.id };
@@ -115,21 +104,30 @@ export class CheckoutService {
     if (order.paymentIntentId) return this.payments.retrieveIntent(order.paymentIntentId);
 
     const intent = await this.createIntent(userId, placed, order.total, order.currency);
-    await this.tx.run(async (m) => {
-      const stored = await this.orders.attachPaymentIntent(order.id, intent.id, m);
-      if (stored) {
-        await this.notifications.orderPlaced(
-          {
-            orderId: order.id,
-            buyerEmail: stored.buyerEmail,
-            total: order.total,
-            currency: order.currency,
-          },
-          m,
-        );
-      }
-    });
+    await this.tx.run((m) => this.attachIntent(order, intent.id, m));
     return intent;
+  }
+
+  /**
+   * Stores the order's intent and, when this call stored it, announces the
+   * order: once it can be paid, not when it might still be abandoned.
+   */
+  private async attachIntent(
+    order: { id: string; total: number; currency: string },
+    intentId: string,
+    m: EntityManager,
+  ): Promise<void> {
+    const stored = await this.orders.attachPaymentIntent(order.id, intentId, m);
+    if (!stored) return;
+    await this.notifications.orderPlaced(
+      {
+        orderId: order.id,
+        buyerEmail: stored.buyerEmail,
+        total: order.total,
+        currency: order.currency,
+      },
+      m,
+    );
   }
 
   private async createIntent(
