@@ -5,7 +5,6 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { verify } from '@node-rs/argon2';
-import pg from 'pg';
 
 import {
   type ApiProcess,
@@ -75,15 +74,7 @@ async function cli(args: string[], extra: Record<string, string> = {}): Promise<
   return { code, stdout: proc.stdout(), stderr: proc.stderr() };
 }
 
-async function sql<T>(text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T>(text: string, params: unknown[] = []): Promise<T[]> => db.rows<T>(text, params);
 
 const count = async (text: string, params: unknown[] = []) =>
   Number((await sql<{ n: string }>(text, params))[0]?.n);

@@ -1,22 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import pg from 'pg';
 import Stripe from 'stripe';
 
 import { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import { type ApiProcess, reap, spawnApi, waitReady } from './support/api-process.js';
+import { anAddress } from './support/shop.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const JWT_SECRET = 'crash-and-scale-test-secret-0123456789abcdef';
 const WEBHOOK_SECRET = 'whsec_crash_and_scale';
-const ADDRESS = {
-  name: 'Ada Lovelace',
-  line1: '12 Analytical Street',
-  city: 'Berlin',
-  postalCode: '10115',
-  country: 'DE',
-};
+const ADDRESS = anAddress();
 
 interface Shopper {
   token: string;
@@ -61,15 +55,8 @@ function baseEnv(db: TestDatabase): Record<string, string> {
   };
 }
 
-async function sql<T>(db: TestDatabase, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T>(db: TestDatabase, text: string, params: unknown[] = []): Promise<T[]> =>
+  db.rows<T>(text, params);
 
 async function aVariant(db: TestDatabase, stock: number): Promise<string> {
   const tag = randomBytes(5).toString('hex');

@@ -10,17 +10,12 @@ import {
   routes,
   type RouteSpec,
 } from './support/fuzz.js';
+import { anAddress } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 
 const PROBLEM = /^application\/problem\+json/;
-const ADDRESS = {
-  name: 'Ada Lovelace',
-  line1: '12 Analytical Street',
-  city: 'Berlin',
-  postalCode: '10115',
-  country: 'DE',
-};
+const ADDRESS = anAddress();
 /** Per route and caller; bounded so the file stays in seconds and replays exactly. */
 const RUNS_AUTHORISED = 40;
 const RUNS_ANONYMOUS = 15;

@@ -6,18 +6,13 @@ import { DataSource } from 'typeorm';
 import { API, aProductBody } from './support/catalog.js';
 import { aVariant, type TestVariant } from './support/catalog-fixtures.js';
 import { openApi } from './support/fuzz.js';
+import { anAddress } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 
 const PROBLEM = /^application\/problem\+json/;
 const SOME_UUID = '00000000-0000-4000-8000-000000000001';
-const ADDRESS = {
-  name: 'Ada Lovelace',
-  line1: '12 Analytical Street',
-  city: 'Berlin',
-  postalCode: '10115',
-  country: 'DE',
-};
+const ADDRESS = anAddress();
 
 interface CartBody {
   id: string;

@@ -5,6 +5,8 @@ import pg from 'pg';
 export interface TestDatabase {
   url: string;
   name: string;
+  /** Rows of `sql` run on this database, on a connection of its own (outside any app). */
+  rows<T>(sql: string, params?: unknown[]): Promise<T[]>;
   drop(): Promise<void>;
 }
 
@@ -14,8 +16,8 @@ function adminUrl(): string {
   return url;
 }
 
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl() });
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);
@@ -23,6 +25,9 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
     await client.end();
   }
 }
+
+const withAdmin = <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> =>
+  withClient(adminUrl(), fn);
 
 /**
  * A database of its own for one test file, so files run in parallel and
@@ -36,6 +41,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url: url.toString(),
     name,
+    rows: async <T>(sql: string, params: unknown[] = []) =>
+      (await withClient(url.toString(), (c) => c.query(sql, params))).rows as T[],
     drop: () =>
       withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(
         () => undefined,
