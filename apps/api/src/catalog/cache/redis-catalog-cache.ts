@@ -65,9 +65,8 @@ export class RedisCatalogCache extends CatalogCache {
   }
 
   async get(key: string): Promise<CacheLookup> {
-    const generation = this.nearGeneration;
-    const near = generation === undefined ? undefined : this.near.get(`${generation}:${key}`);
-    if (near) return { generation: String(generation), value: near };
+    const near = this.peek(key);
+    if (near) return { generation: String(this.nearGeneration), value: near };
     try {
       const [current, body, ttlMs] = (await this.redis.eval(
         LOOKUP,

@@ -5,7 +5,9 @@ import { LRUCache } from 'lru-cache';
 
 import type { CachedResponse } from '../cache/catalog-cache.js';
 
-export type ContentCoding = 'br' | 'gzip';
+/** The codings a cached page is offered in, server preference first. */
+export const CONTENT_CODINGS = ['br', 'gzip'] as const;
+export type ContentCoding = (typeof CONTENT_CODINGS)[number];
 
 /** Below this a compressed body saves less than its headers cost. */
 const MIN_BYTES = 1_024;
@@ -15,7 +17,7 @@ const MIN_BYTES = 1_024;
  * within 10 % of quality 11's size at a twentieth of the time (≈1 ms).
  */
 const negotiator = new Negotiator<ContentCoding>({
-  supportedValues: ['br', 'gzip'],
+  supportedValues: [...CONTENT_CODINGS],
   // Browsers send a handful of distinct headers: parse each once.
   cache: new LRUCache<string, string>({ max: 100 }),
 });
@@ -54,4 +56,12 @@ function compress(body: string, coding: ContentCoding): Buffer {
       [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
     },
   });
+}
+
+/**
+ * The ETag of `etag`'s page sent in `coding`. A strong ETag names one
+ * representation, so each coding has its own (as Apache does).
+ */
+export function codedEtag(etag: string, coding: ContentCoding | undefined): string {
+  return coding ? `${etag.slice(0, -1)}-${coding}"` : etag;
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import type { CachedResponse } from '../cache/catalog-cache.js';
-import { codingFor, encodedBody } from './cached-encodings.js';
+import { codedEtag, codingFor, CONTENT_CODINGS, encodedBody } from './cached-encodings.js';
 
 /**
  * Sends a pre-serialised public catalog reply with its strong ETag, or 304
@@ -16,9 +16,7 @@ export function sendCached(
   maxAgeSeconds: number,
 ): FastifyReply {
   const coding = codingFor(cached, req.headers['accept-encoding']);
-  // A strong ETag names one representation, so each coding has its own
-  // (as Apache does); any of them revalidates the same content.
-  const etag = coding ? `${cached.etag.slice(0, -1)}-${coding}"` : cached.etag;
+  const etag = codedEtag(cached.etag, coding);
   const vary = reply.getHeader('vary');
   // Shared caches may hold a reply as long as the server-side cache does.
   void reply
@@ -32,16 +30,16 @@ export function sendCached(
 }
 
 /**
- * Whether If-None-Match names `etag` in any of its codings (or is `*`),
+ * Whether If-None-Match names `etag` in any of its codings (or is `*`: any
+ * coding's ETag revalidates the same content),
  * compared weakly as RFC 9110 asks of If-None-Match.
  */
 function matches(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   if (header.trim() === '*') return true;
-  const bare = etag.slice(0, -1);
   return header.split(',').some((tag) => {
     const trimmed = tag.trim();
     const t = trimmed.startsWith('W/') ? trimmed.slice(2) : trimmed;
-    return t === etag || t === `${bare}-br"` || t === `${bare}-gzip"`;
+    return t === etag || CONTENT_CODINGS.some((coding) => t === codedEtag(etag, coding));
   });
 }
