@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 
-import { randomUUID } from 'node:crypto';
-
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { fastify, type FastifyReply } from 'fastify';
@@ -11,43 +9,45 @@ import { IMPORT_MAX_BYTES } from './imports/catalog-import-source.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
 import { limitBodyDepth } from './infrastructure/http/body-depth.js';
+import { clientIpResolver } from './infrastructure/http/client-ip.js';
 import { configureApp } from './infrastructure/http/configure-app.js';
-import { applyCors } from './infrastructure/http/cors.js';
-import { installEarlyReplies } from './infrastructure/http/early-replies.js';
+import { applyCors, CorsPolicy } from './infrastructure/http/cors.js';
+import { FrontDoor } from './infrastructure/http/front-door.js';
 import { enforceRequestDeadline } from './infrastructure/http/request-deadline.js';
-import { limitRequestRate } from './infrastructure/http/request-rate-limit.js';
+import { requestIdOf } from './infrastructure/http/request-id.js';
+import { limitRequestRate, RequestRateLimit } from './infrastructure/http/request-rate-limit.js';
 import {
   applySecurityHeaders,
   setSecurityHeaders,
 } from './infrastructure/http/security-headers.js';
 
-const REQUEST_ID = /^[\w-]{1,128}$/;
-
 export function createAdapter(config: AppConfig): FastifyAdapter {
-  const instance = fastify({
-    // The caller's X-Request-Id when it is sane, else a fresh UUID; echoed
-    // back so a client can quote it when reporting a problem.
-    genReqId: (req) => {
-      const header = req.headers['x-request-id'];
-      return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
-    },
-    bodyLimit: config.bodyLimitBytes,
+  const cors = new CorsPolicy(config.corsOrigins);
+  const rateLimit = new RequestRateLimit(config.rateLimitPerMinute);
+  const door = new FrontDoor({
+    cors,
+    rateLimit,
+    clientIp: clientIpResolver(config.trustProxy),
     // Slow or stalled requests must not hold a connection for ever. A slow
     // handler is answered 503 at requestTimeoutMs by enforceRequestDeadline;
     // the socket timeout is a little longer so that reply can still go out.
-    requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.requestTimeoutMs + 5_000,
+    requestTimeoutMs: config.requestTimeoutMs,
+    connectionTimeoutMs: config.requestTimeoutMs + 5_000,
     // Node enforces requestTimeout only when it sweeps its connections, by
     // default every 30 s; sweep often enough that the limit means what it says.
-    http: {
-      connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.requestTimeoutMs / 4)),
-    },
+    connectionsCheckingIntervalMs: Math.min(30_000, Math.max(250, config.requestTimeoutMs / 4)),
+  });
+  const instance = fastify({
+    genReqId: (req) => requestIdOf(req.headers),
+    bodyLimit: config.bodyLimitBytes,
+    // The server is the front door's (cache hits are answered before Fastify).
+    serverFactory: (handler) => door.server(handler),
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A URL the router rejects (malformed, over-long parameter) never reaches
     // the hooks: its 400/414 gets the security headers here.
     frameworkErrors: (error, request, reply) => {
-      setSecurityHeaders(request, reply as FastifyReply);
+      setSecurityHeaders((reply as FastifyReply).raw, request.id, request.url);
       void (reply as FastifyReply).send(error);
     },
   });
@@ -61,16 +61,14 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     (_req, body, done) => done(null, body),
   );
   // The instance is made here, not by Nest's adapter, so that these hooks run
-  // before the adapter's own: the catalog's cache hits (early replies) then
-  // cost only what they need. Order matters: every reply, refusals and
+  // before the adapter's own. Order matters: every reply, refusals and
   // preflights included, carries the request id and security headers.
   applySecurityHeaders(instance);
-  applyCors(instance, config.corsOrigins);
+  applyCors(instance, cors);
   enforceRequestDeadline(instance, config.requestTimeoutMs);
   limitBodyDepth(instance);
-  // Cache hits answered early still count against the client's budget.
-  limitRequestRate(instance, config.rateLimitPerMinute);
-  installEarlyReplies(instance);
+  limitRequestRate(instance, rateLimit);
+  door.attach(instance);
   return new FastifyAdapter(instance);
 }
 

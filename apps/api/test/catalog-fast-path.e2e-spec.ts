@@ -145,6 +145,30 @@ describe('catalog cache hits served before the Nest pipeline', () => {
     await get(path, { 'Accept-Encoding': 'identity', 'If-None-Match': `W/${brTag}` }).expect(304);
   });
 
+  test('hits are counted in the HTTP metrics under their route template', async () => {
+    const series =
+      'http_request_duration_seconds_count{method="GET",route="/api/v1/categories",status="200"}';
+    const count = async () => {
+      const text = (await t.http.get('/metrics').expect(200)).text;
+      const line = text.split('\n').find((l) => l.startsWith(series));
+      return Number(line?.split(' ')[1] ?? 0);
+    };
+    await get('/categories').expect(200);
+    const before = await count();
+    const nestBefore = nestCalls();
+    for (let i = 0; i < 3; i++) await get('/categories').expect(200);
+    expect(nestCalls()).toBe(nestBefore);
+    expect(await count()).toBe(before + 3);
+  });
+
+  test('HEAD, and a GET with a body, are routed by Fastify as before', async () => {
+    await get('/categories').expect(200);
+    const before = nestCalls();
+    await t.http.head(`${API}/categories`).expect(200);
+    await get('/categories').set('Content-Type', 'application/json').send('{}').expect(200);
+    expect(nestCalls()).toBe(before + 2);
+  });
+
   test('a URL the Nest path never answered, or refused, still goes through Nest', async () => {
     const before = nestCalls();
     await get('/products?limit=0').expect(400);

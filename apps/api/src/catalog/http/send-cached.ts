@@ -1,32 +1,79 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import type { FrontDoorReply } from '../../infrastructure/http/front-door.js';
 import type { CachedResponse } from '../cache/catalog-cache.js';
 import { codedEtag, codingFor, CONTENT_CODINGS, encodedBody } from './cached-encodings.js';
 
+/** A cached page's reply to one request: 200 with the page, or 304. */
+interface CachedReply {
+  status: 200 | 304;
+  /** Vary names only what this reply adds (Accept-Encoding). */
+  headers: string[];
+  body: Buffer | undefined;
+}
+
 /**
- * Sends a pre-serialised public catalog reply with its strong ETag, or 304
- * when the caller's If-None-Match names it; compressed (br or gzip) when the
- * caller accepts it. Shared by the controller and the cache-hit fast path so
- * both answer byte for byte alike.
+ * The reply to a request for a pre-serialised public catalog page: its
+ * strong ETag, or 304 when the caller's If-None-Match names it; compressed
+ * (br or gzip) when the caller accepts it. Both ways of sending a cached
+ * page below build on this one, so the controller and the front door
+ * answer byte for byte alike.
  */
+function cachedReply(
+  cached: CachedResponse,
+  maxAgeSeconds: number,
+  request: IncomingHttpHeaders,
+): CachedReply {
+  const coding = codingFor(cached, request['accept-encoding']);
+  const headers = [
+    // Shared caches may hold a reply as long as the server-side cache does.
+    'Cache-Control',
+    `public, max-age=${maxAgeSeconds}`,
+    'ETag',
+    codedEtag(cached.etag, coding),
+    'Vary',
+    'Accept-Encoding',
+  ];
+  if (matches(request['if-none-match'], cached.etag))
+    return { status: 304, headers, body: undefined };
+  headers.push('Content-Type', 'application/json; charset=utf-8');
+  if (coding) headers.push('Content-Encoding', coding);
+  return { status: 200, headers, body: encodedBody(cached, coding ?? 'identity') };
+}
+
+/** Sends a cached page through Fastify (the controller's way). */
 export function sendCached(
   req: FastifyRequest,
   reply: FastifyReply,
   cached: CachedResponse,
   maxAgeSeconds: number,
 ): FastifyReply {
-  const coding = codingFor(cached, req.headers['accept-encoding']);
-  const etag = codedEtag(cached.etag, coding);
-  const vary = reply.getHeader('vary');
-  // Shared caches may hold a reply as long as the server-side cache does.
-  void reply
-    .header('Cache-Control', `public, max-age=${maxAgeSeconds}`)
-    .header('ETag', etag)
-    .header('Vary', vary ? `${String(vary)}, Accept-Encoding` : 'Accept-Encoding');
-  if (matches(req.headers['if-none-match'], cached.etag)) return reply.status(304).send();
-  void reply.header('Content-Type', 'application/json; charset=utf-8');
-  if (coding) void reply.header('Content-Encoding', coding);
-  return reply.send(encodedBody(cached, coding ?? 'identity'));
+  const { status, headers, body } = cachedReply(cached, maxAgeSeconds, req.headers);
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!;
+    const value = headers[i + 1]!;
+    // After CORS's Vary: Origin, as one field line.
+    const vary = name === 'Vary' ? reply.getHeader('vary') : undefined;
+    void reply.header(name, vary ? `${String(vary)}, ${value}` : value);
+  }
+  return reply.status(status).send(body);
+}
+
+/**
+ * The front door's reply with a cached page, framed as Fastify frames the
+ * same reply: a Content-Length on a 200, none on a 304.
+ */
+export function cachedFrontDoorReply(
+  req: IncomingMessage,
+  cached: CachedResponse,
+  maxAgeSeconds: number,
+  route: string,
+): FrontDoorReply {
+  const { status, headers, body } = cachedReply(cached, maxAgeSeconds, req.headers);
+  if (body) headers.push('Content-Length', String(body.length));
+  return { route, status, headers, body };
 }
 
 /**

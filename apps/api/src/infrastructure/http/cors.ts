@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
+import { type HeaderList, setHeaderList } from './header-list.js';
+
 /** Headers a storefront may read from a cross-origin reply. */
 const EXPOSED = ['X-Request-Id', 'Retry-After', 'ETag', 'Location'].join(', ');
 /** Headers a storefront may send: every one the API reads. */
@@ -16,6 +18,9 @@ const METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
 /** Browsers cap it (Chromium at 2 h); 10 min spares most preflights of a session. */
 const PREFLIGHT_MAX_AGE_SECONDS = '600';
 
+// Replies differ by Origin: shared caches must key on it.
+const NOT_ALLOWED: HeaderList = ['Vary', 'Origin'];
+
 /**
  * CORS for the storefront origins in CORS_ORIGINS (no credentials: the API
  * authenticates with bearer tokens, never cookies).
@@ -24,30 +29,55 @@ const PREFLIGHT_MAX_AGE_SECONDS = '600';
  * every request, cache hits included: that plugin merges its options object
  * and rebuilds its header values on each one. The policy is fixed at start,
  * so everything but the origin check is a constant here.
- *
- * A preflight (OPTIONS with Origin and Access-Control-Request-Method) is
- * answered 204 at once, with the request id and security headers set by the
- * hooks before this one; a disallowed origin gets no Allow-Origin and the
- * browser stops there. Any other OPTIONS goes on to the router (404).
  */
-export function applyCors(fastify: FastifyInstance, origins: readonly string[]): void {
-  const allowed = new Set(origins);
+export class CorsPolicy {
+  /** Per allowed origin, the headers of a reply to it. */
+  private readonly allowed: ReadonlyMap<string, HeaderList>;
+
+  constructor(origins: readonly string[]) {
+    this.allowed = new Map(
+      origins.map((origin) => [
+        origin,
+        [
+          ...NOT_ALLOWED,
+          'Access-Control-Allow-Origin',
+          origin,
+          'Access-Control-Expose-Headers',
+          EXPOSED,
+        ],
+      ]),
+    );
+  }
+
+  /** Whether a page of `origin` may read the replies. */
+  allows(origin: string | undefined): boolean {
+    return origin !== undefined && this.allowed.has(origin);
+  }
+
+  /** The CORS headers of every reply to a request from `origin`. */
+  headersFor(origin: string | undefined): HeaderList {
+    return (origin !== undefined && this.allowed.get(origin)) || NOT_ALLOWED;
+  }
+}
+
+/**
+ * Applies `policy` to every request. A preflight (OPTIONS with Origin and
+ * Access-Control-Request-Method) is answered 204 at once, with the request
+ * id and security headers set by the hooks before this one; a disallowed
+ * origin gets no Allow-Origin and the browser stops there. Any other OPTIONS
+ * goes on to the router (404).
+ */
+export function applyCors(fastify: FastifyInstance, policy: CorsPolicy): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const raw = reply.raw;
-    // Replies differ by Origin: shared caches must key on it.
-    raw.setHeader('Vary', 'Origin');
     const origin = request.headers.origin;
-    const allowedOrigin = origin !== undefined && allowed.has(origin);
-    if (allowedOrigin) {
-      raw.setHeader('Access-Control-Allow-Origin', origin);
-      raw.setHeader('Access-Control-Expose-Headers', EXPOSED);
-    }
+    setHeaderList(raw, policy.headersFor(origin));
     if (
       request.method === 'OPTIONS' &&
       origin !== undefined &&
       request.headers['access-control-request-method'] !== undefined
     ) {
-      if (allowedOrigin) {
+      if (policy.allows(origin)) {
         raw.setHeader('Access-Control-Allow-Methods', METHODS);
         raw.setHeader('Access-Control-Allow-Headers', ALLOWED);
         raw.setHeader('Access-Control-Max-Age', PREFLIGHT_MAX_AGE_SECONDS);

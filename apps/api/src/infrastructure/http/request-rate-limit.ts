@@ -1,49 +1,85 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
+import { type HeaderList, setHeaderList } from './header-list.js';
 import { problem } from './problem.js';
 
 // Probes and scrapes must never be refused, and the docs are static.
 const EXEMPT = /^\/(health|metrics|docs)(\/|$|\?)/;
 
-function setHeaders(reply: FastifyReply, limit: number, state: RateLimiterRes): void {
-  void reply.header('X-RateLimit-Limit', limit);
-  void reply.header('X-RateLimit-Remaining', Math.max(0, state.remainingPoints));
-  void reply.header('X-RateLimit-Reset', Math.ceil(state.msBeforeNext / 1000));
+/** Where a client stands after a request: within its budget, or refused. */
+export interface RateLimitVerdict {
+  allowed: boolean;
+  state: RateLimiterRes;
 }
 
 /**
  * A per-client ceiling on every API request (RATE_LIMIT_PER_MINUTE; 0 turns
- * it off), answered in a Fastify hook before any routing or database work,
- * so a flood costs as little as possible. Counters are per process: with N
- * instances a client gets at most N times the limit, which is enough to stop
- * a runaway client; the login limits, which must hold across instances, live
- * in Redis (auth/throttling).
+ * it off), checked before any routing or database work, so a flood costs as
+ * little as possible. Counters are per process: with N instances a client
+ * gets at most N times the limit, which is enough to stop a runaway client;
+ * the login limits, which must hold across instances, live in Redis
+ * (auth/throttling). One budget per client whichever way its request is
+ * answered: the Fastify hook below and the front door share this object.
  */
-export function limitRequestRate(fastify: FastifyInstance, perMinute: number): void {
-  if (perMinute <= 0) return;
-  const limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (EXEMPT.test(request.url)) return;
+export class RequestRateLimit {
+  private readonly limiter: RateLimiterMemory | undefined;
+
+  constructor(readonly perMinute: number) {
+    this.limiter =
+      perMinute > 0 ? new RateLimiterMemory({ points: perMinute, duration: 60 }) : undefined;
+  }
+
+  /** Whether requests to `url` are counted at all. */
+  applies(url: string): boolean {
+    return this.limiter !== undefined && !EXEMPT.test(url);
+  }
+
+  /** Charges one request to `client`. */
+  async charge(client: string | undefined): Promise<RateLimitVerdict> {
     try {
-      setHeaders(reply, perMinute, await limiter.consume(request.ip));
+      return { allowed: true, state: await this.limiter!.consume(client ?? 'unknown') };
     } catch (refused) {
       if (!(refused instanceof RateLimiterRes)) throw refused;
-      setHeaders(reply, perMinute, refused);
-      const retryAfter = Math.max(1, Math.ceil(refused.msBeforeNext / 1000));
-      void reply
-        .code(429)
-        .header('Retry-After', retryAfter)
-        .type('application/problem+json')
-        .send(
-          problem({
-            status: 429,
-            type: 'rate-limited',
-            detail: `Too many requests: at most ${perMinute} a minute; retry in ${retryAfter} s`,
-            instance: request.url.split('?')[0] ?? '',
-          }),
-        );
-      return reply;
+      return { allowed: false, state: refused };
     }
+  }
+
+  /** The headers telling the client where it stands. */
+  headersFor(state: RateLimiterRes): HeaderList {
+    return [
+      'X-RateLimit-Limit',
+      String(this.perMinute),
+      'X-RateLimit-Remaining',
+      String(Math.max(0, state.remainingPoints)),
+      'X-RateLimit-Reset',
+      String(Math.ceil(state.msBeforeNext / 1000)),
+    ];
+  }
+}
+
+/** Answers requests over `limit` with a 429 problem reply (Retry-After). */
+export function limitRequestRate(fastify: FastifyInstance, limit: RequestRateLimit): void {
+  // Off: no hook at all, as an async hook costs a promise on every request.
+  if (limit.perMinute <= 0) return;
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!limit.applies(request.url)) return;
+    const { allowed, state } = await limit.charge(request.ip);
+    setHeaderList(reply.raw, limit.headersFor(state));
+    if (allowed) return;
+    const retryAfter = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
+    void reply
+      .code(429)
+      .header('Retry-After', retryAfter)
+      .type('application/problem+json')
+      .send(
+        problem({
+          status: 429,
+          type: 'rate-limited',
+          detail: `Too many requests: at most ${limit.perMinute} a minute; retry in ${retryAfter} s`,
+          instance: request.url.split('?')[0] ?? '',
+        }),
+      );
+    return reply;
   });
 }

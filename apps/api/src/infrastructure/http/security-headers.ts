@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
+
+import { type HeaderList, setHeaderList } from './header-list.js';
 
 /**
  * JSON replies carry the set the OWASP REST Security Cheat Sheet asks of an
@@ -9,12 +11,17 @@ import helmet, { type HelmetOptions } from 'helmet';
  * set (script sources, DNS prefetch, download options, ...) would only add
  * a kilobyte to every reply; the CSP here forbids any use as a page at all.
  */
-const API_HEADERS: [string, string][] = [
-  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
-  ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-Frame-Options', 'DENY'],
-  ['Referrer-Policy', 'no-referrer'],
+const API_HEADERS: HeaderList = [
+  'Content-Security-Policy',
+  "default-src 'none'; frame-ancestors 'none'",
+  'Strict-Transport-Security',
+  'max-age=31536000; includeSubDomains',
+  'X-Content-Type-Options',
+  'nosniff',
+  'X-Frame-Options',
+  'DENY',
+  'Referrer-Policy',
+  'no-referrer',
 ];
 
 /** The Swagger UI pages are real pages: helmet's full set, with what the UI needs. */
@@ -37,11 +44,11 @@ const DOCS = /^\/docs(?:[/?.]|$)/;
  * nothing in the request, yet `@fastify/helmet` builds a new helmet
  * middleware (parsing the CSP directives again) for every request.
  */
-export function helmetHeaders(options: HelmetOptions): [string, string][] {
-  const headers: [string, string][] = [];
+export function helmetHeaders(options: HelmetOptions): HeaderList {
+  const headers: string[] = [];
   const collector = {
     setHeader(name: string, value: string | number | readonly string[]) {
-      headers.push([name, String(value)]);
+      headers.push(name, String(value));
     },
     removeHeader() {
       // helmet removes X-Powered-By, which nothing here sets.
@@ -52,21 +59,20 @@ export function helmetHeaders(options: HelmetOptions): [string, string][] {
 }
 
 /** The security headers of a reply to `url`. */
-export function securityHeadersFor(url: string): readonly [string, string][] {
+export function securityHeadersFor(url: string): HeaderList {
   return DOCS.test(url) ? docsHeaders() : API_HEADERS;
 }
 
-let docs: [string, string][] | undefined;
-function docsHeaders(): [string, string][] {
+let docs: HeaderList | undefined;
+function docsHeaders(): HeaderList {
   docs ??= helmetHeaders(DOCS_HELMET_OPTIONS);
   return docs;
 }
 
-/** Echoes the request id and sets the security headers on `reply`. */
-export function setSecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
-  const raw = reply.raw;
-  raw.setHeader('X-Request-Id', request.id);
-  for (const [name, value] of securityHeadersFor(request.url)) raw.setHeader(name, value);
+/** Echoes the request id and sets the security headers of a reply to `url`. */
+export function setSecurityHeaders(res: ServerResponse, requestId: string, url: string): void {
+  res.setHeader('X-Request-Id', requestId);
+  setHeaderList(res, securityHeadersFor(url));
 }
 
 /**
@@ -76,7 +82,7 @@ export function setSecurityHeaders(request: FastifyRequest, reply: FastifyReply)
  */
 export function applySecurityHeaders(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    setSecurityHeaders(request, reply);
+    setSecurityHeaders(reply.raw, request.id, request.url);
     done();
   });
 }

@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 
+import { FrontDoor } from '../http/front-door.js';
 import { MetricsService } from './metrics.service.js';
 
 /** Requests that matched no route share one label, so scanners cannot grow the series. */
@@ -35,20 +36,25 @@ export class HttpMetrics implements OnModuleInit {
     // string: prom-client would otherwise hash the label object on every
     // request. Bounded like the series themselves (route templates only).
     const children = new Map<string, { observe(value: number): void }>();
-    fastify.addHook('onResponse', (request, reply, done) => {
-      const route = request.routeOptions.url ?? UNMATCHED;
-      const key = `${request.method} ${reply.statusCode} ${route}`;
+    const observe = (method: string, route: string, status: number, seconds: number): void => {
+      const key = `${method} ${status} ${route}`;
       let child = children.get(key);
       if (!child) {
-        child = duration.labels({
-          method: request.method,
-          route,
-          status: String(reply.statusCode),
-        });
+        child = duration.labels({ method, route, status: String(status) });
         children.set(key, child);
       }
-      child.observe(reply.elapsedTime / 1000);
+      child.observe(seconds);
+    };
+    fastify.addHook('onResponse', (request, reply, done) => {
+      observe(
+        request.method,
+        request.routeOptions.url ?? UNMATCHED,
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      );
       done();
     });
+    // Replies sent before Fastify (cache hits) are timed by the front door.
+    FrontDoor.of(fastify)?.observe(observe);
   }
 }

@@ -1,0 +1,160 @@
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+import type { FastifyInstance } from 'fastify';
+
+import type { ClientIp } from './client-ip.js';
+import type { CorsPolicy } from './cors.js';
+import { appendHeaders, type HeaderList } from './header-list.js';
+import { requestIdOf } from './request-id.js';
+import type { RequestRateLimit } from './request-rate-limit.js';
+import { securityHeadersFor } from './security-headers.js';
+
+/** A reply a feature gives to a request before it reaches Fastify. */
+export interface FrontDoorReply {
+  /** The route template it answers for: its label in the HTTP metrics. */
+  route: string;
+  status: number;
+  /** Its own headers, Content-Length included; the front door adds the common ones. */
+  headers: HeaderList;
+  body: Buffer | undefined;
+}
+
+/** Gives the reply to `req`, or undefined to let Fastify route it. Synchronous and cheap. */
+export type FrontDoorAnswerer = (req: IncomingMessage) => FrontDoorReply | undefined;
+
+/** Told of every reply the front door sent, as Fastify's onResponse hooks are of theirs. */
+export type FrontDoorObserver = (
+  method: string,
+  route: string,
+  status: number,
+  seconds: number,
+) => void;
+
+export interface FrontDoorOptions {
+  cors: CorsPolicy;
+  rateLimit: RequestRateLimit;
+  clientIp: ClientIp;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
+  connectionsCheckingIntervalMs: number;
+}
+
+// Fastify's default, kept: it outlives the usual proxies' idle timeouts.
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+const doors = new WeakMap<FastifyInstance, FrontDoor>();
+
+/**
+ * The HTTP server in front of Fastify. A request a feature can answer from
+ * memory (a catalog cache hit) is answered here, before Fastify builds its
+ * request and reply objects, routes, and runs its hooks: on the hottest read
+ * of the shop those cost several times the answer itself. Every other
+ * request goes to Fastify untouched.
+ *
+ * A reply sent here carries what a reply sent by Fastify does, from the same
+ * code: the request id and security headers, CORS, the client's rate-limit
+ * budget (a client over it is handed to Fastify, which refuses it with the
+ * usual problem reply), and an observation in the HTTP metrics. Only GETs
+ * without a body are candidates, and none once the server is closing (Fastify
+ * then sheds load with its 503).
+ */
+export class FrontDoor {
+  private readonly answerers: FrontDoorAnswerer[] = [];
+  private readonly observers: FrontDoorObserver[] = [];
+  private closing = false;
+
+  constructor(private readonly options: FrontDoorOptions) {}
+
+  /** The door of the Fastify instance made by `createAdapter`, if it has one. */
+  static of(fastify: FastifyInstance): FrontDoor | undefined {
+    return doors.get(fastify);
+  }
+
+  /** Fastify's `serverFactory`: the server, with the timeouts Fastify would have set on its own. */
+  server(handler: RequestListener): Server {
+    const { requestTimeoutMs, connectionTimeoutMs, connectionsCheckingIntervalMs } = this.options;
+    const server = createServer(
+      { connectionsCheckingInterval: connectionsCheckingIntervalMs },
+      (req, res) => {
+        if (!this.tryAnswer(req, res, handler)) handler(req, res);
+      },
+    );
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    server.requestTimeout = requestTimeoutMs;
+    server.setTimeout(connectionTimeoutMs);
+    return server;
+  }
+
+  /** Makes this the door of `fastify`, where features find it (`FrontDoor.of`). */
+  attach(fastify: FastifyInstance): void {
+    doors.set(fastify, this);
+    // From the start of a close every request goes to Fastify, which sheds
+    // load during the drain (503, Connection: close).
+    fastify.addHook('preClose', (done) => {
+      this.closing = true;
+      done();
+    });
+  }
+
+  answer(answerer: FrontDoorAnswerer): void {
+    this.answerers.push(answerer);
+  }
+
+  observe(observer: FrontDoorObserver): void {
+    this.observers.push(observer);
+  }
+
+  private tryAnswer(req: IncomingMessage, res: ServerResponse, fastify: RequestListener): boolean {
+    if (this.closing || req.method !== 'GET' || hasBody(req)) return false;
+    let reply: FrontDoorReply | undefined;
+    for (let i = 0; reply === undefined && i < this.answerers.length; i++)
+      reply = this.answerers[i]!(req);
+    if (!reply) return false;
+    const started = performance.now();
+    const { rateLimit, clientIp } = this.options;
+    if (!rateLimit.applies(req.url ?? '/')) {
+      this.send(req, res, reply, started);
+      return true;
+    }
+    rateLimit.charge(clientIp(req)).then(
+      ({ allowed, state }) => {
+        if (!allowed) return fastify(req, res);
+        this.send(req, res, reply, started, rateLimit.headersFor(state));
+      },
+      () => fastify(req, res),
+    );
+    return true;
+  }
+
+  private send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    reply: FrontDoorReply,
+    started: number,
+    budget?: HeaderList,
+  ): void {
+    // The headers Fastify's hooks set, in their order, as one list: a
+    // single writeHead costs far less than a setHeader per header.
+    const head = ['X-Request-Id', requestIdOf(req.headers)];
+    appendHeaders(head, securityHeadersFor(req.url ?? '/'));
+    appendHeaders(head, this.options.cors.headersFor(req.headers.origin));
+    if (budget) appendHeaders(head, budget);
+    appendHeaders(head, reply.headers);
+    res.writeHead(reply.status, head);
+    res.end(reply.body);
+    const seconds = (performance.now() - started) / 1000;
+    for (const observe of this.observers) observe('GET', reply.route, reply.status, seconds);
+  }
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
