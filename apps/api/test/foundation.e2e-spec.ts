@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Body, Controller, Post } from '@nestjs/common';
 import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 
+import { FrontDoor } from '../src/infrastructure/http/front-door.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { adminQuery } from './support/test-database.js';
 
@@ -40,6 +41,24 @@ describe('foundation', () => {
   test('GET /health/live → 200', async () => {
     const res = await t.http.get('/health/live').expect(200);
     expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  test('GET /health/live is answered before Fastify, as the controller answers it', async () => {
+    const answeredEarly: string[] = [];
+    FrontDoor.of(t.app.getHttpAdapter().getInstance())!.observe((_method, route) =>
+      answeredEarly.push(route),
+    );
+    const early = await t.http.get('/health/live').expect(200);
+    expect(answeredEarly).toEqual(['/health/live']);
+    // A query string is not the probe's URL: the controller answers.
+    const routed = await t.http.get('/health/live?from=test').expect(200);
+    expect(answeredEarly).toEqual(['/health/live']);
+    expect(early.text).toBe(routed.text);
+    const headers = (res: { headers: Record<string, string> }) => {
+      const { date: _d, 'x-request-id': _id, 'x-ratelimit-remaining': _r, ...rest } = res.headers;
+      return rest;
+    };
+    expect(headers(early)).toEqual(headers(routed));
   });
 
   test('GET /health/ready → 200 when the database answers', async () => {

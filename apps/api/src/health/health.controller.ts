@@ -8,6 +8,8 @@ import {
 } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 
+import { ALIVE } from './liveness.js';
+
 @ApiTags('ops')
 @Controller('health')
 export class HealthController {
@@ -22,8 +24,8 @@ export class HealthController {
     description: 'Alive',
     schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } },
   })
-  live(): { status: 'ok' } {
-    return { status: 'ok' };
+  live(): typeof ALIVE {
+    return ALIVE;
   }
 
   @Get('ready')

@@ -2,9 +2,11 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 
 import { HealthController } from './health.controller.js';
+import { LivenessFrontDoor } from './liveness-front-door.js';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
   controllers: [HealthController],
+  providers: [LivenessFrontDoor],
 })
 export class HealthModule {}

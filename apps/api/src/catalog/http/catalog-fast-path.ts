@@ -2,10 +2,11 @@ import type { IncomingMessage } from 'node:http';
 
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 
 import { AppConfig } from '../../infrastructure/config/app-config.js';
+import { fastifyOf } from '../../infrastructure/http/fastify-of.js';
 import { FrontDoor, type FrontDoorReply } from '../../infrastructure/http/front-door.js';
 import { CatalogCache } from '../cache/catalog-cache.js';
 import { cachedFrontDoorReply } from './send-cached.js';
@@ -70,9 +71,7 @@ export class CatalogFastPath implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    // The CLI and the worker have no HTTP adapter.
-    const adapter = this.adapterHost.httpAdapter as { getInstance?: () => unknown } | undefined;
-    const fastify = adapter?.getInstance?.() as FastifyInstance | undefined;
+    const fastify = fastifyOf(this.adapterHost);
     const door = fastify && FrontDoor.of(fastify);
     if (this.enabled && door) door.answer((req) => this.answer(req));
   }

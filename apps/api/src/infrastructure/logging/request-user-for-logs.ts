@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+
+import { fastifyOf } from '../http/fastify-of.js';
 
 /**
  * Guards set `request.user` on Fastify's request, but pino-http writes the
@@ -12,9 +13,8 @@ export class RequestUserForLogs implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   onModuleInit(): void {
-    const adapter = this.adapterHost.httpAdapter as { getInstance?: () => unknown } | undefined;
-    const fastify = adapter?.getInstance?.() as FastifyInstance | undefined;
-    if (!fastify?.addHook) return;
+    const fastify = fastifyOf(this.adapterHost);
+    if (!fastify) return;
     fastify.addHook('onSend', (request, _reply, payload, done) => {
       const user = (request as { user?: unknown }).user;
       if (user !== undefined) (request.raw as { user?: unknown }).user = user;

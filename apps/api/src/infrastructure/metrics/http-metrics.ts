@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
 
+import { fastifyOf } from '../http/fastify-of.js';
 import { FrontDoor } from '../http/front-door.js';
 import { MetricsService } from './metrics.service.js';
 
@@ -21,10 +21,8 @@ export class HttpMetrics implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // The CLI and the worker have no HTTP adapter.
-    const adapter = this.adapterHost.httpAdapter as { getInstance?: () => unknown } | undefined;
-    const fastify = adapter?.getInstance?.() as FastifyInstance | undefined;
-    if (!fastify?.addHook) return;
+    const fastify = fastifyOf(this.adapterHost);
+    if (!fastify) return;
 
     const duration = this.metrics.histogram({
       name: 'http_request_duration_seconds',
