@@ -4,7 +4,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import type { FrontDoorReply } from '../../infrastructure/http/front-door.js';
 import type { CachedResponse } from '../cache/catalog-cache.js';
-import { codedEtag, codingFor, CONTENT_CODINGS, encodedBody } from './cached-encodings.js';
+import {
+  codedEtag,
+  codingFor,
+  CONTENT_CODINGS,
+  type ContentCoding,
+  encodedBody,
+} from './cached-encodings.js';
 
 /** A cached page's reply to one request: 200 with the page, or 304. */
 interface CachedReply {
@@ -12,6 +18,14 @@ interface CachedReply {
   /** Vary names only what this reply adds (Accept-Encoding). */
   headers: string[];
   body: Buffer | undefined;
+}
+
+/** How a request asks for a cached page: which coding, and whether it has it already. */
+function negotiate(cached: CachedResponse, request: IncomingHttpHeaders) {
+  return {
+    coding: codingFor(cached, request['accept-encoding']),
+    notModified: matches(request['if-none-match'], cached.etag),
+  };
 }
 
 /**
@@ -24,9 +38,9 @@ interface CachedReply {
 function cachedReply(
   cached: CachedResponse,
   maxAgeSeconds: number,
-  request: IncomingHttpHeaders,
+  coding: ContentCoding | undefined,
+  notModified: boolean,
 ): CachedReply {
-  const coding = codingFor(cached, request['accept-encoding']);
   const headers = [
     // Shared caches may hold a reply as long as the server-side cache does.
     'Cache-Control',
@@ -36,8 +50,7 @@ function cachedReply(
     'Vary',
     'Accept-Encoding',
   ];
-  if (matches(request['if-none-match'], cached.etag))
-    return { status: 304, headers, body: undefined };
+  if (notModified) return { status: 304, headers, body: undefined };
   headers.push('Content-Type', 'application/json; charset=utf-8');
   if (coding) headers.push('Content-Encoding', coding);
   return { status: 200, headers, body: encodedBody(cached, coding ?? 'identity') };
@@ -50,7 +63,8 @@ export function sendCached(
   cached: CachedResponse,
   maxAgeSeconds: number,
 ): FastifyReply {
-  const { status, headers, body } = cachedReply(cached, maxAgeSeconds, req.headers);
+  const { coding, notModified } = negotiate(cached, req.headers);
+  const { status, headers, body } = cachedReply(cached, maxAgeSeconds, coding, notModified);
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!;
     const value = headers[i + 1]!;
@@ -60,6 +74,17 @@ export function sendCached(
   }
   return reply.status(status).send(body);
 }
+
+/** A cached page's front-door replies, one per coding and status, built on first use. */
+interface FrontDoorReplies {
+  maxAgeSeconds: number;
+  route: string;
+  replies: Partial<Record<string, FrontDoorReply>>;
+}
+
+// Cache entries are shared, immutable objects (see the cache adapters), so a
+// reply built for one serves every later hit on the entry without allocating.
+const frontDoorReplies = new WeakMap<CachedResponse, FrontDoorReplies>();
 
 /**
  * The front door's reply with a cached page, framed as Fastify frames the
@@ -71,9 +96,20 @@ export function cachedFrontDoorReply(
   maxAgeSeconds: number,
   route: string,
 ): FrontDoorReply {
-  const { status, headers, body } = cachedReply(cached, maxAgeSeconds, req.headers);
-  if (body) headers.push('Content-Length', String(body.length));
-  return { route, status, headers, body };
+  const { coding, notModified } = negotiate(cached, req.headers);
+  let memo = frontDoorReplies.get(cached);
+  if (!memo || memo.maxAgeSeconds !== maxAgeSeconds || memo.route !== route) {
+    memo = { maxAgeSeconds, route, replies: {} };
+    frontDoorReplies.set(cached, memo);
+  }
+  const variant = notModified ? `${coding ?? 'identity'} 304` : (coding ?? 'identity');
+  let reply = memo.replies[variant];
+  if (!reply) {
+    const { status, headers, body } = cachedReply(cached, maxAgeSeconds, coding, notModified);
+    if (body) headers.push('Content-Length', String(body.length));
+    memo.replies[variant] = reply = { route, status, headers, body };
+  }
+  return reply;
 }
 
 /**
