@@ -61,6 +61,15 @@ describe('foundation', () => {
     expect(headers(early)).toEqual(headers(routed));
   });
 
+  test('a feature whose front-door answer throws leaves the request to Fastify', async () => {
+    FrontDoor.of(t.app.getHttpAdapter().getInstance())!.answer((req) => {
+      if (req.url === '/health/ready?fault=1') throw new Error('answerer fault');
+      return undefined;
+    });
+    const res = await t.http.get('/health/ready?fault=1').expect(200);
+    expect(res.body.details.database.status).toBe('up');
+  });
+
   test('GET /health/ready → 200 when the database answers', async () => {
     const res = await t.http.get('/health/ready').expect(200);
     expect(res.body.details.database.status).toBe('up');

@@ -113,9 +113,7 @@ export class FrontDoor {
 
   private tryAnswer(req: IncomingMessage, res: ServerResponse, fastify: RequestListener): boolean {
     if (this.closing || req.method !== 'GET' || hasBody(req)) return false;
-    let reply: FrontDoorReply | undefined;
-    for (let i = 0; reply === undefined && i < this.answerers.length; i++)
-      reply = this.answerers[i]!(req);
+    const reply = this.replyTo(req);
     if (!reply) return false;
     const started = performance.now();
     const { rateLimit, clientIp } = this.options;
@@ -131,6 +129,20 @@ export class FrontDoor {
       () => fastify(req, res),
     );
     return true;
+  }
+
+  private replyTo(req: IncomingMessage): FrontDoorReply | undefined {
+    try {
+      for (const answer of this.answerers) {
+        const reply = answer(req);
+        if (reply) return reply;
+      }
+    } catch {
+      // An exception here would end the process (no framework catches it).
+      // The request goes the usual way, whose error handling and logs then
+      // show the fault if it is not particular to this shortcut.
+    }
+    return undefined;
   }
 
   private send(
