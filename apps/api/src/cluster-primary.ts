@@ -8,6 +8,7 @@ import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigError } from './infrastructure/config/env.schema.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import type { EmbeddedDatabase } from './infrastructure/database/embedded-postgres.js';
+import { onStopSignal, STOP_SIGNAL_HANDLED } from './infrastructure/lifecycle/stop-signal.js';
 
 // More deaths than this within the window means the workers cannot start
 // (bad config, database gone): stop instead of forking for ever.
@@ -19,7 +20,8 @@ const RESTART_DELAY_MS = 500;
  * processes sharing the port. The primary serves nothing; it restarts a
  * worker that dies, forwards SIGTERM/SIGINT so each worker shuts down
  * gracefully, and owns the embedded PostgreSQL when there is no DATABASE_URL,
- * so the workers share one server instead of racing to start their own.
+ * so the workers share one server instead of racing to start their own. It
+ * stops that server only once every worker has exited, then exits itself.
  * Workers run with the primary's node flags and environment (cluster's
  * defaults), so starting the primary through bin/minishop-node tunes them too.
  * Entered through cluster.ts, which also sets V8's start-up policy.
@@ -50,6 +52,10 @@ async function primary(): Promise<void> {
   let stopping = false;
   let exitCode = 0;
   const deaths: number[] = [];
+  // Workers that shut down gracefully on SIGTERM. One still loading its first
+  // modules would die of it at once, so it is signalled when it says it is
+  // ready (stop-signal.ts), and then finishes starting before it stops.
+  const handlesStop = new Set<number>();
 
   const fork = (): Worker => {
     const worker = cluster.fork(workerEnv);
@@ -64,12 +70,16 @@ async function primary(): Promise<void> {
     process.exit(exitCode);
   };
 
-  const stopAll = (signal: NodeJS.Signals, code: number): void => {
+  // Workers are told SIGTERM, whatever the primary got: it is what they
+  // shut down on.
+  const stopAll = (code: number, signal?: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     exitCode = code;
     log.info({ signal }, 'stopping workers');
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    for (const worker of Object.values(cluster.workers ?? {})) {
+      if (worker && handlesStop.has(worker.id)) worker.process.kill('SIGTERM');
+    }
     // A worker stuck past its own grace period is killed.
     setTimeout(() => {
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
@@ -77,7 +87,14 @@ async function primary(): Promise<void> {
     void finish();
   };
 
+  cluster.on('message', (worker, message) => {
+    if (message !== STOP_SIGNAL_HANDLED) return;
+    handlesStop.add(worker.id);
+    if (stopping) worker.process.kill('SIGTERM');
+  });
+
   cluster.on('exit', (worker, code, signal) => {
+    handlesStop.delete(worker.id);
     const pid = worker.process.pid;
     if (stopping) {
       if (code !== 0) exitCode = 1;
@@ -92,7 +109,7 @@ async function primary(): Promise<void> {
         { worker: pid, deaths: deaths.length },
         'workers keep dying: giving up (check the log above for the cause)',
       );
-      stopAll('SIGTERM', 1);
+      stopAll(1);
       return;
     }
     log.error({ worker: pid, code, signal }, 'worker died: starting another');
@@ -102,8 +119,10 @@ async function primary(): Promise<void> {
     }, RESTART_DELAY_MS * deaths.length);
   });
 
-  process.on('SIGTERM', () => stopAll('SIGTERM', 0));
-  process.on('SIGINT', () => stopAll('SIGTERM', 0));
+  // A signal that came while PostgreSQL was starting (stop-signal.ts) lands
+  // here at once: PostgreSQL is stopped and no worker is started.
+  onStopSignal((signal) => stopAll(0, signal));
+  if (stopping) return;
 
   log.info({ workers: size }, 'starting workers');
   for (let i = 0; i < size; i++) fork();

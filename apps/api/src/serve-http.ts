@@ -7,6 +7,7 @@ import { ConfigError } from './infrastructure/config/env.schema.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import { DatabaseServer } from './infrastructure/database/database-server.js';
 import { exitGracefullyOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
+import { stopRequested } from './infrastructure/lifecycle/stop-signal.js';
 import { useServingHeapPolicy } from './infrastructure/runtime/start-heap-policy.js';
 
 async function main(): Promise<void> {
@@ -14,11 +15,15 @@ async function main(): Promise<void> {
   const config = AppConfig.fromEnv(process.env);
   const app = await createHttpApp(config);
   const logger = new Logger('Start');
-  exitGracefullyOnSignals(app, config.shutdownGraceMs);
+  // A stop signal while starting (stop-signal.ts) waits for the app to be
+  // built, so that an embedded PostgreSQL it started is stopped with it, and
+  // then skips what is left of the start.
   // A fresh install shows a browsable shop at once; a non-empty catalog is
   // never touched. Never in production: the demo admin has a public password.
-  if (!config.isProduction) await app.get(CatalogSeedService).seedIfEmpty();
-  await app.listen({ port: config.port, host: config.host });
+  if (!config.isProduction && !stopRequested()) await app.get(CatalogSeedService).seedIfEmpty();
+  if (!stopRequested()) await app.listen({ port: config.port, host: config.host });
+  exitGracefullyOnSignals(app, config.shutdownGraceMs);
+  if (stopRequested()) return;
   useServingHeapPolicy();
 
   const base = `http://localhost:${config.port}`;

@@ -62,7 +62,7 @@ describe('auth guard chain', () => {
   test('a valid token passes and the user id reaches the handler', async () => {
     const u = await aCustomer(t);
     const res = await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(200);
-    expect(res.body).toEqual({ id: u.id, scopes: ['cart:write', 'orders:read'] });
+    expect(res.body).toEqual({ id: u.id, scopes: ['cart:write', 'orders:read', 'orders:write'] });
   });
 
   test('no token → 401 problem with WWW-Authenticate', async () => {

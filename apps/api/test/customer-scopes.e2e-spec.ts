@@ -11,7 +11,7 @@ import { aCustomer, anAdmin, type TestUser, withScopes } from './support/users.j
 
 const API = '/api/v1';
 
-/** What each customer route requires of a signed-in caller's token (API.md: customers hold `cart:write orders:read`). */
+/** What each customer route requires of a signed-in caller's token (customers hold `cart:write orders:read orders:write`). */
 const CUSTOMER_ROUTE_SCOPES: Record<string, Scope[]> = {
   'GET /api/v1/cart': ['cart:write'],
   'POST /api/v1/cart/items': ['cart:write'],
@@ -21,7 +21,7 @@ const CUSTOMER_ROUTE_SCOPES: Record<string, Scope[]> = {
   'POST /api/v1/checkout': ['cart:write', 'orders:read'],
   'GET /api/v1/orders': ['orders:read'],
   'GET /api/v1/orders/{id}': ['orders:read'],
-  'POST /api/v1/orders/{id}/cancel': ['orders:read'],
+  'POST /api/v1/orders/{id}/cancel': ['orders:read', 'orders:write'],
 };
 
 /** Routes for which being signed in is enough: they act on the caller's own account. */
@@ -58,7 +58,7 @@ describe('scopes on customer routes', () => {
     withScopes(
       t,
       user,
-      (['cart:write', 'orders:read'] as const).filter((s) => s !== scope),
+      (['cart:write', 'orders:read', 'orders:write'] as const).filter((s) => s !== scope),
     );
 
   const cartLines = async (user: TestUser) =>
@@ -233,15 +233,54 @@ describe('scopes on customer routes', () => {
       await t.http.get(`${API}/orders/${orderId}`).set(user.auth).expect(200);
     });
 
-    test('POST /orders/:id/cancel without orders:read → 403 and the order stays open', async () => {
+    test.each(['orders:write', 'orders:read'] as const)(
+      'POST /orders/:id/cancel without %s → 403 and the order stays open; with the customer token → 200',
+      async (scope) => {
+        const user = await aCustomer(t);
+        const orderId = await anOrder(user);
+        expectMissingScope(
+          await t.http.post(`${API}/orders/${orderId}/cancel`).set(lacking(user, scope).auth),
+          scope,
+        );
+        const [row] = await db.query('SELECT status FROM orders WHERE id = $1', [orderId]);
+        expect(row.status).toBe('pending_payment');
+        const res = await t.http.post(`${API}/orders/${orderId}/cancel`).set(user.auth).expect(200);
+        expect(res.body.status).toBe('cancelled');
+      },
+    );
+
+    test('a token with orders:read and orders:write alone may cancel', async () => {
       const user = await aCustomer(t);
       const orderId = await anOrder(user);
-      expectMissingScope(
-        await t.http.post(`${API}/orders/${orderId}/cancel`).set(lacking(user, 'orders:read').auth),
-        'orders:read',
-      );
-      const [row] = await db.query('SELECT status FROM orders WHERE id = $1', [orderId]);
-      expect(row.status).toBe('pending_payment');
+      const res = await t.http
+        .post(`${API}/orders/${orderId}/cancel`)
+        .set(withScopes(t, user, ['orders:read', 'orders:write']).auth)
+        .expect(200);
+      expect(res.body.status).toBe('cancelled');
+    });
+
+    test('a customer who registers holds orders:write and cancels with that token', async () => {
+      const reg = await t.http
+        .post(`${API}/auth/register`)
+        .send({
+          email: `scopes-${randomUUID()}@example.test`,
+          password: 'a-long-passphrase-1',
+          name: 'Cat',
+        })
+        .expect(201);
+      const accessToken = reg.body.accessToken as string;
+      const claims = JSON.parse(
+        Buffer.from(accessToken.split('.')[1]!, 'base64url').toString(),
+      ) as { scope: string };
+      expect(claims.scope.split(' ')).toEqual(['cart:write', 'orders:read', 'orders:write']);
+      const user: TestUser = {
+        id: reg.body.user.id as string,
+        email: reg.body.user.email as string,
+        role: 'customer',
+        accessToken,
+        auth: { Authorization: `Bearer ${accessToken}` },
+      };
+      const orderId = await anOrder(user);
       const res = await t.http.post(`${API}/orders/${orderId}/cancel`).set(user.auth).expect(200);
       expect(res.body.status).toBe('cancelled');
     });

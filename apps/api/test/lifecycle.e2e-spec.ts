@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,47 +10,12 @@ import {
   type ApiProcess,
   freePort,
   reap,
-  sleep,
   spawnApi,
   waitReady,
 } from './support/api-process.js';
 import { PausableProxy } from './support/pausable-proxy.js';
+import { alive, eventually, processesMentioning } from './support/processes.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
-
-/** Pids of processes whose command line mentions `text` (e.g. a data directory). */
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Polls `check` (bounded by attempts, not by a clock assertion). */
-async function eventually(
-  check: () => boolean | Promise<boolean>,
-  attempts = 200,
-): Promise<boolean> {
-  for (let i = 0; i < attempts; i++) {
-    if (await check()) return true;
-    await sleep(50);
-  }
-  return false;
-}
 
 describe('process lifecycle (built app)', () => {
   const spawned: ApiProcess[] = [];

@@ -1,24 +1,68 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { PaymentProviderError } from '@minishop/domain';
+import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
 import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
-import { PaymentGateway } from '../src/payments/payment-gateway.js';
+import {
+  type CreateIntentInput,
+  PaymentGateway,
+  type PaymentIntentDetails,
+  type PaymentIntentRef,
+  type RefundInput,
+  type RefundRef,
+} from '../src/payments/payment-gateway.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
+import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import { aCart, aVariant, checkout, stockOf, type TestVariant } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
+
+/** The real gateway, except that refunds fail as if Stripe were unreachable while `refundsDown`. */
+class GatewayWithRefundOutage extends PaymentGateway {
+  refundsDown = false;
+
+  constructor(private readonly real: PaymentGateway) {
+    super();
+  }
+
+  createIntent(input: CreateIntentInput): Promise<PaymentIntentRef> {
+    return this.real.createIntent(input);
+  }
+  retrieveIntent(id: string): Promise<PaymentIntentDetails> {
+    return this.real.retrieveIntent(id);
+  }
+  cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
+    return this.real.cancelIntent(id, idempotencyKey);
+  }
+  refund(input: RefundInput): Promise<RefundRef> {
+    if (this.refundsDown) {
+      return Promise.reject(new PaymentProviderError('Stripe is unreachable', 'unreachable'));
+    }
+    return this.real.refund(input);
+  }
+}
 
 describe('orders', () => {
   let t: TestApp;
   let db: DataSource;
   let emulator: StripeEmulator;
+  let gateway: GatewayWithRefundOutage;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({
+      override: (b) =>
+        b.overrideProvider(PaymentGateway).useFactory({
+          factory: (stripe: Stripe) =>
+            new GatewayWithRefundOutage(new StripePaymentGateway(stripe)),
+          inject: [Stripe],
+        }),
+    });
+    gateway = t.get(PaymentGateway) as GatewayWithRefundOutage;
     db = t.get(DataSource);
     // Listening, so the emulator's signed webhooks reach the API as Stripe's would.
     await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -323,6 +367,8 @@ describe('orders', () => {
           .set(admin.auth)
           .set('Idempotency-Key', key)
           .send(body);
+      const refundWithoutKey = (admin: TestUser, orderId: string, body: object) =>
+        t.http.post(`/api/v1/admin/orders/${orderId}/refund`).set(admin.auth).send(body);
 
       test('a replay with the same body returns the first reply and refunds once', async () => {
         const admin = await anAdmin(t);
@@ -383,25 +429,89 @@ describe('orders', () => {
         expect(refundedAtStripe()).toBe(700);
       });
 
-      test('a retry after a crash that had reached Stripe gets the same refund, not a second', async () => {
-        const admin = await anAdmin(t);
-        const { orderId, refundedAtStripe } = await aPaidOrder();
-        const key = randomUUID();
-        const first = await refundWithKey(admin, orderId, key, eur(1000));
-        expect(first.status).toBe(202);
-        // As if the process had died after Stripe answered but before the
-        // reply was stored, long enough ago for the claim to be retaken.
-        await db.query(
+      /**
+       * As if the process had died after Stripe answered but before the
+       * reply was stored, long enough ago for the claim to be retaken.
+       */
+      const crashAfterStripe = (admin: TestUser, key: string) =>
+        db.query(
           `UPDATE idempotency_keys
               SET status = 'in_progress', response_status = NULL, response_body = NULL,
                   completed_at = NULL, created_at = now() - interval '10 minutes'
             WHERE user_id = $1 AND key = $2`,
           [admin.id, key],
         );
+
+      const refundRequested = async (orderId: string): Promise<number> => {
+        const [row] = await db.query<{ refund_requested: string }[]>(
+          'SELECT refund_requested FROM orders WHERE id = $1',
+          [orderId],
+        );
+        return Number(row?.refund_requested);
+      };
+
+      test('a retry after a crash that had reached Stripe gets the same refund, booked once', async () => {
+        const admin = await anAdmin(t);
+        const { user, orderId, refundedAtStripe } = await aPaidOrder();
+        const key = randomUUID();
+        const first = await refundWithKey(admin, orderId, key, eur(1000));
+        expect(first.status).toBe(202);
+        await crashAfterStripe(admin, key);
+
         const retry = await refundWithKey(admin, orderId, key, eur(1000));
         expect(retry.status).toBe(202);
         expect(retry.body.refund.id).toBe(first.body.refund.id);
         expect(refundedAtStripe()).toBe(1000);
+        expect(await refundRequested(orderId)).toBe(1000);
+
+        // So the rest of the payment can still be refunded.
+        const rest = await refundWithKey(admin, orderId, randomUUID(), eur(2000));
+        expect(rest.status).toBe(202);
+        expect(rest.body.refund.id).not.toBe(first.body.refund.id);
+        expect(refundedAtStripe()).toBe(3000);
+        expect(await refundRequested(orderId)).toBe(3000);
+        await emulator.idle();
+        expect((await getOrder(user, orderId)).body).toMatchObject({
+          status: 'refunded',
+          amountRefunded: { amount: 3000, currency: 'EUR' },
+        });
+      });
+
+      test('a retry of a full refund after a crash, once Stripe has confirmed it → the same refund', async () => {
+        const admin = await anAdmin(t);
+        const { user, orderId, refundedAtStripe } = await aPaidOrder();
+        const key = randomUUID();
+        const first = await refundWithKey(admin, orderId, key, {});
+        expect(first.status).toBe(202);
+        await emulator.idle();
+        expect((await getOrder(user, orderId)).body.status).toBe('refunded');
+        await crashAfterStripe(admin, key);
+
+        const retry = await refundWithKey(admin, orderId, key, {});
+        expect(retry.status).toBe(202);
+        expect(retry.body.refund).toEqual(first.body.refund);
+        expect(refundedAtStripe()).toBe(3000);
+        expect(await refundRequested(orderId)).toBe(3000);
+      });
+
+      test('a refund that never reached Stripe books nothing; asked again it is booked once', async () => {
+        const admin = await anAdmin(t);
+        const { orderId, refundedAtStripe } = await aPaidOrder();
+        const key = randomUUID();
+        try {
+          gateway.refundsDown = true;
+          expect((await refundWithoutKey(admin, orderId, eur(1000))).status).toBe(503);
+          expect((await refundWithKey(admin, orderId, key, eur(500))).status).toBe(503);
+          expect(await refundRequested(orderId)).toBe(0);
+        } finally {
+          gateway.refundsDown = false;
+        }
+
+        expect((await refundWithoutKey(admin, orderId, eur(1000))).status).toBe(202);
+        expect(await refundRequested(orderId)).toBe(1000);
+        expect((await refundWithKey(admin, orderId, key, eur(500))).status).toBe(202);
+        expect(await refundRequested(orderId)).toBe(1500);
+        expect(refundedAtStripe()).toBe(1500);
       });
 
       test('a refused refund keeps no claim: the key works once the cause is gone', async () => {

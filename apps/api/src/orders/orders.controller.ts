@@ -30,10 +30,11 @@ import { ORDER_ID_PARAM } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
 
 /**
- * The caller's own orders. Customers hold `cart:write orders:read`;
- * `orders:read` is their one scope over their own orders, so it covers
- * cancelling one too. Checkout spends the cart and answers with the order,
- * so it needs both.
+ * The caller's own orders. Customers hold `cart:write orders:read
+ * orders:write`: reading their orders needs `orders:read`; cancelling one
+ * changes it and answers with it, so it needs `orders:write` as well, and a
+ * token narrowed to reading cannot cancel. Checkout spends the cart and
+ * answers with the order, so it needs `cart:write orders:read`.
  */
 @ApiTags('orders')
 @Controller()
@@ -107,7 +108,7 @@ export class OrdersController {
   @ApiParam(ORDER_ID_PARAM)
   @Post('orders/:id/cancel')
   @HttpCode(200)
-  @Scopes('orders:read')
+  @Scopes('orders:read', 'orders:write')
   @ApiOperation({
     operationId: 'cancelOrder',
     summary: 'Cancel an order still awaiting payment; its stock is released',

@@ -18,7 +18,9 @@ import { OrdersController } from './orders.controller.js';
 import { CartModuleCheckoutCart } from './persistence/cart-module-checkout-cart.js';
 import { TypeormCheckoutWriter } from './persistence/typeorm-checkout-writer.js';
 import { TypeormOrderRepository } from './persistence/typeorm-order.repository.js';
+import { TypeormRefundLedger } from './persistence/typeorm-refund-ledger.js';
 import { RefundService } from './refund.service.js';
+import { RefundLedger } from './refund-ledger.js';
 
 /**
  * Checkout and orders. `PaymentGateway` comes from the (global) payments
@@ -33,6 +35,7 @@ import { RefundService } from './refund.service.js';
     { provide: OrderRepository, useClass: TypeormOrderRepository },
     { provide: CheckoutCart, useClass: CartModuleCheckoutCart },
     { provide: CheckoutWriter, useClass: TypeormCheckoutWriter },
+    { provide: RefundLedger, useClass: TypeormRefundLedger },
     OrderPlacement,
     IdempotencyService,
     OrderLifecycle,

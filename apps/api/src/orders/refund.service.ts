@@ -9,7 +9,7 @@ import {
   refundAmount,
 } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
@@ -17,6 +17,15 @@ import { IdempotencyService } from './idempotency.service.js';
 import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
+import { RefundLedger } from './refund-ledger.js';
+
+interface BookedRefund {
+  paymentIntentId: string;
+  amount: Money;
+  idempotencyKey: string;
+  /** False when an earlier attempt under the same key had booked it. */
+  bookedNow: boolean;
+}
 
 /** Client keys of refunds live apart from checkout's, in the same store. */
 const REFUND_IDEMPOTENCY_SCOPE = 'refund';
@@ -43,6 +52,7 @@ export class RefundService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly orders: OrderRepository,
+    private readonly ledger: RefundLedger,
     private readonly payments: PaymentGateway,
     private readonly query: OrderQueryService,
     private readonly idempotency: IdempotencyService,
@@ -90,45 +100,74 @@ export class RefundService {
     providerKey: string | undefined,
   ): Promise<RefundResponseDto> {
     assertOrderId(orderId);
-    // Booked as requested under the row lock before the provider is called:
-    // two refunds at once cannot together exceed what was paid.
-    const booked = await this.tx.run(async (m) => {
-      const order = await this.orders.lockById(orderId, m);
-      if (!order) throw new OrderNotFoundError(orderId);
-      if (!REFUNDABLE_STATUSES.includes(order.status) || !order.paymentIntentId) {
-        throw new IllegalTransitionError(order.status, 'refunded');
-      }
-      const spoken = order.refundRequested.greaterThan(order.amountRefunded)
-        ? order.refundRequested
-        : order.amountRefunded;
-      const amount = refundAmount(
-        order.amountPaid,
-        spoken,
-        requested ? Money.of(requested.amount, requested.currency) : undefined,
-      );
-      await this.orders.update(order.id, { refundRequested: spoken.amount + amount.amount }, m);
-      return {
-        paymentIntentId: order.paymentIntentId,
-        amount,
-        // Unique per refund of this order and the same on a retry of it.
-        idempotencyKey: providerKey ?? `refund-${order.id}-${spoken.amount}-${amount.amount}`,
-      };
-    });
+    const booked = await this.tx.run((m) => this.book(orderId, requested, providerKey, m));
     let refund;
     try {
-      refund = await this.payments.refund(booked);
+      const { paymentIntentId, amount, idempotencyKey } = booked;
+      refund = await this.payments.refund({ paymentIntentId, amount, idempotencyKey });
     } catch (error) {
-      await this.tx.run((m) =>
-        m.query(
-          'UPDATE orders SET refund_requested = GREATEST(refund_requested - $2, amount_refunded) WHERE id = $1',
-          [orderId, booked.amount.amount],
-        ),
-      );
+      // Only what this call booked: a retried refund may have reached the
+      // provider on its first attempt, so its booking stays.
+      if (booked.bookedNow) {
+        await this.tx.run((m) => this.ledger.unbook(orderId, booked.idempotencyKey, m));
+      }
       throw error;
     }
     return {
       order: await this.query.get(orderId),
       refund: { id: refund.id, status: refund.status, amount: refund.amount.toJSON() },
     };
+  }
+
+  /**
+   * Books the refund as requested under the row lock before the provider is
+   * called: two refunds at once cannot together exceed what was paid. A
+   * retry under the same client key (its first attempt died after booking,
+   * perhaps after the provider refunded) finds that booking and asks the
+   * provider again for the same amount under the same key, booking nothing
+   * more; the provider then answers with the refund it already made.
+   */
+  private async book(
+    orderId: string,
+    requested: MoneyDto | undefined,
+    providerKey: string | undefined,
+    m: EntityManager,
+  ): Promise<BookedRefund> {
+    const order = await this.orders.lockById(orderId, m);
+    if (!order) throw new OrderNotFoundError(orderId);
+    if (providerKey && order.paymentIntentId) {
+      const earlier = await this.ledger.bookedAmount(order.id, providerKey, m);
+      if (earlier !== null) {
+        return {
+          paymentIntentId: order.paymentIntentId,
+          amount: Money.of(earlier, order.currency),
+          idempotencyKey: providerKey,
+          bookedNow: false,
+        };
+      }
+    }
+    if (!REFUNDABLE_STATUSES.includes(order.status) || !order.paymentIntentId) {
+      throw new IllegalTransitionError(order.status, 'refunded');
+    }
+    const spoken = order.refundRequested.greaterThan(order.amountRefunded)
+      ? order.refundRequested
+      : order.amountRefunded;
+    const amount = refundAmount(
+      order.amountPaid,
+      spoken,
+      requested ? Money.of(requested.amount, requested.currency) : undefined,
+    );
+    // Unique per refund of this order and the same on a retry of it.
+    const idempotencyKey = providerKey ?? `refund-${order.id}-${spoken.amount}-${amount.amount}`;
+    const bookedNow = await this.ledger.book(
+      {
+        orderId: order.id,
+        key: idempotencyKey,
+        amount: amount.amount,
+        requestedAfter: spoken.amount + amount.amount,
+      },
+      m,
+    );
+    return { paymentIntentId: order.paymentIntentId, amount, idempotencyKey, bookedNow };
   }
 }

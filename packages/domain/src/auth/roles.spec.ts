@@ -4,7 +4,7 @@ import { hasScopes, isRole, scopesFor } from './roles.js';
 
 describe('roles and scopes', () => {
   test('customers may shop but not manage', () => {
-    expect(scopesFor('customer')).toEqual(['cart:write', 'orders:read']);
+    expect(scopesFor('customer')).toEqual(['cart:write', 'orders:read', 'orders:write']);
     expect(hasScopes(scopesFor('customer'), ['catalog:write'])).toBe(false);
     expect(hasScopes(scopesFor('customer'), ['orders:manage'])).toBe(false);
   });

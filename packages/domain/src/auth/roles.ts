@@ -1,7 +1,13 @@
 export const ROLES = ['customer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const SCOPES = ['cart:write', 'orders:read', 'catalog:write', 'orders:manage'] as const;
+export const SCOPES = [
+  'cart:write',
+  'orders:read',
+  'orders:write',
+  'catalog:write',
+  'orders:manage',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /**
@@ -9,8 +15,8 @@ export type Scope = (typeof SCOPES)[number];
  * the role at issue time; guards check scopes, never roles.
  */
 const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
-  customer: ['cart:write', 'orders:read'],
-  admin: ['cart:write', 'orders:read', 'catalog:write', 'orders:manage'],
+  customer: ['cart:write', 'orders:read', 'orders:write'],
+  admin: ['cart:write', 'orders:read', 'orders:write', 'catalog:write', 'orders:manage'],
 };
 
 export function scopesFor(role: Role): readonly Scope[] {

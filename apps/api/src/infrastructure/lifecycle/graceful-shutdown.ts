@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 
 import { type INestApplication, Logger } from '@nestjs/common';
 
+import { onStopSignal } from './stop-signal.js';
+
 // After the grace period the remaining connections are cut; the pool and an
 // embedded server then get this long to stop before the process gives up.
 const HOOKS_DEADLINE_MS = 5_000;
@@ -11,14 +13,12 @@ const HOOKS_DEADLINE_MS = 5_000;
  * within `graceMs`, then close the pool (and an embedded PostgreSQL) through
  * Nest's shutdown hooks, and exit 0. Requests still running after the grace
  * period have their connections cut and the exit code is 1, so an
- * orchestrator can tell a clean stop from a forced one.
+ * orchestrator can tell a clean stop from a forced one. A signal that came
+ * while the app was starting (see stop-signal.ts) closes it at once.
  */
 export function exitGracefullyOnSignals(app: INestApplication, graceMs: number): void {
   const logger = new Logger('Shutdown');
-  let closing = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (closing) return;
-    closing = true;
+  onStopSignal((signal) => {
     logger.log(`${signal}: finishing in-flight requests (grace ${graceMs} ms)`);
     // Fastify closes the connections that are idle when shutdown starts;
     // a keep-alive connection whose request was in flight becomes idle only
@@ -46,7 +46,5 @@ export function exitGracefullyOnSignals(app: INestApplication, graceMs: number):
         process.exit(1);
       },
     );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  });
 }

@@ -8,6 +8,7 @@ import { PaymentEvents1764072000000 } from './1764072000000-payment-events.js';
 import { OrderCheckout1764080000000 } from './1764080000000-order-checkout.js';
 import { CatalogImports1764090000000 } from './1764090000000-catalog-imports.js';
 import { Reports1764093600000 } from './1764093600000-reports.js';
+import { RefundBookings1764100800000 } from './1764100800000-refund-bookings.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -24,4 +25,5 @@ export const migrations = [
   OrderCheckout1764080000000,
   CatalogImports1764090000000,
   Reports1764093600000,
+  RefundBookings1764100800000,
 ];

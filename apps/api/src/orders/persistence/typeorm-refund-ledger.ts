@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+import { type RefundBooking, RefundLedger } from '../refund-ledger.js';
+
+@Injectable()
+export class TypeormRefundLedger extends RefundLedger {
+  async bookedAmount(orderId: string, key: string, manager: EntityManager): Promise<number | null> {
+    const rows = await manager.query<{ amount: string }[]>(
+      'SELECT amount FROM refund_bookings WHERE idempotency_key = $1 AND order_id = $2',
+      [key, orderId],
+    );
+    return rows[0] ? Number(rows[0].amount) : null;
+  }
+
+  async book(booking: RefundBooking, manager: EntityManager): Promise<boolean> {
+    // One statement: the order's total moves only if the key's row was new.
+    const rows = await manager.query<{ id: string }[]>(
+      `WITH booked AS (
+         INSERT INTO refund_bookings (idempotency_key, order_id, amount) VALUES ($1, $2, $3)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING order_id
+       )
+       UPDATE orders o SET refund_requested = $4, updated_at = now()
+         FROM booked WHERE o.id = booked.order_id
+       RETURNING o.id`,
+      [booking.key, booking.orderId, booking.amount, booking.requestedAfter],
+    );
+    return rows.length > 0;
+  }
+
+  async unbook(orderId: string, key: string, manager: EntityManager): Promise<void> {
+    // Never below what the provider has confirmed refunded.
+    await manager.query(
+      `WITH gone AS (
+         DELETE FROM refund_bookings WHERE idempotency_key = $2 AND order_id = $1 RETURNING amount
+       )
+       UPDATE orders o
+          SET refund_requested = GREATEST(o.refund_requested - gone.amount, o.amount_refunded)
+         FROM gone WHERE o.id = $1`,
+      [orderId, key],
+    );
+  }
+}

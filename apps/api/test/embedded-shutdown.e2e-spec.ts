@@ -1,0 +1,145 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+
+import { type ApiProcess, freePort, reap, spawnApi, waitReady } from './support/api-process.js';
+import { alive, eventually, processesMentioning } from './support/processes.js';
+
+interface LogLine {
+  pid: number;
+  worker?: number;
+  msg?: string;
+}
+
+function logLines(api: ApiProcess): LogLine[] {
+  return api
+    .stdout()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as LogLine);
+}
+
+/** Worker pids the cluster primary has announced. */
+function workerPids(api: ApiProcess): number[] {
+  return logLines(api)
+    .filter((l) => l.msg === 'worker started')
+    .map((l) => l.worker!);
+}
+
+/** A worker serves once it has logged its API URL (after listen). */
+function serving(api: ApiProcess, pid: number): boolean {
+  return logLines(api).some((l) => l.pid === pid && l.msg?.startsWith('API ') === true);
+}
+
+/** A process stopped gracefully when it logged `stopped` (graceful-shutdown.ts). */
+function stoppedGracefully(api: ApiProcess, pid: number): boolean {
+  return logLines(api).some((l) => l.pid === pid && l.msg === 'stopped');
+}
+
+/**
+ * No DATABASE_URL: the API starts PostgreSQL itself (the cluster primary for
+ * its workers under start:prod). However a stop signal meets it, starting or
+ * serving, it must stop what it started and exit 0 with nothing left behind.
+ */
+describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', () => {
+  const spawned: ApiProcess[] = [];
+  let dataDir: string;
+  let env: Record<string, string>;
+  const pidFile = (): string => join(dataDir, 'pg', 'postmaster.pid');
+
+  /** The postmaster's pid while it runs (first line of postmaster.pid). */
+  const postmaster = (): number | undefined => {
+    try {
+      const pid = Number(readFileSync(pidFile(), 'utf8').split('\n')[0]);
+      return pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** Waits for the postmaster to be up and returns its pid. */
+  const postmasterUp = async (): Promise<number> => {
+    expect(await eventually(() => postmaster() !== undefined, 1200)).toBe(true);
+    return postmaster()!;
+  };
+
+  const expectNothingLeft = (pids: number[]): void => {
+    for (const pid of pids) expect({ pid, alive: alive(pid) }).toEqual({ pid, alive: false });
+    expect(existsSync(pidFile())).toBe(false);
+    expect(processesMentioning(dataDir)).toEqual([]);
+  };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'minishop-embedded-stop-'));
+    // Run as root, PostgreSQL runs as its own user, which must reach DATA_DIR/pg.
+    chmodSync(dataDir, 0o755);
+    // One data directory for every case: initdb runs once.
+    env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()) };
+  });
+
+  afterAll(() => {
+    spawned.forEach(reap);
+    // A failed case must not leave its PostgreSQL running.
+    const pid = postmaster();
+    if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGQUIT');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('start:prod, SIGTERM once the workers serve → they stop, then PostgreSQL, exit 0', async () => {
+    const api = await spawnApi('cluster.js', { ...env, WEB_CONCURRENCY: '2' });
+    spawned.push(api);
+    await waitReady(api);
+    expect(
+      await eventually(
+        () => workerPids(api).length === 2 && workerPids(api).every((w) => serving(api, w)),
+        1200,
+      ),
+    ).toBe(true);
+    const pids = [...workerPids(api), await postmasterUp()];
+
+    api.child.kill('SIGTERM');
+
+    expect(await api.exited).toBe(0);
+    for (const worker of workerPids(api)) expect(stoppedGracefully(api, worker)).toBe(true);
+    expectNothingLeft(pids);
+  }, 300_000);
+
+  test('start:prod, SIGINT while the workers are still starting → they stop, then PostgreSQL, exit 0', async () => {
+    const api = await spawnApi('cluster.js', { ...env, WEB_CONCURRENCY: '2' });
+    spawned.push(api);
+    // Forked, not yet serving: a worker takes seconds to load and start.
+    expect(await eventually(() => workerPids(api).length === 2, 1200)).toBe(true);
+    const pids = [...workerPids(api), await postmasterUp()];
+
+    api.child.kill('SIGINT');
+
+    expect(await api.exited).toBe(0);
+    for (const worker of workerPids(api)) expect(stoppedGracefully(api, worker)).toBe(true);
+    expectNothingLeft(pids);
+  }, 300_000);
+
+  test('start:prod, SIGTERM as soon as PostgreSQL is up → no worker outlives it, exit 0', async () => {
+    const api = await spawnApi('cluster.js', { ...env, WEB_CONCURRENCY: '2' });
+    spawned.push(api);
+    const server = await postmasterUp();
+
+    api.child.kill('SIGTERM');
+
+    expect(await api.exited).toBe(0);
+    expectNothingLeft([...workerPids(api), server]);
+  }, 300_000);
+
+  test('npm start, SIGTERM while starting → PostgreSQL stopped, exit 0', async () => {
+    const api = await spawnApi('main.js', env);
+    spawned.push(api);
+    const server = await postmasterUp();
+
+    api.child.kill('SIGTERM');
+
+    expect(await api.exited).toBe(0);
+    expect(stoppedGracefully(api, api.child.pid!)).toBe(true);
+    expectNothingLeft([server]);
+  }, 300_000);
+});
