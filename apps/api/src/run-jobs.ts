@@ -9,13 +9,16 @@ import { AppConfig } from './infrastructure/config/app-config.js';
 import { ConfigError } from './infrastructure/config/env.schema.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import { DatabaseServer } from './infrastructure/database/database-server.js';
+import { exitJobWorkerGracefullyOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
+import { stopRequested } from './infrastructure/lifecycle/stop-signal.js';
 import { useServingHeapPolicy } from './infrastructure/runtime/start-heap-policy.js';
 import { JobRegistry } from './jobs/job-registry.js';
 
 /**
  * The job worker: the same modules as the API, no HTTP. On SIGTERM/SIGINT it
  * stops fetching, lets in-flight jobs finish within WORKER_SHUTDOWN_GRACE_MS,
- * fails the rest for a retry elsewhere, closes the pool and exits.
+ * fails the rest for a retry elsewhere, closes the pool, stops an embedded
+ * PostgreSQL it started and exits 0 (graceful-shutdown.ts).
  */
 async function main(): Promise<void> {
   loadEnvFile();
@@ -24,7 +27,11 @@ async function main(): Promise<void> {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // A stop signal while starting (stop-signal.ts) waited for the context to
+  // be built, so that an embedded PostgreSQL it started is stopped with it:
+  // it is closed now.
+  exitJobWorkerGracefullyOnSignals(app, config.workerShutdownGraceMs);
+  if (stopRequested()) return;
   useServingHeapPolicy();
   const logger = new NestLogger('Worker');
   logger.log(

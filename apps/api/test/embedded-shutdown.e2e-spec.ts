@@ -39,9 +39,10 @@ function stoppedGracefully(api: ApiProcess, pid: number): boolean {
 }
 
 /**
- * No DATABASE_URL: the API starts PostgreSQL itself (the cluster primary for
- * its workers under start:prod). However a stop signal meets it, starting or
- * serving, it must stop what it started and exit 0 with nothing left behind.
+ * No DATABASE_URL: the API and the job worker start PostgreSQL themselves
+ * (the cluster primary for its workers under start:prod). However a stop
+ * signal meets them, starting or serving, they must stop what they started
+ * and exit 0 with nothing left behind.
  */
 describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', () => {
   const spawned: ApiProcess[] = [];
@@ -140,6 +141,18 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
 
     expect(await api.exited).toBe(0);
     expect(stoppedGracefully(api, api.child.pid!)).toBe(true);
+    expectNothingLeft([server]);
+  }, 300_000);
+
+  test('npm run worker, SIGINT while starting → PostgreSQL stopped, exit 0', async () => {
+    const worker = await spawnApi('worker.js', env);
+    spawned.push(worker);
+    const server = await postmasterUp();
+
+    worker.child.kill('SIGINT');
+
+    expect(await worker.exited).toBe(0);
+    expect(stoppedGracefully(worker, worker.child.pid!)).toBe(true);
     expectNothingLeft([server]);
   }, 300_000);
 });

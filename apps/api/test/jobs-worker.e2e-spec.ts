@@ -1,11 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import pg from 'pg';
+import { SMTPServer } from 'smtp-server';
 
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
+import { reap, spawnApi } from './support/api-process.js';
 import {
   createProbeTables,
   type JobsContext,
@@ -13,9 +16,45 @@ import {
   startJobsContext,
   waitFor,
 } from './support/jobs-probe.js';
+import { eventually } from './support/processes.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const BLOCKING_WORKER = fileURLToPath(new URL('./support/blocking-worker.js', import.meta.url));
+
+/**
+ * An SMTP server that receives every message but holds its reply until
+ * released: a `mail.send` job stays in flight for as long as the test wants.
+ */
+async function holdingSmtpServer() {
+  const subjects: string[] = [];
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let received!: () => void;
+  const first = new Promise<void>((resolve) => (received = resolve));
+  const server = new SMTPServer({
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: true,
+    logger: false,
+    onData(stream, _session, callback) {
+      let raw = '';
+      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      stream.on('end', () => {
+        subjects.push(/^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? '');
+        received();
+        void released.then(() => callback());
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+    subjects,
+    /** Resolves once a first message is being received. */
+    first,
+    release,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 describe('job worker', () => {
   let db: TestDatabase;
@@ -165,4 +204,37 @@ describe('job worker', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   });
+
+  test('npm run worker, SIGTERM while a job runs → it finishes, no other job is taken, exit 0', async () => {
+    const smtp = await holdingSmtpServer();
+    const worker = await spawnApi('worker.js', { DATABASE_URL: db.url, SMTP_URL: smtp.url });
+    try {
+      const producer = await start({ work: false });
+      const mail = (subject: string) => ({ to: 'ada@example.com', subject, text: subject });
+      expect(await eventually(() => worker.stdout().includes('Worker ready'), 1200)).toBe(true);
+      const running = await producer.get(JobQueue).enqueue('mail.send', mail('in flight'));
+      await smtp.first;
+      // Its queue's one worker loop is busy: only a loop that keeps going after
+      // the signal could take this one.
+      const waiting = await producer.get(JobQueue).enqueue('mail.send', mail('waiting'));
+
+      worker.child.kill('SIGTERM');
+      // The job is released once stopping has begun, so it is in flight throughout.
+      const stopping = await eventually(() =>
+        worker.output().includes('SIGTERM: finishing in-flight jobs'),
+      );
+      expect(worker.child.exitCode).toBeNull();
+      smtp.release();
+
+      expect(await worker.exited).toBe(0);
+      expect(stopping).toBe(true);
+      expect(worker.output()).toContain('"msg":"stopped"');
+      expect(await job(running!)).toMatchObject({ state: 'completed', retry_count: 0 });
+      expect((await job(waiting!))?.state).toBe('created');
+      expect(smtp.subjects).toEqual(['in flight']);
+    } finally {
+      reap(worker);
+      await smtp.close();
+    }
+  }, 120_000);
 });

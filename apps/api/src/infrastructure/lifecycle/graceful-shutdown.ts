@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
 
-import { type INestApplication, Logger } from '@nestjs/common';
+import { type INestApplication, type INestApplicationContext, Logger } from '@nestjs/common';
 
 import { onStopSignal } from './stop-signal.js';
 
-// After the grace period the remaining connections are cut; the pool and an
-// embedded server then get this long to stop before the process gives up.
+// After the grace period the remaining connections are cut (or the jobs still
+// running failed for a retry); the pool and an embedded server then get this
+// long to stop before the process gives up.
 const HOOKS_DEADLINE_MS = 5_000;
 
 /**
@@ -40,6 +41,41 @@ export function exitGracefullyOnSignals(app: INestApplication, graceMs: number):
         clearInterval(sweep);
         logger.log('stopped');
         process.exit(forced ? 1 : 0);
+      },
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  });
+}
+
+/**
+ * The job worker's SIGTERM/SIGINT: closing the context stops pg-boss, which
+ * fetches no more jobs and gives those in flight `graceMs` to finish before
+ * it fails them for a retry (PgBossRuntime); then the pool closes and an
+ * embedded PostgreSQL stops. Exit 0 once that is done, 1 if it fails or
+ * hangs. Not Nest's shutdown hooks: they exit by re-raising the signal (143)
+ * and listen only once the context is built. A signal that came while the
+ * worker was starting (see stop-signal.ts) closes it at once.
+ */
+export function exitJobWorkerGracefullyOnSignals(
+  context: INestApplicationContext,
+  graceMs: number,
+): void {
+  const logger = new Logger('Shutdown');
+  onStopSignal((signal) => {
+    logger.log(`${signal}: finishing in-flight jobs (grace ${graceMs} ms)`);
+    // pg-boss gives up on running jobs at the end of the grace period on its
+    // own; this only catches a shutdown hook that never returns.
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time');
+      process.exit(1);
+    }, graceMs + HOOKS_DEADLINE_MS).unref();
+    context.close().then(
+      () => {
+        logger.log('stopped');
+        process.exit(0);
       },
       (error: unknown) => {
         logger.error(`shutdown failed: ${String(error)}`);

@@ -8,9 +8,9 @@
  * something to shut down; later signals are ignored, as the shutdown they ask
  * for is already under way.
  *
- * Installed on import: entry points (main.ts, cluster.ts) import this module
- * before anything else that takes time. A cluster worker then says so to its
- * primary (cluster-primary.ts).
+ * Installed on import: entry points (main.ts, cluster.ts, worker.ts) import
+ * this module before anything else that takes time. A cluster worker then
+ * says so to its primary (cluster-primary.ts).
  */
 import cluster from 'node:cluster';
 
