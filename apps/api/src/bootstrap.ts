@@ -20,6 +20,7 @@ import {
   applySecurityHeaders,
   setSecurityHeaders,
 } from './infrastructure/http/security-headers.js';
+import { closeOnFailure } from './infrastructure/lifecycle/failed-start.js';
 
 export function createAdapter(config: AppConfig): FastifyAdapter {
   const cors = new CorsPolicy(config.corsOrigins);
@@ -85,7 +86,10 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(config),
     createAdapter(config),
-    { bufferLogs: true },
+    // A module that cannot be built is thrown to the entry point, which stops
+    // an embedded PostgreSQL already started (failed-start.ts), instead of
+    // Nest exiting the process on the spot.
+    { bufferLogs: true, abortOnError: false },
   );
-  return prepareHttpApp(app);
+  return closeOnFailure(app, () => prepareHttpApp(app));
 }

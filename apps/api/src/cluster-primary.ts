@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 
 import { AppConfig } from './infrastructure/config/app-config.js';
-import { ConfigError } from './infrastructure/config/env.schema.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import type { EmbeddedDatabase } from './infrastructure/database/embedded-postgres.js';
+import { exitAfterFailedStart } from './infrastructure/lifecycle/failed-start.js';
 import { onStopSignal, STOP_SIGNAL_HANDLED } from './infrastructure/lifecycle/stop-signal.js';
 
 // More deaths than this within the window means the workers cannot start
@@ -128,11 +128,4 @@ async function primary(): Promise<void> {
   for (let i = 0; i < size; i++) fork();
 }
 
-primary().catch((error: unknown) => {
-  process.stderr.write(
-    error instanceof ConfigError
-      ? `${error.message}\n`
-      : `minishop cluster failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});
+primary().catch((error: unknown) => exitAfterFailedStart('minishop cluster', error));

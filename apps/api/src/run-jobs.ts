@@ -6,9 +6,9 @@ import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
-import { ConfigError } from './infrastructure/config/env.schema.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import { DatabaseServer } from './infrastructure/database/database-server.js';
+import { exitAfterFailedStart } from './infrastructure/lifecycle/failed-start.js';
 import { exitJobWorkerGracefullyOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
 import { stopRequested } from './infrastructure/lifecycle/stop-signal.js';
 import { useServingHeapPolicy } from './infrastructure/runtime/start-heap-policy.js';
@@ -25,6 +25,8 @@ async function main(): Promise<void> {
   const config = AppConfig.fromEnv({ ...process.env, RUN_WORKER: 'inline' });
   const app = await NestFactory.createApplicationContext(AppModule.register(config), {
     bufferLogs: true,
+    // Thrown to exitAfterFailedStart rather than exiting on the spot: see bootstrap.ts.
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   // A stop signal while starting (stop-signal.ts) waited for the context to
@@ -43,11 +45,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    error instanceof ConfigError
-      ? `${error.message}\n`
-      : `minishop worker failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});
+main().catch((error: unknown) => exitAfterFailedStart('minishop worker', error));

@@ -3,9 +3,9 @@ import { Logger } from '@nestjs/common';
 import { createHttpApp } from './bootstrap.js';
 import { CatalogSeedService } from './catalog/seed/catalog-seed.service.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
-import { ConfigError } from './infrastructure/config/env.schema.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import { DatabaseServer } from './infrastructure/database/database-server.js';
+import { closeOnFailure, exitAfterFailedStart } from './infrastructure/lifecycle/failed-start.js';
 import { exitGracefullyOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
 import { stopRequested } from './infrastructure/lifecycle/stop-signal.js';
 import { useServingHeapPolicy } from './infrastructure/runtime/start-heap-policy.js';
@@ -20,8 +20,10 @@ async function main(): Promise<void> {
   // then skips what is left of the start.
   // A fresh install shows a browsable shop at once; a non-empty catalog is
   // never touched. Never in production: the demo admin has a public password.
-  if (!config.isProduction && !stopRequested()) await app.get(CatalogSeedService).seedIfEmpty();
-  if (!stopRequested()) await app.listen({ port: config.port, host: config.host });
+  await closeOnFailure(app, async () => {
+    if (!config.isProduction && !stopRequested()) await app.get(CatalogSeedService).seedIfEmpty();
+    if (!stopRequested()) await app.listen({ port: config.port, host: config.host });
+  });
   exitGracefullyOnSignals(app, config.shutdownGraceMs);
   if (stopRequested()) return;
   useServingHeapPolicy();
@@ -39,13 +41,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(
-      `minishop failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-  }
-  process.exit(1);
-});
+main().catch((error: unknown) => exitAfterFailedStart('minishop', error));

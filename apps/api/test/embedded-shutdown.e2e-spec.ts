@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -154,5 +155,22 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
     expect(await worker.exited).toBe(0);
     expect(stoppedGracefully(worker, worker.child.pid!)).toBe(true);
     expectNothingLeft([server]);
+  }, 300_000);
+
+  test('npm start, PORT already in use → the error is reported, PostgreSQL stopped, exit 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const api = await spawnApi('main.js', { ...env, PORT: String(port) });
+      spawned.push(api);
+      const server = await postmasterUp();
+
+      expect(await api.closed).toBe(1);
+      expect(api.stderr()).toMatch(/minishop failed to start: .*EADDRINUSE/);
+      expectNothingLeft([server]);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   }, 300_000);
 });

@@ -14,6 +14,18 @@ export interface EmbeddedDatabase {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+/** How to stop each server this process started and has not stopped yet. */
+const started = new Set<() => Promise<void>>();
+
+/**
+ * Stops every server this process started and has not stopped. PostgreSQL is
+ * a process of its own: a start that fails after it is up (a migration, the
+ * HTTP port taken) must stop it before exiting, or it keeps running.
+ */
+export async function stopStartedEmbeddedPostgres(): Promise<void> {
+  await Promise.all([...started].map((stop) => stop()));
+}
+
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
@@ -100,21 +112,27 @@ export async function startEmbeddedPostgres(options: {
   if (!existsSync(join(dir, 'PG_VERSION'))) await server.initialise();
   await server.start();
   const postmaster = postmasterPid(dir);
-  await ensureDatabase(port, database);
-  // The package's stop() waits for the server's exit event, which never comes
-  // if the server has already exited: a terminal's Ctrl-C signals the whole
-  // process group, PostgreSQL included.
-  return {
-    url,
-    owned: true,
-    stop: () => Promise.race([server.stop(), exited(postmaster)]),
+  const stop = async (): Promise<void> => {
+    started.delete(stop);
+    // The package's stop() waits for the server's exit event, which never
+    // comes if the server has already exited: a terminal's Ctrl-C signals
+    // the whole process group, PostgreSQL included.
+    await Promise.race([server.stop(), exited(postmaster)]);
   };
+  started.add(stop);
+  await ensureDatabase(port, database);
+  return { url, owned: true, stop };
 }
 
 /** The postmaster's pid: the first line of the postmaster.pid it writes. */
 function postmasterPid(dir: string): number | undefined {
-  const pid = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  try {
+    const pid = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    // Not readable: stop() then relies on the package's exit event alone.
+    return undefined;
+  }
 }
 
 /** Resolves once `pid` has exited (never, when it is unknown). */

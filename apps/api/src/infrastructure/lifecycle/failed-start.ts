@@ -1,0 +1,46 @@
+import type { INestApplicationContext } from '@nestjs/common';
+
+import { ConfigError } from '../config/env.schema.js';
+
+/**
+ * An entry point whose start failed: says why on stderr, stops an embedded
+ * PostgreSQL this process started, and exits 1. The failure may come after
+ * that PostgreSQL is up (a migration, the HTTP port already taken, a module
+ * that cannot be built), and PostgreSQL, a process of its own, would
+ * otherwise keep running with nobody to stop it.
+ */
+export async function exitAfterFailedStart(what: string, error: unknown): Promise<never> {
+  process.stderr.write(
+    error instanceof ConfigError
+      ? `${error.message}\n`
+      : `${what} failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  try {
+    // Loaded here, not at the top: a cluster primary given DATABASE_URL
+    // otherwise never loads this module (or pg).
+    const { stopStartedEmbeddedPostgres } = await import('../database/embedded-postgres.js');
+    await stopStartedEmbeddedPostgres();
+  } catch (stopError) {
+    process.stderr.write(`could not stop the embedded PostgreSQL: ${String(stopError)}\n`);
+  }
+  process.exit(1);
+}
+
+/**
+ * Runs the rest of a start on a built app and closes the app if that fails:
+ * its jobs, pools and embedded PostgreSQL then stop in order, instead of the
+ * pools reporting the server's disappearance one connection at a time. The
+ * error goes on to exitAfterFailedStart, which stops the embedded PostgreSQL
+ * itself should closing fail.
+ */
+export async function closeOnFailure<T>(
+  app: INestApplicationContext,
+  rest: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await rest();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+}
