@@ -57,7 +57,9 @@ export class AddCartItemService {
         m,
       );
       if (!line) throw new LineQuantityLimitError(variant.sku, current ?? 0, quantity);
-      return this.views.view(cart.cartId, m);
+      // The variant as read above, in this transaction: the reply shows the
+      // price and stock the add itself went by.
+      return this.views.view(cart.cartId, m, new Map([[variantId, variant]]));
     });
   }
 }
