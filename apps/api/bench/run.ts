@@ -17,6 +17,7 @@ import { scenarios } from './scenarios/index.js';
 // dist-bench/bench/run.js -> apps/api
 const API_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = join(API_DIR, 'dist/main.js');
+const WORKER_MAIN = join(API_DIR, 'dist/worker.js');
 // How production starts Node (flags and allocator settings); see the script.
 const LAUNCHER = join(API_DIR, 'bin/minishop-node');
 const CLI = join(API_DIR, 'dist/cli.js');
@@ -28,6 +29,13 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 // Seconds of unmeasured load before each repeatable scenario, so the figures
 // are of code the JIT has compiled, as in a server that has been up a while.
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+// Where the background jobs (the mails checkout and registration enqueue)
+// run: 'separate' as production runs them, in a worker process beside an API
+// started with RUN_WORKER=off (docker-compose, docs/operations.md); 'inline'
+// inside the API process, as a bare `npm start` does.
+const JOBS = process.env.BENCH_JOBS === 'inline' ? 'inline' : 'separate';
+// How long a scenario's leftover jobs may take to drain before the next one.
+const DRAIN_LIMIT_MS = 60_000;
 const WEBHOOK_SECRET = 'whsec_benchsecret';
 const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
 
@@ -76,6 +84,15 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/** CPU time (user + system) a process has used so far, in microseconds. */
+function cpuMicros(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command
+  // name, in clock ticks of USER_HZ (100 on Linux).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
 function rssMiB(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
@@ -86,6 +103,8 @@ function rssMiB(pid: number): number {
 /** Where the API's data lives: a fresh database on DATABASE_URL's server, else an embedded one. */
 async function prepareDatabase(): Promise<{
   env: Record<string, string>;
+  /** The API's database, for the harness' own queries (the job backlog). */
+  url: string;
   label: string;
   cleanup(): Promise<void>;
 }> {
@@ -106,6 +125,7 @@ async function prepareDatabase(): Promise<{
     url.pathname = `/${name}`;
     return {
       env: { DATABASE_URL: url.toString() },
+      url: url.toString(),
       label: `PostgreSQL of DATABASE_URL (database ${name})`,
       cleanup: () => query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
     };
@@ -116,6 +136,8 @@ async function prepareDatabase(): Promise<{
   const port = await freePort();
   return {
     env: { DATA_DIR: dir, EMBEDDED_PG_PORT: String(port) },
+    // As the API's embedded server is set up (embedded-postgres.ts).
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/minishop`,
     label: `embedded PostgreSQL (port ${port}, started by the API)`,
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -131,6 +153,13 @@ interface Row {
   errors?: number;
   non2xx?: number;
   ratio?: number;
+  /** CPU time of the API process per request, µs. */
+  apiCpuUs?: number;
+  /** CPU time of the separate job worker per request, µs. */
+  workerCpuUs?: number;
+  /** Due jobs not yet completed when the load stopped, and how long they took to drain. */
+  jobsQueued?: number;
+  drainMs?: number;
 }
 
 async function main(): Promise<void> {
@@ -142,6 +171,8 @@ async function main(): Promise<void> {
       filters.some((f) => s.name.toLowerCase().includes(f)),
   );
   const db = await prepareDatabase();
+  // Mails and reports go to a directory of this run, not the checkout's .data/.
+  const dataDir = db.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'minishop-bench-data-'));
   const apiPort = await freePort();
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -158,6 +189,8 @@ async function main(): Promise<void> {
     // process on this machine (a test run, another bench) may be listening,
     // and the API would send its payments there.
     STRIPE_EMULATOR_PORT: '0',
+    DATA_DIR: dataDir,
+    RUN_WORKER: JOBS === 'inline' ? 'inline' : 'off',
   };
   if (!process.env.DATABASE_URL) delete env.DATABASE_URL;
   const base = `http://127.0.0.1:${apiPort}`;
@@ -173,6 +206,42 @@ async function main(): Promise<void> {
     await waitFor(`${base}/health/ready`, child);
     return { child, readyMs: Math.round(performance.now() - t0) };
   };
+  /** `npm run worker`, on the API's database; resolves once it works its queues. */
+  const startWorker = (): Promise<ChildProcess> =>
+    new Promise((res, rej) => {
+      // Info level for its start-up line only: it logs nothing per job.
+      const child = spawn('sh', [LAUNCHER, WORKER_MAIN], {
+        cwd: API_DIR,
+        env: { ...env, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let ready = false;
+      let seen = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (ready) return;
+        seen = (seen + chunk.toString()).slice(-4096);
+        if (seen.includes('Worker ready')) {
+          ready = true;
+          res(child);
+        }
+      });
+      child.once('exit', (code) => {
+        if (!ready) rej(new Error(`the job worker exited with ${code} before ready`));
+      });
+    });
+  const jobsDue = async (): Promise<number> => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pgboss.job
+          WHERE state IN ('created', 'retry', 'active') AND start_after <= now()`,
+      );
+      return rows[0]?.n ?? 0;
+    } finally {
+      await client.end();
+    }
+  };
 
   console.log(
     `minishop bench: ${DURATION} s per scenario, ${CONNECTIONS} connections, Node ${process.version}, ${availableParallelism()} CPUs`,
@@ -186,8 +255,21 @@ async function main(): Promise<void> {
   const { child: api, readyMs: warmMs } = await startApi();
   await sleep(1000);
   const idleRss = rssMiB(api.pid!);
+  const worker = JOBS === 'separate' ? await startWorker() : undefined;
+  const workerCpu = () => (worker ? cpuMicros(worker.pid!) : 0);
+  /** Waits until no due job is left (at most DRAIN_LIMIT_MS); returns how long that took. */
+  const drainJobs = async (): Promise<number> => {
+    const t0 = performance.now();
+    while ((await jobsDue()) > 0 && performance.now() - t0 < DRAIN_LIMIT_MS) await sleep(100);
+    return Math.round(performance.now() - t0);
+  };
   console.log(
-    `API start-to-ready: cold ${cold.readyMs} ms (fresh database: ${process.env.DATABASE_URL ? 'migrations' : 'initdb + migrations'}), warm ${warmMs} ms; idle RSS ${idleRss} MiB\n`,
+    `API start-to-ready: cold ${cold.readyMs} ms (fresh database: ${process.env.DATABASE_URL ? 'migrations' : 'initdb + migrations'}), warm ${warmMs} ms; idle RSS ${idleRss} MiB`,
+  );
+  console.log(
+    worker
+      ? 'jobs: in a separate worker process (npm run worker), the API with RUN_WORKER=off, as in production\n'
+      : 'jobs: inline, in the API process (BENCH_JOBS=inline)\n',
   );
 
   const basePort = await freePort();
@@ -266,36 +348,63 @@ async function main(): Promise<void> {
         continue;
       }
       process.stdout.write(`- ${scenario.name}: running ${DURATION} s ... `);
+      const onApi = scenario.target === 'api';
+      // A scenario with a limited stock (checkout's carts) is not warmed:
+      // the warm-up would spend what the measured run needs.
+      if (!scenario.maxRequests && WARMUP > 0) {
+        await autocannon({
+          url,
+          connections: CONNECTIONS,
+          pipelining: 1,
+          duration: WARMUP,
+          requests,
+        });
+      }
+      // Jobs of the setup (welcome mails) and warm-up are not this run's work.
+      if (onApi) await drainJobs();
+      const cpuBefore = onApi ? { api: cpuMicros(api.pid!), worker: workerCpu() } : undefined;
       const result = await autocannon({
         url,
         connections: CONNECTIONS,
         pipelining: 1,
         duration: DURATION,
-        // A scenario with a limited stock (checkout's carts) is not warmed:
-        // the warm-up would spend what the measured run needs.
-        ...(scenario.maxRequests
-          ? { amount: scenario.maxRequests }
-          : WARMUP > 0
-            ? { warmup: { connections: CONNECTIONS, duration: WARMUP } }
-            : {}),
+        // autocannon notices the last response of a counted run at its next
+        // sample: sample every 100 ms, so the duration below is that close.
+        ...(scenario.maxRequests ? { amount: scenario.maxRequests, sampleInt: 100 } : {}),
         requests,
       });
       const row: Row = {
         scenario: scenario.name,
         status: 'ran',
-        reqPerSec: Math.round(result.requests.average),
+        // A run that stops at a request count (checkout's carts) lasts a few
+        // seconds, and autocannon's average is per sample: rate it by its
+        // measured duration instead.
+        reqPerSec: Math.round(
+          scenario.maxRequests ? result.requests.total / result.duration : result.requests.average,
+        ),
         p50Ms: result.latency.p50,
         p99Ms: result.latency.p99,
         errors: result.errors + result.timeouts,
         non2xx: result.non2xx,
       };
+      if (cpuBefore && result.requests.total > 0) {
+        const perRequest = (micros: number) => Math.round(micros / result.requests.total);
+        row.apiCpuUs = perRequest(cpuMicros(api.pid!) - cpuBefore.api);
+        // Jobs the load left behind are part of its cost, and of what a
+        // worker must keep up with: count them, let them finish, then measure.
+        row.jobsQueued = await jobsDue();
+        row.drainMs = await drainJobs();
+        if (worker) row.workerCpuUs = perRequest(workerCpu() - cpuBefore.worker);
+      }
       if (scenario.target === 'baseline') baselineRps = row.reqPerSec;
       if (baselineRps) row.ratio = Math.round((row.reqPerSec! / baselineRps) * 1000) / 1000;
       rows.push(row);
-      console.log(`${row.reqPerSec} req/s`);
+      console.log(
+        `${row.reqPerSec} req/s${row.jobsQueued ? `; ${row.jobsQueued} jobs queued at the end, done ${(row.drainMs! / 1000).toFixed(1)} s later` : ''}`,
+      );
     }
   } finally {
-    await Promise.all([stop(api), stop(baseline)]);
+    await Promise.all([stop(api), stop(baseline), ...(worker ? [stop(worker)] : [])]);
   }
   // Background work, in this process on the same database once the API is
   // down (with an embedded PostgreSQL only one process may own it).
@@ -317,13 +426,25 @@ async function main(): Promise<void> {
     }
   } finally {
     await db.cleanup();
+    if (!db.env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
   }
 
   const table = [
-    ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'vs baseline'],
+    [
+      'scenario',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'non-2xx',
+      'vs baseline',
+      'API CPU µs/req',
+      ...(worker ? ['worker µs/req'] : []),
+      'jobs queued',
+    ],
     ...rows.map((r) =>
       r.status === 'skipped'
-        ? [r.scenario, 'skipped', '', '', '', '', '']
+        ? [r.scenario, 'skipped', '', '', '', '', '', '', ...(worker ? [''] : []), '']
         : [
             r.scenario,
             String(r.reqPerSec),
@@ -332,6 +453,9 @@ async function main(): Promise<void> {
             String(r.errors),
             String(r.non2xx),
             r.ratio === undefined ? '' : `${(r.ratio * 100).toFixed(1)} %`,
+            r.apiCpuUs === undefined ? '' : String(r.apiCpuUs),
+            ...(worker ? [r.workerCpuUs === undefined ? '' : String(r.workerCpuUs)] : []),
+            r.jobsQueued === undefined ? '' : String(r.jobsQueued),
           ],
     ),
   ];
@@ -357,6 +481,7 @@ async function main(): Promise<void> {
         database: db.label,
         loadAverage: { before: Number(loadBefore), after: loadavg()[0] },
         api: { startToReadyMs: { cold: cold.readyMs, warm: warmMs }, idleRssMiB: idleRss },
+        jobs: JOBS,
         scenarios: rows,
         background,
       },

@@ -334,6 +334,41 @@ describe('POST /checkout', () => {
       expect(await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id])).toHaveLength(1);
       expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 1 });
     });
+
+    test('the "order placed" mail goes to the buyer once: not again on a replay or a resumed claim', async () => {
+      const user = await aCustomer(t);
+      const v = await aVariant(t, { stock: 5 });
+      await aCart(t, user, [{ variant: v, quantity: 1 }]);
+      const key = randomUUID();
+      const mails = () =>
+        db.query(
+          `SELECT data->>'subject' AS subject FROM pgboss.job
+            WHERE name = 'mail.send' AND data->>'to' = $1`,
+          [user.email],
+        );
+      const first = await checkout(t, user, key);
+      expect(first.status).toBe(201);
+      const ref = (first.body.order.id as string).slice(0, 8);
+      expect(await mails()).toEqual([{ subject: `Your order ${ref} is waiting for payment` }]);
+
+      expect((await checkout(t, user, key)).status).toBe(201);
+      // As if the process died after making the order, before storing its
+      // intent: the resumed request stores it and announces the order, once.
+      await db.query('UPDATE orders SET payment_intent_id = NULL WHERE user_id = $1', [user.id]);
+      await db.query(
+        `UPDATE idempotency_keys SET status = 'in_progress', response_body = NULL, response_status = NULL,
+                created_at = now() - interval '1 hour' WHERE user_id = $1`,
+        [user.id],
+      );
+      const resumed = await checkout(t, user, key);
+      expect(resumed.status).toBe(201);
+      expect(resumed.body.payment).toEqual(first.body.payment);
+      const [order] = await db.query('SELECT payment_intent_id FROM orders WHERE user_id = $1', [
+        user.id,
+      ]);
+      expect(order.payment_intent_id).toBe(first.body.payment.paymentIntentId);
+      expect(await mails()).toHaveLength(1);
+    });
   });
 });
 

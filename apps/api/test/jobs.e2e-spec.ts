@@ -124,6 +124,47 @@ describe('jobs', () => {
     expect(await effect('dedupe-2')).toBeUndefined();
   });
 
+  test("statement(): the job commits with the caller's own statement, runs, and dedupes", async () => {
+    const insert = await queue.statement(
+      'test.record',
+      { key: 'in-statement' },
+      { dedupeKey: 'statement-1' },
+    );
+    // The caller's statement: the job's insert beside a write of its own,
+    // its own parameters numbered after the job's.
+    const own = insert.values.length + 1;
+    const write = (key: string) =>
+      ds.query(
+        `WITH job AS (${insert.text}),
+              effect AS (INSERT INTO job_effects (key) VALUES ($${own}) RETURNING key)
+         SELECT (SELECT id FROM job) AS job_id, (SELECT key FROM effect) AS effect`,
+        [...insert.values, key],
+      ) as Promise<{ job_id: string | null; effect: string }[]>;
+
+    const [first] = await write('statement-row-1');
+    expect(first).toEqual({ job_id: expect.any(String), effect: 'statement-row-1' });
+    insert.committed(first!.job_id);
+    await waitFor(() => effect('in-statement'), 'the handler effect');
+
+    // The same dedupe key again: the caller's write happens, no second job.
+    const [second] = await write('statement-row-2');
+    expect(second).toEqual({ job_id: null, effect: 'statement-row-2' });
+    expect(() => insert.committed(null)).not.toThrow();
+    expect(
+      (await jobsOf('test.record')).filter((j) => JSON.stringify(j.data).includes('in-statement')),
+    ).toHaveLength(1);
+  });
+
+  test('statement(): a job without a dedupe key that was not written fails loudly', async () => {
+    const insert = await queue.statement('test.nobody' as JobName, {} as never);
+    const [row] = (await ds.query(
+      `WITH job AS (${insert.text}) SELECT (SELECT id FROM job) AS id`,
+      [...insert.values],
+    )) as { id: string | null }[];
+    expect(row).toEqual({ id: null });
+    expect(() => insert.committed(row!.id)).toThrow(/does not exist/);
+  });
+
   test('enqueueing to a queue without a handler fails loudly instead of losing the job', async () => {
     await expect(queue.enqueue('test.nobody' as JobName, {} as never)).rejects.toThrow(
       /does not exist/,

@@ -12,7 +12,7 @@ import { JobQueue } from '../src/jobs/job-queue.js';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
 import { Mailer } from '../src/mail/mailer.js';
 import { OutboxMailer } from '../src/mail/outbox-mailer.js';
-import { SmtpMailer } from '../src/mail/smtp-mailer.js';
+import { pooledSmtpUrl, SmtpMailer } from '../src/mail/smtp-mailer.js';
 import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
 import { outboxDir, outboxFiles, waitForOutboxMail } from './support/outbox.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -27,7 +27,12 @@ interface Received {
 /** A real SMTP server on a free port, keeping what it receives. */
 async function startSmtpServer(auth?: { user: string; pass: string }) {
   const received: Received[] = [];
+  const connections = { opened: 0 };
   const server = new SMTPServer({
+    onConnect(_session, callback) {
+      connections.opened++;
+      callback();
+    },
     disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
     authOptional: !auth,
     allowInsecureAuth: true,
@@ -58,6 +63,7 @@ async function startSmtpServer(auth?: { user: string; pass: string }) {
   return {
     port,
     received,
+    connections,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -93,6 +99,34 @@ describe('SmtpMailer against a real SMTP server', () => {
       mailer.close();
       await smtp.close();
     }
+  });
+
+  test('messages share pooled connections instead of one connection each', async () => {
+    const smtp = await startSmtpServer();
+    const mailer = new SmtpMailer(`smtp://127.0.0.1:${smtp.port}`, 'shop@shop.test');
+    try {
+      for (let i = 0; i < 3; i++) await mailer.send({ ...message, subject: `Receipt ${i}` });
+      await Promise.all(
+        Array.from({ length: 6 }, (_, i) => mailer.send({ ...message, subject: `Batch ${i}` })),
+      );
+      expect(smtp.received).toHaveLength(9);
+      // One for the messages sent one after another; a few more (at most
+      // the pool's five) for the ones sent at once.
+      expect(smtp.connections.opened).toBeGreaterThanOrEqual(1);
+      expect(smtp.connections.opened).toBeLessThanOrEqual(5);
+    } finally {
+      mailer.close();
+      await smtp.close();
+    }
+  });
+
+  test('pooledSmtpUrl turns pooling on unless SMTP_URL decides', () => {
+    expect(pooledSmtpUrl('smtps://shop:s3cret@mail.example:465')).toBe(
+      'smtps://shop:s3cret@mail.example:465?pool=true',
+    );
+    expect(pooledSmtpUrl('smtp://mail.example:25/?pool=false')).toBe(
+      'smtp://mail.example:25/?pool=false',
+    );
   });
 
   test('a refused login rejects the send (the job then fails and is retried)', async () => {
@@ -170,7 +204,13 @@ describe('mail.send job', () => {
       expect(mail.to).toEqual(['ada@example.com']);
       expect(mail.from).toBe('shop@shop.test');
       expect(mail.raw).toContain(`Message-ID: <${id}@minishop>`);
+      // The app's shutdown closes its pooled connection, so the server has
+      // no client left to wait for when it closes.
+      await t.close();
+      t = undefined;
     } finally {
+      await t?.close();
+      t = undefined;
       await smtp.close();
     }
   });

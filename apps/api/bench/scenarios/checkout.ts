@@ -6,8 +6,9 @@ import { customer, products } from './fixtures.js';
 const API = '/api/v1';
 
 /**
- * The purchase path against the Stripe emulator: each connection is one
- * customer who adds an item and checks out, over and over. Every checkout
+ * The purchase path against the Stripe emulator: each connection adds an
+ * item and checks out, over and over, each round as a customer no other
+ * round in flight is using. Every checkout
  * locks the cart, re-prices it, reserves stock with a conditional UPDATE,
  * writes the order and its snapshots, then creates a PaymentIntent through
  * the Stripe SDK. Requests alternate (add, checkout), so orders/s is half
@@ -20,7 +21,9 @@ export const checkout: Scenario = {
   setup: async (ctx) => {
     const [product] = await products(ctx, 1);
     const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
-    const buyers = await Promise.all(Array.from({ length: connections }, () => customer(ctx)));
+    // Twice the connections: a run that stops (the warm-up) leaves the
+    // buyers of its unfinished rounds taken for good.
+    const buyers = await Promise.all(Array.from({ length: 2 * connections }, () => customer(ctx)));
     const probe = buyers[0]!;
     const auth = { authorization: `Bearer ${probe.accessToken}` };
     expectStatus(
@@ -44,13 +47,22 @@ export const checkout: Scenario = {
       'POST /checkout',
     );
 
-    let next = 0;
-    // autocannon keeps one context object per connection: pin a buyer to it,
-    // so a connection's add and checkout are the same customer's cart.
+    // autocannon gives each connection a context object that it clears after
+    // every round (add, then checkout). A round takes a buyer no other round
+    // holds and gives it back with the checkout's reply, so two connections
+    // never shop with one cart at once (which would read as 409 cart closed
+    // or 422 empty cart).
+    const free = buyers.map((b) => b.accessToken);
     const buyerOf = (context: object) => {
       const c = context as { token?: string };
-      c.token ??= buyers[next++ % buyers.length]!.accessToken;
+      // None free cannot happen with twice the connections; reusing one
+      // would show as the conflicts above, not go unnoticed.
+      c.token ??= free.shift() ?? buyers[0]!.accessToken;
       return c.token;
+    };
+    const giveBack = (context: object) => {
+      const c = context as { token?: string };
+      if (c.token) free.push(c.token);
     };
     return [
       {
@@ -76,6 +88,7 @@ export const checkout: Scenario = {
             'idempotency-key': randomUUID(),
           },
         }),
+        onResponse: (_status, _body, context) => giveBack(context),
       },
     ];
   },

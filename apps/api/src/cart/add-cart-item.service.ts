@@ -38,12 +38,15 @@ export class AddCartItemService {
       // Row lock on the cart: concurrent adds to one cart queue here, so the
       // read of the current quantity below stays true until commit.
       if (!(await this.carts.touchActive(cart.cartId, m))) throw new CartClosedError();
-      const current = (await this.carts.findLineByVariant(cart.cartId, variantId, m))?.quantity;
+      const { line: existing, lineCount } = await this.carts.findLineByVariant(
+        cart.cartId,
+        variantId,
+        m,
+      );
+      const current = existing?.quantity;
       quantityAfterAdd(variant, current ?? 0, quantity);
-      if (current === undefined) {
-        if ((await this.carts.countLines(cart.cartId, m)) >= MAX_CART_LINES) {
-          throw new CartFullError(MAX_CART_LINES);
-        }
+      if (current === undefined && lineCount >= MAX_CART_LINES) {
+        throw new CartFullError(MAX_CART_LINES);
       }
       const line = await this.carts.addToLine(
         cart.cartId,
@@ -54,7 +57,9 @@ export class AddCartItemService {
         m,
       );
       if (!line) throw new LineQuantityLimitError(variant.sku, current ?? 0, quantity);
-      return this.views.view(cart.cartId, m);
+      // The variant as read above, in this transaction: the reply shows the
+      // price and stock the add itself went by.
+      return this.views.view(cart.cartId, m, new Map([[variantId, variant]]));
     });
   }
 }

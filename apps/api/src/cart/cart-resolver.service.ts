@@ -1,7 +1,6 @@
 import { CartNotFoundError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
-import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { CartRepository } from './cart.repository.js';
 import { cartTokenHash } from './guest-cart-token.js';
 
@@ -27,19 +26,17 @@ export interface CartContext {
  */
 @Injectable()
 export class CartResolver {
-  constructor(
-    private readonly carts: CartRepository,
-    private readonly transactions: TransactionRunner,
-  ) {}
+  constructor(private readonly carts: CartRepository) {}
 
   async resolve(caller: CartCaller): Promise<CartContext> {
     if (caller.userId !== undefined) {
       const userId = caller.userId;
       // Read first: the cart exists on every request but the first, and a
-      // plain SELECT keeps GET /cart free of write transactions.
+      // plain SELECT keeps GET /cart free of writes. Creating needs no
+      // transaction: each of its statements stands alone (see the repository).
       const cart =
         (await this.carts.findActiveUserCart(userId)) ??
-        (await this.transactions.run((m) => this.carts.getOrCreateUserCart(userId, m)));
+        (await this.carts.getOrCreateUserCart(userId));
       return { cartId: cart.id, userId };
     }
     const hash = cartTokenHash(caller.cartToken);

@@ -26,8 +26,11 @@ export abstract class CartRepository {
   abstract createGuestCart(tokenHash: string, manager: EntityManager): Promise<CartRecord>;
   abstract findActiveGuestCart(tokenHash: string): Promise<CartRecord | null>;
   abstract findActiveUserCart(userId: string, manager?: EntityManager): Promise<CartRecord | null>;
-  /** Safe under concurrency: two callers get the same single active cart. */
-  abstract getOrCreateUserCart(userId: string, manager: EntityManager): Promise<CartRecord>;
+  /**
+   * Safe under concurrency: two callers get the same single active cart.
+   * Needs no transaction; `manager` only to run inside the caller's.
+   */
+  abstract getOrCreateUserCart(userId: string, manager?: EntityManager): Promise<CartRecord>;
   /**
    * Locks the guest cart of this token whatever its status (FOR UPDATE), so
    * two merges of one guest cart run one after the other.
@@ -60,13 +63,12 @@ export abstract class CartRepository {
     lineId: string,
     manager: EntityManager,
   ): Promise<StoredCartLine | null>;
-  /** How many distinct variants the cart holds. */
-  abstract countLines(cartId: string, manager: EntityManager): Promise<number>;
+  /** The cart's line of the variant (null: none yet), and how many distinct variants it holds. */
   abstract findLineByVariant(
     cartId: string,
     variantId: string,
     manager: EntityManager,
-  ): Promise<StoredCartLine | null>;
+  ): Promise<{ line: StoredCartLine | null; lineCount: number }>;
   /**
    * Adds to the line of the variant, creating it if needed, in one statement
    * (INSERT ... ON CONFLICT DO UPDATE) so concurrent adds never make two lines

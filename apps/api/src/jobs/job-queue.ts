@@ -23,6 +23,25 @@ export interface EnqueueOptions {
 }
 
 /**
+ * A job's insert for a caller that runs it inside a statement of its own,
+ * beside its own writes (as a CTE: `WITH job AS (${text}), ...`), so the job
+ * commits with them in one round trip instead of a transaction of several.
+ * Its parameters are `$1`..`$n` with `values`; the caller numbers its own
+ * from `n + 1`. It returns the job's `id`, or no row when `dedupeKey`
+ * matched a job already there.
+ */
+export interface JobStatement {
+  readonly text: string;
+  readonly values: readonly unknown[];
+  /**
+   * Call once the statement has committed, with the id it returned: wakes
+   * this process' workers of the queue, and throws when a job without a
+   * dedupe key was not written (no handler made its queue).
+   */
+  committed(jobId: string | null): void;
+}
+
+/**
  * The port through which use cases hand work to the background worker. Jobs
  * are delivered at least once: handlers must be idempotent (see
  * JobIdempotency).
@@ -34,4 +53,11 @@ export abstract class JobQueue {
     payload: JobPayloads[N],
     options?: EnqueueOptions,
   ): Promise<string | null>;
+
+  /** The same job as `enqueue` writes, for the caller's own statement to write. */
+  abstract statement<N extends JobName>(
+    name: N,
+    payload: JobPayloads[N],
+    options?: Omit<EnqueueOptions, 'manager'>,
+  ): Promise<JobStatement>;
 }

@@ -17,7 +17,7 @@ import {
   runPrepared,
 } from '../infrastructure/database/prepared-statement.js';
 import type { JobName, JobPayloads } from './job-payloads.js';
-import { type EnqueueOptions, JobQueue } from './job-queue.js';
+import { type EnqueueOptions, JobQueue, type JobStatement } from './job-queue.js';
 import { PgBossRuntime } from './pg-boss-runtime.js';
 
 /** A name-based UUID (v5 layout over SHA-1), so one key always maps to one job id. */
@@ -46,6 +46,17 @@ function executorOf(manager: EntityManager): PgBoss.Db {
       return { rows };
     },
   };
+}
+
+function sendOptions(name: string, options: EnqueueOptions, db: PgBoss.Db): PgBoss.SendOptions {
+  const send: PgBoss.SendOptions = { db };
+  if (options.dedupeKey !== undefined) send.id = uuidFromKey(name, options.dedupeKey);
+  if (options.priority !== undefined) send.priority = options.priority;
+  if (options.startAfter !== undefined) {
+    send.startAfter =
+      options.startAfter instanceof Date ? options.startAfter.toISOString() : options.startAfter;
+  }
+  return send;
 }
 
 @Injectable()
@@ -81,22 +92,15 @@ export class PgBossJobQueue extends JobQueue implements OnModuleInit {
     payload: JobPayloads[N],
     options: EnqueueOptions = {},
   ): Promise<string | null> {
-    const sendOptions: PgBoss.SendOptions = {};
     // Without a transaction the insert still goes through the app's pool:
     // pg-boss' own pool is sized for its worker loops only.
-    sendOptions.db = executorOf(options.manager ?? this.dataSource.manager);
-    if (options.dedupeKey !== undefined) sendOptions.id = uuidFromKey(name, options.dedupeKey);
-    if (options.priority !== undefined) sendOptions.priority = options.priority;
-    if (options.startAfter !== undefined) {
-      sendOptions.startAfter =
-        options.startAfter instanceof Date ? options.startAfter.toISOString() : options.startAfter;
-    }
-    const id = await this.runtime.boss.send(name, payload as object, sendOptions);
-    if (id === null && options.dedupeKey === undefined) {
-      // pg-boss inserts through a join on its queue table: an unknown queue
-      // silently inserts nothing. Losing a job must not be silent.
-      throw new Error(`Job queue "${name}" does not exist: no handler registered for it`);
-    }
+    const db = executorOf(options.manager ?? this.dataSource.manager);
+    const id = await this.runtime.boss.send(
+      name,
+      payload as object,
+      sendOptions(name, options, db),
+    );
+    this.checkWritten(name, id, options);
     if (id !== null && this.runtime.working) {
       const runner = options.manager?.queryRunner;
       if (runner?.isTransactionActive) {
@@ -107,5 +111,44 @@ export class PgBossJobQueue extends JobQueue implements OnModuleInit {
       }
     }
     return id;
+  }
+
+  /**
+   * pg-boss builds the insert (its defaults, its queue's settings, its SQL)
+   * and hands it to its database adapter in one call; this adapter keeps it
+   * for the caller's statement instead of running it.
+   */
+  async statement<N extends JobName>(
+    name: N,
+    payload: JobPayloads[N],
+    options: Omit<EnqueueOptions, 'manager'> = {},
+  ): Promise<JobStatement> {
+    let insert: { text: string; values: unknown[] } | undefined;
+    const keep: PgBoss.Db = {
+      executeSql: async (text: string, values: unknown[]) => {
+        if (insert) throw new Error('pg-boss ran more than one statement to send a job');
+        insert = { text, values };
+        return { rows: [] };
+      },
+    };
+    await this.runtime.boss.send(name, payload as object, sendOptions(name, options, keep));
+    if (!insert) throw new Error('pg-boss sent a job without a statement');
+    const { text, values } = insert;
+    return {
+      text,
+      values,
+      committed: (jobId) => {
+        this.checkWritten(name, jobId, options);
+        if (jobId !== null && this.runtime.working) this.runtime.wake(name);
+      },
+    };
+  }
+
+  private checkWritten(name: string, id: string | null, options: EnqueueOptions): void {
+    if (id === null && options.dedupeKey === undefined) {
+      // pg-boss inserts through a join on its queue table: an unknown queue
+      // silently inserts nothing. Losing a job must not be silent.
+      throw new Error(`Job queue "${name}" does not exist: no handler registered for it`);
+    }
   }
 }

@@ -6,6 +6,7 @@ import type { EntityManager } from 'typeorm';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway, type PaymentIntentRef } from '../payments/payment-gateway.js';
 import { CheckoutCart } from './checkout-cart.js';
+import { CheckoutWriter } from './checkout-writer.js';
 import {
   type IdempotencyClaim,
   IdempotencyService,
@@ -35,8 +36,8 @@ export const paymentIntentKey = (orderId: string) => `order-${orderId}-intent`;
  * OrderPlacement); the PaymentIntent is created after commit, because a
  * provider call must not hold row locks, and if that call fails the order is
  * cancelled and its stock released, so no half-made order stays behind. A
- * second transaction stores the intent, enqueues the "order placed" mail and
- * stores the reply.
+ * second statement stores the intent, enqueues the "order placed" mail and
+ * stores the reply (CheckoutWriter.finish).
  */
 @Injectable()
 export class CheckoutService {
@@ -51,6 +52,7 @@ export class CheckoutService {
     private readonly idempotency: IdempotencyService,
     private readonly lifecycle: OrderLifecycle,
     private readonly notifications: OrderNotifications,
+    private readonly writer: CheckoutWriter,
   ) {}
 
   async checkout(
@@ -73,15 +75,25 @@ export class CheckoutService {
   ): Promise<StoredReply<CheckoutResponseDto>> {
     const placed = await this.placement.place(userId, key, address, claim);
     if (!placed.made) return this.resumeOrder(userId, placed);
-    const order = placed.made;
+    const { order, buyerEmail } = placed.made;
     const intent = await this.createIntent(userId, placed, order.total, order.currency);
-    return this.tx.run(async (m) => {
-      await this.attachIntent(order, intent.id, m);
-      // Not stored: a resumed request attached it first; the provider key
-      // makes it the same intent either way.
-      const view = { ...order, paymentIntentId: intent.id };
-      return claim.complete({ status: 201, body: checkoutReply(view, intent) }, m);
+    // Not stored when a resumed request attached it first; the provider key
+    // makes it the same intent either way.
+    const view = { ...order, paymentIntentId: intent.id };
+    const reply = { status: 201, body: checkoutReply(view, intent) };
+    const mail = await this.notifications.orderPlacedStatement({
+      orderId: order.id,
+      buyerEmail,
+      total: order.total,
+      currency: order.currency,
     });
+    const finished = await this.writer.finish({
+      orderId: order.id,
+      paymentIntentId: intent.id,
+      mail,
+      completion: claim.forCompletion(reply),
+    });
+    return claim.completedWith(reply, finished.reply as CheckoutResponseDto | undefined);
   }
 
   /** An order an earlier attempt made: finish it (its intent fetched or made) and read it back. */

@@ -119,6 +119,21 @@ export interface StatementClaim {
 }
 
 /**
+ * What a statement of the work needs to store the reply itself, beside its
+ * own writes: UPDATE idempotency_keys SET status = 'completed',
+ * response_status = `status`, response_body = `body`, completed_at = now()
+ * WHERE (user_id, scope, key) RETURNING response_body.
+ */
+export interface StatementCompletion {
+  userId: string;
+  scope: string;
+  key: string;
+  status: number;
+  /** The reply body as JSON. */
+  body: string;
+}
+
+/**
  * One request's hold on its key, handed to the work. The work takes it in
  * its first transaction and completes it in its last, so the claim commits
  * or rolls back with the work's own writes instead of costing transactions
@@ -202,7 +217,18 @@ export class IdempotencyClaim<T> {
       reply.status,
       JSON.stringify(reply.body),
     ]);
-    this.stored = { status: reply.status, body: rows[0]?.response_body ?? reply.body };
+    return this.completedWith(reply, rows[0]?.response_body);
+  }
+
+  /** For work whose own (last) statement stores the reply (see StatementCompletion). */
+  forCompletion(reply: StoredReply<T>): StatementCompletion {
+    const { userId, scope, key } = this.request;
+    return { userId, scope, key, status: reply.status, body: JSON.stringify(reply.body) };
+  }
+
+  /** The work's statement stored `reply`; `stored` is the body it returned, as stored. */
+  completedWith(reply: StoredReply<T>, stored: T | undefined): StoredReply<T> {
+    this.stored = { status: reply.status, body: stored ?? reply.body };
     return this.stored;
   }
 

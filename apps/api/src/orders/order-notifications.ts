@@ -1,11 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
-import { JobQueue } from '../jobs/job-queue.js';
+import { JobQueue, type JobStatement } from '../jobs/job-queue.js';
 
 function formatAmount(amount: number, currency: string): string {
   return `${(amount / 100).toFixed(2)} ${currency}`;
 }
+
+type Compose = (ref: string, total: string) => { subject: string; text: string };
+
+const placedMail: Compose = (ref, total) => ({
+  subject: `Your order ${ref} is waiting for payment`,
+  text: `Thank you for your order ${ref} of ${total}. We hold your items while you pay.`,
+});
 
 /** What an order mail says and whom it goes to. */
 export interface OrderMailFacts {
@@ -27,10 +34,14 @@ export class OrderNotifications {
 
   /** Checkout knows every fact already (the address came with the intent's write). */
   async orderPlaced(order: OrderMailFacts, manager: EntityManager): Promise<void> {
-    await this.send(order, 'placed', manager, (ref, total) => ({
-      subject: `Your order ${ref} is waiting for payment`,
-      text: `Thank you for your order ${ref} of ${total}. We hold your items while you pay.`,
-    }));
+    const { name, payload, options } = this.mail(order, 'placed', placedMail);
+    await this.jobs.enqueue(name, payload, { ...options, manager });
+  }
+
+  /** The same mail, for checkout's last statement to enqueue beside its own writes. */
+  orderPlacedStatement(order: OrderMailFacts): Promise<JobStatement> {
+    const { name, payload, options } = this.mail(order, 'placed', placedMail);
+    return this.jobs.statement(name, payload, options);
   }
 
   async orderPaid(orderId: string, manager: EntityManager): Promise<void> {
@@ -45,23 +56,19 @@ export class OrderNotifications {
       total: Number(row.total),
       currency: row.currency,
     };
-    await this.send(facts, 'paid', manager, (ref, total) => ({
+    const { name, payload, options } = this.mail(facts, 'paid', (ref, total) => ({
       subject: `Order ${ref} confirmed`,
       text: `We received your payment of ${total} for order ${ref}. We will let you know when it ships.`,
     }));
+    await this.jobs.enqueue(name, payload, { ...options, manager });
   }
 
-  private async send(
-    order: OrderMailFacts,
-    kind: string,
-    manager: EntityManager,
-    compose: (ref: string, total: string) => { subject: string; text: string },
-  ): Promise<void> {
+  private mail(order: OrderMailFacts, kind: string, compose: Compose) {
     const message = compose(order.orderId.slice(0, 8), formatAmount(order.total, order.currency));
-    await this.jobs.enqueue(
-      'mail.send',
-      { to: order.buyerEmail, ...message },
-      { manager, dedupeKey: `order-${kind}:${order.orderId}` },
-    );
+    return {
+      name: 'mail.send' as const,
+      payload: { to: order.buyerEmail, ...message },
+      options: { dedupeKey: `order-${kind}:${order.orderId}` },
+    };
   }
 }

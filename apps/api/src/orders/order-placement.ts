@@ -26,8 +26,8 @@ export interface PlacedOrder {
   orderId: string;
   /** The cart it was made from; null when an earlier attempt made the order. */
   cartId: string | null;
-  /** The order as this request wrote it; null when an earlier attempt made it. */
-  made: OrderView | null;
+  /** The order as this request wrote it, and its buyer's e-mail; null when an earlier attempt made it. */
+  made: { order: OrderView; buyerEmail: string } | null;
 }
 
 /** Reads and writes lost to a concurrent change of the cart or the stock before giving up. */
@@ -89,7 +89,11 @@ export class OrderPlacement {
       switch (outcome.kind) {
         case 'placed':
           claim.takenBy(outcome.owner);
-          return { orderId: outcome.order.id, cartId: cart.id, made: outcome.order };
+          return {
+            orderId: outcome.order.id,
+            cartId: cart.id,
+            made: { order: outcome.order, buyerEmail: outcome.buyerEmail },
+          };
         case 'key-held-elsewhere':
           throw claim.heldElsewhere();
         case 'order-exists': {

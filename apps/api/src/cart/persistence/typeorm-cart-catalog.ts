@@ -2,6 +2,7 @@ import { type CartVariant, Money } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
 import { CartCatalog } from '../cart-catalog.js';
 
 interface VariantRow {
@@ -15,6 +16,16 @@ interface VariantRow {
   available: number;
   archived: boolean;
 }
+
+// Prepared: every cart read and write (so every purchase) runs it, often twice.
+const FIND_VARIANTS = prepared(
+  `SELECT v.id, v.product_id, v.sku, v.name AS variant_name, p.name AS product_name,
+          v.price, v.currency,
+          GREATEST(v.on_hand - v.reserved, 0)::int AS available,
+          p.status = 'archived' AS archived
+     FROM variants v JOIN products p ON p.id = v.product_id
+    WHERE v.id = ANY($1::uuid[])`,
+);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -31,13 +42,9 @@ export class TypeormCartCatalog extends CartCatalog {
   ): Promise<Map<string, CartVariant>> {
     const wanted = [...new Set(ids)].filter((id) => UUID.test(id));
     if (wanted.length === 0) return new Map();
-    const rows = await (manager ?? this.dataSource.manager).query<VariantRow[]>(
-      `SELECT v.id, v.product_id, v.sku, v.name AS variant_name, p.name AS product_name,
-              v.price, v.currency,
-              GREATEST(v.on_hand - v.reserved, 0)::int AS available,
-              p.status = 'archived' AS archived
-         FROM variants v JOIN products p ON p.id = v.product_id
-        WHERE v.id = ANY($1::uuid[])`,
+    const { rows } = await runPrepared<VariantRow>(
+      manager ?? this.dataSource.manager,
+      FIND_VARIANTS,
       [wanted],
     );
     return new Map(

@@ -1,8 +1,13 @@
 import type { StoredCartLine } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
+import type { QueryResultRow } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
+import {
+  prepared,
+  type PreparedStatement,
+  runPrepared,
+} from '../../infrastructure/database/prepared-statement.js';
 import {
   type CartRecord,
   CartRepository,
@@ -41,6 +46,9 @@ interface CheckoutLineRow extends CartLineRow {
   archived: boolean;
 }
 
+/** The repository's statements by text (all fixed), each prepared once. */
+const statements = new Map<string, PreparedStatement>();
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -54,19 +62,20 @@ export class TypeormCartRepository extends CartRepository {
     super();
   }
 
-  private q<T>(manager: EntityManager | undefined, sql: string, params: unknown[]): Promise<T[]> {
-    return (manager ?? this.dataSource.manager).query<T[]>(sql, params);
-  }
-
-  /** UPDATE/DELETE via manager.query reply [rows, count]; SELECT/INSERT reply rows. */
-  private async rows<T>(
+  /**
+   * Every statement here is a fixed text, prepared once per connection: on
+   * the shop's busiest writes (add to cart, on every purchase) parsing and
+   * planning cost the database more than running them.
+   */
+  private async rows<T extends QueryResultRow>(
     manager: EntityManager | undefined,
     sql: string,
     params: unknown[],
   ): Promise<T[]> {
-    const result = await this.q<unknown>(manager, sql, params);
-    const [first, second] = result as unknown[];
-    return (Array.isArray(first) && typeof second === 'number' ? first : result) as T[];
+    let statement = statements.get(sql);
+    if (!statement) statements.set(sql, (statement = prepared(sql)));
+    const { rows } = await runPrepared<T>(manager ?? this.dataSource.manager, statement, params);
+    return rows;
   }
 
   async createGuestCart(tokenHash: string, manager: EntityManager): Promise<CartRecord> {
@@ -97,7 +106,7 @@ export class TypeormCartRepository extends CartRepository {
     return row ? toCartRecord(row) : null;
   }
 
-  async getOrCreateUserCart(userId: string, manager: EntityManager): Promise<CartRecord> {
+  async getOrCreateUserCart(userId: string, manager?: EntityManager): Promise<CartRecord> {
     // ON CONFLICT names the partial unique index's predicate so PostgreSQL
     // infers it; a concurrent creator makes this wait for its commit and then
     // do nothing, and the SELECT (a new snapshot in READ COMMITTED) sees its row.
@@ -219,26 +228,27 @@ export class TypeormCartRepository extends CartRepository {
     return row ? toStoredLine(row) : null;
   }
 
-  async countLines(cartId: string, manager: EntityManager): Promise<number> {
-    const [row] = await this.rows<{ n: number }>(
-      manager,
-      'SELECT count(*)::int AS n FROM cart_lines WHERE cart_id = $1',
-      [cartId],
-    );
-    return row?.n ?? 0;
-  }
-
   async findLineByVariant(
     cartId: string,
     variantId: string,
     manager: EntityManager,
-  ): Promise<StoredCartLine | null> {
-    const [row] = await this.rows<CartLineRow>(
+  ): Promise<{ line: StoredCartLine | null; lineCount: number }> {
+    // One round trip for both: one row, the line's columns null when the
+    // variant has no line yet.
+    const [row] = await this.rows<
+      { line_count: number } & { [K in keyof CartLineRow]: CartLineRow[K] | null }
+    >(
       manager,
-      `SELECT ${LINE_COLUMNS} FROM cart_lines WHERE cart_id = $1 AND variant_id = $2`,
+      `SELECT l.id, l.variant_id, l.quantity, l.added_unit_price,
+              (SELECT count(*)::int FROM cart_lines WHERE cart_id = $1) AS line_count
+         FROM (VALUES (1)) AS one
+         LEFT JOIN cart_lines l ON l.cart_id = $1 AND l.variant_id = $2`,
       [cartId, variantId],
     );
-    return row ? toStoredLine(row) : null;
+    return {
+      line: row && row.id !== null ? toStoredLine(row as CartLineRow) : null,
+      lineCount: row?.line_count ?? 0,
+    };
   }
 
   async addToLine(
@@ -274,7 +284,7 @@ export class TypeormCartRepository extends CartRepository {
     unitPrice: number,
     manager: EntityManager,
   ): Promise<void> {
-    await this.q(
+    await this.rows(
       manager,
       `INSERT INTO cart_lines (cart_id, variant_id, quantity, added_unit_price)
        VALUES ($1, $2, $3, $4)

@@ -7,6 +7,8 @@ import {
   runPrepared,
 } from '../../infrastructure/database/prepared-statement.js';
 import {
+  type CheckoutFinish,
+  type CheckoutFinished,
   type CheckoutWrite,
   type CheckoutWriteOutcome,
   CheckoutWriter,
@@ -85,7 +87,8 @@ function checkoutStatement(stockLines: number): string {
      SELECT o.id, NULL, o.status, 'checkout' FROM o
      RETURNING at
    ), ${reserve}
-   SELECT seen.unchanged AS cart_unchanged, (SELECT owner FROM held LIMIT 1) AS owner, placed.*
+   SELECT seen.unchanged AS cart_unchanged, (SELECT owner FROM held LIMIT 1) AS owner,
+          (SELECT email FROM users WHERE id = $1::uuid) AS buyer_email, placed.*
      FROM seen LEFT JOIN (
        SELECT o.*, h.at AS history_at, l.id AS line_id, l.variant_id, l.sku, l.name, l.quantity,
               l.unit_price, l.line_total
@@ -99,6 +102,43 @@ const statements = new Map<number, PreparedStatement>();
 function writeCheckout(stockLines: number): PreparedStatement {
   let statement = statements.get(stockLines);
   if (!statement) statements.set(stockLines, (statement = prepared(checkoutStatement(stockLines))));
+  return statement;
+}
+
+/**
+ * Checkout's last write, after the PaymentIntent: the job's insert (its
+ * parameters come first, `jobParams` of them), the intent stored on the
+ * order unless it has one, and the reply stored under the key. The mail is
+ * written either way: its id derives from the order (dedupe key), so when a
+ * resumed request attached the intent and enqueued it first, this insert
+ * meets that job and writes nothing.
+ */
+function finishStatement(jobInsert: string, jobParams: number): string {
+  const $ = (n: number) => `$${jobParams + n}`;
+  return `WITH job AS (${jobInsert}),
+   attached AS (
+     UPDATE orders SET payment_intent_id = ${$(2)}::text
+      WHERE id = ${$(1)}::uuid AND payment_intent_id IS NULL
+     RETURNING id
+   ), completed AS (
+     UPDATE idempotency_keys
+        SET status = 'completed', response_status = ${$(6)}::int, response_body = ${$(7)}::jsonb,
+            completed_at = now()
+      WHERE user_id = ${$(3)}::uuid AND scope = ${$(4)}::text AND key = ${$(5)}::text
+     RETURNING response_body
+   )
+   SELECT (SELECT id FROM job) AS job_id, EXISTS (SELECT 1 FROM attached) AS attached,
+          (SELECT response_body FROM completed) AS reply`;
+}
+
+/** One prepared statement per job insert text (pg-boss' is fixed per schema). */
+const finishStatements = new Map<string, PreparedStatement>();
+function finishCheckout(jobInsert: string, jobParams: number): PreparedStatement {
+  const key = `${jobParams}:${jobInsert}`;
+  let statement = finishStatements.get(key);
+  if (!statement) {
+    finishStatements.set(key, (statement = prepared(finishStatement(jobInsert, jobParams))));
+  }
   return statement;
 }
 
@@ -123,6 +163,7 @@ const SHORT_VARIANTS = prepared(
 type WriteRow = {
   cart_unchanged: boolean;
   owner: string | null;
+  buyer_email: string;
 } & (
   | (Omit<OrderRow, 'cursor_at'> &
       Omit<OrderLineRow, 'id' | 'order_id'> & { line_id: string; history_at: Date })
@@ -200,7 +241,37 @@ export class TypeormCheckoutWriter extends CheckoutWriter {
       return { kind: 'cart-changed', owner: newlyClaimed };
     }
     if (first.owner === null) throw new Error('an order was written without its key claimed');
-    return { kind: 'placed', owner: first.owner, order: this.view(rows) };
+    return {
+      kind: 'placed',
+      owner: first.owner,
+      order: this.view(rows),
+      buyerEmail: first.buyer_email,
+    };
+  }
+
+  async finish(
+    input: CheckoutFinish,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<CheckoutFinished> {
+    const { mail, completion: c } = input;
+    const { rows } = await runPrepared<{
+      job_id: string | null;
+      attached: boolean;
+      reply: unknown;
+    }>(manager, finishCheckout(mail.text, mail.values.length), [
+      ...mail.values,
+      input.orderId,
+      input.paymentIntentId,
+      c.userId,
+      c.scope,
+      c.key,
+      c.status,
+      c.body,
+    ]);
+    const [row] = rows;
+    if (!row) throw new Error('the checkout finish returned nothing');
+    mail.committed(row.job_id);
+    return { attached: row.attached, reply: row.reply ?? undefined };
   }
 
   async shortVariants(
