@@ -254,6 +254,13 @@ describe('POST /checkout', () => {
   });
 
   describe('Idempotency-Key', () => {
+    /** The user's claims left as a process that died mid-request leaves them: old and unfinished. */
+    const abandonClaims = (userId: string) =>
+      db.query(
+        `UPDATE idempotency_keys SET status = 'in_progress', response_body = NULL, response_status = NULL,
+                created_at = now() - interval '1 hour' WHERE user_id = $1`,
+        [userId],
+      );
     test('20 concurrent identical requests → one order; every reply the same order or 409 in progress', async () => {
       const user = await aCustomer(t);
       const v = await aVariant(t, { stock: 50 });
@@ -321,12 +328,8 @@ describe('POST /checkout', () => {
       const key = randomUUID();
       const first = await checkout(t, user, key);
       expect(first.status).toBe(201);
-      // As if the process died before recording the reply: the claim is old and unfinished.
-      await db.query(
-        `UPDATE idempotency_keys SET status = 'in_progress', response_body = NULL, response_status = NULL,
-                created_at = now() - interval '1 hour' WHERE user_id = $1`,
-        [user.id],
-      );
+      // As if the process died before recording the reply.
+      await abandonClaims(user.id);
       const resumed = await checkout(t, user, key);
       expect(resumed.status).toBe(201);
       expect(resumed.body.order.id).toBe(first.body.order.id);
@@ -355,11 +358,7 @@ describe('POST /checkout', () => {
       // As if the process died after making the order, before storing its
       // intent: the resumed request stores it and announces the order, once.
       await db.query('UPDATE orders SET payment_intent_id = NULL WHERE user_id = $1', [user.id]);
-      await db.query(
-        `UPDATE idempotency_keys SET status = 'in_progress', response_body = NULL, response_status = NULL,
-                created_at = now() - interval '1 hour' WHERE user_id = $1`,
-        [user.id],
-      );
+      await abandonClaims(user.id);
       const resumed = await checkout(t, user, key);
       expect(resumed.status).toBe(201);
       expect(resumed.body.payment).toEqual(first.body.payment);
