@@ -3,7 +3,15 @@ import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '**/coverage/**', 'packages/client/src/schema.ts'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/.turbo/**',
+      '**/coverage/**',
+      'packages/client/src/schema.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,7 +23,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-console': 'error',
       'simple-import-sort/imports': 'warn',
       'simple-import-sort/exports': 'warn',
@@ -29,8 +40,26 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@nestjs/*', 'typeorm', 'pg', 'fastify', 'class-validator', 'class-transformer', 'ioredis', 'stripe', 'node:fs', 'node:net', 'node:http'], message: 'packages/domain must stay free of frameworks and I/O.' },
-            { group: ['**/apps/**', '@minishop/api'], message: 'The domain never imports from apps.' },
+            {
+              group: [
+                '@nestjs/*',
+                'typeorm',
+                'pg',
+                'fastify',
+                'class-validator',
+                'class-transformer',
+                'ioredis',
+                'stripe',
+                'node:fs',
+                'node:net',
+                'node:http',
+              ],
+              message: 'packages/domain must stay free of frameworks and I/O.',
+            },
+            {
+              group: ['**/apps/**', '@minishop/api'],
+              message: 'The domain never imports from apps.',
+            },
           ],
         },
       ],

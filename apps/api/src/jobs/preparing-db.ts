@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type PgBoss from 'pg-boss';
 
-import { prepared,type PreparedStatement } from '../infrastructure/database/prepared-statement.js';
+import { prepared, type PreparedStatement } from '../infrastructure/database/prepared-statement.js';
 
 /** Texts prepared at most: pg-boss has a few dozen fixed ones. */
 const MAX_PREPARED = 64;
