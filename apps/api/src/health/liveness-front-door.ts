@@ -1,7 +1,6 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 
-import { fastifyOf } from '../infrastructure/http/fastify-of.js';
 import { FrontDoor, type FrontDoorReply } from '../infrastructure/http/front-door.js';
 import { ALIVE } from './liveness.js';
 
@@ -33,8 +32,6 @@ export class LivenessFrontDoor implements OnApplicationBootstrap {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   onApplicationBootstrap(): void {
-    const fastify = fastifyOf(this.adapterHost);
-    const door = fastify && FrontDoor.of(fastify);
-    door?.answer((req) => (req.url === PATH ? this.reply : undefined));
+    FrontDoor.ofApp(this.adapterHost)?.answer((req) => (req.url === PATH ? this.reply : undefined));
   }
 }

@@ -6,7 +6,6 @@ import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 
 import { AppConfig } from '../../infrastructure/config/app-config.js';
-import { fastifyOf } from '../../infrastructure/http/fastify-of.js';
 import { FrontDoor, type FrontDoorReply } from '../../infrastructure/http/front-door.js';
 import { CatalogCache } from '../cache/catalog-cache.js';
 import { cachedFrontDoorReply } from './send-cached.js';
@@ -71,9 +70,7 @@ export class CatalogFastPath implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    const fastify = fastifyOf(this.adapterHost);
-    const door = fastify && FrontDoor.of(fastify);
-    if (this.enabled && door) door.answer((req) => this.answer(req));
+    if (this.enabled) FrontDoor.ofApp(this.adapterHost)?.answer((req) => this.answer(req));
   }
 
   private answer(req: IncomingMessage): FrontDoorReply | undefined {

@@ -7,10 +7,12 @@ import {
 } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
+import type { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 
 import type { ClientIp } from './client-ip.js';
 import type { CorsPolicy } from './cors.js';
+import { fastifyOf } from './fastify-of.js';
 import { appendHeaders, type HeaderList } from './header-list.js';
 import { requestIdOf } from './request-id.js';
 import type { RequestRateLimit } from './request-rate-limit.js';
@@ -75,6 +77,12 @@ export class FrontDoor {
   /** The door of the Fastify instance made by `createAdapter`, if it has one. */
   static of(fastify: FastifyInstance): FrontDoor | undefined {
     return doors.get(fastify);
+  }
+
+  /** The app's door; undefined where there is no HTTP server (the CLI, the worker). */
+  static ofApp(host: HttpAdapterHost): FrontDoor | undefined {
+    const fastify = fastifyOf(host);
+    return fastify && doors.get(fastify);
   }
 
   /** Fastify's `serverFactory`: the server, with the timeouts Fastify would have set on its own. */
