@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -93,6 +93,25 @@ function cpuMicros(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
+/**
+ * CPU time all PostgreSQL server processes of this machine have used so far,
+ * in microseconds: the database's share of a request. Backends of other
+ * databases count too, so the figure is only meaningful on a quiet server.
+ */
+function postgresCpuMicros(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      total += cpuMicros(Number(entry));
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return total;
+}
+
 function rssMiB(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
@@ -157,6 +176,8 @@ interface Row {
   apiCpuUs?: number;
   /** CPU time of the separate job worker per request, µs. */
   workerCpuUs?: number;
+  /** CPU time of PostgreSQL's processes per request, µs. */
+  postgresCpuUs?: number;
   /** Due jobs not yet completed when the load stopped, and how long they took to drain. */
   jobsQueued?: number;
   drainMs?: number;
@@ -362,12 +383,15 @@ async function main(): Promise<void> {
       }
       // Jobs of the setup (welcome mails) and warm-up are not this run's work.
       if (onApi) await drainJobs();
-      const cpuBefore = onApi ? { api: cpuMicros(api.pid!), worker: workerCpu() } : undefined;
+      const cpuBefore = onApi
+        ? { api: cpuMicros(api.pid!), worker: workerCpu(), postgres: postgresCpuMicros() }
+        : undefined;
       const result = await autocannon({
         url,
-        connections: CONNECTIONS,
+        connections: scenario.connections ?? CONNECTIONS,
         pipelining: 1,
         duration: DURATION,
+        ...(scenario.overallRate ? { overallRate: scenario.overallRate } : {}),
         // autocannon notices the last response of a counted run at its next
         // sample: sample every 100 ms, so the duration below is that close.
         ...(scenario.maxRequests ? { amount: scenario.maxRequests, sampleInt: 100 } : {}),
@@ -395,6 +419,8 @@ async function main(): Promise<void> {
         row.jobsQueued = await jobsDue();
         row.drainMs = await drainJobs();
         if (worker) row.workerCpuUs = perRequest(workerCpu() - cpuBefore.worker);
+        // After the drain too: the queries of the jobs these requests left are theirs.
+        row.postgresCpuUs = perRequest(postgresCpuMicros() - cpuBefore.postgres);
       }
       if (scenario.target === 'baseline') baselineRps = row.reqPerSec;
       if (baselineRps) row.ratio = Math.round((row.reqPerSec! / baselineRps) * 1000) / 1000;
@@ -439,12 +465,13 @@ async function main(): Promise<void> {
       'non-2xx',
       'vs baseline',
       'API CPU µs/req',
+      'PG CPU µs/req',
       ...(worker ? ['worker µs/req'] : []),
       'jobs queued',
     ],
     ...rows.map((r) =>
       r.status === 'skipped'
-        ? [r.scenario, 'skipped', '', '', '', '', '', '', ...(worker ? [''] : []), '']
+        ? [r.scenario, 'skipped', '', '', '', '', '', '', '', ...(worker ? [''] : []), '']
         : [
             r.scenario,
             String(r.reqPerSec),
@@ -454,6 +481,7 @@ async function main(): Promise<void> {
             String(r.non2xx),
             r.ratio === undefined ? '' : `${(r.ratio * 100).toFixed(1)} %`,
             r.apiCpuUs === undefined ? '' : String(r.apiCpuUs),
+            r.postgresCpuUs === undefined ? '' : String(r.postgresCpuUs),
             ...(worker ? [r.workerCpuUs === undefined ? '' : String(r.workerCpuUs)] : []),
             r.jobsQueued === undefined ? '' : String(r.jobsQueued),
           ],

@@ -49,6 +49,10 @@ export interface Scenario {
    * cart). Set by setup; undefined runs for the whole duration.
    */
   maxRequests?: number;
+  /** Send this many requests per second in all, on schedule; unset sends as fast as replies come. */
+  overallRate?: number;
+  /** Connections of this scenario's run when not the harness's default. */
+  connections?: number;
   setup(ctx: BenchContext): Promise<BenchRequest[]>;
 }
 

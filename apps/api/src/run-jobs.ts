@@ -11,6 +11,7 @@ import { DatabaseServer } from './infrastructure/database/database-server.js';
 import { exitAfterFailedStart } from './infrastructure/lifecycle/failed-start.js';
 import { exitJobWorkerGracefullyOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
 import { stopRequested } from './infrastructure/lifecycle/stop-signal.js';
+import { lowerProcessPriority } from './infrastructure/runtime/process-priority.js';
 import { useServingHeapPolicy } from './infrastructure/runtime/start-heap-policy.js';
 import { JobRegistry } from './jobs/job-registry.js';
 
@@ -23,6 +24,7 @@ import { JobRegistry } from './jobs/job-registry.js';
 async function main(): Promise<void> {
   loadEnvFile();
   const config = AppConfig.fromEnv({ ...process.env, RUN_WORKER: 'inline' });
+  lowerProcessPriority(config.workerNice);
   const app = await NestFactory.createApplicationContext(AppModule.register(config), {
     bufferLogs: true,
     // Thrown to exitAfterFailedStart rather than exiting on the spot: see bootstrap.ts.

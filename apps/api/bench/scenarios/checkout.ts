@@ -102,8 +102,6 @@ const ADDRESS = {
   country: 'DE',
 };
 
-const CHECKOUT_USERS = Number(process.env.BENCH_CHECKOUT_USERS ?? 1500);
-
 /** Runs `task` over `items`, `width` at a time. */
 async function inBatches<T, R>(items: T[], width: number, task: (item: T) => Promise<R>) {
   const out: R[] = [];
@@ -114,62 +112,96 @@ async function inBatches<T, R>(items: T[], width: number, task: (item: T) => Pro
 }
 
 /**
- * Each checkout consumes a filled cart, so setup registers BENCH_CHECKOUT_USERS
- * customers (default 1500; registration hashes with argon2, so this is the
- * slow part) and fills each cart with one line of a well-stocked product
- * (a million units, so 409s cannot dominate). The measured loop only checks
- * out: every request is another user with a fresh Idempotency-Key, and the
- * run stops when every cart has been checked out once (maxRequests).
- * Figures: orders/s is its req/s; p99 is the checkout's.
+ * Each checkout consumes a filled cart, so setup registers `users` customers
+ * (registration hashes with argon2, so this is the slow part) and fills each
+ * cart with one line of a well-stocked product (a million units, so 409s
+ * cannot dominate). The measured loop only checks out: every request is
+ * another user with a fresh Idempotency-Key, and the run stops when every
+ * cart has been checked out once (maxRequests).
  */
-export const checkoutOnly: Scenario = {
-  name: 'POST /checkout (checkout only)',
-  target: 'api',
-  setup: async (ctx) => {
-    // Lines spread over a few products so reservations do not all queue on one row.
-    const variants = (await products(ctx, 8)).map((p) => p.variantId);
-    const users = await inBatches(
-      Array.from({ length: CHECKOUT_USERS }, (_, i) => i),
-      8,
-      async (i) => {
-        const email = `bench-buyer-${i}-${randomBytes(4).toString('hex')}@example.com`;
-        const reg = await ctx.http('POST', `${API}/auth/register`, {
-          email,
-          password: 'bench-password-1234',
-          name: 'Bench Buyer',
-        });
-        expectStatus(reg, 201, 'POST /auth/register');
-        const auth = `Bearer ${(reg.body as { accessToken: string }).accessToken}`;
-        const add = await ctx.http(
-          'POST',
-          `${API}/cart/items`,
-          { variantId: variants[i % variants.length], quantity: 1 },
-          { authorization: auth },
-        );
-        expectStatus(add, 201, 'POST /cart/items');
-        return auth;
-      },
-    );
-    // The harness's probe checks out the first cart.
-    checkoutOnly.maxRequests = users.length - 1;
-    let n = 0;
-    return [
-      {
-        method: 'POST',
-        path: `${API}/checkout`,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          shippingAddress: ADDRESS,
-        }),
-        setupRequest: (req) => ({
-          ...req,
-          headers: {
-            ...req.headers,
-            authorization: users[n++ % users.length]!,
-            'idempotency-key': randomUUID(),
-          },
-        }),
-      },
-    ];
-  },
-};
+function checkoutOnlyScenario(
+  name: string,
+  users: number,
+  load: Pick<Scenario, 'overallRate' | 'connections'> = {},
+): Scenario {
+  const scenario: Scenario = {
+    name,
+    target: 'api',
+    ...load,
+    setup: async (ctx) => {
+      // Lines spread over a few products so reservations do not all queue on one row.
+      const variants = (await products(ctx, 8)).map((p) => p.variantId);
+      const buyers = await inBatches(
+        Array.from({ length: users }, (_, i) => i),
+        8,
+        async (i) => {
+          const email = `bench-buyer-${i}-${randomBytes(4).toString('hex')}@example.com`;
+          const reg = await ctx.http('POST', `${API}/auth/register`, {
+            email,
+            password: 'bench-password-1234',
+            name: 'Bench Buyer',
+          });
+          expectStatus(reg, 201, 'POST /auth/register');
+          const auth = `Bearer ${(reg.body as { accessToken: string }).accessToken}`;
+          const add = await ctx.http(
+            'POST',
+            `${API}/cart/items`,
+            { variantId: variants[i % variants.length], quantity: 1 },
+            { authorization: auth },
+          );
+          expectStatus(add, 201, 'POST /cart/items');
+          return auth;
+        },
+      );
+      // The harness's probe checks out the first cart.
+      scenario.maxRequests = buyers.length - 1;
+      let n = 0;
+      return [
+        {
+          method: 'POST',
+          path: `${API}/checkout`,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ shippingAddress: ADDRESS }),
+          setupRequest: (req) => ({
+            ...req,
+            headers: {
+              ...req.headers,
+              authorization: buyers[n++ % buyers.length]!,
+              'idempotency-key': randomUUID(),
+            },
+          }),
+        },
+      ];
+    },
+  };
+  return scenario;
+}
+
+/**
+ * Checkout at saturation: 64 connections, each sending its next checkout as
+ * soon as the last is answered. Figures: orders/s is its req/s, the most the
+ * machine can place; with every connection always waiting, the mean latency
+ * is connections ÷ throughput, so its p99 measures queueing, not the service.
+ */
+export const checkoutOnly = checkoutOnlyScenario(
+  'POST /checkout (checkout only)',
+  Number(process.env.BENCH_CHECKOUT_USERS ?? 1500),
+);
+
+const CHECKOUT_RATE = Number(process.env.BENCH_CHECKOUT_RATE ?? 500);
+
+/**
+ * Checkout at a fixed offered load, BENCH_CHECKOUT_RATE orders/s (default
+ * 500), for about three seconds: the latency a shop's buyers see at that
+ * traffic. Requests are sent on schedule, not when a connection is free,
+ * and autocannon corrects for the ones a slow reply delays (coordinated
+ * omission), so a server that falls behind shows it in p99 and in a req/s
+ * below the rate. 100 connections at 5 orders/s each leave room for
+ * replies of up to 200 ms before a connection holds up its next request.
+ */
+export const checkoutAtRate = checkoutOnlyScenario(
+  `POST /checkout (at ${CHECKOUT_RATE} orders/s)`,
+  // A whole number of requests per connection (see autocannon's overallRate).
+  Math.round((3 * CHECKOUT_RATE) / 100) * 100 + 1,
+  { overallRate: CHECKOUT_RATE, connections: 100 },
+);

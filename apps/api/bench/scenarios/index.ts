@@ -8,7 +8,7 @@ import {
   productsListCachedCompressed,
   productsListUncached,
 } from './catalog.js';
-import { checkout, checkoutOnly } from './checkout.js';
+import { checkout, checkoutAtRate, checkoutOnly } from './checkout.js';
 import { healthLive, healthReady } from './health.js';
 import { openapiDocument } from './openapi.js';
 import { stripeWebhook } from './payments.js';
@@ -27,6 +27,7 @@ export const scenarios: Scenario[] = [
   addToCart,
   checkout,
   checkoutOnly,
+  checkoutAtRate,
   stripeWebhook,
   login,
 ];

@@ -45,6 +45,8 @@ export class AppConfig {
   readonly requestTimeoutMs: number;
   readonly mailFrom: string;
   readonly workerShutdownGraceMs: number;
+  /** The job worker process's scheduling niceness (0 = as the API, 19 = only idle CPU). */
+  readonly workerNice: number;
   /** Login attempts allowed per window: per e-mail, per client IP, window in seconds. */
   readonly loginRateLimit: { perEmail: number; perIp: number; windowSeconds: number };
   readonly shutdownGraceMs: number;
@@ -117,6 +119,7 @@ export class AppConfig {
     this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS ?? 30_000;
     this.mailFrom = env.MAIL_FROM ?? 'minishop <no-reply@minishop.local>';
     this.workerShutdownGraceMs = env.WORKER_SHUTDOWN_GRACE_MS ?? 20_000;
+    this.workerNice = env.WORKER_NICE ?? 10;
     this.loginRateLimit = {
       perEmail: env.LOGIN_RATE_LIMIT ?? 5,
       perIp: env.LOGIN_RATE_LIMIT_IP ?? 20,

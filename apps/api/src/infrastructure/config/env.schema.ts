@@ -254,6 +254,13 @@ export class EnvSchema {
   @Min(1000)
   @Max(600_000)
   WORKER_SHUTDOWN_GRACE_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(19)
+  WORKER_NICE?: number;
 }
 
 /** Thrown at start when the environment is wrong; its message names every bad variable. */
