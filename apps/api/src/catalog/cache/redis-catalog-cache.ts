@@ -64,20 +64,20 @@ export class RedisCatalogCache extends CatalogCache {
     return generation === undefined ? undefined : this.near.get(`${generation}:${key}`);
   }
 
+  lookup(key: string): Promise<CachedResponse | undefined> | undefined {
+    const near = this.peek(key);
+    if (near) return Promise.resolve(near);
+    // Connecting or reconnecting: the command would wait in ioredis's
+    // offline queue until the connection is back or gives up.
+    if (this.redis.status !== 'ready') return undefined;
+    return this.load(key).then(({ value }) => value);
+  }
+
   async get(key: string): Promise<CacheLookup> {
     const near = this.peek(key);
     if (near) return { generation: String(this.nearGeneration), value: near };
     try {
-      const [current, body, ttlMs] = (await this.redis.eval(
-        LOOKUP,
-        1,
-        this.generationKey,
-        this.prefix,
-        key,
-      )) as [string, string | null, number];
-      const value = body === null ? undefined : decode(body);
-      if (value && ttlMs > 0) this.keepNear(key, current, value, ttlMs);
-      return { generation: current, value };
+      return await this.load(key);
     } catch (error) {
       this.logger.warn({ err: error }, 'catalog cache lookup failed; serving uncached');
       // A generation no entry is stored under, so the set below is a no-op.
@@ -175,6 +175,20 @@ export class RedisCatalogCache extends CatalogCache {
     this.subscribed = false;
     this.nearGeneration = undefined;
     this.near.clear();
+  }
+
+  /** The entry of the current generation in Redis, kept near if the near cache is on. */
+  private async load(key: string): Promise<CacheLookup> {
+    const [current, body, ttlMs] = (await this.redis.eval(
+      LOOKUP,
+      1,
+      this.generationKey,
+      this.prefix,
+      key,
+    )) as [string, string | null, number];
+    const value = body === null ? undefined : decode(body);
+    if (value && ttlMs > 0) this.keepNear(key, current, value, ttlMs);
+    return { generation: current, value };
   }
 
   private keepNear(key: string, generation: string, value: CachedResponse, ttlMs: number): void {
