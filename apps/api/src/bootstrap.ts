@@ -29,6 +29,10 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     cors,
     rateLimit,
     clientIp: clientIpResolver(config.trustProxy),
+    // A cache hit from Redis takes a millisecond or so; one still unanswered
+    // after this goes the full way, which keeps most of the request's
+    // deadline (below) to get its reply.
+    answerTimeoutMs: Math.min(1_000, config.requestTimeoutMs / 4),
     // Slow or stalled requests must not hold a connection for ever. A slow
     // handler is answered 503 at requestTimeoutMs by enforceRequestDeadline;
     // the socket timeout is a little longer so that reply can still go out.

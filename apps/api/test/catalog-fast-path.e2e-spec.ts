@@ -1,23 +1,91 @@
+import { once } from 'node:events';
 import { get as httpGet, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { Redis } from 'ioredis';
 
+import { CatalogCache } from '../src/catalog/cache/catalog-cache.js';
 import { CategoryTreeService } from '../src/catalog/category-tree.service.js';
 import { ProductListingService } from '../src/catalog/product-listing.service.js';
 import { ProductLookupService } from '../src/catalog/product-lookup.service.js';
 import { API, aProductBody } from './support/catalog.js';
+import { PausableProxy } from './support/pausable-proxy.js';
+import { eventually } from './support/processes.js';
+import { listeningPort, stopListening } from './support/raw-http.js';
+import { redisOnlyCatalog } from './support/redis-only-catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { anAdmin, type TestUser } from './support/users.js';
+
+const redisUrl = process.env.REDIS_URL;
+if (!redisUrl) {
+  process.stderr.write(
+    '\n[tests] catalog-fast-path: Redis-only hits SKIPPED — REDIS_URL is not set\n',
+  );
+}
+const describeWithRedis = redisUrl ? describe : describe.skip;
 
 /** Every reply header but the clock's. */
 // What differs between any two replies by nature: the time, and the
 // client's remaining request budget (one request apart).
-const headersOf = (res: { headers: Record<string, string> }) => {
+const headersOf = (res: { headers: Record<string, unknown> }) => {
   const { date: _date, 'x-ratelimit-remaining': _remaining, ...rest } = res.headers;
   return rest;
 };
+
+/** A GET over a plain socket: the reply's bytes exactly as the server sent them. */
+async function rawGet(t: TestApp, path: string, headers: Record<string, string>) {
+  const port = await listeningPort(t.app.getHttpServer() as Server);
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>(
+    (resolve, reject) => {
+      httpGet({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+          }),
+        );
+      }).on('error', reject);
+    },
+  );
+}
+
+/** Counts requests that reached the catalog controller, i.e. went through Nest. */
+function nestCallsOf(t: TestApp): () => number {
+  const spies = [
+    jest.spyOn(t.get(ProductListingService), 'page'),
+    jest.spyOn(t.get(ProductLookupService), 'published'),
+    jest.spyOn(t.get(CategoryTreeService), 'tree'),
+  ];
+  return () => spies.reduce((n, s) => n + s.mock.calls.length, 0);
+}
+
+/**
+ * Three hits of GET /categories (made a hit by a first request) are each
+ * counted in the HTTP metrics under the route template, none through Nest.
+ */
+async function expectHitsCounted(
+  t: TestApp,
+  getCategories: () => ReturnType<TestApp['http']['get']>,
+  nestCalls: () => number,
+): Promise<void> {
+  const series =
+    'http_request_duration_seconds_count{method="GET",route="/api/v1/categories",status="200"}';
+  const count = async () => {
+    const text = (await t.http.get('/metrics').expect(200)).text;
+    const line = text.split('\n').find((l) => l.startsWith(series));
+    return Number(line?.split(' ')[1] ?? 0);
+  };
+  await getCategories().expect(200);
+  const before = await count();
+  const nestBefore = nestCalls();
+  for (let i = 0; i < 3; i++) await getCategories().expect(200);
+  expect(nestCalls()).toBe(nestBefore);
+  expect(await count()).toBe(before + 3);
+}
 
 describe('catalog cache hits served before the Nest pipeline', () => {
   let t: TestApp;
@@ -33,45 +101,13 @@ describe('catalog cache hits served before the Nest pipeline', () => {
       },
     });
     admin = await anAdmin(t);
-    // Counts requests that reached the controller, i.e. went through Nest.
-    const spies = [
-      jest.spyOn(t.get(ProductListingService), 'page'),
-      jest.spyOn(t.get(ProductLookupService), 'published'),
-      jest.spyOn(t.get(CategoryTreeService), 'tree'),
-    ];
-    nestCalls = () => spies.reduce((n, s) => n + s.mock.calls.length, 0);
+    nestCalls = nestCallsOf(t);
   });
   afterAll(async () => {
     // rawGet made the server listen itself: Nest's close does not know of it.
-    const server = t?.app.getHttpServer() as Server | undefined;
-    if (server?.listening) {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    }
+    await stopListening(t?.app.getHttpServer() as Server | undefined);
     await t?.close();
   });
-
-  /** A GET over a plain socket: the reply's bytes exactly as the server sent them. */
-  async function rawGet(path: string, headers: Record<string, string>) {
-    const server = t.app.getHttpServer() as Server;
-    if (!server.listening) await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
-    return new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>(
-      (resolve, reject) => {
-        httpGet({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks),
-            }),
-          );
-        }).on('error', reject);
-      },
-    );
-  }
 
   const get = (path: string, headers: Record<string, string> = {}) =>
     t.http
@@ -128,7 +164,7 @@ describe('catalog cache hits served before the Nest pipeline', () => {
       // Twice: through Nest (or already cached), then from the fast path.
       for (let i = 0; i < 2; i++) {
         // The bytes as sent (supertest would inflate them).
-        const res = await rawGet(`${API}${path}`, { 'accept-encoding': accept });
+        const res = await rawGet(t, `${API}${path}`, { 'accept-encoding': accept });
         expect(res.status).toBe(200);
         expect(res.headers['content-encoding']).toBe(coding);
         expect(res.headers.vary).toContain('Accept-Encoding');
@@ -146,19 +182,7 @@ describe('catalog cache hits served before the Nest pipeline', () => {
   });
 
   test('hits are counted in the HTTP metrics under their route template', async () => {
-    const series =
-      'http_request_duration_seconds_count{method="GET",route="/api/v1/categories",status="200"}';
-    const count = async () => {
-      const text = (await t.http.get('/metrics').expect(200)).text;
-      const line = text.split('\n').find((l) => l.startsWith(series));
-      return Number(line?.split(' ')[1] ?? 0);
-    };
-    await get('/categories').expect(200);
-    const before = await count();
-    const nestBefore = nestCalls();
-    for (let i = 0; i < 3; i++) await get('/categories').expect(200);
-    expect(nestCalls()).toBe(nestBefore);
-    expect(await count()).toBe(before + 3);
+    await expectHitsCounted(t, () => get('/categories'), nestCalls);
   });
 
   test('HEAD, and a GET with a body, are routed by Fastify as before', async () => {
@@ -204,5 +228,203 @@ describe('catalog cache hits served before the Nest pipeline', () => {
     const again = await get(path, { 'If-None-Match': first.headers.etag as string }).expect(200);
     expect(again.text).toBe(fresh.text);
     expect(nestCalls()).toBe(before + 1);
+  });
+});
+
+describeWithRedis('catalog hits found only in Redis, answered before the Nest pipeline', () => {
+  let catalog: ReturnType<typeof redisOnlyCatalog>;
+  let t: TestApp;
+  let admin: TestUser;
+  let nestCalls: () => number;
+  let lookup: jest.Spied<CatalogCache['lookup']>;
+  /** A connection of the test's own, to Redis directly. */
+  let redis: Redis;
+  /** Between the app's catalog connection and Redis, to hold Redis's answers. */
+  let proxy: PausableProxy;
+
+  beforeAll(async () => {
+    const url = new URL(redisUrl!);
+    proxy = new PausableProxy({ host: url.hostname, port: Number(url.port || 6379) });
+    url.port = String(await proxy.listen());
+    catalog = redisOnlyCatalog(url.toString());
+    redis = new Redis(redisUrl!);
+    t = await startTestApp({
+      env: {
+        CATALOG_CACHE: 'redis',
+        CATALOG_CACHE_TTL_SECONDS: '60',
+        CORS_ORIGINS: 'https://shop.example',
+        // The door waits a quarter of it (500 ms) for Redis.
+        REQUEST_TIMEOUT_MS: '2000',
+      },
+      override: catalog.override,
+    });
+    admin = await anAdmin(t);
+    nestCalls = nestCallsOf(t);
+    lookup = jest.spyOn(t.get(CatalogCache), 'lookup');
+  });
+  afterAll(async () => {
+    await stopListening(t?.app.getHttpServer() as Server | undefined);
+    await t?.close();
+    await redis?.quit();
+    await proxy?.close();
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    t.http
+      .get(`${API}${path}`)
+      .set({ Origin: 'https://shop.example', 'X-Request-Id': 'redis-door-test', ...headers });
+  const remaining = (res: { headers: Record<string, string> }) =>
+    Number(res.headers['x-ratelimit-remaining']);
+  /** Whether the last front-door lookup went to Redis (the door answered, or Redis missed). */
+  const lookedUpInRedis = () => lookup.mock.results.at(-1)?.value instanceof Promise;
+
+  test('the near cache is off: hits are read from Redis', async () => {
+    await get('/categories').expect(200);
+    await get('/categories').expect(200);
+    expect(lookedUpInRedis()).toBe(true);
+  });
+
+  test('a hit from Redis has the same status, body and headers as the Nest reply, 304 included, charged once', async () => {
+    const p = (
+      await t.http
+        .post(`${API}/admin/products`)
+        .set(admin.auth)
+        .send(aProductBody({ name: 'Redis Door Lamp' }))
+        .expect(201)
+    ).body as { slug: string };
+    for (const path of [
+      '/products?q=Redis%20Door&sort=name',
+      `/products/${p.slug}`,
+      '/categories',
+    ]) {
+      const before = nestCalls();
+      const viaNest = await get(path).expect(200);
+      expect(nestCalls()).toBe(before + 1);
+      const viaDoor = await get(path).expect(200);
+      expect(nestCalls()).toBe(before + 1);
+      expect(lookedUpInRedis()).toBe(true);
+      expect(viaDoor.text).toBe(viaNest.text);
+      expect(headersOf(viaDoor)).toEqual(headersOf(viaNest));
+      expect(viaDoor.headers).toMatchObject({
+        'x-request-id': 'redis-door-test',
+        'access-control-allow-origin': 'https://shop.example',
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'public, max-age=60',
+        vary: 'Origin, Accept-Encoding',
+      });
+      // One request, one charge, whichever way it was answered.
+      expect(remaining(viaDoor)).toBe(remaining(viaNest) - 1);
+      const etag = viaNest.headers.etag as string;
+      const notModified = await get(path, { 'If-None-Match': etag }).expect(304);
+      expect(notModified.text ?? '').toBe('');
+      expect(notModified.headers.etag).toBe(etag);
+      expect(remaining(notModified)).toBe(remaining(viaDoor) - 1);
+      expect(nestCalls()).toBe(before + 1);
+    }
+  });
+
+  test('compressed: the same bytes, coding and ETag from Redis as from Nest', async () => {
+    for (const name of ['Lamp', 'Kettle', 'Mug', 'Vase', 'Jug', 'Cup'])
+      await t.http
+        .post(`${API}/admin/products`)
+        .set(admin.auth)
+        .send(aProductBody({ name: `Door Zip ${name}` }))
+        .expect(201);
+    // A URL per coding, so that each is answered through Nest first.
+    for (const [path, coding] of [
+      ['/products?q=Door%20Zip&limit=20', 'br'],
+      ['/products?q=Door%20Zip&limit=19', 'gzip'],
+    ] as const) {
+      const before = nestCalls();
+      const headers = { 'accept-encoding': coding, 'x-request-id': 'redis-door-test' };
+      const viaNest = await rawGet(t, `${API}${path}`, headers);
+      const viaDoor = await rawGet(t, `${API}${path}`, headers);
+      expect(nestCalls()).toBe(before + 1);
+      expect(viaDoor.status).toBe(200);
+      expect(viaDoor.headers['content-encoding']).toBe(coding);
+      expect(viaDoor.body.equals(viaNest.body)).toBe(true);
+      expect(headersOf(viaDoor)).toEqual(headersOf(viaNest));
+    }
+  });
+
+  test('hits from Redis are counted in the HTTP metrics under their route template', async () => {
+    await expectHitsCounted(t, () => get('/categories'), nestCalls);
+  });
+
+  test('a miss in Redis (after an invalidation) goes through Nest, charged once', async () => {
+    const first = await get('/categories').expect(200);
+    await t.get(CatalogCache).invalidate();
+    const before = nestCalls();
+    const reloaded = await get('/categories').expect(200);
+    expect(lookedUpInRedis()).toBe(true);
+    expect(nestCalls()).toBe(before + 1);
+    expect(reloaded.text).toBe(first.text);
+    expect(remaining(reloaded)).toBe(remaining(first) - 1);
+    // Stored again by Nest: the next one is answered at the door.
+    const again = await get('/categories').expect(200);
+    expect(nestCalls()).toBe(before + 1);
+    expect(remaining(again)).toBe(remaining(reloaded) - 1);
+  });
+
+  test('a Redis error goes through Nest, which answers the same page uncached', async () => {
+    const hit = await get('/categories').expect(200);
+    const generation = await redis.get(catalog.generationKey);
+    // A generation key of the wrong type: Redis refuses the lookup (WRONGTYPE).
+    await redis.del(catalog.generationKey);
+    await redis.rpush(catalog.generationKey, 'not a generation');
+    try {
+      const before = nestCalls();
+      const res = await get('/categories').expect(200);
+      expect(lookedUpInRedis()).toBe(true);
+      expect(nestCalls()).toBe(before + 1);
+      expect(res.text).toBe(hit.text);
+      expect(headersOf(res)).toEqual(headersOf(hit));
+    } finally {
+      await redis.del(catalog.generationKey);
+      if (generation !== null) await redis.set(catalog.generationKey, generation);
+    }
+    const before = nestCalls();
+    await get('/categories').expect(200);
+    expect(nestCalls()).toBe(before);
+  });
+
+  test('a Redis that is not connected is not waited for: Nest answers', async () => {
+    const hit = await get('/categories').expect(200);
+    const ended = once(catalog.redis, 'end');
+    catalog.redis.disconnect();
+    await ended;
+    try {
+      const before = nestCalls();
+      const res = await get('/categories').expect(200);
+      // The door did not look up at all.
+      expect(lookup.mock.results.at(-1)?.value).toBeUndefined();
+      expect(nestCalls()).toBe(before + 1);
+      expect(res.text).toBe(hit.text);
+    } finally {
+      await catalog.redis.connect();
+    }
+    const before = nestCalls();
+    await get('/categories').expect(200);
+    expect(nestCalls()).toBe(before);
+  });
+
+  test('a Redis that does not answer in time: the request goes through Nest, not a hang or a 5xx', async () => {
+    const hit = await get('/categories').expect(200);
+    const before = nestCalls();
+    proxy.hold();
+    try {
+      const queried = proxy.nextQueryWhileHeld();
+      const reply = get('/categories').then((res) => res);
+      await queried;
+      // The door stops waiting and hands the request on; Nest's own lookup
+      // then waits for Redis like any other.
+      expect(await eventually(() => nestCalls() > before)).toBe(true);
+      proxy.release();
+      const res = await reply;
+      expect(res.status).toBe(200);
+      expect(res.text).toBe(hit.text);
+    } finally {
+      proxy.release();
+    }
   });
 });

@@ -140,6 +140,25 @@ describeWithRedis('near cache of the Redis adapter (two instances on one Redis)'
     expect((await b.get('page')).value).toBeUndefined();
   });
 
+  test('without a near cache, a page read again is the same object, so it is encoded once', async () => {
+    const noNear = new RedisCatalogCache(new Redis(redisUrl!, { maxRetriesPerRequest: 1 }), prefix);
+    try {
+      const { generation } = await noNear.get('page');
+      await a.set('page', generation, value, 60);
+      const first = (await noNear.get('page')).value;
+      expect(first).toEqual(value);
+      expect(noNear.peek('page')).toBeUndefined();
+      expect((await noNear.get('page')).value).toBe(first);
+      expect(await noNear.lookup('page')).toBe(first);
+      // A new page under the same key is read as it is, never the old object.
+      const next = { body: '{"page":2}', etag: '"v2"' };
+      await a.set('page', generation, next, 60);
+      expect((await noNear.get('page')).value).toEqual(next);
+    } finally {
+      await noNear.close();
+    }
+  });
+
   test('while its subscription is down, an instance keeps nothing near', async () => {
     const { generation } = await b.get('page');
     await b.set('page', generation, value, 60);

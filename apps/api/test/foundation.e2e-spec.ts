@@ -1,8 +1,17 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { Body, Controller, Post } from '@nestjs/common';
+import { Body, Controller, Get, Post } from '@nestjs/common';
 import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 
-import { FrontDoor } from '../src/infrastructure/http/front-door.js';
+import {
+  FrontDoor,
+  type FrontDoorAnswer,
+  type FrontDoorReply,
+} from '../src/infrastructure/http/front-door.js';
+import { eventually } from './support/processes.js';
+import { listeningPort, rawConnection, stopListening } from './support/raw-http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { adminQuery } from './support/test-database.js';
 
@@ -20,6 +29,15 @@ class ProbeDto {
 /** A route that exists only in this test, to drive the request pipeline. */
 @Controller('probe')
 class ProbeController {
+  /** GETs that reached the controller, i.e. were routed by Fastify and Nest. */
+  static routed = 0;
+
+  @Get()
+  ping(): { pong: true } {
+    ProbeController.routed += 1;
+    return { pong: true };
+  }
+
   @Post()
   echo(@Body() body: ProbeDto): ProbeDto {
     return body;
@@ -27,6 +45,43 @@ class ProbeController {
 }
 
 const PROBLEM = /^application\/problem\+json/;
+
+/** A promise the test settles: an answer that comes when the test says. */
+function later<T>(): { promise: Promise<T>; settle: (value: T) => void } {
+  let settle!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (settle = resolve));
+  return { promise, settle };
+}
+
+/** A front-door reply with a plain text body, framed as the door's features frame theirs. */
+function textReply(text: string): FrontDoorReply {
+  const body = Buffer.from(text);
+  return {
+    route: '/api/v1/probe',
+    status: 200,
+    headers: ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length)],
+    body,
+  };
+}
+
+/**
+ * Answers given at the door for URLs of the probe route, by URL, with the
+ * requests they were asked for. One answerer serves them all: a door keeps
+ * its answerers for the life of the app.
+ */
+function lateAnswers(t: TestApp) {
+  const byUrl = new Map<string, () => FrontDoorAnswer>();
+  const asked: IncomingMessage[] = [];
+  const door = FrontDoor.of(t.app.getHttpAdapter().getInstance())!;
+  door.answer((req) => {
+    const answer = byUrl.get(req.url ?? '');
+    if (answer) asked.push(req);
+    return answer?.();
+  });
+  const observed: string[] = [];
+  door.observe((_method, route) => observed.push(route));
+  return { byUrl, asked, observed };
+}
 
 describe('foundation', () => {
   let t: TestApp;
@@ -68,6 +123,97 @@ describe('foundation', () => {
     });
     const res = await t.http.get('/health/ready?fault=1').expect(200);
     expect(res.body.details.database.status).toBe('up');
+  });
+
+  describe('answers that come later (a lookup in a shared cache)', () => {
+    let door: ReturnType<typeof lateAnswers>;
+    beforeAll(() => {
+      door = lateAnswers(t);
+    });
+    afterAll(async () => {
+      await stopListening(t.app.getHttpServer() as Server);
+    });
+
+    test('a later answer is sent as one given at once is: request id, security and budget headers, metrics', async () => {
+      door.byUrl.set(
+        '/api/v1/probe?door=later',
+        () => new Promise((resolve) => setImmediate(() => resolve(textReply('later')))),
+      );
+      const routed = ProbeController.routed;
+      const res = await t.http
+        .get('/api/v1/probe?door=later')
+        .set('X-Request-Id', 'door-later')
+        .expect(200);
+      expect(res.text).toBe('later');
+      expect(res.headers).toMatchObject({
+        'x-request-id': 'door-later',
+        'x-content-type-options': 'nosniff',
+        'x-ratelimit-limit': String(t.config.rateLimitPerMinute),
+        vary: 'Origin',
+      });
+      expect(ProbeController.routed).toBe(routed);
+      expect(door.observed).toContain('/api/v1/probe');
+    });
+
+    test('an answer that fails, finds nothing or never comes leaves the request to Fastify', async () => {
+      door.byUrl.set('/api/v1/probe?door=fails', () => Promise.reject(new Error('lookup failed')));
+      door.byUrl.set('/api/v1/probe?door=none', () => Promise.resolve(undefined));
+      // Never settled: the door stops waiting after its answer timeout.
+      door.byUrl.set('/api/v1/probe?door=never', () => new Promise<undefined>(() => undefined));
+      const routed = ProbeController.routed;
+      for (const url of ['fails', 'none', 'never'].map((d) => `/api/v1/probe?door=${d}`)) {
+        const res = await t.http.get(url).expect(200);
+        expect(res.body).toEqual({ pong: true });
+        // Charged once, by the door, whose verdict Fastify's hook reuses.
+        expect(res.headers['x-ratelimit-limit']).toBe(String(t.config.rateLimitPerMinute));
+      }
+      expect(ProbeController.routed).toBe(routed + 3);
+    });
+
+    test('a request pipelined behind one waiting for its answer is answered after it, in order', async () => {
+      const held = later<FrontDoorReply>();
+      door.byUrl.set('/api/v1/probe?door=held', () => held.promise);
+      const port = await listeningPort(t.app.getHttpServer() as Server);
+      const { received } = rawConnection(
+        port,
+        'GET /api/v1/probe?door=held HTTP/1.1\r\nHost: x\r\n\r\n' +
+          'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      );
+      const probes = door.observed.length;
+      // The second request is answered (from memory) while the first still waits.
+      expect(await eventually(() => door.observed.slice(probes).includes('/health/live'))).toBe(
+        true,
+      );
+      held.settle(textReply('held'));
+      const replies = (await received).split('HTTP/1.1 ').slice(1);
+      expect(replies).toHaveLength(2);
+      expect(replies[0]).toMatch(/^200 [\s\S]*\r\n\r\nheld$/);
+      expect(replies[1]).toMatch(/^200 [\s\S]*\r\n\r\n\{"status":"ok"\}$/);
+    });
+
+    test('a client that leaves before its answer comes gets nothing, and nothing is routed for it', async () => {
+      const held = later<FrontDoorReply>();
+      door.byUrl.set('/api/v1/probe?door=left', () => held.promise);
+      const port = await listeningPort(t.app.getHttpServer() as Server);
+      const asked = door.asked.length;
+      const { socket, received } = rawConnection(
+        port,
+        'GET /api/v1/probe?door=left HTTP/1.1\r\nHost: x\r\n\r\n',
+      );
+      expect(await eventually(() => door.asked.length > asked)).toBe(true);
+      const req = door.asked.at(-1)!;
+      const gone = new Promise((r) => req.once('close', r));
+      socket.destroy();
+      await gone;
+      const routed = ProbeController.routed;
+      const observed = door.observed.length;
+      held.settle(textReply('too late'));
+      expect(await received).toBe('');
+      // Whatever the door did with it has run by the time the next request is answered.
+      await t.http.get('/api/v1/probe').expect(200);
+      expect(ProbeController.routed).toBe(routed + 1);
+      expect(door.observed.length).toBe(observed);
+    });
   });
 
   test('GET /health/ready → 200 when the database answers', async () => {
@@ -176,5 +322,42 @@ describe('foundation', () => {
       if (status !== 200) await new Promise((r) => setTimeout(r, 100));
     }
     expect(status).toBe(200);
+  });
+});
+
+describe('front door while the server closes', () => {
+  let t: TestApp;
+  let closed: Promise<void> | undefined;
+
+  beforeAll(async () => {
+    t = await startTestApp({ controllers: [ProbeController] });
+  });
+  afterAll(async () => {
+    await (closed ?? t?.close());
+  });
+
+  test('an answer that comes after the close began leaves the request to Fastify, which sheds it (503)', async () => {
+    const door = lateAnswers(t);
+    const held = later<FrontDoorReply>();
+    door.byUrl.set('/api/v1/probe?door=closing', () => held.promise);
+    // Listening as serve-http.ts does, so that Fastify's close stops the server.
+    await t.app.listen(0, '127.0.0.1');
+    const server = t.app.getHttpServer() as Server;
+    const { received } = rawConnection(
+      (server.address() as AddressInfo).port,
+      'GET /api/v1/probe?door=closing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    expect(await eventually(() => door.asked.length > 0)).toBe(true);
+    const routed = ProbeController.routed;
+    closed = t.close();
+    // Fastify stops the server once its preClose hooks (the door's) have run;
+    // the close then waits for this connection.
+    expect(await eventually(() => !server.listening)).toBe(true);
+    held.settle(textReply('from the door'));
+    const reply = await received;
+    expect(reply).toMatch(/^HTTP\/1.1 503 /);
+    expect(reply).not.toContain('from the door');
+    expect(ProbeController.routed).toBe(routed);
+    await closed;
   });
 });

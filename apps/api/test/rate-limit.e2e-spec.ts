@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 
+import { CatalogCache } from '../src/catalog/cache/catalog-cache.js';
 import { CategoryTreeService } from '../src/catalog/category-tree.service.js';
+import { redisOnlyCatalog } from './support/redis-only-catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+
+const redisUrl = process.env.REDIS_URL;
+if (!redisUrl) {
+  process.stderr.write(
+    '\n[tests] rate-limit: hits read from Redis SKIPPED — REDIS_URL is not set\n',
+  );
+}
+const describeWithRedis = redisUrl ? describe : describe.skip;
 
 describe('per-client request rate limit', () => {
   let t: TestApp;
@@ -37,5 +47,41 @@ describe('per-client request rate limit', () => {
 
   test('each client IP has its own budget', async () => {
     await t.http.get('/api/v1/categories').set('X-Forwarded-For', '203.0.113.9').expect(200);
+  });
+});
+
+describeWithRedis('per-client request rate limit, catalog hits read from Redis', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { RATE_LIMIT_PER_MINUTE: '5', CATALOG_CACHE: 'redis' },
+      override: redisOnlyCatalog(redisUrl!).override,
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('one charge per request: answered at the door from Redis, missed there and routed, or refused', async () => {
+    const nest = jest.spyOn(t.get(CategoryTreeService), 'tree');
+    const lookup = jest.spyOn(t.get(CatalogCache), 'lookup');
+    const remaining = async () =>
+      Number((await t.http.get('/api/v1/categories').expect(200)).headers['x-ratelimit-remaining']);
+    const seen = [await remaining(), await remaining()];
+    // The second was a hit read from Redis at the door.
+    expect(nest).toHaveBeenCalledTimes(1);
+    expect(lookup.mock.results.at(-1)?.value).toBeInstanceOf(Promise);
+    // Gone from Redis: the door's lookup misses and Nest reloads it.
+    await t.get(CatalogCache).invalidate();
+    seen.push(await remaining());
+    expect(nest).toHaveBeenCalledTimes(2);
+    seen.push(await remaining(), await remaining());
+    expect(seen).toEqual([4, 3, 2, 1, 0]);
+    expect(nest).toHaveBeenCalledTimes(2);
+    const refused = await t.http.get('/api/v1/categories').expect(429);
+    expect(refused.headers['x-ratelimit-remaining']).toBe('0');
+    expect(refused.body).toMatchObject({ status: 429, title: 'Too many requests' });
+    expect(nest).toHaveBeenCalledTimes(2);
   });
 });

@@ -1,9 +1,10 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP proxy in front of PostgreSQL whose server-to-client direction can be
- * held, so a query (and the HTTP request waiting on it) stays in flight for
- * as long as a test needs, without any test-only code in the app.
+ * A TCP proxy in front of PostgreSQL or Redis whose server-to-client
+ * direction can be held, so a query (and the HTTP request waiting on it)
+ * stays in flight for as long as a test needs, without any test-only code in
+ * the app.
  */
 export class PausableProxy {
   private readonly upstreams = new Set<Socket>();

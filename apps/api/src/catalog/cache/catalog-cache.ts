@@ -23,6 +23,14 @@ export abstract class CatalogCache {
    * copy is current). Lets the HTTP fast path answer synchronously.
    */
   abstract peek(key: string): CachedResponse | undefined;
+  /**
+   * The current entry under `key`, from the shared store if this process
+   * does not hold it, for a caller that has another way to answer (the HTTP
+   * fast path hands the request to the controller). Undefined at once where
+   * there is no shared store or it is not connected, as a lookup could then
+   * only wait; rejects on a store error, which the other way meets and logs.
+   */
+  abstract lookup(key: string): Promise<CachedResponse | undefined> | undefined;
   /** Stores under the generation the value was computed in; a newer one never sees it. */
   abstract set(
     key: string,

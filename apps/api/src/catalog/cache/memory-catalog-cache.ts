@@ -19,6 +19,11 @@ export class MemoryCatalogCache extends CatalogCache {
     return this.entries.get(`${this.generation}:${key}`);
   }
 
+  /** Nothing beyond `peek`: this process is the only store. */
+  lookup(): undefined {
+    return undefined;
+  }
+
   set(key: string, generation: string, value: CachedResponse, ttlSeconds: number): Promise<void> {
     if (generation === String(this.generation)) {
       this.entries.set(`${generation}:${key}`, value, { ttl: ttlSeconds * 1000 });

@@ -40,6 +40,15 @@ export class RedisCatalogCache extends CatalogCache {
   private readonly generationKey: string;
   private readonly channel: string;
   private readonly near = new LRUCache<string, CachedResponse>({ max: 5_000 });
+  /**
+   * Pages read from Redis, by ETag, so that a page read again is the same
+   * object: its encodings (br, gzip) and front-door replies, kept per object,
+   * are then worked out once, not on every read while the near cache is off.
+   * The ETag names the body, so this can only ever hand back the very page
+   * Redis holds, never a stale one; like near copies, a page is not kept
+   * longer than the Redis entry it was read from.
+   */
+  private readonly pages = new LRUCache<string, CachedResponse>({ max: 5_000 });
   /** The generation the near cache holds; undefined while it is off. */
   private nearGeneration: number | undefined;
   /** Whether the invalidation channel is subscribed (every message since then is seen). */
@@ -64,20 +73,20 @@ export class RedisCatalogCache extends CatalogCache {
     return generation === undefined ? undefined : this.near.get(`${generation}:${key}`);
   }
 
+  lookup(key: string): Promise<CachedResponse | undefined> | undefined {
+    const near = this.peek(key);
+    if (near) return Promise.resolve(near);
+    // Connecting or reconnecting: the command would wait in ioredis's
+    // offline queue until the connection is back or gives up.
+    if (this.redis.status !== 'ready') return undefined;
+    return this.load(key).then(({ value }) => value);
+  }
+
   async get(key: string): Promise<CacheLookup> {
     const near = this.peek(key);
     if (near) return { generation: String(this.nearGeneration), value: near };
     try {
-      const [current, body, ttlMs] = (await this.redis.eval(
-        LOOKUP,
-        1,
-        this.generationKey,
-        this.prefix,
-        key,
-      )) as [string, string | null, number];
-      const value = body === null ? undefined : decode(body);
-      if (value && ttlMs > 0) this.keepNear(key, current, value, ttlMs);
-      return { generation: current, value };
+      return await this.load(key);
     } catch (error) {
       this.logger.warn({ err: error }, 'catalog cache lookup failed; serving uncached');
       // A generation no entry is stored under, so the set below is a no-op.
@@ -99,6 +108,7 @@ export class RedisCatalogCache extends CatalogCache {
         'EX',
         ttlSeconds,
       );
+      this.pages.set(value.etag, value, { ttl: ttlSeconds * 1000 });
       this.keepNear(key, generation, value, ttlSeconds * 1000);
     } catch (error) {
       this.logger.warn({ err: error }, 'catalog cache store failed');
@@ -177,13 +187,34 @@ export class RedisCatalogCache extends CatalogCache {
     this.near.clear();
   }
 
+  /** The entry of the current generation in Redis, kept near if the near cache is on. */
+  private async load(key: string): Promise<CacheLookup> {
+    const [current, body, ttlMs] = (await this.redis.eval(
+      LOOKUP,
+      1,
+      this.generationKey,
+      this.prefix,
+      key,
+    )) as [string, string | null, number];
+    if (body === null) return { generation: current, value: undefined };
+    const value = this.decode(body, ttlMs);
+    if (ttlMs > 0) this.keepNear(key, current, value, ttlMs);
+    return { generation: current, value };
+  }
+
+  private decode(stored: string, ttlMs: number): CachedResponse {
+    const nl = stored.indexOf('\n');
+    const etag = stored.slice(0, nl);
+    let page = this.pages.get(etag);
+    if (!page) {
+      page = { etag, body: stored.slice(nl + 1) };
+      if (ttlMs > 0) this.pages.set(etag, page, { ttl: ttlMs });
+    }
+    return page;
+  }
+
   private keepNear(key: string, generation: string, value: CachedResponse, ttlMs: number): void {
     if (this.nearGeneration === undefined || generation !== String(this.nearGeneration)) return;
     this.near.set(`${generation}:${key}`, value, { ttl: ttlMs });
   }
-}
-
-function decode(stored: string): CachedResponse {
-  const nl = stored.indexOf('\n');
-  return { etag: stored.slice(0, nl), body: stored.slice(nl + 1) };
 }

@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 
 import { AppConfig } from '../../infrastructure/config/app-config.js';
-import { FrontDoor, type FrontDoorReply } from '../../infrastructure/http/front-door.js';
+import { FrontDoor, type FrontDoorAnswer } from '../../infrastructure/http/front-door.js';
 import { CatalogCache } from '../cache/catalog-cache.js';
 import { cachedFrontDoorReply } from './send-cached.js';
 
@@ -36,11 +36,14 @@ interface KnownUrl {
  *   from the validated query (`remember`). A URL maps to one key for ever
  *   (the key is a pure function of the URL), so the map cannot go stale; an
  *   invalid URL is never learnt, so it still gets its 400 from Nest.
- * - The value comes from `CatalogCache.peek` with the same key and
- *   generation as the services use: after `invalidate()` the lookup misses
- *   and the request goes through Nest, which reloads and stores it. Only
- *   entries already in process memory are served here (a Redis round trip
- *   goes through Nest, which also refills the memory).
+ * - The value comes from the cache with the same key and generation as the
+ *   services use: after `invalidate()` the lookup misses and the request
+ *   goes through Nest, which reloads and stores it. An entry in process
+ *   memory (`peek`) is answered at once. One only in Redis (the near cache
+ *   is off while its subscription is down, or was just emptied by another
+ *   instance's invalidation) is looked up there (`lookup`, which also
+ *   refills the near cache); a miss, a Redis error or a Redis that is not
+ *   connected or too slow sends the request through Nest, as before.
  * - The reply is built by `cachedFrontDoorReply`, which shares its headers, ETags and
  *   codings with the controller's `sendCached`.
  *
@@ -73,11 +76,14 @@ export class CatalogFastPath implements OnApplicationBootstrap {
     if (this.enabled) FrontDoor.ofApp(this.adapterHost)?.answer((req) => this.answer(req));
   }
 
-  private answer(req: IncomingMessage): FrontDoorReply | undefined {
+  private answer(req: IncomingMessage): FrontDoorAnswer {
     const known = this.known.get(req.url ?? '');
     if (!known) return undefined;
-    const cached = this.cache.peek(known.key);
-    if (!cached) return undefined;
-    return cachedFrontDoorReply(req, cached, known.maxAgeSeconds, known.route);
+    const { key, maxAgeSeconds, route } = known;
+    const near = this.cache.peek(key);
+    if (near) return cachedFrontDoorReply(req, near, maxAgeSeconds, route);
+    return this.cache
+      .lookup(key)
+      ?.then((cached) => cached && cachedFrontDoorReply(req, cached, maxAgeSeconds, route));
   }
 }

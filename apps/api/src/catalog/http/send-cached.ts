@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import type { FrontDoorReply } from '../../infrastructure/http/front-door.js';
+import { appendHeaders } from '../../infrastructure/http/header-list.js';
 import type { CachedResponse } from '../cache/catalog-cache.js';
 import {
   codedEtag,
@@ -65,13 +66,12 @@ export function sendCached(
 ): FastifyReply {
   const { coding, notModified } = negotiate(cached, req.headers);
   const { status, headers, body } = cachedReply(cached, maxAgeSeconds, coding, notModified);
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i]!;
-    const value = headers[i + 1]!;
-    // After CORS's Vary: Origin, as one field line.
-    const vary = name === 'Vary' ? reply.getHeader('vary') : undefined;
-    void reply.header(name, vary ? `${String(vary)}, ${value}` : value);
-  }
+  // CORS has set Vary: Origin already; the page's Vary joins it on one field
+  // line, folded as the front door folds it.
+  const vary = reply.getHeader('vary');
+  const head = vary === undefined ? [] : ['Vary', String(vary)];
+  appendHeaders(head, headers);
+  for (let i = 0; i < head.length; i += 2) void reply.header(head[i]!, head[i + 1]!);
   return reply.status(status).send(body);
 }
 

@@ -15,7 +15,7 @@ import type { CorsPolicy } from './cors.js';
 import { fastifyOf } from './fastify-of.js';
 import { appendHeaders, type HeaderList } from './header-list.js';
 import { requestIdOf } from './request-id.js';
-import type { RequestRateLimit } from './request-rate-limit.js';
+import type { RateLimitVerdict, RequestRateLimit } from './request-rate-limit.js';
 import { securityHeadersFor } from './security-headers.js';
 
 /** A reply a feature gives to a request before it reaches Fastify. */
@@ -28,8 +28,16 @@ export interface FrontDoorReply {
   body: Buffer | undefined;
 }
 
-/** Gives the reply to `req`, or undefined to let Fastify route it. Synchronous and cheap. */
-export type FrontDoorAnswerer = (req: IncomingMessage) => FrontDoorReply | undefined;
+/**
+ * What a feature answers: a reply, undefined to let Fastify route the
+ * request, or a promise of either when the reply needs I/O (a lookup in a
+ * shared cache). A promise that rejects, or is not settled within
+ * `answerTimeoutMs`, counts as undefined.
+ */
+export type FrontDoorAnswer = FrontDoorReply | Promise<FrontDoorReply | undefined> | undefined;
+
+/** Gives the answer to `req`. Called for every GET: a synchronous answer must be cheap. */
+export type FrontDoorAnswerer = (req: IncomingMessage) => FrontDoorAnswer;
 
 /** Told of every reply the front door sent, as Fastify's onResponse hooks are of theirs. */
 export type FrontDoorObserver = (
@@ -43,6 +51,8 @@ export interface FrontDoorOptions {
   cors: CorsPolicy;
   rateLimit: RequestRateLimit;
   clientIp: ClientIp;
+  /** How long an asynchronous answer is waited for before Fastify gets the request. */
+  answerTimeoutMs: number;
   requestTimeoutMs: number;
   connectionTimeoutMs: number;
   connectionsCheckingIntervalMs: number;
@@ -55,10 +65,11 @@ const doors = new WeakMap<FastifyInstance, FrontDoor>();
 
 /**
  * The HTTP server in front of Fastify. A request a feature can answer from
- * memory (a catalog cache hit) is answered here, before Fastify builds its
- * request and reply objects, routes, and runs its hooks: on the hottest read
- * of the shop those cost several times the answer itself. Every other
- * request goes to Fastify untouched.
+ * memory or with one cheap lookup (a catalog cache hit, near or in Redis) is
+ * answered here, before Fastify builds its request and reply objects,
+ * routes, and runs its hooks: on the hottest read of the shop those cost
+ * several times the answer itself. Every other request goes to Fastify
+ * untouched.
  *
  * A reply sent here carries what a reply sent by Fastify does, from the same
  * code: the request id and security headers, CORS, the client's rate-limit
@@ -66,6 +77,15 @@ const doors = new WeakMap<FastifyInstance, FrontDoor>();
  * usual problem reply), and an observation in the HTTP metrics. Only GETs
  * without a body are candidates, and none once the server is closing (Fastify
  * then sheds load with its 503).
+ *
+ * An answer may also come later (a hit found in Redis only). Handing the
+ * request to Fastify after that wait is safe: Node emitted it with its
+ * response already queued in order on the connection (a pipelined request
+ * behind it waits its turn), and a GET without a body has nothing in its
+ * stream for anyone to read or lose. A wait never ends in a reply of its
+ * own: a failed, missing or late answer sends the request to Fastify, and
+ * so does a close that began during the wait. A client that left during the
+ * wait gets nothing, and nothing is routed for it.
  */
 export class FrontDoor {
   private readonly answerers: FrontDoorAnswerer[] = [];
@@ -90,9 +110,7 @@ export class FrontDoor {
     const { requestTimeoutMs, connectionTimeoutMs, connectionsCheckingIntervalMs } = this.options;
     const server = createServer(
       { connectionsCheckingInterval: connectionsCheckingIntervalMs },
-      (req, res) => {
-        if (!this.tryAnswer(req, res, handler)) handler(req, res);
-      },
+      (req, res) => this.handle(req, res, handler),
     );
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.requestTimeout = requestTimeoutMs;
@@ -119,27 +137,65 @@ export class FrontDoor {
     this.observers.push(observer);
   }
 
-  private tryAnswer(req: IncomingMessage, res: ServerResponse, fastify: RequestListener): boolean {
-    if (this.closing || req.method !== 'GET' || hasBody(req)) return false;
-    const reply = this.replyTo(req);
-    if (!reply) return false;
+  private handle(req: IncomingMessage, res: ServerResponse, fastify: RequestListener): void {
+    if (this.closing || req.method !== 'GET' || hasBody(req)) return fastify(req, res);
     const started = performance.now();
+    const answer = this.answerTo(req);
+    if (!answer) return fastify(req, res);
     const { rateLimit, clientIp } = this.options;
-    if (!rateLimit.applies(req.url ?? '/')) {
-      this.send(req, res, reply, started);
-      return true;
-    }
-    rateLimit.charge(clientIp(req)).then(
-      ({ allowed, state }) => {
-        if (!allowed) return fastify(req, res);
-        this.send(req, res, reply, started, rateLimit.headersFor(state));
-      },
-      () => fastify(req, res),
-    );
-    return true;
+    const charge = rateLimit.applies(req.url ?? '/')
+      ? rateLimit.charge(req, clientIp(req))
+      : undefined;
+    if (!charge && !(answer instanceof Promise)) return this.send(req, res, answer, started);
+    void this.answerLater(req, res, fastify, answer, charge, started);
   }
 
-  private replyTo(req: IncomingMessage): FrontDoorReply | undefined {
+  /** Answers once the client's budget is charged and the answer is in. */
+  private async answerLater(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fastify: RequestListener,
+    answer: FrontDoorReply | Promise<FrontDoorReply | undefined>,
+    charge: Promise<RateLimitVerdict> | undefined,
+    started: number,
+  ): Promise<void> {
+    // Bounded and settled from here on, whatever happens to the charge.
+    const pending = answer instanceof Promise ? this.bounded(answer) : answer;
+    let verdict: RateLimitVerdict | undefined;
+    try {
+      verdict = await charge;
+    } catch {
+      return fastify(req, res);
+    }
+    // Refused: Fastify's hook finds this verdict and answers 429.
+    if (verdict && !verdict.allowed) return fastify(req, res);
+    const reply = await pending;
+    if (req.destroyed || res.destroyed) return;
+    if (!reply || this.closing) return fastify(req, res);
+    this.send(
+      req,
+      res,
+      reply,
+      started,
+      verdict && this.options.rateLimit.headersFor(verdict.state),
+    );
+  }
+
+  /** `answer`'s reply, or undefined once it fails or `answerTimeoutMs` has passed. */
+  private bounded(
+    answer: Promise<FrontDoorReply | undefined>,
+  ): Promise<FrontDoorReply | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, this.options.answerTimeoutMs, undefined);
+      const settle = (reply: FrontDoorReply | undefined) => {
+        clearTimeout(timer);
+        resolve(reply);
+      };
+      answer.then(settle, () => settle(undefined));
+    });
+  }
+
+  private answerTo(req: IncomingMessage): FrontDoorAnswer {
     try {
       for (const answer of this.answerers) {
         const reply = answer(req);

@@ -14,7 +14,9 @@ export function setHeaderList(res: ServerResponse, list: HeaderList): void {
 
 /**
  * Appends `more` to `head`, folding a second Vary into the first (one field
- * line naming all the request headers the reply depends on).
+ * line naming all the request headers the reply depends on). Every reply
+ * that adds a Vary of its own to CORS's folds it here, so the front door and
+ * the Nest path send the same line.
  */
 export function appendHeaders(head: string[], more: HeaderList): void {
   for (let i = 0; i < more.length; i += 2) {

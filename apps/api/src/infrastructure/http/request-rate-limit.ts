@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+
 import type { FastifyInstance } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
@@ -24,6 +26,7 @@ export interface RateLimitVerdict {
  */
 export class RequestRateLimit {
   private readonly limiter: RateLimiterMemory | undefined;
+  private readonly verdicts = new WeakMap<IncomingMessage, RateLimitVerdict>();
 
   constructor(readonly perMinute: number) {
     this.limiter =
@@ -35,14 +38,22 @@ export class RequestRateLimit {
     return this.limiter !== undefined && !EXEMPT.test(url);
   }
 
-  /** Charges one request to `client`. */
-  async charge(client: string | undefined): Promise<RateLimitVerdict> {
+  /**
+   * Charges `req` to `client`, once: a request the front door charged and
+   * then handed to Fastify (a refusal, a cache miss) gets the same verdict
+   * again from the hook, not a second charge.
+   */
+  async charge(req: IncomingMessage, client: string | undefined): Promise<RateLimitVerdict> {
+    let verdict = this.verdicts.get(req);
+    if (verdict) return verdict;
     try {
-      return { allowed: true, state: await this.limiter!.consume(client ?? 'unknown') };
+      verdict = { allowed: true, state: await this.limiter!.consume(client ?? 'unknown') };
     } catch (refused) {
       if (!(refused instanceof RateLimiterRes)) throw refused;
-      return { allowed: false, state: refused };
+      verdict = { allowed: false, state: refused };
     }
+    this.verdicts.set(req, verdict);
+    return verdict;
   }
 
   /** The headers telling the client where it stands. */
@@ -64,7 +75,7 @@ export function limitRequestRate(fastify: FastifyInstance, limit: RequestRateLim
   if (limit.perMinute <= 0) return;
   fastify.addHook('onRequest', async (request, reply) => {
     if (!limit.applies(request.url)) return;
-    const { allowed, state } = await limit.charge(request.ip);
+    const { allowed, state } = await limit.charge(request.raw, request.ip);
     setHeaderList(reply.raw, limit.headersFor(state));
     if (allowed) return;
     const retryAfter = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
