@@ -1,4 +1,6 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Command } from 'commander';
+import { InjectCommander } from 'nest-commander';
 
 import { AppModule } from './app.module.js';
 import { UserCreateCommand } from './auth/user-create.command.js';
@@ -24,8 +26,20 @@ export const commands = [
 ];
 
 @Module({})
-export class CliModule {
+export class CliModule implements OnApplicationBootstrap {
+  constructor(@InjectCommander() private readonly commander: Command) {}
+
   static register(config: AppConfig): DynamicModule {
     return { module: CliModule, imports: [AppModule.register(config)], providers: [...commands] };
+  }
+
+  /**
+   * Commander ends the process itself on a usage error or --help, before the
+   * app is closed, which would leave an embedded PostgreSQL running. Told to
+   * throw instead (each command too: they do not inherit the setting), its
+   * outcome ends the command as any error does, and cli.ts closes the app.
+   */
+  onApplicationBootstrap(): void {
+    for (const command of [this.commander, ...this.commander.commands]) command.exitOverride();
   }
 }

@@ -1,4 +1,14 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,10 +50,10 @@ function stoppedGracefully(api: ApiProcess, pid: number): boolean {
 }
 
 /**
- * No DATABASE_URL: the API and the job worker start PostgreSQL themselves
- * (the cluster primary for its workers under start:prod). However a stop
- * signal meets them, starting or serving, they must stop what they started
- * and exit 0 with nothing left behind.
+ * No DATABASE_URL: the API, the job worker and the command line start
+ * PostgreSQL themselves (the cluster primary for its workers under
+ * start:prod). However a stop signal or a failure meets them, starting or
+ * serving, they must stop what they started and leave nothing behind.
  */
 describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', () => {
   const spawned: ApiProcess[] = [];
@@ -155,6 +165,67 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
     expect(await worker.exited).toBe(0);
     expect(stoppedGracefully(worker, worker.child.pid!)).toBe(true);
     expectNothingLeft([server]);
+  }, 300_000);
+
+  test.each([
+    [
+      'a usage error (commander exits on its own)',
+      ['user:create', '--email', 'a@b.test'],
+      /required option '--password <password>' not specified/,
+    ],
+    [
+      'a command that fails',
+      ['user:create', '--email', 'a@b.test', '--password', 'short'],
+      /password must be at least 8 characters/,
+    ],
+  ])(
+    'npm run cli, %s → the error is reported, PostgreSQL stopped, exit 1',
+    async (_what, args, message) => {
+      const cli = await spawnApi('cli.js', env, args);
+      spawned.push(cli);
+      const server = await postmasterUp();
+
+      expect(await cli.closed).toBe(1);
+      expect(cli.stderr()).toMatch(message);
+      expectNothingLeft([server]);
+    },
+    300_000,
+  );
+
+  test('npm run cli, SIGTERM while the command runs → PostgreSQL stopped, it dies of the signal', async () => {
+    // The import reads its file from a FIFO that gets no data: the command
+    // runs, waiting on it, until the signal.
+    const fifo = join(dataDir, 'import.csv');
+    rmSync(fifo, { force: true });
+    execFileSync('mkfifo', [fifo]);
+    const cli = await spawnApi('cli.js', env, ['catalog:import', fifo]);
+    spawned.push(cli);
+    const server = await postmasterUp();
+    // Opening the writing end without blocking succeeds once the command has
+    // opened the file for reading: it is running.
+    let writer: number | undefined;
+    const opened = () => {
+      try {
+        writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      expect(await eventually(opened, 1200)).toBe(true);
+
+      cli.child.kill('SIGTERM');
+
+      // Killed by the signal (what a shell reports as 143) once it has
+      // stopped what it started.
+      expect(await cli.closed).toBe('SIGTERM');
+      expect(cli.stderr()).toContain('SIGTERM: command interrupted');
+      expectNothingLeft([server]);
+    } finally {
+      if (writer !== undefined) closeSync(writer);
+      rmSync(fifo, { force: true });
+    }
   }, 300_000);
 
   test('npm start, PORT already in use → the error is reported, PostgreSQL stopped, exit 1', async () => {

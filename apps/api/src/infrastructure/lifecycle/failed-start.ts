@@ -15,6 +15,16 @@ export async function exitAfterFailedStart(what: string, error: unknown): Promis
       ? `${error.message}\n`
       : `${what} failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
+  await stopEmbeddedPostgres();
+  process.exit(1);
+}
+
+/**
+ * Stops an embedded PostgreSQL this process started, if any: the last step
+ * of an exit that cannot count on closing the app. A failure is reported,
+ * not thrown, as the process is about to exit anyway.
+ */
+export async function stopEmbeddedPostgres(): Promise<void> {
   try {
     // Loaded here, not at the top: a cluster primary given DATABASE_URL
     // otherwise never loads this module (or pg).
@@ -23,7 +33,6 @@ export async function exitAfterFailedStart(what: string, error: unknown): Promis
   } catch (stopError) {
     process.stderr.write(`could not stop the embedded PostgreSQL: ${String(stopError)}\n`);
   }
-  process.exit(1);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 
 import { type INestApplication, type INestApplicationContext, Logger } from '@nestjs/common';
 
+import { stopEmbeddedPostgres } from './failed-start.js';
 import { onStopSignal } from './stop-signal.js';
 
 // After the grace period the remaining connections are cut (or the jobs still
@@ -82,5 +83,34 @@ export function exitJobWorkerGracefullyOnSignals(
         process.exit(1);
       },
     );
+  });
+}
+
+/**
+ * The command line's SIGTERM/SIGINT: the command is abandoned, not finished.
+ * Closing the context closes the pool once the connection in use is given
+ * back (the command's next query then fails, unreported: see cli.ts) and
+ * stops an embedded PostgreSQL the command line started. A command that
+ * keeps its connection (a long transaction, a wait for a lock) would hold
+ * closing up: after HOOKS_DEADLINE_MS the embedded PostgreSQL is stopped
+ * directly, which rolls its transaction back. The process then dies of the
+ * signal it was sent, as an interrupted command should: a shell running it
+ * in a script or a loop stops too, where an exit code would let it carry on
+ * (and an exit would first wait for a read still blocked on Node's thread
+ * pool, an import from a pipe). A signal that came while the command line
+ * was starting (see stop-signal.ts) closes it at once, before the command
+ * runs.
+ */
+export function exitCommandOnSignals(context: INestApplicationContext): void {
+  onStopSignal((signal) => {
+    process.stderr.write(`${signal}: command interrupted\n`);
+    const die = (): void => {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    };
+    // Not unref'd: with the pool closing, nothing else may keep the process
+    // alive until the embedded PostgreSQL is stopped.
+    setTimeout(() => void stopEmbeddedPostgres().then(die), HOOKS_DEADLINE_MS);
+    context.close().then(die, () => void stopEmbeddedPostgres().then(die));
   });
 }
