@@ -14,16 +14,18 @@ import { stopRequested } from './infrastructure/lifecycle/stop-signal.js';
 import { lowerProcessPriority } from './infrastructure/runtime/process-priority.js';
 import { useServingHeapPolicy } from './infrastructure/runtime/start-heap-policy.js';
 import { JobRegistry } from './jobs/job-registry.js';
+import { PgBossRuntime } from './jobs/pg-boss-runtime.js';
 
 /**
  * The job worker: the same modules as the API, no HTTP. On SIGTERM/SIGINT it
  * stops fetching, lets in-flight jobs finish within WORKER_SHUTDOWN_GRACE_MS,
  * fails the rest for a retry elsewhere, closes the pool, stops an embedded
- * PostgreSQL it started and exits 0 (graceful-shutdown.ts).
+ * PostgreSQL it started and exits: 0, or 1 if jobs had to be failed
+ * (graceful-shutdown.ts).
  */
 async function main(): Promise<void> {
   loadEnvFile();
-  const config = AppConfig.fromEnv({ ...process.env, RUN_WORKER: 'inline' });
+  const config = AppConfig.forJobWorker(process.env);
   lowerProcessPriority(config.workerNice);
   const app = await NestFactory.createApplicationContext(AppModule.register(config), {
     bufferLogs: true,
@@ -34,7 +36,12 @@ async function main(): Promise<void> {
   // A stop signal while starting (stop-signal.ts) waited for the context to
   // be built, so that an embedded PostgreSQL it started is stopped with it:
   // it is closed now.
-  exitJobWorkerGracefullyOnSignals(app, config.workerShutdownGraceMs);
+  const jobs = app.get(PgBossRuntime);
+  exitJobWorkerGracefullyOnSignals(
+    app,
+    config.jobsShutdownGraceMs,
+    () => jobs.jobsFailedAtShutdown,
+  );
   if (stopRequested()) return;
   useServingHeapPolicy();
   const logger = new NestLogger('Worker');

@@ -9,6 +9,7 @@ import { closeOnFailure, exitAfterFailedStart } from './infrastructure/lifecycle
 import { exitGracefullyOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
 import { stopRequested } from './infrastructure/lifecycle/stop-signal.js';
 import { useServingHeapPolicy } from './infrastructure/runtime/start-heap-policy.js';
+import { PgBossRuntime } from './jobs/pg-boss-runtime.js';
 
 async function main(): Promise<void> {
   loadEnvFile();
@@ -24,7 +25,8 @@ async function main(): Promise<void> {
     if (!config.isProduction && !stopRequested()) await app.get(CatalogSeedService).seedIfEmpty();
     if (!stopRequested()) await app.listen({ port: config.port, host: config.host });
   });
-  exitGracefullyOnSignals(app, config.shutdownGraceMs);
+  const jobs = app.get(PgBossRuntime);
+  exitGracefullyOnSignals(app, config.shutdownGraceMs, () => jobs.jobsFailedAtShutdown);
   if (stopRequested()) return;
   useServingHeapPolicy();
 

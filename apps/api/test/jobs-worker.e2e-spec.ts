@@ -8,7 +8,8 @@ import { SMTPServer } from 'smtp-server';
 
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
-import { reap, spawnApi } from './support/api-process.js';
+import { PgBossRuntime } from '../src/jobs/pg-boss-runtime.js';
+import { type ApiProcess, type Entry, reap, spawnApi, waitReady } from './support/api-process.js';
 import {
   createProbeTables,
   type JobsContext,
@@ -61,6 +62,7 @@ describe('job worker', () => {
   let client: pg.Client;
   const contexts: JobsContext[] = [];
   let child: ChildProcess | undefined;
+  const spawned: ApiProcess[] = [];
 
   const start = async (options: Parameters<typeof startJobsContext>[1]) => {
     const ctx = await startJobsContext(db.url, options);
@@ -92,6 +94,7 @@ describe('job worker', () => {
   afterEach(async () => {
     child?.kill('SIGKILL');
     child = undefined;
+    while (spawned.length > 0) reap(spawned.pop());
     while (contexts.length > 0) await contexts.pop()?.close();
   });
   afterAll(async () => {
@@ -179,6 +182,7 @@ describe('job worker', () => {
     // Later jobs must not be fetched once stopping has begun.
     const queued = await worker.get(JobQueue).enqueue('test.slow', { key: 'after-stop', ms: 0 });
     await contexts.pop()!.close();
+    expect(worker.get(PgBossRuntime).jobsFailedAtShutdown).toBe(0);
     expect(await job(id)).toMatchObject({ state: 'completed' });
     expect(await effects('job_effects', 'key', 'graceful')).toBe(1);
     expect((await job(queued!))?.state).toBe('created');
@@ -195,6 +199,8 @@ describe('job worker', () => {
     );
     await contexts.pop()!.close();
     expect(await job(id)).toMatchObject({ state: 'retry' });
+    // With any job of its batch (one the test before left queued).
+    expect(worker.get(PgBossRuntime).jobsFailedAtShutdown).toBeGreaterThan(0);
     // The abandoned handler runs on (its effect fails: the pool is closed).
     // Let it end, and pg-boss notice its worker stopped (it checks every
     // second), so no timer of this file outlives it.
@@ -205,20 +211,41 @@ describe('job worker', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   });
 
+  /**
+   * Spawns a built entry point that works jobs and waits until a `mail.send`
+   * job is in flight there, held by the SMTP server, with a second one
+   * queued behind it; then sends SIGTERM.
+   */
+  const signalWithMailInFlight = async (
+    entry: Entry,
+    env: Record<string, string>,
+    smtp: Awaited<ReturnType<typeof holdingSmtpServer>>,
+  ) => {
+    const producer = await start({ work: false });
+    // A mail an earlier case left queued would be taken first.
+    await client.query(`DELETE FROM pgboss.job WHERE name = 'mail.send'`);
+    const proc = await spawnApi(entry, { DATABASE_URL: db.url, SMTP_URL: smtp.url, ...env });
+    spawned.push(proc);
+    const mail = (subject: string) => ({ to: 'ada@example.com', subject, text: subject });
+    if (entry === 'main.js') await waitReady(proc);
+    else expect(await eventually(() => proc.stdout().includes('Worker ready'), 1200)).toBe(true);
+    const running = await producer.get(JobQueue).enqueue('mail.send', mail('in flight'));
+    await smtp.first;
+    // Its queue's one worker loop is busy: only a loop that keeps going after
+    // the signal could take this one.
+    const waiting = await producer.get(JobQueue).enqueue('mail.send', mail('waiting'));
+    proc.child.kill('SIGTERM');
+    return { proc, running: running!, waiting: waiting! };
+  };
+
   test('npm run worker, SIGTERM while a job runs → it finishes, no other job is taken, exit 0', async () => {
     const smtp = await holdingSmtpServer();
-    const worker = await spawnApi('worker.js', { DATABASE_URL: db.url, SMTP_URL: smtp.url });
     try {
-      const producer = await start({ work: false });
-      const mail = (subject: string) => ({ to: 'ada@example.com', subject, text: subject });
-      expect(await eventually(() => worker.stdout().includes('Worker ready'), 1200)).toBe(true);
-      const running = await producer.get(JobQueue).enqueue('mail.send', mail('in flight'));
-      await smtp.first;
-      // Its queue's one worker loop is busy: only a loop that keeps going after
-      // the signal could take this one.
-      const waiting = await producer.get(JobQueue).enqueue('mail.send', mail('waiting'));
-
-      worker.child.kill('SIGTERM');
+      const {
+        proc: worker,
+        running,
+        waiting,
+      } = await signalWithMailInFlight('worker.js', {}, smtp);
       // The job is released once stopping has begun, so it is in flight throughout.
       const stopping = await eventually(() =>
         worker.output().includes('SIGTERM: finishing in-flight jobs'),
@@ -229,11 +256,54 @@ describe('job worker', () => {
       expect(await worker.exited).toBe(0);
       expect(stopping).toBe(true);
       expect(worker.output()).toContain('"msg":"stopped"');
-      expect(await job(running!)).toMatchObject({ state: 'completed', retry_count: 0 });
-      expect((await job(waiting!))?.state).toBe('created');
+      expect(await job(running)).toMatchObject({ state: 'completed', retry_count: 0 });
+      expect((await job(waiting))?.state).toBe('created');
       expect(smtp.subjects).toEqual(['in flight']);
     } finally {
-      reap(worker);
+      smtp.release();
+      await smtp.close();
+    }
+  }, 120_000);
+
+  test('npm run worker, SIGTERM while a job outlasts WORKER_SHUTDOWN_GRACE_MS → failed for a retry, exit 1', async () => {
+    const smtp = await holdingSmtpServer();
+    try {
+      // The SMTP server answers only once the worker has exited.
+      const {
+        proc: worker,
+        running,
+        waiting,
+      } = await signalWithMailInFlight('worker.js', { WORKER_SHUTDOWN_GRACE_MS: '1000' }, smtp);
+
+      expect(await worker.closed).toBe(1);
+      expect(worker.output()).toContain('1 job(s) still running failed for a retry');
+      // Stopped in order all the same: the exit code alone says it was forced.
+      expect(worker.output()).toContain('"msg":"stopped"');
+      expect((await job(running))?.state).toBe('retry');
+      expect((await job(waiting))?.state).toBe('created');
+    } finally {
+      smtp.release();
+      await smtp.close();
+    }
+  }, 120_000);
+
+  test("npm start, jobs inline, SIGTERM while a job outlasts SHUTDOWN_GRACE_MS → failed for a retry within the API's grace, exit 1", async () => {
+    const smtp = await holdingSmtpServer();
+    try {
+      // A job grace far beyond the API's: the job must still be failed, and
+      // the API stop in order, before the API gives up on its own stop.
+      const { proc: api, running } = await signalWithMailInFlight(
+        'main.js',
+        { RUN_WORKER: 'inline', SHUTDOWN_GRACE_MS: '1000', WORKER_SHUTDOWN_GRACE_MS: '600000' },
+        smtp,
+      );
+
+      expect(await api.closed).toBe(1);
+      expect(api.output()).toContain('1 job(s) still running failed for a retry');
+      expect(api.output()).toContain('"msg":"stopped"');
+      expect((await job(running))?.state).toBe('retry');
+    } finally {
+      smtp.release();
       await smtp.close();
     }
   }, 120_000);

@@ -24,7 +24,7 @@ export class JobsOptions {
   static fromConfig(config: AppConfig): JobsOptions {
     const options = new JobsOptions();
     options.work = config.runWorker === 'inline';
-    options.shutdownGraceMs = config.workerShutdownGraceMs;
+    options.shutdownGraceMs = config.jobsShutdownGraceMs;
     return options;
   }
 }

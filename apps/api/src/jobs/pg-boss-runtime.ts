@@ -32,6 +32,9 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   private readonly workerIds = new Map<string, string[]>();
   /** pg-boss' connections (its own pool, so its loops never wait behind requests). */
   private db: ClosableDb | undefined;
+  /** Jobs of the batches being worked here now: what pg-boss fails if the grace runs out. */
+  private running = 0;
+  private failedAtShutdown = 0;
 
   constructor(
     private readonly server: DatabaseServer,
@@ -84,6 +87,14 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
 
   get working(): boolean {
     return this.options.work;
+  }
+
+  /**
+   * Jobs still running when the shutdown grace ran out, which pg-boss then
+   * failed for a retry: non-zero means a forced stop.
+   */
+  get jobsFailedAtShutdown(): number {
+    return this.failedAtShutdown;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -152,6 +163,14 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       // Stops fetching at once, waits for in-flight jobs up to the grace
       // period, then fails what is still running so it is retried elsewhere.
       await this.instance.stop({ graceful: true, timeout: this.options.shutdownGraceMs });
+      // pg-boss has failed every job of a batch still being worked, without a
+      // word (its handlers run on, their results no longer recorded).
+      this.failedAtShutdown = this.running;
+      if (this.failedAtShutdown > 0) {
+        this.logger.warn(
+          `grace period over: ${this.failedAtShutdown} job(s) still running failed for a retry`,
+        );
+      }
     }
     // pg-boss closes only a pool it made itself; this one is ours.
     await this.db?.close();
@@ -189,6 +208,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       async (jobs) => {
         // Each job succeeds or fails on its own: failures are recorded here,
         // pg-boss then completes the jobs that are still active.
+        this.running += jobs.length;
         await Promise.all(
           jobs.map(async (j) => {
             const context: JobContext = {
@@ -212,7 +232,9 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
                 );
             }
           }),
-        );
+        ).finally(() => {
+          this.running -= jobs.length;
+        });
         // A full batch means more are waiting: fetch again without the idle wait.
         if (jobs.length === job.options.batchSize) this.boss.notifyWorker(workerId);
       },

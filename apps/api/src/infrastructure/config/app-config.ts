@@ -45,6 +45,15 @@ export class AppConfig {
   readonly requestTimeoutMs: number;
   readonly mailFrom: string;
   readonly workerShutdownGraceMs: number;
+  /**
+   * On shutdown, how long this process' in-flight jobs get to finish before
+   * they are failed for a retry. The job worker gives them all of
+   * WORKER_SHUTDOWN_GRACE_MS. Jobs worked inline stop with the API, whose stop
+   * SHUTDOWN_GRACE_MS bounds (it is what orchestrators, and the start:prod
+   * primary, wait for): they get no longer, or the process would be killed
+   * with them still running, neither finished nor failed for a retry.
+   */
+  readonly jobsShutdownGraceMs: number;
   /** The job worker process's scheduling niceness (0 = as the API, 19 = only idle CPU). */
   readonly workerNice: number;
   /** Login attempts allowed per window: per e-mail, per client IP, window in seconds. */
@@ -65,7 +74,7 @@ export class AppConfig {
   /** Lifetime of cached product replies; bounds how stale `stock.available` may be. */
   readonly catalogListTtlSeconds: number;
 
-  constructor(env: EnvSchema) {
+  private constructor(env: EnvSchema, jobWorker: boolean) {
     this.nodeEnv = (env.NODE_ENV as AppConfig['nodeEnv'] | undefined) ?? 'development';
     const production = this.nodeEnv === 'production';
     this.port = env.PORT ?? 3000;
@@ -126,6 +135,9 @@ export class AppConfig {
       windowSeconds: env.LOGIN_RATE_WINDOW ?? 60,
     };
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS ?? 10_000;
+    this.jobsShutdownGraceMs = jobWorker
+      ? this.workerShutdownGraceMs
+      : Math.min(this.workerShutdownGraceMs, this.shutdownGraceMs);
     this.trustProxy = parseTrustProxy(env.TRUST_PROXY, production);
     this.rateLimitPerMinute = env.RATE_LIMIT_PER_MINUTE ?? 6_000;
     this.webConcurrency = env.WEB_CONCURRENCY;
@@ -144,7 +156,12 @@ export class AppConfig {
 
   /** Validates and defaults a raw environment; throws `ConfigError` naming each bad variable. */
   static fromEnv(raw: Record<string, string | undefined>): AppConfig {
-    return new AppConfig(validateEnv(raw));
+    return new AppConfig(validateEnv(raw), false);
+  }
+
+  /** The job worker's: it works jobs whatever RUN_WORKER says, and serves no requests. */
+  static forJobWorker(raw: Record<string, string | undefined>): AppConfig {
+    return new AppConfig(validateEnv({ ...raw, RUN_WORKER: 'inline' }), true);
   }
 }
 

@@ -11,14 +11,26 @@ import { onStopSignal } from './stop-signal.js';
 const HOOKS_DEADLINE_MS = 5_000;
 
 /**
+ * How many jobs the stop failed for a retry because they were still running
+ * at the end of their grace (PgBossRuntime); read once closing has ended.
+ */
+export type JobsCutShort = () => number;
+
+/**
  * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish
  * within `graceMs`, then close the pool (and an embedded PostgreSQL) through
  * Nest's shutdown hooks, and exit 0. Requests still running after the grace
- * period have their connections cut and the exit code is 1, so an
- * orchestrator can tell a clean stop from a forced one. A signal that came
- * while the app was starting (see stop-signal.ts) closes it at once.
+ * period have their connections cut, and jobs worked inline that outlast
+ * theirs (never longer than `graceMs`, see AppConfig) are failed for a
+ * retry: either way the exit code is 1, so an orchestrator can tell a clean
+ * stop from a forced one. A signal that came while the app was starting (see
+ * stop-signal.ts) closes it at once.
  */
-export function exitGracefullyOnSignals(app: INestApplication, graceMs: number): void {
+export function exitGracefullyOnSignals(
+  app: INestApplication,
+  graceMs: number,
+  jobsCutShort: JobsCutShort,
+): void {
   const logger = new Logger('Shutdown');
   onStopSignal((signal) => {
     logger.log(`${signal}: finishing in-flight requests (grace ${graceMs} ms)`);
@@ -41,7 +53,7 @@ export function exitGracefullyOnSignals(app: INestApplication, graceMs: number):
         clearTimeout(force);
         clearInterval(sweep);
         logger.log('stopped');
-        process.exit(forced ? 1 : 0);
+        process.exit(forced || jobsCutShort() > 0 ? 1 : 0);
       },
       (error: unknown) => {
         logger.error(`shutdown failed: ${String(error)}`);
@@ -55,14 +67,16 @@ export function exitGracefullyOnSignals(app: INestApplication, graceMs: number):
  * The job worker's SIGTERM/SIGINT: closing the context stops pg-boss, which
  * fetches no more jobs and gives those in flight `graceMs` to finish before
  * it fails them for a retry (PgBossRuntime); then the pool closes and an
- * embedded PostgreSQL stops. Exit 0 once that is done, 1 if it fails or
- * hangs. Not Nest's shutdown hooks: they exit by re-raising the signal (143)
- * and listen only once the context is built. A signal that came while the
- * worker was starting (see stop-signal.ts) closes it at once.
+ * embedded PostgreSQL stops. Exit 0 once that is done; 1 if jobs had to be
+ * failed (a forced stop, as the API's with cut requests), or if closing
+ * fails or hangs. Not Nest's shutdown hooks: they exit by re-raising the
+ * signal (143) and listen only once the context is built. A signal that came
+ * while the worker was starting (see stop-signal.ts) closes it at once.
  */
 export function exitJobWorkerGracefullyOnSignals(
   context: INestApplicationContext,
   graceMs: number,
+  jobsCutShort: JobsCutShort,
 ): void {
   const logger = new Logger('Shutdown');
   onStopSignal((signal) => {
@@ -76,7 +90,7 @@ export function exitJobWorkerGracefullyOnSignals(
     context.close().then(
       () => {
         logger.log('stopped');
-        process.exit(0);
+        process.exit(jobsCutShort() > 0 ? 1 : 0);
       },
       (error: unknown) => {
         logger.error(`shutdown failed: ${String(error)}`);
