@@ -94,21 +94,32 @@ function cpuMicros(pid: number): number {
 }
 
 /**
- * CPU time all PostgreSQL server processes of this machine have used so far,
- * in microseconds: the database's share of a request. Backends of other
+ * CPU time (µs) each PostgreSQL server process of this machine has used so
+ * far, by pid: the database's share of a request. Backends of other
  * databases count too, so the figure is only meaningful on a quiet server.
  */
-function postgresCpuMicros(): number {
-  let total = 0;
+function postgresCpu(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
-      total += cpuMicros(Number(entry));
+      byPid.set(Number(entry), cpuMicros(Number(entry)));
     } catch {
       // the process ended while being read
     }
   }
+  return byPid;
+}
+
+/**
+ * What PostgreSQL used between two readings: processes alive at the second
+ * one, less what they had used at the first. A backend that ended in
+ * between takes its CPU with it (an undercount, never a negative).
+ */
+function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, micros] of postgresCpu()) total += micros - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -384,7 +395,7 @@ async function main(): Promise<void> {
       // Jobs of the setup (welcome mails) and warm-up are not this run's work.
       if (onApi) await drainJobs();
       const cpuBefore = onApi
-        ? { api: cpuMicros(api.pid!), worker: workerCpu(), postgres: postgresCpuMicros() }
+        ? { api: cpuMicros(api.pid!), worker: workerCpu(), postgres: postgresCpu() }
         : undefined;
       const result = await autocannon({
         url,
@@ -420,7 +431,7 @@ async function main(): Promise<void> {
         row.drainMs = await drainJobs();
         if (worker) row.workerCpuUs = perRequest(workerCpu() - cpuBefore.worker);
         // After the drain too: the queries of the jobs these requests left are theirs.
-        row.postgresCpuUs = perRequest(postgresCpuMicros() - cpuBefore.postgres);
+        row.postgresCpuUs = perRequest(postgresCpuSince(cpuBefore.postgres));
       }
       if (scenario.target === 'baseline') baselineRps = row.reqPerSec;
       if (baselineRps) row.ratio = Math.round((row.reqPerSec! / baselineRps) * 1000) / 1000;
