@@ -30,8 +30,9 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     rateLimit,
     clientIp: clientIpResolver(config.trustProxy),
     // A cache hit from Redis takes a millisecond or so; one still unanswered
-    // after this goes the full way, which keeps most of the request's
-    // deadline (below) to get its reply.
+    // after this goes the full way, whose deadline (enforceRequestDeadline)
+    // starts when Fastify gets the request: at most this much later than a
+    // request's arrival, well inside the socket timeout's 5 s of slack.
     answerTimeoutMs: Math.min(1_000, config.requestTimeoutMs / 4),
     // Slow or stalled requests must not hold a connection for ever. A slow
     // handler is answered 503 at requestTimeoutMs by enforceRequestDeadline;

@@ -22,6 +22,9 @@ import { stopRequested } from './infrastructure/lifecycle/stop-signal.js';
  * CliModule), a failed start or migration (exitAfterFailedStart), a stop
  * signal (exitCommandOnSignals).
  */
+/** Whether exitCommandOnSignals has the app: from then on a stop signal ends the process. */
+let signalsHandled = false;
+
 async function main(): Promise<void> {
   loadEnvFile();
   // A command never works jobs (it may enqueue them); that is the worker's part.
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
   // embedded PostgreSQL it started is stopped with it: it is closed now, and
   // no command runs.
   exitCommandOnSignals(app);
+  signalsHandled = true;
   if (stopRequested()) return;
   // Every command works on an up-to-date schema, as the API does.
   await closeOnFailure(app, () => app.get(MigrationRunner).run());
@@ -60,6 +64,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // After a stop signal, a failure is the interruption's (a migration on the
-  // closing pool): the signal's handler stops and exits.
-  if (!stopRequested()) void exitAfterFailedStart('minishop cli', error);
+  // closing pool): the signal's handler stops and exits. Not so for an app
+  // that failed to build after a signal came: no handler has it, the signal
+  // is held, and later ones are ignored, so only this can end the process.
+  if (!(signalsHandled && stopRequested())) void exitAfterFailedStart('minishop cli', error);
 });

@@ -26,12 +26,14 @@ import { PgBossRuntime } from './jobs/pg-boss-runtime.js';
 async function main(): Promise<void> {
   loadEnvFile();
   const config = AppConfig.forJobWorker(process.env);
-  lowerProcessPriority(config.workerNice);
   const app = await NestFactory.createApplicationContext(AppModule.register(config), {
     bufferLogs: true,
     // Thrown to exitAfterFailedStart rather than exiting on the spot: see bootstrap.ts.
     abortOnError: false,
   });
+  // Only now: an embedded PostgreSQL started above, which the API may join,
+  // would otherwise inherit the worker's priority, and so would its queries.
+  lowerProcessPriority(config.workerNice);
   app.useLogger(app.get(Logger));
   // A stop signal while starting (stop-signal.ts) waited for the context to
   // be built, so that an embedded PostgreSQL it started is stopped with it:

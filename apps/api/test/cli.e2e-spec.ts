@@ -14,6 +14,7 @@ import {
   spawnApi,
   waitReady,
 } from './support/api-process.js';
+import { eventually } from './support/processes.js';
 import { anAddress } from './support/shop.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -213,6 +214,24 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
       expect(await count('SELECT count(*) AS n FROM imports')).toBe(before);
     });
   });
+
+  test('a start that fails after a stop signal (the database unreachable) → the cause on stderr, exit 1', async () => {
+    // Nothing listens there: the first connection is retried for a few seconds.
+    const closed = await freePort();
+    const proc = await spawnApi(
+      'cli.js',
+      env({ DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/nowhere` }),
+      ['db:migrate'],
+    );
+    spawned.add(proc);
+    expect(await eventually(() => proc.stderr().includes('Retrying (1)'), 1200)).toBe(true);
+    // Held until the app is built, which then fails: the failure must still
+    // end the process (no handler has the app to close it).
+    proc.child.kill('SIGTERM');
+    expect(await proc.closed).toBe(1);
+    spawned.delete(proc);
+    expect(proc.stderr()).toMatch(/minishop cli failed to start: .*ECONNREFUSED/);
+  }, 60_000);
 
   test('seed loads the demo catalog and accounts; a second run adds nothing', async () => {
     const first = await cli(['seed']);

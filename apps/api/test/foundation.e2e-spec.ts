@@ -161,13 +161,19 @@ describe('foundation', () => {
       // Never settled: the door stops waiting after its answer timeout.
       door.byUrl.set('/api/v1/probe?door=never', () => new Promise<undefined>(() => undefined));
       const routed = ProbeController.routed;
+      const remaining = (res: { headers: Record<string, string> }) =>
+        Number(res.headers['x-ratelimit-remaining']);
+      // A request routed at once: the budget left before the others.
+      let left = remaining(await t.http.get('/api/v1/probe').expect(200));
       for (const url of ['fails', 'none', 'never'].map((d) => `/api/v1/probe?door=${d}`)) {
         const res = await t.http.get(url).expect(200);
         expect(res.body).toEqual({ pong: true });
         // Charged once, by the door, whose verdict Fastify's hook reuses.
         expect(res.headers['x-ratelimit-limit']).toBe(String(t.config.rateLimitPerMinute));
+        expect(remaining(res)).toBe(left - 1);
+        left = remaining(res);
       }
-      expect(ProbeController.routed).toBe(routed + 3);
+      expect(ProbeController.routed).toBe(routed + 4);
     });
 
     test('a request pipelined behind one waiting for its answer is answered after it, in order', async () => {

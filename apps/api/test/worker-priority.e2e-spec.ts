@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { getPriority } from 'node:os';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 
-import { type ApiProcess, reap, sleep, spawnApi } from './support/api-process.js';
+import { type ApiProcess, freePort, reap, sleep, spawnApi } from './support/api-process.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 /** The nice value of every thread of a process (field 19 of /proc/<pid>/task/<tid>/stat). */
@@ -55,6 +56,33 @@ describe('job worker priority (WORKER_NICE)', () => {
     // V8's and libuv's threads exist before the setting is applied: all count.
     expect(threads.length).toBeGreaterThan(1);
     expect(new Set(threads)).toEqual(new Set([Math.max(7, inherited + 1)]));
+  }, 120_000);
+
+  test('an embedded PostgreSQL the worker starts keeps the priority the worker was started with', async () => {
+    // The API may join it later: its queries must not run at the worker's priority.
+    const dataDir = mkdtempSync(join(tmpdir(), 'minishop-worker-nice-'));
+    // Run as root, PostgreSQL runs as its own user, which must reach DATA_DIR/pg.
+    chmodSync(dataDir, 0o755);
+    const worker = await spawnApi('worker.js', {
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      WORKER_NICE: String(Math.max(7, inherited + 1)),
+    });
+    try {
+      await workerReady(worker);
+      const postmaster = Number(
+        readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0],
+      );
+      expect(new Set(threadNiceness(worker.child.pid!))).toEqual(
+        new Set([Math.max(7, inherited + 1)]),
+      );
+      expect(threadNiceness(postmaster)).toEqual([inherited]);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      reap(worker);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   test('the default lowers it to 10; 0 leaves it as started', async () => {

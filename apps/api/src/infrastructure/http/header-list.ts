@@ -22,8 +22,17 @@ export function appendHeaders(head: string[], more: HeaderList): void {
   for (let i = 0; i < more.length; i += 2) {
     const name = more[i]!;
     const value = more[i + 1]!;
-    const vary = name === 'Vary' ? head.indexOf('Vary') : -1;
-    if (vary >= 0 && vary % 2 === 0) head[vary + 1] = `${head[vary + 1]}, ${value}`;
+    const vary = name === 'Vary' ? nameIndex(head, 'Vary') : -1;
+    if (vary >= 0) head[vary + 1] = `${head[vary + 1]}, ${value}`;
     else head.push(name, value);
   }
+}
+
+/**
+ * Where `name` is a header name in `head`. Names only: a value may read the
+ * same (a caller's X-Request-Id of "Vary"), and stops no later name.
+ */
+function nameIndex(head: readonly string[], name: string): number {
+  for (let i = 0; i < head.length; i += 2) if (head[i] === name) return i;
+  return -1;
 }
