@@ -119,7 +119,11 @@ function postgresCpu(): Map<number, number> {
  */
 function postgresCpuSince(before: Map<number, number>): number {
   let total = 0;
-  for (const [pid, micros] of postgresCpu()) total += micros - (before.get(pid) ?? 0);
+  for (const [pid, micros] of postgresCpu()) {
+    const earlier = before.get(pid) ?? 0;
+    // Less than before: the pid was reused by a process started since.
+    total += micros >= earlier ? micros - earlier : micros;
+  }
   return total;
 }
 

@@ -189,6 +189,9 @@ export const checkoutOnly = checkoutOnlyScenario(
 );
 
 const CHECKOUT_RATE = Number(process.env.BENCH_CHECKOUT_RATE ?? 500);
+if (!Number.isInteger(CHECKOUT_RATE) || CHECKOUT_RATE < 1) {
+  throw new Error(`BENCH_CHECKOUT_RATE must be a whole number of orders/s, got ${CHECKOUT_RATE}`);
+}
 
 /**
  * Checkout at a fixed offered load, BENCH_CHECKOUT_RATE orders/s (default
@@ -202,6 +205,6 @@ const CHECKOUT_RATE = Number(process.env.BENCH_CHECKOUT_RATE ?? 500);
 export const checkoutAtRate = checkoutOnlyScenario(
   `POST /checkout (at ${CHECKOUT_RATE} orders/s)`,
   // A whole number of requests per connection (see autocannon's overallRate).
-  Math.round((3 * CHECKOUT_RATE) / 100) * 100 + 1,
+  Math.max(1, Math.round((3 * CHECKOUT_RATE) / 100)) * 100 + 1,
   { overallRate: CHECKOUT_RATE, connections: 100 },
 );
