@@ -287,48 +287,44 @@ describe('job worker', () => {
     }
   }, 120_000);
 
-  test("npm start, jobs inline, SIGTERM while a job outlasts SHUTDOWN_GRACE_MS → failed for a retry within the API's grace, exit 1", async () => {
+  /**
+   * SIGTERM to an API working a held mail job inline: the job is failed for
+   * a retry, the API still stops in order, and exits 1. Returns its output.
+   */
+  const inlineJobCutAtStop = async (env: Record<string, string>): Promise<string> => {
     const smtp = await holdingSmtpServer();
     try {
-      // A job grace far beyond the API's: the job must still be failed, and
-      // the API stop in order, before the API gives up on its own stop. (Its
-      // exit 1 comes from the API's grace running out too: pg-boss waits at
-      // least 1 s. The next case has a failed job alone make it.)
       const { proc: api, running } = await signalWithMailInFlight(
         'main.js',
-        { RUN_WORKER: 'inline', SHUTDOWN_GRACE_MS: '1000', WORKER_SHUTDOWN_GRACE_MS: '600000' },
+        { RUN_WORKER: 'inline', ...env },
         smtp,
       );
-
       expect(await api.closed).toBe(1);
       expect(api.output()).toContain('1 job(s) still running failed for a retry');
       expect(api.output()).toContain('"msg":"stopped"');
       expect((await job(running))?.state).toBe('retry');
+      return api.output();
     } finally {
       smtp.release();
       await smtp.close();
     }
+  };
+
+  test("npm start, jobs inline, SIGTERM while a job outlasts SHUTDOWN_GRACE_MS → failed for a retry within the API's grace, exit 1", async () => {
+    // A job grace far beyond the API's: the job must still be failed, and
+    // the API stop in order, before the API gives up on its own stop. (Its
+    // exit 1 comes from the API's grace running out too: pg-boss waits at
+    // least 1 s. The next case has a failed job alone make it.)
+    await inlineJobCutAtStop({ SHUTDOWN_GRACE_MS: '1000', WORKER_SHUTDOWN_GRACE_MS: '600000' });
   }, 120_000);
 
   test('npm start, jobs inline, SIGTERM while a job outlasts a job grace shorter than the API’s → exit 1 for the job alone', async () => {
-    const smtp = await holdingSmtpServer();
-    try {
-      // The job is failed after 1 s and the API then stops well inside its own
-      // grace, with no request cut: only the failed job can make the exit 1.
-      const { proc: api, running } = await signalWithMailInFlight(
-        'main.js',
-        { RUN_WORKER: 'inline', SHUTDOWN_GRACE_MS: '60000', WORKER_SHUTDOWN_GRACE_MS: '1000' },
-        smtp,
-      );
-
-      expect(await api.closed).toBe(1);
-      expect(api.output()).toContain('1 job(s) still running failed for a retry');
-      expect(api.output()).not.toContain('grace period over: closing remaining connections');
-      expect(api.output()).toContain('"msg":"stopped"');
-      expect((await job(running))?.state).toBe('retry');
-    } finally {
-      smtp.release();
-      await smtp.close();
-    }
+    // The job is failed after 1 s and the API then stops well inside its own
+    // grace, with no request cut: only the failed job can make the exit 1.
+    const output = await inlineJobCutAtStop({
+      SHUTDOWN_GRACE_MS: '60000',
+      WORKER_SHUTDOWN_GRACE_MS: '1000',
+    });
+    expect(output).not.toContain('grace period over: closing remaining connections');
   }, 120_000);
 });
