@@ -9,7 +9,14 @@ import { SMTPServer } from 'smtp-server';
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import { PgBossRuntime } from '../src/jobs/pg-boss-runtime.js';
-import { type ApiProcess, type Entry, reap, spawnApi, waitReady } from './support/api-process.js';
+import {
+  accepts,
+  type ApiProcess,
+  type Entry,
+  reap,
+  spawnApi,
+  waitReady,
+} from './support/api-process.js';
 import {
   createProbeTables,
   type JobsContext,
@@ -316,6 +323,29 @@ describe('job worker', () => {
     // exit 1 comes from the API's grace running out too: pg-boss waits at
     // least 1 s. The next case has a failed job alone make it.)
     await inlineJobCutAtStop({ SHUTDOWN_GRACE_MS: '1000', WORKER_SHUTDOWN_GRACE_MS: '600000' });
+  }, 120_000);
+
+  test('npm start, jobs inline, SIGTERM while a job runs → no new connection is taken while it finishes, exit 0', async () => {
+    const smtp = await holdingSmtpServer();
+    try {
+      const { proc: api, running } = await signalWithMailInFlight(
+        'main.js',
+        { RUN_WORKER: 'inline', SHUTDOWN_GRACE_MS: '60000', WORKER_SHUTDOWN_GRACE_MS: '60000' },
+        smtp,
+      );
+      // The job is held throughout: the HTTP server stops accepting while it
+      // runs, not once it is done.
+      expect(await eventually(async () => !(await accepts(api.port)), 400)).toBe(true);
+      expect(api.child.exitCode).toBeNull();
+      smtp.release();
+
+      expect(await api.closed).toBe(0);
+      expect(api.output()).toContain('"msg":"stopped"');
+      expect(await job(running)).toMatchObject({ state: 'completed', retry_count: 0 });
+    } finally {
+      smtp.release();
+      await smtp.close();
+    }
   }, 120_000);
 
   test('npm start, jobs inline, SIGTERM while a job outlasts a job grace shorter than the API’s → exit 1 for the job alone', async () => {

@@ -38,6 +38,12 @@ export function exitGracefullyOnSignals(
     // a keep-alive connection whose request was in flight becomes idle only
     // later and would hold the server open until its keep-alive timeout.
     const server = app.getHttpServer() as Server;
+    // No new connection from now on. Nest closes the HTTP server only after
+    // the job runtime has stopped (its hook comes first), and jobs worked
+    // inline may take their whole grace: the server would go on accepting
+    // meanwhile. Fastify's own close later finds it closing and waits for
+    // the connections still open, as it would have.
+    server.close();
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
     sweep.unref();
     let forced = false;
