@@ -218,6 +218,8 @@ describe('job worker', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   });
 
+  type HoldingSmtp = Awaited<ReturnType<typeof holdingSmtpServer>>;
+
   /**
    * Spawns a built entry point that works jobs and waits until a `mail.send`
    * job is in flight there, held by the SMTP server, with a second one
@@ -226,7 +228,7 @@ describe('job worker', () => {
   const signalWithMailInFlight = async (
     entry: Entry,
     env: Record<string, string>,
-    smtp: Awaited<ReturnType<typeof holdingSmtpServer>>,
+    smtp: HoldingSmtp,
   ) => {
     const producer = await start({ work: false });
     // A mail an earlier case left queued would be taken first.
@@ -245,77 +247,81 @@ describe('job worker', () => {
     return { proc, running: running!, waiting: waiting! };
   };
 
-  test('npm run worker, SIGTERM while a job runs → it finishes, no other job is taken, exit 0', async () => {
+  /**
+   * Runs `check` on an entry point signalled with a mail in flight (see
+   * above), with a holding SMTP server that is released and closed whatever
+   * `check` does.
+   */
+  const afterSignalWithMailInFlight = async <T>(
+    entry: Entry,
+    env: Record<string, string>,
+    check: (
+      stopping: Awaited<ReturnType<typeof signalWithMailInFlight>> & { smtp: HoldingSmtp },
+    ) => Promise<T>,
+  ): Promise<T> => {
     const smtp = await holdingSmtpServer();
     try {
-      const {
-        proc: worker,
-        running,
-        waiting,
-      } = await signalWithMailInFlight('worker.js', {}, smtp);
-      // The job is released once stopping has begun, so it is in flight throughout.
-      const stopping = await eventually(() =>
-        worker.output().includes('SIGTERM: finishing in-flight jobs'),
-      );
-      expect(worker.child.exitCode).toBeNull();
-      smtp.release();
-
-      expect(await worker.exited).toBe(0);
-      expect(stopping).toBe(true);
-      expect(worker.output()).toContain('"msg":"stopped"');
-      expect(await job(running)).toMatchObject({ state: 'completed', retry_count: 0 });
-      expect((await job(waiting))?.state).toBe('created');
-      expect(smtp.subjects).toEqual(['in flight']);
+      return await check({ ...(await signalWithMailInFlight(entry, env, smtp)), smtp });
     } finally {
       smtp.release();
       await smtp.close();
     }
+  };
+
+  test('npm run worker, SIGTERM while a job runs → it finishes, no other job is taken, exit 0', async () => {
+    await afterSignalWithMailInFlight(
+      'worker.js',
+      {},
+      async ({ proc: worker, running, waiting, smtp }) => {
+        // The job is released once stopping has begun, so it is in flight throughout.
+        const stopping = await eventually(() =>
+          worker.output().includes('SIGTERM: finishing in-flight jobs'),
+        );
+        expect(worker.child.exitCode).toBeNull();
+        smtp.release();
+
+        expect(await worker.exited).toBe(0);
+        expect(stopping).toBe(true);
+        expect(worker.output()).toContain('"msg":"stopped"');
+        expect(await job(running)).toMatchObject({ state: 'completed', retry_count: 0 });
+        expect((await job(waiting))?.state).toBe('created');
+        expect(smtp.subjects).toEqual(['in flight']);
+      },
+    );
   }, 120_000);
 
   test('npm run worker, SIGTERM while a job outlasts WORKER_SHUTDOWN_GRACE_MS → failed for a retry, exit 1', async () => {
-    const smtp = await holdingSmtpServer();
-    try {
-      // The SMTP server answers only once the worker has exited.
-      const {
-        proc: worker,
-        running,
-        waiting,
-      } = await signalWithMailInFlight('worker.js', { WORKER_SHUTDOWN_GRACE_MS: '1000' }, smtp);
-
-      expect(await worker.closed).toBe(1);
-      expect(worker.output()).toContain('1 job(s) still running failed for a retry');
-      // Stopped in order all the same: the exit code alone says it was forced.
-      expect(worker.output()).toContain('"msg":"stopped"');
-      expect((await job(running))?.state).toBe('retry');
-      expect((await job(waiting))?.state).toBe('created');
-    } finally {
-      smtp.release();
-      await smtp.close();
-    }
+    // The SMTP server answers only once the worker has exited.
+    await afterSignalWithMailInFlight(
+      'worker.js',
+      { WORKER_SHUTDOWN_GRACE_MS: '1000' },
+      async ({ proc: worker, running, waiting }) => {
+        expect(await worker.closed).toBe(1);
+        expect(worker.output()).toContain('1 job(s) still running failed for a retry');
+        // Stopped in order all the same: the exit code alone says it was forced.
+        expect(worker.output()).toContain('"msg":"stopped"');
+        expect((await job(running))?.state).toBe('retry');
+        expect((await job(waiting))?.state).toBe('created');
+      },
+    );
   }, 120_000);
 
   /**
    * SIGTERM to an API working a held mail job inline: the job is failed for
    * a retry, the API still stops in order, and exits 1. Returns its output.
    */
-  const inlineJobCutAtStop = async (env: Record<string, string>): Promise<string> => {
-    const smtp = await holdingSmtpServer();
-    try {
-      const { proc: api, running } = await signalWithMailInFlight(
-        'main.js',
-        { RUN_WORKER: 'inline', ...env },
-        smtp,
-      );
-      expect(await api.closed).toBe(1);
-      expect(api.output()).toContain('1 job(s) still running failed for a retry');
-      expect(api.output()).toContain('"msg":"stopped"');
-      expect((await job(running))?.state).toBe('retry');
-      return api.output();
-    } finally {
-      smtp.release();
-      await smtp.close();
-    }
-  };
+  const inlineJobCutAtStop = (env: Record<string, string>): Promise<string> =>
+    afterSignalWithMailInFlight(
+      'main.js',
+      { RUN_WORKER: 'inline', ...env },
+      async ({ proc: api, running }) => {
+        expect(await api.closed).toBe(1);
+        expect(api.output()).toContain('1 job(s) still running failed for a retry');
+        expect(api.output()).toContain('"msg":"stopped"');
+        expect((await job(running))?.state).toBe('retry');
+        return api.output();
+      },
+    );
 
   test("npm start, jobs inline, SIGTERM while a job outlasts SHUTDOWN_GRACE_MS → failed for a retry within the API's grace, exit 1", async () => {
     // A job grace far beyond the API's: the job must still be failed, and
@@ -326,26 +332,21 @@ describe('job worker', () => {
   }, 120_000);
 
   test('npm start, jobs inline, SIGTERM while a job runs → no new connection is taken while it finishes, exit 0', async () => {
-    const smtp = await holdingSmtpServer();
-    try {
-      const { proc: api, running } = await signalWithMailInFlight(
-        'main.js',
-        { RUN_WORKER: 'inline', SHUTDOWN_GRACE_MS: '60000', WORKER_SHUTDOWN_GRACE_MS: '60000' },
-        smtp,
-      );
-      // The job is held throughout: the HTTP server stops accepting while it
-      // runs, not once it is done.
-      expect(await eventually(async () => !(await accepts(api.port)), 400)).toBe(true);
-      expect(api.child.exitCode).toBeNull();
-      smtp.release();
+    await afterSignalWithMailInFlight(
+      'main.js',
+      { RUN_WORKER: 'inline', SHUTDOWN_GRACE_MS: '60000', WORKER_SHUTDOWN_GRACE_MS: '60000' },
+      async ({ proc: api, running, smtp }) => {
+        // The job is held throughout: the HTTP server stops accepting while it
+        // runs, not once it is done.
+        expect(await eventually(async () => !(await accepts(api.port)), 400)).toBe(true);
+        expect(api.child.exitCode).toBeNull();
+        smtp.release();
 
-      expect(await api.closed).toBe(0);
-      expect(api.output()).toContain('"msg":"stopped"');
-      expect(await job(running)).toMatchObject({ state: 'completed', retry_count: 0 });
-    } finally {
-      smtp.release();
-      await smtp.close();
-    }
+        expect(await api.closed).toBe(0);
+        expect(api.output()).toContain('"msg":"stopped"');
+        expect(await job(running)).toMatchObject({ state: 'completed', retry_count: 0 });
+      },
+    );
   }, 120_000);
 
   test('npm start, jobs inline, SIGTERM while a job outlasts a job grace shorter than the API’s → exit 1 for the job alone', async () => {
