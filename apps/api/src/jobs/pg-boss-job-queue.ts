@@ -11,11 +11,7 @@ import {
   type TransactionRollbackEvent,
 } from 'typeorm';
 
-import {
-  prepared,
-  type PreparedStatement,
-  runPrepared,
-} from '../infrastructure/database/prepared-statement.js';
+import { preparedFor, runPrepared } from '../infrastructure/database/prepared-statement.js';
 import type { JobName, JobPayloads } from './job-payloads.js';
 import { type EnqueueOptions, JobQueue, type JobStatement } from './job-queue.js';
 import { PgBossRuntime } from './pg-boss-runtime.js';
@@ -29,9 +25,6 @@ function uuidFromKey(name: string, key: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** pg-boss' SQL texts are fixed per schema: each is prepared once per connection. */
-const statements = new Map<string, PreparedStatement>();
-
 /**
  * pg-boss runs its insert through this, on the caller's transaction (or any
  * pooled connection), as a prepared statement: its job insert is a large
@@ -40,9 +33,8 @@ const statements = new Map<string, PreparedStatement>();
 function executorOf(manager: EntityManager): PgBoss.Db {
   return {
     executeSql: async (text: string, values: unknown[]) => {
-      let statement = statements.get(text);
-      if (!statement) statements.set(text, (statement = prepared(text)));
-      const { rows } = await runPrepared(manager, statement, values);
+      // pg-boss' SQL texts are fixed per schema: each is prepared once per connection.
+      const { rows } = await runPrepared(manager, preparedFor(text), values);
       return { rows };
     },
   };

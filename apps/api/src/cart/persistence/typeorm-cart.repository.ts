@@ -5,7 +5,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 import {
   prepared,
-  type PreparedStatement,
+  preparedFor,
   runPrepared,
 } from '../../infrastructure/database/prepared-statement.js';
 import {
@@ -46,9 +46,6 @@ interface CheckoutLineRow extends CartLineRow {
   archived: boolean;
 }
 
-/** The repository's statements by text (all fixed), each prepared once. */
-const statements = new Map<string, PreparedStatement>();
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -72,9 +69,11 @@ export class TypeormCartRepository extends CartRepository {
     sql: string,
     params: unknown[],
   ): Promise<T[]> {
-    let statement = statements.get(sql);
-    if (!statement) statements.set(sql, (statement = prepared(sql)));
-    const { rows } = await runPrepared<T>(manager ?? this.dataSource.manager, statement, params);
+    const { rows } = await runPrepared<T>(
+      manager ?? this.dataSource.manager,
+      preparedFor(sql),
+      params,
+    );
     return rows;
   }
 

@@ -26,6 +26,20 @@ export function prepared(text: string): PreparedStatement {
   return { name: `ms_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`, text };
 }
 
+const byText = new Map<string, PreparedStatement>();
+
+/**
+ * `prepared(text)`, made once per text, for a caller that holds the text
+ * rather than a statement made up front (a library's SQL, a repository's
+ * literals): the name's hash is not worked out on every call. Only for
+ * texts from a fixed set, as each is kept for the life of the process.
+ */
+export function preparedFor(text: string): PreparedStatement {
+  let statement = byText.get(text);
+  if (!statement) byText.set(text, (statement = prepared(text)));
+  return statement;
+}
+
 interface PgQueryRunner {
   connect(): Promise<PoolClient>;
 }
