@@ -33,9 +33,8 @@ export class OrderNotifications {
   constructor(private readonly jobs: JobQueue) {}
 
   /** Checkout knows every fact already (the address came with the intent's write). */
-  async orderPlaced(order: OrderMailFacts, manager: EntityManager): Promise<void> {
-    const { name, payload, options } = this.mail(order, 'placed', placedMail);
-    await this.jobs.enqueue(name, payload, { ...options, manager });
+  orderPlaced(order: OrderMailFacts, manager: EntityManager): Promise<void> {
+    return this.send(order, 'placed', placedMail, manager);
   }
 
   /** The same mail, for checkout's last statement to enqueue beside its own writes. */
@@ -56,10 +55,25 @@ export class OrderNotifications {
       total: Number(row.total),
       currency: row.currency,
     };
-    const { name, payload, options } = this.mail(facts, 'paid', (ref, total) => ({
-      subject: `Order ${ref} confirmed`,
-      text: `We received your payment of ${total} for order ${ref}. We will let you know when it ships.`,
-    }));
+    await this.send(
+      facts,
+      'paid',
+      (ref, total) => ({
+        subject: `Order ${ref} confirmed`,
+        text: `We received your payment of ${total} for order ${ref}. We will let you know when it ships.`,
+      }),
+      manager,
+    );
+  }
+
+  /** Enqueues the mail in `manager`'s transaction. */
+  private async send(
+    order: OrderMailFacts,
+    kind: string,
+    compose: Compose,
+    manager: EntityManager,
+  ): Promise<void> {
+    const { name, payload, options } = this.mail(order, kind, compose);
     await this.jobs.enqueue(name, payload, { ...options, manager });
   }
 
