@@ -34,9 +34,6 @@ export function exitGracefullyOnSignals(
   const logger = new Logger('Shutdown');
   onStopSignal((signal) => {
     logger.log(`${signal}: finishing in-flight requests (grace ${graceMs} ms)`);
-    // Fastify closes the connections that are idle when shutdown starts;
-    // a keep-alive connection whose request was in flight becomes idle only
-    // later and would hold the server open until its keep-alive timeout.
     const server = app.getHttpServer() as Server;
     // No new connection from now on. Nest closes the HTTP server only after
     // the job runtime has stopped (its hook comes first), and jobs worked
@@ -44,29 +41,40 @@ export function exitGracefullyOnSignals(
     // meanwhile. Fastify's own close later finds it closing and waits for
     // the connections still open, as it would have.
     server.close();
-    const sweep = setInterval(() => server.closeIdleConnections(), 100);
-    sweep.unref();
+    // Fastify closes the connections that are idle when shutdown starts;
+    // a keep-alive connection whose request was in flight becomes idle only
+    // later and would hold the server open until its keep-alive timeout.
+    setInterval(() => server.closeIdleConnections(), 100).unref();
     let forced = false;
-    const force = setTimeout(() => {
+    setTimeout(() => {
       forced = true;
       logger.warn('grace period over: closing remaining connections');
       server.closeAllConnections();
       setTimeout(() => process.exit(1), HOOKS_DEADLINE_MS).unref();
-    }, graceMs);
-    force.unref();
-    app.close().then(
-      () => {
-        clearTimeout(force);
-        clearInterval(sweep);
-        logger.log('stopped');
-        process.exit(forced || jobsCutShort() > 0 ? 1 : 0);
-      },
-      (error: unknown) => {
-        logger.error(`shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
+    }, graceMs).unref();
+    exitOnceClosed(app, logger, () => forced || jobsCutShort() > 0);
   });
+}
+
+/**
+ * Exits once `context` has closed: 1 if the stop was forced (`forced()`,
+ * asked then) or closing failed, else 0.
+ */
+function exitOnceClosed(
+  context: INestApplicationContext,
+  logger: Logger,
+  forced: () => boolean,
+): void {
+  context.close().then(
+    () => {
+      logger.log('stopped');
+      process.exit(forced() ? 1 : 0);
+    },
+    (error: unknown) => {
+      logger.error(`shutdown failed: ${String(error)}`);
+      process.exit(1);
+    },
+  );
 }
 
 /**
@@ -93,16 +101,7 @@ export function exitJobWorkerGracefullyOnSignals(
       logger.error('shutdown did not finish in time');
       process.exit(1);
     }, graceMs + HOOKS_DEADLINE_MS).unref();
-    context.close().then(
-      () => {
-        logger.log('stopped');
-        process.exit(jobsCutShort() > 0 ? 1 : 0);
-      },
-      (error: unknown) => {
-        logger.error(`shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
+    exitOnceClosed(context, logger, () => jobsCutShort() > 0);
   });
 }
 
