@@ -12,7 +12,11 @@ import { CliModule } from './cli.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
-import { closeOnFailure, exitAfterFailedStart } from './infrastructure/lifecycle/failed-start.js';
+import {
+  closeOnFailure,
+  exitAfterFailedClose,
+  exitAfterFailedStart,
+} from './infrastructure/lifecycle/failed-start.js';
 import { exitCommandOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
 import { stopRequested } from './infrastructure/lifecycle/stop-signal.js';
 
@@ -58,8 +62,11 @@ async function main(): Promise<void> {
   await closeOnFailure(app, () => app.get(MigrationRunner).run());
   if (stopRequested()) return;
   await CommandFactory.runApplication(app);
-  // Once a stop signal has come, closing is its handler's.
-  if (!stopRequested()) await app.close();
+  // Once a stop signal has come, closing is its handler's. A failed close is
+  // not a failed start: it is reported as what it is.
+  if (!stopRequested()) {
+    await app.close().catch((error: unknown) => exitAfterFailedClose('minishop cli', error));
+  }
 }
 
 main().catch((error: unknown) => {

@@ -297,7 +297,7 @@ describe('job worker', () => {
       { WORKER_SHUTDOWN_GRACE_MS: '1000' },
       async ({ proc: worker, running, waiting }) => {
         expect(await worker.closed).toBe(1);
-        expect(worker.output()).toContain('1 job(s) still running failed for a retry');
+        expect(worker.output()).toContain('1 job(s) of unfinished batches failed for a retry');
         // Stopped in order all the same: the exit code alone says it was forced.
         expect(worker.output()).toContain('"msg":"stopped"');
         expect((await job(running))?.state).toBe('retry');
@@ -316,7 +316,7 @@ describe('job worker', () => {
       { RUN_WORKER: 'inline', ...env },
       async ({ proc: api, running }) => {
         expect(await api.closed).toBe(1);
-        expect(api.output()).toContain('1 job(s) still running failed for a retry');
+        expect(api.output()).toContain('1 job(s) of unfinished batches failed for a retry');
         expect(api.output()).toContain('"msg":"stopped"');
         expect((await job(running))?.state).toBe('retry');
         return api.output();

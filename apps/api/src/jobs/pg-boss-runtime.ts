@@ -164,11 +164,12 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       // period, then fails what is still running so it is retried elsewhere.
       await this.instance.stop({ graceful: true, timeout: this.options.shutdownGraceMs });
       // pg-boss has failed every job of a batch still being worked, without a
-      // word (its handlers run on, their results no longer recorded).
+      // word (its handlers run on, their results no longer recorded), even
+      // the batch's jobs whose handler had already finished: they run again.
       this.failedAtShutdown = this.running;
       if (this.failedAtShutdown > 0) {
         this.logger.warn(
-          `grace period over: ${this.failedAtShutdown} job(s) still running failed for a retry`,
+          `grace period over: ${this.failedAtShutdown} job(s) of unfinished batches failed for a retry`,
         );
       }
     }

@@ -13,10 +13,25 @@ export async function exitAfterFailedStart(what: string, error: unknown): Promis
   process.stderr.write(
     error instanceof ConfigError
       ? `${error.message}\n`
-      : `${what} failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      : `${what} failed to start: ${cause(error)}\n`,
   );
   await stopEmbeddedPostgres();
   process.exit(1);
+}
+
+/**
+ * An entry point whose work is done but whose app failed to close (a pool
+ * or a module's shutdown hook threw): says so, stops an embedded PostgreSQL
+ * that closing may have left running, and exits 1.
+ */
+export async function exitAfterFailedClose(what: string, error: unknown): Promise<never> {
+  process.stderr.write(`${what} failed to close: ${cause(error)}\n`);
+  await stopEmbeddedPostgres();
+  process.exit(1);
+}
+
+function cause(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
 /**
