@@ -487,4 +487,29 @@ describe('POST /checkout failing after the order was committed', () => {
     expect(replay.status).toBe(201);
     expect(replay.body).toEqual(retry.body);
   });
+
+  test('a retry once that order was cancelled → 409, and no payment is opened for it', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    const key = randomUUID();
+    writer.failNextFinish = true;
+    expect((await checkout(t, user, key)).status).toBe(503);
+    const db = t.get(DataSource);
+    const [made] = await db.query('SELECT id FROM orders WHERE user_id = $1', [user.id]);
+    // The customer gave up on it meanwhile (expiry does the same).
+    const cancel = await t.http.post(`/api/v1/orders/${made.id}/cancel`).set(user.auth);
+    expect(cancel.status).toBe(200);
+
+    const retry = await checkout(t, user, key);
+
+    expect(retry.status).toBe(409);
+    expect(retry.body.detail).toMatch(/cancelled/);
+    const orders = await db.query(
+      'SELECT status, payment_intent_id FROM orders WHERE user_id = $1',
+      [user.id],
+    );
+    expect(orders).toEqual([{ status: 'cancelled', payment_intent_id: null }]);
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+  });
 });
