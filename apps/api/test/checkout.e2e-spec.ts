@@ -2,10 +2,15 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PaymentProviderError } from '@minishop/domain';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 import { CheckoutCart } from '../src/orders/checkout-cart.js';
-import { CheckoutWriter } from '../src/orders/checkout-writer.js';
+import {
+  type CheckoutFinish,
+  type CheckoutFinished,
+  CheckoutWriter,
+} from '../src/orders/checkout-writer.js';
+import { TypeormCheckoutWriter } from '../src/orders/persistence/typeorm-checkout-writer.js';
 import { PaymentGateway } from '../src/payments/payment-gateway.js';
 import { aCart, anAddress, aVariant, checkout, stockOf } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -419,5 +424,92 @@ describe('POST /checkout when the payment provider is down', () => {
     expect(carts).toHaveLength(1);
     const keys = await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id]);
     expect(keys).toHaveLength(0);
+  });
+});
+
+/** The real writer, except that the next `finish` fails while `failNextFinish` is set. */
+class WriterFailingToFinish extends TypeormCheckoutWriter {
+  failNextFinish = false;
+
+  override finish(input: CheckoutFinish, manager?: EntityManager): Promise<CheckoutFinished> {
+    if (this.failNextFinish) {
+      this.failNextFinish = false;
+      return Promise.reject(new Error('Connection terminated unexpectedly'));
+    }
+    return super.finish(input, manager);
+  }
+}
+
+describe('POST /checkout failing after the order was committed', () => {
+  let t: TestApp;
+  let writer: WriterFailingToFinish;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      override: (b) =>
+        b.overrideProvider(CheckoutWriter).useFactory({
+          factory: (db: DataSource) => new WriterFailingToFinish(db),
+          inject: [DataSource],
+        }),
+    });
+    writer = t.get(CheckoutWriter) as WriterFailingToFinish;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('a retry with the same key finishes that order: 201, not an empty cart, and no second order', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    await aCart(t, user, [{ variant: v, quantity: 2 }]);
+    const key = randomUUID();
+
+    writer.failNextFinish = true;
+    // A dropped connection: the client is told to try again later.
+    expect((await checkout(t, user, key)).status).toBe(503);
+
+    const retry = await checkout(t, user, key);
+
+    expect(retry.status).toBe(201);
+    const db = t.get(DataSource);
+    const orders = await db.query('SELECT id, payment_intent_id FROM orders WHERE user_id = $1', [
+      user.id,
+    ]);
+    expect(orders).toEqual([
+      { id: retry.body.order.id, payment_intent_id: retry.body.payment.paymentIntentId },
+    ]);
+    expect(retry.body.order.lines).toEqual([
+      expect.objectContaining({ variantId: v.id, quantity: 2 }),
+    ]);
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 2 });
+    // And its reply is stored now: a repeat replays it.
+    const replay = await checkout(t, user, key);
+    expect(replay.status).toBe(201);
+    expect(replay.body).toEqual(retry.body);
+  });
+
+  test('a retry once that order was cancelled → 409, and no payment is opened for it', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    const key = randomUUID();
+    writer.failNextFinish = true;
+    expect((await checkout(t, user, key)).status).toBe(503);
+    const db = t.get(DataSource);
+    const [made] = await db.query('SELECT id FROM orders WHERE user_id = $1', [user.id]);
+    // The customer gave up on it meanwhile (expiry does the same).
+    const cancel = await t.http.post(`/api/v1/orders/${made.id}/cancel`).set(user.auth);
+    expect(cancel.status).toBe(200);
+
+    const retry = await checkout(t, user, key);
+
+    expect(retry.status).toBe(409);
+    expect(retry.body.detail).toMatch(/cancelled/);
+    const orders = await db.query(
+      'SELECT status, payment_intent_id FROM orders WHERE user_id = $1',
+      [user.id],
+    );
+    expect(orders).toEqual([{ status: 'cancelled', payment_intent_id: null }]);
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
   });
 });

@@ -130,6 +130,21 @@ describe('orders', () => {
     expect((await t.http.get('/api/v1/orders?limit=0').set(user.auth)).status).toBe(400);
   });
 
+  test('GET /orders with a cursor shaped like ours but naming no instant or no id → 400, not 500', async () => {
+    const user = await aCustomer(t);
+    const cursor = (at: string, id: string) =>
+      Buffer.from(JSON.stringify([at, id])).toString('base64url');
+    for (const bad of [
+      cursor('2025-13-45T25:61:61.000000', randomUUID()),
+      cursor('2025-02-30T10:00:00.000000', randomUUID()),
+      cursor('2025-01-01T10:00:00.000000', '-'.repeat(36)),
+    ]) {
+      const res = await t.http.get(`/api/v1/orders?cursor=${bad}`).set(user.auth);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+  });
+
   test('GET /orders/:id → lines, totals, history; another user’s or an unknown order → 404', async () => {
     const owner = await aCustomer(t);
     const stranger = await aCustomer(t);

@@ -272,6 +272,42 @@ describe('POST /webhooks/stripe handing events to the PaymentEventHandler', () =
       processed_at: null,
     });
   });
+
+  test('a deferred event whose re-application fails stays deferred, and the next run applies it', async () => {
+    // Stripe was answered 200 for it long ago and never sends it again:
+    // the next run is its only way in.
+    const flaky = anEvent({
+      type: 'charge.refunded',
+      object: { id: 'ch_deferred_flaky', object: 'charge', amount: 500, amount_refunded: 500 },
+    });
+    const later = anEvent({
+      type: 'charge.refunded',
+      object: { id: 'ch_deferred_later', object: 'charge', amount: 500, amount_refunded: 200 },
+    });
+    handler.script.set(flaky.id, ['deferred', new Error('connection reset'), 'processed']);
+    handler.script.set(later.id, ['deferred', 'processed']);
+    expect((await deliver(flaky)).body.status).toBe('deferred');
+    expect((await deliver(later)).body.status).toBe('deferred');
+    const processor = t.get(PaymentEventProcessor);
+
+    const first = await processor.reprocessDeferred();
+    // The failure holds up neither the queue nor the events behind it.
+    expect(first.processed).toBeGreaterThanOrEqual(1);
+    expect((await rowsOf(t, later.id))[0]).toMatchObject({ status: 'processed' });
+    expect((await rowsOf(t, flaky.id))[0]).toMatchObject({
+      status: 'deferred',
+      attempts: 2,
+      last_error: 'connection reset',
+    });
+
+    await processor.reprocessDeferred();
+    expect((await rowsOf(t, flaky.id))[0]).toMatchObject({
+      status: 'processed',
+      attempts: 3,
+      last_error: null,
+    });
+    expect(handler.calls.get(flaky.id)).toBe(3);
+  });
 });
 
 describe('the local Stripe emulator delivers signed webhooks to the API', () => {

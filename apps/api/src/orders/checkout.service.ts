@@ -1,5 +1,5 @@
 import type { AddressDto, CheckoutRequestDto, CheckoutResponseDto } from '@minishop/contracts';
-import { DomainError, Money } from '@minishop/domain';
+import { CheckoutOrderCancelledError, DomainError, Money } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
@@ -114,6 +114,9 @@ export class CheckoutService {
     const order = await this.orders.view(placed.orderId);
     if (!order) throw new Error(`order ${placed.orderId} vanished after checkout`);
     if (order.paymentIntentId) return this.payments.retrieveIntent(order.paymentIntentId);
+    // Expired or given up while it had no intent: a new one would take money
+    // for an order whose stock is gone (and be refunded as a late payment).
+    if (order.status === 'cancelled') throw new CheckoutOrderCancelledError(order.id);
 
     const intent = await this.createIntent(userId, placed, order.total, order.currency);
     await this.tx.run((m) => this.attachIntent(order, intent.id, m));

@@ -81,7 +81,11 @@ export class OrderPlacement {
       if (existing) return { orderId: existing, cartId: null, made: null };
     }
     for (let attempt = 1; ; attempt++) {
-      const { cart, order } = await this.draft(m, userId, key, address, claim);
+      const drafted = await this.draft(m, userId, key, address, claim);
+      if ('earlierOrderId' in drafted) {
+        return { orderId: drafted.earlierOrderId, cartId: null, made: null };
+      }
+      const { cart, order } = drafted;
       const outcome = await this.writer.write(
         { claim: claim.forStatement(), cart: { id: cart.id, version: cart.version }, order },
         m,
@@ -124,24 +128,27 @@ export class OrderPlacement {
     }
   }
 
-  /** The caller's cart and the order it makes at today's prices, or the reason it makes none. */
+  /**
+   * The caller's cart and the order it makes at today's prices, or the
+   * order an earlier attempt under this key made, or the reason it makes none.
+   */
   private async draft(
     m: EntityManager,
     userId: string,
     key: string,
     address: AddressDto,
     claim: IdempotencyClaim<unknown>,
-  ): Promise<{ cart: CartForCheckout; order: NewOrder }> {
+  ): Promise<{ cart: CartForCheckout; order: NewOrder } | { earlierOrderId: string }> {
     const cart = await this.cart.readForCheckout(userId, m);
     if (!cart || cart.lines.length === 0) {
-      // A repeat of a request that succeeded finds the cart closed: it gets
-      // the first reply, not a refusal.
-      await claim.assertFree(m);
+      const earlierOrderId = await this.earlierOrder(m, userId, key, claim);
+      if (earlierOrderId) return { earlierOrderId };
       throw new EmptyCartError();
     }
     const archived = cart.lines.filter((l) => l.variant.archived).map((l) => l.variant);
     if (archived.length > 0) {
-      await claim.assertFree(m);
+      const earlierOrderId = await this.earlierOrder(m, userId, key, claim);
+      if (earlierOrderId) return { earlierOrderId };
       throw new ArchivedProductInCartError(archived.map((v) => ({ variantId: v.id, sku: v.sku })));
     }
 
@@ -174,5 +181,24 @@ export class OrderPlacement {
       lines,
     };
     return { cart, order };
+  }
+
+  /**
+   * Asked before refusing a checkout. A repeat of a request that succeeded
+   * finds the cart closed: it gets the first reply (the key is taken), not
+   * a refusal. An earlier attempt that made its order and then failed (after
+   * its commit, so it gave the key up) closed the cart too: its order is
+   * claimed and finished instead. Null when there is none.
+   */
+  private async earlierOrder(
+    m: EntityManager,
+    userId: string,
+    key: string,
+    claim: IdempotencyClaim<unknown>,
+  ): Promise<string | null> {
+    await claim.assertFree(m);
+    const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
+    if (existing) await claim.take(m);
+    return existing;
   }
 }

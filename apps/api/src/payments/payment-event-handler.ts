@@ -16,7 +16,8 @@ export type PaymentEventOutcome = 'processed' | 'deferred' | 'ignored';
  * Applies a verified, stored Stripe event to the shop's state. Called once
  * per event id, inside the transaction that also marks the event handled, so
  * its writes and that mark commit together. Throwing rolls both back; the
- * event is then recorded as failed and Stripe's retry applies it again.
+ * event is then recorded as failed and Stripe's retry applies it again (or,
+ * when it was a deferred event being re-applied, it stays deferred).
  *
  * The orders module provides the real one through `PaymentsModule.register`.
  */

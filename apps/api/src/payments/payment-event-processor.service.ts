@@ -31,12 +31,15 @@ export class PaymentEventProcessor {
   /**
    * Applies one stored event if it is in one of `from`; null when there was
    * nothing to do (already handled, or being handled by a concurrent request).
-   * A handler failure marks the event failed and is rethrown.
+   * A handler failure is recorded and rethrown; the event becomes `failed`
+   * (Stripe's redelivery applies it again), or stays `deferred` when it was
+   * being re-applied (Stripe had its 200 and never sends it again).
    */
   async apply(
     id: string,
     from: readonly PaymentEventStatus[],
   ): Promise<PaymentEventOutcome | null> {
+    const onFailure = from.includes('deferred') ? 'deferred' : 'failed';
     try {
       return await this.tx.run(
         async (manager) => {
@@ -51,7 +54,7 @@ export class PaymentEventProcessor {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.logger.error({ err: error, eventId: id }, 'payment event handling failed');
-      await this.events.markFailed(id, message).catch(() => undefined);
+      await this.events.markFailed(id, message, onFailure).catch(() => undefined);
       throw error;
     }
   }
@@ -71,7 +74,8 @@ export class PaymentEventProcessor {
     const summary: ReprocessSummary = { processed: 0, deferred: 0, ignored: 0, skipped: 0 };
     for (const id of ids) {
       // One at a time and in order: a later event may depend on an earlier one.
-      const outcome = await this.apply(id, ['deferred']);
+      // One that fails stays deferred for the next run and holds up no other.
+      const outcome = await this.apply(id, ['deferred']).catch(() => 'deferred' as const);
       if (outcome === null) summary.skipped++;
       else summary[outcome]++;
     }

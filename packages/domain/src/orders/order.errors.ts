@@ -48,6 +48,21 @@ export class InsufficientStockError extends ConflictError {
   }
 }
 
+/**
+ * A retried checkout whose order (made by an earlier attempt under the same
+ * Idempotency-Key, which failed before the order could be paid) was
+ * cancelled since: it is not reopened for payment; a new key starts again.
+ */
+export class CheckoutOrderCancelledError extends ConflictError {
+  readonly code = 'CHECKOUT.ORDER_CANCELLED';
+
+  constructor(readonly orderId: string) {
+    super(
+      `The order ${orderId} made under this Idempotency-Key was cancelled before it could be paid; check out again with a new key`,
+    );
+  }
+}
+
 export class ArchivedProductInCartError extends ConflictError {
   readonly code = 'CHECKOUT.ARCHIVED_PRODUCT';
 

@@ -11,6 +11,7 @@ import {
   type OrderView,
   type StockLine,
 } from '../order.repository.js';
+import { isUuid } from '../order-ids.js';
 import { type HistoryRow, type OrderLineRow, type OrderRow, toView } from './order-rows.js';
 
 // Checkout's statements, prepared: they run on every order.
@@ -47,6 +48,21 @@ function encodeCursor(row: OrderRow): string {
   return Buffer.from(JSON.stringify([row.cursor_at, row.id])).toString('base64url');
 }
 
+/**
+ * A UTC instant as cursor_at writes it. Its shape is not enough: PostgreSQL
+ * refuses to cast a 13th month or a 30th of February, and its error is no
+ * client's problem (a 500).
+ */
+function isCursorInstant(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/.test(value)) return false;
+  const millis = value.slice(0, 23);
+  const at = new Date(`${millis}Z`);
+  // A date that does not exist comes back as another one (or as none).
+  return (
+    at.getUTCFullYear() >= 1 && !Number.isNaN(at.getTime()) && at.toISOString().startsWith(millis)
+  );
+}
+
 function decodeCursor(cursor: string): [string, string] {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -54,9 +70,9 @@ function decodeCursor(cursor: string): [string, string] {
       Array.isArray(value) &&
       value.length === 2 &&
       typeof value[0] === 'string' &&
-      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/.test(value[0]) &&
+      isCursorInstant(value[0]) &&
       typeof value[1] === 'string' &&
-      /^[0-9a-f-]{36}$/i.test(value[1])
+      isUuid(value[1])
     ) {
       return [value[0], value[1]];
     }

@@ -26,8 +26,12 @@ export abstract class PaymentEventRepository {
     manager: EntityManager,
   ): Promise<void>;
 
-  /** Outside any transaction: the handling one was rolled back. */
-  abstract markFailed(id: string, error: string): Promise<void>;
+  /**
+   * Outside any transaction: the handling one was rolled back. Records the
+   * error and sets `status`: `failed` for a delivery (Stripe redelivers it),
+   * `deferred` for an event being re-applied (nothing else would try again).
+   */
+  abstract markFailed(id: string, error: string, status: 'failed' | 'deferred'): Promise<void>;
 
   /** Ids of deferred events, oldest (by Stripe's creation time) first. */
   abstract deferredIds(filter: { objectId?: string; limit: number }): Promise<string[]>;

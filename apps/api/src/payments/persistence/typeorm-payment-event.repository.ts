@@ -71,12 +71,12 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
       .execute();
   }
 
-  async markFailed(id: string, error: string): Promise<void> {
+  async markFailed(id: string, error: string, status: 'failed' | 'deferred'): Promise<void> {
     await this.dataSource
       .createQueryBuilder()
       .update(PaymentEventOrmEntity)
       .set({
-        status: 'failed',
+        status,
         attempts: () => 'attempts + 1',
         lastError: error.slice(0, MAX_ERROR_LENGTH),
       })
