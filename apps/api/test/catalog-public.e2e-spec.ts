@@ -7,6 +7,12 @@ import { API, aProductBody, walkProducts } from './support/catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { anAdmin, type TestUser } from './support/users.js';
 
+/** A `newest` cursor as the API makes them, positioned at `at`. */
+const newestCursor = (at: string) =>
+  Buffer.from(JSON.stringify(['newest', at, '6f1f8f4e-3c1e-4f6e-9a53-1d2c3b4a5e6f'])).toString(
+    'base64url',
+  );
+
 /** Counts every statement TypeORM sends, whatever the caller. */
 class CountingLogger implements Logger {
   count = 0;
@@ -305,6 +311,10 @@ describe('catalog public reads (seeded demo catalog)', () => {
       ['cursor=%%%', 'cursor'],
       ['cursor=bm90LWpzb24', 'cursor'],
       [`cursor=${Buffer.from('["newest","x","y"]').toString('base64url')}`, 'cursor'],
+      // Shaped like ours, naming no instant: PostgreSQL's cast would fail as a 500.
+      [`cursor=${newestCursor('2025-13-45 25:61:61.5+00')}`, 'cursor'],
+      [`cursor=${newestCursor('2025-02-30 10:00:00+00')}`, 'cursor'],
+      [`cursor=${newestCursor('2025-01-01 10:00:00+99')}`, 'cursor'],
       ['colour=red', 'colour'],
     ])('%s', async (query, field) => {
       const res = await t.http.get(`${API}/products?${query}`).expect(400);

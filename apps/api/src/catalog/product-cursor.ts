@@ -1,6 +1,8 @@
 import type { ProductSort } from '@minishop/contracts';
 import { InvalidCursorError } from '@minishop/domain';
 
+import { matchesCalendarDateTime } from '../infrastructure/database/calendar-date-time.js';
+
 /** Position after the last item of a page: its sort key and id (the tie-breaker). */
 export interface ProductCursor {
   sort: ProductSort;
@@ -10,7 +12,14 @@ export interface ProductCursor {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // created_at as PostgreSQL prints it (microseconds kept, so no two rows tie by accident).
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?[+-](\d{2})(?::(\d{2}))?$/;
+
+/** Its fields name an instant PostgreSQL can cast, with an offset it accepts (under 16 h). */
+function isTimestamp(value: string): boolean {
+  const match = TIMESTAMP.exec(value);
+  return matchesCalendarDateTime(match) && Number(match![7]) <= 15 && Number(match![8] ?? 0) <= 59;
+}
 
 export function encodeCursor(cursor: ProductCursor): string {
   return Buffer.from(JSON.stringify([cursor.sort, cursor.key, cursor.id])).toString('base64url');
@@ -35,7 +44,7 @@ export function decodeCursor(raw: string, sort: ProductSort): ProductCursor {
   }
   const valid =
     sort === 'newest'
-      ? typeof key === 'string' && TIMESTAMP.test(key)
+      ? typeof key === 'string' && isTimestamp(key)
       : sort === 'name'
         ? typeof key === 'string' && key.length <= 200
         : typeof key === 'number' && Number.isSafeInteger(key);

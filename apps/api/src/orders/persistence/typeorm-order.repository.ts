@@ -2,6 +2,7 @@ import { InvalidCursorError, Money, type OrderTransition } from '@minishop/domai
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import { matchesCalendarDateTime } from '../../infrastructure/database/calendar-date-time.js';
 import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
 import {
   type OrderListQuery,
@@ -48,20 +49,8 @@ function encodeCursor(row: OrderRow): string {
   return Buffer.from(JSON.stringify([row.cursor_at, row.id])).toString('base64url');
 }
 
-/**
- * A UTC instant as cursor_at writes it. Its shape is not enough: PostgreSQL
- * refuses to cast a 13th month or a 30th of February, and its error is no
- * client's problem (a 500).
- */
-function isCursorInstant(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/.test(value)) return false;
-  const millis = value.slice(0, 23);
-  const at = new Date(`${millis}Z`);
-  // A date that does not exist comes back as another one (or as none).
-  return (
-    at.getUTCFullYear() >= 1 && !Number.isNaN(at.getTime()) && at.toISOString().startsWith(millis)
-  );
-}
+/** A UTC instant as cursor_at writes it (its fields checked too: see isCalendarDateTime). */
+const CURSOR_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}$/;
 
 function decodeCursor(cursor: string): [string, string] {
   try {
@@ -70,7 +59,7 @@ function decodeCursor(cursor: string): [string, string] {
       Array.isArray(value) &&
       value.length === 2 &&
       typeof value[0] === 'string' &&
-      isCursorInstant(value[0]) &&
+      matchesCalendarDateTime(CURSOR_INSTANT.exec(value[0])) &&
       typeof value[1] === 'string' &&
       isUuid(value[1])
     ) {
