@@ -7,7 +7,9 @@ import { deleteInBatches } from './batched-delete.js';
 /**
  * Hours an Idempotency-Key is remembered. A client retries within minutes;
  * Stripe's own keys live 24 hours, and a key reused after that is a new
- * request, as Stripe treats it.
+ * request, as Stripe treats it. Checkout is the exception: an order keeps
+ * the key it was placed with, so a checkout sent again with it, however
+ * late, is answered with that order, never a second one.
  */
 export const IDEMPOTENCY_KEY_RETENTION_HOURS = 24;
 
