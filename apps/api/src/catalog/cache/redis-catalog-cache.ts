@@ -92,13 +92,11 @@ export class RedisCatalogCache extends CatalogCache {
     return generation === undefined ? undefined : this.near.get(`${generation}:${key}`);
   }
 
-  lookup(key: string): Promise<CachedResponse | undefined> | undefined {
-    const near = this.peek(key);
-    if (near) return Promise.resolve(near);
+  lookup(key: string): Promise<CacheLookup> | undefined {
     // Connecting or reconnecting: the command would wait in ioredis's
     // offline queue until the connection is back or gives up.
-    if (this.redis.status !== 'ready') return undefined;
-    return this.load(key).then(({ value }) => value);
+    if (this.redis.status !== 'ready' && !this.peek(key)) return undefined;
+    return this.get(key);
   }
 
   async get(key: string): Promise<CacheLookup> {
