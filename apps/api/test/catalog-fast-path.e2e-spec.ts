@@ -10,6 +10,7 @@ import { CategoryTreeService } from '../src/catalog/category-tree.service.js';
 import { ProductListingService } from '../src/catalog/product-listing.service.js';
 import { ProductLookupService } from '../src/catalog/product-lookup.service.js';
 import { API, aProductBody } from './support/catalog.js';
+import { aVariant, setPrice } from './support/catalog-fixtures.js';
 import { PausableProxy } from './support/pausable-proxy.js';
 import { eventually } from './support/processes.js';
 import { listeningPort, stopListening } from './support/raw-http.js';
@@ -246,7 +247,9 @@ describeWithRedis('catalog hits found only in Redis, answered before the Nest pi
     const url = new URL(redisUrl!);
     proxy = new PausableProxy({ host: url.hostname, port: Number(url.port || 6379) });
     url.port = String(await proxy.listen());
-    catalog = redisOnlyCatalog(url.toString());
+    // A command timeout well past the door's wait, so that a test decides
+    // when a held lookup is answered.
+    catalog = redisOnlyCatalog(url.toString(), 30_000);
     redis = new Redis(redisUrl!);
     t = await startTestApp({
       env: {
@@ -277,6 +280,16 @@ describeWithRedis('catalog hits found only in Redis, answered before the Nest pi
     Number(res.headers['x-ratelimit-remaining']);
   /** Whether the last front-door lookup went to Redis (the door answered, or Redis missed). */
   const lookedUpInRedis = () => lookup.mock.results.at(-1)?.value instanceof Promise;
+  /** The names of the commands the app's catalog connection sent while `run` ran. */
+  async function commandsDuring(run: () => Promise<unknown>): Promise<string[]> {
+    const sent = jest.spyOn(catalog.redis, 'sendCommand');
+    try {
+      await run();
+      return sent.mock.calls.map(([command]) => command.name);
+    } finally {
+      sent.mockRestore();
+    }
+  }
 
   test('the near cache is off: hits are read from Redis', async () => {
     await get('/categories').expect(200);
@@ -366,6 +379,46 @@ describeWithRedis('catalog hits found only in Redis, answered before the Nest pi
     expect(remaining(again)).toBe(remaining(reloaded) - 1);
   });
 
+  test('a miss costs one round trip: Nest stores under the generation the door read', async () => {
+    const first = await get('/categories').expect(200);
+    await t.get(CatalogCache).invalidate();
+    const before = nestCalls();
+    // The door's lookup (one EVAL), then Nest's store: no second lookup.
+    expect(await commandsDuring(() => get('/categories').expect(200))).toEqual(['eval', 'set']);
+    expect(nestCalls()).toBe(before + 1);
+    // Stored under the current generation: the next one is a hit at the door.
+    const again = await commandsDuring(async () => {
+      expect((await get('/categories').expect(200)).text).toBe(first.text);
+    });
+    expect(again).toEqual(['eval']);
+    expect(nestCalls()).toBe(before + 1);
+  });
+
+  test('a page loaded before an invalidation and stored after it is never served', async () => {
+    const variant = await aVariant(t, { price: 1000 });
+    const path = `/products/${variant.productId}`;
+    await get(path).expect(200);
+    await t.get(CatalogCache).invalidate();
+    const store = catalog.cache.set.bind(catalog.cache);
+    const set = jest.spyOn(catalog.cache, 'set').mockImplementationOnce(async (...args) => {
+      // A write commits and invalidates between the page's load and its store.
+      await setPrice(t, variant.id, 2000);
+      await catalog.cache.invalidate();
+      return store(...args);
+    });
+    try {
+      const loaded = await get(path).expect(200);
+      expect(loaded.body.variants[0].price.amount).toBe(1000);
+      expect(set).toHaveBeenCalledTimes(1);
+    } finally {
+      set.mockRestore();
+    }
+    const before = nestCalls();
+    const fresh = await get(path).expect(200);
+    expect(fresh.body.variants[0].price.amount).toBe(2000);
+    expect(nestCalls()).toBe(before + 1);
+  });
+
   test('a Redis error goes through Nest, which answers the same page uncached', async () => {
     const hit = await get('/categories').expect(200);
     const generation = await redis.get(catalog.generationKey);
@@ -413,16 +466,19 @@ describeWithRedis('catalog hits found only in Redis, answered before the Nest pi
     const before = nestCalls();
     proxy.hold();
     try {
-      const queried = proxy.nextQueryWhileHeld();
-      const reply = get('/categories').then((res) => res);
-      await queried;
-      // The door stops waiting and hands the request on; Nest's own lookup
-      // then waits for Redis like any other.
-      expect(await eventually(() => nestCalls() > before)).toBe(true);
-      proxy.release();
-      const res = await reply;
-      expect(res.status).toBe(200);
-      expect(res.text).toBe(hit.text);
+      const commands = commandsDuring(async () => {
+        const queried = proxy.nextQueryWhileHeld();
+        const reply = get('/categories').then((res) => res);
+        await queried;
+        // The door stops waiting and hands the request on; Nest takes the
+        // door's lookup over and waits for that one answer.
+        expect(await eventually(() => nestCalls() > before)).toBe(true);
+        proxy.release();
+        const res = await reply;
+        expect(res.status).toBe(200);
+        expect(res.text).toBe(hit.text);
+      });
+      expect(await commands).toEqual(['eval']);
     } finally {
       proxy.release();
     }

@@ -52,7 +52,7 @@ export class CatalogController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    this.send(req, reply, await this.listing.page(query));
+    this.send(req, reply, await this.listing.page(query, this.fastPath.lookupOf(req)));
   }
 
   @Get('products/:idOrSlug')
@@ -68,7 +68,7 @@ export class CatalogController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    this.send(req, reply, await this.lookup.published(idOrSlug));
+    this.send(req, reply, await this.lookup.published(idOrSlug, this.fastPath.lookupOf(req)));
   }
 
   @Get('categories')
@@ -81,7 +81,7 @@ export class CatalogController {
     },
   })
   async tree(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    this.send(req, reply, await this.categories.tree());
+    this.send(req, reply, await this.categories.tree(this.fastPath.lookupOf(req)));
   }
 
   private send(req: FastifyRequest, reply: FastifyReply, read: CachedRead): void {

@@ -27,7 +27,12 @@ function catalogCache(config: AppConfig, db: DatabaseServer): CatalogCache {
   // Scoped by database so two environments (or test databases) sharing one
   // Redis never serve each other's catalog.
   const scope = createHash('sha1').update(db.url).digest('hex').slice(0, 10);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 });
+  const redis = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    // The subscriber made by duplicate() keeps it too.
+    commandTimeout: config.redisCommandTimeoutMs,
+  });
   return new RedisCatalogCache(redis, `minishop:catalog:${scope}:`, redis.duplicate());
 }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { type CachedRead, CachedReads } from './cache/cached-reads.js';
+import type { PendingLookup } from './cache/catalog-cache.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
 import { toCategoryTree } from './persistence/product.mapper.js';
 
@@ -15,9 +16,13 @@ export class CategoryTreeService {
     private readonly cached: CachedReads,
   ) {}
 
-  tree(): Promise<CachedRead> {
-    return this.cached.read('categories', CATEGORY_TTL_SECONDS, async () =>
-      toCategoryTree(await this.catalog.categories()),
+  /** `earlier`: a cache lookup already made for this request (see `CachedReads.read`). */
+  tree(earlier?: PendingLookup): Promise<CachedRead> {
+    return this.cached.read(
+      'categories',
+      CATEGORY_TTL_SECONDS,
+      async () => toCategoryTree(await this.catalog.categories()),
+      earlier,
     );
   }
 }

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { type CachedRead, CachedReads } from './cache/cached-reads.js';
+import type { PendingLookup } from './cache/catalog-cache.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
 import { toProductDto } from './persistence/product.mapper.js';
 import { decodeCursor, encodeCursor } from './product-cursor.js';
@@ -16,14 +17,18 @@ export class ProductListingService {
     private readonly config: AppConfig,
   ) {}
 
-  page(query: ProductQueryDto): Promise<CachedRead> {
+  /** `earlier`: a cache lookup already made for this request (see `CachedReads.read`). */
+  page(query: ProductQueryDto, earlier?: PendingLookup): Promise<CachedRead> {
     // Decoded before the cache so a bad cursor is a 400 even when a page is cached.
     const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
     const q = query.q?.trim().replace(/\s+/g, ' ') || undefined;
     // The key is the normalised query, so `?limit=20` and `?sort=newest&limit=20` share an entry.
     const key = `list:${JSON.stringify([q, query.category, query.minPrice, query.maxPrice, query.sort, query.limit, query.cursor])}`;
-    return this.cached.read(key, this.config.catalogListTtlSeconds, () =>
-      this.load({ ...query, q }, after),
+    return this.cached.read(
+      key,
+      this.config.catalogListTtlSeconds,
+      () => this.load({ ...query, q }, after),
+      earlier,
     );
   }
 

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { type CachedRead, CachedReads } from './cache/cached-reads.js';
+import type { PendingLookup } from './cache/catalog-cache.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
 import { toProductDto } from './persistence/product.mapper.js';
 
@@ -16,10 +17,16 @@ export class ProductLookupService {
     private readonly config: AppConfig,
   ) {}
 
-  /** Public: archived products are not found. */
-  published(idOrSlug: string): Promise<CachedRead> {
-    return this.cached.read(`product:${idOrSlug}`, this.config.catalogListTtlSeconds, () =>
-      this.load(idOrSlug, false),
+  /**
+   * Public: archived products are not found. `earlier`: a cache lookup
+   * already made for this request (see `CachedReads.read`).
+   */
+  published(idOrSlug: string, earlier?: PendingLookup): Promise<CachedRead> {
+    return this.cached.read(
+      `product:${idOrSlug}`,
+      this.config.catalogListTtlSeconds,
+      () => this.load(idOrSlug, false),
+      earlier,
     );
   }
 

@@ -46,6 +46,9 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
         // while Redis is away (the library's recommended ioredis setup).
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
+        // A Redis that is connected but no longer answers fails the same way,
+        // after this bound, rather than holding the login until its deadline.
+        commandTimeout: config.redisCommandTimeoutMs,
         connectionName: 'minishop-login-limits',
       });
       // ioredis retries for ever and emits an error per attempt: say it once

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 
-import { type CachedResponse, CatalogCache } from './catalog-cache.js';
+import { type CachedResponse, CatalogCache, type PendingLookup } from './catalog-cache.js';
 
 /** A public reply with the cache key it is stored under (the HTTP fast path serves hits by it). */
 export interface CachedRead {
@@ -19,8 +19,23 @@ export interface CachedRead {
 export class CachedReads {
   constructor(private readonly cache: CatalogCache) {}
 
-  async read(key: string, ttlSeconds: number, load: () => Promise<unknown>): Promise<CachedRead> {
-    const { generation, value } = await this.cache.get(key);
+  /**
+   * `earlier` is the lookup the HTTP front door made for this request before
+   * handing it on (a miss, or no answer in time): taken over, it makes a miss
+   * cost one round trip to the store, not two. Its generation was read before
+   * `load` runs, so the page is at least as new as the generation it is
+   * stored under; if the catalog moved on in between, the page lands under a
+   * generation no read asks for any more.
+   */
+  async read(
+    key: string,
+    ttlSeconds: number,
+    load: () => Promise<unknown>,
+    earlier?: PendingLookup,
+  ): Promise<CachedRead> {
+    const { generation, value } = await (earlier?.key === key
+      ? earlier.result
+      : this.cache.get(key));
     if (value) return { key, response: value };
     const fresh = toResponse(await load());
     await this.cache.set(key, generation, fresh, ttlSeconds);

@@ -11,6 +11,15 @@ export interface CacheLookup {
 }
 
 /**
+ * A lookup of `key` already made (or under way) for a request, which the
+ * request's read-through takes over instead of asking the store again.
+ */
+export interface PendingLookup {
+  key: string;
+  result: Promise<CacheLookup>;
+}
+
+/**
  * Port: cache of public catalog replies. Keys are scoped by a catalog
  * generation; `invalidate()` moves to a new generation, so every entry goes
  * stale at once (O(1), and across instances when the store is shared).
@@ -24,13 +33,15 @@ export abstract class CatalogCache {
    */
   abstract peek(key: string): CachedResponse | undefined;
   /**
-   * The current entry under `key`, from the shared store if this process
-   * does not hold it, for a caller that has another way to answer (the HTTP
-   * fast path hands the request to the controller). Undefined at once where
-   * there is no shared store or it is not connected, as a lookup could then
-   * only wait; rejects on a store error, which the other way meets and logs.
+   * What `get` finds, from the shared store if this process does not hold
+   * it, for a caller that has another way to answer (the HTTP fast path
+   * hands the request to the controller, which takes the lookup over).
+   * Undefined at once where there is no shared store or it is not
+   * connected, as a lookup could then only wait. Like `get`, it never
+   * rejects: a store error, logged, reads as a miss under a generation that
+   * stores nothing.
    */
-  abstract lookup(key: string): Promise<CachedResponse | undefined> | undefined;
+  abstract lookup(key: string): Promise<CacheLookup> | undefined;
   /** Stores under the generation the value was computed in; a newer one never sees it. */
   abstract set(
     key: string,

@@ -12,6 +12,10 @@ local k = ARGV[1] .. g .. ':' .. ARGV[2]
 return { g, redis.call('GET', k), redis.call('PTTL', k) }
 `;
 
+// A generation no entry is stored under: a read that could not learn the
+// current one serves uncached, and its store (`set`) is a no-op.
+const UNAVAILABLE = 'unavailable';
+
 // Moves to a new generation and tells every instance, in one round trip.
 const INVALIDATE = `
 local g = redis.call('INCR', KEYS[1])
@@ -34,6 +38,10 @@ return g
  * the subscription is down, so that a message could be missed, the near
  * cache is off and every read goes to Redis. Near copies never outlive the
  * Redis entry they were read from.
+ *
+ * Every command is bounded by the client's `commandTimeout`: a Redis that
+ * stops answering without closing the connection fails reads (served
+ * uncached) and invalidations like one that is down.
  */
 export class RedisCatalogCache extends CatalogCache {
   private readonly logger = new Logger('CatalogCache');
@@ -66,6 +74,17 @@ export class RedisCatalogCache extends CatalogCache {
     this.generationKey = `${prefix}generation`;
     this.channel = `${prefix}invalidated`;
     if (subscriber) this.listen(subscriber);
+    // ioredis reports every failed (re)connection attempt; say it once per
+    // outage, as reads meet the outage anyway (and log it) while it lasts.
+    let down = false;
+    redis.on('error', (error: Error) => {
+      if (down) return;
+      down = true;
+      this.logger.warn({ err: error }, 'Redis unavailable for the catalog cache');
+    });
+    redis.on('ready', () => {
+      down = false;
+    });
   }
 
   peek(key: string): CachedResponse | undefined {
@@ -73,13 +92,11 @@ export class RedisCatalogCache extends CatalogCache {
     return generation === undefined ? undefined : this.near.get(`${generation}:${key}`);
   }
 
-  lookup(key: string): Promise<CachedResponse | undefined> | undefined {
-    const near = this.peek(key);
-    if (near) return Promise.resolve(near);
+  lookup(key: string): Promise<CacheLookup> | undefined {
     // Connecting or reconnecting: the command would wait in ioredis's
     // offline queue until the connection is back or gives up.
-    if (this.redis.status !== 'ready') return undefined;
-    return this.load(key).then(({ value }) => value);
+    if (this.redis.status !== 'ready' && !this.peek(key)) return undefined;
+    return this.get(key);
   }
 
   async get(key: string): Promise<CacheLookup> {
@@ -89,8 +106,7 @@ export class RedisCatalogCache extends CatalogCache {
       return await this.load(key);
     } catch (error) {
       this.logger.warn({ err: error }, 'catalog cache lookup failed; serving uncached');
-      // A generation no entry is stored under, so the set below is a no-op.
-      return { generation: 'unavailable', value: undefined };
+      return { generation: UNAVAILABLE, value: undefined };
     }
   }
 
@@ -100,7 +116,7 @@ export class RedisCatalogCache extends CatalogCache {
     value: CachedResponse,
     ttlSeconds: number,
   ): Promise<void> {
-    if (generation === 'unavailable') return;
+    if (generation === UNAVAILABLE) return;
     try {
       await this.redis.set(
         `${this.prefix}${generation}:${key}`,
@@ -137,8 +153,13 @@ export class RedisCatalogCache extends CatalogCache {
 
   async close(): Promise<void> {
     this.nearOff();
-    await this.subscriber?.quit().catch(() => undefined);
-    await this.redis.quit().catch(() => undefined);
+    for (const connection of [this.subscriber, this.redis]) {
+      // quit() lets pending commands finish (each within the command
+      // timeout); disconnect() then also stops the reconnection attempts of
+      // a Redis that never answered, which would keep the process alive.
+      if (connection?.status === 'ready') await connection.quit().catch(() => undefined);
+      connection?.disconnect();
+    }
   }
 
   private listen(subscriber: Redis): void {
@@ -168,6 +189,9 @@ export class RedisCatalogCache extends CatalogCache {
         .catch((error: unknown) => {
           this.nearOff();
           this.logger.warn({ err: error }, 'catalog cache subscription failed; near cache off');
+          // A command that timed out leaves the connection up, so no new
+          // 'ready' would ever try again: start over on a new connection.
+          if (subscriber.status === 'ready') subscriber.disconnect(true);
         });
     });
   }

@@ -7,7 +7,7 @@ import { LRUCache } from 'lru-cache';
 
 import { AppConfig } from '../../infrastructure/config/app-config.js';
 import { FrontDoor, type FrontDoorAnswer } from '../../infrastructure/http/front-door.js';
-import { CatalogCache } from '../cache/catalog-cache.js';
+import { CatalogCache, type PendingLookup } from '../cache/catalog-cache.js';
 import { cachedFrontDoorReply } from './send-cached.js';
 
 /** A URL the Nest path has answered, with what it answered it from. */
@@ -43,7 +43,10 @@ interface KnownUrl {
  *   is off while its subscription is down, or was just emptied by another
  *   instance's invalidation) is looked up there (`lookup`, which also
  *   refills the near cache); a miss, a Redis error or a Redis that is not
- *   connected or too slow sends the request through Nest, as before.
+ *   connected or too slow sends the request through Nest, as before. Nest
+ *   then takes that lookup over (`lookupOf`) instead of asking Redis again:
+ *   a miss costs one round trip, and a Redis too slow for the door is
+ *   waited for once, within its command timeout, not twice.
  * - The reply is built by `cachedFrontDoorReply`, which shares its headers, ETags and
  *   codings with the controller's `sendCached`.
  *
@@ -56,6 +59,8 @@ interface KnownUrl {
 export class CatalogFastPath implements OnApplicationBootstrap {
   /** Bounded: a crawler walking every filter combination cannot grow it. */
   private readonly known = new LRUCache<string, KnownUrl>({ max: 10_000 });
+  /** The lookup each request was answered from or handed on after; gone with the request. */
+  private readonly lookups = new WeakMap<IncomingMessage, PendingLookup>();
   private readonly enabled: boolean;
 
   constructor(
@@ -72,6 +77,14 @@ export class CatalogFastPath implements OnApplicationBootstrap {
       this.known.set(req.url, { key, maxAgeSeconds, route: req.routeOptions.url ?? req.url });
   }
 
+  /**
+   * The cache lookup made for `req` at the front door, if one was, for the
+   * Nest path to take over (see `CachedReads.read`) rather than look up again.
+   */
+  lookupOf(req: FastifyRequest): PendingLookup | undefined {
+    return this.lookups.get(req.raw);
+  }
+
   onApplicationBootstrap(): void {
     if (this.enabled) FrontDoor.ofApp(this.adapterHost)?.answer((req) => this.answer(req));
   }
@@ -82,8 +95,11 @@ export class CatalogFastPath implements OnApplicationBootstrap {
     const { key, maxAgeSeconds, route } = known;
     const near = this.cache.peek(key);
     if (near) return cachedFrontDoorReply(req, near, maxAgeSeconds, route);
-    return this.cache
-      .lookup(key)
-      ?.then((cached) => cached && cachedFrontDoorReply(req, cached, maxAgeSeconds, route));
+    const result = this.cache.lookup(key);
+    if (!result) return undefined;
+    this.lookups.set(req, { key, result });
+    return result.then(
+      ({ value }) => value && cachedFrontDoorReply(req, value, maxAgeSeconds, route),
+    );
   }
 }

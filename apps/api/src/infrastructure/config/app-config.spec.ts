@@ -19,4 +19,21 @@ describe('AppConfig', () => {
       expect(worker.runWorker).toBe('inline');
     });
   });
+
+  describe('Redis command timeout', () => {
+    test('half a second unless REDIS_COMMAND_TIMEOUT_MS says otherwise', () => {
+      expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).redisCommandTimeoutMs).toBe(500);
+      expect(
+        AppConfig.fromEnv({ NODE_ENV: 'test', REDIS_COMMAND_TIMEOUT_MS: '2000' })
+          .redisCommandTimeoutMs,
+      ).toBe(2_000);
+    });
+
+    test('refuses a value that is not a whole number of milliseconds in range', () => {
+      for (const value of ['0', '9', '60001', '1.5', 'soon'])
+        expect(() =>
+          AppConfig.fromEnv({ NODE_ENV: 'test', REDIS_COMMAND_TIMEOUT_MS: value }),
+        ).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);
+    });
+  });
 });

@@ -18,6 +18,15 @@ export class AppConfig {
   /** Undefined means: start the embedded PostgreSQL. */
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
+  /**
+   * How long any Redis command may wait for its reply before it fails. A
+   * Redis that accepts connections but stops answering (a frozen server, a
+   * partition without a reset) would otherwise hold every request that asks
+   * it until the request deadline; with this bound each feature meets an
+   * error it already handles (uncached catalog reads, login limits counted
+   * in memory).
+   */
+  readonly redisCommandTimeoutMs: number;
   readonly jwtSecret: string;
   readonly jwtSecretIsDefault: boolean;
   readonly jwtAccessTtlSeconds: number;
@@ -81,6 +90,10 @@ export class AppConfig {
     this.host = env.HOST ?? '0.0.0.0';
     this.databaseUrl = env.DATABASE_URL;
     this.redisUrl = env.REDIS_URL;
+    // A command normally answers within a millisecond or two: half a second
+    // leaves room for a busy server (a fork for a snapshot) and keeps a
+    // stalled one to a short delay.
+    this.redisCommandTimeoutMs = env.REDIS_COMMAND_TIMEOUT_MS ?? 500;
     if (production && !env.JWT_SECRET) {
       throw new ConfigError(['JWT_SECRET is required when NODE_ENV=production']);
     }
