@@ -18,7 +18,15 @@ import {
 } from '../src/payments/payment-gateway.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
-import { aCart, aVariant, checkout, stockOf, type TestVariant } from './support/shop.js';
+import {
+  aCart,
+  aStripeEvent,
+  aVariant,
+  checkout,
+  deliver,
+  stockOf,
+  type TestVariant,
+} from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 
@@ -282,6 +290,49 @@ describe('orders', () => {
       amountRefunded: order.total,
     });
     expect(await stockOf(t, v.id)).toEqual({ onHand: 2, reserved: 0 });
+  });
+
+  test('a late payment whose charge was already refunded by hand → the event completes, the order shows it refunded', async () => {
+    const user = await aCustomer(t);
+    const { order, payment } = await anOrder(user);
+    const intentId = payment.paymentIntentId as string;
+    // Cancelled here while the intent stays payable, as when the provider
+    // call to cancel it fails.
+    await db.query(`UPDATE orders SET payment_intent_id = NULL WHERE id = $1`, [order.id]);
+    expect((await t.http.post(`/api/v1/orders/${order.id}/cancel`).set(user.auth)).status).toBe(
+      200,
+    );
+    await db.query(`UPDATE orders SET payment_intent_id = $2 WHERE id = $1`, [order.id, intentId]);
+    // The customer pays, and someone refunds the charge in the dashboard
+    // before our handler gets to the payment.
+    emulator.store.simulate(intentId, 'succeeded');
+    await t
+      .get(Stripe)
+      .refunds.create({ payment_intent: intentId }, { idempotencyKey: `dashboard-${intentId}` });
+    await emulator.idle();
+
+    const succeeded = aStripeEvent(
+      'payment_intent.succeeded',
+      structuredClone(emulator.store.retrieveIntent(intentId)) as unknown as Record<
+        string,
+        unknown
+      >,
+    );
+    const first = await deliver(t, succeeded, t.config.stripeWebhookSecret);
+    expect(first.status).toBe(200);
+    const again = await deliver(t, succeeded, t.config.stripeWebhookSecret);
+    expect(again.status).toBe(200);
+
+    const [event] = await db.query(`SELECT status FROM payment_events WHERE id = $1`, [
+      succeeded.id,
+    ]);
+    expect(event).toEqual({ status: 'processed' });
+    expect((await getOrder(user, order.id)).body).toMatchObject({
+      status: 'cancelled',
+      reviewReason: 'paid_after_cancellation',
+      amountPaid: order.total,
+      amountRefunded: order.total,
+    });
   });
 
   describe('admin', () => {

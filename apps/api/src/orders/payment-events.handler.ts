@@ -1,6 +1,7 @@
 import {
   Money,
   type OrderStatus,
+  PaymentStateConflictError,
   recordPaymentFailure,
   REFUNDABLE_STATUSES,
   refundStatus,
@@ -33,6 +34,8 @@ interface ChargeObject {
   amount_refunded?: unknown;
 }
 
+const isAlreadyRefunded = (error: unknown): boolean =>
+  error instanceof PaymentStateConflictError && error.providerCode === 'charge_already_refunded';
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const int = (v: unknown): number | undefined =>
   Number.isSafeInteger(v) ? (v as number) : undefined;
@@ -145,11 +148,25 @@ export class OrderPaymentEventHandler extends PaymentEventHandler {
       { amountPaid: amount, refundRequested: amount, reviewReason: 'paid_after_cancellation' },
       m,
     );
-    await this.payments.refund({
-      paymentIntentId: intent.id,
-      amount: Money.of(amount, order.currency),
-      idempotencyKey: `late-payment-${intent.id}`,
-    });
+    try {
+      await this.payments.refund({
+        paymentIntentId: intent.id,
+        amount: Money.of(amount, order.currency),
+        idempotencyKey: `late-payment-${intent.id}`,
+      });
+    } catch (error) {
+      if (!isAlreadyRefunded(error)) throw error;
+      // Refunded outside minishop (by hand in the dashboard): Stripe refuses
+      // every further refund of the charge, so retrying the event could never
+      // succeed. Its answer means the charge is refunded in full.
+      await this.orders.update(
+        order.id,
+        { amountRefunded: Math.max(order.amountRefunded.amount, amount) },
+        m,
+      );
+      this.logger.warn(`Order ${order.id} was paid after cancellation; already refunded`);
+      return 'processed';
+    }
     this.logger.warn(
       `Order ${order.id} was paid after cancellation; refund of ${amount} requested`,
     );
