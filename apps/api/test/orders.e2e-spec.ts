@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { PaymentProviderError } from '@minishop/domain';
+import { type Money, PaymentProviderError } from '@minishop/domain';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
@@ -52,6 +52,9 @@ class GatewayWithRefundOutage extends PaymentGateway {
       return Promise.reject(new PaymentProviderError('Stripe is unreachable', 'unreachable'));
     }
     return this.real.refund(input);
+  }
+  refundedAmount(chargeId: string): Promise<Money> {
+    return this.real.refundedAmount(chargeId);
   }
 }
 
@@ -407,6 +410,65 @@ describe('orders', () => {
         'refunded',
       ]);
       expect((await refund({})).status).toBe(409);
+    });
+
+    test('a refund Stripe fails later is taken back once, and the rest can be refunded', async () => {
+      const admin = await anAdmin(t);
+      const user = await aCustomer(t);
+      const { order } = await anOrder(user, await aVariant(t, { stock: 5, price: 3000 }));
+      const refund = (body: object) =>
+        t.http.post(`/api/v1/admin/orders/${order.id}/refund`).set(admin.auth).send(body);
+      const requested = async () =>
+        (
+          await db.query(`SELECT refund_requested::int AS n FROM orders WHERE id = $1`, [order.id])
+        )[0].n as number;
+      await paid(user, order.id);
+
+      const first = await refund({ amount: { amount: 1000, currency: 'EUR' } });
+      expect(first.status).toBe(202);
+      await emulator.idle();
+      expect(await requested()).toBe(1000);
+
+      // The bank refuses the refund: Stripe sends charge.refund.updated and refund.failed.
+      const events = emulator.failRefund(first.body.refund.id);
+      expect(events.map((e) => e.type)).toEqual(['charge.refund.updated', 'refund.failed']);
+      await emulator.idle();
+      const statuses = await db.query(
+        `SELECT status FROM payment_events WHERE id = ANY($1) ORDER BY type`,
+        [events.map((e) => e.id)],
+      );
+      expect(statuses).toEqual([{ status: 'processed' }, { status: 'processed' }]);
+      expect(await requested()).toBe(0);
+      expect((await getOrder(user, order.id)).body.amountRefunded).toEqual({
+        amount: 0,
+        currency: 'EUR',
+      });
+
+      // The same amount again is a new refund, not the failed one replayed.
+      const again = await refund({ amount: { amount: 1000, currency: 'EUR' } });
+      expect(again.status).toBe(202);
+      expect(again.body.refund.id).not.toBe(first.body.refund.id);
+      await emulator.idle();
+      // A late redelivery of the failure takes nothing back a second time.
+      const late = aStripeEvent(
+        'refund.failed',
+        structuredClone(emulator.store.retrieveRefund(first.body.refund.id)) as unknown as Record<
+          string,
+          unknown
+        >,
+      );
+      expect((await deliver(t, late, t.config.stripeWebhookSecret)).status).toBe(200);
+      expect(await requested()).toBe(1000);
+
+      const rest = await refund({});
+      expect(rest.status).toBe(202);
+      expect(rest.body.refund.amount).toEqual({ amount: 2000, currency: 'EUR' });
+      await emulator.idle();
+      expect((await getOrder(user, order.id)).body).toMatchObject({
+        status: 'refunded',
+        amountRefunded: { amount: 3000, currency: 'EUR' },
+      });
+      expect(await requested()).toBe(3000);
     });
 
     describe('POST /admin/orders/:id/refund with Idempotency-Key', () => {

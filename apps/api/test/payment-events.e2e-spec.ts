@@ -122,7 +122,10 @@ describe('payment events applied to orders (POST /webhooks/stripe)', () => {
       .set(admin.auth)
       .send({});
     expect(refund.status).toBe(409);
-    expect(await orderOf(o.orderId)).toMatchObject({ status: 'pending_payment', amountRefunded: 0 });
+    expect(await orderOf(o.orderId)).toMatchObject({
+      status: 'pending_payment',
+      amountRefunded: 0,
+    });
     expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 2 });
   });
 
