@@ -389,6 +389,9 @@ class UnavailablePaymentGateway extends PaymentGateway {
   refund(): never {
     throw new PaymentProviderError('provider down', 'unreachable');
   }
+  refundedAmount(): never {
+    throw new PaymentProviderError('provider down', 'unreachable');
+  }
 }
 
 describe('POST /checkout when the payment provider is down', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { PaymentProviderError } from '@minishop/domain';
+import { type Money, PaymentProviderError } from '@minishop/domain';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
@@ -18,7 +18,15 @@ import {
 } from '../src/payments/payment-gateway.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
-import { aCart, aVariant, checkout, stockOf, type TestVariant } from './support/shop.js';
+import {
+  aCart,
+  aStripeEvent,
+  aVariant,
+  checkout,
+  deliver,
+  stockOf,
+  type TestVariant,
+} from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 
@@ -44,6 +52,9 @@ class GatewayWithRefundOutage extends PaymentGateway {
       return Promise.reject(new PaymentProviderError('Stripe is unreachable', 'unreachable'));
     }
     return this.real.refund(input);
+  }
+  refundedAmount(chargeId: string): Promise<Money> {
+    return this.real.refundedAmount(chargeId);
   }
 }
 
@@ -284,6 +295,49 @@ describe('orders', () => {
     expect(await stockOf(t, v.id)).toEqual({ onHand: 2, reserved: 0 });
   });
 
+  test('a late payment whose charge was already refunded by hand → the event completes, the order shows it refunded', async () => {
+    const user = await aCustomer(t);
+    const { order, payment } = await anOrder(user);
+    const intentId = payment.paymentIntentId as string;
+    // Cancelled here while the intent stays payable, as when the provider
+    // call to cancel it fails.
+    await db.query(`UPDATE orders SET payment_intent_id = NULL WHERE id = $1`, [order.id]);
+    expect((await t.http.post(`/api/v1/orders/${order.id}/cancel`).set(user.auth)).status).toBe(
+      200,
+    );
+    await db.query(`UPDATE orders SET payment_intent_id = $2 WHERE id = $1`, [order.id, intentId]);
+    // The customer pays, and someone refunds the charge in the dashboard
+    // before our handler gets to the payment.
+    emulator.store.simulate(intentId, 'succeeded');
+    await t
+      .get(Stripe)
+      .refunds.create({ payment_intent: intentId }, { idempotencyKey: `dashboard-${intentId}` });
+    await emulator.idle();
+
+    const succeeded = aStripeEvent(
+      'payment_intent.succeeded',
+      structuredClone(emulator.store.retrieveIntent(intentId)) as unknown as Record<
+        string,
+        unknown
+      >,
+    );
+    const first = await deliver(t, succeeded, t.config.stripeWebhookSecret);
+    expect(first.status).toBe(200);
+    const again = await deliver(t, succeeded, t.config.stripeWebhookSecret);
+    expect(again.status).toBe(200);
+
+    const [event] = await db.query(`SELECT status FROM payment_events WHERE id = $1`, [
+      succeeded.id,
+    ]);
+    expect(event).toEqual({ status: 'processed' });
+    expect((await getOrder(user, order.id)).body).toMatchObject({
+      status: 'cancelled',
+      reviewReason: 'paid_after_cancellation',
+      amountPaid: order.total,
+      amountRefunded: order.total,
+    });
+  });
+
   describe('admin', () => {
     test('GET /admin/orders needs orders:manage (customer → 403) and filters by status', async () => {
       const admin = await anAdmin(t);
@@ -356,6 +410,65 @@ describe('orders', () => {
         'refunded',
       ]);
       expect((await refund({})).status).toBe(409);
+    });
+
+    test('a refund Stripe fails later is taken back once, and the rest can be refunded', async () => {
+      const admin = await anAdmin(t);
+      const user = await aCustomer(t);
+      const { order } = await anOrder(user, await aVariant(t, { stock: 5, price: 3000 }));
+      const refund = (body: object) =>
+        t.http.post(`/api/v1/admin/orders/${order.id}/refund`).set(admin.auth).send(body);
+      const requested = async () =>
+        (
+          await db.query(`SELECT refund_requested::int AS n FROM orders WHERE id = $1`, [order.id])
+        )[0].n as number;
+      await paid(user, order.id);
+
+      const first = await refund({ amount: { amount: 1000, currency: 'EUR' } });
+      expect(first.status).toBe(202);
+      await emulator.idle();
+      expect(await requested()).toBe(1000);
+
+      // The bank refuses the refund: Stripe sends charge.refund.updated and refund.failed.
+      const events = emulator.failRefund(first.body.refund.id);
+      expect(events.map((e) => e.type)).toEqual(['charge.refund.updated', 'refund.failed']);
+      await emulator.idle();
+      const statuses = await db.query(
+        `SELECT status FROM payment_events WHERE id = ANY($1) ORDER BY type`,
+        [events.map((e) => e.id)],
+      );
+      expect(statuses).toEqual([{ status: 'processed' }, { status: 'processed' }]);
+      expect(await requested()).toBe(0);
+      expect((await getOrder(user, order.id)).body.amountRefunded).toEqual({
+        amount: 0,
+        currency: 'EUR',
+      });
+
+      // The same amount again is a new refund, not the failed one replayed.
+      const again = await refund({ amount: { amount: 1000, currency: 'EUR' } });
+      expect(again.status).toBe(202);
+      expect(again.body.refund.id).not.toBe(first.body.refund.id);
+      await emulator.idle();
+      // A late redelivery of the failure takes nothing back a second time.
+      const late = aStripeEvent(
+        'refund.failed',
+        structuredClone(emulator.store.retrieveRefund(first.body.refund.id)) as unknown as Record<
+          string,
+          unknown
+        >,
+      );
+      expect((await deliver(t, late, t.config.stripeWebhookSecret)).status).toBe(200);
+      expect(await requested()).toBe(1000);
+
+      const rest = await refund({});
+      expect(rest.status).toBe(202);
+      expect(rest.body.refund.amount).toEqual({ amount: 2000, currency: 'EUR' });
+      await emulator.idle();
+      expect((await getOrder(user, order.id)).body).toMatchObject({
+        status: 'refunded',
+        amountRefunded: { amount: 3000, currency: 'EUR' },
+      });
+      expect(await requested()).toBe(3000);
     });
 
     describe('POST /admin/orders/:id/refund with Idempotency-Key', () => {

@@ -14,7 +14,7 @@ import {
   stockOf,
 } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { aCustomer } from './support/users.js';
+import { aCustomer, anAdmin } from './support/users.js';
 
 const SECRET = 'whsec_payment_events_test';
 
@@ -95,6 +95,37 @@ describe('payment events applied to orders (POST /webhooks/stripe)', () => {
     const order = await orderOf(o.orderId);
     expect(order).toMatchObject({ status: 'pending_payment', amountPaid: 0 });
     expect(order.reviewReason).toMatch(/^payment_mismatch/);
+    expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 2 });
+  });
+
+  test('POST /orders/:id/cancel on an order held for review → 409 ORDER.UNDER_REVIEW, stock kept; admin routes refuse too', async () => {
+    const o = await anOrder(2);
+    await send(aStripeEvent('payment_intent.succeeded', intentObject(o.intentId, o.total - 1)));
+
+    const cancel = await t.http.post(`/api/v1/orders/${o.orderId}/cancel`).set(o.user.auth);
+    expect(cancel.status).toBe(409);
+    expect(cancel.headers['content-type']).toContain('application/problem+json');
+    expect(cancel.body.status).toBe(409);
+    expect(cancel.body.type).toMatch(/order-under-review$/);
+    const order = await orderOf(o.orderId);
+    expect(order).toMatchObject({ status: 'pending_payment', historyRows: 1 });
+    expect(order.reviewReason).toMatch(/^payment_mismatch/);
+    expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 2 });
+
+    // Nothing was paid in the order's terms, so an admin can neither ship nor
+    // refund it through the order routes; the decision stays a person's.
+    const admin = await anAdmin(t);
+    const fulfil = await t.http.post(`/api/v1/admin/orders/${o.orderId}/fulfil`).set(admin.auth);
+    expect(fulfil.status).toBe(409);
+    const refund = await t.http
+      .post(`/api/v1/admin/orders/${o.orderId}/refund`)
+      .set(admin.auth)
+      .send({});
+    expect(refund.status).toBe(409);
+    expect(await orderOf(o.orderId)).toMatchObject({
+      status: 'pending_payment',
+      amountRefunded: 0,
+    });
     expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 2 });
   });
 

@@ -1,5 +1,5 @@
 import type { OrderDto } from '@minishop/contracts';
-import { OrderNotFoundError } from '@minishop/domain';
+import { OrderNotFoundError, OrderUnderReviewError } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
@@ -29,6 +29,9 @@ export class OrderCancellationService {
     const paymentIntentId = await this.tx.run(async (m) => {
       const order = await this.orders.lockById(orderId, m, userId);
       if (!order) throw new OrderNotFoundError(orderId);
+      // A payment that did not match is captured already: cancelling would
+      // free the stock and keep the money. An admin decides instead.
+      if (order.reviewReason !== null) throw new OrderUnderReviewError(order.id);
       await this.lifecycle.cancelPending(order, 'cancelled_by_customer', m);
       return order.paymentIntentId;
     });

@@ -48,6 +48,6 @@ import { RefundLedger } from './refund-ledger.js';
     RefundService,
     OrderExpiryService,
   ],
-  exports: [OrderRepository, OrderLifecycle, OrderExpiryService],
+  exports: [OrderRepository, OrderLifecycle, OrderExpiryService, RefundLedger],
 })
 export class OrdersModule {}

@@ -1,12 +1,14 @@
 import {
   Money,
   type OrderStatus,
+  PaymentStateConflictError,
   recordPaymentFailure,
   REFUNDABLE_STATUSES,
   refundStatus,
   transition,
 } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
+import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 
 import {
@@ -14,10 +16,11 @@ import {
   type PaymentEventOutcome,
 } from '../payments/payment-event-handler.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
-import type { PaymentEvent } from '../payments/stripe-event.js';
+import { isRefundEvent, type PaymentEvent } from '../payments/stripe-event.js';
 import { OrderRepository, type OrderState } from './order.repository.js';
 import { isUuid } from './order-ids.js';
 import { OrderLifecycle } from './order-lifecycle.js';
+import { RefundLedger } from './refund-ledger.js';
 
 interface IntentObject {
   id?: unknown;
@@ -33,6 +36,10 @@ interface ChargeObject {
   amount_refunded?: unknown;
 }
 
+const isAlreadyRefunded = (error: unknown): boolean =>
+  error instanceof PaymentStateConflictError && error.providerCode === 'charge_already_refunded';
+const idOf = (v: string | { id: string } | null | undefined): string | undefined =>
+  typeof v === 'string' ? v : v?.id;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const int = (v: unknown): number | undefined =>
   Number.isSafeInteger(v) ? (v as number) : undefined;
@@ -53,6 +60,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler {
     private readonly orders: OrderRepository,
     private readonly lifecycle: OrderLifecycle,
     private readonly payments: PaymentGateway,
+    private readonly ledger: RefundLedger,
   ) {
     super();
   }
@@ -67,6 +75,9 @@ export class OrderPaymentEventHandler extends PaymentEventHandler {
         return this.withIntentOrder(event, manager, (o) => this.canceled(o, manager));
       case 'charge.refunded':
         return this.refunded(event.data.object as unknown as ChargeObject, manager);
+      case 'refund.failed':
+      case 'charge.refund.updated':
+        return isRefundEvent(event) ? this.refundFailed(event.data.object, manager) : 'ignored';
       default:
         return 'ignored';
     }
@@ -145,11 +156,25 @@ export class OrderPaymentEventHandler extends PaymentEventHandler {
       { amountPaid: amount, refundRequested: amount, reviewReason: 'paid_after_cancellation' },
       m,
     );
-    await this.payments.refund({
-      paymentIntentId: intent.id,
-      amount: Money.of(amount, order.currency),
-      idempotencyKey: `late-payment-${intent.id}`,
-    });
+    try {
+      await this.payments.refund({
+        paymentIntentId: intent.id,
+        amount: Money.of(amount, order.currency),
+        idempotencyKey: `late-payment-${intent.id}`,
+      });
+    } catch (error) {
+      if (!isAlreadyRefunded(error)) throw error;
+      // Refunded outside minishop (by hand in the dashboard): Stripe refuses
+      // every further refund of the charge, so retrying the event could never
+      // succeed. Its answer means the charge is refunded in full.
+      await this.orders.update(
+        order.id,
+        { amountRefunded: Math.max(order.amountRefunded.amount, amount) },
+        m,
+      );
+      this.logger.warn(`Order ${order.id} was paid after cancellation; already refunded`);
+      return 'processed';
+    }
     this.logger.warn(
       `Order ${order.id} was paid after cancellation; refund of ${amount} requested`,
     );
@@ -176,6 +201,43 @@ export class OrderPaymentEventHandler extends PaymentEventHandler {
     if (order.status === 'cancelled') return 'processed'; // we cancelled it ourselves
     if (order.status !== 'pending_payment') return 'ignored';
     await this.lifecycle.cancelPending(order, 'payment_intent.canceled', m);
+    return 'processed';
+  }
+
+  /**
+   * A refund Stripe accepted and then failed (the bank could not deliver
+   * it): the money stayed with us, so its amount comes off what the order
+   * counts as requested, or the rest could never be refunded. Stripe sends
+   * both `refund.failed` and `charge.refund.updated` for it: the ledger
+   * takes each refund back once. Stripe's current figure for the charge
+   * bounds it, so a refund that did go through is never taken back.
+   */
+  private async refundFailed(
+    refund: Stripe.Refund,
+    m: EntityManager,
+  ): Promise<PaymentEventOutcome> {
+    if (refund.status !== 'failed') return 'ignored'; // other updates change nothing here
+    const intentId = idOf(refund.payment_intent);
+    const chargeId = idOf(refund.charge);
+    if (!intentId || !chargeId) return 'ignored';
+    const order = await this.orders.lockByPaymentIntent(intentId, m);
+    if (!order) return 'ignored';
+    const confirmed = await this.payments.refundedAmount(chargeId);
+    const changed = await this.ledger.takeBackFailed(
+      {
+        orderId: order.id,
+        refundId: refund.id,
+        amount: refund.amount,
+        reason: refund.failure_reason ?? null,
+        confirmedRefunded: confirmed.amount,
+      },
+      m,
+    );
+    if (changed) {
+      this.logger.warn(
+        `Refund ${refund.id} of ${refund.amount} for order ${order.id} failed (${refund.failure_reason ?? 'no reason'}); taken back`,
+      );
+    }
     return 'processed';
   }
 

@@ -9,6 +9,16 @@ export interface RefundBooking {
   requestedAfter: number;
 }
 
+export interface RefundFailure {
+  orderId: string;
+  /** The provider's refund id: one take-back per refund. */
+  refundId: string;
+  amount: number;
+  reason: string | null;
+  /** What the provider counts as refunded of the charge now, the failed refund excluded. */
+  confirmedRefunded: number;
+}
+
 /**
  * Refunds booked against an order before the provider is asked, in the
  * caller's transaction under the order's row lock. Keyed by the provider's
@@ -28,4 +38,13 @@ export abstract class RefundLedger {
   abstract book(booking: RefundBooking, manager: EntityManager): Promise<boolean>;
   /** Takes back a booking whose refund the provider refused or never got. */
   abstract unbook(orderId: string, key: string, manager: EntityManager): Promise<void>;
+  /**
+   * Takes a refund the provider failed after accepting it back off the
+   * order's `refund_requested` (never below `confirmedRefunded`), and lowers
+   * `amount_refunded` to `confirmedRefunded` when it had counted the refund.
+   * Once per refund id; whether it changed anything.
+   */
+  abstract takeBackFailed(failure: RefundFailure, manager: EntityManager): Promise<boolean>;
+  /** How many of the order's refunds failed: part of new refunds' provider keys. */
+  abstract failedCount(orderId: string, manager: EntityManager): Promise<number>;
 }

@@ -157,8 +157,13 @@ export class RefundService {
       spoken,
       requested ? Money.of(requested.amount, requested.currency) : undefined,
     );
-    // Unique per refund of this order and the same on a retry of it.
-    const idempotencyKey = providerKey ?? `refund-${order.id}-${spoken.amount}-${amount.amount}`;
+    // Unique per refund of this order and the same on a retry of it. After a
+    // failed refund the same figures come round again; the count of failures
+    // keeps the provider from answering with the failed refund.
+    const failed = providerKey ? 0 : await this.ledger.failedCount(order.id, m);
+    const idempotencyKey =
+      providerKey ??
+      `refund-${order.id}-${spoken.amount}-${amount.amount}${failed > 0 ? `-after-${failed}-failed` : ''}`;
     const bookedNow = await this.ledger.book(
       {
         orderId: order.id,

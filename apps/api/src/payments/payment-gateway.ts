@@ -65,4 +65,6 @@ export abstract class PaymentGateway {
   /** Cancels an intent that has not succeeded; the provider then sends `payment_intent.canceled`. */
   abstract cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef>;
   abstract refund(input: RefundInput): Promise<RefundRef>;
+  /** What the provider counts as refunded of a charge now (failed refunds no longer count). */
+  abstract refundedAmount(chargeId: string): Promise<Money>;
 }

@@ -1,8 +1,11 @@
+import type Stripe from 'stripe';
+
 import type { PaymentIntentStatus } from './payment-gateway.js';
 
 /**
  * The part of Stripe's event payloads minishop reads, typed by hand so the
- * application does not depend on the SDK's types. Field names are Stripe's
+ * application does not depend on the SDK's types (refund events, added
+ * later, use the SDK's `Stripe.Refund`). Field names are Stripe's
  * (snake_case); amounts are integer minor units, currencies lower case.
  */
 export interface StripePaymentIntentObject {
@@ -59,13 +62,16 @@ export type PaymentIntentEventType =
 
 export type PaymentIntentEvent = StripeEventOf<PaymentIntentEventType, StripePaymentIntentObject>;
 export type ChargeRefundedEvent = StripeEventOf<'charge.refunded', StripeChargeObject>;
+/** A refund's change of state; `refund.failed` is sent together with `charge.refund.updated`. */
+export type RefundEvent = StripeEventOf<'refund.failed' | 'charge.refund.updated', Stripe.Refund>;
 /** Any other event: acknowledged and recorded, its object left untyped. */
 export type OtherStripeEvent = StripeEventOf<
   string,
   { id?: string; object: string; [field: string]: unknown }
 >;
 
-export type PaymentEvent = PaymentIntentEvent | ChargeRefundedEvent | OtherStripeEvent;
+export type PaymentEvent =
+  PaymentIntentEvent | ChargeRefundedEvent | RefundEvent | OtherStripeEvent;
 
 export function isPaymentIntentEvent(event: PaymentEvent): event is PaymentIntentEvent {
   return event.type.startsWith('payment_intent.') && event.data.object.object === 'payment_intent';
@@ -73,6 +79,13 @@ export function isPaymentIntentEvent(event: PaymentEvent): event is PaymentInten
 
 export function isChargeRefundedEvent(event: PaymentEvent): event is ChargeRefundedEvent {
   return event.type === 'charge.refunded' && event.data.object.object === 'charge';
+}
+
+export function isRefundEvent(event: PaymentEvent): event is RefundEvent {
+  return (
+    (event.type === 'refund.failed' || event.type === 'charge.refund.updated') &&
+    event.data.object.object === 'refund'
+  );
 }
 
 /** The id of the object the event is about (`pi_…`, `ch_…`), when it has one. */

@@ -17,6 +17,21 @@ export class IllegalTransitionError extends ConflictError {
   }
 }
 
+/**
+ * The order took a payment that did not match it and waits for a person to
+ * decide (keep the money or give it back). The customer cannot cancel it:
+ * cancelling would release the stock while the money stays captured.
+ */
+export class OrderUnderReviewError extends ConflictError {
+  readonly code = 'ORDER.UNDER_REVIEW';
+
+  constructor(readonly orderId: string) {
+    super(
+      `Order ${orderId} received a payment that is being reviewed and cannot be cancelled; the shop will contact you`,
+    );
+  }
+}
+
 export class OrderNotFoundError extends NotFoundError {
   readonly code = 'ORDER.NOT_FOUND';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
-import { type RefundBooking, RefundLedger } from '../refund-ledger.js';
+import { type RefundBooking, type RefundFailure, RefundLedger } from '../refund-ledger.js';
 
 @Injectable()
 export class TypeormRefundLedger extends RefundLedger {
@@ -40,5 +40,39 @@ export class TypeormRefundLedger extends RefundLedger {
          FROM gone WHERE o.id = $1`,
       [orderId, key],
     );
+  }
+
+  async takeBackFailed(failure: RefundFailure, manager: EntityManager): Promise<boolean> {
+    // One statement: the order moves only if the refund's row was new.
+    const rows = await manager.query<{ id: string }[]>(
+      `WITH failed AS (
+         INSERT INTO refund_failures (refund_id, order_id, amount, failure_reason)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (refund_id) DO NOTHING
+         RETURNING order_id, amount
+       )
+       UPDATE orders o
+          SET refund_requested = GREATEST(o.refund_requested - failed.amount, $5),
+              amount_refunded = LEAST(o.amount_refunded, $5),
+              updated_at = now()
+         FROM failed WHERE o.id = failed.order_id
+       RETURNING o.id`,
+      [
+        failure.refundId,
+        failure.orderId,
+        failure.amount,
+        failure.reason,
+        failure.confirmedRefunded,
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  async failedCount(orderId: string, manager: EntityManager): Promise<number> {
+    const rows = await manager.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM refund_failures WHERE order_id = $1',
+      [orderId],
+    );
+    return rows[0]?.n ?? 0;
   }
 }

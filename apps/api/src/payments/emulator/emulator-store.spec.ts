@@ -87,5 +87,37 @@ describe('EmulatorStore', () => {
       expect(rest.refund.amount).toBe(200);
       expect(rest.charge).toMatchObject({ amount_refunded: 600, refunded: true });
     });
+
+    test('a charge refunded in full refuses another refund with charge_already_refunded', () => {
+      const store = new EmulatorStore();
+      const intent = anIntent(store, '600');
+      store.simulate(intent.id, 'succeeded');
+      store.createRefund({ payment_intent: intent.id });
+      const error = stripeError(() => store.createRefund({ payment_intent: intent.id }));
+      expect(error).toMatchObject({
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'charge_already_refunded',
+      });
+    });
+  });
+
+  describe('failRefund', () => {
+    test('marks the refund failed and puts its amount back on the charge, once', () => {
+      const store = new EmulatorStore();
+      const intent = anIntent(store, '600');
+      const { charge } = store.simulate(intent.id, 'succeeded');
+      const { refund } = store.createRefund({ payment_intent: intent.id });
+      expect(charge.refunded).toBe(true);
+
+      const failed = store.failRefund(refund.id);
+      expect(failed.refund).toMatchObject({
+        status: 'failed',
+        failure_reason: 'expired_or_canceled_card',
+      });
+      expect(failed.charge).toMatchObject({ amount_refunded: 0, refunded: false });
+      expect(stripeError(() => store.failRefund(refund.id)).status).toBe(400);
+      expect(store.createRefund({ payment_intent: intent.id }).refund.amount).toBe(600);
+    });
   });
 });

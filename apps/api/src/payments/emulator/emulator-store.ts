@@ -93,7 +93,9 @@ export interface EmulatedRefund {
   metadata: Record<string, string>;
   payment_intent: string;
   reason: string | null;
-  status: 'succeeded';
+  status: 'succeeded' | 'failed';
+  /** Set when the refund failed, with one of Stripe's reasons. */
+  failure_reason?: string;
 }
 
 export type EmulatedObject = EmulatedPaymentIntent | EmulatedCharge | EmulatedRefund;
@@ -402,6 +404,28 @@ export class EmulatorStore {
     this.refunds.set(refund.id, refund);
     charge.amount_refunded += amount;
     charge.refunded = charge.amount_refunded === charge.amount_captured;
+    return { refund, charge };
+  }
+
+  /**
+   * What the bank does to a refund it cannot deliver (a closed or expired
+   * card): Stripe marks the refund failed some time after it succeeded and
+   * puts the amount back on the charge, which becomes refundable again.
+   */
+  failRefund(id: string): { refund: EmulatedRefund; charge: EmulatedCharge } {
+    const refund = this.retrieveRefund(id);
+    if (refund.status !== 'succeeded') {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `Refund ${id} is ${refund.status}; only a succeeded refund can fail.`,
+      );
+    }
+    const charge = this.retrieveCharge(refund.charge);
+    refund.status = 'failed';
+    refund.failure_reason = 'expired_or_canceled_card';
+    charge.amount_refunded -= refund.amount;
+    charge.refunded = false;
     return { refund, charge };
   }
 }

@@ -165,6 +165,15 @@ export class StripeEmulator {
     );
   }
 
+  /**
+   * Fails a refund after the fact, as a bank refusing it does, and sends
+   * Stripe's events for it: `charge.refund.updated` and `refund.failed`.
+   */
+  failRefund(refundId: string): EmulatedEvent[] {
+    const { refund } = this.store.failRefund(refundId);
+    return [this.emit('charge.refund.updated', refund), this.emit('refund.failed', refund)];
+  }
+
   /** Settles when the event was delivered or given up on; undefined for an unknown event. */
   delivery(eventId: string): Promise<DeliveryResult> | undefined {
     return this.dispatcher.delivery(eventId);
@@ -293,6 +302,17 @@ export class StripeEmulator {
         }
         const event = this.simulate(id ?? '', outcome);
         return ok({ event: { id: event.id, type: event.type }, payment_intent: event.data.object });
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/_emulator\/refunds\/([^/]+)\/fail$/,
+      answer: async (_req, [id]) => {
+        const events = this.failRefund(id ?? '');
+        return ok({
+          events: events.map((e) => ({ id: e.id, type: e.type })),
+          refund: this.store.retrieveRefund(id ?? ''),
+        });
       },
     },
   ];

@@ -108,6 +108,11 @@ export class StripePaymentGateway extends PaymentGateway {
     };
   }
 
+  async refundedAmount(chargeId: string): Promise<Money> {
+    const charge = await this.call(() => this.stripe.charges.retrieve(chargeId));
+    return Money.of(charge.amount_refunded, charge.currency.toUpperCase());
+  }
+
   /** Runs one SDK call and turns Stripe's errors into the domain's payment errors. */
   private async call<T>(request: () => Promise<T>): Promise<T> {
     try {
