@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 
 import { ARGON2_OPTIONS } from '../src/auth/argon2-password-hasher.js';
@@ -13,6 +14,7 @@ import { FlexibleLoginRateLimiter } from '../src/auth/throttling/flexible-login-
 import { LoginRateLimiter } from '../src/auth/throttling/login-rate-limiter.js';
 import { UserRepository } from '../src/auth/user.repository.js';
 import { Clock } from '../src/infrastructure/clock/clock.js';
+import { waitFor } from './support/jobs-probe.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { registered } from './support/users.js';
 
@@ -306,6 +308,47 @@ describe('auth', () => {
       const statuses = replies.map((r) => r.status);
       expect(statuses.filter((s) => s === 200)).toHaveLength(1);
       expect(statuses.filter((s) => s === 401)).toHaveLength(7);
+    });
+
+    test('a replay racing a refresh of its successor still ends the session for good', async () => {
+      const u = await registered(t);
+      const successor = (await refresh(u.refreshToken).expect(200)).body.refreshToken as string;
+      // Plays the successor's own refresh, caught mid-way: its row is spent
+      // and locked, the token it hands out not yet committed.
+      const inFlight = new pg.Client({ connectionString: t.db.url });
+      await inFlight.connect();
+      const next = randomBytes(32).toString('base64url');
+      const sha = (token: string) => createHash('sha256').update(token).digest('hex');
+      try {
+        await inFlight.query('BEGIN');
+        const [row] = (
+          await inFlight.query(
+            `UPDATE refresh_tokens SET spent_at = now() WHERE token_hash = $1
+              RETURNING family_id, user_id, expires_at`,
+            [sha(successor)],
+          )
+        ).rows as { family_id: string; user_id: string; expires_at: Date }[];
+        const replay = refresh(u.refreshToken).then((r) => r);
+        // The replay's family revocation now waits for the successor's row.
+        await waitFor(async () => {
+          const [w] = await t.db.rows<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          return (w?.n ?? 0) > 0 ? true : undefined;
+        }, 'the replay to wait for the locked row');
+        await inFlight.query(
+          `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
+           VALUES ($1, $2, $3, $4)`,
+          [row!.family_id, row!.user_id, sha(next), row!.expires_at],
+        );
+        await inFlight.query('COMMIT');
+        expect((await replay).status).toBe(401);
+      } finally {
+        await inFlight.end();
+      }
+      // The token issued as the family was being revoked is dead as well.
+      await refresh(next).expect(401);
     });
 
     test('an expired refresh token → 401', async () => {
