@@ -123,6 +123,24 @@ describe('auth guard chain', () => {
     await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(401);
   });
 
+  test('a validly signed token without exp or iat → 401 (no token lives for ever)', async () => {
+    const u = await aCustomer(t);
+    const claims = JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString());
+    const sign = (payload: object) => {
+      const h = b64({ alg: 'HS256', typ: 'JWT' });
+      const p = b64(payload);
+      const sig = createHmac('sha256', t.config.jwtSecret).update(`${h}.${p}`).digest('base64url');
+      return `Bearer ${h}.${p}.${sig}`;
+    };
+    // the same claims as issued still pass, so only the missing claim decides
+    await t.http.get('/api/v1/guard-probe/me').set('Authorization', sign(claims)).expect(200);
+    const { exp: _exp, ...withoutExp } = claims;
+    const { iat: _iat, ...withoutIat } = claims;
+    for (const payload of [withoutExp, withoutIat, { ...claims, exp: String(claims.exp) }]) {
+      await t.http.get('/api/v1/guard-probe/me').set('Authorization', sign(payload)).expect(401);
+    }
+  });
+
   test('disabled user → 401 on the next request with the same live token', async () => {
     const u = await aCustomer(t);
     await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(200);
