@@ -207,6 +207,16 @@ describe('auth', () => {
       expect(await t.get(UserRepository).findByEmail(email)).toBeNull();
     });
 
+    test('a NUL character in the name → 400 problem, not a 500, and no account', async () => {
+      const email = anEmail('nul');
+      const res = await t.http
+        .post('/api/v1/auth/register')
+        .send({ email, password: PASSWORD, name: 'Ada\u0000Lovelace' })
+        .expect(400);
+      expect(res.headers['content-type']).toMatch(PROBLEM);
+      expect(await t.get(UserRepository).findByEmail(email)).toBeNull();
+    });
+
     test('a malformed e-mail or a missing name → 400 with field errors', async () => {
       const res = await t.http
         .post('/api/v1/auth/register')
@@ -245,6 +255,12 @@ describe('auth', () => {
         type: 'https://minishop.dev/problems/auth-invalid-credentials',
         detail: 'Invalid e-mail or password',
       });
+    });
+
+    test('a NUL character in the e-mail → 400 problem, not a 500', async () => {
+      const res = await login('ada\u0000@example.test', PASSWORD).expect(400);
+      expect(res.headers['content-type']).toMatch(PROBLEM);
+      expect(res.body.detail).toMatch(/cannot be stored/);
     });
 
     test('a hash made with weaker parameters is upgraded at the next successful login', async () => {
