@@ -14,6 +14,7 @@ import { FlexibleLoginRateLimiter } from '../src/auth/throttling/flexible-login-
 import { LoginRateLimiter } from '../src/auth/throttling/login-rate-limiter.js';
 import { UserRepository } from '../src/auth/user.repository.js';
 import { Clock } from '../src/infrastructure/clock/clock.js';
+import { EmailNfkc1764200000000 } from '../src/infrastructure/database/migrations/1764200000000-email-nfkc.js';
 import { waitFor } from './support/jobs-probe.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { registered } from './support/users.js';
@@ -166,6 +167,60 @@ describe('auth', () => {
       expect(dup.body.errors).toEqual([{ field: 'email', message: 'email is already registered' }]);
       // and login does not care about case either
       await login(`  ${local.toUpperCase()}@EXAMPLE.test `, PASSWORD).expect(200);
+    });
+
+    test('e-mail is unique whatever its Unicode form (NFC/NFD, full-width) → 409', async () => {
+      const tag = randomBytes(4).toString('hex');
+      const composed = `jos\u00e9-${tag}@example.test`;
+      const first = await t.http
+        .post('/api/v1/auth/register')
+        .send({ email: composed, password: PASSWORD, name: 'First' })
+        .expect(201);
+      expect(first.body.user.email).toBe(composed);
+      // the same address, decomposed (e + combining acute)
+      await t.http
+        .post('/api/v1/auth/register')
+        .send({ email: `jose\u0301-${tag}@example.test`, password: PASSWORD, name: 'Second' })
+        .expect(409);
+      await login(`JOSE\u0301-${tag}@example.test`, PASSWORD).expect(200);
+
+      const ascii = `ada-${tag}@example.test`;
+      await t.http
+        .post('/api/v1/auth/register')
+        .send({ email: ascii, password: PASSWORD, name: 'Ada' })
+        .expect(201);
+      // full-width letters look the same and fold to the same address
+      const fullWidth = `\uff21\uff44\uff41-${tag}@example.test`;
+      await t.http
+        .post('/api/v1/auth/register')
+        .send({ email: fullWidth, password: PASSWORD, name: 'Look-alike' })
+        .expect(409);
+      await login(fullWidth, PASSWORD).expect(200);
+    });
+
+    test('the migration rewrites addresses stored in another form, except colliding ones', async () => {
+      const tag = randomBytes(4).toString('hex');
+      const insert = (email: string) =>
+        t.db.rows<{ id: string }>(
+          `INSERT INTO users (email, name, password_hash, role)
+           VALUES ($1, 'Legacy', '!', 'customer') RETURNING id`,
+          [email],
+        );
+      const [lone] = await insert(`rene\u0301-${tag}@example.test`);
+      const [twinA] = await insert(`\uff42-${tag}@example.test`);
+      const [twinB] = await insert(`b-${tag}@example.test`);
+      const runner = t.get(DataSource).createQueryRunner();
+      try {
+        await new EmailNfkc1764200000000().up(runner);
+      } finally {
+        await runner.release();
+      }
+      const emailOf = async (id: string) =>
+        (await t.db.rows<{ email: string }>('SELECT email FROM users WHERE id = $1', [id]))[0]
+          ?.email;
+      expect(await emailOf(lone!.id)).toBe(`ren\u00e9-${tag}@example.test`);
+      expect(await emailOf(twinA!.id)).toBe(`\uff42-${tag}@example.test`);
+      expect(await emailOf(twinB!.id)).toBe(`b-${tag}@example.test`);
     });
 
     test('concurrent registrations of one e-mail: exactly one 201, the rest 409', async () => {

@@ -9,6 +9,7 @@ import { OrderCheckout1764080000000 } from './1764080000000-order-checkout.js';
 import { CatalogImports1764090000000 } from './1764090000000-catalog-imports.js';
 import { Reports1764093600000 } from './1764093600000-reports.js';
 import { RefundBookings1764100800000 } from './1764100800000-refund-bookings.js';
+import { EmailNfkc1764200000000 } from './1764200000000-email-nfkc.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -26,4 +27,5 @@ export const migrations = [
   CatalogImports1764090000000,
   Reports1764093600000,
   RefundBookings1764100800000,
+  EmailNfkc1764200000000,
 ];
