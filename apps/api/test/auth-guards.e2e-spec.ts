@@ -156,6 +156,19 @@ describe('auth guard chain', () => {
     await t.http.get('/api/v1/guard-probe/admin').set(a.auth).expect(200);
   });
 
+  test("a demoted admin's live token loses the admin scopes at once; a promotion grants none", async () => {
+    const a = await anAdmin(t);
+    await t.http.get('/api/v1/guard-probe/admin').set(a.auth).expect(200);
+    await t.db.rows("UPDATE users SET role = 'customer' WHERE id = $1", [a.id]);
+    await t.http.get('/api/v1/guard-probe/admin').set(a.auth).expect(403);
+    const me = await t.http.get('/api/v1/guard-probe/me').set(a.auth).expect(200);
+    expect(me.body.scopes).toEqual(['cart:write', 'orders:read', 'orders:write']);
+    // the reverse: a customer's token does not gain scopes it was not minted with
+    const c = await aCustomer(t);
+    await t.db.rows("UPDATE users SET role = 'admin' WHERE id = $1", [c.id]);
+    await t.http.get('/api/v1/guard-probe/admin').set(c.auth).expect(403);
+  });
+
   test('optional auth: guest passes as guest, a bad token is still 401', async () => {
     expect((await t.http.get('/api/v1/guard-probe/maybe').expect(200)).body).toEqual({
       user: null,
