@@ -123,6 +123,24 @@ describe('auth guard chain', () => {
     await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(401);
   });
 
+  test('a validly signed token without exp or iat → 401 (no token lives for ever)', async () => {
+    const u = await aCustomer(t);
+    const claims = JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString());
+    const sign = (payload: object) => {
+      const h = b64({ alg: 'HS256', typ: 'JWT' });
+      const p = b64(payload);
+      const sig = createHmac('sha256', t.config.jwtSecret).update(`${h}.${p}`).digest('base64url');
+      return `Bearer ${h}.${p}.${sig}`;
+    };
+    // the same claims as issued still pass, so only the missing claim decides
+    await t.http.get('/api/v1/guard-probe/me').set('Authorization', sign(claims)).expect(200);
+    const { exp: _exp, ...withoutExp } = claims;
+    const { iat: _iat, ...withoutIat } = claims;
+    for (const payload of [withoutExp, withoutIat, { ...claims, exp: String(claims.exp) }]) {
+      await t.http.get('/api/v1/guard-probe/me').set('Authorization', sign(payload)).expect(401);
+    }
+  });
+
   test('disabled user → 401 on the next request with the same live token', async () => {
     const u = await aCustomer(t);
     await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(200);
@@ -136,6 +154,19 @@ describe('auth guard chain', () => {
     expect(res.body.detail).toContain('catalog:write');
     const a = await anAdmin(t);
     await t.http.get('/api/v1/guard-probe/admin').set(a.auth).expect(200);
+  });
+
+  test("a demoted admin's live token loses the admin scopes at once; a promotion grants none", async () => {
+    const a = await anAdmin(t);
+    await t.http.get('/api/v1/guard-probe/admin').set(a.auth).expect(200);
+    await t.db.rows("UPDATE users SET role = 'customer' WHERE id = $1", [a.id]);
+    await t.http.get('/api/v1/guard-probe/admin').set(a.auth).expect(403);
+    const me = await t.http.get('/api/v1/guard-probe/me').set(a.auth).expect(200);
+    expect(me.body.scopes).toEqual(['cart:write', 'orders:read', 'orders:write']);
+    // the reverse: a customer's token does not gain scopes it was not minted with
+    const c = await aCustomer(t);
+    await t.db.rows("UPDATE users SET role = 'admin' WHERE id = $1", [c.id]);
+    await t.http.get('/api/v1/guard-probe/admin').set(c.auth).expect(403);
   });
 
   test('optional auth: guest passes as guest, a bad token is still 401', async () => {

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 
 import { ARGON2_OPTIONS } from '../src/auth/argon2-password-hasher.js';
@@ -13,6 +14,8 @@ import { FlexibleLoginRateLimiter } from '../src/auth/throttling/flexible-login-
 import { LoginRateLimiter } from '../src/auth/throttling/login-rate-limiter.js';
 import { UserRepository } from '../src/auth/user.repository.js';
 import { Clock } from '../src/infrastructure/clock/clock.js';
+import { EmailNfkc1764200000000 } from '../src/infrastructure/database/migrations/1764200000000-email-nfkc.js';
+import { waitFor } from './support/jobs-probe.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { registered } from './support/users.js';
 
@@ -166,6 +169,60 @@ describe('auth', () => {
       await login(`  ${local.toUpperCase()}@EXAMPLE.test `, PASSWORD).expect(200);
     });
 
+    test('e-mail is unique whatever its Unicode form (NFC/NFD, full-width) → 409', async () => {
+      const tag = randomBytes(4).toString('hex');
+      const composed = `jos\u00e9-${tag}@example.test`;
+      const first = await t.http
+        .post('/api/v1/auth/register')
+        .send({ email: composed, password: PASSWORD, name: 'First' })
+        .expect(201);
+      expect(first.body.user.email).toBe(composed);
+      // the same address, decomposed (e + combining acute)
+      await t.http
+        .post('/api/v1/auth/register')
+        .send({ email: `jose\u0301-${tag}@example.test`, password: PASSWORD, name: 'Second' })
+        .expect(409);
+      await login(`JOSE\u0301-${tag}@example.test`, PASSWORD).expect(200);
+
+      const ascii = `ada-${tag}@example.test`;
+      await t.http
+        .post('/api/v1/auth/register')
+        .send({ email: ascii, password: PASSWORD, name: 'Ada' })
+        .expect(201);
+      // full-width letters look the same and fold to the same address
+      const fullWidth = `\uff21\uff44\uff41-${tag}@example.test`;
+      await t.http
+        .post('/api/v1/auth/register')
+        .send({ email: fullWidth, password: PASSWORD, name: 'Look-alike' })
+        .expect(409);
+      await login(fullWidth, PASSWORD).expect(200);
+    });
+
+    test('the migration rewrites addresses stored in another form, except colliding ones', async () => {
+      const tag = randomBytes(4).toString('hex');
+      const insert = (email: string) =>
+        t.db.rows<{ id: string }>(
+          `INSERT INTO users (email, name, password_hash, role)
+           VALUES ($1, 'Legacy', '!', 'customer') RETURNING id`,
+          [email],
+        );
+      const [lone] = await insert(`rene\u0301-${tag}@example.test`);
+      const [twinA] = await insert(`\uff42-${tag}@example.test`);
+      const [twinB] = await insert(`b-${tag}@example.test`);
+      const runner = t.get(DataSource).createQueryRunner();
+      try {
+        await new EmailNfkc1764200000000().up(runner);
+      } finally {
+        await runner.release();
+      }
+      const emailOf = async (id: string) =>
+        (await t.db.rows<{ email: string }>('SELECT email FROM users WHERE id = $1', [id]))[0]
+          ?.email;
+      expect(await emailOf(lone!.id)).toBe(`ren\u00e9-${tag}@example.test`);
+      expect(await emailOf(twinA!.id)).toBe(`\uff42-${tag}@example.test`);
+      expect(await emailOf(twinB!.id)).toBe(`b-${tag}@example.test`);
+    });
+
     test('concurrent registrations of one e-mail: exactly one 201, the rest 409', async () => {
       const email = anEmail('race');
       const replies = await Promise.all(
@@ -202,6 +259,16 @@ describe('auth', () => {
         .send({ email, password: PASSWORD, name: 'Sneaky', role: 'admin' })
         .expect(400);
       expect(res.body.errors).toEqual([{ field: 'role', message: 'role is not allowed' }]);
+      expect(await t.get(UserRepository).findByEmail(email)).toBeNull();
+    });
+
+    test('a NUL character in the name → 400 problem, not a 500, and no account', async () => {
+      const email = anEmail('nul');
+      const res = await t.http
+        .post('/api/v1/auth/register')
+        .send({ email, password: PASSWORD, name: 'Ada\u0000Lovelace' })
+        .expect(400);
+      expect(res.headers['content-type']).toMatch(PROBLEM);
       expect(await t.get(UserRepository).findByEmail(email)).toBeNull();
     });
 
@@ -243,6 +310,12 @@ describe('auth', () => {
         type: 'https://minishop.dev/problems/auth-invalid-credentials',
         detail: 'Invalid e-mail or password',
       });
+    });
+
+    test('a NUL character in the e-mail → 400 problem, not a 500', async () => {
+      const res = await login('ada\u0000@example.test', PASSWORD).expect(400);
+      expect(res.headers['content-type']).toMatch(PROBLEM);
+      expect(res.body.detail).toMatch(/cannot be stored/);
     });
 
     test('a hash made with weaker parameters is upgraded at the next successful login', async () => {
@@ -306,6 +379,47 @@ describe('auth', () => {
       const statuses = replies.map((r) => r.status);
       expect(statuses.filter((s) => s === 200)).toHaveLength(1);
       expect(statuses.filter((s) => s === 401)).toHaveLength(7);
+    });
+
+    test('a replay racing a refresh of its successor still ends the session for good', async () => {
+      const u = await registered(t);
+      const successor = (await refresh(u.refreshToken).expect(200)).body.refreshToken as string;
+      // Plays the successor's own refresh, caught mid-way: its row is spent
+      // and locked, the token it hands out not yet committed.
+      const inFlight = new pg.Client({ connectionString: t.db.url });
+      await inFlight.connect();
+      const next = randomBytes(32).toString('base64url');
+      const sha = (token: string) => createHash('sha256').update(token).digest('hex');
+      try {
+        await inFlight.query('BEGIN');
+        const [row] = (
+          await inFlight.query(
+            `UPDATE refresh_tokens SET spent_at = now() WHERE token_hash = $1
+              RETURNING family_id, user_id, expires_at`,
+            [sha(successor)],
+          )
+        ).rows as { family_id: string; user_id: string; expires_at: Date }[];
+        const replay = refresh(u.refreshToken).then((r) => r);
+        // The replay's family revocation now waits for the successor's row.
+        await waitFor(async () => {
+          const [w] = await t.db.rows<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          return (w?.n ?? 0) > 0 ? true : undefined;
+        }, 'the replay to wait for the locked row');
+        await inFlight.query(
+          `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
+           VALUES ($1, $2, $3, $4)`,
+          [row!.family_id, row!.user_id, sha(next), row!.expires_at],
+        );
+        await inFlight.query('COMMIT');
+        expect((await replay).status).toBe(401);
+      } finally {
+        await inFlight.end();
+      }
+      // The token issued as the family was being revoked is dead as well.
+      await refresh(next).expect(401);
     });
 
     test('an expired refresh token → 401', async () => {

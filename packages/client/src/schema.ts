@@ -625,7 +625,7 @@ export interface components {
         };
         RegisterDto: {
             /**
-             * Format: email
+             * Format: idn-email
              * @example ada@example.com
              */
             email: string;
@@ -646,8 +646,8 @@ export interface components {
              */
             id: string;
             /**
-             * Format: email
-             * @description Stored in lower case
+             * Format: idn-email
+             * @description Stored in lower case and Unicode NFKC
              * @example ada@example.com
              */
             email: string;

@@ -24,7 +24,15 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   validate(claims: Partial<AccessTokenClaims>): AuthenticatedUser | false {
-    if (typeof claims.sub !== 'string' || !isRole(claims.role) || typeof claims.jti !== 'string') {
+    // jsonwebtoken checks `exp` only when it is present: a token without one
+    // would never expire. Every token this app signs carries both.
+    if (
+      typeof claims.sub !== 'string' ||
+      !isRole(claims.role) ||
+      typeof claims.jti !== 'string' ||
+      typeof claims.exp !== 'number' ||
+      typeof claims.iat !== 'number'
+    ) {
       return false;
     }
     const scopes = (typeof claims.scope === 'string' ? claims.scope.split(' ') : []).filter(

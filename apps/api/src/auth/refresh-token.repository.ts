@@ -21,7 +21,8 @@ export abstract class RefreshTokenRepository {
   abstract insert(token: NewRefreshToken, manager: EntityManager): Promise<void>;
   /**
    * Marks the token spent if, and only if, it is still usable (not spent, not
-   * revoked, not expired at `now`), in one conditional UPDATE. Of concurrent
+   * revoked, not expired at `now`, and no token of its family revoked), in
+   * one conditional UPDATE. Of concurrent
    * callers exactly one gets the record; the others get null.
    */
   abstract spend(

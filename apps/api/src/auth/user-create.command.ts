@@ -1,4 +1,4 @@
-import { isRole, type Role } from '@minishop/domain';
+import { isRole, normalizeEmail, type Role } from '@minishop/domain';
 import { isEmail } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
 
@@ -34,7 +34,7 @@ export class UserCreateCommand extends CommandRunner {
   @Option({ flags: '--email <email>', description: 'E-mail address', required: true })
   parseEmail(value: string): string {
     // The same rule as RegisterDto, which HTTP callers pass through.
-    if (!isEmail(value.trim()))
+    if (!isEmail(normalizeEmail(value)))
       throw new Error(`--email must be an e-mail address, not "${value}"`);
     return value;
   }

@@ -7,10 +7,11 @@ export class UserDto {
   id!: string;
 
   @ApiProperty({
-    format: 'email',
+    // idn-email: the local part may hold non-ASCII letters (RFC 6531).
+    format: 'idn-email',
     maxLength: 254,
     example: 'ada@example.com',
-    description: 'Stored in lower case',
+    description: 'Stored in lower case and Unicode NFKC',
   })
   email!: string;
 

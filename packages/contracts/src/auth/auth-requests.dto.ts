@@ -1,8 +1,16 @@
+import { normalizeEmail } from '@minishop/domain';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/**
+ * The address is validated in the form it will be stored in: normalising
+ * can change it (NFKC folds U+FE6B to "@"), so checking the raw input would
+ * let an invalid address through.
+ */
+const toStoredEmail = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? normalizeEmail(value) : value;
 
 /**
  * The password rules themselves (length, common passwords) live in the
@@ -12,8 +20,8 @@ const PASSWORD_INPUT_MAX = 1024;
 
 /** Body of `POST /auth/register`. Any other field (e.g. `role`) is a 400. */
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 254 })
-  @Transform(trim)
+  @ApiProperty({ example: 'ada@example.com', format: 'idn-email', maxLength: 254 })
+  @Transform(toStoredEmail)
   @IsEmail({}, { message: 'email must be an e-mail address' })
   @MaxLength(254)
   email!: string;

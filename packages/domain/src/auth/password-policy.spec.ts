@@ -50,4 +50,13 @@ describe('normalizeEmail', () => {
   test('trims and lower-cases', () => {
     expect(normalizeEmail('  Ada.Lovelace@Example.COM ')).toBe('ada.lovelace@example.com');
   });
+
+  test('one spelling per address whatever its Unicode form', () => {
+    const composed = 'jos\u00e9@example.com';
+    expect(normalizeEmail('jose\u0301@example.com')).toBe(composed);
+    expect(normalizeEmail('JOS\u00c9@EXAMPLE.COM')).toBe(composed);
+    // full-width and other compatibility forms fold to the plain letters
+    expect(normalizeEmail('\uff21\uff44\uff41@example.com')).toBe('ada@example.com');
+    expect(normalizeEmail('\u210cal@example.com')).toBe('hal@example.com');
+  });
 });

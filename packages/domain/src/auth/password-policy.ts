@@ -94,8 +94,12 @@ export function assertAcceptablePassword(password: string): void {
 
 /**
  * The one spelling of an e-mail address that is stored and compared:
- * surrounding spaces removed, lower case. Accounts are unique by it.
+ * surrounding spaces removed, Unicode NFKC, lower case. Accounts are unique
+ * by it. Without NFKC, "é" typed precomposed or as e + combining accent, or
+ * full-width look-alikes of ASCII letters, made distinct accounts for what a
+ * person reads as one address. NFKC before lower-casing, since it can yield
+ * capitals (U+210C → "H").
  */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.trim().normalize('NFKC').toLowerCase();
 }

@@ -40,10 +40,16 @@ export class TypeormRefreshTokenRepository extends RefreshTokenRepository {
     // A concurrent spender of the same row waits for our commit, then
     // re-checks `spent_at IS NULL`, finds it false and updates nothing:
     // no read-then-write window.
+    // A family with any revoked token is dead as a whole. revokeFamily cannot
+    // see a token that a refresh racing it commits a moment later, so that
+    // token is held back here instead of surviving the revocation.
     const rows = (await manager.query(
-      `UPDATE refresh_tokens SET spent_at = $2
-        WHERE token_hash = $1 AND spent_at IS NULL AND revoked_at IS NULL AND expires_at > $2
-        RETURNING id, family_id, user_id, expires_at, spent_at, revoked_at`,
+      `UPDATE refresh_tokens t SET spent_at = $2
+        WHERE t.token_hash = $1 AND t.spent_at IS NULL AND t.revoked_at IS NULL
+          AND t.expires_at > $2
+          AND NOT EXISTS (SELECT 1 FROM refresh_tokens f
+                           WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL)
+        RETURNING t.id, t.family_id, t.user_id, t.expires_at, t.spent_at, t.revoked_at`,
       [tokenHash, now],
     )) as [RefreshTokenRow[], number];
     const row = rows[0]?.[0];

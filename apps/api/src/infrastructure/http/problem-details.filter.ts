@@ -171,6 +171,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         };
       if (code === '23503')
         return { status: 409, type: 'conflict', detail: 'A referenced resource does not exist' };
+      // A text value PostgreSQL cannot hold, in practice U+0000 (valid JSON,
+      // refused by every text column and parameter): the client's input.
+      if (code === '22021')
+        return {
+          status: 400,
+          type: 'bad-request',
+          detail: 'The request contains a character that cannot be stored (such as U+0000)',
+        };
     }
     if (databaseUnavailable(error)) {
       return {

@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 
 import { AppConfig } from '../config/app-config.js';
+import { serializeError } from './error-serializer.js';
 import { LogDestination, stdoutLogDestination } from './log-destination.js';
 import { RequestUserForLogs } from './request-user-for-logs.js';
 
@@ -48,6 +49,7 @@ function requestPath(req: { url?: string; originalUrl?: string }): string {
                 url: req.url,
               }),
               res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
+              err: serializeError,
             },
             customProps: (req) => {
               const user = (req as { user?: { id?: string } }).user;

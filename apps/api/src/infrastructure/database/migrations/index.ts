@@ -10,6 +10,7 @@ import { CatalogImports1764090000000 } from './1764090000000-catalog-imports.js'
 import { Reports1764093600000 } from './1764093600000-reports.js';
 import { RefundBookings1764100800000 } from './1764100800000-refund-bookings.js';
 import { RefundFailures1764187200000 } from './1764187200000-refund-failures.js';
+import { EmailNfkc1764200000000 } from './1764200000000-email-nfkc.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -28,4 +29,5 @@ export const migrations = [
   Reports1764093600000,
   RefundBookings1764100800000,
   RefundFailures1764187200000,
+  EmailNfkc1764200000000,
 ];

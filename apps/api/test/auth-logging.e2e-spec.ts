@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+
+import { LogDestination } from '../src/infrastructure/logging/log-destination.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+// A file of its own: nestjs-pino keeps its logger in module state, so a
+// second app in the same file would log through the first app's settings.
+
+/** Collects the app's JSON log lines. */
+class CapturedLog extends LogDestination {
+  readonly lines: string[] = [];
+  write(line: string): void {
+    this.lines.push(line);
+  }
+}
+
+describe('what the log keeps of a failed sign-up', () => {
+  let t: TestApp;
+  const log = new CapturedLog();
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { LOG_LEVEL: 'info' },
+      override: (b) => b.overrideProvider(LogDestination).useValue(log),
+    });
+    // The database refuses this one account's insert, as an unforeseen fault would.
+    await t.db.rows(`
+      CREATE FUNCTION refuse_user() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.name = 'Refused' THEN RAISE EXCEPTION 'storage fault'; END IF;
+        RETURN NEW;
+      END $$`);
+    await t.db.rows(
+      'CREATE TRIGGER refuse_user BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse_user()',
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('a 500 while storing an account logs the failure, never the password hash', async () => {
+    await t.http
+      .post('/api/v1/auth/register')
+      .send({
+        email: 'refused@example.test',
+        password: 'correct horse battery staple',
+        name: 'Refused',
+      })
+      .expect(500);
+    const failure = log.lines.find((l) => l.includes('storage fault'));
+    expect(failure).toBeDefined();
+    expect(failure).toContain('INSERT INTO');
+    for (const line of log.lines) {
+      expect(line).not.toMatch(/\$argon2/);
+      expect(line).not.toContain('correct horse battery staple');
+    }
+  });
+});
