@@ -116,6 +116,19 @@ describe('catalog admin writes (memory cache)', () => {
       expect(fieldsOf(res.body)).toEqual([field]);
     });
 
+    test('a NUL character in any text → 400 naming the field, nothing stored', async () => {
+      const body = aProductBody({ description: 'ok' });
+      const variants = body.variants as Record<string, unknown>[];
+      const res = await create({ ...body, variants: [{ ...variants[0], name: 'a\u0000b' }] }).expect(
+        400,
+      );
+      expect(fieldsOf(res.body)).toEqual(['variants.0.name']);
+      const [{ n }] = await ds.query('SELECT count(*)::int n FROM products WHERE name = $1', [
+        body.name,
+      ]);
+      expect(n).toBe(0);
+    });
+
     test('a price in another currency → 400 naming its currency', async () => {
       const res = await create(
         aProductBody({
@@ -323,6 +336,29 @@ describe('catalog admin writes (memory cache)', () => {
         .send(body)
         .expect(400);
       expect(fieldsOf(res.body)).toEqual([field]);
+    });
+
+    test('a NUL character in the reason or a variant name → 400 naming it', async () => {
+      const p = (await create(aProductBody({ stock: 5 })).expect(201)).body;
+      const v = p.variants[0].id;
+      const stock = await t.http
+        .post(`${API}/admin/variants/${v}/stock`)
+        .set(admin.auth)
+        .send({ delta: 1, reason: 'stock\u0000take' })
+        .expect(400);
+      expect(fieldsOf(stock.body)).toEqual(['reason']);
+      const renamed = await t.http
+        .patch(`${API}/admin/variants/${v}`)
+        .set(admin.auth)
+        .send({ name: '\u0000' })
+        .expect(400);
+      expect(fieldsOf(renamed.body)).toEqual(['name']);
+      const category = await t.http
+        .post(`${API}/admin/categories`)
+        .set(admin.auth)
+        .send({ name: 'Mugs\u0000' })
+        .expect(400);
+      expect(fieldsOf(category.body)).toEqual(['name']);
     });
 
     test('unknown variant → 404', async () => {

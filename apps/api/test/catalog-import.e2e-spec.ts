@@ -164,6 +164,10 @@ describe('catalog import', () => {
     expect(wrong.status).toBe(400);
     expect(wrong.body.detail).toMatch(/header/);
     expect((await upload('')).status).toBe(400);
+    // PostgreSQL text cannot hold U+0000 (a UTF-16 file is full of them).
+    const nul = await upload(`${HEADER}\nnul-product,Mu\u0000g,,,NUL-1,One,100,EUR,1\n`);
+    expect(nul.status).toBe(400);
+    expect(nul.body.errors).toEqual([{ field: 'file', message: expect.stringContaining('NUL') }]);
     // Files above the JSON body limit (1 MiB) are accepted up to 16 MiB.
     const padding = `${'x'.repeat(99)}\n`.repeat(20_000);
     expect((await upload(`sku,price\n${padding}`)).status).toBe(400);

@@ -275,6 +275,13 @@ describe('catalog public reads (seeded demo catalog)', () => {
       expect(res.body.type).toMatch(/catalog-product-not-found/);
       await t.http.get(`${API}/products/00000000-0000-4000-8000-000000000000`).expect(404);
     });
+
+    test('what cannot be an id or slug (a NUL, upper case) → 404 problem', async () => {
+      for (const idOrSlug of ['mug%00', 'Mug', 'a%20b']) {
+        const res = await t.http.get(`${API}/products/${idOrSlug}`).expect(404);
+        expect(res.body.type).toMatch(/catalog-product-not-found/);
+      }
+    });
   });
 
   describe('HTTP caching', () => {
@@ -316,6 +323,9 @@ describe('catalog public reads (seeded demo catalog)', () => {
       [`cursor=${newestCursor('2025-02-30 10:00:00+00')}`, 'cursor'],
       [`cursor=${newestCursor('2025-01-01 10:00:00+99')}`, 'cursor'],
       ['colour=red', 'colour'],
+      // PostgreSQL text cannot hold U+0000: the query would fail as a 500.
+      ['q=mug%00', 'q'],
+      ['category=a%00b', 'category'],
     ])('%s', async (query, field) => {
       const res = await t.http.get(`${API}/products?${query}`).expect(400);
       expect(res.headers['content-type']).toMatch(/problem\+json/);
