@@ -308,6 +308,31 @@ describe('catalog admin writes (memory cache)', () => {
       expect(ok.body).toMatchObject({ onHand: 4, reserved: 4, available: 0 });
     });
 
+    test('never above what the column holds → 409 naming delta, nothing recorded', async () => {
+      const p = (await create(aProductBody({ stock: 5 })).expect(201)).body;
+      const v = p.variants[0].id;
+      const max = 2_147_483_647;
+      await ds.query('UPDATE variants SET on_hand = $2 WHERE id = $1', [v, max - 5]);
+      const res = await t.http
+        .post(`${API}/admin/variants/${v}/stock`)
+        .set(admin.auth)
+        .send({ delta: 10_000_000, reason: 'delivery' })
+        .expect(409);
+      expect(res.body.type).toMatch(/catalog-stock-above-maximum/);
+      expect(res.body.errors).toEqual([{ field: 'delta', message: 'delta must be at most 5' }]);
+      const ok = await t.http
+        .post(`${API}/admin/variants/${v}/stock`)
+        .set(admin.auth)
+        .send({ delta: 5, reason: 'delivery' })
+        .expect(200);
+      expect(ok.body).toMatchObject({ onHand: max, available: max });
+      const [{ n }] = await ds.query(
+        'SELECT count(*)::int n FROM stock_movements WHERE variant_id = $1',
+        [v],
+      );
+      expect(n).toBe(2);
+    });
+
     test('concurrent removals never oversell: exactly on-hand many succeed', async () => {
       const p = (await create(aProductBody({ stock: 5 })).expect(201)).body;
       const v = p.variants[0].id;

@@ -1,13 +1,18 @@
 import { describe, expect, test } from '@jest/globals';
 
 import { Money } from '../money/money.js';
-import { InvalidCatalogValueError, StockBelowReservedError } from './catalog.errors.js';
+import {
+  InvalidCatalogValueError,
+  StockAboveMaximumError,
+  StockBelowReservedError,
+} from './catalog.errors.js';
 import {
   adjustStock,
   assertSku,
   assertSlug,
   availableStock,
   isSellable,
+  MAX_ON_HAND,
   priceRange,
   slugify,
   variantPrice,
@@ -83,6 +88,12 @@ describe('stock', () => {
       expect(e).toBeInstanceOf(StockBelowReservedError);
       expect((e as StockBelowReservedError).code).toBe('CATALOG.STOCK_BELOW_RESERVED');
     }
+  });
+  test('never above the most a variant can hold', () => {
+    expect(adjustStock({ onHand: MAX_ON_HAND - 5, reserved: 0 }, 5).onHand).toBe(MAX_ON_HAND);
+    expect(() => adjustStock({ onHand: MAX_ON_HAND - 5, reserved: 0 }, 6)).toThrow(
+      StockAboveMaximumError,
+    );
   });
   test('zero or fractional delta is invalid input', () => {
     expect(() => adjustStock({ onHand: 1, reserved: 0 }, 0)).toThrow(InvalidCatalogValueError);

@@ -1,5 +1,9 @@
 import { Money } from '../money/money.js';
-import { InvalidCatalogValueError, StockBelowReservedError } from './catalog.errors.js';
+import {
+  InvalidCatalogValueError,
+  StockAboveMaximumError,
+  StockBelowReservedError,
+} from './catalog.errors.js';
 
 export const PRODUCT_STATUSES = ['active', 'archived'] as const;
 export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
@@ -9,6 +13,8 @@ export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const SLUG_MAX_LENGTH = 120;
 /** Upper bound of a price in minor units; well inside bigint and JS safe integers. */
 export const MAX_PRICE = 100_000_000;
+/** Most units a variant may hold on hand: the largest PostgreSQL integer, its column's type. */
+export const MAX_ON_HAND = 2_147_483_647;
 
 /**
  * URL slug from a display name: accents folded to ASCII, anything else that
@@ -88,8 +94,9 @@ export function availableStock(stock: StockLevel): number {
 
 /**
  * The stock adjustment rule: on hand changes by `delta` but never drops below
- * what is reserved. The database applies the same condition in one UPDATE;
- * this function states the rule and builds the error when it refuses.
+ * what is reserved, nor rises above MAX_ON_HAND. The database applies the
+ * same condition in one UPDATE; this function states the rule and builds the
+ * error when it refuses.
  */
 export function adjustStock(stock: StockLevel, delta: number): StockLevel {
   if (!Number.isSafeInteger(delta) || delta === 0) {
@@ -98,6 +105,7 @@ export function adjustStock(stock: StockLevel, delta: number): StockLevel {
   const onHand = stock.onHand + delta;
   if (onHand < stock.reserved)
     throw new StockBelowReservedError(stock.onHand, stock.reserved, delta);
+  if (onHand > MAX_ON_HAND) throw new StockAboveMaximumError(stock.onHand, delta, MAX_ON_HAND);
   return { onHand, reserved: stock.reserved };
 }
 
