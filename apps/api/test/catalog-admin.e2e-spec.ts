@@ -84,6 +84,24 @@ describe('catalog admin writes (memory cache)', () => {
       expect(dupSku.body.type).toMatch(/catalog-duplicate-sku/);
     });
 
+    test('a UUID-shaped slug → 400 naming slug: GET /products/:idOrSlug reads it as an id', async () => {
+      const other = (await create(aProductBody()).expect(201)).body;
+      const res = await create(aProductBody({ slug: other.id })).expect(400);
+      expect(fieldsOf(res.body)).toEqual(['slug']);
+      const renamed = await t.http
+        .patch(`${API}/admin/products/${other.id}`)
+        .set(admin.auth)
+        .send({ slug: '0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b' })
+        .expect(400);
+      expect(fieldsOf(renamed.body)).toEqual(['slug']);
+      const category = await t.http
+        .post(`${API}/admin/categories`)
+        .set(admin.auth)
+        .send({ name: '0b7d9c2e 5a41 4e3f 8b6a 2c1d0e9f8a7b' })
+        .expect(400);
+      expect(fieldsOf(category.body)).toEqual(['slug']);
+    });
+
     test('unknown categoryId → 422 naming categoryId', async () => {
       const res = await create(
         aProductBody({ categoryId: '00000000-0000-4000-8000-00000000dead' }),
@@ -119,9 +137,10 @@ describe('catalog admin writes (memory cache)', () => {
     test('a NUL character in any text → 400 naming the field, nothing stored', async () => {
       const body = aProductBody({ description: 'ok' });
       const variants = body.variants as Record<string, unknown>[];
-      const res = await create({ ...body, variants: [{ ...variants[0], name: 'a\u0000b' }] }).expect(
-        400,
-      );
+      const res = await create({
+        ...body,
+        variants: [{ ...variants[0], name: 'a\u0000b' }],
+      }).expect(400);
       expect(fieldsOf(res.body)).toEqual(['variants.0.name']);
       const [{ n }] = await ds.query('SELECT count(*)::int n FROM products WHERE name = $1', [
         body.name,

@@ -28,6 +28,9 @@ describe('slugify', () => {
   test('refuses a name with nothing to keep', () => {
     expect(() => slugify('!!!')).toThrow(InvalidCatalogValueError);
   });
+  test('refuses a name that would make a UUID-shaped slug (read as an id)', () => {
+    expect(() => slugify('0B7D9C2E 5A41 4E3F 8B6A 2C1D0E9F8A7B')).toThrow(InvalidCatalogValueError);
+  });
   test('result always satisfies the slug rule', () => {
     expect(assertSlug(slugify('A'.repeat(300) + ' b'))).toHaveLength(120);
   });
@@ -35,9 +38,12 @@ describe('slugify', () => {
 
 describe('assertSlug / assertSku', () => {
   test.each(['red-mug', 'a1', 'x'])('accepts slug %s', (s) => expect(assertSlug(s)).toBe(s));
-  test.each(['Red', 'a--b', '-a', 'a-', 'a b', ''])('refuses slug "%s"', (s) => {
-    expect(() => assertSlug(s)).toThrow(InvalidCatalogValueError);
-  });
+  test.each(['Red', 'a--b', '-a', 'a-', 'a b', '', '0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b'])(
+    'refuses slug "%s"',
+    (s) => {
+      expect(() => assertSlug(s)).toThrow(InvalidCatalogValueError);
+    },
+  );
   test.each(['MUG-RED-1', 'A1'])('accepts sku %s', (s) => expect(assertSku(s)).toBe(s));
   test.each(['mug', '-MUG', 'M', 'MUG_1', 'A'.repeat(65)])('refuses sku "%s"', (s) => {
     try {
