@@ -147,6 +147,29 @@ describe('catalog import', () => {
     expect(zero).toMatchObject({ price: '999', on_hand: 50, name: 'Renamed' });
   }, 60_000);
 
+  test('a line refused for a SKU of another product creates or renames no product', async () => {
+    const first = await upload(csv(8, {}, 'own'));
+    await finished(first.body.id);
+    const file = [
+      HEADER,
+      'own-ghost,Ghost,,,OWN-0,Zero,100,EUR,1',
+      'own-product-1,Hijacked,,,OWN-2,Two,100,EUR,1',
+      'own-product-0,Product 0,,tools,OWN-1,One,100,EUR,1',
+    ].join('\n');
+    const res = await upload(file);
+    const done = (await finished(res.body.id)) as { errors: { line: number; message: string }[] };
+    expect(done).toMatchObject({ succeeded: 1, failed: 2 });
+    expect(done.errors).toEqual([
+      { line: 2, message: 'sku OWN-0 belongs to another product' },
+      { line: 3, message: 'sku OWN-2 belongs to another product' },
+    ]);
+    // No product without variants, listed with a price of 0.
+    expect(await count("SELECT count(*) AS n FROM products WHERE slug = 'own-ghost'")).toBe(0);
+    await t.http.get(`${API}/products/own-ghost`).expect(404);
+    const [kept] = await ds.query("SELECT name FROM products WHERE slug = 'own-product-1'");
+    expect(kept).toEqual({ name: 'Product 1, imported' });
+  }, 60_000);
+
   test('the processor reports progress per batch of 500 (as the CLI shows it)', async () => {
     const service = t.get(CatalogImportService);
     const created = await service.record(csv(1_200, {}, 'cli'), admin.id);
