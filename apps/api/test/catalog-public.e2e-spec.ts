@@ -234,6 +234,20 @@ describe('catalog public reads (seeded demo catalog)', () => {
         expect(before.filter((r) => !seenSet.has(r.id))).toEqual([]);
       },
     );
+
+    test('sort=name walks past products whose long names make long cursors', async () => {
+      // 200 characters, most of them 3 bytes in UTF-8: a cursor of over 800.
+      const names = ['A', 'B'].map((c) => `Cursorwalk ${c} ${'\u2615'.repeat(187)}`);
+      for (const name of names) {
+        await t.http
+          .post(`${API}/admin/products`)
+          .set(admin.auth)
+          .send(aProductBody({ name, slug: `cursorwalk-${name[11]!.toLowerCase()}` }))
+          .expect(201);
+      }
+      const seen = await walkProducts(t, { sort: 'name', limit: 1, q: 'Cursorwalk' });
+      expect(seen.map((p) => p.name)).toEqual(names);
+    });
   });
 
   test('a page costs the same number of queries for 5 and for 100 products', async () => {
