@@ -170,6 +170,43 @@ describe('catalog import', () => {
     expect(kept).toEqual({ name: 'Product 1, imported' });
   }, 60_000);
 
+  test('a file with a BOM, CRLF line ends and every field quoted, the header too, goes in', async () => {
+    const quoted = (fields: string[]) => fields.map((f) => `"${f.replace(/"/g, '""')}"`).join(',');
+    const file = [
+      quoted(HEADER.split(',')),
+      quoted([
+        'quoted-product',
+        'Quoted, "really"',
+        'Two\r\nlines',
+        'tools',
+        'QUOTED-1',
+        'One',
+        '100',
+        'EUR',
+        '3',
+      ]),
+    ].join('\r\n');
+    const res = await upload(`\uFEFF${file}\r\n`);
+    expect(res.status).toBe(202);
+    expect(await finished(res.body.id)).toMatchObject({ succeeded: 1, failed: 0 });
+    const [row] = await ds.query(
+      "SELECT name, description FROM products WHERE slug = 'quoted-product'",
+    );
+    expect(row).toEqual({ name: 'Quoted, "really"', description: 'Two\r\nlines' });
+  }, 60_000);
+
+  test('an unreadable line near the top is one error of its own, not a wrong header', async () => {
+    const file = [
+      HEADER,
+      'broken-product,"Broken "quote" here",,,BROKEN-1,One,100,EUR,1',
+      'fine-product,Fine,,,FINE-1,One,100,EUR,1',
+    ].join('\n');
+    const res = await upload(`${file}\n`);
+    const done = (await finished(res.body.id)) as { errors: { line: number }[] };
+    expect(done).toMatchObject({ status: 'completed', succeeded: 1, failed: 1 });
+    expect(done.errors.map((e) => e.line)).toEqual([2]);
+  }, 60_000);
+
   test('the processor reports progress per batch of 500 (as the CLI shows it)', async () => {
     const service = t.get(CatalogImportService);
     const created = await service.record(csv(1_200, {}, 'cli'), admin.id);
