@@ -143,6 +143,19 @@ describe('cart', () => {
       expect(await getCart(g)).toEqual(cart);
     });
 
+    test('POST /cart/items → 201 names the line in full however long the catalog names are', async () => {
+      const g = await guest();
+      const long = await aVariant(t);
+      await db.query('UPDATE products SET name = $2 WHERE id = $1', [
+        long.productId,
+        'P'.repeat(200),
+      ]);
+      await db.query('UPDATE variants SET name = $2 WHERE id = $1', [long.id, 'V'.repeat(200)]);
+      const cart = await add(g, long, 1);
+      // The reply is checked against the OpenAPI document when the app closes.
+      expect(line(cart, long)?.name).toBe(`${'P'.repeat(200)} (${'V'.repeat(200)})`);
+    });
+
     test('PATCH /cart/items/:id sets the quantity, 0 removes; DELETE removes; a gone line → 404', async () => {
       const g = await guest();
       const a = await aVariant(t);

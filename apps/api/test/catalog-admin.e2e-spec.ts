@@ -84,6 +84,24 @@ describe('catalog admin writes (memory cache)', () => {
       expect(dupSku.body.type).toMatch(/catalog-duplicate-sku/);
     });
 
+    test('a UUID-shaped slug → 400 naming slug: GET /products/:idOrSlug reads it as an id', async () => {
+      const other = (await create(aProductBody()).expect(201)).body;
+      const res = await create(aProductBody({ slug: other.id })).expect(400);
+      expect(fieldsOf(res.body)).toEqual(['slug']);
+      const renamed = await t.http
+        .patch(`${API}/admin/products/${other.id}`)
+        .set(admin.auth)
+        .send({ slug: '0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b' })
+        .expect(400);
+      expect(fieldsOf(renamed.body)).toEqual(['slug']);
+      const category = await t.http
+        .post(`${API}/admin/categories`)
+        .set(admin.auth)
+        .send({ name: '0b7d9c2e 5a41 4e3f 8b6a 2c1d0e9f8a7b' })
+        .expect(400);
+      expect(fieldsOf(category.body)).toEqual(['slug']);
+    });
+
     test('unknown categoryId → 422 naming categoryId', async () => {
       const res = await create(
         aProductBody({ categoryId: '00000000-0000-4000-8000-00000000dead' }),
@@ -114,6 +132,20 @@ describe('catalog admin writes (memory cache)', () => {
     ])('bad body %j → 400 naming %s', async (override, field) => {
       const res = await create(aProductBody(override as Record<string, unknown>)).expect(400);
       expect(fieldsOf(res.body)).toEqual([field]);
+    });
+
+    test('a NUL character in any text → 400 naming the field, nothing stored', async () => {
+      const body = aProductBody({ description: 'ok' });
+      const variants = body.variants as Record<string, unknown>[];
+      const res = await create({
+        ...body,
+        variants: [{ ...variants[0], name: 'a\u0000b' }],
+      }).expect(400);
+      expect(fieldsOf(res.body)).toEqual(['variants.0.name']);
+      const [{ n }] = await ds.query('SELECT count(*)::int n FROM products WHERE name = $1', [
+        body.name,
+      ]);
+      expect(n).toBe(0);
     });
 
     test('a price in another currency → 400 naming its currency', async () => {
@@ -295,6 +327,31 @@ describe('catalog admin writes (memory cache)', () => {
       expect(ok.body).toMatchObject({ onHand: 4, reserved: 4, available: 0 });
     });
 
+    test('never above what the column holds → 409 naming delta, nothing recorded', async () => {
+      const p = (await create(aProductBody({ stock: 5 })).expect(201)).body;
+      const v = p.variants[0].id;
+      const max = 2_147_483_647;
+      await ds.query('UPDATE variants SET on_hand = $2 WHERE id = $1', [v, max - 5]);
+      const res = await t.http
+        .post(`${API}/admin/variants/${v}/stock`)
+        .set(admin.auth)
+        .send({ delta: 10_000_000, reason: 'delivery' })
+        .expect(409);
+      expect(res.body.type).toMatch(/catalog-stock-above-maximum/);
+      expect(res.body.errors).toEqual([{ field: 'delta', message: 'delta must be at most 5' }]);
+      const ok = await t.http
+        .post(`${API}/admin/variants/${v}/stock`)
+        .set(admin.auth)
+        .send({ delta: 5, reason: 'delivery' })
+        .expect(200);
+      expect(ok.body).toMatchObject({ onHand: max, available: max });
+      const [{ n }] = await ds.query(
+        'SELECT count(*)::int n FROM stock_movements WHERE variant_id = $1',
+        [v],
+      );
+      expect(n).toBe(2);
+    });
+
     test('concurrent removals never oversell: exactly on-hand many succeed', async () => {
       const p = (await create(aProductBody({ stock: 5 })).expect(201)).body;
       const v = p.variants[0].id;
@@ -323,6 +380,29 @@ describe('catalog admin writes (memory cache)', () => {
         .send(body)
         .expect(400);
       expect(fieldsOf(res.body)).toEqual([field]);
+    });
+
+    test('a NUL character in the reason or a variant name → 400 naming it', async () => {
+      const p = (await create(aProductBody({ stock: 5 })).expect(201)).body;
+      const v = p.variants[0].id;
+      const stock = await t.http
+        .post(`${API}/admin/variants/${v}/stock`)
+        .set(admin.auth)
+        .send({ delta: 1, reason: 'stock\u0000take' })
+        .expect(400);
+      expect(fieldsOf(stock.body)).toEqual(['reason']);
+      const renamed = await t.http
+        .patch(`${API}/admin/variants/${v}`)
+        .set(admin.auth)
+        .send({ name: '\u0000' })
+        .expect(400);
+      expect(fieldsOf(renamed.body)).toEqual(['name']);
+      const category = await t.http
+        .post(`${API}/admin/categories`)
+        .set(admin.auth)
+        .send({ name: 'Mugs\u0000' })
+        .expect(400);
+      expect(fieldsOf(category.body)).toEqual(['name']);
     });
 
     test('unknown variant → 404', async () => {

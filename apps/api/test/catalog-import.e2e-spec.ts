@@ -147,6 +147,66 @@ describe('catalog import', () => {
     expect(zero).toMatchObject({ price: '999', on_hand: 50, name: 'Renamed' });
   }, 60_000);
 
+  test('a line refused for a SKU of another product creates or renames no product', async () => {
+    const first = await upload(csv(8, {}, 'own'));
+    await finished(first.body.id);
+    const file = [
+      HEADER,
+      'own-ghost,Ghost,,,OWN-0,Zero,100,EUR,1',
+      'own-product-1,Hijacked,,,OWN-2,Two,100,EUR,1',
+      'own-product-0,Product 0,,tools,OWN-1,One,100,EUR,1',
+    ].join('\n');
+    const res = await upload(file);
+    const done = (await finished(res.body.id)) as { errors: { line: number; message: string }[] };
+    expect(done).toMatchObject({ succeeded: 1, failed: 2 });
+    expect(done.errors).toEqual([
+      { line: 2, message: 'sku OWN-0 belongs to another product' },
+      { line: 3, message: 'sku OWN-2 belongs to another product' },
+    ]);
+    // No product without variants, listed with a price of 0.
+    expect(await count("SELECT count(*) AS n FROM products WHERE slug = 'own-ghost'")).toBe(0);
+    await t.http.get(`${API}/products/own-ghost`).expect(404);
+    const [kept] = await ds.query("SELECT name FROM products WHERE slug = 'own-product-1'");
+    expect(kept).toEqual({ name: 'Product 1, imported' });
+  }, 60_000);
+
+  test('a file with a BOM, CRLF line ends and every field quoted, the header too, goes in', async () => {
+    const quoted = (fields: string[]) => fields.map((f) => `"${f.replace(/"/g, '""')}"`).join(',');
+    const file = [
+      quoted(HEADER.split(',')),
+      quoted([
+        'quoted-product',
+        'Quoted, "really"',
+        'Two\r\nlines',
+        'tools',
+        'QUOTED-1',
+        'One',
+        '100',
+        'EUR',
+        '3',
+      ]),
+    ].join('\r\n');
+    const res = await upload(`\uFEFF${file}\r\n`);
+    expect(res.status).toBe(202);
+    expect(await finished(res.body.id)).toMatchObject({ succeeded: 1, failed: 0 });
+    const [row] = await ds.query(
+      "SELECT name, description FROM products WHERE slug = 'quoted-product'",
+    );
+    expect(row).toEqual({ name: 'Quoted, "really"', description: 'Two\r\nlines' });
+  }, 60_000);
+
+  test('an unreadable line near the top is one error of its own, not a wrong header', async () => {
+    const file = [
+      HEADER,
+      'broken-product,"Broken "quote" here",,,BROKEN-1,One,100,EUR,1',
+      'fine-product,Fine,,,FINE-1,One,100,EUR,1',
+    ].join('\n');
+    const res = await upload(`${file}\n`);
+    const done = (await finished(res.body.id)) as { errors: { line: number }[] };
+    expect(done).toMatchObject({ status: 'completed', succeeded: 1, failed: 1 });
+    expect(done.errors.map((e) => e.line)).toEqual([2]);
+  }, 60_000);
+
   test('the processor reports progress per batch of 500 (as the CLI shows it)', async () => {
     const service = t.get(CatalogImportService);
     const created = await service.record(csv(1_200, {}, 'cli'), admin.id);
@@ -164,6 +224,10 @@ describe('catalog import', () => {
     expect(wrong.status).toBe(400);
     expect(wrong.body.detail).toMatch(/header/);
     expect((await upload('')).status).toBe(400);
+    // PostgreSQL text cannot hold U+0000 (a UTF-16 file is full of them).
+    const nul = await upload(`${HEADER}\nnul-product,Mu\u0000g,,,NUL-1,One,100,EUR,1\n`);
+    expect(nul.status).toBe(400);
+    expect(nul.body.errors).toEqual([{ field: 'file', message: expect.stringContaining('NUL') }]);
     // Files above the JSON body limit (1 MiB) are accepted up to 16 MiB.
     const padding = `${'x'.repeat(99)}\n`.repeat(20_000);
     expect((await upload(`sku,price\n${padding}`)).status).toBe(400);

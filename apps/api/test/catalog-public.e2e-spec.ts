@@ -234,6 +234,20 @@ describe('catalog public reads (seeded demo catalog)', () => {
         expect(before.filter((r) => !seenSet.has(r.id))).toEqual([]);
       },
     );
+
+    test('sort=name walks past products whose long names make long cursors', async () => {
+      // 200 characters, most of them 3 bytes in UTF-8: a cursor of over 800.
+      const names = ['A', 'B'].map((c) => `Cursorwalk ${c} ${'\u2615'.repeat(187)}`);
+      for (const name of names) {
+        await t.http
+          .post(`${API}/admin/products`)
+          .set(admin.auth)
+          .send(aProductBody({ name, slug: `cursorwalk-${name[11]!.toLowerCase()}` }))
+          .expect(201);
+      }
+      const seen = await walkProducts(t, { sort: 'name', limit: 1, q: 'Cursorwalk' });
+      expect(seen.map((p) => p.name)).toEqual(names);
+    });
   });
 
   test('a page costs the same number of queries for 5 and for 100 products', async () => {
@@ -274,6 +288,13 @@ describe('catalog public reads (seeded demo catalog)', () => {
       expect(res.headers['content-type']).toMatch(/problem\+json/);
       expect(res.body.type).toMatch(/catalog-product-not-found/);
       await t.http.get(`${API}/products/00000000-0000-4000-8000-000000000000`).expect(404);
+    });
+
+    test('what cannot be an id or slug (a NUL, upper case) → 404 problem', async () => {
+      for (const idOrSlug of ['mug%00', 'Mug', 'a%20b']) {
+        const res = await t.http.get(`${API}/products/${idOrSlug}`).expect(404);
+        expect(res.body.type).toMatch(/catalog-product-not-found/);
+      }
     });
   });
 
@@ -316,6 +337,9 @@ describe('catalog public reads (seeded demo catalog)', () => {
       [`cursor=${newestCursor('2025-02-30 10:00:00+00')}`, 'cursor'],
       [`cursor=${newestCursor('2025-01-01 10:00:00+99')}`, 'cursor'],
       ['colour=red', 'colour'],
+      // PostgreSQL text cannot hold U+0000: the query would fail as a 500.
+      ['q=mug%00', 'q'],
+      ['category=a%00b', 'category'],
     ])('%s', async (query, field) => {
       const res = await t.http.get(`${API}/products?${query}`).expect(400);
       expect(res.headers['content-type']).toMatch(/problem\+json/);

@@ -736,7 +736,10 @@ export interface components {
             productId: string;
             /** @example TEE-BLK-M */
             sku: string;
-            /** @example Black, M */
+            /**
+             * @description Product and variant name, "Product (Variant)": up to 200 characters each
+             * @example Basic tee (Black, M)
+             */
             name: string;
             /** @example 2 */
             quantity: number;

@@ -10,6 +10,10 @@ export interface ProductCursor {
   id: string;
 }
 
+// A product name is at most 200 characters as class-validator counts them,
+// where a surrogate pair or a character with its variation selector is one:
+// up to three UTF-16 units each.
+const NAME_KEY_MAX_UNITS = 600;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // created_at as PostgreSQL prints it (microseconds kept, so no two rows tie by accident).
 const TIMESTAMP =
@@ -46,7 +50,7 @@ export function decodeCursor(raw: string, sort: ProductSort): ProductCursor {
     sort === 'newest'
       ? typeof key === 'string' && isTimestamp(key)
       : sort === 'name'
-        ? typeof key === 'string' && key.length <= 200
+        ? typeof key === 'string' && key.length <= NAME_KEY_MAX_UNITS
         : typeof key === 'number' && Number.isSafeInteger(key);
   if (!valid) throw new InvalidCursorError('is malformed');
   return { sort, key: key as string | number, id };

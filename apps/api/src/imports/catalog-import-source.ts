@@ -16,6 +16,7 @@ export const IMPORT_MAX_BYTES = 16 * 1024 * 1024;
  */
 export async function* sourceRecords(source: string): AsyncGenerator<SourceRecord> {
   const skipped: SourceRecord[] = [];
+  let lastRefused = -1;
   const parser = Readable.from([source]).pipe(
     parse({
       bom: true,
@@ -24,10 +25,12 @@ export async function* sourceRecords(source: string): AsyncGenerator<SourceRecor
       skip_empty_lines: true,
       skip_records_with_error: true,
       on_skip: (err) => {
-        skipped.push({
-          line: typeof err?.lines === 'number' ? err.lines : 0,
-          error: err?.message ?? 'unreadable line',
-        });
+        const line = typeof err?.lines === 'number' ? err.lines : 0;
+        // The parser resumes inside the line it refused and may refuse the
+        // rest of it again: one unreadable line is one error.
+        if (line === lastRefused) return undefined;
+        lastRefused = line;
+        skipped.push({ line, error: err?.message ?? 'unreadable line' });
         return undefined;
       },
     }),
@@ -36,16 +39,23 @@ export async function* sourceRecords(source: string): AsyncGenerator<SourceRecor
     record: string[];
     info: { lines: number; raw?: string };
   }>) {
-    while (skipped.length > 0) yield skipped.shift()!;
+    // The parser reads ahead of this loop, so errors of later lines may
+    // already be here: only those before the record go first (an error
+    // yielded before the header would fail the file as a wrong header).
+    while (skipped.length > 0 && skipped[0]!.line < item.info.lines) yield skipped.shift()!;
     // `info.lines` is where the record ends; a quoted field may span lines.
     yield { line: item.info.lines, fields: item.record };
   }
   while (skipped.length > 0) yield skipped.shift()!;
 }
 
-/** The header line, cheaply, to refuse a wrong file before it is queued. */
+/**
+ * The header line, cheaply, to refuse a wrong file before it is queued. A
+ * spreadsheet may quote every field, the header's too: the quotes are not
+ * part of the names (column names hold no comma, quote or newline).
+ */
 export function headerOf(source: string): string[] {
   const end = source.indexOf('\n');
   const first = (end === -1 ? source : source.slice(0, end)).replace(/^\uFEFF/, '').trim();
-  return first === '' ? [] : first.split(',');
+  return first === '' ? [] : first.split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
 }

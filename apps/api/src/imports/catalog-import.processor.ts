@@ -138,9 +138,21 @@ export class CatalogImportProcessor {
     const categories = await this.upserts.categoryIds(m, [
       ...new Set(rows.flatMap((r) => (r.categorySlug ? [r.categorySlug] : []))),
     ]);
+    // Refused before any write: a line whose SKU is another product's must
+    // neither create its product (left without a variant, yet listed) nor
+    // rename it. The upsert below still guards against a concurrent writer.
+    const owners = await this.upserts.skuOwners(
+      m,
+      rows.map((r) => r.sku),
+    );
     const valid = rows.filter((r) => {
-      if (r.categorySlug === null || categories.has(r.categorySlug)) return true;
-      errors.push({ line: r.line, message: `unknown category_slug ${r.categorySlug}` });
+      if (r.categorySlug !== null && !categories.has(r.categorySlug)) {
+        errors.push({ line: r.line, message: `unknown category_slug ${r.categorySlug}` });
+        return false;
+      }
+      const owner = owners.get(r.sku);
+      if (owner === undefined || owner === r.productSlug) return true;
+      errors.push({ line: r.line, message: `sku ${r.sku} belongs to another product` });
       return false;
     });
     // The last line of a product decides its name, description and category.

@@ -44,6 +44,14 @@ export class CatalogImportService {
         { field: 'file', message: 'file is empty' },
       ]);
     }
+    // PostgreSQL text cannot hold U+0000 (a UTF-16 file is full of them):
+    // storing the file would fail as a 500 rather than say what is wrong.
+    if (source.includes('\u0000')) {
+      throw new InvalidImportFileError(
+        'The file contains NUL characters; send it as UTF-8 text (not UTF-16)',
+        [{ field: 'file', message: 'file must be UTF-8 text without NUL characters' }],
+      );
+    }
     assertImportHeader(headerOf(source));
     return this.tx.run(async (m) => {
       const id = await this.imports.create(m, source, actorId);

@@ -19,7 +19,11 @@ export class CartLineDto {
   @ApiProperty({ example: 'TEE-BLK-M', maxLength: 64 })
   sku!: string;
 
-  @ApiProperty({ example: 'Black, M', maxLength: 200 })
+  @ApiProperty({
+    description: 'Product and variant name, "Product (Variant)": up to 200 characters each',
+    example: 'Basic tee (Black, M)',
+    maxLength: 500,
+  })
   name!: string;
 
   @ApiProperty({ minimum: 1, maximum: 99, example: 2 })

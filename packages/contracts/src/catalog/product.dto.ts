@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 import { MoneyDto } from '../common/money.dto.js';
+import { MAX_CURSOR_LENGTH } from '../common/pagination.dto.js';
 
 export class StockDto {
   @ApiProperty({ example: 7, description: 'Units that can still be ordered' })
@@ -79,7 +80,7 @@ export class ProductPageDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    maxLength: 512,
+    maxLength: MAX_CURSOR_LENGTH,
     description: 'Pass as ?cursor= for the next page',
   })
   nextCursor!: string | null;

@@ -4,6 +4,13 @@ import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validato
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
+/**
+ * Room for the longest cursor the API issues: a name-sorted one carries the
+ * product name, and a name of 200 characters as class-validator counts them
+ * (a character with its variation selector is one) takes up to 1,800 bytes
+ * of JSON (escaped control characters), 2,400 once in base64url.
+ */
+export const MAX_CURSOR_LENGTH = 4096;
 
 /** `?limit=&cursor=` of every list route. Cursors are opaque to clients. */
 export class PageQueryDto {
@@ -17,11 +24,11 @@ export class PageQueryDto {
 
   @ApiPropertyOptional({
     description: "Opaque cursor from the previous page's nextCursor",
-    maxLength: 512,
+    maxLength: MAX_CURSOR_LENGTH,
   })
   @IsOptional()
   @IsString()
-  @MaxLength(512)
+  @MaxLength(MAX_CURSOR_LENGTH)
   cursor?: string;
 }
 

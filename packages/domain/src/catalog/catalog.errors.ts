@@ -57,6 +57,16 @@ export class StockBelowReservedError extends ConflictError {
   }
 }
 
+/** On hand would exceed what a variant can hold (the column's integer range). */
+export class StockAboveMaximumError extends ConflictError {
+  readonly code = 'CATALOG.STOCK_ABOVE_MAXIMUM';
+  constructor(onHand: number, delta: number, max: number) {
+    super(`Cannot adjust stock by ${delta}: ${onHand} on hand, and at most ${max} can be`, [
+      { field: 'delta', message: `delta must be at most ${max - onHand}` },
+    ]);
+  }
+}
+
 export class ProductArchivedError extends ConflictError {
   readonly code = 'CATALOG.PRODUCT_ARCHIVED';
   constructor(id: string) {

@@ -1,13 +1,18 @@
 import { describe, expect, test } from '@jest/globals';
 
 import { Money } from '../money/money.js';
-import { InvalidCatalogValueError, StockBelowReservedError } from './catalog.errors.js';
+import {
+  InvalidCatalogValueError,
+  StockAboveMaximumError,
+  StockBelowReservedError,
+} from './catalog.errors.js';
 import {
   adjustStock,
   assertSku,
   assertSlug,
   availableStock,
   isSellable,
+  MAX_ON_HAND,
   priceRange,
   slugify,
   variantPrice,
@@ -23,6 +28,9 @@ describe('slugify', () => {
   test('refuses a name with nothing to keep', () => {
     expect(() => slugify('!!!')).toThrow(InvalidCatalogValueError);
   });
+  test('refuses a name that would make a UUID-shaped slug (read as an id)', () => {
+    expect(() => slugify('0B7D9C2E 5A41 4E3F 8B6A 2C1D0E9F8A7B')).toThrow(InvalidCatalogValueError);
+  });
   test('result always satisfies the slug rule', () => {
     expect(assertSlug(slugify('A'.repeat(300) + ' b'))).toHaveLength(120);
   });
@@ -30,9 +38,12 @@ describe('slugify', () => {
 
 describe('assertSlug / assertSku', () => {
   test.each(['red-mug', 'a1', 'x'])('accepts slug %s', (s) => expect(assertSlug(s)).toBe(s));
-  test.each(['Red', 'a--b', '-a', 'a-', 'a b', ''])('refuses slug "%s"', (s) => {
-    expect(() => assertSlug(s)).toThrow(InvalidCatalogValueError);
-  });
+  test.each(['Red', 'a--b', '-a', 'a-', 'a b', '', '0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b'])(
+    'refuses slug "%s"',
+    (s) => {
+      expect(() => assertSlug(s)).toThrow(InvalidCatalogValueError);
+    },
+  );
   test.each(['MUG-RED-1', 'A1'])('accepts sku %s', (s) => expect(assertSku(s)).toBe(s));
   test.each(['mug', '-MUG', 'M', 'MUG_1', 'A'.repeat(65)])('refuses sku "%s"', (s) => {
     try {
@@ -83,6 +94,12 @@ describe('stock', () => {
       expect(e).toBeInstanceOf(StockBelowReservedError);
       expect((e as StockBelowReservedError).code).toBe('CATALOG.STOCK_BELOW_RESERVED');
     }
+  });
+  test('never above the most a variant can hold', () => {
+    expect(adjustStock({ onHand: MAX_ON_HAND - 5, reserved: 0 }, 5).onHand).toBe(MAX_ON_HAND);
+    expect(() => adjustStock({ onHand: MAX_ON_HAND - 5, reserved: 0 }, 6)).toThrow(
+      StockAboveMaximumError,
+    );
   });
   test('zero or fractional delta is invalid input', () => {
     expect(() => adjustStock({ onHand: 1, reserved: 0 }, 0)).toThrow(InvalidCatalogValueError);

@@ -1,5 +1,9 @@
 import { Money } from '../money/money.js';
-import { InvalidCatalogValueError, StockBelowReservedError } from './catalog.errors.js';
+import {
+  InvalidCatalogValueError,
+  StockAboveMaximumError,
+  StockBelowReservedError,
+} from './catalog.errors.js';
 
 export const PRODUCT_STATUSES = ['active', 'archived'] as const;
 export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
@@ -7,8 +11,13 @@ export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
 export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,63}$/;
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const SLUG_MAX_LENGTH = 120;
+// `GET /products/:idOrSlug` reads a UUID as an id, so a slug of that shape
+// would never find its own product (and could name another's id).
+const UUID_SHAPED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Upper bound of a price in minor units; well inside bigint and JS safe integers. */
 export const MAX_PRICE = 100_000_000;
+/** Most units a variant may hold on hand: the largest PostgreSQL integer, its column's type. */
+export const MAX_ON_HAND = 2_147_483_647;
 
 /**
  * URL slug from a display name: accents folded to ASCII, anything else that
@@ -24,7 +33,7 @@ export function slugify(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, SLUG_MAX_LENGTH)
     .replace(/-+$/g, '');
-  if (!slug) {
+  if (!slug || UUID_SHAPED.test(slug)) {
     throw new InvalidCatalogValueError('slug', `cannot derive a slug from "${name}"; send a slug`);
   }
   return slug;
@@ -36,6 +45,9 @@ export function assertSlug(slug: string, field = 'slug'): string {
       field,
       `${field} must be lower-case letters, digits and single hyphens (max ${SLUG_MAX_LENGTH})`,
     );
+  }
+  if (UUID_SHAPED.test(slug)) {
+    throw new InvalidCatalogValueError(field, `${field} must not be shaped like a UUID`);
   }
   return slug;
 }
@@ -88,8 +100,9 @@ export function availableStock(stock: StockLevel): number {
 
 /**
  * The stock adjustment rule: on hand changes by `delta` but never drops below
- * what is reserved. The database applies the same condition in one UPDATE;
- * this function states the rule and builds the error when it refuses.
+ * what is reserved, nor rises above MAX_ON_HAND. The database applies the
+ * same condition in one UPDATE; this function states the rule and builds the
+ * error when it refuses.
  */
 export function adjustStock(stock: StockLevel, delta: number): StockLevel {
   if (!Number.isSafeInteger(delta) || delta === 0) {
@@ -98,6 +111,7 @@ export function adjustStock(stock: StockLevel, delta: number): StockLevel {
   const onHand = stock.onHand + delta;
   if (onHand < stock.reserved)
     throw new StockBelowReservedError(stock.onHand, stock.reserved, delta);
+  if (onHand > MAX_ON_HAND) throw new StockAboveMaximumError(stock.onHand, delta, MAX_ON_HAND);
   return { onHand, reserved: stock.reserved };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 
 import { MemoryCatalogCache } from './memory-catalog-cache.js';
+import { PAGE_CACHE_MAX_BYTES } from './page-lru.js';
 
 const value = { body: '{"a":1}', etag: '"x"' };
 
@@ -30,5 +31,16 @@ describe('MemoryCatalogCache', () => {
     await cache.invalidate();
     await cache.set('k', generation, value, 60);
     expect((await cache.get('k')).value).toBeUndefined();
+  });
+
+  test('holds pages up to a size budget, dropping the least recently used', async () => {
+    const cache = new MemoryCatalogCache();
+    const { generation } = await cache.get('k');
+    // One string shared by every page: the test itself stays small.
+    const page = { body: 'x'.repeat(1024 * 1024), etag: '"big"' };
+    const pages = (PAGE_CACHE_MAX_BYTES / page.body.length) * 2;
+    for (let i = 0; i < pages; i++) await cache.set(`k${i}`, generation, page, 60);
+    expect(cache.peek('k0')).toBeUndefined();
+    expect(cache.peek(`k${pages - 1}`)).toBe(page);
   });
 });

@@ -1,14 +1,14 @@
-import { LRUCache } from 'lru-cache';
-
 import { type CachedResponse, type CacheLookup, CatalogCache } from './catalog-cache.js';
+import { pageLru } from './page-lru.js';
 
 /**
  * In-process adapter for a single instance (no REDIS_URL). Bounded by entry
- * count so a crawler walking every filter combination cannot grow it forever.
+ * count and size so a crawler walking every filter combination cannot grow
+ * it forever.
  */
 export class MemoryCatalogCache extends CatalogCache {
   private generation = 0;
-  private readonly entries = new LRUCache<string, CachedResponse>({ max: 5_000 });
+  private readonly entries = pageLru();
 
   get(key: string): Promise<CacheLookup> {
     const generation = String(this.generation);

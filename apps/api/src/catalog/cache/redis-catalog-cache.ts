@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { LRUCache } from 'lru-cache';
 
 import { type CachedResponse, type CacheLookup, CatalogCache } from './catalog-cache.js';
+import { pageLru } from './page-lru.js';
 
 // Reads the generation, the entry of that generation and its remaining
 // lifetime in one round trip, so a lookup costs the same as a plain GET.
@@ -47,7 +47,7 @@ export class RedisCatalogCache extends CatalogCache {
   private readonly logger = new Logger('CatalogCache');
   private readonly generationKey: string;
   private readonly channel: string;
-  private readonly near = new LRUCache<string, CachedResponse>({ max: 5_000 });
+  private readonly near = pageLru();
   /**
    * Pages read from Redis, by ETag, so that a page read again is the same
    * object: its encodings (br, gzip) and front-door replies, kept per object,
@@ -56,7 +56,7 @@ export class RedisCatalogCache extends CatalogCache {
    * Redis holds, never a stale one; like near copies, a page is not kept
    * longer than the Redis entry it was read from.
    */
-  private readonly pages = new LRUCache<string, CachedResponse>({ max: 5_000 });
+  private readonly pages = pageLru();
   /** The generation the near cache holds; undefined while it is off. */
   private nearGeneration: number | undefined;
   /** Whether the invalidation channel is subscribed (every message since then is seen). */

@@ -1,4 +1,5 @@
 import type { ProductSort } from '@minishop/contracts';
+import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -94,7 +95,11 @@ export class CatalogReadRepository {
   }
 
   async findProduct(idOrSlug: string, includeArchived: boolean): Promise<ProductRow | null> {
-    const column = UUID.test(idOrSlug) ? 'p.id' : 'p.slug';
+    const byId = UUID.test(idOrSlug);
+    // Nothing that is neither can name a product; some (a NUL) would even
+    // fail the query, as PostgreSQL text cannot hold them.
+    if (!byId && (idOrSlug.length > SLUG_MAX_LENGTH || !SLUG_PATTERN.test(idOrSlug))) return null;
+    const column = byId ? 'p.id' : 'p.slug';
     const rows = await this.dataSource.query<ProductRow[]>(
       `SELECT ${PRODUCT_COLUMNS}, NULL AS sort_key
        FROM products p LEFT JOIN categories c ON c.id = p.category_id

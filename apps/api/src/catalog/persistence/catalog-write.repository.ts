@@ -1,4 +1,4 @@
-import { DuplicateSkuError, DuplicateSlugError } from '@minishop/domain';
+import { DuplicateSkuError, DuplicateSlugError, MAX_ON_HAND } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { type EntityManager, QueryFailedError } from 'typeorm';
 
@@ -161,14 +161,16 @@ export class CatalogWriteRepository {
   /**
    * One conditional UPDATE: the row lock it takes and the condition it checks
    * are the same statement, so two concurrent adjustments (or a checkout
-   * reserving) cannot both pass a stale read. Null when refused or absent.
+   * reserving) cannot both pass a stale read. The condition sums in bigint:
+   * in integer, a sum past the column's range fails the statement instead of
+   * refusing the row. Null when refused or absent.
    */
   async adjustStock(m: EntityManager, id: string, delta: number): Promise<StockAfter | null> {
     const [rows] = (await m.query(
       `UPDATE variants SET on_hand = on_hand + $2, updated_at = now()
-       WHERE id = $1 AND on_hand + $2 >= reserved
+       WHERE id = $1 AND on_hand::bigint + $2 BETWEEN reserved AND $3
        RETURNING product_id, on_hand, reserved`,
-      [id, delta],
+      [id, delta, MAX_ON_HAND],
     )) as [{ product_id: string; on_hand: number; reserved: number }[], number];
     const row = rows[0];
     return row ? { productId: row.product_id, onHand: row.on_hand, reserved: row.reserved } : null;

@@ -17,6 +17,17 @@ export class CatalogUpsertRepository {
     return new Map(rows.map((r) => [r.slug, r.id]));
   }
 
+  /** The slug of the product each of these SKUs belongs to, for those that exist. */
+  async skuOwners(m: EntityManager, skus: readonly string[]): Promise<Map<string, string>> {
+    if (skus.length === 0) return new Map();
+    const rows: { sku: string; slug: string }[] = await m.query(
+      `SELECT v.sku, p.slug FROM variants v JOIN products p ON p.id = v.product_id
+        WHERE v.sku = ANY($1::text[])`,
+      [skus],
+    );
+    return new Map(rows.map((r) => [r.sku, r.slug]));
+  }
+
   /**
    * Products by slug: created, or name/description/category updated. The
    * status is left alone so an archived product stays archived. Rows must

@@ -1,5 +1,12 @@
 import type { FieldErrorDto } from '@minishop/contracts';
-import { BadRequestException, type ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  type ArgumentMetadata,
+  BadRequestException,
+  type ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
+
+import { nulCharacterPath } from './nul-characters.js';
 
 /** A 400 that carries one entry per invalid field, for the problem reply's `errors`. */
 export class RequestValidationException extends BadRequestException {
@@ -24,11 +31,33 @@ function flatten(errors: ValidationError[], prefix = ''): FieldErrorDto[] {
 }
 
 /**
+ * A string holding U+0000 anywhere in a body or query is a 400 naming the
+ * field, before the DTO rules run: PostgreSQL cannot store or compare it, so
+ * it would otherwise fail the query as a 500. Route parameters are left to
+ * their routes, where an id that cannot exist is a 404 like any unknown one.
+ */
+class RequestValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A raw text body (the catalog import's CSV) is its handler's to judge.
+    const checked =
+      metadata.type === 'query' || (metadata.type === 'body' && typeof value !== 'string');
+    const at = checked ? nulCharacterPath(value) : undefined;
+    if (at !== undefined) {
+      const field = [metadata.data, at].filter(Boolean).join('.') || metadata.type;
+      throw new RequestValidationException([
+        { field, message: `${field} must not contain NUL (U+0000) characters` },
+      ]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/**
  * Bodies and queries are whitelisted: an unknown field is a 400, never
  * silently stored or dropped; values are converted to the DTO's types.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RequestValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
