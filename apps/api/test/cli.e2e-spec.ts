@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -216,21 +217,31 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
   });
 
   test('a start that fails after a stop signal (the database unreachable) → the cause on stderr, exit 1', async () => {
-    // Nothing listens there: the first connection is retried for a few seconds.
-    const closed = await freePort();
-    const proc = await spawnApi(
-      'cli.js',
-      env({ DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/nowhere` }),
-      ['db:migrate'],
-    );
-    spawned.add(proc);
-    expect(await eventually(() => proc.stderr().includes('Retrying (1)'), 1200)).toBe(true);
-    // Held until the app is built, which then fails: the failure must still
-    // end the process (no handler has the app to close it).
-    proc.child.kill('SIGTERM');
-    expect(await proc.closed).toBe(1);
-    spawned.delete(proc);
-    expect(proc.stderr()).toMatch(/minishop cli failed to start: .*ECONNREFUSED/);
+    // A server of this test's own that hangs up on every connection: the
+    // first one is retried for a few seconds. (A port merely found free could
+    // be taken meanwhile by another suite's server.)
+    const hangUp = createServer((socket) => socket.destroy());
+    await new Promise<void>((listening) => hangUp.listen(0, '127.0.0.1', listening));
+    const { port } = hangUp.address() as AddressInfo;
+    try {
+      const proc = await spawnApi(
+        'cli.js',
+        env({ DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/nowhere` }),
+        ['db:migrate'],
+      );
+      spawned.add(proc);
+      expect(await eventually(() => proc.stderr().includes('Retrying (1)'), 1200)).toBe(true);
+      // Held until the app is built, which then fails: the failure must still
+      // end the process (no handler has the app to close it).
+      proc.child.kill('SIGTERM');
+      expect(await proc.closed).toBe(1);
+      spawned.delete(proc);
+      expect(proc.stderr()).toMatch(
+        /minishop cli failed to start: .*Connection terminated unexpectedly/,
+      );
+    } finally {
+      hangUp.close();
+    }
   }, 60_000);
 
   test('seed loads the demo catalog and accounts; a second run adds nothing', async () => {
