@@ -16,5 +16,7 @@ export default {
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
   testTimeout: 60_000,
-  maxWorkers: 2,
+  // Three files at a time on two cores: many e2e files spend much of their
+  // time waiting on child processes and PostgreSQL, which a third file fills.
+  maxWorkers: 3,
 };
