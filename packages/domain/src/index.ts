@@ -8,6 +8,7 @@ export * from './catalog/catalog.errors.js';
 export * from './catalog/catalog-import.js';
 export * from './catalog/product.js';
 export * from './errors/domain-error.js';
+export * from './ids/uuid.js';
 export * from './money/money.errors.js';
 export * from './money/money.js';
 export * from './orders/order.errors.js';

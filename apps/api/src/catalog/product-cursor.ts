@@ -1,5 +1,5 @@
 import type { ProductSort } from '@minishop/contracts';
-import { InvalidCursorError } from '@minishop/domain';
+import { InvalidCursorError, isUuid } from '@minishop/domain';
 
 import { matchesCalendarDateTime } from '../infrastructure/database/calendar-date-time.js';
 
@@ -14,7 +14,6 @@ export interface ProductCursor {
 // where a surrogate pair or a character with its variation selector is one:
 // up to three UTF-16 units each.
 const NAME_KEY_MAX_UNITS = 600;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // created_at as PostgreSQL prints it (microseconds kept, so no two rows tie by accident).
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?[+-](\d{2})(?::(\d{2}))?$/;
@@ -40,7 +39,7 @@ export function decodeCursor(raw: string, sort: ProductSort): ProductCursor {
   }
   if (!Array.isArray(parsed) || parsed.length !== 3) throw new InvalidCursorError('is malformed');
   const [cursorSort, key, id] = parsed as unknown[];
-  if (typeof id !== 'string' || !UUID.test(id)) throw new InvalidCursorError('is malformed');
+  if (typeof id !== 'string' || !isUuid(id)) throw new InvalidCursorError('is malformed');
   if (cursorSort !== sort) {
     throw new InvalidCursorError(
       `was issued for another sort (${String(cursorSort)}), not ${sort}`,

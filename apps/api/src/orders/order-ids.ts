@@ -1,10 +1,4 @@
-import { OrderNotFoundError } from '@minishop/domain';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
+import { isUuid, OrderNotFoundError } from '@minishop/domain';
 
 /** A malformed id names no order: the same 404 as an unknown or foreign one. */
 export function assertOrderId(id: string): string {

@@ -1,4 +1,5 @@
 import {
+  isUuid,
   Money,
   type OrderStatus,
   PaymentStateConflictError,
@@ -18,7 +19,6 @@ import {
 import { PaymentGateway } from '../payments/payment-gateway.js';
 import { isRefundEvent, type PaymentEvent } from '../payments/stripe-event.js';
 import { OrderRepository, type OrderState } from './order.repository.js';
-import { isUuid } from './order-ids.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { RefundLedger } from './refund-ledger.js';
 

@@ -1,3 +1,4 @@
+import { isUuid } from '../ids/uuid.js';
 import { Money } from '../money/money.js';
 import {
   InvalidCatalogValueError,
@@ -11,9 +12,6 @@ export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
 export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,63}$/;
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const SLUG_MAX_LENGTH = 120;
-// `GET /products/:idOrSlug` reads a UUID as an id, so a slug of that shape
-// would never find its own product (and could name another's id).
-const UUID_SHAPED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Upper bound of a price in minor units; well inside bigint and JS safe integers. */
 export const MAX_PRICE = 100_000_000;
 /** Most units a variant may hold on hand: the largest PostgreSQL integer, its column's type. */
@@ -33,7 +31,9 @@ export function slugify(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, SLUG_MAX_LENGTH)
     .replace(/-+$/g, '');
-  if (!slug || UUID_SHAPED.test(slug)) {
+  // `GET /products/:idOrSlug` reads a UUID as an id, so a slug of that shape
+  // would never find its own product (and could name another's id).
+  if (!slug || isUuid(slug)) {
     throw new InvalidCatalogValueError('slug', `cannot derive a slug from "${name}"; send a slug`);
   }
   return slug;
@@ -46,7 +46,7 @@ export function assertSlug(slug: string, field = 'slug'): string {
       `${field} must be lower-case letters, digits and single hyphens (max ${SLUG_MAX_LENGTH})`,
     );
   }
-  if (UUID_SHAPED.test(slug)) {
+  if (isUuid(slug)) {
     throw new InvalidCatalogValueError(field, `${field} must not be shaped like a UUID`);
   }
   return slug;

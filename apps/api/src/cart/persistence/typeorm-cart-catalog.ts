@@ -1,4 +1,4 @@
-import { type CartVariant, Money } from '@minishop/domain';
+import { type CartVariant, isUuid, Money } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -27,8 +27,6 @@ const FIND_VARIANTS = prepared(
     WHERE v.id = ANY($1::uuid[])`,
 );
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Reads the catalog tables directly, one query for any number of variants. */
 @Injectable()
 export class TypeormCartCatalog extends CartCatalog {
@@ -40,7 +38,7 @@ export class TypeormCartCatalog extends CartCatalog {
     ids: readonly string[],
     manager?: EntityManager,
   ): Promise<Map<string, CartVariant>> {
-    const wanted = [...new Set(ids)].filter((id) => UUID.test(id));
+    const wanted = [...new Set(ids)].filter((id) => isUuid(id));
     if (wanted.length === 0) return new Map();
     const { rows } = await runPrepared<VariantRow>(
       manager ?? this.dataSource.manager,

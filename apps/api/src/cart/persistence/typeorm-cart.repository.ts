@@ -1,4 +1,4 @@
-import type { StoredCartLine } from '@minishop/domain';
+import { isUuid, type StoredCartLine } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { QueryResultRow } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -45,8 +45,6 @@ interface CheckoutLineRow extends CartLineRow {
   currency: string;
   archived: boolean;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Plain SQL rather than the entity API: every write here depends on a
@@ -218,7 +216,7 @@ export class TypeormCartRepository extends CartRepository {
   ): Promise<StoredCartLine | null> {
     // A malformed id cannot name a line; answering "not found" instead of
     // letting PostgreSQL reject the cast keeps it a 404 like any other.
-    if (!UUID.test(lineId)) return null;
+    if (!isUuid(lineId)) return null;
     const [row] = await this.rows<CartLineRow>(
       manager,
       `SELECT ${LINE_COLUMNS} FROM cart_lines WHERE id = $1 AND cart_id = $2`,
@@ -312,7 +310,7 @@ export class TypeormCartRepository extends CartRepository {
   }
 
   async removeLine(cartId: string, lineId: string, manager: EntityManager): Promise<boolean> {
-    if (!UUID.test(lineId)) return false;
+    if (!isUuid(lineId)) return false;
     const rows = await this.rows<{ id: string }>(
       manager,
       `DELETE FROM cart_lines WHERE id = $1 AND cart_id = $2 RETURNING id`,

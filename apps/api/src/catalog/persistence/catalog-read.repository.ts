@@ -1,5 +1,5 @@
 import type { ProductSort } from '@minishop/contracts';
-import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '@minishop/domain';
+import { isUuid, SLUG_MAX_LENGTH, SLUG_PATTERN } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -42,8 +42,6 @@ const PRODUCT_COLUMNS = `
              'currency', v.currency, 'on_hand', v.on_hand, 'reserved', v.reserved)
            ORDER BY v.price, v.sku)
     FROM variants v WHERE v.product_id = p.id), '[]'::json) AS variants`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -95,7 +93,7 @@ export class CatalogReadRepository {
   }
 
   async findProduct(idOrSlug: string, includeArchived: boolean): Promise<ProductRow | null> {
-    const byId = UUID.test(idOrSlug);
+    const byId = isUuid(idOrSlug);
     // Nothing that is neither can name a product; some (a NUL) would even
     // fail the query, as PostgreSQL text cannot hold them.
     if (!byId && (idOrSlug.length > SLUG_MAX_LENGTH || !SLUG_PATTERN.test(idOrSlug))) return null;

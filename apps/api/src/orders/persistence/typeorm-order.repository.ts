@@ -1,4 +1,4 @@
-import { InvalidCursorError, Money, type OrderTransition } from '@minishop/domain';
+import { InvalidCursorError, isUuid, Money, type OrderTransition } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -12,7 +12,6 @@ import {
   type OrderView,
   type StockLine,
 } from '../order.repository.js';
-import { isUuid } from '../order-ids.js';
 import { type HistoryRow, type OrderLineRow, type OrderRow, toView } from './order-rows.js';
 
 // Checkout's statements, prepared: they run on every order.
