@@ -11,7 +11,14 @@ import pg from 'pg';
 
 import { benchImport, type ImportBenchResult } from './import.bench.js';
 import { benchJobs, type JobsBenchResult } from './jobs.bench.js';
-import { type BenchContext, type HttpReply, SkipScenario } from './scenario.js';
+import { pacedLoad } from './paced-load.js';
+import {
+  type BenchContext,
+  type BenchRequest,
+  type HttpReply,
+  type Scenario,
+  SkipScenario,
+} from './scenario.js';
 import { scenarios } from './scenarios/index.js';
 
 // dist-bench/bench/run.js -> apps/api
@@ -196,6 +203,67 @@ interface Row {
   /** Due jobs not yet completed when the load stopped, and how long they took to drain. */
   jobsQueued?: number;
   drainMs?: number;
+}
+
+type LoadFigures = Pick<Row, 'reqPerSec' | 'p50Ms' | 'p99Ms' | 'errors' | 'non2xx'>;
+
+/** As many requests as replies allow, on CONNECTIONS connections (autocannon). */
+async function closedLoop(
+  url: string,
+  scenario: Scenario,
+  requests: BenchRequest[],
+): Promise<{ total: number; figures: LoadFigures }> {
+  const result = await autocannon({
+    url,
+    connections: scenario.connections ?? CONNECTIONS,
+    pipelining: 1,
+    duration: DURATION,
+    // autocannon notices the last response of a counted run at its next
+    // sample: sample every 100 ms, so the duration below is that close.
+    ...(scenario.maxRequests ? { amount: scenario.maxRequests, sampleInt: 100 } : {}),
+    requests,
+  });
+  return {
+    total: result.requests.total,
+    figures: {
+      // A run that stops at a request count (checkout's carts) lasts a few
+      // seconds, and autocannon's average is per sample: rate it by its
+      // measured duration instead.
+      reqPerSec: Math.round(
+        scenario.maxRequests ? result.requests.total / result.duration : result.requests.average,
+      ),
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      errors: result.errors + result.timeouts,
+      non2xx: result.non2xx,
+    },
+  };
+}
+
+/** `rate` requests per second, evenly spaced, for DURATION or the scenario's maxRequests. */
+async function paced(
+  url: string,
+  scenario: Scenario,
+  rate: number,
+  requests: BenchRequest[],
+): Promise<{ total: number; figures: LoadFigures }> {
+  const result = await pacedLoad({
+    url,
+    rate,
+    amount: scenario.maxRequests ?? rate * DURATION,
+    requests,
+    connections: scenario.connections ?? CONNECTIONS,
+  });
+  return {
+    total: result.total,
+    figures: {
+      reqPerSec: Math.round(result.total / result.durationS),
+      p50Ms: result.p50Ms,
+      p99Ms: result.p99Ms,
+      errors: result.errors,
+      non2xx: result.non2xx,
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -409,33 +477,12 @@ async function main(): Promise<void> {
       const cpuBefore = onApi
         ? { api: cpuMicros(api.pid!), worker: workerCpu(), postgres: postgresCpu() }
         : undefined;
-      const result = await autocannon({
-        url,
-        connections: scenario.connections ?? CONNECTIONS,
-        pipelining: 1,
-        duration: DURATION,
-        ...(scenario.overallRate ? { overallRate: scenario.overallRate } : {}),
-        // autocannon notices the last response of a counted run at its next
-        // sample: sample every 100 ms, so the duration below is that close.
-        ...(scenario.maxRequests ? { amount: scenario.maxRequests, sampleInt: 100 } : {}),
-        requests,
-      });
-      const row: Row = {
-        scenario: scenario.name,
-        status: 'ran',
-        // A run that stops at a request count (checkout's carts) lasts a few
-        // seconds, and autocannon's average is per sample: rate it by its
-        // measured duration instead.
-        reqPerSec: Math.round(
-          scenario.maxRequests ? result.requests.total / result.duration : result.requests.average,
-        ),
-        p50Ms: result.latency.p50,
-        p99Ms: result.latency.p99,
-        errors: result.errors + result.timeouts,
-        non2xx: result.non2xx,
-      };
-      if (cpuBefore && result.requests.total > 0) {
-        const perRequest = (micros: number) => Math.round(micros / result.requests.total);
+      const result = scenario.overallRate
+        ? await paced(url, scenario, scenario.overallRate, requests)
+        : await closedLoop(url, scenario, requests);
+      const row: Row = { scenario: scenario.name, status: 'ran', ...result.figures };
+      if (cpuBefore && result.total > 0) {
+        const perRequest = (micros: number) => Math.round(micros / result.total);
         row.apiCpuUs = perRequest(cpuMicros(api.pid!) - cpuBefore.api);
         // Jobs the load left behind are part of its cost, and of what a
         // worker must keep up with: count them, let them finish, then measure.

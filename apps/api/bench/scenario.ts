@@ -49,7 +49,10 @@ export interface Scenario {
    * cart). Set by setup; undefined runs for the whole duration.
    */
   maxRequests?: number;
-  /** Send this many requests per second in all, on schedule; unset sends as fast as replies come. */
+  /**
+   * Send this many requests per second in all, evenly spaced and on schedule
+   * (bench/paced-load.ts); unset sends as fast as replies come (autocannon).
+   */
   overallRate?: number;
   /** Connections of this scenario's run when not the harness's default. */
   connections?: number;
