@@ -19,10 +19,16 @@ import { type OrderLineRow, type OrderRow, toView } from './order-rows.js';
 /**
  * The whole checkout write, for an order whose stock lines (distinct
  * variants, sorted by id) number `stockLines`. In order of the data flow:
- * - `seen`: the cart still active and at the version checkout read it;
- * - `claim`: the Idempotency-Key, inserted only then (a retried checkout
- *   passes `owner` instead and `held` finds its row);
- * - `cart`: closed, only with the key held and at that version. Every write
+ * - `seen`: the cart still active and at the version checkout read it, and
+ *   which of the variants belong to a product archived since (plain reads,
+ *   no locks: an archive committed before this statement began is seen and
+ *   refuses it; one committing later is ordered after this checkout, as if
+ *   it had come a moment later, which is what the customer was told);
+ * - `claim`: the Idempotency-Key, inserted only then and only with nothing
+ *   archived (a retried checkout passes `owner` instead and `held` finds
+ *   its row);
+ * - `cart`: closed, only with the key held, nothing archived and at that
+ *   version. Every write
  *   to a cart's lines updates the cart row first, so an unchanged version
  *   means unchanged lines; a writer still running makes this wait, then
  *   find another version and close nothing;
@@ -52,10 +58,14 @@ function checkoutStatement(stockLines: number): string {
   ).join(', ');
   return `WITH seen AS (
      SELECT EXISTS (SELECT 1 FROM carts WHERE id = $6 AND status = 'active' AND xmin = $7::xid)
-            AS unchanged
+            AS unchanged,
+            ARRAY(SELECT v.id::text FROM variants v JOIN products p ON p.id = v.product_id
+                   WHERE v.id = ANY($19::uuid[]) AND p.status = 'archived' ORDER BY v.id)
+            AS archived
    ), claim AS (
      INSERT INTO idempotency_keys (user_id, scope, key, request_hash)
-     SELECT $1::uuid, $2::text, $3::text, $4::text FROM seen WHERE seen.unchanged AND $5::xid IS NULL
+     SELECT $1::uuid, $2::text, $3::text, $4::text FROM seen
+      WHERE seen.unchanged AND cardinality(seen.archived) = 0 AND $5::xid IS NULL
      ON CONFLICT DO NOTHING
      RETURNING xmin::text AS owner
    ), held AS (
@@ -67,6 +77,7 @@ function checkoutStatement(stockLines: number): string {
    ), cart AS (
      UPDATE carts SET status = 'checked_out', updated_at = now()
       WHERE id = $6 AND status = 'active' AND xmin = $7::xid AND EXISTS (SELECT 1 FROM held)
+        AND EXISTS (SELECT 1 FROM seen WHERE cardinality(seen.archived) = 0)
      RETURNING id
    ), o AS (
      INSERT INTO orders (user_id, checkout_key, status, currency, subtotal, total,
@@ -87,7 +98,7 @@ function checkoutStatement(stockLines: number): string {
      SELECT o.id, NULL, o.status, 'checkout' FROM o
      RETURNING at
    ), ${reserve}
-   SELECT seen.unchanged AS cart_unchanged, (SELECT owner FROM held LIMIT 1) AS owner,
+   SELECT seen.unchanged AS cart_unchanged, seen.archived, (SELECT owner FROM held LIMIT 1) AS owner,
           (SELECT email FROM users WHERE id = $1::uuid) AS buyer_email, placed.*
      FROM seen LEFT JOIN (
        SELECT o.*, h.at AS history_at, l.id AS line_id, l.variant_id, l.sku, l.name, l.quantity,
@@ -162,6 +173,8 @@ const SHORT_VARIANTS = prepared(
 /** The statement's row: the outcome, then (when placed) one row per order line. */
 type WriteRow = {
   cart_unchanged: boolean;
+  /** Variants whose product is archived; when any, nothing was written. */
+  archived: string[];
   owner: string | null;
   buyer_email: string;
 } & (
@@ -235,6 +248,9 @@ export class TypeormCheckoutWriter extends CheckoutWriter {
     }
     const [first] = rows;
     if (!first) throw new Error('the checkout write returned nothing');
+    // Before the key: an archived variant held the claim back too, so a
+    // missing owner here does not mean another request has the key.
+    if (first.archived.length > 0) return { kind: 'archived', variantIds: first.archived };
     const newlyClaimed = first.owner !== null && first.owner !== claim.owner ? first.owner : null;
     if (first.id === null) {
       if (first.owner === null && first.cart_unchanged) return { kind: 'key-held-elsewhere' };
