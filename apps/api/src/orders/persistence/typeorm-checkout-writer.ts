@@ -14,7 +14,7 @@ import {
   CheckoutWriter,
 } from '../checkout-writer.js';
 import type { OrderView, StockLine } from '../order.repository.js';
-import { type OrderLineRow, type OrderRow, toView } from './order-rows.js';
+import { type OrderLineRow, type OrderViewRow, toView } from './order-rows.js';
 
 /**
  * The whole checkout write, for an order whose stock lines (distinct
@@ -178,9 +178,8 @@ type WriteRow = {
   owner: string | null;
   buyer_email: string;
 } & (
-  | (Omit<OrderRow, 'cursor_at'> &
-      Omit<OrderLineRow, 'id' | 'order_id'> & { line_id: string; history_at: Date })
-  | { [K in keyof Omit<OrderRow, 'cursor_at'>]: null }
+  | (OrderViewRow & Omit<OrderLineRow, 'id' | 'order_id'> & { line_id: string; history_at: Date })
+  | { [K in keyof OrderViewRow]: null }
 );
 
 function pgError(error: unknown): { code?: string; constraint?: string } {
@@ -303,7 +302,7 @@ export class TypeormCheckoutWriter extends CheckoutWriter {
 
   private view(rows: WriteRow[]): OrderView {
     const placed = rows as (WriteRow &
-      Omit<OrderRow, 'cursor_at'> &
+      OrderViewRow &
       OrderLineRow & {
         line_id: string;
         history_at: Date;
