@@ -129,7 +129,7 @@ export class PaymentReviewService {
           : {};
       await this.orders.update(order.id, { ...booked, reviewReason: null }, m);
     });
-    this.logger.warn(`Payment ${intentId} of order ${orderId} rejected after review; refunded`);
+    this.logger.log(`Payment ${intentId} of order ${orderId} rejected after review; refunded`);
   }
 
   /** A rejection the provider refused: the decision is open again. */
