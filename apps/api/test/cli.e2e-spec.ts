@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { verify } from '@node-rs/argon2';
 
+import { EMULATOR_API_KEY } from '../src/payments/emulator/stripe-emulator.host.js';
 import {
   type ApiProcess,
   freePort,
@@ -15,7 +16,6 @@ import {
   spawnApi,
   waitReady,
 } from './support/api-process.js';
-import { EMULATOR_API_KEY } from '../src/payments/emulator/stripe-emulator.host.js';
 import { eventually } from './support/processes.js';
 import { anAddress } from './support/shop.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
