@@ -20,18 +20,17 @@ import { type OrderLineRow, type OrderViewRow, toView } from './order-rows.js';
  * The whole checkout write, for an order whose stock lines (distinct
  * variants, sorted by id) number `stockLines`. In order of the data flow:
  * - `seen`: the cart still active and at the version checkout read it, and
- *   which of the variants belong to a product archived since (plain reads,
- *   no locks: an archive committed before this statement began is seen and
- *   refuses it; one committing later is ordered after this checkout, as if
- *   it had come a moment later, which is what the customer was told);
+ *   which of the variants belong to a product archived since: plain reads
+ *   by primary key, no lock and no wait added. An archive committed before
+ *   this statement began is seen and refuses it; one committing later comes
+ *   after this checkout, as if the admin had archived a moment later;
  * - `claim`: the Idempotency-Key, inserted only then and only with nothing
  *   archived (a retried checkout passes `owner` instead and `held` finds
  *   its row);
  * - `cart`: closed, only with the key held, nothing archived and at that
- *   version. Every write
- *   to a cart's lines updates the cart row first, so an unchanged version
- *   means unchanged lines; a writer still running makes this wait, then
- *   find another version and close nothing;
+ *   version. Every write to a cart's lines updates the cart row first, so an
+ *   unchanged version means unchanged lines; a writer still running makes
+ *   this wait, then find another version and close nothing;
  * - `o`, `l`, `h`: the order, its line snapshots and its first history row,
  *   returned as stored (one row per line, in view()'s order);
  * - `r1`..`rN`: the stock, one variant row per UPDATE, each waiting for the
