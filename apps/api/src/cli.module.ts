@@ -11,6 +11,10 @@ import type { AppConfig } from './infrastructure/config/app-config.js';
 import { DbMigrateCommand } from './infrastructure/database/db-migrate.command.js';
 import { JobsStatusCommand } from './jobs/jobs-status.command.js';
 import { OrdersExpireCommand } from './orders/orders-expire.command.js';
+import {
+  OrdersResolveReviewCommand,
+  OrdersUnderReviewCommand,
+} from './orders/orders-review.commands.js';
 import { PaymentsSimulateCommand } from './payments/cli/payments-simulate.command.js';
 
 /** Commands of `npm run cli`; each calls the same services the HTTP API does. */
@@ -22,6 +26,8 @@ export const commands = [
   PaymentsSimulateCommand,
   JobsStatusCommand,
   OrdersExpireCommand,
+  OrdersUnderReviewCommand,
+  OrdersResolveReviewCommand,
   CatalogImportCommand,
 ];
 

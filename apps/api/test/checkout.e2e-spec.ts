@@ -4,17 +4,19 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PaymentProviderError } from '@minishop/domain';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { CheckoutCart } from '../src/orders/checkout-cart.js';
+import { CheckoutCartPort } from '../src/cart/checkout-cart.port.js';
+import { type CartForCheckout, CheckoutCart } from '../src/orders/checkout-cart.js';
 import {
   type CheckoutFinish,
   type CheckoutFinished,
   CheckoutWriter,
 } from '../src/orders/checkout-writer.js';
+import { CartModuleCheckoutCart } from '../src/orders/persistence/cart-module-checkout-cart.js';
 import { TypeormCheckoutWriter } from '../src/orders/persistence/typeorm-checkout-writer.js';
 import { PaymentGateway } from '../src/payments/payment-gateway.js';
 import { aCart, anAddress, aVariant, checkout, stockOf } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { aCustomer } from './support/users.js';
+import { aCustomer, anAdmin } from './support/users.js';
 
 describe('POST /checkout', () => {
   let t: TestApp;
@@ -514,5 +516,130 @@ describe('POST /checkout failing after the order was committed', () => {
     );
     expect(orders).toEqual([{ status: 'cancelled', payment_intent_id: null }]);
     expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+  });
+});
+
+/** The real cart reader, which runs `afterNextRead` once a read has returned, before checkout writes. */
+class CartReadWithHook extends CartModuleCheckoutCart {
+  reads = 0;
+  afterNextRead: (() => Promise<void>) | null = null;
+
+  override async readForCheckout(
+    userId: string,
+    manager?: EntityManager,
+  ): Promise<CartForCheckout | null> {
+    const cart = await super.readForCheckout(userId, manager);
+    this.reads++;
+    const hook = this.afterNextRead;
+    this.afterNextRead = null;
+    if (hook) await hook();
+    return cart;
+  }
+}
+
+describe('POST /checkout racing an archive', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let cart: CartReadWithHook;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      override: (b) =>
+        b.overrideProvider(CheckoutCart).useFactory({
+          factory: (port: CheckoutCartPort) => new CartReadWithHook(port),
+          inject: [CheckoutCartPort],
+        }),
+    });
+    db = t.get(DataSource);
+    cart = t.get(CheckoutCart) as CartReadWithHook;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('a product archived after the cart was read → 409 naming its variant; nothing written, not even the claim', async () => {
+    const admin = await anAdmin(t);
+    const user = await aCustomer(t);
+    const kept = await aVariant(t, { stock: 5 });
+    const archived = await aVariant(t, { stock: 5 });
+    const cartId = await aCart(t, user, [
+      { variant: kept, quantity: 1 },
+      { variant: archived, quantity: 2 },
+    ]);
+    // The read saw both products on sale; the admin archives one before the write.
+    cart.afterNextRead = async () => {
+      const res = await t.http
+        .delete(`/api/v1/admin/products/${archived.productId}`)
+        .set(admin.auth);
+      expect(res.status).toBe(204);
+    };
+    const readsBefore = cart.reads;
+
+    const res = await checkout(t, user, randomUUID());
+
+    expect(res.status).toBe(409);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body.detail).toContain(archived.sku);
+    expect(res.body.detail).not.toContain(kept.sku);
+    expect(res.body.errors).toEqual([
+      { field: `variant:${archived.id}`, message: `${archived.sku} is archived` },
+    ]);
+    // Refused by the write itself, from the one read that missed the archive.
+    expect(cart.reads - readsBefore).toBe(1);
+    expect(await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id])).toHaveLength(0);
+    expect(
+      await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id]),
+    ).toHaveLength(0);
+    expect(await stockOf(t, kept.id)).toEqual({ onHand: 5, reserved: 0 });
+    expect(await stockOf(t, archived.id)).toEqual({ onHand: 5, reserved: 0 });
+    const [row] = await db.query('SELECT status FROM carts WHERE id = $1', [cartId]);
+    expect(row.status).toBe('active');
+  });
+
+  test('the write names every archived variant, in id order, and claims nothing', async () => {
+    const user = await aCustomer(t);
+    const a = await aVariant(t, { stock: 5, price: 500 });
+    const b = await aVariant(t, { stock: 5, price: 700 });
+    const cartId = await aCart(t, user, [
+      { variant: a, quantity: 1 },
+      { variant: b, quantity: 1 },
+    ]);
+    const read = await t.get(CheckoutCart).readForCheckout(user.id);
+    await db.query(`UPDATE products SET status = 'archived' WHERE id = ANY($1::uuid[])`, [
+      [a.productId, b.productId],
+    ]);
+    const key = randomUUID();
+    const lines = [a, b].map((v) => ({
+      variantId: v.id,
+      sku: v.sku,
+      name: 'x',
+      quantity: 1,
+      unitPrice: v.price,
+      lineTotal: v.price,
+    }));
+
+    const outcome = await t.get(CheckoutWriter).write({
+      claim: { userId: user.id, scope: 'checkout', key, requestHash: 'h', owner: null },
+      cart: { id: read!.id, version: read!.version },
+      order: {
+        userId: user.id,
+        checkoutKey: key,
+        currency: 'EUR',
+        subtotal: 1200,
+        total: 1200,
+        shippingAddress: anAddress(),
+        reservationExpiresAt: new Date(Date.now() + 60_000),
+        lines,
+      },
+    });
+
+    expect(outcome).toEqual({ kind: 'archived', variantIds: [a.id, b.id].sort() });
+    expect(
+      await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id]),
+    ).toHaveLength(0);
+    expect(await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id])).toHaveLength(0);
+    expect(await stockOf(t, a.id)).toEqual({ onHand: 5, reserved: 0 });
+    const [row] = await db.query('SELECT status FROM carts WHERE id = $1', [cartId]);
+    expect(row.status).toBe('active');
   });
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { verify } from '@node-rs/argon2';
 
+import { EMULATOR_API_KEY } from '../src/payments/emulator/stripe-emulator.host.js';
 import {
   type ApiProcess,
   freePort,
@@ -33,6 +34,8 @@ const COMMANDS = [
   'payments:simulate',
   'jobs:status',
   'orders:expire',
+  'orders:under-review',
+  'orders:resolve-review',
   'catalog:import',
 ];
 
@@ -205,6 +208,21 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
       const none = await cli(['payments:simulate', '--outcome', 'succeeded']);
       expect(none.code).toBe(1);
       expect(none.stderr).toMatch(/Give exactly one of --payment-intent <pi_id> or --order/);
+    });
+
+    test('orders:resolve-review with a decision it does not know, or without one', async () => {
+      const bad = await cli([
+        'orders:resolve-review',
+        '--order',
+        randomUUID(),
+        '--decision',
+        'keep',
+      ]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/--decision must be accept or reject/);
+      const none = await cli(['orders:resolve-review', '--order', randomUUID()]);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toMatch(/--decision/);
     });
 
     test('catalog:import of a file that does not exist', async () => {
@@ -446,6 +464,82 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/not found/i);
       expect(run.stdout).toBe('');
+    });
+
+    /** Stripe's API of the emulator the API hosts, as the SDK calls it. */
+    const emulatorApi = async (path: string, init: RequestInit = {}) => {
+      const res = await fetch(`http://127.0.0.1:${emulatorPort}${path}`, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${EMULATOR_API_KEY}`,
+          'content-type': 'application/json',
+        },
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as Record<string, unknown>;
+    };
+
+    test('orders:under-review lists an order whose payment did not match; orders:resolve-review rejects it: refunded at the API’s emulator, cancelled, stock released', async () => {
+      const variant = await aVariant(5);
+      const orderId = await anOrder(variant, 2);
+      // The order's total moved after its intent was made: the customer pays
+      // the intent's 5000, which no longer matches the order's 5100.
+      await sql('UPDATE orders SET subtotal = subtotal + 100, total = total + 100 WHERE id = $1', [
+        orderId,
+      ]);
+      const [order] = await sql<{ payment_intent_id: string }>(
+        'SELECT payment_intent_id FROM orders WHERE id = $1',
+        [orderId],
+      );
+      const intentId = order!.payment_intent_id;
+      await emulatorApi(`/_emulator/payment_intents/${intentId}/simulate`, {
+        method: 'POST',
+        body: JSON.stringify({ outcome: 'succeeded' }),
+      });
+      const reason = async () =>
+        (
+          await sql<{ r: string | null }>('SELECT review_reason AS r FROM orders WHERE id = $1', [
+            orderId,
+          ])
+        )[0]?.r;
+      // The webhook is delivered asynchronously: wait for its effect.
+      for (let i = 0; i < 200 && !(await reason()); i++) await sleep(50);
+      const reviewReason = 'payment_mismatch: order 5100 EUR, intent 5000 EUR';
+      expect(await reason()).toBe(reviewReason);
+
+      const listed = await cli(['orders:under-review'], { STRIPE_EMULATOR_PORT: emulatorPort });
+      expect(listed).toMatchObject({ code: 0, stderr: '' });
+      expect(listed.stdout).toMatch(
+        new RegExp(`^${orderId}  \\S+  5100 EUR  ${reviewReason}$`, 'm'),
+      );
+      expect(listed.stdout).toMatch(/^1 order\(s\) waiting for a payment review\.\n$/m);
+
+      const args = ['orders:resolve-review', '--order', orderId, '--decision', 'reject'];
+      const run = await cli(args, { STRIPE_EMULATOR_PORT: emulatorPort });
+      expect(run).toEqual({
+        code: 0,
+        stdout: `Order ${orderId} is cancelled (payment_review_rejected_by:cli (${reviewReason})).\n`,
+        stderr: '',
+      });
+      expect(await statusOf(orderId)).toBe('cancelled');
+      expect(await stockOf(variant)).toEqual({ on_hand: 5, reserved: 0 });
+      const intent = await emulatorApi(`/v1/payment_intents/${intentId}`);
+      const charge = await emulatorApi(`/v1/charges/${String(intent.latest_charge)}`);
+      expect(charge.amount_refunded).toBe(5000);
+
+      // Again: the same answer, nothing refunded twice; accepting now is refused.
+      const again = await cli(args, { STRIPE_EMULATOR_PORT: emulatorPort });
+      expect(again).toEqual(run);
+      const accept = await cli(
+        ['orders:resolve-review', '--order', orderId, '--decision', 'accept'],
+        { STRIPE_EMULATOR_PORT: emulatorPort },
+      );
+      expect(accept.code).toBe(1);
+      expect(accept.stderr).toMatch(/rejected already/);
+      const after = await emulatorApi(`/v1/charges/${String(intent.latest_charge)}`);
+      expect(after.amount_refunded).toBe(5000);
+      const empty = await cli(['orders:under-review'], { STRIPE_EMULATOR_PORT: emulatorPort });
+      expect(empty.stdout).toBe('0 order(s) waiting for a payment review.\n');
     });
 
     test('orders:expire cancels unpaid orders past their reservation and releases their stock', async () => {

@@ -30,6 +30,7 @@ const STOREFRONT_OPERATION_IDS: Record<string, string> = {
   'GET /api/v1/admin/orders': 'listAllOrders',
   'POST /api/v1/admin/orders/{id}/fulfil': 'fulfilOrder',
   'POST /api/v1/admin/orders/{id}/refund': 'refundOrder',
+  'POST /api/v1/admin/orders/{id}/payment-review': 'resolvePaymentReview',
   'POST /api/v1/webhooks/stripe': 'receiveStripeWebhook',
 };
 

@@ -15,5 +15,6 @@ export * from './orders/order.errors.js';
 export * from './orders/order-state-machine.js';
 export * from './orders/order-status.js';
 export * from './orders/order-totals.js';
+export * from './orders/payment-review.js';
 export * from './payments/payment.errors.js';
 export * from './reports/sales-report.js';

@@ -2,6 +2,7 @@ import {
   AdminOrdersQueryDto,
   OrderDto,
   OrderPageDto,
+  PaymentReviewRequestDto,
   ProblemDto,
   RefundRequestDto,
   RefundResponseDto,
@@ -27,6 +28,7 @@ import { validateIdempotencyKey } from './idempotency.service.js';
 import { OrderFulfilmentService } from './order-fulfilment.service.js';
 import { ORDER_ID_PARAM } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
+import { PaymentReviewService } from './payment-review.service.js';
 import { RefundService } from './refund.service.js';
 
 @ApiTags('orders')
@@ -37,15 +39,19 @@ export class AdminOrdersController {
     private readonly queries: OrderQueryService,
     private readonly fulfilment: OrderFulfilmentService,
     private readonly refunds: RefundService,
+    private readonly reviews: PaymentReviewService,
   ) {}
 
   @Get()
   @ApiOperation({
     operationId: 'listAllOrders',
-    summary: 'All orders, newest first, optionally by status',
+    summary: 'All orders, newest first, optionally by status or waiting for a payment review',
   })
   @ApiOkResponse({ type: OrderPageDto })
-  @ApiBadRequestResponse({ description: 'Invalid status, limit or cursor', type: ProblemDto })
+  @ApiBadRequestResponse({
+    description: 'Invalid status, underReview, limit or cursor',
+    type: ProblemDto,
+  })
   list(@Query() query: AdminOrdersQueryDto): Promise<OrderPageDto> {
     return this.queries.listAll(query);
   }
@@ -59,6 +65,38 @@ export class AdminOrdersController {
   @ApiConflictResponse({ description: 'The order is not paid', type: ProblemDto })
   fulfil(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<OrderDto> {
     return this.fulfilment.fulfil(id, user.id);
+  }
+
+  @ApiParam(ORDER_ID_PARAM)
+  @Post(':id/payment-review')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'resolvePaymentReview',
+    summary: 'Accept or reject a payment that did not match its order',
+    description:
+      "For an order in pending_payment whose reviewReason is set. accept: the amount received becomes the order's payment, the order is paid and its stock sold. reject: the payment is refunded in full through Stripe, the order cancelled and its stock released. Either clears reviewReason and adds a history entry naming the decision, the admin and the reason. The same decision again answers with the order and changes nothing; a rejection the provider could not be reached for stays decided and is finished by rejecting again.",
+  })
+  @ApiOkResponse({ type: OrderDto })
+  @ApiBadRequestResponse({ description: 'decision missing or not accept/reject', type: ProblemDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiConflictResponse({
+    description: 'No payment of the order waits for review, or the other decision was taken',
+    type: ProblemDto,
+  })
+  @ApiUnprocessableEntityResponse({
+    description: 'accept of a payment in another currency than the order, or of nothing received',
+    type: ProblemDto,
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'The payment provider is unavailable; the same request may be sent again',
+    type: ProblemDto,
+  })
+  resolveReview(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id') id: string,
+    @Body() body: PaymentReviewRequestDto,
+  ): Promise<OrderDto> {
+    return this.reviews.resolve(id, body.decision, user.id);
   }
 
   @ApiParam(ORDER_ID_PARAM)

@@ -22,6 +22,11 @@ export type CheckoutWriteOutcome =
    * the claim when this write took it (`owner`; the key is then held).
    */
   | { kind: 'cart-changed'; owner: string | null }
+  /**
+   * Nothing written, not even the claim: these variants' products were
+   * archived after the cart was read (sorted by id).
+   */
+  | { kind: 'archived'; variantIds: string[] }
   /** Nothing written: a variant had too little stock. */
   | { kind: 'short' }
   /** Nothing written: an order already holds this key (an earlier attempt made it). */

@@ -112,6 +112,18 @@ export class OrderPlacement {
           if (outcome.owner !== null) claim.takenBy(outcome.owner);
           if (attempt >= ATTEMPTS) throw new CartClosedError();
           continue;
+        case 'archived': {
+          // Archived after the cart was read: refused as the read would have
+          // refused it, a repeat of a finished request still getting its reply.
+          const earlierOrderId = await this.earlierOrder(m, userId, key, claim);
+          if (earlierOrderId) return { orderId: earlierOrderId, cartId: null, made: null };
+          throw new ArchivedProductInCartError(
+            outcome.variantIds.map((id) => ({
+              variantId: id,
+              sku: order.lines.find((l) => l.variantId === id)?.sku ?? id,
+            })),
+          );
+        }
         case 'short': {
           const short = await this.writer.shortVariants(order.lines, m);
           // Given back in the meantime: try again with what is there now.

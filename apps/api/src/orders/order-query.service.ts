@@ -29,8 +29,14 @@ export class OrderQueryService {
     return { items: result.items.map(toOrderDto), nextCursor: result.nextCursor };
   }
 
-  async listAll(page: OrderPageRequest & { status?: OrderStatusValue }): Promise<OrderPageDto> {
-    const result = await this.orders.list(page);
+  async listAll(
+    page: OrderPageRequest & { status?: OrderStatusValue; underReview?: boolean },
+  ): Promise<OrderPageDto> {
+    const { underReview, ...rest } = page;
+    const result = await this.orders.list({
+      ...rest,
+      ...(underReview !== undefined ? { awaitingReview: underReview } : {}),
+    });
     return { items: result.items.map(toOrderDto), nextCursor: result.nextCursor };
   }
 }

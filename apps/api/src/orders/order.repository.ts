@@ -1,4 +1,4 @@
-import type { Money, OrderStatus, OrderTransition } from '@minishop/domain';
+import type { Money, OrderStatus, OrderTransition, PaymentReviewOutcome } from '@minishop/domain';
 import type { EntityManager } from 'typeorm';
 
 export interface ShippingAddress {
@@ -57,6 +57,7 @@ export interface OrderState {
   refundRequested: Money;
   paymentIntentId: string | null;
   reviewReason: string | null;
+  reviewDecision: PaymentReviewOutcome | null;
   lines: StockLine[];
 }
 
@@ -66,7 +67,9 @@ export interface OrderPatch {
   amountPaid?: number;
   amountRefunded?: number;
   refundRequested?: number;
-  reviewReason?: string;
+  /** Null clears it: the review was resolved. */
+  reviewReason?: string | null;
+  reviewDecision?: PaymentReviewOutcome | null;
   clearCheckoutKey?: true;
 }
 
@@ -91,6 +94,8 @@ export interface OrderView {
 export interface OrderListQuery {
   userId?: string;
   status?: OrderStatus;
+  /** Only orders waiting for a person to decide on their payment (see isAwaitingReview). */
+  awaitingReview?: boolean;
   limit: number;
   cursor?: string;
 }
@@ -124,6 +129,8 @@ export abstract class OrderRepository {
     manager: EntityManager,
     ownerId?: string,
   ): Promise<OrderState | null>;
+  /** The order as it is now, without a lock: to refuse early, before a provider call. */
+  abstract stateById(id: string): Promise<OrderState | null>;
   abstract lockByPaymentIntent(
     paymentIntentId: string,
     manager: EntityManager,

@@ -15,6 +15,7 @@ import { OrderNotifications } from './order-notifications.js';
 import { OrderPlacement } from './order-placement.js';
 import { OrderQueryService } from './order-query.service.js';
 import { OrdersController } from './orders.controller.js';
+import { PaymentReviewService } from './payment-review.service.js';
 import { CartModuleCheckoutCart } from './persistence/cart-module-checkout-cart.js';
 import { TypeormCheckoutWriter } from './persistence/typeorm-checkout-writer.js';
 import { TypeormOrderRepository } from './persistence/typeorm-order.repository.js';
@@ -25,8 +26,9 @@ import { RefundLedger } from './refund-ledger.js';
 /**
  * Checkout and orders. `PaymentGateway` comes from the (global) payments
  * module; this module's handler and resolver are plugged into it through
- * `PaymentsModule.register` in app.module.ts. Global so the CLI's
- * `orders:expire` (declared in cli.module.ts) reaches OrderExpiryService.
+ * `PaymentsModule.register` in app.module.ts. Global so the CLI's order
+ * commands (declared in cli.module.ts) reach the services they share with
+ * the HTTP routes.
  */
 @Global()
 @Module({
@@ -47,7 +49,15 @@ import { RefundLedger } from './refund-ledger.js';
     OrderFulfilmentService,
     RefundService,
     OrderExpiryService,
+    PaymentReviewService,
   ],
-  exports: [OrderRepository, OrderLifecycle, OrderExpiryService, RefundLedger],
+  exports: [
+    OrderRepository,
+    OrderLifecycle,
+    OrderExpiryService,
+    OrderQueryService,
+    PaymentReviewService,
+    RefundLedger,
+  ],
 })
 export class OrdersModule {}

@@ -34,6 +34,7 @@ interface IntentObject {
 interface ChargeObject {
   payment_intent?: unknown;
   amount_refunded?: unknown;
+  currency?: unknown;
 }
 
 const isAlreadyRefunded = (error: unknown): boolean =>
@@ -151,6 +152,9 @@ export class OrderPaymentEventHandler extends PaymentEventHandler {
     m: EntityManager,
   ): Promise<PaymentEventOutcome> {
     if (!order.amountPaid.isZero() || amount <= 0) return 'processed';
+    // Cancelled by a person who rejected this very payment: that rejection
+    // refunded it (PaymentReviewService); a redelivery must not flag it again.
+    if (order.reviewDecision === 'rejected') return 'processed';
     await this.orders.update(
       order.id,
       { amountPaid: amount, refundRequested: amount, reviewReason: 'paid_after_cancellation' },
@@ -248,6 +252,10 @@ export class OrderPaymentEventHandler extends PaymentEventHandler {
     const order = await this.orders.lockByPaymentIntent(intentId, m);
     if (!order) return 'ignored';
     if (order.status === 'pending_payment') return 'deferred'; // re-applied once paid
+    // A payment in another currency was never the order's money (it can only
+    // have been rejected after review): its refund is not the order's either.
+    const currency = str(charge.currency)?.toUpperCase();
+    if (currency !== undefined && currency !== order.currency) return 'processed';
     const amount = Money.of(refunded, order.currency);
     // Set, never add: a cumulative figure, so an older event arriving late
     // cannot lower it and a repeated one changes nothing.

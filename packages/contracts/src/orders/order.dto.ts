@@ -1,7 +1,12 @@
-import { ORDER_STATUSES, type OrderStatus } from '@minishop/domain';
+import {
+  ORDER_STATUSES,
+  type OrderStatus,
+  PAYMENT_REVIEW_DECISIONS,
+  type PaymentReviewDecision,
+} from '@minishop/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsOptional, ValidateNested } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, ValidateNested } from 'class-validator';
 
 import { MoneyDto } from '../common/money.dto.js';
 import { PageQueryDto } from '../common/pagination.dto.js';
@@ -132,11 +137,40 @@ export class OrderPageDto {
   nextCursor!: string | null;
 }
 
+/** `true`/`false` of a query string as a boolean; anything else is left for @IsBoolean to refuse. */
+const queryBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
 export class AdminOrdersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ORDER_STATUS_VALUES })
   @IsOptional()
   @IsIn(ORDER_STATUS_VALUES)
   status?: OrderStatusValue;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description:
+      'true: only orders whose payment did not match and waits for a decision (POST /admin/orders/{id}/payment-review); false: all others',
+  })
+  @IsOptional()
+  @Transform(queryBoolean)
+  @IsBoolean()
+  underReview?: boolean;
+}
+
+/** The values of PaymentReviewRequestDto.decision. */
+export const PAYMENT_REVIEW_DECISION_VALUES = PAYMENT_REVIEW_DECISIONS;
+export type PaymentReviewDecisionValue = PaymentReviewDecision;
+
+export class PaymentReviewRequestDto {
+  @ApiProperty({
+    enum: PAYMENT_REVIEW_DECISION_VALUES,
+    example: 'accept',
+    description:
+      "accept: the payment received counts as the order's (order → paid, stock sold); reject: it is refunded in full through Stripe (order → cancelled, stock released)",
+  })
+  @IsIn(PAYMENT_REVIEW_DECISION_VALUES)
+  decision!: PaymentReviewDecisionValue;
 }
 
 export class RefundRequestDto {

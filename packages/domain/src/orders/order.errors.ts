@@ -32,6 +32,27 @@ export class OrderUnderReviewError extends ConflictError {
   }
 }
 
+/**
+ * A payment review cannot be resolved this way: nothing waits for review,
+ * or the other decision was taken already (a rejection under way is only
+ * ever completed, as its refund may have reached the provider).
+ */
+export class PaymentReviewConflictError extends ConflictError {
+  readonly code = 'ORDER.REVIEW_CONFLICT';
+
+  constructor(
+    readonly status: OrderStatus,
+    why: string,
+  ) {
+    super(`The order (${status}) cannot be resolved so: ${why}`);
+  }
+}
+
+/** Accepting a reviewed payment that cannot count as the order's payment. */
+export class PaymentNotAcceptableError extends RuleViolationError {
+  readonly code = 'ORDER.PAYMENT_NOT_ACCEPTABLE';
+}
+
 export class OrderNotFoundError extends NotFoundError {
   readonly code = 'ORDER.NOT_FOUND';
 

@@ -1,4 +1,4 @@
-import type { OrderStatus } from '@minishop/domain';
+import type { OrderStatus, PaymentReviewOutcome } from '@minishop/domain';
 
 import type { OrderView, ShippingAddress } from '../order.repository.js';
 
@@ -16,6 +16,7 @@ export interface OrderRow {
   shipping_address: ShippingAddress;
   payment_intent_id: string | null;
   review_reason: string | null;
+  review_decision: PaymentReviewOutcome | null;
   reservation_expires_at: Date;
   created_at: Date;
   cursor_at: string;
@@ -40,11 +41,10 @@ export interface HistoryRow {
   at: Date;
 }
 
-export function toView(
-  r: Omit<OrderRow, 'cursor_at'>,
-  lines: OrderLineRow[],
-  history: HistoryRow[],
-): OrderView {
+/** What a view needs of an order row (checkout's write returns no more). */
+export type OrderViewRow = Omit<OrderRow, 'cursor_at' | 'review_decision'>;
+
+export function toView(r: OrderViewRow, lines: OrderLineRow[], history: HistoryRow[]): OrderView {
   return {
     id: r.id,
     userId: r.user_id,

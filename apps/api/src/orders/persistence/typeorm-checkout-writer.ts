@@ -14,18 +14,23 @@ import {
   CheckoutWriter,
 } from '../checkout-writer.js';
 import type { OrderView, StockLine } from '../order.repository.js';
-import { type OrderLineRow, type OrderRow, toView } from './order-rows.js';
+import { type OrderLineRow, type OrderViewRow, toView } from './order-rows.js';
 
 /**
  * The whole checkout write, for an order whose stock lines (distinct
  * variants, sorted by id) number `stockLines`. In order of the data flow:
- * - `seen`: the cart still active and at the version checkout read it;
- * - `claim`: the Idempotency-Key, inserted only then (a retried checkout
- *   passes `owner` instead and `held` finds its row);
- * - `cart`: closed, only with the key held and at that version. Every write
- *   to a cart's lines updates the cart row first, so an unchanged version
- *   means unchanged lines; a writer still running makes this wait, then
- *   find another version and close nothing;
+ * - `seen`: the cart still active and at the version checkout read it, and
+ *   which of the variants belong to a product archived since: plain reads
+ *   by primary key, no lock and no wait added. An archive committed before
+ *   this statement began is seen and refuses it; one committing later comes
+ *   after this checkout, as if the admin had archived a moment later;
+ * - `claim`: the Idempotency-Key, inserted only then and only with nothing
+ *   archived (a retried checkout passes `owner` instead and `held` finds
+ *   its row);
+ * - `cart`: closed, only with the key held, nothing archived and at that
+ *   version. Every write to a cart's lines updates the cart row first, so an
+ *   unchanged version means unchanged lines; a writer still running makes
+ *   this wait, then find another version and close nothing;
  * - `o`, `l`, `h`: the order, its line snapshots and its first history row,
  *   returned as stored (one row per line, in view()'s order);
  * - `r1`..`rN`: the stock, one variant row per UPDATE, each waiting for the
@@ -52,10 +57,14 @@ function checkoutStatement(stockLines: number): string {
   ).join(', ');
   return `WITH seen AS (
      SELECT EXISTS (SELECT 1 FROM carts WHERE id = $6 AND status = 'active' AND xmin = $7::xid)
-            AS unchanged
+            AS unchanged,
+            ARRAY(SELECT v.id::text FROM variants v JOIN products p ON p.id = v.product_id
+                   WHERE v.id = ANY($19::uuid[]) AND p.status = 'archived' ORDER BY v.id)
+            AS archived
    ), claim AS (
      INSERT INTO idempotency_keys (user_id, scope, key, request_hash)
-     SELECT $1::uuid, $2::text, $3::text, $4::text FROM seen WHERE seen.unchanged AND $5::xid IS NULL
+     SELECT $1::uuid, $2::text, $3::text, $4::text FROM seen
+      WHERE seen.unchanged AND cardinality(seen.archived) = 0 AND $5::xid IS NULL
      ON CONFLICT DO NOTHING
      RETURNING xmin::text AS owner
    ), held AS (
@@ -67,6 +76,7 @@ function checkoutStatement(stockLines: number): string {
    ), cart AS (
      UPDATE carts SET status = 'checked_out', updated_at = now()
       WHERE id = $6 AND status = 'active' AND xmin = $7::xid AND EXISTS (SELECT 1 FROM held)
+        AND EXISTS (SELECT 1 FROM seen WHERE cardinality(seen.archived) = 0)
      RETURNING id
    ), o AS (
      INSERT INTO orders (user_id, checkout_key, status, currency, subtotal, total,
@@ -87,7 +97,7 @@ function checkoutStatement(stockLines: number): string {
      SELECT o.id, NULL, o.status, 'checkout' FROM o
      RETURNING at
    ), ${reserve}
-   SELECT seen.unchanged AS cart_unchanged, (SELECT owner FROM held LIMIT 1) AS owner,
+   SELECT seen.unchanged AS cart_unchanged, seen.archived, (SELECT owner FROM held LIMIT 1) AS owner,
           (SELECT email FROM users WHERE id = $1::uuid) AS buyer_email, placed.*
      FROM seen LEFT JOIN (
        SELECT o.*, h.at AS history_at, l.id AS line_id, l.variant_id, l.sku, l.name, l.quantity,
@@ -162,12 +172,13 @@ const SHORT_VARIANTS = prepared(
 /** The statement's row: the outcome, then (when placed) one row per order line. */
 type WriteRow = {
   cart_unchanged: boolean;
+  /** Variants whose product is archived; when any, nothing was written. */
+  archived: string[];
   owner: string | null;
   buyer_email: string;
 } & (
-  | (Omit<OrderRow, 'cursor_at'> &
-      Omit<OrderLineRow, 'id' | 'order_id'> & { line_id: string; history_at: Date })
-  | { [K in keyof Omit<OrderRow, 'cursor_at'>]: null }
+  | (OrderViewRow & Omit<OrderLineRow, 'id' | 'order_id'> & { line_id: string; history_at: Date })
+  | { [K in keyof OrderViewRow]: null }
 );
 
 function pgError(error: unknown): { code?: string; constraint?: string } {
@@ -235,6 +246,9 @@ export class TypeormCheckoutWriter extends CheckoutWriter {
     }
     const [first] = rows;
     if (!first) throw new Error('the checkout write returned nothing');
+    // Before the key: an archived variant held the claim back too, so a
+    // missing owner here does not mean another request has the key.
+    if (first.archived.length > 0) return { kind: 'archived', variantIds: first.archived };
     const newlyClaimed = first.owner !== null && first.owner !== claim.owner ? first.owner : null;
     if (first.id === null) {
       if (first.owner === null && first.cart_unchanged) return { kind: 'key-held-elsewhere' };
@@ -287,7 +301,7 @@ export class TypeormCheckoutWriter extends CheckoutWriter {
 
   private view(rows: WriteRow[]): OrderView {
     const placed = rows as (WriteRow &
-      Omit<OrderRow, 'cursor_at'> &
+      OrderViewRow &
       OrderLineRow & {
         line_id: string;
         history_at: Date;

@@ -28,7 +28,7 @@ const ATTACH_PAYMENT_INTENT = prepared(
 
 const ORDER_COLUMNS = `o.id, o.user_id, o.status, o.currency, o.subtotal, o.total, o.amount_paid,
   o.amount_refunded, o.refund_requested, o.shipping_address, o.payment_intent_id, o.review_reason,
-  o.reservation_expires_at, o.created_at,
+  o.review_decision, o.reservation_expires_at, o.created_at,
   to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_at`;
 
 /**
@@ -126,6 +126,15 @@ export class TypeormOrderRepository extends OrderRepository {
     return this.lockOne('o.payment_intent_id = $1', [paymentIntentId], manager);
   }
 
+  async stateById(id: string): Promise<OrderState | null> {
+    const rows = (await this.dataSource.query(
+      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`,
+      [id],
+    )) as OrderRow[];
+    const [state] = await this.withStockLines(rows, this.dataSource.manager);
+    return state ?? null;
+  }
+
   async lockDueForExpiry(now: Date, limit: number, manager: EntityManager): Promise<OrderState[]> {
     // SKIP LOCKED: an order whose payment is being applied right now is left
     // to that transaction; the next run sees what it decided.
@@ -154,6 +163,7 @@ export class TypeormOrderRepository extends OrderRepository {
     if (patch.amountRefunded !== undefined) set('amount_refunded', patch.amountRefunded);
     if (patch.refundRequested !== undefined) set('refund_requested', patch.refundRequested);
     if (patch.reviewReason !== undefined) set('review_reason', patch.reviewReason);
+    if (patch.reviewDecision !== undefined) set('review_decision', patch.reviewDecision);
     if (patch.clearCheckoutKey) sets.push('checkout_key = NULL');
     await manager.query(`UPDATE orders SET ${sets.join(', ')} WHERE id = $1`, params);
   }
@@ -190,6 +200,12 @@ export class TypeormOrderRepository extends OrderRepository {
     };
     if (query.userId !== undefined) add((p) => `o.user_id = ${p}`, query.userId);
     if (query.status !== undefined) add((p) => `o.status = ${p}`, query.status);
+    // As isAwaitingReview decides it; matches orders_awaiting_review_idx.
+    if (query.awaitingReview === true) {
+      where.push(`o.review_reason IS NOT NULL AND o.status = 'pending_payment'`);
+    } else if (query.awaitingReview === false) {
+      where.push(`NOT (o.review_reason IS NOT NULL AND o.status = 'pending_payment')`);
+    }
     if (query.cursor !== undefined) {
       const [at, id] = decodeCursor(query.cursor);
       params.push(`${at}Z`, id);
@@ -246,6 +262,7 @@ export class TypeormOrderRepository extends OrderRepository {
         refundRequested: money(r.refund_requested),
         paymentIntentId: r.payment_intent_id,
         reviewReason: r.review_reason,
+        reviewDecision: r.review_decision,
         lines: lines
           .filter((l) => l.order_id === r.id)
           .map((l) => ({ variantId: l.variantId, quantity: l.quantity })),

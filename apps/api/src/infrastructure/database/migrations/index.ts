@@ -11,6 +11,7 @@ import { Reports1764093600000 } from './1764093600000-reports.js';
 import { RefundBookings1764100800000 } from './1764100800000-refund-bookings.js';
 import { RefundFailures1764187200000 } from './1764187200000-refund-failures.js';
 import { EmailNfkc1764200000000 } from './1764200000000-email-nfkc.js';
+import { PaymentReview1764300000000 } from './1764300000000-payment-review.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -30,4 +31,5 @@ export const migrations = [
   RefundBookings1764100800000,
   RefundFailures1764187200000,
   EmailNfkc1764200000000,
+  PaymentReview1764300000000,
 ];

@@ -1,0 +1,153 @@
+import type { OrderDto } from '@minishop/contracts';
+import {
+  acceptedPayment,
+  completeRejection,
+  decidePaymentReview,
+  OrderNotFoundError,
+  PaymentNotAcceptableError,
+  PaymentProviderError,
+  paymentReviewCause,
+  type PaymentReviewDecision,
+  PaymentStateConflictError,
+} from '@minishop/domain';
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { PaymentEventProcessor } from '../payments/payment-event-processor.service.js';
+import { PaymentGateway } from '../payments/payment-gateway.js';
+import { OrderRepository, type OrderState } from './order.repository.js';
+import { assertOrderId } from './order-ids.js';
+import { OrderLifecycle } from './order-lifecycle.js';
+import { OrderQueryService } from './order-query.service.js';
+
+/** The provider's key of a rejected payment's refund: one refund per order, however often asked. */
+export const reviewRefundKey = (orderId: string) => `review-reject-${orderId}`;
+
+/**
+ * Resolves an order whose payment did not match it (`review_reason` set by
+ * the payment handler): accept the payment as the order's, or reject it,
+ * refunding it in full and cancelling the order. The rules are the domain's
+ * (`decidePaymentReview`); provider calls happen outside any transaction, so
+ * no row lock is held while the provider answers.
+ *
+ * Safe to repeat and to race: the decision is recorded on the order under
+ * its row lock, so the same decision again is answered with the order as it
+ * is (one sale, one refund) and the other decision is a 409. A rejection is
+ * recorded before its refund is asked, with a key derived from the order,
+ * so a retry after a failure or a crash asks again for the same refund.
+ */
+@Injectable()
+export class PaymentReviewService {
+  private readonly logger = new Logger(PaymentReviewService.name);
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly orders: OrderRepository,
+    private readonly lifecycle: OrderLifecycle,
+    private readonly payments: PaymentGateway,
+    private readonly events: PaymentEventProcessor,
+    private readonly query: OrderQueryService,
+  ) {}
+
+  /** `actor` is who decided, as the history records it: a staff user id, or `cli`. */
+  async resolve(
+    orderId: string,
+    decision: PaymentReviewDecision,
+    actor: string,
+  ): Promise<OrderDto> {
+    assertOrderId(orderId);
+    // Refused early, before asking the provider anything; decided again under the lock.
+    const seen = await this.orders.stateById(orderId);
+    if (!seen) throw new OrderNotFoundError(orderId);
+    const cause = paymentReviewCause(decision, actor, seen.reviewReason);
+    const step = decidePaymentReview(seen, decision, cause);
+    if (step.kind !== 'settled') {
+      const intentId = seen.paymentIntentId;
+      if (!intentId) throw new PaymentNotAcceptableError('The order has no payment to decide on');
+      if (decision === 'accept') await this.accept(orderId, intentId, cause);
+      else await this.reject(orderId, intentId, cause);
+      // Refund events that came while the order waited could not be applied
+      // to it then; now they can, as after any payment event.
+      await this.events.reprocessDeferred().catch(() => undefined);
+    }
+    return this.query.get(orderId);
+  }
+
+  private async accept(orderId: string, intentId: string, cause: string): Promise<void> {
+    const intent = await this.payments.retrieveIntent(intentId);
+    await this.tx.run(async (m) => {
+      const order = await this.lock(orderId, m);
+      const step = decidePaymentReview(order, 'accept', cause);
+      if (step.kind !== 'accept') return; // accepted meanwhile by a repeat
+      const paid = acceptedPayment(order.currency, intent.amountReceived);
+      await this.lifecycle.markPaid(order, paid, step.transition.cause, m);
+      await this.orders.update(order.id, { reviewReason: null, reviewDecision: 'accepted' }, m);
+    });
+    this.logger.log(`Payment ${intentId} of order ${orderId} accepted after review`);
+  }
+
+  private async reject(orderId: string, intentId: string, cause: string): Promise<void> {
+    const intent = await this.payments.retrieveIntent(intentId);
+    const decidedNow = await this.tx.run(async (m) => {
+      const order = await this.lock(orderId, m);
+      const step = decidePaymentReview(order, 'reject', cause);
+      if (step.kind !== 'reject') return null; // carried out meanwhile by a repeat
+      if (!step.resumed) await this.orders.update(order.id, { reviewDecision: 'rejected' }, m);
+      return !step.resumed;
+    });
+    if (decidedNow === null) return;
+
+    try {
+      await this.payments.refund({
+        paymentIntentId: intentId,
+        idempotencyKey: reviewRefundKey(orderId),
+      });
+    } catch (error) {
+      if (!isAlreadyRefunded(error)) {
+        // A refusal says no money moved: the decision is open again. A provider
+        // that could not be reached or failed may have refunded: the decision
+        // stays, and only rejecting again (the same refund) can finish it.
+        if (decidedNow && !(error instanceof PaymentProviderError)) await this.reopen(orderId);
+        throw error;
+      }
+      // Refunded outside minishop (by hand in the dashboard): what this
+      // rejection asked for has happened.
+    }
+
+    await this.tx.run(async (m) => {
+      const order = await this.lock(orderId, m);
+      if (decidePaymentReview(order, 'reject', cause).kind === 'settled') return;
+      completeRejection(order, cause);
+      await this.lifecycle.cancelPending(order, cause, m);
+      // As for a payment after cancellation: the order shows the money that
+      // came in and is on its way back; charge.refunded confirms the refund.
+      const received = intent.amountReceived;
+      const booked =
+        received.currency === order.currency && order.amountPaid.isZero()
+          ? { amountPaid: received.amount, refundRequested: received.amount }
+          : {};
+      await this.orders.update(order.id, { ...booked, reviewReason: null }, m);
+    });
+    this.logger.log(`Payment ${intentId} of order ${orderId} rejected after review; refunded`);
+  }
+
+  /** A rejection the provider refused: the decision is open again. */
+  private async reopen(orderId: string): Promise<void> {
+    await this.tx.run(async (m) => {
+      const order = await this.orders.lockById(orderId, m);
+      if (order?.reviewDecision === 'rejected' && order.status === 'pending_payment') {
+        await this.orders.update(order.id, { reviewDecision: null }, m);
+      }
+    });
+  }
+
+  private async lock(orderId: string, m: EntityManager): Promise<OrderState> {
+    const order = await this.orders.lockById(orderId, m);
+    if (!order) throw new OrderNotFoundError(orderId);
+    return order;
+  }
+}
+
+const isAlreadyRefunded = (error: unknown): boolean =>
+  error instanceof PaymentStateConflictError && error.providerCode === 'charge_already_refunded';

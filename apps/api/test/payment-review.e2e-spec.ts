@@ -1,0 +1,520 @@
+import { randomUUID } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { type Money, PaymentProviderError } from '@minishop/domain';
+import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+
+import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
+import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
+import {
+  type CreateIntentInput,
+  PaymentGateway,
+  type PaymentIntentDetails,
+  type PaymentIntentRef,
+  type RefundInput,
+  type RefundRef,
+} from '../src/payments/payment-gateway.js';
+import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
+import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
+import {
+  aCart,
+  aStripeEvent,
+  aVariant,
+  checkout,
+  deliver,
+  stockOf,
+  type TestVariant,
+} from './support/shop.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer, anAdmin, type TestUser } from './support/users.js';
+
+/**
+ * The real gateway (against the emulator), with two switches: refunds fail
+ * as if Stripe were unreachable, and a hook runs once a refund is made,
+ * before the caller goes on.
+ */
+class SwitchableGateway extends PaymentGateway {
+  refundsDown = false;
+  afterRefund: (() => Promise<void>) | null = null;
+  refunds: RefundInput[] = [];
+
+  constructor(private readonly real: PaymentGateway) {
+    super();
+  }
+
+  createIntent(input: CreateIntentInput): Promise<PaymentIntentRef> {
+    return this.real.createIntent(input);
+  }
+  retrieveIntent(id: string): Promise<PaymentIntentDetails> {
+    return this.real.retrieveIntent(id);
+  }
+  cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
+    return this.real.cancelIntent(id, idempotencyKey);
+  }
+  async refund(input: RefundInput): Promise<RefundRef> {
+    this.refunds.push(input);
+    if (this.refundsDown) throw new PaymentProviderError('Stripe is unreachable', 'unreachable');
+    const refund = await this.real.refund(input);
+    const hook = this.afterRefund;
+    this.afterRefund = null;
+    if (hook) await hook();
+    return refund;
+  }
+  refundedAmount(chargeId: string): Promise<Money> {
+    return this.real.refundedAmount(chargeId);
+  }
+}
+
+describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/payment-review)', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let emulator: StripeEmulator;
+  let gateway: SwitchableGateway;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      override: (b) =>
+        b.overrideProvider(PaymentGateway).useFactory({
+          factory: (stripe: Stripe) => new SwitchableGateway(new StripePaymentGateway(stripe)),
+          inject: [Stripe],
+        }),
+    });
+    gateway = t.get(PaymentGateway) as SwitchableGateway;
+    db = t.get(DataSource);
+    // Listening, so the emulator's signed webhooks reach the API as Stripe's would.
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.getHttpServer().address() as { port: number };
+    const hosted = t.get(StripeEmulatorHost).emulator;
+    if (!hosted) throw new Error('the emulator runs when STRIPE_SECRET_KEY is unset');
+    emulator = hosted;
+    emulator.webhookUrl = `http://127.0.0.1:${port}/api/v1/webhooks/stripe`;
+    admin = await anAdmin(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  interface Placed {
+    user: TestUser;
+    variant: TestVariant;
+    orderId: string;
+    intentId: string;
+    total: number;
+  }
+
+  async function anOrder(quantity = 2, price = 2500): Promise<Placed> {
+    const user = await aCustomer(t);
+    const variant = await aVariant(t, { stock: 10, price });
+    await aCart(t, user, [{ variant, quantity }]);
+    const res = await checkout(t, user, randomUUID());
+    expect(res.status).toBe(201);
+    return {
+      user,
+      variant,
+      orderId: res.body.order.id,
+      intentId: res.body.payment.paymentIntentId,
+      total: res.body.order.total.amount,
+    };
+  }
+
+  /**
+   * An order whose customer paid something else than its total: the intent
+   * was changed at the provider before the payment (as in the dashboard),
+   * so Stripe really holds `received` and the webhook flags the order.
+   */
+  async function aMismatchedOrder(
+    options: { quantity?: number; short?: number; currency?: string } = {},
+  ): Promise<Placed & { received: number }> {
+    const placed = await anOrder(options.quantity ?? 2);
+    const intent = emulator.store.retrieveIntent(placed.intentId);
+    intent.amount = placed.total - (options.short ?? 100);
+    if (options.currency) intent.currency = options.currency;
+    await t.get(PaymentSimulationService).simulate({ orderId: placed.orderId }, 'succeeded');
+    await emulator.idle();
+    const order = await adminView(placed.orderId);
+    expect(order).toMatchObject({ status: 'pending_payment' });
+    expect(order.reviewReason).toMatch(/^payment_mismatch/);
+    return { ...placed, received: intent.amount };
+  }
+
+  const adminView = async (id: string) =>
+    (
+      (await db.query(`SELECT status, review_reason AS "reviewReason" FROM orders WHERE id = $1`, [
+        id,
+      ])) as { status: string; reviewReason: string | null }[]
+    )[0]!;
+
+  const resolve = (orderId: string, decision: string, as: TestUser = admin) =>
+    t.http.post(`/api/v1/admin/orders/${orderId}/payment-review`).set(as.auth).send({ decision });
+
+  const historyOf = async (orderId: string) =>
+    (await db.query(
+      `SELECT from_status AS "from", to_status AS "to", cause FROM order_status_history
+        WHERE order_id = $1 ORDER BY id`,
+      [orderId],
+    )) as { from: string | null; to: string; cause: string }[];
+
+  const chargeOf = (intentId: string) =>
+    emulator.store.retrieveCharge(emulator.store.retrieveIntent(intentId).latest_charge ?? '');
+
+  const paidMails = async (email: string) =>
+    (
+      await db.query(
+        `SELECT 1 FROM pgboss.job
+          WHERE name = 'mail.send' AND data->>'to' = $1 AND data->>'subject' LIKE '%confirmed'`,
+        [email],
+      )
+    ).length;
+
+  describe('finding orders under review', () => {
+    test('GET /admin/orders?underReview=true → only orders waiting for a decision; false → the others', async () => {
+      const flagged = await aMismatchedOrder();
+      const pending = await anOrder();
+      const resolved = await aMismatchedOrder();
+      expect((await resolve(resolved.orderId, 'accept')).status).toBe(200);
+
+      const open = await t.http
+        .get('/api/v1/admin/orders?underReview=true&limit=100')
+        .set(admin.auth);
+      expect(open.status).toBe(200);
+      const ids = (open.body.items as { id: string }[]).map((o) => o.id);
+      expect(ids).toContain(flagged.orderId);
+      expect(ids).not.toContain(pending.orderId);
+      expect(ids).not.toContain(resolved.orderId);
+      for (const o of open.body.items as { status: string; reviewReason: string | null }[]) {
+        expect(o.status).toBe('pending_payment');
+        expect(o.reviewReason).toMatch(/^payment_mismatch: order \d+ EUR, intent \d+ EUR$/);
+      }
+
+      const others = await t.http
+        .get('/api/v1/admin/orders?underReview=false&limit=100')
+        .set(admin.auth);
+      const otherIds = (others.body.items as { id: string }[]).map((o) => o.id);
+      expect(otherIds).toEqual(expect.arrayContaining([pending.orderId, resolved.orderId]));
+      expect(otherIds).not.toContain(flagged.orderId);
+
+      // With a status filter too, and paginated like every list.
+      const page = await t.http
+        .get('/api/v1/admin/orders?underReview=true&status=paid')
+        .set(admin.auth);
+      expect(page.body).toEqual({ items: [], nextCursor: null });
+    });
+
+    test('underReview other than true/false → 400 naming it; a customer → 403', async () => {
+      const bad = await t.http.get('/api/v1/admin/orders?underReview=yes').set(admin.auth);
+      expect(bad.status).toBe(400);
+      expect(bad.headers['content-type']).toContain('application/problem+json');
+      expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'underReview' })]);
+      const customer = await aCustomer(t);
+      expect(
+        (await t.http.get('/api/v1/admin/orders?underReview=true').set(customer.auth)).status,
+      ).toBe(403);
+    });
+  });
+
+  describe('accept', () => {
+    test('→ 200: paid with what was received, review cleared, stock sold, history names who and why', async () => {
+      const o = await aMismatchedOrder({ quantity: 3, short: 250 });
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 3 });
+
+      const res = await resolve(o.orderId, 'accept');
+
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        id: o.orderId,
+        status: 'paid',
+        reviewReason: null,
+        amountPaid: { amount: o.received, currency: 'EUR' },
+      });
+      expect(res.body.history.at(-1)).toMatchObject({
+        from: 'pending_payment',
+        to: 'paid',
+        cause: `payment_review_accepted_by:${admin.id} (payment_mismatch: order ${o.total} EUR, intent ${o.received} EUR)`,
+      });
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 7, reserved: 0 });
+      expect(await paidMails(o.user.email)).toBe(1);
+      expect(gateway.refunds.filter((r) => r.paymentIntentId === o.intentId)).toEqual([]);
+      // The customer sees the same order.
+      const mine = await t.http.get(`/api/v1/orders/${o.orderId}`).set(o.user.auth);
+      expect(mine.body).toMatchObject({ status: 'paid', reviewReason: null });
+
+      // The accepted payment is refundable as any other, up to what was received.
+      const refund = await t.http
+        .post(`/api/v1/admin/orders/${o.orderId}/refund`)
+        .set(admin.auth)
+        .send({});
+      expect(refund.status).toBe(202);
+      expect(refund.body.refund.amount).toEqual({ amount: o.received, currency: 'EUR' });
+    });
+
+    test('twice, or concurrently → 200 each, one sale; reject afterwards → 409', async () => {
+      const o = await aMismatchedOrder();
+      const replies = await Promise.all(
+        Array.from({ length: 5 }, () => resolve(o.orderId, 'accept')),
+      );
+      expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(new Set(replies.map((r) => r.body.status))).toEqual(new Set(['paid']));
+      expect((await historyOf(o.orderId)).filter((h) => h.to === 'paid')).toHaveLength(1);
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 8, reserved: 0 });
+      expect(await paidMails(o.user.email)).toBe(1);
+
+      const again = await resolve(o.orderId, 'accept');
+      expect(again.status).toBe(200);
+      expect(again.body.history).toEqual(replies[0]!.body.history);
+
+      const reject = await resolve(o.orderId, 'reject');
+      expect(reject.status).toBe(409);
+      expect(reject.headers['content-type']).toContain('application/problem+json');
+      expect(reject.body.type).toMatch(/order-review-conflict$/);
+      expect(reject.body.detail).toMatch(/accepted already/);
+      expect(gateway.refunds.filter((r) => r.paymentIntentId === o.intentId)).toEqual([]);
+    });
+
+    test('a payment in another currency → 422, nothing changed; rejecting it refunds it', async () => {
+      const o = await aMismatchedOrder({ short: 0, currency: 'usd' });
+      const res = await resolve(o.orderId, 'accept');
+      expect(res.status).toBe(422);
+      expect(res.body.detail).toMatch(/USD.*EUR.*reject it instead/);
+      expect(await adminView(o.orderId)).toMatchObject({ status: 'pending_payment' });
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 2 });
+
+      const reject = await resolve(o.orderId, 'reject');
+      expect(reject.status).toBe(200);
+      expect(reject.body).toMatchObject({
+        status: 'cancelled',
+        reviewReason: null,
+        // Not booked in the order's currency: the amounts were dollars.
+        amountPaid: { amount: 0, currency: 'EUR' },
+      });
+      expect(chargeOf(o.intentId)).toMatchObject({ amount_refunded: o.received, currency: 'usd' });
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
+    });
+  });
+
+  describe('reject', () => {
+    test('→ 200: refunded in full through Stripe, cancelled, stock released, review cleared', async () => {
+      const o = await aMismatchedOrder({ quantity: 4 });
+
+      const res = await resolve(o.orderId, 'reject');
+
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        status: 'cancelled',
+        reviewReason: null,
+        amountPaid: { amount: o.received, currency: 'EUR' },
+      });
+      expect(res.body.history.at(-1)).toMatchObject({
+        from: 'pending_payment',
+        to: 'cancelled',
+        cause: `payment_review_rejected_by:${admin.id} (payment_mismatch: order ${o.total} EUR, intent ${o.received} EUR)`,
+      });
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
+      expect(chargeOf(o.intentId).amount_refunded).toBe(o.received);
+      expect(gateway.refunds.filter((r) => r.paymentIntentId === o.intentId)).toEqual([
+        { paymentIntentId: o.intentId, idempotencyKey: `review-reject-${o.orderId}` },
+      ]);
+      // Stripe's charge.refunded then confirms it on the order.
+      await emulator.idle();
+      const after = await t.http.get(`/api/v1/orders/${o.orderId}`).set(o.user.auth);
+      expect(after.body).toMatchObject({
+        status: 'cancelled',
+        amountRefunded: { amount: o.received, currency: 'EUR' },
+      });
+      // The customer can no more cancel it than before.
+      const cancel = await t.http.post(`/api/v1/orders/${o.orderId}/cancel`).set(o.user.auth);
+      expect(cancel.status).toBe(409);
+    });
+
+    test('concurrent rejects → 200 each, one refund, one cancellation, stock released once', async () => {
+      const o = await aMismatchedOrder({ quantity: 3 });
+      const replies = await Promise.all(
+        Array.from({ length: 5 }, () => resolve(o.orderId, 'reject')),
+      );
+      expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(chargeOf(o.intentId).amount_refunded).toBe(o.received);
+      expect(emulator.store.retrieveCharge(chargeOf(o.intentId).id).refunded).toBe(true);
+      expect((await historyOf(o.orderId)).filter((h) => h.to === 'cancelled')).toHaveLength(1);
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
+      const accept = await resolve(o.orderId, 'accept');
+      expect(accept.status).toBe(409);
+      expect(accept.body.detail).toMatch(/rejected already/);
+    });
+
+    test('accept and reject at once → one wins, the other is a 409, and money and stock agree', async () => {
+      const o = await aMismatchedOrder();
+      const [a, r] = await Promise.all([
+        resolve(o.orderId, 'accept'),
+        resolve(o.orderId, 'reject'),
+      ]);
+      expect([a.status, r.status].sort()).toEqual([200, 409]);
+      await emulator.idle();
+      const [row] = await db.query(
+        `SELECT status, review_reason, review_decision FROM orders WHERE id = $1`,
+        [o.orderId],
+      );
+      if (a.status === 200) {
+        expect(row).toEqual({ status: 'paid', review_reason: null, review_decision: 'accepted' });
+        expect(chargeOf(o.intentId).amount_refunded).toBe(0);
+        expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 8, reserved: 0 });
+      } else {
+        expect(row).toEqual({
+          status: 'cancelled',
+          review_reason: null,
+          review_decision: 'rejected',
+        });
+        expect(chargeOf(o.intentId).amount_refunded).toBe(o.received);
+        expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
+      }
+    });
+
+    test('Stripe’s refund event arriving before the order is cancelled is applied once it is', async () => {
+      const o = await aMismatchedOrder();
+      // charge.refunded reaches the API while the rejection is between its
+      // refund and its last write: the order is still pending, so it is deferred.
+      gateway.afterRefund = () => emulator.idle();
+      const res = await resolve(o.orderId, 'reject');
+      expect(res.status).toBe(200);
+      const [event] = await db.query(
+        `SELECT status FROM payment_events WHERE type = 'charge.refunded' AND object_id = $1`,
+        [chargeOf(o.intentId).id],
+      );
+      expect(event).toEqual({ status: 'processed' });
+      expect((await t.http.get(`/api/v1/orders/${o.orderId}`).set(o.user.auth)).body).toMatchObject(
+        {
+          status: 'cancelled',
+          amountRefunded: { amount: o.received, currency: 'EUR' },
+        },
+      );
+    });
+
+    test('a redelivered payment_intent.succeeded after rejecting a payment in another currency flags nothing and refunds nothing more', async () => {
+      // Dollars: the order books none of them, so only the recorded decision
+      // tells this payment from one that arrived after a cancellation.
+      const o = await aMismatchedOrder({ short: 0, currency: 'usd' });
+      expect((await resolve(o.orderId, 'reject')).status).toBe(200);
+      await emulator.idle();
+      const refundsBefore = gateway.refunds.length;
+      const event = aStripeEvent(
+        'payment_intent.succeeded',
+        structuredClone(emulator.store.retrieveIntent(o.intentId)) as unknown as Record<
+          string,
+          unknown
+        >,
+      );
+      expect((await deliver(t, event, t.config.stripeWebhookSecret)).status).toBe(200);
+      const [row] = await db.query(
+        `SELECT status, review_reason, amount_refunded::int AS refunded FROM orders WHERE id = $1`,
+        [o.orderId],
+      );
+      // Nor is Stripe's refund of it booked in euros.
+      expect(row).toEqual({ status: 'cancelled', review_reason: null, refunded: 0 });
+      expect(gateway.refunds.length).toBe(refundsBefore);
+      expect(chargeOf(o.intentId).amount_refunded).toBe(o.received);
+    });
+
+    test('Stripe unreachable → 503, the rejection stays decided (accept is a 409); rejecting again finishes it with the same refund', async () => {
+      const o = await aMismatchedOrder();
+      gateway.refundsDown = true;
+      try {
+        const down = await resolve(o.orderId, 'reject');
+        expect(down.status).toBe(503);
+        expect(down.headers['content-type']).toContain('application/problem+json');
+      } finally {
+        gateway.refundsDown = false;
+      }
+      const [row] = await db.query(`SELECT status, review_decision FROM orders WHERE id = $1`, [
+        o.orderId,
+      ]);
+      expect(row).toEqual({ status: 'pending_payment', review_decision: 'rejected' });
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 2 });
+      // Still on the list: it waits for the rejection to be finished.
+      const listed = await t.http
+        .get('/api/v1/admin/orders?underReview=true&limit=100')
+        .set(admin.auth);
+      expect((listed.body.items as { id: string }[]).map((i) => i.id)).toContain(o.orderId);
+      expect((await resolve(o.orderId, 'accept')).status).toBe(409);
+
+      const again = await resolve(o.orderId, 'reject');
+      expect(again.status).toBe(200);
+      expect(again.body.status).toBe('cancelled');
+      const asked = gateway.refunds.filter((r) => r.paymentIntentId === o.intentId);
+      expect(asked).toHaveLength(2);
+      expect(new Set(asked.map((r) => r.idempotencyKey)).size).toBe(1);
+      expect(chargeOf(o.intentId).amount_refunded).toBe(o.received);
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
+    });
+
+    test('a charge already refunded by hand in the dashboard → the rejection completes', async () => {
+      const o = await aMismatchedOrder();
+      await t
+        .get(Stripe)
+        .refunds.create({ payment_intent: o.intentId }, { idempotencyKey: `dash-${o.intentId}` });
+      const res = await resolve(o.orderId, 'reject');
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('cancelled');
+      expect(chargeOf(o.intentId).amount_refunded).toBe(o.received);
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
+    });
+  });
+
+  describe('refusals', () => {
+    test('an order with nothing to review → 409 either way, nothing changed', async () => {
+      const pending = await anOrder();
+      for (const decision of ['accept', 'reject']) {
+        const res = await resolve(pending.orderId, decision);
+        expect(res.status).toBe(409);
+        expect(res.body.type).toMatch(/order-review-conflict$/);
+      }
+      expect(await stockOf(t, pending.variant.id)).toEqual({ onHand: 10, reserved: 2 });
+      expect(await historyOf(pending.orderId)).toHaveLength(1);
+    });
+
+    test('a payment after cancellation (refunded automatically) → 409 saying so', async () => {
+      const o = await anOrder();
+      // Cancelled here while the intent stays payable, as when the provider
+      // call to cancel it fails.
+      await db.query(`UPDATE orders SET payment_intent_id = NULL WHERE id = $1`, [o.orderId]);
+      expect(
+        (await t.http.post(`/api/v1/orders/${o.orderId}/cancel`).set(o.user.auth)).status,
+      ).toBe(200);
+      await db.query(`UPDATE orders SET payment_intent_id = $2 WHERE id = $1`, [
+        o.orderId,
+        o.intentId,
+      ]);
+      await t.get(PaymentSimulationService).simulate({ orderId: o.orderId }, 'succeeded');
+      await emulator.idle();
+      const [row] = await db.query(`SELECT review_reason FROM orders WHERE id = $1`, [o.orderId]);
+      expect(row.review_reason).toBe('paid_after_cancellation');
+
+      const res = await resolve(o.orderId, 'reject');
+      expect(res.status).toBe(409);
+      expect(res.body.detail).toMatch(/refunded automatically/);
+      const listed = await t.http
+        .get('/api/v1/admin/orders?underReview=true&limit=100')
+        .set(admin.auth);
+      expect((listed.body.items as { id: string }[]).map((i) => i.id)).not.toContain(o.orderId);
+    });
+
+    test('unknown or malformed id → 404; a bad or missing decision, or an unknown field → 400; a customer → 403', async () => {
+      for (const id of [randomUUID(), 'not-a-uuid']) {
+        const res = await resolve(id, 'accept');
+        expect(res.status).toBe(404);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+      }
+      const o = await aMismatchedOrder();
+      for (const body of [{ decision: 'maybe' }, {}, { decision: 'accept', note: 'x' }]) {
+        const res = await t.http
+          .post(`/api/v1/admin/orders/${o.orderId}/payment-review`)
+          .set(admin.auth)
+          .send(body);
+        expect(res.status).toBe(400);
+        expect(res.body.errors.length).toBeGreaterThan(0);
+      }
+      expect((await resolve(o.orderId, 'accept', o.user)).status).toBe(403);
+      expect(await adminView(o.orderId)).toMatchObject({ status: 'pending_payment' });
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 2 });
+    });
+  });
+});
