@@ -342,6 +342,41 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
       expect(accept.body.detail).toMatch(/rejected already/);
     });
 
+    test('with an Idempotency-Key: a repeat replays the reply, the key with another decision or order → 422', async () => {
+      const o = await aMismatchedOrder({ quantity: 2 });
+      const other = await aMismatchedOrder({ quantity: 1 });
+      const key = randomUUID();
+      const send = (orderId: string, decision: string) =>
+        t.http
+          .post(`/api/v1/admin/orders/${orderId}/payment-review`)
+          .set(admin.auth)
+          .set('idempotency-key', key)
+          .send({ decision });
+
+      const first = await send(o.orderId, 'reject');
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ status: 'cancelled' });
+      const again = await send(o.orderId, 'reject');
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual(first.body);
+      expect(gateway.refunds.filter((r) => r.paymentIntentId === o.intentId)).toHaveLength(1);
+
+      const otherDecision = await send(o.orderId, 'accept');
+      expect(otherDecision.status).toBe(422);
+      const otherOrder = await send(other.orderId, 'reject');
+      expect(otherOrder.status).toBe(422);
+      expect((await adminView(other.orderId)).status).toBe('pending_payment');
+      expect(gateway.refunds.filter((r) => r.paymentIntentId === other.intentId)).toHaveLength(0);
+
+      const badKey = await t.http
+        .post(`/api/v1/admin/orders/${other.orderId}/payment-review`)
+        .set(admin.auth)
+        .set('idempotency-key', 'x'.repeat(256))
+        .send({ decision: 'reject' });
+      expect(badKey.status).toBe(400);
+      expect((await adminView(other.orderId)).status).toBe('pending_payment');
+    });
+
     test('accept and reject at once → one wins, the other is a 409, and money and stock agree', async () => {
       const o = await aMismatchedOrder();
       const [a, r] = await Promise.all([

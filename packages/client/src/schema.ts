@@ -5099,7 +5099,10 @@ export interface operations {
     resolvePaymentReview: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1..255 characters; a repeat with the same body replays the first reply and moves money once */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Order id */
                 id: string;
@@ -5125,7 +5128,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
-            /** @description decision missing or not accept/reject */
+            /** @description decision missing or not accept/reject, or an invalid Idempotency-Key */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5180,7 +5183,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No payment of the order waits for review, or the other decision was taken */
+            /** @description No payment of the order waits for review, the other decision was taken, or the same key is still in progress */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5222,7 +5225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description accept of a payment in another currency than the order, or of nothing received */
+            /** @description accept of a payment in another currency than the order, or of nothing received, or the Idempotency-Key was used with another order or decision */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

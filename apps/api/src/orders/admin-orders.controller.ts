@@ -76,15 +76,27 @@ export class AdminOrdersController {
     description:
       "For an order in pending_payment whose reviewReason is set. accept: the amount received becomes the order's payment, the order is paid and its stock sold. reject: the payment is refunded in full through Stripe, the order cancelled and its stock released. Either clears reviewReason and adds a history entry naming the decision, the admin and the reason. The same decision again answers with the order and changes nothing; a rejection the provider could not be reached for stays decided and is finished by rejecting again.",
   })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      '1..255 characters; a repeat with the same body replays the first reply and moves money once',
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
+  })
   @ApiOkResponse({ type: OrderDto })
-  @ApiBadRequestResponse({ description: 'decision missing or not accept/reject', type: ProblemDto })
+  @ApiBadRequestResponse({
+    description: 'decision missing or not accept/reject, or an invalid Idempotency-Key',
+    type: ProblemDto,
+  })
   @ApiNotFoundResponse({ type: ProblemDto })
   @ApiConflictResponse({
-    description: 'No payment of the order waits for review, or the other decision was taken',
+    description:
+      'No payment of the order waits for review, the other decision was taken, or the same key is still in progress',
     type: ProblemDto,
   })
   @ApiUnprocessableEntityResponse({
-    description: 'accept of a payment in another currency than the order, or of nothing received',
+    description:
+      'accept of a payment in another currency than the order, or of nothing received, or the Idempotency-Key was used with another order or decision',
     type: ProblemDto,
   })
   @ApiServiceUnavailableResponse({
@@ -94,9 +106,12 @@ export class AdminOrdersController {
   resolveReview(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id') id: string,
+    @Headers('idempotency-key') key: string | undefined,
     @Body() body: PaymentReviewRequestDto,
   ): Promise<OrderDto> {
-    return this.reviews.resolve(id, body.decision, user.id);
+    const idempotency =
+      key === undefined ? undefined : { userId: user.id, key: validateIdempotencyKey(key) };
+    return this.reviews.resolveOnce(id, body.decision, user.id, idempotency);
   }
 
   @ApiParam(ORDER_ID_PARAM)

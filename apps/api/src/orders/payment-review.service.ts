@@ -11,15 +11,18 @@ import {
   PaymentStateConflictError,
 } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentEventProcessor } from '../payments/payment-event-processor.service.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
+import { IdempotencyService } from './idempotency.service.js';
 import { OrderRepository, type OrderState } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { OrderQueryService } from './order-query.service.js';
+
+const REVIEW_IDEMPOTENCY_SCOPE = 'payment-review';
 
 /** The provider's key of a rejected payment's refund: one refund per order, however often asked. */
 export const reviewRefundKey = (orderId: string) => `review-reject-${orderId}`;
@@ -48,7 +51,32 @@ export class PaymentReviewService {
     private readonly payments: PaymentGateway,
     private readonly events: PaymentEventProcessor,
     private readonly query: OrderQueryService,
+    private readonly idempotency: IdempotencyService,
+    private readonly dataSource: DataSource,
   ) {}
+
+  /**
+   * With a client Idempotency-Key, as for refunds: the same key for the same
+   * order and decision replays the first reply, the key with another order
+   * or decision is a 422. Keys belong to the admin who sent them.
+   */
+  async resolveOnce(
+    orderId: string,
+    decision: PaymentReviewDecision,
+    actor: string,
+    idempotency: { userId: string; key: string } | undefined,
+  ): Promise<OrderDto> {
+    if (!idempotency) return this.resolve(orderId, decision, actor);
+    const reply = await this.idempotency.run<OrderDto>(
+      { ...idempotency, scope: REVIEW_IDEMPOTENCY_SCOPE, body: { orderId, decision } },
+      async (claim) => {
+        // A rejection spans a provider call: take the claim in a statement of its own.
+        await claim.take(this.dataSource.manager);
+        return { status: 200, body: await this.resolve(orderId, decision, actor) };
+      },
+    );
+    return reply.body;
+  }
 
   /** `actor` is who decided, as the history records it: a staff user id, or `cli`. */
   async resolve(
