@@ -26,9 +26,11 @@ import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 
 /**
  * The real gateway, which notes every refund call and charge read made while
- * the order of that payment is row-locked by someone (the app): a provider
- * call under a row lock holds up every other write to the order for as long
- * as the provider takes to answer.
+ * the order of that payment stays row-locked: a provider call under a row
+ * lock holds up every other write to the order for as long as the provider
+ * takes to answer. The call waits here for the lock; a lock held by the
+ * caller itself is never released while it waits, so the wait runs out,
+ * while another transaction's (a concurrent event being applied) soon ends.
  */
 class LockWatchingGateway extends PaymentGateway {
   readonly callsUnderLock: { call: string; paymentIntentId: string }[] = [];
@@ -61,11 +63,15 @@ class LockWatchingGateway extends PaymentGateway {
 
   private async watch(call: string, paymentIntentId: string): Promise<void> {
     try {
-      await this.db.query('SELECT id FROM orders WHERE payment_intent_id = $1 FOR UPDATE NOWAIT', [
-        paymentIntentId,
-      ]);
+      await this.db.transaction(async (m) => {
+        await m.query(`SET LOCAL lock_timeout = '5s'`);
+        await m.query('SELECT id FROM orders WHERE payment_intent_id = $1 FOR UPDATE', [
+          paymentIntentId,
+        ]);
+      });
     } catch (error) {
-      if ((error as { code?: string }).code !== '55P03') throw error; // lock_not_available
+      const code = (error as { driverError?: { code?: string } }).driverError?.code;
+      if (code !== '55P03') throw error; // lock_not_available
       this.callsUnderLock.push({ call, paymentIntentId });
     }
   }

@@ -20,6 +20,7 @@ import { TypeormCheckoutWriter } from './persistence/typeorm-checkout-writer.js'
 import { TypeormOrderRepository } from './persistence/typeorm-order.repository.js';
 import { TypeormRefundLedger } from './persistence/typeorm-refund-ledger.js';
 import { RefundService } from './refund.service.js';
+import { RefundEvents } from './refund-events.js';
 import { RefundLedger } from './refund-ledger.js';
 
 /**
@@ -46,8 +47,9 @@ import { RefundLedger } from './refund-ledger.js';
     OrderCancellationService,
     OrderFulfilmentService,
     RefundService,
+    RefundEvents,
     OrderExpiryService,
   ],
-  exports: [OrderRepository, OrderLifecycle, OrderExpiryService, RefundLedger],
+  exports: [OrderRepository, OrderLifecycle, OrderExpiryService, RefundLedger, RefundEvents],
 })
 export class OrdersModule {}
