@@ -65,6 +65,8 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
     switch (event.type) {
       case 'payment_intent.succeeded':
         return this.prepareSucceeded(event.data.object as unknown as IntentObject);
+      case 'charge.refunded':
+        return this.refunds.prepareRefunded(event.data.object as unknown as ChargeObject);
       case 'refund.failed':
       case 'charge.refund.updated':
         return isRefundEvent(event) ? this.refunds.prepareFailed(event.data.object) : undefined;
@@ -89,7 +91,11 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
       case 'payment_intent.canceled':
         return this.withIntentOrder(event, manager, (o) => this.canceled(o, manager));
       case 'charge.refunded':
-        return this.refunds.applyRefunded(event.data.object as unknown as ChargeObject, manager);
+        return this.refunds.applyRefunded(
+          event.data.object as unknown as ChargeObject,
+          reading,
+          manager,
+        );
       case 'refund.failed':
       case 'charge.refund.updated':
         return isRefundEvent(event)

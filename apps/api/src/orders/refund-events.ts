@@ -56,7 +56,30 @@ export class RefundEvents {
     private readonly ledger: RefundLedger,
   ) {}
 
-  async applyRefunded(charge: ChargeObject, m: EntityManager): Promise<PaymentEventOutcome> {
+  /**
+   * A charge figure above the order's may be a snapshot from before one of
+   * the charge's refunds failed, still counting money that came back. Stripe
+   * delivers events in any order and no field of the charge tells, so once
+   * the ledger knows a failed refund of the order, Stripe's current figure is
+   * read to bound it. Orders without a failed refund (nearly all) never ask.
+   */
+  async prepareRefunded(charge: ChargeObject): Promise<ChargeReading | undefined> {
+    const intentId = str(charge.payment_intent);
+    const chargeId = str(charge.id);
+    const reported = int(charge.amount_refunded);
+    if (!intentId || !chargeId || reported === undefined) return undefined;
+    const order = await this.orders.findByPaymentIntent(intentId);
+    if (!order || order.status === 'pending_payment') return undefined;
+    if (reported <= order.amountRefunded.amount) return undefined;
+    if ((await this.ledger.failedCount(order.id)) === 0) return undefined;
+    return this.read(order, chargeId);
+  }
+
+  async applyRefunded(
+    charge: ChargeObject,
+    prepared: ChargeReading | undefined,
+    m: EntityManager,
+  ): Promise<PaymentEventOutcome> {
     const intentId = str(charge.payment_intent);
     const reported = int(charge.amount_refunded);
     if (!intentId || reported === undefined) return 'ignored';
@@ -66,7 +89,12 @@ export class RefundEvents {
     // Set, never add: a cumulative figure, so an older event arriving late
     // cannot lower it and a repeated one changes nothing.
     if (reported <= order.amountRefunded.amount) return 'processed';
-    const amount = Money.of(reported, order.currency);
+    let refunded = reported;
+    if ((await this.ledger.failedCount(order.id, m)) > 0) {
+      refunded = Math.min(reported, this.reading(order, prepared).refundedNow);
+      if (refunded <= order.amountRefunded.amount) return 'processed';
+    }
+    const amount = Money.of(refunded, order.currency);
     await this.orders.update(
       order.id,
       {
