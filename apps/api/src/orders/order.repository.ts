@@ -154,6 +154,8 @@ export abstract class OrderRepository {
     change: OrderTransition,
     manager: EntityManager,
   ): Promise<void>;
+  /** The statuses the order has had, oldest first (its history's `to`). */
+  abstract statusHistory(id: string, manager: EntityManager): Promise<OrderStatus[]>;
   abstract view(id: string, ownerId?: string, manager?: EntityManager): Promise<OrderView | null>;
   abstract list(query: OrderListQuery): Promise<{ items: OrderView[]; nextCursor: string | null }>;
 }

@@ -1,7 +1,9 @@
 import {
   Money,
   type OrderStatus,
+  REFUND_FAILURE_TRANSITIONS,
   REFUNDABLE_STATUSES,
+  refundFailureTransition,
   refundStatus,
   transition,
 } from '@minishop/domain';
@@ -131,7 +133,9 @@ export class RefundEvents {
   /**
    * A refund Stripe accepted and then failed (the bank could not deliver
    * it): the money stayed with us, so its amount comes off what the order
-   * counts as requested, or the rest could never be refunded. The
+   * counts as requested, or the rest could never be refunded, and the order
+   * goes back to the status that matches what stays refunded (the domain's
+   * `refundFailureTransition`), recorded with the failure as its cause. The
    * ledger takes each refund back once, whichever of Stripe's two events
    * comes first. Stripe's current figure for the charge bounds it, so a
    * refund that did go through is never taken back.
@@ -162,6 +166,19 @@ export class RefundEvents {
     this.logger.warn(
       `Refund ${refund.id} of ${refund.amount} for order ${order.id} failed (${reason ?? 'no reason'}); taken back`,
     );
+    // A cancelled order (its late payment's refund failed) stays cancelled.
+    if (REFUND_FAILURE_TRANSITIONS[order.status].length > 0) {
+      const change = refundFailureTransition(
+        order.status,
+        {
+          paid: order.amountPaid,
+          stillRefunded: Money.of(stillRefunded, order.currency),
+          history: await this.orders.statusHistory(order.id, m),
+        },
+        `refund.failed: ${reason ?? 'unknown'}`,
+      );
+      await this.orders.recordTransition(order.id, change, m);
+    }
     return 'processed';
   }
 

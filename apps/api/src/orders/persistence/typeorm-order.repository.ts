@@ -1,4 +1,10 @@
-import { InvalidCursorError, isUuid, Money, type OrderTransition } from '@minishop/domain';
+import {
+  InvalidCursorError,
+  isUuid,
+  Money,
+  type OrderStatus,
+  type OrderTransition,
+} from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -199,6 +205,14 @@ export class TypeormOrderRepository extends OrderRepository {
       [id, change.from, change.to, change.cause],
     );
     if (change.from !== change.to) await this.update(id, { status: change.to }, manager);
+  }
+
+  async statusHistory(id: string, manager: EntityManager): Promise<OrderStatus[]> {
+    const rows = (await manager.query(
+      'SELECT to_status FROM order_status_history WHERE order_id = $1 ORDER BY id',
+      [id],
+    )) as { to_status: OrderStatus }[];
+    return rows.map((r) => r.to_status);
   }
 
   async view(id: string, ownerId?: string, manager?: EntityManager): Promise<OrderView | null> {
