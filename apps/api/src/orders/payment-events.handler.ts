@@ -12,6 +12,7 @@ import { isRefundEvent, type PaymentEvent } from '../payments/stripe-event.js';
 import { OrderRepository, type OrderSnapshot, type OrderState } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { type ChargeObject, type ChargeReading, RefundEvents } from './refund-events.js';
+import { refundWhole } from './whole-refund.js';
 
 interface IntentObject {
   id?: unknown;
@@ -190,7 +191,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
     const order = await this.intentOrder(id, intent);
     if (order?.status !== 'cancelled' || !order.amountPaid.isZero()) return undefined;
     try {
-      await this.payments.refund({
+      await refundWhole(this.payments, {
         paymentIntentId: id,
         amount: Money.of(amount, order.currency),
         idempotencyKey: `late-payment-${id}`,
@@ -228,7 +229,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
     this.logger.warn(
       lateRefund.refund === 'already_refunded'
         ? `Order ${order.id} was paid after cancellation; already refunded`
-        : `Order ${order.id} was paid after cancellation; refund of ${amount} requested`,
+        : `Order ${order.id} was paid after cancellation; refund of what is left of ${amount} requested`,
     );
     return 'processed';
   }
