@@ -48,6 +48,11 @@ export interface NewOrder {
 /** What the write paths need to decide a change; read under a row lock. */
 export interface OrderState {
   id: string;
+  /**
+   * Changes whenever the order's row is written: a decision prepared from an
+   * unlocked read still holds under the lock when the version is the same.
+   */
+  version: string;
   userId: string;
   status: OrderStatus;
   currency: string;
@@ -60,6 +65,9 @@ export interface OrderState {
   reviewDecision: PaymentReviewOutcome | null;
   lines: StockLine[];
 }
+
+/** An order read without a lock: `version` tells whether it is still so once locked. */
+export type OrderSnapshot = Omit<OrderState, 'lines'>;
 
 export interface OrderPatch {
   status?: OrderStatus;
@@ -135,6 +143,12 @@ export abstract class OrderRepository {
     paymentIntentId: string,
     manager: EntityManager,
   ): Promise<OrderState | null>;
+  /**
+   * Without a lock or a transaction, and without the stock lines: for
+   * deciding what to ask the provider before locking.
+   */
+  abstract findById(id: string): Promise<OrderSnapshot | null>;
+  abstract findByPaymentIntent(paymentIntentId: string): Promise<OrderSnapshot | null>;
   /** Due pending orders, skipping those another transaction holds (a payment being applied). */
   abstract lockDueForExpiry(
     now: Date,
@@ -147,6 +161,8 @@ export abstract class OrderRepository {
     change: OrderTransition,
     manager: EntityManager,
   ): Promise<void>;
+  /** The statuses the order has had, oldest first (its history's `to`). */
+  abstract statusHistory(id: string, manager: EntityManager): Promise<OrderStatus[]>;
   abstract view(id: string, ownerId?: string, manager?: EntityManager): Promise<OrderView | null>;
   abstract list(query: OrderListQuery): Promise<{ items: OrderView[]; nextCursor: string | null }>;
 }

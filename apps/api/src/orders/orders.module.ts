@@ -21,6 +21,7 @@ import { TypeormCheckoutWriter } from './persistence/typeorm-checkout-writer.js'
 import { TypeormOrderRepository } from './persistence/typeorm-order.repository.js';
 import { TypeormRefundLedger } from './persistence/typeorm-refund-ledger.js';
 import { RefundService } from './refund.service.js';
+import { RefundEvents } from './refund-events.js';
 import { RefundLedger } from './refund-ledger.js';
 
 /**
@@ -48,6 +49,7 @@ import { RefundLedger } from './refund-ledger.js';
     OrderCancellationService,
     OrderFulfilmentService,
     RefundService,
+    RefundEvents,
     OrderExpiryService,
     PaymentReviewService,
   ],
@@ -58,6 +60,7 @@ import { RefundLedger } from './refund-ledger.js';
     OrderQueryService,
     PaymentReviewService,
     RefundLedger,
+    RefundEvents,
   ],
 })
 export class OrdersModule {}

@@ -1,26 +1,18 @@
-import {
-  isUuid,
-  Money,
-  type OrderStatus,
-  PaymentStateConflictError,
-  recordPaymentFailure,
-  REFUNDABLE_STATUSES,
-  refundStatus,
-  transition,
-} from '@minishop/domain';
+import { isUuid, Money, PaymentStateConflictError, recordPaymentFailure } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
-import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 
 import {
   PaymentEventHandler,
   type PaymentEventOutcome,
+  StalePreparationError,
 } from '../payments/payment-event-handler.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
 import { isRefundEvent, type PaymentEvent } from '../payments/stripe-event.js';
-import { OrderRepository, type OrderState } from './order.repository.js';
+import { OrderRepository, type OrderSnapshot, type OrderState } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
-import { RefundLedger } from './refund-ledger.js';
+import { type ChargeObject, type ChargeReading, RefundEvents } from './refund-events.js';
+import { refundWhole } from './whole-refund.js';
 
 interface IntentObject {
   id?: unknown;
@@ -31,19 +23,22 @@ interface IntentObject {
   last_payment_error?: { code?: unknown; message?: unknown } | null;
 }
 
-interface ChargeObject {
-  payment_intent?: unknown;
-  amount_refunded?: unknown;
-  currency?: unknown;
+/** The refund of a payment that came after its order was cancelled, asked in `prepare`. */
+interface LatePaymentRefund {
+  kind: 'late-payment';
+  /** `already_refunded`: Stripe refused it, the charge being refunded in full already. */
+  refund: 'requested' | 'already_refunded';
 }
+
+type Prepared = ChargeReading | LatePaymentRefund;
 
 const isAlreadyRefunded = (error: unknown): boolean =>
   error instanceof PaymentStateConflictError && error.providerCode === 'charge_already_refunded';
-const idOf = (v: string | { id: string } | null | undefined): string | undefined =>
-  typeof v === 'string' ? v : v?.id;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const int = (v: unknown): number | undefined =>
   Number.isSafeInteger(v) ? (v as number) : undefined;
+const receivedOf = (intent: IntentObject): number =>
+  int(intent.amount_received) ?? int(intent.amount) ?? 0;
 
 /**
  * Applies Stripe's payment events to orders, inside the transaction in which
@@ -52,33 +47,61 @@ const int = (v: unknown): number | undefined =>
  * (a late `payment_failed` after success) is ignored. Arrival order does not
  * matter: what cannot be applied yet (`charge.refunded` before the order is
  * paid) is deferred, and amounts are set from the event, never added.
+ * Stripe is called only in `prepare`, before any row is locked.
  */
 @Injectable()
-export class OrderPaymentEventHandler extends PaymentEventHandler {
+export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
   private readonly logger = new Logger(OrderPaymentEventHandler.name);
 
   constructor(
     private readonly orders: OrderRepository,
     private readonly lifecycle: OrderLifecycle,
     private readonly payments: PaymentGateway,
-    private readonly ledger: RefundLedger,
+    private readonly refunds: RefundEvents,
   ) {
     super();
   }
 
-  async handle(event: PaymentEvent, manager: EntityManager): Promise<PaymentEventOutcome> {
+  override async prepare(event: PaymentEvent): Promise<Prepared | undefined> {
     switch (event.type) {
       case 'payment_intent.succeeded':
-        return this.withIntentOrder(event, manager, (o, pi) => this.succeeded(o, pi, manager));
+        return this.prepareSucceeded(event.data.object as unknown as IntentObject);
+      case 'charge.refunded':
+        return this.refunds.prepareRefunded(event.data.object as unknown as ChargeObject);
+      case 'refund.failed':
+      case 'charge.refund.updated':
+        return isRefundEvent(event) ? this.refunds.prepareFailed(event.data.object) : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  async handle(
+    event: PaymentEvent,
+    manager: EntityManager,
+    prepared?: Prepared,
+  ): Promise<PaymentEventOutcome> {
+    const reading = prepared?.kind === 'charge' ? prepared : undefined;
+    switch (event.type) {
+      case 'payment_intent.succeeded':
+        return this.withIntentOrder(event, manager, (o, pi) =>
+          this.succeeded(o, pi, prepared?.kind === 'late-payment' ? prepared : undefined, manager),
+        );
       case 'payment_intent.payment_failed':
         return this.withIntentOrder(event, manager, (o, pi) => this.failed(o, pi, manager));
       case 'payment_intent.canceled':
         return this.withIntentOrder(event, manager, (o) => this.canceled(o, manager));
       case 'charge.refunded':
-        return this.refunded(event.data.object as unknown as ChargeObject, manager);
+        return this.refunds.applyRefunded(
+          event.data.object as unknown as ChargeObject,
+          reading,
+          manager,
+        );
       case 'refund.failed':
       case 'charge.refund.updated':
-        return isRefundEvent(event) ? this.refundFailed(event.data.object, manager) : 'ignored';
+        return isRefundEvent(event)
+          ? this.refunds.applyFailed(event.data.object, reading, manager)
+          : 'ignored';
       default:
         return 'ignored';
     }
@@ -109,14 +132,27 @@ export class OrderPaymentEventHandler extends PaymentEventHandler {
     return apply(order, { ...intent, id });
   }
 
+  /** `withIntentOrder`'s lookup without a lock, for `prepare`. */
+  private async intentOrder(id: string, intent: IntentObject): Promise<OrderSnapshot | null> {
+    const order = await this.orders.findByPaymentIntent(id);
+    if (order) return order;
+    const orderId = str(intent.metadata?.orderId);
+    if (!orderId || !isUuid(orderId)) return null;
+    const byMetadata = await this.orders.findById(orderId);
+    return byMetadata?.paymentIntentId === null ? byMetadata : null;
+  }
+
   private async succeeded(
     order: OrderState,
     intent: IntentObject & { id: string },
+    lateRefund: LatePaymentRefund | undefined,
     m: EntityManager,
   ): Promise<PaymentEventOutcome> {
-    const amount = int(intent.amount_received) ?? int(intent.amount) ?? 0;
+    const amount = receivedOf(intent);
     const currency = (str(intent.currency) ?? '').toUpperCase();
-    if (order.status === 'cancelled') return this.paidAfterCancellation(order, intent, amount, m);
+    if (order.status === 'cancelled') {
+      return this.paidAfterCancellation(order, amount, lateRefund, m);
+    }
     if (order.status !== 'pending_payment') return 'processed'; // already applied
     if (amount !== order.total.amount || currency !== order.currency) {
       // Never paid on a mismatch: a person looks (expiry leaves it alone).
@@ -143,44 +179,62 @@ export class OrderPaymentEventHandler extends PaymentEventHandler {
    * The customer paid for an order already cancelled (expired or given up
    * while the payment was in flight). Its stock may be sold to others by
    * now, so the money goes back automatically, in full, rather than
-   * re-reserving stock behind the customer's back.
+   * re-reserving stock behind the customer's back. The refund is asked
+   * before the order is locked; a cancelled order stays cancelled, so what
+   * `prepare` decided still holds here, unless the order was cancelled only
+   * after it looked.
    */
-  private async paidAfterCancellation(
-    order: OrderState,
-    intent: IntentObject & { id: string },
-    amount: number,
-    m: EntityManager,
-  ): Promise<PaymentEventOutcome> {
-    if (!order.amountPaid.isZero() || amount <= 0) return 'processed';
+  private async prepareSucceeded(intent: IntentObject): Promise<LatePaymentRefund | undefined> {
+    const id = str(intent.id);
+    const amount = receivedOf(intent);
+    if (!id || amount <= 0) return undefined;
+    const order = await this.intentOrder(id, intent);
+    if (order?.status !== 'cancelled' || !order.amountPaid.isZero()) return undefined;
     // Cancelled by a person who rejected this very payment: that rejection
-    // refunded it (PaymentReviewService); a redelivery must not flag it again.
-    if (order.reviewDecision === 'rejected') return 'processed';
-    await this.orders.update(
-      order.id,
-      { amountPaid: amount, refundRequested: amount, reviewReason: 'paid_after_cancellation' },
-      m,
-    );
+    // refunded it (PaymentReviewService); a redelivery must not refund again.
+    if (order.reviewDecision === 'rejected') return undefined;
     try {
-      await this.payments.refund({
-        paymentIntentId: intent.id,
+      await refundWhole(this.payments, {
+        paymentIntentId: id,
         amount: Money.of(amount, order.currency),
-        idempotencyKey: `late-payment-${intent.id}`,
+        idempotencyKey: `late-payment-${id}`,
       });
     } catch (error) {
       if (!isAlreadyRefunded(error)) throw error;
       // Refunded outside minishop (by hand in the dashboard): Stripe refuses
       // every further refund of the charge, so retrying the event could never
       // succeed. Its answer means the charge is refunded in full.
-      await this.orders.update(
-        order.id,
-        { amountRefunded: Math.max(order.amountRefunded.amount, amount) },
-        m,
-      );
-      this.logger.warn(`Order ${order.id} was paid after cancellation; already refunded`);
-      return 'processed';
+      return { kind: 'late-payment', refund: 'already_refunded' };
     }
+    return { kind: 'late-payment', refund: 'requested' };
+  }
+
+  private async paidAfterCancellation(
+    order: OrderState,
+    amount: number,
+    lateRefund: LatePaymentRefund | undefined,
+    m: EntityManager,
+  ): Promise<PaymentEventOutcome> {
+    if (!order.amountPaid.isZero() || amount <= 0) return 'processed';
+    // Rejected after review, and refunded by that rejection: nothing to flag.
+    if (order.reviewDecision === 'rejected') return 'processed';
+    if (!lateRefund) throw new StalePreparationError(`order ${order.id}`);
+    await this.orders.update(
+      order.id,
+      {
+        amountPaid: amount,
+        refundRequested: amount,
+        reviewReason: 'paid_after_cancellation',
+        ...(lateRefund.refund === 'already_refunded'
+          ? { amountRefunded: Math.max(order.amountRefunded.amount, amount) }
+          : {}),
+      },
+      m,
+    );
     this.logger.warn(
-      `Order ${order.id} was paid after cancellation; refund of ${amount} requested`,
+      lateRefund.refund === 'already_refunded'
+        ? `Order ${order.id} was paid after cancellation; already refunded`
+        : `Order ${order.id} was paid after cancellation; refund of what is left of ${amount} requested`,
     );
     return 'processed';
   }
@@ -205,77 +259,6 @@ export class OrderPaymentEventHandler extends PaymentEventHandler {
     if (order.status === 'cancelled') return 'processed'; // we cancelled it ourselves
     if (order.status !== 'pending_payment') return 'ignored';
     await this.lifecycle.cancelPending(order, 'payment_intent.canceled', m);
-    return 'processed';
-  }
-
-  /**
-   * A refund Stripe accepted and then failed (the bank could not deliver
-   * it): the money stayed with us, so its amount comes off what the order
-   * counts as requested, or the rest could never be refunded. Stripe sends
-   * both `refund.failed` and `charge.refund.updated` for it: the ledger
-   * takes each refund back once. Stripe's current figure for the charge
-   * bounds it, so a refund that did go through is never taken back.
-   */
-  private async refundFailed(
-    refund: Stripe.Refund,
-    m: EntityManager,
-  ): Promise<PaymentEventOutcome> {
-    if (refund.status !== 'failed') return 'ignored'; // other updates change nothing here
-    const intentId = idOf(refund.payment_intent);
-    const chargeId = idOf(refund.charge);
-    if (!intentId || !chargeId) return 'ignored';
-    const order = await this.orders.lockByPaymentIntent(intentId, m);
-    if (!order) return 'ignored';
-    const confirmed = await this.payments.refundedAmount(chargeId);
-    const changed = await this.ledger.takeBackFailed(
-      {
-        orderId: order.id,
-        refundId: refund.id,
-        amount: refund.amount,
-        reason: refund.failure_reason ?? null,
-        confirmedRefunded: confirmed.amount,
-      },
-      m,
-    );
-    if (changed) {
-      this.logger.warn(
-        `Refund ${refund.id} of ${refund.amount} for order ${order.id} failed (${refund.failure_reason ?? 'no reason'}); taken back`,
-      );
-    }
-    return 'processed';
-  }
-
-  private async refunded(charge: ChargeObject, m: EntityManager): Promise<PaymentEventOutcome> {
-    const intentId = str(charge.payment_intent);
-    const refunded = int(charge.amount_refunded);
-    if (!intentId || refunded === undefined) return 'ignored';
-    const order = await this.orders.lockByPaymentIntent(intentId, m);
-    if (!order) return 'ignored';
-    if (order.status === 'pending_payment') return 'deferred'; // re-applied once paid
-    // A payment in another currency was never the order's money (it can only
-    // have been rejected after review): its refund is not the order's either.
-    const currency = str(charge.currency)?.toUpperCase();
-    if (currency !== undefined && currency !== order.currency) return 'processed';
-    const amount = Money.of(refunded, order.currency);
-    // Set, never add: a cumulative figure, so an older event arriving late
-    // cannot lower it and a repeated one changes nothing.
-    if (!amount.greaterThan(order.amountRefunded)) return 'processed';
-    await this.orders.update(
-      order.id,
-      {
-        amountRefunded: amount.amount,
-        refundRequested: Math.max(order.refundRequested.amount, amount.amount),
-      },
-      m,
-    );
-    if (REFUNDABLE_STATUSES.includes(order.status)) {
-      const to: OrderStatus = refundStatus(order.amountPaid, amount);
-      await this.orders.recordTransition(
-        order.id,
-        transition(order.status, to, 'charge.refunded'),
-        m,
-      );
-    }
     return 'processed';
   }
 }

@@ -42,9 +42,15 @@ export abstract class RefundLedger {
    * Takes a refund the provider failed after accepting it back off the
    * order's `refund_requested` (never below `confirmedRefunded`), and lowers
    * `amount_refunded` to `confirmedRefunded` when it had counted the refund.
-   * Once per refund id; whether it changed anything.
+   * Once per refund id: the order's `amount_refunded` afterwards, or null
+   * when the refund had been taken back already.
    */
-  abstract takeBackFailed(failure: RefundFailure, manager: EntityManager): Promise<boolean>;
-  /** How many of the order's refunds failed: part of new refunds' provider keys. */
-  abstract failedCount(orderId: string, manager: EntityManager): Promise<number>;
+  abstract takeBackFailed(failure: RefundFailure, manager: EntityManager): Promise<number | null>;
+  /** Whether the failed refund was taken back already; on its own connection without a manager. */
+  abstract isTakenBack(refundId: string, manager?: EntityManager): Promise<boolean>;
+  /**
+   * How many of the order's refunds failed: part of new refunds' provider
+   * keys. On its own connection without a manager.
+   */
+  abstract failedCount(orderId: string, manager?: EntityManager): Promise<number>;
 }

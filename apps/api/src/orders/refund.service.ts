@@ -18,6 +18,7 @@ import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
 import { RefundLedger } from './refund-ledger.js';
+import { refundWhole } from './whole-refund.js';
 
 interface BookedRefund {
   paymentIntentId: string;
@@ -104,7 +105,11 @@ export class RefundService {
     let refund;
     try {
       const { paymentIntentId, amount, idempotencyKey } = booked;
-      refund = await this.payments.refund({ paymentIntentId, amount, idempotencyKey });
+      // Without an amount the admin asked for everything left: if the charge
+      // has less left (refunded in part in the dashboard), that is what goes.
+      refund = requested
+        ? await this.payments.refund({ paymentIntentId, amount, idempotencyKey })
+        : await refundWhole(this.payments, { paymentIntentId, amount, idempotencyKey });
     } catch (error) {
       // Only what this call booked: a retried refund may have reached the
       // provider on its first attempt, so its booking stays.

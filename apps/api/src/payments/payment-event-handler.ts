@@ -13,16 +13,43 @@ import type { PaymentEvent } from './stripe-event.js';
 export type PaymentEventOutcome = 'processed' | 'deferred' | 'ignored';
 
 /**
- * Applies a verified, stored Stripe event to the shop's state. Called once
- * per event id, inside the transaction that also marks the event handled, so
- * its writes and that mark commit together. Throwing rolls both back; the
- * event is then recorded as failed and Stripe's retry applies it again (or,
- * when it was a deferred event being re-applied, it stays deferred).
+ * Applies a verified, stored Stripe event to the shop's state, in two steps.
+ *
+ * `prepare` runs first, outside any transaction and with no lock held: it is
+ * where the provider is called when an event needs it, so that no provider
+ * call, however slow, holds up the rows `handle` locks. It may run more than
+ * once for one event (redeliveries, concurrent deliveries, a preparation
+ * found stale), so whatever it asks of the provider is a read or idempotent.
+ *
+ * `handle` then runs once per event id, inside the transaction that also
+ * marks the event handled, so its writes and that mark commit together.
+ * Throwing rolls both back; the event is then recorded as failed and Stripe's
+ * retry applies it again (or, when it was a deferred event being re-applied,
+ * it stays deferred). When what `prepare` read no longer holds under the
+ * lock, `handle` throws `StalePreparationError` and both steps run again.
  *
  * The orders module provides the real one through `PaymentsModule.register`.
  */
-export abstract class PaymentEventHandler {
-  abstract handle(event: PaymentEvent, manager: EntityManager): Promise<PaymentEventOutcome>;
+export abstract class PaymentEventHandler<Prepared = unknown> {
+  prepare(_event: PaymentEvent): Promise<Prepared | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  abstract handle(
+    event: PaymentEvent,
+    manager: EntityManager,
+    prepared?: Prepared,
+  ): Promise<PaymentEventOutcome>;
+}
+
+/**
+ * What `prepare` read changed before `handle` could lock what it applies to
+ * (another event or a request wrote the order in between): prepare again.
+ */
+export class StalePreparationError extends Error {
+  constructor(what: string) {
+    super(`${what} changed while the event was being prepared`);
+  }
 }
 
 /** Until a module takes payment events, each is acknowledged and recorded as ignored. */

@@ -1,9 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
-import { PaymentEventHandler, type PaymentEventOutcome } from './payment-event-handler.js';
+import {
+  PaymentEventHandler,
+  type PaymentEventOutcome,
+  StalePreparationError,
+} from './payment-event-handler.js';
 import type { PaymentEventStatus } from './persistence/payment-event.orm-entity.js';
 import { PaymentEventRepository } from './persistence/payment-event.repository.js';
+
+/** Preparations of one event before it is left to Stripe's next delivery. */
+const MAX_PREPARATIONS = 3;
 
 export interface ReprocessSummary {
   processed: number;
@@ -41,22 +48,45 @@ export class PaymentEventProcessor {
   ): Promise<PaymentEventOutcome | null> {
     const onFailure = from.includes('deferred') ? 'deferred' : 'failed';
     try {
-      return await this.tx.run(
-        async (manager) => {
-          const event = await this.events.lockForHandling(id, from, manager);
-          if (!event) return null;
-          const outcome = await this.handler.handle(event, manager);
-          await this.events.markHandled(id, outcome, manager);
-          return outcome;
-        },
-        { retries: 3 },
-      );
+      for (let preparation = 1; ; preparation++) {
+        try {
+          return await this.applyOnce(id, from);
+        } catch (error) {
+          if (!(error instanceof StalePreparationError) || preparation >= MAX_PREPARATIONS) {
+            throw error;
+          }
+        }
+      }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.logger.error({ err: error, eventId: id }, 'payment event handling failed');
       await this.events.markFailed(id, message, onFailure).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * The handler's provider calls first, with no transaction open, then its
+   * writes under the event's row lock. A delivery that finds the event
+   * handled already prepares nothing.
+   */
+  private async applyOnce(
+    id: string,
+    from: readonly PaymentEventStatus[],
+  ): Promise<PaymentEventOutcome | null> {
+    const event = await this.events.findForHandling(id, from);
+    if (!event) return null;
+    const prepared = await this.handler.prepare(event);
+    return this.tx.run(
+      async (manager) => {
+        const locked = await this.events.lockForHandling(id, from, manager);
+        if (!locked) return null;
+        const outcome = await this.handler.handle(locked, manager, prepared);
+        await this.events.markHandled(id, outcome, manager);
+        return outcome;
+      },
+      { retries: 3 },
+    );
   }
 
   /**

@@ -1,4 +1,10 @@
-import { InvalidCursorError, isUuid, Money, type OrderTransition } from '@minishop/domain';
+import {
+  InvalidCursorError,
+  isUuid,
+  Money,
+  type OrderStatus,
+  type OrderTransition,
+} from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -8,6 +14,7 @@ import {
   type OrderListQuery,
   type OrderPatch,
   OrderRepository,
+  type OrderSnapshot,
   type OrderState,
   type OrderView,
   type StockLine,
@@ -30,6 +37,28 @@ const ORDER_COLUMNS = `o.id, o.user_id, o.status, o.currency, o.subtotal, o.tota
   o.amount_refunded, o.refund_requested, o.shipping_address, o.payment_intent_id, o.review_reason,
   o.review_decision, o.reservation_expires_at, o.created_at,
   to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_at`;
+
+/** What the write paths read; xmin (the transaction that last wrote the row) is its version. */
+const STATE_COLUMNS = `${ORDER_COLUMNS}, o.xmin::text AS version`;
+type StateRow = OrderRow & { version: string };
+
+function toSnapshot(r: StateRow): OrderSnapshot {
+  const money = (v: string) => Money.of(Number(v), r.currency);
+  return {
+    id: r.id,
+    version: r.version,
+    userId: r.user_id,
+    status: r.status,
+    currency: r.currency,
+    total: money(r.total),
+    amountPaid: money(r.amount_paid),
+    amountRefunded: money(r.amount_refunded),
+    refundRequested: money(r.refund_requested),
+    paymentIntentId: r.payment_intent_id,
+    reviewReason: r.review_reason,
+    reviewDecision: r.review_decision,
+  };
+}
 
 /**
  * Stock lines merged per variant and sorted by variant id. Every path that
@@ -128,25 +157,33 @@ export class TypeormOrderRepository extends OrderRepository {
 
   async stateById(id: string): Promise<OrderState | null> {
     const rows = (await this.dataSource.query(
-      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`,
+      `SELECT ${STATE_COLUMNS} FROM orders o WHERE o.id = $1`,
       [id],
-    )) as OrderRow[];
+    )) as StateRow[];
     const [state] = await this.withStockLines(rows, this.dataSource.manager);
     return state ?? null;
+  }
+
+  findById(id: string): Promise<OrderSnapshot | null> {
+    return this.findOne('o.id = $1', [id]);
+  }
+
+  findByPaymentIntent(paymentIntentId: string): Promise<OrderSnapshot | null> {
+    return this.findOne('o.payment_intent_id = $1', [paymentIntentId]);
   }
 
   async lockDueForExpiry(now: Date, limit: number, manager: EntityManager): Promise<OrderState[]> {
     // SKIP LOCKED: an order whose payment is being applied right now is left
     // to that transaction; the next run sees what it decided.
     const rows = (await manager.query(
-      `SELECT ${ORDER_COLUMNS} FROM orders o
+      `SELECT ${STATE_COLUMNS} FROM orders o
         WHERE o.status = 'pending_payment' AND o.reservation_expires_at <= $1
           AND o.review_reason IS NULL
         ORDER BY o.reservation_expires_at
         LIMIT $2
         FOR UPDATE SKIP LOCKED`,
       [now, limit],
-    )) as OrderRow[];
+    )) as StateRow[];
     return this.withStockLines(rows, manager);
   }
 
@@ -179,6 +216,14 @@ export class TypeormOrderRepository extends OrderRepository {
       [id, change.from, change.to, change.cause],
     );
     if (change.from !== change.to) await this.update(id, { status: change.to }, manager);
+  }
+
+  async statusHistory(id: string, manager: EntityManager): Promise<OrderStatus[]> {
+    const rows = (await manager.query(
+      'SELECT to_status FROM order_status_history WHERE order_id = $1 ORDER BY id',
+      [id],
+    )) as { to_status: OrderStatus }[];
+    return rows.map((r) => r.to_status);
   }
 
   async view(id: string, ownerId?: string, manager?: EntityManager): Promise<OrderView | null> {
@@ -235,39 +280,34 @@ export class TypeormOrderRepository extends OrderRepository {
     manager: EntityManager,
   ): Promise<OrderState | null> {
     const rows = (await manager.query(
-      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE ${where} FOR UPDATE`,
+      `SELECT ${STATE_COLUMNS} FROM orders o WHERE ${where} FOR UPDATE`,
       params,
-    )) as OrderRow[];
+    )) as StateRow[];
     const [state] = await this.withStockLines(rows, manager);
     return state ?? null;
   }
 
-  private async withStockLines(rows: OrderRow[], manager: EntityManager): Promise<OrderState[]> {
+  private async findOne(where: string, params: unknown[]): Promise<OrderSnapshot | null> {
+    const rows = (await this.dataSource.query(
+      `SELECT ${STATE_COLUMNS} FROM orders o WHERE ${where}`,
+      params,
+    )) as StateRow[];
+    return rows[0] ? toSnapshot(rows[0]) : null;
+  }
+
+  private async withStockLines(rows: StateRow[], manager: EntityManager): Promise<OrderState[]> {
     if (rows.length === 0) return [];
     const lines = (await manager.query(
       `SELECT order_id, variant_id AS "variantId", quantity FROM order_lines
         WHERE order_id = ANY($1::uuid[])`,
       [rows.map((r) => r.id)],
     )) as (StockLine & { order_id: string })[];
-    return rows.map((r) => {
-      const money = (v: string) => Money.of(Number(v), r.currency);
-      return {
-        id: r.id,
-        userId: r.user_id,
-        status: r.status,
-        currency: r.currency,
-        total: money(r.total),
-        amountPaid: money(r.amount_paid),
-        amountRefunded: money(r.amount_refunded),
-        refundRequested: money(r.refund_requested),
-        paymentIntentId: r.payment_intent_id,
-        reviewReason: r.review_reason,
-        reviewDecision: r.review_decision,
-        lines: lines
-          .filter((l) => l.order_id === r.id)
-          .map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
-      };
-    });
+    return rows.map((r) => ({
+      ...toSnapshot(r),
+      lines: lines
+        .filter((l) => l.order_id === r.id)
+        .map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
+    }));
   }
 
   /** Lines and history of many orders in two queries, not two per order. */

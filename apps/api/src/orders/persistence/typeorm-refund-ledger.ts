@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 import { type RefundBooking, type RefundFailure, RefundLedger } from '../refund-ledger.js';
 
 @Injectable()
 export class TypeormRefundLedger extends RefundLedger {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
   async bookedAmount(orderId: string, key: string, manager: EntityManager): Promise<number | null> {
     const rows = await manager.query<{ amount: string }[]>(
       'SELECT amount FROM refund_bookings WHERE idempotency_key = $1 AND order_id = $2',
@@ -15,7 +19,8 @@ export class TypeormRefundLedger extends RefundLedger {
 
   async book(booking: RefundBooking, manager: EntityManager): Promise<boolean> {
     // One statement: the order's total moves only if the key's row was new.
-    const rows = await manager.query<{ id: string }[]>(
+    // TypeORM answers an UPDATE with [rows, count].
+    const [rows] = await manager.query<[{ id: string }[], number]>(
       `WITH booked AS (
          INSERT INTO refund_bookings (idempotency_key, order_id, amount) VALUES ($1, $2, $3)
          ON CONFLICT (idempotency_key) DO NOTHING
@@ -42,9 +47,9 @@ export class TypeormRefundLedger extends RefundLedger {
     );
   }
 
-  async takeBackFailed(failure: RefundFailure, manager: EntityManager): Promise<boolean> {
+  async takeBackFailed(failure: RefundFailure, manager: EntityManager): Promise<number | null> {
     // One statement: the order moves only if the refund's row was new.
-    const rows = await manager.query<{ id: string }[]>(
+    const [rows] = await manager.query<[{ amount_refunded: string }[], number]>(
       `WITH failed AS (
          INSERT INTO refund_failures (refund_id, order_id, amount, failure_reason)
          VALUES ($1, $2, $3, $4)
@@ -56,7 +61,7 @@ export class TypeormRefundLedger extends RefundLedger {
               amount_refunded = LEAST(o.amount_refunded, $5),
               updated_at = now()
          FROM failed WHERE o.id = failed.order_id
-       RETURNING o.id`,
+       RETURNING o.amount_refunded`,
       [
         failure.refundId,
         failure.orderId,
@@ -65,10 +70,24 @@ export class TypeormRefundLedger extends RefundLedger {
         failure.confirmedRefunded,
       ],
     );
+    return rows[0] ? Number(rows[0].amount_refunded) : null;
+  }
+
+  async isTakenBack(
+    refundId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<boolean> {
+    const rows = await manager.query<unknown[]>(
+      'SELECT 1 FROM refund_failures WHERE refund_id = $1',
+      [refundId],
+    );
     return rows.length > 0;
   }
 
-  async failedCount(orderId: string, manager: EntityManager): Promise<number> {
+  async failedCount(
+    orderId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<number> {
     const rows = await manager.query<{ n: number }[]>(
       'SELECT count(*)::int AS n FROM refund_failures WHERE order_id = $1',
       [orderId],

@@ -9,6 +9,12 @@ export abstract class PaymentEventRepository {
   /** Stores the event unless its id is known; true when this call stored it. */
   abstract recordIfNew(event: PaymentEvent): Promise<boolean>;
 
+  /** The event when it is in one of `statuses`, read without a lock. */
+  abstract findForHandling(
+    id: string,
+    statuses: readonly PaymentEventStatus[],
+  ): Promise<PaymentEvent | null>;
+
   /**
    * Locks the event for handling when it is in one of `statuses`. Returns
    * null when it is not, or when another transaction holds it right now (that

@@ -36,6 +36,16 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
     return (result.raw as unknown[]).length > 0;
   }
 
+  async findForHandling(
+    id: string,
+    statuses: readonly PaymentEventStatus[],
+  ): Promise<PaymentEvent | null> {
+    const row = await this.dataSource
+      .getRepository(PaymentEventOrmEntity)
+      .findOne({ select: { id: true, payload: true }, where: { id, status: In([...statuses]) } });
+    return row ? (row.payload as PaymentEvent) : null;
+  }
+
   async lockForHandling(
     id: string,
     statuses: readonly PaymentEventStatus[],

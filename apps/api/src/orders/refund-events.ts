@@ -1,0 +1,207 @@
+import {
+  Money,
+  type OrderStatus,
+  REFUND_FAILURE_TRANSITIONS,
+  REFUNDABLE_STATUSES,
+  refundFailureTransition,
+  refundStatus,
+  transition,
+} from '@minishop/domain';
+import { Injectable, Logger } from '@nestjs/common';
+import type Stripe from 'stripe';
+import type { EntityManager } from 'typeorm';
+
+import {
+  type PaymentEventOutcome,
+  StalePreparationError,
+} from '../payments/payment-event-handler.js';
+import { PaymentGateway } from '../payments/payment-gateway.js';
+import { OrderRepository, type OrderSnapshot } from './order.repository.js';
+import { RefundLedger } from './refund-ledger.js';
+
+export interface ChargeObject {
+  id?: unknown;
+  payment_intent?: unknown;
+  amount_refunded?: unknown;
+  currency?: unknown;
+}
+
+/**
+ * What Stripe counts as refunded of a charge, read before the order was
+ * locked, and the order's version when it was read (before Stripe was asked,
+ * so everything the order showed then is in Stripe's figure).
+ */
+export interface ChargeReading {
+  kind: 'charge';
+  orderVersion: string;
+  refundedNow: number;
+}
+
+const idOf = (v: string | { id: string } | null | undefined): string | undefined =>
+  typeof v === 'string' ? v : v?.id;
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const int = (v: unknown): number | undefined =>
+  Number.isSafeInteger(v) ? (v as number) : undefined;
+
+/**
+ * `charge.refunded` and failed refunds (`refund.failed`, `charge.refund.updated`
+ * with status `failed`) applied to orders. Stripe is read, when it must be,
+ * in `prepare*` before any lock; `apply*` runs under the order's row lock
+ * and refuses a reading the order has moved past since.
+ */
+@Injectable()
+export class RefundEvents {
+  private readonly logger = new Logger(RefundEvents.name);
+
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly payments: PaymentGateway,
+    private readonly ledger: RefundLedger,
+  ) {}
+
+  /**
+   * A charge figure above the order's may be a snapshot from before one of
+   * the charge's refunds failed, still counting money that came back. Stripe
+   * delivers events in any order and no field of the charge tells, so once
+   * the ledger knows a failed refund of the order, Stripe's current figure is
+   * read to bound it. Orders without a failed refund (nearly all) never ask.
+   */
+  async prepareRefunded(charge: ChargeObject): Promise<ChargeReading | undefined> {
+    const intentId = str(charge.payment_intent);
+    const chargeId = str(charge.id);
+    const reported = int(charge.amount_refunded);
+    if (!intentId || !chargeId || reported === undefined) return undefined;
+    const order = await this.orders.findByPaymentIntent(intentId);
+    if (!order || order.status === 'pending_payment') return undefined;
+    if (reported <= order.amountRefunded.amount) return undefined;
+    if ((await this.ledger.failedCount(order.id)) === 0) return undefined;
+    return this.read(order, chargeId);
+  }
+
+  async applyRefunded(
+    charge: ChargeObject,
+    prepared: ChargeReading | undefined,
+    m: EntityManager,
+  ): Promise<PaymentEventOutcome> {
+    const intentId = str(charge.payment_intent);
+    const reported = int(charge.amount_refunded);
+    if (!intentId || reported === undefined) return 'ignored';
+    const order = await this.orders.lockByPaymentIntent(intentId, m);
+    if (!order) return 'ignored';
+    if (order.status === 'pending_payment') return 'deferred'; // re-applied once paid
+    // A payment in another currency was never the order's money (it can only
+    // have been rejected after review): its refund is not the order's either.
+    const currency = str(charge.currency)?.toUpperCase();
+    if (currency !== undefined && currency !== order.currency) return 'processed';
+    // Set, never add: a cumulative figure, so an older event arriving late
+    // cannot lower it and a repeated one changes nothing.
+    if (reported <= order.amountRefunded.amount) return 'processed';
+    let refunded = reported;
+    if ((await this.ledger.failedCount(order.id, m)) > 0) {
+      refunded = Math.min(reported, this.reading(order, prepared).refundedNow);
+      if (refunded <= order.amountRefunded.amount) return 'processed';
+    }
+    const amount = Money.of(refunded, order.currency);
+    await this.orders.update(
+      order.id,
+      {
+        amountRefunded: amount.amount,
+        refundRequested: Math.max(order.refundRequested.amount, amount.amount),
+      },
+      m,
+    );
+    if (REFUNDABLE_STATUSES.includes(order.status)) {
+      const to: OrderStatus = refundStatus(order.amountPaid, amount);
+      await this.orders.recordTransition(
+        order.id,
+        transition(order.status, to, 'charge.refunded'),
+        m,
+      );
+    }
+    return 'processed';
+  }
+
+  /**
+   * Stripe's figure for the charge once the failed refund is off it, read
+   * here so that no lock waits on Stripe. Skipped when the refund was taken
+   * back already (Stripe sends two events for one failure).
+   */
+  async prepareFailed(refund: Stripe.Refund): Promise<ChargeReading | undefined> {
+    const intentId = idOf(refund.payment_intent);
+    const chargeId = idOf(refund.charge);
+    if (refund.status !== 'failed' || !intentId || !chargeId) return undefined;
+    if (await this.ledger.isTakenBack(refund.id)) return undefined;
+    const order = await this.orders.findByPaymentIntent(intentId);
+    return order ? this.read(order, chargeId) : undefined;
+  }
+
+  /**
+   * A refund Stripe accepted and then failed (the bank could not deliver
+   * it): the money stayed with us, so its amount comes off what the order
+   * counts as requested, or the rest could never be refunded, and the order
+   * goes back to the status that matches what stays refunded (the domain's
+   * `refundFailureTransition`), recorded with the failure as its cause. The
+   * ledger takes each refund back once, whichever of Stripe's two events
+   * comes first. Stripe's current figure for the charge bounds it, so a
+   * refund that did go through is never taken back.
+   */
+  async applyFailed(
+    refund: Stripe.Refund,
+    prepared: ChargeReading | undefined,
+    m: EntityManager,
+  ): Promise<PaymentEventOutcome> {
+    if (refund.status !== 'failed') return 'ignored'; // other updates change nothing here
+    const intentId = idOf(refund.payment_intent);
+    if (!intentId || !idOf(refund.charge)) return 'ignored';
+    const order = await this.orders.lockByPaymentIntent(intentId, m);
+    if (!order) return 'ignored';
+    if (await this.ledger.isTakenBack(refund.id, m)) return 'processed';
+    const reason = refund.failure_reason ?? null;
+    const stillRefunded = await this.ledger.takeBackFailed(
+      {
+        orderId: order.id,
+        refundId: refund.id,
+        amount: refund.amount,
+        reason,
+        confirmedRefunded: this.reading(order, prepared).refundedNow,
+      },
+      m,
+    );
+    if (stillRefunded === null) return 'processed';
+    this.logger.warn(
+      `Refund ${refund.id} of ${refund.amount} for order ${order.id} failed (${reason ?? 'no reason'}); taken back`,
+    );
+    // A cancelled order (its late payment's refund failed) stays cancelled.
+    if (REFUND_FAILURE_TRANSITIONS[order.status].length > 0) {
+      const change = refundFailureTransition(
+        order.status,
+        {
+          paid: order.amountPaid,
+          stillRefunded: Money.of(stillRefunded, order.currency),
+          history: await this.orders.statusHistory(order.id, m),
+        },
+        `refund.failed: ${reason ?? 'unknown'}`,
+      );
+      await this.orders.recordTransition(order.id, change, m);
+    }
+    return 'processed';
+  }
+
+  /** Order first, Stripe second: whatever the order shows is then in Stripe's figure. */
+  private async read(order: OrderSnapshot, chargeId: string): Promise<ChargeReading> {
+    const now = await this.payments.refundedAmount(chargeId);
+    return { kind: 'charge', orderVersion: order.version, refundedNow: now.amount };
+  }
+
+  /**
+   * The reading `prepare` made, if the order has not changed since: a
+   * refund confirmed or taken back in between could make it wrong either
+   * way, so then it is read again.
+   */
+  private reading(order: OrderSnapshot, prepared: ChargeReading | undefined): ChargeReading {
+    if (prepared?.orderVersion !== order.version) {
+      throw new StalePreparationError(`order ${order.id}`);
+    }
+    return prepared;
+  }
+}

@@ -1,0 +1,436 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import type { Money } from '@minishop/domain';
+import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+
+import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
+import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
+import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
+import type { EmulatedEvent } from '../src/payments/emulator/webhook-dispatcher.js';
+import {
+  type CreateIntentInput,
+  PaymentGateway,
+  type PaymentIntentDetails,
+  type PaymentIntentRef,
+  type RefundInput,
+  type RefundRef,
+} from '../src/payments/payment-gateway.js';
+import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
+import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
+import { aCart, aStripeEvent, aVariant, checkout, deliver } from './support/shop.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer, anAdmin, type TestUser } from './support/users.js';
+
+/**
+ * The real gateway, which notes every refund call and charge read made while
+ * the order of that payment stays row-locked: a provider call under a row
+ * lock holds up every other write to the order for as long as the provider
+ * takes to answer. The call waits here for the lock; a lock held by the
+ * caller itself is never released while it waits, so the wait runs out,
+ * while another transaction's (a concurrent event being applied) soon ends.
+ */
+class LockWatchingGateway extends PaymentGateway {
+  readonly callsUnderLock: { call: string; paymentIntentId: string }[] = [];
+  intentOfCharge: (chargeId: string) => string = () => '';
+
+  constructor(
+    private readonly real: PaymentGateway,
+    private readonly db: DataSource,
+  ) {
+    super();
+  }
+
+  createIntent(input: CreateIntentInput): Promise<PaymentIntentRef> {
+    return this.real.createIntent(input);
+  }
+  retrieveIntent(id: string): Promise<PaymentIntentDetails> {
+    return this.real.retrieveIntent(id);
+  }
+  cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
+    return this.real.cancelIntent(id, idempotencyKey);
+  }
+  async refund(input: RefundInput): Promise<RefundRef> {
+    await this.watch('refund', input.paymentIntentId);
+    return this.real.refund(input);
+  }
+  async refundedAmount(chargeId: string): Promise<Money> {
+    await this.watch('refundedAmount', this.intentOfCharge(chargeId));
+    return this.real.refundedAmount(chargeId);
+  }
+
+  private async watch(call: string, paymentIntentId: string): Promise<void> {
+    try {
+      await this.db.transaction(async (m) => {
+        await m.query(`SET LOCAL lock_timeout = '5s'`);
+        await m.query('SELECT id FROM orders WHERE payment_intent_id = $1 FOR UPDATE', [
+          paymentIntentId,
+        ]);
+      });
+    } catch (error) {
+      const code = (error as { driverError?: { code?: string } }).driverError?.code;
+      if (code !== '55P03') throw error; // lock_not_available
+      this.callsUnderLock.push({ call, paymentIntentId });
+    }
+  }
+}
+
+/**
+ * Stands in for the API as the emulator's webhook endpoint while a test
+ * holds events back, so the test can deliver them later in the order it
+ * chooses, as Stripe's retries after an outage may.
+ */
+class WebhookMailbox {
+  readonly events: EmulatedEvent[] = [];
+  private server: Server | undefined;
+  url = '';
+
+  async open(): Promise<void> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        this.events.push(JSON.parse(body) as EmulatedEvent);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    this.url = `http://127.0.0.1:${port}/`;
+  }
+
+  take(type: string): EmulatedEvent {
+    const index = this.events.findIndex((e) => e.type === type);
+    if (index < 0) throw new Error(`no ${type} event was held`);
+    return this.events.splice(index, 1)[0]!;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
+  }
+}
+
+describe('refunds that fail, arrive late, or meet refunds made in the Stripe dashboard', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let emulator: StripeEmulator;
+  let gateway: LockWatchingGateway;
+  let apiWebhookUrl: string;
+  const mailbox = new WebhookMailbox();
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      override: (b) =>
+        b.overrideProvider(PaymentGateway).useFactory({
+          factory: (stripe: Stripe, dataSource: DataSource) =>
+            new LockWatchingGateway(new StripePaymentGateway(stripe), dataSource),
+          inject: [Stripe, DataSource],
+        }),
+    });
+    db = t.get(DataSource);
+    gateway = t.get(PaymentGateway) as LockWatchingGateway;
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.getHttpServer().address() as { port: number };
+    const hosted = t.get(StripeEmulatorHost).emulator;
+    if (!hosted) throw new Error('the emulator runs when STRIPE_SECRET_KEY is unset');
+    emulator = hosted;
+    apiWebhookUrl = `http://127.0.0.1:${port}/api/v1/webhooks/stripe`;
+    emulator.webhookUrl = apiWebhookUrl;
+    gateway.intentOfCharge = (chargeId) => emulator.store.retrieveCharge(chargeId).payment_intent;
+    await mailbox.open();
+  });
+  beforeEach(() => {
+    emulator.webhookUrl = apiWebhookUrl;
+    mailbox.events.length = 0;
+  });
+  afterAll(async () => {
+    await mailbox.close();
+    await t?.close();
+  });
+
+  const eur = (amount: number) => ({ amount: { amount, currency: 'EUR' } });
+
+  /** A paid order of 30.00 EUR (the payment went through the emulator and its webhook). */
+  async function aPaidOrder(price = 3000) {
+    const user = await aCustomer(t);
+    const variant = await aVariant(t, { stock: 5, price });
+    await aCart(t, user, [{ variant, quantity: 1 }]);
+    const res = await checkout(t, user, randomUUID());
+    expect(res.status).toBe(201);
+    const orderId = res.body.order.id as string;
+    const intentId = res.body.payment.paymentIntentId as string;
+    await t.get(PaymentSimulationService).simulate({ orderId }, 'succeeded');
+    await emulator.idle();
+    const charge = () =>
+      emulator.store.retrieveCharge(emulator.store.retrieveIntent(intentId).latest_charge ?? '');
+    return { user, orderId, intentId, charge };
+  }
+
+  const refund = (admin: TestUser, orderId: string, body: object) =>
+    t.http.post(`/api/v1/admin/orders/${orderId}/refund`).set(admin.auth).send(body);
+
+  const orderOf = async (user: TestUser, orderId: string) => {
+    const res = await t.http.get(`/api/v1/orders/${orderId}`).set(user.auth);
+    expect(res.status).toBe(200);
+    return res.body as {
+      status: string;
+      amountRefunded: { amount: number };
+      history: { from: string; to: string; cause: string }[];
+    };
+  };
+
+  const refundRequested = async (orderId: string): Promise<number> => {
+    const [row] = await db.query<{ n: number }[]>(
+      'SELECT refund_requested::int AS n FROM orders WHERE id = $1',
+      [orderId],
+    );
+    return row!.n;
+  };
+
+  const deliverHeld = async (event: EmulatedEvent) => {
+    const res = await deliver(t, event, t.config.stripeWebhookSecret);
+    expect(res.status).toBe(200);
+    return res.body as { status: string };
+  };
+
+  const callsUnderLockFor = (intentId: string) =>
+    gateway.callsUnderLock.filter((c) => c.paymentIntentId === intentId);
+
+  describe('a refund the bank fails after Stripe accepted it', () => {
+    test('its charge.refunded delivered after the failure does not count the failed refund again', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId, charge } = await aPaidOrder();
+
+      emulator.webhookUrl = mailbox.url; // Stripe cannot reach us for a while
+      const first = await refund(admin, orderId, eur(1000));
+      expect(first.status).toBe(202);
+      emulator.failRefund(first.body.refund.id);
+      await emulator.idle();
+      emulator.webhookUrl = apiWebhookUrl;
+
+      // Stripe's retries bring the failure first, the refund's own event last.
+      expect(await deliverHeld(mailbox.take('refund.failed'))).toEqual(
+        expect.objectContaining({ status: 'processed' }),
+      );
+      await deliverHeld(mailbox.take('charge.refund.updated'));
+      const stale = mailbox.take('charge.refunded');
+      expect(stale.data.object).toMatchObject({ amount_refunded: 1000 });
+      await deliverHeld(stale);
+
+      expect(charge().amount_refunded).toBe(0);
+      const order = await orderOf(user, orderId);
+      expect(order.amountRefunded.amount).toBe(0);
+      expect(order.status).toBe('paid');
+      expect(await refundRequested(orderId)).toBe(0);
+
+      // A refund that does go through afterwards counts as usual.
+      expect((await refund(admin, orderId, eur(500))).status).toBe(202);
+      await emulator.idle();
+      expect(await orderOf(user, orderId)).toMatchObject({
+        status: 'partially_refunded',
+        amountRefunded: { amount: 500 },
+      });
+    });
+
+    test('a refund made in the dashboard after the failure still counts', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId, intentId, charge } = await aPaidOrder();
+      const first = await refund(admin, orderId, eur(1000));
+      await emulator.idle();
+      emulator.failRefund(first.body.refund.id);
+      await emulator.idle();
+
+      await t
+        .get(Stripe)
+        .refunds.create(
+          { payment_intent: intentId, amount: 700 },
+          { idempotencyKey: `dashboard-${intentId}` },
+        );
+      await emulator.idle();
+
+      expect(charge().amount_refunded).toBe(700);
+      expect(await orderOf(user, orderId)).toMatchObject({
+        status: 'partially_refunded',
+        amountRefunded: { amount: 700 },
+      });
+      expect(await refundRequested(orderId)).toBe(700);
+    });
+
+    test('a failed full refund moves a shipped order back to fulfilled, the cause in its history', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId } = await aPaidOrder();
+      expect(
+        (await t.http.post(`/api/v1/admin/orders/${orderId}/fulfil`).set(admin.auth)).status,
+      ).toBe(200);
+      const full = await refund(admin, orderId, {});
+      expect(full.status).toBe(202);
+      await emulator.idle();
+      expect((await orderOf(user, orderId)).status).toBe('refunded');
+
+      emulator.failRefund(full.body.refund.id);
+      await emulator.idle();
+
+      const order = await orderOf(user, orderId);
+      expect(order.status).toBe('fulfilled');
+      expect(order.amountRefunded.amount).toBe(0);
+      expect(order.history.at(-1)).toMatchObject({
+        from: 'refunded',
+        to: 'fulfilled',
+        cause: 'refund.failed: expired_or_canceled_card',
+      });
+      // Both of Stripe's events for the failure are applied, the move recorded once.
+      expect(order.history.filter((h) => h.cause.startsWith('refund.failed'))).toHaveLength(1);
+
+      // The money is still ours to give back.
+      const again = await refund(admin, orderId, {});
+      expect(again.status).toBe(202);
+      expect(again.body.refund.amount).toEqual({ amount: 3000, currency: 'EUR' });
+      await emulator.idle();
+      expect((await orderOf(user, orderId)).status).toBe('refunded');
+    });
+
+    test('a failed full refund of an order never shipped moves it back to paid', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId } = await aPaidOrder();
+      const full = await refund(admin, orderId, {});
+      await emulator.idle();
+      emulator.failRefund(full.body.refund.id);
+      await emulator.idle();
+
+      const order = await orderOf(user, orderId);
+      expect(order.status).toBe('paid');
+      expect(order.history.map((h) => h.to)).toEqual([
+        'pending_payment',
+        'paid',
+        'refunded',
+        'paid',
+      ]);
+    });
+
+    test('a failed last refund moves a refunded order back to partially_refunded', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId } = await aPaidOrder();
+      expect((await refund(admin, orderId, eur(1000))).status).toBe(202);
+      await emulator.idle();
+      const rest = await refund(admin, orderId, {});
+      expect(rest.body.refund.amount).toEqual({ amount: 2000, currency: 'EUR' });
+      await emulator.idle();
+      expect((await orderOf(user, orderId)).status).toBe('refunded');
+
+      emulator.failRefund(rest.body.refund.id);
+      await emulator.idle();
+
+      const order = await orderOf(user, orderId);
+      expect(order).toMatchObject({
+        status: 'partially_refunded',
+        amountRefunded: { amount: 1000 },
+      });
+      expect(order.history.at(-1)).toMatchObject({ from: 'refunded', to: 'partially_refunded' });
+      expect(await refundRequested(orderId)).toBe(1000);
+    });
+
+    test('Stripe is asked for the charge while no order row is locked', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId, intentId } = await aPaidOrder();
+      const first = await refund(admin, orderId, eur(1000));
+      await emulator.idle();
+      const events = emulator.failRefund(first.body.refund.id);
+      await emulator.idle();
+
+      const handled = await db.query<{ status: string }[]>(
+        'SELECT status FROM payment_events WHERE id = ANY($1) ORDER BY type',
+        [events.map((e) => e.id)],
+      );
+      expect(handled).toEqual([{ status: 'processed' }, { status: 'processed' }]);
+      expect((await orderOf(user, orderId)).amountRefunded.amount).toBe(0);
+      expect(callsUnderLockFor(intentId)).toEqual([]);
+    });
+  });
+
+  describe('a refund of the whole payment when part was refunded in the dashboard', () => {
+    /** Refunds part of the charge as a person in the dashboard would; its event has not reached us. */
+    const dashboardRefund = (intentId: string, amount: number) =>
+      emulator.store.createRefund({ payment_intent: intentId, amount: String(amount) });
+
+    test('POST /admin/orders/:id/refund without an amount refunds what is left on the charge', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId, intentId, charge } = await aPaidOrder();
+      dashboardRefund(intentId, 1000);
+
+      const res = await refund(admin, orderId, {});
+      expect(res.status).toBe(202);
+      expect(res.body.refund.amount).toEqual({ amount: 2000, currency: 'EUR' });
+      expect(charge().amount_refunded).toBe(3000);
+      await emulator.idle();
+      expect(await orderOf(user, orderId)).toMatchObject({
+        status: 'refunded',
+        amountRefunded: { amount: 3000 },
+      });
+      expect(await refundRequested(orderId)).toBe(3000);
+      expect(callsUnderLockFor(intentId)).toEqual([]);
+    });
+
+    test('an explicit amount over what is left on the charge is still refused, nothing booked', async () => {
+      const admin = await anAdmin(t);
+      const { orderId, intentId, charge } = await aPaidOrder();
+      dashboardRefund(intentId, 1000);
+
+      const res = await refund(admin, orderId, eur(2500));
+      expect(res.status).toBe(409);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(charge().amount_refunded).toBe(1000);
+      expect(await refundRequested(orderId)).toBe(0);
+    });
+
+    test('a payment after cancellation, partly refunded in the dashboard → the rest is refunded, the event completes', async () => {
+      const user = await aCustomer(t);
+      const variant = await aVariant(t, { stock: 2, price: 3000 });
+      await aCart(t, user, [{ variant, quantity: 1 }]);
+      const res = await checkout(t, user, randomUUID());
+      const orderId = res.body.order.id as string;
+      const intentId = res.body.payment.paymentIntentId as string;
+      // Expiry cancels the order while its intent stays payable, as when the
+      // provider call to cancel it fails.
+      await db.query(
+        `UPDATE orders SET reservation_expires_at = now() - interval '1 minute',
+                           payment_intent_id = NULL WHERE id = $1`,
+        [orderId],
+      );
+      await t.get(OrderExpiryService).expireDue(new Date());
+      await db.query('UPDATE orders SET payment_intent_id = $2 WHERE id = $1', [orderId, intentId]);
+
+      // The customer pays; someone refunds part of it by hand before our handler runs.
+      emulator.store.simulate(intentId, 'succeeded');
+      dashboardRefund(intentId, 1200);
+      const succeeded = aStripeEvent(
+        'payment_intent.succeeded',
+        structuredClone(emulator.store.retrieveIntent(intentId)) as unknown as Record<
+          string,
+          unknown
+        >,
+      );
+      const ack = await deliver(t, succeeded, t.config.stripeWebhookSecret);
+      expect(ack.status).toBe(200);
+      await emulator.idle();
+
+      const [event] = await db.query('SELECT status FROM payment_events WHERE id = $1', [
+        succeeded.id,
+      ]);
+      expect(event).toEqual({ status: 'processed' });
+      const intent = emulator.store.retrieveIntent(intentId);
+      expect(emulator.store.retrieveCharge(intent.latest_charge ?? '').amount_refunded).toBe(3000);
+      expect((await t.http.get(`/api/v1/orders/${orderId}`).set(user.auth)).body).toMatchObject({
+        status: 'cancelled',
+        reviewReason: 'paid_after_cancellation',
+        amountPaid: { amount: 3000 },
+        amountRefunded: { amount: 3000 },
+      });
+      expect(callsUnderLockFor(intentId)).toEqual([]);
+    });
+  });
+});
