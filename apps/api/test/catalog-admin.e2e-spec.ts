@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import type { Response } from 'supertest';
+import { DataSource, type EntityManager } from 'typeorm';
 
+import { CatalogWriteRepository } from '../src/catalog/persistence/catalog-write.repository.js';
 import { API, aProductBody } from './support/catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
@@ -273,6 +275,89 @@ describe('catalog admin writes (memory cache)', () => {
         .set(admin.auth)
         .send({ name: 'x' })
         .expect(404);
+    });
+
+    /**
+     * Runs `request` while another transaction, `other`, holds what it wrote
+     * uncommitted; commits `other` once the request waits on a lock (by
+     * state, not by time), and returns the request's reply.
+     */
+    async function racing(
+      other: (m: EntityManager) => Promise<void>,
+      request: () => Promise<Response>,
+    ): Promise<Response> {
+      const runner = ds.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.startTransaction();
+        await other(runner.manager);
+        // A supertest request starts when it is first awaited or then'd.
+        const reply = request().then((r) => r);
+        for (let i = 0; ; i++) {
+          const [row] = await ds.query<{ n: number }[]>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          if ((row?.n ?? 0) > 0) break;
+          if (i > 2000) throw new Error('the request never waited for the other write');
+          await new Promise((r) => setImmediate(r));
+        }
+        await runner.commitTransaction();
+        return await reply;
+      } finally {
+        await runner.release();
+      }
+    }
+
+    /** Another admin's price change of `variantId`, written as the variant routes write it. */
+    const repricing =
+      (productId: string, variantId: string, amount: number) => async (m: EntityManager) => {
+        await m.query('UPDATE variants SET price = $2 WHERE id = $1', [variantId, amount]);
+        await t.get(CatalogWriteRepository).refreshPriceRange(m, productId);
+      };
+    const rangeOf = async (productId: string) => {
+      const [row] = await ds.query('SELECT min_price, max_price FROM products WHERE id = $1', [
+        productId,
+      ]);
+      return [Number(row.min_price), Number(row.max_price)];
+    };
+
+    test('concurrent price changes of two variants of one product: the range counts both', async () => {
+      const p = (
+        await create(
+          aProductBody({
+            variants: [
+              { sku: `R1-${Date.now()}`, name: 'S', price: { amount: 1000, currency: 'EUR' } },
+              { sku: `R2-${Date.now()}`, name: 'L', price: { amount: 2000, currency: 'EUR' } },
+            ],
+          }),
+        ).expect(201)
+      ).body;
+      const [small, large] = [p.variants[0].id, p.variants[1].id];
+      const res = await racing(repricing(p.id, small, 5000), () =>
+        t.http
+          .patch(`${API}/admin/variants/${large}`)
+          .set(admin.auth)
+          .send({ price: { amount: 50, currency: 'EUR' } }),
+      );
+      expect(res.status).toBe(200);
+      expect(await rangeOf(p.id)).toEqual([50, 5000]);
+    });
+
+    test('a variant added while another is repriced: the range counts both', async () => {
+      const p = (await create(aProductBody({ price: 1000 })).expect(201)).body;
+      const res = await racing(repricing(p.id, p.variants[0].id, 5000), () =>
+        t.http
+          .post(`${API}/admin/products/${p.id}/variants`)
+          .set(admin.auth)
+          .send({
+            sku: `ADD2-${Date.now()}`,
+            name: 'Tiny',
+            price: { amount: 10, currency: 'EUR' },
+          }),
+      );
+      expect(res.status).toBe(201);
+      expect(await rangeOf(p.id)).toEqual([10, 5000]);
     });
   });
 
