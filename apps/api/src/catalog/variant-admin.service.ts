@@ -41,7 +41,7 @@ export class VariantAdminService {
     actorId: string | null,
   ): Promise<VariantDto> {
     const [variantId] = await this.tx.run(async (m) => {
-      if (!(await this.catalog.productExists(m, productId))) {
+      if (!(await this.catalog.lockProduct(m, productId))) {
         throw new ProductNotFoundError(productId);
       }
       return this.products.addVariants(m, productId, [input], actorId, null);
@@ -54,6 +54,11 @@ export class VariantAdminService {
     if (patch.sku !== undefined) assertSku(patch.sku);
     const price = patch.price ? variantPrice(patch.price, this.config.storeCurrency) : undefined;
     const productId = await this.tx.run(async (m) => {
+      // The product first (see lockProduct): a concurrent change of another
+      // of its variants must not be missing from the range written below.
+      if (price && (await this.catalog.lockProductOfVariant(m, id)) === null) {
+        throw new VariantNotFoundError(id);
+      }
       const owner = await this.catalog.updateVariant(m, id, {
         ...(patch.sku !== undefined ? { sku: patch.sku } : {}),
         ...(patch.name !== undefined ? { name: patch.name } : {}),
