@@ -29,6 +29,40 @@ describe('catalog admin writes (memory cache)', () => {
   const create = (body: Record<string, unknown>) =>
     t.http.post(`${API}/admin/products`).set(admin.auth).send(body);
 
+  /**
+   * Runs `request` while another transaction, `other`, holds what it wrote
+   * uncommitted; once the request waits on a lock (by state, not by time),
+   * `other` goes on with `then`, if given, and commits. Returns the reply.
+   */
+  async function racing(
+    other: (m: EntityManager) => Promise<void>,
+    request: () => Promise<Response>,
+    then?: (m: EntityManager) => Promise<void>,
+  ): Promise<Response> {
+    const runner = ds.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await other(runner.manager);
+      // A supertest request starts when it is first awaited or then'd.
+      const reply = request().then((r) => r);
+      for (let i = 0; ; i++) {
+        const [row] = await ds.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if ((row?.n ?? 0) > 0) break;
+        if (i > 2000) throw new Error('the request never waited for the other write');
+        await new Promise((r) => setImmediate(r));
+      }
+      await then?.(runner.manager);
+      await runner.commitTransaction();
+      return await reply;
+    } finally {
+      await runner.release();
+    }
+  }
+
   describe('scope catalog:write', () => {
     const id = '00000000-0000-4000-8000-000000000001';
     test.each([
@@ -158,6 +192,49 @@ describe('catalog admin writes (memory cache)', () => {
       ).expect(400);
       expect(fieldsOf(res.body)).toEqual(['variants.0.price.currency']);
     });
+
+    test('SKUs claimed by a concurrent writer in another order → 409 naming the SKU, not a 500', async () => {
+      const n = Date.now().toString(36).toUpperCase();
+      const [first, second] = [`DL-${n}-A`, `DL-${n}-B`];
+      // Another writer (an import, or a create listing them the other way
+      // round) holding the second SKU, then asking for the first.
+      const claim = (sku: string) => async (m: EntityManager) => {
+        const [p] = await m.query<{ id: string }[]>('SELECT id FROM products WHERE slug = $1', [
+          `dl-${n.toLowerCase()}`,
+        ]);
+        await m.query(
+          `INSERT INTO variants (product_id, sku, name, price, currency) VALUES ($1, $2, 'x', 1, 'EUR')`,
+          [p!.id, sku],
+        );
+      };
+      const res = await racing(
+        async (m) => {
+          await m.query(`INSERT INTO products (slug, name) VALUES ($1, 'Other writer')`, [
+            `dl-${n.toLowerCase()}`,
+          ]);
+          await claim(second)(m);
+        },
+        () =>
+          create(
+            aProductBody({
+              slug: `dl-mine-${n.toLowerCase()}`,
+              variants: [first, second].map((sku) => ({
+                sku,
+                name: sku,
+                price: { amount: 100, currency: 'EUR' },
+              })),
+            }),
+          ),
+        // Waits until PostgreSQL breaks the deadlock this makes.
+        claim(first),
+      );
+      expect(res.status).toBe(409);
+      expect(fieldsOf(res.body)).toEqual(['variants.0.sku']);
+      const mine = await ds.query('SELECT 1 FROM products WHERE slug = $1', [
+        `dl-mine-${n.toLowerCase()}`,
+      ]);
+      expect(mine).toHaveLength(0);
+    });
   });
 
   describe('PATCH /admin/products/:id', () => {
@@ -276,38 +353,6 @@ describe('catalog admin writes (memory cache)', () => {
         .send({ name: 'x' })
         .expect(404);
     });
-
-    /**
-     * Runs `request` while another transaction, `other`, holds what it wrote
-     * uncommitted; commits `other` once the request waits on a lock (by
-     * state, not by time), and returns the request's reply.
-     */
-    async function racing(
-      other: (m: EntityManager) => Promise<void>,
-      request: () => Promise<Response>,
-    ): Promise<Response> {
-      const runner = ds.createQueryRunner();
-      await runner.connect();
-      try {
-        await runner.startTransaction();
-        await other(runner.manager);
-        // A supertest request starts when it is first awaited or then'd.
-        const reply = request().then((r) => r);
-        for (let i = 0; ; i++) {
-          const [row] = await ds.query<{ n: number }[]>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          if ((row?.n ?? 0) > 0) break;
-          if (i > 2000) throw new Error('the request never waited for the other write');
-          await new Promise((r) => setImmediate(r));
-        }
-        await runner.commitTransaction();
-        return await reply;
-      } finally {
-        await runner.release();
-      }
-    }
 
     /** Another admin's price change of `variantId`, written as the variant routes write it. */
     const repricing =
