@@ -10,7 +10,7 @@ import {
   DuplicateSkuError,
   DuplicateSlugError,
   ProductNotFoundError,
-  slugify,
+  slugFor,
   UnknownCategoryError,
   variantPrice,
 } from '@minishop/domain';
@@ -35,7 +35,7 @@ export class ProductAdminService {
   ) {}
 
   async create(input: CreateProductDto, actorId: string | null): Promise<ProductDto> {
-    const slug = input.slug !== undefined ? assertSlug(input.slug) : slugify(input.name);
+    const slug = slugFor(input.name, input.slug);
     const id = await this.tx.run(
       async (m) => {
         if (input.categoryId && !(await this.catalog.categoryExists(m, input.categoryId))) {

@@ -14,6 +14,7 @@ import {
   isSellable,
   MAX_ON_HAND,
   priceRange,
+  slugFor,
   slugify,
   variantPrice,
 } from './product.js';
@@ -33,6 +34,14 @@ describe('slugify', () => {
   });
   test('result always satisfies the slug rule', () => {
     expect(assertSlug(slugify('A'.repeat(300) + ' b'))).toHaveLength(120);
+  });
+});
+
+describe('slugFor', () => {
+  test('checks the slug sent, else derives one from the name', () => {
+    expect(slugFor('Red Mug', 'mug-1')).toBe('mug-1');
+    expect(slugFor('Red Mug', undefined)).toBe('red-mug');
+    expect(() => slugFor('Red Mug', 'Not A Slug')).toThrow(InvalidCatalogValueError);
   });
 });
 

@@ -52,6 +52,11 @@ export function assertSlug(slug: string, field = 'slug'): string {
   return slug;
 }
 
+/** The slug a new product or category gets: the one sent, checked, else one derived from its name. */
+export function slugFor(name: string, slug: string | undefined, field = 'slug'): string {
+  return slug !== undefined ? assertSlug(slug, field) : slugify(name);
+}
+
 export function assertSku(sku: string, field = 'sku'): string {
   if (!SKU_PATTERN.test(sku)) {
     throw new InvalidCatalogValueError(
