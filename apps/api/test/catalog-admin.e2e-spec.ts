@@ -338,6 +338,29 @@ describe('catalog admin writes (memory cache)', () => {
       });
     });
 
+    test('POST → 409 once the product has 50 variants, adding nothing', async () => {
+      const n = Date.now().toString(36).toUpperCase();
+      const variants = Array.from({ length: 50 }, (_, i) => ({
+        sku: `FULL-${n}-${i}`,
+        name: `V${i}`,
+        price: { amount: 100 + i, currency: 'EUR' },
+      }));
+      const p = (await create(aProductBody({ variants })).expect(201)).body;
+      const res = await t.http
+        .post(`${API}/admin/products/${p.id}/variants`)
+        .set(admin.auth)
+        .send({ sku: `FULL-${n}-X`, name: 'One more', price: { amount: 1, currency: 'EUR' } })
+        .expect(409);
+      expect(res.body.detail).toMatch(/at most 50 variants/);
+      const [row] = await ds.query(
+        'SELECT count(*)::int AS n FROM variants WHERE product_id = $1',
+        [p.id],
+      );
+      expect(row.n).toBe(50);
+      const product = await t.http.get(`${API}/products/${p.id}`).expect(200);
+      expect(product.body.priceRange.min.amount).toBe(100);
+    });
+
     test('PATCH changes the price and the product range; bad values → 400/409', async () => {
       const a = (await create(aProductBody({ price: 1000 })).expect(201)).body;
       const variantId = a.variants[0].id;
