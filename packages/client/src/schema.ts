@@ -3115,7 +3115,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3290,7 +3290,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3442,7 +3442,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3622,7 +3622,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3802,7 +3802,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3982,7 +3982,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4160,7 +4160,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

@@ -7,6 +7,7 @@ import type {
 } from '@minishop/contracts';
 import {
   adjustStock,
+  assertRoomForVariant,
   assertSku,
   availableStock,
   ProductNotFoundError,
@@ -44,6 +45,8 @@ export class VariantAdminService {
       if (!(await this.catalog.lockProduct(m, productId))) {
         throw new ProductNotFoundError(productId);
       }
+      // Counted under the product's lock: concurrent adds cannot both take the last place.
+      assertRoomForVariant(await this.catalog.countVariants(m, productId));
       return this.products.addVariants(m, productId, [input], actorId, null);
     });
     await this.cache.invalidate();

@@ -5,14 +5,17 @@ import {
   InvalidCatalogValueError,
   StockAboveMaximumError,
   StockBelowReservedError,
+  VariantLimitError,
 } from './catalog.errors.js';
 import {
   adjustStock,
+  assertRoomForVariant,
   assertSku,
   assertSlug,
   availableStock,
   isSellable,
   MAX_ON_HAND,
+  MAX_VARIANTS_PER_PRODUCT,
   priceRange,
   slugFor,
   slugify,
@@ -117,6 +120,10 @@ describe('stock', () => {
 });
 
 describe('products', () => {
+  test(`a product takes variants up to ${MAX_VARIANTS_PER_PRODUCT}`, () => {
+    expect(() => assertRoomForVariant(MAX_VARIANTS_PER_PRODUCT - 1)).not.toThrow();
+    expect(() => assertRoomForVariant(MAX_VARIANTS_PER_PRODUCT)).toThrow(VariantLimitError);
+  });
   test('archived products are not sellable', () => {
     expect(isSellable('active')).toBe(true);
     expect(isSellable('archived')).toBe(false);

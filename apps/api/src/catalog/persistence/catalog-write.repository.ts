@@ -78,6 +78,14 @@ export class CatalogWriteRepository {
     return rows.length > 0;
   }
 
+  async countVariants(m: EntityManager, productId: string): Promise<number> {
+    const rows: { n: number }[] = await m.query(
+      'SELECT count(*)::int AS n FROM variants WHERE product_id = $1',
+      [productId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   /** `lockProduct` for the product of a variant: its id, or null when there is no such variant. */
   async lockProductOfVariant(m: EntityManager, variantId: string): Promise<string | null> {
     const rows: { id: string }[] = await m.query(
