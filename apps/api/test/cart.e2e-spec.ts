@@ -460,6 +460,21 @@ describe('cart', () => {
       await t.http.post(`${API}/cart/merge`).send({ cartToken: g.token }).expect(401);
     });
 
+    test('an expired guest cart → 404 like an unknown one, and nothing of it moves', async () => {
+      const u = await aCustomer(t);
+      const v = await aVariant(t);
+      const g = await guest();
+      await add(g, v, 2);
+      await db.query(`UPDATE carts SET status = 'expired' WHERE id = $1`, [g.cart.id]);
+      const res = await t.http
+        .post(`${API}/cart/merge`)
+        .set(u.auth)
+        .send({ cartToken: g.token })
+        .expect(404);
+      expect(res.body.detail).toMatch(/guest cart/);
+      expect((await getCart(u)).lines).toEqual([]);
+    });
+
     test('GuestCartAbsorber (the sign-in hook) merges, and ignores an unknown token', async () => {
       const u = await aCustomer(t);
       const v = await aVariant(t);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import type { Response } from 'supertest';
+import { DataSource, type EntityManager } from 'typeorm';
 
+import { CatalogWriteRepository } from '../src/catalog/persistence/catalog-write.repository.js';
 import { API, aProductBody } from './support/catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
@@ -26,6 +28,44 @@ describe('catalog admin writes (memory cache)', () => {
 
   const create = (body: Record<string, unknown>) =>
     t.http.post(`${API}/admin/products`).set(admin.auth).send(body);
+
+  /**
+   * Runs `request` while another transaction, `other`, holds what it wrote
+   * uncommitted; once the request waits on a lock (by state, not by time),
+   * `other` goes on with `then`, if given, and commits. Returns the reply.
+   */
+  async function racing(
+    other: (m: EntityManager) => Promise<void>,
+    request: () => Promise<Response>,
+    then?: (m: EntityManager) => Promise<void>,
+  ): Promise<Response> {
+    const runner = ds.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const [{ pid }] = await runner.query('SELECT pg_backend_pid() AS pid');
+      await other(runner.manager);
+      // A supertest request starts when it is first awaited or then'd.
+      const reply = request().then((r) => r);
+      // Some session (the request's; nothing else writes these rows) blocked by `other`.
+      for (let i = 0; ; i++) {
+        const [row] = await ds.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`,
+          [pid],
+        );
+        if ((row?.n ?? 0) > 0) break;
+        if (i > 2000) throw new Error('the request never waited for the other write');
+        await new Promise((r) => setImmediate(r));
+      }
+      await then?.(runner.manager);
+      await runner.commitTransaction();
+      return await reply;
+    } finally {
+      // Never hand the app's pool a connection inside a failed transaction.
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+    }
+  }
 
   describe('scope catalog:write', () => {
     const id = '00000000-0000-4000-8000-000000000001';
@@ -156,6 +196,61 @@ describe('catalog admin writes (memory cache)', () => {
       ).expect(400);
       expect(fieldsOf(res.body)).toEqual(['variants.0.price.currency']);
     });
+
+    test('SKUs claimed by a concurrent writer in another order → 409 or 201, never a 500', async () => {
+      const n = Date.now().toString(36).toUpperCase();
+      const [first, second] = [`DL-${n}-A`, `DL-${n}-B`];
+      const mySlug = `dl-mine-${n.toLowerCase()}`;
+      // Another writer (an import, or a create listing them the other way
+      // round) holding the second SKU, then asking for the first.
+      const claim = (sku: string) => async (m: EntityManager) => {
+        const [p] = await m.query<{ id: string }[]>('SELECT id FROM products WHERE slug = $1', [
+          `dl-${n.toLowerCase()}`,
+        ]);
+        await m.query(
+          `INSERT INTO variants (product_id, sku, name, price, currency) VALUES ($1, $2, 'x', 1, 'EUR')`,
+          [p!.id, sku],
+        );
+      };
+      let otherLost = false;
+      const res = await racing(
+        async (m) => {
+          await m.query(`INSERT INTO products (slug, name) VALUES ($1, 'Other writer')`, [
+            `dl-${n.toLowerCase()}`,
+          ]);
+          await claim(second)(m);
+        },
+        () =>
+          create(
+            aProductBody({
+              slug: mySlug,
+              variants: [first, second].map((sku) => ({
+                sku,
+                name: sku,
+                price: { amount: 100, currency: 'EUR' },
+              })),
+            }),
+          ),
+        // Waits until PostgreSQL breaks the deadlock this makes. The create,
+        // which waited first, is the one aborted; run again, it may race the
+        // other writer for the first SKU once more and win, and then the
+        // other writer is aborted (its COMMIT rolls back).
+        (m) =>
+          claim(first)(m).catch((error: unknown) => {
+            if (!/deadlock/.test(String(error))) throw error;
+            otherLost = true;
+          }),
+      );
+      const mine = await ds.query('SELECT 1 FROM products WHERE slug = $1', [mySlug]);
+      if (otherLost) {
+        expect(res.status).toBe(201);
+        expect(mine).toHaveLength(1);
+      } else {
+        expect(res.status).toBe(409);
+        expect(fieldsOf(res.body)).toEqual(['variants.0.sku']);
+        expect(mine).toHaveLength(0);
+      }
+    });
   });
 
   describe('PATCH /admin/products/:id', () => {
@@ -243,6 +338,29 @@ describe('catalog admin writes (memory cache)', () => {
       });
     });
 
+    test('POST → 409 once the product has 50 variants, adding nothing', async () => {
+      const n = Date.now().toString(36).toUpperCase();
+      const variants = Array.from({ length: 50 }, (_, i) => ({
+        sku: `FULL-${n}-${i}`,
+        name: `V${i}`,
+        price: { amount: 100 + i, currency: 'EUR' },
+      }));
+      const p = (await create(aProductBody({ variants })).expect(201)).body;
+      const res = await t.http
+        .post(`${API}/admin/products/${p.id}/variants`)
+        .set(admin.auth)
+        .send({ sku: `FULL-${n}-X`, name: 'One more', price: { amount: 1, currency: 'EUR' } })
+        .expect(409);
+      expect(res.body.detail).toMatch(/at most 50 variants/);
+      const [row] = await ds.query(
+        'SELECT count(*)::int AS n FROM variants WHERE product_id = $1',
+        [p.id],
+      );
+      expect(row.n).toBe(50);
+      const product = await t.http.get(`${API}/products/${p.id}`).expect(200);
+      expect(product.body.priceRange.min.amount).toBe(100);
+    });
+
     test('PATCH changes the price and the product range; bad values → 400/409', async () => {
       const a = (await create(aProductBody({ price: 1000 })).expect(201)).body;
       const variantId = a.variants[0].id;
@@ -273,6 +391,57 @@ describe('catalog admin writes (memory cache)', () => {
         .set(admin.auth)
         .send({ name: 'x' })
         .expect(404);
+    });
+
+    /** Another admin's price change of `variantId`, written as the variant routes write it. */
+    const repricing =
+      (productId: string, variantId: string, amount: number) => async (m: EntityManager) => {
+        await m.query('UPDATE variants SET price = $2 WHERE id = $1', [variantId, amount]);
+        await t.get(CatalogWriteRepository).refreshPriceRange(m, productId);
+      };
+    const rangeOf = async (productId: string) => {
+      const [row] = await ds.query('SELECT min_price, max_price FROM products WHERE id = $1', [
+        productId,
+      ]);
+      return [Number(row.min_price), Number(row.max_price)];
+    };
+
+    test('concurrent price changes of two variants of one product: the range counts both', async () => {
+      const p = (
+        await create(
+          aProductBody({
+            variants: [
+              { sku: `R1-${Date.now()}`, name: 'S', price: { amount: 1000, currency: 'EUR' } },
+              { sku: `R2-${Date.now()}`, name: 'L', price: { amount: 2000, currency: 'EUR' } },
+            ],
+          }),
+        ).expect(201)
+      ).body;
+      const [small, large] = [p.variants[0].id, p.variants[1].id];
+      const res = await racing(repricing(p.id, small, 5000), () =>
+        t.http
+          .patch(`${API}/admin/variants/${large}`)
+          .set(admin.auth)
+          .send({ price: { amount: 50, currency: 'EUR' } }),
+      );
+      expect(res.status).toBe(200);
+      expect(await rangeOf(p.id)).toEqual([50, 5000]);
+    });
+
+    test('a variant added while another is repriced: the range counts both', async () => {
+      const p = (await create(aProductBody({ price: 1000 })).expect(201)).body;
+      const res = await racing(repricing(p.id, p.variants[0].id, 5000), () =>
+        t.http
+          .post(`${API}/admin/products/${p.id}/variants`)
+          .set(admin.auth)
+          .send({
+            sku: `ADD2-${Date.now()}`,
+            name: 'Tiny',
+            price: { amount: 10, currency: 'EUR' },
+          }),
+      );
+      expect(res.status).toBe(201);
+      expect(await rangeOf(p.id)).toEqual([10, 5000]);
     });
   });
 

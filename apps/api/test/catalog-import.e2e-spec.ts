@@ -207,6 +207,29 @@ describe('catalog import', () => {
     expect(done.errors.map((e) => e.line)).toEqual([2]);
   }, 60_000);
 
+  test('a product holds at most 50 variants: the lines beyond are refused, the others go in', async () => {
+    // 51 variants of one product in one file: the 51st line is refused.
+    const line = (i: number) => `wide-product,Wide,,,WIDE-${i},V${i},${100 + i},EUR,1`;
+    const wide = Array.from({ length: 51 }, (_, i) => line(i));
+    const done = (await finished((await upload([HEADER, ...wide].join('\n'))).body.id)) as {
+      succeeded: number;
+      failed: number;
+      errors: { line: number; message: string }[];
+    };
+    expect(done).toMatchObject({ succeeded: 50, failed: 1 });
+    expect(done.errors).toEqual([
+      { line: 52, message: expect.stringMatching(/at most 50 variants/) },
+    ]);
+    const again = (await finished(
+      (await upload([HEADER, line(0), line(99)].join('\n'))).body.id,
+    )) as { succeeded: number; failed: number; errors: { line: number; message: string }[] };
+    // A SKU it already holds is updated; a new one is refused.
+    expect(again).toMatchObject({ succeeded: 1, failed: 1 });
+    expect(again.errors.map((e) => e.line)).toEqual([3]);
+    const product = await t.http.get(`${API}/products/wide-product`).expect(200);
+    expect(product.body.variants).toHaveLength(50);
+  }, 60_000);
+
   test('the processor reports progress per batch of 500 (as the CLI shows it)', async () => {
     const service = t.get(CatalogImportService);
     const created = await service.record(csv(1_200, {}, 'cli'), admin.id);

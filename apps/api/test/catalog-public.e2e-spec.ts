@@ -329,6 +329,12 @@ describe('catalog public reads (seeded demo catalog)', () => {
       ['limit=abc', 'limit'],
       ['minPrice=-1', 'minPrice'],
       ['maxPrice=1.5', 'maxPrice'],
+      // Not a whole number as written: not read as 0, 16 or 1000 either.
+      ['maxPrice=', 'maxPrice'],
+      ['minPrice=%20', 'minPrice'],
+      ['minPrice=0x10', 'minPrice'],
+      ['maxPrice=1e3', 'maxPrice'],
+      ['limit=', 'limit'],
       ['cursor=%%%', 'cursor'],
       ['cursor=bm90LWpzb24', 'cursor'],
       [`cursor=${Buffer.from('["newest","x","y"]').toString('base64url')}`, 'cursor'],

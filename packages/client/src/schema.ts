@@ -2716,7 +2716,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No guest cart with this token */
+            /** @description No guest cart with this token, or it expired */
             404: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3143,7 +3143,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3318,7 +3318,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3470,7 +3470,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3650,7 +3650,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3830,7 +3830,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4010,7 +4010,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4188,7 +4188,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, or stock would drop below what is reserved */
+            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

@@ -31,14 +31,18 @@ export class CartMergeService extends GuestCartAbsorber {
     super();
   }
 
-  /** POST /cart/merge: an unknown token is a 404; the user's cart is returned. */
+  /** POST /cart/merge: an unknown or expired token is a 404; the user's cart is returned. */
   async merge(userId: string, cartToken: string): Promise<CartView> {
     const hash = cartTokenHash(cartToken);
     if (hash === null) throw new CartNotFoundError('No guest cart with this token');
     return this.transactions.run(
       async (m) => {
         const guest = await this.carts.lockGuestCart(hash, m);
-        if (!guest) throw new CartNotFoundError('No guest cart with this token');
+        // A merged cart is merged again as a no-op (a retried merge answers
+        // alike); an expired one is gone, as its token is everywhere else.
+        if (!guest || (guest.status !== 'active' && guest.status !== 'merged')) {
+          throw new CartNotFoundError('No guest cart with this token');
+        }
         const target = await this.lockUserCart(userId, m);
         if (guest.status === 'active') {
           await this.moveLines(guest, target, m);

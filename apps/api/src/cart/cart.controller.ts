@@ -148,7 +148,10 @@ export class CartController {
   })
   @ApiOkResponse({ type: CartDto })
   @ApiBadRequestResponse({ description: 'Invalid body', type: ProblemDto })
-  @ApiNotFoundResponse({ description: 'No guest cart with this token', type: ProblemDto })
+  @ApiNotFoundResponse({
+    description: 'No guest cart with this token, or it expired',
+    type: ProblemDto,
+  })
   @ApiConflictResponse({
     description: 'The cart is closed by a concurrent checkout',
     type: ProblemDto,

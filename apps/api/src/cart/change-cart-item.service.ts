@@ -1,8 +1,8 @@
 import {
+  assertQuantityToSet,
   CartClosedError,
   CartLineNotFoundError,
   checkQuantityChange,
-  InvalidCartQuantityError,
 } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -28,9 +28,7 @@ export class ChangeCartItemService {
    * changed it while looking at the current price, which clears price_changed.
    */
   async setQuantity(cart: CartContext, lineId: string, quantity: number): Promise<CartView> {
-    if (!Number.isSafeInteger(quantity) || quantity < 0) {
-      throw new InvalidCartQuantityError('quantity must be an integer from 0 to 99');
-    }
+    assertQuantityToSet(quantity);
     return this.transactions.run(async (m) => {
       await this.lock(cart, m);
       const line = await this.carts.findLine(cart.cartId, lineId, m);

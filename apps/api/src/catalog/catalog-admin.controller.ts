@@ -11,6 +11,7 @@ import {
   UpdateVariantDto,
   VariantDto,
 } from '@minishop/contracts';
+import { MAX_VARIANTS_PER_PRODUCT } from '@minishop/domain';
 import {
   Body,
   Controller,
@@ -50,7 +51,7 @@ const IdParam = () =>
 @ApiBadRequestResponse({ description: 'Invalid body or id', type: ProblemDto })
 @ApiNotFoundResponse({ description: 'No such product or variant', type: ProblemDto })
 @ApiConflictResponse({
-  description: 'Slug or SKU taken, or stock would drop below what is reserved',
+  description: `Slug or SKU taken, the product has ${MAX_VARIANTS_PER_PRODUCT} variants already, or stock would drop below what is reserved`,
   type: ProblemDto,
 })
 @ApiUnprocessableEntityResponse({

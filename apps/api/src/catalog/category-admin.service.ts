@@ -1,5 +1,5 @@
 import type { CategoryNodeDto, CreateCategoryDto } from '@minishop/contracts';
-import { assertSlug, DuplicateSlugError, slugify, UnknownCategoryError } from '@minishop/domain';
+import { DuplicateSlugError, slugFor, UnknownCategoryError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
@@ -15,7 +15,7 @@ export class CategoryAdminService {
   ) {}
 
   async create(input: CreateCategoryDto): Promise<CategoryNodeDto> {
-    const slug = input.slug !== undefined ? assertSlug(input.slug) : slugify(input.name);
+    const slug = slugFor(input.name, input.slug);
     const id = await this.tx.run(async (m) => {
       if (input.parentId && !(await this.catalog.categoryExists(m, input.parentId))) {
         throw new UnknownCategoryError('parentId', input.parentId);

@@ -10,7 +10,7 @@ import {
   DuplicateSkuError,
   DuplicateSlugError,
   ProductNotFoundError,
-  slugify,
+  slugFor,
   UnknownCategoryError,
   variantPrice,
 } from '@minishop/domain';
@@ -35,21 +35,27 @@ export class ProductAdminService {
   ) {}
 
   async create(input: CreateProductDto, actorId: string | null): Promise<ProductDto> {
-    const slug = input.slug !== undefined ? assertSlug(input.slug) : slugify(input.name);
-    const id = await this.tx.run(async (m) => {
-      if (input.categoryId && !(await this.catalog.categoryExists(m, input.categoryId))) {
-        throw new UnknownCategoryError('categoryId', input.categoryId);
-      }
-      const productId = await this.catalog.insertProduct(m, {
-        slug,
-        name: input.name,
-        description: input.description ?? '',
-        categoryId: input.categoryId ?? null,
-      });
-      if (!productId) throw new DuplicateSlugError(slug);
-      await this.addVariants(m, productId, input.variants, actorId, 'variants');
-      return productId;
-    });
+    const slug = slugFor(input.name, input.slug);
+    const id = await this.tx.run(
+      async (m) => {
+        if (input.categoryId && !(await this.catalog.categoryExists(m, input.categoryId))) {
+          throw new UnknownCategoryError('categoryId', input.categoryId);
+        }
+        const productId = await this.catalog.insertProduct(m, {
+          slug,
+          name: input.name,
+          description: input.description ?? '',
+          categoryId: input.categoryId ?? null,
+        });
+        if (!productId) throw new DuplicateSlugError(slug);
+        await this.addVariants(m, productId, input.variants, actorId, 'variants');
+        return productId;
+      },
+      // A writer inserting some of the same SKUs in another order (the
+      // import writes them in file order) can deadlock with this one; run
+      // again, it finds their SKUs committed or gone and answers for that.
+      { retries: 2 },
+    );
     await this.cache.invalidate();
     return this.lookup.any(id);
   }
@@ -63,7 +69,12 @@ export class ProductAdminService {
     field: string | null,
   ): Promise<string[]> {
     const ids: string[] = [];
-    for (const [i, v] of variants.entries()) {
+    // In SKU order: two creates sharing SKUs then wait on each other's
+    // first shared SKU instead of each holding one the other needs.
+    const bySku = [...variants.entries()].sort(([, a], [, b]) =>
+      a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0,
+    );
+    for (const [i, v] of bySku) {
       const at = field === null ? '' : `${field}.${i}.`;
       assertSku(v.sku, `${at}sku`);
       const price = variantPrice(v.price, this.config.storeCurrency, `${at}price`);
@@ -79,7 +90,7 @@ export class ProductAdminService {
       if (onHand > 0) {
         await this.catalog.recordMovement(m, variantId, onHand, 'initial stock', onHand, actorId);
       }
-      ids.push(variantId);
+      ids[i] = variantId;
     }
     await this.catalog.refreshPriceRange(m, productId);
     return ids;

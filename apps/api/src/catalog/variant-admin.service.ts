@@ -7,6 +7,7 @@ import type {
 } from '@minishop/contracts';
 import {
   adjustStock,
+  assertRoomForVariant,
   assertSku,
   availableStock,
   ProductNotFoundError,
@@ -41,9 +42,11 @@ export class VariantAdminService {
     actorId: string | null,
   ): Promise<VariantDto> {
     const [variantId] = await this.tx.run(async (m) => {
-      if (!(await this.catalog.productExists(m, productId))) {
+      if (!(await this.catalog.lockProduct(m, productId))) {
         throw new ProductNotFoundError(productId);
       }
+      // Counted under the product's lock: concurrent adds cannot both take the last place.
+      assertRoomForVariant(await this.catalog.countVariants(m, productId));
       return this.products.addVariants(m, productId, [input], actorId, null);
     });
     await this.cache.invalidate();
@@ -54,6 +57,11 @@ export class VariantAdminService {
     if (patch.sku !== undefined) assertSku(patch.sku);
     const price = patch.price ? variantPrice(patch.price, this.config.storeCurrency) : undefined;
     const productId = await this.tx.run(async (m) => {
+      // The product first (see lockProduct): a concurrent change of another
+      // of its variants must not be missing from the range written below.
+      if (price && (await this.catalog.lockProductOfVariant(m, id)) === null) {
+        throw new VariantNotFoundError(id);
+      }
       const owner = await this.catalog.updateVariant(m, id, {
         ...(patch.sku !== undefined ? { sku: patch.sku } : {}),
         ...(patch.name !== undefined ? { name: patch.name } : {}),

@@ -4,7 +4,9 @@ import {
   type CatalogImportRow,
   DomainError,
   ImportNotFoundError,
+  MAX_VARIANTS_PER_PRODUCT,
   parseCatalogImportRow,
+  VariantLimitError,
 } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -138,6 +140,11 @@ export class CatalogImportProcessor {
     const categories = await this.upserts.categoryIds(m, [
       ...new Set(rows.flatMap((r) => (r.categorySlug ? [r.categorySlug] : []))),
     ]);
+    // Variants per product, counted with the products locked: a line adding
+    // one past the limit is refused like the others below.
+    const variantCounts = await this.upserts.lockProducts(m, [
+      ...new Set(rows.map((r) => r.productSlug)),
+    ]);
     // Refused before any write: a line whose SKU is another product's must
     // neither create its product (left without a variant, yet listed) nor
     // rename it. The upsert below still guards against a concurrent writer.
@@ -151,9 +158,22 @@ export class CatalogImportProcessor {
         return false;
       }
       const owner = owners.get(r.sku);
-      if (owner === undefined || owner === r.productSlug) return true;
-      errors.push({ line: r.line, message: `sku ${r.sku} belongs to another product` });
-      return false;
+      if (owner !== undefined && owner !== r.productSlug) {
+        errors.push({ line: r.line, message: `sku ${r.sku} belongs to another product` });
+        return false;
+      }
+      if (owner === undefined) {
+        const count = variantCounts.get(r.productSlug) ?? 0;
+        if (count >= MAX_VARIANTS_PER_PRODUCT) {
+          errors.push({
+            line: r.line,
+            message: new VariantLimitError(MAX_VARIANTS_PER_PRODUCT).message,
+          });
+          return false;
+        }
+        variantCounts.set(r.productSlug, count + 1);
+      }
+      return true;
     });
     // The last line of a product decides its name, description and category.
     const products = new Map(

@@ -31,6 +31,8 @@ describe('ProductQueryDto', () => {
     [{ sort: 'cheapest' }, 'sort'],
     [{ minPrice: '-1' }, 'minPrice'],
     [{ maxPrice: '1.5' }, 'maxPrice'],
+    [{ maxPrice: '' }, 'maxPrice'],
+    [{ minPrice: '0x10' }, 'minPrice'],
     [{ limit: '0' }, 'limit'],
   ])('refuses %j', (query, field) => {
     expect(errors(ProductQueryDto, query)).toEqual([field]);

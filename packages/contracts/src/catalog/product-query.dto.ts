@@ -1,5 +1,4 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -13,6 +12,7 @@ import {
 } from 'class-validator';
 
 import { PageQueryDto } from '../common/pagination.dto.js';
+import { QueryInteger } from '../common/query-integer.js';
 
 export const PRODUCT_SORTS = ['newest', 'price', '-price', 'name'] as const;
 export type ProductSort = (typeof PRODUCT_SORTS)[number];
@@ -60,7 +60,7 @@ export class ProductQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ description: 'Lowest variant price, minor units', minimum: 0 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(0)
   @Max(100_000_000)
@@ -69,7 +69,7 @@ export class ProductQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ description: 'Highest variant price, minor units', minimum: 0 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(0)
   @Max(100_000_000)

@@ -1,4 +1,10 @@
-import { PRODUCT_STATUSES, type ProductStatus, SKU_PATTERN, SLUG_PATTERN } from '@minishop/domain';
+import {
+  MAX_VARIANTS_PER_PRODUCT,
+  PRODUCT_STATUSES,
+  type ProductStatus,
+  SKU_PATTERN,
+  SLUG_PATTERN,
+} from '@minishop/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -94,10 +100,10 @@ export class CreateProductDto {
   @IsUUID()
   categoryId?: string;
 
-  @ApiProperty({ type: [CreateVariantDto], minItems: 1, maxItems: 50 })
+  @ApiProperty({ type: [CreateVariantDto], minItems: 1, maxItems: MAX_VARIANTS_PER_PRODUCT })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(50)
+  @ArrayMaxSize(MAX_VARIANTS_PER_PRODUCT)
   @ValidateNested({ each: true })
   @Type(() => CreateVariantDto)
   variants!: CreateVariantDto[];

@@ -1,3 +1,4 @@
+import { MAX_VARIANTS_PER_PRODUCT } from '@minishop/domain';
 import { ApiProperty } from '@nestjs/swagger';
 
 import { MoneyDto } from '../common/money.dto.js';
@@ -63,7 +64,7 @@ export class ProductDto {
   @ApiProperty({ type: CategoryRefDto, nullable: true })
   category!: CategoryRefDto | null;
 
-  @ApiProperty({ type: [VariantDto], maxItems: 50 })
+  @ApiProperty({ type: [VariantDto], maxItems: MAX_VARIANTS_PER_PRODUCT })
   variants!: VariantDto[];
 
   @ApiProperty({ type: PriceRangeDto })

@@ -23,9 +23,12 @@ describe('PageQueryDto', () => {
     expect(errors).toEqual([]);
     expect(dto.limit).toBe(50);
   });
-  test.each([['0'], ['101'], ['abc'], ['2.5']])('refuses limit=%s', (limit) => {
-    expect(check(PageQueryDto, { limit }).errors).toEqual(['limit']);
-  });
+  test.each([['0'], ['101'], ['abc'], ['2.5'], [''], [' '], ['0x10'], ['1e1'], ['1.0']])(
+    'refuses limit=%j',
+    (limit) => {
+      expect(check(PageQueryDto, { limit }).errors).toEqual(['limit']);
+    },
+  );
 });
 
 describe('MoneyDto', () => {

@@ -9,6 +9,7 @@ import {
   VariantOutOfStockError,
 } from './cart.errors.js';
 import {
+  assertQuantityToSet,
   type CartVariant,
   checkQuantityChange,
   guestCartExpiryCutoff,
@@ -51,6 +52,17 @@ describe('quantityAfterAdd', () => {
     expect(() => quantityAfterAdd(variant({ available: 5 }), 3, 3)).toThrow(
       InsufficientStockForCartError,
     );
+  });
+});
+
+describe('assertQuantityToSet', () => {
+  test('takes 0 (remove) to 99', () => {
+    for (const q of [0, 1, 99]) expect(() => assertQuantityToSet(q)).not.toThrow();
+  });
+  test('refuses -1, 100 and fractions', () => {
+    for (const q of [-1, 100, 2.5, Number.NaN]) {
+      expect(() => assertQuantityToSet(q)).toThrow(/from 0 to 99/);
+    }
   });
 });
 

@@ -60,6 +60,15 @@ export function assertLineQuantity(quantity: number): void {
   }
 }
 
+/** A quantity a line may be set to: 0, which removes the line, or a line quantity. */
+export function assertQuantityToSet(quantity: number): void {
+  if (!Number.isSafeInteger(quantity) || quantity < 0 || quantity > MAX_LINE_QUANTITY) {
+    throw new InvalidCartQuantityError(
+      `quantity must be an integer from 0 to ${MAX_LINE_QUANTITY}`,
+    );
+  }
+}
+
 /** A variant may be put in a cart only while it is sold and in stock. */
 export function assertSellable(variant: CartVariant): void {
   if (variant.archived) throw new VariantArchivedError(variant.sku);

@@ -67,6 +67,14 @@ export class StockAboveMaximumError extends ConflictError {
   }
 }
 
+/** The product has as many variants as a product may have. */
+export class VariantLimitError extends ConflictError {
+  readonly code = 'CATALOG.VARIANT_LIMIT';
+  constructor(max: number) {
+    super(`A product has at most ${max} variants`);
+  }
+}
+
 export class ProductArchivedError extends ConflictError {
   readonly code = 'CATALOG.PRODUCT_ARCHIVED';
   constructor(id: string) {

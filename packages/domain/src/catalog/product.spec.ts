@@ -5,15 +5,19 @@ import {
   InvalidCatalogValueError,
   StockAboveMaximumError,
   StockBelowReservedError,
+  VariantLimitError,
 } from './catalog.errors.js';
 import {
   adjustStock,
+  assertRoomForVariant,
   assertSku,
   assertSlug,
   availableStock,
   isSellable,
   MAX_ON_HAND,
+  MAX_VARIANTS_PER_PRODUCT,
   priceRange,
+  slugFor,
   slugify,
   variantPrice,
 } from './product.js';
@@ -33,6 +37,14 @@ describe('slugify', () => {
   });
   test('result always satisfies the slug rule', () => {
     expect(assertSlug(slugify('A'.repeat(300) + ' b'))).toHaveLength(120);
+  });
+});
+
+describe('slugFor', () => {
+  test('checks the slug sent, else derives one from the name', () => {
+    expect(slugFor('Red Mug', 'mug-1')).toBe('mug-1');
+    expect(slugFor('Red Mug', undefined)).toBe('red-mug');
+    expect(() => slugFor('Red Mug', 'Not A Slug')).toThrow(InvalidCatalogValueError);
   });
 });
 
@@ -108,6 +120,10 @@ describe('stock', () => {
 });
 
 describe('products', () => {
+  test(`a product takes variants up to ${MAX_VARIANTS_PER_PRODUCT}`, () => {
+    expect(() => assertRoomForVariant(MAX_VARIANTS_PER_PRODUCT - 1)).not.toThrow();
+    expect(() => assertRoomForVariant(MAX_VARIANTS_PER_PRODUCT)).toThrow(VariantLimitError);
+  });
   test('archived products are not sellable', () => {
     expect(isSellable('active')).toBe(true);
     expect(isSellable('archived')).toBe(false);

@@ -4,6 +4,7 @@ import {
   InvalidCatalogValueError,
   StockAboveMaximumError,
   StockBelowReservedError,
+  VariantLimitError,
 } from './catalog.errors.js';
 
 export const PRODUCT_STATUSES = ['active', 'archived'] as const;
@@ -14,6 +15,17 @@ export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const SLUG_MAX_LENGTH = 120;
 /** Upper bound of a price in minor units; well inside bigint and JS safe integers. */
 export const MAX_PRICE = 100_000_000;
+/**
+ * Variants one product may have, however they are added (create, the
+ * variant route, an import): bounds every product reply and page.
+ */
+export const MAX_VARIANTS_PER_PRODUCT = 50;
+
+/** Refuses another variant for a product that has `count` already. */
+export function assertRoomForVariant(count: number): void {
+  if (count >= MAX_VARIANTS_PER_PRODUCT) throw new VariantLimitError(MAX_VARIANTS_PER_PRODUCT);
+}
+
 /** Most units a variant may hold on hand: the largest PostgreSQL integer, its column's type. */
 export const MAX_ON_HAND = 2_147_483_647;
 
@@ -50,6 +62,11 @@ export function assertSlug(slug: string, field = 'slug'): string {
     throw new InvalidCatalogValueError(field, `${field} must not be shaped like a UUID`);
   }
   return slug;
+}
+
+/** The slug a new product or category gets: the one sent, checked, else one derived from its name. */
+export function slugFor(name: string, slug: string | undefined, field = 'slug'): string {
+  return slug !== undefined ? assertSlug(slug, field) : slugify(name);
 }
 
 export function assertSku(sku: string, field = 'sku'): string {

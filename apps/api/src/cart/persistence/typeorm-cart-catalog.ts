@@ -1,4 +1,11 @@
-import { type CartVariant, isUuid, Money } from '@minishop/domain';
+import {
+  availableStock,
+  type CartVariant,
+  isSellable,
+  isUuid,
+  Money,
+  type ProductStatus,
+} from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -13,16 +20,15 @@ interface VariantRow {
   product_name: string;
   price: string;
   currency: string;
-  available: number;
-  archived: boolean;
+  on_hand: number;
+  reserved: number;
+  status: ProductStatus;
 }
 
 // Prepared: every cart read and write (so every purchase) runs it, often twice.
 const FIND_VARIANTS = prepared(
   `SELECT v.id, v.product_id, v.sku, v.name AS variant_name, p.name AS product_name,
-          v.price, v.currency,
-          GREATEST(v.on_hand - v.reserved, 0)::int AS available,
-          p.status = 'archived' AS archived
+          v.price, v.currency, v.on_hand, v.reserved, p.status
      FROM variants v JOIN products p ON p.id = v.product_id
     WHERE v.id = ANY($1::uuid[])`,
 );
@@ -54,8 +60,10 @@ export class TypeormCartCatalog extends CartCatalog {
           sku: r.sku,
           name: `${r.product_name} (${r.variant_name})`,
           price: Money.of(Number(r.price), r.currency.trim()),
-          available: r.available,
-          archived: r.archived,
+          // The catalog's own rules, so a cart and the catalog never disagree
+          // on what can be sold or how much of it there is.
+          available: availableStock({ onHand: r.on_hand, reserved: r.reserved }),
+          archived: !isSellable(r.status),
         },
       ]),
     );

@@ -1,4 +1,4 @@
-import { isUuid, type StoredCartLine } from '@minishop/domain';
+import { isSellable, isUuid, type ProductStatus, type StoredCartLine } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { QueryResultRow } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -28,8 +28,7 @@ import {
 const ACTIVE_USER_CART_FOR_CHECKOUT = prepared(
   `SELECT c.id AS cart_id, c.xmin::text AS version,
           l.id, l.variant_id, l.quantity, l.added_unit_price,
-          v.sku, p.name AS product_name, v.name AS variant_name, v.price, v.currency,
-          p.status = 'archived' AS archived
+          v.sku, p.name AS product_name, v.name AS variant_name, v.price, v.currency, p.status
      FROM carts c
      LEFT JOIN cart_lines l ON l.cart_id = c.id
      LEFT JOIN variants v ON v.id = l.variant_id
@@ -43,7 +42,7 @@ interface CheckoutLineRow extends CartLineRow {
   variant_name: string;
   price: string;
   currency: string;
-  archived: boolean;
+  status: ProductStatus;
 }
 
 /**
@@ -162,7 +161,7 @@ export class TypeormCartRepository extends CartRepository {
             variantName: r.variant_name,
             price: Number(r.price),
             currency: r.currency.trim(),
-            archived: r.archived,
+            archived: !isSellable(r.status),
           },
         })),
     };

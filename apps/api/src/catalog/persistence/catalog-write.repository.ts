@@ -66,9 +66,34 @@ export class CatalogWriteRepository {
     return rows.length > 0;
   }
 
-  async productExists(m: EntityManager, id: string): Promise<boolean> {
-    const rows: unknown[] = await m.query('SELECT 1 FROM products WHERE id = $1', [id]);
+  /**
+   * Locks the product row until commit; false when there is no such product.
+   * Every write to a product's variants takes this lock first, so writers of
+   * one product's variants run one after another and each one's price range
+   * (refreshPriceRange, a later statement) sees the variants of all before
+   * it. The import locks products before their variants too: one lock order.
+   */
+  async lockProduct(m: EntityManager, id: string): Promise<boolean> {
+    const rows: unknown[] = await m.query('SELECT 1 FROM products WHERE id = $1 FOR UPDATE', [id]);
     return rows.length > 0;
+  }
+
+  async countVariants(m: EntityManager, productId: string): Promise<number> {
+    const rows: { n: number }[] = await m.query(
+      'SELECT count(*)::int AS n FROM variants WHERE product_id = $1',
+      [productId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** `lockProduct` for the product of a variant: its id, or null when there is no such variant. */
+  async lockProductOfVariant(m: EntityManager, variantId: string): Promise<string | null> {
+    const rows: { id: string }[] = await m.query(
+      `SELECT p.id FROM products p JOIN variants v ON v.product_id = p.id
+        WHERE v.id = $1 FOR UPDATE OF p`,
+      [variantId],
+    );
+    return rows[0]?.id ?? null;
   }
 
   /** Null when the slug is taken (ON CONFLICT: no check-then-insert race). */
@@ -110,7 +135,12 @@ export class CatalogWriteRepository {
     );
   }
 
-  /** Keeps the denormalised price range in step; call after any variant write. */
+  /**
+   * Keeps the denormalised price range in step; call after any variant write,
+   * with the product locked (`lockProduct`) before that write: the aggregate
+   * is read in this statement's snapshot, and a concurrent writer's variant
+   * it cannot see would otherwise be left out of the range for good.
+   */
   async refreshPriceRange(m: EntityManager, productId: string): Promise<void> {
     await m.query(
       `UPDATE products p SET

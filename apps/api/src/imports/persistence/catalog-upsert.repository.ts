@@ -17,6 +17,23 @@ export class CatalogUpsertRepository {
     return new Map(rows.map((r) => [r.slug, r.id]));
   }
 
+  /**
+   * Locks the existing products of these slugs (in id order, so two imports
+   * cannot deadlock on them) and returns how many variants each has. The
+   * admin routes lock a product before writing its variants too, so the
+   * counts hold until this batch commits.
+   */
+  async lockProducts(m: EntityManager, slugs: readonly string[]): Promise<Map<string, number>> {
+    if (slugs.length === 0) return new Map();
+    const rows: { slug: string; variants: number }[] = await m.query(
+      `SELECT p.slug, (SELECT count(*)::int FROM variants v WHERE v.product_id = p.id) AS variants
+         FROM products p WHERE p.slug = ANY($1::text[])
+        ORDER BY p.id FOR UPDATE OF p`,
+      [slugs],
+    );
+    return new Map(rows.map((r) => [r.slug, r.variants]));
+  }
+
   /** The slug of the product each of these SKUs belongs to, for those that exist. */
   async skuOwners(m: EntityManager, skus: readonly string[]): Promise<Map<string, string>> {
     if (skus.length === 0) return new Map();
