@@ -379,7 +379,13 @@ describe('POST /checkout', () => {
 });
 
 class UnavailablePaymentGateway extends PaymentGateway {
-  createIntent(): never {
+  /** Runs once, as the next createIntent fails: what else happens meanwhile. */
+  meanwhile: (() => Promise<void>) | null = null;
+
+  async createIntent(): Promise<never> {
+    const meanwhile = this.meanwhile;
+    this.meanwhile = null;
+    if (meanwhile) await meanwhile();
     throw new PaymentProviderError('provider down', 'unreachable');
   }
   retrieveIntent(): never {
@@ -429,6 +435,54 @@ describe('POST /checkout when the payment provider is down', () => {
     expect(carts).toHaveLength(1);
     const keys = await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id]);
     expect(keys).toHaveLength(0);
+  });
+
+  test('a cart the customer starts while the order is given up is kept; still 503, order cancelled', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 4 });
+    await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    const db = t.get(DataSource);
+    // A new cart (an add from another tab), not yet committed when checkout
+    // gives the old one back, committed once that waits for it.
+    const other = db.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    const [{ pid }] = (await other.query('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+    const gateway = t.get(PaymentGateway) as UnavailablePaymentGateway;
+    gateway.meanwhile = async () => {
+      await other.query('INSERT INTO carts (user_id) VALUES ($1)', [user.id]);
+    };
+    const reply = checkout(t, user, randomUUID()).then((r) => r);
+    try {
+      for (let i = 0; ; i++) {
+        const [row] = (await db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`,
+          [pid],
+        )) as [{ n: number }];
+        if (row.n > 0) break;
+        if (i > 1000) throw new Error('checkout never waited for the new cart');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await other.commitTransaction();
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+
+    const res = await reply;
+    expect(res.status).toBe(503);
+    const orders = await db.query('SELECT status FROM orders WHERE user_id = $1', [user.id]);
+    expect(orders).toEqual([{ status: 'cancelled' }]);
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 4, reserved: 0 });
+    const carts = (await db.query(
+      `SELECT status, (SELECT count(*)::int FROM cart_lines i WHERE i.cart_id = c.id) AS lines
+         FROM carts c WHERE user_id = $1 ORDER BY created_at`,
+      [user.id],
+    )) as { status: string; lines: number }[];
+    expect(carts).toEqual([
+      { status: 'checked_out', lines: 1 },
+      { status: 'active', lines: 0 },
+    ]);
   });
 });
 

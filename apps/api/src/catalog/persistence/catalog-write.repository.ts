@@ -1,6 +1,8 @@
 import { DuplicateSkuError, DuplicateSlugError, MAX_ON_HAND } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
-import { type EntityManager, QueryFailedError } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+
+import { uniqueViolation } from '../../infrastructure/database/pg-errors.js';
 
 export interface NewProductRecord {
   slug: string;
@@ -51,12 +53,6 @@ const VARIANT_COLUMNS: Record<keyof VariantPatch, string> = {
   price: 'price',
   currency: 'currency',
 };
-
-function uniqueViolation(error: unknown): string | undefined {
-  if (!(error instanceof QueryFailedError)) return undefined;
-  const e = error.driverError as { code?: string; constraint?: string };
-  return e.code === '23505' ? e.constraint : undefined;
-}
 
 /** Catalog writes; every method runs inside the caller's transaction. */
 @Injectable()

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
+import { pgErrorOf } from '../../infrastructure/database/pg-errors.js';
 import {
   prepared,
   type PreparedStatement,
@@ -181,13 +182,6 @@ type WriteRow = {
   | { [K in keyof OrderViewRow]: null }
 );
 
-function pgError(error: unknown): { code?: string; constraint?: string } {
-  return error instanceof QueryFailedError
-    ? ((error as QueryFailedError & { driverError: { code?: string; constraint?: string } })
-        .driverError ?? {})
-    : {};
-}
-
 @Injectable()
 export class TypeormCheckoutWriter extends CheckoutWriter {
   private readonly logger = new Logger(TypeormCheckoutWriter.name);
@@ -228,7 +222,7 @@ export class TypeormCheckoutWriter extends CheckoutWriter {
       ]));
     } catch (error) {
       // Each of these rolled the whole statement back, claim included.
-      const { code, constraint } = pgError(error);
+      const { code, constraint } = pgErrorOf(error);
       if (code === '23514' && constraint === 'variants_reserved_le_on_hand')
         return { kind: 'short' };
       if (code === '23505' && constraint === 'orders_user_checkout_key') {
