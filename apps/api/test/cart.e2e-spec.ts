@@ -153,7 +153,7 @@ describe('cart', () => {
       await db.query('UPDATE variants SET name = $2 WHERE id = $1', [long.id, 'V'.repeat(200)]);
       const cart = await add(g, long, 1);
       // The reply is checked against the OpenAPI document when the app closes.
-      expect(line(cart, long)?.name).toBe(`${'P'.repeat(200)} (${'V'.repeat(200)})`);
+      expect(line(cart, long)?.name).toBe(`${'P'.repeat(200)} – ${'V'.repeat(200)}`);
     });
 
     test('PATCH /cart/items/:id sets the quantity, 0 removes; DELETE removes; a gone line → 404', async () => {

@@ -1,3 +1,4 @@
+import { MAX_PRICE } from '@minishop/domain';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsIn,
@@ -58,21 +59,29 @@ export class ProductQueryDto extends PageQueryDto {
   @MaxLength(120)
   category?: string;
 
-  @ApiPropertyOptional({ description: 'Lowest variant price, minor units', minimum: 0 })
+  @ApiPropertyOptional({
+    description: 'Lowest variant price, minor units',
+    minimum: 0,
+    maximum: MAX_PRICE,
+  })
   @IsOptional()
   @QueryInteger()
   @IsInt()
   @Min(0)
-  @Max(100_000_000)
+  @Max(MAX_PRICE)
   @ConsistentPriceRange()
   minPrice?: number;
 
-  @ApiPropertyOptional({ description: 'Highest variant price, minor units', minimum: 0 })
+  @ApiPropertyOptional({
+    description: 'Highest variant price, minor units',
+    minimum: 0,
+    maximum: MAX_PRICE,
+  })
   @IsOptional()
   @QueryInteger()
   @IsInt()
   @Min(0)
-  @Max(100_000_000)
+  @Max(MAX_PRICE)
   @ConsistentPriceRange()
   maxPrice?: number;
 

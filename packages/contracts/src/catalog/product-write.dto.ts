@@ -1,4 +1,5 @@
 import {
+  MAX_PRICE,
   MAX_VARIANTS_PER_PRODUCT,
   PRODUCT_STATUSES,
   type ProductStatus,
@@ -37,10 +38,15 @@ const SLUG_MESSAGE = 'slug must be lower-case letters, digits and single hyphens
 
 /** A catalog price: positive minor units. The currency must be the store's. */
 export class PriceDto {
-  @ApiProperty({ example: 1299, minimum: 1, description: 'Integer amount in minor units' })
+  @ApiProperty({
+    example: 1299,
+    minimum: 1,
+    maximum: MAX_PRICE,
+    description: 'Integer amount in minor units',
+  })
   @IsInt()
   @Min(1)
-  @Max(100_000_000)
+  @Max(MAX_PRICE)
   amount!: number;
 
   @ApiProperty({ example: 'EUR', maxLength: 3 })

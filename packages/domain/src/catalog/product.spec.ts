@@ -19,6 +19,7 @@ import {
   priceRange,
   slugFor,
   slugify,
+  variantDisplayName,
   variantPrice,
 } from './product.js';
 
@@ -133,5 +134,12 @@ describe('products', () => {
     expect(r?.min.amount).toBe(200);
     expect(r?.max.amount).toBe(900);
     expect(priceRange([])).toBeNull();
+  });
+});
+
+describe('variantDisplayName', () => {
+  test('product and variant, as cart and order lines both show them', () => {
+    expect(variantDisplayName('Mug', 'Blue')).toBe('Mug – Blue');
+    expect(variantDisplayName('Tee', 'M / Black')).toBe('Tee – M / Black');
   });
 });

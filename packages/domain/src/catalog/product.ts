@@ -21,6 +21,14 @@ export const MAX_PRICE = 100_000_000;
  */
 export const MAX_VARIANTS_PER_PRODUCT = 50;
 
+/**
+ * What a cart line and an order line call a variant: the product's name and
+ * the variant's, so the buyer reads the same words from cart to receipt.
+ */
+export function variantDisplayName(productName: string, variantName: string): string {
+  return `${productName} – ${variantName}`;
+}
+
 /** Refuses another variant for a product that has `count` already. */
 export function assertRoomForVariant(count: number): void {
   if (count >= MAX_VARIANTS_PER_PRODUCT) throw new VariantLimitError(MAX_VARIANTS_PER_PRODUCT);

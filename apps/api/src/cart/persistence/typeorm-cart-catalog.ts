@@ -5,6 +5,7 @@ import {
   isUuid,
   Money,
   type ProductStatus,
+  variantDisplayName,
 } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -58,7 +59,7 @@ export class TypeormCartCatalog extends CartCatalog {
           id: r.id,
           productId: r.product_id,
           sku: r.sku,
-          name: `${r.product_name} (${r.variant_name})`,
+          name: variantDisplayName(r.product_name, r.variant_name),
           price: Money.of(Number(r.price), r.currency.trim()),
           // The catalog's own rules, so a cart and the catalog never disagree
           // on what can be sold or how much of it there is.

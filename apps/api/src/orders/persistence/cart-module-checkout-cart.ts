@@ -1,3 +1,4 @@
+import { variantDisplayName } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
@@ -28,8 +29,7 @@ export class CartModuleCheckoutCart extends CheckoutCart {
         variant: {
           id: l.variantId,
           sku: l.variant.sku,
-          // How an order line names what was sold.
-          name: `${l.variant.productName} – ${l.variant.variantName}`,
+          name: variantDisplayName(l.variant.productName, l.variant.variantName),
           price: l.variant.price,
           currency: l.variant.currency,
           archived: l.variant.archived,
