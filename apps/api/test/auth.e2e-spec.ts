@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { hash as argon2Hash } from '@node-rs/argon2';
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -328,6 +328,88 @@ describe('auth', () => {
       const stored = await t.get(UserRepository).findById(user!.id);
       expect(stored?.passwordHash).toContain(`m=${ARGON2_OPTIONS.memoryCost},`);
       await login(email, PASSWORD).expect(200);
+    });
+
+    describe('passwords in another Unicode form', () => {
+      const tag = () => randomBytes(4).toString('hex');
+      /** "café crème …" with é/è precomposed (NFC, also NFKC) and as e + combining accent. */
+      const composed = (suffix: string) => `caf\u00e9 cr\u00e8me ${suffix}`;
+      const decomposed = (suffix: string) => `cafe\u0301 cre\u0300me ${suffix}`;
+
+      test('registered with combining accents, signs in from a keyboard sending é, and back', async () => {
+        const a = tag();
+        const u = await registered(t, { password: decomposed(a) });
+        await login(u.email, composed(a)).expect(200);
+        await login(u.email, decomposed(a)).expect(200);
+        const b = tag();
+        const v = await registered(t, { password: composed(b) });
+        await login(v.email, decomposed(b)).expect(200);
+        // still a secret: another accent is another password
+        await login(v.email, `caf\u00e8 cr\u00e8me ${b}`).expect(401);
+      });
+
+      test('the hash is made from the NFKC form: full-width digits sign in as ASCII ones', async () => {
+        const a = tag();
+        const u = await registered(t, { password: `\uff11\uff12\uff13 ${a} key` });
+        await login(u.email, `123 ${a} key`).expect(200);
+        const stored = await t.get(UserRepository).findById(u.id);
+        expect(await argon2Verify(stored!.passwordHash, `123 ${a} key`)).toBe(true);
+      });
+
+      test('an account hashed from the password as typed still signs in, and is re-hashed normalised', async () => {
+        const email = anEmail('pre-nfkc');
+        const a = tag();
+        // As stored before passwords were normalised: argon2 of the raw NFD string.
+        const legacy = await argon2Hash(decomposed(a), ARGON2_OPTIONS);
+        const user = await t
+          .get(UserRepository)
+          .create({ email, name: 'Legacy', role: 'customer', passwordHash: legacy });
+        // a wrong password changes nothing
+        await login(email, decomposed(tag())).expect(401);
+        expect((await t.get(UserRepository).findById(user!.id))?.passwordHash).toBe(legacy);
+
+        await login(email, decomposed(a)).expect(200);
+        const upgraded = (await t.get(UserRepository).findById(user!.id))!.passwordHash;
+        expect(upgraded).not.toBe(legacy);
+        expect(await argon2Verify(upgraded, composed(a))).toBe(true);
+        expect(await argon2Verify(upgraded, decomposed(a))).toBe(false);
+        // from now on either keyboard works, and the hash stays put
+        await login(email, composed(a)).expect(200);
+        await login(email, decomposed(a)).expect(200);
+        expect((await t.get(UserRepository).findById(user!.id))?.passwordHash).toBe(upgraded);
+      });
+
+      test('an account hashed from the composed form as typed needs no re-hash', async () => {
+        const email = anEmail('nfc');
+        const a = tag();
+        const stored = await argon2Hash(composed(a), ARGON2_OPTIONS);
+        const user = await t
+          .get(UserRepository)
+          .create({ email, name: 'Composed', role: 'customer', passwordHash: stored });
+        await login(email, decomposed(a)).expect(200);
+        expect((await t.get(UserRepository).findById(user!.id))?.passwordHash).toBe(stored);
+      });
+
+      test('register counts the normalised password too: 8 characters sent, 4 once composed → 400', async () => {
+        const email = anEmail('short-nfkc');
+        const res = await t.http
+          .post('/api/v1/auth/register')
+          .send({ email, password: 'e\u0301'.repeat(4), name: 'Short' })
+          .expect(400);
+        expect(res.body.errors).toEqual([
+          { field: 'password', message: 'password must be at least 8 characters' },
+        ]);
+        expect(await t.get(UserRepository).findByEmail(email)).toBeNull();
+      });
+
+      test('user:create normalises too: the CLI account signs in from either form', async () => {
+        const email = anEmail('cli-nfkc');
+        const a = tag();
+        await t
+          .get(RegistrationService)
+          .register({ email, password: decomposed(a), name: 'Cli', role: 'customer' });
+        await login(email, composed(a)).expect(200);
+      });
     });
 
     test('a disabled account cannot sign in, refresh or use its live access token', async () => {

@@ -650,7 +650,7 @@ export interface components {
              */
             email: string;
             /**
-             * @description 8 to 128 characters, not one of the most common passwords
+             * @description 8 to 128 characters (Unicode code points), both as sent and in Unicode NFKC, the form that is stored and compared; not one of the most common passwords
              * @example correct horse battery staple
              */
             password: string;
@@ -698,7 +698,10 @@ export interface components {
         LoginDto: {
             /** @example ada@example.com */
             email: string;
-            /** @example correct horse battery staple */
+            /**
+             * @description Compared in Unicode NFKC: any Unicode form of the registered password signs in
+             * @example correct horse battery staple
+             */
             password: string;
         };
         RefreshTokenDto: {

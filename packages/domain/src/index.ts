@@ -18,3 +18,4 @@ export * from './orders/order-totals.js';
 export * from './orders/payment-review.js';
 export * from './payments/payment.errors.js';
 export * from './reports/sales-report.js';
+export * from './text/code-points.js';

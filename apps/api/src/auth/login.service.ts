@@ -1,4 +1,10 @@
-import { AccountDisabledError, InvalidCredentialsError, normalizeEmail } from '@minishop/domain';
+import {
+  AccountDisabledError,
+  InvalidCredentialsError,
+  normalizeEmail,
+  normalizePassword,
+  passwordCandidates,
+} from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
@@ -26,23 +32,46 @@ export class LoginService {
     options: { cartToken?: string } = {},
   ): Promise<SignedIn> {
     const user = await this.users.findByEmail(normalizeEmail(credentials.email));
-    // An unknown e-mail costs one argon2 verify too and gets the same error,
-    // so neither the reply nor its timing tells which accounts exist.
-    const valid = user
-      ? await this.hasher.verify(user.passwordHash, credentials.password)
-      : await this.hasher.verifyAgainstDummy(credentials.password);
-    if (!user || !valid) throw new InvalidCredentialsError();
+    const normalised = normalizePassword(credentials.password);
+    const candidates = passwordCandidates(credentials.password);
+    const matched = user
+      ? await this.firstMatch(user.passwordHash, candidates)
+      : await this.dummyVerifies(candidates);
+    if (!user || matched === undefined) throw new InvalidCredentialsError();
     // Only someone who knows the password learns that the account is disabled.
     if (user.disabled) throw new AccountDisabledError();
-    if (this.hasher.needsRehash(user.passwordHash))
-      await this.upgradeHash(user.id, credentials.password);
+    // A hash of the password as typed (made before passwords were normalised),
+    // or one with weaker parameters, is replaced by the current form.
+    if (matched !== normalised || this.hasher.needsRehash(user.passwordHash))
+      await this.upgradeHash(user.id, normalised);
 
     const session = await this.tx.run((manager) => this.sessions.issue(user, manager));
     await this.guestCart.afterSignIn(user.id, options.cartToken);
     return { user, ...session };
   }
 
-  /** The one moment the plain password is known: re-hash it with the current parameters. */
+  /** The candidate that verifies against `hash`, tried in order; undefined when none does. */
+  private async firstMatch(
+    hash: string,
+    candidates: readonly string[],
+  ): Promise<string | undefined> {
+    for (const candidate of candidates) {
+      if (await this.hasher.verify(hash, candidate)) return candidate;
+    }
+    return undefined;
+  }
+
+  /**
+   * An unknown e-mail costs as many argon2 verifies as a known one with a
+   * wrong password and gets the same error, so neither the reply nor its
+   * timing tells which accounts exist.
+   */
+  private async dummyVerifies(candidates: readonly string[]): Promise<undefined> {
+    for (const candidate of candidates) await this.hasher.verifyAgainstDummy(candidate);
+    return undefined;
+  }
+
+  /** The one moment the plain password is known: re-hash it normalised, with the current parameters. */
   private async upgradeHash(userId: string, password: string): Promise<void> {
     try {
       const passwordHash = await this.hasher.hash(password);

@@ -2,6 +2,7 @@ import {
   assertAcceptablePassword,
   EmailTakenError,
   normalizeEmail,
+  normalizePassword,
   type Role,
 } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
@@ -39,7 +40,7 @@ export class RegistrationService {
     assertAcceptablePassword(input.password);
     const email = normalizeEmail(input.email);
     // Hashing happens before the transaction so no connection is held for it.
-    const passwordHash = await this.hasher.hash(input.password);
+    const passwordHash = await this.hasher.hash(normalizePassword(input.password));
     const signedIn = await this.tx.run(async (manager) => {
       const user = await this.users.create(
         { email, name: input.name.trim(), role: input.role ?? 'customer', passwordHash },

@@ -30,7 +30,8 @@ export class RegisterDto {
     example: 'correct horse battery staple',
     minLength: 8,
     maxLength: 128,
-    description: '8 to 128 characters, not one of the most common passwords',
+    description:
+      '8 to 128 characters (Unicode code points), both as sent and in Unicode NFKC, the form that is stored and compared; not one of the most common passwords',
   })
   @IsString()
   @IsNotEmpty()
@@ -54,7 +55,11 @@ export class LoginDto {
   @MaxLength(254)
   email!: string;
 
-  @ApiProperty({ example: 'correct horse battery staple', maxLength: PASSWORD_INPUT_MAX })
+  @ApiProperty({
+    example: 'correct horse battery staple',
+    maxLength: PASSWORD_INPUT_MAX,
+    description: 'Compared in Unicode NFKC: any Unicode form of the registered password signs in',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(PASSWORD_INPUT_MAX)

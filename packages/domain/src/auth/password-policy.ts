@@ -1,3 +1,4 @@
+import { codePointLength } from '../text/code-points.js';
 import { WeakPasswordError } from './auth.errors.js';
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -77,17 +78,48 @@ const COMMON_PASSWORDS: ReadonlySet<string> = new Set([
   'minishop123',
 ]);
 
-/** Throws WeakPasswordError when `password` may not be used for an account. */
+/**
+ * The form of a password that is hashed and verified: Unicode NFKC, as
+ * e-mail addresses are (NIST SP 800-63B asks for NFKC or NFKD). Keyboards
+ * and input methods differ in what they send for the same keys: "é"
+ * precomposed or as e + combining accent, full-width digits from an East
+ * Asian IME. Without it a password set on one device fails on another.
+ * Nothing else changes: no trimming, no case folding.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+/**
+ * The forms of a typed password to verify against a stored hash, in order:
+ * the normalised one, then, when it differs, the password as typed, for
+ * accounts whose hash was made before passwords were normalised. Such an
+ * account should be re-hashed from the normalised form once it matches.
+ */
+export function passwordCandidates(password: string): readonly string[] {
+  const normalised = normalizePassword(password);
+  return normalised === password ? [normalised] : [normalised, password];
+}
+
+/**
+ * Throws WeakPasswordError when `password` (as sent) may not be used for an
+ * account. Lengths are code points, as JSON Schema counts the OpenAPI
+ * document's minLength/maxLength, and both the password as sent and its
+ * normalised form must be within them: the document's bounds hold for the
+ * request, and the password that is hashed holds to the same rule (NFKC can
+ * shorten "e" + accent to "é", or lengthen a ligature).
+ */
 export function assertAcceptablePassword(password: string): void {
-  // Code points, not UTF-16 units: "8 characters" means what a person counts.
-  const length = [...password].length;
-  if (length < PASSWORD_MIN_LENGTH) {
+  const normalised = normalizePassword(password);
+  const lengths = [codePointLength(password), codePointLength(normalised)];
+  if (Math.min(...lengths) < PASSWORD_MIN_LENGTH) {
     throw new WeakPasswordError(`password must be at least ${PASSWORD_MIN_LENGTH} characters`);
   }
-  if (length > PASSWORD_MAX_LENGTH) {
+  if (Math.max(...lengths) > PASSWORD_MAX_LENGTH) {
     throw new WeakPasswordError(`password must be at most ${PASSWORD_MAX_LENGTH} characters`);
   }
-  if (COMMON_PASSWORDS.has(password.toLowerCase())) {
+  // In the form that is hashed: full-width "ｐａｓｓｗｏｒｄ１２３" is as common as the ASCII one.
+  if (COMMON_PASSWORDS.has(normalised.toLowerCase())) {
     throw new WeakPasswordError('password is too common; choose another');
   }
 }
