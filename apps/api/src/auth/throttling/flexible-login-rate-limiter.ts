@@ -9,28 +9,37 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible';
 
+import { Clock } from '../../infrastructure/clock/clock.js';
 import { AppConfig } from '../../infrastructure/config/app-config.js';
 import { type LoginAttempt, LoginRateLimiter } from './login-rate-limiter.js';
+import { ThrottleStoreOutage } from './throttle-store-outage.js';
 
 const KEY_PREFIX = 'minishop:login';
+
+type Limit = 'ip' | 'email';
+type Limiters = Record<Limit, RateLimiterAbstract>;
+type Verdict = { retryAfterSeconds: number } | null;
 
 /**
  * Login limits on rate-limiter-flexible: fixed windows per IP and per
  * e-mail, kept in Redis when REDIS_URL is set (shared by every API process)
  * and in process memory otherwise. Should Redis fail, each process falls
  * back to its own memory counters rather than refusing or waving through
- * every login.
+ * every login (fail open, see THROTTLE_STORE_FAILURE_MODE).
  */
 @Injectable()
 export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnApplicationShutdown {
   private readonly logger = new Logger('LoginRateLimiter');
   private readonly redis: Redis | undefined;
-  private readonly perIp: RateLimiterAbstract;
-  private readonly perEmail: RateLimiterAbstract;
+  /** In Redis; undefined without REDIS_URL. */
+  private readonly shared: Limiters | undefined;
+  /** In this process: the only counters without Redis, the fallback with it. */
+  private readonly local: Limiters;
+  private readonly outage: ThrottleStoreOutage;
   /** 'redis' or 'memory': which storage counts attempts. */
   readonly storage: 'redis' | 'memory';
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, clock: Clock) {
     super();
     const { perIp, perEmail, windowSeconds } = config.loginRateLimit;
     // Counters belong to one shop (one database): two shops, or two test
@@ -40,8 +49,22 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
       .digest('hex')
       .slice(0, 12);
     const prefix = `${KEY_PREFIX}:${shop}`;
+    const points: Record<Limit, number> = { ip: perIp, email: perEmail };
+    const limiters = (make: (limit: Limit) => RateLimiterAbstract): Limiters => ({
+      ip: make('ip'),
+      email: make('email'),
+    });
+    this.outage = new ThrottleStoreOutage(this.logger, clock);
+    this.local = limiters(
+      (limit) =>
+        new RateLimiterMemory({
+          keyPrefix: `${prefix}:${limit}`,
+          points: points[limit],
+          duration: windowSeconds,
+        }),
+    );
     if (config.redisUrl) {
-      this.redis = new Redis(config.redisUrl, {
+      const redis = new Redis(config.redisUrl, {
         // Fail fast into the memory fallback instead of queueing commands
         // while Redis is away (the library's recommended ioredis setup).
         enableOfflineQueue: false,
@@ -51,64 +74,52 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
         commandTimeout: config.redisCommandTimeoutMs,
         connectionName: 'minishop-login-limits',
       });
-      // ioredis retries for ever and emits an error per attempt: say it once
-      // per outage, not once per retry.
-      let down = false;
-      this.redis.on('error', (error: Error) => {
-        if (down) return;
-        down = true;
-        this.logger.warn({ err: error }, 'Redis unavailable for login limits; counting in memory');
-      });
-      this.redis.on('ready', () => {
-        down = false;
-      });
-      const redis = this.redis;
-      const make = (name: string, points: number) =>
-        new RateLimiterRedis({
-          storeClient: redis,
-          keyPrefix: `${prefix}:${name}`,
-          points,
-          duration: windowSeconds,
-          insuranceLimiter: new RateLimiterMemory({ points, duration: windowSeconds }),
-        });
-      this.perIp = make('ip', perIp);
-      this.perEmail = make('email', perEmail);
+      // ioredis retries for ever and emits an error per attempt; the outage
+      // says it once.
+      redis.on('error', (error: Error) => this.outage.failed(error));
+      this.redis = redis;
+      this.shared = limiters(
+        (limit) =>
+          new RateLimiterRedis({
+            storeClient: redis,
+            keyPrefix: `${prefix}:${limit}`,
+            points: points[limit],
+            duration: windowSeconds,
+          }),
+      );
       this.storage = 'redis';
     } else {
-      const make = (name: string, points: number) =>
-        new RateLimiterMemory({
-          keyPrefix: `${prefix}:${name}`,
-          points,
-          duration: windowSeconds,
-        });
-      this.perIp = make('ip', perIp);
-      this.perEmail = make('email', perEmail);
       this.storage = 'memory';
     }
   }
 
-  async consume(attempt: LoginAttempt): Promise<{ retryAfterSeconds: number } | null> {
-    const limited =
-      (await this.take(this.perIp, attempt.ip)) ??
-      (attempt.email !== undefined ? await this.take(this.perEmail, attempt.email) : null);
-    return limited;
+  async consume(attempt: LoginAttempt): Promise<Verdict> {
+    // One request waits for Redis at most once: after a failure (a command
+    // timeout is REDIS_COMMAND_TIMEOUT_MS), its other limit is counted in
+    // memory straight away instead of meeting the same timeout again.
+    const request = { storeFailed: false };
+    return (
+      (await this.take('ip', attempt.ip, request)) ??
+      (attempt.email !== undefined ? await this.take('email', attempt.email, request) : null)
+    );
   }
 
   private async take(
-    limiter: RateLimiterAbstract,
+    limit: Limit,
     key: string,
-  ): Promise<{ retryAfterSeconds: number } | null> {
-    try {
-      await limiter.consume(key);
-      return null;
-    } catch (rejection) {
-      // The library rejects with a RateLimiterRes when the limit is hit and
-      // with an Error only when storage failed and no fallback answered.
-      if (rejection instanceof RateLimiterRes) {
-        return { retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+    request: { storeFailed: boolean },
+  ): Promise<Verdict> {
+    if (this.shared && !request.storeFailed) {
+      try {
+        const verdict = await verdictOf(this.shared[limit], key);
+        this.outage.answered();
+        return verdict;
+      } catch (error) {
+        request.storeFailed = true;
+        this.outage.failed(error);
       }
-      throw rejection;
     }
+    return verdictOf(this.local[limit], key);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -118,5 +129,20 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
     // keep the process alive after shutdown.
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
     this.redis.disconnect();
+  }
+}
+
+/** Counts one attempt: null when allowed, else how long to wait; throws when storage failed. */
+async function verdictOf(limiter: RateLimiterAbstract, key: string): Promise<Verdict> {
+  try {
+    await limiter.consume(key);
+    return null;
+  } catch (rejection) {
+    // The library rejects with a RateLimiterRes when the limit is hit and
+    // with an Error when its storage failed.
+    if (rejection instanceof RateLimiterRes) {
+      return { retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+    }
+    throw rejection;
   }
 }
