@@ -66,6 +66,26 @@ export default tseslint.config(
     },
   },
   {
+    files: ['packages/contracts/src/**/*.ts'],
+    rules: {
+      // class-validator counts a character and its variation selector as one,
+      // JSON Schema (the OpenAPI document) as two: limits would disagree.
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'class-validator',
+              importNames: ['MaxLength', 'MinLength', 'Length', 'maxLength', 'minLength', 'length'],
+              message:
+                'Use MaxCodePoints / CodePointLength (common/text-length.ts): they count as the OpenAPI maxLength does.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts', '**/bench/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },

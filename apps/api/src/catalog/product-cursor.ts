@@ -10,9 +10,10 @@ export interface ProductCursor {
   id: string;
 }
 
-// A product name is at most 200 characters as class-validator counts them,
-// where a surrogate pair or a character with its variation selector is one:
-// up to three UTF-16 units each.
+// A product name is at most 200 code points now (400 UTF-16 units), but
+// names stored while class-validator counted them, where a surrogate pair or
+// a character with its variation selector was one, run up to three UTF-16
+// units per counted character: their cursors must still be accepted.
 const NAME_KEY_MAX_UNITS = 600;
 // created_at as PostgreSQL prints it (microseconds kept, so no two rows tie by accident).
 const TIMESTAMP =

@@ -1,7 +1,9 @@
 import { normalizeEmail } from '@minishop/domain';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsEmail, IsNotEmpty, IsString } from 'class-validator';
+
+import { MaxCodePoints } from '../common/text-length.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /**
@@ -23,7 +25,7 @@ export class RegisterDto {
   @ApiProperty({ example: 'ada@example.com', format: 'idn-email', maxLength: 254 })
   @Transform(toStoredEmail)
   @IsEmail({}, { message: 'email must be an e-mail address' })
-  @MaxLength(254)
+  @MaxCodePoints(254)
   email!: string;
 
   @ApiProperty({
@@ -35,14 +37,14 @@ export class RegisterDto {
   })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(PASSWORD_INPUT_MAX)
+  @MaxCodePoints(PASSWORD_INPUT_MAX)
   password!: string;
 
   @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 100 })
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
-  @MaxLength(100)
+  @MaxCodePoints(100)
   name!: string;
 }
 
@@ -52,7 +54,7 @@ export class LoginDto {
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
-  @MaxLength(254)
+  @MaxCodePoints(254)
   email!: string;
 
   @ApiProperty({
@@ -62,7 +64,7 @@ export class LoginDto {
   })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(PASSWORD_INPUT_MAX)
+  @MaxCodePoints(PASSWORD_INPUT_MAX)
   password!: string;
 }
 
@@ -75,6 +77,6 @@ export class RefreshTokenDto {
   })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   refreshToken!: string;
 }

@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, IsUUID, Max, Min } from 'class-validator';
+
+import { MaxCodePoints } from '../common/text-length.js';
 
 export class AddCartItemDto {
   @ApiProperty({ format: 'uuid', example: '0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b' })
@@ -33,6 +35,6 @@ export class MergeCartDto {
     example: 'mZ3vK8qR1xT0bN5cW7yE2aH4jL6pS9dF0gU3iO8kV1w',
   })
   @IsString()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   cartToken!: string;
 }

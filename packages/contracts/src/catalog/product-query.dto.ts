@@ -6,7 +6,6 @@ import {
   IsOptional,
   IsString,
   Max,
-  MaxLength,
   Min,
   registerDecorator,
   type ValidationArguments,
@@ -14,6 +13,7 @@ import {
 
 import { PageQueryDto } from '../common/pagination.dto.js';
 import { QueryInteger } from '../common/query-integer.js';
+import { MaxCodePoints } from '../common/text-length.js';
 
 export const PRODUCT_SORTS = ['newest', 'price', '-price', 'name'] as const;
 export type ProductSort = (typeof PRODUCT_SORTS)[number];
@@ -47,7 +47,7 @@ export class ProductQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Full-text search on name and description', maxLength: 200 })
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   q?: string;
 
   @ApiPropertyOptional({
@@ -56,7 +56,7 @@ export class ProductQueryDto extends PageQueryDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(120)
+  @MaxCodePoints(120)
   category?: string;
 
   @ApiPropertyOptional({

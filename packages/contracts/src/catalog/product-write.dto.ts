@@ -17,15 +17,15 @@ import {
   IsOptional,
   IsString,
   IsUUID,
-  Length,
   Matches,
   Max,
-  MaxLength,
   Min,
   NotEquals,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+
+import { CodePointLength, MaxCodePoints } from '../common/text-length.js';
 
 /**
  * For partial updates: a field left out is skipped, but `null` is validated
@@ -62,7 +62,7 @@ export class CreateVariantDto {
 
   @ApiProperty({ example: '350 ml', maxLength: 200 })
   @IsString()
-  @Length(1, 200)
+  @CodePointLength(1, 200)
   name!: string;
 
   @ApiProperty({ type: PriceDto })
@@ -81,7 +81,7 @@ export class CreateVariantDto {
 export class CreateProductDto {
   @ApiProperty({ example: 'Red mug', maxLength: 200 })
   @IsString()
-  @Length(1, 200)
+  @CodePointLength(1, 200)
   name!: string;
 
   @ApiPropertyOptional({
@@ -91,14 +91,14 @@ export class CreateProductDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(120)
+  @MaxCodePoints(120)
   @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
   slug?: string;
 
   @ApiPropertyOptional({ maxLength: 5000 })
   @IsOptional()
   @IsString()
-  @MaxLength(5000)
+  @MaxCodePoints(5000)
   description?: string;
 
   @ApiPropertyOptional({ format: 'uuid', maxLength: 36 })
@@ -120,20 +120,20 @@ export class UpdateProductDto {
   @ApiPropertyOptional({ maxLength: 200 })
   @IfSent()
   @IsString()
-  @Length(1, 200)
+  @CodePointLength(1, 200)
   name?: string;
 
   @ApiPropertyOptional({ maxLength: 120 })
   @IfSent()
   @IsString()
-  @MaxLength(120)
+  @MaxCodePoints(120)
   @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
   slug?: string;
 
   @ApiPropertyOptional({ maxLength: 5000 })
   @IfSent()
   @IsString()
-  @MaxLength(5000)
+  @MaxCodePoints(5000)
   description?: string;
 
   @ApiPropertyOptional({ format: 'uuid', nullable: true, maxLength: 36 })
@@ -157,7 +157,7 @@ export class UpdateVariantDto {
   @ApiPropertyOptional({ maxLength: 200 })
   @IfSent()
   @IsString()
-  @Length(1, 200)
+  @CodePointLength(1, 200)
   name?: string;
 
   @ApiPropertyOptional({ type: PriceDto })
@@ -177,20 +177,20 @@ export class StockAdjustmentDto {
 
   @ApiProperty({ example: 'stock take', maxLength: 200 })
   @IsString()
-  @Length(1, 200)
+  @CodePointLength(1, 200)
   reason!: string;
 }
 
 export class CreateCategoryDto {
   @ApiProperty({ example: 'Kitchen', maxLength: 200 })
   @IsString()
-  @Length(1, 200)
+  @CodePointLength(1, 200)
   name!: string;
 
   @ApiPropertyOptional({ example: 'kitchen', maxLength: 120 })
   @IsOptional()
   @IsString()
-  @MaxLength(120)
+  @MaxCodePoints(120)
   @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
   slug?: string;
 

@@ -1,15 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 
 import { QueryInteger } from './query-integer.js';
+import { MaxCodePoints } from './text-length.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 /**
  * Room for the longest cursor the API issues: a name-sorted one carries the
- * product name, and a name of 200 characters as class-validator counts them
- * (a character with its variation selector is one) takes up to 1,800 bytes
- * of JSON (escaped control characters), 2,400 once in base64url.
+ * product name, and a name of 200 characters as class-validator used to
+ * count them (a character with its variation selector was one; such names
+ * may still be stored) takes up to 1,800 bytes of JSON (escaped control
+ * characters), 2,400 once in base64url.
  */
 export const MAX_CURSOR_LENGTH = 4096;
 
@@ -29,7 +31,7 @@ export class PageQueryDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(MAX_CURSOR_LENGTH)
+  @MaxCodePoints(MAX_CURSOR_LENGTH)
   cursor?: string;
 }
 

@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsISO8601, MaxLength } from 'class-validator';
+import { IsISO8601 } from 'class-validator';
+
+import { MaxCodePoints } from '../common/text-length.js';
 
 export const REPORT_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
@@ -12,7 +14,7 @@ export class CreateSalesReportDto {
     example: '2026-11-01T00:00:00Z',
   })
   @IsISO8601({ strict: true })
-  @MaxLength(40)
+  @MaxCodePoints(40)
   from!: string;
 
   @ApiProperty({
@@ -22,7 +24,7 @@ export class CreateSalesReportDto {
     example: '2026-12-01T00:00:00Z',
   })
   @IsISO8601({ strict: true })
-  @MaxLength(40)
+  @MaxCodePoints(40)
   to!: string;
 }
 

@@ -1,36 +1,38 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO31661Alpha2, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsISO31661Alpha2, IsNotEmpty, IsOptional, IsString } from 'class-validator';
+
+import { MaxCodePoints } from '../common/text-length.js';
 
 /** A postal address; `country` is ISO 3166-1 alpha-2 (e.g. "DE"). */
 export class AddressDto {
   @ApiProperty({ example: 'Ada Lovelace', maxLength: 200 })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   name!: string;
 
   @ApiProperty({ example: '12 Analytical Street', maxLength: 200 })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   line1!: string;
 
   @ApiPropertyOptional({ example: 'Flat 3', maxLength: 200 })
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   line2?: string;
 
   @ApiProperty({ example: 'Berlin', maxLength: 100 })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(100)
+  @MaxCodePoints(100)
   city!: string;
 
   @ApiProperty({ example: '10115', maxLength: 20 })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(20)
+  @MaxCodePoints(20)
   postalCode!: string;
 
   @ApiProperty({

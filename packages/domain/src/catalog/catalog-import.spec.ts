@@ -27,6 +27,20 @@ describe('parseCatalogImportRow', () => {
     });
   });
 
+  test('names are counted in characters (code points), as the admin routes count them', () => {
+    // 200 emoji are 400 UTF-16 units but 200 characters.
+    expect(parseCatalogImportRow(withField(1, '😀'.repeat(200)), 2, 'EUR').productName).toBe(
+      '😀'.repeat(200),
+    );
+    expect(() => parseCatalogImportRow(withField(1, '😀'.repeat(201)), 2, 'EUR')).toThrow(
+      /product_name is longer than 200 characters/,
+    );
+    // a heart with its variation selector is two
+    expect(() => parseCatalogImportRow(withField(5, '\u2764\ufe0f'.repeat(101)), 2, 'EUR')).toThrow(
+      /variant_name is longer than 200 characters/,
+    );
+  });
+
   test('empty category, currency and stock take their defaults', () => {
     const row = parseCatalogImportRow(
       ['mug', 'Mug', '', '', 'MUG-1', 'One', '100', '', ''],

@@ -1,4 +1,5 @@
 import { InvalidInputError, NotFoundError, RuleViolationError } from '../errors/domain-error.js';
+import { codePointLength } from '../text/code-points.js';
 import { assertSku, assertSlug, variantPrice } from './product.js';
 
 /** The columns of a catalog import file, in this order, as its header line. */
@@ -62,7 +63,11 @@ export function assertImportHeader(header: readonly string[]): void {
 function text(value: string, column: string, max: number, required: boolean): string {
   const v = value.trim();
   if (required && v.length === 0) throw new ImportRowError(`${column} is required`);
-  if (v.length > max) throw new ImportRowError(`${column} is longer than ${max} characters`);
+  // Counted as the admin routes' maxLength is, so a name either way of
+  // entering the catalog has the same room (an emoji is one character).
+  if (codePointLength(v) > max) {
+    throw new ImportRowError(`${column} is longer than ${max} characters`);
+  }
   return v;
 }
 
