@@ -463,6 +463,20 @@ describe('auth', () => {
       expect(statuses.filter((s) => s === 401)).toHaveLength(7);
     });
 
+    test('many losers of one race revoke its family together without a 500 (no deadlock)', async () => {
+      // Each loser revokes the family; with rows locked in scan order two
+      // revocations could meet them in different orders and deadlock.
+      for (let round = 0; round < 12; round++) {
+        const u = await registered(t);
+        // A longer family: more rows for the revocations to lock.
+        let token = u.refreshToken as string;
+        for (let i = 0; i < 3; i++) token = (await refresh(token).expect(200)).body.refreshToken;
+        const replies = await Promise.all(Array.from({ length: 16 }, () => refresh(token)));
+        const statuses = replies.map((r) => r.status).sort();
+        expect(statuses).toEqual([200, ...Array.from({ length: 15 }, () => 401)]);
+      }
+    });
+
     test('a replay racing a refresh of its successor still ends the session for good', async () => {
       const u = await registered(t);
       const successor = (await refresh(u.refreshToken).expect(200)).body.refreshToken as string;

@@ -21,7 +21,7 @@ export class LogoutService {
    */
   async logout(refreshToken: string): Promise<void> {
     await this.tx.run(async (manager) => {
-      const token = await this.tokens.findByHash(hashRefreshToken(refreshToken), manager);
+      const token = await this.tokens.lockByHash(hashRefreshToken(refreshToken), manager);
       if (token) await this.tokens.revokeFamily(token.familyId, this.clock.now(), manager);
     });
   }

@@ -30,7 +30,13 @@ export abstract class RefreshTokenRepository {
     now: Date,
     manager: EntityManager,
   ): Promise<RefreshTokenRecord | null>;
-  abstract findByHash(
+  /**
+   * The token, its row locked until the transaction ends. Callers revoke its
+   * family next: with the presented token's row taken first, everyone
+   * revoking because of one token queues on that row instead of locking the
+   * family's other rows in different orders (a deadlock).
+   */
+  abstract lockByHash(
     tokenHash: string,
     manager: EntityManager,
   ): Promise<RefreshTokenRecord | null>;

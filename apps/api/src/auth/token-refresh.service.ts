@@ -7,6 +7,8 @@ import { RefreshTokenRepository } from './refresh-token.repository.js';
 import { hashRefreshToken, type IssuedSession, SessionIssuer } from './session-issuer.js';
 import { UserRepository } from './user.repository.js';
 
+const REFRESH_RETRIES = { retries: 3 };
+
 type Outcome =
   | { kind: 'rotated'; session: IssuedSession }
   | { kind: 'reused' }
@@ -41,7 +43,7 @@ export class TokenRefreshService {
     const outcome = await this.tx.run<Outcome>(async (manager) => {
       const spent = await this.tokens.spend(tokenHash, now, manager);
       if (!spent) {
-        const known = await this.tokens.findByHash(tokenHash, manager);
+        const known = await this.tokens.lockByHash(tokenHash, manager);
         if (known?.spentAt && !known.revokedAt) {
           await this.tokens.revokeFamily(known.familyId, now, manager);
           return { kind: 'reused' };
@@ -54,7 +56,11 @@ export class TokenRefreshService {
         return { kind: 'disabled' };
       }
       return { kind: 'rotated', session: await this.sessions.issue(user, manager, spent.familyId) };
-    });
+      // Revocations for two different tokens of one family at once (a
+      // replay of an old token beside a lost race for the newest) each hold
+      // their own token's row first and can still deadlock: retried, the
+      // later one finds the family revoked and is a 401.
+    }, REFRESH_RETRIES);
     switch (outcome.kind) {
       case 'rotated':
         return outcome.session;

@@ -56,18 +56,25 @@ export class TypeormRefreshTokenRepository extends RefreshTokenRepository {
     return row ? toRecord(row) : null;
   }
 
-  async findByHash(tokenHash: string, manager: EntityManager): Promise<RefreshTokenRecord | null> {
+  async lockByHash(tokenHash: string, manager: EntityManager): Promise<RefreshTokenRecord | null> {
     const rows = (await manager.query(
       `SELECT id, family_id, user_id, expires_at, spent_at, revoked_at
-         FROM refresh_tokens WHERE token_hash = $1`,
+         FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
       [tokenHash],
     )) as RefreshTokenRow[];
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
   async revokeFamily(familyId: string, now: Date, manager: EntityManager): Promise<void> {
+    // Rows locked in id order: revocations of one family for different
+    // tokens (a logout beside a replay) would otherwise lock them in
+    // whatever order their scans meet them.
     await manager.query(
-      'UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL',
+      `UPDATE refresh_tokens SET revoked_at = $2
+        WHERE id IN (SELECT id FROM refresh_tokens
+                      WHERE family_id = $1 AND revoked_at IS NULL
+                      ORDER BY id FOR UPDATE)
+          AND revoked_at IS NULL`,
       [familyId, now],
     );
   }
