@@ -34,6 +34,8 @@ import { aCustomer, anAdmin, type TestUser } from './support/users.js';
  */
 class LockWatchingGateway extends PaymentGateway {
   readonly callsUnderLock: { call: string; paymentIntentId: string }[] = [];
+  /** Every refund the provider made, so a test can have the bank fail one. */
+  readonly refunds: { paymentIntentId: string; id: string }[] = [];
   intentOfCharge: (chargeId: string) => string = () => '';
 
   constructor(
@@ -54,7 +56,9 @@ class LockWatchingGateway extends PaymentGateway {
   }
   async refund(input: RefundInput): Promise<RefundRef> {
     await this.watch('refund', input.paymentIntentId);
-    return this.real.refund(input);
+    const made = await this.real.refund(input);
+    this.refunds.push({ paymentIntentId: input.paymentIntentId, id: made.id });
+    return made;
   }
   async refundedAmount(chargeId: string): Promise<Money> {
     await this.watch('refundedAmount', this.intentOfCharge(chargeId));
@@ -431,6 +435,130 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
         amountRefunded: { amount: 3000 },
       });
       expect(callsUnderLockFor(intentId)).toEqual([]);
+    });
+  });
+
+  describe('a cancelled order holding a late payment whose automatic refund failed', () => {
+    /**
+     * An order of 30.00 EUR cancelled by expiry, then paid: the payment is
+     * refunded automatically, and with `refundFails` the bank fails that
+     * refund, so the cancelled order holds the money again.
+     */
+    async function aCancelledOrderPaidLate(refundFails: boolean) {
+      const user = await aCustomer(t);
+      const variant = await aVariant(t, { stock: 2, price: 3000 });
+      await aCart(t, user, [{ variant, quantity: 1 }]);
+      const res = await checkout(t, user, randomUUID());
+      const orderId = res.body.order.id as string;
+      const intentId = res.body.payment.paymentIntentId as string;
+      // Expiry cancels the order while its intent stays payable, as when the
+      // provider call to cancel it fails.
+      await db.query(
+        `UPDATE orders SET reservation_expires_at = now() - interval '1 minute',
+                           payment_intent_id = NULL WHERE id = $1`,
+        [orderId],
+      );
+      await t.get(OrderExpiryService).expireDue(new Date());
+      await db.query('UPDATE orders SET payment_intent_id = $2 WHERE id = $1', [orderId, intentId]);
+      emulator.simulate(intentId, 'succeeded');
+      await emulator.idle();
+      await emulator.idle(); // the automatic refund's charge.refunded, sent while the payment was handled
+      const automatic = gateway.refunds.filter((r) => r.paymentIntentId === intentId);
+      expect(automatic).toHaveLength(1);
+      if (refundFails) {
+        emulator.failRefund(automatic[0]!.id);
+        await emulator.idle();
+      }
+      const order = await orderOf(user, orderId);
+      expect(order).toMatchObject({
+        status: 'cancelled',
+        amountRefunded: { amount: refundFails ? 0 : 3000 },
+      });
+      const charge = () =>
+        emulator.store.retrieveCharge(emulator.store.retrieveIntent(intentId).latest_charge ?? '');
+      return { user, orderId, intentId, charge, history: order.history };
+    }
+
+    test('POST /admin/orders/:id/refund → 202 gives the money back, the order stays cancelled, its history unchanged', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId, intentId, charge, history } = await aCancelledOrderPaidLate(true);
+      expect(charge().amount_refunded).toBe(0);
+
+      const res = await refund(admin, orderId, {});
+      expect(res.status).toBe(202);
+      expect(res.body.refund.amount).toEqual({ amount: 3000, currency: 'EUR' });
+      expect(res.body.order.status).toBe('cancelled');
+      await emulator.idle();
+
+      expect(charge().amount_refunded).toBe(3000);
+      const order = await orderOf(user, orderId);
+      expect(order).toMatchObject({ status: 'cancelled', amountRefunded: { amount: 3000 } });
+      expect(order.history).toEqual(history);
+      expect(await refundRequested(orderId)).toBe(3000);
+      expect(callsUnderLockFor(intentId)).toEqual([]);
+
+      // Nothing is left to give back: as for any cancelled order without money.
+      const again = await refund(admin, orderId, {});
+      expect(again.status).toBe(409);
+      expect(again.headers['content-type']).toContain('application/problem+json');
+      expect(charge().amount_refunded).toBe(3000);
+    });
+
+    test('partial refunds follow the amount and Idempotency-Key rules of paid orders', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId, charge, history } = await aCancelledOrderPaidLate(true);
+      const key = randomUUID();
+      const withKey = (body: object) => refund(admin, orderId, body).set('Idempotency-Key', key);
+
+      const first = await withKey(eur(1000));
+      expect(first.status).toBe(202);
+      const replay = await withKey(eur(1000));
+      expect(replay.status).toBe(202);
+      expect(replay.body.refund.id).toBe(first.body.refund.id);
+      expect((await withKey(eur(1500))).status).toBe(422);
+      await emulator.idle();
+      expect(charge().amount_refunded).toBe(1000);
+
+      const tooMuch = await refund(admin, orderId, eur(2001));
+      expect(tooMuch.status).toBe(422);
+      expect(tooMuch.headers['content-type']).toContain('application/problem+json');
+      expect(await refundRequested(orderId)).toBe(1000);
+
+      const rest = await refund(admin, orderId, {});
+      expect(rest.status).toBe(202);
+      expect(rest.body.refund.amount).toEqual({ amount: 2000, currency: 'EUR' });
+      await emulator.idle();
+      expect(charge().amount_refunded).toBe(3000);
+      const order = await orderOf(user, orderId);
+      expect(order).toMatchObject({ status: 'cancelled', amountRefunded: { amount: 3000 } });
+      expect(order.history).toEqual(history);
+    });
+
+    test('a cancelled order whose late payment was refunded → 409, nothing asked of Stripe', async () => {
+      const admin = await anAdmin(t);
+      const { orderId, intentId, charge } = await aCancelledOrderPaidLate(false);
+      const res = await refund(admin, orderId, eur(100));
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ status: 409 });
+      expect(gateway.refunds.filter((r) => r.paymentIntentId === intentId)).toHaveLength(1);
+      expect(charge().amount_refunded).toBe(3000);
+      expect(await refundRequested(orderId)).toBe(3000);
+    });
+
+    test('a cancelled order never paid → 409, nothing booked', async () => {
+      const admin = await anAdmin(t);
+      const user = await aCustomer(t);
+      const variant = await aVariant(t, { stock: 2 });
+      await aCart(t, user, [{ variant, quantity: 1 }]);
+      const orderId = (await checkout(t, user, randomUUID())).body.order.id as string;
+      const cancelled = await t.http.post(`/api/v1/orders/${orderId}/cancel`).set(user.auth);
+      expect(cancelled.status).toBe(200);
+
+      const res = await refund(admin, orderId, {});
+      expect(res.status).toBe(409);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(await refundRequested(orderId)).toBe(0);
+      expect((await orderOf(user, orderId)).status).toBe('cancelled');
     });
   });
 });

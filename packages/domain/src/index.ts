@@ -14,6 +14,7 @@ export * from './money/money.js';
 export * from './orders/order.errors.js';
 export * from './orders/order-state-machine.js';
 export * from './orders/order-status.js';
+export * from './orders/order-refunds.js';
 export * from './orders/order-totals.js';
 export * from './orders/payment-review.js';
 export * from './payments/payment.errors.js';

@@ -120,6 +120,8 @@ export class AdminOrdersController {
   @ApiOperation({
     operationId: 'refundOrder',
     summary: 'Refund all or part of a payment; the order status follows when Stripe confirms',
+    description:
+      'For paid, fulfilled and partially refunded orders, and for a cancelled order that still holds money (a payment that came after cancellation, whose automatic refund the bank failed): such an order stays cancelled.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -139,7 +141,8 @@ export class AdminOrdersController {
   })
   @ApiNotFoundResponse({ type: ProblemDto })
   @ApiConflictResponse({
-    description: 'The order has no payment to refund, or the same key is still in progress',
+    description:
+      'The order has no payment to refund (a cancelled one holds no money not yet refunded), or the same key is still in progress',
     type: ProblemDto,
   })
   @ApiUnprocessableEntityResponse({

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 
 import type { MoneyDto, RefundResponseDto } from '@minishop/contracts';
 import {
+  decideRefund,
   IllegalTransitionError,
   Money,
   OrderNotFoundError,
-  REFUNDABLE_STATUSES,
-  refundAmount,
+  refundedOrAsked,
 } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -151,17 +151,20 @@ export class RefundService {
         };
       }
     }
-    if (!REFUNDABLE_STATUSES.includes(order.status) || !order.paymentIntentId) {
-      throw new IllegalTransitionError(order.status, 'refunded');
-    }
-    const spoken = order.refundRequested.greaterThan(order.amountRefunded)
-      ? order.refundRequested
-      : order.amountRefunded;
-    const amount = refundAmount(
-      order.amountPaid,
-      spoken,
+    if (!order.paymentIntentId) throw new IllegalTransitionError(order.status, 'refunded');
+    const money = {
+      status: order.status,
+      paid: order.amountPaid,
+      refunded: order.amountRefunded,
+      requested: order.refundRequested,
+    };
+    // A cancelled order holding money (its late payment's refund failed) may
+    // be refunded too; it stays cancelled, as `charge.refunded` leaves it.
+    const amount = decideRefund(
+      money,
       requested ? Money.of(requested.amount, requested.currency) : undefined,
     );
+    const spoken = refundedOrAsked(money);
     // Unique per refund of this order and the same on a retry of it. After a
     // failed refund the same figures come round again; the count of failures
     // keeps the provider from answering with the failed refund.
