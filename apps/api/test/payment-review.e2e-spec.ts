@@ -38,6 +38,8 @@ class SwitchableGateway extends PaymentGateway {
   refundsDown = false;
   afterRefund: (() => Promise<void>) | null = null;
   refunds: RefundInput[] = [];
+  /** The refunds the provider made, so a test can have the bank fail one. */
+  made: { paymentIntentId: string; id: string }[] = [];
 
   constructor(private readonly real: PaymentGateway) {
     super();
@@ -56,6 +58,7 @@ class SwitchableGateway extends PaymentGateway {
     this.refunds.push(input);
     if (this.refundsDown) throw new PaymentProviderError('Stripe is unreachable', 'unreachable');
     const refund = await this.real.refund(input);
+    this.made.push({ paymentIntentId: input.paymentIntentId, id: refund.id });
     const hook = this.afterRefund;
     this.afterRefund = null;
     if (hook) await hook();
@@ -226,6 +229,7 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
         id: o.orderId,
         status: 'paid',
         reviewReason: null,
+        reviewDecision: 'accepted',
         amountPaid: { amount: o.received, currency: 'EUR' },
       });
       expect(res.body.history.at(-1)).toMatchObject({
@@ -491,6 +495,48 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
       expect(res.body.status).toBe('cancelled');
       expect(chargeOf(o.intentId).amount_refunded).toBe(o.received);
       expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
+    });
+
+    test('its refund failed by the bank → admins see the rejection with the money held and refund it; customers never see the decision', async () => {
+      const o = await aMismatchedOrder();
+      const rejected = await resolve(o.orderId, 'reject');
+      expect(rejected.status).toBe(200);
+      expect(rejected.body.reviewDecision).toBe('rejected');
+      await emulator.idle();
+      const made = gateway.made.filter((r) => r.paymentIntentId === o.intentId);
+      expect(made).toHaveLength(1);
+      emulator.failRefund(made[0]!.id);
+      await emulator.idle();
+
+      const list = await t.http
+        .get('/api/v1/admin/orders?status=cancelled&limit=100')
+        .set(admin.auth);
+      expect(list.status).toBe(200);
+      expect(list.body.items.find((i: { id: string }) => i.id === o.orderId)).toMatchObject({
+        status: 'cancelled',
+        reviewDecision: 'rejected',
+        amountPaid: { amount: o.received },
+        amountRefunded: { amount: 0 },
+      });
+      const mine = await t.http.get(`/api/v1/orders/${o.orderId}`).set(o.user.auth);
+      expect(mine.body).toMatchObject({ status: 'cancelled', amountRefunded: { amount: 0 } });
+      expect(mine.body).not.toHaveProperty('reviewDecision');
+
+      const refund = await t.http
+        .post(`/api/v1/admin/orders/${o.orderId}/refund`)
+        .set(admin.auth)
+        .send({});
+      expect(refund.status).toBe(202);
+      expect(refund.body.refund.amount).toEqual({ amount: o.received, currency: 'EUR' });
+      expect(refund.body.order).toMatchObject({ status: 'cancelled', reviewDecision: 'rejected' });
+      await emulator.idle();
+      expect(chargeOf(o.intentId).amount_refunded).toBe(o.received);
+      const after = await t.http.get(`/api/v1/orders/${o.orderId}`).set(o.user.auth);
+      expect(after.body).toMatchObject({
+        status: 'cancelled',
+        amountRefunded: { amount: o.received },
+      });
+      expect(after.body.history).toEqual(mine.body.history);
     });
   });
 

@@ -24,6 +24,6 @@ export class OrderFulfilmentService {
       const change = transition(order.status, 'fulfilled', `fulfilled_by:${staffId}`);
       await this.orders.recordTransition(order.id, change, m);
     });
-    return this.query.get(orderId);
+    return this.query.getForStaff(orderId);
   }
 }

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 
 import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
-import { toOrderDto } from './persistence/order.mapper.js';
+import { toOrderDto, toStaffOrderDto } from './persistence/order.mapper.js';
 
 export interface OrderPageRequest {
   limit: number;
@@ -16,12 +16,20 @@ export interface OrderPageRequest {
 export class OrderQueryService {
   constructor(private readonly orders: OrderRepository) {}
 
-  /** With `ownerId`, another user's order is a 404 exactly like a missing one. */
-  async get(orderId: string, ownerId?: string): Promise<OrderDto> {
+  /** Another user's order is a 404 exactly like a missing one. */
+  async get(orderId: string, ownerId: string): Promise<OrderDto> {
     assertOrderId(orderId);
     const view = await this.orders.view(orderId, ownerId);
     if (!view) throw new OrderNotFoundError(orderId);
     return toOrderDto(view);
+  }
+
+  /** Any order, as staff see it (with the payment review's decision). */
+  async getForStaff(orderId: string): Promise<OrderDto> {
+    assertOrderId(orderId);
+    const view = await this.orders.view(orderId);
+    if (!view) throw new OrderNotFoundError(orderId);
+    return toStaffOrderDto(view);
   }
 
   async listOwn(userId: string, page: OrderPageRequest): Promise<OrderPageDto> {
@@ -37,6 +45,6 @@ export class OrderQueryService {
       ...rest,
       ...(underReview !== undefined ? { awaitingReview: underReview } : {}),
     });
-    return { items: result.items.map(toOrderDto), nextCursor: result.nextCursor };
+    return { items: result.items.map(toStaffOrderDto), nextCursor: result.nextCursor };
   }
 }

@@ -93,6 +93,7 @@ export interface OrderView {
   shippingAddress: ShippingAddress;
   paymentIntentId: string | null;
   reviewReason: string | null;
+  reviewDecision: PaymentReviewOutcome | null;
   reservationExpiresAt: Date;
   createdAt: Date;
   lines: (OrderLineSnapshot & { id: string })[];

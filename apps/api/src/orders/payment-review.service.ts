@@ -99,7 +99,7 @@ export class PaymentReviewService {
       // to it then; now they can, as after any payment event.
       await this.events.reprocessDeferred().catch(() => undefined);
     }
-    return this.query.get(orderId);
+    return this.query.getForStaff(orderId);
   }
 
   private async accept(orderId: string, intentId: string, cause: string): Promise<void> {

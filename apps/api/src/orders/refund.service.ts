@@ -119,7 +119,7 @@ export class RefundService {
       throw error;
     }
     return {
-      order: await this.query.get(orderId),
+      order: await this.query.getForStaff(orderId),
       refund: { id: refund.id, status: refund.status, amount: refund.amount.toJSON() },
     };
   }

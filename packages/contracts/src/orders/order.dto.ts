@@ -2,7 +2,9 @@ import {
   ORDER_STATUSES,
   type OrderStatus,
   PAYMENT_REVIEW_DECISIONS,
+  PAYMENT_REVIEW_OUTCOMES,
   type PaymentReviewDecision,
+  type PaymentReviewOutcome,
 } from '@minishop/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
@@ -107,6 +109,16 @@ export class OrderDto {
     description: 'Set when a payment did not match the order and a person must look',
   })
   reviewReason!: string | null;
+
+  @ApiPropertyOptional({
+    enum: PAYMENT_REVIEW_OUTCOMES,
+    nullable: true,
+    type: String,
+    example: null,
+    description:
+      'Admin replies only: how a payment review was decided. rejected on a cancelled order whose amountRefunded is below amountPaid: the refund of the rejected payment is still owed',
+  })
+  reviewDecision?: PaymentReviewOutcome | null;
 
   @ApiProperty({
     format: 'date-time',

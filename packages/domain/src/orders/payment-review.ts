@@ -11,7 +11,8 @@ export type PaymentReviewDecision = (typeof PAYMENT_REVIEW_DECISIONS)[number];
  * The decision as the order records it. `rejected` is recorded before the
  * payment goes back to the provider, so from then on nobody can accept it.
  */
-export type PaymentReviewOutcome = 'accepted' | 'rejected';
+export const PAYMENT_REVIEW_OUTCOMES = ['accepted', 'rejected'] as const;
+export type PaymentReviewOutcome = (typeof PAYMENT_REVIEW_OUTCOMES)[number];
 
 export interface ReviewedOrder {
   status: OrderStatus;

@@ -44,7 +44,12 @@ export interface HistoryRow {
 /** What a view needs of an order row (checkout's write returns no more). */
 export type OrderViewRow = Omit<OrderRow, 'cursor_at' | 'review_decision'>;
 
-export function toView(r: OrderViewRow, lines: OrderLineRow[], history: HistoryRow[]): OrderView {
+/** A row without `review_decision` is checkout's, of an order placed just now: none is taken. */
+export function toView(
+  r: OrderViewRow & { review_decision?: PaymentReviewOutcome | null },
+  lines: OrderLineRow[],
+  history: HistoryRow[],
+): OrderView {
   return {
     id: r.id,
     userId: r.user_id,
@@ -57,6 +62,7 @@ export function toView(r: OrderViewRow, lines: OrderLineRow[], history: HistoryR
     shippingAddress: r.shipping_address,
     paymentIntentId: r.payment_intent_id,
     reviewReason: r.review_reason,
+    reviewDecision: r.review_decision ?? null,
     reservationExpiresAt: r.reservation_expires_at,
     createdAt: r.created_at,
     lines: lines.map((l) => ({

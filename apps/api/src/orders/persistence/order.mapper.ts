@@ -44,3 +44,12 @@ export function toOrderDto(view: OrderView): OrderDto {
     })),
   };
 }
+
+/**
+ * An order as staff see it: with the payment review's decision, so a
+ * rejection whose refund is still to be made is visible. Customers are not
+ * shown how the shop decided; `reviewReason` already tells them to wait.
+ */
+export function toStaffOrderDto(view: OrderView): OrderDto {
+  return { ...toOrderDto(view), reviewDecision: view.reviewDecision };
+}
