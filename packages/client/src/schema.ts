@@ -495,7 +495,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refund all or part of a payment; the order status follows when Stripe confirms */
+        /**
+         * Refund all or part of a payment; the order status follows when Stripe confirms
+         * @description For paid, fulfilled and partially refunded orders, and for a cancelled order that still holds money (a payment that came after cancellation, whose automatic refund the bank failed): such an order stays cancelled.
+         */
         post: operations["refundOrder"];
         delete?: never;
         options?: never;
@@ -1065,6 +1068,12 @@ export interface components {
              * @example null
              */
             reviewReason: string | null;
+            /**
+             * @description Admin replies only: how a payment review was decided. rejected on a cancelled order whose amountRefunded is below amountPaid: the refund of the rejected payment is still owed
+             * @example null
+             * @enum {string|null}
+             */
+            reviewDecision?: "accepted" | "rejected" | null;
             /**
              * Format: date-time
              * @description Unpaid orders are cancelled after this
@@ -5365,7 +5374,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The order has no payment to refund, or the same key is still in progress */
+            /** @description The order has no payment to refund (a cancelled one holds no money not yet refunded), or the same key is still in progress */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
