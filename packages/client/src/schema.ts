@@ -497,7 +497,7 @@ export interface paths {
         put?: never;
         /**
          * Refund all or part of a payment; the order status follows when Stripe confirms
-         * @description For paid, fulfilled and partially refunded orders, and for a cancelled order that still holds money (a payment that came after cancellation, whose automatic refund the bank failed): such an order stays cancelled.
+         * @description For paid, fulfilled and partially refunded orders, and for a cancelled order that still holds money (a payment that came after cancellation, or one rejected in payment review, whose refund the bank failed): such an order stays cancelled.
          */
         post: operations["refundOrder"];
         delete?: never;
