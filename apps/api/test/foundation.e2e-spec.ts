@@ -10,6 +10,7 @@ import {
   type FrontDoorAnswer,
   type FrontDoorReply,
 } from '../src/infrastructure/http/front-door.js';
+import { ShutdownState } from '../src/infrastructure/lifecycle/shutdown-state.js';
 import { eventually } from './support/processes.js';
 import { listeningPort, rawConnection, stopListening } from './support/raw-http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -225,6 +226,21 @@ describe('foundation', () => {
   test('GET /health/ready → 200 when the database answers', async () => {
     const res = await t.http.get('/health/ready').expect(200);
     expect(res.body.details.database.status).toBe('up');
+  });
+
+  test('GET /health/ready → 503 "shutting down" once the stop signal is handled, the database still up', async () => {
+    // An app of its own: the state does not go back.
+    const own = await startTestApp();
+    try {
+      await own.http.get('/health/ready').expect(200);
+      own.get(ShutdownState).begin();
+      const res = await own.http.get('/health/ready');
+      expect(res.status).toBe(503);
+      expect(res.body.detail).toBe('Not ready: shutting down');
+      expect(res.body.checks.database.status).toBe('up');
+    } finally {
+      await own.close();
+    }
   });
 
   test("every reply carries a request id, the caller's when given", async () => {

@@ -54,10 +54,8 @@ describe('process lifecycle (built app)', () => {
 
       proxy.release();
       const reply = await inFlight;
-      // 200, or 503 if the ping's own 1.5 s timeout fired first on a slow
-      // machine: either way a whole reply, not a cut connection.
-      // A whole reply, not a cut connection. Readiness answers 503 once
-      // shutdown has begun (so balancers stop sending traffic), after the
+      // A whole reply, not a cut connection. Readiness answers 503 once the
+      // stop signal has come (so balancers stop sending traffic), after the
       // database check it was waiting on has run.
       expect(reply.status).toBe(503);
       expect(reply.body.detail).toMatch(/^Not ready: /);

@@ -1,13 +1,19 @@
 import { ProblemDto } from '@minishop/contracts';
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  type HealthCheckResult,
+  HealthCheckService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 
+import { ShutdownState } from '../infrastructure/lifecycle/shutdown-state.js';
 import { ALIVE } from './liveness.js';
 
 @ApiTags('ops')
@@ -16,6 +22,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   @Get('live')
@@ -47,7 +54,15 @@ export class HealthController {
     description: 'A dependency is down; `checks` says which',
     type: ProblemDto,
   })
-  ready() {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 1500 })]);
+  async ready(): Promise<HealthCheckResult> {
+    const result = await this.health.check([
+      () => this.db.pingCheck('database', { timeout: 1500 }),
+    ]);
+    // Terminus learns of a shutdown only from Nest's shutdown hooks, which
+    // run after the job runtime has stopped: a check in flight when the stop
+    // signal came would answer 200 meanwhile and keep a balancer sending.
+    if (this.shutdown.stopping)
+      throw new ServiceUnavailableException({ ...result, status: 'error' });
+    return result;
   }
 }

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { type INestApplication, type INestApplicationContext, Logger } from '@nestjs/common';
 
 import { stopEmbeddedPostgres } from './failed-start.js';
+import { ShutdownState } from './shutdown-state.js';
 import { onStopSignal } from './stop-signal.js';
 
 // After the grace period the remaining connections are cut (or the jobs still
@@ -34,6 +35,7 @@ export function exitGracefullyOnSignals(
   const logger = new Logger('Shutdown');
   onStopSignal((signal) => {
     logger.log(`${signal}: finishing in-flight requests (grace ${graceMs} ms)`);
+    app.get(ShutdownState, { strict: false }).begin();
     const server = app.getHttpServer() as Server;
     // No new connection from now on. Nest closes the HTTP server only after
     // the job runtime has stopped (its hook comes first), and jobs worked
