@@ -569,9 +569,9 @@ describe('auth', () => {
         await replay.startTransaction();
         // The logout's wait is then the one PostgreSQL finds the deadlock in.
         await replay.query(`SET LOCAL deadlock_timeout = '60s'`);
-        const [{ pid }] = (await replay.query('SELECT pg_backend_pid() AS pid')) as {
-          pid: number;
-        }[];
+        const [{ pid }] = (await replay.query('SELECT pg_backend_pid() AS pid')) as [
+          { pid: number },
+        ];
         const known = await tokens.lockByHash(hashRefreshToken(old), replay.manager);
         const logout = t.http
           .post('/api/v1/auth/logout')

@@ -494,7 +494,6 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
       let repeat: Promise<{ status: number }> | undefined;
       let repeatRefunded!: () => void;
       const refundedByRepeat = new Promise<void>((resolve) => (repeatRefunded = resolve));
-      let first: Promise<{ status: number; body: { detail?: string } }> | undefined;
       gateway.beforeRefund = async () => {
         gateway.afterRefund = async () => {
           repeatRefunded();
@@ -508,7 +507,8 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
           'idempotency_key_in_use',
         );
       };
-      first = resolve(o.orderId, 'reject').then((r) => r);
+      // Declared after the hooks that await it: they run once it is sent.
+      const first = resolve(o.orderId, 'reject').then((r) => r);
       const firstReply = await first;
       expect(firstReply.status).toBe(409);
       expect((await repeat!).status).toBe(200);
