@@ -9,7 +9,9 @@ import { DataSource } from 'typeorm';
 
 import { ARGON2_OPTIONS } from '../src/auth/argon2-password-hasher.js';
 import { GuestCartAbsorber } from '../src/auth/guest-cart-absorber.js';
+import { RefreshTokenRepository } from '../src/auth/refresh-token.repository.js';
 import { RegistrationService } from '../src/auth/registration.service.js';
+import { hashRefreshToken } from '../src/auth/session-issuer.js';
 import { FlexibleLoginRateLimiter } from '../src/auth/throttling/flexible-login-rate-limiter.js';
 import { LoginRateLimiter } from '../src/auth/throttling/login-rate-limiter.js';
 import { UserRepository } from '../src/auth/user.repository.js';
@@ -550,6 +552,49 @@ describe('auth', () => {
       expect(res.text).toBe('');
       await t.http.post('/api/v1/auth/refresh').send({ refreshToken: rotated }).expect(401);
       await t.http.post('/api/v1/auth/refresh').send({ refreshToken: other }).expect(200);
+    });
+
+    test('a logout beside a replay of an older token of its family → 204, not a 500', async () => {
+      const u = await registered(t);
+      const old = u.refreshToken as string;
+      const current = (
+        await t.http.post('/api/v1/auth/refresh').send({ refreshToken: old }).expect(200)
+      ).body.refreshToken as string;
+      const tokens = t.get(RefreshTokenRepository);
+      // The replay of `old`, as TokenRefreshService runs it, held open so the
+      // logout meets it: each holds its own token's row, then locks the family.
+      const replay = t.get(DataSource).createQueryRunner();
+      await replay.connect();
+      try {
+        await replay.startTransaction();
+        // The logout's wait is then the one PostgreSQL finds the deadlock in.
+        await replay.query(`SET LOCAL deadlock_timeout = '60s'`);
+        const [{ pid }] = (await replay.query('SELECT pg_backend_pid() AS pid')) as [
+          { pid: number },
+        ];
+        const known = await tokens.lockByHash(hashRefreshToken(old), replay.manager);
+        const logout = t.http
+          .post('/api/v1/auth/logout')
+          .send({ refreshToken: current })
+          .then((r) => r.status);
+        await waitFor(
+          async () =>
+            (
+              await t.db.rows(
+                'SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+                [pid],
+              )
+            ).length > 0 || undefined,
+          'the logout to wait for the replay',
+        );
+        await tokens.revokeFamily(known!.familyId, new Date(), replay.manager);
+        await replay.commitTransaction();
+        expect(await logout).toBe(204);
+        await t.http.post('/api/v1/auth/refresh').send({ refreshToken: current }).expect(401);
+      } finally {
+        if (replay.isTransactionActive) await replay.rollbackTransaction();
+        await replay.release();
+      }
     });
 
     test('an unknown or already revoked token → 204 as well', async () => {

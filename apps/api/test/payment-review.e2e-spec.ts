@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { type Money, PaymentProviderError } from '@minishop/domain';
+import { type Money, PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
@@ -37,6 +37,8 @@ import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 class SwitchableGateway extends PaymentGateway {
   refundsDown = false;
   afterRefund: (() => Promise<void>) | null = null;
+  /** Runs once, before the next refund reaches Stripe; what it throws is Stripe's answer. */
+  beforeRefund: (() => Promise<void>) | null = null;
   refunds: RefundInput[] = [];
   /** The refunds the provider made, so a test can have the bank fail one. */
   made: { paymentIntentId: string; id: string }[] = [];
@@ -57,6 +59,9 @@ class SwitchableGateway extends PaymentGateway {
   async refund(input: RefundInput): Promise<RefundRef> {
     this.refunds.push(input);
     if (this.refundsDown) throw new PaymentProviderError('Stripe is unreachable', 'unreachable');
+    const before = this.beforeRefund;
+    this.beforeRefund = null;
+    if (before) await before();
     const refund = await this.real.refund(input);
     this.made.push({ paymentIntentId: input.paymentIntentId, id: refund.id });
     const hook = this.afterRefund;
@@ -483,6 +488,43 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
       expect(new Set(asked.map((r) => r.idempotencyKey)).size).toBe(1);
       expect(chargeOf(o.intentId).amount_refunded).toBe(o.received);
       expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
+    });
+
+    test('Stripe answering idempotency_key_in_use (a repeat’s refund in flight) leaves the rejection decided; the repeat finishes it', async () => {
+      const o = await aMismatchedOrder();
+      // The first rejection reaches Stripe while a repeat's identical refund
+      // (same key) is in progress there: Stripe answers 409 in use, and the
+      // repeat's refund goes through.
+      let repeat: Promise<{ status: number }> | undefined;
+      let repeatRefunded!: () => void;
+      const refundedByRepeat = new Promise<void>((resolve) => (repeatRefunded = resolve));
+      gateway.beforeRefund = async () => {
+        gateway.afterRefund = async () => {
+          repeatRefunded();
+          // The repeat goes on once the first has answered.
+          await first;
+        };
+        repeat = resolve(o.orderId, 'reject').then((r) => r);
+        await refundedByRepeat;
+        throw new PaymentStateConflictError(
+          'There is currently another in-progress request using this Idempotent Key',
+          'idempotency_key_in_use',
+        );
+      };
+      // Declared after the hooks that await it: they run once it is sent.
+      const first = resolve(o.orderId, 'reject').then((r) => r);
+      const firstReply = await first;
+      expect(firstReply.status).toBe(409);
+      expect((await repeat!).status).toBe(200);
+
+      expect(chargeOf(o.intentId).amount_refunded).toBe(o.received);
+      const [row] = await db.query(`SELECT status, review_decision FROM orders WHERE id = $1`, [
+        o.orderId,
+      ]);
+      expect(row).toEqual({ status: 'cancelled', review_decision: 'rejected' });
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
+      // A refunded payment can never be accepted as the order's.
+      expect((await resolve(o.orderId, 'accept')).status).toBe(409);
     });
 
     test('a charge already refunded by hand in the dashboard → the rejection completes', async () => {

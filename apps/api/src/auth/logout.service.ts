@@ -5,6 +5,8 @@ import { TransactionRunner } from '../infrastructure/database/transaction-runner
 import { RefreshTokenRepository } from './refresh-token.repository.js';
 import { hashRefreshToken } from './session-issuer.js';
 
+const LOGOUT_RETRIES = { retries: 3 };
+
 /** Ends the session the refresh token belongs to: its whole family is revoked. */
 @Injectable()
 export class LogoutService {
@@ -23,6 +25,9 @@ export class LogoutService {
     await this.tx.run(async (manager) => {
       const token = await this.tokens.lockByHash(hashRefreshToken(refreshToken), manager);
       if (token) await this.tokens.revokeFamily(token.familyId, this.clock.now(), manager);
-    });
+      // A refresh revoking the family for another of its tokens (a replay)
+      // holds that token's row and can deadlock with us: retried, the
+      // revocation finds the family revoked already and the logout holds.
+    }, LOGOUT_RETRIES);
   }
 }

@@ -136,7 +136,10 @@ export class PaymentReviewService {
         // A refusal says no money moved: the decision is open again. A provider
         // that could not be reached or failed may have refunded: the decision
         // stays, and only rejecting again (the same refund) can finish it.
-        if (decidedNow && !(error instanceof PaymentProviderError)) await this.reopen(orderId);
+        // Stripe working on this same refund for a repeat of the rejection
+        // (the key in use) is no refusal either: that refund may go through.
+        const mayRefund = error instanceof PaymentProviderError || isRefundInFlight(error);
+        if (decidedNow && !mayRefund) await this.reopen(orderId);
         throw error;
       }
       // Refunded outside minishop (by hand in the dashboard): what this
@@ -179,3 +182,5 @@ export class PaymentReviewService {
 
 const isAlreadyRefunded = (error: unknown): boolean =>
   error instanceof PaymentStateConflictError && error.providerCode === 'charge_already_refunded';
+const isRefundInFlight = (error: unknown): boolean =>
+  error instanceof PaymentStateConflictError && error.providerCode === 'idempotency_key_in_use';
