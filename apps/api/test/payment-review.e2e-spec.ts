@@ -433,6 +433,44 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
       );
     });
 
+    test('its deferred refund event is applied even with over a hundred older ones waiting for other orders', async () => {
+      // Another order, placed and never paid: refund events for it wait.
+      const waiting = await anOrder(1);
+      const stale = Array.from({ length: 101 }, (_, i) => {
+        const event = aStripeEvent('charge.refunded', {
+          id: `ch_waiting_${i}`,
+          object: 'charge',
+          payment_intent: waiting.intentId,
+          amount_refunded: 1,
+          currency: 'eur',
+        });
+        return { ...event, created: 946684800 + i }; // 2000-01-01, older than any real one
+      });
+      await db.query(
+        `INSERT INTO payment_events (id, type, object_id, payload, status, event_created_at)
+         SELECT e->>'id', e->>'type', e#>>'{data,object,id}', e, 'deferred',
+                to_timestamp((e->>'created')::bigint)
+           FROM jsonb_array_elements($1::jsonb) AS e`,
+        [JSON.stringify(stale)],
+      );
+      try {
+        const o = await aMismatchedOrder();
+        gateway.afterRefund = () => emulator.idle();
+        expect((await resolve(o.orderId, 'reject')).status).toBe(200);
+        const [event] = await db.query(
+          `SELECT status FROM payment_events WHERE type = 'charge.refunded' AND object_id = $1`,
+          [chargeOf(o.intentId).id],
+        );
+        expect(event).toEqual({ status: 'processed' });
+        const waitingStill = await db.query(
+          `SELECT count(*)::int AS n FROM payment_events WHERE id LIKE 'evt_orders_%' AND object_id LIKE 'ch_waiting_%' AND status = 'deferred'`,
+        );
+        expect(waitingStill).toEqual([{ n: 101 }]);
+      } finally {
+        await db.query(`DELETE FROM payment_events WHERE object_id LIKE 'ch_waiting_%'`);
+      }
+    });
+
     test('a redelivered payment_intent.succeeded after rejecting a payment in another currency flags nothing and refunds nothing more', async () => {
       // Dollars: the order books none of them, so only the recorded decision
       // tells this payment from one that arrived after a cancellation.

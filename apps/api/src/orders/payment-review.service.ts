@@ -93,16 +93,21 @@ export class PaymentReviewService {
     if (step.kind !== 'settled') {
       const intentId = seen.paymentIntentId;
       if (!intentId) throw new PaymentNotAcceptableError('The order has no payment to decide on');
-      if (decision === 'accept') await this.accept(orderId, intentId, cause);
-      else await this.reject(orderId, intentId, cause);
-      // Refund events that came while the order waited could not be applied
-      // to it then; now they can, as after any payment event.
-      await this.events.reprocessDeferred().catch(() => undefined);
+      const charge =
+        decision === 'accept'
+          ? await this.accept(orderId, intentId, cause)
+          : await this.reject(orderId, intentId, cause);
+      // Refund events of its charge that came while the order waited could
+      // not be applied to it then; now they can, as after any payment event.
+      if (charge) {
+        await this.events.reprocessDeferred({ objectId: charge }).catch(() => undefined);
+      }
     }
     return this.query.getForStaff(orderId);
   }
 
-  private async accept(orderId: string, intentId: string, cause: string): Promise<void> {
+  /** Each returns the payment's charge, whose deferred refund events may now apply. */
+  private async accept(orderId: string, intentId: string, cause: string): Promise<string | null> {
     const intent = await this.payments.retrieveIntent(intentId);
     await this.tx.run(async (m) => {
       const order = await this.lock(orderId, m);
@@ -113,9 +118,10 @@ export class PaymentReviewService {
       await this.orders.update(order.id, { reviewReason: null, reviewDecision: 'accepted' }, m);
     });
     this.logger.log(`Payment ${intentId} of order ${orderId} accepted after review`);
+    return intent.latestChargeId;
   }
 
-  private async reject(orderId: string, intentId: string, cause: string): Promise<void> {
+  private async reject(orderId: string, intentId: string, cause: string): Promise<string | null> {
     const intent = await this.payments.retrieveIntent(intentId);
     const decidedNow = await this.tx.run(async (m) => {
       const order = await this.lock(orderId, m);
@@ -124,7 +130,7 @@ export class PaymentReviewService {
       if (!step.resumed) await this.orders.update(order.id, { reviewDecision: 'rejected' }, m);
       return !step.resumed;
     });
-    if (decidedNow === null) return;
+    if (decidedNow === null) return intent.latestChargeId;
 
     try {
       await this.payments.refund({
@@ -161,6 +167,7 @@ export class PaymentReviewService {
       await this.orders.update(order.id, { ...booked, reviewReason: null }, m);
     });
     this.logger.log(`Payment ${intentId} of order ${orderId} rejected after review; refunded`);
+    return intent.latestChargeId;
   }
 
   /** A rejection the provider refused: the decision is open again. */

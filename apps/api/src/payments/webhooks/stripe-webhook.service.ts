@@ -38,9 +38,23 @@ export class StripeWebhookService {
       // A payment that just landed may unblock events deferred until it did
       // (a refund delivered before the payment it refunds). Its own commit is
       // done, so the re-applied events see it; a failure here leaves them
-      // deferred for the next run, it does not fail this delivery.
-      await this.processor.reprocessDeferred().catch(() => undefined);
+      // deferred for the next run, it does not fail this delivery. Only the
+      // refunds of this payment's charge (what is deferred is charge.refunded,
+      // filed under its charge): events waiting for other orders, however
+      // many, never crowd them out.
+      const charge = latestChargeOf(event.data.object);
+      if (charge) {
+        await this.processor.reprocessDeferred({ objectId: charge }).catch(() => undefined);
+      }
     }
     return { eventId: event.id, firstDelivery, outcome };
   }
+}
+
+/** The id of a PaymentIntent's latest charge, whether Stripe sent it as an id or expanded. */
+function latestChargeOf(intent: unknown): string | undefined {
+  const charge = (intent as { latest_charge?: unknown }).latest_charge;
+  if (typeof charge === 'string') return charge;
+  const id = (charge as { id?: unknown } | null | undefined)?.id;
+  return typeof id === 'string' ? id : undefined;
 }
