@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { type Money, PaymentProviderError } from '@minishop/domain';
+import { PaymentProviderError } from '@minishop/domain';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
@@ -9,15 +9,13 @@ import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
 import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import {
-  type CreateIntentInput,
   PaymentGateway,
-  type PaymentIntentDetails,
-  type PaymentIntentRef,
   type RefundInput,
   type RefundRef,
 } from '../src/payments/payment-gateway.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
+import { DelegatingGateway } from './support/delegating-gateway.js';
 import {
   aCart,
   aStripeEvent,
@@ -31,30 +29,14 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 
 /** The real gateway, except that refunds fail as if Stripe were unreachable while `refundsDown`. */
-class GatewayWithRefundOutage extends PaymentGateway {
+class GatewayWithRefundOutage extends DelegatingGateway {
   refundsDown = false;
 
-  constructor(private readonly real: PaymentGateway) {
-    super();
-  }
-
-  createIntent(input: CreateIntentInput): Promise<PaymentIntentRef> {
-    return this.real.createIntent(input);
-  }
-  retrieveIntent(id: string): Promise<PaymentIntentDetails> {
-    return this.real.retrieveIntent(id);
-  }
-  cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
-    return this.real.cancelIntent(id, idempotencyKey);
-  }
-  refund(input: RefundInput): Promise<RefundRef> {
+  override refund(input: RefundInput): Promise<RefundRef> {
     if (this.refundsDown) {
       return Promise.reject(new PaymentProviderError('Stripe is unreachable', 'unreachable'));
     }
     return this.real.refund(input);
-  }
-  refundedAmount(chargeId: string): Promise<Money> {
-    return this.real.refundedAmount(chargeId);
   }
 }
 

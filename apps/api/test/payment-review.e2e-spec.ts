@@ -1,22 +1,20 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { type Money, PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
+import { PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import {
-  type CreateIntentInput,
   PaymentGateway,
-  type PaymentIntentDetails,
-  type PaymentIntentRef,
   type RefundInput,
   type RefundRef,
 } from '../src/payments/payment-gateway.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
+import { DelegatingGateway } from './support/delegating-gateway.js';
 import {
   aCart,
   aStripeEvent,
@@ -34,7 +32,7 @@ import { aCustomer, anAdmin, type TestUser } from './support/users.js';
  * as if Stripe were unreachable, and a hook runs once a refund is made,
  * before the caller goes on.
  */
-class SwitchableGateway extends PaymentGateway {
+class SwitchableGateway extends DelegatingGateway {
   refundsDown = false;
   afterRefund: (() => Promise<void>) | null = null;
   /** Runs once, before the next refund reaches Stripe; what it throws is Stripe's answer. */
@@ -43,20 +41,7 @@ class SwitchableGateway extends PaymentGateway {
   /** The refunds the provider made, so a test can have the bank fail one. */
   made: { paymentIntentId: string; id: string }[] = [];
 
-  constructor(private readonly real: PaymentGateway) {
-    super();
-  }
-
-  createIntent(input: CreateIntentInput): Promise<PaymentIntentRef> {
-    return this.real.createIntent(input);
-  }
-  retrieveIntent(id: string): Promise<PaymentIntentDetails> {
-    return this.real.retrieveIntent(id);
-  }
-  cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
-    return this.real.cancelIntent(id, idempotencyKey);
-  }
-  async refund(input: RefundInput): Promise<RefundRef> {
+  override async refund(input: RefundInput): Promise<RefundRef> {
     this.refunds.push(input);
     if (this.refundsDown) throw new PaymentProviderError('Stripe is unreachable', 'unreachable');
     const before = this.beforeRefund;
@@ -68,9 +53,6 @@ class SwitchableGateway extends PaymentGateway {
     this.afterRefund = null;
     if (hook) await hook();
     return refund;
-  }
-  refundedAmount(chargeId: string): Promise<Money> {
-    return this.real.refundedAmount(chargeId);
   }
 }
 

@@ -11,15 +11,13 @@ import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.hos
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import type { EmulatedEvent } from '../src/payments/emulator/webhook-dispatcher.js';
 import {
-  type CreateIntentInput,
   PaymentGateway,
-  type PaymentIntentDetails,
-  type PaymentIntentRef,
   type RefundInput,
   type RefundRef,
 } from '../src/payments/payment-gateway.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
+import { DelegatingGateway } from './support/delegating-gateway.js';
 import { aCart, aStripeEvent, aVariant, checkout, deliver } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
@@ -32,35 +30,26 @@ import { aCustomer, anAdmin, type TestUser } from './support/users.js';
  * caller itself is never released while it waits, so the wait runs out,
  * while another transaction's (a concurrent event being applied) soon ends.
  */
-class LockWatchingGateway extends PaymentGateway {
+class LockWatchingGateway extends DelegatingGateway {
   readonly callsUnderLock: { call: string; paymentIntentId: string }[] = [];
   /** Every refund the provider made, so a test can have the bank fail one. */
   readonly refunds: { paymentIntentId: string; id: string }[] = [];
   intentOfCharge: (chargeId: string) => string = () => '';
 
   constructor(
-    private readonly real: PaymentGateway,
+    real: PaymentGateway,
     private readonly db: DataSource,
   ) {
-    super();
+    super(real);
   }
 
-  createIntent(input: CreateIntentInput): Promise<PaymentIntentRef> {
-    return this.real.createIntent(input);
-  }
-  retrieveIntent(id: string): Promise<PaymentIntentDetails> {
-    return this.real.retrieveIntent(id);
-  }
-  cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
-    return this.real.cancelIntent(id, idempotencyKey);
-  }
-  async refund(input: RefundInput): Promise<RefundRef> {
+  override async refund(input: RefundInput): Promise<RefundRef> {
     await this.watch('refund', input.paymentIntentId);
     const made = await this.real.refund(input);
     this.refunds.push({ paymentIntentId: input.paymentIntentId, id: made.id });
     return made;
   }
-  async refundedAmount(chargeId: string): Promise<Money> {
+  override async refundedAmount(chargeId: string): Promise<Money> {
     await this.watch('refundedAmount', this.intentOfCharge(chargeId));
     return this.real.refundedAmount(chargeId);
   }

@@ -1,0 +1,36 @@
+import type { Money } from '@minishop/domain';
+
+import {
+  type CreateIntentInput,
+  PaymentGateway,
+  type PaymentIntentDetails,
+  type PaymentIntentRef,
+  type RefundInput,
+  type RefundRef,
+} from '../../src/payments/payment-gateway.js';
+
+/**
+ * A gateway that hands every call to the real one (against the emulator), for
+ * test gateways that change or watch a call or two and pass the rest on.
+ */
+export class DelegatingGateway extends PaymentGateway {
+  constructor(protected readonly real: PaymentGateway) {
+    super();
+  }
+
+  createIntent(input: CreateIntentInput): Promise<PaymentIntentRef> {
+    return this.real.createIntent(input);
+  }
+  retrieveIntent(id: string): Promise<PaymentIntentDetails> {
+    return this.real.retrieveIntent(id);
+  }
+  cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
+    return this.real.cancelIntent(id, idempotencyKey);
+  }
+  refund(input: RefundInput): Promise<RefundRef> {
+    return this.real.refund(input);
+  }
+  refundedAmount(chargeId: string): Promise<Money> {
+    return this.real.refundedAmount(chargeId);
+  }
+}
