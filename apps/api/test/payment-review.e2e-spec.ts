@@ -510,6 +510,30 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
       expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
     });
 
+    test('a rejection resumed after an outage that Stripe then refuses is open again: accept works', async () => {
+      const o = await aMismatchedOrder();
+      gateway.refundsDown = true;
+      try {
+        expect((await resolve(o.orderId, 'reject')).status).toBe(503);
+      } finally {
+        gateway.refundsDown = false;
+      }
+      // Stripe refuses the refund the retry asks for: no money moved.
+      gateway.beforeRefund = () =>
+        Promise.reject(new PaymentStateConflictError('The charge is disputed', 'charge_disputed'));
+      const refused = await resolve(o.orderId, 'reject');
+      expect(refused.status).toBe(409);
+      const [row] = await db.query(`SELECT status, review_decision FROM orders WHERE id = $1`, [
+        o.orderId,
+      ]);
+      expect(row).toEqual({ status: 'pending_payment', review_decision: null });
+      expect(chargeOf(o.intentId).amount_refunded).toBe(0);
+
+      const accepted = await resolve(o.orderId, 'accept');
+      expect(accepted.status).toBe(200);
+      expect(accepted.body).toMatchObject({ status: 'paid', reviewDecision: 'accepted' });
+    });
+
     test('Stripe answering idempotency_key_in_use (a repeat’s refund in flight) leaves the rejection decided; the repeat finishes it', async () => {
       const o = await aMismatchedOrder();
       // The first rejection reaches Stripe while a repeat's identical refund

@@ -144,8 +144,10 @@ export class PaymentReviewService {
         // stays, and only rejecting again (the same refund) can finish it.
         // Stripe working on this same refund for a repeat of the rejection
         // (the key in use) is no refusal either: that refund may go through.
+        // A refusal of a resumed rejection reopens it too: had an earlier
+        // attempt's refund been made, Stripe would replay it for the key.
         const mayRefund = error instanceof PaymentProviderError || isRefundInFlight(error);
-        if (decidedNow && !mayRefund) await this.reopen(orderId);
+        if (!mayRefund) await this.reopen(orderId);
         throw error;
       }
       // Refunded outside minishop (by hand in the dashboard): what this
