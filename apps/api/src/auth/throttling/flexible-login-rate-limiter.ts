@@ -18,6 +18,9 @@ const KEY_PREFIX = 'minishop:login';
 
 type Limit = 'ip' | 'email';
 type Limiters = Record<Limit, RateLimiterAbstract>;
+
+/** How long logins skip a failing Redis before one of them tries it again. */
+export const STORE_RETRY_AFTER_MS = 5_000;
 type Verdict = { retryAfterSeconds: number } | null;
 
 /**
@@ -39,7 +42,18 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
   /** 'redis' or 'memory': which storage counts attempts. */
   readonly storage: 'redis' | 'memory';
 
-  constructor(config: AppConfig, clock: Clock) {
+  /**
+   * While Redis fails, logins count in memory without asking it, and one
+   * login at a time, every STORE_RETRY_AFTER_MS, finds out whether it
+   * answers again: a frozen Redis costs that login one command timeout,
+   * not every login.
+   */
+  private storeRetryAt = 0;
+
+  constructor(
+    config: AppConfig,
+    private readonly clock: Clock,
+  ) {
     super();
     const { perIp, perEmail, windowSeconds } = config.loginRateLimit;
     // Counters belong to one shop (one database): two shops, or two test
@@ -109,13 +123,18 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
     key: string,
     request: { storeFailed: boolean },
   ): Promise<Verdict> {
-    if (this.shared && !request.storeFailed) {
+    const now = this.clock.now().getTime();
+    if (this.shared && !request.storeFailed && now >= this.storeRetryAt) {
+      // The others skip Redis while this one probes it.
+      if (this.storeRetryAt > 0) this.storeRetryAt = now + STORE_RETRY_AFTER_MS;
       try {
         const verdict = await verdictOf(this.shared[limit], key);
+        this.storeRetryAt = 0;
         this.outage.answered();
         return verdict;
       } catch (error) {
         request.storeFailed = true;
+        this.storeRetryAt = this.clock.now().getTime() + STORE_RETRY_AFTER_MS;
         this.outage.failed(error);
       }
     }
