@@ -164,6 +164,27 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
     return { user, orderId, intentId, charge };
   }
 
+  /**
+   * An order of 30.00 EUR cancelled by expiry while its intent stays
+   * payable, as when the provider call to cancel it fails.
+   */
+  async function aCancelledOrderStillPayable() {
+    const user = await aCustomer(t);
+    const variant = await aVariant(t, { stock: 2, price: 3000 });
+    await aCart(t, user, [{ variant, quantity: 1 }]);
+    const res = await checkout(t, user, randomUUID());
+    const orderId = res.body.order.id as string;
+    const intentId = res.body.payment.paymentIntentId as string;
+    await db.query(
+      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute',
+                         payment_intent_id = NULL WHERE id = $1`,
+      [orderId],
+    );
+    await t.get(OrderExpiryService).expireDue(new Date());
+    await db.query('UPDATE orders SET payment_intent_id = $2 WHERE id = $1', [orderId, intentId]);
+    return { user, orderId, intentId };
+  }
+
   const refund = (admin: TestUser, orderId: string, body: object) =>
     t.http.post(`/api/v1/admin/orders/${orderId}/refund`).set(admin.auth).send(body);
 
@@ -381,21 +402,7 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
     });
 
     test('a payment after cancellation, partly refunded in the dashboard → the rest is refunded, the event completes', async () => {
-      const user = await aCustomer(t);
-      const variant = await aVariant(t, { stock: 2, price: 3000 });
-      await aCart(t, user, [{ variant, quantity: 1 }]);
-      const res = await checkout(t, user, randomUUID());
-      const orderId = res.body.order.id as string;
-      const intentId = res.body.payment.paymentIntentId as string;
-      // Expiry cancels the order while its intent stays payable, as when the
-      // provider call to cancel it fails.
-      await db.query(
-        `UPDATE orders SET reservation_expires_at = now() - interval '1 minute',
-                           payment_intent_id = NULL WHERE id = $1`,
-        [orderId],
-      );
-      await t.get(OrderExpiryService).expireDue(new Date());
-      await db.query('UPDATE orders SET payment_intent_id = $2 WHERE id = $1', [orderId, intentId]);
+      const { user, orderId, intentId } = await aCancelledOrderStillPayable();
 
       // The customer pays; someone refunds part of it by hand before our handler runs.
       emulator.store.simulate(intentId, 'succeeded');
@@ -434,21 +441,7 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
      * refund, so the cancelled order holds the money again.
      */
     async function aCancelledOrderPaidLate(refundFails: boolean) {
-      const user = await aCustomer(t);
-      const variant = await aVariant(t, { stock: 2, price: 3000 });
-      await aCart(t, user, [{ variant, quantity: 1 }]);
-      const res = await checkout(t, user, randomUUID());
-      const orderId = res.body.order.id as string;
-      const intentId = res.body.payment.paymentIntentId as string;
-      // Expiry cancels the order while its intent stays payable, as when the
-      // provider call to cancel it fails.
-      await db.query(
-        `UPDATE orders SET reservation_expires_at = now() - interval '1 minute',
-                           payment_intent_id = NULL WHERE id = $1`,
-        [orderId],
-      );
-      await t.get(OrderExpiryService).expireDue(new Date());
-      await db.query('UPDATE orders SET payment_intent_id = $2 WHERE id = $1', [orderId, intentId]);
+      const { user, orderId, intentId } = await aCancelledOrderStillPayable();
       emulator.simulate(intentId, 'succeeded');
       await emulator.idle();
       await emulator.idle(); // the automatic refund's charge.refunded, sent while the payment was handled
