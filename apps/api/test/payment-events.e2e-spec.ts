@@ -1,20 +1,16 @@
-import { randomUUID } from 'node:crypto';
-
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
 import {
-  aCart,
+  aPlacedOrder,
   aStripeEvent,
-  aVariant,
   chargeObject,
-  checkout,
   deliver,
   intentObject,
   stockOf,
 } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { aCustomer, anAdmin } from './support/users.js';
+import { anAdmin } from './support/users.js';
 
 const SECRET = 'whsec_payment_events_test';
 
@@ -38,20 +34,7 @@ describe('payment events applied to orders (POST /webhooks/stripe)', () => {
     await t?.close();
   });
 
-  async function anOrder(quantity = 1, price = 1500) {
-    const user = await aCustomer(t);
-    const variant = await aVariant(t, { stock: 10, price });
-    await aCart(t, user, [{ variant, quantity }]);
-    const res = await checkout(t, user, randomUUID());
-    expect(res.status).toBe(201);
-    return {
-      user,
-      variant,
-      orderId: res.body.order.id as string,
-      intentId: res.body.payment.paymentIntentId as string,
-      total: res.body.order.total.amount as number,
-    };
-  }
+  const anOrder = (quantity = 1, price = 1500) => aPlacedOrder(t, quantity, price);
 
   const orderOf = async (id: string) =>
     (

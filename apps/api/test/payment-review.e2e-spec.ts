@@ -15,15 +15,7 @@ import {
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
-import {
-  aCart,
-  aStripeEvent,
-  aVariant,
-  checkout,
-  deliver,
-  stockOf,
-  type TestVariant,
-} from './support/shop.js';
+import { aPlacedOrder, aStripeEvent, deliver, type PlacedOrder, stockOf } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 
@@ -86,28 +78,7 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
     await t?.close();
   });
 
-  interface Placed {
-    user: TestUser;
-    variant: TestVariant;
-    orderId: string;
-    intentId: string;
-    total: number;
-  }
-
-  async function anOrder(quantity = 2, price = 2500): Promise<Placed> {
-    const user = await aCustomer(t);
-    const variant = await aVariant(t, { stock: 10, price });
-    await aCart(t, user, [{ variant, quantity }]);
-    const res = await checkout(t, user, randomUUID());
-    expect(res.status).toBe(201);
-    return {
-      user,
-      variant,
-      orderId: res.body.order.id,
-      intentId: res.body.payment.paymentIntentId,
-      total: res.body.order.total.amount,
-    };
-  }
+  const anOrder = (quantity = 2, price = 2500) => aPlacedOrder(t, quantity, price);
 
   /**
    * An order whose customer paid something else than its total: the intent
@@ -116,7 +87,7 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
    */
   async function aMismatchedOrder(
     options: { quantity?: number; short?: number; currency?: string } = {},
-  ): Promise<Placed & { received: number }> {
+  ): Promise<PlacedOrder & { received: number }> {
     const placed = await anOrder(options.quantity ?? 2);
     const intent = emulator.store.retrieveIntent(placed.intentId);
     intent.amount = placed.total - (options.short ?? 100);

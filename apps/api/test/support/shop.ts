@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 import type { TestApp } from './test-app.js';
-import type { TestUser } from './users.js';
+import { aCustomer, type TestUser } from './users.js';
 
 export const anAddress = () => ({
   name: 'Ada Lovelace',
@@ -87,6 +87,35 @@ export function checkout(
 let eventSeq = 0;
 
 /** A Stripe event as the webhook intake receives it, with Stripe's field names. */
+/** A customer's order placed through checkout (pending payment), with its intent. */
+export interface PlacedOrder {
+  user: TestUser;
+  variant: TestVariant;
+  orderId: string;
+  intentId: string;
+  total: number;
+}
+
+/** A new customer checks out `quantity` of a new variant priced `price` (stock 10). */
+export async function aPlacedOrder(
+  t: TestApp,
+  quantity: number,
+  price: number,
+): Promise<PlacedOrder> {
+  const user = await aCustomer(t);
+  const variant = await aVariant(t, { stock: 10, price });
+  await aCart(t, user, [{ variant, quantity }]);
+  const res = await checkout(t, user, randomUUID());
+  if (res.status !== 201) throw new Error(`checkout answered ${res.status}`);
+  return {
+    user,
+    variant,
+    orderId: res.body.order.id as string,
+    intentId: res.body.payment.paymentIntentId as string,
+    total: res.body.order.total.amount as number,
+  };
+}
+
 export function aStripeEvent(type: string, object: Record<string, unknown>) {
   eventSeq++;
   return {
