@@ -20,6 +20,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 
+import { pgErrorOf } from '../database/pg-errors.js';
 import { problem } from './problem.js';
 import { RequestValidationException } from './validation.exception.js';
 
@@ -159,8 +160,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return { status, type: typeForStatus(status), detail: message };
     }
     if (error instanceof QueryFailedError && !databaseUnavailable(error)) {
-      const code = (error as QueryFailedError & { driverError?: { code?: string } }).driverError
-        ?.code;
+      const { code } = pgErrorOf(error);
       // A constraint the use case did not anticipate: the request conflicts
       // with stored data. Still a 4xx, but the log says which one.
       if (code === '23505')
