@@ -2,10 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
+import { DatabaseServer } from '../src/infrastructure/database/database-server.js';
 import { JobIdempotency } from '../src/jobs/job-idempotency.js';
+import { jobsPool } from '../src/jobs/jobs-pool.js';
 import type { JobName } from '../src/jobs/job-payloads.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
+import { preparingDb } from '../src/jobs/preparing-db.js';
 import { formatJobsStatus } from '../src/jobs/jobs-status.format.js';
 import { JobsStatusService } from '../src/jobs/jobs-status.service.js';
 import {
@@ -243,5 +246,24 @@ describe('jobs', () => {
       "SELECT key FROM processed_jobs WHERE key IN ('old', 'fresh')",
     );
     expect(keys).toEqual([{ key: 'fresh' }]);
+  });
+
+  test('the jobs pool plans a statement on the queue-partitioned table once, not per call', async () => {
+    const pool = jobsPool(t.get(DatabaseServer).url, 1);
+    const db = preparingDb(pool);
+    try {
+      // The shape of pg-boss' fetch: one queue's partition, chosen by a parameter.
+      const fetch = `SELECT id FROM pgboss.job WHERE name = $1 AND state < 'active'
+                      ORDER BY priority DESC, created_on, id LIMIT $2`;
+      for (let i = 0; i < 8; i++) await db.executeSql(fetch, ['mail.send', 16]);
+      const { rows } = (await db.executeSql(
+        'SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE statement = $1',
+        [fetch],
+      )) as { rows: { generic: number; custom: number }[] };
+      // Prepared from its second run on: seven runs, one generic plan reused.
+      expect(rows).toEqual([{ generic: 7, custom: 0 }]);
+    } finally {
+      await db.close();
+    }
   });
 });

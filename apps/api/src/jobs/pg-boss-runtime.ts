@@ -4,13 +4,13 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 
 import { DatabaseServer } from '../infrastructure/database/database-server.js';
 import { MigrationRunner } from '../infrastructure/database/migration-runner.js';
 import type { JobContext, JobName } from './job-payloads.js';
+import { jobsPool } from './jobs-pool.js';
 import { JobRegistry, type RegisteredJob } from './job-registry.js';
 import { deadLetterQueueOf, JobsOptions } from './jobs.options.js';
 import { type ClosableDb, preparingDb } from './preparing-db.js';
@@ -60,11 +60,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     const loops = this.options.work
       ? this.registry.all().reduce((n, job) => n + job.options.concurrency, 0)
       : 0;
-    const pool = new pg.Pool({
-      connectionString: this.server.url,
-      max: this.options.poolSize ?? 2 * loops + 4,
-      application_name: 'minishop-jobs',
-    });
+    const pool = jobsPool(this.server.url, this.options.poolSize ?? 2 * loops + 4);
     pool.on('error', (error: Error) => this.logger.error(`pg-boss pool: ${error.message}`));
     this.db = preparingDb(pool);
     const boss = new PgBoss({

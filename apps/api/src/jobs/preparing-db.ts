@@ -18,8 +18,10 @@ export interface ClosableDb extends PgBoss.Db {
  * runs again and again. Its fetch and complete work on a table partitioned
  * by queue, which PostgreSQL plans anew for every unprepared call at about a
  * millisecond each, many times what running them costs; a worker under load
- * runs them for every batch. A text is prepared once it has been seen twice,
- * so one-off and varying texts stay unprepared, and only with parameters:
+ * runs them for every batch. (Prepared, they are still planned per call
+ * unless the pool asks for generic plans: see jobsPool.) A text is prepared
+ * once it has been seen twice, so one-off and varying texts stay
+ * unprepared, and only with parameters:
  * pg-boss sends some scripts of several statements (its maintenance under an
  * advisory lock), which cannot be prepared.
  */

@@ -1,0 +1,19 @@
+import pg from 'pg';
+
+/**
+ * The connection pool pg-boss runs on (through preparingDb). Its fetch and
+ * complete filter a table partitioned by queue with a parameter, so for
+ * every call PostgreSQL judges a custom plan cheaper than the generic one
+ * and plans the statement anew, prepared or not: about a millisecond each,
+ * several times what running it costs, on every batch a busy worker takes.
+ * A generic plan prunes the partitions when it runs, and is made once per
+ * connection.
+ */
+export function jobsPool(url: string, max: number): pg.Pool {
+  return new pg.Pool({
+    connectionString: url,
+    max,
+    application_name: 'minishop-jobs',
+    options: '-c plan_cache_mode=force_generic_plan',
+  });
+}
