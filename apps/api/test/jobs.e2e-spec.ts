@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
-import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { DatabaseServer } from '../src/infrastructure/database/database-server.js';
+import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { JobIdempotency } from '../src/jobs/job-idempotency.js';
-import { jobsPool } from '../src/jobs/jobs-pool.js';
 import type { JobName } from '../src/jobs/job-payloads.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
-import { preparingDb } from '../src/jobs/preparing-db.js';
+import { jobsPool } from '../src/jobs/jobs-pool.js';
 import { formatJobsStatus } from '../src/jobs/jobs-status.format.js';
 import { JobsStatusService } from '../src/jobs/jobs-status.service.js';
+import { preparingDb } from '../src/jobs/preparing-db.js';
 import {
   createProbeTables,
   fastJobsOptions,

@@ -10,9 +10,9 @@ import { DataSource } from 'typeorm';
 import { DatabaseServer } from '../infrastructure/database/database-server.js';
 import { MigrationRunner } from '../infrastructure/database/migration-runner.js';
 import type { JobContext, JobName } from './job-payloads.js';
-import { jobsPool } from './jobs-pool.js';
 import { JobRegistry, type RegisteredJob } from './job-registry.js';
 import { deadLetterQueueOf, JobsOptions } from './jobs.options.js';
+import { jobsPool } from './jobs-pool.js';
 import { type ClosableDb, preparingDb } from './preparing-db.js';
 
 /**
