@@ -43,6 +43,11 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const JOBS = process.env.BENCH_JOBS === 'inline' ? 'inline' : 'separate';
 // How long a scenario's leftover jobs may take to drain before the next one.
 const DRAIN_LIMIT_MS = 60_000;
+// BENCH_PROFILE=<dir>: the API and the worker write V8 CPU profiles there
+// when they stop (open them in Chrome DevTools or speedscope).
+const PROFILE_FLAGS = process.env.BENCH_PROFILE
+  ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`]
+  : [];
 const WEBHOOK_SECRET = 'whsec_benchsecret';
 const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
 
@@ -311,7 +316,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     // Through the production launcher, which execs node: the pid measured
     // below is the API's own.
-    const child = spawn('sh', [LAUNCHER, MAIN], {
+    const child = spawn('sh', [LAUNCHER, ...PROFILE_FLAGS, MAIN], {
       cwd: API_DIR,
       env,
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -323,7 +328,7 @@ async function main(): Promise<void> {
   const startWorker = (): Promise<ChildProcess> =>
     new Promise((res, rej) => {
       // Info level for its start-up line only: it logs nothing per job.
-      const child = spawn('sh', [LAUNCHER, WORKER_MAIN], {
+      const child = spawn('sh', [LAUNCHER, ...PROFILE_FLAGS, WORKER_MAIN], {
         cwd: API_DIR,
         env: { ...env, LOG_LEVEL: 'info' },
         stdio: ['ignore', 'pipe', 'inherit'],
