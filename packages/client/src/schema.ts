@@ -251,7 +251,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The category tree */
+        /**
+         * The category tree
+         * @description The whole tree in one reply: the catalog holds at most 1000 categories.
+         */
         get: operations["listCategories"];
         put?: never;
         post?: never;
@@ -356,7 +359,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a category */
+        /**
+         * Create a category
+         * @description The catalog holds at most 1000 categories, so the whole tree fits one reply of `GET /categories`.
+         */
         post: operations["createCategory"];
         delete?: never;
         options?: never;
@@ -4200,7 +4206,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
+            /** @description Slug taken, or the catalog has 1000 categories already (type catalog-category-limit) */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
