@@ -147,7 +147,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's cart at current prices */
+        /**
+         * The caller's cart at current prices
+         * @description Never the lines of a cart that a checkout or merge has closed: a user whose cart was just checked out gets their new, empty cart.
+         */
         get: operations["getCart"];
         put?: never;
         /** Start a guest cart; keep the returned token as X-Cart-Token */
@@ -2051,6 +2054,20 @@ export interface operations {
             };
             /** @description Guest without a token, or with an unknown, malformed or closed token; or a line not in this cart */
             404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Checkouts kept closing the user's carts while this one was read; read again */
+            409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
