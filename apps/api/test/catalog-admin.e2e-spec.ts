@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { CategoryLimitError } from '@minishop/domain';
 import type { Response } from 'supertest';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { CatalogWriteRepository } from '../src/catalog/persistence/catalog-write.repository.js';
+import { CatalogSeedService } from '../src/catalog/seed/catalog-seed.service.js';
 import { API, aProductBody } from './support/catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
@@ -622,6 +624,72 @@ describe('catalog admin writes (memory cache)', () => {
         .send({ name: 'Twice' })
         .expect(409);
       expect(fieldsOf(dup.body)).toEqual(['slug']);
+    });
+
+    describe('at most 1000 categories', () => {
+      const categories = async () =>
+        (await ds.query<{ n: number }[]>('SELECT count(*)::int AS n FROM categories'))[0]!.n;
+      /** Fills the catalog with filler categories up to `n`; removed after each test. */
+      const fillTo = async (n: number) => {
+        await ds.query(
+          `INSERT INTO categories (slug, name)
+           SELECT 'filler-' || g, 'Filler ' || g FROM generate_series(1, $1::int) g`,
+          [n - (await categories())],
+        );
+      };
+      const createCategory = (name: string) =>
+        t.http.post(`${API}/admin/categories`).set(admin.auth).send({ name });
+      afterEach(async () => {
+        await ds.query(
+          "DELETE FROM categories WHERE slug LIKE 'filler-%' OR slug LIKE 'over-the-cap%'",
+        );
+      });
+
+      test('the 1000th is created; the 1001st → 409 catalog-category-limit, adding nothing', async () => {
+        await fillTo(999);
+        await createCategory('Over The Cap').expect(201);
+        const res = await createCategory('Over The Cap Again').expect(409);
+        expect(res.body.type).toMatch(/catalog-category-limit$/);
+        expect(res.body.detail).toBe('The catalog has at most 1000 categories');
+        expect(await categories()).toBe(1000);
+        const tree = await t.http.get(`${API}/categories`).expect(200);
+        const count = (nodes: { children: unknown[] }[]): number =>
+          nodes.reduce((n, c) => n + 1 + count(c.children as { children: unknown[] }[]), 0);
+        expect(count(tree.body)).toBe(1000);
+      });
+
+      test('concurrent creates at 995: five succeed, the rest → 409', async () => {
+        await fillTo(995);
+        const replies = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => createCategory(`Over The Cap ${i}`).then((r) => r)),
+        );
+        const statuses = replies.map((r) => r.status).sort();
+        expect(statuses).toEqual([...Array(5).fill(201), ...Array(7).fill(409)]);
+        expect(await categories()).toBe(1000);
+      });
+
+      test('the demo seed does not push the catalog past the limit', async () => {
+        // The demo catalog has 14 categories; there is room for 13.
+        await fillTo(987);
+        const products = async () =>
+          (await ds.query<{ n: number }[]>('SELECT count(*)::int AS n FROM products'))[0]!.n;
+        const before = await products();
+        await expect(t.get(CatalogSeedService).seed()).rejects.toBeInstanceOf(CategoryLimitError);
+        expect(await categories()).toBe(987);
+        expect(await products()).toBe(before);
+      });
+
+      test('a create waiting on another writer of categories counts what that writer added', async () => {
+        await fillTo(999);
+        const res = await racing(
+          async (m) => {
+            await m.query("INSERT INTO categories (slug, name) VALUES ('filler-last', 'Last')");
+          },
+          () => createCategory('Over The Cap'),
+        );
+        expect(res.status).toBe(409);
+        expect(await categories()).toBe(1000);
+      });
     });
   });
 

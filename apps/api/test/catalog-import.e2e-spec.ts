@@ -242,6 +242,78 @@ describe('catalog import', () => {
     expect(await service.get(created.id)).toMatchObject({ processed: 1_200, succeeded: 1_200 });
   }, 60_000);
 
+  test('stock set by a line while an adjustment of that variant commits: movements still sum to the level', async () => {
+    const service = t.get(CatalogImportService);
+    const processor = t.get(CatalogImportProcessor);
+    const line = (stock: number) => `race-product,Race,,,RACE-1,One,100,EUR,${stock}`;
+    await processor.run((await service.record([HEADER, line(5)].join('\n'), admin.id)).id);
+    const [{ id: variantId }] = await ds.query("SELECT id FROM variants WHERE sku = 'RACE-1'");
+    const second = await service.record([HEADER, line(20)].join('\n'), admin.id);
+
+    // Sessions waiting, directly or behind another waiter, on the lock `holder` has.
+    const waitingOn = async (holder: number): Promise<number> => {
+      const rows: { pid: number; blockers: number[] }[] = await ds.query(
+        'SELECT pid, pg_blocking_pids(pid) AS blockers FROM pg_stat_activity WHERE datname = current_database()',
+      );
+      const waiting = new Set([holder]);
+      for (let grew = true; grew;) {
+        grew = false;
+        for (const r of rows) {
+          if (!waiting.has(r.pid) && r.blockers.some((b) => waiting.has(b))) {
+            waiting.add(r.pid);
+            grew = true;
+          }
+        }
+      }
+      return waiting.size - 1;
+    };
+    const until = async (holder: number, n: number): Promise<void> => {
+      for (let i = 0; (await waitingOn(holder)) < n; i++) {
+        if (i > 2000) throw new Error(`fewer than ${n} sessions ever waited`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+
+    // The variant's row is held while an admin adjustment and then the import
+    // queue up behind it: the import starts its write before the adjustment
+    // has committed, and writes only after it has.
+    const runner = ds.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const [{ pid }] = await runner.query('SELECT pg_backend_pid() AS pid');
+      await runner.query('SELECT 1 FROM variants WHERE id = $1 FOR UPDATE', [variantId]);
+      const adjusted = t.http
+        .post(`${API}/admin/variants/${variantId}/stock`)
+        .set(admin.auth)
+        .send({ delta: 7, reason: 'recount' })
+        .then((r) => r);
+      await until(pid, 1);
+      const imported = processor.run(second.id);
+      await until(pid, 2);
+      await runner.commitTransaction();
+      expect((await adjusted).status).toBe(200);
+      await imported;
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+    }
+
+    const [level] = await ds.query('SELECT on_hand FROM variants WHERE id = $1', [variantId]);
+    const movements: { delta: number; on_hand_after: number }[] = await ds.query(
+      'SELECT delta, on_hand_after FROM stock_movements WHERE variant_id = $1 ORDER BY id',
+      [variantId],
+    );
+    expect(movements.reduce((sum, m) => sum + m.delta, 0)).toBe(level.on_hand);
+    // Each movement starts from the level the one before it left.
+    let before = 0;
+    for (const m of movements) {
+      expect(m.on_hand_after - m.delta).toBe(before);
+      before = m.on_hand_after;
+    }
+    expect(before).toBe(level.on_hand);
+  }, 60_000);
+
   test('a wrong header or an empty file → 400; over 16 MiB → 413; a JSON body → 400; other types → 415', async () => {
     const wrong = await upload('sku,price\nA-1,100\n');
     expect(wrong.status).toBe(400);

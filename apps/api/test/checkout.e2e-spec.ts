@@ -4,6 +4,12 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PaymentProviderError } from '@minishop/domain';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import { CartRepository } from '../src/cart/cart.repository.js';
+import {
+  type CartCaller,
+  type CartContext,
+  CartResolver,
+} from '../src/cart/cart-resolver.service.js';
 import { CheckoutCartPort } from '../src/cart/checkout-cart.port.js';
 import { type CartForCheckout, CheckoutCart } from '../src/orders/checkout-cart.js';
 import {
@@ -258,6 +264,22 @@ describe('POST /checkout', () => {
     expect(statuses.filter((s) => s === 409)).toHaveLength(30);
     expect(await stockOf(t, a.id)).toEqual({ onHand: 10, reserved: 10 });
     expect(await stockOf(t, b.id)).toEqual({ onHand: 10, reserved: 10 });
+  });
+
+  test('GET /cart right after a 201 never shows the checked-out lines', async () => {
+    for (let i = 0; i < 10; i++) {
+      const user = await aCustomer(t);
+      const variant = await aVariant(t, { stock: 5 });
+      await t.http
+        .post('/api/v1/cart/items')
+        .set(user.auth)
+        .send({ variantId: variant.id, quantity: 1 })
+        .expect(201);
+      await t.http.get('/api/v1/cart').set(user.auth).expect(200);
+      expect((await checkout(t, user, randomUUID())).status).toBe(201);
+      const cart = await t.http.get('/api/v1/cart').set(user.auth).expect(200);
+      expect(cart.body).toMatchObject({ lines: [], itemCount: 0 });
+    }
   });
 
   describe('Idempotency-Key', () => {
@@ -695,5 +717,79 @@ describe('POST /checkout racing an archive', () => {
     expect(await stockOf(t, a.id)).toEqual({ onHand: 5, reserved: 0 });
     const [row] = await db.query('SELECT status FROM carts WHERE id = $1', [cartId]);
     expect(row.status).toBe('active');
+  });
+});
+
+/** The real resolver, which runs `afterNextResolve` once it has found a caller's cart. */
+class CartResolverWithHook extends CartResolver {
+  afterNextResolve: (() => Promise<void>) | null = null;
+
+  override async resolve(caller: CartCaller): Promise<CartContext> {
+    const cart = await super.resolve(caller);
+    const hook = this.afterNextResolve;
+    this.afterNextResolve = null;
+    if (hook) await hook();
+    return cart;
+  }
+}
+
+describe('GET /cart beside a checkout', () => {
+  let t: TestApp;
+  let resolver: CartResolverWithHook;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      override: (b) =>
+        b.overrideProvider(CartResolver).useFactory({
+          factory: (carts: CartRepository) => new CartResolverWithHook(carts),
+          inject: [CartRepository],
+        }),
+    });
+    resolver = t.get(CartResolver) as CartResolverWithHook;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('a checkout closing the cart after GET /cart found it: the reply is the new, empty cart', async () => {
+    const user = await aCustomer(t);
+    const variant = await aVariant(t, { stock: 5 });
+    const closed = await aCart(t, user, [{ variant, quantity: 2 }]);
+    resolver.afterNextResolve = async () => {
+      expect((await checkout(t, user, randomUUID())).status).toBe(201);
+    };
+
+    const res = await t.http.get('/api/v1/cart').set(user.auth);
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ lines: [], itemCount: 0 });
+    expect(res.body.id).not.toBe(closed);
+    // The cart shown is the one the user now adds to.
+    const added = await t.http
+      .post('/api/v1/cart/items')
+      .set(user.auth)
+      .send({ variantId: variant.id, quantity: 1 })
+      .expect(201);
+    expect(added.body.id).toBe(res.body.id);
+  });
+
+  test('a guest cart merged away after GET /cart found it → 404, as for any closed guest cart', async () => {
+    const guest = await t.http.post('/api/v1/cart').expect(201);
+    const token = guest.body.cartToken as string;
+    const variant = await aVariant(t, { stock: 5 });
+    await t.http
+      .post('/api/v1/cart/items')
+      .set('X-Cart-Token', token)
+      .send({ variantId: variant.id, quantity: 1 })
+      .expect(201);
+    const user = await aCustomer(t);
+    resolver.afterNextResolve = async () => {
+      await t.http.post('/api/v1/cart/merge').set(user.auth).send({ cartToken: token }).expect(200);
+    };
+
+    const res = await t.http.get('/api/v1/cart').set('X-Cart-Token', token);
+
+    expect(res.status).toBe(404);
+    expect(res.body.type).toMatch(/cart-not-found$/);
   });
 });

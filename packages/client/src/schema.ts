@@ -147,7 +147,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's cart at current prices */
+        /**
+         * The caller's cart at current prices
+         * @description Never the lines of a cart that a checkout or merge has closed: a user whose cart was just checked out gets their new, empty cart.
+         */
         get: operations["getCart"];
         put?: never;
         /** Start a guest cart; keep the returned token as X-Cart-Token */
@@ -251,7 +254,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The category tree */
+        /**
+         * The category tree
+         * @description The whole tree in one reply: the catalog holds at most 1000 categories.
+         */
         get: operations["listCategories"];
         put?: never;
         post?: never;
@@ -356,7 +362,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a category */
+        /**
+         * Create a category
+         * @description The catalog holds at most 1000 categories, so the whole tree fits one reply of `GET /categories`.
+         */
         post: operations["createCategory"];
         delete?: never;
         options?: never;
@@ -2045,6 +2054,20 @@ export interface operations {
             };
             /** @description Guest without a token, or with an unknown, malformed or closed token; or a line not in this cart */
             404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Checkouts kept closing the user's carts while this one was read; read again */
+            409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
@@ -4200,7 +4223,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Slug or SKU taken, the product has 50 variants already, or stock would drop below what is reserved */
+            /** @description Slug taken, or the catalog has 1000 categories already (type catalog-category-limit) */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

@@ -6,6 +6,7 @@ export * from './cart/cart-limits.js';
 export * from './cart/cart-rules.js';
 export * from './catalog/catalog.errors.js';
 export * from './catalog/catalog-import.js';
+export * from './catalog/category.js';
 export * from './catalog/product.js';
 export * from './errors/domain-error.js';
 export * from './ids/uuid.js';

@@ -58,6 +58,11 @@ export abstract class CartRepository {
   abstract touchActive(cartId: string, manager: EntityManager): Promise<boolean>;
   abstract setStatus(cartId: string, status: CartStatus, manager: EntityManager): Promise<boolean>;
   abstract findWithLines(cartId: string, manager?: EntityManager): Promise<CartWithLines | null>;
+  /**
+   * The cart with its lines only while it is active, in one statement: a
+   * cart closed by a checkout or merge is null, never its old lines.
+   */
+  abstract findActiveWithLines(cartId: string): Promise<CartWithLines | null>;
   abstract findLine(
     cartId: string,
     lineId: string,

@@ -11,7 +11,7 @@ import {
   UpdateVariantDto,
   VariantDto,
 } from '@minishop/contracts';
-import { MAX_VARIANTS_PER_PRODUCT } from '@minishop/domain';
+import { MAX_CATEGORIES, MAX_VARIANTS_PER_PRODUCT } from '@minishop/domain';
 import {
   Body,
   Controller,
@@ -132,8 +132,16 @@ export class CatalogAdminController {
   }
 
   @Post('categories')
-  @ApiOperation({ operationId: 'createCategory', summary: 'Create a category' })
+  @ApiOperation({
+    operationId: 'createCategory',
+    summary: 'Create a category',
+    description: `The catalog holds at most ${MAX_CATEGORIES} categories, so the whole tree fits one reply of \`GET /categories\`.`,
+  })
   @ApiCreatedResponse({ type: CategoryNodeDto })
+  @ApiConflictResponse({
+    description: `Slug taken, or the catalog has ${MAX_CATEGORIES} categories already (type catalog-category-limit)`,
+    type: ProblemDto,
+  })
   createCategory(@Body() body: CreateCategoryDto): Promise<CategoryNodeDto> {
     return this.categories.create(body);
   }

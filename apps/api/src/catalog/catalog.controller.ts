@@ -5,6 +5,7 @@ import {
   ProductPageDto,
   ProductQueryDto,
 } from '@minishop/contracts';
+import { MAX_CATEGORIES } from '@minishop/domain';
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -72,11 +73,15 @@ export class CatalogController {
   }
 
   @Get('categories')
-  @ApiOperation({ operationId: 'listCategories', summary: 'The category tree' })
+  @ApiOperation({
+    operationId: 'listCategories',
+    summary: 'The category tree',
+    description: `The whole tree in one reply: the catalog holds at most ${MAX_CATEGORIES} categories.`,
+  })
   @ApiOkResponse({
     schema: {
       type: 'array',
-      maxItems: 1000,
+      maxItems: MAX_CATEGORIES,
       items: { $ref: '#/components/schemas/CategoryNodeDto' },
     },
   })

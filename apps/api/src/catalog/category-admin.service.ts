@@ -1,5 +1,10 @@
 import type { CategoryNodeDto, CreateCategoryDto } from '@minishop/contracts';
-import { DuplicateSlugError, slugFor, UnknownCategoryError } from '@minishop/domain';
+import {
+  assertRoomForCategory,
+  DuplicateSlugError,
+  slugFor,
+  UnknownCategoryError,
+} from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
@@ -17,6 +22,8 @@ export class CategoryAdminService {
   async create(input: CreateCategoryDto): Promise<CategoryNodeDto> {
     const slug = slugFor(input.name, input.slug);
     const id = await this.tx.run(async (m) => {
+      // Counted under the table's lock: concurrent creates cannot both take the last place.
+      assertRoomForCategory(await this.catalog.lockAndCountCategories(m));
       if (input.parentId && !(await this.catalog.categoryExists(m, input.parentId))) {
         throw new UnknownCategoryError('parentId', input.parentId);
       }

@@ -1,4 +1,4 @@
-import { MAX_VARIANTS_PER_PRODUCT } from '@minishop/domain';
+import { MAX_CATEGORIES, MAX_VARIANTS_PER_PRODUCT } from '@minishop/domain';
 import { ApiProperty } from '@nestjs/swagger';
 
 import { MoneyDto } from '../common/money.dto.js';
@@ -97,7 +97,7 @@ export class CategoryNodeDto {
   @ApiProperty({ maxLength: 200, example: 'Kitchen' })
   name!: string;
 
-  @ApiProperty({ type: () => [CategoryNodeDto], maxItems: 1000 })
+  @ApiProperty({ type: () => [CategoryNodeDto], maxItems: MAX_CATEGORIES })
   children!: CategoryNodeDto[];
 }
 

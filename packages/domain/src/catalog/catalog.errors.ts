@@ -75,6 +75,14 @@ export class VariantLimitError extends ConflictError {
   }
 }
 
+/** The catalog has as many categories as it may have. */
+export class CategoryLimitError extends ConflictError {
+  readonly code = 'CATALOG.CATEGORY_LIMIT';
+  constructor(max: number) {
+    super(`The catalog has at most ${max} categories`);
+  }
+}
+
 export class ProductArchivedError extends ConflictError {
   readonly code = 'CATALOG.PRODUCT_ARCHIVED';
   constructor(id: string) {

@@ -36,6 +36,19 @@ const ACTIVE_USER_CART_FOR_CHECKOUT = prepared(
     WHERE c.user_id = $1 AND c.status = 'active'`,
 );
 
+// One round trip: the cart row, with its lines joined (none: one row of nulls).
+const CART_WITH_LINES = `SELECT c.updated_at AS cart_updated_at,
+        l.id, l.variant_id, l.quantity, l.added_unit_price
+   FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id
+  WHERE c.id = $1
+  ORDER BY l.created_at, l.id`;
+// The same, only while the cart is active: its status and lines from one snapshot.
+const ACTIVE_CART_WITH_LINES = `SELECT c.updated_at AS cart_updated_at,
+        l.id, l.variant_id, l.quantity, l.added_unit_price
+   FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id
+  WHERE c.id = $1 AND c.status = 'active'
+  ORDER BY l.created_at, l.id`;
+
 interface CheckoutLineRow extends CartLineRow {
   sku: string;
   product_name: string;
@@ -187,18 +200,21 @@ export class TypeormCartRepository extends CartRepository {
   }
 
   async findWithLines(cartId: string, manager?: EntityManager): Promise<CartWithLines | null> {
-    // One round trip: the cart row, with its lines joined (none: one row of nulls).
+    return this.withLines(manager, CART_WITH_LINES, cartId);
+  }
+
+  async findActiveWithLines(cartId: string): Promise<CartWithLines | null> {
+    return this.withLines(undefined, ACTIVE_CART_WITH_LINES, cartId);
+  }
+
+  private async withLines(
+    manager: EntityManager | undefined,
+    sql: string,
+    cartId: string,
+  ): Promise<CartWithLines | null> {
     const rows = await this.rows<
       { cart_updated_at: Date } & { [K in keyof CartLineRow]: CartLineRow[K] | null }
-    >(
-      manager,
-      `SELECT c.updated_at AS cart_updated_at,
-              l.id, l.variant_id, l.quantity, l.added_unit_price
-         FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id
-        WHERE c.id = $1
-        ORDER BY l.created_at, l.id`,
-      [cartId],
-    );
+    >(manager, sql, [cartId]);
     const [first] = rows;
     if (!first) return null;
     return {

@@ -214,6 +214,19 @@ export class CatalogWriteRepository {
     return row ? { onHand: row.on_hand, reserved: row.reserved } : null;
   }
 
+  /**
+   * Counts the categories with their table locked against other writers
+   * until commit, so the count stays true for an insert that follows: two
+   * creates at the cap's last place run one after the other, and the second
+   * sees the first. Readers (and products referencing a category) are not
+   * held up: SHARE ROW EXCLUSIVE conflicts only with writes to this table.
+   */
+  async lockAndCountCategories(m: EntityManager): Promise<number> {
+    await m.query('LOCK TABLE categories IN SHARE ROW EXCLUSIVE MODE');
+    const rows: { n: number }[] = await m.query('SELECT count(*)::int AS n FROM categories');
+    return rows[0]?.n ?? 0;
+  }
+
   /** Null when the slug is taken. */
   async insertCategory(
     m: EntityManager,

@@ -1,4 +1,4 @@
-import { slugify } from '@minishop/domain';
+import { assertRoomForCategory, slugify } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -100,6 +100,15 @@ export class CatalogSeedService {
   }
 
   private async seedCategories(m: EntityManager): Promise<Map<string, string>> {
+    const slugs = DEMO_CATEGORIES.flatMap((top) => [top.name, ...top.children]).map(slugify);
+    // Under the lock the admin route counts with: the demo categories not yet
+    // there must fit the catalog's limit, all of them, or none is added.
+    const count = await this.catalog.lockAndCountCategories(m);
+    const existing: unknown[] = await m.query(
+      'SELECT 1 FROM categories WHERE slug = ANY($1::text[])',
+      [slugs],
+    );
+    assertRoomForCategory(count, slugs.length - existing.length);
     const ids = new Map<string, string>();
     const upsert = async (name: string, parentId: string | null) => {
       const slug = slugify(name);

@@ -83,8 +83,49 @@ export class CatalogUpsertRepository {
    * set to the file's value but never below what is reserved; every change
    * of on-hand stock is recorded as a movement, as the admin routes do.
    * Returns the SKUs written. Rows must have distinct SKUs.
+   *
+   * The existing rows are locked before they are read, so each movement's
+   * delta is taken from the level it replaces: a stock adjustment or
+   * reservation committing meanwhile either lands before the lock (and is
+   * read) or waits for this transaction. A SKU another writer creates after
+   * the lock is neither updated nor inserted in that round; the next round
+   * locks it (variants are never deleted, so the rounds end).
    */
   async upsertVariants(
+    m: EntityManager,
+    variants: readonly (CatalogImportRow & { productId: string })[],
+    actorId: string | null,
+  ): Promise<Set<string>> {
+    const written = new Set<string>();
+    // In SKU order, so two imports inserting the same new SKUs queue rather than deadlock.
+    let pending = [...variants].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+    while (pending.length > 0) {
+      const locked = await this.lockVariants(
+        m,
+        pending.map((v) => v.sku),
+      );
+      const existing = pending.filter((v) => locked.has(v.sku));
+      const fresh = pending.filter((v) => !locked.has(v.sku));
+      for (const sku of await this.updateLocked(m, existing, actorId)) written.add(sku);
+      const inserted = await this.insertNew(m, fresh, actorId);
+      for (const sku of inserted) written.add(sku);
+      pending = fresh.filter((v) => !inserted.has(v.sku));
+    }
+    return written;
+  }
+
+  /** Locks the existing variants of these SKUs, in id order like every multi-row lock here. */
+  private async lockVariants(m: EntityManager, skus: readonly string[]): Promise<Set<string>> {
+    if (skus.length === 0) return new Set();
+    const rows: { sku: string }[] = await m.query(
+      'SELECT sku FROM variants WHERE sku = ANY($1::text[]) ORDER BY id FOR UPDATE',
+      [skus],
+    );
+    return new Set(rows.map((r) => r.sku));
+  }
+
+  /** Updates variants this transaction has locked; those of another product are skipped. */
+  private async updateLocked(
     m: EntityManager,
     variants: readonly (CatalogImportRow & { productId: string })[],
     actorId: string | null,
@@ -95,33 +136,48 @@ export class CatalogUpsertRepository {
          SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[])
            AS i(sku, product_id, name, price, currency, on_hand)
        ), old AS (
-         -- Read in the statement's snapshot, so it holds the stock before the
-         -- upsert below (a locking read would see the upserted row instead).
-         SELECT v.id, v.sku, v.on_hand FROM variants v JOIN input i ON i.sku = v.sku
+         -- The rows are locked by this transaction, so the statement's
+         -- snapshot holds their current level, the one the update replaces.
+         SELECT v.id, v.on_hand FROM variants v JOIN input i ON i.sku = v.sku
        ), up AS (
+         UPDATE variants v SET name = i.name, price = i.price, currency = i.currency,
+           on_hand = GREATEST(i.on_hand, v.reserved), updated_at = now()
+           FROM input i
+          WHERE v.sku = i.sku AND v.product_id = i.product_id
+         RETURNING v.id, v.sku, v.on_hand
+       ), moved AS (
+         INSERT INTO stock_movements (variant_id, delta, reason, on_hand_after, actor_id)
+         SELECT up.id, up.on_hand - old.on_hand, 'catalog import', up.on_hand, $7::uuid
+           FROM up JOIN old ON old.id = up.id
+          WHERE up.on_hand <> old.on_hand
+       )
+       SELECT sku FROM up`,
+      [...columns(variants), actorId],
+    );
+    return new Set(rows.map((r) => r.sku));
+  }
+
+  /** Inserts the SKUs that do not exist yet; one created meanwhile by another writer is skipped. */
+  private async insertNew(
+    m: EntityManager,
+    variants: readonly (CatalogImportRow & { productId: string })[],
+    actorId: string | null,
+  ): Promise<Set<string>> {
+    if (variants.length === 0) return new Set();
+    const rows: { sku: string }[] = await m.query(
+      `WITH ins AS (
          INSERT INTO variants (product_id, sku, name, price, currency, on_hand)
-         SELECT product_id, sku, name, price, currency, on_hand FROM input
-         ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name, price = EXCLUDED.price,
-           currency = EXCLUDED.currency, on_hand = GREATEST(EXCLUDED.on_hand, variants.reserved),
-           updated_at = now()
-         WHERE variants.product_id = EXCLUDED.product_id
+         SELECT product_id, sku, name, price, currency, on_hand
+           FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[])
+             AS i(sku, product_id, name, price, currency, on_hand)
+         ON CONFLICT (sku) DO NOTHING
          RETURNING id, sku, on_hand
        ), moved AS (
          INSERT INTO stock_movements (variant_id, delta, reason, on_hand_after, actor_id)
-         SELECT up.id, up.on_hand - COALESCE(old.on_hand, 0), 'catalog import', up.on_hand, $7::uuid
-           FROM up LEFT JOIN old ON old.sku = up.sku
-          WHERE up.on_hand <> COALESCE(old.on_hand, 0)
+         SELECT id, on_hand, 'catalog import', on_hand, $7::uuid FROM ins WHERE on_hand <> 0
        )
-       SELECT sku FROM up`,
-      [
-        variants.map((v) => v.sku),
-        variants.map((v) => v.productId),
-        variants.map((v) => v.variantName),
-        variants.map((v) => v.price),
-        variants.map((v) => v.currency),
-        variants.map((v) => v.stock),
-        actorId,
-      ],
+       SELECT sku FROM ins`,
+      [...columns(variants), actorId],
     );
     return new Set(rows.map((r) => r.sku));
   }
@@ -137,4 +193,18 @@ export class CatalogUpsertRepository {
       [productIds],
     );
   }
+}
+
+/** The unnest columns of a batch of variants: sku, product, name, price, currency, stock. */
+function columns(
+  variants: readonly (CatalogImportRow & { productId: string })[],
+): [string[], string[], string[], number[], string[], number[]] {
+  return [
+    variants.map((v) => v.sku),
+    variants.map((v) => v.productId),
+    variants.map((v) => v.variantName),
+    variants.map((v) => v.price),
+    variants.map((v) => v.currency),
+    variants.map((v) => v.stock),
+  ];
 }
