@@ -526,7 +526,7 @@ export interface paths {
         put?: never;
         /**
          * Stripe webhook endpoint
-         * @description Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged.
+         * @description Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged. A delivery that arrives while another delivery of the same event is being applied waits for it and is then acknowledged as a duplicate.
          */
         post: operations["receiveStripeWebhook"];
         delete?: never;
@@ -4865,7 +4865,7 @@ export interface operations {
                 /** @description Opaque cursor from the previous page's nextCursor */
                 cursor?: string;
                 status?: "pending_payment" | "paid" | "fulfilled" | "cancelled" | "partially_refunded" | "refunded";
-                /** @description true: only orders whose payment did not match and waits for a decision (POST /admin/orders/{id}/payment-review); false: all others */
+                /** @description true: only orders waiting for a person: a payment that did not match its order and waits for a decision (POST /admin/orders/{id}/payment-review), or a cancelled order holding money no refund was asked for (a late payment whose automatic refund Stripe refused, its reviewReason late_payment_refund_refused: <reason>, or whose refund the bank failed), which POST /admin/orders/{id}/refund gives back; false: all others */
                 underReview?: boolean;
             };
             header?: never;
@@ -5513,6 +5513,20 @@ export interface operations {
             };
             /** @description Missing or invalid signature; nothing is stored */
             400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Another delivery of the same event is still being applied (PAYMENT.EVENT_IN_PROGRESS); nothing changed, and Stripe delivers it again later */
+            409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];

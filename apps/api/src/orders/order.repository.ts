@@ -103,7 +103,7 @@ export interface OrderView {
 export interface OrderListQuery {
   userId?: string;
   status?: OrderStatus;
-  /** Only orders waiting for a person to decide on their payment (see isAwaitingReview). */
+  /** Only orders waiting for a person: isAwaitingReview or isAwaitingRefund of the domain. */
   awaitingReview?: boolean;
   limit: number;
   cursor?: string;

@@ -48,7 +48,8 @@ export class OrdersResolveReviewCommand extends CommandRunner {
 
 @Command({
   name: 'orders:under-review',
-  description: 'List the orders whose payment did not match and waits for a decision',
+  description:
+    'List the orders waiting for a person: a payment review to decide, or money to refund',
 })
 export class OrdersUnderReviewCommand extends CommandRunner {
   constructor(private readonly query: OrderQueryService) {

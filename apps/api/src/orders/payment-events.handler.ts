@@ -1,4 +1,12 @@
-import { isUuid, Money, PaymentStateConflictError, recordPaymentFailure } from '@minishop/domain';
+import {
+  bookLatePayment,
+  isUuid,
+  type LatePaymentRefund,
+  Money,
+  PaymentStateConflictError,
+  recordPaymentFailure,
+  refundRefusalReason,
+} from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
@@ -24,13 +32,21 @@ interface IntentObject {
 }
 
 /** The refund of a payment that came after its order was cancelled, asked in `prepare`. */
-interface LatePaymentRefund {
+interface LatePaymentPrepared {
   kind: 'late-payment';
-  /** `already_refunded`: Stripe refused it, the charge being refunded in full already. */
-  refund: 'requested' | 'already_refunded';
+  refund: LatePaymentRefund;
 }
 
-type Prepared = ChargeReading | LatePaymentRefund;
+type Prepared = ChargeReading | LatePaymentPrepared;
+
+const LATE_PAYMENT_LOG: Record<LatePaymentRefund['outcome'], (order: string, n: number) => string> =
+  {
+    requested: (o, n) =>
+      `Order ${o} was paid after cancellation; refund of what is left of ${n} requested`,
+    already_refunded: (o) => `Order ${o} was paid after cancellation; already refunded`,
+    refused: (o, n) =>
+      `Order ${o} was paid after cancellation; the refund of ${n} was refused, held for an admin`,
+  };
 
 const isAlreadyRefunded = (error: unknown): boolean =>
   error instanceof PaymentStateConflictError && error.providerCode === 'charge_already_refunded';
@@ -145,7 +161,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
   private async succeeded(
     order: OrderState,
     intent: IntentObject & { id: string },
-    lateRefund: LatePaymentRefund | undefined,
+    lateRefund: LatePaymentPrepared | undefined,
     m: EntityManager,
   ): Promise<PaymentEventOutcome> {
     const amount = receivedOf(intent);
@@ -183,8 +199,14 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
    * before the order is locked; a cancelled order stays cancelled, so what
    * `prepare` decided still holds here, unless the order was cancelled only
    * after it looked.
+   *
+   * A refusal of the refund (a disputed charge, say) is no reason to fail
+   * the event: Stripe would redeliver it for days and be refused each time,
+   * while nothing recorded the money held. The order books the payment with
+   * nothing asked back and waits for an admin (`bookLatePayment`); only a
+   * provider that could not answer fails the event, for Stripe to retry.
    */
-  private async prepareSucceeded(intent: IntentObject): Promise<LatePaymentRefund | undefined> {
+  private async prepareSucceeded(intent: IntentObject): Promise<LatePaymentPrepared | undefined> {
     const id = str(intent.id);
     const amount = receivedOf(intent);
     if (!id || amount <= 0) return undefined;
@@ -200,42 +222,46 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
         idempotencyKey: `late-payment-${id}`,
       });
     } catch (error) {
-      if (!isAlreadyRefunded(error)) throw error;
       // Refunded outside minishop (by hand in the dashboard): Stripe refuses
       // every further refund of the charge, so retrying the event could never
       // succeed. Its answer means the charge is refunded in full.
-      return { kind: 'late-payment', refund: 'already_refunded' };
+      if (isAlreadyRefunded(error)) {
+        return { kind: 'late-payment', refund: { outcome: 'already_refunded' } };
+      }
+      const reason = refundRefusalReason(error);
+      if (reason === null) throw error;
+      this.logger.warn(`Refund of late payment ${id} refused by the provider (${reason})`);
+      return { kind: 'late-payment', refund: { outcome: 'refused', reason } };
     }
-    return { kind: 'late-payment', refund: 'requested' };
+    return { kind: 'late-payment', refund: { outcome: 'requested' } };
   }
 
   private async paidAfterCancellation(
     order: OrderState,
     amount: number,
-    lateRefund: LatePaymentRefund | undefined,
+    lateRefund: LatePaymentPrepared | undefined,
     m: EntityManager,
   ): Promise<PaymentEventOutcome> {
     if (!order.amountPaid.isZero() || amount <= 0) return 'processed';
     // Rejected after review, and refunded by that rejection: nothing to flag.
     if (order.reviewDecision === 'rejected') return 'processed';
     if (!lateRefund) throw new StalePreparationError(`order ${order.id}`);
+    const booking = bookLatePayment(
+      { refunded: order.amountRefunded },
+      Money.of(amount, order.currency),
+      lateRefund.refund,
+    );
     await this.orders.update(
       order.id,
       {
-        amountPaid: amount,
-        refundRequested: amount,
-        reviewReason: 'paid_after_cancellation',
-        ...(lateRefund.refund === 'already_refunded'
-          ? { amountRefunded: Math.max(order.amountRefunded.amount, amount) }
-          : {}),
+        amountPaid: booking.amountPaid.amount,
+        reviewReason: booking.reviewReason,
+        ...(booking.refundRequested ? { refundRequested: booking.refundRequested.amount } : {}),
+        ...(booking.amountRefunded ? { amountRefunded: booking.amountRefunded.amount } : {}),
       },
       m,
     );
-    this.logger.warn(
-      lateRefund.refund === 'already_refunded'
-        ? `Order ${order.id} was paid after cancellation; already refunded`
-        : `Order ${order.id} was paid after cancellation; refund of what is left of ${amount} requested`,
-    );
+    this.logger.warn(LATE_PAYMENT_LOG[lateRefund.refund.outcome](order.id, amount));
     return 'processed';
   }
 

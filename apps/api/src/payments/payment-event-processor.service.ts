@@ -1,3 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { PaymentEventInProgressError } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
@@ -7,10 +10,28 @@ import {
   StalePreparationError,
 } from './payment-event-handler.js';
 import type { PaymentEventStatus } from './persistence/payment-event.orm-entity.js';
-import { PaymentEventRepository } from './persistence/payment-event.repository.js';
+import { type EventClaim, PaymentEventRepository } from './persistence/payment-event.repository.js';
+import type { PaymentEvent } from './stripe-event.js';
 
 /** Preparations of one event before it is left to Stripe's next delivery. */
 const MAX_PREPARATIONS = 3;
+
+/**
+ * How long a delivery holds an event it handles. Longer than the slowest
+ * handling (three preparations, each with provider calls the SDK retries),
+ * so a lease never runs out under a live holder; short enough that an event
+ * whose holder died is free again by Stripe's next retries.
+ */
+const EVENT_LEASE_MS = 5 * 60_000;
+
+/**
+ * How long a duplicate delivery waits for the one holding the event, and how
+ * often it looks. Most handling takes milliseconds, so the duplicate usually
+ * answers as such; past the wait it asks Stripe to deliver it again later,
+ * well within the time Stripe waits for an answer.
+ */
+const DUPLICATE_WAIT_MS = 5_000;
+const DUPLICATE_POLL_MS = 100;
 
 export interface ReprocessSummary {
   processed: number;
@@ -24,6 +45,12 @@ export interface ReprocessSummary {
  * Hands stored Stripe events to the `PaymentEventHandler`, each at most once
  * to success: the event row is locked and its status checked in the same
  * transaction as the handler's writes.
+ *
+ * Before that, a delivery claims the event (a lease, in a statement of its
+ * own), so only one delivery at a time prepares it: the handler's provider
+ * calls (a late payment's refund) are made once however many deliveries of
+ * the event arrive together. No lock is held across those calls; the lease
+ * is a column, and a holder that dies leaves it to run out.
  */
 @Injectable()
 export class PaymentEventProcessor {
@@ -37,7 +64,11 @@ export class PaymentEventProcessor {
 
   /**
    * Applies one stored event if it is in one of `from`; null when there was
-   * nothing to do (already handled, or being handled by a concurrent request).
+   * nothing to do (already handled, or handled by a concurrent delivery
+   * while this one waited for it). A delivery that finds another holding the
+   * event waits for it (`wait`): null once that one handled it, or this one
+   * takes it over when that one failed. Still held after the wait, or at
+   * once without `wait`: `PaymentEventInProgressError`.
    * A handler failure is recorded and rethrown; the event becomes `failed`
    * (Stripe's redelivery applies it again), or stays `deferred` when it was
    * being re-applied (Stripe had its 200 and never sends it again).
@@ -45,12 +76,15 @@ export class PaymentEventProcessor {
   async apply(
     id: string,
     from: readonly PaymentEventStatus[],
+    options: { wait?: boolean } = {},
   ): Promise<PaymentEventOutcome | null> {
+    const claim = await this.claim(id, from, options.wait === true);
+    if (claim === null) return null;
     const onFailure = from.includes('deferred') ? 'deferred' : 'failed';
     try {
       for (let preparation = 1; ; preparation++) {
         try {
-          return await this.applyOnce(id, from);
+          return await this.applyOnce(claim, from);
         } catch (error) {
           if (!(error instanceof StalePreparationError) || preparation >= MAX_PREPARATIONS) {
             throw error;
@@ -60,22 +94,35 @@ export class PaymentEventProcessor {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.logger.error({ err: error, eventId: id }, 'payment event handling failed');
-      await this.events.markFailed(id, message, onFailure).catch(() => undefined);
+      await this.events.markFailed(id, message, onFailure, claim.token).catch(() => undefined);
       throw error;
+    }
+  }
+
+  private async claim(
+    id: string,
+    from: readonly PaymentEventStatus[],
+    wait: boolean,
+  ): Promise<Extract<EventClaim, { kind: 'claimed' }> | null> {
+    const deadline = Date.now() + (wait ? DUPLICATE_WAIT_MS : 0);
+    for (;;) {
+      const claim = await this.events.claim(id, from, EVENT_LEASE_MS);
+      if (claim.kind === 'claimed') return claim;
+      if (claim.kind === 'settled') return null;
+      if (Date.now() >= deadline) throw new PaymentEventInProgressError(id);
+      await sleep(DUPLICATE_POLL_MS);
     }
   }
 
   /**
    * The handler's provider calls first, with no transaction open, then its
-   * writes under the event's row lock. A delivery that finds the event
-   * handled already prepares nothing.
+   * writes under the event's row lock.
    */
   private async applyOnce(
-    id: string,
+    { event }: { event: PaymentEvent },
     from: readonly PaymentEventStatus[],
   ): Promise<PaymentEventOutcome | null> {
-    const event = await this.events.findForHandling(id, from);
-    if (!event) return null;
+    const id = event.id;
     const prepared = await this.handler.prepare(event);
     return this.tx.run(
       async (manager) => {
@@ -105,7 +152,10 @@ export class PaymentEventProcessor {
     for (const id of ids) {
       // One at a time and in order: a later event may depend on an earlier one.
       // One that fails stays deferred for the next run and holds up no other.
-      const outcome = await this.apply(id, ['deferred']).catch(() => 'deferred' as const);
+      // One being re-applied by a concurrent run right now is that run's.
+      const outcome = await this.apply(id, ['deferred']).catch((error: unknown) =>
+        error instanceof PaymentEventInProgressError ? null : ('deferred' as const),
+      );
       if (outcome === null) summary.skipped++;
       else summary[outcome]++;
     }

@@ -162,7 +162,7 @@ export class AdminOrdersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     type: Boolean,
     description:
-      'true: only orders whose payment did not match and waits for a decision (POST /admin/orders/{id}/payment-review); false: all others',
+      'true: only orders waiting for a person: a payment that did not match its order and waits for a decision (POST /admin/orders/{id}/payment-review), or a cancelled order holding money no refund was asked for (a late payment whose automatic refund Stripe refused, its reviewReason late_payment_refund_refused: <reason>, or whose refund the bank failed), which POST /admin/orders/{id}/refund gives back; false: all others',
   })
   @IsOptional()
   @Transform(queryBoolean)

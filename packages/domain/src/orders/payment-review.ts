@@ -1,4 +1,5 @@
 import type { Money } from '../money/money.js';
+import { LATE_PAYMENT_REFUND_REFUSED } from './late-payment.js';
 import { PaymentNotAcceptableError, PaymentReviewConflictError } from './order.errors.js';
 import { type OrderTransition, transition } from './order-state-machine.js';
 import type { OrderStatus } from './order-status.js';
@@ -79,17 +80,20 @@ export function decidePaymentReview(
   }
   if (!isAwaitingReview(order)) {
     if (order.reviewDecision === outcome) return { kind: 'settled' };
-    throw new PaymentReviewConflictError(
-      order.status,
-      order.reviewReason === null
-        ? 'no payment of it is waiting for review'
-        : `its review (${order.reviewReason}) needs no decision: the payment was refunded automatically`,
-    );
+    throw new PaymentReviewConflictError(order.status, noReviewDetail(order.reviewReason));
   }
   if (decision === 'accept') {
     return { kind: 'accept', transition: transition(order.status, 'paid', cause) };
   }
   return { kind: 'reject', resumed: order.reviewDecision === 'rejected' };
+}
+
+function noReviewDetail(reviewReason: string | null): string {
+  if (reviewReason === null) return 'no payment of it is waiting for review';
+  if (reviewReason.startsWith(LATE_PAYMENT_REFUND_REFUSED)) {
+    return `its payment came after it was cancelled and the provider refused to refund it (${reviewReason}): refund the order instead`;
+  }
+  return `its review (${reviewReason}) needs no decision: the payment was refunded automatically`;
 }
 
 /**

@@ -64,6 +64,19 @@ export class PaymentProviderError extends DependencyUnavailableError {
   }
 }
 
+/**
+ * Another delivery of the same provider event is being applied right now
+ * and did not finish in time: the provider should deliver it again later,
+ * when it is either applied (acknowledged as a duplicate) or free to apply.
+ */
+export class PaymentEventInProgressError extends ConflictError {
+  readonly code = 'PAYMENT.EVENT_IN_PROGRESS';
+
+  constructor(eventId: string) {
+    super(`Event ${eventId} is being processed by another delivery; deliver it again later`);
+  }
+}
+
 /** A webhook request whose signature is missing, wrong or too old: not from the provider. */
 export class WebhookSignatureError extends InvalidInputError {
   readonly code = 'PAYMENT.WEBHOOK_SIGNATURE_INVALID';

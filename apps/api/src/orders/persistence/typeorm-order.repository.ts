@@ -99,6 +99,15 @@ function decodeCursor(cursor: string): [string, string] {
   throw new InvalidCursorError('is not one this API returned');
 }
 
+/**
+ * Orders waiting for a person, as the domain decides it: `isAwaitingReview`
+ * (a payment that did not match, matched by orders_awaiting_review_idx) or
+ * `isAwaitingRefund` (a cancelled order holding money nobody asked back,
+ * matched by orders_awaiting_refund_idx).
+ */
+const AWAITING_STAFF = `((o.review_reason IS NOT NULL AND o.status = 'pending_payment')
+  OR (o.status = 'cancelled' AND o.amount_paid > GREATEST(o.refund_requested, o.amount_refunded)))`;
+
 @Injectable()
 export class TypeormOrderRepository extends OrderRepository {
   constructor(private readonly dataSource: DataSource) {
@@ -245,12 +254,8 @@ export class TypeormOrderRepository extends OrderRepository {
     };
     if (query.userId !== undefined) add((p) => `o.user_id = ${p}`, query.userId);
     if (query.status !== undefined) add((p) => `o.status = ${p}`, query.status);
-    // As isAwaitingReview decides it; matches orders_awaiting_review_idx.
-    if (query.awaitingReview === true) {
-      where.push(`o.review_reason IS NOT NULL AND o.status = 'pending_payment'`);
-    } else if (query.awaitingReview === false) {
-      where.push(`NOT (o.review_reason IS NOT NULL AND o.status = 'pending_payment')`);
-    }
+    if (query.awaitingReview === true) where.push(AWAITING_STAFF);
+    else if (query.awaitingReview === false) where.push(`NOT ${AWAITING_STAFF}`);
     if (query.cursor !== undefined) {
       const [at, id] = decodeCursor(query.cursor);
       params.push(`${at}Z`, id);

@@ -4,16 +4,32 @@ import type { PaymentEventOutcome } from '../payment-event-handler.js';
 import type { PaymentEvent } from '../stripe-event.js';
 import type { PaymentEventStatus } from './payment-event.orm-entity.js';
 
+/**
+ * A delivery's attempt to take an event for handling:
+ * - `claimed`: this delivery holds the lease until it marks the event
+ *   handled or failed (or the lease runs out), and handles it;
+ * - `busy`: another delivery holds a live lease on it;
+ * - `settled`: the event is in none of the statuses asked for (handled).
+ */
+export type EventClaim =
+  { kind: 'claimed'; event: PaymentEvent; token: string } | { kind: 'busy' } | { kind: 'settled' };
+
 /** Port of the webhook intake's store of received events. */
 export abstract class PaymentEventRepository {
   /** Stores the event unless its id is known; true when this call stored it. */
   abstract recordIfNew(event: PaymentEvent): Promise<boolean>;
 
-  /** The event when it is in one of `statuses`, read without a lock. */
-  abstract findForHandling(
+  /**
+   * Claims the event for `leaseMs` when it is in one of `statuses` and no
+   * live lease holds it, in a statement of its own (no transaction is left
+   * open while the holder calls the provider). A lease past its end, left
+   * by a process that died, is taken over.
+   */
+  abstract claim(
     id: string,
     statuses: readonly PaymentEventStatus[],
-  ): Promise<PaymentEvent | null>;
+    leaseMs: number,
+  ): Promise<EventClaim>;
 
   /**
    * Locks the event for handling when it is in one of `statuses`. Returns
@@ -26,6 +42,7 @@ export abstract class PaymentEventRepository {
     manager: EntityManager,
   ): Promise<PaymentEvent | null>;
 
+  /** Also ends the lease. */
   abstract markHandled(
     id: string,
     outcome: PaymentEventOutcome,
@@ -36,8 +53,15 @@ export abstract class PaymentEventRepository {
    * Outside any transaction: the handling one was rolled back. Records the
    * error and sets `status`: `failed` for a delivery (Stripe redelivers it),
    * `deferred` for an event being re-applied (nothing else would try again).
+   * Only while the lease is still the one of `token`, which it ends; a
+   * delivery that took the event over meanwhile owns its outcome.
    */
-  abstract markFailed(id: string, error: string, status: 'failed' | 'deferred'): Promise<void>;
+  abstract markFailed(
+    id: string,
+    error: string,
+    status: 'failed' | 'deferred',
+    token: string,
+  ): Promise<void>;
 
   /** Ids of deferred events, oldest (by Stripe's creation time) first. */
   abstract deferredIds(filter: { objectId?: string; limit: number }): Promise<string[]>;

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In } from 'typeorm';
@@ -5,7 +7,7 @@ import { DataSource, type EntityManager, In } from 'typeorm';
 import type { PaymentEventOutcome } from '../payment-event-handler.js';
 import { eventObjectId, type PaymentEvent } from '../stripe-event.js';
 import { PaymentEventOrmEntity, type PaymentEventStatus } from './payment-event.orm-entity.js';
-import { PaymentEventRepository } from './payment-event.repository.js';
+import { type EventClaim, PaymentEventRepository } from './payment-event.repository.js';
 
 const MAX_ERROR_LENGTH = 2_000;
 
@@ -36,14 +38,29 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
     return (result.raw as unknown[]).length > 0;
   }
 
-  async findForHandling(
+  async claim(
     id: string,
     statuses: readonly PaymentEventStatus[],
-  ): Promise<PaymentEvent | null> {
-    const row = await this.dataSource
-      .getRepository(PaymentEventOrmEntity)
-      .findOne({ select: { id: true, payload: true }, where: { id, status: In([...statuses]) } });
-    return row ? (row.payload as PaymentEvent) : null;
+    leaseMs: number,
+  ): Promise<EventClaim> {
+    const token = randomUUID();
+    // One statement: concurrent claims queue on the row's lock, and each
+    // re-reads the row as the one before left it (READ COMMITTED), so only
+    // the first finds it free. `open` is read from the statement's snapshot:
+    // open but not claimed here means another delivery holds the lease.
+    const [row] = (await this.dataSource.query(
+      `WITH claimed AS (
+         UPDATE payment_events
+            SET claim_token = $2, claimed_until = now() + $3 * interval '1 millisecond'
+          WHERE id = $1 AND status = ANY($4::text[])
+            AND (claimed_until IS NULL OR claimed_until <= now())
+         RETURNING payload)
+       SELECT (SELECT payload FROM claimed) AS payload,
+              EXISTS (SELECT 1 FROM payment_events WHERE id = $1 AND status = ANY($4::text[])) AS open`,
+      [id, token, leaseMs, [...statuses]],
+    )) as { payload: PaymentEvent | null; open: boolean }[];
+    if (row?.payload) return { kind: 'claimed', event: row.payload, token };
+    return row?.open ? { kind: 'busy' } : { kind: 'settled' };
   }
 
   async lockForHandling(
@@ -76,12 +93,19 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
         attempts: () => 'attempts + 1',
         lastError: null,
         processedAt: outcome === 'deferred' ? null : () => 'now()',
+        claimToken: null,
+        claimedUntil: null,
       })
       .where('id = :id', { id })
       .execute();
   }
 
-  async markFailed(id: string, error: string, status: 'failed' | 'deferred'): Promise<void> {
+  async markFailed(
+    id: string,
+    error: string,
+    status: 'failed' | 'deferred',
+    token: string,
+  ): Promise<void> {
     await this.dataSource
       .createQueryBuilder()
       .update(PaymentEventOrmEntity)
@@ -89,9 +113,16 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
         status,
         attempts: () => 'attempts + 1',
         lastError: error.slice(0, MAX_ERROR_LENGTH),
+        claimToken: null,
+        claimedUntil: null,
       })
-      // A failure never overwrites a concurrent success.
-      .where('id = :id AND status IN (:...open)', { id, open: ['pending', 'failed', 'deferred'] })
+      // A failure never overwrites a concurrent success, nor the lease of a
+      // delivery that took the event over after this one's ran out.
+      .where('id = :id AND status IN (:...open) AND claim_token = :token', {
+        id,
+        open: ['pending', 'failed', 'deferred'],
+        token,
+      })
       .execute();
   }
 

@@ -3,6 +3,7 @@ import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import {
   ApiBadRequestResponse,
+  ApiConflictResponse,
   ApiOkResponse,
   ApiOperation,
   ApiResponse,
@@ -27,7 +28,7 @@ export class StripeWebhookController {
     operationId: 'receiveStripeWebhook',
     summary: 'Stripe webhook endpoint',
     description:
-      'Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged.',
+      'Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged. A delivery that arrives while another delivery of the same event is being applied waits for it and is then acknowledged as a duplicate.',
   })
   // The signature is this route's authentication.
   @ApiSecurity('stripeSignature')
@@ -35,6 +36,11 @@ export class StripeWebhookController {
   @ApiBadRequestResponse({
     type: ProblemDto,
     description: 'Missing or invalid signature; nothing is stored',
+  })
+  @ApiConflictResponse({
+    type: ProblemDto,
+    description:
+      'Another delivery of the same event is still being applied (PAYMENT.EVENT_IN_PROGRESS); nothing changed, and Stripe delivers it again later',
   })
   @ApiResponse({
     status: '5XX',

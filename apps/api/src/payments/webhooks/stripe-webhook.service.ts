@@ -32,8 +32,10 @@ export class StripeWebhookService {
   ): Promise<WebhookReceipt> {
     const event = this.verifier.verify(rawBody, signature);
     const firstDelivery = await this.events.recordIfNew(event);
-    // A redelivery of an event that failed before gets another go.
-    const outcome = await this.processor.apply(event.id, ['pending', 'failed']);
+    // A redelivery of an event that failed before gets another go. One that
+    // arrives while another delivery handles the event waits for it rather
+    // than preparing it again (which may call Stripe).
+    const outcome = await this.processor.apply(event.id, ['pending', 'failed'], { wait: true });
     if (outcome === 'processed' && event.type.startsWith('payment_intent.')) {
       // A payment that just landed may unblock events deferred until it did
       // (a refund delivered before the payment it refunds). Its own commit is

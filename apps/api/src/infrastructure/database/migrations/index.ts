@@ -12,6 +12,8 @@ import { RefundBookings1764100800000 } from './1764100800000-refund-bookings.js'
 import { RefundFailures1764187200000 } from './1764187200000-refund-failures.js';
 import { EmailNfkc1764200000000 } from './1764200000000-email-nfkc.js';
 import { PaymentReview1764300000000 } from './1764300000000-payment-review.js';
+import { PaymentEventClaims1764400000000 } from './1764400000000-payment-event-claims.js';
+import { OrdersAwaitingRefund1764400001000 } from './1764400001000-orders-awaiting-refund.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -32,4 +34,6 @@ export const migrations = [
   RefundFailures1764187200000,
   EmailNfkc1764200000000,
   PaymentReview1764300000000,
+  PaymentEventClaims1764400000000,
+  OrdersAwaitingRefund1764400001000,
 ];

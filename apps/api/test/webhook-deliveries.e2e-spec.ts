@@ -1,0 +1,273 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
+import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+
+import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
+import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
+import {
+  PaymentGateway,
+  type RefundInput,
+  type RefundRef,
+} from '../src/payments/payment-gateway.js';
+import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
+import { DelegatingGateway } from './support/delegating-gateway.js';
+import {
+  aPlacedOrder,
+  aStripeEvent,
+  deliver,
+  intentObject,
+  type PlacedOrder,
+} from './support/shop.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { anAdmin } from './support/users.js';
+
+const SECRET = 'whsec_webhook_deliveries_test';
+
+/**
+ * The real gateway (against the emulator), counting refund calls. While
+ * `gate` is set, a refund waits for it before reaching Stripe, so a test can
+ * hold one delivery inside its provider call; `refusal` makes Stripe refuse.
+ */
+class CountingGateway extends DelegatingGateway {
+  refundCalls: RefundInput[] = [];
+  gate: Promise<void> | undefined;
+  refusal: Error | undefined;
+
+  override async refund(input: RefundInput): Promise<RefundRef> {
+    this.refundCalls.push(input);
+    if (this.gate) await this.gate;
+    if (this.refusal) throw this.refusal;
+    return this.real.refund(input);
+  }
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited > 5_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('Stripe webhook deliveries', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let emulator: StripeEmulator;
+  let gateway: CountingGateway;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { STRIPE_WEBHOOK_SECRET: SECRET },
+      override: (b) =>
+        b.overrideProvider(PaymentGateway).useFactory({
+          factory: (stripe: Stripe) => new CountingGateway(new StripePaymentGateway(stripe)),
+          inject: [Stripe],
+        }),
+    });
+    db = t.get(DataSource);
+    gateway = t.get(PaymentGateway) as CountingGateway;
+    const hosted = t.get(StripeEmulatorHost).emulator;
+    if (!hosted) throw new Error('the emulator runs when STRIPE_SECRET_KEY is unset');
+    emulator = hosted;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /**
+   * An order the customer cancelled while its intent stayed payable (as when
+   * the provider call to cancel it fails), then paid: the succeeded event of
+   * a late payment.
+   */
+  async function aLatePayment(): Promise<{ placed: PlacedOrder; event: { id: string } }> {
+    const placed = await aPlacedOrder(t, 1, 2500);
+    await db.query(`UPDATE orders SET payment_intent_id = NULL WHERE id = $1`, [placed.orderId]);
+    const cancel = await t.http
+      .post(`/api/v1/orders/${placed.orderId}/cancel`)
+      .set(placed.user.auth);
+    expect(cancel.status).toBe(200);
+    await db.query(`UPDATE orders SET payment_intent_id = $2 WHERE id = $1`, [
+      placed.orderId,
+      placed.intentId,
+    ]);
+    emulator.store.simulate(placed.intentId, 'succeeded');
+    const intent = structuredClone(emulator.store.retrieveIntent(placed.intentId));
+    const event = aStripeEvent(
+      'payment_intent.succeeded',
+      intent as unknown as Record<string, unknown>,
+    );
+    return { placed, event };
+  }
+
+  const orderRow = async (id: string) =>
+    (
+      await db.query(
+        `SELECT status, amount_paid::int AS "amountPaid", refund_requested::int AS "refundRequested",
+                amount_refunded::int AS "amountRefunded", review_reason AS "reviewReason",
+                (SELECT count(*)::int FROM order_status_history h WHERE h.order_id = o.id) AS "historyRows"
+           FROM orders o WHERE id = $1`,
+        [id],
+      )
+    )[0];
+  const eventRow = async (id: string) =>
+    (await db.query(`SELECT status, attempts FROM payment_events WHERE id = $1`, [id]))[0];
+
+  test('the same late payment delivered twice at once → Stripe is asked for its refund once, the payment booked once', async () => {
+    const { placed, event } = await aLatePayment();
+    const before = gateway.refundCalls.length;
+    let release!: () => void;
+    gateway.gate = new Promise((resolve) => (release = resolve));
+    try {
+      const first = deliver(t, event, SECRET).then((r) => r);
+      await until(() => gateway.refundCalls.length > before, 'the first delivery to ask Stripe');
+      const second = deliver(t, event, SECRET).then((r) => r);
+      // Time for the second delivery to reach the event while the first is
+      // held inside its refund: without a claim, it would ask Stripe too.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release();
+      const [a, b] = await Promise.all([first, second]);
+
+      expect(gateway.refundCalls.length - before).toBe(1);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect(a.body.status).toBe('processed');
+      // It waited for the first delivery and acknowledges the event it applied.
+      expect(b.body.status).toBe('duplicate');
+    } finally {
+      gateway.gate = undefined;
+      release();
+    }
+    expect(await orderRow(placed.orderId)).toMatchObject({
+      status: 'cancelled',
+      amountPaid: 2500,
+      refundRequested: 2500,
+      reviewReason: 'paid_after_cancellation',
+      historyRows: 2,
+    });
+    expect(await eventRow(event.id)).toEqual({ status: 'processed', attempts: 1 });
+
+    // Stripe's retry of the delivery it was refused finds the event handled.
+    const retry = await deliver(t, event, SECRET);
+    expect(retry.status).toBe(200);
+    expect(retry.body.status).toBe('duplicate');
+    expect(gateway.refundCalls.length - before).toBe(1);
+  });
+
+  test('a late payment whose refund Stripe refuses → 200, the money held for an admin, listed under review and refundable', async () => {
+    const admin = await anAdmin(t);
+    const { placed, event } = await aLatePayment();
+    gateway.refusal = new PaymentStateConflictError(
+      'This charge is disputed and cannot be refunded',
+      'charge_disputed',
+    );
+    try {
+      const res = await deliver(t, event, SECRET);
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('processed');
+    } finally {
+      gateway.refusal = undefined;
+    }
+    expect(await eventRow(event.id)).toEqual({ status: 'processed', attempts: 1 });
+    expect(await orderRow(placed.orderId)).toMatchObject({
+      status: 'cancelled',
+      amountPaid: 2500,
+      refundRequested: 0,
+      amountRefunded: 0,
+      reviewReason: 'late_payment_refund_refused: charge_disputed',
+    });
+
+    const listed = await t.http
+      .get('/api/v1/admin/orders?underReview=true&limit=100')
+      .set(admin.auth);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((o: { id: string }) => o.id)).toContain(placed.orderId);
+
+    // A redelivery changes nothing and asks Stripe nothing more.
+    const calls = gateway.refundCalls.length;
+    expect((await deliver(t, event, SECRET)).body.status).toBe('duplicate');
+    expect(gateway.refundCalls.length).toBe(calls);
+
+    // Once the dispute is settled, the admin refunds the order from the list.
+    const refund = await t.http
+      .post(`/api/v1/admin/orders/${placed.orderId}/refund`)
+      .set(admin.auth)
+      .send({});
+    expect(refund.status).toBe(202);
+    expect(refund.body.refund.amount).toEqual({ amount: 2500, currency: 'EUR' });
+    expect(await orderRow(placed.orderId)).toMatchObject({
+      status: 'cancelled',
+      refundRequested: 2500,
+    });
+    const after = await t.http
+      .get('/api/v1/admin/orders?underReview=true&limit=100')
+      .set(admin.auth);
+    expect(after.body.items.map((o: { id: string }) => o.id)).not.toContain(placed.orderId);
+  });
+
+  test('an event another delivery holds → the duplicate waits, then 409 for Stripe to retry; once that holder’s lease runs out, the retry applies it', async () => {
+    const placed = await aPlacedOrder(t, 1, 1800);
+    const event = aStripeEvent('payment_intent.succeeded', intentObject(placed.intentId, 1800));
+    // Stored and claimed by a delivery still at work (or a process that died).
+    await db.query(
+      `INSERT INTO payment_events (id, type, object_id, payload, event_created_at, claim_token, claimed_until)
+       VALUES ($1, $2, $3, $4, now(), gen_random_uuid(), now() + interval '1 hour')`,
+      [event.id, event.type, placed.intentId, JSON.stringify(event)],
+    );
+
+    const started = Date.now();
+    const busy = await deliver(t, event, SECRET);
+    expect(busy.status).toBe(409);
+    expect(busy.headers['content-type']).toContain('application/problem+json');
+    expect(busy.body.type).toMatch(/event-in-progress$/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);
+    expect(await orderRow(placed.orderId)).toMatchObject({ status: 'pending_payment' });
+    expect(await eventRow(event.id)).toEqual({ status: 'pending', attempts: 0 });
+
+    // The holder died: its lease runs out and Stripe's retry takes the event over.
+    await db.query(
+      `UPDATE payment_events SET claimed_until = now() - interval '1 second' WHERE id = $1`,
+      [event.id],
+    );
+    const retry = await deliver(t, event, SECRET);
+    expect(retry.status).toBe(200);
+    expect(retry.body.status).toBe('processed');
+    expect(await orderRow(placed.orderId)).toMatchObject({ status: 'paid', amountPaid: 1800 });
+    expect(await eventRow(event.id)).toEqual({ status: 'processed', attempts: 1 });
+  }, 15_000);
+
+  test('a delivery whose handling fails lets a duplicate waiting for it take the event over', async () => {
+    const { placed, event } = await aLatePayment();
+    const before = gateway.refundCalls.length;
+    let release!: () => void;
+    gateway.gate = new Promise((resolve) => (release = resolve));
+    // The first delivery's refund meets Stripe unreachable; the second one,
+    // waiting meanwhile, finds the event failed and free, and applies it.
+    gateway.refusal = new PaymentProviderError('Stripe is unreachable', 'unreachable');
+    try {
+      const first = deliver(t, event, SECRET).then((r) => r);
+      await until(() => gateway.refundCalls.length > before, 'the first delivery to ask Stripe');
+      const second = deliver(t, event, SECRET).then((r) => r);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      gateway.gate = undefined;
+      release();
+      const failed = await first;
+      expect(failed.status).toBe(503);
+      gateway.refusal = undefined;
+      // Only now may the second delivery, waiting, reach Stripe.
+      const applied = await second;
+      expect(applied.status).toBe(200);
+      expect(applied.body.status).toBe('processed');
+    } finally {
+      gateway.gate = undefined;
+      gateway.refusal = undefined;
+      release();
+    }
+    expect(gateway.refundCalls.length - before).toBe(2);
+    expect(await orderRow(placed.orderId)).toMatchObject({
+      status: 'cancelled',
+      amountPaid: 2500,
+      refundRequested: 2500,
+      reviewReason: 'paid_after_cancellation',
+    });
+    expect(await eventRow(event.id)).toEqual({ status: 'processed', attempts: 2 });
+  });
+});
