@@ -153,6 +153,28 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
         /--email must be an e-mail address, not "not-an-email"/,
       ],
       [
+        'an e-mail of 254 characters and a space each side (256 as sent)',
+        () => [
+          '--email',
+          ` ${'a'.repeat(60)}@${'b'.repeat(62)}.${'c'.repeat(62)}.${'d'.repeat(62)}.test `,
+          '--password',
+          'long-enough-1',
+        ],
+        /--email must be shorter than or equal to 254 characters/,
+      ],
+      [
+        'a name of 100 characters and a trailing space (101 as sent)',
+        (email) => [
+          '--email',
+          email,
+          '--password',
+          'long-enough-1',
+          '--name',
+          `${'n'.repeat(100)} `,
+        ],
+        /--name must be shorter than or equal to 100 characters/,
+      ],
+      [
         'an unknown role',
         (email) => ['--email', email, '--password', 'long-enough-1', '--role', 'boss'],
         /--role must be admin or customer, not "boss"/,
