@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -291,7 +291,13 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
     expect(first.code).toBe(0);
     const created = Number(/Products: +(\d+) created, 0 already there/.exec(first.stdout)?.[1]);
     expect(created).toBeGreaterThan(0);
-    expect(first.stdout).toMatch(/admin +admin@minishop\.test \/ \S+\n/);
+    const password = /admin +admin@minishop\.test \/ (\S+) \(generated; also in (\S+),/.exec(
+      first.stdout,
+    );
+    expect(password).not.toBeNull();
+    expect(readFileSync(password![2]!, 'utf8')).toContain(
+      `admin admin@minishop.test ${password![1]}\n`,
+    );
     expect(await count('SELECT count(*) AS n FROM products')).toBe(created);
     const [admin] = await sql<{ role: string }>(
       `SELECT role FROM users WHERE email = 'admin@minishop.test'`,
