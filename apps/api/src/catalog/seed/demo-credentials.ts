@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Where a seed leaves the passwords it generated, beside the embedded database. */
@@ -12,8 +12,8 @@ const HEADER = '# Demo accounts (role e-mail password); their passwords are kept
 
 /**
  * Records `role email password` lines for the accounts given, keeping the
- * lines of other accounts from an earlier seed. The old file is removed and
- * the new one created with mode 0600, so the passwords never sit in a file
+ * lines of other accounts from an earlier seed. The new content is created
+ * with mode 0600 in a file of its own, so the passwords never sit in a file
  * that someone else may read (a mode passed for an existing file would not
  * change it).
  */
@@ -30,7 +30,11 @@ export async function writeDemoCredentials(
     .filter((line) => !replaced.has(line.split(' ')[1] ?? ''))
     .map((line) => `${line}\n`);
   const lines = accounts.map((a) => `${a.role} ${a.email} ${a.password}\n`);
-  await rm(file, { force: true });
-  await writeFile(file, HEADER + [...kept, ...lines].join(''), { mode: 0o600, flag: 'wx' });
+  // A new file of our own, renamed over the old one: processes seeding at
+  // once (cluster workers, test runs sharing DATA_DIR) never meet a half
+  // written file or each other's EEXIST.
+  const fresh = `${file}.${randomUUID()}.tmp`;
+  await writeFile(fresh, HEADER + [...kept, ...lines].join(''), { mode: 0o600, flag: 'wx' });
+  await rename(fresh, file);
   return file;
 }
