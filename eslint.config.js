@@ -86,6 +86,23 @@ export default tseslint.config(
     },
   },
   {
+    files: ['packages/contracts/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', 'packages/contracts/src/common/text-length.ts'],
+    rules: {
+      // A DTO that trims or normalises a field itself picks its own order of
+      // length check and normalisation; NormalizedText fixes the one order.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(trim|trimStart|trimEnd|normalize|toLowerCase|toUpperCase|toLocaleLowerCase|toLocaleUpperCase)$/]',
+          message:
+            'Normalise request text through NormalizedText (common/text-length.ts): it checks maxLength as sent, then the stored form.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts', '**/bench/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },

@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   // built, so that an embedded PostgreSQL it started is stopped with it, and
   // then skips what is left of the start.
   // A fresh install shows a browsable shop at once; a non-empty catalog is
-  // never touched. Never in production: the demo admin has a public password.
+  // never touched. Never in production: a shop there must not get a demo
+  // admin, whatever its password (the seed refuses the accounts there too).
   await closeOnFailure(app, async () => {
     if (!config.isProduction && !stopRequested()) await app.get(CatalogSeedService).seedIfEmpty();
     if (!stopRequested()) await app.listen({ port: config.port, host: config.host });

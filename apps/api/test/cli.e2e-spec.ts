@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,6 +153,28 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
         /--email must be an e-mail address, not "not-an-email"/,
       ],
       [
+        'an e-mail of 254 characters and a space each side (256 as sent)',
+        () => [
+          '--email',
+          ` ${'a'.repeat(60)}@${'b'.repeat(62)}.${'c'.repeat(62)}.${'d'.repeat(62)}.test `,
+          '--password',
+          'long-enough-1',
+        ],
+        /--email must be shorter than or equal to 254 characters/,
+      ],
+      [
+        'a name of 100 characters and a trailing space (101 as sent)',
+        (email) => [
+          '--email',
+          email,
+          '--password',
+          'long-enough-1',
+          '--name',
+          `${'n'.repeat(100)} `,
+        ],
+        /--name must be shorter than or equal to 100 characters/,
+      ],
+      [
         'an unknown role',
         (email) => ['--email', email, '--password', 'long-enough-1', '--role', 'boss'],
         /--role must be admin or customer, not "boss"/,
@@ -269,7 +291,13 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
     expect(first.code).toBe(0);
     const created = Number(/Products: +(\d+) created, 0 already there/.exec(first.stdout)?.[1]);
     expect(created).toBeGreaterThan(0);
-    expect(first.stdout).toMatch(/admin +admin@minishop\.test \/ \S+\n/);
+    const password = /admin +admin@minishop\.test \/ (\S+) \(generated; also in (\S+),/.exec(
+      first.stdout,
+    );
+    expect(password).not.toBeNull();
+    expect(readFileSync(password![2]!, 'utf8')).toContain(
+      `admin admin@minishop.test ${password![1]}\n`,
+    );
     expect(await count('SELECT count(*) AS n FROM products')).toBe(created);
     const [admin] = await sql<{ role: string }>(
       `SELECT role FROM users WHERE email = 'admin@minishop.test'`,

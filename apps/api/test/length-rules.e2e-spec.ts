@@ -99,6 +99,107 @@ describe('length rules: the API counts characters as the OpenAPI document does',
     });
   });
 
+  /**
+   * Trimmed and normalised fields: the limit counts the value as sent (what
+   * the document's maxLength describes), then the stored, normalised form is
+   * held to it too, so surrounding spaces count and nothing stored is longer.
+   */
+  describe('POST /auth/register and /auth/login email (maxLength 254, trimmed, NFKC, lower case)', () => {
+    /** Exactly `length` code points: a unique local part, then labels of 62 letters and ".test". */
+    const anEmailOf = (length: number, local = `len-${randomBytes(5).toString('hex')}`) => {
+      const labels = Array.from(
+        { length: length - [...local].length - 1 - '.test'.length },
+        (_, i) => (i % 63 === 62 ? '.' : 'd'),
+      );
+      // A dot last would make an empty label: the last label takes it as a letter.
+      if (labels.at(-1) === '.') labels[labels.length - 1] = 'd';
+      return `${local}@${labels.join('')}.test`;
+    };
+
+    test('254 characters → 201, stored as sent (lower case)', async () => {
+      const email = anEmailOf(254).toUpperCase();
+      const body = { email, password: 'correct horse battery staple', name: 'Ada' };
+      expect(documentAllows('RegisterDto', body)).toBe(true);
+      const res = await t.http.post(`${API}/auth/register`).send(body).expect(201);
+      expect(res.body.user.email).toBe(email.toLowerCase());
+    });
+
+    test('254 characters and a space each side (256 as sent) → 400, as the document says', async () => {
+      const body = {
+        email: ` ${anEmailOf(254)} `,
+        password: 'correct horse battery staple',
+        name: 'Ada',
+      };
+      expect(documentAllows('RegisterDto', body)).toBe(false);
+      const res = await t.http.post(`${API}/auth/register`).send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toContainEqual(expect.objectContaining({ field: 'email' }));
+    });
+
+    test('252 characters and a space each side (254 as sent) → 201, stored trimmed', async () => {
+      const email = anEmailOf(252);
+      const res = await t.http
+        .post(`${API}/auth/register`)
+        .send({ email: ` ${email} `, password: 'correct horse battery staple', name: 'Ada' })
+        .expect(201);
+      expect(res.body.user.email).toBe(email);
+    });
+
+    test('254 characters whose NFKC form is 255 ("ﬀ" → "ff") → 400: the stored form must fit', async () => {
+      const email = anEmailOf(254, `\ufb00${randomBytes(5).toString('hex')}`);
+      const body = { email, password: 'correct horse battery staple', name: 'Ada' };
+      const res = await t.http.post(`${API}/auth/register`).send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toContainEqual(expect.objectContaining({ field: 'email' }));
+    });
+
+    test('login: 254 characters and a space each side → 400; within 254 as sent → checked (200)', async () => {
+      const u = await registered(t);
+      const tooLong = { email: ` ${anEmailOf(254)} `, password: 'whatever it is' };
+      expect(documentAllows('LoginDto', tooLong)).toBe(false);
+      const refused = await t.http.post(`${API}/auth/login`).send(tooLong);
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors).toContainEqual(expect.objectContaining({ field: 'email' }));
+      await t.http
+        .post(`${API}/auth/login`)
+        .send({ email: `  ${u.email.toUpperCase()}  `, password: u.password })
+        .expect(200);
+    });
+  });
+
+  describe('POST /auth/register name (maxLength 100, trimmed)', () => {
+    const register = (name: string) =>
+      t.http
+        .post(`${API}/auth/register`)
+        .send({ email: anEmail(), password: 'correct horse battery staple', name });
+
+    test.each([
+      {
+        what: '100 letters and a trailing space (101 as sent)',
+        value: `${'n'.repeat(100)} `,
+        allowed: false,
+      },
+      { what: '100 emoji and two spaces before', value: `  ${SMILE.repeat(100)}`, allowed: false },
+      { what: 'only spaces', value: '   ', allowed: false },
+    ])('$what → 400, as the document says', async ({ value, allowed }) => {
+      expect(
+        documentAllows('RegisterDto', { email: anEmail(), password: 'x'.repeat(12), name: value }),
+      ).toBe(allowed);
+      const res = await register(value);
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toContainEqual(expect.objectContaining({ field: 'name' }));
+    });
+
+    test('99 letters and a trailing space (100 as sent) → 201, stored as the 99 letters', async () => {
+      const value = `${'n'.repeat(99)} `;
+      expect(
+        documentAllows('RegisterDto', { email: anEmail(), password: 'x'.repeat(12), name: value }),
+      ).toBe(true);
+      const res = await register(value).expect(201);
+      expect(res.body.user.name).toBe('n'.repeat(99));
+    });
+  });
+
   describe('POST /auth/register password (minLength 8, maxLength 128)', () => {
     test.each([
       ...atTheLimit(128),

@@ -658,6 +658,7 @@ export interface components {
         RegisterDto: {
             /**
              * Format: idn-email
+             * @description At most 254 characters (Unicode code points) as sent; surrounding white space is dropped, and the address is stored and compared in lower case and Unicode NFKC, a form that must fit in 254 characters too
              * @example ada@example.com
              */
             email: string;
@@ -666,7 +667,10 @@ export interface components {
              * @example correct horse battery staple
              */
             password: string;
-            /** @example Ada Lovelace */
+            /**
+             * @description At most 100 characters (Unicode code points) as sent; stored without surrounding white space
+             * @example Ada Lovelace
+             */
             name: string;
         };
         /** @enum {string} */
@@ -708,7 +712,10 @@ export interface components {
             user: components["schemas"]["UserDto"];
         };
         LoginDto: {
-            /** @example ada@example.com */
+            /**
+             * @description At most 254 characters (Unicode code points) as sent; surrounding white space is dropped
+             * @example ada@example.com
+             */
             email: string;
             /**
              * @description Compared in Unicode NFKC: any Unicode form of the registered password signs in

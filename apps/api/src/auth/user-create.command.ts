@@ -1,5 +1,7 @@
+import { RegisterDto } from '@minishop/contracts';
 import { isRole, normalizeEmail, type Role } from '@minishop/domain';
-import { isEmail } from 'class-validator';
+import { plainToInstance } from 'class-transformer';
+import { isEmail, validateSync } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
 
 import { RegistrationService } from './registration.service.js';
@@ -22,12 +24,17 @@ export class UserCreateCommand extends CommandRunner {
   }
 
   async run(_args: string[], options: UserCreateOptions): Promise<void> {
-    const { user } = await this.registration.register({
+    // Through RegisterDto, so the limits and their order (as sent, then the
+    // stored form) are those of POST /auth/register: an account made here
+    // fits the reply schema every route answers with.
+    const input = plainToInstance(RegisterDto, {
       email: options.email,
       password: options.password,
       name: options.name ?? options.email.split('@')[0] ?? options.email,
-      role: options.role,
     });
+    const problems = validateSync(input).flatMap((e) => Object.values(e.constraints ?? {}));
+    if (problems.length > 0) throw new Error(problems.map((p) => `--${p}`).join('; '));
+    const { user } = await this.registration.register({ ...input, role: options.role });
     process.stdout.write(`Created ${user.role} ${user.email} (${user.id})\n`);
   }
 

@@ -1,18 +1,15 @@
 import { normalizeEmail } from '@minishop/domain';
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsString } from 'class-validator';
 
-import { MaxCodePoints } from '../common/text-length.js';
+import { MaxCodePoints, NormalizedText, trimmed } from '../common/text-length.js';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /**
- * The address is validated in the form it will be stored in: normalising
- * can change it (NFKC folds U+FE6B to "@"), so checking the raw input would
- * let an invalid address through.
+ * JSON Schema's `\S`: at least one character that is not white space, the
+ * same set `String.prototype.trim` drops, so a name of spaces alone, empty
+ * once trimmed, is refused by the document as by the API.
  */
-const toStoredEmail = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? normalizeEmail(value) : value;
+const NOT_BLANK = '\\S';
 
 /**
  * The password rules themselves (length, common passwords) live in the
@@ -22,10 +19,18 @@ const PASSWORD_INPUT_MAX = 1024;
 
 /** Body of `POST /auth/register`. Any other field (e.g. `role`) is a 400. */
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com', format: 'idn-email', maxLength: 254 })
-  @Transform(toStoredEmail)
+  @ApiProperty({
+    example: 'ada@example.com',
+    format: 'idn-email',
+    maxLength: 254,
+    description:
+      'At most 254 characters (Unicode code points) as sent; surrounding white space is dropped, and the address is stored and compared in lower case and Unicode NFKC, a form that must fit in 254 characters too',
+  })
+  // Validated in the form it will be stored in: normalising can change it
+  // (NFKC folds U+FE6B to "@"), so checking the raw input would let an
+  // invalid address through.
+  @NormalizedText(254, normalizeEmail)
   @IsEmail({}, { message: 'email must be an e-mail address' })
-  @MaxCodePoints(254)
   email!: string;
 
   @ApiProperty({
@@ -40,21 +45,32 @@ export class RegisterDto {
   @MaxCodePoints(PASSWORD_INPUT_MAX)
   password!: string;
 
-  @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 100 })
-  @Transform(trim)
+  @ApiProperty({
+    example: 'Ada Lovelace',
+    minLength: 1,
+    maxLength: 100,
+    pattern: NOT_BLANK,
+    description:
+      'At most 100 characters (Unicode code points) as sent; stored without surrounding white space',
+  })
+  @NormalizedText(100, trimmed)
   @IsString()
   @IsNotEmpty()
-  @MaxCodePoints(100)
   name!: string;
 }
 
 /** Body of `POST /auth/login`. */
 export class LoginDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
-  @Transform(trim)
+  @ApiProperty({
+    example: 'ada@example.com',
+    maxLength: 254,
+    pattern: NOT_BLANK,
+    description:
+      'At most 254 characters (Unicode code points) as sent; surrounding white space is dropped',
+  })
+  @NormalizedText(254, trimmed)
   @IsString()
   @IsNotEmpty()
-  @MaxCodePoints(254)
   email!: string;
 
   @ApiProperty({

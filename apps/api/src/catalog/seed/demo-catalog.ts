@@ -88,17 +88,21 @@ export function demoProducts(): DemoProduct[] {
   return products;
 }
 
+/**
+ * The demo accounts. No passwords here: anything in the source is known to
+ * whoever can read it, so each is configured or random per seed.
+ */
 export const DEMO_ACCOUNTS = [
   {
     email: 'admin@minishop.test',
-    password: 'admin-password-123',
     role: 'admin',
     name: 'Demo Admin',
+    passwordVariable: 'DEMO_ADMIN_PASSWORD',
   },
   {
     email: 'customer@minishop.test',
-    password: 'customer-password-123',
     role: 'customer',
     name: 'Demo Customer',
+    passwordVariable: 'DEMO_CUSTOMER_PASSWORD',
   },
 ] as const;

@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import { Command, CommandRunner } from 'nest-commander';
 
-import { CatalogSeedService } from './catalog-seed.service.js';
+import { CatalogSeedService, describePassword } from './catalog-seed.service.js';
 
 @Command({
   name: 'seed',
@@ -30,10 +30,10 @@ export class SeedCommand extends CommandRunner {
       `Categories: ${report.categories}`,
       `Products:   ${report.productsCreated} created, ${report.productsTotal - report.productsCreated} already there`,
       `Variants:   ${report.variantsCreated} created`,
-      'Accounts:',
+      report.accounts.length > 0 ? 'Accounts:' : 'Accounts: none (never seeded in production)',
       ...report.accounts.map(
         (a) =>
-          `  ${a.role.padEnd(8)} ${a.email} / ${a.password}${a.created ? '' : '  (already existed; password unchanged)'}`,
+          `  ${a.role.padEnd(8)} ${a.email} ${a.created ? `/ ${describePassword(a, report.credentialsFile)}` : '(already existed; password unchanged)'}`,
       ),
     ];
     process.stdout.write(`${out.join('\n')}\n`);

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 
+import { assertAcceptablePassword } from '@minishop/domain';
+
 import { ConfigError, type EnvSchema, validateEnv } from './env.schema.js';
 
 /** Used only when JWT_SECRET is unset outside production; start prints a warning. */
@@ -47,6 +49,11 @@ export class AppConfig {
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
   readonly dataDir: string;
+  /**
+   * Passwords for the demo accounts a non-production seed creates, when set
+   * (DEMO_ADMIN_PASSWORD, DEMO_CUSTOMER_PASSWORD); a missing one is random.
+   */
+  readonly demoPasswords: { admin: string | undefined; customer: string | undefined };
   readonly embeddedPgPort: number;
   readonly dbPoolSize: number;
   readonly runWorker: 'inline' | 'off';
@@ -134,6 +141,10 @@ export class AppConfig {
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES ?? 1024 * 1024;
     this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');
     this.dataDir = env.DATA_DIR ?? join(process.cwd(), '.data');
+    this.demoPasswords = {
+      admin: acceptablePassword('DEMO_ADMIN_PASSWORD', env.DEMO_ADMIN_PASSWORD),
+      customer: acceptablePassword('DEMO_CUSTOMER_PASSWORD', env.DEMO_CUSTOMER_PASSWORD),
+    };
     this.embeddedPgPort = env.EMBEDDED_PG_PORT ?? 54329;
     this.dbPoolSize = env.DB_POOL_SIZE ?? 20;
     this.runWorker = (env.RUN_WORKER as AppConfig['runWorker'] | undefined) ?? 'inline';
@@ -188,5 +199,16 @@ function parseTrustProxy(value: string | undefined, production: boolean): boolea
   if (value === undefined) return !production;
   if (value === 'true') return true;
   if (value === 'false') return false;
+  return value;
+}
+
+/** A configured account password, held to the rules every account's password follows. */
+function acceptablePassword(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    assertAcceptablePassword(value);
+  } catch (error) {
+    throw new ConfigError([`${name}: ${error instanceof Error ? error.message : String(error)}`]);
+  }
   return value;
 }

@@ -268,6 +268,17 @@ export class EnvSchema {
   @Min(0)
   @Max(19)
   WORKER_NICE?: number;
+
+  /** The demo accounts' passwords; unset, each seed makes a random one. */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  DEMO_ADMIN_PASSWORD?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  DEMO_CUSTOMER_PASSWORD?: string;
 }
 
 /** Thrown at start when the environment is wrong; its message names every bad variable. */
