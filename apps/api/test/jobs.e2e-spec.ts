@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
-import { DatabaseServer } from '../src/infrastructure/database/database-server.js';
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { JobIdempotency } from '../src/jobs/job-idempotency.js';
 import type { JobName } from '../src/jobs/job-payloads.js';
@@ -249,7 +248,7 @@ describe('jobs', () => {
   });
 
   test('the jobs pool plans a statement on the queue-partitioned table once, not per call', async () => {
-    const pool = jobsPool(t.get(DatabaseServer).url, 1);
+    const pool = jobsPool(t.db.url, 1);
     const db = preparingDb(pool);
     try {
       // The shape of pg-boss' fetch: one queue's partition, chosen by a parameter.
