@@ -24,6 +24,8 @@ const STATE_CODES = new Set([
   'charge_already_refunded',
   'amount_too_large',
   'charge_not_refundable',
+  // A refund of a charged-back payment; Stripe uses either code.
+  'charge_disputed',
   'refund_disputed_payment',
   'idempotency_key_in_use',
 ]);

@@ -1,0 +1,38 @@
+import { describe, expect, test } from '@jest/globals';
+import {
+  PaymentProviderError,
+  PaymentStateConflictError,
+  refundRefusalReason,
+} from '@minishop/domain';
+import Stripe from 'stripe';
+
+import { translateStripeError } from './stripe-payment-gateway.js';
+
+const invalidRequest = (code: string) =>
+  new Stripe.errors.StripeInvalidRequestError({
+    type: 'invalid_request_error',
+    code,
+    message: `refused: ${code}`,
+  });
+
+describe('translateStripeError', () => {
+  // Stripe answers a refund of a charged-back payment with `charge_disputed`
+  // (or `refund_disputed_payment`): the charge's state, not our request and
+  // not an outage. Read as an outage it would make an admin's refund a 503
+  // and name the refusal of a late payment's refund `request_rejected`.
+  test.each(['charge_disputed', 'refund_disputed_payment'])(
+    '%s is a state conflict naming the code',
+    (code) => {
+      const error = translateStripeError(invalidRequest(code));
+      expect(error).toBeInstanceOf(PaymentStateConflictError);
+      expect((error as PaymentStateConflictError).providerCode).toBe(code);
+      expect(refundRefusalReason(error)).toBe(code);
+    },
+  );
+
+  test('parameters Stripe rejects for another reason stay a rejected request', () => {
+    const error = translateStripeError(invalidRequest('parameter_invalid_integer'));
+    expect(error).toBeInstanceOf(PaymentProviderError);
+    expect((error as PaymentProviderError).reason).toBe('rejected');
+  });
+});
