@@ -3,14 +3,18 @@ import { PaymentProviderError, PaymentStateConflictError } from '@minishop/domai
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
+import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
+import { PaymentEventProcessor } from '../src/payments/payment-event-processor.service.js';
 import {
   PaymentGateway,
   type RefundInput,
   type RefundRef,
 } from '../src/payments/payment-gateway.js';
+import { PaymentEventRepository } from '../src/payments/persistence/payment-event.repository.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
+import type { PaymentEvent } from '../src/payments/stripe-event.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
 import {
   aPlacedOrder,
@@ -269,5 +273,78 @@ describe('Stripe webhook deliveries', () => {
       reviewReason: 'paid_after_cancellation',
     });
     expect(await eventRow(event.id)).toEqual({ status: 'processed', attempts: 2 });
+  });
+
+  describe('a lease that ran out under a slow holder', () => {
+    /** A stored event whose first holder's lease ran out and a second delivery took over. */
+    async function takenOver() {
+      const events = t.get(PaymentEventRepository);
+      const event = aStripeEvent('customer.created', {
+        id: 'cus_lease',
+      }) as unknown as PaymentEvent;
+      await events.recordIfNew(event);
+      const first = await events.claim(event.id, ['pending'], 60_000);
+      await db.query(
+        `UPDATE payment_events SET claimed_until = now() - interval '1 second' WHERE id = $1`,
+        [event.id],
+      );
+      const second = await events.claim(event.id, ['pending'], 60_000);
+      if (first.kind !== 'claimed' || second.kind !== 'claimed') throw new Error('not claimed');
+      return { events, event, first, second };
+    }
+    const leaseOf = async (id: string) =>
+      (await db.query(`SELECT claim_token AS token FROM payment_events WHERE id = $1`, [id]))[0]
+        ?.token as string | null;
+
+    test('the first holder, handling or releasing it late, leaves the second one its lease', async () => {
+      const { events, event, first, second } = await takenOver();
+      await t
+        .get(TransactionRunner)
+        .run((m) => events.markHandled(event.id, 'deferred', first.token, m));
+      await events.release(event.id, first.token);
+      expect(await leaseOf(event.id)).toBe(second.token);
+      await events.release(event.id, second.token);
+      expect(await leaseOf(event.id)).toBeNull();
+    });
+
+    test('a delivery that finds another transaction handling the event gives its lease back', async () => {
+      const { event } = await aLatePayment();
+      await t.get(PaymentEventRepository).recordIfNew(event as unknown as PaymentEvent);
+      const before = gateway.refundCalls.length;
+      let release!: () => void;
+      gateway.gate = new Promise((resolve) => (release = resolve));
+      const holder = db.createQueryRunner();
+      try {
+        // This delivery holds the lease and waits in its refund call...
+        const applying = t.get(PaymentEventProcessor).apply(event.id, ['pending']);
+        await until(() => gateway.refundCalls.length > before, 'the refund call');
+        // ...while a holder whose lease ran out has the event's row.
+        await holder.startTransaction();
+        await holder.query('SELECT 1 FROM payment_events WHERE id = $1 FOR UPDATE', [event.id]);
+        release();
+        // It finds the row taken and gives its lease back, once that holder
+        // is done with the row: here, when its transaction rolls back.
+        const releaseWaiting = async () =>
+          (
+            await db.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE payment_events SET claim_token = NULL%'`,
+            )
+          )[0].n === 1;
+        for (let waited = 0; !(await releaseWaiting()); waited += 20) {
+          if (waited > 5_000) throw new Error('the lease was not given back');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await holder.rollbackTransaction();
+        expect(await applying).toBeNull();
+        // Were it kept, Stripe's redeliveries would get 409 until it ran out.
+        expect(await leaseOf(event.id)).toBeNull();
+      } finally {
+        release();
+        gateway.gate = undefined;
+        if (holder.isTransactionActive) await holder.rollbackTransaction();
+        await holder.release();
+      }
+    });
   });
 });

@@ -119,21 +119,26 @@ export class PaymentEventProcessor {
    * writes under the event's row lock.
    */
   private async applyOnce(
-    { event }: { event: PaymentEvent },
+    { event, token }: { event: PaymentEvent; token: string },
     from: readonly PaymentEventStatus[],
   ): Promise<PaymentEventOutcome | null> {
     const id = event.id;
     const prepared = await this.handler.prepare(event);
-    return this.tx.run(
+    const outcome = await this.tx.run(
       async (manager) => {
         const locked = await this.events.lockForHandling(id, from, manager);
         if (!locked) return null;
-        const outcome = await this.handler.handle(locked, manager, prepared);
-        await this.events.markHandled(id, outcome, manager);
-        return outcome;
+        const handled = await this.handler.handle(locked, manager, prepared);
+        await this.events.markHandled(id, handled, token, manager);
+        return handled;
       },
       { retries: 3 },
     );
+    // Another transaction holds the event (a holder whose lease ran out):
+    // it is that one's, and this lease must not keep the next delivery out
+    // should that one fail.
+    if (outcome === null) await this.events.release(id, token);
+    return outcome;
   }
 
   /**

@@ -42,12 +42,22 @@ export abstract class PaymentEventRepository {
     manager: EntityManager,
   ): Promise<PaymentEvent | null>;
 
-  /** Also ends the lease. */
+  /**
+   * Also ends the lease, when it is still the one of `token`: a delivery
+   * that took the event over after this one's lease ran out keeps its own.
+   */
   abstract markHandled(
     id: string,
     outcome: PaymentEventOutcome,
+    token: string,
     manager: EntityManager,
   ): Promise<void>;
+
+  /**
+   * Ends the lease of `token` without changing the event: the holder found
+   * another transaction handling it and leaves it to that one.
+   */
+  abstract release(id: string, token: string): Promise<void>;
 
   /**
    * Outside any transaction: the handling one was rolled back. Records the

@@ -83,8 +83,13 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
   async markHandled(
     id: string,
     outcome: PaymentEventOutcome,
+    token: string,
     manager: EntityManager,
   ): Promise<void> {
+    // Only this holder's lease ends: one that took the event over keeps
+    // its own, so no third delivery may prepare it meanwhile.
+    const ownLease = (column: string) =>
+      `CASE WHEN claim_token = :token THEN NULL ELSE ${column} END`;
     await manager
       .createQueryBuilder()
       .update(PaymentEventOrmEntity)
@@ -93,11 +98,20 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
         attempts: () => 'attempts + 1',
         lastError: null,
         processedAt: outcome === 'deferred' ? null : () => 'now()',
-        claimToken: null,
-        claimedUntil: null,
+        claimToken: () => ownLease('claim_token'),
+        claimedUntil: () => ownLease('claimed_until'),
       })
       .where('id = :id', { id })
+      .setParameter('token', token)
       .execute();
+  }
+
+  async release(id: string, token: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE payment_events SET claim_token = NULL, claimed_until = NULL
+        WHERE id = $1 AND claim_token = $2`,
+      [id, token],
+    );
   }
 
   async markFailed(
