@@ -16,6 +16,7 @@ import { PaymentEventRepository } from '../src/payments/persistence/payment-even
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import type { PaymentEvent } from '../src/payments/stripe-event.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
+import { waitFor } from './support/jobs-probe.js';
 import {
   aPlacedOrder,
   aStripeEvent,
@@ -46,12 +47,9 @@ class CountingGateway extends DelegatingGateway {
   }
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let waited = 0; !condition(); waited += 10) {
-    if (waited > 5_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Waits (at most 5 s) until `condition` holds. */
+const until = (condition: () => boolean | Promise<boolean>, what: string) =>
+  waitFor(async () => ((await condition()) ? true : undefined), what, 5_000);
 
 describe('Stripe webhook deliveries', () => {
   let t: TestApp;
@@ -324,17 +322,16 @@ describe('Stripe webhook deliveries', () => {
         release();
         // It finds the row taken and gives its lease back, once that holder
         // is done with the row: here, when its transaction rolls back.
-        const releaseWaiting = async () =>
-          (
-            await db.query(
-              `SELECT count(*)::int AS n FROM pg_stat_activity
-                WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE payment_events SET claim_token = NULL%'`,
-            )
-          )[0].n === 1;
-        for (let waited = 0; !(await releaseWaiting()); waited += 20) {
-          if (waited > 5_000) throw new Error('the lease was not given back');
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+        await until(
+          async () =>
+            (
+              await db.query(
+                `SELECT count(*)::int AS n FROM pg_stat_activity
+                  WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE payment_events SET claim_token = NULL%'`,
+              )
+            )[0].n === 1,
+          'the lease to be given back',
+        );
         await holder.rollbackTransaction();
         expect(await applying).toBeNull();
         // Were it kept, Stripe's redeliveries would get 409 until it ran out.

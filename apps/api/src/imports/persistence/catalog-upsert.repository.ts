@@ -2,6 +2,10 @@ import type { CatalogImportRow } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
+/** A batch of variants as rows `i`, from the parameters `columns()` gives ($1..$6). */
+const VARIANT_INPUT = `unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[])
+  AS i(sku, product_id, name, price, currency, on_hand)`;
+
 /**
  * Set-based upserts of one import batch: a handful of statements per batch
  * instead of several per row, inside the batch's transaction.
@@ -133,8 +137,7 @@ export class CatalogUpsertRepository {
     if (variants.length === 0) return new Set();
     const rows: { sku: string }[] = await m.query(
       `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[])
-           AS i(sku, product_id, name, price, currency, on_hand)
+         SELECT * FROM ${VARIANT_INPUT}
        ), old AS (
          -- The rows are locked by this transaction, so the statement's
          -- snapshot holds their current level, the one the update replaces.
@@ -167,9 +170,7 @@ export class CatalogUpsertRepository {
     const rows: { sku: string }[] = await m.query(
       `WITH ins AS (
          INSERT INTO variants (product_id, sku, name, price, currency, on_hand)
-         SELECT product_id, sku, name, price, currency, on_hand
-           FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[])
-             AS i(sku, product_id, name, price, currency, on_hand)
+         SELECT product_id, sku, name, price, currency, on_hand FROM ${VARIANT_INPUT}
          ON CONFLICT (sku) DO NOTHING
          RETURNING id, sku, on_hand
        ), moved AS (
