@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { CatalogImportProcessor } from '../src/imports/catalog-import.processor.js';
 import { CatalogImportService } from '../src/imports/catalog-import.service.js';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
+import { aProductBody } from './support/catalog.js';
 import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
@@ -193,6 +194,72 @@ describe('catalog import', () => {
       "SELECT name, description FROM products WHERE slug = 'quoted-product'",
     );
     expect(row).toEqual({ name: 'Quoted, "really"', description: 'Two\r\nlines' });
+  }, 60_000);
+
+  test('a name is held to 200 characters as sent, spaces included, as POST /admin/products holds it', async () => {
+    const HEART = '\u2764\ufe0f'; // two code points
+    const cases = [
+      { what: '200 letters', name: 'n'.repeat(200), accepted: true },
+      {
+        what: '199 letters and a space (200 as sent)',
+        name: `${'n'.repeat(199)} `,
+        accepted: true,
+      },
+      {
+        what: '200 letters and a leading space (201)',
+        name: ` ${'n'.repeat(200)}`,
+        accepted: false,
+      },
+      { what: '100 ❤️ and a trailing space (201)', name: `${HEART.repeat(100)} `, accepted: false },
+      {
+        what: '200 letters, a space each side (202)',
+        name: ` ${'n'.repeat(200)} `,
+        accepted: false,
+      },
+    ];
+    const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
+    const lines = cases.map(
+      (c, i) => `len-import-${i},${quote(c.name)},,,LEN-IMPORT-${i},${quote(c.name)},100,EUR,1`,
+    );
+    const done = (await finished((await upload([HEADER, ...lines].join('\n'))).body.id)) as {
+      errors: { line: number; message: string }[];
+    };
+    const refusedByImport = new Map(done.errors.map((e) => [e.line - 2, e.message]));
+
+    for (const [i, c] of cases.entries()) {
+      const product = await t.http
+        .post(`${API}/admin/products`)
+        .set(admin.auth)
+        .send(aProductBody({ name: c.name, slug: `len-api-${i}` }));
+      const variant = await t.http
+        .post(`${API}/admin/products`)
+        .set(admin.auth)
+        .send(
+          aProductBody({
+            slug: `len-api-variant-${i}`,
+            variants: [
+              { sku: `LEN-API-${i}`, name: c.name, price: { amount: 100, currency: 'EUR' } },
+            ],
+          }),
+        );
+      const verdicts = {
+        what: c.what,
+        api: [product.status, variant.status],
+        import: refusedByImport.get(i) ?? 'accepted',
+      };
+      expect(verdicts).toEqual({
+        what: c.what,
+        api: c.accepted ? [201, 201] : [400, 400],
+        import: c.accepted
+          ? 'accepted'
+          : expect.stringMatching(/^(product_name|variant_name) is longer than 200 characters$/),
+      });
+    }
+    // Within the limit as sent, the import stores the name trimmed.
+    const [stored] = await ds.query(
+      "SELECT p.name, v.name AS variant FROM products p JOIN variants v ON v.product_id = p.id WHERE v.sku = 'LEN-IMPORT-1'",
+    );
+    expect(stored).toEqual({ name: 'n'.repeat(199), variant: 'n'.repeat(199) });
   }, 60_000);
 
   test('an unreadable line near the top is one error of its own, not a wrong header', async () => {

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { CatalogSeedService, type SeedReport } from '../src/catalog/seed/catalog-seed.service.js';
 import { AppConfig } from '../src/infrastructure/config/app-config.js';
 import { ConfigError } from '../src/infrastructure/config/env.schema.js';
-import { type ApiProcess, reap, spawnApi, waitReady } from './support/api-process.js';
+import { API_DIR, type ApiProcess, reap, spawnApi, waitReady } from './support/api-process.js';
 import { API } from './support/catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
@@ -21,7 +22,10 @@ import { createTestDatabase, type TestDatabase } from './support/test-database.j
 const ADMIN = 'admin@minishop.test';
 const CUSTOMER = 'customer@minishop.test';
 /** What the demo accounts' passwords used to be, fixed in the source. */
-const OLD_FIXED: Record<string, string> = { [ADMIN]: 'admin-password-123', [CUSTOMER]: 'customer-password-123' };
+const OLD_FIXED: Record<string, string> = {
+  [ADMIN]: 'admin-password-123',
+  [CUSTOMER]: 'customer-password-123',
+};
 
 const aDataDir = () => mkdtempSync(join(tmpdir(), 'minishop-demo-'));
 const credentialsFile = (dataDir: string) => join(dataDir, 'demo-accounts.txt');
@@ -133,6 +137,49 @@ describe('demo accounts seeded outside production', () => {
       .query(`SELECT email FROM users WHERE email LIKE '%@minishop.test'`)) as unknown[];
     expect(rows).toEqual([]);
   });
+});
+
+describe('DATA_DIR/demo-accounts.txt written by processes at once', () => {
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = aDataDir();
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  /** One process: from `startAt` on, records `count` accounts of its own, all at once. */
+  const writer = (name: string, count: number, startAt: number) =>
+    new Promise<void>((resolve, reject) => {
+      const script = `
+        import { writeDemoCredentials } from ${JSON.stringify(join(API_DIR, 'dist/catalog/seed/demo-credentials.js'))};
+        const [dir, name, count, startAt] = process.argv.slice(1);
+        await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
+        await Promise.all(Array.from({ length: Number(count) }, (_, i) =>
+          writeDemoCredentials(dir, [{ role: 'customer', email: name + '-' + i + '@minishop.test', password: 'pw-' + name + '-' + i }])));
+      `;
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script, dataDir, name, String(count), String(startAt)],
+        (error, _stdout, stderr) =>
+          error ? reject(new Error(stderr || error.message)) : resolve(),
+      );
+    });
+
+  test('four seeding processes each adding 10 accounts → all 40 lines, the file 0600, nothing left beside it', async () => {
+    const names = ['w0', 'w1', 'w2', 'w3'];
+    const startAt = Date.now() + 1_500;
+    await Promise.all(names.map((name) => writer(name, 10, startAt)));
+
+    const file = credentialsFile(dataDir);
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    const expected = names.flatMap((name) =>
+      Array.from({ length: 10 }, (_, i) => `customer ${name}-${i}@minishop.test pw-${name}-${i}`),
+    );
+    expect(lines.sort()).toEqual(expected.sort());
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dataDir)).toEqual(['demo-accounts.txt']);
+  }, 60_000);
 });
 
 describe('npm start on an empty database', () => {

@@ -345,3 +345,73 @@ describe('Stripe webhook deliveries', () => {
     });
   });
 });
+
+describe('Stripe webhook deliveries with PAYMENT_EVENT_LEASE_MS and PAYMENT_EVENT_WAIT_MS set', () => {
+  let t: TestApp;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        STRIPE_WEBHOOK_SECRET: SECRET,
+        PAYMENT_EVENT_LEASE_MS: '20000',
+        PAYMENT_EVENT_WAIT_MS: '200',
+      },
+    });
+    db = t.get(DataSource);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('an event another delivery holds → 409 after the 200 ms wait, not the default 5 s', async () => {
+    const placed = await aPlacedOrder(t, 1, 1700);
+    const event = aStripeEvent('payment_intent.succeeded', intentObject(placed.intentId, 1700));
+    await db.query(
+      `INSERT INTO payment_events (id, type, object_id, payload, event_created_at, claim_token, claimed_until)
+       VALUES ($1, $2, $3, $4, now(), gen_random_uuid(), now() + interval '1 hour')`,
+      [event.id, event.type, placed.intentId, JSON.stringify(event)],
+    );
+    const started = Date.now();
+    const busy = await deliver(t, event, SECRET);
+    const waited = Date.now() - started;
+    expect(busy.status).toBe(409);
+    expect(busy.body.type).toMatch(/event-in-progress$/);
+    expect(waited).toBeGreaterThanOrEqual(200);
+    expect(waited).toBeLessThan(2_000);
+  });
+
+  test('a delivery holds the event it handles for the 20 s lease, not the default 5 minutes', async () => {
+    const placed = await aPlacedOrder(t, 1, 1900);
+    const event = aStripeEvent('payment_intent.succeeded', intentObject(placed.intentId, 1900));
+    // The order's row held elsewhere keeps the delivery inside its handling,
+    // with the event claimed.
+    const holder = db.createQueryRunner();
+    try {
+      await holder.startTransaction();
+      await holder.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [placed.orderId]);
+      const delivery = deliver(t, event, SECRET).then((r) => r);
+      const leaseSeconds = await waitFor(
+        async () =>
+          (
+            await db.query(
+              `SELECT extract(epoch FROM claimed_until - now())::float AS s
+                 FROM payment_events WHERE id = $1 AND claim_token IS NOT NULL`,
+              [event.id],
+            )
+          )[0]?.s as number | undefined,
+        'the delivery to claim the event',
+        5_000,
+      );
+      expect(leaseSeconds).toBeGreaterThan(10);
+      expect(leaseSeconds).toBeLessThanOrEqual(20);
+      await holder.rollbackTransaction();
+      const res = await delivery;
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('processed');
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+});

@@ -23,3 +23,4 @@ export * from './payments/payment.errors.js';
 export * from './payments/refund-refusal.js';
 export * from './reports/sales-report.js';
 export * from './text/code-points.js';
+export * from './text/normalized-text.js';

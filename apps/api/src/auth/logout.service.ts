@@ -4,8 +4,7 @@ import { Clock } from '../infrastructure/clock/clock.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { RefreshTokenRepository } from './refresh-token.repository.js';
 import { hashRefreshToken } from './session-issuer.js';
-
-const LOGOUT_RETRIES = { retries: 3 };
+import { TOKEN_FAMILY_RETRIES } from './token-family.js';
 
 /** Ends the session the refresh token belongs to: its whole family is revoked. */
 @Injectable()
@@ -28,6 +27,6 @@ export class LogoutService {
       // A refresh revoking the family for another of its tokens (a replay)
       // holds that token's row and can deadlock with us: retried, the
       // revocation finds the family revoked already and the logout holds.
-    }, LOGOUT_RETRIES);
+    }, TOKEN_FAMILY_RETRIES);
   }
 }

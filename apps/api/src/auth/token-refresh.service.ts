@@ -5,9 +5,8 @@ import { Clock } from '../infrastructure/clock/clock.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { RefreshTokenRepository } from './refresh-token.repository.js';
 import { hashRefreshToken, type IssuedSession, SessionIssuer } from './session-issuer.js';
+import { TOKEN_FAMILY_RETRIES } from './token-family.js';
 import { UserRepository } from './user.repository.js';
-
-const REFRESH_RETRIES = { retries: 3 };
 
 type Outcome =
   | { kind: 'rotated'; session: IssuedSession }
@@ -60,7 +59,7 @@ export class TokenRefreshService {
       // replay of an old token beside a lost race for the newest) each hold
       // their own token's row first and can still deadlock: retried, the
       // later one finds the family revoked and is a 401.
-    }, REFRESH_RETRIES);
+    }, TOKEN_FAMILY_RETRIES);
     switch (outcome.kind) {
       case 'rotated':
         return outcome.session;

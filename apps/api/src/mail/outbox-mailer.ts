@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Transporter } from 'nodemailer';
+import writeFileAtomic from 'write-file-atomic';
 
 import type { Mailer, MailMessage, SendOptions } from './mailer.js';
 
@@ -39,20 +40,19 @@ export class OutboxMailer implements Mailer {
       ...(message.html !== undefined ? { html: message.html } : {}),
       messageId: id,
     })) as { message: Buffer };
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const safeId = id.replace(/[^\w.@-]/g, '');
     const file = join(this.dir, `${safeId}.eml`);
-    // Write then rename: a reader never sees half a message.
-    const tmp = join(this.dir, `.${stamp}-${randomUUID()}.tmp`);
+    // Written beside it and renamed: a reader never sees half a message. Not
+    // synced to disk: a development outbox, and a retried job writes it again.
+    const write = () => writeFileAtomic(file, info.message, { fsync: false });
     try {
-      await writeFile(tmp, info.message);
+      await write();
     } catch (error) {
       // The directory is made when first needed (or again, if removed since),
       // not checked with a mkdir on every message.
       if ((error as { code?: string }).code !== 'ENOENT') throw error;
       await mkdir(this.dir, { recursive: true });
-      await writeFile(tmp, info.message);
+      await write();
     }
-    await rename(tmp, file);
   }
 }

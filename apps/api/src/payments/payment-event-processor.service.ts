@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PaymentEventInProgressError } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 
+import { AppConfig } from '../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import {
   PaymentEventHandler,
@@ -16,21 +17,7 @@ import type { PaymentEvent } from './stripe-event.js';
 /** Preparations of one event before it is left to Stripe's next delivery. */
 const MAX_PREPARATIONS = 3;
 
-/**
- * How long a delivery holds an event it handles. Longer than the slowest
- * handling (three preparations, each with provider calls the SDK retries),
- * so a lease never runs out under a live holder; short enough that an event
- * whose holder died is free again by Stripe's next retries.
- */
-const EVENT_LEASE_MS = 5 * 60_000;
-
-/**
- * How long a duplicate delivery waits for the one holding the event, and how
- * often it looks. Most handling takes milliseconds, so the duplicate usually
- * answers as such; past the wait it asks Stripe to deliver it again later,
- * well within the time Stripe waits for an answer.
- */
-const DUPLICATE_WAIT_MS = 5_000;
+/** How often a duplicate delivery looks whether the holder is done (PAYMENT_EVENT_WAIT_MS). */
 const DUPLICATE_POLL_MS = 100;
 
 export interface ReprocessSummary {
@@ -60,6 +47,7 @@ export class PaymentEventProcessor {
     private readonly events: PaymentEventRepository,
     private readonly handler: PaymentEventHandler,
     private readonly tx: TransactionRunner,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -104,9 +92,10 @@ export class PaymentEventProcessor {
     from: readonly PaymentEventStatus[],
     wait: boolean,
   ): Promise<Extract<EventClaim, { kind: 'claimed' }> | null> {
-    const deadline = Date.now() + (wait ? DUPLICATE_WAIT_MS : 0);
+    const { leaseMs, duplicateWaitMs } = this.config.paymentEvents;
+    const deadline = Date.now() + (wait ? duplicateWaitMs : 0);
     for (;;) {
-      const claim = await this.events.claim(id, from, EVENT_LEASE_MS);
+      const claim = await this.events.claim(id, from, leaseMs);
       if (claim.kind === 'claimed') return claim;
       if (claim.kind === 'settled') return null;
       if (Date.now() >= deadline) throw new PaymentEventInProgressError(id);

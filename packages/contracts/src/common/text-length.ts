@@ -1,4 +1,4 @@
-import { codePointLength } from '@minishop/domain';
+import { codePointLength, normalizeWithin } from '@minishop/domain';
 import { Transform } from 'class-transformer';
 import { buildMessage, ValidateBy, type ValidationOptions } from 'class-validator';
 
@@ -63,35 +63,28 @@ export function CodePointLength(
 }
 
 /**
- * The one order for every field the API trims or normalises before storing
- * it (e-mail addresses, names):
- *
- * 1. the limit is checked on the value as sent, as the document's
- *    `maxLength` describes it, so surrounding spaces count and a value the
- *    document refuses is refused;
- * 2. only a value within it is normalised;
- * 3. the normalised value, the one the other validators see and that is
- *    stored, is held to the same limit, since NFKC or case mapping can
- *    lengthen a string ("ﬀ" becomes "ff", "İ" two code points).
- *
- * So nothing stored is longer than the limit, and a value the document allows
- * is refused only when its stored form would not fit (said in the field's
- * description). A value over the limit is left as sent, so step 3 reports it.
+ * For every field the API trims or normalises before storing it (e-mail
+ * addresses, names): the limit holds for the value as sent, as the
+ * document's `maxLength` describes it, and again for the normalised value
+ * the other validators see and that is stored. The order is the domain's
+ * `normalizeWithin`, which the catalog import applies to its lines too, so
+ * both ways in accept and refuse the same values. A value the document
+ * allows is refused only when its stored form would not fit (said in the
+ * field's description).
  */
 export function NormalizedText(
   max: number,
   normalize: (value: string) => string,
   options?: ValidationOptions,
 ): PropertyDecorator {
-  const normalizeWithin = Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && codePointLength(value) <= max ? normalize(value) : value,
+  const normalizeWithinLimit = Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? normalizeWithin(value, max, normalize) : value,
   );
   const limit = MaxCodePoints(max, options);
   return (target, key) => {
-    normalizeWithin(target, key);
+    normalizeWithinLimit(target, key);
     limit(target, key);
   };
 }
 
-/** For {@link NormalizedText}: surrounding white space is dropped. */
-export const trimmed = (value: string): string => value.trim();
+export { trimmed } from '@minishop/domain';

@@ -41,6 +41,29 @@ describe('parseCatalogImportRow', () => {
     );
   });
 
+  test('a limit counts the field as sent, surrounding spaces included, as the admin routes do', () => {
+    const name = 'n'.repeat(200);
+    expect(() => parseCatalogImportRow(withField(1, ` ${name}`), 2, 'EUR')).toThrow(
+      /product_name is longer than 200 characters/,
+    );
+    expect(() => parseCatalogImportRow(withField(2, `${'d'.repeat(5000)} `), 2, 'EUR')).toThrow(
+      /description is longer than 5000 characters/,
+    );
+    expect(() => parseCatalogImportRow(withField(0, ` ${'s'.repeat(120)}`), 2, 'EUR')).toThrow(
+      /product_slug/,
+    );
+    expect(() => parseCatalogImportRow(withField(4, `${'S'.repeat(64)} `), 2, 'EUR')).toThrow(
+      /sku/,
+    );
+    // Within the limit as sent: stored trimmed.
+    const row = parseCatalogImportRow(
+      withField(1, ` ${name.slice(1)}`).map((f, i) => (i === 0 || i === 4 ? ` ${f} ` : f)),
+      2,
+      'EUR',
+    );
+    expect(row).toMatchObject({ productName: name.slice(1), productSlug: 'mug', sku: 'MUG-RED' });
+  });
+
   test('empty category, currency and stock take their defaults', () => {
     const row = parseCatalogImportRow(
       ['mug', 'Mug', '', '', 'MUG-1', 'One', '100', '', ''],

@@ -1,6 +1,7 @@
 import { InvalidInputError, NotFoundError, RuleViolationError } from '../errors/domain-error.js';
 import { codePointLength } from '../text/code-points.js';
-import { assertSku, assertSlug, variantPrice } from './product.js';
+import { normalizeWithin, trimmed } from '../text/normalized-text.js';
+import { assertSku, assertSlug, SKU_MAX_LENGTH, SLUG_MAX_LENGTH, variantPrice } from './product.js';
 
 /** The columns of a catalog import file, in this order, as its header line. */
 export const CATALOG_IMPORT_COLUMNS = [
@@ -60,14 +61,24 @@ export function assertImportHeader(header: readonly string[]): void {
   }
 }
 
+/**
+ * A text field as the admin routes hold it: the limit counts the value as
+ * sent, surrounding spaces included, then the trimmed value that is stored
+ * (the order of the API's `NormalizedText`), so a line is refused exactly
+ * when the same value in a JSON body would be.
+ */
+function within(value: string, max: number): string {
+  return normalizeWithin(value, max, trimmed);
+}
+
 function text(value: string, column: string, max: number, required: boolean): string {
-  const v = value.trim();
-  if (required && v.length === 0) throw new ImportRowError(`${column} is required`);
+  const v = within(value, max);
   // Counted as the admin routes' maxLength is, so a name either way of
   // entering the catalog has the same room (an emoji is one character).
   if (codePointLength(v) > max) {
     throw new ImportRowError(`${column} is longer than ${max} characters`);
   }
+  if (required && v.length === 0) throw new ImportRowError(`${column} is required`);
   return v;
 }
 
@@ -92,25 +103,35 @@ export function parseCatalogImportRow(
       `expected ${CATALOG_IMPORT_COLUMNS.length} columns, found ${fields.length}`,
     );
   }
-  const [slug, name, description, category, sku, variantName, price, currency, stock] = fields.map(
-    (f) => f.trim(),
-  ) as [string, string, string, string, string, string, string, string, string];
+  const [slug, name, description, category, sku, variantName, price, currency, stock] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const categorySlug = within(category, SLUG_MAX_LENGTH);
   try {
     const amount = wholeNumber(price, 'price');
+    const code = currency.trim();
     const money = variantPrice(
-      { amount, currency: currency === '' ? storeCurrency : currency.toUpperCase() },
+      { amount, currency: code === '' ? storeCurrency : code.toUpperCase() },
       storeCurrency,
     );
-    const onHand = stock === '' ? 0 : wholeNumber(stock, 'stock');
+    const onHand = stock.trim() === '' ? 0 : wholeNumber(stock, 'stock');
     if (onHand > IMPORT_MAX_STOCK)
       throw new ImportRowError(`stock must be at most ${IMPORT_MAX_STOCK}`);
     return {
       line,
-      productSlug: assertSlug(slug, 'product_slug'),
+      productSlug: assertSlug(within(slug, SLUG_MAX_LENGTH), 'product_slug'),
       productName: text(name, 'product_name', IMPORT_NAME_MAX_LENGTH, true),
       description: text(description, 'description', IMPORT_DESCRIPTION_MAX_LENGTH, false),
-      categorySlug: category === '' ? null : assertSlug(category, 'category_slug'),
-      sku: assertSku(sku, 'sku'),
+      categorySlug: categorySlug === '' ? null : assertSlug(categorySlug, 'category_slug'),
+      sku: assertSku(within(sku, SKU_MAX_LENGTH), 'sku'),
       variantName: text(variantName, 'variant_name', IMPORT_NAME_MAX_LENGTH, true),
       price: money.amount,
       currency: money.currency,

@@ -11,6 +11,8 @@ export const PRODUCT_STATUSES = ['active', 'archived'] as const;
 export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
 
 export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,63}$/;
+/** The longest SKU {@link SKU_PATTERN} allows. */
+export const SKU_MAX_LENGTH = 64;
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const SLUG_MAX_LENGTH = 120;
 /** Upper bound of a price in minor units; well inside bigint and JS safe integers. */

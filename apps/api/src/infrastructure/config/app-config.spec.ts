@@ -36,4 +36,34 @@ describe('AppConfig', () => {
         ).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);
     });
   });
+
+  describe('payment event lease and duplicate wait', () => {
+    test('5 minutes and 5 s unless PAYMENT_EVENT_LEASE_MS and PAYMENT_EVENT_WAIT_MS say otherwise', () => {
+      expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).paymentEvents).toEqual({
+        leaseMs: 300_000,
+        duplicateWaitMs: 5_000,
+      });
+      expect(
+        AppConfig.fromEnv({
+          NODE_ENV: 'test',
+          PAYMENT_EVENT_LEASE_MS: '60000',
+          PAYMENT_EVENT_WAIT_MS: '0',
+        }).paymentEvents,
+      ).toEqual({ leaseMs: 60_000, duplicateWaitMs: 0 });
+    });
+
+    test('refuses a value that is not a whole number of milliseconds in range, naming it', () => {
+      for (const value of ['9999', '3600001', '1.5', 'long'])
+        expect(() =>
+          AppConfig.fromEnv({ NODE_ENV: 'test', PAYMENT_EVENT_LEASE_MS: value }),
+        ).toThrow(/PAYMENT_EVENT_LEASE_MS/);
+      for (const value of ['-1', '30001', '1.5', 'soon'])
+        expect(() => AppConfig.fromEnv({ NODE_ENV: 'test', PAYMENT_EVENT_WAIT_MS: value })).toThrow(
+          /PAYMENT_EVENT_WAIT_MS/,
+        );
+      expect(() => AppConfig.fromEnv({ NODE_ENV: 'test', PAYMENT_EVENT_WAIT_MS: 'soon' })).toThrow(
+        'PAYMENT_EVENT_WAIT_MS must be a whole number of milliseconds',
+      );
+    });
+  });
 });

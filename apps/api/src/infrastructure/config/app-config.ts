@@ -89,6 +89,18 @@ export class AppConfig {
   readonly catalogCache: 'memory' | 'redis';
   /** Lifetime of cached product replies; bounds how stale `stock.available` may be. */
   readonly catalogListTtlSeconds: number;
+  /**
+   * Stripe webhook deliveries of one event. `leaseMs`: how long a delivery
+   * holds an event it handles; longer than the slowest handling (three
+   * preparations, each with provider calls the SDK retries), so a lease never
+   * runs out under a live holder, and short enough that an event whose holder
+   * died is free again by Stripe's next retries. `duplicateWaitMs`: how long
+   * a duplicate delivery waits for that holder; most handling takes
+   * milliseconds, so the duplicate usually answers as such, and past the wait
+   * it answers 409 for Stripe to deliver it again, well within the time
+   * Stripe waits for an answer.
+   */
+  readonly paymentEvents: { leaseMs: number; duplicateWaitMs: number };
 
   private constructor(env: EnvSchema, jobWorker: boolean) {
     this.nodeEnv = (env.NODE_ENV as AppConfig['nodeEnv'] | undefined) ?? 'development';
@@ -172,6 +184,10 @@ export class AppConfig {
       throw new ConfigError(['CATALOG_CACHE=redis needs REDIS_URL']);
     }
     this.catalogListTtlSeconds = env.CATALOG_CACHE_TTL_SECONDS ?? 5;
+    this.paymentEvents = {
+      leaseMs: env.PAYMENT_EVENT_LEASE_MS ?? 5 * 60_000,
+      duplicateWaitMs: env.PAYMENT_EVENT_WAIT_MS ?? 5_000,
+    };
   }
 
   get isProduction(): boolean {

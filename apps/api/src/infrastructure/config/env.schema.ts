@@ -269,6 +269,24 @@ export class EnvSchema {
   @Max(19)
   WORKER_NICE?: number;
 
+  // Under ten seconds, a lease could run out during one provider call (the
+  // SDK's default timeout) and a duplicate delivery call Stripe again.
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'PAYMENT_EVENT_LEASE_MS must be a whole number of milliseconds' })
+  @Min(10_000)
+  @Max(3_600_000)
+  PAYMENT_EVENT_LEASE_MS?: number;
+
+  // 0 answers a duplicate 409 at once; past 30 s, Stripe may have given up
+  // on the delivery before it is answered.
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'PAYMENT_EVENT_WAIT_MS must be a whole number of milliseconds' })
+  @Min(0)
+  @Max(30_000)
+  PAYMENT_EVENT_WAIT_MS?: number;
+
   /** The demo accounts' passwords; unset, each seed makes a random one. */
   @IsOptional()
   @Transform(emptyToUndefined)
