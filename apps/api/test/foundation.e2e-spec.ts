@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Body, Controller, Get, Post } from '@nestjs/common';
@@ -42,6 +43,22 @@ class ProbeController {
   @Post()
   echo(@Body() body: ProbeDto): ProbeDto {
     return body;
+  }
+
+  /** What GET /probe/held waits for before it answers. */
+  static gate: Promise<void> = Promise.resolve();
+  /** Requests waiting at the gate. */
+  static holding = 0;
+
+  @Get('held')
+  async held(): Promise<{ held: true }> {
+    ProbeController.holding += 1;
+    try {
+      await ProbeController.gate;
+    } finally {
+      ProbeController.holding -= 1;
+    }
+    return { held: true };
   }
 }
 
@@ -381,5 +398,48 @@ describe('front door while the server closes', () => {
     expect(reply).not.toContain('from the door');
     expect(ProbeController.routed).toBe(routed);
     await closed;
+  });
+});
+
+describe('closing the app while a request is in flight on a keep-alive connection', () => {
+  let t: TestApp;
+  let closed: Promise<void> | undefined;
+  let client: Socket | undefined;
+
+  beforeAll(async () => {
+    t = await startTestApp({ controllers: [ProbeController] });
+  });
+  afterAll(async () => {
+    // A failed test must not leave the close waiting 72 s for this connection.
+    client?.destroy();
+    await (closed ?? t?.close());
+  });
+
+  test('the request is answered, its connection then closed: the close does not wait out the keep-alive timeout', async () => {
+    const gate = later<void>();
+    ProbeController.gate = gate.promise;
+    await t.app.listen(0, '127.0.0.1');
+    const server = t.app.getHttpServer() as Server;
+    // HTTP/1.1 without `Connection: close`: a client that keeps the
+    // connection for its next request, as undici's fetch does.
+    const held = rawConnection(
+      (server.address() as AddressInfo).port,
+      'GET /api/v1/probe/held HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    client = held.socket;
+    expect(await eventually(() => ProbeController.holding > 0)).toBe(true);
+    closed = t.close();
+    expect(await eventually(() => !server.listening)).toBe(true);
+    gate.settle();
+
+    const settledWithin = (p: Promise<unknown>, ms: number) =>
+      Promise.race([p.then(() => true), sleep(ms).then(() => false)]);
+    // The server ends the connection once the reply is out...
+    expect(await settledWithin(held.received, 5_000)).toBe(true);
+    const reply = await held.received;
+    expect(reply).toMatch(/^HTTP\/1.1 200 /);
+    expect(reply).toContain('{"held":true}');
+    // ...and the app's close, which was waiting for it, finishes.
+    expect(await settledWithin(closed, 5_000)).toBe(true);
   });
 });

@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
@@ -8,6 +10,9 @@ import { createAdapter, prepareHttpApp } from '../../src/bootstrap.js';
 import { AppConfig } from '../../src/infrastructure/config/app-config.js';
 import { ContractRecorder } from './contract.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+/** Far longer than any close takes, far shorter than the hook's timeout. */
+const CLOSE_WARNING_MS = 15_000;
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -67,7 +72,20 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     db,
     get: (token) => app.get(token as Type),
     close: async () => {
-      await app.close();
+      // A close that hangs shows otherwise only as the hook's timeout, with
+      // no word of what it was waiting for.
+      const watchdog = setTimeout(() => {
+        (app.getHttpServer() as Server).getConnections((_error, open) =>
+          process.stderr.write(
+            `app.close() still running after ${CLOSE_WARNING_MS} ms, ${open} HTTP connection(s) open\n`,
+          ),
+        );
+      }, CLOSE_WARNING_MS).unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(watchdog);
+      }
       await db.drop();
       const violations = contract.verify();
       if (violations.length > 0) {

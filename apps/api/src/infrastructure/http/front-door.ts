@@ -14,6 +14,7 @@ import type { ClientIp } from './client-ip.js';
 import type { CorsPolicy } from './cors.js';
 import { fastifyOf } from './fastify-of.js';
 import { appendHeaders, type HeaderList } from './header-list.js';
+import { closeConnectionsOnceIdle } from './idle-connections.js';
 import { requestIdOf } from './request-id.js';
 import type { RateLimitVerdict, RequestRateLimit } from './request-rate-limit.js';
 import { securityHeadersFor } from './security-headers.js';
@@ -122,9 +123,12 @@ export class FrontDoor {
   attach(fastify: FastifyInstance): void {
     doors.set(fastify, this);
     // From the start of a close every request goes to Fastify, which sheds
-    // load during the drain (503, Connection: close).
+    // load during the drain (503, Connection: close). The requests already
+    // in flight are answered as usual; their connections must not then keep
+    // the close waiting.
     fastify.addHook('preClose', (done) => {
       this.closing = true;
+      closeConnectionsOnceIdle(fastify.server);
       done();
     });
   }

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 
 import { type INestApplication, type INestApplicationContext, Logger } from '@nestjs/common';
 
+import { closeConnectionsOnceIdle } from '../http/idle-connections.js';
 import { stopEmbeddedPostgres } from './failed-start.js';
 import { ShutdownState } from './shutdown-state.js';
 import { onStopSignal } from './stop-signal.js';
@@ -43,10 +44,10 @@ export function exitGracefullyOnSignals(
     // meanwhile. Fastify's own close later finds it closing and waits for
     // the connections still open, as it would have.
     server.close();
-    // Fastify closes the connections that are idle when shutdown starts;
-    // a keep-alive connection whose request was in flight becomes idle only
-    // later and would hold the server open until its keep-alive timeout.
-    setInterval(() => server.closeIdleConnections(), 100).unref();
+    // Connections that turn idle are closed from now on, not only once
+    // Fastify's close begins: the jobs' stop comes first and may take its
+    // whole grace.
+    closeConnectionsOnceIdle(server);
     let forced = false;
     setTimeout(() => {
       forced = true;
