@@ -8,10 +8,11 @@ import {
 } from '@minishop/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, ValidateNested } from 'class-validator';
 
 import { MoneyDto } from '../common/money.dto.js';
 import { PageQueryDto } from '../common/pagination.dto.js';
+import { NormalizedText, trimmed } from '../common/text-length.js';
 import { AddressDto } from './address.dto.js';
 
 /** The order states of the domain's state machine, as the API shows them. */
@@ -89,6 +90,13 @@ export class OrderDto {
 
   @ApiProperty({ type: MoneyDto, description: 'Refunds confirmed by the payment provider' })
   amountRefunded!: MoneyDto;
+
+  @ApiProperty({
+    type: MoneyDto,
+    description:
+      'Paid money that went back to the customer outside the shop’s refunds: a chargeback the shop lost (charge.dispute.closed), or a case an admin settled by hand (POST /admin/orders/{id}/settle-outside). Zero for nearly every order',
+  })
+  amountReturnedOutside!: MoneyDto;
 
   @ApiProperty({ type: AddressDto })
   shippingAddress!: AddressDto;
@@ -183,6 +191,21 @@ export class PaymentReviewRequestDto {
   })
   @IsIn(PAYMENT_REVIEW_DECISION_VALUES)
   decision!: PaymentReviewDecisionValue;
+}
+
+export class OutsideSettlementRequestDto {
+  @ApiProperty({
+    example: 'Refunded by bank transfer on 2026-11-20, ref. 4471',
+    minLength: 1,
+    maxLength: 500,
+    pattern: '\\S',
+    description:
+      'How the money was settled outside the shop; kept in the order history with the admin. At most 500 characters as sent; stored without surrounding white space',
+  })
+  @NormalizedText(500, trimmed)
+  @IsString()
+  @IsNotEmpty()
+  note!: string;
 }
 
 export class RefundRequestDto {
