@@ -114,7 +114,8 @@ export class OrderDto {
     nullable: true,
     maxLength: 500,
     example: null,
-    description: 'Set when a payment did not match the order and a person must look',
+    description:
+      'Set when a payment did not match the order and a person must look, or as a record of a payment that came after cancellation: paid_after_cancellation, late_payment_refund_refused: <reason>, late_payment_charged_back: <reason>, late_payment_settled_outside',
   })
   reviewReason!: string | null;
 
@@ -170,7 +171,7 @@ export class AdminOrdersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     type: Boolean,
     description:
-      'true: only orders waiting for a person: a payment that did not match its order and waits for a decision (POST /admin/orders/{id}/payment-review), or a cancelled order holding money no refund was asked for (a late payment whose automatic refund Stripe refused, its reviewReason late_payment_refund_refused: <reason>, or whose refund the bank failed), which POST /admin/orders/{id}/refund gives back; false: all others',
+      'true: only orders waiting for a person: a payment that did not match its order and waits for a decision (POST /admin/orders/{id}/payment-review), or a cancelled order holding money no refund was asked for (a late payment whose automatic refund Stripe refused, its reviewReason late_payment_refund_refused: <reason>, or whose refund the bank failed), which POST /admin/orders/{id}/refund gives back, unless the money went back outside the shop: a chargeback the shop lost, or a case settled with POST /admin/orders/{id}/settle-outside; false: all others',
   })
   @IsOptional()
   @Transform(queryBoolean)
