@@ -216,8 +216,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
   private async prepareSucceeded(intent: IntentObject): Promise<LatePaymentPrepared | undefined> {
     const id = str(intent.id);
     const amount = receivedOf(intent);
-    const currency = str(intent.currency)?.toUpperCase();
-    if (!id || amount <= 0 || !currency) return undefined;
+    if (!id || amount <= 0) return undefined;
     const order = await this.intentOrder(id, intent);
     if (order?.status !== 'cancelled' || !order.amountPaid.isZero()) return undefined;
     // Cancelled by a person who rejected this very payment: that rejection
@@ -231,7 +230,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
       // gave back as a refused refund.
       await refundWhole(this.payments, {
         paymentIntentId: id,
-        amount: Money.of(amount, currency),
+        amount: Money.of(amount, str(intent.currency)?.toUpperCase() ?? order.currency),
         idempotencyKey: `late-payment-${id}`,
       });
     } catch (error) {
