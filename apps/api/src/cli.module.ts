@@ -13,9 +13,13 @@ import { JobsStatusCommand } from './jobs/jobs-status.command.js';
 import { OrdersExpireCommand } from './orders/orders-expire.command.js';
 import {
   OrdersResolveReviewCommand,
+  OrdersSettleOutsideCommand,
   OrdersUnderReviewCommand,
 } from './orders/orders-review.commands.js';
-import { PaymentsSimulateCommand } from './payments/cli/payments-simulate.command.js';
+import {
+  PaymentsDisputeCommand,
+  PaymentsSimulateCommand,
+} from './payments/cli/payments-simulate.command.js';
 
 /** Commands of `npm run cli`; each calls the same services the HTTP API does. */
 export const commands = [
@@ -24,10 +28,12 @@ export const commands = [
   UserCreateCommand,
   CartsExpireCommand,
   PaymentsSimulateCommand,
+  PaymentsDisputeCommand,
   JobsStatusCommand,
   OrdersExpireCommand,
   OrdersUnderReviewCommand,
   OrdersResolveReviewCommand,
+  OrdersSettleOutsideCommand,
   CatalogImportCommand,
 ];
 

@@ -36,6 +36,8 @@ const COMMANDS = [
   'orders:expire',
   'orders:under-review',
   'orders:resolve-review',
+  'orders:settle-outside',
+  'payments:dispute',
   'catalog:import',
 ];
 
@@ -245,6 +247,21 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
       const none = await cli(['orders:resolve-review', '--order', randomUUID()]);
       expect(none.code).toBe(1);
       expect(none.stderr).toMatch(/--decision/);
+    });
+
+    test('orders:settle-outside without a note', async () => {
+      const none = await cli(['orders:settle-outside', '--order', randomUUID()]);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toMatch(/--note/);
+    });
+
+    test('payments:dispute --close without an outcome, or without a target', async () => {
+      const close = await cli(['payments:dispute', '--close', 'dp_x']);
+      expect(close.code).toBe(1);
+      expect(close.stderr).toMatch(/--outcome won\|lost/);
+      const none = await cli(['payments:dispute']);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toMatch(/Give exactly one of --payment-intent <pi_id> or --order/);
     });
 
     test('catalog:import of a file that does not exist', async () => {
@@ -568,6 +585,73 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
       expect(after.amount_refunded).toBe(5000);
       const empty = await cli(['orders:under-review'], { STRIPE_EMULATOR_PORT: emulatorPort });
       expect(empty.stdout).toBe('0 order(s) waiting for a payment review.\n');
+    });
+
+    test('orders:settle-outside closes a cancelled order holding a late payment by hand: recorded as cli, off orders:under-review', async () => {
+      const variant = await aVariant(5);
+      const orderId = await anOrder(variant, 1);
+      // Cancelled, then paid late and its refund refused (a disputed charge).
+      await sql(
+        `UPDATE orders SET status = 'cancelled', amount_paid = 2500,
+                review_reason = 'late_payment_refund_refused: charge_disputed' WHERE id = $1`,
+        [orderId],
+      );
+      const listed = await cli(['orders:under-review'], { STRIPE_EMULATOR_PORT: emulatorPort });
+      expect(listed.stdout).toMatch(new RegExp(`^${orderId}  .*late_payment_refund_refused`, 'm'));
+
+      const args = ['orders:settle-outside', '--order', orderId, '--note', 'paid back by transfer'];
+      const run = await cli(args, { STRIPE_EMULATOR_PORT: emulatorPort });
+      expect(run).toEqual({
+        code: 0,
+        stdout: `Order ${orderId} is cancelled, 2500 EUR returned outside the shop (settled_outside_shop_by:cli (2500 EUR): paid back by transfer).\n`,
+        stderr: '',
+      });
+      const [row] = await sql<{ returned: string; reason: string }>(
+        'SELECT amount_returned_outside AS returned, review_reason AS reason FROM orders WHERE id = $1',
+        [orderId],
+      );
+      expect(row).toEqual({ returned: '2500', reason: 'late_payment_settled_outside' });
+      const again = await cli(args, { STRIPE_EMULATOR_PORT: emulatorPort });
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/holds no money to settle/);
+      const blank = await cli(['orders:settle-outside', '--order', orderId, '--note', ' '], {
+        STRIPE_EMULATOR_PORT: emulatorPort,
+      });
+      expect(blank.code).toBe(1);
+      expect(blank.stderr).toMatch(/needs a note/);
+      const empty = await cli(['orders:under-review'], { STRIPE_EMULATOR_PORT: emulatorPort });
+      expect(empty.stdout).not.toContain(orderId);
+    });
+
+    test('payments:dispute opens a dispute of an order’s payment at the API’s emulator and closes it', async () => {
+      const variant = await aVariant(5);
+      const orderId = await anOrder(variant, 1);
+      const paid = await cli(['payments:simulate', '--order', orderId, '--outcome', 'succeeded'], {
+        STRIPE_EMULATOR_PORT: emulatorPort,
+      });
+      expect(paid.code).toBe(0);
+      const opened = await cli(
+        ['payments:dispute', '--order', orderId, '--reason', 'product_not_received'],
+        { STRIPE_EMULATOR_PORT: emulatorPort },
+      );
+      expect(opened).toMatchObject({ code: 0, stderr: '' });
+      const match =
+        /^Dispute (dp_\S+) is needs_response; charge\.dispute\.created \(evt_\S+\) is on its way to the API\.\n$/.exec(
+          opened.stdout,
+        );
+      expect(match).not.toBeNull();
+      const disputeId = match![1]!;
+      const closed = await cli(['payments:dispute', '--close', disputeId, '--outcome', 'lost'], {
+        STRIPE_EMULATOR_PORT: emulatorPort,
+      });
+      expect(closed).toMatchObject({ code: 0, stderr: '' });
+      expect(closed.stdout).toMatch(/^Dispute dp_\S+ is lost; charge\.dispute\.closed/);
+      const dispute = await emulatorApi(`/v1/disputes/${disputeId}`);
+      expect(dispute).toMatchObject({
+        status: 'lost',
+        reason: 'product_not_received',
+        amount: 2500,
+      });
     });
 
     test('orders:expire cancels unpaid orders past their reservation and releases their stock', async () => {

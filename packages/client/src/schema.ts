@@ -495,6 +495,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/orders/{id}/settle-outside": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close by hand a cancelled order holding money that cannot go back through the shop
+         * @description For a cancelled order that holds money no refund was asked for (a late payment whose automatic refund Stripe refused, a disputed charge say, or whose refund the bank failed), when the case was settled outside the shop: the customer was paid back another way, or agreed otherwise. Everything the order holds counts as returned outside the shop (amountReturnedOutside), reviewReason becomes late_payment_settled_outside, and a history entry (cancelled → cancelled) names the admin, the amount and the note. The order then leaves GET /admin/orders?underReview=true. Nothing is asked of Stripe.
+         */
+        post: operations["settleOrderOutside"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/orders/{id}/refund": {
         parameters: {
             query?: never;
@@ -1076,11 +1096,13 @@ export interface components {
             amountPaid: components["schemas"]["MoneyDto"];
             /** @description Refunds confirmed by the payment provider */
             amountRefunded: components["schemas"]["MoneyDto"];
+            /** @description Paid money that went back to the customer outside the shop’s refunds: a chargeback the shop lost (charge.dispute.closed), or a case an admin settled by hand (POST /admin/orders/{id}/settle-outside). Zero for nearly every order */
+            amountReturnedOutside: components["schemas"]["MoneyDto"];
             shippingAddress: components["schemas"]["AddressDto"];
             /** @example pi_3QxY8aLkdIwHu7ix0Ab1Cd2E */
             paymentIntentId: string | null;
             /**
-             * @description Set when a payment did not match the order and a person must look
+             * @description Set when a payment did not match the order and a person must look, or as a record of a payment that came after cancellation: paid_after_cancellation, late_payment_refund_refused: <reason>, late_payment_charged_back: <reason>, late_payment_settled_outside
              * @example null
              */
             reviewReason: string | null;
@@ -1136,6 +1158,13 @@ export interface components {
              * @enum {string}
              */
             decision: "accept" | "reject";
+        };
+        OutsideSettlementRequestDto: {
+            /**
+             * @description How the money was settled outside the shop; kept in the order history with the admin. At most 500 characters as sent; stored without surrounding white space
+             * @example Refunded by bank transfer on 2026-11-20, ref. 4471
+             */
+            note: string;
         };
         RefundRequestDto: {
             /** @description Absent: refund everything paid and not yet refunded */
@@ -4872,7 +4901,7 @@ export interface operations {
                 /** @description Opaque cursor from the previous page's nextCursor */
                 cursor?: string;
                 status?: "pending_payment" | "paid" | "fulfilled" | "cancelled" | "partially_refunded" | "refunded";
-                /** @description true: only orders waiting for a person: a payment that did not match its order and waits for a decision (POST /admin/orders/{id}/payment-review), or a cancelled order holding money no refund was asked for (a late payment whose automatic refund Stripe refused, its reviewReason late_payment_refund_refused: <reason>, or whose refund the bank failed), which POST /admin/orders/{id}/refund gives back; false: all others */
+                /** @description true: only orders waiting for a person: a payment that did not match its order and waits for a decision (POST /admin/orders/{id}/payment-review), or a cancelled order holding money no refund was asked for (a late payment whose automatic refund Stripe refused, its reviewReason late_payment_refund_refused: <reason>, or whose refund the bank failed), which POST /admin/orders/{id}/refund gives back, unless the money went back outside the shop: a chargeback the shop lost, or a case settled with POST /admin/orders/{id}/settle-outside; false: all others */
                 underReview?: boolean;
             };
             header?: never;
@@ -5313,6 +5342,189 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    settleOrderOutside: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1..255 characters; a repeat with the same body replays the first reply and settles once */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OutsideSettlementRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            /** @description note missing, blank or too long, or an invalid Idempotency-Key */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Requires scope orders:manage */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The order holds no money to settle (not cancelled, never paid late, refunded, charged back or settled already), or the same key is still in progress */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another order or note */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After header */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected server error (always a bug) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not answered within REQUEST_TIMEOUT_MS, or the database is unavailable; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };

@@ -2,6 +2,7 @@ import {
   AdminOrdersQueryDto,
   OrderDto,
   OrderPageDto,
+  OutsideSettlementRequestDto,
   PaymentReviewRequestDto,
   ProblemDto,
   RefundRequestDto,
@@ -28,6 +29,7 @@ import { validateIdempotencyKey } from './idempotency.service.js';
 import { OrderFulfilmentService } from './order-fulfilment.service.js';
 import { ORDER_ID_PARAM } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
+import { OutsideSettlementService } from './outside-settlement.service.js';
 import { PaymentReviewService } from './payment-review.service.js';
 import { RefundService } from './refund.service.js';
 
@@ -40,6 +42,7 @@ export class AdminOrdersController {
     private readonly fulfilment: OrderFulfilmentService,
     private readonly refunds: RefundService,
     private readonly reviews: PaymentReviewService,
+    private readonly settlements: OutsideSettlementService,
   ) {}
 
   @Get()
@@ -112,6 +115,48 @@ export class AdminOrdersController {
     const idempotency =
       key === undefined ? undefined : { userId: user.id, key: validateIdempotencyKey(key) };
     return this.reviews.resolveOnce(id, body.decision, user.id, idempotency);
+  }
+
+  @ApiParam(ORDER_ID_PARAM)
+  @Post(':id/settle-outside')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'settleOrderOutside',
+    summary: 'Close by hand a cancelled order holding money that cannot go back through the shop',
+    description:
+      'For a cancelled order that holds money no refund was asked for (a late payment whose automatic refund Stripe refused, a disputed charge say, or whose refund the bank failed), when the case was settled outside the shop: the customer was paid back another way, or agreed otherwise. Everything the order holds counts as returned outside the shop (amountReturnedOutside), reviewReason becomes late_payment_settled_outside, and a history entry (cancelled → cancelled) names the admin, the amount and the note. The order then leaves GET /admin/orders?underReview=true. Nothing is asked of Stripe.',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      '1..255 characters; a repeat with the same body replays the first reply and settles once',
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
+  })
+  @ApiOkResponse({ type: OrderDto })
+  @ApiBadRequestResponse({
+    description: 'note missing, blank or too long, or an invalid Idempotency-Key',
+    type: ProblemDto,
+  })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiConflictResponse({
+    description:
+      'The order holds no money to settle (not cancelled, never paid late, refunded, charged back or settled already), or the same key is still in progress',
+    type: ProblemDto,
+  })
+  @ApiUnprocessableEntityResponse({
+    description: 'The Idempotency-Key was used with another order or note',
+    type: ProblemDto,
+  })
+  settleOutside(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id') id: string,
+    @Headers('idempotency-key') key: string | undefined,
+    @Body() body: OutsideSettlementRequestDto,
+  ): Promise<OrderDto> {
+    const idempotency =
+      key === undefined ? undefined : { userId: user.id, key: validateIdempotencyKey(key) };
+    return this.settlements.settleOnce(id, body.note, user.id, idempotency);
   }
 
   @ApiParam(ORDER_ID_PARAM)

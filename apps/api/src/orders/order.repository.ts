@@ -60,6 +60,8 @@ export interface OrderState {
   amountPaid: Money;
   amountRefunded: Money;
   refundRequested: Money;
+  /** Gone back to the customer outside the shop's refunds (a lost chargeback, a settlement). */
+  returnedOutside: Money;
   paymentIntentId: string | null;
   reviewReason: string | null;
   reviewDecision: PaymentReviewOutcome | null;
@@ -75,6 +77,7 @@ export interface OrderPatch {
   amountPaid?: number;
   amountRefunded?: number;
   refundRequested?: number;
+  returnedOutside?: number;
   /** Null clears it: the review was resolved. */
   reviewReason?: string | null;
   reviewDecision?: PaymentReviewOutcome | null;
@@ -90,6 +93,7 @@ export interface OrderView {
   total: number;
   amountPaid: number;
   amountRefunded: number;
+  amountReturnedOutside: number;
   shippingAddress: ShippingAddress;
   paymentIntentId: string | null;
   reviewReason: string | null;

@@ -2,6 +2,7 @@ import { PAYMENT_REVIEW_DECISIONS, type PaymentReviewDecision } from '@minishop/
 import { Command, CommandRunner, Option } from 'nest-commander';
 
 import { OrderQueryService } from './order-query.service.js';
+import { OutsideSettlementService } from './outside-settlement.service.js';
 import { PaymentReviewService } from './payment-review.service.js';
 
 interface ResolveOptions {
@@ -74,5 +75,47 @@ export class OrdersUnderReviewCommand extends CommandRunner {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     process.stdout.write(`${count} order(s) waiting for a payment review.\n`);
+  }
+}
+
+interface SettleOptions {
+  order?: string;
+  note?: string;
+}
+
+@Command({
+  name: 'orders:settle-outside',
+  description:
+    'Close a cancelled order holding money that was settled outside the shop (it leaves orders:under-review)',
+})
+export class OrdersSettleOutsideCommand extends CommandRunner {
+  constructor(private readonly settlements: OutsideSettlementService) {
+    super();
+  }
+
+  async run(_args: string[], options: SettleOptions): Promise<void> {
+    const { order, note } = options;
+    if (!order || note === undefined)
+      throw new Error('--order <id> and --note <text> are required');
+    // Recorded in the order's history as settled from the command line.
+    const result = await this.settlements.settle(order, note, 'cli');
+    const last = result.history.at(-1);
+    process.stdout.write(
+      `Order ${result.id} is ${result.status}, ${result.amountReturnedOutside.amount} ${result.amountReturnedOutside.currency} returned outside the shop${last ? ` (${last.cause})` : ''}.\n`,
+    );
+  }
+
+  @Option({ flags: '--order <id>', description: 'Order id', required: true })
+  parseOrder(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--note <text>',
+    description: 'How it was settled (required; kept in the order history)',
+    required: true,
+  })
+  parseNote(value: string): string {
+    return value;
   }
 }

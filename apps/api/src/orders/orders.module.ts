@@ -4,6 +4,7 @@ import { AdminOrdersController } from './admin-orders.controller.js';
 import { CheckoutService } from './checkout.service.js';
 import { CheckoutCart } from './checkout-cart.js';
 import { CheckoutWriter } from './checkout-writer.js';
+import { DisputeEvents } from './dispute-events.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { OrderRepository } from './order.repository.js';
 import { OrderCancellationService } from './order-cancellation.service.js';
@@ -15,6 +16,7 @@ import { OrderNotifications } from './order-notifications.js';
 import { OrderPlacement } from './order-placement.js';
 import { OrderQueryService } from './order-query.service.js';
 import { OrdersController } from './orders.controller.js';
+import { OutsideSettlementService } from './outside-settlement.service.js';
 import { PaymentReviewService } from './payment-review.service.js';
 import { CartModuleCheckoutCart } from './persistence/cart-module-checkout-cart.js';
 import { TypeormCheckoutWriter } from './persistence/typeorm-checkout-writer.js';
@@ -50,8 +52,10 @@ import { RefundLedger } from './refund-ledger.js';
     OrderFulfilmentService,
     RefundService,
     RefundEvents,
+    DisputeEvents,
     OrderExpiryService,
     PaymentReviewService,
+    OutsideSettlementService,
   ],
   exports: [
     OrderRepository,
@@ -59,8 +63,10 @@ import { RefundLedger } from './refund-ledger.js';
     OrderExpiryService,
     OrderQueryService,
     PaymentReviewService,
+    OutsideSettlementService,
     RefundLedger,
     RefundEvents,
+    DisputeEvents,
   ],
 })
 export class OrdersModule {}

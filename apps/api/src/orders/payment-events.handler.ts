@@ -16,7 +16,8 @@ import {
   StalePreparationError,
 } from '../payments/payment-event-handler.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
-import { isRefundEvent, type PaymentEvent } from '../payments/stripe-event.js';
+import { isDisputeEvent, isRefundEvent, type PaymentEvent } from '../payments/stripe-event.js';
+import { DisputeEvents } from './dispute-events.js';
 import { OrderRepository, type OrderSnapshot, type OrderState } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { type ChargeObject, type ChargeReading, RefundEvents } from './refund-events.js';
@@ -74,6 +75,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
     private readonly lifecycle: OrderLifecycle,
     private readonly payments: PaymentGateway,
     private readonly refunds: RefundEvents,
+    private readonly disputes: DisputeEvents,
   ) {
     super();
   }
@@ -117,6 +119,11 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
       case 'charge.refund.updated':
         return isRefundEvent(event)
           ? this.refunds.applyFailed(event.data.object, reading, manager)
+          : 'ignored';
+      case 'charge.dispute.created':
+      case 'charge.dispute.closed':
+        return isDisputeEvent(event)
+          ? this.disputes.apply(event.type, event.data.object, manager)
           : 'ignored';
       default:
         return 'ignored';
@@ -216,9 +223,14 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
     // refunded it (PaymentReviewService); a redelivery must not refund again.
     if (order.reviewDecision === 'rejected') return undefined;
     try {
+      // In the currency the customer paid in, which may not be the order's
+      // (an intent changed in the dashboard): Stripe refunds in the charge's
+      // currency whatever we say, and the gateway refuses a refund whose
+      // currency differs from the one asked, which would book money Stripe
+      // gave back as a refused refund.
       await refundWhole(this.payments, {
         paymentIntentId: id,
-        amount: Money.of(amount, order.currency),
+        amount: Money.of(amount, str(intent.currency)?.toUpperCase() ?? order.currency),
         idempotencyKey: `late-payment-${id}`,
       });
     } catch (error) {

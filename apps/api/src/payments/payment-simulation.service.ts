@@ -9,6 +9,7 @@ import { Injectable } from '@nestjs/common';
 import { StripeEmulatorHost } from './emulator/stripe-emulator.host.js';
 
 export type SimulationOutcome = 'succeeded' | 'failed';
+export type DisputeOutcome = 'won' | 'lost';
 
 /**
  * Finds the PaymentIntent of an order, so a payment can be simulated by order
@@ -32,9 +33,17 @@ export interface SimulationResult {
   status: string;
 }
 
+export interface DisputeSimulationResult {
+  disputeId: string;
+  eventId: string;
+  eventType: string;
+  status: string;
+}
+
 /**
  * Plays the customer's side of a payment against the local Stripe emulator:
- * the intent succeeds or is declined, and the emulator sends the signed
+ * the intent succeeds or is declined, or its payment is disputed with the
+ * bank and the dispute won or lost, and the emulator sends the signed
  * webhook to the API. Goes over HTTP to the emulator's control route, so it
  * works from the CLI against the emulator the running API hosts.
  */
@@ -49,30 +58,91 @@ export class PaymentSimulationService {
     target: { paymentIntentId: string } | { orderId: string },
     outcome: SimulationOutcome,
   ): Promise<SimulationResult> {
+    const paymentIntentId = await this.intentOf(target);
+    const { event, object } = await this.control(
+      `/_emulator/payment_intents/${encodeURIComponent(paymentIntentId)}/simulate`,
+      { outcome },
+      'payment_intent',
+    );
+    return {
+      paymentIntentId: object.id,
+      eventId: event.id,
+      eventType: event.type,
+      status: object.status,
+    };
+  }
+
+  /**
+   * The customer disputes the payment with their bank: the emulator opens a
+   * dispute of its charge and sends `charge.dispute.created`.
+   */
+  async openDispute(
+    target: { paymentIntentId: string } | { orderId: string },
+    options: { reason?: string; amount?: number } = {},
+  ): Promise<DisputeSimulationResult> {
+    const paymentIntentId = await this.intentOf(target);
+    const { event, object } = await this.control(
+      `/_emulator/payment_intents/${encodeURIComponent(paymentIntentId)}/dispute`,
+      options,
+      'dispute',
+    );
+    return {
+      disputeId: object.id,
+      eventId: event.id,
+      eventType: event.type,
+      status: object.status,
+    };
+  }
+
+  /** The bank decides the dispute: the emulator sends `charge.dispute.closed`. */
+  async closeDispute(disputeId: string, outcome: DisputeOutcome): Promise<DisputeSimulationResult> {
+    const { event, object } = await this.control(
+      `/_emulator/disputes/${encodeURIComponent(disputeId)}/close`,
+      { outcome },
+      'dispute',
+    );
+    return {
+      disputeId: object.id,
+      eventId: event.id,
+      eventType: event.type,
+      status: object.status,
+    };
+  }
+
+  private async intentOf(
+    target: { paymentIntentId: string } | { orderId: string },
+  ): Promise<string> {
+    return 'paymentIntentId' in target
+      ? target.paymentIntentId
+      : this.orders.paymentIntentIdOf(target.orderId);
+  }
+
+  /**
+   * One call to a control route of the emulator the running API hosts: the
+   * event it sent, and the object (`field` of its reply) the event is about.
+   */
+  private async control(
+    path: string,
+    payload: object,
+    field: 'payment_intent' | 'dispute',
+  ): Promise<{ event: { id: string; type: string }; object: { id: string; status: string } }> {
     const base = this.host.emulatorUrl;
     if (!base) {
       throw new PaymentSimulationUnavailableError(
         'Payments can be simulated only with the local Stripe emulator (STRIPE_SECRET_KEY unset); with Stripe test mode, pay with a test card or use `stripe trigger`',
       );
     }
-    const paymentIntentId =
-      'paymentIntentId' in target
-        ? target.paymentIntentId
-        : await this.orders.paymentIntentIdOf(target.orderId);
     let response: Response;
     try {
-      response = await fetch(
-        `${base}/_emulator/payment_intents/${encodeURIComponent(paymentIntentId)}/simulate`,
-        {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${this.host.apiKey}`,
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify({ outcome }),
-          signal: AbortSignal.timeout(10_000),
+      response = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${this.host.apiKey}`,
+          'content-type': 'application/json',
         },
-      );
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(10_000),
+      });
     } catch (error) {
       throw new PaymentProviderError(
         `The local Stripe emulator at ${base} is not reachable; is the API running?`,
@@ -83,23 +153,18 @@ export class PaymentSimulationService {
     const body = (await response.json().catch(() => ({}))) as {
       error?: { message?: string; code?: string };
       event?: { id: string; type: string };
-      payment_intent?: { id: string; status: string };
-    };
-    if (!response.ok || !body.event || !body.payment_intent) {
+    } & Partial<Record<typeof field, { id: string; status: string }>>;
+    const object = body[field];
+    if (!response.ok || !body.event || !object) {
       const message = body.error?.message ?? `The emulator answered ${response.status}`;
       if (body.error?.code === 'resource_missing') {
         throw new PaymentNotFoundError(
-          `${message}. The emulator keeps intents in memory: only those created since the API started exist.`,
+          `${message}. The emulator keeps its objects in memory: only those created since the API started exist.`,
         );
       }
       if (response.status === 400) throw new PaymentStateConflictError(message, body.error?.code);
       throw new PaymentProviderError(message, 'provider_error');
     }
-    return {
-      paymentIntentId: body.payment_intent.id,
-      eventId: body.event.id,
-      eventType: body.event.type,
-      status: body.payment_intent.status,
-    };
+    return { event: body.event, object };
   }
 }

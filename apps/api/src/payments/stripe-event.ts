@@ -64,6 +64,11 @@ export type PaymentIntentEvent = StripeEventOf<PaymentIntentEventType, StripePay
 export type ChargeRefundedEvent = StripeEventOf<'charge.refunded', StripeChargeObject>;
 /** A refund's change of state; `refund.failed` is sent together with `charge.refund.updated`. */
 export type RefundEvent = StripeEventOf<'refund.failed' | 'charge.refund.updated', Stripe.Refund>;
+/** A chargeback opened or closed; its object is the SDK's `Stripe.Dispute`. */
+export type DisputeEvent = StripeEventOf<
+  'charge.dispute.created' | 'charge.dispute.closed',
+  Stripe.Dispute
+>;
 /** Any other event: acknowledged and recorded, its object left untyped. */
 export type OtherStripeEvent = StripeEventOf<
   string,
@@ -71,7 +76,7 @@ export type OtherStripeEvent = StripeEventOf<
 >;
 
 export type PaymentEvent =
-  PaymentIntentEvent | ChargeRefundedEvent | RefundEvent | OtherStripeEvent;
+  PaymentIntentEvent | ChargeRefundedEvent | RefundEvent | DisputeEvent | OtherStripeEvent;
 
 export function isPaymentIntentEvent(event: PaymentEvent): event is PaymentIntentEvent {
   return event.type.startsWith('payment_intent.') && event.data.object.object === 'payment_intent';
@@ -88,8 +93,22 @@ export function isRefundEvent(event: PaymentEvent): event is RefundEvent {
   );
 }
 
-/** The id of the object the event is about (`pi_…`, `ch_…`), when it has one. */
+export function isDisputeEvent(event: PaymentEvent): event is DisputeEvent {
+  return (
+    (event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed') &&
+    event.data.object.object === 'dispute'
+  );
+}
+
+/**
+ * The id of the object the event is about (`pi_…`, `ch_…`), when it has one.
+ * A dispute is filed under its charge, like `charge.refunded`: one deferred
+ * until its late payment is booked is re-applied with the charge's other
+ * events once that payment lands.
+ */
 export function eventObjectId(event: PaymentEvent): string | null {
-  const id = (event.data.object as { id?: unknown }).id;
+  const object = event.data.object as { id?: unknown; object?: unknown; charge?: unknown };
+  if (object.object === 'dispute' && typeof object.charge === 'string') return object.charge;
+  const id = object.id;
   return typeof id === 'string' ? id : null;
 }

@@ -8,10 +8,11 @@ import {
 } from '@minishop/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, ValidateNested } from 'class-validator';
 
 import { MoneyDto } from '../common/money.dto.js';
 import { PageQueryDto } from '../common/pagination.dto.js';
+import { NormalizedText, trimmed } from '../common/text-length.js';
 import { AddressDto } from './address.dto.js';
 
 /** The order states of the domain's state machine, as the API shows them. */
@@ -90,6 +91,13 @@ export class OrderDto {
   @ApiProperty({ type: MoneyDto, description: 'Refunds confirmed by the payment provider' })
   amountRefunded!: MoneyDto;
 
+  @ApiProperty({
+    type: MoneyDto,
+    description:
+      'Paid money that went back to the customer outside the shop’s refunds: a chargeback the shop lost (charge.dispute.closed), or a case an admin settled by hand (POST /admin/orders/{id}/settle-outside). Zero for nearly every order',
+  })
+  amountReturnedOutside!: MoneyDto;
+
   @ApiProperty({ type: AddressDto })
   shippingAddress!: AddressDto;
 
@@ -106,7 +114,8 @@ export class OrderDto {
     nullable: true,
     maxLength: 500,
     example: null,
-    description: 'Set when a payment did not match the order and a person must look',
+    description:
+      'Set when a payment did not match the order and a person must look, or as a record of a payment that came after cancellation: paid_after_cancellation, late_payment_refund_refused: <reason>, late_payment_charged_back: <reason>, late_payment_settled_outside',
   })
   reviewReason!: string | null;
 
@@ -162,7 +171,7 @@ export class AdminOrdersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     type: Boolean,
     description:
-      'true: only orders waiting for a person: a payment that did not match its order and waits for a decision (POST /admin/orders/{id}/payment-review), or a cancelled order holding money no refund was asked for (a late payment whose automatic refund Stripe refused, its reviewReason late_payment_refund_refused: <reason>, or whose refund the bank failed), which POST /admin/orders/{id}/refund gives back; false: all others',
+      'true: only orders waiting for a person: a payment that did not match its order and waits for a decision (POST /admin/orders/{id}/payment-review), or a cancelled order holding money no refund was asked for (a late payment whose automatic refund Stripe refused, its reviewReason late_payment_refund_refused: <reason>, or whose refund the bank failed), which POST /admin/orders/{id}/refund gives back, unless the money went back outside the shop: a chargeback the shop lost, or a case settled with POST /admin/orders/{id}/settle-outside; false: all others',
   })
   @IsOptional()
   @Transform(queryBoolean)
@@ -183,6 +192,21 @@ export class PaymentReviewRequestDto {
   })
   @IsIn(PAYMENT_REVIEW_DECISION_VALUES)
   decision!: PaymentReviewDecisionValue;
+}
+
+export class OutsideSettlementRequestDto {
+  @ApiProperty({
+    example: 'Refunded by bank transfer on 2026-11-20, ref. 4471',
+    minLength: 1,
+    maxLength: 500,
+    pattern: '\\S',
+    description:
+      'How the money was settled outside the shop; kept in the order history with the admin. At most 500 characters as sent; stored without surrounding white space',
+  })
+  @NormalizedText(500, trimmed)
+  @IsString()
+  @IsNotEmpty()
+  note!: string;
 }
 
 export class RefundRequestDto {

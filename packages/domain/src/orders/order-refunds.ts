@@ -12,6 +12,11 @@ export interface RefundableOrder {
   refunded: Money;
   /** Refunds asked of the provider, confirmed or still in flight. */
   requested: Money;
+  /**
+   * Money the customer got back outside the shop's refunds: a chargeback the
+   * shop lost, or a case staff settled by hand. Absent: none.
+   */
+  returnedOutside?: Money;
 }
 
 /**
@@ -23,9 +28,15 @@ export function refundedOrAsked(order: RefundableOrder): Money {
   return order.requested.greaterThan(order.refunded) ? order.requested : order.refunded;
 }
 
-/** What the order holds that no refund has been asked for. */
+/** What the order counts as given back, through its refunds or outside the shop. */
+function givenBack(order: RefundableOrder): Money {
+  const refunds = refundedOrAsked(order);
+  return order.returnedOutside ? refunds.add(order.returnedOutside) : refunds;
+}
+
+/** What the order holds that no refund has been asked for and nobody gave back otherwise. */
 export function unrefundedRest(order: RefundableOrder): Money {
-  return order.paid.subtract(refundedOrAsked(order));
+  return order.paid.subtract(givenBack(order));
 }
 
 /**
@@ -44,5 +55,6 @@ export function decideRefund(order: RefundableOrder, requested: Money | undefine
   const allowed =
     REFUNDABLE_STATUSES.includes(order.status) || (order.status === 'cancelled' && rest.amount > 0);
   if (!allowed) throw new IllegalTransitionError(order.status, 'refunded');
-  return refundAmount(order.paid, refundedOrAsked(order), requested);
+  // Money returned outside the shop (a lost chargeback) can never be refunded again.
+  return refundAmount(order.paid, givenBack(order), requested);
 }

@@ -48,6 +48,33 @@ export class PaymentReviewConflictError extends ConflictError {
   }
 }
 
+/**
+ * Settling a case outside the shop for an order that holds no money waiting
+ * for a person: nothing to settle (never paid late, refunded, charged back,
+ * or settled already).
+ */
+export class NothingHeldError extends ConflictError {
+  readonly code = 'ORDER.NOTHING_HELD';
+
+  constructor(
+    readonly status: OrderStatus,
+    why: string,
+  ) {
+    super(`The order (${status}) holds no money to settle: ${why}`);
+  }
+}
+
+/** A settlement outside the shop must say what was agreed: the note is the only record of it. */
+export class SettlementNoteRequiredError extends InvalidInputError {
+  readonly code = 'ORDER.SETTLEMENT_NOTE_REQUIRED';
+
+  constructor() {
+    super('A settlement outside the shop needs a note saying how it was settled', [
+      { field: 'note', message: 'note must not be empty' },
+    ]);
+  }
+}
+
 /** Accepting a reviewed payment that cannot count as the order's payment. */
 export class PaymentNotAcceptableError extends RuleViolationError {
   readonly code = 'ORDER.PAYMENT_NOT_ACCEPTABLE';

@@ -1,4 +1,5 @@
 import type { Money } from '../money/money.js';
+import { LATE_PAYMENT_CHARGED_BACK, LATE_PAYMENT_SETTLED_OUTSIDE } from './held-payment.js';
 import { LATE_PAYMENT_REFUND_REFUSED } from './late-payment.js';
 import { PaymentNotAcceptableError, PaymentReviewConflictError } from './order.errors.js';
 import { type OrderTransition, transition } from './order-state-machine.js';
@@ -92,6 +93,12 @@ function noReviewDetail(reviewReason: string | null): string {
   if (reviewReason === null) return 'no payment of it is waiting for review';
   if (reviewReason.startsWith(LATE_PAYMENT_REFUND_REFUSED)) {
     return `its payment came after it was cancelled and the provider refused to refund it (${reviewReason}): refund the order instead`;
+  }
+  if (
+    reviewReason.startsWith(LATE_PAYMENT_CHARGED_BACK) ||
+    reviewReason === LATE_PAYMENT_SETTLED_OUTSIDE
+  ) {
+    return `its payment came after it was cancelled and went back outside the shop (${reviewReason})`;
   }
   return `its review (${reviewReason}) needs no decision: the payment was refunded automatically`;
 }

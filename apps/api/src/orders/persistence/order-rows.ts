@@ -13,6 +13,7 @@ export interface OrderRow {
   amount_paid: string;
   amount_refunded: string;
   refund_requested: string;
+  amount_returned_outside: string;
   shipping_address: ShippingAddress;
   payment_intent_id: string | null;
   review_reason: string | null;
@@ -59,6 +60,7 @@ export function toView(
     total: Number(r.total),
     amountPaid: Number(r.amount_paid),
     amountRefunded: Number(r.amount_refunded),
+    amountReturnedOutside: Number(r.amount_returned_outside),
     shippingAddress: r.shipping_address,
     paymentIntentId: r.payment_intent_id,
     reviewReason: r.review_reason,

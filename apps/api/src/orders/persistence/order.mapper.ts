@@ -31,6 +31,7 @@ export function toOrderDto(view: OrderView): OrderDto {
     total: money(view.total, view.currency),
     amountPaid: money(view.amountPaid, view.currency),
     amountRefunded: money(view.amountRefunded, view.currency),
+    amountReturnedOutside: money(view.amountReturnedOutside, view.currency),
     shippingAddress: address,
     paymentIntentId: view.paymentIntentId,
     reviewReason: view.reviewReason,

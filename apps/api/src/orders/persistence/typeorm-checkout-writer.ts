@@ -86,8 +86,8 @@ function checkoutStatement(stockLines: number): string {
             $11::jsonb, $12::timestamptz
        FROM cart
      RETURNING id, user_id, status, currency, subtotal, total, amount_paid, amount_refunded,
-               refund_requested, shipping_address, payment_intent_id, review_reason,
-               reservation_expires_at, created_at
+               refund_requested, amount_returned_outside, shipping_address, payment_intent_id,
+               review_reason, reservation_expires_at, created_at
    ), l AS (
      INSERT INTO order_lines (order_id, variant_id, sku, name, quantity, unit_price, line_total)
      SELECT o.id, x.* FROM o,

@@ -34,7 +34,7 @@ const ATTACH_PAYMENT_INTENT = prepared(
 );
 
 const ORDER_COLUMNS = `o.id, o.user_id, o.status, o.currency, o.subtotal, o.total, o.amount_paid,
-  o.amount_refunded, o.refund_requested, o.shipping_address, o.payment_intent_id, o.review_reason,
+  o.amount_refunded, o.refund_requested, o.amount_returned_outside, o.shipping_address, o.payment_intent_id, o.review_reason,
   o.review_decision, o.reservation_expires_at, o.created_at,
   to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_at`;
 
@@ -54,6 +54,7 @@ function toSnapshot(r: StateRow): OrderSnapshot {
     amountPaid: money(r.amount_paid),
     amountRefunded: money(r.amount_refunded),
     refundRequested: money(r.refund_requested),
+    returnedOutside: money(r.amount_returned_outside),
     paymentIntentId: r.payment_intent_id,
     reviewReason: r.review_reason,
     reviewDecision: r.review_decision,
@@ -106,7 +107,8 @@ function decodeCursor(cursor: string): [string, string] {
  * matched by orders_awaiting_refund_idx).
  */
 const AWAITING_STAFF = `((o.review_reason IS NOT NULL AND o.status = 'pending_payment')
-  OR (o.status = 'cancelled' AND o.amount_paid > GREATEST(o.refund_requested, o.amount_refunded)))`;
+  OR (o.status = 'cancelled'
+      AND o.amount_paid > GREATEST(o.refund_requested, o.amount_refunded) + o.amount_returned_outside))`;
 
 @Injectable()
 export class TypeormOrderRepository extends OrderRepository {
@@ -208,6 +210,7 @@ export class TypeormOrderRepository extends OrderRepository {
     if (patch.amountPaid !== undefined) set('amount_paid', patch.amountPaid);
     if (patch.amountRefunded !== undefined) set('amount_refunded', patch.amountRefunded);
     if (patch.refundRequested !== undefined) set('refund_requested', patch.refundRequested);
+    if (patch.returnedOutside !== undefined) set('amount_returned_outside', patch.returnedOutside);
     if (patch.reviewReason !== undefined) set('review_reason', patch.reviewReason);
     if (patch.reviewDecision !== undefined) set('review_decision', patch.reviewDecision);
     if (patch.clearCheckoutKey) sets.push('checkout_key = NULL');

@@ -120,4 +120,63 @@ describe('EmulatorStore', () => {
       expect(store.createRefund({ payment_intent: intent.id }).refund.amount).toBe(600);
     });
   });
+
+  describe('disputes', () => {
+    const aPaidIntent = (store: EmulatorStore) => {
+      const intent = anIntent(store);
+      store.simulate(intent.id, 'succeeded');
+      return intent;
+    };
+
+    test('openDispute disputes what is not refunded, fraudulent unless told; the charge can then not be refunded', () => {
+      const store = new EmulatorStore();
+      const intent = aPaidIntent(store);
+      store.createRefund({ payment_intent: intent.id, amount: '300' });
+      const dispute = store.openDispute(intent.id, {});
+      expect(dispute).toMatchObject({
+        object: 'dispute',
+        amount: 700,
+        currency: 'eur',
+        reason: 'fraudulent',
+        status: 'needs_response',
+        payment_intent: intent.id,
+        charge: intent.latest_charge,
+      });
+      expect(stripeError(() => store.createRefund({ payment_intent: intent.id })).code).toBe(
+        'charge_disputed',
+      );
+      expect(stripeError(() => store.openDispute(intent.id, {})).code).toBe('charge_disputed');
+    });
+
+    test('refuses an intent not paid, an unknown reason, an amount over what is disputable', () => {
+      const store = new EmulatorStore();
+      expect(stripeError(() => store.openDispute(anIntent(store).id, {})).status).toBe(400);
+      const intent = aPaidIntent(store);
+      expect(stripeError(() => store.openDispute(intent.id, { reason: 'bored' })).param).toBe(
+        'reason',
+      );
+      expect(stripeError(() => store.openDispute(intent.id, { amount: '1001' })).param).toBe(
+        'amount',
+      );
+    });
+
+    test('closeDispute: lost keeps the charge unrefundable, won makes it refundable; closing twice is refused', () => {
+      const store = new EmulatorStore();
+      const lost = aPaidIntent(store);
+      const l = store.openDispute(lost.id, {});
+      expect(store.closeDispute(l.id, 'lost')).toMatchObject({ status: 'lost' });
+      expect(stripeError(() => store.createRefund({ payment_intent: lost.id })).code).toBe(
+        'charge_disputed',
+      );
+      expect(stripeError(() => store.closeDispute(l.id, 'won')).code).toBe(
+        'dispute_already_closed',
+      );
+
+      const won = aPaidIntent(store);
+      const w = store.openDispute(won.id, { amount: '400', reason: 'product_not_received' });
+      expect(store.closeDispute(w.id, 'won')).toMatchObject({ status: 'won', amount: 400 });
+      expect(store.createRefund({ payment_intent: won.id }).refund.amount).toBe(1000);
+      expect(store.retrieveDispute(w.id).is_charge_refundable).toBe(true);
+    });
+  });
 });

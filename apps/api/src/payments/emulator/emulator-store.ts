@@ -80,6 +80,8 @@ export interface EmulatedCharge {
   paid: boolean;
   payment_intent: string;
   refunded: boolean;
+  /** Whether a dispute (chargeback) was opened for it. */
+  disputed: boolean;
   status: 'succeeded' | 'failed';
 }
 
@@ -98,7 +100,42 @@ export interface EmulatedRefund {
   failure_reason?: string;
 }
 
-export type EmulatedObject = EmulatedPaymentIntent | EmulatedCharge | EmulatedRefund;
+export type EmulatedDisputeStatus = 'needs_response' | 'under_review' | 'won' | 'lost';
+
+export interface EmulatedDispute {
+  id: string;
+  object: 'dispute';
+  amount: number;
+  charge: string;
+  created: number;
+  currency: string;
+  is_charge_refundable: boolean;
+  livemode: false;
+  metadata: Record<string, string>;
+  payment_intent: string;
+  reason: string;
+  status: EmulatedDisputeStatus;
+}
+
+export type EmulatedObject =
+  EmulatedPaymentIntent | EmulatedCharge | EmulatedRefund | EmulatedDispute;
+
+/** Stripe's dispute reasons, as a customer's bank gives them. */
+const DISPUTE_REASONS = new Set([
+  'bank_cannot_process',
+  'credit_not_processed',
+  'customer_initiated',
+  'debit_not_authorized',
+  'duplicate',
+  'fraudulent',
+  'general',
+  'incorrect_account_details',
+  'insufficient_funds',
+  'product_not_received',
+  'product_unacceptable',
+  'subscription_canceled',
+  'unrecognized',
+]);
 
 export type Params = Record<string, unknown>;
 
@@ -186,6 +223,7 @@ export class EmulatorStore {
   private readonly intents = new Map<string, EmulatedPaymentIntent>();
   private readonly charges = new Map<string, EmulatedCharge>();
   private readonly refunds = new Map<string, EmulatedRefund>();
+  private readonly disputes = new Map<string, EmulatedDispute>();
 
   createIntent(params: Params): EmulatedPaymentIntent {
     const amount = integerParam(params, 'amount', true) ?? 0;
@@ -310,6 +348,7 @@ export class EmulatorStore {
       paid: succeeded,
       payment_intent: intent.id,
       refunded: false,
+      disputed: false,
       status: succeeded ? 'succeeded' : 'failed',
     };
     this.charges.set(charge.id, charge);
@@ -361,6 +400,17 @@ export class EmulatorStore {
         'parameter_missing',
       );
     }
+    // As Stripe: a charge under dispute, or charged back, cannot be refunded;
+    // the bank decides where that money goes.
+    const dispute = [...this.disputes.values()].find((d) => d.charge === charge.id);
+    if (dispute && dispute.status !== 'won') {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `Charge ${charge.id} has been charged back; cannot issue a refund.`,
+        'charge_disputed',
+      );
+    }
     const remaining = charge.amount_captured - charge.amount_refunded;
     if (remaining <= 0) {
       throw new EmulatorError(
@@ -405,6 +455,93 @@ export class EmulatorStore {
     charge.amount_refunded += amount;
     charge.refunded = charge.amount_refunded === charge.amount_captured;
     return { refund, charge };
+  }
+
+  retrieveDispute(id: string): EmulatedDispute {
+    const dispute = this.disputes.get(id);
+    if (!dispute) throw noSuch('dispute', id);
+    return dispute;
+  }
+
+  /**
+   * What a customer's bank does when the customer disputes a payment: a
+   * dispute of the intent's charge opens (`reason`, default `fraudulent`;
+   * `amount`, default what is not refunded). From then on the charge cannot
+   * be refunded, as in Stripe, until the dispute is won.
+   */
+  openDispute(intentId: string, params: Params): EmulatedDispute {
+    const intent = this.retrieveIntent(intentId);
+    const charge = intent.latest_charge ? this.charges.get(intent.latest_charge) : undefined;
+    if (intent.status !== 'succeeded' || !charge) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `This PaymentIntent (${intentId}) has no successful charge to dispute.`,
+        'charge_not_disputable',
+      );
+    }
+    if (charge.disputed) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `Charge ${charge.id} is disputed already.`,
+        'charge_disputed',
+      );
+    }
+    const reason = params.reason ?? 'fraudulent';
+    if (typeof reason !== 'string' || !DISPUTE_REASONS.has(reason)) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        'Invalid reason',
+        'parameter_invalid_string',
+        'reason',
+      );
+    }
+    const disputable = charge.amount_captured - charge.amount_refunded;
+    const amount = integerParam(params, 'amount', false) ?? disputable;
+    if (amount < 1 || amount > disputable) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `A dispute amount must be between 1 and ${disputable}`,
+        'parameter_invalid_integer',
+        'amount',
+      );
+    }
+    const dispute: EmulatedDispute = {
+      id: newId('dp'),
+      object: 'dispute',
+      amount,
+      charge: charge.id,
+      created: now(),
+      currency: charge.currency,
+      is_charge_refundable: false,
+      livemode: false,
+      metadata: {},
+      payment_intent: intent.id,
+      reason,
+      status: 'needs_response',
+    };
+    this.disputes.set(dispute.id, dispute);
+    charge.disputed = true;
+    return dispute;
+  }
+
+  /** The bank's decision: `won` gives the money back to the merchant, `lost` keeps it with the customer. */
+  closeDispute(id: string, outcome: 'won' | 'lost'): EmulatedDispute {
+    const dispute = this.retrieveDispute(id);
+    if (dispute.status === 'won' || dispute.status === 'lost') {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `Dispute ${id} is closed already (${dispute.status}).`,
+        'dispute_already_closed',
+      );
+    }
+    dispute.status = outcome;
+    dispute.is_charge_refundable = outcome === 'won';
+    return dispute;
   }
 
   /**

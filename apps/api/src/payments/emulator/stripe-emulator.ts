@@ -174,6 +174,24 @@ export class StripeEmulator {
     return [this.emit('charge.refund.updated', refund), this.emit('refund.failed', refund)];
   }
 
+  /** A customer disputes the intent's payment with their bank: `charge.dispute.created` follows. */
+  openDispute(
+    paymentIntentId: string,
+    options: { reason?: unknown; amount?: unknown } = {},
+  ): EmulatedEvent {
+    // Checked by the store as Stripe checks a form body (amounts as text).
+    const dispute = this.store.openDispute(paymentIntentId, {
+      ...(options.reason !== undefined ? { reason: options.reason } : {}),
+      ...(options.amount !== undefined ? { amount: String(options.amount) } : {}),
+    });
+    return this.emit('charge.dispute.created', dispute);
+  }
+
+  /** The bank decides the dispute: `charge.dispute.closed` follows, with status won or lost. */
+  closeDispute(disputeId: string, outcome: 'won' | 'lost'): EmulatedEvent {
+    return this.emit('charge.dispute.closed', this.store.closeDispute(disputeId, outcome));
+  }
+
   /** Settles when the event was delivered or given up on; undefined for an unknown event. */
   delivery(eventId: string): Promise<DeliveryResult> | undefined {
     return this.dispatcher.delivery(eventId);
@@ -233,7 +251,7 @@ export class StripeEmulator {
         body: new EmulatorError(
           404,
           'invalid_request_error',
-          `Unrecognized request URL (${request.method}: ${request.url}). The local Stripe emulator supports payment_intents, refunds and charges only.`,
+          `Unrecognized request URL (${request.method}: ${request.url}). The local Stripe emulator supports payment_intents, refunds, charges and disputes only.`,
         ).toJSON(),
       };
     } catch (error) {
@@ -287,6 +305,11 @@ export class StripeEmulator {
       answer: async (_req, [id]) => ok(this.store.retrieveCharge(id ?? '')),
     },
     {
+      method: 'GET',
+      path: /^\/v1\/disputes\/([^/]+)$/,
+      answer: async (_req, [id]) => ok(this.store.retrieveDispute(id ?? '')),
+    },
+    {
       method: 'POST',
       path: /^\/_emulator\/payment_intents\/([^/]+)\/simulate$/,
       answer: async (req, [id]) => {
@@ -313,6 +336,33 @@ export class StripeEmulator {
           events: events.map((e) => ({ id: e.id, type: e.type })),
           refund: this.store.retrieveRefund(id ?? ''),
         });
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/_emulator\/payment_intents\/([^/]+)\/dispute$/,
+      answer: async (req, [id]) => {
+        const { reason, amount } = parseBody(req);
+        const event = this.openDispute(id ?? '', { reason, amount });
+        return ok({ event: { id: event.id, type: event.type }, dispute: event.data.object });
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/_emulator\/disputes\/([^/]+)\/close$/,
+      answer: async (req, [id]) => {
+        const outcome = parseBody(req).outcome;
+        if (outcome !== 'won' && outcome !== 'lost') {
+          throw new EmulatorError(
+            400,
+            'invalid_request_error',
+            'outcome must be won or lost',
+            'parameter_invalid_string',
+            'outcome',
+          );
+        }
+        const event = this.closeDispute(id ?? '', outcome);
+        return ok({ event: { id: event.id, type: event.type }, dispute: event.data.object });
       },
     },
   ];

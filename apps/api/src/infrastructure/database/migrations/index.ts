@@ -14,6 +14,7 @@ import { EmailNfkc1764200000000 } from './1764200000000-email-nfkc.js';
 import { PaymentReview1764300000000 } from './1764300000000-payment-review.js';
 import { PaymentEventClaims1764400000000 } from './1764400000000-payment-event-claims.js';
 import { OrdersAwaitingRefund1764400001000 } from './1764400001000-orders-awaiting-refund.js';
+import { ReturnedOutside1764500000000 } from './1764500000000-returned-outside.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -36,4 +37,5 @@ export const migrations = [
   PaymentReview1764300000000,
   PaymentEventClaims1764400000000,
   OrdersAwaitingRefund1764400001000,
+  ReturnedOutside1764500000000,
 ];

@@ -1,0 +1,385 @@
+import { randomUUID } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { DataSource } from 'typeorm';
+
+import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
+import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
+import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
+import { aPlacedOrder, aStripeEvent, deliver, type PlacedOrder } from './support/shop.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer, anAdmin, type TestUser } from './support/users.js';
+
+interface AdminOrder {
+  id: string;
+  status: string;
+  amountPaid: { amount: number; currency: string };
+  amountRefunded: { amount: number; currency: string };
+  amountReturnedOutside: { amount: number; currency: string };
+  reviewReason: string | null;
+  history: { from: string | null; to: string; cause: string }[];
+}
+
+/**
+ * Late payments (paid after their order was cancelled) end to end through
+ * the local Stripe emulator: its signed webhooks reach the listening API, so
+ * the automatic refund, the customer's dispute and the bank's decision all
+ * happen as with Stripe.
+ */
+describe('late payments: chargebacks, settlements outside the shop, other currencies', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let emulator: StripeEmulator;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    db = t.get(DataSource);
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.getHttpServer().address() as { port: number };
+    const hosted = t.get(StripeEmulatorHost).emulator;
+    if (!hosted) throw new Error('the emulator runs when STRIPE_SECRET_KEY is unset');
+    emulator = hosted;
+    emulator.webhookUrl = `http://127.0.0.1:${port}/api/v1/webhooks/stripe`;
+    admin = await anAdmin(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Every event sent so far, and those their handling sent (the automatic refund's), delivered. */
+  const settle = async () => {
+    await emulator.idle();
+    await emulator.idle();
+  };
+
+  /** An order of 30.00 EUR the customer cancelled while its intent stayed payable. */
+  async function aCancelledPayableOrder(): Promise<PlacedOrder> {
+    const placed = await aPlacedOrder(t, 1, 3000);
+    await db.query(`UPDATE orders SET payment_intent_id = NULL WHERE id = $1`, [placed.orderId]);
+    const cancel = await t.http
+      .post(`/api/v1/orders/${placed.orderId}/cancel`)
+      .set(placed.user.auth);
+    expect(cancel.status).toBe(200);
+    await db.query(`UPDATE orders SET payment_intent_id = $2 WHERE id = $1`, [
+      placed.orderId,
+      placed.intentId,
+    ]);
+    return placed;
+  }
+
+  /**
+   * Paid late, and disputed with the bank before the shop could refund it:
+   * Stripe refuses the automatic refund (`charge_disputed`), and the order
+   * holds the money under review.
+   */
+  async function aDisputedLatePayment(options: { amount?: number } = {}) {
+    const placed = await aCancelledPayableOrder();
+    emulator.simulate(placed.intentId, 'succeeded');
+    const opened = emulator.openDispute(placed.intentId, options);
+    const disputeId = (opened.data.object as { id: string }).id;
+    await settle();
+    const order = await adminOrder(placed.orderId);
+    expect(order).toMatchObject({
+      status: 'cancelled',
+      amountPaid: { amount: 3000 },
+      amountReturnedOutside: { amount: 0, currency: 'EUR' },
+      reviewReason: 'late_payment_refund_refused: charge_disputed',
+    });
+    expect(await underReview()).toContain(placed.orderId);
+    return { ...placed, disputeId };
+  }
+
+  const adminOrder = async (id: string): Promise<AdminOrder> => {
+    const res = await t.http.get(`/api/v1/admin/orders?limit=100`).set(admin.auth);
+    expect(res.status).toBe(200);
+    const found = (res.body.items as AdminOrder[]).find((o) => o.id === id);
+    if (!found) throw new Error(`order ${id} is not among the newest 100`);
+    return found;
+  };
+  const underReview = async (): Promise<string[]> => {
+    const res = await t.http.get('/api/v1/admin/orders?underReview=true&limit=100').set(admin.auth);
+    expect(res.status).toBe(200);
+    return (res.body.items as { id: string }[]).map((o) => o.id);
+  };
+  const chargeOf = (intentId: string) =>
+    emulator.store.retrieveCharge(emulator.store.retrieveIntent(intentId).latest_charge ?? '');
+  const refund = (orderId: string) =>
+    t.http.post(`/api/v1/admin/orders/${orderId}/refund`).set(admin.auth).send({});
+  const settleOutside = (orderId: string, body: object, as: TestUser = admin) =>
+    t.http.post(`/api/v1/admin/orders/${orderId}/settle-outside`).set(as.auth).send(body);
+  const eventStatus = async (id: string) =>
+    (
+      (await db.query(`SELECT status FROM payment_events WHERE id = $1`, [id])) as {
+        status: string;
+      }[]
+    )[0]?.status;
+
+  describe('a late payment in another currency than the order', () => {
+    test('is refunded by Stripe in its own currency and booked as refunded, not as a refused refund', async () => {
+      const placed = await aCancelledPayableOrder();
+      // Changed at the provider before the payment, as in the dashboard.
+      emulator.store.retrieveIntent(placed.intentId).currency = 'usd';
+      emulator.simulate(placed.intentId, 'succeeded');
+      await settle();
+
+      expect(chargeOf(placed.intentId)).toMatchObject({ currency: 'usd', amount_refunded: 3000 });
+      const order = await adminOrder(placed.orderId);
+      expect(order).toMatchObject({ status: 'cancelled', reviewReason: 'paid_after_cancellation' });
+      expect(await underReview()).not.toContain(placed.orderId);
+      // Nothing is held: an admin refund would move money Stripe paid back already.
+      expect((await refund(placed.orderId)).status).toBe(409);
+    });
+  });
+
+  describe('charge.dispute.created / charge.dispute.closed', () => {
+    test('opened: recorded in the history, nothing moves', async () => {
+      const o = await aDisputedLatePayment();
+      const order = await adminOrder(o.orderId);
+      expect(order.history.at(-1)).toEqual(
+        expect.objectContaining({
+          from: 'cancelled',
+          to: 'cancelled',
+          cause: `charge.dispute.created: fraudulent, 3000 EUR disputed (${o.disputeId})`,
+        }),
+      );
+      expect(order.amountReturnedOutside.amount).toBe(0);
+      // Stripe refuses refunds of a disputed charge: the admin is told so, nothing booked.
+      const refused = await refund(o.orderId);
+      expect(refused.status).toBe(409);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(await underReview()).toContain(o.orderId);
+    });
+
+    test('lost: the money went back through the bank; recorded, and the order leaves the review list', async () => {
+      const o = await aDisputedLatePayment();
+      const closed = emulator.closeDispute(o.disputeId, 'lost');
+      await settle();
+      expect(await eventStatus(closed.id)).toBe('processed');
+
+      const order = await adminOrder(o.orderId);
+      expect(order).toMatchObject({
+        status: 'cancelled',
+        amountPaid: { amount: 3000 },
+        amountRefunded: { amount: 0 },
+        amountReturnedOutside: { amount: 3000, currency: 'EUR' },
+        reviewReason: 'late_payment_charged_back: fraudulent',
+      });
+      expect(order.history.at(-1)).toEqual(
+        expect.objectContaining({ from: 'cancelled', to: 'cancelled' }),
+      );
+      expect(order.history.at(-1)?.cause).toMatch(
+        /^charge\.dispute\.closed: lost .*3000 EUR went back to the customer through the bank$/,
+      );
+      expect(await underReview()).not.toContain(o.orderId);
+      // Never given back twice: no refund, no settlement.
+      expect((await refund(o.orderId)).status).toBe(409);
+      expect((await settleOutside(o.orderId, { note: 'by transfer' })).status).toBe(409);
+      expect(chargeOf(o.intentId).amount_refunded).toBe(0);
+
+      // Stripe redelivering the event changes nothing.
+      const again = await deliver(t, closed, t.config.stripeWebhookSecret);
+      expect(again.status).toBe(200);
+      expect(again.body.status).toBe('duplicate');
+      expect(await adminOrder(o.orderId)).toEqual(order);
+    });
+
+    test('lost for part of the payment: that part is returned, the rest stays held and refundable', async () => {
+      const o = await aDisputedLatePayment({ amount: 1000 });
+      emulator.closeDispute(o.disputeId, 'lost');
+      await settle();
+      expect(await adminOrder(o.orderId)).toMatchObject({
+        amountReturnedOutside: { amount: 1000 },
+      });
+      expect(await underReview()).toContain(o.orderId);
+      const settled = await settleOutside(o.orderId, { note: 'rest paid back by transfer' });
+      expect(settled.status).toBe(200);
+      expect(settled.body.amountReturnedOutside).toEqual({ amount: 3000, currency: 'EUR' });
+      expect(settled.body.history.at(-1).cause).toMatch(
+        /\(2000 EUR\): rest paid back by transfer$/,
+      );
+      expect(await underReview()).not.toContain(o.orderId);
+    });
+
+    test('won: the money is back with the shop and still owed; the order stays under review and the admin refund now goes through', async () => {
+      const o = await aDisputedLatePayment();
+      emulator.closeDispute(o.disputeId, 'won');
+      await settle();
+      const order = await adminOrder(o.orderId);
+      expect(order).toMatchObject({
+        amountReturnedOutside: { amount: 0 },
+        reviewReason: 'late_payment_refund_refused: charge_disputed',
+      });
+      expect(order.history.at(-1)?.cause).toMatch(/^charge\.dispute\.closed: won .*still owed$/);
+      expect(await underReview()).toContain(o.orderId);
+
+      const res = await refund(o.orderId);
+      expect(res.status).toBe(202);
+      await settle();
+      expect(chargeOf(o.intentId).amount_refunded).toBe(3000);
+      expect(await underReview()).not.toContain(o.orderId);
+    });
+
+    test('a dispute delivered before its late payment waits for it, then applies once', async () => {
+      const placed = await aCancelledPayableOrder();
+      emulator.store.simulate(placed.intentId, 'succeeded');
+      const dispute = emulator.store.openDispute(placed.intentId, {});
+      emulator.store.closeDispute(dispute.id, 'lost');
+      const closed = aStripeEvent(
+        'charge.dispute.closed',
+        structuredClone(dispute) as unknown as Record<string, unknown>,
+      );
+      const early = await deliver(t, closed, t.config.stripeWebhookSecret);
+      expect(early.status).toBe(200);
+      expect(early.body.status).toBe('deferred');
+
+      const paid = aStripeEvent(
+        'payment_intent.succeeded',
+        structuredClone(emulator.store.retrieveIntent(placed.intentId)) as unknown as Record<
+          string,
+          unknown
+        >,
+      );
+      expect((await deliver(t, paid, t.config.stripeWebhookSecret)).status).toBe(200);
+      expect(await eventStatus(closed.id)).toBe('processed');
+      const order = await adminOrder(placed.orderId);
+      expect(order).toMatchObject({
+        amountPaid: { amount: 3000 },
+        amountReturnedOutside: { amount: 3000 },
+        reviewReason: 'late_payment_charged_back: fraudulent',
+      });
+      expect(order.history.filter((h) => h.cause.startsWith('charge.dispute.closed'))).toHaveLength(
+        1,
+      );
+      expect(await underReview()).not.toContain(placed.orderId);
+    });
+
+    test('a dispute of a paid order is acknowledged and ignored', async () => {
+      const placed = await aPlacedOrder(t, 1, 1500);
+      emulator.simulate(placed.intentId, 'succeeded');
+      await settle();
+      const opened = emulator.openDispute(placed.intentId);
+      const closed = emulator.closeDispute((opened.data.object as { id: string }).id, 'lost');
+      await settle();
+      expect(await eventStatus(opened.id)).toBe('ignored');
+      expect(await eventStatus(closed.id)).toBe('ignored');
+      expect(await adminOrder(placed.orderId)).toMatchObject({
+        status: 'paid',
+        amountReturnedOutside: { amount: 0 },
+      });
+    });
+
+    test('the emulator’s control routes (the CLI’s path) open and close disputes', async () => {
+      const placed = await aCancelledPayableOrder();
+      const simulation = t.get(PaymentSimulationService);
+      // Disputed before the payment's webhook is handled: its refund is refused.
+      emulator.store.simulate(placed.intentId, 'succeeded');
+      const opened = await simulation.openDispute(
+        { orderId: placed.orderId },
+        { reason: 'product_not_received' },
+      );
+      expect(opened).toMatchObject({
+        eventType: 'charge.dispute.created',
+        status: 'needs_response',
+      });
+      await deliver(
+        t,
+        aStripeEvent(
+          'payment_intent.succeeded',
+          structuredClone(emulator.store.retrieveIntent(placed.intentId)) as unknown as Record<
+            string,
+            unknown
+          >,
+        ),
+        t.config.stripeWebhookSecret,
+      );
+      const closed = await simulation.closeDispute(opened.disputeId, 'lost');
+      expect(closed).toMatchObject({ eventType: 'charge.dispute.closed', status: 'lost' });
+      await settle();
+      expect(await adminOrder(placed.orderId)).toMatchObject({
+        amountReturnedOutside: { amount: 3000 },
+        reviewReason: 'late_payment_charged_back: product_not_received',
+      });
+      await expect(simulation.closeDispute(opened.disputeId, 'won')).rejects.toThrow(
+        /closed already/,
+      );
+    });
+  });
+
+  describe('POST /admin/orders/:id/settle-outside', () => {
+    test('→ 200: everything held counts as returned, the admin and the note in the history, off the review list; Stripe is asked nothing', async () => {
+      const o = await aDisputedLatePayment();
+      const res = await settleOutside(o.orderId, {
+        note: '  Paid back by bank transfer, ref 4471 ',
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        id: o.orderId,
+        status: 'cancelled',
+        amountReturnedOutside: { amount: 3000, currency: 'EUR' },
+        reviewReason: 'late_payment_settled_outside',
+      });
+      expect(res.body.history.at(-1)).toMatchObject({
+        from: 'cancelled',
+        to: 'cancelled',
+        cause: `settled_outside_shop_by:${admin.id} (3000 EUR): Paid back by bank transfer, ref 4471`,
+      });
+      expect(await underReview()).not.toContain(o.orderId);
+      expect(chargeOf(o.intentId).amount_refunded).toBe(0);
+
+      // Settled: nothing is left to refund or settle again.
+      const again = await settleOutside(o.orderId, { note: 'again' });
+      expect(again.status).toBe(409);
+      expect(again.headers['content-type']).toContain('application/problem+json');
+      expect(again.body.detail).toMatch(/holds no money to settle/);
+      expect((await refund(o.orderId)).status).toBe(409);
+
+      // The bank deciding the dispute later changes no amount.
+      emulator.closeDispute(o.disputeId, 'lost');
+      await settle();
+      expect(await adminOrder(o.orderId)).toMatchObject({
+        amountReturnedOutside: { amount: 3000 },
+        reviewReason: 'late_payment_settled_outside',
+      });
+    });
+
+    test('with an Idempotency-Key: a repeat replays the first reply and settles once; another note is a 422', async () => {
+      const o = await aDisputedLatePayment();
+      const key = randomUUID();
+      const send = (note: string) => settleOutside(o.orderId, { note }).set('Idempotency-Key', key);
+      const [a, b] = await Promise.all([send('agreed by phone'), send('agreed by phone')]);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect(b.body).toEqual(a.body);
+      const entries = (await adminOrder(o.orderId)).history.filter((h) =>
+        h.cause.startsWith('settled_outside_shop_by:'),
+      );
+      expect(entries).toHaveLength(1);
+      expect((await send('something else')).status).toBe(422);
+    });
+
+    test('a note missing, blank or too long, or an unknown field → 400 naming it, nothing settled', async () => {
+      const o = await aDisputedLatePayment();
+      for (const body of [{}, { note: '   ' }, { note: 'x'.repeat(501) }, { note: 5 }]) {
+        const res = await settleOutside(o.orderId, body);
+        expect(res.status).toBe(400);
+        expect(res.body.errors).toEqual(
+          expect.arrayContaining([expect.objectContaining({ field: 'note' })]),
+        );
+      }
+      expect((await settleOutside(o.orderId, { note: 'ok', amount: 1 })).status).toBe(400);
+      expect(await underReview()).toContain(o.orderId);
+    });
+
+    test('an order holding nothing → 409; unknown → 404; a customer → 403', async () => {
+      const paid = await aPlacedOrder(t, 1, 1200);
+      emulator.simulate(paid.intentId, 'succeeded');
+      await settle();
+      const res = await settleOutside(paid.orderId, { note: 'n/a' });
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ status: 409 });
+      expect((await settleOutside(randomUUID(), { note: 'n/a' })).status).toBe(404);
+      const customer = await aCustomer(t);
+      expect((await settleOutside(paid.orderId, { note: 'n/a' }, customer)).status).toBe(403);
+    });
+  });
+});
