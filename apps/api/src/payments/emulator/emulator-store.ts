@@ -184,6 +184,20 @@ function integerParam(params: Params, name: string, required: boolean): number |
   return Number(raw);
 }
 
+/** Stripe's floor for an amount, in the smallest currency unit. */
+function atLeastOneCent(amount: number): number {
+  if (amount < 1) {
+    throw new EmulatorError(
+      400,
+      'invalid_request_error',
+      'Amount must be at least 1 cent',
+      'amount_too_small',
+      'amount',
+    );
+  }
+  return amount;
+}
+
 function stringMap(params: Params, name: string): Record<string, string> {
   const raw = params[name];
   if (raw === undefined || raw === '') return {};
@@ -226,16 +240,7 @@ export class EmulatorStore {
   private readonly disputes = new Map<string, EmulatedDispute>();
 
   createIntent(params: Params): EmulatedPaymentIntent {
-    const amount = integerParam(params, 'amount', true) ?? 0;
-    if (amount < 1) {
-      throw new EmulatorError(
-        400,
-        'invalid_request_error',
-        'Amount must be at least 1 cent',
-        'amount_too_small',
-        'amount',
-      );
-    }
+    const amount = atLeastOneCent(integerParam(params, 'amount', true) ?? 0);
     const currency = params.currency;
     if (typeof currency !== 'string' || !/^[a-zA-Z]{3}$/.test(currency)) {
       throw new EmulatorError(
@@ -420,16 +425,7 @@ export class EmulatorStore {
         'charge_already_refunded',
       );
     }
-    const amount = integerParam(params, 'amount', false) ?? remaining;
-    if (amount < 1) {
-      throw new EmulatorError(
-        400,
-        'invalid_request_error',
-        'Amount must be at least 1 cent',
-        'amount_too_small',
-        'amount',
-      );
-    }
+    const amount = atLeastOneCent(integerParam(params, 'amount', false) ?? remaining);
     if (amount > remaining) {
       throw new EmulatorError(
         400,
