@@ -218,6 +218,36 @@ describe('job worker', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   });
 
+  test('graceful stop: a job that finished beside one outlasting the grace is not run again', async () => {
+    const producer = await start({ work: false });
+    await createProbeTables({ query: (sql: string) => client.query(sql) } as never);
+    // Jobs the cases above left behind would share the batch.
+    await client.query(`DELETE FROM pgboss.job WHERE name = 'test.slow'`);
+    const queue = producer.get(JobQueue);
+    const quick = await queue.enqueue('test.slow', { key: 'batch-quick', ms: 0 });
+    const slow = await queue.enqueue('test.slow', { key: 'batch-slow', ms: 4_000 });
+    // Both queued before the worker's first fetch: one batch.
+    const worker = await start({ work: true, shutdownGraceMs: 1_000 });
+    await waitFor(
+      async () =>
+        probeCalls.slowFinished.includes('batch-quick') &&
+        probeCalls.slowStarted.includes('batch-slow')
+          ? true
+          : undefined,
+      'the quick job to finish while the slow one runs',
+    );
+    await contexts.pop()!.close();
+    expect(await effects('job_effects', 'key', 'batch-quick')).toBe(1);
+    expect(await job(quick!)).toMatchObject({ state: 'completed', retry_count: 0 });
+    expect(await job(slow!)).toMatchObject({ state: 'retry' });
+    expect(worker.get(PgBossRuntime).jobsFailedAtShutdown).toBe(1);
+    await waitFor(
+      async () => (probeCalls.slowFinished.includes('batch-slow') ? true : undefined),
+      'the abandoned handler to end',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+  });
+
   type HoldingSmtp = Awaited<ReturnType<typeof holdingSmtpServer>>;
 
   /**
