@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
 import { JobsOptions } from '../src/jobs/jobs.options.js';
+import { SalesReportHandler } from '../src/reports/sales-report.handler.js';
 import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
@@ -134,6 +135,19 @@ describe('sales report export', () => {
     const res = await t.http.get(`${API}/admin/reports/${row.id}/download`).set(admin.auth);
     expect(res.status).toBe(409);
   });
+
+  test('a file that cannot be written → the job fails at once, the process lives on', async () => {
+    const [row] = await ds.query(
+      `INSERT INTO reports (kind, period_from, period_to)
+       VALUES ('sales', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z') RETURNING id`,
+    );
+    // A directory where the file is written: opening it fails (EISDIR).
+    mkdirSync(join(dataDir, 'reports', `${row.id}.csv.partial`), { recursive: true });
+    await expect(t.get(SalesReportHandler).handle({ reportId: row.id })).rejects.toThrow(/EISDIR/);
+    // Retries are still to come: not failed yet.
+    const state = await t.http.get(`${API}/admin/reports/${row.id}`).set(admin.auth);
+    expect(state.body).toMatchObject({ status: 'running', failureReason: null });
+  }, 10_000);
 
   test('invalid periods → 400', async () => {
     const reversed = await requestReport({
