@@ -143,10 +143,34 @@ describe('sales report export', () => {
     );
     // A directory where the file is written: opening it fails (EISDIR).
     mkdirSync(join(dataDir, 'reports', `${row.id}.csv.partial`), { recursive: true });
-    await expect(t.get(SalesReportHandler).handle({ reportId: row.id })).rejects.toThrow(/EISDIR/);
+    await expect(
+      t
+        .get(SalesReportHandler)
+        .handle({ reportId: row.id }, { id: row.id, name: 'reports.sales', retryCount: 0 }),
+    ).rejects.toThrow(/EISDIR/);
     // Retries are still to come: not failed yet.
     const state = await t.http.get(`${API}/admin/reports/${row.id}`).set(admin.auth);
     expect(state.body).toMatchObject({ status: 'running', failureReason: null });
+  }, 10_000);
+
+  test('the last attempt failing → the report is failed, with a reason that names no path', async () => {
+    const [row] = await ds.query(
+      `INSERT INTO reports (kind, period_from, period_to)
+       VALUES ('sales', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z') RETURNING id`,
+    );
+    mkdirSync(join(dataDir, 'reports', `${row.id}.csv.partial`), { recursive: true });
+    await expect(
+      t
+        .get(SalesReportHandler)
+        .handle({ reportId: row.id }, { id: row.id, name: 'reports.sales', retryCount: 3 }),
+    ).rejects.toThrow(/EISDIR/);
+    const failed = (await t.http.get(`${API}/admin/reports/${row.id}`).set(admin.auth)).body;
+    expect(failed).toMatchObject({ status: 'failed', rowCount: null, downloadUrl: null });
+    expect(failed.failureReason).toEqual(expect.any(String));
+    expect(failed.failureReason).not.toContain(dataDir);
+    expect(failed.finishedAt).not.toBeNull();
+    const download = await t.http.get(`${API}/admin/reports/${row.id}/download`).set(admin.auth);
+    expect(download.status).toBe(409);
   }, 10_000);
 
   test('invalid periods → 400', async () => {

@@ -90,4 +90,12 @@ export class SalesReportWriter {
     await rename(partial, path);
     await this.tx.run((t) => this.reports.complete(t, reportId, count));
   }
+
+  /** Gives up on a report: its requester sees `failed` instead of `running` for ever. */
+  async fail(reportId: string): Promise<void> {
+    await this.tx.run((t) =>
+      // The cause is in the job's log; the reply says only what to do.
+      this.reports.fail(t, reportId, 'The export could not be written; request it again'),
+    );
+  }
 }
