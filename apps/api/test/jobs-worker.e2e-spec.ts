@@ -248,6 +248,41 @@ describe('job worker', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   });
 
+  test('a job failed beside a slow one and retried by another worker is not completed by the first batch', async () => {
+    const producer = await start({ work: false });
+    const queue = producer.get(JobQueue);
+    // Fails at once, then fails again slowly, then succeeds.
+    const flaky = await queue.enqueue('test.plan', {
+      key: 'flaky',
+      attempts: [
+        { ms: 0, fail: true },
+        { ms: 3_000, fail: true },
+        { ms: 0, fail: false },
+      ],
+    });
+    // Holds the batch both are fetched in past the first one's retry delay.
+    await queue.enqueue('test.plan', { key: 'mate', attempts: [{ ms: 2_500, fail: false }] });
+    await start({ work: true });
+    await waitFor(
+      async () => (probeCalls.plan.includes('flaky:0:failed') ? true : undefined),
+      'the first attempt to fail',
+    );
+    // A second worker, free to take the retry while the first batch runs on.
+    await start({ work: true });
+    const done = await waitFor(
+      async () => ((await job(flaky!))?.state === 'completed' ? await job(flaky!) : undefined),
+      'the flaky job to complete',
+      30_000,
+    );
+    // Completed by its third attempt, not by the batch its first one was in.
+    expect(probeCalls.plan.filter((p) => p.startsWith('flaky:'))).toEqual([
+      'flaky:0:failed',
+      'flaky:1:failed',
+      'flaky:2:done',
+    ]);
+    expect(done.retry_count).toBe(2);
+  }, 60_000);
+
   type HoldingSmtp = Awaited<ReturnType<typeof holdingSmtpServer>>;
 
   /**

@@ -203,12 +203,16 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       job.name,
       { batchSize: job.options.batchSize, includeMetadata: true },
       async (jobs) => {
-        // Each job succeeds or fails on its own, and is recorded as soon as it
-        // ends, not with its batch: pg-boss fails every job of a batch still
-        // active when the batch outlives its expiry or the shutdown grace,
-        // and a job whose effect (a mail) already happened would run again.
-        // pg-boss' own completion of the batch then finds nothing active.
+        // Each job succeeds or fails on its own. A success is recorded as
+        // soon as it ends, not with its batch: pg-boss fails every job of a
+        // batch still active when the batch outlives its expiry or the
+        // shutdown grace, and a job whose effect (a mail) already happened
+        // would run again. Failures are recorded once the whole batch is
+        // done: pg-boss then completes the batch's jobs still active, and a
+        // job failed earlier could by then be running again in another
+        // worker, whose attempt that completion would mark done.
         this.running += jobs.length;
+        const failures: { id: string; message: string }[] = [];
         await Promise.all(
           jobs.map(async (j) => {
             const context: JobContext = {
@@ -231,16 +235,19 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
               this.logger.warn(
                 `Job ${job.name} ${j.id} failed (attempt ${j.retryCount + 1}): ${message}`,
               );
-              // If even this fails (database gone), the job stays active and
-              // expiry retries it; the other jobs of the batch still complete.
-              await this.boss
-                .fail(job.name, j.id, { message })
-                .catch((e: unknown) =>
-                  this.logger.error(`Could not record the failure of job ${j.id}: ${String(e)}`),
-                );
+              failures.push({ id: j.id, message });
             }
           }),
         );
+        for (const { id, message } of failures) {
+          // If even this fails (database gone), the job stays active and
+          // expiry retries it.
+          await this.boss
+            .fail(job.name, id, { message })
+            .catch((e: unknown) =>
+              this.logger.error(`Could not record the failure of job ${id}: ${String(e)}`),
+            );
+        }
         // A full batch means more are waiting: fetch again without the idle wait.
         if (jobs.length === job.options.batchSize) this.boss.notifyWorker(workerId);
       },
