@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 
 import { JobsOptions } from '../src/jobs/jobs.options.js';
 import { SalesReportHandler } from '../src/reports/sales-report.handler.js';
+import { SalesReportWriter } from '../src/reports/sales-report.writer.js';
 import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
@@ -128,6 +129,23 @@ describe('sales report export', () => {
     );
   });
 
+  test('two runs of one report at once (a redelivered job) both finish, and the file is whole', async () => {
+    const [row] = await ds.query(
+      `INSERT INTO reports (kind, period_from, period_to)
+       VALUES ('sales', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z') RETURNING id`,
+    );
+    const writer = t.get(SalesReportWriter);
+    await Promise.all([writer.write(row.id, 'first.0'), writer.write(row.id, 'first.1')]);
+    const file = await t.http.get(`${API}/admin/reports/${row.id}/download`).set(admin.auth);
+    expect(file.status).toBe(200);
+    const lines = file.text.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual([orderIds.first, orderIds.refunded]);
+    expect(readdirSync(join(dataDir, 'reports')).filter((f) => f.includes(row.id))).toEqual([
+      `${row.id}.csv`,
+    ]);
+  });
+
   test('download before completion → 409', async () => {
     const [row] = await ds.query(
       "INSERT INTO reports (kind, period_from, period_to) VALUES ('sales', now(), now() + interval '1 day') RETURNING id",
@@ -142,7 +160,7 @@ describe('sales report export', () => {
        VALUES ('sales', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z') RETURNING id`,
     );
     // A directory where the file is written: opening it fails (EISDIR).
-    mkdirSync(join(dataDir, 'reports', `${row.id}.csv.partial`), { recursive: true });
+    mkdirSync(join(dataDir, 'reports', `${row.id}.csv.${row.id}.0.partial`), { recursive: true });
     await expect(
       t
         .get(SalesReportHandler)
@@ -158,7 +176,7 @@ describe('sales report export', () => {
       `INSERT INTO reports (kind, period_from, period_to)
        VALUES ('sales', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z') RETURNING id`,
     );
-    mkdirSync(join(dataDir, 'reports', `${row.id}.csv.partial`), { recursive: true });
+    mkdirSync(join(dataDir, 'reports', `${row.id}.csv.${row.id}.3.partial`), { recursive: true });
     await expect(
       t
         .get(SalesReportHandler)

@@ -21,7 +21,7 @@ export class SalesReportHandler {
   @JobHandler('reports.sales', { retryLimit: RETRY_LIMIT, retryDelay: 10, expireInSeconds: 1800 })
   async handle(payload: { reportId: string }, job: JobContext): Promise<void> {
     try {
-      await this.writer.write(payload.reportId);
+      await this.writer.write(payload.reportId, `${job.id}.${job.retryCount}`);
     } catch (error) {
       // No attempt follows the last one: the report would stay `running`.
       if (job.retryCount >= RETRY_LIMIT) await this.writer.fail(payload.reportId);

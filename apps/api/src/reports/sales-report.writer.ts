@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -43,7 +43,12 @@ export class SalesReportWriter {
     private readonly config: AppConfig,
   ) {}
 
-  async write(reportId: string): Promise<void> {
+  /**
+   * `run` names this attempt (the job id and attempt number): two runs of
+   * one report at once, a job redelivered while its first run still writes,
+   * each write a file of their own, and the last rename wins whole.
+   */
+  async write(reportId: string, run: string): Promise<void> {
     const m = this.dataSource.manager;
     const report = await this.reports.find(m, reportId);
     if (!report) throw new ReportNotFoundError(reportId);
@@ -51,7 +56,7 @@ export class SalesReportWriter {
     await this.tx.run((t) => this.reports.markRunning(t, reportId));
 
     const path = reportFile(this.config.dataDir, reportId);
-    const partial = `${path}.partial`;
+    const partial = `${path}.${run}.partial`;
     await mkdir(dirname(path), { recursive: true });
     let count = 0;
     const sales = this.sales;
@@ -86,8 +91,13 @@ export class SalesReportWriter {
     // written (a full disk) rejects here instead of emitting an 'error' no
     // one listens to, which ended the process, or leaving the job waiting
     // for a 'finish' that never comes.
-    await pipeline(Readable.from(pages()), createWriteStream(partial, { encoding: 'utf8' }));
-    await rename(partial, path);
+    try {
+      await pipeline(Readable.from(pages()), createWriteStream(partial, { encoding: 'utf8' }));
+      await rename(partial, path);
+    } catch (error) {
+      await rm(partial, { force: true }).catch(() => undefined);
+      throw error;
+    }
     await this.tx.run((t) => this.reports.complete(t, reportId, count));
   }
 
