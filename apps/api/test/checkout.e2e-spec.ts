@@ -11,12 +11,14 @@ import {
   CartResolver,
 } from '../src/cart/cart-resolver.service.js';
 import { CheckoutCartPort } from '../src/cart/checkout-cart.port.js';
+import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { type CartForCheckout, CheckoutCart } from '../src/orders/checkout-cart.js';
 import {
   type CheckoutFinish,
   type CheckoutFinished,
   CheckoutWriter,
 } from '../src/orders/checkout-writer.js';
+import { OrderNotifications } from '../src/orders/order-notifications.js';
 import { CartModuleCheckoutCart } from '../src/orders/persistence/cart-module-checkout-cart.js';
 import { TypeormCheckoutWriter } from '../src/orders/persistence/typeorm-checkout-writer.js';
 import { PaymentGateway } from '../src/payments/payment-gateway.js';
@@ -280,6 +282,23 @@ describe('POST /checkout', () => {
       const cart = await t.http.get('/api/v1/cart').set(user.auth).expect(200);
       expect(cart.body).toMatchObject({ lines: [], itemCount: 0 });
     }
+  });
+
+  test('the order mail states the total in the currency’s own minor unit: yen have none', async () => {
+    const orderId = randomUUID();
+    const buyerEmail = `yen-${orderId}@example.com`;
+    await t
+      .get(TransactionRunner)
+      .run((m) =>
+        t
+          .get(OrderNotifications)
+          .orderPlaced({ orderId, buyerEmail, total: 1299, currency: 'JPY' }, m),
+      );
+    const [mail] = await db.query(
+      `SELECT data->>'text' AS text FROM pgboss.job WHERE name = 'mail.send' AND data->>'to' = $1`,
+      [buyerEmail],
+    );
+    expect(mail.text).toContain('of 1299 JPY.');
   });
 
   describe('Idempotency-Key', () => {

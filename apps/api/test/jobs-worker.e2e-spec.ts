@@ -218,6 +218,71 @@ describe('job worker', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   });
 
+  test('graceful stop: a job that finished beside one outlasting the grace is not run again', async () => {
+    const producer = await start({ work: false });
+    await createProbeTables({ query: (sql: string) => client.query(sql) } as never);
+    // Jobs the cases above left behind would share the batch.
+    await client.query(`DELETE FROM pgboss.job WHERE name = 'test.slow'`);
+    const queue = producer.get(JobQueue);
+    const quick = await queue.enqueue('test.slow', { key: 'batch-quick', ms: 0 });
+    const slow = await queue.enqueue('test.slow', { key: 'batch-slow', ms: 4_000 });
+    // Both queued before the worker's first fetch: one batch.
+    const worker = await start({ work: true, shutdownGraceMs: 1_000 });
+    await waitFor(
+      async () =>
+        probeCalls.slowFinished.includes('batch-quick') &&
+        probeCalls.slowStarted.includes('batch-slow')
+          ? true
+          : undefined,
+      'the quick job to finish while the slow one runs',
+    );
+    await contexts.pop()!.close();
+    expect(await effects('job_effects', 'key', 'batch-quick')).toBe(1);
+    expect(await job(quick!)).toMatchObject({ state: 'completed', retry_count: 0 });
+    expect(await job(slow!)).toMatchObject({ state: 'retry' });
+    expect(worker.get(PgBossRuntime).jobsFailedAtShutdown).toBe(1);
+    await waitFor(
+      async () => (probeCalls.slowFinished.includes('batch-slow') ? true : undefined),
+      'the abandoned handler to end',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+  });
+
+  test('a job failed beside a slow one and retried by another worker is not completed by the first batch', async () => {
+    const producer = await start({ work: false });
+    const queue = producer.get(JobQueue);
+    // Fails at once, then fails again slowly, then succeeds.
+    const flaky = await queue.enqueue('test.plan', {
+      key: 'flaky',
+      attempts: [
+        { ms: 0, fail: true },
+        { ms: 3_000, fail: true },
+        { ms: 0, fail: false },
+      ],
+    });
+    // Holds the batch both are fetched in past the first one's retry delay.
+    await queue.enqueue('test.plan', { key: 'mate', attempts: [{ ms: 2_500, fail: false }] });
+    await start({ work: true });
+    await waitFor(
+      async () => (probeCalls.plan.includes('flaky:0:failed') ? true : undefined),
+      'the first attempt to fail',
+    );
+    // A second worker, free to take the retry while the first batch runs on.
+    await start({ work: true });
+    const done = await waitFor(
+      async () => ((await job(flaky!))?.state === 'completed' ? await job(flaky!) : undefined),
+      'the flaky job to complete',
+      30_000,
+    );
+    // Completed by its third attempt, not by the batch its first one was in.
+    expect(probeCalls.plan.filter((p) => p.startsWith('flaky:'))).toEqual([
+      'flaky:0:failed',
+      'flaky:1:failed',
+      'flaky:2:done',
+    ]);
+    expect(done.retry_count).toBe(2);
+  }, 60_000);
+
   type HoldingSmtp = Awaited<ReturnType<typeof holdingSmtpServer>>;
 
   /**

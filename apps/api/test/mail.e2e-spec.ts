@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -122,11 +122,34 @@ describe('SmtpMailer against a real SMTP server', () => {
 
   test('pooledSmtpUrl turns pooling on unless SMTP_URL decides', () => {
     expect(pooledSmtpUrl('smtps://shop:s3cret@mail.example:465')).toBe(
-      'smtps://shop:s3cret@mail.example:465?pool=true',
+      'smtps://shop:s3cret@mail.example:465?pool=true&connectionTimeout=45000&socketTimeout=45000',
     );
-    expect(pooledSmtpUrl('smtp://mail.example:25/?pool=false')).toBe(
-      'smtp://mail.example:25/?pool=false',
-    );
+    expect(
+      pooledSmtpUrl('smtp://mail.example:25/?pool=false&socketTimeout=5000&connectionTimeout=9'),
+    ).toBe('smtp://mail.example:25/?pool=false&socketTimeout=5000&connectionTimeout=9');
+  });
+
+  test('a mail server that goes silent fails the send well before the mail job expires', async () => {
+    // A server that takes the connection and never greets.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const mailer = new SmtpMailer(`smtp://127.0.0.1:${port}/?socketTimeout=300`, 'shop@shop.test');
+    try {
+      const url = new URL(pooledSmtpUrl(`smtp://127.0.0.1:${port}`));
+      // The job's expiry is 120 s: the send must give up in time for the retry
+      // (nodemailer's defaults: 2 minutes to connect, 10 of silence).
+      for (const timeout of ['connectionTimeout', 'socketTimeout']) {
+        expect(Number(url.searchParams.get(timeout) ?? Infinity)).toBeLessThanOrEqual(60_000);
+      }
+      // And nodemailer honours it: here with a short one.
+      await expect(mailer.send(message)).rejects.toThrow(/timeout/i);
+    } finally {
+      mailer.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   test('a refused login rejects the send (the job then fails and is retried)', async () => {

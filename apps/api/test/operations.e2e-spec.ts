@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   type CanActivate,
@@ -7,6 +9,7 @@ import {
   Injectable,
   Param,
   Post,
+  StreamableFile,
   UseGuards,
 } from '@nestjs/common';
 
@@ -39,6 +42,18 @@ class OpsProbeController {
     // unref: the test may end before this handler does.
     await new Promise((resolve) => setTimeout(resolve, 2_500).unref());
     return { done: true };
+  }
+
+  /** A reply whose body takes 2 s to stream: ten chunks, 200 ms apart. */
+  @Get('stream')
+  stream(): StreamableFile {
+    async function* chunks(): AsyncGenerator<string> {
+      for (let i = 0; i < 10; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        yield `chunk ${i}\n`;
+      }
+    }
+    return new StreamableFile(Readable.from(chunks()), { type: 'text/plain' });
   }
 
   @Get('me')
@@ -157,6 +172,13 @@ describe('operations', () => {
     expect(res.headers['retry-after']).toBe('5');
     expect(res.body).toMatchObject({ status: 503, instance: '/api/v1/ops-probe/slow' });
     expect(res.body.detail).toMatch(/did not complete within 1000 ms/);
+  });
+
+  test('a reply already streaming when REQUEST_TIMEOUT_MS passes is left to finish, not cut by a 503', async () => {
+    const res = await t.http.get('/api/v1/ops-probe/stream').expect(200);
+    expect(res.text).toBe(Array.from({ length: 10 }, (_, i) => `chunk ${i}\n`).join(''));
+    // The app still answers.
+    await t.http.get('/api/v1/ops-probe/items/after-stream').expect(200);
   });
 
   describe('logs', () => {

@@ -48,6 +48,19 @@ describe('per-client request rate limit', () => {
   test('each client IP has its own budget', async () => {
     await t.http.get('/api/v1/categories').set('X-Forwarded-For', '203.0.113.9').expect(200);
   });
+
+  test('an IPv6 client has one budget for its /64: a new address from it per request is still refused', async () => {
+    // One subscriber line holds a whole /64 and may use any address in it.
+    const from = (address: string) =>
+      t.http.get('/api/v1/categories').set('X-Forwarded-For', address);
+    for (let i = 1; i <= 5; i++) await from(`2001:db8:a:b::${i}`).expect(200);
+    await from('2001:db8:a:b:ffff:ffff:ffff:ffff').expect(429);
+    // The next /64 is another client.
+    await from('2001:db8:a:c::1').expect(200);
+    // An IPv4 client seen through an IPv6 socket is the IPv4 client.
+    for (let i = 0; i < 5; i++) await from('198.51.100.7').expect(200);
+    await from('::ffff:198.51.100.7').expect(429);
+  });
 });
 
 describeWithRedis('per-client request rate limit, catalog hits read from Redis', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
 import { JobsOptions } from '../src/jobs/jobs.options.js';
+import { SalesReportHandler } from '../src/reports/sales-report.handler.js';
+import { SalesReportWriter } from '../src/reports/sales-report.writer.js';
 import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
@@ -127,6 +129,23 @@ describe('sales report export', () => {
     );
   });
 
+  test('two runs of one report at once (a redelivered job) both finish, and the file is whole', async () => {
+    const [row] = await ds.query(
+      `INSERT INTO reports (kind, period_from, period_to)
+       VALUES ('sales', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z') RETURNING id`,
+    );
+    const writer = t.get(SalesReportWriter);
+    await Promise.all([writer.write(row.id, 'first.0'), writer.write(row.id, 'first.1')]);
+    const file = await t.http.get(`${API}/admin/reports/${row.id}/download`).set(admin.auth);
+    expect(file.status).toBe(200);
+    const lines = file.text.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual([orderIds.first, orderIds.refunded]);
+    expect(readdirSync(join(dataDir, 'reports')).filter((f) => f.includes(row.id))).toEqual([
+      `${row.id}.csv`,
+    ]);
+  });
+
   test('download before completion → 409', async () => {
     const [row] = await ds.query(
       "INSERT INTO reports (kind, period_from, period_to) VALUES ('sales', now(), now() + interval '1 day') RETURNING id",
@@ -134,6 +153,43 @@ describe('sales report export', () => {
     const res = await t.http.get(`${API}/admin/reports/${row.id}/download`).set(admin.auth);
     expect(res.status).toBe(409);
   });
+
+  test('a file that cannot be written → the job fails at once, the process lives on', async () => {
+    const [row] = await ds.query(
+      `INSERT INTO reports (kind, period_from, period_to)
+       VALUES ('sales', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z') RETURNING id`,
+    );
+    // A directory where the file is written: opening it fails (EISDIR).
+    mkdirSync(join(dataDir, 'reports', `${row.id}.csv.${row.id}.0.partial`), { recursive: true });
+    await expect(
+      t
+        .get(SalesReportHandler)
+        .handle({ reportId: row.id }, { id: row.id, name: 'reports.sales', retryCount: 0 }),
+    ).rejects.toThrow(/EISDIR/);
+    // Retries are still to come: not failed yet.
+    const state = await t.http.get(`${API}/admin/reports/${row.id}`).set(admin.auth);
+    expect(state.body).toMatchObject({ status: 'running', failureReason: null });
+  }, 10_000);
+
+  test('the last attempt failing → the report is failed, with a reason that names no path', async () => {
+    const [row] = await ds.query(
+      `INSERT INTO reports (kind, period_from, period_to)
+       VALUES ('sales', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z') RETURNING id`,
+    );
+    mkdirSync(join(dataDir, 'reports', `${row.id}.csv.${row.id}.3.partial`), { recursive: true });
+    await expect(
+      t
+        .get(SalesReportHandler)
+        .handle({ reportId: row.id }, { id: row.id, name: 'reports.sales', retryCount: 3 }),
+    ).rejects.toThrow(/EISDIR/);
+    const failed = (await t.http.get(`${API}/admin/reports/${row.id}`).set(admin.auth)).body;
+    expect(failed).toMatchObject({ status: 'failed', rowCount: null, downloadUrl: null });
+    expect(failed.failureReason).toEqual(expect.any(String));
+    expect(failed.failureReason).not.toContain(dataDir);
+    expect(failed.finishedAt).not.toBeNull();
+    const download = await t.http.get(`${API}/admin/reports/${row.id}/download`).set(admin.auth);
+    expect(download.status).toBe(409);
+  }, 10_000);
 
   test('invalid periods → 400', async () => {
     const reversed = await requestReport({

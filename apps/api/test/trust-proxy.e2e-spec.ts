@@ -56,6 +56,21 @@ describe('TRUST_PROXY', () => {
     expect(statuses.slice(3)).toEqual([429, 429]);
   });
 
+  test('an IPv6 client rotating addresses within its /64 does not escape the per-IP login limit', async () => {
+    t = await startTestApp({
+      env: { TRUST_PROXY: '127.0.0.1', LOGIN_RATE_LIMIT_IP: '3', LOGIN_RATE_LIMIT: '100' },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await t.http
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', `2001:db8:77:1::${i + 1}`)
+        .send({ email: `nobody-v6-${i}@example.test`, password: 'wrong-password' });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+  });
+
   test('default: trusted outside production, not in production; bad values refused', () => {
     expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).trustProxy).toBe(true);
     expect(

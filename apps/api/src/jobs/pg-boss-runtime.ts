@@ -32,7 +32,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   private readonly workerIds = new Map<string, string[]>();
   /** pg-boss' connections (its own pool, so its loops never wait behind requests). */
   private db: ClosableDb | undefined;
-  /** Jobs of the batches being worked here now: what pg-boss fails if the grace runs out. */
+  /** Jobs whose handler is running here now: what pg-boss fails if the grace runs out. */
   private running = 0;
   private failedAtShutdown = 0;
 
@@ -159,9 +159,9 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       // Stops fetching at once, waits for in-flight jobs up to the grace
       // period, then fails what is still running so it is retried elsewhere.
       await this.instance.stop({ graceful: true, timeout: this.options.shutdownGraceMs });
-      // pg-boss has failed every job of a batch still being worked, without a
-      // word (its handlers run on, their results no longer recorded), even
-      // the batch's jobs whose handler had already finished: they run again.
+      // pg-boss has failed the jobs of a batch still being worked, without a
+      // word (their handlers run on, their results no longer recorded); the
+      // batch's jobs that had finished were completed already (startWorker).
       this.failedAtShutdown = this.running;
       if (this.failedAtShutdown > 0) {
         this.logger.warn(
@@ -203,9 +203,16 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       job.name,
       { batchSize: job.options.batchSize, includeMetadata: true },
       async (jobs) => {
-        // Each job succeeds or fails on its own: failures are recorded here,
-        // pg-boss then completes the jobs that are still active.
+        // Each job succeeds or fails on its own. A success is recorded as
+        // soon as it ends, not with its batch: pg-boss fails every job of a
+        // batch still active when the batch outlives its expiry or the
+        // shutdown grace, and a job whose effect (a mail) already happened
+        // would run again. Failures are recorded once the whole batch is
+        // done: pg-boss then completes the batch's jobs still active, and a
+        // job failed earlier could by then be running again in another
+        // worker, whose attempt that completion would mark done.
         this.running += jobs.length;
+        const failures: { id: string; message: string }[] = [];
         await Promise.all(
           jobs.map(async (j) => {
             const context: JobContext = {
@@ -215,23 +222,32 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
             };
             try {
               await job.handler(j.data as never, context);
+              this.running--;
+              // If this fails (database gone), the batch's completion tries again.
+              await this.boss
+                .complete(job.name, j.id)
+                .catch((e: unknown) =>
+                  this.logger.error(`Could not record the completion of job ${j.id}: ${String(e)}`),
+                );
             } catch (error) {
+              this.running--;
               const message = error instanceof Error ? error.message : String(error);
               this.logger.warn(
                 `Job ${job.name} ${j.id} failed (attempt ${j.retryCount + 1}): ${message}`,
               );
-              // If even this fails (database gone), the job stays active and
-              // expiry retries it; the other jobs of the batch still complete.
-              await this.boss
-                .fail(job.name, j.id, { message })
-                .catch((e: unknown) =>
-                  this.logger.error(`Could not record the failure of job ${j.id}: ${String(e)}`),
-                );
+              failures.push({ id: j.id, message });
             }
           }),
-        ).finally(() => {
-          this.running -= jobs.length;
-        });
+        );
+        for (const { id, message } of failures) {
+          // If even this fails (database gone), the job stays active and
+          // expiry retries it.
+          await this.boss
+            .fail(job.name, id, { message })
+            .catch((e: unknown) =>
+              this.logger.error(`Could not record the failure of job ${id}: ${String(e)}`),
+            );
+        }
         // A full batch means more are waiting: fetch again without the idle wait.
         if (jobs.length === job.options.batchSize) this.boss.notifyWorker(workerId);
       },

@@ -4,14 +4,30 @@ import type { Transporter } from 'nodemailer';
 import type { Mailer, MailMessage, SendOptions } from './mailer.js';
 
 /**
+ * How long a mail server may stay silent before a send fails: well inside
+ * the `mail.send` job's expiry (120 s). nodemailer's own default is ten
+ * minutes: a stalled server held the send long after pg-boss had expired the
+ * job and started a retry, so both could be delivered once it woke.
+ */
+export const SMTP_SILENCE_TIMEOUT_MS = 45_000;
+
+/**
  * SMTP_URL with connection pooling on unless the URL sets `pool` itself:
  * without it nodemailer opens a connection (TCP, TLS, greeting, login) for
  * every message, which at a few hundred orders a second is most of the
- * worker's mail cost and as many connections to the mail server.
+ * worker's mail cost and as many connections to the mail server. A stalled
+ * server (or one that never takes the connection) fails the send within
+ * SMTP_SILENCE_TIMEOUT_MS, unless the URL sets `socketTimeout` or
+ * `connectionTimeout` itself.
  */
 export function pooledSmtpUrl(url: string): string {
   const parsed = new URL(url);
   if (!parsed.searchParams.has('pool')) parsed.searchParams.set('pool', 'true');
+  for (const timeout of ['connectionTimeout', 'socketTimeout']) {
+    if (!parsed.searchParams.has(timeout)) {
+      parsed.searchParams.set(timeout, String(SMTP_SILENCE_TIMEOUT_MS));
+    }
+  }
   return parsed.toString();
 }
 

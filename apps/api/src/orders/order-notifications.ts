@@ -1,11 +1,8 @@
+import { Money } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import { JobQueue, type JobStatement } from '../jobs/job-queue.js';
-
-function formatAmount(amount: number, currency: string): string {
-  return `${(amount / 100).toFixed(2)} ${currency}`;
-}
 
 type Compose = (ref: string, total: string) => { subject: string; text: string };
 
@@ -78,7 +75,8 @@ export class OrderNotifications {
   }
 
   private mail(order: OrderMailFacts, kind: string, compose: Compose) {
-    const message = compose(order.orderId.slice(0, 8), formatAmount(order.total, order.currency));
+    const total = Money.of(order.total, order.currency.trim()).format();
+    const message = compose(order.orderId.slice(0, 8), total);
     return {
       name: 'mail.send' as const,
       payload: { to: order.buyerEmail, ...message },

@@ -1,7 +1,8 @@
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 import { csvField, ReportNotFoundError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
@@ -42,7 +43,12 @@ export class SalesReportWriter {
     private readonly config: AppConfig,
   ) {}
 
-  async write(reportId: string): Promise<void> {
+  /**
+   * `run` names this attempt (the job id and attempt number): two runs of
+   * one report at once, a job redelivered while its first run still writes,
+   * each write a file of their own, and the last rename wins whole.
+   */
+  async write(reportId: string, run: string): Promise<void> {
     const m = this.dataSource.manager;
     const report = await this.reports.find(m, reportId);
     if (!report) throw new ReportNotFoundError(reportId);
@@ -50,45 +56,56 @@ export class SalesReportWriter {
     await this.tx.run((t) => this.reports.markRunning(t, reportId));
 
     const path = reportFile(this.config.dataDir, reportId);
-    const partial = `${path}.partial`;
+    const partial = `${path}.${run}.partial`;
     await mkdir(dirname(path), { recursive: true });
-    const out = createWriteStream(partial, { encoding: 'utf8' });
-    const put = async (line: string) => {
-      if (!out.write(`${line}\n`)) await once(out, 'drain');
-    };
     let count = 0;
-    try {
-      await put(SALES_REPORT_COLUMNS.join(','));
+    const sales = this.sales;
+    const period = { from: report.from, to: report.to };
+    // One chunk per page of orders.
+    async function* pages(): AsyncGenerator<string> {
+      yield `${SALES_REPORT_COLUMNS.join(',')}\n`;
       let after: SalesCursor | null = null;
       do {
-        const page = await this.sales.page(m, report, after, PAGE);
+        const page = await sales.page(m, period, after, PAGE);
+        let text = '';
         for (const r of page.rows) {
-          await put(
-            [
-              r.id,
-              r.createdAt,
-              r.status,
-              r.email,
-              r.items,
-              r.subtotal,
-              r.total,
-              r.currency,
-              r.amountRefunded,
-            ]
-              .map(csvField)
-              .join(','),
-          );
+          const fields = [
+            r.id,
+            r.createdAt,
+            r.status,
+            r.email,
+            r.items,
+            r.subtotal,
+            r.total,
+            r.currency,
+            r.amountRefunded,
+          ];
+          text += `${fields.map(csvField).join(',')}\n`;
         }
+        if (text) yield text;
         count += page.rows.length;
         after = page.next;
       } while (after);
-      out.end();
-      await once(out, 'finish');
+    }
+    // pipeline, not write() and 'drain': a file that cannot be opened or
+    // written (a full disk) rejects here instead of emitting an 'error' no
+    // one listens to, which ended the process, or leaving the job waiting
+    // for a 'finish' that never comes.
+    try {
+      await pipeline(Readable.from(pages()), createWriteStream(partial, { encoding: 'utf8' }));
+      await rename(partial, path);
     } catch (error) {
-      out.destroy();
+      await rm(partial, { force: true }).catch(() => undefined);
       throw error;
     }
-    await rename(partial, path);
     await this.tx.run((t) => this.reports.complete(t, reportId, count));
+  }
+
+  /** Gives up on a report: its requester sees `failed` instead of `running` for ever. */
+  async fail(reportId: string): Promise<void> {
+    await this.tx.run((t) =>
+      // The cause is in the job's log; the reply says only what to do.
+      this.reports.fail(t, reportId, 'The export could not be written; request it again'),
+    );
   }
 }

@@ -17,6 +17,7 @@ declare module '../../src/jobs/job-payloads.js' {
     'test.fail': { n: number };
     'test.slow': { key: string; ms: number };
     'test.kill': { orderId: string };
+    'test.plan': { key: string; attempts: { ms: number; fail: boolean }[] };
   }
 }
 
@@ -37,6 +38,8 @@ export const probeCalls = {
   kill: [] as { jobId: string; retryCount: number; applied: boolean }[],
   slowStarted: [] as string[],
   slowFinished: [] as string[],
+  /** `key:retryCount:outcome` of each test.plan attempt, when it ends. */
+  plan: [] as string[],
 };
 
 /** Handlers with a real, idempotent effect on the `job_effects` table. */
@@ -72,6 +75,18 @@ export class ProbeHandlers {
     } finally {
       probeCalls.slowFinished.push(payload.key);
     }
+  }
+
+  /** Each attempt waits and then fails or succeeds as its payload plans it. */
+  @JobHandler('test.plan', { retryLimit: 3, retryDelay: 1, retryBackoff: false })
+  async plan(
+    payload: { key: string; attempts: { ms: number; fail: boolean }[] },
+    job: JobContext,
+  ): Promise<void> {
+    const step = payload.attempts[Math.min(job.retryCount, payload.attempts.length - 1)]!;
+    await new Promise((resolve) => setTimeout(resolve, step.ms));
+    probeCalls.plan.push(`${payload.key}:${job.retryCount}:${step.fail ? 'failed' : 'done'}`);
+    if (step.fail) throw new Error(`planned failure of ${payload.key}`);
   }
 
   /** Same effect as test/support/blocking-worker.js, guarded by the same key. */

@@ -90,6 +90,23 @@ describe('Money', () => {
     });
   });
 
+  describe('format', () => {
+    test('writes two decimals for EUR', () => {
+      expect(Money.of(1299, 'EUR').format()).toBe('12.99 EUR');
+      expect(Money.of(5, 'EUR').format()).toBe('0.05 EUR');
+      expect(Money.of(-1299, 'EUR').format()).toBe('-12.99 EUR');
+    });
+
+    test('writes no decimals for a currency without a minor unit (JPY)', () => {
+      expect(Money.of(1299, 'JPY').format()).toBe('1299 JPY');
+    });
+
+    test('writes three decimals for a currency in thousandths (KWD)', () => {
+      expect(Money.of(1299, 'KWD').format()).toBe('1.299 KWD');
+      expect(Money.of(7, 'KWD').format()).toBe('0.007 KWD');
+    });
+  });
+
   describe('comparison', () => {
     test('orders amounts', () => {
       expect(eur(1).lessThan(eur(2))).toBe(true);

@@ -102,6 +102,20 @@ export class Money {
     return this.compare(other) === -1;
   }
 
+  /**
+   * The amount for people to read, in the currency's own minor unit:
+   * `12.99 EUR`, but `1299 JPY` (no minor unit) and `1.299 KWD` (thousandths).
+   * Dividing by 100 everywhere misstated yen by a factor of a hundred.
+   */
+  format(): string {
+    const digits = minorUnitDigits(this.currency);
+    const sign = this.amount < 0 ? '-' : '';
+    const units = String(Math.abs(this.amount)).padStart(digits + 1, '0');
+    const whole = units.slice(0, units.length - digits);
+    const fraction = digits > 0 ? `.${units.slice(units.length - digits)}` : '';
+    return `${sign}${whole}${fraction} ${this.currency}`;
+  }
+
   toJSON(): { amount: number; currency: CurrencyCode } {
     return { amount: this.amount, currency: this.currency };
   }
@@ -111,4 +125,12 @@ export class Money {
       throw new CurrencyMismatchError(`cannot combine ${this.currency} with ${other.currency}`);
     }
   }
+}
+
+/** ISO 4217's minor unit of `currency` (2 for a code ICU does not know). */
+function minorUnitDigits(currency: CurrencyCode): number {
+  return (
+    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+      .maximumFractionDigits ?? 2
+  );
 }

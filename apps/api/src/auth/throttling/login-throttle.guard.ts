@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import { rateLimitKey } from '../../infrastructure/http/client-ip.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 
 /**
@@ -28,7 +29,8 @@ export class LoginThrottleGuard implements CanActivate {
       typeof body?.email === 'string' && body.email.trim() !== ''
         ? normalizeEmail(body.email)
         : undefined;
-    const limited = await this.limiter.consume({ ip: request.ip, email });
+    // Per client as the request rate limit counts them (an IPv6 client by its /64).
+    const limited = await this.limiter.consume({ ip: rateLimitKey(request.ip), email });
     if (!limited) return true;
     void http.getResponse<FastifyReply>().header('Retry-After', String(limited.retryAfterSeconds));
     throw new HttpException(

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { fastify } from 'fastify';
 
-import { clientIpResolver } from './client-ip.js';
+import { clientIpResolver, rateLimitKey } from './client-ip.js';
 
 /**
  * The front door charges rate-limit budgets by `clientIpResolver`, Fastify's
@@ -55,5 +55,23 @@ describe('clientIpResolver', () => {
     expect((await addressesSeen('127.0.0.1', '203.0.113.9')).ours).toBe('203.0.113.9');
     expect((await addressesSeen('192.0.2.1', '203.0.113.9')).ours).toBe('127.0.0.1');
     expect((await addressesSeen(false, '203.0.113.9')).ours).toBe('127.0.0.1');
+  });
+});
+
+describe('rateLimitKey', () => {
+  test('an IPv4 client is its address, also when mapped into IPv6', () => {
+    expect(rateLimitKey('203.0.113.9')).toBe('203.0.113.9');
+    expect(rateLimitKey('::ffff:203.0.113.9')).toBe('203.0.113.9');
+  });
+
+  test('an IPv6 client is its /64, however the address is written', () => {
+    expect(rateLimitKey('2001:db8:a:b::1')).toBe('2001:db8:a:b::/64');
+    expect(rateLimitKey('2001:0DB8:000a:000b:ffff:ffff:ffff:ffff')).toBe('2001:db8:a:b::/64');
+    expect(rateLimitKey('2001:db8:a:c::1')).not.toBe(rateLimitKey('2001:db8:a:b::1'));
+  });
+
+  test('no address, or not an address, is kept as it is', () => {
+    expect(rateLimitKey(undefined)).toBe('unknown');
+    expect(rateLimitKey('not-an-address')).toBe('not-an-address');
   });
 });

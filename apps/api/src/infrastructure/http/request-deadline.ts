@@ -25,7 +25,10 @@ export function enforceRequestDeadline(fastify: FastifyInstance, timeoutMs: numb
       for (const [raw, { reply, deadline }] of pending) {
         if (deadline > now) break;
         pending.delete(raw);
-        if (reply.sent || reply.raw.destroyed) continue;
+        // A reply whose head is out is answered: a body still streaming (a
+        // large report download) is left to finish, the socket's idle
+        // timeout covering a stalled client. A 503 now would cut it short.
+        if (reply.sent || reply.raw.destroyed || reply.raw.headersSent) continue;
         void reply
           .code(503)
           .header('Retry-After', '5')

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
+import { rateLimitKey } from './client-ip.js';
 import { type HeaderList, setHeaderList } from './header-list.js';
 import { problem } from './problem.js';
 
@@ -47,7 +48,7 @@ export class RequestRateLimit {
     let verdict = this.verdicts.get(req);
     if (verdict) return verdict;
     try {
-      verdict = { allowed: true, state: await this.limiter!.consume(client ?? 'unknown') };
+      verdict = { allowed: true, state: await this.limiter!.consume(rateLimitKey(client)) };
     } catch (refused) {
       if (!(refused instanceof RateLimiterRes)) throw refused;
       verdict = { allowed: false, state: refused };

@@ -79,6 +79,15 @@ export class ReportRepository {
     await m.query("UPDATE reports SET status = 'running' WHERE id = $1", [id]);
   }
 
+  /** Only a report not completed meanwhile (a late duplicate run) is marked failed. */
+  async fail(m: EntityManager, id: string, reason: string): Promise<void> {
+    await m.query(
+      `UPDATE reports SET status = 'failed', failure_reason = $2, finished_at = now()
+        WHERE id = $1 AND status <> 'completed'`,
+      [id, reason],
+    );
+  }
+
   async complete(m: EntityManager, id: string, rowCount: number): Promise<void> {
     await m.query(
       "UPDATE reports SET status = 'completed', row_count = $2, finished_at = now() WHERE id = $1",
