@@ -9,6 +9,7 @@ import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 
 import type { PaymentEventOutcome } from '../payments/payment-event-handler.js';
+import { heldPaymentFigures } from './held-payment-figures.js';
 import { OrderRepository } from './order.repository.js';
 
 const idOf = (v: string | { id: string } | null | undefined): string | undefined =>
@@ -55,14 +56,7 @@ export class DisputeEvents {
       reason: dispute.reason,
       amount: Money.of(dispute.amount, dispute.currency.toUpperCase()),
     };
-    const figures = {
-      status: order.status,
-      currency: order.currency,
-      paid: order.amountPaid,
-      refunded: order.amountRefunded,
-      requested: order.refundRequested,
-      returnedOutside: order.returnedOutside,
-    };
+    const figures = heldPaymentFigures(order);
     const step =
       type === 'charge.dispute.created'
         ? decideDisputeOpened(figures, facts)

@@ -4,6 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { heldPaymentFigures } from './held-payment-figures.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
@@ -72,18 +73,7 @@ export class OutsideSettlementService {
     assertOrderId(orderId);
     const order = await this.orders.lockById(orderId, m);
     if (!order) throw new OrderNotFoundError(orderId);
-    const settlement = decideOutsideSettlement(
-      {
-        status: order.status,
-        currency: order.currency,
-        paid: order.amountPaid,
-        refunded: order.amountRefunded,
-        requested: order.refundRequested,
-        returnedOutside: order.returnedOutside,
-      },
-      actor,
-      note,
-    );
+    const settlement = decideOutsideSettlement(heldPaymentFigures(order), actor, note);
     await this.orders.update(
       order.id,
       {

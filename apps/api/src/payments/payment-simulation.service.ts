@@ -40,6 +40,15 @@ export interface DisputeSimulationResult {
   status: string;
 }
 
+interface ControlReply {
+  event: { id: string; type: string };
+  object: { id: string; status: string };
+}
+
+function disputeResult({ event, object }: ControlReply): DisputeSimulationResult {
+  return { disputeId: object.id, eventId: event.id, eventType: event.type, status: object.status };
+}
+
 /**
  * Plays the customer's side of a payment against the local Stripe emulator:
  * the intent succeeds or is declined, or its payment is disputed with the
@@ -81,32 +90,24 @@ export class PaymentSimulationService {
     options: { reason?: string; amount?: number } = {},
   ): Promise<DisputeSimulationResult> {
     const paymentIntentId = await this.intentOf(target);
-    const { event, object } = await this.control(
-      `/_emulator/payment_intents/${encodeURIComponent(paymentIntentId)}/dispute`,
-      options,
-      'dispute',
+    return disputeResult(
+      await this.control(
+        `/_emulator/payment_intents/${encodeURIComponent(paymentIntentId)}/dispute`,
+        options,
+        'dispute',
+      ),
     );
-    return {
-      disputeId: object.id,
-      eventId: event.id,
-      eventType: event.type,
-      status: object.status,
-    };
   }
 
   /** The bank decides the dispute: the emulator sends `charge.dispute.closed`. */
   async closeDispute(disputeId: string, outcome: DisputeOutcome): Promise<DisputeSimulationResult> {
-    const { event, object } = await this.control(
-      `/_emulator/disputes/${encodeURIComponent(disputeId)}/close`,
-      { outcome },
-      'dispute',
+    return disputeResult(
+      await this.control(
+        `/_emulator/disputes/${encodeURIComponent(disputeId)}/close`,
+        { outcome },
+        'dispute',
+      ),
     );
-    return {
-      disputeId: object.id,
-      eventId: event.id,
-      eventType: event.type,
-      status: object.status,
-    };
   }
 
   private async intentOf(
@@ -125,7 +126,7 @@ export class PaymentSimulationService {
     path: string,
     payload: object,
     field: 'payment_intent' | 'dispute',
-  ): Promise<{ event: { id: string; type: string }; object: { id: string; status: string } }> {
+  ): Promise<ControlReply> {
     const base = this.host.emulatorUrl;
     if (!base) {
       throw new PaymentSimulationUnavailableError(
