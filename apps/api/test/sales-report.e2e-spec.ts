@@ -209,6 +209,28 @@ describe('sales report export', () => {
     ).toBe(400);
   });
 
+  test('dates new Date() cannot read, or would read in the server timezone → 400 naming the field', async () => {
+    const to = '2026-12-01T00:00:00Z';
+    for (const from of ['2026-W05', '2026-032', '2026-11-01T00:00:00', '2026-02-30T00:00:00Z']) {
+      const res = await requestReport({ from, to });
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.errors).toEqual([
+        {
+          field: 'from',
+          message: expect.stringMatching(/^from must be a date-time with an offset/),
+        },
+      ]);
+    }
+    const local = await requestReport({ from: '2026-11-01T00:00:00Z', to: '2026-11-30T00:00:00' });
+    expect(local.body.errors).toEqual([
+      { field: 'to', message: expect.stringMatching(/^to must/) },
+    ]);
+    const offset = await requestReport({ from: '2026-11-01T00:00:00+01:00', to });
+    expect(offset.status).toBe(202);
+    expect(offset.body.from).toBe('2026-10-31T23:00:00.000Z');
+  });
+
   test('scope orders:manage: no token → 401, a customer → 403; unknown id → 404, bad id → 400', async () => {
     expect(
       (await t.http.post(`${API}/admin/reports/sales`).send({ from: 'a', to: 'b' })).status,
