@@ -191,6 +191,40 @@ describe('sales report export', () => {
     expect(download.status).toBe(409);
   }, 10_000);
 
+  test('the last attempt outliving its expiry (its worker died) → the report is failed', async () => {
+    const [row] = await ds.query(
+      `INSERT INTO reports (kind, period_from, period_to, status)
+       VALUES ('sales', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z', 'running') RETURNING id`,
+    );
+    // The job as a dead worker leaves it: active on its last attempt, long
+    // past its expiry; the next maintenance fails it for good.
+    await ds.query(
+      `INSERT INTO pgboss.job (name, data, state, retry_limit, retry_count, started_on,
+         expire_in, dead_letter)
+       VALUES ('reports.sales', $1, 'active', 3, 3, now() - interval '1 hour',
+         interval '30 minutes', 'reports.sales.dlq')`,
+      [{ reportId: row.id }],
+    );
+    const failed = await waitFor(async () => {
+      const r = await t.http.get(`${API}/admin/reports/${row.id}`).set(admin.auth);
+      return r.body.status === 'running' ? undefined : r.body;
+    }, 'the report to be given up');
+    expect(failed).toMatchObject({ status: 'failed', downloadUrl: null });
+    expect(failed.failureReason).toEqual(expect.any(String));
+    expect(failed.finishedAt).not.toBeNull();
+  }, 30_000);
+
+  test('a dead letter for a report completed meanwhile leaves it completed', async () => {
+    const [row] = await ds.query(
+      `INSERT INTO reports (kind, period_from, period_to)
+       VALUES ('sales', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z') RETURNING id`,
+    );
+    await t.get(SalesReportWriter).write(row.id, 'late.0');
+    await t.get(SalesReportHandler).giveUp({ reportId: row.id });
+    const state = (await t.http.get(`${API}/admin/reports/${row.id}`).set(admin.auth)).body;
+    expect(state).toMatchObject({ status: 'completed', failureReason: null, rowCount: 2 });
+  });
+
   test('invalid periods → 400', async () => {
     const reversed = await requestReport({
       from: '2026-12-01T00:00:00Z',
