@@ -189,6 +189,11 @@ describe('sales report export', () => {
     expect(failed.finishedAt).not.toBeNull();
     const download = await t.http.get(`${API}/admin/reports/${row.id}/download`).set(admin.auth);
     expect(download.status).toBe(409);
+    // Its dead letter follows: the report keeps the time it failed.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await t.get(SalesReportHandler).giveUp({ reportId: row.id });
+    const after = (await t.http.get(`${API}/admin/reports/${row.id}`).set(admin.auth)).body;
+    expect(after).toMatchObject({ status: 'failed', finishedAt: failed.finishedAt });
   }, 10_000);
 
   test('the last attempt outliving its expiry (its worker died) → the report is failed', async () => {
