@@ -189,7 +189,46 @@ describe('sales report export', () => {
     expect(failed.finishedAt).not.toBeNull();
     const download = await t.http.get(`${API}/admin/reports/${row.id}/download`).set(admin.auth);
     expect(download.status).toBe(409);
+    // Its dead letter follows: the report keeps the time it failed.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await t.get(SalesReportHandler).giveUp({ reportId: row.id });
+    const after = (await t.http.get(`${API}/admin/reports/${row.id}`).set(admin.auth)).body;
+    expect(after).toMatchObject({ status: 'failed', finishedAt: failed.finishedAt });
   }, 10_000);
+
+  test('the last attempt outliving its expiry (its worker died) → the report is failed', async () => {
+    const [row] = await ds.query(
+      `INSERT INTO reports (kind, period_from, period_to, status)
+       VALUES ('sales', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z', 'running') RETURNING id`,
+    );
+    // The job as a dead worker leaves it: active on its last attempt, long
+    // past its expiry; the next maintenance fails it for good.
+    await ds.query(
+      `INSERT INTO pgboss.job (name, data, state, retry_limit, retry_count, started_on,
+         expire_in, dead_letter)
+       VALUES ('reports.sales', $1, 'active', 3, 3, now() - interval '1 hour',
+         interval '30 minutes', 'reports.sales.dlq')`,
+      [{ reportId: row.id }],
+    );
+    const failed = await waitFor(async () => {
+      const r = await t.http.get(`${API}/admin/reports/${row.id}`).set(admin.auth);
+      return r.body.status === 'running' ? undefined : r.body;
+    }, 'the report to be given up');
+    expect(failed).toMatchObject({ status: 'failed', downloadUrl: null });
+    expect(failed.failureReason).toEqual(expect.any(String));
+    expect(failed.finishedAt).not.toBeNull();
+  }, 30_000);
+
+  test('a dead letter for a report completed meanwhile leaves it completed', async () => {
+    const [row] = await ds.query(
+      `INSERT INTO reports (kind, period_from, period_to)
+       VALUES ('sales', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z') RETURNING id`,
+    );
+    await t.get(SalesReportWriter).write(row.id, 'late.0');
+    await t.get(SalesReportHandler).giveUp({ reportId: row.id });
+    const state = (await t.http.get(`${API}/admin/reports/${row.id}`).set(admin.auth)).body;
+    expect(state).toMatchObject({ status: 'completed', failureReason: null, rowCount: 2 });
+  });
 
   test('invalid periods → 400', async () => {
     const reversed = await requestReport({
@@ -207,6 +246,28 @@ describe('sales report export', () => {
       (await requestReport({ from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z', x: 1 }))
         .status,
     ).toBe(400);
+  });
+
+  test('dates new Date() cannot read, or would read in the server timezone → 400 naming the field', async () => {
+    const to = '2026-12-01T00:00:00Z';
+    for (const from of ['2026-W05', '2026-032', '2026-11-01T00:00:00', '2026-02-30T00:00:00Z']) {
+      const res = await requestReport({ from, to });
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.errors).toEqual([
+        {
+          field: 'from',
+          message: expect.stringMatching(/^from must be a date-time with an offset/),
+        },
+      ]);
+    }
+    const local = await requestReport({ from: '2026-11-01T00:00:00Z', to: '2026-11-30T00:00:00' });
+    expect(local.body.errors).toEqual([
+      { field: 'to', message: expect.stringMatching(/^to must/) },
+    ]);
+    const offset = await requestReport({ from: '2026-11-01T00:00:00+01:00', to });
+    expect(offset.status).toBe(202);
+    expect(offset.body.from).toBe('2026-10-31T23:00:00.000Z');
   });
 
   test('scope orders:manage: no token → 401, a customer → 403; unknown id → 404, bad id → 400', async () => {

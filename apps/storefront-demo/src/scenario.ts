@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { type components, createMinishopClient } from '@minishop/client';
+import { Money } from '@minishop/domain';
 
 type Cart = components['schemas']['CartDto'];
 type Order = components['schemas']['OrderDto'];
@@ -73,8 +74,9 @@ function expectData<T>(step: string, reply: Reply<T>): T {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const money = (m: { amount: number; currency: string }) =>
-  `${(m.amount / 100).toFixed(2)} ${m.currency}`;
+/** An API amount for the log, in its currency's own minor unit (`1299 JPY`, `12.99 EUR`). */
+export const money = (m: { amount: number; currency: string }): string =>
+  Money.of(m.amount, m.currency).format();
 
 /**
  * One shopper's visit, as a storefront would make it: browse and search the

@@ -1232,13 +1232,13 @@ export interface components {
         CreateSalesReportDto: {
             /**
              * Format: date-time
-             * @description Orders created at or after this instant
+             * @description Orders created at or after this instant (a date-time with `Z` or an offset)
              * @example 2026-11-01T00:00:00Z
              */
             from: string;
             /**
              * Format: date-time
-             * @description Orders created before this instant (at most 366 days after `from`)
+             * @description Orders created before this instant (a date-time with `Z` or an offset; at most 366 days after `from`)
              * @example 2026-12-01T00:00:00Z
              */
             to: string;

@@ -49,11 +49,13 @@ export class JobsStatusService {
       if (row.state) counts[row.state] = Number(row.n);
       byName.set(row.name, counts);
     }
-    const dlqNames = new Set([...byName.keys()].filter((n) => n.endsWith('.dlq')));
-    const names = new Set([
-      ...[...byName.keys()].filter((n) => !dlqNames.has(n)),
-      ...this.registry.all().map((j) => j.name),
-    ]);
+    // A dead-letter queue with a handler of its own (reports.sales.dlq) is
+    // still reported with its queue, not as a queue of its own.
+    const names = new Set(
+      [...byName.keys(), ...this.registry.all().map((j) => j.name)].filter(
+        (n) => !n.endsWith('.dlq'),
+      ),
+    );
     const queues = [...names].sort().map((name): QueueStatus => {
       const c = byName.get(name) ?? {};
       const dlq = byName.get(deadLetterQueueOf(name)) ?? {};

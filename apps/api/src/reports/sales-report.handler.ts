@@ -8,6 +8,11 @@ declare module '../jobs/job-payloads.js' {
   interface JobPayloads {
     /** Write the CSV file of a requested sales report. */
     'reports.sales': { reportId: string };
+    /**
+     * A `reports.sales` job that will not run again, as pg-boss dead-letters
+     * it: its last attempt failed, outlived its expiry or lost its worker.
+     */
+    'reports.sales.dlq': { reportId: string };
   }
 }
 
@@ -23,9 +28,23 @@ export class SalesReportHandler {
     try {
       await this.writer.write(payload.reportId, `${job.id}.${job.retryCount}`);
     } catch (error) {
-      // No attempt follows the last one: the report would stay `running`.
+      // No attempt follows the last one: fail the report now rather than at
+      // the dead letter's turn.
       if (job.retryCount >= RETRY_LIMIT) await this.writer.fail(payload.reportId);
       throw error;
     }
+  }
+
+  /**
+   * The last attempt ended without a word from the handler above (it
+   * outlived its expiry, or the worker died on it): without this the report
+   * stayed `running` for ever. pg-boss moves such a job to the queue's
+   * dead-letter queue; the report's row is then failed, so the `reports`
+   * table stays what readers trust. Failing a completed report is a no-op.
+   */
+  // The name pg-boss dead-letters `reports.sales` to (deadLetterQueueOf).
+  @JobHandler('reports.sales.dlq', { retryDelay: 10 })
+  async giveUp(payload: { reportId: string }): Promise<void> {
+    await this.writer.fail(payload.reportId);
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsISO8601 } from 'class-validator';
 
+import { IsDateTimeWithOffset } from '../common/date-time.js';
 import { MaxCodePoints } from '../common/text-length.js';
 
 export const REPORT_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
@@ -8,22 +8,23 @@ export type ReportStatus = (typeof REPORT_STATUSES)[number];
 
 export class CreateSalesReportDto {
   @ApiProperty({
-    description: 'Orders created at or after this instant',
+    description: 'Orders created at or after this instant (a date-time with `Z` or an offset)',
     format: 'date-time',
     maxLength: 40,
     example: '2026-11-01T00:00:00Z',
   })
-  @IsISO8601({ strict: true })
+  @IsDateTimeWithOffset()
   @MaxCodePoints(40)
   from!: string;
 
   @ApiProperty({
-    description: 'Orders created before this instant (at most 366 days after `from`)',
+    description:
+      'Orders created before this instant (a date-time with `Z` or an offset; at most 366 days after `from`)',
     format: 'date-time',
     maxLength: 40,
     example: '2026-12-01T00:00:00Z',
   })
-  @IsISO8601({ strict: true })
+  @IsDateTimeWithOffset()
   @MaxCodePoints(40)
   to!: string;
 }

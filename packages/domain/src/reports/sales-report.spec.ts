@@ -14,6 +14,22 @@ describe('reportPeriod', () => {
       InvalidReportPeriodError,
     );
   });
+  test('refuses an invalid date, naming its field', () => {
+    const error = (() => {
+      try {
+        reportPeriod(d('2026-W05'), d('2026-12-01T00:00:00Z'));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidReportPeriodError);
+    expect((error as InvalidReportPeriodError).fields).toEqual([
+      { field: 'from', message: 'from is not a valid date' },
+    ]);
+    expect(() => reportPeriod(d('2026-11-01T00:00:00Z'), d('2026-032'))).toThrow(
+      'to is not a valid date',
+    );
+  });
   test('refuses more than 366 days', () => {
     expect(() => reportPeriod(d('2025-01-01T00:00:00Z'), d('2026-01-03T00:00:00Z'))).toThrow(
       /366 days/,

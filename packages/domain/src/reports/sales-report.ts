@@ -19,13 +19,23 @@ export class ReportNotReadyError extends ConflictError {
 
 export class InvalidReportPeriodError extends InvalidInputError {
   readonly code = 'REPORT.INVALID_PERIOD';
-  constructor(message: string) {
-    super(message, [{ field: 'to', message }]);
+  constructor(message: string, field: 'from' | 'to' = 'to') {
+    super(message, [{ field, message }]);
   }
 }
 
 /** A half-open period [from, to): `to` after `from`, at most a year long. */
 export function reportPeriod(from: Date, to: Date): { from: Date; to: Date } {
+  // An Invalid Date compares false with everything: without this, it was
+  // answered "to must be later than from", naming neither the field nor the fault.
+  for (const [field, date] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (Number.isNaN(date.getTime())) {
+      throw new InvalidReportPeriodError(`${field} is not a valid date`, field);
+    }
+  }
   if (!(to.getTime() > from.getTime())) {
     throw new InvalidReportPeriodError('to must be later than from');
   }

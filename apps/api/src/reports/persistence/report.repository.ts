@@ -79,11 +79,15 @@ export class ReportRepository {
     await m.query("UPDATE reports SET status = 'running' WHERE id = $1", [id]);
   }
 
-  /** Only a report not completed meanwhile (a late duplicate run) is marked failed. */
+  /**
+   * Only a report not completed meanwhile (a late duplicate run) is marked
+   * failed, and one failed already keeps the time it failed: the last
+   * attempt's error and its dead letter both give the report up.
+   */
   async fail(m: EntityManager, id: string, reason: string): Promise<void> {
     await m.query(
       `UPDATE reports SET status = 'failed', failure_reason = $2, finished_at = now()
-        WHERE id = $1 AND status <> 'completed'`,
+        WHERE id = $1 AND status IN ('queued', 'running')`,
       [id, reason],
     );
   }
