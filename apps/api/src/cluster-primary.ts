@@ -9,6 +9,7 @@ import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import type { EmbeddedDatabase } from './infrastructure/database/embedded-postgres.js';
 import { exitAfterFailedStart } from './infrastructure/lifecycle/failed-start.js';
 import { onStopSignal, STOP_SIGNAL_HANDLED } from './infrastructure/lifecycle/stop-signal.js';
+import { WorkersGone } from './infrastructure/lifecycle/workers-gone.js';
 
 // More deaths than this within the window means the workers cannot start
 // (bad config, database gone): stop instead of forking for ever.
@@ -64,7 +65,6 @@ async function primary(): Promise<void> {
   };
 
   const finish = async (): Promise<void> => {
-    if (Object.keys(cluster.workers ?? {}).length > 0) return;
     await embedded?.stop().catch((error: unknown) => log.error({ err: error }, 'embedded stop'));
     log.info({ exitCode }, 'all workers stopped');
     process.exit(exitCode);
@@ -84,7 +84,7 @@ async function primary(): Promise<void> {
     setTimeout(() => {
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
     }, config.shutdownGraceMs + 10_000).unref();
-    void finish();
+    workersGone.watch();
   };
 
   cluster.on('message', (worker, message) => {
@@ -97,8 +97,8 @@ async function primary(): Promise<void> {
     handlesStop.delete(worker.id);
     const pid = worker.process.pid;
     if (stopping) {
+      // Read by finish() once the last worker is gone (workersGone below).
       if (code !== 0) exitCode = 1;
-      void finish();
       return;
     }
     const now = Date.now();
@@ -118,6 +118,10 @@ async function primary(): Promise<void> {
       if (!stopping) fork();
     }, RESTART_DELAY_MS * deaths.length);
   });
+
+  // Set up after the exit handler above, so a worker's exit code is counted
+  // before its exit can finish the stop.
+  const workersGone = new WorkersGone(cluster, () => void finish());
 
   // A signal that came while PostgreSQL was starting (stop-signal.ts) lands
   // here at once: PostgreSQL is stopped and no worker is started.

@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, describe, expect, test } from '@jest/globals';
 import pg from 'pg';
@@ -38,6 +39,8 @@ describe('process lifecycle (built app)', () => {
       });
       spawned.push(api);
       await waitReady(api);
+      // Past the second for which probes reuse waitReady's database check.
+      await sleep(1200);
 
       // Hold the database's answers: the readiness ping is now in flight.
       proxy.hold();

@@ -16,6 +16,13 @@ import {
 import { ShutdownState } from '../infrastructure/lifecycle/shutdown-state.js';
 import { ALIVE } from './liveness.js';
 
+const PING_TIMEOUT_MS = 1500;
+// Readiness is exempt from the rate limit (balancers must never be refused),
+// so a flood of it must not become a flood of database pings: probes within
+// this long of a check share its result, and concurrent ones its run. An
+// outage still shows within this long (plus the ping's own time).
+const CHECK_REUSE_MS = 1000;
+
 @ApiTags('ops')
 @Controller('health')
 export class HealthController {
@@ -56,7 +63,7 @@ export class HealthController {
   })
   async ready(): Promise<HealthCheckResult> {
     const result = await this.health.check([
-      () => this.db.pingCheck('database', { timeout: 1500 }),
+      () => this.db.pingCheck('database').withTimeout(PING_TIMEOUT_MS).cacheFor(CHECK_REUSE_MS),
     ]);
     // Terminus learns of a shutdown only from Nest's shutdown hooks, which
     // run after the job runtime has stopped: a check in flight when the stop

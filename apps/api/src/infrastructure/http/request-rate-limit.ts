@@ -8,6 +8,7 @@ import { type HeaderList, setHeaderList } from './header-list.js';
 import { problem } from './problem.js';
 
 // Probes and scrapes must never be refused, and the docs are static.
+// Readiness reuses one database check a second (health.controller.ts).
 const EXEMPT = /^\/(health|metrics|docs)(\/|$|\?)/;
 
 /** Where a client stands after a request: within its budget, or refused. */
