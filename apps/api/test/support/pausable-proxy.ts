@@ -9,6 +9,8 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 export class PausableProxy {
   private readonly upstreams = new Set<Socket>();
   private readonly clients = new Set<Socket>();
+  /** Server-to-client bytes kept back while held, per client. */
+  private readonly kept = new Map<Socket, Buffer[]>();
   private held = false;
   private server: Server | undefined;
   private onHeldQuery: (() => void) | undefined;
@@ -20,15 +22,21 @@ export class PausableProxy {
       const upstream = createConnection(this.target);
       this.upstreams.add(upstream);
       this.clients.add(client);
-      if (this.held) upstream.pause();
+      this.kept.set(client, []);
       client.on('data', () => {
         if (this.held) this.onHeldQuery?.();
       });
       client.pipe(upstream);
-      upstream.pipe(client);
+      // Not piped: a pipe resumes a paused source whenever its destination
+      // drains, which let replies through a hold under load.
+      upstream.on('data', (chunk: Buffer) => {
+        if (this.held) this.kept.get(client)?.push(chunk);
+        else client.write(chunk);
+      });
       const drop = () => {
         this.upstreams.delete(upstream);
         this.clients.delete(client);
+        this.kept.delete(client);
         client.destroy();
         upstream.destroy();
       };
@@ -42,7 +50,6 @@ export class PausableProxy {
 
   hold(): void {
     this.held = true;
-    for (const s of this.upstreams) s.pause();
   }
 
   /** Resolves once the app sends something to the database while held. */
@@ -52,7 +59,9 @@ export class PausableProxy {
 
   release(): void {
     this.held = false;
-    for (const s of this.upstreams) s.resume();
+    for (const [client, chunks] of this.kept) {
+      for (const chunk of chunks.splice(0)) client.write(chunk);
+    }
   }
 
   async close(): Promise<void> {
