@@ -2933,7 +2933,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Full-text search on name and description */
                 q?: string;
-                /** @description Category slug; includes its sub-categories */
+                /** @description Category slug; includes its sub-categories. Empty: every category */
                 category?: string;
                 /** @description Lowest variant price, minor units */
                 minPrice?: number;
