@@ -1024,7 +1024,7 @@ export interface components {
             /** @example 10115 */
             postalCode: string;
             /**
-             * @description ISO 3166-1 alpha-2 country code
+             * @description ISO 3166-1 alpha-2 country code; sent in any case, stored and returned in upper case
              * @example DE
              */
             country: string;
