@@ -18,14 +18,23 @@ const READS_BODY = new Set<number>([
   RouteParamtypes.REQUEST,
 ]);
 
+/** Per handler, worked out on its first request: routes do not change. */
+const readsBodyOf = new WeakMap<object, boolean>();
+
 function readsBody(context: ExecutionContext): boolean {
-  const args: Record<string, unknown> | undefined = Reflect.getMetadata(
-    ROUTE_ARGS_METADATA,
-    context.getClass(),
-    context.getHandler().name,
-  );
-  // Keys are `<paramtype>:<index>`; custom decorators' keys do not start with a number.
-  return Object.keys(args ?? {}).some((key) => READS_BODY.has(Number(key.split(':')[0])));
+  const handler = context.getHandler();
+  let reads = readsBodyOf.get(handler);
+  if (reads === undefined) {
+    const args: Record<string, unknown> | undefined = Reflect.getMetadata(
+      ROUTE_ARGS_METADATA,
+      context.getClass(),
+      handler.name,
+    );
+    // Keys are `<paramtype>:<index>`; custom decorators' keys do not start with a number.
+    reads = Object.keys(args ?? {}).some((key) => READS_BODY.has(Number(key.split(':')[0])));
+    readsBodyOf.set(handler, reads);
+  }
+  return reads;
 }
 
 function unexpectedBody(body: unknown): FieldErrorDto[] {
