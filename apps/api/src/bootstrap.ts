@@ -2,7 +2,7 @@ import 'reflect-metadata';
 
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { fastify, type FastifyReply } from 'fastify';
+import { errorCodes, fastify, type FastifyReply } from 'fastify';
 
 import { AppModule } from './app.module.js';
 import { IMPORT_MAX_BYTES } from './imports/catalog-import-source.js';
@@ -75,8 +75,17 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   limitBodyDepth(instance);
   limitRequestRate(instance, rateLimit);
   door.attach(instance);
-  return new FastifyAdapter(instance);
+  const adapter = new FastifyAdapter(instance);
+  // Nest's adapter parses form bodies by default. Refused here instead: the
+  // API takes JSON only, and a form is the one body a browser sends across
+  // origins without a CORS preflight.
+  adapter.useBodyParser(FORM_CONTENT_TYPE, false, undefined, () => {
+    throw new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(FORM_CONTENT_TYPE);
+  });
+  return adapter;
 }
+
+const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 
 /** Configures and migrates a built app; shared with the e2e tests' testing module. */
 export async function prepareHttpApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {

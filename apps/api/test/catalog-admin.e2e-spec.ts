@@ -199,6 +199,18 @@ describe('catalog admin writes (memory cache)', () => {
       expect(fieldsOf(res.body)).toEqual(['variants.0.price.currency']);
     });
 
+    test('a price sent as a bare number → 400 saying a price is Money, not an internal term', async () => {
+      const res = await create(
+        aProductBody({ variants: [{ sku: 'BARE-1', name: 'x', price: 500 }] }),
+      ).expect(400);
+      expect(res.body.errors).toEqual([
+        {
+          field: 'variants.0.price',
+          message: 'price must be an object such as { "amount": 1299, "currency": "EUR" }',
+        },
+      ]);
+    });
+
     test('SKUs claimed by a concurrent writer in another order → 409 or 201, never a 500', async () => {
       const n = Date.now().toString(36).toUpperCase();
       const [first, second] = [`DL-${n}-A`, `DL-${n}-B`];

@@ -147,6 +147,15 @@ describe('catalog public reads (seeded demo catalog)', () => {
         .expect((r) => expect(r.body.items).toEqual([]));
     });
 
+    test('an empty category or q filters nothing, as if left out (a storefront\'s "All")', async () => {
+      const all = await t.http.get(`${API}/products?limit=5`).expect(200);
+      expect(all.body.items).toHaveLength(5);
+      for (const query of ['category=', 'q=', 'category=&q=']) {
+        const res = await t.http.get(`${API}/products?limit=5&${query}`).expect(200);
+        expect(res.body).toEqual(all.body);
+      }
+    });
+
     test('minPrice/maxPrice keep products with a variant priced inside the range', async () => {
       const items = await walkProducts(t, { minPrice: 2000, maxPrice: 4000, limit: 100 });
       const [expected] = await sql<{ n: number }>(

@@ -130,6 +130,19 @@ describe('POST /checkout', () => {
     expect(extra.status).toBe(400);
   });
 
+  test('POST /checkout with a lower-case country → 201, the code kept in its ISO form ("DE")', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5, price: 500 });
+    await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    const res = await checkout(t, user, randomUUID(), {
+      shippingAddress: { ...anAddress(), country: 'de' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.order.shippingAddress.country).toBe('DE');
+    const read = await t.http.get(`/api/v1/orders/${res.body.order.id}`).set(user.auth).expect(200);
+    expect(read.body.shippingAddress.country).toBe('DE');
+  });
+
   test('POST /checkout without a session → 401', async () => {
     const res = await t.http
       .post('/api/v1/checkout')

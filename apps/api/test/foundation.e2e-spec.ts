@@ -366,6 +366,34 @@ describe('foundation', () => {
     expect(res.headers['content-type']).toMatch(PROBLEM);
   });
 
+  test('a form-encoded body → 415 problem, as any body that is not JSON', async () => {
+    const res = await t.http
+      .post('/api/v1/probe')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('name=x&quantity=2')
+      .expect(415);
+    expect(res.headers['content-type']).toMatch(PROBLEM);
+    expect(res.body.status).toBe(415);
+  });
+
+  test('POST /cart with fields → 400 naming them: a route that takes no body ignores none', async () => {
+    const res = await t.http
+      .post('/api/v1/cart')
+      .send({ variantId: '0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b', quantity: 1 })
+      .expect(400);
+    expect(res.headers['content-type']).toMatch(PROBLEM);
+    expect(res.body.title).toBe('Validation failed');
+    expect(res.body.errors).toEqual([
+      { field: 'variantId', message: 'variantId is not allowed' },
+      { field: 'quantity', message: 'quantity is not allowed' },
+    ]);
+  });
+
+  test('POST /cart with no body or an empty object → 201', async () => {
+    await t.http.post('/api/v1/cart').expect(201);
+    await t.http.post('/api/v1/cart').send({}).expect(201);
+  });
+
   test('GET /health/ready → 503 within about a second of the database refusing connections, then recovers', async () => {
     const name = t.db.name;
     // A fresh "up" result, which probes may reuse for a second.

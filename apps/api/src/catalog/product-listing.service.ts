@@ -22,12 +22,14 @@ export class ProductListingService {
     // Decoded before the cache so a bad cursor is a 400 even when a page is cached.
     const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
     const q = query.q?.trim().replace(/\s+/g, ' ') || undefined;
+    // An empty `?category=` is a storefront's "all categories", as an empty `?q=` is no search.
+    const category = query.category || undefined;
     // The key is the normalised query, so `?limit=20` and `?sort=newest&limit=20` share an entry.
-    const key = `list:${JSON.stringify([q, query.category, query.minPrice, query.maxPrice, query.sort, query.limit, query.cursor])}`;
+    const key = `list:${JSON.stringify([q, category, query.minPrice, query.maxPrice, query.sort, query.limit, query.cursor])}`;
     return this.cached.read(
       key,
       this.config.catalogListTtlSeconds,
-      () => this.load({ ...query, q }, after),
+      () => this.load({ ...query, q, category }, after),
       earlier,
     );
   }

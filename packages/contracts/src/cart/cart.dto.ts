@@ -20,8 +20,8 @@ export class CartLineDto {
   sku!: string;
 
   @ApiProperty({
-    description: 'Product and variant name, "Product (Variant)": up to 200 characters each',
-    example: 'Basic tee (Black, M)',
+    description: 'Product and variant name, "Product – Variant": up to 200 characters each',
+    example: 'Basic tee – Black, M',
     maxLength: 500,
   })
   name!: string;

@@ -51,7 +51,7 @@ export class ProductQueryDto extends PageQueryDto {
   q?: string;
 
   @ApiPropertyOptional({
-    description: 'Category slug; includes its sub-categories',
+    description: 'Category slug; includes its sub-categories. Empty: every category',
     maxLength: 120,
   })
   @IsOptional()

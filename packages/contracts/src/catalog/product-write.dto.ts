@@ -25,6 +25,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+import { MONEY_SHAPE_MESSAGE } from '../common/money.dto.js';
 import { CodePointLength, MaxCodePoints } from '../common/text-length.js';
 
 /**
@@ -66,7 +67,7 @@ export class CreateVariantDto {
   name!: string;
 
   @ApiProperty({ type: PriceDto })
-  @ValidateNested()
+  @ValidateNested({ message: MONEY_SHAPE_MESSAGE })
   @Type(() => PriceDto)
   price!: PriceDto;
 
@@ -162,7 +163,7 @@ export class UpdateVariantDto {
 
   @ApiPropertyOptional({ type: PriceDto })
   @IfSent()
-  @ValidateNested()
+  @ValidateNested({ message: MONEY_SHAPE_MESSAGE })
   @Type(() => PriceDto)
   price?: PriceDto;
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, Matches, Max, Min } from 'class-validator';
+import { IsInt, Matches, Max, Min, type ValidationArguments } from 'class-validator';
 
 /** Money on the wire: integer minor units and an ISO currency, never a float. */
 export class MoneyDto {
@@ -13,3 +13,10 @@ export class MoneyDto {
   @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
   currency!: string;
 }
+
+/**
+ * What a Money field that is not an object (a bare `1299`) is told, instead
+ * of class-validator's "nested property ... must be either object or array".
+ */
+export const MONEY_SHAPE_MESSAGE = (args: ValidationArguments): string =>
+  `${args.property} must be an object such as { "amount": 1299, "currency": "EUR" }`;

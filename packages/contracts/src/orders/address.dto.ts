@@ -1,7 +1,8 @@
+import { asciiUpperCased } from '@minishop/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsISO31661Alpha2, IsNotEmpty, IsOptional, IsString } from 'class-validator';
 
-import { MaxCodePoints } from '../common/text-length.js';
+import { MaxCodePoints, NormalizedText } from '../common/text-length.js';
 
 /** A postal address; `country` is ISO 3166-1 alpha-2 (e.g. "DE"). */
 export class AddressDto {
@@ -37,10 +38,14 @@ export class AddressDto {
 
   @ApiProperty({
     example: 'DE',
-    description: 'ISO 3166-1 alpha-2 country code',
+    description:
+      'ISO 3166-1 alpha-2 country code; sent in any case, stored and returned in upper case',
     minLength: 2,
     maxLength: 2,
   })
+  // Codes are upper case by the standard; "de" would otherwise be stored and
+  // answered as is, and a client comparing with "DE" would miss it.
+  @NormalizedText(2, asciiUpperCased)
   @IsISO31661Alpha2()
   country!: string;
 }

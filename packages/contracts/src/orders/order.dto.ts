@@ -10,7 +10,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, ValidateNested } from 'class-validator';
 
-import { MoneyDto } from '../common/money.dto.js';
+import { MONEY_SHAPE_MESSAGE, MoneyDto } from '../common/money.dto.js';
 import { PageQueryDto } from '../common/pagination.dto.js';
 import { NormalizedText, trimmed } from '../common/text-length.js';
 import { AddressDto } from './address.dto.js';
@@ -215,7 +215,7 @@ export class RefundRequestDto {
     description: 'Absent: refund everything paid and not yet refunded',
   })
   @IsOptional()
-  @ValidateNested()
+  @ValidateNested({ message: MONEY_SHAPE_MESSAGE })
   @Type(() => MoneyDto)
   amount?: MoneyDto;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 
-import { normalizeWithin, trimmed } from './normalized-text.js';
+import { asciiUpperCased,normalizeWithin, trimmed } from './normalized-text.js';
 
 describe('normalizeWithin', () => {
   test('a value within the limit as sent is normalised', () => {
@@ -15,5 +15,10 @@ describe('normalizeWithin', () => {
 
   test('a normalised form may be longer than the value sent: the caller checks it', () => {
     expect(normalizeWithin('abc\ufb00', 4, (v) => v.normalize('NFKC'))).toBe('abcff');
+  });
+
+  test('asciiUpperCased writes a code as its standard does, and maps nothing else', () => {
+    expect(normalizeWithin('de', 2, asciiUpperCased)).toBe('DE');
+    expect(normalizeWithin('ßé', 2, asciiUpperCased)).toBe('ßé');
   });
 });

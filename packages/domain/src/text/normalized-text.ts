@@ -27,3 +27,11 @@ export function normalizeWithin(
 
 /** For {@link normalizeWithin}: surrounding white space is dropped. */
 export const trimmed = (value: string): string => value.trim();
+
+/**
+ * For {@link normalizeWithin}: a code such as an ISO 3166-1 country ("de")
+ * in the upper case the standard writes it in ("DE"). ASCII letters only:
+ * full case mapping would turn "ß" into "SS", a code of its own.
+ */
+export const asciiUpperCased = (value: string): string =>
+  value.replace(/[a-z]/g, (letter) => letter.toUpperCase());

@@ -4,6 +4,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import fastifyRawBody from 'fastify-raw-body';
 import { Logger } from 'nestjs-pino';
 
+import { BodilessRouteInterceptor } from './bodiless-route.interceptor.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { ProblemDetailsFilter } from './problem-details.filter.js';
 import { createValidationPipe } from './validation.exception.js';
@@ -30,6 +31,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   setGlobalPrefix(app);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
+  app.useGlobalInterceptors(new BodilessRouteInterceptor());
   // Signals are handled by serve-http.ts (graceful shutdown with a grace period),
   // not by Nest's shutdown hooks, which re-raise the signal after closing.
 

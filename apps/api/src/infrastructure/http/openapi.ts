@@ -83,7 +83,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
  * Adds what every operation has in common, once, instead of on every route:
  * the rate-limit, CORS and request-id headers sent on 2xx/4xx replies, and
  * the 429, 500 and 503 problem replies any route can give, and the 400,
- * 413 and 415 any route with a body can give.
+ * 413 and 415 any route that may be sent a body can give.
  */
 function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
   const components = (document.components ??= {});
@@ -126,10 +126,12 @@ function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
           'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
         },
       };
-      // Any route that takes a body refuses malformed, oversized or non-JSON
-      // bodies, even one without a DTO.
-      if (method === 'post' || method === 'put' || method === 'patch') {
-        operation.responses['400'] ??= problem('Malformed JSON body');
+      // Any route that may be sent a body refuses malformed, oversized or
+      // non-JSON bodies, and one without a DTO refuses any field.
+      if (method === 'post' || method === 'put' || method === 'patch' || method === 'delete') {
+        operation.responses['400'] ??= problem(
+          'Malformed JSON body, or fields sent to a route that takes no body',
+        );
         operation.responses['413'] ??= problem('Body larger than BODY_LIMIT_BYTES');
         operation.responses['415'] ??= problem('Content-Type is not application/json');
       }
