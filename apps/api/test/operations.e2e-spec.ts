@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
+  Body,
   type CanActivate,
   Controller,
   type ExecutionContext,
@@ -63,7 +64,8 @@ class OpsProbeController {
   }
 
   @Post('login')
-  login(): never {
+  // Reads its body, as a login does: a route without one refuses fields.
+  login(@Body() _credentials: unknown): never {
     throw new Error('login failed for a reason only the log should see');
   }
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,7 +109,66 @@ export async function spawnApi(
   };
 }
 
-/** Polls /health/ready until 200; fails early if the process dies. */
+/** Inodes of the sockets listening on `port` (IPv4 and IPv6), from /proc/net. */
+function listeningInodes(port: number): Set<string> {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is ADDR:PORT; state 0A is LISTEN; field 9 is the inode.
+      if (f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A' && f[9]) inodes.add(f[9]);
+    }
+  }
+  return inodes;
+}
+
+/**
+ * Whether `pid` holds the socket listening on `port`. Another test's server
+ * may have bound the port that freePort() handed out and then gave up,
+ * before this process could: its 200 must not count as this one's.
+ */
+function listensOn(pid: number | undefined, port: number): boolean {
+  if (pid === undefined) return false;
+  const inodes = listeningInodes(port);
+  if (inodes.size === 0) return false;
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        return inodes.has(target.replace(/^socket:\[(\d+)\]$/, '$1'));
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** The command line of the process listening on `port`, for the failure message. */
+function holderOf(port: number): string {
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    if (!listensOn(Number(pid), port)) continue;
+    try {
+      return `pid ${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')}`;
+    } catch {
+      return `pid ${pid}`;
+    }
+  }
+  return 'no process found';
+}
+
+/**
+ * Polls /health/ready until 200 from this process (see listensOn); fails
+ * early if the process dies or another one holds its port.
+ */
 export async function waitReady(api: ApiProcess, attempts = 1200): Promise<void> {
   for (let i = 0; i < attempts; i++) {
     if (api.child.exitCode !== null) {
@@ -117,8 +176,14 @@ export async function waitReady(api: ApiProcess, attempts = 1200): Promise<void>
     }
     try {
       const res = await fetch(`http://127.0.0.1:${api.port}/health/ready`);
-      if (res.status === 200) return;
-    } catch {
+      if (res.status === 200) {
+        if (listensOn(api.child.pid, api.port)) return;
+        throw new Error(
+          `port ${api.port} is answered by another process than the API (pid ${api.child.pid}): ${holderOf(api.port)}\n${api.output()}`,
+        );
+      }
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('port ')) throw error;
       // not listening yet
     }
     await sleep(50);
