@@ -3,10 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
-import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
-import { aPlacedOrder, aStripeEvent, deliver, type PlacedOrder } from './support/shop.js';
+import { webhooksToThisApp } from './support/emulator.js';
+import {
+  aPlacedOrder,
+  aStripeEvent,
+  cancelLeavingIntentPayable,
+  deliver,
+  type PlacedOrder,
+} from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 
@@ -35,12 +41,7 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
   beforeAll(async () => {
     t = await startTestApp();
     db = t.get(DataSource);
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.getHttpServer().address() as { port: number };
-    const hosted = t.get(StripeEmulatorHost).emulator;
-    if (!hosted) throw new Error('the emulator runs when STRIPE_SECRET_KEY is unset');
-    emulator = hosted;
-    emulator.webhookUrl = `http://127.0.0.1:${port}/api/v1/webhooks/stripe`;
+    ({ emulator } = await webhooksToThisApp(t));
     admin = await anAdmin(t);
   });
   afterAll(async () => {
@@ -56,15 +57,7 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
   /** An order of 30.00 EUR the customer cancelled while its intent stayed payable. */
   async function aCancelledPayableOrder(): Promise<PlacedOrder> {
     const placed = await aPlacedOrder(t, 1, 3000);
-    await db.query(`UPDATE orders SET payment_intent_id = NULL WHERE id = $1`, [placed.orderId]);
-    const cancel = await t.http
-      .post(`/api/v1/orders/${placed.orderId}/cancel`)
-      .set(placed.user.auth);
-    expect(cancel.status).toBe(200);
-    await db.query(`UPDATE orders SET payment_intent_id = $2 WHERE id = $1`, [
-      placed.orderId,
-      placed.intentId,
-    ]);
+    await cancelLeavingIntentPayable(t, placed);
     return placed;
   }
 

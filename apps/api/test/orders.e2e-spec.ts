@@ -6,7 +6,6 @@ import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
-import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import {
   PaymentGateway,
@@ -16,10 +15,12 @@ import {
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
+import { webhooksToThisApp } from './support/emulator.js';
 import {
   aCart,
   aStripeEvent,
   aVariant,
+  cancelLeavingIntentPayable,
   checkout,
   deliver,
   stockOf,
@@ -57,13 +58,7 @@ describe('orders', () => {
     });
     gateway = t.get(PaymentGateway) as GatewayWithRefundOutage;
     db = t.get(DataSource);
-    // Listening, so the emulator's signed webhooks reach the API as Stripe's would.
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.getHttpServer().address() as { port: number };
-    const hosted = t.get(StripeEmulatorHost).emulator;
-    if (!hosted) throw new Error('the emulator runs when STRIPE_SECRET_KEY is unset');
-    emulator = hosted;
-    emulator.webhookUrl = `http://127.0.0.1:${port}/api/v1/webhooks/stripe`;
+    ({ emulator } = await webhooksToThisApp(t));
   });
   afterAll(async () => {
     await t?.close();
@@ -281,13 +276,7 @@ describe('orders', () => {
     const user = await aCustomer(t);
     const { order, payment } = await anOrder(user);
     const intentId = payment.paymentIntentId as string;
-    // Cancelled here while the intent stays payable, as when the provider
-    // call to cancel it fails.
-    await db.query(`UPDATE orders SET payment_intent_id = NULL WHERE id = $1`, [order.id]);
-    expect((await t.http.post(`/api/v1/orders/${order.id}/cancel`).set(user.auth)).status).toBe(
-      200,
-    );
-    await db.query(`UPDATE orders SET payment_intent_id = $2 WHERE id = $1`, [order.id, intentId]);
+    await cancelLeavingIntentPayable(t, { orderId: order.id, intentId, user });
     // The customer pays, and someone refunds the charge in the dashboard
     // before our handler gets to the payment.
     emulator.store.simulate(intentId, 'succeeded');

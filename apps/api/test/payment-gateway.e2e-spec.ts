@@ -14,6 +14,7 @@ import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.hos
 import { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import { PaymentGateway } from '../src/payments/payment-gateway.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
+import { webhooksToThisApp } from './support/emulator.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const eur = (amount: number) => Money.of(amount, 'EUR');
@@ -40,15 +41,7 @@ describe('StripePaymentGateway through the Stripe SDK against the local emulator
   beforeAll(async () => {
     t = await startTestApp({ controllers: [PaymentProbeController] });
     gateway = t.get(PaymentGateway);
-    const hosted = t.get(StripeEmulatorHost).emulator;
-    if (!hosted) throw new Error('the emulator should run when STRIPE_SECRET_KEY is unset');
-    emulator = hosted;
-    // Events from these tests go to this app, not to whatever listens on 3000.
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    emulator.webhookUrl = `${await t.app.getUrl()}/api/v1/webhooks/stripe`.replace(
-      '[::1]',
-      '127.0.0.1',
-    );
+    ({ emulator } = await webhooksToThisApp(t));
   });
   afterAll(async () => {
     await t?.close();

@@ -5,7 +5,6 @@ import { PaymentProviderError, PaymentStateConflictError } from '@minishop/domai
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
-import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import {
   PaymentGateway,
@@ -15,7 +14,15 @@ import {
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
-import { aPlacedOrder, aStripeEvent, deliver, type PlacedOrder, stockOf } from './support/shop.js';
+import { webhooksToThisApp } from './support/emulator.js';
+import {
+  aPlacedOrder,
+  aStripeEvent,
+  cancelLeavingIntentPayable,
+  deliver,
+  type PlacedOrder,
+  stockOf,
+} from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 
@@ -65,13 +72,7 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
     });
     gateway = t.get(PaymentGateway) as SwitchableGateway;
     db = t.get(DataSource);
-    // Listening, so the emulator's signed webhooks reach the API as Stripe's would.
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.getHttpServer().address() as { port: number };
-    const hosted = t.get(StripeEmulatorHost).emulator;
-    if (!hosted) throw new Error('the emulator runs when STRIPE_SECRET_KEY is unset');
-    emulator = hosted;
-    emulator.webhookUrl = `http://127.0.0.1:${port}/api/v1/webhooks/stripe`;
+    ({ emulator } = await webhooksToThisApp(t));
     admin = await anAdmin(t);
   });
   afterAll(async () => {
@@ -611,16 +612,7 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
 
     test('a payment after cancellation (refunded automatically) → 409 saying so', async () => {
       const o = await anOrder();
-      // Cancelled here while the intent stays payable, as when the provider
-      // call to cancel it fails.
-      await db.query(`UPDATE orders SET payment_intent_id = NULL WHERE id = $1`, [o.orderId]);
-      expect(
-        (await t.http.post(`/api/v1/orders/${o.orderId}/cancel`).set(o.user.auth)).status,
-      ).toBe(200);
-      await db.query(`UPDATE orders SET payment_intent_id = $2 WHERE id = $1`, [
-        o.orderId,
-        o.intentId,
-      ]);
+      await cancelLeavingIntentPayable(t, o);
       await t.get(PaymentSimulationService).simulate({ orderId: o.orderId }, 'succeeded');
       await emulator.idle();
       const [row] = await db.query(`SELECT review_reason FROM orders WHERE id = $1`, [o.orderId]);

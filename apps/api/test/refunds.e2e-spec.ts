@@ -7,7 +7,6 @@ import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
-import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import type { EmulatedEvent } from '../src/payments/emulator/webhook-dispatcher.js';
 import {
@@ -18,6 +17,7 @@ import {
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
+import { webhooksToThisApp } from './support/emulator.js';
 import { stopListening } from './support/raw-http.js';
 import { aCart, aStripeEvent, aVariant, checkout, deliver } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -127,13 +127,7 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
     });
     db = t.get(DataSource);
     gateway = t.get(PaymentGateway) as LockWatchingGateway;
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.getHttpServer().address() as { port: number };
-    const hosted = t.get(StripeEmulatorHost).emulator;
-    if (!hosted) throw new Error('the emulator runs when STRIPE_SECRET_KEY is unset');
-    emulator = hosted;
-    apiWebhookUrl = `http://127.0.0.1:${port}/api/v1/webhooks/stripe`;
-    emulator.webhookUrl = apiWebhookUrl;
+    ({ emulator, webhookUrl: apiWebhookUrl } = await webhooksToThisApp(t));
     gateway.intentOfCharge = (chargeId) => emulator.store.retrieveCharge(chargeId).payment_intent;
     await mailbox.open();
   });

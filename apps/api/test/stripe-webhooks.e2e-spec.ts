@@ -3,7 +3,6 @@ import { Money } from '@minishop/domain';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
-import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
 import { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import {
   PaymentEventHandler,
@@ -13,6 +12,7 @@ import { PaymentEventProcessor } from '../src/payments/payment-event-processor.s
 import { PaymentGateway } from '../src/payments/payment-gateway.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import type { PaymentEvent } from '../src/payments/stripe-event.js';
+import { webhooksToThisApp } from './support/emulator.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const SECRET = 'whsec_webhook_test_secret';
@@ -317,12 +317,7 @@ describe('the local Stripe emulator delivers signed webhooks to the API', () => 
 
   beforeAll(async () => {
     t = await startTestApp({ env: { STRIPE_WEBHOOK_SECRET: SECRET } });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = t.app.getHttpServer().address() as { port: number };
-    const hosted = t.get(StripeEmulatorHost).emulator;
-    if (!hosted) throw new Error('the emulator should run when STRIPE_SECRET_KEY is unset');
-    emulator = hosted;
-    emulator.webhookUrl = `http://127.0.0.1:${address.port}${URL}`;
+    ({ emulator } = await webhooksToThisApp(t));
     gateway = t.get(PaymentGateway);
   });
   afterAll(async () => {

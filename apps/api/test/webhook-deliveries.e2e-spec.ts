@@ -4,7 +4,6 @@ import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
-import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import { PaymentEventProcessor } from '../src/payments/payment-event-processor.service.js';
 import {
@@ -16,10 +15,12 @@ import { PaymentEventRepository } from '../src/payments/persistence/payment-even
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import type { PaymentEvent } from '../src/payments/stripe-event.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
+import { hostedEmulator } from './support/emulator.js';
 import { waitFor } from './support/jobs-probe.js';
 import {
   aPlacedOrder,
   aStripeEvent,
+  cancelLeavingIntentPayable,
   deliver,
   intentObject,
   type PlacedOrder,
@@ -68,9 +69,7 @@ describe('Stripe webhook deliveries', () => {
     });
     db = t.get(DataSource);
     gateway = t.get(PaymentGateway) as CountingGateway;
-    const hosted = t.get(StripeEmulatorHost).emulator;
-    if (!hosted) throw new Error('the emulator runs when STRIPE_SECRET_KEY is unset');
-    emulator = hosted;
+    emulator = hostedEmulator(t);
   });
   afterAll(async () => {
     await t?.close();
@@ -83,15 +82,7 @@ describe('Stripe webhook deliveries', () => {
    */
   async function aLatePayment(): Promise<{ placed: PlacedOrder; event: { id: string } }> {
     const placed = await aPlacedOrder(t, 1, 2500);
-    await db.query(`UPDATE orders SET payment_intent_id = NULL WHERE id = $1`, [placed.orderId]);
-    const cancel = await t.http
-      .post(`/api/v1/orders/${placed.orderId}/cancel`)
-      .set(placed.user.auth);
-    expect(cancel.status).toBe(200);
-    await db.query(`UPDATE orders SET payment_intent_id = $2 WHERE id = $1`, [
-      placed.orderId,
-      placed.intentId,
-    ]);
+    await cancelLeavingIntentPayable(t, placed);
     emulator.store.simulate(placed.intentId, 'succeeded');
     const intent = structuredClone(emulator.store.retrieveIntent(placed.intentId));
     const event = aStripeEvent(

@@ -86,6 +86,25 @@ export function checkout(
 
 let eventSeq = 0;
 
+/**
+ * The customer cancels an order while its PaymentIntent stays payable, as
+ * when the provider call to cancel it fails: the intent is hidden from the
+ * cancellation, then put back. Paying it then is a late payment.
+ */
+export async function cancelLeavingIntentPayable(
+  t: TestApp,
+  order: { orderId: string; intentId: string; user: TestUser },
+): Promise<void> {
+  const db = t.get(DataSource);
+  await db.query(`UPDATE orders SET payment_intent_id = NULL WHERE id = $1`, [order.orderId]);
+  const cancel = await t.http.post(`/api/v1/orders/${order.orderId}/cancel`).set(order.user.auth);
+  if (cancel.status !== 200) throw new Error(`cancel answered ${cancel.status}`);
+  await db.query(`UPDATE orders SET payment_intent_id = $2 WHERE id = $1`, [
+    order.orderId,
+    order.intentId,
+  ]);
+}
+
 /** A Stripe event as the webhook intake receives it, with Stripe's field names. */
 /** A customer's order placed through checkout (pending payment), with its intent. */
 export interface PlacedOrder {
