@@ -52,6 +52,14 @@ class CountingGateway extends DelegatingGateway {
 const until = (condition: () => boolean | Promise<boolean>, what: string) =>
   waitFor(async () => ((await condition()) ? true : undefined), what, 5_000);
 
+/** Stores `event` as claimed by a delivery still at work (or a process that died). */
+const storeHeldEvent = (db: DataSource, event: { id: string; type: string }, objectId: string) =>
+  db.query(
+    `INSERT INTO payment_events (id, type, object_id, payload, event_created_at, claim_token, claimed_until)
+     VALUES ($1, $2, $3, $4, now(), gen_random_uuid(), now() + interval '1 hour')`,
+    [event.id, event.type, objectId, JSON.stringify(event)],
+  );
+
 describe('Stripe webhook deliveries', () => {
   let t: TestApp;
   let db: DataSource;
@@ -199,12 +207,7 @@ describe('Stripe webhook deliveries', () => {
   test('an event another delivery holds → the duplicate waits, then 409 for Stripe to retry; once that holder’s lease runs out, the retry applies it', async () => {
     const placed = await aPlacedOrder(t, 1, 1800);
     const event = aStripeEvent('payment_intent.succeeded', intentObject(placed.intentId, 1800));
-    // Stored and claimed by a delivery still at work (or a process that died).
-    await db.query(
-      `INSERT INTO payment_events (id, type, object_id, payload, event_created_at, claim_token, claimed_until)
-       VALUES ($1, $2, $3, $4, now(), gen_random_uuid(), now() + interval '1 hour')`,
-      [event.id, event.type, placed.intentId, JSON.stringify(event)],
-    );
+    await storeHeldEvent(db, event, placed.intentId);
 
     const started = Date.now();
     const busy = await deliver(t, event, SECRET);
@@ -358,11 +361,7 @@ describe('Stripe webhook deliveries with PAYMENT_EVENT_LEASE_MS and PAYMENT_EVEN
   test('an event another delivery holds → 409 after the 200 ms wait, not the default 5 s', async () => {
     const placed = await aPlacedOrder(t, 1, 1700);
     const event = aStripeEvent('payment_intent.succeeded', intentObject(placed.intentId, 1700));
-    await db.query(
-      `INSERT INTO payment_events (id, type, object_id, payload, event_created_at, claim_token, claimed_until)
-       VALUES ($1, $2, $3, $4, now(), gen_random_uuid(), now() + interval '1 hour')`,
-      [event.id, event.type, placed.intentId, JSON.stringify(event)],
-    );
+    await storeHeldEvent(db, event, placed.intentId);
     const started = Date.now();
     const busy = await deliver(t, event, SECRET);
     const waited = Date.now() - started;
