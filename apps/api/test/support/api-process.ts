@@ -142,15 +142,8 @@ function listeningInodes(port: number): Set<string> {
   return inodes;
 }
 
-/**
- * Whether `pid` holds the socket listening on `port`. Another test's server
- * may have bound the port that freePort() handed out and then gave up,
- * before this process could: its 200 must not count as this one's.
- */
-function listensOn(pid: number | undefined, port: number): boolean {
-  if (pid === undefined) return false;
-  const inodes = listeningInodes(port);
-  if (inodes.size === 0) return false;
+/** Whether `pid` has one of these sockets open. */
+function holdsSocket(pid: number, inodes: Set<string>): boolean {
   try {
     return readdirSync(`/proc/${pid}/fd`).some((fd) => {
       try {
@@ -165,10 +158,23 @@ function listensOn(pid: number | undefined, port: number): boolean {
   }
 }
 
+/**
+ * Whether `pid` holds the socket listening on `port`. Another test's server
+ * may have bound the port that freePort() handed out and then gave up,
+ * before this process could: its 200 must not count as this one's.
+ */
+function listensOn(pid: number | undefined, port: number): boolean {
+  if (pid === undefined) return false;
+  const inodes = listeningInodes(port);
+  return inodes.size > 0 && holdsSocket(pid, inodes);
+}
+
 /** The command line of the process listening on `port`, for the failure message. */
 function holderOf(port: number): string {
+  const inodes = listeningInodes(port);
+  if (inodes.size === 0) return 'no process found';
   for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    if (!listensOn(Number(pid), port)) continue;
+    if (!holdsSocket(Number(pid), inodes)) continue;
     try {
       return `pid ${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')}`;
     } catch {
