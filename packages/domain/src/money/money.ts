@@ -127,10 +127,18 @@ export class Money {
   }
 }
 
+// Building an Intl.NumberFormat costs tens of microseconds, once per mail
+// and order otherwise; a shop prices in a handful of currencies.
+const minorUnits = new Map<CurrencyCode, number>();
+
 /** ISO 4217's minor unit of `currency` (2 for a code ICU does not know). */
 function minorUnitDigits(currency: CurrencyCode): number {
-  return (
-    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-      .maximumFractionDigits ?? 2
-  );
+  let digits = minorUnits.get(currency);
+  if (digits === undefined) {
+    digits =
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+        .maximumFractionDigits ?? 2;
+    minorUnits.set(currency, digits);
+  }
+  return digits;
 }
