@@ -23,7 +23,14 @@ import { scenarios } from './scenarios/index.js';
 
 // dist-bench/bench/run.js -> apps/api
 const API_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const MAIN = join(API_DIR, 'dist/main.js');
+// BENCH_API_PROCESSES=n (n > 1): the API as `npm run start:prod` runs it,
+// n processes under the cluster primary (WEB_CONCURRENCY=n); CPU and RSS
+// figures are then the primary's and its workers' together.
+const API_PROCESSES = Number(process.env.BENCH_API_PROCESSES ?? 1);
+if (!Number.isInteger(API_PROCESSES) || API_PROCESSES < 1) {
+  throw new Error(`BENCH_API_PROCESSES must be a whole number ≥ 1, got ${API_PROCESSES}`);
+}
+const MAIN = join(API_DIR, API_PROCESSES > 1 ? 'dist/cluster.js' : 'dist/main.js');
 const WORKER_MAIN = join(API_DIR, 'dist/worker.js');
 // How production starts Node (flags and allocator settings); see the script.
 const LAUNCHER = join(API_DIR, 'bin/minishop-node');
@@ -139,11 +146,36 @@ function postgresCpuSince(before: Map<number, number>): number {
   return total;
 }
 
+/** The process and its children (a cluster primary's workers). */
+function withChildren(pid: number): number[] {
+  const pids = [pid];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) pids.push(Number(entry));
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return pids;
+}
+
+/** CPU time of a process and its children, µs. */
+function treeCpuMicros(pid: number): number {
+  return withChildren(pid).reduce((sum, p) => sum + cpuMicros(p), 0);
+}
+
 function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Math.round((Number(line?.replace(/\D/g, '') ?? 0) / 1024) * 10) / 10;
+  let kib = 0;
+  for (const p of withChildren(pid)) {
+    const line = readFileSync(`/proc/${p}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
+    kib += Number(line?.replace(/\D/g, '') ?? 0);
+  }
+  return Math.round((kib / 1024) * 10) / 10;
 }
 
 /** Where the API's data lives: a fresh database on DATABASE_URL's server, else an embedded one. */
@@ -305,8 +337,10 @@ async function main(): Promise<void> {
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     // Its own emulator on a free port: on the default port another minishop
     // process on this machine (a test run, another bench) may be listening,
-    // and the API would send its payments there.
+    // and the API would send its payments there. Each process of a cluster
+    // runs its own, in process, as each would reach Stripe on its own.
     STRIPE_EMULATOR_PORT: '0',
+    ...(API_PROCESSES > 1 ? { WEB_CONCURRENCY: String(API_PROCESSES) } : {}),
     DATA_DIR: dataDir,
     RUN_WORKER: JOBS === 'inline' ? 'inline' : 'off',
   };
@@ -362,7 +396,7 @@ async function main(): Promise<void> {
   };
 
   console.log(
-    `minishop bench: ${DURATION} s per scenario, ${CONNECTIONS} connections, Node ${process.version}, ${availableParallelism()} CPUs`,
+    `minishop bench: ${DURATION} s per scenario, ${CONNECTIONS} connections, Node ${process.version}, ${availableParallelism()} CPUs${API_PROCESSES > 1 ? `, API in ${API_PROCESSES} processes (cluster)` : ''}`,
   );
   console.log(`database: ${db.label}`);
   // Figures taken on a busy machine say little: print how busy it was.
@@ -480,7 +514,7 @@ async function main(): Promise<void> {
       // Jobs of the setup (welcome mails) and warm-up are not this run's work.
       if (onApi) await drainJobs();
       const cpuBefore = onApi
-        ? { api: cpuMicros(api.pid!), worker: workerCpu(), postgres: postgresCpu() }
+        ? { api: treeCpuMicros(api.pid!), worker: workerCpu(), postgres: postgresCpu() }
         : undefined;
       const result = scenario.overallRate
         ? await paced(url, scenario, scenario.overallRate, requests)
@@ -488,7 +522,7 @@ async function main(): Promise<void> {
       const row: Row = { scenario: scenario.name, status: 'ran', ...result.figures };
       if (cpuBefore && result.total > 0) {
         const perRequest = (micros: number) => Math.round(micros / result.total);
-        row.apiCpuUs = perRequest(cpuMicros(api.pid!) - cpuBefore.api);
+        row.apiCpuUs = perRequest(treeCpuMicros(api.pid!) - cpuBefore.api);
         // Jobs the load left behind are part of its cost, and of what a
         // worker must keep up with: count them, let them finish, then measure.
         row.jobsQueued = await jobsDue();
