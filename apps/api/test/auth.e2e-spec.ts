@@ -17,6 +17,10 @@ import { LoginRateLimiter } from '../src/auth/throttling/login-rate-limiter.js';
 import { UserRepository } from '../src/auth/user.repository.js';
 import { Clock } from '../src/infrastructure/clock/clock.js';
 import { EmailNfkc1764200000000 } from '../src/infrastructure/database/migrations/1764200000000-email-nfkc.js';
+import {
+  REFRESH_TOKEN_RETENTION_DAYS,
+  RefreshTokenCleanupService,
+} from '../src/maintenance/refresh-token-cleanup.service.js';
 import { waitFor } from './support/jobs-probe.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { registered } from './support/users.js';
@@ -518,6 +522,35 @@ describe('auth', () => {
       }
       // The token issued as the family was being revoked is dead as well.
       await refresh(next).expect(401);
+    });
+
+    test('a token that outlived its family revocation stays dead once the revoked ones are pruned', async () => {
+      const u = await registered(t);
+      await refresh(u.refreshToken).expect(200);
+      const [family] = await t.db.rows<{ family_id: string }>(
+        'SELECT family_id FROM refresh_tokens WHERE token_hash = $1',
+        [hashRefreshToken(u.refreshToken)],
+      );
+      // The state the race above leaves behind: the family revoked, and the
+      // token a refresh racing the revocation committed a moment later not.
+      await t.db.rows('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1', [
+        family!.family_id,
+      ]);
+      const survivor = randomBytes(32).toString('base64url');
+      await t.db.rows(
+        `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
+         VALUES ($1, $2, $3, now() + interval '30 days')`,
+        [family!.family_id, u.id, hashRefreshToken(survivor)],
+      );
+      await refresh(survivor).expect(401);
+      // A week and a day later the daily clean-up has deleted the revoked tokens.
+      clock.offsetMs = (REFRESH_TOKEN_RETENTION_DAYS + 1) * 86_400_000;
+      try {
+        await t.get(RefreshTokenCleanupService).prune();
+        await refresh(survivor).expect(401);
+      } finally {
+        clock.offsetMs = 0;
+      }
     });
 
     test('an expired refresh token → 401', async () => {

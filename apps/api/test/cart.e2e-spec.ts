@@ -242,6 +242,23 @@ describe('cart', () => {
       expect((await getCart(g)).lines).toEqual([]);
     });
 
+    test('a variant id in upper case names the same variant → 201, into the same line', async () => {
+      // UUIDs are case-insensitive, and some clients write them in upper case
+      // (Swift's UUID().uuidString); the DTO accepts them, so the add must too.
+      const g = await guest();
+      const v = await aVariant(t, { price: 700 });
+      await add(g, v, 1);
+      const res = await t.http
+        .post(`${API}/cart/items`)
+        .set(as(g))
+        .send({ variantId: v.id.toUpperCase(), quantity: 2 })
+        .expect(201);
+      const cart = res.body as CartBody;
+      expect(cart.lines).toHaveLength(1);
+      expect(cart.lines[0]).toMatchObject({ variantId: v.id, quantity: 3, issues: [] });
+      expect(cart.subtotal).toEqual({ amount: 2100, currency: 'EUR' });
+    });
+
     test('more than available → 409 naming what is available', async () => {
       const g = await guest();
       const v = await aVariant(t, { stock: 10, reserved: 4 });

@@ -30,8 +30,11 @@ export class AddCartItemService {
    * or more than is in stock, is refused with a 409 rather than silently
    * capped, so the shopper knows what they did not get.
    */
-  async add(cart: CartContext, variantId: string, quantity: number): Promise<CartView> {
+  async add(cart: CartContext, requestedId: string, quantity: number): Promise<CartView> {
     assertLineQuantity(quantity);
+    // UUIDs are case-insensitive and accepted in upper case; the catalog
+    // answers with PostgreSQL's lower-case spelling, which keys its map.
+    const variantId = requestedId.toLowerCase();
     return this.transactions.run(async (m) => {
       const variant = (await this.catalog.findVariants([variantId], m)).get(variantId);
       if (!variant) throw new CartVariantNotFoundError(variantId);

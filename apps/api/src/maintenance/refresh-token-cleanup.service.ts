@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
+import { TOKEN_FAMILY_RETRIES } from '../auth/token-family.js';
 import { Clock } from '../infrastructure/clock/clock.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { deleteInBatches } from './batched-delete.js';
@@ -21,6 +22,26 @@ export class RefreshTokenCleanupService {
 
   /** Deletes tokens expired, or revoked, more than the retention window ago. */
   async prune(now: Date = this.clock.now()): Promise<number> {
+    // A refresh racing a family's revocation can commit one token the
+    // revocation did not see. It is refused only because a revoked token of
+    // its family still exists: revoke it before that evidence is deleted,
+    // or the session would come back to life. Rows locked in id order, as
+    // revokeFamily does, so a concurrent revocation cannot deadlock with us.
+    await this.tx.run(
+      (m) =>
+        m.query(
+          `UPDATE refresh_tokens SET revoked_at = $1
+            WHERE id IN (SELECT t.id FROM refresh_tokens t
+                          WHERE t.revoked_at IS NULL
+                            AND EXISTS (SELECT 1 FROM refresh_tokens f
+                                         WHERE f.family_id = t.family_id
+                                           AND f.revoked_at IS NOT NULL)
+                          ORDER BY t.id FOR UPDATE)
+              AND revoked_at IS NULL`,
+          [now],
+        ),
+      TOKEN_FAMILY_RETRIES,
+    );
     const cutoff = new Date(now.getTime() - REFRESH_TOKEN_RETENTION_DAYS * 86_400_000);
     return deleteInBatches(this.tx, 'refresh_tokens', 'expires_at < $1 OR revoked_at < $1', [
       cutoff,

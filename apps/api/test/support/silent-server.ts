@@ -88,7 +88,7 @@ export class SilentServer {
 }
 
 /** One RESP array of bulk strings (what Redis clients send) from the start of `buffer`, if whole. */
-function parseCommand(buffer: Buffer): { args: string[]; size: number } | undefined {
+export function parseCommand(buffer: Buffer): { args: string[]; size: number } | undefined {
   const line = (from: number) => {
     const end = buffer.indexOf('\r\n', from);
     return end < 0 ? undefined : { text: buffer.toString('utf8', from, end), next: end + 2 };
