@@ -1503,6 +1503,8 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The new account: GET /api/v1/me with the returned access token */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2172,6 +2174,8 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The cart: GET /api/v1/cart with the returned token as X-Cart-Token */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3194,6 +3198,8 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The product's public page: GET /api/v1/products/{id} */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4448,6 +4454,8 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The order: GET /api/v1/orders/{id}. A replay of the key names the same order. */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5926,6 +5934,8 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The import's progress and per-line errors: GET /api/v1/admin/imports/{id} */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6183,6 +6193,8 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The report's state, and once completed its downloadUrl: GET /api/v1/admin/reports/{id} */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
