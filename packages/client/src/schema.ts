@@ -3066,7 +3066,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid filter, sort, limit or cursor */
+            /** @description Invalid filter, sort or limit (type validation), or a cursor the API did not issue for this sort (type pagination-invalid-cursor) */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4814,7 +4814,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPageDto"];
                 };
             };
-            /** @description Invalid limit or cursor */
+            /** @description Invalid limit (type validation), or a cursor the API did not issue (type pagination-invalid-cursor) */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5215,7 +5215,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPageDto"];
                 };
             };
-            /** @description Invalid status, underReview, limit or cursor */
+            /** @description Invalid status, underReview or limit (type validation), or a cursor the API did not issue (type pagination-invalid-cursor) */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

@@ -91,7 +91,11 @@ export class OrdersController {
   @Scopes('orders:read')
   @ApiOperation({ operationId: 'listOrders', summary: "The caller's orders, newest first" })
   @ApiOkResponse({ type: OrderPageDto })
-  @ApiBadRequestResponse({ description: 'Invalid limit or cursor', type: ProblemDto })
+  @ApiBadRequestResponse({
+    description:
+      'Invalid limit (type validation), or a cursor the API did not issue (type pagination-invalid-cursor)',
+    type: ProblemDto,
+  })
   list(@CurrentUser() user: AuthenticatedUser, @Query() page: PageQueryDto): Promise<OrderPageDto> {
     return this.queries.listOwn(user.id, page);
   }

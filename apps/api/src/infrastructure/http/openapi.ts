@@ -15,7 +15,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .setDescription(
         'Catalog, carts, checkout, orders and Stripe payments for storefronts. ' +
           'Errors are RFC 9457 problem details (application/problem+json). ' +
-          'Lists are cursor-paginated: pass `nextCursor` back as `cursor`.',
+          'Lists are cursor-paginated: pass `nextCursor` back as `cursor`; a cursor the API ' +
+          'did not issue is a 400 of type pagination-invalid-cursor naming `cursor`, on every list.',
       )
       .setVersion('1.0.0')
       .setOpenAPIVersion('3.1.0')
