@@ -135,6 +135,19 @@ describe('auth', () => {
       expect(me.body).toEqual(res.body.user);
     });
 
+    test('→ 201 with Location: GET /me, which answers with the new account', async () => {
+      const res = await t.http
+        .post('/api/v1/auth/register')
+        .send({ email: anEmail(), password: PASSWORD, name: 'Grace Hopper' })
+        .expect(201);
+      expect(res.headers.location).toBe('/api/v1/me');
+      const me = await t.http
+        .get(res.headers.location!)
+        .set('Authorization', `Bearer ${res.body.accessToken}`)
+        .expect(200);
+      expect(me.body).toEqual(res.body.user);
+    });
+
     test('stores an argon2id hash with the chosen parameters, never the password', async () => {
       const u = await registered(t);
       const stored = await t.get(UserRepository).findById(u.id);

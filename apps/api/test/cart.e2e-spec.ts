@@ -97,6 +97,16 @@ describe('cart', () => {
       expect(leaked).toHaveLength(0);
     });
 
+    test('POST /cart → Location: GET /cart, which answers with the new cart given its token', async () => {
+      const res = await t.http.post(`${API}/cart`).expect(201);
+      expect(res.headers.location).toBe(`${API}/cart`);
+      const read = await t.http
+        .get(res.headers.location!)
+        .set('X-Cart-Token', res.body.cartToken)
+        .expect(200);
+      expect(read.body.id).toBe(res.body.cart.id);
+    });
+
     test('GET /cart → 200 the cart of X-Cart-Token', async () => {
       const { token, cart } = await guest();
       expect((await getCart({ token })).id).toBe(cart.id);

@@ -113,6 +113,29 @@ describe('catalog admin writes (memory cache)', () => {
       await t.http.get(`${API}/products/creme-brulee-torch`).expect(200);
     });
 
+    test('201 → Location: the product’s public URL, which answers with it', async () => {
+      const res = await create(aProductBody()).expect(201);
+      expect(res.headers.location).toBe(`${API}/products/${res.body.id}`);
+      const read = await t.http.get(res.headers.location!).expect(200);
+      expect(read.body).toEqual(res.body);
+    });
+
+    test('a new variant or category has no URL of its own to read: no Location', async () => {
+      const product = (await create(aProductBody()).expect(201)).body;
+      const variant = await t.http
+        .post(`${API}/admin/products/${product.id}/variants`)
+        .set(admin.auth)
+        .send({ sku: `NOLOC-${Date.now()}`, name: 'Big', price: { amount: 900, currency: 'EUR' } })
+        .expect(201);
+      const category = await t.http
+        .post(`${API}/admin/categories`)
+        .set(admin.auth)
+        .send({ name: `No Location ${Date.now()}` })
+        .expect(201);
+      expect(variant.headers.location).toBeUndefined();
+      expect(category.headers.location).toBeUndefined();
+    });
+
     test('duplicate slug → 409 naming slug; duplicate SKU → 409 naming the variant sku', async () => {
       const first = aProductBody();
       await create(first).expect(201);

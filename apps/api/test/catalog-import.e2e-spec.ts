@@ -75,6 +75,8 @@ describe('catalog import', () => {
       processed: 0,
       createdAt: expect.any(String),
     });
+    // Where its progress is read.
+    expect(res.headers.location).toBe(`${API}/admin/imports/${res.body.id}`);
 
     const done = (await finished(res.body.id)) as Record<string, unknown>;
     expect(done).toMatchObject({

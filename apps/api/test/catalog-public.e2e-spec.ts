@@ -368,6 +368,8 @@ describe('catalog public reads (seeded demo catalog)', () => {
         .expect(400);
       expect(fieldsOf(res.body)).toEqual(['cursor']);
       expect(res.body.detail).toMatch(/another sort/);
+      // The same problem type as every other cursor-paginated list.
+      expect(res.body.type).toBe('https://minishop.dev/problems/pagination-invalid-cursor');
     });
   });
 });

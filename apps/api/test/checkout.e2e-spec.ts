@@ -347,6 +347,22 @@ describe('POST /checkout', () => {
       expect(JSON.stringify(replay.body)).toBe(JSON.stringify(created[0]!.body));
     });
 
+    test('201 → Location: the order’s URL; a replay of the key carries the same one', async () => {
+      const user = await aCustomer(t);
+      await aCart(t, user, [{ variant: await aVariant(t), quantity: 1 }]);
+      const key = randomUUID();
+
+      const first = await checkout(t, user, key);
+
+      expect(first.status).toBe(201);
+      expect(first.headers.location).toBe(`/api/v1/orders/${first.body.order.id}`);
+      const order = await t.http.get(first.headers.location!).set(user.auth).expect(200);
+      expect(order.body.id).toBe(first.body.order.id);
+      const replay = await checkout(t, user, key);
+      expect(replay.status).toBe(201);
+      expect(replay.headers.location).toBe(first.headers.location);
+    });
+
     test('the same key with another body → 422, nothing made', async () => {
       const user = await aCustomer(t);
       const v = await aVariant(t, { stock: 5 });

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 
 import { API } from './support/catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer, anAdmin } from './support/users.js';
 
 const SHOP = 'https://shop.example';
 
@@ -93,6 +96,46 @@ describe('security headers and CORS on every reply', () => {
     const exposed = String(res.headers['access-control-expose-headers']).toLowerCase();
     for (const header of ['x-request-id', 'etag', 'retry-after', 'location'])
       expect(exposed).toContain(header);
+  });
+
+  test('replies that depend on the caller carry Cache-Control: no-store, problems included', async () => {
+    const customer = await aCustomer(t);
+    const admin = await anAdmin(t);
+    const replies = [
+      await t.http.post(`${API}/cart`).expect(201),
+      await t.http.get(`${API}/cart`).set(customer.auth).expect(200),
+      await t.http.get(`${API}/orders`).set(customer.auth).expect(200),
+      await t.http.get(`${API}/me`).set(customer.auth).expect(200),
+      await t.http.get(`${API}/admin/orders`).set(admin.auth).expect(200),
+      await t.http
+        .post(`${API}/auth/register`)
+        .send({
+          email: `cc-${randomUUID()}@example.test`,
+          password: 'correct horse battery',
+          name: 'C',
+        })
+        .expect(201),
+      await t.http
+        .post(`${API}/auth/refresh`)
+        .send({ refreshToken: 'x'.repeat(43) })
+        .expect(401),
+      await t.http.get(`${API}/orders/${randomUUID()}`).set(customer.auth).expect(404),
+      await t.http.get(`${API}/admin/orders`).set(customer.auth).expect(403),
+      await t.http.get(`${API}/orders`).expect(401),
+    ];
+    for (const res of replies) expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  test('public catalog reads keep their own caching headers, first read and hit alike', async () => {
+    const maxAge = `public, max-age=${t.config.catalogListTtlSeconds}`;
+    for (const path of ['/products?limit=2', '/categories']) {
+      // The first goes through Nest; the second is a cache hit answered before it.
+      for (let i = 0; i < 2; i++) {
+        const res = await t.http.get(`${API}${path}`).expect(200);
+        expect(res.headers['cache-control']).toBe(maxAge);
+        expect(res.headers.etag).toEqual(expect.any(String));
+      }
+    }
   });
 
   test('an OPTIONS that is no preflight is routed like any request (404 problem)', async () => {

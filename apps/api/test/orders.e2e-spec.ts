@@ -118,6 +118,28 @@ describe('orders', () => {
     expect((await t.http.get('/api/v1/orders?limit=0').set(user.auth)).status).toBe(400);
   });
 
+  test('GET /orders and GET /admin/orders with a cursor not made by the API → 400 pagination-invalid-cursor naming cursor', async () => {
+    const user = await aCustomer(t);
+    const admin = await anAdmin(t);
+    const forged = Buffer.from(JSON.stringify(['yesterday', 'order-1'])).toString('base64url');
+    for (const [path, caller] of [
+      ['/api/v1/orders', user],
+      ['/api/v1/admin/orders', admin],
+    ] as const) {
+      for (const cursor of ['garbage', forged]) {
+        const res = await t.http.get(`${path}?cursor=${cursor}`).set(caller.auth);
+        expect(res.status).toBe(400);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        // One type for every cursor-paginated list: nothing here is the catalog's.
+        expect(res.body).toMatchObject({
+          type: 'https://minishop.dev/problems/pagination-invalid-cursor',
+          status: 400,
+          errors: [{ field: 'cursor', message: expect.any(String) }],
+        });
+      }
+    }
+  });
+
   test('GET /orders with a cursor shaped like ours but naming no instant or no id → 400, not 500', async () => {
     const user = await aCustomer(t);
     const cursor = (at: string, id: string) =>

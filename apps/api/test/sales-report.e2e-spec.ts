@@ -92,9 +92,11 @@ describe('sales report export', () => {
     const res = await requestReport({ from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ status: 'queued', rowCount: null, downloadUrl: null });
+    // Where its progress is read.
+    expect(res.headers.location).toBe(`${API}/admin/reports/${res.body.id}`);
 
     const done = await waitFor(async () => {
-      const r = await t.http.get(`${API}/admin/reports/${res.body.id}`).set(admin.auth);
+      const r = await t.http.get(res.headers.location!).set(admin.auth);
       expect(r.status).toBe(200);
       return r.body.status === 'completed' ? r.body : undefined;
     }, 'the report to be written');

@@ -19,7 +19,6 @@ import {
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
-  ApiCreatedResponse,
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -30,6 +29,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 
+import { LocatedReply } from '../infrastructure/http/reply-location.js';
 import { AuthMapper } from './auth.mapper.js';
 import { LoginService } from './login.service.js';
 import { LogoutService } from './logout.service.js';
@@ -67,7 +67,12 @@ export class AuthController {
   @Post('register')
   @ApiOperation({ operationId: 'authRegister', summary: 'Create a customer account and sign in' })
   @ApiHeader(CART_TOKEN_HEADER)
-  @ApiCreatedResponse({ type: AuthSessionDto })
+  @LocatedReply({
+    status: 201,
+    type: AuthSessionDto,
+    location: 'The new account: GET /api/v1/me with the returned access token',
+    path: () => 'me',
+  })
   @ApiBadRequestResponse({
     type: ProblemDto,
     description: 'Invalid body, unknown field, or a password that breaks the rules',

@@ -32,6 +32,7 @@ import {
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser, OptionalAuth, Scopes } from '../auth/decorators/auth.decorators.js';
+import { LocatedReply } from '../infrastructure/http/reply-location.js';
 import { AddCartItemService } from './add-cart-item.service.js';
 import { CallerCart } from './caller-cart.decorator.js';
 import { CartMergeService } from './cart-merge.service.js';
@@ -81,7 +82,12 @@ export class CartController {
     operationId: 'createCart',
     summary: 'Start a guest cart; keep the returned token as X-Cart-Token',
   })
-  @ApiCreatedResponse({ type: GuestCartDto })
+  @LocatedReply({
+    status: 201,
+    type: GuestCartDto,
+    location: 'The cart: GET /api/v1/cart with the returned token as X-Cart-Token',
+    path: () => 'cart',
+  })
   async create(): Promise<GuestCartDto> {
     return toGuestCartDto(await this.guestCarts.create());
   }

@@ -37,6 +37,7 @@ import {
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
+import { LocatedReply } from '../infrastructure/http/reply-location.js';
 import { CategoryAdminService } from './category-admin.service.js';
 import { ProductAdminService } from './product-admin.service.js';
 import { VariantAdminService } from './variant-admin.service.js';
@@ -67,7 +68,12 @@ export class CatalogAdminController {
 
   @Post('products')
   @ApiOperation({ operationId: 'createProduct', summary: 'Create a product with its variants' })
-  @ApiCreatedResponse({ type: ProductDto })
+  @LocatedReply({
+    status: 201,
+    type: ProductDto,
+    location: "The product's public page: GET /api/v1/products/{id}",
+    path: (product) => `products/${product.id}`,
+  })
   create(
     @Body() body: CreateProductDto,
     @CurrentUser() user: AuthenticatedUser,

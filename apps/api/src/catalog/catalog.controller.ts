@@ -47,7 +47,11 @@ export class CatalogController {
     summary: 'Active products: search, filter by category and price, sort, paginate',
   })
   @ApiOkResponse({ type: ProductPageDto })
-  @ApiBadRequestResponse({ description: 'Invalid filter, sort, limit or cursor', type: ProblemDto })
+  @ApiBadRequestResponse({
+    description:
+      'Invalid filter, sort or limit (type validation), or a cursor the API did not issue for this sort (type pagination-invalid-cursor)',
+    type: ProblemDto,
+  })
   async list(
     @Query() query: ProductQueryDto,
     @Req() req: FastifyRequest,

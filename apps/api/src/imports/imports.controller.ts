@@ -1,8 +1,7 @@
 import { CatalogImportDto, ProblemDto } from '@minishop/contracts';
 import { InvalidImportFileError } from '@minishop/domain';
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import {
-  ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBody,
   ApiConsumes,
@@ -17,6 +16,7 @@ import {
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
+import { LocatedReply } from '../infrastructure/http/reply-location.js';
 import { CatalogImportService } from './catalog-import.service.js';
 import { IMPORT_MAX_BYTES } from './catalog-import-source.js';
 
@@ -29,7 +29,6 @@ export class ImportsController {
   constructor(private readonly imports: CatalogImportService) {}
 
   @Post()
-  @HttpCode(202)
   @ApiOperation({
     summary: 'Upload a catalog CSV file; a background job imports it',
     description:
@@ -40,7 +39,13 @@ export class ImportsController {
   })
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', maxLength: IMPORT_MAX_BYTES } })
-  @ApiAcceptedResponse({ type: CatalogImportDto, description: 'Recorded and queued' })
+  @LocatedReply({
+    status: 202,
+    type: CatalogImportDto,
+    description: 'Recorded and queued',
+    location: "The import's progress and per-line errors: GET /api/v1/admin/imports/{id}",
+    path: (job) => `admin/imports/${job.id}`,
+  })
   @ApiBadRequestResponse({ description: 'Empty file or wrong header line', type: ProblemDto })
   @ApiPayloadTooLargeResponse({ description: 'File larger than 16 MiB', type: ProblemDto })
   @ApiUnsupportedMediaTypeResponse({ description: 'Body is not text/csv', type: ProblemDto })

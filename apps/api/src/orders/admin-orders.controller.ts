@@ -52,7 +52,8 @@ export class AdminOrdersController {
   })
   @ApiOkResponse({ type: OrderPageDto })
   @ApiBadRequestResponse({
-    description: 'Invalid status, underReview, limit or cursor',
+    description:
+      'Invalid status, underReview or limit (type validation), or a cursor the API did not issue (type pagination-invalid-cursor)',
     type: ProblemDto,
   })
   list(@Query() query: AdminOrdersQueryDto): Promise<OrderPageDto> {

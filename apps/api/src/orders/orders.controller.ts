@@ -10,7 +10,6 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@n
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
-  ApiCreatedResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -23,6 +22,7 @@ import {
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
+import { LocatedReply } from '../infrastructure/http/reply-location.js';
 import { CheckoutService } from './checkout.service.js';
 import { validateIdempotencyKey } from './idempotency.service.js';
 import { OrderCancellationService } from './order-cancellation.service.js';
@@ -46,7 +46,6 @@ export class OrdersController {
   ) {}
 
   @Post('checkout')
-  @HttpCode(201)
   @Scopes('cart:write', 'orders:read')
   @ApiOperation({
     operationId: 'checkout',
@@ -58,7 +57,12 @@ export class OrdersController {
     description: '1..255 characters; a repeat with the same body replays the first reply',
     schema: { type: 'string', minLength: 1, maxLength: 255 },
   })
-  @ApiCreatedResponse({ type: CheckoutResponseDto })
+  @LocatedReply({
+    status: 201,
+    type: CheckoutResponseDto,
+    location: 'The order: GET /api/v1/orders/{id}. A replay of the key names the same order.',
+    path: (reply) => `orders/${reply.order.id}`,
+  })
   @ApiBadRequestResponse({
     description: 'Invalid body, or Idempotency-Key missing or invalid',
     type: ProblemDto,
@@ -87,7 +91,11 @@ export class OrdersController {
   @Scopes('orders:read')
   @ApiOperation({ operationId: 'listOrders', summary: "The caller's orders, newest first" })
   @ApiOkResponse({ type: OrderPageDto })
-  @ApiBadRequestResponse({ description: 'Invalid limit or cursor', type: ProblemDto })
+  @ApiBadRequestResponse({
+    description:
+      'Invalid limit (type validation), or a cursor the API did not issue (type pagination-invalid-cursor)',
+    type: ProblemDto,
+  })
   list(@CurrentUser() user: AuthenticatedUser, @Query() page: PageQueryDto): Promise<OrderPageDto> {
     return this.queries.listOwn(user.id, page);
   }

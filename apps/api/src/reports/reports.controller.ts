@@ -1,18 +1,8 @@
 import { createReadStream } from 'node:fs';
 
 import { CreateSalesReportDto, ProblemDto, SalesReportDto } from '@minishop/contracts';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, StreamableFile } from '@nestjs/common';
 import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  StreamableFile,
-} from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiNotFoundResponse,
@@ -24,6 +14,7 @@ import {
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
+import { LocatedReply } from '../infrastructure/http/reply-location.js';
 import { SalesReportService } from './sales-report.service.js';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
@@ -37,11 +28,17 @@ export class ReportsController {
   constructor(private readonly reports: SalesReportService) {}
 
   @Post('sales')
-  @HttpCode(202)
   @ApiOperation({
     summary: 'Request a CSV export of the orders created in [from, to); a background job writes it',
   })
-  @ApiAcceptedResponse({ type: SalesReportDto, description: 'Recorded and queued' })
+  @LocatedReply({
+    status: 202,
+    type: SalesReportDto,
+    description: 'Recorded and queued',
+    location:
+      "The report's state, and once completed its downloadUrl: GET /api/v1/admin/reports/{id}",
+    path: (report) => `admin/reports/${report.id}`,
+  })
   @ApiBadRequestResponse({
     description: 'Invalid body, or to not after from, or a period over 366 days',
     type: ProblemDto,

@@ -16,6 +16,7 @@ interface Exchange {
   route: string;
   status: number;
   contentType: string;
+  location: string | undefined;
   body: string;
 }
 
@@ -25,7 +26,12 @@ interface OpenApiDocument {
     string,
     Record<
       string,
-      { responses?: Record<string, { content?: Record<string, { schema?: Schema }> }> }
+      {
+        responses?: Record<
+          string,
+          { content?: Record<string, { schema?: Schema }>; headers?: Record<string, unknown> }
+        >;
+      }
     >
   >;
 }
@@ -35,8 +41,9 @@ const toOpenApiPath = (route: string) => route.replace(/:([A-Za-z0-9_]+)/g, '{$1
 
 /**
  * Records every reply the e2e tests receive and checks it against the
- * committed OpenAPI document: the status must be documented for the route
- * and a JSON body must validate against the documented schema. It also
+ * committed OpenAPI document: the status must be documented for the route,
+ * a Location header sent exactly where the document lists one, and a JSON
+ * body must validate against the documented schema. It also
  * notes which operations were exercised, for the coverage check at the end
  * of a full run (global-teardown.js).
  */
@@ -53,6 +60,7 @@ export class ContractRecorder {
           route,
           status: reply.statusCode,
           contentType: String(reply.getHeader('content-type') ?? ''),
+          location: reply.getHeader('location') as string | undefined,
           body: payload ?? '',
         });
       }
@@ -84,6 +92,12 @@ export class ContractRecorder {
           `${x.method.toUpperCase()} ${path} replied ${x.status}, which the document does not list`,
         );
         continue;
+      }
+      // A Location is sent exactly where the document promises one.
+      if ((x.location !== undefined) !== (response.headers?.Location !== undefined)) {
+        violations.add(
+          `${x.method.toUpperCase()} ${path} ${x.status}: ${x.location === undefined ? 'no Location, which the document lists' : 'a Location the document does not list'}`,
+        );
       }
       if (!/json/.test(x.contentType) || x.body === '') continue;
       const sent = x.contentType.split(';')[0]!.trim();

@@ -96,11 +96,3 @@ export class InvalidCatalogValueError extends InvalidInputError {
     super(message, [{ field, message }]);
   }
 }
-
-/** A pagination cursor that was tampered with, truncated, or made for another sort. */
-export class InvalidCursorError extends InvalidInputError {
-  readonly code = 'CATALOG.INVALID_CURSOR';
-  constructor(reason: string) {
-    super(`Invalid cursor: ${reason}`, [{ field: 'cursor', message: `cursor ${reason}` }]);
-  }
-}

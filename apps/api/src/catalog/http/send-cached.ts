@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import { publicCacheControl } from '../../infrastructure/http/cache-control.js';
 import type { FrontDoorReply } from '../../infrastructure/http/front-door.js';
 import { appendHeaders } from '../../infrastructure/http/header-list.js';
 import type { CachedResponse } from '../cache/catalog-cache.js';
@@ -44,8 +45,9 @@ function cachedReply(
 ): CachedReply {
   const headers = [
     // Shared caches may hold a reply as long as the server-side cache does.
+    // Through Fastify, this replaces the private default (cache-control.ts).
     'Cache-Control',
-    `public, max-age=${maxAgeSeconds}`,
+    publicCacheControl(maxAgeSeconds),
     'ETag',
     codedEtag(cached.etag, coding),
     'Vary',

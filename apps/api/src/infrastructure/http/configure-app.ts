@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { BodilessRouteInterceptor } from './bodiless-route.interceptor.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { ProblemDetailsFilter } from './problem-details.filter.js';
+import { ReplyLocationInterceptor } from './reply-location.js';
 import { createValidationPipe } from './validation.exception.js';
 
 export const API_PREFIX = 'api/v1';
@@ -31,7 +32,10 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   setGlobalPrefix(app);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalInterceptors(new BodilessRouteInterceptor());
+  app.useGlobalInterceptors(
+    new BodilessRouteInterceptor(),
+    new ReplyLocationInterceptor(API_PREFIX),
+  );
   // Signals are handled by serve-http.ts (graceful shutdown with a grace period),
   // not by Nest's shutdown hooks, which re-raise the signal after closing.
 

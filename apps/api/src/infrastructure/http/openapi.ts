@@ -15,7 +15,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .setDescription(
         'Catalog, carts, checkout, orders and Stripe payments for storefronts. ' +
           'Errors are RFC 9457 problem details (application/problem+json). ' +
-          'Lists are cursor-paginated: pass `nextCursor` back as `cursor`.',
+          'Lists are cursor-paginated: pass `nextCursor` back as `cursor`; a cursor the API ' +
+          'did not issue is a 400 of type pagination-invalid-cursor naming `cursor`, on every list.',
       )
       .setVersion('1.0.0')
       .setOpenAPIVersion('3.1.0')
@@ -74,6 +75,7 @@ const COMMON_HEADERS = [
   'X-RateLimit-Reset',
   'Access-Control-Allow-Origin',
   'X-Request-Id',
+  'Cache-Control',
 ] as const;
 const COUNT = { type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 } as const;
 const PROBLEM_REF = { $ref: '#/components/schemas/ProblemDto' };
@@ -81,7 +83,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 /**
  * Adds what every operation has in common, once, instead of on every route:
- * the rate-limit, CORS and request-id headers sent on 2xx/4xx replies, and
+ * the rate-limit, CORS, request-id and caching headers sent on 2xx/4xx replies, and
  * the 429, 500 and 503 problem replies any route can give, and the 400,
  * 413 and 415 any route that may be sent a body can give.
  */
@@ -99,6 +101,13 @@ function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
     'X-Request-Id': {
       description: "Id of this request in the server logs (the caller's X-Request-Id when sane)",
       schema: { type: 'string', maxLength: 128 },
+    },
+    'Cache-Control': {
+      description:
+        'no-store: the reply depends on the caller or the moment, and no cache may keep it. ' +
+        'Only the public catalog pages (GET /products, /products/{idOrSlug}, /categories) say ' +
+        '"public, max-age=<CATALOG_CACHE_TTL_SECONDS>", beside their ETag.',
+      schema: { type: 'string', maxLength: 64 },
     },
   };
   const problem = (description: string) => ({
@@ -124,6 +133,7 @@ function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
             $ref: '#/components/headers/Access-Control-Allow-Origin',
           },
           'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+          'Cache-Control': { $ref: '#/components/headers/Cache-Control' },
         },
       };
       // Any route that may be sent a body refuses malformed, oversized or

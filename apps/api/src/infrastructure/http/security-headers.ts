@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
+import { PRIVATE_CACHE_CONTROL } from './cache-control.js';
 import { type HeaderList, setHeaderList } from './header-list.js';
 
 /**
@@ -23,6 +24,13 @@ const API_HEADERS: HeaderList = [
   'Referrer-Policy',
   'no-referrer',
 ];
+
+/**
+ * What a reply through Fastify starts with: the set above and the private
+ * caching default, which the public catalog pages replace (cache-control.ts).
+ * The front door's replies, all public pages, take API_HEADERS alone.
+ */
+const API_REPLY_HEADERS: HeaderList = [...API_HEADERS, ...PRIVATE_CACHE_CONTROL];
 
 /** The Swagger UI pages are real pages: helmet's full set, with what the UI needs. */
 const DOCS_HELMET_OPTIONS: HelmetOptions = {
@@ -58,7 +66,7 @@ export function helmetHeaders(options: HelmetOptions): HeaderList {
   return headers;
 }
 
-/** The security headers of a reply to `url`. */
+/** The security headers of a reply to `url` sent before Fastify (the front door's). */
 export function securityHeadersFor(url: string): HeaderList {
   return DOCS.test(url) ? docsHeaders() : API_HEADERS;
 }
@@ -69,10 +77,13 @@ function docsHeaders(): HeaderList {
   return docs;
 }
 
-/** Echoes the request id and sets the security headers of a reply to `url`. */
+/**
+ * Echoes the request id and sets the security headers of a reply to `url`
+ * sent by Fastify, with `Cache-Control: no-store` on all but the docs.
+ */
 export function setSecurityHeaders(res: ServerResponse, requestId: string, url: string): void {
   res.setHeader('X-Request-Id', requestId);
-  setHeaderList(res, securityHeadersFor(url));
+  setHeaderList(res, DOCS.test(url) ? docsHeaders() : API_REPLY_HEADERS);
 }
 
 /**
