@@ -27,10 +27,16 @@ if (!redisUrl) {
 const describeWithRedis = redisUrl ? describe : describe.skip;
 
 /** Every reply header but the clock's. */
-// What differs between any two replies by nature: the time, and the
-// client's remaining request budget (one request apart).
+// What differs between any two replies by nature: the time, the client's
+// remaining request budget (one request apart) and the seconds until that
+// budget resets (the two replies may fall either side of a second).
 const headersOf = (res: { headers: Record<string, unknown> }) => {
-  const { date: _date, 'x-ratelimit-remaining': _remaining, ...rest } = res.headers;
+  const {
+    date: _date,
+    'x-ratelimit-remaining': _remaining,
+    'x-ratelimit-reset': _reset,
+    ...rest
+  } = res.headers;
   return rest;
 };
 
