@@ -689,6 +689,84 @@ describe('cart', () => {
     });
   });
 
+  describe('GET /cart racing checkouts', () => {
+    /** Sessions waiting for a lock whose statement matches `pattern`. */
+    const waiting = async (pattern: string): Promise<boolean> => {
+      const [row] = await db.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ~* $1`,
+        [pattern],
+      );
+      return (row?.n ?? 0) > 0;
+    };
+    const until = async (what: string, check: () => Promise<boolean>): Promise<void> => {
+      for (let i = 0; !(await check()); i++) {
+        if (i > 5000) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+
+    test('GET /cart while checkouts close the user’s cart again and again → 200, never a closed cart’s lines', async () => {
+      const u = await aCustomer(t);
+      const v = await aVariant(t);
+      await add(u, v, 2);
+      // Two sessions take turns holding cart_lines: each read of the cart
+      // waits for one, and a checkout closes the user's cart meanwhile.
+      const lockers = [db.createQueryRunner(), db.createQueryRunner()] as const;
+      for (const r of lockers) await r.connect();
+      const lock = async (i: number) => {
+        await lockers[i]!.startTransaction();
+        await lockers[i]!.query('LOCK TABLE cart_lines IN ACCESS EXCLUSIVE MODE');
+      };
+      const locked: (Promise<void> | undefined)[] = [lock(0), undefined];
+      try {
+        await locked[0];
+        let finished = false;
+        const reading = t.http
+          .get(`${API}/cart`)
+          .set(u.auth)
+          .then((r) => {
+            finished = true;
+            return r;
+          });
+        let holder = 0;
+        for (let round = 0; ; round++) {
+          await until(
+            'the read to wait for cart_lines, or to end',
+            async () => finished || (await waiting('^\\s*SELECT[\\s\\S]*cart_lines')),
+          );
+          if (finished) break;
+          if (round > 5) throw new Error('the read never ends');
+          await db.query(
+            `UPDATE carts SET status = 'checked_out', updated_at = now()
+              WHERE user_id = $1 AND status = 'active'`,
+            [u.id],
+          );
+          // The next holder queues behind the reader, so its next read waits again.
+          const next = 1 - holder;
+          locked[next] = lock(next);
+          await until('the next lock to be queued', () => waiting('^LOCK TABLE cart_lines'));
+          await lockers[holder]!.commitTransaction();
+          holder = next;
+        }
+        const res = await reading;
+        expect(res.status).toBe(200);
+        expect(res.body.lines).toEqual([]);
+        const [active] = await db.query<{ id: string }[]>(
+          `SELECT id FROM carts WHERE user_id = $1 AND status = 'active'`,
+          [u.id],
+        );
+        expect(res.body.id).toBe(active?.id);
+      } finally {
+        for (const [i, r] of lockers.entries()) {
+          await locked[i]?.catch(() => undefined);
+          if (r.isTransactionActive) await r.commitTransaction();
+          await r.release();
+        }
+      }
+    });
+  });
+
   test('the OpenAPI document describes the cart routes', async () => {
     const doc = (await t.http.get('/docs/openapi.json').expect(200)).body;
     expect(Object.keys(doc.paths)).toEqual(

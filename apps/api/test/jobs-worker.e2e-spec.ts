@@ -283,6 +283,121 @@ describe('job worker', () => {
     expect(done.retry_count).toBe(2);
   }, 60_000);
 
+  test('a job failed with no retry delay cannot be fetched again before its batch is recorded ended', async () => {
+    const producer = await start({ work: false });
+    await client.query(`DELETE FROM pgboss.job WHERE name = 'test.plan-now'`);
+    // Every version of the queue's rows, and every UPDATE statement on the
+    // job table (pg-boss' batch completion among them, even when it changes
+    // no row), with the time and transaction it was written in.
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS job_log (
+        at timestamptz NOT NULL, tx bigint NOT NULL, id uuid, state text, start_after timestamptz, query text);
+      CREATE OR REPLACE FUNCTION log_job_row() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO job_log VALUES (clock_timestamp(), txid_current(), NEW.id, NEW.state::text, NEW.start_after, NULL);
+          RETURN NULL;
+        END $$;
+      CREATE OR REPLACE FUNCTION log_job_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO job_log (at, tx, query) VALUES (clock_timestamp(), txid_current(), current_query());
+          RETURN NULL;
+        END $$;
+      CREATE OR REPLACE TRIGGER job_rows AFTER INSERT OR UPDATE ON pgboss.job
+        FOR EACH ROW WHEN (NEW.name = 'test.plan-now') EXECUTE FUNCTION log_job_row();
+      CREATE OR REPLACE TRIGGER job_statements AFTER UPDATE ON pgboss.job
+        FOR EACH STATEMENT EXECUTE FUNCTION log_job_statement();
+    `);
+    try {
+      const queue = producer.get(JobQueue);
+      const flaky = await queue.enqueue('test.plan-now', {
+        key: 'at-once',
+        attempts: [
+          { ms: 0, fail: true },
+          { ms: 0, fail: false },
+        ],
+      });
+      await start({ work: true });
+      const done = await waitFor(
+        async () => ((await job(flaky!))?.state === 'completed' ? await job(flaky!) : undefined),
+        'the job to complete on its retry',
+      );
+      expect(done.retry_count).toBe(1);
+      const { rows } = await client.query<{
+        at: Date;
+        tx: string;
+        id: string | null;
+        state: string | null;
+        start_after: Date | null;
+        query: string | null;
+      }>('SELECT at, tx, id, state, start_after, query FROM job_log ORDER BY at');
+      // What others could see of the job: the last version each transaction wrote.
+      const committed = [
+        ...new Map(rows.filter((r) => r.id === flaky).map((r) => [r.tx, r])).values(),
+      ];
+      const retries = committed.filter((r) => r.state === 'retry');
+      expect(retries.length).toBeGreaterThan(0);
+      // pg-boss' completion of the failed attempt's batch: the first after the failure.
+      const batchEnd = rows.find(
+        (r) =>
+          r.at > retries[0]!.at &&
+          r.query?.includes('WITH results AS') === true &&
+          r.query.includes('completed_on = now()'),
+      );
+      expect(batchEnd).toBeDefined();
+      // A retry fetchable before that completion could be marked done by it.
+      for (const retry of retries) {
+        expect(retry.start_after!.getTime()).toBeGreaterThan(batchEnd!.at.getTime());
+      }
+    } finally {
+      await client.query(`
+        DROP TRIGGER IF EXISTS job_rows ON pgboss.job;
+        DROP TRIGGER IF EXISTS job_statements ON pgboss.job;
+      `);
+    }
+  }, 30_000);
+
+  test('a handler that ends after its batch expired does not record its result over the retry', async () => {
+    const producer = await start({ work: false });
+    await client.query(`DELETE FROM pgboss.job WHERE name = 'test.plan-now'`);
+    const queue = producer.get(JobQueue);
+    // Attempt 0 outlives the queue's 2 s expiry and succeeds late (at 3.8 s),
+    // while attempt 1, taken about half a second after that expiry, runs on
+    // (it outlives its own expiry too); attempt 2 succeeds at once.
+    const late = await queue.enqueue('test.plan-now', {
+      key: 'late',
+      attempts: [
+        { ms: 3_800, fail: false },
+        { ms: 4_000, fail: false },
+        { ms: 0, fail: false },
+      ],
+    });
+    // A second job in the same batch: its jobs are completed one by one.
+    await queue.enqueue('test.plan-now', { key: 'beside', attempts: [{ ms: 0, fail: false }] });
+    // Expiry by the worker's own timer only: pg-boss' periodic expiry can fail
+    // an attempt a moment before that timer, and the worker, free again, can
+    // fetch the retry before the timer's failure of the batch lands on it.
+    await start({ work: true, maintenanceIntervalSeconds: 60 });
+    const done = await waitFor(
+      async () => ((await job(late!))?.state === 'completed' ? await job(late!) : undefined),
+      'the late job to complete',
+      30_000,
+    );
+    // Completed by its third attempt, not by the first one's late success.
+    expect(done.retry_count).toBe(2);
+    // Attempt 1 ends late as well, after the job was completed: nothing changes.
+    await waitFor(
+      async () => (probeCalls.plan.includes('late:1:done') ? true : undefined),
+      'the second attempt to end',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await job(late!)).toMatchObject({ state: 'completed', retry_count: 2 });
+    expect(probeCalls.plan.filter((p) => p.startsWith('late:')).sort()).toEqual([
+      'late:0:done',
+      'late:1:done',
+      'late:2:done',
+    ]);
+  }, 60_000);
+
   type HoldingSmtp = Awaited<ReturnType<typeof holdingSmtpServer>>;
 
   /**

@@ -1,20 +1,11 @@
-import {
-  CartClosedError,
-  CartNotFoundError,
-  type CartVariant,
-  priceCart,
-  type PricedCart,
-} from '@minishop/domain';
+import { CartNotFoundError, type CartVariant, priceCart, type PricedCart } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { CartRepository, type CartWithLines } from './cart.repository.js';
 import { CartCatalog } from './cart-catalog.js';
-import { type CartContext, CartResolver } from './cart-resolver.service.js';
-
-/** Reads of a user's cart that a concurrent checkout may close before GET /cart gives up. */
-const MAX_READS = 3;
+import type { CartContext } from './cart-resolver.service.js';
 
 export interface CartView extends PricedCart {
   id: string;
@@ -32,7 +23,6 @@ export class CartViewService {
     private readonly carts: CartRepository,
     private readonly catalog: CartCatalog,
     private readonly config: AppConfig,
-    private readonly resolver: CartResolver,
   ) {}
 
   /**
@@ -40,19 +30,31 @@ export class CartViewService {
    * or merge may have closed it since: its lines must not be shown as the
    * cart the caller has now (a storefront would show a bought cart as still
    * full). So only an active cart is read, and a user whose cart was closed
-   * in between gets the cart they have now, a new one; a guest's is gone,
-   * the 404 every closed guest cart gets.
+   * in between gets the cart they have now; a guest's is gone, the 404
+   * every closed guest cart gets. A read never answers 409.
    */
   async current(caller: CartContext): Promise<CartView> {
-    let cartId = caller.cartId;
-    for (let attempt = 1; ; attempt++) {
-      const cart = await this.carts.findActiveWithLines(cartId);
-      if (cart) return this.priced(cart);
-      if (caller.userId === null) throw new CartNotFoundError();
-      // Closed again before it could be read: checkouts keep closing this user's carts.
-      if (attempt >= MAX_READS) throw new CartClosedError();
-      cartId = (await this.resolver.resolve({ userId: caller.userId, cartToken: undefined }))
-        .cartId;
+    const cart = await this.carts.findActiveWithLines(caller.cartId);
+    if (cart) return this.priced(cart);
+    if (caller.userId === null) throw new CartNotFoundError();
+    return this.priced(await this.userCartNow(caller.userId));
+  }
+
+  /**
+   * The user's open cart, read with its lines in one statement; with none
+   * open, the one created now, which has no lines yet, so no further read is
+   * needed that another checkout could overtake. Only a request creating the
+   * user's next cart between the two statements sends this round again, and
+   * that cart must be filled and checked out before the next read for yet
+   * another round: no limit is needed, and none could turn a read into an
+   * error.
+   */
+  private async userCartNow(userId: string): Promise<CartWithLines> {
+    for (;;) {
+      const open = await this.carts.findActiveUserCartWithLines(userId);
+      if (open) return open;
+      const created = await this.carts.createUserCart(userId);
+      if (created) return { id: created.id, updatedAt: created.updatedAt, lines: [] };
     }
   }
 

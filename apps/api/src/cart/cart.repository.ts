@@ -27,6 +27,11 @@ export abstract class CartRepository {
   abstract findActiveGuestCart(tokenHash: string): Promise<CartRecord | null>;
   abstract findActiveUserCart(userId: string, manager?: EntityManager): Promise<CartRecord | null>;
   /**
+   * Creates the user's active cart, in one statement; null when they have
+   * one already (made by a concurrent request).
+   */
+  abstract createUserCart(userId: string, manager?: EntityManager): Promise<CartRecord | null>;
+  /**
    * Safe under concurrency: two callers get the same single active cart.
    * Needs no transaction; `manager` only to run inside the caller's.
    */
@@ -63,6 +68,8 @@ export abstract class CartRepository {
    * cart closed by a checkout or merge is null, never its old lines.
    */
   abstract findActiveWithLines(cartId: string): Promise<CartWithLines | null>;
+  /** The user's active cart, whichever it is now, with its lines, in one statement; null when none is open. */
+  abstract findActiveUserCartWithLines(userId: string): Promise<CartWithLines | null>;
   abstract findLine(
     cartId: string,
     lineId: string,

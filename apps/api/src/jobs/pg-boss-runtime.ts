@@ -11,6 +11,8 @@ import { DataSource } from 'typeorm';
 
 import { DatabaseServer } from '../infrastructure/database/database-server.js';
 import { MigrationRunner } from '../infrastructure/database/migration-runner.js';
+import { BatchEnds, type OpenBatch } from './batch-ends.js';
+import { type Attempt, JobAttempts } from './job-attempts.js';
 import type { JobContext, JobName } from './job-payloads.js';
 import { JobRegistry, type RegisteredJob } from './job-registry.js';
 import { deadLetterQueueOf, JobsOptions } from './jobs.options.js';
@@ -36,6 +38,8 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   private readonly workerIds = new Map<string, string[]>();
   /** pg-boss' connections (its own pool, so its loops never wait behind requests). */
   private db: ClosableDb | undefined;
+  private attempts: JobAttempts | undefined;
+  private readonly batchEnds = new BatchEnds();
   /** Jobs whose handler is running here now: what pg-boss fails if the grace runs out. */
   private running = 0;
   private failedAtShutdown = 0;
@@ -66,7 +70,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       : 0;
     const pool = jobsPool(this.server.url, this.options.poolSize ?? 2 * loops + 4);
     pool.on('error', (error: Error) => this.logger.error(`pg-boss pool: ${error.message}`));
-    this.db = preparingDb(pool);
+    this.db = this.batchEnds.watching(preparingDb(pool));
     const boss = new PgBoss({
       db: this.db,
       schema: this.options.schema,
@@ -78,6 +82,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       pollingIntervalSeconds: this.options.pollingIntervalSeconds,
     });
     boss.on('error', (error: Error) => this.logger.error(`pg-boss: ${error.message}`));
+    this.attempts = new JobAttempts(pool, boss, this.options.schema);
     return boss;
   }
 
@@ -212,11 +217,13 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
         // batch still active when the batch outlives its expiry or the
         // shutdown grace, and a job whose effect (a mail) already happened
         // would run again. Failures are recorded once the whole batch is
-        // done: pg-boss then completes the batch's jobs still active, and a
-        // job failed earlier could by then be running again in another
-        // worker, whose attempt that completion would mark done.
+        // done, their retries held back until pg-boss has recorded the
+        // batch's end (JobAttempts.fail). Either is recorded only while the
+        // job is still in the attempt fetched here: after an expiry, the
+        // retry may be running elsewhere.
         this.running += jobs.length;
-        const failures: { id: string; message: string }[] = [];
+        const batch = this.batchEnds.begin(jobs.map((j) => j.id));
+        const failures: (Attempt & { message: string })[] = [];
         const completions = jobs.length > 1 ? this.completionsOf(job.name) : undefined;
         await Promise.all(
           jobs.map(async (j) => {
@@ -229,31 +236,48 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
               await job.handler(j.data as never, context);
               this.running--;
               // A batch of one is completed by pg-boss as it ends.
-              await completions?.(j.id);
+              await completions?.({ id: j.id, retryCount: j.retryCount });
             } catch (error) {
               this.running--;
               const message = error instanceof Error ? error.message : String(error);
               this.logger.warn(
                 `Job ${job.name} ${j.id} failed (attempt ${j.retryCount + 1}): ${message}`,
               );
-              failures.push({ id: j.id, message });
+              failures.push({ id: j.id, retryCount: j.retryCount, message });
             }
           }),
         );
-        for (const { id, message } of failures) {
-          // If even this fails (database gone), the job stays active and
-          // expiry retries it.
-          await this.boss
-            .fail(job.name, id, { message })
-            .catch((e: unknown) =>
-              this.logger.error(`Could not record the failure of job ${id}: ${String(e)}`),
-            );
-        }
+        if (failures.length > 0) await this.recordFailures(job.name, failures, batch);
         // A full batch means more are waiting: fetch again without the idle wait.
         if (jobs.length === job.options.batchSize) this.boss.notifyWorker(workerId);
       },
     );
     this.workerIds.set(job.name, [...(this.workerIds.get(job.name) ?? []), workerId]);
+  }
+
+  private async recordFailures(
+    queue: string,
+    failures: (Attempt & { message: string })[],
+    batch: OpenBatch,
+  ): Promise<void> {
+    const attempts = this.attempts!;
+    // If this fails (database gone), the jobs stay active and expiry retries them.
+    const held = await attempts.fail(queue, failures).catch((e: unknown) => {
+      const ids = failures.map((f) => f.id).join(', ');
+      this.logger.error(`Could not record the failure of jobs ${ids}: ${String(e)}`);
+      return [];
+    });
+    if (held.length === 0) return;
+    batch.afterEnd(() => {
+      // If this fails, the retries start once the jobs' expiry has passed.
+      attempts
+        .release(queue, held)
+        .catch((e: unknown) =>
+          this.logger.error(
+            `Could not release the retries of jobs ${held.map((h) => h.id).join(', ')}: ${String(e)}`,
+          ),
+        );
+    });
   }
 
   /**
@@ -263,21 +287,19 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
    * order. Resolves once the job's completion is recorded, or failed to be:
    * then the batch's own completion tries again.
    */
-  private completionsOf(queue: string): (id: string) => Promise<void> {
-    const ids: string[] = [];
+  private completionsOf(queue: string): (attempt: Attempt) => Promise<void> {
+    const attempts: Attempt[] = [];
     let flush: Promise<void> | undefined;
-    return (id) => {
-      ids.push(id);
+    return (attempt) => {
+      attempts.push(attempt);
       flush ??= sleep(COMPLETION_WINDOW_MS).then(async () => {
         flush = undefined;
-        const done = ids.splice(0);
-        await this.boss
-          .complete(queue, done)
-          .catch((e: unknown) =>
-            this.logger.error(
-              `Could not record the completion of jobs ${done.join(', ')}: ${String(e)}`,
-            ),
-          );
+        const done = attempts.splice(0);
+        await this.attempts!.complete(queue, done).catch((e: unknown) =>
+          this.logger.error(
+            `Could not record the completion of jobs ${done.map((a) => a.id).join(', ')}: ${String(e)}`,
+          ),
+        );
       });
       return flush;
     };

@@ -18,6 +18,7 @@ declare module '../../src/jobs/job-payloads.js' {
     'test.slow': { key: string; ms: number };
     'test.kill': { orderId: string };
     'test.plan': { key: string; attempts: { ms: number; fail: boolean }[] };
+    'test.plan-now': { key: string; attempts: { ms: number; fail: boolean }[] };
   }
 }
 
@@ -87,6 +88,20 @@ export class ProbeHandlers {
     await new Promise((resolve) => setTimeout(resolve, step.ms));
     probeCalls.plan.push(`${payload.key}:${job.retryCount}:${step.fail ? 'failed' : 'done'}`);
     if (step.fail) throw new Error(`planned failure of ${payload.key}`);
+  }
+
+  /** The same, retried at once and expired after 2 s: a retry can start while its batch is open. */
+  @JobHandler('test.plan-now', {
+    retryLimit: 3,
+    retryDelay: 0,
+    retryBackoff: false,
+    expireInSeconds: 2,
+  })
+  async planNow(
+    payload: { key: string; attempts: { ms: number; fail: boolean }[] },
+    job: JobContext,
+  ): Promise<void> {
+    await this.plan(payload, job);
   }
 
   /** Same effect as test/support/blocking-worker.js, guarded by the same key. */

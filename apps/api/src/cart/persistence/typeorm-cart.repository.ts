@@ -37,16 +37,22 @@ const ACTIVE_USER_CART_FOR_CHECKOUT = prepared(
 );
 
 // One round trip: the cart row, with its lines joined (none: one row of nulls).
-const CART_WITH_LINES = `SELECT c.updated_at AS cart_updated_at,
+const CART_WITH_LINES = `SELECT c.id AS cart_id, c.updated_at AS cart_updated_at,
         l.id, l.variant_id, l.quantity, l.added_unit_price
    FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id
   WHERE c.id = $1
   ORDER BY l.created_at, l.id`;
 // The same, only while the cart is active: its status and lines from one snapshot.
-const ACTIVE_CART_WITH_LINES = `SELECT c.updated_at AS cart_updated_at,
+const ACTIVE_CART_WITH_LINES = `SELECT c.id AS cart_id, c.updated_at AS cart_updated_at,
         l.id, l.variant_id, l.quantity, l.added_unit_price
    FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id
   WHERE c.id = $1 AND c.status = 'active'
+  ORDER BY l.created_at, l.id`;
+// The user's active cart, whichever it is now, with its lines from one snapshot.
+const ACTIVE_USER_CART_WITH_LINES = `SELECT c.id AS cart_id, c.updated_at AS cart_updated_at,
+        l.id, l.variant_id, l.quantity, l.added_unit_price
+   FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id
+  WHERE c.user_id = $1 AND c.status = 'active'
   ORDER BY l.created_at, l.id`;
 
 interface CheckoutLineRow extends CartLineRow {
@@ -115,19 +121,26 @@ export class TypeormCartRepository extends CartRepository {
     return row ? toCartRecord(row) : null;
   }
 
-  async getOrCreateUserCart(userId: string, manager?: EntityManager): Promise<CartRecord> {
+  async createUserCart(userId: string, manager?: EntityManager): Promise<CartRecord | null> {
     // ON CONFLICT names the partial unique index's predicate so PostgreSQL
     // infers it; a concurrent creator makes this wait for its commit and then
-    // do nothing, and the SELECT (a new snapshot in READ COMMITTED) sees its row.
+    // do nothing.
+    const [created] = await this.rows<CartRow>(
+      manager,
+      `INSERT INTO carts (user_id) VALUES ($1)
+       ON CONFLICT (user_id) WHERE status = 'active' AND user_id IS NOT NULL DO NOTHING
+       RETURNING ${CART_COLUMNS}`,
+      [userId],
+    );
+    return created ? toCartRecord(created) : null;
+  }
+
+  async getOrCreateUserCart(userId: string, manager?: EntityManager): Promise<CartRecord> {
+    // After a conflict the SELECT (a new snapshot in READ COMMITTED) sees the
+    // concurrent creator's row.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const [created] = await this.rows<CartRow>(
-        manager,
-        `INSERT INTO carts (user_id) VALUES ($1)
-         ON CONFLICT (user_id) WHERE status = 'active' AND user_id IS NOT NULL DO NOTHING
-         RETURNING ${CART_COLUMNS}`,
-        [userId],
-      );
-      if (created) return toCartRecord(created);
+      const created = await this.createUserCart(userId, manager);
+      if (created) return created;
       const existing = await this.findActiveUserCart(userId, manager);
       // Gone between the two statements (checked out by a concurrent
       // request): the next attempt creates the new one.
@@ -207,18 +220,24 @@ export class TypeormCartRepository extends CartRepository {
     return this.withLines(undefined, ACTIVE_CART_WITH_LINES, cartId);
   }
 
+  async findActiveUserCartWithLines(userId: string): Promise<CartWithLines | null> {
+    return this.withLines(undefined, ACTIVE_USER_CART_WITH_LINES, userId);
+  }
+
   private async withLines(
     manager: EntityManager | undefined,
     sql: string,
-    cartId: string,
+    key: string,
   ): Promise<CartWithLines | null> {
     const rows = await this.rows<
-      { cart_updated_at: Date } & { [K in keyof CartLineRow]: CartLineRow[K] | null }
-    >(manager, sql, [cartId]);
+      { cart_id: string; cart_updated_at: Date } & {
+        [K in keyof CartLineRow]: CartLineRow[K] | null;
+      }
+    >(manager, sql, [key]);
     const [first] = rows;
     if (!first) return null;
     return {
-      id: cartId,
+      id: first.cart_id,
       updatedAt: first.cart_updated_at,
       lines: rows.filter((r): r is typeof r & CartLineRow => r.id !== null).map(toStoredLine),
     };
