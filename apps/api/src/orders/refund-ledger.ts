@@ -1,3 +1,4 @@
+import type { PaymentLedger } from '@minishop/domain';
 import type { EntityManager } from 'typeorm';
 
 export interface RefundBooking {
@@ -10,6 +11,8 @@ export interface RefundBooking {
 }
 
 export interface RefundFailure {
+  /** Whose figures the refund came off: the order's, or its payment in another currency. */
+  ledger: PaymentLedger;
   orderId: string;
   /** The provider's refund id: one take-back per refund. */
   refundId: string;
@@ -41,9 +44,10 @@ export abstract class RefundLedger {
   /**
    * Takes a refund the provider failed after accepting it back off the
    * order's `refund_requested` (never below `confirmedRefunded`), and lowers
-   * `amount_refunded` to `confirmedRefunded` when it had counted the refund.
-   * Once per refund id: the order's `amount_refunded` afterwards, or null
-   * when the refund had been taken back already.
+   * `amount_refunded` to `confirmedRefunded` when it had counted the refund;
+   * for a refund of a payment in another currency, the same with the
+   * foreign payment's figures. Once per refund id: the refunded figure
+   * afterwards, or null when the refund had been taken back already.
    */
   abstract takeBackFailed(failure: RefundFailure, manager: EntityManager): Promise<number | null>;
   /** Whether the failed refund was taken back already; on its own connection without a manager. */

@@ -1,7 +1,14 @@
+import type { PaymentLedger } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { type RefundBooking, type RefundFailure, RefundLedger } from '../refund-ledger.js';
+
+/** The columns of each kind of figures a failed refund comes off. */
+const FIGURES: Record<PaymentLedger, { requested: string; refunded: string }> = {
+  order: { requested: 'refund_requested', refunded: 'amount_refunded' },
+  foreign: { requested: 'foreign_refund_requested', refunded: 'foreign_refunded' },
+};
 
 @Injectable()
 export class TypeormRefundLedger extends RefundLedger {
@@ -48,8 +55,9 @@ export class TypeormRefundLedger extends RefundLedger {
   }
 
   async takeBackFailed(failure: RefundFailure, manager: EntityManager): Promise<number | null> {
+    const { requested, refunded } = FIGURES[failure.ledger];
     // One statement: the order moves only if the refund's row was new.
-    const [rows] = await manager.query<[{ amount_refunded: string }[], number]>(
+    const [rows] = await manager.query<[{ refunded: string }[], number]>(
       `WITH failed AS (
          INSERT INTO refund_failures (refund_id, order_id, amount, failure_reason)
          VALUES ($1, $2, $3, $4)
@@ -57,11 +65,11 @@ export class TypeormRefundLedger extends RefundLedger {
          RETURNING order_id, amount
        )
        UPDATE orders o
-          SET refund_requested = GREATEST(o.refund_requested - failed.amount, $5),
-              amount_refunded = LEAST(o.amount_refunded, $5),
+          SET ${requested} = GREATEST(o.${requested} - failed.amount, $5),
+              ${refunded} = LEAST(o.${refunded}, $5),
               updated_at = now()
          FROM failed WHERE o.id = failed.order_id
-       RETURNING o.amount_refunded`,
+       RETURNING o.${refunded} AS refunded`,
       [
         failure.refundId,
         failure.orderId,
@@ -70,7 +78,7 @@ export class TypeormRefundLedger extends RefundLedger {
         failure.confirmedRefunded,
       ],
     );
-    return rows[0] ? Number(rows[0].amount_refunded) : null;
+    return rows[0] ? Number(rows[0].refunded) : null;
   }
 
   async isTakenBack(
