@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
@@ -203,6 +204,80 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
       );
       expect(await underReview()).not.toContain(o.orderId);
       expect((await settleOutside(o.orderId, { note: 'by transfer' })).status).toBe(409);
+    });
+
+    test('a won dispute leaves it owed: the admin refund gives it back in USD, in part or whole', async () => {
+      const o = await aDisputedUsdLatePayment();
+      emulator.closeDispute(o.disputeId, 'won');
+      await settle();
+      expect(await underReview()).toContain(o.orderId);
+
+      const part = await t.http
+        .post(`/api/v1/admin/orders/${o.orderId}/refund`)
+        .set(admin.auth)
+        .send({ amount: usd(1000) });
+      expect(part.status).toBe(202);
+      expect(part.body.refund.amount).toEqual(usd(1000));
+      // More than is left of it, or in the order's currency, which it does not hold.
+      for (const [amount, status] of [
+        [usd(2001), 422],
+        [eur(100), 409],
+      ] as const) {
+        const res = await t.http
+          .post(`/api/v1/admin/orders/${o.orderId}/refund`)
+          .set(admin.auth)
+          .send({ amount });
+        expect(res.status).toBe(status);
+      }
+      const rest = await refund(o.orderId);
+      expect(rest.status).toBe(202);
+      expect(rest.body.refund.amount).toEqual(usd(2000));
+      await settle();
+
+      expect(chargeOf(o.intentId)).toMatchObject({ currency: 'usd', amount_refunded: 3000 });
+      expect(await adminOrder(o.orderId)).toMatchObject({
+        amountPaid: eur(0),
+        amountRefunded: eur(0),
+        foreignPayment: { amountPaid: usd(3000), amountRefunded: usd(3000) },
+      });
+      expect(await underReview()).not.toContain(o.orderId);
+      expect((await refund(o.orderId)).status).toBe(409);
+    });
+
+    test('its automatic refund failed by the bank: held in USD, under review, and the admin refund gives it back in USD', async () => {
+      const placed = await aCancelledOrderPayableInUsd();
+      emulator.simulate(placed.intentId, 'succeeded');
+      await settle();
+      // The automatic refund, replayed for its key: the same refund.
+      const made = await t
+        .get(Stripe)
+        .refunds.create(
+          { payment_intent: placed.intentId, amount: 3000 },
+          { idempotencyKey: `late-payment-${placed.intentId}` },
+        );
+      expect(made).toMatchObject({ currency: 'usd', amount: 3000 });
+      emulator.failRefund(made.id);
+      await settle();
+
+      expect(await adminOrder(placed.orderId)).toMatchObject({
+        status: 'cancelled',
+        amountPaid: eur(0),
+        amountRefunded: eur(0),
+        foreignPayment: { amountPaid: usd(3000), amountRefunded: usd(0) },
+      });
+      expect(await underReview()).toContain(placed.orderId);
+
+      const res = await refund(placed.orderId);
+      expect(res.status).toBe(202);
+      expect(res.body.refund.amount).toEqual(usd(3000));
+      await settle();
+      expect(chargeOf(placed.intentId).amount_refunded).toBe(3000);
+      expect(await adminOrder(placed.orderId)).toMatchObject({
+        amountPaid: eur(0),
+        amountRefunded: eur(0),
+        foreignPayment: { amountPaid: usd(3000), amountRefunded: usd(3000) },
+      });
+      expect(await underReview()).not.toContain(placed.orderId);
     });
 
     test('settled outside the shop in USD; the order’s EUR figures stay at zero', async () => {

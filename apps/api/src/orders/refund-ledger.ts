@@ -2,11 +2,13 @@ import type { PaymentLedger } from '@minishop/domain';
 import type { EntityManager } from 'typeorm';
 
 export interface RefundBooking {
+  /** Whose figures it is booked in: the order's, or its payment in another currency. */
+  ledger: PaymentLedger;
   orderId: string;
   /** The provider's idempotency key of the refund: one booking per key. */
   key: string;
   amount: number;
-  /** `orders.refund_requested` once this refund is booked. */
+  /** What the ledger's figures count as requested once this refund is booked. */
   requestedAfter: number;
 }
 
@@ -28,15 +30,16 @@ export interface RefundFailure {
  * idempotency key, so a retried refund is booked once.
  */
 export abstract class RefundLedger {
-  /** The amount booked under `key` for the order, or null when none was. */
+  /** The amount booked under `key` for the order and whose figures, or null when none was. */
   abstract bookedAmount(
     orderId: string,
     key: string,
     manager: EntityManager,
-  ): Promise<number | null>;
+  ): Promise<{ amount: number; ledger: PaymentLedger } | null>;
   /**
-   * Records the booking and sets the order's `refund_requested`, unless the
-   * key was booked already (then nothing changes). Whether it booked.
+   * Records the booking and sets what the ledger's figures count as
+   * requested (`refund_requested`, or the foreign payment's), unless the key
+   * was booked already (then nothing changes). Whether it booked.
    */
   abstract book(booking: RefundBooking, manager: EntityManager): Promise<boolean>;
   /** Takes back a booking whose refund the provider refused or never got. */

@@ -3,6 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { Money } from '../money/money.js';
 import {
   bookRejectedForeignPayment,
+  decideHeldRefund,
   type ForeignPayment,
   foreignRefunded,
   heldForeign,
@@ -15,7 +16,11 @@ import {
   type HeldPaymentOrder,
 } from './held-payment.js';
 import { bookForeignLatePayment, isAwaitingRefund } from './late-payment.js';
-import { NothingHeldError } from './order.errors.js';
+import {
+  IllegalTransitionError,
+  NothingHeldError,
+  RefundExceedsPaymentError,
+} from './order.errors.js';
 import { decideRefund } from './order-refunds.js';
 
 const eur = (amount: number) => Money.of(amount, 'EUR');
@@ -208,5 +213,40 @@ describe('a foreign payment held by a cancelled order', () => {
       });
       expect(settled.entry.cause).toBe('settled_outside_shop_by:cli (1000 EUR, 3000 USD): agreed');
     });
+  });
+});
+
+describe('decideHeldRefund', () => {
+  test('without an amount: the foreign payment, in its currency, once the order holds none of its own', () => {
+    expect(decideHeldRefund(anOrder(foreign({ requested: 1000 })), undefined)).toEqual({
+      ledger: 'foreign',
+      amount: usd(2000),
+    });
+  });
+  test('without an amount: the order’s own money first', () => {
+    expect(decideHeldRefund({ ...anOrder(), paid: eur(500) }, undefined)).toEqual({
+      ledger: 'order',
+      amount: eur(500),
+    });
+  });
+  test('an amount in the foreign currency refunds the foreign payment, within what it holds', () => {
+    expect(decideHeldRefund(anOrder(), usd(1000))).toEqual({
+      ledger: 'foreign',
+      amount: usd(1000),
+    });
+    expect(() => decideHeldRefund(anOrder(), usd(3001))).toThrow(RefundExceedsPaymentError);
+  });
+  test('an amount in the order’s currency, which it does not hold, is refused', () => {
+    expect(() => decideHeldRefund(anOrder(), eur(100))).toThrow(IllegalTransitionError);
+  });
+  test('nothing held in either currency: refused as before', () => {
+    expect(() => decideHeldRefund(anOrder(foreign({ requested: 3000 })), undefined)).toThrow(
+      IllegalTransitionError,
+    );
+    expect(() => decideHeldRefund(anOrder(null), undefined)).toThrow(IllegalTransitionError);
+  });
+  test('a paid order is refunded in its own figures, as before', () => {
+    const paid = { ...anOrder(null), status: 'paid' as const, paid: eur(3000) };
+    expect(decideHeldRefund(paid, undefined)).toEqual({ ledger: 'order', amount: eur(3000) });
   });
 });

@@ -1,5 +1,5 @@
 import { Money } from '../money/money.js';
-import { type RefundableOrder, unrefundedRest } from './order-refunds.js';
+import { decideRefund, type RefundableOrder, unrefundedRest } from './order-refunds.js';
 
 /**
  * Money an order received in another currency than its own: the intent's
@@ -94,4 +94,37 @@ export function bookRejectedForeignPayment(
     paid: received,
     requested: current.requested.greaterThan(received) ? current.requested : received,
   };
+}
+
+/** An admin refund as decided: how much, and whose figures it is booked in. */
+export interface HeldRefund {
+  ledger: PaymentLedger;
+  amount: Money;
+}
+
+/**
+ * Decides an admin refund of an order that may hold money in another
+ * currency (`decideRefund`'s rules, applied to the figures the money is in).
+ * An amount in the foreign payment's currency refunds that payment; without
+ * an amount, the order's own money goes first, and the foreign payment once
+ * the order holds none of its own. Anything else is the order's refund as
+ * before: an amount in a currency the order never received is refused.
+ */
+export function decideHeldRefund(
+  order: RefundableOrder & { currency: string; foreign?: ForeignPayment | null },
+  requested: Money | undefined,
+): HeldRefund {
+  const foreign = order.foreign;
+  const inForeign = requested
+    ? foreign !== null && foreign !== undefined && requested.currency === foreign.paid.currency
+    : heldForeign(order) !== null &&
+      order.status === 'cancelled' &&
+      unrefundedRest(order).amount <= 0;
+  if (inForeign && foreign) {
+    return {
+      ledger: 'foreign',
+      amount: decideRefund(foreignRefundable(order.status, foreign), requested),
+    };
+  }
+  return { ledger: 'order', amount: decideRefund(order, requested) };
 }

@@ -25,6 +25,10 @@ export class ForeignPayments1764600000000 implements MigrationInterface {
         ADD CONSTRAINT orders_foreign_payment_currency CHECK (
           foreign_currency IS NOT NULL
           OR foreign_paid + foreign_refunded + foreign_refund_requested + foreign_returned_outside = 0)`);
+    // A refund booking of such money is booked in its figures; a retry must know which.
+    await q.query(`
+      ALTER TABLE refund_bookings ADD COLUMN ledger text NOT NULL DEFAULT 'order'
+        CHECK (ledger IN ('order', 'foreign'))`);
     await q.query('DROP INDEX orders_awaiting_refund_idx');
     await q.query(`
       CREATE INDEX orders_awaiting_refund_idx ON orders (created_at DESC, id DESC)
@@ -40,6 +44,7 @@ export class ForeignPayments1764600000000 implements MigrationInterface {
       CREATE INDEX orders_awaiting_refund_idx ON orders (created_at DESC, id DESC)
        WHERE status = 'cancelled'
          AND amount_paid > GREATEST(refund_requested, amount_refunded) + amount_returned_outside`);
+    await q.query('ALTER TABLE refund_bookings DROP COLUMN ledger');
     await q.query(`
       ALTER TABLE orders
         DROP CONSTRAINT orders_foreign_payment_currency,
