@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
@@ -22,6 +23,11 @@ interface AdminOrder {
   amountPaid: { amount: number; currency: string };
   amountRefunded: { amount: number; currency: string };
   amountReturnedOutside: { amount: number; currency: string };
+  foreignPayment: {
+    amountPaid: { amount: number; currency: string };
+    amountRefunded: { amount: number; currency: string };
+    amountReturnedOutside: { amount: number; currency: string };
+  } | null;
   reviewReason: string | null;
   history: { from: string | null; to: string; cause: string }[];
 }
@@ -109,19 +115,186 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
     )[0]?.status;
 
   describe('a late payment in another currency than the order', () => {
-    test('is refunded by Stripe in its own currency and booked as refunded, not as a refused refund', async () => {
+    const eur = (amount: number) => ({ amount, currency: 'EUR' });
+    const usd = (amount: number) => ({ amount, currency: 'USD' });
+
+    /** The order of 30.00 EUR, cancelled, its intent changed to USD at the provider (as in the dashboard). */
+    async function aCancelledOrderPayableInUsd(): Promise<PlacedOrder> {
       const placed = await aCancelledPayableOrder();
-      // Changed at the provider before the payment, as in the dashboard.
       emulator.store.retrieveIntent(placed.intentId).currency = 'usd';
+      return placed;
+    }
+
+    test('is refunded by Stripe in its own currency and booked apart, in USD, never in the order’s EUR figures', async () => {
+      const placed = await aCancelledOrderPayableInUsd();
       emulator.simulate(placed.intentId, 'succeeded');
       await settle();
 
       expect(chargeOf(placed.intentId)).toMatchObject({ currency: 'usd', amount_refunded: 3000 });
       const order = await adminOrder(placed.orderId);
-      expect(order).toMatchObject({ status: 'cancelled', reviewReason: 'paid_after_cancellation' });
+      expect(order).toMatchObject({
+        status: 'cancelled',
+        reviewReason: 'paid_after_cancellation',
+        amountPaid: eur(0),
+        amountRefunded: eur(0),
+        amountReturnedOutside: eur(0),
+        foreignPayment: {
+          amountPaid: usd(3000),
+          amountRefunded: usd(3000),
+          amountReturnedOutside: usd(0),
+        },
+      });
       expect(await underReview()).not.toContain(placed.orderId);
       // Nothing is held: an admin refund would move money Stripe paid back already.
       expect((await refund(placed.orderId)).status).toBe(409);
+      // The customer sees the same figures.
+      const own = await t.http.get(`/api/v1/orders/${placed.orderId}`).set(placed.user.auth);
+      expect(own.status).toBe(200);
+      expect(own.body).toMatchObject({ amountPaid: eur(0), foreignPayment: order.foreignPayment });
+    });
+
+    test('an order paid in its own currency shows no foreign payment', async () => {
+      const o = await aDisputedLatePayment();
+      expect((await adminOrder(o.orderId)).foreignPayment).toBeNull();
+    });
+
+    /** Paid late in USD and disputed before the shop could refund it: Stripe refuses the refund. */
+    async function aDisputedUsdLatePayment() {
+      const placed = await aCancelledOrderPayableInUsd();
+      emulator.simulate(placed.intentId, 'succeeded');
+      const opened = emulator.openDispute(placed.intentId);
+      await settle();
+      return { ...placed, disputeId: (opened.data.object as { id: string }).id };
+    }
+
+    test('its refund refused: under review naming the USD amount held, the order’s EUR figures untouched', async () => {
+      const o = await aDisputedUsdLatePayment();
+      const order = await adminOrder(o.orderId);
+      expect(order).toMatchObject({
+        status: 'cancelled',
+        amountPaid: eur(0),
+        amountRefunded: eur(0),
+        foreignPayment: {
+          amountPaid: usd(3000),
+          amountRefunded: usd(0),
+          amountReturnedOutside: usd(0),
+        },
+        reviewReason:
+          "late_payment_refund_refused: charge_disputed (3000 USD held, not in the order's currency)",
+      });
+      expect(await underReview()).toContain(o.orderId);
+      expect(order.history.at(-1)?.cause).toBe(
+        `charge.dispute.created: fraudulent, 3000 USD disputed (${o.disputeId})`,
+      );
+    });
+
+    test('a lost dispute returns it in USD; the order leaves the review list', async () => {
+      const o = await aDisputedUsdLatePayment();
+      emulator.closeDispute(o.disputeId, 'lost');
+      await settle();
+      const order = await adminOrder(o.orderId);
+      expect(order).toMatchObject({
+        amountPaid: eur(0),
+        amountReturnedOutside: eur(0),
+        foreignPayment: { amountPaid: usd(3000), amountReturnedOutside: usd(3000) },
+        reviewReason: 'late_payment_charged_back: fraudulent',
+      });
+      expect(order.history.at(-1)?.cause).toMatch(
+        /^charge\.dispute\.closed: lost .*3000 USD went back to the customer through the bank$/,
+      );
+      expect(await underReview()).not.toContain(o.orderId);
+      expect((await settleOutside(o.orderId, { note: 'by transfer' })).status).toBe(409);
+    });
+
+    test('a won dispute leaves it owed: the admin refund gives it back in USD, in part or whole', async () => {
+      const o = await aDisputedUsdLatePayment();
+      emulator.closeDispute(o.disputeId, 'won');
+      await settle();
+      expect(await underReview()).toContain(o.orderId);
+
+      const part = await t.http
+        .post(`/api/v1/admin/orders/${o.orderId}/refund`)
+        .set(admin.auth)
+        .send({ amount: usd(1000) });
+      expect(part.status).toBe(202);
+      expect(part.body.refund.amount).toEqual(usd(1000));
+      // More than is left of it, or in the order's currency, which it does not hold.
+      for (const [amount, status] of [
+        [usd(2001), 422],
+        [eur(100), 409],
+      ] as const) {
+        const res = await t.http
+          .post(`/api/v1/admin/orders/${o.orderId}/refund`)
+          .set(admin.auth)
+          .send({ amount });
+        expect(res.status).toBe(status);
+      }
+      const rest = await refund(o.orderId);
+      expect(rest.status).toBe(202);
+      expect(rest.body.refund.amount).toEqual(usd(2000));
+      await settle();
+
+      expect(chargeOf(o.intentId)).toMatchObject({ currency: 'usd', amount_refunded: 3000 });
+      expect(await adminOrder(o.orderId)).toMatchObject({
+        amountPaid: eur(0),
+        amountRefunded: eur(0),
+        foreignPayment: { amountPaid: usd(3000), amountRefunded: usd(3000) },
+      });
+      expect(await underReview()).not.toContain(o.orderId);
+      expect((await refund(o.orderId)).status).toBe(409);
+    });
+
+    test('its automatic refund failed by the bank: held in USD, under review, and the admin refund gives it back in USD', async () => {
+      const placed = await aCancelledOrderPayableInUsd();
+      emulator.simulate(placed.intentId, 'succeeded');
+      await settle();
+      // The automatic refund, replayed for its key: the same refund.
+      const made = await t
+        .get(Stripe)
+        .refunds.create(
+          { payment_intent: placed.intentId, amount: 3000 },
+          { idempotencyKey: `late-payment-${placed.intentId}` },
+        );
+      expect(made).toMatchObject({ currency: 'usd', amount: 3000 });
+      emulator.failRefund(made.id);
+      await settle();
+
+      expect(await adminOrder(placed.orderId)).toMatchObject({
+        status: 'cancelled',
+        amountPaid: eur(0),
+        amountRefunded: eur(0),
+        foreignPayment: { amountPaid: usd(3000), amountRefunded: usd(0) },
+      });
+      expect(await underReview()).toContain(placed.orderId);
+
+      const res = await refund(placed.orderId);
+      expect(res.status).toBe(202);
+      expect(res.body.refund.amount).toEqual(usd(3000));
+      await settle();
+      expect(chargeOf(placed.intentId).amount_refunded).toBe(3000);
+      expect(await adminOrder(placed.orderId)).toMatchObject({
+        amountPaid: eur(0),
+        amountRefunded: eur(0),
+        foreignPayment: { amountPaid: usd(3000), amountRefunded: usd(3000) },
+      });
+      expect(await underReview()).not.toContain(placed.orderId);
+    });
+
+    test('settled outside the shop in USD; the order’s EUR figures stay at zero', async () => {
+      const o = await aDisputedUsdLatePayment();
+      const res = await settleOutside(o.orderId, { note: 'paid back in USD by transfer' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        amountPaid: eur(0),
+        amountReturnedOutside: eur(0),
+        foreignPayment: { amountPaid: usd(3000), amountReturnedOutside: usd(3000) },
+        reviewReason: 'late_payment_settled_outside',
+      });
+      expect(res.body.history.at(-1).cause).toBe(
+        `settled_outside_shop_by:${admin.id} (3000 USD): paid back in USD by transfer`,
+      );
+      expect(await underReview()).not.toContain(o.orderId);
+      expect(chargeOf(o.intentId).amount_refunded).toBe(0);
     });
   });
 

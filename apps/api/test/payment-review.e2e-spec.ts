@@ -250,9 +250,25 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
         reviewReason: null,
         // Not booked in the order's currency: the amounts were dollars.
         amountPaid: { amount: 0, currency: 'EUR' },
+        // Shown apart, in dollars.
+        foreignPayment: {
+          amountPaid: { amount: o.received, currency: 'USD' },
+          amountRefunded: { amount: 0, currency: 'USD' },
+        },
       });
       expect(chargeOf(o.intentId)).toMatchObject({ amount_refunded: o.received, currency: 'usd' });
       expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
+      // Stripe's charge.refunded confirms the refund in dollars, never in euros.
+      await emulator.idle();
+      const seen = await t.http.get(`/api/v1/orders/${o.orderId}`).set(o.user.auth);
+      expect(seen.body).toMatchObject({
+        amountRefunded: { amount: 0, currency: 'EUR' },
+        foreignPayment: { amountRefunded: { amount: o.received, currency: 'USD' } },
+      });
+      const listed = await t.http
+        .get('/api/v1/admin/orders?underReview=true&limit=100')
+        .set(admin.auth);
+      expect(listed.body.items.map((i: { id: string }) => i.id)).not.toContain(o.orderId);
     });
   });
 

@@ -526,7 +526,7 @@ export interface paths {
         put?: never;
         /**
          * Refund all or part of a payment; the order status follows when Stripe confirms
-         * @description For paid, fulfilled and partially refunded orders, and for a cancelled order that still holds money (a payment that came after cancellation, or one rejected in payment review, whose refund the bank failed): such an order stays cancelled.
+         * @description For paid, fulfilled and partially refunded orders, and for a cancelled order that still holds money (a payment that came after cancellation, or one rejected in payment review, whose refund the bank failed): such an order stays cancelled. Money it holds in another currency than its own (its foreignPayment) is refunded in that currency: with an amount in that currency, or without an amount once the order holds none of its own.
          */
         post: operations["refundOrder"];
         delete?: never;
@@ -1059,6 +1059,14 @@ export interface components {
             unitPrice: components["schemas"]["MoneyDto"];
             lineTotal: components["schemas"]["MoneyDto"];
         };
+        ForeignPaymentDto: {
+            /** @description Received from the customer, in its own currency */
+            amountPaid: components["schemas"]["MoneyDto"];
+            /** @description Refunds of it confirmed by the payment provider */
+            amountRefunded: components["schemas"]["MoneyDto"];
+            /** @description Gone back to the customer outside the shop’s refunds: a chargeback the shop lost, or a settlement outside the shop */
+            amountReturnedOutside: components["schemas"]["MoneyDto"];
+        };
         OrderHistoryEntryDto: {
             /**
              * @example pending_payment
@@ -1098,6 +1106,8 @@ export interface components {
             amountRefunded: components["schemas"]["MoneyDto"];
             /** @description Paid money that went back to the customer outside the shop’s refunds: a chargeback the shop lost (charge.dispute.closed), or a case an admin settled by hand (POST /admin/orders/{id}/settle-outside). Zero for nearly every order */
             amountReturnedOutside: components["schemas"]["MoneyDto"];
+            /** @description Null for nearly every order. Set when the order received a payment in another currency than its own (late, after the order was cancelled, or rejected after review): that money is kept apart, in its own currency, refunded and settled in it, and never counted in amountPaid, amountRefunded or amountReturnedOutside */
+            foreignPayment: components["schemas"]["ForeignPaymentDto"] | null;
             shippingAddress: components["schemas"]["AddressDto"];
             /** @example pi_3QxY8aLkdIwHu7ix0Ab1Cd2E */
             paymentIntentId: string | null;

@@ -12,6 +12,7 @@ export * from './errors/domain-error.js';
 export * from './ids/uuid.js';
 export * from './money/money.errors.js';
 export * from './money/money.js';
+export * from './orders/foreign-payment.js';
 export * from './orders/held-payment.js';
 export * from './orders/late-payment.js';
 export * from './orders/order.errors.js';

@@ -167,7 +167,7 @@ export class AdminOrdersController {
     operationId: 'refundOrder',
     summary: 'Refund all or part of a payment; the order status follows when Stripe confirms',
     description:
-      'For paid, fulfilled and partially refunded orders, and for a cancelled order that still holds money (a payment that came after cancellation, or one rejected in payment review, whose refund the bank failed): such an order stays cancelled.',
+      'For paid, fulfilled and partially refunded orders, and for a cancelled order that still holds money (a payment that came after cancellation, or one rejected in payment review, whose refund the bank failed): such an order stays cancelled. Money it holds in another currency than its own (its foreignPayment) is refunded in that currency: with an amount in that currency, or without an amount once the order holds none of its own.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',

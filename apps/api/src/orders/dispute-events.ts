@@ -47,6 +47,7 @@ export class DisputeEvents {
       order.status === 'pending_payment' ||
       (order.status === 'cancelled' &&
         order.amountPaid.isZero() &&
+        (order.foreignPayment?.paid.isZero() ?? true) &&
         order.reviewDecision !== 'rejected');
     if (unbooked) return 'deferred';
 
@@ -63,11 +64,13 @@ export class DisputeEvents {
         : decideDisputeClosed(figures, facts);
     if (step.kind === 'ignored') return 'ignored';
     if (step.kind === 'returned') {
-      await this.orders.update(
-        order.id,
-        { returnedOutside: step.returnedOutside.amount, reviewReason: step.reviewReason },
-        m,
-      );
+      // A dispute in the currency of a payment kept apart from the order's
+      // figures returns it there, in its own currency.
+      const returned =
+        step.ledger === 'foreign' && order.foreignPayment
+          ? { foreignPayment: { ...order.foreignPayment, returnedOutside: step.returnedOutside } }
+          : { returnedOutside: step.returnedOutside.amount };
+      await this.orders.update(order.id, { ...returned, reviewReason: step.reviewReason }, m);
       this.logger.warn(
         `Dispute ${dispute.id} of order ${order.id} lost: its late payment went back through the bank`,
       );

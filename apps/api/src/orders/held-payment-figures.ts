@@ -11,5 +11,6 @@ export function heldPaymentFigures(order: OrderState): HeldPaymentOrder {
     refunded: order.amountRefunded,
     requested: order.refundRequested,
     returnedOutside: order.returnedOutside,
+    foreign: order.foreignPayment,
   };
 }

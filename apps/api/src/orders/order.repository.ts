@@ -1,4 +1,10 @@
-import type { Money, OrderStatus, OrderTransition, PaymentReviewOutcome } from '@minishop/domain';
+import type {
+  ForeignPayment,
+  Money,
+  OrderStatus,
+  OrderTransition,
+  PaymentReviewOutcome,
+} from '@minishop/domain';
 import type { EntityManager } from 'typeorm';
 
 export interface ShippingAddress {
@@ -62,6 +68,8 @@ export interface OrderState {
   refundRequested: Money;
   /** Gone back to the customer outside the shop's refunds (a lost chargeback, a settlement). */
   returnedOutside: Money;
+  /** Money received in another currency than the order's, kept apart in its own; null: none. */
+  foreignPayment: ForeignPayment | null;
   paymentIntentId: string | null;
   reviewReason: string | null;
   reviewDecision: PaymentReviewOutcome | null;
@@ -78,10 +86,20 @@ export interface OrderPatch {
   amountRefunded?: number;
   refundRequested?: number;
   returnedOutside?: number;
+  /** Every figure of the foreign payment, with its currency, set at once. */
+  foreignPayment?: ForeignPayment;
   /** Null clears it: the review was resolved. */
   reviewReason?: string | null;
   reviewDecision?: PaymentReviewOutcome | null;
   clearCheckoutKey?: true;
+}
+
+/** Money received in another currency than the order's, in that currency's minor units. */
+export interface ForeignPaymentView {
+  currency: string;
+  paid: number;
+  refunded: number;
+  returnedOutside: number;
 }
 
 export interface OrderView {
@@ -94,6 +112,7 @@ export interface OrderView {
   amountPaid: number;
   amountRefunded: number;
   amountReturnedOutside: number;
+  foreignPayment: ForeignPaymentView | null;
   shippingAddress: ShippingAddress;
   paymentIntentId: string | null;
   reviewReason: string | null;

@@ -100,8 +100,12 @@ export class OrdersSettleOutsideCommand extends CommandRunner {
     // Recorded in the order's history as settled from the command line.
     const result = await this.settlements.settle(order, note, 'cli');
     const last = result.history.at(-1);
+    const returned = [result.amountReturnedOutside, result.foreignPayment?.amountReturnedOutside]
+      .filter((m) => m !== undefined)
+      .map((m) => `${m.amount} ${m.currency}`)
+      .join(' and ');
     process.stdout.write(
-      `Order ${result.id} is ${result.status}, ${result.amountReturnedOutside.amount} ${result.amountReturnedOutside.currency} returned outside the shop${last ? ` (${last.cause})` : ''}.\n`,
+      `Order ${result.id} is ${result.status}, ${returned} returned outside the shop${last ? ` (${last.cause})` : ''}.\n`,
     );
   }
 

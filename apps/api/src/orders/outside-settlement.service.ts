@@ -78,6 +78,14 @@ export class OutsideSettlementService {
       order.id,
       {
         returnedOutside: settlement.returnedOutside.amount,
+        ...(settlement.foreignReturnedOutside && order.foreignPayment
+          ? {
+              foreignPayment: {
+                ...order.foreignPayment,
+                returnedOutside: settlement.foreignReturnedOutside,
+              },
+            }
+          : {}),
         reviewReason: settlement.reviewReason,
       },
       m,

@@ -1,7 +1,9 @@
 import {
+  bookForeignLatePayment,
   bookLatePayment,
   isUuid,
   type LatePaymentRefund,
+  ledgerOf,
   Money,
   PaymentStateConflictError,
   recordPaymentFailure,
@@ -40,7 +42,7 @@ interface LatePaymentPrepared {
 
 type Prepared = ChargeReading | LatePaymentPrepared;
 
-const LATE_PAYMENT_LOG: Record<LatePaymentRefund['outcome'], (order: string, n: number) => string> =
+const LATE_PAYMENT_LOG: Record<LatePaymentRefund['outcome'], (order: string, n: string) => string> =
   {
     requested: (o, n) =>
       `Order ${o} was paid after cancellation; refund of what is left of ${n} requested`,
@@ -56,6 +58,9 @@ const int = (v: unknown): number | undefined =>
   Number.isSafeInteger(v) ? (v as number) : undefined;
 const receivedOf = (intent: IntentObject): number =>
   int(intent.amount_received) ?? int(intent.amount) ?? 0;
+/** Whether the order has booked no payment yet, in its currency or in another. */
+const nothingBooked = (order: OrderSnapshot): boolean =>
+  order.amountPaid.isZero() && (order.foreignPayment?.paid.isZero() ?? true);
 
 /**
  * Applies Stripe's payment events to orders, inside the transaction in which
@@ -174,7 +179,8 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
     const amount = receivedOf(intent);
     const currency = (str(intent.currency) ?? '').toUpperCase();
     if (order.status === 'cancelled') {
-      return this.paidAfterCancellation(order, amount, lateRefund, m);
+      const received = Money.of(amount, currency || order.currency);
+      return this.paidAfterCancellation(order, received, lateRefund, m);
     }
     if (order.status !== 'pending_payment') return 'processed'; // already applied
     if (amount !== order.total.amount || currency !== order.currency) {
@@ -218,7 +224,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
     const amount = receivedOf(intent);
     if (!id || amount <= 0) return undefined;
     const order = await this.intentOrder(id, intent);
-    if (order?.status !== 'cancelled' || !order.amountPaid.isZero()) return undefined;
+    if (order?.status !== 'cancelled' || !nothingBooked(order)) return undefined;
     // Cancelled by a person who rejected this very payment: that rejection
     // refunded it (PaymentReviewService); a redelivery must not refund again.
     if (order.reviewDecision === 'rejected') return undefined;
@@ -250,17 +256,32 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
 
   private async paidAfterCancellation(
     order: OrderState,
-    amount: number,
+    received: Money,
     lateRefund: LatePaymentPrepared | undefined,
     m: EntityManager,
   ): Promise<PaymentEventOutcome> {
-    if (!order.amountPaid.isZero() || amount <= 0) return 'processed';
+    if (!nothingBooked(order) || received.amount <= 0) return 'processed';
     // Rejected after review, and refunded by that rejection: nothing to flag.
     if (order.reviewDecision === 'rejected') return 'processed';
     if (!lateRefund) throw new StalePreparationError(`order ${order.id}`);
+    const amount = received.amount;
+    if (ledgerOf(order.currency, received) === 'foreign') {
+      // Paid in another currency than the order's: kept apart, in its own
+      // currency, as the order's figures could only misstate it.
+      const foreign = bookForeignLatePayment(order.foreignPayment, received, lateRefund.refund);
+      await this.orders.update(
+        order.id,
+        { foreignPayment: foreign.foreign, reviewReason: foreign.reviewReason },
+        m,
+      );
+      this.logger.warn(
+        LATE_PAYMENT_LOG[lateRefund.refund.outcome](order.id, `${amount} ${received.currency}`),
+      );
+      return 'processed';
+    }
     const booking = bookLatePayment(
       { refunded: order.amountRefunded },
-      Money.of(amount, order.currency),
+      received,
       lateRefund.refund,
     );
     await this.orders.update(
@@ -273,7 +294,9 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
       },
       m,
     );
-    this.logger.warn(LATE_PAYMENT_LOG[lateRefund.refund.outcome](order.id, amount));
+    this.logger.warn(
+      LATE_PAYMENT_LOG[lateRefund.refund.outcome](order.id, `${amount} ${received.currency}`),
+    );
     return 'processed';
   }
 

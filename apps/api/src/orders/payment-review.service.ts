@@ -1,8 +1,10 @@
 import type { OrderDto } from '@minishop/contracts';
 import {
   acceptedPayment,
+  bookRejectedForeignPayment,
   completeRejection,
   decidePaymentReview,
+  ledgerOf,
   OrderNotFoundError,
   PaymentNotAcceptableError,
   PaymentProviderError,
@@ -161,11 +163,16 @@ export class PaymentReviewService {
       await this.lifecycle.cancelPending(order, cause, m);
       // As for a payment after cancellation: the order shows the money that
       // came in and is on its way back; charge.refunded confirms the refund.
+      // Money in another currency is shown apart, in its own currency.
       const received = intent.amountReceived;
       const booked =
-        received.currency === order.currency && order.amountPaid.isZero()
-          ? { amountPaid: received.amount, refundRequested: received.amount }
-          : {};
+        received.amount <= 0
+          ? {}
+          : ledgerOf(order.currency, received) === 'foreign'
+            ? { foreignPayment: bookRejectedForeignPayment(order.foreignPayment, received) }
+            : order.amountPaid.isZero()
+              ? { amountPaid: received.amount, refundRequested: received.amount }
+              : {};
       await this.orders.update(order.id, { ...booked, reviewReason: null }, m);
     });
     this.logger.log(`Payment ${intentId} of order ${orderId} rejected after review; refunded`);

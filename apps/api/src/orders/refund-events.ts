@@ -1,6 +1,9 @@
 import {
+  foreignRefunded,
+  ledgerOf,
   Money,
   type OrderStatus,
+  type PaymentLedger,
   REFUND_FAILURE_TRANSITIONS,
   REFUNDABLE_STATUSES,
   refundFailureTransition,
@@ -42,6 +45,19 @@ const idOf = (v: string | { id: string } | null | undefined): string | undefined
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const int = (v: unknown): number | undefined =>
   Number.isSafeInteger(v) ? (v as number) : undefined;
+/** Stripe's lower-case ISO code, as the order's figures spell it; undefined when absent or odd. */
+const currencyOf = (v: unknown): string | undefined => {
+  const code = str(v)?.toUpperCase();
+  return code && /^[A-Z]{3}$/.test(code) ? code : undefined;
+};
+/** Whose figures a charge's or refund's money is; the order's when Stripe did not say. */
+const ledgerFor = (order: OrderSnapshot, currency: string | undefined): PaymentLedger =>
+  currency === undefined ? 'order' : ledgerOf(order.currency, Money.of(0, currency));
+/** What the order counts as refunded in `currency`'s figures. */
+const refundedIn = (order: OrderSnapshot, currency: string | undefined): number =>
+  ledgerFor(order, currency) === 'order'
+    ? order.amountRefunded.amount
+    : (order.foreignPayment?.refunded.amount ?? 0);
 
 /**
  * `charge.refunded` and failed refunds (`refund.failed`, `charge.refund.updated`
@@ -73,7 +89,7 @@ export class RefundEvents {
     if (!intentId || !chargeId || reported === undefined) return undefined;
     const order = await this.orders.findByPaymentIntent(intentId);
     if (!order || order.status === 'pending_payment') return undefined;
-    if (reported <= order.amountRefunded.amount) return undefined;
+    if (reported <= refundedIn(order, currencyOf(charge.currency))) return undefined;
     if ((await this.ledger.failedCount(order.id)) === 0) return undefined;
     return this.read(order, chargeId);
   }
@@ -89,10 +105,13 @@ export class RefundEvents {
     const order = await this.orders.lockByPaymentIntent(intentId, m);
     if (!order) return 'ignored';
     if (order.status === 'pending_payment') return 'deferred'; // re-applied once paid
-    // A payment in another currency was never the order's money (it can only
-    // have been rejected after review): its refund is not the order's either.
-    const currency = str(charge.currency)?.toUpperCase();
-    if (currency !== undefined && currency !== order.currency) return 'processed';
+    // A payment in another currency was never the order's money (a late
+    // payment, or one rejected after review): its refund is not the order's
+    // either, and is counted in that payment's own figures.
+    const currency = currencyOf(charge.currency);
+    if (currency !== undefined && ledgerFor(order, currency) === 'foreign') {
+      return this.applyForeignRefunded(order, Money.of(reported, currency), prepared, m);
+    }
     // Set, never add: a cumulative figure, so an older event arriving late
     // cannot lower it and a repeated one changes nothing.
     if (reported <= order.amountRefunded.amount) return 'processed';
@@ -118,6 +137,23 @@ export class RefundEvents {
         m,
       );
     }
+    return 'processed';
+  }
+
+  /** `charge.refunded` of a payment kept apart from the order's figures: set in its own. */
+  private async applyForeignRefunded(
+    order: OrderSnapshot,
+    reported: Money,
+    prepared: ChargeReading | undefined,
+    m: EntityManager,
+  ): Promise<PaymentEventOutcome> {
+    let refunded = reported;
+    if ((await this.ledger.failedCount(order.id, m)) > 0) {
+      const now = this.reading(order, prepared).refundedNow;
+      if (now < refunded.amount) refunded = Money.of(now, reported.currency);
+    }
+    const next = foreignRefunded(order.foreignPayment, refunded);
+    if (next) await this.orders.update(order.id, { foreignPayment: next }, m);
     return 'processed';
   }
 
@@ -157,8 +193,10 @@ export class RefundEvents {
     if (!order) return 'ignored';
     if (await this.ledger.isTakenBack(refund.id, m)) return 'processed';
     const reason = refund.failure_reason ?? null;
+    const ledger = ledgerFor(order, currencyOf(refund.currency));
     const stillRefunded = await this.ledger.takeBackFailed(
       {
+        ledger,
         orderId: order.id,
         refundId: refund.id,
         amount: refund.amount,
@@ -171,8 +209,9 @@ export class RefundEvents {
     this.logger.warn(
       `Refund ${refund.id} of ${refund.amount} for order ${order.id} failed (${reason ?? 'no reason'}); taken back`,
     );
-    // A cancelled order (its late payment's refund failed) stays cancelled.
-    if (REFUND_FAILURE_TRANSITIONS[order.status].length > 0) {
+    // A cancelled order (its late payment's refund failed) stays cancelled;
+    // a refund in another currency than the order's moves no status of it.
+    if (ledger === 'order' && REFUND_FAILURE_TRANSITIONS[order.status].length > 0) {
       const change = refundFailureTransition(
         order.status,
         {

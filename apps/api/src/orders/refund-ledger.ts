@@ -1,15 +1,20 @@
+import type { PaymentLedger } from '@minishop/domain';
 import type { EntityManager } from 'typeorm';
 
 export interface RefundBooking {
+  /** Whose figures it is booked in: the order's, or its payment in another currency. */
+  ledger: PaymentLedger;
   orderId: string;
   /** The provider's idempotency key of the refund: one booking per key. */
   key: string;
   amount: number;
-  /** `orders.refund_requested` once this refund is booked. */
+  /** What the ledger's figures count as requested once this refund is booked. */
   requestedAfter: number;
 }
 
 export interface RefundFailure {
+  /** Whose figures the refund came off: the order's, or its payment in another currency. */
+  ledger: PaymentLedger;
   orderId: string;
   /** The provider's refund id: one take-back per refund. */
   refundId: string;
@@ -25,15 +30,16 @@ export interface RefundFailure {
  * idempotency key, so a retried refund is booked once.
  */
 export abstract class RefundLedger {
-  /** The amount booked under `key` for the order, or null when none was. */
+  /** The amount booked under `key` for the order and whose figures, or null when none was. */
   abstract bookedAmount(
     orderId: string,
     key: string,
     manager: EntityManager,
-  ): Promise<number | null>;
+  ): Promise<{ amount: number; ledger: PaymentLedger } | null>;
   /**
-   * Records the booking and sets the order's `refund_requested`, unless the
-   * key was booked already (then nothing changes). Whether it booked.
+   * Records the booking and sets what the ledger's figures count as
+   * requested (`refund_requested`, or the foreign payment's), unless the key
+   * was booked already (then nothing changes). Whether it booked.
    */
   abstract book(booking: RefundBooking, manager: EntityManager): Promise<boolean>;
   /** Takes back a booking whose refund the provider refused or never got. */
@@ -41,9 +47,10 @@ export abstract class RefundLedger {
   /**
    * Takes a refund the provider failed after accepting it back off the
    * order's `refund_requested` (never below `confirmedRefunded`), and lowers
-   * `amount_refunded` to `confirmedRefunded` when it had counted the refund.
-   * Once per refund id: the order's `amount_refunded` afterwards, or null
-   * when the refund had been taken back already.
+   * `amount_refunded` to `confirmedRefunded` when it had counted the refund;
+   * for a refund of a payment in another currency, the same with the
+   * foreign payment's figures. Once per refund id: the refunded figure
+   * afterwards, or null when the refund had been taken back already.
    */
   abstract takeBackFailed(failure: RefundFailure, manager: EntityManager): Promise<number | null>;
   /** Whether the failed refund was taken back already; on its own connection without a manager. */

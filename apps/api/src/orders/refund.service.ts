@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 
 import type { MoneyDto, RefundResponseDto } from '@minishop/contracts';
 import {
-  decideRefund,
+  decideHeldRefund,
+  foreignRefundable,
   IllegalTransitionError,
   Money,
   OrderNotFoundError,
@@ -143,9 +144,13 @@ export class RefundService {
     if (providerKey && order.paymentIntentId) {
       const earlier = await this.ledger.bookedAmount(order.id, providerKey, m);
       if (earlier !== null) {
+        const currency =
+          earlier.ledger === 'foreign' && order.foreignPayment
+            ? order.foreignPayment.paid.currency
+            : order.currency;
         return {
           paymentIntentId: order.paymentIntentId,
-          amount: Money.of(earlier, order.currency),
+          amount: Money.of(earlier.amount, currency),
           idempotencyKey: providerKey,
           bookedNow: false,
         };
@@ -160,20 +165,27 @@ export class RefundService {
     };
     // A cancelled order holding money (its late payment's refund failed) may
     // be refunded too; it stays cancelled, as `charge.refunded` leaves it.
-    const amount = decideRefund(
-      money,
+    // Money it holds in another currency is refunded in that currency, in
+    // that payment's own figures.
+    const { ledger, amount } = decideHeldRefund(
+      { ...money, currency: order.currency, foreign: order.foreignPayment },
       requested ? Money.of(requested.amount, requested.currency) : undefined,
     );
-    const spoken = refundedOrAsked(money);
+    const spoken = refundedOrAsked(
+      ledger === 'foreign' && order.foreignPayment
+        ? foreignRefundable(order.status, order.foreignPayment)
+        : money,
+    );
     // Unique per refund of this order and the same on a retry of it. After a
     // failed refund the same figures come round again; the count of failures
     // keeps the provider from answering with the failed refund.
     const failed = providerKey ? 0 : await this.ledger.failedCount(order.id, m);
     const idempotencyKey =
       providerKey ??
-      `refund-${order.id}-${spoken.amount}-${amount.amount}${failed > 0 ? `-after-${failed}-failed` : ''}`;
+      `refund-${order.id}-${ledger === 'foreign' ? `${amount.currency}-` : ''}${spoken.amount}-${amount.amount}${failed > 0 ? `-after-${failed}-failed` : ''}`;
     const bookedNow = await this.ledger.book(
       {
+        ledger,
         orderId: order.id,
         key: idempotencyKey,
         amount: amount.amount,

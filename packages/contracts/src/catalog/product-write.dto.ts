@@ -4,7 +4,9 @@ import {
   PRODUCT_STATUSES,
   type ProductStatus,
   SKU_PATTERN,
+  skuRule,
   SLUG_PATTERN,
+  slugRule,
 } from '@minishop/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -34,8 +36,9 @@ import { CodePointLength, MaxCodePoints } from '../common/text-length.js';
  */
 const IfSent = () => ValidateIf((_: object, value: unknown) => value !== undefined);
 
-const SKU_MESSAGE = 'sku must be 2-64 upper-case letters, digits or hyphens';
-const SLUG_MESSAGE = 'slug must be lower-case letters, digits and single hyphens';
+// The domain's words, which an import file's line is refused with too.
+const SKU_MESSAGE = skuRule();
+const SLUG_MESSAGE = slugRule();
 
 /** A catalog price: positive minor units. The currency must be the store's. */
 export class PriceDto {

@@ -69,6 +69,27 @@ export class OrderHistoryEntryDto {
   cause!: string;
 }
 
+/**
+ * Money an order received in another currency than its own (a payment whose
+ * intent's currency was changed at the provider, for an order cancelled
+ * meanwhile or rejected after review). It is never part of the order's
+ * figures, which are all in the order's currency.
+ */
+export class ForeignPaymentDto {
+  @ApiProperty({ type: MoneyDto, description: 'Received from the customer, in its own currency' })
+  amountPaid!: MoneyDto;
+
+  @ApiProperty({ type: MoneyDto, description: 'Refunds of it confirmed by the payment provider' })
+  amountRefunded!: MoneyDto;
+
+  @ApiProperty({
+    type: MoneyDto,
+    description:
+      'Gone back to the customer outside the shop’s refunds: a chargeback the shop lost, or a settlement outside the shop',
+  })
+  amountReturnedOutside!: MoneyDto;
+}
+
 export class OrderDto {
   @ApiProperty({ format: 'uuid', maxLength: 36, example: '3f2e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f' })
   id!: string;
@@ -97,6 +118,14 @@ export class OrderDto {
       'Paid money that went back to the customer outside the shop’s refunds: a chargeback the shop lost (charge.dispute.closed), or a case an admin settled by hand (POST /admin/orders/{id}/settle-outside). Zero for nearly every order',
   })
   amountReturnedOutside!: MoneyDto;
+
+  @ApiProperty({
+    type: ForeignPaymentDto,
+    nullable: true,
+    description:
+      'Null for nearly every order. Set when the order received a payment in another currency than its own (late, after the order was cancelled, or rejected after review): that money is kept apart, in its own currency, refunded and settled in it, and never counted in amountPaid, amountRefunded or amountReturnedOutside',
+  })
+  foreignPayment!: ForeignPaymentDto | null;
 
   @ApiProperty({ type: AddressDto })
   shippingAddress!: AddressDto;

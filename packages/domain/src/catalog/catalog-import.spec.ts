@@ -7,6 +7,7 @@ import {
   InvalidImportFileError,
   parseCatalogImportRow,
 } from './catalog-import.js';
+import { skuRule, slugRule } from './product.js';
 
 const good = ['mug', 'Mug', 'A mug', 'kitchen', 'MUG-RED', 'Red', '1299', 'EUR', '5'];
 const withField = (i: number, v: string) => good.map((f, j) => (j === i ? v : f));
@@ -56,12 +57,31 @@ describe('parseCatalogImportRow', () => {
       /sku/,
     );
     // Within the limit as sent: stored trimmed.
-    const row = parseCatalogImportRow(
-      withField(1, ` ${name.slice(1)}`).map((f, i) => (i === 0 || i === 4 ? ` ${f} ` : f)),
-      2,
-      'EUR',
-    );
+    const row = parseCatalogImportRow(withField(1, ` ${name.slice(1)}`), 2, 'EUR');
     expect(row).toMatchObject({ productName: name.slice(1), productSlug: 'mug', sku: 'MUG-RED' });
+  });
+
+  describe('slugs and SKUs are taken as sent, never trimmed, as the admin routes take them', () => {
+    test.each([
+      ['product_slug', 0, ' mug'],
+      ['product_slug', 0, 'mug '],
+      ['category_slug', 3, ' kitchen '],
+      ['category_slug', 3, ' '],
+      ['sku', 4, 'MUG-RED '],
+      ['sku', 4, '\tMUG-RED'],
+    ])('%s %j → refused in the routes’ words, naming the column', (column, index, value) => {
+      const rule = column === 'sku' ? skuRule(column) : slugRule(column);
+      expect(() => parseCatalogImportRow(withField(index, value), 2, 'EUR')).toThrow(rule);
+      expect(() => parseCatalogImportRow(withField(index, value), 2, 'EUR')).toThrow(
+        ImportRowError,
+      );
+    });
+    test('the same words a JSON body is refused with, its field named', () => {
+      expect(skuRule()).toBe(
+        'sku must be 2-64 upper-case letters, digits or hyphens, not starting with a hyphen',
+      );
+      expect(slugRule('product_slug')).toMatch(/^product_slug must be lower-case letters/);
+    });
   });
 
   test('empty category, currency and stock take their defaults', () => {

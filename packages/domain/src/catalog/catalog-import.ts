@@ -1,7 +1,7 @@
 import { InvalidInputError, NotFoundError, RuleViolationError } from '../errors/domain-error.js';
 import { codePointLength } from '../text/code-points.js';
 import { normalizeWithin, trimmed } from '../text/normalized-text.js';
-import { assertSku, assertSlug, SKU_MAX_LENGTH, SLUG_MAX_LENGTH, variantPrice } from './product.js';
+import { assertSku, assertSlug, variantPrice } from './product.js';
 
 /** The columns of a catalog import file, in this order, as its header line. */
 export const CATALOG_IMPORT_COLUMNS = [
@@ -114,7 +114,6 @@ export function parseCatalogImportRow(
     string,
     string,
   ];
-  const categorySlug = within(category, SLUG_MAX_LENGTH);
   try {
     const amount = wholeNumber(price, 'price');
     const code = currency.trim();
@@ -127,11 +126,13 @@ export function parseCatalogImportRow(
       throw new ImportRowError(`stock must be at most ${IMPORT_MAX_STOCK}`);
     return {
       line,
-      productSlug: assertSlug(within(slug, SLUG_MAX_LENGTH), 'product_slug'),
+      // Slugs and SKUs as sent, never trimmed: the admin routes refuse one
+      // with spaces, so a file must not bring in what a JSON body could not.
+      productSlug: assertSlug(slug, 'product_slug'),
       productName: text(name, 'product_name', IMPORT_NAME_MAX_LENGTH, true),
       description: text(description, 'description', IMPORT_DESCRIPTION_MAX_LENGTH, false),
-      categorySlug: categorySlug === '' ? null : assertSlug(categorySlug, 'category_slug'),
-      sku: assertSku(within(sku, SKU_MAX_LENGTH), 'sku'),
+      categorySlug: category === '' ? null : assertSlug(category, 'category_slug'),
+      sku: assertSku(sku, 'sku'),
       variantName: text(variantName, 'variant_name', IMPORT_NAME_MAX_LENGTH, true),
       price: money.amount,
       currency: money.currency,

@@ -61,12 +61,23 @@ export function slugify(name: string): string {
   return slug;
 }
 
+/**
+ * What a slug must be, in the words every way into the catalog refuses one
+ * with (a JSON body's validation, a line of an import file), `field` naming
+ * where it came from. Slugs and SKUs are checked exactly as sent: no space
+ * belongs to one and none is trimmed away, so a value refused one way is
+ * refused every way.
+ */
+export const slugRule = (field = 'slug'): string =>
+  `${field} must be lower-case letters, digits and single hyphens (max ${SLUG_MAX_LENGTH})`;
+
+/** What a SKU must be, as {@link slugRule} says it for slugs. */
+export const skuRule = (field = 'sku'): string =>
+  `${field} must be 2-64 upper-case letters, digits or hyphens, not starting with a hyphen`;
+
 export function assertSlug(slug: string, field = 'slug'): string {
   if (slug.length > SLUG_MAX_LENGTH || !SLUG_PATTERN.test(slug)) {
-    throw new InvalidCatalogValueError(
-      field,
-      `${field} must be lower-case letters, digits and single hyphens (max ${SLUG_MAX_LENGTH})`,
-    );
+    throw new InvalidCatalogValueError(field, slugRule(field));
   }
   if (isUuid(slug)) {
     throw new InvalidCatalogValueError(field, `${field} must not be shaped like a UUID`);
@@ -80,12 +91,7 @@ export function slugFor(name: string, slug: string | undefined, field = 'slug'):
 }
 
 export function assertSku(sku: string, field = 'sku'): string {
-  if (!SKU_PATTERN.test(sku)) {
-    throw new InvalidCatalogValueError(
-      field,
-      `${field} must be 2-64 upper-case letters, digits or hyphens, not starting with a hyphen`,
-    );
-  }
+  if (!SKU_PATTERN.test(sku)) throw new InvalidCatalogValueError(field, skuRule(field));
   return sku;
 }
 

@@ -1,4 +1,5 @@
-import type { Money } from '../money/money.js';
+import { Money } from '../money/money.js';
+import { type ForeignPayment, heldForeign, type PaymentLedger } from './foreign-payment.js';
 import { isAwaitingRefund } from './late-payment.js';
 import { NothingHeldError, SettlementNoteRequiredError } from './order.errors.js';
 import { type RefundableOrder, unrefundedRest } from './order-refunds.js';
@@ -29,6 +30,8 @@ export interface DisputeFacts {
 
 export interface HeldPaymentOrder extends RefundableOrder {
   currency: string;
+  /** Money received in another currency, kept apart from the order's figures. */
+  foreign?: ForeignPayment | null;
 }
 
 /**
@@ -42,7 +45,14 @@ export interface HeldPaymentOrder extends RefundableOrder {
  *   Stripe's dashboard's business, not this process's.
  */
 export type DisputeStep =
-  | { kind: 'returned'; returnedOutside: Money; reviewReason: string; entry: OrderTransition }
+  | {
+      kind: 'returned';
+      /** Whose figures `returnedOutside` is: the order's, or its foreign payment's. */
+      ledger: PaymentLedger;
+      returnedOutside: Money;
+      reviewReason: string;
+      entry: OrderTransition;
+    }
   | { kind: 'recorded'; entry: OrderTransition }
   | { kind: 'ignored' };
 
@@ -71,8 +81,9 @@ export function decideDisputeOpened(order: HeldPaymentOrder, dispute: DisputeFac
  * Lost: the bank gave the disputed amount back to the customer, so the order
  * counts it as returned (never more than it still held, never twice: the
  * amount is set from what is held, and a repeat finds nothing held) and its
- * review is over. A dispute in another currency than the order's was never
- * booked as the order's money, so it is only recorded.
+ * review is over. A dispute in another currency than the order's concerns
+ * the payment received in that currency (`ForeignPayment`), and returns it
+ * in that currency, never in the order's figures.
  *
  * Won (or an inquiry closed without becoming a chargeback): Stripe gives the
  * money back to the shop, which holds it again and still owes it to the
@@ -86,14 +97,13 @@ export function decideDisputeClosed(order: HeldPaymentOrder, dispute: DisputeFac
     const note = isAwaitingRefund(order) ? '; the money is back with the shop, still owed' : '';
     return { kind: 'recorded', entry: stays(order, `${cause}${note}`) };
   }
-  if (dispute.amount.currency !== order.currency || !isAwaitingRefund(order)) {
-    return { kind: 'recorded', entry: stays(order, cause) };
-  }
-  const held = unrefundedRest(order);
-  const returned = dispute.amount.greaterThan(held) ? held : dispute.amount;
+  const ledger = heldIn(order, dispute.amount.currency);
+  if (!ledger) return { kind: 'recorded', entry: stays(order, cause) };
+  const returned = dispute.amount.greaterThan(ledger.held) ? ledger.held : dispute.amount;
   return {
     kind: 'returned',
-    returnedOutside: order.returnedOutside ? order.returnedOutside.add(returned) : returned,
+    ledger: ledger.ledger,
+    returnedOutside: ledger.returnedOutside ? ledger.returnedOutside.add(returned) : returned,
     reviewReason: `${LATE_PAYMENT_CHARGED_BACK}: ${dispute.reason}`,
     entry: stays(
       order,
@@ -102,9 +112,32 @@ export function decideDisputeClosed(order: HeldPaymentOrder, dispute: DisputeFac
   };
 }
 
+/**
+ * What the order holds in `currency`, in the figures that currency belongs
+ * to, or null when it holds nothing there: a dispute in another currency
+ * than the order's can only concern its foreign payment.
+ */
+function heldIn(
+  order: HeldPaymentOrder,
+  currency: string,
+): { ledger: PaymentLedger; held: Money; returnedOutside: Money | undefined } | null {
+  if (currency === order.currency) {
+    const held = unrefundedRest(order);
+    return order.status === 'cancelled' && held.amount > 0
+      ? { ledger: 'order', held, returnedOutside: order.returnedOutside }
+      : null;
+  }
+  const held = heldForeign(order);
+  return held && order.foreign && held.currency === currency
+    ? { ledger: 'foreign', held, returnedOutside: order.foreign.returnedOutside }
+    : null;
+}
+
 export interface OutsideSettlement {
-  /** What the order counts as returned outside the shop once settled. */
+  /** What the order counts as returned outside the shop once settled, in its currency. */
   returnedOutside: Money;
+  /** The same for its foreign payment, when it held one: settled in that currency. */
+  foreignReturnedOutside?: Money;
   reviewReason: string;
   entry: OrderTransition;
 }
@@ -132,13 +165,21 @@ export function decideOutsideSettlement(
         : 'only a cancelled order holding a payment nobody gave back can be settled outside the shop',
     );
   }
-  const held = unrefundedRest(order);
+  // Both kinds of money held are settled, each in its own currency.
+  const rest = unrefundedRest(order);
+  const held = rest.amount > 0 ? rest : null;
+  const foreign = heldForeign(order);
+  const returnedOutside = order.returnedOutside ?? Money.zero(order.currency);
+  const amounts = [held, foreign].filter((m): m is Money => m !== null);
   return {
-    returnedOutside: order.returnedOutside ? order.returnedOutside.add(held) : held,
+    returnedOutside: held ? returnedOutside.add(held) : returnedOutside,
+    ...(foreign && order.foreign
+      ? { foreignReturnedOutside: order.foreign.returnedOutside.add(foreign) }
+      : {}),
     reviewReason: LATE_PAYMENT_SETTLED_OUTSIDE,
     entry: stays(
       order,
-      `settled_outside_shop_by:${actor} (${held.amount} ${held.currency}): ${text}`,
+      `settled_outside_shop_by:${actor} (${amounts.map((m) => `${m.amount} ${m.currency}`).join(', ')}): ${text}`,
     ),
   };
 }

@@ -1,4 +1,6 @@
+import { CurrencyMismatchError } from '../money/money.errors.js';
 import type { Money } from '../money/money.js';
+import { type ForeignPayment, heldForeign, noForeignPayment } from './foreign-payment.js';
 import { type RefundableOrder, unrefundedRest } from './order-refunds.js';
 
 /** The review reason of a payment that came after its order was cancelled and was refunded. */
@@ -63,12 +65,57 @@ export function bookLatePayment(
   }
 }
 
+/** What a late payment in another currency than the order's books: only its own figures. */
+export interface ForeignLatePaymentBooking {
+  foreign: ForeignPayment;
+  reviewReason: string;
+}
+
+/**
+ * Books a late payment received in another currency than the order's
+ * (`ledgerOf`): as `bookLatePayment` would, but into the foreign payment's
+ * own figures, never into the order's. When the provider refused its
+ * refund, the review reason names the amount held, as the order's own
+ * figures (in its currency) cannot show it.
+ */
+export function bookForeignLatePayment(
+  held: ForeignPayment | null,
+  received: Money,
+  refund: LatePaymentRefund,
+): ForeignLatePaymentBooking {
+  const current = held ?? noForeignPayment(received.currency);
+  if (current.paid.currency !== received.currency) {
+    throw new CurrencyMismatchError(
+      `cannot combine ${current.paid.currency} with ${received.currency}`,
+    );
+  }
+  const booking = bookLatePayment({ refunded: current.refunded }, received, refund);
+  return {
+    foreign: {
+      paid: booking.amountPaid,
+      refunded: booking.amountRefunded ?? current.refunded,
+      requested: booking.refundRequested ?? current.requested,
+      returnedOutside: current.returnedOutside,
+    },
+    reviewReason:
+      refund.outcome === 'refused'
+        ? `${booking.reviewReason} (${received.amount} ${received.currency} held, not in the order's currency)`
+        : booking.reviewReason,
+  };
+}
+
 /**
  * Whether a cancelled order holds money no refund was asked for: a late
  * payment whose refund the provider refused, or one whose refund the bank
- * failed later. Nothing but an admin's refund gives that money back, so such
- * orders are listed with those waiting for a review.
+ * failed later, in the order's currency or in another (`foreign`). Nothing
+ * but an admin gives that money back, so such orders are listed with those
+ * waiting for a review.
  */
-export function isAwaitingRefund(order: RefundableOrder): boolean {
-  return order.status === 'cancelled' && unrefundedRest(order).amount > 0;
+export function isAwaitingRefund(
+  order: RefundableOrder & { foreign?: ForeignPayment | null },
+): boolean {
+  return (
+    order.status === 'cancelled' &&
+    (unrefundedRest(order).amount > 0 || heldForeign(order) !== null)
+  );
 }

@@ -14,6 +14,11 @@ export interface OrderRow {
   amount_refunded: string;
   refund_requested: string;
   amount_returned_outside: string;
+  foreign_currency: string | null;
+  foreign_paid: string;
+  foreign_refunded: string;
+  foreign_refund_requested: string;
+  foreign_returned_outside: string;
   shipping_address: ShippingAddress;
   payment_intent_id: string | null;
   review_reason: string | null;
@@ -42,12 +47,24 @@ export interface HistoryRow {
   at: Date;
 }
 
-/** What a view needs of an order row (checkout's write returns no more). */
-export type OrderViewRow = Omit<OrderRow, 'cursor_at' | 'review_decision'>;
+type ForeignColumn =
+  | 'foreign_currency'
+  | 'foreign_paid'
+  | 'foreign_refunded'
+  | 'foreign_refund_requested'
+  | 'foreign_returned_outside';
 
-/** A row without `review_decision` is checkout's, of an order placed just now: none is taken. */
+/** What a view needs of an order row (checkout's write returns no more). */
+export type OrderViewRow = Omit<OrderRow, 'cursor_at' | 'review_decision' | ForeignColumn>;
+
+/**
+ * A row without `review_decision` is checkout's, of an order placed just
+ * now: none is taken, and no payment in another currency was received.
+ */
 export function toView(
-  r: OrderViewRow & { review_decision?: PaymentReviewOutcome | null },
+  r: OrderViewRow & { review_decision?: PaymentReviewOutcome | null } & Partial<
+      Pick<OrderRow, ForeignColumn>
+    >,
   lines: OrderLineRow[],
   history: HistoryRow[],
 ): OrderView {
@@ -61,6 +78,14 @@ export function toView(
     amountPaid: Number(r.amount_paid),
     amountRefunded: Number(r.amount_refunded),
     amountReturnedOutside: Number(r.amount_returned_outside),
+    foreignPayment: r.foreign_currency
+      ? {
+          currency: r.foreign_currency,
+          paid: Number(r.foreign_paid ?? 0),
+          refunded: Number(r.foreign_refunded ?? 0),
+          returnedOutside: Number(r.foreign_returned_outside ?? 0),
+        }
+      : null,
     shippingAddress: r.shipping_address,
     paymentIntentId: r.payment_intent_id,
     reviewReason: r.review_reason,

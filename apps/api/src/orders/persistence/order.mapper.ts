@@ -32,6 +32,14 @@ export function toOrderDto(view: OrderView): OrderDto {
     amountPaid: money(view.amountPaid, view.currency),
     amountRefunded: money(view.amountRefunded, view.currency),
     amountReturnedOutside: money(view.amountReturnedOutside, view.currency),
+    foreignPayment: view.foreignPayment && {
+      amountPaid: money(view.foreignPayment.paid, view.foreignPayment.currency),
+      amountRefunded: money(view.foreignPayment.refunded, view.foreignPayment.currency),
+      amountReturnedOutside: money(
+        view.foreignPayment.returnedOutside,
+        view.foreignPayment.currency,
+      ),
+    },
     shippingAddress: address,
     paymentIntentId: view.paymentIntentId,
     reviewReason: view.reviewReason,

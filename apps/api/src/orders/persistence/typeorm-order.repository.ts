@@ -1,4 +1,5 @@
 import {
+  type ForeignPayment,
   InvalidCursorError,
   isUuid,
   Money,
@@ -34,7 +35,9 @@ const ATTACH_PAYMENT_INTENT = prepared(
 );
 
 const ORDER_COLUMNS = `o.id, o.user_id, o.status, o.currency, o.subtotal, o.total, o.amount_paid,
-  o.amount_refunded, o.refund_requested, o.amount_returned_outside, o.shipping_address, o.payment_intent_id, o.review_reason,
+  o.amount_refunded, o.refund_requested, o.amount_returned_outside,
+  o.foreign_currency, o.foreign_paid, o.foreign_refunded, o.foreign_refund_requested,
+  o.foreign_returned_outside, o.shipping_address, o.payment_intent_id, o.review_reason,
   o.review_decision, o.reservation_expires_at, o.created_at,
   to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_at`;
 
@@ -55,9 +58,22 @@ function toSnapshot(r: StateRow): OrderSnapshot {
     amountRefunded: money(r.amount_refunded),
     refundRequested: money(r.refund_requested),
     returnedOutside: money(r.amount_returned_outside),
+    foreignPayment: foreignPaymentOf(r),
     paymentIntentId: r.payment_intent_id,
     reviewReason: r.review_reason,
     reviewDecision: r.review_decision,
+  };
+}
+
+function foreignPaymentOf(r: OrderRow): ForeignPayment | null {
+  const currency = r.foreign_currency;
+  if (!currency) return null;
+  const money = (v: string) => Money.of(Number(v), currency);
+  return {
+    paid: money(r.foreign_paid),
+    refunded: money(r.foreign_refunded),
+    requested: money(r.foreign_refund_requested),
+    returnedOutside: money(r.foreign_returned_outside),
   };
 }
 
@@ -104,11 +120,13 @@ function decodeCursor(cursor: string): [string, string] {
  * Orders waiting for a person, as the domain decides it: `isAwaitingReview`
  * (a payment that did not match, matched by orders_awaiting_review_idx) or
  * `isAwaitingRefund` (a cancelled order holding money nobody asked back,
- * matched by orders_awaiting_refund_idx).
+ * in its currency or in another, matched by orders_awaiting_refund_idx).
  */
 const AWAITING_STAFF = `((o.review_reason IS NOT NULL AND o.status = 'pending_payment')
   OR (o.status = 'cancelled'
-      AND o.amount_paid > GREATEST(o.refund_requested, o.amount_refunded) + o.amount_returned_outside))`;
+      AND (o.amount_paid > GREATEST(o.refund_requested, o.amount_refunded) + o.amount_returned_outside
+           OR o.foreign_paid > GREATEST(o.foreign_refund_requested, o.foreign_refunded)
+                               + o.foreign_returned_outside)))`;
 
 @Injectable()
 export class TypeormOrderRepository extends OrderRepository {
@@ -211,6 +229,14 @@ export class TypeormOrderRepository extends OrderRepository {
     if (patch.amountRefunded !== undefined) set('amount_refunded', patch.amountRefunded);
     if (patch.refundRequested !== undefined) set('refund_requested', patch.refundRequested);
     if (patch.returnedOutside !== undefined) set('amount_returned_outside', patch.returnedOutside);
+    if (patch.foreignPayment !== undefined) {
+      const f = patch.foreignPayment;
+      set('foreign_currency', f.paid.currency);
+      set('foreign_paid', f.paid.amount);
+      set('foreign_refunded', f.refunded.amount);
+      set('foreign_refund_requested', f.requested.amount);
+      set('foreign_returned_outside', f.returnedOutside.amount);
+    }
     if (patch.reviewReason !== undefined) set('review_reason', patch.reviewReason);
     if (patch.reviewDecision !== undefined) set('review_decision', patch.reviewDecision);
     if (patch.clearCheckoutKey) sets.push('checkout_key = NULL');

@@ -1,7 +1,14 @@
+import type { PaymentLedger } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { type RefundBooking, type RefundFailure, RefundLedger } from '../refund-ledger.js';
+
+/** The columns of each kind of figures a failed refund comes off. */
+const FIGURES: Record<PaymentLedger, { requested: string; refunded: string }> = {
+  order: { requested: 'refund_requested', refunded: 'amount_refunded' },
+  foreign: { requested: 'foreign_refund_requested', refunded: 'foreign_refunded' },
+};
 
 @Injectable()
 export class TypeormRefundLedger extends RefundLedger {
@@ -9,47 +16,61 @@ export class TypeormRefundLedger extends RefundLedger {
     super();
   }
 
-  async bookedAmount(orderId: string, key: string, manager: EntityManager): Promise<number | null> {
-    const rows = await manager.query<{ amount: string }[]>(
-      'SELECT amount FROM refund_bookings WHERE idempotency_key = $1 AND order_id = $2',
+  async bookedAmount(
+    orderId: string,
+    key: string,
+    manager: EntityManager,
+  ): Promise<{ amount: number; ledger: PaymentLedger } | null> {
+    const rows = await manager.query<{ amount: string; ledger: PaymentLedger }[]>(
+      'SELECT amount, ledger FROM refund_bookings WHERE idempotency_key = $1 AND order_id = $2',
       [key, orderId],
     );
-    return rows[0] ? Number(rows[0].amount) : null;
+    return rows[0] ? { amount: Number(rows[0].amount), ledger: rows[0].ledger } : null;
   }
 
   async book(booking: RefundBooking, manager: EntityManager): Promise<boolean> {
+    const { requested } = FIGURES[booking.ledger];
     // One statement: the order's total moves only if the key's row was new.
     // TypeORM answers an UPDATE with [rows, count].
     const [rows] = await manager.query<[{ id: string }[], number]>(
       `WITH booked AS (
-         INSERT INTO refund_bookings (idempotency_key, order_id, amount) VALUES ($1, $2, $3)
+         INSERT INTO refund_bookings (idempotency_key, order_id, amount, ledger)
+         VALUES ($1, $2, $3, $5)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING order_id
        )
-       UPDATE orders o SET refund_requested = $4, updated_at = now()
+       UPDATE orders o SET ${requested} = $4, updated_at = now()
          FROM booked WHERE o.id = booked.order_id
        RETURNING o.id`,
-      [booking.key, booking.orderId, booking.amount, booking.requestedAfter],
+      [booking.key, booking.orderId, booking.amount, booking.requestedAfter, booking.ledger],
     );
     return rows.length > 0;
   }
 
   async unbook(orderId: string, key: string, manager: EntityManager): Promise<void> {
-    // Never below what the provider has confirmed refunded.
+    // Never below what the provider has confirmed refunded, in the figures
+    // the booking was made in.
     await manager.query(
       `WITH gone AS (
-         DELETE FROM refund_bookings WHERE idempotency_key = $2 AND order_id = $1 RETURNING amount
+         DELETE FROM refund_bookings WHERE idempotency_key = $2 AND order_id = $1
+         RETURNING amount, ledger
        )
        UPDATE orders o
-          SET refund_requested = GREATEST(o.refund_requested - gone.amount, o.amount_refunded)
+          SET refund_requested = CASE WHEN gone.ledger = 'order'
+                THEN GREATEST(o.refund_requested - gone.amount, o.amount_refunded)
+                ELSE o.refund_requested END,
+              foreign_refund_requested = CASE WHEN gone.ledger = 'foreign'
+                THEN GREATEST(o.foreign_refund_requested - gone.amount, o.foreign_refunded)
+                ELSE o.foreign_refund_requested END
          FROM gone WHERE o.id = $1`,
       [orderId, key],
     );
   }
 
   async takeBackFailed(failure: RefundFailure, manager: EntityManager): Promise<number | null> {
+    const { requested, refunded } = FIGURES[failure.ledger];
     // One statement: the order moves only if the refund's row was new.
-    const [rows] = await manager.query<[{ amount_refunded: string }[], number]>(
+    const [rows] = await manager.query<[{ refunded: string }[], number]>(
       `WITH failed AS (
          INSERT INTO refund_failures (refund_id, order_id, amount, failure_reason)
          VALUES ($1, $2, $3, $4)
@@ -57,11 +78,11 @@ export class TypeormRefundLedger extends RefundLedger {
          RETURNING order_id, amount
        )
        UPDATE orders o
-          SET refund_requested = GREATEST(o.refund_requested - failed.amount, $5),
-              amount_refunded = LEAST(o.amount_refunded, $5),
+          SET ${requested} = GREATEST(o.${requested} - failed.amount, $5),
+              ${refunded} = LEAST(o.${refunded}, $5),
               updated_at = now()
          FROM failed WHERE o.id = failed.order_id
-       RETURNING o.amount_refunded`,
+       RETURNING o.${refunded} AS refunded`,
       [
         failure.refundId,
         failure.orderId,
@@ -70,7 +91,7 @@ export class TypeormRefundLedger extends RefundLedger {
         failure.confirmedRefunded,
       ],
     );
-    return rows[0] ? Number(rows[0].amount_refunded) : null;
+    return rows[0] ? Number(rows[0].refunded) : null;
   }
 
   async isTakenBack(

@@ -15,6 +15,7 @@ import { PaymentReview1764300000000 } from './1764300000000-payment-review.js';
 import { PaymentEventClaims1764400000000 } from './1764400000000-payment-event-claims.js';
 import { OrdersAwaitingRefund1764400001000 } from './1764400001000-orders-awaiting-refund.js';
 import { ReturnedOutside1764500000000 } from './1764500000000-returned-outside.js';
+import { ForeignPayments1764600000000 } from './1764600000000-foreign-payments.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -38,4 +39,5 @@ export const migrations = [
   PaymentEventClaims1764400000000,
   OrdersAwaitingRefund1764400001000,
   ReturnedOutside1764500000000,
+  ForeignPayments1764600000000,
 ];
