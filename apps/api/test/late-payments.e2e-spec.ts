@@ -103,8 +103,8 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
   };
   const chargeOf = (intentId: string) =>
     emulator.store.retrieveCharge(emulator.store.retrieveIntent(intentId).latest_charge ?? '');
-  const refund = (orderId: string) =>
-    t.http.post(`/api/v1/admin/orders/${orderId}/refund`).set(admin.auth).send({});
+  const refund = (orderId: string, body: object = {}) =>
+    t.http.post(`/api/v1/admin/orders/${orderId}/refund`).set(admin.auth).send(body);
   const settleOutside = (orderId: string, body: object, as: TestUser = admin) =>
     t.http.post(`/api/v1/admin/orders/${orderId}/settle-outside`).set(as.auth).send(body);
   const eventStatus = async (id: string) =>
@@ -358,6 +358,10 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
         amountReturnedOutside: { amount: 1000 },
       });
       expect(await underReview()).toContain(o.orderId);
+      // What went back through the bank cannot be refunded again.
+      const tooMuch = await refund(o.orderId, { amount: { amount: 2001, currency: 'EUR' } });
+      expect(tooMuch.status).toBe(422);
+      expect(chargeOf(o.intentId).amount_refunded).toBe(0);
       const settled = await settleOutside(o.orderId, { note: 'rest paid back by transfer' });
       expect(settled.status).toBe(200);
       expect(settled.body.amountReturnedOutside).toEqual({ amount: 3000, currency: 'EUR' });

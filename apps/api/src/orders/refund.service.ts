@@ -162,6 +162,8 @@ export class RefundService {
       paid: order.amountPaid,
       refunded: order.amountRefunded,
       requested: order.refundRequested,
+      // A lost chargeback or a settlement gave this back already.
+      returnedOutside: order.returnedOutside,
     };
     // A cancelled order holding money (its late payment's refund failed) may
     // be refunded too; it stays cancelled, as `charge.refunded` leaves it.
