@@ -225,6 +225,26 @@ describe('cart', () => {
       expect((await getCart(g)).lines[0]?.quantity).toBe(1);
     });
 
+    test('PATCH/DELETE /cart/items/:id with a malformed id → 404 whose detail does not echo it', async () => {
+      const g = await guest();
+      const unknown = '0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b';
+      let res = await t.http.delete(`${API}/cart/items/${unknown}`).set(as(g)).expect(404);
+      expect(res.body.detail).toContain(unknown);
+      for (const raw of ['%00', 'a%00b%1B%5B31m', 'x%0D%0AInjected%3A%20yes', 'not-a-uuid']) {
+        const sent = decodeURIComponent(raw);
+        for (const request of [
+          t.http.delete(`${API}/cart/items/${raw}`).set(as(g)),
+          t.http.patch(`${API}/cart/items/${raw}`).set(as(g)).send({ quantity: 1 }),
+        ]) {
+          res = await request.expect(404);
+          expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+          expect(res.body.detail).not.toContain(sent);
+          expect(res.body.detail).not.toMatch(/\p{Cc}/u);
+          expect(res.body.detail).toMatch(/not a valid id/);
+        }
+      }
+    });
+
     test('unknown variant → 404; archived or out of stock → 409 with a clear detail', async () => {
       const g = await guest();
       let res = await t.http
