@@ -581,6 +581,20 @@ describe('auth', () => {
       const res = await t.http.post('/api/v1/auth/refresh').send({}).expect(400);
       expect(res.body.errors[0].field).toBe('refreshToken');
     });
+
+    test('an access token, or any other token of up to 4096 characters → 401; a longer one → 400', async () => {
+      const u = await registered(t);
+      const access = u.accessToken as string;
+      expect(access.length).toBeGreaterThan(200);
+      for (const wrong of [access, 'x'.repeat(4096)]) {
+        const res = await refresh(wrong).expect(401);
+        expect(res.headers['content-type']).toMatch(PROBLEM);
+      }
+      const res = await refresh('x'.repeat(4097)).expect(400);
+      expect(res.body.errors[0].field).toBe('refreshToken');
+      // None of them cost the session its refresh token.
+      await refresh(u.refreshToken).expect(200);
+    });
   });
 
   describe('POST /auth/logout', () => {
@@ -598,6 +612,16 @@ describe('auth', () => {
       expect(res.text).toBe('');
       await t.http.post('/api/v1/auth/refresh').send({ refreshToken: rotated }).expect(401);
       await t.http.post('/api/v1/auth/refresh').send({ refreshToken: other }).expect(200);
+    });
+
+    test('an access token as refreshToken → 204 and signs nobody out; a token over 4096 characters → 400', async () => {
+      const u = await registered(t);
+      await t.http.post('/api/v1/auth/logout').send({ refreshToken: u.accessToken }).expect(204);
+      await t.http
+        .post('/api/v1/auth/logout')
+        .send({ refreshToken: 'x'.repeat(4097) })
+        .expect(400);
+      await t.http.post('/api/v1/auth/refresh').send({ refreshToken: u.refreshToken }).expect(200);
     });
 
     test('a logout beside a replay of an older token of its family → 204, not a 500', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { MAX_CART_LINES } from '@minishop/domain';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 
 import { GuestCartAbsorber } from '../src/auth/guest-cart-absorber.js';
 import { CartCleanupService } from '../src/cart/cart-cleanup.service.js';
@@ -223,6 +223,26 @@ describe('cart', () => {
           .expect(400);
       }
       expect((await getCart(g)).lines[0]?.quantity).toBe(1);
+    });
+
+    test('PATCH/DELETE /cart/items/:id with a malformed id → 404 whose detail does not echo it', async () => {
+      const g = await guest();
+      const unknown = '0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b';
+      let res = await t.http.delete(`${API}/cart/items/${unknown}`).set(as(g)).expect(404);
+      expect(res.body.detail).toContain(unknown);
+      for (const raw of ['%00', 'a%00b%1B%5B31m', 'x%0D%0AInjected%3A%20yes', 'not-a-uuid']) {
+        const sent = decodeURIComponent(raw);
+        for (const request of [
+          t.http.delete(`${API}/cart/items/${raw}`).set(as(g)),
+          t.http.patch(`${API}/cart/items/${raw}`).set(as(g)).send({ quantity: 1 }),
+        ]) {
+          res = await request.expect(404);
+          expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+          expect(res.body.detail).not.toContain(sent);
+          expect(res.body.detail).not.toMatch(/\p{Cc}/u);
+          expect(res.body.detail).toMatch(/not a valid id/);
+        }
+      }
     });
 
     test('unknown variant → 404; archived or out of stock → 409 with a clear detail', async () => {
@@ -763,6 +783,91 @@ describe('cart', () => {
           if (r.isTransactionActive) await r.commitTransaction();
           await r.release();
         }
+      }
+    });
+    test('GET /cart of a user making their first cart while checkouts close each cart they find → 200', async () => {
+      const u = await aCustomer(t);
+      expect(await db.query(`SELECT id FROM carts WHERE user_id = $1`, [u.id])).toEqual([]);
+      // The interleaving is driven by table locks queued in turn, never by
+      // timing. A "creator" (SHARE mode: no other session can insert) makes
+      // an active cart for the user, so the request's own insert waits and
+      // then meets it; a "checkout" (ACCESS EXCLUSIVE) queued behind that
+      // insert closes the cart before the request can read it.
+      const sessions: QueryRunner[] = [];
+      const pending: Promise<unknown>[] = [];
+      /** A new session in a transaction, and its LOCK TABLE carts (granted or queued). */
+      const session = async (
+        mode: 'SHARE' | 'ACCESS EXCLUSIVE',
+      ): Promise<{ r: QueryRunner; locked: Promise<unknown> }> => {
+        const r = db.createQueryRunner();
+        sessions.push(r);
+        await r.connect();
+        await r.startTransaction();
+        let granted = false;
+        const locked = r.query(`LOCK TABLE carts IN ${mode} MODE`).then(() => {
+          granted = true;
+        });
+        pending.push(locked.catch(() => undefined));
+        await until(
+          `LOCK TABLE carts IN ${mode} MODE`,
+          async () => granted || (await waiting(`^LOCK TABLE carts IN ${mode} MODE`)),
+        );
+        return { r, locked };
+      };
+      const ROUNDS = 5;
+      try {
+        let creator = (await session('SHARE')).r;
+        await creator.query(`INSERT INTO carts (user_id) VALUES ($1)`, [u.id]);
+        let finished = false;
+        const reading = t.http
+          .get(`${API}/cart`)
+          .set(u.auth)
+          .then((r) => {
+            finished = true;
+            return r;
+          });
+        let closed = 0;
+        for (let round = 1; ; round++) {
+          await until(
+            'the request to insert a cart, or to end',
+            async () => finished || (await waiting('^\\s*INSERT INTO carts')),
+          );
+          if (finished) break;
+          if (round > ROUNDS) {
+            // No more checkouts: the request meets this cart and keeps it.
+            await creator.commitTransaction();
+            break;
+          }
+          const { r: closer, locked: closing } = await session('ACCESS EXCLUSIVE');
+          await creator.commitTransaction();
+          await closing;
+          await until('the request to read its cart', () =>
+            waiting('^\\s*SELECT[\\s\\S]*FROM carts'),
+          );
+          await closer.query(
+            `UPDATE carts SET status = 'checked_out' WHERE user_id = $1 AND status = 'active'`,
+            [u.id],
+          );
+          closed++;
+          const { r: next, locked: creating } = await session('SHARE');
+          await closer.commitTransaction();
+          await creating;
+          await next.query(`INSERT INTO carts (user_id) VALUES ($1)`, [u.id]);
+          creator = next;
+        }
+        const res = await reading;
+        expect(res.status).toBe(200);
+        expect(closed).toBe(ROUNDS);
+        expect(res.body.lines).toEqual([]);
+        const active = await db.query<{ id: string }[]>(
+          `SELECT id FROM carts WHERE user_id = $1 AND status = 'active'`,
+          [u.id],
+        );
+        expect(active).toEqual([{ id: res.body.id }]);
+      } finally {
+        for (const r of sessions) if (r.isTransactionActive) await r.rollbackTransaction();
+        await Promise.all(pending);
+        for (const r of sessions) await r.release();
       }
     });
   });

@@ -745,7 +745,7 @@ export interface components {
         };
         RefreshTokenDto: {
             /**
-             * @description The opaque refresh token of a previous register, login or refresh
+             * @description The opaque refresh token of a previous register, login or refresh. Any other string (an access token, an unknown, spent or expired token) opens no session: 401 on refresh, a no-op on logout
              * @example q3Jx0m8b1kZ5cV2nW7yR4tU9pL6sA0dF3gH8jK1lM2o
              */
             refreshToken: string;

@@ -1,4 +1,9 @@
-import { CartNotFoundError, MAX_CART_LINES, mergedQuantity } from '@minishop/domain';
+import {
+  CartClosedError,
+  CartNotFoundError,
+  MAX_CART_LINES,
+  mergedQuantity,
+} from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
@@ -68,11 +73,11 @@ export class CartMergeService extends GuestCartAbsorber {
   }
 
   private async lockUserCart(userId: string, m: EntityManager): Promise<CartRecord> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const cart = await this.carts.getOrCreateUserCart(userId, m);
-      if (await this.carts.touchActive(cart.id, m)) return cart;
-    }
-    throw new Error(`could not lock the cart of user ${userId}`);
+    // The cart comes back locked by (or new in) this transaction, so no
+    // checkout can close it before the commit; the touch records the change.
+    const cart = await this.carts.getOrCreateUserCart(userId, m);
+    if (!(await this.carts.touchActive(cart.id, m))) throw new CartClosedError();
+    return cart;
   }
 
   private async moveLines(guest: CartRecord, target: CartRecord, m: EntityManager): Promise<void> {

@@ -32,8 +32,8 @@ export class CartResolver {
     if (caller.userId !== undefined) {
       const userId = caller.userId;
       // Read first: the cart exists on every request but the first, and a
-      // plain SELECT keeps GET /cart free of writes. Creating needs no
-      // transaction: each of its statements stands alone (see the repository).
+      // plain SELECT keeps GET /cart free of writes. Creating is one
+      // statement that cannot lose to a checkout (see the repository).
       const cart =
         (await this.carts.findActiveUserCart(userId)) ??
         (await this.carts.getOrCreateUserCart(userId));

@@ -32,8 +32,11 @@ export abstract class CartRepository {
    */
   abstract createUserCart(userId: string, manager?: EntityManager): Promise<CartRecord | null>;
   /**
-   * Safe under concurrency: two callers get the same single active cart.
-   * Needs no transaction; `manager` only to run inside the caller's.
+   * The user's active cart, created if there is none, in one statement: two
+   * callers get the same single active cart, and a checkout closing it
+   * meanwhile only makes this create the next one. Inside a transaction the
+   * cart stays locked (and active) until its end. Needs no transaction;
+   * `manager` only to run inside the caller's.
    */
   abstract getOrCreateUserCart(userId: string, manager?: EntityManager): Promise<CartRecord>;
   /**

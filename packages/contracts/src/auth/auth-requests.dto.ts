@@ -84,15 +84,24 @@ export class LoginDto {
   password!: string;
 }
 
+/**
+ * Far above any token the API issues (43 characters), and above an access
+ * token (a JWT of several hundred) sent here by mistake: a wrong token of
+ * any plausible kind is then the 401 of every token that opens no session,
+ * not a 400. Only input too big to be a token is refused as such.
+ */
+const REFRESH_TOKEN_INPUT_MAX = 4096;
+
 /** Body of `POST /auth/refresh` and `POST /auth/logout`. */
 export class RefreshTokenDto {
   @ApiProperty({
     example: 'q3Jx0m8b1kZ5cV2nW7yR4tU9pL6sA0dF3gH8jK1lM2o',
-    description: 'The opaque refresh token of a previous register, login or refresh',
-    maxLength: 200,
+    description:
+      'The opaque refresh token of a previous register, login or refresh. Any other string (an access token, an unknown, spent or expired token) opens no session: 401 on refresh, a no-op on logout',
+    maxLength: REFRESH_TOKEN_INPUT_MAX,
   })
   @IsString()
   @IsNotEmpty()
-  @MaxCodePoints(200)
+  @MaxCodePoints(REFRESH_TOKEN_INPUT_MAX)
   refreshToken!: string;
 }

@@ -136,17 +136,21 @@ export class TypeormCartRepository extends CartRepository {
   }
 
   async getOrCreateUserCart(userId: string, manager?: EntityManager): Promise<CartRecord> {
-    // After a conflict the SELECT (a new snapshot in READ COMMITTED) sees the
-    // concurrent creator's row.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const created = await this.createUserCart(userId, manager);
-      if (created) return created;
-      const existing = await this.findActiveUserCart(userId, manager);
-      // Gone between the two statements (checked out by a concurrent
-      // request): the next attempt creates the new one.
-      if (existing) return existing;
-    }
-    throw new Error(`could not get or create the cart of user ${userId}`);
+    // One statement, no retry limit to run out of: a DO NOTHING followed by a
+    // SELECT could lose every round to a checkout closing the cart it met in
+    // between. DO UPDATE locks the active cart it meets instead; one closed
+    // meanwhile no longer conflicts, and PostgreSQL runs the insert again
+    // within this statement. The update changes nothing (a read is no change
+    // to the cart), it only makes the row returnable.
+    const [row] = await this.rows<CartRow>(
+      manager,
+      `INSERT INTO carts (user_id) VALUES ($1)
+       ON CONFLICT (user_id) WHERE status = 'active' AND user_id IS NOT NULL
+       DO UPDATE SET updated_at = carts.updated_at
+       RETURNING ${CART_COLUMNS}`,
+      [userId],
+    );
+    return toCartRecord(row!);
   }
 
   async lockGuestCart(tokenHash: string, manager: EntityManager): Promise<CartRecord | null> {
