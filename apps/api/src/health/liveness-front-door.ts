@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 
+import { PRIVATE_CACHE_CONTROL } from '../infrastructure/http/cache-control.js';
 import { FrontDoor, type FrontDoorReply } from '../infrastructure/http/front-door.js';
 import { ALIVE } from './liveness.js';
 
@@ -25,6 +26,8 @@ export class LivenessFrontDoor implements OnApplicationBootstrap {
       'application/json; charset=utf-8',
       'Content-Length',
       String(BODY.length),
+      // A probe's answer is of the moment, like every reply but the catalog's.
+      ...PRIVATE_CACHE_CONTROL,
     ],
     body: BODY,
   };
