@@ -159,6 +159,36 @@ describeWithRedis('near cache of the Redis adapter (two instances on one Redis)'
     }
   });
 
+  test('an invalidation Redis never got is sent again once it is back, and the near cache returns', async () => {
+    const redis = new Redis(redisUrl!, { maxRetriesPerRequest: 1 });
+    const subscriber = redis.duplicate();
+    const c = new RedisCatalogCache(redis, prefix, subscriber);
+    try {
+      const { generation } = await a.get('page');
+      await a.set('page', generation, value, 60);
+      await heldNear(c);
+      await heldNear(b);
+      // Its own connection drops just as a write is committed: the
+      // invalidation cannot reach Redis, the subscription stays up.
+      redis.disconnect();
+      await c.invalidate();
+      expect(c.peek('page')).toBeUndefined();
+      expect((await c.get('page')).value).toBeUndefined();
+      await redis.connect();
+      // Every instance, not only the one that wrote, stops serving the page
+      // written over well before it would expire.
+      await eventually(() => b.peek('page') === undefined);
+      expect((await b.get('page')).value).toBeUndefined();
+      expect((await a.get('page')).value).toBeUndefined();
+      // And the instance that wrote keeps pages near again.
+      const next = await c.get('page');
+      await c.set('page', next.generation, value, 60);
+      await heldNear(c);
+    } finally {
+      await c.close();
+    }
+  });
+
   test('while its subscription is down, an instance keeps nothing near', async () => {
     const { generation } = await b.get('page');
     await b.set('page', generation, value, 60);

@@ -16,6 +16,9 @@ return { g, redis.call('GET', k), redis.call('PTTL', k) }
 // current one serves uncached, and its store (`set`) is a no-op.
 const UNAVAILABLE = 'unavailable';
 
+// How long an invalidation Redis did not take waits before it is sent again.
+const INVALIDATION_RETRY_MS = 1_000;
+
 // Moves to a new generation and tells every instance, in one round trip.
 const INVALIDATE = `
 local g = redis.call('INCR', KEYS[1])
@@ -42,6 +45,12 @@ return g
  * Every command is bounded by the client's `commandTimeout`: a Redis that
  * stops answering without closing the connection fails reads (served
  * uncached) and invalidations like one that is down.
+ *
+ * An invalidation that fails is owed, not dropped: until Redis takes it,
+ * this instance serves uncached (it knows its pages are stale), and it is
+ * sent again every second. Otherwise every instance would go on serving the
+ * pages written over from Redis until they expire, which for the category
+ * tree is minutes.
  */
 export class RedisCatalogCache extends CatalogCache {
   private readonly logger = new Logger('CatalogCache');
@@ -63,6 +72,10 @@ export class RedisCatalogCache extends CatalogCache {
   private subscribed = false;
   /** The newest generation announced since the subscription began. */
   private seen = 0;
+  /** Set while an invalidation has not reached Redis: reads then go uncached. */
+  private owed: NodeJS.Timeout | undefined;
+  /** Failed invalidations so far: one that fails while another is in flight stays owed. */
+  private failures = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -102,6 +115,7 @@ export class RedisCatalogCache extends CatalogCache {
   async get(key: string): Promise<CacheLookup> {
     const near = this.peek(key);
     if (near) return { generation: String(this.nearGeneration), value: near };
+    if (this.owed) return { generation: UNAVAILABLE, value: undefined };
     try {
       return await this.load(key);
     } catch (error) {
@@ -132,26 +146,20 @@ export class RedisCatalogCache extends CatalogCache {
   }
 
   async invalidate(): Promise<void> {
+    const failures = this.failures;
     try {
-      // Entries of older generations are never read again and expire by TTL.
-      const generation = (await this.redis.eval(
-        INVALIDATE,
-        1,
-        this.generationKey,
-        this.channel,
-      )) as number;
-      this.moveTo(generation);
+      this.invalidated(await this.newGeneration(), failures);
     } catch (error) {
-      // Whatever reached Redis, this instance must not keep serving what it
-      // holds: switch the near cache off until the subscription vouches again.
-      this.nearOff();
       // The write this follows is committed: failing its request would only
-      // invite a retry. Old entries still expire within the TTL.
-      this.logger.error({ err: error }, 'catalog cache invalidation failed');
+      // invite a retry. The invalidation is owed instead (see the class).
+      this.owe();
+      this.logger.error({ err: error }, 'catalog cache invalidation failed; sending it again');
     }
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.owed);
+    this.owed = undefined;
     this.nearOff();
     for (const connection of [this.subscriber, this.redis]) {
       // quit() lets pending commands finish (each within the command
@@ -181,7 +189,8 @@ export class RedisCatalogCache extends CatalogCache {
           return this.redis.get(this.generationKey);
         })
         .then((generation) => {
-          if (!this.subscribed) return;
+          // While an invalidation is owed, Redis may hold stale pages: stay off.
+          if (!this.subscribed || this.owed) return;
           // A message may have overtaken the GET's reply: take the newest.
           this.nearGeneration = Math.max(Number(generation ?? 0), this.seen);
           this.near.clear();
@@ -194,6 +203,58 @@ export class RedisCatalogCache extends CatalogCache {
           if (subscriber.status === 'ready') subscriber.disconnect(true);
         });
     });
+  }
+
+  /** Entries of older generations are never read again and expire by TTL. */
+  private async newGeneration(): Promise<number> {
+    return (await this.redis.eval(INVALIDATE, 1, this.generationKey, this.channel)) as number;
+  }
+
+  /**
+   * Whatever reached Redis, this instance must not serve what it holds, nor
+   * what Redis holds, until an invalidation is known to have gone through.
+   * The subscription is kept: once it does, the near cache is on again.
+   */
+  private owe(): void {
+    this.failures += 1;
+    this.nearGeneration = undefined;
+    this.near.clear();
+    clearTimeout(this.owed);
+    this.owed = setTimeout(() => void this.payOwed(), INVALIDATION_RETRY_MS);
+    // Not a reason to keep the process alive (close() clears it too).
+    this.owed.unref();
+  }
+
+  private async payOwed(): Promise<void> {
+    const failures = this.failures;
+    try {
+      this.invalidated(await this.newGeneration(), failures);
+      this.logger.log('catalog cache invalidation sent again');
+    } catch {
+      // Still unreachable: its reads meet the outage and say so.
+      if (this.owed && this.failures === failures) this.owe();
+    }
+  }
+
+  /**
+   * `generation` is in Redis: reads may use the cache again, near ones too
+   * if subscribed. Unless an invalidation failed after this one was sent
+   * (`failures` moved on): Redis may have run this one before that write
+   * committed, so that one stays owed.
+   */
+  private invalidated(generation: number, failures: number): void {
+    if (this.failures !== failures) return;
+    const wasOwed = this.owed !== undefined;
+    clearTimeout(this.owed);
+    this.owed = undefined;
+    if (wasOwed && this.subscribed && this.nearGeneration === undefined) {
+      // Every message since the subscription began is in `seen`.
+      this.seen = Math.max(this.seen, generation);
+      this.nearGeneration = this.seen;
+      this.near.clear();
+      return;
+    }
+    this.moveTo(generation);
   }
 
   /** Generations only grow: a late or duplicate message never moves back. */
