@@ -380,6 +380,23 @@ describe('catalog import', () => {
     expect(await service.get(created.id)).toMatchObject({ processed: 1_200, succeeded: 1_200 });
   }, 60_000);
 
+  test('two attempts of one import at once (a job redelivered while it still runs) count each line once', async () => {
+    const service = t.get(CatalogImportService);
+    const processor = t.get(CatalogImportProcessor);
+    const created = await service.record(csv(1_200, {}, 'twin'), admin.id);
+    await Promise.allSettled([processor.run(created.id), processor.run(created.id)]);
+    // Whichever attempt lost the race, the file is in once, and counted once.
+    await processor.run(created.id);
+    expect(await service.get(created.id)).toMatchObject({
+      status: 'completed',
+      totalRows: 1_200,
+      processed: 1_200,
+      succeeded: 1_200,
+      failed: 0,
+    });
+    expect(await count("SELECT count(*) AS n FROM variants WHERE sku LIKE 'TWIN-%'")).toBe(1_200);
+  }, 60_000);
+
   test('stock set by a line while an adjustment of that variant commits: movements still sum to the level', async () => {
     const service = t.get(CatalogImportService);
     const processor = t.get(CatalogImportProcessor);

@@ -73,8 +73,13 @@ export class CatalogImportProcessor {
     let storedErrors = state.errors.length;
     const seenSkus = new Map<string, number>();
     let batch: Pending[] = [];
-    const flush = async (): Promise<void> => {
+    /** False when another attempt of this import has moved on: this one stops. */
+    const flush = async (): Promise<boolean> => {
       const outcome = await this.tx.run(async (t) => {
+        // pg-boss delivers at least once: a job that expired while its first
+        // attempt still runs is run again beside it. Without this lock both
+        // would apply the batch and add its counts.
+        if ((await this.imports.lockProgress(t, importId)) !== counts.processed) return null;
         const result = await this.applyBatch(t, batch, file.createdBy);
         const errors = result.errors.slice(
           0,
@@ -88,6 +93,7 @@ export class CatalogImportProcessor {
         });
         return { ...result, stored: errors.length };
       });
+      if (!outcome) return false;
       storedErrors += outcome.stored;
       counts.processed += batch.length;
       counts.succeeded += outcome.succeeded;
@@ -95,6 +101,7 @@ export class CatalogImportProcessor {
       batch = [];
       await this.cache.invalidate();
       onProgress?.({ ...counts, total });
+      return true;
     };
 
     let index = 0;
@@ -103,11 +110,16 @@ export class CatalogImportProcessor {
       // Rows committed by an earlier attempt are only read, to know their SKUs.
       if (index++ < state.processed) continue;
       batch.push(pending);
-      if (batch.length >= IMPORT_BATCH_SIZE) await flush();
+      if (batch.length >= IMPORT_BATCH_SIZE && !(await flush())) return this.superseded(importId);
     }
-    if (batch.length > 0) await flush();
+    if (batch.length > 0 && !(await flush())) return this.superseded(importId);
     await this.tx.run((t) => this.imports.finish(t, importId, 'completed', null));
     this.logger.log({ importId, ...counts }, 'catalog import completed');
+  }
+
+  /** The attempt that moved on finishes the import (or its job retries it). */
+  private superseded(importId: string): void {
+    this.logger.warn({ importId }, 'catalog import continued by another attempt; this one stops');
   }
 
   private check(record: SourceRecord, seenSkus: Map<string, number>): Pending {

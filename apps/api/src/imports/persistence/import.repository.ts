@@ -79,6 +79,18 @@ export class ImportRepository {
     );
   }
 
+  /**
+   * Locks the import's progress until commit and returns the lines processed
+   * so far, so a batch is applied by one attempt only.
+   */
+  async lockProgress(m: EntityManager, id: string): Promise<number | undefined> {
+    const rows: { processed: number }[] = await m.query(
+      'SELECT processed FROM imports WHERE id = $1 FOR UPDATE',
+      [id],
+    );
+    return rows[0]?.processed;
+  }
+
   /** Adds one batch's counts; written in the batch's own transaction. */
   async advance(m: EntityManager, id: string, p: ImportProgress): Promise<void> {
     await m.query(
