@@ -173,6 +173,53 @@ describe('catalog import', () => {
     expect(kept).toEqual({ name: 'Product 1, imported' });
   }, 60_000);
 
+  test('a SKU another writer creates after the check: its line creates or renames no product', async () => {
+    const other = (
+      await t.http
+        .post(`${API}/admin/products`)
+        .set(admin.auth)
+        .send(aProductBody({ name: 'Raced Owner' }))
+        .expect(201)
+    ).body as { id: string };
+    const file = [HEADER, 'raced-ghost,Ghost,,,RACED-1,One,100,EUR,1'].join('\n');
+    const created = await t.get(CatalogImportService).record(file, admin.id);
+    // The import waits, inserting its product (after its SKU check), on a
+    // lock this test holds; meanwhile an admin gives that SKU to another product.
+    await ds.query(`CREATE FUNCTION raced_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_advisory_xact_lock(424242); RETURN NEW; END $$`);
+    await ds.query(`CREATE TRIGGER raced_gate BEFORE INSERT ON products FOR EACH ROW
+      WHEN (NEW.slug = 'raced-ghost') EXECUTE FUNCTION raced_gate()`);
+    const gate = ds.createQueryRunner();
+    await gate.connect();
+    try {
+      await gate.query('SELECT pg_advisory_lock(424242)');
+      const imported = t.get(CatalogImportProcessor).run(created.id);
+      await waitFor(
+        async () =>
+          (await count(
+            "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 424242 AND NOT granted",
+          )) > 0 || undefined,
+        'the import to wait on the gate',
+      );
+      await t.http
+        .post(`${API}/admin/products/${other.id}/variants`)
+        .set(admin.auth)
+        .send({ sku: 'RACED-1', name: 'Taken', price: { amount: 500, currency: 'EUR' } })
+        .expect(201);
+      await gate.query('SELECT pg_advisory_unlock(424242)');
+      await imported;
+    } finally {
+      await gate.release();
+      await ds.query('DROP TRIGGER raced_gate ON products');
+      await ds.query('DROP FUNCTION raced_gate()');
+    }
+    const done = await t.get(CatalogImportService).get(created.id);
+    expect(done).toMatchObject({ status: 'completed', succeeded: 0, failed: 1 });
+    expect(done.errors).toEqual([{ line: 2, message: 'sku RACED-1 belongs to another product' }]);
+    // No product without variants, listed with a price of 0.
+    expect(await count("SELECT count(*) AS n FROM products WHERE slug = 'raced-ghost'")).toBe(0);
+  }, 60_000);
+
   test('a file with a BOM, CRLF line ends and every field quoted, the header too, goes in', async () => {
     const quoted = (fields: string[]) => fields.map((f) => `"${f.replace(/"/g, '""')}"`).join(',');
     const file = [

@@ -143,6 +143,28 @@ export class CatalogImportProcessor {
     batch: readonly Pending[],
     actorId: string | null,
   ): Promise<{ succeeded: number; errors: ImportRowErrorDto[] }> {
+    for (;;) {
+      await m.query('SAVEPOINT import_batch');
+      const applied = await this.tryBatch(m, batch, actorId);
+      if (applied) {
+        await m.query('RELEASE SAVEPOINT import_batch');
+        return applied;
+      }
+      // A SKU of the batch was created by another writer after the check
+      // below, so its line's product was created or renamed for nothing.
+      // Undone and checked again, the line is refused before any write (or
+      // written, if the SKU went to its own product): SKUs are never deleted,
+      // so each round settles at least one more line and the rounds end.
+      await m.query('ROLLBACK TO SAVEPOINT import_batch');
+    }
+  }
+
+  /** Null when a line passed the SKU check but its SKU was taken before it was written. */
+  private async tryBatch(
+    m: EntityManager,
+    batch: readonly Pending[],
+    actorId: string | null,
+  ): Promise<{ succeeded: number; errors: ImportRowErrorDto[] } | null> {
     const errors: ImportRowErrorDto[] = [];
     const rows: CatalogImportRow[] = [];
     for (const p of batch) {
@@ -205,11 +227,7 @@ export class CatalogImportProcessor {
       valid.map((r) => ({ ...r, productId: productIds.get(r.productSlug)! })),
       actorId,
     );
-    for (const r of valid) {
-      if (!written.has(r.sku)) {
-        errors.push({ line: r.line, message: `sku ${r.sku} belongs to another product` });
-      }
-    }
+    if (valid.some((r) => !written.has(r.sku))) return null;
     await this.upserts.refreshPriceRanges(m, [...productIds.values()]);
     errors.sort((a, b) => a.line - b.line);
     return { succeeded: written.size, errors };
