@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { CatalogCache } from '../src/catalog/cache/catalog-cache.js';
 import { RedisCatalogCache } from '../src/catalog/cache/redis-catalog-cache.js';
 import { API, aProductBody } from './support/catalog.js';
+import { PausableProxy } from './support/pausable-proxy.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { anAdmin, type TestUser } from './support/users.js';
 
@@ -186,6 +187,31 @@ describeWithRedis('near cache of the Redis adapter (two instances on one Redis)'
       await heldNear(c);
     } finally {
       await c.close();
+    }
+  });
+
+  test('a subscription that silently stops delivering: the next read from Redis empties the near cache', async () => {
+    // The subscription runs through a proxy that stops passing messages on
+    // while the connection stays up (a connection a NAT forgot, say).
+    const url = new URL(redisUrl!);
+    const proxy = new PausableProxy({ host: url.hostname, port: Number(url.port || 6379) });
+    url.port = String(await proxy.listen());
+    const redis = new Redis(redisUrl!, { maxRetriesPerRequest: 1 });
+    const c = new RedisCatalogCache(redis, prefix, new Redis(url.toString()));
+    try {
+      const { generation } = await a.get('page');
+      await a.set('page', generation, value, 60);
+      await heldNear(c);
+      proxy.hold();
+      await a.invalidate();
+      // Any read that goes to Redis learns that the catalog moved on.
+      await c.get('another page');
+      expect(c.peek('page')).toBeUndefined();
+      expect((await c.get('page')).value).toBeUndefined();
+    } finally {
+      proxy.release();
+      await c.close();
+      await proxy.close();
     }
   });
 

@@ -37,7 +37,8 @@ return g
  * generation there, and every instance drops its near copies when the
  * message arrives (on the invalidating instance, at once). Another
  * instance may therefore serve the old page for the time the message takes
- * to arrive (well under the replies' own Cache-Control max-age). Whenever
+ * to arrive (well under the replies' own Cache-Control max-age), or, should
+ * the message be lost, until it next reads anything from Redis. Whenever
  * the subscription is down, so that a message could be missed, the near
  * cache is off and every read goes to Redis. Near copies never outlive the
  * Redis entry they were read from.
@@ -281,6 +282,12 @@ export class RedisCatalogCache extends CatalogCache {
       this.prefix,
       key,
     )) as [string, string | null, number];
+    // A newer generation than the near cache's: its message is late, or was
+    // lost on a connection that went dead without closing (no event says so).
+    // Either way what is held near is stale now.
+    if (this.nearGeneration !== undefined && Number(current) > this.nearGeneration) {
+      this.moveTo(Number(current));
+    }
     if (body === null) return { generation: current, value: undefined };
     const value = this.decode(body, ttlMs);
     if (ttlMs > 0) this.keepNear(key, current, value, ttlMs);
