@@ -113,6 +113,21 @@ describe('catalog admin writes (memory cache)', () => {
       await t.http.get(`${API}/products/creme-brulee-torch`).expect(200);
     });
 
+    test('slug: null is a slug left out, as description: null is: derived from the name', async () => {
+      const product = await create({
+        ...aProductBody({ name: 'Null Slug Kettle' }),
+        slug: null,
+        description: null,
+      }).expect(201);
+      expect(product.body).toMatchObject({ slug: 'null-slug-kettle', description: '' });
+      const category = await t.http
+        .post(`${API}/admin/categories`)
+        .set(admin.auth)
+        .send({ name: 'Null Slug Kettles', slug: null })
+        .expect(201);
+      expect(category.body).toMatchObject({ slug: 'null-slug-kettles' });
+    });
+
     test('201 → Location: the product’s public URL, which answers with it', async () => {
       const res = await create(aProductBody()).expect(201);
       expect(res.headers.location).toBe(`${API}/products/${res.body.id}`);

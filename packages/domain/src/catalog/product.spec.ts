@@ -45,6 +45,8 @@ describe('slugFor', () => {
   test('checks the slug sent, else derives one from the name', () => {
     expect(slugFor('Red Mug', 'mug-1')).toBe('mug-1');
     expect(slugFor('Red Mug', undefined)).toBe('red-mug');
+    // A JSON body's null for an optional field, as `@IsOptional` lets it through.
+    expect(slugFor('Red Mug', null)).toBe('red-mug');
     expect(() => slugFor('Red Mug', 'Not A Slug')).toThrow(InvalidCatalogValueError);
   });
 });

@@ -85,9 +85,13 @@ export function assertSlug(slug: string, field = 'slug'): string {
   return slug;
 }
 
-/** The slug a new product or category gets: the one sent, checked, else one derived from its name. */
-export function slugFor(name: string, slug: string | undefined, field = 'slug'): string {
-  return slug !== undefined ? assertSlug(slug, field) : slugify(name);
+/**
+ * The slug a new product or category gets: the one sent, checked, else one
+ * derived from its name. `null` is a slug left out: the create bodies take
+ * null for their other optional fields (description, category) that way too.
+ */
+export function slugFor(name: string, slug: string | null | undefined, field = 'slug'): string {
+  return slug != null ? assertSlug(slug, field) : slugify(name);
 }
 
 export function assertSku(sku: string, field = 'sku'): string {
