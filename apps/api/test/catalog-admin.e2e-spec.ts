@@ -214,6 +214,44 @@ describe('catalog admin writes (memory cache)', () => {
       expect(fieldsOf(res.body)).toEqual([field]);
     });
 
+    test('names are trimmed as the import trims them: blank → 400 naming it, spaces around dropped', async () => {
+      const blank = await create(aProductBody({ name: '   ', slug: 'blank-name' })).expect(400);
+      expect(fieldsOf(blank.body)).toEqual(['name']);
+      const blankVariant = await create(
+        aProductBody({
+          variants: [{ sku: 'BLANK-1', name: ' \t ', price: { amount: 5, currency: 'EUR' } }],
+        }),
+      ).expect(400);
+      expect(fieldsOf(blankVariant.body)).toEqual(['variants.0.name']);
+      const p = (
+        await create(
+          aProductBody({
+            name: '  Spaced Kettle  ',
+            variants: [{ sku: 'SPACED-1', name: ' Large ', price: { amount: 5, currency: 'EUR' } }],
+          }),
+        ).expect(201)
+      ).body;
+      expect(p).toMatchObject({ name: 'Spaced Kettle', variants: [{ name: 'Large' }] });
+      const patched = await t.http
+        .patch(`${API}/admin/products/${p.id}`)
+        .set(admin.auth)
+        .send({ name: ' ' })
+        .expect(400);
+      expect(fieldsOf(patched.body)).toEqual(['name']);
+      const variant = await t.http
+        .patch(`${API}/admin/variants/${p.variants[0].id}`)
+        .set(admin.auth)
+        .send({ name: '  ' })
+        .expect(400);
+      expect(fieldsOf(variant.body)).toEqual(['name']);
+      const category = await t.http
+        .post(`${API}/admin/categories`)
+        .set(admin.auth)
+        .send({ name: '  ', slug: 'blank-category' })
+        .expect(400);
+      expect(fieldsOf(category.body)).toEqual(['name']);
+    });
+
     test('a NUL character in any text → 400 naming the field, nothing stored', async () => {
       const body = aProductBody({ description: 'ok' });
       const variants = body.variants as Record<string, unknown>[];

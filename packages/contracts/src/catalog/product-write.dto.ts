@@ -28,13 +28,22 @@ import {
 } from 'class-validator';
 
 import { MONEY_SHAPE_MESSAGE } from '../common/money.dto.js';
-import { CodePointLength, MaxCodePoints } from '../common/text-length.js';
+import { CodePointLength, MaxCodePoints, NormalizedText, trimmed } from '../common/text-length.js';
 
 /**
  * For partial updates: a field left out is skipped, but `null` is validated
  * (and so refused) instead of being treated as absent as `@IsOptional` does.
  */
 const IfSent = () => ValidateIf((_: object, value: unknown) => value !== undefined);
+
+/**
+ * A product, variant or category name: 1-200 characters, stored trimmed as
+ * an import line's name is, so a blank one is refused whichever way it comes.
+ */
+const CatalogName = (): PropertyDecorator => (target, key) => {
+  NormalizedText(200, trimmed)(target, key);
+  CodePointLength(1, 200)(target, key);
+};
 
 // The domain's words, which an import file's line is refused with too.
 const SKU_MESSAGE = skuRule();
@@ -66,7 +75,7 @@ export class CreateVariantDto {
 
   @ApiProperty({ example: '350 ml', maxLength: 200 })
   @IsString()
-  @CodePointLength(1, 200)
+  @CatalogName()
   name!: string;
 
   @ApiProperty({ type: PriceDto })
@@ -85,7 +94,7 @@ export class CreateVariantDto {
 export class CreateProductDto {
   @ApiProperty({ example: 'Red mug', maxLength: 200 })
   @IsString()
-  @CodePointLength(1, 200)
+  @CatalogName()
   name!: string;
 
   @ApiPropertyOptional({
@@ -124,7 +133,7 @@ export class UpdateProductDto {
   @ApiPropertyOptional({ maxLength: 200 })
   @IfSent()
   @IsString()
-  @CodePointLength(1, 200)
+  @CatalogName()
   name?: string;
 
   @ApiPropertyOptional({ maxLength: 120 })
@@ -161,7 +170,7 @@ export class UpdateVariantDto {
   @ApiPropertyOptional({ maxLength: 200 })
   @IfSent()
   @IsString()
-  @CodePointLength(1, 200)
+  @CatalogName()
   name?: string;
 
   @ApiPropertyOptional({ type: PriceDto })
@@ -188,7 +197,7 @@ export class StockAdjustmentDto {
 export class CreateCategoryDto {
   @ApiProperty({ example: 'Kitchen', maxLength: 200 })
   @IsString()
-  @CodePointLength(1, 200)
+  @CatalogName()
   name!: string;
 
   @ApiPropertyOptional({ example: 'kitchen', maxLength: 120 })
