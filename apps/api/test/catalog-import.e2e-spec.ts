@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
+import { CatalogImportHandler } from '../src/imports/catalog-import.handler.js';
 import { CatalogImportProcessor } from '../src/imports/catalog-import.processor.js';
 import { CatalogImportService } from '../src/imports/catalog-import.service.js';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
@@ -442,6 +443,43 @@ describe('catalog import', () => {
       failed: 0,
     });
     expect(await count("SELECT count(*) AS n FROM variants WHERE sku LIKE 'TWIN-%'")).toBe(1_200);
+  }, 60_000);
+
+  test('the last attempt failing, or its dead letter, fails the import instead of leaving it running', async () => {
+    const service = t.get(CatalogImportService);
+    const handler = t.get(CatalogImportHandler);
+    // A batch the database refuses, as an outage or a bug would make it fail.
+    await ds.query(`CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'boom'; END $$`);
+    await ds.query(`CREATE TRIGGER boom BEFORE INSERT ON variants FOR EACH ROW
+      WHEN (NEW.sku = 'BOOM-1') EXECUTE FUNCTION boom()`);
+    try {
+      const file = [HEADER, 'boom-product,Boom,,,BOOM-1,One,100,EUR,1'].join('\n');
+      const early = await service.record(file, admin.id);
+      const attempt = (id: string, retryCount: number) =>
+        handler.handle({ importId: id }, { id, name: 'catalog.import', retryCount });
+      await expect(attempt(early.id, 0)).rejects.toThrow(/boom/);
+      // Retries are still to come: not failed yet.
+      expect(await service.get(early.id)).toMatchObject({ status: 'running' });
+      await expect(attempt(early.id, 3)).rejects.toThrow(/boom/);
+      const failed = await service.get(early.id);
+      expect(failed).toMatchObject({ status: 'failed', processed: 0 });
+      expect(failed.failureReason).toEqual(expect.any(String));
+      expect(failed.finishedAt).not.toBeNull();
+      // A job whose last attempt lost its worker reaches only the dead letter.
+      const lost = await service.record(file, admin.id);
+      await expect(attempt(lost.id, 1)).rejects.toThrow(/boom/);
+      await handler.giveUp({ importId: lost.id });
+      expect(await service.get(lost.id)).toMatchObject({ status: 'failed' });
+    } finally {
+      await ds.query('DROP TRIGGER boom ON variants');
+      await ds.query('DROP FUNCTION boom()');
+    }
+    // A dead letter for an import completed meanwhile leaves it completed.
+    const done = await service.record(csv(2, {}, 'late'), admin.id);
+    await t.get(CatalogImportProcessor).run(done.id);
+    await handler.giveUp({ importId: done.id });
+    expect(await service.get(done.id)).toMatchObject({ status: 'completed', failureReason: null });
   }, 60_000);
 
   test('stock set by a line while an adjustment of that variant commits: movements still sum to the level', async () => {

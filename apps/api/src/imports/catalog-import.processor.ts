@@ -117,6 +117,22 @@ export class CatalogImportProcessor {
     this.logger.log({ importId, ...counts }, 'catalog import completed');
   }
 
+  /**
+   * No attempt will finish the import: its uploader sees `failed`. The
+   * batches committed before stay in (the counts say how far it got), and
+   * importing the file again only adds what is missing.
+   */
+  async giveUp(importId: string): Promise<void> {
+    await this.tx.run((t) =>
+      // The cause is in the job's log; the reply says only what to do.
+      this.imports.giveUp(
+        t,
+        importId,
+        'The import stopped before the end of the file; upload it again to import the rest',
+      ),
+    );
+  }
+
   /** The attempt that moved on finishes the import (or its job retries it). */
   private superseded(importId: string): void {
     this.logger.warn({ importId }, 'catalog import continued by another attempt; this one stops');

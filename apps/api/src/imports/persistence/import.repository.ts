@@ -100,6 +100,16 @@ export class ImportRepository {
     );
   }
 
+  /** Fails an import that has not finished; one that has is left as it ended. */
+  async giveUp(m: EntityManager, id: string, reason: string): Promise<void> {
+    await m.query(
+      `UPDATE imports SET status = 'failed', failure_reason = $2, finished_at = now(),
+         updated_at = now()
+       WHERE id = $1 AND status NOT IN ('completed', 'failed')`,
+      [id, reason],
+    );
+  }
+
   async finish(
     m: EntityManager,
     id: string,
