@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+
+import { describe, expect, test } from '@jest/globals';
+
+import { anEmail, cli, count, dataDir, useCliDatabase } from './support/cli.js';
+
+useCliDatabase();
+
+describe('npm run cli (dist/cli.js in a child process)', () => {
+  describe('bad arguments: exit 1, a clear message on stderr, nothing created', () => {
+    const cases: [string, (email: string) => string[], RegExp][] = [
+      [
+        'an e-mail that is not one',
+        () => ['--email', 'not-an-email', '--password', 'long-enough-1'],
+        /--email must be an e-mail address, not "not-an-email"/,
+      ],
+      [
+        'an e-mail of 254 characters and a space each side (256 as sent)',
+        () => [
+          '--email',
+          ` ${'a'.repeat(60)}@${'b'.repeat(62)}.${'c'.repeat(62)}.${'d'.repeat(62)}.test `,
+          '--password',
+          'long-enough-1',
+        ],
+        /--email must be shorter than or equal to 254 characters/,
+      ],
+      [
+        'a name of 100 characters and a trailing space (101 as sent)',
+        (email) => [
+          '--email',
+          email,
+          '--password',
+          'long-enough-1',
+          '--name',
+          `${'n'.repeat(100)} `,
+        ],
+        /--name must be shorter than or equal to 100 characters/,
+      ],
+      [
+        'an unknown role',
+        (email) => ['--email', email, '--password', 'long-enough-1', '--role', 'boss'],
+        /--role must be admin or customer, not "boss"/,
+      ],
+      [
+        'a short password',
+        (email) => ['--email', email, '--password', 'short'],
+        /password must be at least 8 characters/,
+      ],
+      [
+        'no --password',
+        (email) => ['--email', email],
+        /required option '--password <password>' not specified/,
+      ],
+      [
+        'an unknown option',
+        (email) => ['--email', email, '--password', 'long-enough-1', '--bogus'],
+        /unknown option '--bogus'/,
+      ],
+    ];
+    test.each(cases)('user:create with %s', async (_what, args, message) => {
+      const email = anEmail();
+      const run = await cli(['user:create', ...args(email)]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stdout).toBe('');
+      expect(await count('SELECT count(*) AS n FROM users WHERE email = $1', [email])).toBe(0);
+    });
+
+    test('user:create with an e-mail already taken', async () => {
+      const email = anEmail();
+      expect(
+        (await cli(['user:create', '--email', email, '--password', 'long-enough-1'])).code,
+      ).toBe(0);
+      const again = await cli(['user:create', '--email', email, '--password', 'other-password']);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/already exists/);
+      expect(await count('SELECT count(*) AS n FROM users WHERE email = $1', [email])).toBe(1);
+    });
+
+    test('an unknown command is named, once', async () => {
+      const run = await cli(['users:create']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        "error: unknown command 'users:create'\n(Did you mean user:create?)\n",
+      );
+    });
+
+    test('payments:simulate with an outcome it does not know, or without a target', async () => {
+      const bad = await cli(['payments:simulate', '--order', randomUUID(), '--outcome', 'maybe']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/--outcome must be succeeded or failed/);
+      const none = await cli(['payments:simulate', '--outcome', 'succeeded']);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toMatch(/Give exactly one of --payment-intent <pi_id> or --order/);
+    });
+
+    test('orders:resolve-review with a decision it does not know, or without one', async () => {
+      const bad = await cli([
+        'orders:resolve-review',
+        '--order',
+        randomUUID(),
+        '--decision',
+        'keep',
+      ]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/--decision must be accept or reject/);
+      const none = await cli(['orders:resolve-review', '--order', randomUUID()]);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toMatch(/--decision/);
+    });
+
+    test('orders:settle-outside without a note', async () => {
+      const none = await cli(['orders:settle-outside', '--order', randomUUID()]);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toMatch(/--note/);
+    });
+
+    test('payments:dispute --close without an outcome, or without a target', async () => {
+      const close = await cli(['payments:dispute', '--close', 'dp_x']);
+      expect(close.code).toBe(1);
+      expect(close.stderr).toMatch(/--outcome won\|lost/);
+      const none = await cli(['payments:dispute']);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toMatch(/Give exactly one of --payment-intent <pi_id> or --order/);
+    });
+
+    test('catalog:import of a file that does not exist', async () => {
+      const before = await count('SELECT count(*) AS n FROM imports');
+      const run = await cli(['catalog:import', join(dataDir, 'missing.csv')]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/ENOENT.*missing\.csv/);
+      expect(await count('SELECT count(*) AS n FROM imports')).toBe(before);
+    });
+  });
+});

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll } from '@jest/globals';
+
+import { type ApiProcess, reap, spawnApi } from './api-process.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+/**
+ * `npm run cli -- <command>` is `node dist/cli.js <command>`: the CLI tests
+ * run the built file in a child process, as a user does, and judge it by its
+ * exit code, what it prints and what it leaves in the database. They are
+ * split over several files so that jest runs them side by side.
+ */
+
+export interface CliRun {
+  code: number | string;
+  stdout: string;
+  stderr: string;
+}
+
+/** The file's database and data directory (live bindings, set in its beforeAll). */
+export let db: TestDatabase;
+export let dataDir: string;
+/** CLI processes still running, killed when the file ends. */
+export const spawned = new Set<ApiProcess>();
+
+/** A database and data directory of the calling test file's own, removed after it. */
+export function useCliDatabase(): void {
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dataDir = mkdtempSync(join(tmpdir(), 'minishop-cli-'));
+  });
+  afterAll(async () => {
+    for (const p of spawned) reap(p);
+    await db?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+}
+
+export function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: db.url,
+    DATA_DIR: dataDir,
+    // The CLI's own default; spawnApi's is `info`, for servers.
+    LOG_LEVEL: 'warn',
+    JWT_SECRET: 'cli-test-secret-0123456789abcdef0123456789',
+    STRIPE_WEBHOOK_SECRET: 'whsec_cli_test',
+    ...extra,
+  };
+}
+
+export async function cli(args: string[], extra: Record<string, string> = {}): Promise<CliRun> {
+  const proc = await spawnApi('cli.js', env(extra), args);
+  spawned.add(proc);
+  const code = await proc.closed;
+  spawned.delete(proc);
+  return { code, stdout: proc.stdout(), stderr: proc.stderr() };
+}
+
+export const sql = <T>(text: string, params: unknown[] = []): Promise<T[]> =>
+  db.rows<T>(text, params);
+
+export const count = async (text: string, params: unknown[] = []) =>
+  Number((await sql<{ n: string }>(text, params))[0]?.n);
+
+export const anEmail = () => `cli-${randomBytes(5).toString('hex')}@example.test`;
