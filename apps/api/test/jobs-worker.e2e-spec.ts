@@ -349,6 +349,9 @@ describe('job worker', () => {
         expect(retry.start_after!.getTime()).toBeGreaterThan(batchEnd!.at.getTime());
       }
     } finally {
+      // Workers first: dropping a trigger locks the job table and every
+      // partition, and a worker's statement holding some of them deadlocks it.
+      while (contexts.length > 0) await contexts.pop()?.close();
       await client.query(`
         DROP TRIGGER IF EXISTS job_rows ON pgboss.job;
         DROP TRIGGER IF EXISTS job_statements ON pgboss.job;
