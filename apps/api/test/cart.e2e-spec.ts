@@ -725,6 +725,20 @@ describe('cart', () => {
         await new Promise((r) => setImmediate(r));
       }
     };
+    /** A GET /cart under way, and whether it has been answered yet. */
+    const aCartRead = (auth: Record<string, string>) => {
+      const read = {
+        finished: false,
+        reply: t.http
+          .get(`${API}/cart`)
+          .set(auth)
+          .then((r) => {
+            read.finished = true;
+            return r;
+          }),
+      };
+      return read;
+    };
 
     test('GET /cart while checkouts close the user’s cart again and again → 200, never a closed cart’s lines', async () => {
       const u = await aCustomer(t);
@@ -741,21 +755,14 @@ describe('cart', () => {
       const locked: (Promise<void> | undefined)[] = [lock(0), undefined];
       try {
         await locked[0];
-        let finished = false;
-        const reading = t.http
-          .get(`${API}/cart`)
-          .set(u.auth)
-          .then((r) => {
-            finished = true;
-            return r;
-          });
+        const reading = aCartRead(u.auth);
         let holder = 0;
         for (let round = 0; ; round++) {
           await until(
             'the read to wait for cart_lines, or to end',
-            async () => finished || (await waiting('^\\s*SELECT[\\s\\S]*cart_lines')),
+            async () => reading.finished || (await waiting('^\\s*SELECT[\\s\\S]*cart_lines')),
           );
-          if (finished) break;
+          if (reading.finished) break;
           if (round > 5) throw new Error('the read never ends');
           await db.query(
             `UPDATE carts SET status = 'checked_out', updated_at = now()
@@ -769,7 +776,7 @@ describe('cart', () => {
           await lockers[holder]!.commitTransaction();
           holder = next;
         }
-        const res = await reading;
+        const res = await reading.reply;
         expect(res.status).toBe(200);
         expect(res.body.lines).toEqual([]);
         const [active] = await db.query<{ id: string }[]>(
@@ -818,21 +825,14 @@ describe('cart', () => {
       try {
         let creator = (await session('SHARE')).r;
         await creator.query(`INSERT INTO carts (user_id) VALUES ($1)`, [u.id]);
-        let finished = false;
-        const reading = t.http
-          .get(`${API}/cart`)
-          .set(u.auth)
-          .then((r) => {
-            finished = true;
-            return r;
-          });
+        const reading = aCartRead(u.auth);
         let closed = 0;
         for (let round = 1; ; round++) {
           await until(
             'the request to insert a cart, or to end',
-            async () => finished || (await waiting('^\\s*INSERT INTO carts')),
+            async () => reading.finished || (await waiting('^\\s*INSERT INTO carts')),
           );
-          if (finished) break;
+          if (reading.finished) break;
           if (round > ROUNDS) {
             // No more checkouts: the request meets this cart and keeps it.
             await creator.commitTransaction();
@@ -855,7 +855,7 @@ describe('cart', () => {
           await next.query(`INSERT INTO carts (user_id) VALUES ($1)`, [u.id]);
           creator = next;
         }
-        const res = await reading;
+        const res = await reading.reply;
         expect(res.status).toBe(200);
         expect(closed).toBe(ROUNDS);
         expect(res.body.lines).toEqual([]);
