@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { JobHandler } from '../jobs/job-handler.decorator.js';
 import type { JobContext } from '../jobs/job-payloads.js';
+import { givingUpAfterLastAttempt } from '../jobs/last-attempt.js';
 import { CatalogImportProcessor } from './catalog-import.processor.js';
 
 declare module '../jobs/job-payloads.js' {
@@ -32,14 +33,12 @@ export class CatalogImportHandler {
     batchSize: 1,
   })
   async handle(payload: { importId: string }, job: JobContext): Promise<void> {
-    try {
-      await this.processor.run(payload.importId);
-    } catch (error) {
-      // No attempt follows the last one: fail the import now rather than at
-      // the dead letter's turn.
-      if (job.retryCount >= RETRY_LIMIT) await this.processor.giveUp(payload.importId);
-      throw error;
-    }
+    await givingUpAfterLastAttempt(
+      job,
+      RETRY_LIMIT,
+      () => this.processor.run(payload.importId),
+      () => this.processor.giveUp(payload.importId),
+    );
   }
 
   /**

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { JobHandler } from '../jobs/job-handler.decorator.js';
 import type { JobContext } from '../jobs/job-payloads.js';
+import { givingUpAfterLastAttempt } from '../jobs/last-attempt.js';
 import { SalesReportWriter } from './sales-report.writer.js';
 
 declare module '../jobs/job-payloads.js' {
@@ -25,14 +26,12 @@ export class SalesReportHandler {
   // Rewrites the whole file on a retry, so it is idempotent.
   @JobHandler('reports.sales', { retryLimit: RETRY_LIMIT, retryDelay: 10, expireInSeconds: 1800 })
   async handle(payload: { reportId: string }, job: JobContext): Promise<void> {
-    try {
-      await this.writer.write(payload.reportId, `${job.id}.${job.retryCount}`);
-    } catch (error) {
-      // No attempt follows the last one: fail the report now rather than at
-      // the dead letter's turn.
-      if (job.retryCount >= RETRY_LIMIT) await this.writer.fail(payload.reportId);
-      throw error;
-    }
+    await givingUpAfterLastAttempt(
+      job,
+      RETRY_LIMIT,
+      () => this.writer.write(payload.reportId, `${job.id}.${job.retryCount}`),
+      () => this.writer.fail(payload.reportId),
+    );
   }
 
   /**
