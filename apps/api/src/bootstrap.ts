@@ -33,7 +33,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     // after this goes the full way, whose deadline (enforceRequestDeadline)
     // starts when Fastify gets the request: at most this much later than a
     // request's arrival, well inside the socket timeout's 5 s of slack.
-    answerTimeoutMs: Math.min(1_000, config.requestTimeoutMs / 4),
+    answerTimeoutMs: config.catalogCacheWaitMs,
     // Slow or stalled requests must not hold a connection for ever. A slow
     // handler is answered 503 at requestTimeoutMs by enforceRequestDeadline;
     // the socket timeout is a little longer so that reply can still go out.

@@ -431,7 +431,14 @@ describe('front door while the server closes', () => {
   let closed: Promise<void> | undefined;
 
   beforeAll(async () => {
-    t = await startTestApp({ controllers: [ProbeController] });
+    // The answer below is held until the close has begun, which comes only
+    // after the app's other shutdown hooks: on a loaded machine that can take
+    // longer than the door's default wait, which would route the request
+    // before the close and leave nothing to shed.
+    t = await startTestApp({
+      controllers: [ProbeController],
+      env: { REQUEST_TIMEOUT_MS: '120000', CATALOG_CACHE_WAIT_MS: '30000' },
+    });
   });
   afterAll(async () => {
     await (closed ?? t?.close());

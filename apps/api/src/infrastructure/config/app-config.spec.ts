@@ -66,4 +66,26 @@ describe('AppConfig', () => {
       );
     });
   });
+
+  describe('wait for a catalog hit in Redis', () => {
+    test('1 s, or a quarter of REQUEST_TIMEOUT_MS if less, unless CATALOG_CACHE_WAIT_MS says otherwise', () => {
+      expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).catalogCacheWaitMs).toBe(1_000);
+      expect(
+        AppConfig.fromEnv({ NODE_ENV: 'test', REQUEST_TIMEOUT_MS: '2000' }).catalogCacheWaitMs,
+      ).toBe(500);
+      expect(
+        AppConfig.fromEnv({ NODE_ENV: 'test', CATALOG_CACHE_WAIT_MS: '250' }).catalogCacheWaitMs,
+      ).toBe(250);
+    });
+
+    test('refuses a wait longer than a quarter of the request timeout, or not in whole milliseconds', () => {
+      expect(() => AppConfig.fromEnv({ NODE_ENV: 'test', CATALOG_CACHE_WAIT_MS: '7501' })).toThrow(
+        'CATALOG_CACHE_WAIT_MS must be at most REQUEST_TIMEOUT_MS / 4',
+      );
+      for (const value of ['0', '1.5', 'soon'])
+        expect(() => AppConfig.fromEnv({ NODE_ENV: 'test', CATALOG_CACHE_WAIT_MS: value })).toThrow(
+          /CATALOG_CACHE_WAIT_MS/,
+        );
+    });
+  });
 });

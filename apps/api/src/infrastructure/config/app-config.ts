@@ -59,6 +59,12 @@ export class AppConfig {
   readonly runWorker: 'inline' | 'off';
   readonly smtpUrl: string | undefined;
   readonly requestTimeoutMs: number;
+  /**
+   * How long a request waits for a catalog hit looked up in Redis before it
+   * goes the full way. At most a quarter of the request timeout: the
+   * request's own deadline starts only after the wait.
+   */
+  readonly catalogCacheWaitMs: number;
   readonly mailFrom: string;
   readonly workerShutdownGraceMs: number;
   /**
@@ -162,6 +168,11 @@ export class AppConfig {
     this.runWorker = (env.RUN_WORKER as AppConfig['runWorker'] | undefined) ?? 'inline';
     this.smtpUrl = env.SMTP_URL;
     this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS ?? 30_000;
+    this.catalogCacheWaitMs =
+      env.CATALOG_CACHE_WAIT_MS ?? Math.min(1_000, this.requestTimeoutMs / 4);
+    if (this.catalogCacheWaitMs > this.requestTimeoutMs / 4) {
+      throw new ConfigError(['CATALOG_CACHE_WAIT_MS must be at most REQUEST_TIMEOUT_MS / 4']);
+    }
     this.mailFrom = env.MAIL_FROM ?? 'minishop <no-reply@minishop.local>';
     this.workerShutdownGraceMs = env.WORKER_SHUTDOWN_GRACE_MS ?? 20_000;
     this.workerNice = env.WORKER_NICE ?? 10;

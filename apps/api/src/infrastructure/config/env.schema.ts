@@ -251,6 +251,13 @@ export class EnvSchema {
   CATALOG_CACHE_TTL_SECONDS?: number;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(150_000)
+  CATALOG_CACHE_WAIT_MS?: number;
+
+  @IsOptional()
   @Transform(emptyToUndefined)
   @IsString()
   MAIL_FROM?: string;
