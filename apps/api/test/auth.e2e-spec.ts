@@ -576,6 +576,50 @@ describe('auth', () => {
       }
     });
 
+    test('rotation keeps a session alive only until JWT_REFRESH_MAX_AGE after its sign-in', async () => {
+      const DAY_MS = 86_400_000;
+      const ttlDays = t.config.jwtRefreshTtlSeconds / 86_400;
+      const maxAgeDays = t.config.jwtRefreshMaxAgeSeconds / 86_400;
+      expect(maxAgeDays).toBeGreaterThan(2 * ttlDays);
+      const u = await registered(t);
+      const signedIn = Date.now();
+      const storedExpiry = async (token: string) => {
+        const [row] = await t.db.rows<{ expires_at: Date; session_ends_at: Date }>(
+          'SELECT expires_at, session_ends_at FROM refresh_tokens WHERE token_hash = $1',
+          [hashRefreshToken(token)],
+        );
+        return row!;
+      };
+      const first = await storedExpiry(u.refreshToken);
+      expect(first.session_ends_at.getTime() - signedIn).toBeGreaterThan(
+        maxAgeDays * DAY_MS - 60_000,
+      );
+      expect(first.session_ends_at.getTime() - signedIn).toBeLessThanOrEqual(maxAgeDays * DAY_MS);
+      let token = u.refreshToken;
+      try {
+        // Each rotation a day before its token would expire, for as long as the session lasts.
+        for (let day = ttlDays - 1; day < maxAgeDays; day += ttlDays - 1) {
+          clock.offsetMs = day * DAY_MS;
+          const expiry = () =>
+            Math.min(clock.now().getTime() + ttlDays * DAY_MS, first.session_ends_at.getTime());
+          const earliest = expiry();
+          token = (await refresh(token).expect(200)).body.refreshToken as string;
+          const latest = expiry();
+          const rotated = await storedExpiry(token);
+          expect(rotated.session_ends_at).toEqual(first.session_ends_at);
+          expect(rotated.expires_at.getTime()).toBeGreaterThanOrEqual(earliest);
+          expect(rotated.expires_at.getTime()).toBeLessThanOrEqual(latest);
+        }
+        // The last token expires with the session, not a TTL after its rotation.
+        expect((await storedExpiry(token)).expires_at).toEqual(first.session_ends_at);
+        clock.offsetMs = first.session_ends_at.getTime() - signedIn + 60_000;
+        const ended = await refresh(token).expect(401);
+        expect(ended.headers['content-type']).toMatch(PROBLEM);
+      } finally {
+        clock.offsetMs = 0;
+      }
+    });
+
     test('an unknown token → 401; an empty body → 400', async () => {
       await refresh(randomBytes(32).toString('base64url')).expect(401);
       const res = await t.http.post('/api/v1/auth/refresh').send({}).expect(400);

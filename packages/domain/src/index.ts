@@ -1,5 +1,6 @@
 export * from './auth/auth.errors.js';
 export * from './auth/password-policy.js';
+export * from './auth/refresh-session.js';
 export * from './auth/roles.js';
 export * from './cart/cart.errors.js';
 export * from './cart/cart-limits.js';

@@ -5,6 +5,8 @@ export interface NewRefreshToken {
   userId: string;
   tokenHash: string;
   expiresAt: Date;
+  /** The end of the token's session (see refresh-session.ts in the domain). */
+  sessionEndsAt: Date;
 }
 
 export interface RefreshTokenRecord {
@@ -12,6 +14,8 @@ export interface RefreshTokenRecord {
   familyId: string;
   userId: string;
   expiresAt: Date;
+  /** Null for a session started before sessions had an end. */
+  sessionEndsAt: Date | null;
   spentAt: Date | null;
   revokedAt: Date | null;
 }

@@ -1,6 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
-import type { Role } from '@minishop/domain';
+import {
+  newSessionLimits,
+  type RefreshSessionLimits,
+  type Role,
+  rotatedSessionLimits,
+} from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
@@ -20,10 +25,17 @@ export function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** The family a rotation's token joins, and when its session ends (null: not recorded). */
+export interface TokenFamily {
+  id: string;
+  sessionEndsAt: Date | null;
+}
+
 /**
  * Issues an access token and a refresh token of a family: a new family on
  * sign-in, the same family on rotation, so a replayed token can revoke
- * everything that descends from the same sign-in.
+ * everything that descends from the same sign-in. A rotation's token keeps
+ * the family's session end: rotating does not extend a session past it.
  */
 @Injectable()
 export class SessionIssuer {
@@ -37,15 +49,25 @@ export class SessionIssuer {
   async issue(
     user: { id: string; role: Role },
     manager: EntityManager,
-    familyId: string = randomUUID(),
+    family?: TokenFamily,
   ): Promise<IssuedSession> {
     // 32 random bytes: unguessable, so a fast hash (SHA-256) is enough to store it.
     const refreshToken = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(
-      this.clock.now().getTime() + this.config.jwtRefreshTtlSeconds * 1000,
-    );
+    const policy = {
+      ttlSeconds: this.config.jwtRefreshTtlSeconds,
+      maxAgeSeconds: this.config.jwtRefreshMaxAgeSeconds,
+    };
+    const now = this.clock.now();
+    const limits: RefreshSessionLimits = family
+      ? rotatedSessionLimits(policy, now, family.sessionEndsAt)
+      : newSessionLimits(policy, now);
     await this.refreshTokens.insert(
-      { familyId, userId: user.id, tokenHash: hashRefreshToken(refreshToken), expiresAt },
+      {
+        familyId: family?.id ?? randomUUID(),
+        userId: user.id,
+        tokenHash: hashRefreshToken(refreshToken),
+        ...limits,
+      },
       manager,
     );
     const { accessToken, expiresIn } = this.accessTokens.issue(user);

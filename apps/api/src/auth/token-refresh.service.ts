@@ -54,7 +54,8 @@ export class TokenRefreshService {
         await this.tokens.revokeFamily(spent.familyId, now, manager);
         return { kind: 'disabled' };
       }
-      return { kind: 'rotated', session: await this.sessions.issue(user, manager, spent.familyId) };
+      const family = { id: spent.familyId, sessionEndsAt: spent.sessionEndsAt };
+      return { kind: 'rotated', session: await this.sessions.issue(user, manager, family) };
       // Revocations for two different tokens of one family at once (a
       // replay of an old token beside a lost race for the newest) each hold
       // their own token's row first and can still deadlock: retried, the

@@ -18,6 +18,9 @@ export class RefreshTokenOrmEntity {
   @Column('timestamptz', { name: 'expires_at' })
   expiresAt!: Date;
 
+  @Column('timestamptz', { name: 'session_ends_at', nullable: true })
+  sessionEndsAt!: Date | null;
+
   @Column('timestamptz', { name: 'spent_at', nullable: true })
   spentAt!: Date | null;
 

@@ -13,6 +13,7 @@ interface RefreshTokenRow {
   family_id: string;
   user_id: string;
   expires_at: Date;
+  session_ends_at: Date | null;
   spent_at: Date | null;
   revoked_at: Date | null;
 }
@@ -22,6 +23,7 @@ const toRecord = (row: RefreshTokenRow): RefreshTokenRecord => ({
   familyId: row.family_id,
   userId: row.user_id,
   expiresAt: row.expires_at,
+  sessionEndsAt: row.session_ends_at,
   spentAt: row.spent_at,
   revokedAt: row.revoked_at,
 });
@@ -49,7 +51,7 @@ export class TypeormRefreshTokenRepository extends RefreshTokenRepository {
           AND t.expires_at > $2
           AND NOT EXISTS (SELECT 1 FROM refresh_tokens f
                            WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL)
-        RETURNING t.id, t.family_id, t.user_id, t.expires_at, t.spent_at, t.revoked_at`,
+        RETURNING t.id, t.family_id, t.user_id, t.expires_at, t.session_ends_at, t.spent_at, t.revoked_at`,
       [tokenHash, now],
     )) as [RefreshTokenRow[], number];
     const row = rows[0]?.[0];
@@ -58,7 +60,7 @@ export class TypeormRefreshTokenRepository extends RefreshTokenRepository {
 
   async lockByHash(tokenHash: string, manager: EntityManager): Promise<RefreshTokenRecord | null> {
     const rows = (await manager.query(
-      `SELECT id, family_id, user_id, expires_at, spent_at, revoked_at
+      `SELECT id, family_id, user_id, expires_at, session_ends_at, spent_at, revoked_at
          FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
       [tokenHash],
     )) as RefreshTokenRow[];

@@ -33,6 +33,8 @@ export class AppConfig {
   readonly jwtSecretIsDefault: boolean;
   readonly jwtAccessTtlSeconds: number;
   readonly jwtRefreshTtlSeconds: number;
+  /** A sign-in's session ends this long after it, however often its token is rotated. */
+  readonly jwtRefreshMaxAgeSeconds: number;
   readonly stripeSecretKey: string | undefined;
   readonly stripeWebhookSecret: string;
   readonly stripeApi: { host?: string; port?: number; protocol?: 'http' | 'https' };
@@ -126,6 +128,7 @@ export class AppConfig {
     this.jwtSecretIsDefault = !env.JWT_SECRET;
     this.jwtAccessTtlSeconds = env.JWT_ACCESS_TTL ?? 15 * 60;
     this.jwtRefreshTtlSeconds = env.JWT_REFRESH_TTL ?? 30 * 24 * 3600;
+    this.jwtRefreshMaxAgeSeconds = env.JWT_REFRESH_MAX_AGE ?? 90 * 24 * 3600;
     this.stripeSecretKey = env.STRIPE_SECRET_KEY;
     if (production && env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
       throw new ConfigError([

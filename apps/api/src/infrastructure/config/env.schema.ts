@@ -74,6 +74,13 @@ export class EnvSchema {
   JWT_REFRESH_TTL?: number;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'JWT_REFRESH_MAX_AGE must be a whole number of seconds' })
+  @Min(60)
+  @Max(315_360_000)
+  JWT_REFRESH_MAX_AGE?: number;
+
+  @IsOptional()
   @Transform(emptyToUndefined)
   @Matches(/^(sk|rk)_(test|live)_\w+$/, { message: 'STRIPE_SECRET_KEY must look like sk_test_…' })
   STRIPE_SECRET_KEY?: string;

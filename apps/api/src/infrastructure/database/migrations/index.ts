@@ -16,6 +16,7 @@ import { PaymentEventClaims1764400000000 } from './1764400000000-payment-event-c
 import { OrdersAwaitingRefund1764400001000 } from './1764400001000-orders-awaiting-refund.js';
 import { ReturnedOutside1764500000000 } from './1764500000000-returned-outside.js';
 import { ForeignPayments1764600000000 } from './1764600000000-foreign-payments.js';
+import { RefreshSessionEnd1764700000000 } from './1764700000000-refresh-session-end.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -40,4 +41,5 @@ export const migrations = [
   OrdersAwaitingRefund1764400001000,
   ReturnedOutside1764500000000,
   ForeignPayments1764600000000,
+  RefreshSessionEnd1764700000000,
 ];
