@@ -299,10 +299,14 @@ describe('catalog public reads (seeded demo catalog)', () => {
       await t.http.get(`${API}/products/00000000-0000-4000-8000-000000000000`).expect(404);
     });
 
-    test('what cannot be an id or slug (a NUL, upper case) → 404 problem', async () => {
-      for (const idOrSlug of ['mug%00', 'Mug', 'a%20b']) {
+    test('what cannot be an id or slug (a NUL, upper case) → 404 problem that does not repeat it', async () => {
+      const unknown = await t.http.get(`${API}/products/no-such-product`).expect(404);
+      expect(unknown.body.detail).toContain('no-such-product');
+      for (const idOrSlug of ['mug%00', 'Mug', 'a%20b', 'x%1B%5B31m%0D%0Ay']) {
         const res = await t.http.get(`${API}/products/${idOrSlug}`).expect(404);
         expect(res.body.type).toMatch(/catalog-product-not-found/);
+        expect(res.body.detail).not.toContain(decodeURIComponent(idOrSlug));
+        expect(res.body.detail).not.toMatch(/\p{Cc}/u);
       }
     });
   });

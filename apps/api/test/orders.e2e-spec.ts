@@ -174,6 +174,19 @@ describe('orders', () => {
     expect((await getOrder(owner, order.id)).body.status).toBe('pending_payment');
   });
 
+  test('GET /orders/:id with what cannot be an id → 404 whose detail does not repeat it', async () => {
+    const user = await aCustomer(t);
+    const unknown = randomUUID();
+    expect((await getOrder(user, unknown)).body.detail).toContain(unknown);
+    for (const raw of ['%00', 'a%00b%1B%5B31m', 'x%0D%0AInjected%3A%20yes', 'not-a-uuid']) {
+      const res = await getOrder(user, raw);
+      expect(res.status).toBe(404);
+      expect(res.body.detail).not.toContain(decodeURIComponent(raw));
+      expect(res.body.detail).not.toMatch(/\p{Cc}/u);
+      expect(res.body.detail).toMatch(/a UUID/);
+    }
+  });
+
   test('POST /orders/:id/cancel → stock released, intent cancelled; twice → 409, not a double release', async () => {
     const user = await aCustomer(t);
     const v = await aVariant(t, { stock: 5 });

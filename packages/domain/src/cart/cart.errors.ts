@@ -1,5 +1,5 @@
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/domain-error.js';
-import { isUuid } from '../ids/uuid.js';
+import { echoableId } from '../ids/echoed-id.js';
 import { MAX_LINE_QUANTITY } from './cart-limits.js';
 
 /**
@@ -16,19 +16,12 @@ export class CartNotFoundError extends NotFoundError {
   }
 }
 
-/**
- * An id the caller sent is repeated in a detail only when it is shaped like
- * one: anything else (NUL, terminal escapes, line breaks) would reach the
- * reply and every log or screen that shows it exactly as sent.
- */
-const wellFormed = (id: string): boolean => isUuid(id);
-
 /** The line is not in the caller's cart (or does not exist at all). */
 export class CartLineNotFoundError extends NotFoundError {
   readonly code = 'CART.LINE_NOT_FOUND';
   constructor(lineId: string) {
     super(
-      wellFormed(lineId)
+      echoableId(lineId)
         ? `Cart line ${lineId} is not in your cart`
         : 'The cart line id is not a valid id (a UUID), so it names no line in your cart',
     );
@@ -39,7 +32,7 @@ export class CartVariantNotFoundError extends NotFoundError {
   readonly code = 'CART.VARIANT_NOT_FOUND';
   constructor(variantId: string) {
     super(
-      wellFormed(variantId)
+      echoableId(variantId)
         ? `Variant ${variantId} does not exist`
         : 'The variantId is not a valid id (a UUID), so it names no variant',
       [{ field: 'variantId', message: 'no such variant' }],

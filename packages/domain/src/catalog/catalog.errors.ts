@@ -4,18 +4,23 @@ import {
   NotFoundError,
   RuleViolationError,
 } from '../errors/domain-error.js';
+import { echoableId } from '../ids/echoed-id.js';
 
 export class ProductNotFoundError extends NotFoundError {
   readonly code = 'CATALOG.PRODUCT_NOT_FOUND';
   constructor(idOrSlug: string) {
-    super(`No product "${idOrSlug}"`);
+    super(
+      echoableId(idOrSlug, { slug: true })
+        ? `No product "${idOrSlug}"`
+        : 'No product has that id or slug (an id is a UUID; a slug is lower-case letters, digits and hyphens)',
+    );
   }
 }
 
 export class VariantNotFoundError extends NotFoundError {
   readonly code = 'CATALOG.VARIANT_NOT_FOUND';
   constructor(id: string) {
-    super(`No variant "${id}"`);
+    super(echoableId(id) ? `No variant "${id}"` : 'No variant has that id (an id is a UUID)');
   }
 }
 
@@ -23,7 +28,9 @@ export class VariantNotFoundError extends NotFoundError {
 export class UnknownCategoryError extends RuleViolationError {
   readonly code = 'CATALOG.UNKNOWN_CATEGORY';
   constructor(field: 'categoryId' | 'parentId', id: string) {
-    super(`No category "${id}"`, [{ field, message: `${field} does not name a category` }]);
+    super(echoableId(id) ? `No category "${id}"` : 'No category has that id (an id is a UUID)', [
+      { field, message: `${field} does not name a category` },
+    ]);
   }
 }
 

@@ -4,6 +4,7 @@ import {
   NotFoundError,
   RuleViolationError,
 } from '../errors/domain-error.js';
+import { echoableId } from '../ids/echoed-id.js';
 import type { OrderStatus } from './order-status.js';
 
 export class IllegalTransitionError extends ConflictError {
@@ -84,7 +85,7 @@ export class OrderNotFoundError extends NotFoundError {
   readonly code = 'ORDER.NOT_FOUND';
 
   constructor(id: string) {
-    super(`Order ${id} was not found`);
+    super(echoableId(id) ? `Order ${id} was not found` : 'No order has that id (an id is a UUID)');
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 
-import { asciiUpperCased,normalizeWithin, trimmed } from './normalized-text.js';
+import { asciiUpperCased, normalizeWithin, trimmed } from './normalized-text.js';
 
 describe('normalizeWithin', () => {
   test('a value within the limit as sent is normalised', () => {
