@@ -190,6 +190,19 @@ describeWithRedis('near cache of the Redis adapter (two instances on one Redis)'
     }
   });
 
+  test('closing with an invalidation owed sends it on the way out (a command does not wait for the retry)', async () => {
+    const redis = new Redis(redisUrl!, { maxRetriesPerRequest: 1 });
+    const c = new RedisCatalogCache(redis, prefix);
+    const { generation } = await a.get('page');
+    await a.set('page', generation, value, 60);
+    redis.disconnect();
+    await c.invalidate();
+    await redis.connect();
+    await c.close();
+    expect(Number((await a.get('page')).generation)).toBeGreaterThan(Number(generation));
+    expect((await a.get('page')).value).toBeUndefined();
+  });
+
   test('a subscription that silently stops delivering: the next read from Redis empties the near cache', async () => {
     // The subscription runs through a proxy that stops passing messages on
     // while the connection stays up (a connection a NAT forgot, say).

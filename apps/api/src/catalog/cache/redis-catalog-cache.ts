@@ -159,9 +159,23 @@ export class RedisCatalogCache extends CatalogCache {
   }
 
   async close(): Promise<void> {
+    const owed = this.owed !== undefined;
     clearTimeout(this.owed);
     this.owed = undefined;
     this.nearOff();
+    // Its retry timer does not keep a process alive: a command (a seed, an
+    // import) leaving with an invalidation owed sends it one last time, or
+    // says for how long other instances may serve what it changed.
+    if (owed) {
+      await this.newGeneration().then(
+        () => this.logger.log('catalog cache invalidation sent again'),
+        (error: unknown) =>
+          this.logger.error(
+            { err: error },
+            'catalog cache invalidation still failing at close: pages cached in Redis may be stale until they expire',
+          ),
+      );
+    }
     for (const connection of [this.subscriber, this.redis]) {
       // quit() lets pending commands finish (each within the command
       // timeout); disconnect() then also stops the reconnection attempts of
