@@ -11,6 +11,7 @@ import {
   CartResolver,
 } from '../src/cart/cart-resolver.service.js';
 import { CheckoutCartPort } from '../src/cart/checkout-cart.port.js';
+import { StoredCheckoutReplies1764700001000 } from '../src/infrastructure/database/migrations/1764700001000-stored-checkout-replies.js';
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { type CartForCheckout, CheckoutCart } from '../src/orders/checkout-cart.js';
 import {
@@ -361,6 +362,32 @@ describe('POST /checkout', () => {
       const replay = await checkout(t, user, key);
       expect(replay.status).toBe(201);
       expect(replay.headers.location).toBe(first.headers.location);
+    });
+
+    test('a reply stored before the order had amountReturnedOutside and foreignPayment replays with them after migrating', async () => {
+      const user = await aCustomer(t);
+      await aCart(t, user, [{ variant: await aVariant(t), quantity: 1 }]);
+      const key = randomUUID();
+      const first = await checkout(t, user, key);
+      expect(first.status).toBe(201);
+      expect(first.body.order.foreignPayment).toBeNull();
+      expect(first.body.order.amountReturnedOutside).toEqual(first.body.order.amountRefunded);
+      // As an earlier version stored it.
+      await db.query(
+        `UPDATE idempotency_keys
+            SET response_body = response_body #- '{order,foreignPayment}' #- '{order,amountReturnedOutside}'
+          WHERE user_id = $1 AND key = $2`,
+        [user.id, key],
+      );
+      const runner = db.createQueryRunner();
+      try {
+        await new StoredCheckoutReplies1764700001000().up(runner);
+      } finally {
+        await runner.release();
+      }
+      const replay = await checkout(t, user, key);
+      expect(replay.status).toBe(201);
+      expect(JSON.stringify(replay.body)).toBe(JSON.stringify(first.body));
     });
 
     test('the same key with another body → 422, nothing made', async () => {

@@ -17,6 +17,7 @@ import { OrdersAwaitingRefund1764400001000 } from './1764400001000-orders-awaiti
 import { ReturnedOutside1764500000000 } from './1764500000000-returned-outside.js';
 import { ForeignPayments1764600000000 } from './1764600000000-foreign-payments.js';
 import { RefreshSessionEnd1764700000000 } from './1764700000000-refresh-session-end.js';
+import { StoredCheckoutReplies1764700001000 } from './1764700001000-stored-checkout-replies.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -42,4 +43,5 @@ export const migrations = [
   ReturnedOutside1764500000000,
   ForeignPayments1764600000000,
   RefreshSessionEnd1764700000000,
+  StoredCheckoutReplies1764700001000,
 ];
