@@ -32,13 +32,14 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     // A cache hit from Redis takes a millisecond or so; one still unanswered
     // after this goes the full way, whose deadline (enforceRequestDeadline)
     // starts when Fastify gets the request: at most this much later than a
-    // request's arrival, well inside the socket timeout's 5 s of slack.
+    // request's arrival.
     answerTimeoutMs: config.catalogCacheWaitMs,
     // Slow or stalled requests must not hold a connection for ever. A slow
-    // handler is answered 503 at requestTimeoutMs by enforceRequestDeadline;
-    // the socket timeout is a little longer so that reply can still go out.
+    // handler is answered 503 at requestTimeoutMs by enforceRequestDeadline,
+    // counted from after that wait; the socket timeout is 5 s longer than
+    // both, so that reply can still go out.
     requestTimeoutMs: config.requestTimeoutMs,
-    connectionTimeoutMs: config.requestTimeoutMs + 5_000,
+    connectionTimeoutMs: config.catalogCacheWaitMs + config.requestTimeoutMs + 5_000,
     // Node enforces requestTimeout only when it sweeps its connections, by
     // default every 30 s; sweep often enough that the limit means what it says.
     connectionsCheckingIntervalMs: Math.min(30_000, Math.max(250, config.requestTimeoutMs / 4)),
