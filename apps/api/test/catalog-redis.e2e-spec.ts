@@ -193,14 +193,47 @@ describeWithRedis('near cache of the Redis adapter (two instances on one Redis)'
   test('closing with an invalidation owed sends it on the way out (a command does not wait for the retry)', async () => {
     const redis = new Redis(redisUrl!, { maxRetriesPerRequest: 1 });
     const c = new RedisCatalogCache(redis, prefix);
-    const { generation } = await a.get('page');
-    await a.set('page', generation, value, 60);
-    redis.disconnect();
-    await c.invalidate();
-    await redis.connect();
-    await c.close();
-    expect(Number((await a.get('page')).generation)).toBeGreaterThan(Number(generation));
-    expect((await a.get('page')).value).toBeUndefined();
+    let closing: Promise<void> | undefined;
+    try {
+      const { generation } = await a.get('page');
+      await a.set('page', generation, value, 60);
+      redis.disconnect();
+      await c.invalidate();
+      await redis.connect();
+      closing = c.close();
+      await closing;
+      expect(Number((await a.get('page')).generation)).toBeGreaterThan(Number(generation));
+      expect((await a.get('page')).value).toBeUndefined();
+    } finally {
+      if (!closing) await c.close();
+    }
+  });
+
+  test('closing while an invalidation is on its way: one that then fails is still sent on the way out', async () => {
+    // Its commands go through a proxy that holds them, as a Redis that has
+    // stopped answering does, until the connection is cut.
+    const url = new URL(redisUrl!);
+    const proxy = new PausableProxy({ host: url.hostname, port: Number(url.port || 6379) });
+    url.port = String(await proxy.listen());
+    const redis = new Redis(url.toString(), { maxRetriesPerRequest: 0, commandTimeout: 300 });
+    const c = new RedisCatalogCache(redis, prefix);
+    try {
+      await redis.ping();
+      const { generation } = await a.get('page');
+      proxy.hold();
+      const sent = c.invalidate();
+      const closing = c.close();
+      await sent;
+      // Redis ran the held command, but its reply never came in time: the
+      // invalidation is owed, and close, which waited for it, sends it again.
+      proxy.release();
+      await closing;
+      expect(Number((await a.get('page')).generation)).toBe(Number(generation) + 2);
+    } finally {
+      proxy.release();
+      await c.close();
+      await proxy.close();
+    }
   });
 
   test('a subscription that silently stops delivering: the next read from Redis empties the near cache', async () => {

@@ -77,6 +77,8 @@ export class RedisCatalogCache extends CatalogCache {
   private owed: NodeJS.Timeout | undefined;
   /** Failed invalidations so far: one that fails while another is in flight stays owed. */
   private failures = 0;
+  /** Invalidations not yet answered (never rejected: a failure is owed). */
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly redis: Redis,
@@ -146,7 +148,13 @@ export class RedisCatalogCache extends CatalogCache {
     }
   }
 
-  async invalidate(): Promise<void> {
+  invalidate(): Promise<void> {
+    const sent: Promise<void> = this.send().finally(() => this.sending.delete(sent));
+    this.sending.add(sent);
+    return sent;
+  }
+
+  private async send(): Promise<void> {
     const failures = this.failures;
     try {
       this.invalidated(await this.newGeneration(), failures);
@@ -159,6 +167,8 @@ export class RedisCatalogCache extends CatalogCache {
   }
 
   async close(): Promise<void> {
+    // One still on its way may yet fail and be owed: known before deciding.
+    await Promise.all(this.sending);
     const owed = this.owed !== undefined;
     clearTimeout(this.owed);
     this.owed = undefined;
