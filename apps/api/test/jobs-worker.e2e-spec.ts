@@ -359,6 +359,114 @@ describe('job worker', () => {
     }
   }, 30_000);
 
+  /**
+   * Ends the session of the first statement that changes a row of `test.plan`
+   * matching `when` (`event` on pgboss.job), once: the connection drops in
+   * the middle of it. `count()` tells how many such changes were tried.
+   */
+  const dropSessionOnce = async (fault: string, event: 'DELETE' | 'UPDATE', when: string) => {
+    const row = event === 'DELETE' ? 'OLD' : 'NEW';
+    // A sequence counts: it is not rolled back with the statement.
+    await client.query(`
+      CREATE SEQUENCE IF NOT EXISTS ${fault};
+      CREATE OR REPLACE FUNCTION ${fault}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF nextval('${fault}') = 1 THEN
+            PERFORM pg_terminate_backend(pg_backend_pid());
+          END IF;
+          RETURN NULL;
+        END $$;
+      CREATE OR REPLACE TRIGGER ${fault} AFTER ${event} ON pgboss.job
+        FOR EACH ROW WHEN (${row}.name = 'test.plan' AND ${when})
+        EXECUTE FUNCTION ${fault}();
+    `);
+    return {
+      count: async () =>
+        Number(
+          (
+            await client.query<{ n: string }>(
+              `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS n FROM ${fault}`,
+            )
+          ).rows[0]?.n,
+        ),
+      // Workers first (closed by the caller): see the test above.
+      drop: () => client.query(`DROP TRIGGER IF EXISTS ${fault} ON pgboss.job`),
+    };
+  };
+  const planned = (key: string) => probeCalls.plan.filter((p) => p.startsWith(`${key}:`));
+
+  test('a failed job whose failure cannot be recorded is retried, not completed with its batch', async () => {
+    const producer = await start({ work: false });
+    // pg-boss' failure of the job deletes its row.
+    const fault = await dropSessionOnce('lost_failure', 'DELETE', `OLD.data->>'key' = 'lost'`);
+    try {
+      const lost = await producer.get(JobQueue).enqueue('test.plan', {
+        key: 'lost',
+        attempts: [
+          { ms: 0, fail: true },
+          { ms: 0, fail: false },
+        ],
+      });
+      await start({ work: true });
+      const done = await waitFor(
+        async () => ((await job(lost!))?.state === 'completed' ? await job(lost!) : undefined),
+        'the job to complete',
+      );
+      expect(await fault.count()).toBeGreaterThan(0);
+      // Completed by its retry, not by the batch its failed attempt was in.
+      expect(done.retry_count).toBe(1);
+      expect(planned('lost')).toEqual(['lost:0:failed', 'lost:1:done']);
+    } finally {
+      while (contexts.length > 0) await contexts.pop()?.close();
+      await fault.drop();
+    }
+  }, 30_000);
+
+  test('a batch whose failure cannot be recorded does not run again a job that finished in it', async () => {
+    const producer = await start({ work: false });
+    const failure = await dropSessionOnce(
+      'lost_batch_failure',
+      'DELETE',
+      `OLD.data->>'key' = 'failed-beside'`,
+    );
+    // The finished job's completion is lost too, before the failure.
+    const completion = await dropSessionOnce(
+      'lost_completion',
+      'UPDATE',
+      `NEW.data->>'key' = 'finished' AND NEW.state = 'completed'`,
+    );
+    try {
+      const queue = producer.get(JobQueue);
+      const failed = await queue.enqueue('test.plan', {
+        key: 'failed-beside',
+        attempts: [
+          { ms: 0, fail: true },
+          { ms: 0, fail: false },
+        ],
+      });
+      const finished = await queue.enqueue('test.plan', {
+        key: 'finished',
+        attempts: [{ ms: 0, fail: false }],
+      });
+      // Both fetched in one batch.
+      await start({ work: true });
+      const retried = await waitFor(
+        async () => ((await job(failed!))?.state === 'completed' ? await job(failed!) : undefined),
+        'the failed job to complete',
+      );
+      expect(await failure.count()).toBeGreaterThan(0);
+      expect(await completion.count()).toBeGreaterThan(0);
+      expect(retried.retry_count).toBe(1);
+      // The retry ran after the batch's end, which decided the finished job's fate.
+      expect(await job(finished!)).toMatchObject({ state: 'completed', retry_count: 0 });
+      expect(planned('finished')).toEqual(['finished:0:done']);
+    } finally {
+      while (contexts.length > 0) await contexts.pop()?.close();
+      await failure.drop();
+      await completion.drop();
+    }
+  }, 30_000);
+
   test('a handler that ends after its batch expired does not record its result over the retry', async () => {
     const producer = await start({ work: false });
     await client.query(`DELETE FROM pgboss.job WHERE name = 'test.plan-now'`);

@@ -65,6 +65,10 @@ export class JobAttempts {
   ): Promise<HeldRetry[]> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A connection lost while held here is also an 'error' event, which
+    // would end the process unheard; the statement in flight rejects with it.
+    const lost = (e: Error) => (broken = e);
+    client.on('error', lost);
     try {
       await client.query('BEGIN');
       const { rows: running } = await client.query<{ id: string }>(
@@ -100,6 +104,7 @@ export class JobAttempts {
       await client.query('ROLLBACK').catch((e: unknown) => (broken = e as Error));
       throw error;
     } finally {
+      client.removeListener('error', lost);
       client.release(broken);
     }
   }

@@ -12,7 +12,7 @@ import { DataSource } from 'typeorm';
 import { DatabaseServer } from '../infrastructure/database/database-server.js';
 import { MigrationRunner } from '../infrastructure/database/migration-runner.js';
 import { BatchEnds, type OpenBatch } from './batch-ends.js';
-import { type Attempt, JobAttempts } from './job-attempts.js';
+import { type Attempt, type HeldRetry, JobAttempts } from './job-attempts.js';
 import type { JobContext, JobName } from './job-payloads.js';
 import { JobRegistry, type RegisteredJob } from './job-registry.js';
 import { deadLetterQueueOf, JobsOptions } from './jobs.options.js';
@@ -220,11 +220,15 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
         // done, their retries held back until pg-boss has recorded the
         // batch's end (JobAttempts.fail). Either is recorded only while the
         // job is still in the attempt fetched here: after an expiry, the
-        // retry may be running elsewhere.
+        // retry may be running elsewhere. Failures that cannot be recorded
+        // make this throw, so pg-boss ends the batch by failing its jobs
+        // rather than completing them (recordFailures).
         this.running += jobs.length;
         const batch = this.batchEnds.begin(jobs.map((j) => j.id));
         const failures: (Attempt & { message: string })[] = [];
         const completions = jobs.length > 1 ? this.completionsOf(job.name) : undefined;
+        // Finished jobs whose completion could not be recorded yet.
+        const uncompleted: Attempt[] = [];
         await Promise.all(
           jobs.map(async (j) => {
             const context: JobContext = {
@@ -236,7 +240,8 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
               await job.handler(j.data as never, context);
               this.running--;
               // A batch of one is completed by pg-boss as it ends.
-              await completions?.({ id: j.id, retryCount: j.retryCount });
+              const attempt = { id: j.id, retryCount: j.retryCount };
+              if (completions && !(await completions(attempt))) uncompleted.push(attempt);
             } catch (error) {
               this.running--;
               const message = error instanceof Error ? error.message : String(error);
@@ -247,7 +252,9 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
             }
           }),
         );
-        if (failures.length > 0) await this.recordFailures(job.name, failures, batch);
+        if (failures.length > 0) {
+          await this.recordFailures(job.name, failures, batch, uncompleted);
+        }
         // A full batch means more are waiting: fetch again without the idle wait.
         if (jobs.length === job.options.batchSize) this.boss.notifyWorker(workerId);
       },
@@ -255,18 +262,29 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     this.workerIds.set(job.name, [...(this.workerIds.get(job.name) ?? []), workerId]);
   }
 
+  /** Throws, once it has logged why, when the failures could not be recorded. */
   private async recordFailures(
     queue: string,
     failures: (Attempt & { message: string })[],
     batch: OpenBatch,
+    uncompleted: readonly Attempt[],
   ): Promise<void> {
     const attempts = this.attempts!;
-    // If this fails (database gone), the jobs stay active and expiry retries them.
-    const held = await attempts.fail(queue, failures).catch((e: unknown) => {
+    let held: HeldRetry[];
+    try {
+      held = await attempts.fail(queue, failures);
+    } catch (e) {
       const ids = failures.map((f) => f.id).join(', ');
       this.logger.error(`Could not record the failure of jobs ${ids}: ${String(e)}`);
-      return [];
-    });
+      // pg-boss ends a batch whose handler returns by completing its jobs
+      // still active, these failed ones included: they would be lost. When
+      // it throws, pg-boss fails them instead, for a retry (or, database
+      // gone, they stay active and expiry retries them). Its failure takes
+      // the finished jobs not recorded completed along: one more try first,
+      // or they run again.
+      if (uncompleted.length > 0) await this.recordCompletions(queue, uncompleted);
+      throw new Error(failures.map((f) => f.message).join('; '), { cause: e });
+    }
     if (held.length === 0) return;
     batch.afterEnd(() => {
       // If this fails, the retries start once the jobs' expiry has passed.
@@ -284,24 +302,31 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
    * Records finished jobs of one batch as done, those that end within a few
    * milliseconds of each other in one statement (a batch of mails mostly
    * ends together): one round trip per job doubled the worker's cost per
-   * order. Resolves once the job's completion is recorded, or failed to be:
-   * then the batch's own completion tries again.
+   * order. Resolves once the job's completion is recorded (true), or failed
+   * to be (false): then the batch's own completion tries again.
    */
-  private completionsOf(queue: string): (attempt: Attempt) => Promise<void> {
+  private completionsOf(queue: string): (attempt: Attempt) => Promise<boolean> {
     const attempts: Attempt[] = [];
-    let flush: Promise<void> | undefined;
+    let flush: Promise<boolean> | undefined;
     return (attempt) => {
       attempts.push(attempt);
       flush ??= sleep(COMPLETION_WINDOW_MS).then(async () => {
         flush = undefined;
-        const done = attempts.splice(0);
-        await this.attempts!.complete(queue, done).catch((e: unknown) =>
-          this.logger.error(
-            `Could not record the completion of jobs ${done.map((a) => a.id).join(', ')}: ${String(e)}`,
-          ),
-        );
+        return this.recordCompletions(queue, attempts.splice(0));
       });
       return flush;
     };
+  }
+
+  /** Whether the completion of `done` could be recorded (it is logged if not). */
+  private async recordCompletions(queue: string, done: readonly Attempt[]): Promise<boolean> {
+    try {
+      await this.attempts!.complete(queue, done);
+      return true;
+    } catch (e) {
+      const ids = done.map((a) => a.id).join(', ');
+      this.logger.error(`Could not record the completion of jobs ${ids}: ${String(e)}`);
+      return false;
+    }
   }
 }
