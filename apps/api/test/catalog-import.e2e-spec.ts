@@ -174,6 +174,49 @@ describe('catalog import', () => {
     expect(kept).toEqual({ name: 'Product 1, imported' });
   }, 60_000);
 
+  test('a line whose stock is below what open orders hold is refused, its variant unchanged; the rest of its batch goes in', async () => {
+    const processor = t.get(CatalogImportProcessor);
+    const service = t.get(CatalogImportService);
+    await processor.run((await service.record(csv(4, {}, 'rsv'), admin.id)).id);
+    // What open orders would hold of RSV-1 and RSV-2.
+    await ds.query("UPDATE variants SET on_hand = 8, reserved = 6 WHERE sku = 'RSV-1'");
+    await ds.query("UPDATE variants SET on_hand = 4, reserved = 2 WHERE sku = 'RSV-2'");
+    const movements = () =>
+      count(
+        "SELECT count(*) AS n FROM stock_movements m JOIN variants v ON v.id = m.variant_id WHERE v.sku = 'RSV-1'",
+      );
+    const movementsBefore = await movements();
+    const file = [
+      HEADER,
+      'rsv-product-0,Renamed,,tools,RSV-0,Zero,200,EUR,3',
+      'rsv-product-0,Renamed,,tools,RSV-1,One,200,EUR,5',
+      'rsv-product-0,Renamed,,tools,RSV-2,Two,200,EUR,2',
+    ].join('\n');
+    const created = await service.record(file, admin.id);
+    await processor.run(created.id);
+    const done = await service.get(created.id);
+    expect(done).toMatchObject({ status: 'completed', succeeded: 2, failed: 1 });
+    expect(done.errors).toEqual([
+      {
+        line: 3,
+        message: 'stock 5 is below the 6 reserved by open orders; the variant is left unchanged',
+      },
+    ]);
+    const variants: { sku: string; name: string; price: string; on_hand: number }[] =
+      await ds.query(
+        "SELECT sku, name, price, on_hand FROM variants WHERE sku LIKE 'RSV-%' ORDER BY sku",
+      );
+    expect(variants).toEqual([
+      { sku: 'RSV-0', name: 'Zero', price: '200', on_hand: 3 },
+      // Not raised to the reserved 6, nor renamed or repriced: the line is skipped whole.
+      { sku: 'RSV-1', name: 'Variant 1', price: '101', on_hand: 8 },
+      // Down to exactly what is reserved is allowed, as for an admin adjustment.
+      { sku: 'RSV-2', name: 'Two', price: '200', on_hand: 2 },
+      { sku: 'RSV-3', name: 'Variant 3', price: '103', on_hand: 3 },
+    ]);
+    expect(await movements()).toBe(movementsBefore);
+  }, 60_000);
+
   test('a SKU another writer creates after the check: its line creates or renames no product', async () => {
     const other = (
       await t.http

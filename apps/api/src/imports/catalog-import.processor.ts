@@ -1,6 +1,7 @@
 import { IMPORT_MAX_REPORTED_ERRORS, type ImportRowErrorDto } from '@minishop/contracts';
 import {
   assertImportHeader,
+  assertImportStock,
   type CatalogImportRow,
   DomainError,
   ImportNotFoundError,
@@ -198,7 +199,8 @@ export class CatalogImportProcessor {
     // Refused before any write: a line whose SKU is another product's must
     // neither create its product (left without a variant, yet listed) nor
     // rename it. The upsert below still guards against a concurrent writer.
-    const owners = await this.upserts.skuOwners(
+    // Locked, so what is reserved stays as read until the batch commits.
+    const existing = await this.upserts.lockSkus(
       m,
       rows.map((r) => r.sku),
     );
@@ -207,10 +209,20 @@ export class CatalogImportProcessor {
         errors.push({ line: r.line, message: `unknown category_slug ${r.categorySlug}` });
         return false;
       }
-      const owner = owners.get(r.sku);
+      const variant = existing.get(r.sku);
+      const owner = variant?.productSlug;
       if (owner !== undefined && owner !== r.productSlug) {
         errors.push({ line: r.line, message: `sku ${r.sku} belongs to another product` });
         return false;
+      }
+      if (variant !== undefined) {
+        try {
+          assertImportStock(r.stock, variant.reserved);
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          errors.push({ line: r.line, message: error.message });
+          return false;
+        }
       }
       if (owner === undefined) {
         const count = variantCounts.get(r.productSlug) ?? 0;

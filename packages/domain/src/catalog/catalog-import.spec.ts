@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 
 import {
   assertImportHeader,
+  assertImportStock,
   CATALOG_IMPORT_COLUMNS,
   ImportRowError,
   InvalidImportFileError,
@@ -117,5 +118,20 @@ describe('assertImportHeader', () => {
 
   test('refuses a different header', () => {
     expect(() => assertImportHeader(['sku', 'price'])).toThrow(InvalidImportFileError);
+  });
+});
+
+describe('assertImportStock', () => {
+  test('accepts stock at or above what is reserved', () => {
+    expect(() => assertImportStock(5, 5)).not.toThrow();
+    expect(() => assertImportStock(0, 0)).not.toThrow();
+    expect(() => assertImportStock(9, 2)).not.toThrow();
+  });
+
+  test('refuses stock below what is reserved, naming both', () => {
+    expect(() => assertImportStock(2, 5)).toThrow(ImportRowError);
+    expect(() => assertImportStock(2, 5)).toThrow(
+      'stock 2 is below the 5 reserved by open orders; the variant is left unchanged',
+    );
   });
 });

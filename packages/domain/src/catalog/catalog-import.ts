@@ -89,6 +89,20 @@ function wholeNumber(value: string, column: string): number {
 }
 
 /**
+ * The stock a line sets on an existing variant, held to the rule of an admin
+ * adjustment (see adjustStock): on hand may not go below what open orders
+ * hold. Raising the count to the reserved amount instead would record units
+ * nobody counted, and orders would ship against them.
+ */
+export function assertImportStock(stock: number, reserved: number): void {
+  if (stock < reserved) {
+    throw new ImportRowError(
+      `stock ${stock} is below the ${reserved} reserved by open orders; the variant is left unchanged`,
+    );
+  }
+}
+
+/**
  * Checks one data line against the catalog rules (slug and SKU formats, a
  * positive price in the store currency, stock >= 0) and returns it typed;
  * throws an error whose message says what is wrong with the line.

@@ -74,6 +74,18 @@ export class CatalogWriteRepository {
     return rows.length > 0;
   }
 
+  /**
+   * `lockProduct` for the existing products of these slugs, taken in id
+   * order as the import takes them: a writer of several products locking
+   * them in another order (the seed's list order) could deadlock with it.
+   */
+  async lockProductsBySlug(m: EntityManager, slugs: readonly string[]): Promise<void> {
+    if (slugs.length === 0) return;
+    await m.query('SELECT 1 FROM products WHERE slug = ANY($1::text[]) ORDER BY id FOR UPDATE', [
+      slugs,
+    ]);
+  }
+
   async countVariants(m: EntityManager, productId: string): Promise<number> {
     const rows: { n: number }[] = await m.query(
       'SELECT count(*)::int AS n FROM variants WHERE product_id = $1',

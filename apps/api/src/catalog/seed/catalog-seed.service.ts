@@ -1,4 +1,4 @@
-import { assertRoomForCategory, slugify } from '@minishop/domain';
+import { assertRoomForCategory, assertRoomForVariant, slugify } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -64,16 +64,28 @@ export class CatalogSeedService {
     onProgress?.(0, products.length);
     for (let start = 0; start < products.length; start += BATCH) {
       const batch = products.slice(start, start + BATCH);
-      const counts = await this.tx.run(async (m) => {
-        let p = 0;
-        let v = 0;
-        for (const product of batch) {
-          const made = await this.seedProduct(m, product, categoryIds);
-          p += made.product ? 1 : 0;
-          v += made.variants;
-        }
-        return { p, v };
-      });
+      const counts = await this.tx.run(
+        async (m) => {
+          // The batch's products locked up front, in the import's order (see
+          // lockProductsBySlug), before any of their variants is written.
+          await this.catalog.lockProductsBySlug(
+            m,
+            batch.map((product) => product.slug),
+          );
+          let p = 0;
+          let v = 0;
+          for (const product of batch) {
+            const made = await this.seedProduct(m, product, categoryIds);
+            p += made.product ? 1 : 0;
+            v += made.variants;
+          }
+          return { p, v };
+        },
+        // A writer inserting some of the same new slugs or SKUs in another
+        // order can still deadlock with a batch; run it again, it finds
+        // theirs committed.
+        { retries: 2 },
+      );
       productsCreated += counts.p;
       variantsCreated += counts.v;
       onProgress?.(Math.min(start + BATCH, products.length), products.length);
@@ -183,6 +195,9 @@ export class CatalogSeedService {
       [product.slug, product.name, product.description, categoryIds.get(product.category) ?? null],
     )) as { id: string; inserted: boolean }[];
     let variants = 0;
+    // Counted under the product's lock, as the admin routes count: an admin
+    // may have filled a demo product, and the seed must not push it past the limit.
+    let count = await this.catalog.countVariants(m, row!.id);
     for (const v of product.variants) {
       const id = await this.catalog.insertVariant(m, row!.id, {
         sku: v.sku,
@@ -192,6 +207,9 @@ export class CatalogSeedService {
         onHand: v.stock,
       });
       if (id) {
+        // Checked after the insert, which tells a new SKU from a kept one;
+        // throwing rolls the insert back with the rest of the batch.
+        assertRoomForVariant(count++);
         variants++;
         if (v.stock > 0) await this.catalog.recordMovement(m, id, v.stock, 'seed', v.stock, null);
       }

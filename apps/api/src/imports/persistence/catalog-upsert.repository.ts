@@ -38,15 +38,23 @@ export class CatalogUpsertRepository {
     return new Map(rows.map((r) => [r.slug, r.variants]));
   }
 
-  /** The slug of the product each of these SKUs belongs to, for those that exist. */
-  async skuOwners(m: EntityManager, skus: readonly string[]): Promise<Map<string, string>> {
+  /**
+   * Locks the existing variants of these SKUs (in id order, like every
+   * multi-row lock here) and returns, for each, the slug of its product and
+   * what open orders hold of it. Held until the batch commits, so a checkout
+   * cannot reserve more between the caller's stock check and the write.
+   */
+  async lockSkus(
+    m: EntityManager,
+    skus: readonly string[],
+  ): Promise<Map<string, { productSlug: string; reserved: number }>> {
     if (skus.length === 0) return new Map();
-    const rows: { sku: string; slug: string }[] = await m.query(
-      `SELECT v.sku, p.slug FROM variants v JOIN products p ON p.id = v.product_id
-        WHERE v.sku = ANY($1::text[])`,
+    const rows: { sku: string; slug: string; reserved: number }[] = await m.query(
+      `SELECT v.sku, p.slug, v.reserved FROM variants v JOIN products p ON p.id = v.product_id
+        WHERE v.sku = ANY($1::text[]) ORDER BY v.id FOR UPDATE OF v`,
       [skus],
     );
-    return new Map(rows.map((r) => [r.sku, r.slug]));
+    return new Map(rows.map((r) => [r.sku, { productSlug: r.slug, reserved: r.reserved }]));
   }
 
   /**
@@ -83,10 +91,11 @@ export class CatalogUpsertRepository {
 
   /**
    * Variants by SKU. A SKU that already belongs to another product is left
-   * untouched and missing from the result (the caller reports it). Stock is
-   * set to the file's value but never below what is reserved; every change
-   * of on-hand stock is recorded as a movement, as the admin routes do.
-   * Returns the SKUs written. Rows must have distinct SKUs.
+   * untouched and missing from the result (the caller reports it), and so is
+   * one whose reserved units exceed the file's stock (the caller checks that
+   * under `lockSkus`; this only keeps the write from ever raising the count).
+   * Every change of on-hand stock is recorded as a movement, as the admin
+   * routes do. Returns the SKUs written. Rows must have distinct SKUs.
    *
    * The existing rows are locked before they are read, so each movement's
    * delta is taken from the level it replaces: a stock adjustment or
@@ -128,7 +137,10 @@ export class CatalogUpsertRepository {
     return new Set(rows.map((r) => r.sku));
   }
 
-  /** Updates variants this transaction has locked; those of another product are skipped. */
+  /**
+   * Updates variants this transaction has locked; those of another product,
+   * and those the line's stock would put below what is reserved, are skipped.
+   */
   private async updateLocked(
     m: EntityManager,
     variants: readonly (CatalogImportRow & { productId: string })[],
@@ -144,9 +156,9 @@ export class CatalogUpsertRepository {
          SELECT v.id, v.on_hand FROM variants v JOIN input i ON i.sku = v.sku
        ), up AS (
          UPDATE variants v SET name = i.name, price = i.price, currency = i.currency,
-           on_hand = GREATEST(i.on_hand, v.reserved), updated_at = now()
+           on_hand = i.on_hand, updated_at = now()
            FROM input i
-          WHERE v.sku = i.sku AND v.product_id = i.product_id
+          WHERE v.sku = i.sku AND v.product_id = i.product_id AND i.on_hand >= v.reserved
          RETURNING v.id, v.sku, v.on_hand
        ), moved AS (
          INSERT INTO stock_movements (variant_id, delta, reason, on_hand_after, actor_id)

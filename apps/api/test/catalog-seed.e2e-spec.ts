@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { MAX_VARIANTS_PER_PRODUCT, VariantLimitError } from '@minishop/domain';
+import { DataSource } from 'typeorm';
+
+import { demoProducts } from '../src/catalog/seed/demo-catalog.js';
+import { CatalogSeedService } from '../src/catalog/seed/catalog-seed.service.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+describe('demo seed beside other catalog writers', () => {
+  let t: TestApp;
+  let ds: DataSource;
+  const [first, second] = demoProducts() as [
+    ReturnType<typeof demoProducts>[number],
+    ReturnType<typeof demoProducts>[number],
+  ];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ds = t.get(DataSource);
+  });
+  afterAll(() => t?.close());
+  beforeEach(async () => {
+    await ds.query('TRUNCATE products, variants, stock_movements CASCADE');
+  });
+
+  const variantsOf = async (slug: string) =>
+    Number(
+      (
+        await ds.query(
+          'SELECT count(*) AS n FROM variants v JOIN products p ON p.id = v.product_id WHERE p.slug = $1',
+          [slug],
+        )
+      )[0].n,
+    );
+
+  test('a seed waiting on a product holds no lock the import would take after it', async () => {
+    // The first two demo products exist with their ids in the opposite order
+    // to the seed's list, as any two may.
+    await ds.query(
+      `INSERT INTO products (id, slug, name) VALUES
+         ('00000000-0000-4000-8000-000000000002', $1, 'First'),
+         ('00000000-0000-4000-8000-000000000001', $2, 'Second')`,
+      [first.slug, second.slug],
+    );
+    const runner = ds.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const [{ pid }] = await runner.query('SELECT pg_backend_pid() AS pid');
+      // Another writer (the import, in id order) holds the lower id...
+      await runner.query('SELECT 1 FROM products WHERE slug = $1 FOR UPDATE', [second.slug]);
+      const seeded = t.get(CatalogSeedService).seed();
+      for (let i = 0; ; i++) {
+        const [row] = await ds.query<{ n: number }[]>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+          [pid],
+        );
+        if ((row?.n ?? 0) > 0) break;
+        if (i > 2000) throw new Error('the seed never waited for the other writer');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      // ...and takes the higher next: free, as the seed waits before taking
+      // it. Had the seed locked it first, the two would deadlock.
+      await runner.query('SELECT 1 FROM products WHERE slug = $1 FOR UPDATE NOWAIT', [first.slug]);
+      await runner.commitTransaction();
+      const report = await seeded;
+      expect(report.productsCreated).toBe(report.productsTotal - 2);
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+    }
+    expect(await variantsOf(first.slug)).toBe(first.variants.length);
+  }, 60_000);
+
+  test(`a demo product an admin filled to ${MAX_VARIANTS_PER_PRODUCT} variants is not pushed past the limit`, async () => {
+    const [product] = await ds.query<{ id: string }[]>(
+      "INSERT INTO products (slug, name) VALUES ($1, 'Full') RETURNING id",
+      [first.slug],
+    );
+    await ds.query(
+      `INSERT INTO variants (product_id, sku, name, price, currency, on_hand)
+       SELECT $1, 'FULL-' || g, 'Full ' || g, 100, 'EUR', 0
+         FROM generate_series(1, $2::int) g`,
+      [product!.id, MAX_VARIANTS_PER_PRODUCT],
+    );
+    await expect(t.get(CatalogSeedService).seed()).rejects.toBeInstanceOf(VariantLimitError);
+    expect(await variantsOf(first.slug)).toBe(MAX_VARIANTS_PER_PRODUCT);
+  }, 60_000);
+
+  test('two seeds at once: both finish, and each demo variant is created once', async () => {
+    const seeder = t.get(CatalogSeedService);
+    const reports = await Promise.all([seeder.seed(), seeder.seed()]);
+    const total = demoProducts().reduce((n, p) => n + p.variants.length, 0);
+    expect(reports[0]!.variantsCreated + reports[1]!.variantsCreated).toBe(total);
+    expect(Number((await ds.query('SELECT count(*) AS n FROM variants'))[0].n)).toBe(total);
+  }, 120_000);
+});
