@@ -15,9 +15,10 @@ import { BatchEnds, type OpenBatch } from './batch-ends.js';
 import { type Attempt, type HeldRetry, JobAttempts } from './job-attempts.js';
 import type { JobContext, JobName } from './job-payloads.js';
 import { JobRegistry, type RegisteredJob } from './job-registry.js';
-import { deadLetterQueueOf, JobsOptions } from './jobs.options.js';
+import { JobsOptions } from './jobs.options.js';
 import { jobsPool } from './jobs-pool.js';
 import { type ClosableDb, preparingDb } from './preparing-db.js';
+import { queueIsCurrent, queueSettingsOf } from './queue-settings.js';
 
 /**
  * Owns the pg-boss instance of this process: installs its schema, creates a
@@ -111,7 +112,8 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       // Creates the schema on a fresh database.
       await this.boss.start();
       this.started = true;
-      for (const job of this.registry.all()) await this.createQueue(job);
+      const stored = new Map((await this.boss.getQueues()).map((q) => [q.name, q]));
+      for (const job of this.registry.all()) await this.createQueue(job, stored);
       if (!this.options.work) return;
       // Handlers must never see an older schema than their code expects; the
       // HTTP entry has migrated already (a no-op here), the worker entry not.
@@ -190,16 +192,14 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     for (const id of this.workerIds.get(name) ?? []) this.boss.notifyWorker(id);
   }
 
-  private async createQueue(job: RegisteredJob): Promise<void> {
-    const dlq = deadLetterQueueOf(job.name);
-    const settings = {
-      name: job.name,
-      retryLimit: job.options.retryLimit,
-      retryDelay: job.options.retryDelay,
-      retryBackoff: job.options.retryBackoff,
-      expireInSeconds: job.options.expireInSeconds,
-      deadLetter: dlq,
-    };
+  private async createQueue(
+    job: RegisteredJob,
+    stored: ReadonlyMap<string, PgBoss.QueueResult>,
+  ): Promise<void> {
+    const settings = queueSettingsOf(job);
+    // Most starts find every queue as declared: nothing to write.
+    if (queueIsCurrent(stored, settings)) return;
+    const dlq = settings.deadLetter;
     await this.boss.createQueue(dlq, { name: dlq });
     await this.boss.createQueue(job.name, settings);
     // createQueue keeps an existing queue as it was; apply today's settings.
