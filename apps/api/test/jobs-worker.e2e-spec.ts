@@ -364,7 +364,12 @@ describe('job worker', () => {
    * matching `when` (`event` on pgboss.job), once: the connection drops in
    * the middle of it. `count()` tells how many such changes were tried.
    */
-  const dropSessionOnce = async (fault: string, event: 'DELETE' | 'UPDATE', when: string) => {
+  const dropSessionOnce = async (
+    fault: string,
+    event: 'DELETE' | 'UPDATE',
+    when: string,
+    queue = 'test.plan',
+  ) => {
     const row = event === 'DELETE' ? 'OLD' : 'NEW';
     // A sequence counts: it is not rolled back with the statement.
     await client.query(`
@@ -377,7 +382,7 @@ describe('job worker', () => {
           RETURN NULL;
         END $$;
       CREATE OR REPLACE TRIGGER ${fault} AFTER ${event} ON pgboss.job
-        FOR EACH ROW WHEN (${row}.name = 'test.plan' AND ${when})
+        FOR EACH ROW WHEN (${row}.name = '${queue}' AND ${when})
         EXECUTE FUNCTION ${fault}();
     `);
     return {
@@ -464,6 +469,45 @@ describe('job worker', () => {
       while (contexts.length > 0) await contexts.pop()?.close();
       await failure.drop();
       await completion.drop();
+    }
+  }, 30_000);
+
+  test("a batch's end pg-boss cannot record leaves the worker running and the job to its expiry", async () => {
+    const producer = await start({ work: false });
+    // pg-boss' completion of a batch of one: the statement it does not await.
+    const fault = await dropSessionOnce(
+      'lost_batch_end',
+      'UPDATE',
+      `NEW.data->>'key' = 'end-lost' AND NEW.state = 'completed'`,
+      'test.plan-now',
+    );
+    try {
+      const queue = producer.get(JobQueue);
+      const lost = await queue.enqueue('test.plan-now', {
+        key: 'end-lost',
+        attempts: [{ ms: 0, fail: false }],
+      });
+      await start({ work: true });
+      const done = await waitFor(
+        async () => ((await job(lost!))?.state === 'completed' ? await job(lost!) : undefined),
+        'the job to complete',
+      );
+      expect(await fault.count()).toBeGreaterThan(0);
+      // Left active, it expired and ran again: at least once, never lost.
+      expect(done.retry_count).toBe(1);
+      expect(planned('end-lost')).toEqual(['end-lost:0:done', 'end-lost:1:done']);
+      // The same worker goes on working.
+      const next = await queue.enqueue('test.plan-now', {
+        key: 'after-end-lost',
+        attempts: [{ ms: 0, fail: false }],
+      });
+      await waitFor(
+        async () => ((await job(next!))?.state === 'completed' ? true : undefined),
+        'the next job to complete',
+      );
+    } finally {
+      while (contexts.length > 0) await contexts.pop()?.close();
+      await fault.drop();
     }
   }, 30_000);
 

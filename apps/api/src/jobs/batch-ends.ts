@@ -1,4 +1,9 @@
+import { Logger } from '@nestjs/common';
+
 import type { ClosableDb } from './preparing-db.js';
+
+/** What pg-boss reads of a batch end's result: how many jobs it changed. */
+const NOTHING_CHANGED = { rows: [{ count: '0' }] };
 
 /** A batch handed to a worker, until pg-boss has recorded its end. */
 export interface OpenBatch {
@@ -21,6 +26,7 @@ interface BatchState extends OpenBatch {
  * recorded. Statements of our own bypass this adapter.
  */
 export class BatchEnds {
+  private readonly logger = new Logger('Jobs');
   /**
    * By job ids. A job whose batch pg-boss failed can be in a new batch of
    * the same ids before the old one's end is seen here: the older ends first.
@@ -45,11 +51,22 @@ export class BatchEnds {
   watching(db: ClosableDb): ClosableDb {
     return {
       executeSql: async (text, values = []) => {
+        const ids: unknown = values[1];
+        const key = Array.isArray(ids) ? ids.join(',') : undefined;
         try {
           return await db.executeSql(text, values);
+        } catch (error) {
+          // pg-boss neither awaits nor catches a batch's end: thrown, this
+          // would be an unhandled rejection, which ends the process and
+          // every request and job in it. Its jobs stay active and are
+          // retried once they expire, as if this process had died.
+          if (key === undefined || !this.open.has(key)) throw error;
+          this.logger.error(
+            `Could not record the end of a batch of ${(ids as unknown[]).length} job(s); they are retried once expired: ${String(error)}`,
+          );
+          return NOTHING_CHANGED;
         } finally {
-          const ids: unknown = values[1];
-          if (Array.isArray(ids)) this.ended(ids.join(','));
+          if (key !== undefined) this.ended(key);
         }
       },
       close: async () => {
