@@ -83,6 +83,16 @@ describe('job worker', () => {
         [id],
       )
     ).rows[0];
+  /** The job's row once it is completed. */
+  const completed = (id: string, what: string, timeoutMs?: number) =>
+    waitFor(
+      async () => {
+        const row = await job(id);
+        return row?.state === 'completed' ? row : undefined;
+      },
+      what,
+      timeoutMs,
+    );
   const effects = async (table: 'job_effects' | 'kill_effects', column: string, value: string) =>
     Number(
       (
@@ -139,10 +149,7 @@ describe('job worker', () => {
 
     // A real worker: its maintenance fails the expired job, which is retried.
     await start({ work: true });
-    const done = await waitFor(
-      async () => ((await job(id))?.state === 'completed' ? await job(id) : undefined),
-      'the job to be completed by the second worker',
-    );
+    const done = await completed(id, 'the job to be completed by the second worker');
     expect(done?.retry_count).toBe(1);
     expect(probeCalls.kill).toEqual([{ jobId: id, retryCount: 1, applied: false }]);
     expect(await effects('kill_effects', 'order_id', 'order-1')).toBe(1);
@@ -269,11 +276,7 @@ describe('job worker', () => {
     );
     // A second worker, free to take the retry while the first batch runs on.
     await start({ work: true });
-    const done = await waitFor(
-      async () => ((await job(flaky!))?.state === 'completed' ? await job(flaky!) : undefined),
-      'the flaky job to complete',
-      30_000,
-    );
+    const done = await completed(flaky!, 'the flaky job to complete', 30_000);
     // Completed by its third attempt, not by the batch its first one was in.
     expect(probeCalls.plan.filter((p) => p.startsWith('flaky:'))).toEqual([
       'flaky:0:failed',
@@ -317,10 +320,7 @@ describe('job worker', () => {
         ],
       });
       await start({ work: true });
-      const done = await waitFor(
-        async () => ((await job(flaky!))?.state === 'completed' ? await job(flaky!) : undefined),
-        'the job to complete on its retry',
-      );
+      const done = await completed(flaky!, 'the job to complete on its retry');
       expect(done.retry_count).toBe(1);
       const { rows } = await client.query<{
         at: Date;
@@ -413,10 +413,7 @@ describe('job worker', () => {
         ],
       });
       await start({ work: true });
-      const done = await waitFor(
-        async () => ((await job(lost!))?.state === 'completed' ? await job(lost!) : undefined),
-        'the job to complete',
-      );
+      const done = await completed(lost!, 'the job to complete');
       expect(await fault.count()).toBeGreaterThan(0);
       // Completed by its retry, not by the batch its failed attempt was in.
       expect(done.retry_count).toBe(1);
@@ -455,10 +452,7 @@ describe('job worker', () => {
       });
       // Both fetched in one batch.
       await start({ work: true });
-      const retried = await waitFor(
-        async () => ((await job(failed!))?.state === 'completed' ? await job(failed!) : undefined),
-        'the failed job to complete',
-      );
+      const retried = await completed(failed!, 'the failed job to complete');
       expect(await failure.count()).toBeGreaterThan(0);
       expect(await completion.count()).toBeGreaterThan(0);
       expect(retried.retry_count).toBe(1);
@@ -488,10 +482,7 @@ describe('job worker', () => {
         attempts: [{ ms: 0, fail: false }],
       });
       await start({ work: true });
-      const done = await waitFor(
-        async () => ((await job(lost!))?.state === 'completed' ? await job(lost!) : undefined),
-        'the job to complete',
-      );
+      const done = await completed(lost!, 'the job to complete');
       expect(await fault.count()).toBeGreaterThan(0);
       // Left active, it expired and ran again: at least once, never lost.
       expect(done.retry_count).toBe(1);
@@ -501,10 +492,7 @@ describe('job worker', () => {
         key: 'after-end-lost',
         attempts: [{ ms: 0, fail: false }],
       });
-      await waitFor(
-        async () => ((await job(next!))?.state === 'completed' ? true : undefined),
-        'the next job to complete',
-      );
+      await completed(next!, 'the next job to complete');
     } finally {
       while (contexts.length > 0) await contexts.pop()?.close();
       await fault.drop();
@@ -532,11 +520,7 @@ describe('job worker', () => {
     // an attempt a moment before that timer, and the worker, free again, can
     // fetch the retry before the timer's failure of the batch lands on it.
     await start({ work: true, maintenanceIntervalSeconds: 60 });
-    const done = await waitFor(
-      async () => ((await job(late!))?.state === 'completed' ? await job(late!) : undefined),
-      'the late job to complete',
-      30_000,
-    );
+    const done = await completed(late!, 'the late job to complete', 30_000);
     // Completed by its third attempt, not by the first one's late success.
     expect(done.retry_count).toBe(2);
     // Attempt 1 ends late as well, after the job was completed: nothing changes.
