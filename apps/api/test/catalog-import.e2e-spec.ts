@@ -11,6 +11,9 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 
 const API = '/api/v1';
+/** A CSV field quoted, its quotes doubled. */
+const csvField = (value: string) => `"${value.replace(/"/g, '""')}"`;
+
 const HEADER =
   'product_slug,product_name,description,category_slug,sku,variant_name,price,currency,stock';
 
@@ -62,6 +65,13 @@ describe('catalog import', () => {
       60_000,
     );
   const count = async (sql: string) => Number((await ds.query(sql))[0].n);
+  /** Imports `lines` under the header; the message of each refused one, by its index in `lines`. */
+  const refusedLines = async (lines: string[]) => {
+    const done = (await finished((await upload([HEADER, ...lines].join('\n'))).body.id)) as {
+      errors: { line: number; message: string }[];
+    };
+    return new Map(done.errors.map((e) => [e.line - 2, e.message]));
+  };
 
   test('POST /admin/imports → 202; 10,000 rows with 3 bad ones: 9,997 in, errors by line; re-import adds nothing', async () => {
     const file = csv(10_000, {
@@ -265,7 +275,7 @@ describe('catalog import', () => {
   }, 60_000);
 
   test('a file with a BOM, CRLF line ends and every field quoted, the header too, goes in', async () => {
-    const quoted = (fields: string[]) => fields.map((f) => `"${f.replace(/"/g, '""')}"`).join(',');
+    const quoted = (fields: string[]) => fields.map(csvField).join(',');
     const file = [
       quoted(HEADER.split(',')),
       quoted([
@@ -310,14 +320,12 @@ describe('catalog import', () => {
         accepted: false,
       },
     ];
-    const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
-    const lines = cases.map(
-      (c, i) => `len-import-${i},${quote(c.name)},,,LEN-IMPORT-${i},${quote(c.name)},100,EUR,1`,
+    const refusedByImport = await refusedLines(
+      cases.map(
+        (c, i) =>
+          `len-import-${i},${csvField(c.name)},,,LEN-IMPORT-${i},${csvField(c.name)},100,EUR,1`,
+      ),
     );
-    const done = (await finished((await upload([HEADER, ...lines].join('\n'))).body.id)) as {
-      errors: { line: number; message: string }[];
-    };
-    const refusedByImport = new Map(done.errors.map((e) => [e.line - 2, e.message]));
 
     for (const [i, c] of cases.entries()) {
       const product = await t.http
@@ -383,12 +391,9 @@ describe('catalog import', () => {
         field: 'sku',
       },
     ];
-    const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
-    const lines = cases.map((c) => `${quote(c.slug)},Spaced,,,${quote(c.sku)},One,100,EUR,1`);
-    const done = (await finished((await upload([HEADER, ...lines].join('\n'))).body.id)) as {
-      errors: { line: number; message: string }[];
-    };
-    const refusedByImport = new Map(done.errors.map((e) => [e.line - 2, e.message]));
+    const refusedByImport = await refusedLines(
+      cases.map((c) => `${csvField(c.slug)},Spaced,,,${csvField(c.sku)},One,100,EUR,1`),
+    );
 
     for (const [i, c] of cases.entries()) {
       const api = await t.http
