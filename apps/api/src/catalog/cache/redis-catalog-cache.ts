@@ -176,14 +176,9 @@ export class RedisCatalogCache extends CatalogCache {
     // Its retry timer does not keep a process alive: a command (a seed, an
     // import) leaving with an invalidation owed sends it one last time, or
     // says for how long other instances may serve what it changed.
-    if (owed) {
-      await this.newGeneration().then(
-        () => this.logger.log('catalog cache invalidation sent again'),
-        (error: unknown) =>
-          this.logger.error(
-            { err: error },
-            'catalog cache invalidation still failing at close: pages cached in Redis may be stale until they expire',
-          ),
+    if (owed && !(await this.payOwed())) {
+      this.logger.error(
+        'catalog cache invalidation still failing at close: pages cached in Redis may be stale until they expire',
       );
     }
     for (const connection of [this.subscriber, this.redis]) {
@@ -250,14 +245,17 @@ export class RedisCatalogCache extends CatalogCache {
     this.owed.unref();
   }
 
-  private async payOwed(): Promise<void> {
+  /** Sends an owed invalidation again; whether Redis took it. Still owed (not closing), it is retried. */
+  private async payOwed(): Promise<boolean> {
     const failures = this.failures;
     try {
       this.invalidated(await this.newGeneration(), failures);
       this.logger.log('catalog cache invalidation sent again');
+      return true;
     } catch {
       // Still unreachable: its reads meet the outage and say so.
       if (this.owed && this.failures === failures) this.owe();
+      return false;
     }
   }
 
