@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { MAX_VARIANTS_PER_PRODUCT, VariantLimitError } from '@minishop/domain';
 import { DataSource } from 'typeorm';
 
-import { demoProducts } from '../src/catalog/seed/demo-catalog.js';
 import { CatalogSeedService } from '../src/catalog/seed/catalog-seed.service.js';
+import { demoProducts } from '../src/catalog/seed/demo-catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('demo seed beside other catalog writers', () => {
@@ -33,6 +33,18 @@ describe('demo seed beside other catalog writers', () => {
       )[0].n,
     );
 
+  const waitUntilBlockedBy = async (pid: number) => {
+    for (let i = 0; ; i++) {
+      const [row] = await ds.query<{ n: number }[]>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+        [pid],
+      );
+      if ((row?.n ?? 0) > 0) return;
+      if (i > 2000) throw new Error('the seed never waited for the other writer');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
   test('a seed waiting on a product holds no lock the import would take after it', async () => {
     // The first two demo products exist with their ids in the opposite order
     // to the seed's list, as any two may.
@@ -50,15 +62,7 @@ describe('demo seed beside other catalog writers', () => {
       // Another writer (the import, in id order) holds the lower id...
       await runner.query('SELECT 1 FROM products WHERE slug = $1 FOR UPDATE', [second.slug]);
       const seeded = t.get(CatalogSeedService).seed();
-      for (let i = 0; ; i++) {
-        const [row] = await ds.query<{ n: number }[]>(
-          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
-          [pid],
-        );
-        if ((row?.n ?? 0) > 0) break;
-        if (i > 2000) throw new Error('the seed never waited for the other writer');
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await waitUntilBlockedBy(pid);
       // ...and takes the higher next: free, as the seed waits before taking
       // it. Had the seed locked it first, the two would deadlock.
       await runner.query('SELECT 1 FROM products WHERE slug = $1 FOR UPDATE NOWAIT', [first.slug]);
@@ -70,6 +74,45 @@ describe('demo seed beside other catalog writers', () => {
       await runner.release();
     }
     expect(await variantsOf(first.slug)).toBe(first.variants.length);
+  }, 60_000);
+
+  test('a seed waiting on a SKU holds none the import would insert after it', async () => {
+    const sized = demoProducts().find((p) => p.variants.length > 2)!;
+    const skus = sized.variants.map((v) => v.sku).sort();
+    const [lowest, highest] = [skus[0]!, skus[skus.length - 1]!];
+    const [other] = await ds.query<{ id: string }[]>(
+      "INSERT INTO products (slug, name) VALUES ('other-writer', 'Other') RETURNING id",
+    );
+    const insertVariant = (sku: string) =>
+      runner.query(
+        `INSERT INTO variants (product_id, sku, name, price, currency, on_hand)
+         VALUES ($1, $2, 'Other', 100, 'EUR', 0)`,
+        [other!.id, sku],
+      );
+    const runner = ds.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const [{ pid }] = await runner.query('SELECT pg_backend_pid() AS pid');
+      // Another writer (the import, in SKU order) inserts the lowest SKU...
+      await insertVariant(lowest);
+      const seeded = t.get(CatalogSeedService).seed();
+      await waitUntilBlockedBy(pid);
+      // ...and the highest next: free, as the seed waits before inserting
+      // it. Had the seed inserted it first (its list has sizes S, M, L),
+      // the two would deadlock; waiting at all ends this insert, before
+      // PostgreSQL's deadlock check (1 s) could end the seed's instead.
+      await runner.query("SET LOCAL lock_timeout = '200ms'");
+      await insertVariant(highest);
+      await runner.commitTransaction();
+      const report = await seeded;
+      const total = demoProducts().reduce((n, p) => n + p.variants.length, 0);
+      expect(report.variantsCreated).toBe(total - 2);
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+    }
+    expect(await variantsOf(sized.slug)).toBe(sized.variants.length - 2);
   }, 60_000);
 
   test(`a demo product an admin filled to ${MAX_VARIANTS_PER_PRODUCT} variants is not pushed past the limit`, async () => {

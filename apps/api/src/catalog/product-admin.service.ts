@@ -9,6 +9,7 @@ import {
   assertSlug,
   DuplicateSkuError,
   DuplicateSlugError,
+  inSkuOrder,
   ProductNotFoundError,
   slugFor,
   UnknownCategoryError,
@@ -69,11 +70,7 @@ export class ProductAdminService {
     field: string | null,
   ): Promise<string[]> {
     const ids: string[] = [];
-    // In SKU order: two creates sharing SKUs then wait on each other's
-    // first shared SKU instead of each holding one the other needs.
-    const bySku = [...variants.entries()].sort(([, a], [, b]) =>
-      a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0,
-    );
+    const bySku = inSkuOrder([...variants.entries()], ([, v]) => v.sku);
     for (const [i, v] of bySku) {
       const at = field === null ? '' : `${field}.${i}.`;
       assertSku(v.sku, `${at}sku`);

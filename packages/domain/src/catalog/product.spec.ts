@@ -13,6 +13,7 @@ import {
   assertSku,
   assertSlug,
   availableStock,
+  inSkuOrder,
   isSellable,
   MAX_ON_HAND,
   MAX_VARIANTS_PER_PRODUCT,
@@ -68,6 +69,23 @@ describe('assertSlug / assertSku', () => {
       expect(e).toBeInstanceOf(InvalidCatalogValueError);
       expect((e as InvalidCatalogValueError).fields[0]?.field).toBe('variants.0.sku');
     }
+  });
+});
+
+describe('inSkuOrder', () => {
+  test('sorts by SKU code unit by code unit, leaving the input as it was', () => {
+    const input = [{ sku: 'MUG-S' }, { sku: 'MUG-L' }, { sku: 'CAP-M' }, { sku: 'MUG-M' }];
+    expect(inSkuOrder(input, (v) => v.sku).map((v) => v.sku)).toEqual([
+      'CAP-M',
+      'MUG-L',
+      'MUG-M',
+      'MUG-S',
+    ]);
+    expect(input[0]?.sku).toBe('MUG-S');
+  });
+
+  test('orders digits before letters, as the byte order does', () => {
+    expect(inSkuOrder(['B1', 'A9', 'AB', 'A10'], (s) => s)).toEqual(['A10', 'A9', 'AB', 'B1']);
   });
 });
 

@@ -94,6 +94,19 @@ export function slugFor(name: string, slug: string | null | undefined, field = '
   return slug != null ? assertSlug(slug, field) : slugify(name);
 }
 
+/**
+ * The one order every writer inserts new variants in (admin routes, import,
+ * seed): two writers sharing new SKUs then queue on the first shared one,
+ * instead of each holding a SKU's index entry the other waits for.
+ */
+export function inSkuOrder<T>(items: readonly T[], skuOf: (item: T) => string): T[] {
+  return [...items].sort((a, b) => {
+    const x = skuOf(a);
+    const y = skuOf(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
 export function assertSku(sku: string, field = 'sku'): string {
   if (!SKU_PATTERN.test(sku)) throw new InvalidCatalogValueError(field, skuRule(field));
   return sku;

@@ -1,4 +1,4 @@
-import { assertRoomForCategory, assertRoomForVariant, slugify } from '@minishop/domain';
+import { assertRoomForCategory, assertRoomForVariant, inSkuOrder, slugify } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -72,14 +72,7 @@ export class CatalogSeedService {
             m,
             batch.map((product) => product.slug),
           );
-          let p = 0;
-          let v = 0;
-          for (const product of batch) {
-            const made = await this.seedProduct(m, product, categoryIds);
-            p += made.product ? 1 : 0;
-            v += made.variants;
-          }
-          return { p, v };
+          return this.seedBatch(m, batch, categoryIds);
         },
         // A writer inserting some of the same new slugs or SKUs in another
         // order can still deadlock with a batch; run it again, it finds
@@ -183,39 +176,61 @@ export class CatalogSeedService {
     return ids;
   }
 
-  private async seedProduct(
+  /** The batch's products in list order, then all their variants in SKU order, as the import writes them. */
+  private async seedBatch(
     m: EntityManager,
-    product: DemoProduct,
+    batch: readonly DemoProduct[],
     categoryIds: Map<string, string>,
-  ): Promise<{ product: boolean; variants: number }> {
-    const [row] = (await m.query(
-      `INSERT INTO products (slug, name, description, category_id) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name
-       RETURNING id, (xmax = 0) AS inserted`,
-      [product.slug, product.name, product.description, categoryIds.get(product.category) ?? null],
-    )) as { id: string; inserted: boolean }[];
-    let variants = 0;
-    // Counted under the product's lock, as the admin routes count: an admin
+  ): Promise<{ p: number; v: number }> {
+    let p = 0;
+    const productIds = new Map<DemoProduct, string>();
+    // Counted under the products' lock, as the admin routes count: an admin
     // may have filled a demo product, and the seed must not push it past the limit.
-    let count = await this.catalog.countVariants(m, row!.id);
-    for (const v of product.variants) {
-      const id = await this.catalog.insertVariant(m, row!.id, {
-        sku: v.sku,
-        name: v.name,
-        price: v.price,
+    const counts = new Map<string, number>();
+    for (const product of batch) {
+      const [row] = (await m.query(
+        `INSERT INTO products (slug, name, description, category_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name
+         RETURNING id, (xmax = 0) AS inserted`,
+        [
+          product.slug,
+          product.name,
+          product.description,
+          categoryIds.get(product.category) ?? null,
+        ],
+      )) as { id: string; inserted: boolean }[];
+      productIds.set(product, row!.id);
+      counts.set(row!.id, await this.catalog.countVariants(m, row!.id));
+      if (row!.inserted) p++;
+    }
+    const variants = inSkuOrder(
+      batch.flatMap((product) =>
+        product.variants.map((variant) => ({ productId: productIds.get(product)!, variant })),
+      ),
+      (x) => x.variant.sku,
+    );
+    let v = 0;
+    for (const { productId, variant } of variants) {
+      const id = await this.catalog.insertVariant(m, productId, {
+        sku: variant.sku,
+        name: variant.name,
+        price: variant.price,
         currency: this.config.storeCurrency,
-        onHand: v.stock,
+        onHand: variant.stock,
       });
-      if (id) {
-        // Checked after the insert, which tells a new SKU from a kept one;
-        // throwing rolls the insert back with the rest of the batch.
-        assertRoomForVariant(count++);
-        variants++;
-        if (v.stock > 0) await this.catalog.recordMovement(m, id, v.stock, 'seed', v.stock, null);
+      if (!id) continue;
+      // Checked after the insert, which tells a new SKU from a kept one;
+      // throwing rolls the insert back with the rest of the batch.
+      const count = counts.get(productId) ?? 0;
+      assertRoomForVariant(count);
+      counts.set(productId, count + 1);
+      v++;
+      if (variant.stock > 0) {
+        await this.catalog.recordMovement(m, id, variant.stock, 'seed', variant.stock, null);
       }
     }
-    await this.catalog.refreshPriceRange(m, row!.id);
-    return { product: row!.inserted, variants };
+    for (const productId of productIds.values()) await this.catalog.refreshPriceRange(m, productId);
+    return { p, v };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { CatalogImportRow } from '@minishop/domain';
+import { type CatalogImportRow, inSkuOrder } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
@@ -110,8 +110,7 @@ export class CatalogUpsertRepository {
     actorId: string | null,
   ): Promise<Set<string>> {
     const written = new Set<string>();
-    // In SKU order, so two imports inserting the same new SKUs queue rather than deadlock.
-    let pending = [...variants].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+    let pending = inSkuOrder(variants, (v) => v.sku);
     while (pending.length > 0) {
       const locked = await this.lockVariants(
         m,
