@@ -954,6 +954,44 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
         .expect(200);
     });
 
+    test('an address that signed in to the account is counted on its own: others spending the account budget do not keep it out', async () => {
+      const u = await registered(t);
+      const home = anIp();
+      const login = (ip: string, password: string) =>
+        t.http
+          .post('/api/v1/auth/login')
+          .set('X-Forwarded-For', ip)
+          .send({ email: u.email, password });
+      // The first sign-in from home is one of the account's 3.
+      await login(home, u.password).expect(200);
+      // A stranger spends the rest, and is refused from anywhere new.
+      await login(anIp(), 'wrong password!').expect(401);
+      await login(anIp(), 'wrong password!').expect(401);
+      await login(anIp(), 'wrong password!').expect(429);
+      await login(anIp(), u.password).expect(429);
+      // Home has a budget of its own for this account, 3 per window too.
+      await login(home, u.password).expect(200);
+      await login(home, 'wrong password!').expect(401);
+      await login(home, 'wrong password!').expect(401);
+      const res = await login(home, u.password).expect(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    });
+
+    test('a failed attempt does not make its address a known one', async () => {
+      const u = await registered(t);
+      const somewhere = anIp();
+      const login = (ip: string, password: string) =>
+        t.http
+          .post('/api/v1/auth/login')
+          .set('X-Forwarded-For', ip)
+          .send({ email: u.email, password });
+      await login(somewhere, 'wrong password!').expect(401);
+      await login(anIp(), 'wrong password!').expect(401);
+      await login(anIp(), 'wrong password!').expect(401);
+      // Still counted with every other new address: the account's budget is spent.
+      await login(somewhere, u.password).expect(429);
+    });
+
     test('per IP: the 6th attempt from one address → 429, whatever the e-mails', async () => {
       const ip = anIp();
       for (let i = 0; i < 5; i++) {
@@ -985,6 +1023,26 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
           const keys = await redis.keys(`minishop:login:*:email:${email}`);
           expect(keys).toHaveLength(1);
           expect(await redis.get(keys[0]!)).toBe('1');
+        } finally {
+          await redis.quit();
+        }
+      });
+
+      test('a sign-in is remembered in Redis for LOGIN_KNOWN_IP_DAYS (14 by default)', async () => {
+        const u = await registered(t);
+        const ip = anIp();
+        await t.http
+          .post('/api/v1/auth/login')
+          .set('X-Forwarded-For', ip)
+          .send({ email: u.email, password: u.password })
+          .expect(200);
+        const redis = new Redis(redisUrl);
+        try {
+          const keys = await redis.keys(`minishop:login:*:known:${ip}|${u.email}`);
+          expect(keys).toHaveLength(1);
+          const ttl = await redis.ttl(keys[0]!);
+          expect(ttl).toBeGreaterThan(14 * 86_400 - 60);
+          expect(ttl).toBeLessThanOrEqual(14 * 86_400);
         } finally {
           await redis.quit();
         }

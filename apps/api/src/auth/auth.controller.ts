@@ -14,7 +14,7 @@ import {
   HttpCode,
   HttpStatus,
   Post,
-  UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -34,7 +34,7 @@ import { AuthMapper } from './auth.mapper.js';
 import { LoginService } from './login.service.js';
 import { LogoutService } from './logout.service.js';
 import { RegistrationService } from './registration.service.js';
-import { LoginThrottleGuard } from './throttling/login-throttle.guard.js';
+import { LoginThrottleInterceptor } from './throttling/login-throttle.interceptor.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 
 const CART_TOKEN_HEADER = {
@@ -87,7 +87,7 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(HttpStatus.OK)
-  @UseGuards(LoginThrottleGuard)
+  @UseInterceptors(LoginThrottleInterceptor)
   @ApiOperation({ operationId: 'authLogin', summary: 'Sign in with e-mail and password' })
   @ApiHeader(CART_TOKEN_HEADER)
   @ApiOkResponse({ type: AuthSessionDto })

@@ -26,7 +26,7 @@ import { RegistrationService } from './registration.service.js';
 import { SessionIssuer } from './session-issuer.js';
 import { FlexibleLoginRateLimiter } from './throttling/flexible-login-rate-limiter.js';
 import { LoginRateLimiter } from './throttling/login-rate-limiter.js';
-import { LoginThrottleGuard } from './throttling/login-throttle.guard.js';
+import { LoginThrottleInterceptor } from './throttling/login-throttle.interceptor.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 import { UserRepository } from './user.repository.js';
 
@@ -60,7 +60,7 @@ import { UserRepository } from './user.repository.js';
     TokenRefreshService,
     LogoutService,
     CurrentUserService,
-    LoginThrottleGuard,
+    LoginThrottleInterceptor,
     AccessTokenService,
     JwtStrategy,
     AccessTokenGuard,

@@ -16,7 +16,12 @@ import { ThrottleStoreOutage } from './throttle-store-outage.js';
 
 const KEY_PREFIX = 'minishop:login';
 
-type Limit = 'ip' | 'email';
+/**
+ * `ip`: every attempt from an address; `email`: attempts on an account from
+ * addresses that never signed in to it; `pair`: attempts on an account from
+ * one address that did; `known`: the addresses that did, per account.
+ */
+type Limit = 'ip' | 'email' | 'pair' | 'known';
 type Limiters = Record<Limit, RateLimiterAbstract>;
 
 /** How long logins skip a failing Redis before one of them tries it again. */
@@ -26,9 +31,14 @@ type Verdict = { retryAfterSeconds: number } | null;
 /**
  * Login limits on rate-limiter-flexible: fixed windows per IP and per
  * e-mail, kept in Redis when REDIS_URL is set (shared by every API process)
- * and in process memory otherwise. Should Redis fail, each process falls
- * back to its own memory counters rather than refusing or waving through
- * every login (fail open, see THROTTLE_STORE_FAILURE_MODE).
+ * and in process memory otherwise. An address that signed in to an account
+ * within LOGIN_KNOWN_IP_DAYS is counted on its own for that account instead
+ * of with everyone else's attempts on it: anyone may spend an account's
+ * budget, but only from elsewhere, and the owner still signs in from home.
+ * Should Redis fail, each process falls back to its own memory counters
+ * rather than refusing or waving through every login (fail open, see
+ * THROTTLE_STORE_FAILURE_MODE); those do not know the addresses Redis
+ * remembers, so during an outage every address counts as new.
  */
 @Injectable()
 export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnApplicationShutdown {
@@ -49,13 +59,14 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
    * not every login.
    */
   private storeRetryAt = 0;
+  private readonly knownSeconds: number;
 
   constructor(
     config: AppConfig,
     private readonly clock: Clock,
   ) {
     super();
-    const { perIp, perEmail, windowSeconds } = config.loginRateLimit;
+    const { perIp, perEmail, windowSeconds, knownIpDays } = config.loginRateLimit;
     // Counters belong to one shop (one database): two shops, or two test
     // databases, sharing a Redis must not spend each other's attempts.
     const shop = createHash('sha256')
@@ -63,10 +74,14 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
       .digest('hex')
       .slice(0, 12);
     const prefix = `${KEY_PREFIX}:${shop}`;
-    const points: Record<Limit, number> = { ip: perIp, email: perEmail };
+    this.knownSeconds = knownIpDays * 86_400;
+    const points: Record<Limit, number> = { ip: perIp, email: perEmail, pair: perEmail, known: 1 };
+    const duration = (limit: Limit) => (limit === 'known' ? this.knownSeconds : windowSeconds);
     const limiters = (make: (limit: Limit) => RateLimiterAbstract): Limiters => ({
       ip: make('ip'),
       email: make('email'),
+      pair: make('pair'),
+      known: make('known'),
     });
     this.outage = new ThrottleStoreOutage(this.logger, clock);
     this.local = limiters(
@@ -74,7 +89,7 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
         new RateLimiterMemory({
           keyPrefix: `${prefix}:${limit}`,
           points: points[limit],
-          duration: windowSeconds,
+          duration: duration(limit),
         }),
     );
     if (config.redisUrl) {
@@ -98,7 +113,7 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
             storeClient: redis,
             keyPrefix: `${prefix}:${limit}`,
             points: points[limit],
-            duration: windowSeconds,
+            duration: duration(limit),
           }),
       );
       this.storage = 'redis';
@@ -109,36 +124,45 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
 
   async consume(attempt: LoginAttempt): Promise<Verdict> {
     // One request waits for Redis at most once: after a failure (a command
-    // timeout is REDIS_COMMAND_TIMEOUT_MS), its other limit is counted in
-    // memory straight away instead of meeting the same timeout again.
+    // timeout is REDIS_COMMAND_TIMEOUT_MS), the rest is counted in memory
+    // straight away instead of meeting the same timeout again.
     const request = { storeFailed: false };
-    return (
-      (await this.take('ip', attempt.ip, request)) ??
-      (attempt.email !== undefined ? await this.take('email', attempt.email, request) : null)
+    const byIp = await this.inStore(request, (l) => verdictOf(l.ip, attempt.ip));
+    if (byIp || attempt.email === undefined) return byIp;
+    const email = attempt.email;
+    const pair = pairKey(attempt.ip, email);
+    const known = await this.inStore(request, async (l) => (await l.known.get(pair)) !== null);
+    return this.inStore(request, (l) =>
+      known ? verdictOf(l.pair, pair) : verdictOf(l.email, email),
     );
   }
 
-  private async take(
-    limit: Limit,
-    key: string,
+  async signedIn(attempt: LoginAttempt & { email: string }): Promise<void> {
+    const pair = pairKey(attempt.ip, attempt.email);
+    await this.inStore({ storeFailed: false }, (l) => l.known.set(pair, 1, this.knownSeconds));
+  }
+
+  /** `use` on the Redis limiters when they answer, else on this process's own. */
+  private async inStore<T>(
     request: { storeFailed: boolean },
-  ): Promise<Verdict> {
+    use: (limiters: Limiters) => Promise<T>,
+  ): Promise<T> {
     const now = this.clock.now().getTime();
     if (this.shared && !request.storeFailed && now >= this.storeRetryAt) {
       // The others skip Redis while this one probes it.
       if (this.storeRetryAt > 0) this.storeRetryAt = now + STORE_RETRY_AFTER_MS;
       try {
-        const verdict = await verdictOf(this.shared[limit], key);
+        const result = await use(this.shared);
         this.storeRetryAt = 0;
         this.outage.answered();
-        return verdict;
+        return result;
       } catch (error) {
         request.storeFailed = true;
         this.storeRetryAt = this.clock.now().getTime() + STORE_RETRY_AFTER_MS;
         this.outage.failed(error);
       }
     }
-    return verdictOf(this.local[limit], key);
+    return use(this.local);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -150,6 +174,9 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
     this.redis.disconnect();
   }
 }
+
+/** An IP never holds a '|', so no two (address, account) pairs share a key. */
+const pairKey = (ip: string, email: string) => `${ip}|${email}`;
 
 /** Counts one attempt: null when allowed, else how long to wait; throws when storage failed. */
 async function verdictOf(limiter: RateLimiterAbstract, key: string): Promise<Verdict> {

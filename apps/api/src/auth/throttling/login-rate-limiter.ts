@@ -5,8 +5,16 @@ export interface LoginAttempt {
   email: string | undefined;
 }
 
-/** Port: counts login attempts per client IP and per e-mail address. */
+/**
+ * Port: counts login attempts per client IP and per account. An account's
+ * own limit counts the attempts from addresses that never signed in to it;
+ * one that did is counted on its own, so a stranger's attempts cannot keep
+ * the owner out from where they usually sign in.
+ */
 export abstract class LoginRateLimiter {
   /** Counts the attempt; returns null when allowed, else how long the caller must wait. */
   abstract consume(attempt: LoginAttempt): Promise<{ retryAfterSeconds: number } | null>;
+
+  /** Remembers that the attempt's address signed in to its account. */
+  abstract signedIn(attempt: LoginAttempt & { email: string }): Promise<void>;
 }

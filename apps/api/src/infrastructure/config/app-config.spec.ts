@@ -37,6 +37,23 @@ describe('AppConfig', () => {
     });
   });
 
+  describe('known sign-in addresses', () => {
+    test('remembered 14 days unless LOGIN_KNOWN_IP_DAYS says otherwise', () => {
+      expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).loginRateLimit.knownIpDays).toBe(14);
+      expect(
+        AppConfig.fromEnv({ NODE_ENV: 'test', LOGIN_KNOWN_IP_DAYS: '24' }).loginRateLimit
+          .knownIpDays,
+      ).toBe(24);
+    });
+
+    test('refuses more days than a memory store timer can hold, or not whole days', () => {
+      for (const value of ['0', '25', '1.5', 'long'])
+        expect(() => AppConfig.fromEnv({ NODE_ENV: 'test', LOGIN_KNOWN_IP_DAYS: value })).toThrow(
+          /LOGIN_KNOWN_IP_DAYS/,
+        );
+    });
+  });
+
   describe('payment event lease and duplicate wait', () => {
     test('5 minutes and 5 s unless PAYMENT_EVENT_LEASE_MS and PAYMENT_EVENT_WAIT_MS say otherwise', () => {
       expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).paymentEvents).toEqual({

@@ -81,7 +81,13 @@ export class AppConfig {
   /** The job worker process's scheduling niceness (0 = as the API, 19 = only idle CPU). */
   readonly workerNice: number;
   /** Login attempts allowed per window: per e-mail, per client IP, window in seconds. */
-  readonly loginRateLimit: { perEmail: number; perIp: number; windowSeconds: number };
+  readonly loginRateLimit: {
+    perEmail: number;
+    perIp: number;
+    windowSeconds: number;
+    /** How long an address that signed in to an account is exempt from the account's own limit. */
+    knownIpDays: number;
+  };
   readonly shutdownGraceMs: number;
   /**
    * Fastify's trustProxy: whose X-Forwarded-For to believe for the client
@@ -183,6 +189,7 @@ export class AppConfig {
       perEmail: env.LOGIN_RATE_LIMIT ?? 5,
       perIp: env.LOGIN_RATE_LIMIT_IP ?? 20,
       windowSeconds: env.LOGIN_RATE_WINDOW ?? 60,
+      knownIpDays: env.LOGIN_KNOWN_IP_DAYS ?? 14,
     };
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS ?? 10_000;
     this.jobsShutdownGraceMs = jobWorker

@@ -215,6 +215,15 @@ export class EnvSchema {
   LOGIN_RATE_WINDOW?: number;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  // The memory store times each entry with setTimeout, whose delay Node caps
+  // at 2^31 - 1 ms (24.8 days).
+  @Max(24)
+  LOGIN_KNOWN_IP_DAYS?: number;
+
+  @IsOptional()
   @Transform(emptyToUndefined)
   // No hop counts: Fastify 5 trusts no peer for a number (it cannot check the
   // immediate peer), so list the proxies' addresses instead.
