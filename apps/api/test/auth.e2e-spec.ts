@@ -12,7 +12,10 @@ import { GuestCartAbsorber } from '../src/auth/guest-cart-absorber.js';
 import { RefreshTokenRepository } from '../src/auth/refresh-token.repository.js';
 import { RegistrationService } from '../src/auth/registration.service.js';
 import { hashRefreshToken } from '../src/auth/session-issuer.js';
-import { FlexibleLoginRateLimiter } from '../src/auth/throttling/flexible-login-rate-limiter.js';
+import {
+  FlexibleLoginRateLimiter,
+  KNOWN_ADDRESSES_PER_ACCOUNT,
+} from '../src/auth/throttling/flexible-login-rate-limiter.js';
 import { LoginRateLimiter } from '../src/auth/throttling/login-rate-limiter.js';
 import { UserRepository } from '../src/auth/user.repository.js';
 import { Clock } from '../src/infrastructure/clock/clock.js';
@@ -970,6 +973,8 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
       await login(anIp(), 'wrong password!').expect(429);
       await login(anIp(), u.password).expect(429);
       // Home has a budget of its own for this account, 3 per window too.
+      // (Home's 5th attempt: its per-IP limit of 5 still lets it through,
+      // so the 429 is the account's budget for home.)
       await login(home, u.password).expect(200);
       await login(home, 'wrong password!').expect(401);
       await login(home, 'wrong password!').expect(401);
@@ -990,6 +995,22 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
       await login(anIp(), 'wrong password!').expect(401);
       // Still counted with every other new address: the account's budget is spent.
       await login(somewhere, u.password).expect(429);
+    });
+
+    test(`an account remembers at most ${KNOWN_ADDRESSES_PER_ACCOUNT} new addresses per period, and only its own`, async () => {
+      const limiter = t.get(LoginRateLimiter);
+      const email = anEmail('many-homes');
+      const homes = Array.from({ length: KNOWN_ADDRESSES_PER_ACCOUNT + 1 }, () => anIp());
+      for (const ip of homes) await limiter.signedIn({ ip, email });
+      // Another account's known address is nothing to this one.
+      const elsewhere = anIp();
+      await limiter.signedIn({ ip: elsewhere, email: anEmail('other') });
+      // The account's budget (3) spent from new addresses...
+      for (let i = 0; i < 3; i++) expect(await limiter.consume({ ip: anIp(), email })).toBeNull();
+      // ...refuses the one past the allowance and the other account's, not the first ten.
+      expect(await limiter.consume({ ip: homes.at(-1)!, email })).not.toBeNull();
+      expect(await limiter.consume({ ip: elsewhere, email })).not.toBeNull();
+      for (const ip of homes.slice(0, -1)) expect(await limiter.consume({ ip, email })).toBeNull();
     });
 
     test('per IP: the 6th attempt from one address → 429, whatever the e-mails', async () => {
@@ -1037,13 +1058,18 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
           .send({ email: u.email, password: u.password })
           .expect(200);
         const redis = new Redis(redisUrl);
+        // Keys are JSON pairs, whose brackets are glob characters to KEYS.
+        const glob = (text: string) => text.replace(/[[\]*?\\]/g, '\\$&');
+        const keys = await redis.keys(
+          `minishop:login:*:known:${glob(JSON.stringify([ip, u.email]))}`,
+        );
         try {
-          const keys = await redis.keys(`minishop:login:*:known:${ip}|${u.email}`);
           expect(keys).toHaveLength(1);
           const ttl = await redis.ttl(keys[0]!);
           expect(ttl).toBeGreaterThan(14 * 86_400 - 60);
           expect(ttl).toBeLessThanOrEqual(14 * 86_400);
         } finally {
+          if (keys.length > 0) await redis.del(...keys);
           await redis.quit();
         }
       });

@@ -19,10 +19,16 @@ const KEY_PREFIX = 'minishop:login';
 /**
  * `ip`: every attempt from an address; `email`: attempts on an account from
  * addresses that never signed in to it; `pair`: attempts on an account from
- * one address that did; `known`: the addresses that did, per account.
+ * one address that did; `known`: the addresses that did, per account;
+ * `remember`: how many addresses an account may add to those per
+ * LOGIN_KNOWN_IP_DAYS, which bounds both what is stored and how many
+ * budgets of its own whoever holds the password can open for guessing.
  */
-type Limit = 'ip' | 'email' | 'pair' | 'known';
+type Limit = 'ip' | 'email' | 'pair' | 'known' | 'remember';
 type Limiters = Record<Limit, RateLimiterAbstract>;
+
+/** Addresses an account can add to its known ones per LOGIN_KNOWN_IP_DAYS. */
+export const KNOWN_ADDRESSES_PER_ACCOUNT = 10;
 
 /** How long logins skip a failing Redis before one of them tries it again. */
 export const STORE_RETRY_AFTER_MS = 5_000;
@@ -75,13 +81,21 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
       .slice(0, 12);
     const prefix = `${KEY_PREFIX}:${shop}`;
     this.knownSeconds = knownIpDays * 86_400;
-    const points: Record<Limit, number> = { ip: perIp, email: perEmail, pair: perEmail, known: 1 };
-    const duration = (limit: Limit) => (limit === 'known' ? this.knownSeconds : windowSeconds);
+    const points: Record<Limit, number> = {
+      ip: perIp,
+      email: perEmail,
+      pair: perEmail,
+      known: 1,
+      remember: KNOWN_ADDRESSES_PER_ACCOUNT,
+    };
+    const duration = (limit: Limit) =>
+      limit === 'known' || limit === 'remember' ? this.knownSeconds : windowSeconds;
     const limiters = (make: (limit: Limit) => RateLimiterAbstract): Limiters => ({
       ip: make('ip'),
       email: make('email'),
       pair: make('pair'),
       known: make('known'),
+      remember: make('remember'),
     });
     this.outage = new ThrottleStoreOutage(this.logger, clock);
     this.local = limiters(
@@ -139,7 +153,13 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
 
   async signedIn(attempt: LoginAttempt & { email: string }): Promise<void> {
     const pair = pairKey(attempt.ip, attempt.email);
-    await this.inStore({ storeFailed: false }, (l) => l.known.set(pair, 1, this.knownSeconds));
+    await this.inStore({ storeFailed: false }, async (l) => {
+      // A known address is kept for another LOGIN_KNOWN_IP_DAYS; a new one
+      // takes one of the account's allowance, and past it is not remembered.
+      const known = (await l.known.get(pair)) !== null;
+      if (!known && (await verdictOf(l.remember, attempt.email)) !== null) return;
+      await l.known.set(pair, 1, this.knownSeconds);
+    });
   }
 
   /** `use` on the Redis limiters when they answer, else on this process's own. */
@@ -175,8 +195,8 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
   }
 }
 
-/** An IP never holds a '|', so no two (address, account) pairs share a key. */
-const pairKey = (ip: string, email: string) => `${ip}|${email}`;
+/** Unambiguous whatever either holds: a forwarded "IP" is not always an address. */
+const pairKey = (ip: string, email: string) => JSON.stringify([ip, email]);
 
 /** Counts one attempt: null when allowed, else how long to wait; throws when storage failed. */
 async function verdictOf(limiter: RateLimiterAbstract, key: string): Promise<Verdict> {
