@@ -982,6 +982,22 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
       expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     });
 
+    test('the address an account registered from is a known one', async () => {
+      const home = anIp();
+      const email = anEmail('newcomer');
+      const password = 'registered at home';
+      await t.http
+        .post('/api/v1/auth/register')
+        .set('X-Forwarded-For', home)
+        .send({ email, password, name: 'Newcomer' })
+        .expect(201);
+      const login = (ip: string, pw: string) =>
+        t.http.post('/api/v1/auth/login').set('X-Forwarded-For', ip).send({ email, password: pw });
+      for (let i = 0; i < 3; i++) await login(anIp(), 'wrong password!').expect(401);
+      await login(anIp(), password).expect(429);
+      await login(home, password).expect(200);
+    });
+
     test('a failed attempt does not make its address a known one', async () => {
       const u = await registered(t);
       const somewhere = anIp();

@@ -35,6 +35,7 @@ import { LoginService } from './login.service.js';
 import { LogoutService } from './logout.service.js';
 import { RegistrationService } from './registration.service.js';
 import { LoginThrottleInterceptor } from './throttling/login-throttle.interceptor.js';
+import { SignInAddressInterceptor } from './throttling/sign-in-address.interceptor.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 
 const CART_TOKEN_HEADER = {
@@ -65,6 +66,7 @@ export class AuthController {
   ) {}
 
   @Post('register')
+  @UseInterceptors(SignInAddressInterceptor)
   @ApiOperation({ operationId: 'authRegister', summary: 'Create a customer account and sign in' })
   @ApiHeader(CART_TOKEN_HEADER)
   @LocatedReply({

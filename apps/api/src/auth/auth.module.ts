@@ -27,6 +27,7 @@ import { SessionIssuer } from './session-issuer.js';
 import { FlexibleLoginRateLimiter } from './throttling/flexible-login-rate-limiter.js';
 import { LoginRateLimiter } from './throttling/login-rate-limiter.js';
 import { LoginThrottleInterceptor } from './throttling/login-throttle.interceptor.js';
+import { SignInAddressInterceptor } from './throttling/sign-in-address.interceptor.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 import { UserRepository } from './user.repository.js';
 
@@ -61,6 +62,7 @@ import { UserRepository } from './user.repository.js';
     LogoutService,
     CurrentUserService,
     LoginThrottleInterceptor,
+    SignInAddressInterceptor,
     AccessTokenService,
     JwtStrategy,
     AccessTokenGuard,
