@@ -922,6 +922,9 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
       await t?.close();
     });
 
+    const loginFrom = (ip: string, email: string, password: string) =>
+      t.http.post('/api/v1/auth/login').set('X-Forwarded-For', ip).send({ email, password });
+
     test(`counts in ${storage}`, () => {
       expect((t.get(LoginRateLimiter) as FlexibleLoginRateLimiter).storage).toBe(storage);
     });
@@ -960,12 +963,8 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
     test('an address that signed in to the account is counted on its own: others spending the account budget do not keep it out', async () => {
       const u = await registered(t);
       const home = anIp();
-      const login = (ip: string, password: string) =>
-        t.http
-          .post('/api/v1/auth/login')
-          .set('X-Forwarded-For', ip)
-          .send({ email: u.email, password });
       // The first sign-in from home is one of the account's 3.
+      const login = (ip: string, password: string) => loginFrom(ip, u.email, password);
       await login(home, u.password).expect(200);
       // A stranger spends the rest, and is refused from anywhere new.
       await login(anIp(), 'wrong password!').expect(401);
@@ -991,21 +990,15 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
         .set('X-Forwarded-For', home)
         .send({ email, password, name: 'Newcomer' })
         .expect(201);
-      const login = (ip: string, pw: string) =>
-        t.http.post('/api/v1/auth/login').set('X-Forwarded-For', ip).send({ email, password: pw });
-      for (let i = 0; i < 3; i++) await login(anIp(), 'wrong password!').expect(401);
-      await login(anIp(), password).expect(429);
-      await login(home, password).expect(200);
+      for (let i = 0; i < 3; i++) await loginFrom(anIp(), email, 'wrong password!').expect(401);
+      await loginFrom(anIp(), email, password).expect(429);
+      await loginFrom(home, email, password).expect(200);
     });
 
     test('a failed attempt does not make its address a known one', async () => {
       const u = await registered(t);
       const somewhere = anIp();
-      const login = (ip: string, password: string) =>
-        t.http
-          .post('/api/v1/auth/login')
-          .set('X-Forwarded-For', ip)
-          .send({ email: u.email, password });
+      const login = (ip: string, password: string) => loginFrom(ip, u.email, password);
       await login(somewhere, 'wrong password!').expect(401);
       await login(anIp(), 'wrong password!').expect(401);
       await login(anIp(), 'wrong password!').expect(401);
