@@ -24,7 +24,8 @@ const INFO_REPLY = '# Server\r\nredis_version:7.0.0\r\nloading:0\r\n';
  * A Redis that connects clients as usual, counts the per-IP login limit and
  * refuses to count the per-e-mail one, the way a failed-over primary (now a
  * replica) or one out of memory answers a write: an error reply to that
- * command, after the one before it succeeded.
+ * command, after the one before it succeeded. Transactions (the lookup and
+ * storing of known sign-in addresses) go through, as for keys it does not hold.
  */
 class RefusingRedis {
   private server: Server | undefined;
@@ -36,12 +37,27 @@ class RefusingRedis {
       socket.on('close', () => this.sockets.delete(socket));
       socket.on('error', () => socket.destroy());
       let pending = Buffer.alloc(0);
+      /** The commands of a transaction (MULTI) not yet executed. */
+      let queued: string[] | undefined;
       socket.on('data', (chunk: Buffer) => {
         pending = Buffer.concat([pending, chunk]);
         for (let parsed = parseCommand(pending); parsed; parsed = parseCommand(pending)) {
           pending = pending.subarray(parsed.size);
           const command = (parsed.args[0] ?? '').toUpperCase();
-          if (command === 'INFO') {
+          if (command === 'MULTI') {
+            queued = [];
+            socket.write('+OK\r\n');
+          } else if (command === 'EXEC') {
+            // As for keys it does not hold: GET nil, PTTL -2, SET OK.
+            const replies = (queued ?? []).map((c) =>
+              c === 'GET' ? '$-1\r\n' : c === 'PTTL' ? ':-2\r\n' : '+OK\r\n',
+            );
+            queued = undefined;
+            socket.write(`*${replies.length}\r\n${replies.join('')}`);
+          } else if (queued) {
+            queued.push(command);
+            socket.write('+QUEUED\r\n');
+          } else if (command === 'INFO') {
             socket.write(`$${Buffer.byteLength(INFO_REPLY)}\r\n${INFO_REPLY}\r\n`);
           } else if (command !== 'EVALSHA' && command !== 'EVAL') {
             socket.write('+OK\r\n');
