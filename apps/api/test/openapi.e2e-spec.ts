@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { load } from 'js-yaml';
 
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -44,6 +45,29 @@ describe('OpenAPI document', () => {
   });
   afterAll(async () => {
     await t?.close();
+  });
+
+  test('/docs/openapi.json and .yaml: the same document, the same bytes each time, with an ETag that gets a 304', async () => {
+    const json = await t.http.get('/docs/openapi.json').expect(200);
+    expect(json.headers['content-type']).toMatch(/^application\/json/);
+    expect(json.headers['cache-control']).toBe('no-cache');
+    const etag = json.headers.etag as string;
+    expect(etag).toMatch(/^"[\w-]{27}"$/);
+    const again = await t.http.get('/docs/openapi.json').expect(200);
+    expect(again.text).toBe(json.text);
+    expect(again.headers.etag).toBe(etag);
+    const revalidated = await t.http
+      .get('/docs/openapi.json')
+      .set('If-None-Match', `W/${etag}`)
+      .expect(304);
+    expect(revalidated.text).toBe('');
+    await t.http.get('/docs/openapi.json').set('If-None-Match', '"stale"').expect(200);
+
+    const yaml = await t.http.get('/docs/openapi.yaml').expect(200);
+    expect(yaml.headers['content-type']).toMatch(/^text\/yaml/);
+    expect(load(yaml.text)).toEqual(json.body);
+    expect(yaml.headers.etag).not.toBe(etag);
+    await t.http.get('/docs/openapi.yaml').set('If-None-Match', yaml.headers.etag!).expect(304);
   });
 
   test('openapi.json in the repository is what the API serves (run `npm run openapi` after changing routes)', async () => {

@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { publicCacheControl } from '../../infrastructure/http/cache-control.js';
 import type { FrontDoorReply } from '../../infrastructure/http/front-door.js';
 import { appendHeaders } from '../../infrastructure/http/header-list.js';
+import { namesEtag } from '../../infrastructure/http/if-none-match.js';
 import type { CachedResponse } from '../cache/catalog-cache.js';
 import {
   codedEtag,
@@ -114,17 +115,7 @@ export function cachedFrontDoorReply(
   return reply;
 }
 
-/**
- * Whether If-None-Match names `etag` in any of its codings (or is `*`: any
- * coding's ETag revalidates the same content),
- * compared weakly as RFC 9110 asks of If-None-Match.
- */
+/** Whether If-None-Match names `etag` in any of its codings: each revalidates the same content. */
 function matches(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').some((tag) => {
-    const trimmed = tag.trim();
-    const t = trimmed.startsWith('W/') ? trimmed.slice(2) : trimmed;
-    return t === etag || CONTENT_CODINGS.some((coding) => t === codedEtag(etag, coding));
-  });
+  return namesEtag(header, [etag, ...CONTENT_CODINGS.map((coding) => codedEtag(etag, coding))]);
 }

@@ -1,11 +1,12 @@
 import { type INestApplication, RequestMethod } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { SwaggerModule } from '@nestjs/swagger';
+import { type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import fastifyRawBody from 'fastify-raw-body';
 import { Logger } from 'nestjs-pino';
 
 import { BodilessRouteInterceptor } from './bodiless-route.interceptor.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { serveOpenApiDocuments } from './openapi-documents.js';
 import { ProblemDetailsFilter } from './problem-details.filter.js';
 import { ReplyLocationInterceptor } from './reply-location.js';
 import { createValidationPipe } from './validation.exception.js';
@@ -47,9 +48,12 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   // Built on the first request for /docs or its documents, not at start:
   // scanning every controller and DTO costs start time and several MiB of
   // heap that a process never asked for its docs would carry for nothing.
-  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
-    jsonDocumentUrl: 'docs/openapi.json',
-    yamlDocumentUrl: 'docs/openapi.yaml',
+  let document: OpenAPIObject | undefined;
+  const built = () => (document ??= buildOpenApiDocument(app));
+  SwaggerModule.setup('docs', app, built, {
+    // The documents are served by serveOpenApiDocuments, serialised once.
+    raw: false,
     customSiteTitle: 'minishop API',
   });
+  serveOpenApiDocuments(app, built);
 }
