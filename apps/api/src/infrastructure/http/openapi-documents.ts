@@ -7,7 +7,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { namesEtag } from './if-none-match.js';
 
 interface Rendered {
-  body: string;
+  /** UTF-8, encoded once rather than on every send. */
+  body: Buffer;
   etag: string;
 }
 
@@ -16,10 +17,13 @@ function once(render: () => Promise<string>): () => Promise<Rendered> {
   let rendered: Promise<Rendered> | undefined;
   return () =>
     (rendered ??= render().then(
-      (body) => ({
-        body,
-        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
-      }),
+      (text) => {
+        const body = Buffer.from(text, 'utf8');
+        return {
+          body,
+          etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+        };
+      },
       (error: unknown) => {
         rendered = undefined;
         throw error;
