@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
+import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
 import { webhooksToThisApp } from './support/emulator.js';
 import {
   aPlacedOrder,
@@ -249,12 +249,12 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
       emulator.simulate(placed.intentId, 'succeeded');
       await settle();
       // The automatic refund, replayed for its key: the same refund.
-      const made = await t
-        .get(Stripe)
-        .refunds.create(
-          { payment_intent: placed.intentId, amount: 3000 },
-          { idempotencyKey: `late-payment-${placed.intentId}` },
-        );
+      const made = await (
+        await t.get(StripeClient).get()
+      ).refunds.create(
+        { payment_intent: placed.intentId, amount: 3000 },
+        { idempotencyKey: `late-payment-${placed.intentId}` },
+      );
       expect(made).toMatchObject({ currency: 'usd', amount: 3000 });
       emulator.failRefund(made.id);
       await settle();

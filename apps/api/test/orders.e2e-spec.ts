@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PaymentProviderError } from '@minishop/domain';
-import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
@@ -13,6 +12,7 @@ import {
   type RefundRef,
 } from '../src/payments/payment-gateway.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
+import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
 import { webhooksToThisApp } from './support/emulator.js';
@@ -51,9 +51,9 @@ describe('orders', () => {
     t = await startTestApp({
       override: (b) =>
         b.overrideProvider(PaymentGateway).useFactory({
-          factory: (stripe: Stripe) =>
+          factory: (stripe: StripeClient) =>
             new GatewayWithRefundOutage(new StripePaymentGateway(stripe)),
-          inject: [Stripe],
+          inject: [StripeClient],
         }),
     });
     gateway = t.get(PaymentGateway) as GatewayWithRefundOutage;
@@ -315,9 +315,9 @@ describe('orders', () => {
     // The customer pays, and someone refunds the charge in the dashboard
     // before our handler gets to the payment.
     emulator.store.simulate(intentId, 'succeeded');
-    await t
-      .get(Stripe)
-      .refunds.create({ payment_intent: intentId }, { idempotencyKey: `dashboard-${intentId}` });
+    await (
+      await t.get(StripeClient).get()
+    ).refunds.create({ payment_intent: intentId }, { idempotencyKey: `dashboard-${intentId}` });
     await emulator.idle();
 
     const succeeded = aStripeEvent(

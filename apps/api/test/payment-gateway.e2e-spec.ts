@@ -9,10 +9,10 @@ import {
 import { Controller, Get, Param } from '@nestjs/common';
 import Stripe from 'stripe';
 
-import { InProcessStripeHttpClient } from '../src/payments/emulator/in-process-stripe-http-client.js';
 import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
 import { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import { PaymentGateway } from '../src/payments/payment-gateway.js';
+import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import { webhooksToThisApp } from './support/emulator.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -32,6 +32,9 @@ class PaymentProbeController {
     return { id: intent.id };
   }
 }
+
+/** A gateway's client that is the given SDK client, already made. */
+const clientOf = (stripe: Stripe) => new StripeClient(() => Promise.resolve(stripe));
 
 describe('StripePaymentGateway through the Stripe SDK against the local emulator', () => {
   let t: TestApp;
@@ -68,8 +71,8 @@ describe('StripePaymentGateway through the Stripe SDK against the local emulator
   });
 
   test('the SDK reaches the emulator of its own process in-process, sharing state with its HTTP face', async () => {
-    const client = t.get(Stripe);
-    expect(client.getApiField('httpClient')).toBeInstanceOf(InProcessStripeHttpClient);
+    const client = await t.get(StripeClient).get();
+    expect(client.getApiField('httpClient').getClientName()).toBe('minishop-in-process');
     const made = await gateway.createIntent({
       orderId: 'order-in-process',
       amount: eur(4321),
@@ -227,12 +230,14 @@ describe('StripePaymentGateway through the Stripe SDK against the local emulator
 
   test('a wrong API key is an authentication PaymentProviderError', async () => {
     const wrong = new StripePaymentGateway(
-      new Stripe('sk_test_not_the_right_key', {
-        host: '127.0.0.1',
-        port: emulator.port,
-        protocol: 'http',
-        maxNetworkRetries: 0,
-      }),
+      clientOf(
+        new Stripe('sk_test_not_the_right_key', {
+          host: '127.0.0.1',
+          port: emulator.port,
+          protocol: 'http',
+          maxNetworkRetries: 0,
+        }),
+      ),
     );
     await expect(
       wrong.createIntent({ orderId: 'o-5', amount: eur(100), idempotencyKey: key() }),
@@ -249,7 +254,14 @@ describe('StripePaymentGateway through the Stripe SDK against the local emulator
     const port = other.port;
     await other.close();
     const down = new StripePaymentGateway(
-      new Stripe('sk_test_x', { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 }),
+      clientOf(
+        new Stripe('sk_test_x', {
+          host: '127.0.0.1',
+          port,
+          protocol: 'http',
+          maxNetworkRetries: 0,
+        }),
+      ),
     );
     await expect(down.retrieveIntent('pi_x')).rejects.toMatchObject({
       constructor: PaymentProviderError,

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
-import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
@@ -12,6 +11,7 @@ import {
   type RefundRef,
 } from '../src/payments/payment-gateway.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
+import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
 import { webhooksToThisApp } from './support/emulator.js';
@@ -66,8 +66,9 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
     t = await startTestApp({
       override: (b) =>
         b.overrideProvider(PaymentGateway).useFactory({
-          factory: (stripe: Stripe) => new SwitchableGateway(new StripePaymentGateway(stripe)),
-          inject: [Stripe],
+          factory: (stripe: StripeClient) =>
+            new SwitchableGateway(new StripePaymentGateway(stripe)),
+          inject: [StripeClient],
         }),
     });
     gateway = t.get(PaymentGateway) as SwitchableGateway;
@@ -561,9 +562,9 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
 
     test('a charge already refunded by hand in the dashboard → the rejection completes', async () => {
       const o = await aMismatchedOrder();
-      await t
-        .get(Stripe)
-        .refunds.create({ payment_intent: o.intentId }, { idempotencyKey: `dash-${o.intentId}` });
+      await (
+        await t.get(StripeClient).get()
+      ).refunds.create({ payment_intent: o.intentId }, { idempotencyKey: `dash-${o.intentId}` });
       const res = await resolve(o.orderId, 'reject');
       expect(res.status).toBe(200);
       expect(res.body.status).toBe('cancelled');

@@ -3,7 +3,6 @@ import { createServer, type Server } from 'node:http';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import type { Money } from '@minishop/domain';
-import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
@@ -15,6 +14,7 @@ import {
   type RefundRef,
 } from '../src/payments/payment-gateway.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
+import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
 import { webhooksToThisApp } from './support/emulator.js';
@@ -120,9 +120,9 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
     t = await startTestApp({
       override: (b) =>
         b.overrideProvider(PaymentGateway).useFactory({
-          factory: (stripe: Stripe, dataSource: DataSource) =>
+          factory: (stripe: StripeClient, dataSource: DataSource) =>
             new LockWatchingGateway(new StripePaymentGateway(stripe), dataSource),
-          inject: [Stripe, DataSource],
+          inject: [StripeClient, DataSource],
         }),
     });
     db = t.get(DataSource);
@@ -253,12 +253,12 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
       emulator.failRefund(first.body.refund.id);
       await emulator.idle();
 
-      await t
-        .get(Stripe)
-        .refunds.create(
-          { payment_intent: intentId, amount: 700 },
-          { idempotencyKey: `dashboard-${intentId}` },
-        );
+      await (
+        await t.get(StripeClient).get()
+      ).refunds.create(
+        { payment_intent: intentId, amount: 700 },
+        { idempotencyKey: `dashboard-${intentId}` },
+      );
       await emulator.idle();
 
       expect(charge().amount_refunded).toBe(700);

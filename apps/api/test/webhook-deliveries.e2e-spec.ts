@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
-import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
@@ -12,6 +11,7 @@ import {
   type RefundRef,
 } from '../src/payments/payment-gateway.js';
 import { PaymentEventRepository } from '../src/payments/persistence/payment-event.repository.js';
+import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import type { PaymentEvent } from '../src/payments/stripe-event.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
@@ -71,8 +71,8 @@ describe('Stripe webhook deliveries', () => {
       env: { STRIPE_WEBHOOK_SECRET: SECRET },
       override: (b) =>
         b.overrideProvider(PaymentGateway).useFactory({
-          factory: (stripe: Stripe) => new CountingGateway(new StripePaymentGateway(stripe)),
-          inject: [Stripe],
+          factory: (stripe: StripeClient) => new CountingGateway(new StripePaymentGateway(stripe)),
+          inject: [StripeClient],
         }),
     });
     db = t.get(DataSource);

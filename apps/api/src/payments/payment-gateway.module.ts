@@ -1,10 +1,9 @@
 import { Global, Module } from '@nestjs/common';
-import Stripe from 'stripe';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { StripeEmulatorHost } from './emulator/stripe-emulator.host.js';
 import { PaymentGateway } from './payment-gateway.js';
-import { stripeClientProvider } from './stripe/stripe-client.provider.js';
+import { StripeClient, stripeClientProvider } from './stripe/stripe-client.provider.js';
 import { StripePaymentGateway } from './stripe/stripe-payment-gateway.js';
 
 /**
@@ -19,6 +18,6 @@ import { StripePaymentGateway } from './stripe/stripe-payment-gateway.js';
     stripeClientProvider,
     { provide: PaymentGateway, useClass: StripePaymentGateway },
   ],
-  exports: [PaymentGateway, StripeEmulatorHost, Stripe],
+  exports: [PaymentGateway, StripeEmulatorHost, StripeClient],
 })
 export class PaymentGatewayModule {}

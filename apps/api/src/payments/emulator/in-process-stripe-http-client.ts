@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 
 import type { EmulatorReply, StripeEmulator } from './stripe-emulator.js';
 
@@ -11,60 +11,64 @@ import type { EmulatorReply, StripeEmulator } from './stripe-emulator.js';
  * idempotency) is the same code as over HTTP, and real Stripe is always
  * reached over HTTP.
  */
-export class InProcessStripeHttpClient extends Stripe.HttpClient {
-  constructor(private readonly emulator: StripeEmulator) {
-    super();
-  }
+export function inProcessStripeHttpClient(
+  Sdk: typeof Stripe,
+  emulator: StripeEmulator,
+): Stripe.HttpClient {
+  // Classes of the SDK's, so defined once it is loaded (see stripe-sdk.ts).
+  class InProcessResponse extends Sdk.HttpClientResponse {
+    // The body as it would have crossed the wire: the SDK annotates what it
+    // gets (lastResponse), which must never touch the emulator's own objects.
+    private readonly json: string;
 
-  override getClientName(): string {
-    return 'minishop-in-process';
-  }
-
-  override async makeRequest(
-    _host: string,
-    _port: string | number,
-    path: string,
-    method: string,
-    headers: Record<string, string | number | string[]>,
-    requestData: string | null,
-  ): Promise<Stripe.HttpClientResponse> {
-    const lowerCased: Record<string, string> = {};
-    for (const [name, value] of Object.entries(headers)) {
-      lowerCased[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    constructor(private readonly reply: EmulatorReply) {
+      // Header names in lower case, as Node's HTTP client hands them over.
+      super(
+        reply.status,
+        Object.fromEntries(Object.entries(reply.headers).map(([k, v]) => [k.toLowerCase(), v])),
+      );
+      this.json = JSON.stringify(reply.body);
     }
-    const reply = await this.emulator.handle({
-      method,
-      url: path,
-      headers: lowerCased,
-      body: requestData ?? '',
-    });
-    return new InProcessResponse(reply);
-  }
-}
 
-class InProcessResponse extends Stripe.HttpClientResponse {
-  // The body as it would have crossed the wire: the SDK annotates what it
-  // gets (lastResponse), which must never touch the emulator's own objects.
-  private readonly json: string;
+    override getRawResponse(): unknown {
+      return this.reply;
+    }
 
-  constructor(private readonly reply: EmulatorReply) {
-    // Header names in lower case, as Node's HTTP client hands them over.
-    super(
-      reply.status,
-      Object.fromEntries(Object.entries(reply.headers).map(([k, v]) => [k.toLowerCase(), v])),
-    );
-    this.json = JSON.stringify(reply.body);
+    override toStream(): never {
+      throw new Error('The in-process Stripe transport does not stream responses');
+    }
+
+    override toJSON(): Promise<unknown> {
+      return Promise.resolve(JSON.parse(this.json));
+    }
   }
 
-  override getRawResponse(): unknown {
-    return this.reply;
+  class InProcessStripeHttpClient extends Sdk.HttpClient {
+    override getClientName(): string {
+      return 'minishop-in-process';
+    }
+
+    override async makeRequest(
+      _host: string,
+      _port: string | number,
+      path: string,
+      method: string,
+      headers: Record<string, string | number | string[]>,
+      requestData: string | null,
+    ): Promise<Stripe.HttpClientResponse> {
+      const lowerCased: Record<string, string> = {};
+      for (const [name, value] of Object.entries(headers)) {
+        lowerCased[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+      }
+      const reply = await emulator.handle({
+        method,
+        url: path,
+        headers: lowerCased,
+        body: requestData ?? '',
+      });
+      return new InProcessResponse(reply);
+    }
   }
 
-  override toStream(): never {
-    throw new Error('The in-process Stripe transport does not stream responses');
-  }
-
-  override toJSON(): Promise<unknown> {
-    return Promise.resolve(JSON.parse(this.json));
-  }
+  return new InProcessStripeHttpClient();
 }

@@ -2,8 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 
 import Fastify, { type FastifyInstance } from 'fastify';
 import qs from 'qs';
-import Stripe from 'stripe';
 
+import { loadStripeSdk } from '../stripe/stripe-sdk.js';
 import {
   type EmulatedObject,
   EmulatorError,
@@ -121,7 +121,11 @@ export class StripeEmulator {
   private listeningPort = 0;
   private closing: Promise<void> | undefined;
 
-  private constructor(private readonly options: StripeEmulatorOptions) {
+  private constructor(
+    private readonly options: StripeEmulatorOptions,
+    /** The SDK's API version, which the events it emits carry. */
+    private readonly apiVersion: string,
+  ) {
     this.webhookUrl = options.webhookUrl;
     this.dispatcher = new WebhookDispatcher({
       url: () => this.webhookUrl,
@@ -134,7 +138,7 @@ export class StripeEmulator {
   }
 
   static async start(options: StripeEmulatorOptions): Promise<StripeEmulator> {
-    const emulator = new StripeEmulator(options);
+    const emulator = new StripeEmulator(options, (await loadStripeSdk()).API_VERSION);
     await emulator.server.listen({
       port: options.port,
       host: options.host ?? '127.0.0.1',
@@ -217,7 +221,7 @@ export class StripeEmulator {
     const event: EmulatedEvent = {
       id: newId('evt'),
       object: 'event',
-      api_version: Stripe.API_VERSION,
+      api_version: this.apiVersion,
       created: Math.floor(Date.now() / 1000),
       // A snapshot: later changes to the object must not alter a sent event.
       data: { object: structuredClone(object) },

@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import { loadStripeSdk } from '../stripe/stripe-sdk.js';
 
 export interface EmulatedEvent {
   id: string;
@@ -70,7 +70,7 @@ export class WebhookDispatcher {
       if (this.closed) return { delivered: false, attempts: attempt - 1, last: 'closed' };
       try {
         // Signed per attempt, as Stripe does: a retry carries a fresh timestamp.
-        const signature = Stripe.webhooks.generateTestHeaderString({
+        const signature = (await loadStripeSdk()).webhooks.generateTestHeaderString({
           payload,
           secret: this.options.secret,
         });

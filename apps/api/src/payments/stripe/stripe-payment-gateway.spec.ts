@@ -1,4 +1,4 @@
-import { describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import {
   PaymentProviderError,
   PaymentStateConflictError,
@@ -7,6 +7,7 @@ import {
 import Stripe from 'stripe';
 
 import { translateStripeError } from './stripe-payment-gateway.js';
+import { loadStripeSdk } from './stripe-sdk.js';
 
 const invalidRequest = (code: string) =>
   new Stripe.errors.StripeInvalidRequestError({
@@ -16,6 +17,9 @@ const invalidRequest = (code: string) =>
   });
 
 describe('translateStripeError', () => {
+  // As in the app: any Stripe error comes from a call, which loads the SDK first.
+  beforeAll(() => loadStripeSdk());
+
   // Stripe answers a refund of a charged-back payment with `charge_disputed`
   // (or `refund_disputed_payment`): the charge's state, not our request and
   // not an outage. Read as an outage it would make an admin's refund a 503

@@ -7,7 +7,7 @@ import {
   PaymentStateConflictError,
 } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 
 import {
   type CreateIntentInput,
@@ -17,6 +17,8 @@ import {
   type RefundInput,
   type RefundRef,
 } from '../payment-gateway.js';
+import { StripeClient } from './stripe-client.provider.js';
+import { loadedStripeSdk } from './stripe-sdk.js';
 
 /** Error codes of Stripe's that mean "not in this state", not "bad request". */
 const STATE_CODES = new Set([
@@ -36,13 +38,13 @@ const STATE_CODES = new Set([
  */
 @Injectable()
 export class StripePaymentGateway extends PaymentGateway {
-  constructor(private readonly stripe: Stripe) {
+  constructor(private readonly client: StripeClient) {
     super();
   }
 
   async createIntent(input: CreateIntentInput): Promise<PaymentIntentRef> {
-    const intent = await this.call(() =>
-      this.stripe.paymentIntents.create(
+    const intent = await this.call((stripe) =>
+      stripe.paymentIntents.create(
         {
           amount: input.amount.amount,
           currency: input.amount.currency.toLowerCase(),
@@ -57,7 +59,7 @@ export class StripePaymentGateway extends PaymentGateway {
   }
 
   async retrieveIntent(id: string): Promise<PaymentIntentDetails> {
-    const intent = await this.call(() => this.stripe.paymentIntents.retrieve(id));
+    const intent = await this.call((stripe) => stripe.paymentIntents.retrieve(id));
     const ref = toRef(intent);
     return {
       ...ref,
@@ -71,8 +73,8 @@ export class StripePaymentGateway extends PaymentGateway {
   }
 
   async cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
-    const intent = await this.call(() =>
-      this.stripe.paymentIntents.cancel(
+    const intent = await this.call((stripe) =>
+      stripe.paymentIntents.cancel(
         id,
         { cancellation_reason: 'requested_by_customer' },
         // The SDK would generate a key for its own retries anyway; a stable
@@ -87,8 +89,8 @@ export class StripePaymentGateway extends PaymentGateway {
     if (input.amount && input.amount.amount <= 0) {
       throw new InvalidRefundAmountError('a refund amount must be positive');
     }
-    const refund = await this.call(() =>
-      this.stripe.refunds.create(
+    const refund = await this.call((stripe) =>
+      stripe.refunds.create(
         {
           payment_intent: input.paymentIntentId,
           ...(input.amount ? { amount: input.amount.amount } : {}),
@@ -111,14 +113,15 @@ export class StripePaymentGateway extends PaymentGateway {
   }
 
   async refundedAmount(chargeId: string): Promise<Money> {
-    const charge = await this.call(() => this.stripe.charges.retrieve(chargeId));
+    const charge = await this.call((stripe) => stripe.charges.retrieve(chargeId));
     return Money.of(charge.amount_refunded, charge.currency.toUpperCase());
   }
 
   /** Runs one SDK call and turns Stripe's errors into the domain's payment errors. */
-  private async call<T>(request: () => Promise<T>): Promise<T> {
+  private async call<T>(request: (stripe: Stripe) => Promise<T>): Promise<T> {
+    const stripe = await this.client.get();
     try {
-      return await request();
+      return await request(stripe);
     } catch (error) {
       throw translateStripeError(error);
     }
@@ -135,8 +138,9 @@ function toRef(intent: Stripe.PaymentIntent): PaymentIntentRef {
 }
 
 export function translateStripeError(error: unknown): Error {
-  const E = Stripe.errors;
-  if (!(error instanceof E.StripeError)) return error as Error;
+  // Not loaded yet: nothing has called Stripe, so this is not its error.
+  const E = loadedStripeSdk()?.errors;
+  if (!E || !(error instanceof E.StripeError)) return error as Error;
   const message = error.message;
   if (error instanceof E.StripeCardError) {
     return new PaymentDeclinedError(message, error.decline_code ?? error.code);

@@ -1,9 +1,9 @@
 import { WebhookSignatureError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
-import Stripe from 'stripe';
 
 import { AppConfig } from '../../infrastructure/config/app-config.js';
 import type { PaymentEvent } from '../stripe-event.js';
+import { loadStripeSdk } from './stripe-sdk.js';
 
 /** Stripe's default: a signature older than five minutes is a replay. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -13,11 +13,15 @@ export const WEBHOOK_TOLERANCE_SECONDS = 300;
 export class StripeWebhookVerifier {
   constructor(private readonly config: AppConfig) {}
 
-  verify(rawBody: Buffer | string | undefined, signature: string | undefined): PaymentEvent {
+  async verify(
+    rawBody: Buffer | string | undefined,
+    signature: string | undefined,
+  ): Promise<PaymentEvent> {
     if (!signature) throw new WebhookSignatureError('The Stripe-Signature header is missing');
     if (rawBody === undefined || rawBody.length === 0) {
       throw new WebhookSignatureError('The webhook body is empty');
     }
+    const Stripe = await loadStripeSdk();
     let event: unknown;
     try {
       event = Stripe.webhooks.constructEvent(

@@ -30,7 +30,7 @@ export class StripeWebhookService {
     rawBody: Buffer | string | undefined,
     signature: string | undefined,
   ): Promise<WebhookReceipt> {
-    const event = this.verifier.verify(rawBody, signature);
+    const event = await this.verifier.verify(rawBody, signature);
     const firstDelivery = await this.events.recordIfNew(event);
     // A redelivery of an event that failed before gets another go. One that
     // arrives while another delivery handles the event waits for it rather
