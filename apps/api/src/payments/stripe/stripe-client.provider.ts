@@ -13,7 +13,11 @@ export class StripeClient {
   constructor(private readonly create: () => Promise<Stripe>) {}
 
   get(): Promise<Stripe> {
-    return (this.client ??= this.create());
+    return (this.client ??= this.create().catch((error: unknown) => {
+      // Not kept either: the next call tries again.
+      this.client = undefined;
+      throw error;
+    }));
   }
 }
 

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import {
   PaymentProviderError,
   PaymentStateConflictError,
@@ -7,7 +7,6 @@ import {
 import Stripe from 'stripe';
 
 import { translateStripeError } from './stripe-payment-gateway.js';
-import { loadStripeSdk } from './stripe-sdk.js';
 
 const invalidRequest = (code: string) =>
   new Stripe.errors.StripeInvalidRequestError({
@@ -17,9 +16,6 @@ const invalidRequest = (code: string) =>
   });
 
 describe('translateStripeError', () => {
-  // As in the app: any Stripe error comes from a call, which loads the SDK first.
-  beforeAll(() => loadStripeSdk());
-
   // Stripe answers a refund of a charged-back payment with `charge_disputed`
   // (or `refund_disputed_payment`): the charge's state, not our request and
   // not an outage. Read as an outage it would make an admin's refund a 503
@@ -27,7 +23,7 @@ describe('translateStripeError', () => {
   test.each(['charge_disputed', 'refund_disputed_payment'])(
     '%s is a state conflict naming the code',
     (code) => {
-      const error = translateStripeError(invalidRequest(code));
+      const error = translateStripeError(invalidRequest(code), Stripe);
       expect(error).toBeInstanceOf(PaymentStateConflictError);
       expect((error as PaymentStateConflictError).providerCode).toBe(code);
       expect(refundRefusalReason(error)).toBe(code);
@@ -35,7 +31,7 @@ describe('translateStripeError', () => {
   );
 
   test('parameters Stripe rejects for another reason stay a rejected request', () => {
-    const error = translateStripeError(invalidRequest('parameter_invalid_integer'));
+    const error = translateStripeError(invalidRequest('parameter_invalid_integer'), Stripe);
     expect(error).toBeInstanceOf(PaymentProviderError);
     expect((error as PaymentProviderError).reason).toBe('rejected');
   });

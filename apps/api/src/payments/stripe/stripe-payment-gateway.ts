@@ -18,7 +18,7 @@ import {
   type RefundRef,
 } from '../payment-gateway.js';
 import { StripeClient } from './stripe-client.provider.js';
-import { loadedStripeSdk } from './stripe-sdk.js';
+import { loadStripeSdk } from './stripe-sdk.js';
 
 /** Error codes of Stripe's that mean "not in this state", not "bad request". */
 const STATE_CODES = new Set([
@@ -119,11 +119,22 @@ export class StripePaymentGateway extends PaymentGateway {
 
   /** Runs one SDK call and turns Stripe's errors into the domain's payment errors. */
   private async call<T>(request: (stripe: Stripe) => Promise<T>): Promise<T> {
-    const stripe = await this.client.get();
+    let sdk: typeof Stripe;
+    let stripe: Stripe;
+    try {
+      [sdk, stripe] = await Promise.all([loadStripeSdk(), this.client.get()]);
+    } catch (error) {
+      // The SDK could not be loaded: no call can reach the provider.
+      throw new PaymentProviderError(
+        'The payment provider client could not be loaded',
+        'provider_error',
+        error,
+      );
+    }
     try {
       return await request(stripe);
     } catch (error) {
-      throw translateStripeError(error);
+      throw translateStripeError(error, sdk);
     }
   }
 }
@@ -137,10 +148,10 @@ function toRef(intent: Stripe.PaymentIntent): PaymentIntentRef {
   };
 }
 
-export function translateStripeError(error: unknown): Error {
-  // Not loaded yet: nothing has called Stripe, so this is not its error.
-  const E = loadedStripeSdk()?.errors;
-  if (!E || !(error instanceof E.StripeError)) return error as Error;
+/** `sdk`: the loaded SDK, whose error classes the error is matched against. */
+export function translateStripeError(error: unknown, sdk: typeof Stripe): Error {
+  const E = sdk.errors;
+  if (!(error instanceof E.StripeError)) return error as Error;
   const message = error.message;
   if (error instanceof E.StripeCardError) {
     return new PaymentDeclinedError(message, error.decline_code ?? error.code);

@@ -12,10 +12,17 @@ let loaded: StripeSdk | undefined;
  * or never will, would carry for nothing.
  */
 export function loadStripeSdk(): Promise<StripeSdk> {
-  return (loading ??= import('stripe').then((module) => (loaded = module.default)));
+  return (loading ??= import('stripe').then(
+    (module) => (loaded = module.default),
+    (error: unknown) => {
+      // Not kept: a failed load (a file limit hit under load) is tried again.
+      loading = undefined;
+      throw error;
+    },
+  ));
 }
 
-/** The SDK if something has loaded it: an error can only be one of its errors then. */
-export function loadedStripeSdk(): StripeSdk | undefined {
-  return loaded;
+/** Whether anything has loaded the SDK in this process yet. */
+export function stripeSdkLoaded(): boolean {
+  return loaded !== undefined;
 }
