@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import { lazily } from '../runtime/lazily.js';
 import { namesEtag } from './if-none-match.js';
 
 interface Rendered {
@@ -12,23 +13,15 @@ interface Rendered {
   etag: string;
 }
 
-/** `render`, run once on first use; a failure is not kept, so the next request tries again. */
+/** `render`, run once on first use (see lazily), as bytes with their ETag. */
 function once(render: () => Promise<string>): () => Promise<Rendered> {
-  let rendered: Promise<Rendered> | undefined;
-  return () =>
-    (rendered ??= render().then(
-      (text) => {
-        const body = Buffer.from(text, 'utf8');
-        return {
-          body,
-          etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
-        };
-      },
-      (error: unknown) => {
-        rendered = undefined;
-        throw error;
-      },
-    ));
+  return lazily(async () => {
+    const body = Buffer.from(await render(), 'utf8');
+    return {
+      body,
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+    };
+  });
 }
 
 /**

@@ -2,22 +2,17 @@ import type { Provider } from '@nestjs/common';
 import type Stripe from 'stripe';
 
 import { AppConfig } from '../../infrastructure/config/app-config.js';
+import { lazily } from '../../infrastructure/runtime/lazily.js';
 import { inProcessStripeHttpClient } from '../emulator/in-process-stripe-http-client.js';
 import { StripeEmulatorHost } from '../emulator/stripe-emulator.host.js';
 import { loadStripeSdk } from './stripe-sdk.js';
 
 /** The one configured Stripe SDK client, made with the first call that needs it. */
 export class StripeClient {
-  private client: Promise<Stripe> | undefined;
+  readonly get: () => Promise<Stripe>;
 
-  constructor(private readonly create: () => Promise<Stripe>) {}
-
-  get(): Promise<Stripe> {
-    return (this.client ??= this.create().catch((error: unknown) => {
-      // Not kept either: the next call tries again.
-      this.client = undefined;
-      throw error;
-    }));
+  constructor(create: () => Promise<Stripe>) {
+    this.get = lazily(create);
   }
 }
 

@@ -1,8 +1,9 @@
 import type Stripe from 'stripe';
 
+import { lazily } from '../../infrastructure/runtime/lazily.js';
+
 type StripeSdk = typeof Stripe;
 
-let loading: Promise<StripeSdk> | undefined;
 let loaded: StripeSdk | undefined;
 
 /**
@@ -11,16 +12,9 @@ let loaded: StripeSdk | undefined;
  * (~10 MB resident) that an API or worker process which has not paid yet,
  * or never will, would carry for nothing.
  */
-export function loadStripeSdk(): Promise<StripeSdk> {
-  return (loading ??= import('stripe').then(
-    (module) => (loaded = module.default),
-    (error: unknown) => {
-      // Not kept: a failed load (a file limit hit under load) is tried again.
-      loading = undefined;
-      throw error;
-    },
-  ));
-}
+export const loadStripeSdk: () => Promise<StripeSdk> = lazily(() =>
+  import('stripe').then((module) => (loaded = module.default)),
+);
 
 /** Whether anything has loaded the SDK in this process yet. */
 export function stripeSdkLoaded(): boolean {
