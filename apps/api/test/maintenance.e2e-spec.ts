@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 
 import { CleanupHandlers } from '../src/maintenance/cleanup.handlers.js';
 import { IdempotencyKeyCleanupService } from '../src/maintenance/idempotency-key-cleanup.service.js';
+import { PasswordResetCleanupService } from '../src/maintenance/password-reset-cleanup.service.js';
 import { RefreshTokenCleanupService } from '../src/maintenance/refresh-token-cleanup.service.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer } from './support/users.js';
@@ -23,13 +24,14 @@ describe('scheduled clean-ups', () => {
   });
   afterAll(() => t.close());
 
-  test('the three clean-ups are published as schedules', async () => {
+  test('the four clean-ups are published as schedules', async () => {
     const rows: { name: string; cron: string }[] = await ds.query(
       "SELECT name, cron FROM pgboss.schedule WHERE name LIKE 'maintenance.%' ORDER BY name",
     );
     expect(rows.map((r) => r.name)).toEqual([
       'maintenance.expire-guest-carts',
       'maintenance.prune-idempotency-keys',
+      'maintenance.prune-password-resets',
       'maintenance.prune-refresh-tokens',
     ]);
   });
@@ -60,6 +62,28 @@ describe('scheduled clean-ups', () => {
       'spent-not-expired',
     ]);
     expect(await t.get(RefreshTokenCleanupService).prune(NOW)).toBe(0);
+  });
+
+  test('password reset tokens: deletes those expired over 7 days ago, used or not, keeps the rest', async () => {
+    const insert = (hash: string, expires: Date, used: Date | null) =>
+      ds.query(
+        `INSERT INTO password_reset_tokens (user_id, token_hash, credentials_version, expires_at, used_at)
+         VALUES ($1, $2, 0, $3, $4)`,
+        [userId, hash, expires, used],
+      );
+    await insert('expired-long-ago', daysAgo(8), null);
+    await insert('used-long-ago', daysAgo(9), daysAgo(9));
+    await insert('expired-recently', daysAgo(2), null);
+    await insert('used-recently', daysAgo(1), daysAgo(1));
+    await insert('live', daysAgo(-1), null);
+
+    expect(await t.get(PasswordResetCleanupService).prune(NOW)).toBe(2);
+    const left: { token_hash: string }[] = await ds.query(
+      'SELECT token_hash FROM password_reset_tokens WHERE user_id = $1 ORDER BY token_hash',
+      [userId],
+    );
+    expect(left.map((r) => r.token_hash)).toEqual(['expired-recently', 'live', 'used-recently']);
+    expect(await t.get(PasswordResetCleanupService).prune(NOW)).toBe(0);
   });
 
   test('idempotency keys: deletes completed keys older than 24 h, keeps recent ones and those in progress for under a week', async () => {

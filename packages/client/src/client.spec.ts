@@ -56,6 +56,11 @@ beforeAll(async () => {
     if (req.headers.authorization !== `Bearer ${validAccess}`) {
       return json(401, { status: 401, title: 'Unauthorized' });
     }
+    if (path === '/api/v1/me/password') {
+      validAccess = 'access-after-change';
+      validRefresh = 'refresh-after-change';
+      return json(200, { accessToken: validAccess, refreshToken: validRefresh, expiresIn: 900 });
+    }
     return json(200, { ok: true, echo: await body(req) });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -109,6 +114,25 @@ describe('createMinishopClient', () => {
       accessToken: 'access-new',
       refreshToken: 'refresh-new',
     });
+  });
+
+  test('keeps the new session a password change replies with (every other one ended)', async () => {
+    validAccess = 'access-1';
+    const client = createMinishopClient({
+      baseUrl,
+      session: memorySession({ accessToken: 'access-1', refreshToken: 'refresh-1' }),
+    });
+    const { response } = await loose(client).POST('/api/v1/me/password', {
+      body: { currentPassword: 'old', newPassword: 'new' },
+    });
+    expect(response.status).toBe(200);
+    expect(client.session.get()).toEqual({
+      accessToken: 'access-after-change',
+      refreshToken: 'refresh-after-change',
+    });
+    await loose(client)
+      .GET('/api/v1/me')
+      .then(({ response: r }) => expect(r.status).toBe(200));
   });
 
   test('on 401 refreshes once, retries with the new token and keeps the rotated refresh token', async () => {

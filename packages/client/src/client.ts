@@ -26,6 +26,8 @@ interface TokenReply {
 
 const AUTH_PATHS = /\/auth\/(login|register|refresh)$/;
 const SIGN_IN_PATHS = /\/auth\/(login|register)$/;
+/** A password change ends every session but the new one its reply holds. */
+const PASSWORD_CHANGE_PATH = /\/me\/password$/;
 
 /**
  * The minishop client: openapi-fetch over the generated types, plus the two
@@ -88,7 +90,9 @@ export function createMinishopClient(options: MinishopClientOptions): MinishopCl
       const path = new URL(request.url).pathname;
       if (
         response.ok &&
-        (AUTH_PATHS.test(path) || (path.endsWith('/cart') && request.method === 'POST'))
+        (AUTH_PATHS.test(path) ||
+          PASSWORD_CHANGE_PATH.test(path) ||
+          (path.endsWith('/cart') && request.method === 'POST'))
       ) {
         remember((await response.clone().json()) as TokenReply);
         // Sign-in sent the guest's X-Cart-Token and the account absorbed that

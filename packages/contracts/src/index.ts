@@ -1,5 +1,6 @@
 export * from './auth/auth-replies.dto.js';
 export * from './auth/auth-requests.dto.js';
+export * from './auth/password-requests.dto.js';
 export * from './cart/cart.dto.js';
 export * from './cart/cart-requests.dto.js';
 export * from './catalog/product.dto.js';

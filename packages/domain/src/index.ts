@@ -1,4 +1,5 @@
 export * from './auth/auth.errors.js';
+export * from './auth/credentials.js';
 export * from './auth/password-policy.js';
 export * from './auth/refresh-session.js';
 export * from './auth/roles.js';

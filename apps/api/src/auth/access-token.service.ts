@@ -25,7 +25,7 @@ export class AccessTokenService {
     private readonly clock: Clock,
   ) {}
 
-  issue(user: { id: string; role: Role }): IssuedAccessToken {
+  issue(user: { id: string; role: Role; credentialsVersion: number }): IssuedAccessToken {
     const iat = Math.floor(this.clock.now().getTime() / 1000);
     const ttl = this.config.jwtAccessTtlSeconds;
     const claims: AccessTokenClaims = {
@@ -35,6 +35,7 @@ export class AccessTokenService {
       iat,
       exp: iat + ttl,
       jti: randomUUID(),
+      ver: user.credentialsVersion,
     };
     return { accessToken: this.jwt.sign(claims), expiresIn: ttl };
   }

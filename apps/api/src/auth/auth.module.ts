@@ -18,7 +18,14 @@ import { ACCESS_TOKEN_ALGORITHM, JwtStrategy } from './jwt.strategy.js';
 import { LoginService } from './login.service.js';
 import { LogoutService } from './logout.service.js';
 import { MeController } from './me.controller.js';
+import { PasswordChangeService } from './password-change.service.js';
 import { PasswordHasher } from './password-hasher.js';
+import { PasswordReplacement } from './password-replacement.js';
+import { PasswordResetController } from './password-reset.controller.js';
+import { PasswordResetService } from './password-reset.service.js';
+import { PasswordResetRequestService } from './password-reset-request.service.js';
+import { PasswordResetTokenRepository } from './password-reset-token.repository.js';
+import { TypeormPasswordResetTokenRepository } from './persistence/typeorm-password-reset-token.repository.js';
 import { TypeormRefreshTokenRepository } from './persistence/typeorm-refresh-token.repository.js';
 import { TypeormUserRepository } from './persistence/typeorm-user.repository.js';
 import { RefreshTokenRepository } from './refresh-token.repository.js';
@@ -27,6 +34,8 @@ import { SessionIssuer } from './session-issuer.js';
 import { FlexibleLoginRateLimiter } from './throttling/flexible-login-rate-limiter.js';
 import { LoginRateLimiter } from './throttling/login-rate-limiter.js';
 import { LoginThrottleInterceptor } from './throttling/login-throttle.interceptor.js';
+import { PasswordChangeThrottleInterceptor } from './throttling/password-change-throttle.interceptor.js';
+import { PasswordResetThrottleInterceptor } from './throttling/password-reset-throttle.interceptor.js';
 import { SignInAddressInterceptor } from './throttling/sign-in-address.interceptor.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 import { UserRepository } from './user.repository.js';
@@ -48,12 +57,13 @@ import { UserRepository } from './user.repository.js';
       }),
     }),
   ],
-  controllers: [AuthController, MeController],
+  controllers: [AuthController, MeController, PasswordResetController],
   providers: [
     { provide: UserRepository, useClass: TypeormUserRepository },
     { provide: RefreshTokenRepository, useClass: TypeormRefreshTokenRepository },
     { provide: PasswordHasher, useClass: Argon2PasswordHasher },
     { provide: LoginRateLimiter, useClass: FlexibleLoginRateLimiter },
+    { provide: PasswordResetTokenRepository, useClass: TypeormPasswordResetTokenRepository },
     SessionIssuer,
     GuestCartMerge,
     RegistrationService,
@@ -61,7 +71,13 @@ import { UserRepository } from './user.repository.js';
     TokenRefreshService,
     LogoutService,
     CurrentUserService,
+    PasswordReplacement,
+    PasswordChangeService,
+    PasswordResetRequestService,
+    PasswordResetService,
     LoginThrottleInterceptor,
+    PasswordChangeThrottleInterceptor,
+    PasswordResetThrottleInterceptor,
     SignInAddressInterceptor,
     AccessTokenService,
     JwtStrategy,

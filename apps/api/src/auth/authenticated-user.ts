@@ -8,6 +8,8 @@ export interface AuthenticatedUser {
   scopes: Scope[];
   /** `jti` of the access token. */
   tokenId: string;
+  /** The account's credentials version the token was issued under (`ver`; 0 when absent). */
+  credentialsVersion: number;
 }
 
 /** The claims minishop puts in an access token. */
@@ -18,4 +20,6 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   jti: string;
+  /** The account's credentials version at issue; tokens issued before it existed have none. */
+  ver?: number;
 }

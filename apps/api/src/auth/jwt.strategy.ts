@@ -31,13 +31,20 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       !isRole(claims.role) ||
       typeof claims.jti !== 'string' ||
       typeof claims.exp !== 'number' ||
-      typeof claims.iat !== 'number'
+      typeof claims.iat !== 'number' ||
+      (claims.ver !== undefined && !(Number.isSafeInteger(claims.ver) && claims.ver >= 0))
     ) {
       return false;
     }
     const scopes = (typeof claims.scope === 'string' ? claims.scope.split(' ') : []).filter(
       (s): s is Scope => (SCOPES as readonly string[]).includes(s),
     );
-    return { id: claims.sub, role: claims.role, scopes, tokenId: claims.jti };
+    return {
+      id: claims.sub,
+      role: claims.role,
+      scopes,
+      tokenId: claims.jti,
+      credentialsVersion: claims.ver ?? 0,
+    };
   }
 }

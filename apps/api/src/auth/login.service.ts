@@ -10,7 +10,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import type { SignedIn } from './auth-session.js';
 import { GuestCartMerge } from './guest-cart-merge.js';
-import { PasswordHasher } from './password-hasher.js';
+import { matchingPassword, PasswordHasher } from './password-hasher.js';
 import { SessionIssuer } from './session-issuer.js';
 import { UserRepository } from './user.repository.js';
 
@@ -33,10 +33,9 @@ export class LoginService {
   ): Promise<SignedIn> {
     const user = await this.users.findByEmail(normalizeEmail(credentials.email));
     const normalised = normalizePassword(credentials.password);
-    const candidates = passwordCandidates(credentials.password);
     const matched = user
-      ? await this.firstMatch(user.passwordHash, candidates)
-      : await this.dummyVerifies(candidates);
+      ? await matchingPassword(this.hasher, user.passwordHash, credentials.password)
+      : await this.dummyVerifies(passwordCandidates(credentials.password));
     if (!user || matched === undefined) throw new InvalidCredentialsError();
     // Only someone who knows the password learns that the account is disabled.
     if (user.disabled) throw new AccountDisabledError();
@@ -48,17 +47,6 @@ export class LoginService {
     const session = await this.tx.run((manager) => this.sessions.issue(user, manager));
     await this.guestCart.afterSignIn(user.id, options.cartToken);
     return { user, ...session };
-  }
-
-  /** The candidate that verifies against `hash`, tried in order; undefined when none does. */
-  private async firstMatch(
-    hash: string,
-    candidates: readonly string[],
-  ): Promise<string | undefined> {
-    for (const candidate of candidates) {
-      if (await this.hasher.verify(hash, candidate)) return candidate;
-    }
-    return undefined;
   }
 
   /**

@@ -1,16 +1,27 @@
-import { UserDto } from '@minishop/contracts';
-import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ChangePasswordDto, ProblemDto, TokenPairDto, UserDto } from '@minishop/contracts';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, UseInterceptors } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 
 import { AuthMapper } from './auth.mapper.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { CurrentUserService } from './current-user.service.js';
 import { Authenticated, CurrentUser } from './decorators/auth.decorators.js';
+import { PasswordChangeService } from './password-change.service.js';
+import { PasswordChangeThrottleInterceptor } from './throttling/password-change-throttle.interceptor.js';
 
 @ApiTags('auth')
 @Controller('me')
 export class MeController {
-  constructor(private readonly currentUser: CurrentUserService) {}
+  constructor(
+    private readonly currentUser: CurrentUserService,
+    private readonly passwords: PasswordChangeService,
+  ) {}
 
   @Get()
   @Authenticated()
@@ -18,5 +29,38 @@ export class MeController {
   @ApiOkResponse({ type: UserDto })
   async me(@CurrentUser() caller: AuthenticatedUser): Promise<UserDto> {
     return AuthMapper.toUserDto(await this.currentUser.get(caller.id));
+  }
+
+  @Post('password')
+  @HttpCode(HttpStatus.OK)
+  @Authenticated()
+  @UseInterceptors(PasswordChangeThrottleInterceptor)
+  @ApiOperation({
+    operationId: 'changePassword',
+    summary: 'Set a new password, proving the current one',
+    description:
+      'Ends every session of the account (all refresh tokens are revoked) and stops every access token issued before; the reply is a new session for the caller.',
+  })
+  @ApiOkResponse({ type: TokenPairDto, description: 'Changed: the new session of this device' })
+  @ApiBadRequestResponse({
+    type: ProblemDto,
+    description:
+      'Invalid body, a wrong current password, or a new password that breaks the rules or is the current one',
+  })
+  @ApiTooManyRequestsResponse({
+    type: ProblemDto,
+    description: 'Too many password attempts on this account or from this address',
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait',
+        schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 86_400 },
+      },
+    },
+  })
+  async changePassword(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: ChangePasswordDto,
+  ): Promise<TokenPairDto> {
+    return AuthMapper.toTokenPairDto(await this.passwords.change(caller.id, body));
   }
 }

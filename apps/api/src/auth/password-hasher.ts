@@ -1,3 +1,5 @@
+import { passwordCandidates } from '@minishop/domain';
+
 /** Port: one-way password hashing. Implementations must not block the event loop. */
 export abstract class PasswordHasher {
   abstract hash(password: string): Promise<string>;
@@ -10,4 +12,20 @@ export abstract class PasswordHasher {
   abstract verifyAgainstDummy(password: string): Promise<false>;
   /** True when `hash` was made with weaker parameters than the current ones. */
   abstract needsRehash(hash: string): boolean;
+}
+
+/**
+ * The form of a typed password that verifies against `hash` (see
+ * passwordCandidates: normalised first, then as typed), tried in order;
+ * undefined when none does.
+ */
+export async function matchingPassword(
+  hasher: PasswordHasher,
+  hash: string,
+  password: string,
+): Promise<string | undefined> {
+  for (const candidate of passwordCandidates(password)) {
+    if (await hasher.verify(hash, candidate)) return candidate;
+  }
+  return undefined;
 }

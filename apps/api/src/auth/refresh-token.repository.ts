@@ -7,6 +7,8 @@ export interface NewRefreshToken {
   expiresAt: Date;
   /** The end of the token's session (see refresh-session.ts in the domain). */
   sessionEndsAt: Date;
+  /** The account's credentials version it is issued under. */
+  credentialsVersion: number;
 }
 
 export interface RefreshTokenRecord {
@@ -25,7 +27,8 @@ export abstract class RefreshTokenRepository {
   abstract insert(token: NewRefreshToken, manager: EntityManager): Promise<void>;
   /**
    * Marks the token spent if, and only if, it is still usable (not spent, not
-   * revoked, not expired at `now`, and no token of its family revoked), in
+   * revoked, not expired at `now`, no token of its family revoked, and issued
+   * under the account's current credentials version), in
    * one conditional UPDATE. Of concurrent
    * callers exactly one gets the record; the others get null.
    */
@@ -46,4 +49,6 @@ export abstract class RefreshTokenRepository {
   ): Promise<RefreshTokenRecord | null>;
   /** Revokes every token of the family that is not revoked yet. */
   abstract revokeFamily(familyId: string, now: Date, manager: EntityManager): Promise<void>;
+  /** Revokes every token of the account: all its sessions end. */
+  abstract revokeAllOfUser(userId: string, now: Date, manager: EntityManager): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import {
   newSessionLimits,
@@ -12,6 +12,7 @@ import type { EntityManager } from 'typeorm';
 import { Clock } from '../infrastructure/clock/clock.js';
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { AccessTokenService } from './access-token.service.js';
+import { hashOpaqueToken, newOpaqueToken } from './opaque-token.js';
 import { RefreshTokenRepository } from './refresh-token.repository.js';
 
 export interface IssuedSession {
@@ -21,9 +22,7 @@ export interface IssuedSession {
 }
 
 /** Only the hash is stored: a leaked table does not hand out sessions. */
-export function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
+export const hashRefreshToken = hashOpaqueToken;
 
 /** The family a rotation's token joins, and when its session ends (null: not recorded). */
 export interface TokenFamily {
@@ -47,12 +46,11 @@ export class SessionIssuer {
   ) {}
 
   async issue(
-    user: { id: string; role: Role },
+    user: { id: string; role: Role; credentialsVersion: number },
     manager: EntityManager,
     family?: TokenFamily,
   ): Promise<IssuedSession> {
-    // 32 random bytes: unguessable, so a fast hash (SHA-256) is enough to store it.
-    const refreshToken = randomBytes(32).toString('base64url');
+    const refreshToken = newOpaqueToken();
     const policy = {
       ttlSeconds: this.config.jwtRefreshTtlSeconds,
       maxAgeSeconds: this.config.jwtRefreshMaxAgeSeconds,
@@ -66,6 +64,7 @@ export class SessionIssuer {
         familyId: family?.id ?? randomUUID(),
         userId: user.id,
         tokenHash: hashRefreshToken(refreshToken),
+        credentialsVersion: user.credentialsVersion,
         ...limits,
       },
       manager,

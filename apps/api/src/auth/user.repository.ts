@@ -8,10 +8,12 @@ export interface UserRecord {
   role: Role;
   disabled: boolean;
   passwordHash: string;
+  /** Counts password changes and resets; tokens issued under an older one are dead. */
+  credentialsVersion: number;
   createdAt: Date;
 }
 
-export type UserAccess = Pick<UserRecord, 'role' | 'disabled'>;
+export type UserAccess = Pick<UserRecord, 'role' | 'disabled' | 'credentialsVersion'>;
 
 export interface NewUser {
   email: string;
@@ -24,7 +26,8 @@ export interface NewUser {
 export abstract class UserRepository {
   abstract findById(id: string, manager?: EntityManager): Promise<UserRecord | null>;
   /**
-   * What every authenticated request checks (role, disabled), without the
+   * What every authenticated request checks (role, disabled, credentials
+   * version), without the
    * rest of the account: the cheapest read of a user there is.
    */
   abstract findAccess(id: string): Promise<UserAccess | null>;
@@ -32,9 +35,22 @@ export abstract class UserRepository {
   /** Returns null when the e-mail (case-insensitive) is already taken. */
   abstract create(user: NewUser, manager?: EntityManager): Promise<UserRecord | null>;
   abstract setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<void>;
+  /** The same password in another hash (an upgrade): sessions and tokens stay valid. */
   abstract setPasswordHash(
     id: string,
     passwordHash: string,
     manager?: EntityManager,
   ): Promise<void>;
+  /**
+   * A new password: stores its hash and moves the credentials version on, so
+   * every token issued before stops working. Returns the new version, or
+   * null when the account is gone or no longer at `expectedVersion`.
+   */
+  abstract replacePassword(
+    id: string,
+    passwordHash: string,
+    manager: EntityManager,
+    /** Only while the account is at this version (the password the caller proved is current). */
+    expectedVersion?: number,
+  ): Promise<number | null>;
 }

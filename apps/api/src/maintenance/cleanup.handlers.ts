@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CartCleanupService } from '../cart/cart-cleanup.service.js';
 import { JobHandler } from '../jobs/job-handler.decorator.js';
 import { IdempotencyKeyCleanupService } from './idempotency-key-cleanup.service.js';
+import { PasswordResetCleanupService } from './password-reset-cleanup.service.js';
 import { RefreshTokenCleanupService } from './refresh-token-cleanup.service.js';
 
 declare module '../jobs/job-payloads.js' {
@@ -13,6 +14,8 @@ declare module '../jobs/job-payloads.js' {
     'maintenance.prune-refresh-tokens': Record<string, never>;
     /** Hourly: forget completed Idempotency-Keys older than 24 hours. */
     'maintenance.prune-idempotency-keys': Record<string, never>;
+    /** Daily: delete password reset tokens long expired. */
+    'maintenance.prune-password-resets': Record<string, never>;
   }
 }
 
@@ -29,6 +32,7 @@ export class CleanupHandlers {
     private readonly carts: CartCleanupService,
     private readonly refreshTokens: RefreshTokenCleanupService,
     private readonly idempotencyKeys: IdempotencyKeyCleanupService,
+    private readonly passwordResets: PasswordResetCleanupService,
   ) {}
 
   @JobHandler('maintenance.expire-guest-carts', { schedule: { cron: '7 * * * *' }, retryLimit: 1 })
@@ -50,6 +54,14 @@ export class CleanupHandlers {
   })
   async pruneIdempotencyKeys(): Promise<number> {
     return this.report('idempotency keys deleted', await this.idempotencyKeys.prune());
+  }
+
+  @JobHandler('maintenance.prune-password-resets', {
+    schedule: { cron: '41 3 * * *' },
+    retryLimit: 1,
+  })
+  async prunePasswordResets(): Promise<number> {
+    return this.report('password reset tokens deleted', await this.passwordResets.prune());
   }
 
   private report(what: string, n: number): number {

@@ -38,8 +38,37 @@ export class EmailTakenError extends ConflictError {
 
 export class WeakPasswordError extends InvalidInputError {
   readonly code = 'AUTH.WEAK_PASSWORD';
-  constructor(reason: string) {
-    super(reason, [{ field: 'password', message: reason }]);
+  constructor(reason: string, field = 'password') {
+    super(reason, [{ field, message: reason }]);
+  }
+}
+
+/** A 400, not a 401: the caller's token is fine, a field of the body is not. */
+export class WrongCurrentPasswordError extends InvalidInputError {
+  readonly code = 'AUTH.WRONG_CURRENT_PASSWORD';
+  constructor() {
+    super('The current password is wrong', [
+      { field: 'currentPassword', message: 'currentPassword is not the password of this account' },
+    ]);
+  }
+}
+
+export class UnchangedPasswordError extends InvalidInputError {
+  readonly code = 'AUTH.PASSWORD_UNCHANGED';
+  constructor() {
+    super('The new password is the current one', [
+      { field: 'newPassword', message: 'newPassword must differ from the current password' },
+    ]);
+  }
+}
+
+/** One reply for a token never issued, already used, superseded or expired. */
+export class InvalidResetTokenError extends InvalidInputError {
+  readonly code = 'AUTH.INVALID_RESET_TOKEN';
+  constructor() {
+    super('The password reset token is invalid, used or expired', [
+      { field: 'token', message: 'token is invalid, used or expired; ask for a new one' },
+    ]);
   }
 }
 

@@ -109,18 +109,24 @@ export function passwordCandidates(password: string): readonly string[] {
  * request, and the password that is hashed holds to the same rule (NFKC can
  * shorten "e" + accent to "é", or lengthen a ligature).
  */
-export function assertAcceptablePassword(password: string): void {
+export function assertAcceptablePassword(password: string, field = 'password'): void {
   const normalised = normalizePassword(password);
   const lengths = [codePointLength(password), codePointLength(normalised)];
   if (Math.min(...lengths) < PASSWORD_MIN_LENGTH) {
-    throw new WeakPasswordError(`password must be at least ${PASSWORD_MIN_LENGTH} characters`);
+    throw new WeakPasswordError(
+      `${field} must be at least ${PASSWORD_MIN_LENGTH} characters`,
+      field,
+    );
   }
   if (Math.max(...lengths) > PASSWORD_MAX_LENGTH) {
-    throw new WeakPasswordError(`password must be at most ${PASSWORD_MAX_LENGTH} characters`);
+    throw new WeakPasswordError(
+      `${field} must be at most ${PASSWORD_MAX_LENGTH} characters`,
+      field,
+    );
   }
   // In the form that is hashed: full-width "ｐａｓｓｗｏｒｄ１２３" is as common as the ASCII one.
   if (COMMON_PASSWORDS.has(normalised.toLowerCase())) {
-    throw new WeakPasswordError('password is too common; choose another');
+    throw new WeakPasswordError(`${field} is too common; choose another`, field);
   }
 }
 

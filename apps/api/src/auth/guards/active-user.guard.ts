@@ -1,12 +1,18 @@
-import { AccountDisabledError, scopesFor } from '@minishop/domain';
+import {
+  accessTokenIsCurrent,
+  AccountDisabledError,
+  InvalidTokenError,
+  scopesFor,
+} from '@minishop/domain';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 
 import type { AuthenticatedUser } from '../authenticated-user.js';
 import { UserRepository } from '../user.repository.js';
 
 /**
- * Step 2: the account still exists and is enabled, checked on every request
- * so disabling a user stops their live tokens at once. Scopes are narrowed to
+ * Step 2: the account still exists and is enabled, and its password has not
+ * changed since the token was issued, checked on every request so disabling
+ * a user or changing a password stops their live tokens at once. Scopes are narrowed to
  * the user's current role, so a demoted admin loses admin scopes at once too.
  */
 @Injectable()
@@ -19,6 +25,11 @@ export class ActiveUserGuard implements CanActivate {
     if (!caller) return true; // optional-auth routes without a token
     const user = await this.users.findAccess(caller.id);
     if (!user || user.disabled) throw new AccountDisabledError();
+    // Issued before the password last changed: whoever prompted the change
+    // may hold it.
+    if (!accessTokenIsCurrent(caller.credentialsVersion, user.credentialsVersion)) {
+      throw new InvalidTokenError();
+    }
     const allowed = scopesFor(user.role);
     request.user = {
       ...caller,

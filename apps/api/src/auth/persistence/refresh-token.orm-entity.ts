@@ -21,6 +21,10 @@ export class RefreshTokenOrmEntity {
   @Column('timestamptz', { name: 'session_ends_at', nullable: true })
   sessionEndsAt!: Date | null;
 
+  /** The account's credentials version at issue: a password change since ends the token. */
+  @Column('integer', { name: 'credentials_version', default: 0 })
+  credentialsVersion!: number;
+
   @Column('timestamptz', { name: 'spent_at', nullable: true })
   spentAt!: Date | null;
 

@@ -42,6 +42,8 @@ export class TypeormRefreshTokenRepository extends RefreshTokenRepository {
     // A concurrent spender of the same row waits for our commit, then
     // re-checks `spent_at IS NULL`, finds it false and updates nothing:
     // no read-then-write window.
+    // A token issued before a password change is dead even where the change's
+    // revocation missed it (a sign-in with the old password racing it).
     // A family with any revoked token is dead as a whole. revokeFamily cannot
     // see a token that a refresh racing it commits a moment later, so that
     // token is held back here instead of surviving the revocation.
@@ -51,6 +53,8 @@ export class TypeormRefreshTokenRepository extends RefreshTokenRepository {
           AND t.expires_at > $2
           AND NOT EXISTS (SELECT 1 FROM refresh_tokens f
                            WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL)
+          AND t.credentials_version = (SELECT u.credentials_version FROM users u
+                                        WHERE u.id = t.user_id)
         RETURNING t.id, t.family_id, t.user_id, t.expires_at, t.session_ends_at, t.spent_at, t.revoked_at`,
       [tokenHash, now],
     )) as [RefreshTokenRow[], number];
@@ -78,6 +82,18 @@ export class TypeormRefreshTokenRepository extends RefreshTokenRepository {
                       ORDER BY id FOR UPDATE)
           AND revoked_at IS NULL`,
       [familyId, now],
+    );
+  }
+
+  async revokeAllOfUser(userId: string, now: Date, manager: EntityManager): Promise<void> {
+    // In id order too, so it cannot deadlock with revokeFamily.
+    await manager.query(
+      `UPDATE refresh_tokens SET revoked_at = $2
+        WHERE id IN (SELECT id FROM refresh_tokens
+                      WHERE user_id = $1 AND revoked_at IS NULL
+                      ORDER BY id FOR UPDATE)
+          AND revoked_at IS NULL`,
+      [userId, now],
     );
   }
 }

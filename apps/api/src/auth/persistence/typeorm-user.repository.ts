@@ -11,7 +11,9 @@ import {
 import { UserOrmEntity } from './user.orm-entity.js';
 
 // Prepared: the guard chain runs it on every authenticated request.
-const FIND_ACCESS = prepared('SELECT role, disabled FROM users WHERE id = $1');
+const FIND_ACCESS = prepared(
+  'SELECT role, disabled, credentials_version AS "credentialsVersion" FROM users WHERE id = $1',
+);
 
 @Injectable()
 export class TypeormUserRepository extends UserRepository {
@@ -59,5 +61,21 @@ export class TypeormUserRepository extends UserRepository {
 
   async setPasswordHash(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
     await this.repo(manager).update({ id }, { passwordHash });
+  }
+
+  async replacePassword(
+    id: string,
+    passwordHash: string,
+    manager: EntityManager,
+    expectedVersion?: number,
+  ): Promise<number | null> {
+    const [rows] = (await manager.query(
+      `UPDATE users SET password_hash = $2, credentials_version = credentials_version + 1,
+                        updated_at = now()
+        WHERE id = $1 AND ($3::int IS NULL OR credentials_version = $3)
+        RETURNING credentials_version`,
+      [id, passwordHash, expectedVersion ?? null],
+    )) as [{ credentials_version: number }[], number];
+    return rows[0]?.credentials_version ?? null;
   }
 }

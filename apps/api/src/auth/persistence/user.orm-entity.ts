@@ -27,6 +27,10 @@ export class UserOrmEntity {
   @Column('boolean', { default: false })
   disabled!: boolean;
 
+  /** Moves on with every password change or reset (see credentials.ts in the domain). */
+  @Column('integer', { name: 'credentials_version', default: 0 })
+  credentialsVersion!: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,14 +1,13 @@
 import {
   type CallHandler,
   type ExecutionContext,
-  HttpException,
-  HttpStatus,
   Injectable,
   type NestInterceptor,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 
+import { refuseOverLimit } from './attempt-limit.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import { attemptOf, rememberedOnSuccess } from './sign-in-address.js';
 
@@ -27,16 +26,12 @@ export class LoginThrottleInterceptor implements NestInterceptor {
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const http = context.switchToHttp();
     const attempt = attemptOf(http.getRequest<FastifyRequest>());
-    const limited = await this.limiter.consume(attempt);
-    if (limited) {
-      void http
-        .getResponse<FastifyReply>()
-        .header('Retry-After', String(limited.retryAfterSeconds));
-      throw new HttpException(
-        `Too many login attempts; try again in ${limited.retryAfterSeconds} s`,
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
-    }
+    await refuseOverLimit(
+      this.limiter,
+      attempt,
+      http.getResponse<FastifyReply>(),
+      'login attempts',
+    );
     return rememberedOnSuccess(this.limiter, attempt, next.handle());
   }
 }

@@ -68,6 +68,11 @@ export class AppConfig {
    */
   readonly catalogCacheWaitMs: number;
   readonly mailFrom: string;
+  /**
+   * The storefront page a password reset mail links to (`?token=` is
+   * appended), and how long the link works.
+   */
+  readonly passwordReset: { url: string; ttlSeconds: number };
   readonly workerShutdownGraceMs: number;
   /**
    * On shutdown, how long this process' in-flight jobs get to finish before
@@ -183,6 +188,10 @@ export class AppConfig {
       throw new ConfigError(['CATALOG_CACHE_WAIT_MS must be at most REQUEST_TIMEOUT_MS / 4']);
     }
     this.mailFrom = env.MAIL_FROM ?? 'minishop <no-reply@minishop.local>';
+    this.passwordReset = {
+      url: env.PASSWORD_RESET_URL ?? 'http://localhost:5173/reset-password',
+      ttlSeconds: (env.PASSWORD_RESET_TTL_MINUTES ?? 60) * 60,
+    };
     this.workerShutdownGraceMs = env.WORKER_SHUTDOWN_GRACE_MS ?? 20_000;
     this.workerNice = env.WORKER_NICE ?? 10;
     this.loginRateLimit = {

@@ -279,6 +279,20 @@ export class EnvSchema {
   MAIL_FROM?: string;
 
   @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^https?:\/\/[^?#\s]+$/, {
+    message: 'PASSWORD_RESET_URL must be an http(s):// URL without query or fragment',
+  })
+  PASSWORD_RESET_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(1440)
+  PASSWORD_RESET_TTL_MINUTES?: number;
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(1000)

@@ -18,6 +18,7 @@ import { ReturnedOutside1764500000000 } from './1764500000000-returned-outside.j
 import { ForeignPayments1764600000000 } from './1764600000000-foreign-payments.js';
 import { RefreshSessionEnd1764700000000 } from './1764700000000-refresh-session-end.js';
 import { StoredCheckoutReplies1764700001000 } from './1764700001000-stored-checkout-replies.js';
+import { PasswordChanges1764800000000 } from './1764800000000-password-changes.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -44,4 +45,5 @@ export const migrations = [
   ForeignPayments1764600000000,
   RefreshSessionEnd1764700000000,
   StoredCheckoutReplies1764700001000,
+  PasswordChanges1764800000000,
 ];

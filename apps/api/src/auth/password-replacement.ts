@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+import { Clock } from '../infrastructure/clock/clock.js';
+import { RefreshTokenRepository } from './refresh-token.repository.js';
+import { UserRepository } from './user.repository.js';
+
+/**
+ * What a new password does to an account, for a change and a reset alike:
+ * the hash is replaced, the credentials version moves on (every access,
+ * refresh and reset token issued before stops working) and every session is
+ * revoked. Run in a transaction that may revoke token families
+ * (TOKEN_FAMILY_RETRIES): it locks them as a refresh does.
+ */
+@Injectable()
+export class PasswordReplacement {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly refreshTokens: RefreshTokenRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Only while the account is at `expectedVersion`, the one whose password
+   * (or reset token) the caller proved: a change or reset that committed in
+   * between wins, and this one changes nothing. Returns the account's new
+   * credentials version, or null when it changed nothing.
+   */
+  async replace(
+    userId: string,
+    passwordHash: string,
+    manager: EntityManager,
+    expectedVersion: number,
+  ): Promise<number | null> {
+    const version = await this.users.replacePassword(
+      userId,
+      passwordHash,
+      manager,
+      expectedVersion,
+    );
+    if (version === null) return null;
+    await this.refreshTokens.revokeAllOfUser(userId, this.clock.now(), manager);
+    return version;
+  }
+}

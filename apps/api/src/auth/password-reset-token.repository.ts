@@ -1,0 +1,28 @@
+import type { EntityManager } from 'typeorm';
+
+export interface NewPasswordResetToken {
+  userId: string;
+  tokenHash: string;
+  /** The account's credentials version now: any password change after it voids the token. */
+  credentialsVersion: number;
+  expiresAt: Date;
+}
+
+export interface PasswordResetTokenRecord {
+  id: string;
+  userId: string;
+  credentialsVersion: number;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+/** Port: password reset tokens, kept only as SHA-256 hashes. */
+export abstract class PasswordResetTokenRepository {
+  abstract insert(token: NewPasswordResetToken, manager: EntityManager): Promise<void>;
+  /** The token, its row locked until the transaction ends; null when no such hash. */
+  abstract lockByHash(
+    tokenHash: string,
+    manager: EntityManager,
+  ): Promise<PasswordResetTokenRecord | null>;
+  abstract markUsed(id: string, now: Date, manager: EntityManager): Promise<void>;
+}

@@ -1,0 +1,69 @@
+import { PasswordResetDto, PasswordResetRequestDto, ProblemDto } from '@minishop/contracts';
+import { Body, Controller, HttpCode, HttpStatus, Post, UseInterceptors } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiNoContentResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+
+import { PasswordResetService } from './password-reset.service.js';
+import { PasswordResetRequestService } from './password-reset-request.service.js';
+import { PasswordResetThrottleInterceptor } from './throttling/password-reset-throttle.interceptor.js';
+
+@ApiTags('auth')
+// For whoever cannot sign in: open to anonymous callers.
+@ApiSecurity({})
+@Controller('auth/password-reset')
+export class PasswordResetController {
+  constructor(
+    private readonly requests: PasswordResetRequestService,
+    private readonly resets: PasswordResetService,
+  ) {}
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @UseInterceptors(PasswordResetThrottleInterceptor)
+  @ApiOperation({
+    operationId: 'requestPasswordReset',
+    summary: 'Mail a password reset link to an account',
+    description:
+      'The same 202 whether or not the address has an account: the reply does not tell who shops here. The mail links to PASSWORD_RESET_URL with a single-use token.',
+  })
+  @ApiAcceptedResponse({ description: 'A reset mail is on its way if the address has an account' })
+  @ApiBadRequestResponse({ type: ProblemDto, description: 'Invalid body' })
+  @ApiTooManyRequestsResponse({
+    type: ProblemDto,
+    description: 'Too many requests for this e-mail or from this address',
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait',
+        schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 86_400 },
+      },
+    },
+  })
+  async request(@Body() body: PasswordResetRequestDto): Promise<void> {
+    await this.requests.request(body.email);
+  }
+
+  @Post('confirm')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    operationId: 'resetPassword',
+    summary: 'Set a new password with the token of a reset mail',
+    description:
+      'Ends every session of the account, as a password change does; sign in with the new password next.',
+  })
+  @ApiNoContentResponse({ description: 'The password is set' })
+  @ApiBadRequestResponse({
+    type: ProblemDto,
+    description:
+      'Invalid body, a new password that breaks the rules, or a token that is unknown, used, expired or issued before the password last changed',
+  })
+  async reset(@Body() body: PasswordResetDto): Promise<void> {
+    await this.resets.reset(body.token, body.newPassword);
+  }
+}

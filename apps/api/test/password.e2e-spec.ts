@@ -1,0 +1,379 @@
+import { randomBytes } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { DataSource } from 'typeorm';
+
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { registered, type RegisteredUser } from './support/users.js';
+
+const API = '/api/v1';
+const PROBLEM = /^application\/problem\+json/;
+const RESET_URL = 'https://shop.example.test/reset-password';
+const NEW_PASSWORD = 'a longer passphrase this time';
+
+/** A client address of its own per test, so IP limits never leak between tests or runs. */
+const anIp = () => `10.${[...randomBytes(3)].join('.')}`;
+
+/** The routes under test, as a client calls them, on the app `t()` returns. */
+function clientOf(t: () => TestApp) {
+  const me = (accessToken: string) =>
+    t().http.get(`${API}/me`).set('Authorization', `Bearer ${accessToken}`);
+  const login = (email: string, password: string, ip = anIp()) =>
+    t().http.post(`${API}/auth/login`).set('X-Forwarded-For', ip).send({ email, password });
+  const refresh = (refreshToken: string) =>
+    t().http.post(`${API}/auth/refresh`).send({ refreshToken });
+  const change = (u: { accessToken: string }, body: Record<string, unknown>, ip = anIp()) =>
+    t()
+      .http.post(`${API}/me/password`)
+      .set('Authorization', `Bearer ${u.accessToken}`)
+      .set('X-Forwarded-For', ip)
+      .send(body);
+  const askReset = (email: string, ip = anIp()) =>
+    t().http.post(`${API}/auth/password-reset`).set('X-Forwarded-For', ip).send({ email });
+  const confirm = (token: string, newPassword = NEW_PASSWORD) =>
+    t().http.post(`${API}/auth/password-reset/confirm`).send({ token, newPassword });
+
+  /** The reset mails queued for an address, newest last, as the worker would send them. */
+  const resetMails = async (email: string) =>
+    (
+      (await t()
+        .get(DataSource)
+        .query(
+          `SELECT data FROM pgboss.job
+          WHERE name = 'mail.send' AND data->>'to' = $1
+            AND data->>'subject' = 'Reset your minishop password'
+          ORDER BY created_on`,
+          [email],
+        )) as { data: { text: string } }[]
+    ).map((r) => r.data.text);
+  const tokenOf = (mail: string) => {
+    const match = new RegExp(`${RESET_URL}\\?token=([\\w-]+)`).exec(mail);
+    if (!match) throw new Error(`no reset link in: ${mail}`);
+    return match[1]!;
+  };
+  const resetTokenFor = async (email: string) => {
+    await askReset(email).expect(202);
+    const mails = await resetMails(email);
+    return tokenOf(mails.at(-1)!);
+  };
+
+  /** Whether each of `u`'s credentials still works: its access token, its refresh token. */
+  const stillWorks = async (u: RegisteredUser) => ({
+    access: (await me(u.accessToken)).status,
+    refresh: (await refresh(u.refreshToken)).status,
+  });
+  return {
+    me,
+    login,
+    refresh,
+    change,
+    askReset,
+    confirm,
+    resetMails,
+    tokenOf,
+    resetTokenFor,
+    stillWorks,
+  };
+}
+
+describe('password change and reset', () => {
+  let t: TestApp;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        // Limits out of the way here; they have their own app below.
+        LOGIN_RATE_LIMIT: '10000',
+        LOGIN_RATE_LIMIT_IP: '10000',
+        PASSWORD_RESET_URL: RESET_URL,
+        PASSWORD_RESET_TTL_MINUTES: '30',
+        REDIS_URL: '',
+      },
+    });
+    ds = t.get(DataSource);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const {
+    me,
+    login,
+    refresh,
+    change,
+    askReset,
+    confirm,
+    resetMails,
+    tokenOf,
+    resetTokenFor,
+    stillWorks,
+  } = clientOf(() => t);
+
+  describe('POST /me/password', () => {
+    test('200 with a new session; every other session and access token ends; only the new password signs in', async () => {
+      const u = await registered(t);
+      const otherDevice = (await login(u.email, u.password).expect(200)).body as {
+        accessToken: string;
+        refreshToken: string;
+      };
+
+      const res = await change(u, { currentPassword: u.password, newPassword: NEW_PASSWORD });
+      expect(res.status).toBe(200);
+      expect(Object.keys(res.body as object).sort()).toEqual([
+        'accessToken',
+        'expiresIn',
+        'refreshToken',
+      ]);
+      const fresh = res.body as { accessToken: string; refreshToken: string };
+
+      expect(await stillWorks(u)).toEqual({ access: 401, refresh: 401 });
+      expect((await me(otherDevice.accessToken)).status).toBe(401);
+      expect((await refresh(otherDevice.refreshToken)).status).toBe(401);
+      expect((await me(fresh.accessToken)).body).toMatchObject({ id: u.id, email: u.email });
+      await refresh(fresh.refreshToken).expect(200);
+
+      await login(u.email, u.password).expect(401);
+      await login(u.email, NEW_PASSWORD).expect(200);
+    });
+
+    test('a wrong current password → 400 naming currentPassword, and nothing changes', async () => {
+      const u = await registered(t);
+      const res = await change(u, {
+        currentPassword: 'not my password',
+        newPassword: NEW_PASSWORD,
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(PROBLEM);
+      expect(res.body).toMatchObject({
+        type: 'https://minishop.dev/problems/auth-wrong-current-password',
+        errors: [{ field: 'currentPassword' }],
+      });
+      expect((await me(u.accessToken)).status).toBe(200);
+      await login(u.email, u.password).expect(200);
+      await login(u.email, NEW_PASSWORD).expect(401);
+    });
+
+    test.each([
+      ['too short', 'short', 'newPassword must be at least 8 characters'],
+      ['too common', 'password123', 'newPassword is too common; choose another'],
+    ])(
+      'a new password %s → 400 naming newPassword, and nothing changes',
+      async (_, next, message) => {
+        const u = await registered(t);
+        const res = await change(u, { currentPassword: u.password, newPassword: next });
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ errors: [{ field: 'newPassword', message }] });
+        expect(await stillWorks(u)).toEqual({ access: 200, refresh: 200 });
+      },
+    );
+
+    test('the current password again → 400, in any Unicode form', async () => {
+      const u = await registered(t, { password: 'café au lait please' });
+      const decomposed = 'cafe\u0301 au lait please';
+      const res = await change(u, { currentPassword: u.password, newPassword: decomposed });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        type: 'https://minishop.dev/problems/auth-password-unchanged',
+        errors: [{ field: 'newPassword' }],
+      });
+    });
+
+    test('no token → 401; unknown fields → 400', async () => {
+      await t.http
+        .post(`${API}/me/password`)
+        .send({ currentPassword: 'x', newPassword: NEW_PASSWORD })
+        .expect(401);
+      const u = await registered(t);
+      const res = await change(u, {
+        currentPassword: u.password,
+        newPassword: NEW_PASSWORD,
+        role: 'admin',
+      });
+      expect(res.status).toBe(400);
+      await login(u.email, u.password).expect(200);
+    });
+
+    test('a refresh token from before a change is refused even where its revocation was missed', async () => {
+      const u = await registered(t);
+      await change(u, { currentPassword: u.password, newPassword: NEW_PASSWORD }).expect(200);
+      // As if a sign-in with the old password had committed its token after
+      // the change revoked the account's sessions.
+      await ds.query(
+        'UPDATE refresh_tokens SET revoked_at = NULL, spent_at = NULL WHERE user_id = $1',
+        [u.id],
+      );
+      await refresh(u.refreshToken).expect(401);
+    });
+  });
+
+  describe('password reset', () => {
+    test('202 for an address with an account: a mail with a single-use link', async () => {
+      const u = await registered(t);
+      const res = await askReset(`  ${u.email.toUpperCase()} `);
+      expect(res.status).toBe(202);
+      expect(res.text).toBe('');
+      const mails = await resetMails(u.email);
+      expect(mails).toHaveLength(1);
+      expect(mails[0]).toContain('within 30 minutes');
+      const token = tokenOf(mails[0]!);
+      const stored = (await ds.query(
+        'SELECT token_hash, expires_at FROM password_reset_tokens WHERE user_id = $1',
+        [u.id],
+      )) as { token_hash: string; expires_at: Date }[];
+      expect(stored).toHaveLength(1);
+      expect(stored[0]!.token_hash).not.toContain(token);
+      const minutesLeft = (stored[0]!.expires_at.getTime() - Date.now()) / 60_000;
+      expect(minutesLeft).toBeGreaterThan(28);
+      expect(minutesLeft).toBeLessThanOrEqual(30);
+    });
+
+    test('the same 202 for an unknown or disabled address, and no mail', async () => {
+      const unknown = `nobody-${randomBytes(5).toString('hex')}@example.test`;
+      const a = await askReset(unknown);
+      const disabled = await registered(t);
+      await ds.query('UPDATE users SET disabled = true WHERE id = $1', [disabled.id]);
+      const b = await askReset(disabled.email);
+      expect([a.status, b.status]).toEqual([202, 202]);
+      expect(a.text).toBe(b.text);
+      expect(await resetMails(unknown)).toEqual([]);
+      expect(await resetMails(disabled.email)).toEqual([]);
+    });
+
+    test('the token sets a new password once; every session ends', async () => {
+      const u = await registered(t);
+      const token = await resetTokenFor(u.email);
+
+      await confirm(token).expect(204);
+      expect(await stillWorks(u)).toEqual({ access: 401, refresh: 401 });
+      await login(u.email, u.password).expect(401);
+      await login(u.email, NEW_PASSWORD).expect(200);
+
+      const again = await confirm(token, 'yet another passphrase');
+      expect(again.status).toBe(400);
+      expect(again.body).toMatchObject({
+        type: 'https://minishop.dev/problems/auth-invalid-reset-token',
+        errors: [{ field: 'token' }],
+      });
+      await login(u.email, NEW_PASSWORD).expect(200);
+    });
+
+    test('two confirmations of one token at once: one sets the password, the other is a 400', async () => {
+      const u = await registered(t);
+      const token = await resetTokenFor(u.email);
+      const replies = await Promise.all([
+        confirm(token, 'first of two passphrases'),
+        confirm(token, 'second of two passphrases'),
+      ]);
+      expect(replies.map((r) => r.status).sort()).toEqual([204, 400]);
+      const winner = replies[0]!.status === 204 ? 'first' : 'second';
+      await login(u.email, `${winner} of two passphrases`).expect(200);
+    });
+
+    test('an expired token, an unknown one, or one from before the password changed → 400, and nothing changes', async () => {
+      const u = await registered(t);
+      const expired = await resetTokenFor(u.email);
+      await ds.query(
+        "UPDATE password_reset_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1",
+        [u.id],
+      );
+      await confirm(expired).expect(400);
+      await confirm(randomBytes(32).toString('base64url')).expect(400);
+
+      const older = await resetTokenFor(u.email);
+      const newer = await resetTokenFor(u.email);
+      await confirm(newer).expect(204);
+      await confirm(older, 'an older link, used late').expect(400);
+      await login(u.email, NEW_PASSWORD).expect(200);
+
+      const beforeChange = await resetTokenFor(u.email);
+      const session = (await login(u.email, NEW_PASSWORD).expect(200)).body as {
+        accessToken: string;
+      };
+      await change(session, {
+        currentPassword: NEW_PASSWORD,
+        newPassword: 'changed while a link was out',
+      }).expect(200);
+      await confirm(beforeChange, 'the stale link again').expect(400);
+      await login(u.email, 'changed while a link was out').expect(200);
+    });
+
+    test('a new password that breaks the rules → 400, and the token still works', async () => {
+      const u = await registered(t);
+      const token = await resetTokenFor(u.email);
+      const res = await confirm(token, 'password');
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ errors: [{ field: 'newPassword' }] });
+      expect(await stillWorks(u)).toEqual({ access: 200, refresh: 200 });
+      await confirm(token).expect(204);
+    });
+
+    test('invalid bodies → 400', async () => {
+      await t.http.post(`${API}/auth/password-reset`).send({}).expect(400);
+      await t.http
+        .post(`${API}/auth/password-reset`)
+        .send({ email: 'a@example.test', extra: 1 })
+        .expect(400);
+      await t.http.post(`${API}/auth/password-reset/confirm`).send({ token: 'x' }).expect(400);
+      await t.http
+        .post(`${API}/auth/password-reset/confirm`)
+        .send({ token: 'x'.repeat(513), newPassword: NEW_PASSWORD })
+        .expect(400);
+    });
+  });
+});
+
+describe('password attempts and reset requests count on the login limits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        LOGIN_RATE_LIMIT: '3',
+        LOGIN_RATE_LIMIT_IP: '1000',
+        PASSWORD_RESET_URL: RESET_URL,
+        REDIS_URL: '',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  const { me, login, change, askReset, resetMails } = clientOf(() => t);
+
+  test("guesses count on the account's login limit: the 4th attempt → 429, even with the right password", async () => {
+    const u = await registered(t);
+    const ip = anIp();
+    for (let i = 0; i < 3; i++) {
+      await change(
+        u,
+        { currentPassword: `guess ${i} wrong`, newPassword: NEW_PASSWORD },
+        ip,
+      ).expect(400);
+    }
+    const res = await change(u, { currentPassword: u.password, newPassword: NEW_PASSWORD }, ip);
+    expect(res.status).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // and the login route does not hand out more guesses
+    await login(u.email, u.password, ip).expect(429);
+    expect((await me(u.accessToken)).status).toBe(200);
+  });
+
+  test("requests count on the account's login limit: the 4th → 429, and no 4th mail", async () => {
+    const u = await registered(t);
+    for (let i = 0; i < 3; i++) await askReset(u.email).expect(202);
+    const res = await askReset(u.email);
+    expect(res.status).toBe(429);
+    expect(res.headers['content-type']).toMatch(PROBLEM);
+    expect(await resetMails(u.email)).toHaveLength(3);
+  });
+
+  test('a request does not make its address one the account signed in from', async () => {
+    const u = await registered(t);
+    const ip = anIp();
+    await askReset(u.email, ip).expect(202);
+    // Strangers spend the account's budget for unknown addresses...
+    for (let i = 0; i < 2; i++) await login(u.email, 'wrong password!').expect(401);
+    // ...and the address that only asked for a reset is one of them.
+    await login(u.email, u.password, ip).expect(429);
+  });
+});
