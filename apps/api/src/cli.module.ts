@@ -4,6 +4,7 @@ import { InjectCommander } from 'nest-commander';
 
 import { AppModule } from './app.module.js';
 import { UserCreateCommand } from './auth/user-create.command.js';
+import { UserSetPasswordCommand } from './auth/user-set-password.command.js';
 import { CartsExpireCommand } from './cart/carts-expire.command.js';
 import { SeedCommand } from './catalog/seed/seed.command.js';
 import { CatalogImportCommand } from './imports/catalog-import.command.js';
@@ -26,6 +27,7 @@ export const commands = [
   DbMigrateCommand,
   SeedCommand,
   UserCreateCommand,
+  UserSetPasswordCommand,
   CartsExpireCommand,
   PaymentsSimulateCommand,
   PaymentsDisputeCommand,

@@ -14,6 +14,7 @@ const COMMANDS = [
   'db:migrate',
   'seed',
   'user:create',
+  'user:set-password',
   'carts:expire',
   'payments:simulate',
   'jobs:status',
@@ -84,6 +85,61 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
       [email],
     );
     expect(user).toEqual({ role: 'customer', name: email.split('@')[0] });
+  });
+
+  test('user:set-password sets the password and ends every session; an unknown e-mail or a weak password → exit 1, nothing changed', async () => {
+    const email = anEmail();
+    expect(
+      (await cli(['user:create', '--email', email, '--password', 'the first password'])).code,
+    ).toBe(0);
+    const [user] = await sql<{ id: string }>('SELECT id FROM users WHERE email = $1', [email]);
+    await sql(
+      `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
+       VALUES (gen_random_uuid(), $1, $2, now() + interval '1 day')`,
+      [user!.id, randomBytes(32).toString('hex')],
+    );
+
+    const weak = await cli(['user:set-password', '--email', email, '--password', 'short']);
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('password must be at least 8 characters');
+    const unknown = await cli([
+      'user:set-password',
+      '--email',
+      anEmail(),
+      '--password',
+      'long enough now',
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No account has the e-mail');
+    const hashOf = async () =>
+      (
+        await sql<{ password_hash: string; credentials_version: number }>(
+          'SELECT password_hash, credentials_version FROM users WHERE email = $1',
+          [email],
+        )
+      )[0]!;
+    expect(await verify((await hashOf()).password_hash, 'the first password')).toBe(true);
+
+    const run = await cli([
+      'user:set-password',
+      '--email',
+      email.toUpperCase(),
+      '--password',
+      'the second password',
+    ]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toBe(
+      `Password set for ${email.toUpperCase()} (${user!.id}); every session ended\n`,
+    );
+    const after = await hashOf();
+    expect(await verify(after.password_hash, 'the second password')).toBe(true);
+    expect(after.credentials_version).toBe(1);
+    expect(
+      await count(
+        'SELECT count(*) AS n FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL',
+        [user!.id],
+      ),
+    ).toBe(0);
   });
 
   test('a start that fails after a stop signal (the database unreachable) → the cause on stderr, exit 1', async () => {

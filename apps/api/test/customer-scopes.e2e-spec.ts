@@ -24,8 +24,11 @@ const CUSTOMER_ROUTE_SCOPES: Record<string, Scope[]> = {
   'POST /api/v1/orders/{id}/cancel': ['orders:read', 'orders:write'],
 };
 
-/** Routes for which being signed in is enough: they act on the caller's own account. */
-const AUTHENTICATION_ONLY = ['GET /api/v1/me'];
+/**
+ * Routes for which being signed in is enough: they act on the caller's own
+ * account (the password change asks for the current password instead).
+ */
+const AUTHENTICATION_ONLY = ['GET /api/v1/me', 'POST /api/v1/me/password'];
 
 interface Operation {
   security?: Record<string, string[]>[];

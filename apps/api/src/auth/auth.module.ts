@@ -25,6 +25,7 @@ import { PasswordResetController } from './password-reset.controller.js';
 import { PasswordResetService } from './password-reset.service.js';
 import { PasswordResetRequestService } from './password-reset-request.service.js';
 import { PasswordResetTokenRepository } from './password-reset-token.repository.js';
+import { PasswordSetService } from './password-set.service.js';
 import { TypeormPasswordResetTokenRepository } from './persistence/typeorm-password-reset-token.repository.js';
 import { TypeormRefreshTokenRepository } from './persistence/typeorm-refresh-token.repository.js';
 import { TypeormUserRepository } from './persistence/typeorm-user.repository.js';
@@ -75,6 +76,7 @@ import { UserRepository } from './user.repository.js';
     PasswordChangeService,
     PasswordResetRequestService,
     PasswordResetService,
+    PasswordSetService,
     LoginThrottleInterceptor,
     PasswordChangeThrottleInterceptor,
     PasswordResetThrottleInterceptor,
@@ -91,6 +93,7 @@ import { UserRepository } from './user.repository.js';
     UserRepository,
     PasswordHasher,
     RegistrationService,
+    PasswordSetService,
     AccessTokenService,
     AccessTokenGuard,
     OptionalAccessTokenGuard,

@@ -21,16 +21,16 @@ export class PasswordReplacement {
   ) {}
 
   /**
-   * Only while the account is at `expectedVersion`, the one whose password
-   * (or reset token) the caller proved: a change or reset that committed in
-   * between wins, and this one changes nothing. Returns the account's new
-   * credentials version, or null when it changed nothing.
+   * When given, only while the account is at `expectedVersion`, the one
+   * whose password (or reset token) the caller proved: a change or reset
+   * that committed in between wins, and this one changes nothing. Returns
+   * the account's new credentials version, or null when it changed nothing.
    */
   async replace(
     userId: string,
     passwordHash: string,
     manager: EntityManager,
-    expectedVersion: number,
+    expectedVersion?: number,
   ): Promise<number | null> {
     const version = await this.users.replacePassword(
       userId,
