@@ -1,9 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { JwtService } from '@nestjs/jwt';
+import { hash as argon2Hash } from '@node-rs/argon2';
 import { DataSource } from 'typeorm';
 
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { AccessTokenService } from '../src/auth/access-token.service.js';
+import { UserRepository } from '../src/auth/user.repository.js';
+import { JobsOptions } from '../src/jobs/jobs.options.js';
+import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
+import { waitForOutboxMail } from './support/outbox.js';
+import { startTestApp, type TestApp, type TestAppOptions } from './support/test-app.js';
 import { registered, type RegisteredUser } from './support/users.js';
 
 const API = '/api/v1';
@@ -14,8 +24,20 @@ const NEW_PASSWORD = 'a longer passphrase this time';
 /** A client address of its own per test, so IP limits never leak between tests or runs. */
 const anIp = () => `10.${[...randomBytes(3)].join('.')}`;
 
+/**
+ * An app whose worker sends mail to an outbox of its own (`dataDir`), where
+ * the tests read the reset links.
+ */
+function startMailingApp(dataDir: string, env: Record<string, string>): Promise<TestApp> {
+  const options: TestAppOptions = {
+    env: { DATA_DIR: dataDir, PASSWORD_RESET_URL: RESET_URL, REDIS_URL: '', ...env },
+    override: (b) => b.overrideProvider(JobsOptions).useValue(fastJobsOptions()),
+  };
+  return startTestApp(options);
+}
+
 /** The routes under test, as a client calls them, on the app `t()` returns. */
-function clientOf(t: () => TestApp) {
+function clientOf(t: () => TestApp, dataDir: string) {
   const me = (accessToken: string) =>
     t().http.get(`${API}/me`).set('Authorization', `Bearer ${accessToken}`);
   const login = (email: string, password: string, ip = anIp()) =>
@@ -30,24 +52,35 @@ function clientOf(t: () => TestApp) {
       .send(body);
   const askReset = (email: string, ip = anIp()) =>
     t().http.post(`${API}/auth/password-reset`).set('X-Forwarded-For', ip).send({ email });
-  const confirm = (token: string, newPassword = NEW_PASSWORD) =>
-    t().http.post(`${API}/auth/password-reset/confirm`).send({ token, newPassword });
+  const confirm = (token: string, newPassword = NEW_PASSWORD, ip = anIp()) =>
+    t()
+      .http.post(`${API}/auth/password-reset/confirm`)
+      .set('X-Forwarded-For', ip)
+      .send({ token, newPassword });
 
-  /** The reset mails queued for an address, newest last, as the worker would send them. */
+  /** The reset mail jobs of an address's account, oldest first. */
+  const resetJobs = async (email: string) =>
+    (await t()
+      .get(DataSource)
+      .query(
+        `SELECT j.id, j.data FROM pgboss.job j JOIN users u ON j.data->>'userId' = u.id::text
+          WHERE j.name = 'auth.password-reset-mail' AND u.email = $1
+          ORDER BY j.created_on, j.id`,
+        [email],
+      )) as { id: string; data: unknown }[];
+  /** The reset mails sent to an address, oldest first, once the worker has written them. */
   const resetMails = async (email: string) =>
-    (
-      (await t()
-        .get(DataSource)
-        .query(
-          `SELECT data FROM pgboss.job
-          WHERE name = 'mail.send' AND data->>'to' = $1
-            AND data->>'subject' = 'Reset your minishop password'
-          ORDER BY created_on`,
-          [email],
-        )) as { data: { text: string } }[]
-    ).map((r) => r.data.text);
+    Promise.all(
+      (await resetJobs(email)).map((job) =>
+        waitForOutboxMail(dataDir, job.id, `the reset mail of job ${job.id}`),
+      ),
+    );
   const tokenOf = (mail: string) => {
-    const match = new RegExp(`${RESET_URL}\\?token=([\\w-]+)`).exec(mail);
+    // The .eml body is quoted-printable: "=" is "=3D", long lines wrap at "=\n".
+    const text = mail
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    const match = new RegExp(`${RESET_URL}\\?token=([\\w-]+)`).exec(text);
     if (!match) throw new Error(`no reset link in: ${mail}`);
     return match[1]!;
   };
@@ -69,6 +102,7 @@ function clientOf(t: () => TestApp) {
     change,
     askReset,
     confirm,
+    resetJobs,
     resetMails,
     tokenOf,
     resetTokenFor,
@@ -79,22 +113,20 @@ function clientOf(t: () => TestApp) {
 describe('password change and reset', () => {
   let t: TestApp;
   let ds: DataSource;
+  const dataDir = mkdtempSync(join(tmpdir(), 'minishop-password-'));
 
   beforeAll(async () => {
-    t = await startTestApp({
-      env: {
-        // Limits out of the way here; they have their own app below.
-        LOGIN_RATE_LIMIT: '10000',
-        LOGIN_RATE_LIMIT_IP: '10000',
-        PASSWORD_RESET_URL: RESET_URL,
-        PASSWORD_RESET_TTL_MINUTES: '30',
-        REDIS_URL: '',
-      },
+    t = await startMailingApp(dataDir, {
+      // Limits out of the way here; they have their own app below.
+      LOGIN_RATE_LIMIT: '10000',
+      LOGIN_RATE_LIMIT_IP: '10000',
+      PASSWORD_RESET_TTL_MINUTES: '30',
     });
     ds = t.get(DataSource);
   });
   afterAll(async () => {
     await t?.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const {
@@ -104,11 +136,12 @@ describe('password change and reset', () => {
     change,
     askReset,
     confirm,
+    resetJobs,
     resetMails,
     tokenOf,
     resetTokenFor,
     stillWorks,
-  } = clientOf(() => t);
+  } = clientOf(() => t, dataDir);
 
   describe('POST /me/password', () => {
     test('200 with a new session; every other session and access token ends; only the new password signs in', async () => {
@@ -194,6 +227,68 @@ describe('password change and reset', () => {
       await login(u.email, u.password).expect(200);
     });
 
+    test('a sign-in that upgrades an old hash while a change commits does not bring the old password back', async () => {
+      const email = `legacy-${randomBytes(5).toString('hex')}@example.test`;
+      const old = 'the old password, weakly hashed';
+      const weak = await argon2Hash(old, { memoryCost: 8192, timeCost: 1, parallelism: 1 });
+      const user = (await t
+        .get(UserRepository)
+        .create({ email, name: 'Legacy', role: 'customer', passwordHash: weak }))!;
+      const { accessToken } = t.get(AccessTokenService).issue(user);
+
+      // The account's row held, so both writes queue on it: the change's
+      // first, then the sign-in's upgrade of the hash it checked.
+      const holder = ds.createQueryRunner();
+      await holder.connect();
+      await holder.startTransaction();
+      const waiting = async () =>
+        Number(
+          (
+            (await ds.query(
+              `SELECT count(*) AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'
+                  AND query ILIKE 'UPDATE%users%'`,
+            )) as { n: string }[]
+          )[0]!.n,
+        );
+      let changed: Promise<{ status: number }>;
+      let signedIn: Promise<{ status: number }>;
+      try {
+        await holder.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [user.id]);
+        changed = change({ accessToken }, { currentPassword: old, newPassword: NEW_PASSWORD }).then(
+          (r) => r,
+        );
+        await waitFor(
+          async () => ((await waiting()) === 1 ? true : undefined),
+          'the change to wait',
+        );
+        signedIn = login(email, old).then((r) => r);
+        await waitFor(
+          async () => ((await waiting()) === 2 ? true : undefined),
+          'the upgrade to wait',
+        );
+      } finally {
+        await holder.rollbackTransaction();
+        await holder.release();
+      }
+      expect((await changed).status).toBe(200);
+      // Checked before the change committed: it signs in, with a session
+      // the change has already ended.
+      expect((await signedIn).status).toBe(200);
+      await login(email, old).expect(401);
+      await login(email, NEW_PASSWORD).expect(200);
+    });
+
+    test('an access token whose version is not a whole number → 401', async () => {
+      const u = await registered(t);
+      const claims = t.get(JwtService).decode<Record<string, unknown>>(u.accessToken);
+      for (const ver of ['0', -1, 1.5, null]) {
+        const forged = t.get(JwtService).sign({ ...claims, ver });
+        expect((await me(forged)).status).toBe(401);
+      }
+      expect((await me(t.get(JwtService).sign({ ...claims, ver: 0 }))).status).toBe(200);
+    });
+
     test('a refresh token from before a change is refused even where its revocation was missed', async () => {
       const u = await registered(t);
       await change(u, { currentPassword: u.password, newPassword: NEW_PASSWORD }).expect(200);
@@ -223,6 +318,9 @@ describe('password change and reset', () => {
       )) as { token_hash: string; expires_at: Date }[];
       expect(stored).toHaveLength(1);
       expect(stored[0]!.token_hash).not.toContain(token);
+      // The job names the account only: the link exists in the mail alone.
+      const jobs = await resetJobs(u.email);
+      expect(jobs.map((j) => j.data)).toEqual([{ userId: u.id }]);
       const minutesLeft = (stored[0]!.expires_at.getTime() - Date.now()) / 60_000;
       expect(minutesLeft).toBeGreaterThan(28);
       expect(minutesLeft).toBeLessThanOrEqual(30);
@@ -236,8 +334,11 @@ describe('password change and reset', () => {
       const b = await askReset(disabled.email);
       expect([a.status, b.status]).toEqual([202, 202]);
       expect(a.text).toBe(b.text);
-      expect(await resetMails(unknown)).toEqual([]);
-      expect(await resetMails(disabled.email)).toEqual([]);
+      expect(await resetJobs(unknown)).toEqual([]);
+      expect(await resetJobs(disabled.email)).toEqual([]);
+      expect(
+        await ds.query('SELECT 1 FROM password_reset_tokens WHERE user_id = $1', [disabled.id]),
+      ).toEqual([]);
     });
 
     test('the token sets a new password once; every session ends', async () => {
@@ -298,6 +399,15 @@ describe('password change and reset', () => {
       await login(u.email, 'changed while a link was out').expect(200);
     });
 
+    test('a token issued before the account was disabled → 400, and nothing changes', async () => {
+      const u = await registered(t);
+      const token = await resetTokenFor(u.email);
+      await ds.query('UPDATE users SET disabled = true WHERE id = $1', [u.id]);
+      await confirm(token).expect(400);
+      await ds.query('UPDATE users SET disabled = false WHERE id = $1', [u.id]);
+      await login(u.email, u.password).expect(200);
+    });
+
     test('a new password that breaks the rules → 400, and the token still works', async () => {
       const u = await registered(t);
       const token = await resetTokenFor(u.email);
@@ -325,20 +435,15 @@ describe('password change and reset', () => {
 
 describe('password attempts and reset requests count on the login limits', () => {
   let t: TestApp;
+  const dataDir = mkdtempSync(join(tmpdir(), 'minishop-password-limits-'));
   beforeAll(async () => {
-    t = await startTestApp({
-      env: {
-        LOGIN_RATE_LIMIT: '3',
-        LOGIN_RATE_LIMIT_IP: '1000',
-        PASSWORD_RESET_URL: RESET_URL,
-        REDIS_URL: '',
-      },
-    });
+    t = await startMailingApp(dataDir, { LOGIN_RATE_LIMIT: '3', LOGIN_RATE_LIMIT_IP: '6' });
   });
   afterAll(async () => {
     await t?.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
-  const { me, login, change, askReset, resetMails } = clientOf(() => t);
+  const { me, login, change, askReset, confirm, resetJobs } = clientOf(() => t, dataDir);
 
   test("guesses count on the account's login limit: the 4th attempt → 429, even with the right password", async () => {
     const u = await registered(t);
@@ -364,7 +469,7 @@ describe('password attempts and reset requests count on the login limits', () =>
     const res = await askReset(u.email);
     expect(res.status).toBe(429);
     expect(res.headers['content-type']).toMatch(PROBLEM);
-    expect(await resetMails(u.email)).toHaveLength(3);
+    expect(await resetJobs(u.email)).toHaveLength(3);
   });
 
   test('a request does not make its address one the account signed in from', async () => {
@@ -375,5 +480,15 @@ describe('password attempts and reset requests count on the login limits', () =>
     for (let i = 0; i < 2; i++) await login(u.email, 'wrong password!').expect(401);
     // ...and the address that only asked for a reset is one of them.
     await login(u.email, u.password, ip).expect(429);
+  });
+
+  test('confirmations count per address: the 7th from one address → 429', async () => {
+    const ip = anIp();
+    for (let i = 0; i < 6; i++) {
+      await confirm(randomBytes(32).toString('base64url'), NEW_PASSWORD, ip).expect(400);
+    }
+    const res = await confirm(randomBytes(32).toString('base64url'), NEW_PASSWORD, ip);
+    expect(res.status).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 });

@@ -3,6 +3,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
+import { MailModule } from '../mail/mail.module.js';
 import { AccessTokenService } from './access-token.service.js';
 import { accessTokenKey } from './access-token-key.js';
 import { Argon2PasswordHasher } from './argon2-password-hasher.js';
@@ -23,6 +24,7 @@ import { PasswordHasher } from './password-hasher.js';
 import { PasswordReplacement } from './password-replacement.js';
 import { PasswordResetController } from './password-reset.controller.js';
 import { PasswordResetService } from './password-reset.service.js';
+import { PasswordResetMailHandler } from './password-reset-mail.handler.js';
 import { PasswordResetRequestService } from './password-reset-request.service.js';
 import { PasswordResetTokenRepository } from './password-reset-token.repository.js';
 import { PasswordSetService } from './password-set.service.js';
@@ -48,6 +50,7 @@ import { UserRepository } from './user.repository.js';
 @Global()
 @Module({
   imports: [
+    MailModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
@@ -75,6 +78,7 @@ import { UserRepository } from './user.repository.js';
     PasswordReplacement,
     PasswordChangeService,
     PasswordResetRequestService,
+    PasswordResetMailHandler,
     PasswordResetService,
     PasswordSetService,
     LoginThrottleInterceptor,

@@ -42,7 +42,7 @@ export class LoginService {
     // A hash of the password as typed (made before passwords were normalised),
     // or one with weaker parameters, is replaced by the current form.
     if (matched !== normalised || this.hasher.needsRehash(user.passwordHash))
-      await this.upgradeHash(user.id, normalised);
+      await this.upgradeHash(user, normalised);
 
     const session = await this.tx.run((manager) => this.sessions.issue(user, manager));
     await this.guestCart.afterSignIn(user.id, options.cartToken);
@@ -60,12 +60,22 @@ export class LoginService {
   }
 
   /** The one moment the plain password is known: re-hash it normalised, with the current parameters. */
-  private async upgradeHash(userId: string, password: string): Promise<void> {
+  private async upgradeHash(
+    user: { id: string; credentialsVersion: number },
+    password: string,
+  ): Promise<void> {
     try {
       const passwordHash = await this.hasher.hash(password);
-      await this.tx.run((manager) => this.users.setPasswordHash(userId, passwordHash, manager));
+      // Not over a password changed or reset since it was checked: the old
+      // one would come back.
+      await this.tx.run((manager) =>
+        this.users.setPasswordHash(user.id, passwordHash, user.credentialsVersion, manager),
+      );
     } catch (error) {
-      this.logger.warn({ err: error, userId }, 'password hash upgrade failed; keeping the old one');
+      this.logger.warn(
+        { err: error, userId: user.id },
+        'password hash upgrade failed; keeping the old one',
+      );
     }
   }
 }

@@ -51,6 +51,8 @@ export class PasswordResetController {
 
   @Post('confirm')
   @HttpCode(HttpStatus.NO_CONTENT)
+  // No e-mail in the body: counts on the per-IP login limit only.
+  @UseInterceptors(PasswordResetThrottleInterceptor)
   @ApiOperation({
     operationId: 'resetPassword',
     summary: 'Set a new password with the token of a reset mail',
@@ -58,6 +60,16 @@ export class PasswordResetController {
       'Ends every session of the account, as a password change does; sign in with the new password next.',
   })
   @ApiNoContentResponse({ description: 'The password is set' })
+  @ApiTooManyRequestsResponse({
+    type: ProblemDto,
+    description: 'Too many attempts from this address',
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait',
+        schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 86_400 },
+      },
+    },
+  })
   @ApiBadRequestResponse({
     type: ProblemDto,
     description:

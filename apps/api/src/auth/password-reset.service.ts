@@ -5,20 +5,24 @@ import {
   resetTokenIsUsable,
 } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 
 import { Clock } from '../infrastructure/clock/clock.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { hashOpaqueToken } from './opaque-token.js';
 import { PasswordHasher } from './password-hasher.js';
 import { PasswordReplacement } from './password-replacement.js';
-import { PasswordResetTokenRepository } from './password-reset-token.repository.js';
+import {
+  type PasswordResetTokenRecord,
+  PasswordResetTokenRepository,
+} from './password-reset-token.repository.js';
 import { TOKEN_FAMILY_RETRIES } from './token-family.js';
 import { UserRepository } from './user.repository.js';
 
 /**
  * POST /auth/password-reset/confirm: a reset token from the mail sets a new
- * password. The token works once, until it expires, and only while the
- * password is the one it was issued for; using it ends every session, as a
+ * password. The token works once, until it expires, only while the
+ * password is the one it was issued for and the account is enabled; using it ends every session, as a
  * change does. The caller then signs in with the new password.
  */
 @Injectable()
@@ -34,25 +38,43 @@ export class PasswordResetService {
 
   async reset(token: string, newPassword: string): Promise<void> {
     assertAcceptablePassword(newPassword, 'newPassword');
+    const tokenHash = hashOpaqueToken(token);
+    // A made-up token costs one indexed read, not an argon2 hash.
+    await this.tx.run((manager) => this.usableToken(tokenHash, manager, false));
     // Hashed before the transaction, so no connection is held for it.
     const passwordHash = await this.hasher.hash(normalizePassword(newPassword));
     await this.tx.run(async (manager) => {
-      // Locked: of two requests with one token, the second waits and finds it used.
-      const stored = await this.tokens.lockByHash(hashOpaqueToken(token), manager);
-      const now = this.clock.now();
-      const account = stored && (await this.users.findById(stored.userId, manager));
-      if (!stored || !account || !resetTokenIsUsable(stored, account.credentialsVersion, now)) {
-        throw new InvalidResetTokenError();
-      }
+      // Locked, and checked again: of two requests with one token, the
+      // second waits here and finds it used.
+      const stored = await this.usableToken(tokenHash, manager, true);
       const version = await this.replacement.replace(
-        account.id,
+        stored.userId,
         passwordHash,
         manager,
         stored.credentialsVersion,
       );
       // A change or another reset committed since the account was read.
       if (version === null) throw new InvalidResetTokenError();
-      await this.tokens.markUsed(stored.id, now, manager);
+      await this.tokens.markUsed(stored.id, this.clock.now(), manager);
     }, TOKEN_FAMILY_RETRIES);
+  }
+
+  /** The token, when it may set a password now; else InvalidResetTokenError. */
+  private async usableToken(
+    tokenHash: string,
+    manager: EntityManager,
+    lock: boolean,
+  ): Promise<PasswordResetTokenRecord> {
+    const stored = await this.tokens.findByHash(tokenHash, manager, { lock });
+    const account = stored && (await this.users.findById(stored.userId, manager));
+    if (
+      !stored ||
+      !account ||
+      account.disabled ||
+      !resetTokenIsUsable(stored, account.credentialsVersion, this.clock.now())
+    ) {
+      throw new InvalidResetTokenError();
+    }
+    return stored;
   }
 }

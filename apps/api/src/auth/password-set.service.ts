@@ -28,10 +28,11 @@ export class PasswordSetService {
     if (!user) return null;
     const passwordHash = await this.hasher.hash(normalizePassword(newPassword));
     // Whatever changed meanwhile, the operator's password is the one asked for.
-    await this.tx.run(
+    const version = await this.tx.run(
       (manager) => this.replacement.replace(user.id, passwordHash, manager),
       TOKEN_FAMILY_RETRIES,
     );
-    return user.id;
+    // Deleted since it was read.
+    return version === null ? null : user.id;
   }
 }

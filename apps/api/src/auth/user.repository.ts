@@ -35,10 +35,15 @@ export abstract class UserRepository {
   /** Returns null when the e-mail (case-insensitive) is already taken. */
   abstract create(user: NewUser, manager?: EntityManager): Promise<UserRecord | null>;
   abstract setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<void>;
-  /** The same password in another hash (an upgrade): sessions and tokens stay valid. */
+  /**
+   * The same password in another hash (an upgrade): sessions and tokens stay
+   * valid. Only while the account is at `expectedVersion`, the one whose
+   * password was checked: a change or reset committed since is not undone.
+   */
   abstract setPasswordHash(
     id: string,
     passwordHash: string,
+    expectedVersion: number,
     manager?: EntityManager,
   ): Promise<void>;
   /**

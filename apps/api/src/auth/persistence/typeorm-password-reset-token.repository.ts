@@ -25,13 +25,14 @@ export class TypeormPasswordResetTokenRepository extends PasswordResetTokenRepos
     );
   }
 
-  async lockByHash(
+  async findByHash(
     tokenHash: string,
     manager: EntityManager,
+    { lock }: { lock: boolean },
   ): Promise<PasswordResetTokenRecord | null> {
     const rows = (await manager.query(
       `SELECT id, user_id, credentials_version, expires_at, used_at
-         FROM password_reset_tokens WHERE token_hash = $1 FOR UPDATE`,
+         FROM password_reset_tokens WHERE token_hash = $1 ${lock ? 'FOR UPDATE' : ''}`,
       [tokenHash],
     )) as PasswordResetTokenRow[];
     const row = rows[0];

@@ -59,8 +59,13 @@ export class TypeormUserRepository extends UserRepository {
     await this.repo(manager).update({ id }, { disabled });
   }
 
-  async setPasswordHash(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
-    await this.repo(manager).update({ id }, { passwordHash });
+  async setPasswordHash(
+    id: string,
+    passwordHash: string,
+    expectedVersion: number,
+    manager?: EntityManager,
+  ): Promise<void> {
+    await this.repo(manager).update({ id, credentialsVersion: expectedVersion }, { passwordHash });
   }
 
   async replacePassword(

@@ -1,3 +1,4 @@
+import { normalizeEmail } from '@minishop/domain';
 import {
   type CallHandler,
   type ExecutionContext,
@@ -32,7 +33,7 @@ export class PasswordChangeThrottleInterceptor implements NestInterceptor {
     await refuseOverLimit(
       this.limiter,
       // A vanished account fails in the service; only the address counts here.
-      { ip: rateLimitKey(request.ip), email: account?.email },
+      { ip: rateLimitKey(request.ip), email: account ? normalizeEmail(account.email) : undefined },
       http.getResponse<FastifyReply>(),
       'password attempts',
     );

@@ -14,8 +14,9 @@ import { attemptOf } from './sign-in-address.js';
 /**
  * Reset requests count on the login limits, per address and per account:
  * nobody can flood a mailbox with reset mails, or an address with requests.
- * Unlike a login, a request that succeeds proves nothing, so its address is
- * not remembered as one that signed in.
+ * Confirmations name no account and count per address only. Unlike a
+ * login, neither proves the address is the owner's, so it is not
+ * remembered as one that signed in.
  */
 @Injectable()
 export class PasswordResetThrottleInterceptor implements NestInterceptor {
@@ -28,7 +29,7 @@ export class PasswordResetThrottleInterceptor implements NestInterceptor {
       this.limiter,
       attempt,
       http.getResponse<FastifyReply>(),
-      'reset requests',
+      'password reset attempts',
     );
     return next.handle();
   }
