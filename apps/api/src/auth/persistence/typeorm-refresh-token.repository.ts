@@ -71,29 +71,33 @@ export class TypeormRefreshTokenRepository extends RefreshTokenRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  async revokeFamily(familyId: string, now: Date, manager: EntityManager): Promise<void> {
-    // Rows locked in id order: revocations of one family for different
-    // tokens (a logout beside a replay) would otherwise lock them in
-    // whatever order their scans meet them.
-    await manager.query(
-      `UPDATE refresh_tokens SET revoked_at = $2
-        WHERE id IN (SELECT id FROM refresh_tokens
-                      WHERE family_id = $1 AND revoked_at IS NULL
-                      ORDER BY id FOR UPDATE)
-          AND revoked_at IS NULL`,
-      [familyId, now],
-    );
+  revokeFamily(familyId: string, now: Date, manager: EntityManager): Promise<void> {
+    return revokeWhere('family_id', familyId, now, manager);
   }
 
-  async revokeAllOfUser(userId: string, now: Date, manager: EntityManager): Promise<void> {
-    // In id order too, so it cannot deadlock with revokeFamily.
-    await manager.query(
-      `UPDATE refresh_tokens SET revoked_at = $2
-        WHERE id IN (SELECT id FROM refresh_tokens
-                      WHERE user_id = $1 AND revoked_at IS NULL
-                      ORDER BY id FOR UPDATE)
-          AND revoked_at IS NULL`,
-      [userId, now],
-    );
+  revokeAllOfUser(userId: string, now: Date, manager: EntityManager): Promise<void> {
+    return revokeWhere('user_id', userId, now, manager);
   }
+}
+
+/**
+ * Revokes the tokens of a family or of an account not revoked yet. Rows are
+ * locked in id order, whichever: revocations for different tokens (a logout
+ * beside a replay, a password change beside either) would otherwise lock
+ * them in whatever order their scans meet them, and deadlock.
+ */
+async function revokeWhere(
+  column: 'family_id' | 'user_id',
+  value: string,
+  now: Date,
+  manager: EntityManager,
+): Promise<void> {
+  await manager.query(
+    `UPDATE refresh_tokens SET revoked_at = $2
+      WHERE id IN (SELECT id FROM refresh_tokens
+                    WHERE ${column} = $1 AND revoked_at IS NULL
+                    ORDER BY id FOR UPDATE)
+        AND revoked_at IS NULL`,
+    [value, now],
+  );
 }

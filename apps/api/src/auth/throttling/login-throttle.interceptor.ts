@@ -1,15 +1,9 @@
-import {
-  type CallHandler,
-  type ExecutionContext,
-  Injectable,
-  type NestInterceptor,
-} from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Injectable } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 
-import { refuseOverLimit } from './attempt-limit.js';
-import { LoginRateLimiter } from './login-rate-limiter.js';
-import { attemptOf, rememberedOnSuccess } from './sign-in-address.js';
+import { AttemptThrottleInterceptor } from './attempt-throttle.interceptor.js';
+import type { LoginAttempt } from './login-rate-limiter.js';
+import { rememberedOnSuccess } from './sign-in-address.js';
 
 /**
  * Counts every login attempt, successful or not, per client IP and per
@@ -20,18 +14,10 @@ import { attemptOf, rememberedOnSuccess } from './sign-in-address.js';
  * its own count (see LoginRateLimiter).
  */
 @Injectable()
-export class LoginThrottleInterceptor implements NestInterceptor {
-  constructor(private readonly limiter: LoginRateLimiter) {}
+export class LoginThrottleInterceptor extends AttemptThrottleInterceptor {
+  protected readonly attempts = 'login attempts';
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    const http = context.switchToHttp();
-    const attempt = attemptOf(http.getRequest<FastifyRequest>());
-    await refuseOverLimit(
-      this.limiter,
-      attempt,
-      http.getResponse<FastifyReply>(),
-      'login attempts',
-    );
-    return rememberedOnSuccess(this.limiter, attempt, next.handle());
+  protected override allowed(attempt: LoginAttempt, reply: Observable<unknown>) {
+    return rememberedOnSuccess(this.limiter, attempt, reply);
   }
 }

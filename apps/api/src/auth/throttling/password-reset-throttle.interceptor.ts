@@ -1,15 +1,6 @@
-import {
-  type CallHandler,
-  type ExecutionContext,
-  Injectable,
-  type NestInterceptor,
-} from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Observable } from 'rxjs';
+import { Injectable } from '@nestjs/common';
 
-import { refuseOverLimit } from './attempt-limit.js';
-import { LoginRateLimiter } from './login-rate-limiter.js';
-import { attemptOf } from './sign-in-address.js';
+import { AttemptThrottleInterceptor } from './attempt-throttle.interceptor.js';
 
 /**
  * Reset requests count on the login limits, per address and per account:
@@ -19,18 +10,6 @@ import { attemptOf } from './sign-in-address.js';
  * remembered as one that signed in.
  */
 @Injectable()
-export class PasswordResetThrottleInterceptor implements NestInterceptor {
-  constructor(private readonly limiter: LoginRateLimiter) {}
-
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    const http = context.switchToHttp();
-    const attempt = attemptOf(http.getRequest<FastifyRequest>());
-    await refuseOverLimit(
-      this.limiter,
-      attempt,
-      http.getResponse<FastifyReply>(),
-      'password reset attempts',
-    );
-    return next.handle();
-  }
+export class PasswordResetThrottleInterceptor extends AttemptThrottleInterceptor {
+  protected readonly attempts = 'password reset attempts';
 }
