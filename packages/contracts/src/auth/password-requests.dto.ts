@@ -1,7 +1,8 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, PickType } from '@nestjs/swagger';
 import { IsNotEmpty, IsString } from 'class-validator';
 
-import { MaxCodePoints, NormalizedText, trimmed } from '../common/text-length.js';
+import { MaxCodePoints } from '../common/text-length.js';
+import { LoginDto } from './auth-requests.dto.js';
 
 /** As for register and login: the rules live in the domain, the DTO only bounds the input. */
 const PASSWORD_INPUT_MAX = 1024;
@@ -35,20 +36,8 @@ export class ChangePasswordDto {
   newPassword!: string;
 }
 
-/** Body of `POST /auth/password-reset`. */
-export class PasswordResetRequestDto {
-  @ApiProperty({
-    example: 'ada@example.com',
-    maxLength: 254,
-    pattern: '\\S',
-    description:
-      'At most 254 characters (Unicode code points) as sent; surrounding white space is dropped',
-  })
-  @NormalizedText(254, trimmed)
-  @IsString()
-  @IsNotEmpty()
-  email!: string;
-}
+/** Body of `POST /auth/password-reset`: the e-mail, as login takes it. */
+export class PasswordResetRequestDto extends PickType(LoginDto, ['email'] as const) {}
 
 /** Body of `POST /auth/password-reset/confirm`. */
 export class PasswordResetDto {
