@@ -491,4 +491,16 @@ describe('password attempts and reset requests count on the login limits', () =>
     expect(res.status).toBe(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   });
+
+  test("a confirmation naming an e-mail does not spend that account's budget", async () => {
+    const u = await registered(t);
+    for (let i = 0; i < 4; i++) {
+      await t.http
+        .post(`${API}/auth/password-reset/confirm`)
+        .set('X-Forwarded-For', anIp())
+        .send({ token: 'made-up', newPassword: NEW_PASSWORD, email: u.email })
+        .expect(400);
+    }
+    await login(u.email, u.password).expect(200);
+  });
 });

@@ -38,7 +38,10 @@ import { FlexibleLoginRateLimiter } from './throttling/flexible-login-rate-limit
 import { LoginRateLimiter } from './throttling/login-rate-limiter.js';
 import { LoginThrottleInterceptor } from './throttling/login-throttle.interceptor.js';
 import { PasswordChangeThrottleInterceptor } from './throttling/password-change-throttle.interceptor.js';
-import { PasswordResetThrottleInterceptor } from './throttling/password-reset-throttle.interceptor.js';
+import {
+  PasswordResetConfirmThrottleInterceptor,
+  PasswordResetThrottleInterceptor,
+} from './throttling/password-reset-throttle.interceptor.js';
 import { SignInAddressInterceptor } from './throttling/sign-in-address.interceptor.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 import { UserRepository } from './user.repository.js';
@@ -84,6 +87,7 @@ import { UserRepository } from './user.repository.js';
     LoginThrottleInterceptor,
     PasswordChangeThrottleInterceptor,
     PasswordResetThrottleInterceptor,
+    PasswordResetConfirmThrottleInterceptor,
     SignInAddressInterceptor,
     AccessTokenService,
     JwtStrategy,

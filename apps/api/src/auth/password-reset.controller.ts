@@ -12,7 +12,10 @@ import {
 
 import { PasswordResetService } from './password-reset.service.js';
 import { PasswordResetRequestService } from './password-reset-request.service.js';
-import { PasswordResetThrottleInterceptor } from './throttling/password-reset-throttle.interceptor.js';
+import {
+  PasswordResetConfirmThrottleInterceptor,
+  PasswordResetThrottleInterceptor,
+} from './throttling/password-reset-throttle.interceptor.js';
 
 @ApiTags('auth')
 // For whoever cannot sign in: open to anonymous callers.
@@ -51,8 +54,7 @@ export class PasswordResetController {
 
   @Post('confirm')
   @HttpCode(HttpStatus.NO_CONTENT)
-  // No e-mail in the body: counts on the per-IP login limit only.
-  @UseInterceptors(PasswordResetThrottleInterceptor)
+  @UseInterceptors(PasswordResetConfirmThrottleInterceptor)
   @ApiOperation({
     operationId: 'resetPassword',
     summary: 'Set a new password with the token of a reset mail',
