@@ -25,7 +25,6 @@ import {
   ApiOperation,
   ApiSecurity,
   ApiTags,
-  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 
@@ -34,6 +33,7 @@ import { AuthMapper } from './auth.mapper.js';
 import { LoginService } from './login.service.js';
 import { LogoutService } from './logout.service.js';
 import { RegistrationService } from './registration.service.js';
+import { AttemptLimited } from './throttling/attempt-limited.decorator.js';
 import { LoginThrottleInterceptor } from './throttling/login-throttle.interceptor.js';
 import { SignInAddressInterceptor } from './throttling/sign-in-address.interceptor.js';
 import { TokenRefreshService } from './token-refresh.service.js';
@@ -89,7 +89,10 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(HttpStatus.OK)
-  @UseInterceptors(LoginThrottleInterceptor)
+  @AttemptLimited(
+    LoginThrottleInterceptor,
+    'Too many attempts for this e-mail or from this address',
+  )
   @ApiOperation({ operationId: 'authLogin', summary: 'Sign in with e-mail and password' })
   @ApiHeader(CART_TOKEN_HEADER)
   @ApiOkResponse({ type: AuthSessionDto })
@@ -97,16 +100,6 @@ export class AuthController {
   @ApiUnauthorizedResponse({
     type: ProblemDto,
     description: 'Wrong e-mail or password (one reply for both), or a disabled account',
-  })
-  @ApiTooManyRequestsResponse({
-    type: ProblemDto,
-    description: 'Too many attempts for this e-mail or from this address',
-    headers: {
-      'Retry-After': {
-        description: 'Seconds to wait',
-        schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 86_400 },
-      },
-    },
   })
   async login(@Body() body: LoginDto, @CartToken() cartToken?: string): Promise<AuthSessionDto> {
     return AuthMapper.toSessionDto(await this.logins.login(body, { cartToken }));

@@ -1,18 +1,13 @@
 import { ChangePasswordDto, ProblemDto, TokenPairDto, UserDto } from '@minishop/contracts';
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, UseInterceptors } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-} from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { AuthMapper } from './auth.mapper.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { CurrentUserService } from './current-user.service.js';
 import { Authenticated, CurrentUser } from './decorators/auth.decorators.js';
 import { PasswordChangeService } from './password-change.service.js';
+import { AttemptLimited } from './throttling/attempt-limited.decorator.js';
 import { PasswordChangeThrottleInterceptor } from './throttling/password-change-throttle.interceptor.js';
 
 @ApiTags('auth')
@@ -34,7 +29,10 @@ export class MeController {
   @Post('password')
   @HttpCode(HttpStatus.OK)
   @Authenticated()
-  @UseInterceptors(PasswordChangeThrottleInterceptor)
+  @AttemptLimited(
+    PasswordChangeThrottleInterceptor,
+    'Too many password attempts on this account or from this address',
+  )
   @ApiOperation({
     operationId: 'changePassword',
     summary: 'Set a new password, proving the current one',
@@ -46,16 +44,6 @@ export class MeController {
     type: ProblemDto,
     description:
       'Invalid body, a wrong current password, or a new password that breaks the rules or is the current one',
-  })
-  @ApiTooManyRequestsResponse({
-    type: ProblemDto,
-    description: 'Too many password attempts on this account or from this address',
-    headers: {
-      'Retry-After': {
-        description: 'Seconds to wait',
-        schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 86_400 },
-      },
-    },
   })
   async changePassword(
     @CurrentUser() caller: AuthenticatedUser,

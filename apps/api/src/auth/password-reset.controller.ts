@@ -1,5 +1,5 @@
 import { PasswordResetDto, PasswordResetRequestDto, ProblemDto } from '@minishop/contracts';
-import { Body, Controller, HttpCode, HttpStatus, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -7,11 +7,11 @@ import {
   ApiOperation,
   ApiSecurity,
   ApiTags,
-  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 
 import { PasswordResetService } from './password-reset.service.js';
 import { PasswordResetRequestService } from './password-reset-request.service.js';
+import { AttemptLimited } from './throttling/attempt-limited.decorator.js';
 import {
   PasswordResetConfirmThrottleInterceptor,
   PasswordResetThrottleInterceptor,
@@ -29,7 +29,10 @@ export class PasswordResetController {
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  @UseInterceptors(PasswordResetThrottleInterceptor)
+  @AttemptLimited(
+    PasswordResetThrottleInterceptor,
+    'Too many requests for this e-mail or from this address',
+  )
   @ApiOperation({
     operationId: 'requestPasswordReset',
     summary: 'Mail a password reset link to an account',
@@ -38,23 +41,13 @@ export class PasswordResetController {
   })
   @ApiAcceptedResponse({ description: 'A reset mail is on its way if the address has an account' })
   @ApiBadRequestResponse({ type: ProblemDto, description: 'Invalid body' })
-  @ApiTooManyRequestsResponse({
-    type: ProblemDto,
-    description: 'Too many requests for this e-mail or from this address',
-    headers: {
-      'Retry-After': {
-        description: 'Seconds to wait',
-        schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 86_400 },
-      },
-    },
-  })
   async request(@Body() body: PasswordResetRequestDto): Promise<void> {
     await this.requests.request(body.email);
   }
 
   @Post('confirm')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @UseInterceptors(PasswordResetConfirmThrottleInterceptor)
+  @AttemptLimited(PasswordResetConfirmThrottleInterceptor, 'Too many attempts from this address')
   @ApiOperation({
     operationId: 'resetPassword',
     summary: 'Set a new password with the token of a reset mail',
@@ -62,16 +55,6 @@ export class PasswordResetController {
       'Ends every session of the account, as a password change does; sign in with the new password next.',
   })
   @ApiNoContentResponse({ description: 'The password is set' })
-  @ApiTooManyRequestsResponse({
-    type: ProblemDto,
-    description: 'Too many attempts from this address',
-    headers: {
-      'Retry-After': {
-        description: 'Seconds to wait',
-        schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 86_400 },
-      },
-    },
-  })
   @ApiBadRequestResponse({
     type: ProblemDto,
     description:
