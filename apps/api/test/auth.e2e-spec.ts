@@ -9,9 +9,9 @@ import { DataSource } from 'typeorm';
 
 import { ARGON2_OPTIONS } from '../src/auth/argon2-password-hasher.js';
 import { GuestCartAbsorber } from '../src/auth/guest-cart-absorber.js';
+import { hashOpaqueToken } from '../src/auth/opaque-token.js';
 import { RefreshTokenRepository } from '../src/auth/refresh-token.repository.js';
 import { RegistrationService } from '../src/auth/registration.service.js';
-import { hashRefreshToken } from '../src/auth/session-issuer.js';
 import {
   FlexibleLoginRateLimiter,
   KNOWN_ADDRESSES_PER_ACCOUNT,
@@ -545,7 +545,7 @@ describe('auth', () => {
       await refresh(u.refreshToken).expect(200);
       const [family] = await t.db.rows<{ family_id: string }>(
         'SELECT family_id FROM refresh_tokens WHERE token_hash = $1',
-        [hashRefreshToken(u.refreshToken)],
+        [hashOpaqueToken(u.refreshToken)],
       );
       // The state the race above leaves behind: the family revoked, and the
       // token a refresh racing the revocation committed a moment later not.
@@ -556,7 +556,7 @@ describe('auth', () => {
       await t.db.rows(
         `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
          VALUES ($1, $2, $3, now() + interval '30 days')`,
-        [family!.family_id, u.id, hashRefreshToken(survivor)],
+        [family!.family_id, u.id, hashOpaqueToken(survivor)],
       );
       await refresh(survivor).expect(401);
       // A week and a day later the daily clean-up has deleted the revoked tokens.
@@ -589,7 +589,7 @@ describe('auth', () => {
       const storedExpiry = async (token: string) => {
         const [row] = await t.db.rows<{ expires_at: Date; session_ends_at: Date }>(
           'SELECT expires_at, session_ends_at FROM refresh_tokens WHERE token_hash = $1',
-          [hashRefreshToken(token)],
+          [hashOpaqueToken(token)],
         );
         return row!;
       };
@@ -689,7 +689,7 @@ describe('auth', () => {
         const [{ pid }] = (await replay.query('SELECT pg_backend_pid() AS pid')) as [
           { pid: number },
         ];
-        const known = await tokens.lockByHash(hashRefreshToken(old), replay.manager);
+        const known = await tokens.lockByHash(hashOpaqueToken(old), replay.manager);
         const logout = t.http
           .post('/api/v1/auth/logout')
           .send({ refreshToken: current })

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 
 import { Clock } from '../infrastructure/clock/clock.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { hashOpaqueToken } from './opaque-token.js';
 import { RefreshTokenRepository } from './refresh-token.repository.js';
-import { hashRefreshToken } from './session-issuer.js';
 import { TOKEN_FAMILY_RETRIES } from './token-family.js';
 
 /** Ends the session the refresh token belongs to: its whole family is revoked. */
@@ -22,7 +22,7 @@ export class LogoutService {
    */
   async logout(refreshToken: string): Promise<void> {
     await this.tx.run(async (manager) => {
-      const token = await this.tokens.lockByHash(hashRefreshToken(refreshToken), manager);
+      const token = await this.tokens.lockByHash(hashOpaqueToken(refreshToken), manager);
       if (token) await this.tokens.revokeFamily(token.familyId, this.clock.now(), manager);
       // A refresh revoking the family for another of its tokens (a replay)
       // holds that token's row and can deadlock with us: retried, the

@@ -21,9 +21,10 @@ import { UserRepository } from './user.repository.js';
 
 /**
  * POST /auth/password-reset/confirm: a reset token from the mail sets a new
- * password. The token works once, until it expires, only while the
- * password is the one it was issued for and the account is enabled; using it ends every session, as a
- * change does. The caller then signs in with the new password.
+ * password. The token works once, until it expires, only while the password
+ * is the one it was issued for and the account is enabled; using it ends
+ * every session, as a change does. The caller then signs in with the new
+ * password.
  */
 @Injectable()
 export class PasswordResetService {

@@ -21,9 +21,6 @@ export interface IssuedSession {
   expiresIn: number;
 }
 
-/** Only the hash is stored: a leaked table does not hand out sessions. */
-export const hashRefreshToken = hashOpaqueToken;
-
 /** The family a rotation's token joins, and when its session ends (null: not recorded). */
 export interface TokenFamily {
   id: string;
@@ -63,7 +60,7 @@ export class SessionIssuer {
       {
         familyId: family?.id ?? randomUUID(),
         userId: user.id,
-        tokenHash: hashRefreshToken(refreshToken),
+        tokenHash: hashOpaqueToken(refreshToken),
         credentialsVersion: user.credentialsVersion,
         ...limits,
       },

@@ -3,8 +3,9 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { Clock } from '../infrastructure/clock/clock.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { hashOpaqueToken } from './opaque-token.js';
 import { RefreshTokenRepository } from './refresh-token.repository.js';
-import { hashRefreshToken, type IssuedSession, SessionIssuer } from './session-issuer.js';
+import { type IssuedSession, SessionIssuer } from './session-issuer.js';
 import { TOKEN_FAMILY_RETRIES } from './token-family.js';
 import { UserRepository } from './user.repository.js';
 
@@ -35,7 +36,7 @@ export class TokenRefreshService {
   ) {}
 
   async refresh(refreshToken: string): Promise<IssuedSession> {
-    const tokenHash = hashRefreshToken(refreshToken);
+    const tokenHash = hashOpaqueToken(refreshToken);
     const now = this.clock.now();
     // The revocations below must commit even though the caller gets a 401,
     // so the transaction returns an outcome and the error is thrown after it.
