@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { describe, expect, test } from '@jest/globals';
 
-import { anEmail, cli, count, dataDir, useCliDatabase } from './support/cli.js';
+import { anEmail, cli, count, dataDir, sql, useCliDatabase } from './support/cli.js';
 
 useCliDatabase();
 
@@ -48,11 +48,6 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
         /password must be at least 8 characters/,
       ],
       [
-        'no --password',
-        (email) => ['--email', email],
-        /required option '--password <password>' not specified/,
-      ],
-      [
         'an unknown option',
         (email) => ['--email', email, '--password', 'long-enough-1', '--bogus'],
         /unknown option '--bogus'/,
@@ -77,6 +72,50 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
       expect(again.stderr).toMatch(/already exists/);
       expect(await count('SELECT count(*) AS n FROM users WHERE email = $1', [email])).toBe(1);
     });
+
+    // Each with a password on standard input too, which must not be taken.
+    const passwordRefusals: [string, string[], string, RegExp][] = [
+      [
+        'both --password and --password-stdin',
+        ['--password', 'long-enough-1', '--password-stdin'],
+        'long-enough-2\n',
+        /^Give exactly one of --password <password> or --password-stdin\n$/,
+      ],
+      [
+        'neither --password nor --password-stdin',
+        [],
+        'long-enough-2\n',
+        /^Give exactly one of --password <password> or --password-stdin\n$/,
+      ],
+      [
+        '--password-stdin and nothing on standard input',
+        ['--password-stdin'],
+        '',
+        /^--password-stdin found no password: standard input’s first line is empty\n$/,
+      ],
+    ];
+    test.each(passwordRefusals)('user:create with %s', async (_what, args, input, message) => {
+      const email = anEmail();
+      const run = await cli(['user:create', '--email', email, ...args], {}, input);
+      expect(run).toMatchObject({ code: 1, stdout: '' });
+      expect(run.stderr).toMatch(message);
+      expect(await count('SELECT count(*) AS n FROM users WHERE email = $1', [email])).toBe(0);
+    });
+    test.each(passwordRefusals)(
+      'user:set-password with %s',
+      async (_what, args, input, message) => {
+        const email = anEmail();
+        expect(
+          (await cli(['user:create', '--email', email, '--password', 'long-enough-1'])).code,
+        ).toBe(0);
+        const hash = () => sql('SELECT password_hash FROM users WHERE email = $1', [email]);
+        const before = await hash();
+        const run = await cli(['user:set-password', '--email', email, ...args], {}, input);
+        expect(run).toMatchObject({ code: 1, stdout: '' });
+        expect(run.stderr).toMatch(message);
+        expect(await hash()).toEqual(before);
+      },
+    );
 
     test('an unknown command is named, once', async () => {
       const run = await cli(['users:create']);

@@ -142,6 +142,41 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
     ).toBe(0);
   });
 
+  test('user:create --password-stdin takes the first line of standard input as the password, without its CRLF', async () => {
+    const email = anEmail();
+    const run = await cli(
+      ['user:create', '--email', email, '--password-stdin'],
+      {},
+      'from standard input\r\nthe rest is not read\n',
+    );
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^Created customer /);
+    const [user] = await sql<{ password_hash: string }>(
+      'SELECT password_hash FROM users WHERE email = $1',
+      [email],
+    );
+    expect(await verify(user!.password_hash, 'from standard input')).toBe(true);
+  });
+
+  test('user:set-password --password-stdin sets the first line of standard input as the password', async () => {
+    const email = anEmail();
+    expect(
+      (await cli(['user:create', '--email', email, '--password', 'the first password'])).code,
+    ).toBe(0);
+    const run = await cli(
+      ['user:set-password', '--email', email, '--password-stdin'],
+      {},
+      'the piped password\nignored\n',
+    );
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const [user] = await sql<{ password_hash: string }>(
+      'SELECT password_hash FROM users WHERE email = $1',
+      [email],
+    );
+    expect(await verify(user!.password_hash, 'the piped password')).toBe(true);
+    expect(await verify(user!.password_hash, 'the first password')).toBe(false);
+  });
+
   test('a start that fails after a stop signal (the database unreachable) → the cause on stderr, exit 1', async () => {
     // A server of this test's own that hangs up on every connection: the
     // first one is retried for a few seconds. (A port merely found free could

@@ -4,11 +4,16 @@ import { plainToInstance } from 'class-transformer';
 import { isEmail, validateSync } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
 
+import {
+  PASSWORD_OPTION,
+  PASSWORD_STDIN_OPTION,
+  passwordFrom,
+  type PasswordOptions,
+} from './password-input.js';
 import { RegistrationService } from './registration.service.js';
 
-interface UserCreateOptions {
+interface UserCreateOptions extends PasswordOptions {
   email: string;
-  password: string;
   role: Role;
   name?: string;
 }
@@ -24,12 +29,13 @@ export class UserCreateCommand extends CommandRunner {
   }
 
   async run(_args: string[], options: UserCreateOptions): Promise<void> {
+    const password = await passwordFrom(options);
     // Through RegisterDto, so the limits and their order (as sent, then the
     // stored form) are those of POST /auth/register: an account made here
     // fits the reply schema every route answers with.
     const input = plainToInstance(RegisterDto, {
       email: options.email,
-      password: options.password,
+      password,
       name: options.name ?? options.email.split('@')[0] ?? options.email,
     });
     const problems = validateSync(input).flatMap((e) => Object.values(e.constraints ?? {}));
@@ -46,9 +52,14 @@ export class UserCreateCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--password <password>', description: '8 to 128 characters', required: true })
+  @Option(PASSWORD_OPTION)
   parsePassword(value: string): string {
     return value;
+  }
+
+  @Option(PASSWORD_STDIN_OPTION)
+  parsePasswordStdin(): boolean {
+    return true;
   }
 
   @Option({

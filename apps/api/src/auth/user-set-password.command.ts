@@ -1,10 +1,15 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 
+import {
+  PASSWORD_OPTION,
+  PASSWORD_STDIN_OPTION,
+  passwordFrom,
+  type PasswordOptions,
+} from './password-input.js';
 import { PasswordSetService } from './password-set.service.js';
 
-interface UserSetPasswordOptions {
+interface UserSetPasswordOptions extends PasswordOptions {
   email: string;
-  password: string;
 }
 
 /** `user:set-password`: a new password for an account, every session of it ended. */
@@ -18,7 +23,7 @@ export class UserSetPasswordCommand extends CommandRunner {
   }
 
   async run(_args: string[], options: UserSetPasswordOptions): Promise<void> {
-    const id = await this.passwords.set(options.email, options.password);
+    const id = await this.passwords.set(options.email, await passwordFrom(options));
     if (id === null) throw new Error(`No account has the e-mail ${options.email}`);
     process.stdout.write(`Password set for ${options.email} (${id}); every session ended\n`);
   }
@@ -32,8 +37,13 @@ export class UserSetPasswordCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--password <password>', description: '8 to 128 characters', required: true })
+  @Option(PASSWORD_OPTION)
   parsePassword(value: string): string {
     return value;
+  }
+
+  @Option(PASSWORD_STDIN_OPTION)
+  parsePasswordStdin(): boolean {
+    return true;
   }
 }

@@ -71,12 +71,14 @@ export interface ApiProcess {
 
 /**
  * Spawns a built entry point with a clean environment of our choosing (the
- * test runner's DATABASE_URL is not inherited unless passed).
+ * test runner's DATABASE_URL is not inherited unless passed). `input` is
+ * written to its standard input, which is otherwise empty (/dev/null).
  */
 export async function spawnApi(
   entry: Entry,
   env: Record<string, string>,
   args: string[] = [],
+  input?: string,
 ): Promise<ApiProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   const inherited = { ...process.env };
@@ -92,8 +94,14 @@ export async function spawnApi(
       ...env,
       PORT: String(port),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (input !== undefined) {
+    // A process that exits without reading its input closes the pipe: EPIPE
+    // is then no failure of the test, its exit code says what happened.
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(input);
+  }
   let out = '';
   let stdout = '';
   let stderr = '';

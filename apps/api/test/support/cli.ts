@@ -52,8 +52,13 @@ export function env(extra: Record<string, string> = {}): Record<string, string> 
   };
 }
 
-export async function cli(args: string[], extra: Record<string, string> = {}): Promise<CliRun> {
-  const proc = await spawnApi('cli.js', env(extra), args);
+/** `input`, when given, is piped to the command's standard input. */
+export async function cli(
+  args: string[],
+  extra: Record<string, string> = {},
+  input?: string,
+): Promise<CliRun> {
+  const proc = await spawnApi('cli.js', env(extra), args, input);
   spawned.add(proc);
   const code = await proc.closed;
   spawned.delete(proc);
