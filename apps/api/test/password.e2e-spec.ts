@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,10 +9,11 @@ import { hash as argon2Hash } from '@node-rs/argon2';
 import { DataSource } from 'typeorm';
 
 import { AccessTokenService } from '../src/auth/access-token.service.js';
+import { PasswordResetMailHandler } from '../src/auth/password-reset-mail.handler.js';
 import { UserRepository } from '../src/auth/user.repository.js';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
 import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
-import { waitForOutboxMail } from './support/outbox.js';
+import { outboxDir, outboxFiles } from './support/outbox.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './support/test-app.js';
 import { registered, type RegisteredUser } from './support/users.js';
 
@@ -68,11 +69,21 @@ function clientOf(t: () => TestApp, dataDir: string) {
           ORDER BY j.created_on, j.id`,
         [email],
       )) as { id: string; data: unknown }[];
-  /** The reset mails sent to an address, oldest first, once the worker has written them. */
+  /**
+   * The mails of one reset job, first attempt first: each attempt mails under
+   * a Message-ID of its own, `<job id>.<retry count>@minishop`, so to a file
+   * of its own.
+   */
+  const mailsOfJob = (jobId: string) =>
+    outboxFiles(dataDir)
+      .filter((f) => f.startsWith(`${jobId}.`))
+      .sort()
+      .map((f) => readFileSync(join(outboxDir(dataDir), f), 'utf8'));
+  /** The reset mails sent to an address (each job's last), once the worker has written them. */
   const resetMails = async (email: string) =>
     Promise.all(
       (await resetJobs(email)).map((job) =>
-        waitForOutboxMail(dataDir, job.id, `the reset mail of job ${job.id}`),
+        waitFor(async () => mailsOfJob(job.id).at(-1), `the reset mail of job ${job.id}`),
       ),
     );
   const tokenOf = (mail: string) => {
@@ -103,6 +114,7 @@ function clientOf(t: () => TestApp, dataDir: string) {
     askReset,
     confirm,
     resetJobs,
+    mailsOfJob,
     resetMails,
     tokenOf,
     resetTokenFor,
@@ -137,6 +149,7 @@ describe('password change and reset', () => {
     askReset,
     confirm,
     resetJobs,
+    mailsOfJob,
     resetMails,
     tokenOf,
     resetTokenFor,
@@ -339,6 +352,33 @@ describe('password change and reset', () => {
       expect(
         await ds.query('SELECT 1 FROM password_reset_tokens WHERE user_id = $1', [disabled.id]),
       ).toEqual([]);
+    });
+
+    test('a retried mail job mails its new link under a Message-ID of its own, led by the job id', async () => {
+      const u = await registered(t);
+      const handler = t.get(PasswordResetMailHandler);
+      const jobId = randomUUID();
+      // The worker's two attempts of one job, as when the first one's send
+      // timed out after the mail service had accepted it.
+      for (const retryCount of [0, 1]) {
+        await handler.handle(
+          { userId: u.id },
+          {
+            id: jobId,
+            name: 'auth.password-reset-mail',
+            retryCount,
+          },
+        );
+      }
+      const mails = mailsOfJob(jobId);
+      expect(mails.map((m) => /^Message-ID: (.+)$/m.exec(m)?.[1])).toEqual([
+        `<${jobId}.0@minishop>`,
+        `<${jobId}.1@minishop>`,
+      ]);
+      const [first, second] = mails.map(tokenOf);
+      expect(second).not.toBe(first);
+      await confirm(second!).expect(204);
+      await login(u.email, NEW_PASSWORD).expect(200);
     });
 
     test('the token sets a new password once; every session ends', async () => {

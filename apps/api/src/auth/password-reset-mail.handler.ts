@@ -60,8 +60,11 @@ export class PasswordResetMailHandler {
         manager,
       ),
     );
+    // One Message-ID per attempt, not per job: a retry mails another link,
+    // and a mail service that drops a Message-ID it has seen would drop the
+    // mail with the link that works. The job's id still leads it.
     await this.mailer.send(resetMail(user.email, user.name, `${url}?token=${token}`, ttlSeconds), {
-      messageId: `<${job.id}@minishop>`,
+      messageId: `<${job.id}.${job.retryCount}@minishop>`,
     });
   }
 }
