@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { InjectCommander } from 'nest-commander';
 
 import { AppModule } from './app.module.js';
+import { UserDisableCommand, UserEnableCommand } from './auth/admin/user-status.commands.js';
 import { UserCreateCommand } from './auth/user-create.command.js';
 import { UserSetPasswordCommand } from './auth/user-set-password.command.js';
 import { CartsExpireCommand } from './cart/carts-expire.command.js';
@@ -28,6 +29,8 @@ export const commands = [
   SeedCommand,
   UserCreateCommand,
   UserSetPasswordCommand,
+  UserDisableCommand,
+  UserEnableCommand,
   CartsExpireCommand,
   PaymentsSimulateCommand,
   PaymentsDisputeCommand,

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Controller, Get } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 
 import type { AuthenticatedUser } from '../src/auth/authenticated-user.js';
 import {
@@ -10,7 +11,6 @@ import {
   OptionalAuth,
   Scopes,
 } from '../src/auth/decorators/auth.decorators.js';
-import { UserRepository } from '../src/auth/user.repository.js';
 import { Clock } from '../src/infrastructure/clock/clock.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin } from './support/users.js';
@@ -144,7 +144,8 @@ describe('auth guard chain', () => {
   test('disabled user → 401 on the next request with the same live token', async () => {
     const u = await aCustomer(t);
     await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(200);
-    await t.get(UserRepository).setDisabled(u.id, true);
+    // Only the flag: the guard must refuse on it alone, whatever the version.
+    await t.get(DataSource).query('UPDATE users SET disabled = true WHERE id = $1', [u.id]);
     await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(401);
   });
 

@@ -436,7 +436,8 @@ describe('auth', () => {
 
     test('a disabled account cannot sign in, refresh or use its live access token', async () => {
       const u = await registered(t);
-      await t.get(UserRepository).setDisabled(u.id, true);
+      // Only the flag: the guard must refuse on it alone, whatever the version.
+      await t.get(DataSource).query('UPDATE users SET disabled = true WHERE id = $1', [u.id]);
       const res = await login(u.email, u.password).expect(401);
       expect(res.body.type).toMatch(/auth-account-disabled$/);
       await t.http.post('/api/v1/auth/refresh').send({ refreshToken: u.refreshToken }).expect(401);

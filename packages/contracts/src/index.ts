@@ -1,3 +1,4 @@
+export * from './auth/admin-users.dto.js';
 export * from './auth/auth-replies.dto.js';
 export * from './auth/auth-requests.dto.js';
 export * from './auth/password-requests.dto.js';

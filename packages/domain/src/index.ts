@@ -1,3 +1,4 @@
+export * from './auth/account-status.js';
 export * from './auth/auth.errors.js';
 export * from './auth/credentials.js';
 export * from './auth/password-policy.js';

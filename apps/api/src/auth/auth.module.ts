@@ -6,6 +6,9 @@ import { AppConfig } from '../infrastructure/config/app-config.js';
 import { MailModule } from '../mail/mail.module.js';
 import { AccessTokenService } from './access-token.service.js';
 import { accessTokenKey } from './access-token-key.js';
+import { AccountStatusService } from './admin/account-status.service.js';
+import { AdminUserQueryService } from './admin/admin-user-query.service.js';
+import { AdminUsersController } from './admin/admin-users.controller.js';
 import { Argon2PasswordHasher } from './argon2-password-hasher.js';
 import { AuthController } from './auth.controller.js';
 import { CurrentUserService } from './current-user.service.js';
@@ -64,7 +67,7 @@ import { UserRepository } from './user.repository.js';
       }),
     }),
   ],
-  controllers: [AuthController, MeController, PasswordResetController],
+  controllers: [AuthController, MeController, PasswordResetController, AdminUsersController],
   providers: [
     { provide: UserRepository, useClass: TypeormUserRepository },
     { provide: RefreshTokenRepository, useClass: TypeormRefreshTokenRepository },
@@ -84,6 +87,8 @@ import { UserRepository } from './user.repository.js';
     PasswordResetMailHandler,
     PasswordResetService,
     PasswordSetService,
+    AdminUserQueryService,
+    AccountStatusService,
     LoginThrottleInterceptor,
     PasswordChangeThrottleInterceptor,
     PasswordResetThrottleInterceptor,
@@ -102,6 +107,7 @@ import { UserRepository } from './user.repository.js';
     PasswordHasher,
     RegistrationService,
     PasswordSetService,
+    AccountStatusService,
     AccessTokenService,
     AccessTokenGuard,
     OptionalAccessTokenGuard,

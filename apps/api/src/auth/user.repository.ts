@@ -15,6 +15,16 @@ export interface UserRecord {
 
 export type UserAccess = Pick<UserRecord, 'role' | 'disabled' | 'credentialsVersion'>;
 
+/** `GET /admin/users`: newest first, optionally narrowed. */
+export interface UserListQuery {
+  limit: number;
+  cursor?: string;
+  /** Already normalised (normalizeEmail). */
+  email?: string;
+  role?: Role;
+  disabled?: boolean;
+}
+
 export interface NewUser {
   email: string;
   name: string;
@@ -34,7 +44,18 @@ export abstract class UserRepository {
   abstract findByEmail(email: string, manager?: EntityManager): Promise<UserRecord | null>;
   /** Returns null when the e-mail (case-insensitive) is already taken. */
   abstract create(user: NewUser, manager?: EntityManager): Promise<UserRecord | null>;
-  abstract setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<void>;
+  abstract list(query: UserListQuery): Promise<{ items: UserRecord[]; nextCursor: string | null }>;
+  /** The account, its row locked until the transaction ends (status changes queue on it). */
+  abstract lockById(id: string, manager: EntityManager): Promise<UserRecord | null>;
+  /**
+   * Enables or disables the account; with `endSessions`, its credentials
+   * version moves on too, so every token and reset link issued before is dead.
+   */
+  abstract setDisabled(
+    id: string,
+    change: { disabled: boolean; endSessions: boolean },
+    manager: EntityManager,
+  ): Promise<UserRecord | null>;
   /**
    * The same password in another hash (an upgrade): sessions and tokens stay
    * valid. Only while the account is at `expectedVersion`, the one whose

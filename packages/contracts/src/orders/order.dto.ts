@@ -12,6 +12,7 @@ import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, ValidateNested } fro
 
 import { MONEY_SHAPE_MESSAGE, MoneyDto } from '../common/money.dto.js';
 import { PageQueryDto } from '../common/pagination.dto.js';
+import { queryBoolean } from '../common/query-boolean.js';
 import { NormalizedText, trimmed } from '../common/text-length.js';
 import { AddressDto } from './address.dto.js';
 
@@ -186,10 +187,6 @@ export class OrderPageDto {
   })
   nextCursor!: string | null;
 }
-
-/** `true`/`false` of a query string as a boolean; anything else is left for @IsBoolean to refuse. */
-const queryBoolean = ({ value }: { value: unknown }): unknown =>
-  value === 'true' ? true : value === 'false' ? false : value;
 
 export class AdminOrdersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ORDER_STATUS_VALUES })

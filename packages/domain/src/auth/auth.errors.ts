@@ -2,6 +2,8 @@ import {
   ConflictError,
   ForbiddenError,
   InvalidInputError,
+  NotFoundError,
+  RuleViolationError,
   UnauthenticatedError,
 } from '../errors/domain-error.js';
 
@@ -76,5 +78,22 @@ export class MissingScopeError extends ForbiddenError {
   readonly code = 'AUTH.MISSING_SCOPE';
   constructor(missing: readonly string[]) {
     super(`This action needs the scope ${missing.join(' ')}`);
+  }
+}
+
+export class UserNotFoundError extends NotFoundError {
+  readonly code = 'AUTH.USER_NOT_FOUND';
+  constructor(id: string) {
+    super(`No account has the id ${id}`);
+  }
+}
+
+/** An admin cannot lock themselves out (nor the shop out of its last admin that way). */
+export class SelfDisableError extends RuleViolationError {
+  readonly code = 'AUTH.SELF_DISABLE';
+  constructor() {
+    super('An account cannot disable itself', [
+      { field: 'disabled', message: 'disabled cannot be set on your own account' },
+    ]);
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 
-import { assertAcceptablePassword } from './password-policy.js';
 import { accessTokenIsCurrent, passwordResetExpiresAt, resetTokenIsUsable } from './credentials.js';
+import { assertAcceptablePassword } from './password-policy.js';
 
 const at = (minutes: number) => new Date(Date.UTC(2026, 0, 1) + minutes * 60_000);
 

@@ -7,6 +7,7 @@ export const SCOPES = [
   'orders:write',
   'catalog:write',
   'orders:manage',
+  'users:manage',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -16,7 +17,14 @@ export type Scope = (typeof SCOPES)[number];
  */
 const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   customer: ['cart:write', 'orders:read', 'orders:write'],
-  admin: ['cart:write', 'orders:read', 'orders:write', 'catalog:write', 'orders:manage'],
+  admin: [
+    'cart:write',
+    'orders:read',
+    'orders:write',
+    'catalog:write',
+    'orders:manage',
+    'users:manage',
+  ],
 };
 
 export function scopesFor(role: Role): readonly Scope[] {

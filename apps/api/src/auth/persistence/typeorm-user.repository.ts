@@ -1,10 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import {
+  afterCursor,
+  cursorAtColumn,
+  type CursorRow,
+  newestFirstPage,
+} from '../../infrastructure/database/newest-first-cursor.js';
 import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
 import {
   type NewUser,
   type UserAccess,
+  type UserListQuery,
   type UserRecord,
   UserRepository,
 } from '../user.repository.js';
@@ -14,6 +21,12 @@ import { UserOrmEntity } from './user.orm-entity.js';
 const FIND_ACCESS = prepared(
   'SELECT role, disabled, credentials_version AS "credentialsVersion" FROM users WHERE id = $1',
 );
+
+/** UserRecord's fields, for the statements written by hand. */
+const USER_COLUMNS = `u.id, u.email, u.name, u.role, u.disabled, u.password_hash AS "passwordHash",
+  u.credentials_version AS "credentialsVersion", u.created_at AS "createdAt"`;
+
+const withoutCursor = ({ cursor_at: _, ...user }: UserRecord & CursorRow): UserRecord => user;
 
 @Injectable()
 export class TypeormUserRepository extends UserRepository {
@@ -55,8 +68,51 @@ export class TypeormUserRepository extends UserRepository {
     return id ? this.findById(id, manager) : null;
   }
 
-  async setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<void> {
-    await this.repo(manager).update({ id }, { disabled });
+  async list(query: UserListQuery): Promise<{ items: UserRecord[]; nextCursor: string | null }> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const add = (sql: (p: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    // lower(): the form users_email_lower_key indexes.
+    if (query.email !== undefined) add((p) => `lower(u.email) = lower(${p})`, query.email);
+    if (query.role !== undefined) add((p) => `u.role = ${p}`, query.role);
+    if (query.disabled !== undefined) add((p) => `u.disabled = ${p}`, query.disabled);
+    if (query.cursor !== undefined) where.push(afterCursor('u', query.cursor, params));
+    params.push(query.limit + 1);
+    const rows = (await this.dataSource.query(
+      `SELECT ${USER_COLUMNS}, ${cursorAtColumn('u')} FROM users u
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY u.created_at DESC, u.id DESC
+        LIMIT $${params.length}`,
+      params,
+    )) as (UserRecord & CursorRow)[];
+    const page = newestFirstPage(rows, query.limit);
+    return { items: page.rows.map(withoutCursor), nextCursor: page.nextCursor };
+  }
+
+  async lockById(id: string, manager: EntityManager): Promise<UserRecord | null> {
+    const rows = (await manager.query(
+      `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1 FOR UPDATE`,
+      [id],
+    )) as UserRecord[];
+    return rows[0] ?? null;
+  }
+
+  async setDisabled(
+    id: string,
+    change: { disabled: boolean; endSessions: boolean },
+    manager: EntityManager,
+  ): Promise<UserRecord | null> {
+    const [rows] = (await manager.query(
+      `UPDATE users u SET disabled = $2,
+                          credentials_version = credentials_version + $3, updated_at = now()
+        WHERE u.id = $1
+        RETURNING ${USER_COLUMNS}`,
+      [id, change.disabled, change.endSessions ? 1 : 0],
+    )) as [UserRecord[], number];
+    return rows[0] ?? null;
   }
 
   async setPasswordHash(

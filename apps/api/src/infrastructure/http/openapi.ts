@@ -35,7 +35,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
             'Short-lived access token from /auth/login or /auth/register. ' +
             'JWTs follow RFC8725 best practices: HS256 only, `alg: none` refused, `exp` always checked. ' +
             "The token's `scope` claim holds `cart:write orders:read orders:write` for customers, plus " +
-            '`catalog:write orders:manage` for admins; an operation that needs scopes lists them ' +
+            '`catalog:write orders:manage users:manage` for admins; an operation that needs scopes lists them ' +
             'in its security requirement and in `x-required-scopes` (403 without them).',
         },
         'bearer',

@@ -1,7 +1,5 @@
 import {
   type ForeignPayment,
-  InvalidCursorError,
-  isUuid,
   Money,
   type OrderStatus,
   type OrderTransition,
@@ -9,7 +7,11 @@ import {
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { matchesCalendarDateTime } from '../../infrastructure/database/calendar-date-time.js';
+import {
+  afterCursor,
+  cursorAtColumn,
+  newestFirstPage,
+} from '../../infrastructure/database/newest-first-cursor.js';
 import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
 import {
   type OrderListQuery,
@@ -38,8 +40,7 @@ const ORDER_COLUMNS = `o.id, o.user_id, o.status, o.currency, o.subtotal, o.tota
   o.amount_refunded, o.refund_requested, o.amount_returned_outside,
   o.foreign_currency, o.foreign_paid, o.foreign_refunded, o.foreign_refund_requested,
   o.foreign_returned_outside, o.shipping_address, o.payment_intent_id, o.review_reason,
-  o.review_decision, o.reservation_expires_at, o.created_at,
-  to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_at`;
+  o.review_decision, o.reservation_expires_at, o.created_at, ${cursorAtColumn('o')}`;
 
 /** What the write paths read; xmin (the transaction that last wrote the row) is its version. */
 const STATE_COLUMNS = `${ORDER_COLUMNS}, o.xmin::text AS version`;
@@ -88,32 +89,6 @@ function inLockOrder(lines: readonly StockLine[]): StockLine[] {
   return [...byVariant.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([variantId, quantity]) => ({ variantId, quantity }));
-}
-
-function encodeCursor(row: OrderRow): string {
-  return Buffer.from(JSON.stringify([row.cursor_at, row.id])).toString('base64url');
-}
-
-/** A UTC instant as cursor_at writes it (its fields checked too: see isCalendarDateTime). */
-const CURSOR_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}$/;
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      matchesCalendarDateTime(CURSOR_INSTANT.exec(value[0])) &&
-      typeof value[1] === 'string' &&
-      isUuid(value[1])
-    ) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through: any undecodable cursor is the client's error
-  }
-  throw new InvalidCursorError('is not one this API returned');
 }
 
 /**
@@ -285,13 +260,7 @@ export class TypeormOrderRepository extends OrderRepository {
     if (query.status !== undefined) add((p) => `o.status = ${p}`, query.status);
     if (query.awaitingReview === true) where.push(AWAITING_STAFF);
     else if (query.awaitingReview === false) where.push(`NOT ${AWAITING_STAFF}`);
-    if (query.cursor !== undefined) {
-      const [at, id] = decodeCursor(query.cursor);
-      params.push(`${at}Z`, id);
-      where.push(
-        `(o.created_at, o.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
-      );
-    }
+    if (query.cursor !== undefined) where.push(afterCursor('o', query.cursor, params));
     params.push(query.limit + 1);
     const rows = (await this.dataSource.query(
       `SELECT ${ORDER_COLUMNS} FROM orders o
@@ -300,11 +269,10 @@ export class TypeormOrderRepository extends OrderRepository {
         LIMIT $${params.length}`,
       params,
     )) as OrderRow[];
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+    const page = newestFirstPage(rows, query.limit);
     return {
-      items: await this.views(page, this.dataSource.manager),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+      items: await this.views(page.rows, this.dataSource.manager),
+      nextCursor: page.nextCursor,
     };
   }
 

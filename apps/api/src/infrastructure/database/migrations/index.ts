@@ -19,6 +19,7 @@ import { ForeignPayments1764600000000 } from './1764600000000-foreign-payments.j
 import { RefreshSessionEnd1764700000000 } from './1764700000000-refresh-session-end.js';
 import { StoredCheckoutReplies1764700001000 } from './1764700001000-stored-checkout-replies.js';
 import { PasswordChanges1764800000000 } from './1764800000000-password-changes.js';
+import { AccountListing1764900000000 } from './1764900000000-account-listing.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -46,4 +47,5 @@ export const migrations = [
   RefreshSessionEnd1764700000000,
   StoredCheckoutReplies1764700001000,
   PasswordChanges1764800000000,
+  AccountListing1764900000000,
 ];

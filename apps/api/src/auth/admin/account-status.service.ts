@@ -1,0 +1,64 @@
+import {
+  assertMayChangeStatus,
+  isUuid,
+  normalizeEmail,
+  statusChangeEndsSessions,
+  UserNotFoundError,
+} from '@minishop/domain';
+import { Injectable, Logger } from '@nestjs/common';
+
+import { Clock } from '../../infrastructure/clock/clock.js';
+import { TransactionRunner } from '../../infrastructure/database/transaction-runner.js';
+import { RefreshTokenRepository } from '../refresh-token.repository.js';
+import { TOKEN_FAMILY_RETRIES } from '../token-family.js';
+import { type UserRecord, UserRepository } from '../user.repository.js';
+
+/** Who asked: an admin through the API (by account id), or an operator at the CLI. */
+export type StatusActor = { adminId: string } | 'cli';
+
+/**
+ * `PATCH /admin/users/{id}` and `user:disable` / `user:enable`. Disabling
+ * takes effect on the account's next request: every authenticated request
+ * reads the account's status (ActiveUserGuard), refresh refuses it, and its
+ * sessions and reset links are ended so enabling it later does not revive
+ * them. The account's row is locked first, so two changes queue and each
+ * decides on what the other left.
+ */
+@Injectable()
+export class AccountStatusService {
+  private readonly logger = new Logger(AccountStatusService.name);
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly users: UserRepository,
+    private readonly refreshTokens: RefreshTokenRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async change(accountId: string, disabled: boolean, actor: StatusActor): Promise<UserRecord> {
+    if (actor !== 'cli') assertMayChangeStatus(actor.adminId, accountId, disabled);
+    if (!isUuid(accountId)) throw new UserNotFoundError(accountId);
+    const { user, changed } = await this.tx.run(async (m) => {
+      const current = await this.users.lockById(accountId, m);
+      if (!current) throw new UserNotFoundError(accountId);
+      // Already so: nothing to write, no session to end.
+      if (current.disabled === disabled) return { user: current, changed: false };
+      const endSessions = statusChangeEndsSessions(current.disabled, disabled);
+      const updated = await this.users.setDisabled(accountId, { disabled, endSessions }, m);
+      if (endSessions) await this.refreshTokens.revokeAllOfUser(accountId, this.clock.now(), m);
+      return { user: updated ?? current, changed: true };
+    }, TOKEN_FAMILY_RETRIES);
+    if (changed) {
+      const by = actor === 'cli' ? 'the CLI' : `admin ${actor.adminId}`;
+      this.logger.log(`Account ${accountId} ${disabled ? 'disabled' : 'enabled'} by ${by}`);
+    }
+    return user;
+  }
+
+  /** The CLI names accounts by e-mail. */
+  async changeByEmail(email: string, disabled: boolean): Promise<UserRecord> {
+    const user = await this.users.findByEmail(normalizeEmail(email));
+    if (!user) throw new Error(`No account has the e-mail ${email}`);
+    return this.change(user.id, disabled, 'cli');
+  }
+}

@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { DataSource } from 'typeorm';
+
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer, anAdmin, registered, type TestUser, withScopes } from './support/users.js';
+
+const API = '/api/v1';
+const PROBLEM = /^application\/problem\+json/;
+const ADMIN_USER_FIELDS = ['createdAt', 'disabled', 'email', 'id', 'name', 'role'];
+
+describe('admin users (real PostgreSQL)', () => {
+  let t: TestApp;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = await anAdmin(t);
+  });
+  afterAll(() => t?.close());
+
+  const list = (query: Record<string, string | number | boolean>, as: TestUser = admin) =>
+    t.http.get(`${API}/admin/users`).query(query).set(as.auth);
+  const patch = (id: string, body: object, as: TestUser = admin) =>
+    t.http.patch(`${API}/admin/users/${id}`).set(as.auth).send(body);
+  const versionOf = async (id: string) => {
+    const [row] = (await t
+      .get(DataSource)
+      .query('SELECT credentials_version FROM users WHERE id = $1', [id])) as {
+      credentials_version: number;
+    }[];
+    return row!.credentials_version;
+  };
+
+  test('only a caller with users:manage may list, read or change accounts', async () => {
+    const customer = await aCustomer(t);
+    const ordersOnly = withScopes(t, admin, ['orders:manage', 'catalog:write']);
+    for (const as of [customer, ordersOnly]) {
+      const res = await list({}, as).expect(403);
+      expect(res.headers['content-type']).toMatch(PROBLEM);
+      expect(res.body.detail).toContain('users:manage');
+      await t.http.get(`${API}/admin/users/${customer.id}`).set(as.auth).expect(403);
+      await patch(customer.id, { disabled: true }, as).expect(403);
+    }
+    await t.http.get(`${API}/admin/users`).expect(401);
+    // Nothing was changed by the refused calls.
+    await t.http.get(`${API}/me`).set(customer.auth).expect(200);
+  });
+
+  test('lists every account newest first, a page at a time, without secrets', async () => {
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await registered(t));
+    const seen: { id: string }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: Record<string, string | number> = { limit: 2 };
+      if (cursor) query.cursor = cursor;
+      const res: { body: { items: { id: string }[]; nextCursor: string | null } } =
+        await list(query).expect(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      for (const item of res.body.items)
+        expect(Object.keys(item).sort()).toEqual(ADMIN_USER_FIELDS);
+      seen.push(...res.body.items);
+      cursor = res.body.nextCursor;
+      pages += 1;
+    } while (cursor && pages < 50);
+    const ids = seen.map((u) => u.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    // The three made last come first, newest first; the admin made in beforeAll is in there too.
+    expect(ids.slice(0, 3)).toEqual(made.map((u) => u.id).reverse());
+    expect(ids).toContain(admin.id);
+    const [newest] = seen as { id: string; email: string; disabled: boolean; role: string }[];
+    expect(newest).toMatchObject({ email: made[2]!.email, disabled: false, role: 'customer' });
+  });
+
+  test('narrows by e-mail in any case, by role and by status', async () => {
+    const u = await registered(t);
+    const byEmail = await list({ email: `  ${u.email.toUpperCase()} ` }).expect(200);
+    expect(byEmail.body.items.map((i: { id: string }) => i.id)).toEqual([u.id]);
+    expect(byEmail.body.nextCursor).toBeNull();
+
+    const admins = await list({ role: 'admin', limit: 100 }).expect(200);
+    expect(admins.body.items.length).toBeGreaterThan(0);
+    expect(admins.body.items.every((i: { role: string }) => i.role === 'admin')).toBe(true);
+    expect(admins.body.items.map((i: { id: string }) => i.id)).toContain(admin.id);
+
+    await patch(u.id, { disabled: true }).expect(200);
+    const disabled = await list({ disabled: true, limit: 100 }).expect(200);
+    expect(disabled.body.items.map((i: { id: string }) => i.id)).toContain(u.id);
+    expect(disabled.body.items.every((i: { disabled: boolean }) => i.disabled)).toBe(true);
+    const enabled = await list({ disabled: false, limit: 100 }).expect(200);
+    expect(enabled.body.items.map((i: { id: string }) => i.id)).not.toContain(u.id);
+  });
+
+  test.each([
+    ['limit 0', { limit: 0 }],
+    ['limit 101', { limit: 101 }],
+    ['an unknown role', { role: 'root' }],
+    ['a status that is not a boolean', { disabled: 'yes' }],
+    ['an empty e-mail', { email: ' ' }],
+    ['a made-up cursor', { cursor: 'bm90LWEtY3Vyc29y' }],
+    ['an unknown parameter', { password: 'x' }],
+  ])('a query with %s → 400 problem', async (_, query) => {
+    const res = await list(query).expect(400);
+    expect(res.headers['content-type']).toMatch(PROBLEM);
+  });
+
+  test('reads one account; unknown and malformed ids are 404s', async () => {
+    const u = await registered(t);
+    const res = await t.http.get(`${API}/admin/users/${u.id}`).set(admin.auth).expect(200);
+    expect(res.body).toEqual({
+      id: u.id,
+      email: u.email,
+      name: u.name,
+      role: 'customer',
+      disabled: false,
+      createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+    });
+    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
+      const missing = await t.http.get(`${API}/admin/users/${id}`).set(admin.auth).expect(404);
+      expect(missing.body.type).toMatch(/auth-user-not-found$/);
+      await patch(id, { disabled: true }).expect(404);
+    }
+  });
+
+  test('disabling ends every session; enabling lets the customer sign in anew, not resume', async () => {
+    const u = await registered(t);
+    const before = await versionOf(u.id);
+    const res = await patch(u.id, { disabled: true }).expect(200);
+    expect(res.body).toMatchObject({ id: u.id, disabled: true });
+    expect(await versionOf(u.id)).toBe(before + 1);
+
+    await t.http.get(`${API}/me`).set(u.auth).expect(401);
+    await t.http.post(`${API}/auth/refresh`).send({ refreshToken: u.refreshToken }).expect(401);
+    const login = () =>
+      t.http.post(`${API}/auth/login`).send({ email: u.email, password: u.password });
+    expect((await login().expect(401)).body.type).toMatch(/auth-account-disabled$/);
+
+    expect((await patch(u.id, { disabled: false }).expect(200)).body.disabled).toBe(false);
+    // The tokens from before stay dead: the account was signed out, not paused.
+    await t.http.get(`${API}/me`).set(u.auth).expect(401);
+    await t.http.post(`${API}/auth/refresh`).send({ refreshToken: u.refreshToken }).expect(401);
+    const again = await login().expect(200);
+    await t.http
+      .get(`${API}/me`)
+      .set({ Authorization: `Bearer ${again.body.accessToken}` })
+      .expect(200);
+  });
+
+  test('the status an account already has changes nothing, even asked for at once', async () => {
+    const u = await registered(t);
+    const before = await versionOf(u.id);
+    await patch(u.id, { disabled: false }).expect(200);
+    expect(await versionOf(u.id)).toBe(before);
+    await t.http.get(`${API}/me`).set(u.auth).expect(200);
+
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () => patch(u.id, { disabled: true })),
+    );
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(replies.every((r) => r.body.disabled === true)).toBe(true);
+    // Queued on the account's row: one of them disabled it, the others found it so.
+    expect(await versionOf(u.id)).toBe(before + 1);
+  });
+
+  test('an admin cannot disable their own account', async () => {
+    const me = await anAdmin(t);
+    const res = await patch(me.id, { disabled: true }, me).expect(422);
+    expect(res.headers['content-type']).toMatch(PROBLEM);
+    expect(res.body.type).toMatch(/auth-self-disable$/);
+    await list({}, me).expect(200);
+    // Another admin may.
+    await patch(me.id, { disabled: true }).expect(200);
+    await list({}, me).expect(401);
+  });
+
+  test.each([
+    ['a role', { disabled: false, role: 'admin' }],
+    ['an e-mail', { disabled: false, email: 'taken@example.test' }],
+    ['a password hash', { disabled: false, passwordHash: 'x' }],
+    ['no status', {}],
+    ['a status that is a string', { disabled: 'true' }],
+  ])('a body with %s → 400, and the account is unchanged', async (_, body) => {
+    const u = await registered(t);
+    const res = await patch(u.id, body).expect(400);
+    expect(res.headers['content-type']).toMatch(PROBLEM);
+    const stored = await t.http.get(`${API}/admin/users/${u.id}`).set(admin.auth).expect(200);
+    expect(stored.body).toMatchObject({ email: u.email, role: 'customer', disabled: false });
+  });
+});
