@@ -19,11 +19,12 @@ export interface PasswordResetTokenRecord {
 /** Port: password reset tokens, kept only as SHA-256 hashes. */
 export abstract class PasswordResetTokenRepository {
   abstract insert(token: NewPasswordResetToken, manager: EntityManager): Promise<void>;
-  /** The token (with `lock`, its row locked until the transaction ends); null when no such hash. */
-  abstract findByHash(
+  /** The token, read outside any transaction; null when no such hash. */
+  abstract findByHash(tokenHash: string): Promise<PasswordResetTokenRecord | null>;
+  /** The same, its row locked until `manager`'s transaction ends. */
+  abstract lockByHash(
     tokenHash: string,
     manager: EntityManager,
-    options: { lock: boolean },
   ): Promise<PasswordResetTokenRecord | null>;
   abstract markUsed(id: string, now: Date, manager: EntityManager): Promise<void>;
 }

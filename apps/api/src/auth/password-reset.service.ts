@@ -40,14 +40,16 @@ export class PasswordResetService {
   async reset(token: string, newPassword: string): Promise<void> {
     assertAcceptablePassword(newPassword, 'newPassword');
     const tokenHash = hashOpaqueToken(token);
-    // A made-up token costs one indexed read, not an argon2 hash.
-    await this.tx.run((manager) => this.usableToken(tokenHash, manager, false));
+    // A made-up token costs one indexed read, not an argon2 hash. Read
+    // outside a transaction (no BEGIN and COMMIT to wait for): it decides
+    // nothing, the write below checks everything again.
+    await this.usableToken(tokenHash);
     // Hashed before the transaction, so no connection is held for it.
     const passwordHash = await this.hasher.hash(normalizePassword(newPassword));
     await this.tx.run(async (manager) => {
       // Locked, and checked again: of two requests with one token, the
       // second waits here and finds it used.
-      const stored = await this.usableToken(tokenHash, manager, true);
+      const stored = await this.usableToken(tokenHash, manager);
       const version = await this.replacement.replace(
         stored.userId,
         passwordHash,
@@ -60,13 +62,17 @@ export class PasswordResetService {
     }, TOKEN_FAMILY_RETRIES);
   }
 
-  /** The token, when it may set a password now; else InvalidResetTokenError. */
+  /**
+   * The token, when it may set a password now; else InvalidResetTokenError.
+   * Within a transaction (`manager`), its row stays locked until the end.
+   */
   private async usableToken(
     tokenHash: string,
-    manager: EntityManager,
-    lock: boolean,
+    manager?: EntityManager,
   ): Promise<PasswordResetTokenRecord> {
-    const stored = await this.tokens.findByHash(tokenHash, manager, { lock });
+    const stored = manager
+      ? await this.tokens.lockByHash(tokenHash, manager)
+      : await this.tokens.findByHash(tokenHash);
     const account = stored && (await this.users.findById(stored.userId, manager));
     if (
       !stored ||

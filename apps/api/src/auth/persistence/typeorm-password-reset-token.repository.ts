@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 import {
   type NewPasswordResetToken,
@@ -17,6 +17,10 @@ interface PasswordResetTokenRow {
 
 @Injectable()
 export class TypeormPasswordResetTokenRepository extends PasswordResetTokenRepository {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
   async insert(token: NewPasswordResetToken, manager: EntityManager): Promise<void> {
     await manager.query(
       `INSERT INTO password_reset_tokens (user_id, token_hash, credentials_version, expires_at)
@@ -25,14 +29,22 @@ export class TypeormPasswordResetTokenRepository extends PasswordResetTokenRepos
     );
   }
 
-  async findByHash(
-    tokenHash: string,
+  findByHash(tokenHash: string): Promise<PasswordResetTokenRecord | null> {
+    return this.select(this.dataSource.manager, tokenHash, '');
+  }
+
+  lockByHash(tokenHash: string, manager: EntityManager): Promise<PasswordResetTokenRecord | null> {
+    return this.select(manager, tokenHash, 'FOR UPDATE');
+  }
+
+  private async select(
     manager: EntityManager,
-    { lock }: { lock: boolean },
+    tokenHash: string,
+    lock: '' | 'FOR UPDATE',
   ): Promise<PasswordResetTokenRecord | null> {
     const rows = (await manager.query(
       `SELECT id, user_id, credentials_version, expires_at, used_at
-         FROM password_reset_tokens WHERE token_hash = $1 ${lock ? 'FOR UPDATE' : ''}`,
+         FROM password_reset_tokens WHERE token_hash = $1 ${lock}`,
       [tokenHash],
     )) as PasswordResetTokenRow[];
     const row = rows[0];
