@@ -15,6 +15,8 @@ const COMMANDS = [
   'seed',
   'user:create',
   'user:set-password',
+  'user:disable',
+  'user:enable',
   'carts:expire',
   'payments:simulate',
   'jobs:status',
@@ -175,6 +177,48 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
     );
     expect(await verify(user!.password_hash, 'the piped password')).toBe(true);
     expect(await verify(user!.password_hash, 'the first password')).toBe(false);
+  });
+
+  test('user:disable disables an account and ends its sessions; user:enable enables it; an unknown e-mail → exit 1', async () => {
+    const email = anEmail();
+    expect(
+      (await cli(['user:create', '--email', email, '--password', 'a fine password'])).code,
+    ).toBe(0);
+    const [user] = await sql<{ id: string }>('SELECT id FROM users WHERE email = $1', [email]);
+    await sql(
+      `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
+       VALUES (gen_random_uuid(), $1, $2, now() + interval '1 day')`,
+      [user!.id, randomBytes(32).toString('hex')],
+    );
+    const state = async () =>
+      (
+        await sql<{ disabled: boolean; credentials_version: number }>(
+          'SELECT disabled, credentials_version FROM users WHERE id = $1',
+          [user!.id],
+        )
+      )[0]!;
+
+    const unknown = await cli(['user:disable', '--email', anEmail()]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No account has the e-mail');
+
+    const disable = await cli(['user:disable', '--email', email.toUpperCase()]);
+    expect(disable).toEqual({
+      code: 0,
+      stdout: `${email} (${user!.id}) is disabled; every session ended\n`,
+      stderr: '',
+    });
+    expect(await state()).toEqual({ disabled: true, credentials_version: 1 });
+    expect(
+      await count(
+        'SELECT count(*) AS n FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL',
+        [user!.id],
+      ),
+    ).toBe(0);
+
+    const enable = await cli(['user:enable', '--email', email]);
+    expect(enable).toEqual({ code: 0, stdout: `${email} (${user!.id}) is enabled\n`, stderr: '' });
+    expect(await state()).toEqual({ disabled: false, credentials_version: 1 });
   });
 
   test('a start that fails after a stop signal (the database unreachable) → the cause on stderr, exit 1', async () => {

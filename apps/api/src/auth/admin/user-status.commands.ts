@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
 
 import { AccountStatusService } from './account-status.service.js';
@@ -6,7 +7,11 @@ interface StatusOptions {
   email: string;
 }
 
-/** Both commands: the account named by `--email` gets `disabled`. */
+/**
+ * Both commands: the account named by `--email` gets `disabled`. Injectable
+ * so its constructor's parameter types are recorded for the subclasses.
+ */
+@Injectable()
 abstract class UserStatusCommand extends CommandRunner {
   protected abstract readonly disabled: boolean;
 
