@@ -732,6 +732,54 @@ describe('auth', () => {
     });
   });
 
+  describe('PATCH /me', () => {
+    test('renames the account (trimmed); the next GET /me and sign-in show the new name', async () => {
+      const u = await registered(t);
+      const res = await t.http
+        .patch('/api/v1/me')
+        .set(u.auth)
+        .send({ name: '  Ada King  ' })
+        .expect(200);
+      expect(res.body).toEqual({ id: u.id, email: u.email, name: 'Ada King', role: 'customer' });
+      expect((await t.http.get('/api/v1/me').set(u.auth).expect(200)).body.name).toBe('Ada King');
+      const login = await t.http
+        .post('/api/v1/auth/login')
+        .send({ email: u.email, password: u.password })
+        .expect(200);
+      expect(login.body.user.name).toBe('Ada King');
+    });
+
+    test.each([
+      ['a role', { name: 'Ada', role: 'admin' }],
+      ['an e-mail', { name: 'Ada', email: 'other@example.test' }],
+      ['no name', {}],
+      ['a blank name', { name: '   ' }],
+      ['a name of 101 characters', { name: 'x'.repeat(101) }],
+      ['a name that is not a string', { name: 42 }],
+    ])('a body with %s → 400, nothing changed', async (_, body) => {
+      const u = await registered(t);
+      const res = await t.http.patch('/api/v1/me').set(u.auth).send(body).expect(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect((await t.http.get('/api/v1/me').set(u.auth).expect(200)).body).toEqual({
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        role: 'customer',
+      });
+    });
+
+    test('without a token → 401; a disabled account → 401 and is not renamed', async () => {
+      await t.http.patch('/api/v1/me').send({ name: 'Nobody' }).expect(401);
+      const u = await registered(t);
+      await t.get(DataSource).query('UPDATE users SET disabled = true WHERE id = $1', [u.id]);
+      await t.http.patch('/api/v1/me').set(u.auth).send({ name: 'Ghost' }).expect(401);
+      const [row] = (await t
+        .get(DataSource)
+        .query('SELECT name FROM users WHERE id = $1', [u.id])) as { name: string }[];
+      expect(row!.name).toBe(u.name);
+    });
+  });
+
   describe('guest cart merge', () => {
     test('register and login with X-Cart-Token hand the cart to the absorber', async () => {
       const email = anEmail('cart');

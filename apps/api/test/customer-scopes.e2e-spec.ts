@@ -28,7 +28,7 @@ const CUSTOMER_ROUTE_SCOPES: Record<string, Scope[]> = {
  * Routes for which being signed in is enough: they act on the caller's own
  * account (the password change asks for the current password instead).
  */
-const AUTHENTICATION_ONLY = ['GET /api/v1/me', 'POST /api/v1/me/password'];
+const AUTHENTICATION_ONLY = ['GET /api/v1/me', 'PATCH /api/v1/me', 'POST /api/v1/me/password'];
 
 interface Operation {
   security?: Record<string, string[]>[];

@@ -2,6 +2,7 @@ export * from './auth/admin-users.dto.js';
 export * from './auth/auth-replies.dto.js';
 export * from './auth/auth-requests.dto.js';
 export * from './auth/password-requests.dto.js';
+export * from './auth/profile-update.dto.js';
 export * from './cart/cart.dto.js';
 export * from './cart/cart-requests.dto.js';
 export * from './catalog/product.dto.js';

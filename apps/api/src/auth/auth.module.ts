@@ -34,6 +34,7 @@ import { PasswordSetService } from './password-set.service.js';
 import { TypeormPasswordResetTokenRepository } from './persistence/typeorm-password-reset-token.repository.js';
 import { TypeormRefreshTokenRepository } from './persistence/typeorm-refresh-token.repository.js';
 import { TypeormUserRepository } from './persistence/typeorm-user.repository.js';
+import { ProfileUpdateService } from './profile-update.service.js';
 import { RefreshTokenRepository } from './refresh-token.repository.js';
 import { RegistrationService } from './registration.service.js';
 import { SessionIssuer } from './session-issuer.js';
@@ -87,6 +88,7 @@ import { UserRepository } from './user.repository.js';
     PasswordResetMailHandler,
     PasswordResetService,
     PasswordSetService,
+    ProfileUpdateService,
     AdminUserQueryService,
     AccountStatusService,
     LoginThrottleInterceptor,

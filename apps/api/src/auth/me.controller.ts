@@ -1,5 +1,11 @@
-import { ChangePasswordDto, ProblemDto, TokenPairDto, UserDto } from '@minishop/contracts';
-import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import {
+  ChangePasswordDto,
+  ProblemDto,
+  ProfileUpdateDto,
+  TokenPairDto,
+  UserDto,
+} from '@minishop/contracts';
+import { Body, Controller, Get, HttpCode, HttpStatus, Patch, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { AuthMapper } from './auth.mapper.js';
@@ -7,6 +13,7 @@ import type { AuthenticatedUser } from './authenticated-user.js';
 import { CurrentUserService } from './current-user.service.js';
 import { Authenticated, CurrentUser } from './decorators/auth.decorators.js';
 import { PasswordChangeService } from './password-change.service.js';
+import { ProfileUpdateService } from './profile-update.service.js';
 import { AttemptLimited } from './throttling/attempt-limited.decorator.js';
 import { PasswordChangeThrottleInterceptor } from './throttling/password-change-throttle.interceptor.js';
 
@@ -16,6 +23,7 @@ export class MeController {
   constructor(
     private readonly currentUser: CurrentUserService,
     private readonly passwords: PasswordChangeService,
+    private readonly profile: ProfileUpdateService,
   ) {}
 
   @Get()
@@ -24,6 +32,23 @@ export class MeController {
   @ApiOkResponse({ type: UserDto })
   async me(@CurrentUser() caller: AuthenticatedUser): Promise<UserDto> {
     return AuthMapper.toUserDto(await this.currentUser.get(caller.id));
+  }
+
+  @Patch()
+  @Authenticated()
+  @ApiOperation({
+    operationId: 'updateMe',
+    summary: 'Change the signed-in user’s name',
+    description:
+      'Only the name: the e-mail address and the role cannot be changed here (another field is a 400); the password has POST /me/password.',
+  })
+  @ApiOkResponse({ type: UserDto })
+  @ApiBadRequestResponse({ type: ProblemDto, description: 'Name missing, blank or too long' })
+  async update(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: ProfileUpdateDto,
+  ): Promise<UserDto> {
+    return AuthMapper.toUserDto(await this.profile.rename(caller.id, body.name));
   }
 
   @Post('password')

@@ -45,6 +45,8 @@ export abstract class UserRepository {
   /** Returns null when the e-mail (case-insensitive) is already taken. */
   abstract create(user: NewUser, manager?: EntityManager): Promise<UserRecord | null>;
   abstract list(query: UserListQuery): Promise<{ items: UserRecord[]; nextCursor: string | null }>;
+  /** Returns null when the account is gone or disabled. */
+  abstract rename(id: string, name: string): Promise<UserRecord | null>;
   /** The account, its row locked until the transaction ends (status changes queue on it). */
   abstract lockById(id: string, manager: EntityManager): Promise<UserRecord | null>;
   /**

@@ -92,6 +92,16 @@ export class TypeormUserRepository extends UserRepository {
     return { items: page.rows.map(withoutCursor), nextCursor: page.nextCursor };
   }
 
+  async rename(id: string, name: string): Promise<UserRecord | null> {
+    const [rows] = (await this.dataSource.query(
+      `UPDATE users u SET name = $2, updated_at = now()
+        WHERE u.id = $1 AND NOT u.disabled
+        RETURNING ${USER_COLUMNS}`,
+      [id, name],
+    )) as [UserRecord[], number];
+    return rows[0] ?? null;
+  }
+
   async lockById(id: string, manager: EntityManager): Promise<UserRecord | null> {
     const rows = (await manager.query(
       `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1 FOR UPDATE`,
