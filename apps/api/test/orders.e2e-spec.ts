@@ -361,6 +361,32 @@ describe('orders', () => {
       );
     });
 
+    test("GET /admin/orders?userId= lists that customer's orders only; a malformed id → 400", async () => {
+      const admin = await anAdmin(t);
+      const [ada, bob] = [await aCustomer(t), await aCustomer(t)];
+      const first = await anOrder(ada);
+      await anOrder(bob);
+      const second = await anOrder(ada);
+      const res = await t.http
+        .get('/api/v1/admin/orders')
+        .query({ userId: ada.id, limit: 1 })
+        .set(admin.auth)
+        .expect(200);
+      expect(res.body.items.map((o: { id: string }) => o.id)).toEqual([second.order.id]);
+      const next = await t.http
+        .get('/api/v1/admin/orders')
+        .query({ userId: ada.id, limit: 1, cursor: res.body.nextCursor })
+        .set(admin.auth)
+        .expect(200);
+      expect(next.body.items.map((o: { id: string }) => o.id)).toEqual([first.order.id]);
+      expect(next.body.nextCursor).toBeNull();
+      const bad = await t.http
+        .get('/api/v1/admin/orders?userId=not-a-uuid')
+        .set(admin.auth)
+        .expect(400);
+      expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
+
     test('POST /admin/orders/:id/fulfil: paid → fulfilled; pending → 409; unknown → 404', async () => {
       const admin = await anAdmin(t);
       const user = await aCustomer(t);

@@ -48,12 +48,13 @@ export class AdminOrdersController {
   @Get()
   @ApiOperation({
     operationId: 'listAllOrders',
-    summary: 'All orders, newest first, optionally by status or waiting for a payment review',
+    summary:
+      'All orders, newest first, optionally by status, by customer or waiting for a payment review',
   })
   @ApiOkResponse({ type: OrderPageDto })
   @ApiBadRequestResponse({
     description:
-      'Invalid status, underReview or limit (type validation), or a cursor the API did not issue (type pagination-invalid-cursor)',
+      'Invalid status, underReview, userId or limit (type validation), or a cursor the API did not issue (type pagination-invalid-cursor)',
     type: ProblemDto,
   })
   list(@Query() query: AdminOrdersQueryDto): Promise<OrderPageDto> {

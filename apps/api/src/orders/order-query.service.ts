@@ -38,7 +38,11 @@ export class OrderQueryService {
   }
 
   async listAll(
-    page: OrderPageRequest & { status?: OrderStatusValue; underReview?: boolean },
+    page: OrderPageRequest & {
+      status?: OrderStatusValue;
+      underReview?: boolean;
+      userId?: string;
+    },
   ): Promise<OrderPageDto> {
     const { underReview, ...rest } = page;
     const result = await this.orders.list({

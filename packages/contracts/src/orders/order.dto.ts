@@ -8,7 +8,15 @@ import {
 } from '@minishop/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  ValidateNested,
+} from 'class-validator';
 
 import { MONEY_SHAPE_MESSAGE, MoneyDto } from '../common/money.dto.js';
 import { PageQueryDto } from '../common/pagination.dto.js';
@@ -203,6 +211,15 @@ export class AdminOrdersQueryDto extends PageQueryDto {
   @Transform(queryBoolean)
   @IsBoolean()
   underReview?: boolean;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    maxLength: 36,
+    description: "Only this account's orders (its id, as GET /admin/users gives it)",
+  })
+  @IsOptional()
+  @IsUUID()
+  userId?: string;
 }
 
 /** The values of PaymentReviewRequestDto.decision. */
