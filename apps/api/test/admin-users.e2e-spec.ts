@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
+
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
+import { hashOpaqueToken } from '../src/auth/opaque-token.js';
+import { waitFor } from './support/jobs-probe.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, registered, type TestUser, withScopes } from './support/users.js';
 
@@ -172,6 +176,85 @@ describe('admin users (real PostgreSQL)', () => {
     // Another admin may.
     await patch(me.id, { disabled: true }).expect(200);
     await list({}, me).expect(401);
+  });
+
+  test('an admin cannot disable their own account by sending its id in upper case', async () => {
+    const me = await anAdmin(t);
+    const res = await patch(me.id.toUpperCase(), { disabled: true }, me).expect(422);
+    expect(res.body.type).toMatch(/auth-self-disable$/);
+    await list({}, me).expect(200);
+  });
+
+  test('two admins disabling each other at once: one wins, the other is refused, an admin remains', async () => {
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = [await anAdmin(t), await anAdmin(t)];
+      const replies = await Promise.all([
+        patch(b.id, { disabled: true }, a),
+        patch(a.id, { disabled: true }, b),
+      ]);
+      // The one that locked second finds its admin disabled.
+      expect(replies.map((r) => r.status).sort()).toEqual([200, 401]);
+      const rows = (await t
+        .get(DataSource)
+        .query('SELECT disabled FROM users WHERE id = ANY($1::uuid[])', [[a.id, b.id]])) as {
+        disabled: boolean;
+      }[];
+      expect(rows.map((r) => r.disabled).sort()).toEqual([false, true]);
+    }
+  });
+
+  test('disabling does not deadlock with a refresh that holds its token and issues the next one', async () => {
+    const u = await registered(t);
+    const runner = t.get(DataSource).createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      // A refresh's order: its token row locked, then a new token inserted
+      // (which takes a key-share lock on the account's row). Checked after
+      // 10 ms rather than 1 s, a deadlock would fail this transaction.
+      await runner.query(`SET LOCAL deadlock_timeout = '10ms'`);
+      await runner.query('SELECT id FROM refresh_tokens WHERE user_id = $1 FOR UPDATE', [u.id]);
+      const disabling = patch(u.id, { disabled: true }).then((r) => r);
+      // The disable has locked the account and waits for the token row.
+      await waitFor(async () => {
+        const [row] = (await t.get(DataSource).query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE refresh_tokens%'`,
+        )) as { n: number }[];
+        return row!.n > 0 ? true : undefined;
+      }, 'the disable to wait for the token row');
+      await runner.query(
+        `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
+         VALUES (gen_random_uuid(), $1, md5(random()::text), now() + interval '1 day')`,
+        [u.id],
+      );
+      await runner.commitTransaction();
+      expect((await disabling).status).toBe(200);
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      await runner.release();
+    }
+  });
+
+  test('a reset link issued before the account was disabled stays dead after it is enabled again', async () => {
+    const u = await registered(t);
+    const token = randomBytes(32).toString('base64url');
+    await t.get(DataSource).query(
+      `INSERT INTO password_reset_tokens (user_id, token_hash, credentials_version, expires_at)
+       SELECT id, $2, credentials_version, now() + interval '1 hour' FROM users WHERE id = $1`,
+      [u.id, hashOpaqueToken(token)],
+    );
+    await patch(u.id, { disabled: true }).expect(200);
+    await patch(u.id, { disabled: false }).expect(200);
+    const res = await t.http
+      .post(`${API}/auth/password-reset/confirm`)
+      .send({ token, newPassword: 'a brand new passphrase' })
+      .expect(400);
+    expect(res.body.type).toMatch(/auth-invalid-reset-token$/);
+    await t.http
+      .post(`${API}/auth/login`)
+      .send({ email: u.email, password: u.password })
+      .expect(200);
   });
 
   test.each([

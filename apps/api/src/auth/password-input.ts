@@ -32,6 +32,10 @@ export async function passwordFrom(
     throw new Error('Give exactly one of --password <password> or --password-stdin');
   }
   if (options.password !== undefined) return options.password;
+  // At a terminal it would wait without a prompt and show the password as typed.
+  if ((stdin as { isTTY?: boolean }).isTTY) {
+    throw new Error('--password-stdin reads a pipe or a file, and standard input is a terminal');
+  }
   const password = await firstLine(stdin);
   if (password === '') {
     throw new Error('--password-stdin found no password: standard input’s first line is empty');

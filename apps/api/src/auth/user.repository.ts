@@ -47,8 +47,13 @@ export abstract class UserRepository {
   abstract list(query: UserListQuery): Promise<{ items: UserRecord[]; nextCursor: string | null }>;
   /** Returns null when the account is gone or disabled. */
   abstract rename(id: string, name: string): Promise<UserRecord | null>;
-  /** The account, its row locked until the transaction ends (status changes queue on it). */
-  abstract lockById(id: string, manager: EntityManager): Promise<UserRecord | null>;
+  /**
+   * The accounts with these ids, their rows locked until the transaction
+   * ends, in id order (two such transactions wait, never deadlock). A lock
+   * that still lets other transactions insert rows referring to them
+   * (refresh tokens issued meanwhile), as an UPDATE's would.
+   */
+  abstract lockAll(ids: readonly string[], manager: EntityManager): Promise<UserRecord[]>;
   /**
    * Enables or disables the account; with `endSessions`, its credentials
    * version moves on too, so every token and reset link issued before is dead.

@@ -36,21 +36,31 @@ export class AccountStatusService {
   ) {}
 
   async change(accountId: string, disabled: boolean, actor: StatusActor): Promise<UserRecord> {
-    if (actor !== 'cli') assertMayChangeStatus(actor.adminId, accountId, disabled);
     if (!isUuid(accountId)) throw new UserNotFoundError(accountId);
+    // Ids compare as PostgreSQL stores them: an id sent in upper case is
+    // still the admin's own.
+    const id = accountId.toLowerCase();
     const { user, changed } = await this.tx.run(async (m) => {
-      const current = await this.users.lockById(accountId, m);
+      // The admin's row too: their own status may have changed since their
+      // token was checked (another admin disabling them at this moment).
+      const ids = actor === 'cli' ? [id] : [id, actor.adminId];
+      const rows = await this.users.lockAll(ids, m);
+      const current = rows.find((r) => r.id === id);
       if (!current) throw new UserNotFoundError(accountId);
+      if (actor !== 'cli') {
+        const admin = rows.find((r) => r.id === actor.adminId) ?? null;
+        assertMayChangeStatus(admin, current, disabled);
+      }
       // Already so: nothing to write, no session to end.
       if (current.disabled === disabled) return { user: current, changed: false };
       const endSessions = statusChangeEndsSessions(current.disabled, disabled);
-      const updated = await this.users.setDisabled(accountId, { disabled, endSessions }, m);
-      if (endSessions) await this.refreshTokens.revokeAllOfUser(accountId, this.clock.now(), m);
+      const updated = await this.users.setDisabled(id, { disabled, endSessions }, m);
+      if (endSessions) await this.refreshTokens.revokeAllOfUser(id, this.clock.now(), m);
       return { user: updated ?? current, changed: true };
     }, TOKEN_FAMILY_RETRIES);
     if (changed) {
       const by = actor === 'cli' ? 'the CLI' : `admin ${actor.adminId}`;
-      this.logger.log(`Account ${accountId} ${disabled ? 'disabled' : 'enabled'} by ${by}`);
+      this.logger.log(`Account ${id} ${disabled ? 'disabled' : 'enabled'} by ${by}`);
     }
     return user;
   }

@@ -102,12 +102,15 @@ export class TypeormUserRepository extends UserRepository {
     return rows[0] ?? null;
   }
 
-  async lockById(id: string, manager: EntityManager): Promise<UserRecord | null> {
-    const rows = (await manager.query(
-      `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1 FOR UPDATE`,
-      [id],
+  async lockAll(ids: readonly string[], manager: EntityManager): Promise<UserRecord[]> {
+    // FOR NO KEY UPDATE, not FOR UPDATE: a refresh inserting a token for the
+    // account takes FOR KEY SHARE on its row (the foreign key) while holding
+    // its token's lock, which revokeAllOfUser then waits for: a deadlock.
+    return (await manager.query(
+      `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ANY($1::uuid[])
+        ORDER BY u.id FOR NO KEY UPDATE`,
+      [ids],
     )) as UserRecord[];
-    return rows[0] ?? null;
   }
 
   async setDisabled(
