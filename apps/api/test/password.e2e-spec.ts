@@ -76,9 +76,12 @@ function clientOf(t: () => TestApp, dataDir: string) {
    */
   const mailsOfJob = (jobId: string) =>
     outboxFiles(dataDir)
-      .filter((f) => f.startsWith(`${jobId}.`))
-      .sort()
-      .map((f) => readFileSync(join(outboxDir(dataDir), f), 'utf8'));
+      // Whole names only: the mailer writes beside the file first (its name
+      // and a suffix) and renames, and that half-written file must not match.
+      .map((f) => ({ f, attempt: new RegExp(`^${jobId}\\.(\\d+)@minishop\\.eml$`).exec(f)?.[1] }))
+      .filter((m) => m.attempt !== undefined)
+      .sort((a, b) => Number(a.attempt) - Number(b.attempt))
+      .map(({ f }) => readFileSync(join(outboxDir(dataDir), f), 'utf8'));
   /** The reset mails sent to an address (each job's last), once the worker has written them. */
   const resetMails = async (email: string) =>
     Promise.all(
