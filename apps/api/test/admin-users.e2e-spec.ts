@@ -109,6 +109,30 @@ describe('admin users (real PostgreSQL)', () => {
     expect(res.headers['content-type']).toMatch(PROBLEM);
   });
 
+  test("one list's cursor is refused by the other: /admin/users and /admin/orders", async () => {
+    await registered(t);
+    await registered(t);
+    const page = await list({ limit: 1 }).expect(200);
+    expect(page.body.nextCursor).toEqual(expect.any(String));
+    const onOrders = await t.http
+      .get(`${API}/admin/orders`)
+      .query({ cursor: page.body.nextCursor })
+      .set(admin.auth)
+      .expect(400);
+    expect(onOrders.body.type).toMatch(/pagination-invalid-cursor$/);
+    // An orders cursor is [instant, id]: well formed, but not a users one.
+    const ordersCursor = Buffer.from(
+      JSON.stringify(['2026-11-25T10:00:00.000000', '00000000-0000-4000-8000-000000000000']),
+    ).toString('base64url');
+    await t.http
+      .get(`${API}/admin/orders`)
+      .query({ cursor: ordersCursor })
+      .set(admin.auth)
+      .expect(200);
+    const onUsers = await list({ cursor: ordersCursor }).expect(400);
+    expect(onUsers.body.type).toMatch(/pagination-invalid-cursor$/);
+  });
+
   test('reads one account; unknown and malformed ids are 404s', async () => {
     const u = await registered(t);
     const res = await t.http.get(`${API}/admin/users/${u.id}`).set(admin.auth).expect(200);

@@ -79,7 +79,7 @@ export class TypeormUserRepository extends UserRepository {
     if (query.email !== undefined) add((p) => `lower(u.email) = lower(${p})`, query.email);
     if (query.role !== undefined) add((p) => `u.role = ${p}`, query.role);
     if (query.disabled !== undefined) add((p) => `u.disabled = ${p}`, query.disabled);
-    if (query.cursor !== undefined) where.push(afterCursor('u', query.cursor, params));
+    if (query.cursor !== undefined) where.push(afterCursor('users', 'u', query.cursor, params));
     params.push(query.limit + 1);
     const rows = (await this.dataSource.query(
       `SELECT ${USER_COLUMNS}, ${cursorAtColumn('u')} FROM users u
@@ -88,7 +88,7 @@ export class TypeormUserRepository extends UserRepository {
         LIMIT $${params.length}`,
       params,
     )) as (UserRecord & CursorRow)[];
-    const page = newestFirstPage(rows, query.limit);
+    const page = newestFirstPage('users', rows, query.limit);
     return { items: page.rows.map(withoutCursor), nextCursor: page.nextCursor };
   }
 

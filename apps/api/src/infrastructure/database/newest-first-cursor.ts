@@ -17,26 +17,43 @@ export interface CursorRow {
   id: string;
 }
 
-export function encodeNewestFirstCursor(row: CursorRow): string {
-  return Buffer.from(JSON.stringify([row.cursor_at, row.id])).toString('base64url');
+/**
+ * Which list a cursor belongs to. Orders' cursors carry no name: their form
+ * is older than the other lists, and cursors clients hold stay valid. Every
+ * other list's cursor starts with its name, so one list's cursor is refused
+ * by another rather than read as a position in it.
+ */
+export type CursorList = 'orders' | 'users';
+
+function encodeNewestFirstCursor(row: CursorRow, list: CursorList): string {
+  const fields = [row.cursor_at, row.id];
+  return Buffer.from(JSON.stringify(list === 'orders' ? fields : [list, ...fields])).toString(
+    'base64url',
+  );
 }
 
 /** A UTC instant as cursor_at writes it (its fields checked too: see isCalendarDateTime). */
 const CURSOR_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}$/;
 
+/** A decoded cursor's instant and id, when it is one of `list`'s. */
+function fieldsOf(value: unknown, list: CursorList): unknown[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  if (list === 'orders') return value;
+  return value[0] === list ? value.slice(1) : undefined;
+}
+
 /** The instant (as `timestamptz` text) and id after which the next page starts. */
-function decodeNewestFirstCursor(cursor: string): [string, string] {
+function decodeNewestFirstCursor(cursor: string, list: CursorList): [string, string] {
   try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const fields = fieldsOf(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')), list);
     if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      matchesCalendarDateTime(CURSOR_INSTANT.exec(value[0])) &&
-      typeof value[1] === 'string' &&
-      isUuid(value[1])
+      fields?.length === 2 &&
+      typeof fields[0] === 'string' &&
+      matchesCalendarDateTime(CURSOR_INSTANT.exec(fields[0])) &&
+      typeof fields[1] === 'string' &&
+      isUuid(fields[1])
     ) {
-      return [`${value[0]}Z`, value[1]];
+      return [`${fields[0]}Z`, fields[1]];
     }
   } catch {
     // fall through: any undecodable cursor is the client's error
@@ -45,11 +62,16 @@ function decodeNewestFirstCursor(cursor: string): [string, string] {
 }
 
 /**
- * The condition that starts a page after `cursor` on the rows of `alias`;
- * its two parameters are appended to `params`.
+ * The condition that starts a page of `list` after `cursor` on the rows of
+ * `alias`; its two parameters are appended to `params`.
  */
-export function afterCursor(alias: string, cursor: string, params: unknown[]): string {
-  const [at, id] = decodeNewestFirstCursor(cursor);
+export function afterCursor(
+  list: CursorList,
+  alias: string,
+  cursor: string,
+  params: unknown[],
+): string {
+  const [at, id] = decodeNewestFirstCursor(cursor, list);
   params.push(at, id);
   const n = params.length;
   return `(${alias}.created_at, ${alias}.id) < ($${n - 1}::timestamptz, $${n}::uuid)`;
@@ -60,6 +82,7 @@ export function afterCursor(alias: string, cursor: string, params: unknown[]): s
  * the extra row only tells whether there is a next page.
  */
 export function newestFirstPage<R extends CursorRow>(
+  list: CursorList,
   rows: readonly R[],
   limit: number,
 ): { rows: R[]; nextCursor: string | null } {
@@ -67,6 +90,6 @@ export function newestFirstPage<R extends CursorRow>(
   const last = page[page.length - 1];
   return {
     rows: page,
-    nextCursor: rows.length > limit && last ? encodeNewestFirstCursor(last) : null,
+    nextCursor: rows.length > limit && last ? encodeNewestFirstCursor(last, list) : null,
   };
 }

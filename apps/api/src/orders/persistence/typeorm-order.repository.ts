@@ -260,7 +260,7 @@ export class TypeormOrderRepository extends OrderRepository {
     if (query.status !== undefined) add((p) => `o.status = ${p}`, query.status);
     if (query.awaitingReview === true) where.push(AWAITING_STAFF);
     else if (query.awaitingReview === false) where.push(`NOT ${AWAITING_STAFF}`);
-    if (query.cursor !== undefined) where.push(afterCursor('o', query.cursor, params));
+    if (query.cursor !== undefined) where.push(afterCursor('orders', 'o', query.cursor, params));
     params.push(query.limit + 1);
     const rows = (await this.dataSource.query(
       `SELECT ${ORDER_COLUMNS} FROM orders o
@@ -269,7 +269,7 @@ export class TypeormOrderRepository extends OrderRepository {
         LIMIT $${params.length}`,
       params,
     )) as OrderRow[];
-    const page = newestFirstPage(rows, query.limit);
+    const page = newestFirstPage('orders', rows, query.limit);
     return {
       items: await this.views(page.rows, this.dataSource.manager),
       nextCursor: page.nextCursor,
