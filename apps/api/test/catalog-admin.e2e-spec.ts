@@ -79,6 +79,8 @@ describe('catalog admin writes (memory cache)', () => {
       ['patch', `/admin/variants/${id}`],
       ['post', `/admin/variants/${id}/stock`],
       ['post', '/admin/categories'],
+      ['patch', `/admin/categories/${id}`],
+      ['delete', `/admin/categories/${id}`],
     ] as const)('%s %s: no token 401, customer 403', async (method, path) => {
       await t.http[method](`${API}${path}`).send({}).expect(401);
       const res = await t.http[method](`${API}${path}`).set(customer.auth).send({}).expect(403);
@@ -670,6 +672,177 @@ describe('catalog admin writes (memory cache)', () => {
         .set(admin.auth)
         .send({ delta: 1, reason: 'x' })
         .expect(404);
+    });
+  });
+
+  describe('PATCH and DELETE /admin/categories/:id', () => {
+    let made = 0;
+    /** A category with a slug no other test uses. */
+    const aCategory = async (parentId?: string) => {
+      made += 1;
+      const res = await t.http
+        .post(`${API}/admin/categories`)
+        .set(admin.auth)
+        .send({
+          name: `Edit Cat ${made}`,
+          slug: `edit-cat-${made}`,
+          ...(parentId ? { parentId } : {}),
+        })
+        .expect(201);
+      return res.body as { id: string; slug: string; name: string };
+    };
+    const patchCategory = (id: string, body: object) =>
+      t.http.patch(`${API}/admin/categories/${id}`).set(admin.auth).send(body);
+    const deleteCategory = (id: string) =>
+      t.http.delete(`${API}/admin/categories/${id}`).set(admin.auth);
+    type Node = { id: string; slug: string; name: string; children: Node[] };
+    /** The category as GET /categories shows it, with the path of slugs down to it. */
+    const inTree = async (id: string) => {
+      const tree = (await t.http.get(`${API}/categories`).expect(200)).body as Node[];
+      const find = (nodes: Node[], path: string[]): { node: Node; path: string[] } | undefined => {
+        for (const n of nodes) {
+          if (n.id === id) return { node: n, path: [...path, n.slug] };
+          const below = find(n.children, [...path, n.slug]);
+          if (below) return below;
+        }
+        return undefined;
+      };
+      return find(tree, []);
+    };
+
+    test('a new name keeps the slug; a new slug changes only the slug; the tree shows both at once', async () => {
+      const cat = await aCategory();
+      await inTree(cat.id); // cached now
+      const renamed = await patchCategory(cat.id, { name: '  Pots & Pans  ' }).expect(200);
+      expect(renamed.body).toEqual({
+        id: cat.id,
+        slug: cat.slug,
+        name: 'Pots & Pans',
+        children: [],
+      });
+      expect((await inTree(cat.id))?.node).toMatchObject({ name: 'Pots & Pans', slug: cat.slug });
+      const reslugged = await patchCategory(cat.id, { slug: `${cat.slug}-pans` }).expect(200);
+      expect(reslugged.body).toMatchObject({ name: 'Pots & Pans', slug: `${cat.slug}-pans` });
+      expect((await inTree(cat.id))?.node.slug).toBe(`${cat.slug}-pans`);
+    });
+
+    test('a slug taken by another category → 409 naming slug; a malformed one or an empty name → 400; nothing changes', async () => {
+      const [a, b] = [await aCategory(), await aCategory()];
+      const dup = await patchCategory(a.id, { slug: b.slug }).expect(409);
+      expect(fieldsOf(dup.body)).toEqual(['slug']);
+      await patchCategory(a.id, { slug: 'Not A Slug' }).expect(400);
+      await patchCategory(a.id, { name: '  ' }).expect(400);
+      await patchCategory(a.id, { name: null }).expect(400);
+      await patchCategory(a.id, { parentId: 'nope' }).expect(400);
+      // Its own slug again is no conflict.
+      await patchCategory(a.id, { slug: a.slug }).expect(200);
+      expect((await inTree(a.id))?.node).toMatchObject({ slug: a.slug, name: a.name });
+    });
+
+    test('moves under another category and back to the top level (parentId null)', async () => {
+      const [a, b] = [await aCategory(), await aCategory()];
+      await patchCategory(b.id, { parentId: a.id }).expect(200);
+      expect((await inTree(b.id))?.path).toEqual([a.slug, b.slug]);
+      await patchCategory(b.id, { parentId: null }).expect(200);
+      expect((await inTree(b.id))?.path).toEqual([b.slug]);
+    });
+
+    test('under itself or one of its subcategories → 422 catalog-category-cycle; unknown parent → 422; unknown category → 404', async () => {
+      const top = await aCategory();
+      const mid = await aCategory(top.id);
+      const leaf = await aCategory(mid.id);
+      for (const parentId of [top.id, mid.id, leaf.id]) {
+        const res = await patchCategory(top.id, { parentId }).expect(422);
+        expect(res.body.type).toMatch(/catalog-category-cycle$/);
+        expect(fieldsOf(res.body)).toEqual(['parentId']);
+      }
+      expect((await inTree(leaf.id))?.path).toEqual([top.slug, mid.slug, leaf.slug]);
+      const unknown = await patchCategory(top.id, {
+        parentId: '00000000-0000-4000-8000-00000000dead',
+      }).expect(422);
+      expect(fieldsOf(unknown.body)).toEqual(['parentId']);
+      const missing = await patchCategory('00000000-0000-4000-8000-00000000dead', {
+        name: 'Ghost',
+      }).expect(404);
+      expect(missing.body.type).toMatch(/catalog-category-not-found$/);
+      await patchCategory('not-a-uuid', { name: 'Ghost' }).expect(400);
+    });
+
+    test('two categories moved under each other at once: one move wins, the other → 422, no loop', async () => {
+      for (let round = 0; round < 5; round++) {
+        const [a, b] = [await aCategory(), await aCategory()];
+        const replies = await Promise.all([
+          patchCategory(a.id, { parentId: b.id }).then((r) => r),
+          patchCategory(b.id, { parentId: a.id }).then((r) => r),
+        ]);
+        expect(replies.map((r) => r.status).sort()).toEqual([200, 422]);
+        const parents = await ds.query<{ id: string; parent_id: string | null }[]>(
+          'SELECT id, parent_id FROM categories WHERE id = ANY($1::uuid[])',
+          [[a.id, b.id]],
+        );
+        expect(parents.filter((p) => p.parent_id !== null)).toHaveLength(1);
+      }
+    });
+
+    test('deletes an empty category; one with a subcategory or a live product → 409, kept', async () => {
+      const parent = await aCategory();
+      const child = await aCategory(parent.id);
+      const busy = await deleteCategory(parent.id).expect(409);
+      expect(busy.body.type).toMatch(/catalog-category-in-use$/);
+      expect(busy.body.detail).toContain('1 subcategories and 0 products');
+
+      const product = (await create(aProductBody({ categoryId: child.id })).expect(201)).body;
+      await deleteCategory(child.id).expect(409);
+      // Archived, it no longer holds the category: the category goes, the product loses it.
+      await t.http.delete(`${API}/admin/products/${product.id}`).set(admin.auth).expect(204);
+      await deleteCategory(child.id).expect(204);
+      const [row] = await ds.query<{ category_id: string | null }[]>(
+        'SELECT category_id FROM products WHERE id = $1',
+        [product.id],
+      );
+      expect(row!.category_id).toBeNull();
+      await deleteCategory(parent.id).expect(204);
+      expect(await inTree(parent.id)).toBeUndefined();
+      const gone = await deleteCategory(parent.id).expect(404);
+      expect(gone.body.type).toMatch(/catalog-category-not-found$/);
+    });
+
+    test('a product written into the category while it is being deleted is counted: 409, nothing lost', async () => {
+      const cat = await aCategory();
+      let productId = '';
+      const res = await racing(
+        async (m) => {
+          const [row] = (await m.query(
+            `INSERT INTO products (slug, name, description, category_id)
+             VALUES ($1, 'Racing kettle', '', $2) RETURNING id`,
+            [`racing-kettle-${cat.slug}`, cat.id],
+          )) as { id: string }[];
+          productId = row!.id;
+        },
+        () => deleteCategory(cat.id),
+      );
+      expect(res.status).toBe(409);
+      const [row] = await ds.query<{ category_id: string | null }[]>(
+        'SELECT category_id FROM products WHERE id = $1',
+        [productId],
+      );
+      expect(row!.category_id).toBe(cat.id);
+    });
+
+    test('a product created naming a category deleted meanwhile → 422 naming categoryId', async () => {
+      const cat = await aCategory();
+      const res = await racing(
+        async (m) => {
+          await m.query('LOCK TABLE categories IN SHARE ROW EXCLUSIVE MODE');
+          await m.query('SELECT 1 FROM categories WHERE id = $1 FOR UPDATE', [cat.id]);
+        },
+        () => create(aProductBody({ categoryId: cat.id })),
+        async (m) => {
+          await m.query('DELETE FROM categories WHERE id = $1', [cat.id]);
+        },
+      );
+      expect(res.status).toBe(422);
+      expect(fieldsOf(res.body)).toEqual(['categoryId']);
     });
   });
 

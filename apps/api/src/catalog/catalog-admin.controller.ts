@@ -7,6 +7,7 @@ import {
   ProductDto,
   StockAdjustmentDto,
   StockLevelDto,
+  UpdateCategoryDto,
   UpdateProductDto,
   UpdateVariantDto,
   VariantDto,
@@ -50,9 +51,9 @@ const IdParam = () =>
 @Controller('admin')
 @Scopes('catalog:write')
 @ApiBadRequestResponse({ description: 'Invalid body or id', type: ProblemDto })
-@ApiNotFoundResponse({ description: 'No such product or variant', type: ProblemDto })
+@ApiNotFoundResponse({ description: 'No such product, variant or category', type: ProblemDto })
 @ApiConflictResponse({
-  description: `Slug or SKU taken, the product has ${MAX_VARIANTS_PER_PRODUCT} variants already, or stock would drop below what is reserved`,
+  description: `Slug or SKU taken, a category still in use, the product has ${MAX_VARIANTS_PER_PRODUCT} variants already, or stock would drop below what is reserved`,
   type: ProblemDto,
 })
 @ApiUnprocessableEntityResponse({
@@ -150,5 +151,40 @@ export class CatalogAdminController {
   })
   createCategory(@Body() body: CreateCategoryDto): Promise<CategoryNodeDto> {
     return this.categories.create(body);
+  }
+
+  @Patch('categories/:id')
+  @ApiOperation({
+    operationId: 'updateCategory',
+    summary: 'Rename, re-slug or move a category; the fields sent change, the rest stay',
+    description:
+      'parentId null moves it to the top level. A new name keeps the slug. The reply holds the category alone (children empty): the tree is GET /categories.',
+  })
+  @IdParam()
+  @ApiOkResponse({ type: CategoryNodeDto })
+  @ApiUnprocessableEntityResponse({
+    description:
+      'parentId names no category (type catalog-unknown-category), or the category itself or one of its subcategories (type catalog-category-cycle)',
+    type: ProblemDto,
+  })
+  updateCategory(
+    @Param('id', uuid) id: string,
+    @Body() body: UpdateCategoryDto,
+  ): Promise<CategoryNodeDto> {
+    return this.categories.update(id, body);
+  }
+
+  @Delete('categories/:id')
+  @ApiOperation({
+    operationId: 'deleteCategory',
+    summary: 'Delete an empty category',
+    description:
+      'Only a category without subcategories and without products that are not archived (409 catalog-category-in-use otherwise: move them first). Archived products that named it lose the category.',
+  })
+  @IdParam()
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted' })
+  deleteCategory(@Param('id', uuid) id: string): Promise<void> {
+    return this.categories.remove(id);
   }
 }

@@ -16,6 +16,7 @@ import { CategoryTreeService } from './category-tree.service.js';
 import { CatalogFastPath } from './http/catalog-fast-path.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
 import { CatalogWriteRepository } from './persistence/catalog-write.repository.js';
+import { CategoryWriteRepository } from './persistence/category-write.repository.js';
 import { ProductAdminService } from './product-admin.service.js';
 import { ProductListingService } from './product-listing.service.js';
 import { ProductLookupService } from './product-lookup.service.js';
@@ -49,6 +50,7 @@ function catalogCache(config: AppConfig, db: DatabaseServer): CatalogCache {
     CatalogFastPath,
     CatalogReadRepository,
     CatalogWriteRepository,
+    CategoryWriteRepository,
     ProductListingService,
     ProductLookupService,
     CategoryTreeService,

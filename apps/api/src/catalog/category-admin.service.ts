@@ -1,6 +1,10 @@
-import type { CategoryNodeDto, CreateCategoryDto } from '@minishop/contracts';
+import type { CategoryNodeDto, CreateCategoryDto, UpdateCategoryDto } from '@minishop/contracts';
 import {
+  assertMayDeleteCategory,
+  assertMayMoveCategory,
   assertRoomForCategory,
+  assertSlug,
+  CategoryNotFoundError,
   DuplicateSlugError,
   slugFor,
   UnknownCategoryError,
@@ -10,12 +14,14 @@ import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { CatalogCache } from './cache/catalog-cache.js';
 import { CatalogWriteRepository } from './persistence/catalog-write.repository.js';
+import { CategoryWriteRepository } from './persistence/category-write.repository.js';
 
 @Injectable()
 export class CategoryAdminService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly catalog: CatalogWriteRepository,
+    private readonly categories: CategoryWriteRepository,
     private readonly cache: CatalogCache,
   ) {}
 
@@ -37,5 +43,48 @@ export class CategoryAdminService {
     });
     await this.cache.invalidate();
     return { id, slug, name: input.name, children: [] };
+  }
+
+  /**
+   * Renames, re-slugs or moves a category. The slug is never derived from a
+   * new name: links to the old one keep working until it is changed on
+   * purpose. Replies with the category alone (`children` empty): the tree
+   * is `GET /categories`.
+   */
+  async update(id: string, patch: UpdateCategoryDto): Promise<CategoryNodeDto> {
+    if (patch.slug !== undefined) assertSlug(patch.slug);
+    const updated = await this.tx.run(async (m) => {
+      // One category write at a time: a move's loop check holds until commit.
+      await this.catalog.lockAndCountCategories(m);
+      const current = await this.categories.lockById(m, id);
+      if (!current) throw new CategoryNotFoundError(id);
+      if (patch.parentId !== undefined && patch.parentId !== null) {
+        if (!(await this.catalog.categoryExists(m, patch.parentId))) {
+          throw new UnknownCategoryError('parentId', patch.parentId);
+        }
+      }
+      if (patch.parentId !== undefined) {
+        assertMayMoveCategory(id, patch.parentId, await this.categories.parents(m));
+      }
+      if (patch.slug !== undefined && (await this.categories.slugTaken(m, patch.slug, id))) {
+        throw new DuplicateSlugError(patch.slug);
+      }
+      return this.categories.update(m, id, patch);
+    });
+    await this.cache.invalidate();
+    return { id: updated.id, slug: updated.slug, name: updated.name, children: [] };
+  }
+
+  /** Only an empty category: no subcategory, no product that is not archived. */
+  async remove(id: string): Promise<void> {
+    await this.tx.run(async (m) => {
+      await this.catalog.lockAndCountCategories(m);
+      const current = await this.categories.lockById(m, id);
+      if (!current) throw new CategoryNotFoundError(id);
+      const usage = await this.categories.usage(m, id);
+      assertMayDeleteCategory(usage.subcategories, usage.products);
+      await this.categories.delete(m, id);
+    });
+    await this.cache.invalidate();
   }
 }

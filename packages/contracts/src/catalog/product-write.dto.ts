@@ -212,3 +212,34 @@ export class CreateCategoryDto {
   @IsUUID()
   parentId?: string;
 }
+
+/** Body of `PATCH /admin/categories/{id}`: the fields sent change, the rest stay. */
+export class UpdateCategoryDto {
+  @ApiPropertyOptional({ example: 'Kitchen & dining', maxLength: 200 })
+  @IfSent()
+  @IsString()
+  @CatalogName()
+  name?: string;
+
+  @ApiPropertyOptional({
+    example: 'kitchen-dining',
+    maxLength: 120,
+    description:
+      'Not derived from a new name: links to the old slug keep working until it is changed',
+  })
+  @IfSent()
+  @IsString()
+  @MaxCodePoints(120)
+  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
+  slug?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    maxLength: 36,
+    description: 'The new parent; null moves the category to the top level',
+  })
+  @IsOptional()
+  @IsUUID()
+  parentId?: string | null;
+}

@@ -103,3 +103,30 @@ export class InvalidCatalogValueError extends InvalidInputError {
     super(message, [{ field, message }]);
   }
 }
+
+export class CategoryNotFoundError extends NotFoundError {
+  readonly code = 'CATALOG.CATEGORY_NOT_FOUND';
+  constructor(id: string) {
+    super(echoableId(id) ? `No category "${id}"` : 'No category has that id (an id is a UUID)');
+  }
+}
+
+/** Moving a category under itself or one of its own subcategories would make the tree a loop. */
+export class CategoryCycleError extends RuleViolationError {
+  readonly code = 'CATALOG.CATEGORY_CYCLE';
+  constructor() {
+    super('A category cannot be moved under itself or one of its subcategories', [
+      { field: 'parentId', message: 'parentId is this category or one of its subcategories' },
+    ]);
+  }
+}
+
+/** Only an empty category is deleted: products and subcategories are never left dangling. */
+export class CategoryInUseError extends ConflictError {
+  readonly code = 'CATALOG.CATEGORY_IN_USE';
+  constructor(subcategories: number, products: number) {
+    super(
+      `The category still has ${subcategories} subcategories and ${products} products that are not archived; move them first`,
+    );
+  }
+}

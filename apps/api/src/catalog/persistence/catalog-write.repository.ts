@@ -57,8 +57,15 @@ const VARIANT_COLUMNS: Record<keyof VariantPatch, string> = {
 /** Catalog writes; every method runs inside the caller's transaction. */
 @Injectable()
 export class CatalogWriteRepository {
+  /**
+   * Key-share locked until commit, as the product's foreign key will lock
+   * it: a category deleted meanwhile waits for this write, then counts the
+   * product and refuses (CategoryWriteRepository.lockById).
+   */
   async categoryExists(m: EntityManager, id: string): Promise<boolean> {
-    const rows: unknown[] = await m.query('SELECT 1 FROM categories WHERE id = $1', [id]);
+    const rows: unknown[] = await m.query('SELECT 1 FROM categories WHERE id = $1 FOR KEY SHARE', [
+      id,
+    ]);
     return rows.length > 0;
   }
 
