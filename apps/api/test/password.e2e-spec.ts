@@ -414,6 +414,68 @@ describe('password change and reset', () => {
       await login(u.email, `${winner} of two passphrases`).expect(200);
     });
 
+    test.each([
+      ['the change', 'the reset'],
+      ['the reset', 'the change'],
+    ])(
+      'a change and a reset of one account queued at once: %s writes first and wins, %s → 400',
+      async (first) => {
+        const u = await registered(t);
+        const token = await resetTokenFor(u.email);
+        const byChange = 'the password the change sets';
+        const byReset = 'the password the reset sets';
+        const start = {
+          'the change': () =>
+            change(u, { currentPassword: u.password, newPassword: byChange }).then((r) => r),
+          'the reset': () => confirm(token, byReset).then((r) => r),
+        };
+        const waiting = async () =>
+          Number(
+            (
+              (await ds.query(
+                `SELECT count(*) AS n FROM pg_stat_activity
+                  WHERE datname = current_database() AND wait_event_type = 'Lock'
+                    AND query ILIKE 'UPDATE%users%'`,
+              )) as { n: string }[]
+            )[0]!.n,
+          );
+        // The account's row held, so both writes queue on it in a known order;
+        // each checked the account at the same version before it waited.
+        const holder = ds.createQueryRunner();
+        await holder.connect();
+        await holder.startTransaction();
+        const replies: Promise<{ status: number; body: { type?: string } }>[] = [];
+        try {
+          await holder.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [u.id]);
+          const order: (keyof typeof start)[] =
+            first === 'the change' ? ['the change', 'the reset'] : ['the reset', 'the change'];
+          for (const [i, which] of order.entries()) {
+            replies.push(start[which]());
+            await waitFor(
+              async () => ((await waiting()) === i + 1 ? true : undefined),
+              `${which} to wait`,
+            );
+          }
+        } finally {
+          await holder.rollbackTransaction();
+          await holder.release();
+        }
+        const [won, lost] = await Promise.all(replies);
+        expect(won!.status).toBe(first === 'the change' ? 200 : 204);
+        expect(lost!.status).toBe(400);
+        expect(lost!.body.type).toMatch(
+          first === 'the change' ? /auth-invalid-reset-token$/ : /auth-wrong-current-password$/,
+        );
+        const [row] = (await ds.query('SELECT credentials_version FROM users WHERE id = $1', [
+          u.id,
+        ])) as { credentials_version: number }[];
+        expect(row!.credentials_version).toBe(1);
+        await login(u.email, first === 'the change' ? byChange : byReset).expect(200);
+        await login(u.email, first === 'the change' ? byReset : byChange).expect(401);
+        await login(u.email, u.password).expect(401);
+      },
+    );
+
     test('an expired token, an unknown one, or one from before the password changed → 400, and nothing changes', async () => {
       const u = await registered(t);
       const expired = await resetTokenFor(u.email);
