@@ -5,6 +5,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 import { CatalogWriteRepository } from '../src/catalog/persistence/catalog-write.repository.js';
 import { CatalogSeedService } from '../src/catalog/seed/catalog-seed.service.js';
+import { CatalogUpsertRepository } from '../src/imports/persistence/catalog-upsert.repository.js';
 import { API, aProductBody } from './support/catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
@@ -827,6 +828,86 @@ describe('catalog admin writes (memory cache)', () => {
         [productId],
       );
       expect(row!.category_id).toBe(cat.id);
+    });
+
+    test('a product un-archived while its category is being deleted is counted: 409, it keeps the category', async () => {
+      const cat = await aCategory();
+      const product = (await create(aProductBody({ categoryId: cat.id })).expect(201)).body;
+      await t.http.delete(`${API}/admin/products/${product.id}`).set(admin.auth).expect(204);
+      const res = await racing(
+        async (m) => {
+          await m.query(`UPDATE products SET status = 'active' WHERE id = $1`, [product.id]);
+        },
+        () => deleteCategory(cat.id),
+      );
+      expect(res.status).toBe(409);
+      const [row] = await ds.query<{ category_id: string | null; status: string }[]>(
+        'SELECT category_id, status FROM products WHERE id = $1',
+        [product.id],
+      );
+      expect(row).toEqual({ category_id: cat.id, status: 'active' });
+    });
+
+    test('an import batch that resolved the category holds a delete until it commits, which then counts its product', async () => {
+      const cat = await aCategory();
+      const res = await racing(
+        async (m) => {
+          const ids = await t.get(CatalogUpsertRepository).categoryIds(m, [cat.slug]);
+          expect(ids.get(cat.slug)).toBe(cat.id);
+        },
+        () => deleteCategory(cat.id),
+        async (m) => {
+          await m.query(
+            `INSERT INTO products (slug, name, description, category_id)
+             VALUES ($1, 'Imported kettle', '', $2)`,
+            [`imported-kettle-${cat.slug}`, cat.id],
+          );
+        },
+      );
+      expect(res.status).toBe(409);
+      expect((await inTree(cat.id))?.node.slug).toBe(cat.slug);
+    });
+
+    test('an empty body changes nothing: 200 with the category as it is', async () => {
+      const cat = await aCategory();
+      const res = await patchCategory(cat.id, {}).expect(200);
+      expect(res.body).toEqual({ id: cat.id, slug: cat.slug, name: cat.name, children: [] });
+      await patchCategory('00000000-0000-4000-8000-00000000dead', {}).expect(404);
+    });
+
+    test('listings and product pages follow a move and a rename at once', async () => {
+      const [home, garden] = [await aCategory(), await aCategory()];
+      const sub = await aCategory(home.id);
+      const product = (await create(aProductBody({ categoryId: sub.id })).expect(201)).body;
+      const listed = async (slug: string) =>
+        (
+          await t.http.get(`${API}/products`).query({ category: slug, limit: 100 }).expect(200)
+        ).body.items.map((p: { id: string }) => p.id);
+      // Read once each, so the cache holds them.
+      expect(await listed(home.slug)).toEqual([product.id]);
+      expect(await listed(garden.slug)).toEqual([]);
+      await t.http.get(`${API}/products/${product.id}`).expect(200);
+
+      await patchCategory(sub.id, { parentId: garden.id, name: 'Sheds' }).expect(200);
+      expect(await listed(home.slug)).toEqual([]);
+      expect(await listed(garden.slug)).toEqual([product.id]);
+      const page = await t.http.get(`${API}/products/${product.id}`).expect(200);
+      expect(page.body.category).toMatchObject({ slug: sub.slug, name: 'Sheds' });
+    });
+
+    test('the document types parentId and categoryId as nullable UUID strings', async () => {
+      const doc = (await t.http.get('/docs/openapi.json').expect(200)).body as {
+        components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+      };
+      const { schemas } = doc.components;
+      for (const [schema, field] of [
+        ['UpdateCategoryDto', 'parentId'],
+        ['UpdateProductDto', 'categoryId'],
+      ] as const) {
+        expect(schemas[schema]!.properties[field]).toMatchObject({ format: 'uuid' });
+        expect(JSON.stringify(schemas[schema]!.properties[field])).toContain('"string"');
+        expect(JSON.stringify(schemas[schema]!.properties[field])).not.toContain('"object"');
+      }
     });
 
     test('a product created naming a category deleted meanwhile → 422 naming categoryId', async () => {

@@ -494,7 +494,7 @@ export interface paths {
         head?: never;
         /**
          * Rename, re-slug or move a category; the fields sent change, the rest stay
-         * @description parentId null moves it to the top level. A new name keeps the slug. The reply holds the category alone (children empty): the tree is GET /categories.
+         * @description parentId null moves it to the top level. A new name keeps the slug; a new slug breaks links with the old one (GET /products?category=). An empty body changes nothing. The reply holds the category alone (children empty): the tree is GET /categories.
          */
         patch: operations["updateCategory"];
         trace?: never;
@@ -1185,7 +1185,7 @@ export interface components {
             slug?: string;
             description?: string;
             /** Format: uuid */
-            categoryId?: Record<string, never> | null;
+            categoryId?: string | null;
             /** @enum {string} */
             status?: "active" | "archived";
         };
@@ -1222,7 +1222,7 @@ export interface components {
             /** @example Kitchen & dining */
             name?: string;
             /**
-             * @description Not derived from a new name: links to the old slug keep working until it is changed
+             * @description Never derived from a new name. Links with the old slug (GET /products?category=) stop finding the category once it changes
              * @example kitchen-dining
              */
             slug?: string;
@@ -1230,7 +1230,7 @@ export interface components {
              * Format: uuid
              * @description The new parent; null moves the category to the top level
              */
-            parentId?: Record<string, never> | null;
+            parentId?: string | null;
         };
         AddressDto: {
             /** @example Ada Lovelace */

@@ -16,6 +16,13 @@ import { CatalogCache } from './cache/catalog-cache.js';
 import { CatalogWriteRepository } from './persistence/catalog-write.repository.js';
 import { CategoryWriteRepository } from './persistence/category-write.repository.js';
 
+/**
+ * A move or delete locks the category before products; writers that lock
+ * products first (the seed's batches) may still meet it the other way round,
+ * and PostgreSQL's deadlock victim is then simply run again.
+ */
+const CATEGORY_WRITE_RETRIES = { retries: 2 } as const;
+
 @Injectable()
 export class CategoryAdminService {
   constructor(
@@ -53,10 +60,16 @@ export class CategoryAdminService {
    */
   async update(id: string, patch: UpdateCategoryDto): Promise<CategoryNodeDto> {
     if (patch.slug !== undefined) assertSlug(patch.slug);
+    if (patch.name === undefined && patch.slug === undefined && patch.parentId === undefined) {
+      // Nothing to change: no lock to take, no cache to empty.
+      const current = await this.tx.run((m) => this.categories.find(m, id));
+      if (!current) throw new CategoryNotFoundError(id);
+      return { id: current.id, slug: current.slug, name: current.name, children: [] };
+    }
     const updated = await this.tx.run(async (m) => {
       // One category write at a time: a move's loop check holds until commit.
       await this.catalog.lockAndCountCategories(m);
-      const current = await this.categories.lockById(m, id);
+      const current = await this.categories.lockById(m, id, 'change');
       if (!current) throw new CategoryNotFoundError(id);
       if (patch.parentId !== undefined && patch.parentId !== null) {
         if (!(await this.catalog.categoryExists(m, patch.parentId))) {
@@ -70,7 +83,7 @@ export class CategoryAdminService {
         throw new DuplicateSlugError(patch.slug);
       }
       return this.categories.update(m, id, patch);
-    });
+    }, CATEGORY_WRITE_RETRIES);
     await this.cache.invalidate();
     return { id: updated.id, slug: updated.slug, name: updated.name, children: [] };
   }
@@ -79,12 +92,12 @@ export class CategoryAdminService {
   async remove(id: string): Promise<void> {
     await this.tx.run(async (m) => {
       await this.catalog.lockAndCountCategories(m);
-      const current = await this.categories.lockById(m, id);
+      const current = await this.categories.lockById(m, id, 'delete');
       if (!current) throw new CategoryNotFoundError(id);
       const usage = await this.categories.usage(m, id);
       assertMayDeleteCategory(usage.subcategories, usage.products);
       await this.categories.delete(m, id);
-    });
+    }, CATEGORY_WRITE_RETRIES);
     await this.cache.invalidate();
   }
 }

@@ -149,7 +149,8 @@ export class UpdateProductDto {
   @MaxCodePoints(5000)
   description?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, maxLength: 36 })
+  // type: the union type would be reflected as an object.
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, maxLength: 36 })
   @IsOptional()
   @IsUUID()
   categoryId?: string | null;
@@ -225,7 +226,7 @@ export class UpdateCategoryDto {
     example: 'kitchen-dining',
     maxLength: 120,
     description:
-      'Not derived from a new name: links to the old slug keep working until it is changed',
+      'Never derived from a new name. Links with the old slug (GET /products?category=) stop finding the category once it changes',
   })
   @IfSent()
   @IsString()
@@ -234,6 +235,7 @@ export class UpdateCategoryDto {
   slug?: string;
 
   @ApiPropertyOptional({
+    type: String,
     format: 'uuid',
     nullable: true,
     maxLength: 36,

@@ -26,14 +26,28 @@ const COLUMNS = 'id, slug, name, parent_id AS "parentId"';
 @Injectable()
 export class CategoryWriteRepository {
   /**
-   * The category, its row locked: a product written meanwhile with this
-   * category (its foreign key takes a key-share lock on the row) either
-   * commits first and is counted by `usage`, or waits and then finds the
-   * category gone.
+   * The category, its row locked: FOR UPDATE to delete it, so a product
+   * written meanwhile with this category (its foreign key takes a key-share
+   * lock on the row) either commits first and is counted by `usage`, or
+   * waits and then finds the category gone; FOR NO KEY UPDATE to change it,
+   * which leaves product writes naming it free to go on.
    */
-  async lockById(m: EntityManager, id: string): Promise<CategoryRecord | null> {
+  async lockById(
+    m: EntityManager,
+    id: string,
+    purpose: 'change' | 'delete',
+  ): Promise<CategoryRecord | null> {
+    const lock = purpose === 'delete' ? 'FOR UPDATE' : 'FOR NO KEY UPDATE';
     const rows: CategoryRecord[] = await m.query(
-      `SELECT ${COLUMNS} FROM categories WHERE id = $1 FOR UPDATE`,
+      `SELECT ${COLUMNS} FROM categories WHERE id = $1 ${lock}`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async find(m: EntityManager, id: string): Promise<CategoryRecord | null> {
+    const rows: CategoryRecord[] = await m.query(
+      `SELECT ${COLUMNS} FROM categories WHERE id = $1`,
       [id],
     );
     return rows[0] ?? null;
@@ -74,12 +88,19 @@ export class CategoryWriteRepository {
     return rows[0]!;
   }
 
-  /** What still hangs on the category: its subcategories and its products not archived. */
+  /**
+   * What still hangs on the category: its subcategories and its products
+   * not archived. The products are locked (in id order, after the category,
+   * as product writes lock them) before they are counted, so one being
+   * un-archived meanwhile is counted as it commits, not left live without
+   * its category by the delete's ON DELETE SET NULL.
+   */
   async usage(m: EntityManager, id: string): Promise<{ subcategories: number; products: number }> {
     const rows: { subcategories: number; products: number }[] = await m.query(
       `SELECT (SELECT count(*) FROM categories WHERE parent_id = $1)::int AS subcategories,
-              (SELECT count(*) FROM products
-                WHERE category_id = $1 AND status <> 'archived')::int AS products`,
+              (SELECT count(*) FILTER (WHERE p.status <> 'archived')
+                 FROM (SELECT status FROM products WHERE category_id = $1
+                        ORDER BY id FOR NO KEY UPDATE) p)::int AS products`,
       [id],
     );
     return rows[0]!;

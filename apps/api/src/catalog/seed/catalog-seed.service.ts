@@ -162,8 +162,10 @@ export class CatalogSeedService {
     const upsert = async (name: string, parentId: string | null) => {
       const slug = slugify(name);
       const [row] = (await m.query(
+        // An existing category keeps its name and place: an admin may have
+        // changed them. (The no-op update makes RETURNING give its id.)
         `INSERT INTO categories (slug, name, parent_id) VALUES ($1, $2, $3)
-         ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
+         ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug RETURNING id`,
         [slug, name, parentId],
       )) as { id: string }[];
       ids.set(slug, row!.id);

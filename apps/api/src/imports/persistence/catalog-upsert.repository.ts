@@ -12,10 +12,16 @@ const VARIANT_INPUT = `unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], 
  */
 @Injectable()
 export class CatalogUpsertRepository {
+  /**
+   * Key-share locked in id order, before the batch locks its products: a
+   * category delete (which locks the category, then its products) waits for
+   * this batch and then counts its products, rather than deadlocking with it
+   * or being committed before the batch's rows reference the category.
+   */
   async categoryIds(m: EntityManager, slugs: readonly string[]): Promise<Map<string, string>> {
     if (slugs.length === 0) return new Map();
     const rows: { id: string; slug: string }[] = await m.query(
-      'SELECT id, slug FROM categories WHERE slug = ANY($1::text[])',
+      'SELECT id, slug FROM categories WHERE slug = ANY($1::text[]) ORDER BY id FOR KEY SHARE',
       [slugs],
     );
     return new Map(rows.map((r) => [r.slug, r.id]));
