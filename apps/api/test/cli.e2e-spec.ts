@@ -30,6 +30,18 @@ const COMMANDS = [
 
 useCliDatabase();
 
+/** An account made by `user:create`, with one live refresh token (a session to end). */
+async function aSignedInAccount(email: string, password: string): Promise<{ id: string }> {
+  expect((await cli(['user:create', '--email', email, '--password', password])).code).toBe(0);
+  const [user] = await sql<{ id: string }>('SELECT id FROM users WHERE email = $1', [email]);
+  await sql(
+    `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
+     VALUES (gen_random_uuid(), $1, $2, now() + interval '1 day')`,
+    [user!.id, randomBytes(32).toString('hex')],
+  );
+  return user!;
+}
+
 describe('npm run cli (dist/cli.js in a child process)', () => {
   test('db:migrate on an empty database creates the schema; a second run has nothing to do', async () => {
     expect((await sql<{ t: string | null }>(`SELECT to_regclass('orders') AS t`))[0]?.t).toBe(null);
@@ -91,15 +103,7 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
 
   test('user:set-password sets the password and ends every session; an unknown e-mail or a weak password → exit 1, nothing changed', async () => {
     const email = anEmail();
-    expect(
-      (await cli(['user:create', '--email', email, '--password', 'the first password'])).code,
-    ).toBe(0);
-    const [user] = await sql<{ id: string }>('SELECT id FROM users WHERE email = $1', [email]);
-    await sql(
-      `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
-       VALUES (gen_random_uuid(), $1, $2, now() + interval '1 day')`,
-      [user!.id, randomBytes(32).toString('hex')],
-    );
+    const user = await aSignedInAccount(email, 'the first password');
 
     const weak = await cli(['user:set-password', '--email', email, '--password', 'short']);
     expect(weak.code).toBe(1);
@@ -131,7 +135,7 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
     ]);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toBe(
-      `Password set for ${email.toUpperCase()} (${user!.id}); every session ended\n`,
+      `Password set for ${email.toUpperCase()} (${user.id}); every session ended\n`,
     );
     const after = await hashOf();
     expect(await verify(after.password_hash, 'the second password')).toBe(true);
@@ -139,7 +143,7 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
     expect(
       await count(
         'SELECT count(*) AS n FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL',
-        [user!.id],
+        [user.id],
       ),
     ).toBe(0);
   });
@@ -181,20 +185,12 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
 
   test('user:disable disables an account and ends its sessions; user:enable enables it; an unknown e-mail → exit 1', async () => {
     const email = anEmail();
-    expect(
-      (await cli(['user:create', '--email', email, '--password', 'a fine password'])).code,
-    ).toBe(0);
-    const [user] = await sql<{ id: string }>('SELECT id FROM users WHERE email = $1', [email]);
-    await sql(
-      `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
-       VALUES (gen_random_uuid(), $1, $2, now() + interval '1 day')`,
-      [user!.id, randomBytes(32).toString('hex')],
-    );
+    const user = await aSignedInAccount(email, 'a fine password');
     const state = async () =>
       (
         await sql<{ disabled: boolean; credentials_version: number }>(
           'SELECT disabled, credentials_version FROM users WHERE id = $1',
-          [user!.id],
+          [user.id],
         )
       )[0]!;
 
@@ -205,19 +201,19 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
     const disable = await cli(['user:disable', '--email', email.toUpperCase()]);
     expect(disable).toEqual({
       code: 0,
-      stdout: `${email} (${user!.id}) is disabled; every session ended\n`,
+      stdout: `${email} (${user.id}) is disabled; every session ended\n`,
       stderr: '',
     });
     expect(await state()).toEqual({ disabled: true, credentials_version: 1 });
     expect(
       await count(
         'SELECT count(*) AS n FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL',
-        [user!.id],
+        [user.id],
       ),
     ).toBe(0);
 
     const enable = await cli(['user:enable', '--email', email]);
-    expect(enable).toEqual({ code: 0, stdout: `${email} (${user!.id}) is enabled\n`, stderr: '' });
+    expect(enable).toEqual({ code: 0, stdout: `${email} (${user.id}) is enabled\n`, stderr: '' });
     expect(await state()).toEqual({ disabled: false, credentials_version: 1 });
   });
 

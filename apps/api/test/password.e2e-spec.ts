@@ -22,6 +22,16 @@ const PROBLEM = /^application\/problem\+json/;
 const RESET_URL = 'https://shop.example.test/reset-password';
 const NEW_PASSWORD = 'a longer passphrase this time';
 
+/** Statements of this database's sessions waiting for a lock to write an account's row. */
+async function writesWaitingOnUsers(ds: DataSource): Promise<number> {
+  const [row] = (await ds.query(
+    `SELECT count(*) AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock'
+        AND query ILIKE 'UPDATE%users%'`,
+  )) as { n: string }[];
+  return Number(row!.n);
+}
+
 /** A client address of its own per test, so IP limits never leak between tests or runs. */
 const anIp = () => `10.${[...randomBytes(3)].join('.')}`;
 
@@ -257,16 +267,6 @@ describe('password change and reset', () => {
       const holder = ds.createQueryRunner();
       await holder.connect();
       await holder.startTransaction();
-      const waiting = async () =>
-        Number(
-          (
-            (await ds.query(
-              `SELECT count(*) AS n FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock'
-                  AND query ILIKE 'UPDATE%users%'`,
-            )) as { n: string }[]
-          )[0]!.n,
-        );
       let changed: Promise<{ status: number }>;
       let signedIn: Promise<{ status: number }>;
       try {
@@ -275,12 +275,12 @@ describe('password change and reset', () => {
           (r) => r,
         );
         await waitFor(
-          async () => ((await waiting()) === 1 ? true : undefined),
+          async () => ((await writesWaitingOnUsers(ds)) === 1 ? true : undefined),
           'the change to wait',
         );
         signedIn = login(email, old).then((r) => r);
         await waitFor(
-          async () => ((await waiting()) === 2 ? true : undefined),
+          async () => ((await writesWaitingOnUsers(ds)) === 2 ? true : undefined),
           'the upgrade to wait',
         );
       } finally {
@@ -429,16 +429,6 @@ describe('password change and reset', () => {
             change(u, { currentPassword: u.password, newPassword: byChange }).then((r) => r),
           'the reset': () => confirm(token, byReset).then((r) => r),
         };
-        const waiting = async () =>
-          Number(
-            (
-              (await ds.query(
-                `SELECT count(*) AS n FROM pg_stat_activity
-                  WHERE datname = current_database() AND wait_event_type = 'Lock'
-                    AND query ILIKE 'UPDATE%users%'`,
-              )) as { n: string }[]
-            )[0]!.n,
-          );
         // The account's row held, so both writes queue on it in a known order;
         // each checked the account at the same version before it waited.
         const holder = ds.createQueryRunner();
@@ -452,7 +442,7 @@ describe('password change and reset', () => {
           for (const [i, which] of order.entries()) {
             replies.push(start[which]());
             await waitFor(
-              async () => ((await waiting()) === i + 1 ? true : undefined),
+              async () => ((await writesWaitingOnUsers(ds)) === i + 1 ? true : undefined),
               `${which} to wait`,
             );
           }

@@ -1143,7 +1143,10 @@ export interface components {
         };
         ProductPageDto: {
             items: components["schemas"]["ProductDto"][];
-            /** @description Pass as ?cursor= for the next page */
+            /**
+             * @description Pass as ?cursor= for the next page
+             * @example null
+             */
             nextCursor: string | null;
         };
         PriceDto: {

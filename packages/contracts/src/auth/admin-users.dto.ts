@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString } from 'class-validator';
 
-import { PageQueryDto } from '../common/pagination.dto.js';
+import { NextCursorProperty, PageQueryDto } from '../common/pagination.dto.js';
 import { queryBoolean } from '../common/query-boolean.js';
 import { NormalizedText } from '../common/text-length.js';
 import { UserDto } from './auth-replies.dto.js';
@@ -24,13 +24,7 @@ export class AdminUserPageDto {
   @ApiProperty({ type: [AdminUserDto], maxItems: 100 })
   items!: AdminUserDto[];
 
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    maxLength: 512,
-    example: null,
-    description: 'Pass as ?cursor= for the next page',
-  })
+  @NextCursorProperty()
   nextCursor!: string | null;
 }
 

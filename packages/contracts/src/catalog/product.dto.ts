@@ -2,7 +2,7 @@ import { MAX_CATEGORIES, MAX_VARIANTS_PER_PRODUCT } from '@minishop/domain';
 import { ApiProperty } from '@nestjs/swagger';
 
 import { MoneyDto } from '../common/money.dto.js';
-import { MAX_CURSOR_LENGTH } from '../common/pagination.dto.js';
+import { MAX_CURSOR_LENGTH, NextCursorProperty } from '../common/pagination.dto.js';
 
 export class StockDto {
   @ApiProperty({ example: 7, description: 'Units that can still be ordered' })
@@ -78,12 +78,7 @@ export class ProductPageDto {
   @ApiProperty({ type: [ProductDto], maxItems: 100 })
   items!: ProductDto[];
 
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    maxLength: MAX_CURSOR_LENGTH,
-    description: 'Pass as ?cursor= for the next page',
-  })
+  @NextCursorProperty(MAX_CURSOR_LENGTH)
   nextCursor!: string | null;
 }
 

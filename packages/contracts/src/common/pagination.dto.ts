@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 
 import { QueryInteger } from './query-integer.js';
@@ -40,3 +40,16 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
+
+/**
+ * `nextCursor` of a page reply: null on the last page. `maxLength` is the
+ * longest cursor the list issues (a name-sorted product list's is the longest).
+ */
+export const NextCursorProperty = (maxLength = 512): PropertyDecorator =>
+  ApiProperty({
+    type: String,
+    nullable: true,
+    maxLength,
+    example: null,
+    description: 'Pass as ?cursor= for the next page',
+  });

@@ -19,7 +19,7 @@ import {
 } from 'class-validator';
 
 import { MONEY_SHAPE_MESSAGE, MoneyDto } from '../common/money.dto.js';
-import { PageQueryDto } from '../common/pagination.dto.js';
+import { NextCursorProperty, PageQueryDto } from '../common/pagination.dto.js';
 import { queryBoolean } from '../common/query-boolean.js';
 import { NormalizedText, trimmed } from '../common/text-length.js';
 import { AddressDto } from './address.dto.js';
@@ -186,13 +186,7 @@ export class OrderPageDto {
   @ApiProperty({ type: [OrderDto], maxItems: 100 })
   items!: OrderDto[];
 
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    maxLength: 512,
-    example: null,
-    description: 'Pass as ?cursor= for the next page',
-  })
+  @NextCursorProperty()
   nextCursor!: string | null;
 }
 
