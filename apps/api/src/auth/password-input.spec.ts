@@ -14,6 +14,33 @@ describe('passwordFrom', () => {
     ).rejects.toThrow('standard input is a terminal');
   });
 
+  test.each([
+    ['both options', { password: 'long enough', passwordStdin: true }],
+    ['neither option', {}],
+  ])('%s → refused before standard input is read', async (_, options) => {
+    const stdin = stdinOf(['long enough too\n']);
+    await expect(passwordFrom(options, stdin)).rejects.toThrow(
+      'Give exactly one of --password <password> or --password-stdin',
+    );
+    expect(stdin.readableEnded).toBe(false);
+  });
+
+  test.each([
+    ['nothing', []],
+    ['an empty first line', ['\nsecond line\n']],
+    ['a lone CRLF', ['\r\n']],
+  ])('--password-stdin with %s on standard input → refused', async (_, chunks) => {
+    await expect(passwordFrom({ passwordStdin: true }, stdinOf(chunks))).rejects.toThrow(
+      '--password-stdin found no password: standard input’s first line is empty',
+    );
+  });
+
+  test('the first line is the password, without its CRLF; the rest is not read', async () => {
+    await expect(
+      passwordFrom({ passwordStdin: true }, stdinOf(['from standard input\r\nthe rest\n'])),
+    ).resolves.toBe('from standard input');
+  });
+
   test('a UTF-8 character split across chunks is read whole', async () => {
     const bytes = Buffer.from('pässwörd long\nrest');
     const stdin = stdinOf([bytes.subarray(0, 2), bytes.subarray(2)]);
