@@ -149,6 +149,12 @@ describe('admin users (real PostgreSQL)', () => {
       expect(missing.body.type).toMatch(/auth-user-not-found$/);
       await patch(id, { disabled: true }).expect(404);
     }
+    // What is not an id is not repeated back (it could hold anything).
+    const odd = await t.http
+      .get(`${API}/admin/users/${encodeURIComponent('x\u001b[2Jy')}`)
+      .set(admin.auth)
+      .expect(404);
+    expect(odd.body.detail).toBe('No account has that id (an id is a UUID)');
   });
 
   test('disabling ends every session; enabling lets the customer sign in anew, not resume', async () => {

@@ -757,6 +757,13 @@ describe('catalog admin writes (memory cache)', () => {
         expect(res.body.type).toMatch(/catalog-category-cycle$/);
         expect(fieldsOf(res.body)).toEqual(['parentId']);
       }
+      // Ids in upper case name the same categories.
+      for (const parentId of [top.id, leaf.id]) {
+        const res = await patchCategory(top.id.toUpperCase(), {
+          parentId: parentId.toUpperCase(),
+        }).expect(422);
+        expect(res.body.type).toMatch(/catalog-category-cycle$/);
+      }
       expect((await inTree(leaf.id))?.path).toEqual([top.slug, mid.slug, leaf.slug]);
       const unknown = await patchCategory(top.id, {
         parentId: '00000000-0000-4000-8000-00000000dead',

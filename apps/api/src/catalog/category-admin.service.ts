@@ -17,7 +17,7 @@ import { CatalogWriteRepository } from './persistence/catalog-write.repository.j
 import { CategoryWriteRepository } from './persistence/category-write.repository.js';
 
 /**
- * A move or delete locks the category before products; writers that lock
+ * A delete locks the category before its products; writers that lock
  * products first (the seed's batches) may still meet it the other way round,
  * and PostgreSQL's deadlock victim is then simply run again.
  */
@@ -77,7 +77,10 @@ export class CategoryAdminService {
         }
       }
       if (patch.parentId !== undefined) {
-        assertMayMoveCategory(id, patch.parentId, await this.categories.parents(m));
+        // Ids as PostgreSQL writes them (lower case): a parent id sent in
+        // upper case must still be recognised as this category or below it.
+        const parentId = patch.parentId?.toLowerCase() ?? null;
+        assertMayMoveCategory(current.id, parentId, await this.categories.parents(m));
       }
       if (patch.slug !== undefined && (await this.categories.slugTaken(m, patch.slug, id))) {
         throw new DuplicateSlugError(patch.slug);

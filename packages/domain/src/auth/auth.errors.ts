@@ -6,6 +6,7 @@ import {
   RuleViolationError,
   UnauthenticatedError,
 } from '../errors/domain-error.js';
+import { echoableId } from '../ids/echoed-id.js';
 
 /** Same error, same message for an unknown e-mail and a wrong password. */
 export class InvalidCredentialsError extends UnauthenticatedError {
@@ -84,7 +85,9 @@ export class MissingScopeError extends ForbiddenError {
 export class UserNotFoundError extends NotFoundError {
   readonly code = 'AUTH.USER_NOT_FOUND';
   constructor(id: string) {
-    super(`No account has the id ${id}`);
+    super(
+      echoableId(id) ? `No account has the id ${id}` : 'No account has that id (an id is a UUID)',
+    );
   }
 }
 

@@ -18,10 +18,10 @@ const COLUMNS = 'id, slug, name, parent_id AS "parentId"';
 
 /**
  * Changes to existing categories (create is CatalogWriteRepository's, with
- * products). Every method runs inside the caller's transaction, which has
- * taken the categories table's write lock (lockAndCountCategories) first:
- * one category write at a time, so a move's loop check and a slug check
- * stay true until commit.
+ * products). Every method but `find` runs inside the caller's transaction,
+ * which has taken the categories table's write lock (lockAndCountCategories)
+ * first: one category write at a time, so a move's loop check and a slug
+ * check stay true until commit.
  */
 @Injectable()
 export class CategoryWriteRepository {
@@ -30,7 +30,8 @@ export class CategoryWriteRepository {
    * written meanwhile with this category (its foreign key takes a key-share
    * lock on the row) either commits first and is counted by `usage`, or
    * waits and then finds the category gone; FOR NO KEY UPDATE to change it,
-   * which leaves product writes naming it free to go on.
+   * which leaves product writes naming it free to go on (a new slug, a key
+   * column, still waits for them when it is written).
    */
   async lockById(
     m: EntityManager,
