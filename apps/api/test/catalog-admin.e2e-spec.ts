@@ -882,6 +882,19 @@ describe('catalog admin writes (memory cache)', () => {
       await patchCategory('00000000-0000-4000-8000-00000000dead', {}).expect(404);
     });
 
+    test('a loop stored in the tree by hand does not hang the listing by category', async () => {
+      const a = await aCategory();
+      const b = await aCategory(a.id);
+      await create(aProductBody({ categoryId: b.id })).expect(201);
+      await ds.query('UPDATE categories SET parent_id = $2 WHERE id = $1', [a.id, b.id]);
+      try {
+        const res = await t.http.get(`${API}/products`).query({ category: a.slug }).expect(200);
+        expect(res.body.items).toHaveLength(1);
+      } finally {
+        await ds.query('UPDATE categories SET parent_id = NULL WHERE id = $1', [a.id]);
+      }
+    });
+
     test('listings and product pages follow a move and a rename at once', async () => {
       const [home, garden] = [await aCategory(), await aCategory()];
       const sub = await aCategory(home.id);

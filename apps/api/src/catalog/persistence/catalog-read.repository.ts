@@ -64,10 +64,12 @@ export class CatalogReadRepository {
       );
     }
     if (filter.category !== undefined) {
+      // UNION, not UNION ALL: a loop in the stored tree (only possible by a
+      // write outside the API) ends the walk instead of running it forever.
       where.push(`p.category_id IN (
         WITH RECURSIVE tree AS (
           SELECT id FROM categories WHERE slug = ${p(filter.category)}
-          UNION ALL
+          UNION
           SELECT c.id FROM categories c JOIN tree ON c.parent_id = tree.id)
         SELECT id FROM tree)`);
     }
