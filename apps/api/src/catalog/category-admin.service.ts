@@ -14,7 +14,10 @@ import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { CatalogCache } from './cache/catalog-cache.js';
 import { CatalogWriteRepository } from './persistence/catalog-write.repository.js';
-import { CategoryWriteRepository } from './persistence/category-write.repository.js';
+import {
+  type CategoryRecord,
+  CategoryWriteRepository,
+} from './persistence/category-write.repository.js';
 
 /**
  * A delete locks the category before its products; writers that lock
@@ -22,6 +25,14 @@ import { CategoryWriteRepository } from './persistence/category-write.repository
  * and PostgreSQL's deadlock victim is then simply run again.
  */
 const CATEGORY_WRITE_RETRIES = { retries: 2 } as const;
+
+/** The category alone, as a node of the tree (its children are GET /categories'). */
+const asNode = (c: CategoryRecord): CategoryNodeDto => ({
+  id: c.id,
+  slug: c.slug,
+  name: c.name,
+  children: [],
+});
 
 @Injectable()
 export class CategoryAdminService {
@@ -61,26 +72,26 @@ export class CategoryAdminService {
   async update(id: string, patch: UpdateCategoryDto): Promise<CategoryNodeDto> {
     if (patch.slug !== undefined) assertSlug(patch.slug);
     if (patch.name === undefined && patch.slug === undefined && patch.parentId === undefined) {
-      // Nothing to change: no lock to take, no cache to empty.
-      const current = await this.tx.run((m) => this.categories.find(m, id));
+      // Nothing to change: no transaction, no lock to take, no cache to empty.
+      const current = await this.categories.find(id);
       if (!current) throw new CategoryNotFoundError(id);
-      return { id: current.id, slug: current.slug, name: current.name, children: [] };
+      return asNode(current);
     }
     const updated = await this.tx.run(async (m) => {
       // One category write at a time: a move's loop check holds until commit.
       await this.catalog.lockAndCountCategories(m);
       const current = await this.categories.lockById(m, id, 'change');
       if (!current) throw new CategoryNotFoundError(id);
-      if (patch.parentId !== undefined && patch.parentId !== null) {
-        if (!(await this.catalog.categoryExists(m, patch.parentId))) {
-          throw new UnknownCategoryError('parentId', patch.parentId);
-        }
-      }
       if (patch.parentId !== undefined) {
-        // Ids as PostgreSQL writes them (lower case): a parent id sent in
-        // upper case must still be recognised as this category or below it.
+        // Every category, read under the table's lock: what it holds is what
+        // exists. Ids as PostgreSQL writes them (lower case): a parent id sent
+        // in upper case must still be recognised as this category or below it.
+        const parentOf = await this.categories.parents(m);
         const parentId = patch.parentId?.toLowerCase() ?? null;
-        assertMayMoveCategory(current.id, parentId, await this.categories.parents(m));
+        if (parentId !== null && !parentOf.has(parentId)) {
+          throw new UnknownCategoryError('parentId', parentId);
+        }
+        assertMayMoveCategory(current.id, parentId, parentOf);
       }
       if (patch.slug !== undefined && (await this.categories.slugTaken(m, patch.slug, id))) {
         throw new DuplicateSlugError(patch.slug);
@@ -88,7 +99,7 @@ export class CategoryAdminService {
       return this.categories.update(m, id, patch);
     }, CATEGORY_WRITE_RETRIES);
     await this.cache.invalidate();
-    return { id: updated.id, slug: updated.slug, name: updated.name, children: [] };
+    return asNode(updated);
   }
 
   /** Only an empty category: no subcategory, no product that is not archived. */

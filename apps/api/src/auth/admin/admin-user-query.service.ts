@@ -1,8 +1,8 @@
 import type { AdminUserDto, AdminUserPageDto } from '@minishop/contracts';
-import { isUuid, type Role, UserNotFoundError } from '@minishop/domain';
+import { isUuid, UserNotFoundError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
-import { UserRepository } from '../user.repository.js';
+import { type UserListQuery, UserRepository } from '../user.repository.js';
 import { toAdminUserDto } from './admin-user.mapper.js';
 
 /** Reads of `GET /admin/users` and `GET /admin/users/{id}`. */
@@ -10,13 +10,7 @@ import { toAdminUserDto } from './admin-user.mapper.js';
 export class AdminUserQueryService {
   constructor(private readonly users: UserRepository) {}
 
-  async list(query: {
-    limit: number;
-    cursor?: string;
-    email?: string;
-    role?: Role;
-    disabled?: boolean;
-  }): Promise<AdminUserPageDto> {
+  async list(query: UserListQuery): Promise<AdminUserPageDto> {
     const page = await this.users.list(query);
     return { items: page.items.map(toAdminUserDto), nextCursor: page.nextCursor };
   }

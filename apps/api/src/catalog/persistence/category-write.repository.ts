@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 export interface CategoryRecord {
   id: string;
@@ -25,6 +25,8 @@ const COLUMNS = 'id, slug, name, parent_id AS "parentId"';
  */
 @Injectable()
 export class CategoryWriteRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
   /**
    * The category, its row locked: FOR UPDATE to delete it, so a product
    * written meanwhile with this category (its foreign key takes a key-share
@@ -46,8 +48,9 @@ export class CategoryWriteRepository {
     return rows[0] ?? null;
   }
 
-  async find(m: EntityManager, id: string): Promise<CategoryRecord | null> {
-    const rows: CategoryRecord[] = await m.query(
+  /** Read outside any transaction. */
+  async find(id: string): Promise<CategoryRecord | null> {
+    const rows: CategoryRecord[] = await this.dataSource.query(
       `SELECT ${COLUMNS} FROM categories WHERE id = $1`,
       [id],
     );
