@@ -12,6 +12,7 @@ import {
   Scopes,
 } from '../src/auth/decorators/auth.decorators.js';
 import { Clock } from '../src/infrastructure/clock/clock.js';
+import { eventually } from './support/processes.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin } from './support/users.js';
 
@@ -20,7 +21,7 @@ class GuardProbeController {
   @Get('me')
   @Authenticated()
   me(@CurrentUser() user: AuthenticatedUser) {
-    return { id: user.id, scopes: user.scopes };
+    return { id: user.id, role: user.role, scopes: user.scopes };
   }
 
   @Get('admin')
@@ -59,10 +60,18 @@ describe('auth guard chain', () => {
     await t?.close();
   });
 
+  /** Whether `path` with these headers answers `status` within the polling bound. */
+  const statusBecomes = (auth: Record<string, string>, path: string, status: number) =>
+    eventually(async () => (await t.http.get(path).set(auth)).status === status);
+
   test('a valid token passes and the user id reaches the handler', async () => {
     const u = await aCustomer(t);
     const res = await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(200);
-    expect(res.body).toEqual({ id: u.id, scopes: ['cart:write', 'orders:read', 'orders:write'] });
+    expect(res.body).toEqual({
+      id: u.id,
+      role: 'customer',
+      scopes: ['cart:write', 'orders:read', 'orders:write'],
+    });
   });
 
   test('no token → 401 problem with WWW-Authenticate', async () => {
@@ -141,12 +150,14 @@ describe('auth guard chain', () => {
     }
   });
 
-  test('disabled user → 401 on the next request with the same live token', async () => {
+  test('disabled user → 401 with the same live token, once the change commits', async () => {
     const u = await aCustomer(t);
     await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(200);
     // Only the flag: the guard must refuse on it alone, whatever the version.
+    // Written outside the API, it reaches the guard's cached check through
+    // the notification sent at commit, not before the next request.
     await t.get(DataSource).query('UPDATE users SET disabled = true WHERE id = $1', [u.id]);
-    await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(401);
+    expect(await statusBecomes(u.auth, '/api/v1/guard-probe/me', 401)).toBe(true);
   });
 
   test('customer calling an admin route → 403; admin → 200', async () => {
@@ -161,12 +172,19 @@ describe('auth guard chain', () => {
     const a = await anAdmin(t);
     await t.http.get('/api/v1/guard-probe/admin').set(a.auth).expect(200);
     await t.db.rows("UPDATE users SET role = 'customer' WHERE id = $1", [a.id]);
-    await t.http.get('/api/v1/guard-probe/admin').set(a.auth).expect(403);
+    expect(await statusBecomes(a.auth, '/api/v1/guard-probe/admin', 403)).toBe(true);
     const me = await t.http.get('/api/v1/guard-probe/me').set(a.auth).expect(200);
     expect(me.body.scopes).toEqual(['cart:write', 'orders:read', 'orders:write']);
     // the reverse: a customer's token does not gain scopes it was not minted with
     const c = await aCustomer(t);
+    await t.http.get('/api/v1/guard-probe/me').set(c.auth).expect(200);
     await t.db.rows("UPDATE users SET role = 'admin' WHERE id = $1", [c.id]);
+    expect(
+      await eventually(async () => {
+        const probe = await t.http.get('/api/v1/guard-probe/me').set(c.auth).expect(200);
+        return (probe.body as { role: string }).role === 'admin';
+      }),
+    ).toBe(true);
     await t.http.get('/api/v1/guard-probe/admin').set(c.auth).expect(403);
   });
 

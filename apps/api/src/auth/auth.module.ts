@@ -6,6 +6,7 @@ import { AppConfig } from '../infrastructure/config/app-config.js';
 import { MailModule } from '../mail/mail.module.js';
 import { AccessTokenService } from './access-token.service.js';
 import { accessTokenKey } from './access-token-key.js';
+import { AccountAccessCache } from './account-access-cache.js';
 import { AccountStatusService } from './admin/account-status.service.js';
 import { AdminUserQueryService } from './admin/admin-user-query.service.js';
 import { AdminUsersController } from './admin/admin-users.controller.js';
@@ -100,6 +101,7 @@ import { UserRepository } from './user.repository.js';
     JwtStrategy,
     AccessTokenGuard,
     OptionalAccessTokenGuard,
+    AccountAccessCache,
     ActiveUserGuard,
     ScopesGuard,
     CallerScopesGuard,
@@ -113,6 +115,7 @@ import { UserRepository } from './user.repository.js';
     AccessTokenService,
     AccessTokenGuard,
     OptionalAccessTokenGuard,
+    AccountAccessCache,
     ActiveUserGuard,
     ScopesGuard,
     CallerScopesGuard,

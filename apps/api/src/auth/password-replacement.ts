@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import { Clock } from '../infrastructure/clock/clock.js';
+import { AccountAccessCache } from './account-access-cache.js';
 import { RefreshTokenRepository } from './refresh-token.repository.js';
 import { UserRepository } from './user.repository.js';
 
@@ -18,6 +19,7 @@ export class PasswordReplacement {
     private readonly users: UserRepository,
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly clock: Clock,
+    private readonly access: AccountAccessCache,
   ) {}
 
   /**
@@ -39,6 +41,9 @@ export class PasswordReplacement {
       expectedVersion,
     );
     if (version === null) return null;
+    // Dropped now, before the commit: a read of the old row until then may
+    // be kept, and the notification sent at commit drops it again.
+    this.access.changed(userId);
     await this.refreshTokens.revokeAllOfUser(userId, this.clock.now(), manager);
     return version;
   }

@@ -9,6 +9,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { Clock } from '../../infrastructure/clock/clock.js';
 import { TransactionRunner } from '../../infrastructure/database/transaction-runner.js';
+import { AccountAccessCache } from '../account-access-cache.js';
 import { RefreshTokenRepository } from '../refresh-token.repository.js';
 import { TOKEN_FAMILY_RETRIES } from '../token-family.js';
 import { type UserRecord, UserRepository } from '../user.repository.js';
@@ -33,6 +34,7 @@ export class AccountStatusService {
     private readonly users: UserRepository,
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly clock: Clock,
+    private readonly access: AccountAccessCache,
   ) {}
 
   async change(accountId: string, disabled: boolean, actor: StatusActor): Promise<UserRecord> {
@@ -59,6 +61,7 @@ export class AccountStatusService {
       return { user: updated ?? current, changed: true };
     }, TOKEN_FAMILY_RETRIES);
     if (changed) {
+      this.access.changed(id);
       const by = actor === 'cli' ? 'the CLI' : `admin ${actor.adminId}`;
       this.logger.log(`Account ${id} ${disabled ? 'disabled' : 'enabled'} by ${by}`);
     }

@@ -6,24 +6,26 @@ import {
 } from '@minishop/domain';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 
+import { AccountAccessCache } from '../account-access-cache.js';
 import type { AuthenticatedUser } from '../authenticated-user.js';
-import { UserRepository } from '../user.repository.js';
 
 /**
  * Step 2: the account still exists and is enabled, and its password has not
  * changed since the token was issued, checked on every request so disabling
- * a user or changing a password stops their live tokens at once. Scopes are narrowed to
- * the user's current role, so a demoted admin loses admin scopes at once too.
+ * a user or changing a password stops their live tokens at once (read from
+ * memory while every change is heard: see AccountAccessCache). Scopes are
+ * narrowed to the user's current role, so a demoted admin loses admin
+ * scopes at once too.
  */
 @Injectable()
 export class ActiveUserGuard implements CanActivate {
-  constructor(private readonly users: UserRepository) {}
+  constructor(private readonly access: AccountAccessCache) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<{ user?: AuthenticatedUser }>();
     const caller = request.user;
     if (!caller) return true; // optional-auth routes without a token
-    const user = await this.users.findAccess(caller.id);
+    const user = await this.access.find(caller.id);
     if (!user || user.disabled) throw new AccountDisabledError();
     // Issued before the password last changed: whoever prompted the change
     // may hold it.

@@ -109,6 +109,12 @@ export class AppConfig {
   /** Lifetime of cached product replies; bounds how stale `stock.available` may be. */
   readonly catalogListTtlSeconds: number;
   /**
+   * How long the guard's account check may be served from memory (heard
+   * changes drop an entry at once: see AccountAccessCache); 0 reads the
+   * database on every request.
+   */
+  readonly accountCacheSeconds: number;
+  /**
    * Stripe webhook deliveries of one event. `leaseMs`: how long a delivery
    * holds an event it handles; longer than the slowest handling (three
    * preparations, each with provider calls the SDK retries), so a lease never
@@ -214,6 +220,7 @@ export class AppConfig {
       throw new ConfigError(['CATALOG_CACHE=redis needs REDIS_URL']);
     }
     this.catalogListTtlSeconds = env.CATALOG_CACHE_TTL_SECONDS ?? 5;
+    this.accountCacheSeconds = env.ACCOUNT_CACHE_SECONDS ?? 60;
     this.paymentEvents = {
       leaseMs: env.PAYMENT_EVENT_LEASE_MS ?? 5 * 60_000,
       duplicateWaitMs: env.PAYMENT_EVENT_WAIT_MS ?? 5_000,

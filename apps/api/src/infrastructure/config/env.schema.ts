@@ -269,6 +269,13 @@ export class EnvSchema {
   @IsOptional()
   @Transform(toInt)
   @IsInt()
+  @Min(0)
+  @Max(3600)
+  ACCOUNT_CACHE_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
   @Min(1)
   @Max(150_000)
   CATALOG_CACHE_WAIT_MS?: number;

@@ -20,6 +20,7 @@ import { RefreshSessionEnd1764700000000 } from './1764700000000-refresh-session-
 import { StoredCheckoutReplies1764700001000 } from './1764700001000-stored-checkout-replies.js';
 import { PasswordChanges1764800000000 } from './1764800000000-password-changes.js';
 import { AccountListing1764900000000 } from './1764900000000-account-listing.js';
+import { AccountAccessNotify1765000000000 } from './1765000000000-account-access-notify.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -48,4 +49,5 @@ export const migrations = [
   StoredCheckoutReplies1764700001000,
   PasswordChanges1764800000000,
   AccountListing1764900000000,
+  AccountAccessNotify1765000000000,
 ];

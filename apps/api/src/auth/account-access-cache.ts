@@ -1,0 +1,100 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { DataSource } from 'typeorm';
+
+import { AppConfig } from '../infrastructure/config/app-config.js';
+import { PgChannelListener } from '../infrastructure/database/pg-channel-listener.js';
+import { type UserAccess, UserRepository } from './user.repository.js';
+
+/** The channel the `users` trigger notifies (migration AccountAccessNotify). */
+export const ACCOUNT_ACCESS_CHANNEL = 'account_access';
+
+/**
+ * The guard's account check (role, disabled, credentials version) kept in
+ * this process, so an authenticated request does not begin with a database
+ * round trip. It may only be served while this process hears of every
+ * change: a trigger on `users` notifies ACCOUNT_ACCESS_CHANNEL with the
+ * account's id when its transaction commits, whoever wrote it (this API,
+ * another instance, the CLI, plain SQL), and the entry goes. While the
+ * listening connection is not up, nothing is served from memory. Entries
+ * also expire after `ACCOUNT_CACHE_SECONDS`: a bound for a connection that
+ * died without either end noticing yet.
+ *
+ * The listener starts with the first check, so a process that never checks
+ * (the CLI, the job worker) opens no connection for it.
+ */
+@Injectable()
+export class AccountAccessCache implements OnModuleDestroy {
+  private readonly logger = new Logger(AccountAccessCache.name);
+  private readonly entries: LRUCache<string, UserAccess> | undefined;
+  private listener: PgChannelListener | undefined;
+  private listening = false;
+  /**
+   * Moves on with every change heard and every loss of the connection: a
+   * read that began under an older generation may have seen the account as
+   * it was before, so it is not kept.
+   */
+  private generation = 0;
+
+  constructor(
+    private readonly users: UserRepository,
+    private readonly dataSource: DataSource,
+    config: AppConfig,
+  ) {
+    const ttl = config.accountCacheSeconds * 1000;
+    this.entries = ttl > 0 ? new LRUCache({ max: 50_000, ttl }) : undefined;
+  }
+
+  async find(id: string): Promise<UserAccess | null> {
+    if (!this.entries) return this.users.findAccess(id);
+    this.listener ??= this.startListening();
+    const key = id.toLowerCase();
+    if (this.listening) {
+      const hit = this.entries.get(key);
+      if (hit) return hit;
+    }
+    const generation = this.generation;
+    const access = await this.users.findAccess(id);
+    if (access && this.listening && generation === this.generation) this.entries.set(key, access);
+    return access;
+  }
+
+  /**
+   * This process changed the account: its next request must not wait for
+   * the notification, which comes once the change commits.
+   */
+  changed(id: string): void {
+    this.generation += 1;
+    this.entries?.delete(id.toLowerCase());
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.listener?.close();
+  }
+
+  private startListening(): PgChannelListener {
+    const url = (this.dataSource.options as { url?: string }).url;
+    if (!url) throw new Error('the account cache needs the database URL');
+    const listener = new PgChannelListener(
+      url,
+      ACCOUNT_ACCESS_CHANNEL,
+      {
+        message: (id) => this.changed(id),
+        up: () => {
+          // Changes made while no one listened went unheard.
+          this.generation += 1;
+          this.entries?.clear();
+          this.listening = true;
+        },
+        down: () => {
+          this.listening = false;
+          this.generation += 1;
+          this.entries?.clear();
+        },
+      },
+      this.logger,
+    );
+    listener.start();
+    return listener;
+  }
+}

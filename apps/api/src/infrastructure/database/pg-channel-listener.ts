@@ -1,0 +1,91 @@
+import type { LoggerService } from '@nestjs/common';
+import pg from 'pg';
+
+export interface ChannelEvents {
+  /** A notification's payload. */
+  message(payload: string): void;
+  /** Listening (again): every notification from here on is heard. */
+  up(): void;
+  /** Not listening: notifications sent from now until the next up() are missed. */
+  down(): void;
+}
+
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 10_000;
+
+/**
+ * One connection of its own LISTENing to a channel, opened again after any
+ * failure (a restarted server, a terminated backend) with a growing delay.
+ * PostgreSQL delivers a NOTIFY when its transaction commits, to the
+ * sessions listening at that moment: one that is gone misses it for good,
+ * which is what down() tells.
+ */
+export class PgChannelListener {
+  private client: pg.Client | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private retryMs = RETRY_MIN_MS;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly channel: string,
+    private readonly events: ChannelEvents,
+    private readonly logger: LoggerService,
+  ) {}
+
+  start(): void {
+    void this.connect();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    const client = this.client;
+    this.client = undefined;
+    this.events.down();
+    await client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: 'minishop-listener',
+      connectionTimeoutMillis: 5_000,
+      // A peer that vanished without closing is noticed by TCP, not never.
+      keepAlive: true,
+    });
+    this.client = client;
+    let failed = false;
+    const fail = (error?: unknown) => {
+      if (failed) return;
+      failed = true;
+      this.events.down();
+      if (this.client === client) this.client = undefined;
+      void client.end().catch(() => undefined);
+      if (this.closed) return;
+      this.logger.warn?.(
+        `listening on ${this.channel} stopped${error instanceof Error ? `: ${error.message}` : ''}; retrying in ${this.retryMs} ms`,
+      );
+      this.retry = setTimeout(() => void this.connect(), this.retryMs);
+      // Not a reason to keep the process alive.
+      this.retry.unref();
+      this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+    };
+    client.on('error', fail);
+    client.on('end', () => fail());
+    client.on('notification', (n) => {
+      if (n.channel === this.channel) this.events.message(n.payload ?? '');
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (failed || this.closed) return;
+    this.retryMs = RETRY_MIN_MS;
+    this.events.up();
+  }
+}

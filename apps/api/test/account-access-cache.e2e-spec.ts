@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import pg from 'pg';
+
+import { AccountAccessCache } from '../src/auth/account-access-cache.js';
+import { UserRepository } from '../src/auth/user.repository.js';
+import { eventually } from './support/processes.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer } from './support/users.js';
+
+/**
+ * The guard's account check served from memory, against a real PostgreSQL:
+ * changes written by another connection (as the CLI, another instance or
+ * plain SQL would) reach it through the `users` trigger's notification.
+ */
+describe('AccountAccessCache', () => {
+  let t: TestApp;
+  let cache: AccountAccessCache;
+  let reads: { mock: { calls: unknown[] } };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    cache = t.get(AccountAccessCache);
+    // Calls through: only counts the database reads.
+    reads = jest.spyOn(t.get(UserRepository), 'findAccess');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Database reads made by `n` checks of the account. */
+  async function readsFor(id: string, n = 3): Promise<number> {
+    const before = reads.mock.calls.length;
+    for (let i = 0; i < n; i++) await cache.find(id);
+    return reads.mock.calls.length - before;
+  }
+
+  /** Until a check of the account is answered from memory. */
+  const servedFromMemory = (id: string) => eventually(async () => (await readsFor(id)) === 0);
+
+  test('repeat checks are answered from memory once the listener is up', async () => {
+    const u = await aCustomer(t);
+    expect(await servedFromMemory(u.id)).toBe(true);
+    expect(await cache.find(u.id)).toEqual({
+      role: 'customer',
+      disabled: false,
+      credentialsVersion: 0,
+    });
+    // Ids are UUIDs: the same account in upper case is the same entry.
+    expect(await readsFor(u.id.toUpperCase())).toBe(0);
+  });
+
+  test('a change committed on another connection drops the entry: disabled, role, credentials version', async () => {
+    const u = await aCustomer(t);
+    expect(await servedFromMemory(u.id)).toBe(true);
+
+    await t.db.rows('UPDATE users SET disabled = true WHERE id = $1', [u.id]);
+    expect(await eventually(async () => (await cache.find(u.id))?.disabled === true)).toBe(true);
+
+    expect(await servedFromMemory(u.id)).toBe(true);
+    await t.db.rows("UPDATE users SET role = 'admin' WHERE id = $1", [u.id]);
+    expect(await eventually(async () => (await cache.find(u.id))?.role === 'admin')).toBe(true);
+
+    expect(await servedFromMemory(u.id)).toBe(true);
+    await t.db.rows(
+      'UPDATE users SET credentials_version = credentials_version + 1 WHERE id = $1',
+      [u.id],
+    );
+    expect(await eventually(async () => (await cache.find(u.id))?.credentialsVersion === 1)).toBe(
+      true,
+    );
+
+    expect(await servedFromMemory(u.id)).toBe(true);
+    await t.db.rows('DELETE FROM users WHERE id = $1', [u.id]);
+    expect(await eventually(async () => (await cache.find(u.id)) === null)).toBe(true);
+  });
+
+  test('a change not yet committed is not served, and the old row is served until it commits', async () => {
+    const u = await aCustomer(t);
+    expect(await servedFromMemory(u.id)).toBe(true);
+    const client = new pg.Client({ connectionString: t.db.url });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('UPDATE users SET disabled = true WHERE id = $1', [u.id]);
+      expect((await cache.find(u.id))?.disabled).toBe(false);
+      await client.query('COMMIT');
+    } finally {
+      await client.end();
+    }
+    expect(await eventually(async () => (await cache.find(u.id))?.disabled === true)).toBe(true);
+  });
+
+  test('while the listening connection is down every check reads the database, and a change made then is seen', async () => {
+    const u = await aCustomer(t);
+    expect(await servedFromMemory(u.id)).toBe(true);
+    const terminated = await t.db.rows<{ ok: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+        WHERE application_name = 'minishop-listener' AND datname = current_database()`,
+    );
+    expect(terminated).toEqual([{ ok: true }]);
+    // Until the listener is back, nothing comes from memory...
+    expect(await eventually(async () => (await readsFor(u.id)) === 3)).toBe(true);
+    await t.db.rows('UPDATE users SET disabled = true WHERE id = $1', [u.id]);
+    // ...and once it is, the change made while it was away is what is served.
+    expect(await servedFromMemory(u.id)).toBe(true);
+    expect((await cache.find(u.id))?.disabled).toBe(true);
+  });
+
+  test('a change this process makes is dropped at once, before any notification', async () => {
+    const u = await aCustomer(t);
+    expect(await servedFromMemory(u.id)).toBe(true);
+    cache.changed(u.id.toUpperCase());
+    expect(await readsFor(u.id, 1)).toBe(1);
+  });
+});
+
+describe('AccountAccessCache with ACCOUNT_CACHE_SECONDS=0', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { ACCOUNT_CACHE_SECONDS: '0' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('every check reads the database, and no listening connection is opened', async () => {
+    const u = await aCustomer(t);
+    const users = t.get(UserRepository);
+    const spy = jest.spyOn(users, 'findAccess');
+    const cache = t.get(AccountAccessCache);
+    for (let i = 0; i < 5; i++) await cache.find(u.id);
+    expect(spy).toHaveBeenCalledTimes(5);
+    const listeners = await t.db.rows(
+      `SELECT pid FROM pg_stat_activity
+        WHERE application_name = 'minishop-listener' AND datname = current_database()`,
+    );
+    expect(listeners).toEqual([]);
+  });
+});
