@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Transporter } from 'nodemailer';
-import writeFileAtomic from 'write-file-atomic';
 
 import type { Mailer, MailMessage, SendOptions } from './mailer.js';
 
@@ -44,7 +43,17 @@ export class OutboxMailer implements Mailer {
     const file = join(this.dir, `${safeId}.eml`);
     // Written beside it and renamed: a reader never sees half a message. Not
     // synced to disk: a development outbox, and a retried job writes it again.
-    const write = () => writeFileAtomic(file, info.message, { fsync: false });
+    // By hand rather than with write-file-atomic, which resolves the path
+    // link by link and stats the target on every call: a quarter of the
+    // worker's CPU per order mail in a checkout benchmark.
+    const write = async () => {
+      const part = `${file}.${randomUUID()}.part`;
+      await writeFile(part, info.message, { flag: 'wx' });
+      await rename(part, file).catch(async (error: unknown) => {
+        await unlink(part).catch(() => undefined);
+        throw error;
+      });
+    };
     try {
       await write();
     } catch (error) {
