@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { describe, expect, test } from '@jest/globals';
 
-import { anEmail, cli, count, dataDir, sql, useCliDatabase } from './support/cli.js';
+import { anAccount, anEmail, cli, count, dataDir, sql, useCliDatabase } from './support/cli.js';
 
 useCliDatabase();
 
@@ -64,9 +64,7 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
 
     test('user:create with an e-mail already taken', async () => {
       const email = anEmail();
-      expect(
-        (await cli(['user:create', '--email', email, '--password', 'long-enough-1'])).code,
-      ).toBe(0);
+      await anAccount(email, 'long-enough-1');
       const again = await cli(['user:create', '--email', email, '--password', 'other-password']);
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/already exists/);
@@ -85,9 +83,7 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
     });
     test('user:set-password with both --password and --password-stdin → exit 1, password kept', async () => {
       const email = anEmail();
-      expect(
-        (await cli(['user:create', '--email', email, '--password', 'long-enough-1'])).code,
-      ).toBe(0);
+      await anAccount(email, 'long-enough-1');
       const hash = () => sql('SELECT password_hash FROM users WHERE email = $1', [email]);
       const before = await hash();
       const run = await cli(

@@ -223,10 +223,16 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
     test('payments:dispute opens a dispute of an order’s payment at the API’s emulator and closes it', async () => {
       const variant = await aVariant(5);
       const orderId = await anOrder(variant, 1);
-      const paid = await cli(['payments:simulate', '--order', orderId, '--outcome', 'succeeded'], {
-        STRIPE_EMULATOR_PORT: emulatorPort,
-      });
-      expect(paid.code).toBe(0);
+      // Paid at the emulator directly: payments:simulate has its own test above.
+      const [order] = await sql<{ payment_intent_id: string }>(
+        'SELECT payment_intent_id FROM orders WHERE id = $1',
+        [orderId],
+      );
+      const paid = await emulatorApi(
+        `/_emulator/payment_intents/${order!.payment_intent_id}/simulate`,
+        { method: 'POST', body: JSON.stringify({ outcome: 'succeeded' }) },
+      );
+      expect(paid.event).toMatchObject({ type: 'payment_intent.succeeded' });
       const opened = await cli(
         ['payments:dispute', '--order', orderId, '--reason', 'product_not_received'],
         { STRIPE_EMULATOR_PORT: emulatorPort },

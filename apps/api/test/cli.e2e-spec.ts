@@ -7,7 +7,17 @@ import { describe, expect, test } from '@jest/globals';
 import { verify } from '@node-rs/argon2';
 
 import { spawnApi } from './support/api-process.js';
-import { anEmail, cli, count, dataDir, env, spawned, sql, useCliDatabase } from './support/cli.js';
+import {
+  anAccount,
+  anEmail,
+  cli,
+  count,
+  dataDir,
+  env,
+  spawned,
+  sql,
+  useCliDatabase,
+} from './support/cli.js';
 import { eventually } from './support/processes.js';
 
 const COMMANDS = [
@@ -30,16 +40,15 @@ const COMMANDS = [
 
 useCliDatabase();
 
-/** An account made by `user:create`, with one live refresh token (a session to end). */
+/** An account with one live refresh token (a session to end). */
 async function aSignedInAccount(email: string, password: string): Promise<{ id: string }> {
-  expect((await cli(['user:create', '--email', email, '--password', password])).code).toBe(0);
-  const [user] = await sql<{ id: string }>('SELECT id FROM users WHERE email = $1', [email]);
+  const user = await anAccount(email, password);
   await sql(
     `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
      VALUES (gen_random_uuid(), $1, $2, now() + interval '1 day')`,
-    [user!.id, randomBytes(32).toString('hex')],
+    [user.id, randomBytes(32).toString('hex')],
   );
-  return user!;
+  return user;
 }
 
 describe('npm run cli (dist/cli.js in a child process)', () => {
@@ -166,9 +175,7 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
 
   test('user:set-password --password-stdin sets the first line of standard input as the password', async () => {
     const email = anEmail();
-    expect(
-      (await cli(['user:create', '--email', email, '--password', 'the first password'])).code,
-    ).toBe(0);
+    await anAccount(email, 'the first password');
     const run = await cli(
       ['user:set-password', '--email', email, '--password-stdin'],
       {},
@@ -335,7 +342,7 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
   });
 
   test('jobs:status prints one line per queue with the counts in the database', async () => {
-    // Every account made above enqueued its welcome mail; no worker ran.
+    // Every account user:create made above enqueued its welcome mail; no worker ran.
     const waiting = await count(
       `SELECT count(*) AS n FROM pgboss.job WHERE name = 'mail.send' AND state = 'created'`,
     );

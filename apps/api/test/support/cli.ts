@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll } from '@jest/globals';
+import { hash } from '@node-rs/argon2';
 
 import { type ApiProcess, reap, spawnApi } from './api-process.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -72,3 +73,16 @@ export const count = async (text: string, params: unknown[] = []) =>
   Number((await sql<{ n: string }>(text, params))[0]?.n);
 
 export const anEmail = () => `cli-${randomBytes(5).toString('hex')}@example.test`;
+
+/**
+ * A customer account written straight to the database, for a test about
+ * another command: each `user:create` is a whole CLI start, and how that
+ * command makes accounts is its own tests' subject.
+ */
+export async function anAccount(email: string, password: string): Promise<{ id: string }> {
+  const [user] = await sql<{ id: string }>(
+    'INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id',
+    [email, email.split('@')[0], await hash(password)],
+  );
+  return user!;
+}
