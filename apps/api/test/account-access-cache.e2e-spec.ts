@@ -15,13 +15,16 @@ import { aCustomer } from './support/users.js';
 describe('AccountAccessCache', () => {
   let t: TestApp;
   let cache: AccountAccessCache;
-  let reads: { mock: { calls: unknown[] } };
+  let reads: jest.SpiedFunction<UserRepository['findAccess']>;
+  let readFromDatabase: UserRepository['findAccess'];
 
   beforeAll(async () => {
     t = await startTestApp();
     cache = t.get(AccountAccessCache);
+    const users = t.get(UserRepository);
+    readFromDatabase = users.findAccess.bind(users);
     // Calls through: only counts the database reads.
-    reads = jest.spyOn(t.get(UserRepository), 'findAccess');
+    reads = jest.spyOn(users, 'findAccess');
   });
   afterAll(async () => {
     await t?.close();
@@ -106,11 +109,35 @@ describe('AccountAccessCache', () => {
     expect((await cache.find(u.id))?.disabled).toBe(true);
   });
 
+  test('a read overtaken by a change is served but not kept', async () => {
+    const u = await aCustomer(t);
+    const other = await aCustomer(t);
+    expect(await servedFromMemory(u.id)).toBe(true);
+    cache.changed(u.id);
+    // A notification (here of another account) lands while the row is read:
+    // what was read may predate a change, so it must not be kept.
+    reads.mockImplementationOnce(async (id) => {
+      const access = await readFromDatabase(id);
+      cache.changed(other.id);
+      return access;
+    });
+    expect((await cache.find(u.id))?.disabled).toBe(false);
+    expect(await readsFor(u.id, 1)).toBe(1);
+  });
+
   test('a change this process makes is dropped at once, before any notification', async () => {
     const u = await aCustomer(t);
     expect(await servedFromMemory(u.id)).toBe(true);
     cache.changed(u.id.toUpperCase());
     expect(await readsFor(u.id, 1)).toBe(1);
+  });
+
+  // Last: it empties the accounts of this file's database.
+  test('a TRUNCATE of the accounts forgets every entry', async () => {
+    const u = await aCustomer(t);
+    expect(await servedFromMemory(u.id)).toBe(true);
+    await t.db.rows('TRUNCATE users CASCADE');
+    expect(await eventually(async () => (await cache.find(u.id)) === null)).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
-import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
+import { onCommit, TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 class UseCaseFailed extends Error {}
@@ -42,6 +42,38 @@ describe('TransactionRunner', () => {
     });
     expect(result).toBe('done');
     expect(await ds.query('SELECT id FROM tx_probe WHERE id = 1')).toHaveLength(1);
+  });
+
+  test('onCommit hooks run once the transaction has committed, and never after a rollback', async () => {
+    // What another connection sees when each hook runs: the row only once committed.
+    const seen: number[] = [];
+    const visible = async (id: number) =>
+      ((await t.db.rows('SELECT id FROM tx_probe WHERE id = $1', [id])) as unknown[]).length;
+    let hooked: Promise<number> | undefined;
+    await tx.run(async (m) => {
+      await m.query('INSERT INTO tx_probe VALUES (50)');
+      onCommit(m, () => {
+        hooked = visible(50);
+      });
+      seen.push(await visible(50));
+    });
+    seen.push(await hooked!);
+    expect(seen).toEqual([0, 1]);
+
+    let ranAfterRollback = false;
+    await expect(
+      tx.run(async (m) => {
+        await m.query('INSERT INTO tx_probe VALUES (51)');
+        onCommit(m, () => {
+          ranAfterRollback = true;
+        });
+        throw new UseCaseFailed('boom');
+      }),
+    ).rejects.toBeInstanceOf(UseCaseFailed);
+    expect(ranAfterRollback).toBe(false);
+
+    // Outside a transaction the runner opened there is no commit to wait for.
+    expect(() => onCommit(ds.manager, () => undefined)).toThrow(/TransactionRunner/);
   });
 
   test('a use case that throws leaves nothing written, no open transaction and no leaked client', async () => {

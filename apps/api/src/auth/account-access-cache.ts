@@ -29,6 +29,8 @@ export class AccountAccessCache implements OnModuleDestroy {
   private readonly entries: LRUCache<string, UserAccess> | undefined;
   private listener: PgChannelListener | undefined;
   private listening = false;
+  /** Shutting down: a check now must not open a connection no one would close. */
+  private destroyed = false;
   /**
    * Moves on with every change heard and every loss of the connection: a
    * read that began under an older generation may have seen the account as
@@ -46,7 +48,7 @@ export class AccountAccessCache implements OnModuleDestroy {
   }
 
   async find(id: string): Promise<UserAccess | null> {
-    if (!this.entries) return this.users.findAccess(id);
+    if (!this.entries || this.destroyed) return this.users.findAccess(id);
     this.listener ??= this.startListening();
     const key = id.toLowerCase();
     if (this.listening) {
@@ -68,7 +70,13 @@ export class AccountAccessCache implements OnModuleDestroy {
     this.entries?.delete(id.toLowerCase());
   }
 
+  private forgetAll(): void {
+    this.generation += 1;
+    this.entries?.clear();
+  }
+
   async onModuleDestroy(): Promise<void> {
+    this.destroyed = true;
     await this.listener?.close();
   }
 
@@ -79,17 +87,16 @@ export class AccountAccessCache implements OnModuleDestroy {
       url,
       ACCOUNT_ACCESS_CHANNEL,
       {
-        message: (id) => this.changed(id),
+        // '*': the table was truncated.
+        message: (id) => (id === '*' ? this.forgetAll() : this.changed(id)),
         up: () => {
           // Changes made while no one listened went unheard.
-          this.generation += 1;
-          this.entries?.clear();
+          this.forgetAll();
           this.listening = true;
         },
         down: () => {
           this.listening = false;
-          this.generation += 1;
-          this.entries?.clear();
+          this.forgetAll();
         },
       },
       this.logger,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import { Clock } from '../infrastructure/clock/clock.js';
+import { onCommit } from '../infrastructure/database/transaction-runner.js';
 import { AccountAccessCache } from './account-access-cache.js';
 import { RefreshTokenRepository } from './refresh-token.repository.js';
 import { UserRepository } from './user.repository.js';
@@ -41,9 +42,11 @@ export class PasswordReplacement {
       expectedVersion,
     );
     if (version === null) return null;
-    // Dropped now, before the commit: a read of the old row until then may
-    // be kept, and the notification sent at commit drops it again.
+    // Dropped now, and again once committed: a request reading the old row
+    // meanwhile may have kept it, and this process's next request must not
+    // wait for the notification the commit sends.
     this.access.changed(userId);
+    onCommit(manager, () => this.access.changed(userId));
     await this.refreshTokens.revokeAllOfUser(userId, this.clock.now(), manager);
     return version;
   }

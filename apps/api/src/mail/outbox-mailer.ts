@@ -48,11 +48,14 @@ export class OutboxMailer implements Mailer {
     // worker's CPU per order mail in a checkout benchmark.
     const write = async () => {
       const part = `${file}.${randomUUID()}.part`;
-      await writeFile(part, info.message, { flag: 'wx' });
-      await rename(part, file).catch(async (error: unknown) => {
+      try {
+        await writeFile(part, info.message, { flag: 'wx' });
+        await rename(part, file);
+      } catch (error) {
+        // Half written (a full disk) or not renamed: no part file stays behind.
         await unlink(part).catch(() => undefined);
         throw error;
-      });
+      }
     };
     try {
       await write();

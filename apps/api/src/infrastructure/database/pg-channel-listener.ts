@@ -12,6 +12,14 @@ export interface ChannelEvents {
 
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 10_000;
+/**
+ * An idle LISTEN connection sends nothing: a NAT or load balancer that
+ * forgets the flow, or a server gone in a failover, would go unnoticed for
+ * hours of TCP's defaults while notifications are lost. A query this often,
+ * answered within HEARTBEAT_TIMEOUT_MS, proves the connection still works.
+ */
+const HEARTBEAT_MS = 15_000;
+const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 /**
  * One connection of its own LISTENing to a channel, opened again after any
@@ -23,6 +31,7 @@ const RETRY_MAX_MS = 10_000;
 export class PgChannelListener {
   private client: pg.Client | undefined;
   private retry: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private retryMs = RETRY_MIN_MS;
   private closed = false;
 
@@ -40,6 +49,7 @@ export class PgChannelListener {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retry);
+    clearInterval(this.heartbeat);
     const client = this.client;
     this.client = undefined;
     this.events.down();
@@ -52,14 +62,16 @@ export class PgChannelListener {
       connectionString: this.url,
       application_name: 'minishop-listener',
       connectionTimeoutMillis: 5_000,
-      // A peer that vanished without closing is noticed by TCP, not never.
+      query_timeout: HEARTBEAT_TIMEOUT_MS,
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     this.client = client;
     let failed = false;
     const fail = (error?: unknown) => {
       if (failed) return;
       failed = true;
+      clearInterval(this.heartbeat);
       this.events.down();
       if (this.client === client) this.client = undefined;
       void client.end().catch(() => undefined);
@@ -86,6 +98,10 @@ export class PgChannelListener {
     }
     if (failed || this.closed) return;
     this.retryMs = RETRY_MIN_MS;
+    this.heartbeat = setInterval(() => {
+      client.query('SELECT 1').catch(fail);
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
     this.events.up();
   }
 }

@@ -14,6 +14,21 @@ export interface TransactionOptions {
 
 const RETRYABLE = new Set(['40001', '40P01']);
 
+/** What runs once each open transaction commits, by its manager. */
+const commitHooks = new WeakMap<EntityManager, (() => void)[]>();
+
+/**
+ * Runs `hook` once the transaction of `manager` (one a TransactionRunner
+ * opened) has committed; never when it rolls back. For effects outside the
+ * database that must not run ahead of the commit, such as telling a
+ * process-local cache that a row changed.
+ */
+export function onCommit(manager: EntityManager, hook: () => void): void {
+  const hooks = commitHooks.get(manager);
+  if (!hooks) throw new Error('onCommit needs a transaction opened by TransactionRunner');
+  hooks.push(hook);
+}
+
 function pgCode(error: unknown): string | undefined {
   const e = error as { code?: unknown; driverError?: { code?: unknown } };
   const code = e?.driverError?.code ?? e?.code;
@@ -53,8 +68,12 @@ export class TransactionRunner {
     await runner.connect();
     try {
       await runner.startTransaction(isolation);
+      const hooks: (() => void)[] = [];
+      commitHooks.set(runner.manager, hooks);
       const result = await work(runner.manager);
       await runner.commitTransaction();
+      commitHooks.delete(runner.manager);
+      for (const hook of hooks) hook();
       return result;
     } catch (error) {
       if (runner.isTransactionActive) {
@@ -64,6 +83,7 @@ export class TransactionRunner {
       }
       throw error;
     } finally {
+      commitHooks.delete(runner.manager);
       await runner.release();
     }
   }

@@ -6,7 +6,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * `account_access` with the account's id, sent when the transaction
  * commits. API processes keep that check in memory (AccountAccessCache) and
  * drop it on the notification, whoever made the change: the API, the CLI
- * or plain SQL.
+ * or plain SQL. A TRUNCATE notifies `*`: forget every account. Writes that
+ * skip triggers (session_replication_role = replica, as logical replication
+ * and pg_restore --disable-triggers use) are not notified; entries expire
+ * after ACCOUNT_CACHE_SECONDS.
  */
 export class AccountAccessNotify1765000000000 implements MigrationInterface {
   name = 'AccountAccessNotify1765000000000';
@@ -15,7 +18,7 @@ export class AccountAccessNotify1765000000000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION notify_account_access() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        PERFORM pg_notify('account_access', OLD.id::text);
+        PERFORM pg_notify('account_access', CASE WHEN TG_OP = 'TRUNCATE' THEN '*' ELSE OLD.id::text END);
         RETURN NULL;
       END
       $$`);
@@ -32,9 +35,15 @@ export class AccountAccessNotify1765000000000 implements MigrationInterface {
         AFTER DELETE ON users
         FOR EACH ROW
         EXECUTE FUNCTION notify_account_access()`);
+    await q.query(`
+      CREATE TRIGGER users_truncated
+        AFTER TRUNCATE ON users
+        FOR EACH STATEMENT
+        EXECUTE FUNCTION notify_account_access()`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TRIGGER users_truncated ON users');
     await q.query('DROP TRIGGER users_access_removed ON users');
     await q.query('DROP TRIGGER users_access_changed ON users');
     await q.query('DROP FUNCTION notify_account_access()');
