@@ -4,11 +4,49 @@ import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 
 import { anAccount, anEmail, cli, count, dataDir, sql, useCliDatabase } from './support/cli.js';
+import { cliInProcess } from './support/cli-in-process.js';
 
 useCliDatabase();
 
-describe('npm run cli (dist/cli.js in a child process)', () => {
-  describe('bad arguments: exit 1, a clear message on stderr, nothing created', () => {
+/**
+ * How each command takes its arguments is runCli's (what dist/cli.js runs),
+ * tested in a worker thread of this process, a fresh app per run; a whole
+ * process start per case would cost seconds. That dist/cli.js passes on to its process what
+ * runCli decides (exit code, stderr) and its standard input is tested on
+ * child processes, once for a usage error commander reports and once for a
+ * command's own refusal.
+ */
+describe('npm run cli', () => {
+  describe('dist/cli.js in a child process', () => {
+    test('an unknown command is named, once, on stderr, and the process exits 1', async () => {
+      const run = await cli(['users:create']);
+      expect(run).toMatchObject({ code: 1, stdout: '' });
+      expect(run.stderr).toBe(
+        "error: unknown command 'users:create'\n(Did you mean user:create?)\n",
+      );
+    });
+
+    // Which combinations are refused, and with what message, is passwordFrom's
+    // unit test; here, that the command stops on a refusal, with a password on
+    // standard input that must not be taken, changes nothing, and the process
+    // exits 1 with the message on stderr.
+    test('user:set-password with both --password and --password-stdin → exit 1, password kept', async () => {
+      const email = anEmail();
+      await anAccount(email, 'long-enough-1');
+      const hash = () => sql('SELECT password_hash FROM users WHERE email = $1', [email]);
+      const before = await hash();
+      const run = await cli(
+        ['user:set-password', '--email', email, '--password', 'long-enough-3', '--password-stdin'],
+        {},
+        'long-enough-2\n',
+      );
+      expect(run).toMatchObject({ code: 1, stdout: '' });
+      expect(run.stderr).toBe('Give exactly one of --password <password> or --password-stdin\n');
+      expect(await hash()).toEqual(before);
+    });
+  });
+
+  describe('bad arguments (runCli in a worker thread): exit 1, a clear message on stderr, nothing created', () => {
     const cases: [string, (email: string) => string[], RegExp][] = [
       [
         'an e-mail that is not one',
@@ -55,7 +93,7 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
     ];
     test.each(cases)('user:create with %s', async (_what, args, message) => {
       const email = anEmail();
-      const run = await cli(['user:create', ...args(email)]);
+      const run = await cliInProcess(['user:create', ...args(email)]);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(message);
       expect(run.stdout).toBe('');
@@ -65,56 +103,43 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
     test('user:create with an e-mail already taken', async () => {
       const email = anEmail();
       await anAccount(email, 'long-enough-1');
-      const again = await cli(['user:create', '--email', email, '--password', 'other-password']);
+      const again = await cliInProcess([
+        'user:create',
+        '--email',
+        email,
+        '--password',
+        'other-password',
+      ]);
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/already exists/);
       expect(await count('SELECT count(*) AS n FROM users WHERE email = $1', [email])).toBe(1);
     });
 
-    // Which combinations are refused, and with what message, is passwordFrom's
-    // unit test; here, that each command stops on a refusal, with a password
-    // on standard input that must not be taken, and changes nothing.
     test('user:create with neither --password nor --password-stdin → exit 1, no account', async () => {
       const email = anEmail();
-      const run = await cli(['user:create', '--email', email], {}, 'long-enough-2\n');
+      const run = await cliInProcess(['user:create', '--email', email]);
       expect(run).toMatchObject({ code: 1, stdout: '' });
       expect(run.stderr).toBe('Give exactly one of --password <password> or --password-stdin\n');
       expect(await count('SELECT count(*) AS n FROM users WHERE email = $1', [email])).toBe(0);
     });
-    test('user:set-password with both --password and --password-stdin → exit 1, password kept', async () => {
-      const email = anEmail();
-      await anAccount(email, 'long-enough-1');
-      const hash = () => sql('SELECT password_hash FROM users WHERE email = $1', [email]);
-      const before = await hash();
-      const run = await cli(
-        ['user:set-password', '--email', email, '--password', 'long-enough-3', '--password-stdin'],
-        {},
-        'long-enough-2\n',
-      );
-      expect(run).toMatchObject({ code: 1, stdout: '' });
-      expect(run.stderr).toBe('Give exactly one of --password <password> or --password-stdin\n');
-      expect(await hash()).toEqual(before);
-    });
-
-    test('an unknown command is named, once', async () => {
-      const run = await cli(['users:create']);
-      expect(run.code).toBe(1);
-      expect(run.stderr).toBe(
-        "error: unknown command 'users:create'\n(Did you mean user:create?)\n",
-      );
-    });
 
     test('payments:simulate with an outcome it does not know, or without a target', async () => {
-      const bad = await cli(['payments:simulate', '--order', randomUUID(), '--outcome', 'maybe']);
+      const bad = await cliInProcess([
+        'payments:simulate',
+        '--order',
+        randomUUID(),
+        '--outcome',
+        'maybe',
+      ]);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/--outcome must be succeeded or failed/);
-      const none = await cli(['payments:simulate', '--outcome', 'succeeded']);
+      const none = await cliInProcess(['payments:simulate', '--outcome', 'succeeded']);
       expect(none.code).toBe(1);
       expect(none.stderr).toMatch(/Give exactly one of --payment-intent <pi_id> or --order/);
     });
 
     test('orders:resolve-review with a decision it does not know, or without one', async () => {
-      const bad = await cli([
+      const bad = await cliInProcess([
         'orders:resolve-review',
         '--order',
         randomUUID(),
@@ -123,29 +148,29 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
       ]);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/--decision must be accept or reject/);
-      const none = await cli(['orders:resolve-review', '--order', randomUUID()]);
+      const none = await cliInProcess(['orders:resolve-review', '--order', randomUUID()]);
       expect(none.code).toBe(1);
       expect(none.stderr).toMatch(/--decision/);
     });
 
     test('orders:settle-outside without a note', async () => {
-      const none = await cli(['orders:settle-outside', '--order', randomUUID()]);
+      const none = await cliInProcess(['orders:settle-outside', '--order', randomUUID()]);
       expect(none.code).toBe(1);
       expect(none.stderr).toMatch(/--note/);
     });
 
     test('payments:dispute --close without an outcome, or without a target', async () => {
-      const close = await cli(['payments:dispute', '--close', 'dp_x']);
+      const close = await cliInProcess(['payments:dispute', '--close', 'dp_x']);
       expect(close.code).toBe(1);
       expect(close.stderr).toMatch(/--outcome won\|lost/);
-      const none = await cli(['payments:dispute']);
+      const none = await cliInProcess(['payments:dispute']);
       expect(none.code).toBe(1);
       expect(none.stderr).toMatch(/Give exactly one of --payment-intent <pi_id> or --order/);
     });
 
     test('catalog:import of a file that does not exist', async () => {
       const before = await count('SELECT count(*) AS n FROM imports');
-      const run = await cli(['catalog:import', join(dataDir, 'missing.csv')]);
+      const run = await cliInProcess(['catalog:import', join(dataDir, 'missing.csv')]);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/ENOENT.*missing\.csv/);
       expect(await count('SELECT count(*) AS n FROM imports')).toBe(before);
