@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 
+import { AccountStatusService } from '../src/auth/admin/account-status.service.js';
 import { ARGON2_OPTIONS } from '../src/auth/argon2-password-hasher.js';
 import { GuestCartAbsorber } from '../src/auth/guest-cart-absorber.js';
 import { hashOpaqueToken } from '../src/auth/opaque-token.js';
@@ -1069,6 +1070,52 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
       expect(await limiter.consume({ ip: homes.at(-1)!, email })).not.toBeNull();
       expect(await limiter.consume({ ip: elsewhere, email })).not.toBeNull();
       for (const ip of homes.slice(0, -1)) expect(await limiter.consume({ ip, email })).toBeNull();
+    });
+
+    test('a password change forgets the addresses that signed in: the old home counts with strangers', async () => {
+      const u = await registered(t);
+      const home = anIp();
+      const login = (ip: string, password: string) => loginFrom(ip, u.email, password);
+      const session = await login(home, u.password).expect(200);
+      const newPassword = 'a brand new password';
+      await t.http
+        .post('/api/v1/me/password')
+        .set('X-Forwarded-For', home)
+        .set('Authorization', `Bearer ${(session.body as { accessToken: string }).accessToken}`)
+        .send({ currentPassword: u.password, newPassword })
+        .expect(200);
+      // Home's first sign-in was one of the account's 3; strangers spend the
+      // rest, and home is one of them now.
+      await login(anIp(), 'wrong password!').expect(401);
+      await login(anIp(), 'wrong password!').expect(401);
+      await login(home, newPassword).expect(429);
+    });
+
+    test('a disable forgets the addresses that signed in; enabling gives none back', async () => {
+      const u = await registered(t);
+      const home = anIp();
+      const login = (ip: string, password: string) => loginFrom(ip, u.email, password);
+      await login(home, u.password).expect(200);
+      const status = t.get(AccountStatusService);
+      await status.change(u.id, true, 'cli');
+      await status.change(u.id, false, 'cli');
+      await login(anIp(), 'wrong password!').expect(401);
+      await login(anIp(), 'wrong password!').expect(401);
+      await login(home, u.password).expect(429);
+    });
+
+    test('forgetting gives an account back its allowance of new addresses; a later sign-in is known again', async () => {
+      const limiter = t.get(LoginRateLimiter);
+      const email = anEmail('moved-house');
+      const homes = Array.from({ length: KNOWN_ADDRESSES_PER_ACCOUNT }, () => anIp());
+      for (const ip of homes) await limiter.signedIn({ ip, email });
+      const next = anIp();
+      await limiter.forgetAddresses(email);
+      await limiter.signedIn({ ip: next, email });
+      for (let i = 0; i < 3; i++) expect(await limiter.consume({ ip: anIp(), email })).toBeNull();
+      // The budget is spent: an old home is refused, the one since is not.
+      expect(await limiter.consume({ ip: homes[0]!, email })).not.toBeNull();
+      expect(await limiter.consume({ ip: next, email })).toBeNull();
     });
 
     test('per IP: the 6th attempt from one address → 429, whatever the e-mails', async () => {

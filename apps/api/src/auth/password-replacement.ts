@@ -5,13 +5,16 @@ import { Clock } from '../infrastructure/clock/clock.js';
 import { onCommit } from '../infrastructure/database/transaction-runner.js';
 import { AccountAccessCache } from './account-access-cache.js';
 import { RefreshTokenRepository } from './refresh-token.repository.js';
+import { LoginRateLimiter } from './throttling/login-rate-limiter.js';
 import { UserRepository } from './user.repository.js';
 
 /**
  * What a new password does to an account, for a change and a reset alike:
  * the hash is replaced, the credentials version moves on (every access,
  * refresh and reset token issued before stops working) and every session is
- * revoked. Run in a transaction that may revoke token families
+ * revoked. Once committed, the addresses that signed in to the account are
+ * forgotten, so whoever held the old password gets a stranger's login
+ * limits wherever they used it from. Run in a transaction that may revoke token families
  * (TOKEN_FAMILY_RETRIES): it locks them as a refresh does.
  */
 @Injectable()
@@ -21,6 +24,7 @@ export class PasswordReplacement {
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly clock: Clock,
     private readonly access: AccountAccessCache,
+    private readonly loginLimits: LoginRateLimiter,
   ) {}
 
   /**
@@ -35,19 +39,22 @@ export class PasswordReplacement {
     manager: EntityManager,
     expectedVersion?: number,
   ): Promise<number | null> {
-    const version = await this.users.replacePassword(
+    const replaced = await this.users.replacePassword(
       userId,
       passwordHash,
       manager,
       expectedVersion,
     );
-    if (version === null) return null;
+    if (replaced === null) return null;
     // Dropped now, and again once committed: a request reading the old row
     // meanwhile may have kept it, and this process's next request must not
     // wait for the notification the commit sends.
     this.access.changed(userId);
-    onCommit(manager, () => this.access.changed(userId));
+    onCommit(manager, async () => {
+      this.access.changed(userId);
+      await this.loginLimits.forgetAddresses(replaced.email);
+    });
     await this.refreshTokens.revokeAllOfUser(userId, this.clock.now(), manager);
-    return version;
+    return replaced.credentialsVersion;
   }
 }

@@ -85,5 +85,5 @@ export abstract class UserRepository {
     manager: EntityManager,
     /** Only while the account is at this version (the password the caller proved is current). */
     expectedVersion?: number,
-  ): Promise<number | null>;
+  ): Promise<{ credentialsVersion: number; email: string } | null>;
 }

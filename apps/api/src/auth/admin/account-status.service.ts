@@ -8,9 +8,10 @@ import {
 import { Injectable, Logger } from '@nestjs/common';
 
 import { Clock } from '../../infrastructure/clock/clock.js';
-import { TransactionRunner } from '../../infrastructure/database/transaction-runner.js';
+import { onCommit, TransactionRunner } from '../../infrastructure/database/transaction-runner.js';
 import { AccountAccessCache } from '../account-access-cache.js';
 import { RefreshTokenRepository } from '../refresh-token.repository.js';
+import { LoginRateLimiter } from '../throttling/login-rate-limiter.js';
 import { TOKEN_FAMILY_RETRIES } from '../token-family.js';
 import { type UserRecord, UserRepository } from '../user.repository.js';
 
@@ -35,6 +36,7 @@ export class AccountStatusService {
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly clock: Clock,
     private readonly access: AccountAccessCache,
+    private readonly loginLimits: LoginRateLimiter,
   ) {}
 
   async change(accountId: string, disabled: boolean, actor: StatusActor): Promise<UserRecord> {
@@ -57,7 +59,11 @@ export class AccountStatusService {
       if (current.disabled === disabled) return { user: current, changed: false };
       const endSessions = statusChangeEndsSessions(current.disabled, disabled);
       const updated = await this.users.setDisabled(id, { disabled, endSessions }, m);
-      if (endSessions) await this.refreshTokens.revokeAllOfUser(id, this.clock.now(), m);
+      if (endSessions) {
+        await this.refreshTokens.revokeAllOfUser(id, this.clock.now(), m);
+        // Whoever abused the account is a stranger again wherever they signed in from.
+        onCommit(m, () => this.loginLimits.forgetAddresses(current.email));
+      }
       return { user: updated ?? current, changed: true };
     }, TOKEN_FAMILY_RETRIES);
     if (changed) {

@@ -142,14 +142,14 @@ export class TypeormUserRepository extends UserRepository {
     passwordHash: string,
     manager: EntityManager,
     expectedVersion?: number,
-  ): Promise<number | null> {
+  ): Promise<{ credentialsVersion: number; email: string } | null> {
     const [rows] = (await manager.query(
       `UPDATE users SET password_hash = $2, credentials_version = credentials_version + 1,
                         updated_at = now()
         WHERE id = $1 AND ($3::int IS NULL OR credentials_version = $3)
-        RETURNING credentials_version`,
+        RETURNING credentials_version AS "credentialsVersion", email`,
       [id, passwordHash, expectedVersion ?? null],
-    )) as [{ credentials_version: number }[], number];
-    return rows[0]?.credentials_version ?? null;
+    )) as [{ credentialsVersion: number; email: string }[], number];
+    return rows[0] ?? null;
   }
 }

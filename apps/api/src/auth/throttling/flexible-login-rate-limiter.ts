@@ -22,9 +22,12 @@ const KEY_PREFIX = 'minishop:login';
  * one address that did; `known`: the addresses that did, per account;
  * `remember`: how many addresses an account may add to those per
  * LOGIN_KNOWN_IP_DAYS, which bounds both what is stored and how many
- * budgets of its own whoever holds the password can open for guessing.
+ * budgets of its own whoever holds the password can open for guessing;
+ * `epoch`: how many times the account's known addresses were forgotten. A
+ * known address is marked with the epoch it was remembered in, and counts
+ * only in that epoch: forgetting them all is one increment, not a search.
  */
-type Limit = 'ip' | 'email' | 'pair' | 'known' | 'remember';
+type Limit = 'ip' | 'email' | 'pair' | 'known' | 'remember' | 'epoch';
 type Limiters = Record<Limit, RateLimiterAbstract>;
 
 /** Addresses an account can add to its known ones per LOGIN_KNOWN_IP_DAYS. */
@@ -87,15 +90,23 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
       pair: perEmail,
       known: 1,
       remember: KNOWN_ADDRESSES_PER_ACCOUNT,
+      // Only read and raised, never consumed.
+      epoch: 1,
     };
+    // An epoch outlives every address marked in an earlier one: those were
+    // marked before it began, for as long as it lasts. Should it expire,
+    // every mark of a later epoch stops counting (the safe way round).
     const duration = (limit: Limit) =>
-      limit === 'known' || limit === 'remember' ? this.knownSeconds : windowSeconds;
+      limit === 'known' || limit === 'remember' || limit === 'epoch'
+        ? this.knownSeconds
+        : windowSeconds;
     const limiters = (make: (limit: Limit) => RateLimiterAbstract): Limiters => ({
       ip: make('ip'),
       email: make('email'),
       pair: make('pair'),
       known: make('known'),
       remember: make('remember'),
+      epoch: make('epoch'),
     });
     this.outage = new ThrottleStoreOutage(this.logger, clock);
     this.local = limiters(
@@ -145,7 +156,7 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
     if (byIp || attempt.email === undefined) return byIp;
     const email = attempt.email;
     const pair = pairKey(attempt.ip, email);
-    const known = await this.inStore(request, async (l) => (await l.known.get(pair)) !== null);
+    const { known } = await this.inStore(request, (l) => addressOf(l, pair, email));
     return this.inStore(request, (l) =>
       known ? verdictOf(l.pair, pair) : verdictOf(l.email, email),
     );
@@ -156,9 +167,18 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
     await this.inStore({ storeFailed: false }, async (l) => {
       // A known address is kept for another LOGIN_KNOWN_IP_DAYS; a new one
       // takes one of the account's allowance, and past it is not remembered.
-      const known = (await l.known.get(pair)) !== null;
+      const { known, mark } = await addressOf(l, pair, attempt.email);
       if (!known && (await verdictOf(l.remember, attempt.email)) !== null) return;
-      await l.known.set(pair, 1, this.knownSeconds);
+      await l.known.set(pair, mark, this.knownSeconds);
+    });
+  }
+
+  async forgetAddresses(email: string): Promise<void> {
+    // During a Redis outage only this process's counters forget: the
+    // addresses Redis remembers count again once it is back.
+    await this.inStore({ storeFailed: false }, async (l) => {
+      await l.epoch.penalty(email, 1);
+      await l.remember.delete(email);
     });
   }
 
@@ -193,6 +213,20 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
     this.redis.disconnect();
   }
+}
+
+/**
+ * Whether the pair's address is a known one of the account, and the mark a
+ * remembered address gets now: its epoch, plus one (0 is no mark).
+ */
+async function addressOf(
+  l: Limiters,
+  pair: string,
+  email: string,
+): Promise<{ known: boolean; mark: number }> {
+  const [marked, epoch] = await Promise.all([l.known.get(pair), l.epoch.get(email)]);
+  const mark = (epoch?.consumedPoints ?? 0) + 1;
+  return { known: marked?.consumedPoints === mark, mark };
 }
 
 /** Unambiguous whatever either holds: a forwarded "IP" is not always an address. */

@@ -17,4 +17,12 @@ export abstract class LoginRateLimiter {
 
   /** Remembers that the attempt's address signed in to its account. */
   abstract signedIn(attempt: LoginAttempt & { email: string }): Promise<void>;
+
+  /**
+   * Forgets every address that signed in to the account, and gives it back
+   * its allowance of new ones: after a password change, a reset or a
+   * disable, whoever held the old password is a stranger again wherever
+   * they signed in from. Never throws.
+   */
+  abstract forgetAddresses(email: string): Promise<void>;
 }

@@ -15,15 +15,18 @@ export interface TransactionOptions {
 const RETRYABLE = new Set(['40001', '40P01']);
 
 /** What runs once each open transaction commits, by its manager. */
-const commitHooks = new WeakMap<EntityManager, (() => void)[]>();
+const commitHooks = new WeakMap<EntityManager, CommitHook[]>();
+
+type CommitHook = () => void | Promise<void>;
 
 /**
  * Runs `hook` once the transaction of `manager` (one a TransactionRunner
- * opened) has committed; never when it rolls back. For effects outside the
- * database that must not run ahead of the commit, such as telling a
- * process-local cache that a row changed.
+ * opened) has committed, before the use case's result is returned; never
+ * when it rolls back. For effects outside the database that must not run
+ * ahead of the commit, such as telling a process-local cache that a row
+ * changed. A hook must not throw: the transaction has committed by then.
  */
-export function onCommit(manager: EntityManager, hook: () => void): void {
+export function onCommit(manager: EntityManager, hook: CommitHook): void {
   const hooks = commitHooks.get(manager);
   if (!hooks) throw new Error('onCommit needs a transaction opened by TransactionRunner');
   hooks.push(hook);
@@ -68,12 +71,12 @@ export class TransactionRunner {
     await runner.connect();
     try {
       await runner.startTransaction(isolation);
-      const hooks: (() => void)[] = [];
+      const hooks: CommitHook[] = [];
       commitHooks.set(runner.manager, hooks);
       const result = await work(runner.manager);
       await runner.commitTransaction();
       commitHooks.delete(runner.manager);
-      for (const hook of hooks) hook();
+      for (const hook of hooks) await hook();
       return result;
     } catch (error) {
       if (runner.isTransactionActive) {
