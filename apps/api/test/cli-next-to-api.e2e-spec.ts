@@ -5,11 +5,20 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { EMULATOR_API_KEY } from '../src/payments/emulator/stripe-emulator.host.js';
 import { type ApiProcess, freePort, sleep, spawnApi, waitReady } from './support/api-process.js';
 import { anEmail, cli, env, sql, useCliDatabase } from './support/cli.js';
+import { cliInProcess } from './support/cli-in-process.js';
 import { anAddress } from './support/shop.js';
 
 useCliDatabase();
 
-describe('npm run cli (dist/cli.js in a child process)', () => {
+/**
+ * The API runs in a child process of its own, and the CLI finds the Stripe
+ * emulator it hosts. The first payment goes through dist/cli.js in a child
+ * process: two processes, as a user runs them. The other commands' output,
+ * exit codes and effects are runCli's, what dist/cli.js runs, tested in a
+ * worker thread of this process, a fresh app per run: still beside the API's
+ * process, without a whole process start per run.
+ */
+describe('npm run cli', () => {
   describe('next to a running API', () => {
     let api: ApiProcess | undefined;
     let emulatorPort: string;
@@ -81,7 +90,7 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
         )
       )[0];
 
-    test('payments:simulate --order pays it through the API’s emulator; the webhook marks it paid', async () => {
+    test('payments:simulate --order, through dist/cli.js, pays it through the API’s emulator; the webhook marks it paid', async () => {
       const variant = await aVariant(5);
       const orderId = await anOrder(variant, 2);
       const run = await cli(['payments:simulate', '--order', orderId, '--outcome', 'succeeded'], {
@@ -99,7 +108,7 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
     });
 
     test('payments:simulate for an order that does not exist → exit 1, saying so', async () => {
-      const run = await cli(
+      const run = await cliInProcess(
         ['payments:simulate', '--order', randomUUID(), '--outcome', 'succeeded'],
         { STRIPE_EMULATOR_PORT: emulatorPort },
       );
@@ -149,7 +158,9 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
       const reviewReason = 'payment_mismatch: order 5100 EUR, intent 5000 EUR';
       expect(await reason()).toBe(reviewReason);
 
-      const listed = await cli(['orders:under-review'], { STRIPE_EMULATOR_PORT: emulatorPort });
+      const listed = await cliInProcess(['orders:under-review'], {
+        STRIPE_EMULATOR_PORT: emulatorPort,
+      });
       expect(listed).toMatchObject({ code: 0, stderr: '' });
       expect(listed.stdout).toMatch(
         new RegExp(`^${orderId}  \\S+  5100 EUR  ${reviewReason}$`, 'm'),
@@ -157,7 +168,7 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
       expect(listed.stdout).toMatch(/^1 order\(s\) waiting for a payment review\.\n$/m);
 
       const args = ['orders:resolve-review', '--order', orderId, '--decision', 'reject'];
-      const run = await cli(args, { STRIPE_EMULATOR_PORT: emulatorPort });
+      const run = await cliInProcess(args, { STRIPE_EMULATOR_PORT: emulatorPort });
       expect(run).toEqual({
         code: 0,
         stdout: `Order ${orderId} is cancelled (payment_review_rejected_by:cli (${reviewReason})).\n`,
@@ -170,9 +181,9 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
       expect(charge.amount_refunded).toBe(5000);
 
       // Again: the same answer, nothing refunded twice; accepting now is refused.
-      const again = await cli(args, { STRIPE_EMULATOR_PORT: emulatorPort });
+      const again = await cliInProcess(args, { STRIPE_EMULATOR_PORT: emulatorPort });
       expect(again).toEqual(run);
-      const accept = await cli(
+      const accept = await cliInProcess(
         ['orders:resolve-review', '--order', orderId, '--decision', 'accept'],
         { STRIPE_EMULATOR_PORT: emulatorPort },
       );
@@ -180,7 +191,9 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
       expect(accept.stderr).toMatch(/rejected already/);
       const after = await emulatorApi(`/v1/charges/${String(intent.latest_charge)}`);
       expect(after.amount_refunded).toBe(5000);
-      const empty = await cli(['orders:under-review'], { STRIPE_EMULATOR_PORT: emulatorPort });
+      const empty = await cliInProcess(['orders:under-review'], {
+        STRIPE_EMULATOR_PORT: emulatorPort,
+      });
       expect(empty.stdout).toBe('0 order(s) waiting for a payment review.\n');
     });
 
@@ -193,11 +206,13 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
                 review_reason = 'late_payment_refund_refused: charge_disputed' WHERE id = $1`,
         [orderId],
       );
-      const listed = await cli(['orders:under-review'], { STRIPE_EMULATOR_PORT: emulatorPort });
+      const listed = await cliInProcess(['orders:under-review'], {
+        STRIPE_EMULATOR_PORT: emulatorPort,
+      });
       expect(listed.stdout).toMatch(new RegExp(`^${orderId}  .*late_payment_refund_refused`, 'm'));
 
       const args = ['orders:settle-outside', '--order', orderId, '--note', 'paid back by transfer'];
-      const run = await cli(args, { STRIPE_EMULATOR_PORT: emulatorPort });
+      const run = await cliInProcess(args, { STRIPE_EMULATOR_PORT: emulatorPort });
       expect(run).toEqual({
         code: 0,
         stdout: `Order ${orderId} is cancelled, 2500 EUR returned outside the shop (settled_outside_shop_by:cli (2500 EUR): paid back by transfer).\n`,
@@ -208,15 +223,20 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
         [orderId],
       );
       expect(row).toEqual({ returned: '2500', reason: 'late_payment_settled_outside' });
-      const again = await cli(args, { STRIPE_EMULATOR_PORT: emulatorPort });
+      const again = await cliInProcess(args, { STRIPE_EMULATOR_PORT: emulatorPort });
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/holds no money to settle/);
-      const blank = await cli(['orders:settle-outside', '--order', orderId, '--note', ' '], {
-        STRIPE_EMULATOR_PORT: emulatorPort,
-      });
+      const blank = await cliInProcess(
+        ['orders:settle-outside', '--order', orderId, '--note', ' '],
+        {
+          STRIPE_EMULATOR_PORT: emulatorPort,
+        },
+      );
       expect(blank.code).toBe(1);
       expect(blank.stderr).toMatch(/needs a note/);
-      const empty = await cli(['orders:under-review'], { STRIPE_EMULATOR_PORT: emulatorPort });
+      const empty = await cliInProcess(['orders:under-review'], {
+        STRIPE_EMULATOR_PORT: emulatorPort,
+      });
       expect(empty.stdout).not.toContain(orderId);
     });
 
@@ -233,7 +253,7 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
         { method: 'POST', body: JSON.stringify({ outcome: 'succeeded' }) },
       );
       expect(paid.event).toMatchObject({ type: 'payment_intent.succeeded' });
-      const opened = await cli(
+      const opened = await cliInProcess(
         ['payments:dispute', '--order', orderId, '--reason', 'product_not_received'],
         { STRIPE_EMULATOR_PORT: emulatorPort },
       );
@@ -244,9 +264,12 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
         );
       expect(match).not.toBeNull();
       const disputeId = match![1]!;
-      const closed = await cli(['payments:dispute', '--close', disputeId, '--outcome', 'lost'], {
-        STRIPE_EMULATOR_PORT: emulatorPort,
-      });
+      const closed = await cliInProcess(
+        ['payments:dispute', '--close', disputeId, '--outcome', 'lost'],
+        {
+          STRIPE_EMULATOR_PORT: emulatorPort,
+        },
+      );
       expect(closed).toMatchObject({ code: 0, stderr: '' });
       expect(closed.stdout).toMatch(/^Dispute dp_\S+ is lost; charge\.dispute\.closed/);
       const dispute = await emulatorApi(`/v1/disputes/${disputeId}`);
@@ -267,7 +290,7 @@ describe('npm run cli (dist/cli.js in a child process)', () => {
         [due],
       );
       // Beside the API, the CLI uses its emulator, so the intent is cancelled there too.
-      const run = await cli(['orders:expire'], { STRIPE_EMULATOR_PORT: emulatorPort });
+      const run = await cliInProcess(['orders:expire'], { STRIPE_EMULATOR_PORT: emulatorPort });
       expect(run).toEqual({ code: 0, stdout: 'Expired 1 unpaid order(s).\n', stderr: '' });
       expect(await statusOf(due)).toBe('cancelled');
       expect(await statusOf(notYet)).toBe('pending_payment');
