@@ -1154,6 +1154,30 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
         }
       });
 
+      test("an account's forgetting epoch never expires, and is raised in Redis even while logins skip it", async () => {
+        const limiter = t.get(LoginRateLimiter) as FlexibleLoginRateLimiter;
+        const email = anEmail('epoch');
+        await limiter.forgetAddresses(email);
+        // As just after a Redis failure: logins count in memory for a while.
+        (limiter as unknown as { storeRetryAt: number }).storeRetryAt = Date.now() + 60_000;
+        try {
+          await limiter.forgetAddresses(email.toUpperCase());
+        } finally {
+          (limiter as unknown as { storeRetryAt: number }).storeRetryAt = 0;
+        }
+        const redis = new Redis(redisUrl);
+        try {
+          const keys = await redis.keys(`minishop:login:*:epoch:${email}`);
+          expect(keys).toHaveLength(1);
+          expect(await redis.get(keys[0]!)).toBe('2');
+          // Counted up again from 0 after expiring, it would revive old marks.
+          expect(await redis.ttl(keys[0]!)).toBe(-1);
+          await redis.del(...keys);
+        } finally {
+          await redis.quit();
+        }
+      });
+
       test('a sign-in is remembered in Redis for LOGIN_KNOWN_IP_DAYS (14 by default)', async () => {
         const u = await registered(t);
         const ip = anIp();

@@ -72,6 +72,22 @@ describe('TransactionRunner', () => {
     ).rejects.toBeInstanceOf(UseCaseFailed);
     expect(ranAfterRollback).toBe(false);
 
+    // A hook that fails fails nothing: the work committed, the next hook runs.
+    const after: string[] = [];
+    const result = await tx.run(async (m) => {
+      await m.query('INSERT INTO tx_probe VALUES (52)');
+      onCommit(m, () => {
+        throw new Error('hook failed');
+      });
+      onCommit(m, async () => {
+        after.push('second hook');
+      });
+      return 'committed';
+    });
+    expect(result).toBe('committed');
+    expect(after).toEqual(['second hook']);
+    expect(await visible(52)).toBe(1);
+
     // Outside a transaction the runner opened there is no commit to wait for.
     expect(() => onCommit(ds.manager, () => undefined)).toThrow(/TransactionRunner/);
   });

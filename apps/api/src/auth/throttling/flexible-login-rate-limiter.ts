@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+import { normalizeEmail } from '@minishop/domain';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import {
@@ -93,13 +94,15 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
       // Only read and raised, never consumed.
       epoch: 1,
     };
-    // An epoch outlives every address marked in an earlier one: those were
-    // marked before it began, for as long as it lasts. Should it expire,
-    // every mark of a later epoch stops counting (the safe way round).
+    // An epoch never expires (0): counted up again from 0 after expiring, it
+    // would make the marks of its earlier values count again. One small key
+    // per account whose addresses were ever forgotten.
     const duration = (limit: Limit) =>
-      limit === 'known' || limit === 'remember' || limit === 'epoch'
-        ? this.knownSeconds
-        : windowSeconds;
+      limit === 'epoch'
+        ? 0
+        : limit === 'known' || limit === 'remember'
+          ? this.knownSeconds
+          : windowSeconds;
     const limiters = (make: (limit: Limit) => RateLimiterAbstract): Limiters => ({
       ip: make('ip'),
       email: make('email'),
@@ -174,12 +177,26 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
   }
 
   async forgetAddresses(email: string): Promise<void> {
-    // During a Redis outage only this process's counters forget: the
-    // addresses Redis remembers count again once it is back.
-    await this.inStore({ storeFailed: false }, async (l) => {
-      await l.epoch.penalty(email, 1);
-      await l.remember.delete(email);
-    });
+    const key = normalizeEmail(email);
+    const forget = async (l: Limiters) => {
+      await l.epoch.penalty(key, 1);
+      await l.remember.delete(key);
+    };
+    // Rare and worth a try whatever the logins are doing: Redis is asked
+    // even while logins skip it after a failure.
+    if (this.shared) {
+      try {
+        await forget(this.shared);
+      } catch (error) {
+        // The addresses Redis remembers for the account count again once it
+        // answers: said, not hidden.
+        this.logger.warn(
+          { err: error },
+          'could not forget the known sign-in addresses of an account in Redis',
+        );
+      }
+    }
+    await forget(this.local);
   }
 
   /** `use` on the Redis limiters when they answer, else on this process's own. */

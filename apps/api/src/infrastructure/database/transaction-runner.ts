@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
 
@@ -21,10 +21,11 @@ type CommitHook = () => void | Promise<void>;
 
 /**
  * Runs `hook` once the transaction of `manager` (one a TransactionRunner
- * opened) has committed, before the use case's result is returned; never
- * when it rolls back. For effects outside the database that must not run
- * ahead of the commit, such as telling a process-local cache that a row
- * changed. A hook must not throw: the transaction has committed by then.
+ * opened) has committed and its connection is back in the pool, before the
+ * use case's result is returned; never when it rolls back. For effects
+ * outside the database that must not run ahead of the commit, such as
+ * telling a process-local cache that a row changed. The use case has
+ * happened by then: a hook that fails is logged, and fails nothing.
  */
 export function onCommit(manager: EntityManager, hook: CommitHook): void {
   const hooks = commitHooks.get(manager);
@@ -46,6 +47,8 @@ function pgCode(error: unknown): string | undefined {
  */
 @Injectable()
 export class TransactionRunner {
+  private readonly logger = new Logger(TransactionRunner.name);
+
   constructor(private readonly dataSource: DataSource) {}
 
   async run<T>(
@@ -54,19 +57,30 @@ export class TransactionRunner {
   ): Promise<T> {
     const attempts = 1 + (options.retries ?? 0);
     for (let attempt = 1; ; attempt++) {
+      let committed: { result: T; hooks: CommitHook[] };
       try {
-        return await this.once(work, options.isolation);
+        committed = await this.once(work, options.isolation);
       } catch (error) {
         const code = pgCode(error);
         if (attempt >= attempts || code === undefined || !RETRYABLE.has(code)) throw error;
+        continue;
       }
+      // Outside the retries: nothing after the commit may run the work again.
+      for (const hook of committed.hooks) {
+        try {
+          await hook();
+        } catch (error) {
+          this.logger.error({ err: error }, 'a step after a committed transaction failed');
+        }
+      }
+      return committed.result;
     }
   }
 
   private async once<T>(
     work: (manager: EntityManager) => Promise<T>,
     isolation?: IsolationLevel,
-  ): Promise<T> {
+  ): Promise<{ result: T; hooks: CommitHook[] }> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
@@ -75,9 +89,7 @@ export class TransactionRunner {
       commitHooks.set(runner.manager, hooks);
       const result = await work(runner.manager);
       await runner.commitTransaction();
-      commitHooks.delete(runner.manager);
-      for (const hook of hooks) await hook();
-      return result;
+      return { result, hooks };
     } catch (error) {
       if (runner.isTransactionActive) {
         // A failed rollback means the connection is broken; release() below
