@@ -41,6 +41,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = AppConfig.fromEnv({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
+    // Three test files run at once beside the API processes some spawn, all
+    // on one PostgreSQL with 100 connections: each app's pool stays small.
+    DB_POOL_SIZE: '10',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
     DATABASE_URL: db.url,
