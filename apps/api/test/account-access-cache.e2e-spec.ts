@@ -19,7 +19,7 @@ describe('AccountAccessCache', () => {
   let readFromDatabase: UserRepository['findAccess'];
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { ACCOUNT_CACHE_SECONDS: '60' } });
     cache = t.get(AccountAccessCache);
     const users = t.get(UserRepository);
     readFromDatabase = users.findAccess.bind(users);

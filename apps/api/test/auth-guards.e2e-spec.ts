@@ -52,6 +52,8 @@ describe('auth guard chain', () => {
 
   beforeAll(async () => {
     t = await startTestApp({
+      // The account check in memory, as the API runs it by default.
+      env: { ACCOUNT_CACHE_SECONDS: '60' },
       controllers: [GuardProbeController],
       override: (b) => b.overrideProvider(Clock).useValue(clock),
     });

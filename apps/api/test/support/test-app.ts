@@ -41,9 +41,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = AppConfig.fromEnv({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
-    // Three test files run at once beside the API processes some spawn, all
-    // on one PostgreSQL with 100 connections: each app's pool stays small.
-    DB_POOL_SIZE: '10',
+    // Three test files run at once beside the API processes some start, on
+    // one PostgreSQL of 100 connections: an app keeps the guard's account
+    // check in memory (a listening connection more) only where a test asks.
+    ACCOUNT_CACHE_SECONDS: '0',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
     DATABASE_URL: db.url,
