@@ -14,8 +14,8 @@ import { UserRepository } from './user.repository.js';
  * refresh and reset token issued before stops working) and every session is
  * revoked. Once committed, the addresses that signed in to the account are
  * forgotten, so whoever held the old password gets a stranger's login
- * limits wherever they used it from. Run in a transaction that may revoke token families
- * (TOKEN_FAMILY_RETRIES): it locks them as a refresh does.
+ * limits wherever they used it from. Run in a transaction that may revoke
+ * token families (TOKEN_FAMILY_RETRIES): it locks them as a refresh does.
  */
 @Injectable()
 export class PasswordReplacement {

@@ -59,6 +59,7 @@ export class AccountStatusService {
       if (current.disabled === disabled) return { user: current, changed: false };
       const endSessions = statusChangeEndsSessions(current.disabled, disabled);
       const updated = await this.users.setDisabled(id, { disabled, endSessions }, m);
+      onCommit(m, () => this.access.changed(id));
       if (endSessions) {
         await this.refreshTokens.revokeAllOfUser(id, this.clock.now(), m);
         // Whoever abused the account is a stranger again wherever they signed in from.
@@ -67,7 +68,6 @@ export class AccountStatusService {
       return { user: updated ?? current, changed: true };
     }, TOKEN_FAMILY_RETRIES);
     if (changed) {
-      this.access.changed(id);
       const by = actor === 'cli' ? 'the CLI' : `admin ${actor.adminId}`;
       this.logger.log(`Account ${id} ${disabled ? 'disabled' : 'enabled'} by ${by}`);
     }

@@ -94,15 +94,17 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
       // Only read and raised, never consumed.
       epoch: 1,
     };
-    // An epoch never expires (0): counted up again from 0 after expiring, it
-    // would make the marks of its earlier values count again. One small key
-    // per account whose addresses were ever forgotten.
-    const duration = (limit: Limit) =>
-      limit === 'epoch'
-        ? 0
-        : limit === 'known' || limit === 'remember'
-          ? this.knownSeconds
-          : windowSeconds;
+    const durations: Record<Limit, number> = {
+      ip: windowSeconds,
+      email: windowSeconds,
+      pair: windowSeconds,
+      known: this.knownSeconds,
+      remember: this.knownSeconds,
+      // Never expires (0): counted up again from 0 after expiring, it would
+      // make the marks of its earlier values count again. One small key per
+      // account whose addresses were ever forgotten.
+      epoch: 0,
+    };
     const limiters = (make: (limit: Limit) => RateLimiterAbstract): Limiters => ({
       ip: make('ip'),
       email: make('email'),
@@ -117,7 +119,7 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
         new RateLimiterMemory({
           keyPrefix: `${prefix}:${limit}`,
           points: points[limit],
-          duration: duration(limit),
+          duration: durations[limit],
         }),
     );
     if (config.redisUrl) {
@@ -141,7 +143,7 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
             storeClient: redis,
             keyPrefix: `${prefix}:${limit}`,
             points: points[limit],
-            duration: duration(limit),
+            duration: durations[limit],
           }),
       );
       this.storage = 'redis';
