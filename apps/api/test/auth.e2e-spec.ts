@@ -295,6 +295,26 @@ describe('auth', () => {
       expect(await t.get(UserRepository).findByEmail(email)).toBeNull();
     });
 
+    test('a lone surrogate in the e-mail or the name → 400 naming the field, and no account', async () => {
+      // The e-mail rule's validator threw on it (a 500); the name would have
+      // been stored with U+FFFD in its place.
+      const email = anEmail('surrogate');
+      for (const [body, field] of [
+        [{ email: 'ada\ud800@example.test', password: PASSWORD, name: 'Ada' }, 'email'],
+        [{ email, password: PASSWORD, name: 'Ada\udfff' }, 'name'],
+      ] as const) {
+        const res = await t.http.post('/api/v1/auth/register').send(body).expect(400);
+        expect(res.headers['content-type']).toMatch(PROBLEM);
+        expect(res.body.errors).toEqual([
+          {
+            field,
+            message: expect.stringMatching(new RegExp(`^${field} must be well-formed Unicode`)),
+          },
+        ]);
+      }
+      expect(await t.get(UserRepository).findByEmail(email)).toBeNull();
+    });
+
     test('a malformed e-mail or a missing name → 400 with field errors', async () => {
       const res = await t.http
         .post('/api/v1/auth/register')
@@ -333,6 +353,12 @@ describe('auth', () => {
         type: 'https://minishop.dev/problems/auth-invalid-credentials',
         detail: 'Invalid e-mail or password',
       });
+    });
+
+    test('a lone surrogate in the e-mail → 400 problem, not a 500', async () => {
+      const res = await login('ada\ud800@example.test', PASSWORD).expect(400);
+      expect(res.headers['content-type']).toMatch(PROBLEM);
+      expect(res.body.detail).toMatch(/email must be well-formed Unicode/);
     });
 
     test('a NUL character in the e-mail → 400 problem, not a 500', async () => {

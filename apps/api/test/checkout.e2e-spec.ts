@@ -131,6 +131,29 @@ describe('POST /checkout', () => {
     expect(extra.status).toBe(400);
   });
 
+  test('POST /checkout with a lone surrogate in the address → 400 naming the field; nothing placed, and the same key then places the order', async () => {
+    // The address is stored as jsonb, which refuses "\ud800": this was a 500.
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5, price: 500 });
+    await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    const key = randomUUID();
+    const bad = await checkout(t, user, key, {
+      shippingAddress: { ...anAddress(), line1: '1 Rue \ud800' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect(bad.body.errors).toEqual([
+      {
+        field: 'shippingAddress.line1',
+        message: expect.stringMatching(/^shippingAddress\.line1 must be well-formed Unicode/),
+      },
+    ]);
+    const orders = await t.http.get('/api/v1/orders').set(user.auth).expect(200);
+    expect(orders.body.items).toEqual([]);
+    const good = await checkout(t, user, key, { shippingAddress: anAddress() });
+    expect(good.status).toBe(201);
+  });
+
   test('POST /checkout with a lower-case country → 201, the code kept in its ISO form ("DE")', async () => {
     const user = await aCustomer(t);
     const v = await aVariant(t, { stock: 5, price: 500 });

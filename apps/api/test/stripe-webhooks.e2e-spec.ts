@@ -153,6 +153,60 @@ describe('POST /webhooks/stripe with the default handler', () => {
       )) as { n: number }[];
     expect(count?.n).toBe(0);
   });
+  // Signed with the right secret, so only the content can be refused: each
+  // would have failed the jsonb or timestamptz insert as a 500, which Stripe
+  // retries for days.
+  const unstorable: [string, (event: ReturnType<typeof anEvent>) => string, RegExp][] = [
+    [
+      'created far in the future',
+      (e) => JSON.stringify(e).replace(/"created":\d+/, '"created":1e20'),
+      /not a Stripe event/,
+    ],
+    [
+      'created before 1970',
+      (e) => JSON.stringify({ ...e, created: -8.64e12 }),
+      /not a Stripe event/,
+    ],
+    ['created as a fraction', (e) => JSON.stringify({ ...e, created: 1.5 }), /not a Stripe event/],
+    [
+      'a NUL in its object',
+      (e) =>
+        JSON.stringify({ ...e, data: { object: { ...e.data.object, metadata: { a: '\u0000' } } } }),
+      /data\.object\.metadata\.a must not contain NUL/,
+    ],
+    [
+      'a lone surrogate in its object',
+      (e) =>
+        JSON.stringify({ ...e, data: { object: { ...e.data.object, description: 'x\ud800' } } }),
+      /data\.object\.description must be well-formed Unicode/,
+    ],
+    [
+      'a lone surrogate in a key',
+      (e) =>
+        JSON.stringify({
+          ...e,
+          data: { object: { ...e.data.object, metadata: { 'k\udc00': 'v' } } },
+        }),
+      /must be well-formed Unicode/,
+    ],
+  ];
+  test.each(unstorable)(
+    'a signed event with %s → 400 problem and nothing stored',
+    async (_name, build, detail) => {
+      const event = anEvent();
+      const payload = build(event);
+      const res = await post(payload, sign(payload));
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({
+        status: 400,
+        type: expect.stringMatching(/\/payment-webhook-signature-invalid$/),
+        detail: expect.stringMatching(detail),
+      });
+      expect(await rowsOf(t, event.id)).toHaveLength(0);
+    },
+  );
+
   test('the route is documented under the payments tag with its 400 problem', async () => {
     const doc = (await t.http.get('/docs/openapi.json')).body as {
       paths: Record<string, { post?: { tags?: string[]; responses?: Record<string, unknown> } }>;

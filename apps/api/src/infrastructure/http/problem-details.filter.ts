@@ -172,8 +172,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (code === '23503')
         return { status: 409, type: 'conflict', detail: 'A referenced resource does not exist' };
       // A text value PostgreSQL cannot hold, in practice U+0000 (valid JSON,
-      // refused by every text column and parameter): the client's input.
-      if (code === '22021')
+      // refused by every text column and parameter, 22021, and by jsonb as
+      // an escape, 22P05): the client's input. The validation pipe and the
+      // webhook check refuse it first; this covers any other way in.
+      if (code === '22021' || code === '22P05')
         return {
           status: 400,
           type: 'bad-request',

@@ -6,7 +6,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 
-import { nulCharacterPath } from './nul-characters.js';
+import { unstorableTextIn, unstorableTextMessage } from '../database/unstorable-text.js';
 
 /** A 400 that carries one entry per invalid field, for the problem reply's `errors`. */
 export class RequestValidationException extends BadRequestException {
@@ -31,21 +31,22 @@ function flatten(errors: ValidationError[], prefix = ''): FieldErrorDto[] {
 }
 
 /**
- * A string holding U+0000 anywhere in a body or query is a 400 naming the
- * field, before the DTO rules run: PostgreSQL cannot store or compare it, so
- * it would otherwise fail the query as a 500. Route parameters are left to
- * their routes, where an id that cannot exist is a 404 like any unknown one.
+ * A string holding U+0000 or a lone surrogate anywhere in a body or query is
+ * a 400 naming the field, before the DTO rules run (`unstorable-text.ts` says
+ * why: a query or a validator would otherwise fail as a 500). Route
+ * parameters are left to their routes, where an id that cannot exist is a
+ * 404 like any unknown one.
  */
 class RequestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // A raw text body (the catalog import's CSV) is its handler's to judge.
     const checked =
       metadata.type === 'query' || (metadata.type === 'body' && typeof value !== 'string');
-    const at = checked ? nulCharacterPath(value) : undefined;
-    if (at !== undefined) {
-      const field = [metadata.data, at].filter(Boolean).join('.') || metadata.type;
+    const found = checked ? unstorableTextIn(value) : undefined;
+    if (found !== undefined) {
+      const field = [metadata.data, found.path].filter(Boolean).join('.') || metadata.type;
       throw new RequestValidationException([
-        { field, message: `${field} must not contain NUL (U+0000) characters` },
+        { field, message: unstorableTextMessage(field, found.reason) },
       ]);
     }
     return super.transform(value, metadata);

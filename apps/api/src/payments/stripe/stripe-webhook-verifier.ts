@@ -2,6 +2,10 @@ import { WebhookSignatureError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
 import { AppConfig } from '../../infrastructure/config/app-config.js';
+import {
+  unstorableTextIn,
+  unstorableTextMessage,
+} from '../../infrastructure/database/unstorable-text.js';
 import type { PaymentEvent } from '../stripe-event.js';
 import { loadStripeSdk } from './stripe-sdk.js';
 
@@ -40,9 +44,20 @@ export class StripeWebhookVerifier {
     if (!isEventShaped(event)) {
       throw new WebhookSignatureError('The webhook body is not a Stripe event');
     }
+    // Signed, yet not storable: the event is kept as jsonb before it is
+    // applied, and would fail that insert as a 500, which Stripe retries.
+    const unstorable = unstorableTextIn(event);
+    if (unstorable) {
+      throw new WebhookSignatureError(
+        `The webhook event cannot be stored: ${unstorableTextMessage(unstorable.path, unstorable.reason)}`,
+      );
+    }
     return event;
   }
 }
+
+/** 9999-12-31T23:59:59Z: the last second a timestamptz shows in four digits. */
+const LATEST_CREATED = 253_402_300_799;
 
 function isEventShaped(value: unknown): value is PaymentEvent {
   const e = value as {
@@ -55,7 +70,10 @@ function isEventShaped(value: unknown): value is PaymentEvent {
     typeof e?.id === 'string' &&
     e.id.length > 0 &&
     typeof e.type === 'string' &&
-    typeof e.created === 'number' &&
+    // Unix seconds, as Stripe sends them; anything else is no time at all.
+    Number.isSafeInteger(e.created) &&
+    (e.created as number) >= 0 &&
+    (e.created as number) <= LATEST_CREATED &&
     typeof e.data?.object === 'object' &&
     e.data.object !== null
   );

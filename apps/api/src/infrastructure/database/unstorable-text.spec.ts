@@ -1,0 +1,50 @@
+import { describe, expect, test } from '@jest/globals';
+
+import { unstorableTextIn, unstorableTextMessage } from './unstorable-text.js';
+
+describe('unstorableTextIn', () => {
+  test('names the nested field whose string holds U+0000', () => {
+    expect(
+      unstorableTextIn({ name: 'ok', variants: [{ sku: 'A' }, { name: 'a\u0000b' }] }),
+    ).toEqual({ path: 'variants.1.name', reason: 'nul' });
+  });
+
+  test('is the empty path for a string value itself', () => {
+    expect(unstorableTextIn('\u0000')).toEqual({ path: '', reason: 'nul' });
+  });
+
+  test('finds a lone surrogate, high or low, but not a pair', () => {
+    expect(unstorableTextIn({ email: 'a\ud800b@x.de' })).toEqual({
+      path: 'email',
+      reason: 'lone-surrogate',
+    });
+    expect(unstorableTextIn({ a: { b: ['x\udc00'] } })).toEqual({
+      path: 'a.b.0',
+      reason: 'lone-surrogate',
+    });
+    expect(unstorableTextIn({ name: 'mug 😀 \ud83d\ude00' })).toBeUndefined();
+    // A pair written backwards is two lone halves.
+    expect(unstorableTextIn('\ude00\ud83d')?.reason).toBe('lone-surrogate');
+  });
+
+  test('checks keys as well as values', () => {
+    expect(unstorableTextIn({ metadata: { 'k\ud800': 'v' } })).toEqual({
+      path: 'metadata.k\ud800',
+      reason: 'lone-surrogate',
+    });
+    expect(unstorableTextIn({ 'a\u0000': 1 })).toEqual({ path: 'a\u0000', reason: 'nul' });
+  });
+
+  test('is undefined when every string can be stored', () => {
+    expect(unstorableTextIn({ q: 'mug', limit: 20, tags: ['a'], none: null })).toBeUndefined();
+  });
+
+  test('says which rule the field breaks', () => {
+    expect(unstorableTextMessage('name', 'nul')).toBe(
+      'name must not contain NUL (U+0000) characters',
+    );
+    expect(unstorableTextMessage('email', 'lone-surrogate')).toMatch(
+      /^email must be well-formed Unicode text/,
+    );
+  });
+});

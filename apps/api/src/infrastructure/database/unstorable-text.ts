@@ -1,0 +1,52 @@
+/** Why PostgreSQL cannot take a string: a NUL, or UTF-16 that is not Unicode. */
+export type UnstorableReason = 'nul' | 'lone-surrogate';
+
+export interface UnstorableText {
+  /** Where in the value (`variants.0.name`; '' for the value itself). */
+  path: string;
+  reason: UnstorableReason;
+}
+
+// With the u flag a well-formed pair is one code point, so only a lone half matches.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+function reasonOf(text: string): UnstorableReason | undefined {
+  if (text.includes('\u0000')) return 'nul';
+  if (LONE_SURROGATE.test(text)) return 'lone-surrogate';
+  return undefined;
+}
+
+/**
+ * The first string in a request value, key or value, that PostgreSQL cannot
+ * store, or undefined. JSON may carry both: U+0000 ("\u0000"), which no text
+ * or jsonb value can hold, and a lone surrogate ("\ud800"), which is not a
+ * character at all: the driver turns it into U+FFFD in a text column (so the
+ * stored value is not what was sent), jsonb refuses it, and some validators
+ * throw on it. Either answered 500 to what is the client's mistake.
+ * Iterative, like the depth check, so no body can overflow the stack here.
+ */
+export function unstorableTextIn(value: unknown): UnstorableText | undefined {
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!;
+    if (typeof node === 'string') {
+      const reason = reasonOf(node);
+      if (reason) return { path, reason };
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        const at = path ? `${path}.${key}` : key;
+        const reason = reasonOf(key);
+        if (reason) return { path: at, reason };
+        stack.push([child, at]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The message a problem reply gives for such a field. */
+export function unstorableTextMessage(field: string, reason: UnstorableReason): string {
+  return reason === 'nul'
+    ? `${field} must not contain NUL (U+0000) characters`
+    : `${field} must be well-formed Unicode text (it holds a lone surrogate, such as \\ud800)`;
+}
