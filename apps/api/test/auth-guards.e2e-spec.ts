@@ -152,6 +152,30 @@ describe('auth guard chain', () => {
     }
   });
 
+  test('a validly signed token whose subject is no account id → 401; one in upper case is the same account', async () => {
+    const u = await aCustomer(t);
+    const claims = JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString());
+    const sign = (payload: object) => {
+      const h = b64({ alg: 'HS256', typ: 'JWT' });
+      const p = b64(payload);
+      const sig = createHmac('sha256', t.config.jwtSecret).update(`${h}.${p}`).digest('base64url');
+      return `Bearer ${h}.${p}.${sig}`;
+    };
+    // The account lookup cast these to uuid and failed as a 500.
+    for (const sub of ['not-a-uuid', '', `${u.id}x`, 42]) {
+      const res = await t.http
+        .get('/api/v1/guard-probe/me')
+        .set('Authorization', sign({ ...claims, sub }));
+      expect(res.status).toBe(401);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    const upper = await t.http
+      .get('/api/v1/guard-probe/me')
+      .set('Authorization', sign({ ...claims, sub: u.id.toUpperCase() }))
+      .expect(200);
+    expect(upper.body.id).toBe(u.id);
+  });
+
   test('disabled user → 401 with the same live token, once the change commits', async () => {
     const u = await aCustomer(t);
     await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(200);

@@ -1,4 +1,4 @@
-import { isRole, type Scope, SCOPES } from '@minishop/domain';
+import { isRole, isUuid, type Scope, SCOPES } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
@@ -26,8 +26,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   validate(claims: Partial<AccessTokenClaims>): AuthenticatedUser | false {
     // jsonwebtoken checks `exp` only when it is present: a token without one
     // would never expire. Every token this app signs carries both.
+    // A subject that is no account id (only a holder of the signing key can
+    // send one) would fail the account lookup's uuid cast as a 500.
     if (
       typeof claims.sub !== 'string' ||
+      !isUuid(claims.sub) ||
       !isRole(claims.role) ||
       typeof claims.jti !== 'string' ||
       typeof claims.exp !== 'number' ||
@@ -40,7 +43,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       (s): s is Scope => (SCOPES as readonly string[]).includes(s),
     );
     return {
-      id: claims.sub,
+      // As PostgreSQL writes it, so ownership checks and the account cache
+      // (dropped by id as the database sends it) see one id per account.
+      id: claims.sub.toLowerCase(),
       role: claims.role,
       scopes,
       tokenId: claims.jti,
