@@ -61,10 +61,11 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   // The API speaks JSON only: any other body type is a 415, not a string
   // that reaches validation.
   instance.removeContentTypeParser('text/plain');
-  // Catalog import files (POST /admin/imports) arrive as the raw CSV body.
+  // Catalog import files (POST /admin/imports) arrive as the raw CSV body,
+  // as bytes: the import decodes them, refusing what is not UTF-8.
   instance.addContentTypeParser(
     'text/csv',
-    { parseAs: 'string', bodyLimit: IMPORT_MAX_BYTES },
+    { parseAs: 'buffer', bodyLimit: IMPORT_MAX_BYTES },
     (_req, body, done) => done(null, body),
   );
   // The instance is made here, not by Nest's adapter, so that these hooks run

@@ -51,7 +51,7 @@ describe('catalog import', () => {
   });
   afterAll(() => t.close());
 
-  const upload = (body: string, who: TestUser = admin) =>
+  const upload = (body: string | Buffer, who: TestUser = admin) =>
     t.http.post(`${API}/admin/imports`).set(who.auth).set('Content-Type', 'text/csv').send(body);
   const finished = (id: string) =>
     waitFor(
@@ -611,6 +611,24 @@ describe('catalog import', () => {
     const nul = await upload(`${HEADER}\nnul-product,Mu\u0000g,,,NUL-1,One,100,EUR,1\n`);
     expect(nul.status).toBe(400);
     expect(nul.body.errors).toEqual([{ field: 'file', message: expect.stringContaining('NUL') }]);
+    // Bytes that are not UTF-8 (a spreadsheet's Latin-1 export) would be
+    // stored with U+FFFD for each accented letter, and reported a success.
+    const latin1 = await upload(
+      Buffer.from(`${HEADER}\ncafe-mug,Caf\u00e9 mug,,,CAFE-1,One,100,EUR,1\n`, 'latin1'),
+    );
+    expect(latin1.status).toBe(400);
+    expect(latin1.body.errors).toEqual([{ field: 'file', message: 'file must be UTF-8 text' }]);
+    expect(latin1.body.detail).toMatch(/not UTF-8/);
+    const utf8 = await upload(
+      Buffer.from(`\ufeff${HEADER}\ncafe-mug,Caf\u00e9 mug,,,CAFE-1,One,100,EUR,1\n`, 'utf8'),
+    );
+    expect(utf8.status).toBe(202);
+    const done = await finished(utf8.body.id);
+    expect(done).toMatchObject({ status: 'completed', failed: 0 });
+    const [mug] = (await t
+      .get(DataSource)
+      .query("SELECT name FROM products WHERE slug = 'cafe-mug'")) as { name: string }[];
+    expect(mug?.name).toBe('Caf\u00e9 mug');
     // Files above the JSON body limit (1 MiB) are accepted up to 16 MiB.
     const padding = `${'x'.repeat(99)}\n`.repeat(20_000);
     expect((await upload(`sku,price\n${padding}`)).status).toBe(400);

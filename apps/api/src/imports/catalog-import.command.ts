@@ -20,7 +20,7 @@ export class CatalogImportCommand extends CommandRunner {
   }
 
   async run([file]: string[]): Promise<void> {
-    const source = await readFile(file!, 'utf8');
+    const source = await readFile(file!);
     // Recorded like an upload (same table, same progress), but processed
     // here rather than by a worker, so the command ends when the import does.
     const created = await this.imports.record(source, null);

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 import type { CatalogImportDto } from '@minishop/contracts';
 import { assertImportHeader, ImportNotFoundError, InvalidImportFileError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
@@ -7,6 +9,26 @@ import { TransactionRunner } from '../infrastructure/database/transaction-runner
 import { JobQueue } from '../jobs/job-queue.js';
 import { headerOf } from './catalog-import-source.js';
 import { ImportRepository } from './persistence/import.repository.js';
+
+/** The file as uploaded or read from disk (bytes), or text already decoded. */
+export type ImportFile = string | Uint8Array;
+
+/**
+ * The file's text. Bytes must be UTF-8: decoded leniently, a file saved as
+ * Latin-1 or Windows-1252 (what spreadsheet programs write unless asked for
+ * "CSV UTF-8") would have its accented names stored with U+FFFD in place of
+ * each letter, and the import would report success.
+ */
+function textOf(file: ImportFile): string {
+  if (typeof file === 'string') return file;
+  if (!isUtf8(file)) {
+    throw new InvalidImportFileError(
+      'The file is not UTF-8 text; save it as UTF-8 ("CSV UTF-8" in spreadsheet programs)',
+      [{ field: 'file', message: 'file must be UTF-8 text' }],
+    );
+  }
+  return Buffer.from(file.buffer, file.byteOffset, file.byteLength).toString('utf8');
+}
 
 /** Takes an import file in: POST /admin/imports and `catalog:import`. */
 @Injectable()
@@ -19,13 +41,13 @@ export class CatalogImportService {
   ) {}
 
   /** Records the file and queues its processing in one transaction. */
-  async submit(source: string, actorId: string | null): Promise<CatalogImportDto> {
-    return this.create(source, actorId, true);
+  async submit(file: ImportFile, actorId: string | null): Promise<CatalogImportDto> {
+    return this.create(textOf(file), actorId, true);
   }
 
   /** Records the file without a job, for a caller that processes it itself (the CLI). */
-  async record(source: string, actorId: string | null): Promise<CatalogImportDto> {
-    return this.create(source, actorId, false);
+  async record(file: ImportFile, actorId: string | null): Promise<CatalogImportDto> {
+    return this.create(textOf(file), actorId, false);
   }
 
   async get(id: string): Promise<CatalogImportDto> {

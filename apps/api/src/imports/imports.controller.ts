@@ -50,7 +50,7 @@ export class ImportsController {
   @ApiPayloadTooLargeResponse({ description: 'File larger than 16 MiB', type: ProblemDto })
   @ApiUnsupportedMediaTypeResponse({ description: 'Body is not text/csv', type: ProblemDto })
   submit(@Body() body: unknown, @CurrentUser() user: AuthenticatedUser): Promise<CatalogImportDto> {
-    if (typeof body !== 'string') {
+    if (!Buffer.isBuffer(body)) {
       throw new InvalidImportFileError(
         'Send the file as the request body with Content-Type text/csv',
         [{ field: 'file', message: 'body must be text/csv' }],

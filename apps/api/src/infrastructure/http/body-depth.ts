@@ -8,7 +8,8 @@ export function exceedsDepth(value: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
+    // Raw bytes (a CSV upload) are a leaf, not millions of children.
+    if (node === null || typeof node !== 'object' || node instanceof Uint8Array) continue;
     if (depth >= max) return true;
     for (const child of Object.values(node)) stack.push([child, depth + 1]);
   }

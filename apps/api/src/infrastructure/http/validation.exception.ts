@@ -39,9 +39,9 @@ function flatten(errors: ValidationError[], prefix = ''): FieldErrorDto[] {
  */
 class RequestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    // A raw text body (the catalog import's CSV) is its handler's to judge.
-    const checked =
-      metadata.type === 'query' || (metadata.type === 'body' && typeof value !== 'string');
+    // A raw body (the catalog import's CSV bytes) is its handler's to judge.
+    const raw = typeof value === 'string' || value instanceof Uint8Array;
+    const checked = metadata.type === 'query' || (metadata.type === 'body' && !raw);
     const found = checked ? unstorableTextIn(value) : undefined;
     if (found !== undefined) {
       const field = [metadata.data, found.path].filter(Boolean).join('.') || metadata.type;
