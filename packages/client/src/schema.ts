@@ -7714,7 +7714,7 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogImportDto"];
                 };
             };
-            /** @description Empty file or wrong header line */
+            /** @description Empty file, wrong header line, or not UTF-8 text */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

@@ -46,7 +46,10 @@ export class ImportsController {
     location: "The import's progress and per-line errors: GET /api/v1/admin/imports/{id}",
     path: (job) => `admin/imports/${job.id}`,
   })
-  @ApiBadRequestResponse({ description: 'Empty file or wrong header line', type: ProblemDto })
+  @ApiBadRequestResponse({
+    description: 'Empty file, wrong header line, or not UTF-8 text',
+    type: ProblemDto,
+  })
   @ApiPayloadTooLargeResponse({ description: 'File larger than 16 MiB', type: ProblemDto })
   @ApiUnsupportedMediaTypeResponse({ description: 'Body is not text/csv', type: ProblemDto })
   submit(@Body() body: unknown, @CurrentUser() user: AuthenticatedUser): Promise<CatalogImportDto> {
