@@ -13,6 +13,7 @@ import { clientIpResolver } from './infrastructure/http/client-ip.js';
 import { configureApp } from './infrastructure/http/configure-app.js';
 import { applyCors, CorsPolicy } from './infrastructure/http/cors.js';
 import { FrontDoor } from './infrastructure/http/front-door.js';
+import { refuseEncodedBodies } from './infrastructure/http/request-content-encoding.js';
 import { enforceRequestDeadline } from './infrastructure/http/request-deadline.js';
 import { requestIdOf } from './infrastructure/http/request-id.js';
 import { limitRequestRate, RequestRateLimit } from './infrastructure/http/request-rate-limit.js';
@@ -76,6 +77,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   enforceRequestDeadline(instance, config.requestTimeoutMs);
   limitBodyDepth(instance);
   limitRequestRate(instance, rateLimit);
+  refuseEncodedBodies(instance);
   door.attach(instance);
   const adapter = new FastifyAdapter(instance);
   // Nest's adapter parses form bodies by default. Refused here instead: the

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { Body, Controller, Get, Post } from '@nestjs/common';
@@ -364,6 +365,34 @@ describe('foundation', () => {
       .send('hello')
       .expect(415);
     expect(res.headers['content-type']).toMatch(PROBLEM);
+  });
+
+  test('a compressed body → 415 problem naming the coding, with Accept-Encoding: identity', async () => {
+    const body = JSON.stringify({ name: 'x', quantity: 1 });
+    // gzip was read as bytes and refused as "not valid JSON" (400); a br
+    // label on a plain body was obeyed as if absent (201).
+    for (const [coding, payload] of [
+      ['gzip', gzipSync(body)],
+      ['br', Buffer.from(body)],
+    ] as const) {
+      const res = await t.http
+        .post('/api/v1/probe')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', coding)
+        .send(payload)
+        .expect(415);
+      expect(res.headers['content-type']).toMatch(PROBLEM);
+      expect(res.headers['accept-encoding']).toBe('identity');
+      expect(res.body.detail).toContain(`"${coding}" is not supported`);
+    }
+    // identity is no coding at all, and without a body the label is moot
+    await t.http.get('/api/v1/probe').set('Content-Encoding', 'gzip').expect(200);
+    await t.http
+      .post('/api/v1/probe')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'identity')
+      .send(body)
+      .expect(201);
   });
 
   test('a form-encoded body → 415 problem, as any body that is not JSON', async () => {

@@ -1800,7 +1800,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1932,7 +1932,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2061,7 +2061,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2174,7 +2174,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2383,7 +2383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2513,7 +2513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2626,7 +2626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2739,7 +2739,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3131,7 +3131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3386,7 +3386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3563,7 +3563,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3738,7 +3738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3917,7 +3917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4091,7 +4091,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4527,7 +4527,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4713,7 +4713,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4904,7 +4904,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5095,7 +5095,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5286,7 +5286,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5477,7 +5477,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5666,7 +5666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5852,7 +5852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -6043,7 +6043,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -6222,7 +6222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -6630,7 +6630,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -6921,7 +6921,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -7100,7 +7100,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -7289,7 +7289,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -7483,7 +7483,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -7618,7 +7618,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -8048,7 +8048,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Content-Type is not application/json */
+            /** @description Content-Type is not application/json, or the body is compressed (Content-Encoding) */
             415: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

@@ -143,7 +143,9 @@ function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
           'Malformed JSON body, or fields sent to a route that takes no body',
         );
         operation.responses['413'] ??= problem('Body larger than BODY_LIMIT_BYTES');
-        operation.responses['415'] ??= problem('Content-Type is not application/json');
+        operation.responses['415'] ??= problem(
+          'Content-Type is not application/json, or the body is compressed (Content-Encoding)',
+        );
       }
       for (const [status, response] of Object.entries(operation.responses)) {
         if (!response || !/^[24]/.test(status) || '$ref' in response) continue;
