@@ -9,6 +9,7 @@ import { IMPORT_MAX_BYTES } from './imports/catalog-import-source.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
 import { limitBodyDepth } from './infrastructure/http/body-depth.js';
+import { answerClientError } from './infrastructure/http/client-error.js';
 import { clientIpResolver } from './infrastructure/http/client-ip.js';
 import { configureApp } from './infrastructure/http/configure-app.js';
 import { applyCors, CorsPolicy } from './infrastructure/http/cors.js';
@@ -50,6 +51,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     bodyLimit: config.bodyLimitBytes,
     // The server is the front door's (cache hits are answered before Fastify).
     serverFactory: (handler) => door.server(handler),
+    clientErrorHandler: answerClientError,
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A URL the router rejects (malformed, over-long parameter) never reaches

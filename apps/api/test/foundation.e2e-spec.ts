@@ -395,6 +395,44 @@ describe('foundation', () => {
       .expect(201);
   });
 
+  test("what Node's HTTP parser refuses is a problem+json too, with the security headers and a request id", async () => {
+    const server = t.app.getHttpServer() as Server;
+    const port = await listeningPort(server);
+    try {
+      const cases: [string, number, string][] = [
+        // Over Node's 16 KiB limit for the request line and headers.
+        [
+          `GET /api/v1/probe?q=${'a'.repeat(17_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+          431,
+          'headers-too-large',
+        ],
+        [
+          'GET /api/v1/probe HTTP/1.1\r\nHost: x\r\nX-Request-Id: a\x7fb\r\n\r\n',
+          400,
+          'bad-request',
+        ],
+        ['NOT HTTP AT ALL\r\n\r\n', 400, 'bad-request'],
+      ];
+      for (const [text, status, type] of cases) {
+        const reply = await rawConnection(port, text).received;
+        const [head = '', body = ''] = reply.split('\r\n\r\n');
+        expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+        expect(head).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+        expect(head).toMatch(/\r\nx-content-type-options: nosniff/i);
+        expect(head).toMatch(/\r\ncontent-security-policy: default-src 'none'/i);
+        const id = /\r\nx-request-id: ([0-9a-f-]{36})/i.exec(head)?.[1];
+        expect(id).toBeDefined();
+        expect(JSON.parse(body)).toMatchObject({
+          type: `https://minishop.dev/problems/${type}`,
+          status,
+          instance: `urn:uuid:${id}`,
+        });
+      }
+    } finally {
+      await stopListening(server);
+    }
+  });
+
   test('a form-encoded body → 415 problem, as any body that is not JSON', async () => {
     const res = await t.http
       .post('/api/v1/probe')

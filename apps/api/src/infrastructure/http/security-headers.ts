@@ -30,7 +30,7 @@ const API_HEADERS: HeaderList = [
  * caching default, which the public catalog pages replace (cache-control.ts).
  * The front door's replies, all public pages, take API_HEADERS alone.
  */
-const API_REPLY_HEADERS: HeaderList = [...API_HEADERS, ...PRIVATE_CACHE_CONTROL];
+export const API_REPLY_HEADERS: HeaderList = [...API_HEADERS, ...PRIVATE_CACHE_CONTROL];
 
 /** The Swagger UI pages are real pages: helmet's full set, with what the UI needs. */
 const DOCS_HELMET_OPTIONS: HelmetOptions = {
