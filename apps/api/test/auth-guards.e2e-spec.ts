@@ -176,6 +176,26 @@ describe('auth guard chain', () => {
     expect(upper.body.id).toBe(u.id);
   });
 
+  test('the Authorization header is the scheme and the token, nothing else', async () => {
+    const u = await aCustomer(t);
+    const token = u.accessToken;
+    // The scheme is case-blind (RFC 9110); the token is one b64token.
+    for (const header of [`Bearer ${token}`, `bearer ${token}`, `Bearer  ${token} `]) {
+      await t.http.get('/api/v1/guard-probe/me').set('Authorization', header).expect(200);
+    }
+    // Anything appended was ignored and the request authenticated.
+    for (const header of [
+      `Bearer ${token} extra`,
+      `Bearer ${token},Bearer ${token}`,
+      `xBearer ${token}`,
+      `Basic ${token}`,
+      `Bearer`,
+    ]) {
+      const res = await t.http.get('/api/v1/guard-probe/me').set('Authorization', header);
+      expect(res.status).toBe(401);
+    }
+  });
+
   test('disabled user → 401 with the same live token, once the change commits', async () => {
     const u = await aCustomer(t);
     await t.http.get('/api/v1/guard-probe/me').set(u.auth).expect(200);
