@@ -13,6 +13,11 @@ export function jobsPool(url: string, max: number): pg.Pool {
   return new pg.Pool({
     connectionString: url,
     max,
+    // Past the longest idle wait of a loop (pg-boss-runtime's pollingSpread,
+    // at most 1.25 x 2 s), so a polling loop keeps its connection, while the
+    // ones a burst opened (every loop's first fetch, a batch's completions)
+    // close within seconds instead of pg's default 10.
+    idleTimeoutMillis: 3_000,
     application_name: 'minishop-jobs',
     options: '-c plan_cache_mode=force_generic_plan',
   });
