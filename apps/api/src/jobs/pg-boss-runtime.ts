@@ -17,6 +17,7 @@ import type { JobContext, JobName } from './job-payloads.js';
 import { JobRegistry, type RegisteredJob } from './job-registry.js';
 import { JobsOptions } from './jobs.options.js';
 import { jobsPool } from './jobs-pool.js';
+import { pollingSpread } from './polling-spread.js';
 import { type ClosableDb, preparingDb } from './preparing-db.js';
 import { queueIsCurrent, queueSettingsOf } from './queue-settings.js';
 
@@ -335,16 +336,4 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       return false;
     }
   }
-}
-
-/**
- * The idle wait of loop `i` of `n`: the interval, up to a quarter longer.
- * Loops started together with one interval fetch together for ever (each
- * waits the interval minus its fetch), so an idle process held a pool
- * connection per loop, 8 to 12, while one or two are busy at a time; on a
- * database of 100 connections a few processes came near its limit. Spread
- * out, their fetches soon stop meeting.
- */
-export function pollingSpread(intervalSeconds: number, i: number, n: number): number {
-  return intervalSeconds * (1 + i / (4 * Math.max(n, 1)));
 }
