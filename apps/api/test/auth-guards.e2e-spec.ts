@@ -46,6 +46,14 @@ class ShiftedClock extends Clock {
 
 const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
+/** An Authorization header with `payload` signed as the app signs its tokens. */
+function signedHs256(payload: object, secret: string): string {
+  const h = b64({ alg: 'HS256', typ: 'JWT' });
+  const p = b64(payload);
+  const sig = createHmac('sha256', secret).update(`${h}.${p}`).digest('base64url');
+  return `Bearer ${h}.${p}.${sig}`;
+}
+
 describe('auth guard chain', () => {
   let t: TestApp;
   const clock = new ShiftedClock();
@@ -137,12 +145,7 @@ describe('auth guard chain', () => {
   test('a validly signed token without exp or iat → 401 (no token lives for ever)', async () => {
     const u = await aCustomer(t);
     const claims = JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString());
-    const sign = (payload: object) => {
-      const h = b64({ alg: 'HS256', typ: 'JWT' });
-      const p = b64(payload);
-      const sig = createHmac('sha256', t.config.jwtSecret).update(`${h}.${p}`).digest('base64url');
-      return `Bearer ${h}.${p}.${sig}`;
-    };
+    const sign = (payload: object) => signedHs256(payload, t.config.jwtSecret);
     // the same claims as issued still pass, so only the missing claim decides
     await t.http.get('/api/v1/guard-probe/me').set('Authorization', sign(claims)).expect(200);
     const { exp: _exp, ...withoutExp } = claims;
@@ -155,12 +158,7 @@ describe('auth guard chain', () => {
   test('a validly signed token whose subject is no account id → 401; one in upper case is the same account', async () => {
     const u = await aCustomer(t);
     const claims = JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString());
-    const sign = (payload: object) => {
-      const h = b64({ alg: 'HS256', typ: 'JWT' });
-      const p = b64(payload);
-      const sig = createHmac('sha256', t.config.jwtSecret).update(`${h}.${p}`).digest('base64url');
-      return `Bearer ${h}.${p}.${sig}`;
-    };
+    const sign = (payload: object) => signedHs256(payload, t.config.jwtSecret);
     // The account lookup cast these to uuid and failed as a 500.
     for (const sub of ['not-a-uuid', '', `${u.id}x`, 42]) {
       const res = await t.http
