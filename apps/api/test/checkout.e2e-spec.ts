@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { PaymentProviderError } from '@minishop/domain';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -14,18 +14,77 @@ import { CheckoutCartPort } from '../src/cart/checkout-cart.port.js';
 import { StoredCheckoutReplies1764700001000 } from '../src/infrastructure/database/migrations/1764700001000-stored-checkout-replies.js';
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { type CartForCheckout, CheckoutCart } from '../src/orders/checkout-cart.js';
-import {
-  type CheckoutFinish,
-  type CheckoutFinished,
-  CheckoutWriter,
-} from '../src/orders/checkout-writer.js';
+import { CheckoutWriter } from '../src/orders/checkout-writer.js';
 import { OrderNotifications } from '../src/orders/order-notifications.js';
 import { CartModuleCheckoutCart } from '../src/orders/persistence/cart-module-checkout-cart.js';
-import { TypeormCheckoutWriter } from '../src/orders/persistence/typeorm-checkout-writer.js';
-import { PaymentGateway } from '../src/payments/payment-gateway.js';
+import {
+  type CreateIntentInput,
+  PaymentGateway,
+  type PaymentIntentRef,
+} from '../src/payments/payment-gateway.js';
+import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
+import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
+import { DelegatingGateway } from './support/delegating-gateway.js';
 import { aCart, anAddress, aVariant, checkout, stockOf } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin } from './support/users.js';
+
+/** Lines as checkout snapshots them, for a write made by hand. */
+function snapshotLines(variants: { id: string; sku: string; price: number }[]) {
+  return variants.map((v) => ({
+    id: randomUUID(),
+    variantId: v.id,
+    sku: v.sku,
+    name: 'x',
+    quantity: 1,
+    unitPrice: v.price,
+    lineTotal: v.price,
+  }));
+}
+
+/** CheckoutWriter.write of these lines, as checkout would make it from `cart`, with a mail to `email`. */
+async function writeByHand(
+  t: TestApp,
+  user: { id: string; email: string },
+  cart: { id: string; version: string },
+  key: string,
+  lines: ReturnType<typeof snapshotLines>,
+) {
+  const total = lines.reduce((sum, l) => sum + l.lineTotal, 0);
+  const orderId = randomUUID();
+  const mail = await t
+    .get(OrderNotifications)
+    .orderPlacedStatement({ orderId, buyerEmail: user.email, total, currency: 'EUR' });
+  return t.get(CheckoutWriter).write({
+    claim: { userId: user.id, scope: 'checkout', key, requestHash: 'h', owner: null },
+    cart,
+    order: {
+      id: orderId,
+      userId: user.id,
+      checkoutKey: key,
+      currency: 'EUR',
+      subtotal: total,
+      total,
+      shippingAddress: anAddress(),
+      reservationExpiresAt: new Date(Date.now() + 60_000),
+      paymentIntentId: `pi_${randomUUID()}`,
+      lines,
+    },
+    mail,
+    reply: {
+      status: 201,
+      body: JSON.stringify({ order: { createdAt: '', history: [{}], lines } }),
+    },
+  });
+}
+
+/** Jobs that would mail `email`. */
+function mailsTo(db: DataSource, email: string): Promise<{ subject: string }[]> {
+  return db.query(
+    `SELECT data->>'subject' AS subject FROM pgboss.job WHERE name = 'mail.send' AND data->>'to' = $1`,
+    [email],
+  );
+}
 
 describe('POST /checkout', () => {
   let t: TestApp;
@@ -95,6 +154,14 @@ describe('POST /checkout', () => {
     expect(intent.amount.toJSON()).toEqual(order.total);
     expect(intent.metadata.orderId).toBe(order.id);
 
+    // The reply is the order as stored: its time, history and line order too.
+    const stored = await t.http.get(`/api/v1/orders/${order.id}`).set(user.auth);
+    expect(stored.body).toEqual(order);
+    expect(Date.parse(order.createdAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(order.history[0].at).toBe(order.createdAt);
+    expect(await mailsTo(db, user.email)).toEqual([
+      { subject: `Your order ${(order.id as string).slice(0, 8)} is waiting for payment` },
+    ]);
     // A later price change leaves the order as it was sold.
     await db.query('UPDATE variants SET price = 9999 WHERE id = $1', [a.id]);
     const again = await t.http.get(`/api/v1/orders/${order.id}`).set(user.auth);
@@ -229,24 +296,10 @@ describe('POST /checkout', () => {
       .expect(201);
 
     const key = randomUUID();
-    const outcome = await t.get(CheckoutWriter).write({
-      claim: { userId: user.id, scope: 'checkout', key, requestHash: 'h', owner: null },
-      cart: { id: read!.id, version: read!.version },
-      order: {
-        userId: user.id,
-        checkoutKey: key,
-        currency: 'EUR',
-        subtotal: 500,
-        total: 500,
-        shippingAddress: anAddress(),
-        reservationExpiresAt: new Date(Date.now() + 60_000),
-        lines: [
-          { variantId: v.id, sku: v.sku, name: 'x', quantity: 1, unitPrice: 500, lineTotal: 500 },
-        ],
-      },
-    });
+    const outcome = await writeByHand(t, user, read!, key, snapshotLines([v]));
 
-    expect(outcome).toEqual({ kind: 'cart-changed', owner: null });
+    expect(outcome).toEqual({ kind: 'cart-changed' });
+    expect(await mailsTo(db, user.email)).toEqual([]);
     expect(await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id])).toHaveLength(0);
     expect(
       await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id]),
@@ -498,140 +551,153 @@ describe('POST /checkout', () => {
   });
 });
 
-class UnavailablePaymentGateway extends PaymentGateway {
-  /** Runs once, as the next createIntent fails: what else happens meanwhile. */
+/** The real gateway, except that making an intent fails while `down` is set (and counts the attempts). */
+class GatewayWithOutage extends DelegatingGateway {
+  down = false;
+  creates = 0;
+  /** Intents made, in order. */
+  readonly made: string[] = [];
+  /** Runs once, after the next intent is made: what else happens meanwhile. */
   meanwhile: (() => Promise<void>) | null = null;
 
-  async createIntent(): Promise<never> {
+  override async createIntent(input: CreateIntentInput): Promise<PaymentIntentRef> {
+    this.creates++;
+    if (this.down) throw new PaymentProviderError('provider down', 'unreachable');
+    const intent = await super.createIntent(input);
+    this.made.push(intent.id);
     const meanwhile = this.meanwhile;
     this.meanwhile = null;
     if (meanwhile) await meanwhile();
-    throw new PaymentProviderError('provider down', 'unreachable');
-  }
-  retrieveIntent(): never {
-    throw new PaymentProviderError('provider down', 'unreachable');
-  }
-  cancelIntent(): never {
-    throw new PaymentProviderError('provider down', 'unreachable');
-  }
-  refund(): never {
-    throw new PaymentProviderError('provider down', 'unreachable');
-  }
-  refundedAmount(): never {
-    throw new PaymentProviderError('provider down', 'unreachable');
+    return intent;
   }
 }
 
 describe('POST /checkout when the payment provider is down', () => {
   let t: TestApp;
+  let db: DataSource;
+  let gateway: GatewayWithOutage;
 
   beforeAll(async () => {
     t = await startTestApp({
-      override: (b) => b.overrideProvider(PaymentGateway).useClass(UnavailablePaymentGateway),
+      override: (b) =>
+        b.overrideProvider(PaymentGateway).useFactory({
+          factory: (stripe: StripeClient) =>
+            new GatewayWithOutage(new StripePaymentGateway(stripe)),
+          inject: [StripeClient],
+        }),
     });
+    db = t.get(DataSource);
+    gateway = t.get(PaymentGateway) as GatewayWithOutage;
+  });
+  afterEach(() => {
+    gateway.down = false;
   });
   afterAll(async () => {
     await t?.close();
   });
 
-  test('→ 503; the order is cancelled, its stock released, the cart given back and the key freed', async () => {
+  test('→ 503 and nothing written: no order, no stock reserved, the cart open, the key free, no mail', async () => {
     const user = await aCustomer(t);
     const v = await aVariant(t, { stock: 4 });
-    await aCart(t, user, [{ variant: v, quantity: 2 }]);
+    const cartId = await aCart(t, user, [{ variant: v, quantity: 2 }]);
     const key = randomUUID();
+    gateway.down = true;
 
     const res = await checkout(t, user, key);
 
     expect(res.status).toBe(503);
-    const db = t.get(DataSource);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id])).toEqual([]);
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 4, reserved: 0 });
+    const [cart] = await db.query('SELECT status FROM carts WHERE id = $1', [cartId]);
+    expect(cart.status).toBe('active');
+    expect(await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id])).toEqual(
+      [],
+    );
+    expect(await mailsTo(db, user.email)).toEqual([]);
+    // Once it is back, the same key places the order.
+    gateway.down = false;
+    const retry = await checkout(t, user, key);
+    expect(retry.status).toBe(201);
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 4, reserved: 2 });
+  });
+
+  test('a cart short when read is refused without asking the provider for a payment', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 1 });
+    await aCart(t, user, [{ variant: v, quantity: 2 }]);
+    const before = gateway.creates;
+
+    const res = await checkout(t, user, randomUUID());
+
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toContain(v.sku);
+    expect(gateway.creates).toBe(before);
+  });
+
+  test('an intent made for an order that was then not written (the cart changed) is cancelled; the order gets a new one', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    gateway.meanwhile = async () => {
+      // The shopper adds one more while checkout asks for the payment.
+      await t.http
+        .post('/api/v1/cart/items')
+        .set(user.auth)
+        .send({ variantId: v.id, quantity: 1 })
+        .expect(201);
+    };
+    const made = gateway.made.length;
+
+    const res = await checkout(t, user, randomUUID());
+
+    expect(res.status).toBe(201);
+    expect(res.body.order.lines).toEqual([expect.objectContaining({ quantity: 2 })]);
+    const [unused, used] = gateway.made.slice(made);
+    expect(gateway.made.length - made).toBe(2);
+    expect(res.body.payment.paymentIntentId).toBe(used);
+    expect((await gateway.retrieveIntent(unused!)).status).toBe('canceled');
+    expect((await gateway.retrieveIntent(used!)).amount.toJSON()).toEqual(res.body.order.total);
+  });
+
+  test('an order left without its intent (by a request that died between two commits) is cancelled when the provider refuses it', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 4 });
+    await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    const key = randomUUID();
+    expect((await checkout(t, user, key)).status).toBe(201);
+    await leaveWithoutIntent(db, user.id);
+    gateway.down = true;
+
+    const retry = await checkout(t, user, key);
+
+    expect(retry.status).toBe(503);
     const orders = await db.query('SELECT status, checkout_key FROM orders WHERE user_id = $1', [
       user.id,
     ]);
     expect(orders).toEqual([{ status: 'cancelled', checkout_key: null }]);
     expect(await stockOf(t, v.id)).toEqual({ onHand: 4, reserved: 0 });
-    const carts = await db.query(`SELECT 1 FROM carts WHERE user_id = $1 AND status = 'active'`, [
-      user.id,
-    ]);
-    expect(carts).toHaveLength(1);
-    const keys = await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id]);
-    expect(keys).toHaveLength(0);
-  });
-
-  test('a cart the customer starts while the order is given up is kept; still 503, order cancelled', async () => {
-    const user = await aCustomer(t);
-    const v = await aVariant(t, { stock: 4 });
-    await aCart(t, user, [{ variant: v, quantity: 1 }]);
-    const db = t.get(DataSource);
-    // A new cart (an add from another tab), not yet committed when checkout
-    // gives the old one back, committed once that waits for it.
-    const other = db.createQueryRunner();
-    await other.connect();
-    await other.startTransaction();
-    const [{ pid }] = (await other.query('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
-    const gateway = t.get(PaymentGateway) as UnavailablePaymentGateway;
-    gateway.meanwhile = async () => {
-      await other.query('INSERT INTO carts (user_id) VALUES ($1)', [user.id]);
-    };
-    const reply = checkout(t, user, randomUUID()).then((r) => r);
-    try {
-      for (let i = 0; ; i++) {
-        const [row] = (await db.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`,
-          [pid],
-        )) as [{ n: number }];
-        if (row.n > 0) break;
-        if (i > 1000) throw new Error('checkout never waited for the new cart');
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      await other.commitTransaction();
-    } finally {
-      if (other.isTransactionActive) await other.rollbackTransaction();
-      await other.release();
-    }
-
-    const res = await reply;
-    expect(res.status).toBe(503);
-    const orders = await db.query('SELECT status FROM orders WHERE user_id = $1', [user.id]);
-    expect(orders).toEqual([{ status: 'cancelled' }]);
-    expect(await stockOf(t, v.id)).toEqual({ onHand: 4, reserved: 0 });
-    const carts = (await db.query(
-      `SELECT status, (SELECT count(*)::int FROM cart_lines i WHERE i.cart_id = c.id) AS lines
-         FROM carts c WHERE user_id = $1 ORDER BY created_at`,
-      [user.id],
-    )) as { status: string; lines: number }[];
-    expect(carts).toEqual([
-      { status: 'checked_out', lines: 1 },
-      { status: 'active', lines: 0 },
-    ]);
+    expect(await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id])).toEqual(
+      [],
+    );
   });
 });
 
-/** The real writer, except that the next `finish` fails while `failNextFinish` is set. */
-class WriterFailingToFinish extends TypeormCheckoutWriter {
-  failNextFinish = false;
-
-  override finish(input: CheckoutFinish, manager?: EntityManager): Promise<CheckoutFinished> {
-    if (this.failNextFinish) {
-      this.failNextFinish = false;
-      return Promise.reject(new Error('Connection terminated unexpectedly'));
-    }
-    return super.finish(input, manager);
-  }
+/**
+ * As an order looked when the request that placed it died after its commit
+ * and before its intent was stored (checkout once took two commits): no
+ * intent, and the key given up.
+ */
+async function leaveWithoutIntent(db: DataSource, userId: string): Promise<void> {
+  await db.query('UPDATE orders SET payment_intent_id = NULL WHERE user_id = $1', [userId]);
+  await db.query('DELETE FROM idempotency_keys WHERE user_id = $1', [userId]);
 }
 
-describe('POST /checkout failing after the order was committed', () => {
+describe('POST /checkout finishing an order left without its PaymentIntent', () => {
   let t: TestApp;
-  let writer: WriterFailingToFinish;
 
   beforeAll(async () => {
-    t = await startTestApp({
-      override: (b) =>
-        b.overrideProvider(CheckoutWriter).useFactory({
-          factory: (db: DataSource) => new WriterFailingToFinish(db),
-          inject: [DataSource],
-        }),
-    });
-    writer = t.get(CheckoutWriter) as WriterFailingToFinish;
+    t = await startTestApp();
   });
   afterAll(async () => {
     await t?.close();
@@ -642,10 +708,8 @@ describe('POST /checkout failing after the order was committed', () => {
     const v = await aVariant(t, { stock: 5 });
     await aCart(t, user, [{ variant: v, quantity: 2 }]);
     const key = randomUUID();
-
-    writer.failNextFinish = true;
-    // A dropped connection: the client is told to try again later.
-    expect((await checkout(t, user, key)).status).toBe(503);
+    expect((await checkout(t, user, key)).status).toBe(201);
+    await leaveWithoutIntent(t.get(DataSource), user.id);
 
     const retry = await checkout(t, user, key);
 
@@ -672,12 +736,12 @@ describe('POST /checkout failing after the order was committed', () => {
     const v = await aVariant(t, { stock: 5 });
     await aCart(t, user, [{ variant: v, quantity: 1 }]);
     const key = randomUUID();
-    writer.failNextFinish = true;
-    expect((await checkout(t, user, key)).status).toBe(503);
+    const first = await checkout(t, user, key);
+    expect(first.status).toBe(201);
     const db = t.get(DataSource);
-    const [made] = await db.query('SELECT id FROM orders WHERE user_id = $1', [user.id]);
+    await leaveWithoutIntent(db, user.id);
     // The customer gave up on it meanwhile (expiry does the same).
-    const cancel = await t.http.post(`/api/v1/orders/${made.id}/cancel`).set(user.auth);
+    const cancel = await t.http.post(`/api/v1/orders/${first.body.order.id}/cancel`).set(user.auth);
     expect(cancel.status).toBe(200);
 
     const retry = await checkout(t, user, key);
@@ -782,32 +846,10 @@ describe('POST /checkout racing an archive', () => {
     await db.query(`UPDATE products SET status = 'archived' WHERE id = ANY($1::uuid[])`, [
       [a.productId, b.productId],
     ]);
-    const key = randomUUID();
-    const lines = [a, b].map((v) => ({
-      variantId: v.id,
-      sku: v.sku,
-      name: 'x',
-      quantity: 1,
-      unitPrice: v.price,
-      lineTotal: v.price,
-    }));
-
-    const outcome = await t.get(CheckoutWriter).write({
-      claim: { userId: user.id, scope: 'checkout', key, requestHash: 'h', owner: null },
-      cart: { id: read!.id, version: read!.version },
-      order: {
-        userId: user.id,
-        checkoutKey: key,
-        currency: 'EUR',
-        subtotal: 1200,
-        total: 1200,
-        shippingAddress: anAddress(),
-        reservationExpiresAt: new Date(Date.now() + 60_000),
-        lines,
-      },
-    });
+    const outcome = await writeByHand(t, user, read!, randomUUID(), snapshotLines([a, b]));
 
     expect(outcome).toEqual({ kind: 'archived', variantIds: [a.id, b.id].sort() });
+    expect(await mailsTo(db, user.email)).toEqual([]);
     expect(
       await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id]),
     ).toHaveLength(0);

@@ -55,6 +55,8 @@ export abstract class CartRepository {
   ): Promise<{
     id: string;
     version: string;
+    /** The e-mail of the cart's owner, read with it: where the order's mail goes. */
+    buyerEmail: string;
     lines: (StoredCartLine & { variant: CheckoutVariant })[];
   } | null>;
   /**

@@ -10,6 +10,8 @@ export interface CheckoutVariant {
   currency: string;
   /** Its product is archived: no longer for sale. */
   archived: boolean;
+  /** Units on hand not reserved by a pending order, when read (no lock: a hint, not a hold). */
+  available: number;
 }
 
 export interface CheckoutCartLine {
@@ -31,6 +33,8 @@ export interface CheckoutCart {
    * CheckoutWriter), which makes the lines read here the ones it sells.
    */
   version: string;
+  /** The e-mail of the cart's owner, read with it: where the order's mail goes. */
+  buyerEmail: string;
   /** Sorted by variantId, so stock rows can be locked in one fixed order. */
   lines: CheckoutCartLine[];
 }

@@ -22,6 +22,6 @@ export class CheckoutCartService extends CheckoutCartPort {
         variant: l.variant,
       }))
       .sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0));
-    return { cartId: cart.id, version: cart.version, lines };
+    return { cartId: cart.id, version: cart.version, buyerEmail: cart.buyerEmail, lines };
   }
 }

@@ -5,8 +5,7 @@ import type { EntityManager } from 'typeorm';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway, type PaymentIntentRef } from '../payments/payment-gateway.js';
-import { CheckoutCart } from './checkout-cart.js';
-import { CheckoutWriter } from './checkout-writer.js';
+import { checkoutReply, paymentIntentKey } from './checkout-reply.js';
 import {
   type IdempotencyClaim,
   IdempotencyService,
@@ -15,29 +14,23 @@ import {
 import { OrderRepository, type OrderView } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { OrderNotifications } from './order-notifications.js';
-import { OrderPlacement, type PlacedOrder } from './order-placement.js';
-import { toOrderDto } from './persistence/order.mapper.js';
+import { OrderPlacement } from './order-placement.js';
 
 type Claim = IdempotencyClaim<CheckoutResponseDto>;
 
-function checkoutReply(order: OrderView, intent: PaymentIntentRef): CheckoutResponseDto {
-  return {
-    order: toOrderDto(order),
-    payment: { provider: 'stripe', paymentIntentId: intent.id, clientSecret: intent.clientSecret },
-  };
-}
-
-/** The provider's idempotency key of an order's PaymentIntent: one intent per order, ever. */
-export const paymentIntentKey = (orderId: string) => `order-${orderId}-intent`;
-
 /**
- * POST /checkout. The order is made in one transaction (key claimed, cart
- * closed, prices re-read, order and snapshots written, stock reserved: see
- * OrderPlacement); the PaymentIntent is created after commit, because a
- * provider call must not hold row locks, and if that call fails the order is
- * cancelled and its stock released, so no half-made order stays behind. A
- * second statement stores the intent, enqueues the "order placed" mail and
- * stores the reply (CheckoutWriter.finish).
+ * POST /checkout. The PaymentIntent is made first, before any row is
+ * locked, for an order id chosen then; the order is then made in one
+ * statement, so one transaction: key claimed with the reply, cart closed,
+ * order and snapshots written with the intent, stock reserved, the "order
+ * placed" mail enqueued (see OrderPlacement). A provider that fails leaves
+ * nothing written; a process that dies before the commit leaves an intent
+ * nobody was given the secret of, which can never be paid.
+ *
+ * Orders without an intent (made by a request that died between two
+ * commits, as checkout once made them) are finished when the same key is
+ * sent again: their intent is made then, or the order cancelled when the
+ * provider refuses.
  */
 @Injectable()
 export class CheckoutService {
@@ -47,12 +40,10 @@ export class CheckoutService {
     private readonly tx: TransactionRunner,
     private readonly orders: OrderRepository,
     private readonly placement: OrderPlacement,
-    private readonly cart: CheckoutCart,
     private readonly payments: PaymentGateway,
     private readonly idempotency: IdempotencyService,
     private readonly lifecycle: OrderLifecycle,
     private readonly notifications: OrderNotifications,
-    private readonly writer: CheckoutWriter,
   ) {}
 
   async checkout(
@@ -74,51 +65,30 @@ export class CheckoutService {
     claim: Claim,
   ): Promise<StoredReply<CheckoutResponseDto>> {
     const placed = await this.placement.place(userId, key, address, claim);
-    if (!placed.made) return this.resumeOrder(userId, placed);
-    const { order, buyerEmail } = placed.made;
-    const intent = await this.createIntent(userId, placed, order.total, order.currency);
-    // Not stored when a resumed request attached it first; the provider key
-    // makes it the same intent either way.
-    const view = { ...order, paymentIntentId: intent.id };
-    const reply = { status: 201, body: checkoutReply(view, intent) };
-    const mail = await this.notifications.orderPlacedStatement({
-      orderId: order.id,
-      buyerEmail,
-      total: order.total,
-      currency: order.currency,
-    });
-    const finished = await this.writer.finish({
-      orderId: order.id,
-      paymentIntentId: intent.id,
-      mail,
-      completion: claim.forCompletion(reply),
-    });
-    return claim.completedWith(reply, finished.reply as CheckoutResponseDto | undefined);
+    if (placed.made) return placed.reply;
+    return this.resumeOrder(userId, placed.orderId);
   }
 
   /** An order an earlier attempt made: finish it (its intent fetched or made) and read it back. */
   private async resumeOrder(
     userId: string,
-    placed: PlacedOrder,
+    orderId: string,
   ): Promise<StoredReply<CheckoutResponseDto>> {
-    const intent = await this.ensurePaymentIntent(userId, placed);
-    const view = await this.orders.view(placed.orderId);
-    if (!view) throw new Error(`order ${placed.orderId} vanished after checkout`);
+    const intent = await this.ensurePaymentIntent(userId, orderId);
+    const view = await this.orders.view(orderId);
+    if (!view) throw new Error(`order ${orderId} vanished after checkout`);
     return { status: 201, body: checkoutReply(view, intent) };
   }
 
-  private async ensurePaymentIntent(
-    userId: string,
-    placed: PlacedOrder,
-  ): Promise<PaymentIntentRef> {
-    const order = await this.orders.view(placed.orderId);
-    if (!order) throw new Error(`order ${placed.orderId} vanished after checkout`);
+  private async ensurePaymentIntent(userId: string, orderId: string): Promise<PaymentIntentRef> {
+    const order = await this.orders.view(orderId);
+    if (!order) throw new Error(`order ${orderId} vanished after checkout`);
     if (order.paymentIntentId) return this.payments.retrieveIntent(order.paymentIntentId);
     // Expired or given up while it had no intent: a new one would take money
     // for an order whose stock is gone (and be refunded as a late payment).
     if (order.status === 'cancelled') throw new CheckoutOrderCancelledError(order.id);
 
-    const intent = await this.createIntent(userId, placed, order.total, order.currency);
+    const intent = await this.createIntent(userId, order);
     await this.tx.run((m) => this.attachIntent(order, intent.id, m));
     return intent;
   }
@@ -145,22 +115,17 @@ export class CheckoutService {
     );
   }
 
-  private async createIntent(
-    userId: string,
-    placed: PlacedOrder,
-    total: number,
-    currency: string,
-  ): Promise<PaymentIntentRef> {
+  private async createIntent(userId: string, order: OrderView): Promise<PaymentIntentRef> {
     try {
       return await this.payments.createIntent({
-        orderId: placed.orderId,
-        amount: Money.of(total, currency),
+        orderId: order.id,
+        amount: Money.of(order.total, order.currency),
         // Derived from the order: a retried checkout gets the same intent back.
-        idempotencyKey: paymentIntentKey(placed.orderId),
-        metadata: { orderId: placed.orderId, userId },
+        idempotencyKey: paymentIntentKey(order.id),
+        metadata: { orderId: order.id, userId },
       });
     } catch (error) {
-      await this.abandon(placed, error);
+      await this.abandon(order.id, error);
       throw error;
     }
   }
@@ -170,18 +135,17 @@ export class CheckoutService {
    * so it is cancelled now rather than holding stock until expiry, its key
    * is freed for a retry, and the customer gets the cart back.
    */
-  private async abandon(placed: PlacedOrder, cause: unknown): Promise<void> {
+  private async abandon(orderId: string, cause: unknown): Promise<void> {
     this.logger.warn(
-      `PaymentIntent for order ${placed.orderId} could not be created; cancelling it: ${
+      `PaymentIntent for order ${orderId} could not be created; cancelling it: ${
         cause instanceof DomainError || cause instanceof Error ? cause.message : String(cause)
       }`,
     );
     await this.tx.run(async (m) => {
-      const order = await this.orders.lockById(placed.orderId, m);
+      const order = await this.orders.lockById(orderId, m);
       if (!order || order.status !== 'pending_payment' || order.paymentIntentId) return;
       await this.lifecycle.cancelPending(order, 'payment_unavailable', m);
       await this.orders.update(order.id, { clearCheckoutKey: true }, m);
-      if (placed.cartId) await this.cart.reopen(placed.cartId, m);
     });
   }
 }

@@ -1,4 +1,6 @@
-import type { AddressDto } from '@minishop/contracts';
+import { randomUUID } from 'node:crypto';
+
+import type { AddressDto, CheckoutResponseDto } from '@minishop/contracts';
 import {
   ArchivedProductInCartError,
   CartClosedError,
@@ -7,47 +9,52 @@ import {
   Money,
   orderTotals,
 } from '@minishop/domain';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { Clock } from '../infrastructure/clock/clock.js';
 import { AppConfig } from '../infrastructure/config/app-config.js';
+import { PaymentGateway, type PaymentIntentRef } from '../payments/payment-gateway.js';
 import { type CartForCheckout, CheckoutCart } from './checkout-cart.js';
-import { CheckoutWriter } from './checkout-writer.js';
-import type { IdempotencyClaim } from './idempotency.service.js';
-import {
-  type NewOrder,
-  type OrderLineSnapshot,
-  OrderRepository,
-  type OrderView,
-} from './order.repository.js';
+import { newOrderReply, paymentIntentKey } from './checkout-reply.js';
+import { type CheckoutWriteOutcome, CheckoutWriter } from './checkout-writer.js';
+import type { IdempotencyClaim, StoredReply } from './idempotency.service.js';
+import { type NewOrder, OrderRepository } from './order.repository.js';
+import { OrderNotifications } from './order-notifications.js';
 
-export interface PlacedOrder {
-  orderId: string;
-  /** The cart it was made from; null when an earlier attempt made the order. */
-  cartId: string | null;
-  /** The order as this request wrote it, and its buyer's e-mail; null when an earlier attempt made it. */
-  made: { order: OrderView; buyerEmail: string } | null;
-}
+type Claim = IdempotencyClaim<CheckoutResponseDto>;
+
+export type PlacedOrder =
+  /** Placed by this request: its reply, as stored under the key. */
+  | { made: true; reply: StoredReply<CheckoutResponseDto> }
+  /** An earlier attempt under this key made this order; the caller finishes it. */
+  | { made: false; orderId: string };
 
 /** Reads and writes lost to a concurrent change of the cart or the stock before giving up. */
 const ATTEMPTS = 5;
 
 /**
  * Turns the caller's cart into an order: the cart and prices are read
- * without locks, the order priced (domain rules), then everything is written
- * in one atomic statement (CheckoutWriter) that claims the key, closes the
- * cart only if it is unchanged and reserves the stock. A cart changed in
- * between is read again; so is stock that another checkout took and gave
- * back in between.
+ * without locks and the order priced (domain rules); its PaymentIntent is
+ * made next, as no row is locked yet; then everything is written in one
+ * atomic statement (CheckoutWriter) that claims the key with the reply,
+ * closes the cart only if it is unchanged, writes the order with its
+ * intent, reserves the stock and enqueues the mail. A provider that fails
+ * leaves nothing written. A cart changed in between is read again (a new
+ * order, a new intent); so is stock that another checkout took and gave
+ * back in between. An intent whose order was not written is cancelled.
  */
 @Injectable()
 export class OrderPlacement {
+  private readonly logger = new Logger(OrderPlacement.name);
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly orders: OrderRepository,
     private readonly cart: CheckoutCart,
     private readonly writer: CheckoutWriter,
+    private readonly payments: PaymentGateway,
+    private readonly notifications: OrderNotifications,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -56,7 +63,7 @@ export class OrderPlacement {
     userId: string,
     key: string,
     address: AddressDto,
-    claim: IdempotencyClaim<unknown>,
+    claim: Claim,
   ): Promise<PlacedOrder> {
     // One pooled connection for the reads and the write (no transaction:
     // the write is one statement), rather than one per statement.
@@ -73,31 +80,38 @@ export class OrderPlacement {
     userId: string,
     key: string,
     address: AddressDto,
-    claim: IdempotencyClaim<unknown>,
+    claim: Claim,
   ): Promise<PlacedOrder> {
     if (claim.resumed) {
       // The request that died may have made the order already: finish that one.
       const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
-      if (existing) return { orderId: existing, cartId: null, made: null };
+      if (existing) return { made: false, orderId: existing };
     }
     for (let attempt = 1; ; attempt++) {
       const drafted = await this.draft(m, userId, key, address, claim);
-      if ('earlierOrderId' in drafted) {
-        return { orderId: drafted.earlierOrderId, cartId: null, made: null };
-      }
+      if ('earlierOrderId' in drafted) return { made: false, orderId: drafted.earlierOrderId };
       const { cart, order } = drafted;
-      const outcome = await this.writer.write(
-        { claim: claim.forStatement(), cart: { id: cart.id, version: cart.version }, order },
+      const intent = await this.payments.createIntent({
+        orderId: order.id,
+        amount: Money.of(order.total, order.currency),
+        // Derived from the order: a retried call gets the same intent back.
+        idempotencyKey: paymentIntentKey(order.id),
+        metadata: { orderId: order.id, userId },
+      });
+      const outcome = await this.write(
         m,
+        claim,
+        cart,
+        { ...order, paymentIntentId: intent.id },
+        intent,
       );
+      if (outcome.kind === 'placed') {
+        claim.takenBy(outcome.owner);
+        const reply = { status: 201, body: outcome.reply as CheckoutResponseDto };
+        return { made: true, reply: claim.completedWith(reply, reply.body) };
+      }
+      await this.cancelUnused(intent, order.id);
       switch (outcome.kind) {
-        case 'placed':
-          claim.takenBy(outcome.owner);
-          return {
-            orderId: outcome.order.id,
-            cartId: cart.id,
-            made: { order: outcome.order, buyerEmail: outcome.buyerEmail },
-          };
         case 'key-held-elsewhere':
           throw claim.heldElsewhere();
         case 'order-exists': {
@@ -106,22 +120,18 @@ export class OrderPlacement {
           await claim.take(m);
           const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
           if (!existing) continue;
-          return { orderId: existing, cartId: null, made: null };
+          return { made: false, orderId: existing };
         }
         case 'cart-changed':
-          if (outcome.owner !== null) claim.takenBy(outcome.owner);
           if (attempt >= ATTEMPTS) throw new CartClosedError();
           continue;
         case 'archived': {
           // Archived after the cart was read: refused as the read would have
           // refused it, a repeat of a finished request still getting its reply.
           const earlierOrderId = await this.earlierOrder(m, userId, key, claim);
-          if (earlierOrderId) return { orderId: earlierOrderId, cartId: null, made: null };
+          if (earlierOrderId) return { made: false, orderId: earlierOrderId };
           throw new ArchivedProductInCartError(
-            outcome.variantIds.map((id) => ({
-              variantId: id,
-              sku: order.lines.find((l) => l.variantId === id)?.sku ?? id,
-            })),
+            outcome.variantIds.map((id) => ({ variantId: id, sku: skuOf(order, id) })),
           );
         }
         case 'short': {
@@ -130,27 +140,73 @@ export class OrderPlacement {
           if (short.length === 0 && attempt < ATTEMPTS) continue;
           const named = short.length > 0 ? short : order.lines.map((l) => l.variantId);
           throw new InsufficientStockError(
-            named.map((id) => ({
-              variantId: id,
-              sku: order.lines.find((l) => l.variantId === id)?.sku ?? id,
-            })),
+            named.map((id) => ({ variantId: id, sku: skuOf(order, id) })),
           );
         }
       }
     }
   }
 
+  private async write(
+    m: EntityManager,
+    claim: Claim,
+    cart: CartForCheckout,
+    order: NewOrder,
+    intent: PaymentIntentRef,
+  ): Promise<CheckoutWriteOutcome> {
+    const mail = await this.notifications.orderPlacedStatement({
+      orderId: order.id,
+      buyerEmail: cart.buyerEmail,
+      total: order.total,
+      currency: order.currency,
+    });
+    const { status, body } = claim.forCompletion({
+      status: 201,
+      body: newOrderReply(order, intent),
+    });
+    return this.writer.write(
+      {
+        claim: claim.forStatement(),
+        cart: { id: cart.id, version: cart.version },
+        order,
+        mail,
+        reply: { status, body },
+      },
+      m,
+    );
+  }
+
   /**
-   * The caller's cart and the order it makes at today's prices, or the
-   * order an earlier attempt under this key made, or the reason it makes none.
+   * The order was not written, so nobody will ever be shown this intent's
+   * secret: cancelled so it does not linger as open at the provider. A
+   * failure here is only logged; the intent can never be paid either way.
+   */
+  private async cancelUnused(intent: PaymentIntentRef, orderId: string): Promise<void> {
+    try {
+      await this.payments.cancelIntent(intent.id, `${paymentIntentKey(orderId)}-unused`);
+    } catch (error) {
+      this.logger.warn(
+        `Unused PaymentIntent ${intent.id} could not be cancelled: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    }
+  }
+
+  /**
+   * The caller's cart and the order it makes at today's prices (with fresh
+   * ids, no intent yet), or the order an earlier attempt under this key
+   * made, or the reason it makes none.
    */
   private async draft(
     m: EntityManager,
     userId: string,
     key: string,
     address: AddressDto,
-    claim: IdempotencyClaim<unknown>,
-  ): Promise<{ cart: CartForCheckout; order: NewOrder } | { earlierOrderId: string }> {
+    claim: Claim,
+  ): Promise<
+    { cart: CartForCheckout; order: Omit<NewOrder, 'paymentIntentId'> } | { earlierOrderId: string }
+  > {
     const cart = await this.cart.readForCheckout(userId, m);
     if (!cart || cart.lines.length === 0) {
       const earlierOrderId = await this.earlierOrder(m, userId, key, claim);
@@ -163,6 +219,14 @@ export class OrderPlacement {
       if (earlierOrderId) return { earlierOrderId };
       throw new ArchivedProductInCartError(archived.map((v) => ({ variantId: v.id, sku: v.sku })));
     }
+    // Short already when read: refused before a payment is asked for. (The
+    // write still decides: stock taken after this read refuses it there.)
+    const short = cart.lines.filter((l) => l.quantity > l.available).map((l) => l.variant);
+    if (short.length > 0) {
+      const earlierOrderId = await this.earlierOrder(m, userId, key, claim);
+      if (earlierOrderId) return { earlierOrderId };
+      throw new InsufficientStockError(short.map((v) => ({ variantId: v.id, sku: v.sku })));
+    }
 
     const currency = this.config.storeCurrency;
     const priced = cart.lines.map((line) => ({
@@ -172,7 +236,8 @@ export class OrderPlacement {
       unitPrice: Money.of(line.variant.price, line.variant.currency),
     }));
     const totals = orderTotals(priced, currency);
-    const lines: OrderLineSnapshot[] = priced.map((p, i) => ({
+    const lines = priced.map((p, i) => ({
+      id: randomUUID(),
       variantId: p.variant.id,
       sku: p.variant.sku,
       name: p.variant.name,
@@ -181,6 +246,7 @@ export class OrderPlacement {
       lineTotal: totals.lineTotals[i]!.amount,
     }));
     const order = {
+      id: randomUUID(),
       userId,
       checkoutKey: key,
       currency,
@@ -206,11 +272,15 @@ export class OrderPlacement {
     m: EntityManager,
     userId: string,
     key: string,
-    claim: IdempotencyClaim<unknown>,
+    claim: Claim,
   ): Promise<string | null> {
     await claim.assertFree(m);
     const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
     if (existing) await claim.take(m);
     return existing;
   }
+}
+
+function skuOf(order: Omit<NewOrder, 'paymentIntentId'>, variantId: string): string {
+  return order.lines.find((l) => l.variantId === variantId)?.sku ?? variantId;
 }

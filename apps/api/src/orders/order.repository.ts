@@ -40,7 +40,9 @@ export interface OrderLineSnapshot {
   lineTotal: number;
 }
 
+/** An order as checkout writes it; its ids are chosen before, so its PaymentIntent can be. */
 export interface NewOrder {
+  id: string;
   userId: string;
   checkoutKey: string;
   currency: string;
@@ -48,7 +50,8 @@ export interface NewOrder {
   total: number;
   shippingAddress: ShippingAddress;
   reservationExpiresAt: Date;
-  lines: OrderLineSnapshot[];
+  paymentIntentId: string;
+  lines: (OrderLineSnapshot & { id: string })[];
 }
 
 /** What the write paths need to decide a change; read under a row lock. */

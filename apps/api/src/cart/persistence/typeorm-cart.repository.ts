@@ -26,10 +26,12 @@ import {
 
 // Prepared: checkout runs it on every order.
 const ACTIVE_USER_CART_FOR_CHECKOUT = prepared(
-  `SELECT c.id AS cart_id, c.xmin::text AS version,
+  `SELECT c.id AS cart_id, c.xmin::text AS version, u.email AS buyer_email,
           l.id, l.variant_id, l.quantity, l.added_unit_price,
-          v.sku, p.name AS product_name, v.name AS variant_name, v.price, v.currency, p.status
+          v.sku, p.name AS product_name, v.name AS variant_name, v.price, v.currency, p.status,
+          v.on_hand - v.reserved AS available
      FROM carts c
+     JOIN users u ON u.id = c.user_id
      LEFT JOIN cart_lines l ON l.cart_id = c.id
      LEFT JOIN variants v ON v.id = l.variant_id
      LEFT JOIN products p ON p.id = v.product_id
@@ -62,6 +64,7 @@ interface CheckoutLineRow extends CartLineRow {
   price: string;
   currency: string;
   status: ProductStatus;
+  available: number;
 }
 
 /**
@@ -169,10 +172,11 @@ export class TypeormCartRepository extends CartRepository {
   ): Promise<{
     id: string;
     version: string;
+    buyerEmail: string;
     lines: (StoredCartLine & { variant: CheckoutVariant })[];
   } | null> {
     const { rows } = await runPrepared<
-      { cart_id: string; version: string } & {
+      { cart_id: string; version: string; buyer_email: string } & {
         [K in keyof CheckoutLineRow]: CheckoutLineRow[K] | null;
       }
     >(manager, ACTIVE_USER_CART_FOR_CHECKOUT, [userId]);
@@ -181,6 +185,7 @@ export class TypeormCartRepository extends CartRepository {
     return {
       id: first.cart_id,
       version: first.version,
+      buyerEmail: first.buyer_email,
       lines: rows
         .filter((r): r is typeof r & CheckoutLineRow => r.id !== null)
         .map((r) => ({
@@ -192,6 +197,7 @@ export class TypeormCartRepository extends CartRepository {
             price: Number(r.price),
             currency: r.currency.trim(),
             archived: !isSellable(r.status),
+            available: r.available,
           },
         })),
     };

@@ -1,10 +1,17 @@
 import { QueryFailedError } from 'typeorm';
 
-/** PostgreSQL's SQLSTATE and constraint of a failed query; empty for any other error. */
-export function pgErrorOf(error: unknown): { code?: string; constraint?: string } {
+/** What PostgreSQL said of a failed query; empty for any other error. */
+export interface PgError {
+  code?: string;
+  constraint?: string;
+  message?: string;
+  detail?: string;
+}
+
+/** PostgreSQL's SQLSTATE, constraint, message and detail of a failed query; empty for any other error. */
+export function pgErrorOf(error: unknown): PgError {
   return error instanceof QueryFailedError
-    ? ((error as QueryFailedError & { driverError?: { code?: string; constraint?: string } })
-        .driverError ?? {})
+    ? ((error as QueryFailedError & { driverError?: PgError }).driverError ?? {})
     : {};
 }
 

@@ -7,33 +7,38 @@ import {
   type PreparedStatement,
   runPrepared,
 } from '../../infrastructure/database/prepared-statement.js';
+import type { JobStatement } from '../../jobs/job-queue.js';
 import {
-  type CheckoutFinish,
-  type CheckoutFinished,
   type CheckoutWrite,
   type CheckoutWriteOutcome,
   CheckoutWriter,
 } from '../checkout-writer.js';
-import type { OrderView, StockLine } from '../order.repository.js';
-import { type OrderLineRow, type OrderViewRow, toView } from './order-rows.js';
+import type { StockLine } from '../order.repository.js';
+
+/** The SQLSTATE of refuse_checkout(): the write placed nothing, and says why. */
+const CHECKOUT_REFUSED = 'MS409';
 
 /**
  * The whole checkout write, for an order whose stock lines (distinct
- * variants, sorted by id) number `stockLines`. In order of the data flow:
- * - `seen`: the cart still active and at the version checkout read it, and
- *   which of the variants belong to a product archived since: plain reads
- *   by primary key, no lock and no wait added. An archive committed before
+ * variants, sorted by id) number `stockLines`, with pg-boss' job insert
+ * (its parameters come first, `jobParams` of them). In order of the data flow:
+ * - `seen`: which of the variants belong to a product archived since, and
+ *   whether a key this request already holds (`owner`) is still its own:
+ *   plain reads, no lock and no wait added. An archive committed before
  *   this statement began is seen and refuses it; one committing later comes
  *   after this checkout, as if the admin had archived a moment later;
- * - `claim`: the Idempotency-Key, inserted only then and only with nothing
- *   archived (a retried checkout passes `owner` instead and `held` finds
- *   its row);
- * - `cart`: closed, only with the key held, nothing archived and at that
- *   version. Every write to a cart's lines updates the cart row first, so an
+ * - `cart`: closed, only with nothing archived and at the version checkout
+ *   read. Every write to a cart's lines updates the cart row first, so an
  *   unchanged version means unchanged lines; a writer still running makes
  *   this wait, then find another version and close nothing;
- * - `o`, `l`, `h`: the order, its line snapshots and its first history row,
- *   returned as stored (one row per line, in view()'s order);
+ * - `fresh_key` or `held_key`: the Idempotency-Key, completed with the reply,
+ *   only for a closed cart. A key another request inserted meanwhile fails
+ *   the insert (a unique violation), which rolls everything back;
+ * - `o`, `l`, `h`: the order with its PaymentIntent, its line snapshots and
+ *   its first history row; `job`: the "order placed" mail;
+ * - `guard`: pg-boss' insert cannot be made conditional, so a checkout that
+ *   placed nothing raises (refuse_checkout) and the statement, mail
+ *   included, rolls back;
  * - `r1`..`rN`: the stock, one variant row per UPDATE, each waiting for the
  *   one before (EXISTS), so rows are locked in id order and checkouts
  *   sharing variants wait for each other but never deadlock. (One UPDATE of
@@ -42,113 +47,109 @@ import { type OrderLineRow, type OrderViewRow, toView } from './order-rows.js';
  *   statement, which deadlocks against the next checkout queued on the row.)
  *   There is no availability test: the CHECK (reserved <= on_hand) of
  *   variants refuses an oversell, and that error rolls the whole statement
- *   back. Nothing reads rN, so PostgreSQL runs the chain after the inserts,
- *   which keeps the hot rows' locks short, and before the lines' foreign-key
- *   checks, which then find the row locked by their own transaction rather
- *   than share-locking it next to other checkouts (a multixact each time).
+ *   back. Nothing reads rN, so PostgreSQL runs the chain after everything
+ *   else, which keeps the hot rows' locks short, and before the lines'
+ *   foreign-key checks, which then find the row locked by their own
+ *   transaction rather than share-locking it next to other checkouts (a
+ *   multixact each time).
+ *
+ * The stored reply's times are the order's own (now(), as `created_at` and
+ * the history row's `at` default to), in milliseconds as the API writes
+ * them, and its lines sorted as an order's view sorts them (sku, id).
  */
-function checkoutStatement(stockLines: number): string {
+function checkoutStatement(stockLines: number, jobInsert: string, jobParams: number): string {
+  const $ = (n: number) => `$${jobParams + n}`;
   const reserve = Array.from(
     { length: stockLines },
     (_, i) => `r${i + 1} AS (
-     UPDATE variants SET reserved = reserved + ($20::int[])[${i + 1}], updated_at = now()
-      WHERE id = ($19::uuid[])[${i + 1}] AND EXISTS (SELECT 1 FROM ${i === 0 ? 'cart' : `r${i}`})
+     UPDATE variants SET reserved = reserved + (${$(20)}::int[])[${i + 1}], updated_at = now()
+      WHERE id = (${$(19)}::uuid[])[${i + 1}] AND EXISTS (SELECT 1 FROM ${i === 0 ? 'cart' : `r${i}`})
      RETURNING id
    )`,
   ).join(', ');
   return `WITH seen AS (
-     SELECT EXISTS (SELECT 1 FROM carts WHERE id = $6 AND status = 'active' AND xmin = $7::xid)
-            AS unchanged,
-            ARRAY(SELECT v.id::text FROM variants v JOIN products p ON p.id = v.product_id
-                   WHERE v.id = ANY($19::uuid[]) AND p.status = 'archived' ORDER BY v.id)
-            AS archived
-   ), claim AS (
-     INSERT INTO idempotency_keys (user_id, scope, key, request_hash)
-     SELECT $1::uuid, $2::text, $3::text, $4::text FROM seen
-      WHERE seen.unchanged AND cardinality(seen.archived) = 0 AND $5::xid IS NULL
-     ON CONFLICT DO NOTHING
-     RETURNING xmin::text AS owner
-   ), held AS (
-     SELECT owner FROM claim
-     UNION ALL
-     SELECT k.xmin::text FROM idempotency_keys k
-      WHERE $5::xid IS NOT NULL AND k.user_id = $1 AND k.scope = $2 AND k.key = $3
-        AND k.xmin = $5::xid
+     SELECT ARRAY(SELECT v.id::text FROM variants v JOIN products p ON p.id = v.product_id
+                   WHERE v.id = ANY(${$(19)}::uuid[]) AND p.status = 'archived' ORDER BY v.id)
+            AS archived,
+            ${$(5)}::xid IS NULL OR EXISTS (
+              SELECT 1 FROM idempotency_keys k
+               WHERE k.user_id = ${$(1)}::uuid AND k.scope = ${$(2)}::text AND k.key = ${$(3)}::text
+                 AND k.xmin = ${$(5)}::xid) AS key_ours
    ), cart AS (
      UPDATE carts SET status = 'checked_out', updated_at = now()
-      WHERE id = $6 AND status = 'active' AND xmin = $7::xid AND EXISTS (SELECT 1 FROM held)
-        AND EXISTS (SELECT 1 FROM seen WHERE cardinality(seen.archived) = 0)
+      WHERE id = ${$(6)}::uuid AND status = 'active' AND xmin = ${$(7)}::xid
+        AND EXISTS (SELECT 1 FROM seen WHERE cardinality(seen.archived) = 0 AND seen.key_ours)
      RETURNING id
+   ), reply AS (
+     SELECT jsonb_set(
+              jsonb_set(jsonb_set(r.body, '{order,createdAt}', to_jsonb(t.at)),
+                        '{order,history,0,at}', to_jsonb(t.at)),
+              '{order,lines}',
+              (SELECT jsonb_agg(e ORDER BY e->>'sku', (e->>'id')::uuid)
+                 FROM jsonb_array_elements(r.body->'order'->'lines') AS e)) AS body
+       FROM (SELECT ${$(25)}::jsonb AS body) AS r,
+            (SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at) AS t
+   ), fresh_key AS (
+     INSERT INTO idempotency_keys (user_id, scope, key, request_hash, status, response_status,
+                                   response_body, completed_at)
+     SELECT ${$(1)}::uuid, ${$(2)}::text, ${$(3)}::text, ${$(4)}::text, 'completed',
+            ${$(24)}::int, reply.body, now()
+       FROM cart, reply
+      WHERE ${$(5)}::xid IS NULL
+     RETURNING xmin::text AS owner, response_body
+   ), held_key AS (
+     UPDATE idempotency_keys
+        SET status = 'completed', response_status = ${$(24)}::int,
+            response_body = (SELECT body FROM reply), completed_at = now()
+      WHERE ${$(5)}::xid IS NOT NULL AND user_id = ${$(1)}::uuid AND scope = ${$(2)}::text
+        AND key = ${$(3)}::text AND xmin = ${$(5)}::xid AND EXISTS (SELECT 1 FROM cart)
+     RETURNING xmin::text AS owner, response_body
+   ), stored AS (
+     SELECT owner, response_body FROM fresh_key
+     UNION ALL
+     SELECT owner, response_body FROM held_key
    ), o AS (
-     INSERT INTO orders (user_id, checkout_key, status, currency, subtotal, total,
-                         shipping_address, reservation_expires_at)
-     SELECT $1::uuid, $3::text, 'pending_payment', $8::text, $9::bigint, $10::bigint,
-            $11::jsonb, $12::timestamptz
+     INSERT INTO orders (id, user_id, checkout_key, status, currency, subtotal, total,
+                         shipping_address, reservation_expires_at, payment_intent_id)
+     SELECT ${$(21)}::uuid, ${$(1)}::uuid, ${$(3)}::text, 'pending_payment', ${$(8)}::text,
+            ${$(9)}::bigint, ${$(10)}::bigint, ${$(11)}::jsonb, ${$(12)}::timestamptz, ${$(22)}::text
        FROM cart
-     RETURNING id, user_id, status, currency, subtotal, total, amount_paid, amount_refunded,
-               refund_requested, amount_returned_outside, shipping_address, payment_intent_id,
-               review_reason, reservation_expires_at, created_at
+     RETURNING id
    ), l AS (
-     INSERT INTO order_lines (order_id, variant_id, sku, name, quantity, unit_price, line_total)
-     SELECT o.id, x.* FROM o,
-            unnest($13::uuid[], $14::text[], $15::text[], $16::int[], $17::bigint[], $18::bigint[]) AS x
-     RETURNING id, variant_id, sku, name, quantity, unit_price, line_total
+     INSERT INTO order_lines (id, order_id, variant_id, sku, name, quantity, unit_price, line_total)
+     SELECT x.id, o.id, x.variant_id, x.sku, x.name, x.quantity, x.unit_price, x.line_total
+       FROM o, unnest(${$(23)}::uuid[], ${$(13)}::uuid[], ${$(14)}::text[], ${$(15)}::text[],
+                      ${$(16)}::int[], ${$(17)}::bigint[], ${$(18)}::bigint[])
+               AS x(id, variant_id, sku, name, quantity, unit_price, line_total)
+     RETURNING id
    ), h AS (
      INSERT INTO order_status_history (order_id, from_status, to_status, cause)
-     SELECT o.id, NULL, o.status, 'checkout' FROM o
-     RETURNING at
-   ), ${reserve}
-   SELECT seen.unchanged AS cart_unchanged, seen.archived, (SELECT owner FROM held LIMIT 1) AS owner,
-          (SELECT email FROM users WHERE id = $1::uuid) AS buyer_email, placed.*
-     FROM seen LEFT JOIN (
-       SELECT o.*, h.at AS history_at, l.id AS line_id, l.variant_id, l.sku, l.name, l.quantity,
-              l.unit_price, l.line_total
-         FROM o, h, l
-     ) AS placed ON true
-    ORDER BY placed.sku, placed.line_id`;
-}
-
-/** One prepared statement per number of stock lines, made when first needed. */
-const statements = new Map<number, PreparedStatement>();
-function writeCheckout(stockLines: number): PreparedStatement {
-  let statement = statements.get(stockLines);
-  if (!statement) statements.set(stockLines, (statement = prepared(checkoutStatement(stockLines))));
-  return statement;
-}
-
-/**
- * Checkout's last write, after the PaymentIntent: the job's insert (its
- * parameters come first, `jobParams` of them), the intent stored on the
- * order unless it has one, and the reply stored under the key. The mail is
- * written either way: its id derives from the order (dedupe key), so when a
- * resumed request attached the intent and enqueued it first, this insert
- * meets that job and writes nothing.
- */
-function finishStatement(jobInsert: string, jobParams: number): string {
-  const $ = (n: number) => `$${jobParams + n}`;
-  return `WITH job AS (${jobInsert}),
-   attached AS (
-     UPDATE orders SET payment_intent_id = ${$(2)}::text
-      WHERE id = ${$(1)}::uuid AND payment_intent_id IS NULL
+     SELECT o.id, NULL, 'pending_payment', 'checkout' FROM o
      RETURNING id
-   ), completed AS (
-     UPDATE idempotency_keys
-        SET status = 'completed', response_status = ${$(6)}::int, response_body = ${$(7)}::jsonb,
-            completed_at = now()
-      WHERE user_id = ${$(3)}::uuid AND scope = ${$(4)}::text AND key = ${$(5)}::text
-     RETURNING response_body
-   )
-   SELECT (SELECT id FROM job) AS job_id, EXISTS (SELECT 1 FROM attached) AS attached,
-          (SELECT response_body FROM completed) AS reply`;
+   ), job AS (${jobInsert}),
+   guard AS (
+     SELECT CASE
+              WHEN cardinality(seen.archived) > 0
+                THEN refuse_checkout('archived', array_to_string(seen.archived, ','))
+              WHEN NOT seen.key_ours THEN refuse_checkout('key-lost')
+              WHEN NOT EXISTS (SELECT 1 FROM o) THEN refuse_checkout('cart-changed')
+              WHEN NOT EXISTS (SELECT 1 FROM stored) THEN refuse_checkout('key-lost')
+            END AS refused
+       FROM seen
+   ), ${reserve}
+   SELECT guard.refused, (SELECT id FROM job) AS job_id, stored.owner, stored.response_body AS reply
+     FROM guard LEFT JOIN stored ON true`;
 }
 
-/** One prepared statement per job insert text (pg-boss' is fixed per schema). */
-const finishStatements = new Map<string, PreparedStatement>();
-function finishCheckout(jobInsert: string, jobParams: number): PreparedStatement {
-  const key = `${jobParams}:${jobInsert}`;
-  let statement = finishStatements.get(key);
+/** One prepared statement per job insert text (pg-boss' is fixed per schema) and number of stock lines. */
+const statements = new Map<string, Map<number, PreparedStatement>>();
+function writeCheckout(stockLines: number, mail: JobStatement): PreparedStatement {
+  let byLines = statements.get(mail.text);
+  if (!byLines) statements.set(mail.text, (byLines = new Map()));
+  let statement = byLines.get(stockLines);
   if (!statement) {
-    finishStatements.set(key, (statement = prepared(finishStatement(jobInsert, jobParams))));
+    statement = prepared(checkoutStatement(stockLines, mail.text, mail.values.length));
+    byLines.set(stockLines, statement);
   }
   return statement;
 }
@@ -170,17 +171,12 @@ const SHORT_VARIANTS = prepared(
    HAVING v.on_hand - v.reserved < sum(w.quantity)`,
 );
 
-/** The statement's row: the outcome, then (when placed) one row per order line. */
-type WriteRow = {
-  cart_unchanged: boolean;
-  /** Variants whose product is archived; when any, nothing was written. */
-  archived: string[];
+/** The statement's one row: when it returns at all, the order was placed. */
+interface WriteRow {
+  job_id: string | null;
   owner: string | null;
-  buyer_email: string;
-} & (
-  | (OrderViewRow & Omit<OrderLineRow, 'id' | 'order_id'> & { line_id: string; history_at: Date })
-  | { [K in keyof OrderViewRow]: null }
-);
+  reply: unknown;
+}
 
 @Injectable()
 export class TypeormCheckoutWriter extends CheckoutWriter {
@@ -194,11 +190,12 @@ export class TypeormCheckoutWriter extends CheckoutWriter {
     input: CheckoutWrite,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<CheckoutWriteOutcome> {
-    const { claim, cart, order } = input;
+    const { claim, cart, order, mail, reply } = input;
     const stock = stockLines(order.lines);
     let rows: WriteRow[];
     try {
-      ({ rows } = await runPrepared<WriteRow>(manager, writeCheckout(stock.length), [
+      ({ rows } = await runPrepared<WriteRow>(manager, writeCheckout(stock.length, mail), [
+        ...mail.values,
         claim.userId,
         claim.scope,
         claim.key,
@@ -219,67 +216,48 @@ export class TypeormCheckoutWriter extends CheckoutWriter {
         order.lines.map((l) => l.lineTotal),
         stock.map((l) => l.variantId),
         stock.map((l) => l.quantity),
+        order.id,
+        order.paymentIntentId,
+        order.lines.map((l) => l.id),
+        reply.status,
+        reply.body,
       ]));
     } catch (error) {
-      // Each of these rolled the whole statement back, claim included.
-      const { code, constraint } = pgErrorOf(error);
-      if (code === '23514' && constraint === 'variants_reserved_le_on_hand')
-        return { kind: 'short' };
-      if (code === '23505' && constraint === 'orders_user_checkout_key') {
-        return { kind: 'order-exists' };
-      }
-      // A line's variant deleted since the cart was read (its cart line went
-      // with it): read the cart again. A deadlock should not happen (rows
-      // are locked in one order), but is as safe to retry as anywhere else.
-      if (code === '23503' || code === '40P01') {
-        if (code === '40P01')
-          this.logger.warn(`Checkout write deadlocked; retrying: ${String(error)}`);
-        return { kind: 'cart-changed', owner: null };
-      }
-      throw error;
+      // Each of these rolled the whole statement back, claim and mail included.
+      return this.refusal(error);
     }
-    const [first] = rows;
-    if (!first) throw new Error('the checkout write returned nothing');
-    // Before the key: an archived variant held the claim back too, so a
-    // missing owner here does not mean another request has the key.
-    if (first.archived.length > 0) return { kind: 'archived', variantIds: first.archived };
-    const newlyClaimed = first.owner !== null && first.owner !== claim.owner ? first.owner : null;
-    if (first.id === null) {
-      if (first.owner === null && first.cart_unchanged) return { kind: 'key-held-elsewhere' };
-      return { kind: 'cart-changed', owner: newlyClaimed };
-    }
-    if (first.owner === null) throw new Error('an order was written without its key claimed');
-    return {
-      kind: 'placed',
-      owner: first.owner,
-      order: this.view(rows),
-      buyerEmail: first.buyer_email,
-    };
+    const [row] = rows;
+    if (!row) throw new Error('the checkout write returned nothing');
+    if (row.owner === null) throw new Error('an order was written without its key claimed');
+    mail.committed(row.job_id);
+    return { kind: 'placed', owner: row.owner, reply: row.reply };
   }
 
-  async finish(
-    input: CheckoutFinish,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<CheckoutFinished> {
-    const { mail, completion: c } = input;
-    const { rows } = await runPrepared<{
-      job_id: string | null;
-      attached: boolean;
-      reply: unknown;
-    }>(manager, finishCheckout(mail.text, mail.values.length), [
-      ...mail.values,
-      input.orderId,
-      input.paymentIntentId,
-      c.userId,
-      c.scope,
-      c.key,
-      c.status,
-      c.body,
-    ]);
-    const [row] = rows;
-    if (!row) throw new Error('the checkout finish returned nothing');
-    mail.committed(row.job_id);
-    return { attached: row.attached, reply: row.reply ?? undefined };
+  /** What a failed write means for checkout; rethrows what it does not know. */
+  private refusal(error: unknown): CheckoutWriteOutcome {
+    const { code, constraint, message, detail } = pgErrorOf(error);
+    if (code === CHECKOUT_REFUSED) {
+      if (message === 'archived')
+        return { kind: 'archived', variantIds: (detail ?? '').split(',') };
+      if (message === 'key-lost') return { kind: 'key-held-elsewhere' };
+      if (message === 'cart-changed') return { kind: 'cart-changed' };
+    }
+    if (code === '23505' && constraint === 'idempotency_keys_pkey') {
+      return { kind: 'key-held-elsewhere' };
+    }
+    if (code === '23514' && constraint === 'variants_reserved_le_on_hand') return { kind: 'short' };
+    if (code === '23505' && constraint === 'orders_user_checkout_key') {
+      return { kind: 'order-exists' };
+    }
+    // A line's variant deleted since the cart was read (its cart line went
+    // with it): read the cart again. A deadlock should not happen (rows are
+    // locked in one order), but is as safe to retry as anywhere else.
+    if (code === '23503' || code === '40P01') {
+      if (code === '40P01')
+        this.logger.warn(`Checkout write deadlocked; retrying: ${String(error)}`);
+      return { kind: 'cart-changed' };
+    }
+    throw error;
   }
 
   async shortVariants(
@@ -291,37 +269,5 @@ export class TypeormCheckoutWriter extends CheckoutWriter {
       lines.map((l) => l.quantity),
     ]);
     return rows.map((r) => r.variant_id);
-  }
-
-  private view(rows: WriteRow[]): OrderView {
-    const placed = rows as (WriteRow &
-      OrderViewRow &
-      OrderLineRow & {
-        line_id: string;
-        history_at: Date;
-      })[];
-    const first = placed[0]!;
-    return toView(
-      first,
-      placed.map((r) => ({
-        id: r.line_id,
-        order_id: r.id,
-        variant_id: r.variant_id,
-        sku: r.sku,
-        name: r.name,
-        quantity: r.quantity,
-        unit_price: r.unit_price,
-        line_total: r.line_total,
-      })),
-      [
-        {
-          order_id: first.id,
-          from_status: null,
-          to_status: first.status,
-          cause: 'checkout',
-          at: first.history_at,
-        },
-      ],
-    );
   }
 }

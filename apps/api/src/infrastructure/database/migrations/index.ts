@@ -21,6 +21,7 @@ import { StoredCheckoutReplies1764700001000 } from './1764700001000-stored-check
 import { PasswordChanges1764800000000 } from './1764800000000-password-changes.js';
 import { AccountListing1764900000000 } from './1764900000000-account-listing.js';
 import { AccountAccessNotify1765000000000 } from './1765000000000-account-access-notify.js';
+import { CheckoutRefusal1765100000000 } from './1765100000000-checkout-refusal.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -50,4 +51,5 @@ export const migrations = [
   PasswordChanges1764800000000,
   AccountListing1764900000000,
   AccountAccessNotify1765000000000,
+  CheckoutRefusal1765100000000,
 ];
