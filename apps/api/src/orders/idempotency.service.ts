@@ -252,9 +252,10 @@ export class IdempotencyClaim<T> {
 
 /**
  * Runs a request at most once per (user, scope, key) and replays its reply.
- * The claim is a row inserted with ON CONFLICT DO NOTHING in the work's first
- * transaction, so the first request wins and every repeat waits for it at the
- * key. Only successful replies are stored: a refused request (empty cart, no
+ * The claim is a row the work inserts in its own first transaction (its
+ * only one, for checkout, which inserts it already completed), so the first
+ * request wins and every repeat that meets the key waits for its reply.
+ * Only successful replies are stored: a refused request (empty cart, no
  * stock, provider down) leaves or releases no claim, so the client may retry
  * with the same key.
  */

@@ -119,8 +119,9 @@ export class OrderPlacement {
           // the key up (it failed after its commit): claim it and finish it.
           await claim.take(m);
           const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
-          if (!existing) continue;
-          return { made: false, orderId: existing };
+          if (existing) return { made: false, orderId: existing };
+          if (attempt >= ATTEMPTS) throw new CartClosedError();
+          continue;
         }
         case 'cart-changed':
           if (attempt >= ATTEMPTS) throw new CartClosedError();
