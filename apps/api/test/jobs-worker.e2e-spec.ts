@@ -3,12 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import { PgBossRuntime } from '../src/jobs/pg-boss-runtime.js';
+import { QueueStatistics } from '../src/jobs/queue-statistics.js';
 import {
   accepts,
   type ApiProcess,
@@ -171,6 +173,45 @@ describe('job worker', () => {
       'the woken job',
       15_000,
     );
+  });
+
+  test("a queue's first backlog gives its job table statistics, so plans are made for its size", async () => {
+    const producer = await start({ work: false });
+    await producer.get(TransactionRunner).run(async (m) => {
+      for (let n = 0; n < 40; n++)
+        await producer.get(JobQueue).enqueue('test.bulk', { n }, { manager: m });
+    });
+    const table = async () =>
+      (
+        await client.query<{ reltuples: number; analyzed: boolean }>(
+          `SELECT c.reltuples, s.last_analyze IS NOT NULL AS analyzed
+             FROM pgboss.queue q
+             JOIN pg_class c ON c.oid = to_regclass('pgboss.' || quote_ident(q.partition_name))
+             JOIN pg_stat_user_tables s ON s.relid = c.oid
+            WHERE q.name = 'test.bulk'`,
+        )
+      ).rows[0];
+    expect((await table())?.reltuples).toBeLessThan(0); // never analyzed yet
+
+    await start({ work: true });
+
+    // The first full batch of 4 shows the backlog; an ANALYZE (not autovacuum's) follows.
+    const stats = await waitFor(
+      async () => {
+        const row = await table();
+        return row && row.reltuples >= 0 && row.analyzed ? row : undefined;
+      },
+      'the job table of test.bulk to be analyzed',
+      15_000,
+    );
+    expect(stats.reltuples).toBeGreaterThan(0);
+    // Once is enough: a table with statistics is left to autovacuum.
+    const statistics = new QueueStatistics(
+      client as unknown as pg.Pool,
+      'pgboss',
+      new Logger('test'),
+    );
+    expect(await statistics.analyzeIfNeverAnalyzed('test.bulk')).toBe(false);
   });
 
   test('a schedule no handler declares any more is removed when a worker starts', async () => {

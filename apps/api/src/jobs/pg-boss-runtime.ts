@@ -20,6 +20,7 @@ import { jobsPool } from './jobs-pool.js';
 import { pollingSpread } from './polling-spread.js';
 import { type ClosableDb, preparingDb } from './preparing-db.js';
 import { queueIsCurrent, queueSettingsOf } from './queue-settings.js';
+import { QueueStatistics } from './queue-statistics.js';
 
 /**
  * Owns the pg-boss instance of this process: installs its schema, creates a
@@ -41,6 +42,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   /** pg-boss' connections (its own pool, so its loops never wait behind requests). */
   private db: ClosableDb | undefined;
   private attempts: JobAttempts | undefined;
+  private statistics: QueueStatistics | undefined;
   private readonly batchEnds = new BatchEnds();
   /** Jobs whose handler is running here now: what pg-boss fails if the grace runs out. */
   private running = 0;
@@ -85,6 +87,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     });
     boss.on('error', (error: Error) => this.logger.error(`pg-boss: ${error.message}`));
     this.attempts = new JobAttempts(pool, boss, this.options.schema);
+    this.statistics = new QueueStatistics(pool, this.options.schema, this.logger);
     return boss;
   }
 
@@ -263,7 +266,10 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
           await this.recordFailures(job.name, failures, batch, uncompleted);
         }
         // A full batch means more are waiting: fetch again without the idle wait.
-        if (jobs.length === job.options.batchSize) this.boss.notifyWorker(workerId);
+        if (jobs.length === job.options.batchSize) {
+          if (jobs.length > 1) this.statistics?.backlogSeen(job.name);
+          this.boss.notifyWorker(workerId);
+        }
       },
     );
     this.workerIds.set(job.name, [...(this.workerIds.get(job.name) ?? []), workerId]);

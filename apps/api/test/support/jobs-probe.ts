@@ -14,6 +14,7 @@ import { JobsOptions } from '../../src/jobs/jobs.options.js';
 declare module '../../src/jobs/job-payloads.js' {
   interface JobPayloads {
     'test.record': { key: string };
+    'test.bulk': { n: number };
     'test.fail': { n: number };
     'test.slow': { key: string; ms: number };
     'test.kill': { orderId: string };
@@ -58,6 +59,10 @@ export class ProbeHandlers {
       m.query('INSERT INTO job_effects (key) VALUES ($1) ON CONFLICT DO NOTHING', [payload.key]),
     );
   }
+
+  /** Does nothing: a queue of its own whose table only the statistics test fills. */
+  @JobHandler('test.bulk', { retryLimit: 0, batchSize: 4 })
+  async bulk(): Promise<void> {}
 
   @JobHandler('test.fail', { retryLimit: 2, retryDelay: 1, retryBackoff: false })
   async fail(): Promise<void> {
