@@ -20,6 +20,7 @@ import pg from 'pg';
 
 import { benchImport, type ImportBenchResult } from './import.bench.js';
 import { benchJobs, type JobsBenchResult } from './jobs.bench.js';
+import { forgetLoginCounters } from './login-counters.js';
 import { pacedLoad } from './paced-load.js';
 import {
   type BenchContext,
@@ -224,7 +225,10 @@ async function prepareDatabase(): Promise<{
       env: { DATABASE_URL: url.toString() },
       url: url.toString(),
       label: `PostgreSQL of DATABASE_URL (database ${name})`,
-      cleanup: () => query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+      cleanup: async () => {
+        await query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await forgetLoginCounters(url.toString(), '');
+      },
     };
   }
   const dir = mkdtempSync(join(tmpdir(), 'minishop-bench-'));
@@ -236,7 +240,10 @@ async function prepareDatabase(): Promise<{
     // As the API's embedded server is set up (embedded-postgres.ts).
     url: `postgres://postgres:postgres@127.0.0.1:${port}/minishop`,
     label: `embedded PostgreSQL (port ${port}, started by the API)`,
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: async () => {
+      rmSync(dir, { recursive: true, force: true });
+      await forgetLoginCounters(undefined, dir);
+    },
   };
 }
 

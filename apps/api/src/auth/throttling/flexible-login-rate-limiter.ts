@@ -18,6 +18,20 @@ import { ThrottleStoreOutage } from './throttle-store-outage.js';
 const KEY_PREFIX = 'minishop:login';
 
 /**
+ * Where one shop's login counters live in Redis. They belong to one shop
+ * (one database): two shops, or two test databases, sharing a Redis must
+ * not spend each other's attempts. Exported so whoever drops a database
+ * (tests, the bench) can drop its counters too: `known` ones last days.
+ */
+export function loginThrottleKeyPrefix(databaseUrl: string | undefined, dataDir: string): string {
+  const shop = createHash('sha256')
+    .update(databaseUrl ?? `embedded:${dataDir}`)
+    .digest('hex')
+    .slice(0, 12);
+  return `${KEY_PREFIX}:${shop}`;
+}
+
+/**
  * `ip`: every attempt from an address; `email`: attempts on an account from
  * addresses that never signed in to it; `pair`: attempts on an account from
  * one address that did; `known`: the addresses that did, per account;
@@ -77,13 +91,7 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
   ) {
     super();
     const { perIp, perEmail, windowSeconds, knownIpDays } = config.loginRateLimit;
-    // Counters belong to one shop (one database): two shops, or two test
-    // databases, sharing a Redis must not spend each other's attempts.
-    const shop = createHash('sha256')
-      .update(config.databaseUrl ?? `embedded:${config.dataDir}`)
-      .digest('hex')
-      .slice(0, 12);
-    const prefix = `${KEY_PREFIX}:${shop}`;
+    const prefix = loginThrottleKeyPrefix(config.databaseUrl, config.dataDir);
     this.knownSeconds = knownIpDays * 86_400;
     const points: Record<Limit, number> = {
       ip: perIp,
