@@ -622,6 +622,27 @@ describe('POST /checkout when the payment provider is down', () => {
     expect(await stockOf(t, v.id)).toEqual({ onHand: 4, reserved: 2 });
   });
 
+  test('no database connection is held while the provider is asked for the payment', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 4 });
+    await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    // The API's own pool (the same process in this test): a provider taking
+    // a few hundred milliseconds must not keep one of its connections.
+    const pool = (db.driver as unknown as { master: { totalCount: number; idleCount: number } })
+      .master;
+    const inUse = () => pool.totalCount - pool.idleCount;
+    const before = inUse();
+    let during = -1;
+    gateway.meanwhile = async () => {
+      during = inUse();
+    };
+
+    const res = await checkout(t, user, randomUUID());
+
+    expect(res.status).toBe(201);
+    expect(during).toBe(before);
+  });
+
   test('a cart short when read is refused without asking the provider for a payment', async () => {
     const user = await aCustomer(t);
     const v = await aVariant(t, { stock: 1 });
