@@ -47,27 +47,7 @@ export interface HistoryRow {
   at: Date;
 }
 
-type ForeignColumn =
-  | 'foreign_currency'
-  | 'foreign_paid'
-  | 'foreign_refunded'
-  | 'foreign_refund_requested'
-  | 'foreign_returned_outside';
-
-/** What a view needs of an order row (checkout's write returns no more). */
-export type OrderViewRow = Omit<OrderRow, 'cursor_at' | 'review_decision' | ForeignColumn>;
-
-/**
- * A row without `review_decision` is checkout's, of an order placed just
- * now: none is taken, and no payment in another currency was received.
- */
-export function toView(
-  r: OrderViewRow & { review_decision?: PaymentReviewOutcome | null } & Partial<
-      Pick<OrderRow, ForeignColumn>
-    >,
-  lines: OrderLineRow[],
-  history: HistoryRow[],
-): OrderView {
+export function toView(r: OrderRow, lines: OrderLineRow[], history: HistoryRow[]): OrderView {
   return {
     id: r.id,
     userId: r.user_id,
@@ -81,15 +61,15 @@ export function toView(
     foreignPayment: r.foreign_currency
       ? {
           currency: r.foreign_currency,
-          paid: Number(r.foreign_paid ?? 0),
-          refunded: Number(r.foreign_refunded ?? 0),
-          returnedOutside: Number(r.foreign_returned_outside ?? 0),
+          paid: Number(r.foreign_paid),
+          refunded: Number(r.foreign_refunded),
+          returnedOutside: Number(r.foreign_returned_outside),
         }
       : null,
     shippingAddress: r.shipping_address,
     paymentIntentId: r.payment_intent_id,
     reviewReason: r.review_reason,
-    reviewDecision: r.review_decision ?? null,
+    reviewDecision: r.review_decision,
     reservationExpiresAt: r.reservation_expires_at,
     createdAt: r.created_at,
     lines: lines.map((l) => ({
