@@ -1,11 +1,26 @@
 import type { CheckoutResponseDto } from '@minishop/contracts';
+import { Money } from '@minishop/domain';
 
-import type { PaymentIntentRef } from '../payments/payment-gateway.js';
+import type { CreateIntentInput, PaymentIntentRef } from '../payments/payment-gateway.js';
 import type { NewOrder, OrderView } from './order.repository.js';
 import { toOrderDto } from './persistence/order.mapper.js';
 
 /** The provider's idempotency key of an order's PaymentIntent: one intent per order, ever. */
 export const paymentIntentKey = (orderId: string) => `order-${orderId}-intent`;
+
+/** What the provider is asked for an order's PaymentIntent: its total, under a key derived from it. */
+export function paymentIntentFor(
+  order: { id: string; total: number; currency: string },
+  userId: string,
+): CreateIntentInput {
+  return {
+    orderId: order.id,
+    amount: Money.of(order.total, order.currency),
+    // Derived from the order: a retried call gets the same intent back.
+    idempotencyKey: paymentIntentKey(order.id),
+    metadata: { orderId: order.id, userId },
+  };
+}
 
 export function checkoutReply(order: OrderView, intent: PaymentIntentRef): CheckoutResponseDto {
   return {

@@ -1,11 +1,11 @@
 import type { AddressDto, CheckoutRequestDto, CheckoutResponseDto } from '@minishop/contracts';
-import { CheckoutOrderCancelledError, DomainError, Money } from '@minishop/domain';
+import { CheckoutOrderCancelledError, DomainError } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway, type PaymentIntentRef } from '../payments/payment-gateway.js';
-import { checkoutReply, paymentIntentKey } from './checkout-reply.js';
+import { checkoutReply, paymentIntentFor } from './checkout-reply.js';
 import {
   type IdempotencyClaim,
   IdempotencyService,
@@ -117,13 +117,7 @@ export class CheckoutService {
 
   private async createIntent(userId: string, order: OrderView): Promise<PaymentIntentRef> {
     try {
-      return await this.payments.createIntent({
-        orderId: order.id,
-        amount: Money.of(order.total, order.currency),
-        // Derived from the order: a retried checkout gets the same intent back.
-        idempotencyKey: paymentIntentKey(order.id),
-        metadata: { orderId: order.id, userId },
-      });
+      return await this.payments.createIntent(paymentIntentFor(order, userId));
     } catch (error) {
       await this.abandon(order.id, error);
       throw error;
@@ -132,8 +126,8 @@ export class CheckoutService {
 
   /**
    * The provider would not give us a payment: the order can never be paid,
-   * so it is cancelled now rather than holding stock until expiry, its key
-   * is freed for a retry, and the customer gets the cart back.
+   * so it is cancelled now rather than holding stock until expiry, and its
+   * key is freed for a retry.
    */
   private async abandon(orderId: string, cause: unknown): Promise<void> {
     this.logger.warn(

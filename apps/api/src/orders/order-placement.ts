@@ -16,7 +16,7 @@ import { Clock } from '../infrastructure/clock/clock.js';
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { PaymentGateway, type PaymentIntentRef } from '../payments/payment-gateway.js';
 import { type CartForCheckout, CheckoutCart } from './checkout-cart.js';
-import { newOrderReply, paymentIntentKey } from './checkout-reply.js';
+import { newOrderReply, paymentIntentFor, paymentIntentKey } from './checkout-reply.js';
 import { type CheckoutWriteOutcome, CheckoutWriter } from './checkout-writer.js';
 import type { IdempotencyClaim, StoredReply } from './idempotency.service.js';
 import { type NewOrder, OrderRepository } from './order.repository.js';
@@ -59,21 +59,17 @@ export class OrderPlacement {
     private readonly clock: Clock,
   ) {}
 
-  place(userId: string, key: string, address: AddressDto, claim: Claim): Promise<PlacedOrder> {
-    // Each statement on whichever pooled connection is free (no transaction:
-    // the write is one statement). None is held while the provider is
-    // asked for the payment, which takes a few hundred milliseconds at
-    // Stripe: checkouts must not starve the pool meanwhile.
-    return this.placeOn(this.dataSource.manager, userId, key, address, claim);
-  }
-
-  private async placeOn(
-    m: EntityManager,
+  async place(
     userId: string,
     key: string,
     address: AddressDto,
     claim: Claim,
   ): Promise<PlacedOrder> {
+    // Each statement on whichever pooled connection is free (no transaction:
+    // the write is one statement). None is held while the provider is
+    // asked for the payment, which takes a few hundred milliseconds at
+    // Stripe: checkouts must not starve the pool meanwhile.
+    const m = this.dataSource.manager;
     if (claim.resumed) {
       // The request that died may have made the order already: finish that one.
       const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
@@ -83,13 +79,7 @@ export class OrderPlacement {
       const drafted = await this.draft(m, userId, key, address, claim);
       if ('earlierOrderId' in drafted) return { made: false, orderId: drafted.earlierOrderId };
       const { cart, order } = drafted;
-      const intent = await this.payments.createIntent({
-        orderId: order.id,
-        amount: Money.of(order.total, order.currency),
-        // Derived from the order: a retried call gets the same intent back.
-        idempotencyKey: paymentIntentKey(order.id),
-        metadata: { orderId: order.id, userId },
-      });
+      const intent = await this.payments.createIntent(paymentIntentFor(order, userId));
       const outcome = await this.write(
         m,
         claim,
