@@ -969,7 +969,7 @@ export interface components {
         };
         AdminUserUpdateDto: {
             /**
-             * @description true disables the account and ends every session and password reset link it has (enabling it again does not bring them back); an admin cannot disable their own account
+             * @description true disables the account, ends every session and password reset link it has (enabling it again does not bring them back) and cancels its unpaid orders (shortly after, in the background: their stock is released and their payments cancelled); an admin cannot disable their own account
              * @example true
              */
             disabled: boolean;

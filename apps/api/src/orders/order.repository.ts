@@ -182,6 +182,16 @@ export abstract class OrderRepository {
     limit: number,
     manager: EntityManager,
   ): Promise<OrderState[]>;
+  /**
+   * Unpaid orders (not held for a payment review) of an account that is
+   * disabled now, oldest first; none once it has been enabled again. Waits
+   * for an order a payment is being applied to, which then is paid.
+   */
+  abstract lockUnpaidOfDisabledAccount(
+    userId: string,
+    limit: number,
+    manager: EntityManager,
+  ): Promise<OrderState[]>;
   abstract update(id: string, patch: OrderPatch, manager: EntityManager): Promise<void>;
   abstract recordTransition(
     id: string,

@@ -4,6 +4,7 @@ import { AdminOrdersController } from './admin-orders.controller.js';
 import { CheckoutService } from './checkout.service.js';
 import { CheckoutCart } from './checkout-cart.js';
 import { CheckoutWriter } from './checkout-writer.js';
+import { DisabledAccountOrders } from './disabled-account-orders.service.js';
 import { DisputeEvents } from './dispute-events.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { OrderRepository } from './order.repository.js';
@@ -25,6 +26,7 @@ import { TypeormRefundLedger } from './persistence/typeorm-refund-ledger.js';
 import { RefundService } from './refund.service.js';
 import { RefundEvents } from './refund-events.js';
 import { RefundLedger } from './refund-ledger.js';
+import { UnpaidOrderSweep } from './unpaid-order-sweep.js';
 
 /**
  * Checkout and orders. `PaymentGateway` comes from the (global) payments
@@ -54,6 +56,8 @@ import { RefundLedger } from './refund-ledger.js';
     RefundEvents,
     DisputeEvents,
     OrderExpiryService,
+    UnpaidOrderSweep,
+    DisabledAccountOrders,
     PaymentReviewService,
     OutsideSettlementService,
   ],

@@ -61,7 +61,7 @@ export class AdminUserUpdateDto {
   @ApiProperty({
     example: true,
     description:
-      'true disables the account and ends every session and password reset link it has (enabling it again does not bring them back); an admin cannot disable their own account',
+      'true disables the account, ends every session and password reset link it has (enabling it again does not bring them back) and cancels its unpaid orders (shortly after, in the background: their stock is released and their payments cancelled); an admin cannot disable their own account',
   })
   @IsBoolean()
   disabled!: boolean;

@@ -9,6 +9,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { Clock } from '../../infrastructure/clock/clock.js';
 import { onCommit, TransactionRunner } from '../../infrastructure/database/transaction-runner.js';
+import { JobQueue } from '../../jobs/job-queue.js';
 import { AccountAccessCache } from '../account-access-cache.js';
 import { RefreshTokenRepository } from '../refresh-token.repository.js';
 import { LoginRateLimiter } from '../throttling/login-rate-limiter.js';
@@ -23,8 +24,9 @@ export type StatusActor = { adminId: string } | 'cli';
  * takes effect on the account's next request: every authenticated request
  * reads the account's status (ActiveUserGuard), refresh refuses it, and its
  * sessions and reset links are ended so enabling it later does not revive
- * them. The account's row is locked first, so two changes queue and each
- * decides on what the other left.
+ * them. Its unpaid orders are cancelled by a job enqueued in the same
+ * transaction (DisabledAccountOrders). The account's row is locked first,
+ * so two changes queue and each decides on what the other left.
  */
 @Injectable()
 export class AccountStatusService {
@@ -37,6 +39,7 @@ export class AccountStatusService {
     private readonly clock: Clock,
     private readonly access: AccountAccessCache,
     private readonly loginLimits: LoginRateLimiter,
+    private readonly jobs: JobQueue,
   ) {}
 
   async change(accountId: string, disabled: boolean, actor: StatusActor): Promise<UserRecord> {
@@ -65,6 +68,8 @@ export class AccountStatusService {
         // Whoever abused the account is a stranger again wherever they signed in from.
         onCommit(m, () => this.loginLimits.forgetAddresses(current.email));
       }
+      // Its unpaid orders are cancelled by the orders feature, after this commits.
+      if (disabled) await this.jobs.enqueue('accounts.disabled', { userId: id }, { manager: m });
       return { user: updated ?? current, changed: true };
     }, TOKEN_FAMILY_RETRIES);
     if (changed) {

@@ -191,6 +191,27 @@ export class TypeormOrderRepository extends OrderRepository {
     return this.withStockLines(rows, manager);
   }
 
+  async lockUnpaidOfDisabledAccount(
+    userId: string,
+    limit: number,
+    manager: EntityManager,
+  ): Promise<OrderState[]> {
+    // The account's row is share-locked too: enabling it again waits for
+    // this batch, and the next batch finds it enabled and takes nothing. A
+    // locked order is checked again once its lock is free (one paid
+    // meanwhile drops out).
+    const rows = (await manager.query(
+      `SELECT ${STATE_COLUMNS} FROM orders o JOIN users u ON u.id = o.user_id
+        WHERE o.user_id = $1 AND u.disabled
+          AND o.status = 'pending_payment' AND o.review_reason IS NULL
+        ORDER BY o.created_at, o.id
+        LIMIT $2
+        FOR UPDATE OF o FOR SHARE OF u`,
+      [userId, limit],
+    )) as StateRow[];
+    return this.withStockLines(rows, manager);
+  }
+
   async update(id: string, patch: OrderPatch, manager: EntityManager): Promise<void> {
     const sets: string[] = ['updated_at = now()'];
     const params: unknown[] = [id];

@@ -1,0 +1,57 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { PaymentGateway } from '../payments/payment-gateway.js';
+import { OrderRepository, type OrderState } from './order.repository.js';
+import { cancelIntentQuietly } from './order-cancellation.service.js';
+import { OrderLifecycle } from './order-lifecycle.js';
+
+const BATCH = 100;
+
+/**
+ * Cancels unpaid orders in batches of a hundred, one transaction each, for
+ * a sweep that selects and locks them (expiry, a disabled account): each
+ * batch's stock goes back in one pass, its intents are cancelled at the
+ * provider after the commit.
+ */
+@Injectable()
+export class UnpaidOrderSweep {
+  private readonly logger = new Logger(UnpaidOrderSweep.name);
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly orders: OrderRepository,
+    private readonly lifecycle: OrderLifecycle,
+    private readonly payments: PaymentGateway,
+  ) {}
+
+  /**
+   * `lockBatch` locks up to `limit` pending orders to cancel with `cause`;
+   * runs until it returns fewer. Returns how many were cancelled.
+   */
+  async cancelAll(
+    cause: string,
+    lockBatch: (limit: number, m: EntityManager) => Promise<OrderState[]>,
+  ): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const batch = await this.tx.run(async (m) => {
+        const due = await lockBatch(BATCH, m);
+        for (const order of due) {
+          await this.lifecycle.cancelPending(order, cause, m, { releaseStock: false });
+        }
+        // One sorted pass over all the batch's variants, not one per order:
+        // the same lock order as checkout, so the two cannot deadlock.
+        await this.orders.releaseStock(
+          due.flatMap((o) => o.lines),
+          m,
+        );
+        return { count: due.length, intents: due.flatMap((o) => o.paymentIntentId ?? []) };
+      });
+      total += batch.count;
+      for (const id of batch.intents) await cancelIntentQuietly(this.payments, id, this.logger);
+      if (batch.count < BATCH) return total;
+    }
+  }
+}

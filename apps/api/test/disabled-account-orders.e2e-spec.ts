@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { DataSource } from 'typeorm';
+
+import { DisabledAccountOrders } from '../src/orders/disabled-account-orders.service.js';
+import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
+import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
+import { webhooksToThisApp } from './support/emulator.js';
+import { waitFor } from './support/jobs-probe.js';
+import { aCart, aVariant, checkout, stockOf, type TestVariant } from './support/shop.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { aCustomer, anAdmin, type TestUser } from './support/users.js';
+
+const API = '/api/v1';
+
+describe('a disabled account’s orders (real PostgreSQL, jobs, Stripe emulator)', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let emulator: StripeEmulator;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    db = t.get(DataSource);
+    ({ emulator } = await webhooksToThisApp(t));
+    admin = await anAdmin(t);
+  });
+  afterAll(() => t?.close());
+
+  async function anOrder(user: TestUser, variant: TestVariant, quantity = 1) {
+    await aCart(t, user, [{ variant, quantity }]);
+    const res = await checkout(t, user, randomUUID());
+    expect(res.status).toBe(201);
+    return {
+      id: res.body.order.id as string,
+      intentId: res.body.payment.paymentIntentId as string,
+    };
+  }
+
+  const orderRow = async (id: string) => {
+    const [row] = (await db.query(
+      `SELECT o.status,
+              (SELECT h.cause FROM order_status_history h WHERE h.order_id = o.id
+                ORDER BY h.id DESC LIMIT 1) AS cause
+         FROM orders o WHERE o.id = $1`,
+      [id],
+    )) as { status: string; cause: string }[];
+    return row!;
+  };
+
+  const disable = (user: TestUser, disabled = true) =>
+    t.http.patch(`${API}/admin/users/${user.id}`).set(admin.auth).send({ disabled }).expect(200);
+
+  test('disabling cancels its unpaid orders, releases their stock and cancels their intents; paid orders and other customers are untouched', async () => {
+    const buyer = await aCustomer(t);
+    const bystander = await aCustomer(t);
+    const variant = await aVariant(t, { stock: 10 });
+    const first = await anOrder(buyer, variant, 2);
+    const second = await anOrder(buyer, variant, 1);
+    const paid = await anOrder(buyer, variant, 3);
+    await t.get(PaymentSimulationService).simulate({ orderId: paid.id }, 'succeeded');
+    await emulator.idle();
+    expect((await orderRow(paid.id)).status).toBe('paid');
+    const theirs = await anOrder(bystander, variant, 1);
+    expect(await stockOf(t, variant.id)).toEqual({ onHand: 7, reserved: 4 });
+
+    await disable(buyer);
+
+    await waitFor(
+      async () => ((await orderRow(second.id)).status === 'cancelled' ? true : undefined),
+      'the disabled account’s orders to be cancelled',
+    );
+    for (const order of [first, second]) {
+      expect(await orderRow(order.id)).toEqual({ status: 'cancelled', cause: 'account_disabled' });
+      expect(emulator.store.retrieveIntent(order.intentId).status).toBe('canceled');
+    }
+    expect((await orderRow(paid.id)).status).toBe('paid');
+    expect((await orderRow(theirs.id)).status).toBe('pending_payment');
+    expect(emulator.store.retrieveIntent(theirs.intentId).status).not.toBe('canceled');
+    // The three cancelled units are back on sale; the bystander's one stays reserved.
+    expect(await stockOf(t, variant.id)).toEqual({ onHand: 7, reserved: 1 });
+  });
+
+  test('an account enabled again before the job runs keeps its orders, and a rerun cancels nothing', async () => {
+    const buyer = await aCustomer(t);
+    const variant = await aVariant(t, { stock: 5 });
+    const order = await anOrder(buyer, variant, 2);
+    const cancelUnpaid = (id: string) => t.get(DisabledAccountOrders).cancelUnpaid(id);
+
+    // Enabled: nothing of its is taken.
+    expect(await cancelUnpaid(buyer.id)).toBe(0);
+    expect((await orderRow(order.id)).status).toBe('pending_payment');
+
+    await db.query('UPDATE users SET disabled = true WHERE id = $1', [buyer.id]);
+    expect(await cancelUnpaid(buyer.id)).toBe(1);
+    expect(await cancelUnpaid(buyer.id)).toBe(0);
+    expect(await orderRow(order.id)).toEqual({ status: 'cancelled', cause: 'account_disabled' });
+    expect(await stockOf(t, variant.id)).toEqual({ onHand: 5, reserved: 0 });
+  });
+
+  test('the job is written with the change: disabling an account already disabled enqueues none', async () => {
+    const buyer = await aCustomer(t);
+    const jobs = async () => {
+      const [row] = (await db.query(
+        `SELECT count(*)::int AS n FROM pgboss.job
+          WHERE name = 'accounts.disabled' AND data->>'userId' = $1`,
+        [buyer.id],
+      )) as { n: number }[];
+      return row!.n;
+    };
+    expect(await jobs()).toBe(0);
+    await disable(buyer);
+    expect(await jobs()).toBe(1);
+    await disable(buyer);
+    await disable(buyer, false);
+    expect(await jobs()).toBe(1);
+  });
+});
