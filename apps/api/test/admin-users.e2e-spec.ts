@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
 import { hashOpaqueToken } from '../src/auth/opaque-token.js';
+import { UserRepository } from '../src/auth/user.repository.js';
 import { waitFor } from './support/jobs-probe.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, registered, type TestUser, withScopes } from './support/users.js';
@@ -42,6 +43,7 @@ describe('admin users (real PostgreSQL)', () => {
       const res = await list({}, as).expect(403);
       expect(res.headers['content-type']).toMatch(PROBLEM);
       expect(res.body.detail).toContain('users:manage');
+      await list({ q: customer.email }, as).expect(403);
       await t.http.get(`${API}/admin/users/${customer.id}`).set(as.auth).expect(403);
       await patch(customer.id, { disabled: true }, as).expect(403);
     }
@@ -96,12 +98,115 @@ describe('admin users (real PostgreSQL)', () => {
     expect(enabled.body.items.map((i: { id: string }) => i.id)).not.toContain(u.id);
   });
 
+  describe('search (?q=)', () => {
+    /** Text no other account in the (shared, long-lived) test database holds. */
+    const aTag = () => `t${randomBytes(6).toString('hex')}`;
+    const idsOf = (res: { body: { items: { id: string }[] } }) => res.body.items.map((i) => i.id);
+    const account = async (
+      email: string,
+      name: string,
+      role: 'customer' | 'admin' = 'customer',
+    ): Promise<string> => {
+      const user = await t.get(UserRepository).create({ email, name, role, passwordHash: '!' });
+      if (!user) throw new Error(`could not create ${email}`);
+      return user.id;
+    };
+
+    test('finds text anywhere in the e-mail or the name, in any case, newest first', async () => {
+      const tag = aTag();
+      const byName = await account(`n-${aTag()}@example.test`, `Ada ${tag.toUpperCase()} Lovelace`);
+      const byEmail = await account(`x@adams-${tag}.example`, 'Someone Else');
+      await account(`other-${aTag()}@example.test`, 'Nobody');
+
+      expect(idsOf(await list({ q: tag }).expect(200))).toEqual([byEmail, byName]);
+      expect(idsOf(await list({ q: ` ${tag.toUpperCase()} ` }).expect(200))).toEqual([
+        byEmail,
+        byName,
+      ]);
+      // Part of the e-mail only, part of the name only (typed in another case).
+      expect(idsOf(await list({ q: `ams-${tag}.ex` }).expect(200))).toEqual([byEmail]);
+      expect(idsOf(await list({ q: `aDA ${tag} lOVE` }).expect(200))).toEqual([byName]);
+      const none = await list({ q: `${tag}-nowhere` }).expect(200);
+      expect(none.body).toEqual({ items: [], nextCursor: null });
+      await list({ q: 'x'.repeat(100) }).expect(200);
+    });
+
+    test('%, _ and \\ are the characters themselves, not wildcards', async () => {
+      const tag = aTag();
+      const mail = () => `w-${aTag()}@example.test`;
+      const percent = await account(mail(), `50%off ${tag}`);
+      await account(mail(), `500off ${tag}`);
+      const underscore = await account(mail(), `a_b ${tag}`);
+      await account(mail(), `axb ${tag}`);
+      const backslash = await account(mail(), `c\\d ${tag}`);
+      await account(mail(), `cd ${tag}`);
+
+      expect(idsOf(await list({ q: `50%off ${tag}` }).expect(200))).toEqual([percent]);
+      expect(idsOf(await list({ q: `a_b ${tag}` }).expect(200))).toEqual([underscore]);
+      expect(idsOf(await list({ q: `c\\d ${tag}` }).expect(200))).toEqual([backslash]);
+      // A lone % would be every account as a wildcard.
+      const withPercent = await list({ q: '%', limit: 100 }).expect(200);
+      const items = withPercent.body.items as { email: string; name: string }[];
+      expect(items.length).toBeGreaterThan(0);
+      expect(items.every((i) => `${i.email}${i.name}`.includes('%'))).toBe(true);
+    });
+
+    test('holds together with the e-mail, role and status filters', async () => {
+      const tag = aTag();
+      const enabledEmail = `e-${tag}@example.test`;
+      const enabled = await account(enabledEmail, 'Enabled Customer');
+      const disabled = await account(`d-${tag}@example.test`, 'Disabled Customer');
+      const staff = await account(`s-${tag}@example.test`, 'Staff', 'admin');
+      await patch(disabled, { disabled: true }).expect(200);
+
+      expect(idsOf(await list({ q: tag }).expect(200))).toEqual([staff, disabled, enabled]);
+      expect(idsOf(await list({ q: tag, role: 'admin' }).expect(200))).toEqual([staff]);
+      expect(idsOf(await list({ q: tag, disabled: true }).expect(200))).toEqual([disabled]);
+      expect(idsOf(await list({ q: tag, role: 'customer', disabled: false }).expect(200))).toEqual([
+        enabled,
+      ]);
+      expect(idsOf(await list({ q: 'customer', email: enabledEmail }).expect(200))).toEqual([
+        enabled,
+      ]);
+      expect(idsOf(await list({ q: 'staff', email: enabledEmail }).expect(200))).toEqual([]);
+    });
+
+    test('pages through the matches only, across cursors, as any list', async () => {
+      const tag = aTag();
+      const made: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        made.push(await account(`p${i}-${tag}@example.test`, `Paged ${i}`));
+        // Accounts in between that do not match must not fill the pages.
+        await account(`between-${aTag()}@example.test`, 'Between');
+      }
+      const pages: string[][] = [];
+      let cursor: string | null = null;
+      do {
+        const query: Record<string, string | number> = { q: tag, limit: 2 };
+        if (cursor) query.cursor = cursor;
+        const res: { body: { items: { id: string }[]; nextCursor: string | null } } =
+          await list(query).expect(200);
+        pages.push(idsOf(res));
+        cursor = res.body.nextCursor;
+      } while (cursor && pages.length < 10);
+      const newestFirst = [...made].reverse();
+      expect(pages).toEqual([
+        newestFirst.slice(0, 2),
+        newestFirst.slice(2, 4),
+        newestFirst.slice(4),
+      ]);
+    });
+  });
+
   test.each([
     ['limit 0', { limit: 0 }],
     ['limit 101', { limit: 101 }],
     ['an unknown role', { role: 'root' }],
     ['a status that is not a boolean', { disabled: 'yes' }],
     ['an empty e-mail', { email: ' ' }],
+    ['an empty search', { q: '' }],
+    ['a search of spaces only', { q: '   ' }],
+    ['a search over 100 characters', { q: 'x'.repeat(101) }],
     ['a made-up cursor', { cursor: 'bm90LWEtY3Vyc29y' }],
     ['an unknown parameter', { password: 'x' }],
   ])('a query with %s → 400 problem', async (_, query) => {

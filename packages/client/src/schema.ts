@@ -211,7 +211,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All accounts, newest first, optionally by e-mail, role or status */
+        /** All accounts, newest first, optionally by e-mail, text in e-mail or name, role or status */
         get: operations["listUsers"];
         put?: never;
         post?: never;
@@ -2804,6 +2804,8 @@ export interface operations {
                 cursor?: string;
                 /** @description Only the account with this e-mail (compared in lower case and Unicode NFKC) */
                 email?: string;
+                /** @description Only accounts whose e-mail or name contains this text, in any case; surrounding white space is dropped, and %, _ and \ stand for themselves */
+                q?: string;
                 role?: components["schemas"]["Role"];
                 /** @description true: only disabled accounts; false: only enabled ones */
                 disabled?: boolean;
@@ -2828,7 +2830,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUserPageDto"];
                 };
             };
-            /** @description Invalid email, role, disabled or limit (type validation), or a cursor the API did not issue (type pagination-invalid-cursor) */
+            /** @description Invalid email, q, role, disabled or limit (type validation), or a cursor the API did not issue (type pagination-invalid-cursor) */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

@@ -21,6 +21,8 @@ export interface UserListQuery {
   cursor?: string;
   /** Already normalised (normalizeEmail). */
   email?: string;
+  /** Text (not a pattern) the e-mail or the name contains, in any case. */
+  q?: string;
   role?: Role;
   disabled?: boolean;
 }

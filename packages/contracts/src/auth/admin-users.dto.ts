@@ -5,7 +5,7 @@ import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString } from 'class-validat
 
 import { NextCursorProperty, PageQueryDto } from '../common/pagination.dto.js';
 import { queryBoolean } from '../common/query-boolean.js';
-import { NormalizedText } from '../common/text-length.js';
+import { NormalizedText, trimmed } from '../common/text-length.js';
 import { UserDto } from './auth-replies.dto.js';
 
 /** An account as staff see it: what customers see of themselves, plus its status. */
@@ -28,7 +28,7 @@ export class AdminUserPageDto {
   nextCursor!: string | null;
 }
 
-/** `GET /admin/users`: newest first, optionally narrowed. */
+/** `GET /admin/users`: newest first, optionally narrowed (every filter given must hold). */
 export class AdminUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     maxLength: 254,
@@ -40,6 +40,21 @@ export class AdminUsersQueryDto extends PageQueryDto {
   @IsString()
   @IsNotEmpty()
   email?: string;
+
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 100,
+    // Not blank: spaces alone are nothing to search for once trimmed.
+    pattern: '\\S',
+    example: 'ada',
+    description:
+      'Only accounts whose e-mail or name contains this text, in any case; surrounding white space is dropped, and %, _ and \\ stand for themselves',
+  })
+  @IsOptional()
+  @NormalizedText(100, trimmed)
+  @IsString()
+  @IsNotEmpty()
+  q?: string;
 
   @ApiPropertyOptional({ enum: ROLES, enumName: 'Role' })
   @IsOptional()

@@ -40,12 +40,13 @@ export class AdminUsersController {
   @Get()
   @ApiOperation({
     operationId: 'listUsers',
-    summary: 'All accounts, newest first, optionally by e-mail, role or status',
+    summary:
+      'All accounts, newest first, optionally by e-mail, text in e-mail or name, role or status',
   })
   @ApiOkResponse({ type: AdminUserPageDto })
   @ApiBadRequestResponse({
     description:
-      'Invalid email, role, disabled or limit (type validation), or a cursor the API did not issue (type pagination-invalid-cursor)',
+      'Invalid email, q, role, disabled or limit (type validation), or a cursor the API did not issue (type pagination-invalid-cursor)',
     type: ProblemDto,
   })
   list(@Query() query: AdminUsersQueryDto): Promise<AdminUserPageDto> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import { likePattern } from '../../infrastructure/database/like-pattern.js';
 import {
   afterCursor,
   cursorAtColumn,
@@ -77,6 +78,13 @@ export class TypeormUserRepository extends UserRepository {
     };
     // lower(): the form users_email_lower_key indexes.
     if (query.email !== undefined) add((p) => `lower(u.email) = lower(${p})`, query.email);
+    // lower() on both sides, not ILIKE: the forms users_email_trgm_idx and
+    // users_name_trgm_idx index, so the planner can combine the two.
+    if (query.q !== undefined)
+      add(
+        (p) => `(lower(u.email) LIKE lower(${p}) OR lower(u.name) LIKE lower(${p}))`,
+        likePattern(query.q),
+      );
     if (query.role !== undefined) add((p) => `u.role = ${p}`, query.role);
     if (query.disabled !== undefined) add((p) => `u.disabled = ${p}`, query.disabled);
     if (query.cursor !== undefined) where.push(afterCursor('users', 'u', query.cursor, params));

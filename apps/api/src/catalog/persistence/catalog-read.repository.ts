@@ -3,6 +3,7 @@ import { isUuid, SLUG_MAX_LENGTH, SLUG_PATTERN } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
+import { likePattern } from '../../infrastructure/database/like-pattern.js';
 import type { ProductCursor } from '../product-cursor.js';
 import type { CategoryRow, ProductRow } from './product-row.js';
 
@@ -42,8 +43,6 @@ const PRODUCT_COLUMNS = `
              'currency', v.currency, 'on_hand', v.on_hand, 'reserved', v.reserved)
            ORDER BY v.price, v.sku)
     FROM variants v WHERE v.product_id = p.id), '[]'::json) AS variants`;
-
-const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** The public catalog's read queries. */
 @Injectable()
