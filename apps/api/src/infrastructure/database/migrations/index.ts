@@ -22,6 +22,7 @@ import { PasswordChanges1764800000000 } from './1764800000000-password-changes.j
 import { AccountListing1764900000000 } from './1764900000000-account-listing.js';
 import { AccountAccessNotify1765000000000 } from './1765000000000-account-access-notify.js';
 import { CheckoutRefusal1765100000000 } from './1765100000000-checkout-refusal.js';
+import { FormerSlugs1765200000000 } from './1765200000000-former-slugs.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -52,4 +53,5 @@ export const migrations = [
   AccountListing1764900000000,
   AccountAccessNotify1765000000000,
   CheckoutRefusal1765100000000,
+  FormerSlugs1765200000000,
 ];
