@@ -322,7 +322,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Active products: search, filter by category and price, sort, paginate */
+        /**
+         * Active products: search, filter by category and price, sort, paginate
+         * @description `category` also takes a slug the category had before an admin changed it, and lists the same products as its current slug, unless another category holds that slug now.
+         */
         get: operations["listProducts"];
         put?: never;
         post?: never;
@@ -339,7 +342,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One active product by id or slug, with its variants and stock */
+        /**
+         * One active product by id or slug, with its variants and stock
+         * @description A slug the product had before (an admin changed it) answers 308 with the current page in Location, so old links and search-engine entries keep working. Not cached: the redirect always follows the latest rename.
+         */
         get: operations["getProduct"];
         put?: never;
         post?: never;
@@ -494,7 +500,7 @@ export interface paths {
         head?: never;
         /**
          * Rename, re-slug or move a category; the fields sent change, the rest stay
-         * @description parentId null moves it to the top level. A new name keeps the slug; a new slug breaks links with the old one (GET /products?category=). An empty body changes nothing. The reply holds the category alone (children empty): the tree is GET /categories.
+         * @description parentId null moves it to the top level. A new name keeps the slug; after a new slug, the old one still lists the category (GET /products?category=) until another category takes it. An empty body changes nothing. The reply holds the category alone (children empty): the tree is GET /categories.
          */
         patch: operations["updateCategory"];
         trace?: never;
@@ -1185,6 +1191,7 @@ export interface components {
         };
         UpdateProductDto: {
             name?: string;
+            /** @description The old slug keeps leading to the product: GET /products/{old slug} answers 308 to the new one, until another product takes that slug */
             slug?: string;
             description?: string;
             /** Format: uuid */
@@ -1225,7 +1232,7 @@ export interface components {
             /** @example Kitchen & dining */
             name?: string;
             /**
-             * @description Never derived from a new name. Links with the old slug (GET /products?category=) stop finding the category once it changes
+             * @description Never derived from a new name. Links with the old slug (GET /products?category=) keep listing the category, until another category takes that slug
              * @example kitchen-dining
              */
             slug?: string;
@@ -4158,7 +4165,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Full-text search on name and description */
                 q?: string;
-                /** @description Category slug; includes its sub-categories. Empty: every category */
+                /** @description Category slug, or one it had before; includes its sub-categories. Empty: every category */
                 category?: string;
                 /** @description Lowest variant price, minor units */
                 minPrice?: number;
@@ -4189,6 +4196,12 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4278,6 +4291,27 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Permanent Redirect: the slug is one the product had before an admin changed it. No body; the query string is kept. A slug a product holds now is never redirected, and an archived product is not found under any slug. */
+            308: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    /** @description The product's current page: /api/v1/products/{slug} */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4364,6 +4398,12 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content?: never;

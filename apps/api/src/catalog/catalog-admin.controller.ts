@@ -158,7 +158,7 @@ export class CatalogAdminController {
     operationId: 'updateCategory',
     summary: 'Rename, re-slug or move a category; the fields sent change, the rest stay',
     description:
-      'parentId null moves it to the top level. A new name keeps the slug; a new slug breaks links with the old one (GET /products?category=). An empty body changes nothing. The reply holds the category alone (children empty): the tree is GET /categories.',
+      'parentId null moves it to the top level. A new name keeps the slug; after a new slug, the old one still lists the category (GET /products?category=) until another category takes it. An empty body changes nothing. The reply holds the category alone (children empty): the tree is GET /categories.',
   })
   @IdParam()
   @ApiOkResponse({ type: CategoryNodeDto })

@@ -24,6 +24,7 @@ import type { CachedRead } from './cache/cached-reads.js';
 import { CategoryTreeService } from './category-tree.service.js';
 import { CatalogFastPath } from './http/catalog-fast-path.js';
 import { sendCached } from './http/send-cached.js';
+import { sendMoved } from './http/send-moved.js';
 import { ProductListingService } from './product-listing.service.js';
 import { ProductLookupService } from './product-lookup.service.js';
 
@@ -45,6 +46,8 @@ export class CatalogController {
   @ApiOperation({
     operationId: 'listProducts',
     summary: 'Active products: search, filter by category and price, sort, paginate',
+    description:
+      '`category` also takes a slug the category had before an admin changed it, and lists the same products as its current slug, unless another category holds that slug now.',
   })
   @ApiOkResponse({ type: ProductPageDto })
   @ApiBadRequestResponse({
@@ -64,16 +67,32 @@ export class CatalogController {
   @ApiOperation({
     operationId: 'getProduct',
     summary: 'One active product by id or slug, with its variants and stock',
+    description:
+      'A slug the product had before (an admin changed it) answers 308 with the current page in Location, so old links and search-engine entries keep working. Not cached: the redirect always follows the latest rename.',
   })
   @ApiParam({ name: 'idOrSlug', schema: { type: 'string', maxLength: 120 } })
   @ApiOkResponse({ type: ProductDto })
+  @ApiResponse({
+    status: 308,
+    description:
+      'Permanent Redirect: the slug is one the product had before an admin changed it. No body; the query string is kept. A slug a product holds now is never redirected, and an archived product is not found under any slug.',
+    headers: {
+      Location: {
+        description: "The product's current page: /api/v1/products/{slug}",
+        schema: { type: 'string', format: 'uri-reference', maxLength: 2048 },
+      },
+    },
+  })
   @ApiNotFoundResponse({ type: ProblemDto })
   async one(
     @Param('idOrSlug') idOrSlug: string,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    this.send(req, reply, await this.lookup.published(idOrSlug, this.fastPath.lookupOf(req)));
+    const found = await this.lookup.published(idOrSlug, this.fastPath.lookupOf(req));
+    // A redirect is never remembered by the fast path: it is not a cached page.
+    if ('movedTo' in found) sendMoved(req, reply, `products/${found.movedTo}`);
+    else this.send(req, reply, found.page);
   }
 
   @Get('categories')

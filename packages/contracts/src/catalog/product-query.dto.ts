@@ -51,7 +51,8 @@ export class ProductQueryDto extends PageQueryDto {
   q?: string;
 
   @ApiPropertyOptional({
-    description: 'Category slug; includes its sub-categories. Empty: every category',
+    description:
+      'Category slug, or one it had before; includes its sub-categories. Empty: every category',
     maxLength: 120,
   })
   @IsOptional()

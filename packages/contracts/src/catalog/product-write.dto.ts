@@ -136,7 +136,11 @@ export class UpdateProductDto {
   @CatalogName()
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 120 })
+  @ApiPropertyOptional({
+    maxLength: 120,
+    description:
+      'The old slug keeps leading to the product: GET /products/{old slug} answers 308 to the new one, until another product takes that slug',
+  })
   @IfSent()
   @IsString()
   @MaxCodePoints(120)
@@ -226,7 +230,7 @@ export class UpdateCategoryDto {
     example: 'kitchen-dining',
     maxLength: 120,
     description:
-      'Never derived from a new name. Links with the old slug (GET /products?category=) stop finding the category once it changes',
+      'Never derived from a new name. Links with the old slug (GET /products?category=) keep listing the category, until another category takes that slug',
   })
   @IfSent()
   @IsString()

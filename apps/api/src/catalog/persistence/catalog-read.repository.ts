@@ -44,6 +44,13 @@ const PRODUCT_COLUMNS = `
            ORDER BY v.price, v.sku)
     FROM variants v WHERE v.product_id = p.id), '[]'::json) AS variants`;
 
+/**
+ * Whether `s` may be a slug. Nothing else can name a product or category;
+ * some strings (a NUL) would even fail the query, as PostgreSQL text cannot
+ * hold them.
+ */
+const maybeSlug = (s: string) => s.length <= SLUG_MAX_LENGTH && SLUG_PATTERN.test(s);
+
 /** The public catalog's read queries. */
 @Injectable()
 export class CatalogReadRepository {
@@ -63,11 +70,17 @@ export class CatalogReadRepository {
       );
     }
     if (filter.category !== undefined) {
+      // A slug the category had before still names it, unless a category
+      // holds it now: old links keep listing what they listed.
       // UNION, not UNION ALL: a loop in the stored tree (only possible by a
       // write outside the API) ends the walk instead of running it forever.
+      const slug = p(filter.category);
       where.push(`p.category_id IN (
         WITH RECURSIVE tree AS (
-          SELECT id FROM categories WHERE slug = ${p(filter.category)}
+          SELECT id FROM (SELECT COALESCE(
+              (SELECT id FROM categories WHERE slug = ${slug}),
+              (SELECT category_id FROM category_former_slugs WHERE slug = ${slug})) AS id) named
+           WHERE id IS NOT NULL
           UNION
           SELECT c.id FROM categories c JOIN tree ON c.parent_id = tree.id)
         SELECT id FROM tree)`);
@@ -95,9 +108,7 @@ export class CatalogReadRepository {
 
   async findProduct(idOrSlug: string, includeArchived: boolean): Promise<ProductRow | null> {
     const byId = isUuid(idOrSlug);
-    // Nothing that is neither can name a product; some (a NUL) would even
-    // fail the query, as PostgreSQL text cannot hold them.
-    if (!byId && (idOrSlug.length > SLUG_MAX_LENGTH || !SLUG_PATTERN.test(idOrSlug))) return null;
+    if (!byId && !maybeSlug(idOrSlug)) return null;
     const column = byId ? 'p.id' : 'p.slug';
     const rows = await this.dataSource.query<ProductRow[]>(
       `SELECT ${PRODUCT_COLUMNS}, NULL AS sort_key
@@ -106,6 +117,22 @@ export class CatalogReadRepository {
       [idOrSlug],
     );
     return rows[0] ?? null;
+  }
+
+  /**
+   * The current slug of the active product that once had `slug`, or null.
+   * Asked only once `slug` named no active product: a product holding it now,
+   * even an archived one, is never redirected away from.
+   */
+  async currentSlugOf(slug: string): Promise<string | null> {
+    if (!maybeSlug(slug)) return null;
+    const rows = await this.dataSource.query<{ slug: string }[]>(
+      `SELECT p.slug FROM product_former_slugs f JOIN products p ON p.id = f.product_id
+        WHERE f.slug = $1 AND p.status = 'active'
+          AND NOT EXISTS (SELECT 1 FROM products held WHERE held.slug = $1)`,
+      [slug],
+    );
+    return rows[0]?.slug ?? null;
   }
 
   categories(): Promise<CategoryRow[]> {

@@ -83,7 +83,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 /**
  * Adds what every operation has in common, once, instead of on every route:
- * the rate-limit, CORS, request-id and caching headers sent on 2xx/4xx replies, and
+ * the rate-limit, CORS, request-id and caching headers sent on 2xx/3xx/4xx replies, and
  * the 429, 500 and 503 problem replies any route can give, and the 400,
  * 413 and 415 any route that may be sent a body can give.
  */
@@ -148,7 +148,7 @@ function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
         );
       }
       for (const [status, response] of Object.entries(operation.responses)) {
-        if (!response || !/^[24]/.test(status) || '$ref' in response) continue;
+        if (!response || !/^[234]/.test(status) || '$ref' in response) continue;
         response.headers = {
           ...Object.fromEntries(
             COMMON_HEADERS.map((h) => [h, { $ref: `#/components/headers/${h}` }]),

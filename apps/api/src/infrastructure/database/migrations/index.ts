@@ -23,6 +23,7 @@ import { AccountListing1764900000000 } from './1764900000000-account-listing.js'
 import { AccountAccessNotify1765000000000 } from './1765000000000-account-access-notify.js';
 import { CheckoutRefusal1765100000000 } from './1765100000000-checkout-refusal.js';
 import { AccountSearch1765200000000 } from './1765200000000-account-search.js';
+import { FormerSlugs1765300000000 } from './1765300000000-former-slugs.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -54,4 +55,5 @@ export const migrations = [
   AccountAccessNotify1765000000000,
   CheckoutRefusal1765100000000,
   AccountSearch1765200000000,
+  FormerSlugs1765300000000,
 ];
