@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 
 import { DisabledAccountOrders } from '../src/orders/disabled-account-orders.service.js';
@@ -115,5 +116,94 @@ describe('a disabled account’s orders (real PostgreSQL, jobs, Stripe emulator)
     await disable(buyer);
     await disable(buyer, false);
     expect(await jobs()).toBe(1);
+  });
+
+  describe('a checkout racing the disable', () => {
+    /** Runs `use` on a connection of its own, inside a transaction it commits. */
+    async function inTransaction(use: (c: pg.Client) => Promise<void>): Promise<pg.Client> {
+      const c = new pg.Client({ connectionString: t.db.url });
+      await c.connect();
+      await c.query('BEGIN');
+      await use(c);
+      return c;
+    }
+    const someoneWaitsForALock = () =>
+      waitFor(async () => {
+        const [w] = await t.db.rows<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return (w?.n ?? 0) > 0 ? true : undefined;
+      }, 'a statement to wait for a row lock');
+
+    test('a disable that commits while the checkout waits for the account refuses the checkout: nothing written', async () => {
+      const buyer = await aCustomer(t);
+      const variant = await aVariant(t, { stock: 4 });
+      const cartId = await aCart(t, buyer, [{ variant, quantity: 2 }]);
+      // The disable, caught before its commit: the request was let in as active.
+      const disabling = await inTransaction((c) =>
+        c.query('UPDATE users SET disabled = true WHERE id = $1', [buyer.id]).then(() => undefined),
+      );
+      try {
+        const key = randomUUID();
+        const pending = checkout(t, buyer, key).then((r) => r);
+        await someoneWaitsForALock();
+        await disabling.query('COMMIT');
+        const res = await pending;
+        expect(res.status).toBe(401);
+        expect(res.headers['content-type']).toMatch(/problem\+json/);
+      } finally {
+        await disabling.end();
+      }
+      const orders = await t.db.rows('SELECT 1 FROM orders WHERE user_id = $1', [buyer.id]);
+      expect(orders).toHaveLength(0);
+      expect(await stockOf(t, variant.id)).toEqual({ onHand: 4, reserved: 0 });
+      const [cart] = await t.db.rows<{ status: string }>('SELECT status FROM carts WHERE id = $1', [
+        cartId,
+      ]);
+      expect(cart!.status).toBe('active');
+      const keys = await t.db.rows('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [buyer.id]);
+      expect(keys).toHaveLength(0);
+    });
+
+    test('a disable that waits for a checkout in flight finds its order and cancels it', async () => {
+      const buyer = await aCustomer(t);
+      const variant = await aVariant(t, { stock: 4 });
+      await aCart(t, buyer, [{ variant, quantity: 2 }]);
+      // Another transaction holds the stock row: the checkout's statement,
+      // the account already share-locked, waits there.
+      const stockHolder = await inTransaction((c) =>
+        c
+          .query('SELECT 1 FROM variants WHERE id = $1 FOR UPDATE', [variant.id])
+          .then(() => undefined),
+      );
+      let orderId: string;
+      try {
+        const placing = checkout(t, buyer, randomUUID()).then((r) => r);
+        await someoneWaitsForALock();
+        // The disable now waits for the checkout's lock on the account.
+        const disablingReq = disable(buyer).then((r) => r);
+        await waitFor(async () => {
+          const [w] = await t.db.rows<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          return (w?.n ?? 0) > 1 ? true : undefined;
+        }, 'the disable to wait behind the checkout');
+        await stockHolder.query('COMMIT');
+        const placed = await placing;
+        expect(placed.status).toBe(201);
+        orderId = placed.body.order.id as string;
+        await disablingReq;
+      } finally {
+        await stockHolder.end();
+      }
+      await waitFor(
+        async () => ((await orderRow(orderId)).status === 'cancelled' ? true : undefined),
+        'the order placed before the disable to be cancelled',
+      );
+      expect(await orderRow(orderId)).toEqual({ status: 'cancelled', cause: 'account_disabled' });
+      expect(await stockOf(t, variant.id)).toEqual({ onHand: 4, reserved: 0 });
+    });
   });
 });

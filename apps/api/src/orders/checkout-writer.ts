@@ -36,7 +36,9 @@ export type CheckoutWriteOutcome =
   /** Nothing written: a variant had too little stock. */
   | { kind: 'short' }
   /** Nothing written: an order already holds this key (an earlier attempt made it). */
-  | { kind: 'order-exists' };
+  | { kind: 'order-exists' }
+  /** Nothing written: the buyer's account was disabled after the request was let in. */
+  | { kind: 'account-disabled' };
 
 /**
  * The whole of a checkout's writes as one step: claim the Idempotency-Key

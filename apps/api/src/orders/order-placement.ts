@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { AddressDto, CheckoutResponseDto } from '@minishop/contracts';
 import {
+  AccountDisabledError,
   ArchivedProductInCartError,
   CartClosedError,
   EmptyCartError,
@@ -96,6 +97,9 @@ export class OrderPlacement {
       switch (outcome.kind) {
         case 'key-held-elsewhere':
           throw claim.heldElsewhere();
+        case 'account-disabled':
+          // As the request would have been answered had it come a moment later.
+          throw new AccountDisabledError();
         case 'order-exists': {
           // An earlier attempt under this key made the order and then gave
           // the key up (it failed after its commit): claim it and finish it.

@@ -22,6 +22,12 @@ const CHECKOUT_REFUSED = 'MS409';
  * The whole checkout write, for an order whose stock lines (distinct
  * variants, sorted by id) number `stockLines`, with pg-boss' job insert
  * (its parameters come first, `jobParams` of them). In order of the data flow:
+ * - `buyer`: the buyer's account, share-locked, if it is not disabled. A
+ *   disable (which locks the row FOR NO KEY UPDATE) either waits for this
+ *   checkout to commit, so the job it enqueues finds the order and cancels
+ *   it, or commits first and refuses it here (the locked row is read again
+ *   at its new version). Without the lock, an order could commit just after
+ *   that job looked, and stay payable on a disabled account;
  * - `seen`: which of the variants belong to a product archived since, and
  *   whether a key this request already holds (`owner`) is still its own:
  *   plain reads, no lock and no wait added. An archive committed before
@@ -67,8 +73,11 @@ function checkoutStatement(stockLines: number, jobInsert: string, jobParams: num
      RETURNING id
    )`,
   ).join(', ');
-  return `WITH seen AS (
-     SELECT ARRAY(SELECT v.id::text FROM variants v JOIN products p ON p.id = v.product_id
+  return `WITH buyer AS (
+     SELECT u.id FROM users u WHERE u.id = ${$(1)}::uuid AND NOT u.disabled FOR SHARE
+   ), seen AS (
+     SELECT EXISTS (SELECT 1 FROM buyer) AS buyer_active,
+            ARRAY(SELECT v.id::text FROM variants v JOIN products p ON p.id = v.product_id
                    WHERE v.id = ANY(${$(19)}::uuid[]) AND p.status = 'archived' ORDER BY v.id)
             AS archived,
             ${$(5)}::xid IS NULL OR EXISTS (
@@ -78,7 +87,8 @@ function checkoutStatement(stockLines: number, jobInsert: string, jobParams: num
    ), cart AS (
      UPDATE carts SET status = 'checked_out', updated_at = now()
       WHERE id = ${$(6)}::uuid AND status = 'active' AND xmin = ${$(7)}::xid
-        AND EXISTS (SELECT 1 FROM seen WHERE cardinality(seen.archived) = 0 AND seen.key_ours)
+        AND EXISTS (SELECT 1 FROM seen
+                     WHERE seen.buyer_active AND cardinality(seen.archived) = 0 AND seen.key_ours)
      RETURNING id
    ), reply AS (
      SELECT jsonb_set(
@@ -129,6 +139,7 @@ function checkoutStatement(stockLines: number, jobInsert: string, jobParams: num
    ), job AS (${jobInsert}),
    guard AS (
      SELECT CASE
+              WHEN NOT seen.buyer_active THEN refuse_checkout('account-disabled')
               WHEN cardinality(seen.archived) > 0
                 THEN refuse_checkout('archived', array_to_string(seen.archived, ','))
               WHEN NOT seen.key_ours THEN refuse_checkout('key-lost')
@@ -241,6 +252,7 @@ export class TypeormCheckoutWriter extends CheckoutWriter {
         return { kind: 'archived', variantIds: (detail ?? '').split(',') };
       if (message === 'key-lost') return { kind: 'key-held-elsewhere' };
       if (message === 'cart-changed') return { kind: 'cart-changed' };
+      if (message === 'account-disabled') return { kind: 'account-disabled' };
     }
     if (code === '23505' && constraint === 'idempotency_keys_pkey') {
       return { kind: 'key-held-elsewhere' };
