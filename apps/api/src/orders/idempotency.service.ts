@@ -261,14 +261,47 @@ export class IdempotencyClaim<T> {
  */
 @Injectable()
 export class IdempotencyService {
+  /** The requests this process is running, by user, scope and key. */
+  private readonly running = new Map<string, Promise<unknown>>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   async run<T>(
     request: IdempotentRequest,
     work: (claim: IdempotencyClaim<T>) => Promise<StoredReply<T>>,
   ): Promise<StoredReply<T>> {
-    const hash = createHash('sha256').update(canonical(request.body)).digest('hex');
     const deadline = Date.now() + WAIT_FOR_FIRST_MS;
+    const id = `${request.userId}\u0000${request.scope}\u0000${request.key}`;
+    // A repeat this process is already running (a double click) waits for it
+    // here and then reads its stored reply. Racing it instead would do the
+    // work's outside calls for nothing: checkout would make a PaymentIntent
+    // only to lose the key at its write and cancel it. (Repeats that reach
+    // another instance still meet at the key.)
+    for (let earlier = this.running.get(id); earlier; earlier = this.running.get(id)) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      const waited = new AbortController();
+      await Promise.race([
+        earlier.catch(() => undefined),
+        sleep(left, undefined, { signal: waited.signal }).catch(() => undefined),
+      ]);
+      waited.abort();
+    }
+    const attempt = this.attempt(request, work, deadline);
+    this.running.set(id, attempt);
+    try {
+      return await attempt;
+    } finally {
+      if (this.running.get(id) === attempt) this.running.delete(id);
+    }
+  }
+
+  private async attempt<T>(
+    request: IdempotentRequest,
+    work: (claim: IdempotencyClaim<T>) => Promise<StoredReply<T>>,
+    deadline: number,
+  ): Promise<StoredReply<T>> {
+    const hash = createHash('sha256').update(canonical(request.body)).digest('hex');
     let claim = new IdempotencyClaim<T>(request, hash, null);
     for (;;) {
       try {
