@@ -68,8 +68,10 @@ describe('a disabled account’s orders (real PostgreSQL, jobs, Stripe emulator)
 
     await disable(buyer);
 
+    // The intents are cancelled after the batch commits.
     await waitFor(
-      async () => ((await orderRow(second.id)).status === 'cancelled' ? true : undefined),
+      async () =>
+        emulator.store.retrieveIntent(second.intentId).status === 'canceled' ? true : undefined,
       'the disabled account’s orders to be cancelled',
     );
     for (const order of [first, second]) {
@@ -127,14 +129,19 @@ describe('a disabled account’s orders (real PostgreSQL, jobs, Stripe emulator)
       await use(c);
       return c;
     }
-    const someoneWaitsForALock = () =>
-      waitFor(async () => {
+    /** Waits until a statement of the API waits for a lock `holder` holds, matching `query`. */
+    const blockedBy = async (holder: pg.Client, query: string) => {
+      const pid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!
+        .pid;
+      await waitFor(async () => {
         const [w] = await t.db.rows<{ n: number }>(
           `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE $2`,
+          [pid, query],
         );
         return (w?.n ?? 0) > 0 ? true : undefined;
-      }, 'a statement to wait for a row lock');
+      }, `${query} to wait for a lock of connection ${pid}`);
+    };
 
     test('a disable that commits while the checkout waits for the account refuses the checkout: nothing written', async () => {
       const buyer = await aCustomer(t);
@@ -147,7 +154,8 @@ describe('a disabled account’s orders (real PostgreSQL, jobs, Stripe emulator)
       try {
         const key = randomUUID();
         const pending = checkout(t, buyer, key).then((r) => r);
-        await someoneWaitsForALock();
+        // The checkout's write itself waits (past the guard, its intent made).
+        await blockedBy(disabling, 'WITH buyer AS%');
         await disabling.query('COMMIT');
         const res = await pending;
         expect(res.status).toBe(401);
@@ -180,15 +188,17 @@ describe('a disabled account’s orders (real PostgreSQL, jobs, Stripe emulator)
       let orderId: string;
       try {
         const placing = checkout(t, buyer, randomUUID()).then((r) => r);
-        await someoneWaitsForALock();
+        await blockedBy(stockHolder, 'WITH buyer AS%');
         // The disable now waits for the checkout's lock on the account.
         const disablingReq = disable(buyer).then((r) => r);
         await waitFor(async () => {
           const [w] = await t.db.rows<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            `SELECT count(*)::int AS n FROM pg_stat_activity a
+              WHERE a.query LIKE '%FROM users u%FOR NO KEY UPDATE%'
+                AND EXISTS (SELECT 1 FROM pg_stat_activity c
+                             WHERE c.pid = ANY(pg_blocking_pids(a.pid)) AND c.query LIKE 'WITH buyer AS%')`,
           );
-          return (w?.n ?? 0) > 1 ? true : undefined;
+          return (w?.n ?? 0) > 0 ? true : undefined;
         }, 'the disable to wait behind the checkout');
         await stockHolder.query('COMMIT');
         const placed = await placing;

@@ -4,10 +4,12 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PaymentProviderError } from '@minishop/domain';
 import { DataSource } from 'typeorm';
 
+import { IntentCancellation } from '../src/orders/intent-cancellation.js';
 import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import {
   PaymentGateway,
+  type PaymentIntentRef,
   type RefundInput,
   type RefundRef,
 } from '../src/payments/payment-gateway.js';
@@ -16,6 +18,7 @@ import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
 import { webhooksToThisApp } from './support/emulator.js';
+import { waitFor } from './support/jobs-probe.js';
 import {
   aCart,
   aStripeEvent,
@@ -32,6 +35,16 @@ import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 /** The real gateway, except that refunds fail as if Stripe were unreachable while `refundsDown`. */
 class GatewayWithRefundOutage extends DelegatingGateway {
   refundsDown = false;
+  /** How many of the next intent cancellations fail as if Stripe were unreachable. */
+  cancelFailures = 0;
+
+  override cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
+    if (this.cancelFailures > 0) {
+      this.cancelFailures -= 1;
+      return Promise.reject(new PaymentProviderError('Stripe is unreachable', 'unreachable'));
+    }
+    return this.real.cancelIntent(id, idempotencyKey);
+  }
 
   override refund(input: RefundInput): Promise<RefundRef> {
     if (this.refundsDown) {
@@ -228,6 +241,42 @@ describe('orders', () => {
     expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
     expect(replies.filter((r) => r.status === 409)).toHaveLength(9);
     expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+  });
+
+  test('an intent the provider could not cancel with its order is cancelled by a retry job', async () => {
+    const user = await aCustomer(t);
+    const { order, payment } = await anOrder(user);
+    gateway.cancelFailures = 1;
+
+    const res = await t.http.post(`/api/v1/orders/${order.id}/cancel`).set(user.auth);
+
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('cancelled');
+    expect(gateway.cancelFailures).toBe(0);
+    const [job] = (await db.query(
+      `SELECT count(*)::int AS n FROM pgboss.job
+        WHERE name = 'orders.cancel-intent' AND data->>'paymentIntentId' = $1`,
+      [payment.paymentIntentId],
+    )) as { n: number }[];
+    expect(job!.n).toBe(1);
+    await waitFor(
+      async () =>
+        (await gateway.retrieveIntent(payment.paymentIntentId)).status === 'canceled'
+          ? true
+          : undefined,
+      'the retry job to cancel the intent',
+    );
+  });
+
+  test('the retry leaves an intent paid meanwhile to the late-payment refund', async () => {
+    const user = await aCustomer(t);
+    const { order, payment } = await anOrder(user);
+    await paid(user, order.id);
+    // Cancelling a succeeded intent is an error at the provider: the retry must not ask.
+    await expect(
+      t.get(IntentCancellation).retry({ paymentIntentId: payment.paymentIntentId }),
+    ).resolves.toBeUndefined();
+    expect((await gateway.retrieveIntent(payment.paymentIntentId)).status).toBe('succeeded');
   });
 
   test('cancelling a paid order → 409', async () => {

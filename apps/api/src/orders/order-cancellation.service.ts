@@ -1,9 +1,9 @@
 import type { OrderDto } from '@minishop/contracts';
 import { OrderNotFoundError, OrderUnderReviewError } from '@minishop/domain';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
-import { PaymentGateway } from '../payments/payment-gateway.js';
+import { IntentCancellation } from './intent-cancellation.js';
 import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
 import { OrderLifecycle } from './order-lifecycle.js';
@@ -12,13 +12,11 @@ import { OrderQueryService } from './order-query.service.js';
 /** POST /orders/:id/cancel: the customer gives up an unpaid order. */
 @Injectable()
 export class OrderCancellationService {
-  private readonly logger = new Logger(OrderCancellationService.name);
-
   constructor(
     private readonly tx: TransactionRunner,
     private readonly orders: OrderRepository,
     private readonly lifecycle: OrderLifecycle,
-    private readonly payments: PaymentGateway,
+    private readonly intents: IntentCancellation,
     private readonly query: OrderQueryService,
   ) {}
 
@@ -35,26 +33,7 @@ export class OrderCancellationService {
       await this.lifecycle.cancelPending(order, 'cancelled_by_customer', m);
       return order.paymentIntentId;
     });
-    if (paymentIntentId) await cancelIntentQuietly(this.payments, paymentIntentId, this.logger);
+    if (paymentIntentId) await this.intents.cancel(paymentIntentId);
     return this.query.get(orderId, userId);
-  }
-}
-
-/**
- * Cancels the provider's intent after the order is already cancelled here.
- * A failure is only logged: should the customer still manage to pay, the
- * late payment is refunded automatically (see OrderPaymentEventHandler).
- */
-export async function cancelIntentQuietly(
-  payments: PaymentGateway,
-  paymentIntentId: string,
-  logger: Logger,
-): Promise<void> {
-  try {
-    await payments.cancelIntent(paymentIntentId, `cancel-${paymentIntentId}`);
-  } catch (error) {
-    logger.warn(
-      `PaymentIntent ${paymentIntentId} could not be cancelled: ${(error as Error).message}`,
-    );
   }
 }

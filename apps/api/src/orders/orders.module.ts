@@ -7,6 +7,7 @@ import { CheckoutWriter } from './checkout-writer.js';
 import { DisabledAccountOrders } from './disabled-account-orders.service.js';
 import { DisputeEvents } from './dispute-events.js';
 import { IdempotencyService } from './idempotency.service.js';
+import { IntentCancellation } from './intent-cancellation.js';
 import { OrderRepository } from './order.repository.js';
 import { OrderCancellationService } from './order-cancellation.service.js';
 import { OrderExpiryService } from './order-expiry.service.js';
@@ -57,6 +58,7 @@ import { UnpaidOrderSweep } from './unpaid-order-sweep.js';
     DisputeEvents,
     OrderExpiryService,
     UnpaidOrderSweep,
+    IntentCancellation,
     DisabledAccountOrders,
     PaymentReviewService,
     OutsideSettlementService,

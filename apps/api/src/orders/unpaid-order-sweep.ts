@@ -1,10 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
-import { PaymentGateway } from '../payments/payment-gateway.js';
+import { IntentCancellation } from './intent-cancellation.js';
 import { OrderRepository, type OrderState } from './order.repository.js';
-import { cancelIntentQuietly } from './order-cancellation.service.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 
 const BATCH = 100;
@@ -17,13 +16,11 @@ const BATCH = 100;
  */
 @Injectable()
 export class UnpaidOrderSweep {
-  private readonly logger = new Logger(UnpaidOrderSweep.name);
-
   constructor(
     private readonly tx: TransactionRunner,
     private readonly orders: OrderRepository,
     private readonly lifecycle: OrderLifecycle,
-    private readonly payments: PaymentGateway,
+    private readonly intents: IntentCancellation,
   ) {}
 
   /**
@@ -50,7 +47,7 @@ export class UnpaidOrderSweep {
         return { count: due.length, intents: due.flatMap((o) => o.paymentIntentId ?? []) };
       });
       total += batch.count;
-      for (const id of batch.intents) await cancelIntentQuietly(this.payments, id, this.logger);
+      for (const id of batch.intents) await this.intents.cancel(id);
       if (batch.count < BATCH) return total;
     }
   }
