@@ -21,64 +21,53 @@ export class FormerSlugs1765300000000 implements MigrationInterface {
   name = 'FormerSlugs1765300000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE TABLE product_former_slugs (
-        slug       text PRIMARY KEY,
-        product_id uuid NOT NULL REFERENCES products(id) ON DELETE CASCADE,
-        retired_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await q.query(
-      'CREATE INDEX product_former_slugs_product_idx ON product_former_slugs (product_id)',
-    );
-    await q.query(`
-      CREATE FUNCTION record_former_product_slug() RETURNS trigger
-      LANGUAGE plpgsql AS $$
-      BEGIN
-        DELETE FROM product_former_slugs WHERE slug = NEW.slug;
-        IF TG_OP = 'UPDATE' AND OLD.slug <> NEW.slug THEN
-          INSERT INTO product_former_slugs (slug, product_id) VALUES (OLD.slug, NEW.id)
-          ON CONFLICT (slug) DO UPDATE SET product_id = EXCLUDED.product_id, retired_at = now();
-        END IF;
-        RETURN NULL;
-      END
-      $$`);
-    await q.query(`
-      CREATE TRIGGER products_former_slugs AFTER INSERT OR UPDATE OF slug ON products
-      FOR EACH ROW EXECUTE FUNCTION record_former_product_slug()`);
-
-    await q.query(`
-      CREATE TABLE category_former_slugs (
-        slug        text PRIMARY KEY,
-        -- A deleted category's old links lead nowhere, as its current one does.
-        category_id uuid NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
-        retired_at  timestamptz NOT NULL DEFAULT now()
-      )`);
-    await q.query(
-      'CREATE INDEX category_former_slugs_category_idx ON category_former_slugs (category_id)',
-    );
-    await q.query(`
-      CREATE FUNCTION record_former_category_slug() RETURNS trigger
-      LANGUAGE plpgsql AS $$
-      BEGIN
-        DELETE FROM category_former_slugs WHERE slug = NEW.slug;
-        IF TG_OP = 'UPDATE' AND OLD.slug <> NEW.slug THEN
-          INSERT INTO category_former_slugs (slug, category_id) VALUES (OLD.slug, NEW.id)
-          ON CONFLICT (slug) DO UPDATE SET category_id = EXCLUDED.category_id, retired_at = now();
-        END IF;
-        RETURN NULL;
-      END
-      $$`);
-    await q.query(`
-      CREATE TRIGGER categories_former_slugs AFTER INSERT OR UPDATE OF slug ON categories
-      FOR EACH ROW EXECUTE FUNCTION record_former_category_slug()`);
+    for (const owner of OWNERS) {
+      for (const statement of history(owner)) await q.query(statement);
+    }
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TRIGGER categories_former_slugs ON categories');
-    await q.query('DROP FUNCTION record_former_category_slug()');
-    await q.query('DROP TABLE category_former_slugs');
-    await q.query('DROP TRIGGER products_former_slugs ON products');
-    await q.query('DROP FUNCTION record_former_product_slug()');
-    await q.query('DROP TABLE product_former_slugs');
+    for (const { table, entity } of [...OWNERS].reverse()) {
+      await q.query(`DROP TRIGGER ${table}_former_slugs ON ${table}`);
+      await q.query(`DROP FUNCTION record_former_${entity}_slug()`);
+      await q.query(`DROP TABLE ${entity}_former_slugs`);
+    }
   }
+}
+
+interface Owner {
+  /** The table whose rows have slugs. */
+  table: 'products' | 'categories';
+  /** Its row's name, for the history table, its column and its trigger function. */
+  entity: 'product' | 'category';
+}
+
+// A deleted product's or category's old links lead nowhere, as its current one does.
+const OWNERS: readonly Owner[] = [
+  { table: 'products', entity: 'product' },
+  { table: 'categories', entity: 'category' },
+];
+
+function history({ table, entity }: Owner): string[] {
+  return [
+    `CREATE TABLE ${entity}_former_slugs (
+       slug        text PRIMARY KEY,
+       ${entity}_id uuid NOT NULL REFERENCES ${table}(id) ON DELETE CASCADE,
+       retired_at  timestamptz NOT NULL DEFAULT now()
+     )`,
+    `CREATE INDEX ${entity}_former_slugs_${entity}_idx ON ${entity}_former_slugs (${entity}_id)`,
+    `CREATE FUNCTION record_former_${entity}_slug() RETURNS trigger
+     LANGUAGE plpgsql AS $$
+     BEGIN
+       DELETE FROM ${entity}_former_slugs WHERE slug = NEW.slug;
+       IF TG_OP = 'UPDATE' AND OLD.slug <> NEW.slug THEN
+         INSERT INTO ${entity}_former_slugs (slug, ${entity}_id) VALUES (OLD.slug, NEW.id)
+         ON CONFLICT (slug) DO UPDATE SET ${entity}_id = EXCLUDED.${entity}_id, retired_at = now();
+       END IF;
+       RETURN NULL;
+     END
+     $$`,
+    `CREATE TRIGGER ${table}_former_slugs AFTER INSERT OR UPDATE OF slug ON ${table}
+     FOR EACH ROW EXECUTE FUNCTION record_former_${entity}_slug()`,
+  ];
 }
