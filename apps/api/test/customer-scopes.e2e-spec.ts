@@ -5,7 +5,7 @@ import { type Scope, SCOPES } from '@minishop/domain';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 
-import { aCart, anAddress, aVariant, checkout } from './support/shop.js';
+import { aCart, anAddress, anOrderOf, aVariant, checkout } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser, withScopes } from './support/users.js';
 
@@ -81,12 +81,8 @@ describe('scopes on customer routes', () => {
     return { user, variant, lineId: added.body.lines[0].id as string };
   }
 
-  async function anOrder(user: TestUser): Promise<string> {
-    await aCart(t, user, [{ variant: await aVariant(t, { stock: 5 }), quantity: 1 }]);
-    const res = await checkout(t, user, randomUUID());
-    expect(res.status).toBe(201);
-    return res.body.order.id as string;
-  }
+  const anOrder = async (user: TestUser): Promise<string> =>
+    (await anOrderOf(t, user, await aVariant(t, { stock: 5 }))).orderId;
 
   describe('cart', () => {
     test('GET /cart without cart:write → 403; with the customer token → 200', async () => {

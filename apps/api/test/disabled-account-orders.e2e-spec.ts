@@ -9,7 +9,7 @@ import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import { webhooksToThisApp } from './support/emulator.js';
 import { waitFor } from './support/jobs-probe.js';
-import { aCart, aVariant, checkout, stockOf, type TestVariant } from './support/shop.js';
+import { aCart, anOrderOf, aVariant, checkout, stockOf } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 
@@ -29,16 +29,6 @@ describe('a disabled account’s orders (real PostgreSQL, jobs, Stripe emulator)
   });
   afterAll(() => t?.close());
 
-  async function anOrder(user: TestUser, variant: TestVariant, quantity = 1) {
-    await aCart(t, user, [{ variant, quantity }]);
-    const res = await checkout(t, user, randomUUID());
-    expect(res.status).toBe(201);
-    return {
-      id: res.body.order.id as string,
-      intentId: res.body.payment.paymentIntentId as string,
-    };
-  }
-
   const orderRow = async (id: string) => {
     const [row] = (await db.query(
       `SELECT o.status,
@@ -57,13 +47,13 @@ describe('a disabled account’s orders (real PostgreSQL, jobs, Stripe emulator)
     const buyer = await aCustomer(t);
     const bystander = await aCustomer(t);
     const variant = await aVariant(t, { stock: 10 });
-    const first = await anOrder(buyer, variant, 2);
-    const second = await anOrder(buyer, variant, 1);
-    const paid = await anOrder(buyer, variant, 3);
-    await t.get(PaymentSimulationService).simulate({ orderId: paid.id }, 'succeeded');
+    const first = await anOrderOf(t, buyer, variant, 2);
+    const second = await anOrderOf(t, buyer, variant, 1);
+    const paid = await anOrderOf(t, buyer, variant, 3);
+    await t.get(PaymentSimulationService).simulate({ orderId: paid.orderId }, 'succeeded');
     await emulator.idle();
-    expect((await orderRow(paid.id)).status).toBe('paid');
-    const theirs = await anOrder(bystander, variant, 1);
+    expect((await orderRow(paid.orderId)).status).toBe('paid');
+    const theirs = await anOrderOf(t, bystander, variant, 1);
     expect(await stockOf(t, variant.id)).toEqual({ onHand: 7, reserved: 4 });
 
     await disable(buyer);
@@ -75,11 +65,14 @@ describe('a disabled account’s orders (real PostgreSQL, jobs, Stripe emulator)
       'the disabled account’s orders to be cancelled',
     );
     for (const order of [first, second]) {
-      expect(await orderRow(order.id)).toEqual({ status: 'cancelled', cause: 'account_disabled' });
+      expect(await orderRow(order.orderId)).toEqual({
+        status: 'cancelled',
+        cause: 'account_disabled',
+      });
       expect(emulator.store.retrieveIntent(order.intentId).status).toBe('canceled');
     }
-    expect((await orderRow(paid.id)).status).toBe('paid');
-    expect((await orderRow(theirs.id)).status).toBe('pending_payment');
+    expect((await orderRow(paid.orderId)).status).toBe('paid');
+    expect((await orderRow(theirs.orderId)).status).toBe('pending_payment');
     expect(emulator.store.retrieveIntent(theirs.intentId).status).not.toBe('canceled');
     // The three cancelled units are back on sale; the bystander's one stays reserved.
     expect(await stockOf(t, variant.id)).toEqual({ onHand: 7, reserved: 1 });
@@ -88,17 +81,20 @@ describe('a disabled account’s orders (real PostgreSQL, jobs, Stripe emulator)
   test('an account enabled again before the job runs keeps its orders, and a rerun cancels nothing', async () => {
     const buyer = await aCustomer(t);
     const variant = await aVariant(t, { stock: 5 });
-    const order = await anOrder(buyer, variant, 2);
+    const order = await anOrderOf(t, buyer, variant, 2);
     const cancelUnpaid = (id: string) => t.get(DisabledAccountOrders).cancelUnpaid(id);
 
     // Enabled: nothing of its is taken.
     expect(await cancelUnpaid(buyer.id)).toBe(0);
-    expect((await orderRow(order.id)).status).toBe('pending_payment');
+    expect((await orderRow(order.orderId)).status).toBe('pending_payment');
 
     await db.query('UPDATE users SET disabled = true WHERE id = $1', [buyer.id]);
     expect(await cancelUnpaid(buyer.id)).toBe(1);
     expect(await cancelUnpaid(buyer.id)).toBe(0);
-    expect(await orderRow(order.id)).toEqual({ status: 'cancelled', cause: 'account_disabled' });
+    expect(await orderRow(order.orderId)).toEqual({
+      status: 'cancelled',
+      cause: 'account_disabled',
+    });
     expect(await stockOf(t, variant.id)).toEqual({ onHand: 5, reserved: 0 });
   });
 

@@ -115,14 +115,13 @@ export interface PlacedOrder {
   total: number;
 }
 
-/** A new customer checks out `quantity` of a new variant priced `price` (stock 10). */
-export async function aPlacedOrder(
+/** `user` checks out `quantity` of `variant` (a cart of that one line, a fresh key). */
+export async function anOrderOf(
   t: TestApp,
-  quantity: number,
-  price: number,
+  user: TestUser,
+  variant: TestVariant,
+  quantity = 1,
 ): Promise<PlacedOrder> {
-  const user = await aCustomer(t);
-  const variant = await aVariant(t, { stock: 10, price });
   await aCart(t, user, [{ variant, quantity }]);
   const res = await checkout(t, user, randomUUID());
   if (res.status !== 201) throw new Error(`checkout answered ${res.status}`);
@@ -133,6 +132,15 @@ export async function aPlacedOrder(
     intentId: res.body.payment.paymentIntentId as string,
     total: res.body.order.total.amount as number,
   };
+}
+
+/** A new customer checks out `quantity` of a new variant priced `price` (stock 10). */
+export async function aPlacedOrder(
+  t: TestApp,
+  quantity: number,
+  price: number,
+): Promise<PlacedOrder> {
+  return anOrderOf(t, await aCustomer(t), await aVariant(t, { stock: 10, price }), quantity);
 }
 
 export function aStripeEvent(type: string, object: Record<string, unknown>) {
