@@ -50,6 +50,11 @@ export interface Scenario {
    */
   maxRequests?: number;
   /**
+   * Of such a limited stock, how many requests go to an unmeasured warm-up
+   * before the `maxRequests` measured ones (set by setup; none if unset).
+   */
+  warmupRequests?: number;
+  /**
    * Send this many requests per second in all, evenly spaced and on schedule
    * (bench/paced-load.ts); unset sends as fast as replies come (autocannon).
    */

@@ -112,12 +112,21 @@ async function inBatches<T, R>(items: T[], width: number, task: (item: T) => Pro
 }
 
 /**
+ * Checkouts of the warm-up before each measured run: enough for every
+ * pooled connection to plan the checkout's statements again after the
+ * harness's ANALYZE, and for the JIT to settle.
+ */
+const WARMUP_CHECKOUTS = 250;
+
+/**
  * Each checkout consumes a filled cart, so setup registers `users` customers
- * (registration hashes with argon2, so this is the slow part) and fills each
- * cart with one line of a well-stocked product (a million units, so 409s
- * cannot dominate). The measured loop only checks out: every request is
- * another user with a fresh Idempotency-Key, and the run stops when every
- * cart has been checked out once (maxRequests).
+ * and WARMUP_CHECKOUTS more (registration hashes with argon2, so this is the
+ * slow part) and fills each cart with one line of a well-stocked product (a
+ * million units, so 409s cannot dominate). The loop only checks out: every
+ * request is another user with a fresh Idempotency-Key. The harness's probe
+ * takes the first cart, the warm-up the next WARMUP_CHECKOUTS, and the
+ * measured run stops when every other cart has been checked out once
+ * (maxRequests).
  */
 function checkoutOnlyScenario(
   name: string,
@@ -132,7 +141,7 @@ function checkoutOnlyScenario(
       // Lines spread over a few products so reservations do not all queue on one row.
       const variants = (await products(ctx, 8)).map((p) => p.variantId);
       const buyers = await inBatches(
-        Array.from({ length: users }, (_, i) => i),
+        Array.from({ length: users + WARMUP_CHECKOUTS }, (_, i) => i),
         8,
         async (i) => {
           const email = `bench-buyer-${i}-${randomBytes(4).toString('hex')}@example.com`;
@@ -153,8 +162,8 @@ function checkoutOnlyScenario(
           return auth;
         },
       );
-      // The harness's probe checks out the first cart.
-      scenario.maxRequests = buyers.length - 1;
+      scenario.warmupRequests = WARMUP_CHECKOUTS;
+      scenario.maxRequests = users - 1;
       let n = 0;
       return [
         {
