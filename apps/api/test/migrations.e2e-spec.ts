@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 
+import { takeAdvisoryLock } from '../src/infrastructure/database/advisory-lock.js';
 import { dataSourceOptions } from '../src/infrastructure/database/data-source-options.js';
 import { MigrationRunner } from '../src/infrastructure/database/migration-runner.js';
 import { migrations } from '../src/infrastructure/database/migrations/index.js';
+import { waitFor } from './support/jobs-probe.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 /** How long two runs may take together; a run waiting on the other for ever fails here. */
@@ -13,11 +16,12 @@ describe('migrations', () => {
   let db: TestDatabase;
   const sources: DataSource[] = [];
 
-  const instance = async (): Promise<MigrationRunner> => {
+  const aSource = async (): Promise<DataSource> => {
     const source = await new DataSource(dataSourceOptions(db.url, 2)).initialize();
     sources.push(source);
-    return new MigrationRunner(source);
+    return source;
   };
+  const instance = async (): Promise<MigrationRunner> => new MigrationRunner(await aSource());
 
   const trigramIndexes = () =>
     db.rows<{ name: string; valid: boolean; oid: number }>(
@@ -32,8 +36,9 @@ describe('migrations', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(sources.map((s) => s.destroy()));
+    // Dropped first: it cuts off any session a failed test left waiting.
     await db.drop();
+    await Promise.allSettled(sources.map((s) => s.destroy()));
   });
 
   // An index built CONCURRENTLY waits for every transaction of the database
@@ -54,7 +59,7 @@ describe('migrations', () => {
   );
 
   test('a trigram index whose build was cut off is built again when the migration runs again', async () => {
-    const [before] = await trigramIndexes();
+    const [emailBefore, nameBefore] = await trigramIndexes();
     // What an interrupted CREATE INDEX CONCURRENTLY leaves: the index, marked invalid.
     await db.rows(
       `UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'users_email_trgm_idx'::regclass`,
@@ -64,7 +69,46 @@ describe('migrations', () => {
     expect(await runner.run()).toEqual(['AccountSearch1765200000000']);
     const [email, name] = await trigramIndexes();
     expect(email).toMatchObject({ name: 'users_email_trgm_idx', valid: true });
-    expect(email!.oid).not.toBe(before!.oid);
-    expect(name).toMatchObject({ name: 'users_name_trgm_idx', valid: true });
+    expect(email!.oid).not.toBe(emailBefore!.oid);
+    // The valid one is kept as it was.
+    expect(name).toMatchObject({ name: 'users_name_trgm_idx', valid: true, oid: nameBefore!.oid });
+  });
+
+  test('a process queued for an advisory lock does not hold up an index built concurrently meanwhile', async () => {
+    const key = 7_399_001;
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1)', [key]);
+      const runner = (await aSource()).createQueryRunner();
+      await runner.connect();
+      let waited = false;
+      const queued = takeAdvisoryLock(runner, key, () => (waited = true));
+      try {
+        await waitFor(async () => (waited ? true : undefined), 'the lock to be found taken');
+        // Waited for in pg_advisory_lock() instead, this build would wait for the queued
+        // statement's snapshot, and the statement for the lock: for ever.
+        const build = new pg.Client({ connectionString: db.url });
+        await build.connect();
+        try {
+          await build.query("SET statement_timeout = '10s'");
+          await build.query('CREATE INDEX CONCURRENTLY migrations_probe_idx ON migrations (name)');
+        } finally {
+          await build.end();
+        }
+        await holder.query('SELECT pg_advisory_unlock($1)', [key]);
+        await queued;
+        const [held] = await db.rows<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted`,
+          [key],
+        );
+        expect(held!.n).toBe(1);
+      } finally {
+        await queued.catch(() => undefined);
+        await runner.release();
+      }
+    } finally {
+      await holder.end();
+    }
   });
 });

@@ -9,6 +9,7 @@ import {
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 
+import { takeAdvisoryLock } from '../infrastructure/database/advisory-lock.js';
 import { DatabaseServer } from '../infrastructure/database/database-server.js';
 import { MigrationRunner } from '../infrastructure/database/migration-runner.js';
 import { BatchEnds, type OpenBatch } from './batch-ends.js';
@@ -166,7 +167,8 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.query('SELECT pg_advisory_lock($1)', [JOBS_SETUP_LOCK]);
+      // Polled, not waited for in PostgreSQL: the holder may be migrating.
+      await takeAdvisoryLock(runner, JOBS_SETUP_LOCK);
       await work();
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [JOBS_SETUP_LOCK]).catch(() => undefined);

@@ -1,5 +1,13 @@
 import type { QueryRunner } from 'typeorm';
 
+/** Index names this helper puts into SQL as they are: plain lower-case identifiers only. */
+const PLAIN_NAME = /^[a-z_][a-z0-9_]*$/;
+
+function checked(name: string): string {
+  if (!PLAIN_NAME.test(name)) throw new Error(`not a plain index name: ${name}`);
+  return name;
+}
+
 /**
  * Builds an index without blocking writes to its table, for a migration
  * declared with `transaction = false` (CONCURRENTLY cannot run in a
@@ -8,24 +16,25 @@ import type { QueryRunner } from 'typeorm';
  * during which the shop cannot take them. A build that failed or was cut
  * off leaves an invalid index of that name behind, unused but maintained
  * on every write: that one is dropped and built again, so the migration
- * can simply be run again.
+ * can simply be run again. `definition` (what follows ON) is SQL, from the
+ * migration's own text, never from input.
  */
 export async function createIndexConcurrently(
   q: QueryRunner,
   name: string,
   definition: string,
 ): Promise<void> {
+  checked(name);
+  // Resolved as the DROP below resolves it, on the search path.
   const rows = (await q.query(
-    `SELECT i.indisvalid AS valid
-       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace`,
+    'SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)',
     [name],
   )) as { valid: boolean }[];
   if (rows[0]?.valid) return;
-  if (rows[0]) await q.query(`DROP INDEX CONCURRENTLY "${name}"`);
-  await q.query(`CREATE INDEX CONCURRENTLY "${name}" ON ${definition}`);
+  if (rows[0]) await q.query(`DROP INDEX CONCURRENTLY ${name}`);
+  await q.query(`CREATE INDEX CONCURRENTLY ${name} ON ${definition}`);
 }
 
 export async function dropIndexConcurrently(q: QueryRunner, name: string): Promise<void> {
-  await q.query(`DROP INDEX CONCURRENTLY IF EXISTS "${name}"`);
+  await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${checked(name)}`);
 }

@@ -27,6 +27,8 @@ export class AccountSearch1765200000000 implements MigrationInterface {
     }
   }
 
+  // TypeORM's own revert command ignores `transaction = false`: run it with
+  // `-t none`, or CONCURRENTLY refuses to run.
   async down(q: QueryRunner): Promise<void> {
     for (const [index] of [...INDEXES].reverse()) await dropIndexConcurrently(q, index);
   }
