@@ -553,11 +553,22 @@ async function main(): Promise<void> {
       if (scenario.maxRequests) {
         // A limited stock (checkout's carts) is warmed by the part of it
         // that setup set aside, sent as the measured run sends it.
-        if (scenario.warmupRequests) {
-          const warm = { ...scenario, maxRequests: scenario.warmupRequests };
-          await (scenario.overallRate
+        const count = scenario.warmupRequests ?? 0;
+        if (count > 0 && WARMUP > 0) {
+          const warm = {
+            ...scenario,
+            maxRequests: count,
+            connections: Math.min(scenario.connections ?? CONNECTIONS, count),
+          };
+          const { figures } = await (scenario.overallRate
             ? paced(url, warm, scenario.overallRate, requests)
             : closedLoop(url, warm, requests));
+          // Its carts are spent either way; a failing warm-up says the run would fail too.
+          if ((figures.errors ?? 0) > 0 || (figures.non2xx ?? 0) > 0) {
+            throw new Error(
+              `${scenario.name}: the warm-up got ${figures.errors ?? 0} errors and ${figures.non2xx ?? 0} non-2xx replies`,
+            );
+          }
         }
       } else if (WARMUP > 0) {
         await autocannon({

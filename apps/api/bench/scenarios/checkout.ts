@@ -114,9 +114,9 @@ async function inBatches<T, R>(items: T[], width: number, task: (item: T) => Pro
 /**
  * Checkouts of the warm-up before each measured run: enough for every
  * pooled connection to plan the checkout's statements again after the
- * harness's ANALYZE, and for the JIT to settle.
+ * harness's ANALYZE, and for the JIT to settle. None with BENCH_WARMUP=0.
  */
-const WARMUP_CHECKOUTS = 250;
+const WARMUP_CHECKOUTS = Number(process.env.BENCH_WARMUP ?? 2) > 0 ? 250 : 0;
 
 /**
  * Each checkout consumes a filled cart, so setup registers `users` customers
