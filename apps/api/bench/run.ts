@@ -28,6 +28,7 @@ import {
   type HttpReply,
   type Scenario,
   SkipScenario,
+  WARMUP_SECONDS,
 } from './scenario.js';
 import { scenarios } from './scenarios/index.js';
 
@@ -50,9 +51,6 @@ const RESULTS = join(API_DIR, 'bench/results.json');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
-// Seconds of unmeasured load before each repeatable scenario, so the figures
-// are of code the JIT has compiled, as in a server that has been up a while.
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 // Where the background jobs (the mails checkout and registration enqueue)
 // run: 'separate' as production runs them, in a worker process beside an API
 // started with RUN_WORKER=off (docker-compose, docs/operations.md); 'inline'
@@ -554,7 +552,7 @@ async function main(): Promise<void> {
         // A limited stock (checkout's carts) is warmed by the part of it
         // that setup set aside, sent as the measured run sends it.
         const count = scenario.warmupRequests ?? 0;
-        if (count > 0 && WARMUP > 0) {
+        if (count > 0 && WARMUP_SECONDS > 0) {
           const warm = {
             ...scenario,
             maxRequests: count,
@@ -570,12 +568,12 @@ async function main(): Promise<void> {
             );
           }
         }
-      } else if (WARMUP > 0) {
+      } else if (WARMUP_SECONDS > 0) {
         await autocannon({
           url,
           connections: CONNECTIONS,
           pipelining: 1,
-          duration: WARMUP,
+          duration: WARMUP_SECONDS,
           requests,
         });
       }

@@ -25,6 +25,14 @@ export interface BenchContext {
   stripeWebhookSecret: string;
 }
 
+/**
+ * Seconds of unmeasured load before each repeatable scenario, so the figures
+ * are of code the JIT has compiled, as in a server that has been up a while
+ * (BENCH_WARMUP, 0 for none). Scenarios with a limited stock size their
+ * warm-up in requests instead, and set none aside when this is 0.
+ */
+export const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? 2);
+
 /** Thrown by a setup when the scenario cannot run yet; the harness prints the reason. */
 export class SkipScenario extends Error {}
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 
-import { takeAdvisoryLock } from '../src/infrastructure/database/advisory-lock.js';
+import { withAdvisoryLock } from '../src/infrastructure/database/advisory-lock.js';
 import { dataSourceOptions } from '../src/infrastructure/database/data-source-options.js';
 import { MigrationRunner } from '../src/infrastructure/database/migration-runner.js';
 import { migrations } from '../src/infrastructure/database/migrations/index.js';
@@ -80,10 +80,20 @@ describe('migrations', () => {
     await holder.connect();
     try {
       await holder.query('SELECT pg_advisory_lock($1)', [key]);
-      const runner = (await aSource()).createQueryRunner();
-      await runner.connect();
       let waited = false;
-      const queued = takeAdvisoryLock(runner, key, () => (waited = true));
+      let heldWhileWorking = -1;
+      const queued = withAdvisoryLock(
+        await aSource(),
+        key,
+        async () => {
+          const [held] = await db.rows<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted`,
+            [key],
+          );
+          heldWhileWorking = held!.n;
+        },
+        () => (waited = true),
+      );
       try {
         await waitFor(async () => (waited ? true : undefined), 'the lock to be found taken');
         // Waited for in pg_advisory_lock() instead, this build would wait for the queued
@@ -98,14 +108,9 @@ describe('migrations', () => {
         }
         await holder.query('SELECT pg_advisory_unlock($1)', [key]);
         await queued;
-        const [held] = await db.rows<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted`,
-          [key],
-        );
-        expect(held!.n).toBe(1);
+        expect(heldWhileWorking).toBe(1);
       } finally {
         await queued.catch(() => undefined);
-        await runner.release();
       }
     } finally {
       await holder.end();

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import { expectStatus, type Scenario } from '../scenario.js';
+import { expectStatus, type Scenario, WARMUP_SECONDS } from '../scenario.js';
 import { customer, products } from './fixtures.js';
 
 const API = '/api/v1';
@@ -116,7 +116,7 @@ async function inBatches<T, R>(items: T[], width: number, task: (item: T) => Pro
  * pooled connection to plan the checkout's statements again after the
  * harness's ANALYZE, and for the JIT to settle. None with BENCH_WARMUP=0.
  */
-const WARMUP_CHECKOUTS = Number(process.env.BENCH_WARMUP ?? 2) > 0 ? 250 : 0;
+const WARMUP_CHECKOUTS = WARMUP_SECONDS > 0 ? 250 : 0;
 
 /**
  * Each checkout consumes a filled cart, so setup registers `users` customers

@@ -9,7 +9,7 @@ import {
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 
-import { takeAdvisoryLock } from '../infrastructure/database/advisory-lock.js';
+import { withAdvisoryLock } from '../infrastructure/database/advisory-lock.js';
 import { DatabaseServer } from '../infrastructure/database/database-server.js';
 import { MigrationRunner } from '../infrastructure/database/migration-runner.js';
 import { BatchEnds, type OpenBatch } from './batch-ends.js';
@@ -112,8 +112,9 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     this.registry.freeze();
     this.instance = this.create();
     // Several processes starting at once (cluster workers, API + worker)
-    // deadlock in pg-boss' createQueue; they take turns instead.
-    await this.withSetupLock(async () => {
+    // deadlock in pg-boss' createQueue; they take turns instead (polling for
+    // the lock, as its holder may be migrating).
+    await withAdvisoryLock(this.dataSource, JOBS_SETUP_LOCK, async () => {
       // Creates the schema on a fresh database.
       await this.boss.start();
       this.started = true;
@@ -160,19 +161,6 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
           },
         );
       }
-    }
-  }
-
-  private async withSetupLock(work: () => Promise<void>): Promise<void> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      // Polled, not waited for in PostgreSQL: the holder may be migrating.
-      await takeAdvisoryLock(runner, JOBS_SETUP_LOCK);
-      await work();
-    } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [JOBS_SETUP_LOCK]).catch(() => undefined);
-      await runner.release();
     }
   }
 

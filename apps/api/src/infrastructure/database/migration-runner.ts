@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { takeAdvisoryLock } from './advisory-lock.js';
+import { withAdvisoryLock } from './advisory-lock.js';
 
 // Arbitrary constant: the advisory lock that serialises migration runs.
 const MIGRATION_LOCK = 7_305_001;
@@ -9,7 +9,7 @@ const MIGRATION_LOCK = 7_305_001;
 /**
  * Applies pending migrations. Several instances starting at once take turns
  * on an advisory lock, so each migration runs exactly once.
- * (A queued instance polls for the lock: see takeAdvisoryLock.)
+ * (A queued instance polls for the lock: see withAdvisoryLock.)
  */
 @Injectable()
 export class MigrationRunner {
@@ -18,18 +18,15 @@ export class MigrationRunner {
   constructor(private readonly dataSource: DataSource) {}
 
   async run(): Promise<string[]> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await takeAdvisoryLock(runner, MIGRATION_LOCK, () =>
-        this.logger.log('another instance is migrating; waiting for it'),
-      );
-      const applied = await this.dataSource.runMigrations({ transaction: 'each' });
-      for (const m of applied) this.logger.log(`applied ${m.name}`);
-      return applied.map((m) => m.name);
-    } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-      await runner.release();
-    }
+    return withAdvisoryLock(
+      this.dataSource,
+      MIGRATION_LOCK,
+      async () => {
+        const applied = await this.dataSource.runMigrations({ transaction: 'each' });
+        for (const m of applied) this.logger.log(`applied ${m.name}`);
+        return applied.map((m) => m.name);
+      },
+      () => this.logger.log('another instance is migrating; waiting for it'),
+    );
   }
 }
