@@ -441,6 +441,29 @@ describe('catalog import', () => {
     expect(done.errors.map((e) => e.line)).toEqual([2]);
   }, 60_000);
 
+  test('an unreadable line whose message is cut inside an emoji is still one error', async () => {
+    // The parser quotes the field in its message (over 500 characters here),
+    // which is cut to 500: on one of these two lines the cut falls between the
+    // halves of an emoji, which jsonb refuses, and failed the whole batch.
+    const emoji = '😀'.repeat(300);
+    const file = [
+      HEADER,
+      `emoji-one,a${emoji}"q,,,EMOJI-1,One,100,EUR,1`,
+      `emoji-two,aa${emoji}"q,,,EMOJI-2,One,100,EUR,1`,
+      'emoji-fine,Fine,,,EMOJI-3,One,100,EUR,1',
+    ].join('\n');
+    const done = (await finished((await upload(`${file}\n`)).body.id)) as {
+      errors: { line: number; message: string }[];
+    };
+    expect(done).toMatchObject({ status: 'completed', succeeded: 1, failed: 2 });
+    expect(done.errors.map((e) => e.line)).toEqual([2, 3]);
+    for (const { message } of done.errors) {
+      expect(message.length).toBeLessThanOrEqual(500);
+      expect(message).toMatch(/^Invalid Opening Quote/);
+    }
+    await t.http.get(`${API}/products/emoji-fine`).expect(200);
+  }, 60_000);
+
   test('a product holds at most 50 variants: the lines beyond are refused, the others go in', async () => {
     // 51 variants of one product in one file: the 51st line is refused.
     const line = (i: number) => `wide-product,Wide,,,WIDE-${i},V${i},${100 + i},EUR,1`;

@@ -15,6 +15,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { CatalogCache } from '../catalog/cache/catalog-cache.js';
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { storablePrefix } from '../infrastructure/database/unstorable-text.js';
 import { type SourceRecord, sourceRecords } from './catalog-import-source.js';
 import { CatalogUpsertRepository } from './persistence/catalog-upsert.repository.js';
 import { ImportRepository } from './persistence/import.repository.js';
@@ -186,7 +187,7 @@ export class CatalogImportProcessor {
     const rows: CatalogImportRow[] = [];
     for (const p of batch) {
       if ('row' in p) rows.push(p.row);
-      else errors.push({ line: p.line, message: p.error.slice(0, 500) });
+      else errors.push({ line: p.line, message: storablePrefix(p.error, 500) });
     }
     const categories = await this.upserts.categoryIds(m, [
       ...new Set(rows.flatMap((r) => (r.categorySlug ? [r.categorySlug] : []))),

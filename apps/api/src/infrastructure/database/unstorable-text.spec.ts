@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 
-import { unstorableTextIn, unstorableTextMessage } from './unstorable-text.js';
+import { storablePrefix, unstorableTextIn, unstorableTextMessage } from './unstorable-text.js';
 
 describe('unstorableTextIn', () => {
   test('names the nested field whose string holds U+0000', () => {
@@ -46,5 +46,20 @@ describe('unstorableTextIn', () => {
     expect(unstorableTextMessage('email', 'lone-surrogate')).toMatch(
       /^email must be well-formed Unicode text/,
     );
+  });
+});
+
+describe('storablePrefix', () => {
+  test('keeps a text that fits, and cuts a longer one to the limit', () => {
+    expect(storablePrefix('abc', 3)).toBe('abc');
+    expect(storablePrefix('abcdef', 4)).toBe('abcd');
+  });
+
+  test('never leaves half of a character outside the BMP', () => {
+    // '😀' is two UTF-16 units: a cut after 2 units would keep its first half.
+    expect(storablePrefix('ab😀c', 3)).toBe('ab');
+    expect(storablePrefix('ab😀c', 4)).toBe('ab😀');
+    expect(unstorableTextIn(storablePrefix(`a${'😀'.repeat(300)}`, 500))).toBeUndefined();
+    expect(unstorableTextIn(storablePrefix(`aa${'😀'.repeat(300)}`, 500))).toBeUndefined();
   });
 });

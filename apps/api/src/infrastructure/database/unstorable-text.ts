@@ -50,3 +50,14 @@ export function unstorableTextMessage(field: string, reason: UnstorableReason): 
     ? `${field} must not contain NUL (U+0000) characters`
     : `${field} must be well-formed Unicode text (it holds a lone surrogate, such as \\ud800)`;
 }
+
+/**
+ * At most `max` UTF-16 units of `text`, never ending in the first half of a
+ * character outside the BMP (an emoji): a plain slice may cut one in two,
+ * and the lone half left is text jsonb refuses and a text column mangles.
+ */
+export function storablePrefix(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
