@@ -101,10 +101,6 @@ export class CartController {
       'Never the lines of a cart that a checkout or merge has closed: a user whose cart was just checked out gets their new, empty cart.',
   })
   @ApiOkResponse({ type: CartDto })
-  @ApiConflictResponse({
-    description: "Checkouts kept closing the user's carts while this one was read; read again",
-    type: ProblemDto,
-  })
   async get(@CallerCart() cart: CartContext): Promise<CartDto> {
     return toCartDto(await this.views.current(cart));
   }
