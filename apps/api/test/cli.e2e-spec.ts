@@ -350,6 +350,46 @@ describe('npm run cli', () => {
       expect(await count(`SELECT count(*) AS n FROM products WHERE slug = 'cli-wrong'`)).toBe(0);
     });
 
+    test('catalog:import that fails mid-way → exit 1, and the import is failed, not left running', async () => {
+      const tag = randomBytes(4).toString('hex').toUpperCase();
+      const sku = `CLI-BOOM-${tag}`;
+      // A write the database refuses with an error no line check foresees,
+      // as an outage or a bug would: the batch, and the command, fail.
+      const fn = `cli_boom_${tag.toLowerCase()}`;
+      await sql(
+        `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'refused for the test'; END $$`,
+      );
+      await sql(
+        `CREATE TRIGGER ${fn} BEFORE INSERT ON variants FOR EACH ROW
+         WHEN (NEW.sku = '${sku}') EXECUTE FUNCTION ${fn}()`,
+      );
+      try {
+        const file = join(dataDir, `import-boom-${tag}.csv`);
+        writeFileSync(
+          file,
+          [
+            'product_slug,product_name,description,category_slug,sku,variant_name,price,currency,stock',
+            `cli-boom-${tag.toLowerCase()},Boom,,,${sku},One,100,EUR,1`,
+          ].join('\n'),
+        );
+        const run = await cliInProcess(['catalog:import', file]);
+        expect(run.code).toBe(1);
+        expect(run.stderr).toContain('refused for the test');
+        const [stored] = await sql<{ status: string; failure_reason: string | null }>(
+          'SELECT status, failure_reason FROM imports WHERE position($1 IN source) > 0',
+          [sku],
+        );
+        expect(stored).toEqual({
+          status: 'failed',
+          failure_reason: expect.stringMatching(/stopped before the end of the file/),
+        });
+      } finally {
+        await sql(`DROP TRIGGER ${fn} ON variants`);
+        await sql(`DROP FUNCTION ${fn}()`);
+      }
+    });
+
     test('carts:expire expires guest carts untouched for 30 days, and only those', async () => {
       const [old] = await sql<{ id: string }>(
         `INSERT INTO carts (token_hash, updated_at) VALUES ($1, now() - interval '31 days') RETURNING id`,

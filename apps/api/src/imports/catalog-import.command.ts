@@ -30,13 +30,22 @@ export class CatalogImportCommand extends CommandRunner {
       stream: process.stdout,
     });
     let started = false;
-    await this.processor.run(created.id, (p) => {
-      const payload = { succeeded: p.succeeded, failed: p.failed };
-      if (!started) {
-        bar.start(p.total, p.processed, payload);
-        started = true;
-      } else bar.update(p.processed, payload);
-    });
+    try {
+      await this.processor.run(created.id, (p) => {
+        const payload = { succeeded: p.succeeded, failed: p.failed };
+        if (!started) {
+          bar.start(p.total, p.processed, payload);
+          started = true;
+        } else bar.update(p.processed, payload);
+      });
+    } catch (error) {
+      bar.stop();
+      // No worker retries an import this command records: left as it is, it
+      // would show as running for ever. (When the database is what failed,
+      // this may fail too, and the error below is still the one reported.)
+      await this.processor.giveUp(created.id).catch(() => undefined);
+      throw error;
+    }
     bar.stop();
     const done = await this.imports.get(created.id);
     const out = [
