@@ -38,7 +38,13 @@ class GatewayWithRefundOutage extends DelegatingGateway {
   /** How many of the next intent cancellations fail as if Stripe were unreachable. */
   cancelFailures = 0;
 
-  override cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
+  /** Run once, just before the next intent cancellation reaches the provider. */
+  beforeNextCancel: (() => Promise<unknown>) | undefined;
+
+  override async cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
+    const before = this.beforeNextCancel;
+    this.beforeNextCancel = undefined;
+    await before?.();
     if (this.cancelFailures > 0) {
       this.cancelFailures -= 1;
       return Promise.reject(new PaymentProviderError('Stripe is unreachable', 'unreachable'));
@@ -273,6 +279,26 @@ describe('orders', () => {
     const { order, payment } = await anOrder(user);
     await paid(user, order.id);
     // Cancelling a succeeded intent is an error at the provider: the retry must not ask.
+    await expect(
+      t.get(IntentCancellation).retry({ paymentIntentId: payment.paymentIntentId }),
+    ).resolves.toBeUndefined();
+    expect((await gateway.retrieveIntent(payment.paymentIntentId)).status).toBe('succeeded');
+  });
+
+  test('the retry ends, rather than failing for hours, for an intent the provider does not know', async () => {
+    // As after a restart of the local emulator, which keeps intents in memory.
+    await expect(
+      t.get(IntentCancellation).retry({ paymentIntentId: `pi_${randomUUID().replace(/-/g, '')}` }),
+    ).resolves.toBeUndefined();
+  });
+
+  test('the retry ends when the provider refuses to cancel the intent in its state', async () => {
+    const user = await aCustomer(t);
+    const { order, payment } = await anOrder(user);
+    // Paid between the retry's look at the intent and its cancellation: the
+    // provider refuses (as it refuses an intent still processing), and no
+    // retry would change that; the payment is the webhook's to handle.
+    gateway.beforeNextCancel = () => paid(user, order.id);
     await expect(
       t.get(IntentCancellation).retry({ paymentIntentId: payment.paymentIntentId }),
     ).resolves.toBeUndefined();

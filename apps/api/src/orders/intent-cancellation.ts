@@ -1,3 +1,4 @@
+import { PaymentNotFoundError, PaymentStateConflictError } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 
 import { JobHandler } from '../jobs/job-handler.decorator.js';
@@ -53,13 +54,31 @@ export class IntentCancellation {
     }
   }
 
-  // Idempotent: an intent already cancelled, or paid meanwhile (refunded as
-  // a late payment), is left as it is; the provider call carries a fixed key.
+  /**
+   * Idempotent: an intent already cancelled, or paid meanwhile (refunded as
+   * a late payment), is left as it is; the provider call carries a fixed key.
+   * Only an outage is retried. Two answers no retry changes end the job:
+   * - the provider does not know the intent (the local emulator keeps its
+   *   intents in memory, so a restart forgets them): nobody can pay it;
+   * - the provider will not cancel it in its state (`processing`: the bank
+   *   is deciding on a payment, which may take days): the outcome comes as a
+   *   webhook, and money that arrives is refunded as a late payment.
+   */
   @JobHandler('orders.cancel-intent', { retryLimit: 10, retryDelay: 30, retryBackoff: true })
   async retry(payload: { paymentIntentId: string }): Promise<void> {
-    const intent = await this.payments.retrieveIntent(payload.paymentIntentId);
-    if (intent.status === 'canceled' || intent.status === 'succeeded') return;
-    await this.payments.cancelIntent(payload.paymentIntentId, keyOf(payload.paymentIntentId));
+    const id = payload.paymentIntentId;
+    try {
+      const intent = await this.payments.retrieveIntent(id);
+      if (intent.status === 'canceled' || intent.status === 'succeeded') return;
+      await this.payments.cancelIntent(id, keyOf(id));
+    } catch (error) {
+      if (!(error instanceof PaymentNotFoundError || error instanceof PaymentStateConflictError)) {
+        throw error;
+      }
+      this.logger.warn(
+        `PaymentIntent ${id} of a cancelled order is left as it is: ${message(error)}`,
+      );
+    }
   }
 }
 
