@@ -296,6 +296,18 @@ describe('POST /webhooks/stripe handing events to the PaymentEventHandler', () =
     expect(handler.calls.get(event.id)).toBe(2);
   });
 
+  test('a failure whose message PostgreSQL could not store as it is is still recorded', async () => {
+    const event = anEvent();
+    // A NUL, and an emoji across the 2,000-unit cut: kept as they were, the
+    // failure's UPDATE failed too, and the event kept no error and no attempt.
+    const message = `driver said \u0000${'x'.repeat(1985)}😀😀`;
+    handler.script.set(event.id, [new Error(message)]);
+    expect((await deliver(event)).status).toBe(500);
+    const [row] = await rowsOf(t, event.id);
+    expect(row).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(row?.last_error).toBe(`driver said ${'x'.repeat(1985)}😀`);
+  });
+
   test('a deferred event is re-applied by reprocessDeferred, once', async () => {
     const refund = anEvent({
       type: 'charge.refunded',

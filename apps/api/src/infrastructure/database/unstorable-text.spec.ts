@@ -62,4 +62,9 @@ describe('storablePrefix', () => {
     expect(unstorableTextIn(storablePrefix(`a${'😀'.repeat(300)}`, 500))).toBeUndefined();
     expect(unstorableTextIn(storablePrefix(`aa${'😀'.repeat(300)}`, 500))).toBeUndefined();
   });
+
+  test('drops NUL characters, which PostgreSQL cannot store', () => {
+    expect(storablePrefix('a\u0000b\u0000c', 10)).toBe('abc');
+    expect(storablePrefix('\u0000\u0000abcd', 3)).toBe('abc');
+  });
 });

@@ -52,12 +52,15 @@ export function unstorableTextMessage(field: string, reason: UnstorableReason): 
 }
 
 /**
- * At most `max` UTF-16 units of `text`, never ending in the first half of a
- * character outside the BMP (an emoji): a plain slice may cut one in two,
- * and the lone half left is text jsonb refuses and a text column mangles.
+ * At most `max` UTF-16 units of `text` (a message of our own or a library's,
+ * kept for the record), without its NUL characters, which no text or jsonb
+ * value can hold, and never ending in the first half of a character outside
+ * the BMP (an emoji): a plain slice may cut one in two, and the lone half
+ * left is text jsonb refuses and a text column mangles.
  */
 export function storablePrefix(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max);
+  const whole = text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+  if (whole.length <= max) return whole;
+  const cut = whole.slice(0, max);
   return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }

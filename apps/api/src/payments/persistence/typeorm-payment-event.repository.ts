@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In } from 'typeorm';
 
+import { storablePrefix } from '../../infrastructure/database/unstorable-text.js';
 import type { PaymentEventOutcome } from '../payment-event-handler.js';
 import { eventObjectId, type PaymentEvent } from '../stripe-event.js';
 import { PaymentEventOrmEntity, type PaymentEventStatus } from './payment-event.orm-entity.js';
@@ -126,7 +127,7 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
       .set({
         status,
         attempts: () => 'attempts + 1',
-        lastError: error.slice(0, MAX_ERROR_LENGTH),
+        lastError: storablePrefix(error, MAX_ERROR_LENGTH),
         claimToken: null,
         claimedUntil: null,
       })
