@@ -13,6 +13,7 @@ import { answerClientError } from './infrastructure/http/client-error.js';
 import { clientIpResolver } from './infrastructure/http/client-ip.js';
 import { configureApp } from './infrastructure/http/configure-app.js';
 import { applyCors, CorsPolicy } from './infrastructure/http/cors.js';
+import { acceptCsvBodies } from './infrastructure/http/csv-body.js';
 import { FrontDoor } from './infrastructure/http/front-door.js';
 import { refuseEncodedBodies } from './infrastructure/http/request-content-encoding.js';
 import { enforceRequestDeadline } from './infrastructure/http/request-deadline.js';
@@ -64,13 +65,8 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   // The API speaks JSON only: any other body type is a 415, not a string
   // that reaches validation.
   instance.removeContentTypeParser('text/plain');
-  // Catalog import files (POST /admin/imports) arrive as the raw CSV body,
-  // as bytes: the import decodes them, refusing what is not UTF-8.
-  instance.addContentTypeParser(
-    'text/csv',
-    { parseAs: 'buffer', bodyLimit: IMPORT_MAX_BYTES },
-    (_req, body, done) => done(null, body),
-  );
+  // Catalog import files (POST /admin/imports) arrive as the raw CSV body.
+  acceptCsvBodies(instance, IMPORT_MAX_BYTES);
   // The instance is made here, not by Nest's adapter, so that these hooks run
   // before the adapter's own. Order matters: every reply, refusals and
   // preflights included, carries the request id and security headers.

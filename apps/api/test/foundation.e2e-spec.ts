@@ -443,6 +443,40 @@ describe('foundation', () => {
     expect(res.body.status).toBe(415);
   });
 
+  test('a CSV body anywhere but the import → 415 problem, not an error per byte', async () => {
+    for (const path of ['/api/v1/probe', '/api/v1/cart']) {
+      const res = await t.http
+        .post(path)
+        .set('Content-Type', 'text/csv; charset=utf-8')
+        .send('a'.repeat(500_000))
+        .expect(415);
+      expect(res.headers['content-type']).toMatch(PROBLEM);
+      expect(res.body).toMatchObject({ status: 415, detail: expect.stringContaining('text/csv') });
+    }
+  });
+
+  test('an array or a string where the body is an object → one 400, not an error per element', async () => {
+    for (const body of [JSON.stringify(Array.from({ length: 900 }, () => 1)), '"abc"']) {
+      const res = await t.http
+        .post('/api/v1/probe')
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(400);
+      expect(res.body.errors).toEqual([
+        { field: 'body', message: 'The request body must be a JSON object' },
+      ]);
+    }
+  });
+
+  test('a body of 200 unknown fields → 400 listing the first 100 and counting all', async () => {
+    const body = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, 1]));
+    const res = await t.http.post('/api/v1/probe').send({ ...body, name: 'x', quantity: 1 });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toHaveLength(100);
+    expect(res.body.errors[0]).toEqual({ field: 'k0', message: 'k0 is not allowed' });
+    expect(res.body.detail).toBe('The request has 200 invalid fields; the first 100 are listed');
+  });
+
   test('POST /cart with fields → 400 naming them: a route that takes no body ignores none', async () => {
     const res = await t.http
       .post('/api/v1/cart')

@@ -1,6 +1,7 @@
 import { CatalogImportDto, ProblemDto } from '@minishop/contracts';
 import { InvalidImportFileError } from '@minishop/domain';
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -16,6 +17,7 @@ import {
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
+import { CSV_BODY } from '../infrastructure/http/csv-body.js';
 import { LocatedReply } from '../infrastructure/http/reply-location.js';
 import { CatalogImportService } from './catalog-import.service.js';
 import { IMPORT_MAX_BYTES } from './catalog-import-source.js';
@@ -29,6 +31,7 @@ export class ImportsController {
   constructor(private readonly imports: CatalogImportService) {}
 
   @Post()
+  @RouteConfig(CSV_BODY)
   @ApiOperation({
     summary: 'Upload a catalog CSV file; a background job imports it',
     description:

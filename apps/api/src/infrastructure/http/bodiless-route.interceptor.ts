@@ -39,7 +39,8 @@ function readsBody(context: ExecutionContext): boolean {
 
 function unexpectedBody(body: unknown): FieldErrorDto[] {
   if (body === undefined || body === null) return [];
-  if (typeof body === 'object' && !Array.isArray(body)) {
+  // Raw bytes are one body, not a field per byte.
+  if (typeof body === 'object' && !Array.isArray(body) && !(body instanceof Uint8Array)) {
     return Object.keys(body).map((field) => ({ field, message: `${field} is not allowed` }));
   }
   return [{ field: 'body', message: 'This route takes no request body' }];

@@ -8,14 +8,27 @@ import {
 
 import { unstorableTextIn, unstorableTextMessage } from '../database/unstorable-text.js';
 
+/**
+ * The most field errors one reply lists (the contract's `maxItems`): a body
+ * of a hundred thousand unknown fields is one request, not megabytes of reply.
+ */
+export const MAX_FIELD_ERRORS = 100;
+
 /** A 400 that carries one entry per invalid field, for the problem reply's `errors`. */
 export class RequestValidationException extends BadRequestException {
-  constructor(readonly fieldErrors: FieldErrorDto[]) {
+  /** The first MAX_FIELD_ERRORS of them; the detail counts them all. */
+  readonly fieldErrors: FieldErrorDto[];
+
+  constructor(fieldErrors: FieldErrorDto[]) {
     super(
       fieldErrors.length === 1
         ? `Invalid field ${fieldErrors[0]?.field}: ${fieldErrors[0]?.message}`
-        : `The request has ${fieldErrors.length} invalid fields`,
+        : `The request has ${fieldErrors.length} invalid fields` +
+            (fieldErrors.length > MAX_FIELD_ERRORS
+              ? `; the first ${MAX_FIELD_ERRORS} are listed`
+              : ''),
     );
+    this.fieldErrors = fieldErrors.slice(0, MAX_FIELD_ERRORS);
   }
 }
 
@@ -39,6 +52,19 @@ function flatten(errors: ValidationError[], prefix = ''): FieldErrorDto[] {
  */
 class RequestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A DTO is an object: an array or a string sent instead is one error, not
+    // one per element or character (as "0 is not allowed", "1 is not allowed" ...).
+    if (
+      metadata.type === 'body' &&
+      value !== undefined &&
+      value !== null &&
+      (typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) &&
+      this.toValidate(metadata)
+    ) {
+      throw new RequestValidationException([
+        { field: 'body', message: 'The request body must be a JSON object' },
+      ]);
+    }
     // A raw body (the catalog import's CSV bytes) is its handler's to judge.
     const raw = typeof value === 'string' || value instanceof Uint8Array;
     const checked = metadata.type === 'query' || (metadata.type === 'body' && !raw);
