@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 
+import { PROBLEM_CONTENT_TYPE } from '@minishop/contracts';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { errorCodes, fastify, type FastifyReply } from 'fastify';
@@ -15,6 +16,8 @@ import { configureApp } from './infrastructure/http/configure-app.js';
 import { applyCors, CorsPolicy } from './infrastructure/http/cors.js';
 import { acceptCsvBodies } from './infrastructure/http/csv-body.js';
 import { FrontDoor } from './infrastructure/http/front-door.js';
+import { setHeaderList } from './infrastructure/http/header-list.js';
+import { frameworkProblem } from './infrastructure/http/problem-details.filter.js';
 import { refuseEncodedBodies } from './infrastructure/http/request-content-encoding.js';
 import { enforceRequestDeadline } from './infrastructure/http/request-deadline.js';
 import { requestIdOf } from './infrastructure/http/request-id.js';
@@ -56,10 +59,17 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A URL the router rejects (malformed, over-long parameter) never reaches
-    // the hooks: its 400/414 gets the security headers here.
+    // the hooks nor the problem filter: its 400/414 gets the security and
+    // CORS headers and its problem reply here.
     frameworkErrors: (error, request, reply) => {
-      setSecurityHeaders((reply as FastifyReply).raw, request.id, request.url);
-      void (reply as FastifyReply).send(error);
+      const raw = (reply as FastifyReply).raw;
+      setSecurityHeaders(raw, request.id, request.url);
+      setHeaderList(raw, cors.headersFor(request.headers.origin));
+      const body = frameworkProblem(error, request.url);
+      void (reply as FastifyReply)
+        .code(body.status)
+        .header('Content-Type', PROBLEM_CONTENT_TYPE)
+        .send(body);
     },
   });
   // The API speaks JSON only: any other body type is a 415, not a string

@@ -43,11 +43,19 @@ describe('security headers and CORS on every reply', () => {
     expect(csp).toContain("img-src 'self' data: validator.swagger.io");
   });
 
-  test('a malformed URL rejected by the router still carries the security headers', async () => {
-    const res = await t.http.get(`${API}/products/%E0%A4%A`);
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  test('a URL rejected by the router → problem reply with the security and CORS headers', async () => {
+    for (const [path, status] of [
+      [`${API}/products/%E0%A4%A`, 400],
+      [`${API}/products/%zz`, 400],
+      [`${API}/products/${'a'.repeat(201)}`, 414],
+    ] as const) {
+      const res = await t.http.get(path).set('Origin', SHOP);
+      expect(res.status).toBe(status);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ status, instance: path });
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['access-control-allow-origin']).toBe(SHOP);
+    }
   });
 
   test('a preflight from a storefront origin allows every method and header the API uses', async () => {

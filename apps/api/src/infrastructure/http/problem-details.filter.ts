@@ -197,6 +197,22 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
+/**
+ * The problem reply for an error Fastify answers before this filter is in
+ * place: a URL its router rejects (malformed escapes, a parameter over the
+ * length limit) is handled by a context made with the instance, before Nest
+ * installs its error handler.
+ */
+export function frameworkProblem(error: unknown, url: string): ProblemDto {
+  const status = clientStatus(error) ?? 400;
+  return problem({
+    status,
+    type: typeForStatus(status),
+    detail: fastifyDetail(error, status),
+    instance: url.split('?')[0] ?? '',
+  });
+}
+
 /** Fastify's own 4xx errors (body parsing, size, media type) carry a statusCode. */
 function clientStatus(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown })?.statusCode;
