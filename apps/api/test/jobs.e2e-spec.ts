@@ -195,6 +195,19 @@ describe('jobs', () => {
     expect(status.totals.deadLetter).toBeGreaterThanOrEqual(1);
   });
 
+  test('a failure whose message jsonb cannot hold as it is is recorded at once, not left active', async () => {
+    const id = await queue.enqueue('test.fail-text', {});
+    const job = await waitFor(
+      async () => (await jobsOf('test.fail-text')).find((j) => j.id === id && j.state === 'failed'),
+      'the failure to be recorded',
+      10_000,
+    );
+    const [row] = (await ds.query('SELECT output FROM pgboss.job WHERE id = $1', [job.id])) as {
+      output: { message: string };
+    }[];
+    expect(row?.output.message).toBe('bad bytes \ufffdhere');
+  });
+
   test('jobs:status prints one line per queue with its dead letters, and a total', async () => {
     const lines = formatJobsStatus(await t.get(JobsStatusService).status())
       .trimEnd()

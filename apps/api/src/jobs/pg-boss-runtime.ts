@@ -12,6 +12,7 @@ import { DataSource } from 'typeorm';
 import { withAdvisoryLock } from '../infrastructure/database/advisory-lock.js';
 import { DatabaseServer } from '../infrastructure/database/database-server.js';
 import { MigrationRunner } from '../infrastructure/database/migration-runner.js';
+import { storablePrefix } from '../infrastructure/database/unstorable-text.js';
 import { BatchEnds, type OpenBatch } from './batch-ends.js';
 import { type Attempt, type HeldRetry, JobAttempts } from './job-attempts.js';
 import type { JobContext, JobName } from './job-payloads.js';
@@ -33,6 +34,8 @@ import { QueueStatistics } from './queue-statistics.js';
 const JOBS_SETUP_LOCK = 7_305_002;
 /** How long a finished job of a batch waits for others to be recorded done with it. */
 const COMPLETION_WINDOW_MS = 10;
+/** Of a failed attempt's error message, as much as its record keeps. */
+const MAX_ERROR_MESSAGE_LENGTH = 2000;
 
 @Injectable()
 export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -248,7 +251,13 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
               this.logger.warn(
                 `Job ${job.name} ${j.id} failed (attempt ${j.retryCount + 1}): ${message}`,
               );
-              failures.push({ id: j.id, retryCount: j.retryCount, message });
+              // Kept in pg-boss' jsonb output: a message jsonb refuses
+              // failed the recording too, and left the job active until it expired.
+              failures.push({
+                id: j.id,
+                retryCount: j.retryCount,
+                message: storablePrefix(message, MAX_ERROR_MESSAGE_LENGTH),
+              });
             }
           }),
         );

@@ -16,6 +16,7 @@ declare module '../../src/jobs/job-payloads.js' {
     'test.record': { key: string };
     'test.bulk': { n: number };
     'test.fail': { n: number };
+    'test.fail-text': Record<string, never>;
     'test.slow': { key: string; ms: number };
     'test.kill': { orderId: string };
     'test.plan': { key: string; attempts: { ms: number; fail: boolean }[] };
@@ -68,6 +69,12 @@ export class ProbeHandlers {
   async fail(): Promise<void> {
     probeCalls.fail++;
     throw new Error('the handler always fails');
+  }
+
+  /** Fails with a message PostgreSQL cannot store as it is: a NUL and a lone surrogate. */
+  @JobHandler('test.fail-text', { retryLimit: 0 })
+  async failText(): Promise<void> {
+    throw new Error('bad \u0000bytes \ud800here');
   }
 
   @JobHandler('test.slow', { retryLimit: 1, retryDelay: 0, concurrency: 1 })

@@ -63,6 +63,10 @@ describe('storablePrefix', () => {
     expect(unstorableTextIn(storablePrefix(`aa${'😀'.repeat(300)}`, 500))).toBeUndefined();
   });
 
+  test('writes U+FFFD for a lone surrogate anywhere, as a text column would', () => {
+    expect(storablePrefix('a\ud800b\ude00c 😀', 20)).toBe('a\ufffdb\ufffdc 😀');
+  });
+
   test('drops NUL characters, which PostgreSQL cannot store', () => {
     expect(storablePrefix('a\u0000b\u0000c', 10)).toBe('abc');
     expect(storablePrefix('\u0000\u0000abcd', 3)).toBe('abc');

@@ -9,6 +9,7 @@ export interface UnstorableText {
 
 // With the u flag a well-formed pair is one code point, so only a lone half matches.
 const LONE_SURROGATE = /\p{Surrogate}/u;
+const LONE_SURROGATES = /\p{Surrogate}/gu;
 
 function reasonOf(text: string): UnstorableReason | undefined {
   if (text.includes('\u0000')) return 'nul';
@@ -53,13 +54,15 @@ export function unstorableTextMessage(field: string, reason: UnstorableReason): 
 
 /**
  * At most `max` UTF-16 units of `text` (a message of our own or a library's,
- * kept for the record), without its NUL characters, which no text or jsonb
- * value can hold, and never ending in the first half of a character outside
- * the BMP (an emoji): a plain slice may cut one in two, and the lone half
- * left is text jsonb refuses and a text column mangles.
+ * kept for the record) as PostgreSQL can store it: without its NUL
+ * characters, which no text or jsonb value can hold, with U+FFFD for each
+ * lone surrogate (as the driver writes one into a text column; jsonb refuses
+ * it), and never ending in the first half of a character outside the BMP
+ * (an emoji), which a plain slice may cut in two.
  */
 export function storablePrefix(text: string, max: number): string {
-  const whole = text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+  let whole = text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+  if (LONE_SURROGATE.test(whole)) whole = whole.replace(LONE_SURROGATES, '\uFFFD');
   if (whole.length <= max) return whole;
   const cut = whole.slice(0, max);
   return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
