@@ -23,11 +23,14 @@ describe('what the log keeps of a failed sign-up', () => {
       env: { LOG_LEVEL: 'info' },
       override: (b) => b.overrideProvider(LogDestination).useValue(log),
     });
-    // The database refuses this one account's insert, as an unforeseen fault would.
+    // The database refuses this one account's insert, as an unforeseen fault
+    // would, with the row in its detail as a NOT NULL or CHECK violation has it.
     await t.db.rows(`
       CREATE FUNCTION refuse_user() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NEW.name = 'Refused' THEN RAISE EXCEPTION 'storage fault'; END IF;
+        IF NEW.name = 'Refused' THEN
+          RAISE EXCEPTION 'storage fault' USING DETAIL = 'Failing row contains ' || NEW::text || '.';
+        END IF;
         RETURN NEW;
       END $$`);
     await t.db.rows(
@@ -50,9 +53,11 @@ describe('what the log keeps of a failed sign-up', () => {
     const failure = log.lines.find((l) => l.includes('storage fault'));
     expect(failure).toBeDefined();
     expect(failure).toContain('INSERT INTO');
+    expect(failure).toContain('"code":"P0001"');
     for (const line of log.lines) {
       expect(line).not.toMatch(/\$argon2/);
       expect(line).not.toContain('correct horse battery staple');
+      expect(line).not.toContain('refused@example.test');
     }
   });
 });
