@@ -75,13 +75,14 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   // The API speaks JSON only: any other body type is a 415, not a string
   // that reaches validation.
   instance.removeContentTypeParser('text/plain');
-  // Catalog import files (POST /admin/imports) arrive as the raw CSV body.
-  acceptCsvBodies(instance, IMPORT_MAX_BYTES);
   // The instance is made here, not by Nest's adapter, so that these hooks run
   // before the adapter's own. Order matters: every reply, refusals and
   // preflights included, carries the request id and security headers.
   applySecurityHeaders(instance);
   applyCors(instance, cors);
+  // Catalog import files (POST /admin/imports) arrive as the raw CSV body;
+  // after the headers, as its refusal elsewhere is a reply like any other.
+  acceptCsvBodies(instance, IMPORT_MAX_BYTES);
   enforceRequestDeadline(instance, config.requestTimeoutMs);
   limitBodyDepth(instance);
   limitRequestRate(instance, rateLimit);

@@ -452,7 +452,13 @@ describe('foundation', () => {
         .expect(415);
       expect(res.headers['content-type']).toMatch(PROBLEM);
       expect(res.body).toMatchObject({ status: 415, detail: expect.stringContaining('text/csv') });
+      // A reply like any other: the headers every reply carries.
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-request-id']).toBeDefined();
     }
+    // Without a body, the label describes nothing and refuses nothing.
+    const poll = await t.http.get('/api/v1/cart').set('Content-Type', 'text/csv').expect(404);
+    expect(poll.body.type).toMatch(/cart-not-found$/);
   });
 
   test('an array or a string where the body is an object → one 400, not an error per element', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { PaymentProviderError } from '@minishop/domain';
+import { PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
 import { DataSource } from 'typeorm';
 
 import { IntentCancellation } from '../src/orders/intent-cancellation.js';
@@ -40,11 +40,16 @@ class GatewayWithRefundOutage extends DelegatingGateway {
 
   /** Run once, just before the next intent cancellation reaches the provider. */
   beforeNextCancel: (() => Promise<unknown>) | undefined;
+  /** What the next intent cancellation fails with, instead of reaching the provider. */
+  nextCancelError: Error | undefined;
 
   override async cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
     const before = this.beforeNextCancel;
     this.beforeNextCancel = undefined;
     await before?.();
+    const error = this.nextCancelError;
+    this.nextCancelError = undefined;
+    if (error) throw error;
     if (this.cancelFailures > 0) {
       this.cancelFailures -= 1;
       return Promise.reject(new PaymentProviderError('Stripe is unreachable', 'unreachable'));
@@ -303,6 +308,18 @@ describe('orders', () => {
       t.get(IntentCancellation).retry({ paymentIntentId: payment.paymentIntentId }),
     ).resolves.toBeUndefined();
     expect((await gateway.retrieveIntent(payment.paymentIntentId)).status).toBe('succeeded');
+  });
+
+  test('the retry fails, for another attempt, while the provider still runs an earlier request', async () => {
+    const user = await aCustomer(t);
+    const { payment } = await anOrder(user);
+    gateway.nextCancelError = new PaymentStateConflictError(
+      'A request with this idempotency key is still in flight',
+      'idempotency_key_in_use',
+    );
+    await expect(
+      t.get(IntentCancellation).retry({ paymentIntentId: payment.paymentIntentId }),
+    ).rejects.toBeInstanceOf(PaymentStateConflictError);
   });
 
   test('cancelling a paid order → 409', async () => {

@@ -72,9 +72,11 @@ export class IntentCancellation {
       if (intent.status === 'canceled' || intent.status === 'succeeded') return;
       await this.payments.cancelIntent(id, keyOf(id));
     } catch (error) {
-      if (!(error instanceof PaymentNotFoundError || error instanceof PaymentStateConflictError)) {
-        throw error;
-      }
+      const final =
+        error instanceof PaymentNotFoundError ||
+        (error instanceof PaymentStateConflictError &&
+          error.providerCode === 'payment_intent_unexpected_state');
+      if (!final) throw error;
       this.logger.warn(
         `PaymentIntent ${id} of a cancelled order is left as it is: ${message(error)}`,
       );

@@ -21,12 +21,13 @@ export function acceptCsvBodies(fastify: FastifyInstance, maxBytes: number): voi
   );
   fastify.addHook('onRequest', (request, _reply, done) => {
     const type = request.headers['content-type'];
+    if (type === undefined || !CSV.test(type)) return done();
+    // Without a body the label describes nothing (a poll sent with the upload's headers).
+    const { 'content-length': length, 'transfer-encoding': chunked } = request.headers;
+    if (chunked === undefined && !(Number(length) > 0)) return done();
+    const { url, config } = request.routeOptions;
     // An unknown route stays a 404.
-    const route = request.routeOptions.url === undefined ? undefined : request.routeOptions.config;
-    if (type !== undefined && CSV.test(type) && route && !('csvBody' in route)) {
-      done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE('text/csv'));
-      return;
-    }
-    done();
+    if (url === undefined || 'csvBody' in config) return done();
+    done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE('text/csv'));
   });
 }
