@@ -169,6 +169,20 @@ describe('POST /webhooks/stripe with the default handler', () => {
     ],
     ['created as a fraction', (e) => JSON.stringify({ ...e, created: 1.5 }), /not a Stripe event/],
     [
+      'an id longer than any Stripe id',
+      (e) => JSON.stringify({ ...e, id: `evt_${'x'.repeat(3000)}` }),
+      /not a Stripe event/,
+    ],
+    [
+      'an object id longer than any Stripe id',
+      (e) =>
+        JSON.stringify({
+          ...e,
+          data: { object: { ...e.data.object, id: `pi_${'x'.repeat(3000)}` } },
+        }),
+      /not a Stripe event/,
+    ],
+    [
       'a NUL in its object',
       (e) =>
         JSON.stringify({ ...e, data: { object: { ...e.data.object, metadata: { a: '\u0000' } } } }),
