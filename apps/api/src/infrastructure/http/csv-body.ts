@@ -1,5 +1,7 @@
 import { errorCodes, type FastifyInstance } from 'fastify';
 
+import { declaresBody } from './request-body.js';
+
 /** Route config of a route that takes a CSV file as its body: `@RouteConfig(CSV_BODY)`. */
 export const CSV_BODY = { csvBody: true } as const;
 
@@ -23,8 +25,7 @@ export function acceptCsvBodies(fastify: FastifyInstance, maxBytes: number): voi
     const type = request.headers['content-type'];
     if (type === undefined || !CSV.test(type)) return done();
     // Without a body the label describes nothing (a poll sent with the upload's headers).
-    const { 'content-length': length, 'transfer-encoding': chunked } = request.headers;
-    if (chunked === undefined && !(Number(length) > 0)) return done();
+    if (!declaresBody(request.headers)) return done();
     const { url, config } = request.routeOptions;
     // An unknown route stays a 404.
     if (url === undefined || 'csvBody' in config) return done();

@@ -15,6 +15,7 @@ import type { CorsPolicy } from './cors.js';
 import { fastifyOf } from './fastify-of.js';
 import { appendHeaders, type HeaderList } from './header-list.js';
 import { closeConnectionsOnceIdle } from './idle-connections.js';
+import { declaresBody } from './request-body.js';
 import { requestIdOf } from './request-id.js';
 import type { RateLimitVerdict, RequestRateLimit } from './request-rate-limit.js';
 import { securityHeadersFor } from './security-headers.js';
@@ -142,7 +143,7 @@ export class FrontDoor {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, fastify: RequestListener): void {
-    if (this.closing || req.method !== 'GET' || hasBody(req)) return fastify(req, res);
+    if (this.closing || req.method !== 'GET' || declaresBody(req.headers)) return fastify(req, res);
     const started = performance.now();
     const answer = this.answerTo(req);
     if (!answer) return fastify(req, res);
@@ -232,9 +233,4 @@ export class FrontDoor {
     const seconds = (performance.now() - started) / 1000;
     for (const observe of this.observers) observe('GET', reply.route, reply.status, seconds);
   }
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }

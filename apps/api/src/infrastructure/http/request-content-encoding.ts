@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
+import { declaresBody } from './request-body.js';
+
 /**
  * Refuses a request body sent with a Content-Encoding (gzip, br, ...) with a
  * 415 naming it, and `Accept-Encoding: identity` (RFC 9110, 15.5.16). The
@@ -13,8 +15,7 @@ export function refuseEncodedBodies(fastify: FastifyInstance): void {
     const coding = request.headers['content-encoding'];
     if (coding === undefined || coding.trim().toLowerCase() === 'identity') return done();
     // Without a body the label describes nothing (and GET routes take none).
-    const { 'content-length': length, 'transfer-encoding': chunked } = request.headers;
-    if (chunked === undefined && !(Number(length) > 0)) return done();
+    if (!declaresBody(request.headers)) return done();
     void reply.header('Accept-Encoding', 'identity');
     done(
       Object.assign(
