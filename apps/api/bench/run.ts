@@ -60,9 +60,14 @@ const JOBS = process.env.BENCH_JOBS === 'inline' ? 'inline' : 'separate';
 const DRAIN_LIMIT_MS = 60_000;
 // BENCH_PROFILE=<dir>: the API and the worker write V8 CPU profiles there
 // when they stop (open them in Chrome DevTools or speedscope).
-const PROFILE_FLAGS = process.env.BENCH_PROFILE
-  ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`]
-  : [];
+// BENCH_NODE_FLAGS="--flag ...": extra node flags for the API and the worker,
+// to compare V8 settings in one command.
+const PROFILE_FLAGS = [
+  ...(process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`]
+    : []),
+  ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+];
 const WEBHOOK_SECRET = 'whsec_benchsecret';
 const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
 
