@@ -245,6 +245,49 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
       });
     });
 
+    // Signed, so only a holder of the webhook secret can send these; real
+    // Stripe refunds always have an id and a positive whole amount. Each
+    // failed its insert into the ledger as a 500, retried for days.
+    const malformed: [string, (refund: Record<string, unknown>) => Record<string, unknown>][] = [
+      ['no id', ({ id: _id, ...rest }) => rest],
+      ['an empty id', (r) => ({ ...r, id: '' })],
+      ['an amount of 0', (r) => ({ ...r, amount: 0 })],
+      ['a negative amount', (r) => ({ ...r, amount: -500 })],
+      ['a fractional amount', (r) => ({ ...r, amount: 12.5 })],
+      ['an amount in words', (r) => ({ ...r, amount: 'all of it' })],
+      ['no currency', ({ currency: _c, ...rest }) => rest],
+    ];
+    test.each(malformed)(
+      'a failed refund with %s is acknowledged as ignored and changes nothing',
+      async (_name, change) => {
+        const admin = await anAdmin(t);
+        const { user, orderId } = await aPaidOrder();
+        emulator.webhookUrl = mailbox.url;
+        const first = await refund(admin, orderId, eur(1000));
+        expect(first.status).toBe(202);
+        await deliverHeld(mailbox.take('charge.refunded'));
+        emulator.failRefund(first.body.refund.id);
+        await emulator.idle();
+        emulator.webhookUrl = apiWebhookUrl;
+        mailbox.take('charge.refund.updated');
+
+        const failed = mailbox.take('refund.failed');
+        const event = {
+          ...failed,
+          id: `evt_${randomUUID().replace(/-/g, '')}`,
+          data: { object: change(failed.data.object as Record<string, unknown>) },
+        };
+        const res = await deliver(t, event, t.config.stripeWebhookSecret);
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ status: 'ignored' });
+        expect(await orderOf(user, orderId)).toMatchObject({
+          status: 'partially_refunded',
+          amountRefunded: { amount: 1000 },
+        });
+        expect(await refundRequested(orderId)).toBe(1000);
+      },
+    );
+
     test('a refund made in the dashboard after the failure still counts', async () => {
       const admin = await anAdmin(t);
       const { user, orderId, intentId, charge } = await aPaidOrder();

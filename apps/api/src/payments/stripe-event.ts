@@ -86,10 +86,27 @@ export function isChargeRefundedEvent(event: PaymentEvent): event is ChargeRefun
   return event.type === 'charge.refunded' && event.data.object.object === 'charge';
 }
 
+/**
+ * A refund event whose refund has what the ledger stores of it: an id and a
+ * positive whole amount in a currency. Stripe's always have; one that does
+ * not (only a holder of the webhook secret can send it) is acknowledged as
+ * ignored rather than failing its insert as a 500 for every retry.
+ */
 export function isRefundEvent(event: PaymentEvent): event is RefundEvent {
+  if (event.type !== 'refund.failed' && event.type !== 'charge.refund.updated') return false;
+  const refund = event.data.object as {
+    object?: unknown;
+    id?: unknown;
+    amount?: unknown;
+    currency?: unknown;
+  };
   return (
-    (event.type === 'refund.failed' || event.type === 'charge.refund.updated') &&
-    event.data.object.object === 'refund'
+    refund.object === 'refund' &&
+    typeof refund.id === 'string' &&
+    refund.id.length > 0 &&
+    Number.isSafeInteger(refund.amount) &&
+    (refund.amount as number) > 0 &&
+    typeof refund.currency === 'string'
   );
 }
 
