@@ -369,6 +369,8 @@ async function main(): Promise<void> {
     // One load generator is one client IP: the per-client limit would measure itself.
     RATE_LIMIT_PER_MINUTE: '0',
     JWT_SECRET,
+    // Payments go to the emulator in the API process, as in `npm start`.
+    STRIPE_EMULATOR: 'on',
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     // Its own emulator on a free port: on the default port another minishop
     // process on this machine (a test run, another bench) may be listening,

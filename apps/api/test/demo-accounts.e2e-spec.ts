@@ -128,6 +128,7 @@ describe('demo accounts seeded outside production', () => {
     const { t } = await start({
       NODE_ENV: 'production',
       JWT_SECRET: 'demo-accounts-test-secret-0123456789abcdef',
+      STRIPE_EMULATOR: 'on',
     });
     const report = await t.get(CatalogSeedService).seed();
     expect(report.productsCreated).toBeGreaterThan(0);

@@ -74,7 +74,11 @@ describe('TRUST_PROXY', () => {
   test('default: trusted outside production, not in production; bad values refused', () => {
     expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).trustProxy).toBe(true);
     expect(
-      AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).trustProxy,
+      AppConfig.fromEnv({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(32),
+        STRIPE_EMULATOR: 'on',
+      }).trustProxy,
     ).toBe(false);
     expect(() => AppConfig.fromEnv({ NODE_ENV: 'test', TRUST_PROXY: 'yes please' })).toThrow(
       /TRUST_PROXY/,

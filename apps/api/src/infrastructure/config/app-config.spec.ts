@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 
 import { AppConfig } from './app-config.js';
+import { ConfigError } from './env.schema.js';
 
 describe('AppConfig', () => {
   describe("jobs' shutdown grace", () => {
@@ -51,6 +52,44 @@ describe('AppConfig', () => {
         expect(() => AppConfig.fromEnv({ NODE_ENV: 'test', LOGIN_KNOWN_IP_DAYS: value })).toThrow(
           /LOGIN_KNOWN_IP_DAYS/,
         );
+    });
+  });
+
+  describe('the local Stripe emulator', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+
+    test('is refused in production unless asked for: it moves no money', () => {
+      expect(() => AppConfig.fromEnv(production)).toThrow(
+        /STRIPE_SECRET_KEY is required when NODE_ENV=production/,
+      );
+      // As docker compose passes an unset key.
+      expect(() => AppConfig.fromEnv({ ...production, STRIPE_SECRET_KEY: '' })).toThrow(
+        ConfigError,
+      );
+      expect(() => AppConfig.fromEnv({ ...production, STRIPE_EMULATOR: 'on' })).not.toThrow();
+    });
+
+    test('is not needed in production with a key or another Stripe server', () => {
+      expect(() =>
+        AppConfig.fromEnv({
+          ...production,
+          STRIPE_SECRET_KEY: 'sk_live_abc',
+          STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+        }),
+      ).not.toThrow();
+      expect(() =>
+        AppConfig.fromEnv({ ...production, STRIPE_API_HOST: 'stripe-mock' }),
+      ).not.toThrow();
+    });
+
+    test('runs by default outside production, and STRIPE_EMULATOR=off turns it off', () => {
+      expect(() => AppConfig.fromEnv({ NODE_ENV: 'development' })).not.toThrow();
+      expect(() => AppConfig.fromEnv({ NODE_ENV: 'development', STRIPE_EMULATOR: 'off' })).toThrow(
+        /STRIPE_EMULATOR=off needs STRIPE_SECRET_KEY/,
+      );
+      expect(() => AppConfig.fromEnv({ NODE_ENV: 'test', STRIPE_EMULATOR: 'maybe' })).toThrow(
+        /STRIPE_EMULATOR must be on or off/,
+      );
     });
   });
 

@@ -152,6 +152,17 @@ export class AppConfig {
         'STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY in production',
       ]);
     }
+    // The emulator moves no money: a production start that would fall back
+    // to it for want of a key takes orders nobody can pay, so it must be
+    // asked for (a demo stack, the bench).
+    const emulatorAllowed = (env.STRIPE_EMULATOR ?? (production ? 'off' : 'on')) === 'on';
+    if (!env.STRIPE_SECRET_KEY && !env.STRIPE_API_HOST && !emulatorAllowed) {
+      throw new ConfigError([
+        production
+          ? 'STRIPE_SECRET_KEY is required when NODE_ENV=production (or STRIPE_EMULATOR=on for the local Stripe emulator, which moves no money)'
+          : 'STRIPE_EMULATOR=off needs STRIPE_SECRET_KEY or STRIPE_API_HOST',
+      ]);
+    }
     this.stripeWebhookSecret = env.STRIPE_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET;
     this.stripeApi = {
       ...(env.STRIPE_API_HOST ? { host: env.STRIPE_API_HOST } : {}),

@@ -130,6 +130,11 @@ export class EnvSchema {
 
   @IsOptional()
   @Transform(emptyToUndefined)
+  @IsIn(['on', 'off'], { message: 'STRIPE_EMULATOR must be on or off' })
+  STRIPE_EMULATOR?: 'on' | 'off';
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
   @Matches(/^https?:\/\/.+/, { message: 'STRIPE_EMULATOR_WEBHOOK_URL must be an http(s):// URL' })
   STRIPE_EMULATOR_WEBHOOK_URL?: string;
 
