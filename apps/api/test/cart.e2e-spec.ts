@@ -5,7 +5,13 @@ import { MAX_CART_LINES } from '@minishop/domain';
 import { DataSource, type QueryRunner } from 'typeorm';
 
 import { GuestCartAbsorber } from '../src/auth/guest-cart-absorber.js';
+import { CartRepository } from '../src/cart/cart.repository.js';
 import { CartCleanupService } from '../src/cart/cart-cleanup.service.js';
+import {
+  type CartCaller,
+  type CartContext,
+  CartResolver,
+} from '../src/cart/cart-resolver.service.js';
 import { CheckoutCartPort } from '../src/cart/checkout-cart.port.js';
 import {
   archiveProduct,
@@ -883,5 +889,80 @@ describe('cart', () => {
       ]),
     );
     expect(doc.components.schemas.CartDto.properties.lines).toBeDefined();
+  });
+});
+
+/** The real resolver, keeping each resolution so a test can wait for all of them to end. */
+class RecordingCartResolver extends CartResolver {
+  readonly resolutions: Promise<unknown>[] = [];
+
+  override resolve(caller: CartCaller): Promise<CartContext> {
+    const resolution = super.resolve(caller);
+    this.resolutions.push(resolution.catch(() => undefined));
+    return resolution;
+  }
+}
+
+describe('cart: a bad body changes nothing', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let resolver: RecordingCartResolver;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      override: (b) =>
+        b.overrideProvider(CartResolver).useFactory({
+          factory: (carts: CartRepository) => new RecordingCartResolver(carts),
+          inject: [CartRepository],
+        }),
+    });
+    db = t.get(DataSource);
+    resolver = t.get(CartResolver) as RecordingCartResolver;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const cartsOf = (user: TestUser) =>
+    db.query<{ id: string }[]>('SELECT id FROM carts WHERE user_id = $1', [user.id]);
+
+  test("a signed-in user's first POST /cart/items or PATCH /cart/items/:id with a bad body → 400, no cart is made", async () => {
+    const u = await aCustomer(t);
+    const v = await aVariant(t);
+    for (const body of [
+      { variantId: 'not-a-uuid', quantity: 0 },
+      { variantId: v.id, quantity: 1, price: 1 },
+    ]) {
+      const res = await t.http.post(`${API}/cart/items`).set(u.auth).send(body).expect(400);
+      expect(res.body.errors.length).toBeGreaterThan(0);
+    }
+    await t.http
+      .patch(`${API}/cart/items/0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b`)
+      .set(u.auth)
+      .send({ quantity: -1 })
+      .expect(400);
+    // A cart being made for a refused request would end after its reply.
+    await Promise.all(resolver.resolutions);
+    expect(await cartsOf(u)).toEqual([]);
+
+    const added = await t.http
+      .post(`${API}/cart/items`)
+      .set(u.auth)
+      .send({ variantId: v.id, quantity: 1 })
+      .expect(201);
+    expect(await cartsOf(u)).toEqual([{ id: added.body.id }]);
+  });
+
+  test('a guest with a bad body → 400 whatever its token: the body is judged before the cart is looked for', async () => {
+    const { cartToken } = (await t.http.post(`${API}/cart`).expect(201)).body as {
+      cartToken: string;
+    };
+    for (const headers of [{}, { 'X-Cart-Token': UNKNOWN_TOKEN }, { 'X-Cart-Token': cartToken }]) {
+      await t.http
+        .post(`${API}/cart/items`)
+        .set(headers)
+        .send({ variantId: 'not-a-uuid', quantity: 0 })
+        .expect(400);
+    }
   });
 });

@@ -1,17 +1,20 @@
-import {
-  createParamDecorator,
-  type ExecutionContext,
-  Injectable,
-  type PipeTransform,
-} from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { type CartCaller, type CartContext, CartResolver } from './cart-resolver.service.js';
+import type { CartCaller } from './cart-resolver.service.js';
 
 export const CART_TOKEN_HEADER = 'x-cart-token';
 
-/** Reads who is calling; runs after the guards, so `request.user` is settled. */
-const CartCallerParam = createParamDecorator(
+/**
+ * Who is calling, as a handler parameter: `@CartCallerParam() caller:
+ * CartCaller`. Runs after the guards, so `request.user` is settled. Use on
+ * `@OptionalAuth()` routes, and resolve the caller's cart in the handler
+ * (CartResolver), not in a pipe: Nest starts the pipes of all of a handler's
+ * parameters at once, so a cart resolved in one (a user's is created on
+ * first use) would be made even for a request whose body the validation pipe
+ * refuses.
+ */
+export const CartCallerParam = createParamDecorator(
   (_: unknown, context: ExecutionContext): CartCaller => {
     const request = context.switchToHttp().getRequest<{
       user?: AuthenticatedUser;
@@ -21,24 +24,3 @@ const CartCallerParam = createParamDecorator(
     return { userId: request.user?.id, cartToken: typeof token === 'string' ? token : undefined };
   },
 );
-
-/**
- * Resolves the caller into their cart. A singleton (module-scoped) pipe, not
- * a request-scoped provider: request scope would make the controller and
- * every service it injects be rebuilt per request on the hottest routes of
- * the shop. The pipe gets the request's data as its input instead.
- */
-@Injectable()
-export class ResolveCartPipe implements PipeTransform<CartCaller, Promise<CartContext>> {
-  constructor(private readonly resolver: CartResolver) {}
-
-  transform(caller: CartCaller): Promise<CartContext> {
-    return this.resolver.resolve(caller);
-  }
-}
-
-/**
- * The caller's cart as a handler parameter: `@CallerCart() cart: CartContext`.
- * Use on `@OptionalAuth()` routes.
- */
-export const CallerCart = (): ParameterDecorator => CartCallerParam(ResolveCartPipe);

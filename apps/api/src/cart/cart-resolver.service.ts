@@ -10,7 +10,7 @@ export interface CartCaller {
   cartToken: string | undefined;
 }
 
-/** The caller's cart, resolved once per request before the handler runs. */
+/** The caller's cart, resolved once per request by the handler, after validation. */
 export interface CartContext {
   cartId: string;
   /** Null for a guest cart. */

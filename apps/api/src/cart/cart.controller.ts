@@ -34,10 +34,10 @@ import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser, OptionalAuth, Scopes } from '../auth/decorators/auth.decorators.js';
 import { LocatedReply } from '../infrastructure/http/reply-location.js';
 import { AddCartItemService } from './add-cart-item.service.js';
-import { CallerCart } from './caller-cart.decorator.js';
+import { CartCallerParam } from './caller-cart.decorator.js';
 import { CartMergeService } from './cart-merge.service.js';
 import { toCartDto, toGuestCartDto } from './cart-reply.mapper.js';
-import type { CartContext } from './cart-resolver.service.js';
+import { type CartCaller, CartResolver } from './cart-resolver.service.js';
 import { CartViewService } from './cart-view.service.js';
 import { ChangeCartItemService } from './change-cart-item.service.js';
 import { CreateGuestCartService } from './create-guest-cart.service.js';
@@ -45,7 +45,9 @@ import { CreateGuestCartService } from './create-guest-cart.service.js';
 /**
  * Routes that act on "the caller's cart": the user's, or the guest cart of
  * X-Cart-Token. A signed-in caller needs `cart:write`, the one cart scope,
- * for reading the cart too.
+ * for reading the cart too. Their handlers resolve the cart first thing, once
+ * the body has passed validation: a refused body must not have made the
+ * user's cart.
  */
 function CallerCartRoute(): MethodDecorator {
   return applyDecorators(
@@ -73,6 +75,7 @@ export class CartController {
     private readonly adds: AddCartItemService,
     private readonly changes: ChangeCartItemService,
     private readonly merges: CartMergeService,
+    private readonly callers: CartResolver,
   ) {}
 
   @Post()
@@ -101,7 +104,8 @@ export class CartController {
       'Never the lines of a cart that a checkout or merge has closed: a user whose cart was just checked out gets their new, empty cart.',
   })
   @ApiOkResponse({ type: CartDto })
-  async get(@CallerCart() cart: CartContext): Promise<CartDto> {
+  async get(@CartCallerParam() caller: CartCaller): Promise<CartDto> {
+    const cart = await this.callers.resolve(caller);
     return toCartDto(await this.views.current(cart));
   }
 
@@ -118,7 +122,8 @@ export class CartController {
       'Archived, out of stock, not enough stock, the line would exceed 99, the cart is full or closed',
     type: ProblemDto,
   })
-  async add(@CallerCart() cart: CartContext, @Body() body: AddCartItemDto): Promise<CartDto> {
+  async add(@CartCallerParam() caller: CartCaller, @Body() body: AddCartItemDto): Promise<CartDto> {
+    const cart = await this.callers.resolve(caller);
     return toCartDto(await this.adds.add(cart, body.variantId, body.quantity));
   }
 
@@ -133,10 +138,11 @@ export class CartController {
     type: ProblemDto,
   })
   async update(
-    @CallerCart() cart: CartContext,
+    @CartCallerParam() caller: CartCaller,
     @Param('lineId') lineId: string,
     @Body() body: UpdateCartItemDto,
   ): Promise<CartDto> {
+    const cart = await this.callers.resolve(caller);
     return toCartDto(await this.changes.setQuantity(cart, lineId, body.quantity));
   }
 
@@ -146,7 +152,11 @@ export class CartController {
   @ApiParam({ name: 'lineId', schema: { type: 'string', format: 'uuid' } })
   @ApiOkResponse({ type: CartDto })
   @ApiConflictResponse({ description: 'The cart is closed', type: ProblemDto })
-  async remove(@CallerCart() cart: CartContext, @Param('lineId') lineId: string): Promise<CartDto> {
+  async remove(
+    @CartCallerParam() caller: CartCaller,
+    @Param('lineId') lineId: string,
+  ): Promise<CartDto> {
+    const cart = await this.callers.resolve(caller);
     return toCartDto(await this.changes.remove(cart, lineId));
   }
 

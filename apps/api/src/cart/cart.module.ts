@@ -2,7 +2,6 @@ import { Global, Module } from '@nestjs/common';
 
 import { GuestCartAbsorber } from '../auth/guest-cart-absorber.js';
 import { AddCartItemService } from './add-cart-item.service.js';
-import { ResolveCartPipe } from './caller-cart.decorator.js';
 import { CartController } from './cart.controller.js';
 import { CartRepository } from './cart.repository.js';
 import { CartCatalog } from './cart-catalog.js';
@@ -30,7 +29,6 @@ import { TypeormCartCatalog } from './persistence/typeorm-cart-catalog.js';
     { provide: CartRepository, useClass: TypeormCartRepository },
     { provide: CartCatalog, useClass: TypeormCartCatalog },
     CartResolver,
-    ResolveCartPipe,
     CartViewService,
     CreateGuestCartService,
     AddCartItemService,
