@@ -715,6 +715,86 @@ describe('cart', () => {
     });
   });
 
+  describe('guest writes racing the cart closing', () => {
+    type Reply = { status: number; body: { type?: string } };
+
+    /**
+     * Sends `write` while another session holds the cart's row, as the expiry
+     * job or a merge does from the moment it picks the cart until its commit:
+     * the write has found the cart active and waits for its row lock; the
+     * holder then closes the cart as `status` and commits.
+     */
+    async function writeWhileClosing(
+      cartId: string,
+      status: 'expired' | 'merged',
+      write: () => PromiseLike<Reply>,
+    ): Promise<Reply> {
+      const runner = db.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.startTransaction();
+        await runner.query('SELECT 1 FROM carts WHERE id = $1 FOR UPDATE', [cartId]);
+        const racing = Promise.resolve(write());
+        // Wait (by state, not by time) until the write is blocked on the cart row.
+        for (let i = 0; ; i++) {
+          const [row] = await db.query<{ n: number }[]>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'
+                AND query ~* '^UPDATE carts SET updated_at'`,
+          );
+          if ((row?.n ?? 0) > 0) break;
+          if (i > 2000) throw new Error('the write never waited for the cart lock');
+          await new Promise((r) => setImmediate(r));
+        }
+        await runner.query(
+          `UPDATE carts SET status = $2, updated_at = now() WHERE id = $1 AND status = 'active'`,
+          [cartId, status],
+        );
+        await runner.commitTransaction();
+        return await racing;
+      } finally {
+        await runner.release();
+      }
+    }
+
+    test('POST, PATCH and DELETE /cart/items of a guest cart expiring meanwhile → 404 cart-not-found, as once expired', async () => {
+      const v = await aVariant(t);
+      const writes: ((g: { token: string }, lineId: string) => PromiseLike<Reply>)[] = [
+        (g) => t.http.post(`${API}/cart/items`).set(as(g)).send({ variantId: v.id, quantity: 1 }),
+        (g, lineId) => t.http.patch(`${API}/cart/items/${lineId}`).set(as(g)).send({ quantity: 3 }),
+        (g, lineId) => t.http.delete(`${API}/cart/items/${lineId}`).set(as(g)),
+      ];
+      for (const write of writes) {
+        const g = await guest();
+        const lineId = (await add(g, v, 2)).lines[0]!.id;
+        const res = await writeWhileClosing(g.cart.id, 'expired', () => write(g, lineId));
+        expect(res.status).toBe(404);
+        expect(res.body.type).toMatch(/cart-not-found$/);
+        const lines = await db.query<{ quantity: number }[]>(
+          'SELECT quantity FROM cart_lines WHERE cart_id = $1',
+          [g.cart.id],
+        );
+        expect(lines).toEqual([{ quantity: 2 }]);
+      }
+    });
+
+    test('POST /cart/items of a guest cart merged meanwhile → 409 cart-closed, adding nothing', async () => {
+      const v = await aVariant(t);
+      const g = await guest();
+      await add(g, v, 2);
+      const res = await writeWhileClosing(g.cart.id, 'merged', () =>
+        t.http.post(`${API}/cart/items`).set(as(g)).send({ variantId: v.id, quantity: 1 }),
+      );
+      expect(res.status).toBe(409);
+      expect(res.body.type).toMatch(/cart-closed$/);
+      const lines = await db.query<{ quantity: number }[]>(
+        'SELECT quantity FROM cart_lines WHERE cart_id = $1',
+        [g.cart.id],
+      );
+      expect(lines).toEqual([{ quantity: 2 }]);
+    });
+  });
+
   describe('GET /cart racing checkouts', () => {
     /** Sessions waiting for a lock whose statement matches `pattern`. */
     const waiting = async (pattern: string): Promise<boolean> => {

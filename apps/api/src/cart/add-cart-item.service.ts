@@ -1,6 +1,5 @@
 import {
   assertLineQuantity,
-  CartClosedError,
   CartFullError,
   CartVariantNotFoundError,
   LineQuantityLimitError,
@@ -15,6 +14,7 @@ import { CartRepository } from './cart.repository.js';
 import { CartCatalog } from './cart-catalog.js';
 import type { CartContext } from './cart-resolver.service.js';
 import { type CartView, CartViewService } from './cart-view.service.js';
+import { lockCartForWrite } from './cart-write-lock.js';
 
 @Injectable()
 export class AddCartItemService {
@@ -40,7 +40,7 @@ export class AddCartItemService {
       if (!variant) throw new CartVariantNotFoundError(variantId);
       // Row lock on the cart: concurrent adds to one cart queue here, so the
       // read of the current quantity below stays true until commit.
-      if (!(await this.carts.touchActive(cart.cartId, m))) throw new CartClosedError();
+      await lockCartForWrite(this.carts, cart.cartId, m);
       const { line: existing, lineCount } = await this.carts.findLineByVariant(
         cart.cartId,
         variantId,

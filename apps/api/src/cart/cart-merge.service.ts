@@ -76,7 +76,7 @@ export class CartMergeService extends GuestCartAbsorber {
     // The cart comes back locked by (or new in) this transaction, so no
     // checkout can close it before the commit; the touch records the change.
     const cart = await this.carts.getOrCreateUserCart(userId, m);
-    if (!(await this.carts.touchActive(cart.id, m))) throw new CartClosedError();
+    if ((await this.carts.touchActive(cart.id, m)) !== 'active') throw new CartClosedError();
     return cart;
   }
 

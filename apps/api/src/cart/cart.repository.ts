@@ -63,9 +63,11 @@ export abstract class CartRepository {
    * Bumps updated_at of an active cart and so takes its row lock: every write
    * to a cart's lines starts here, which serialises writers of one cart and
    * makes them wait for (and then see) a concurrent checkout or merge.
-   * False when the cart is no longer active.
+   * 'active' when it touched the cart; else the status the cart was closed
+   * with, as committed by the write that closed it, or null when there is
+   * no such cart.
    */
-  abstract touchActive(cartId: string, manager: EntityManager): Promise<boolean>;
+  abstract touchActive(cartId: string, manager: EntityManager): Promise<CartStatus | null>;
   abstract setStatus(cartId: string, status: CartStatus, manager: EntityManager): Promise<boolean>;
   abstract findWithLines(cartId: string, manager?: EntityManager): Promise<CartWithLines | null>;
   /**

@@ -1,17 +1,12 @@
-import {
-  assertQuantityToSet,
-  CartClosedError,
-  CartLineNotFoundError,
-  checkQuantityChange,
-} from '@minishop/domain';
+import { assertQuantityToSet, CartLineNotFoundError, checkQuantityChange } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { CartRepository } from './cart.repository.js';
 import { CartCatalog } from './cart-catalog.js';
 import type { CartContext } from './cart-resolver.service.js';
 import { type CartView, CartViewService } from './cart-view.service.js';
+import { lockCartForWrite } from './cart-write-lock.js';
 
 /** Setting a line's quantity and removing a line: the two edits of an existing line. */
 @Injectable()
@@ -30,7 +25,7 @@ export class ChangeCartItemService {
   async setQuantity(cart: CartContext, lineId: string, quantity: number): Promise<CartView> {
     assertQuantityToSet(quantity);
     return this.transactions.run(async (m) => {
-      await this.lock(cart, m);
+      await lockCartForWrite(this.carts, cart.cartId, m);
       const line = await this.carts.findLine(cart.cartId, lineId, m);
       if (!line) throw new CartLineNotFoundError(lineId);
       if (quantity === 0) {
@@ -47,15 +42,11 @@ export class ChangeCartItemService {
 
   async remove(cart: CartContext, lineId: string): Promise<CartView> {
     return this.transactions.run(async (m) => {
-      await this.lock(cart, m);
+      await lockCartForWrite(this.carts, cart.cartId, m);
       if (!(await this.carts.removeLine(cart.cartId, lineId, m))) {
         throw new CartLineNotFoundError(lineId);
       }
       return this.views.view(cart.cartId, m);
     });
-  }
-
-  private async lock(cart: CartContext, manager: EntityManager): Promise<void> {
-    if (!(await this.carts.touchActive(cart.cartId, manager))) throw new CartClosedError();
   }
 }

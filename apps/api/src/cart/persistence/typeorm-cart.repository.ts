@@ -203,13 +203,23 @@ export class TypeormCartRepository extends CartRepository {
     };
   }
 
-  async touchActive(cartId: string, manager: EntityManager): Promise<boolean> {
+  async touchActive(cartId: string, manager: EntityManager): Promise<CartStatus | null> {
     const rows = await this.rows<{ id: string }>(
       manager,
       `UPDATE carts SET updated_at = now() WHERE id = $1 AND status = 'active' RETURNING id`,
       [cartId],
     );
-    return rows.length === 1;
+    if (rows.length === 1) return 'active';
+    // A statement of its own: under read committed its snapshot is taken
+    // after the UPDATE waited out the write that closed the cart, so it reads
+    // the status that write committed (within the UPDATE's statement the
+    // cart would still read as active). A closed cart never opens again.
+    const [row] = await this.rows<{ status: CartStatus }>(
+      manager,
+      `SELECT status FROM carts WHERE id = $1`,
+      [cartId],
+    );
+    return row?.status ?? null;
   }
 
   async setStatus(cartId: string, status: CartStatus, manager: EntityManager): Promise<boolean> {
