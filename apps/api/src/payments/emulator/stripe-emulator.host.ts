@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 
-import type { AppConfig } from '../../infrastructure/config/app-config.js';
+import { type AppConfig, DEV_WEBHOOK_SECRET } from '../../infrastructure/config/app-config.js';
 import { StripeEmulator } from './stripe-emulator.js';
 
 /** The key the SDK presents to the emulator; it has no meaning anywhere else. */
@@ -36,7 +36,19 @@ export class StripeEmulatorHost implements OnApplicationShutdown {
 
   static async create(config: AppConfig): Promise<StripeEmulatorHost> {
     const logger = new Logger('StripeEmulator');
+    // The development secret is printed where webhooks will need it: by the
+    // emulator this process starts, else here.
+    const announceDevSecret = (level: 'log' | 'warn', why: string) => {
+      if (config.stripeWebhookSecret === DEV_WEBHOOK_SECRET)
+        logger[level](
+          `Webhooks are verified with the development secret ${DEV_WEBHOOK_SECRET}${why}`,
+        );
+    };
     if (config.stripeSecretKey) {
+      announceDevSecret(
+        'warn',
+        ": STRIPE_WEBHOOK_SECRET is not set, so Stripe's own events, signed with your endpoint's secret, are refused",
+      );
       const api = config.stripeApi;
       const target = api.host
         ? { host: api.host, port: api.port ?? 443, protocol: api.protocol ?? 'https' }
@@ -44,6 +56,7 @@ export class StripeEmulatorHost implements OnApplicationShutdown {
       return new StripeEmulatorHost(null, target, config.stripeSecretKey, false);
     }
     if (config.stripeApi.host) {
+      announceDevSecret('log', ` (STRIPE_WEBHOOK_SECRET is not set)`);
       const api = config.stripeApi;
       const target = {
         host: api.host ?? '',
@@ -81,6 +94,7 @@ export class StripeEmulatorHost implements OnApplicationShutdown {
     } catch (error) {
       if ((error as { code?: string }).code !== 'EADDRINUSE' || port === 0) throw error;
       logger.log(`Using the Stripe emulator already running on 127.0.0.1:${port}`);
+      announceDevSecret('log', ' (STRIPE_WEBHOOK_SECRET is not set)');
       return new StripeEmulatorHost(
         null,
         { host: '127.0.0.1', port, protocol: 'http' },
