@@ -88,7 +88,7 @@ export function isChargeRefundedEvent(event: PaymentEvent): event is ChargeRefun
 
 /**
  * A refund event whose refund has what the ledger stores of it: an id and a
- * positive whole amount in a currency. Stripe's always have; one that does
+ * positive whole amount. Stripe's always have; one that does
  * not (only a holder of the webhook secret can send it) is acknowledged as
  * ignored rather than failing its insert as a 500 for every retry.
  */
@@ -98,15 +98,13 @@ export function isRefundEvent(event: PaymentEvent): event is RefundEvent {
     object?: unknown;
     id?: unknown;
     amount?: unknown;
-    currency?: unknown;
   };
   return (
     refund.object === 'refund' &&
     typeof refund.id === 'string' &&
     refund.id.length > 0 &&
     Number.isSafeInteger(refund.amount) &&
-    (refund.amount as number) > 0 &&
-    typeof refund.currency === 'string'
+    (refund.amount as number) > 0
   );
 }
 
