@@ -1037,6 +1037,8 @@ describe('cart: a bad body changes nothing', () => {
     const { cartToken } = (await t.http.post(`${API}/cart`).expect(201)).body as {
       cartToken: string;
     };
+    // Without a token the lookup's 404 used to win the race; with one, the
+    // validation settled first anyway, so those two only pin the order.
     for (const headers of [{}, { 'X-Cart-Token': UNKNOWN_TOKEN }, { 'X-Cart-Token': cartToken }]) {
       await t.http
         .post(`${API}/cart/items`)

@@ -129,6 +129,7 @@ describe('demo accounts seeded outside production', () => {
       NODE_ENV: 'production',
       JWT_SECRET: 'demo-accounts-test-secret-0123456789abcdef',
       STRIPE_EMULATOR: 'on',
+      STRIPE_WEBHOOK_SECRET: 'whsec_test',
     });
     const report = await t.get(CatalogSeedService).seed();
     expect(report.productsCreated).toBeGreaterThan(0);

@@ -78,6 +78,7 @@ describe('TRUST_PROXY', () => {
         NODE_ENV: 'production',
         JWT_SECRET: 'x'.repeat(32),
         STRIPE_EMULATOR: 'on',
+        STRIPE_WEBHOOK_SECRET: 'whsec_test',
       }).trustProxy,
     ).toBe(false);
     expect(() => AppConfig.fromEnv({ NODE_ENV: 'test', TRUST_PROXY: 'yes please' })).toThrow(

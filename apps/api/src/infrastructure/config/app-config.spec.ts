@@ -55,10 +55,14 @@ describe('AppConfig', () => {
     });
   });
 
-  describe('the local Stripe emulator', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+  describe('Stripe settings', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      STRIPE_WEBHOOK_SECRET: 'whsec_own',
+    };
 
-    test('is refused in production unless asked for: it moves no money', () => {
+    test('production refuses to start without a key unless asked to: no money would move', () => {
       expect(() => AppConfig.fromEnv(production)).toThrow(
         /STRIPE_SECRET_KEY is required when NODE_ENV=production/,
       );
@@ -66,23 +70,37 @@ describe('AppConfig', () => {
       expect(() => AppConfig.fromEnv({ ...production, STRIPE_SECRET_KEY: '' })).toThrow(
         ConfigError,
       );
+      // Another Stripe server takes no real key either.
+      expect(() => AppConfig.fromEnv({ ...production, STRIPE_API_HOST: 'stripe-mock' })).toThrow(
+        /STRIPE_SECRET_KEY is required/,
+      );
       expect(() => AppConfig.fromEnv({ ...production, STRIPE_EMULATOR: 'on' })).not.toThrow();
+      expect(() =>
+        AppConfig.fromEnv({ ...production, STRIPE_SECRET_KEY: 'sk_live_abc' }),
+      ).not.toThrow();
     });
 
-    test('is not needed in production with a key or another Stripe server', () => {
+    test('production refuses the public development webhook secret, key or not', () => {
+      const { STRIPE_WEBHOOK_SECRET: _secret, ...withoutSecret } = production;
+      expect(() =>
+        AppConfig.fromEnv({ ...withoutSecret, STRIPE_SECRET_KEY: 'sk_live_abc' }),
+      ).toThrow(/STRIPE_WEBHOOK_SECRET is required when NODE_ENV=production/);
+      expect(() => AppConfig.fromEnv({ ...withoutSecret, STRIPE_EMULATOR: 'on' })).toThrow(
+        /STRIPE_WEBHOOK_SECRET is required/,
+      );
+    });
+
+    test('a key and STRIPE_EMULATOR=on together are refused, as one of them is a mistake', () => {
       expect(() =>
         AppConfig.fromEnv({
-          ...production,
-          STRIPE_SECRET_KEY: 'sk_live_abc',
-          STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+          NODE_ENV: 'development',
+          STRIPE_SECRET_KEY: 'sk_test_abc',
+          STRIPE_EMULATOR: 'on',
         }),
-      ).not.toThrow();
-      expect(() =>
-        AppConfig.fromEnv({ ...production, STRIPE_API_HOST: 'stripe-mock' }),
-      ).not.toThrow();
+      ).toThrow(/exclude each other/);
     });
 
-    test('runs by default outside production, and STRIPE_EMULATOR=off turns it off', () => {
+    test('outside production the emulator runs by default, and STRIPE_EMULATOR=off turns it off', () => {
       expect(() => AppConfig.fromEnv({ NODE_ENV: 'development' })).not.toThrow();
       expect(() => AppConfig.fromEnv({ NODE_ENV: 'development', STRIPE_EMULATOR: 'off' })).toThrow(
         /STRIPE_EMULATOR=off needs STRIPE_SECRET_KEY/,

@@ -147,21 +147,25 @@ export class AppConfig {
     this.jwtRefreshTtlSeconds = env.JWT_REFRESH_TTL ?? 30 * 24 * 3600;
     this.jwtRefreshMaxAgeSeconds = env.JWT_REFRESH_MAX_AGE ?? 90 * 24 * 3600;
     this.stripeSecretKey = env.STRIPE_SECRET_KEY;
-    if (production && env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
-      throw new ConfigError([
-        'STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY in production',
-      ]);
-    }
-    // The emulator moves no money: a production start that would fall back
-    // to it for want of a key takes orders nobody can pay, so it must be
-    // asked for (a demo stack, the bench).
-    const emulatorAllowed = (env.STRIPE_EMULATOR ?? (production ? 'off' : 'on')) === 'on';
-    if (!env.STRIPE_SECRET_KEY && !env.STRIPE_API_HOST && !emulatorAllowed) {
+    // Without a key, payments go to the local emulator (or the server of
+    // STRIPE_API_HOST, such as stripe-mock) with a key of no account, and no
+    // money moves: a production start must ask for that (a demo stack, the
+    // bench) rather than fall back to it for want of a key.
+    const keyless = (env.STRIPE_EMULATOR ?? (production ? 'off' : 'on')) === 'on';
+    if (!env.STRIPE_SECRET_KEY && !keyless) {
       throw new ConfigError([
         production
-          ? 'STRIPE_SECRET_KEY is required when NODE_ENV=production (or STRIPE_EMULATOR=on for the local Stripe emulator, which moves no money)'
-          : 'STRIPE_EMULATOR=off needs STRIPE_SECRET_KEY or STRIPE_API_HOST',
+          ? 'STRIPE_SECRET_KEY is required when NODE_ENV=production (or STRIPE_EMULATOR=on for payments that move no money: the local Stripe emulator, or STRIPE_API_HOST)'
+          : 'STRIPE_EMULATOR=off needs STRIPE_SECRET_KEY',
       ]);
+    }
+    if (env.STRIPE_SECRET_KEY && env.STRIPE_EMULATOR === 'on') {
+      throw new ConfigError(['STRIPE_EMULATOR=on and STRIPE_SECRET_KEY exclude each other']);
+    }
+    // The development secret is public (it is in the README): with it, anyone
+    // who reaches the webhook route could sign "payment succeeded" events.
+    if (production && !env.STRIPE_WEBHOOK_SECRET) {
+      throw new ConfigError(['STRIPE_WEBHOOK_SECRET is required when NODE_ENV=production']);
     }
     this.stripeWebhookSecret = env.STRIPE_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET;
     this.stripeApi = {

@@ -148,7 +148,8 @@ const CANCELLATION_REASONS = new Set([
 ]);
 
 /**
- * 24 random alphanumerics (hex). From randomUUID, which node draws from a
+ * 24 alphanumerics (hex; about 86 random bits, as a UUID fixes its
+ * version and variant digits). From randomUUID, which node draws from a
  * buffer it refills every 128 calls, where randomBytes asks OpenSSL each
  * time: the emulator's ids for a checkout took ~11 µs that way, ~0.7 now.
  */

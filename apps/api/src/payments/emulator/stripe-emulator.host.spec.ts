@@ -5,7 +5,9 @@ import { AppConfig, DEV_WEBHOOK_SECRET } from '../../infrastructure/config/app-c
 import { StripeEmulatorHost } from './stripe-emulator.host.js';
 
 describe('StripeEmulatorHost: the development webhook secret', () => {
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   const messages = () => {
     const seen: string[] = [];
