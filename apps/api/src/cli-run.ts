@@ -2,8 +2,9 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { CommanderError } from 'commander';
 import { CommandFactory, CommandRunnerService } from 'nest-commander';
 
-import { CliModule } from './cli.module.js';
+import { CliArgumentsModule, CliModule, MatchedCommand } from './cli.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
+import { DB_MIGRATE } from './infrastructure/database/db-migrate.command.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
 import { closeOnFailure } from './infrastructure/lifecycle/failed-start.js';
 
@@ -44,8 +45,10 @@ export class CliCloseError extends Error {
 
 /**
  * One run of the command line on `argv` (as process.argv: node, the script,
- * then the arguments): builds the app from `env`, migrates, runs the command
- * and closes the app. Every way out closes the app, or stops an embedded
+ * then the arguments): commander first parses them alone (CliArgumentsModule),
+ * so that --help and a usage error need no database; then it builds the app
+ * from `env`, migrates (db:migrate does so itself, to report what it
+ * applied), runs the command and closes the app. Every way out closes the app, or stops an embedded
  * PostgreSQL it started: a command that succeeds or fails, a usage error or
  * --help (see CliModule), a stop signal (handed over with the app). A failed
  * build or migration rejects, the app closed as far as it was built; so does
@@ -58,9 +61,7 @@ export async function runCli(
   output: CliOutput,
   signals: CliStopSignals = NO_STOP_SIGNALS,
 ): Promise<void> {
-  // A command never works jobs (it may enqueue them); that is the worker's part.
-  const config = AppConfig.fromEnv({ LOG_LEVEL: 'warn', ...env, RUN_WORKER: 'off' });
-  const app = await CommandFactory.createWithoutRunning(CliModule.register(config), {
+  const options = {
     logger: ['error', 'warn'],
     // Thrown to the caller rather than exiting on the spot: see bootstrap.ts.
     abortOnError: false,
@@ -68,7 +69,7 @@ export async function runCli(
       writeOut: (text) => output.stdout(text),
       writeErr: (text) => output.stderr(text),
     },
-    serviceErrorHandler: (error) => {
+    serviceErrorHandler: (error: Error) => {
       // Commander's own outcomes (a usage error, --help), each already
       // printed by commander: writing the message again would show every
       // usage error twice. Only the exit code is left, 0 for help.
@@ -82,14 +83,24 @@ export async function runCli(
       output.stderr(`${error.message}\n`);
       output.exit.exitCode = 1;
     },
-  });
+  } satisfies Parameters<typeof CommandFactory.createWithoutRunning>[1];
+  const parsed = await CommandFactory.createWithoutRunning(CliArgumentsModule.register(), options);
+  await parsed.get(CommandRunnerService).run([...argv]);
+  const command = parsed.get(MatchedCommand).name;
+  await parsed.close();
+  // Help or a usage error, already reported by commander.
+  if (command === undefined) return;
+
+  // A command never works jobs (it may enqueue them); that is the worker's part.
+  const config = AppConfig.fromEnv({ LOG_LEVEL: 'warn', ...env, RUN_WORKER: 'off' });
+  const app = await CommandFactory.createWithoutRunning(CliModule.register(config), options);
   // A stop signal while starting waited for the app to be built, so that an
   // embedded PostgreSQL it started is stopped with it: it is closed now, and
   // no command runs.
   signals.handOver(app);
   if (signals.stopRequested()) return;
   // Every command works on an up-to-date schema, as the API does.
-  await closeOnFailure(app, () => app.get(MigrationRunner).run());
+  if (command !== DB_MIGRATE) await closeOnFailure(app, () => app.get(MigrationRunner).run());
   if (signals.stopRequested()) return;
   await app.get(CommandRunnerService).run([...argv]);
   // Once a stop signal has come, closing is its handler's.

@@ -1,4 +1,9 @@
-import { type DynamicModule, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Command } from 'commander';
 import { InjectCommander } from 'nest-commander';
 
@@ -42,6 +47,21 @@ export const commands = [
   CatalogImportCommand,
 ];
 
+/**
+ * Commander ends the process itself on a usage error or --help, before the
+ * app is closed, which would leave an embedded PostgreSQL running. Told to
+ * throw instead (each command too: they do not inherit the setting), its
+ * outcome ends the command as any error does, and cli.ts closes the app.
+ * An argument no command takes is a usage error rather than ignored.
+ */
+function configureCommander(commander: Command): void {
+  commander.name('npm run cli --');
+  for (const command of [commander, ...commander.commands]) {
+    command.exitOverride();
+    command.allowExcessArguments(false);
+  }
+}
+
 @Module({})
 export class CliModule implements OnApplicationBootstrap {
   constructor(@InjectCommander() private readonly commander: Command) {}
@@ -50,13 +70,49 @@ export class CliModule implements OnApplicationBootstrap {
     return { module: CliModule, imports: [AppModule.register(config)], providers: [...commands] };
   }
 
-  /**
-   * Commander ends the process itself on a usage error or --help, before the
-   * app is closed, which would leave an embedded PostgreSQL running. Told to
-   * throw instead (each command too: they do not inherit the setting), its
-   * outcome ends the command as any error does, and cli.ts closes the app.
-   */
   onApplicationBootstrap(): void {
-    for (const command of [this.commander, ...this.commander.commands]) command.exitOverride();
+    configureCommander(this.commander);
+  }
+}
+
+/** The command the arguments name, once CliArgumentsModule has parsed them. */
+@Injectable()
+export class MatchedCommand {
+  name: string | undefined;
+}
+
+/**
+ * The commands without the app: commander parses the arguments, prints help
+ * or a usage error, and names the command they ask for, without a database
+ * to connect to or migrate. Only the option parsers run, which use nothing
+ * injected, so each command is an instance that was never constructed.
+ */
+@Module({})
+export class CliArgumentsModule implements OnApplicationBootstrap {
+  constructor(
+    @InjectCommander() private readonly commander: Command,
+    private readonly matched: MatchedCommand,
+  ) {}
+
+  static register(): DynamicModule {
+    return {
+      module: CliArgumentsModule,
+      providers: [
+        MatchedCommand,
+        ...commands.map((command) => ({
+          provide: command,
+          useValue: Object.create(command.prototype) as object,
+        })),
+      ],
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    configureCommander(this.commander);
+    for (const command of this.commander.commands) {
+      command.action(() => {
+        this.matched.name = command.name();
+      });
+    }
   }
 }

@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
-import { describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 
 import { anAccount, anEmail, cli, count, dataDir, sql, useCliDatabase } from './support/cli.js';
 import { cliInProcess } from './support/cli-in-process.js';
 
 useCliDatabase();
+
+// Help and usage errors never touch the database: the schema the tests
+// below read and write comes from db:migrate.
+beforeAll(async () => {
+  expect((await cliInProcess(['db:migrate'])).code).toBe(0);
+}, 60_000);
 
 /**
  * How each command takes its arguments is runCli's (what dist/cli.js runs),

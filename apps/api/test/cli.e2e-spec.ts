@@ -67,11 +67,14 @@ describe('npm run cli', () => {
     // known, through dist/cli.js: a command that succeeds exits the process 0,
     // printing its result and nothing else.
     test('db:migrate on an empty database creates the schema; a second run, through dist/cli.js, has nothing to do', async () => {
+      const help = await cliInProcess(['--help']);
+      expect(help.code).toBe(0);
       expect((await sql<{ t: string | null }>(`SELECT to_regclass('orders') AS t`))[0]?.t).toBe(
         null,
       );
       const first = await cliInProcess(['db:migrate']);
       expect(first).toMatchObject({ code: 0, stderr: '' });
+      expect(first.stdout).toMatch(/^Applied \d+ migration\(s\):\n {2}Initial\d+\n/);
       expect((await sql<{ t: string | null }>(`SELECT to_regclass('orders') AS t`))[0]?.t).toBe(
         'orders',
       );
@@ -87,6 +90,24 @@ describe('npm run cli', () => {
       const run = await cli(['--help']);
       expect(run.code).toBe(0);
       for (const name of COMMANDS) expect(run.stdout).toContain(name);
+    });
+
+    test('--help, an unknown command and a usage error need no database: reported by commander, exit 0 or 1', async () => {
+      // Nothing listens on port 1: a connection attempt would fail.
+      const nowhere = { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' };
+      const help = await cli(['--help'], nowhere);
+      expect(help).toMatchObject({ code: 0, stderr: '' });
+      expect(help.stdout).toMatch(/^Usage: npm run cli -- \[options\] \[command\]\n/);
+      expect(await cli(['bogus'], nowhere)).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: "error: unknown command 'bogus'\n",
+      });
+      expect(await cli(['db:migrate', 'extra'], nowhere)).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: "error: too many arguments for 'db:migrate'. Expected 0 arguments but got 1.\n",
+      });
     });
 
     test('user:create --password-stdin takes the first line of standard input as the password, without its CRLF', async () => {

@@ -2,7 +2,10 @@ import { Command, CommandRunner } from 'nest-commander';
 
 import { MigrationRunner } from './migration-runner.js';
 
-@Command({ name: 'db:migrate', description: 'Apply pending database migrations' })
+export const DB_MIGRATE = 'db:migrate';
+
+/** The one command runCli does not migrate before: it migrates, and says what it applied. */
+@Command({ name: DB_MIGRATE, description: 'Apply pending database migrations' })
 export class DbMigrateCommand extends CommandRunner {
   constructor(private readonly migrations: MigrationRunner) {
     super();
