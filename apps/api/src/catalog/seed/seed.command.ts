@@ -2,6 +2,7 @@ import { SingleBar } from 'cli-progress';
 import { Command, CommandRunner } from 'nest-commander';
 
 import { CatalogSeedService, describePassword } from './catalog-seed.service.js';
+import { withProgressBar } from './seed-progress.js';
 
 @Command({
   name: 'seed',
@@ -18,14 +19,7 @@ export class SeedCommand extends CommandRunner {
       hideCursor: true,
       stream: process.stdout,
     });
-    let started = false;
-    const report = await this.seeder.seed((done, total) => {
-      if (!started) {
-        bar.start(total, done);
-        started = true;
-      } else bar.update(done);
-    });
-    bar.stop();
+    const report = await withProgressBar(bar, (progress) => this.seeder.seed(progress));
     const out = [
       `Categories: ${report.categories}`,
       `Products:   ${report.productsCreated} created, ${report.productsTotal - report.productsCreated} already there`,
