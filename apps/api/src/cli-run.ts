@@ -1,4 +1,4 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import { ConsoleLogger, type INestApplicationContext } from '@nestjs/common';
 import { CommanderError } from 'commander';
 import { CommandFactory, CommandRunnerService } from 'nest-commander';
 
@@ -29,6 +29,16 @@ export interface CliStopSignals {
   stopRequested(): boolean;
   /** Given the app once built, before anything runs on it: a stop signal then closes it. */
   handOver(app: INestApplicationContext): void;
+}
+
+/**
+ * Nest logs a failed start before throwing it on, and runCli's caller
+ * reports it (see exitAfterFailedStart): once is enough.
+ */
+class CliLogger extends ConsoleLogger {
+  override error(message: unknown, ...rest: unknown[]): void {
+    if (rest.at(-1) !== 'ExceptionHandler') super.error(message, ...rest);
+  }
 }
 
 const NO_STOP_SIGNALS: CliStopSignals = { stopRequested: () => false, handOver: () => {} };
@@ -62,7 +72,7 @@ export async function runCli(
   signals: CliStopSignals = NO_STOP_SIGNALS,
 ): Promise<void> {
   const options = {
-    logger: ['error', 'warn'],
+    logger: new CliLogger({ logLevels: ['error', 'warn'] }),
     // Thrown to the caller rather than exiting on the spot: see bootstrap.ts.
     abortOnError: false,
     outputConfiguration: {
@@ -91,8 +101,7 @@ export async function runCli(
   // Help or a usage error, already reported by commander.
   if (command === undefined) return;
 
-  // A command never works jobs (it may enqueue them); that is the worker's part.
-  const config = AppConfig.fromEnv({ LOG_LEVEL: 'warn', ...env, RUN_WORKER: 'off' });
+  const config = AppConfig.forCommandLine({ LOG_LEVEL: 'warn', ...env });
   const app = await CommandFactory.createWithoutRunning(CliModule.register(config), options);
   // A stop signal while starting waited for the app to be built, so that an
   // embedded PostgreSQL it started is stopped with it: it is closed now, and

@@ -58,6 +58,12 @@ export class AppConfig {
   readonly demoPasswords: { admin: string | undefined; customer: string | undefined };
   readonly embeddedPgPort: number;
   readonly dbPoolSize: number;
+  /**
+   * Whether the first connection to the database is retried for a few
+   * seconds, as a server does for a container that accepts TCP before
+   * logins. A command line user wants the failure at once instead.
+   */
+  readonly retryFirstConnection: boolean;
   readonly runWorker: 'inline' | 'off';
   readonly smtpUrl: string | undefined;
   readonly requestTimeoutMs: number;
@@ -127,7 +133,7 @@ export class AppConfig {
    */
   readonly paymentEvents: { leaseMs: number; duplicateWaitMs: number };
 
-  private constructor(env: EnvSchema, jobWorker: boolean) {
+  private constructor(env: EnvSchema, jobWorker: boolean, commandLine = false) {
     this.nodeEnv = (env.NODE_ENV as AppConfig['nodeEnv'] | undefined) ?? 'development';
     const production = this.nodeEnv === 'production';
     this.port = env.PORT ?? 3000;
@@ -200,6 +206,7 @@ export class AppConfig {
     };
     this.embeddedPgPort = env.EMBEDDED_PG_PORT ?? 54329;
     this.dbPoolSize = env.DB_POOL_SIZE ?? 20;
+    this.retryFirstConnection = !commandLine;
     this.runWorker = (env.RUN_WORKER as AppConfig['runWorker'] | undefined) ?? 'inline';
     this.smtpUrl = env.SMTP_URL;
     this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS ?? 30_000;
@@ -249,6 +256,11 @@ export class AppConfig {
   /** Validates and defaults a raw environment; throws `ConfigError` naming each bad variable. */
   static fromEnv(raw: Record<string, string | undefined>): AppConfig {
     return new AppConfig(validateEnv(raw), false);
+  }
+
+  /** `npm run cli`'s: a command never works jobs (it may enqueue them); that is the worker's part. */
+  static forCommandLine(raw: Record<string, string | undefined>): AppConfig {
+    return new AppConfig(validateEnv({ ...raw, RUN_WORKER: 'off' }), false, true);
   }
 
   /** The job worker's: it works jobs whatever RUN_WORKER says, and serves no requests. */

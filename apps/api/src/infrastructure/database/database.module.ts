@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { DatabaseLifecycle } from './database-lifecycle.js';
 import { DatabaseServer } from './database-server.js';
+import { DatabaseUnreachableError } from './database-unreachable.error.js';
 import { MigrationRunner } from './migration-runner.js';
 import { TransactionRunner } from './transaction-runner.js';
 
@@ -27,6 +28,15 @@ class DatabaseServerModule {}
         // container may accept TCP before it accepts logins.
         retryAttempts: 5,
         retryDelay: 1000,
+        // Not retried, the failure said in one line (Nest's retries log a
+        // stack each): what a command line user wants.
+        ...(config.retryFirstConnection
+          ? {}
+          : {
+              toRetry: (error: unknown): never => {
+                throw new DatabaseUnreachableError(server.displayUrl, error);
+              },
+            }),
       }),
     }),
   ],

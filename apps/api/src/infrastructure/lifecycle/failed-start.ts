@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 
 import { ConfigError } from '../config/env.schema.js';
+import { DatabaseUnreachableError } from '../database/database-unreachable.error.js';
 
 /**
  * An entry point whose start failed: says why on stderr, stops an embedded
@@ -11,7 +12,7 @@ import { ConfigError } from '../config/env.schema.js';
  */
 export async function exitAfterFailedStart(what: string, error: unknown): Promise<never> {
   process.stderr.write(
-    error instanceof ConfigError
+    error instanceof ConfigError || error instanceof DatabaseUnreachableError
       ? `${error.message}\n`
       : `${what} failed to start: ${cause(error)}\n`,
   );
