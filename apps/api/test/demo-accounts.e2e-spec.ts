@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
+import { Argon2PasswordHasher } from '../src/auth/argon2-password-hasher.js';
+import { PasswordHasher } from '../src/auth/password-hasher.js';
 import { CatalogSeedService, type SeedReport } from '../src/catalog/seed/catalog-seed.service.js';
 import { AppConfig } from '../src/infrastructure/config/app-config.js';
 import { ConfigError } from '../src/infrastructure/config/env.schema.js';
 import { API_DIR, type ApiProcess, reap, spawnApi, waitReady } from './support/api-process.js';
 import { API } from './support/catalog.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { startTestApp, type TestApp, type TestAppOptions } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 /**
@@ -35,11 +37,12 @@ const passwordOf = (report: SeedReport, email: string) =>
 describe('demo accounts seeded outside production', () => {
   const dirs: string[] = [];
   const apps: TestApp[] = [];
-  const start = async (env: Record<string, string> = {}) => {
+  const start = async (env: Record<string, string> = {}, override?: TestAppOptions['override']) => {
     const dataDir = aDataDir();
     dirs.push(dataDir);
     const t = await startTestApp({
       env: { DATA_DIR: dataDir, LOGIN_RATE_LIMIT: '1000', LOGIN_RATE_LIMIT_IP: '1000', ...env },
+      override,
     });
     apps.push(t);
     return { t, dataDir };
@@ -67,6 +70,21 @@ describe('demo accounts seeded outside production', () => {
       await login(t, email, password).expect(200);
       await login(t, email, OLD_FIXED[email]!).expect(401);
     }
+  });
+
+  test('the passwords are hashed by the auth feature’s PasswordHasher, as a registration’s are', async () => {
+    const hashed: string[] = [];
+    class RecordingHasher extends Argon2PasswordHasher {
+      override hash(password: string): Promise<string> {
+        hashed.push(password);
+        return super.hash(password);
+      }
+    }
+    const { t } = await start({}, (builder) =>
+      builder.overrideProvider(PasswordHasher).useClass(RecordingHasher),
+    );
+    const report = await t.get(CatalogSeedService).seed();
+    expect(hashed).toEqual([passwordOf(report, ADMIN), passwordOf(report, CUSTOMER)]);
   });
 
   test('two fresh seeds give different passwords; a seed that finds the accounts shows none', async () => {

@@ -1,7 +1,14 @@
-import { assertRoomForCategory, assertRoomForVariant, inSkuOrder, slugify } from '@minishop/domain';
+import {
+  assertRoomForCategory,
+  assertRoomForVariant,
+  inSkuOrder,
+  normalizePassword,
+  slugify,
+} from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import { PasswordHasher } from '../../auth/password-hasher.js';
 import { UserRepository } from '../../auth/user.repository.js';
 import { AppConfig } from '../../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../../infrastructure/database/transaction-runner.js';
@@ -9,7 +16,6 @@ import { CatalogCache } from '../cache/catalog-cache.js';
 import { CatalogWriteRepository } from '../persistence/catalog-write.repository.js';
 import { DEMO_ACCOUNTS, DEMO_CATEGORIES, type DemoProduct, demoProducts } from './demo-catalog.js';
 import { randomDemoPassword, writeDemoCredentials } from './demo-credentials.js';
-import { hashDemoPassword } from './seed-password-hasher.js';
 
 export interface SeedReport {
   categories: number;
@@ -51,6 +57,7 @@ export class CatalogSeedService {
     private readonly tx: TransactionRunner,
     private readonly catalog: CatalogWriteRepository,
     private readonly users: UserRepository,
+    private readonly hasher: PasswordHasher,
     private readonly cache: CatalogCache,
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
@@ -135,7 +142,7 @@ export class CatalogSeedService {
         email: account.email,
         name: account.name,
         role: account.role,
-        passwordHash: await hashDemoPassword(password),
+        passwordHash: await this.hasher.hash(normalizePassword(password)),
       });
       reports.push({
         email: account.email,
