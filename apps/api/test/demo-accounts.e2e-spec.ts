@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -121,6 +121,18 @@ describe('demo accounts seeded outside production', () => {
     expect(after).toContain(`admin ${ADMIN} ${passwordOf(report, ADMIN)}\n`);
     expect(after).toContain(`customer ${CUSTOMER} ${passwordOf(later, CUSTOMER)}\n`);
     expect(after).not.toContain(passwordOf(report, CUSTOMER));
+  });
+
+  test('a seed that cannot record a generated password fails and leaves that account uncreated', async () => {
+    const { t, dataDir } = await start({ DEMO_ADMIN_PASSWORD: 'a configured demo admin password' });
+    // A directory where the file goes: the credentials cannot be written.
+    mkdirSync(credentialsFile(dataDir));
+    await expect(t.get(CatalogSeedService).seed()).rejects.toThrow();
+    const users = (await t
+      .get(DataSource)
+      .query(`SELECT email FROM users WHERE email LIKE '%@minishop.test'`)) as { email: string }[];
+    // The admin's password is the configured one, known without the file.
+    expect(users.map((u) => u.email)).toEqual([ADMIN]);
   });
 
   test('DEMO_ADMIN_PASSWORD is the admin password when set, and is not written to disk', async () => {

@@ -90,14 +90,9 @@ export class CatalogSeedService {
       variantsCreated += counts.v;
       onProgress?.(Math.min(start + BATCH, products.length), products.length);
     }
-    const accounts = this.config.isProduction ? [] : await this.seedAccounts();
-    const generated = accounts.flatMap((a) =>
-      a.created && a.passwordFrom === 'generated' && a.password !== null
-        ? [{ role: a.role, email: a.email, password: a.password }]
-        : [],
-    );
-    const credentialsFile =
-      generated.length > 0 ? await writeDemoCredentials(this.config.dataDir, generated) : null;
+    const { accounts, credentialsFile } = this.config.isProduction
+      ? { accounts: [], credentialsFile: null }
+      : await this.seedAccounts();
     await this.cache.invalidate();
     return {
       categories: categoryIds.size,
@@ -130,29 +125,47 @@ export class CatalogSeedService {
     return report;
   }
 
-  private async seedAccounts(): Promise<DemoAccountReport[]> {
-    const reports: DemoAccountReport[] = [];
+  /**
+   * Each account is committed only once its generated password is in the
+   * credentials file: a seed that failed in between would otherwise leave an
+   * account whose password nobody ever saw, locking its operator out.
+   */
+  private async seedAccounts(): Promise<{
+    accounts: DemoAccountReport[];
+    credentialsFile: string | null;
+  }> {
+    const accounts: DemoAccountReport[] = [];
+    let credentialsFile: string | null = null;
     for (const account of DEMO_ACCOUNTS) {
       const configured =
         account.role === 'admin'
           ? this.config.demoPasswords.admin
           : this.config.demoPasswords.customer;
       const password = configured ?? randomDemoPassword();
-      const created = await this.users.create({
-        email: account.email,
-        name: account.name,
-        role: account.role,
-        passwordHash: await this.hasher.hash(normalizePassword(password)),
+      const passwordHash = await this.hasher.hash(normalizePassword(password));
+      const { created, file } = await this.tx.run(async (m) => {
+        const user = await this.users.create(
+          { email: account.email, name: account.name, role: account.role, passwordHash },
+          m,
+        );
+        const written =
+          user !== null && configured === undefined
+            ? await writeDemoCredentials(this.config.dataDir, [
+                { role: account.role, email: account.email, password },
+              ])
+            : null;
+        return { created: user !== null, file: written };
       });
-      reports.push({
+      credentialsFile = file ?? credentialsFile;
+      accounts.push({
         email: account.email,
         role: account.role,
-        created: created !== null,
-        password: created !== null ? password : null,
+        created,
+        password: created ? password : null,
         passwordFrom: configured !== undefined ? account.passwordVariable : 'generated',
       });
     }
-    return reports;
+    return { accounts, credentialsFile };
   }
 
   private async seedCategories(m: EntityManager): Promise<Map<string, string>> {
