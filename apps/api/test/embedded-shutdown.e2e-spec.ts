@@ -167,30 +167,30 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
     expectNothingLeft([server]);
   }, 300_000);
 
-  test.each([
-    [
-      'a usage error (commander exits on its own)',
-      ['user:create', '--password', 'long enough'],
-      /required option '--email <email>' not specified/,
-    ],
-    [
-      'a command that fails',
-      ['user:create', '--email', 'a@b.test', '--password', 'short'],
-      /password must be at least 8 characters/,
-    ],
-  ])(
-    'npm run cli, %s → the error is reported, PostgreSQL stopped, exit 1',
-    async (_what, args, message) => {
-      const cli = await spawnApi('cli.js', env, args);
-      spawned.push(cli);
-      const server = await postmasterUp();
+  test('npm run cli, a usage error → reported before any PostgreSQL starts, exit 1', async () => {
+    const cli = await spawnApi('cli.js', env, ['user:create', '--password', 'long enough']);
+    spawned.push(cli);
 
-      expect(await cli.closed).toBe(1);
-      expect(cli.stderr()).toMatch(message);
-      expectNothingLeft([server]);
-    },
-    300_000,
-  );
+    expect(await cli.closed).toBe(1);
+    expect(cli.stderr()).toMatch(/required option '--email <email>' not specified/);
+    expectNothingLeft([]);
+  }, 300_000);
+
+  test('npm run cli, a command that fails → the error is reported, PostgreSQL stopped, exit 1', async () => {
+    const cli = await spawnApi('cli.js', env, [
+      'user:create',
+      '--email',
+      'a@b.test',
+      '--password',
+      'short',
+    ]);
+    spawned.push(cli);
+    const server = await postmasterUp();
+
+    expect(await cli.closed).toBe(1);
+    expect(cli.stderr()).toMatch(/password must be at least 8 characters/);
+    expectNothingLeft([server]);
+  }, 300_000);
 
   test('npm run cli, SIGTERM while the command runs → PostgreSQL stopped, it dies of the signal', async () => {
     // The import reads its file from a FIFO that gets no data: the command
