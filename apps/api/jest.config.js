@@ -16,8 +16,7 @@ export default {
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
   testTimeout: 60_000,
-  // Four files at a time on two cores: many e2e files spend much of their
-  // time waiting on child processes, PostgreSQL and job expiry (with three,
-  // a whole run kept the two cores only ~60 % busy).
-  maxWorkers: 4,
+  // Three files at a time on two cores: many e2e files spend much of their
+  // time waiting on child processes and PostgreSQL, which a third file fills.
+  maxWorkers: 3,
 };
