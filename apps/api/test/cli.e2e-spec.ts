@@ -144,8 +144,8 @@ describe('npm run cli', () => {
     });
 
     test('a database that cannot be reached → one line on stderr, its password masked, exit 1, no retries', async () => {
-      const started = Date.now();
-      // Nothing listens on port 1.
+      // Nothing listens on port 1. A retry would log "Retrying (1)..." on
+      // stderr, which must hold the one line alone.
       const run = await cli(['carts:expire'], {
         DATABASE_URL: 'postgres://postgres:secret@127.0.0.1:1/nowhere',
       });
@@ -155,8 +155,6 @@ describe('npm run cli', () => {
         stderr:
           'cannot connect to the database at postgres://postgres:***@127.0.0.1:1/nowhere: connect ECONNREFUSED 127.0.0.1:1\n',
       });
-      // A retry waits a second.
-      expect(Date.now() - started).toBeLessThan(5_000);
     });
 
     test('a start that fails after a stop signal (the database unreachable) → the cause on stderr, exit 1', async () => {
