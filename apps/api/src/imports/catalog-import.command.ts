@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import { Command, CommandRunner } from 'nest-commander';
 
+import { withProgressBar } from '../infrastructure/runtime/progress-bar.js';
 import { CatalogImportProcessor } from './catalog-import.processor.js';
 import { CatalogImportService } from './catalog-import.service.js';
 
@@ -29,24 +30,19 @@ export class CatalogImportCommand extends CommandRunner {
       hideCursor: true,
       stream: process.stdout,
     });
-    let started = false;
     try {
-      await this.processor.run(created.id, (p) => {
-        const payload = { succeeded: p.succeeded, failed: p.failed };
-        if (!started) {
-          bar.start(p.total, p.processed, payload);
-          started = true;
-        } else bar.update(p.processed, payload);
-      });
+      await withProgressBar(bar, (progress) =>
+        this.processor.run(created.id, (p) =>
+          progress(p.processed, p.total, { succeeded: p.succeeded, failed: p.failed }),
+        ),
+      );
     } catch (error) {
-      bar.stop();
       // No worker retries an import this command records: left as it is, it
       // would show as running for ever. (When the database is what failed,
       // this may fail too, and the error below is still the one reported.)
       await this.processor.giveUp(created.id).catch(() => undefined);
       throw error;
     }
-    bar.stop();
     const done = await this.imports.get(created.id);
     const out = [
       `Import ${done.id}: ${done.status}${done.failureReason ? ` (${done.failureReason})` : ''}`,

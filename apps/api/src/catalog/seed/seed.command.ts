@@ -1,8 +1,8 @@
 import { SingleBar } from 'cli-progress';
 import { Command, CommandRunner } from 'nest-commander';
 
+import { withProgressBar } from '../../infrastructure/runtime/progress-bar.js';
 import { CatalogSeedService, describePassword } from './catalog-seed.service.js';
-import { withProgressBar } from './seed-progress.js';
 
 @Command({
   name: 'seed',

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, test } from '@jest/globals';
 import { SingleBar } from 'cli-progress';
 
-import { withProgressBar } from './seed-progress.js';
+import { withProgressBar } from './progress-bar.js';
 
 // noTTYOutput: the bar runs (with its timer) as it does on a terminal.
 const aBar = () =>
