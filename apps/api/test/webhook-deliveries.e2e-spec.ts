@@ -33,7 +33,8 @@ const SECRET = 'whsec_webhook_deliveries_test';
 /**
  * The real gateway (against the emulator), counting refund calls. While
  * `gate` is set, a refund waits for it before reaching Stripe, so a test can
- * hold one delivery inside its provider call; `refusal` makes Stripe refuse.
+ * hold one delivery inside its provider call; `refusal` makes Stripe refuse
+ * the calls made while it is set, held at the gate or not.
  */
 class CountingGateway extends DelegatingGateway {
   refundCalls: RefundInput[] = [];
@@ -42,8 +43,9 @@ class CountingGateway extends DelegatingGateway {
 
   override async refund(input: RefundInput): Promise<RefundRef> {
     this.refundCalls.push(input);
+    const refusal = this.refusal;
     if (this.gate) await this.gate;
-    if (this.refusal) throw this.refusal;
+    if (refusal) throw refusal;
     return this.real.refund(input);
   }
 }
@@ -121,6 +123,10 @@ describe('Stripe webhook deliveries', () => {
     try {
       const first = deliver(t, event, SECRET).then((r) => r);
       await until(() => gateway.refundCalls.length > before, 'the first delivery to ask Stripe');
+      // Refused for the held call only: cleared once the first delivery's
+      // failure was awaited, a second call made before that moment (on a busy
+      // machine) met the refusal too.
+      gateway.refusal = undefined;
       const second = deliver(t, event, SECRET).then((r) => r);
       // Time for the second delivery to reach the event while the first is
       // held inside its refund: without a claim, it would ask Stripe too.
@@ -241,13 +247,16 @@ describe('Stripe webhook deliveries', () => {
     try {
       const first = deliver(t, event, SECRET).then((r) => r);
       await until(() => gateway.refundCalls.length > before, 'the first delivery to ask Stripe');
+      // Refused for the held call only: cleared once the first delivery's
+      // failure was awaited, a second call made before that moment (on a busy
+      // machine) met the refusal too.
+      gateway.refusal = undefined;
       const second = deliver(t, event, SECRET).then((r) => r);
       await new Promise((resolve) => setTimeout(resolve, 300));
       gateway.gate = undefined;
       release();
       const failed = await first;
       expect(failed.status).toBe(503);
-      gateway.refusal = undefined;
       // Only now may the second delivery, waiting, reach Stripe.
       const applied = await second;
       expect(applied.status).toBe(200);
