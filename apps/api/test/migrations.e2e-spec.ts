@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 
-import { withAdvisoryLock } from '../src/infrastructure/database/advisory-lock.js';
+import {
+  type LockHolder,
+  waitingFor,
+  withAdvisoryLock,
+} from '../src/infrastructure/database/advisory-lock.js';
 import { dataSourceOptions } from '../src/infrastructure/database/data-source-options.js';
 import { MigrationRunner } from '../src/infrastructure/database/migration-runner.js';
 import { migrations } from '../src/infrastructure/database/migrations/index.js';
@@ -92,7 +96,7 @@ describe('migrations', () => {
           );
           heldWhileWorking = held!.n;
         },
-        () => (waited = true),
+        { onWait: () => (waited = true) },
       );
       try {
         await waitFor(async () => (waited ? true : undefined), 'the lock to be found taken');
@@ -109,6 +113,41 @@ describe('migrations', () => {
         await holder.query('SELECT pg_advisory_unlock($1)', [key]);
         await queued;
         expect(heldWhileWorking).toBe(1);
+      } finally {
+        await queued.catch(() => undefined);
+      }
+    } finally {
+      await holder.end();
+    }
+  });
+  test('a process queued for an advisory lock says, again and again, which session holds it', async () => {
+    const key = 7_399_002;
+    const holder = new pg.Client({ connectionString: db.url, application_name: 'lock-holder' });
+    await holder.connect();
+    try {
+      const { pid } = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
+        .rows[0]!;
+      await holder.query('SELECT pg_advisory_lock($1)', [key]);
+      const reports: { holder: LockHolder | undefined; waitedMs: number }[] = [];
+      const queued = withAdvisoryLock(await aSource(), key, async () => reports.length, {
+        onWait: (h, waitedMs) => reports.push({ holder: h, waitedMs }),
+        reportEveryMs: 1,
+      });
+      try {
+        await waitFor(async () => (reports.length >= 2 ? true : undefined), 'two reports');
+        await holder.query('SELECT pg_advisory_unlock($1)', [key]);
+        const reportsWhenTaken = await queued;
+        expect(reports[0]).toMatchObject({
+          holder: { pid, applicationName: 'lock-holder', state: 'idle' },
+          waitedMs: 0,
+        });
+        expect(reports[1]!.holder?.pid).toBe(pid);
+        expect(reports[1]!.waitedMs).toBeGreaterThan(0);
+        // Not one more once the lock is taken.
+        expect(reports.length).toBe(reportsWhenTaken);
+        expect(waitingFor('migrating', reports[0]!.holder, 0)).toBe(
+          `another instance is migrating; waiting for it: the lock is held by PostgreSQL session pid ${pid}, application "lock-holder", from 127.0.0.1, idle for ${reports[0]!.holder!.busySeconds} s`,
+        );
       } finally {
         await queued.catch(() => undefined);
       }

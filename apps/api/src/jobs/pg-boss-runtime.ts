@@ -9,7 +9,7 @@ import {
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 
-import { withAdvisoryLock } from '../infrastructure/database/advisory-lock.js';
+import { waitingFor, withAdvisoryLock } from '../infrastructure/database/advisory-lock.js';
 import { DatabaseServer } from '../infrastructure/database/database-server.js';
 import { MigrationRunner } from '../infrastructure/database/migration-runner.js';
 import { storablePrefix } from '../infrastructure/database/unstorable-text.js';
@@ -117,18 +117,29 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     // Several processes starting at once (cluster workers, API + worker)
     // deadlock in pg-boss' createQueue; they take turns instead (polling for
     // the lock, as its holder may be migrating).
-    await withAdvisoryLock(this.dataSource, JOBS_SETUP_LOCK, async () => {
-      // Creates the schema on a fresh database.
-      await this.boss.start();
-      this.started = true;
-      const stored = new Map((await this.boss.getQueues()).map((q) => [q.name, q]));
-      for (const job of this.registry.all()) await this.createQueue(job, stored);
-      if (!this.options.work) return;
-      // Handlers must never see an older schema than their code expects; the
-      // HTTP entry has migrated already (a no-op here), the worker entry not.
-      await this.migrations.run();
-      await this.syncSchedules();
-    });
+    await withAdvisoryLock(
+      this.dataSource,
+      JOBS_SETUP_LOCK,
+      async () => {
+        // Creates the schema on a fresh database.
+        await this.boss.start();
+        this.started = true;
+        const stored = new Map((await this.boss.getQueues()).map((q) => [q.name, q]));
+        for (const job of this.registry.all()) await this.createQueue(job, stored);
+        if (!this.options.work) return;
+        // Handlers must never see an older schema than their code expects; the
+        // HTTP entry has migrated already (a no-op here), the worker entry not.
+        await this.migrations.run();
+        await this.syncSchedules();
+      },
+      {
+        // Turns here are short unless the holder migrates: say so only then.
+        onWait: (holder, waitedMs) => {
+          if (waitedMs > 0)
+            this.logger.log(waitingFor('setting up the job queues', holder, waitedMs));
+        },
+      },
+    );
     if (!this.options.work) return;
     const loops = this.registry
       .all()

@@ -5,6 +5,30 @@ import type { DataSource, QueryRunner } from 'typeorm';
 /** How often a process queued behind another asks for the lock again. */
 const RETRY_MS = 200;
 
+/** How often a queued process says again who it is waiting for. */
+const REPORT_EVERY_MS = 30_000;
+
+/** The session holding an advisory lock, as pg_stat_activity shows it. */
+export interface LockHolder {
+  pid: number;
+  applicationName: string;
+  clientAddress: string | null;
+  /** What the session is doing now: `active`, `idle in transaction`, … */
+  state: string | null;
+  /** Seconds since it began its current transaction, or its statement when in none. */
+  busySeconds: number | null;
+}
+
+export interface AdvisoryLockWait {
+  /**
+   * Called when the lock is found taken, and again every `reportEveryMs`
+   * while the wait lasts: a start that hangs here says who holds it up.
+   * `holder` is undefined when the holder let go meanwhile or cannot be seen.
+   */
+  onWait: (holder: LockHolder | undefined, waitedMs: number) => void;
+  reportEveryMs?: number;
+}
+
 /**
  * Runs `work` while holding a session-level advisory lock on a connection
  * of its own, so processes starting together take turns. A queued process
@@ -13,19 +37,23 @@ const RETRY_MS = 200;
  * built CONCURRENTLY (a migration) by the lock's holder waits for every
  * older snapshot of the database to end. The two would wait for each other
  * for ever, through a lock PostgreSQL's deadlock detector cannot see (the
- * holder's other, idle connection). `onWait` is called once, when the lock
- * is found taken.
+ * holder's other, idle connection).
+ *
+ * The wait has no time limit: a migration may rightly take minutes (an
+ * index built on a large table), and a process that gave up would be
+ * started again to queue behind the same lock. Instead it reports, now and
+ * then, which session holds the lock.
  */
 export async function withAdvisoryLock<T>(
   dataSource: DataSource,
   key: number,
   work: () => Promise<T>,
-  onWait?: () => void,
+  wait?: AdvisoryLockWait,
 ): Promise<T> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    await take(runner, key, onWait);
+    await take(runner, key, wait);
     return await work();
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
@@ -33,13 +61,69 @@ export async function withAdvisoryLock<T>(
   }
 }
 
-async function take(runner: QueryRunner, key: number, onWait?: () => void): Promise<void> {
-  for (let waited = false; ; waited = true) {
+async function take(runner: QueryRunner, key: number, wait?: AdvisoryLockWait): Promise<void> {
+  const started = performance.now();
+  let reportDue = started;
+  for (;;) {
     const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS taken', [key])) as {
       taken: boolean;
     }[];
     if (row?.taken) return;
-    if (!waited) onWait?.();
+    const now = performance.now();
+    if (wait && now >= reportDue) {
+      reportDue = now + (wait.reportEveryMs ?? REPORT_EVERY_MS);
+      wait.onWait(await holderOf(runner, key), Math.round(now - started));
+    }
     await sleep(RETRY_MS);
   }
+}
+
+/**
+ * A bigint advisory key is kept as its high and low 32 bits (classid,
+ * objid), with objsubid 1; the keys used here fit in the low half.
+ */
+async function holderOf(runner: QueryRunner, key: number): Promise<LockHolder | undefined> {
+  const rows = (await runner
+    .query(
+      `SELECT a.pid, a.application_name, host(a.client_addr) AS client_address, a.state,
+              extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::int AS busy_seconds
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+          AND l.classid = 0 AND l.objid = $1
+        LIMIT 1`,
+      [key],
+    )
+    .catch(() => [])) as {
+    pid: number;
+    application_name: string;
+    client_address: string | null;
+    state: string | null;
+    busy_seconds: number | null;
+  }[];
+  const [row] = rows;
+  if (!row) return undefined;
+  return {
+    pid: row.pid,
+    applicationName: row.application_name,
+    clientAddress: row.client_address,
+    state: row.state,
+    busySeconds: row.busy_seconds,
+  };
+}
+
+/** The log line of a process queued behind another's `what`. */
+export function waitingFor(what: string, holder: LockHolder | undefined, waitedMs: number): string {
+  const waited = waitedMs > 0 ? ` (waited ${Math.round(waitedMs / 1000)} s so far)` : '';
+  if (!holder) return `another instance is ${what}; waiting for it${waited}`;
+  const who = [
+    `pid ${holder.pid}`,
+    holder.applicationName ? `application "${holder.applicationName}"` : undefined,
+    holder.clientAddress ? `from ${holder.clientAddress}` : undefined,
+    holder.state
+      ? `${holder.state}${holder.busySeconds !== null ? ` for ${holder.busySeconds} s` : ''}`
+      : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `another instance is ${what}; waiting for it${waited}: the lock is held by PostgreSQL session ${who}`;
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { withAdvisoryLock } from './advisory-lock.js';
+import { waitingFor, withAdvisoryLock } from './advisory-lock.js';
 
 // Arbitrary constant: the advisory lock that serialises migration runs.
 const MIGRATION_LOCK = 7_305_001;
@@ -26,7 +26,7 @@ export class MigrationRunner {
         for (const m of applied) this.logger.log(`applied ${m.name}`);
         return applied.map((m) => m.name);
       },
-      () => this.logger.log('another instance is migrating; waiting for it'),
+      { onWait: (holder, waitedMs) => this.logger.log(waitingFor('migrating', holder, waitedMs)) },
     );
   }
 }
