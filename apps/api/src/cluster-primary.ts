@@ -9,6 +9,7 @@ import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import type { EmbeddedDatabase } from './infrastructure/database/embedded-postgres.js';
 import { exitAfterFailedStart } from './infrastructure/lifecycle/failed-start.js';
 import { onStopSignal, STOP_SIGNAL_HANDLED } from './infrastructure/lifecycle/stop-signal.js';
+import { WorkerStops } from './infrastructure/lifecycle/worker-stops.js';
 import { WorkersGone } from './infrastructure/lifecycle/workers-gone.js';
 
 // More deaths than this within the window means the workers cannot start
@@ -53,10 +54,7 @@ async function primary(): Promise<void> {
   let stopping = false;
   let exitCode = 0;
   const deaths: number[] = [];
-  // Workers that shut down gracefully on SIGTERM. One still loading its first
-  // modules would die of it at once, so it is signalled when it says it is
-  // ready (stop-signal.ts), and then finishes starting before it stops.
-  const handlesStop = new Set<number>();
+  const workerStops = new WorkerStops(config.shutdownGraceMs);
 
   const fork = (): Worker => {
     const worker = cluster.fork(workerEnv);
@@ -77,24 +75,16 @@ async function primary(): Promise<void> {
     stopping = true;
     exitCode = code;
     log.info({ signal }, 'stopping workers');
-    for (const worker of Object.values(cluster.workers ?? {})) {
-      if (worker && handlesStop.has(worker.id)) worker.process.kill('SIGTERM');
-    }
-    // A worker stuck past its own grace period is killed.
-    setTimeout(() => {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
-    }, config.shutdownGraceMs + 10_000).unref();
+    workerStops.stopAll(Object.values(cluster.workers ?? {}));
     workersGone.watch();
   };
 
   cluster.on('message', (worker, message) => {
-    if (message !== STOP_SIGNAL_HANDLED) return;
-    handlesStop.add(worker.id);
-    if (stopping) worker.process.kill('SIGTERM');
+    if (message === STOP_SIGNAL_HANDLED) workerStops.handlesStop(worker);
   });
 
   cluster.on('exit', (worker, code, signal) => {
-    handlesStop.delete(worker.id);
+    workerStops.exited(worker);
     const pid = worker.process.pid;
     if (stopping) {
       // Read by finish() once the last worker is gone (workersGone below).

@@ -1,0 +1,67 @@
+// Past its grace a signalled worker still closes its pool and an embedded
+// server (graceful-shutdown.ts), and one signalled while starting first
+// finishes its start: this much more before it counts as stuck.
+const STOP_MARGIN_MS = 10_000;
+// Saying it handles SIGTERM takes a worker Node's own start and two small
+// modules (cluster.ts): under a second, a few on a loaded host. One that has
+// not said so in this long is hung; the deadline still allows for a whole
+// stop after it, as if it had spoken up at the last moment.
+const READY_MS = 30_000;
+
+/** What stopping needs of a cluster worker. */
+export interface StoppableWorker {
+  readonly id: number;
+  readonly process: { kill(signal: NodeJS.Signals): unknown };
+}
+
+/**
+ * The cluster primary's stop: each worker is sent SIGTERM, and SIGKILLed if
+ * it is still alive `graceMs` + STOP_MARGIN_MS after its own SIGTERM. A
+ * worker still loading its first modules would die of SIGTERM at once, so it
+ * is signalled only when it says it handles it (`handlesStop`), which on a
+ * loaded host can come seconds after the primary's own signal: counting its
+ * deadline from that signal would kill it in the middle of a graceful stop.
+ */
+export class WorkerStops {
+  private stopping = false;
+  private readonly handling = new Set<number>();
+  private readonly deadlines = new Map<number, NodeJS.Timeout>();
+
+  constructor(private readonly graceMs: number) {}
+
+  /** The worker now shuts down gracefully on SIGTERM (STOP_SIGNAL_HANDLED). */
+  handlesStop(worker: StoppableWorker): void {
+    this.handling.add(worker.id);
+    if (this.stopping) this.signal(worker);
+  }
+
+  /** Tells the workers to stop: those not handling SIGTERM yet once they do. */
+  stopAll(workers: Iterable<StoppableWorker | undefined>): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const worker of workers) {
+      if (!worker) continue;
+      if (this.handling.has(worker.id)) this.signal(worker);
+      else this.killAfter(worker, READY_MS + this.graceMs + STOP_MARGIN_MS);
+    }
+  }
+
+  exited(worker: StoppableWorker): void {
+    this.handling.delete(worker.id);
+    clearTimeout(this.deadlines.get(worker.id));
+    this.deadlines.delete(worker.id);
+  }
+
+  private signal(worker: StoppableWorker): void {
+    worker.process.kill('SIGTERM');
+    this.killAfter(worker, this.graceMs + STOP_MARGIN_MS);
+  }
+
+  private killAfter(worker: StoppableWorker, ms: number): void {
+    clearTimeout(this.deadlines.get(worker.id));
+    const timer = setTimeout(() => worker.process.kill('SIGKILL'), ms);
+    // The primary exits once its workers are gone, not when a deadline ends.
+    timer.unref();
+    this.deadlines.set(worker.id, timer);
+  }
+}
