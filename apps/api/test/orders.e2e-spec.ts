@@ -778,6 +778,18 @@ describe('orders', () => {
         expect(res.body.refund.amount).toEqual({ amount: 3000, currency: 'EUR' });
       });
 
+      test('an amount sent as null → 400, not a refund of everything', async () => {
+        const admin = await anAdmin(t);
+        const { orderId, refundedAtStripe } = await aPaidOrder();
+        const res = await refundWithKey(admin, orderId, randomUUID(), { amount: null });
+        expect(res.status).toBe(400);
+        expect(res.body.errors).toEqual([
+          { field: 'amount', message: expect.stringContaining('amount must be an object') },
+        ]);
+        expect(await refundRequested(orderId)).toBe(0);
+        expect(refundedAtStripe()).toBe(0);
+      });
+
       test('an empty or overlong Idempotency-Key → 400', async () => {
         const admin = await anAdmin(t);
         const { orderId, refundedAtStripe } = await aPaidOrder();

@@ -1407,7 +1407,7 @@ export interface components {
             note: string;
         };
         RefundRequestDto: {
-            /** @description Absent: refund everything paid and not yet refunded */
+            /** @description Absent: refund everything paid and not yet refunded. `null` is refused */
             amount?: components["schemas"]["MoneyDto"];
         };
         RefundDto: {

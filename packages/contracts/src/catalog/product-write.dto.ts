@@ -23,18 +23,12 @@ import {
   Max,
   Min,
   NotEquals,
-  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 
+import { IfSent } from '../common/if-sent.js';
 import { MONEY_SHAPE_MESSAGE } from '../common/money.dto.js';
 import { CodePointLength, MaxCodePoints, NormalizedText, trimmed } from '../common/text-length.js';
-
-/**
- * For partial updates: a field left out is skipped, but `null` is validated
- * (and so refused) instead of being treated as absent as `@IsOptional` does.
- */
-const IfSent = () => ValidateIf((_: object, value: unknown) => value !== undefined);
 
 /**
  * A product, variant or category name: 1-200 characters, stored trimmed as

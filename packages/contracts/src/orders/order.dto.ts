@@ -18,6 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+import { IfSent } from '../common/if-sent.js';
 import { MONEY_SHAPE_MESSAGE, MoneyDto } from '../common/money.dto.js';
 import { NextCursorProperty, PageQueryDto } from '../common/pagination.dto.js';
 import { queryBoolean } from '../common/query-boolean.js';
@@ -249,9 +250,11 @@ export class OutsideSettlementRequestDto {
 export class RefundRequestDto {
   @ApiPropertyOptional({
     type: MoneyDto,
-    description: 'Absent: refund everything paid and not yet refunded',
+    description: 'Absent: refund everything paid and not yet refunded. `null` is refused',
   })
-  @IsOptional()
+  // Left out means everything: a client sending an empty field as null must
+  // get a 400, not a whole refund.
+  @IfSent()
   @ValidateNested({ message: MONEY_SHAPE_MESSAGE })
   @Type(() => MoneyDto)
   amount?: MoneyDto;
