@@ -105,6 +105,14 @@ describe('Money', () => {
       expect(Money.of(1299, 'KWD').format()).toBe('1.299 KWD');
       expect(Money.of(7, 'KWD').format()).toBe('0.007 KWD');
     });
+
+    test('counts HUF, ISK and TWD in hundredths, as the payment provider does (ICU shows no decimals)', () => {
+      expect(Money.of(1299, 'HUF').format()).toBe('12.99 HUF');
+      expect(Money.of(50000, 'ISK').format()).toBe('500.00 ISK');
+      expect(Money.of(1299, 'TWD').format()).toBe('12.99 TWD');
+      expect(Money.of(1299, 'IDR').format()).toBe('12.99 IDR');
+      expect(Money.of(1299, 'UGX').format()).toBe('1299 UGX');
+    });
   });
 
   describe('comparison', () => {

@@ -1,3 +1,4 @@
+import { minorUnitDigits } from './minor-unit.js';
 import { CurrencyMismatchError, InvalidAmountError } from './money.errors.js';
 
 /** ISO 4217 alphabetic code, upper case. */
@@ -104,7 +105,8 @@ export class Money {
 
   /**
    * The amount for people to read, in the currency's own minor unit:
-   * `12.99 EUR`, but `1299 JPY` (no minor unit) and `1.299 KWD` (thousandths).
+   * `12.99 EUR`, but `1299 JPY` (no minor unit) and `1.299 KWD` (thousandths),
+   * in the provider's minor unit (minor-unit.ts).
    * Dividing by 100 everywhere misstated yen by a factor of a hundred.
    */
   format(): string {
@@ -125,20 +127,4 @@ export class Money {
       throw new CurrencyMismatchError(`cannot combine ${this.currency} with ${other.currency}`);
     }
   }
-}
-
-// Building an Intl.NumberFormat costs tens of microseconds, once per mail
-// and order otherwise; a shop prices in a handful of currencies.
-const minorUnits = new Map<CurrencyCode, number>();
-
-/** ISO 4217's minor unit of `currency` (2 for a code ICU does not know). */
-function minorUnitDigits(currency: CurrencyCode): number {
-  let digits = minorUnits.get(currency);
-  if (digits === undefined) {
-    digits =
-      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-        .maximumFractionDigits ?? 2;
-    minorUnits.set(currency, digits);
-  }
-  return digits;
 }
