@@ -9,6 +9,7 @@ import { AppModule } from './app.module.js';
 import { IMPORT_MAX_BYTES } from './imports/catalog-import-source.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
+import { refuseUnacceptableRequests } from './infrastructure/http/accept.js';
 import { limitBodyDepth } from './infrastructure/http/body-depth.js';
 import { answerClientError } from './infrastructure/http/client-error.js';
 import { clientIpResolver } from './infrastructure/http/client-ip.js';
@@ -87,6 +88,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   limitBodyDepth(instance);
   limitRequestRate(instance, rateLimit);
   refuseEncodedBodies(instance);
+  refuseUnacceptableRequests(instance);
   door.attach(instance);
   const adapter = new FastifyAdapter(instance);
   // Nest's adapter parses form bodies by default. Refused here instead: the

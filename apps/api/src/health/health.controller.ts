@@ -13,6 +13,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 
+import { IgnoresAccept } from '../infrastructure/http/accept.js';
 import { ShutdownState } from '../infrastructure/lifecycle/shutdown-state.js';
 import { ALIVE } from './liveness.js';
 
@@ -33,6 +34,8 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  // Probes read the status alone, whatever Accept they are set up to send.
+  @IgnoresAccept()
   @ApiOperation({ operationId: 'healthLive', summary: 'The process is up' })
   @ApiOkResponse({
     description: 'Alive',
@@ -43,6 +46,7 @@ export class HealthController {
   }
 
   @Get('ready')
+  @IgnoresAccept()
   // Terminus' own OpenAPI metadata depends on how @nestjs/swagger was loaded;
   // declaring the replies here keeps the document the same everywhere.
   @HealthCheck({ noCache: true, swaggerDocumentation: false })

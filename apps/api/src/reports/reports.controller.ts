@@ -14,6 +14,7 @@ import {
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
+import { IgnoresAccept } from '../infrastructure/http/accept.js';
 import { LocatedReply } from '../infrastructure/http/reply-location.js';
 import { SalesReportService } from './sales-report.service.js';
 
@@ -61,6 +62,7 @@ export class ReportsController {
   }
 
   @Get(':id/download')
+  @IgnoresAccept()
   @IdParam()
   @ApiOperation({
     summary: 'The report file',

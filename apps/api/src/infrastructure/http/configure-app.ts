@@ -4,6 +4,7 @@ import { type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import fastifyRawBody from 'fastify-raw-body';
 import { Logger } from 'nestjs-pino';
 
+import { ignoreAcceptUnder } from './accept.js';
 import { BodilessRouteInterceptor } from './bodiless-route.interceptor.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { serveOpenApiDocuments } from './openapi-documents.js';
@@ -12,6 +13,7 @@ import { ReplyLocationInterceptor } from './reply-location.js';
 import { createValidationPipe } from './validation.exception.js';
 
 export const API_PREFIX = 'api/v1';
+const DOCS_PATH = 'docs';
 
 /** `/api/v1` for every route but the operational ones. */
 export function setGlobalPrefix(app: INestApplication): void {
@@ -50,7 +52,9 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   // heap that a process never asked for its docs would carry for nothing.
   let document: OpenAPIObject | undefined;
   const built = () => (document ??= buildOpenApiDocument(app));
-  SwaggerModule.setup('docs', app, built, {
+  // HTML, scripts, styles, YAML: the docs serve their own types.
+  ignoreAcceptUnder(app.getHttpAdapter().getInstance(), `/${DOCS_PATH}`);
+  SwaggerModule.setup(DOCS_PATH, app, built, {
     // The documents are served by serveOpenApiDocuments, serialised once.
     raw: false,
     customSiteTitle: 'minishop API',

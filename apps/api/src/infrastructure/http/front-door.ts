@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 
+import { acceptsJson } from './accept.js';
 import type { ClientIp } from './client-ip.js';
 import type { CorsPolicy } from './cors.js';
 import { fastifyOf } from './fastify-of.js';
@@ -78,7 +79,8 @@ const doors = new WeakMap<FastifyInstance, FrontDoor>();
  * budget (a client over it is handed to Fastify, which refuses it with the
  * usual problem reply), and an observation in the HTTP metrics. Only GETs
  * without a body are candidates, and none once the server is closing (Fastify
- * then sheds load with its 503).
+ * then sheds load with its 503). Every answer here is JSON: a request whose
+ * Accept rules JSON out goes to Fastify, which refuses it (406).
  *
  * An answer may also come later (a hit found in Redis only). Handing the
  * request to Fastify after that wait is safe: Node emitted it with its
@@ -143,7 +145,13 @@ export class FrontDoor {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, fastify: RequestListener): void {
-    if (this.closing || req.method !== 'GET' || declaresBody(req.headers)) return fastify(req, res);
+    if (
+      this.closing ||
+      req.method !== 'GET' ||
+      declaresBody(req.headers) ||
+      !acceptsJson(req.headers.accept)
+    )
+      return fastify(req, res);
     const started = performance.now();
     const answer = this.answerTo(req);
     if (!answer) return fastify(req, res);

@@ -2,6 +2,8 @@ import { ProblemDto } from '@minishop/contracts';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
+import { IGNORES_ACCEPT_EXTENSION } from './accept.js';
+
 /**
  * The OpenAPI 3.1 document of the API, built from the controllers' metadata.
  * Served at /docs/openapi.json and exported to openapi.json by
@@ -84,8 +86,9 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 /**
  * Adds what every operation has in common, once, instead of on every route:
  * the rate-limit, CORS, request-id and caching headers sent on 2xx/3xx/4xx replies, and
- * the 429, 500 and 503 problem replies any route can give, and the 400,
- * 413 and 415 any route that may be sent a body can give.
+ * the 429, 500 and 503 problem replies any route can give, the 406 any
+ * route that reads Accept can give, and the 400, 413 and 415 any route that
+ * may be sent a body can give.
  */
 function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
   const components = (document.components ??= {});
@@ -122,6 +125,16 @@ function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
         ...problem('Too many requests; retry after the Retry-After header'),
         headers: { 'Retry-After': { description: 'Seconds to wait', schema: COUNT } },
       };
+      // Only the routes marked IgnoresAccept serve whatever Accept says.
+      const marked = operation as typeof operation &
+        Partial<Record<typeof IGNORES_ACCEPT_EXTENSION, unknown>>;
+      if (marked[IGNORES_ACCEPT_EXTENSION]) {
+        delete marked[IGNORES_ACCEPT_EXTENSION];
+      } else {
+        operation.responses['406'] ??= problem(
+          'Accept rules out both application/json and application/problem+json',
+        );
+      }
       operation.responses['500'] ??= problem('Unexpected server error (always a bug)');
       operation.responses['503'] ??= {
         ...problem(

@@ -240,6 +240,8 @@ function typeForStatus(status: number): string {
       return 'forbidden';
     case 404:
       return 'not-found';
+    case 406:
+      return 'not-acceptable';
     case 409:
       return 'conflict';
     case 413:

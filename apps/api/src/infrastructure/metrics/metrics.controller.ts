@@ -1,6 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 
+import { IgnoresAccept } from '../http/accept.js';
 import { MetricsService } from './metrics.service.js';
 
 @ApiTags('ops')
@@ -11,6 +12,7 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @Header('Cache-Control', 'no-store')
+  @IgnoresAccept()
   @ApiOperation({ operationId: 'metrics', summary: 'Prometheus metrics of this process' })
   @ApiProduces('text/plain')
   @ApiOkResponse({

@@ -1,6 +1,5 @@
 import { ProblemDto, StripeWebhookAckDto } from '@minishop/contracts';
 import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
-import { RouteConfig } from '@nestjs/platform-fastify';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -12,6 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 
+import { IgnoresAccept } from '../../infrastructure/http/accept.js';
 import { StripeWebhookService } from './stripe-webhook.service.js';
 
 @ApiTags('payments')
@@ -22,8 +22,9 @@ export class StripeWebhookController {
   @Post('stripe')
   @HttpCode(200)
   // The signature covers the exact bytes Stripe sent, so this route (and
-  // only this one) keeps the raw body beside the parsed JSON.
-  @RouteConfig({ rawBody: true })
+  // only this one) keeps the raw body beside the parsed JSON. Stripe reads
+  // only the status, whatever Accept it sends.
+  @IgnoresAccept({ rawBody: true })
   @ApiOperation({
     operationId: 'receiveStripeWebhook',
     summary: 'Stripe webhook endpoint',
