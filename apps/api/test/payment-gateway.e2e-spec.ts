@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   InvalidRefundAmountError,
   Money,
+  PaymentAmountTooLargeError,
   PaymentNotFoundError,
   PaymentProviderError,
   PaymentStateConflictError,
 } from '@minishop/domain';
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Post } from '@nestjs/common';
 import Stripe from 'stripe';
 
 import { StripeEmulatorHost } from '../src/payments/emulator/stripe-emulator.host.js';
@@ -29,6 +30,16 @@ class PaymentProbeController {
   @Get(':id')
   async show(@Param('id') id: string) {
     const intent = await this.gateway.retrieveIntent(id);
+    return { id: intent.id };
+  }
+
+  @Post('intents/:amount')
+  async create(@Param('amount') amount: string) {
+    const intent = await this.gateway.createIntent({
+      orderId: `order-probe-${amount}`,
+      amount: Money.of(Number(amount), 'EUR'),
+      idempotencyKey: `probe-${amount}-${Date.now()}`,
+    });
     return { id: intent.id };
   }
 }
@@ -157,6 +168,22 @@ describe('StripePaymentGateway through the Stripe SDK against the local emulator
     expect(details.latestChargeId).toMatch(/^ch_/);
   });
 
+  test('a payment over 8 digits of minor units is refused as too large, not as a state conflict; 99,999,999 is taken', async () => {
+    await expect(
+      gateway.createIntent({
+        orderId: 'o-too-large',
+        amount: eur(100_000_000),
+        idempotencyKey: key(),
+      }),
+    ).rejects.toBeInstanceOf(PaymentAmountTooLargeError);
+    const largest = await gateway.createIntent({
+      orderId: 'o-largest',
+      amount: eur(99_999_999),
+      idempotencyKey: key(),
+    });
+    expect(largest.amount.equals(eur(99_999_999))).toBe(true);
+  });
+
   test('partial then full refunds, then nothing is left to refund', async () => {
     const paid = await paidIntent(1299);
     const part = await gateway.refund({
@@ -269,10 +296,15 @@ describe('StripePaymentGateway through the Stripe SDK against the local emulator
     });
   });
 
-  test('gateway errors reach clients as problems: unknown intent 404, provider down 503', async () => {
+  test('gateway errors reach clients as problems: unknown intent 404, amount too large 422, provider down 503', async () => {
     const missing = await t.http.get('/api/v1/probe/payments/pi_missing000000000000000');
     expect(missing.status).toBe(404);
     expect(missing.body.type).toMatch(/\/payment-not-found$/);
+
+    // One no retry could ever get paid: 422, not a 409 that invites retrying.
+    const tooLarge = await t.http.post('/api/v1/probe/payments/intents/100000000');
+    expect(tooLarge.status).toBe(422);
+    expect(tooLarge.body.type).toMatch(/\/payment-amount-too-large$/);
 
     // Last test of the file: the emulator stays down.
     await emulator.close();

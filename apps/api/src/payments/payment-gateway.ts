@@ -57,7 +57,8 @@ export interface RefundRef {
  * implements it (against real Stripe or the local emulator); tests may
  * override it. Every method throws the payment errors of `@minishop/domain`
  * (`PaymentDeclinedError`, `PaymentNotFoundError`, `PaymentStateConflictError`,
- * `PaymentProviderError`), never a provider SDK error.
+ * `PaymentAmountTooLargeError`, `PaymentProviderError`), never a provider SDK
+ * error.
  */
 export abstract class PaymentGateway {
   abstract createIntent(input: CreateIntentInput): Promise<PaymentIntentRef>;

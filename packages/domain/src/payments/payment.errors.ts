@@ -41,6 +41,15 @@ export class PaymentStateConflictError extends ConflictError {
   }
 }
 
+/**
+ * The provider will not take a payment of this amount (Stripe: more than 8
+ * digits of minor units). Asking again cannot succeed; only a smaller
+ * amount can. Not a state conflict: nothing about the payment will change.
+ */
+export class PaymentAmountTooLargeError extends RuleViolationError {
+  readonly code = 'PAYMENT.AMOUNT_TOO_LARGE';
+}
+
 /** A refund amount that cannot be right whatever the payment's state (zero, negative, other currency). */
 export class InvalidRefundAmountError extends RuleViolationError {
   readonly code = 'PAYMENT.INVALID_REFUND_AMOUNT';

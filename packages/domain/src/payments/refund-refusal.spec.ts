@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 
 import {
   InvalidRefundAmountError,
+  PaymentAmountTooLargeError,
   PaymentDeclinedError,
   PaymentNotFoundError,
   PaymentProviderError,
@@ -30,6 +31,11 @@ describe('refundRefusalReason', () => {
       );
       expect(refundRefusalReason(new PaymentProviderError('bad', 'rejected'))).toBe(
         'request_rejected',
+      );
+    });
+    test('an amount over what the provider takes in one payment', () => {
+      expect(refundRefusalReason(new PaymentAmountTooLargeError('8 digits at most'))).toBe(
+        'PAYMENT.AMOUNT_TOO_LARGE',
       );
     });
   });

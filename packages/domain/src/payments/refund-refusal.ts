@@ -1,5 +1,6 @@
 import {
   InvalidRefundAmountError,
+  PaymentAmountTooLargeError,
   PaymentDeclinedError,
   PaymentNotFoundError,
   PaymentProviderError,
@@ -12,7 +13,8 @@ import {
  * failing, rate limiting or refusing our credentials, or is still working
  * on a refund under the same key (`idempotency_key_in_use`). Those may
  * succeed when asked again; a refusal (a disputed charge, a payment it does
- * not know, parameters it rejects) would only be refused again.
+ * not know, an amount over its maximum, parameters it rejects) would only be
+ * refused again.
  */
 export function refundRefusalReason(error: unknown): string | null {
   if (error instanceof PaymentStateConflictError) {
@@ -21,7 +23,11 @@ export function refundRefusalReason(error: unknown): string | null {
       : (error.providerCode ?? error.code);
   }
   if (error instanceof PaymentDeclinedError) return error.declineCode ?? error.code;
-  if (error instanceof PaymentNotFoundError || error instanceof InvalidRefundAmountError) {
+  if (
+    error instanceof PaymentNotFoundError ||
+    error instanceof InvalidRefundAmountError ||
+    error instanceof PaymentAmountTooLargeError
+  ) {
     return error.code;
   }
   if (error instanceof PaymentProviderError && error.reason === 'rejected') {

@@ -32,6 +32,20 @@ describe('EmulatorStore', () => {
       );
     });
 
+    test('refuses more than 8 digits of minor units as Stripe does, making no intent', () => {
+      const store = new EmulatorStore();
+      expect(
+        stripeError(() => store.createIntent({ amount: '100000000', currency: 'eur' })),
+      ).toMatchObject({
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'amount_too_large',
+        param: 'amount',
+      });
+      expect(store.listIntents()).toEqual([]);
+      expect(anIntent(store, '99999999').amount).toBe(99_999_999);
+    });
+
     test('lower-cases the currency and keeps metadata as strings', () => {
       const intent = anIntent(new EmulatorStore());
       expect(intent).toMatchObject({ currency: 'eur', metadata: { orderId: 'o-1' }, amount: 1000 });

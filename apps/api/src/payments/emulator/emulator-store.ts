@@ -190,14 +190,26 @@ function integerParam(params: Params, name: string, required: boolean): number |
   return Number(raw);
 }
 
-/** Stripe's floor for an amount, in the smallest currency unit. */
-function atLeastOneCent(amount: number): number {
+/** Stripe's ceiling for an amount: 8 digits in the smallest currency unit (999,999.99 EUR). */
+export const STRIPE_MAX_AMOUNT = 99_999_999;
+
+/** An amount Stripe takes: at least 1 cent, at most {@link STRIPE_MAX_AMOUNT}. */
+function chargeableAmount(amount: number): number {
   if (amount < 1) {
     throw new EmulatorError(
       400,
       'invalid_request_error',
       'Amount must be at least 1 cent',
       'amount_too_small',
+      'amount',
+    );
+  }
+  if (amount > STRIPE_MAX_AMOUNT) {
+    throw new EmulatorError(
+      400,
+      'invalid_request_error',
+      `Amount must be no more than ${STRIPE_MAX_AMOUNT} in the smallest currency unit`,
+      'amount_too_large',
       'amount',
     );
   }
@@ -246,7 +258,7 @@ export class EmulatorStore {
   private readonly disputes = new Map<string, EmulatedDispute>();
 
   createIntent(params: Params): EmulatedPaymentIntent {
-    const amount = atLeastOneCent(integerParam(params, 'amount', true) ?? 0);
+    const amount = chargeableAmount(integerParam(params, 'amount', true) ?? 0);
     const currency = params.currency;
     if (typeof currency !== 'string' || !/^[a-zA-Z]{3}$/.test(currency)) {
       throw new EmulatorError(
@@ -282,6 +294,11 @@ export class EmulatorStore {
     };
     this.intents.set(id, intent);
     return intent;
+  }
+
+  /** Every intent made, oldest first (Stripe's list, unpaginated). */
+  listIntents(): EmulatedPaymentIntent[] {
+    return [...this.intents.values()];
   }
 
   retrieveIntent(id: string): EmulatedPaymentIntent {
@@ -431,7 +448,7 @@ export class EmulatorStore {
         'charge_already_refunded',
       );
     }
-    const amount = atLeastOneCent(integerParam(params, 'amount', false) ?? remaining);
+    const amount = chargeableAmount(integerParam(params, 'amount', false) ?? remaining);
     if (amount > remaining) {
       throw new EmulatorError(
         400,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import {
+  PaymentAmountTooLargeError,
   PaymentProviderError,
   PaymentStateConflictError,
   refundRefusalReason,
@@ -29,6 +30,23 @@ describe('translateStripeError', () => {
       expect(refundRefusalReason(error)).toBe(code);
     },
   );
+
+  // Stripe says `amount_too_large` of a payment over its 8 digits of minor
+  // units: read as a state conflict it was a 409 a retry could never fix.
+  test('amount_too_large of a payment is an amount too large (422), not a state conflict', () => {
+    const error = translateStripeError(invalidRequest('amount_too_large'), Stripe);
+    expect(error).toBeInstanceOf(PaymentAmountTooLargeError);
+    expect((error as PaymentAmountTooLargeError).code).toBe('PAYMENT.AMOUNT_TOO_LARGE');
+  });
+
+  // Of a refund it means the charge has less left than asked for (refunded
+  // in part outside the shop): the charge's state, which whole-refund.ts
+  // answers by refunding the rest.
+  test('amount_too_large of a refund stays a state conflict naming the code', () => {
+    const error = translateStripeError(invalidRequest('amount_too_large'), Stripe, 'refund');
+    expect(error).toBeInstanceOf(PaymentStateConflictError);
+    expect((error as PaymentStateConflictError).providerCode).toBe('amount_too_large');
+  });
 
   test('parameters Stripe rejects for another reason stay a rejected request', () => {
     const error = translateStripeError(invalidRequest('parameter_invalid_integer'), Stripe);

@@ -1,6 +1,7 @@
 import {
   InvalidRefundAmountError,
   Money,
+  PaymentAmountTooLargeError,
   PaymentDeclinedError,
   PaymentNotFoundError,
   PaymentProviderError,
@@ -24,7 +25,6 @@ import { loadStripeSdk } from './stripe-sdk.js';
 const STATE_CODES = new Set([
   'payment_intent_unexpected_state',
   'charge_already_refunded',
-  'amount_too_large',
   'charge_not_refundable',
   // A refund of a charged-back payment; Stripe uses either code.
   'charge_disputed',
@@ -89,14 +89,16 @@ export class StripePaymentGateway extends PaymentGateway {
     if (input.amount && input.amount.amount <= 0) {
       throw new InvalidRefundAmountError('a refund amount must be positive');
     }
-    const refund = await this.call((stripe) =>
-      stripe.refunds.create(
-        {
-          payment_intent: input.paymentIntentId,
-          ...(input.amount ? { amount: input.amount.amount } : {}),
-        },
-        { idempotencyKey: input.idempotencyKey },
-      ),
+    const refund = await this.call(
+      (stripe) =>
+        stripe.refunds.create(
+          {
+            payment_intent: input.paymentIntentId,
+            ...(input.amount ? { amount: input.amount.amount } : {}),
+          },
+          { idempotencyKey: input.idempotencyKey },
+        ),
+      'refund',
     );
     if (input.amount && refund.currency.toUpperCase() !== input.amount.currency) {
       // Stripe refunds in the charge's currency whatever we meant; a mismatch
@@ -118,7 +120,10 @@ export class StripePaymentGateway extends PaymentGateway {
   }
 
   /** Runs one SDK call and turns Stripe's errors into the domain's payment errors. */
-  private async call<T>(request: (stripe: Stripe) => Promise<T>): Promise<T> {
+  private async call<T>(
+    request: (stripe: Stripe) => Promise<T>,
+    kind: StripeRequestKind = 'payment',
+  ): Promise<T> {
     let sdk: typeof Stripe;
     let stripe: Stripe;
     try {
@@ -134,7 +139,7 @@ export class StripePaymentGateway extends PaymentGateway {
     try {
       return await request(stripe);
     } catch (error) {
-      throw translateStripeError(error, sdk);
+      throw translateStripeError(error, sdk, kind);
     }
   }
 }
@@ -148,8 +153,18 @@ function toRef(intent: Stripe.PaymentIntent): PaymentIntentRef {
   };
 }
 
-/** `sdk`: the loaded SDK, whose error classes the error is matched against. */
-export function translateStripeError(error: unknown, sdk: typeof Stripe): Error {
+/** What a call asked Stripe for: some of its error codes mean one thing for a refund, another elsewhere. */
+export type StripeRequestKind = 'payment' | 'refund';
+
+/**
+ * `sdk`: the loaded SDK, whose error classes the error is matched against;
+ * `kind`: what the call asked for.
+ */
+export function translateStripeError(
+  error: unknown,
+  sdk: typeof Stripe,
+  kind: StripeRequestKind = 'payment',
+): Error {
   const E = sdk.errors;
   if (!(error instanceof E.StripeError)) return error as Error;
   const message = error.message;
@@ -161,6 +176,17 @@ export function translateStripeError(error: unknown, sdk: typeof Stripe): Error 
   }
   if (error instanceof E.StripeInvalidRequestError) {
     if (error.code === 'resource_missing') return new PaymentNotFoundError(message);
+    if (error.code === 'amount_too_large') {
+      // On a refund: the charge has less left than asked for (part of it was
+      // refunded in the dashboard), a state whole-refund.ts acts on. On a
+      // payment: more than Stripe takes (8 digits of minor units), which no
+      // retry and no later state can make payable.
+      return kind === 'refund'
+        ? new PaymentStateConflictError(message, error.code)
+        : new PaymentAmountTooLargeError(
+            `The payment provider does not take an amount this large: ${message}`,
+          );
+    }
     if (error.code !== undefined && STATE_CODES.has(error.code)) {
       return new PaymentStateConflictError(message, error.code);
     }
