@@ -25,6 +25,7 @@ import {
 import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
+import { hostedEmulator } from './support/emulator.js';
 import { aCart, anAddress, aVariant, checkout, stockOf } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin } from './support/users.js';
@@ -280,6 +281,62 @@ describe('POST /checkout', () => {
       user.id,
     ]);
     expect(carts).toHaveLength(1);
+  });
+
+  test('POST /checkout of a cart over what one payment can be (99,999,999) → 422; nothing reserved or asked of the provider, the cart as it was, and the same key places it once under', async () => {
+    const user = await aCustomer(t);
+    const a = await aVariant(t, { stock: 5, price: 50_000_000 });
+    const b = await aVariant(t, { stock: 5, price: 49_999_999 });
+    const c = await aVariant(t, { stock: 5, price: 1 });
+    const cartId = await aCart(t, user, [
+      { variant: a, quantity: 1 },
+      { variant: b, quantity: 1 },
+      { variant: c, quantity: 1 },
+    ]);
+    const cartRows = () =>
+      db.query(
+        `SELECT c.status, c.updated_at, l.variant_id, l.quantity
+           FROM carts c JOIN cart_lines l ON l.cart_id = c.id
+          WHERE c.id = $1 ORDER BY l.variant_id`,
+        [cartId],
+      );
+    const cartBefore = await cartRows();
+    const intentsOf = () =>
+      hostedEmulator(t)
+        .store.listIntents()
+        .filter((i) => i.metadata.userId === user.id);
+    const key = randomUUID();
+    const creates = jest.spyOn(t.get(PaymentGateway), 'createIntent');
+
+    const res = await checkout(t, user, key);
+
+    const asked = creates.mock.calls.length;
+    creates.mockRestore();
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body.type).toMatch(/\/checkout-total-too-large$/);
+    expect(res.body.detail).toContain('1000000.00 EUR');
+    expect(res.body.detail).toContain('999999.99 EUR');
+    expect(asked).toBe(0);
+    expect(intentsOf()).toEqual([]);
+    expect(await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id])).toEqual([]);
+    for (const v of [a, b, c]) expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+    expect(await cartRows()).toEqual(cartBefore);
+    expect(await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id])).toEqual(
+      [],
+    );
+    expect(await mailsTo(db, user.email)).toEqual([]);
+
+    // One minor unit less is exactly the most one payment can be: placed and payable.
+    const [line] = await db.query('SELECT id FROM cart_lines WHERE variant_id = $1', [c.id]);
+    const removed = await t.http.delete(`/api/v1/cart/items/${line.id}`).set(user.auth);
+    expect(removed.status).toBe(200);
+    const placed = await checkout(t, user, key);
+    expect(placed.status).toBe(201);
+    expect(placed.body.order.total).toEqual({ amount: 99_999_999, currency: 'EUR' });
+    expect(intentsOf()).toEqual([
+      expect.objectContaining({ id: placed.body.payment.paymentIntentId, amount: 99_999_999 }),
+    ]);
   });
 
   test('a cart changed after checkout read it is not sold as read: nothing is written, not even the claim', async () => {

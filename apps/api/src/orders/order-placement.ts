@@ -8,7 +8,9 @@ import {
   EmptyCartError,
   InsufficientStockError,
   Money,
+  type OrderTotals,
   orderTotals,
+  OrderTotalTooLargeError,
 } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -222,7 +224,17 @@ export class OrderPlacement {
       quantity: line.quantity,
       unitPrice: Money.of(line.variant.price, line.variant.currency),
     }));
-    const totals = orderTotals(priced, currency);
+    let totals: OrderTotals;
+    try {
+      totals = orderTotals(priced, currency);
+    } catch (error) {
+      // More than one payment can be: refused before a payment is asked
+      // for, as the checks above refuse (a repeat still gets its reply).
+      if (!(error instanceof OrderTotalTooLargeError)) throw error;
+      const earlierOrderId = await this.earlierOrder(m, userId, key, claim);
+      if (earlierOrderId) return { earlierOrderId };
+      throw error;
+    }
     const lines = priced.map((p, i) => ({
       id: randomUUID(),
       variantId: p.variant.id,

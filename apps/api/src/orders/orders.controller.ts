@@ -6,6 +6,7 @@ import {
   PageQueryDto,
   ProblemDto,
 } from '@minishop/contracts';
+import { MAX_ORDER_TOTAL } from '@minishop/domain';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -76,7 +77,9 @@ export class OrdersController {
     type: ProblemDto,
   })
   @ApiUnprocessableEntityResponse({
-    description: 'Empty cart, or the key was used with another body',
+    description:
+      `Empty cart, a cart totalling more than one payment can be (${MAX_ORDER_TOTAL} minor units), ` +
+      'or the key was used with another body',
     type: ProblemDto,
   })
   checkout(

@@ -1,3 +1,4 @@
+import { MAX_ORDER_TOTAL } from '@minishop/domain';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Matches, Max, Min, type ValidationArguments } from 'class-validator';
 
@@ -6,7 +7,8 @@ export class MoneyDto {
   @ApiProperty({ example: 1299, description: 'Integer amount in minor units (cents)' })
   @IsInt()
   @Min(0)
-  @Max(100_000_000)
+  // Read only as a refund's amount: no more than one order, so one payment, can be.
+  @Max(MAX_ORDER_TOTAL)
   amount!: number;
 
   @ApiProperty({ example: 'EUR', description: 'ISO 4217 currency code', maxLength: 3 })

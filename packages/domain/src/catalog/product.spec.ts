@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 
 import { Money } from '../money/money.js';
+import { MAX_ORDER_TOTAL } from '../orders/order-totals.js';
 import {
   InvalidCatalogValueError,
   StockAboveMaximumError,
@@ -16,6 +17,7 @@ import {
   inSkuOrder,
   isSellable,
   MAX_ON_HAND,
+  MAX_PRICE,
   MAX_VARIANTS_PER_PRODUCT,
   priceRange,
   slugFor,
@@ -95,7 +97,11 @@ describe('variantPrice', () => {
       variantPrice({ amount: 1299, currency: 'EUR' }, 'EUR').equals(Money.of(1299, 'EUR')),
     ).toBe(true);
   });
-  test.each([0, -1, 1.5, 100_000_001])('refuses amount %s', (amount) => {
+  test('accepts the most one order may total: a single unit can always be paid', () => {
+    expect(MAX_PRICE).toBe(MAX_ORDER_TOTAL);
+    expect(variantPrice({ amount: 99_999_999, currency: 'EUR' }, 'EUR').amount).toBe(99_999_999);
+  });
+  test.each([0, -1, 1.5, 100_000_000])('refuses amount %s', (amount) => {
     expect(() => variantPrice({ amount, currency: 'EUR' }, 'EUR')).toThrow(
       InvalidCatalogValueError,
     );

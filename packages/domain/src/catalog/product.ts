@@ -1,5 +1,6 @@
 import { isUuid } from '../ids/uuid.js';
 import { Money } from '../money/money.js';
+import { MAX_ORDER_TOTAL } from '../orders/order-totals.js';
 import {
   InvalidCatalogValueError,
   StockAboveMaximumError,
@@ -15,8 +16,11 @@ export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,63}$/;
 export const SKU_MAX_LENGTH = 64;
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const SLUG_MAX_LENGTH = 120;
-/** Upper bound of a price in minor units; well inside bigint and JS safe integers. */
-export const MAX_PRICE = 100_000_000;
+/**
+ * Upper bound of a price in minor units: the most one order may total, so
+ * one unit of any variant can always be paid (a cart of more may not be).
+ */
+export const MAX_PRICE = MAX_ORDER_TOTAL;
 /**
  * Variants one product may have, however they are added (create, the
  * variant route, an import): bounds every product reply and page.

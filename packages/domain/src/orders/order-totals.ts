@@ -1,5 +1,5 @@
 import { Money } from '../money/money.js';
-import { RefundExceedsPaymentError } from './order.errors.js';
+import { OrderTotalTooLargeError, RefundExceedsPaymentError } from './order.errors.js';
 import type { OrderStatus } from './order-status.js';
 
 export interface PricedLine {
@@ -14,13 +14,26 @@ export interface OrderTotals {
 }
 
 /**
+ * The most one order may total, in minor units. An order is paid with one
+ * PaymentIntent, and Stripe takes at most 8 digits for an amount in the
+ * smallest currency unit (99,999,999: 999,999.99 EUR); a larger order could
+ * be placed and reserve stock but never be paid.
+ */
+export const MAX_ORDER_TOTAL = 99_999_999;
+
+/**
  * Totals of an order from its line snapshots. No shipping, tax or discounts
- * yet, so the total is the subtotal; they would be added here.
+ * yet, so the total is the subtotal; they would be added here, before the
+ * total is held to {@link MAX_ORDER_TOTAL}.
  */
 export function orderTotals(lines: readonly PricedLine[], currency: string): OrderTotals {
   const lineTotals = lines.map((l) => l.unitPrice.multiply(l.quantity));
   const subtotal = Money.sum(lineTotals, currency);
-  return { lineTotals, subtotal, total: subtotal };
+  const total = subtotal;
+  if (total.amount > MAX_ORDER_TOTAL) {
+    throw new OrderTotalTooLargeError(total, Money.of(MAX_ORDER_TOTAL, currency));
+  }
+  return { lineTotals, subtotal, total };
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   RuleViolationError,
 } from '../errors/domain-error.js';
 import { echoableId } from '../ids/echoed-id.js';
+import type { Money } from '../money/money.js';
 import type { OrderStatus } from './order-status.js';
 
 export class IllegalTransitionError extends ConflictError {
@@ -94,6 +95,24 @@ export class EmptyCartError extends RuleViolationError {
 
   constructor() {
     super('The cart is empty: add items before checking out');
+  }
+}
+
+/**
+ * The cart totals more than one payment can take (see MAX_ORDER_TOTAL): no
+ * retry would be paid, so it is refused before anything is reserved or a
+ * payment is asked for. The buyer can check out part of it at a time.
+ */
+export class OrderTotalTooLargeError extends RuleViolationError {
+  readonly code = 'CHECKOUT.TOTAL_TOO_LARGE';
+
+  constructor(
+    readonly total: Money,
+    readonly max: Money,
+  ) {
+    super(
+      `The order would total ${total.format()}, more than the ${max.format()} one payment can be: remove items from the cart and check out the rest in another order`,
+    );
   }
 }
 
