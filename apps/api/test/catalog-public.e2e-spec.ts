@@ -330,6 +330,13 @@ describe('catalog public reads (seeded demo catalog)', () => {
     const fieldsOf = (body: { errors?: { field: string }[] }) =>
       [...new Set((body.errors ?? []).map((e) => e.field))].sort();
 
+    test('a price bound above the highest price is a bound, not a refusal', async () => {
+      // A client's "no upper bound", from before the highest price was lowered.
+      const res = await t.http.get(`${API}/products?maxPrice=100000000&limit=1`).expect(200);
+      expect(res.body.items).toHaveLength(1);
+      await t.http.get(`${API}/products?minPrice=9007199254740991`).expect(200);
+    });
+
     test('minPrice > maxPrice names both', async () => {
       const res = await t.http.get(`${API}/products?minPrice=500&maxPrice=100`).expect(400);
       expect(fieldsOf(res.body)).toEqual(['maxPrice', 'minPrice']);
@@ -347,6 +354,8 @@ describe('catalog public reads (seeded demo catalog)', () => {
       ['minPrice=%20', 'minPrice'],
       ['minPrice=0x10', 'minPrice'],
       ['maxPrice=1e3', 'maxPrice'],
+      // Past a safe integer: not compared as some other number.
+      ['maxPrice=9007199254740992', 'maxPrice'],
       ['limit=', 'limit'],
       ['cursor=%%%', 'cursor'],
       ['cursor=bm90LWpzb24', 'cursor'],

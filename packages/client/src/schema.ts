@@ -1777,7 +1777,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1939,7 +1939,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2083,7 +2083,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2211,7 +2211,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2336,7 +2336,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2450,7 +2450,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2595,7 +2595,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2723,7 +2723,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2851,7 +2851,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3017,7 +3017,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3144,7 +3144,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3290,7 +3290,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3463,7 +3463,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3560,7 +3560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3737,7 +3737,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3927,7 +3927,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4121,7 +4121,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4310,7 +4310,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4476,7 +4476,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4600,7 +4600,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4693,7 +4693,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4839,7 +4839,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5040,7 +5040,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5246,7 +5246,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5452,7 +5452,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5658,7 +5658,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5864,7 +5864,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -6068,7 +6068,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -6269,7 +6269,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -6475,7 +6475,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -6669,7 +6669,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -6853,7 +6853,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -6980,7 +6980,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -7122,7 +7122,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -7301,7 +7301,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -7443,7 +7443,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -7637,7 +7637,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -7841,7 +7841,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -8050,7 +8050,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -8371,7 +8371,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -8543,7 +8543,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -8675,7 +8675,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -8847,7 +8847,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Accept rules out both application/json and application/problem+json */
+            /** @description Accept rules out application/json, what this operation replies with */
             406: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

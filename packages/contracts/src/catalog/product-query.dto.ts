@@ -1,4 +1,3 @@
-import { MAX_PRICE } from '@minishop/domain';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsIn,
@@ -14,6 +13,11 @@ import {
 import { PageQueryDto } from '../common/pagination.dto.js';
 import { QueryInteger } from '../common/query-integer.js';
 import { MaxCodePoints } from '../common/text-length.js';
+
+// A bound to filter by, not a price: any whole amount is a fair bound, and
+// a client's "no upper bound" sentinel (or a price stored before the
+// highest price was lowered) must not become a 400 when prices change.
+const PRICE_FILTER_MAX = Number.MAX_SAFE_INTEGER;
 
 export const PRODUCT_SORTS = ['newest', 'price', '-price', 'name'] as const;
 export type ProductSort = (typeof PRODUCT_SORTS)[number];
@@ -63,26 +67,26 @@ export class ProductQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     description: 'Lowest variant price, minor units',
     minimum: 0,
-    maximum: MAX_PRICE,
+    maximum: PRICE_FILTER_MAX,
   })
   @IsOptional()
   @QueryInteger()
   @IsInt()
   @Min(0)
-  @Max(MAX_PRICE)
+  @Max(PRICE_FILTER_MAX)
   @ConsistentPriceRange()
   minPrice?: number;
 
   @ApiPropertyOptional({
     description: 'Highest variant price, minor units',
     minimum: 0,
-    maximum: MAX_PRICE,
+    maximum: PRICE_FILTER_MAX,
   })
   @IsOptional()
   @QueryInteger()
   @IsInt()
   @Min(0)
-  @Max(MAX_PRICE)
+  @Max(PRICE_FILTER_MAX)
   @ConsistentPriceRange()
   maxPrice?: number;
 

@@ -104,10 +104,10 @@ export class Money {
   }
 
   /**
-   * The amount for people to read, in the currency's own minor unit:
-   * `12.99 EUR`, but `1299 JPY` (no minor unit) and `1.299 KWD` (thousandths),
-   * in the provider's minor unit (minor-unit.ts).
-   * Dividing by 100 everywhere misstated yen by a factor of a hundred.
+   * The amount for people to read, in the minor unit amounts are kept in
+   * (the payment provider's, minor-unit.ts): `12.99 EUR`, but `1299 JPY`
+   * (no minor unit) and `1.299 KWD` (thousandths). Dividing by 100
+   * everywhere misstated yen by a factor of a hundred.
    */
   format(): string {
     const digits = minorUnitDigits(this.currency);

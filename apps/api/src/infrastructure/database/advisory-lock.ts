@@ -62,14 +62,16 @@ export async function withAdvisoryLock<T>(
 }
 
 async function take(runner: QueryRunner, key: number, wait?: AdvisoryLockWait): Promise<void> {
-  const started = performance.now();
-  let reportDue = started;
+  let started: number | undefined;
+  let reportDue = 0;
   for (;;) {
     const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS taken', [key])) as {
       taken: boolean;
     }[];
     if (row?.taken) return;
     const now = performance.now();
+    // The first report is the moment the lock is found taken: waited 0.
+    started ??= now;
     if (wait && now >= reportDue) {
       reportDue = now + (wait.reportEveryMs ?? REPORT_EVERY_MS);
       wait.onWait(await holderOf(runner, key), Math.round(now - started));

@@ -5,8 +5,10 @@ import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import Negotiator from 'negotiator';
 
-/** What an API route replies with: JSON, and a problem document when it fails. */
-const JSON_REPLIES = ['application/json; charset=utf-8', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`];
+// What an API route replies with when it succeeds. Its failures are problem
+// documents whatever Accept says (RFC 9110 lets an error reply ignore it), so
+// a request must accept this one: `application/json;q=0, */*` refuses it.
+const JSON_REPLY = ['application/json; charset=utf-8'];
 
 // Accept values most callers send, answered without parsing: none at all
 // (supertest, most server-side clients), fetch's and curl's default, the
@@ -15,7 +17,6 @@ const ACCEPTS_JSON = new Set([
   '*/*',
   'application/json',
   'application/*',
-  PROBLEM_CONTENT_TYPE,
   'application/json, text/plain, */*',
   'application/json, */*',
 ]);
@@ -27,13 +28,13 @@ const ACCEPTS_JSON = new Set([
 const MAX_NEGOTIATED_LENGTH = 1024;
 
 /**
- * Whether a request with this Accept header can be answered with JSON (or a
- * problem document). An absent or empty header states no preference.
+ * Whether a request with this Accept header can be answered with JSON. An
+ * absent or empty header states no preference.
  */
 export function acceptsJson(accept: string | undefined): boolean {
   if (accept === undefined || ACCEPTS_JSON.has(accept)) return true;
   if (accept.length > MAX_NEGOTIATED_LENGTH || accept.trim() === '') return true;
-  return new Negotiator({ headers: { accept } }).mediaType(JSON_REPLIES) !== undefined;
+  return new Negotiator({ headers: { accept } }).mediaType(JSON_REPLY) !== undefined;
 }
 
 declare module 'fastify' {

@@ -125,14 +125,15 @@ function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
         ...problem('Too many requests; retry after the Retry-After header'),
         headers: { 'Retry-After': { description: 'Seconds to wait', schema: COUNT } },
       };
-      // Only the routes marked IgnoresAccept serve whatever Accept says.
+      // The extension only carries the mark here from the decorator: clients
+      // are told of the 406 instead, where it can happen.
       const marked = operation as typeof operation &
         Partial<Record<typeof IGNORES_ACCEPT_EXTENSION, unknown>>;
       if (marked[IGNORES_ACCEPT_EXTENSION]) {
         delete marked[IGNORES_ACCEPT_EXTENSION];
       } else {
         operation.responses['406'] ??= problem(
-          'Accept rules out both application/json and application/problem+json',
+          'Accept rules out application/json, what this operation replies with',
         );
       }
       operation.responses['500'] ??= problem('Unexpected server error (always a bug)');
