@@ -25,7 +25,14 @@ interface SortSpec {
 }
 
 const SORTS: Record<ProductSort, SortSpec> = {
-  newest: { expr: 'p.created_at', dir: 'DESC', key: 'p.created_at::text', cast: 'timestamptz' },
+  newest: {
+    expr: 'p.created_at',
+    dir: 'DESC',
+    // Spelled out, not ::text, which follows the server's DateStyle (a
+    // 'SQL, DMY' server prints 28/11/2026 …, which no cursor accepts).
+    key: `to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'`,
+    cast: 'timestamptz',
+  },
   price: { expr: 'p.min_price', dir: 'ASC', key: 'p.min_price::int8', cast: 'int8' },
   '-price': { expr: 'p.min_price', dir: 'DESC', key: 'p.min_price::int8', cast: 'int8' },
   name: { expr: 'p.name', dir: 'ASC', key: 'p.name', cast: 'text' },
