@@ -122,7 +122,8 @@ export class CatalogImportProcessor {
   /**
    * No attempt will finish the import: its uploader sees `failed`. The
    * batches committed before stay in (the counts say how far it got), and
-   * importing the file again only adds what is missing.
+   * importing the file again adds what is missing (and sets the stock of
+   * lines already in back to the file's figures: the README says so).
    */
   async giveUp(importId: string): Promise<void> {
     await this.tx.run((t) =>
