@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { CatalogImportHandler } from '../src/imports/catalog-import.handler.js';
 import { CatalogImportProcessor } from '../src/imports/catalog-import.processor.js';
 import { CatalogImportService } from '../src/imports/catalog-import.service.js';
+import { CatalogUpsertRepository } from '../src/imports/persistence/catalog-upsert.repository.js';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
 import { aProductBody } from './support/catalog.js';
 import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
@@ -518,6 +519,45 @@ describe('catalog import', () => {
     const product = await t.http.get(`${API}/products/wide-product`).expect(200);
     expect(product.body.variants).toHaveLength(50);
   }, 60_000);
+
+  test('a product another import has created but not committed is waited for, so its variants count against the limit', async () => {
+    const upserts = t.get(CatalogUpsertRepository);
+    const first = ds.createQueryRunner();
+    const second = ds.createQueryRunner();
+    await first.connect();
+    await second.connect();
+    try {
+      await first.startTransaction();
+      await upserts.lockProducts(first.manager, ['uncommitted-product']);
+      const ids = await upserts.upsertProducts(first.manager, [
+        { slug: 'uncommitted-product', name: 'Uncommitted', description: '', categoryId: null },
+      ]);
+      await first.query(
+        `INSERT INTO variants (product_id, sku, name, price, currency, on_hand)
+         VALUES ($1, 'UNCOMMITTED-1', 'One', 100, 'EUR', 1), ($1, 'UNCOMMITTED-2', 'Two', 100, 'EUR', 1)`,
+        [ids.get('uncommitted-product')],
+      );
+      // The second batch cannot see the product yet: it must wait for it.
+      await second.startTransaction();
+      const [{ pid }] = (await second.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
+      const counted = upserts.lockProducts(second.manager, ['uncommitted-product']);
+      await waitFor(async () => {
+        const [row] = (await ds.query(
+          `SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`,
+          [pid],
+        )) as { wait_event_type: string | null }[];
+        return row?.wait_event_type === 'Lock' ? true : undefined;
+      }, 'the second batch to wait for the first');
+      await first.commitTransaction();
+      expect((await counted).get('uncommitted-product')).toBe(2);
+      await second.commitTransaction();
+    } finally {
+      if (first.isTransactionActive) await first.rollbackTransaction();
+      if (second.isTransactionActive) await second.rollbackTransaction();
+      await first.release();
+      await second.release();
+    }
+  });
 
   test('the processor reports progress per batch of 500 (as the CLI shows it)', async () => {
     const service = t.get(CatalogImportService);

@@ -32,9 +32,21 @@ export class CatalogUpsertRepository {
    * cannot deadlock on them) and returns how many variants each has. The
    * admin routes lock a product before writing its variants too, so the
    * counts hold until this batch commits.
+   *
+   * A product another import has inserted but not committed cannot be seen,
+   * let alone locked: both would count it empty and add up to the limit
+   * each. So each slug is first taken as a transaction-level advisory lock
+   * (in key order, so two batches cannot deadlock on them), which waits for
+   * such a batch to end; the count that follows sees what it wrote.
    */
   async lockProducts(m: EntityManager, slugs: readonly string[]): Promise<Map<string, number>> {
     if (slugs.length === 0) return new Map();
+    await m.query(
+      `SELECT pg_advisory_xact_lock(k.key)
+         FROM (SELECT DISTINCT hashtextextended('minishop-import-product:' || s, 0) AS key
+                 FROM unnest($1::text[]) AS s ORDER BY 1) AS k`,
+      [slugs],
+    );
     const rows: { slug: string; variants: number }[] = await m.query(
       `SELECT p.slug, (SELECT count(*)::int FROM variants v WHERE v.product_id = p.id) AS variants
          FROM products p WHERE p.slug = ANY($1::text[])
