@@ -539,7 +539,8 @@ describe('catalog import', () => {
       );
       // The second batch cannot see the product yet: it must wait for it.
       await second.startTransaction();
-      const [{ pid }] = (await second.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
+      const [backend] = (await second.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
+      const pid = backend!.pid;
       const counted = upserts.lockProducts(second.manager, ['uncommitted-product']);
       await waitFor(async () => {
         const [row] = (await ds.query(
