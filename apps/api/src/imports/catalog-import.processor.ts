@@ -52,7 +52,15 @@ export class CatalogImportProcessor {
     private readonly dataSource: DataSource,
   ) {}
 
-  async run(importId: string, onProgress?: (progress: ImportProgressEvent) => void): Promise<void> {
+  /**
+   * Once `stop` is aborted no further batch begins: run rejects with its
+   * reason, the batches committed so far staying in, as after any failure.
+   */
+  async run(
+    importId: string,
+    onProgress?: (progress: ImportProgressEvent) => void,
+    stop?: AbortSignal,
+  ): Promise<void> {
     const m = this.dataSource.manager;
     const state = await this.imports.find(m, importId);
     if (!state) throw new ImportNotFoundError(importId);
@@ -77,6 +85,7 @@ export class CatalogImportProcessor {
     let batch: Pending[] = [];
     /** False when another attempt of this import has moved on: this one stops. */
     const flush = async (): Promise<boolean> => {
+      stop?.throwIfAborted();
       const outcome = await this.tx.run(async (t) => {
         // pg-boss delivers at least once: a job that expired while its first
         // attempt still runs is run again beside it. Without this lock both
@@ -125,15 +134,12 @@ export class CatalogImportProcessor {
    * importing the file again adds what is missing (and sets the stock of
    * lines already in back to the file's figures: the README says so).
    */
-  async giveUp(importId: string): Promise<void> {
-    await this.tx.run((t) =>
-      // The cause is in the job's log; the reply says only what to do.
-      this.imports.giveUp(
-        t,
-        importId,
-        'The import stopped before the end of the file; upload it again to import the rest',
-      ),
-    );
+  async giveUp(
+    importId: string,
+    // The cause is in the job's log; the reply says only what to do.
+    reason = 'The import stopped before the end of the file; upload it again to import the rest',
+  ): Promise<void> {
+    await this.tx.run((t) => this.imports.giveUp(t, importId, reason));
   }
 
   /** The attempt that moved on finishes the import (or its job retries it). */

@@ -112,7 +112,10 @@ export function exitJobWorkerGracefullyOnSignals(
  * The command line's SIGTERM/SIGINT: the command is abandoned, not finished.
  * Closing the context closes the pool once the connection in use is given
  * back (the command's next query then fails, unreported: see cli.ts) and
- * stops an embedded PostgreSQL the command line started. A command that
+ * stops an embedded PostgreSQL the command line started. A command that must
+ * leave its work in a known state first (catalog:import, whose import nothing
+ * else would end) does so in its onModuleDestroy hook, which closing runs
+ * before the pool's shutdown hook. A command that
  * keeps its connection (a long transaction, a wait for a lock) would hold
  * closing up: after HOOKS_DEADLINE_MS the embedded PostgreSQL is stopped
  * directly, which rolls its transaction back. The process then dies of the
