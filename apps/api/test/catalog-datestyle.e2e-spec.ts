@@ -3,8 +3,8 @@ import { DataSource } from 'typeorm';
 
 import { CatalogSeedService } from '../src/catalog/seed/catalog-seed.service.js';
 import { walkProducts } from './support/catalog.js';
-import { adminQuery } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { adminQuery } from './support/test-database.js';
 
 /**
  * A server set to print dates its own way (DateStyle, which a DBA may set
