@@ -11,8 +11,8 @@ type Serialized = Record<string, unknown>;
  * malformed UUID, a number out of range: the client's input), and the
  * arguments ioredis puts in a failed command's `command.args` (the login
  * limits' keys hold the e-mail address and client IP). The SQL text, the
- * SQLSTATE and the command name stay; they say what failed. Causes are serialized as errors too, so they are stripped
- * the same way.
+ * SQLSTATE and the command name stay; they say what failed. Causes are
+ * serialized as errors too, so they are stripped the same way.
  */
 export function serializeError(error: unknown): unknown {
   if (typeof error !== 'object' || error === null) return error;
