@@ -442,29 +442,6 @@ describe('catalog import', () => {
     expect(done.errors.map((e) => e.line)).toEqual([2]);
   }, 60_000);
 
-  test('a stray or unclosed quote costs its own line only: every line after it goes in', async () => {
-    // Left to itself the parser reads on after such a quote as if inside a
-    // quoted field, and took every later line into it.
-    const file = [
-      HEADER,
-      'stray-one,"Stray"x,,,STRAY-1,One,100,EUR,1',
-      'stray-two,Two,,,STRAY-2,One,100,EUR,1',
-      'stray-three,"Open quote,,,STRAY-3,One,100,EUR,1',
-      'stray-four,Four,,,STRAY-4,One,100,EUR,1',
-      'stray-five,Five,,,STRAY-5,One,100,EUR,1',
-    ].join('\n');
-    const done = (await finished((await upload(`${file}\n`)).body.id)) as {
-      total: number;
-      errors: { line: number; message: string }[];
-    };
-    expect(done).toMatchObject({ status: 'completed', succeeded: 3, failed: 2 });
-    expect(done.errors.map((e) => e.line)).toEqual([2, 4]);
-    expect(done.errors[1]!.message).toMatch(/^Quote Not Closed: a quote opened on this line/);
-    for (const slug of ['stray-two', 'stray-four', 'stray-five']) {
-      await t.http.get(`${API}/products/${slug}`).expect(200);
-    }
-  }, 60_000);
-
   test('a file with CR line ends (older Mac spreadsheets) is read line by line', async () => {
     const file = [HEADER, 'cr-product,Carriage,,,CR-1,One,100,EUR,1'].join('\r');
     const res = await upload(`${file}\r`);
