@@ -117,11 +117,16 @@ export class OrderPlacement {
         case 'archived': {
           // Archived after the cart was read: refused as the read would have
           // refused it, a repeat of a finished request still getting its reply.
-          const earlierOrderId = await this.earlierOrder(m, userId, key, claim);
-          if (earlierOrderId) return { made: false, orderId: earlierOrderId };
-          throw new ArchivedProductInCartError(
-            outcome.variantIds.map((id) => ({ variantId: id, sku: skuOf(order, id) })),
+          const { earlierOrderId } = await this.refuseUnlessRepeat(
+            m,
+            userId,
+            key,
+            claim,
+            new ArchivedProductInCartError(
+              outcome.variantIds.map((id) => ({ variantId: id, sku: skuOf(order, id) })),
+            ),
           );
+          return { made: false, orderId: earlierOrderId };
         }
         case 'short': {
           const short = await this.writer.shortVariants(order.lines, m);
@@ -198,23 +203,29 @@ export class OrderPlacement {
   > {
     const cart = await this.cart.readForCheckout(userId, m);
     if (!cart || cart.lines.length === 0) {
-      const earlierOrderId = await this.earlierOrder(m, userId, key, claim);
-      if (earlierOrderId) return { earlierOrderId };
-      throw new EmptyCartError();
+      return this.refuseUnlessRepeat(m, userId, key, claim, new EmptyCartError());
     }
     const archived = cart.lines.filter((l) => l.variant.archived).map((l) => l.variant);
     if (archived.length > 0) {
-      const earlierOrderId = await this.earlierOrder(m, userId, key, claim);
-      if (earlierOrderId) return { earlierOrderId };
-      throw new ArchivedProductInCartError(archived.map((v) => ({ variantId: v.id, sku: v.sku })));
+      return this.refuseUnlessRepeat(
+        m,
+        userId,
+        key,
+        claim,
+        new ArchivedProductInCartError(archived.map((v) => ({ variantId: v.id, sku: v.sku }))),
+      );
     }
     // Short already when read: refused before a payment is asked for. (The
     // write still decides: stock taken after this read refuses it there.)
     const short = cart.lines.filter((l) => l.quantity > l.available).map((l) => l.variant);
     if (short.length > 0) {
-      const earlierOrderId = await this.earlierOrder(m, userId, key, claim);
-      if (earlierOrderId) return { earlierOrderId };
-      throw new InsufficientStockError(short.map((v) => ({ variantId: v.id, sku: v.sku })));
+      return this.refuseUnlessRepeat(
+        m,
+        userId,
+        key,
+        claim,
+        new InsufficientStockError(short.map((v) => ({ variantId: v.id, sku: v.sku }))),
+      );
     }
 
     const currency = this.config.storeCurrency;
@@ -231,9 +242,7 @@ export class OrderPlacement {
       // More than one payment can be: refused before a payment is asked
       // for, as the checks above refuse (a repeat still gets its reply).
       if (!(error instanceof OrderTotalTooLargeError)) throw error;
-      const earlierOrderId = await this.earlierOrder(m, userId, key, claim);
-      if (earlierOrderId) return { earlierOrderId };
-      throw error;
+      return this.refuseUnlessRepeat(m, userId, key, claim, error);
     }
     const lines = priced.map((p, i) => ({
       id: randomUUID(),
@@ -265,18 +274,20 @@ export class OrderPlacement {
    * finds the cart closed: it gets the first reply (the key is taken), not
    * a refusal. An earlier attempt that made its order and then failed (after
    * its commit, so it gave the key up) closed the cart too: its order is
-   * claimed and finished instead. Null when there is none.
+   * claimed and finished instead. Without one, `refusal` is thrown.
    */
-  private async earlierOrder(
+  private async refuseUnlessRepeat(
     m: EntityManager,
     userId: string,
     key: string,
     claim: Claim,
-  ): Promise<string | null> {
+    refusal: Error,
+  ): Promise<{ earlierOrderId: string }> {
     await claim.assertFree(m);
     const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
-    if (existing) await claim.take(m);
-    return existing;
+    if (!existing) throw refusal;
+    await claim.take(m);
+    return { earlierOrderId: existing };
   }
 }
 
