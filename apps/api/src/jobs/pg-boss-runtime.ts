@@ -9,7 +9,11 @@ import {
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 
-import { waitingFor, withAdvisoryLock } from '../infrastructure/database/advisory-lock.js';
+import {
+  REPORT_EVERY_MS,
+  waitingFor,
+  withAdvisoryLock,
+} from '../infrastructure/database/advisory-lock.js';
 import { DatabaseServer } from '../infrastructure/database/database-server.js';
 import { MigrationRunner } from '../infrastructure/database/migration-runner.js';
 import { storablePrefix } from '../infrastructure/database/unstorable-text.js';
@@ -134,10 +138,9 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       },
       {
         // Turns here are short unless the holder migrates: say so only then.
-        onWait: (holder, waitedMs) => {
-          if (waitedMs > 0)
-            this.logger.log(waitingFor('setting up the job queues', holder, waitedMs));
-        },
+        firstReportAfterMs: REPORT_EVERY_MS,
+        onWait: (holder, waitedMs) =>
+          this.logger.log(waitingFor('setting up the job queues', holder, waitedMs)),
       },
     );
     if (!this.options.work) return;

@@ -6,7 +6,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 const RETRY_MS = 200;
 
 /** How often a queued process says again who it is waiting for. */
-const REPORT_EVERY_MS = 30_000;
+export const REPORT_EVERY_MS = 30_000;
 
 /** The session holding an advisory lock, as pg_stat_activity shows it. */
 export interface LockHolder {
@@ -21,11 +21,13 @@ export interface LockHolder {
 
 export interface AdvisoryLockWait {
   /**
-   * Called when the lock is found taken, and again every `reportEveryMs`
-   * while the wait lasts: a start that hangs here says who holds it up.
-   * `holder` is undefined when the holder let go meanwhile or cannot be seen.
+   * Called `firstReportAfterMs` after the lock is found taken (at once by
+   * default), and again every `reportEveryMs` while the wait lasts: a start
+   * that hangs here says who holds it up. `holder` is undefined when the
+   * holder let go meanwhile or cannot be seen.
    */
   onWait: (holder: LockHolder | undefined, waitedMs: number) => void;
+  firstReportAfterMs?: number;
   reportEveryMs?: number;
 }
 
@@ -70,8 +72,11 @@ async function take(runner: QueryRunner, key: number, wait?: AdvisoryLockWait): 
     }[];
     if (row?.taken) return;
     const now = performance.now();
-    // The first report is the moment the lock is found taken: waited 0.
-    started ??= now;
+    if (started === undefined) {
+      // Waiting starts when the lock is found taken: a report then says 0.
+      started = now;
+      reportDue = now + (wait?.firstReportAfterMs ?? 0);
+    }
     if (wait && now >= reportDue) {
       reportDue = now + (wait.reportEveryMs ?? REPORT_EVERY_MS);
       wait.onWait(await holderOf(runner, key), Math.round(now - started));
