@@ -15,7 +15,11 @@ import { TransactionRunner } from '../../infrastructure/database/transaction-run
 import { CatalogCache } from '../cache/catalog-cache.js';
 import { CatalogWriteRepository } from '../persistence/catalog-write.repository.js';
 import { DEMO_ACCOUNTS, DEMO_CATEGORIES, type DemoProduct, demoProducts } from './demo-catalog.js';
-import { randomDemoPassword, writeDemoCredentials } from './demo-credentials.js';
+import {
+  demoCredentialsFile,
+  randomDemoPassword,
+  writeDemoCredentials,
+} from './demo-credentials.js';
 
 export interface SeedReport {
   categories: number;
@@ -90,9 +94,11 @@ export class CatalogSeedService {
       variantsCreated += counts.v;
       onProgress?.(Math.min(start + BATCH, products.length), products.length);
     }
-    const { accounts, credentialsFile } = this.config.isProduction
-      ? { accounts: [], credentialsFile: null }
-      : await this.seedAccounts();
+    const accounts = this.config.isProduction ? [] : await this.seedAccounts();
+    // Where the passwords this seed generated were written, if it made any.
+    const credentialsFile = accounts.some((a) => a.created && a.passwordFrom === 'generated')
+      ? demoCredentialsFile(this.config.dataDir)
+      : null;
     await this.cache.invalidate();
     return {
       categories: categoryIds.size,
@@ -130,12 +136,8 @@ export class CatalogSeedService {
    * credentials file: a seed that failed in between would otherwise leave an
    * account whose password nobody ever saw, locking its operator out.
    */
-  private async seedAccounts(): Promise<{
-    accounts: DemoAccountReport[];
-    credentialsFile: string | null;
-  }> {
+  private async seedAccounts(): Promise<DemoAccountReport[]> {
     const accounts: DemoAccountReport[] = [];
-    let credentialsFile: string | null = null;
     for (const account of DEMO_ACCOUNTS) {
       const configured =
         account.role === 'admin'
@@ -143,20 +145,18 @@ export class CatalogSeedService {
           : this.config.demoPasswords.customer;
       const password = configured ?? randomDemoPassword();
       const passwordHash = await this.hasher.hash(normalizePassword(password));
-      const { created, file } = await this.tx.run(async (m) => {
+      const created = await this.tx.run(async (m) => {
         const user = await this.users.create(
           { email: account.email, name: account.name, role: account.role, passwordHash },
           m,
         );
-        const written =
-          user !== null && configured === undefined
-            ? await writeDemoCredentials(this.config.dataDir, [
-                { role: account.role, email: account.email, password },
-              ])
-            : null;
-        return { created: user !== null, file: written };
+        if (user !== null && configured === undefined) {
+          await writeDemoCredentials(this.config.dataDir, [
+            { role: account.role, email: account.email, password },
+          ]);
+        }
+        return user !== null;
       });
-      credentialsFile = file ?? credentialsFile;
       accounts.push({
         email: account.email,
         role: account.role,
@@ -165,7 +165,7 @@ export class CatalogSeedService {
         passwordFrom: configured !== undefined ? account.passwordVariable : 'generated',
       });
     }
-    return { accounts, credentialsFile };
+    return accounts;
   }
 
   private async seedCategories(m: EntityManager): Promise<Map<string, string>> {
