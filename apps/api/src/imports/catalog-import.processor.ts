@@ -14,6 +14,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 import { CatalogCache } from '../catalog/cache/catalog-cache.js';
 import { AppConfig } from '../infrastructure/config/app-config.js';
+import { cancelOnAbort } from '../infrastructure/database/cancel-on-abort.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { storablePrefix } from '../infrastructure/database/unstorable-text.js';
 import { type SourceRecord, sourceRecords } from './catalog-import-source.js';
@@ -28,6 +29,14 @@ export interface ImportProgressEvent {
   total: number;
   succeeded: number;
   failed: number;
+}
+
+/** How a caller that processes an import itself stops it (the CLI, on a stop signal). */
+export interface ImportStop {
+  /** Aborted: no further batch begins. */
+  afterBatch: AbortSignal;
+  /** Aborted: the batch in flight is cancelled, and rolls back with its counts. */
+  now: AbortSignal;
 }
 
 type Pending = { line: number; row: CatalogImportRow } | { line: number; error: string };
@@ -53,13 +62,14 @@ export class CatalogImportProcessor {
   ) {}
 
   /**
-   * Once `stop` is aborted no further batch begins: run rejects with its
-   * reason, the batches committed so far staying in, as after any failure.
+   * Once `stop.afterBatch` is aborted no further batch begins: run rejects
+   * with its reason, the batches committed so far staying in, as after any
+   * failure. `stop.now` also cancels the batch in flight, which then rejects.
    */
   async run(
     importId: string,
     onProgress?: (progress: ImportProgressEvent) => void,
-    stop?: AbortSignal,
+    stop?: ImportStop,
   ): Promise<void> {
     const m = this.dataSource.manager;
     const state = await this.imports.find(m, importId);
@@ -83,27 +93,28 @@ export class CatalogImportProcessor {
     let storedErrors = state.errors.length;
     const seenSkus = new Map<string, number>();
     let batch: Pending[] = [];
+    /** The batch, with its counts, in the transaction of `t`; null if another attempt has moved on. */
+    const apply = async (t: EntityManager) => {
+      // pg-boss delivers at least once: a job that expired while its first
+      // attempt still runs is run again beside it. Without this lock both
+      // would apply the batch and add its counts.
+      if ((await this.imports.lockProgress(t, importId)) !== counts.processed) return null;
+      const result = await this.applyBatch(t, batch, file.createdBy);
+      const errors = result.errors.slice(0, Math.max(0, IMPORT_MAX_REPORTED_ERRORS - storedErrors));
+      await this.imports.advance(t, importId, {
+        processed: batch.length,
+        succeeded: result.succeeded,
+        failed: result.errors.length,
+        errors,
+      });
+      return { ...result, stored: errors.length };
+    };
     /** False when another attempt of this import has moved on: this one stops. */
     const flush = async (): Promise<boolean> => {
-      stop?.throwIfAborted();
-      const outcome = await this.tx.run(async (t) => {
-        // pg-boss delivers at least once: a job that expired while its first
-        // attempt still runs is run again beside it. Without this lock both
-        // would apply the batch and add its counts.
-        if ((await this.imports.lockProgress(t, importId)) !== counts.processed) return null;
-        const result = await this.applyBatch(t, batch, file.createdBy);
-        const errors = result.errors.slice(
-          0,
-          Math.max(0, IMPORT_MAX_REPORTED_ERRORS - storedErrors),
-        );
-        await this.imports.advance(t, importId, {
-          processed: batch.length,
-          succeeded: result.succeeded,
-          failed: result.errors.length,
-          errors,
-        });
-        return { ...result, stored: errors.length };
-      });
+      stop?.afterBatch.throwIfAborted();
+      const outcome = await this.tx.run((t) =>
+        stop ? cancelOnAbort(this.dataSource, t, stop.now, () => apply(t)) : apply(t),
+      );
       if (!outcome) return false;
       storedErrors += outcome.stored;
       counts.processed += batch.length;

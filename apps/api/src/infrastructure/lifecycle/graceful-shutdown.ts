@@ -9,8 +9,9 @@ import { onStopSignal } from './stop-signal.js';
 
 // After the grace period the remaining connections are cut (or the jobs still
 // running failed for a retry); the pool and an embedded server then get this
-// long to stop before the process gives up.
-const HOOKS_DEADLINE_MS = 5_000;
+// long to stop before the process gives up. A command's own stop (see
+// exitCommandOnSignals) must fit in it too.
+export const HOOKS_DEADLINE_MS = 5_000;
 
 /**
  * How many jobs the stop failed for a retry because they were still running
@@ -115,7 +116,7 @@ export function exitJobWorkerGracefullyOnSignals(
  * stops an embedded PostgreSQL the command line started. A command that must
  * leave its work in a known state first (catalog:import, whose import nothing
  * else would end) does so in its onModuleDestroy hook, which closing runs
- * before the pool's shutdown hook. A command that
+ * before the pool's shutdown hook, within HOOKS_DEADLINE_MS. A command that
  * keeps its connection (a long transaction, a wait for a lock) would hold
  * closing up: after HOOKS_DEADLINE_MS the embedded PostgreSQL is stopped
  * directly, which rolls its transaction back. The process then dies of the
