@@ -442,6 +442,24 @@ describe('catalog import', () => {
     expect(done.errors.map((e) => e.line)).toEqual([2]);
   }, 60_000);
 
+  test('a stray quote on line 3 is one error there, and every line after it goes in', async () => {
+    // No quote after it that could end the field the parser would think open.
+    const lines = [HEADER];
+    for (let line = 2; line <= 10; line++) {
+      const name = line === 3 ? '"Stray"x' : `Stray ${line}`;
+      lines.push(`stray-${line},${name},,,STRAY-${line},One,100,EUR,1`);
+    }
+    const file = lines.map((l, i) => l + (i % 2 === 0 ? '\r\n' : '\n')).join('');
+    const done = (await finished((await upload(file)).body.id)) as {
+      errors: { line: number; message: string }[];
+    };
+    expect(done).toMatchObject({ status: 'completed', succeeded: 8, failed: 1 });
+    expect(done.errors).toEqual([
+      { line: 3, message: expect.stringMatching(/^Invalid Closing Quote/) },
+    ]);
+    expect(await count("SELECT count(*) AS n FROM products WHERE slug LIKE 'stray-%'")).toBe(8);
+  }, 60_000);
+
   test('a file with CR line ends (older Mac spreadsheets) is read line by line', async () => {
     const file = [HEADER, 'cr-product,Carriage,,,CR-1,One,100,EUR,1'].join('\r');
     const res = await upload(`${file}\r`);

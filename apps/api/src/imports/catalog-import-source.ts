@@ -1,6 +1,4 @@
-import { Readable } from 'node:stream';
-
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse/sync';
 
 export type SourceRecord =
   | { line: number; fields: string[]; error?: undefined }
@@ -9,46 +7,94 @@ export type SourceRecord =
 /** How much of an import file the API accepts in one request. */
 export const IMPORT_MAX_BYTES = 16 * 1024 * 1024;
 
+// Named rather than discovered: the parser would take the first line's end
+// as the only one, reading a later CR into the last field and a CR-only line
+// end as part of the next line.
+const LINE_ENDS = ['\r\n', '\n', '\r'];
+const CR = 13;
+const LF = 10;
+
 /**
- * The records of a CSV file, streamed, each with its line number (the
- * header is line 1; a quoted field spanning lines counts its last line). A
- * record the parser cannot read is yielded as an error and the parser
- * reads on. (After some stray quotes, `"A"x` say, it reads on as if inside
- * a quoted field, and may take later lines into that record.)
+ * The records of a CSV file, each with its line number (the header is line
+ * 1; a quoted field spanning lines counts its last line). A record the
+ * parser cannot read (a stray or unclosed quote) is one error on the line
+ * it begins, and a fresh parser starts on the next line: left to read on,
+ * the parser takes a stray quote for an opening one and may read any
+ * number of later lines into that record.
+ *
+ * Each parser stops at its first error, and still the file is read about
+ * twice at most, however many of its lines are bad: the next parser is
+ * outside a quoted field on the lines the failed one read inside one (a
+ * line's quotes flip both alike), so it ends a record on each of them, and
+ * any error it meets there takes one line, not the rest of the file.
  */
 export async function* sourceRecords(source: string): AsyncGenerator<SourceRecord> {
-  const skipped: SourceRecord[] = [];
-  let lastRefused = -1;
-  const parser = Readable.from([source]).pipe(
-    parse({
-      bom: true,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      on_skip: (err) => {
-        const line = typeof err?.lines === 'number' ? err.lines : 0;
-        // The parser resumes inside the line it refused and may refuse the
-        // rest of it again: one unreadable line is one error.
-        if (line === lastRefused) return undefined;
-        lastRefused = line;
-        skipped.push({ line, error: err?.message ?? 'unreadable line' });
-        return undefined;
-      },
-    }),
-  );
-  for await (const item of parser as AsyncIterable<{
-    record: string[];
-    info: { lines: number; raw?: string };
-  }>) {
-    // The parser reads ahead of this loop, so errors of later lines may
-    // already be here: only those before the record go first (an error
-    // yielded before the header would fail the file as a wrong header).
-    while (skipped.length > 0 && skipped[0]!.line < item.info.lines) yield skipped.shift()!;
-    // `info.lines` is where the record ends; a quoted field may span lines.
-    yield { line: item.info.lines, fields: item.record };
+  const bytes = Buffer.from(source);
+  const lineAt = lineCounter(bytes);
+  let start = 0;
+  while (start < bytes.length) {
+    // The parser counts lines from where it starts.
+    const linesBefore = lineAt(start) - 1;
+    const read: SourceRecord[] = [];
+    // Where the last record read ends (the parser's `bytes`, counting its line end).
+    let end = start;
+    let failure: unknown;
+    try {
+      parse(bytes.subarray(start), {
+        bom: start === 0,
+        record_delimiter: LINE_ENDS,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        on_record: (fields: string[], info) => {
+          end = start + info.bytes;
+          // Counted here, not taken from the parser's `lines`: it counts a
+          // CRLF inside a quoted field as two lines.
+          read.push({ line: lineAt(end - 1), fields });
+          return null;
+        },
+      });
+    } catch (error) {
+      failure = error;
+    }
+    yield* read;
+    if (failure === undefined) return;
+    // The parser skips empty lines before a record without moving `bytes`.
+    let bad = end;
+    while (bytes[bad] === CR || bytes[bad] === LF) bad++;
+    yield { line: lineAt(bad), error: messageOf(failure, linesBefore) };
+    start = nextLine(bytes, bad);
   }
-  while (skipped.length > 0) yield skipped.shift()!;
+}
+
+/**
+ * The line of a byte offset, for offsets asked in increasing order: the
+ * file's line ends are counted once, however many parsers read it.
+ */
+function lineCounter(bytes: Buffer): (offset: number) => number {
+  let at = 0;
+  let line = 1;
+  return (offset) => {
+    for (; at < offset; at++) {
+      if (bytes[at] === LF || (bytes[at] === CR && bytes[at + 1] !== LF)) line++;
+    }
+    return line;
+  };
+}
+
+/** Where the line after the one holding `offset` begins (past the end, if none). */
+function nextLine(bytes: Buffer, offset: number): number {
+  let at = offset;
+  while (at < bytes.length && bytes[at] !== CR && bytes[at] !== LF) at++;
+  return bytes[at] === CR && bytes[at + 1] === LF ? at + 2 : at + 1;
+}
+
+/** The parser's message, the line it names counted from the file's start, not the parser's. */
+function messageOf(failure: unknown, linesBefore: number): string {
+  if (!(failure instanceof CsvError)) throw failure;
+  return failure.message.replace(
+    /\bat line (\d+)/,
+    (_, n: string) => `at line ${linesBefore + Number(n)}`,
+  );
 }
 
 /**
