@@ -19,7 +19,7 @@ import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gate
 import { DelegatingGateway } from './support/delegating-gateway.js';
 import { webhooksToThisApp } from './support/emulator.js';
 import { stopListening } from './support/raw-http.js';
-import { aCart, aStripeEvent, aVariant, checkout, deliver } from './support/shop.js';
+import { aCart, aStripeEvent, aVariant, chargeObject, checkout, deliver } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
 
@@ -128,7 +128,15 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
     db = t.get(DataSource);
     gateway = t.get(PaymentGateway) as LockWatchingGateway;
     ({ emulator, webhookUrl: apiWebhookUrl } = await webhooksToThisApp(t));
-    gateway.intentOfCharge = (chargeId) => emulator.store.retrieveCharge(chargeId).payment_intent;
+    gateway.intentOfCharge = (chargeId) => {
+      // A charge the emulator does not know is locked under no intent; the
+      // real gateway then gets Stripe's answer for it.
+      try {
+        return emulator.store.retrieveCharge(chargeId).payment_intent;
+      } catch {
+        return '';
+      }
+    };
     await mailbox.open();
   });
   beforeEach(() => {
@@ -199,6 +207,14 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
     );
     return row!.n;
   };
+
+  const eventRow = async (id: string) =>
+    (
+      await db.query<{ status: string; last_error: string | null }[]>(
+        'SELECT status, last_error FROM payment_events WHERE id = $1',
+        [id],
+      )
+    )[0];
 
   const deliverHeld = async (event: EmulatedEvent) => {
     const res = await deliver(t, event, t.config.stripeWebhookSecret);
@@ -286,6 +302,75 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
         expect(await refundRequested(orderId)).toBe(1000);
       },
     );
+
+    // Nothing but Stripe's figure for the charge bounds what such an event
+    // claims; a charge Stripe does not know gives none, and answering 404
+    // had the event failed and redelivered for days.
+    test('a failed refund naming a charge Stripe does not know → 200, recorded as ignored with why, nothing taken back', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId } = await aPaidOrder();
+      emulator.webhookUrl = mailbox.url;
+      const first = await refund(admin, orderId, eur(1000));
+      expect(first.status).toBe(202);
+      await deliverHeld(mailbox.take('charge.refunded'));
+      emulator.failRefund(first.body.refund.id);
+      await emulator.idle();
+      emulator.webhookUrl = apiWebhookUrl;
+      mailbox.take('charge.refund.updated');
+      const failed = mailbox.take('refund.failed');
+
+      const unknown = {
+        ...failed,
+        id: `evt_${randomUUID().replace(/-/g, '')}`,
+        data: { object: { ...(failed.data.object as Record<string, unknown>), charge: 'ch_nope' } },
+      };
+      const res = await deliver(t, unknown, t.config.stripeWebhookSecret);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'ignored' });
+      expect(await eventRow(unknown.id)).toEqual({
+        status: 'ignored',
+        last_error: 'charge ch_nope is unknown to the payment provider',
+      });
+      expect(await orderOf(user, orderId)).toMatchObject({
+        status: 'partially_refunded',
+        amountRefunded: { amount: 1000 },
+      });
+      expect(await refundRequested(orderId)).toBe(1000);
+
+      // Stripe's own event of the failure is still applied, once.
+      expect(await deliverHeld(failed)).toMatchObject({ status: 'processed' });
+      expect(await orderOf(user, orderId)).toMatchObject({
+        status: 'paid',
+        amountRefunded: { amount: 0 },
+      });
+    });
+
+    test('charge.refunded naming a charge Stripe does not know, once a refund failed → 200, recorded as ignored, nothing counted', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId, intentId } = await aPaidOrder();
+      const first = await refund(admin, orderId, eur(1000));
+      await emulator.idle();
+      emulator.failRefund(first.body.refund.id);
+      await emulator.idle();
+      expect((await orderOf(user, orderId)).amountRefunded.amount).toBe(0);
+
+      const unknown = aStripeEvent('charge.refunded', {
+        ...chargeObject(intentId, 3000, 1000),
+        id: 'ch_nope',
+      });
+      const res = await deliver(t, unknown, t.config.stripeWebhookSecret);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'ignored' });
+      expect(await eventRow(unknown.id)).toEqual({
+        status: 'ignored',
+        last_error: 'charge ch_nope is unknown to the payment provider',
+      });
+      expect(await orderOf(user, orderId)).toMatchObject({
+        status: 'paid',
+        amountRefunded: { amount: 0 },
+      });
+      expect(await refundRequested(orderId)).toBe(0);
+    });
 
     test('a refund made in the dashboard after the failure still counts', async () => {
       const admin = await anAdmin(t);

@@ -3,6 +3,7 @@ import {
   ledgerOf,
   Money,
   type OrderStatus,
+  PaymentNotFoundError,
   type PaymentLedger,
   REFUND_FAILURE_TRANSITIONS,
   REFUNDABLE_STATUSES,
@@ -17,6 +18,7 @@ import type { EntityManager } from 'typeorm';
 import {
   type PaymentEventOutcome,
   StalePreparationError,
+  UnusablePaymentEventError,
 } from '../payments/payment-event-handler.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
 import { OrderRepository, type OrderSnapshot } from './order.repository.js';
@@ -226,9 +228,27 @@ export class RefundEvents {
     return 'processed';
   }
 
-  /** Order first, Stripe second: whatever the order shows is then in Stripe's figure. */
+  /**
+   * Order first, Stripe second: whatever the order shows is then in Stripe's
+   * figure. A charge Stripe does not know makes the event unusable: it is
+   * read only when the event's own figures cannot be trusted alone (a
+   * `charge.refunded` figure that may still count a failed refund, a failed
+   * refund whose take-back must not exceed what stays refunded), and without
+   * Stripe's figure the event could book as returned money the customer
+   * never got, or free a refund that did go through to be refunded twice.
+   * Stripe's own events name charges it knows, so this one is not about the
+   * order's money; the order keeps its figures.
+   */
   private async read(order: OrderSnapshot, chargeId: string): Promise<ChargeReading> {
-    const now = await this.payments.refundedAmount(chargeId);
+    let now: Money;
+    try {
+      now = await this.payments.refundedAmount(chargeId);
+    } catch (error) {
+      if (!(error instanceof PaymentNotFoundError)) throw error;
+      throw new UnusablePaymentEventError(
+        `charge ${chargeId} is unknown to the payment provider`,
+      );
+    }
     return { kind: 'charge', orderVersion: order.version, refundedNow: now.amount };
   }
 

@@ -27,6 +27,8 @@ export type PaymentEventOutcome = 'processed' | 'deferred' | 'ignored';
  * retry applies it again (or, when it was a deferred event being re-applied,
  * it stays deferred). When what `prepare` read no longer holds under the
  * lock, `handle` throws `StalePreparationError` and both steps run again.
+ * An event that cannot be applied whatever is tried again throws
+ * `UnusablePaymentEventError` from either step.
  *
  * The orders module provides the real one through `PaymentsModule.register`.
  */
@@ -51,6 +53,16 @@ export class StalePreparationError extends Error {
     super(`${what} changed while the event was being prepared`);
   }
 }
+
+/**
+ * The event can never be applied as sent: its object lacks what the handler
+ * reads, or names something the provider does not know. A verified event is
+ * the provider's, so refusing it (4xx) or failing on it (5xx) would only
+ * have it redelivered for days, to the same end; the processor acknowledges
+ * it, recorded as `ignored` with this message as the reason, and nothing
+ * the handler wrote for it stays. Thrown from `prepare` or `handle`.
+ */
+export class UnusablePaymentEventError extends Error {}
 
 /** Until a module takes payment events, each is acknowledged and recorded as ignored. */
 @Injectable()

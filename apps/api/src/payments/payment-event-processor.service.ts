@@ -9,6 +9,7 @@ import {
   PaymentEventHandler,
   type PaymentEventOutcome,
   StalePreparationError,
+  UnusablePaymentEventError,
 } from './payment-event-handler.js';
 import type { PaymentEventStatus } from './persistence/payment-event.orm-entity.js';
 import { type EventClaim, PaymentEventRepository } from './persistence/payment-event.repository.js';
@@ -74,6 +75,9 @@ export class PaymentEventProcessor {
         try {
           return await this.applyOnce(claim, from);
         } catch (error) {
+          if (error instanceof UnusablePaymentEventError) {
+            return await this.ignore(claim, from, error.message);
+          }
           if (!(error instanceof StalePreparationError) || preparation >= MAX_PREPARATIONS) {
             throw error;
           }
@@ -127,6 +131,29 @@ export class PaymentEventProcessor {
     // it is that one's, and this lease must not keep the next delivery out
     // should that one fail.
     if (outcome === null) await this.events.release(id, token);
+    return outcome;
+  }
+
+  /**
+   * Records an event that can never be applied as ignored, with the reason,
+   * so that it is told apart from one that was simply not the shop's. In a
+   * transaction of its own: whatever the handler wrote for it rolled back.
+   */
+  private async ignore(
+    { event, token }: { event: PaymentEvent; token: string },
+    from: readonly PaymentEventStatus[],
+    reason: string,
+  ): Promise<'ignored' | null> {
+    this.logger.warn({ eventId: event.id, reason }, 'payment event cannot be used; ignored');
+    const outcome = await this.tx.run(
+      async (manager) => {
+        if (!(await this.events.lockForHandling(event.id, from, manager))) return null;
+        await this.events.markHandled(event.id, 'ignored', token, manager, reason);
+        return 'ignored' as const;
+      },
+      { retries: 3 },
+    );
+    if (outcome === null) await this.events.release(event.id, token);
     return outcome;
   }
 

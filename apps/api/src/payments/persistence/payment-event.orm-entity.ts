@@ -24,6 +24,7 @@ export class PaymentEventOrmEntity {
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
 
+  /** Why the last attempt failed, or why an event that could not be used was ignored. */
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
 

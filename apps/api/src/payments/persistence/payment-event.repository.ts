@@ -45,12 +45,14 @@ export abstract class PaymentEventRepository {
   /**
    * Also ends the lease, when it is still the one of `token`: a delivery
    * that took the event over after this one's lease ran out keeps its own.
+   * `reason`: why the event could not be used, kept as its last error.
    */
   abstract markHandled(
     id: string,
     outcome: PaymentEventOutcome,
     token: string,
     manager: EntityManager,
+    reason?: string,
   ): Promise<void>;
 
   /**

@@ -86,6 +86,7 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
     outcome: PaymentEventOutcome,
     token: string,
     manager: EntityManager,
+    reason?: string,
   ): Promise<void> {
     // Only this holder's lease ends: one that took the event over keeps
     // its own, so no third delivery may prepare it meanwhile.
@@ -97,7 +98,7 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
       .set({
         status: outcome,
         attempts: () => 'attempts + 1',
-        lastError: null,
+        lastError: reason === undefined ? null : storablePrefix(reason, MAX_ERROR_LENGTH),
         processedAt: outcome === 'deferred' ? null : () => 'now()',
         claimToken: () => ownLease('claim_token'),
         claimedUntil: () => ownLease('claimed_until'),
