@@ -107,6 +107,13 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
     t.http.post(`/api/v1/admin/orders/${orderId}/refund`).set(admin.auth).send(body);
   const settleOutside = (orderId: string, body: object, as: TestUser = admin) =>
     t.http.post(`/api/v1/admin/orders/${orderId}/settle-outside`).set(as.auth).send(body);
+  const eventRow = async (id: string) =>
+    (
+      (await db.query(`SELECT status, last_error FROM payment_events WHERE id = $1`, [id])) as {
+        status: string;
+        last_error: string | null;
+      }[]
+    )[0];
   const eventStatus = async (id: string) =>
     (
       (await db.query(`SELECT status FROM payment_events WHERE id = $1`, [id])) as {
@@ -422,6 +429,86 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
         1,
       );
       expect(await underReview()).not.toContain(placed.orderId);
+    });
+
+    // Signed, so only a holder of the webhook secret can send these; Stripe's
+    // disputes always have a known currency, whole amounts and text fields.
+    // A currency of "e" failed as a 400 and left the event failed, retried for days.
+    const malformed: [
+      string,
+      (dispute: Record<string, unknown>) => Record<string, unknown>,
+      string,
+    ][] = [
+      [
+        'a currency that names none',
+        (d) => ({ ...d, currency: 'e' }),
+        'dispute.currency must be a known ISO 4217 currency code, not "e"',
+      ],
+      [
+        'a fractional amount',
+        (d) => ({ ...d, amount: 2999.5 }),
+        'dispute.amount must be a whole non-negative number of minor units, not 2999.5',
+      ],
+      [
+        'an amount in words',
+        (d) => ({ ...d, amount: 'all of it' }),
+        'dispute.amount must be a whole non-negative number of minor units, not "all of it"',
+      ],
+      [
+        'no status',
+        ({ status: _status, ...rest }) => rest,
+        'dispute.status must be text, not absent',
+      ],
+    ];
+    test.each(malformed)(
+      'charge.dispute.closed (lost) with %s → 200, recorded as ignored with why, nothing returned',
+      async (_name, change, reason) => {
+        const o = await aDisputedLatePayment();
+        const before = await adminOrder(o.orderId);
+        // Closed at the emulator only: the test sends its own event.
+        const lost = structuredClone(emulator.store.closeDispute(o.disputeId, 'lost'));
+        const event = aStripeEvent(
+          'charge.dispute.closed',
+          change(lost as unknown as Record<string, unknown>),
+        );
+        const res = await deliver(t, event, t.config.stripeWebhookSecret);
+        expect(res.status).toBe(200);
+        expect(res.body.status).toBe('ignored');
+        expect(await eventRow(event.id)).toEqual({ status: 'ignored', last_error: reason });
+        expect(await adminOrder(o.orderId)).toEqual(before);
+        expect(await underReview()).toContain(o.orderId);
+
+        // Stripe's own event of the close is still applied.
+        const own = aStripeEvent(
+          'charge.dispute.closed',
+          lost as unknown as Record<string, unknown>,
+        );
+        expect((await deliver(t, own, t.config.stripeWebhookSecret)).body.status).toBe('processed');
+        expect(await adminOrder(o.orderId)).toMatchObject({
+          amountReturnedOutside: { amount: 3000, currency: 'EUR' },
+          reviewReason: 'late_payment_charged_back: fraudulent',
+        });
+      },
+    );
+
+    test('charge.dispute.closed (lost) of a paid order with a currency that names none → 200, recorded as ignored', async () => {
+      const placed = await aPlacedOrder(t, 1, 1500);
+      emulator.simulate(placed.intentId, 'succeeded');
+      await settle();
+      const dispute = emulator.store.openDispute(placed.intentId, {});
+      const lost = structuredClone(emulator.store.closeDispute(dispute.id, 'lost'));
+      const event = aStripeEvent('charge.dispute.closed', { ...lost, currency: 'e' });
+      const res = await deliver(t, event, t.config.stripeWebhookSecret);
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('ignored');
+      expect(await eventRow(event.id)).toEqual({
+        status: 'ignored',
+        last_error: 'dispute.currency must be a known ISO 4217 currency code, not "e"',
+      });
+      expect(await adminOrder(placed.orderId)).toMatchObject({
+        status: 'paid',
+        amountReturnedOutside: { amount: 0 },
+      });
     });
 
     test('a dispute of a paid order is acknowledged and ignored', async () => {

@@ -4,9 +4,11 @@ import { DataSource } from 'typeorm';
 import {
   aPlacedOrder,
   aStripeEvent,
+  cancelLeavingIntentPayable,
   chargeObject,
   deliver,
   intentObject,
+  type PlacedOrder,
   stockOf,
 } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -52,6 +54,14 @@ describe('payment events applied to orders (POST /webhooks/stripe)', () => {
         historyRows: number;
       }[]
     )[0]!;
+
+  const eventRow = async (id: string) =>
+    (
+      (await db.query('SELECT status, last_error FROM payment_events WHERE id = $1', [id])) as {
+        status: string;
+        last_error: string | null;
+      }[]
+    )[0];
 
   const send = async (event: object) => {
     const res = await deliver(t, event, SECRET);
@@ -153,6 +163,109 @@ describe('payment events applied to orders (POST /webhooks/stripe)', () => {
     const refund = await send(aStripeEvent('charge.refunded', chargeObject('pi_nobody', 100, 100)));
     expect(refund.status).toBe('ignored');
   });
+
+  // Signed, so only a holder of the webhook secret can send these; Stripe's
+  // never are. Read unchecked, a late payment in a currency of "e" failed as
+  // a 400, retried for days, and a refund in a currency naming none was
+  // counted in the order's.
+  const defects: [string, string, (o: PlacedOrder) => Record<string, unknown>, string][] = [
+    [
+      'payment_intent.succeeded',
+      'a currency that names none',
+      (o) => intentObject(o.intentId, o.total, { currency: 'e' }),
+      'payment_intent.currency must be a known ISO 4217 currency code, not "e"',
+    ],
+    [
+      'payment_intent.succeeded',
+      'a fractional amount received',
+      (o) => intentObject(o.intentId, o.total, { amount_received: 1499.5 }),
+      'payment_intent.amount_received must be a whole non-negative number of minor units, not 1499.5',
+    ],
+    [
+      'payment_intent.canceled',
+      'no currency',
+      (o) => {
+        const { currency: _currency, ...rest } = intentObject(o.intentId, o.total, {
+          status: 'canceled',
+        });
+        return rest;
+      },
+      'payment_intent.currency must be a known ISO 4217 currency code, not absent',
+    ],
+    [
+      'payment_intent.payment_failed',
+      'an id that is not text',
+      (o) => ({ ...intentObject(o.intentId, o.total), id: 7 }),
+      'payment_intent.id must be an id, not 7',
+    ],
+  ];
+  test.each(defects)(
+    'a signed %s with %s → 200, recorded as ignored with why, the order unchanged',
+    async (type, _name, object, reason) => {
+      const o = await anOrder(1, 1500);
+      const event = aStripeEvent(type, object(o));
+      expect(await send(event)).toMatchObject({ status: 'ignored' });
+      expect(await eventRow(event.id)).toEqual({ status: 'ignored', last_error: reason });
+      expect(await orderOf(o.orderId)).toMatchObject({
+        status: 'pending_payment',
+        amountPaid: 0,
+        reviewReason: null,
+        historyRows: 1,
+      });
+      expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 1 });
+    },
+  );
+
+  test('a late payment in a currency that names none → 200, recorded as ignored, nothing refunded or booked', async () => {
+    const o = await anOrder(1, 1500);
+    await cancelLeavingIntentPayable(t, o);
+    const event = aStripeEvent(
+      'payment_intent.succeeded',
+      intentObject(o.intentId, o.total, { currency: 'e' }),
+    );
+    expect(await send(event)).toMatchObject({ status: 'ignored' });
+    expect(await eventRow(event.id)).toEqual({
+      status: 'ignored',
+      last_error: 'payment_intent.currency must be a known ISO 4217 currency code, not "e"',
+    });
+    expect(await orderOf(o.orderId)).toMatchObject({
+      status: 'cancelled',
+      amountPaid: 0,
+      amountRefunded: 0,
+      reviewReason: null,
+    });
+  });
+
+  test.each([
+    [
+      'a currency that names none',
+      { currency: 'xyz' },
+      'charge.currency must be a known ISO 4217 currency code, not "xyz"',
+    ],
+    [
+      'a negative refunded figure',
+      { amount_refunded: -1 },
+      'charge.amount_refunded must be a whole non-negative number of minor units, not -1',
+    ],
+    [
+      'a payment intent that is not an id',
+      { payment_intent: 12 },
+      'charge.payment_intent must be an id, the object or null, not 12',
+    ],
+  ])(
+    'a signed charge.refunded with %s → 200, recorded as ignored with why, nothing counted',
+    async (_name, change, reason) => {
+      const o = await anOrder(1, 4000);
+      await send(aStripeEvent('payment_intent.succeeded', intentObject(o.intentId, o.total)));
+      const event = aStripeEvent('charge.refunded', {
+        ...chargeObject(o.intentId, o.total, 1500),
+        ...change,
+      });
+      expect(await send(event)).toMatchObject({ status: 'ignored' });
+      expect(await eventRow(event.id)).toEqual({ status: 'ignored', last_error: reason });
+      expect(await orderOf(o.orderId)).toMatchObject({ status: 'paid', amountRefunded: 0 });
+    },
+  );
 
   test('a succeeded event that beats the intent id to the order still finds it by metadata', async () => {
     const o = await anOrder();

@@ -271,6 +271,10 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
       ['a negative amount', (r) => ({ ...r, amount: -500 })],
       ['a fractional amount', (r) => ({ ...r, amount: 12.5 })],
       ['an amount in words', (r) => ({ ...r, amount: 'all of it' })],
+      // Read unchecked, a currency naming none was taken for the order's.
+      ['a currency that names none', (r) => ({ ...r, currency: 'e' })],
+      ['a failure reason that is not text', (r) => ({ ...r, failure_reason: { code: 1 } })],
+      ['a charge that is not an id', (r) => ({ ...r, charge: 42 })],
     ];
     test.each(malformed)(
       'a failed refund with %s is acknowledged as ignored and changes nothing',
@@ -295,6 +299,7 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
         const res = await deliver(t, event, t.config.stripeWebhookSecret);
         expect(res.status).toBe(200);
         expect(res.body).toMatchObject({ status: 'ignored' });
+        expect((await eventRow(event.id))?.last_error).toMatch(/^refund\.\w+ must be /);
         expect(await orderOf(user, orderId)).toMatchObject({
           status: 'partially_refunded',
           amountRefunded: { amount: 1000 },

@@ -13,6 +13,7 @@ export * from './catalog/category.js';
 export * from './catalog/product.js';
 export * from './errors/domain-error.js';
 export * from './ids/uuid.js';
+export * from './money/currency.js';
 export * from './money/money.errors.js';
 export * from './money/money.js';
 export * from './orders/foreign-payment.js';

@@ -16,9 +16,15 @@ import {
   PaymentEventHandler,
   type PaymentEventOutcome,
   StalePreparationError,
+  UnusablePaymentEventError,
 } from '../payments/payment-event-handler.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
-import { isDisputeEvent, isRefundEvent, type PaymentEvent } from '../payments/stripe-event.js';
+import {
+  isDisputeEvent,
+  isRefundEvent,
+  type PaymentEvent,
+  paymentEventDefect,
+} from '../payments/stripe-event.js';
 import { DisputeEvents } from './dispute-events.js';
 import { OrderRepository, type OrderSnapshot, type OrderState } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
@@ -58,6 +64,16 @@ const int = (v: unknown): number | undefined =>
   Number.isSafeInteger(v) ? (v as number) : undefined;
 const receivedOf = (intent: IntentObject): number =>
   int(intent.amount_received) ?? int(intent.amount) ?? 0;
+/**
+ * Every field read below is then in Stripe's shape, so no amount or
+ * currency of the event can fail deep in a step as a 4xx or 5xx (for Stripe
+ * to redeliver for days), nor a currency naming none be taken for the order's.
+ */
+function refuseDefective(event: PaymentEvent): void {
+  const defect = paymentEventDefect(event);
+  if (defect !== undefined) throw new UnusablePaymentEventError(defect);
+}
+
 /** Whether the order has booked no payment yet, in its currency or in another. */
 const nothingBooked = (order: OrderSnapshot): boolean =>
   order.amountPaid.isZero() && (order.foreignPayment?.paid.isZero() ?? true);
@@ -86,6 +102,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
   }
 
   override async prepare(event: PaymentEvent): Promise<Prepared | undefined> {
+    refuseDefective(event);
     switch (event.type) {
       case 'payment_intent.succeeded':
         return this.prepareSucceeded(event.data.object as unknown as IntentObject);
@@ -104,6 +121,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
     manager: EntityManager,
     prepared?: Prepared,
   ): Promise<PaymentEventOutcome> {
+    refuseDefective(event);
     const reading = prepared?.kind === 'charge' ? prepared : undefined;
     switch (event.type) {
       case 'payment_intent.succeeded':

@@ -1,3 +1,4 @@
+import { isKnownCurrency } from '@minishop/domain';
 import type Stripe from 'stripe';
 
 import type { PaymentIntentStatus } from './payment-gateway.js';
@@ -86,33 +87,112 @@ export function isChargeRefundedEvent(event: PaymentEvent): event is ChargeRefun
   return event.type === 'charge.refunded' && event.data.object.object === 'charge';
 }
 
-/**
- * A refund event whose refund has what the ledger stores of it: an id and a
- * positive whole amount. Stripe's always have; one that does
- * not (only a holder of the webhook secret can send it) is acknowledged as
- * ignored rather than failing its insert as a 500 for every retry.
- */
+/** A refund event whose refund has every field the shop reads, as Stripe sends it. */
 export function isRefundEvent(event: PaymentEvent): event is RefundEvent {
-  if (event.type !== 'refund.failed' && event.type !== 'charge.refund.updated') return false;
-  const refund = event.data.object as {
-    object?: unknown;
-    id?: unknown;
-    amount?: unknown;
-  };
   return (
-    refund.object === 'refund' &&
-    typeof refund.id === 'string' &&
-    refund.id.length > 0 &&
-    Number.isSafeInteger(refund.amount) &&
-    (refund.amount as number) > 0
+    (event.type === 'refund.failed' || event.type === 'charge.refund.updated') &&
+    paymentEventDefect(event) === undefined
   );
 }
 
+/** A dispute event whose dispute has every field the shop reads, as Stripe sends it. */
 export function isDisputeEvent(event: PaymentEvent): event is DisputeEvent {
   return (
     (event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed') &&
-    event.data.object.object === 'dispute'
+    paymentEventDefect(event) === undefined
   );
+}
+
+type FieldRule = [field: string, holds: (value: unknown) => boolean, expected: string];
+
+const isId = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
+/** Stripe sends a reference as an id, as the object (expanded), or null for none. */
+const isReference = (v: unknown): boolean =>
+  v === null ||
+  v === undefined ||
+  isId(v) ||
+  (typeof v === 'object' && isId((v as { id?: unknown }).id));
+const isMinorUnits = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+const isCurrency = (v: unknown): boolean =>
+  typeof v === 'string' && isKnownCurrency(v.toUpperCase());
+const isText = (v: unknown): boolean => typeof v === 'string';
+const isTextOrNone = (v: unknown): boolean =>
+  v === null || v === undefined || typeof v === 'string';
+
+const ID: FieldRule = ['id', isId, 'an id'];
+const CURRENCY: FieldRule = ['currency', isCurrency, 'a known ISO 4217 currency code'];
+const MINOR_UNITS = 'a whole non-negative number of minor units';
+const REFERENCE = 'an id, the object or null';
+
+const INTENT: FieldRule[] = [
+  ID,
+  ['amount', isMinorUnits, MINOR_UNITS],
+  ['amount_received', isMinorUnits, MINOR_UNITS],
+  CURRENCY,
+];
+const CHARGE: FieldRule[] = [
+  ID,
+  ['payment_intent', isReference, REFERENCE],
+  ['amount_refunded', isMinorUnits, MINOR_UNITS],
+  CURRENCY,
+];
+const REFUND: FieldRule[] = [
+  ID,
+  // The ledger takes each refund back by its amount: one of nothing is none.
+  ['amount', (v) => isMinorUnits(v) && (v as number) > 0, 'a whole positive number of minor units'],
+  CURRENCY,
+  ['status', isTextOrNone, 'text or null'],
+  ['failure_reason', isTextOrNone, 'text or null'],
+  ['charge', isReference, REFERENCE],
+  ['payment_intent', isReference, REFERENCE],
+];
+const DISPUTE: FieldRule[] = [
+  ID,
+  ['amount', isMinorUnits, MINOR_UNITS],
+  CURRENCY,
+  ['status', isText, 'text'],
+  ['reason', isText, 'text'],
+  // Filed under its charge (eventObjectId), so it is re-applied with the charge's events.
+  ['charge', isId, 'an id'],
+  ['payment_intent', isReference, REFERENCE],
+];
+
+/** The event types the shop applies: the object each is about, and what of it is read. */
+const APPLIED: Record<string, { object: string; fields: FieldRule[] }> = {
+  'payment_intent.succeeded': { object: 'payment_intent', fields: INTENT },
+  'payment_intent.payment_failed': { object: 'payment_intent', fields: INTENT },
+  'payment_intent.canceled': { object: 'payment_intent', fields: INTENT },
+  'charge.refunded': { object: 'charge', fields: CHARGE },
+  'refund.failed': { object: 'refund', fields: REFUND },
+  'charge.refund.updated': { object: 'refund', fields: REFUND },
+  'charge.dispute.created': { object: 'dispute', fields: DISPUTE },
+  'charge.dispute.closed': { object: 'dispute', fields: DISPUTE },
+};
+
+/**
+ * Why an event of a type the shop applies cannot be applied as sent: the
+ * first field it reads of the event's object that is missing or not in
+ * Stripe's shape (ids are non-empty strings, amounts whole non-negative
+ * minor units, currencies known ISO 4217 codes). Undefined when it can be,
+ * and for every type the shop does not apply. Only a holder of the webhook
+ * secret can send such an event, and Stripe's never are; read unchecked, a
+ * currency of "e" or a fractional amount failed deep in the handler as a
+ * 4xx or 5xx that Stripe would redeliver for days, and a currency that
+ * names no currency could be taken for the order's own.
+ */
+export function paymentEventDefect(event: PaymentEvent): string | undefined {
+  const applied = Object.hasOwn(APPLIED, event.type) ? APPLIED[event.type] : undefined;
+  if (!applied) return undefined;
+  const object = event.data.object as Record<string, unknown>;
+  if (object.object !== applied.object) return `data.object is not a ${applied.object}`;
+  for (const [field, holds, expected] of applied.fields) {
+    const value = object[field];
+    if (!holds(value)) {
+      const sent = value === undefined ? 'absent' : JSON.stringify(value).slice(0, 40);
+      return `${applied.object}.${field} must be ${expected}, not ${sent}`;
+    }
+  }
+  return undefined;
 }
 
 /**
