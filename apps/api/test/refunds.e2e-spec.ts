@@ -36,6 +36,8 @@ class LockWatchingGateway extends DelegatingGateway {
   /** Every refund the provider made, so a test can have the bank fail one. */
   readonly refunds: { paymentIntentId: string; id: string }[] = [];
   intentOfCharge: (chargeId: string) => string = () => '';
+  /** Runs once Stripe answered for a charge, before the caller locks anything. */
+  afterChargeRead: (() => Promise<void>) | undefined;
 
   constructor(
     real: PaymentGateway,
@@ -52,7 +54,9 @@ class LockWatchingGateway extends DelegatingGateway {
   }
   override async refundedAmount(chargeId: string): Promise<Money> {
     await this.watch('refundedAmount', this.intentOfCharge(chargeId));
-    return this.real.refundedAmount(chargeId);
+    const refunded = await this.real.refundedAmount(chargeId);
+    await this.afterChargeRead?.();
+    return refunded;
   }
 
   private async watch(call: string, paymentIntentId: string): Promise<void> {
@@ -142,6 +146,7 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
   beforeEach(() => {
     emulator.webhookUrl = apiWebhookUrl;
     mailbox.events.length = 0;
+    gateway.afterChargeRead = undefined;
   });
   afterAll(async () => {
     await mailbox.close();
@@ -374,6 +379,53 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
         status: 'paid',
         amountRefunded: { amount: 0 },
       });
+      expect(await refundRequested(orderId)).toBe(0);
+    });
+
+    test('a failed refund whose order is written each time Stripe was read → 409 payment-event-busy, recorded failed; the redelivery applies it once', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId } = await aPaidOrder();
+      emulator.webhookUrl = mailbox.url;
+      const first = await refund(admin, orderId, eur(1000));
+      expect(first.status).toBe(202);
+      await deliverHeld(mailbox.take('charge.refunded'));
+      emulator.failRefund(first.body.refund.id);
+      await emulator.idle();
+      emulator.webhookUrl = apiWebhookUrl;
+      mailbox.take('charge.refund.updated');
+      const failed = mailbox.take('refund.failed');
+
+      // A burst of other writes to the order: each lands between Stripe's
+      // answer and the lock, so each preparation is found stale.
+      let writes = 0;
+      gateway.afterChargeRead = async () => {
+        writes++;
+        await db.query('UPDATE orders SET status = status WHERE id = $1', [orderId]);
+      };
+      const busy = await deliver(t, failed, t.config.stripeWebhookSecret);
+      expect(busy.status).toBe(409);
+      expect(busy.headers['content-type']).toContain('application/problem+json');
+      expect(busy.headers['retry-after']).toBe('5');
+      expect(busy.body.type).toMatch(/\/payment-event-busy$/);
+      expect(writes).toBe(3);
+      expect(await eventRow(failed.id)).toEqual({
+        status: 'failed',
+        last_error: expect.stringMatching(/kept changing while it was prepared/),
+      });
+      expect(await orderOf(user, orderId)).toMatchObject({
+        status: 'partially_refunded',
+        amountRefunded: { amount: 1000 },
+      });
+
+      // The burst is over: Stripe's redelivery applies it, once.
+      gateway.afterChargeRead = undefined;
+      expect(await deliverHeld(failed)).toMatchObject({ status: 'processed' });
+      expect((await deliver(t, failed, t.config.stripeWebhookSecret)).body.status).toBe(
+        'duplicate',
+      );
+      const order = await orderOf(user, orderId);
+      expect(order).toMatchObject({ status: 'paid', amountRefunded: { amount: 0 } });
+      expect(order.history.filter((h) => h.cause.startsWith('refund.failed'))).toHaveLength(1);
       expect(await refundRequested(orderId)).toBe(0);
     });
 

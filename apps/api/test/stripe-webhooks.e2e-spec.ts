@@ -7,6 +7,7 @@ import { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import {
   PaymentEventHandler,
   type PaymentEventOutcome,
+  StalePreparationError,
 } from '../src/payments/payment-event-handler.js';
 import { PaymentEventProcessor } from '../src/payments/payment-event-processor.service.js';
 import { PaymentGateway } from '../src/payments/payment-gateway.js';
@@ -227,7 +228,15 @@ describe('POST /webhooks/stripe with the default handler', () => {
     };
     const operation = doc.paths['/api/v1/webhooks/stripe']?.post;
     expect(operation?.tags).toEqual(['payments']);
-    expect(Object.keys(operation?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400']));
+    expect(Object.keys(operation?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '400', '409']),
+    );
+    const conflict = operation?.responses?.['409'] as {
+      description?: string;
+      headers?: Record<string, unknown>;
+    };
+    expect(conflict.description).toMatch(/PAYMENT\.EVENT_BUSY/);
+    expect(conflict.headers).toHaveProperty('Retry-After');
   });
 });
 
@@ -308,6 +317,39 @@ describe('POST /webhooks/stripe handing events to the PaymentEventHandler', () =
       last_error: null,
     });
     expect(handler.calls.get(event.id)).toBe(2);
+  });
+
+  test('an event whose preparation goes stale three times → 409 payment-event-busy with Retry-After, recorded failed; the redelivery applies it once', async () => {
+    const event = anEvent();
+    // A burst of other events on its order, each writing it between the
+    // preparation and the lock: a 500 before, which is never the caller's.
+    const stale = () => new StalePreparationError('order o-1');
+    handler.script.set(event.id, [stale(), stale(), stale(), 'processed']);
+    const busy = await deliver(event);
+    expect(busy.status).toBe(409);
+    expect(busy.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(busy.headers['retry-after']).toBe('5');
+    expect(busy.body).toMatchObject({
+      status: 409,
+      type: expect.stringMatching(/\/payment-event-busy$/),
+    });
+    expect((await rowsOf(t, event.id))[0]).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      last_error: expect.stringMatching(/kept changing while it was prepared/),
+    });
+    expect(handler.calls.get(event.id)).toBe(3);
+
+    const retry = await deliver(event);
+    expect(retry.status).toBe(200);
+    expect(retry.body.status).toBe('processed');
+    expect((await deliver(event)).body.status).toBe('duplicate');
+    expect(handler.calls.get(event.id)).toBe(4);
+    expect((await rowsOf(t, event.id))[0]).toMatchObject({
+      status: 'processed',
+      attempts: 2,
+      last_error: null,
+    });
   });
 
   test('a failure whose message PostgreSQL could not store as it is is still recorded', async () => {

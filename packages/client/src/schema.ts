@@ -678,7 +678,7 @@ export interface paths {
         put?: never;
         /**
          * Stripe webhook endpoint
-         * @description Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged. A delivery that arrives while another delivery of the same event is being applied waits for it and is then acknowledged as a duplicate.
+         * @description Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged. A delivery that arrives while another delivery of the same event is being applied waits for it and is then acknowledged as a duplicate. An event that can never be applied (its object not in Stripe's shape, or naming a charge Stripe does not know) is acknowledged as ignored, the reason recorded with it.
          */
         post: operations["receiveStripeWebhook"];
         delete?: never;
@@ -8200,7 +8200,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Another delivery of the same event is still being applied (PAYMENT.EVENT_IN_PROGRESS); nothing changed, and Stripe delivers it again later */
+            /** @description Not applied now, nothing changed, and Stripe delivers it again later: another delivery of the same event is still being applied (PAYMENT.EVENT_IN_PROGRESS), or the order it applies to kept changing while it was prepared, under a burst of other events or requests (PAYMENT.EVENT_BUSY; recorded as failed, the redelivery applies it once) */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -8209,6 +8209,8 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    /** @description Seconds to wait; sent with PAYMENT.EVENT_BUSY */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { PaymentEventInProgressError } from '@minishop/domain';
+import { PaymentEventBusyError, PaymentEventInProgressError } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
@@ -60,7 +60,10 @@ export class PaymentEventProcessor {
    * once without `wait`: `PaymentEventInProgressError`.
    * A handler failure is recorded and rethrown; the event becomes `failed`
    * (Stripe's redelivery applies it again), or stays `deferred` when it was
-   * being re-applied (Stripe had its 200 and never sends it again).
+   * being re-applied (Stripe had its 200 and never sends it again). So does
+   * a preparation found stale `MAX_PREPARATIONS` times in a row, as
+   * `PaymentEventBusyError`. An event the handler finds unusable is
+   * recorded `ignored` with the reason.
    */
   async apply(
     id: string,
@@ -78,14 +81,20 @@ export class PaymentEventProcessor {
           if (error instanceof UnusablePaymentEventError) {
             return await this.ignore(claim, from, error.message);
           }
-          if (!(error instanceof StalePreparationError) || preparation >= MAX_PREPARATIONS) {
-            throw error;
-          }
+          if (!(error instanceof StalePreparationError)) throw error;
+          // A burst of events or requests on the same order: a moment later
+          // it will have passed, so the provider is told to deliver the
+          // event again (a 409, not a 5xx: nothing is broken).
+          if (preparation >= MAX_PREPARATIONS) throw new PaymentEventBusyError(id);
         }
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.logger.error({ err: error, eventId: id }, 'payment event handling failed');
+      if (error instanceof PaymentEventBusyError) {
+        this.logger.warn({ eventId: id }, 'payment event left for redelivery: its order is busy');
+      } else {
+        this.logger.error({ err: error, eventId: id }, 'payment event handling failed');
+      }
       await this.events.markFailed(id, message, onFailure, claim.token).catch(() => undefined);
       throw error;
     }

@@ -6,6 +6,11 @@ export abstract class DomainError extends Error {
   abstract readonly code: string;
   /** Which request fields the error concerns, when it can say. */
   readonly fields: readonly { field: string; message: string }[];
+  /**
+   * Seconds after which the same request may well succeed, for an error
+   * that passes with time; the interface layer sends it as Retry-After.
+   */
+  readonly retryAfterSeconds?: number;
 
   constructor(message: string, fields: readonly { field: string; message: string }[] = []) {
     super(message);

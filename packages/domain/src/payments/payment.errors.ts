@@ -86,6 +86,23 @@ export class PaymentEventInProgressError extends ConflictError {
   }
 }
 
+/**
+ * What a provider event applies to (an order) kept changing while the event
+ * was being prepared: other events or requests wrote it each time between
+ * the provider's answer and the lock. Nothing was applied; delivered again
+ * a little later, once the burst has passed, it is.
+ */
+export class PaymentEventBusyError extends ConflictError {
+  readonly code = 'PAYMENT.EVENT_BUSY';
+  override readonly retryAfterSeconds = 5;
+
+  constructor(eventId: string) {
+    super(
+      `Event ${eventId} was not applied: what it applies to kept changing while it was prepared; deliver it again later`,
+    );
+  }
+}
+
 /** A webhook request whose signature is missing, wrong or too old: not from the provider. */
 export class WebhookSignatureError extends InvalidInputError {
   readonly code = 'PAYMENT.WEBHOOK_SIGNATURE_INVALID';

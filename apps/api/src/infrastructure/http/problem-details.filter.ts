@@ -76,6 +76,7 @@ interface Mapped {
   title?: string;
   errors?: FieldErrorDto[];
   checks?: Record<string, unknown>;
+  retryAfter?: number;
 }
 
 /**
@@ -96,7 +97,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (mapped.status >= 500) {
       this.logger.error({ err: error, url: request?.url }, 'request failed');
     }
-    const { checks, ...rest } = mapped;
+    const { checks, retryAfter, ...rest } = mapped;
     const body: ProblemDto & { checks?: unknown } = {
       ...problem({ ...rest, instance: request?.url?.split('?')[0] ?? '' }),
       ...(checks ? { checks } : {}),
@@ -105,6 +106,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (mapped.status === 401 && !reply.getHeader('www-authenticate')) {
       reply.header('WWW-Authenticate', 'Bearer');
     }
+    if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
     if (mapped.status === 503 && !reply.getHeader('retry-after')) reply.header('Retry-After', '5');
     void reply.status(mapped.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);
   }
@@ -126,6 +128,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         type: error.code.toLowerCase().replace(/[._]/g, '-'),
         detail: error.message,
         ...(error.fields.length > 0 ? { errors: [...error.fields] } : {}),
+        ...(error.retryAfterSeconds !== undefined ? { retryAfter: error.retryAfterSeconds } : {}),
       };
     }
     if (error instanceof HttpException) {

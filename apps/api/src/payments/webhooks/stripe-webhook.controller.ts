@@ -29,7 +29,7 @@ export class StripeWebhookController {
     operationId: 'receiveStripeWebhook',
     summary: 'Stripe webhook endpoint',
     description:
-      'Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged. A delivery that arrives while another delivery of the same event is being applied waits for it and is then acknowledged as a duplicate.',
+      "Verified with the Stripe-Signature header and STRIPE_WEBHOOK_SECRET. Each event id is applied once; redeliveries are acknowledged. A delivery that arrives while another delivery of the same event is being applied waits for it and is then acknowledged as a duplicate. An event that can never be applied (its object not in Stripe's shape, or naming a charge Stripe does not know) is acknowledged as ignored, the reason recorded with it.",
   })
   // The signature is this route's authentication.
   @ApiSecurity('stripeSignature')
@@ -41,7 +41,13 @@ export class StripeWebhookController {
   @ApiConflictResponse({
     type: ProblemDto,
     description:
-      'Another delivery of the same event is still being applied (PAYMENT.EVENT_IN_PROGRESS); nothing changed, and Stripe delivers it again later',
+      'Not applied now, nothing changed, and Stripe delivers it again later: another delivery of the same event is still being applied (PAYMENT.EVENT_IN_PROGRESS), or the order it applies to kept changing while it was prepared, under a burst of other events or requests (PAYMENT.EVENT_BUSY; recorded as failed, the redelivery applies it once)',
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait; sent with PAYMENT.EVENT_BUSY',
+        schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 },
+      },
+    },
   })
   @ApiResponse({
     status: '5XX',
