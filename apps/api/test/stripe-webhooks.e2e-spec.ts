@@ -322,7 +322,7 @@ describe('POST /webhooks/stripe handing events to the PaymentEventHandler', () =
   test('an event whose preparation goes stale three times → 409 payment-event-busy with Retry-After, recorded failed; the redelivery applies it once', async () => {
     const event = anEvent();
     // A burst of other events on its order, each writing it between the
-    // preparation and the lock: a 500 before, which is never the caller's.
+    // preparation and the lock. Nothing is broken, so no 5xx: Stripe retries a 409 too.
     const stale = () => new StalePreparationError('order o-1');
     handler.script.set(event.id, [stale(), stale(), stale(), 'processed']);
     const busy = await deliver(event);
