@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -11,6 +11,7 @@ import { AccountStatusService } from '../src/auth/admin/account-status.service.j
 import { ARGON2_OPTIONS } from '../src/auth/argon2-password-hasher.js';
 import { GuestCartAbsorber } from '../src/auth/guest-cart-absorber.js';
 import { hashOpaqueToken } from '../src/auth/opaque-token.js';
+import { PasswordHasher } from '../src/auth/password-hasher.js';
 import { RefreshTokenRepository } from '../src/auth/refresh-token.repository.js';
 import { RegistrationService } from '../src/auth/registration.service.js';
 import {
@@ -244,6 +245,47 @@ describe('auth', () => {
       expect(await emailOf(lone!.id)).toBe(`ren\u00e9-${tag}@example.test`);
       expect(await emailOf(twinA!.id)).toBe(`\uff42-${tag}@example.test`);
       expect(await emailOf(twinB!.id)).toBe(`b-${tag}@example.test`);
+    });
+
+    test('a taken e-mail → 409 before any password is hashed', async () => {
+      const u = await registered(t);
+      const hash = jest.spyOn(t.get(PasswordHasher), 'hash');
+      try {
+        const dup = await t.http
+          .post('/api/v1/auth/register')
+          .send({ email: u.email.toUpperCase(), password: PASSWORD, name: 'Twin' })
+          .expect(409);
+        expect(dup.body.errors).toEqual([
+          { field: 'email', message: 'email is already registered' },
+        ]);
+        expect(hash).not.toHaveBeenCalled();
+        // The spy sees the hashing of a new e-mail.
+        await t.http
+          .post('/api/v1/auth/register')
+          .send({ email: anEmail('fresh'), password: PASSWORD, name: 'Fresh' })
+          .expect(201);
+        expect(hash).toHaveBeenCalledTimes(1);
+      } finally {
+        hash.mockRestore();
+      }
+    });
+
+    test('an e-mail taken between the check and the insert → 409 all the same', async () => {
+      const u = await registered(t);
+      // As when a registration of the same new e-mail commits meanwhile.
+      const find = jest.spyOn(t.get(UserRepository), 'findByEmail').mockResolvedValueOnce(null);
+      try {
+        const dup = await t.http
+          .post('/api/v1/auth/register')
+          .send({ email: u.email, password: PASSWORD, name: 'Late' })
+          .expect(409);
+        expect(dup.body.errors).toEqual([
+          { field: 'email', message: 'email is already registered' },
+        ]);
+        expect(find).toHaveBeenCalledTimes(1);
+      } finally {
+        find.mockRestore();
+      }
     });
 
     test('concurrent registrations of one e-mail: exactly one 201, the rest 409', async () => {
