@@ -940,7 +940,7 @@ describe('auth', () => {
   test('the OpenAPI document: tag auth, operationIds and every auth error status with a problem body', async () => {
     const doc = (await t.http.get('/docs/openapi.json').expect(200)).body as OpenApiDoc;
     const expected: [string, string, string, string[]][] = [
-      ['/api/v1/auth/register', 'post', 'authRegister', ['201', '400', '409']],
+      ['/api/v1/auth/register', 'post', 'authRegister', ['201', '400', '409', '429']],
       ['/api/v1/auth/login', 'post', 'authLogin', ['200', '400', '401', '429']],
       ['/api/v1/auth/refresh', 'post', 'authRefresh', ['200', '400', '401']],
       ['/api/v1/auth/logout', 'post', 'authLogout', ['204', '400']],
@@ -1276,11 +1276,92 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
 
 throttlingTests('memory', '');
 
+function registrationLimitTests(storage: 'memory' | 'redis', redisUrl: string) {
+  describe(`registration limit (${storage} storage)`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({
+        env: { REGISTER_RATE_LIMIT_IP: '3', REGISTER_RATE_WINDOW: '600', REDIS_URL: redisUrl },
+      });
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    const registerFrom = (ip: string, email = anEmail('signup')) =>
+      t.http
+        .post('/api/v1/auth/register')
+        .set('X-Forwarded-For', ip)
+        .send({ email, password: PASSWORD, name: 'Signup' });
+
+    test('the 4th registration from one address → 429 with Retry-After; nothing hashed or written', async () => {
+      const ip = anIp();
+      const taken = anEmail('taken');
+      await registerFrom(ip, taken).expect(201);
+      for (let i = 0; i < 2; i++) await registerFrom(ip).expect(201);
+      const hash = jest.spyOn(t.get(PasswordHasher), 'hash');
+      const refused = anEmail('refused');
+      try {
+        const res = await registerFrom(ip, refused).expect(429);
+        expect(res.headers['content-type']).toMatch(PROBLEM);
+        const retryAfter = Number(res.headers['retry-after']);
+        expect(retryAfter).toBeGreaterThanOrEqual(1);
+        expect(retryAfter).toBeLessThanOrEqual(600);
+        expect(res.body).toMatchObject({
+          status: 429,
+          type: 'https://minishop.dev/problems/rate-limited',
+          detail: expect.stringMatching(/registrations/),
+        });
+        expect(hash).not.toHaveBeenCalled();
+      } finally {
+        hash.mockRestore();
+      }
+      expect(await t.get(UserRepository).findByEmail(refused)).toBeNull();
+      // Refused before the e-mail is even looked up.
+      await registerFrom(ip, taken).expect(429);
+    });
+
+    test('other addresses are not affected, nor the logins of the refused one', async () => {
+      const ip = anIp();
+      const first = anEmail('first');
+      await registerFrom(ip, first).expect(201);
+      for (let i = 0; i < 2; i++) await registerFrom(ip).expect(201);
+      await registerFrom(ip).expect(429);
+      await registerFrom(anIp()).expect(201);
+      await t.http
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', ip)
+        .send({ email: first, password: PASSWORD })
+        .expect(200);
+    });
+
+    if (storage === 'redis') {
+      test('the counters live in Redis, shared by every API process', async () => {
+        const ip = anIp();
+        await registerFrom(ip).expect(201);
+        const redis = new Redis(redisUrl);
+        try {
+          const keys = await redis.keys(`minishop:login:*:register:${ip}`);
+          expect(keys).toHaveLength(1);
+          expect(await redis.get(keys[0]!)).toBe('1');
+          const ttl = await redis.ttl(keys[0]!);
+          expect(ttl).toBeGreaterThan(0);
+          expect(ttl).toBeLessThanOrEqual(600);
+        } finally {
+          await redis.quit();
+        }
+      });
+    }
+  });
+}
+
+registrationLimitTests('memory', '');
+
 describe('login throttling with Redis configured but unreachable', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({
-      env: { LOGIN_RATE_LIMIT: '2', REDIS_URL: 'redis://127.0.0.1:1' },
+      env: { LOGIN_RATE_LIMIT: '2', REGISTER_RATE_LIMIT_IP: '2', REDIS_URL: 'redis://127.0.0.1:1' },
     });
   });
   afterAll(async () => {
@@ -1298,11 +1379,24 @@ describe('login throttling with Redis configured but unreachable', () => {
     await attempt().expect(200);
     await attempt().expect(429);
   });
+
+  test('registrations still work and their limit still holds, counted in memory', async () => {
+    const ip = anIp();
+    const register = () =>
+      t.http
+        .post('/api/v1/auth/register')
+        .set('X-Forwarded-For', ip)
+        .send({ email: anEmail('offline'), password: PASSWORD, name: 'Offline' });
+    await register().expect(201);
+    await register().expect(201);
+    await register().expect(429);
+  });
 });
 
 const redisUrl = process.env.REDIS_URL;
 if (redisUrl) {
   throttlingTests('redis', redisUrl);
+  registrationLimitTests('redis', redisUrl);
 } else {
   process.stderr.write(
     '\n[auth] REDIS_URL is not set: the Redis-backed login throttling tests are SKIPPED\n',

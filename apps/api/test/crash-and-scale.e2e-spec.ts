@@ -52,6 +52,7 @@ function baseEnv(db: TestDatabase): Record<string, string> {
     DB_POOL_SIZE: '10',
     // Registration of many shoppers from one address is not what is under test.
     LOGIN_RATE_LIMIT_IP: '100000',
+    REGISTER_RATE_LIMIT_IP: '100000',
   };
 }
 

@@ -14,7 +14,6 @@ import {
   HttpCode,
   HttpStatus,
   Post,
-  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -35,7 +34,7 @@ import { LogoutService } from './logout.service.js';
 import { RegistrationService } from './registration.service.js';
 import { AttemptLimited } from './throttling/attempt-limited.decorator.js';
 import { LoginThrottleInterceptor } from './throttling/login-throttle.interceptor.js';
-import { SignInAddressInterceptor } from './throttling/sign-in-address.interceptor.js';
+import { RegistrationThrottleInterceptor } from './throttling/registration-throttle.interceptor.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 
 const CART_TOKEN_HEADER = {
@@ -66,7 +65,7 @@ export class AuthController {
   ) {}
 
   @Post('register')
-  @UseInterceptors(SignInAddressInterceptor)
+  @AttemptLimited(RegistrationThrottleInterceptor, 'Too many registrations from this address')
   @ApiOperation({ operationId: 'authRegister', summary: 'Create a customer account and sign in' })
   @ApiHeader(CART_TOKEN_HEADER)
   @LocatedReply({

@@ -47,7 +47,7 @@ import {
   PasswordResetConfirmThrottleInterceptor,
   PasswordResetThrottleInterceptor,
 } from './throttling/password-reset-throttle.interceptor.js';
-import { SignInAddressInterceptor } from './throttling/sign-in-address.interceptor.js';
+import { RegistrationThrottleInterceptor } from './throttling/registration-throttle.interceptor.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 import { UserRepository } from './user.repository.js';
 
@@ -96,7 +96,7 @@ import { UserRepository } from './user.repository.js';
     PasswordChangeThrottleInterceptor,
     PasswordResetThrottleInterceptor,
     PasswordResetConfirmThrottleInterceptor,
-    SignInAddressInterceptor,
+    RegistrationThrottleInterceptor,
     AccessTokenService,
     JwtStrategy,
     AccessTokenGuard,

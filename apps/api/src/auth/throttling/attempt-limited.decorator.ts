@@ -5,9 +5,9 @@ import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { AttemptThrottleInterceptor } from './attempt-throttle.interceptor.js';
 
 /**
- * A route whose attempts count on the login limits: `throttle` counts them,
- * and the document gets its 429 with Retry-After (`tooMany` says whose
- * attempts were too many).
+ * A route whose attempts count on the login (or registration) limits:
+ * `throttle` counts them, and the document gets its 429 with Retry-After
+ * (`tooMany` says whose attempts were too many).
  */
 export function AttemptLimited(
   throttle: Type<AttemptThrottleInterceptor>,

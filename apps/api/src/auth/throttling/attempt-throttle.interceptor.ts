@@ -17,7 +17,8 @@ import { attemptOf } from './sign-in-address.js';
  * or its mailbox (a reset) on the login limits, before the handler runs:
  * over them the caller gets a 429 with Retry-After, and no password is
  * checked, nor mail sent. One budget for all: a password guessed through
- * one route is not guessed again, for free, through another.
+ * one route is not guessed again, for free, through another. A route with
+ * a budget of its own (registration) says so in `consume`.
  */
 // Injectable for its constructor's parameter types, which subclasses without
 // a constructor of their own inherit.
@@ -33,6 +34,11 @@ export abstract class AttemptThrottleInterceptor implements NestInterceptor {
     return attemptOf(request);
   }
 
+  /** Counts the attempt: null when allowed, else how long to wait. */
+  protected consume(attempt: LoginAttempt): Promise<{ retryAfterSeconds: number } | null> {
+    return this.limiter.consume(attempt);
+  }
+
   /** The handler's reply, once allowed; a login remembers its address here. */
   protected allowed(_attempt: LoginAttempt, reply: Observable<unknown>): Observable<unknown> {
     return reply;
@@ -41,7 +47,7 @@ export abstract class AttemptThrottleInterceptor implements NestInterceptor {
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const http = context.switchToHttp();
     const attempt = await this.attemptOf(http.getRequest<FastifyRequest>());
-    const limited = await this.limiter.consume(attempt);
+    const limited = await this.consume(attempt);
     if (limited) {
       void http
         .getResponse<FastifyReply>()

@@ -41,8 +41,9 @@ export function loginThrottleKeyPrefix(databaseUrl: string | undefined, dataDir:
  * `epoch`: how many times the account's known addresses were forgotten. A
  * known address is marked with the epoch it was remembered in, and counts
  * only in that epoch: forgetting them all is one increment, not a search.
+ * `register`: registrations from an address, a budget apart from its logins.
  */
-type Limit = 'ip' | 'email' | 'pair' | 'known' | 'remember' | 'epoch';
+type Limit = 'ip' | 'email' | 'pair' | 'known' | 'remember' | 'epoch' | 'register';
 type Limiters = Record<Limit, RateLimiterAbstract>;
 
 /** Addresses an account can add to its known ones per LOGIN_KNOWN_IP_DAYS. */
@@ -54,7 +55,7 @@ type Verdict = { retryAfterSeconds: number } | null;
 
 /**
  * Login limits on rate-limiter-flexible: fixed windows per IP and per
- * e-mail, kept in Redis when REDIS_URL is set (shared by every API process)
+ * e-mail (and for registrations, per IP), kept in Redis when REDIS_URL is set (shared by every API process)
  * and in process memory otherwise. An address that signed in to an account
  * within LOGIN_KNOWN_IP_DAYS is counted on its own for that account instead
  * of with everyone else's attempts on it: anyone may spend an account's
@@ -91,6 +92,7 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
   ) {
     super();
     const { perIp, perEmail, windowSeconds, knownIpDays } = config.loginRateLimit;
+    const registrations = config.registrationRateLimit;
     const prefix = loginThrottleKeyPrefix(config.databaseUrl, config.dataDir);
     this.knownSeconds = knownIpDays * 86_400;
     const points: Record<Limit, number> = {
@@ -101,6 +103,7 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
       remember: KNOWN_ADDRESSES_PER_ACCOUNT,
       // Only read and raised, never consumed.
       epoch: 1,
+      register: registrations.perIp,
     };
     const durations: Record<Limit, number> = {
       ip: windowSeconds,
@@ -112,6 +115,7 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
       // make the marks of its earlier values count again. One small key per
       // account whose addresses were ever forgotten.
       epoch: 0,
+      register: registrations.windowSeconds,
     };
     const limiters = (make: (limit: Limit) => RateLimiterAbstract): Limiters => ({
       ip: make('ip'),
@@ -120,6 +124,7 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
       known: make('known'),
       remember: make('remember'),
       epoch: make('epoch'),
+      register: make('register'),
     });
     this.outage = new ThrottleStoreOutage(this.logger, clock);
     this.local = limiters(
@@ -173,6 +178,10 @@ export class FlexibleLoginRateLimiter extends LoginRateLimiter implements OnAppl
     return this.inStore(request, (l) =>
       known ? verdictOf(l.pair, pair) : verdictOf(l.email, email),
     );
+  }
+
+  consumeRegistration(ip: string): Promise<Verdict> {
+    return this.inStore({ storeFailed: false }, (l) => verdictOf(l.register, ip));
   }
 
   async signedIn(attempt: LoginAttempt & { email: string }): Promise<void> {

@@ -6,7 +6,8 @@ export interface LoginAttempt {
 }
 
 /**
- * Port: counts login attempts per client IP and per account. An account's
+ * Port: counts login attempts per client IP and per account, and
+ * registrations per client IP. An account's
  * own limit counts the attempts from addresses that never signed in to it;
  * one that did is counted on its own, so a stranger's attempts cannot keep
  * the owner out from where they usually sign in.
@@ -14,6 +15,12 @@ export interface LoginAttempt {
 export abstract class LoginRateLimiter {
   /** Counts the attempt; returns null when allowed, else how long the caller must wait. */
   abstract consume(attempt: LoginAttempt): Promise<{ retryAfterSeconds: number } | null>;
+
+  /**
+   * Counts one registration from the address, on a budget of its own: null
+   * when allowed, else how long the caller must wait.
+   */
+  abstract consumeRegistration(ip: string): Promise<{ retryAfterSeconds: number } | null>;
 
   /** Remembers that the attempt's address signed in to its account. */
   abstract signedIn(attempt: LoginAttempt & { email: string }): Promise<void>;

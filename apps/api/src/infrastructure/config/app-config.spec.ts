@@ -38,6 +38,38 @@ describe('AppConfig', () => {
     });
   });
 
+  describe('registration limit', () => {
+    test('10 per client IP per 10 minutes unless REGISTER_RATE_LIMIT_IP / _WINDOW say otherwise', () => {
+      const production = {
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(32),
+        STRIPE_WEBHOOK_SECRET: 'whsec_own',
+        STRIPE_EMULATOR: 'on',
+      };
+      expect(AppConfig.fromEnv(production).registrationRateLimit).toEqual({
+        perIp: 10,
+        windowSeconds: 600,
+      });
+      expect(
+        AppConfig.fromEnv({
+          NODE_ENV: 'test',
+          REGISTER_RATE_LIMIT_IP: '5000',
+          REGISTER_RATE_WINDOW: '60',
+        }).registrationRateLimit,
+      ).toEqual({ perIp: 5000, windowSeconds: 60 });
+    });
+
+    test('refuses a limit or window that is not a positive whole number', () => {
+      for (const [name, value] of [
+        ['REGISTER_RATE_LIMIT_IP', '0'],
+        ['REGISTER_RATE_LIMIT_IP', '2.5'],
+        ['REGISTER_RATE_WINDOW', '0'],
+        ['REGISTER_RATE_WINDOW', '86401'],
+      ] as const)
+        expect(() => AppConfig.fromEnv({ NODE_ENV: 'test', [name]: value })).toThrow(name);
+    });
+  });
+
   describe('known sign-in addresses', () => {
     test('remembered 14 days unless LOGIN_KNOWN_IP_DAYS says otherwise', () => {
       expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).loginRateLimit.knownIpDays).toBe(14);

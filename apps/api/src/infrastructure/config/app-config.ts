@@ -99,6 +99,8 @@ export class AppConfig {
     /** How long an address that signed in to an account is exempt from the account's own limit. */
     knownIpDays: number;
   };
+  /** Registrations allowed per client IP per window (seconds). */
+  readonly registrationRateLimit: { perIp: number; windowSeconds: number };
   readonly shutdownGraceMs: number;
   /**
    * Fastify's trustProxy: whose X-Forwarded-For to believe for the client
@@ -227,6 +229,16 @@ export class AppConfig {
       perIp: env.LOGIN_RATE_LIMIT_IP ?? 20,
       windowSeconds: env.LOGIN_RATE_WINDOW ?? 60,
       knownIpDays: env.LOGIN_KNOWN_IP_DAYS ?? 14,
+    };
+    // A person signs up once, a household or an office behind one address a
+    // few times, with room for a retry after a refused password: ten in ten
+    // minutes refuses none of them. It holds what one address can make the
+    // server hash to one argon2 hash a minute on average, and a script
+    // signing up accounts in bulk to 1,440 a day. An address many people
+    // share (carrier-grade NAT, a campus) may need more: REGISTER_RATE_LIMIT_IP.
+    this.registrationRateLimit = {
+      perIp: env.REGISTER_RATE_LIMIT_IP ?? 10,
+      windowSeconds: env.REGISTER_RATE_WINDOW ?? 600,
     };
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS ?? 10_000;
     this.jobsShutdownGraceMs = jobWorker

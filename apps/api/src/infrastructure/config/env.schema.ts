@@ -229,6 +229,20 @@ export class EnvSchema {
   LOGIN_KNOWN_IP_DAYS?: number;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  REGISTER_RATE_LIMIT_IP?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  REGISTER_RATE_WINDOW?: number;
+
+  @IsOptional()
   @Transform(emptyToUndefined)
   // No hop counts: Fastify 5 trusts no peer for a number (it cannot check the
   // immediate peer), so list the proxies' addresses instead.
