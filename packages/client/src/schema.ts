@@ -1863,7 +1863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not answered within REQUEST_TIMEOUT_MS, or the database is unavailable; retry later */
+            /** @description Too many passwords waiting to be checked (refused at once), not answered within REQUEST_TIMEOUT_MS, or the database is unavailable; retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2010,7 +2010,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not answered within REQUEST_TIMEOUT_MS, or the database is unavailable; retry later */
+            /** @description Too many passwords waiting to be checked (refused at once), not answered within REQUEST_TIMEOUT_MS, or the database is unavailable; retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2666,7 +2666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not answered within REQUEST_TIMEOUT_MS, or the database is unavailable; retry later */
+            /** @description Too many passwords waiting to be checked (refused at once), not answered within REQUEST_TIMEOUT_MS, or the database is unavailable; retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2922,7 +2922,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not answered within REQUEST_TIMEOUT_MS, or the database is unavailable; retry later */
+            /** @description Too many passwords waiting to be checked (refused at once), not answered within REQUEST_TIMEOUT_MS, or the database is unavailable; retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */

@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { hash, type Options, parseOptions, verify } from '@node-rs/argon2';
 import pLimit from 'p-limit';
 
-import { PasswordHasher } from './password-hasher.js';
+import { PasswordHasher, PasswordHashingBusyError } from './password-hasher.js';
 
 /**
  * Argon2id at OWASP's first recommended setting (19 MiB, 2 passes, 1 lane).
@@ -28,13 +28,34 @@ export const ARGON2_OPTIONS = {
 const ARGON2ID = 2;
 
 /**
- * At most this many hashes run at once; the rest wait their turn. Without
- * the cap a burst of logins fills all four libuv threads (and both cores
- * here) with argon2, and everything else that needs the pool (DNS lookups
- * for Stripe or SMTP, file I/O, async crypto) and the event loop itself
- * queue behind it. One core is left for the event loop.
+ * At most this many hashes run at once; the rest wait their turn (at most
+ * MAX_WAITING_HASHES of them). Without the cap a burst of logins fills all
+ * four libuv threads (and both cores here) with argon2, and everything else
+ * that needs the pool (DNS lookups for Stripe or SMTP, file I/O, async
+ * crypto) and the event loop itself queue behind it. One core is left for
+ * the event loop.
  */
 export const ARGON2_CONCURRENCY = Math.max(1, availableParallelism() - 1);
+
+/** One hash or verify on the 2-core target while it is busy (see ARGON2_OPTIONS). */
+const BUSY_HASH_MS = 43;
+
+/**
+ * Past this many hashes and verifies waiting for a slot, another is refused
+ * at once (PasswordHashingBusyError: 503 with Retry-After) instead of
+ * queueing. Unbounded, the queue made a real login wait 17 s behind 400
+ * registrations (about 42 ms a hash), and behind 900 requests ran into the
+ * 30 s request deadline. Full, it drains in MAX_WAITING_HASHES × 43 ms /
+ * ARGON2_CONCURRENCY, 2.8 s with one slot: a caller waits a few seconds
+ * at worst, and one turned away is told when to come back.
+ */
+export const MAX_WAITING_HASHES = 64;
+
+/** What a refused caller is told to wait: about as long as a full queue takes to drain. */
+export const HASHING_BUSY_RETRY_AFTER_SECONDS = Math.max(
+  1,
+  Math.ceil((MAX_WAITING_HASHES * BUSY_HASH_MS) / ARGON2_CONCURRENCY / 1000),
+);
 
 @Injectable()
 export class Argon2PasswordHasher extends PasswordHasher {
@@ -42,24 +63,50 @@ export class Argon2PasswordHasher extends PasswordHasher {
   private readonly slots = pLimit(ARGON2_CONCURRENCY);
 
   hash(password: string): Promise<string> {
-    // The async API runs on libuv's thread pool, off the event loop.
-    return this.slots(() => hash(password, ARGON2_OPTIONS));
+    return this.queued(() => this.computeHash(password));
   }
 
-  async verify(stored: string, password: string): Promise<boolean> {
-    try {
-      return await this.slots(() => verify(stored, password));
-    } catch {
-      // Not an argon2 hash (e.g. an account created without a password).
-      return false;
-    }
+  verify(stored: string, password: string): Promise<boolean> {
+    return this.queued(async () => {
+      try {
+        return await this.computeVerify(stored, password);
+      } catch {
+        // Not an argon2 hash (e.g. an account created without a password).
+        return false;
+      }
+    });
   }
 
   async verifyAgainstDummy(password: string): Promise<false> {
-    this.dummy ??= this.hash(randomBytes(16).toString('hex'));
-    const dummy = await this.dummy;
-    await this.slots(() => verify(dummy, password)).catch(() => false);
+    // Refused while the queue is full, as a known e-mail's verify is; the
+    // dummy itself is made once, past the bound, so that no refusal can
+    // leave a rejected dummy to every later unknown-e-mail login.
+    this.assertRoom();
+    this.dummy ??= this.slots(() => this.computeHash(randomBytes(16).toString('hex')));
+    await this.verify(await this.dummy, password);
     return false;
+  }
+
+  /** The argon2 hash itself; the async API runs on libuv's thread pool, off the event loop. */
+  protected computeHash(password: string): Promise<string> {
+    return hash(password, ARGON2_OPTIONS);
+  }
+
+  /** The argon2 verify itself; throws for a hash it cannot read. */
+  protected computeVerify(stored: string, password: string): Promise<boolean> {
+    return verify(stored, password);
+  }
+
+  /** `work` in its turn for a slot, or refused at once when the queue is full. */
+  private async queued<T>(work: () => Promise<T>): Promise<T> {
+    this.assertRoom();
+    return this.slots(work);
+  }
+
+  private assertRoom(): void {
+    if (this.slots.pendingCount >= MAX_WAITING_HASHES) {
+      throw new PasswordHashingBusyError(HASHING_BUSY_RETRY_AFTER_SECONDS);
+    }
   }
 
   needsRehash(stored: string): boolean {

@@ -31,6 +31,7 @@ import { LocatedReply } from '../infrastructure/http/reply-location.js';
 import { AuthMapper } from './auth.mapper.js';
 import { LoginService } from './login.service.js';
 import { LogoutService } from './logout.service.js';
+import { ChecksPassword } from './password-checking.decorator.js';
 import { RegistrationService } from './registration.service.js';
 import { AttemptLimited } from './throttling/attempt-limited.decorator.js';
 import { LoginThrottleInterceptor } from './throttling/login-throttle.interceptor.js';
@@ -66,6 +67,7 @@ export class AuthController {
 
   @Post('register')
   @AttemptLimited(RegistrationThrottleInterceptor, 'Too many registrations from this address')
+  @ChecksPassword()
   @ApiOperation({ operationId: 'authRegister', summary: 'Create a customer account and sign in' })
   @ApiHeader(CART_TOKEN_HEADER)
   @LocatedReply({
@@ -92,6 +94,7 @@ export class AuthController {
     LoginThrottleInterceptor,
     'Too many attempts for this e-mail or from this address',
   )
+  @ChecksPassword()
   @ApiOperation({ operationId: 'authLogin', summary: 'Sign in with e-mail and password' })
   @ApiHeader(CART_TOKEN_HEADER)
   @ApiOkResponse({ type: AuthSessionDto })

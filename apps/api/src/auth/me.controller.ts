@@ -13,6 +13,7 @@ import type { AuthenticatedUser } from './authenticated-user.js';
 import { CurrentUserService } from './current-user.service.js';
 import { Authenticated, CurrentUser } from './decorators/auth.decorators.js';
 import { PasswordChangeService } from './password-change.service.js';
+import { ChecksPassword } from './password-checking.decorator.js';
 import { ProfileUpdateService } from './profile-update.service.js';
 import { AttemptLimited } from './throttling/attempt-limited.decorator.js';
 import { PasswordChangeThrottleInterceptor } from './throttling/password-change-throttle.interceptor.js';
@@ -58,6 +59,7 @@ export class MeController {
     PasswordChangeThrottleInterceptor,
     'Too many password attempts on this account or from this address',
   )
+  @ChecksPassword()
   @ApiOperation({
     operationId: 'changePassword',
     summary: 'Set a new password, proving the current one',

@@ -1,6 +1,23 @@
-import { passwordCandidates } from '@minishop/domain';
+import { DependencyUnavailableError, passwordCandidates } from '@minishop/domain';
 
-/** Port: one-way password hashing. Implementations must not block the event loop. */
+/**
+ * Too many hashes and verifies are already waiting for the CPU: the request
+ * is refused at once (503 with Retry-After) rather than queued behind them
+ * until its deadline.
+ */
+export class PasswordHashingBusyError extends DependencyUnavailableError {
+  readonly code = 'AUTH.PASSWORD_HASHING_BUSY';
+
+  constructor(override readonly retryAfterSeconds: number) {
+    super(`Too many passwords are being checked right now; try again in ${retryAfterSeconds} s`);
+  }
+}
+
+/**
+ * Port: one-way password hashing. Implementations must not block the event
+ * loop; `hash`, `verify` and `verifyAgainstDummy` may refuse with
+ * PasswordHashingBusyError when too much hashing is already waiting.
+ */
 export abstract class PasswordHasher {
   abstract hash(password: string): Promise<string>;
   /** False for a wrong password and for a hash it cannot read; never throws on bad input. */

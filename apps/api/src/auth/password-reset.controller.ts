@@ -9,6 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 
+import { ChecksPassword } from './password-checking.decorator.js';
 import { PasswordResetService } from './password-reset.service.js';
 import { PasswordResetRequestService } from './password-reset-request.service.js';
 import { AttemptLimited } from './throttling/attempt-limited.decorator.js';
@@ -48,6 +49,7 @@ export class PasswordResetController {
   @Post('confirm')
   @HttpCode(HttpStatus.NO_CONTENT)
   @AttemptLimited(PasswordResetConfirmThrottleInterceptor, 'Too many attempts from this address')
+  @ChecksPassword()
   @ApiOperation({
     operationId: 'resetPassword',
     summary: 'Set a new password with the token of a reset mail',

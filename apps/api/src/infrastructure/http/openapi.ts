@@ -81,6 +81,14 @@ const COMMON_HEADERS = [
 ] as const;
 const COUNT = { type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 } as const;
 const PROBLEM_REF = { $ref: '#/components/schemas/ProblemDto' };
+
+/** What every 503 sends besides its problem; a route's own 503, one that says why, lists them too. */
+export const UNAVAILABLE_HEADERS = {
+  'Retry-After': { description: 'Seconds to wait', schema: COUNT },
+  'Access-Control-Allow-Origin': { $ref: '#/components/headers/Access-Control-Allow-Origin' },
+  'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+  'Cache-Control': { $ref: '#/components/headers/Cache-Control' },
+};
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /**
@@ -141,14 +149,7 @@ function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
         ...problem(
           'Not answered within REQUEST_TIMEOUT_MS, or the database is unavailable; retry later',
         ),
-        headers: {
-          'Retry-After': { description: 'Seconds to wait', schema: COUNT },
-          'Access-Control-Allow-Origin': {
-            $ref: '#/components/headers/Access-Control-Allow-Origin',
-          },
-          'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
-          'Cache-Control': { $ref: '#/components/headers/Cache-Control' },
-        },
+        headers: UNAVAILABLE_HEADERS,
       };
       // Any route that may be sent a body refuses malformed, oversized or
       // non-JSON bodies, and one without a DTO refuses any field.
