@@ -18,9 +18,10 @@ const LF = 10;
  * The records of a CSV file, each with its line number (the header is line
  * 1; a quoted field spanning lines counts its last line). A record the
  * parser cannot read (a stray or unclosed quote) is one error on the line
- * it begins, and a fresh parser starts on the next line: left to read on,
- * the parser takes a stray quote for an opening one and may read any
- * number of later lines into that record.
+ * it begins, naming the lines it spans, and a fresh parser starts on the
+ * line after it (see badRecord): left to read on, the parser takes a stray
+ * quote for an opening one and may read any number of later lines into
+ * that record.
  *
  * Each parser stops at its first error, and still the file is read about
  * twice at most, however many of its lines are bad: the next parser is
@@ -38,6 +39,8 @@ export async function* sourceRecords(source: string): AsyncGenerator<SourceRecor
     const read: SourceRecord[] = [];
     // Where the last record read ends (the parser's `bytes`, counting its line end).
     let end = start;
+    // The parser's own count of lines at that end.
+    let endLines = 0;
     let failure: unknown;
     try {
       parse(bytes.subarray(start), {
@@ -47,6 +50,7 @@ export async function* sourceRecords(source: string): AsyncGenerator<SourceRecor
         skip_empty_lines: true,
         on_record: (fields: string[], info) => {
           end = start + info.bytes;
+          endLines = info.lines;
           // Counted here, not taken from the parser's `lines`: it counts a
           // CRLF inside a quoted field as two lines.
           read.push({ line: lineAt(end - 1), fields });
@@ -60,10 +64,53 @@ export async function* sourceRecords(source: string): AsyncGenerator<SourceRecor
     if (failure === undefined) return;
     // The parser skips empty lines before a record without moving `bytes`.
     let bad = end;
-    while (bytes[bad] === CR || bytes[bad] === LF) bad++;
-    yield { line: lineAt(bad), error: messageOf(failure, linesBefore) };
-    start = nextLine(bytes, bad);
+    let skipped = 0;
+    while (bytes[bad] === CR || bytes[bad] === LF) {
+      if (!(bytes[bad] === CR && bytes[bad + 1] === LF)) skipped++;
+      bad++;
+    }
+    const line = lineAt(bad);
+    const { lines, lastLineAt } = badRecord(bytes, bad, failure, endLines + skipped + 1);
+    const span = lines > 1 ? ` (read as one record, lines ${line} to ${line + lines - 1})` : '';
+    yield { line, error: messageOf(failure, linesBefore) + span };
+    start = nextLine(bytes, lastLineAt);
   }
+}
+
+/**
+ * How many lines the record that failed at `bad` spans, and where its last
+ * line begins: up to the line the parser stopped on. A quoted field running
+ * over several lines that then breaks (`"Model is 6" tall"`) is one bad
+ * record; restarting on its second line would read the field's text as
+ * rows. The error names the lines, so none is dropped unsaid. A quote never
+ * closed, which the parser finds only at the end of the file, is cut to its
+ * own line instead: nothing else would be left to read.
+ */
+function badRecord(
+  bytes: Buffer,
+  bad: number,
+  failure: unknown,
+  parserLineAtBad: number,
+): { lines: number; lastLineAt: number } {
+  const reported = (failure as { lines?: unknown } | undefined)?.lines;
+  if ((failure as { code?: unknown } | undefined)?.code === 'CSV_QUOTE_NOT_CLOSED') {
+    return { lines: 1, lastLineAt: bad };
+  }
+  if (typeof reported !== 'number') return { lines: 1, lastLineAt: bad };
+  // Every line end inside the record is inside its quoted field, where the
+  // parser counts a CRLF as two lines.
+  const ahead = reported - parserLineAtBad;
+  let lines = 1;
+  let lastLineAt = bad;
+  for (let counted = 0, at = bad; at < bytes.length && counted < ahead; at++) {
+    if (bytes[at] !== CR && bytes[at] !== LF) continue;
+    const crlf = bytes[at] === CR && bytes[at + 1] === LF;
+    counted += crlf ? 2 : 1;
+    if (crlf) at++;
+    lines++;
+    lastLineAt = at + 1;
+  }
+  return { lines, lastLineAt };
 }
 
 /**
