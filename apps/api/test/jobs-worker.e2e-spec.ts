@@ -23,6 +23,7 @@ import {
   createProbeTables,
   type JobsContext,
   probeCalls,
+  releaseSlow,
   startJobsContext,
   waitFor,
 } from './support/jobs-probe.js';
@@ -110,7 +111,23 @@ describe('job worker', () => {
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
   });
+  /**
+   * When pg-boss will have noticed the last abandoned worker loop stopped
+   * (it checks every second): no timer of this file may outlive that.
+   */
+  let quietAt = 0;
+  /** Lets a slow job abandoned at a stop end now, and waits until it has. */
+  const endAbandoned = async (key: string) => {
+    releaseSlow(key);
+    await waitFor(
+      async () => (probeCalls.slowFinished.includes(key) ? true : undefined),
+      'the abandoned handler to end',
+    );
+    quietAt = Date.now() + 1_500;
+  };
+
   afterEach(async () => {
+    releaseSlow();
     child?.kill('SIGKILL');
     child = undefined;
     while (spawned.length > 0) reap(spawned.pop());
@@ -119,6 +136,7 @@ describe('job worker', () => {
   afterAll(async () => {
     await client?.end();
     await db?.drop();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, quietAt - Date.now())));
   });
 
   test('a worker killed mid-job: another worker takes the job after it expires, the effect happens once', async () => {
@@ -246,7 +264,8 @@ describe('job worker', () => {
 
   test('graceful stop: a job still running after the grace period is failed for a retry', async () => {
     const worker = await start({ work: true, shutdownGraceMs: 1_000 });
-    const id = await worker.get(JobQueue).enqueue('test.slow', { key: 'too-slow', ms: 4_000 });
+    // Held far past the grace period, until the test lets it end.
+    const id = await worker.get(JobQueue).enqueue('test.slow', { key: 'too-slow', ms: 60_000 });
     if (!id) throw new Error('no job id');
     await waitFor(
       async () => (probeCalls.slowStarted.includes('too-slow') ? true : undefined),
@@ -257,13 +276,7 @@ describe('job worker', () => {
     // With any job of its batch (one the test before left queued).
     expect(worker.get(PgBossRuntime).jobsFailedAtShutdown).toBeGreaterThan(0);
     // The abandoned handler runs on (its effect fails: the pool is closed).
-    // Let it end, and pg-boss notice its worker stopped (it checks every
-    // second), so no timer of this file outlives it.
-    await waitFor(
-      async () => (probeCalls.slowFinished.includes('too-slow') ? true : undefined),
-      'the abandoned handler to end',
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await endAbandoned('too-slow');
   });
 
   test('graceful stop: a job that finished beside one outlasting the grace is not run again', async () => {
@@ -273,7 +286,7 @@ describe('job worker', () => {
     await client.query(`DELETE FROM pgboss.job WHERE name = 'test.slow'`);
     const queue = producer.get(JobQueue);
     const quick = await queue.enqueue('test.slow', { key: 'batch-quick', ms: 0 });
-    const slow = await queue.enqueue('test.slow', { key: 'batch-slow', ms: 4_000 });
+    const slow = await queue.enqueue('test.slow', { key: 'batch-slow', ms: 60_000 });
     // Both queued before the worker's first fetch: one batch.
     const worker = await start({ work: true, shutdownGraceMs: 1_000 });
     await waitFor(
@@ -289,11 +302,7 @@ describe('job worker', () => {
     expect(await job(quick!)).toMatchObject({ state: 'completed', retry_count: 0 });
     expect(await job(slow!)).toMatchObject({ state: 'retry' });
     expect(worker.get(PgBossRuntime).jobsFailedAtShutdown).toBe(1);
-    await waitFor(
-      async () => (probeCalls.slowFinished.includes('batch-slow') ? true : undefined),
-      'the abandoned handler to end',
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await endAbandoned('batch-slow');
   });
 
   test('a job failed beside a slow one and retried by another worker is not completed by the first batch', async () => {

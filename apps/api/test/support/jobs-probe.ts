@@ -45,6 +45,18 @@ export const probeCalls = {
   plan: [] as string[],
 };
 
+/** How to end each test.slow job still waiting out its `ms`, by key. */
+const slowWaits = new Map<string, () => void>();
+
+/**
+ * Ends the wait of the test.slow job `key` now, or of every one still
+ * waiting: a test that needs a job to outlast something (a grace period)
+ * can give it far more time than that and still not wait for it.
+ */
+export function releaseSlow(key?: string): void {
+  for (const [k, release] of slowWaits) if (key === undefined || k === key) release();
+}
+
 /** Handlers with a real, idempotent effect on the `job_effects` table. */
 @Injectable()
 export class ProbeHandlers {
@@ -80,8 +92,17 @@ export class ProbeHandlers {
   @JobHandler('test.slow', { retryLimit: 1, retryDelay: 0, concurrency: 1 })
   async slow(payload: { key: string; ms: number }): Promise<void> {
     probeCalls.slowStarted.push(payload.key);
+    let release = () => {};
     try {
-      await new Promise((resolve) => setTimeout(resolve, payload.ms));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, payload.ms);
+        release = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        slowWaits.set(payload.key, release);
+      });
+      if (slowWaits.get(payload.key) === release) slowWaits.delete(payload.key);
       await this.tx.run((m) =>
         m.query('INSERT INTO job_effects (key) VALUES ($1) ON CONFLICT DO NOTHING', [payload.key]),
       );
