@@ -590,9 +590,9 @@ describe('job worker', () => {
   type HoldingSmtp = Awaited<ReturnType<typeof holdingSmtpServer>>;
 
   /**
-   * Spawns a built entry point that works jobs and waits until a `mail.send`
-   * job is in flight there, held by the SMTP server, with a second one
-   * queued behind it; then sends SIGTERM.
+   * Spawns a built entry point that works jobs and waits until it is ready,
+   * with a `mail.send` job in flight there, held by the SMTP server, and a
+   * second one queued behind it; then sends SIGTERM.
    */
   const signalWithMailInFlight = async (
     entry: Entry,
@@ -602,12 +602,14 @@ describe('job worker', () => {
     const producer = await start({ work: false });
     // A mail an earlier case left queued would be taken first.
     await client.query(`DELETE FROM pgboss.job WHERE name = 'mail.send'`);
+    const mail = (subject: string) => ({ to: 'ada@example.com', subject, text: subject });
+    // Queued before the process starts, its first fetch takes the job: one
+    // queued by another process once it runs waits for its next poll.
+    const running = await producer.get(JobQueue).enqueue('mail.send', mail('in flight'));
     const proc = await spawnApi(entry, { DATABASE_URL: db.url, SMTP_URL: smtp.url, ...env });
     spawned.push(proc);
-    const mail = (subject: string) => ({ to: 'ada@example.com', subject, text: subject });
     if (entry === 'main.js') await waitReady(proc);
     else expect(await eventually(() => proc.stdout().includes('Worker ready'), 1200)).toBe(true);
-    const running = await producer.get(JobQueue).enqueue('mail.send', mail('in flight'));
     await smtp.first;
     // Its queue's one worker loop is busy: only a loop that keeps going after
     // the signal could take this one.
