@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,28 +178,45 @@ describe('DATA_DIR/demo-accounts.txt written by processes at once', () => {
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  /** One process: from `startAt` on, records `count` accounts of its own, all at once. */
-  const writer = (name: string, count: number, startAt: number) =>
-    new Promise<void>((resolve, reject) => {
-      const script = `
-        import { writeDemoCredentials } from ${JSON.stringify(join(API_DIR, 'dist/catalog/seed/demo-credentials.js'))};
-        const [dir, name, count, startAt] = process.argv.slice(1);
-        await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
-        await Promise.all(Array.from({ length: Number(count) }, (_, i) =>
-          writeDemoCredentials(dir, [{ role: 'customer', email: name + '-' + i + '@minishop.test', password: 'pw-' + name + '-' + i }])));
-      `;
-      execFile(
+  /**
+   * One process: once loaded it says so, and when its standard input ends
+   * it records `count` accounts of its own, all at once.
+   */
+  const writer = (name: string, count: number) => {
+    const script = `
+      import { writeDemoCredentials } from ${JSON.stringify(join(API_DIR, 'dist/catalog/seed/demo-credentials.js'))};
+      const [dir, name, count] = process.argv.slice(1);
+      process.stdout.write('ready');
+      process.stdin.resume();
+      await new Promise((r) => process.stdin.once('end', r));
+      await Promise.all(Array.from({ length: Number(count) }, (_, i) =>
+        writeDemoCredentials(dir, [{ role: 'customer', email: name + '-' + i + '@minishop.test', password: 'pw-' + name + '-' + i }])));
+    `;
+    let child!: ChildProcess;
+    const done = new Promise<void>((resolve, reject) => {
+      child = execFile(
         process.execPath,
-        ['--input-type=module', '-e', script, dataDir, name, String(count), String(startAt)],
+        ['--input-type=module', '-e', script, dataDir, name, String(count)],
         (error, _stdout, stderr) =>
           error ? reject(new Error(stderr || error.message)) : resolve(),
       );
     });
+    const loaded = new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    return { child, loaded: Promise.race([loaded, done]), done };
+  };
 
   test('four seeding processes each adding 10 accounts → all 40 lines, the file 0600, nothing left beside it', async () => {
     const names = ['w0', 'w1', 'w2', 'w3'];
-    const startAt = Date.now() + 1_500;
-    await Promise.all(names.map((name) => writer(name, 10, startAt)));
+    const writers = names.map((name) => writer(name, 10));
+    try {
+      // All four loaded before any of them writes: their writes meet.
+      await Promise.all(writers.map((w) => w.loaded));
+    } catch (error) {
+      for (const w of writers) w.child.kill();
+      throw error;
+    }
+    for (const w of writers) w.child.stdin!.end();
+    await Promise.all(writers.map((w) => w.done));
 
     const file = credentialsFile(dataDir);
     const lines = readFileSync(file, 'utf8')
