@@ -37,7 +37,24 @@ const passwordOf = (report: SeedReport, email: string) =>
 describe('demo accounts seeded outside production', () => {
   const dirs: string[] = [];
   const apps: TestApp[] = [];
+  /** Apps without overrides, by their environment: cases started alike share one. */
+  const started = new Map<string, { t: TestApp; dataDir: string }>();
+  const login = (t: TestApp, email: string, password: string) =>
+    t.http.post(`${API}/auth/login`).send({ email, password });
+  const forgetDemoAccounts = (t: TestApp) =>
+    t.get(DataSource).query(`DELETE FROM users WHERE email LIKE '%@minishop.test'`);
+  /**
+   * An app with this environment, and a DATA_DIR of its own, in which no demo
+   * account and no credentials file exist yet, as on a first start.
+   */
   const start = async (env: Record<string, string> = {}, override?: TestAppOptions['override']) => {
+    const key = JSON.stringify(env);
+    const known = override ? undefined : started.get(key);
+    if (known) {
+      await forgetDemoAccounts(known.t);
+      rmSync(credentialsFile(known.dataDir), { recursive: true, force: true });
+      return known;
+    }
     const dataDir = aDataDir();
     dirs.push(dataDir);
     const t = await startTestApp({
@@ -45,12 +62,9 @@ describe('demo accounts seeded outside production', () => {
       override,
     });
     apps.push(t);
+    if (!override) started.set(key, { t, dataDir });
     return { t, dataDir };
   };
-  const login = (t: TestApp, email: string, password: string) =>
-    t.http.post(`${API}/auth/login`).send({ email, password });
-  const forgetDemoAccounts = (t: TestApp) =>
-    t.get(DataSource).query(`DELETE FROM users WHERE email LIKE '%@minishop.test'`);
 
   afterAll(async () => {
     for (const t of apps) await t.close();
