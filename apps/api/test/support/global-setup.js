@@ -1,5 +1,6 @@
 // Without DATABASE_URL the suite starts one throw-away embedded PostgreSQL
 // for this run; every test file then creates its own database in it.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,10 @@ function freePort() {
 
 export default async function globalSetup() {
   rmSync(coverageDir, { recursive: true, force: true });
+  // The migrated database test apps copy theirs from (test-database.ts),
+  // named for this run: made by the first file that needs it, dropped by
+  // the teardown.
+  process.env.MINISHOP_TEST_TEMPLATE = `minishop_t_${randomBytes(6).toString('hex')}`;
   if (process.env.DATABASE_URL) {
     // Left by a run that did not get to its teardown.
     await dropRetiredDatabases(process.env.DATABASE_URL);

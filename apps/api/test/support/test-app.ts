@@ -34,10 +34,11 @@ export interface TestAppOptions {
 
 /**
  * The real app (same modules, same HTTP configuration as `serve-http.ts`) on a
- * fresh database of its own, migrated, ready for supertest.
+ * fresh database of its own, migrated (a copy of the run's migrated
+ * template), ready for supertest.
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+  const db = await createTestDatabase({ migrated: true });
   const config = AppConfig.fromEnv({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
