@@ -324,14 +324,26 @@ describe('job worker', () => {
       await start({ work: true });
       const done = await completed(flaky!, 'the job to complete on its retry');
       expect(done.retry_count).toBe(1);
-      const { rows } = await client.query<{
-        at: Date;
+      // Times in microseconds since the epoch, as stored (exact in a number):
+      // as Dates, in milliseconds, a retry released within the millisecond
+      // of the batch's end would seem to come no later than it.
+      const logged = await client.query<{
+        at: string;
         tx: string;
         id: string | null;
         state: string | null;
-        start_after: Date | null;
+        start_after: string | null;
         query: string | null;
-      }>('SELECT at, tx, id, state, start_after, query FROM job_log ORDER BY at');
+      }>(
+        `SELECT (extract(epoch FROM at) * 1000000)::bigint AS at, tx, id, state,
+                (extract(epoch FROM start_after) * 1000000)::bigint AS start_after, query
+           FROM job_log ORDER BY job_log.at`,
+      );
+      const rows = logged.rows.map((r) => ({
+        ...r,
+        at: Number(r.at),
+        start_after: r.start_after === null ? null : Number(r.start_after),
+      }));
       // What others could see of the job: the last version each transaction wrote.
       const committed = [
         ...new Map(rows.filter((r) => r.id === flaky).map((r) => [r.tx, r])).values(),
@@ -348,7 +360,7 @@ describe('job worker', () => {
       expect(batchEnd).toBeDefined();
       // A retry fetchable before that completion could be marked done by it.
       for (const retry of retries) {
-        expect(retry.start_after!.getTime()).toBeGreaterThan(batchEnd!.at.getTime());
+        expect(retry.start_after).toBeGreaterThan(batchEnd!.at);
       }
     } finally {
       // Workers first: dropping a trigger locks the job table and every
