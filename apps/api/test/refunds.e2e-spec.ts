@@ -231,6 +231,25 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
     gateway.callsUnderLock.filter((c) => c.paymentIntentId === intentId);
 
   describe('a refund the bank fails after Stripe accepted it', () => {
+    /**
+     * A paid order with a refund of 10.00 that Stripe accepted (its
+     * charge.refunded applied) and the bank then failed; the failure's
+     * refund.failed event is held back, for the test to deliver as it likes.
+     */
+    async function aHeldRefundFailure() {
+      const admin = await anAdmin(t);
+      const { user, orderId } = await aPaidOrder();
+      emulator.webhookUrl = mailbox.url;
+      const first = await refund(admin, orderId, eur(1000));
+      expect(first.status).toBe(202);
+      await deliverHeld(mailbox.take('charge.refunded'));
+      emulator.failRefund(first.body.refund.id);
+      await emulator.idle();
+      emulator.webhookUrl = apiWebhookUrl;
+      mailbox.take('charge.refund.updated');
+      return { user, orderId, failed: mailbox.take('refund.failed') };
+    }
+
     test('its charge.refunded delivered after the failure does not count the failed refund again', async () => {
       const admin = await anAdmin(t);
       const { user, orderId, charge } = await aPaidOrder();
@@ -284,18 +303,7 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
     test.each(malformed)(
       'a failed refund with %s is acknowledged as ignored and changes nothing',
       async (_name, change) => {
-        const admin = await anAdmin(t);
-        const { user, orderId } = await aPaidOrder();
-        emulator.webhookUrl = mailbox.url;
-        const first = await refund(admin, orderId, eur(1000));
-        expect(first.status).toBe(202);
-        await deliverHeld(mailbox.take('charge.refunded'));
-        emulator.failRefund(first.body.refund.id);
-        await emulator.idle();
-        emulator.webhookUrl = apiWebhookUrl;
-        mailbox.take('charge.refund.updated');
-
-        const failed = mailbox.take('refund.failed');
+        const { user, orderId, failed } = await aHeldRefundFailure();
         const event = {
           ...failed,
           id: `evt_${randomUUID().replace(/-/g, '')}`,
@@ -317,17 +325,7 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
     // claims; a charge Stripe does not know gives none, and answering 404
     // had the event failed and redelivered for days.
     test('a failed refund naming a charge Stripe does not know → 200, recorded as ignored with why, nothing taken back', async () => {
-      const admin = await anAdmin(t);
-      const { user, orderId } = await aPaidOrder();
-      emulator.webhookUrl = mailbox.url;
-      const first = await refund(admin, orderId, eur(1000));
-      expect(first.status).toBe(202);
-      await deliverHeld(mailbox.take('charge.refunded'));
-      emulator.failRefund(first.body.refund.id);
-      await emulator.idle();
-      emulator.webhookUrl = apiWebhookUrl;
-      mailbox.take('charge.refund.updated');
-      const failed = mailbox.take('refund.failed');
+      const { user, orderId, failed } = await aHeldRefundFailure();
 
       const unknown = {
         ...failed,
@@ -383,17 +381,7 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
     });
 
     test('a failed refund whose order is written each time Stripe was read → 409 payment-event-busy, recorded failed; the redelivery applies it once', async () => {
-      const admin = await anAdmin(t);
-      const { user, orderId } = await aPaidOrder();
-      emulator.webhookUrl = mailbox.url;
-      const first = await refund(admin, orderId, eur(1000));
-      expect(first.status).toBe(202);
-      await deliverHeld(mailbox.take('charge.refunded'));
-      emulator.failRefund(first.body.refund.id);
-      await emulator.idle();
-      emulator.webhookUrl = apiWebhookUrl;
-      mailbox.take('charge.refund.updated');
-      const failed = mailbox.take('refund.failed');
+      const { user, orderId, failed } = await aHeldRefundFailure();
 
       // A burst of other writes to the order: each lands between Stripe's
       // answer and the lock, so each preparation is found stale.
