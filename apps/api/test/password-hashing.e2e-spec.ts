@@ -10,6 +10,7 @@ import {
 } from '../src/auth/argon2-password-hasher.js';
 import { PasswordHasher } from '../src/auth/password-hasher.js';
 import { UserRepository } from '../src/auth/user.repository.js';
+import { LogDestination } from '../src/infrastructure/logging/log-destination.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { registered, type RegisteredUser } from './support/users.js';
 
@@ -33,19 +34,33 @@ class GatedHasher extends Argon2PasswordHasher {
   }
 }
 
+/** Collects the app's JSON log lines. */
+class CapturedLog extends LogDestination {
+  readonly lines: string[] = [];
+  write(line: string): void {
+    this.lines.push(line);
+  }
+}
+
 const anIp = () => `10.${[...randomBytes(3)].join('.')}`;
 const anEmail = () => `busy-${randomBytes(5).toString('hex')}@example.test`;
 
 describe('password hashing with its queue full', () => {
   let t: TestApp;
   const hasher = new GatedHasher();
+  const log = new CapturedLog();
   let u: RegisteredUser;
   let fillers: Promise<string>[];
 
   beforeAll(async () => {
     t = await startTestApp({
-      env: { LOGIN_RATE_LIMIT: '2' },
-      override: (b) => b.overrideProvider(PasswordHasher).useValue(hasher),
+      env: { LOGIN_RATE_LIMIT: '2', LOG_LEVEL: 'warn' },
+      override: (b) =>
+        b
+          .overrideProvider(PasswordHasher)
+          .useValue(hasher)
+          .overrideProvider(LogDestination)
+          .useValue(log),
     });
     u = await registered(t);
     fillers = Array.from({ length: ARGON2_CONCURRENCY + MAX_WAITING_HASHES }, () =>
@@ -79,6 +94,23 @@ describe('password hashing with its queue full', () => {
 
   test('a login → 503 problem with Retry-After, at once', async () => {
     expectBusy(await login(anIp()));
+  });
+
+  test('each refusal is logged as a warning without a stack, not as a failure', async () => {
+    const before = log.lines.length;
+    expectBusy(
+      await t.http
+        .post(`${API}/auth/register`)
+        .send({ email: anEmail(), password: 'a password of its own', name: 'Busy' }),
+    );
+    const logged = log.lines
+      .slice(before)
+      .map((l) => JSON.parse(l) as { level: number; msg: string; err?: unknown; code?: string })
+      .filter((l) => l.code === 'AUTH.PASSWORD_HASHING_BUSY');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 40, msg: expect.stringMatching(/try again/) });
+    expect(logged[0]!.err).toBeUndefined();
+    expect(log.lines.slice(before).some((l) => l.includes('request failed'))).toBe(false);
   });
 
   test('a registration → 503, and no account is made', async () => {

@@ -94,7 +94,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const mapped = this.map(error);
-    if (mapped.status >= 500) {
+    if (shedLoad(error)) {
+      // Turned away on purpose, with a Retry-After: a flood of them is the
+      // load the refusal protects against, not a fault to page anyone for.
+      this.logger.warn({ url: request?.url, code: error.code }, error.message);
+    } else if (mapped.status >= 500) {
       this.logger.error({ err: error, url: request?.url }, 'request failed');
     }
     const { checks, retryAfter, ...rest } = mapped;
@@ -198,6 +202,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     return { status: 500, type: 'internal', detail: 'An unexpected error occurred' };
   }
+}
+
+/** A dependency refusing more work for now, and saying when to come back. */
+function shedLoad(error: unknown): error is DependencyUnavailableError {
+  return error instanceof DependencyUnavailableError && error.retryAfterSeconds !== undefined;
 }
 
 /**
