@@ -13,7 +13,7 @@ import {
   spawnApi,
   waitReady,
 } from './support/api-process.js';
-import { type JobsContext, startJobsContext } from './support/jobs-probe.js';
+import { jobRow, type JobsContext, startJobsContext } from './support/jobs-probe.js';
 import { eventually } from './support/processes.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -67,13 +67,7 @@ describe('job worker processes stopped by a signal', () => {
     contexts.push(ctx);
     return ctx;
   };
-  const job = async (id: string) =>
-    (
-      await client.query<{ state: string; retry_count: number }>(
-        'SELECT state::text AS state, retry_count FROM pgboss.job WHERE id = $1',
-        [id],
-      )
-    ).rows[0];
+  const job = (id: string) => jobRow(client, id);
 
   beforeAll(async () => {
     db = await createTestDatabase();

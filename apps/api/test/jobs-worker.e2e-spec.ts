@@ -11,6 +11,7 @@ import { PgBossRuntime } from '../src/jobs/pg-boss-runtime.js';
 import { QueueStatistics } from '../src/jobs/queue-statistics.js';
 import {
   createProbeTables,
+  jobRow,
   type JobsContext,
   probeCalls,
   releaseSlow,
@@ -32,13 +33,7 @@ describe('job worker', () => {
     contexts.push(ctx);
     return ctx;
   };
-  const job = async (id: string) =>
-    (
-      await client.query<{ state: string; retry_count: number }>(
-        'SELECT state::text AS state, retry_count FROM pgboss.job WHERE id = $1',
-        [id],
-      )
-    ).rows[0];
+  const job = (id: string) => jobRow(client, id);
   /** The job's row once it is completed. */
   const completed = (id: string, what: string, timeoutMs?: number) =>
     waitFor(

@@ -1,5 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type pg from 'pg';
 import { DataSource } from 'typeorm';
 
 import { AppModule } from '../../src/app.module.js';
@@ -214,4 +215,16 @@ export async function startJobsContext(
     get: (token) => moduleRef.get(token as never),
     close: () => moduleRef.close(),
   };
+}
+
+/** Job `id`'s row in pg-boss: its state and how often it was retried. */
+export async function jobRow(
+  client: pg.Client,
+  id: string,
+): Promise<{ state: string; retry_count: number } | undefined> {
+  const { rows } = await client.query<{ state: string; retry_count: number }>(
+    'SELECT state::text AS state, retry_count FROM pgboss.job WHERE id = $1',
+    [id],
+  );
+  return rows[0];
 }
