@@ -12,6 +12,7 @@ import { JobQueue } from '../src/jobs/job-queue.js';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
 import { Mailer } from '../src/mail/mailer.js';
 import { OutboxMailer } from '../src/mail/outbox-mailer.js';
+import { MAIL_SEND_BATCH_SIZE } from '../src/mail/send-mail.handler.js';
 import { pooledSmtpUrl, SmtpMailer } from '../src/mail/smtp-mailer.js';
 import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
 import { outboxDir, outboxFiles, waitForOutboxMail } from './support/outbox.js';
@@ -122,11 +123,59 @@ describe('SmtpMailer against a real SMTP server', () => {
 
   test('pooledSmtpUrl turns pooling on unless SMTP_URL decides', () => {
     expect(pooledSmtpUrl('smtps://shop:s3cret@mail.example:465')).toBe(
-      'smtps://shop:s3cret@mail.example:465?pool=true&connectionTimeout=45000&socketTimeout=45000',
+      'smtps://shop:s3cret@mail.example:465?pool=true&maxConnections=5&connectionTimeout=45000&socketTimeout=45000',
     );
     expect(
-      pooledSmtpUrl('smtp://mail.example:25/?pool=false&socketTimeout=5000&connectionTimeout=9'),
-    ).toBe('smtp://mail.example:25/?pool=false&socketTimeout=5000&connectionTimeout=9');
+      pooledSmtpUrl(
+        'smtp://mail.example:25/?pool=false&maxConnections=2&socketTimeout=5000&connectionTimeout=9',
+      ),
+    ).toBe(
+      'smtp://mail.example:25/?pool=false&maxConnections=2&socketTimeout=5000&connectionTimeout=9',
+    );
+  });
+
+  test("a mail job batch's mails all reach the server at once, none queued behind another", async () => {
+    // A server that holds every reply to DATA: a mail that has to wait for
+    // a connection would wait for as long as the others are held.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const subjects: string[] = [];
+    const server = new SMTPServer({
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      authOptional: true,
+      logger: false,
+      onData(stream, _session, callback) {
+        let raw = '';
+        stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+        stream.on('end', () => {
+          subjects.push(/^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? '');
+          void held.then(() => callback());
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.server.address() as AddressInfo).port;
+    const mailer = new SmtpMailer(`smtp://127.0.0.1:${port}`, 'shop@shop.test');
+    try {
+      const sends = Promise.all(
+        Array.from({ length: MAIL_SEND_BATCH_SIZE }, (_, i) =>
+          mailer.send({ ...message, subject: `Batch ${i}` }),
+        ),
+      );
+      // Those still queued fail when the pool closes, should the wait fail.
+      sends.catch(() => undefined);
+      await waitFor(
+        async () => (subjects.length === MAIL_SEND_BATCH_SIZE ? true : undefined),
+        `all ${MAIL_SEND_BATCH_SIZE} mails of a batch at the server`,
+        10_000,
+      );
+      release();
+      await sends;
+    } finally {
+      release();
+      mailer.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   test('a mail server that goes silent fails the send well before the mail job expires', async () => {

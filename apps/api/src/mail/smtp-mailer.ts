@@ -12,6 +12,14 @@ import type { Mailer, MailMessage, SendOptions } from './mailer.js';
 export const SMTP_SILENCE_TIMEOUT_MS = 45_000;
 
 /**
+ * Connections the pool may open at once. The `mail.send` job takes this many
+ * mails a batch: with more, the rest would queue for a connection, and the
+ * silence timeout above, which counts only a silent connection, would no
+ * longer keep the last of them inside the job's expiry.
+ */
+export const SMTP_POOL_CONNECTIONS = 5;
+
+/**
  * SMTP_URL with connection pooling on unless the URL sets `pool` itself:
  * without it nodemailer opens a connection (TCP, TLS, greeting, login) for
  * every message, which at a few hundred orders a second is most of the
@@ -23,6 +31,9 @@ export const SMTP_SILENCE_TIMEOUT_MS = 45_000;
 export function pooledSmtpUrl(url: string): string {
   const parsed = new URL(url);
   if (!parsed.searchParams.has('pool')) parsed.searchParams.set('pool', 'true');
+  if (!parsed.searchParams.has('maxConnections')) {
+    parsed.searchParams.set('maxConnections', String(SMTP_POOL_CONNECTIONS));
+  }
   for (const timeout of ['connectionTimeout', 'socketTimeout']) {
     if (!parsed.searchParams.has(timeout)) {
       parsed.searchParams.set(timeout, String(SMTP_SILENCE_TIMEOUT_MS));
@@ -33,7 +44,7 @@ export function pooledSmtpUrl(url: string): string {
 
 /**
  * Sends through the SMTP server of SMTP_URL (smtp:// or smtps://user:pass@host:port),
- * over a small pool of reused connections (nodemailer's default: up to 5,
+ * over a small pool of reused connections (up to SMTP_POOL_CONNECTIONS,
  * each replaced after 100 messages).
  */
 export class SmtpMailer implements Mailer, OnApplicationShutdown {
