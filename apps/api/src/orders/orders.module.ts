@@ -14,6 +14,7 @@ import { OrderExpiryService } from './order-expiry.service.js';
 import { OrderFulfilmentService } from './order-fulfilment.service.js';
 import { OrderJobs } from './order-jobs.js';
 import { OrderLifecycle } from './order-lifecycle.js';
+import { OrderMetrics } from './order-metrics.js';
 import { OrderNotifications } from './order-notifications.js';
 import { OrderPlacement } from './order-placement.js';
 import { OrderQueryService } from './order-query.service.js';
@@ -47,6 +48,7 @@ import { UnpaidOrderSweep } from './unpaid-order-sweep.js';
     OrderPlacement,
     IdempotencyService,
     OrderLifecycle,
+    OrderMetrics,
     OrderNotifications,
     OrderJobs,
     OrderQueryService,

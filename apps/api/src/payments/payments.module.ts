@@ -13,6 +13,7 @@ import { TypeOrmPaymentEventRepository } from './persistence/typeorm-payment-eve
 import { StripeWebhookVerifier } from './stripe/stripe-webhook-verifier.js';
 import { StripeWebhookController } from './webhooks/stripe-webhook.controller.js';
 import { StripeWebhookService } from './webhooks/stripe-webhook.service.js';
+import { WebhookMetrics } from './webhooks/webhook-metrics.js';
 
 export interface PaymentsModuleOptions {
   /** Applies webhook events to orders; default: every event is recorded as ignored. */
@@ -50,6 +51,7 @@ export class PaymentsModule {
         PaymentEventProcessor,
         StripeWebhookVerifier,
         StripeWebhookService,
+        WebhookMetrics,
         PaymentSimulationService,
       ],
       exports: [PaymentEventProcessor, PaymentSimulationService],

@@ -4,6 +4,7 @@ import type { PaymentEventOutcome } from '../payment-event-handler.js';
 import { PaymentEventProcessor } from '../payment-event-processor.service.js';
 import { PaymentEventRepository } from '../persistence/payment-event.repository.js';
 import { StripeWebhookVerifier } from '../stripe/stripe-webhook-verifier.js';
+import { WebhookMetrics } from './webhook-metrics.js';
 
 export interface WebhookReceipt {
   eventId: string;
@@ -24,18 +25,33 @@ export class StripeWebhookService {
     private readonly verifier: StripeWebhookVerifier,
     private readonly events: PaymentEventRepository,
     private readonly processor: PaymentEventProcessor,
+    private readonly metrics: WebhookMetrics,
   ) {}
 
   async receive(
     rawBody: Buffer | string | undefined,
     signature: string | undefined,
   ): Promise<WebhookReceipt> {
-    const event = await this.verifier.verify(rawBody, signature);
-    const firstDelivery = await this.events.recordIfNew(event);
-    // A redelivery of an event that failed before gets another go. One that
-    // arrives while another delivery handles the event waits for it rather
-    // than preparing it again (which may call Stripe).
-    const outcome = await this.processor.apply(event.id, ['pending', 'failed'], { wait: true });
+    let event;
+    try {
+      event = await this.verifier.verify(rawBody, signature);
+    } catch (error) {
+      this.metrics.delivered(undefined, 'rejected');
+      throw error;
+    }
+    let firstDelivery: boolean;
+    let outcome: PaymentEventOutcome | null;
+    try {
+      firstDelivery = await this.events.recordIfNew(event);
+      // A redelivery of an event that failed before gets another go. One that
+      // arrives while another delivery handles the event waits for it rather
+      // than preparing it again (which may call Stripe).
+      outcome = await this.processor.apply(event.id, ['pending', 'failed'], { wait: true });
+    } catch (error) {
+      this.metrics.delivered(event.type, 'error');
+      throw error;
+    }
+    this.metrics.delivered(event.type, outcome ?? 'duplicate');
     if (outcome === 'processed' && event.type.startsWith('payment_intent.')) {
       // A payment that just landed may unblock events deferred until it did
       // (a refund delivered before the payment it refunds). Its own commit is
