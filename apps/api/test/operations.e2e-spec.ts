@@ -16,6 +16,7 @@ import {
 
 import { LogDestination } from '../src/infrastructure/logging/log-destination.js';
 import { MetricsService } from '../src/infrastructure/metrics/metrics.service.js';
+import { metricSample as sample } from './support/metrics.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const SECRET_TOKEN = 'eyJhbGciOiJIUzI1NiJ9.secret-access-token-value';
@@ -79,18 +80,6 @@ class CapturedLog extends LogDestination {
   entries(): Record<string, unknown>[] {
     return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   }
-}
-
-/** The value of one sample line of the exposition text, by name and label subset. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const line = text
-    .split('\n')
-    .find((l) =>
-      l.startsWith(`${name}{`) || l.startsWith(`${name} `)
-        ? Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`))
-        : false,
-    );
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 describe('operations', () => {
@@ -190,6 +179,51 @@ describe('operations', () => {
         .entries()
         .find((e) => (e.req as { id?: string } | undefined)?.id === 'req-user-line');
       expect(line).toMatchObject({ userId: 'user-42', res: { statusCode: 200 } });
+    });
+
+    test('have a line for requests refused before the request logger, with the request id', async () => {
+      const refused: [string, number][] = [];
+      await t.http
+        .get('/api/v1/ops-probe/items/1')
+        .set('X-Request-Id', 'req-refused-accept')
+        .set('Accept', 'image/png')
+        .expect(406);
+      refused.push(['req-refused-accept', 406]);
+      await t.http
+        .post('/api/v1/ops-probe/login')
+        .set('X-Request-Id', 'req-refused-encoding')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .send('{}')
+        .expect(415);
+      refused.push(['req-refused-encoding', 415]);
+      for (const [id, status] of refused) {
+        const lines = log
+          .entries()
+          .filter((e) => (e.req as { id?: string } | undefined)?.id === id);
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatchObject({
+          level: 30,
+          msg: 'request completed',
+          res: { statusCode: status },
+          responseTime: expect.any(Number),
+        });
+      }
+    });
+
+    test('have one line, not two, for a request the request logger saw', async () => {
+      await t.http
+        .get('/api/v1/ops-probe/items/2')
+        .set('X-Request-Id', 'req-seen-once')
+        .expect(200);
+      const lines = log
+        .entries()
+        .filter(
+          (e) =>
+            (e.req as { id?: string } | undefined)?.id === 'req-seen-once' &&
+            e.msg === 'request completed',
+        );
+      expect(lines).toHaveLength(1);
     });
 
     test('never contain tokens, cookies or passwords', async () => {

@@ -6,6 +6,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config.js';
 import { serializeError } from './error-serializer.js';
 import { LogDestination, stdoutLogDestination } from './log-destination.js';
+import { RefusedRequestLog } from './refused-request-log.js';
 import { RequestUserForLogs } from './request-user-for-logs.js';
 
 const PUBLIC_CATALOG_READ = /^\/api\/v1\/(?:products|categories)(?:[/?]|$)/;
@@ -74,6 +75,6 @@ function requestPath(req: { url?: string; originalUrl?: string }): string {
       }),
     }),
   ],
-  providers: [RequestUserForLogs],
+  providers: [RequestUserForLogs, RefusedRequestLog],
 })
 export class LoggingModule {}
