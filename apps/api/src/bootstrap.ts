@@ -57,6 +57,9 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     // The server is the front door's (cache hits are answered before Fastify).
     serverFactory: (handler) => door.server(handler),
     clientErrorHandler: answerClientError,
+    // The front door refuses what comes during a close (a 503 problem
+    // reply); Fastify's own refusal had a body of another shape.
+    return503OnClosing: false,
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A URL the router rejects (malformed, over-long parameter) never reaches

@@ -433,6 +433,29 @@ describe('foundation', () => {
     }
   });
 
+  test('an HTTP/1.1 request without a Host → 400 problem with the security headers and a request id', async () => {
+    const server = t.app.getHttpServer() as Server;
+    const port = await listeningPort(server);
+    try {
+      const reply = await rawConnection(port, 'GET /api/v1/probe HTTP/1.1\r\n\r\n').received;
+      const [head = '', body = ''] = reply.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1.1 400 /);
+      expect(head).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+      expect(head).toMatch(/\r\nx-content-type-options: nosniff/i);
+      expect(head).toMatch(/\r\nx-request-id: \S+/i);
+      expect(JSON.parse(body)).toMatchObject({
+        type: 'https://minishop.dev/problems/bad-request',
+        status: 400,
+        detail: expect.stringMatching(/Host/),
+      });
+      // HTTP/1.0 did not require one.
+      const old = await rawConnection(port, 'GET /health/live HTTP/1.0\r\n\r\n').received;
+      expect(old).toMatch(/^HTTP\/1.1 200 /);
+    } finally {
+      await stopListening(server);
+    }
+  });
+
   test('a form-encoded body → 415 problem, as any body that is not JSON', async () => {
     const res = await t.http
       .post('/api/v1/probe')
@@ -549,7 +572,7 @@ describe('front door while the server closes', () => {
     await (closed ?? t?.close());
   });
 
-  test('an answer that comes after the close began leaves the request to Fastify, which sheds it (503)', async () => {
+  test('an answer that comes after the close began: the request is shed with a 503 problem', async () => {
     const door = lateAnswers(t);
     const held = later<FrontDoorReply>();
     door.byUrl.set('/api/v1/probe?door=closing', () => held.promise);
@@ -569,6 +592,17 @@ describe('front door while the server closes', () => {
     held.settle(textReply('from the door'));
     const reply = await received;
     expect(reply).toMatch(/^HTTP\/1.1 503 /);
+    const [head = '', body = ''] = reply.split('\r\n\r\n');
+    expect(head).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    expect(head).toMatch(/\r\nretry-after: 5/i);
+    expect(head).toMatch(/\r\nconnection: close/i);
+    expect(head).toMatch(/\r\nx-request-id: \S+/i);
+    expect(head).toMatch(/\r\nx-content-type-options: nosniff/i);
+    expect(JSON.parse(body)).toMatchObject({
+      type: 'https://minishop.dev/problems/unavailable',
+      status: 503,
+      instance: '/api/v1/probe',
+    });
     expect(reply).not.toContain('from the door');
     expect(ProbeController.routed).toBe(routed);
     await closed;
@@ -613,6 +647,8 @@ describe('closing the app while a request is in flight on a keep-alive connectio
     const reply = await held.received;
     expect(reply).toMatch(/^HTTP\/1.1 200 /);
     expect(reply).toContain('{"held":true}');
+    // Told so, the client does not send its next request on it.
+    expect(reply).toMatch(/\r\nconnection: close\r\n/i);
     // ...and the app's close, which was waiting for it, finishes.
     expect(await settledWithin(closed, 5_000)).toBe(true);
   });

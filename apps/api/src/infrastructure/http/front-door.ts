@@ -7,6 +7,7 @@ import {
 } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
+import { PROBLEM_CONTENT_TYPE } from '@minishop/contracts';
 import type { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 
@@ -16,6 +17,7 @@ import type { CorsPolicy } from './cors.js';
 import { fastifyOf } from './fastify-of.js';
 import { appendHeaders, type HeaderList } from './header-list.js';
 import { closeConnectionsOnceIdle } from './idle-connections.js';
+import { problem } from './problem.js';
 import { declaresBody } from './request-body.js';
 import { requestIdOf } from './request-id.js';
 import type { RateLimitVerdict, RequestRateLimit } from './request-rate-limit.js';
@@ -78,8 +80,9 @@ const doors = new WeakMap<FastifyInstance, FrontDoor>();
  * code: the request id and security headers, CORS, the client's rate-limit
  * budget (a client over it is handed to Fastify, which refuses it with the
  * usual problem reply), and an observation in the HTTP metrics. Only GETs
- * without a body are candidates, and none once the server is closing (Fastify
- * then sheds load with its 503). Every answer here is JSON: a request whose
+ * without a body are candidates. Once the server is closing, every new
+ * request is refused here (503 problem, Retry-After, Connection: close), as
+ * is an HTTP/1.1 request without a Host. Every answer here is JSON: a request whose
  * Accept rules JSON out goes to Fastify, which refuses it (406).
  *
  * An answer may also come later (a hit found in Redis only). Handing the
@@ -87,8 +90,8 @@ const doors = new WeakMap<FastifyInstance, FrontDoor>();
  * response already queued in order on the connection (a pipelined request
  * behind it waits its turn), and a GET without a body has nothing in its
  * stream for anyone to read or lose. A wait never ends in a reply of its
- * own: a failed, missing or late answer sends the request to Fastify, and
- * so does a close that began during the wait. A client that left during the
+ * own: a failed, missing or late answer sends the request to Fastify; a
+ * close that began during the wait refuses it (503). A client that left during the
  * wait gets nothing, and nothing is routed for it.
  */
 export class FrontDoor {
@@ -113,7 +116,9 @@ export class FrontDoor {
   server(handler: RequestListener): Server {
     const { requestTimeoutMs, connectionTimeoutMs, connectionsCheckingIntervalMs } = this.options;
     const server = createServer(
-      { connectionsCheckingInterval: connectionsCheckingIntervalMs },
+      // Node's own refusal of a missing Host is a bare 400: handle() refuses
+      // it instead, as every other refusal is made.
+      { connectionsCheckingInterval: connectionsCheckingIntervalMs, requireHostHeader: false },
       (req, res) => this.handle(req, res, handler),
     );
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -125,14 +130,18 @@ export class FrontDoor {
   /** Makes this the door of `fastify`, where features find it (`FrontDoor.of`). */
   attach(fastify: FastifyInstance): void {
     doors.set(fastify, this);
-    // From the start of a close every request goes to Fastify, which sheds
-    // load during the drain (503, Connection: close). The requests already
-    // in flight are answered as usual; their connections must not then keep
-    // the close waiting.
+    // From the start of a close every new request is refused here (503,
+    // see handle). The requests already in flight are answered as usual,
+    // with Connection: close: their connections must not then keep the
+    // close waiting, nor be reused for a request the drain would refuse.
     fastify.addHook('preClose', (done) => {
       this.closing = true;
       closeConnectionsOnceIdle(fastify.server);
       done();
+    });
+    fastify.addHook('onSend', (_request, reply, payload, done) => {
+      if (this.closing) void reply.header('Connection', 'close');
+      done(null, payload);
     });
   }
 
@@ -145,12 +154,11 @@ export class FrontDoor {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, fastify: RequestListener): void {
-    if (
-      this.closing ||
-      req.method !== 'GET' ||
-      declaresBody(req.headers) ||
-      !acceptsJson(req.headers.accept)
-    )
+    if (this.closing) return this.shed(req, res);
+    if (req.headers.host === undefined && req.httpVersion === '1.1') {
+      return this.refuse(req, res, 400, 'bad-request', 'An HTTP/1.1 request needs a Host header');
+    }
+    if (req.method !== 'GET' || declaresBody(req.headers) || !acceptsJson(req.headers.accept))
       return fastify(req, res);
     const started = performance.now();
     const answer = this.answerTo(req);
@@ -184,7 +192,8 @@ export class FrontDoor {
     if (verdict && !verdict.allowed) return fastify(req, res);
     const reply = await pending;
     if (req.destroyed || res.destroyed) return;
-    if (!reply || this.closing) return fastify(req, res);
+    if (this.closing) return this.shed(req, res);
+    if (!reply) return fastify(req, res);
     this.send(
       req,
       res,
@@ -222,6 +231,48 @@ export class FrontDoor {
     return undefined;
   }
 
+  /** A request that came after the close began: another instance should take it. */
+  private shed(req: IncomingMessage, res: ServerResponse): void {
+    this.refuse(req, res, 503, 'unavailable', 'The server is shutting down; try again', [
+      'Retry-After',
+      '5',
+    ]);
+  }
+
+  /**
+   * A problem reply made here, with what Fastify's replies carry (request
+   * id, security and CORS headers), that ends the connection: Fastify's own
+   * refusals in these cases had a body of another shape and none of those.
+   */
+  private refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    type: string,
+    detail: string,
+    headers: HeaderList = [],
+  ): void {
+    const url = req.url ?? '/';
+    const body = Buffer.from(
+      JSON.stringify(problem({ status, type, detail, instance: url.split('?')[0] ?? '' })),
+    );
+    const reply: FrontDoorReply = {
+      route: 'unmatched',
+      status,
+      headers: [
+        'Content-Type',
+        PROBLEM_CONTENT_TYPE,
+        'Content-Length',
+        String(body.length),
+        'Connection',
+        'close',
+        ...headers,
+      ],
+      body,
+    };
+    this.send(req, res, reply, performance.now());
+  }
+
   private send(
     req: IncomingMessage,
     res: ServerResponse,
@@ -239,6 +290,7 @@ export class FrontDoor {
     res.writeHead(reply.status, head);
     res.end(reply.body);
     const seconds = (performance.now() - started) / 1000;
-    for (const observe of this.observers) observe('GET', reply.route, reply.status, seconds);
+    const method = req.method ?? 'GET';
+    for (const observe of this.observers) observe(method, reply.route, reply.status, seconds);
   }
 }
