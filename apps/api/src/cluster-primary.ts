@@ -9,13 +9,9 @@ import { loadEnvFile } from './infrastructure/config/load-env-file.js';
 import type { EmbeddedDatabase } from './infrastructure/database/embedded-postgres.js';
 import { exitAfterFailedStart } from './infrastructure/lifecycle/failed-start.js';
 import { onStopSignal, STOP_SIGNAL_HANDLED } from './infrastructure/lifecycle/stop-signal.js';
+import { WorkerDeaths } from './infrastructure/lifecycle/worker-deaths.js';
 import { WorkerStops } from './infrastructure/lifecycle/worker-stops.js';
 import { WorkersGone } from './infrastructure/lifecycle/workers-gone.js';
-
-// More deaths than this within the window means the workers cannot start
-// (bad config, database gone): stop instead of forking for ever.
-const CRASH_WINDOW_MS = 60_000;
-const RESTART_DELAY_MS = 500;
 
 /**
  * `npm run start:prod`: the HTTP app (main.ts) in WEB_CONCURRENCY worker
@@ -33,7 +29,6 @@ async function primary(): Promise<void> {
   const config = AppConfig.fromEnv(process.env);
   const log = pino({ level: config.logLevel, base: { pid: process.pid, context: 'Cluster' } });
   const size = config.webConcurrency ?? availableParallelism();
-  const maxDeaths = Math.max(5, 2 * size);
 
   let embedded: EmbeddedDatabase | undefined;
   const workerEnv: Record<string, string> = {};
@@ -53,7 +48,7 @@ async function primary(): Promise<void> {
 
   let stopping = false;
   let exitCode = 0;
-  const deaths: number[] = [];
+  const deaths = new WorkerDeaths<Worker>(Math.max(5, 2 * size));
   const workerStops = new WorkerStops(config.shutdownGraceMs);
 
   const fork = (): Worker => {
@@ -79,6 +74,8 @@ async function primary(): Promise<void> {
     workersGone.watch();
   };
 
+  cluster.on('listening', (worker) => deaths.listening(worker));
+
   cluster.on('message', (worker, message) => {
     if (message === STOP_SIGNAL_HANDLED) workerStops.handlesStop(worker);
   });
@@ -91,22 +88,19 @@ async function primary(): Promise<void> {
       if (code !== 0) exitCode = 1;
       return;
     }
-    const now = Date.now();
-    deaths.push(now);
-    while (deaths.length > 0 && (deaths[0] ?? now) < now - CRASH_WINDOW_MS) deaths.shift();
-    if (deaths.length > maxDeaths) {
+    const verdict = deaths.died(worker, Date.now());
+    if (verdict === 'give-up') {
       log.fatal(
-        { worker: pid, deaths: deaths.length },
+        { worker: pid, ...deaths.counts() },
         'workers keep dying: giving up (check the log above for the cause)',
       );
       stopAll(1);
       return;
     }
     log.error({ worker: pid, code, signal }, 'worker died: starting another');
-    // Back off a little more for each recent death.
     setTimeout(() => {
       if (!stopping) fork();
-    }, RESTART_DELAY_MS * deaths.length);
+    }, verdict.restartAfterMs);
   });
 
   // Set up after the exit handler above, so a worker's exit code is counted
