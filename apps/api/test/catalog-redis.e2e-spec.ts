@@ -151,6 +151,29 @@ describeWithRedis('near cache of the Redis adapter (two instances on one Redis)'
     expect((await b.get('page')).value).toBeUndefined();
   });
 
+  test('with the generation key gone (FLUSHDB, an eviction), an invalidation still empties both near caches', async () => {
+    const { generation } = await a.get('page');
+    await a.set('page', generation, value, 60);
+    await heldNear(a);
+    await heldNear(b);
+    const before = await storedGeneration();
+    const admin = new Redis(redisUrl!);
+    try {
+      await admin.del(`${prefix}generation`);
+    } finally {
+      admin.disconnect();
+    }
+    await a.invalidate();
+    expect(await storedGeneration()).toBeGreaterThan(before);
+    expect(a.peek('page')).toBeUndefined();
+    await eventually(() => b.peek('page') === undefined);
+    expect((await b.get('page')).value).toBeUndefined();
+    // And generations go on growing from there.
+    const reset = await storedGeneration();
+    await a.invalidate();
+    expect(await storedGeneration()).toBe(reset + 1);
+  });
+
   test('without a near cache, a page read again is the same object, so it is encoded once', async () => {
     const noNear = new RedisCatalogCache(new Redis(redisUrl!, { maxRetriesPerRequest: 1 }), prefix);
     try {

@@ -20,9 +20,20 @@ const UNAVAILABLE = 'unavailable';
 const INVALIDATION_RETRY_MS = 1_000;
 
 // Moves to a new generation and tells every instance, in one round trip.
+// Instances ignore a generation that is not newer than theirs (a message
+// may come after a read that saw the next one), so generations must never
+// go back: when the key is gone (FLUSHDB to clear the cache, an eviction)
+// the next one is Redis's clock in microseconds, above any count before it.
 const INVALIDATE = `
-local g = redis.call('INCR', KEYS[1])
-redis.call('PUBLISH', ARGV[1], g)
+local g
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  g = redis.call('INCR', KEYS[1])
+else
+  local t = redis.call('TIME')
+  g = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  redis.call('SET', KEYS[1], string.format('%d', g))
+end
+redis.call('PUBLISH', ARGV[1], string.format('%d', g))
 return g
 `;
 
