@@ -555,6 +555,66 @@ describe('catalog import', () => {
     }
   });
 
+  test('a product an admin is creating under the same slug is waited for, so its variants count against the limit', async () => {
+    // The admin's create is held mid-transaction, its product and first
+    // variant written: it waits to record its initial stock.
+    const holder = ds.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query('LOCK TABLE stock_movements IN EXCLUSIVE MODE');
+      const variants = Array.from({ length: 50 }, (_, i) => ({
+        sku: `RACED-ADMIN-${i}`,
+        name: `Admin ${i}`,
+        price: { amount: 100, currency: 'EUR' },
+        stock: 1,
+      }));
+      const created = t.http
+        .post(`${API}/admin/products`)
+        .set(admin.auth)
+        .send(aProductBody({ name: 'Raced', slug: 'raced-by-admin', variants }))
+        .then((r) => r);
+      /** Until a statement containing one of `texts` waits for a lock. */
+      const waiting = (...texts: string[]) =>
+        waitFor(
+          async () => {
+            const rows = (await ds.query(
+              `SELECT 1 FROM pg_stat_activity
+              WHERE wait_event_type = 'Lock' AND query LIKE ANY ($1::text[])`,
+              [texts.map((text) => `%${text}%`)],
+            )) as unknown[];
+            return rows.length > 0 ? true : undefined;
+          },
+          `a statement with ${texts.join(' or ')} to wait for a lock`,
+        );
+      await waiting('INSERT INTO stock_movements');
+      const service = t.get(CatalogImportService);
+      const record = await service.record(
+        [1, 2, 3]
+          .map((i) => `raced-by-admin,Raced,,,RACED-IMPORT-${i},Import ${i},100,EUR,1`)
+          .reduce((file, line) => `${file}\n${line}`, HEADER),
+        admin.id,
+      );
+      const imported = t.get(CatalogImportProcessor).run(record.id);
+      // Waiting for the admin's transaction: on the slug's lock, or, were
+      // that not taken, on the admin's uncommitted product row.
+      await waiting('pg_advisory_xact_lock', 'INSERT INTO products');
+      await holder.commitTransaction();
+      expect((await created).status).toBe(201);
+      await imported;
+      expect(
+        await count(
+          `SELECT count(*) AS n FROM variants v JOIN products p ON p.id = v.product_id
+            WHERE p.slug = 'raced-by-admin'`,
+        ),
+      ).toBe(50);
+      expect(await service.get(record.id)).toMatchObject({ succeeded: 0, failed: 3 });
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+
   test('the processor reports progress per batch of 500 (as the CLI shows it)', async () => {
     const service = t.get(CatalogImportService);
     const created = await service.record(csv(1_200, {}, 'cli'), admin.id);

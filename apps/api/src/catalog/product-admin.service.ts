@@ -22,6 +22,7 @@ import { AppConfig } from '../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { CatalogCache } from './cache/catalog-cache.js';
 import { CatalogWriteRepository } from './persistence/catalog-write.repository.js';
+import { lockProductSlugs } from './persistence/product-slug-lock.js';
 import { ProductLookupService } from './product-lookup.service.js';
 
 /** Admin use cases on products: create (with variants), partial update, archive. */
@@ -42,6 +43,9 @@ export class ProductAdminService {
         if (input.categoryId && !(await this.catalog.categoryExists(m, input.categoryId))) {
           throw new UnknownCategoryError('categoryId', input.categoryId);
         }
+        // An import adding variants under this slug counts them after this
+        // lock: it then sees this product's (see lockProductSlugs).
+        await lockProductSlugs(m, [slug]);
         const productId = await this.catalog.insertProduct(m, {
           slug,
           name: input.name,
@@ -96,6 +100,7 @@ export class ProductAdminService {
   async update(id: string, patch: UpdateProductDto): Promise<ProductDto> {
     if (patch.slug !== undefined) assertSlug(patch.slug);
     await this.tx.run(async (m) => {
+      if (patch.slug !== undefined) await lockProductSlugs(m, [patch.slug]);
       if (patch.categoryId && !(await this.catalog.categoryExists(m, patch.categoryId))) {
         throw new UnknownCategoryError('categoryId', patch.categoryId);
       }

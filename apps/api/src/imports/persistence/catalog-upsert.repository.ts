@@ -2,6 +2,8 @@ import { type CatalogImportRow, inSkuOrder } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
+import { lockProductSlugs } from '../../catalog/persistence/product-slug-lock.js';
+
 /** A batch of variants as rows `i`, from the parameters `columns()` gives ($1..$6). */
 const VARIANT_INPUT = `unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[])
   AS i(sku, product_id, name, price, currency, on_hand)`;
@@ -33,20 +35,15 @@ export class CatalogUpsertRepository {
    * admin routes lock a product before writing its variants too, so the
    * counts hold until this batch commits.
    *
-   * A product another import has inserted but not committed cannot be seen,
-   * let alone locked: both would count it empty and add up to the limit
-   * each. So each slug is first taken as a transaction-level advisory lock
-   * (in key order, so two batches cannot deadlock on them), which waits for
-   * such a batch to end; the count that follows sees what it wrote.
+   * A product another import or an admin has inserted but not committed
+   * cannot be seen, let alone locked: both would count it empty and add up
+   * to the limit each. So each slug's lock (lockProductSlugs) is taken
+   * first, which waits for such a writer to end; the count that follows
+   * sees what it wrote.
    */
   async lockProducts(m: EntityManager, slugs: readonly string[]): Promise<Map<string, number>> {
     if (slugs.length === 0) return new Map();
-    await m.query(
-      `SELECT pg_advisory_xact_lock(k.key)
-         FROM (SELECT DISTINCT hashtextextended('minishop-import-product:' || s, 0) AS key
-                 FROM unnest($1::text[]) AS s ORDER BY 1) AS k`,
-      [slugs],
-    );
+    await lockProductSlugs(m, slugs);
     const rows: { slug: string; variants: number }[] = await m.query(
       `SELECT p.slug, (SELECT count(*)::int FROM variants v WHERE v.product_id = p.id) AS variants
          FROM products p WHERE p.slug = ANY($1::text[])
