@@ -128,6 +128,8 @@ async function stock(db: TestDatabase, variantId: string) {
   return { onHand: row!.on_hand, reserved: row!.reserved, pending: Number(row!.pending) };
 }
 
+// Each test starts and kills several API processes: on a loaded two-core
+// machine that alone can pass jest's default 60 s, so they have three minutes.
 describe('kill -9 in the middle of a checkout burst', () => {
   let db: TestDatabase;
   let api: ApiProcess | undefined;
@@ -225,7 +227,7 @@ describe('kill -9 in the middle of a checkout burst', () => {
 
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(0);
-  });
+  }, 180_000);
 });
 
 describe('two API instances and a worker on one database', () => {
@@ -326,5 +328,5 @@ describe('two API instances and a worker on one database', () => {
 
     for (const p of [a, b, worker]) p.child.kill('SIGTERM');
     expect(await Promise.all([a.exited, b.exited, worker.exited])).toEqual([0, 0, 0]);
-  });
+  }, 180_000);
 });
