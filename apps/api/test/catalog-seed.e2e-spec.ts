@@ -4,7 +4,9 @@ import { DataSource } from 'typeorm';
 
 import { CatalogSeedService } from '../src/catalog/seed/catalog-seed.service.js';
 import { demoProducts } from '../src/catalog/seed/demo-catalog.js';
+import { API } from './support/catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { anAdmin } from './support/users.js';
 
 describe('demo seed beside other catalog writers', () => {
   let t: TestApp;
@@ -129,6 +131,36 @@ describe('demo seed beside other catalog writers', () => {
     await expect(t.get(CatalogSeedService).seed()).rejects.toBeInstanceOf(VariantLimitError);
     expect(await variantsOf(first.slug)).toBe(MAX_VARIANTS_PER_PRODUCT);
   }, 60_000);
+
+  test('seeding again keeps what an admin changed: a demo product renamed, or moved to another slug', async () => {
+    const seeder = t.get(CatalogSeedService);
+    await seeder.seed();
+    const admin = await anAdmin(t);
+    const idOf = async (slug: string) =>
+      (await ds.query<{ id: string }[]>('SELECT id FROM products WHERE slug = $1', [slug]))[0]!.id;
+    const moved = await idOf(first.slug);
+    const renamed = await idOf(second.slug);
+    await t.http
+      .patch(`${API}/admin/products/${moved}`)
+      .set(admin.auth)
+      .send({ slug: `${first.slug}-moved` })
+      .expect(200);
+    await t.http
+      .patch(`${API}/admin/products/${renamed}`)
+      .set(admin.auth)
+      .send({ name: 'Named by the admin' })
+      .expect(200);
+
+    const report = await seeder.seed();
+    expect(report).toMatchObject({ productsCreated: 0, variantsCreated: 0 });
+    // No empty product under the old slug: it still leads to the moved one.
+    expect(await ds.query('SELECT id FROM products WHERE slug = $1', [first.slug])).toEqual([]);
+    const old = await t.http.get(`${API}/products/${first.slug}`).expect(308);
+    expect(old.headers.location).toContain(`${first.slug}-moved`);
+    expect(await variantsOf(`${first.slug}-moved`)).toBe(first.variants.length);
+    const kept = await t.http.get(`${API}/products/${renamed}`).expect(200);
+    expect(kept.body.name).toBe('Named by the admin');
+  }, 120_000);
 
   test('two seeds at once: both finish, and each demo variant is created once', async () => {
     const seeder = t.get(CatalogSeedService);

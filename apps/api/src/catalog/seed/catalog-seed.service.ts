@@ -209,10 +209,19 @@ export class CatalogSeedService {
     // Counted under the products' lock, as the admin routes count: an admin
     // may have filled a demo product, and the seed must not push it past the limit.
     const counts = new Map<string, number>();
+    const stored = await this.storedSkus(
+      m,
+      batch.flatMap((product) => product.variants.map((v) => v.sku)),
+    );
     for (const product of batch) {
+      // Seeded before, wherever it is now: an admin may have given it another
+      // slug, and its old one, free again, must not come back as an empty
+      // product that takes over the old slug's redirect.
+      if (product.variants.every((v) => stored.has(v.sku))) continue;
+      // The no-op update only returns the id: a name an admin gave is kept.
       const [row] = (await m.query(
         `INSERT INTO products (slug, name, description, category_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name
+         ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug
          RETURNING id, (xmax = 0) AS inserted`,
         [
           product.slug,
@@ -226,9 +235,10 @@ export class CatalogSeedService {
       if (row!.inserted) p++;
     }
     const variants = inSkuOrder(
-      batch.flatMap((product) =>
-        product.variants.map((variant) => ({ productId: productIds.get(product)!, variant })),
-      ),
+      batch.flatMap((product) => {
+        const productId = productIds.get(product);
+        return productId ? product.variants.map((variant) => ({ productId, variant })) : [];
+      }),
       (x) => x.variant.sku,
     );
     let v = 0;
@@ -253,6 +263,15 @@ export class CatalogSeedService {
     }
     for (const productId of productIds.values()) await this.catalog.refreshPriceRange(m, productId);
     return { p, v };
+  }
+
+  /** Which of these SKUs are stored, on whatever product. */
+  private async storedSkus(m: EntityManager, skus: readonly string[]): Promise<Set<string>> {
+    const rows: { sku: string }[] = await m.query(
+      'SELECT sku FROM variants WHERE sku = ANY($1::text[])',
+      [skus],
+    );
+    return new Set(rows.map((r) => r.sku));
   }
 }
 
