@@ -4,6 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import type { AppConfig } from '../config/app-config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
+import { maskedDatabaseUrl } from './masked-url.js';
 
 /**
  * Where the database is: `DATABASE_URL`, or an embedded PostgreSQL under
@@ -32,7 +33,7 @@ export class DatabaseServer {
 
   /** The URL with its password masked, for start-up messages. */
   get displayUrl(): string {
-    return this.url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+    return maskedDatabaseUrl(this.url);
   }
 
   async stop(): Promise<void> {
