@@ -64,6 +64,12 @@ class OpsProbeController {
     return { ok: true };
   }
 
+  @Get('me/fail')
+  @UseGuards(FakeUserGuard)
+  failForUser(): never {
+    throw new Error('failed for a signed-in user');
+  }
+
   @Post('login')
   // Reads its body, as a login does: a route without one refuses fields.
   login(@Body() _credentials: unknown): never {
@@ -224,6 +230,21 @@ describe('operations', () => {
             e.msg === 'request completed',
         );
       expect(lines).toHaveLength(1);
+    });
+
+    test("a 5xx's error line says which user it failed for", async () => {
+      await t.http
+        .get('/api/v1/ops-probe/me/fail')
+        .set('X-Request-Id', 'req-user-fail')
+        .expect(500);
+      const failure = log
+        .entries()
+        .find(
+          (e) =>
+            (e.req as { id?: string } | undefined)?.id === 'req-user-fail' &&
+            e.msg === 'request failed',
+        );
+      expect(failure).toMatchObject({ level: 50, userId: 'user-42' });
     });
 
     test('never contain tokens, cookies or passwords', async () => {

@@ -94,12 +94,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const mapped = this.map(error);
+    // The request's own line gets the user once it is written; this one is
+    // written before, so it says who too.
+    const userId = (request as { user?: { id?: unknown } } | undefined)?.user?.id;
+    const who = typeof userId === 'string' ? { userId } : {};
     if (shedLoad(error)) {
       // Turned away on purpose, with a Retry-After: a flood of them is the
       // load the refusal protects against, not a fault to page anyone for.
-      this.logger.warn({ url: request?.url, code: error.code }, error.message);
+      this.logger.warn({ url: request?.url, code: error.code, ...who }, error.message);
     } else if (mapped.status >= 500) {
-      this.logger.error({ err: error, url: request?.url }, 'request failed');
+      this.logger.error({ err: error, url: request?.url, ...who }, 'request failed');
     }
     const { checks, retryAfter, ...rest } = mapped;
     const body: ProblemDto & { checks?: unknown } = {
