@@ -14,6 +14,7 @@ import { Mailer } from '../src/mail/mailer.js';
 import { OutboxMailer } from '../src/mail/outbox-mailer.js';
 import { MAIL_SEND_BATCH_SIZE } from '../src/mail/send-mail.handler.js';
 import { pooledSmtpUrl, SmtpMailer } from '../src/mail/smtp-mailer.js';
+import { holdingSmtpServer } from './support/holding-smtp-server.js';
 import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
 import { outboxDir, outboxFiles, waitForOutboxMail } from './support/outbox.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -137,25 +138,9 @@ describe('SmtpMailer against a real SMTP server', () => {
   test("a mail job batch's mails all reach the server at once, none queued behind another", async () => {
     // A server that holds every reply to DATA: a mail that has to wait for
     // a connection would wait for as long as the others are held.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const subjects: string[] = [];
-    const server = new SMTPServer({
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      authOptional: true,
-      logger: false,
-      onData(stream, _session, callback) {
-        let raw = '';
-        stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-        stream.on('end', () => {
-          subjects.push(/^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? '');
-          void held.then(() => callback());
-        });
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.server.address() as AddressInfo).port;
-    const mailer = new SmtpMailer(`smtp://127.0.0.1:${port}`, 'shop@shop.test');
+    const smtp = await holdingSmtpServer();
+    const { subjects } = smtp;
+    const mailer = new SmtpMailer(smtp.url, 'shop@shop.test');
     try {
       const sends = Promise.all(
         Array.from({ length: MAIL_SEND_BATCH_SIZE }, (_, i) =>
@@ -169,12 +154,12 @@ describe('SmtpMailer against a real SMTP server', () => {
         `all ${MAIL_SEND_BATCH_SIZE} mails of a batch at the server`,
         10_000,
       );
-      release();
+      smtp.release();
       await sends;
     } finally {
-      release();
+      smtp.release();
       mailer.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await smtp.close();
     }
   });
 
