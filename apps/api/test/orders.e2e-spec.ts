@@ -270,13 +270,48 @@ describe('orders', () => {
       [payment.paymentIntentId],
     )) as { n: number }[];
     expect(job!.n).toBe(1);
+    // The job waits OWED_CHECK_AFTER_SECONDS (15 s) before it first checks.
     await waitFor(
       async () =>
         (await gateway.retrieveIntent(payment.paymentIntentId)).status === 'canceled'
           ? true
           : undefined,
       'the retry job to cancel the intent',
+      60_000,
     );
+  });
+
+  test("an intent's cancellation is on record before the provider is asked: a process dying then loses nothing", async () => {
+    const owedJobs = (intentId: string) =>
+      db.query(
+        `SELECT count(*)::int AS n FROM pgboss.job
+          WHERE name = 'orders.cancel-intent' AND data->>'paymentIntentId' = $1`,
+        [intentId],
+      ) as Promise<{ n: number }[]>;
+    const user = await aCustomer(t);
+
+    // Cancelled by its customer.
+    const byCustomer = await anOrder(user);
+    let seen: { n: number }[] | undefined;
+    gateway.beforeNextCancel = async () => {
+      seen = await owedJobs(byCustomer.payment.paymentIntentId);
+    };
+    await t.http.post(`/api/v1/orders/${byCustomer.order.id}/cancel`).set(user.auth).expect(200);
+    expect(seen).toEqual([{ n: 1 }]);
+
+    // Cancelled by expiry.
+    const expired = await anOrder(user);
+    await db.query(
+      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = $1`,
+      [expired.order.id],
+    );
+    seen = undefined;
+    gateway.beforeNextCancel = async () => {
+      seen = await owedJobs(expired.payment.paymentIntentId);
+    };
+    await t.get(OrderExpiryService).expireDue(new Date());
+    expect(seen).toEqual([{ n: 1 }]);
+    expect((await getOrder(user, expired.order.id)).body.status).toBe('cancelled');
   });
 
   test('the retry leaves an intent paid meanwhile to the late-payment refund', async () => {

@@ -1,5 +1,6 @@
 import { PaymentNotFoundError, PaymentStateConflictError } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 
 import { JobHandler } from '../jobs/job-handler.decorator.js';
 import { JobQueue } from '../jobs/job-queue.js';
@@ -15,12 +16,22 @@ declare module '../jobs/job-payloads.js' {
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
+ * When the job owed with a cancelled order first checks on its intent: the
+ * attempt made right after the commit has normally settled it by then (one
+ * provider call, of a 10 s timeout), so the job finds it cancelled and asks
+ * nothing more.
+ */
+const OWED_CHECK_AFTER_SECONDS = 15;
+
+/**
  * Cancels the provider's PaymentIntent of an order already cancelled here
  * (by its customer, by expiry, or with its disabled account), so whoever
- * holds its client secret can no longer pay it. Tried at once; when the
- * provider fails, a job tries again with backoff, so an outage at Stripe
- * does not leave the intent payable. Should it be paid meanwhile, the late
- * payment is refunded (see OrderPaymentEventHandler).
+ * holds its client secret can no longer pay it. The order's cancelling
+ * transaction records a job for it (`owe`), so a process that dies right
+ * after the commit still leaves the intent to be cancelled; the cancel is
+ * then tried at once (`cancel`), and the job, a little later, checks and
+ * tries again with backoff while the provider fails. Should it be paid
+ * meanwhile, the late payment is refunded (see OrderPaymentEventHandler).
  */
 @Injectable()
 export class IntentCancellation {
@@ -31,25 +42,30 @@ export class IntentCancellation {
     private readonly jobs: JobQueue,
   ) {}
 
-  /** Never throws: the order is cancelled already, whatever the provider says. */
+  /** In the transaction that cancels the order: the intent's cancellation is then on record. */
+  async owe(paymentIntentId: string, m: EntityManager): Promise<void> {
+    await this.jobs.enqueue(
+      'orders.cancel-intent',
+      { paymentIntentId },
+      {
+        manager: m,
+        dedupeKey: `cancel-intent:${paymentIntentId}`,
+        startAfter: OWED_CHECK_AFTER_SECONDS,
+      },
+    );
+  }
+
+  /**
+   * After the commit of a transaction that called `owe`. Never throws: the
+   * order is cancelled already, whatever the provider says, and the owed
+   * job tries again.
+   */
   async cancel(paymentIntentId: string): Promise<void> {
     try {
       await this.payments.cancelIntent(paymentIntentId, keyOf(paymentIntentId));
-      return;
     } catch (error) {
       this.logger.warn(
         `PaymentIntent ${paymentIntentId} could not be cancelled; retrying in the background: ${message(error)}`,
-      );
-    }
-    try {
-      await this.jobs.enqueue(
-        'orders.cancel-intent',
-        { paymentIntentId },
-        { dedupeKey: `cancel-intent:${paymentIntentId}` },
-      );
-    } catch (error) {
-      this.logger.error(
-        `PaymentIntent ${paymentIntentId} could not be cancelled nor its retry enqueued: ${message(error)}`,
       );
     }
   }

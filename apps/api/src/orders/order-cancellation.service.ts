@@ -31,6 +31,7 @@ export class OrderCancellationService {
       // free the stock and keep the money. An admin decides instead.
       if (order.reviewReason !== null) throw new OrderUnderReviewError(order.id);
       await this.lifecycle.cancelPending(order, 'cancelled_by_customer', m);
+      if (order.paymentIntentId) await this.intents.owe(order.paymentIntentId, m);
       return order.paymentIntentId;
     });
     if (paymentIntentId) await this.intents.cancel(paymentIntentId);

@@ -245,9 +245,7 @@ export class RefundEvents {
       now = await this.payments.refundedAmount(chargeId);
     } catch (error) {
       if (!(error instanceof PaymentNotFoundError)) throw error;
-      throw new UnusablePaymentEventError(
-        `charge ${chargeId} is unknown to the payment provider`,
-      );
+      throw new UnusablePaymentEventError(`charge ${chargeId} is unknown to the payment provider`);
     }
     return { kind: 'charge', orderVersion: order.version, refundedNow: now.amount };
   }

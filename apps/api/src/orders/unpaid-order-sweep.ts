@@ -11,8 +11,8 @@ const BATCH = 100;
 /**
  * Cancels unpaid orders in batches of a hundred, one transaction each, for
  * a sweep that selects and locks them (expiry, a disabled account): each
- * batch's stock goes back in one pass, its intents are cancelled at the
- * provider after the commit.
+ * batch's stock goes back in one pass, its intents' cancellations are owed
+ * in the same transaction and tried at the provider after the commit.
  */
 @Injectable()
 export class UnpaidOrderSweep {
@@ -37,6 +37,7 @@ export class UnpaidOrderSweep {
         const due = await lockBatch(BATCH, m);
         for (const order of due) {
           await this.lifecycle.cancelPending(order, cause, m, { releaseStock: false });
+          if (order.paymentIntentId) await this.intents.owe(order.paymentIntentId, m);
         }
         // One sorted pass over all the batch's variants, not one per order:
         // the same lock order as checkout, so the two cannot deadlock.
