@@ -69,6 +69,7 @@ describe('orders', () => {
   let t: TestApp;
   let db: DataSource;
   let emulator: StripeEmulator;
+  let webhookUrl: string;
   let gateway: GatewayWithRefundOutage;
 
   beforeAll(async () => {
@@ -82,7 +83,7 @@ describe('orders', () => {
     });
     gateway = t.get(PaymentGateway) as GatewayWithRefundOutage;
     db = t.get(DataSource);
-    ({ emulator } = await webhooksToThisApp(t));
+    ({ emulator, webhookUrl } = await webhooksToThisApp(t));
   });
   afterAll(async () => {
     await t?.close();
@@ -281,7 +282,7 @@ describe('orders', () => {
     );
   });
 
-  test("an intent's cancellation is on record before the provider is asked: a process dying then loses nothing", async () => {
+  test("an intent's cancellation is never lost to a process dying between the order's cancel and the provider's", async () => {
     const owedJobs = (intentId: string) =>
       db.query(
         `SELECT count(*)::int AS n FROM pgboss.job
@@ -299,18 +300,19 @@ describe('orders', () => {
     await t.http.post(`/api/v1/orders/${byCustomer.order.id}/cancel`).set(user.auth).expect(200);
     expect(seen).toEqual([{ n: 1 }]);
 
-    // Cancelled by expiry.
+    // Expired: the provider is asked first, the order still pending (a
+    // process dying then leaves it due, for the next run to ask again).
     const expired = await anOrder(user);
     await db.query(
       `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = $1`,
       [expired.order.id],
     );
-    seen = undefined;
+    let status: string | undefined;
     gateway.beforeNextCancel = async () => {
-      seen = await owedJobs(expired.payment.paymentIntentId);
+      status = (await getOrder(user, expired.order.id)).body.status;
     };
     await t.get(OrderExpiryService).expireDue(new Date());
-    expect(seen).toEqual([{ n: 1 }]);
+    expect(status).toBe('pending_payment');
     expect((await getOrder(user, expired.order.id)).body.status).toBe('cancelled');
   });
 
@@ -401,6 +403,55 @@ describe('orders', () => {
     // Running again finds nothing more to do: no double release.
     await expiry.expireDue(new Date());
     expect(await stockOf(t, v.id)).toEqual({ onHand: 7, reserved: 1 });
+  });
+
+  test('an order paid before its reservation ran out, its webhook late, is left to that webhook: paid, not refunded', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    const { order, payment } = await anOrder(user, v, 1);
+    // The payment succeeds at the provider; its webhook is held up.
+    emulator.webhookUrl = 'http://127.0.0.1:9/unreachable';
+    try {
+      emulator.simulate(payment.paymentIntentId, 'succeeded');
+      await db.query(
+        `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = $1`,
+        [order.id],
+      );
+      expect(await t.get(OrderExpiryService).expireDue(new Date())).toBe(0);
+      expect((await getOrder(user, order.id)).body.status).toBe('pending_payment');
+      expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 1 });
+    } finally {
+      emulator.webhookUrl = webhookUrl;
+    }
+    await emulator.idle();
+    const after = (await getOrder(user, order.id)).body;
+    expect(after.status).toBe('paid');
+    expect(after.history.map((h: { to: string }) => h.to)).not.toContain('cancelled');
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 4, reserved: 0 });
+  });
+
+  test('expiry waits out a provider outage: due orders keep their stock until it answers again', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    const first = await anOrder(user, v, 1);
+    const second = await anOrder(user, v, 1);
+    await db.query(
+      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = ANY($1)`,
+      [[first.order.id, second.order.id]],
+    );
+    gateway.cancelFailures = 100;
+    try {
+      expect(await t.get(OrderExpiryService).expireDue(new Date())).toBe(0);
+    } finally {
+      gateway.cancelFailures = 0;
+    }
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 2 });
+    expect(await t.get(OrderExpiryService).expireDue(new Date())).toBeGreaterThanOrEqual(2);
+    for (const { order, payment } of [first, second]) {
+      expect((await getOrder(user, order.id)).body.status).toBe('cancelled');
+      expect((await gateway.retrieveIntent(payment.paymentIntentId)).status).toBe('canceled');
+    }
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
   });
 
   test('a payment arriving after expiry is refunded automatically, the order stays cancelled', async () => {

@@ -100,6 +100,7 @@ export class IntentCancellation {
   }
 }
 
-function keyOf(paymentIntentId: string): string {
+/** The provider's idempotency key of an intent's cancellation, whoever asks for it. */
+export function keyOf(paymentIntentId: string): string {
   return `cancel-${paymentIntentId}`;
 }

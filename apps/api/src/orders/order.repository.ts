@@ -139,6 +139,13 @@ export interface OrderListQuery {
  * Orders and the stock they hold. Every method taking a manager runs in the
  * caller's transaction; `lock*` methods take a row lock on the order.
  */
+/** A pending order whose reservation ran out, as the expiry sweep first reads it. */
+export interface DueOrder {
+  id: string;
+  paymentIntentId: string | null;
+  reservationExpiresAt: Date;
+}
+
 export abstract class OrderRepository {
   abstract releaseStock(lines: StockLine[], manager: EntityManager): Promise<void>;
   /** A paid reservation becomes a sale: on hand and reserved both go down. */
@@ -176,10 +183,18 @@ export abstract class OrderRepository {
    */
   abstract findById(id: string): Promise<OrderSnapshot | null>;
   abstract findByPaymentIntent(paymentIntentId: string): Promise<OrderSnapshot | null>;
-  /** Due pending orders, skipping those another transaction holds (a payment being applied). */
+  /**
+   * Due pending orders, oldest first, read without locks: the page after
+   * `after` (the last one of the page before).
+   */
+  abstract dueForExpiry(now: Date, limit: number, after?: DueOrder): Promise<DueOrder[]>;
+  /**
+   * Those of `ids` still pending and due, skipping those another transaction
+   * holds (a payment being applied).
+   */
   abstract lockDueForExpiry(
+    ids: readonly string[],
     now: Date,
-    limit: number,
     manager: EntityManager,
   ): Promise<OrderState[]>;
   /**

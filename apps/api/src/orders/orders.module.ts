@@ -6,6 +6,7 @@ import { CheckoutCart } from './checkout-cart.js';
 import { CheckoutWriter } from './checkout-writer.js';
 import { DisabledAccountOrders } from './disabled-account-orders.service.js';
 import { DisputeEvents } from './dispute-events.js';
+import { ExpiringIntents } from './expiring-intents.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { IntentCancellation } from './intent-cancellation.js';
 import { OrderRepository } from './order.repository.js';
@@ -59,6 +60,7 @@ import { UnpaidOrderSweep } from './unpaid-order-sweep.js';
     RefundEvents,
     DisputeEvents,
     OrderExpiryService,
+    ExpiringIntents,
     UnpaidOrderSweep,
     IntentCancellation,
     DisabledAccountOrders,

@@ -30,6 +30,8 @@ export class UnpaidOrderSweep {
   async cancelAll(
     cause: string,
     lockBatch: (limit: number, m: EntityManager) => Promise<OrderState[]>,
+    // False when the caller has had the provider cancel the intents first.
+    { cancelIntents = true }: { cancelIntents?: boolean } = {},
   ): Promise<number> {
     let total = 0;
     for (;;) {
@@ -37,7 +39,9 @@ export class UnpaidOrderSweep {
         const due = await lockBatch(BATCH, m);
         for (const order of due) {
           await this.lifecycle.cancelPending(order, cause, m, { releaseStock: false });
-          if (order.paymentIntentId) await this.intents.owe(order.paymentIntentId, m);
+          if (cancelIntents && order.paymentIntentId) {
+            await this.intents.owe(order.paymentIntentId, m);
+          }
         }
         // One sorted pass over all the batch's variants, not one per order:
         // the same lock order as checkout, so the two cannot deadlock.
@@ -45,7 +49,8 @@ export class UnpaidOrderSweep {
           due.flatMap((o) => o.lines),
           m,
         );
-        return { count: due.length, intents: due.flatMap((o) => o.paymentIntentId ?? []) };
+        const intents = cancelIntents ? due.flatMap((o) => o.paymentIntentId ?? []) : [];
+        return { count: due.length, intents };
       });
       total += batch.count;
       for (const id of batch.intents) await this.intents.cancel(id);

@@ -14,6 +14,7 @@ import {
 } from '../../infrastructure/database/newest-first-cursor.js';
 import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
 import {
+  type DueOrder,
   type OrderListQuery,
   type OrderPatch,
   OrderRepository,
@@ -176,17 +177,38 @@ export class TypeormOrderRepository extends OrderRepository {
     return this.findOne('o.payment_intent_id = $1', [paymentIntentId]);
   }
 
-  async lockDueForExpiry(now: Date, limit: number, manager: EntityManager): Promise<OrderState[]> {
+  async dueForExpiry(now: Date, limit: number, after?: DueOrder): Promise<DueOrder[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT o.id, o.payment_intent_id, o.reservation_expires_at FROM orders o
+        WHERE o.status = 'pending_payment' AND o.reservation_expires_at <= $1
+          AND o.review_reason IS NULL
+          AND ($3::timestamptz IS NULL OR (o.reservation_expires_at, o.id) > ($3, $4::uuid))
+        ORDER BY o.reservation_expires_at, o.id
+        LIMIT $2`,
+      [now, limit, after?.reservationExpiresAt ?? null, after?.id ?? null],
+    )) as { id: string; payment_intent_id: string | null; reservation_expires_at: Date }[];
+    return rows.map((r) => ({
+      id: r.id,
+      paymentIntentId: r.payment_intent_id,
+      reservationExpiresAt: r.reservation_expires_at,
+    }));
+  }
+
+  async lockDueForExpiry(
+    ids: readonly string[],
+    now: Date,
+    manager: EntityManager,
+  ): Promise<OrderState[]> {
     // SKIP LOCKED: an order whose payment is being applied right now is left
     // to that transaction; the next run sees what it decided.
     const rows = (await manager.query(
       `SELECT ${STATE_COLUMNS} FROM orders o
-        WHERE o.status = 'pending_payment' AND o.reservation_expires_at <= $1
+        WHERE o.id = ANY($2::uuid[])
+          AND o.status = 'pending_payment' AND o.reservation_expires_at <= $1
           AND o.review_reason IS NULL
         ORDER BY o.reservation_expires_at
-        LIMIT $2
         FOR UPDATE SKIP LOCKED`,
-      [now, limit],
+      [now, ids],
     )) as StateRow[];
     return this.withStockLines(rows, manager);
   }

@@ -1,0 +1,75 @@
+import { PaymentNotFoundError, PaymentStateConflictError } from '@minishop/domain';
+import { Injectable, Logger } from '@nestjs/common';
+import pLimit from 'p-limit';
+
+import { PaymentGateway } from '../payments/payment-gateway.js';
+import { keyOf } from './intent-cancellation.js';
+import type { DueOrder } from './order.repository.js';
+
+/** Provider calls at once while a run of the expiry sweep asks about its orders. */
+const CONCURRENT_CALLS = 8;
+
+/** What the provider said of a page of due orders. */
+export interface IntentVerdicts {
+  /** Orders that may be cancelled here: their intent is cancelled, unknown, or there is none. */
+  cancellable: string[];
+  /** The provider failed: the run stops, and the next one asks again. */
+  outage: boolean;
+}
+
+/**
+ * Asks the provider to cancel the intents of orders whose reservation ran
+ * out, before the orders are cancelled here. A customer may have paid just
+ * before the deadline with the webhook still on its way: the provider then
+ * refuses the cancel, and the order is left for that webhook to mark paid,
+ * instead of being cancelled, its stock sold again and the money refunded.
+ * No transaction is open during these calls.
+ */
+@Injectable()
+export class ExpiringIntents {
+  private readonly logger = new Logger(ExpiringIntents.name);
+
+  constructor(private readonly payments: PaymentGateway) {}
+
+  async cancel(orders: readonly DueOrder[]): Promise<IntentVerdicts> {
+    const limit = pLimit(CONCURRENT_CALLS);
+    let outage = false;
+    const cancellable = await Promise.all(
+      orders.map((order) =>
+        limit(async () => {
+          if (!order.paymentIntentId) return order.id;
+          if (outage) return null;
+          try {
+            return (await this.cancelled(order.paymentIntentId)) ? order.id : null;
+          } catch (error) {
+            outage = true;
+            this.logger.warn(
+              `Expiry paused until the next run: the payment provider failed (${error instanceof Error ? error.message : String(error)})`,
+            );
+            return null;
+          }
+        }),
+      ),
+    );
+    return { cancellable: cancellable.filter((id): id is string => id !== null), outage };
+  }
+
+  /** Whether the intent is cancelled now; false when it was paid or is being paid. */
+  private async cancelled(paymentIntentId: string): Promise<boolean> {
+    try {
+      await this.payments.cancelIntent(paymentIntentId, keyOf(paymentIntentId));
+      return true;
+    } catch (error) {
+      // Forgotten by the local emulator on a restart: nobody can pay it.
+      if (error instanceof PaymentNotFoundError) return true;
+      if (!(error instanceof PaymentStateConflictError)) throw error;
+    }
+    // Cancelled already (in the dashboard, say), or paid: the provider knows.
+    const intent = await this.payments.retrieveIntent(paymentIntentId);
+    if (intent.status === 'canceled') return true;
+    this.logger.warn(
+      `PaymentIntent ${paymentIntentId} is ${intent.status} past its order's reservation: left for its webhook`,
+    );
+    return false;
+  }
+}
