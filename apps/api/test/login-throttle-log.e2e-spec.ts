@@ -91,7 +91,13 @@ describe('what the log keeps of a login throttle store that refuses a command', 
     redis = new RefusingRedis();
     const port = await redis.listen();
     t = await startTestApp({
-      env: { REDIS_URL: `redis://127.0.0.1:${port}`, LOG_LEVEL: 'info' },
+      // A refusal is what this test is about: on a loaded machine the
+      // default 500 ms could pass first and log a timeout instead.
+      env: {
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        LOG_LEVEL: 'info',
+        REDIS_COMMAND_TIMEOUT_MS: '10000',
+      },
       override: (b) => b.overrideProvider(LogDestination).useValue(log),
     });
   });
