@@ -5,6 +5,7 @@ import { PaymentProviderError, PaymentStateConflictError } from '@minishop/domai
 import { DataSource } from 'typeorm';
 
 import { IntentCancellation } from '../src/orders/intent-cancellation.js';
+import { type DueOrder, OrderRepository } from '../src/orders/order.repository.js';
 import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import {
@@ -428,6 +429,29 @@ describe('orders', () => {
     expect(after.status).toBe('paid');
     expect(after.history.map((h: { to: string }) => h.to)).not.toContain('cancelled');
     expect(await stockOf(t, v.id)).toEqual({ onHand: 4, reserved: 0 });
+  });
+
+  test('the expiry walk sees each due order once, however many share one deadline', async () => {
+    const user = await aCustomer(t);
+    const ids = [(await anOrder(user)).order.id, (await anOrder(user)).order.id];
+    ids.push((await anOrder(user)).order.id);
+    // One deadline for all, below the millisecond a Date would keep.
+    const deadline = '2001-01-01 00:00:00.123456+00';
+    await db.query(`UPDATE orders SET reservation_expires_at = $2 WHERE id = ANY($1)`, [
+      ids,
+      deadline,
+    ]);
+    const repository = t.get(OrderRepository);
+    const seen: string[] = [];
+    let after: DueOrder | undefined;
+    for (let page = 0; page < 10; page++) {
+      const due = await repository.dueForExpiry(new Date('2001-01-02'), 1, after);
+      if (due.length === 0) break;
+      seen.push(...due.map((o) => o.id));
+      after = due.at(-1);
+    }
+    expect(seen).toEqual([...ids].sort());
+    await t.get(OrderExpiryService).expireDue(new Date());
   });
 
   test('expiry waits out a provider outage: due orders keep their stock until it answers again', async () => {

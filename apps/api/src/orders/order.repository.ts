@@ -143,7 +143,12 @@ export interface OrderListQuery {
 export interface DueOrder {
   id: string;
   paymentIntentId: string | null;
-  reservationExpiresAt: Date;
+  /**
+   * Its deadline as the database wrote it, to the microsecond, for the next
+   * page to start after: a Date keeps milliseconds only, and orders whose
+   * deadlines share one (set by one statement) would come round again.
+   */
+  expiresAt: string;
 }
 
 export abstract class OrderRepository {

@@ -179,18 +179,19 @@ export class TypeormOrderRepository extends OrderRepository {
 
   async dueForExpiry(now: Date, limit: number, after?: DueOrder): Promise<DueOrder[]> {
     const rows = (await this.dataSource.query(
-      `SELECT o.id, o.payment_intent_id, o.reservation_expires_at FROM orders o
+      `SELECT o.id, o.payment_intent_id, o.reservation_expires_at::text AS expires_at
+         FROM orders o
         WHERE o.status = 'pending_payment' AND o.reservation_expires_at <= $1
           AND o.review_reason IS NULL
           AND ($3::timestamptz IS NULL OR (o.reservation_expires_at, o.id) > ($3, $4::uuid))
         ORDER BY o.reservation_expires_at, o.id
         LIMIT $2`,
-      [now, limit, after?.reservationExpiresAt ?? null, after?.id ?? null],
-    )) as { id: string; payment_intent_id: string | null; reservation_expires_at: Date }[];
+      [now, limit, after?.expiresAt ?? null, after?.id ?? null],
+    )) as { id: string; payment_intent_id: string | null; expires_at: string }[];
     return rows.map((r) => ({
       id: r.id,
       paymentIntentId: r.payment_intent_id,
-      reservationExpiresAt: r.reservation_expires_at,
+      expiresAt: r.expires_at,
     }));
   }
 
