@@ -86,6 +86,10 @@ class CapturedLog extends LogDestination {
   entries(): Record<string, unknown>[] {
     return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   }
+  /** The entries of the request with this id (its `req.id`). */
+  ofRequest(id: string): Record<string, unknown>[] {
+    return this.entries().filter((e) => (e.req as { id?: string } | undefined)?.id === id);
+  }
 }
 
 describe('operations', () => {
@@ -181,9 +185,7 @@ describe('operations', () => {
   describe('logs', () => {
     test('carry the request id and, behind a guard, the user id', async () => {
       await t.http.get('/api/v1/ops-probe/me').set('X-Request-Id', 'req-user-line').expect(200);
-      const line = log
-        .entries()
-        .find((e) => (e.req as { id?: string } | undefined)?.id === 'req-user-line');
+      const line = log.ofRequest('req-user-line')[0];
       expect(line).toMatchObject({ userId: 'user-42', res: { statusCode: 200 } });
     });
 
@@ -204,9 +206,7 @@ describe('operations', () => {
         .expect(415);
       refused.push(['req-refused-encoding', 415]);
       for (const [id, status] of refused) {
-        const lines = log
-          .entries()
-          .filter((e) => (e.req as { id?: string } | undefined)?.id === id);
+        const lines = log.ofRequest(id);
         expect(lines).toHaveLength(1);
         expect(lines[0]).toMatchObject({
           level: 30,
@@ -222,13 +222,7 @@ describe('operations', () => {
         .get('/api/v1/ops-probe/items/2')
         .set('X-Request-Id', 'req-seen-once')
         .expect(200);
-      const lines = log
-        .entries()
-        .filter(
-          (e) =>
-            (e.req as { id?: string } | undefined)?.id === 'req-seen-once' &&
-            e.msg === 'request completed',
-        );
+      const lines = log.ofRequest('req-seen-once').filter((e) => e.msg === 'request completed');
       expect(lines).toHaveLength(1);
     });
 
@@ -237,13 +231,7 @@ describe('operations', () => {
         .get('/api/v1/ops-probe/me/fail')
         .set('X-Request-Id', 'req-user-fail')
         .expect(500);
-      const failure = log
-        .entries()
-        .find(
-          (e) =>
-            (e.req as { id?: string } | undefined)?.id === 'req-user-fail' &&
-            e.msg === 'request failed',
-        );
+      const failure = log.ofRequest('req-user-fail').find((e) => e.msg === 'request failed');
       expect(failure).toMatchObject({ level: 50, userId: 'user-42' });
     });
 
