@@ -17,6 +17,7 @@ import {
 import { DatabaseServer } from '../infrastructure/database/database-server.js';
 import { MigrationRunner } from '../infrastructure/database/migration-runner.js';
 import { storablePrefix } from '../infrastructure/database/unstorable-text.js';
+import { errorMessage } from '../infrastructure/logging/error-message.js';
 import { BatchEnds, type OpenBatch } from './batch-ends.js';
 import { type Attempt, type HeldRetry, JobAttempts } from './job-attempts.js';
 import type { JobContext, JobName } from './job-payloads.js';
@@ -261,7 +262,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
               if (completions && !(await completions(attempt))) uncompleted.push(attempt);
             } catch (error) {
               this.running--;
-              const message = error instanceof Error ? error.message : String(error);
+              const message = errorMessage(error);
               this.logger.warn(
                 `Job ${job.name} ${j.id} failed (attempt ${j.retryCount + 1}): ${message}`,
               );

@@ -1,6 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
 
+import { errorMessage } from '../infrastructure/logging/error-message.js';
+
 /**
  * Gives a queue's job table its first statistics once it has a backlog.
  * The jobs pool plans pg-boss' statements once per connection (generic
@@ -30,11 +32,7 @@ export class QueueStatistics {
     if (this.seen.has(queue)) return;
     this.seen.add(queue);
     this.analyzeIfNeverAnalyzed(queue).catch((error: unknown) =>
-      this.logger.warn(
-        `Could not analyze the job table of queue ${queue}: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-      ),
+      this.logger.warn(`Could not analyze the job table of queue ${queue}: ${errorMessage(error)}`),
     );
   }
 

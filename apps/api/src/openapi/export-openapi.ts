@@ -10,6 +10,7 @@ import { AppModule } from '../app.module.js';
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { setGlobalPrefix } from '../infrastructure/http/configure-app.js';
 import { buildOpenApiDocument } from '../infrastructure/http/openapi.js';
+import { errorMessage } from '../infrastructure/logging/error-message.js';
 
 /**
  * Writes the OpenAPI document to openapi.json at the repository root. Nest's
@@ -36,6 +37,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${errorMessage(error)}\n`);
   process.exit(1);
 });

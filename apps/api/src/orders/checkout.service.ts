@@ -1,9 +1,10 @@
 import type { AddressDto, CheckoutRequestDto, CheckoutResponseDto } from '@minishop/contracts';
-import { CheckoutOrderCancelledError, DomainError } from '@minishop/domain';
+import { CheckoutOrderCancelledError } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { errorMessage } from '../infrastructure/logging/error-message.js';
 import { PaymentGateway, type PaymentIntentRef } from '../payments/payment-gateway.js';
 import { checkoutReply, paymentIntentFor } from './checkout-reply.js';
 import {
@@ -131,9 +132,9 @@ export class CheckoutService {
    */
   private async abandon(orderId: string, cause: unknown): Promise<void> {
     this.logger.warn(
-      `PaymentIntent for order ${orderId} could not be created; cancelling it: ${
-        cause instanceof DomainError || cause instanceof Error ? cause.message : String(cause)
-      }`,
+      `PaymentIntent for order ${orderId} could not be created; cancelling it: ${errorMessage(
+        cause,
+      )}`,
     );
     await this.tx.run(async (m) => {
       const order = await this.orders.lockById(orderId, m);

@@ -2,6 +2,7 @@ import { PaymentNotFoundError, PaymentStateConflictError } from '@minishop/domai
 import { Injectable, Logger } from '@nestjs/common';
 import pLimit from 'p-limit';
 
+import { errorMessage } from '../infrastructure/logging/error-message.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
 import { keyOf } from './intent-cancellation.js';
 import type { DueOrder } from './order.repository.js';
@@ -44,7 +45,7 @@ export class ExpiringIntents {
           } catch (error) {
             outage = true;
             this.logger.warn(
-              `Expiry paused until the next run: the payment provider failed (${error instanceof Error ? error.message : String(error)})`,
+              `Expiry paused until the next run: the payment provider failed (${errorMessage(error)})`,
             );
             return null;
           }

@@ -2,6 +2,7 @@ import { PaymentNotFoundError, PaymentStateConflictError } from '@minishop/domai
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
+import { errorMessage } from '../infrastructure/logging/error-message.js';
 import { JobHandler } from '../jobs/job-handler.decorator.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
@@ -12,8 +13,6 @@ declare module '../jobs/job-payloads.js' {
     'orders.cancel-intent': { paymentIntentId: string };
   }
 }
-
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * When the job owed with a cancelled order first checks on its intent: the
@@ -65,7 +64,7 @@ export class IntentCancellation {
       await this.payments.cancelIntent(paymentIntentId, keyOf(paymentIntentId));
     } catch (error) {
       this.logger.warn(
-        `PaymentIntent ${paymentIntentId} could not be cancelled; retrying in the background: ${message(error)}`,
+        `PaymentIntent ${paymentIntentId} could not be cancelled; retrying in the background: ${errorMessage(error)}`,
       );
     }
   }
@@ -94,7 +93,7 @@ export class IntentCancellation {
           error.providerCode === 'payment_intent_unexpected_state');
       if (!final) throw error;
       this.logger.warn(
-        `PaymentIntent ${id} of a cancelled order is left as it is: ${message(error)}`,
+        `PaymentIntent ${id} of a cancelled order is left as it is: ${errorMessage(error)}`,
       );
     }
   }

@@ -17,6 +17,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 import { Clock } from '../infrastructure/clock/clock.js';
 import { AppConfig } from '../infrastructure/config/app-config.js';
+import { errorMessage } from '../infrastructure/logging/error-message.js';
 import { PaymentGateway, type PaymentIntentRef } from '../payments/payment-gateway.js';
 import { type CartForCheckout, CheckoutCart } from './checkout-cart.js';
 import { newOrderReply, paymentIntentFor, paymentIntentKey } from './checkout-reply.js';
@@ -180,9 +181,7 @@ export class OrderPlacement {
       await this.payments.cancelIntent(intent.id, `${paymentIntentKey(orderId)}-unused`);
     } catch (error) {
       this.logger.warn(
-        `Unused PaymentIntent ${intent.id} could not be cancelled: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        `Unused PaymentIntent ${intent.id} could not be cancelled: ${errorMessage(error)}`,
       );
     }
   }

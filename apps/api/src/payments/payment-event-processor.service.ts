@@ -5,6 +5,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { errorMessage } from '../infrastructure/logging/error-message.js';
 import {
   PaymentEventHandler,
   type PaymentEventOutcome,
@@ -89,7 +90,7 @@ export class PaymentEventProcessor {
         }
       }
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       if (error instanceof PaymentEventBusyError) {
         this.logger.warn({ eventId: id }, 'payment event left for redelivery: its order is busy');
       } else {

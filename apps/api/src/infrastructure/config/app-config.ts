@@ -2,6 +2,7 @@ import { join } from 'node:path';
 
 import { assertAcceptablePassword } from '@minishop/domain';
 
+import { errorMessage } from '../logging/error-message.js';
 import { ConfigError, type EnvSchema, validateEnv } from './env.schema.js';
 
 /** Used only when JWT_SECRET is unset outside production; start prints a warning. */
@@ -300,7 +301,7 @@ function acceptablePassword(name: string, value: string | undefined): string | u
   try {
     assertAcceptablePassword(value);
   } catch (error) {
-    throw new ConfigError([`${name}: ${error instanceof Error ? error.message : String(error)}`]);
+    throw new ConfigError([`${name}: ${errorMessage(error)}`]);
   }
   return value;
 }

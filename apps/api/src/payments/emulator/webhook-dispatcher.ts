@@ -1,3 +1,4 @@
+import { errorMessage } from '../../infrastructure/logging/error-message.js';
 import { loadStripeSdk } from '../stripe/stripe-sdk.js';
 
 export interface EmulatedEvent {
@@ -88,7 +89,7 @@ export class WebhookDispatcher {
         last = String(response.status);
         if (response.ok) return { delivered: true, attempts: attempt, last };
       } catch (error) {
-        last = error instanceof Error ? error.message : String(error);
+        last = errorMessage(error);
       }
       const wait = this.options.retryDelaysMs[attempt - 1];
       if (wait === undefined || this.closed) {
