@@ -23,6 +23,7 @@ import {
   OrdersSettleOutsideCommand,
   OrdersUnderReviewCommand,
 } from './orders/orders-review.commands.js';
+import { PaymentsCatchUpCommand } from './payments/cli/payments-catch-up.command.js';
 import {
   PaymentsDisputeCommand,
   PaymentsSimulateCommand,
@@ -39,6 +40,7 @@ export const commands = [
   CartsExpireCommand,
   PaymentsSimulateCommand,
   PaymentsDisputeCommand,
+  PaymentsCatchUpCommand,
   JobsStatusCommand,
   OrdersExpireCommand,
   OrdersUnderReviewCommand,

@@ -144,6 +144,20 @@ describe('npm run cli', () => {
       expect(none.stderr).toMatch(/Give exactly one of --payment-intent <pi_id> or --order/);
     });
 
+    test('payments:catch-up with --hours out of range, then a run that says what it did', async () => {
+      for (const hours of ['0', '721', '1.5']) {
+        const bad = await cliInProcess(['payments:catch-up', '--hours', hours]);
+        expect(bad.code).toBe(1);
+        expect(bad.stderr).toMatch(/--hours must be a whole number from 1 to 720/);
+      }
+      const run = await cliInProcess(['payments:catch-up', '--hours', '1']);
+      expect(run.stderr).toBe('');
+      expect(run).toMatchObject({ code: 0 });
+      expect(run.stdout).toMatch(
+        /^\d+ undelivered event\(s\) listed: \d+ taken in, \d+ already known, 0 failed\.\n$/,
+      );
+    });
+
     test('orders:resolve-review with a decision it does not know, or without one', async () => {
       const bad = await cliInProcess([
         'orders:resolve-review',

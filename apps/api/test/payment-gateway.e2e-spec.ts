@@ -160,6 +160,46 @@ describe('StripePaymentGateway through the Stripe SDK against the local emulator
     });
   });
 
+  test('undeliveredEvents lists the events whose webhook did not arrive, newest first, from a page on', async () => {
+    const delivered = await gateway.createIntent({
+      orderId: 'o-delivered',
+      amount: eur(940),
+      idempotencyKey: key(),
+    });
+    const arrived = emulator.simulate(delivered.id, 'succeeded');
+    await expect(emulator.delivery(arrived.id)).resolves.toMatchObject({ delivered: true });
+
+    const reachable = emulator.webhookUrl;
+    // Nothing listens on the discard port: every delivery fails and is retried.
+    emulator.webhookUrl = 'http://127.0.0.1:9/webhooks/stripe';
+    try {
+      const missed: string[] = [];
+      for (const amount of [910, 920, 930]) {
+        const intent = await gateway.createIntent({
+          orderId: `o-missed-${amount}`,
+          amount: eur(amount),
+          idempotencyKey: key(),
+        });
+        missed.push(emulator.simulate(intent.id, 'succeeded').id);
+      }
+
+      const since = new Date(Date.now() - 60_000);
+      const idsOf = (page: { events: unknown[] }) =>
+        page.events.map((e) => (e as { id: string }).id);
+      const listed = idsOf(await gateway.undeliveredEvents({ since }));
+      expect(listed.filter((id) => missed.includes(id))).toEqual([...missed].reverse());
+      expect(listed).not.toContain(arrived.id);
+
+      const older = idsOf(await gateway.undeliveredEvents({ since, startingAfter: missed[1] }));
+      expect(older).toContain(missed[0]);
+      expect(older).not.toContain(missed[2]);
+      const later = await gateway.undeliveredEvents({ since: new Date(Date.now() + 60_000) });
+      expect(later).toEqual({ events: [], hasMore: false });
+    } finally {
+      emulator.webhookUrl = reachable;
+    }
+  });
+
   test('a paid intent shows what was received and its charge', async () => {
     const paid = await paidIntent(1000);
     const details = await gateway.retrieveIntent(paid.id);

@@ -4,11 +4,13 @@ import { DataSource } from 'typeorm';
 
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
+import { PaymentEventCatchUp } from '../src/payments/payment-event-catch-up.js';
 import { PaymentEventProcessor } from '../src/payments/payment-event-processor.service.js';
 import {
   PaymentGateway,
   type RefundInput,
   type RefundRef,
+  type UndeliveredEventsPage,
 } from '../src/payments/payment-gateway.js';
 import { PaymentEventRepository } from '../src/payments/persistence/payment-event.repository.js';
 import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
@@ -40,6 +42,17 @@ class CountingGateway extends DelegatingGateway {
   refundCalls: RefundInput[] = [];
   gate: Promise<void> | undefined;
   refusal: Error | undefined;
+  /** Answers `undeliveredEvents` in place of the provider while set. */
+  listing:
+    | ((query: { since: Date; startingAfter?: string }) => Promise<UndeliveredEventsPage>)
+    | undefined;
+
+  override undeliveredEvents(query: {
+    since: Date;
+    startingAfter?: string;
+  }): Promise<UndeliveredEventsPage> {
+    return this.listing ? this.listing(query) : this.real.undeliveredEvents(query);
+  }
 
   override async refund(input: RefundInput): Promise<RefundRef> {
     this.refundCalls.push(input);
@@ -274,6 +287,76 @@ describe('Stripe webhook deliveries', () => {
       reviewReason: 'paid_after_cancellation',
     });
     expect(await eventRow(event.id)).toEqual({ status: 'processed', attempts: 2 });
+  });
+
+  describe('catching up on events the webhook missed', () => {
+    /** Runs `work` with the emulator's webhooks failing: nothing listens on the discard port. */
+    async function withWebhooksFailing<T>(work: () => Promise<T>): Promise<T> {
+      const url = emulator.webhookUrl;
+      emulator.webhookUrl = 'http://127.0.0.1:9/webhooks/stripe';
+      try {
+        return await work();
+      } finally {
+        emulator.webhookUrl = url;
+      }
+    }
+
+    test('a payment whose webhook never came is taken in: the order is paid once, and a second run knows the event', async () => {
+      await withWebhooksFailing(async () => {
+        const placed = await aPlacedOrder(t, 1, 2500);
+        const event = emulator.simulate(placed.intentId, 'succeeded');
+        expect(await orderRow(placed.orderId)).toMatchObject({ status: 'pending_payment' });
+
+        const catchUp = t.get(PaymentEventCatchUp);
+        const first = await catchUp.catchUp();
+        expect(first.takenIn).toBeGreaterThanOrEqual(1);
+        const paid = await orderRow(placed.orderId);
+        expect(paid).toMatchObject({ status: 'paid', amountPaid: 2500 });
+        expect(await eventRow(event.id)).toEqual({ status: 'processed', attempts: 1 });
+
+        // Still undelivered at the provider, so listed again: known by its id.
+        const second = await catchUp.catchUp();
+        expect(second.takenIn).toBe(0);
+        expect(second.known).toBeGreaterThanOrEqual(1);
+        expect(await orderRow(placed.orderId)).toEqual(paid);
+        expect(await eventRow(event.id)).toEqual({ status: 'processed', attempts: 1 });
+      });
+    });
+
+    test('every page is read, and what is not an event is counted failed, not applied', async () => {
+      const real = new StripePaymentGateway(t.get(StripeClient));
+      const pages: (string | undefined)[] = [];
+      // One event a page, paged by the provider itself; the first page also
+      // carries something that is no event.
+      gateway.listing = async (query) => {
+        pages.push(query.startingAfter);
+        const page = await real.undeliveredEvents(query);
+        const junk = query.startingAfter
+          ? []
+          : [{ id: 'evt_junk', type: 'payment_intent.succeeded' }];
+        return {
+          events: [...junk, ...page.events.slice(0, 1)],
+          hasMore: page.hasMore || page.events.length > 1,
+        };
+      };
+      try {
+        await withWebhooksFailing(async () => {
+          const one = await aPlacedOrder(t, 1, 1100);
+          const two = await aPlacedOrder(t, 1, 1200);
+          emulator.simulate(one.intentId, 'succeeded');
+          emulator.simulate(two.intentId, 'succeeded');
+
+          const summary = await t.get(PaymentEventCatchUp).catchUp();
+          expect(pages.length).toBeGreaterThanOrEqual(3);
+          expect(summary.failed).toBeGreaterThanOrEqual(1);
+          expect(await orderRow(one.orderId)).toMatchObject({ status: 'paid', amountPaid: 1100 });
+          expect(await orderRow(two.orderId)).toMatchObject({ status: 'paid', amountPaid: 1200 });
+          expect(await eventRow('evt_junk')).toBeUndefined();
+        });
+      } finally {
+        gateway.listing = undefined;
+      }
+    });
   });
 
   describe('a lease that ran out under a slow holder', () => {

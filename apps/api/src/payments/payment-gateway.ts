@@ -44,6 +44,14 @@ export interface RefundInput {
   idempotencyKey: string;
 }
 
+/** One page of the provider's events that did not reach every webhook endpoint. */
+export interface UndeliveredEventsPage {
+  /** Newest first, as the provider lists them; unchecked, as the provider sent them. */
+  events: unknown[];
+  /** More, older events follow the last of `events`. */
+  hasMore: boolean;
+}
+
 export type RefundStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
 
 export interface RefundRef {
@@ -68,4 +76,13 @@ export abstract class PaymentGateway {
   abstract refund(input: RefundInput): Promise<RefundRef>;
   /** What the provider counts as refunded of a charge now (failed refunds no longer count). */
   abstract refundedAmount(chargeId: string): Promise<Money>;
+  /**
+   * Events created at or after `since` whose delivery to some webhook
+   * endpoint has not succeeded (still being retried, or given up on);
+   * `startingAfter` is the last event of the page before.
+   */
+  abstract undeliveredEvents(query: {
+    since: Date;
+    startingAfter?: string;
+  }): Promise<UndeliveredEventsPage>;
 }

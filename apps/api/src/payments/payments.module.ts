@@ -1,6 +1,8 @@
 import { type DynamicModule, Module, type ModuleMetadata, type Type } from '@nestjs/common';
 
+import { PaymentEventCatchUp } from './payment-event-catch-up.js';
 import { IgnoringPaymentEventHandler, PaymentEventHandler } from './payment-event-handler.js';
+import { PaymentEventIntake } from './payment-event-intake.js';
 import { PaymentEventProcessor } from './payment-event-processor.service.js';
 import { PaymentGatewayModule } from './payment-gateway.module.js';
 import {
@@ -49,12 +51,14 @@ export class PaymentsModule {
         },
         { provide: PaymentEventRepository, useClass: TypeOrmPaymentEventRepository },
         PaymentEventProcessor,
+        PaymentEventIntake,
+        PaymentEventCatchUp,
         StripeWebhookVerifier,
         StripeWebhookService,
         WebhookMetrics,
         PaymentSimulationService,
       ],
-      exports: [PaymentEventProcessor, PaymentSimulationService],
+      exports: [PaymentEventProcessor, PaymentSimulationService, PaymentEventCatchUp],
     };
   }
 }

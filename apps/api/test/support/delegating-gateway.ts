@@ -7,6 +7,7 @@ import {
   type PaymentIntentRef,
   type RefundInput,
   type RefundRef,
+  type UndeliveredEventsPage,
 } from '../../src/payments/payment-gateway.js';
 
 /**
@@ -32,5 +33,8 @@ export class DelegatingGateway extends PaymentGateway {
   }
   refundedAmount(chargeId: string): Promise<Money> {
     return this.real.refundedAmount(chargeId);
+  }
+  undeliveredEvents(query: { since: Date; startingAfter?: string }): Promise<UndeliveredEventsPage> {
+    return this.real.undeliveredEvents(query);
   }
 }

@@ -11,6 +11,7 @@ import {
   newId,
   type Params,
 } from './emulator-store.js';
+import { UndeliveredEvents } from './undelivered-events.js';
 import {
   type DeliveryResult,
   type EmulatedEvent,
@@ -116,6 +117,7 @@ export class StripeEmulator {
   webhookUrl: string;
   private readonly server: FastifyInstance;
   private readonly dispatcher: WebhookDispatcher;
+  private readonly undelivered = new UndeliveredEvents();
   /** Replies by idempotency key, as Stripe keeps them (for 24 h there; here for the process). */
   private readonly idempotent = new Map<string, StoredReply>();
   private listeningPort = 0;
@@ -231,6 +233,8 @@ export class StripeEmulator {
       type,
     };
     this.dispatcher.send(event);
+    const delivery = this.dispatcher.delivery(event.id);
+    if (delivery) this.undelivered.add(event, delivery);
     return event;
   }
 
@@ -312,6 +316,12 @@ export class StripeEmulator {
       method: 'GET',
       path: /^\/v1\/disputes\/([^/]+)$/,
       answer: async (_req, [id]) => ok(this.store.retrieveDispute(id ?? '')),
+    },
+    {
+      method: 'GET',
+      path: /^\/v1\/events$/,
+      answer: async (req) =>
+        ok(this.undelivered.list(qs.parse(req.url.split('?')[1] ?? '', { depth: 2 }) as Params)),
     },
     {
       method: 'POST',

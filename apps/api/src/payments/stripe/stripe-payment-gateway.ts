@@ -17,6 +17,7 @@ import {
   type PaymentIntentRef,
   type RefundInput,
   type RefundRef,
+  type UndeliveredEventsPage,
 } from '../payment-gateway.js';
 import { StripeClient } from './stripe-client.provider.js';
 import { loadStripeSdk } from './stripe-sdk.js';
@@ -117,6 +118,21 @@ export class StripePaymentGateway extends PaymentGateway {
   async refundedAmount(chargeId: string): Promise<Money> {
     const charge = await this.call((stripe) => stripe.charges.retrieve(chargeId));
     return Money.of(charge.amount_refunded, charge.currency.toUpperCase());
+  }
+
+  async undeliveredEvents(query: {
+    since: Date;
+    startingAfter?: string;
+  }): Promise<UndeliveredEventsPage> {
+    const page = await this.call((stripe) =>
+      stripe.events.list({
+        delivery_success: false,
+        created: { gte: Math.floor(query.since.getTime() / 1000) },
+        limit: 100,
+        ...(query.startingAfter ? { starting_after: query.startingAfter } : {}),
+      }),
+    );
+    return { events: page.data, hasMore: page.has_more };
   }
 
   /** Runs one SDK call and turns Stripe's errors into the domain's payment errors. */

@@ -2,10 +2,7 @@ import { WebhookSignatureError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
 import { AppConfig } from '../../infrastructure/config/app-config.js';
-import {
-  unstorableTextIn,
-  unstorableTextMessage,
-} from '../../infrastructure/database/unstorable-text.js';
+import { NOT_AN_EVENT, paymentEventDefectOf } from '../payment-event-shape.js';
 import type { PaymentEvent } from '../stripe-event.js';
 import { loadStripeSdk } from './stripe-sdk.js';
 
@@ -41,53 +38,12 @@ export class StripeWebhookVerifier {
           : 'The webhook body is not a Stripe event',
       );
     }
-    if (!isEventShaped(event)) {
+    const defect = paymentEventDefectOf(event);
+    if (defect === NOT_AN_EVENT) {
       throw new WebhookSignatureError('The webhook body is not a Stripe event');
     }
-    // Signed, yet not storable: the event is kept as jsonb before it is
-    // applied, and would fail that insert as a 500, which Stripe retries.
-    const unstorable = unstorableTextIn(event);
-    if (unstorable) {
-      throw new WebhookSignatureError(
-        `The webhook event cannot be stored: ${unstorableTextMessage(unstorable.path, unstorable.reason)}`,
-      );
-    }
-    return event;
+    // Signed, yet not storable: see paymentEventDefectOf.
+    if (defect) throw new WebhookSignatureError(`The webhook event ${defect}`);
+    return event as PaymentEvent;
   }
-}
-
-/** 9999-12-31T23:59:59Z: the last second a timestamptz shows in four digits. */
-const LATEST_CREATED = 253_402_300_799;
-/**
- * Stripe's ids and event types are at most 255 characters. Ids are stored
- * and indexed, and a few kilobytes exceed what one index entry can hold:
- * a 500 for every delivery, which Stripe retries for days.
- */
-const MAX_ID_LENGTH = 255;
-
-const fits = (value: unknown) => typeof value !== 'string' || value.length <= MAX_ID_LENGTH;
-
-function isEventShaped(value: unknown): value is PaymentEvent {
-  const e = value as {
-    id?: unknown;
-    type?: unknown;
-    created?: unknown;
-    data?: { object?: unknown };
-  };
-  return (
-    typeof e?.id === 'string' &&
-    e.id.length > 0 &&
-    fits(e.id) &&
-    typeof e.type === 'string' &&
-    fits(e.type) &&
-    // Unix seconds, as Stripe sends them; anything else is no time at all.
-    Number.isSafeInteger(e.created) &&
-    (e.created as number) >= 0 &&
-    (e.created as number) <= LATEST_CREATED &&
-    typeof e.data?.object === 'object' &&
-    e.data.object !== null &&
-    // The object's id (a dispute's charge) is stored and indexed beside the event's.
-    fits((e.data.object as { id?: unknown }).id) &&
-    fits((e.data.object as { charge?: unknown }).charge)
-  );
 }

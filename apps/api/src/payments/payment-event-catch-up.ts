@@ -1,0 +1,114 @@
+import { PaymentEventInProgressError } from '@minishop/domain';
+import { Injectable, Logger } from '@nestjs/common';
+
+import { Clock } from '../infrastructure/clock/clock.js';
+import { errorMessage } from '../infrastructure/logging/error-message.js';
+import { JobHandler } from '../jobs/job-handler.decorator.js';
+import { PaymentEventIntake } from './payment-event-intake.js';
+import { paymentEventDefectOf } from './payment-event-shape.js';
+import { PaymentGateway } from './payment-gateway.js';
+import type { PaymentEvent } from './stripe-event.js';
+
+declare module '../jobs/job-payloads.js' {
+  interface JobPayloads {
+    /** Every five minutes: take in the provider's events the webhook missed. */
+    'payments.catch-up-events': Record<string, never>;
+  }
+}
+
+/**
+ * How far back a run asks: Stripe retries a webhook for three days. Runs
+ * come every few minutes, so only a worker stopped for longer than that
+ * leaves events behind (`payments:catch-up --hours` reaches further, up to
+ * the thirty days Stripe keeps events).
+ */
+export const DEFAULT_LOOK_BACK_HOURS = 72;
+
+export interface CatchUpSummary {
+  /** Undelivered events the provider listed. */
+  listed: number;
+  /** Applied by this run: processed, deferred or ignored. */
+  takenIn: number;
+  /** Handled before, by a delivery or an earlier run. */
+  known: number;
+  /** Applying failed (recorded as failed; the next run tries again), or not an event. */
+  failed: number;
+}
+
+/**
+ * Catches up on the provider's events whose webhook did not arrive: an
+ * endpoint down for longer than the provider retries (three days at
+ * Stripe), a secret rotated on one side only, a proxy that refused them.
+ * Without this, a payment made in time stays unpaid here, its order is left
+ * pending past its reservation, and refunds and disputes are never booked.
+ *
+ * The provider lists the events that failed to reach some endpoint; each
+ * goes through the same intake as a webhook, so one that did arrive after
+ * all (or arrives meanwhile) is applied once. Oldest first, as they
+ * happened, so a refund meets its payment already paid.
+ */
+@Injectable()
+export class PaymentEventCatchUp {
+  private readonly logger = new Logger(PaymentEventCatchUp.name);
+
+  constructor(
+    private readonly payments: PaymentGateway,
+    private readonly intake: PaymentEventIntake,
+    private readonly clock: Clock,
+  ) {}
+
+  // Idempotent by construction: an event taken in before is known by its id.
+  @JobHandler('payments.catch-up-events', { schedule: { cron: '*/5 * * * *' }, retryLimit: 1 })
+  async runScheduled(): Promise<void> {
+    await this.catchUp();
+  }
+
+  /** A provider outage while listing throws: nothing is lost, the next run asks again. */
+  async catchUp(lookBackHours = DEFAULT_LOOK_BACK_HOURS): Promise<CatchUpSummary> {
+    const since = new Date(this.clock.now().getTime() - lookBackHours * 3_600_000);
+    const newestFirst: unknown[] = [];
+    let startingAfter: string | undefined;
+    for (;;) {
+      const page = await this.payments.undeliveredEvents({
+        since,
+        ...(startingAfter ? { startingAfter } : {}),
+      });
+      newestFirst.push(...page.events);
+      const last = page.events.at(-1) as { id?: unknown } | undefined;
+      if (!page.hasMore || typeof last?.id !== 'string') break;
+      startingAfter = last.id;
+    }
+
+    const summary: CatchUpSummary = { listed: newestFirst.length, takenIn: 0, known: 0, failed: 0 };
+    for (const value of newestFirst.reverse()) {
+      const defect = paymentEventDefectOf(value);
+      if (defect) {
+        summary.failed++;
+        this.logger.warn(`An undelivered event from the payment provider is ${defect}: skipped`);
+        continue;
+      }
+      const event = value as PaymentEvent;
+      try {
+        const { outcome } = await this.intake.accept(event, { wait: false });
+        if (outcome === null) summary.known++;
+        else summary.takenIn++;
+      } catch (error) {
+        // A webhook delivery of it is being handled right now: it is in hand.
+        if (error instanceof PaymentEventInProgressError) {
+          summary.known++;
+          continue;
+        }
+        summary.failed++;
+        this.logger.warn(
+          `Undelivered event ${event.id} (${event.type}) could not be applied; the next run tries again: ${errorMessage(error)}`,
+        );
+      }
+    }
+    if (summary.takenIn > 0 || summary.failed > 0) {
+      this.logger.log(
+        `Caught up on events the webhook missed: ${summary.takenIn} taken in, ${summary.known} known, ${summary.failed} failed`,
+      );
+    }
+    return summary;
+  }
+}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+
+import type { PaymentEventOutcome } from './payment-event-handler.js';
+import { PaymentEventProcessor } from './payment-event-processor.service.js';
+import { PaymentEventRepository } from './persistence/payment-event.repository.js';
+import type { PaymentEvent } from './stripe-event.js';
+import { WebhookMetrics } from './webhooks/webhook-metrics.js';
+
+export interface EventReceipt {
+  /** False when the event id had been received before. */
+  firstDelivery: boolean;
+  /** What this delivery did; null when an earlier or concurrent delivery handled it. */
+  outcome: PaymentEventOutcome | null;
+}
+
+/**
+ * Takes in one event from the provider, whichever way it came (its webhook,
+ * or the catch-up on events the webhook missed): store, then apply. Storing
+ * comes first so that an event is on record even when applying it fails,
+ * and so that its id makes every other delivery of it a no-op.
+ */
+@Injectable()
+export class PaymentEventIntake {
+  constructor(
+    private readonly events: PaymentEventRepository,
+    private readonly processor: PaymentEventProcessor,
+    private readonly metrics: WebhookMetrics,
+  ) {}
+
+  /**
+   * `wait`: a delivery that finds another one handling the event waits for
+   * it rather than preparing the event again (which may call the provider);
+   * without it, PaymentEventInProgressError at once.
+   */
+  async accept(event: PaymentEvent, options: { wait: boolean }): Promise<EventReceipt> {
+    let firstDelivery: boolean;
+    let outcome: PaymentEventOutcome | null;
+    try {
+      firstDelivery = await this.events.recordIfNew(event);
+      // A delivery of an event that failed before gets another go.
+      outcome = await this.processor.apply(event.id, ['pending', 'failed'], options);
+    } catch (error) {
+      this.metrics.delivered(event.type, 'error');
+      throw error;
+    }
+    this.metrics.delivered(event.type, outcome ?? 'duplicate');
+    if (outcome === 'processed' && event.type.startsWith('payment_intent.')) {
+      // A payment that just landed may unblock events deferred until it did
+      // (a refund delivered before the payment it refunds). Its own commit is
+      // done, so the re-applied events see it; a failure here leaves them
+      // deferred for the next run, it does not fail this delivery. Only the
+      // refunds of this payment's charge (what is deferred is charge.refunded,
+      // filed under its charge): events waiting for other orders, however
+      // many, never crowd them out.
+      const charge = latestChargeOf(event.data.object);
+      if (charge) {
+        await this.processor.reprocessDeferred({ objectId: charge }).catch(() => undefined);
+      }
+    }
+    return { firstDelivery, outcome };
+  }
+}
+
+/** The id of a PaymentIntent's latest charge, whether Stripe sent it as an id or expanded. */
+function latestChargeOf(intent: unknown): string | undefined {
+  const charge = (intent as { latest_charge?: unknown }).latest_charge;
+  if (typeof charge === 'string') return charge;
+  const id = (charge as { id?: unknown } | null | undefined)?.id;
+  return typeof id === 'string' ? id : undefined;
+}
