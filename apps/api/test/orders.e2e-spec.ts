@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
 import { DataSource } from 'typeorm';
 
-import { IntentCancellation } from '../src/orders/intent-cancellation.js';
+import { IntentCancellation, keyOf } from '../src/orders/intent-cancellation.js';
 import { type DueOrder, OrderRepository } from '../src/orders/order.repository.js';
 import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
@@ -43,6 +43,11 @@ class GatewayWithRefundOutage extends DelegatingGateway {
   beforeNextCancel: (() => Promise<unknown>) | undefined;
   /** What the next intent cancellation fails with, instead of reaching the provider. */
   nextCancelError: Error | undefined;
+  /**
+   * Keys under which the provider replays a refusal: as Stripe replays, for
+   * 24 hours, its reply to a cancel made while a payment was being decided.
+   */
+  readonly refusedCancelKeys = new Set<string>();
 
   override async cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
     const before = this.beforeNextCancel;
@@ -51,6 +56,12 @@ class GatewayWithRefundOutage extends DelegatingGateway {
     const error = this.nextCancelError;
     this.nextCancelError = undefined;
     if (error) throw error;
+    if (idempotencyKey && this.refusedCancelKeys.has(idempotencyKey)) {
+      throw new PaymentStateConflictError(
+        'This PaymentIntent could not be canceled because it has a status of processing.',
+        'payment_intent_unexpected_state',
+      );
+    }
     if (this.cancelFailures > 0) {
       this.cancelFailures -= 1;
       return Promise.reject(new PaymentProviderError('Stripe is unreachable', 'unreachable'));
@@ -315,6 +326,38 @@ describe('orders', () => {
     await t.get(OrderExpiryService).expireDue(new Date());
     expect(status).toBe('pending_payment');
     expect((await getOrder(user, expired.order.id)).body.status).toBe('cancelled');
+  });
+
+  test('a refusal the provider replays under the fixed cancel key does not keep a cancellable intent open', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    // Expiry: the order's reservation ran out.
+    const due = await anOrder(user, v, 1);
+    await db.query(
+      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = $1`,
+      [due.order.id],
+    );
+    // The retry job: an order cancelled here, its intent left payable.
+    const cancelled = await anOrder(user, v, 1);
+    await cancelLeavingIntentPayable(t, {
+      orderId: cancelled.order.id,
+      intentId: cancelled.payment.paymentIntentId,
+      user,
+    });
+    for (const { payment } of [due, cancelled]) {
+      gateway.refusedCancelKeys.add(keyOf(payment.paymentIntentId));
+    }
+    try {
+      await t.get(OrderExpiryService).expireDue(new Date());
+      await t.get(IntentCancellation).retry({ paymentIntentId: cancelled.payment.paymentIntentId });
+    } finally {
+      gateway.refusedCancelKeys.clear();
+    }
+    expect((await getOrder(user, due.order.id)).body.status).toBe('cancelled');
+    for (const { payment } of [due, cancelled]) {
+      expect((await gateway.retrieveIntent(payment.paymentIntentId)).status).toBe('canceled');
+    }
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
   });
 
   test('the retry leaves an intent paid meanwhile to the late-payment refund', async () => {

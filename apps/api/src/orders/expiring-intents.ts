@@ -3,9 +3,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import pLimit from 'p-limit';
 
 import { errorMessage } from '../infrastructure/logging/error-message.js';
-import { PaymentGateway } from '../payments/payment-gateway.js';
-import { keyOf } from './intent-cancellation.js';
+import { PaymentGateway, type PaymentIntentStatus } from '../payments/payment-gateway.js';
+import { freshKeyOf, keyOf } from './intent-cancellation.js';
 import type { DueOrder } from './order.repository.js';
+
+/** An intent in these states is a payment made, or being made, in time: its webhook decides. */
+const LEFT_FOR_WEBHOOK: ReadonlySet<PaymentIntentStatus> = new Set(['succeeded', 'processing']);
 
 /** Provider calls at once while a run of the expiry sweep asks about its orders. */
 const CONCURRENT_CALLS = 8;
@@ -68,9 +71,27 @@ export class ExpiringIntents {
     // Cancelled already (in the dashboard, say), or paid: the provider knows.
     const intent = await this.payments.retrieveIntent(paymentIntentId);
     if (intent.status === 'canceled') return true;
+    if (!LEFT_FOR_WEBHOOK.has(intent.status)) {
+      // Cancellable after all: the refusal was the provider replaying its
+      // reply to an earlier cancel under the same key (Stripe keeps replies
+      // for 24 hours), given while a payment was being decided that has
+      // since failed. Asked once more under a key of this attempt's own.
+      return this.cancelledUnderFreshKey(paymentIntentId);
+    }
     this.logger.warn(
       `PaymentIntent ${paymentIntentId} is ${intent.status} past its order's reservation: left for its webhook`,
     );
     return false;
+  }
+
+  private async cancelledUnderFreshKey(paymentIntentId: string): Promise<boolean> {
+    try {
+      await this.payments.cancelIntent(paymentIntentId, freshKeyOf(paymentIntentId));
+      return true;
+    } catch (error) {
+      if (!(error instanceof PaymentStateConflictError)) throw error;
+    }
+    // Paid or cancelled in the moment between: the next run sees which.
+    return (await this.payments.retrieveIntent(paymentIntentId)).status === 'canceled';
   }
 }

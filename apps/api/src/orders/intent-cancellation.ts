@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { PaymentNotFoundError, PaymentStateConflictError } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -85,7 +87,10 @@ export class IntentCancellation {
     try {
       const intent = await this.payments.retrieveIntent(id);
       if (intent.status === 'canceled' || intent.status === 'succeeded') return;
-      await this.payments.cancelIntent(id, keyOf(id));
+      // Cancellable as it is now: asked under a key of this attempt's own, as
+      // the fixed one may hold the provider's refusal of an earlier attempt,
+      // made while a payment was being decided (replayed for 24 hours).
+      await this.payments.cancelIntent(id, freshKeyOf(id));
     } catch (error) {
       const final =
         error instanceof PaymentNotFoundError ||
@@ -102,4 +107,9 @@ export class IntentCancellation {
 /** The provider's idempotency key of an intent's cancellation, whoever asks for it. */
 export function keyOf(paymentIntentId: string): string {
   return `cancel-${paymentIntentId}`;
+}
+
+/** A key for one more cancellation of an intent the provider says it can cancel now. */
+export function freshKeyOf(paymentIntentId: string): string {
+  return `${keyOf(paymentIntentId)}-${randomUUID()}`;
 }
