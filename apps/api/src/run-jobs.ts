@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
 
 import { AppModule } from './app.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
@@ -11,6 +12,7 @@ import { DatabaseServer } from './infrastructure/database/database-server.js';
 import { exitAfterFailedStart } from './infrastructure/lifecycle/failed-start.js';
 import { exitJobWorkerGracefullyOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
 import { stopRequested } from './infrastructure/lifecycle/stop-signal.js';
+import { WorkerHeartbeat } from './infrastructure/lifecycle/worker-heartbeat.js';
 import { lowerProcessPriority } from './infrastructure/runtime/process-priority.js';
 import { useServingHeapPolicy } from './infrastructure/runtime/start-heap-policy.js';
 import { JobRegistry } from './jobs/job-registry.js';
@@ -39,14 +41,23 @@ async function main(): Promise<void> {
   // be built, so that an embedded PostgreSQL it started is stopped with it:
   // it is closed now.
   const jobs = app.get(PgBossRuntime);
+  const logger = new NestLogger('Worker');
+  const heartbeat = config.workerHeartbeatFile
+    ? new WorkerHeartbeat(
+        config.workerHeartbeatFile,
+        () => app.get(DataSource).query('SELECT 1'),
+        logger,
+      )
+    : undefined;
   exitJobWorkerGracefullyOnSignals(
     app,
     config.jobsShutdownGraceMs,
     () => jobs.jobsFailedAtShutdown,
+    async () => heartbeat?.stop(),
   );
   if (stopRequested()) return;
   useServingHeapPolicy();
-  const logger = new NestLogger('Worker');
+  heartbeat?.start();
   logger.log(
     `Worker ready: ${app
       .get(JobRegistry)

@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import pg from 'pg';
 
@@ -73,8 +77,10 @@ describe('job worker processes stopped by a signal', () => {
     // Its queue's one worker loop is busy: only a loop that keeps going after
     // the signal could take this one.
     const waiting = await producer.get(JobQueue).enqueue('mail.send', mail('waiting'));
+    const heartbeat = env.WORKER_HEARTBEAT_FILE;
+    const beating = heartbeat ? await eventually(() => existsSync(heartbeat)) : undefined;
     proc.child.kill('SIGTERM');
-    return { proc, running: running!, waiting: waiting! };
+    return { proc, running: running!, waiting: waiting!, beating };
   };
 
   /**
@@ -98,11 +104,13 @@ describe('job worker processes stopped by a signal', () => {
     }
   };
 
-  test('npm run worker, SIGTERM while a job runs → it finishes, no other job is taken, exit 0', async () => {
+  test('npm run worker, SIGTERM while a job runs → it finishes, no other job is taken, exit 0; its heartbeat file goes with it', async () => {
+    const heartbeat = join(tmpdir(), `minishop-worker-${process.pid}-${Date.now()}.alive`);
     await afterSignalWithMailInFlight(
       'worker.js',
-      {},
-      async ({ proc: worker, running, waiting, smtp }) => {
+      { WORKER_HEARTBEAT_FILE: heartbeat },
+      async ({ proc: worker, running, waiting, smtp, beating }) => {
+        expect(beating).toBe(true);
         // The job is released once stopping has begun, so it is in flight throughout.
         const stopping = await eventually(() =>
           worker.output().includes('SIGTERM: finishing in-flight jobs'),
@@ -113,6 +121,7 @@ describe('job worker processes stopped by a signal', () => {
         expect(await worker.exited).toBe(0);
         expect(stopping).toBe(true);
         expect(worker.output()).toContain('"msg":"stopped"');
+        expect(existsSync(heartbeat)).toBe(false);
         expect(await job(running)).toMatchObject({ state: 'completed', retry_count: 0 });
         expect((await job(waiting))?.state).toBe('created');
         expect(smtp.subjects).toEqual(['in flight']);

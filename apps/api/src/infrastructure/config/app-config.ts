@@ -92,6 +92,8 @@ export class AppConfig {
   readonly jobsShutdownGraceMs: number;
   /** The job worker process's scheduling niceness (0 = as the API, 19 = only idle CPU). */
   readonly workerNice: number;
+  /** Touched by the job worker every few seconds while its database answers (WORKER_HEARTBEAT_FILE). */
+  readonly workerHeartbeatFile: string | undefined;
   /** Login attempts allowed per window: per e-mail, per client IP, window in seconds. */
   readonly loginRateLimit: {
     perEmail: number;
@@ -225,6 +227,7 @@ export class AppConfig {
     };
     this.workerShutdownGraceMs = env.WORKER_SHUTDOWN_GRACE_MS ?? 20_000;
     this.workerNice = env.WORKER_NICE ?? 10;
+    this.workerHeartbeatFile = env.WORKER_HEARTBEAT_FILE;
     this.loginRateLimit = {
       perEmail: env.LOGIN_RATE_LIMIT ?? 5,
       perIp: env.LOGIN_RATE_LIMIT_IP ?? 20,

@@ -332,6 +332,13 @@ export class EnvSchema {
   @Max(19)
   WORKER_NICE?: number;
 
+  // A file the job worker touches while it can reach its database, for a
+  // container health check (docker-compose.yml) that has no port to ask.
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  WORKER_HEARTBEAT_FILE?: string;
+
   // Under ten seconds, a lease could run out during one provider call (the
   // SDK's default timeout) and a duplicate delivery call Stripe again.
   @IsOptional()

@@ -95,10 +95,13 @@ export function exitJobWorkerGracefullyOnSignals(
   context: INestApplicationContext,
   graceMs: number,
   jobsCutShort: JobsCutShort,
+  /** Run as stopping begins, not awaited (the heartbeat, which must not outlive the pool). */
+  onStopping?: () => Promise<unknown>,
 ): void {
   const logger = new Logger('Shutdown');
   onStopSignal((signal) => {
     logger.log(`${signal}: finishing in-flight jobs (grace ${graceMs} ms)`);
+    onStopping?.().catch(() => undefined);
     // pg-boss gives up on running jobs at the end of the grace period on its
     // own; this only catches a shutdown hook that never returns.
     setTimeout(() => {
