@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { Readable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -17,6 +18,7 @@ import {
 import { LogDestination } from '../src/infrastructure/logging/log-destination.js';
 import { MetricsService } from '../src/infrastructure/metrics/metrics.service.js';
 import { metricSample as sample } from './support/metrics.js';
+import { listeningPort, rawConnection, stopListening } from './support/raw-http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const SECRET_TOKEN = 'eyJhbGciOiJIUzI1NiJ9.secret-access-token-value';
@@ -205,6 +207,21 @@ describe('operations', () => {
         .send('{}')
         .expect(415);
       refused.push(['req-refused-encoding', 415]);
+      // Refused by the server in front of Fastify: an HTTP/1.1 request without a Host.
+      const server = t.app.getHttpServer() as Server;
+      try {
+        const port = await listeningPort(server);
+        await rawConnection(
+          port,
+          'GET /api/v1/ops-probe/items/3 HTTP/1.1\r\nX-Request-Id: req-refused-host\r\n\r\n',
+        ).received;
+      } finally {
+        await stopListening(server);
+      }
+      refused.push(['req-refused-host', 400]);
+      expect(log.ofRequest('req-refused-host')[0]).toMatchObject({
+        req: { method: 'GET', url: '/api/v1/ops-probe/items/3' },
+      });
       for (const [id, status] of refused) {
         const lines = log.ofRequest(id);
         expect(lines).toHaveLength(1);

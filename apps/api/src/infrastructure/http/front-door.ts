@@ -8,6 +8,7 @@ import {
 import { performance } from 'node:perf_hooks';
 
 import { PROBLEM_CONTENT_TYPE } from '@minishop/contracts';
+import { Logger } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 
@@ -67,6 +68,8 @@ export interface FrontDoorOptions {
 const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 const doors = new WeakMap<FastifyInstance, FrontDoor>();
+
+const refusals = new Logger('Http');
 
 /**
  * The HTTP server in front of Fastify. A request a feature can answer from
@@ -167,7 +170,10 @@ export class FrontDoor {
     const charge = rateLimit.applies(req.url ?? '/')
       ? rateLimit.charge(req, clientIp(req))
       : undefined;
-    if (!charge && !(answer instanceof Promise)) return this.send(req, res, answer, started);
+    if (!charge && !(answer instanceof Promise)) {
+      this.send(req, res, answer, started);
+      return;
+    }
     void this.answerLater(req, res, fastify, answer, charge, started);
   }
 
@@ -270,7 +276,18 @@ export class FrontDoor {
       ],
       body,
     };
-    this.send(req, res, reply, performance.now());
+    const started = performance.now();
+    const id = this.send(req, res, reply, started);
+    // Fastify never saw the request, so neither did the request log:
+    // the same line pino-http writes, with the id sent back.
+    refusals.log(
+      {
+        req: { id, method: req.method, url },
+        res,
+        responseTime: Math.round(performance.now() - started),
+      },
+      'request completed',
+    );
   }
 
   private send(
@@ -279,10 +296,11 @@ export class FrontDoor {
     reply: FrontDoorReply,
     started: number,
     budget?: HeaderList,
-  ): void {
+  ): string {
     // The headers Fastify's hooks set, in their order, as one list: a
     // single writeHead costs far less than a setHeader per header.
-    const head = ['X-Request-Id', requestIdOf(req.headers)];
+    const id = requestIdOf(req.headers);
+    const head = ['X-Request-Id', id];
     appendHeaders(head, securityHeadersFor(req.url ?? '/'));
     appendHeaders(head, this.options.cors.headersFor(req.headers.origin));
     if (budget) appendHeaders(head, budget);
@@ -292,5 +310,6 @@ export class FrontDoor {
     const seconds = (performance.now() - started) / 1000;
     const method = req.method ?? 'GET';
     for (const observe of this.observers) observe(method, reply.route, reply.status, seconds);
+    return id;
   }
 }
