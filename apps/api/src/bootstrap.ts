@@ -28,6 +28,7 @@ import {
   setSecurityHeaders,
 } from './infrastructure/http/security-headers.js';
 import { closeOnFailure } from './infrastructure/lifecycle/failed-start.js';
+import { startupLogger } from './infrastructure/logging/startup-logger.js';
 
 export function createAdapter(config: AppConfig): FastifyAdapter {
   const cors = new CorsPolicy(config.corsOrigins);
@@ -121,7 +122,7 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
     // A module that cannot be built is thrown to the entry point, which stops
     // an embedded PostgreSQL already started (failed-start.ts), instead of
     // Nest exiting the process on the spot.
-    { bufferLogs: true, abortOnError: false },
+    { bufferLogs: true, logger: startupLogger(), abortOnError: false },
   );
   return closeOnFailure(app, () => prepareHttpApp(app));
 }

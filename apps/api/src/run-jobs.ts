@@ -13,6 +13,7 @@ import { exitAfterFailedStart } from './infrastructure/lifecycle/failed-start.js
 import { exitJobWorkerGracefullyOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
 import { stopRequested } from './infrastructure/lifecycle/stop-signal.js';
 import { WorkerHeartbeat } from './infrastructure/lifecycle/worker-heartbeat.js';
+import { startupLogger } from './infrastructure/logging/startup-logger.js';
 import { lowerProcessPriority } from './infrastructure/runtime/process-priority.js';
 import { useServingHeapPolicy } from './infrastructure/runtime/start-heap-policy.js';
 import { JobRegistry } from './jobs/job-registry.js';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const config = AppConfig.forJobWorker(process.env);
   const app = await NestFactory.createApplicationContext(AppModule.register(config), {
     bufferLogs: true,
+    logger: startupLogger(),
     // Thrown to exitAfterFailedStart rather than exiting on the spot: see bootstrap.ts.
     abortOnError: false,
   });
