@@ -7,6 +7,7 @@ import { JobHandler } from '../jobs/job-handler.decorator.js';
 import { PaymentEventIntake } from './payment-event-intake.js';
 import { paymentEventDefectOf } from './payment-event-shape.js';
 import { PaymentGateway } from './payment-gateway.js';
+import { PaymentEventRepository } from './persistence/payment-event.repository.js';
 import type { PaymentEvent } from './stripe-event.js';
 
 declare module '../jobs/job-payloads.js' {
@@ -24,14 +25,25 @@ declare module '../jobs/job-payloads.js' {
  */
 export const DEFAULT_LOOK_BACK_HOURS = 72;
 
+/**
+ * Events younger than this are left to their webhook, whose first attempt
+ * is normally under way: taking them in here would only race it.
+ */
+export const DEFAULT_SETTLE_SECONDS = 120;
+
+export interface CatchUpOptions {
+  lookBackHours?: number;
+  settleSeconds?: number;
+}
+
 export interface CatchUpSummary {
-  /** Undelivered events the provider listed. */
+  /** Undelivered events the provider listed, those younger than the settle time included. */
   listed: number;
   /** Applied by this run: processed, deferred or ignored. */
   takenIn: number;
-  /** Handled before, by a delivery or an earlier run. */
+  /** Handled before, by a delivery or an earlier run, or by a delivery at work on it now. */
   known: number;
-  /** Applying failed (recorded as failed; the next run tries again), or not an event. */
+  /** Applying failed (recorded as failed: the next run tries again), or not an event. */
   failed: number;
 }
 
@@ -42,10 +54,12 @@ export interface CatchUpSummary {
  * Without this, a payment made in time stays unpaid here, its order is left
  * pending past its reservation, and refunds and disputes are never booked.
  *
- * The provider lists the events that failed to reach some endpoint; each
- * goes through the same intake as a webhook, so one that did arrive after
- * all (or arrives meanwhile) is applied once. Oldest first, as they
- * happened, so a refund meets its payment already paid.
+ * The provider lists the events that failed to reach some endpoint (it goes
+ * on listing them after they were taken in here, and lists those another
+ * endpoint of the account missed): the ones stored and settled are skipped
+ * with one query, and each other one goes through the same intake as a
+ * webhook, so one that arrives meanwhile is applied once. Oldest first, as
+ * they happened, so a refund meets its payment already paid.
  */
 @Injectable()
 export class PaymentEventCatchUp {
@@ -54,6 +68,7 @@ export class PaymentEventCatchUp {
   constructor(
     private readonly payments: PaymentGateway,
     private readonly intake: PaymentEventIntake,
+    private readonly events: PaymentEventRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -64,30 +79,30 @@ export class PaymentEventCatchUp {
   }
 
   /** A provider outage while listing throws: nothing is lost, the next run asks again. */
-  async catchUp(lookBackHours = DEFAULT_LOOK_BACK_HOURS): Promise<CatchUpSummary> {
-    const since = new Date(this.clock.now().getTime() - lookBackHours * 3_600_000);
-    const newestFirst: unknown[] = [];
-    let startingAfter: string | undefined;
-    for (;;) {
-      const page = await this.payments.undeliveredEvents({
-        since,
-        ...(startingAfter ? { startingAfter } : {}),
-      });
-      newestFirst.push(...page.events);
-      const last = page.events.at(-1) as { id?: unknown } | undefined;
-      if (!page.hasMore || typeof last?.id !== 'string') break;
-      startingAfter = last.id;
-    }
+  async catchUp(options: CatchUpOptions = {}): Promise<CatchUpSummary> {
+    const lookBackHours = options.lookBackHours ?? DEFAULT_LOOK_BACK_HOURS;
+    const settleSeconds = options.settleSeconds ?? DEFAULT_SETTLE_SECONDS;
+    const now = this.clock.now().getTime();
+    const listed = await this.listUndelivered(new Date(now - lookBackHours * 3_600_000));
+    const settledBefore = Math.floor(now / 1000) - settleSeconds;
 
-    const summary: CatchUpSummary = { listed: newestFirst.length, takenIn: 0, known: 0, failed: 0 };
-    for (const value of newestFirst.reverse()) {
+    const summary: CatchUpSummary = { listed: listed.length, takenIn: 0, known: 0, failed: 0 };
+    const due: PaymentEvent[] = [];
+    for (const value of listed) {
       const defect = paymentEventDefectOf(value);
       if (defect) {
         summary.failed++;
         this.logger.warn(`An undelivered event from the payment provider is ${defect}: skipped`);
+      } else if ((value as PaymentEvent).created <= settledBefore) {
+        due.push(value as PaymentEvent);
+      }
+    }
+    const settled = await this.events.settledIds(due.map((e) => e.id));
+    for (const event of due.reverse()) {
+      if (settled.has(event.id)) {
+        summary.known++;
         continue;
       }
-      const event = value as PaymentEvent;
       try {
         const { outcome } = await this.intake.accept(event, { wait: false });
         if (outcome === null) summary.known++;
@@ -110,5 +125,27 @@ export class PaymentEventCatchUp {
       );
     }
     return summary;
+  }
+
+  /** Every page of the provider's undelivered events since `since`, newest first. */
+  private async listUndelivered(since: Date): Promise<unknown[]> {
+    const newestFirst: unknown[] = [];
+    let startingAfter: string | undefined;
+    for (;;) {
+      const page = await this.payments.undeliveredEvents({
+        since,
+        ...(startingAfter ? { startingAfter } : {}),
+      });
+      newestFirst.push(...page.events);
+      if (!page.hasMore) return newestFirst;
+      const last = page.events.at(-1) as { id?: unknown } | undefined;
+      if (typeof last?.id !== 'string') {
+        this.logger.warn(
+          'The payment provider listed more undelivered events after one without an id: the rest are left for the next run',
+        );
+        return newestFirst;
+      }
+      startingAfter = last.id;
+    }
   }
 }

@@ -3,7 +3,9 @@ import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { startupLogger } from './startup-logger.js';
 
 describe('startupLogger', () => {
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   test('writes one JSON line per entry, without colour codes, when no terminal watches', () => {
     expect(process.stdout.isTTY).toBeFalsy();

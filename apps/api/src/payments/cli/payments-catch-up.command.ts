@@ -20,7 +20,9 @@ export class PaymentsCatchUpCommand extends CommandRunner {
   }
 
   async run(_args: string[], options: Options): Promise<void> {
-    const s = await this.catchUp.catchUp(options.hours ?? DEFAULT_LOOK_BACK_HOURS);
+    const s = await this.catchUp.catchUp({
+      lookBackHours: options.hours ?? DEFAULT_LOOK_BACK_HOURS,
+    });
     process.stdout.write(
       `${s.listed} undelivered event(s) listed: ${s.takenIn} taken in, ${s.known} already known, ${s.failed} failed.\n`,
     );

@@ -3,6 +3,8 @@ import type { DeliveryResult, EmulatedEvent } from './webhook-dispatcher.js';
 
 const MAX_LIMIT = 100;
 const DEFAULT_LIMIT = 10;
+/** Delivered events whose place is kept for `starting_after` (about a megabyte). */
+const MAX_DELIVERED_PLACES = 10_000;
 
 /**
  * The events whose webhook has not been delivered yet, still being retried
@@ -11,13 +13,26 @@ const DEFAULT_LIMIT = 10;
  * forgotten, so memory holds only what went wrong.
  */
 export class UndeliveredEvents {
-  /** In creation order. */
-  private readonly events = new Map<string, EmulatedEvent>();
+  /** In creation order, each with its place in that order. */
+  private readonly events = new Map<string, { event: EmulatedEvent; at: number }>();
+  /**
+   * The places of recently delivered events: a page may start after an
+   * event delivered since the page before, as at Stripe.
+   */
+  private readonly delivered = new Map<string, number>();
+  private next = 0;
 
   add(event: EmulatedEvent, delivery: Promise<DeliveryResult>): void {
-    this.events.set(event.id, event);
+    const at = this.next++;
+    this.events.set(event.id, { event, at });
     void delivery.then((result) => {
-      if (result.delivered) this.events.delete(event.id);
+      if (!result.delivered) return;
+      this.events.delete(event.id);
+      this.delivered.set(event.id, at);
+      if (this.delivered.size > MAX_DELIVERED_PLACES) {
+        const oldest = this.delivered.keys().next().value;
+        if (oldest !== undefined) this.delivered.delete(oldest);
+      }
     });
   }
 
@@ -37,9 +52,10 @@ export class UndeliveredEvents {
         'delivery_success',
       );
     }
-    const since = integerParam(query.created, 'created[gte]', (created) =>
-      created !== null && typeof created === 'object' ? (created as Params).gte : created,
-    );
+    // `created[gte]=n`, or `created=n` for that second only, as Stripe reads them.
+    const range = query.created !== null && typeof query.created === 'object';
+    const since = integerParam(range ? (query.created as Params).gte : query.created, 'created');
+    const exact = range ? undefined : since;
     const limit = integerParam(query.limit, 'limit') ?? DEFAULT_LIMIT;
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new EmulatorError(
@@ -51,11 +67,18 @@ export class UndeliveredEvents {
       );
     }
     let newestFirst = [...this.events.values()].reverse();
-    if (since !== undefined) newestFirst = newestFirst.filter((e) => e.created >= since);
+    if (since !== undefined) {
+      newestFirst = newestFirst.filter(
+        (e) => e.event.created >= since && (exact === undefined || e.event.created === exact),
+      );
+    }
     const after = query.starting_after;
     if (after !== undefined) {
-      const at = typeof after === 'string' ? newestFirst.findIndex((e) => e.id === after) : -1;
-      if (at < 0) {
+      const place =
+        typeof after === 'string'
+          ? (this.events.get(after)?.at ?? this.delivered.get(after))
+          : undefined;
+      if (place === undefined) {
         throw new EmulatorError(
           400,
           'invalid_request_error',
@@ -64,23 +87,18 @@ export class UndeliveredEvents {
           'starting_after',
         );
       }
-      newestFirst = newestFirst.slice(at + 1);
+      newestFirst = newestFirst.filter((e) => e.at < place);
     }
     return {
       object: 'list',
-      data: newestFirst.slice(0, limit),
+      data: newestFirst.slice(0, limit).map((e) => e.event),
       has_more: newestFirst.length > limit,
       url: '/v1/events',
     };
   }
 }
 
-function integerParam(
-  raw: unknown,
-  name: string,
-  pick: (raw: unknown) => unknown = (r) => r,
-): number | undefined {
-  const value = pick(raw);
+function integerParam(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) {
     throw new EmulatorError(

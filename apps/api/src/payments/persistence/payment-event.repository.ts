@@ -79,4 +79,7 @@ export abstract class PaymentEventRepository {
   abstract deferredIds(filter: { objectId?: string; limit: number }): Promise<string[]>;
 
   abstract status(id: string): Promise<PaymentEventStatus | null>;
+
+  /** Which of `ids` are stored and settled: processed, deferred or ignored (not pending or failed). */
+  abstract settledIds(ids: readonly string[]): Promise<Set<string>>;
 }

@@ -161,4 +161,13 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
       .findOne({ select: { status: true }, where: { id } });
     return row?.status ?? null;
   }
+
+  async settledIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.dataSource.getRepository(PaymentEventOrmEntity).find({
+      select: { id: true },
+      where: { id: In([...ids]), status: In(['processed', 'deferred', 'ignored']) },
+    });
+    return new Set(rows.map((r) => r.id));
+  }
 }
