@@ -36,6 +36,7 @@ const COMMANDS = [
   'orders:resolve-review',
   'orders:settle-outside',
   'payments:dispute',
+  'payments:catch-up',
   'catalog:import',
 ];
 

@@ -5,6 +5,7 @@ import { SingleBar } from 'cli-progress';
 import { Command, CommandRunner } from 'nest-commander';
 
 import { HOOKS_DEADLINE_MS } from '../infrastructure/lifecycle/graceful-shutdown.js';
+import { errorMessage } from '../infrastructure/logging/error-message.js';
 import { withProgressBar } from '../infrastructure/runtime/progress-bar.js';
 import { CatalogImportProcessor } from './catalog-import.processor.js';
 import { CatalogImportService } from './catalog-import.service.js';
@@ -119,7 +120,7 @@ export class CatalogImportCommand extends CommandRunner implements OnModuleDestr
       } catch (giveUpError) {
         this.logger.error(
           `Import ${created.id} was interrupted but could not be marked failed: ` +
-            `${giveUpError instanceof Error ? giveUpError.message : String(giveUpError)}. ` +
+            `${errorMessage(giveUpError)}. ` +
             'It shows as running; run catalog:import again to import the rest',
         );
         return;
