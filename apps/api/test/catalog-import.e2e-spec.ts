@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
+import { ABANDONED, AbandonedImports } from '../src/imports/abandoned-imports.js';
 import { CatalogImportHandler } from '../src/imports/catalog-import.handler.js';
 import { CatalogImportProcessor } from '../src/imports/catalog-import.processor.js';
 import { CatalogImportService } from '../src/imports/catalog-import.service.js';
@@ -613,6 +614,39 @@ describe('catalog import', () => {
       if (holder.isTransactionActive) await holder.rollbackTransaction();
       await holder.release();
     }
+  });
+
+  test('a command-line import whose command was killed outright is failed once it stops moving; uploads and live ones are left', async () => {
+    const service = t.get(CatalogImportService);
+    const killed = await service.record(csv(2, {}, 'kld'), admin.id);
+    const live = await service.record(csv(2, {}, 'liv'), admin.id);
+    const idle = (id: string, minutes: number) =>
+      ds.query(
+        `UPDATE imports SET status = 'running', updated_at = now() - $2 * interval '1 minute' WHERE id = $1`,
+        [id, minutes],
+      );
+    await idle(killed.id, 16);
+    await idle(live.id, 1);
+    // An upload's job owns its import (retried, or given up): never swept.
+    const [queued] = (await ds.query(
+      `INSERT INTO imports (source, run_by, status, updated_at)
+       VALUES ($1, 'job', 'running', now() - interval '1 hour') RETURNING id`,
+      [csv(1, {}, 'job')],
+    )) as { id: string }[];
+
+    const swept = await t.get(AbandonedImports).failAbandoned();
+    expect(swept).toEqual([killed.id]);
+    const res = await t.http.get(`${API}/admin/imports/${killed.id}`).set(admin.auth).expect(200);
+    expect(res.body).toMatchObject({ status: 'failed', failureReason: ABANDONED });
+    expect(res.body.finishedAt).toEqual(expect.any(String));
+    expect(await service.get(live.id)).toMatchObject({ status: 'running' });
+    expect(await service.get(queued!.id)).toMatchObject({ status: 'running' });
+    expect(await t.get(AbandonedImports).failAbandoned()).toEqual([]);
+
+    const schedules = await ds.query(
+      `SELECT cron FROM pgboss.schedule WHERE name = 'imports.fail-abandoned'`,
+    );
+    expect(schedules).toEqual([{ cron: '*/10 * * * *' }]);
   });
 
   test('the processor reports progress per batch of 500 (as the CLI shows it)', async () => {

@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { headerOf } from './catalog-import-source.js';
-import { ImportRepository } from './persistence/import.repository.js';
+import { ImportRepository, type ImportRunner } from './persistence/import.repository.js';
 
 /** The file as uploaded or read from disk (bytes), or text already decoded. */
 export type ImportFile = string | Uint8Array;
@@ -42,12 +42,12 @@ export class CatalogImportService {
 
   /** Records the file and queues its processing in one transaction. */
   async submit(file: ImportFile, actorId: string | null): Promise<CatalogImportDto> {
-    return this.create(textOf(file), actorId, true);
+    return this.create(textOf(file), actorId, 'job');
   }
 
   /** Records the file without a job, for a caller that processes it itself (the CLI). */
   async record(file: ImportFile, actorId: string | null): Promise<CatalogImportDto> {
-    return this.create(textOf(file), actorId, false);
+    return this.create(textOf(file), actorId, 'cli');
   }
 
   async get(id: string): Promise<CatalogImportDto> {
@@ -59,7 +59,7 @@ export class CatalogImportService {
   private async create(
     source: string,
     actorId: string | null,
-    enqueue: boolean,
+    runBy: ImportRunner,
   ): Promise<CatalogImportDto> {
     if (source.trim() === '') {
       throw new InvalidImportFileError('The file is empty', [
@@ -76,8 +76,9 @@ export class CatalogImportService {
     }
     assertImportHeader(headerOf(source));
     return this.tx.run(async (m) => {
-      const id = await this.imports.create(m, source, actorId);
-      if (enqueue) await this.jobs.enqueue('catalog.import', { importId: id }, { manager: m });
+      const id = await this.imports.create(m, source, actorId, runBy);
+      if (runBy === 'job')
+        await this.jobs.enqueue('catalog.import', { importId: id }, { manager: m });
       return (await this.imports.find(m, id))!;
     });
   }

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 
+import { AbandonedImports } from './abandoned-imports.js';
 import { CatalogImportHandler } from './catalog-import.handler.js';
 import { CatalogImportProcessor } from './catalog-import.processor.js';
 import { CatalogImportService } from './catalog-import.service.js';
@@ -20,6 +21,7 @@ import { ImportRepository } from './persistence/import.repository.js';
     CatalogImportService,
     CatalogImportProcessor,
     CatalogImportHandler,
+    AbandonedImports,
   ],
   exports: [CatalogImportService, CatalogImportProcessor],
 })

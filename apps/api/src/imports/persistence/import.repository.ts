@@ -24,6 +24,9 @@ export interface ImportProgress {
   errors: ImportRowErrorDto[];
 }
 
+/** Who works an import: its queue's job (an upload), or the `catalog:import` command. */
+export type ImportRunner = 'job' | 'cli';
+
 const COLUMNS = `id, status, total_rows, processed, succeeded, failed, errors, failure_reason,
   created_at, started_at, finished_at`;
 
@@ -46,10 +49,15 @@ function toDto(r: ImportRow): CatalogImportDto {
 /** The `imports` table; every write runs in the caller's transaction. */
 @Injectable()
 export class ImportRepository {
-  async create(m: EntityManager, source: string, createdBy: string | null): Promise<string> {
+  async create(
+    m: EntityManager,
+    source: string,
+    createdBy: string | null,
+    runBy: ImportRunner,
+  ): Promise<string> {
     const rows: { id: string }[] = await m.query(
-      'INSERT INTO imports (source, created_by) VALUES ($1, $2) RETURNING id',
-      [source, createdBy],
+      'INSERT INTO imports (source, created_by, run_by) VALUES ($1, $2, $3) RETURNING id',
+      [source, createdBy, runBy],
     );
     return rows[0]!.id;
   }
@@ -108,6 +116,23 @@ export class ImportRepository {
        WHERE id = $1 AND status NOT IN ('completed', 'failed')`,
       [id, reason],
     );
+  }
+
+  /**
+   * Fails the unfinished imports the command line works that have not moved
+   * for `idleSeconds` (each batch moves one); returns their ids.
+   */
+  async failAbandoned(m: EntityManager, idleSeconds: number, reason: string): Promise<string[]> {
+    // TypeORM answers an UPDATE with [rows, count].
+    const [rows]: [{ id: string }[], number] = await m.query(
+      `UPDATE imports SET status = 'failed', failure_reason = $2, finished_at = now(),
+         updated_at = now()
+       WHERE run_by = 'cli' AND status IN ('queued', 'running')
+         AND updated_at < now() - $1 * interval '1 second'
+       RETURNING id`,
+      [idleSeconds, reason],
+    );
+    return rows.map((r) => r.id);
   }
 
   async finish(

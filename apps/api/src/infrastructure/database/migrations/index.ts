@@ -24,6 +24,7 @@ import { AccountAccessNotify1765000000000 } from './1765000000000-account-access
 import { CheckoutRefusal1765100000000 } from './1765100000000-checkout-refusal.js';
 import { AccountSearch1765200000000 } from './1765200000000-account-search.js';
 import { FormerSlugs1765300000000 } from './1765300000000-former-slugs.js';
+import { ImportRunner1765400000000 } from './1765400000000-import-runner.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -56,4 +57,5 @@ export const migrations = [
   CheckoutRefusal1765100000000,
   AccountSearch1765200000000,
   FormerSlugs1765300000000,
+  ImportRunner1765400000000,
 ];
