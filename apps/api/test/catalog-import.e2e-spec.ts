@@ -616,6 +616,30 @@ describe('catalog import', () => {
     }
   });
 
+  test("a category's former slug still names it: a file written before the rename imports into it", async () => {
+    await ds.query("INSERT INTO categories (slug, name) VALUES ('garden', 'Garden')");
+    await ds.query("UPDATE categories SET slug = 'patio' WHERE slug = 'garden'");
+    await ds.query("UPDATE categories SET slug = 'garden-and-patio' WHERE slug = 'patio'");
+    // A slug a category holds now is that one's, never the former owner's.
+    await ds.query("INSERT INTO categories (slug, name) VALUES ('patio', 'Patio')");
+    const service = t.get(CatalogImportService);
+    const file = [
+      HEADER,
+      'renamed-shovel,Shovel,,garden,REN-1,Default,900,EUR,3',
+      'renamed-bench,Bench,,patio,REN-2,Default,9900,EUR,1',
+    ].join('\n');
+    await t.get(CatalogImportProcessor).run((await service.record(file, admin.id)).id);
+    const categoryOf = async (slug: string) =>
+      (
+        await ds.query(
+          'SELECT c.slug FROM products p JOIN categories c ON c.id = p.category_id WHERE p.slug = $1',
+          [slug],
+        )
+      )[0]?.slug as string | undefined;
+    expect(await categoryOf('renamed-shovel')).toBe('garden-and-patio');
+    expect(await categoryOf('renamed-bench')).toBe('patio');
+  });
+
   test('a command-line import whose command was killed outright is failed once it stops moving; uploads and live ones are left', async () => {
     const service = t.get(CatalogImportService);
     const killed = await service.record(csv(2, {}, 'kld'), admin.id);

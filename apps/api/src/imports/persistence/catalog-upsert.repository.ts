@@ -22,8 +22,16 @@ export class CatalogUpsertRepository {
    */
   async categoryIds(m: EntityManager, slugs: readonly string[]): Promise<Map<string, string>> {
     if (slugs.length === 0) return new Map();
+    // A slug the category had before still names it, unless a category holds
+    // it now, as in the catalog's category filter: a file written before an
+    // admin renamed the category imports into it.
     const rows: { id: string; slug: string }[] = await m.query(
-      'SELECT id, slug FROM categories WHERE slug = ANY($1::text[]) ORDER BY id FOR KEY SHARE',
+      `SELECT c.id, s.slug
+         FROM unnest($1::text[]) AS s(slug)
+         JOIN categories c ON c.id = COALESCE(
+           (SELECT id FROM categories WHERE slug = s.slug),
+           (SELECT category_id FROM category_former_slugs f WHERE f.slug = s.slug))
+        ORDER BY c.id FOR KEY SHARE OF c`,
       [slugs],
     );
     return new Map(rows.map((r) => [r.slug, r.id]));
