@@ -150,8 +150,24 @@ describe('demo seed beside other catalog writers', () => {
       .set(admin.auth)
       .send({ name: 'Named by the admin' })
       .expect(200);
+    const categoryId = async (slug: string) =>
+      (await ds.query<{ id: string }[]>('SELECT id FROM categories WHERE slug = $1', [slug]))[0]
+        ?.id;
+    const garden = (await categoryId('garden'))!;
+    await t.http
+      .patch(`${API}/admin/categories/${garden}`)
+      .set(admin.auth)
+      .send({ slug: 'garden-and-patio' })
+      .expect(200);
+    const categories = async () =>
+      Number((await ds.query('SELECT count(*) AS n FROM categories'))[0].n);
+    const categoriesBefore = await categories();
 
     const report = await seeder.seed();
+    // The renamed demo category is not made again under its old slug.
+    expect(await categoryId('garden')).toBeUndefined();
+    expect(await categories()).toBe(categoriesBefore);
+    expect(await categoryId('garden-and-patio')).toBe(garden);
     expect(report).toMatchObject({ productsCreated: 0, variantsCreated: 0 });
     // No empty product under the old slug: it still leads to the moved one.
     expect(await ds.query('SELECT id FROM products WHERE slug = $1', [first.slug])).toEqual([]);

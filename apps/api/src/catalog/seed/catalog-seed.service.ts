@@ -173,14 +173,26 @@ export class CatalogSeedService {
     // Under the lock the admin route counts with: the demo categories not yet
     // there must fit the catalog's limit, all of them, or none is added.
     const count = await this.catalog.lockAndCountCategories(m);
+    // A demo category an admin renamed is there under its new slug: its old
+    // one is a former slug, which names it, so it is not added again.
     const existing: unknown[] = await m.query(
-      'SELECT 1 FROM categories WHERE slug = ANY($1::text[])',
+      `SELECT 1 FROM categories WHERE slug = ANY($1::text[])
+       UNION ALL SELECT 1 FROM category_former_slugs WHERE slug = ANY($1::text[])`,
       [slugs],
     );
     assertRoomForCategory(count, slugs.length - existing.length);
     const ids = new Map<string, string>();
     const upsert = async (name: string, parentId: string | null) => {
       const slug = slugify(name);
+      // A slug in use is nobody's former slug (see the former-slugs migration).
+      const [renamed] = (await m.query(
+        'SELECT category_id AS id FROM category_former_slugs WHERE slug = $1',
+        [slug],
+      )) as { id: string }[];
+      if (renamed) {
+        ids.set(slug, renamed.id);
+        return renamed.id;
+      }
       const [row] = (await m.query(
         // An existing category keeps its name and place: an admin may have
         // changed them. (The no-op update makes RETURNING give its id.)
