@@ -164,7 +164,8 @@ function newId(prefix: string): string {
 
 const now = () => Math.floor(Date.now() / 1000);
 
-function integerParam(params: Params, name: string, required: boolean): number | undefined {
+/** A whole-number form parameter, as Stripe checks one: missing (when required) or not digits is a 400. */
+export function integerParam(params: Params, name: string, required: boolean): number | undefined {
   const raw = params[name];
   if (raw === undefined || raw === '') {
     if (required) {

@@ -1,4 +1,4 @@
-import { EmulatorError, type Params } from './emulator-store.js';
+import { EmulatorError, integerParam, type Params } from './emulator-store.js';
 import type { DeliveryResult, EmulatedEvent } from './webhook-dispatcher.js';
 
 const MAX_LIMIT = 100;
@@ -54,9 +54,13 @@ export class UndeliveredEvents {
     }
     // `created[gte]=n`, or `created=n` for that second only, as Stripe reads them.
     const range = query.created !== null && typeof query.created === 'object';
-    const since = integerParam(range ? (query.created as Params).gte : query.created, 'created');
+    const since = integerParam(
+      { created: range ? (query.created as Params).gte : query.created },
+      'created',
+      false,
+    );
     const exact = range ? undefined : since;
-    const limit = integerParam(query.limit, 'limit') ?? DEFAULT_LIMIT;
+    const limit = integerParam(query, 'limit', false) ?? DEFAULT_LIMIT;
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new EmulatorError(
         400,
@@ -96,18 +100,4 @@ export class UndeliveredEvents {
       url: '/v1/events',
     };
   }
-}
-
-function integerParam(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) {
-    throw new EmulatorError(
-      400,
-      'invalid_request_error',
-      `Invalid integer: ${String(value)}`,
-      'parameter_invalid_integer',
-      name,
-    );
-  }
-  return Number(value);
 }
