@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     app,
     config.jobsShutdownGraceMs,
     () => jobs.jobsFailedAtShutdown,
-    async () => heartbeat?.stop(),
+    () => heartbeat?.stop(),
   );
   if (stopRequested()) return;
   useServingHeapPolicy();

@@ -121,7 +121,7 @@ export class CatalogImportCommand extends CommandRunner implements OnModuleDestr
         this.logger.error(
           `Import ${created.id} was interrupted but could not be marked failed: ` +
             `${errorMessage(giveUpError)}. ` +
-            'It shows as running until the worker fails it as abandoned (after 15 minutes); run catalog:import again to import the rest',
+            'It shows as running until the worker fails it as abandoned (within 25 minutes); run catalog:import again to import the rest',
         );
         return;
       }

@@ -92,6 +92,11 @@ export class ExpiringIntents {
       if (!(error instanceof PaymentStateConflictError)) throw error;
     }
     // Paid or cancelled in the moment between: the next run sees which.
-    return (await this.payments.retrieveIntent(paymentIntentId)).status === 'canceled';
+    const intent = await this.payments.retrieveIntent(paymentIntentId);
+    if (intent.status === 'canceled') return true;
+    this.logger.warn(
+      `PaymentIntent ${paymentIntentId} is ${intent.status} and the provider would not cancel it: its order is left for the next run`,
+    );
+    return false;
   }
 }

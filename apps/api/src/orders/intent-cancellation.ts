@@ -73,7 +73,8 @@ export class IntentCancellation {
 
   /**
    * Idempotent: an intent already cancelled, or paid meanwhile (refunded as
-   * a late payment), is left as it is; the provider call carries a fixed key.
+   * a late payment), is left as it is; one the provider shows as open is
+   * cancelled under a key of this attempt's own (see below).
    * Only an outage is retried. Two answers no retry changes end the job:
    * - the provider does not know the intent (the local emulator keeps its
    *   intents in memory, so a restart forgets them): nobody can pay it;

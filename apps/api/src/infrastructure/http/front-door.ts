@@ -159,7 +159,15 @@ export class FrontDoor {
   private handle(req: IncomingMessage, res: ServerResponse, fastify: RequestListener): void {
     if (this.closing) return this.shed(req, res);
     if (req.headers.host === undefined && req.httpVersion === '1.1') {
-      return this.refuse(req, res, 400, 'bad-request', 'An HTTP/1.1 request needs a Host header');
+      const now = performance.now();
+      return this.refuse(
+        req,
+        res,
+        now,
+        400,
+        'bad-request',
+        'An HTTP/1.1 request needs a Host header',
+      );
     }
     if (req.method !== 'GET' || declaresBody(req.headers) || !acceptsJson(req.headers.accept))
       return fastify(req, res);
@@ -198,7 +206,7 @@ export class FrontDoor {
     if (verdict && !verdict.allowed) return fastify(req, res);
     const reply = await pending;
     if (req.destroyed || res.destroyed) return;
-    if (this.closing) return this.shed(req, res);
+    if (this.closing) return this.shed(req, res, started);
     if (!reply) return fastify(req, res);
     this.send(
       req,
@@ -238,8 +246,8 @@ export class FrontDoor {
   }
 
   /** A request that came after the close began: another instance should take it. */
-  private shed(req: IncomingMessage, res: ServerResponse): void {
-    this.refuse(req, res, 503, 'unavailable', 'The server is shutting down; try again', [
+  private shed(req: IncomingMessage, res: ServerResponse, started = performance.now()): void {
+    this.refuse(req, res, started, 503, 'unavailable', 'The server is shutting down; try again', [
       'Retry-After',
       '5',
     ]);
@@ -253,6 +261,8 @@ export class FrontDoor {
   private refuse(
     req: IncomingMessage,
     res: ServerResponse,
+    /** When the request came in, for the log line's response time. */
+    started: number,
     status: number,
     type: string,
     detail: string,
@@ -276,7 +286,6 @@ export class FrontDoor {
       ],
       body,
     };
-    const started = performance.now();
     const id = this.send(req, res, reply, started);
     // Fastify never saw the request, so neither did the request log:
     // the same line pino-http writes, with the id sent back.

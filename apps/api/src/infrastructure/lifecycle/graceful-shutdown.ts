@@ -95,13 +95,13 @@ export function exitJobWorkerGracefullyOnSignals(
   context: INestApplicationContext,
   graceMs: number,
   jobsCutShort: JobsCutShort,
-  /** Run as stopping begins, not awaited (the heartbeat, which must not outlive the pool). */
-  onStopping?: () => Promise<unknown>,
+  /** Run as stopping begins (the heartbeat, which must not outlive the pool): synchronous. */
+  onStopping?: () => void,
 ): void {
   const logger = new Logger('Shutdown');
   onStopSignal((signal) => {
     logger.log(`${signal}: finishing in-flight jobs (grace ${graceMs} ms)`);
-    onStopping?.().catch(() => undefined);
+    onStopping?.();
     // pg-boss gives up on running jobs at the end of the grace period on its
     // own; this only catches a shutdown hook that never returns.
     setTimeout(() => {

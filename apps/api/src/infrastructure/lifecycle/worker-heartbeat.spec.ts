@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -77,9 +77,27 @@ describe('WorkerHeartbeat', () => {
       );
       expect(await mtimeOf(file)).toBeGreaterThan(stale!);
     } finally {
-      await heartbeat.stop();
+      heartbeat.stop();
     }
     expect(await mtimeOf(file)).toBeUndefined();
+  });
+
+  test('a file an earlier worker left is removed at start; stopped mid-beat, the file does not come back', async () => {
+    await writeFile(file, 'left by a worker killed outright\n');
+    let release!: () => void;
+    const heartbeat = new WorkerHeartbeat(
+      file,
+      () => new Promise<void>((resolve) => (release = resolve)),
+      logger,
+      10,
+    );
+    heartbeat.start();
+    expect(await mtimeOf(file)).toBeUndefined();
+    heartbeat.stop();
+    release();
+    await sleep(50);
+    expect(await mtimeOf(file)).toBeUndefined();
+    expect(logged).toEqual([]);
   });
 
   test('a check that hangs is not doubled by the next tick', async () => {
@@ -98,7 +116,7 @@ describe('WorkerHeartbeat', () => {
     await sleep(80);
     expect(calls).toBe(1);
     release();
-    await heartbeat.stop();
+    heartbeat.stop();
     expect(await mtimeOf(file)).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 
 import type { LoggerService } from '@nestjs/common';
 
@@ -12,12 +13,14 @@ export const HEARTBEAT_INTERVAL_MS = 10_000;
  * for a container health check: the worker has no HTTP port to ask. A
  * worker whose event loop is stuck, or that cannot reach PostgreSQL (so no
  * job can run), stops touching it, and the check, reading the file's age,
- * fails. Stopped, the worker removes it.
+ * fails. A check that hangs holds the next beats back, which is the point.
+ * Stopped, the worker removes the file at once, whatever a beat is doing.
  */
 export class WorkerHeartbeat {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private failing = false;
+  private stopped = false;
 
   constructor(
     private readonly file: string,
@@ -28,6 +31,8 @@ export class WorkerHeartbeat {
   ) {}
 
   start(): void {
+    // A file an earlier worker left (killed outright) must not vouch for this one.
+    this.remove();
     this.beating = this.beat();
     this.timer = setInterval(() => {
       // A check still waiting on a database that does not answer is not doubled.
@@ -36,26 +41,34 @@ export class WorkerHeartbeat {
     this.timer.unref();
   }
 
-  async stop(): Promise<void> {
+  /** Synchronous: the file is gone before the process can exit. */
+  stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
-    await this.beating;
-    await rm(this.file, { force: true });
+    this.remove();
   }
 
   private async beat(): Promise<void> {
     try {
       await this.check();
+      if (this.stopped) return;
       await writeFile(this.file, `${new Date().toISOString()}\n`);
+      // Stopped while writing: the write must not bring the file back.
+      if (this.stopped) return this.remove();
       if (this.failing) this.logger.log?.(`Heartbeat ${this.file} touched again`, 'Worker');
       this.failing = false;
     } catch (error) {
       // Once per outage: the health check reports the rest.
-      if (!this.failing) {
+      if (!this.failing && !this.stopped) {
         this.logger.warn(`Heartbeat ${this.file} not touched: ${errorMessage(error)}`, 'Worker');
       }
       this.failing = true;
     } finally {
       this.beating = undefined;
     }
+  }
+
+  private remove(): void {
+    rmSync(this.file, { force: true });
   }
 }

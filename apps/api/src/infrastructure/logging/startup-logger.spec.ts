@@ -7,14 +7,13 @@ describe('startupLogger', () => {
     jest.restoreAllMocks();
   });
 
-  test('writes one JSON line per entry, without colour codes, when no terminal watches', () => {
-    expect(process.stdout.isTTY).toBeFalsy();
+  test('writes one JSON line per entry, without colour codes, when no terminal watches (as under a process manager)', () => {
     const written: string[] = [];
     const write = (chunk: unknown) => (written.push(String(chunk)), true);
     jest.spyOn(process.stdout, 'write').mockImplementation(write);
     jest.spyOn(process.stderr, 'write').mockImplementation(write);
 
-    const logger = startupLogger();
+    const logger = startupLogger(false);
     logger.log('AppModule dependencies initialized', 'InstanceLoader');
     logger.error('connect ECONNREFUSED 127.0.0.1:5432', undefined, 'TypeOrmModule');
 

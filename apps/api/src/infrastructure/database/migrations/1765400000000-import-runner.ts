@@ -14,6 +14,11 @@ export class ImportRunner1765400000000 implements MigrationInterface {
     await q.query(
       `ALTER TABLE imports ADD COLUMN run_by text NOT NULL DEFAULT 'job' CHECK (run_by IN ('job', 'cli'))`,
     );
+    // Unfinished imports from before: the command recorded its own without
+    // an actor, an upload names its admin (while the account exists).
+    await q.query(
+      `UPDATE imports SET run_by = 'cli' WHERE created_by IS NULL AND status IN ('queued', 'running')`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
