@@ -30,6 +30,7 @@ import {
   SkipScenario,
   WARMUP_SECONDS,
 } from './scenario.js';
+import { baselineHello } from './scenarios/baseline-hello.js';
 import { scenarios } from './scenarios/index.js';
 
 // dist-bench/bench/run.js -> apps/api
@@ -480,9 +481,12 @@ async function main(): Promise<void> {
   });
   await waitFor(`http://127.0.0.1:${basePort}/`, baseline);
 
+  const rows: Row[] = [];
   const ctx: BenchContext = {
     baseUrl: base,
     stripeWebhookSecret: WEBHOOK_SECRET,
+    baselineReqPerSec: () =>
+      rows.find((r) => r.status === 'ran' && r.scenario === baselineHello.name)?.reqPerSec,
     http: async (method, path, body, headers = {}) => {
       const res = await fetch(`${base}${path}`, {
         method,
@@ -515,7 +519,6 @@ async function main(): Promise<void> {
       }),
   };
 
-  const rows: Row[] = [];
   try {
     for (const scenario of selected) {
       const url = scenario.target === 'baseline' ? `http://127.0.0.1:${basePort}` : base;

@@ -23,6 +23,8 @@ export interface BenchContext {
   cli(args: string[]): Promise<{ code: number; output: string }>;
   /** Webhook signing secret the API was started with. */
   stripeWebhookSecret: string;
+  /** The bare Fastify baseline's req/s in this run, once it has run. */
+  baselineReqPerSec(): number | undefined;
 }
 
 /**

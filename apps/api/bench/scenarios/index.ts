@@ -8,7 +8,7 @@ import {
   productsListCachedCompressed,
   productsListUncached,
 } from './catalog.js';
-import { checkout, checkoutAtRate, checkoutOnly } from './checkout.js';
+import { checkout, checkoutAtRate, checkoutAtScaledRate, checkoutOnly } from './checkout.js';
 import { healthLive, healthReady } from './health.js';
 import { openapiDocument } from './openapi.js';
 import { stripeWebhook } from './payments.js';
@@ -28,6 +28,7 @@ export const scenarios: Scenario[] = [
   checkout,
   checkoutOnly,
   checkoutAtRate,
+  checkoutAtScaledRate,
   stripeWebhook,
   login,
 ];
