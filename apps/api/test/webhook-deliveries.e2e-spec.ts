@@ -19,6 +19,7 @@ import type { PaymentEvent } from '../src/payments/stripe-event.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
 import { hostedEmulator } from './support/emulator.js';
 import { waitFor } from './support/jobs-probe.js';
+import { metricSample } from './support/metrics.js';
 import {
   aPlacedOrder,
   aStripeEvent,
@@ -312,8 +313,17 @@ describe('Stripe webhook deliveries', () => {
         expect(await orderRow(placed.orderId)).toMatchObject({ status: 'pending_payment' });
         expect(await eventRow(event.id)).toBeUndefined();
 
+        const caughtUp = async (outcome: string) =>
+          metricSample(
+            (await t.http.get('/metrics').expect(200)).text,
+            'minishop_payment_events_caught_up_total',
+            { type: 'payment_intent.succeeded', outcome },
+          ) ?? 0;
+        const processedBefore = await caughtUp('processed');
         const first = await catchUp.catchUp({ settleSeconds: 0 });
         expect(first.takenIn).toBeGreaterThanOrEqual(1);
+        // Counted apart from webhook deliveries: the endpoint missed it.
+        expect(await caughtUp('processed')).toBeGreaterThanOrEqual(processedBefore + 1);
         const paid = await orderRow(placed.orderId);
         expect(paid).toMatchObject({ status: 'paid', amountPaid: 2500 });
         expect(await eventRow(event.id)).toEqual({ status: 'processed', attempts: 1 });

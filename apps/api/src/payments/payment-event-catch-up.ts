@@ -104,7 +104,7 @@ export class PaymentEventCatchUp {
         continue;
       }
       try {
-        const { outcome } = await this.intake.accept(event, { wait: false });
+        const { outcome } = await this.intake.accept(event, { wait: false, via: 'catch-up' });
         if (outcome === null) summary.known++;
         else summary.takenIn++;
       } catch (error) {

@@ -1,3 +1,4 @@
+import { PaymentEventInProgressError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
 import type { PaymentEventOutcome } from './payment-event-handler.js';
@@ -30,20 +31,35 @@ export class PaymentEventIntake {
   /**
    * `wait`: a delivery that finds another one handling the event waits for
    * it rather than preparing the event again (which may call the provider);
-   * without it, PaymentEventInProgressError at once.
+   * without it, PaymentEventInProgressError at once. `via` says which
+   * metric counts it.
    */
-  async accept(event: PaymentEvent, options: { wait: boolean }): Promise<EventReceipt> {
+  async accept(
+    event: PaymentEvent,
+    options: { wait: boolean; via: 'webhook' | 'catch-up' },
+  ): Promise<EventReceipt> {
+    const count = (outcome: PaymentEventOutcome | 'duplicate' | 'error') =>
+      options.via === 'webhook'
+        ? this.metrics.delivered(event.type, outcome)
+        : this.metrics.caughtUp(event.type, outcome);
     let firstDelivery: boolean;
     let outcome: PaymentEventOutcome | null;
     try {
       firstDelivery = await this.events.recordIfNew(event);
       // A delivery of an event that failed before gets another go.
-      outcome = await this.processor.apply(event.id, ['pending', 'failed'], options);
+      outcome = await this.processor.apply(event.id, ['pending', 'failed'], {
+        wait: options.wait,
+      });
     } catch (error) {
-      this.metrics.delivered(event.type, 'error');
+      // Caught up on while a delivery of it is at work: that one applies it.
+      count(
+        options.via === 'catch-up' && error instanceof PaymentEventInProgressError
+          ? 'duplicate'
+          : 'error',
+      );
       throw error;
     }
-    this.metrics.delivered(event.type, outcome ?? 'duplicate');
+    count(outcome ?? 'duplicate');
     if (outcome === 'processed' && event.type.startsWith('payment_intent.')) {
       // A payment that just landed may unblock events deferred until it did
       // (a refund delivered before the payment it refunds). Its own commit is

@@ -35,7 +35,7 @@ export class StripeWebhookService {
     }
     // A redelivery that arrives while another delivery handles the event
     // waits for it.
-    const receipt = await this.intake.accept(event, { wait: true });
+    const receipt = await this.intake.accept(event, { wait: true, via: 'webhook' });
     return { eventId: event.id, ...receipt };
   }
 }
