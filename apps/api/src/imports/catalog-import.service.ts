@@ -77,8 +77,9 @@ export class CatalogImportService {
     assertImportHeader(headerOf(source));
     return this.tx.run(async (m) => {
       const id = await this.imports.create(m, source, actorId, runBy);
-      if (runBy === 'job')
+      if (runBy === 'job') {
         await this.jobs.enqueue('catalog.import', { importId: id }, { manager: m });
+      }
       return (await this.imports.find(m, id))!;
     });
   }

@@ -14,6 +14,7 @@ import { AppConfig } from '../../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../../infrastructure/database/transaction-runner.js';
 import { CatalogCache } from '../cache/catalog-cache.js';
 import { CatalogWriteRepository } from '../persistence/catalog-write.repository.js';
+import { categoryIdsBySlug } from '../persistence/category-slugs.js';
 import { DEMO_ACCOUNTS, DEMO_CATEGORIES, type DemoProduct, demoProducts } from './demo-catalog.js';
 import {
   demoCredentialsFile,
@@ -175,27 +176,20 @@ export class CatalogSeedService {
     const count = await this.catalog.lockAndCountCategories(m);
     // A demo category an admin renamed is there under its new slug: its old
     // one is a former slug, which names it, so it is not added again.
-    const existing: unknown[] = await m.query(
-      `SELECT 1 FROM categories WHERE slug = ANY($1::text[])
-       UNION ALL SELECT 1 FROM category_former_slugs WHERE slug = ANY($1::text[])`,
-      [slugs],
-    );
-    assertRoomForCategory(count, slugs.length - existing.length);
+    const existing = await categoryIdsBySlug(m, slugs);
+    assertRoomForCategory(count, slugs.length - existing.size);
     const ids = new Map<string, string>();
     const upsert = async (name: string, parentId: string | null) => {
       const slug = slugify(name);
-      // A slug in use is nobody's former slug (see the former-slugs migration).
-      const [renamed] = (await m.query(
-        'SELECT category_id AS id FROM category_former_slugs WHERE slug = $1',
-        [slug],
-      )) as { id: string }[];
-      if (renamed) {
-        ids.set(slug, renamed.id);
-        return renamed.id;
+      const known = existing.get(slug);
+      if (known) {
+        ids.set(slug, known);
+        return known;
       }
       const [row] = (await m.query(
-        // An existing category keeps its name and place: an admin may have
-        // changed them. (The no-op update makes RETURNING give its id.)
+        // An existing category, found above, keeps its name and place: an
+        // admin may have changed them. (Should one appear meanwhile, the
+        // no-op update makes RETURNING give its id.)
         `INSERT INTO categories (slug, name, parent_id) VALUES ($1, $2, $3)
          ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug RETURNING id`,
         [slug, name, parentId],

@@ -2,6 +2,7 @@ import { type CatalogImportRow, inSkuOrder } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
+import { categoryIdsBySlug } from '../../catalog/persistence/category-slugs.js';
 import { lockProductSlugs } from '../../catalog/persistence/product-slug-lock.js';
 
 /** A batch of variants as rows `i`, from the parameters `columns()` gives ($1..$6). */
@@ -21,20 +22,9 @@ export class CatalogUpsertRepository {
    * or being committed before the batch's rows reference the category.
    */
   async categoryIds(m: EntityManager, slugs: readonly string[]): Promise<Map<string, string>> {
-    if (slugs.length === 0) return new Map();
-    // A slug the category had before still names it, unless a category holds
-    // it now, as in the catalog's category filter: a file written before an
-    // admin renamed the category imports into it.
-    const rows: { id: string; slug: string }[] = await m.query(
-      `SELECT c.id, s.slug
-         FROM unnest($1::text[]) AS s(slug)
-         JOIN categories c ON c.id = COALESCE(
-           (SELECT id FROM categories WHERE slug = s.slug),
-           (SELECT category_id FROM category_former_slugs f WHERE f.slug = s.slug))
-        ORDER BY c.id FOR KEY SHARE OF c`,
-      [slugs],
-    );
-    return new Map(rows.map((r) => [r.slug, r.id]));
+    // By a slug the category holds or had: a file written before an admin
+    // renamed the category imports into it.
+    return categoryIdsBySlug(m, slugs);
   }
 
   /**
