@@ -58,44 +58,42 @@ export class ExpiringIntents {
     return { cancellable: cancellable.filter((id): id is string => id !== null), outage };
   }
 
-  /** Whether the intent is cancelled now; false when it was paid or is being paid. */
-  private async cancelled(paymentIntentId: string): Promise<boolean> {
+  /**
+   * Whether the intent is cancelled now; false when it was paid or is being
+   * paid. `retry`: the refusal under the intent's fixed key was replayed
+   * (see below), and this is the one more try under a fresh key.
+   */
+  private async cancelled(paymentIntentId: string, retry = false): Promise<boolean> {
     try {
-      await this.payments.cancelIntent(paymentIntentId, keyOf(paymentIntentId));
+      await this.payments.cancelIntent(
+        paymentIntentId,
+        retry ? freshKeyOf(paymentIntentId) : keyOf(paymentIntentId),
+      );
       return true;
     } catch (error) {
       // Forgotten by the local emulator on a restart: nobody can pay it.
-      if (error instanceof PaymentNotFoundError) return true;
+      if (!retry && error instanceof PaymentNotFoundError) return true;
       if (!(error instanceof PaymentStateConflictError)) throw error;
     }
     // Cancelled already (in the dashboard, say), or paid: the provider knows.
     const intent = await this.payments.retrieveIntent(paymentIntentId);
     if (intent.status === 'canceled') return true;
+    if (retry) {
+      // Paid or cancelled in the moment between: the next run sees which.
+      this.logger.warn(
+        `PaymentIntent ${paymentIntentId} is ${intent.status} and the provider would not cancel it: its order is left for the next run`,
+      );
+      return false;
+    }
     if (!LEFT_FOR_WEBHOOK.has(intent.status)) {
       // Cancellable after all: the refusal was the provider replaying its
       // reply to an earlier cancel under the same key (Stripe keeps replies
       // for 24 hours), given while a payment was being decided that has
       // since failed. Asked once more under a key of this attempt's own.
-      return this.cancelledUnderFreshKey(paymentIntentId);
+      return this.cancelled(paymentIntentId, true);
     }
     this.logger.warn(
       `PaymentIntent ${paymentIntentId} is ${intent.status} past its order's reservation: left for its webhook`,
-    );
-    return false;
-  }
-
-  private async cancelledUnderFreshKey(paymentIntentId: string): Promise<boolean> {
-    try {
-      await this.payments.cancelIntent(paymentIntentId, freshKeyOf(paymentIntentId));
-      return true;
-    } catch (error) {
-      if (!(error instanceof PaymentStateConflictError)) throw error;
-    }
-    // Paid or cancelled in the moment between: the next run sees which.
-    const intent = await this.payments.retrieveIntent(paymentIntentId);
-    if (intent.status === 'canceled') return true;
-    this.logger.warn(
-      `PaymentIntent ${paymentIntentId} is ${intent.status} and the provider would not cancel it: its order is left for the next run`,
     );
     return false;
   }
