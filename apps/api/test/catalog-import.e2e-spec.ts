@@ -6,6 +6,8 @@ import { CatalogImportHandler } from '../src/imports/catalog-import.handler.js';
 import { CatalogImportProcessor } from '../src/imports/catalog-import.processor.js';
 import { CatalogImportService } from '../src/imports/catalog-import.service.js';
 import { CatalogUpsertRepository } from '../src/imports/persistence/catalog-upsert.repository.js';
+import { ImportRepository } from '../src/imports/persistence/import.repository.js';
+import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
 import { aProductBody } from './support/catalog.js';
 import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
@@ -671,6 +673,46 @@ describe('catalog import', () => {
       `SELECT cron FROM pgboss.schedule WHERE name = 'imports.fail-abandoned'`,
     );
     expect(schedules).toEqual([{ cron: '*/10 * * * *' }]);
+  });
+
+  test('a command-line import whose batch waits long on a lock is not failed as abandoned by a sweep queued behind it', async () => {
+    const service = t.get(CatalogImportService);
+    await t.get(CatalogImportProcessor).run((await service.record(csv(1, {}, 'slw'), admin.id)).id);
+    const [variant] = (await ds.query("SELECT id FROM variants WHERE sku = 'SLW-0'")) as {
+      id: string;
+    }[];
+    const holder = ds.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query('SELECT 1 FROM variants WHERE id = $1 FOR UPDATE', [variant!.id]);
+      const again = await service.record(csv(1, {}, 'slw'), admin.id);
+      const imported = t.get(CatalogImportProcessor).run(again.id);
+      /** Until `n` sessions of this database wait for a lock. */
+      const waiters = (n: number) =>
+        waitFor(async () => {
+          const [row] = (await ds.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )) as { n: number }[];
+          return row!.n >= n ? true : undefined;
+        }, `${n} sessions to wait for a lock`);
+      await waiters(1);
+      // The batch has held the import's row for longer than the idle limit
+      // the sweep below is given (one second instead of fifteen minutes).
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const sweep = t
+        .get(TransactionRunner)
+        .run((m) => t.get(ImportRepository).failAbandoned(m, 1, ABANDONED));
+      await waiters(2);
+      await holder.commitTransaction();
+      await imported;
+      expect(await sweep).toEqual([]);
+      expect(await service.get(again.id)).toMatchObject({ status: 'completed', succeeded: 1 });
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
   });
 
   test('the processor reports progress per batch of 500 (as the CLI shows it)', async () => {

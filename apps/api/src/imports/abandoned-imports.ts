@@ -14,9 +14,9 @@ declare module '../jobs/job-payloads.js' {
 /**
  * How long a command-line import may go without a batch before it counts as
  * abandoned. A batch (IMPORT_BATCH_SIZE lines, one transaction) takes well
- * under a second; only one waiting on another transaction's lock for this
- * long is failed while still at work, and its end then records it
- * completed after all.
+ * under a second. One waiting longer on another transaction's lock holds
+ * the import's row, so the sweep waits for it and then finds it moved (see
+ * ImportRepository.advance).
  */
 export const ABANDONED_AFTER_SECONDS = 15 * 60;
 

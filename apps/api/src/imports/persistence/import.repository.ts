@@ -99,11 +99,19 @@ export class ImportRepository {
     return rows[0]?.processed;
   }
 
-  /** Adds one batch's counts; written in the batch's own transaction. */
+  /**
+   * Adds one batch's counts; written in the batch's own transaction, last.
+   * Moved at the time of the write, not the transaction's start: a batch
+   * that waited long on another writer's lock holds this row all the while
+   * (lockProgress), and the abandoned-import sweep, queued behind it, reads
+   * this value again once it commits. now() would still say idle since the
+   * wait began, and a command at work would be failed.
+   */
   async advance(m: EntityManager, id: string, p: ImportProgress): Promise<void> {
     await m.query(
       `UPDATE imports SET processed = processed + $2, succeeded = succeeded + $3,
-         failed = failed + $4, errors = errors || $5::jsonb, updated_at = now() WHERE id = $1`,
+         failed = failed + $4, errors = errors || $5::jsonb, updated_at = clock_timestamp()
+       WHERE id = $1`,
       [id, p.processed, p.succeeded, p.failed, JSON.stringify(p.errors)],
     );
   }
