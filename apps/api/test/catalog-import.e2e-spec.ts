@@ -707,7 +707,8 @@ describe('catalog import', () => {
       await waiters(2);
       await holder.commitTransaction();
       await imported;
-      expect(await sweep).toEqual([]);
+      // (Other tests' unfinished imports idle for over a second are swept too.)
+      expect(await sweep).not.toContain(again.id);
       expect(await service.get(again.id)).toMatchObject({ status: 'completed', succeeded: 1 });
     } finally {
       if (holder.isTransactionActive) await holder.rollbackTransaction();
