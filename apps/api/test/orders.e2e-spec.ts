@@ -48,6 +48,8 @@ class GatewayWithRefundOutage extends DelegatingGateway {
    * 24 hours, its reply to a cancel made while a payment was being decided.
    */
   readonly refusedCancelKeys = new Set<string>();
+  /** Keys under which the provider replays a 500, as Stripe replays any first reply to a key. */
+  readonly failedCancelKeys = new Set<string>();
 
   override async cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
     const before = this.beforeNextCancel;
@@ -60,6 +62,12 @@ class GatewayWithRefundOutage extends DelegatingGateway {
       throw new PaymentStateConflictError(
         'This PaymentIntent could not be canceled because it has a status of processing.',
         'payment_intent_unexpected_state',
+      );
+    }
+    if (idempotencyKey && this.failedCancelKeys.has(idempotencyKey)) {
+      throw new PaymentProviderError(
+        'An error occurred with our connection to Stripe.',
+        'provider_error',
       );
     }
     if (this.cancelFailures > 0) {
@@ -355,6 +363,28 @@ describe('orders', () => {
     }
     expect((await getOrder(user, due.order.id)).body.status).toBe('cancelled');
     for (const { payment } of [due, cancelled]) {
+      expect((await gateway.retrieveIntent(payment.paymentIntentId)).status).toBe('canceled');
+    }
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+  });
+
+  test('a 500 the provider replays under the fixed cancel key does not pause expiry', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    const due = await anOrder(user, v, 1);
+    const next = await anOrder(user, v, 1);
+    await db.query(
+      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = ANY($1)`,
+      [[due.order.id, next.order.id]],
+    );
+    gateway.failedCancelKeys.add(keyOf(due.payment.paymentIntentId));
+    try {
+      await t.get(OrderExpiryService).expireDue(new Date());
+    } finally {
+      gateway.failedCancelKeys.clear();
+    }
+    for (const { order, payment } of [due, next]) {
+      expect((await getOrder(user, order.id)).body.status).toBe('cancelled');
       expect((await gateway.retrieveIntent(payment.paymentIntentId)).status).toBe('canceled');
     }
     expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });

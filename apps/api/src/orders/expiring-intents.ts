@@ -60,8 +60,15 @@ export class ExpiringIntents {
 
   /**
    * Whether the intent is cancelled now; false when it was paid or is being
-   * paid. `retry`: the refusal under the intent's fixed key was replayed
-   * (see below), and this is the one more try under a fresh key.
+   * paid. `retry`: the reply under the intent's fixed key was replayed (see
+   * below), and this is the one more try under a fresh key.
+   *
+   * Any failure under the fixed key is checked with the provider before it
+   * counts as an outage: Stripe replays, for 24 hours, whatever it answered
+   * a key first, a 500 included. One transient error would otherwise stop
+   * every run at the same order for a day, its stock and every later due
+   * order's held. Only a failure of that check, or of the fresh key's
+   * cancel, is an outage.
    */
   private async cancelled(paymentIntentId: string, retry = false): Promise<boolean> {
     try {
@@ -73,7 +80,7 @@ export class ExpiringIntents {
     } catch (error) {
       // Forgotten by the local emulator on a restart: nobody can pay it.
       if (!retry && error instanceof PaymentNotFoundError) return true;
-      if (!(error instanceof PaymentStateConflictError)) throw error;
+      if (retry && !(error instanceof PaymentStateConflictError)) throw error;
     }
     // Cancelled already (in the dashboard, say), or paid: the provider knows.
     const intent = await this.payments.retrieveIntent(paymentIntentId);
@@ -86,10 +93,10 @@ export class ExpiringIntents {
       return false;
     }
     if (!LEFT_FOR_WEBHOOK.has(intent.status)) {
-      // Cancellable after all: the refusal was the provider replaying its
-      // reply to an earlier cancel under the same key (Stripe keeps replies
-      // for 24 hours), given while a payment was being decided that has
-      // since failed. Asked once more under a key of this attempt's own.
+      // Cancellable after all: the provider replayed its reply to an earlier
+      // cancel under the same key, a refusal given while a payment was being
+      // decided that has since failed, or an error. Asked once more under a
+      // key of this attempt's own.
       return this.cancelled(paymentIntentId, true);
     }
     this.logger.warn(
