@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
@@ -675,7 +677,7 @@ describe('catalog import', () => {
     expect(schedules).toEqual([{ cron: '*/10 * * * *' }]);
   });
 
-  test('a command-line import whose batch waits long on a lock is not failed as abandoned by a sweep queued behind it', async () => {
+  test('the abandoned-import sweep skips an import whose batch holds its row, rather than waiting for it', async () => {
     const service = t.get(CatalogImportService);
     await t.get(CatalogImportProcessor).run((await service.record(csv(1, {}, 'slw'), admin.id)).id);
     const [variant] = (await ds.query("SELECT id FROM variants WHERE sku = 'SLW-0'")) as {
@@ -688,33 +690,86 @@ describe('catalog import', () => {
       await holder.query('SELECT 1 FROM variants WHERE id = $1 FOR UPDATE', [variant!.id]);
       const again = await service.record(csv(1, {}, 'slw'), admin.id);
       const imported = t.get(CatalogImportProcessor).run(again.id);
-      /** Until `n` sessions of this database wait for a lock. */
-      const waiters = (n: number) =>
-        waitFor(async () => {
-          const [row] = (await ds.query(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          )) as { n: number }[];
-          return row!.n >= n ? true : undefined;
-        }, `${n} sessions to wait for a lock`);
-      await waiters(1);
-      // The batch has held the import's row for longer than the idle limit
-      // the sweep below is given (one second instead of fifteen minutes).
+      await waitFor(async () => {
+        const [row] = (await ds.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        )) as { n: number }[];
+        return row!.n > 0 ? true : undefined;
+      }, "the import's batch to wait for the variant's lock");
+      // Stuck for longer than the idle limit the sweep is given here (one
+      // second instead of fifteen minutes), its import's row locked.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       const sweep = t
         .get(TransactionRunner)
         .run((m) => t.get(ImportRepository).failAbandoned(m, 1, ABANDONED));
-      await waiters(2);
+      const answer = await Promise.race([
+        sweep,
+        new Promise<'still waiting'>((resolve) =>
+          setTimeout(() => resolve('still waiting'), 20_000),
+        ),
+      ]);
+      // (Other tests' unfinished imports, idle for over a second, are swept.)
+      expect(answer).not.toBe('still waiting');
+      expect(answer).not.toContain(again.id);
       await holder.commitTransaction();
       await imported;
-      // (Other tests' unfinished imports idle for over a second are swept too.)
-      expect(await sweep).not.toContain(again.id);
+      // Its batch moved it at the time of the write, however long it waited.
+      expect(
+        await t
+          .get(TransactionRunner)
+          .run((m) => t.get(ImportRepository).failAbandoned(m, 1, ABANDONED)),
+      ).not.toContain(again.id);
       expect(await service.get(again.id)).toMatchObject({ status: 'completed', succeeded: 1 });
     } finally {
       if (holder.isTransactionActive) await holder.rollbackTransaction();
       await holder.release();
     }
   });
+
+  test.each([
+    { after: 1, batches: [500], imported: 500 },
+    { after: 3, batches: [500, 1_000, 1_200], imported: 1_200 },
+  ])(
+    'an import failed after batch $after (its command paused past the sweep) takes no further batch and stays failed',
+    async ({ after, batches, imported }) => {
+      const service = t.get(CatalogImportService);
+      const prefix = `ps${after}`;
+      const paused = await service.record(csv(1_200, {}, prefix), admin.id);
+      // As the sweep would, while the command stands still after a batch:
+      // synchronously, from another process, before the command goes on.
+      const failFromOutside = () =>
+        execFileSync(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `import pg from 'pg';
+             const c = new pg.Client({ connectionString: process.env.IMPORT_DB });
+             await c.connect();
+             await c.query("UPDATE imports SET status = 'failed', failure_reason = $2 WHERE id = $1", [process.env.IMPORT_ID, process.env.REASON]);
+             await c.end();`,
+          ],
+          { env: { ...process.env, IMPORT_DB: t.db.url, IMPORT_ID: paused.id, REASON: ABANDONED } },
+        );
+      const seen: number[] = [];
+      await t.get(CatalogImportProcessor).run(paused.id, (p) => {
+        seen.push(p.processed);
+        if (seen.length === after) failFromOutside();
+      });
+      expect(seen).toEqual(batches);
+      expect(await service.get(paused.id)).toMatchObject({
+        status: 'failed',
+        failureReason: ABANDONED,
+        processed: imported,
+      });
+      expect(
+        await count(
+          `SELECT count(*) AS n FROM variants WHERE sku LIKE '${prefix.toUpperCase()}-%'`,
+        ),
+      ).toBe(imported);
+    },
+  );
 
   test('the processor reports progress per batch of 500 (as the CLI shows it)', async () => {
     const service = t.get(CatalogImportService);

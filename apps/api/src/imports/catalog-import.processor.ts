@@ -97,8 +97,11 @@ export class CatalogImportProcessor {
     const apply = async (t: EntityManager) => {
       // pg-boss delivers at least once: a job that expired while its first
       // attempt still runs is run again beside it. Without this lock both
-      // would apply the batch and add its counts.
-      if ((await this.imports.lockProgress(t, importId)) !== counts.processed) return null;
+      // would apply the batch and add its counts. An import failed meanwhile
+      // (given up, or swept as abandoned while its command was paused) takes
+      // no more batches: whoever saw it fail may already be importing again.
+      const progress = await this.imports.lockProgress(t, importId);
+      if (!progress || progress.ended || progress.processed !== counts.processed) return null;
       const result = await this.applyBatch(t, batch, file.createdBy);
       const errors = result.errors.slice(0, Math.max(0, IMPORT_MAX_REPORTED_ERRORS - storedErrors));
       await this.imports.advance(t, importId, {
@@ -153,9 +156,12 @@ export class CatalogImportProcessor {
     await this.tx.run((t) => this.imports.giveUp(t, importId, reason));
   }
 
-  /** The attempt that moved on finishes the import (or its job retries it). */
+  /** The attempt that moved on finishes the import (or its job retries it), or it has ended. */
   private superseded(importId: string): void {
-    this.logger.warn({ importId }, 'catalog import continued by another attempt; this one stops');
+    this.logger.warn(
+      { importId },
+      'catalog import ended, or continued by another attempt, meanwhile; this attempt stops',
+    );
   }
 
   private check(record: SourceRecord, seenSkus: Map<string, number>): Pending {

@@ -89,23 +89,27 @@ export class ImportRepository {
 
   /**
    * Locks the import's progress until commit and returns the lines processed
-   * so far, so a batch is applied by one attempt only.
+   * so far and whether it has ended, so a batch is applied by one attempt
+   * only, and none once the import is over.
    */
-  async lockProgress(m: EntityManager, id: string): Promise<number | undefined> {
-    const rows: { processed: number }[] = await m.query(
-      'SELECT processed FROM imports WHERE id = $1 FOR UPDATE',
+  async lockProgress(
+    m: EntityManager,
+    id: string,
+  ): Promise<{ processed: number; ended: boolean } | undefined> {
+    const rows: { processed: number; ended: boolean }[] = await m.query(
+      `SELECT processed, status IN ('completed', 'failed') AS ended
+         FROM imports WHERE id = $1 FOR UPDATE`,
       [id],
     );
-    return rows[0]?.processed;
+    return rows[0];
   }
 
   /**
    * Adds one batch's counts; written in the batch's own transaction, last.
-   * Moved at the time of the write, not the transaction's start: a batch
-   * that waited long on another writer's lock holds this row all the while
-   * (lockProgress), and the abandoned-import sweep, queued behind it, reads
-   * this value again once it commits. now() would still say idle since the
-   * wait began, and a command at work would be failed.
+   * Moved at the time of the write, not the transaction's start: after a
+   * batch that waited long on another writer's lock, now() would say the
+   * import had been idle since the wait began, and the abandoned-import
+   * sweep could fail a command still at work.
    */
   async advance(m: EntityManager, id: string, p: ImportProgress): Promise<void> {
     await m.query(
@@ -128,21 +132,29 @@ export class ImportRepository {
 
   /**
    * Fails the unfinished imports the command line works that have not moved
-   * for `idleSeconds` (each batch moves one); returns their ids.
+   * for `idleSeconds` (each batch moves one); returns their ids. An import
+   * whose row is locked has a batch in flight, or one whose command died
+   * with its transaction still open: it is skipped, not waited for, or one
+   * such transaction (kept open until the server notices its client gone,
+   * hours with default keepalives) would hold every sweep behind it, each
+   * with a pool connection.
    */
   async failAbandoned(m: EntityManager, idleSeconds: number, reason: string): Promise<string[]> {
     // TypeORM answers an UPDATE with [rows, count].
     const [rows]: [{ id: string }[], number] = await m.query(
       `UPDATE imports SET status = 'failed', failure_reason = $2, finished_at = now(),
          updated_at = now()
-       WHERE run_by = 'cli' AND status IN ('queued', 'running')
-         AND updated_at < now() - $1 * interval '1 second'
+       WHERE id IN (SELECT id FROM imports
+                     WHERE run_by = 'cli' AND status IN ('queued', 'running')
+                       AND updated_at < now() - $1 * interval '1 second'
+                       FOR UPDATE SKIP LOCKED)
        RETURNING id`,
       [idleSeconds, reason],
     );
     return rows.map((r) => r.id);
   }
 
+  /** Ends an import that has not ended: one failed meanwhile (given up, or swept) stays failed. */
   async finish(
     m: EntityManager,
     id: string,
@@ -151,7 +163,7 @@ export class ImportRepository {
   ): Promise<void> {
     await m.query(
       `UPDATE imports SET status = $2, failure_reason = $3, finished_at = now(), updated_at = now()
-       WHERE id = $1`,
+       WHERE id = $1 AND status NOT IN ('completed', 'failed')`,
       [id, status, reason],
     );
   }
