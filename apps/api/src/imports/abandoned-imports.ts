@@ -15,8 +15,8 @@ declare module '../jobs/job-payloads.js' {
  * How long a command-line import may go without a batch before it counts as
  * abandoned. A batch (IMPORT_BATCH_SIZE lines, one transaction) takes well
  * under a second. One waiting longer on another transaction's lock holds
- * the import's row, so the sweep waits for it and then finds it moved (see
- * ImportRepository.advance).
+ * the import's row, which the sweep skips, and moves it when it commits
+ * (see ImportRepository.failAbandoned and advance).
  */
 export const ABANDONED_AFTER_SECONDS = 15 * 60;
 
