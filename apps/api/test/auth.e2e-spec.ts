@@ -1140,23 +1140,26 @@ function throttlingTests(storage: 'memory' | 'redis', redisUrl: string) {
       for (const ip of homes.slice(0, -1)) expect(await limiter.consume({ ip, email })).toBeNull();
     });
 
-    test('a password change forgets the addresses that signed in: the old home counts with strangers', async () => {
+    test('a password change forgets the addresses that signed in but the one it was made from: the old home counts with strangers', async () => {
       const u = await registered(t);
       const home = anIp();
+      const desk = anIp();
       const login = (ip: string, password: string) => loginFrom(ip, u.email, password);
-      const session = await login(home, u.password).expect(200);
+      await login(home, u.password).expect(200);
+      const session = await login(desk, u.password).expect(200);
       const newPassword = 'a brand new password';
       await t.http
         .post('/api/v1/me/password')
-        .set('X-Forwarded-For', home)
+        .set('X-Forwarded-For', desk)
         .set('Authorization', `Bearer ${(session.body as { accessToken: string }).accessToken}`)
         .send({ currentPassword: u.password, newPassword })
         .expect(200);
-      // Home's first sign-in was one of the account's 3; strangers spend the
-      // rest, and home is one of them now.
-      await login(anIp(), 'wrong password!').expect(401);
+      // Home's and the desk's first sign-ins were two of the account's 3;
+      // a stranger spends the last, and home is one of them now...
       await login(anIp(), 'wrong password!').expect(401);
       await login(home, newPassword).expect(429);
+      // ...while the desk, which proved the password, keeps a budget of its own.
+      await login(desk, newPassword).expect(200);
     });
 
     test('a disable forgets the addresses that signed in; enabling gives none back', async () => {

@@ -538,7 +538,10 @@ describe('password attempts and reset requests count on the login limits', () =>
     await t?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
-  const { me, login, change, askReset, confirm, resetJobs } = clientOf(() => t, dataDir);
+  const { me, login, change, askReset, confirm, resetJobs, resetTokenFor } = clientOf(
+    () => t,
+    dataDir,
+  );
 
   test("guesses count on the account's login limit: the 4th attempt → 429, even with the right password", async () => {
     const u = await registered(t);
@@ -575,6 +578,19 @@ describe('password attempts and reset requests count on the login limits', () =>
     for (let i = 0; i < 2; i++) await login(u.email, 'wrong password!').expect(401);
     // ...and the address that only asked for a reset is one of them.
     await login(u.email, u.password, ip).expect(429);
+  });
+
+  test('a confirmation makes its address one the account signed in from, strangers spending its budget or not', async () => {
+    const u = await registered(t);
+    const ip = anIp();
+    // The request is one of the account's 3 for unknown addresses; strangers
+    // spend the rest.
+    const token = await resetTokenFor(u.email);
+    for (let i = 0; i < 2; i++) await login(u.email, 'wrong password!').expect(401);
+    await login(u.email, u.password).expect(429);
+    await confirm(token, NEW_PASSWORD, ip).expect(204);
+    await login(u.email, NEW_PASSWORD, ip).expect(200);
+    await login(u.email, NEW_PASSWORD).expect(429);
   });
 
   test('confirmations count per address: the 7th from one address → 429', async () => {

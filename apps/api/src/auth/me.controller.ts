@@ -17,6 +17,7 @@ import { ChecksPassword } from './password-checking.decorator.js';
 import { ProfileUpdateService } from './profile-update.service.js';
 import { AttemptLimited } from './throttling/attempt-limited.decorator.js';
 import { PasswordChangeThrottleInterceptor } from './throttling/password-change-throttle.interceptor.js';
+import { SignInAddress } from './throttling/sign-in-address.js';
 
 @ApiTags('auth')
 @Controller('me')
@@ -75,7 +76,8 @@ export class MeController {
   async changePassword(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: ChangePasswordDto,
+    @SignInAddress() address: string,
   ): Promise<TokenPairDto> {
-    return AuthMapper.toTokenPairDto(await this.passwords.change(caller.id, body));
+    return AuthMapper.toTokenPairDto(await this.passwords.change(caller.id, body, address));
   }
 }

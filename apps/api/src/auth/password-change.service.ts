@@ -35,7 +35,8 @@ export class PasswordChangeService {
     private readonly sessions: SessionIssuer,
   ) {}
 
-  async change(userId: string, input: PasswordChange): Promise<IssuedSession> {
+  /** `address`: the request's, as the login limits key it. */
+  async change(userId: string, input: PasswordChange, address: string): Promise<IssuedSession> {
     assertAcceptablePassword(input.newPassword, 'newPassword');
     const user = await this.users.findById(userId);
     if (!user || user.disabled) throw new AccountDisabledError();
@@ -47,12 +48,10 @@ export class PasswordChangeService {
     // Hashed before the transaction, so no connection is held for it.
     const passwordHash = await this.hasher.hash(newPassword);
     return this.tx.run(async (manager) => {
-      const version = await this.replacement.replace(
-        user.id,
-        passwordHash,
-        manager,
-        user.credentialsVersion,
-      );
+      const version = await this.replacement.replace(user.id, passwordHash, manager, {
+        expectedVersion: user.credentialsVersion,
+        setFrom: address,
+      });
       // Another change or a reset committed since the password was checked:
       // the password proved is no longer the account's.
       if (version === null) throw new WrongCurrentPasswordError();

@@ -1,3 +1,4 @@
+import { normalizeEmail } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
@@ -14,8 +15,12 @@ import { UserRepository } from './user.repository.js';
  * refresh and reset token issued before stops working) and every session is
  * revoked. Once committed, the addresses that signed in to the account are
  * forgotten, so whoever held the old password gets a stranger's login
- * limits wherever they used it from. Run in a transaction that may revoke
- * token families (TOKEN_FAMILY_RETRIES): it locks them as a refresh does.
+ * limits wherever they used it from; all but the one the new password was
+ * set from, which proved the password or the mailbox as a sign-in does.
+ * Forgotten with the rest, it would count with strangers too, and whoever
+ * kept spending the account's budget for them would lock its owner out
+ * right after the change. Run in a transaction that may revoke token
+ * families (TOKEN_FAMILY_RETRIES): it locks them as a refresh does.
  */
 @Injectable()
 export class PasswordReplacement {
@@ -32,12 +37,14 @@ export class PasswordReplacement {
    * whose password (or reset token) the caller proved: a change or reset
    * that committed in between wins, and this one changes nothing. Returns
    * the account's new credentials version, or null when it changed nothing.
+   * `setFrom`: the address of the request that set it, as the login limits
+   * key it (none from the command line).
    */
   async replace(
     userId: string,
     passwordHash: string,
     manager: EntityManager,
-    expectedVersion?: number,
+    { expectedVersion, setFrom }: { expectedVersion?: number; setFrom?: string } = {},
   ): Promise<number | null> {
     const replaced = await this.users.replacePassword(
       userId,
@@ -53,6 +60,9 @@ export class PasswordReplacement {
     onCommit(manager, async () => {
       this.access.changed(userId);
       await this.loginLimits.forgetAddresses(replaced.email);
+      if (setFrom !== undefined) {
+        await this.loginLimits.signedIn({ ip: setFrom, email: normalizeEmail(replaced.email) });
+      }
     });
     await this.refreshTokens.revokeAllOfUser(userId, this.clock.now(), manager);
     return replaced.credentialsVersion;

@@ -17,6 +17,7 @@ import {
   PasswordResetConfirmThrottleInterceptor,
   PasswordResetThrottleInterceptor,
 } from './throttling/password-reset-throttle.interceptor.js';
+import { SignInAddress } from './throttling/sign-in-address.js';
 
 @ApiTags('auth')
 // For whoever cannot sign in: open to anonymous callers.
@@ -62,7 +63,7 @@ export class PasswordResetController {
     description:
       'Invalid body, a new password that breaks the rules, or a token that is unknown, used, expired or issued before the password last changed',
   })
-  async reset(@Body() body: PasswordResetDto): Promise<void> {
-    await this.resets.reset(body.token, body.newPassword);
+  async reset(@Body() body: PasswordResetDto, @SignInAddress() address: string): Promise<void> {
+    await this.resets.reset(body.token, body.newPassword, address);
   }
 }

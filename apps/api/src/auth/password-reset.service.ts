@@ -37,7 +37,8 @@ export class PasswordResetService {
     private readonly clock: Clock,
   ) {}
 
-  async reset(token: string, newPassword: string): Promise<void> {
+  /** `address`: the request's, as the login limits key it. */
+  async reset(token: string, newPassword: string, address: string): Promise<void> {
     assertAcceptablePassword(newPassword, 'newPassword');
     const tokenHash = hashOpaqueToken(token);
     // A made-up token costs one indexed read, not an argon2 hash. Read
@@ -50,12 +51,10 @@ export class PasswordResetService {
       // Locked, and checked again: of two requests with one token, the
       // second waits here and finds it used.
       const stored = await this.usableToken(tokenHash, manager);
-      const version = await this.replacement.replace(
-        stored.userId,
-        passwordHash,
-        manager,
-        stored.credentialsVersion,
-      );
+      const version = await this.replacement.replace(stored.userId, passwordHash, manager, {
+        expectedVersion: stored.credentialsVersion,
+        setFrom: address,
+      });
       // A change or another reset committed since the account was read.
       if (version === null) throw new InvalidResetTokenError();
       await this.tokens.markUsed(stored.id, this.clock.now(), manager);

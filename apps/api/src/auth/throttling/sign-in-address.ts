@@ -1,5 +1,5 @@
 import { normalizeEmail } from '@minishop/domain';
-import { Logger } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { from, mergeMap, type Observable } from 'rxjs';
 
@@ -48,3 +48,13 @@ export function rememberedOnSuccess(
     ),
   );
 }
+
+/**
+ * The request's address as the login limits count it: for a route whose
+ * success proves the account's password or mailbox, so that address is
+ * remembered as one that signed in (see PasswordReplacement).
+ */
+export const SignInAddress = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): string =>
+    rateLimitKey(context.switchToHttp().getRequest<FastifyRequest>().ip),
+);
