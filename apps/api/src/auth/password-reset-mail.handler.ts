@@ -13,8 +13,11 @@ import { UserRepository } from './user.repository.js';
 
 declare module '../jobs/job-payloads.js' {
   interface JobPayloads {
-    /** Make a password reset token and mail its link to the account. */
-    'auth.password-reset-mail': { userId: string };
+    /**
+     * Make a password reset token and mail its link to the account of this
+     * address, if it has an enabled one (`userId`: as jobs were queued before).
+     */
+    'auth.password-reset-mail': { email: string } | { userId: string };
   }
 }
 
@@ -43,9 +46,12 @@ export class PasswordResetMailHandler {
     retryBackoff: true,
     expireInSeconds: 120,
   })
-  async handle({ userId }: { userId: string }, job: JobContext): Promise<void> {
-    const user = await this.users.findById(userId);
-    // Deleted or disabled since the request: no mail.
+  async handle(payload: { email: string } | { userId: string }, job: JobContext): Promise<void> {
+    const user =
+      'email' in payload
+        ? await this.users.findByEmail(payload.email)
+        : await this.users.findById(payload.userId);
+    // No account, or a disabled one (or deleted or disabled since): no mail.
     if (!user || user.disabled) return;
     const token = newOpaqueToken();
     const { url, ttlSeconds } = this.config.passwordReset;
