@@ -184,17 +184,25 @@ describe('StripePaymentGateway through the Stripe SDK against the local emulator
       }
 
       const since = new Date(Date.now() - 60_000);
+      const types = ['payment_intent.succeeded'];
       const idsOf = (page: { events: unknown[] }) =>
         page.events.map((e) => (e as { id: string }).id);
-      const listed = idsOf(await gateway.undeliveredEvents({ since }));
+      const listed = idsOf(await gateway.undeliveredEvents({ since, types }));
       expect(listed.filter((id) => missed.includes(id))).toEqual([...missed].reverse());
       expect(listed).not.toContain(arrived.id);
 
-      const older = idsOf(await gateway.undeliveredEvents({ since, startingAfter: missed[1] }));
+      const older = idsOf(
+        await gateway.undeliveredEvents({ since, types, startingAfter: missed[1] }),
+      );
       expect(older).toContain(missed[0]);
       expect(older).not.toContain(missed[2]);
-      const later = await gateway.undeliveredEvents({ since: new Date(Date.now() + 60_000) });
+      const later = await gateway.undeliveredEvents({
+        since: new Date(Date.now() + 60_000),
+        types,
+      });
       expect(later).toEqual({ events: [], hasMore: false });
+      const otherTypes = await gateway.undeliveredEvents({ since, types: ['charge.refunded'] });
+      expect(idsOf(otherTypes).filter((id) => missed.includes(id))).toEqual([]);
     } finally {
       emulator.webhookUrl = reachable;
     }

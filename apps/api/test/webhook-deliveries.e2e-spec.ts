@@ -11,6 +11,7 @@ import {
   type RefundInput,
   type RefundRef,
   type UndeliveredEventsPage,
+  type UndeliveredEventsQuery,
 } from '../src/payments/payment-gateway.js';
 import { PaymentEventRepository } from '../src/payments/persistence/payment-event.repository.js';
 import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
@@ -44,14 +45,12 @@ class CountingGateway extends DelegatingGateway {
   gate: Promise<void> | undefined;
   refusal: Error | undefined;
   /** Answers `undeliveredEvents` in place of the provider while set. */
-  listing:
-    | ((query: { since: Date; startingAfter?: string }) => Promise<UndeliveredEventsPage>)
-    | undefined;
+  listing: ((query: UndeliveredEventsQuery) => Promise<UndeliveredEventsPage>) | undefined;
+  /** Every query `undeliveredEvents` was asked. */
+  listings: UndeliveredEventsQuery[] = [];
 
-  override undeliveredEvents(query: {
-    since: Date;
-    startingAfter?: string;
-  }): Promise<UndeliveredEventsPage> {
+  override undeliveredEvents(query: UndeliveredEventsQuery): Promise<UndeliveredEventsPage> {
+    this.listings.push(query);
     return this.listing ? this.listing(query) : this.real.undeliveredEvents(query);
   }
 
@@ -334,6 +333,34 @@ describe('Stripe webhook deliveries', () => {
         expect(second.known).toBeGreaterThanOrEqual(1);
         expect(await orderRow(placed.orderId)).toEqual(paid);
         expect(await eventRow(event.id)).toEqual({ status: 'processed', attempts: 1 });
+      });
+    });
+
+    test('only the event types the shop acts on are asked for: others are neither listed nor stored', async () => {
+      await withWebhooksFailing(async () => {
+        const placed = await aPlacedOrder(t, 1, 2700);
+        // Sent to an endpoint of the account that asked for every type.
+        const created = emulator.announceIntent(placed.intentId);
+        const succeeded = emulator.simulate(placed.intentId, 'succeeded');
+        gateway.listings = [];
+
+        await t.get(PaymentEventCatchUp).catchUp({ settleSeconds: 0 });
+        expect(gateway.listings.length).toBeGreaterThanOrEqual(1);
+        for (const query of gateway.listings) {
+          expect([...query.types].sort()).toEqual([
+            'charge.dispute.closed',
+            'charge.dispute.created',
+            'charge.refund.updated',
+            'charge.refunded',
+            'payment_intent.canceled',
+            'payment_intent.payment_failed',
+            'payment_intent.succeeded',
+            'refund.failed',
+          ]);
+        }
+        expect(await orderRow(placed.orderId)).toMatchObject({ status: 'paid', amountPaid: 2700 });
+        expect(await eventRow(succeeded.id)).toEqual({ status: 'processed', attempts: 1 });
+        expect(await eventRow(created.id)).toBeUndefined();
       });
     });
 

@@ -8,7 +8,7 @@ import { PaymentEventIntake } from './payment-event-intake.js';
 import { paymentEventDefectOf } from './payment-event-shape.js';
 import { PaymentGateway } from './payment-gateway.js';
 import { PaymentEventRepository } from './persistence/payment-event.repository.js';
-import type { PaymentEvent } from './stripe-event.js';
+import { APPLIED_EVENT_TYPES, type PaymentEvent } from './stripe-event.js';
 
 declare module '../jobs/job-payloads.js' {
   interface JobPayloads {
@@ -56,7 +56,8 @@ export interface CatchUpSummary {
  *
  * The provider lists the events that failed to reach some endpoint (it goes
  * on listing them after they were taken in here, and lists those another
- * endpoint of the account missed): the ones stored and settled are skipped
+ * endpoint of the account missed), asked for the types the shop acts on
+ * only: the ones stored and settled are skipped
  * with one query, and each other one goes through the same intake as a
  * webhook, so one that arrives meanwhile is applied once. Oldest first, as
  * they happened, so a refund meets its payment already paid.
@@ -134,6 +135,7 @@ export class PaymentEventCatchUp {
     for (;;) {
       const page = await this.payments.undeliveredEvents({
         since,
+        types: APPLIED_EVENT_TYPES,
         ...(startingAfter ? { startingAfter } : {}),
       });
       newestFirst.push(...page.events);

@@ -44,6 +44,20 @@ export interface RefundInput {
   idempotencyKey: string;
 }
 
+/** Which of the provider's undelivered events to list. */
+export interface UndeliveredEventsQuery {
+  /** Created at or after this. */
+  since: Date;
+  /**
+   * Of these event types only (at most 20, as Stripe takes): the account
+   * sends, and lists as undelivered, every type some endpoint of it asked
+   * for, most of them of no use to the shop.
+   */
+  types: readonly string[];
+  /** The last event of the page before. */
+  startingAfter?: string;
+}
+
 /** One page of the provider's events that did not reach every webhook endpoint. */
 export interface UndeliveredEventsPage {
   /** Newest first, as the provider lists them; unchecked, as the provider sent them. */
@@ -77,12 +91,8 @@ export abstract class PaymentGateway {
   /** What the provider counts as refunded of a charge now (failed refunds no longer count). */
   abstract refundedAmount(chargeId: string): Promise<Money>;
   /**
-   * Events created at or after `since` whose delivery to some webhook
-   * endpoint has not succeeded (still being retried, or given up on);
-   * `startingAfter` is the last event of the page before.
+   * Events whose delivery to some webhook endpoint has not succeeded (still
+   * being retried, or given up on), newest first, a page at a time.
    */
-  abstract undeliveredEvents(query: {
-    since: Date;
-    startingAfter?: string;
-  }): Promise<UndeliveredEventsPage>;
+  abstract undeliveredEvents(query: UndeliveredEventsQuery): Promise<UndeliveredEventsPage>;
 }

@@ -170,6 +170,14 @@ const APPLIED: Record<string, { object: string; fields: FieldRule[] }> = {
 };
 
 /**
+ * The event types the shop acts on (the orders module's handler applies
+ * these and ignores every other). The catch-up asks the provider for these
+ * only: it lists an event as undelivered until every endpoint of the
+ * account got it, whatever its type.
+ */
+export const APPLIED_EVENT_TYPES: readonly string[] = Object.freeze(Object.keys(APPLIED));
+
+/**
  * Why an event of a type the shop applies cannot be applied as sent: the
  * first field it reads of the event's object that is missing or not in
  * Stripe's shape (ids are non-empty strings, amounts whole non-negative

@@ -8,6 +8,7 @@ import {
   type RefundInput,
   type RefundRef,
   type UndeliveredEventsPage,
+  type UndeliveredEventsQuery,
 } from '../../src/payments/payment-gateway.js';
 
 /**
@@ -34,7 +35,7 @@ export class DelegatingGateway extends PaymentGateway {
   refundedAmount(chargeId: string): Promise<Money> {
     return this.real.refundedAmount(chargeId);
   }
-  undeliveredEvents(query: { since: Date; startingAfter?: string }): Promise<UndeliveredEventsPage> {
+  undeliveredEvents(query: UndeliveredEventsQuery): Promise<UndeliveredEventsPage> {
     return this.real.undeliveredEvents(query);
   }
 }

@@ -198,6 +198,16 @@ export class StripeEmulator {
     return this.emit('charge.dispute.closed', this.store.closeDispute(disputeId, outcome));
   }
 
+  /**
+   * Sends Stripe's `payment_intent.created` for an intent: an event of a type
+   * the shop does not act on, as Stripe sends to an endpoint that asked for
+   * every type, or for another endpoint of the account. Only when asked:
+   * checkout has no use for it.
+   */
+  announceIntent(paymentIntentId: string): EmulatedEvent {
+    return this.emit('payment_intent.created', this.store.retrieveIntent(paymentIntentId));
+  }
+
   /** Settles when the event was delivered or given up on; undefined for an unknown event. */
   delivery(eventId: string): Promise<DeliveryResult> | undefined {
     return this.dispatcher.delivery(eventId);

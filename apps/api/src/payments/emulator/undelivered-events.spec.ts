@@ -4,7 +4,11 @@ import { EmulatorError } from './emulator-store.js';
 import { UndeliveredEvents } from './undelivered-events.js';
 import type { DeliveryResult, EmulatedEvent } from './webhook-dispatcher.js';
 
-const anEvent = (id: string, created: number): EmulatedEvent => ({
+const anEvent = (
+  id: string,
+  created: number,
+  type = 'payment_intent.succeeded',
+): EmulatedEvent => ({
   id,
   object: 'event',
   api_version: '2025-01-01',
@@ -13,7 +17,7 @@ const anEvent = (id: string, created: number): EmulatedEvent => ({
   livemode: false,
   pending_webhooks: 1,
   request: { id: null, idempotency_key: null },
-  type: 'payment_intent.succeeded',
+  type,
 });
 
 /** A delivery the test settles: `settle(true)` delivers it. */
@@ -87,6 +91,32 @@ describe('UndeliveredEvents', () => {
     ]);
   });
 
+  test('lists only the types named in types[], paging among them', () => {
+    const events = new UndeliveredEvents();
+    const types = ['payment_intent.created', 'payment_intent.succeeded', 'charge.refunded'];
+    for (let i = 1; i <= 6; i++) {
+      events.add(anEvent(`evt_${i}`, 100 + i, types[i % 3]), aDelivery().promise);
+    }
+    const wanted = {
+      delivery_success: 'false',
+      types: ['payment_intent.succeeded', 'charge.refunded'],
+    };
+
+    expect(ids(events.list(wanted))).toEqual(['evt_5', 'evt_4', 'evt_2', 'evt_1']);
+    const first = events.list({ ...wanted, limit: '2' });
+    expect(ids(first)).toEqual(['evt_5', 'evt_4']);
+    expect(first.has_more).toBe(true);
+    // After an event of another type, too: the place is the event's, whatever its type.
+    expect(ids(events.list({ ...wanted, starting_after: 'evt_3' }))).toEqual(['evt_2', 'evt_1']);
+    expect(
+      ids(events.list({ delivery_success: 'false', types: ['payment_intent.created'] })),
+    ).toEqual(['evt_6', 'evt_3']);
+    expect(events.list({ delivery_success: 'false', types: ['customer.created'] })).toMatchObject({
+      data: [],
+      has_more: false,
+    });
+  });
+
   test('refuses what it cannot answer as Stripe refuses a bad parameter', () => {
     const events = new UndeliveredEvents();
     events.add(anEvent('evt_1', 100), aDelivery().promise);
@@ -103,5 +133,22 @@ describe('UndeliveredEvents', () => {
     expect(
       stripeError(() => events.list({ delivery_success: 'false', starting_after: 'evt_gone' })),
     ).toMatchObject({ status: 400, code: 'resource_missing', param: 'starting_after' });
+    // More than 20 types (qs makes an object of indices past 20), no array, or an empty name.
+    const many = Array.from({ length: 21 }, (_, i) => `type.${i}`);
+    for (const types of [many, { 21: 'charge.refunded' }, 'charge.refunded', ['']]) {
+      expect(stripeError(() => events.list({ delivery_success: 'false', types }))).toMatchObject({
+        status: 400,
+        param: 'types',
+      });
+    }
+    expect(
+      stripeError(() =>
+        events.list({
+          delivery_success: 'false',
+          type: 'charge.refunded',
+          types: ['charge.refunded'],
+        }),
+      ),
+    ).toMatchObject({ status: 400, param: 'type' });
   });
 });

@@ -3,6 +3,8 @@ import type { DeliveryResult, EmulatedEvent } from './webhook-dispatcher.js';
 
 const MAX_LIMIT = 100;
 const DEFAULT_LIMIT = 10;
+/** Event types one listing may name in `types`, as at Stripe. */
+const MAX_TYPES = 20;
 /** Delivered events whose place is kept for `starting_after` (about a megabyte). */
 const MAX_DELIVERED_PLACES = 10_000;
 
@@ -70,7 +72,9 @@ export class UndeliveredEvents {
         'limit',
       );
     }
+    const types = typesParam(query);
     let newestFirst = [...this.events.values()].reverse();
+    if (types !== undefined) newestFirst = newestFirst.filter((e) => types.has(e.event.type));
     if (since !== undefined) {
       newestFirst = newestFirst.filter(
         (e) => e.event.created >= since && (exact === undefined || e.event.created === exact),
@@ -100,4 +104,39 @@ export class UndeliveredEvents {
       url: '/v1/events',
     };
   }
+}
+
+/**
+ * `types[]` as Stripe reads it: one to 20 event types, each named in full
+ * (the SDK sends `types[0]=…&types[1]=…`); undefined lists every type.
+ * Stripe takes `type` or `types`, not both.
+ */
+function typesParam(query: Params): ReadonlySet<string> | undefined {
+  const types = query.types;
+  if (types === undefined) return undefined;
+  // qs makes an object, not an array, of indices past 20: too many either way.
+  if (
+    !Array.isArray(types) ||
+    types.length === 0 ||
+    types.length > MAX_TYPES ||
+    !types.every((t) => typeof t === 'string' && t.length > 0)
+  ) {
+    throw new EmulatorError(
+      400,
+      'invalid_request_error',
+      `types must be an array of 1 to ${MAX_TYPES} event types.`,
+      undefined,
+      'types',
+    );
+  }
+  if (query.type !== undefined) {
+    throw new EmulatorError(
+      400,
+      'invalid_request_error',
+      'You may pass either type or types, but not both.',
+      undefined,
+      'type',
+    );
+  }
+  return new Set(types as string[]);
 }

@@ -18,6 +18,7 @@ import {
   type RefundInput,
   type RefundRef,
   type UndeliveredEventsPage,
+  type UndeliveredEventsQuery,
 } from '../payment-gateway.js';
 import { StripeClient } from './stripe-client.provider.js';
 import { loadStripeSdk } from './stripe-sdk.js';
@@ -120,14 +121,12 @@ export class StripePaymentGateway extends PaymentGateway {
     return Money.of(charge.amount_refunded, charge.currency.toUpperCase());
   }
 
-  async undeliveredEvents(query: {
-    since: Date;
-    startingAfter?: string;
-  }): Promise<UndeliveredEventsPage> {
+  async undeliveredEvents(query: UndeliveredEventsQuery): Promise<UndeliveredEventsPage> {
     const page = await this.call((stripe) =>
       stripe.events.list({
         delivery_success: false,
         created: { gte: Math.floor(query.since.getTime() / 1000) },
+        types: [...query.types],
         limit: 100,
         ...(query.startingAfter ? { starting_after: query.startingAfter } : {}),
       }),
