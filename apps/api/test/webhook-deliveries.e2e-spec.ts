@@ -1,5 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import {
+  PaymentNotFoundError,
+  PaymentProviderError,
+  PaymentStateConflictError,
+} from '@minishop/domain';
 import { DataSource } from 'typeorm';
 
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
@@ -13,6 +17,7 @@ import {
   type UndeliveredEventsPage,
   type UndeliveredEventsQuery,
 } from '../src/payments/payment-gateway.js';
+import { CatchUpSweepRepository } from '../src/payments/persistence/catch-up-sweep.repository.js';
 import { PaymentEventRepository } from '../src/payments/persistence/payment-event.repository.js';
 import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
@@ -403,6 +408,137 @@ describe('Stripe webhook deliveries', () => {
       } finally {
         gateway.listing = undefined;
       }
+    });
+    describe('a run is bounded whatever the backlog', () => {
+      /** Payments whose webhook never came, oldest first, and their orders. */
+      async function missedPayments(prices: number[]) {
+        return withWebhooksFailing(async () => {
+          const missed = [];
+          for (const price of prices) {
+            const placed = await aPlacedOrder(t, 1, price);
+            missed.push({ placed, price, event: emulator.simulate(placed.intentId, 'succeeded') });
+          }
+          return missed;
+        });
+      }
+
+      /**
+       * Lists `events` (newest first) as the provider would, `perPage` to a
+       * page, and nothing else the emulator holds from other tests.
+       */
+      const listingOf =
+        (events: { id: string }[], perPage: number) =>
+        async (query: UndeliveredEventsQuery): Promise<UndeliveredEventsPage> => {
+          const from = query.startingAfter
+            ? events.findIndex((e) => e.id === query.startingAfter) + 1
+            : 0;
+          if (from === 0 && query.startingAfter) {
+            throw new PaymentNotFoundError(`No such event: '${query.startingAfter}'`);
+          }
+          return {
+            events: events.slice(from, from + perPage),
+            hasMore: from + perPage < events.length,
+          };
+        };
+
+      afterEach(async () => {
+        gateway.listing = undefined;
+        await t.get(CatchUpSweepRepository).saveResumeAfter(null);
+      });
+
+      test('a run takes in at most its limit, the oldest first; the next run takes in the rest', async () => {
+        const missed = await missedPayments([3100, 3200, 3300]);
+        gateway.listing = listingOf(missed.map((m) => m.event).reverse(), 100);
+        const catchUp = t.get(PaymentEventCatchUp);
+
+        const first = await catchUp.catchUp({ settleSeconds: 0, maxTakenIn: 2 });
+        expect(first).toMatchObject({ listed: 3, takenIn: 2, known: 0, more: true });
+        expect(await eventRow(missed[0]!.event.id)).toEqual({ status: 'processed', attempts: 1 });
+        expect(await eventRow(missed[1]!.event.id)).toEqual({ status: 'processed', attempts: 1 });
+        expect(await eventRow(missed[2]!.event.id)).toBeUndefined();
+
+        const second = await catchUp.catchUp({ settleSeconds: 0, maxTakenIn: 2 });
+        expect(second).toMatchObject({ listed: 3, takenIn: 1, known: 2, more: false });
+        for (const { placed, price } of missed) {
+          expect(await orderRow(placed.orderId)).toMatchObject({
+            status: 'paid',
+            amountPaid: price,
+          });
+        }
+      });
+
+      test('a run reads at most its pages; the next goes on after the last event it listed, and the one that reaches the end starts again from the newest', async () => {
+        const missed = await missedPayments([3400, 3500, 3600]);
+        const newestFirst = missed.map((m) => m.event).reverse();
+        gateway.listing = listingOf(newestFirst, 1);
+        const catchUp = t.get(PaymentEventCatchUp);
+        const run = async () => {
+          gateway.listings = [];
+          const summary = await catchUp.catchUp({ settleSeconds: 0, maxPages: 2 });
+          return { summary, startingAfter: gateway.listings.map((q) => q.startingAfter) };
+        };
+
+        const first = await run();
+        expect(first).toEqual({
+          summary: { listed: 2, takenIn: 2, known: 0, failed: 0, more: true },
+          startingAfter: [undefined, newestFirst[0]!.id],
+        });
+        expect(await eventRow(missed[0]!.event.id)).toBeUndefined();
+
+        const second = await run();
+        expect(second).toEqual({
+          summary: { listed: 1, takenIn: 1, known: 0, failed: 0, more: false },
+          startingAfter: [newestFirst[1]!.id],
+        });
+        for (const { placed, price } of missed) {
+          expect(await orderRow(placed.orderId)).toMatchObject({
+            status: 'paid',
+            amountPaid: price,
+          });
+        }
+
+        const third = await run();
+        expect(third).toEqual({
+          summary: { listed: 2, takenIn: 0, known: 2, failed: 0, more: true },
+          startingAfter: [undefined, newestFirst[0]!.id],
+        });
+      });
+
+      test('a sweep stopped after an event the provider no longer knows starts again from the newest', async () => {
+        const [missed] = await missedPayments([3700]);
+        // The emulator answers a page after an unknown event as Stripe does: 400 resource_missing.
+        await t.get(CatchUpSweepRepository).saveResumeAfter('evt_forgotten');
+
+        const summary = await t.get(PaymentEventCatchUp).catchUp({ settleSeconds: 0 });
+        expect(summary.takenIn).toBeGreaterThanOrEqual(1);
+        expect(summary.more).toBe(false);
+        expect(await orderRow(missed!.placed.orderId)).toMatchObject({ status: 'paid' });
+        expect(await t.get(CatchUpSweepRepository).resumeAfter()).toBeNull();
+      });
+
+      test('past its time budget a run takes nothing more in, and says more are left', async () => {
+        const [missed] = await missedPayments([3800]);
+        gateway.listing = listingOf([missed!.event], 100);
+        const catchUp = t.get(PaymentEventCatchUp);
+
+        const cut = await catchUp.catchUp({ settleSeconds: 0, budgetMs: 0 });
+        expect(cut).toMatchObject({ listed: 1, takenIn: 0, more: true });
+        expect(await eventRow(missed!.event.id)).toBeUndefined();
+
+        const next = await catchUp.catchUp({ settleSeconds: 0 });
+        expect(next).toMatchObject({ listed: 1, takenIn: 1, more: false });
+      });
+
+      test('settledness is asked with one array parameter, however many ids: PostgreSQL takes at most 65,535 parameters', async () => {
+        const [missed] = await missedPayments([3900]);
+        gateway.listing = listingOf([missed!.event], 100);
+        await t.get(PaymentEventCatchUp).catchUp({ settleSeconds: 0 });
+
+        const ids = Array.from({ length: 70_000 }, (_, i) => `evt_never_${i}`);
+        ids.push(missed!.event.id);
+        const settled = await t.get(PaymentEventRepository).settledIds(ids);
+        expect([...settled]).toEqual([missed!.event.id]);
+      });
     });
   });
 

@@ -5,10 +5,8 @@ import { Clock } from '../infrastructure/clock/clock.js';
 import { errorMessage } from '../infrastructure/logging/error-message.js';
 import { JobHandler } from '../jobs/job-handler.decorator.js';
 import { PaymentEventIntake } from './payment-event-intake.js';
-import { paymentEventDefectOf } from './payment-event-shape.js';
-import { PaymentGateway } from './payment-gateway.js';
-import { PaymentEventRepository } from './persistence/payment-event.repository.js';
-import { APPLIED_EVENT_TYPES, type PaymentEvent } from './stripe-event.js';
+import type { PaymentEvent } from './stripe-event.js';
+import { UndeliveredEventSweep } from './undelivered-event-sweep.js';
 
 declare module '../jobs/job-payloads.js' {
   interface JobPayloads {
@@ -31,9 +29,24 @@ export const DEFAULT_LOOK_BACK_HOURS = 72;
  */
 export const DEFAULT_SETTLE_SECONDS = 120;
 
+/** Pages of the provider's listing a run reads at most, 100 events each. */
+export const MAX_PAGES_PER_RUN = 20;
+
+/** Events a run takes in at most, the oldest it listed; the rest wait for the next run. */
+export const MAX_TAKEN_IN_PER_RUN = 200;
+
+/**
+ * A run lists for half of this at most, and starts taking in no event past
+ * it: with a slow provider or database it stops early rather than late.
+ */
+export const RUN_BUDGET_MS = 120_000;
+
 export interface CatchUpOptions {
   lookBackHours?: number;
   settleSeconds?: number;
+  maxPages?: number;
+  maxTakenIn?: number;
+  budgetMs?: number;
 }
 
 export interface CatchUpSummary {
@@ -45,6 +58,8 @@ export interface CatchUpSummary {
   known: number;
   /** Applying failed (recorded as failed: the next run tries again), or not an event. */
   failed: number;
+  /** Events were left for the next run, which goes on from where this one stopped. */
+  more: boolean;
 }
 
 /**
@@ -57,8 +72,8 @@ export interface CatchUpSummary {
  * The provider lists the events that failed to reach some endpoint (it goes
  * on listing them after they were taken in here, and lists those another
  * endpoint of the account missed), asked for the types the shop acts on
- * only: the ones stored and settled are skipped
- * with one query, and each other one goes through the same intake as a
+ * only; `UndeliveredEventSweep` reads a bounded stretch of that listing and
+ * keeps the events not settled here. Each goes through the same intake as a
  * webhook, so one that arrives meanwhile is applied once. Oldest first, as
  * they happened, so a refund meets its payment already paid.
  */
@@ -67,9 +82,8 @@ export class PaymentEventCatchUp {
   private readonly logger = new Logger(PaymentEventCatchUp.name);
 
   constructor(
-    private readonly payments: PaymentGateway,
+    private readonly sweep: UndeliveredEventSweep,
     private readonly intake: PaymentEventIntake,
-    private readonly events: PaymentEventRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -81,73 +95,56 @@ export class PaymentEventCatchUp {
 
   /** A provider outage while listing throws: nothing is lost, the next run asks again. */
   async catchUp(options: CatchUpOptions = {}): Promise<CatchUpSummary> {
-    const lookBackHours = options.lookBackHours ?? DEFAULT_LOOK_BACK_HOURS;
-    const settleSeconds = options.settleSeconds ?? DEFAULT_SETTLE_SECONDS;
+    const started = performance.now();
+    const budgetMs = options.budgetMs ?? RUN_BUDGET_MS;
     const now = this.clock.now().getTime();
-    const listed = await this.listUndelivered(new Date(now - lookBackHours * 3_600_000));
-    const settledBefore = Math.floor(now / 1000) - settleSeconds;
+    const lookBackHours = options.lookBackHours ?? DEFAULT_LOOK_BACK_HOURS;
+    const due = await this.sweep.next({
+      since: new Date(now - lookBackHours * 3_600_000),
+      settledBefore: Math.floor(now / 1000) - (options.settleSeconds ?? DEFAULT_SETTLE_SECONDS),
+      maxPages: options.maxPages ?? MAX_PAGES_PER_RUN,
+      maxDue: options.maxTakenIn ?? MAX_TAKEN_IN_PER_RUN,
+      // The other half is for taking in what the listing found.
+      listUntil: started + budgetMs / 2,
+    });
 
-    const summary: CatchUpSummary = { listed: listed.length, takenIn: 0, known: 0, failed: 0 };
-    const due: PaymentEvent[] = [];
-    for (const value of listed) {
-      const defect = paymentEventDefectOf(value);
-      if (defect) {
-        summary.failed++;
-        this.logger.warn(`An undelivered event from the payment provider is ${defect}: skipped`);
-      } else if ((value as PaymentEvent).created <= settledBefore) {
-        due.push(value as PaymentEvent);
+    const summary: CatchUpSummary = {
+      listed: due.listed,
+      takenIn: 0,
+      known: due.known,
+      failed: due.unusable,
+      more: due.more,
+    };
+    for (const event of due.events) {
+      if (performance.now() >= started + budgetMs) {
+        summary.more = true;
+        break;
       }
+      await this.takeIn(event, summary);
     }
-    const settled = await this.events.settledIds(due.map((e) => e.id));
-    for (const event of due.reverse()) {
-      if (settled.has(event.id)) {
-        summary.known++;
-        continue;
-      }
-      try {
-        const { outcome } = await this.intake.accept(event, { wait: false, via: 'catch-up' });
-        if (outcome === null) summary.known++;
-        else summary.takenIn++;
-      } catch (error) {
-        // A webhook delivery of it is being handled right now: it is in hand.
-        if (error instanceof PaymentEventInProgressError) {
-          summary.known++;
-          continue;
-        }
-        summary.failed++;
-        this.logger.warn(
-          `Undelivered event ${event.id} (${event.type}) could not be applied; the next run tries again: ${errorMessage(error)}`,
-        );
-      }
-    }
-    if (summary.takenIn > 0 || summary.failed > 0) {
+    if (summary.takenIn > 0 || summary.failed > 0 || summary.more) {
       this.logger.log(
-        `Caught up on events the webhook missed: ${summary.takenIn} taken in, ${summary.known} known, ${summary.failed} failed`,
+        `Caught up on events the webhook missed: ${summary.takenIn} taken in, ${summary.known} known, ${summary.failed} failed${summary.more ? '; more are left for the next run' : ''}`,
       );
     }
     return summary;
   }
 
-  /** Every page of the provider's undelivered events since `since`, newest first. */
-  private async listUndelivered(since: Date): Promise<unknown[]> {
-    const newestFirst: unknown[] = [];
-    let startingAfter: string | undefined;
-    for (;;) {
-      const page = await this.payments.undeliveredEvents({
-        since,
-        types: APPLIED_EVENT_TYPES,
-        ...(startingAfter ? { startingAfter } : {}),
-      });
-      newestFirst.push(...page.events);
-      if (!page.hasMore) return newestFirst;
-      const last = page.events.at(-1) as { id?: unknown } | undefined;
-      if (typeof last?.id !== 'string') {
-        this.logger.warn(
-          'The payment provider listed more undelivered events after one without an id: the rest are left for the next run',
-        );
-        return newestFirst;
+  private async takeIn(event: PaymentEvent, summary: CatchUpSummary): Promise<void> {
+    try {
+      const { outcome } = await this.intake.accept(event, { wait: false, via: 'catch-up' });
+      if (outcome === null) summary.known++;
+      else summary.takenIn++;
+    } catch (error) {
+      // A webhook delivery of it is being handled right now: it is in hand.
+      if (error instanceof PaymentEventInProgressError) {
+        summary.known++;
+        return;
       }
-      startingAfter = last.id;
+      summary.failed++;
+      this.logger.warn(
+        `Undelivered event ${event.id} (${event.type}) could not be applied; the next run tries again: ${errorMessage(error)}`,
+      );
     }
   }
 }

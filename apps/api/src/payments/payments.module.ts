@@ -10,9 +10,12 @@ import {
   OrderPaymentIntentResolver,
   PaymentSimulationService,
 } from './payment-simulation.service.js';
+import { CatchUpSweepRepository } from './persistence/catch-up-sweep.repository.js';
 import { PaymentEventRepository } from './persistence/payment-event.repository.js';
+import { TypeOrmCatchUpSweepRepository } from './persistence/typeorm-catch-up-sweep.repository.js';
 import { TypeOrmPaymentEventRepository } from './persistence/typeorm-payment-event.repository.js';
 import { StripeWebhookVerifier } from './stripe/stripe-webhook-verifier.js';
+import { UndeliveredEventSweep } from './undelivered-event-sweep.js';
 import { StripeWebhookController } from './webhooks/stripe-webhook.controller.js';
 import { StripeWebhookService } from './webhooks/stripe-webhook.service.js';
 import { WebhookMetrics } from './webhooks/webhook-metrics.js';
@@ -50,8 +53,10 @@ export class PaymentsModule {
           useClass: options.orderResolver ?? NoOrderPaymentIntentResolver,
         },
         { provide: PaymentEventRepository, useClass: TypeOrmPaymentEventRepository },
+        { provide: CatchUpSweepRepository, useClass: TypeOrmCatchUpSweepRepository },
         PaymentEventProcessor,
         PaymentEventIntake,
+        UndeliveredEventSweep,
         PaymentEventCatchUp,
         StripeWebhookVerifier,
         StripeWebhookService,

@@ -26,6 +26,11 @@ export class PaymentsCatchUpCommand extends CommandRunner {
     process.stdout.write(
       `${s.listed} undelivered event(s) listed: ${s.takenIn} taken in, ${s.known} already known, ${s.failed} failed.\n`,
     );
+    if (s.more) {
+      process.stdout.write(
+        'More are left: the next run (the worker every five minutes, or this command again) goes on from here.\n',
+      );
+    }
     if (s.failed > 0) process.exitCode = 1;
   }
 

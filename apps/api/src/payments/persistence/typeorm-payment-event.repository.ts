@@ -164,10 +164,13 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
 
   async settledIds(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.dataSource.getRepository(PaymentEventOrmEntity).find({
-      select: { id: true },
-      where: { id: In([...ids]), status: In(['processed', 'deferred', 'ignored']) },
-    });
+    // One array parameter, however many ids: In() binds one parameter per
+    // id, and PostgreSQL refuses a statement with more than 65,535.
+    const rows = (await this.dataSource.query(
+      `SELECT id FROM payment_events
+        WHERE id = ANY($1::text[]) AND status IN ('processed', 'deferred', 'ignored')`,
+      [[...ids]],
+    )) as { id: string }[];
     return new Set(rows.map((r) => r.id));
   }
 }

@@ -25,6 +25,7 @@ import { CheckoutRefusal1765100000000 } from './1765100000000-checkout-refusal.j
 import { AccountSearch1765200000000 } from './1765200000000-account-search.js';
 import { FormerSlugs1765300000000 } from './1765300000000-former-slugs.js';
 import { ImportRunner1765400000000 } from './1765400000000-import-runner.js';
+import { CatchUpSweep1765500000000 } from './1765500000000-catch-up-sweep.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -58,4 +59,5 @@ export const migrations = [
   AccountSearch1765200000000,
   FormerSlugs1765300000000,
   ImportRunner1765400000000,
+  CatchUpSweep1765500000000,
 ];

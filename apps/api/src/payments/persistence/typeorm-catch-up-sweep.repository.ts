@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { CatchUpSweepRepository } from './catch-up-sweep.repository.js';
+
+@Injectable()
+export class TypeOrmCatchUpSweepRepository extends CatchUpSweepRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async resumeAfter(): Promise<string | null> {
+    const [row] = (await this.dataSource.query(
+      'SELECT resume_after FROM payment_catch_up_sweep',
+    )) as { resume_after: string | null }[];
+    return row?.resume_after ?? null;
+  }
+
+  async saveResumeAfter(eventId: string | null): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO payment_catch_up_sweep (resume_after) VALUES ($1)
+       ON CONFLICT (id) DO UPDATE SET resume_after = excluded.resume_after, updated_at = now()`,
+      [eventId],
+    );
+  }
+}
