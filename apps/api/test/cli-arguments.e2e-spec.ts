@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, test } from '@jest/globals';
+import pg from 'pg';
 
-import { anAccount, anEmail, cli, count, dataDir, sql, useCliDatabase } from './support/cli.js';
+import { CATCH_UP_LOCK } from '../src/payments/persistence/typeorm-catch-up-sweep.repository.js';
+import { anAccount, anEmail, cli, count, dataDir, db, sql, useCliDatabase } from './support/cli.js';
 import { cliInProcess } from './support/cli-in-process.js';
 
 useCliDatabase();
@@ -156,6 +158,21 @@ describe('npm run cli', () => {
       expect(run.stdout).toMatch(
         /^\d+ undelivered event\(s\) listed: \d+ taken in, \d+ already known, 0 failed\.\n$/,
       );
+    });
+
+    test('payments:catch-up while another run is at work → exit 1, saying so, and nothing done', async () => {
+      // The worker's run, or this command elsewhere, holds the catch-up's lock.
+      const other = new pg.Client({ connectionString: db.url });
+      await other.connect();
+      try {
+        await other.query('SELECT pg_advisory_lock($1)', [CATCH_UP_LOCK]);
+        const run = await cliInProcess(['payments:catch-up', '--hours', '1']);
+        expect(run).toMatchObject({ code: 1, stdout: '' });
+        expect(run.stderr).toMatch(/^Another catch-up run is at work .*: nothing done/);
+      } finally {
+        await other.end();
+      }
+      expect((await cliInProcess(['payments:catch-up', '--hours', '1'])).code).toBe(0);
     });
 
     test('orders:resolve-review with a decision it does not know, or without one', async () => {

@@ -8,7 +8,12 @@ import { DataSource } from 'typeorm';
 
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
-import { PaymentEventCatchUp } from '../src/payments/payment-event-catch-up.js';
+import {
+  type CatchUpOptions,
+  type CatchUpSummary,
+  PaymentEventCatchUp,
+  RUN_BUDGET_MS,
+} from '../src/payments/payment-event-catch-up.js';
 import { PaymentEventProcessor } from '../src/payments/payment-event-processor.service.js';
 import {
   PaymentGateway,
@@ -19,6 +24,7 @@ import {
 } from '../src/payments/payment-gateway.js';
 import { CatchUpSweepRepository } from '../src/payments/persistence/catch-up-sweep.repository.js';
 import { PaymentEventRepository } from '../src/payments/persistence/payment-event.repository.js';
+import { CATCH_UP_LOCK } from '../src/payments/persistence/typeorm-catch-up-sweep.repository.js';
 import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import type { PaymentEvent } from '../src/payments/stripe-event.js';
@@ -295,6 +301,13 @@ describe('Stripe webhook deliveries', () => {
   });
 
   describe('catching up on events the webhook missed', () => {
+    /** One run, which finds no other at work. */
+    async function runCatchUp(options: CatchUpOptions = {}): Promise<CatchUpSummary> {
+      const summary = await t.get(PaymentEventCatchUp).catchUp(options);
+      if (summary === null) throw new Error('another catch-up run was at work');
+      return summary;
+    }
+
     /** Runs `work` with the emulator's webhooks failing: nothing listens on the discard port. */
     async function withWebhooksFailing<T>(work: () => Promise<T>): Promise<T> {
       const url = emulator.webhookUrl;
@@ -310,10 +323,9 @@ describe('Stripe webhook deliveries', () => {
       await withWebhooksFailing(async () => {
         const placed = await aPlacedOrder(t, 1, 2500);
         const event = emulator.simulate(placed.intentId, 'succeeded');
-        const catchUp = t.get(PaymentEventCatchUp);
 
         // Under two minutes old, it is left to its webhook, still being tried.
-        await catchUp.catchUp();
+        await runCatchUp();
         expect(await orderRow(placed.orderId)).toMatchObject({ status: 'pending_payment' });
         expect(await eventRow(event.id)).toBeUndefined();
 
@@ -324,7 +336,7 @@ describe('Stripe webhook deliveries', () => {
             { type: 'payment_intent.succeeded', outcome },
           ) ?? 0;
         const processedBefore = await caughtUp('processed');
-        const first = await catchUp.catchUp({ settleSeconds: 0 });
+        const first = await runCatchUp({ settleSeconds: 0 });
         expect(first.takenIn).toBeGreaterThanOrEqual(1);
         // Counted apart from webhook deliveries: the endpoint missed it.
         expect(await caughtUp('processed')).toBeGreaterThanOrEqual(processedBefore + 1);
@@ -333,7 +345,7 @@ describe('Stripe webhook deliveries', () => {
         expect(await eventRow(event.id)).toEqual({ status: 'processed', attempts: 1 });
 
         // Still undelivered at the provider, so listed again: known by its id.
-        const second = await catchUp.catchUp({ settleSeconds: 0 });
+        const second = await runCatchUp({ settleSeconds: 0 });
         expect(second.takenIn).toBe(0);
         expect(second.known).toBeGreaterThanOrEqual(1);
         expect(await orderRow(placed.orderId)).toEqual(paid);
@@ -349,7 +361,7 @@ describe('Stripe webhook deliveries', () => {
         const succeeded = emulator.simulate(placed.intentId, 'succeeded');
         gateway.listings = [];
 
-        await t.get(PaymentEventCatchUp).catchUp({ settleSeconds: 0 });
+        await runCatchUp({ settleSeconds: 0 });
         expect(gateway.listings.length).toBeGreaterThanOrEqual(1);
         for (const query of gateway.listings) {
           expect([...query.types].sort()).toEqual([
@@ -394,7 +406,7 @@ describe('Stripe webhook deliveries', () => {
             orders.push({ placed, price });
           }
 
-          const summary = await t.get(PaymentEventCatchUp).catchUp({ settleSeconds: 0 });
+          const summary = await runCatchUp({ settleSeconds: 0 });
           expect(pages.length).toBeGreaterThanOrEqual(3);
           expect(summary.failed).toBeGreaterThanOrEqual(1);
           for (const { placed, price } of orders) {
@@ -409,7 +421,7 @@ describe('Stripe webhook deliveries', () => {
         gateway.listing = undefined;
       }
     });
-    describe('a run is bounded whatever the backlog', () => {
+    describe('one run at a time, bounded whatever the backlog', () => {
       /** Payments whose webhook never came, oldest first, and their orders. */
       async function missedPayments(prices: number[]) {
         return withWebhooksFailing(async () => {
@@ -441,6 +453,16 @@ describe('Stripe webhook deliveries', () => {
           };
         };
 
+      /** Sessions holding the lock of a catch-up run (an advisory key fits in objid). */
+      const heldCatchUpLocks = async () =>
+        (
+          (await db.query(
+            `SELECT count(*)::int AS n FROM pg_locks
+              WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = $1`,
+            [CATCH_UP_LOCK],
+          )) as { n: number }[]
+        )[0]!.n;
+
       afterEach(async () => {
         gateway.listing = undefined;
         await t.get(CatchUpSweepRepository).saveResumeAfter(null);
@@ -449,15 +471,14 @@ describe('Stripe webhook deliveries', () => {
       test('a run takes in at most its limit, the oldest first; the next run takes in the rest', async () => {
         const missed = await missedPayments([3100, 3200, 3300]);
         gateway.listing = listingOf(missed.map((m) => m.event).reverse(), 100);
-        const catchUp = t.get(PaymentEventCatchUp);
 
-        const first = await catchUp.catchUp({ settleSeconds: 0, maxTakenIn: 2 });
+        const first = await runCatchUp({ settleSeconds: 0, maxTakenIn: 2 });
         expect(first).toMatchObject({ listed: 3, takenIn: 2, known: 0, more: true });
         expect(await eventRow(missed[0]!.event.id)).toEqual({ status: 'processed', attempts: 1 });
         expect(await eventRow(missed[1]!.event.id)).toEqual({ status: 'processed', attempts: 1 });
         expect(await eventRow(missed[2]!.event.id)).toBeUndefined();
 
-        const second = await catchUp.catchUp({ settleSeconds: 0, maxTakenIn: 2 });
+        const second = await runCatchUp({ settleSeconds: 0, maxTakenIn: 2 });
         expect(second).toMatchObject({ listed: 3, takenIn: 1, known: 2, more: false });
         for (const { placed, price } of missed) {
           expect(await orderRow(placed.orderId)).toMatchObject({
@@ -471,10 +492,9 @@ describe('Stripe webhook deliveries', () => {
         const missed = await missedPayments([3400, 3500, 3600]);
         const newestFirst = missed.map((m) => m.event).reverse();
         gateway.listing = listingOf(newestFirst, 1);
-        const catchUp = t.get(PaymentEventCatchUp);
         const run = async () => {
           gateway.listings = [];
-          const summary = await catchUp.catchUp({ settleSeconds: 0, maxPages: 2 });
+          const summary = await runCatchUp({ settleSeconds: 0, maxPages: 2 });
           return { summary, startingAfter: gateway.listings.map((q) => q.startingAfter) };
         };
 
@@ -509,7 +529,7 @@ describe('Stripe webhook deliveries', () => {
         // The emulator answers a page after an unknown event as Stripe does: 400 resource_missing.
         await t.get(CatchUpSweepRepository).saveResumeAfter('evt_forgotten');
 
-        const summary = await t.get(PaymentEventCatchUp).catchUp({ settleSeconds: 0 });
+        const summary = await runCatchUp({ settleSeconds: 0 });
         expect(summary.takenIn).toBeGreaterThanOrEqual(1);
         expect(summary.more).toBe(false);
         expect(await orderRow(missed!.placed.orderId)).toMatchObject({ status: 'paid' });
@@ -519,20 +539,68 @@ describe('Stripe webhook deliveries', () => {
       test('past its time budget a run takes nothing more in, and says more are left', async () => {
         const [missed] = await missedPayments([3800]);
         gateway.listing = listingOf([missed!.event], 100);
-        const catchUp = t.get(PaymentEventCatchUp);
 
-        const cut = await catchUp.catchUp({ settleSeconds: 0, budgetMs: 0 });
+        const cut = await runCatchUp({ settleSeconds: 0, budgetMs: 0 });
         expect(cut).toMatchObject({ listed: 1, takenIn: 0, more: true });
         expect(await eventRow(missed!.event.id)).toBeUndefined();
 
-        const next = await catchUp.catchUp({ settleSeconds: 0 });
+        const next = await runCatchUp({ settleSeconds: 0 });
         expect(next).toMatchObject({ listed: 1, takenIn: 1, more: false });
+      });
+
+      test('two runs at once: the second leaves the work to the first, which takes the event in once', async () => {
+        const [missed] = await missedPayments([4100]);
+        const listing = listingOf([missed!.event], 100);
+        let listed!: () => void;
+        const firstListing = new Promise<void>((resolve) => (listed = resolve));
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let calls = 0;
+        // The first run is held inside its listing: still at work.
+        gateway.listing = async (query) => {
+          if (calls++ === 0) {
+            listed();
+            await held;
+          }
+          return listing(query);
+        };
+
+        const first = t.get(PaymentEventCatchUp).catchUp({ settleSeconds: 0 });
+        await firstListing;
+        expect(await t.get(PaymentEventCatchUp).catchUp({ settleSeconds: 0 })).toBeNull();
+        expect(calls).toBe(1);
+        release();
+        expect(await first).toMatchObject({ listed: 1, takenIn: 1 });
+        expect(await eventRow(missed!.event.id)).toEqual({ status: 'processed', attempts: 1 });
+      });
+
+      test('a run that fails lets the next one run', async () => {
+        gateway.listing = () =>
+          Promise.reject(
+            new PaymentProviderError('The payment provider is unreachable', 'unreachable'),
+          );
+        await expect(
+          t.get(PaymentEventCatchUp).catchUp({ settleSeconds: 0 }),
+        ).rejects.toBeInstanceOf(PaymentProviderError);
+        expect(await heldCatchUpLocks()).toBe(0);
+        gateway.listing = listingOf([], 100);
+        expect(await runCatchUp({ settleSeconds: 0 })).toMatchObject({ listed: 0, more: false });
+        expect(await heldCatchUpLocks()).toBe(0);
+      });
+
+      test("the job's queue takes a run for dead only past its worst case: its time budget, then the lease of the event it was taking in", async () => {
+        const [queue] = (await db.query(
+          `SELECT expire_seconds AS "expireSeconds" FROM pgboss.queue WHERE name = 'payments.catch-up-events'`,
+        )) as { expireSeconds: number }[];
+        expect(queue!.expireSeconds * 1000).toBeGreaterThan(
+          RUN_BUDGET_MS + t.config.paymentEvents.leaseMs,
+        );
       });
 
       test('settledness is asked with one array parameter, however many ids: PostgreSQL takes at most 65,535 parameters', async () => {
         const [missed] = await missedPayments([3900]);
         gateway.listing = listingOf([missed!.event], 100);
-        await t.get(PaymentEventCatchUp).catchUp({ settleSeconds: 0 });
+        await runCatchUp({ settleSeconds: 0 });
 
         const ids = Array.from({ length: 70_000 }, (_, i) => `evt_never_${i}`);
         ids.push(missed!.event.id);

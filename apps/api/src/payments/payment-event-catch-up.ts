@@ -5,6 +5,7 @@ import { Clock } from '../infrastructure/clock/clock.js';
 import { errorMessage } from '../infrastructure/logging/error-message.js';
 import { JobHandler } from '../jobs/job-handler.decorator.js';
 import { PaymentEventIntake } from './payment-event-intake.js';
+import { CatchUpSweepRepository } from './persistence/catch-up-sweep.repository.js';
 import type { PaymentEvent } from './stripe-event.js';
 import { UndeliveredEventSweep } from './undelivered-event-sweep.js';
 
@@ -40,6 +41,16 @@ export const MAX_TAKEN_IN_PER_RUN = 200;
  * it: with a slow provider or database it stops early rather than late.
  */
 export const RUN_BUDGET_MS = 120_000;
+
+/**
+ * How long pg-boss lets a run be active before it takes its worker for
+ * dead and runs it again: above a run's worst case, its budget and then
+ * the intake under way at its end, which holds its event for at most the
+ * event's lease (PAYMENT_EVENT_LEASE_MS, five minutes by default). Runs
+ * never overlap in any case (`CatchUpSweepRepository.exclusively`): one
+ * started beside a run still at work leaves the work to it.
+ */
+export const CATCH_UP_EXPIRY_SECONDS = 600;
 
 export interface CatchUpOptions {
   lookBackHours?: number;
@@ -83,18 +94,33 @@ export class PaymentEventCatchUp {
 
   constructor(
     private readonly sweep: UndeliveredEventSweep,
+    private readonly runs: CatchUpSweepRepository,
     private readonly intake: PaymentEventIntake,
     private readonly clock: Clock,
   ) {}
 
   // Idempotent by construction: an event taken in before is known by its id.
-  @JobHandler('payments.catch-up-events', { schedule: { cron: '*/5 * * * *' }, retryLimit: 1 })
+  @JobHandler('payments.catch-up-events', {
+    schedule: { cron: '*/5 * * * *' },
+    retryLimit: 1,
+    expireInSeconds: CATCH_UP_EXPIRY_SECONDS,
+  })
   async runScheduled(): Promise<void> {
-    await this.catchUp();
+    if ((await this.catchUp()) === null) {
+      this.logger.log('Another catch-up run is still at work: this one leaves the work to it');
+    }
   }
 
-  /** A provider outage while listing throws: nothing is lost, the next run asks again. */
-  async catchUp(options: CatchUpOptions = {}): Promise<CatchUpSummary> {
+  /**
+   * Null when another run, of this process or another, is at work: it is
+   * left to that one. A provider outage while listing throws: nothing is
+   * lost, the next run asks again.
+   */
+  catchUp(options: CatchUpOptions = {}): Promise<CatchUpSummary | null> {
+    return this.runs.exclusively(() => this.run(options));
+  }
+
+  private async run(options: CatchUpOptions): Promise<CatchUpSummary> {
     const started = performance.now();
     const budgetMs = options.budgetMs ?? RUN_BUDGET_MS;
     const now = this.clock.now().getTime();

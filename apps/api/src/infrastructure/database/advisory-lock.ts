@@ -63,6 +63,36 @@ export async function withAdvisoryLock<T>(
   }
 }
 
+/**
+ * Runs `work` while holding a session-level advisory lock on a connection
+ * of its own, unless another session holds it: then null at once, without
+ * waiting. For work that one process at a time does, and that a process
+ * finding it under way simply leaves to that one. The lock is held for as
+ * long as `work` runs, however long that is, and ends with its session
+ * should the process die.
+ */
+export async function withAdvisoryLockIfFree<T>(
+  dataSource: DataSource,
+  key: number,
+  work: () => Promise<T>,
+): Promise<T | null> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS taken', [key])) as {
+      taken: boolean;
+    }[];
+    if (!row?.taken) return null;
+    try {
+      return await work();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
 async function take(runner: QueryRunner, key: number, wait?: AdvisoryLockWait): Promise<void> {
   let started: number | undefined;
   let reportDue = 0;

@@ -23,6 +23,11 @@ export class PaymentsCatchUpCommand extends CommandRunner {
     const s = await this.catchUp.catchUp({
       lookBackHours: options.hours ?? DEFAULT_LOOK_BACK_HOURS,
     });
+    if (s === null) {
+      throw new Error(
+        'Another catch-up run is at work (the worker, or this command elsewhere): nothing done; run it again once that one is done',
+      );
+    }
     process.stdout.write(
       `${s.listed} undelivered event(s) listed: ${s.takenIn} taken in, ${s.known} already known, ${s.failed} failed.\n`,
     );

@@ -2,12 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
+import { withAdvisoryLockIfFree } from '../../infrastructure/database/advisory-lock.js';
 import { CatchUpSweepRepository } from './catch-up-sweep.repository.js';
+
+// Arbitrary constant: the advisory lock a catch-up run holds while at work.
+export const CATCH_UP_LOCK = 7_305_003;
 
 @Injectable()
 export class TypeOrmCatchUpSweepRepository extends CatchUpSweepRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     super();
+  }
+
+  exclusively<T>(work: () => Promise<T>): Promise<T | null> {
+    return withAdvisoryLockIfFree(this.dataSource, CATCH_UP_LOCK, work);
   }
 
   async resumeAfter(): Promise<string | null> {
