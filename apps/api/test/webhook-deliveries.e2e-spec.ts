@@ -29,7 +29,7 @@ import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import type { PaymentEvent } from '../src/payments/stripe-event.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
-import { hostedEmulator } from './support/emulator.js';
+import { hostedEmulator, webhooksToThisApp } from './support/emulator.js';
 import { waitFor } from './support/jobs-probe.js';
 import { metricSample } from './support/metrics.js';
 import {
@@ -138,6 +138,12 @@ describe('Stripe webhook deliveries', () => {
     )[0];
   const eventRow = async (id: string) =>
     (await db.query(`SELECT status, attempts FROM payment_events WHERE id = $1`, [id]))[0];
+  const arrivalOf = async (id: string) =>
+    (
+      (await db.query(`SELECT arrived_via FROM payment_events WHERE id = $1`, [id])) as {
+        arrived_via: string;
+      }[]
+    )[0]?.arrived_via;
 
   test('the same late payment delivered twice at once → Stripe is asked for its refund once, the payment booked once', async () => {
     const { placed, event } = await aLatePayment();
@@ -329,17 +335,10 @@ describe('Stripe webhook deliveries', () => {
         expect(await orderRow(placed.orderId)).toMatchObject({ status: 'pending_payment' });
         expect(await eventRow(event.id)).toBeUndefined();
 
-        const caughtUp = async (outcome: string) =>
-          metricSample(
-            (await t.http.get('/metrics').expect(200)).text,
-            'minishop_payment_events_caught_up_total',
-            { type: 'payment_intent.succeeded', outcome },
-          ) ?? 0;
-        const processedBefore = await caughtUp('processed');
         const first = await runCatchUp({ settleSeconds: 0 });
         expect(first.takenIn).toBeGreaterThanOrEqual(1);
-        // Counted apart from webhook deliveries: the endpoint missed it.
-        expect(await caughtUp('processed')).toBeGreaterThanOrEqual(processedBefore + 1);
+        // Told apart from webhook deliveries: the endpoint missed it.
+        expect(await arrivalOf(event.id)).toBe('catch-up');
         const paid = await orderRow(placed.orderId);
         expect(paid).toMatchObject({ status: 'paid', amountPaid: 2500 });
         expect(await eventRow(event.id)).toEqual({ status: 'processed', attempts: 1 });
@@ -617,7 +616,7 @@ describe('Stripe webhook deliveries', () => {
       const event = aStripeEvent('customer.created', {
         id: 'cus_lease',
       }) as unknown as PaymentEvent;
-      await events.recordIfNew(event);
+      await events.recordIfNew(event, 'webhook');
       const first = await events.claim(event.id, ['pending'], 60_000);
       await db.query(
         `UPDATE payment_events SET claimed_until = now() - interval '1 second' WHERE id = $1`,
@@ -644,7 +643,7 @@ describe('Stripe webhook deliveries', () => {
 
     test('a delivery that finds another transaction handling the event gives its lease back', async () => {
       const { event } = await aLatePayment();
-      await t.get(PaymentEventRepository).recordIfNew(event as unknown as PaymentEvent);
+      await t.get(PaymentEventRepository).recordIfNew(event as unknown as PaymentEvent, 'webhook');
       const before = gateway.refundCalls.length;
       let release!: () => void;
       gateway.gate = new Promise((resolve) => (release = resolve));
@@ -680,6 +679,63 @@ describe('Stripe webhook deliveries', () => {
         await holder.release();
       }
     });
+  });
+});
+
+describe('GET /metrics: events the catch-up took in', () => {
+  let api: TestApp;
+  let worker: TestApp;
+  let emulator: StripeEmulator;
+
+  beforeAll(async () => {
+    api = await startTestApp({ env: { STRIPE_WEBHOOK_SECRET: SECRET } });
+    ({ emulator } = await webhooksToThisApp(api));
+    // The worker of the documented deployment: the API's database and
+    // Stripe, and a registry of its own that nobody scrapes.
+    worker = await startTestApp({
+      database: api.db,
+      env: {
+        STRIPE_WEBHOOK_SECRET: SECRET,
+        STRIPE_EMULATOR_PORT: String(emulator.port),
+        RUN_WORKER: 'off',
+      },
+    });
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+  });
+
+  test('the API counts from the database what the worker took in, by type and status; a webhook delivery is not counted there', async () => {
+    const paid = await aPlacedOrder(api, 1, 2100);
+    const delivered = emulator.simulate(paid.intentId, 'succeeded');
+    await expect(emulator.delivery(delivered.id)).resolves.toMatchObject({ delivered: true });
+
+    const reachable = emulator.webhookUrl;
+    emulator.webhookUrl = 'http://127.0.0.1:9/webhooks/stripe';
+    try {
+      const paidUnheard = await aPlacedOrder(api, 1, 2200);
+      emulator.simulate(paidUnheard.intentId, 'succeeded');
+      const summary = await worker.get(PaymentEventCatchUp).catchUp({ settleSeconds: 0 });
+      expect(summary).toMatchObject({ takenIn: 1 });
+    } finally {
+      emulator.webhookUrl = reachable;
+    }
+
+    const text = (await api.http.get('/metrics').expect(200)).text;
+    expect(text).toMatch(/# TYPE minishop_payment_events_caught_up gauge/);
+    expect(
+      metricSample(text, 'minishop_payment_events_caught_up', {
+        type: 'payment_intent.succeeded',
+        status: 'processed',
+      }),
+    ).toBe(1);
+    expect(
+      metricSample(text, 'minishop_webhook_events_total', {
+        type: 'payment_intent.succeeded',
+        outcome: 'processed',
+      }),
+    ).toBe(1);
   });
 });
 

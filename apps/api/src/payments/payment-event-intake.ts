@@ -1,8 +1,8 @@
-import { PaymentEventInProgressError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
 import type { PaymentEventOutcome } from './payment-event-handler.js';
 import { PaymentEventProcessor } from './payment-event-processor.service.js';
+import type { PaymentEventArrival } from './persistence/payment-event.orm-entity.js';
 import { PaymentEventRepository } from './persistence/payment-event.repository.js';
 import type { PaymentEvent } from './stripe-event.js';
 import { WebhookMetrics } from './webhooks/webhook-metrics.js';
@@ -31,35 +31,30 @@ export class PaymentEventIntake {
   /**
    * `wait`: a delivery that finds another one handling the event waits for
    * it rather than preparing the event again (which may call the provider);
-   * without it, PaymentEventInProgressError at once. `via` says which
-   * metric counts it.
+   * without it, PaymentEventInProgressError at once. `via`: how it came,
+   * recorded with an event stored here first. A webhook delivery is also
+   * counted in this process' metrics (the API's, which are scraped); what
+   * the catch-up takes in is counted from the store (CaughtUpEventMetrics),
+   * as it runs in the worker or the command line.
    */
   async accept(
     event: PaymentEvent,
-    options: { wait: boolean; via: 'webhook' | 'catch-up' },
+    options: { wait: boolean; via: PaymentEventArrival },
   ): Promise<EventReceipt> {
-    const count = (outcome: PaymentEventOutcome | 'duplicate' | 'error') =>
-      options.via === 'webhook'
-        ? this.metrics.delivered(event.type, outcome)
-        : this.metrics.caughtUp(event.type, outcome);
+    const webhook = options.via === 'webhook';
     let firstDelivery: boolean;
     let outcome: PaymentEventOutcome | null;
     try {
-      firstDelivery = await this.events.recordIfNew(event);
+      firstDelivery = await this.events.recordIfNew(event, options.via);
       // A delivery of an event that failed before gets another go.
       outcome = await this.processor.apply(event.id, ['pending', 'failed'], {
         wait: options.wait,
       });
     } catch (error) {
-      // Caught up on while a delivery of it is at work: that one applies it.
-      count(
-        options.via === 'catch-up' && error instanceof PaymentEventInProgressError
-          ? 'duplicate'
-          : 'error',
-      );
+      if (webhook) this.metrics.delivered(event.type, 'error');
       throw error;
     }
-    count(outcome ?? 'duplicate');
+    if (webhook) this.metrics.delivered(event.type, outcome ?? 'duplicate');
     if (outcome === 'processed' && event.type.startsWith('payment_intent.')) {
       // A payment that just landed may unblock events deferred until it did
       // (a refund delivered before the payment it refunds). Its own commit is

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module, type ModuleMetadata, type Type } from '@nestjs/common';
 
+import { CaughtUpEventMetrics } from './caught-up-event-metrics.js';
 import { PaymentEventCatchUp } from './payment-event-catch-up.js';
 import { IgnoringPaymentEventHandler, PaymentEventHandler } from './payment-event-handler.js';
 import { PaymentEventIntake } from './payment-event-intake.js';
@@ -61,6 +62,7 @@ export class PaymentsModule {
         StripeWebhookVerifier,
         StripeWebhookService,
         WebhookMetrics,
+        CaughtUpEventMetrics,
         PaymentSimulationService,
       ],
       exports: [PaymentEventProcessor, PaymentSimulationService, PaymentEventCatchUp],

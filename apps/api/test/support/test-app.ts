@@ -30,6 +30,11 @@ export interface TestAppOptions {
   controllers?: Type[];
   /** Port overrides (clock, mailer, ...) through Nest's testing module. */
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  /**
+   * Another process of the same deployment: this app runs on the database of
+   * one started before (which drops it when closed) instead of its own.
+   */
+  database?: TestDatabase;
 }
 
 /**
@@ -38,7 +43,8 @@ export interface TestAppOptions {
  * template), ready for supertest.
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = await createTestDatabase({ migrated: true });
+  const db = options.database ?? (await createTestDatabase({ migrated: true }));
+  const ownDatabase = options.database === undefined;
   const config = AppConfig.fromEnv({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -70,7 +76,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     await app.getHttpAdapter().getInstance().ready();
   } catch (error) {
     await app.close().catch(() => undefined);
-    await db.drop();
+    if (ownDatabase) await db.drop();
     throw error;
   }
   return {
@@ -94,7 +100,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       } finally {
         clearTimeout(watchdog);
       }
-      await db.drop();
+      if (ownDatabase) await db.drop();
       const violations = contract.verify();
       if (violations.length > 0) {
         throw new Error(

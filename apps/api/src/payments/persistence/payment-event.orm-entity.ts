@@ -2,6 +2,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type PaymentEventStatus = 'pending' | 'processed' | 'deferred' | 'ignored' | 'failed';
 
+/** How an event first arrived: its webhook, or the catch-up on events whose webhook never came. */
+export type PaymentEventArrival = 'webhook' | 'catch-up';
+
 /** One Stripe event as received, keyed by Stripe's event id so a redelivery is recognised. */
 @Entity({ name: 'payment_events' })
 export class PaymentEventOrmEntity {
@@ -33,6 +36,9 @@ export class PaymentEventOrmEntity {
 
   @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
   receivedAt!: Date;
+
+  @Column({ name: 'arrived_via', type: 'text', default: 'webhook' })
+  arrivedVia!: PaymentEventArrival;
 
   @Column({ name: 'processed_at', type: 'timestamptz', nullable: true })
   processedAt!: Date | null;

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 
 import type { PaymentEventOutcome } from '../payment-event-handler.js';
 import type { PaymentEvent } from '../stripe-event.js';
-import type { PaymentEventStatus } from './payment-event.orm-entity.js';
+import type { PaymentEventArrival, PaymentEventStatus } from './payment-event.orm-entity.js';
 
 /**
  * A delivery's attempt to take an event for handling:
@@ -14,10 +14,20 @@ import type { PaymentEventStatus } from './payment-event.orm-entity.js';
 export type EventClaim =
   { kind: 'claimed'; event: PaymentEvent; token: string } | { kind: 'busy' } | { kind: 'settled' };
 
+/** Events of one type and status, of those the catch-up stored. */
+export interface CaughtUpCount {
+  type: string;
+  status: PaymentEventStatus;
+  count: number;
+}
+
 /** Port of the webhook intake's store of received events. */
 export abstract class PaymentEventRepository {
-  /** Stores the event unless its id is known; true when this call stored it. */
-  abstract recordIfNew(event: PaymentEvent): Promise<boolean>;
+  /**
+   * Stores the event unless its id is known; true when this call stored it.
+   * `via` is kept with it: how it first arrived.
+   */
+  abstract recordIfNew(event: PaymentEvent, via: PaymentEventArrival): Promise<boolean>;
 
   /**
    * Claims the event for `leaseMs` when it is in one of `statuses` and no
@@ -82,4 +92,10 @@ export abstract class PaymentEventRepository {
 
   /** Which of `ids` are stored and settled: processed, deferred or ignored (not pending or failed). */
   abstract settledIds(ids: readonly string[]): Promise<Set<string>>;
+
+  /**
+   * The events the catch-up stored (their webhook never came) in the last
+   * `seconds`, by the database's clock, counted by type and current status.
+   */
+  abstract caughtUpCounts(seconds: number): Promise<CaughtUpCount[]>;
 }

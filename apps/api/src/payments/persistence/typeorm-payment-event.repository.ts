@@ -7,8 +7,16 @@ import { DataSource, type EntityManager, In } from 'typeorm';
 import { storablePrefix } from '../../infrastructure/database/unstorable-text.js';
 import type { PaymentEventOutcome } from '../payment-event-handler.js';
 import { eventObjectId, type PaymentEvent } from '../stripe-event.js';
-import { PaymentEventOrmEntity, type PaymentEventStatus } from './payment-event.orm-entity.js';
-import { type EventClaim, PaymentEventRepository } from './payment-event.repository.js';
+import {
+  type PaymentEventArrival,
+  PaymentEventOrmEntity,
+  type PaymentEventStatus,
+} from './payment-event.orm-entity.js';
+import {
+  type CaughtUpCount,
+  type EventClaim,
+  PaymentEventRepository,
+} from './payment-event.repository.js';
 
 const MAX_ERROR_LENGTH = 2_000;
 
@@ -18,7 +26,7 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
     super();
   }
 
-  async recordIfNew(event: PaymentEvent): Promise<boolean> {
+  async recordIfNew(event: PaymentEvent, via: PaymentEventArrival): Promise<boolean> {
     // INSERT ... ON CONFLICT DO NOTHING: concurrent deliveries of one event
     // race on the primary key, and exactly one of them stores it.
     const result = await this.dataSource
@@ -32,6 +40,7 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
         payload: event,
         status: 'pending',
         eventCreatedAt: new Date(event.created * 1000),
+        arrivedVia: via,
       })
       .orIgnore()
       .returning(['id'])
@@ -172,5 +181,16 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
       [[...ids]],
     )) as { id: string }[];
     return new Set(rows.map((r) => r.id));
+  }
+
+  async caughtUpCounts(seconds: number): Promise<CaughtUpCount[]> {
+    // A range of payment_events_caught_up_idx: at most what the catch-up
+    // took in over that time, which its runs bound, however large the table.
+    return (await this.dataSource.query(
+      `SELECT type, status, count(*)::int AS count FROM payment_events
+        WHERE arrived_via = 'catch-up' AND received_at >= now() - $1 * interval '1 second'
+        GROUP BY type, status`,
+      [seconds],
+    )) as CaughtUpCount[];
   }
 }

@@ -26,6 +26,7 @@ import { AccountSearch1765200000000 } from './1765200000000-account-search.js';
 import { FormerSlugs1765300000000 } from './1765300000000-former-slugs.js';
 import { ImportRunner1765400000000 } from './1765400000000-import-runner.js';
 import { CatchUpSweep1765500000000 } from './1765500000000-catch-up-sweep.js';
+import { PaymentEventArrival1765600000000 } from './1765600000000-payment-event-arrival.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -60,4 +61,5 @@ export const migrations = [
   FormerSlugs1765300000000,
   ImportRunner1765400000000,
   CatchUpSweep1765500000000,
+  PaymentEventArrival1765600000000,
 ];
