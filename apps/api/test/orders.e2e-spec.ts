@@ -117,6 +117,17 @@ describe('orders', () => {
     return { order: res.body.order, payment: res.body.payment, variant: v };
   }
 
+  /** Two orders of one unit of `variant` each, their reservations run out a minute ago. */
+  async function twoDueOrders(user: TestUser, variant: TestVariant) {
+    const first = await anOrder(user, variant, 1);
+    const second = await anOrder(user, variant, 1);
+    await db.query(
+      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = ANY($1)`,
+      [[first.order.id, second.order.id]],
+    );
+    return [first, second] as const;
+  }
+
   const getOrder = (user: TestUser, id: string) =>
     t.http.get(`/api/v1/orders/${id}`).set(user.auth);
 
@@ -371,12 +382,7 @@ describe('orders', () => {
   test('a 500 the provider replays under the fixed cancel key does not pause expiry', async () => {
     const user = await aCustomer(t);
     const v = await aVariant(t, { stock: 5 });
-    const due = await anOrder(user, v, 1);
-    const next = await anOrder(user, v, 1);
-    await db.query(
-      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = ANY($1)`,
-      [[due.order.id, next.order.id]],
-    );
+    const [due, next] = await twoDueOrders(user, v);
     gateway.failedCancelKeys.add(keyOf(due.payment.paymentIntentId));
     try {
       await t.get(OrderExpiryService).expireDue(new Date());
@@ -530,12 +536,7 @@ describe('orders', () => {
   test('expiry waits out a provider outage: due orders keep their stock until it answers again', async () => {
     const user = await aCustomer(t);
     const v = await aVariant(t, { stock: 5 });
-    const first = await anOrder(user, v, 1);
-    const second = await anOrder(user, v, 1);
-    await db.query(
-      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = ANY($1)`,
-      [[first.order.id, second.order.id]],
-    );
+    const [first, second] = await twoDueOrders(user, v);
     gateway.cancelFailures = 100;
     try {
       expect(await t.get(OrderExpiryService).expireDue(new Date())).toBe(0);
