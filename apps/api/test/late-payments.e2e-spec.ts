@@ -287,6 +287,43 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
       expect(await underReview()).not.toContain(placed.orderId);
     });
 
+    test('refunded in parts after its automatic refund failed: an older charge.refunded arriving last changes nothing and completes', async () => {
+      const placed = await aCancelledOrderPayableInUsd();
+      emulator.simulate(placed.intentId, 'succeeded');
+      await settle();
+      const automatic = await (
+        await t.get(StripeClient).get()
+      ).refunds.create(
+        { payment_intent: placed.intentId, amount: 3000 },
+        { idempotencyKey: `late-payment-${placed.intentId}` },
+      );
+      emulator.failRefund(automatic.id);
+      await settle();
+
+      expect((await refund(placed.orderId, { amount: usd(1200) })).status).toBe(202);
+      await settle();
+      const older = aStripeEvent(
+        'charge.refunded',
+        structuredClone(chargeOf(placed.intentId)) as unknown as Record<string, unknown>,
+      );
+      expect(older.data.object).toMatchObject({ amount_refunded: 1200 });
+      expect((await refund(placed.orderId, { amount: usd(1800) })).status).toBe(202);
+      await settle();
+      expect(await adminOrder(placed.orderId)).toMatchObject({
+        foreignPayment: { amountRefunded: usd(3000) },
+      });
+
+      // Stripe's retry of the first part's event, after the second's was applied.
+      const res = await deliver(t, older, t.config.stripeWebhookSecret);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'processed' });
+      expect(await eventStatus(older.id)).toBe('processed');
+      expect(await adminOrder(placed.orderId)).toMatchObject({
+        amountRefunded: eur(0),
+        foreignPayment: { amountPaid: usd(3000), amountRefunded: usd(3000) },
+      });
+    });
+
     test('settled outside the shop in USD; the order’s EUR figures stay at zero', async () => {
       const o = await aDisputedUsdLatePayment();
       const res = await settleOutside(o.orderId, { note: 'paid back in USD by transfer' });

@@ -149,6 +149,11 @@ export class RefundEvents {
     prepared: ChargeReading | undefined,
     m: EntityManager,
   ): Promise<PaymentEventOutcome> {
+    // As for the order's figures: an older or repeated figure changes
+    // nothing. Checked before the failed refunds, as `prepareRefunded` read
+    // Stripe for none such: without this, an old event of an order with a
+    // failed refund asked for a reading it never got, and could never apply.
+    if (reported.amount <= (order.foreignPayment?.refunded.amount ?? 0)) return 'processed';
     let refunded = reported;
     if ((await this.ledger.failedCount(order.id, m)) > 0) {
       const now = this.reading(order, prepared).refundedNow;
