@@ -737,15 +737,23 @@ describe('orders', () => {
       await emulator.idle();
       expect(await requested()).toBe(1000);
 
-      // The bank refuses the refund: Stripe sends charge.refund.updated and refund.failed.
+      // The bank refuses the refund: Stripe sends charge.refund.updated, refund.updated and refund.failed.
       const events = emulator.failRefund(first.body.refund.id);
-      expect(events.map((e) => e.type)).toEqual(['charge.refund.updated', 'refund.failed']);
+      expect(events.map((e) => e.type)).toEqual([
+        'charge.refund.updated',
+        'refund.updated',
+        'refund.failed',
+      ]);
       await emulator.idle();
       const statuses = await db.query(
         `SELECT status FROM payment_events WHERE id = ANY($1) ORDER BY type`,
         [events.map((e) => e.id)],
       );
-      expect(statuses).toEqual([{ status: 'processed' }, { status: 'processed' }]);
+      expect(statuses).toEqual([
+        { status: 'processed' },
+        { status: 'processed' },
+        { status: 'processed' },
+      ]);
       expect(await requested()).toBe(0);
       expect((await getOrder(user, order.id)).body.amountRefunded).toEqual({
         amount: 0,

@@ -526,10 +526,71 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
         'SELECT status FROM payment_events WHERE id = ANY($1) ORDER BY type',
         [events.map((e) => e.id)],
       );
-      expect(handled).toEqual([{ status: 'processed' }, { status: 'processed' }]);
+      expect(handled).toEqual([
+        { status: 'processed' },
+        { status: 'processed' },
+        { status: 'processed' },
+      ]);
       expect((await orderOf(user, orderId)).amountRefunded.amount).toBe(0);
       expect(callsUnderLockFor(intentId)).toEqual([]);
     });
+  });
+
+  describe('a refund Stripe cancels (it waited for the customer, cancelled or expired)', () => {
+    // Stripe sends refund.updated for every refund, charge.refund.updated for
+    // some payment methods only; no refund.failed, as the refund did not fail.
+    test.each([
+      ['refund.updated', 'charge.refund.updated'],
+      ['charge.refund.updated', 'refund.updated'],
+    ])(
+      'is taken back once, by its %s (then %s changes nothing), and the order can be refunded again',
+      async (first, second) => {
+        const admin = await anAdmin(t);
+        const { user, orderId, charge } = await aPaidOrder();
+        const full = await refund(admin, orderId, {});
+        expect(full.status).toBe(202);
+        await emulator.idle();
+        expect((await orderOf(user, orderId)).status).toBe('refunded');
+
+        emulator.webhookUrl = mailbox.url;
+        const events = emulator.cancelRefund(full.body.refund.id);
+        expect(events.map((e) => e.type)).toEqual(['charge.refund.updated', 'refund.updated']);
+        await emulator.idle();
+        emulator.webhookUrl = apiWebhookUrl;
+        expect(charge().amount_refunded).toBe(0);
+
+        expect(await deliverHeld(mailbox.take(first))).toEqual(
+          expect.objectContaining({ status: 'processed' }),
+        );
+        const taken = await orderOf(user, orderId);
+        expect(taken).toMatchObject({ status: 'paid', amountRefunded: { amount: 0 } });
+        expect(taken.history.at(-1)).toMatchObject({
+          from: 'refunded',
+          to: 'paid',
+          cause: 'refund.canceled: merchant_request',
+        });
+        expect(await refundRequested(orderId)).toBe(0);
+
+        expect(await deliverHeld(mailbox.take(second))).toEqual(
+          expect.objectContaining({ status: 'processed' }),
+        );
+        const after = await orderOf(user, orderId);
+        expect(after.history.filter((h) => h.cause.startsWith('refund.canceled'))).toHaveLength(1);
+        expect(await refundRequested(orderId)).toBe(0);
+
+        // The money is still ours to give back: a new refund, not the cancelled one replayed.
+        const again = await refund(admin, orderId, {});
+        expect(again.status).toBe(202);
+        expect(again.body.refund.id).not.toBe(full.body.refund.id);
+        expect(again.body.refund.amount).toEqual({ amount: 3000, currency: 'EUR' });
+        await emulator.idle();
+        expect(charge().amount_refunded).toBe(3000);
+        expect(await orderOf(user, orderId)).toMatchObject({
+          status: 'refunded',
+          amountRefunded: { amount: 3000 },
+        });
+      },
+    );
   });
 
   describe('a refund of the whole payment when part was refunded in the dashboard', () => {

@@ -372,6 +372,7 @@ describe('Stripe webhook deliveries', () => {
             'payment_intent.payment_failed',
             'payment_intent.succeeded',
             'refund.failed',
+            'refund.updated',
           ]);
         }
         expect(await orderRow(placed.orderId)).toMatchObject({ status: 'paid', amountPaid: 2700 });

@@ -109,6 +109,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
       case 'charge.refunded':
         return this.refunds.prepareRefunded(event.data.object as unknown as ChargeObject);
       case 'refund.failed':
+      case 'refund.updated':
       case 'charge.refund.updated':
         return isRefundEvent(event) ? this.refunds.prepareFailed(event.data.object) : undefined;
       default:
@@ -139,6 +140,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
           manager,
         );
       case 'refund.failed':
+      case 'refund.updated':
       case 'charge.refund.updated':
         return isRefundEvent(event)
           ? this.refunds.applyFailed(event.data.object, reading, manager)

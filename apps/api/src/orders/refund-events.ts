@@ -62,8 +62,19 @@ const refundedIn = (order: OrderSnapshot, currency: string | undefined): number 
     : (order.foreignPayment?.refunded.amount ?? 0);
 
 /**
- * `charge.refunded` and failed refunds (`refund.failed`, `charge.refund.updated`
- * with status `failed`) applied to orders. Stripe is read, when it must be,
+ * Statuses of a refund whose money stayed with the shop after Stripe had
+ * counted it: `failed` (the bank could not deliver it) and `canceled` (a
+ * refund waiting for the customer's action, cancelled or expired). Either is
+ * taken back the same way, and the order can be refunded again.
+ */
+const TAKEN_BACK_STATUSES: readonly (string | null | undefined)[] = ['failed', 'canceled'];
+const isTakenBackStatus = (refund: Stripe.Refund): boolean =>
+  TAKEN_BACK_STATUSES.includes(refund.status);
+
+/**
+ * `charge.refunded` and refunds that did not go through (`refund.failed`,
+ * and `refund.updated` or `charge.refund.updated` with status `failed` or
+ * `canceled`) applied to orders. Stripe is read, when it must be,
  * in `prepare*` before any lock; `apply*` runs under the order's row lock
  * and refuses a reading the order has moved past since.
  */
@@ -165,14 +176,14 @@ export class RefundEvents {
   }
 
   /**
-   * Stripe's figure for the charge once the failed refund is off it, read
-   * here so that no lock waits on Stripe. Skipped when the refund was taken
-   * back already (Stripe sends two events for one failure).
+   * Stripe's figure for the charge once the failed or cancelled refund is
+   * off it, read here so that no lock waits on Stripe. Skipped when the
+   * refund was taken back already (Stripe sends up to three events for one).
    */
   async prepareFailed(refund: Stripe.Refund): Promise<ChargeReading | undefined> {
     const intentId = idOf(refund.payment_intent);
     const chargeId = idOf(refund.charge);
-    if (refund.status !== 'failed' || !intentId || !chargeId) return undefined;
+    if (!isTakenBackStatus(refund) || !intentId || !chargeId) return undefined;
     if (await this.ledger.isTakenBack(refund.id)) return undefined;
     const order = await this.orders.findByPaymentIntent(intentId);
     return order ? this.read(order, chargeId) : undefined;
@@ -180,12 +191,13 @@ export class RefundEvents {
 
   /**
    * A refund Stripe accepted and then failed (the bank could not deliver
-   * it): the money stayed with us, so its amount comes off what the order
+   * it) or cancelled (it waited for the customer's action, and was cancelled
+   * or expired): the money stayed with us, so its amount comes off what the order
    * counts as requested, or the rest could never be refunded, and the order
    * goes back to the status that matches what stays refunded (the domain's
    * `refundFailureTransition`), recorded with the failure as its cause. The
-   * ledger takes each refund back once, whichever of Stripe's two events
-   * comes first. Stripe's current figure for the charge bounds it, so a
+   * ledger takes each refund back once, whichever of Stripe's events comes
+   * first. Stripe's current figure for the charge bounds it, so a
    * refund that did go through is never taken back.
    */
   async applyFailed(
@@ -193,7 +205,7 @@ export class RefundEvents {
     prepared: ChargeReading | undefined,
     m: EntityManager,
   ): Promise<PaymentEventOutcome> {
-    if (refund.status !== 'failed') return 'ignored'; // other updates change nothing here
+    if (!isTakenBackStatus(refund)) return 'ignored'; // other updates change nothing here
     const intentId = idOf(refund.payment_intent);
     if (!intentId || !idOf(refund.charge)) return 'ignored';
     const order = await this.orders.lockByPaymentIntent(intentId, m);
@@ -214,7 +226,7 @@ export class RefundEvents {
     );
     if (stillRefunded === null) return 'processed';
     this.logger.warn(
-      `Refund ${refund.id} of ${refund.amount} for order ${order.id} failed (${reason ?? 'no reason'}); taken back`,
+      `Refund ${refund.id} of ${refund.amount} for order ${order.id} ${refund.status} (${reason ?? 'no reason'}); taken back`,
     );
     // A cancelled order (its late payment's refund failed) stays cancelled;
     // a refund in another currency than the order's moves no status of it.
@@ -226,7 +238,7 @@ export class RefundEvents {
           stillRefunded: Money.of(stillRefunded, order.currency),
           history: await this.orders.statusHistory(order.id, m),
         },
-        `refund.failed: ${reason ?? 'unknown'}`,
+        `refund.${refund.status}: ${reason ?? 'unknown'}`,
       );
       await this.orders.recordTransition(order.id, change, m);
     }

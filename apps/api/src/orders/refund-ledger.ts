@@ -45,8 +45,8 @@ export abstract class RefundLedger {
   /** Takes back a booking whose refund the provider refused or never got. */
   abstract unbook(orderId: string, key: string, manager: EntityManager): Promise<void>;
   /**
-   * Takes a refund the provider failed after accepting it back off the
-   * order's `refund_requested` (never below `confirmedRefunded`), and lowers
+   * Takes a refund the provider failed or cancelled after accepting it back
+   * off the order's `refund_requested` (never below `confirmedRefunded`), and lowers
    * `amount_refunded` to `confirmedRefunded` when it had counted the refund;
    * for a refund of a payment in another currency, the same with the
    * foreign payment's figures. Once per refund id: the refunded figure

@@ -63,8 +63,15 @@ export type PaymentIntentEventType =
 
 export type PaymentIntentEvent = StripeEventOf<PaymentIntentEventType, StripePaymentIntentObject>;
 export type ChargeRefundedEvent = StripeEventOf<'charge.refunded', StripeChargeObject>;
-/** A refund's change of state; `refund.failed` is sent together with `charge.refund.updated`. */
-export type RefundEvent = StripeEventOf<'refund.failed' | 'charge.refund.updated', Stripe.Refund>;
+/**
+ * A refund's change of state. Stripe sends `refund.updated` for every refund
+ * and `charge.refund.updated` only for some payment methods, so one change
+ * may come as both; a failure comes with `refund.failed` as well.
+ */
+export type RefundEvent = StripeEventOf<
+  'refund.failed' | 'refund.updated' | 'charge.refund.updated',
+  Stripe.Refund
+>;
 /** A chargeback opened or closed; its object is the SDK's `Stripe.Dispute`. */
 export type DisputeEvent = StripeEventOf<
   'charge.dispute.created' | 'charge.dispute.closed',
@@ -90,7 +97,9 @@ export function isChargeRefundedEvent(event: PaymentEvent): event is ChargeRefun
 /** A refund event whose refund has every field the shop reads, as Stripe sends it. */
 export function isRefundEvent(event: PaymentEvent): event is RefundEvent {
   return (
-    (event.type === 'refund.failed' || event.type === 'charge.refund.updated') &&
+    (event.type === 'refund.failed' ||
+      event.type === 'refund.updated' ||
+      event.type === 'charge.refund.updated') &&
     paymentEventDefect(event) === undefined
   );
 }
@@ -164,6 +173,9 @@ const APPLIED: Record<string, { object: string; fields: FieldRule[] }> = {
   'payment_intent.canceled': { object: 'payment_intent', fields: INTENT },
   'charge.refunded': { object: 'charge', fields: CHARGE },
   'refund.failed': { object: 'refund', fields: REFUND },
+  // A refund cancelled (or expired) while waiting for the customer comes as
+  // `refund.updated` only: `charge.refund.updated` is for some payment methods.
+  'refund.updated': { object: 'refund', fields: REFUND },
   'charge.refund.updated': { object: 'refund', fields: REFUND },
   'charge.dispute.created': { object: 'dispute', fields: DISPUTE },
   'charge.dispute.closed': { object: 'dispute', fields: DISPUTE },

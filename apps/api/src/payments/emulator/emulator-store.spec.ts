@@ -135,6 +135,25 @@ describe('EmulatorStore', () => {
     });
   });
 
+  describe('cancelRefund', () => {
+    test('marks the refund canceled and puts its amount back on the charge, once', () => {
+      const store = new EmulatorStore();
+      const intent = anIntent(store, '600');
+      store.simulate(intent.id, 'succeeded');
+      const { refund } = store.createRefund({ payment_intent: intent.id });
+
+      const canceled = store.cancelRefund(refund.id);
+      expect(canceled.refund).toMatchObject({
+        status: 'canceled',
+        failure_reason: 'merchant_request',
+      });
+      expect(canceled.charge).toMatchObject({ amount_refunded: 0, refunded: false });
+      expect(stripeError(() => store.cancelRefund(refund.id)).status).toBe(400);
+      expect(stripeError(() => store.failRefund(refund.id)).status).toBe(400);
+      expect(store.createRefund({ payment_intent: intent.id }).refund.amount).toBe(600);
+    });
+  });
+
   describe('disputes', () => {
     const aPaidIntent = (store: EmulatorStore) => {
       const intent = anIntent(store);

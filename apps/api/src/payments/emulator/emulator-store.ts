@@ -95,8 +95,8 @@ export interface EmulatedRefund {
   metadata: Record<string, string>;
   payment_intent: string;
   reason: string | null;
-  status: 'succeeded' | 'failed';
-  /** Set when the refund failed, with one of Stripe's reasons. */
+  status: 'succeeded' | 'failed' | 'canceled';
+  /** Set when the refund failed or was cancelled, with one of Stripe's reasons. */
   failure_reason?: string;
 }
 
@@ -581,6 +581,29 @@ export class EmulatorStore {
     const charge = this.retrieveCharge(refund.charge);
     refund.status = 'failed';
     refund.failure_reason = 'expired_or_canceled_card';
+    charge.amount_refunded -= refund.amount;
+    charge.refunded = false;
+    return { refund, charge };
+  }
+
+  /**
+   * What Stripe does to a refund that waited for the customer's action (some
+   * payment methods' refunds do) and was cancelled or expired: status
+   * `canceled`, the amount back on the charge. The emulator's refunds never
+   * wait, so any refund that went through stands in for one that waited.
+   */
+  cancelRefund(id: string): { refund: EmulatedRefund; charge: EmulatedCharge } {
+    const refund = this.retrieveRefund(id);
+    if (refund.status !== 'succeeded') {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `Refund ${id} is ${refund.status}; only a refund still counted on its charge can be canceled.`,
+      );
+    }
+    const charge = this.retrieveCharge(refund.charge);
+    refund.status = 'canceled';
+    refund.failure_reason = 'merchant_request';
     charge.amount_refunded -= refund.amount;
     charge.refunded = false;
     return { refund, charge };

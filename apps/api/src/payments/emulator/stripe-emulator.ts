@@ -173,11 +173,26 @@ export class StripeEmulator {
 
   /**
    * Fails a refund after the fact, as a bank refusing it does, and sends
-   * Stripe's events for it: `charge.refund.updated` and `refund.failed`.
+   * Stripe's events for it: `charge.refund.updated`, `refund.updated` and
+   * `refund.failed`.
    */
   failRefund(refundId: string): EmulatedEvent[] {
     const { refund } = this.store.failRefund(refundId);
-    return [this.emit('charge.refund.updated', refund), this.emit('refund.failed', refund)];
+    return [
+      this.emit('charge.refund.updated', refund),
+      this.emit('refund.updated', refund),
+      this.emit('refund.failed', refund),
+    ];
+  }
+
+  /**
+   * Cancels a refund, as Stripe does to one that waited for the customer's
+   * action, and sends Stripe's events for it: `charge.refund.updated` and
+   * `refund.updated` (no `refund.failed`: it did not fail).
+   */
+  cancelRefund(refundId: string): EmulatedEvent[] {
+    const { refund } = this.store.cancelRefund(refundId);
+    return [this.emit('charge.refund.updated', refund), this.emit('refund.updated', refund)];
   }
 
   /** A customer disputes the intent's payment with their bank: `charge.dispute.created` follows. */
@@ -356,6 +371,17 @@ export class StripeEmulator {
       path: /^\/_emulator\/refunds\/([^/]+)\/fail$/,
       answer: async (_req, [id]) => {
         const events = this.failRefund(id ?? '');
+        return ok({
+          events: events.map((e) => ({ id: e.id, type: e.type })),
+          refund: this.store.retrieveRefund(id ?? ''),
+        });
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/_emulator\/refunds\/([^/]+)\/cancel$/,
+      answer: async (_req, [id]) => {
+        const events = this.cancelRefund(id ?? '');
         return ok({
           events: events.map((e) => ({ id: e.id, type: e.type })),
           refund: this.store.retrieveRefund(id ?? ''),
