@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import type { Money } from '@minishop/domain';
+import { type Money, PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
 import { DataSource } from 'typeorm';
 
 import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
@@ -38,6 +38,11 @@ class LockWatchingGateway extends DelegatingGateway {
   intentOfCharge: (chargeId: string) => string = () => '';
   /** Runs once Stripe answered for a charge, before the caller locks anything. */
   afterChargeRead: (() => Promise<void>) | undefined;
+  /**
+   * What the next refund call fails with after Stripe made the refund: as
+   * when the answer is lost on its way back, or Stripe is still at work.
+   */
+  failAfterNextRefund: Error | undefined;
 
   constructor(
     real: PaymentGateway,
@@ -50,6 +55,9 @@ class LockWatchingGateway extends DelegatingGateway {
     await this.watch('refund', input.paymentIntentId);
     const made = await this.real.refund(input);
     this.refunds.push({ paymentIntentId: input.paymentIntentId, id: made.id });
+    const lost = this.failAfterNextRefund;
+    this.failAfterNextRefund = undefined;
+    if (lost) throw lost;
     return made;
   }
   override async refundedAmount(chargeId: string): Promise<Money> {
@@ -147,6 +155,7 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
     emulator.webhookUrl = apiWebhookUrl;
     mailbox.events.length = 0;
     gateway.afterChargeRead = undefined;
+    gateway.failAfterNextRefund = undefined;
   });
   afterAll(async () => {
     await mailbox.close();
@@ -229,6 +238,65 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
 
   const callsUnderLockFor = (intentId: string) =>
     gateway.callsUnderLock.filter((c) => c.paymentIntentId === intentId);
+
+  describe('a refund with an Idempotency-Key', () => {
+    const withKey = (admin: TestUser, orderId: string, key: string, body: object) =>
+      refund(admin, orderId, body).set('Idempotency-Key', key);
+
+    test.each([
+      [
+        'Stripe answered too late',
+        new PaymentProviderError('Request timed out', 'unreachable'),
+        503,
+      ],
+      [
+        'Stripe was still at work on the key',
+        new PaymentStateConflictError('Keys for idempotent requests…', 'idempotency_key_in_use'),
+        409,
+      ],
+    ])(
+      'made by Stripe though the call failed (%s) stays booked, and a retry with the key finishes it',
+      async (_name, error, status) => {
+        const admin = await anAdmin(t);
+        const { user, orderId, intentId, charge } = await aPaidOrder(1000);
+        const key = randomUUID();
+
+        gateway.failAfterNextRefund = error;
+        const failed = await withKey(admin, orderId, key, eur(300));
+        expect(failed.status).toBe(status);
+        expect(failed.headers['content-type']).toContain('application/problem+json');
+        const made = gateway.refunds.filter((r) => r.paymentIntentId === intentId);
+        expect(made).toHaveLength(1);
+        expect(charge().amount_refunded).toBe(300);
+        expect(await refundRequested(orderId)).toBe(300);
+        await emulator.idle(); // its charge.refunded
+        expect(await orderOf(user, orderId)).toMatchObject({
+          status: 'partially_refunded',
+          amountRefunded: { amount: 300 },
+        });
+
+        // Taken back and the key released, the retry booked it again: 600
+        // requested for 300 refunded, and the rest of the payment stuck.
+        const retry = await withKey(admin, orderId, key, eur(300));
+        expect(retry.status).toBe(202);
+        expect(retry.body.refund).toMatchObject({ id: made[0]!.id, amount: eur(300).amount });
+        expect(charge().amount_refunded).toBe(300);
+        expect(await refundRequested(orderId)).toBe(300);
+        const replay = await withKey(admin, orderId, key, eur(300));
+        expect(replay.body).toEqual(retry.body);
+
+        const rest = await refund(admin, orderId, eur(700));
+        expect(rest.status).toBe(202);
+        await emulator.idle();
+        expect(charge().amount_refunded).toBe(1000);
+        expect(await refundRequested(orderId)).toBe(1000);
+        expect(await orderOf(user, orderId)).toMatchObject({
+          status: 'refunded',
+          amountRefunded: { amount: 1000 },
+        });
+      },
+    );
+  });
 
   describe('a refund the bank fails after Stripe accepted it', () => {
     /**

@@ -96,6 +96,12 @@ const RELEASE = prepared(
   `DELETE FROM idempotency_keys
     WHERE user_id = $1 AND scope = $2 AND key = $3 AND status = 'in_progress' AND xmin = $4::xid`,
 );
+// Dates the claim back past STALE_AFTER_SECONDS ($5), so the next repeat
+// takes it over at once; a week's cleanup still counts from about now.
+const LEAVE_FOR_RETRY = prepared(
+  `UPDATE idempotency_keys SET created_at = now() - make_interval(secs => $5)
+    WHERE user_id = $1 AND scope = $2 AND key = $3 AND status = 'in_progress' AND xmin = $4::xid`,
+);
 
 const IS_TAKEN = prepared(
   'SELECT 1 FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3',
@@ -232,6 +238,27 @@ export class IdempotencyClaim<T> {
     return this.stored;
   }
 
+  /**
+   * For work that failed not knowing whether its outside effect happened (the
+   * provider could not be reached, or answered too late): instead of giving
+   * the key up, as `run` does after a failure, the claim stays, so no other
+   * request can take the key, and the next repeat takes it over at once as
+   * `resumed`, as after a process died, to finish what this one began.
+   */
+  async leaveForRetry(manager: EntityManager): Promise<void> {
+    if (this.owner === null) return;
+    const { userId, scope, key } = this.request;
+    await runPrepared(manager, LEAVE_FOR_RETRY, [
+      userId,
+      scope,
+      key,
+      this.owner,
+      STALE_AFTER_SECONDS + 1,
+    ]);
+    // Not ours to release any more.
+    this.owner = null;
+  }
+
   /** @internal for IdempotencyService */
   get completed(): StoredReply<T> | null {
     return this.stored;
@@ -257,7 +284,8 @@ export class IdempotencyClaim<T> {
  * request wins and every repeat that meets the key waits for its reply.
  * Only successful replies are stored: a refused request (empty cart, no
  * stock, provider down) leaves or releases no claim, so the client may retry
- * with the same key.
+ * with the same key. Work whose outside call may have gone through can keep
+ * its claim for the retry instead (`IdempotencyClaim.leaveForRetry`).
  */
 @Injectable()
 export class IdempotencyService {

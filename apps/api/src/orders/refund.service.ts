@@ -8,13 +8,14 @@ import {
   Money,
   OrderNotFoundError,
   refundedOrAsked,
+  refundRefusalReason,
 } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
-import { IdempotencyService } from './idempotency.service.js';
+import { type IdempotencyClaim, IdempotencyService } from './idempotency.service.js';
 import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
@@ -27,6 +28,13 @@ interface BookedRefund {
   idempotencyKey: string;
   /** False when an earlier attempt under the same key had booked it. */
   bookedNow: boolean;
+}
+
+/** A refund asked with a client Idempotency-Key, and the request's hold on that key. */
+interface ClientRefund {
+  /** The provider's key for it (clientRefundKey). */
+  providerKey: string;
+  claim: IdempotencyClaim<RefundResponseDto>;
 }
 
 /** Client keys of refunds live apart from checkout's, in the same store. */
@@ -87,9 +95,10 @@ export class RefundService {
         // The refund spans a provider call, so no transaction of its own can
         // hold the claim: take it first, in a statement of its own.
         await claim.take(this.dataSource.manager);
+        const providerKey = clientRefundKey(orderId, idempotency);
         return {
           status: 202,
-          body: await this.refundOnce(orderId, requested, clientRefundKey(orderId, idempotency)),
+          body: await this.refundOnce(orderId, requested, { providerKey, claim }),
         };
       },
     );
@@ -99,50 +108,83 @@ export class RefundService {
   private async refundOnce(
     orderId: string,
     requested: MoneyDto | undefined,
-    providerKey: string | undefined,
+    client: ClientRefund | undefined,
   ): Promise<RefundResponseDto> {
     assertOrderId(orderId);
-    const booked = await this.tx.run((m) => this.book(orderId, requested, providerKey, m));
-    let refund;
+    const booked = await this.tx.run((m) => this.book(orderId, requested, client, m));
+    let takenBack = false;
     try {
-      const { paymentIntentId, amount, idempotencyKey } = booked;
-      // Without an amount the admin asked for everything left: if the charge
-      // has less left (refunded in part in the dashboard), that is what goes.
-      refund = requested
-        ? await this.payments.refund({ paymentIntentId, amount, idempotencyKey })
-        : await refundWhole(this.payments, { paymentIntentId, amount, idempotencyKey });
-    } catch (error) {
-      // Only what this call booked: a retried refund may have reached the
-      // provider on its first attempt, so its booking stays.
-      if (booked.bookedNow) {
+      let refund;
+      try {
+        const { paymentIntentId, amount, idempotencyKey } = booked;
+        // Without an amount the admin asked for everything left: if the charge
+        // has less left (refunded in part in the dashboard), that is what goes.
+        refund = requested
+          ? await this.payments.refund({ paymentIntentId, amount, idempotencyKey })
+          : await refundWhole(this.payments, { paymentIntentId, amount, idempotencyKey });
+      } catch (error) {
+        if (this.mayHaveRefunded(error, booked, client)) throw error;
         await this.tx.run((m) => this.ledger.unbook(orderId, booked.idempotencyKey, m));
+        takenBack = true;
+        throw error;
       }
+      return {
+        order: await this.query.getForStaff(orderId),
+        refund: { id: refund.id, status: refund.status, amount: refund.amount.toJSON() },
+      };
+    } catch (error) {
+      // The booking stayed, and with it perhaps a refund the provider made:
+      // the client's key stays this request's, for a retry with it to find
+      // the booking and have the provider replay (or make) the same refund.
+      // Released, the key would leave that booking to a request it is not.
+      if (client && !takenBack) await client.claim.leaveForRetry(this.dataSource.manager);
       throw error;
     }
-    return {
-      order: await this.query.getForStaff(orderId),
-      refund: { id: refund.id, status: refund.status, amount: refund.amount.toJSON() },
-    };
+  }
+
+  /**
+   * Whether a failed provider call leaves the booking in place. A refusal
+   * (`refundRefusalReason`) says no refund was made under the key, not even
+   * by an earlier attempt of a retry, which the provider would have replayed
+   * instead: it is taken back. Anything else (a provider that could not be
+   * reached or answered too late, Stripe still at work on the same key) may
+   * have refunded. With a client key the booking then stays, as payment
+   * review keeps its decision, and a retry under the same provider key finds
+   * it: the provider's replay settles it, and a refund made meanwhile is
+   * never booked a second time. Without one no retry can find it (the next
+   * provider key counts the booking), so it is taken back, as before: if the
+   * refund was made, `charge.refunded` counts it, and a repeat before that
+   * has the same figures, so the same key, and gets it replayed.
+   */
+  private mayHaveRefunded(
+    error: unknown,
+    booked: BookedRefund,
+    client: ClientRefund | undefined,
+  ): boolean {
+    if (refundRefusalReason(error) !== null) return false;
+    return client !== undefined || !booked.bookedNow;
   }
 
   /**
    * Books the refund as requested under the row lock before the provider is
    * called: two refunds at once cannot together exceed what was paid. A
    * retry under the same client key (its first attempt died after booking,
-   * perhaps after the provider refunded) finds that booking and asks the
-   * provider again for the same amount under the same key, booking nothing
-   * more; the provider then answers with the refund it already made.
+   * or the provider could not be reached, perhaps after it refunded) resumes
+   * that attempt's claim, finds its booking and asks the provider again for
+   * the same amount under the same key, booking nothing more; the provider
+   * then answers with the refund it already made.
    */
   private async book(
     orderId: string,
     requested: MoneyDto | undefined,
-    providerKey: string | undefined,
+    client: ClientRefund | undefined,
     m: EntityManager,
   ): Promise<BookedRefund> {
     const order = await this.orders.lockById(orderId, m);
     if (!order) throw new OrderNotFoundError(orderId);
-    if (providerKey && order.paymentIntentId) {
-      const earlier = await this.ledger.bookedAmount(order.id, providerKey, m);
+    const providerKey = client?.providerKey;
+    if (client && order.paymentIntentId) {
+      const earlier = await this.ledger.bookedAmount(order.id, client.providerKey, m);
       if (earlier !== null) {
         const currency =
           earlier.ledger === 'foreign' && order.foreignPayment
@@ -151,7 +193,7 @@ export class RefundService {
         return {
           paymentIntentId: order.paymentIntentId,
           amount: Money.of(earlier.amount, currency),
-          idempotencyKey: providerKey,
+          idempotencyKey: client.providerKey,
           bookedNow: false,
         };
       }
