@@ -296,6 +296,36 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
         });
       },
     );
+
+    test('sent again after its key was pruned (24 h) → 422, no refund made or booked', async () => {
+      const admin = await anAdmin(t);
+      const { orderId, intentId, charge } = await aPaidOrder(1000);
+      const key = randomUUID();
+      expect((await withKey(admin, orderId, key, eur(300))).status).toBe(202);
+      await emulator.idle();
+      // As IdempotencyKeyCleanupService does once the key is 24 hours old.
+      await db.query('DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2', [
+        admin.id,
+        key,
+      ]);
+
+      for (const body of [eur(200), eur(300), {}]) {
+        const res = await withKey(admin, orderId, key, body);
+        expect(res.status).toBe(422);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.body.type).toMatch(/idempotency-key-reused$/);
+        expect(res.body.detail).toMatch(/Idempotency-Key/);
+      }
+      expect(gateway.refunds.filter((r) => r.paymentIntentId === intentId)).toHaveLength(1);
+      expect(charge().amount_refunded).toBe(300);
+      expect(await refundRequested(orderId)).toBe(300);
+
+      // Under a new key it is a new refund, booked and checked as any.
+      expect((await withKey(admin, orderId, randomUUID(), eur(200))).status).toBe(202);
+      expect((await withKey(admin, orderId, randomUUID(), eur(600))).status).toBe(422);
+      expect(charge().amount_refunded).toBe(500);
+      expect(await refundRequested(orderId)).toBe(500);
+    });
   });
 
   describe('a refund the bank fails after Stripe accepted it', () => {

@@ -9,7 +9,9 @@ import { deleteInBatches } from './batched-delete.js';
  * Stripe's own keys live 24 hours, and a key reused after that is a new
  * request, as Stripe treats it. Checkout is the exception: an order keeps
  * the key it was placed with, so a checkout sent again with it, however
- * late, is answered with that order, never a second one.
+ * late, is answered with that order, never a second one. Refunds are one
+ * too: a refund's booking keeps the key's provider key, so the key sent
+ * again for that order is a 422, never a second refund (RefundService).
  */
 export const IDEMPOTENCY_KEY_RETENTION_HOURS = 24;
 

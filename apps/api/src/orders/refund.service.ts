@@ -4,6 +4,7 @@ import type { MoneyDto, RefundResponseDto } from '@minishop/contracts';
 import {
   decideHeldRefund,
   foreignRefundable,
+  IdempotencyKeyReusedError,
   IllegalTransitionError,
   Money,
   OrderNotFoundError,
@@ -185,6 +186,19 @@ export class RefundService {
     const providerKey = client?.providerKey;
     if (client && order.paymentIntentId) {
       const earlier = await this.ledger.bookedAmount(order.id, client.providerKey, m);
+      // A booking under the key that this claim did not resume is another
+      // request's: the key's reply was pruned after 24 hours, the booking
+      // not. Reusing it would skip the booking and its checks while the
+      // provider, its key expired as well, makes a new refund. A new refund
+      // under its own key is no answer either: this may as well be a late
+      // repeat of that request, which must not move the money again (as a
+      // checkout sent again with its key, however late, gets its order). The
+      // key stays bound to its refund, and a new refund needs a new key.
+      if (earlier !== null && !client.claim.resumed) {
+        throw new IdempotencyKeyReusedError(
+          'This Idempotency-Key was already used for a refund of this order; send a new refund with a new key',
+        );
+      }
       if (earlier !== null) {
         const currency =
           earlier.ledger === 'foreign' && order.foreignPayment

@@ -164,8 +164,9 @@ export class RefundExceedsPaymentError extends RuleViolationError {
 export class IdempotencyKeyReusedError extends RuleViolationError {
   readonly code = 'IDEMPOTENCY.KEY_REUSED';
 
-  constructor() {
-    super('This Idempotency-Key was already used with a different request body');
+  /** @param detail what the key was used for already, when not another body. */
+  constructor(detail = 'This Idempotency-Key was already used with a different request body') {
+    super(detail);
   }
 }
 
