@@ -570,20 +570,11 @@ export class EmulatorStore {
    * puts the amount back on the charge, which becomes refundable again.
    */
   failRefund(id: string): { refund: EmulatedRefund; charge: EmulatedCharge } {
-    const refund = this.retrieveRefund(id);
-    if (refund.status !== 'succeeded') {
-      throw new EmulatorError(
-        400,
-        'invalid_request_error',
-        `Refund ${id} is ${refund.status}; only a succeeded refund can fail.`,
-      );
-    }
-    const charge = this.retrieveCharge(refund.charge);
-    refund.status = 'failed';
-    refund.failure_reason = 'expired_or_canceled_card';
-    charge.amount_refunded -= refund.amount;
-    charge.refunded = false;
-    return { refund, charge };
+    return this.takeBack(
+      id,
+      { status: 'failed', reason: 'expired_or_canceled_card' },
+      'only a succeeded refund can fail',
+    );
   }
 
   /**
@@ -593,17 +584,30 @@ export class EmulatorStore {
    * wait, so any refund that went through stands in for one that waited.
    */
   cancelRefund(id: string): { refund: EmulatedRefund; charge: EmulatedCharge } {
+    return this.takeBack(
+      id,
+      { status: 'canceled', reason: 'merchant_request' },
+      'only a refund still counted on its charge can be canceled',
+    );
+  }
+
+  /** A succeeded refund undone with this outcome, its amount back on the charge. */
+  private takeBack(
+    id: string,
+    outcome: { status: 'failed' | 'canceled'; reason: string },
+    refusal: string,
+  ): { refund: EmulatedRefund; charge: EmulatedCharge } {
     const refund = this.retrieveRefund(id);
     if (refund.status !== 'succeeded') {
       throw new EmulatorError(
         400,
         'invalid_request_error',
-        `Refund ${id} is ${refund.status}; only a refund still counted on its charge can be canceled.`,
+        `Refund ${id} is ${refund.status}; ${refusal}.`,
       );
     }
     const charge = this.retrieveCharge(refund.charge);
-    refund.status = 'canceled';
-    refund.failure_reason = 'merchant_request';
+    refund.status = outcome.status;
+    refund.failure_reason = outcome.reason;
     charge.amount_refunded -= refund.amount;
     charge.refunded = false;
     return { refund, charge };

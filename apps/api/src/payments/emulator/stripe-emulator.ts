@@ -368,20 +368,9 @@ export class StripeEmulator {
     },
     {
       method: 'POST',
-      path: /^\/_emulator\/refunds\/([^/]+)\/fail$/,
-      answer: async (_req, [id]) => {
-        const events = this.failRefund(id ?? '');
-        return ok({
-          events: events.map((e) => ({ id: e.id, type: e.type })),
-          refund: this.store.retrieveRefund(id ?? ''),
-        });
-      },
-    },
-    {
-      method: 'POST',
-      path: /^\/_emulator\/refunds\/([^/]+)\/cancel$/,
-      answer: async (_req, [id]) => {
-        const events = this.cancelRefund(id ?? '');
+      path: /^\/_emulator\/refunds\/([^/]+)\/(fail|cancel)$/,
+      answer: async (_req, [id, action]) => {
+        const events = action === 'fail' ? this.failRefund(id ?? '') : this.cancelRefund(id ?? '');
         return ok({
           events: events.map((e) => ({ id: e.id, type: e.type })),
           refund: this.store.retrieveRefund(id ?? ''),
