@@ -23,28 +23,17 @@ const MIN_REFRESH_MS = 5_000;
  */
 @Injectable()
 export class JobsMetrics {
-  private last: { at: number; queues: QueueStatus[] } | undefined;
-
   constructor(metrics: MetricsService, status: JobsStatusService) {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
-    metrics.gauge({
+    metrics.scrapedGauge({
       name: 'minishop_jobs',
       help: 'Jobs per queue and state (dead_letter: waiting in the queue’s dead-letter queue)',
       labelNames: ['queue', 'state'],
-      async collect() {
-        const now = Date.now();
-        if (!self.last || now - self.last.at >= MIN_REFRESH_MS) {
-          try {
-            self.last = { at: now, queues: (await status.status()).queues };
-          } catch {
-            // Database unreachable: keep the last figures; readiness reports the outage.
-            return;
-          }
-        }
-        this.reset();
-        for (const q of self.last.queues) {
-          for (const s of STATES) this.set({ queue: q.name, state: LABEL[s] }, q[s]);
+      minRefreshMs: MIN_REFRESH_MS,
+      read: async (): Promise<QueueStatus[]> => (await status.status()).queues,
+      show: (gauge, queues) => {
+        gauge.reset();
+        for (const q of queues) {
+          for (const s of STATES) gauge.set({ queue: q.name, state: LABEL[s] }, q[s]);
         }
       },
     });

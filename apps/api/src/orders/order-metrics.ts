@@ -18,30 +18,20 @@ const MIN_REFRESH_MS = 15_000;
  */
 @Injectable()
 export class OrderMetrics {
-  private last: { at: number; counts: Map<string, number> } | undefined;
-
   constructor(metrics: MetricsService, dataSource: DataSource) {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
-    metrics.gauge({
+    metrics.scrapedGauge({
       name: 'minishop_orders',
       help: 'Orders by status',
       labelNames: ['status'],
-      async collect() {
-        const now = Date.now();
-        if (!self.last || now - self.last.at >= MIN_REFRESH_MS) {
-          try {
-            const rows: { status: string; n: string }[] = await dataSource.query(
-              'SELECT status, count(*) AS n FROM orders GROUP BY status',
-            );
-            self.last = { at: now, counts: new Map(rows.map((r) => [r.status, Number(r.n)])) };
-          } catch {
-            // Database unreachable: keep the last figures; readiness reports the outage.
-            if (!self.last) return;
-          }
-        }
-        for (const status of ORDER_STATUSES)
-          this.set({ status }, self.last.counts.get(status) ?? 0);
+      minRefreshMs: MIN_REFRESH_MS,
+      read: async () => {
+        const rows: { status: string; n: string }[] = await dataSource.query(
+          'SELECT status, count(*) AS n FROM orders GROUP BY status',
+        );
+        return new Map(rows.map((r) => [r.status, Number(r.n)]));
+      },
+      show: (gauge, counts) => {
+        for (const status of ORDER_STATUSES) gauge.set({ status }, counts.get(status) ?? 0);
       },
     });
   }

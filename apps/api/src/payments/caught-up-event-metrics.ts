@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { MetricsService } from '../infrastructure/metrics/metrics.service.js';
-import {
-  type CaughtUpCount,
-  PaymentEventRepository,
-} from './persistence/payment-event.repository.js';
+import { PaymentEventRepository } from './persistence/payment-event.repository.js';
 
 /** The stretch of time the figures cover, back from the scrape. */
 export const CAUGHT_UP_WINDOW_SECONDS = 3_600;
@@ -25,28 +22,17 @@ const MIN_REFRESH_MS = 15_000;
  */
 @Injectable()
 export class CaughtUpEventMetrics {
-  private last: { at: number; counts: CaughtUpCount[] } | undefined;
-
   constructor(metrics: MetricsService, events: PaymentEventRepository) {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
-    metrics.gauge({
+    metrics.scrapedGauge({
       name: 'minishop_payment_events_caught_up',
       help: 'Stripe events the catch-up took in over the last hour because their webhook never came, by type and current status',
       labelNames: ['type', 'status'],
-      async collect() {
-        const now = Date.now();
-        if (!self.last || now - self.last.at >= MIN_REFRESH_MS) {
-          try {
-            self.last = { at: now, counts: await events.caughtUpCounts(CAUGHT_UP_WINDOW_SECONDS) };
-          } catch {
-            // Database unreachable: keep the last figures; readiness reports the outage.
-            if (!self.last) return;
-          }
-        }
+      minRefreshMs: MIN_REFRESH_MS,
+      read: () => events.caughtUpCounts(CAUGHT_UP_WINDOW_SECONDS),
+      show: (gauge, counts) => {
         // Only what the hour holds: a type and status it no longer has go.
-        this.reset();
-        for (const { type, status, count } of self.last.counts) this.set({ type, status }, count);
+        gauge.reset();
+        for (const { type, status, count } of counts) gauge.set({ type, status }, count);
       },
     });
   }

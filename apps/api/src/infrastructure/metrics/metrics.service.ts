@@ -46,6 +46,39 @@ export class MetricsService {
     );
   }
 
+  /**
+   * A gauge whose figures are read at scrape time (a grouped count in the
+   * database, say) rather than kept up to date on a hot path. Scrapes closer
+   * together than `minRefreshMs` share one reading, as every instance is
+   * scraped on its own; a reading that fails (the database unreachable,
+   * which readiness reports) leaves the last figures shown, or none before
+   * the first. `show` sets the gauge from a reading.
+   */
+  scrapedGauge<L extends string, R>(
+    config: Omit<GaugeConfiguration<L>, 'registers' | 'collect'> & {
+      minRefreshMs: number;
+      read: () => Promise<R>;
+      show: (gauge: Gauge<L>, reading: R) => void;
+    },
+  ): Gauge<L> {
+    const { minRefreshMs, read, show, ...gauge } = config;
+    let last: { at: number; reading: R } | undefined;
+    return this.gauge<L>({
+      ...gauge,
+      async collect() {
+        const now = Date.now();
+        if (!last || now - last.at >= minRefreshMs) {
+          try {
+            last = { at: now, reading: await read() };
+          } catch {
+            if (!last) return;
+          }
+        }
+        show(this, last.reading);
+      },
+    });
+  }
+
   histogram<L extends string>(config: Omit<HistogramConfiguration<L>, 'registers'>): Histogram<L> {
     return (
       this.existing(config.name, Histogram) ??
