@@ -52,15 +52,16 @@ export async function withAdvisoryLock<T>(
   work: () => Promise<T>,
   wait?: AdvisoryLockWait,
 ): Promise<T> {
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
-  try {
-    await take(runner, key, wait);
-    return await work();
-  } finally {
-    await runner.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
-    await runner.release();
-  }
+  const held = await holding(
+    dataSource,
+    key,
+    async (runner) => {
+      await take(runner, key, wait);
+      return true;
+    },
+    async () => ({ result: await work() }),
+  );
+  return held!.result;
 }
 
 /**
@@ -76,13 +77,24 @@ export async function withAdvisoryLockIfFree<T>(
   key: number,
   work: () => Promise<T>,
 ): Promise<T | null> {
+  return holding(dataSource, key, (runner) => tryLock(runner, key), work);
+}
+
+/**
+ * `work` run on a connection of its own once `acquire` has taken the lock
+ * there, then the lock let go; null, and no work, when `acquire` says it
+ * did not take it.
+ */
+async function holding<T>(
+  dataSource: DataSource,
+  key: number,
+  acquire: (runner: QueryRunner) => Promise<boolean>,
+  work: () => Promise<T>,
+): Promise<T | null> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS taken', [key])) as {
-      taken: boolean;
-    }[];
-    if (!row?.taken) return null;
+    if (!(await acquire(runner))) return null;
     try {
       return await work();
     } finally {
@@ -93,14 +105,18 @@ export async function withAdvisoryLockIfFree<T>(
   }
 }
 
+async function tryLock(runner: QueryRunner, key: number): Promise<boolean> {
+  const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS taken', [key])) as {
+    taken: boolean;
+  }[];
+  return row?.taken === true;
+}
+
 async function take(runner: QueryRunner, key: number, wait?: AdvisoryLockWait): Promise<void> {
   let started: number | undefined;
   let reportDue = 0;
   for (;;) {
-    const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS taken', [key])) as {
-      taken: boolean;
-    }[];
-    if (row?.taken) return;
+    if (await tryLock(runner, key)) return;
     const now = performance.now();
     if (started === undefined) {
       // Waiting starts when the lock is found taken: a report then says 0.
