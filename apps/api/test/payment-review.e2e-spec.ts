@@ -14,7 +14,7 @@ import { PaymentSimulationService } from '../src/payments/payment-simulation.ser
 import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
-import { webhooksToThisApp } from './support/emulator.js';
+import { heldWebhooks, webhooksToThisApp } from './support/emulator.js';
 import {
   aPlacedOrder,
   aStripeEvent,
@@ -244,7 +244,15 @@ describe('payment review (GET /admin/orders?underReview, POST /admin/orders/:id/
       expect(await adminView(o.orderId)).toMatchObject({ status: 'pending_payment' });
       expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 2 });
 
-      const reject = await resolve(o.orderId, 'reject');
+      // Stripe's webhook for the refund waits until the reply is in, so the
+      // reply shows the reject's own figures, not the webhook's after them.
+      const webhooks = await heldWebhooks(emulator);
+      let reject;
+      try {
+        reject = await resolve(o.orderId, 'reject');
+      } finally {
+        await webhooks.release();
+      }
       expect(reject.status).toBe(200);
       expect(reject.body).toMatchObject({
         status: 'cancelled',
