@@ -14,7 +14,9 @@ import {
   StreamableFile,
   UseGuards,
 } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 
+import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { LogDestination } from '../src/infrastructure/logging/log-destination.js';
 import { MetricsService } from '../src/infrastructure/metrics/metrics.service.js';
 import { metricSample as sample } from './support/metrics.js';
@@ -34,8 +36,27 @@ class FakeUserGuard implements CanActivate {
   }
 }
 
+/** Rows of the slow-commit probe; each commit waits 1.5 s on the deferred trigger below. */
+const SLOW_COMMIT_TABLE = `
+  CREATE TABLE IF NOT EXISTS ops_probe_commits (id text PRIMARY KEY);
+  CREATE OR REPLACE FUNCTION ops_probe_slow_commit() RETURNS trigger LANGUAGE plpgsql AS
+    $$ BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$;
+  DROP TRIGGER IF EXISTS ops_probe_slow_commit ON ops_probe_commits;
+  CREATE CONSTRAINT TRIGGER ops_probe_slow_commit AFTER INSERT ON ops_probe_commits
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ops_probe_slow_commit();
+`;
+
 @Controller('ops-probe')
 class OpsProbeController {
+  constructor(private readonly tx: TransactionRunner) {}
+
+  /** Writes a row in a transaction whose COMMIT takes 1.5 s (past the 1 s deadline). */
+  @Post('slow-commit/:id')
+  async slowCommit(@Param('id') id: string): Promise<{ id: string }> {
+    await this.tx.run((m) => m.query('INSERT INTO ops_probe_commits (id) VALUES ($1)', [id]));
+    return { id };
+  }
+
   @Get('items/:id')
   item(@Param('id') id: string): { id: string } {
     return { id };
@@ -175,6 +196,17 @@ describe('operations', () => {
     expect(res.headers['retry-after']).toBe('5');
     expect(res.body).toMatchObject({ status: 503, instance: '/api/v1/ops-probe/slow' });
     expect(res.body.detail).toMatch(/did not complete within 1000 ms/);
+  });
+
+  test('a transaction still committing at REQUEST_TIMEOUT_MS is answered with its outcome, not a 503', async () => {
+    await t.get(DataSource).query(SLOW_COMMIT_TABLE);
+    const res = await t.http.post('/api/v1/ops-probe/slow-commit/c1');
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ id: 'c1' });
+    const rows = await t
+      .get(DataSource)
+      .query<unknown[]>("SELECT 1 FROM ops_probe_commits WHERE id = 'c1'");
+    expect(rows).toHaveLength(1);
   });
 
   test('a reply already streaming when REQUEST_TIMEOUT_MS passes is left to finish, not cut by a 503', async () => {

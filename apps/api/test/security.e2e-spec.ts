@@ -3,12 +3,13 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
+import { hashOpaqueToken } from '../src/auth/opaque-token.js';
 import { API, aProductBody } from './support/catalog.js';
 import { aVariant, type TestVariant } from './support/catalog-fixtures.js';
 import { openApi } from './support/fuzz.js';
 import { anAddress } from './support/shop.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { aCustomer, anAdmin, type TestUser } from './support/users.js';
+import { aCustomer, anAdmin, registered, type TestUser } from './support/users.js';
 
 const PROBLEM = /^application\/problem\+json/;
 const SOME_UUID = '00000000-0000-4000-8000-000000000001';
@@ -311,6 +312,45 @@ describe('OWASP API Top 10 probes', () => {
       expect(received).toMatch(/^HTTP\/1\.1 (408|503)/);
       const after = await fetch(`http://127.0.0.1:${address.port}/health/live`);
       expect(after.status).toBe(200);
+    });
+  });
+  describe('a request answered 503 at its deadline changed nothing', () => {
+    test('a refresh stalled past REQUEST_TIMEOUT_MS rolls back: the retry with the same token refreshes, not revokes', async () => {
+      const user = await registered(t);
+      // Another transaction holds the token's row, as a stalled database
+      // would: the refresh waits past its deadline (1 s here) and gets its 503.
+      const blocker = db.createQueryRunner();
+      await blocker.connect();
+      await blocker.startTransaction();
+      const refresh = () =>
+        t.http.post(`${API}/auth/refresh`).send({ refreshToken: user.refreshToken });
+      try {
+        await blocker.query('SELECT 1 FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE', [
+          hashOpaqueToken(user.refreshToken),
+        ]);
+        const late = await refresh();
+        expect(late.status).toBe(503);
+        expect(late.body.detail).toMatch(/did not complete within 1000 ms/);
+      } finally {
+        await blocker.rollbackTransaction();
+        await blocker.release();
+      }
+      // The stalled refresh now goes on, spends the token and issues a pair
+      // nobody received, then rolls back. The retry waits on its row lock,
+      // and finds the token unspent: had the first committed, this would be
+      // reuse (401), and the family revoked.
+      const retry = await refresh();
+      expect(retry.status).toBe(200);
+      const next = await t.http
+        .post(`${API}/auth/refresh`)
+        .send({ refreshToken: (retry.body as { refreshToken: string }).refreshToken });
+      expect(next.status).toBe(200);
+      const [row] = await db.query<{ tokens: number }[]>(
+        'SELECT count(*)::int AS tokens FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL',
+        [user.id],
+      );
+      // The registration's, the retry's and the last one's; none from the 503.
+      expect(row?.tokens).toBe(3);
     });
   });
 });

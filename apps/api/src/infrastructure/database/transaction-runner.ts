@@ -2,6 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
 
+import {
+  currentRequestDeadline,
+  RequestAlreadyAnsweredError,
+} from '../http/request-deadline-scope.js';
+
 export interface TransactionOptions {
   isolation?: IsolationLevel;
   /**
@@ -81,6 +86,7 @@ export class TransactionRunner {
     work: (manager: EntityManager) => Promise<T>,
     isolation?: IsolationLevel,
   ): Promise<{ result: T; hooks: CommitHook[] }> {
+    if (currentRequestDeadline()?.answered) throw new RequestAlreadyAnsweredError();
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
@@ -88,7 +94,16 @@ export class TransactionRunner {
       const hooks: CommitHook[] = [];
       commitHooks.set(runner.manager, hooks);
       const result = await work(runner.manager);
-      await runner.commitTransaction();
+      // An HTTP request already answered 503 at its deadline was told to try
+      // again: what it did must not also stay done.
+      const deadline = currentRequestDeadline();
+      if (deadline?.answered) throw new RequestAlreadyAnsweredError();
+      if (deadline) deadline.committing += 1;
+      try {
+        await runner.commitTransaction();
+      } finally {
+        if (deadline) deadline.committing -= 1;
+      }
       return { result, hooks };
     } catch (error) {
       if (runner.isTransactionActive) {

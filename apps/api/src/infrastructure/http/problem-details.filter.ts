@@ -22,6 +22,7 @@ import { QueryFailedError } from 'typeorm';
 
 import { pgErrorOf } from '../database/pg-errors.js';
 import { problem } from './problem.js';
+import { RequestAlreadyAnsweredError } from './request-deadline-scope.js';
 import { RequestValidationException } from './validation.exception.js';
 
 /** Domain error families and the HTTP status each stands for. */
@@ -93,6 +94,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
+    if (error instanceof RequestAlreadyAnsweredError) {
+      // The 503 went out at the deadline; this only says what became of the work.
+      this.logger.warn({ url: request?.url }, error.message);
+      return;
+    }
     const mapped = this.map(error);
     // The request's own line gets the user once it is written; this one is
     // written before, so it says who too.

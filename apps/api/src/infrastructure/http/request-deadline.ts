@@ -4,12 +4,16 @@ import { PROBLEM_CONTENT_TYPE } from '@minishop/contracts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 import { problem } from './problem.js';
+import { type RequestDeadlineState, withinRequestDeadline } from './request-deadline-scope.js';
 
 /**
  * Answers 503 problem+json (Retry-After) when a request is still unanswered
  * REQUEST_TIMEOUT_MS after it arrived, instead of letting the client hang.
- * The handler is not cancelled: its late reply is dropped. Fastify's own
- * timeouts only cover receiving the request and idle sockets.
+ * The handler is not cancelled: its late reply is dropped, and a transaction
+ * it has open rolls back instead of committing (TransactionRunner), so the
+ * 503 means nothing changed. A request whose transaction is committing is
+ * answered when the commit is in, with its outcome. Fastify's own timeouts
+ * only cover receiving the request and idle sockets.
  *
  * One sweep timer for all requests rather than a timer (or an rxjs timeout)
  * per request: on a trivial route that per-request cost was a third of the
@@ -18,17 +22,28 @@ import { problem } from './problem.js';
  */
 export function enforceRequestDeadline(fastify: FastifyInstance, timeoutMs: number): void {
   // Every deadline is arrival + timeoutMs, so insertion order is deadline order.
-  const pending = new Map<IncomingMessage, { reply: FastifyReply; deadline: number }>();
+  const pending = new Map<
+    IncomingMessage,
+    { reply: FastifyReply; deadline: number; state: RequestDeadlineState }
+  >();
+  const states = new WeakMap<IncomingMessage, RequestDeadlineState>();
   const sweep = setInterval(
     () => {
       const now = Date.now();
-      for (const [raw, { reply, deadline }] of pending) {
+      for (const [raw, { reply, deadline, state }] of pending) {
         if (deadline > now) break;
-        pending.delete(raw);
         // A reply whose head is out is answered: a body still streaming (a
         // large report download) is left to finish, the socket's idle
         // timeout covering a stalled client. A 503 now would cut it short.
-        if (reply.sent || reply.raw.destroyed || reply.raw.headersSent) continue;
+        if (reply.sent || reply.raw.destroyed || reply.raw.headersSent) {
+          pending.delete(raw);
+          continue;
+        }
+        // Its commit is on its way and will be the answer; a COMMIT waits
+        // on no lock, only on the disk or the connection.
+        if (state.committing > 0) continue;
+        pending.delete(raw);
+        state.answered = true;
         void reply
           .code(503)
           .header('Retry-After', '5')
@@ -51,8 +66,17 @@ export function enforceRequestDeadline(fastify: FastifyInstance, timeoutMs: numb
   sweep.unref();
   // Callback-style hooks: an async hook costs a promise on every request.
   fastify.addHook('onRequest', (request, reply, done) => {
-    pending.set(request.raw, { reply, deadline: Date.now() + timeoutMs });
+    const state: RequestDeadlineState = { answered: false, committing: 0 };
+    states.set(request.raw, state);
+    pending.set(request.raw, { reply, deadline: Date.now() + timeoutMs, state });
     done();
+  });
+  // The handler (Nest's guards, interceptors and controller) runs within
+  // done(), so the transactions it opens find the request's state.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    const state = states.get(request.raw);
+    if (state) withinRequestDeadline(state, done);
+    else done();
   });
   fastify.addHook('onResponse', (request, _reply, done) => {
     pending.delete(request.raw);
