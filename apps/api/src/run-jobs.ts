@@ -8,11 +8,15 @@ import { DataSource } from 'typeorm';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { loadEnvFile } from './infrastructure/config/load-env-file.js';
+import { pgPoolOf, pingDatabase } from './infrastructure/database/database-ping.js';
 import { DatabaseServer } from './infrastructure/database/database-server.js';
 import { exitAfterFailedStart } from './infrastructure/lifecycle/failed-start.js';
 import { exitJobWorkerGracefullyOnSignals } from './infrastructure/lifecycle/graceful-shutdown.js';
 import { stopRequested } from './infrastructure/lifecycle/stop-signal.js';
-import { WorkerHeartbeat } from './infrastructure/lifecycle/worker-heartbeat.js';
+import {
+  HEARTBEAT_PING_TIMEOUT_MS,
+  WorkerHeartbeat,
+} from './infrastructure/lifecycle/worker-heartbeat.js';
 import { startupLogger } from './infrastructure/logging/startup-logger.js';
 import { lowerProcessPriority } from './infrastructure/runtime/process-priority.js';
 import { useServingHeapPolicy } from './infrastructure/runtime/start-heap-policy.js';
@@ -47,7 +51,7 @@ async function main(): Promise<void> {
   const heartbeat = config.workerHeartbeatFile
     ? new WorkerHeartbeat(
         config.workerHeartbeatFile,
-        () => app.get(DataSource).query('SELECT 1'),
+        () => pingDatabase(pgPoolOf(app.get(DataSource)), HEARTBEAT_PING_TIMEOUT_MS),
         logger,
       )
     : undefined;

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import pg from 'pg';
 
+import { pingDatabase } from '../src/infrastructure/database/database-ping.js';
 import { API } from './support/catalog.js';
 import { aVariant, type TestVariant } from './support/catalog-fixtures.js';
+import { PausableProxy } from './support/pausable-proxy.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { adminQuery } from './support/test-database.js';
 import { aCustomer, anAdmin, type TestUser } from './support/users.js';
@@ -86,5 +89,32 @@ describe('PostgreSQL connection drop', () => {
     expect(status).toBe(200);
     const after = await Promise.all(requests());
     expect(after.map((r) => r.status)).toEqual([200, 404, 201, 200, 201, 201, 401]);
+  });
+});
+
+describe("pingDatabase (the job worker's heartbeat check)", () => {
+  test('a connection that stops answering fails the ping in time and is thrown away, so the next ping gets a new one', async () => {
+    const url = new URL(process.env.DATABASE_URL!);
+    const proxy = new PausableProxy({ host: url.hostname, port: Number(url.port || 5432) });
+    url.port = String(await proxy.listen());
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    try {
+      await pingDatabase(pool, 2_000);
+      expect(pool.totalCount).toBe(1);
+
+      // Answers stop coming, as over a connection that died silently.
+      proxy.hold();
+      await expect(pingDatabase(pool, 300)).rejects.toThrow(/did not answer within 300 ms/);
+      // Handed back, the connection would be the next ping's too (the pool
+      // has one), and it would wait behind the unanswered query.
+      expect(pool.totalCount).toBe(0);
+
+      proxy.release();
+      await pingDatabase(pool, 2_000);
+      expect(pool.totalCount).toBe(1);
+    } finally {
+      await pool.end();
+      await proxy.close();
+    }
   });
 });

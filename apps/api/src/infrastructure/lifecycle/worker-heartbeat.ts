@@ -8,6 +8,9 @@ import { errorMessage } from '../logging/error-message.js';
 /** How often the file is touched; a health check calls the worker dead after a few missed beats. */
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 
+/** How long a beat waits for the database: a missed beat, not a stalled one. */
+export const HEARTBEAT_PING_TIMEOUT_MS = 5_000;
+
 /**
  * Touches a file while the job worker is alive and its database answers,
  * for a container health check: the worker has no HTTP port to ask. A
