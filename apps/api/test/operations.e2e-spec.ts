@@ -36,11 +36,11 @@ class FakeUserGuard implements CanActivate {
   }
 }
 
-/** Rows of the slow-commit probe; each commit waits 1.5 s on the deferred trigger below. */
+/** Rows of the slow-commit probe; each commit waits the row's seconds on the deferred trigger below. */
 const SLOW_COMMIT_TABLE = `
-  CREATE TABLE IF NOT EXISTS ops_probe_commits (id text PRIMARY KEY);
+  CREATE TABLE IF NOT EXISTS ops_probe_commits (id text PRIMARY KEY, commit_seconds float NOT NULL);
   CREATE OR REPLACE FUNCTION ops_probe_slow_commit() RETURNS trigger LANGUAGE plpgsql AS
-    $$ BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$;
+    $$ BEGIN PERFORM pg_sleep(NEW.commit_seconds); RETURN NULL; END $$;
   DROP TRIGGER IF EXISTS ops_probe_slow_commit ON ops_probe_commits;
   CREATE CONSTRAINT TRIGGER ops_probe_slow_commit AFTER INSERT ON ops_probe_commits
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ops_probe_slow_commit();
@@ -50,10 +50,18 @@ const SLOW_COMMIT_TABLE = `
 class OpsProbeController {
   constructor(private readonly tx: TransactionRunner) {}
 
-  /** Writes a row in a transaction whose COMMIT takes 1.5 s (past the 1 s deadline). */
-  @Post('slow-commit/:id')
-  async slowCommit(@Param('id') id: string): Promise<{ id: string }> {
-    await this.tx.run((m) => m.query('INSERT INTO ops_probe_commits (id) VALUES ($1)', [id]));
+  /** Writes a row in a transaction whose COMMIT takes `seconds`. */
+  @Post('slow-commit/:id/:seconds')
+  async slowCommit(
+    @Param('id') id: string,
+    @Param('seconds') seconds: string,
+  ): Promise<{ id: string }> {
+    await this.tx.run((m) =>
+      m.query('INSERT INTO ops_probe_commits (id, commit_seconds) VALUES ($1, $2)', [
+        id,
+        Number(seconds),
+      ]),
+    );
     return { id };
   }
 
@@ -198,15 +206,31 @@ describe('operations', () => {
     expect(res.body.detail).toMatch(/did not complete within 1000 ms/);
   });
 
-  test('a transaction still committing at REQUEST_TIMEOUT_MS is answered with its outcome, not a 503', async () => {
-    await t.get(DataSource).query(SLOW_COMMIT_TABLE);
-    const res = await t.http.post('/api/v1/ops-probe/slow-commit/c1');
-    expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: 'c1' });
-    const rows = await t
-      .get(DataSource)
-      .query<unknown[]>("SELECT 1 FROM ops_probe_commits WHERE id = 'c1'");
-    expect(rows).toHaveLength(1);
+  describe('a transaction still committing at REQUEST_TIMEOUT_MS (1 s)', () => {
+    const committed = async (id: string) =>
+      (
+        await t
+          .get(DataSource)
+          .query<unknown[]>('SELECT 1 FROM ops_probe_commits WHERE id = $1', [id])
+      ).length === 1;
+    beforeAll(async () => {
+      await t.get(DataSource).query(SLOW_COMMIT_TABLE);
+    });
+
+    test('is answered with its outcome once the commit is in, not a 503', async () => {
+      const res = await t.http.post('/api/v1/ops-probe/slow-commit/c1/1.5');
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({ id: 'c1' });
+      expect(await committed('c1')).toBe(true);
+    });
+
+    test('is answered 503 "outcome unknown" when the commit is still out a whole timeout later', async () => {
+      const res = await t.http.post('/api/v1/ops-probe/slow-commit/c2/3');
+      expect(res.status).toBe(503);
+      expect(res.body.detail).toMatch(
+        /commit did not complete within 2000 ms: whether it took effect is unknown/,
+      );
+    });
   });
 
   test('a reply already streaming when REQUEST_TIMEOUT_MS passes is left to finish, not cut by a 503', async () => {

@@ -12,7 +12,8 @@ import { type RequestDeadlineState, withinRequestDeadline } from './request-dead
  * The handler is not cancelled: its late reply is dropped, and a transaction
  * it has open rolls back instead of committing (TransactionRunner), so the
  * 503 means nothing changed. A request whose transaction is committing is
- * answered when the commit is in, with its outcome. Fastify's own timeouts
+ * answered when the commit is in, with its outcome (unless the commit is
+ * still out a whole timeout later). Fastify's own timeouts
  * only cover receiving the request and idle sockets.
  *
  * One sweep timer for all requests rather than a timer (or an rxjs timeout)
@@ -39,9 +40,12 @@ export function enforceRequestDeadline(fastify: FastifyInstance, timeoutMs: numb
           pending.delete(raw);
           continue;
         }
-        // Its commit is on its way and will be the answer; a COMMIT waits
-        // on no lock, only on the disk or the connection.
-        if (state.committing > 0) continue;
+        // Its commit is on its way and will be the answer: a COMMIT waits
+        // on no lock, only on the disk or the connection. One still out a
+        // whole timeout later (a connection that died silently, which TCP
+        // gives up on only after minutes) is answered, its outcome unknown.
+        const committing = state.committing > 0;
+        if (committing && deadline + timeoutMs > now) continue;
         pending.delete(raw);
         state.answered = true;
         void reply
@@ -55,7 +59,9 @@ export function enforceRequestDeadline(fastify: FastifyInstance, timeoutMs: numb
             problem({
               status: 503,
               type: 'unavailable',
-              detail: `The request did not complete within ${timeoutMs} ms; try again shortly`,
+              detail: committing
+                ? `The request's commit did not complete within ${2 * timeoutMs} ms: whether it took effect is unknown`
+                : `The request did not complete within ${timeoutMs} ms; try again shortly`,
               instance: reply.request.url.split('?')[0] ?? '',
             }),
           );
