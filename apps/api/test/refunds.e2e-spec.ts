@@ -6,6 +6,11 @@ import { type Money, PaymentProviderError, PaymentStateConflictError } from '@mi
 import { DataSource } from 'typeorm';
 
 import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
+import {
+  PROVIDER_KEY_WINDOW_MS,
+  RefundSettlementService,
+  SETTLE_AFTER_MS,
+} from '../src/orders/refund-settlement.service.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import type { EmulatedEvent } from '../src/payments/emulator/webhook-dispatcher.js';
 import {
@@ -43,6 +48,8 @@ class LockWatchingGateway extends DelegatingGateway {
    * when the answer is lost on its way back, or Stripe is still at work.
    */
   failAfterNextRefund: Error | undefined;
+  /** What the next refund call fails with before it reaches Stripe: nothing is made. */
+  failBeforeNextRefund: Error | undefined;
 
   constructor(
     real: PaymentGateway,
@@ -53,6 +60,9 @@ class LockWatchingGateway extends DelegatingGateway {
 
   override async refund(input: RefundInput): Promise<RefundRef> {
     await this.watch('refund', input.paymentIntentId);
+    const unreached = this.failBeforeNextRefund;
+    this.failBeforeNextRefund = undefined;
+    if (unreached) throw unreached;
     const made = await this.real.refund(input);
     this.refunds.push({ paymentIntentId: input.paymentIntentId, id: made.id });
     const lost = this.failAfterNextRefund;
@@ -156,6 +166,7 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
     mailbox.events.length = 0;
     gateway.afterChargeRead = undefined;
     gateway.failAfterNextRefund = undefined;
+    gateway.failBeforeNextRefund = undefined;
   });
   afterAll(async () => {
     await mailbox.close();
@@ -325,6 +336,148 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
       expect((await withKey(admin, orderId, randomUUID(), eur(600))).status).toBe(422);
       expect(charge().amount_refunded).toBe(500);
       expect(await refundRequested(orderId)).toBe(500);
+    });
+  });
+
+  describe('a booked refund whose provider call failed and was never retried (orders.settle-refunds)', () => {
+    const withKey = (admin: TestUser, orderId: string, key: string, body: object) =>
+      refund(admin, orderId, body).set('Idempotency-Key', key);
+    /** A run as the job makes it once the booking is due. */
+    const settleStale = () =>
+      t.get(RefundSettlementService).settleStale(new Date(Date.now() + SETTLE_AFTER_MS + 60_000));
+    const bookingOf = async (orderId: string) =>
+      (
+        await db.query<{ settled_at: Date | null; refund_id: string | null }[]>(
+          'SELECT settled_at, refund_id FROM refund_bookings WHERE order_id = $1',
+          [orderId],
+        )
+      )[0];
+    const unreachable = () => new PaymentProviderError('connect ECONNREFUSED', 'unreachable');
+
+    /** A paid order of 10.00 EUR with 3.00 booked under a client key, Stripe never reached. */
+    async function aBookingStripeNeverGot() {
+      const admin = await anAdmin(t);
+      const paid = await aPaidOrder(1000);
+      const key = randomUUID();
+      gateway.failBeforeNextRefund = unreachable();
+      expect((await withKey(admin, paid.orderId, key, eur(300))).status).toBe(503);
+      expect(paid.charge().amount_refunded).toBe(0);
+      expect(await refundRequested(paid.orderId)).toBe(300);
+      expect(await bookingOf(paid.orderId)).toMatchObject({ settled_at: null, refund_id: null });
+      return { ...paid, admin, key };
+    }
+
+    test('a refund made at once is settled with its id, and the job asks nothing more', async () => {
+      const admin = await anAdmin(t);
+      const { orderId, intentId } = await aPaidOrder(1000);
+      expect((await withKey(admin, orderId, randomUUID(), eur(300))).status).toBe(202);
+      const [made] = gateway.refunds.filter((r) => r.paymentIntentId === intentId);
+      expect(await bookingOf(orderId)).toMatchObject({
+        settled_at: expect.any(Date),
+        refund_id: made!.id,
+      });
+      await settleStale();
+      expect(gateway.refunds.filter((r) => r.paymentIntentId === intentId)).toHaveLength(1);
+    });
+
+    test('Stripe never got it → the job makes it under the booking key, once; the admin retrying the key later gets that refund', async () => {
+      const { user, orderId, intentId, charge, admin, key } = await aBookingStripeNeverGot();
+
+      const run = await settleStale();
+      expect(run.settled).toBeGreaterThanOrEqual(1);
+      const made = gateway.refunds.filter((r) => r.paymentIntentId === intentId);
+      expect(made).toHaveLength(1);
+      expect(await bookingOf(orderId)).toMatchObject({
+        settled_at: expect.any(Date),
+        refund_id: made[0]!.id,
+      });
+      await emulator.idle(); // its charge.refunded
+      expect(charge().amount_refunded).toBe(300);
+      expect(await refundRequested(orderId)).toBe(300);
+      expect(await orderOf(user, orderId)).toMatchObject({
+        status: 'partially_refunded',
+        amountRefunded: { amount: 300 },
+      });
+
+      await settleStale();
+      expect(gateway.refunds.filter((r) => r.paymentIntentId === intentId)).toHaveLength(1);
+      const retry = await withKey(admin, orderId, key, eur(300));
+      expect(retry.status).toBe(202);
+      expect(retry.body.refund).toMatchObject({ id: made[0]!.id });
+      expect(charge().amount_refunded).toBe(300);
+      expect(await refundRequested(orderId)).toBe(300);
+    });
+
+    test('Stripe made it but its answer was lost → the job gets the same refund back, nothing refunded twice', async () => {
+      const admin = await anAdmin(t);
+      const { orderId, intentId, charge } = await aPaidOrder(1000);
+      gateway.failAfterNextRefund = unreachable();
+      expect((await withKey(admin, orderId, randomUUID(), eur(300))).status).toBe(503);
+      const [made] = gateway.refunds.filter((r) => r.paymentIntentId === intentId);
+      expect(await bookingOf(orderId)).toMatchObject({ settled_at: null });
+
+      await settleStale();
+      expect(await bookingOf(orderId)).toMatchObject({
+        settled_at: expect.any(Date),
+        refund_id: made!.id,
+      });
+      await emulator.idle();
+      expect(charge().amount_refunded).toBe(300);
+      expect(await refundRequested(orderId)).toBe(300);
+    });
+
+    test('Stripe still unreachable → left for the next run; refused when asked → taken back, refundable again', async () => {
+      const { orderId, intentId, charge, admin } = await aBookingStripeNeverGot();
+
+      gateway.failBeforeNextRefund = unreachable();
+      expect((await settleStale()).left).toBeGreaterThanOrEqual(1);
+      expect(await bookingOf(orderId)).toMatchObject({ settled_at: null });
+      expect(await refundRequested(orderId)).toBe(300);
+
+      gateway.failBeforeNextRefund = new PaymentStateConflictError(
+        'This charge has been disputed',
+        'charge_disputed',
+      );
+      expect((await settleStale()).takenBack).toBeGreaterThanOrEqual(1);
+      expect(await bookingOf(orderId)).toBeUndefined();
+      expect(await refundRequested(orderId)).toBe(0);
+      expect(gateway.refunds.filter((r) => r.paymentIntentId === intentId)).toHaveLength(0);
+
+      expect((await withKey(admin, orderId, randomUUID(), eur(1000))).status).toBe(202);
+      await emulator.idle();
+      expect(charge().amount_refunded).toBe(1000);
+    });
+
+    test("past the provider's key window → not asked again (it would be a new refund), counted as too old", async () => {
+      const { orderId, intentId } = await aBookingStripeNeverGot();
+      await db.query(
+        `UPDATE refund_bookings SET created_at = now() - $2 * interval '1 millisecond'
+          WHERE order_id = $1`,
+        [orderId, PROVIDER_KEY_WINDOW_MS + 2 * 60_000],
+      );
+
+      const run = await settleStale();
+      expect(run.tooOld).toBeGreaterThanOrEqual(1);
+      expect(gateway.refunds.filter((r) => r.paymentIntentId === intentId)).toHaveLength(0);
+      expect(await bookingOf(orderId)).toMatchObject({ settled_at: null });
+      expect(await refundRequested(orderId)).toBe(300);
+    });
+
+    test("the admin retrying its key past the provider's key window → 422, Stripe not asked (it would be a new refund)", async () => {
+      const { orderId, intentId, admin, key } = await aBookingStripeNeverGot();
+      await db.query(
+        `UPDATE refund_bookings SET created_at = now() - $2 * interval '1 millisecond'
+          WHERE order_id = $1`,
+        [orderId, PROVIDER_KEY_WINDOW_MS + 2 * 60_000],
+      );
+
+      const late = await withKey(admin, orderId, key, eur(300));
+      expect(late.status).toBe(422);
+      expect(late.headers['content-type']).toContain('application/problem+json');
+      expect(late.body.type).toMatch(/idempotency-key-reused$/);
+      expect(late.body.detail).toMatch(/no longer knows the key/);
+      expect(gateway.refunds.filter((r) => r.paymentIntentId === intentId)).toHaveLength(0);
+      expect(await refundRequested(orderId)).toBe(300);
     });
   });
 

@@ -29,6 +29,7 @@ import { TypeormRefundLedger } from './persistence/typeorm-refund-ledger.js';
 import { RefundService } from './refund.service.js';
 import { RefundEvents } from './refund-events.js';
 import { RefundLedger } from './refund-ledger.js';
+import { RefundSettlementService } from './refund-settlement.service.js';
 import { UnpaidOrderSweep } from './unpaid-order-sweep.js';
 
 /**
@@ -57,6 +58,7 @@ import { UnpaidOrderSweep } from './unpaid-order-sweep.js';
     OrderCancellationService,
     OrderFulfilmentService,
     RefundService,
+    RefundSettlementService,
     RefundEvents,
     DisputeEvents,
     OrderExpiryService,

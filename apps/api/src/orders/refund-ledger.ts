@@ -12,6 +12,15 @@ export interface RefundBooking {
   requestedAfter: number;
 }
 
+/** A booking the provider is not known to have (see `settle`). */
+export interface UnsettledBooking {
+  ledger: PaymentLedger;
+  orderId: string;
+  key: string;
+  amount: number;
+  bookedAt: Date;
+}
+
 export interface RefundFailure {
   /** Whose figures the refund came off: the order's, or its payment in another currency. */
   ledger: PaymentLedger;
@@ -30,18 +39,36 @@ export interface RefundFailure {
  * idempotency key, so a retried refund is booked once.
  */
 export abstract class RefundLedger {
-  /** The amount booked under `key` for the order and whose figures, or null when none was. */
+  /** The amount booked under `key` for the order, whose figures and when, or null when none was. */
   abstract bookedAmount(
     orderId: string,
     key: string,
     manager: EntityManager,
-  ): Promise<{ amount: number; ledger: PaymentLedger } | null>;
+  ): Promise<{ amount: number; ledger: PaymentLedger; bookedAt: Date } | null>;
   /**
    * Records the booking and sets what the ledger's figures count as
    * requested (`refund_requested`, or the foreign payment's), unless the key
    * was booked already (then nothing changes). Whether it booked.
    */
   abstract book(booking: RefundBooking, manager: EntityManager): Promise<boolean>;
+  /**
+   * Records that the provider has the booking's refund (it answered with
+   * `refundId`). On its own connection: after the provider call, no
+   * transaction is open.
+   */
+  abstract settle(key: string, refundId: string): Promise<void>;
+  /**
+   * Bookings not settled, booked within the range, oldest first: those whose
+   * provider call failed without a refusal and was never retried, or whose
+   * process died before or during it. On its own connection.
+   */
+  abstract unsettled(range: {
+    bookedAfter: Date;
+    bookedBefore: Date;
+    limit: number;
+  }): Promise<UnsettledBooking[]>;
+  /** How many bookings booked before `date` are still not settled. On its own connection. */
+  abstract unsettledBefore(date: Date): Promise<number>;
   /** Takes back a booking whose refund the provider refused or never got. */
   abstract unbook(orderId: string, key: string, manager: EntityManager): Promise<void>;
   /**

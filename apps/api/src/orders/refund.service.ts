@@ -11,16 +11,19 @@ import {
   refundedOrAsked,
   refundRefusalReason,
 } from '@minishop/domain';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import { Clock } from '../infrastructure/clock/clock.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { errorMessage } from '../infrastructure/logging/error-message.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
 import { type IdempotencyClaim, IdempotencyService } from './idempotency.service.js';
 import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
 import { RefundLedger } from './refund-ledger.js';
+import { PROVIDER_KEY_WINDOW_MS } from './refund-settlement.service.js';
 import { refundWhole } from './whole-refund.js';
 
 interface BookedRefund {
@@ -60,6 +63,8 @@ function clientRefundKey(orderId: string, client: { userId: string; key: string 
  */
 @Injectable()
 export class RefundService {
+  private readonly logger = new Logger('Refunds');
+
   constructor(
     private readonly tx: TransactionRunner,
     private readonly orders: OrderRepository,
@@ -68,6 +73,7 @@ export class RefundService {
     private readonly query: OrderQueryService,
     private readonly idempotency: IdempotencyService,
     private readonly dataSource: DataSource,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -129,6 +135,16 @@ export class RefundService {
         takenBack = true;
         throw error;
       }
+      // The refund is made whether this is recorded or not: a booking left
+      // unsettled is asked for again under its key (RefundSettlementService),
+      // and the provider answers with this refund.
+      await this.ledger
+        .settle(booked.idempotencyKey, refund.id)
+        .catch((error: unknown) =>
+          this.logger.warn(
+            `refund ${refund.id} made, its booking not marked settled: ${errorMessage(error)}`,
+          ),
+        );
       return {
         order: await this.query.getForStaff(orderId),
         refund: { id: refund.id, status: refund.status, amount: refund.amount.toJSON() },
@@ -197,6 +213,18 @@ export class RefundService {
       if (earlier !== null && !client.claim.resumed) {
         throw new IdempotencyKeyReusedError(
           'This Idempotency-Key was already used for a refund of this order; send a new refund with a new key',
+        );
+      }
+      const now = this.clock.now().getTime();
+      if (earlier !== null && earlier.bookedAt.getTime() < now - PROVIDER_KEY_WINDOW_MS) {
+        // Resumed, but Stripe has forgotten the key by now: the same call
+        // would be a new refund, a second one if the first was made. The
+        // booking is settled by its refund's events or was asked for by the
+        // job (RefundSettlementService) while Stripe still knew the key.
+        throw new IdempotencyKeyReusedError(
+          "This Idempotency-Key's refund was asked of the payment provider over 23 hours ago, " +
+            'and the provider no longer knows the key, so it is not asked again: the order shows ' +
+            'what was refunded; send a new refund with a new key for anything left',
         );
       }
       if (earlier !== null) {

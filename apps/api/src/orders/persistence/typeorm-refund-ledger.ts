@@ -2,7 +2,12 @@ import type { PaymentLedger } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { type RefundBooking, type RefundFailure, RefundLedger } from '../refund-ledger.js';
+import {
+  type RefundBooking,
+  type RefundFailure,
+  RefundLedger,
+  type UnsettledBooking,
+} from '../refund-ledger.js';
 
 /** The columns of each kind of figures a failed refund comes off. */
 const FIGURES: Record<PaymentLedger, { requested: string; refunded: string }> = {
@@ -20,12 +25,16 @@ export class TypeormRefundLedger extends RefundLedger {
     orderId: string,
     key: string,
     manager: EntityManager,
-  ): Promise<{ amount: number; ledger: PaymentLedger } | null> {
-    const rows = await manager.query<{ amount: string; ledger: PaymentLedger }[]>(
-      'SELECT amount, ledger FROM refund_bookings WHERE idempotency_key = $1 AND order_id = $2',
+  ): Promise<{ amount: number; ledger: PaymentLedger; bookedAt: Date } | null> {
+    const rows = await manager.query<{ amount: string; ledger: PaymentLedger; created_at: Date }[]>(
+      `SELECT amount, ledger, created_at FROM refund_bookings
+        WHERE idempotency_key = $1 AND order_id = $2`,
       [key, orderId],
     );
-    return rows[0] ? { amount: Number(rows[0].amount), ledger: rows[0].ledger } : null;
+    const row = rows[0];
+    return row
+      ? { amount: Number(row.amount), ledger: row.ledger, bookedAt: row.created_at }
+      : null;
   }
 
   async book(booking: RefundBooking, manager: EntityManager): Promise<boolean> {
@@ -45,6 +54,44 @@ export class TypeormRefundLedger extends RefundLedger {
       [booking.key, booking.orderId, booking.amount, booking.requestedAfter, booking.ledger],
     );
     return rows.length > 0;
+  }
+
+  async settle(key: string, refundId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE refund_bookings SET settled_at = now(), refund_id = $2
+        WHERE idempotency_key = $1 AND settled_at IS NULL`,
+      [key, refundId],
+    );
+  }
+
+  async unsettled(range: {
+    bookedAfter: Date;
+    bookedBefore: Date;
+    limit: number;
+  }): Promise<UnsettledBooking[]> {
+    const rows = await this.dataSource.query<
+      { key: string; order_id: string; amount: string; ledger: PaymentLedger; created_at: Date }[]
+    >(
+      `SELECT idempotency_key AS key, order_id, amount, ledger, created_at FROM refund_bookings
+        WHERE settled_at IS NULL AND created_at > $1 AND created_at < $2
+        ORDER BY created_at LIMIT $3`,
+      [range.bookedAfter, range.bookedBefore, range.limit],
+    );
+    return rows.map((r) => ({
+      key: r.key,
+      orderId: r.order_id,
+      amount: Number(r.amount),
+      ledger: r.ledger,
+      bookedAt: r.created_at,
+    }));
+  }
+
+  async unsettledBefore(date: Date): Promise<number> {
+    const [row] = await this.dataSource.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM refund_bookings WHERE settled_at IS NULL AND created_at <= $1',
+      [date],
+    );
+    return row?.n ?? 0;
   }
 
   async unbook(orderId: string, key: string, manager: EntityManager): Promise<void> {

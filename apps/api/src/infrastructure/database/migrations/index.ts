@@ -27,6 +27,7 @@ import { FormerSlugs1765300000000 } from './1765300000000-former-slugs.js';
 import { ImportRunner1765400000000 } from './1765400000000-import-runner.js';
 import { CatchUpSweep1765500000000 } from './1765500000000-catch-up-sweep.js';
 import { PaymentEventArrival1765600000000 } from './1765600000000-payment-event-arrival.js';
+import { RefundSettlement1765700000000 } from './1765700000000-refund-settlement.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -62,4 +63,5 @@ export const migrations = [
   ImportRunner1765400000000,
   CatchUpSweep1765500000000,
   PaymentEventArrival1765600000000,
+  RefundSettlement1765700000000,
 ];
