@@ -626,6 +626,47 @@ describe('cart', () => {
       await getCart(recent);
       expect((await getCart(u)).id).toBe(userCart.id);
     });
+
+    test('CartCleanupService.deleteClosed deletes guest carts closed 30 days ago, with their lines, and only those', async () => {
+      const variant = await aVariant(t);
+      const expiredLongAgo = await guest();
+      await add(expiredLongAgo, variant, 2);
+      const mergedLongAgo = await guest();
+      await add(mergedLongAgo, variant, 1);
+      await t.http
+        .post(`${API}/cart/merge`)
+        .set((await aCustomer(t)).auth)
+        .send({ cartToken: mergedLongAgo.token })
+        .expect(200);
+      const expiredLately = await guest();
+      const untouched = await guest();
+      const u = await aCustomer(t);
+      const userCart = await getCart(u);
+      const ids = [expiredLongAgo, expiredLately, untouched].map((g) => g.cart.id);
+      await db.query(`UPDATE carts SET status = 'expired' WHERE id = ANY($1::uuid[])`, [
+        [ids[0], ids[1]],
+      ]);
+      await db.query(
+        `UPDATE carts SET updated_at = now() - interval '31 days' WHERE id = ANY($1::uuid[])`,
+        [[ids[0], mergedLongAgo.cart.id, ids[2], userCart.id]],
+      );
+      await db.query(`UPDATE carts SET updated_at = now() - interval '29 days' WHERE id = $1`, [
+        ids[1],
+      ]);
+
+      expect(await t.get(CartCleanupService).deleteClosed(new Date())).toBe(2);
+      const left = await db.query<{ id: string }[]>(
+        'SELECT id FROM carts WHERE id = ANY($1::uuid[])',
+        [[...ids, mergedLongAgo.cart.id, userCart.id]],
+      );
+      expect(left.map((r) => r.id).sort()).toEqual([ids[1], ids[2], userCart.id].sort());
+      const lines = await db.query('SELECT 1 FROM cart_lines WHERE cart_id = ANY($1::uuid[])', [
+        [ids[0], mergedLongAgo.cart.id],
+      ]);
+      expect(lines).toHaveLength(0);
+      // Still open, however old: it is expired first, and deleted 30 days later.
+      await getCart(untouched);
+    });
   });
 
   describe('checkout port', () => {

@@ -439,7 +439,11 @@ describe('npm run cli', () => {
         [randomBytes(32).toString('hex')],
       );
       const run = await cliInProcess(['carts:expire']);
-      expect(run).toEqual({ code: 0, stdout: 'Expired 1 abandoned guest cart(s).\n', stderr: '' });
+      expect(run).toEqual({
+        code: 0,
+        stdout: 'Expired 1 abandoned guest cart(s); deleted 0 closed over 30 days ago.\n',
+        stderr: '',
+      });
       const statuses = await sql<{ id: string; status: string }>(
         'SELECT id, status FROM carts WHERE id = ANY($1::uuid[])',
         [[old!.id, recent!.id]],

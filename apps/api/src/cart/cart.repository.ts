@@ -119,4 +119,10 @@ export abstract class CartRepository {
   abstract removeLine(cartId: string, lineId: string, manager: EntityManager): Promise<boolean>;
   /** Marks up to `limit` active guest carts untouched since `cutoff` expired; returns how many. */
   abstract expireGuestCarts(cutoff: Date, limit: number, manager: EntityManager): Promise<number>;
+  /** Deletes up to `limit` guest carts closed (expired or merged) before `cutoff`, with their lines. */
+  abstract deleteClosedGuestCarts(
+    cutoff: Date,
+    limit: number,
+    manager: EntityManager,
+  ): Promise<number>;
 }

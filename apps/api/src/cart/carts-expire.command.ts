@@ -4,7 +4,8 @@ import { CartCleanupService } from './cart-cleanup.service.js';
 
 @Command({
   name: 'carts:expire',
-  description: 'Expire guest carts untouched for 30 days (their tokens stop working)',
+  description:
+    'Expire guest carts untouched for 30 days (their tokens stop working); delete those closed 30 days ago',
 })
 export class CartsExpireCommand extends CommandRunner {
   constructor(private readonly cleanup: CartCleanupService) {
@@ -13,6 +14,9 @@ export class CartsExpireCommand extends CommandRunner {
 
   async run(): Promise<void> {
     const expired = await this.cleanup.expireAbandoned();
-    process.stdout.write(`Expired ${expired} abandoned guest cart(s).\n`);
+    const deleted = await this.cleanup.deleteClosed();
+    process.stdout.write(
+      `Expired ${expired} abandoned guest cart(s); deleted ${deleted} closed over 30 days ago.\n`,
+    );
   }
 }

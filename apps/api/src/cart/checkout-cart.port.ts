@@ -42,8 +42,8 @@ export interface CheckoutCart {
 /**
  * What checkout needs from the cart. Provided globally by the cart module.
  * Checkout closes the cart (status checked_out) in its own one-statement
- * write, guarded by `version`; it gives the cart back with a plain update
- * when the order could not be paid for at all.
+ * write, guarded by `version`, together with the order: a write that is
+ * refused leaves the cart open, so no step ever reopens one.
  */
 export abstract class CheckoutCartPort {
   /**

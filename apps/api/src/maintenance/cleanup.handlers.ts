@@ -8,7 +8,7 @@ import { RefreshTokenCleanupService } from './refresh-token-cleanup.service.js';
 
 declare module '../jobs/job-payloads.js' {
   interface JobPayloads {
-    /** Hourly: expire guest carts untouched for 30 days. */
+    /** Hourly: expire guest carts untouched for 30 days, delete those closed 30 days ago. */
     'maintenance.expire-guest-carts': Record<string, never>;
     /** Daily: delete refresh tokens long expired or revoked. */
     'maintenance.prune-refresh-tokens': Record<string, never>;
@@ -37,7 +37,9 @@ export class CleanupHandlers {
 
   @JobHandler('maintenance.expire-guest-carts', { schedule: { cron: '7 * * * *' }, retryLimit: 1 })
   async expireGuestCarts(): Promise<number> {
-    return this.report('guest carts expired', await this.carts.expireAbandoned());
+    const expired = this.report('guest carts expired', await this.carts.expireAbandoned());
+    this.report('closed guest carts deleted', await this.carts.deleteClosed());
+    return expired;
   }
 
   @JobHandler('maintenance.prune-refresh-tokens', {

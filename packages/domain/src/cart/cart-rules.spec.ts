@@ -12,6 +12,7 @@ import {
   assertQuantityToSet,
   type CartVariant,
   checkQuantityChange,
+  closedGuestCartDeletionCutoff,
   guestCartExpiryCutoff,
   mergedQuantity,
   priceCart,
@@ -135,5 +136,11 @@ describe('priceCart', () => {
 test('guest carts expire after 30 days', () => {
   expect(guestCartExpiryCutoff(new Date('2026-03-31T00:00:00Z')).toISOString()).toBe(
     '2026-03-01T00:00:00.000Z',
+  );
+});
+
+test('closed guest carts are deleted 30 days after they were closed', () => {
+  expect(closedGuestCartDeletionCutoff(new Date('2026-03-31T12:00:00Z')).toISOString()).toBe(
+    '2026-03-01T12:00:00.000Z',
   );
 });

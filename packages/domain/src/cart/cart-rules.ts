@@ -6,7 +6,12 @@ import {
   VariantArchivedError,
   VariantOutOfStockError,
 } from './cart.errors.js';
-import { GUEST_CART_TTL_DAYS, MAX_LINE_QUANTITY, MIN_LINE_QUANTITY } from './cart-limits.js';
+import {
+  CLOSED_GUEST_CART_KEPT_DAYS,
+  GUEST_CART_TTL_DAYS,
+  MAX_LINE_QUANTITY,
+  MIN_LINE_QUANTITY,
+} from './cart-limits.js';
 
 /** What the cart needs to know about a variant, at the current catalog state. */
 export interface CartVariant {
@@ -168,4 +173,9 @@ export function priceCart(
 /** The moment before which an untouched guest cart counts as abandoned. */
 export function guestCartExpiryCutoff(now: Date): Date {
   return new Date(now.getTime() - GUEST_CART_TTL_DAYS * 24 * 60 * 60 * 1000);
+}
+
+/** The moment before which a closed guest cart (expired or merged) is deleted. */
+export function closedGuestCartDeletionCutoff(now: Date): Date {
+  return new Date(now.getTime() - CLOSED_GUEST_CART_KEPT_DAYS * 24 * 60 * 60 * 1000);
 }

@@ -390,4 +390,26 @@ export class TypeormCartRepository extends CartRepository {
     );
     return rows.length;
   }
+
+  async deleteClosedGuestCarts(
+    cutoff: Date,
+    limit: number,
+    manager: EntityManager,
+  ): Promise<number> {
+    // A closed cart takes no writes, but a merge may still be reading one
+    // (a retry of a merge done): skipped, it goes next run.
+    const rows = await this.rows<{ id: string }>(
+      manager,
+      `DELETE FROM carts
+        WHERE id IN (
+          SELECT id FROM carts
+           WHERE user_id IS NULL AND status IN ('expired', 'merged') AND updated_at < $1
+           ORDER BY updated_at
+           LIMIT $2
+           FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [cutoff, limit],
+    );
+    return rows.length;
+  }
 }

@@ -28,6 +28,7 @@ import { ImportRunner1765400000000 } from './1765400000000-import-runner.js';
 import { CatchUpSweep1765500000000 } from './1765500000000-catch-up-sweep.js';
 import { PaymentEventArrival1765600000000 } from './1765600000000-payment-event-arrival.js';
 import { RefundSettlement1765700000000 } from './1765700000000-refund-settlement.js';
+import { ClosedGuestCarts1765800000000 } from './1765800000000-closed-guest-carts.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -64,4 +65,5 @@ export const migrations = [
   CatchUpSweep1765500000000,
   PaymentEventArrival1765600000000,
   RefundSettlement1765700000000,
+  ClosedGuestCarts1765800000000,
 ];
