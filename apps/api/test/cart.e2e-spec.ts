@@ -470,6 +470,26 @@ describe('cart', () => {
       expect(again.body.lines).toEqual(merged.lines);
     });
 
+    test('a guest cart merged into one account → 404 for any other account, which gets nothing', async () => {
+      const a = await aVariant(t);
+      const g = await guest();
+      await add(g, a, 2);
+      const owner = await aCustomer(t);
+      const other = await aCustomer(t);
+      const merge = (who: TestUser) =>
+        t.http.post(`${API}/cart/merge`).set(who.auth).send({ cartToken: g.token });
+      expect((await merge(owner)).status).toBe(200);
+
+      const late = await merge(other);
+      expect(late.status).toBe(404);
+      expect(late.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect((await getCart(other)).lines).toEqual([]);
+      // Its owner's retry is still answered as done.
+      const retry = await merge(owner);
+      expect(retry.status).toBe(200);
+      expect(line(retry.body as CartBody, a)?.quantity).toBe(2);
+    });
+
     test('merged quantities are capped at 99 and at the stock available', async () => {
       const u = await aCustomer(t);
       const plenty = await aVariant(t, { stock: 500 });

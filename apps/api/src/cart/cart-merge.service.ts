@@ -18,8 +18,8 @@ import { cartTokenHash } from './guest-cart-token.js';
  * A signed-in user absorbs a guest cart: quantities add up, held to 99 per
  * line and to the stock available (never below what the user's line held),
  * lines of archived variants are dropped, then the guest cart is closed
- * (status merged) so its token stops working. Merging a closed guest cart
- * again changes nothing.
+ * (status merged) so its token stops working. The same user merging it
+ * again changes nothing; anyone else gets the 404 of a closed token.
  *
  * Locks: the guest cart first, then the user's cart. Every path that locks
  * both takes them in this order, so merges cannot deadlock each other; adds
@@ -43,15 +43,18 @@ export class CartMergeService extends GuestCartAbsorber {
     return this.transactions.run(
       async (m) => {
         const guest = await this.carts.lockGuestCart(hash, m);
-        // A merged cart is merged again as a no-op (a retried merge answers
-        // alike); an expired one is gone, as its token is everywhere else.
-        if (!guest || (guest.status !== 'active' && guest.status !== 'merged')) {
+        // A cart merged into this user's is merged again as a no-op (a
+        // retried merge answers alike); merged into another's, or expired,
+        // it is gone, as its token is everywhere else: a 200 would tell
+        // another account it had absorbed a cart it never got.
+        const retried = guest?.status === 'merged' && guest.mergedBy === userId;
+        if (!guest || (guest.status !== 'active' && !retried)) {
           throw new CartNotFoundError('No guest cart with this token');
         }
         const target = await this.lockUserCart(userId, m);
         if (guest.status === 'active') {
           await this.moveLines(guest, target, m);
-          await this.carts.setStatus(guest.id, 'merged', m);
+          await this.carts.markMerged(guest.id, userId, m);
         }
         return this.views.view(target.id, m);
       },

@@ -12,6 +12,11 @@ export interface CartRecord {
   updatedAt: Date;
 }
 
+/** A guest cart, with the user whose cart absorbed it once merged. */
+export interface GuestCartRecord extends CartRecord {
+  mergedBy: string | null;
+}
+
 export interface CartWithLines {
   id: string;
   updatedAt: Date;
@@ -43,7 +48,10 @@ export abstract class CartRepository {
    * Locks the guest cart of this token whatever its status (FOR UPDATE), so
    * two merges of one guest cart run one after the other.
    */
-  abstract lockGuestCart(tokenHash: string, manager: EntityManager): Promise<CartRecord | null>;
+  abstract lockGuestCart(
+    tokenHash: string,
+    manager: EntityManager,
+  ): Promise<GuestCartRecord | null>;
   /**
    * The user's active cart with the row's version (`xmin`), its lines and
    * their variants, in one statement, so the lines are those of that
@@ -68,7 +76,8 @@ export abstract class CartRepository {
    * no such cart.
    */
   abstract touchActive(cartId: string, manager: EntityManager): Promise<CartStatus | null>;
-  abstract setStatus(cartId: string, status: CartStatus, manager: EntityManager): Promise<boolean>;
+  /** Closes an active guest cart as merged into `userId`'s cart. */
+  abstract markMerged(cartId: string, userId: string, manager: EntityManager): Promise<boolean>;
   abstract findWithLines(cartId: string, manager?: EntityManager): Promise<CartWithLines | null>;
   /**
    * The cart with its lines only while it is active, in one statement: a

@@ -13,6 +13,7 @@ import {
   CartRepository,
   type CartStatus,
   type CartWithLines,
+  type GuestCartRecord,
 } from '../cart.repository.js';
 import type { CheckoutVariant } from '../checkout-cart.port.js';
 import {
@@ -156,14 +157,14 @@ export class TypeormCartRepository extends CartRepository {
     return toCartRecord(row!);
   }
 
-  async lockGuestCart(tokenHash: string, manager: EntityManager): Promise<CartRecord | null> {
-    const [row] = await this.rows<CartRow>(
+  async lockGuestCart(tokenHash: string, manager: EntityManager): Promise<GuestCartRecord | null> {
+    const [row] = await this.rows<CartRow & { merged_by: string | null }>(
       manager,
-      `SELECT ${CART_COLUMNS} FROM carts
+      `SELECT ${CART_COLUMNS}, merged_by FROM carts
         WHERE token_hash = $1 AND user_id IS NULL FOR UPDATE`,
       [tokenHash],
     );
-    return row ? toCartRecord(row) : null;
+    return row ? { ...toCartRecord(row), mergedBy: row.merged_by } : null;
   }
 
   async findActiveUserCartForCheckout(
@@ -222,12 +223,12 @@ export class TypeormCartRepository extends CartRepository {
     return row?.status ?? null;
   }
 
-  async setStatus(cartId: string, status: CartStatus, manager: EntityManager): Promise<boolean> {
+  async markMerged(cartId: string, userId: string, manager: EntityManager): Promise<boolean> {
     const rows = await this.rows<{ id: string }>(
       manager,
-      `UPDATE carts SET status = $2, updated_at = now()
+      `UPDATE carts SET status = 'merged', merged_by = $2, updated_at = now()
         WHERE id = $1 AND status = 'active' RETURNING id`,
-      [cartId, status],
+      [cartId, userId],
     );
     return rows.length === 1;
   }

@@ -29,6 +29,7 @@ import { CatchUpSweep1765500000000 } from './1765500000000-catch-up-sweep.js';
 import { PaymentEventArrival1765600000000 } from './1765600000000-payment-event-arrival.js';
 import { RefundSettlement1765700000000 } from './1765700000000-refund-settlement.js';
 import { ClosedGuestCarts1765800000000 } from './1765800000000-closed-guest-carts.js';
+import { GuestCartMergedBy1765900000000 } from './1765900000000-guest-cart-merged-by.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -66,4 +67,5 @@ export const migrations = [
   PaymentEventArrival1765600000000,
   RefundSettlement1765700000000,
   ClosedGuestCarts1765800000000,
+  GuestCartMergedBy1765900000000,
 ];
