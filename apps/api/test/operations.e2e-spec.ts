@@ -65,6 +65,22 @@ class OpsProbeController {
     return { id };
   }
 
+  /**
+   * Commits one row, then outlasts the 1 s deadline, then commits another:
+   * what a use case that finishes (or undoes) its first transaction does.
+   */
+  @Post('two-steps/:id')
+  async twoSteps(@Param('id') id: string): Promise<{ id: string }> {
+    const insert = (row: string) =>
+      this.tx.run((m) =>
+        m.query('INSERT INTO ops_probe_commits (id, commit_seconds) VALUES ($1, 0)', [row]),
+      );
+    await insert(`${id}-first`);
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    await insert(`${id}-second`);
+    return { id };
+  }
+
   @Get('items/:id')
   item(@Param('id') id: string): { id: string } {
     return { id };
@@ -222,6 +238,20 @@ describe('operations', () => {
       expect(res.status).toBe(201);
       expect(res.body).toEqual({ id: 'c1' });
       expect(await committed('c1')).toBe(true);
+    });
+
+    test('a request that committed part of its work before its deadline → 503 saying so, and its later transactions still commit', async () => {
+      const res = await t.http.post('/api/v1/ops-probe/two-steps/p1');
+      expect(res.status).toBe(503);
+      expect(res.body.detail).toMatch(/part of it may have taken effect/);
+      expect(await committed('p1-first')).toBe(true);
+      // Refused, the second step would leave the first half done for good.
+      let second = false;
+      for (let i = 0; i < 50 && !second; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        second = await committed('p1-second');
+      }
+      expect(second).toBe(true);
     });
 
     test('is answered 503 "outcome unknown" when the commit is still out a whole timeout later', async () => {

@@ -352,5 +352,44 @@ describe('OWASP API Top 10 probes', () => {
       // The registration's, the retry's and the last one's; none from the 503.
       expect(row?.tokens).toBe(3);
     });
+
+    test('a replayed token whose revocation is stalled past REQUEST_TIMEOUT_MS still revokes its family', async () => {
+      const user = await registered(t);
+      const rotated = await t.http
+        .post(`${API}/auth/refresh`)
+        .send({ refreshToken: user.refreshToken })
+        .expect(200);
+      const successor = (rotated.body as { refreshToken: string }).refreshToken;
+      const blocker = db.createQueryRunner();
+      await blocker.connect();
+      await blocker.startTransaction();
+      try {
+        await blocker.query('SELECT 1 FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE', [
+          hashOpaqueToken(user.refreshToken),
+        ]);
+        // The spent token again, as a thief would: its check for reuse waits
+        // on the row past the deadline.
+        const replay = await t.http
+          .post(`${API}/auth/refresh`)
+          .send({ refreshToken: user.refreshToken });
+        expect(replay.status).toBe(503);
+      } finally {
+        await blocker.rollbackTransaction();
+        await blocker.release();
+      }
+      // The revocation commits though its request was answered: the
+      // successor the replay's owner (or thief) holds no longer refreshes.
+      let revoked = false;
+      for (let i = 0; i < 50 && !revoked; i++) {
+        const [family] = await db.query<{ live: number }[]>(
+          'SELECT count(*)::int AS live FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL',
+          [user.id],
+        );
+        revoked = family?.live === 0;
+        if (!revoked) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(revoked).toBe(true);
+      await t.http.post(`${API}/auth/refresh`).send({ refreshToken: successor }).expect(401);
+    });
   });
 });

@@ -40,28 +40,37 @@ export class TokenRefreshService {
     const now = this.clock.now();
     // The revocations below must commit even though the caller gets a 401,
     // so the transaction returns an outcome and the error is thrown after it.
-    const outcome = await this.tx.run<Outcome>(async (manager) => {
-      const spent = await this.tokens.spend(tokenHash, now, manager);
-      if (!spent) {
-        const known = await this.tokens.lockByHash(tokenHash, manager);
-        if (known?.spentAt && !known.revokedAt) {
-          await this.tokens.revokeFamily(known.familyId, now, manager);
-          return { kind: 'reused' };
+    const outcome = await this.tx.run<Outcome>(
+      async (manager) => {
+        const spent = await this.tokens.spend(tokenHash, now, manager);
+        if (!spent) {
+          const known = await this.tokens.lockByHash(tokenHash, manager);
+          if (known?.spentAt && !known.revokedAt) {
+            await this.tokens.revokeFamily(known.familyId, now, manager);
+            return { kind: 'reused' };
+          }
+          return { kind: 'invalid' }; // unknown, expired or already revoked
         }
-        return { kind: 'invalid' }; // unknown, expired or already revoked
-      }
-      const user = await this.users.findById(spent.userId, manager);
-      if (!user || user.disabled) {
-        await this.tokens.revokeFamily(spent.familyId, now, manager);
-        return { kind: 'disabled' };
-      }
-      const family = { id: spent.familyId, sessionEndsAt: spent.sessionEndsAt };
-      return { kind: 'rotated', session: await this.sessions.issue(user, manager, family) };
-      // Revocations for two different tokens of one family at once (a
-      // replay of an old token beside a lost race for the newest) each hold
-      // their own token's row first and can still deadlock: retried, the
-      // later one finds the family revoked and is a 401.
-    }, TOKEN_FAMILY_RETRIES);
+        const user = await this.users.findById(spent.userId, manager);
+        if (!user || user.disabled) {
+          await this.tokens.revokeFamily(spent.familyId, now, manager);
+          return { kind: 'disabled' };
+        }
+        const family = { id: spent.familyId, sessionEndsAt: spent.sessionEndsAt };
+        return { kind: 'rotated', session: await this.sessions.issue(user, manager, family) };
+        // Revocations for two different tokens of one family at once (a
+        // replay of an old token beside a lost race for the newest) each hold
+        // their own token's row first and can still deadlock: retried, the
+        // later one finds the family revoked and is a 401.
+      },
+      {
+        ...TOKEN_FAMILY_RETRIES,
+        // A revocation stands even when the request was answered 503 at its
+        // deadline (it only ever gets an error); a rotation nobody received
+        // rolls back, so the client's retry with the same token is no reuse.
+        commitIfAnswered: (o) => o.kind !== 'rotated',
+      },
+    );
     switch (outcome.kind) {
       case 'rotated':
         return outcome.session;

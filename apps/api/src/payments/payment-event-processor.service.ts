@@ -5,6 +5,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { RequestAlreadyAnsweredError } from '../infrastructure/http/request-deadline-scope.js';
 import { errorMessage } from '../infrastructure/logging/error-message.js';
 import {
   PaymentEventHandler,
@@ -93,6 +94,9 @@ export class PaymentEventProcessor {
       const message = errorMessage(error);
       if (error instanceof PaymentEventBusyError) {
         this.logger.warn({ eventId: id }, 'payment event left for redelivery: its order is busy');
+      } else if (error instanceof RequestAlreadyAnsweredError) {
+        // Its webhook was answered 503 at the deadline: Stripe delivers it again.
+        this.logger.warn({ eventId: id }, 'payment event left for redelivery: ' + message);
       } else {
         this.logger.error({ err: error, eventId: id }, 'payment event handling failed');
       }

@@ -7,7 +7,7 @@ import {
   RequestAlreadyAnsweredError,
 } from '../http/request-deadline-scope.js';
 
-export interface TransactionOptions {
+export interface TransactionOptions<T = unknown> {
   isolation?: IsolationLevel;
   /**
    * How many times to re-run the whole unit of work when PostgreSQL aborts it
@@ -15,6 +15,13 @@ export interface TransactionOptions {
    * nothing of the failed attempt was committed.
    */
   retries?: number;
+  /**
+   * Whether the work's result must commit even when its HTTP request was
+   * already answered 503 at its deadline, which otherwise rolls it back: a
+   * result the client learns nothing from, such as revoking a stolen token
+   * whose request only ever gets an error.
+   */
+  commitIfAnswered?: (result: T) => boolean;
 }
 
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -58,13 +65,13 @@ export class TransactionRunner {
 
   async run<T>(
     work: (manager: EntityManager) => Promise<T>,
-    options: TransactionOptions = {},
+    options: TransactionOptions<T> = {},
   ): Promise<T> {
     const attempts = 1 + (options.retries ?? 0);
     for (let attempt = 1; ; attempt++) {
       let committed: { result: T; hooks: CommitHook[] };
       try {
-        committed = await this.once(work, options.isolation);
+        committed = await this.once(work, options);
       } catch (error) {
         const code = pgCode(error);
         if (attempt >= attempts || code === undefined || !RETRYABLE.has(code)) throw error;
@@ -84,23 +91,29 @@ export class TransactionRunner {
 
   private async once<T>(
     work: (manager: EntityManager) => Promise<T>,
-    isolation?: IsolationLevel,
+    options: TransactionOptions<T>,
   ): Promise<{ result: T; hooks: CommitHook[] }> {
-    if (currentRequestDeadline()?.answered) throw new RequestAlreadyAnsweredError();
+    // An HTTP request already answered 503 at its deadline, with nothing of
+    // it committed, was told to try again: what it does now must not also
+    // stay done. Once part of it committed, the rest goes on (it finishes
+    // or undoes that part), and the 503 said so.
+    const deadline = currentRequestDeadline();
+    const refused = () => deadline?.answered === true && !deadline.committed;
+    if (refused() && !options.commitIfAnswered) throw new RequestAlreadyAnsweredError();
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.startTransaction(isolation);
+      await runner.startTransaction(options.isolation);
       const hooks: CommitHook[] = [];
       commitHooks.set(runner.manager, hooks);
       const result = await work(runner.manager);
-      // An HTTP request already answered 503 at its deadline was told to try
-      // again: what it did must not also stay done.
-      const deadline = currentRequestDeadline();
-      if (deadline?.answered) throw new RequestAlreadyAnsweredError();
+      if (refused() && !options.commitIfAnswered?.(result)) {
+        throw new RequestAlreadyAnsweredError();
+      }
       if (deadline) deadline.committing += 1;
       try {
         await runner.commitTransaction();
+        if (deadline) deadline.committed = true;
       } finally {
         if (deadline) deadline.committing -= 1;
       }

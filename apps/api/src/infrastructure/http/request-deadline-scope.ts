@@ -3,15 +3,20 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 /**
  * Where a request stands against its deadline (REQUEST_TIMEOUT_MS), shared
  * by the deadline's sweep and the transactions the request's handler runs.
- * A 503 at the deadline tells the client to try again, so it must mean that
- * nothing changed: a transaction whose request was answered so rolls back
- * instead of committing (`answered`), and the sweep does not answer a request
- * while one of its transactions is committing (`committing`), as that
- * commit's outcome is the answer.
+ * A 503 at the deadline that tells the client to try again must mean that
+ * nothing changed: while nothing of the request has committed, a
+ * transaction whose request was answered so rolls back instead of
+ * committing (`answered`), and the sweep does not answer a request while one
+ * of its transactions is committing (`committing`), as that commit's outcome
+ * is the answer. Once a transaction of the request has committed
+ * (`committed`), its later ones go on as they would have (they finish or
+ * undo what it began), and the 503 says that part of it may have taken
+ * effect.
  */
 export interface RequestDeadlineState {
   answered: boolean;
   committing: number;
+  committed: boolean;
 }
 
 const scope = new AsyncLocalStorage<RequestDeadlineState>();

@@ -9,12 +9,14 @@ import { type RequestDeadlineState, withinRequestDeadline } from './request-dead
 /**
  * Answers 503 problem+json (Retry-After) when a request is still unanswered
  * REQUEST_TIMEOUT_MS after it arrived, instead of letting the client hang.
- * The handler is not cancelled: its late reply is dropped, and a transaction
- * it has open rolls back instead of committing (TransactionRunner), so the
- * 503 means nothing changed. A request whose transaction is committing is
- * answered when the commit is in, with its outcome (unless the commit is
- * still out a whole timeout later). Fastify's own timeouts
- * only cover receiving the request and idle sockets.
+ * The handler is not cancelled: its late reply is dropped, and while
+ * nothing of it has committed, a transaction it has open rolls back instead
+ * of committing (TransactionRunner), so the 503 means nothing changed. A
+ * request whose transaction is committing is answered when the commit is
+ * in, with its outcome (unless the commit is still out a whole timeout
+ * later); one that committed part of its work gets a 503 saying so (see
+ * RequestDeadlineState). Fastify's own timeouts only cover receiving the
+ * request and idle sockets.
  *
  * One sweep timer for all requests rather than a timer (or an rxjs timeout)
  * per request: on a trivial route that per-request cost was a third of the
@@ -48,6 +50,11 @@ export function enforceRequestDeadline(fastify: FastifyInstance, timeoutMs: numb
         if (committing && deadline + timeoutMs > now) continue;
         pending.delete(raw);
         state.answered = true;
+        const detail = committing
+          ? `The request's commit did not complete within ${2 * timeoutMs} ms: whether it took effect is unknown`
+          : state.committed
+            ? `The request did not complete within ${timeoutMs} ms, and part of it may have taken effect: check before sending it again without an Idempotency-Key`
+            : `The request did not complete within ${timeoutMs} ms; try again shortly`;
         void reply
           .code(503)
           .header('Retry-After', '5')
@@ -59,9 +66,7 @@ export function enforceRequestDeadline(fastify: FastifyInstance, timeoutMs: numb
             problem({
               status: 503,
               type: 'unavailable',
-              detail: committing
-                ? `The request's commit did not complete within ${2 * timeoutMs} ms: whether it took effect is unknown`
-                : `The request did not complete within ${timeoutMs} ms; try again shortly`,
+              detail,
               instance: reply.request.url.split('?')[0] ?? '',
             }),
           );
@@ -72,7 +77,7 @@ export function enforceRequestDeadline(fastify: FastifyInstance, timeoutMs: numb
   sweep.unref();
   // Callback-style hooks: an async hook costs a promise on every request.
   fastify.addHook('onRequest', (request, reply, done) => {
-    const state: RequestDeadlineState = { answered: false, committing: 0 };
+    const state: RequestDeadlineState = { answered: false, committing: 0, committed: false };
     states.set(request.raw, state);
     pending.set(request.raw, { reply, deadline: Date.now() + timeoutMs, state });
     done();
