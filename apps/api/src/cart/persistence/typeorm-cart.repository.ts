@@ -377,19 +377,13 @@ export class TypeormCartRepository extends CartRepository {
   async expireGuestCarts(cutoff: Date, limit: number, manager: EntityManager): Promise<number> {
     // Batches with SKIP LOCKED: a cart a shopper is writing to right now is
     // left for the next run instead of blocking (or being expired under) them.
-    const rows = await this.rows<{ id: string }>(
-      manager,
+    return this.guestCartBatch(
       `UPDATE carts SET status = 'expired', updated_at = now()
-        WHERE id IN (
-          SELECT id FROM carts
-           WHERE user_id IS NULL AND status = 'active' AND updated_at < $1
-           ORDER BY updated_at
-           LIMIT $2
-           FOR UPDATE SKIP LOCKED)
-       RETURNING id`,
-      [cutoff, limit],
+        WHERE id IN (${oldestGuestCarts("'active'")}) RETURNING id`,
+      cutoff,
+      limit,
+      manager,
     );
-    return rows.length;
   }
 
   async deleteClosedGuestCarts(
@@ -399,18 +393,32 @@ export class TypeormCartRepository extends CartRepository {
   ): Promise<number> {
     // A closed cart takes no writes, but a merge may still be reading one
     // (a retry of a merge done): skipped, it goes next run.
-    const rows = await this.rows<{ id: string }>(
+    return this.guestCartBatch(
+      `DELETE FROM carts WHERE id IN (${oldestGuestCarts("'expired', 'merged'")}) RETURNING id`,
+      cutoff,
+      limit,
       manager,
-      `DELETE FROM carts
-        WHERE id IN (
-          SELECT id FROM carts
-           WHERE user_id IS NULL AND status IN ('expired', 'merged') AND updated_at < $1
+    );
+  }
+
+  private async guestCartBatch(
+    statement: string,
+    cutoff: Date,
+    limit: number,
+    manager: EntityManager,
+  ): Promise<number> {
+    return (await this.rows<{ id: string }>(manager, statement, [cutoff, limit])).length;
+  }
+}
+
+/**
+ * Up to $2 guest carts in one of `statuses` (SQL literals) untouched since
+ * $1, oldest first, locked, skipping those another transaction holds.
+ */
+function oldestGuestCarts(statuses: string): string {
+  return `SELECT id FROM carts
+           WHERE user_id IS NULL AND status IN (${statuses}) AND updated_at < $1
            ORDER BY updated_at
            LIMIT $2
-           FOR UPDATE SKIP LOCKED)
-       RETURNING id`,
-      [cutoff, limit],
-    );
-    return rows.length;
-  }
+           FOR UPDATE SKIP LOCKED`;
 }
