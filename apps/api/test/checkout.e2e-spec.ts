@@ -917,6 +917,33 @@ describe('POST /checkout racing an archive', () => {
     expect(row.status).toBe('active');
   });
 
+  test('a cart that changes after every read → 409 saying it kept changing, not that it closed; nothing written', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    const cartId = await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    // Another tab of the shopper's touches the cart between each read and write.
+    const touch = async (): Promise<void> => {
+      await db.query('UPDATE carts SET updated_at = now() WHERE id = $1', [cartId]);
+      cart.afterNextRead = touch;
+    };
+    cart.afterNextRead = touch;
+    const readsBefore = cart.reads;
+    try {
+      const res = await checkout(t, user, randomUUID());
+      expect(res.status).toBe(409);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.detail).toMatch(/kept changing/);
+      expect(res.body.detail).not.toMatch(/closed/);
+    } finally {
+      cart.afterNextRead = null;
+    }
+    expect(cart.reads - readsBefore).toBe(5);
+    expect(await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id])).toHaveLength(0);
+    const [row] = await db.query('SELECT status FROM carts WHERE id = $1', [cartId]);
+    expect(row.status).toBe('active');
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+  });
+
   test('the write names every archived variant, in id order, and claims nothing', async () => {
     const user = await aCustomer(t);
     const a = await aVariant(t, { stock: 5, price: 500 });

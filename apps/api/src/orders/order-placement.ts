@@ -113,7 +113,11 @@ export class OrderPlacement {
           continue;
         }
         case 'cart-changed':
-          if (attempt >= ATTEMPTS) throw new CartClosedError();
+          if (attempt >= ATTEMPTS) {
+            throw new CartClosedError(
+              'This cart kept changing while it was checked out; fetch your cart again and retry',
+            );
+          }
           continue;
         case 'archived': {
           // Archived after the cart was read: refused as the read would have

@@ -82,11 +82,18 @@ export class InvalidCartQuantityError extends InvalidInputError {
   }
 }
 
-/** The cart was merged or checked out while this request was on its way. */
+/**
+ * The cart was merged or checked out while this request was on its way, or
+ * (with its own detail) changed under a checkout every time it was read:
+ * either way the client's view of it is stale and fetching it again is the
+ * recovery, so both share the code.
+ */
 export class CartClosedError extends ConflictError {
   readonly code = 'CART.CLOSED';
-  constructor() {
-    super('This cart was closed (merged or checked out) meanwhile; fetch your cart again');
+  constructor(
+    detail = 'This cart was closed (merged or checked out) meanwhile; fetch your cart again',
+  ) {
+    super(detail);
   }
 }
 
