@@ -1,6 +1,8 @@
 import type { PaymentLedger } from '@minishop/domain';
 import type { EntityManager } from 'typeorm';
 
+import type { OrderState } from './order.repository.js';
+
 export interface RefundBooking {
   /** Whose figures it is booked in: the order's, or its payment in another currency. */
   ledger: PaymentLedger;
@@ -18,7 +20,16 @@ export interface UnsettledBooking {
   orderId: string;
   key: string;
   amount: number;
-  bookedAt: Date;
+}
+
+/** The currency of a booking's amount: the order's, or that of its payment in another currency. */
+export function bookedCurrency(
+  order: Pick<OrderState, 'currency' | 'foreignPayment'>,
+  ledger: PaymentLedger,
+): string {
+  return ledger === 'foreign' && order.foreignPayment
+    ? order.foreignPayment.paid.currency
+    : order.currency;
 }
 
 export interface RefundFailure {

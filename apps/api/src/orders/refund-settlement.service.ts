@@ -6,7 +6,7 @@ import { TransactionRunner } from '../infrastructure/database/transaction-runner
 import { errorMessage } from '../infrastructure/logging/error-message.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
 import { OrderRepository } from './order.repository.js';
-import { RefundLedger, type UnsettledBooking } from './refund-ledger.js';
+import { bookedCurrency, RefundLedger, type UnsettledBooking } from './refund-ledger.js';
 
 /**
  * How old a booking must be before the job asks for it: its own request
@@ -82,16 +82,12 @@ export class RefundSettlementService {
   private async settle(booking: UnsettledBooking): Promise<'settled' | 'takenBack' | 'left'> {
     const order = await this.orders.findById(booking.orderId);
     if (!order?.paymentIntentId) return 'left';
-    const currency =
-      booking.ledger === 'foreign' && order.foreignPayment
-        ? order.foreignPayment.paid.currency
-        : order.currency;
     try {
       // The parameters of the booking's first call, so the provider replays
       // its answer to that call if it got it.
       const refund = await this.payments.refund({
         paymentIntentId: order.paymentIntentId,
-        amount: Money.of(booking.amount, currency),
+        amount: Money.of(booking.amount, bookedCurrency(order, booking.ledger)),
         idempotencyKey: booking.key,
       });
       await this.ledger.settle(booking.key, refund.id);

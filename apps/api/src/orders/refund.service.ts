@@ -22,7 +22,7 @@ import { type IdempotencyClaim, IdempotencyService } from './idempotency.service
 import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
-import { RefundLedger } from './refund-ledger.js';
+import { bookedCurrency, RefundLedger } from './refund-ledger.js';
 import { PROVIDER_KEY_WINDOW_MS } from './refund-settlement.service.js';
 import { refundWhole } from './whole-refund.js';
 
@@ -228,13 +228,9 @@ export class RefundService {
         );
       }
       if (earlier !== null) {
-        const currency =
-          earlier.ledger === 'foreign' && order.foreignPayment
-            ? order.foreignPayment.paid.currency
-            : order.currency;
         return {
           paymentIntentId: order.paymentIntentId,
-          amount: Money.of(earlier.amount, currency),
+          amount: Money.of(earlier.amount, bookedCurrency(order, earlier.ledger)),
           idempotencyKey: client.providerKey,
           bookedNow: false,
         };

@@ -70,9 +70,9 @@ export class TypeormRefundLedger extends RefundLedger {
     limit: number;
   }): Promise<UnsettledBooking[]> {
     const rows = await this.dataSource.query<
-      { key: string; order_id: string; amount: string; ledger: PaymentLedger; created_at: Date }[]
+      { key: string; order_id: string; amount: string; ledger: PaymentLedger }[]
     >(
-      `SELECT idempotency_key AS key, order_id, amount, ledger, created_at FROM refund_bookings
+      `SELECT idempotency_key AS key, order_id, amount, ledger FROM refund_bookings
         WHERE settled_at IS NULL AND created_at > $1 AND created_at < $2
         ORDER BY created_at LIMIT $3`,
       [range.bookedAfter, range.bookedBefore, range.limit],
@@ -82,7 +82,6 @@ export class TypeormRefundLedger extends RefundLedger {
       orderId: r.order_id,
       amount: Number(r.amount),
       ledger: r.ledger,
-      bookedAt: r.created_at,
     }));
   }
 
