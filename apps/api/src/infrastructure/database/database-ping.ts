@@ -1,10 +1,4 @@
 import type { Pool } from 'pg';
-import type { DataSource } from 'typeorm';
-
-/** The pg pool under a TypeORM data source of the postgres driver. */
-export function pgPoolOf(dataSource: DataSource): Pool {
-  return (dataSource.driver as unknown as { master: Pool }).master;
-}
 
 /**
  * `SELECT 1` on a pooled connection, failing when it is not answered within

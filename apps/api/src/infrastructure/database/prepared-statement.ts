@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { PoolClient, QueryResultRow } from 'pg';
 import { type EntityManager, QueryFailedError } from 'typeorm';
+
+import { pgPoolOf } from './pg-pool-of.js';
 
 /**
  * A statement PostgreSQL parses and plans once per connection instead of on
@@ -61,7 +63,7 @@ export async function runPrepared<R extends QueryResultRow = QueryResultRow>(
   try {
     const result = runner
       ? await (await runner.connect()).query<R>(config)
-      : await (manager.connection.driver as unknown as { master: Pool }).master.query<R>(config);
+      : await pgPoolOf(manager.connection).query<R>(config);
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   } catch (error) {
     throw new QueryFailedError(statement.text, values, error as Error);
