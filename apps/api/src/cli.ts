@@ -53,5 +53,6 @@ main().catch((error: unknown) => {
   // closing pool): the signal's handler stops and exits. Not so for an app
   // that failed to build after a signal came: no handler has it, the signal
   // is held, and later ones are ignored, so only this can end the process.
-  if (!(signalsHandled && stopRequested())) void exitAfterFailedStart('minishop cli', error);
+  if (!(signalsHandled && stopRequested()))
+    void exitAfterFailedStart('minishop cli', error, 'text');
 });

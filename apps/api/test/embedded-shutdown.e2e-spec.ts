@@ -228,7 +228,7 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
     }
   }, 300_000);
 
-  test('npm start, PORT already in use → the error is reported, PostgreSQL stopped, exit 1', async () => {
+  test('npm start, PORT already in use → the error is logged as one JSON line, PostgreSQL stopped, exit 1', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     try {
@@ -238,10 +238,34 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
       const server = await postmasterUp();
 
       expect(await api.closed).toBe(1);
-      expect(api.stderr()).toMatch(/minishop failed to start: .*EADDRINUSE/);
+      // stderr is not a terminal here, as under a process manager: the
+      // reason is a log line a collector can parse, not loose text.
+      const lines = api.stderr().trimEnd().split('\n');
+      const reported = JSON.parse(lines.at(-1) ?? '') as {
+        level?: number;
+        msg?: string;
+        err?: { message?: string; stack?: string };
+      };
+      expect(reported).toMatchObject({ level: 60, msg: 'minishop failed to start' });
+      expect(reported.err?.message).toMatch(/EADDRINUSE/);
+      expect(reported.err?.stack).toMatch(/EADDRINUSE/);
       expectNothingLeft([server]);
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
   }, 300_000);
+
+  test('npm run worker, a wrong setting → one JSON line saying which, without a stack, exit 1', async () => {
+    const worker = await spawnApi('worker.js', { ...env, REQUEST_TIMEOUT_MS: 'soon' });
+    spawned.push(worker);
+
+    expect(await worker.closed).toBe(1);
+    const lines = worker.stderr().trimEnd().split('\n');
+    const reported = JSON.parse(lines.at(-1) ?? '') as Record<string, unknown>;
+    expect(reported).toMatchObject({ level: 60 });
+    expect(reported.msg).toMatch(
+      /^minishop worker failed to start: Invalid configuration:[\s\S]*REQUEST_TIMEOUT_MS/,
+    );
+    expect(reported).not.toHaveProperty('err');
+  }, 120_000);
 });

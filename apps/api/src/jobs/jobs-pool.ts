@@ -18,6 +18,10 @@ export function jobsPool(url: string, max: number): pg.Pool {
     // ones a burst opened (every loop's first fetch, a batch's completions)
     // close within seconds instead of pg's default 10.
     idleTimeoutMillis: 3_000,
+    // As the main pool's (data-source-options.ts): a fetch on a connection
+    // whose server vanished silently would hold its loop for good.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: 'minishop-jobs',
     options: '-c plan_cache_mode=force_generic_plan',
   });

@@ -32,6 +32,13 @@ export function dataSourceOptions(url: string, poolSize: number): DataSourceOpti
       // the request gets a 503 and the pool recovers once it is back.
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
+      // A connection whose server vanished without a word (a failover, a
+      // dropped NAT entry) otherwise waits for a reply that never comes,
+      // for good: TCP only notices a dead peer while it has data to send.
+      // Probes begin after 10 s idle; the host's tcp_keepalive_intvl and
+      // _probes (75 s x 9 on Linux by default) decide how soon it gives up.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       application_name: 'minishop',
     },
   };

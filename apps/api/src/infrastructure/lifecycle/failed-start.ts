@@ -1,7 +1,20 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { pino } from 'pino';
 
 import { ConfigError } from '../config/env.schema.js';
 import { DatabaseUnreachableError } from '../database/database-unreachable.error.js';
+import { serializeError } from '../logging/error-serializer.js';
+
+/**
+ * How a failed start is reported: `log` as one JSON line at level fatal
+ * (pino's fields, the error through the log's own serializer) when nobody
+ * watches a terminal, since a server's stdout is JSON up to that point and
+ * a log collector would otherwise get the reason as loose lines of text;
+ * `text` for a person, and always for the CLI, whose other errors are text.
+ */
+export type FailureReport = 'log' | 'text';
+
+const serverReport = (): FailureReport => (process.stderr.isTTY === true ? 'text' : 'log');
 
 /**
  * An entry point whose start failed: says why on stderr, stops an embedded
@@ -10,12 +23,26 @@ import { DatabaseUnreachableError } from '../database/database-unreachable.error
  * that cannot be built), and PostgreSQL, a process of its own, would
  * otherwise keep running with nobody to stop it.
  */
-export async function exitAfterFailedStart(what: string, error: unknown): Promise<never> {
-  process.stderr.write(
-    error instanceof ConfigError || error instanceof DatabaseUnreachableError
-      ? `${error.message}\n`
-      : `${what} failed to start: ${cause(error)}\n`,
-  );
+export async function exitAfterFailedStart(
+  what: string,
+  error: unknown,
+  report: FailureReport = serverReport(),
+): Promise<never> {
+  const expected = error instanceof ConfigError || error instanceof DatabaseUnreachableError;
+  if (report === 'text') {
+    process.stderr.write(
+      expected ? `${error.message}\n` : `${what} failed to start: ${cause(error)}\n`,
+    );
+  } else {
+    // A wrong setting or an absent database is told in its own words; a
+    // stack trace would only bury them.
+    const logger = pino(
+      { serializers: { err: serializeError } },
+      pino.destination({ dest: 2, sync: true }),
+    );
+    if (expected) logger.fatal(`${what} failed to start: ${error.message}`);
+    else logger.fatal({ err: error }, `${what} failed to start`);
+  }
   await stopEmbeddedPostgres();
   process.exit(1);
 }
