@@ -15,6 +15,8 @@ import { StoredCheckoutReplies1764700001000 } from '../src/infrastructure/databa
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { type CartForCheckout, CheckoutCart } from '../src/orders/checkout-cart.js';
 import { CheckoutWriter } from '../src/orders/checkout-writer.js';
+import { OrderRepository } from '../src/orders/order.repository.js';
+import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
 import { OrderNotifications } from '../src/orders/order-notifications.js';
 import { CartModuleCheckoutCart } from '../src/orders/persistence/cart-module-checkout-cart.js';
 import {
@@ -741,6 +743,61 @@ describe('POST /checkout when the payment provider is down', () => {
     expect(res.body.payment.paymentIntentId).toBe(used);
     expect((await gateway.retrieveIntent(unused!)).status).toBe('canceled');
     expect((await gateway.retrieveIntent(used!)).amount.toJSON()).toEqual(res.body.order.total);
+  });
+
+  test('an order left without its intent that expires while its retry makes one → 409, the new intent cancelled, not stored', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 4 });
+    await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    const key = randomUUID();
+    expect((await checkout(t, user, key)).status).toBe(201);
+    await leaveWithoutIntent(db, user.id);
+    await db.query(
+      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE user_id = $1`,
+      [user.id],
+    );
+    // The expiry sweep runs while the retry asks the provider for the intent.
+    gateway.meanwhile = async () => {
+      expect(await t.get(OrderExpiryService).expireDue()).toBeGreaterThanOrEqual(1);
+    };
+    const made = gateway.made.length;
+
+    const retry = await checkout(t, user, key);
+
+    expect(retry.status).toBe(409);
+    expect(retry.body.detail).toMatch(/was cancelled before it could be paid/);
+    const orders = await db.query(
+      'SELECT status, payment_intent_id FROM orders WHERE user_id = $1',
+      [user.id],
+    );
+    expect(orders).toEqual([{ status: 'cancelled', payment_intent_id: null }]);
+    expect(gateway.made.length - made).toBe(1);
+    // Nobody may pay it: its order's stock is released.
+    expect((await gateway.retrieveIntent(gateway.made.at(-1)!)).status).toBe('canceled');
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 4, reserved: 0 });
+  });
+
+  test('expiry does not cancel an order read without an intent that has one by the time it is locked', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 4 });
+    await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    const placed = await checkout(t, user, randomUUID());
+    expect(placed.status).toBe(201);
+    const orderId = placed.body.order.id as string;
+    const intentId = placed.body.payment.paymentIntentId as string;
+    const due = new Date(Date.now() + 3_600_000);
+    const orders = t.get(OrderRepository);
+
+    // Read without its intent (as a legacy order is), locked once it has one.
+    const locked = await t
+      .get(TransactionRunner)
+      .run((m) => orders.lockDueForExpiry([{ id: orderId, paymentIntentId: null }], due, m));
+    const lockedKnown = await t
+      .get(TransactionRunner)
+      .run((m) => orders.lockDueForExpiry([{ id: orderId, paymentIntentId: intentId }], due, m));
+
+    expect(locked).toEqual([]);
+    expect(lockedKnown.map((o) => o.id)).toEqual([orderId]);
   });
 
   test('an order left without its intent (by a request that died between two commits) is cancelled when the provider refuses it', async () => {

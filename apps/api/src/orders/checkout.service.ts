@@ -16,6 +16,7 @@ import { OrderRepository, type OrderView } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { OrderNotifications } from './order-notifications.js';
 import { OrderPlacement } from './order-placement.js';
+import { cancelUnusedIntent } from './unused-intent.js';
 
 type Claim = IdempotencyClaim<CheckoutResponseDto>;
 
@@ -90,21 +91,29 @@ export class CheckoutService {
     if (order.status === 'cancelled') throw new CheckoutOrderCancelledError(order.id);
 
     const intent = await this.createIntent(userId, order);
-    await this.tx.run((m) => this.attachIntent(order, intent.id, m));
-    return intent;
+    if (await this.tx.run((m) => this.attachIntent(order, intent.id, m))) return intent;
+    // Not stored: a concurrent retry stored it first (the same intent, made
+    // under the order's key), or expiry cancelled the order while the
+    // intent was being made, which must then not be payable.
+    const now = await this.orders.view(orderId);
+    if (now?.paymentIntentId === intent.id) return intent;
+    await cancelUnusedIntent(this.payments, this.logger, intent, orderId);
+    if (now?.paymentIntentId) return this.payments.retrieveIntent(now.paymentIntentId);
+    throw new CheckoutOrderCancelledError(orderId);
   }
 
   /**
    * Stores the order's intent and, when this call stored it, announces the
    * order: once it can be paid, not when it might still be abandoned.
+   * Whether it stored it.
    */
   private async attachIntent(
     order: { id: string; total: number; currency: string },
     intentId: string,
     m: EntityManager,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const stored = await this.orders.attachPaymentIntent(order.id, intentId, m);
-    if (!stored) return;
+    if (!stored) return false;
     await this.notifications.orderPlaced(
       {
         orderId: order.id,
@@ -114,6 +123,7 @@ export class CheckoutService {
       },
       m,
     );
+    return true;
   }
 
   private async createIntent(userId: string, order: OrderView): Promise<PaymentIntentRef> {

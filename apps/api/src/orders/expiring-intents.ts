@@ -16,7 +16,7 @@ const CONCURRENT_CALLS = 8;
 /** What the provider said of a page of due orders. */
 export interface IntentVerdicts {
   /** Orders that may be cancelled here: their intent is cancelled, unknown, or there is none. */
-  cancellable: string[];
+  cancellable: DueOrder[];
   /** The provider failed: the run stops, and the next one asks again. */
   outage: boolean;
 }
@@ -41,10 +41,10 @@ export class ExpiringIntents {
     const cancellable = await Promise.all(
       orders.map((order) =>
         limit(async () => {
-          if (!order.paymentIntentId) return order.id;
+          if (!order.paymentIntentId) return order;
           if (outage) return null;
           try {
-            return (await this.cancelled(order.paymentIntentId)) ? order.id : null;
+            return (await this.cancelled(order.paymentIntentId)) ? order : null;
           } catch (error) {
             outage = true;
             this.logger.warn(
@@ -55,7 +55,7 @@ export class ExpiringIntents {
         }),
       ),
     );
-    return { cancellable: cancellable.filter((id): id is string => id !== null), outage };
+    return { cancellable: cancellable.filter((o): o is DueOrder => o !== null), outage };
   }
 
   /**

@@ -17,14 +17,14 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 import { Clock } from '../infrastructure/clock/clock.js';
 import { AppConfig } from '../infrastructure/config/app-config.js';
-import { errorMessage } from '../infrastructure/logging/error-message.js';
 import { PaymentGateway, type PaymentIntentRef } from '../payments/payment-gateway.js';
 import { type CartForCheckout, CheckoutCart } from './checkout-cart.js';
-import { newOrderReply, paymentIntentFor, paymentIntentKey } from './checkout-reply.js';
+import { newOrderReply, paymentIntentFor } from './checkout-reply.js';
 import { type CheckoutWriteOutcome, CheckoutWriter } from './checkout-writer.js';
 import type { IdempotencyClaim, StoredReply } from './idempotency.service.js';
 import { type NewOrder, OrderRepository } from './order.repository.js';
 import { OrderNotifications } from './order-notifications.js';
+import { cancelUnusedIntent } from './unused-intent.js';
 
 type Claim = IdempotencyClaim<CheckoutResponseDto>;
 
@@ -96,7 +96,7 @@ export class OrderPlacement {
         const reply = { status: 201, body: outcome.reply as CheckoutResponseDto };
         return { made: true, reply: claim.completedWith(reply, reply.body) };
       }
-      await this.cancelUnused(intent, order.id);
+      await cancelUnusedIntent(this.payments, this.logger, intent, order.id);
       switch (outcome.kind) {
         case 'key-held-elsewhere':
           throw claim.heldElsewhere();
@@ -173,21 +173,6 @@ export class OrderPlacement {
       },
       m,
     );
-  }
-
-  /**
-   * The order was not written, so nobody will ever be shown this intent's
-   * secret: cancelled so it does not linger as open at the provider. A
-   * failure here is only logged; the intent can never be paid either way.
-   */
-  private async cancelUnused(intent: PaymentIntentRef, orderId: string): Promise<void> {
-    try {
-      await this.payments.cancelIntent(intent.id, `${paymentIntentKey(orderId)}-unused`);
-    } catch (error) {
-      this.logger.warn(
-        `Unused PaymentIntent ${intent.id} could not be cancelled: ${errorMessage(error)}`,
-      );
-    }
   }
 
   /**

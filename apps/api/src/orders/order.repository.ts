@@ -162,9 +162,9 @@ export abstract class OrderRepository {
     manager?: EntityManager,
   ): Promise<string | null>;
   /**
-   * Stores the order's PaymentIntent unless it has one already; returns the
-   * buyer's e-mail address when it stored it (for the "order placed" mail),
-   * null when the order had an intent.
+   * Stores the order's PaymentIntent unless it has one already or is no
+   * longer pending; returns the buyer's e-mail address when it stored it
+   * (for the "order placed" mail), null otherwise.
    */
   abstract attachPaymentIntent(
     id: string,
@@ -194,11 +194,12 @@ export abstract class OrderRepository {
    */
   abstract dueForExpiry(now: Date, limit: number, after?: DueOrder): Promise<DueOrder[]>;
   /**
-   * Those of `ids` still pending and due, skipping those another transaction
-   * holds (a payment being applied).
+   * Those of `orders` still pending and due, skipping those another
+   * transaction holds (a payment being applied), and those read without an
+   * intent that have one now: the provider was not asked to cancel it.
    */
   abstract lockDueForExpiry(
-    ids: readonly string[],
+    orders: readonly Pick<DueOrder, 'id' | 'paymentIntentId'>[],
     now: Date,
     manager: EntityManager,
   ): Promise<OrderState[]>;

@@ -29,11 +29,16 @@ import { type HistoryRow, type OrderLineRow, type OrderRow, toView } from './ord
 const ID_BY_CHECKOUT_KEY = prepared(
   'SELECT id FROM orders WHERE user_id = $1 AND checkout_key = $2',
 );
-/** Also returns the buyer's address, for the "order placed" mail enqueued with it. */
+/**
+ * Also returns the buyer's address, for the "order placed" mail enqueued
+ * with it. Only while the order may still be paid: expiry may have
+ * cancelled it while its intent was being made.
+ */
 const ATTACH_PAYMENT_INTENT = prepared(
   `UPDATE orders o SET payment_intent_id = $2
      FROM users u
-    WHERE o.id = $1 AND o.payment_intent_id IS NULL AND u.id = o.user_id
+    WHERE o.id = $1 AND o.payment_intent_id IS NULL AND o.status = 'pending_payment'
+      AND u.id = o.user_id
     RETURNING u.email`,
 );
 
@@ -196,20 +201,25 @@ export class TypeormOrderRepository extends OrderRepository {
   }
 
   async lockDueForExpiry(
-    ids: readonly string[],
+    orders: readonly Pick<DueOrder, 'id' | 'paymentIntentId'>[],
     now: Date,
     manager: EntityManager,
   ): Promise<OrderState[]> {
+    const ids = orders.map((o) => o.id);
+    const intentless = orders.filter((o) => o.paymentIntentId === null).map((o) => o.id);
     // SKIP LOCKED: an order whose payment is being applied right now is left
-    // to that transaction; the next run sees what it decided.
+    // to that transaction; the next run sees what it decided. An order read
+    // without an intent that has one now (a retried checkout attached it in
+    // between) is left to the next run, which asks the provider to cancel it.
     const rows = (await manager.query(
       `SELECT ${STATE_COLUMNS} FROM orders o
         WHERE o.id = ANY($2::uuid[])
           AND o.status = 'pending_payment' AND o.reservation_expires_at <= $1
           AND o.review_reason IS NULL
+          AND NOT (o.id = ANY($3::uuid[]) AND o.payment_intent_id IS NOT NULL)
         ORDER BY o.reservation_expires_at
         FOR UPDATE SKIP LOCKED`,
-      [now, ids],
+      [now, ids, intentless],
     )) as StateRow[];
     return this.withStockLines(rows, manager);
   }
