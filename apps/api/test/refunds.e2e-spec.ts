@@ -448,6 +448,88 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
       expect(charge().amount_refunded).toBe(1000);
     });
 
+    /** The emulator's refunds of the intent, newest first, with their metadata. */
+    const refundsAtStripe = (intentId: string) =>
+      emulator.store.listRefunds({ payment_intent: intentId }).data;
+    const bookingKeyOf = async (orderId: string) =>
+      (
+        await db.query<{ key: string }[]>(
+          'SELECT idempotency_key AS key FROM refund_bookings WHERE order_id = $1',
+          [orderId],
+        )
+      )[0]!.key;
+
+    test("Stripe answered 500 after making it, and replays that 500 under the key → the job finds it among the payment's refunds and settles with its id, nothing refunded twice", async () => {
+      const admin = await anAdmin(t);
+      const { orderId, intentId, charge } = await aPaidOrder(1000);
+      emulator.failNextWrite('/v1/refunds', { afterWork: true });
+      expect((await withKey(admin, orderId, randomUUID(), eur(300))).status).toBe(503);
+      const [made] = refundsAtStripe(intentId);
+      expect(made).toMatchObject({
+        amount: 300,
+        metadata: { refundBooking: await bookingKeyOf(orderId) },
+      });
+      expect(await bookingOf(orderId)).toMatchObject({ settled_at: null });
+
+      const run = await settleStale();
+      expect(run.settled).toBeGreaterThanOrEqual(1);
+      expect(await bookingOf(orderId)).toMatchObject({
+        settled_at: expect.any(Date),
+        refund_id: made!.id,
+      });
+      await emulator.idle();
+      expect(refundsAtStripe(intentId)).toHaveLength(1);
+      expect(charge().amount_refunded).toBe(300);
+      expect(await refundRequested(orderId)).toBe(300);
+    });
+
+    test('Stripe answered 500 having made nothing, and replays that 500 under the key → the job asks again under a key of its own, once, and settles with that refund', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId, intentId, charge } = await aPaidOrder(1000);
+      emulator.failNextWrite('/v1/refunds', { afterWork: false });
+      expect((await withKey(admin, orderId, randomUUID(), eur(300))).status).toBe(503);
+      expect(refundsAtStripe(intentId)).toHaveLength(0);
+      const key = await bookingKeyOf(orderId);
+
+      const run = await settleStale();
+      expect(run.settled).toBeGreaterThanOrEqual(1);
+      const made = refundsAtStripe(intentId);
+      expect(made).toHaveLength(1);
+      expect(made[0]).toMatchObject({ amount: 300, metadata: { refundBooking: key } });
+      expect(await bookingOf(orderId)).toMatchObject({
+        settled_at: expect.any(Date),
+        refund_id: made[0]!.id,
+      });
+      await emulator.idle();
+      expect(charge().amount_refunded).toBe(300);
+      expect(await refundRequested(orderId)).toBe(300);
+      expect(await orderOf(user, orderId)).toMatchObject({
+        status: 'partially_refunded',
+        amountRefunded: { amount: 300 },
+      });
+
+      // Settled, it is not asked for again; the rest of the payment is refundable.
+      await settleStale();
+      expect(refundsAtStripe(intentId)).toHaveLength(1);
+      expect((await withKey(admin, orderId, randomUUID(), eur(700))).status).toBe(202);
+    });
+
+    test('a booking whose key replays a 500 does not hold back the bookings after it', async () => {
+      const admin = await anAdmin(t);
+      const first = await aPaidOrder(1000);
+      emulator.failNextWrite('/v1/refunds', { afterWork: false });
+      expect((await withKey(admin, first.orderId, randomUUID(), eur(300))).status).toBe(503);
+      const { orderId, intentId } = await aBookingStripeNeverGot();
+
+      // Its key's 500 replays, and the call under a key of its own fails too.
+      emulator.failNextWrite('/v1/refunds', { afterWork: false });
+      const run = await settleStale();
+      expect(run.left).toBeGreaterThanOrEqual(1);
+      expect(await bookingOf(first.orderId)).toMatchObject({ settled_at: null });
+      expect(await bookingOf(orderId)).toMatchObject({ settled_at: expect.any(Date) });
+      expect(refundsAtStripe(intentId)).toHaveLength(1);
+    });
+
     test("past the provider's key window → not asked again (it would be a new refund), counted as too old", async () => {
       const { orderId, intentId } = await aBookingStripeNeverGot();
       await db.query(
