@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { type Money, PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
+import { Money, PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
 import { DataSource } from 'typeorm';
 
 import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
@@ -513,6 +513,36 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
       await settleStale();
       expect(refundsAtStripe(intentId)).toHaveLength(1);
       expect((await withKey(admin, orderId, randomUUID(), eur(700))).status).toBe(202);
+    });
+
+    test('a booking made before refunds named theirs is asked again as first asked, without metadata: Stripe replays its refund instead of refusing the key as another request', async () => {
+      const { orderId, intentId, charge } = await aPaidOrder(1000);
+      const key = `refund-${orderId}-0-300`;
+      // As RefundService booked and asked before refunds carried their booking.
+      await db.query(
+        `WITH booked AS (
+           INSERT INTO refund_bookings (idempotency_key, order_id, amount, ledger, named_on_refund)
+           VALUES ($1, $2, 300, 'order', false) RETURNING order_id
+         )
+         UPDATE orders SET refund_requested = 300 FROM booked WHERE orders.id = booked.order_id`,
+        [key, orderId],
+      );
+      const first = await new StripePaymentGateway(t.get(StripeClient)).refund({
+        paymentIntentId: intentId,
+        amount: Money.of(300, 'EUR'),
+        idempotencyKey: key,
+      });
+
+      const run = await settleStale();
+      expect(run.settled).toBeGreaterThanOrEqual(1);
+      expect(await bookingOf(orderId)).toMatchObject({
+        settled_at: expect.any(Date),
+        refund_id: first.id,
+      });
+      await emulator.idle();
+      expect(refundsAtStripe(intentId)).toHaveLength(1);
+      expect(charge().amount_refunded).toBe(300);
+      expect(await refundRequested(orderId)).toBe(300);
     });
 
     test('a booking whose key replays a 500 does not hold back the bookings after it', async () => {
