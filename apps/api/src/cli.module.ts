@@ -23,6 +23,11 @@ import {
   OrdersSettleOutsideCommand,
   OrdersUnderReviewCommand,
 } from './orders/orders-review.commands.js';
+import {
+  RefundsSettleCommand,
+  RefundsTakeBackCommand,
+  RefundsUnsettledCommand,
+} from './orders/refunds.commands.js';
 import { PaymentsCatchUpCommand } from './payments/cli/payments-catch-up.command.js';
 import {
   PaymentsDisputeCommand,
@@ -46,6 +51,9 @@ export const commands = [
   OrdersUnderReviewCommand,
   OrdersResolveReviewCommand,
   OrdersSettleOutsideCommand,
+  RefundsUnsettledCommand,
+  RefundsSettleCommand,
+  RefundsTakeBackCommand,
   CatalogImportCommand,
 ];
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { type Money, PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
+import { Money, PaymentProviderError, PaymentStateConflictError } from '@minishop/domain';
 import { DataSource } from 'typeorm';
 
 import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
@@ -21,6 +21,7 @@ import {
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
 import { StripePaymentGateway } from '../src/payments/stripe/stripe-payment-gateway.js';
+import { cliInProcess } from './support/cli-in-process.js';
 import { DelegatingGateway } from './support/delegating-gateway.js';
 import { webhooksToThisApp } from './support/emulator.js';
 import { stopListening } from './support/raw-http.js';
@@ -448,6 +449,118 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
       expect(charge().amount_refunded).toBe(1000);
     });
 
+    /** The emulator's refunds of the intent, newest first, with their metadata. */
+    const refundsAtStripe = (intentId: string) =>
+      emulator.store.listRefunds({ payment_intent: intentId }).data;
+    const bookingKeyOf = async (orderId: string) =>
+      (
+        await db.query<{ key: string }[]>(
+          'SELECT idempotency_key AS key FROM refund_bookings WHERE order_id = $1',
+          [orderId],
+        )
+      )[0]!.key;
+
+    test("Stripe answered 500 after making it, and replays that 500 under the key → the job finds it among the payment's refunds and settles with its id, nothing refunded twice", async () => {
+      const admin = await anAdmin(t);
+      const { orderId, intentId, charge } = await aPaidOrder(1000);
+      emulator.failNextWrite('/v1/refunds', { afterWork: true });
+      expect((await withKey(admin, orderId, randomUUID(), eur(300))).status).toBe(503);
+      const [made] = refundsAtStripe(intentId);
+      expect(made).toMatchObject({
+        amount: 300,
+        metadata: { refundBooking: await bookingKeyOf(orderId) },
+      });
+      expect(await bookingOf(orderId)).toMatchObject({ settled_at: null });
+
+      const run = await settleStale();
+      expect(run.settled).toBeGreaterThanOrEqual(1);
+      expect(await bookingOf(orderId)).toMatchObject({
+        settled_at: expect.any(Date),
+        refund_id: made!.id,
+      });
+      await emulator.idle();
+      expect(refundsAtStripe(intentId)).toHaveLength(1);
+      expect(charge().amount_refunded).toBe(300);
+      expect(await refundRequested(orderId)).toBe(300);
+    });
+
+    test('Stripe answered 500 having made nothing, and replays that 500 under the key → the job asks again under a key of its own, once, and settles with that refund', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId, intentId, charge } = await aPaidOrder(1000);
+      emulator.failNextWrite('/v1/refunds', { afterWork: false });
+      expect((await withKey(admin, orderId, randomUUID(), eur(300))).status).toBe(503);
+      expect(refundsAtStripe(intentId)).toHaveLength(0);
+      const key = await bookingKeyOf(orderId);
+
+      const run = await settleStale();
+      expect(run.settled).toBeGreaterThanOrEqual(1);
+      const made = refundsAtStripe(intentId);
+      expect(made).toHaveLength(1);
+      expect(made[0]).toMatchObject({ amount: 300, metadata: { refundBooking: key } });
+      expect(await bookingOf(orderId)).toMatchObject({
+        settled_at: expect.any(Date),
+        refund_id: made[0]!.id,
+      });
+      await emulator.idle();
+      expect(charge().amount_refunded).toBe(300);
+      expect(await refundRequested(orderId)).toBe(300);
+      expect(await orderOf(user, orderId)).toMatchObject({
+        status: 'partially_refunded',
+        amountRefunded: { amount: 300 },
+      });
+
+      // Settled, it is not asked for again; the rest of the payment is refundable.
+      await settleStale();
+      expect(refundsAtStripe(intentId)).toHaveLength(1);
+      expect((await withKey(admin, orderId, randomUUID(), eur(700))).status).toBe(202);
+    });
+
+    test('a booking made before refunds named theirs is asked again as first asked, without metadata: Stripe replays its refund instead of refusing the key as another request', async () => {
+      const { orderId, intentId, charge } = await aPaidOrder(1000);
+      const key = `refund-${orderId}-0-300`;
+      // As RefundService booked and asked before refunds carried their booking.
+      await db.query(
+        `WITH booked AS (
+           INSERT INTO refund_bookings (idempotency_key, order_id, amount, ledger, named_on_refund)
+           VALUES ($1, $2, 300, 'order', false) RETURNING order_id
+         )
+         UPDATE orders SET refund_requested = 300 FROM booked WHERE orders.id = booked.order_id`,
+        [key, orderId],
+      );
+      const first = await new StripePaymentGateway(t.get(StripeClient)).refund({
+        paymentIntentId: intentId,
+        amount: Money.of(300, 'EUR'),
+        idempotencyKey: key,
+      });
+
+      const run = await settleStale();
+      expect(run.settled).toBeGreaterThanOrEqual(1);
+      expect(await bookingOf(orderId)).toMatchObject({
+        settled_at: expect.any(Date),
+        refund_id: first.id,
+      });
+      await emulator.idle();
+      expect(refundsAtStripe(intentId)).toHaveLength(1);
+      expect(charge().amount_refunded).toBe(300);
+      expect(await refundRequested(orderId)).toBe(300);
+    });
+
+    test('a booking whose key replays a 500 does not hold back the bookings after it', async () => {
+      const admin = await anAdmin(t);
+      const first = await aPaidOrder(1000);
+      emulator.failNextWrite('/v1/refunds', { afterWork: false });
+      expect((await withKey(admin, first.orderId, randomUUID(), eur(300))).status).toBe(503);
+      const { orderId, intentId } = await aBookingStripeNeverGot();
+
+      // Its key's 500 replays, and the call under a key of its own fails too.
+      emulator.failNextWrite('/v1/refunds', { afterWork: false });
+      const run = await settleStale();
+      expect(run.left).toBeGreaterThanOrEqual(1);
+      expect(await bookingOf(first.orderId)).toMatchObject({ settled_at: null });
+      expect(await bookingOf(orderId)).toMatchObject({ settled_at: expect.any(Date) });
+      expect(refundsAtStripe(intentId)).toHaveLength(1);
+    });
+
     test("past the provider's key window → not asked again (it would be a new refund), counted as too old", async () => {
       const { orderId, intentId } = await aBookingStripeNeverGot();
       await db.query(
@@ -478,6 +591,129 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
       expect(late.body.detail).toMatch(/no longer knows the key/);
       expect(gateway.refunds.filter((r) => r.paymentIntentId === intentId)).toHaveLength(0);
       expect(await refundRequested(orderId)).toBe(300);
+    });
+
+    describe('closed by hand: npm run cli -- refunds:unsettled, refunds:settle, refunds:take-back', () => {
+      /** The command line beside this app: its database, and its emulator through its port. */
+      const cli = (args: string[]) =>
+        cliInProcess(args, {
+          DATABASE_URL: t.db.url,
+          DATA_DIR: t.config.dataDir,
+          STRIPE_EMULATOR_PORT: String(emulator.port),
+        });
+      const ageBooking = (orderId: string, ms: number) =>
+        db.query(
+          `UPDATE refund_bookings SET created_at = now() - $2 * interval '1 millisecond'
+            WHERE order_id = $1`,
+          [orderId, ms],
+        );
+
+      /** A paid order of 10.00 EUR with 3.00 booked, its call answered with a 500 Stripe replays. */
+      async function aBookingAnswered500(afterWork: boolean) {
+        const admin = await anAdmin(t);
+        const paid = await aPaidOrder(1000);
+        emulator.failNextWrite('/v1/refunds', { afterWork });
+        expect((await withKey(admin, paid.orderId, randomUUID(), eur(300))).status).toBe(503);
+        await emulator.idle();
+        return { ...paid, admin, key: await bookingKeyOf(paid.orderId) };
+      }
+
+      test('refunds:unsettled lists it; refunds:settle checks the refund named with Stripe, refuses the wrong ones (exit 1, saying why), records the right one once', async () => {
+        const { orderId, intentId, key } = await aBookingAnswered500(true);
+        await ageBooking(orderId, PROVIDER_KEY_WINDOW_MS + 2 * 3_600_000);
+        const [made] = refundsAtStripe(intentId);
+
+        const listed = await cli(['refunds:unsettled']);
+        expect(listed).toMatchObject({ code: 0, stderr: '' });
+        expect(listed.stdout).toMatch(
+          new RegExp(
+            `^${key}  ${orderId}  3\\.00 EUR  \\d{4}-\\d\\d-\\d\\dT\\S+Z  25h 0\\dm  past the key window: settle or take back by hand$`,
+            'm',
+          ),
+        );
+        expect(listed.stdout).toMatch(/^\d+ unsettled refund booking\(s\)\.\n$/m);
+
+        // Not a refund id, or none.
+        const notAnId = await cli(['refunds:settle', key, '--refund-id', 'nope']);
+        expect(notAnId.code).toBe(1);
+        expect(notAnId.stderr).toMatch(/--refund-id must be a Stripe refund id/);
+        const noId = await cli(['refunds:settle', key]);
+        expect(noId.code).toBe(1);
+        expect(noId.stderr).toMatch(/--refund-id/);
+        // No such booking.
+        const unknown = await cli(['refunds:settle', 'refund-nope', '--refund-id', made!.id]);
+        expect(unknown.code).toBe(1);
+        expect(unknown.stderr).toMatch(/No unsettled refund booking has the key refund-nope/);
+        // Another payment's refund, and one of this payment of another amount.
+        const other = await aPaidOrder(1000);
+        const elsewhere = emulator.store.createRefund({
+          payment_intent: other.intentId,
+          amount: '300',
+        }).refund;
+        const notOfOrder = await cli(['refunds:settle', key, '--refund-id', elsewhere.id]);
+        expect(notOfOrder.code).toBe(1);
+        expect(notOfOrder.stderr).toMatch(
+          new RegExp(`${elsewhere.id} is not a refund of order ${orderId}'s payment`),
+        );
+        const smaller = emulator.store.createRefund({ payment_intent: intentId, amount: '100' });
+        const wrongAmount = await cli(['refunds:settle', key, '--refund-id', smaller.refund.id]);
+        expect(wrongAmount.code).toBe(1);
+        expect(wrongAmount.stderr).toMatch(/is of 1\.00 EUR, the booking of 3\.00 EUR/);
+        expect(await bookingOf(orderId)).toMatchObject({ settled_at: null, refund_id: null });
+
+        const settled = await cli(['refunds:settle', key, '--refund-id', made!.id]);
+        expect(settled).toEqual({
+          code: 0,
+          stdout: `Refund booking ${key} (order ${orderId}, 3.00 EUR) is settled with ${made!.id}.\n`,
+          stderr: '',
+        });
+        expect(await bookingOf(orderId)).toMatchObject({
+          settled_at: expect.any(Date),
+          refund_id: made!.id,
+        });
+        const again = await cli(['refunds:settle', key, '--refund-id', made!.id]);
+        expect(again.code).toBe(1);
+        expect(again.stderr).toMatch(/No unsettled refund booking has the key/);
+        expect((await cli(['refunds:unsettled'])).stdout).not.toContain(key);
+        expect(await refundRequested(orderId)).toBe(300);
+      });
+
+      test('refunds:take-back frees a booking Stripe made nothing for, so it can be refunded again; refused while young, or while Stripe has a refund named for it', async () => {
+        const { orderId, charge, admin, key } = await aBookingAnswered500(false);
+
+        const young = await cli(['refunds:take-back', key]);
+        expect(young.code).toBe(1);
+        expect(young.stderr).toMatch(/Booked 0 minute\(s\) ago: .*may still be at work on it/);
+        expect(await refundRequested(orderId)).toBe(300);
+
+        await ageBooking(orderId, PROVIDER_KEY_WINDOW_MS + 60 * 60_000);
+        const taken = await cli(['refunds:take-back', key]);
+        expect(taken).toEqual({
+          code: 0,
+          stdout: `Refund booking ${key} (order ${orderId}, 3.00 EUR) is taken back; that amount may be refunded again.\n`,
+          stderr: '',
+        });
+        expect(await bookingOf(orderId)).toBeUndefined();
+        expect(await refundRequested(orderId)).toBe(0);
+        const gone = await cli(['refunds:take-back', key]);
+        expect(gone.code).toBe(1);
+        expect(gone.stderr).toMatch(/No unsettled refund booking has the key/);
+        expect((await withKey(admin, orderId, randomUUID(), eur(1000))).status).toBe(202);
+        await emulator.idle();
+        expect(charge().amount_refunded).toBe(1000);
+
+        // Stripe made this one, though it answered 500: not taken back.
+        const madeOne = await aBookingAnswered500(true);
+        await ageBooking(madeOne.orderId, PROVIDER_KEY_WINDOW_MS + 60 * 60_000);
+        const [made] = refundsAtStripe(madeOne.intentId);
+        const refused = await cli(['refunds:take-back', madeOne.key]);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(
+          `made refund ${made!.id} (succeeded) for this booking: settle it with refunds:settle ${madeOne.key} --refund-id ${made!.id}`,
+        );
+        expect(await bookingOf(madeOne.orderId)).toMatchObject({ settled_at: null });
+        expect(await refundRequested(madeOne.orderId)).toBe(300);
+      });
     });
   });
 

@@ -25,6 +25,7 @@ export * from './orders/order-state-machine.js';
 export * from './orders/order-status.js';
 export * from './orders/order-totals.js';
 export * from './orders/payment-review.js';
+export * from './orders/refund-booking.js';
 export * from './pagination/pagination.errors.js';
 export * from './payments/payment.errors.js';
 export * from './payments/refund-refusal.js';

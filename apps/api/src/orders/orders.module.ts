@@ -31,6 +31,7 @@ import { RefundEvents } from './refund-events.js';
 import { RefundLedger } from './refund-ledger.js';
 import { RefundSettlementService } from './refund-settlement.service.js';
 import { UnpaidOrderSweep } from './unpaid-order-sweep.js';
+import { UnsettledRefundsService } from './unsettled-refunds.service.js';
 
 /**
  * Checkout and orders. `PaymentGateway` comes from the (global) payments
@@ -59,6 +60,7 @@ import { UnpaidOrderSweep } from './unpaid-order-sweep.js';
     OrderFulfilmentService,
     RefundService,
     RefundSettlementService,
+    UnsettledRefundsService,
     RefundEvents,
     DisputeEvents,
     OrderExpiryService,
@@ -76,6 +78,7 @@ import { UnpaidOrderSweep } from './unpaid-order-sweep.js';
     OrderQueryService,
     PaymentReviewService,
     OutsideSettlementService,
+    UnsettledRefundsService,
     RefundLedger,
     RefundEvents,
     DisputeEvents,

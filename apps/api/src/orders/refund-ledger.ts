@@ -20,6 +20,14 @@ export interface UnsettledBooking {
   orderId: string;
   key: string;
   amount: number;
+  bookedAt: Date;
+  /**
+   * Its refund is asked with the booking's key in its metadata
+   * (`refundBookingMetadata`), so it can be found among the payment's
+   * refunds. False for bookings made before refunds named them: asked again
+   * under their key, they must be asked without, as they were first.
+   */
+  named: boolean;
 }
 
 /** The currency of a booking's amount: the order's, or that of its payment in another currency. */
@@ -55,7 +63,7 @@ export abstract class RefundLedger {
     orderId: string,
     key: string,
     manager: EntityManager,
-  ): Promise<{ amount: number; ledger: PaymentLedger; bookedAt: Date } | null>;
+  ): Promise<{ amount: number; ledger: PaymentLedger; bookedAt: Date; named: boolean } | null>;
   /**
    * Records the booking and sets what the ledger's figures count as
    * requested (`refund_requested`, or the foreign payment's), unless the key
@@ -68,6 +76,10 @@ export abstract class RefundLedger {
    * transaction is open.
    */
   abstract settle(key: string, refundId: string): Promise<void>;
+  /** The key of the booking the refund settles, or null when it settles none. On its own connection. */
+  abstract settledBy(refundId: string): Promise<string | null>;
+  /** The booking under `key` while it is unsettled, else null. On its own connection without a manager. */
+  abstract findUnsettled(key: string, manager?: EntityManager): Promise<UnsettledBooking | null>;
   /**
    * Bookings not settled, booked within the range, oldest first: those whose
    * provider call failed without a refusal and was never retried, or whose
@@ -82,6 +94,12 @@ export abstract class RefundLedger {
   abstract unsettledBefore(date: Date): Promise<number>;
   /** Takes back a booking whose refund the provider refused or never got. */
   abstract unbook(orderId: string, key: string, manager: EntityManager): Promise<void>;
+  /**
+   * As `unbook`, only while the booking is unsettled: a person taking a
+   * booking back must not undo one the provider answered for meanwhile.
+   * Whether it took it back.
+   */
+  abstract unbookUnsettled(orderId: string, key: string, manager: EntityManager): Promise<boolean>;
   /**
    * Takes a refund the provider failed or cancelled after accepting it back
    * off the order's `refund_requested` (never below `confirmedRefunded`), and lowers

@@ -1,10 +1,16 @@
-import { Money, refundRefusalReason } from '@minishop/domain';
+import {
+  Money,
+  PaymentProviderError,
+  refundBookingMetadata,
+  refundOfBooking,
+  refundRefusalReason,
+} from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 
 import { Clock } from '../infrastructure/clock/clock.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { errorMessage } from '../infrastructure/logging/error-message.js';
-import { PaymentGateway } from '../payments/payment-gateway.js';
+import { PaymentGateway, type RefundInput } from '../payments/payment-gateway.js';
 import { OrderRepository } from './order.repository.js';
 import { bookedCurrency, RefundLedger, type UnsettledBooking } from './refund-ledger.js';
 
@@ -20,6 +26,18 @@ export const SETTLE_AFTER_MS = 10 * 60_000;
  */
 export const PROVIDER_KEY_WINDOW_MS = 23 * 3_600_000;
 const BATCH = 50;
+
+/**
+ * The key a booking's refund is asked under once Stripe has shown it made
+ * nothing under the booking's own key, which replays a 500 (see
+ * `afterServerError`). Derived, so every run and process asks under the
+ * same one and Stripe makes that refund once.
+ */
+export function keyAfterServerError(bookingKey: string): string {
+  return `${bookingKey}-after-5xx`;
+}
+
+type Outcome = 'settled' | 'takenBack' | 'left';
 
 export interface RefundSettlementRun {
   /** The provider has them now (made now, or had made them already). */
@@ -63,47 +81,136 @@ export class RefundSettlementService {
       limit: BATCH,
     });
     for (const booking of due) {
-      const outcome = await this.settle(booking);
+      const { outcome, providerDown } = await this.settle(booking);
       run[outcome] += 1;
       // The provider cannot be reached: the rest would fail the same way.
-      if (outcome === 'left') break;
+      // A 500 Stripe keeps under one booking's key says nothing of the
+      // others; stopping there would hold every later booking back behind
+      // it until it ages out.
+      if (providerDown) break;
     }
     run.left += due.length - run.settled - run.takenBack - run.left;
     run.tooOld = await this.ledger.unsettledBefore(oldest);
     if (run.tooOld > 0) {
       this.logger.warn(
         `${run.tooOld} refund booking(s) were never settled with the provider and are past its ` +
-          'key window: check those payments in the Stripe Dashboard (refund_bookings.settled_at IS NULL)',
+          'key window, so they are not asked for again: list them with `npm run cli -- refunds:unsettled`, ' +
+          "check each order's payment in the Stripe Dashboard, then close each with " +
+          '`refunds:settle <key> --refund-id re_…` (Stripe made it) or `refunds:take-back <key>` (it did not)',
       );
     }
     return run;
   }
 
-  private async settle(booking: UnsettledBooking): Promise<'settled' | 'takenBack' | 'left'> {
+  private async settle(
+    booking: UnsettledBooking,
+  ): Promise<{ outcome: Outcome; providerDown: boolean }> {
     const order = await this.orders.findById(booking.orderId);
-    if (!order?.paymentIntentId) return 'left';
+    if (!order?.paymentIntentId) return { outcome: 'left', providerDown: false };
+    // The parameters of the booking's first call, so the provider replays
+    // its answer to that call if it got it.
+    const call: RefundInput = {
+      paymentIntentId: order.paymentIntentId,
+      amount: Money.of(booking.amount, bookedCurrency(order, booking.ledger)),
+      idempotencyKey: booking.key,
+      ...(booking.named ? { metadata: refundBookingMetadata(booking.key) } : {}),
+    };
     try {
-      // The parameters of the booking's first call, so the provider replays
-      // its answer to that call if it got it.
-      const refund = await this.payments.refund({
-        paymentIntentId: order.paymentIntentId,
-        amount: Money.of(booking.amount, bookedCurrency(order, booking.ledger)),
-        idempotencyKey: booking.key,
-      });
+      const refund = await this.payments.refund(call);
       await this.ledger.settle(booking.key, refund.id);
       this.logger.log(`refund booking ${booking.key} settled: ${refund.id}`);
-      return 'settled';
+      return { outcome: 'settled', providerDown: false };
     } catch (error) {
-      const refusal = refundRefusalReason(error);
-      if (refusal === null) {
-        this.logger.warn(`refund booking ${booking.key} still unsettled: ${errorMessage(error)}`);
-        return 'left';
+      if (refundRefusalReason(error) !== null) {
+        return { outcome: await this.takeBack(booking, error), providerDown: false };
       }
-      await this.tx.run((m) => this.ledger.unbook(booking.orderId, booking.key, m));
-      this.logger.warn(
-        `refund booking ${booking.key} refused by the provider (${refusal}): taken back`,
-      );
-      return 'takenBack';
+      if (!isServerError(error)) {
+        this.logger.warn(`refund booking ${booking.key} still unsettled: ${errorMessage(error)}`);
+        return { outcome: 'left', providerDown: true };
+      }
+      if (!booking.named) {
+        // Its refund, if made, carries nothing to find it by.
+        this.logger.warn(
+          `refund booking ${booking.key}: the provider replays a server error under its key, and ` +
+            'the booking predates refunds naming theirs: check its payment in the Stripe Dashboard ' +
+            'and close it with `refunds:settle` or `refunds:take-back`',
+        );
+        return { outcome: 'left', providerDown: false };
+      }
+      return { outcome: await this.afterServerError(booking, call), providerDown: false };
     }
   }
+
+  /**
+   * The call under the booking's key failed with a 5xx. Stripe keeps that
+   * answer once the endpoint began executing and replays it to every retry
+   * under the key for 24 hours, so asking again would leave the booking
+   * until it ages out, while Stripe may or may not have made the refund.
+   * Its payment's refunds, listed by another route, tell: each refund asked
+   * for a booking names it in its metadata.
+   *
+   * Found: settled with it. Not found: Stripe says it made nothing under the
+   * key, and the admin's refund is asked again under a key derived from the
+   * booking's, with the same amount and metadata. That rather than taking
+   * the booking back: taken back, the refund the admin asked for would
+   * never be made unless someone noticed, and an admin refunding again
+   * would run the same risk of a second refund as this call (were Stripe's
+   * list somehow short of the first), only without the look just taken and
+   * with an amount chosen anew; kept, the booking still holds that part of
+   * the payment against concurrent refunds, and the derived key makes the
+   * refund once however many runs ask. A refusal under the derived key
+   * takes the booking back, as any refusal; a 5xx under it leaves the
+   * booking, and the next run's look finds that refund if it was made,
+   * since it names the booking too.
+   */
+  private async afterServerError(booking: UnsettledBooking, call: RefundInput): Promise<Outcome> {
+    let made;
+    try {
+      made = refundOfBooking(await this.payments.refundsOf(call.paymentIntentId), booking.key);
+    } catch (error) {
+      this.logger.warn(
+        `refund booking ${booking.key} still unsettled, its payment's refunds unread: ${errorMessage(error)}`,
+      );
+      return 'left';
+    }
+    if (made) {
+      await this.ledger.settle(booking.key, made.id);
+      this.logger.log(
+        `refund booking ${booking.key} settled: ${made.id}, found among its payment's refunds ` +
+          '(the provider replays a server error under its key)',
+      );
+      return 'settled';
+    }
+    try {
+      const refund = await this.payments.refund({
+        ...call,
+        idempotencyKey: keyAfterServerError(booking.key),
+      });
+      await this.ledger.settle(booking.key, refund.id);
+      this.logger.log(
+        `refund booking ${booking.key} settled: ${refund.id}, asked again under a key of its own ` +
+          '(the provider made nothing under the first and replays a server error under it)',
+      );
+      return 'settled';
+    } catch (error) {
+      if (refundRefusalReason(error) !== null) return this.takeBack(booking, error);
+      this.logger.warn(
+        `refund booking ${booking.key} still unsettled, asked again under a key of its own: ${errorMessage(error)}`,
+      );
+      return 'left';
+    }
+  }
+
+  private async takeBack(booking: UnsettledBooking, refusal: unknown): Promise<'takenBack'> {
+    await this.tx.run((m) => this.ledger.unbook(booking.orderId, booking.key, m));
+    this.logger.warn(
+      `refund booking ${booking.key} refused by the provider (${refundRefusalReason(refusal) ?? ''}): taken back`,
+    );
+    return 'takenBack';
+  }
+}
+
+/** The provider got the request and answered with a 5xx, which Stripe keeps under its key. */
+function isServerError(error: unknown): boolean {
+  return error instanceof PaymentProviderError && error.reason === 'server_error';
 }

@@ -8,6 +8,7 @@ import {
   IllegalTransitionError,
   Money,
   OrderNotFoundError,
+  refundBookingMetadata,
   refundedOrAsked,
   refundRefusalReason,
 } from '@minishop/domain';
@@ -32,6 +33,12 @@ interface BookedRefund {
   idempotencyKey: string;
   /** False when an earlier attempt under the same key had booked it. */
   bookedNow: boolean;
+  /**
+   * Sent with the refund: the booking's key, so the refund can be found
+   * among its payment's refunds. None for a booking made before refunds
+   * named theirs, whose first call went without.
+   */
+  metadata?: Record<string, string>;
 }
 
 /** A refund asked with a client Idempotency-Key, and the request's hold on that key. */
@@ -123,12 +130,13 @@ export class RefundService {
     try {
       let refund;
       try {
-        const { paymentIntentId, amount, idempotencyKey } = booked;
+        const { paymentIntentId, amount, idempotencyKey, metadata } = booked;
+        const call = { paymentIntentId, amount, idempotencyKey, ...(metadata ? { metadata } : {}) };
         // Without an amount the admin asked for everything left: if the charge
         // has less left (refunded in part in the dashboard), that is what goes.
         refund = requested
-          ? await this.payments.refund({ paymentIntentId, amount, idempotencyKey })
-          : await refundWhole(this.payments, { paymentIntentId, amount, idempotencyKey });
+          ? await this.payments.refund(call)
+          : await refundWhole(this.payments, call);
       } catch (error) {
         if (this.mayHaveRefunded(error, booked, client)) throw error;
         await this.tx.run((m) => this.ledger.unbook(orderId, booked.idempotencyKey, m));
@@ -233,6 +241,8 @@ export class RefundService {
           amount: Money.of(earlier.amount, bookedCurrency(order, earlier.ledger)),
           idempotencyKey: client.providerKey,
           bookedNow: false,
+          // As the first attempt asked, or Stripe takes it for another request.
+          ...(earlier.named ? { metadata: refundBookingMetadata(client.providerKey) } : {}),
         };
       }
     }
@@ -275,6 +285,16 @@ export class RefundService {
       },
       m,
     );
-    return { paymentIntentId: order.paymentIntentId, amount, idempotencyKey, bookedNow };
+    // A booking made now is named on its refund (the column's default). One
+    // already there under the key was asked as it was named then: asked
+    // otherwise, Stripe takes the call for another request.
+    const named = bookedNow || (await this.ledger.bookedAmount(order.id, idempotencyKey, m))?.named;
+    return {
+      paymentIntentId: order.paymentIntentId,
+      amount,
+      idempotencyKey,
+      bookedNow,
+      ...(named ? { metadata: refundBookingMetadata(idempotencyKey) } : {}),
+    };
   }
 }

@@ -7,6 +7,8 @@ export interface WholeRefund {
   /** What the order counts as still refundable. */
   amount: Money;
   idempotencyKey: string;
+  /** Sent with the refund, the rest's included (see RefundInput). */
+  metadata?: Record<string, string>;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function refundWhole(
     return payments.refund({
       paymentIntentId: refund.paymentIntentId,
       idempotencyKey: `${refund.idempotencyKey}-rest`,
+      ...(refund.metadata ? { metadata: refund.metadata } : {}),
     });
   }
 }

@@ -42,6 +42,12 @@ export interface RefundInput {
   /** Absent: refund whatever is left of the captured amount. */
   amount?: Money;
   idempotencyKey: string;
+  /**
+   * Stored on the refund. Part of the request's parameters: a retry under
+   * the same key must send the same, or Stripe refuses it as another
+   * request (`idempotency_error`).
+   */
+  metadata?: Record<string, string>;
 }
 
 /** Which of the provider's undelivered events to list. */
@@ -74,6 +80,11 @@ export interface RefundRef {
   amount: Money;
 }
 
+/** A refund as the provider lists it for a payment, with what it was asked with. */
+export interface ProviderRefund extends RefundRef {
+  metadata: Record<string, string>;
+}
+
 /**
  * The payment provider, seen from the application. The Stripe adapter
  * implements it (against real Stripe or the local emulator); tests may
@@ -88,6 +99,12 @@ export abstract class PaymentGateway {
   /** Cancels an intent that has not succeeded; the provider then sends `payment_intent.canceled`. */
   abstract cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef>;
   abstract refund(input: RefundInput): Promise<RefundRef>;
+  /**
+   * Every refund of the intent's payment, whatever its status, newest
+   * first. Read by another route than the refund's idempotency key, whose
+   * stored answer may be an error that says nothing of what was made.
+   */
+  abstract refundsOf(paymentIntentId: string): Promise<ProviderRefund[]>;
   /** What the provider counts as refunded of a charge now (failed refunds no longer count). */
   abstract refundedAmount(chargeId: string): Promise<Money>;
   /**

@@ -41,10 +41,15 @@ export function useCliDatabase(): void {
   });
 }
 
+/**
+ * `extra` may name another database and data directory (a test app's, for a
+ * command that works on what the app made): the file's own are then not
+ * needed, nor made.
+ */
 export function env(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    DATABASE_URL: db.url,
-    DATA_DIR: dataDir,
+    DATABASE_URL: extra.DATABASE_URL ?? db.url,
+    DATA_DIR: extra.DATA_DIR ?? dataDir,
     // The CLI's own default; spawnApi's is `info`, for servers.
     LOG_LEVEL: 'warn',
     JWT_SECRET: 'cli-test-secret-0123456789abcdef0123456789',

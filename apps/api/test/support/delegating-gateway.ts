@@ -5,6 +5,7 @@ import {
   PaymentGateway,
   type PaymentIntentDetails,
   type PaymentIntentRef,
+  type ProviderRefund,
   type RefundInput,
   type RefundRef,
   type UndeliveredEventsPage,
@@ -31,6 +32,9 @@ export class DelegatingGateway extends PaymentGateway {
   }
   refund(input: RefundInput): Promise<RefundRef> {
     return this.real.refund(input);
+  }
+  refundsOf(paymentIntentId: string): Promise<ProviderRefund[]> {
+    return this.real.refundsOf(paymentIntentId);
   }
   refundedAmount(chargeId: string): Promise<Money> {
     return this.real.refundedAmount(chargeId);

@@ -65,8 +65,18 @@ export class PaymentProviderError extends DependencyUnavailableError {
 
   constructor(
     message: string,
+    /**
+     * `server_error`: the provider answered with a 5xx. Unlike an unreachable
+     * provider it got the request, and Stripe keeps that answer under the
+     * request's idempotency key, replaying it to every retry for 24 hours.
+     */
     readonly reason:
-      'unreachable' | 'provider_error' | 'rate_limited' | 'authentication' | 'rejected',
+      | 'unreachable'
+      | 'server_error'
+      | 'provider_error'
+      | 'rate_limited'
+      | 'authentication'
+      | 'rejected',
     override readonly cause?: unknown,
   ) {
     super(message);

@@ -41,12 +41,15 @@ describe('refundRefusalReason', () => {
   });
 
   describe('worth asking again', () => {
-    test.each(['unreachable', 'provider_error', 'rate_limited', 'authentication'] as const)(
-      'the provider %s',
-      (reason) => {
-        expect(refundRefusalReason(new PaymentProviderError('down', reason))).toBeNull();
-      },
-    );
+    test.each([
+      'unreachable',
+      'server_error',
+      'provider_error',
+      'rate_limited',
+      'authentication',
+    ] as const)('the provider %s', (reason) => {
+      expect(refundRefusalReason(new PaymentProviderError('down', reason))).toBeNull();
+    });
     test('the same refund still in flight at the provider', () => {
       const error = new PaymentStateConflictError('busy', 'idempotency_key_in_use');
       expect(refundRefusalReason(error)).toBeNull();

@@ -15,6 +15,29 @@ const FIGURES: Record<PaymentLedger, { requested: string; refunded: string }> = 
   foreign: { requested: 'foreign_refund_requested', refunded: 'foreign_refunded' },
 };
 
+interface UnsettledRow {
+  key: string;
+  order_id: string;
+  amount: string;
+  ledger: PaymentLedger;
+  created_at: Date;
+  named_on_refund: boolean;
+}
+
+const UNSETTLED_COLUMNS =
+  'idempotency_key AS key, order_id, amount, ledger, created_at, named_on_refund';
+
+function toUnsettled(r: UnsettledRow): UnsettledBooking {
+  return {
+    key: r.key,
+    orderId: r.order_id,
+    amount: Number(r.amount),
+    ledger: r.ledger,
+    bookedAt: r.created_at,
+    named: r.named_on_refund,
+  };
+}
+
 @Injectable()
 export class TypeormRefundLedger extends RefundLedger {
   constructor(private readonly dataSource: DataSource) {
@@ -25,15 +48,22 @@ export class TypeormRefundLedger extends RefundLedger {
     orderId: string,
     key: string,
     manager: EntityManager,
-  ): Promise<{ amount: number; ledger: PaymentLedger; bookedAt: Date } | null> {
-    const rows = await manager.query<{ amount: string; ledger: PaymentLedger; created_at: Date }[]>(
-      `SELECT amount, ledger, created_at FROM refund_bookings
+  ): Promise<{ amount: number; ledger: PaymentLedger; bookedAt: Date; named: boolean } | null> {
+    const rows = await manager.query<
+      { amount: string; ledger: PaymentLedger; created_at: Date; named_on_refund: boolean }[]
+    >(
+      `SELECT amount, ledger, created_at, named_on_refund FROM refund_bookings
         WHERE idempotency_key = $1 AND order_id = $2`,
       [key, orderId],
     );
     const row = rows[0];
     return row
-      ? { amount: Number(row.amount), ledger: row.ledger, bookedAt: row.created_at }
+      ? {
+          amount: Number(row.amount),
+          ledger: row.ledger,
+          bookedAt: row.created_at,
+          named: row.named_on_refund,
+        }
       : null;
   }
 
@@ -64,25 +94,38 @@ export class TypeormRefundLedger extends RefundLedger {
     );
   }
 
+  async settledBy(refundId: string): Promise<string | null> {
+    const [row] = await this.dataSource.query<{ key: string }[]>(
+      'SELECT idempotency_key AS key FROM refund_bookings WHERE refund_id = $1 LIMIT 1',
+      [refundId],
+    );
+    return row?.key ?? null;
+  }
+
+  async findUnsettled(
+    key: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<UnsettledBooking | null> {
+    const rows = await manager.query<UnsettledRow[]>(
+      `SELECT ${UNSETTLED_COLUMNS} FROM refund_bookings
+        WHERE idempotency_key = $1 AND settled_at IS NULL`,
+      [key],
+    );
+    return rows[0] ? toUnsettled(rows[0]) : null;
+  }
+
   async unsettled(range: {
     bookedAfter: Date;
     bookedBefore: Date;
     limit: number;
   }): Promise<UnsettledBooking[]> {
-    const rows = await this.dataSource.query<
-      { key: string; order_id: string; amount: string; ledger: PaymentLedger }[]
-    >(
-      `SELECT idempotency_key AS key, order_id, amount, ledger FROM refund_bookings
+    const rows = await this.dataSource.query<UnsettledRow[]>(
+      `SELECT ${UNSETTLED_COLUMNS} FROM refund_bookings
         WHERE settled_at IS NULL AND created_at > $1 AND created_at < $2
         ORDER BY created_at LIMIT $3`,
       [range.bookedAfter, range.bookedBefore, range.limit],
     );
-    return rows.map((r) => ({
-      key: r.key,
-      orderId: r.order_id,
-      amount: Number(r.amount),
-      ledger: r.ledger,
-    }));
+    return rows.map(toUnsettled);
   }
 
   async unsettledBefore(date: Date): Promise<number> {
@@ -111,6 +154,16 @@ export class TypeormRefundLedger extends RefundLedger {
          FROM gone WHERE o.id = $1`,
       [orderId, key],
     );
+  }
+
+  async unbookUnsettled(orderId: string, key: string, manager: EntityManager): Promise<boolean> {
+    const [row] = await manager.query<{ settled: boolean }[]>(
+      'SELECT settled_at IS NOT NULL AS settled FROM refund_bookings WHERE idempotency_key = $1 AND order_id = $2 FOR UPDATE',
+      [key, orderId],
+    );
+    if (!row || row.settled) return false;
+    await this.unbook(orderId, key, manager);
+    return true;
   }
 
   async takeBackFailed(failure: RefundFailure, manager: EntityManager): Promise<number | null> {

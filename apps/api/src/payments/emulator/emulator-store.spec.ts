@@ -212,4 +212,47 @@ describe('EmulatorStore', () => {
       expect(store.retrieveDispute(w.id).is_charge_refundable).toBe(true);
     });
   });
+
+  describe('listRefunds', () => {
+    const aPaidIntent = (store: EmulatorStore) => {
+      const intent = anIntent(store);
+      store.simulate(intent.id, 'succeeded');
+      return intent;
+    };
+
+    test("lists a payment's refunds newest first with their metadata, a page at a time", () => {
+      const store = new EmulatorStore();
+      const intent = aPaidIntent(store);
+      const other = aPaidIntent(store);
+      const first = store.createRefund({
+        payment_intent: intent.id,
+        amount: '100',
+        metadata: { refundBooking: 'refund-a' },
+      }).refund;
+      store.createRefund({ payment_intent: other.id, amount: '100' });
+      const second = store.createRefund({ payment_intent: intent.id, amount: '200' }).refund;
+
+      const all = store.listRefunds({ payment_intent: intent.id });
+      expect(all.data.map((r) => r.id)).toEqual([second.id, first.id]);
+      expect(all.data[1]!.metadata).toEqual({ refundBooking: 'refund-a' });
+      expect(all.has_more).toBe(false);
+
+      const page = store.listRefunds({ payment_intent: intent.id, limit: '1' });
+      expect(page.data.map((r) => r.id)).toEqual([second.id]);
+      expect(page.has_more).toBe(true);
+      const next = store.listRefunds({
+        payment_intent: intent.id,
+        limit: '1',
+        starting_after: second.id,
+      });
+      expect(next.data.map((r) => r.id)).toEqual([first.id]);
+      expect(next.has_more).toBe(false);
+    });
+
+    test('a payment it does not know → 404, as Stripe', () => {
+      expect(
+        stripeError(() => new EmulatorStore().listRefunds({ payment_intent: 'pi_nope' })),
+      ).toMatchObject({ status: 404, code: 'resource_missing' });
+    });
+  });
 });

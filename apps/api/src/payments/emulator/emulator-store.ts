@@ -346,6 +346,61 @@ export class EmulatorStore {
     return refund;
   }
 
+  /**
+   * `GET /v1/refunds`: the refunds of one payment (`payment_intent` or
+   * `charge`), or of all, newest first, a page of `limit` (1-100, 10 by
+   * default) after `starting_after`, as Stripe lists them.
+   */
+  listRefunds(query: Params): {
+    object: 'list';
+    data: EmulatedRefund[];
+    has_more: boolean;
+    url: string;
+  } {
+    const limit = integerParam(query, 'limit', false) ?? 10;
+    if (limit < 1 || limit > 100) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        'limit must be between 1 and 100.',
+        'parameter_invalid_integer',
+        'limit',
+      );
+    }
+    // Insertion order is creation order; `created` has whole seconds only.
+    let newestFirst = [...this.refunds.values()].reverse();
+    const { payment_intent: intentId, charge: chargeId } = query;
+    if (typeof intentId === 'string' && intentId !== '') {
+      // As Stripe: listing a payment it does not know is a 404, not an empty list.
+      this.retrieveIntent(intentId);
+      newestFirst = newestFirst.filter((r) => r.payment_intent === intentId);
+    }
+    if (typeof chargeId === 'string' && chargeId !== '') {
+      this.retrieveCharge(chargeId);
+      newestFirst = newestFirst.filter((r) => r.charge === chargeId);
+    }
+    const after = query.starting_after;
+    if (after !== undefined) {
+      const place = newestFirst.findIndex((r) => r.id === after);
+      if (typeof after !== 'string' || !this.refunds.has(after)) {
+        throw new EmulatorError(
+          400,
+          'invalid_request_error',
+          `No such refund: '${String(after)}'`,
+          'resource_missing',
+          'starting_after',
+        );
+      }
+      newestFirst = place < 0 ? [] : newestFirst.slice(place + 1);
+    }
+    return {
+      object: 'list',
+      data: newestFirst.slice(0, limit),
+      has_more: newestFirst.length > limit,
+      url: '/v1/refunds',
+    };
+  }
+
   /** What the customer's card does: the payment goes through, or is declined. */
   simulate(
     id: string,

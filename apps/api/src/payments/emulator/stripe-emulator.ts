@@ -120,6 +120,8 @@ export class StripeEmulator {
   private readonly undelivered = new UndeliveredEvents();
   /** Replies by idempotency key, as Stripe keeps them (for 24 h there; here for the process). */
   private readonly idempotent = new Map<string, StoredReply>();
+  /** Paths whose next write fails with a 500 (failNextWrite), and whether its work is done first. */
+  private readonly failingWrites = new Map<string, { afterWork: boolean }>();
   private listeningPort = 0;
   private closing: Promise<void> | undefined;
 
@@ -221,6 +223,18 @@ export class StripeEmulator {
    */
   announceIntent(paymentIntentId: string): EmulatedEvent {
     return this.emit('payment_intent.created', this.store.retrieveIntent(paymentIntentId));
+  }
+
+  /**
+   * The next POST to `path` (`/v1/refunds`) fails with a 500, as Stripe's
+   * servers do now and then. Stripe keeps an answer once the endpoint began
+   * executing, a 500 included, and replays it to every retry under the
+   * same idempotency key for 24 hours; so does this. `afterWork`: the
+   * request did its work first (the refund is made, its events sent) and
+   * failed after it; otherwise nothing was made.
+   */
+  failNextWrite(path: string, options: { afterWork: boolean }): void {
+    this.failingWrites.set(path, options);
   }
 
   /** Settles when the event was delivered or given up on; undefined for an unknown event. */
@@ -326,6 +340,12 @@ export class StripeEmulator {
           this.emit('charge.refunded', charge, key);
           return { status: 200, body: refund };
         }),
+    },
+    {
+      method: 'GET',
+      path: /^\/v1\/refunds$/,
+      answer: async (req) =>
+        ok(this.store.listRefunds(qs.parse(req.url.split('?')[1] ?? '', { depth: 2 }) as Params)),
     },
     {
       method: 'GET',
@@ -453,8 +473,9 @@ export class StripeEmulator {
 
   /**
    * A POST with Stripe's idempotency semantics: the first reply for a key
-   * (success or 4xx) is stored and replayed for the same request; the same
-   * key with other parameters is an `idempotency_error`.
+   * (success, 4xx, or a 500 made by failNextWrite) is stored and replayed
+   * for the same request; the same key with other parameters is an
+   * `idempotency_error`.
    */
   private async write(
     request: EmulatorRequest,
@@ -482,11 +503,20 @@ export class StripeEmulator {
         };
       }
     }
-    let outcome: Outcome;
-    try {
-      outcome = work(params, key);
-    } catch (error) {
-      if (!(error instanceof EmulatorError) || error.status >= 500) throw error;
+    const path = request.url.split('?', 1)[0] ?? '';
+    const failure = this.failingWrites.get(path);
+    this.failingWrites.delete(path);
+    let outcome: Outcome | undefined;
+    if (!failure || failure.afterWork) {
+      try {
+        outcome = work(params, key);
+      } catch (error) {
+        if (!(error instanceof EmulatorError) || error.status >= 500) throw error;
+        outcome = { status: error.status, body: error.toJSON() };
+      }
+    }
+    if (failure || !outcome) {
+      const error = new EmulatorError(500, 'api_error', 'An unknown error occurred.');
       outcome = { status: error.status, body: error.toJSON() };
     }
     // The stored body is a snapshot, like Stripe's stored response.

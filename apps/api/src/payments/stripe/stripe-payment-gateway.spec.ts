@@ -53,4 +53,29 @@ describe('translateStripeError', () => {
     expect(error).toBeInstanceOf(PaymentProviderError);
     expect((error as PaymentProviderError).reason).toBe('rejected');
   });
+
+  // Stripe keeps a 500 under the request's idempotency key and replays it to
+  // every retry: the settlement job then looks for the refund by another
+  // route, which it must not do for a provider it never reached.
+  test('a 5xx from Stripe is a server error, not refused, apart from an unreachable provider', () => {
+    const failed = translateStripeError(
+      new Stripe.errors.StripeAPIError({
+        type: 'api_error',
+        message: 'An unknown error occurred',
+        statusCode: 500,
+      }),
+      Stripe,
+      'refund',
+    );
+    expect(failed).toBeInstanceOf(PaymentProviderError);
+    expect((failed as PaymentProviderError).reason).toBe('server_error');
+    expect(refundRefusalReason(failed)).toBeNull();
+
+    const unreachable = translateStripeError(
+      new Stripe.errors.StripeConnectionError({ message: 'connect ECONNREFUSED' }),
+      Stripe,
+      'refund',
+    );
+    expect((unreachable as PaymentProviderError).reason).toBe('unreachable');
+  });
 });

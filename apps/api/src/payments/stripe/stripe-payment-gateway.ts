@@ -15,6 +15,7 @@ import {
   PaymentGateway,
   type PaymentIntentDetails,
   type PaymentIntentRef,
+  type ProviderRefund,
   type RefundInput,
   type RefundRef,
   type UndeliveredEventsPage,
@@ -97,6 +98,7 @@ export class StripePaymentGateway extends PaymentGateway {
           {
             payment_intent: input.paymentIntentId,
             ...(input.amount ? { amount: input.amount.amount } : {}),
+            ...(input.metadata ? { metadata: input.metadata } : {}),
           },
           { idempotencyKey: input.idempotencyKey },
         ),
@@ -109,11 +111,27 @@ export class StripePaymentGateway extends PaymentGateway {
         `refund currency ${refund.currency.toUpperCase()} differs from ${input.amount.currency}`,
       );
     }
-    return {
-      id: refund.id,
-      status: (refund.status ?? 'pending') as RefundRef['status'],
-      amount: Money.of(refund.amount, refund.currency.toUpperCase()),
-    };
+    return toRefundRef(refund);
+  }
+
+  async refundsOf(paymentIntentId: string): Promise<ProviderRefund[]> {
+    const refunds: ProviderRefund[] = [];
+    let startingAfter: string | undefined;
+    // A page at a time: a payment has few refunds, so one page is the rule.
+    for (;;) {
+      const page = await this.call((stripe) =>
+        stripe.refunds.list({
+          payment_intent: paymentIntentId,
+          limit: 100,
+          ...(startingAfter ? { starting_after: startingAfter } : {}),
+        }),
+      );
+      for (const refund of page.data) {
+        refunds.push({ ...toRefundRef(refund), metadata: { ...refund.metadata } });
+      }
+      startingAfter = page.data.at(-1)?.id;
+      if (!page.has_more || startingAfter === undefined) return refunds;
+    }
   }
 
   async refundedAmount(chargeId: string): Promise<Money> {
@@ -165,6 +183,14 @@ function toRef(intent: Stripe.PaymentIntent): PaymentIntentRef {
     clientSecret: intent.client_secret ?? '',
     status: intent.status as PaymentIntentRef['status'],
     amount: Money.of(intent.amount, intent.currency.toUpperCase()),
+  };
+}
+
+function toRefundRef(refund: Stripe.Refund): RefundRef {
+  return {
+    id: refund.id,
+    status: (refund.status ?? 'pending') as RefundRef['status'],
+    amount: Money.of(refund.amount, refund.currency.toUpperCase()),
   };
 }
 
@@ -221,6 +247,15 @@ export function translateStripeError(
   }
   if (error instanceof E.StripeConnectionError) {
     return new PaymentProviderError('The payment provider is unreachable', 'unreachable', error);
+  }
+  if (error.statusCode !== undefined && error.statusCode >= 500) {
+    // Stripe got the request and failed at it: whatever it did is kept under
+    // the request's idempotency key with this answer, replayed to retries.
+    return new PaymentProviderError(
+      `The payment provider failed (HTTP ${error.statusCode})`,
+      'server_error',
+      error,
+    );
   }
   return new PaymentProviderError('The payment provider failed', 'provider_error', error);
 }

@@ -30,6 +30,7 @@ import { PaymentEventArrival1765600000000 } from './1765600000000-payment-event-
 import { RefundSettlement1765700000000 } from './1765700000000-refund-settlement.js';
 import { ClosedGuestCarts1765800000000 } from './1765800000000-closed-guest-carts.js';
 import { GuestCartMergedBy1765900000000 } from './1765900000000-guest-cart-merged-by.js';
+import { RefundBookingNames1766100000000 } from './1766100000000-refund-booking-names.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -68,4 +69,5 @@ export const migrations = [
   RefundSettlement1765700000000,
   ClosedGuestCarts1765800000000,
   GuestCartMergedBy1765900000000,
+  RefundBookingNames1766100000000,
 ];
