@@ -928,6 +928,36 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
       expect(await refundRequested(orderId)).toBe(700);
     });
 
+    test('an order whose whole payment is being refunded (still paid until Stripe confirms) cannot be fulfilled: 409, unchanged', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId } = await aPaidOrder();
+      emulator.webhookUrl = mailbox.url; // the confirmation is on its way
+      const full = await refund(admin, orderId, {});
+      expect(full.status).toBe(202);
+      await emulator.idle();
+      expect((await orderOf(user, orderId)).status).toBe('paid');
+
+      const fulfil = await t.http.post(`/api/v1/admin/orders/${orderId}/fulfil`).set(admin.auth);
+
+      expect(fulfil.status).toBe(409);
+      expect(fulfil.headers['content-type']).toContain('application/problem+json');
+      expect(fulfil.body.detail).toMatch(/refunded or asked back; it cannot be fulfilled/);
+      expect((await orderOf(user, orderId)).status).toBe('paid');
+    });
+
+    test('an order partly refunded while paid is still fulfilled: the rest ships', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId } = await aPaidOrder();
+      emulator.webhookUrl = mailbox.url;
+      expect((await refund(admin, orderId, eur(1000))).status).toBe(202);
+      await emulator.idle();
+
+      const fulfil = await t.http.post(`/api/v1/admin/orders/${orderId}/fulfil`).set(admin.auth);
+
+      expect(fulfil.status).toBe(200);
+      expect((await orderOf(user, orderId)).status).toBe('fulfilled');
+    });
+
     test('a failed full refund moves a shipped order back to fulfilled, the cause in its history', async () => {
       const admin = await anAdmin(t);
       const { user, orderId } = await aPaidOrder();

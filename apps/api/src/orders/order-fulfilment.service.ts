@@ -1,13 +1,19 @@
 import type { OrderDto } from '@minishop/contracts';
-import { OrderNotFoundError, transition } from '@minishop/domain';
+import { assertMoneyLeftToShipFor, OrderNotFoundError, transition } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { heldPaymentFigures } from './held-payment-figures.js';
 import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
 
-/** POST /admin/orders/:id/fulfil: a paid order has been shipped. */
+/**
+ * POST /admin/orders/:id/fulfil: a paid order has been shipped. Not one
+ * whose whole payment is being refunded: it stays `paid` until the provider
+ * confirms the refund, and shipping it then would send the goods after the
+ * money.
+ */
 @Injectable()
 export class OrderFulfilmentService {
   constructor(
@@ -21,6 +27,7 @@ export class OrderFulfilmentService {
     await this.tx.run(async (m) => {
       const order = await this.orders.lockById(orderId, m);
       if (!order) throw new OrderNotFoundError(orderId);
+      if (order.status === 'paid') assertMoneyLeftToShipFor(order.id, heldPaymentFigures(order));
       const change = transition(order.status, 'fulfilled', `fulfilled_by:${staffId}`);
       await this.orders.recordTransition(order.id, change, m);
     });

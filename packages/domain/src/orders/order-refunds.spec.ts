@@ -1,8 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
 
 import { Money } from '../money/money.js';
-import { IllegalTransitionError, RefundExceedsPaymentError } from './order.errors.js';
 import {
+  IllegalTransitionError,
+  NothingLeftToShipForError,
+  RefundExceedsPaymentError,
+} from './order.errors.js';
+import {
+  assertMoneyLeftToShipFor,
   decideRefund,
   type RefundableOrder,
   refundedOrAsked,
@@ -83,5 +88,25 @@ describe('decideRefund', () => {
     test('refuses even with money not yet refunded', () => {
       expect(() => decideRefund(anOrder(status), undefined)).toThrow(IllegalTransitionError);
     });
+  });
+});
+
+describe('assertMoneyLeftToShipFor', () => {
+  test('a paid order with no refund asked, or only part of it, may ship', () => {
+    expect(() => assertMoneyLeftToShipFor('o', anOrder('paid'))).not.toThrow();
+    expect(() => assertMoneyLeftToShipFor('o', anOrder('paid', { requested: 2999 }))).not.toThrow();
+  });
+  test('a full refund in flight, or confirmed before the status caught up: nothing to ship for', () => {
+    expect(() => assertMoneyLeftToShipFor('o', anOrder('paid', { requested: 3000 }))).toThrow(
+      NothingLeftToShipForError,
+    );
+    expect(() => assertMoneyLeftToShipFor('o', anOrder('paid', { refunded: 3000 }))).toThrow(
+      NothingLeftToShipForError,
+    );
+  });
+  test('money returned outside the shop (a lost chargeback) counts as given back', () => {
+    expect(() =>
+      assertMoneyLeftToShipFor('o', { ...anOrder('paid'), returnedOutside: eur(3000) }),
+    ).toThrow(NothingLeftToShipForError);
   });
 });

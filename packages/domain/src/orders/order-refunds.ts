@@ -1,5 +1,5 @@
 import type { Money } from '../money/money.js';
-import { IllegalTransitionError } from './order.errors.js';
+import { IllegalTransitionError, NothingLeftToShipForError } from './order.errors.js';
 import { REFUNDABLE_STATUSES } from './order-state-machine.js';
 import type { OrderStatus } from './order-status.js';
 import { refundAmount } from './order-totals.js';
@@ -57,4 +57,16 @@ export function decideRefund(order: RefundableOrder, requested: Money | undefine
   if (!allowed) throw new IllegalTransitionError(order.status, 'refunded');
   // Money returned outside the shop (a lost chargeback) can never be refunded again.
   return refundAmount(order.paid, givenBack(order), requested);
+}
+
+/**
+ * Whether a paid order may be shipped as far as its money goes: not once
+ * everything paid has been asked back or returned, while the status still
+ * says `paid` until the provider confirms the refund. Whether its status
+ * allows fulfilment is the state machine's to say.
+ */
+export function assertMoneyLeftToShipFor(orderId: string, order: RefundableOrder): void {
+  if (order.paid.amount > 0 && unrefundedRest(order).amount <= 0) {
+    throw new NothingLeftToShipForError(orderId);
+  }
 }

@@ -51,6 +51,21 @@ export class PaymentReviewConflictError extends ConflictError {
 }
 
 /**
+ * Fulfilling an order whose whole payment was asked back (a full refund on
+ * its way) or went back otherwise: shipping it would send goods for money
+ * that is leaving. A partial refund leaves the rest to ship.
+ */
+export class NothingLeftToShipForError extends ConflictError {
+  readonly code = 'ORDER.REFUNDED_IN_FULL';
+
+  constructor(readonly orderId: string) {
+    super(
+      `Everything paid for order ${orderId} has been refunded or asked back; it cannot be fulfilled`,
+    );
+  }
+}
+
+/**
  * Settling a case outside the shop for an order that holds no money waiting
  * for a person: nothing to settle (never paid late, refunded, charged back,
  * or settled already).
