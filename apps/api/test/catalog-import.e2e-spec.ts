@@ -620,6 +620,37 @@ describe('catalog import', () => {
     }
   });
 
+  test("a product's former slug still names it: a file written before the rename updates it, creates no second product, keeps the redirect", async () => {
+    const service = t.get(CatalogImportService);
+    const before = [HEADER, 'old-mug,Red mug,,,MUG-1,Default,900,EUR,3'].join('\n');
+    await t.get(CatalogImportProcessor).run((await service.record(before, admin.id)).id);
+    const [mug] = await ds.query("SELECT id FROM products WHERE slug = 'old-mug'");
+    const renamed = await t.http
+      .patch(`${API}/admin/products/${mug.id}`)
+      .set(admin.auth)
+      .send({ slug: 'crimson-mug' });
+    expect(renamed.status).toBe(200);
+
+    const file = [
+      HEADER,
+      'old-mug,Red mug,,,MUG-1,Default,950,EUR,4',
+      'old-mug,Red mug,,,MUG-2,Large,1200,EUR,2',
+    ].join('\n');
+    const done = (await finished((await upload(file)).body.id)) as { errors: unknown[] };
+
+    expect(done.errors).toEqual([]);
+    const products = await ds.query(
+      `SELECT p.slug, array_agg(v.sku ORDER BY v.sku) AS skus
+         FROM products p JOIN variants v ON v.product_id = p.id
+        WHERE p.id = $1 OR p.slug = 'old-mug' GROUP BY p.slug`,
+      [mug.id],
+    );
+    expect(products).toEqual([{ slug: 'crimson-mug', skus: ['MUG-1', 'MUG-2'] }]);
+    const old = await t.http.get(`${API}/products/old-mug`);
+    expect(old.status).toBe(308);
+    expect(old.headers.location).toContain('crimson-mug');
+  });
+
   test("a category's former slug still names it: a file written before the rename imports into it", async () => {
     await ds.query("INSERT INTO categories (slug, name) VALUES ('garden', 'Garden')");
     await ds.query("UPDATE categories SET slug = 'patio' WHERE slug = 'garden'");

@@ -208,11 +208,19 @@ export class CatalogImportProcessor {
     actorId: string | null,
   ): Promise<{ succeeded: number; errors: ImportRowErrorDto[] } | null> {
     const errors: ImportRowErrorDto[] = [];
-    const rows: CatalogImportRow[] = [];
+    const read: CatalogImportRow[] = [];
     for (const p of batch) {
-      if ('row' in p) rows.push(p.row);
+      if ('row' in p) read.push(p.row);
       else errors.push({ line: p.line, message: storablePrefix(p.error, 500) });
     }
+    // A product's former slug names it, as a category's does (see below).
+    const renamed = await this.upserts.renamedProducts(m, [
+      ...new Set(read.map((r) => r.productSlug)),
+    ]);
+    const rows = read.map((r) => {
+      const slug = renamed.get(r.productSlug);
+      return slug === undefined ? r : { ...r, productSlug: slug };
+    });
     const categories = await this.upserts.categoryIds(m, [
       ...new Set(rows.flatMap((r) => (r.categorySlug ? [r.categorySlug] : []))),
     ]);

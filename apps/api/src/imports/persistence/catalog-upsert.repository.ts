@@ -28,6 +28,25 @@ export class CatalogUpsertRepository {
   }
 
   /**
+   * The current slug of each product that once had one of `slugs` and
+   * none holds now (a former slug is nobody's while a product holds it):
+   * a file written before an admin renamed a product updates that product,
+   * as the storefront redirects the old slug to it, rather than creating
+   * another under the old slug, which would also take over its redirect.
+   */
+  async renamedProducts(m: EntityManager, slugs: readonly string[]): Promise<Map<string, string>> {
+    if (slugs.length === 0) return new Map();
+    const rows: { former: string; slug: string }[] = await m.query(
+      `SELECT f.slug AS former, p.slug
+         FROM product_former_slugs f JOIN products p ON p.id = f.product_id
+        WHERE f.slug = ANY($1::text[])
+          AND NOT EXISTS (SELECT 1 FROM products held WHERE held.slug = f.slug)`,
+      [slugs],
+    );
+    return new Map(rows.map((r) => [r.former, r.slug]));
+  }
+
+  /**
    * Locks the existing products of these slugs (in id order, so two imports
    * cannot deadlock on them) and returns how many variants each has. The
    * admin routes lock a product before writing its variants too, so the
