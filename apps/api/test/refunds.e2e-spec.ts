@@ -515,6 +515,34 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
       expect((await withKey(admin, orderId, randomUUID(), eur(700))).status).toBe(202);
     });
 
+    test("the admin's retry under their key, whose call Stripe answers with a replayed 500, gets the refund once the job has settled the booking: 202, nothing asked again", async () => {
+      const admin = await anAdmin(t);
+      const { orderId, intentId, charge } = await aPaidOrder(1000);
+      const clientKey = randomUUID();
+      emulator.failNextWrite('/v1/refunds', { afterWork: false });
+      expect((await withKey(admin, orderId, clientKey, eur(300))).status).toBe(503);
+      // Stripe keeps that 500 under the key: a retry before the job gets it again.
+      expect((await withKey(admin, orderId, clientKey, eur(300))).status).toBe(503);
+
+      await settleStale();
+      const [made] = refundsAtStripe(intentId);
+      const retry = await withKey(admin, orderId, clientKey, eur(300));
+
+      expect(retry.status).toBe(202);
+      expect(retry.body.refund).toMatchObject({
+        id: made!.id,
+        amount: { amount: 300, currency: 'EUR' },
+      });
+      expect(refundsAtStripe(intentId)).toHaveLength(1);
+      await emulator.idle();
+      expect(charge().amount_refunded).toBe(300);
+      expect(await refundRequested(orderId)).toBe(300);
+      // Its reply is stored like any other: the next repeat replays it.
+      const again = await withKey(admin, orderId, clientKey, eur(300));
+      expect(again.status).toBe(202);
+      expect(again.body.refund.id).toBe(made!.id);
+    });
+
     test('a booking made before refunds named theirs is asked again as first asked, without metadata: Stripe replays its refund instead of refusing the key as another request', async () => {
       const { orderId, intentId, charge } = await aPaidOrder(1000);
       const key = `refund-${orderId}-0-300`;

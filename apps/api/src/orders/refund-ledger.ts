@@ -63,7 +63,14 @@ export abstract class RefundLedger {
     orderId: string,
     key: string,
     manager: EntityManager,
-  ): Promise<{ amount: number; ledger: PaymentLedger; bookedAt: Date; named: boolean } | null>;
+  ): Promise<{
+    amount: number;
+    ledger: PaymentLedger;
+    bookedAt: Date;
+    named: boolean;
+    /** The provider's refund it was settled with; null while unsettled (or settled before ids were kept). */
+    refundId: string | null;
+  } | null>;
   /**
    * Records the booking and sets what the ledger's figures count as
    * requested (`refund_requested`, or the foreign payment's), unless the key

@@ -8,6 +8,7 @@ import {
   IllegalTransitionError,
   Money,
   OrderNotFoundError,
+  PaymentProviderError,
   refundBookingMetadata,
   refundedOrAsked,
   refundRefusalReason,
@@ -39,6 +40,12 @@ interface BookedRefund {
    * named theirs, whose first call went without.
    */
   metadata?: Record<string, string>;
+  /**
+   * The provider's refund the booking was settled with already (by the
+   * settlement job, or a command), when a retry resumed it: the answer,
+   * with nothing asked again under a key the provider may answer otherwise.
+   */
+  settledAs?: string;
 }
 
 /** A refund asked with a client Idempotency-Key, and the request's hold on that key. */
@@ -128,6 +135,9 @@ export class RefundService {
     const booked = await this.tx.run((m) => this.book(orderId, requested, client, m));
     let takenBack = false;
     try {
+      if (booked.settledAs !== undefined) {
+        return await this.settledReply(orderId, booked.paymentIntentId, booked.settledAs);
+      }
       let refund;
       try {
         const { paymentIntentId, amount, idempotencyKey, metadata } = booked;
@@ -165,6 +175,30 @@ export class RefundService {
       if (client && !takenBack) await client.claim.leaveForRetry(this.dataSource.manager);
       throw error;
     }
+  }
+
+  /**
+   * The reply to a retry whose booking was settled: the refund as the
+   * provider shows it now. Its absence from the payment's refunds (which
+   * cannot happen while the provider keeps what it made) is a provider
+   * error, so the claim stays for a retry rather than a refund being made.
+   */
+  private async settledReply(
+    orderId: string,
+    paymentIntentId: string,
+    refundId: string,
+  ): Promise<RefundResponseDto> {
+    const refund = (await this.payments.refundsOf(paymentIntentId)).find((r) => r.id === refundId);
+    if (!refund) {
+      throw new PaymentProviderError(
+        `refund ${refundId} is not among the refunds of ${paymentIntentId}`,
+        'server_error',
+      );
+    }
+    return {
+      order: await this.query.getForStaff(orderId),
+      refund: { id: refund.id, status: refund.status, amount: refund.amount.toJSON() },
+    };
   }
 
   /**
@@ -222,6 +256,17 @@ export class RefundService {
         throw new IdempotencyKeyReusedError(
           'This Idempotency-Key was already used for a refund of this order; send a new refund with a new key',
         );
+      }
+      if (earlier?.refundId) {
+        // Settled meanwhile, perhaps under another key than this one, whose
+        // provider call replays an error (a 500 is kept under its key).
+        return {
+          paymentIntentId: order.paymentIntentId,
+          amount: Money.of(earlier.amount, bookedCurrency(order, earlier.ledger)),
+          idempotencyKey: client.providerKey,
+          bookedNow: false,
+          settledAs: earlier.refundId,
+        };
       }
       const now = this.clock.now().getTime();
       if (earlier !== null && earlier.bookedAt.getTime() < now - PROVIDER_KEY_WINDOW_MS) {

@@ -48,11 +48,23 @@ export class TypeormRefundLedger extends RefundLedger {
     orderId: string,
     key: string,
     manager: EntityManager,
-  ): Promise<{ amount: number; ledger: PaymentLedger; bookedAt: Date; named: boolean } | null> {
+  ): Promise<{
+    amount: number;
+    ledger: PaymentLedger;
+    bookedAt: Date;
+    named: boolean;
+    refundId: string | null;
+  } | null> {
     const rows = await manager.query<
-      { amount: string; ledger: PaymentLedger; created_at: Date; named_on_refund: boolean }[]
+      {
+        amount: string;
+        ledger: PaymentLedger;
+        created_at: Date;
+        named_on_refund: boolean;
+        refund_id: string | null;
+      }[]
     >(
-      `SELECT amount, ledger, created_at, named_on_refund FROM refund_bookings
+      `SELECT amount, ledger, created_at, named_on_refund, refund_id FROM refund_bookings
         WHERE idempotency_key = $1 AND order_id = $2`,
       [key, orderId],
     );
@@ -63,6 +75,7 @@ export class TypeormRefundLedger extends RefundLedger {
           ledger: row.ledger,
           bookedAt: row.created_at,
           named: row.named_on_refund,
+          refundId: row.refund_id,
         }
       : null;
   }
