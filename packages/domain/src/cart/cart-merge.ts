@@ -7,10 +7,17 @@ import { type CartVariant, mergedQuantity } from './cart-rules.js';
  * the cart holds as many different items as it may, the line would pass 99,
  * or there is not that much in stock.
  */
-export type MergeShortfallReason = 'archived' | 'cart_full' | 'line_limit' | 'insufficient_stock';
+export const MERGE_SHORTFALL_REASONS = [
+  'archived',
+  'cart_full',
+  'line_limit',
+  'insufficient_stock',
+] as const;
+export type MergeShortfallReason = (typeof MERGE_SHORTFALL_REASONS)[number];
 
 /** Only limits on the line's quantity let part of a guest line through. */
-export type MergeCapReason = Extract<MergeShortfallReason, 'line_limit' | 'insufficient_stock'>;
+export const MERGE_CAP_REASONS = ['line_limit', 'insufficient_stock'] as const;
+export type MergeCapReason = (typeof MERGE_CAP_REASONS)[number];
 
 /** What becomes of one guest line absorbed into the user's cart. */
 export type GuestLineMerge =
