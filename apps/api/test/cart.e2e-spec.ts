@@ -559,6 +559,33 @@ describe('cart', () => {
       expect(retried.merge).toEqual({ dropped: [], capped: [] });
     });
 
+    test(`POST /cart/merge into a cart of ${MAX_CART_LINES} items drops the guest's other items as cart_full, and adds to the lines it holds`, async () => {
+      const u = await aCustomer(t);
+      const held: TestVariant[] = [];
+      for (let i = 0; i < MAX_CART_LINES; i++) held.push(await aVariant(t));
+      const userCart = await getCart(u);
+      // Straight into the table: a hundred adds over HTTP test nothing more here.
+      await db.query(
+        `INSERT INTO cart_lines (cart_id, variant_id, quantity, added_unit_price)
+         SELECT $1, v, 1, 1299 FROM unnest($2::uuid[]) AS v`,
+        [userCart.id, held.map((v) => v.id)],
+      );
+      const extra = await aVariant(t);
+      const g = await guest();
+      await add(g, held[0]!, 2);
+      await add(g, extra, 1);
+      const merged = (
+        await t.http.post(`${API}/cart/merge`).set(u.auth).send({ cartToken: g.token }).expect(200)
+      ).body as MergedCartBody;
+      expect(merged.lines).toHaveLength(MAX_CART_LINES);
+      expect(line(merged, held[0]!)?.quantity).toBe(3);
+      expect(line(merged, extra)).toBeUndefined();
+      expect(merged.merge).toEqual({
+        dropped: [{ variantId: extra.id, quantity: 1, reason: 'cart_full' }],
+        capped: [],
+      });
+    });
+
     test('POST /cart/merge keeps price_changed on lines repriced since they were added, the account’s or the guest’s', async () => {
       const u = await aCustomer(t);
       const held = await aVariant(t, { price: 1000 });
