@@ -41,6 +41,12 @@ interface CartBody {
   itemCount: number;
   updatedAt: string;
 }
+interface MergedCartBody extends CartBody {
+  merge: {
+    dropped: { variantId: string; quantity: number; reason: string }[];
+    capped: { variantId: string; requested: number; kept: number; reason: string }[];
+  };
+}
 
 const API = '/api/v1';
 const UNKNOWN_TOKEN = 'A'.repeat(43);
@@ -490,20 +496,126 @@ describe('cart', () => {
       expect(line(retry.body as CartBody, a)?.quantity).toBe(2);
     });
 
-    test('merged quantities are capped at 99 and at the stock available', async () => {
+    test('merged quantities are capped at 99 and at the stock available, and the reply reports each cap', async () => {
       const u = await aCustomer(t);
       const plenty = await aVariant(t, { stock: 500 });
       const scarce = await aVariant(t, { stock: 6 });
+      const full = await aVariant(t, { stock: 500 });
+      const fits = await aVariant(t);
       await add(u, plenty, 60);
       await add(u, scarce, 4);
+      await add(u, full, 99);
       const g = await guest();
       await add(g, plenty, 60);
       await add(g, scarce, 4);
+      await add(g, full, 5);
+      await add(g, fits, 2);
       const merged = (
         await t.http.post(`${API}/cart/merge`).set(u.auth).send({ cartToken: g.token }).expect(200)
-      ).body as CartBody;
+      ).body as MergedCartBody;
       expect(line(merged, plenty)?.quantity).toBe(99);
       expect(line(merged, scarce)?.quantity).toBe(6);
+      expect(line(merged, full)?.quantity).toBe(99);
+      expect(line(merged, fits)?.quantity).toBe(2);
+      expect(merged.merge).toEqual({
+        capped: [
+          { variantId: plenty.id, requested: 120, kept: 99, reason: 'line_limit' },
+          { variantId: scarce.id, requested: 8, kept: 6, reason: 'insufficient_stock' },
+        ],
+        // Nothing of the guest's 5 fitted in a line already at 99.
+        dropped: [{ variantId: full.id, quantity: 5, reason: 'line_limit' }],
+      });
+    });
+
+    test('POST /cart/merge drops the lines of archived variants and reports them; a retry reports nothing', async () => {
+      const u = await aCustomer(t);
+      const kept = await aVariant(t);
+      const gone = await aVariant(t);
+      const goneToo = await aVariant(t);
+      await add(u, goneToo, 1);
+      const g = await guest();
+      await add(g, kept, 1);
+      await add(g, gone, 2);
+      await add(g, goneToo, 3);
+      await archiveProduct(t, gone.productId);
+      await archiveProduct(t, goneToo.productId);
+      const merge = () =>
+        t.http.post(`${API}/cart/merge`).set(u.auth).send({ cartToken: g.token }).expect(200);
+      const merged = (await merge()).body as MergedCartBody;
+      expect(line(merged, kept)?.quantity).toBe(1);
+      expect(line(merged, gone)).toBeUndefined();
+      // The account's own line stays, flagged, and none of the guest's is added to it.
+      expect(line(merged, goneToo)).toMatchObject({ quantity: 1, issues: ['archived'] });
+      expect(merged.merge).toEqual({
+        dropped: [
+          { variantId: gone.id, quantity: 2, reason: 'archived' },
+          { variantId: goneToo.id, quantity: 3, reason: 'archived' },
+        ],
+        capped: [],
+      });
+
+      const retried = (await merge()).body as MergedCartBody;
+      expect(retried.lines).toEqual(merged.lines);
+      expect(retried.merge).toEqual({ dropped: [], capped: [] });
+    });
+
+    test(`POST /cart/merge into a cart of ${MAX_CART_LINES} items drops the guest's other items as cart_full, and adds to the lines it holds`, async () => {
+      const u = await aCustomer(t);
+      const held: TestVariant[] = [];
+      for (let i = 0; i < MAX_CART_LINES; i++) held.push(await aVariant(t));
+      const userCart = await getCart(u);
+      // Straight into the table: a hundred adds over HTTP test nothing more here.
+      await db.query(
+        `INSERT INTO cart_lines (cart_id, variant_id, quantity, added_unit_price)
+         SELECT $1, v, 1, 1299 FROM unnest($2::uuid[]) AS v`,
+        [userCart.id, held.map((v) => v.id)],
+      );
+      const extra = await aVariant(t);
+      const g = await guest();
+      await add(g, held[0]!, 2);
+      await add(g, extra, 1);
+      const merged = (
+        await t.http.post(`${API}/cart/merge`).set(u.auth).send({ cartToken: g.token }).expect(200)
+      ).body as MergedCartBody;
+      expect(merged.lines).toHaveLength(MAX_CART_LINES);
+      expect(line(merged, held[0]!)?.quantity).toBe(3);
+      expect(line(merged, extra)).toBeUndefined();
+      expect(merged.merge).toEqual({
+        dropped: [{ variantId: extra.id, quantity: 1, reason: 'cart_full' }],
+        capped: [],
+      });
+    });
+
+    test('POST /cart/merge keeps price_changed on lines repriced since they were added, the account’s or the guest’s', async () => {
+      const u = await aCustomer(t);
+      const held = await aVariant(t, { price: 1000 });
+      const moved = await aVariant(t, { price: 500 });
+      const readded = await aVariant(t, { price: 800 });
+      const same = await aVariant(t, { price: 300 });
+      await add(u, held, 2);
+      await add(u, same, 1);
+      const g = await guest();
+      await add(g, held, 1);
+      await add(g, moved, 1);
+      await add(g, readded, 1);
+      await add(g, same, 1);
+      await setPrice(t, held.id, 1200);
+      await setPrice(t, moved.id, 600);
+      await setPrice(t, readded.id, 900);
+      // The account adds after the change: only the guest line saw the old price.
+      await add(u, readded, 1);
+      expect(line(await getCart(u), readded)?.issues).toEqual([]);
+
+      const merged = (
+        await t.http.post(`${API}/cart/merge`).set(u.auth).send({ cartToken: g.token }).expect(200)
+      ).body as MergedCartBody;
+      expect(line(merged, held)).toMatchObject({ quantity: 3, issues: ['price_changed'] });
+      expect(line(merged, moved)).toMatchObject({ quantity: 1, issues: ['price_changed'] });
+      expect(line(merged, readded)).toMatchObject({ quantity: 2, issues: ['price_changed'] });
+      expect(line(merged, same)).toMatchObject({ quantity: 2, issues: [] });
+      expect(merged.merge).toEqual({ dropped: [], capped: [] });
+      // Still flagged on the next read, until the shopper changes the line.
+      expect(line(await getCart(u), held)?.issues).toEqual(['price_changed']);
     });
 
     test('concurrent merges of one guest cart count it once', async () => {

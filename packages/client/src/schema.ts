@@ -307,7 +307,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Absorb a guest cart into the signed-in user’s cart */
+        /**
+         * Absorb a guest cart into the signed-in user’s cart
+         * @description Replies with the user’s cart and, in `merge`, the guest lines that did not come over in full: dropped (none of it) or capped (part of it), each with the reason. Merged lines keep `price_changed` when either line was added at a price that is no longer the current one.
+         */
         post: operations["mergeCart"];
         delete?: never;
         options?: never;
@@ -1076,6 +1079,76 @@ export interface components {
              * @example mZ3vK8qR1xT0bN5cW7yE2aH4jL6pS9dF0gU3iO8kV1w
              */
             cartToken: string;
+        };
+        MergeDroppedLineDto: {
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
+            variantId: string;
+            /**
+             * Format: int32
+             * @description The guest line’s quantity, none of which is in the cart
+             * @example 2
+             */
+            quantity: number;
+            /**
+             * @description archived: no longer sold; cart_full: the cart holds as many different items as it may; line_limit: a line holds at most 99; insufficient_stock: not that many are available
+             * @enum {string}
+             */
+            reason: "archived" | "cart_full" | "line_limit" | "insufficient_stock";
+        };
+        MergeCappedLineDto: {
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
+            variantId: string;
+            /**
+             * Format: int32
+             * @description What the account’s line and the guest line held together
+             * @example 120
+             */
+            requested: number;
+            /**
+             * Format: int32
+             * @description What the cart’s line of the variant holds now
+             * @example 99
+             */
+            kept: number;
+            /**
+             * @description line_limit: a line holds at most 99; insufficient_stock: not that many are available
+             * @enum {string}
+             */
+            reason: "line_limit" | "insufficient_stock";
+        };
+        CartMergeReportDto: {
+            /** @description Guest lines of which nothing came over, in the guest cart’s order; the account’s own line of the variant, if any, is as it was */
+            dropped: components["schemas"]["MergeDroppedLineDto"][];
+            /** @description Guest lines that came over in part, in the guest cart’s order: the cart’s line holds fewer than the two lines together */
+            capped: components["schemas"]["MergeCappedLineDto"][];
+        };
+        MergedCartDto: {
+            /**
+             * Format: uuid
+             * @example c0ffee00-1234-4abc-8def-0123456789ab
+             */
+            id: string;
+            lines: components["schemas"]["CartLineDto"][];
+            subtotal: components["schemas"]["MoneyDto"];
+            /**
+             * Format: int32
+             * @description Sum of the line quantities
+             * @example 2
+             */
+            itemCount: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            updatedAt: string;
+            /** @description What of the guest cart did not come over in full; both lists are empty when everything did, and on a repeated merge of the same cart */
+            merge: components["schemas"]["CartMergeReportDto"];
         };
         CategoryNodeDto: {
             /**
@@ -4247,7 +4320,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CartDto"];
+                    "application/json": components["schemas"]["MergedCartDto"];
                 };
             };
             /** @description Invalid body */

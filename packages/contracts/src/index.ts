@@ -5,6 +5,7 @@ export * from './auth/password-requests.dto.js';
 export * from './auth/profile-update.dto.js';
 export * from './cart/cart.dto.js';
 export * from './cart/cart-requests.dto.js';
+export * from './cart/merged-cart.dto.js';
 export * from './catalog/product.dto.js';
 export * from './catalog/product-query.dto.js';
 export * from './catalog/product-write.dto.js';

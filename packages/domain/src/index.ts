@@ -6,6 +6,7 @@ export * from './auth/refresh-session.js';
 export * from './auth/roles.js';
 export * from './cart/cart.errors.js';
 export * from './cart/cart-limits.js';
+export * from './cart/cart-merge.js';
 export * from './cart/cart-rules.js';
 export * from './catalog/catalog.errors.js';
 export * from './catalog/catalog-import.js';

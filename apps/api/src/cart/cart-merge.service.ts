@@ -1,8 +1,11 @@
 import {
   CartClosedError,
+  type CartMergeReport,
   CartNotFoundError,
   MAX_CART_LINES,
-  mergedQuantity,
+  mergedAddedUnitPrice,
+  mergeGuestLine,
+  type StoredCartLine,
 } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -14,12 +17,21 @@ import { CartCatalog } from './cart-catalog.js';
 import { type CartView, CartViewService } from './cart-view.service.js';
 import { cartTokenHash } from './guest-cart-token.js';
 
+/** The user's cart after a merge, with what of the guest cart did not come over in full. */
+export interface MergedCart {
+  cart: CartView;
+  report: CartMergeReport;
+}
+
 /**
  * A signed-in user absorbs a guest cart: quantities add up, held to 99 per
  * line and to the stock available (never below what the user's line held),
  * lines of archived variants are dropped, then the guest cart is closed
- * (status merged) so its token stops working. The same user merging it
- * again changes nothing; anyone else gets the 404 of a closed token.
+ * (status merged) so its token stops working. What did not come over in
+ * full is reported. A merged line keeps a price its lines were added at if
+ * that is no longer the current one, so `price_changed` survives the merge.
+ * The same user merging it again changes nothing and reports nothing;
+ * anyone else gets the 404 of a closed token.
  *
  * Locks: the guest cart first, then the user's cart. Every path that locks
  * both takes them in this order, so merges cannot deadlock each other; adds
@@ -36,8 +48,11 @@ export class CartMergeService extends GuestCartAbsorber {
     super();
   }
 
-  /** POST /cart/merge: an unknown or expired token is a 404; the user's cart is returned. */
-  async merge(userId: string, cartToken: string): Promise<CartView> {
+  /**
+   * POST /cart/merge: an unknown or expired token is a 404; the user's cart
+   * is returned with what of the guest cart did not come over in full.
+   */
+  async merge(userId: string, cartToken: string): Promise<MergedCart> {
     const hash = cartTokenHash(cartToken);
     if (hash === null) throw new CartNotFoundError('No guest cart with this token');
     return this.transactions.run(
@@ -52,11 +67,14 @@ export class CartMergeService extends GuestCartAbsorber {
           throw new CartNotFoundError('No guest cart with this token');
         }
         const target = await this.lockUserCart(userId, m);
+        // A retry moves nothing, so it reports nothing: what the first
+        // merge left out was in the first reply, and is not kept.
+        let report: CartMergeReport = { dropped: [], capped: [] };
         if (guest.status === 'active') {
-          await this.moveLines(guest, target, m);
+          report = await this.moveLines(guest, target, m);
           await this.carts.markMerged(guest.id, userId, m);
         }
-        return this.views.view(target.id, m);
+        return { cart: await this.views.view(target.id, m), report };
       },
       { retries: 2 },
     );
@@ -83,13 +101,18 @@ export class CartMergeService extends GuestCartAbsorber {
     return cart;
   }
 
-  private async moveLines(guest: CartRecord, target: CartRecord, m: EntityManager): Promise<void> {
+  private async moveLines(
+    guest: CartRecord,
+    target: CartRecord,
+    m: EntityManager,
+  ): Promise<CartMergeReport> {
+    const report: CartMergeReport = { dropped: [], capped: [] };
     // One connection per transaction: sequential queries, not Promise.all.
     const from = await this.carts.findWithLines(guest.id, m);
     const into = await this.carts.findWithLines(target.id, m);
     const guestLines = from?.lines ?? [];
-    if (guestLines.length === 0) return;
-    const held = new Map((into?.lines ?? []).map((l) => [l.variantId, l.quantity]));
+    if (guestLines.length === 0) return report;
+    const held = new Map<string, StoredCartLine>((into?.lines ?? []).map((l) => [l.variantId, l]));
     const variants = await this.catalog.findVariants(
       guestLines.map((l) => l.variantId),
       m,
@@ -97,14 +120,39 @@ export class CartMergeService extends GuestCartAbsorber {
     let lineCount = held.size;
     for (const line of guestLines) {
       const variant = variants.get(line.variantId);
-      const existing = held.get(line.variantId) ?? 0;
-      // A full cart keeps what it has; guest items beyond the bound are dropped.
-      if (existing === 0 && lineCount >= MAX_CART_LINES) continue;
-      const quantity = mergedQuantity(variant, existing, line.quantity);
-      if (variant && quantity > existing) {
-        await this.carts.putLine(target.id, line.variantId, quantity, variant.price.amount, m);
-        if (existing === 0) lineCount++;
+      const existing = held.get(line.variantId);
+      const fate = mergeGuestLine(
+        variant,
+        existing?.quantity ?? 0,
+        line.quantity,
+        lineCount >= MAX_CART_LINES,
+      );
+      if (fate.outcome === 'dropped') {
+        report.dropped.push({
+          variantId: line.variantId,
+          quantity: line.quantity,
+          reason: fate.reason,
+        });
+        continue;
       }
+      if (fate.outcome === 'capped') {
+        report.capped.push({
+          variantId: line.variantId,
+          requested: fate.requested,
+          kept: fate.quantity,
+          reason: fate.reason,
+        });
+      }
+      // Only a dropped line has no variant; the check narrows the type.
+      if (!variant) continue;
+      const price = mergedAddedUnitPrice(
+        variant.price.amount,
+        existing?.addedUnitPrice,
+        line.addedUnitPrice,
+      );
+      await this.carts.putLine(target.id, line.variantId, fate.quantity, price, m);
+      if (!existing) lineCount++;
     }
+    return report;
   }
 }

@@ -1,5 +1,6 @@
-import type { CartDto, CartLineDto, GuestCartDto } from '@minishop/contracts';
+import type { CartDto, CartLineDto, GuestCartDto, MergedCartDto } from '@minishop/contracts';
 
+import type { MergedCart } from './cart-merge.service.js';
 import type { CartView } from './cart-view.service.js';
 
 export function toCartDto(cart: CartView): CartDto {
@@ -24,4 +25,23 @@ export function toCartDto(cart: CartView): CartDto {
 
 export function toGuestCartDto(created: { cartToken: string; cart: CartView }): GuestCartDto {
   return { cartToken: created.cartToken, cart: toCartDto(created.cart) };
+}
+
+export function toMergedCartDto(merged: MergedCart): MergedCartDto {
+  return {
+    ...toCartDto(merged.cart),
+    merge: {
+      dropped: merged.report.dropped.map(({ variantId, quantity, reason }) => ({
+        variantId,
+        quantity,
+        reason,
+      })),
+      capped: merged.report.capped.map(({ variantId, requested, kept, reason }) => ({
+        variantId,
+        requested,
+        kept,
+        reason,
+      })),
+    },
+  };
 }

@@ -3,6 +3,7 @@ import {
   CartDto,
   GuestCartDto,
   MergeCartDto,
+  MergedCartDto,
   ProblemDto,
   UpdateCartItemDto,
 } from '@minishop/contracts';
@@ -36,7 +37,7 @@ import { LocatedReply } from '../infrastructure/http/reply-location.js';
 import { AddCartItemService } from './add-cart-item.service.js';
 import { CartCallerParam } from './caller-cart.decorator.js';
 import { CartMergeService } from './cart-merge.service.js';
-import { toCartDto, toGuestCartDto } from './cart-reply.mapper.js';
+import { toCartDto, toGuestCartDto, toMergedCartDto } from './cart-reply.mapper.js';
 import { type CartCaller, CartResolver } from './cart-resolver.service.js';
 import { CartViewService } from './cart-view.service.js';
 import { ChangeCartItemService } from './change-cart-item.service.js';
@@ -166,8 +167,10 @@ export class CartController {
   @ApiOperation({
     operationId: 'mergeCart',
     summary: 'Absorb a guest cart into the signed-in user’s cart',
+    description:
+      'Replies with the user’s cart and, in `merge`, the guest lines that did not come over in full: dropped (none of it) or capped (part of it), each with the reason. Merged lines keep `price_changed` when either line was added at a price that is no longer the current one.',
   })
-  @ApiOkResponse({ type: CartDto })
+  @ApiOkResponse({ type: MergedCartDto })
   @ApiBadRequestResponse({ description: 'Invalid body', type: ProblemDto })
   @ApiNotFoundResponse({
     description: 'No guest cart with this token, or it expired',
@@ -180,7 +183,7 @@ export class CartController {
   async merge(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: MergeCartDto,
-  ): Promise<CartDto> {
-    return toCartDto(await this.merges.merge(user.id, body.cartToken));
+  ): Promise<MergedCartDto> {
+    return toMergedCartDto(await this.merges.merge(user.id, body.cartToken));
   }
 }

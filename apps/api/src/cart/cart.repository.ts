@@ -110,7 +110,11 @@ export abstract class CartRepository {
     maxQuantity: number,
     manager: EntityManager,
   ): Promise<StoredCartLine | null>;
-  /** Sets the variant's line to exactly `quantity`, creating it if needed. */
+  /**
+   * Sets the variant's line to exactly `quantity` and its added price to
+   * `unitPrice`, creating it if needed. The caller chooses the price: a
+   * merge keeps one that is no longer current, so the line stays flagged.
+   */
   abstract putLine(
     cartId: string,
     variantId: string,
