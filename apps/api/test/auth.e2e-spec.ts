@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import type { CartMergeReport } from '@minishop/domain';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -42,9 +43,10 @@ class ShiftedClock extends Clock {
 /** Stands in for the cart feature's absorber: records calls, fails on request. */
 class RecordingAbsorber extends GuestCartAbsorber {
   readonly calls: [userId: string, cartToken: string][] = [];
-  async absorb(userId: string, cartToken: string): Promise<void> {
+  async absorb(userId: string, cartToken: string): Promise<CartMergeReport | null> {
     this.calls.push([userId, cartToken]);
     if (cartToken === 'unmergeable') throw new Error('cart storage unavailable');
+    return null;
   }
 }
 const absorber = new RecordingAbsorber();
@@ -969,10 +971,12 @@ describe('auth', () => {
     };
     expect(Object.keys(session.properties).sort()).toEqual([
       'accessToken',
+      'cartMerge',
       'expiresIn',
       'refreshToken',
       'user',
     ]);
+    expect((session as { required?: string[] }).required).not.toContain('cartMerge');
   });
 
   test('login latency and a burst of concurrent logins next to /health/live (measured, printed)', async () => {

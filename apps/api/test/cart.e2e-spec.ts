@@ -21,7 +21,7 @@ import {
   type TestVariant,
 } from './support/catalog-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { aCustomer, type TestUser } from './support/users.js';
+import { aCustomer, registered, type TestUser } from './support/users.js';
 
 interface CartLineBody {
   id: string;
@@ -525,6 +525,45 @@ describe('cart', () => {
         // Nothing of the guest's 5 fitted in a line already at 99.
         dropped: [{ variantId: full.id, quantity: 5, reason: 'line_limit' }],
       });
+    });
+
+    test('login and register with X-Cart-Token merge the guest cart and report, in cartMerge, what did not come over', async () => {
+      const u = await registered(t);
+      const kept = await aVariant(t);
+      const gone = await aVariant(t);
+      const g = await guest();
+      await add(g, kept, 1);
+      await add(g, gone, 2);
+      await archiveProduct(t, gone.productId);
+      const login = (headers: Record<string, string>) =>
+        t.http
+          .post(`${API}/auth/login`)
+          .set(headers)
+          .send({ email: u.email, password: u.password })
+          .expect(200);
+
+      const first = await login({ 'X-Cart-Token': g.token });
+      expect(first.body.cartMerge).toEqual({
+        dropped: [{ variantId: gone.id, quantity: 2, reason: 'archived' }],
+        capped: [],
+      });
+      expect(line(await getCart(u), kept)?.quantity).toBe(1);
+      // The same cart again: merged already, nothing more to report.
+      expect((await login({ 'X-Cart-Token': g.token })).body.cartMerge).toEqual({
+        dropped: [],
+        capped: [],
+      });
+      // No guest cart sent: no report at all.
+      expect(await login({})).not.toHaveProperty('body.cartMerge');
+
+      const other = await guest();
+      await add(other, kept, 1);
+      const signedUp = await t.http
+        .post(`${API}/auth/register`)
+        .set('X-Cart-Token', other.token)
+        .send({ email: `merge-${u.id}@example.test`, password: u.password, name: 'Merger' })
+        .expect(201);
+      expect(signedUp.body.cartMerge).toEqual({ dropped: [], capped: [] });
     });
 
     test('POST /cart/merge drops the lines of archived variants and reports them; a retry reports nothing', async () => {

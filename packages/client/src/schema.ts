@@ -847,6 +847,54 @@ export interface components {
             /** @example customer */
             role: components["schemas"]["Role"];
         };
+        MergeDroppedLineDto: {
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
+            variantId: string;
+            /**
+             * Format: int32
+             * @description The guest line’s quantity, none of which is in the cart
+             * @example 2
+             */
+            quantity: number;
+            /**
+             * @description archived: no longer sold; cart_full: the cart holds as many different items as it may; line_limit: a line holds at most 99; insufficient_stock: not that many are available
+             * @enum {string}
+             */
+            reason: "archived" | "cart_full" | "line_limit" | "insufficient_stock";
+        };
+        MergeCappedLineDto: {
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
+            variantId: string;
+            /**
+             * Format: int32
+             * @description What the account’s line and the guest line held together
+             * @example 120
+             */
+            requested: number;
+            /**
+             * Format: int32
+             * @description What the cart’s line of the variant holds now
+             * @example 99
+             */
+            kept: number;
+            /**
+             * @description line_limit: a line holds at most 99; insufficient_stock: not that many are available
+             * @enum {string}
+             */
+            reason: "line_limit" | "insufficient_stock";
+        };
+        CartMergeReportDto: {
+            /** @description Guest lines of which nothing came over, in the guest cart’s order; the account’s own line of the variant, if any, is as it was */
+            dropped: components["schemas"]["MergeDroppedLineDto"][];
+            /** @description Guest lines that came over in part, in the guest cart’s order: the cart’s line holds fewer than the two lines together */
+            capped: components["schemas"]["MergeCappedLineDto"][];
+        };
         AuthSessionDto: {
             /**
              * @description Short-lived JWT (HS256) to send as `Authorization: Bearer <accessToken>`
@@ -865,6 +913,8 @@ export interface components {
              */
             expiresIn: number;
             user: components["schemas"]["UserDto"];
+            /** @description Present when the request sent `X-Cart-Token` and that guest cart was merged into the account’s: what of it did not come over in full, as `POST /cart/merge` reports it */
+            cartMerge?: components["schemas"]["CartMergeReportDto"];
         };
         LoginDto: {
             /**
@@ -1079,54 +1129,6 @@ export interface components {
              * @example mZ3vK8qR1xT0bN5cW7yE2aH4jL6pS9dF0gU3iO8kV1w
              */
             cartToken: string;
-        };
-        MergeDroppedLineDto: {
-            /**
-             * Format: uuid
-             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
-             */
-            variantId: string;
-            /**
-             * Format: int32
-             * @description The guest line’s quantity, none of which is in the cart
-             * @example 2
-             */
-            quantity: number;
-            /**
-             * @description archived: no longer sold; cart_full: the cart holds as many different items as it may; line_limit: a line holds at most 99; insufficient_stock: not that many are available
-             * @enum {string}
-             */
-            reason: "archived" | "cart_full" | "line_limit" | "insufficient_stock";
-        };
-        MergeCappedLineDto: {
-            /**
-             * Format: uuid
-             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
-             */
-            variantId: string;
-            /**
-             * Format: int32
-             * @description What the account’s line and the guest line held together
-             * @example 120
-             */
-            requested: number;
-            /**
-             * Format: int32
-             * @description What the cart’s line of the variant holds now
-             * @example 99
-             */
-            kept: number;
-            /**
-             * @description line_limit: a line holds at most 99; insufficient_stock: not that many are available
-             * @enum {string}
-             */
-            reason: "line_limit" | "insufficient_stock";
-        };
-        CartMergeReportDto: {
-            /** @description Guest lines of which nothing came over, in the guest cart’s order; the account’s own line of the variant, if any, is as it was */
-            dropped: components["schemas"]["MergeDroppedLineDto"][];
-            /** @description Guest lines that came over in part, in the guest cart’s order: the cart’s line holds fewer than the two lines together */
-            capped: components["schemas"]["MergeCappedLineDto"][];
         };
         MergedCartDto: {
             /**

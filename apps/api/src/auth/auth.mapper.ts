@@ -20,6 +20,11 @@ export const AuthMapper = {
     };
   },
   toSessionDto(signedIn: SignedIn): AuthSessionDto {
-    return { user: AuthMapper.toUserDto(signedIn.user), ...AuthMapper.toTokenPairDto(signedIn) };
+    return {
+      user: AuthMapper.toUserDto(signedIn.user),
+      ...AuthMapper.toTokenPairDto(signedIn),
+      // The domain's report has the reply's shape, field for field.
+      ...(signedIn.cartMerge ? { cartMerge: signedIn.cartMerge } : {}),
+    };
   },
 };

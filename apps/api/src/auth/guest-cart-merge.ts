@@ -1,3 +1,4 @@
+import type { CartMergeReport } from '@minishop/domain';
 import { Injectable, Logger, Optional } from '@nestjs/common';
 
 import { GuestCartAbsorber } from './guest-cart-absorber.js';
@@ -13,12 +14,17 @@ export class GuestCartMerge {
 
   constructor(@Optional() private readonly absorber?: GuestCartAbsorber) {}
 
-  async afterSignIn(userId: string, cartToken: string | undefined): Promise<void> {
-    if (!cartToken || !this.absorber) return;
+  /** The merge's report, or null when no guest cart was merged. */
+  async afterSignIn(
+    userId: string,
+    cartToken: string | undefined,
+  ): Promise<CartMergeReport | null> {
+    if (!cartToken || !this.absorber) return null;
     try {
-      await this.absorber.absorb(userId, cartToken);
+      return await this.absorber.absorb(userId, cartToken);
     } catch (error) {
       this.logger.warn({ err: error, userId }, 'guest cart could not be merged at sign-in');
+      return null;
     }
   }
 }

@@ -45,8 +45,8 @@ export class LoginService {
       await this.upgradeHash(user, normalised);
 
     const session = await this.tx.run((manager) => this.sessions.issue(user, manager));
-    await this.guestCart.afterSignIn(user.id, options.cartToken);
-    return { user, ...session };
+    const cartMerge = await this.guestCart.afterSignIn(user.id, options.cartToken);
+    return { user, ...session, ...(cartMerge ? { cartMerge } : {}) };
   }
 
   /**

@@ -59,8 +59,8 @@ export class RegistrationService {
       await this.jobs.enqueue('mail.send', welcomeMail(user.email, user.name), { manager });
       return { user, ...session };
     });
-    await this.guestCart.afterSignIn(signedIn.user.id, options.cartToken);
-    return signedIn;
+    const cartMerge = await this.guestCart.afterSignIn(signedIn.user.id, options.cartToken);
+    return cartMerge ? { ...signedIn, cartMerge } : signedIn;
   }
 }
 

@@ -84,11 +84,11 @@ export class CartMergeService extends GuestCartAbsorber {
    * The sign-in hook: a stale or unknown token must not make a login fail,
    * so a missing guest cart is simply nothing to absorb.
    */
-  async absorb(userId: string, cartToken: string): Promise<void> {
+  async absorb(userId: string, cartToken: string): Promise<CartMergeReport | null> {
     try {
-      await this.merge(userId, cartToken);
+      return (await this.merge(userId, cartToken)).report;
     } catch (error) {
-      if (error instanceof CartNotFoundError) return;
+      if (error instanceof CartNotFoundError) return null;
       throw error;
     }
   }

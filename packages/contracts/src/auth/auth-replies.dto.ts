@@ -1,5 +1,7 @@
 import { type Role, ROLES } from '@minishop/domain';
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+import { CartMergeReportDto } from '../cart/merged-cart.dto.js';
 
 /** A user as clients see it; never the hash, the disabled flag or timestamps. */
 export class UserDto {
@@ -54,4 +56,11 @@ export class TokenPairDto {
 export class AuthSessionDto extends TokenPairDto {
   @ApiProperty({ type: UserDto })
   user!: UserDto;
+
+  @ApiPropertyOptional({
+    type: CartMergeReportDto,
+    description:
+      'Present when the request sent `X-Cart-Token` and that guest cart was merged into the account’s: what of it did not come over in full, as `POST /cart/merge` reports it',
+  })
+  cartMerge?: CartMergeReportDto;
 }
