@@ -1,5 +1,5 @@
-import type { Money } from '../money/money.js';
 import { ConflictError, NotFoundError, RuleViolationError } from '../errors/domain-error.js';
+import type { Money } from '../money/money.js';
 
 /**
  * The metadata key under which a refund carries the key of the booking it
