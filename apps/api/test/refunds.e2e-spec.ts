@@ -546,11 +546,13 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
     test('a booking made before refunds named theirs is asked again as first asked, without metadata: Stripe replays its refund instead of refusing the key as another request', async () => {
       const { orderId, intentId, charge } = await aPaidOrder(1000);
       const key = `refund-${orderId}-0-300`;
-      // As RefundService booked and asked before refunds carried their booking.
+      // As RefundService booked and asked before refunds carried their
+      // booking: an instance still on that code during a rolling deploy
+      // inserts it so, without the column.
       await db.query(
         `WITH booked AS (
-           INSERT INTO refund_bookings (idempotency_key, order_id, amount, ledger, named_on_refund)
-           VALUES ($1, $2, 300, 'order', false) RETURNING order_id
+           INSERT INTO refund_bookings (idempotency_key, order_id, amount, ledger)
+           VALUES ($1, $2, 300, 'order') RETURNING order_id
          )
          UPDATE orders SET refund_requested = 300 FROM booked WHERE orders.id = booked.order_id`,
         [key, orderId],
@@ -711,7 +713,16 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
 
         const young = await cli(['refunds:take-back', key]);
         expect(young.code).toBe(1);
-        expect(young.stderr).toMatch(/Booked 0 minute\(s\) ago: .*may still be at work on it/);
+        expect(young.stderr).toMatch(
+          /Booked 0 minute\(s\) ago: the settlement job may still ask the provider for it; take it back once it is 1390 minutes old/,
+        );
+        // Still within the job's window, which may make the refund after the look.
+        await ageBooking(orderId, PROVIDER_KEY_WINDOW_MS);
+        const inWindow = await cli(['refunds:take-back', key]);
+        expect(inWindow.code).toBe(1);
+        expect(inWindow.stderr).toMatch(
+          /Booked 1380 minute\(s\) ago: the settlement job may still/,
+        );
         expect(await refundRequested(orderId)).toBe(300);
 
         await ageBooking(orderId, PROVIDER_KEY_WINDOW_MS + 60 * 60_000);
@@ -1159,6 +1170,32 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
       });
       expect(await refundRequested(orderId)).toBe(3000);
       expect(callsUnderLockFor(intentId)).toEqual([]);
+    });
+
+    test('the rest refunded for a whole refund, its booking left unsettled, is found by the job under the booking: settled, not taken back', async () => {
+      const admin = await anAdmin(t);
+      const { orderId, intentId } = await aPaidOrder();
+      dashboardRefund(intentId, 1000);
+      const res = await refund(admin, orderId, {});
+      expect(res.status).toBe(202);
+      const rest = res.body.refund.id as string;
+      // As if the process had died before recording what Stripe answered.
+      await db.query(
+        'UPDATE refund_bookings SET settled_at = NULL, refund_id = NULL WHERE order_id = $1',
+        [orderId],
+      );
+
+      // Asked again under the booking's key, Stripe refuses: nothing is left on the charge.
+      await t
+        .get(RefundSettlementService)
+        .settleStale(new Date(Date.now() + SETTLE_AFTER_MS + 60_000));
+
+      const [booking] = await db.query(
+        'SELECT settled_at, refund_id FROM refund_bookings WHERE order_id = $1',
+        [orderId],
+      );
+      expect(booking).toEqual({ settled_at: expect.any(Date), refund_id: rest });
+      expect(await refundRequested(orderId)).toBe(3000);
     });
 
     test('an explicit amount over what is left on the charge is still refused, nothing booked', async () => {

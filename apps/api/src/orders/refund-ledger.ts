@@ -80,9 +80,10 @@ export abstract class RefundLedger {
   /**
    * Records that the provider has the booking's refund (it answered with
    * `refundId`). On its own connection: after the provider call, no
-   * transaction is open.
+   * transaction is open. False when the booking was no longer unsettled
+   * (settled, or taken back by hand, meanwhile).
    */
-  abstract settle(key: string, refundId: string): Promise<void>;
+  abstract settle(key: string, refundId: string): Promise<boolean>;
   /** The key of the booking the refund settles, or null when it settles none. On its own connection. */
   abstract settledBy(refundId: string): Promise<string | null>;
   /** The booking under `key` while it is unsettled, else null. On its own connection without a manager. */

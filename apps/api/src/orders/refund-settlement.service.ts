@@ -117,8 +117,7 @@ export class RefundSettlementService {
     };
     try {
       const refund = await this.payments.refund(call);
-      await this.ledger.settle(booking.key, refund.id);
-      this.logger.log(`refund booking ${booking.key} settled: ${refund.id}`);
+      await this.recordSettled(booking, refund.id, '');
       return { outcome: 'settled', providerDown: false };
     } catch (error) {
       if (refundRefusalReason(error) !== null) {
@@ -163,6 +162,26 @@ export class RefundSettlementService {
    * booking, and the next run's look finds that refund if it was made,
    * since it names the booking too.
    */
+  /**
+   * Records the refund the provider has for the booking. A booking no
+   * longer unsettled was closed meanwhile (by hand, say): the refund stands
+   * at the provider whatever the ledger says, and a person must see it.
+   */
+  private async recordSettled(
+    booking: UnsettledBooking,
+    refundId: string,
+    how: string,
+  ): Promise<void> {
+    if (await this.ledger.settle(booking.key, refundId)) {
+      this.logger.log(`refund booking ${booking.key} settled: ${refundId}${how}`);
+    } else {
+      this.logger.warn(
+        `refund ${refundId} was made for booking ${booking.key}, which was closed meanwhile: ` +
+          `check order ${booking.orderId}'s refunds in the Stripe Dashboard`,
+      );
+    }
+  }
+
   private async afterServerError(booking: UnsettledBooking, call: RefundInput): Promise<Outcome> {
     let made;
     try {
@@ -174,10 +193,10 @@ export class RefundSettlementService {
       return 'left';
     }
     if (made) {
-      await this.ledger.settle(booking.key, made.id);
-      this.logger.log(
-        `refund booking ${booking.key} settled: ${made.id}, found among its payment's refunds ` +
-          '(the provider replays a server error under its key)',
+      await this.recordSettled(
+        booking,
+        made.id,
+        ", found among its payment's refunds (the provider replays a server error under its key)",
       );
       return 'settled';
     }
@@ -186,10 +205,10 @@ export class RefundSettlementService {
         ...call,
         idempotencyKey: keyAfterServerError(booking.key),
       });
-      await this.ledger.settle(booking.key, refund.id);
-      this.logger.log(
-        `refund booking ${booking.key} settled: ${refund.id}, asked again under a key of its own ` +
-          '(the provider made nothing under the first and replays a server error under it)',
+      await this.recordSettled(
+        booking,
+        refund.id,
+        ', asked again under a key of its own (the provider made nothing under the first and replays a server error under it)',
       );
       return 'settled';
     } catch (error) {
@@ -201,7 +220,27 @@ export class RefundSettlementService {
     }
   }
 
-  private async takeBack(booking: UnsettledBooking, refusal: unknown): Promise<'takenBack'> {
+  private async takeBack(booking: UnsettledBooking, refusal: unknown): Promise<Outcome> {
+    // A refusal under the booking's key need not mean nothing was made: a
+    // whole refund that met a charge with less left made the rest under a
+    // key of its own, named for the booking. Looked for first, when named.
+    if (booking.named) {
+      try {
+        const order = await this.orders.findById(booking.orderId);
+        const made = order?.paymentIntentId
+          ? refundOfBooking(await this.payments.refundsOf(order.paymentIntentId), booking.key)
+          : null;
+        if (made && made.status !== 'failed' && made.status !== 'canceled') {
+          await this.recordSettled(booking, made.id, ", found among its payment's refunds");
+          return 'settled';
+        }
+      } catch (error) {
+        this.logger.warn(
+          `refund booking ${booking.key} refused, its payment's refunds unread; left: ${errorMessage(error)}`,
+        );
+        return 'left';
+      }
+    }
     await this.tx.run((m) => this.ledger.unbook(booking.orderId, booking.key, m));
     this.logger.warn(
       `refund booking ${booking.key} refused by the provider (${refundRefusalReason(refusal) ?? ''}): taken back`,

@@ -330,7 +330,7 @@ export class RefundService {
       },
       m,
     );
-    // A booking made now is named on its refund (the column's default). One
+    // A booking made now is named on its refund (RefundLedger.book). One
     // already there under the key was asked as it was named then: asked
     // otherwise, Stripe takes the call for another request.
     const named = bookedNow || (await this.ledger.bookedAmount(order.id, idempotencyKey, m))?.named;

@@ -16,6 +16,13 @@ import { OrderRepository } from './order.repository.js';
 import { bookedCurrency, RefundLedger, type UnsettledBooking } from './refund-ledger.js';
 import { PROVIDER_KEY_WINDOW_MS, SETTLE_AFTER_MS } from './refund-settlement.service.js';
 
+/**
+ * From when a booking may be taken back by hand: past the settlement job's
+ * window, and one run's interval more, so no run still at work on it can
+ * make its refund after the person looked.
+ */
+const TAKE_BACK_AFTER_MS = PROVIDER_KEY_WINDOW_MS + SETTLE_AFTER_MS;
+
 /** An unsettled booking as a person reads it. */
 export interface UnsettledRefund {
   key: string;
@@ -102,7 +109,8 @@ export class UnsettledRefundsService {
     }
     const mismatch = refundBookingMismatch({ key, amount }, refund);
     if (mismatch !== null) throw new RefundBookingMismatchError(`Not settled: ${mismatch}`);
-    await this.ledger.settle(key, refund.id);
+    // Settled or taken back since it was read: nothing recorded twice.
+    if (!(await this.ledger.settle(key, refund.id))) throw new RefundBookingNotFoundError(key);
     this.logger.log(`refund booking ${key} settled by hand: ${refund.id}`);
     return { key, orderId: booking.orderId, amount, refundId: refund.id };
   }
@@ -110,18 +118,20 @@ export class UnsettledRefundsService {
   /**
    * Takes the booking back, so that part of the payment may be refunded
    * again: for a booking whose refund the provider did not make, as a
-   * person has checked in the Stripe Dashboard. Refused while the booking
-   * is young enough for its own request or the job to be at work on it,
-   * and when the payment's refunds include one named for it.
+   * person has checked in the Stripe Dashboard. Refused while its request
+   * or the settlement job may still ask the provider for it (which may
+   * make the refund between the person's look and this), that is until the
+   * job's window and one run's interval are past, and when the payment's
+   * refunds include one named for it.
    */
   async takeBack(key: string, now: Date = this.clock.now()): Promise<ClosedRefundBooking> {
     const booking = await this.ledger.findUnsettled(key);
     if (!booking) throw new RefundBookingNotFoundError(key);
     const minutes = Math.floor((now.getTime() - booking.bookedAt.getTime()) / 60_000);
-    if (booking.bookedAt.getTime() > now.getTime() - SETTLE_AFTER_MS) {
+    if (booking.bookedAt.getTime() > now.getTime() - TAKE_BACK_AFTER_MS) {
       throw new RefundBookingConflictError(
-        `Booked ${minutes} minute(s) ago: its request or the settlement job may still be at work on it; ` +
-          `try again once it is ${SETTLE_AFTER_MS / 60_000} minutes old`,
+        `Booked ${minutes} minute(s) ago: the settlement job may still ask the provider for it; ` +
+          `take it back once it is ${TAKE_BACK_AFTER_MS / 60_000} minutes old, or settle it if Stripe shows its refund`,
       );
     }
     const { paymentIntentId, amount } = await this.bookingWithOrder(booking);

@@ -44,6 +44,9 @@ describe('refundBookingMismatch', () => {
     test('a refund still pending', () => {
       expect(refundBookingMismatch(booking, aRefund({ status: 'pending' }))).toBeNull();
     });
+    test('a refund named for it of less than booked: the rest of a whole refund', () => {
+      expect(refundBookingMismatch(booking, aRefund({ amount: Money.of(120, 'EUR') }))).toBeNull();
+    });
   });
 
   describe('refuses', () => {
@@ -58,9 +61,14 @@ describe('refundBookingMismatch', () => {
         new RegExp(`is ${status}: it gave nothing back`),
       );
     });
-    test('another amount', () => {
-      expect(refundBookingMismatch(booking, aRefund({ amount: Money.of(200, 'EUR') }))).toBe(
-        'refund re_1 is of 2.00 EUR, the booking of 3.00 EUR',
+    test('another amount, naming no booking', () => {
+      expect(
+        refundBookingMismatch(booking, aRefund({ metadata: {}, amount: Money.of(200, 'EUR') })),
+      ).toBe('refund re_1 is of 2.00 EUR, the booking of 3.00 EUR');
+    });
+    test('more than booked, though named for it', () => {
+      expect(refundBookingMismatch(booking, aRefund({ amount: Money.of(301, 'EUR') }))).toBe(
+        'refund re_1 is of 3.01 EUR, the booking of 3.00 EUR',
       );
     });
     test('the same figure in another currency', () => {

@@ -38,8 +38,10 @@ export function refundOfBooking<R extends ListedRefund>(
 /**
  * Why a refund cannot be the one a booking asked for, or null when it can:
  * a refund an admin names by hand must have given back the amount booked,
- * in its currency, and must not be named for another booking. A refund that
- * failed or was cancelled gave nothing back.
+ * in its currency, and must not be named for another booking. One named for
+ * this booking may be for less: the rest of a whole refund, made when the
+ * charge had less left than was booked. A refund that failed or was
+ * cancelled gave nothing back.
  */
 export function refundBookingMismatch(
   booking: { key: string; amount: Money },
@@ -52,7 +54,12 @@ export function refundBookingMismatch(
   if (refund.status === 'failed' || refund.status === 'canceled') {
     return `refund ${refund.id} is ${refund.status}: it gave nothing back`;
   }
-  if (!refund.amount.equals(booking.amount)) {
+  const fits =
+    namedFor === booking.key
+      ? refund.amount.currency === booking.amount.currency &&
+        !refund.amount.greaterThan(booking.amount)
+      : refund.amount.equals(booking.amount);
+  if (!fits) {
     return `refund ${refund.id} is of ${refund.amount.format()}, the booking of ${booking.amount.format()}`;
   }
   return null;

@@ -86,8 +86,8 @@ export class TypeormRefundLedger extends RefundLedger {
     // TypeORM answers an UPDATE with [rows, count].
     const [rows] = await manager.query<[{ id: string }[], number]>(
       `WITH booked AS (
-         INSERT INTO refund_bookings (idempotency_key, order_id, amount, ledger)
-         VALUES ($1, $2, $3, $5)
+         INSERT INTO refund_bookings (idempotency_key, order_id, amount, ledger, named_on_refund)
+         VALUES ($1, $2, $3, $5, true)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING order_id
        )
@@ -99,12 +99,13 @@ export class TypeormRefundLedger extends RefundLedger {
     return rows.length > 0;
   }
 
-  async settle(key: string, refundId: string): Promise<void> {
-    await this.dataSource.query(
+  async settle(key: string, refundId: string): Promise<boolean> {
+    const [, count] = await this.dataSource.query<[unknown[], number]>(
       `UPDATE refund_bookings SET settled_at = now(), refund_id = $2
         WHERE idempotency_key = $1 AND settled_at IS NULL`,
       [key, refundId],
     );
+    return count > 0;
   }
 
   async settledBy(refundId: string): Promise<string | null> {

@@ -7,7 +7,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * idempotency key. Bookings made before are not: their calls went without
  * metadata, and asking again under the same key with metadata would be
  * another request to Stripe (`idempotency_error`), so they keep being asked
- * without. New bookings are named by the default.
+ * without. New bookings are named by the insert that makes them, not by
+ * the column's default: during a rolling deploy, an instance still on the
+ * code before this migration books refunds it asks without metadata, and a
+ * default of true would have them asked again with it.
  */
 export class RefundBookingNames1766100000000 implements MigrationInterface {
   name = 'RefundBookingNames1766100000000';
@@ -17,7 +20,6 @@ export class RefundBookingNames1766100000000 implements MigrationInterface {
     await q.query(
       'ALTER TABLE refund_bookings ADD COLUMN named_on_refund boolean NOT NULL DEFAULT false',
     );
-    await q.query('ALTER TABLE refund_bookings ALTER COLUMN named_on_refund SET DEFAULT true');
   }
 
   async down(q: QueryRunner): Promise<void> {
