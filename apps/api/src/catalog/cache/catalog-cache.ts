@@ -4,6 +4,13 @@ export interface CachedResponse {
   etag: string;
 }
 
+/**
+ * A generation no entry is stored under: a cache that cannot learn the
+ * current one (its store is down, an invalidation is still owed) answers
+ * with it, the read is served uncached and its `set` is a no-op.
+ */
+export const UNCACHED_GENERATION = 'unavailable';
+
 /** What a lookup found, with the catalog generation the key belongs to. */
 export interface CacheLookup {
   generation: string;

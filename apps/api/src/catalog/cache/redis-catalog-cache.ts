@@ -1,7 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 
-import { type CachedResponse, type CacheLookup, CatalogCache } from './catalog-cache.js';
+import {
+  type CachedResponse,
+  type CacheLookup,
+  CatalogCache,
+  UNCACHED_GENERATION,
+} from './catalog-cache.js';
 import { pageLru } from './page-lru.js';
 
 // Reads the generation, the entry of that generation and its remaining
@@ -11,10 +16,6 @@ local g = redis.call('GET', KEYS[1]) or '0'
 local k = ARGV[1] .. g .. ':' .. ARGV[2]
 return { g, redis.call('GET', k), redis.call('PTTL', k) }
 `;
-
-// A generation no entry is stored under: a read that could not learn the
-// current one serves uncached, and its store (`set`) is a no-op.
-const UNAVAILABLE = 'unavailable';
 
 // How long an invalidation Redis did not take waits before it is sent again.
 const INVALIDATION_RETRY_MS = 1_000;
@@ -129,12 +130,12 @@ export class RedisCatalogCache extends CatalogCache {
   async get(key: string): Promise<CacheLookup> {
     const near = this.peek(key);
     if (near) return { generation: String(this.nearGeneration), value: near };
-    if (this.owed) return { generation: UNAVAILABLE, value: undefined };
+    if (this.owed) return { generation: UNCACHED_GENERATION, value: undefined };
     try {
       return await this.load(key);
     } catch (error) {
       this.logger.warn({ err: error }, 'catalog cache lookup failed; serving uncached');
-      return { generation: UNAVAILABLE, value: undefined };
+      return { generation: UNCACHED_GENERATION, value: undefined };
     }
   }
 
@@ -144,7 +145,7 @@ export class RedisCatalogCache extends CatalogCache {
     value: CachedResponse,
     ttlSeconds: number,
   ): Promise<void> {
-    if (generation === UNAVAILABLE) return;
+    if (generation === UNCACHED_GENERATION) return;
     try {
       await this.redis.set(
         `${this.prefix}${generation}:${key}`,
