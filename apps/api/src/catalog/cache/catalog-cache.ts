@@ -57,9 +57,11 @@ export abstract class CatalogCache {
     ttlSeconds: number,
   ): Promise<void>;
   /**
-   * Drops every cached catalog reply. Catalog writes call it after commit;
-   * other features that change what the catalog shows (stock reservations)
-   * may call it too.
+   * Drops every cached catalog reply. Catalog writes call it after commit
+   * (through CatalogChanges); other features that change what the catalog
+   * shows (stock reservations) may call it too. Never rejects; resolves
+   * whether the store took it (one that did not is owed: see
+   * RedisCatalogCache).
    */
-  abstract invalidate(): Promise<void>;
+  abstract invalidate(): Promise<boolean>;
 }

@@ -90,7 +90,7 @@ export class RedisCatalogCache extends CatalogCache {
   /** Failed invalidations so far: one that fails while another is in flight stays owed. */
   private failures = 0;
   /** Invalidations not yet answered (never rejected: a failure is owed). */
-  private readonly sending = new Set<Promise<void>>();
+  private readonly sending = new Set<Promise<boolean>>();
 
   constructor(
     private readonly redis: Redis,
@@ -160,21 +160,23 @@ export class RedisCatalogCache extends CatalogCache {
     }
   }
 
-  invalidate(): Promise<void> {
-    const sent: Promise<void> = this.send().finally(() => this.sending.delete(sent));
+  invalidate(): Promise<boolean> {
+    const sent: Promise<boolean> = this.send().finally(() => this.sending.delete(sent));
     this.sending.add(sent);
     return sent;
   }
 
-  private async send(): Promise<void> {
+  private async send(): Promise<boolean> {
     const failures = this.failures;
     try {
       this.invalidated(await this.newGeneration(), failures);
+      return true;
     } catch (error) {
       // The write this follows is committed: failing its request would only
       // invite a retry. The invalidation is owed instead (see the class).
       this.owe();
       this.logger.error({ err: error }, 'catalog cache invalidation failed; sending it again');
+      return false;
     }
   }
 
