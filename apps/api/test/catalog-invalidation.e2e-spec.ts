@@ -6,8 +6,11 @@ import { CatalogChanges } from '../src/catalog/cache/catalog-changes.js';
 import { MemoryCatalogCache } from '../src/catalog/cache/memory-catalog-cache.js';
 import { RedisCatalogCache } from '../src/catalog/cache/redis-catalog-cache.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
+import { type ApiProcess, reap, spawnApi } from './support/api-process.js';
 import { API, aProductBody } from './support/catalog.js';
+import { eventually } from './support/processes.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './support/test-app.js';
+import { createTestDatabase } from './support/test-database.js';
 import { anAdmin, type TestUser } from './support/users.js';
 
 /**
@@ -155,6 +158,80 @@ describe('catalog writes reach every process (in-process caches, no Redis)', () 
     await reprice(dying, admin, p, 2300);
     await eventuallyPriced(b, p.slug, 2300, 3_000);
     await eventuallyPriced(dying, p.slug, 2300, 3_000);
+  });
+});
+
+describe('npm run start:prod: workers with in-process caches', () => {
+  let cluster: ApiProcess | undefined;
+  let writer: TestApp;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase({ migrated: true });
+    writer = await startTestApp({ database: db, env: { CATALOG_CACHE: 'memory' } });
+    admin = await anAdmin(writer);
+    cluster = await spawnApi('cluster.js', {
+      DATABASE_URL: db.url,
+      WEB_CONCURRENCY: '2',
+      CATALOG_CACHE: 'memory',
+      ...TTL,
+    });
+    const api = cluster;
+    // Both workers serve once each has logged its API URL (after listen).
+    const serving = () =>
+      new Set(
+        api
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { pid: number; msg?: string })
+          .filter((l) => l.msg?.startsWith('API ') === true)
+          .map((l) => l.pid),
+      ).size;
+    expect(await eventually(() => serving() === 2, 1_200)).toBe(true);
+  }, 120_000);
+  afterAll(async () => {
+    if (cluster && cluster.child.exitCode === null) {
+      cluster.child.kill('SIGTERM');
+      await cluster.exited;
+    }
+    reap(cluster);
+    await writer?.close();
+  });
+
+  /** The prices a series of requests to the workers (taken in turns) answer. */
+  async function pricesServed(slug: string): Promise<Set<number>> {
+    const seen = new Set<number>();
+    for (let i = 0; i < 10; i++) {
+      // A connection each: the primary hands connections to its workers in turns.
+      const res = await fetch(`http://127.0.0.1:${cluster!.port}${API}/products/${slug}`, {
+        headers: { connection: 'close' },
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { variants: { price: { amount: number } }[] };
+      seen.add(body.variants[0]!.price.amount);
+    }
+    return seen;
+  }
+
+  test('a write made elsewhere is served by every worker before the pages expire', async () => {
+    const p = (
+      await writer.http
+        .post(`${API}/admin/products`)
+        .set(admin.auth)
+        .send(aProductBody())
+        .expect(201)
+    ).body as Product;
+    // Every worker now holds the page.
+    expect(await pricesServed(p.slug)).toEqual(new Set([1500]));
+    await reprice(writer, admin, p, 2900);
+    const until = Date.now() + 3_000;
+    let seen = await pricesServed(p.slug);
+    while (seen.size !== 1 || !seen.has(2900)) {
+      if (Date.now() > until) throw new Error(`workers still serve ${[...seen].join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await pricesServed(p.slug);
+    }
   });
 });
 
