@@ -9,7 +9,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { DatabaseServer } from '../../infrastructure/database/database-server.js';
 import { PgChannelListener } from '../../infrastructure/database/pg-channel-listener.js';
 import { CatalogCache } from './catalog-cache.js';
-import { CATALOG_CHANGED_CHANNEL } from './catalog-changes.js';
+import { CATALOG_CHANGED_CHANNEL, CatalogChanges } from './catalog-changes.js';
 import { MemoryCatalogCache } from './memory-catalog-cache.js';
 
 /** How long a start waits for the listener before serving without it. */
@@ -35,6 +35,7 @@ export class CatalogChangeListener implements OnApplicationBootstrap, OnModuleDe
 
   constructor(
     private readonly cache: CatalogCache,
+    private readonly changes: CatalogChanges,
     private readonly db: DatabaseServer,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
@@ -51,7 +52,9 @@ export class CatalogChangeListener implements OnApplicationBootstrap, OnModuleDe
       this.db.url,
       CATALOG_CHANGED_CHANNEL,
       {
-        message: drop,
+        message: (writer) => {
+          if (writer !== this.changes.writerId) drop();
+        },
         up: () => {
           drop();
           listening();

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
@@ -42,6 +44,12 @@ declare module '../../jobs/job-payloads.js' {
 @Injectable()
 export class CatalogChanges {
   private readonly logger = new Logger(CatalogChanges.name);
+  /**
+   * Sent with this app's notifications: its own listener skips them, as the
+   * write's after-commit invalidation has dropped its pages already, and a
+   * second drop a moment later would only cost every hot page another miss.
+   */
+  readonly writerId = randomUUID();
 
   constructor(
     private readonly cache: CatalogCache,
@@ -49,7 +57,7 @@ export class CatalogChanges {
   ) {}
 
   async record(m: EntityManager): Promise<void> {
-    await m.query('SELECT pg_notify($1, $2)', [CATALOG_CHANGED_CHANNEL, '']);
+    await m.query('SELECT pg_notify($1, $2)', [CATALOG_CHANGED_CHANNEL, this.writerId]);
     // One job per write, no dedupe key: a job that a later write joined
     // could run before that write commits and leave its pages cached.
     const job = await this.jobs.enqueue(
