@@ -1,6 +1,7 @@
 import { describe, expect, jest, test } from '@jest/globals';
 
 import { CachedReads } from './cached-reads.js';
+import { type CacheLookup, UNCACHED_GENERATION } from './catalog-cache.js';
 import { MemoryCatalogCache } from './memory-catalog-cache.js';
 
 /** A load that answers only when told to, so reads pile up behind it. */
@@ -60,6 +61,22 @@ describe('CachedReads', () => {
       const retry = jest.fn(() => Promise.resolve({ page: 2 }));
       expect((await reads.read('k', 60, retry)).response.body).toBe('{"page":2}');
       expect(retry).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('while the store cannot tell the generation', () => {
+    test('each miss loads its own page: one begun before a write is never shared after it', async () => {
+      class Unavailable extends MemoryCatalogCache {
+        override get(): Promise<CacheLookup> {
+          return Promise.resolve({ generation: UNCACHED_GENERATION, value: undefined });
+        }
+      }
+      const reads = new CachedReads(new Unavailable());
+      const { load, release } = aSlowLoad();
+      const pending = Array.from({ length: 3 }, () => reads.read('k', 60, load));
+      release();
+      await Promise.all(pending);
+      expect(load).toHaveBeenCalledTimes(3);
     });
   });
 });
