@@ -7,6 +7,9 @@ import { AppConfig } from '../infrastructure/config/app-config.js';
 import { DatabaseServer } from '../infrastructure/database/database-server.js';
 import { CachedReads } from './cache/cached-reads.js';
 import { CatalogCache } from './cache/catalog-cache.js';
+import { CatalogChangeListener } from './cache/catalog-change-listener.js';
+import { CatalogChanges } from './cache/catalog-changes.js';
+import { CatalogInvalidationHandler } from './cache/catalog-invalidation.handler.js';
 import { MemoryCatalogCache } from './cache/memory-catalog-cache.js';
 import { RedisCatalogCache } from './cache/redis-catalog-cache.js';
 import { CatalogController } from './catalog.controller.js';
@@ -38,8 +41,8 @@ function catalogCache(config: AppConfig, db: DatabaseServer): CatalogCache {
 }
 
 /**
- * Global so other features (checkout reserving stock) can inject `CatalogCache`
- * to invalidate, and the CLI's `seed` command can reach the seeder.
+ * Global so other features (imports, checkout reserving stock) can inject
+ * `CatalogChanges` to invalidate, and the CLI's `seed` command can reach the seeder.
  */
 @Global()
 @Module({
@@ -47,6 +50,9 @@ function catalogCache(config: AppConfig, db: DatabaseServer): CatalogCache {
   providers: [
     { provide: CatalogCache, inject: [AppConfig, DatabaseServer], useFactory: catalogCache },
     CachedReads,
+    CatalogChanges,
+    CatalogChangeListener,
+    CatalogInvalidationHandler,
     CatalogFastPath,
     CatalogReadRepository,
     CatalogWriteRepository,
@@ -59,7 +65,7 @@ function catalogCache(config: AppConfig, db: DatabaseServer): CatalogCache {
     CategoryAdminService,
     CatalogSeedService,
   ],
-  exports: [CatalogCache, CatalogSeedService],
+  exports: [CatalogCache, CatalogChanges, CatalogSeedService],
 })
 export class CatalogModule implements OnApplicationShutdown {
   constructor(private readonly cache: CatalogCache) {}

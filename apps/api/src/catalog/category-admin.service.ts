@@ -12,7 +12,7 @@ import {
 import { Injectable } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
-import { CatalogCache } from './cache/catalog-cache.js';
+import { CatalogChanges } from './cache/catalog-changes.js';
 import { CatalogWriteRepository } from './persistence/catalog-write.repository.js';
 import {
   type CategoryRecord,
@@ -40,7 +40,7 @@ export class CategoryAdminService {
     private readonly tx: TransactionRunner,
     private readonly catalog: CatalogWriteRepository,
     private readonly categories: CategoryWriteRepository,
-    private readonly cache: CatalogCache,
+    private readonly changes: CatalogChanges,
   ) {}
 
   async create(input: CreateCategoryDto): Promise<CategoryNodeDto> {
@@ -57,9 +57,9 @@ export class CategoryAdminService {
         parentId: input.parentId ?? null,
       });
       if (!created) throw new DuplicateSlugError(slug);
+      await this.changes.record(m);
       return created;
     });
-    await this.cache.invalidate();
     return { id, slug, name: input.name, children: [] };
   }
 
@@ -96,9 +96,10 @@ export class CategoryAdminService {
       if (patch.slug !== undefined && (await this.categories.slugTaken(m, patch.slug, id))) {
         throw new DuplicateSlugError(patch.slug);
       }
-      return this.categories.update(m, id, patch);
+      const changed = await this.categories.update(m, id, patch);
+      await this.changes.record(m);
+      return changed;
     }, CATEGORY_WRITE_RETRIES);
-    await this.cache.invalidate();
     return asNode(updated);
   }
 
@@ -111,7 +112,7 @@ export class CategoryAdminService {
       const usage = await this.categories.usage(m, id);
       assertMayDeleteCategory(usage.subcategories, usage.products);
       await this.categories.delete(m, id);
+      await this.changes.record(m);
     }, CATEGORY_WRITE_RETRIES);
-    await this.cache.invalidate();
   }
 }

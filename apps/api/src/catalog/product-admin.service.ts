@@ -20,7 +20,7 @@ import type { EntityManager } from 'typeorm';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
-import { CatalogCache } from './cache/catalog-cache.js';
+import { CatalogChanges } from './cache/catalog-changes.js';
 import { CatalogWriteRepository } from './persistence/catalog-write.repository.js';
 import { lockProductSlugs } from './persistence/product-slug-lock.js';
 import { ProductLookupService } from './product-lookup.service.js';
@@ -31,7 +31,7 @@ export class ProductAdminService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly catalog: CatalogWriteRepository,
-    private readonly cache: CatalogCache,
+    private readonly changes: CatalogChanges,
     private readonly lookup: ProductLookupService,
     private readonly config: AppConfig,
   ) {}
@@ -54,6 +54,7 @@ export class ProductAdminService {
         });
         if (!productId) throw new DuplicateSlugError(slug);
         await this.addVariants(m, productId, input.variants, actorId, 'variants');
+        await this.changes.record(m);
         return productId;
       },
       // A writer inserting some of the same SKUs in another order (the
@@ -61,7 +62,6 @@ export class ProductAdminService {
       // again, it finds their SKUs committed or gone and answers for that.
       { retries: 2 },
     );
-    await this.cache.invalidate();
     return this.lookup.any(id);
   }
 
@@ -105,8 +105,8 @@ export class ProductAdminService {
         throw new UnknownCategoryError('categoryId', patch.categoryId);
       }
       if (!(await this.catalog.updateProduct(m, id, patch))) throw new ProductNotFoundError(id);
+      await this.changes.record(m);
     });
-    await this.cache.invalidate();
     return this.lookup.any(id);
   }
 
@@ -116,7 +116,7 @@ export class ProductAdminService {
       if (!(await this.catalog.updateProduct(m, id, { status: 'archived' }))) {
         throw new ProductNotFoundError(id);
       }
+      await this.changes.record(m);
     });
-    await this.cache.invalidate();
   }
 }

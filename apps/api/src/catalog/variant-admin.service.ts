@@ -19,7 +19,7 @@ import { Injectable } from '@nestjs/common';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
-import { CatalogCache } from './cache/catalog-cache.js';
+import { CatalogChanges } from './cache/catalog-changes.js';
 import { CatalogWriteRepository } from './persistence/catalog-write.repository.js';
 import { ProductAdminService } from './product-admin.service.js';
 import { ProductLookupService } from './product-lookup.service.js';
@@ -31,7 +31,7 @@ export class VariantAdminService {
     private readonly tx: TransactionRunner,
     private readonly catalog: CatalogWriteRepository,
     private readonly products: ProductAdminService,
-    private readonly cache: CatalogCache,
+    private readonly changes: CatalogChanges,
     private readonly lookup: ProductLookupService,
     private readonly config: AppConfig,
   ) {}
@@ -47,9 +47,10 @@ export class VariantAdminService {
       }
       // Counted under the product's lock: concurrent adds cannot both take the last place.
       assertRoomForVariant(await this.catalog.countVariants(m, productId));
-      return this.products.addVariants(m, productId, [input], actorId, null);
+      const ids = await this.products.addVariants(m, productId, [input], actorId, null);
+      await this.changes.record(m);
+      return ids;
     });
-    await this.cache.invalidate();
     return this.variant(productId, variantId!);
   }
 
@@ -70,9 +71,9 @@ export class VariantAdminService {
       if (!owner) throw new VariantNotFoundError(id);
       // Same transaction: the list never shows a price range that disagrees with the variants.
       if (price) await this.catalog.refreshPriceRange(m, owner);
+      await this.changes.record(m);
       return owner;
     });
-    await this.cache.invalidate();
     return this.variant(productId, id);
   }
 
@@ -92,9 +93,9 @@ export class VariantAdminService {
         throw new StockBelowReservedError(stock.onHand, stock.reserved, input.delta);
       }
       await this.catalog.recordMovement(m, id, input.delta, input.reason, updated.onHand, actorId);
+      await this.changes.record(m);
       return updated;
     });
-    await this.cache.invalidate();
     return {
       variantId: id,
       onHand: after.onHand,

@@ -12,7 +12,7 @@ import {
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { CatalogCache } from '../catalog/cache/catalog-cache.js';
+import { CatalogChanges } from '../catalog/cache/catalog-changes.js';
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { cancelOnAbort } from '../infrastructure/database/cancel-on-abort.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
@@ -56,7 +56,7 @@ export class CatalogImportProcessor {
     private readonly tx: TransactionRunner,
     private readonly imports: ImportRepository,
     private readonly upserts: CatalogUpsertRepository,
-    private readonly cache: CatalogCache,
+    private readonly changes: CatalogChanges,
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
   ) {}
@@ -103,6 +103,7 @@ export class CatalogImportProcessor {
       const progress = await this.imports.lockProgress(t, importId);
       if (!progress || progress.ended || progress.processed !== counts.processed) return null;
       const result = await this.applyBatch(t, batch, file.createdBy);
+      await this.changes.record(t);
       const errors = result.errors.slice(0, Math.max(0, IMPORT_MAX_REPORTED_ERRORS - storedErrors));
       await this.imports.advance(t, importId, {
         processed: batch.length,
@@ -124,7 +125,6 @@ export class CatalogImportProcessor {
       counts.succeeded += outcome.succeeded;
       counts.failed += outcome.errors.length;
       batch = [];
-      await this.cache.invalidate();
       onProgress?.({ ...counts, total });
       return true;
     };

@@ -54,6 +54,13 @@ export abstract class JobQueue {
     options?: EnqueueOptions,
   ): Promise<string | null>;
 
+  /**
+   * Withdraws a job that has not run yet, as its work was done another way
+   * (a safety net enqueued for a step the caller then managed itself). One
+   * already running is left to finish: handlers are idempotent anyway.
+   */
+  abstract withdraw(name: JobName, id: string): Promise<void>;
+
   /** The same job as `enqueue` writes, for the caller's own statement to write. */
   abstract statement<N extends JobName>(
     name: N,

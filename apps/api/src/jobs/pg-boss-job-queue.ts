@@ -105,6 +105,12 @@ export class PgBossJobQueue extends JobQueue implements OnModuleInit {
     return id;
   }
 
+  async withdraw(name: JobName, id: string): Promise<void> {
+    // Cancelled, not deleted: a job a worker has just fetched then fails to
+    // complete quietly instead of vanishing under it.
+    await this.runtime.boss.cancel(name, id, { db: executorOf(this.dataSource.manager) });
+  }
+
   /**
    * pg-boss builds the insert (its defaults, its queue's settings, its SQL)
    * and hands it to its database adapter in one call; this adapter keeps it

@@ -4,6 +4,13 @@ export interface CachedResponse {
   etag: string;
 }
 
+/**
+ * A generation no entry is stored under: a cache that cannot learn the
+ * current one (its store is down, an invalidation is still owed) answers
+ * with it, the read is served uncached and its `set` is a no-op.
+ */
+export const UNCACHED_GENERATION = 'unavailable';
+
 /** What a lookup found, with the catalog generation the key belongs to. */
 export interface CacheLookup {
   generation: string;
@@ -50,9 +57,11 @@ export abstract class CatalogCache {
     ttlSeconds: number,
   ): Promise<void>;
   /**
-   * Drops every cached catalog reply. Catalog writes call it after commit;
-   * other features that change what the catalog shows (stock reservations)
-   * may call it too.
+   * Drops every cached catalog reply. Catalog writes call it after commit
+   * (through CatalogChanges); other features that change what the catalog
+   * shows (stock reservations) may call it too. Never rejects; resolves
+   * whether the store took it (one that did not is owed: see
+   * RedisCatalogCache).
    */
-  abstract invalidate(): Promise<void>;
+  abstract invalidate(): Promise<boolean>;
 }

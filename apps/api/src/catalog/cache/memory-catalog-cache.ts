@@ -31,10 +31,10 @@ export class MemoryCatalogCache extends CatalogCache {
     return Promise.resolve();
   }
 
-  invalidate(): Promise<void> {
+  invalidate(): Promise<boolean> {
     this.generation += 1;
     // Old-generation entries can never be read again: free them now.
     this.entries.clear();
-    return Promise.resolve();
+    return Promise.resolve(true);
   }
 }

@@ -1,7 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 
-import { type CachedResponse, type CacheLookup, CatalogCache } from './catalog-cache.js';
+import {
+  type CachedResponse,
+  type CacheLookup,
+  CatalogCache,
+  UNCACHED_GENERATION,
+} from './catalog-cache.js';
 import { pageLru } from './page-lru.js';
 
 // Reads the generation, the entry of that generation and its remaining
@@ -11,10 +16,6 @@ local g = redis.call('GET', KEYS[1]) or '0'
 local k = ARGV[1] .. g .. ':' .. ARGV[2]
 return { g, redis.call('GET', k), redis.call('PTTL', k) }
 `;
-
-// A generation no entry is stored under: a read that could not learn the
-// current one serves uncached, and its store (`set`) is a no-op.
-const UNAVAILABLE = 'unavailable';
 
 // How long an invalidation Redis did not take waits before it is sent again.
 const INVALIDATION_RETRY_MS = 1_000;
@@ -89,7 +90,7 @@ export class RedisCatalogCache extends CatalogCache {
   /** Failed invalidations so far: one that fails while another is in flight stays owed. */
   private failures = 0;
   /** Invalidations not yet answered (never rejected: a failure is owed). */
-  private readonly sending = new Set<Promise<void>>();
+  private readonly sending = new Set<Promise<boolean>>();
 
   constructor(
     private readonly redis: Redis,
@@ -129,12 +130,12 @@ export class RedisCatalogCache extends CatalogCache {
   async get(key: string): Promise<CacheLookup> {
     const near = this.peek(key);
     if (near) return { generation: String(this.nearGeneration), value: near };
-    if (this.owed) return { generation: UNAVAILABLE, value: undefined };
+    if (this.owed) return { generation: UNCACHED_GENERATION, value: undefined };
     try {
       return await this.load(key);
     } catch (error) {
       this.logger.warn({ err: error }, 'catalog cache lookup failed; serving uncached');
-      return { generation: UNAVAILABLE, value: undefined };
+      return { generation: UNCACHED_GENERATION, value: undefined };
     }
   }
 
@@ -144,7 +145,7 @@ export class RedisCatalogCache extends CatalogCache {
     value: CachedResponse,
     ttlSeconds: number,
   ): Promise<void> {
-    if (generation === UNAVAILABLE) return;
+    if (generation === UNCACHED_GENERATION) return;
     try {
       await this.redis.set(
         `${this.prefix}${generation}:${key}`,
@@ -159,21 +160,23 @@ export class RedisCatalogCache extends CatalogCache {
     }
   }
 
-  invalidate(): Promise<void> {
-    const sent: Promise<void> = this.send().finally(() => this.sending.delete(sent));
+  invalidate(): Promise<boolean> {
+    const sent: Promise<boolean> = this.send().finally(() => this.sending.delete(sent));
     this.sending.add(sent);
     return sent;
   }
 
-  private async send(): Promise<void> {
+  private async send(): Promise<boolean> {
     const failures = this.failures;
     try {
       this.invalidated(await this.newGeneration(), failures);
+      return true;
     } catch (error) {
       // The write this follows is committed: failing its request would only
       // invite a retry. The invalidation is owed instead (see the class).
       this.owe();
       this.logger.error({ err: error }, 'catalog cache invalidation failed; sending it again');
+      return false;
     }
   }
 

@@ -12,7 +12,7 @@ import { PasswordHasher } from '../../auth/password-hasher.js';
 import { UserRepository } from '../../auth/user.repository.js';
 import { AppConfig } from '../../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../../infrastructure/database/transaction-runner.js';
-import { CatalogCache } from '../cache/catalog-cache.js';
+import { CatalogChanges } from '../cache/catalog-changes.js';
 import { CatalogWriteRepository } from '../persistence/catalog-write.repository.js';
 import { categoryIdsBySlug } from '../persistence/category-slugs.js';
 import { DEMO_ACCOUNTS, DEMO_CATEGORIES, type DemoProduct, demoProducts } from './demo-catalog.js';
@@ -63,13 +63,17 @@ export class CatalogSeedService {
     private readonly catalog: CatalogWriteRepository,
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
-    private readonly cache: CatalogCache,
+    private readonly changes: CatalogChanges,
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
   ) {}
 
   async seed(onProgress?: (done: number, total: number) => void): Promise<SeedReport> {
-    const categoryIds = await this.tx.run((m) => this.seedCategories(m));
+    const categoryIds = await this.tx.run(async (m) => {
+      const ids = await this.seedCategories(m);
+      await this.changes.record(m);
+      return ids;
+    });
     const products = demoProducts();
     let productsCreated = 0;
     let variantsCreated = 0;
@@ -84,7 +88,9 @@ export class CatalogSeedService {
             m,
             batch.map((product) => product.slug),
           );
-          return this.seedBatch(m, batch, categoryIds);
+          const counts = await this.seedBatch(m, batch, categoryIds);
+          await this.changes.record(m);
+          return counts;
         },
         // A writer inserting some of the same new slugs or SKUs in another
         // order can still deadlock with a batch; run it again, it finds
@@ -100,7 +106,6 @@ export class CatalogSeedService {
     const credentialsFile = accounts.some((a) => a.created && a.passwordFrom === 'generated')
       ? demoCredentialsFile(this.config.dataDir)
       : null;
-    await this.cache.invalidate();
     return {
       categories: categoryIds.size,
       productsCreated,
