@@ -25,6 +25,7 @@ import {
   type PaymentEvent,
   paymentEventDefect,
 } from '../payments/stripe-event.js';
+import { awaitsPayment, type PaymentFollowUp } from './awaited-payment.js';
 import { DisputeEvents } from './dispute-events.js';
 import { OrderRepository, type OrderSnapshot, type OrderState } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
@@ -74,6 +75,22 @@ function refuseDefective(event: PaymentEvent): void {
   if (defect !== undefined) throw new UnusablePaymentEventError(defect);
 }
 
+/**
+ * What a deferred event follows up on (a refund or dispute of a payment),
+ * and the intent of that payment, as Stripe names it (an id, or expanded).
+ */
+function followUpOf(event: PaymentEvent): { kind?: PaymentFollowUp; intentId?: string } {
+  const kind: PaymentFollowUp | undefined =
+    event.type === 'charge.refunded'
+      ? 'refund'
+      : event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed'
+        ? 'dispute'
+        : undefined;
+  const reference = (event.data.object as { payment_intent?: unknown }).payment_intent;
+  const intentId = str(reference) ?? str((reference as { id?: unknown } | null | undefined)?.id);
+  return { ...(kind ? { kind } : {}), ...(intentId ? { intentId } : {}) };
+}
+
 /** Whether the order has booked no payment yet, in its currency or in another. */
 const nothingBooked = (order: OrderSnapshot): boolean =>
   order.amountPaid.isZero() && (order.foreignPayment?.paid.isZero() ?? true);
@@ -99,6 +116,25 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
     private readonly disputes: DisputeEvents,
   ) {
     super();
+  }
+
+  /**
+   * A deferred refund or dispute may apply once its order no longer awaits
+   * its payment (`awaitsPayment`, which `handle` asks again under the lock);
+   * one whose intent no order knows may too, to be recorded as ignored.
+   */
+  override async applicableNow(events: readonly PaymentEvent[]): Promise<ReadonlySet<string>> {
+    const followUps = events.map((event) => ({ event, ...followUpOf(event) }));
+    const intents = [...new Set(followUps.flatMap((f) => f.intentId ?? []))];
+    const orders = new Map(
+      (await this.orders.findByPaymentIntents(intents)).map((o) => [o.paymentIntentId, o]),
+    );
+    const applicable = new Set<string>();
+    for (const { event, kind, intentId } of followUps) {
+      const order = intentId === undefined ? undefined : orders.get(intentId);
+      if (!kind || !order || !awaitsPayment(order, kind)) applicable.add(event.id);
+    }
+    return applicable;
   }
 
   override async prepare(event: PaymentEvent): Promise<Prepared | undefined> {
