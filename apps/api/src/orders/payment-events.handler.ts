@@ -27,6 +27,7 @@ import {
 } from '../payments/stripe-event.js';
 import { awaitsPayment, type PaymentFollowUp } from './awaited-payment.js';
 import { DisputeEvents } from './dispute-events.js';
+import { IntentCancellation } from './intent-cancellation.js';
 import { OrderRepository, type OrderSnapshot, type OrderState } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { type ChargeObject, type ChargeReading, RefundEvents } from './refund-events.js';
@@ -114,6 +115,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
     private readonly payments: PaymentGateway,
     private readonly refunds: RefundEvents,
     private readonly disputes: DisputeEvents,
+    private readonly intents: IntentCancellation,
   ) {
     super();
   }
@@ -166,7 +168,9 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
           this.succeeded(o, pi, prepared?.kind === 'late-payment' ? prepared : undefined, manager),
         );
       case 'payment_intent.payment_failed':
-        return this.withIntentOrder(event, manager, (o, pi) => this.failed(o, pi, manager));
+        return this.withIntentOrder(event, manager, (o, pi) =>
+          this.failed(o, pi, event.id, manager),
+        );
       case 'payment_intent.canceled':
         return this.withIntentOrder(event, manager, (o) => this.canceled(o, manager));
       case 'charge.refunded':
@@ -358,9 +362,19 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
 
   private async failed(
     order: OrderState,
-    intent: IntentObject,
+    intent: IntentObject & { id: string },
+    eventId: string,
     m: EntityManager,
   ): Promise<PaymentEventOutcome> {
+    if (order.status === 'cancelled') {
+      // A payment the bank decided on while the order was cancelled here: the
+      // cancel was refused then (the intent was `processing`), and the
+      // failure makes the intent payable again. Its cancellation is owed
+      // once more; the job looks at the intent first, so one already
+      // cancelled, or a stale failure's, costs a look and nothing else.
+      await this.intents.oweAgain(intent.id, eventId, m);
+      return 'processed';
+    }
     if (order.status !== 'pending_payment') return 'ignored'; // a stale attempt
     const reason =
       str(intent.last_payment_error?.code) ?? str(intent.last_payment_error?.message) ?? 'unknown';
