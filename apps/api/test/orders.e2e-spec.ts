@@ -10,6 +10,7 @@ import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import {
   PaymentGateway,
+  type PaymentIntentDetails,
   type PaymentIntentRef,
   type RefundInput,
   type RefundRef,
@@ -27,6 +28,7 @@ import {
   cancelLeavingIntentPayable,
   checkout,
   deliver,
+  intentObject,
   stockOf,
   type TestVariant,
 } from './support/shop.js';
@@ -51,7 +53,24 @@ class GatewayWithRefundOutage extends DelegatingGateway {
   /** Keys under which the provider replays a 500, as Stripe replays any first reply to a key. */
   readonly failedCancelKeys = new Set<string>();
 
+  /**
+   * Intents a bank is deciding on (a debit in `processing`): shown so, and
+   * Stripe refuses to cancel them, whatever the key.
+   */
+  readonly processing = new Set<string>();
+
+  override async retrieveIntent(id: string): Promise<PaymentIntentDetails> {
+    const intent = await this.real.retrieveIntent(id);
+    return this.processing.has(id) ? { ...intent, status: 'processing' } : intent;
+  }
+
   override async cancelIntent(id: string, idempotencyKey?: string): Promise<PaymentIntentRef> {
+    if (this.processing.has(id)) {
+      throw new PaymentStateConflictError(
+        'This PaymentIntent could not be canceled because it has a status of processing.',
+        'payment_intent_unexpected_state',
+      );
+    }
     const before = this.beforeNextCancel;
     this.beforeNextCancel = undefined;
     await before?.();
@@ -425,6 +444,54 @@ describe('orders', () => {
       t.get(IntentCancellation).retry({ paymentIntentId: payment.paymentIntentId }),
     ).resolves.toBeUndefined();
     expect((await gateway.retrieveIntent(payment.paymentIntentId)).status).toBe('succeeded');
+  });
+
+  test('an intent a bank was deciding on when its order was cancelled is cancelled once the bank fails the payment (payment_intent.payment_failed)', async () => {
+    const user = await aCustomer(t);
+    const { order, payment } = await anOrder(user);
+    const intentId = payment.paymentIntentId as string;
+    // A bank debit under way: Stripe will not cancel the intent.
+    gateway.processing.add(intentId);
+    await t.http.post(`/api/v1/orders/${order.id}/cancel`).set(user.auth).expect(200);
+    // The owed job's run meets the refusal and ends: no retry would change it.
+    await expect(
+      t.get(IntentCancellation).retry({ paymentIntentId: intentId }),
+    ).resolves.toBeUndefined();
+    await db.query(
+      `UPDATE pgboss.job SET state = 'completed', completed_on = now()
+        WHERE name = 'orders.cancel-intent' AND data->>'paymentIntentId' = $1`,
+      [intentId],
+    );
+
+    // The bank fails the payment: the intent is payable again.
+    gateway.processing.delete(intentId);
+    expect((await gateway.retrieveIntent(intentId)).status).toBe('requires_payment_method');
+    const failed = aStripeEvent(
+      'payment_intent.payment_failed',
+      intentObject(intentId, order.total.amount as number, {
+        status: 'requires_payment_method',
+        amount_received: 0,
+        latest_charge: null,
+        last_payment_error: { code: 'insufficient_funds' },
+      }),
+    );
+    expect((await deliver(t, failed, t.config.stripeWebhookSecret)).status).toBe(200);
+
+    await waitFor(
+      async () =>
+        (await gateway.retrieveIntent(intentId)).status === 'canceled' ? true : undefined,
+      'the cancellation owed again to cancel the intent',
+      30_000,
+    );
+    expect((await getOrder(user, order.id)).body.status).toBe('cancelled');
+    // A redelivery of the failure owes nothing more.
+    expect((await deliver(t, failed, t.config.stripeWebhookSecret)).status).toBe(200);
+    const [jobs] = (await db.query(
+      `SELECT count(*)::int AS n FROM pgboss.job
+        WHERE name = 'orders.cancel-intent' AND data->>'paymentIntentId' = $1`,
+      [intentId],
+    )) as { n: number }[];
+    expect(jobs!.n).toBe(2);
   });
 
   test('the retry fails, for another attempt, while the provider still runs an earlier request', async () => {

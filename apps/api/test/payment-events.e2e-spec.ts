@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
+import { DeferredEventRetry } from '../src/payments/deferred-event-retry.js';
+import { PaymentEventProcessor } from '../src/payments/payment-event-processor.service.js';
+import { PaymentEventRepository } from '../src/payments/persistence/payment-event.repository.js';
+import type { PaymentEvent } from '../src/payments/stripe-event.js';
 import {
   aPlacedOrder,
   aStripeEvent,
@@ -334,5 +338,98 @@ describe('payment events applied to orders (POST /webhooks/stripe)', () => {
     await send(older);
     await send(full);
     expect(await orderOf(o.orderId)).toMatchObject({ status: 'refunded', amountRefunded: 5000 });
+  });
+
+  describe('a refund deferred until its payment, whose re-application after the payment was lost', () => {
+    /**
+     * The webhook intake's first two steps for a `payment_intent.succeeded`,
+     * store and apply (committed: the order is paid), then nothing more: as
+     * a process that dies right after the payment's commit, before it
+     * re-applies the refund deferred until it, and before Stripe had its 200.
+     */
+    const payDyingBeforeReapplying = async (event: { id: string }) => {
+      await t.get(PaymentEventRepository).recordIfNew(event as PaymentEvent, 'webhook');
+      expect(await t.get(PaymentEventProcessor).apply(event.id, ['pending', 'failed'])).toBe(
+        'processed',
+      );
+    };
+
+    const aRefundWaitingForItsPayment = async () => {
+      const o = await anOrder(1, 5000);
+      const refunded = aStripeEvent('charge.refunded', chargeObject(o.intentId, o.total, 5000));
+      expect((await send(refunded)).status).toBe('deferred');
+      const succeeded = aStripeEvent('payment_intent.succeeded', intentObject(o.intentId, o.total));
+      await payDyingBeforeReapplying(succeeded);
+      expect(await orderOf(o.orderId)).toMatchObject({ status: 'paid', amountRefunded: 0 });
+      expect(await eventRow(refunded.id)).toMatchObject({ status: 'deferred' });
+      return { o, refunded, succeeded };
+    };
+
+    test("Stripe's redelivery of the payment, already applied, re-applies the refund: the order is refunded", async () => {
+      const { o, refunded, succeeded } = await aRefundWaitingForItsPayment();
+
+      expect((await send(succeeded)).status).toBe('duplicate');
+
+      expect(await eventRow(refunded.id)).toMatchObject({ status: 'processed' });
+      expect(await orderOf(o.orderId)).toMatchObject({
+        status: 'refunded',
+        amountPaid: 5000,
+        amountRefunded: 5000,
+      });
+    });
+
+    test('with no redelivery, the scheduled job re-applies it; a refund whose order still awaits its payment stays deferred, untouched', async () => {
+      const { o, refunded } = await aRefundWaitingForItsPayment();
+      const unpaid = await anOrder(1, 5000);
+      const early = aStripeEvent(
+        'charge.refunded',
+        chargeObject(unpaid.intentId, unpaid.total, 5000),
+      );
+      expect((await send(early)).status).toBe('deferred');
+      const [before] = await db.query('SELECT attempts FROM payment_events WHERE id = $1', [
+        early.id,
+      ]);
+
+      const summary = await t.get(DeferredEventRetry).run();
+
+      expect(summary.processed).toBeGreaterThanOrEqual(1);
+      expect(await eventRow(refunded.id)).toMatchObject({ status: 'processed' });
+      expect(await orderOf(o.orderId)).toMatchObject({ status: 'refunded', amountRefunded: 5000 });
+      // Not even tried: its order is still pending, so the run leaves it be.
+      expect(
+        await db.query('SELECT status, attempts FROM payment_events WHERE id = $1', [early.id]),
+      ).toEqual([{ status: 'deferred', attempts: before.attempts }]);
+      expect(await orderOf(unpaid.orderId)).toMatchObject({
+        status: 'pending_payment',
+        amountRefunded: 0,
+      });
+      // A second run finds nothing more to apply.
+      expect(await t.get(DeferredEventRetry).run()).toMatchObject({ processed: 0 });
+    });
+  });
+
+  test('an intent in the shape of API versions before 2022-11-15 (charges, no latest_charge) still has its deferred refund re-applied once paid', async () => {
+    const o = await anOrder(1, 5000);
+    const refunded = aStripeEvent('charge.refunded', chargeObject(o.intentId, o.total, 2000));
+    expect((await send(refunded)).status).toBe('deferred');
+    const { latest_charge: _latest, ...intent } = intentObject(o.intentId, o.total);
+    const succeeded = aStripeEvent('payment_intent.succeeded', {
+      ...intent,
+      charges: {
+        object: 'list',
+        data: [chargeObject(o.intentId, o.total, 0)],
+        has_more: false,
+        total_count: 1,
+        url: `/v1/charges?payment_intent=${o.intentId}`,
+      },
+    });
+
+    expect((await send(succeeded)).status).toBe('processed');
+
+    expect(await eventRow(refunded.id)).toMatchObject({ status: 'processed' });
+    expect(await orderOf(o.orderId)).toMatchObject({
+      status: 'partially_refunded',
+      amountRefunded: 2000,
+    });
   });
 });

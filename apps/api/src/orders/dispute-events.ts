@@ -9,6 +9,7 @@ import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 
 import type { PaymentEventOutcome } from '../payments/payment-event-handler.js';
+import { awaitsPayment } from './awaited-payment.js';
 import { heldPaymentFigures } from './held-payment-figures.js';
 import { OrderRepository } from './order.repository.js';
 
@@ -43,13 +44,7 @@ export class DisputeEvents {
     // Stripe may deliver the dispute before the payment it disputes: wait
     // for the payment to be booked (the cancelled order's late payment, or
     // an order still pending), then the charge's deferred events re-apply.
-    const unbooked =
-      order.status === 'pending_payment' ||
-      (order.status === 'cancelled' &&
-        order.amountPaid.isZero() &&
-        (order.foreignPayment?.paid.isZero() ?? true) &&
-        order.reviewDecision !== 'rejected');
-    if (unbooked) return 'deferred';
+    if (awaitsPayment(order, 'dispute')) return 'deferred';
 
     const facts: DisputeFacts = {
       id: dispute.id,

@@ -57,6 +57,24 @@ export class IntentCancellation {
   }
 
   /**
+   * Owes the cancellation again, of the intent of an order cancelled here
+   * that became payable again: a cancel refused while a bank decided on a
+   * payment (`processing`) ends the job below, and when the bank then fails
+   * the payment (`payment_intent.payment_failed`) the intent goes back to
+   * `requires_payment_method`, its client secret able to pay the cancelled
+   * order. In the transaction that applies that event, with a key of that
+   * event's own: the first job under the intent's key may still be on
+   * record, and a redelivery of the event must not owe it twice.
+   */
+  async oweAgain(paymentIntentId: string, eventId: string, m: EntityManager): Promise<void> {
+    await this.jobs.enqueue(
+      'orders.cancel-intent',
+      { paymentIntentId },
+      { manager: m, dedupeKey: `cancel-intent:${paymentIntentId}:after:${eventId}` },
+    );
+  }
+
+  /**
    * After the commit of a transaction that called `owe`. Never throws: the
    * order is cancelled already, whatever the provider says, and the owed
    * job tries again.
@@ -80,7 +98,12 @@ export class IntentCancellation {
    *   intents in memory, so a restart forgets them): nobody can pay it;
    * - the provider will not cancel it in its state (`processing`: the bank
    *   is deciding on a payment, which may take days): the outcome comes as a
-   *   webhook, and money that arrives is refunded as a late payment.
+   *   webhook. Money that arrives is refunded as a late payment; a payment
+   *   the bank fails makes the intent payable again, and its
+   *   `payment_intent.payment_failed` owes this job once more (`oweAgain`).
+   *   Retrying instead would not do: a bank debit is decided within days
+   *   (up to two weeks for SEPA), past the hours this job's backoff spans,
+   *   and each retry could only be refused the same way.
    */
   @JobHandler('orders.cancel-intent', { retryLimit: 10, retryDelay: 30, retryBackoff: true })
   async retry(payload: { paymentIntentId: string }): Promise<void> {

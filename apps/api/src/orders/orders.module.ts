@@ -73,6 +73,7 @@ import { UnsettledRefundsService } from './unsettled-refunds.service.js';
   ],
   exports: [
     OrderRepository,
+    IntentCancellation,
     OrderLifecycle,
     OrderExpiryService,
     OrderQueryService,

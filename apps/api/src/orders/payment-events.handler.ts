@@ -25,7 +25,9 @@ import {
   type PaymentEvent,
   paymentEventDefect,
 } from '../payments/stripe-event.js';
+import { awaitsPayment, type PaymentFollowUp } from './awaited-payment.js';
 import { DisputeEvents } from './dispute-events.js';
+import { IntentCancellation } from './intent-cancellation.js';
 import { OrderRepository, type OrderSnapshot, type OrderState } from './order.repository.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { type ChargeObject, type ChargeReading, RefundEvents } from './refund-events.js';
@@ -74,6 +76,22 @@ function refuseDefective(event: PaymentEvent): void {
   if (defect !== undefined) throw new UnusablePaymentEventError(defect);
 }
 
+/**
+ * What a deferred event follows up on (a refund or dispute of a payment),
+ * and the intent of that payment, as Stripe names it (an id, or expanded).
+ */
+function followUpOf(event: PaymentEvent): { kind?: PaymentFollowUp; intentId?: string } {
+  const kind: PaymentFollowUp | undefined =
+    event.type === 'charge.refunded'
+      ? 'refund'
+      : event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed'
+        ? 'dispute'
+        : undefined;
+  const reference = (event.data.object as { payment_intent?: unknown }).payment_intent;
+  const intentId = str(reference) ?? str((reference as { id?: unknown } | null | undefined)?.id);
+  return { ...(kind ? { kind } : {}), ...(intentId ? { intentId } : {}) };
+}
+
 /** Whether the order has booked no payment yet, in its currency or in another. */
 const nothingBooked = (order: OrderSnapshot): boolean =>
   order.amountPaid.isZero() && (order.foreignPayment?.paid.isZero() ?? true);
@@ -97,8 +115,28 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
     private readonly payments: PaymentGateway,
     private readonly refunds: RefundEvents,
     private readonly disputes: DisputeEvents,
+    private readonly intents: IntentCancellation,
   ) {
     super();
+  }
+
+  /**
+   * A deferred refund or dispute may apply once its order no longer awaits
+   * its payment (`awaitsPayment`, which `handle` asks again under the lock);
+   * one whose intent no order knows may too, to be recorded as ignored.
+   */
+  override async applicableNow(events: readonly PaymentEvent[]): Promise<ReadonlySet<string>> {
+    const followUps = events.map((event) => ({ event, ...followUpOf(event) }));
+    const intents = [...new Set(followUps.flatMap((f) => f.intentId ?? []))];
+    const orders = new Map(
+      (await this.orders.findByPaymentIntents(intents)).map((o) => [o.paymentIntentId, o]),
+    );
+    const applicable = new Set<string>();
+    for (const { event, kind, intentId } of followUps) {
+      const order = intentId === undefined ? undefined : orders.get(intentId);
+      if (!kind || !order || !awaitsPayment(order, kind)) applicable.add(event.id);
+    }
+    return applicable;
   }
 
   override async prepare(event: PaymentEvent): Promise<Prepared | undefined> {
@@ -130,7 +168,9 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
           this.succeeded(o, pi, prepared?.kind === 'late-payment' ? prepared : undefined, manager),
         );
       case 'payment_intent.payment_failed':
-        return this.withIntentOrder(event, manager, (o, pi) => this.failed(o, pi, manager));
+        return this.withIntentOrder(event, manager, (o, pi) =>
+          this.failed(o, pi, event.id, manager),
+        );
       case 'payment_intent.canceled':
         return this.withIntentOrder(event, manager, (o) => this.canceled(o, manager));
       case 'charge.refunded':
@@ -322,9 +362,19 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
 
   private async failed(
     order: OrderState,
-    intent: IntentObject,
+    intent: IntentObject & { id: string },
+    eventId: string,
     m: EntityManager,
   ): Promise<PaymentEventOutcome> {
+    if (order.status === 'cancelled') {
+      // A payment the bank decided on while the order was cancelled here: the
+      // cancel was refused then (the intent was `processing`), and the
+      // failure makes the intent payable again. Its cancellation is owed
+      // once more; the job looks at the intent first, so one already
+      // cancelled, or a stale failure's, costs a look and nothing else.
+      await this.intents.oweAgain(intent.id, eventId, m);
+      return 'processed';
+    }
     if (order.status !== 'pending_payment') return 'ignored'; // a stale attempt
     const reason =
       str(intent.last_payment_error?.code) ?? str(intent.last_payment_error?.message) ?? 'unknown';

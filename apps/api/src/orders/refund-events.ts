@@ -21,6 +21,7 @@ import {
   UnusablePaymentEventError,
 } from '../payments/payment-event-handler.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
+import { awaitsPayment } from './awaited-payment.js';
 import { OrderRepository, type OrderSnapshot } from './order.repository.js';
 import { RefundLedger } from './refund-ledger.js';
 
@@ -117,7 +118,7 @@ export class RefundEvents {
     if (!intentId || reported === undefined) return 'ignored';
     const order = await this.orders.lockByPaymentIntent(intentId, m);
     if (!order) return 'ignored';
-    if (order.status === 'pending_payment') return 'deferred'; // re-applied once paid
+    if (awaitsPayment(order, 'refund')) return 'deferred'; // re-applied once paid
     // A payment in another currency was never the order's money (a late
     // payment, or one rejected after review): its refund is not the order's
     // either, and is counted in that payment's own figures.

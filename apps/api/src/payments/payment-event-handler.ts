@@ -42,6 +42,18 @@ export abstract class PaymentEventHandler<Prepared = unknown> {
     manager: EntityManager,
     prepared?: Prepared,
   ): Promise<PaymentEventOutcome>;
+
+  /**
+   * Of deferred events, the ids of those whose object may take them now
+   * (their payment has been booked), read without a lock: the scheduled
+   * re-application applies only these, so events still waiting, however
+   * many, cost it one read. A wrong guess costs no more than a wasted
+   * attempt: `handle` decides again under the lock, and defers again.
+   * Default: every one of them.
+   */
+  applicableNow(events: readonly PaymentEvent[]): Promise<ReadonlySet<string>> {
+    return Promise.resolve(new Set(events.map((e) => e.id)));
+  }
 }
 
 /**

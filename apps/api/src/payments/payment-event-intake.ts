@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
+import { errorMessage } from '../infrastructure/logging/error-message.js';
 import type { PaymentEventOutcome } from './payment-event-handler.js';
 import { PaymentEventProcessor } from './payment-event-processor.service.js';
 import type { PaymentEventArrival } from './persistence/payment-event.orm-entity.js';
@@ -22,6 +23,8 @@ export interface EventReceipt {
  */
 @Injectable()
 export class PaymentEventIntake {
+  private readonly logger = new Logger(PaymentEventIntake.name);
+
   constructor(
     private readonly events: PaymentEventRepository,
     private readonly processor: PaymentEventProcessor,
@@ -55,27 +58,56 @@ export class PaymentEventIntake {
       throw error;
     }
     if (webhook) this.metrics.delivered(event.type, outcome ?? 'duplicate');
-    if (outcome === 'processed' && event.type.startsWith('payment_intent.')) {
-      // A payment that just landed may unblock events deferred until it did
-      // (a refund delivered before the payment it refunds). Its own commit is
-      // done, so the re-applied events see it; a failure here leaves them
-      // deferred for the next run, it does not fail this delivery. Only the
-      // refunds of this payment's charge (what is deferred is charge.refunded,
-      // filed under its charge): events waiting for other orders, however
-      // many, never crowd them out.
-      const charge = latestChargeOf(event.data.object);
-      if (charge) {
-        await this.processor.reprocessDeferred({ objectId: charge }).catch(() => undefined);
-      }
+    if ((outcome === 'processed' || outcome === null) && event.type.startsWith('payment_intent.')) {
+      await this.reapplyDeferredOf(event);
     }
     return { firstDelivery, outcome };
   }
+
+  /**
+   * A payment that landed may unblock events deferred until it did (a
+   * refund delivered before the payment it refunds). Its own commit is done,
+   * so the re-applied events see it. Also after a delivery that found the
+   * event handled already (null): the earlier one may have died, or failed
+   * here, before re-applying them, and Stripe redelivers the payment exactly
+   * because that delivery was never answered. Only the events of this
+   * payment's charges (what is deferred is filed under its charge): events
+   * waiting for other orders, however many, never crowd them out. A failure
+   * here does not fail the delivery: the payment is booked, and the job
+   * `payments.reapply-deferred-events` (DeferredEventRetry) re-applies what
+   * is left deferred.
+   */
+  private async reapplyDeferredOf(event: PaymentEvent): Promise<void> {
+    for (const charge of chargesOf(event.data.object)) {
+      try {
+        await this.processor.reprocessDeferred({ objectId: charge });
+      } catch (error) {
+        this.logger.warn(
+          { err: error, eventId: event.id, charge },
+          `Deferred events of charge ${charge} could not be re-applied; the scheduled job will: ${errorMessage(error)}`,
+        );
+      }
+    }
+  }
 }
 
-/** The id of a PaymentIntent's latest charge, whether Stripe sent it as an id or expanded. */
-function latestChargeOf(intent: unknown): string | undefined {
-  const charge = (intent as { latest_charge?: unknown }).latest_charge;
-  if (typeof charge === 'string') return charge;
-  const id = (charge as { id?: unknown } | null | undefined)?.id;
-  return typeof id === 'string' ? id : undefined;
+/**
+ * The ids of a PaymentIntent's charges, whether Stripe sent them as an id or
+ * expanded. Since API version 2022-11-15 an intent names its `latest_charge`;
+ * a webhook endpoint pinned to an older version gets the list `charges`
+ * instead, and the payment's charge is among them.
+ */
+function chargesOf(intent: unknown): string[] {
+  const { latest_charge: latest, charges } = intent as {
+    latest_charge?: unknown;
+    charges?: { data?: unknown } | null;
+  };
+  const ids = new Set<string>();
+  const add = (charge: unknown) => {
+    const id = typeof charge === 'string' ? charge : (charge as { id?: unknown } | null)?.id;
+    if (typeof id === 'string' && id.length > 0) ids.add(id);
+  };
+  add(latest);
+  if (Array.isArray(charges?.data)) charges.data.forEach(add);
+  return [...ids];
 }

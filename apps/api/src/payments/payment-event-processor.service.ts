@@ -20,6 +20,9 @@ import type { PaymentEvent } from './stripe-event.js';
 /** Preparations of one event before it is left to Stripe's next delivery. */
 const MAX_PREPARATIONS = 3;
 
+/** Deferred events read at once by the scheduled re-application. */
+const REAPPLY_PAGE = 200;
+
 /** How often a duplicate delivery looks whether the holder is done (PAYMENT_EVENT_WAIT_MS). */
 const DUPLICATE_POLL_MS = 100;
 
@@ -184,16 +187,57 @@ export class PaymentEventProcessor {
       limit: options.limit ?? 100,
     });
     const summary: ReprocessSummary = { processed: 0, deferred: 0, ignored: 0, skipped: 0 };
-    for (const id of ids) {
-      // One at a time and in order: a later event may depend on an earlier one.
-      // One that fails stays deferred for the next run and holds up no other.
-      // One being re-applied by a concurrent run right now is that run's.
-      const outcome = await this.apply(id, ['deferred']).catch((error: unknown) =>
-        error instanceof PaymentEventInProgressError ? null : ('deferred' as const),
-      );
-      if (outcome === null) summary.skipped++;
-      else summary[outcome]++;
-    }
+    for (const id of ids) await this.reapply(id, summary);
     return summary;
+  }
+
+  /**
+   * Re-applies the deferred events the handler finds applicable now
+   * (`PaymentEventHandler.applicableNow`), oldest first: at most `maxApplied`
+   * of them, among the oldest `maxScanned` deferred events. This is what
+   * the scheduled job runs: the re-application right after a payment can be
+   * lost (the process dies after the payment's commit, or it fails), and
+   * the payment's redelivery may never come, Stripe having had its 200.
+   */
+  async reapplyUnblocked(
+    options: { maxScanned?: number; maxApplied?: number } = {},
+  ): Promise<ReprocessSummary & { more: boolean }> {
+    const maxScanned = options.maxScanned ?? 1_000;
+    const maxApplied = options.maxApplied ?? 100;
+    const summary = { processed: 0, deferred: 0, ignored: 0, skipped: 0, more: false };
+    let applied = 0;
+    let scanned = 0;
+    let after: PaymentEvent | undefined;
+    while (scanned < maxScanned) {
+      const page = await this.events.deferredPage({
+        ...(after ? { after } : {}),
+        limit: Math.min(REAPPLY_PAGE, maxScanned - scanned),
+      });
+      if (page.length === 0) return summary;
+      scanned += page.length;
+      after = page.at(-1);
+      const applicable = await this.handler.applicableNow(page);
+      for (const event of page) {
+        if (!applicable.has(event.id)) continue;
+        if (applied >= maxApplied) return { ...summary, more: true };
+        applied++;
+        await this.reapply(event.id, summary);
+      }
+    }
+    summary.more =
+      (await this.events.deferredPage({ ...(after ? { after } : {}), limit: 1 })).length > 0;
+    return summary;
+  }
+
+  private async reapply(id: string, summary: ReprocessSummary): Promise<void> {
+    // One at a time and in order: a later event may depend on an earlier one.
+    // One that fails stays deferred for the next run and holds up no other
+    // (`apply` logged why). One being re-applied by a concurrent run right
+    // now is that run's.
+    const outcome = await this.apply(id, ['deferred']).catch((error: unknown) =>
+      error instanceof PaymentEventInProgressError ? null : ('deferred' as const),
+    );
+    if (outcome === null) summary.skipped++;
+    else summary[outcome]++;
   }
 }

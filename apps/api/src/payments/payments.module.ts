@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, type ModuleMetadata, type Type } from '@nestjs/common';
 
 import { CaughtUpEventMetrics } from './caught-up-event-metrics.js';
+import { DeferredEventRetry } from './deferred-event-retry.js';
 import { PaymentEventCatchUp } from './payment-event-catch-up.js';
 import { IgnoringPaymentEventHandler, PaymentEventHandler } from './payment-event-handler.js';
 import { PaymentEventIntake } from './payment-event-intake.js';
@@ -59,13 +60,19 @@ export class PaymentsModule {
         PaymentEventIntake,
         UndeliveredEventSweep,
         PaymentEventCatchUp,
+        DeferredEventRetry,
         StripeWebhookVerifier,
         StripeWebhookService,
         WebhookMetrics,
         CaughtUpEventMetrics,
         PaymentSimulationService,
       ],
-      exports: [PaymentEventProcessor, PaymentSimulationService, PaymentEventCatchUp],
+      exports: [
+        PaymentEventProcessor,
+        PaymentSimulationService,
+        PaymentEventCatchUp,
+        DeferredEventRetry,
+      ],
     };
   }
 }

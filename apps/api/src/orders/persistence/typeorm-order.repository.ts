@@ -182,6 +182,15 @@ export class TypeormOrderRepository extends OrderRepository {
     return this.findOne('o.payment_intent_id = $1', [paymentIntentId]);
   }
 
+  async findByPaymentIntents(paymentIntentIds: readonly string[]): Promise<OrderSnapshot[]> {
+    if (paymentIntentIds.length === 0) return [];
+    const rows = (await this.dataSource.query(
+      `SELECT ${STATE_COLUMNS} FROM orders o WHERE o.payment_intent_id = ANY($1::text[])`,
+      [[...paymentIntentIds]],
+    )) as StateRow[];
+    return rows.map(toSnapshot);
+  }
+
   async dueForExpiry(now: Date, limit: number, after?: DueOrder): Promise<DueOrder[]> {
     const rows = (await this.dataSource.query(
       `SELECT o.id, o.payment_intent_id, o.reservation_expires_at::text AS expires_at

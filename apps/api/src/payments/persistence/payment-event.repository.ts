@@ -88,6 +88,12 @@ export abstract class PaymentEventRepository {
   /** Ids of deferred events, oldest (by Stripe's creation time) first. */
   abstract deferredIds(filter: { objectId?: string; limit: number }): Promise<string[]>;
 
+  /**
+   * Deferred events, oldest (by Stripe's creation time, then id) first: the
+   * `limit` after `after`, the last event of the page before.
+   */
+  abstract deferredPage(filter: { after?: PaymentEvent; limit: number }): Promise<PaymentEvent[]>;
+
   abstract status(id: string): Promise<PaymentEventStatus | null>;
 
   /** Which of `ids` are stored and settled: processed, deferred or ignored (not pending or failed). */

@@ -164,6 +164,21 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
     return rows.map((r) => r.id);
   }
 
+  async deferredPage(filter: { after?: PaymentEvent; limit: number }): Promise<PaymentEvent[]> {
+    // A range of payment_events_open_idx (deferred and failed events only),
+    // however large the table grows.
+    const after = filter.after;
+    const rows = (await this.dataSource.query(
+      `SELECT payload FROM payment_events
+        WHERE status = 'deferred'
+          AND ($2::timestamptz IS NULL OR (event_created_at, id) > ($2, $3::text))
+        ORDER BY event_created_at, id
+        LIMIT $1`,
+      [filter.limit, after ? new Date(after.created * 1000) : null, after ? after.id : null],
+    )) as { payload: PaymentEvent }[];
+    return rows.map((r) => r.payload);
+  }
+
   async status(id: string): Promise<PaymentEventStatus | null> {
     const row = await this.dataSource
       .getRepository(PaymentEventOrmEntity)
@@ -173,6 +188,9 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
 
   async settledIds(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
+    // A deferred event is stored and waits for its payment: the catch-up has
+    // nothing to take in, and the job that re-applies waiting events
+    // (DeferredEventRetry) applies it once its order has been paid.
     // One array parameter, however many ids: In() binds one parameter per
     // id, and PostgreSQL refuses a statement with more than 65,535.
     const rows = (await this.dataSource.query(
