@@ -746,12 +746,7 @@ describe('POST /checkout when the payment provider is down', () => {
   });
 
   test('an order left without its intent that expires while its retry makes one → 409, the new intent cancelled, not stored', async () => {
-    const user = await aCustomer(t);
-    const v = await aVariant(t, { stock: 4 });
-    await aCart(t, user, [{ variant: v, quantity: 1 }]);
-    const key = randomUUID();
-    expect((await checkout(t, user, key)).status).toBe(201);
-    await leaveWithoutIntent(db, user.id);
+    const { user, v, key } = await anOrderLeftWithoutIntent(t);
     await db.query(
       `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE user_id = $1`,
       [user.id],
@@ -801,12 +796,7 @@ describe('POST /checkout when the payment provider is down', () => {
   });
 
   test('an order left without its intent (by a request that died between two commits) is cancelled when the provider refuses it', async () => {
-    const user = await aCustomer(t);
-    const v = await aVariant(t, { stock: 4 });
-    await aCart(t, user, [{ variant: v, quantity: 1 }]);
-    const key = randomUUID();
-    expect((await checkout(t, user, key)).status).toBe(201);
-    await leaveWithoutIntent(db, user.id);
+    const { user, v, key } = await anOrderLeftWithoutIntent(t);
     gateway.down = true;
 
     const retry = await checkout(t, user, key);
@@ -822,6 +812,17 @@ describe('POST /checkout when the payment provider is down', () => {
     );
   });
 });
+
+/** A customer's order of one of four units in stock, placed, then left without its intent. */
+async function anOrderLeftWithoutIntent(t: TestApp) {
+  const user = await aCustomer(t);
+  const v = await aVariant(t, { stock: 4 });
+  await aCart(t, user, [{ variant: v, quantity: 1 }]);
+  const key = randomUUID();
+  expect((await checkout(t, user, key)).status).toBe(201);
+  await leaveWithoutIntent(t.get(DataSource), user.id);
+  return { user, v, key };
+}
 
 /**
  * As an order looked when the request that placed it died after its commit
