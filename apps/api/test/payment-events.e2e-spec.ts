@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
-import { DeferredEventRetry } from '../src/payments/deferred-event-retry.js';
+import { DeferredEventRetry, MAX_REAPPLY_ATTEMPTS } from '../src/payments/deferred-event-retry.js';
 import { PaymentEventProcessor } from '../src/payments/payment-event-processor.service.js';
 import { PaymentEventRepository } from '../src/payments/persistence/payment-event.repository.js';
 import type { PaymentEvent } from '../src/payments/stripe-event.js';
@@ -405,6 +405,27 @@ describe('payment events applied to orders (POST /webhooks/stripe)', () => {
       });
       // A second run finds nothing more to apply.
       expect(await t.get(DeferredEventRetry).run()).toMatchObject({ processed: 0 });
+    });
+
+    test('a deferred event tried MAX_REAPPLY_ATTEMPTS times is left for a person, and the job reaches the events behind it', async () => {
+      const stuck = await aRefundWaitingForItsPayment();
+      const behind = await aRefundWaitingForItsPayment();
+      // As if every try of the first had failed, for good.
+      await db.query('UPDATE payment_events SET attempts = $2 WHERE id = $1', [
+        stuck.refunded.id,
+        MAX_REAPPLY_ATTEMPTS,
+      ]);
+
+      await t.get(DeferredEventRetry).run();
+
+      expect(await eventRow(stuck.refunded.id)).toMatchObject({ status: 'deferred' });
+      expect(await orderOf(stuck.o.orderId)).toMatchObject({ amountRefunded: 0 });
+      expect(await eventRow(behind.refunded.id)).toMatchObject({ status: 'processed' });
+      expect(await orderOf(behind.o.orderId)).toMatchObject({ amountRefunded: 5000 });
+      // Its count of tries let down again, the next run applies it.
+      await db.query('UPDATE payment_events SET attempts = 0 WHERE id = $1', [stuck.refunded.id]);
+      await t.get(DeferredEventRetry).run();
+      expect(await eventRow(stuck.refunded.id)).toMatchObject({ status: 'processed' });
     });
   });
 

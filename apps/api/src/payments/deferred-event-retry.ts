@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { JobHandler } from '../jobs/job-handler.decorator.js';
 import { PaymentEventProcessor, type ReprocessSummary } from './payment-event-processor.service.js';
+import { PaymentEventRepository } from './persistence/payment-event.repository.js';
 
 declare module '../jobs/job-payloads.js' {
   interface JobPayloads {
@@ -15,6 +16,14 @@ export const MAX_SCANNED_PER_RUN = 1_000;
 
 /** Deferred events a run re-applies at most; the rest wait for the next run. */
 export const MAX_REAPPLIED_PER_RUN = 100;
+/**
+ * Tries after which a deferred event is no longer re-applied by the job:
+ * one that fails every time (a handler error, a charge the provider does
+ * not know) would otherwise take a share of every run, for good, and with
+ * enough of them the events behind them would never be reached. Each run
+ * warns while any are left, for a person to look at (`last_error`).
+ */
+export const MAX_REAPPLY_ATTEMPTS = 20;
 
 /**
  * Re-applies, on a schedule, the deferred events (a refund or dispute that
@@ -33,7 +42,10 @@ export const MAX_REAPPLIED_PER_RUN = 100;
 export class DeferredEventRetry {
   private readonly logger = new Logger(DeferredEventRetry.name);
 
-  constructor(private readonly processor: PaymentEventProcessor) {}
+  constructor(
+    private readonly processor: PaymentEventProcessor,
+    private readonly events: PaymentEventRepository,
+  ) {}
 
   // Idempotent by construction: an event applied once is no longer
   // deferred, and one still waiting for its payment is deferred again.
@@ -49,6 +61,7 @@ export class DeferredEventRetry {
     const summary = await this.processor.reapplyUnblocked({
       maxScanned: MAX_SCANNED_PER_RUN,
       maxApplied: MAX_REAPPLIED_PER_RUN,
+      belowAttempts: MAX_REAPPLY_ATTEMPTS,
     });
     const { processed, deferred, ignored, skipped, more } = summary;
     if (processed + deferred + ignored + skipped > 0 || more) {
@@ -59,6 +72,13 @@ export class DeferredEventRetry {
     if (deferred > 0) {
       this.logger.warn(
         `${deferred} deferred payment event(s) could not be re-applied though their payment was booked; the next run tries again`,
+      );
+    }
+    const givenUp = await this.events.deferredTriedAtLeast(MAX_REAPPLY_ATTEMPTS);
+    if (givenUp > 0) {
+      this.logger.warn(
+        `${givenUp} deferred payment event(s) failed ${MAX_REAPPLY_ATTEMPTS} tries and are no longer re-applied: ` +
+          'see payment_events.last_error, fix the cause, and set their attempts to 0 to let the job try again',
       );
     }
     return summary;

@@ -200,10 +200,11 @@ export class PaymentEventProcessor {
    * the payment's redelivery may never come, Stripe having had its 200.
    */
   async reapplyUnblocked(
-    options: { maxScanned?: number; maxApplied?: number } = {},
+    options: { maxScanned?: number; maxApplied?: number; belowAttempts?: number } = {},
   ): Promise<ReprocessSummary & { more: boolean }> {
     const maxScanned = options.maxScanned ?? 1_000;
     const maxApplied = options.maxApplied ?? 100;
+    const belowAttempts = options.belowAttempts;
     const summary = { processed: 0, deferred: 0, ignored: 0, skipped: 0, more: false };
     let applied = 0;
     let scanned = 0;
@@ -211,6 +212,7 @@ export class PaymentEventProcessor {
     while (scanned < maxScanned) {
       const page = await this.events.deferredPage({
         ...(after ? { after } : {}),
+        ...(belowAttempts !== undefined ? { belowAttempts } : {}),
         limit: Math.min(REAPPLY_PAGE, maxScanned - scanned),
       });
       if (page.length === 0) return summary;
@@ -225,7 +227,13 @@ export class PaymentEventProcessor {
       }
     }
     summary.more =
-      (await this.events.deferredPage({ ...(after ? { after } : {}), limit: 1 })).length > 0;
+      (
+        await this.events.deferredPage({
+          ...(after ? { after } : {}),
+          ...(belowAttempts !== undefined ? { belowAttempts } : {}),
+          limit: 1,
+        })
+      ).length > 0;
     return summary;
   }
 

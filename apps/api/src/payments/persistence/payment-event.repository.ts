@@ -90,9 +90,16 @@ export abstract class PaymentEventRepository {
 
   /**
    * Deferred events, oldest (by Stripe's creation time, then id) first: the
-   * `limit` after `after`, the last event of the page before.
+   * `limit` after `after`, the last event of the page before. With
+   * `belowAttempts`, only those tried fewer times than that.
    */
-  abstract deferredPage(filter: { after?: PaymentEvent; limit: number }): Promise<PaymentEvent[]>;
+  abstract deferredPage(filter: {
+    after?: PaymentEvent;
+    limit: number;
+    belowAttempts?: number;
+  }): Promise<PaymentEvent[]>;
+  /** How many deferred events were tried `attempts` times or more. */
+  abstract deferredTriedAtLeast(attempts: number): Promise<number>;
 
   abstract status(id: string): Promise<PaymentEventStatus | null>;
 

@@ -164,7 +164,11 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
     return rows.map((r) => r.id);
   }
 
-  async deferredPage(filter: { after?: PaymentEvent; limit: number }): Promise<PaymentEvent[]> {
+  async deferredPage(filter: {
+    after?: PaymentEvent;
+    limit: number;
+    belowAttempts?: number;
+  }): Promise<PaymentEvent[]> {
     // A range of payment_events_open_idx (deferred and failed events only),
     // however large the table grows.
     const after = filter.after;
@@ -172,11 +176,25 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
       `SELECT payload FROM payment_events
         WHERE status = 'deferred'
           AND ($2::timestamptz IS NULL OR (event_created_at, id) > ($2, $3::text))
+          AND ($4::int IS NULL OR attempts < $4)
         ORDER BY event_created_at, id
         LIMIT $1`,
-      [filter.limit, after ? new Date(after.created * 1000) : null, after ? after.id : null],
+      [
+        filter.limit,
+        after ? new Date(after.created * 1000) : null,
+        after ? after.id : null,
+        filter.belowAttempts ?? null,
+      ],
     )) as { payload: PaymentEvent }[];
     return rows.map((r) => r.payload);
+  }
+
+  async deferredTriedAtLeast(attempts: number): Promise<number> {
+    const [row] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM payment_events WHERE status = 'deferred' AND attempts >= $1`,
+      [attempts],
+    );
+    return row?.n ?? 0;
   }
 
   async status(id: string): Promise<PaymentEventStatus | null> {
