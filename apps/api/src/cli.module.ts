@@ -29,6 +29,7 @@ import {
   RefundsUnsettledCommand,
 } from './orders/refunds.commands.js';
 import { PaymentsCatchUpCommand } from './payments/cli/payments-catch-up.command.js';
+import { PaymentsReapplyDeferredCommand } from './payments/cli/payments-reapply-deferred.command.js';
 import {
   PaymentsDisputeCommand,
   PaymentsSimulateCommand,
@@ -46,6 +47,7 @@ export const commands = [
   PaymentsSimulateCommand,
   PaymentsDisputeCommand,
   PaymentsCatchUpCommand,
+  PaymentsReapplyDeferredCommand,
   JobsStatusCommand,
   OrdersExpireCommand,
   OrdersUnderReviewCommand,

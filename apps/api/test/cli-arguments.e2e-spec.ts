@@ -160,6 +160,18 @@ describe('npm run cli', () => {
       );
     });
 
+    test('payments:reapply-deferred says what it did, and takes no arguments', async () => {
+      const run = await cliInProcess(['payments:reapply-deferred']);
+      expect(run.stderr).toBe('');
+      expect(run).toMatchObject({ code: 0 });
+      expect(run.stdout).toMatch(
+        /^Deferred payment events re-applied: \d+ processed, \d+ ignored, 0 still deferred, \d+ taken by another run\.\n$/,
+      );
+      const extra = await cliInProcess(['payments:reapply-deferred', 'now']);
+      expect(extra.code).toBe(1);
+      expect(extra.stderr).toMatch(/too many arguments/);
+    });
+
     test('payments:catch-up while another run is at work → exit 1, saying so, and nothing done', async () => {
       // The worker's run, or this command elsewhere, holds the catch-up's lock.
       const other = new pg.Client({ connectionString: db.url });
