@@ -1,4 +1,4 @@
-import type { PaymentLedger } from '@minishop/domain';
+import { Money, type PaymentLedger } from '@minishop/domain';
 import type { EntityManager } from 'typeorm';
 
 import type { OrderState } from './order.repository.js';
@@ -30,14 +30,29 @@ export interface UnsettledBooking {
   named: boolean;
 }
 
-/** The currency of a booking's amount: the order's, or that of its payment in another currency. */
-export function bookedCurrency(
+/** A booking as a retry under its key finds it. */
+export interface StoredBooking {
+  amount: number;
+  ledger: PaymentLedger;
+  bookedAt: Date;
+  named: boolean;
+  /** The provider's refund it was settled with; null while unsettled (or settled before ids were kept). */
+  refundId: string | null;
+}
+
+/**
+ * A booking's amount as money: in the order's currency, or in that of its
+ * payment in another currency.
+ */
+export function bookedMoney(
   order: Pick<OrderState, 'currency' | 'foreignPayment'>,
-  ledger: PaymentLedger,
-): string {
-  return ledger === 'foreign' && order.foreignPayment
-    ? order.foreignPayment.paid.currency
-    : order.currency;
+  booking: { amount: number; ledger: PaymentLedger },
+): Money {
+  const currency =
+    booking.ledger === 'foreign' && order.foreignPayment
+      ? order.foreignPayment.paid.currency
+      : order.currency;
+  return Money.of(booking.amount, currency);
 }
 
 export interface RefundFailure {
@@ -63,14 +78,7 @@ export abstract class RefundLedger {
     orderId: string,
     key: string,
     manager: EntityManager,
-  ): Promise<{
-    amount: number;
-    ledger: PaymentLedger;
-    bookedAt: Date;
-    named: boolean;
-    /** The provider's refund it was settled with; null while unsettled (or settled before ids were kept). */
-    refundId: string | null;
-  } | null>;
+  ): Promise<StoredBooking | null>;
   /**
    * Records the booking and sets what the ledger's figures count as
    * requested (`refund_requested`, or the foreign payment's), unless the key

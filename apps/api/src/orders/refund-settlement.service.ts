@@ -1,5 +1,4 @@
 import {
-  Money,
   PaymentProviderError,
   refundBookingMetadata,
   refundOfBooking,
@@ -12,7 +11,7 @@ import { TransactionRunner } from '../infrastructure/database/transaction-runner
 import { errorMessage } from '../infrastructure/logging/error-message.js';
 import { PaymentGateway, type RefundInput } from '../payments/payment-gateway.js';
 import { OrderRepository } from './order.repository.js';
-import { bookedCurrency, RefundLedger, type UnsettledBooking } from './refund-ledger.js';
+import { bookedMoney, RefundLedger, type UnsettledBooking } from './refund-ledger.js';
 
 /**
  * How old a booking must be before the job asks for it: its own request
@@ -111,7 +110,7 @@ export class RefundSettlementService {
     // its answer to that call if it got it.
     const call: RefundInput = {
       paymentIntentId: order.paymentIntentId,
-      amount: Money.of(booking.amount, bookedCurrency(order, booking.ledger)),
+      amount: bookedMoney(order, booking),
       idempotencyKey: booking.key,
       ...(booking.named ? { metadata: refundBookingMetadata(booking.key) } : {}),
     };
@@ -121,7 +120,10 @@ export class RefundSettlementService {
       return { outcome: 'settled', providerDown: false };
     } catch (error) {
       if (refundRefusalReason(error) !== null) {
-        return { outcome: await this.takeBack(booking, error), providerDown: false };
+        return {
+          outcome: await this.takeBack(booking, call.paymentIntentId, error),
+          providerDown: false,
+        };
       }
       if (!isServerError(error)) {
         this.logger.warn(`refund booking ${booking.key} still unsettled: ${errorMessage(error)}`);
@@ -162,26 +164,6 @@ export class RefundSettlementService {
    * booking, and the next run's look finds that refund if it was made,
    * since it names the booking too.
    */
-  /**
-   * Records the refund the provider has for the booking. A booking no
-   * longer unsettled was closed meanwhile (by hand, say): the refund stands
-   * at the provider whatever the ledger says, and a person must see it.
-   */
-  private async recordSettled(
-    booking: UnsettledBooking,
-    refundId: string,
-    how: string,
-  ): Promise<void> {
-    if (await this.ledger.settle(booking.key, refundId)) {
-      this.logger.log(`refund booking ${booking.key} settled: ${refundId}${how}`);
-    } else {
-      this.logger.warn(
-        `refund ${refundId} was made for booking ${booking.key}, which was closed meanwhile: ` +
-          `check order ${booking.orderId}'s refunds in the Stripe Dashboard`,
-      );
-    }
-  }
-
   private async afterServerError(booking: UnsettledBooking, call: RefundInput): Promise<Outcome> {
     let made;
     try {
@@ -212,7 +194,9 @@ export class RefundSettlementService {
       );
       return 'settled';
     } catch (error) {
-      if (refundRefusalReason(error) !== null) return this.takeBack(booking, error);
+      if (refundRefusalReason(error) !== null) {
+        return this.takeBack(booking, call.paymentIntentId, error);
+      }
       this.logger.warn(
         `refund booking ${booking.key} still unsettled, asked again under a key of its own: ${errorMessage(error)}`,
       );
@@ -220,16 +204,37 @@ export class RefundSettlementService {
     }
   }
 
-  private async takeBack(booking: UnsettledBooking, refusal: unknown): Promise<Outcome> {
+  /**
+   * Records the refund the provider has for the booking. A booking no
+   * longer unsettled was closed meanwhile (by hand, say): the refund stands
+   * at the provider whatever the ledger says, and a person must see it.
+   */
+  private async recordSettled(
+    booking: UnsettledBooking,
+    refundId: string,
+    how: string,
+  ): Promise<void> {
+    if (await this.ledger.settle(booking.key, refundId)) {
+      this.logger.log(`refund booking ${booking.key} settled: ${refundId}${how}`);
+    } else {
+      this.logger.warn(
+        `refund ${refundId} was made for booking ${booking.key}, which was closed meanwhile: ` +
+          `check order ${booking.orderId}'s refunds in the Stripe Dashboard`,
+      );
+    }
+  }
+
+  private async takeBack(
+    booking: UnsettledBooking,
+    paymentIntentId: string,
+    refusal: unknown,
+  ): Promise<Outcome> {
     // A refusal under the booking's key need not mean nothing was made: a
     // whole refund that met a charge with less left made the rest under a
     // key of its own, named for the booking. Looked for first, when named.
     if (booking.named) {
       try {
-        const order = await this.orders.findById(booking.orderId);
-        const made = order?.paymentIntentId
-          ? refundOfBooking(await this.payments.refundsOf(order.paymentIntentId), booking.key)
-          : null;
+        const made = refundOfBooking(await this.payments.refundsOf(paymentIntentId), booking.key);
         if (made && made.status !== 'failed' && made.status !== 'canceled') {
           await this.recordSettled(booking, made.id, ", found among its payment's refunds");
           return 'settled';

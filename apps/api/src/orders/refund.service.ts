@@ -24,7 +24,7 @@ import { type IdempotencyClaim, IdempotencyService } from './idempotency.service
 import { OrderRepository } from './order.repository.js';
 import { assertOrderId } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
-import { bookedCurrency, RefundLedger } from './refund-ledger.js';
+import { bookedMoney, RefundLedger } from './refund-ledger.js';
 import { PROVIDER_KEY_WINDOW_MS } from './refund-settlement.service.js';
 import { refundWhole } from './whole-refund.js';
 
@@ -257,38 +257,31 @@ export class RefundService {
           'This Idempotency-Key was already used for a refund of this order; send a new refund with a new key',
         );
       }
-      if (earlier?.refundId) {
+      if (earlier !== null) {
+        const resumed = {
+          paymentIntentId: order.paymentIntentId,
+          amount: bookedMoney(order, earlier),
+          idempotencyKey: client.providerKey,
+          bookedNow: false,
+        };
         // Settled meanwhile, perhaps under another key than this one, whose
         // provider call replays an error (a 500 is kept under its key).
-        return {
-          paymentIntentId: order.paymentIntentId,
-          amount: Money.of(earlier.amount, bookedCurrency(order, earlier.ledger)),
-          idempotencyKey: client.providerKey,
-          bookedNow: false,
-          settledAs: earlier.refundId,
-        };
-      }
-      const now = this.clock.now().getTime();
-      if (earlier !== null && earlier.bookedAt.getTime() < now - PROVIDER_KEY_WINDOW_MS) {
-        // Resumed, but Stripe has forgotten the key by now: the same call
-        // would be a new refund, a second one if the first was made. The
-        // booking is settled by its refund's events or was asked for by the
-        // job (RefundSettlementService) while Stripe still knew the key.
-        throw new IdempotencyKeyReusedError(
-          "This Idempotency-Key's refund was asked of the payment provider over 23 hours ago, " +
-            'and the provider no longer knows the key, so it is not asked again: the order shows ' +
-            'what was refunded; send a new refund with a new key for anything left',
-        );
-      }
-      if (earlier !== null) {
-        return {
-          paymentIntentId: order.paymentIntentId,
-          amount: Money.of(earlier.amount, bookedCurrency(order, earlier.ledger)),
-          idempotencyKey: client.providerKey,
-          bookedNow: false,
-          // As the first attempt asked, or Stripe takes it for another request.
-          ...(earlier.named ? { metadata: refundBookingMetadata(client.providerKey) } : {}),
-        };
+        if (earlier.refundId) return { ...resumed, settledAs: earlier.refundId };
+        if (earlier.bookedAt.getTime() < this.clock.now().getTime() - PROVIDER_KEY_WINDOW_MS) {
+          // Resumed, but Stripe has forgotten the key by now: the same call
+          // would be a new refund, a second one if the first was made. The
+          // booking is settled by its refund's events or was asked for by the
+          // job (RefundSettlementService) while Stripe still knew the key.
+          throw new IdempotencyKeyReusedError(
+            "This Idempotency-Key's refund was asked of the payment provider over 23 hours ago, " +
+              'and the provider no longer knows the key, so it is not asked again: the order shows ' +
+              'what was refunded; send a new refund with a new key for anything left',
+          );
+        }
+        // As the first attempt asked, or Stripe takes it for another request.
+        return earlier.named
+          ? { ...resumed, metadata: refundBookingMetadata(client.providerKey) }
+          : resumed;
       }
     }
     if (!order.paymentIntentId) throw new IllegalTransitionError(order.status, 'refunded');

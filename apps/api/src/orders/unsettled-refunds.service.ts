@@ -13,7 +13,7 @@ import { Clock } from '../infrastructure/clock/clock.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
 import { OrderRepository } from './order.repository.js';
-import { bookedCurrency, RefundLedger, type UnsettledBooking } from './refund-ledger.js';
+import { bookedMoney, RefundLedger, type UnsettledBooking } from './refund-ledger.js';
 import { PROVIDER_KEY_WINDOW_MS, SETTLE_AFTER_MS } from './refund-settlement.service.js';
 
 /**
@@ -170,7 +170,7 @@ export class UnsettledRefundsService {
     }
     return {
       paymentIntentId: order.paymentIntentId,
-      amount: Money.of(booking.amount, bookedCurrency(order, booking.ledger)),
+      amount: bookedMoney(order, booking),
     };
   }
 }

@@ -6,6 +6,7 @@ import {
   type RefundBooking,
   type RefundFailure,
   RefundLedger,
+  type StoredBooking,
   type UnsettledBooking,
 } from '../refund-ledger.js';
 
@@ -48,13 +49,7 @@ export class TypeormRefundLedger extends RefundLedger {
     orderId: string,
     key: string,
     manager: EntityManager,
-  ): Promise<{
-    amount: number;
-    ledger: PaymentLedger;
-    bookedAt: Date;
-    named: boolean;
-    refundId: string | null;
-  } | null> {
+  ): Promise<StoredBooking | null> {
     const rows = await manager.query<
       {
         amount: string;
