@@ -9,6 +9,11 @@ import type { OrderSnapshot } from './order.repository.js';
  */
 export type PaymentFollowUp = 'refund' | 'dispute';
 
+/** Whether the order has booked no payment yet, in its currency or in another. */
+export const nothingBooked = (
+  order: Pick<OrderSnapshot, 'amountPaid' | 'foreignPayment'>,
+): boolean => order.amountPaid.isZero() && (order.foreignPayment?.paid.isZero() ?? true);
+
 export function awaitsPayment(
   order: Pick<OrderSnapshot, 'status' | 'amountPaid' | 'foreignPayment' | 'reviewDecision'>,
   followUp: PaymentFollowUp,
@@ -19,9 +24,6 @@ export function awaitsPayment(
   // until its late payment is booked, unless a person rejected that payment
   // (refunded by the rejection, and booked with it).
   return (
-    order.status === 'cancelled' &&
-    order.amountPaid.isZero() &&
-    (order.foreignPayment?.paid.isZero() ?? true) &&
-    order.reviewDecision !== 'rejected'
+    order.status === 'cancelled' && nothingBooked(order) && order.reviewDecision !== 'rejected'
   );
 }

@@ -25,7 +25,7 @@ import {
   type PaymentEvent,
   paymentEventDefect,
 } from '../payments/stripe-event.js';
-import { awaitsPayment, type PaymentFollowUp } from './awaited-payment.js';
+import { awaitsPayment, nothingBooked, type PaymentFollowUp } from './awaited-payment.js';
 import { DisputeEvents } from './dispute-events.js';
 import { IntentCancellation } from './intent-cancellation.js';
 import { OrderRepository, type OrderSnapshot, type OrderState } from './order.repository.js';
@@ -91,10 +91,6 @@ function followUpOf(event: PaymentEvent): { kind?: PaymentFollowUp; intentId?: s
   const intentId = str(reference) ?? str((reference as { id?: unknown } | null | undefined)?.id);
   return { ...(kind ? { kind } : {}), ...(intentId ? { intentId } : {}) };
 }
-
-/** Whether the order has booked no payment yet, in its currency or in another. */
-const nothingBooked = (order: OrderSnapshot): boolean =>
-  order.amountPaid.isZero() && (order.foreignPayment?.paid.isZero() ?? true);
 
 /**
  * Applies Stripe's payment events to orders, inside the transaction in which

@@ -16,7 +16,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
-import { errorMessage } from '../infrastructure/logging/error-message.js';
 import { PaymentEventProcessor } from '../payments/payment-event-processor.service.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
 import { IdempotencyService } from './idempotency.service.js';
@@ -104,14 +103,7 @@ export class PaymentReviewService {
       // not be applied to it then; now they can, as after any payment event.
       // A failure leaves them deferred for the job that re-applies them
       // (`payments.reapply-deferred-events`); the decision stands.
-      if (charge) {
-        await this.events.reprocessDeferred({ objectId: charge }).catch((error: unknown) => {
-          this.logger.warn(
-            { err: error, orderId, charge },
-            `Deferred events of charge ${charge} could not be re-applied; the scheduled job will: ${errorMessage(error)}`,
-          );
-        });
-      }
+      if (charge) await this.events.reapplyDeferredOfCharge(charge, { orderId });
     }
     return this.query.getForStaff(orderId);
   }

@@ -1,6 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 
-import { errorMessage } from '../infrastructure/logging/error-message.js';
 import type { PaymentEventOutcome } from './payment-event-handler.js';
 import { PaymentEventProcessor } from './payment-event-processor.service.js';
 import type { PaymentEventArrival } from './persistence/payment-event.orm-entity.js';
@@ -23,8 +22,6 @@ export interface EventReceipt {
  */
 @Injectable()
 export class PaymentEventIntake {
-  private readonly logger = new Logger(PaymentEventIntake.name);
-
   constructor(
     private readonly events: PaymentEventRepository,
     private readonly processor: PaymentEventProcessor,
@@ -79,14 +76,7 @@ export class PaymentEventIntake {
    */
   private async reapplyDeferredOf(event: PaymentEvent): Promise<void> {
     for (const charge of chargesOf(event.data.object)) {
-      try {
-        await this.processor.reprocessDeferred({ objectId: charge });
-      } catch (error) {
-        this.logger.warn(
-          { err: error, eventId: event.id, charge },
-          `Deferred events of charge ${charge} could not be re-applied; the scheduled job will: ${errorMessage(error)}`,
-        );
-      }
+      await this.processor.reapplyDeferredOfCharge(charge, { eventId: event.id });
     }
   }
 }

@@ -192,6 +192,24 @@ export class PaymentEventProcessor {
   }
 
   /**
+   * After something booked a charge's payment (the payment's event, a
+   * payment review's decision): re-applies the events deferred under that
+   * charge. Never throws: what was booked stands, and the job
+   * `payments.reapply-deferred-events` re-applies whatever a failure leaves
+   * deferred.
+   */
+  async reapplyDeferredOfCharge(charge: string, context: Record<string, unknown>): Promise<void> {
+    try {
+      await this.reprocessDeferred({ objectId: charge });
+    } catch (error) {
+      this.logger.warn(
+        { err: error, ...context, charge },
+        `Deferred events of charge ${charge} could not be re-applied; the scheduled job will: ${errorMessage(error)}`,
+      );
+    }
+  }
+
+  /**
    * Re-applies the deferred events the handler finds applicable now
    * (`PaymentEventHandler.applicableNow`), oldest first: at most `maxApplied`
    * of them, among the oldest `maxScanned` deferred events. This is what
