@@ -31,6 +31,11 @@ const diesAfterCommit: TestAppOptions['override'] = (builder) =>
 
 // Far longer than any test waits: a page served stale would be served for the whole test.
 const TTL = { CATALOG_CACHE_TTL_SECONDS: '300' };
+/**
+ * This file runs up to four processes on one database beside other test
+ * files: small pools keep them all under PostgreSQL's connection limit.
+ */
+const SMALL_POOLS = { DB_POOL_SIZE: '4' };
 
 /** Polls the product's price through `t` until it is `amount`; fails after `ms`. */
 async function eventuallyPriced(t: TestApp, slug: string, amount: number, ms = 10_000) {
@@ -101,7 +106,7 @@ async function reprice(writer: TestApp, admin: TestUser, p: Product, amount: num
 }
 
 describe('catalog writes reach every process (in-process caches, no Redis)', () => {
-  const env = { CATALOG_CACHE: 'memory', ...TTL };
+  const env = { CATALOG_CACHE: 'memory', ...TTL, ...SMALL_POOLS };
   let a: TestApp;
   let b: TestApp;
   let dying: TestApp;
@@ -168,13 +173,14 @@ describe('npm run start:prod: workers with in-process caches', () => {
 
   beforeAll(async () => {
     const db = await createTestDatabase({ migrated: true });
-    writer = await startTestApp({ database: db, env: { CATALOG_CACHE: 'memory' } });
+    writer = await startTestApp({ database: db, env: { CATALOG_CACHE: 'memory', ...SMALL_POOLS } });
     admin = await anAdmin(writer);
     cluster = await spawnApi('cluster.js', {
       DATABASE_URL: db.url,
       WEB_CONCURRENCY: '2',
       CATALOG_CACHE: 'memory',
       ...TTL,
+      ...SMALL_POOLS,
     });
     const api = cluster;
     // Both workers serve once each has logged its API URL (after listen).
@@ -244,7 +250,7 @@ if (!redisUrl) {
 const describeWithRedis = redisUrl ? describe : describe.skip;
 
 describeWithRedis('catalog writes reach the shared cache (Redis)', () => {
-  const env = { CATALOG_CACHE: 'redis', REDIS_URL: redisUrl!, ...TTL };
+  const env = { CATALOG_CACHE: 'redis', REDIS_URL: redisUrl!, ...TTL, ...SMALL_POOLS };
   let dying: TestApp;
   let b: TestApp;
   let admin: TestUser;
