@@ -708,7 +708,7 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
         expect(await refundRequested(orderId)).toBe(300);
       });
 
-      test('refunds:take-back frees a booking Stripe made nothing for, so it can be refunded again; refused while young, or while Stripe has a refund named for it', async () => {
+      test('refunds:take-back frees a booking Stripe made nothing for, so it can be refunded again; refused while young, or while Stripe has a refund named for it, which settles it even once failed', async () => {
         const { orderId, charge, admin, key } = await aBookingAnswered500(false);
 
         const young = await cli(['refunds:take-back', key]);
@@ -752,6 +752,20 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
         );
         expect(await bookingOf(madeOne.orderId)).toMatchObject({ settled_at: null });
         expect(await refundRequested(madeOne.orderId)).toBe(300);
+
+        // That refund failed since, and its event took it back: still the
+        // booking's, so it settles it, and nothing comes off twice.
+        emulator.failRefund(made!.id);
+        await emulator.idle();
+        expect(await refundRequested(madeOne.orderId)).toBe(0);
+        const stillRefused = await cli(['refunds:take-back', madeOne.key]);
+        expect(stillRefused.stderr).toContain(`made refund ${made!.id} (failed) for this booking`);
+        expect(await cli(['refunds:settle', madeOne.key, '--refund-id', made!.id])).toMatchObject({
+          code: 0,
+        });
+        expect(await bookingOf(madeOne.orderId)).toMatchObject({ refund_id: made!.id });
+        expect(await refundRequested(madeOne.orderId)).toBe(0);
+        expect((await withKey(admin, madeOne.orderId, randomUUID(), eur(1000))).status).toBe(202);
       });
     });
   });
@@ -1196,6 +1210,41 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
       );
       expect(booking).toEqual({ settled_at: expect.any(Date), refund_id: rest });
       expect(await refundRequested(orderId)).toBe(3000);
+    });
+
+    test("that rest failing, its failure taken back by its event, is still the booking's: the job settles with it and takes nothing back twice", async () => {
+      const admin = await anAdmin(t);
+      const { orderId, intentId } = await aPaidOrder();
+      dashboardRefund(intentId, 1000);
+      await emulator.idle();
+      const whole = await refund(admin, orderId, {});
+      expect(whole.status).toBe(202);
+      const rest = whole.body.refund.id as string;
+      await emulator.idle();
+      await db.query(
+        'UPDATE refund_bookings SET settled_at = NULL, refund_id = NULL WHERE order_id = $1',
+        [orderId],
+      );
+      emulator.failRefund(rest);
+      await emulator.idle(); // its refund.failed: the 20.00 taken back
+      expect(await refundRequested(orderId)).toBe(1000);
+      // Another refund, asked meanwhile, whose events have not reached us yet.
+      emulator.webhookUrl = mailbox.url;
+      expect((await refund(admin, orderId, eur(500))).status).toBe(202);
+      await emulator.idle();
+      expect(await refundRequested(orderId)).toBe(1500);
+
+      await t
+        .get(RefundSettlementService)
+        .settleStale(new Date(Date.now() + SETTLE_AFTER_MS + 60_000));
+
+      const [booking] = await db.query(
+        'SELECT settled_at, refund_id FROM refund_bookings WHERE order_id = $1 AND refund_id = $2',
+        [orderId, rest],
+      );
+      expect(booking).toEqual({ settled_at: expect.any(Date), refund_id: rest });
+      // The failed 20.00 came off once, by its event; the 5.00 still counts.
+      expect(await refundRequested(orderId)).toBe(1500);
     });
 
     test('an explicit amount over what is left on the charge is still refused, nothing booked', async () => {

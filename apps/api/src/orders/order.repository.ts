@@ -190,6 +190,8 @@ export abstract class OrderRepository {
   abstract findByPaymentIntent(paymentIntentId: string): Promise<OrderSnapshot | null>;
   /** `findByPaymentIntent` for many intents in one query; unknown ones are left out. */
   abstract findByPaymentIntents(paymentIntentIds: readonly string[]): Promise<OrderSnapshot[]>;
+  /** `findById` for many orders in one query; unknown ones are left out. */
+  abstract findByIds(ids: readonly string[]): Promise<OrderSnapshot[]>;
   /**
    * Due pending orders, oldest first, read without locks: the page after
    * `after` (the last one of the page before).

@@ -232,10 +232,13 @@ export class RefundSettlementService {
     // A refusal under the booking's key need not mean nothing was made: a
     // whole refund that met a charge with less left made the rest under a
     // key of its own, named for the booking. Looked for first, when named.
+    // Whatever its status: one that failed or was cancelled is taken back
+    // by its own events, by its id, and taking the booking back as well
+    // would count its amount off twice.
     if (booking.named) {
       try {
         const made = refundOfBooking(await this.payments.refundsOf(paymentIntentId), booking.key);
-        if (made && made.status !== 'failed' && made.status !== 'canceled') {
+        if (made) {
           await this.recordSettled(booking, made.id, ", found among its payment's refunds");
           return 'settled';
         }

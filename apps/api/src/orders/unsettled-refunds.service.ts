@@ -72,18 +72,26 @@ export class UnsettledRefundsService {
       bookedBefore: now,
       limit: LIST_LIMIT,
     });
-    const listed: UnsettledRefund[] = [];
-    for (const booking of bookings) {
-      const { amount } = await this.bookingWithOrder(booking);
-      listed.push({
-        key: booking.key,
-        orderId: booking.orderId,
-        amount,
-        bookedAt: booking.bookedAt,
-        pastKeyWindow: booking.bookedAt.getTime() <= now.getTime() - PROVIDER_KEY_WINDOW_MS,
-      });
-    }
-    return listed;
+    const orders = new Map(
+      (await this.orders.findByIds([...new Set(bookings.map((b) => b.orderId))])).map((o) => [
+        o.id,
+        o,
+      ]),
+    );
+    // An order deleted since (its bookings go with it) is left out.
+    return bookings.flatMap((booking) => {
+      const order = orders.get(booking.orderId);
+      if (!order) return [];
+      return [
+        {
+          key: booking.key,
+          orderId: booking.orderId,
+          amount: bookedMoney(order, booking),
+          bookedAt: booking.bookedAt,
+          pastKeyWindow: booking.bookedAt.getTime() <= now.getTime() - PROVIDER_KEY_WINDOW_MS,
+        },
+      ];
+    });
   }
 
   /**

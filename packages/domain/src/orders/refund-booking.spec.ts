@@ -47,6 +47,12 @@ describe('refundBookingMismatch', () => {
     test('a refund named for it of less than booked: the rest of a whole refund', () => {
       expect(refundBookingMismatch(booking, aRefund({ amount: Money.of(120, 'EUR') }))).toBeNull();
     });
+    test.each(['failed', 'canceled'] as const)(
+      'a %s refund named for it: its own events take its amount back',
+      (status) => {
+        expect(refundBookingMismatch(booking, aRefund({ status }))).toBeNull();
+      },
+    );
   });
 
   describe('refuses', () => {
@@ -56,8 +62,8 @@ describe('refundBookingMismatch', () => {
         /another booking \(refund-o-300-200\)/,
       );
     });
-    test.each(['failed', 'canceled'] as const)('a %s refund', (status) => {
-      expect(refundBookingMismatch(booking, aRefund({ status }))).toMatch(
+    test.each(['failed', 'canceled'] as const)('a %s refund naming no booking', (status) => {
+      expect(refundBookingMismatch(booking, aRefund({ status, metadata: {} }))).toMatch(
         new RegExp(`is ${status}: it gave nothing back`),
       );
     });

@@ -40,8 +40,10 @@ export function refundOfBooking<R extends ListedRefund>(
  * a refund an admin names by hand must have given back the amount booked,
  * in its currency, and must not be named for another booking. One named for
  * this booking may be for less: the rest of a whole refund, made when the
- * charge had less left than was booked. A refund that failed or was
- * cancelled gave nothing back.
+ * charge had less left than was booked. One named for this booking is its
+ * refund whatever its status: if it failed or was cancelled, its own events
+ * take its amount back, by its id. Any other that failed or was cancelled
+ * gave nothing back for this booking.
  */
 export function refundBookingMismatch(
   booking: { key: string; amount: Money },
@@ -51,7 +53,7 @@ export function refundBookingMismatch(
   if (namedFor !== undefined && namedFor !== booking.key) {
     return `refund ${refund.id} was made for another booking (${namedFor})`;
   }
-  if (refund.status === 'failed' || refund.status === 'canceled') {
+  if (namedFor === undefined && (refund.status === 'failed' || refund.status === 'canceled')) {
     return `refund ${refund.id} is ${refund.status}: it gave nothing back`;
   }
   const fits =

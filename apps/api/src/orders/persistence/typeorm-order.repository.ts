@@ -182,11 +182,19 @@ export class TypeormOrderRepository extends OrderRepository {
     return this.findOne('o.payment_intent_id = $1', [paymentIntentId]);
   }
 
-  async findByPaymentIntents(paymentIntentIds: readonly string[]): Promise<OrderSnapshot[]> {
-    if (paymentIntentIds.length === 0) return [];
+  findByPaymentIntents(paymentIntentIds: readonly string[]): Promise<OrderSnapshot[]> {
+    return this.findMany('o.payment_intent_id = ANY($1::text[])', paymentIntentIds);
+  }
+
+  findByIds(ids: readonly string[]): Promise<OrderSnapshot[]> {
+    return this.findMany('o.id = ANY($1::uuid[])', ids);
+  }
+
+  private async findMany(where: string, values: readonly string[]): Promise<OrderSnapshot[]> {
+    if (values.length === 0) return [];
     const rows = (await this.dataSource.query(
-      `SELECT ${STATE_COLUMNS} FROM orders o WHERE o.payment_intent_id = ANY($1::text[])`,
-      [[...paymentIntentIds]],
+      `SELECT ${STATE_COLUMNS} FROM orders o WHERE ${where}`,
+      [[...values]],
     )) as StateRow[];
     return rows.map(toSnapshot);
   }
