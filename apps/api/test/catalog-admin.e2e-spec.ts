@@ -589,6 +589,40 @@ describe('catalog admin writes (memory cache)', () => {
       expect(ok.body).toMatchObject({ onHand: 4, reserved: 4, available: 0 });
     });
 
+    test('refused, then moved by another writer before the refusal is explained → the adjustment is made on the new figures, not a 409 quoting them', async () => {
+      const p = (await create(aProductBody({ stock: 10 })).expect(201)).body;
+      const v = p.variants[0].id;
+      await ds.query('UPDATE variants SET reserved = 4 WHERE id = $1', [v]);
+      const repo = t.get(CatalogWriteRepository);
+      const adjust = repo.adjustStock.bind(repo);
+      let delivered = false;
+      // A delivery of 100 commits right after the refusal, on its own connection.
+      repo.adjustStock = async (m, id, delta) => {
+        const after = await adjust(m, id, delta);
+        if (after === null && !delivered) {
+          delivered = true;
+          await ds.query('UPDATE variants SET on_hand = on_hand + 100 WHERE id = $1', [id]);
+        }
+        return after;
+      };
+      try {
+        const res = await t.http
+          .post(`${API}/admin/variants/${v}/stock`)
+          .set(admin.auth)
+          .send({ delta: -7, reason: 'stock take' });
+        expect(delivered).toBe(true);
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ onHand: 103, reserved: 4, available: 99 });
+        const [row] = await ds.query(
+          'SELECT on_hand_after FROM stock_movements WHERE variant_id = $1 ORDER BY id DESC LIMIT 1',
+          [v],
+        );
+        expect(row.on_hand_after).toBe(103);
+      } finally {
+        repo.adjustStock = adjust;
+      }
+    });
+
     test('never above what the column holds → 409 naming delta, nothing recorded', async () => {
       const p = (await create(aProductBody({ stock: 5 })).expect(201)).body;
       const v = p.variants[0].id;

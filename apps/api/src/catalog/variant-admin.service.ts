@@ -11,7 +11,6 @@ import {
   assertSku,
   availableStock,
   ProductNotFoundError,
-  StockBelowReservedError,
   VariantNotFoundError,
   variantPrice,
 } from '@minishop/domain';
@@ -83,14 +82,18 @@ export class VariantAdminService {
     actorId: string | null,
   ): Promise<StockLevelDto> {
     const after = await this.tx.run(async (m) => {
-      const updated = await this.catalog.adjustStock(m, id, input.delta);
+      let updated = await this.catalog.adjustStock(m, id, input.delta);
       if (!updated) {
-        // Refused or absent: read only to explain why (the write already decided).
-        const stock = await this.catalog.stockOf(m, id);
+        // Refused or absent. The row is locked and read again, so a refusal
+        // quotes figures that refuse it: another writer may have moved the
+        // stock since the write looked.
+        const stock = await this.catalog.lockStock(m, id);
         if (!stock) throw new VariantNotFoundError(id);
         adjustStock(stock, input.delta);
-        // The rule passes on this later read: another writer moved the stock in between.
-        throw new StockBelowReservedError(stock.onHand, stock.reserved, input.delta);
+        // The rule passes now: the stock moved in between, and the write,
+        // under the lock just taken, is made on the new figures.
+        updated = await this.catalog.adjustStock(m, id, input.delta);
+        if (!updated) throw new Error(`stock adjustment of variant ${id} refused under its lock`);
       }
       await this.catalog.recordMovement(m, id, input.delta, input.reason, updated.onHand, actorId);
       await this.changes.record(m);

@@ -221,12 +221,13 @@ export class CatalogWriteRepository {
     return row ? { productId: row.product_id, onHand: row.on_hand, reserved: row.reserved } : null;
   }
 
-  async stockOf(
+  /** The variant's stock, its row locked until the transaction ends. */
+  async lockStock(
     m: EntityManager,
     id: string,
   ): Promise<{ onHand: number; reserved: number } | null> {
     const rows: { on_hand: number; reserved: number }[] = await m.query(
-      'SELECT on_hand, reserved FROM variants WHERE id = $1',
+      'SELECT on_hand, reserved FROM variants WHERE id = $1 FOR NO KEY UPDATE',
       [id],
     );
     const row = rows[0];
