@@ -64,6 +64,43 @@ describe('scheduled clean-ups', () => {
     expect(await t.get(RefreshTokenCleanupService).prune(NOW)).toBe(0);
   });
 
+  test('refresh tokens: a spent token long expired is kept while its family lives, as replaying it is what revokes a stolen session', async () => {
+    const owner = (await aCustomer(t)).id;
+    const family = async (tokens: [hash: string, expires: Date, spent: Date | null][]) => {
+      const [{ id }] = await ds.query('SELECT gen_random_uuid() AS id');
+      for (const [hash, expires, spent] of tokens) {
+        await ds.query(
+          `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at, spent_at)
+           VALUES ($1, $2, $3, $4, $5)`,
+          [id, owner, hash, expires, spent],
+        );
+      }
+    };
+    await family([
+      ['live-family-spent', daysAgo(8), daysAgo(38)],
+      ['live-family-head', daysAgo(-20), null],
+    ]);
+    await family([
+      ['ended-family-spent', daysAgo(9), daysAgo(39)],
+      ['ended-family-head', daysAgo(8), null],
+    ]);
+    await family([
+      ['just-ended-family-spent', daysAgo(8), daysAgo(38)],
+      ['just-ended-family-head', daysAgo(1), null],
+    ]);
+
+    expect(await t.get(RefreshTokenCleanupService).prune(NOW)).toBe(3);
+    const left: { token_hash: string }[] = await ds.query(
+      'SELECT token_hash FROM refresh_tokens WHERE user_id = $1 ORDER BY token_hash',
+      [owner],
+    );
+    expect(left.map((r) => r.token_hash)).toEqual([
+      'just-ended-family-head',
+      'live-family-head',
+      'live-family-spent',
+    ]);
+  });
+
   test('password reset tokens: deletes those expired over 7 days ago, used or not, keeps the rest', async () => {
     const insert = (hash: string, expires: Date, used: Date | null) =>
       ds.query(

@@ -8,8 +8,11 @@ import { deleteInBatches } from './batched-delete.js';
 /**
  * Days a refresh token is kept after it expired or its family was revoked.
  * A spent token must outlive its use: presenting it again is how a stolen
- * token is detected (the family is revoked), so spent tokens go only once
- * they would be refused anyway.
+ * token is detected (the family is revoked). Its own expiry is not that:
+ * a family rotated by a thief lives on past it (up to the session's end),
+ * and the owner's old token, deleted, would be refused as unknown without
+ * revoking anything. So an expired token goes only once no token of its
+ * family is live.
  */
 export const REFRESH_TOKEN_RETENTION_DAYS = 7;
 
@@ -20,7 +23,10 @@ export class RefreshTokenCleanupService {
     private readonly clock: Clock,
   ) {}
 
-  /** Deletes tokens expired, or revoked, more than the retention window ago. */
+  /**
+   * Deletes tokens revoked more than the retention window ago, and those
+   * expired that long ago whose family has no live token left.
+   */
   async prune(now: Date = this.clock.now()): Promise<number> {
     // A refresh racing a family's revocation can commit one token the
     // revocation did not see. It is refused only because a revoked token of
@@ -43,8 +49,14 @@ export class RefreshTokenCleanupService {
       TOKEN_FAMILY_RETRIES,
     );
     const cutoff = new Date(now.getTime() - REFRESH_TOKEN_RETENTION_DAYS * 86_400_000);
-    return deleteInBatches(this.tx, 'refresh_tokens', 'expires_at < $1 OR revoked_at < $1', [
-      cutoff,
-    ]);
+    return deleteInBatches(
+      this.tx,
+      'refresh_tokens',
+      `revoked_at < $1 OR (expires_at < $1 AND NOT EXISTS (
+         SELECT 1 FROM refresh_tokens f
+          WHERE f.family_id = refresh_tokens.family_id
+            AND f.revoked_at IS NULL AND f.expires_at > $2))`,
+      [cutoff, now],
+    );
   }
 }
