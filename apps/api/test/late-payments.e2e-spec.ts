@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
+import { reappliedAfter } from './support/deferred-events.js';
 import { webhooksToThisApp } from './support/emulator.js';
 import {
   aPlacedOrder,
@@ -54,10 +55,15 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
     await t?.close();
   });
 
-  /** Every event sent so far, and those their handling sent (the automatic refund's), delivered. */
+  /**
+   * Every event sent so far, and those their handling sent (the automatic
+   * refund's), delivered, and the events a payment unblocked (a dispute
+   * delivered beside it, first) re-applied.
+   */
   const settle = async () => {
     await emulator.idle();
     await emulator.idle();
+    await reappliedAfter(t);
   };
 
   /** An order of 30.00 EUR the customer cancelled while its intent stayed payable. */
@@ -455,6 +461,7 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
         >,
       );
       expect((await deliver(t, paid, t.config.stripeWebhookSecret)).status).toBe(200);
+      await reappliedAfter(t, paid.id);
       expect(await eventStatus(closed.id)).toBe('processed');
       const order = await adminOrder(placed.orderId);
       expect(order).toMatchObject({
