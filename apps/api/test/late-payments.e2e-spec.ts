@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import { PaymentSimulationService } from '../src/payments/payment-simulation.service.js';
 import { StripeClient } from '../src/payments/stripe/stripe-client.provider.js';
+import { reappliedAfter } from './support/deferred-events.js';
 import { webhooksToThisApp } from './support/emulator.js';
 import {
   aPlacedOrder,
@@ -54,10 +55,15 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
     await t?.close();
   });
 
-  /** Every event sent so far, and those their handling sent (the automatic refund's), delivered. */
+  /**
+   * Every event sent so far, and those their handling sent (the automatic
+   * refund's), delivered, and the events a payment unblocked (a dispute
+   * delivered beside it, first) re-applied.
+   */
   const settle = async () => {
     await emulator.idle();
     await emulator.idle();
+    await reappliedAfter(t);
   };
 
   /** An order of 30.00 EUR the customer cancelled while its intent stayed payable. */
@@ -455,6 +461,7 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
         >,
       );
       expect((await deliver(t, paid, t.config.stripeWebhookSecret)).status).toBe(200);
+      await reappliedAfter(t, paid.id);
       expect(await eventStatus(closed.id)).toBe('processed');
       const order = await adminOrder(placed.orderId);
       expect(order).toMatchObject({
@@ -675,5 +682,59 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
       const customer = await aCustomer(t);
       expect((await settleOutside(paid.orderId, { note: 'n/a' }, customer)).status).toBe(403);
     });
+  });
+
+  describe('a refund delivered before its late payment is booked', () => {
+    // Unlike a dispute, whose loss counts only what the order holds, so
+    // nothing before the payment: charge.refunded sets the charge's
+    // cumulative figure, whatever was paid, and the late payment's booking
+    // keeps it. So it is applied at once rather than deferred.
+    test.each([
+      ['in the order’s currency', 'eur'],
+      ['in another currency', 'usd'],
+    ])(
+      '%s: counted at once, kept when the payment is booked, the rest refunded',
+      async (_name, currency) => {
+        const placed = await aCancelledPayableOrder();
+        emulator.store.retrieveIntent(placed.intentId).currency = currency;
+        emulator.store.simulate(placed.intentId, 'succeeded');
+        // Part of it refunded in the dashboard; its event comes before the payment's.
+        const { charge } = emulator.store.createRefund({
+          payment_intent: placed.intentId,
+          amount: '1000',
+        });
+        const refunded = aStripeEvent(
+          'charge.refunded',
+          structuredClone(charge) as unknown as Record<string, unknown>,
+        );
+        const early = await deliver(t, refunded, t.config.stripeWebhookSecret);
+        expect(early.body.status).toBe('processed');
+
+        const paid = aStripeEvent(
+          'payment_intent.succeeded',
+          structuredClone(emulator.store.retrieveIntent(placed.intentId)) as unknown as Record<
+            string,
+            unknown
+          >,
+        );
+        expect((await deliver(t, paid, t.config.stripeWebhookSecret)).body.status).toBe(
+          'processed',
+        );
+        const figures = (order: AdminOrder) =>
+          currency === 'eur'
+            ? { paid: order.amountPaid.amount, refunded: order.amountRefunded.amount }
+            : {
+                paid: order.foreignPayment?.amountPaid.amount,
+                refunded: order.foreignPayment?.amountRefunded.amount,
+              };
+        expect(figures(await adminOrder(placed.orderId))).toEqual({ paid: 3000, refunded: 1000 });
+        // The automatic refund asked Stripe for what the dashboard left.
+        expect(chargeOf(placed.intentId).amount_refunded).toBe(3000);
+
+        await settle();
+        expect(figures(await adminOrder(placed.orderId))).toEqual({ paid: 3000, refunded: 3000 });
+        expect(await underReview()).not.toContain(placed.orderId);
+      },
+    );
   });
 });

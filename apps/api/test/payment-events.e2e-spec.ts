@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
+import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { DeferredEventRetry, MAX_REAPPLY_ATTEMPTS } from '../src/payments/deferred-event-retry.js';
 import { PaymentEventProcessor } from '../src/payments/payment-event-processor.service.js';
 import { PaymentEventRepository } from '../src/payments/persistence/payment-event.repository.js';
 import type { PaymentEvent } from '../src/payments/stripe-event.js';
+import { reappliedAfter } from './support/deferred-events.js';
+import { waitFor } from './support/jobs-probe.js';
 import {
   aPlacedOrder,
   aStripeEvent,
@@ -319,6 +322,7 @@ describe('payment events applied to orders (POST /webhooks/stripe)', () => {
         refunded: aStripeEvent('charge.refunded', chargeObject(o.intentId, o.total, 1500)),
       };
       for (const kind of order as (typeof kinds)[number][]) await send(events[kind]);
+      await reappliedAfter(t, events.succeeded.id);
 
       expect(await orderOf(o.orderId)).toMatchObject({
         status: 'partially_refunded',
@@ -340,46 +344,92 @@ describe('payment events applied to orders (POST /webhooks/stripe)', () => {
     expect(await orderOf(o.orderId)).toMatchObject({ status: 'refunded', amountRefunded: 5000 });
   });
 
-  describe('a refund deferred until its payment, whose re-application after the payment was lost', () => {
-    /**
-     * The webhook intake's first two steps for a `payment_intent.succeeded`,
-     * store and apply (committed: the order is paid), then nothing more: as
-     * a process that dies right after the payment's commit, before it
-     * re-applies the refund deferred until it, and before Stripe had its 200.
-     */
-    const payDyingBeforeReapplying = async (event: { id: string }) => {
-      await t.get(PaymentEventRepository).recordIfNew(event as PaymentEvent, 'webhook');
-      expect(await t.get(PaymentEventProcessor).apply(event.id, ['pending', 'failed'])).toBe(
-        'processed',
-      );
-    };
-
-    const aRefundWaitingForItsPayment = async () => {
+  describe('a refund deferred until its payment', () => {
+    const aDeferredRefund = async () => {
       const o = await anOrder(1, 5000);
       const refunded = aStripeEvent('charge.refunded', chargeObject(o.intentId, o.total, 5000));
       expect((await send(refunded)).status).toBe('deferred');
       const succeeded = aStripeEvent('payment_intent.succeeded', intentObject(o.intentId, o.total));
-      await payDyingBeforeReapplying(succeeded);
-      expect(await orderOf(o.orderId)).toMatchObject({ status: 'paid', amountRefunded: 0 });
-      expect(await eventRow(refunded.id)).toMatchObject({ status: 'deferred' });
       return { o, refunded, succeeded };
     };
-
-    test("Stripe's redelivery of the payment, already applied, re-applies the refund: the order is refunded", async () => {
-      const { o, refunded, succeeded } = await aRefundWaitingForItsPayment();
-
-      expect((await send(succeeded)).status).toBe('duplicate');
-
-      expect(await eventRow(refunded.id)).toMatchObject({ status: 'processed' });
-      expect(await orderOf(o.orderId)).toMatchObject({
+    const refundedOnce = async (orderId: string) => {
+      expect(await orderOf(orderId)).toMatchObject({
         status: 'refunded',
         amountPaid: 5000,
         amountRefunded: 5000,
+        // placed, paid, refunded
+        historyRows: 3,
       });
+    };
+
+    test('the payment is answered without waiting for the refund: a job committed with it applies the refund, once', async () => {
+      const { o, refunded, succeeded } = await aDeferredRefund();
+      // Another transaction holds the deferred event's row, as a slow
+      // database would: re-applying it waits for as long as that one lasts.
+      const holder = db.createQueryRunner();
+      await holder.connect();
+      await holder.startTransaction();
+      try {
+        await holder.query('SELECT 1 FROM payment_events WHERE id = $1 FOR UPDATE', [refunded.id]);
+        const reply = await deliver(t, succeeded, SECRET).timeout({ response: 5_000 });
+        expect(reply.status).toBe(200);
+        expect(reply.body.status).toBe('processed');
+        expect(await orderOf(o.orderId)).toMatchObject({ status: 'paid', amountRefunded: 0 });
+        expect(await eventRow(refunded.id)).toMatchObject({ status: 'deferred' });
+      } finally {
+        await holder.rollbackTransaction();
+        await holder.release();
+      }
+
+      await reappliedAfter(t, succeeded.id);
+      expect(await eventRow(refunded.id)).toMatchObject({ status: 'processed' });
+      await refundedOnce(o.orderId);
+      // Neither a redelivery of the payment nor the scheduled job applies it again.
+      expect((await send(succeeded)).status).toBe('duplicate');
+      await t.get(DeferredEventRetry).run();
+      await refundedOnce(o.orderId);
     });
 
-    test('with no redelivery, the scheduled job re-applies it; a refund whose order still awaits its payment stays deferred, untouched', async () => {
-      const { o, refunded } = await aRefundWaitingForItsPayment();
+    test("a process that dies right after the payment's commit, before Stripe had its 200, leaves the refund to the job committed with the payment", async () => {
+      const { o, refunded, succeeded } = await aDeferredRefund();
+      // The intake's two steps, store and apply, and nothing more.
+      await t.get(PaymentEventRepository).recordIfNew(succeeded as PaymentEvent, 'webhook');
+      expect(await t.get(PaymentEventProcessor).apply(succeeded.id, ['pending', 'failed'])).toBe(
+        'processed',
+      );
+
+      await waitFor(
+        async () => ((await eventRow(refunded.id))?.status === 'processed' ? true : undefined),
+        'the deferred refund applied',
+        10_000,
+      );
+      await refundedOnce(o.orderId);
+      // Stripe's redelivery of the unanswered payment changes nothing more.
+      expect((await send(succeeded)).status).toBe('duplicate');
+      await refundedOnce(o.orderId);
+    });
+  });
+
+  describe('a refund left deferred after its payment was booked (its re-application failed, or the payment was booked before it was made a job)', () => {
+    /** A paid order whose refund event is stored deferred, as such a failure leaves it. */
+    const aRefundLeftDeferred = async () => {
+      const o = await anOrder(1, 5000);
+      const succeeded = aStripeEvent('payment_intent.succeeded', intentObject(o.intentId, o.total));
+      expect((await send(succeeded)).status).toBe('processed');
+      const refunded = aStripeEvent('charge.refunded', chargeObject(o.intentId, o.total, 5000));
+      const events = t.get(PaymentEventRepository);
+      await events.recordIfNew(refunded as PaymentEvent, 'webhook');
+      const claim = await events.claim(refunded.id, ['pending'], 60_000);
+      if (claim.kind !== 'claimed') throw new Error('not claimed');
+      await t
+        .get(TransactionRunner)
+        .run((m) => events.markHandled(refunded.id, 'deferred', claim.token, m));
+      expect(await orderOf(o.orderId)).toMatchObject({ status: 'paid', amountRefunded: 0 });
+      return { o, refunded, succeeded };
+    };
+
+    test('the scheduled job re-applies it; a refund whose order still awaits its payment stays deferred, untouched', async () => {
+      const { o, refunded } = await aRefundLeftDeferred();
       const unpaid = await anOrder(1, 5000);
       const early = aStripeEvent(
         'charge.refunded',
@@ -408,8 +458,8 @@ describe('payment events applied to orders (POST /webhooks/stripe)', () => {
     });
 
     test('a deferred event tried MAX_REAPPLY_ATTEMPTS times is left for a person, and the job reaches the events behind it', async () => {
-      const stuck = await aRefundWaitingForItsPayment();
-      const behind = await aRefundWaitingForItsPayment();
+      const stuck = await aRefundLeftDeferred();
+      const behind = await aRefundLeftDeferred();
       // As if every try of the first had failed, for good.
       await db.query('UPDATE payment_events SET attempts = $2 WHERE id = $1', [
         stuck.refunded.id,
@@ -446,6 +496,7 @@ describe('payment events applied to orders (POST /webhooks/stripe)', () => {
     });
 
     expect((await send(succeeded)).status).toBe('processed');
+    await reappliedAfter(t, succeeded.id);
 
     expect(await eventRow(refunded.id)).toMatchObject({ status: 'processed' });
     expect(await orderOf(o.orderId)).toMatchObject({

@@ -19,6 +19,9 @@ export function awaitsPayment(
   followUp: PaymentFollowUp,
 ): boolean {
   if (order.status === 'pending_payment') return true;
+  // A refund of a cancelled order needs no booked payment: `charge.refunded`
+  // sets the charge's cumulative figure whatever was paid, and booking the
+  // late payment later keeps it (`bookLatePayment`), asking back only the rest.
   if (followUp === 'refund') return false;
   // A dispute is of money the order holds: a cancelled order holds none
   // until its late payment is booked, unless a person rejected that payment

@@ -7,6 +7,7 @@ import { AppConfig } from '../infrastructure/config/app-config.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
 import { RequestAlreadyAnsweredError } from '../infrastructure/http/request-deadline-scope.js';
 import { errorMessage } from '../infrastructure/logging/error-message.js';
+import { DeferredEventsAfterPayment } from './deferred-events-after-payment.js';
 import {
   PaymentEventHandler,
   type PaymentEventOutcome,
@@ -54,6 +55,7 @@ export class PaymentEventProcessor {
     private readonly handler: PaymentEventHandler,
     private readonly tx: TransactionRunner,
     private readonly config: AppConfig,
+    private readonly afterPayment: DeferredEventsAfterPayment,
   ) {}
 
   /**
@@ -126,7 +128,8 @@ export class PaymentEventProcessor {
 
   /**
    * The handler's provider calls first, with no transaction open, then its
-   * writes under the event's row lock.
+   * writes under the event's row lock, and with them the re-application of
+   * the events a payment unblocks, as a job (DeferredEventsAfterPayment).
    */
   private async applyOnce(
     { event, token }: { event: PaymentEvent; token: string },
@@ -140,6 +143,7 @@ export class PaymentEventProcessor {
         if (!locked) return null;
         const handled = await this.handler.handle(locked, manager, prepared);
         await this.events.markHandled(id, handled, token, manager);
+        await this.afterPayment.follow(locked, handled, manager);
         return handled;
       },
       { retries: 3 },
@@ -178,25 +182,30 @@ export class PaymentEventProcessor {
    * Re-applies events the handler deferred (their object could not take them
    * yet), oldest first. Call it after something that may unblock them, e.g.
    * once an order took its payment; `objectId` narrows it to one object's events.
+   * `wait`: an event another run is re-applying right now is waited for, as
+   * a duplicate delivery waits (`apply`), rather than skipped: that run may
+   * have read the order before the payment that calls for this one and
+   * defer it again, leaving it to the next scheduled run.
    */
   async reprocessDeferred(
-    options: { objectId?: string; limit?: number } = {},
+    options: { objectId?: string; limit?: number; wait?: boolean } = {},
   ): Promise<ReprocessSummary> {
     const ids = await this.events.deferredIds({
       ...(options.objectId !== undefined ? { objectId: options.objectId } : {}),
       limit: options.limit ?? 100,
     });
     const summary: ReprocessSummary = { processed: 0, deferred: 0, ignored: 0, skipped: 0 };
-    for (const id of ids) await this.reapply(id, summary);
+    for (const id of ids) await this.reapply(id, summary, options.wait === true);
     return summary;
   }
 
   /**
-   * After something booked a charge's payment (the payment's event, a
-   * payment review's decision): re-applies the events deferred under that
-   * charge. Never throws: what was booked stands, and the job
-   * `payments.reapply-deferred-events` re-applies whatever a failure leaves
-   * deferred.
+   * After something booked a charge's payment outside a payment event (a
+   * payment review's decision; a payment event's own transaction enqueues
+   * the job of DeferredEventsAfterPayment instead): re-applies the events
+   * deferred under that charge. Never throws: what was booked stands, and
+   * the job `payments.reapply-deferred-events` re-applies whatever a failure
+   * leaves deferred.
    */
   async reapplyDeferredOfCharge(charge: string, context: Record<string, unknown>): Promise<void> {
     try {
@@ -213,9 +222,9 @@ export class PaymentEventProcessor {
    * Re-applies the deferred events the handler finds applicable now
    * (`PaymentEventHandler.applicableNow`), oldest first: at most `maxApplied`
    * of them, among the oldest `maxScanned` deferred events. This is what
-   * the scheduled job runs: the re-application right after a payment can be
-   * lost (the process dies after the payment's commit, or it fails), and
-   * the payment's redelivery may never come, Stripe having had its 200.
+   * the scheduled job runs: the re-application after a payment can fail and
+   * leave events deferred, and a payment booked another way (a review's
+   * decision, whose process may die before re-applying) has no job of its own.
    */
   async reapplyUnblocked(
     options: { maxScanned?: number; maxApplied?: number; belowAttempts?: number } = {},
@@ -255,12 +264,12 @@ export class PaymentEventProcessor {
     return summary;
   }
 
-  private async reapply(id: string, summary: ReprocessSummary): Promise<void> {
+  private async reapply(id: string, summary: ReprocessSummary, wait = false): Promise<void> {
     // One at a time and in order: a later event may depend on an earlier one.
     // One that fails stays deferred for the next run and holds up no other
     // (`apply` logged why). One being re-applied by a concurrent run right
-    // now is that run's.
-    const outcome = await this.apply(id, ['deferred']).catch((error: unknown) =>
+    // now is that run's (once it is done, with `wait`).
+    const outcome = await this.apply(id, ['deferred'], { wait }).catch((error: unknown) =>
       error instanceof PaymentEventInProgressError ? null : ('deferred' as const),
     );
     if (outcome === null) summary.skipped++;

@@ -2,6 +2,8 @@ import { type DynamicModule, Module, type ModuleMetadata, type Type } from '@nes
 
 import { CaughtUpEventMetrics } from './caught-up-event-metrics.js';
 import { DeferredEventRetry } from './deferred-event-retry.js';
+import { DeferredEventsAfterPaymentHandler } from './deferred-events-after-payment.handler.js';
+import { DeferredEventsAfterPayment } from './deferred-events-after-payment.js';
 import { PaymentEventCatchUp } from './payment-event-catch-up.js';
 import { IgnoringPaymentEventHandler, PaymentEventHandler } from './payment-event-handler.js';
 import { PaymentEventIntake } from './payment-event-intake.js';
@@ -61,6 +63,8 @@ export class PaymentsModule {
         UndeliveredEventSweep,
         PaymentEventCatchUp,
         DeferredEventRetry,
+        DeferredEventsAfterPayment,
+        DeferredEventsAfterPaymentHandler,
         StripeWebhookVerifier,
         StripeWebhookService,
         WebhookMetrics,

@@ -85,6 +85,15 @@ export abstract class PaymentEventRepository {
     token: string,
   ): Promise<void>;
 
+  /**
+   * Which of `objectIds` (charges) have deferred events, read on `manager`
+   * (the transaction that booked their payment).
+   */
+  abstract withDeferredEvents(
+    objectIds: readonly string[],
+    manager: EntityManager,
+  ): Promise<string[]>;
+
   /** Ids of deferred events, oldest (by Stripe's creation time) first. */
   abstract deferredIds(filter: { objectId?: string; limit: number }): Promise<string[]>;
 

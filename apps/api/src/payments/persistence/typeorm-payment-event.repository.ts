@@ -151,6 +151,20 @@ export class TypeOrmPaymentEventRepository extends PaymentEventRepository {
       .execute();
   }
 
+  async withDeferredEvents(
+    objectIds: readonly string[],
+    manager: EntityManager,
+  ): Promise<string[]> {
+    if (objectIds.length === 0) return [];
+    // payment_events_object_id_idx: a payment's one charge (or few) is looked up.
+    const rows = (await manager.query(
+      `SELECT DISTINCT object_id AS "objectId" FROM payment_events
+        WHERE object_id = ANY($1::text[]) AND status = 'deferred'`,
+      [objectIds],
+    )) as { objectId: string }[];
+    return rows.map((r) => r.objectId);
+  }
+
   async deferredIds(filter: { objectId?: string; limit: number }): Promise<string[]> {
     const rows = await this.dataSource.getRepository(PaymentEventOrmEntity).find({
       select: { id: true },
