@@ -60,6 +60,45 @@ async function rawGet(t: TestApp, path: string, headers: Record<string, string>)
   );
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A page cached 2 s ago, sent from the front door and through Nest (a URL
+ * the door does not know, for the same cache entry): both say a max-age 2 s
+ * short of the TTL (60 s), 304 included, so that no cache downstream keeps
+ * the page past the server's own copy. The category tree, cached 300 s, says
+ * the full max-age: it is never more than the route's.
+ */
+async function expectMaxAgeFalls(
+  get: (path: string, headers?: Record<string, string>) => ReturnType<TestApp['http']['get']>,
+  nestCalls: () => number,
+  name: string,
+): Promise<void> {
+  const maxAge = (res: { headers: Record<string, string> }) =>
+    Number(/^public, max-age=(\d+)$/.exec(res.headers['cache-control'] ?? '')?.[1]);
+  const [door, nest] = [`/products?q=${name}&sort=name`, `/products?sort=name&q=${name}`];
+  const loaded = await get(door).expect(200);
+  expect(maxAge(loaded)).toBe(60);
+  // A hit at the door, so that its reply is remembered before the page ages.
+  expect(maxAge(await get(door).expect(200))).toBe(60);
+  await get('/categories').expect(200);
+  await sleep(2_100);
+  const before = nestCalls();
+  const viaDoor = await get(door).expect(200);
+  expect(nestCalls()).toBe(before);
+  const viaNest = await get(nest).expect(200);
+  expect(nestCalls()).toBe(before + 1);
+  const notModified = await get(door, { 'If-None-Match': loaded.headers.etag as string }).expect(
+    304,
+  );
+  expect(viaNest.text).toBe(loaded.text);
+  for (const res of [viaDoor, viaNest, notModified]) {
+    expect(maxAge(res)).toBeLessThanOrEqual(58);
+    expect(maxAge(res)).toBeGreaterThanOrEqual(55);
+  }
+  expect(maxAge(await get('/categories').expect(200))).toBe(60);
+}
+
 /** Counts requests that reached the catalog controller, i.e. went through Nest. */
 function nestCallsOf(t: TestApp): () => number {
   const spies = [
@@ -207,6 +246,15 @@ describe('catalog cache hits served before the Nest pipeline', () => {
     await get('/products/no-such-product').expect(404);
     await get('/products/no-such-product').expect(404);
     expect(nestCalls()).toBe(before + 2);
+  });
+
+  test('a page cached a while says what is left of its TTL as max-age, at the door and through Nest alike', async () => {
+    await t.http
+      .post(`${API}/admin/products`)
+      .set(admin.auth)
+      .send(aProductBody({ name: 'Aging Lamp' }))
+      .expect(201);
+    await expectMaxAgeFalls(get, nestCalls, 'Aging%20Lamp');
   });
 
   test('a write invalidates: the next read is fresh (through Nest), then served fast again', async () => {
@@ -368,6 +416,15 @@ describeWithRedis('catalog hits found only in Redis, answered before the Nest pi
 
   test('hits from Redis are counted in the HTTP metrics under their route template', async () => {
     await expectHitsCounted(t, () => get('/categories'), nestCalls);
+  });
+
+  test('a page cached in Redis a while says what is left of its TTL as max-age, at the door and through Nest alike', async () => {
+    await t.http
+      .post(`${API}/admin/products`)
+      .set(admin.auth)
+      .send(aProductBody({ name: 'Redis Aging Lamp' }))
+      .expect(201);
+    await expectMaxAgeFalls(get, nestCalls, 'Redis%20Aging%20Lamp');
   });
 
   test('a miss in Redis (after an invalidation) goes through Nest, charged once', async () => {

@@ -87,7 +87,7 @@ describeWithRedis('catalog cache on Redis (REDIS_URL)', () => {
 
 describeWithRedis('near cache of the Redis adapter (two instances on one Redis)', () => {
   const prefix = `minishop:test-near:${randomBytes(4).toString('hex')}:`;
-  const value = { body: '{"page":1}', etag: '"v1"' };
+  const value = { body: '{"page":1}', etag: '"v1"', expiresAt: Date.now() + 60_000 };
   let a: RedisCatalogCache;
   let b: RedisCatalogCache;
   let bSubscriber: Redis;
@@ -185,9 +185,27 @@ describeWithRedis('near cache of the Redis adapter (two instances on one Redis)'
       expect((await noNear.get('page')).value).toBe(first);
       expect((await noNear.lookup('page'))?.value).toBe(first);
       // A new page under the same key is read as it is, never the old object.
-      const next = { body: '{"page":2}', etag: '"v2"' };
+      const next = { body: '{"page":2}', etag: '"v2"', expiresAt: Date.now() + 60_000 };
       await a.set('page', generation, next, 60);
       expect((await noNear.get('page')).value).toEqual(next);
+      // The same page stored again, with a later expiry: read with that expiry.
+      const later = { ...next, expiresAt: next.expiresAt + 5_000 };
+      await a.set('page', generation, later, 60);
+      expect((await noNear.get('page')).value).toEqual(later);
+    } finally {
+      await noNear.close();
+    }
+  });
+
+  test('without a near cache, an answer that there is no page reads back as it was stored', async () => {
+    const noNear = new RedisCatalogCache(new Redis(redisUrl!, { maxRetriesPerRequest: 1 }), prefix);
+    try {
+      const { generation } = await noNear.get('moved');
+      const expiresAt = Date.now() + 60_000;
+      await a.set('moved', generation, { movedTo: 'new-slug', expiresAt }, 60);
+      await a.set('absent', generation, { movedTo: null, expiresAt }, 60);
+      expect((await noNear.get('moved')).value).toEqual({ movedTo: 'new-slug', expiresAt });
+      expect((await noNear.get('absent')).value).toEqual({ movedTo: null, expiresAt });
     } finally {
       await noNear.close();
     }

@@ -347,7 +347,7 @@ export interface paths {
         };
         /**
          * One active product by id or slug, with its variants and stock
-         * @description A slug the product had before (an admin changed it) answers 308 with the current page in Location, so old links and search-engine entries keep working. Not cached: the redirect always follows the latest rename.
+         * @description A slug the product had before (an admin changed it) answers 308 with the current page in Location, so old links and search-engine entries keep working. The redirect, like a 404, is cached on the server as pages are, and dropped by any catalog write: it always follows the latest rename.
          */
         get: operations["getProduct"];
         put?: never;
@@ -1598,7 +1598,7 @@ export interface components {
         "Access-Control-Allow-Origin": string;
         /** @description Id of this request in the server logs (the caller's X-Request-Id when sane) */
         "X-Request-Id": string;
-        /** @description no-store: the reply depends on the caller or the moment, and no cache may keep it. Only the public catalog pages (GET /products, /products/{idOrSlug}, /categories) say "public, max-age=<CATALOG_CACHE_TTL_SECONDS>", beside their ETag. */
+        /** @description no-store: the reply depends on the caller or the moment, and no cache may keep it. Only the public catalog pages (GET /products, /products/{idOrSlug}, /categories) say "public, max-age=<seconds>", beside their ETag: CATALOG_CACHE_TTL_SECONDS, or less, what is left of the server's cached copy, so that no cache keeps a page past it. */
         "Cache-Control": string;
     };
     pathItems: never;

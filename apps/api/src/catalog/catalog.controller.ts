@@ -68,7 +68,7 @@ export class CatalogController {
     operationId: 'getProduct',
     summary: 'One active product by id or slug, with its variants and stock',
     description:
-      'A slug the product had before (an admin changed it) answers 308 with the current page in Location, so old links and search-engine entries keep working. Not cached: the redirect always follows the latest rename.',
+      'A slug the product had before (an admin changed it) answers 308 with the current page in Location, so old links and search-engine entries keep working. The redirect, like a 404, is cached on the server as pages are, and dropped by any catalog write: it always follows the latest rename.',
   })
   @ApiParam({ name: 'idOrSlug', schema: { type: 'string', maxLength: 120 } })
   @ApiOkResponse({ type: ProductDto })
@@ -90,7 +90,7 @@ export class CatalogController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const found = await this.lookup.published(idOrSlug, this.fastPath.lookupOf(req));
-    // A redirect is never remembered by the fast path: it is not a cached page.
+    // A redirect is never remembered by the fast path: it is not a page it can send.
     if ('movedTo' in found) sendMoved(req, reply, `products/${found.movedTo}`);
     else this.send(req, reply, found.page);
   }

@@ -3,8 +3,8 @@ import { isUuid, ProductNotFoundError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
-import { type CachedRead, CachedReads } from './cache/cached-reads.js';
-import type { PendingLookup } from './cache/catalog-cache.js';
+import { type CachedRead, CachedReads, type Loaded } from './cache/cached-reads.js';
+import { isPage, type PendingLookup } from './cache/catalog-cache.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
 import { toProductDto } from './persistence/product.mapper.js';
 
@@ -26,35 +26,35 @@ export class ProductLookupService {
    * `earlier`: a cache lookup already made for this request (see
    * `CachedReads.read`).
    *
-   * Only a miss asks for a former slug, so a current slug costs what it
-   * always did. The answer is not cached: the redirect is worked out afresh
-   * each time, and cannot outlive a rename.
+   * Whatever is found is cached under the id or slug, the page, its
+   * absence or the redirect alike: unknown slugs asked for again and again
+   * (old links, crawlers, a flood) then cost the database nothing until the
+   * TTL or the next catalog write, which drops them all, so a product
+   * created, renamed, archived or restored under the slug is seen at once.
    */
   async published(idOrSlug: string, earlier?: PendingLookup): Promise<PublishedProduct> {
-    try {
-      const page = await this.cached.read(
-        `product:${idOrSlug}`,
-        this.config.catalogListTtlSeconds,
-        () => this.load(idOrSlug, false),
-        earlier,
-      );
-      return { page };
-    } catch (error) {
-      if (!(error instanceof ProductNotFoundError) || isUuid(idOrSlug)) throw error;
-      const movedTo = await this.products.currentSlugOf(idOrSlug);
-      if (movedTo === null) throw error;
-      return { movedTo };
-    }
+    const { key, entry } = await this.cached.answer(
+      `product:${idOrSlug}`,
+      this.config.catalogListTtlSeconds,
+      () => this.find(idOrSlug),
+      earlier,
+    );
+    if (isPage(entry)) return { page: { key, response: entry } };
+    if (entry.movedTo === null) throw new ProductNotFoundError(idOrSlug);
+    return { movedTo: entry.movedTo };
   }
 
   /** Fresh from the database, archived included: what an admin write returns. */
-  any(idOrSlug: string): Promise<ProductDto> {
-    return this.load(idOrSlug, true);
-  }
-
-  private async load(idOrSlug: string, includeArchived: boolean): Promise<ProductDto> {
-    const row = await this.products.findProduct(idOrSlug, includeArchived);
+  async any(idOrSlug: string): Promise<ProductDto> {
+    const row = await this.products.findProduct(idOrSlug, true);
     if (!row) throw new ProductNotFoundError(idOrSlug);
     return toProductDto(row, this.config.storeCurrency);
+  }
+
+  /** Only a slug no active product holds asks for a former one: a current slug costs one query. */
+  private async find(idOrSlug: string): Promise<Loaded> {
+    const row = await this.products.findProduct(idOrSlug, false);
+    if (row) return { page: toProductDto(row, this.config.storeCurrency) };
+    return { movedTo: isUuid(idOrSlug) ? null : await this.products.currentSlugOf(idOrSlug) };
   }
 }

@@ -28,7 +28,7 @@ describe('CachedReads', () => {
       const results = await Promise.all(pending);
       expect(load).toHaveBeenCalledTimes(1);
       expect(new Set(results.map((r) => r.response.body))).toEqual(new Set(['{"page":1}']));
-      expect(cache.peek('k')?.body).toBe('{"page":1}');
+      expect(cache.peek('k')).toMatchObject({ body: '{"page":1}' });
     });
 
     test('a read in a newer generation does not join a load begun before it', async () => {
@@ -42,6 +42,38 @@ describe('CachedReads', () => {
       before.release();
       expect((await first).response.body).toBe('{"price":1}');
       expect(after).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('an answer that there is no page', () => {
+    test('is stored under its key and shared as a page is: the next read loads nothing', async () => {
+      const cache = new MemoryCatalogCache();
+      const reads = new CachedReads(cache);
+      const load = jest.fn(() => Promise.resolve({ movedTo: 'new-slug' }));
+      const answers = await Promise.all([1, 2].map(() => reads.answer('k', 60, load)));
+      expect((await reads.answer('k', 60, load)).entry).toBe(answers[0]!.entry);
+      expect(answers[1]!.entry).toBe(answers[0]!.entry);
+      expect(answers[0]!.entry).toMatchObject({ movedTo: 'new-slug' });
+      expect(load).toHaveBeenCalledTimes(1);
+    });
+
+    test('is read again once the cache is invalidated', async () => {
+      const cache = new MemoryCatalogCache();
+      const reads = new CachedReads(cache);
+      await reads.answer('k', 60, () => Promise.resolve({ movedTo: null }));
+      await cache.invalidate();
+      const found = await reads.answer('k', 60, () => Promise.resolve({ page: { id: 1 } }));
+      expect(found.entry).toMatchObject({ body: '{"id":1}' });
+    });
+  });
+
+  describe('an entry', () => {
+    test('says when it runs out: its TTL from the load', async () => {
+      const reads = new CachedReads(new MemoryCatalogCache());
+      const before = Date.now();
+      const { response } = await reads.read('k', 60, () => Promise.resolve({}));
+      expect(response.expiresAt).toBeGreaterThanOrEqual(before + 60_000);
+      expect(response.expiresAt).toBeLessThanOrEqual(Date.now() + 60_000);
     });
   });
 

@@ -4,7 +4,9 @@ import { Injectable } from '@nestjs/common';
 
 import {
   type CachedResponse,
+  type CacheEntry,
   CatalogCache,
+  isPage,
   type PendingLookup,
   UNCACHED_GENERATION,
 } from './catalog-cache.js';
@@ -14,6 +16,15 @@ export interface CachedRead {
   key: string;
   response: CachedResponse;
 }
+
+/** What a read that may find no page found, with its cache key. */
+export interface CachedAnswer {
+  key: string;
+  entry: CacheEntry;
+}
+
+/** What a load for `CachedReads.answer` found: a payload to send, or no page (see CachedAbsence). */
+export type Loaded = { page: unknown } | { movedTo: string | null };
 
 /**
  * Read-through helper of the public catalog routes: a hit returns the stored
@@ -28,7 +39,7 @@ export class CachedReads {
    * run the page's full query, and the database would take a burst of the
    * same query just when the shop is busiest.
    */
-  private readonly loading = new Map<string, Promise<CachedResponse>>();
+  private readonly loading = new Map<string, Promise<CacheEntry>>();
 
   constructor(private readonly cache: CatalogCache) {}
 
@@ -52,11 +63,33 @@ export class CachedReads {
     load: () => Promise<unknown>,
     earlier?: PendingLookup,
   ): Promise<CachedRead> {
+    const { entry } = await this.answer(
+      key,
+      ttlSeconds,
+      async () => ({ page: await load() }),
+      earlier,
+    );
+    // Only `answer` stores absences, under keys of its own callers.
+    if (!isPage(entry)) throw new Error(`catalog cache key ${key} holds no page`);
+    return { key, response: entry };
+  }
+
+  /**
+   * `read` for a key that may name nothing: what `load` found, a page or
+   * its absence, is cached alike (see CachedAbsence).
+   */
+  async answer(
+    key: string,
+    ttlSeconds: number,
+    load: () => Promise<Loaded>,
+    earlier?: PendingLookup,
+  ): Promise<CachedAnswer> {
     const { generation, value } = await (earlier?.key === key
       ? earlier.result
       : this.cache.get(key));
-    if (value) return { key, response: value };
-    if (generation === UNCACHED_GENERATION) return { key, response: toResponse(await load()) };
+    if (value) return { key, entry: value };
+    if (generation === UNCACHED_GENERATION)
+      return { key, entry: toEntry(await load(), ttlSeconds) };
     const flight = `${generation}:${key}`;
     let pending = this.loading.get(flight);
     if (!pending) {
@@ -65,22 +98,25 @@ export class CachedReads {
       );
       this.loading.set(flight, pending);
     }
-    return { key, response: await pending };
+    return { key, entry: await pending };
   }
 
   private async loadAndStore(
     key: string,
     generation: string,
     ttlSeconds: number,
-    load: () => Promise<unknown>,
-  ): Promise<CachedResponse> {
-    const fresh = toResponse(await load());
+    load: () => Promise<Loaded>,
+  ): Promise<CacheEntry> {
+    const fresh = toEntry(await load(), ttlSeconds);
     await this.cache.set(key, generation, fresh, ttlSeconds);
     return fresh;
   }
 }
 
-export function toResponse(payload: unknown): CachedResponse {
-  const body = JSON.stringify(payload);
-  return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+/** The entry for what a load found, stamped as loaded now and kept `ttlSeconds`. */
+function toEntry(loaded: Loaded, ttlSeconds: number): CacheEntry {
+  const expiresAt = Date.now() + ttlSeconds * 1000;
+  if (!('page' in loaded)) return { movedTo: loaded.movedTo, expiresAt };
+  const body = JSON.stringify(loaded.page);
+  return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"`, expiresAt };
 }

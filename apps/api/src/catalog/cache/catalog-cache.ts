@@ -1,7 +1,33 @@
-/** A public reply ready to send: the serialised JSON and its strong ETag. */
+/** A public reply ready to send: the serialised JSON, its strong ETag and its expiry. */
 export interface CachedResponse {
   body: string;
   etag: string;
+  /**
+   * When the entry made at the page's load runs out (ms since the epoch):
+   * its replies tell shared caches to keep it no longer (see `maxAgeOf`).
+   * Set when the page is loaded, so it falls before the store's own expiry.
+   */
+  expiresAt: number;
+}
+
+/**
+ * What a public read found where there is no page: nothing (a 404), or a
+ * slug a product had before, with the one it has now (`movedTo`, a
+ * redirect). Cached like a page, so a flood of requests for unknown slugs
+ * costs the database one query per TTL, not one each; every catalog write
+ * drops it with the pages, so a product created or renamed under the slug
+ * is seen at once.
+ */
+export interface CachedAbsence {
+  movedTo: string | null;
+  expiresAt: number;
+}
+
+/** What a key holds: a page, or the answer that there is none. */
+export type CacheEntry = CachedResponse | CachedAbsence;
+
+export function isPage(entry: CacheEntry): entry is CachedResponse {
+  return 'etag' in entry;
 }
 
 /**
@@ -14,7 +40,7 @@ export const UNCACHED_GENERATION = 'unavailable';
 /** What a lookup found, with the catalog generation the key belongs to. */
 export interface CacheLookup {
   generation: string;
-  value: CachedResponse | undefined;
+  value: CacheEntry | undefined;
 }
 
 /**
@@ -38,7 +64,7 @@ export abstract class CatalogCache {
    * without any I/O (undefined otherwise, or when it cannot vouch that the
    * copy is current). Lets the HTTP fast path answer synchronously.
    */
-  abstract peek(key: string): CachedResponse | undefined;
+  abstract peek(key: string): CacheEntry | undefined;
   /**
    * What `get` finds, from the shared store if this process does not hold
    * it, for a caller that has another way to answer (the HTTP fast path
@@ -53,7 +79,7 @@ export abstract class CatalogCache {
   abstract set(
     key: string,
     generation: string,
-    value: CachedResponse,
+    value: CacheEntry,
     ttlSeconds: number,
   ): Promise<void>;
   /**

@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { MemoryCatalogCache } from './memory-catalog-cache.js';
 import { PAGE_CACHE_MAX_BYTES } from './page-lru.js';
 
-const value = { body: '{"a":1}', etag: '"x"' };
+const value = { body: '{"a":1}', etag: '"x"', expiresAt: Date.now() + 60_000 };
 
 describe('MemoryCatalogCache', () => {
   test('stores under the current generation and serves it back', async () => {
@@ -37,7 +37,7 @@ describe('MemoryCatalogCache', () => {
     const cache = new MemoryCatalogCache();
     const { generation } = await cache.get('k');
     // One string shared by every page: the test itself stays small.
-    const page = { body: 'x'.repeat(1024 * 1024), etag: '"big"' };
+    const page = { body: 'x'.repeat(1024 * 1024), etag: '"big"', expiresAt: Date.now() + 60_000 };
     const pages = (PAGE_CACHE_MAX_BYTES / page.body.length) * 2;
     for (let i = 0; i < pages; i++) await cache.set(`k${i}`, generation, page, 60);
     expect(cache.peek('k0')).toBeUndefined();

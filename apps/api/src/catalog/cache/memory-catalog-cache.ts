@@ -1,4 +1,4 @@
-import { type CachedResponse, type CacheLookup, CatalogCache } from './catalog-cache.js';
+import { type CacheEntry, type CacheLookup, CatalogCache } from './catalog-cache.js';
 import { pageLru } from './page-lru.js';
 
 /**
@@ -15,7 +15,7 @@ export class MemoryCatalogCache extends CatalogCache {
     return Promise.resolve({ generation, value: this.entries.get(`${generation}:${key}`) });
   }
 
-  peek(key: string): CachedResponse | undefined {
+  peek(key: string): CacheEntry | undefined {
     return this.entries.get(`${this.generation}:${key}`);
   }
 
@@ -24,7 +24,7 @@ export class MemoryCatalogCache extends CatalogCache {
     return undefined;
   }
 
-  set(key: string, generation: string, value: CachedResponse, ttlSeconds: number): Promise<void> {
+  set(key: string, generation: string, value: CacheEntry, ttlSeconds: number): Promise<void> {
     if (generation === String(this.generation)) {
       this.entries.set(`${generation}:${key}`, value, { ttl: ttlSeconds * 1000 });
     }

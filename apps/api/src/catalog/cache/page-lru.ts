@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 
-import type { CachedResponse } from './catalog-cache.js';
+import { type CacheEntry, isPage } from './catalog-cache.js';
 
 export const PAGE_CACHE_MAX_ENTRIES = 5_000;
 export const PAGE_CACHE_MAX_BYTES = 64 * 1024 * 1024;
@@ -11,10 +11,10 @@ export const PAGE_CACHE_MAX_BYTES = 64 * 1024 * 1024;
  * limit up to 100 is another page): bounded by count alone, 5,000 full pages
  * of products with long descriptions would hold gigabytes.
  */
-export function pageLru(): LRUCache<string, CachedResponse> {
-  return new LRUCache<string, CachedResponse>({
+export function pageLru(): LRUCache<string, CacheEntry> {
+  return new LRUCache<string, CacheEntry>({
     max: PAGE_CACHE_MAX_ENTRIES,
     maxSize: PAGE_CACHE_MAX_BYTES,
-    sizeCalculation: (page) => Math.max(1, page.body.length),
+    sizeCalculation: (entry) => (isPage(entry) ? Math.max(1, entry.body.length) : 1),
   });
 }

@@ -2,12 +2,20 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 
 import {
-  type CachedResponse,
+  type CacheEntry,
   type CacheLookup,
   CatalogCache,
+  isPage,
   UNCACHED_GENERATION,
 } from './catalog-cache.js';
 import { pageLru } from './page-lru.js';
+import { decodeEntry, encodeEntry, pageHeader, storedPageHeader } from './stored-entry.js';
+
+// Entries are keyed by the layout they are stored in (stored-entry.ts): an
+// instance of an earlier release sharing the store during a rolling deploy
+// would misread this layout, and this one its; each keeps to its own
+// entries, while the generation, and so every invalidation, stays shared.
+const LAYOUT = 'v2:';
 
 // Reads the generation, the entry of that generation and its remaining
 // lifetime in one round trip, so a lookup costs the same as a plain GET.
@@ -71,12 +79,13 @@ export class RedisCatalogCache extends CatalogCache {
   private readonly channel: string;
   private readonly near = pageLru();
   /**
-   * Pages read from Redis, by ETag, so that a page read again is the same
-   * object: its encodings (br, gzip) and front-door replies, kept per object,
-   * are then worked out once, not on every read while the near cache is off.
-   * The ETag names the body, so this can only ever hand back the very page
-   * Redis holds, never a stale one; like near copies, a page is not kept
-   * longer than the Redis entry it was read from.
+   * Pages read from Redis, by header line (expiry and ETag), so that a page
+   * read again is the same object: its encodings (br, gzip) and front-door
+   * replies, kept per object, are then worked out once, not on every read
+   * while the near cache is off. The ETag names the body and the expiry the
+   * entry, so this can only ever hand back the very page Redis holds, never
+   * a stale one; like near copies, a page is not kept longer than the Redis
+   * entry it was read from.
    */
   private readonly pages = pageLru();
   /** The generation the near cache holds; undefined while it is off. */
@@ -115,7 +124,7 @@ export class RedisCatalogCache extends CatalogCache {
     });
   }
 
-  peek(key: string): CachedResponse | undefined {
+  peek(key: string): CacheEntry | undefined {
     const generation = this.nearGeneration;
     return generation === undefined ? undefined : this.near.get(`${generation}:${key}`);
   }
@@ -139,21 +148,16 @@ export class RedisCatalogCache extends CatalogCache {
     }
   }
 
-  async set(
-    key: string,
-    generation: string,
-    value: CachedResponse,
-    ttlSeconds: number,
-  ): Promise<void> {
+  async set(key: string, generation: string, value: CacheEntry, ttlSeconds: number): Promise<void> {
     if (generation === UNCACHED_GENERATION) return;
     try {
       await this.redis.set(
-        `${this.prefix}${generation}:${key}`,
-        `${value.etag}\n${value.body}`,
+        `${this.prefix}${generation}:${LAYOUT}${key}`,
+        encodeEntry(value),
         'EX',
         ttlSeconds,
       );
-      this.pages.set(value.etag, value, { ttl: ttlSeconds * 1000 });
+      if (isPage(value)) this.pages.set(pageHeader(value), value, { ttl: ttlSeconds * 1000 });
       this.keepNear(key, generation, value, ttlSeconds * 1000);
     } catch (error) {
       this.logger.warn({ err: error }, 'catalog cache store failed');
@@ -316,7 +320,7 @@ export class RedisCatalogCache extends CatalogCache {
       1,
       this.generationKey,
       this.prefix,
-      key,
+      `${LAYOUT}${key}`,
     )) as [string, string | null, number];
     // A newer generation than the near cache's: its message is late, or was
     // lost on a connection that went dead without closing (no event says so).
@@ -330,18 +334,19 @@ export class RedisCatalogCache extends CatalogCache {
     return { generation: current, value };
   }
 
-  private decode(stored: string, ttlMs: number): CachedResponse {
-    const nl = stored.indexOf('\n');
-    const etag = stored.slice(0, nl);
-    let page = this.pages.get(etag);
+  private decode(stored: string, ttlMs: number): CacheEntry {
+    const header = storedPageHeader(stored);
+    // An absence has no encodings to share: a new object costs nothing.
+    if (header === undefined) return decodeEntry(stored);
+    let page = this.pages.get(header);
     if (!page) {
-      page = { etag, body: stored.slice(nl + 1) };
-      if (ttlMs > 0) this.pages.set(etag, page, { ttl: ttlMs });
+      page = decodeEntry(stored);
+      if (ttlMs > 0) this.pages.set(header, page, { ttl: ttlMs });
     }
     return page;
   }
 
-  private keepNear(key: string, generation: string, value: CachedResponse, ttlMs: number): void {
+  private keepNear(key: string, generation: string, value: CacheEntry, ttlMs: number): void {
     if (this.nearGeneration === undefined || generation !== String(this.nearGeneration)) return;
     this.near.set(`${generation}:${key}`, value, { ttl: ttlMs });
   }

@@ -7,7 +7,7 @@ import { LRUCache } from 'lru-cache';
 
 import { AppConfig } from '../../infrastructure/config/app-config.js';
 import { FrontDoor, type FrontDoorAnswer } from '../../infrastructure/http/front-door.js';
-import { CatalogCache, type PendingLookup } from '../cache/catalog-cache.js';
+import { CatalogCache, isPage, type PendingLookup } from '../cache/catalog-cache.js';
 import { cachedFrontDoorReply } from './send-cached.js';
 
 /** A URL the Nest path has answered, with what it answered it from. */
@@ -94,12 +94,15 @@ export class CatalogFastPath implements OnApplicationBootstrap {
     if (!known) return undefined;
     const { key, maxAgeSeconds, route } = known;
     const near = this.cache.peek(key);
-    if (near) return cachedFrontDoorReply(req, near, maxAgeSeconds, route);
+    // An absence (the product went, or its slug moved) is Nest's to answer:
+    // its 404 or redirect is not sent from here.
+    if (near)
+      return isPage(near) ? cachedFrontDoorReply(req, near, maxAgeSeconds, route) : undefined;
     const result = this.cache.lookup(key);
     if (!result) return undefined;
     this.lookups.set(req, { key, result });
-    return result.then(
-      ({ value }) => value && cachedFrontDoorReply(req, value, maxAgeSeconds, route),
+    return result.then(({ value }) =>
+      value && isPage(value) ? cachedFrontDoorReply(req, value, maxAgeSeconds, route) : undefined,
     );
   }
 }

@@ -32,6 +32,20 @@ function negotiate(cached: CachedResponse, request: IncomingHttpHeaders) {
 }
 
 /**
+ * How long from `now` a shared cache may keep `cached`: the route's max-age,
+ * but never past the server-side entry's own expiry. Sent as a full max-age,
+ * a page fetched late in its entry's life would be kept downstream for up to
+ * that long again, and a stock figure seen up to twice the TTL after it was
+ * read. Counted as caches count an Age header (whole seconds gone, RFC 9111
+ * §4.2.3), so a page just loaded says the full TTL. It changes once a
+ * second at most, so a front-door reply is rebuilt no more often.
+ */
+export function maxAgeOf(cached: CachedResponse, maxAgeSeconds: number, now: number): number {
+  const left = Math.ceil((cached.expiresAt - now) / 1000);
+  return Math.max(0, Math.min(maxAgeSeconds, left));
+}
+
+/**
  * The reply to a request for a pre-serialised public catalog page: its
  * strong ETag, or 304 when the caller's If-None-Match names it; compressed
  * (br or gzip) when the caller accepts it. Both ways of sending a cached
@@ -45,8 +59,9 @@ function cachedReply(
   notModified: boolean,
 ): CachedReply {
   const headers = [
-    // Shared caches may hold a reply as long as the server-side cache does.
-    // Through Fastify, this replaces the private default (cache-control.ts).
+    // Shared caches may hold a reply as long as the server-side cache still
+    // does (maxAgeOf). Through Fastify, this replaces the private default
+    // (cache-control.ts).
     'Cache-Control',
     publicCacheControl(maxAgeSeconds),
     'ETag',
@@ -68,7 +83,8 @@ export function sendCached(
   maxAgeSeconds: number,
 ): FastifyReply {
   const { coding, notModified } = negotiate(cached, req.headers);
-  const { status, headers, body } = cachedReply(cached, maxAgeSeconds, coding, notModified);
+  const maxAge = maxAgeOf(cached, maxAgeSeconds, Date.now());
+  const { status, headers, body } = cachedReply(cached, maxAge, coding, notModified);
   // CORS has set Vary: Origin already; the page's Vary joins it on one field
   // line, folded as the front door folds it.
   const vary = reply.getHeader('vary');
@@ -78,8 +94,12 @@ export function sendCached(
   return reply.status(status).send(body);
 }
 
-/** A cached page's front-door replies, one per coding and status, built on first use. */
+/**
+ * A cached page's front-door replies, one per coding and status, built on
+ * first use and again whenever the max-age they say has changed.
+ */
 interface FrontDoorReplies {
+  /** What they say (maxAgeOf). */
   maxAgeSeconds: number;
   route: string;
   replies: Partial<Record<string, FrontDoorReply>>;
@@ -100,15 +120,16 @@ export function cachedFrontDoorReply(
   route: string,
 ): FrontDoorReply {
   const { coding, notModified } = negotiate(cached, req.headers);
+  const maxAge = maxAgeOf(cached, maxAgeSeconds, Date.now());
   let memo = frontDoorReplies.get(cached);
-  if (!memo || memo.maxAgeSeconds !== maxAgeSeconds || memo.route !== route) {
-    memo = { maxAgeSeconds, route, replies: {} };
+  if (!memo || memo.maxAgeSeconds !== maxAge || memo.route !== route) {
+    memo = { maxAgeSeconds: maxAge, route, replies: {} };
     frontDoorReplies.set(cached, memo);
   }
   const variant = notModified ? `${coding ?? 'identity'} 304` : (coding ?? 'identity');
   let reply = memo.replies[variant];
   if (!reply) {
-    const { status, headers, body } = cachedReply(cached, maxAgeSeconds, coding, notModified);
+    const { status, headers, body } = cachedReply(cached, maxAge, coding, notModified);
     if (body) headers.push('Content-Length', String(body.length));
     memo.replies[variant] = reply = { route, status, headers, body };
   }

@@ -7,7 +7,8 @@ import { API_PREFIX } from '../../infrastructure/http/configure-app.js';
  * query string kept, with no body. Left with the private default
  * Cache-Control (no-store): a slug may be given back or taken by another
  * product at any time, and a redirect kept by a browser or a shared cache
- * would then send its callers in a loop or to the wrong product.
+ * would then send its callers in a loop or to the wrong product. (The
+ * server's own cache keeps it, as every catalog write empties that.)
  */
 export function sendMoved(req: FastifyRequest, reply: FastifyReply, path: string): FastifyReply {
   const query = req.url.indexOf('?');

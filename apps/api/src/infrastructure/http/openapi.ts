@@ -117,7 +117,8 @@ function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
       description:
         'no-store: the reply depends on the caller or the moment, and no cache may keep it. ' +
         'Only the public catalog pages (GET /products, /products/{idOrSlug}, /categories) say ' +
-        '"public, max-age=<CATALOG_CACHE_TTL_SECONDS>", beside their ETag.',
+        '"public, max-age=<seconds>", beside their ETag: CATALOG_CACHE_TTL_SECONDS, or less, ' +
+        "what is left of the server's cached copy, so that no cache keeps a page past it.",
       schema: { type: 'string', maxLength: 64 },
     },
   };
