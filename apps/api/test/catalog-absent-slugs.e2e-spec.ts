@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 
 import { JobsOptions } from '../src/jobs/jobs.options.js';
 import { API, aProductBody } from './support/catalog.js';
+import { headersOf } from './support/http-headers.js';
 import { fastJobsOptions, waitFor } from './support/jobs-probe.js';
 import { queriesDuring } from './support/query-count.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -24,17 +25,6 @@ const PRODUCT_SQL = /\bproduct/i;
 let counter = 0;
 /** A slug no other test uses. */
 const aSlug = (word: string) => `${word}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
-
-/** Every reply header but those that differ between any two requests by nature. */
-const headersOf = (res: Response) => {
-  const {
-    date: _date,
-    'x-ratelimit-remaining': _remaining,
-    'x-ratelimit-reset': _reset,
-    ...rest
-  } = res.headers;
-  return rest;
-};
 
 /**
  * A 404 or a redirect under an id or slug is cached as a page is, and

@@ -11,6 +11,7 @@ import { ProductListingService } from '../src/catalog/product-listing.service.js
 import { ProductLookupService } from '../src/catalog/product-lookup.service.js';
 import { API, aProductBody } from './support/catalog.js';
 import { aVariant, setPrice } from './support/catalog-fixtures.js';
+import { headersOf } from './support/http-headers.js';
 import { PausableProxy } from './support/pausable-proxy.js';
 import { eventually } from './support/processes.js';
 import { listeningPort, stopListening } from './support/raw-http.js';
@@ -25,20 +26,6 @@ if (!redisUrl) {
   );
 }
 const describeWithRedis = redisUrl ? describe : describe.skip;
-
-/** Every reply header but the clock's. */
-// What differs between any two replies by nature: the time, the client's
-// remaining request budget (one request apart) and the seconds until that
-// budget resets (the two replies may fall either side of a second).
-const headersOf = (res: { headers: Record<string, unknown> }) => {
-  const {
-    date: _date,
-    'x-ratelimit-remaining': _remaining,
-    'x-ratelimit-reset': _reset,
-    ...rest
-  } = res.headers;
-  return rest;
-};
 
 /** A GET over a plain socket: the reply's bytes exactly as the server sent them. */
 async function rawGet(t: TestApp, path: string, headers: Record<string, string>) {

@@ -66,6 +66,16 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
     await reappliedAfter(t);
   };
 
+  /** Stripe's payment_intent.succeeded for the intent as the emulator holds it now. */
+  const succeededEvent = (intentId: string) =>
+    aStripeEvent(
+      'payment_intent.succeeded',
+      structuredClone(emulator.store.retrieveIntent(intentId)) as unknown as Record<
+        string,
+        unknown
+      >,
+    );
+
   /** An order of 30.00 EUR the customer cancelled while its intent stayed payable. */
   async function aCancelledPayableOrder(): Promise<PlacedOrder> {
     const placed = await aPlacedOrder(t, 1, 3000);
@@ -453,13 +463,7 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
       expect(early.status).toBe(200);
       expect(early.body.status).toBe('deferred');
 
-      const paid = aStripeEvent(
-        'payment_intent.succeeded',
-        structuredClone(emulator.store.retrieveIntent(placed.intentId)) as unknown as Record<
-          string,
-          unknown
-        >,
-      );
+      const paid = succeededEvent(placed.intentId);
       expect((await deliver(t, paid, t.config.stripeWebhookSecret)).status).toBe(200);
       await reappliedAfter(t, paid.id);
       expect(await eventStatus(closed.id)).toBe('processed');
@@ -583,17 +587,7 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
         eventType: 'charge.dispute.created',
         status: 'needs_response',
       });
-      await deliver(
-        t,
-        aStripeEvent(
-          'payment_intent.succeeded',
-          structuredClone(emulator.store.retrieveIntent(placed.intentId)) as unknown as Record<
-            string,
-            unknown
-          >,
-        ),
-        t.config.stripeWebhookSecret,
-      );
+      await deliver(t, succeededEvent(placed.intentId), t.config.stripeWebhookSecret);
       const closed = await simulation.closeDispute(opened.disputeId, 'lost');
       expect(closed).toMatchObject({ eventType: 'charge.dispute.closed', status: 'lost' });
       await settle();
@@ -710,13 +704,7 @@ describe('late payments: chargebacks, settlements outside the shop, other curren
         const early = await deliver(t, refunded, t.config.stripeWebhookSecret);
         expect(early.body.status).toBe('processed');
 
-        const paid = aStripeEvent(
-          'payment_intent.succeeded',
-          structuredClone(emulator.store.retrieveIntent(placed.intentId)) as unknown as Record<
-            string,
-            unknown
-          >,
-        );
+        const paid = succeededEvent(placed.intentId);
         expect((await deliver(t, paid, t.config.stripeWebhookSecret)).body.status).toBe(
           'processed',
         );
