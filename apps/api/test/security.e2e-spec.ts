@@ -40,7 +40,9 @@ describe('OWASP API Top 10 probes', () => {
   let variant: TestVariant;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { BODY_LIMIT_BYTES: '4096', REQUEST_TIMEOUT_MS: '1000' } });
+    // A deadline short enough for the stalled-request probe, long enough that
+    // an ordinary request on a loaded machine never meets it.
+    t = await startTestApp({ env: { BODY_LIMIT_BYTES: '4096', REQUEST_TIMEOUT_MS: '3000' } });
     db = t.get(DataSource);
     admin = await anAdmin(t);
     alice = await aCustomer(t);
@@ -318,7 +320,7 @@ describe('OWASP API Top 10 probes', () => {
     test('a refresh stalled past REQUEST_TIMEOUT_MS rolls back: the retry with the same token refreshes, not revokes', async () => {
       const user = await registered(t);
       // Another transaction holds the token's row, as a stalled database
-      // would: the refresh waits past its deadline (1 s here) and gets its 503.
+      // would: the refresh waits past its deadline (3 s here) and gets its 503.
       const blocker = db.createQueryRunner();
       await blocker.connect();
       await blocker.startTransaction();
@@ -330,7 +332,7 @@ describe('OWASP API Top 10 probes', () => {
         ]);
         const late = await refresh();
         expect(late.status).toBe(503);
-        expect(late.body.detail).toMatch(/did not complete within 1000 ms/);
+        expect(late.body.detail).toMatch(/did not complete within 3000 ms/);
       } finally {
         await blocker.rollbackTransaction();
         await blocker.release();
