@@ -493,9 +493,12 @@ describe('job worker', () => {
       await start({ work: true });
       const done = await completed(lost!, 'the job to complete');
       expect(await fault.count()).toBeGreaterThan(0);
-      // Left active, it expired and ran again: at least once, never lost.
-      expect(done.retry_count).toBe(1);
-      expect(planned('end-lost')).toEqual(['end-lost:0:done', 'end-lost:1:done']);
+      // Left active, it expired and ran again: at least once, never lost. On
+      // a slow machine the rerun may outlast the expiry too and run once more.
+      expect(done.retry_count).toBeGreaterThanOrEqual(1);
+      expect(planned('end-lost')).toEqual(
+        Array.from({ length: done.retry_count + 1 }, (_, i) => `end-lost:${i}:done`),
+      );
       // The same worker goes on working.
       const next = await queue.enqueue('test.plan-now', {
         key: 'after-end-lost',
