@@ -10,7 +10,7 @@ declare module '../jobs/job-payloads.js' {
   interface JobPayloads {
     /** Hourly: expire guest carts untouched for 30 days, delete those closed 30 days ago. */
     'maintenance.expire-guest-carts': Record<string, never>;
-    /** Daily: delete refresh tokens long expired or revoked. */
+    /** Daily: delete refresh tokens long revoked, or long expired once their sign-in has ended. */
     'maintenance.prune-refresh-tokens': Record<string, never>;
     /** Hourly: forget completed Idempotency-Keys older than 24 hours. */
     'maintenance.prune-idempotency-keys': Record<string, never>;
