@@ -1,4 +1,4 @@
-import { ConsoleLogger, type INestApplicationContext } from '@nestjs/common';
+import { ConsoleLogger, type INestApplicationContext, type LogLevel } from '@nestjs/common';
 import { CommanderError } from 'commander';
 import { CommandFactory, CommandRunnerService } from 'nest-commander';
 
@@ -33,11 +33,24 @@ export interface CliStopSignals {
 
 /**
  * Nest logs a failed start before throwing it on, and runCli's caller
- * reports it (see exitAfterFailedStart): once is enough.
+ * reports it (see exitAfterFailedStart): once is enough. Every line goes to
+ * stderr, warnings too (Nest's own logger prints them on stdout): stdout
+ * holds a command's result alone, for a pipe or a file to take.
  */
 class CliLogger extends ConsoleLogger {
   override error(message: unknown, ...rest: unknown[]): void {
     if (rest.at(-1) !== 'ExceptionHandler') super.error(message, ...rest);
+  }
+
+  protected override printMessages(
+    messages: unknown[],
+    context?: string,
+    logLevel?: LogLevel,
+    _stream?: 'stdout' | 'stderr',
+    errorStack?: unknown,
+    params?: Record<string, unknown>,
+  ): void {
+    super.printMessages(messages, context, logLevel, 'stderr', errorStack, params);
   }
 }
 

@@ -476,5 +476,15 @@ describe('npm run cli', () => {
       expect(mail?.[1]).toBe(String(waiting));
       expect(lines.at(-1)).toMatch(/^total\s/);
     });
+
+    test("a warning goes to stderr, leaving stdout to the command's result", async () => {
+      // Nothing listens on port 1: the catalog cache warns that Redis is unavailable.
+      const run = await cliInProcess(['jobs:status'], { REDIS_URL: 'redis://127.0.0.1:1' });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(/WARN/);
+      expect(run.stderr).toMatch(/Redis unavailable for the catalog cache/);
+      expect(run.stdout).not.toMatch(/WARN|Redis/);
+      expect(run.stdout.split('\n')[0]).toMatch(/^queue\s+created/);
+    });
   });
 });
