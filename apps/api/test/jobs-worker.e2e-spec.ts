@@ -117,8 +117,16 @@ describe('job worker', () => {
     // A real worker: its maintenance fails the expired job, which is retried.
     await start({ work: true });
     const done = await completed(id, 'the job to be completed by the second worker');
-    expect(done?.retry_count).toBe(1);
-    expect(probeCalls.kill).toEqual([{ jobId: id, retryCount: 1, applied: false }]);
+    // Once, unless a slow machine let the retry outlast the 2 s expiry too:
+    // each later attempt finds the effect already applied.
+    expect(done?.retry_count).toBeGreaterThanOrEqual(1);
+    expect(probeCalls.kill.length).toBeGreaterThanOrEqual(1);
+    for (const call of probeCalls.kill) {
+      expect(call).toEqual({ jobId: id, retryCount: expect.any(Number), applied: false });
+    }
+    const attempts = probeCalls.kill.map((c) => c.retryCount).sort((a, b) => a - b);
+    expect(attempts[0]).toBe(1);
+    expect(attempts.at(-1)).toBe(done?.retry_count);
     expect(await effects('kill_effects', 'order_id', 'order-1')).toBe(1);
   });
 
