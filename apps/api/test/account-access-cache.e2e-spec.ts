@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import pg from 'pg';
 
 import { AccountAccessCache } from '../src/auth/account-access-cache.js';
+import { RefreshTokenRepository } from '../src/auth/refresh-token.repository.js';
 import { UserRepository } from '../src/auth/user.repository.js';
 import { eventually } from './support/processes.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -130,6 +133,75 @@ describe('AccountAccessCache', () => {
     expect(await servedFromMemory(u.id)).toBe(true);
     cache.changed(u.id.toUpperCase());
     expect(await readsFor(u.id, 1)).toBe(1);
+  });
+
+  describe('sessions', () => {
+    let sessionReads: jest.SpiedFunction<RefreshTokenRepository['sessionLive']>;
+    beforeAll(() => {
+      sessionReads = jest.spyOn(t.get(RefreshTokenRepository), 'sessionLive');
+    });
+
+    /** A session (refresh-token family) of a new account, as a sign-in makes one. */
+    async function aSession(): Promise<string> {
+      const u = await aCustomer(t);
+      const familyId = randomUUID();
+      await t.db.rows(
+        `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at, session_ends_at)
+         VALUES ($1, $2, $3, now() + interval '1 day', now() + interval '1 day')`,
+        [familyId, u.id, randomUUID()],
+      );
+      return familyId;
+    }
+    async function sessionReadsFor(id: string, n = 3): Promise<number> {
+      const before = sessionReads.mock.calls.length;
+      for (let i = 0; i < n; i++) await cache.sessionLive(id);
+      return sessionReads.mock.calls.length - before;
+    }
+    const sessionFromMemory = (id: string) =>
+      eventually(async () => (await sessionReadsFor(id)) === 0);
+
+    test('a live session is answered from memory; one revoked on another connection ends', async () => {
+      const session = await aSession();
+      expect(await sessionFromMemory(session)).toBe(true);
+      expect(await cache.sessionLive(session)).toBe(true);
+
+      await t.db.rows('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1', [
+        session,
+      ]);
+      expect(await eventually(async () => (await cache.sessionLive(session)) === false)).toBe(true);
+      // An end is for good: never read again.
+      expect(await sessionReadsFor(session)).toBe(0);
+    });
+
+    test('a session whose tokens are deleted has ended, as has one never seen', async () => {
+      const session = await aSession();
+      expect(await sessionFromMemory(session)).toBe(true);
+      await t.db.rows('DELETE FROM refresh_tokens WHERE family_id = $1', [session]);
+      expect(await eventually(async () => (await cache.sessionLive(session)) === false)).toBe(true);
+      expect(await cache.sessionLive(randomUUID())).toBe(false);
+    });
+
+    test('one revoked token among live ones ends the session', async () => {
+      const session = await aSession();
+      const [{ user_id: userId } = { user_id: '' }] = await t.db.rows<{ user_id: string }>(
+        'SELECT user_id FROM refresh_tokens WHERE family_id = $1',
+        [session],
+      );
+      await t.db.rows(
+        `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at, revoked_at)
+         VALUES ($1, $2, $3, now() + interval '1 day', now())`,
+        [session, userId, randomUUID()],
+      );
+      expect(await cache.sessionLive(session)).toBe(false);
+    });
+
+    test('an end this process makes is known at once, before any notification', async () => {
+      const session = await aSession();
+      expect(await sessionFromMemory(session)).toBe(true);
+      cache.sessionEnded(session);
+      expect(await cache.sessionLive(session)).toBe(false);
+      expect(await sessionReadsFor(session, 1)).toBe(0);
+    });
   });
 
   // Last: it empties the accounts of this file's database.

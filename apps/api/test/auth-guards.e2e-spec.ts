@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Controller, Get } from '@nestjs/common';
@@ -172,6 +172,25 @@ describe('auth guard chain', () => {
       .set('Authorization', sign({ ...claims, sub: u.id.toUpperCase() }))
       .expect(200);
     expect(upper.body.id).toBe(u.id);
+  });
+
+  test('a validly signed token whose session is no session id → 401, not a 500', async () => {
+    const u = await aCustomer(t);
+    const claims = JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString());
+    const sign = (payload: object) => signedHs256(payload, t.config.jwtSecret);
+    // The session lookup would cast these to uuid.
+    for (const sid of ['not-a-uuid', '', 42, null]) {
+      const res = await t.http
+        .get('/api/v1/guard-probe/me')
+        .set('Authorization', sign({ ...claims, sid }));
+      expect(res.status).toBe(401);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    // A well-formed id of no session: ended, as one whose tokens are all gone.
+    await t.http
+      .get('/api/v1/guard-probe/me')
+      .set('Authorization', sign({ ...claims, sid: randomUUID() }))
+      .expect(401);
   });
 
   test('the Authorization header is the scheme and the token, nothing else', async () => {

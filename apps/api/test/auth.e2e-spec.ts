@@ -119,6 +119,8 @@ describe('auth', () => {
     await t?.close();
   });
 
+  const me = (accessToken: string) =>
+    t.http.get('/api/v1/me').set('Authorization', `Bearer ${accessToken}`);
   const login = (email: string, password: string, ip = anIp()) =>
     t.http.post('/api/v1/auth/login').set('X-Forwarded-For', ip).send({ email, password });
 
@@ -540,13 +542,24 @@ describe('auth', () => {
 
     test('a spent token presented again → 401, and the token that replaced it dies too', async () => {
       const u = await registered(t);
-      const rotated = (await refresh(u.refreshToken).expect(200)).body.refreshToken as string;
+      const rotation = (await refresh(u.refreshToken).expect(200)).body as {
+        accessToken: string;
+        refreshToken: string;
+      };
+      const other = (await login(u.email, u.password).expect(200)).body as {
+        accessToken: string;
+        refreshToken: string;
+      };
+      await me(rotation.accessToken).expect(200);
       const replay = await refresh(u.refreshToken).expect(401);
       expect(replay.headers['content-type']).toMatch(PROBLEM);
-      await refresh(rotated).expect(401);
+      await refresh(rotation.refreshToken).expect(401);
+      // The session's access tokens end with it, not at their expiry.
+      await me(rotation.accessToken).expect(401);
+      await me(u.accessToken).expect(401);
       // another session of the same user is untouched
-      const other = (await login(u.email, u.password).expect(200)).body.refreshToken as string;
-      await refresh(other).expect(200);
+      await me(other.accessToken).expect(200);
+      await refresh(other.refreshToken).expect(200);
     });
 
     test('concurrent refreshes of one token: exactly one 200', async () => {
@@ -719,10 +732,16 @@ describe('auth', () => {
   describe('POST /auth/logout', () => {
     test('→ 204; that token and its rotations stop working, other sessions do not', async () => {
       const u = await registered(t);
-      const rotated = (
+      const rotation = (
         await t.http.post('/api/v1/auth/refresh').send({ refreshToken: u.refreshToken }).expect(200)
-      ).body.refreshToken as string;
-      const other = (await login(u.email, u.password).expect(200)).body.refreshToken as string;
+      ).body as { accessToken: string; refreshToken: string };
+      const rotated = rotation.refreshToken;
+      const otherSession = (await login(u.email, u.password).expect(200)).body as {
+        accessToken: string;
+        refreshToken: string;
+      };
+      const other = otherSession.refreshToken;
+      await me(rotation.accessToken).expect(200);
 
       const res = await t.http
         .post('/api/v1/auth/logout')
@@ -730,6 +749,11 @@ describe('auth', () => {
         .expect(204);
       expect(res.text).toBe('');
       await t.http.post('/api/v1/auth/refresh').send({ refreshToken: rotated }).expect(401);
+      // The session's access tokens stop at once, the first one's too.
+      const ended = await me(rotation.accessToken).expect(401);
+      expect(ended.headers['content-type']).toMatch(PROBLEM);
+      await me(u.accessToken).expect(401);
+      await me(otherSession.accessToken).expect(200);
       await t.http.post('/api/v1/auth/refresh').send({ refreshToken: other }).expect(200);
     });
 

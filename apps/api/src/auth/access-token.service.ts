@@ -25,7 +25,15 @@ export class AccessTokenService {
     private readonly clock: Clock,
   ) {}
 
-  issue(user: { id: string; role: Role; credentialsVersion: number }): IssuedAccessToken {
+  /**
+   * `sessionId`: the refresh-token family the token belongs to, so that
+   * ending the session (a logout, a replayed refresh token) ends the token
+   * too, not only at its expiry.
+   */
+  issue(
+    user: { id: string; role: Role; credentialsVersion: number },
+    sessionId?: string,
+  ): IssuedAccessToken {
     const iat = Math.floor(this.clock.now().getTime() / 1000);
     const ttl = this.config.jwtAccessTtlSeconds;
     const claims: AccessTokenClaims = {
@@ -36,6 +44,7 @@ export class AccessTokenService {
       exp: iat + ttl,
       jti: randomUUID(),
       ver: user.credentialsVersion,
+      ...(sessionId === undefined ? {} : { sid: sessionId }),
     };
     return { accessToken: this.jwt.sign(claims), expiresIn: ttl };
   }

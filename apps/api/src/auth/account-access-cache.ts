@@ -4,14 +4,20 @@ import { DataSource } from 'typeorm';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { PgChannelListener } from '../infrastructure/database/pg-channel-listener.js';
+import { RefreshTokenRepository } from './refresh-token.repository.js';
 import { type UserAccess, UserRepository } from './user.repository.js';
 
-/** The channel the `users` trigger notifies (migration AccountAccessNotify). */
+/**
+ * The channel the `users` trigger notifies with an account's id (migration
+ * AccountAccessNotify), and the `refresh_tokens` triggers with
+ * `session:<family id>` when a session ends (SessionEndedNotify).
+ */
 export const ACCOUNT_ACCESS_CHANNEL = 'account_access';
+const SESSION_ENDED = 'session:';
 
 /**
- * The guard's account check (role, disabled, credentials version) kept in
- * this process, so an authenticated request does not begin with a database
+ * The guard's account check (role, disabled, credentials version) and
+ * session check (the token's session not ended) kept in this process, so an authenticated request does not begin with a database
  * round trip. It may only be served while this process hears of every
  * change: a trigger on `users` notifies ACCOUNT_ACCESS_CHANNEL with the
  * account's id when its transaction commits, whoever wrote it (this API,
@@ -27,6 +33,11 @@ export const ACCOUNT_ACCESS_CHANNEL = 'account_access';
 export class AccountAccessCache implements OnModuleDestroy {
   private readonly logger = new Logger(AccountAccessCache.name);
   private readonly entries: LRUCache<string, UserAccess> | undefined;
+  /**
+   * Whether a session lives. An ended one never comes back, so `false` is
+   * kept whether or not the listener is up; `true` only as accounts are.
+   */
+  private readonly sessions: LRUCache<string, boolean> | undefined;
   private listener: PgChannelListener | undefined;
   private listening = false;
   /** Shutting down: a check now must not open a connection no one would close. */
@@ -40,11 +51,13 @@ export class AccountAccessCache implements OnModuleDestroy {
 
   constructor(
     private readonly users: UserRepository,
+    private readonly tokens: RefreshTokenRepository,
     private readonly dataSource: DataSource,
     config: AppConfig,
   ) {
     const ttl = config.accountCacheSeconds * 1000;
     this.entries = ttl > 0 ? new LRUCache({ max: 50_000, ttl }) : undefined;
+    this.sessions = ttl > 0 ? new LRUCache({ max: 100_000, ttl }) : undefined;
   }
 
   async find(id: string): Promise<UserAccess | null> {
@@ -61,6 +74,19 @@ export class AccountAccessCache implements OnModuleDestroy {
     return access;
   }
 
+  /** Whether the session (a refresh-token family) has not ended. */
+  async sessionLive(id: string): Promise<boolean> {
+    if (!this.sessions || this.destroyed) return this.tokens.sessionLive(id);
+    this.listener ??= this.startListening();
+    const known = this.sessions.get(id);
+    if (known === false || (known === true && this.listening)) return known;
+    const generation = this.generation;
+    const live = await this.tokens.sessionLive(id);
+    if (!live) this.sessions.set(id, false);
+    else if (this.listening && generation === this.generation) this.sessions.set(id, true);
+    return live;
+  }
+
   /**
    * This process changed the account: its next request must not wait for
    * the notification, which comes once the change commits.
@@ -70,9 +96,20 @@ export class AccountAccessCache implements OnModuleDestroy {
     this.entries?.delete(id.toLowerCase());
   }
 
+  /**
+   * The session ended, for good: heard from the `refresh_tokens` triggers,
+   * or told by this process once its revocation committed, so that its
+   * next request need not wait for the notification.
+   */
+  sessionEnded(id: string): void {
+    this.generation += 1;
+    this.sessions?.set(id.toLowerCase(), false);
+  }
+
   private forgetAll(): void {
     this.generation += 1;
     this.entries?.clear();
+    this.sessions?.clear();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -87,8 +124,12 @@ export class AccountAccessCache implements OnModuleDestroy {
       url,
       ACCOUNT_ACCESS_CHANNEL,
       {
-        // '*': the table was truncated.
-        message: (id) => (id === '*' ? this.forgetAll() : this.changed(id)),
+        // '*': a table was truncated.
+        message: (id) => {
+          if (id === '*') this.forgetAll();
+          else if (id.startsWith(SESSION_ENDED)) this.sessionEnded(id.slice(SESSION_ENDED.length));
+          else this.changed(id);
+        },
         up: () => {
           // Changes made while no one listened went unheard.
           this.forgetAll();

@@ -10,6 +10,8 @@ export interface AuthenticatedUser {
   tokenId: string;
   /** The account's credentials version the token was issued under (`ver`; 0 when absent). */
   credentialsVersion: number;
+  /** The session (refresh-token family) the token was issued to (`sid`); absent in older tokens. */
+  sessionId?: string;
 }
 
 /** The claims minishop puts in an access token. */
@@ -22,4 +24,6 @@ export interface AccessTokenClaims {
   jti: string;
   /** The account's credentials version at issue; tokens issued before it existed have none. */
   ver?: number;
+  /** The session it was issued to: its refresh-token family. Tokens issued before it existed have none. */
+  sid?: string;
 }

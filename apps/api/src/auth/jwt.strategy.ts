@@ -48,7 +48,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       typeof claims.jti !== 'string' ||
       typeof claims.exp !== 'number' ||
       typeof claims.iat !== 'number' ||
-      (claims.ver !== undefined && !(Number.isSafeInteger(claims.ver) && claims.ver >= 0))
+      (claims.ver !== undefined && !(Number.isSafeInteger(claims.ver) && claims.ver >= 0)) ||
+      (claims.sid !== undefined && !(typeof claims.sid === 'string' && isUuid(claims.sid)))
     ) {
       return false;
     }
@@ -63,6 +64,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       scopes,
       tokenId: claims.jti,
       credentialsVersion: claims.ver ?? 0,
+      ...(claims.sid === undefined ? {} : { sessionId: claims.sid.toLowerCase() }),
     };
   }
 }

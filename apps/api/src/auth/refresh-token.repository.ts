@@ -51,4 +51,10 @@ export abstract class RefreshTokenRepository {
   abstract revokeFamily(familyId: string, now: Date, manager: EntityManager): Promise<void>;
   /** Revokes every token of the account: all its sessions end. */
   abstract revokeAllOfUser(userId: string, now: Date, manager: EntityManager): Promise<void>;
+  /**
+   * Whether the session (the family) still lives: it has tokens and none is
+   * revoked. One whose tokens are all gone (deleted once expired or long
+   * revoked) has ended too. An end is for good, a family never comes back.
+   */
+  abstract sessionLive(familyId: string): Promise<boolean>;
 }

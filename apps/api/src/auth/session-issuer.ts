@@ -56,9 +56,10 @@ export class SessionIssuer {
     const limits: RefreshSessionLimits = family
       ? rotatedSessionLimits(policy, now, family.sessionEndsAt)
       : newSessionLimits(policy, now);
+    const familyId = family?.id ?? randomUUID();
     await this.refreshTokens.insert(
       {
-        familyId: family?.id ?? randomUUID(),
+        familyId,
         userId: user.id,
         tokenHash: hashOpaqueToken(refreshToken),
         credentialsVersion: user.credentialsVersion,
@@ -66,7 +67,7 @@ export class SessionIssuer {
       },
       manager,
     );
-    const { accessToken, expiresIn } = this.accessTokens.issue(user);
+    const { accessToken, expiresIn } = this.accessTokens.issue(user, familyId);
     return { accessToken, refreshToken, expiresIn };
   }
 }

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { Clock } from '../infrastructure/clock/clock.js';
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
+import { AccountAccessCache } from './account-access-cache.js';
 import { hashOpaqueToken } from './opaque-token.js';
 import { RefreshTokenRepository } from './refresh-token.repository.js';
 import { type IssuedSession, SessionIssuer } from './session-issuer.js';
@@ -11,8 +12,8 @@ import { UserRepository } from './user.repository.js';
 
 type Outcome =
   | { kind: 'rotated'; session: IssuedSession }
-  | { kind: 'reused' }
-  | { kind: 'disabled' }
+  | { kind: 'reused'; familyId: string }
+  | { kind: 'disabled'; familyId: string }
   | { kind: 'invalid' };
 
 /**
@@ -32,6 +33,7 @@ export class TokenRefreshService {
     private readonly tokens: RefreshTokenRepository,
     private readonly users: UserRepository,
     private readonly sessions: SessionIssuer,
+    private readonly access: AccountAccessCache,
     private readonly clock: Clock,
   ) {}
 
@@ -47,14 +49,14 @@ export class TokenRefreshService {
           const known = await this.tokens.lockByHash(tokenHash, manager);
           if (known?.spentAt && !known.revokedAt) {
             await this.tokens.revokeFamily(known.familyId, now, manager);
-            return { kind: 'reused' };
+            return { kind: 'reused', familyId: known.familyId };
           }
           return { kind: 'invalid' }; // unknown, expired or already revoked
         }
         const user = await this.users.findById(spent.userId, manager);
         if (!user || user.disabled) {
           await this.tokens.revokeFamily(spent.familyId, now, manager);
-          return { kind: 'disabled' };
+          return { kind: 'disabled', familyId: spent.familyId };
         }
         const family = { id: spent.familyId, sessionEndsAt: spent.sessionEndsAt };
         return { kind: 'rotated', session: await this.sessions.issue(user, manager, family) };
@@ -71,6 +73,11 @@ export class TokenRefreshService {
         commitIfAnswered: (o) => o.kind !== 'rotated',
       },
     );
+    // The session's access tokens end with it: in this process at once,
+    // elsewhere when the revocation's notification comes.
+    if (outcome.kind === 'reused' || outcome.kind === 'disabled') {
+      this.access.sessionEnded(outcome.familyId);
+    }
     switch (outcome.kind) {
       case 'rotated':
         return outcome.session;

@@ -13,7 +13,8 @@ import type { AuthenticatedUser } from '../authenticated-user.js';
  * Step 2: the account still exists and is enabled, and its password has not
  * changed since the token was issued, checked on every request so disabling
  * a user or changing a password stops their live tokens at once (read from
- * memory while every change is heard: see AccountAccessCache). Scopes are
+ * memory while every change is heard: see AccountAccessCache), and the
+ * session the token was issued to has not ended. Scopes are
  * narrowed to the user's current role, so a demoted admin loses admin
  * scopes at once too.
  */
@@ -30,6 +31,11 @@ export class ActiveUserGuard implements CanActivate {
     // Issued before the password last changed: whoever prompted the change
     // may hold it.
     if (!accessTokenIsCurrent(caller.credentialsVersion, user.credentialsVersion)) {
+      throw new InvalidTokenError();
+    }
+    // Its session ended (a logout, a replayed refresh token): the token ends
+    // with it, not at its expiry.
+    if (caller.sessionId !== undefined && !(await this.access.sessionLive(caller.sessionId))) {
       throw new InvalidTokenError();
     }
     const allowed = scopesFor(user.role);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
+import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
 import {
   type NewRefreshToken,
   type RefreshTokenRecord,
@@ -18,6 +19,12 @@ interface RefreshTokenRow {
   revoked_at: Date | null;
 }
 
+// Prepared: the guard chain runs it for a session not yet known in memory.
+// NULL (no token left) and false (one revoked) both mean ended.
+const SESSION_LIVE = prepared(
+  'SELECT bool_and(revoked_at IS NULL) AS live FROM refresh_tokens WHERE family_id = $1',
+);
+
 const toRecord = (row: RefreshTokenRow): RefreshTokenRecord => ({
   id: row.id,
   familyId: row.family_id,
@@ -30,6 +37,10 @@ const toRecord = (row: RefreshTokenRow): RefreshTokenRecord => ({
 
 @Injectable()
 export class TypeormRefreshTokenRepository extends RefreshTokenRepository {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
   async insert(token: NewRefreshToken, manager: EntityManager): Promise<void> {
     await manager.getRepository(RefreshTokenOrmEntity).insert(token);
   }
@@ -77,6 +88,15 @@ export class TypeormRefreshTokenRepository extends RefreshTokenRepository {
 
   revokeAllOfUser(userId: string, now: Date, manager: EntityManager): Promise<void> {
     return revokeWhere('user_id', userId, now, manager);
+  }
+
+  async sessionLive(familyId: string): Promise<boolean> {
+    const { rows } = await runPrepared<{ live: boolean | null }>(
+      this.dataSource.manager,
+      SESSION_LIVE,
+      [familyId],
+    );
+    return rows[0]?.live === true;
   }
 }
 

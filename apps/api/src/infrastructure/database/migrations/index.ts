@@ -31,6 +31,7 @@ import { RefundSettlement1765700000000 } from './1765700000000-refund-settlement
 import { ClosedGuestCarts1765800000000 } from './1765800000000-closed-guest-carts.js';
 import { GuestCartMergedBy1765900000000 } from './1765900000000-guest-cart-merged-by.js';
 import { RefundBookingNames1766100000000 } from './1766100000000-refund-booking-names.js';
+import { SessionEndedNotify1766200000000 } from './1766200000000-session-ended-notify.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -70,4 +71,5 @@ export const migrations = [
   ClosedGuestCarts1765800000000,
   GuestCartMergedBy1765900000000,
   RefundBookingNames1766100000000,
+  SessionEndedNotify1766200000000,
 ];
