@@ -181,6 +181,27 @@ describe('AccountAccessCache', () => {
       expect(await cache.sessionLive(randomUUID())).toBe(false);
     });
 
+    test("the clean-up deleting a family's expired tokens ends nothing while one is left", async () => {
+      const session = await aSession();
+      await t.db.rows(
+        `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at, spent_at)
+         SELECT family_id, user_id, $2, now() - interval '60 days', now() - interval '89 days'
+           FROM refresh_tokens WHERE family_id = $1`,
+        [session, randomUUID()],
+      );
+      expect(await sessionFromMemory(session)).toBe(true);
+      await t.db.rows(
+        "DELETE FROM refresh_tokens WHERE family_id = $1 AND expires_at < now() - interval '7 days'",
+        [session],
+      );
+      // A notification would have come by now: the one of a later end does.
+      const other = await aSession();
+      expect(await sessionFromMemory(other)).toBe(true);
+      await t.db.rows('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1', [other]);
+      expect(await eventually(async () => (await cache.sessionLive(other)) === false)).toBe(true);
+      expect(await cache.sessionLive(session)).toBe(true);
+    });
+
     test('one revoked token among live ones ends the session', async () => {
       const session = await aSession();
       const [{ user_id: userId } = { user_id: '' }] = await t.db.rows<{ user_id: string }>(

@@ -260,7 +260,7 @@ describe('password change and reset', () => {
       const user = (await t
         .get(UserRepository)
         .create({ email, name: 'Legacy', role: 'customer', passwordHash: weak }))!;
-      const { accessToken } = t.get(AccessTokenService).issue(user);
+      const { accessToken } = t.get(AccessTokenService).issue(user, undefined);
 
       // The account's row held, so both writes queue on it: the change's
       // first, then the sign-in's upgrade of the hash it checked.

@@ -28,11 +28,12 @@ export class AccessTokenService {
   /**
    * `sessionId`: the refresh-token family the token belongs to, so that
    * ending the session (a logout, a replayed refresh token) ends the token
-   * too, not only at its expiry.
+   * too, not only at its expiry. Without one (a test's signed-in user) the
+   * token ends at its expiry, or with its account's credentials.
    */
   issue(
     user: { id: string; role: Role; credentialsVersion: number },
-    sessionId?: string,
+    sessionId: string | undefined,
   ): IssuedAccessToken {
     const iat = Math.floor(this.clock.now().getTime() / 1000);
     const ttl = this.config.jwtAccessTtlSeconds;

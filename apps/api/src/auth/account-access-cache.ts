@@ -17,11 +17,13 @@ const SESSION_ENDED = 'session:';
 
 /**
  * The guard's account check (role, disabled, credentials version) and
- * session check (the token's session not ended) kept in this process, so an authenticated request does not begin with a database
- * round trip. It may only be served while this process hears of every
- * change: a trigger on `users` notifies ACCOUNT_ACCESS_CHANNEL with the
- * account's id when its transaction commits, whoever wrote it (this API,
- * another instance, the CLI, plain SQL), and the entry goes. While the
+ * session check (the token's session not ended) kept in this process, so
+ * an authenticated request does not begin with a database round trip. It
+ * may only be served while this process hears of every change: a trigger
+ * on `users` notifies ACCOUNT_ACCESS_CHANNEL with the account's id when its
+ * transaction commits, whoever wrote it (this API, another instance, the
+ * CLI, plain SQL), and the entry goes; triggers on `refresh_tokens` notify
+ * it with `session:<id>` when a session ends. While the
  * listening connection is not up, nothing is served from memory. Entries
  * also expire after `ACCOUNT_CACHE_SECONDS`: a bound for a connection that
  * died without either end noticing yet.
@@ -38,6 +40,8 @@ export class AccountAccessCache implements OnModuleDestroy {
    * kept whether or not the listener is up; `true` only as accounts are.
    */
   private readonly sessions: LRUCache<string, boolean> | undefined;
+  /** As `generation`, for sessions: account changes do not touch what a session read saw. */
+  private sessionGeneration = 0;
   private listener: PgChannelListener | undefined;
   private listening = false;
   /** Shutting down: a check now must not open a connection no one would close. */
@@ -78,12 +82,13 @@ export class AccountAccessCache implements OnModuleDestroy {
   async sessionLive(id: string): Promise<boolean> {
     if (!this.sessions || this.destroyed) return this.tokens.sessionLive(id);
     this.listener ??= this.startListening();
-    const known = this.sessions.get(id);
+    const key = id.toLowerCase();
+    const known = this.sessions.get(key);
     if (known === false || (known === true && this.listening)) return known;
-    const generation = this.generation;
+    const generation = this.sessionGeneration;
     const live = await this.tokens.sessionLive(id);
-    if (!live) this.sessions.set(id, false);
-    else if (this.listening && generation === this.generation) this.sessions.set(id, true);
+    if (!live) this.sessions.set(key, false);
+    else if (this.listening && generation === this.sessionGeneration) this.sessions.set(key, true);
     return live;
   }
 
@@ -102,14 +107,30 @@ export class AccountAccessCache implements OnModuleDestroy {
    * next request need not wait for the notification.
    */
   sessionEnded(id: string): void {
-    this.generation += 1;
+    this.sessionGeneration += 1;
     this.sessions?.set(id.toLowerCase(), false);
   }
 
+  /**
+   * Heard of a session's end: kept only for a session held here, as every
+   * other process's logouts come by too and would push live sessions out.
+   * One being read now is not kept as live (the generation moved on).
+   */
+  private heardSessionEnded(id: string): void {
+    const key = id.toLowerCase();
+    if (this.sessions?.has(key)) this.sessionEnded(key);
+    else this.sessionGeneration += 1;
+  }
+
+  /** Ended sessions stay ended: only what may have changed unheard goes. */
   private forgetAll(): void {
     this.generation += 1;
+    this.sessionGeneration += 1;
     this.entries?.clear();
-    this.sessions?.clear();
+    if (this.sessions) {
+      const live = [...this.sessions.entries()].filter(([, v]) => v).map(([k]) => k);
+      for (const key of live) this.sessions.delete(key);
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -127,8 +148,9 @@ export class AccountAccessCache implements OnModuleDestroy {
         // '*': a table was truncated.
         message: (id) => {
           if (id === '*') this.forgetAll();
-          else if (id.startsWith(SESSION_ENDED)) this.sessionEnded(id.slice(SESSION_ENDED.length));
-          else this.changed(id);
+          else if (id.startsWith(SESSION_ENDED)) {
+            this.heardSessionEnded(id.slice(SESSION_ENDED.length));
+          } else this.changed(id);
         },
         up: () => {
           // Changes made while no one listened went unheard.

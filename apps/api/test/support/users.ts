@@ -28,7 +28,7 @@ export async function aUser(t: TestApp, role: Role = 'customer'): Promise<TestUs
     .get(UserRepository)
     .create({ email, name: `Test ${role}`, role, passwordHash: '!' });
   if (!user) throw new Error('could not create test user');
-  const { accessToken } = t.get(AccessTokenService).issue(user);
+  const { accessToken } = t.get(AccessTokenService).issue(user, undefined);
   return {
     id: user.id,
     email,

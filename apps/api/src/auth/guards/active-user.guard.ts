@@ -26,7 +26,11 @@ export class ActiveUserGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<{ user?: AuthenticatedUser }>();
     const caller = request.user;
     if (!caller) return true; // optional-auth routes without a token
-    const user = await this.access.find(caller.id);
+    // Both at once: either may have to read the database.
+    const [user, sessionLive] = await Promise.all([
+      this.access.find(caller.id),
+      caller.sessionId === undefined ? true : this.access.sessionLive(caller.sessionId),
+    ]);
     if (!user || user.disabled) throw new AccountDisabledError();
     // Issued before the password last changed: whoever prompted the change
     // may hold it.
@@ -35,9 +39,7 @@ export class ActiveUserGuard implements CanActivate {
     }
     // Its session ended (a logout, a replayed refresh token): the token ends
     // with it, not at its expiry.
-    if (caller.sessionId !== undefined && !(await this.access.sessionLive(caller.sessionId))) {
-      throw new InvalidTokenError();
-    }
+    if (!sessionLive) throw new InvalidTokenError();
     const allowed = scopesFor(user.role);
     request.user = {
       ...caller,

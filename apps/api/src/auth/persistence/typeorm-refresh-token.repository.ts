@@ -20,9 +20,12 @@ interface RefreshTokenRow {
 }
 
 // Prepared: the guard chain runs it for a session not yet known in memory.
-// NULL (no token left) and false (one revoked) both mean ended.
+// Two index probes, however many rotations the family has had (the second
+// on refresh_tokens_revoked_family_idx).
 const SESSION_LIVE = prepared(
-  'SELECT bool_and(revoked_at IS NULL) AS live FROM refresh_tokens WHERE family_id = $1',
+  `SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1)
+      AND NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL)
+      AS live`,
 );
 
 const toRecord = (row: RefreshTokenRow): RefreshTokenRecord => ({
