@@ -44,6 +44,13 @@ function serving(api: ApiProcess, pid: number): boolean {
   return logLines(api).some((l) => l.pid === pid && l.msg?.startsWith('API ') === true);
 }
 
+/** Its exit code, with what it logged when the code is not the one expected. */
+async function expectExit(process: ApiProcess, code: number): Promise<void> {
+  const exited = await process.exited;
+  const log = exited === code ? '' : `${process.stdout()}\n${process.stderr()}`;
+  expect({ exited, log }).toEqual({ exited: code, log: '' });
+}
+
 /** A process stopped gracefully when it logged `stopped` (graceful-shutdown.ts). */
 function stoppedGracefully(api: ApiProcess, pid: number): boolean {
   return logLines(api).some((l) => l.pid === pid && l.msg === 'stopped');
@@ -113,7 +120,7 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
 
     api.child.kill('SIGTERM');
 
-    expect(await api.exited).toBe(0);
+    await expectExit(api, 0);
     for (const worker of workerPids(api)) expect(stoppedGracefully(api, worker)).toBe(true);
     expectNothingLeft(pids);
   }, 300_000);
@@ -127,7 +134,7 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
 
     api.child.kill('SIGINT');
 
-    expect(await api.exited).toBe(0);
+    await expectExit(api, 0);
     for (const worker of workerPids(api)) expect(stoppedGracefully(api, worker)).toBe(true);
     expectNothingLeft(pids);
   }, 300_000);
@@ -139,7 +146,7 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
 
     api.child.kill('SIGTERM');
 
-    expect(await api.exited).toBe(0);
+    await expectExit(api, 0);
     expectNothingLeft([...workerPids(api), server]);
   }, 300_000);
 
@@ -150,7 +157,7 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
 
     api.child.kill('SIGTERM');
 
-    expect(await api.exited).toBe(0);
+    await expectExit(api, 0);
     expect(stoppedGracefully(api, api.child.pid!)).toBe(true);
     expectNothingLeft([server]);
   }, 300_000);
@@ -162,7 +169,7 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
 
     worker.child.kill('SIGINT');
 
-    expect(await worker.exited).toBe(0);
+    await expectExit(worker, 0);
     expect(stoppedGracefully(worker, worker.child.pid!)).toBe(true);
     expectNothingLeft([server]);
   }, 300_000);
