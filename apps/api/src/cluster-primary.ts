@@ -85,7 +85,11 @@ async function primary(): Promise<void> {
     const pid = worker.process.pid;
     if (stopping) {
       // Read by finish() once the last worker is gone (workersGone below).
-      if (code !== 0) exitCode = 1;
+      if (code !== 0) {
+        exitCode = 1;
+        // A worker killed by a signal (code null) logs nothing itself.
+        log.warn({ worker: pid, code, signal }, 'worker did not stop cleanly');
+      }
       return;
     }
     const verdict = deaths.died(worker, Date.now());
