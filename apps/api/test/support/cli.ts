@@ -52,6 +52,10 @@ export function env(extra: Record<string, string> = {}): Record<string, string> 
     DATA_DIR: extra.DATA_DIR ?? dataDir,
     // The CLI's own default; spawnApi's is `info`, for servers.
     LOG_LEVEL: 'warn',
+    // A command has no reply to keep fast: the API's half-second bound on a
+    // Redis command would only print a timeout warning on a loaded machine,
+    // to the stderr these tests expect empty.
+    REDIS_COMMAND_TIMEOUT_MS: '5000',
     JWT_SECRET: 'cli-test-secret-0123456789abcdef0123456789',
     STRIPE_WEBHOOK_SECRET: 'whsec_cli_test',
     ...extra,
