@@ -74,7 +74,10 @@ async function primary(): Promise<void> {
     workersGone.watch();
   };
 
-  cluster.on('listening', (worker) => deaths.listening(worker));
+  cluster.on('listening', (worker) => {
+    deaths.listening(worker);
+    workerStops.serves(worker);
+  });
 
   cluster.on('message', (worker, message) => {
     if (message === STOP_SIGNAL_HANDLED) workerStops.handlesStop(worker);

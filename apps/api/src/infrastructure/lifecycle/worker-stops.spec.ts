@@ -5,6 +5,8 @@ import { type StoppableWorker, WorkerStops } from './worker-stops.js';
 const GRACE_MS = 10_000;
 // What WorkerStops allows past the grace (STOP_MARGIN_MS).
 const STOP_DEADLINE_MS = GRACE_MS + 10_000;
+// What a worker that does not serve yet gets on top, to finish its start (START_MS).
+const START_MS = 60_000;
 
 /** A cluster worker as the primary sees it: the signals it was sent. */
 function aWorker(id: number): StoppableWorker & { signals: NodeJS.Signals[] } {
@@ -24,10 +26,11 @@ describe('WorkerStops', () => {
     jest.useRealTimers();
   });
 
-  describe('a worker ready before the stop', () => {
+  describe('a worker serving before the stop', () => {
     test('is sent SIGTERM at once, and SIGKILL only once its deadline has passed', () => {
       const worker = aWorker(1);
       stops.handlesStop(worker);
+      stops.serves(worker);
 
       stops.stopAll([worker]);
       expect(worker.signals).toEqual(['SIGTERM']);
@@ -41,6 +44,7 @@ describe('WorkerStops', () => {
     test('that exits in time is never killed', () => {
       const worker = aWorker(1);
       stops.handlesStop(worker);
+      stops.serves(worker);
       stops.stopAll([worker]);
 
       stops.exited(worker);
@@ -50,10 +54,23 @@ describe('WorkerStops', () => {
   });
 
   describe('a worker still starting when the stop begins', () => {
+    test('that handles SIGTERM gets it at once, and the time to finish its start before the grace', () => {
+      const worker = aWorker(1);
+      stops.handlesStop(worker);
+
+      stops.stopAll([worker]);
+      expect(worker.signals).toEqual(['SIGTERM']);
+      jest.advanceTimersByTime(START_MS + STOP_DEADLINE_MS - 1);
+      expect(worker.signals).toEqual(['SIGTERM']);
+      jest.advanceTimersByTime(1);
+      expect(worker.signals).toEqual(['SIGTERM', 'SIGKILL']);
+    });
+
     test('is sent SIGTERM when it says it is ready, and its deadline counts from then', () => {
       const early = aWorker(1);
       const late = aWorker(2);
       stops.handlesStop(early);
+      stops.serves(early);
 
       stops.stopAll([early, late]);
       expect(late.signals).toEqual([]);
@@ -66,7 +83,7 @@ describe('WorkerStops', () => {
       jest.advanceTimersByTime(STOP_DEADLINE_MS - 5_000);
       expect(early.signals).toEqual(['SIGTERM', 'SIGKILL']);
       expect(late.signals).toEqual(['SIGTERM']);
-      jest.advanceTimersByTime(5_000 - 1);
+      jest.advanceTimersByTime(5_000 + START_MS - 1);
       expect(late.signals).toEqual(['SIGTERM']);
       jest.advanceTimersByTime(1);
       expect(late.signals).toEqual(['SIGTERM', 'SIGKILL']);
@@ -88,6 +105,7 @@ describe('WorkerStops', () => {
     stops.handlesStop(worker);
     stops.stopAll([worker]);
     stops.stopAll([worker]);
+    jest.advanceTimersByTime(START_MS);
     expect(worker.signals).toEqual(['SIGTERM']);
   });
 });

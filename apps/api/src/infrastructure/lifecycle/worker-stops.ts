@@ -1,7 +1,12 @@
 // Past its grace a signalled worker still closes its pool and an embedded
-// server (graceful-shutdown.ts), and one signalled while starting first
-// finishes its start: this much more before it counts as stuck.
+// server (graceful-shutdown.ts): this much more before it counts as stuck.
 const STOP_MARGIN_MS = 10_000;
+// A worker signalled before it serves first finishes building its app (its
+// modules, the pools, migrations), then skips the rest of its start and
+// stops: seconds on an idle host, past 20 s on a loaded one, where a
+// deadline of the grace alone killed both workers of a stop that came
+// while they were starting.
+const START_MS = 60_000;
 // Saying it handles SIGTERM takes a worker Node's own start and two small
 // modules (cluster.ts): under a second, a few on a loaded host. One that has
 // not said so in this long is hung; the deadline still allows for a whole
@@ -21,10 +26,12 @@ export interface StoppableWorker {
  * is signalled only when it says it handles it (`handlesStop`), which on a
  * loaded host can come seconds after the primary's own signal: counting its
  * deadline from that signal would kill it in the middle of a graceful stop.
+ * One that does not serve yet also gets the time to finish its start.
  */
 export class WorkerStops {
   private stopping = false;
   private readonly handling = new Set<number>();
+  private readonly serving = new Set<number>();
   private readonly deadlines = new Map<number, NodeJS.Timeout>();
 
   constructor(private readonly graceMs: number) {}
@@ -35,6 +42,11 @@ export class WorkerStops {
     if (this.stopping) this.signal(worker);
   }
 
+  /** The worker has started: it listens (cluster's `listening`). */
+  serves(worker: StoppableWorker): void {
+    this.serving.add(worker.id);
+  }
+
   /** Tells the workers to stop: those not handling SIGTERM yet once they do. */
   stopAll(workers: Iterable<StoppableWorker | undefined>): void {
     if (this.stopping) return;
@@ -42,19 +54,21 @@ export class WorkerStops {
     for (const worker of workers) {
       if (!worker) continue;
       if (this.handling.has(worker.id)) this.signal(worker);
-      else this.killAfter(worker, READY_MS + this.graceMs + STOP_MARGIN_MS);
+      else this.killAfter(worker, READY_MS + START_MS + this.graceMs + STOP_MARGIN_MS);
     }
   }
 
   exited(worker: StoppableWorker): void {
     this.handling.delete(worker.id);
+    this.serving.delete(worker.id);
     clearTimeout(this.deadlines.get(worker.id));
     this.deadlines.delete(worker.id);
   }
 
   private signal(worker: StoppableWorker): void {
     worker.process.kill('SIGTERM');
-    this.killAfter(worker, this.graceMs + STOP_MARGIN_MS);
+    const start = this.serving.has(worker.id) ? 0 : START_MS;
+    this.killAfter(worker, start + this.graceMs + STOP_MARGIN_MS);
   }
 
   private killAfter(worker: StoppableWorker, ms: number): void {
