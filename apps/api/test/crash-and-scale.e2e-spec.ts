@@ -89,14 +89,18 @@ async function aShopper(api: ApiProcess, variantId: string, quantity: number): P
       name: 'Shopper',
     }),
   });
-  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
+  if (reg.status !== 201) {
+    throw new Error(`register: ${reg.status} ${await reg.text()}\n${api.output().slice(-4000)}`);
+  }
   const { accessToken } = (await reg.json()) as { accessToken: string };
   const add = await fetch(url(api, '/cart/items'), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
     body: JSON.stringify({ variantId, quantity }),
   });
-  if (add.status !== 201) throw new Error(`add to cart: ${add.status} ${await add.text()}`);
+  if (add.status !== 201) {
+    throw new Error(`add to cart: ${add.status} ${await add.text()}\n${api.output().slice(-4000)}`);
+  }
   return { token: accessToken, key: randomUUID(), quantity };
 }
 
