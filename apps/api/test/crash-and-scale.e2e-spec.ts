@@ -49,7 +49,7 @@ function baseEnv(db: TestDatabase): Record<string, string> {
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     LOG_LEVEL: 'warn',
     RUN_WORKER: 'off',
-    DB_POOL_SIZE: '10',
+    DB_POOL_SIZE: '4',
     // Registration of many shoppers from one address is not what is under test.
     LOGIN_RATE_LIMIT_IP: '100000',
     REGISTER_RATE_LIMIT_IP: '100000',
