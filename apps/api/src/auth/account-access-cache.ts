@@ -60,8 +60,8 @@ export class AccountAccessCache implements OnModuleDestroy {
     config: AppConfig,
   ) {
     const ttl = config.accountCacheSeconds * 1000;
-    this.entries = ttl > 0 ? new LRUCache({ max: 50_000, ttl }) : undefined;
-    this.sessions = ttl > 0 ? new LRUCache({ max: 100_000, ttl }) : undefined;
+    this.entries = ttl > 0 ? growingLru(50_000, ttl) : undefined;
+    this.sessions = ttl > 0 ? growingLru(100_000, ttl) : undefined;
   }
 
   async find(id: string): Promise<UserAccess | null> {
@@ -167,4 +167,14 @@ export class AccountAccessCache implements OnModuleDestroy {
     listener.start();
     return listener;
   }
+}
+
+/**
+ * At most `limit` entries, with storage that grows as they come: given
+ * `max`, lru-cache allocates a slot of each of its arrays for every entry
+ * up front, and the two caches here held 6 MiB of an idle API's heap for
+ * accounts and sessions that, in most shops, never arrive.
+ */
+function growingLru<V extends object | boolean>(limit: number, ttl: number): LRUCache<string, V> {
+  return new LRUCache<string, V>({ maxSize: limit, sizeCalculation: () => 1, ttl });
 }
