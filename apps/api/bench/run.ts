@@ -32,6 +32,7 @@ import {
 } from './scenario.js';
 import { baselineHello } from './scenarios/baseline-hello.js';
 import { scenarios } from './scenarios/index.js';
+import { startStripeProcess } from './stripe-process.js';
 
 // dist-bench/bench/run.js -> apps/api
 const API_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -360,6 +361,10 @@ async function main(): Promise<void> {
   const dataDir =
     db.env.DATA_DIR ?? mkdtempSync(join(memoryTmpDir() ?? tmpdir(), 'minishop-bench-data-'));
   const apiPort = await freePort();
+  const stripe = await startStripeProcess(
+    `http://127.0.0.1:${apiPort}/api/v1/webhooks/stripe`,
+    WEBHOOK_SECRET,
+  );
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     ...db.env,
@@ -373,14 +378,9 @@ async function main(): Promise<void> {
     // registration limit.
     REGISTER_RATE_LIMIT_IP: '100000',
     JWT_SECRET,
-    // Payments go to the emulator in the API process, as in `npm start`.
-    STRIPE_EMULATOR: 'on',
+    // Payments go to Stripe's emulator in a process of its own (stripe-process.ts).
+    ...stripe.env,
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    // Its own emulator on a free port: on the default port another minishop
-    // process on this machine (a test run, another bench) may be listening,
-    // and the API would send its payments there. Each process of a cluster
-    // runs its own, in process, as each would reach Stripe on its own.
-    STRIPE_EMULATOR_PORT: '0',
     ...(API_PROCESSES > 1 ? { WEB_CONCURRENCY: String(API_PROCESSES) } : {}),
     DATA_DIR: dataDir,
     RUN_WORKER: JOBS === 'inline' ? 'inline' : 'off',
@@ -647,6 +647,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
+    await stop(stripe.child);
     await db.cleanup();
     if (!db.env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
   }
