@@ -141,6 +141,9 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
 
   beforeAll(async () => {
     t = await startTestApp({
+      // Stripe replays a 500 under its key: the SDK's retries of it, seconds
+      // of backoff, would only ask for the same 500 again.
+      env: { STRIPE_MAX_NETWORK_RETRIES: '0' },
       override: (b) =>
         b.overrideProvider(PaymentGateway).useFactory({
           factory: (stripe: StripeClient, dataSource: DataSource) =>
