@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'stripe-emulator.main.js');
 const SECRET_KEY = 'sk_test_bench';
+const START_LIMIT_MS = 30_000;
 
 export interface StripeProcess {
   child: ChildProcess;
@@ -34,15 +35,22 @@ export function startStripeProcess(
     });
     // Whatever ends the bench, Stripe's process ends with it.
     process.once('exit', () => child.kill('SIGTERM'));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the Stripe emulator did not listen within ${START_LIMIT_MS} ms`));
+    }, START_LIMIT_MS);
     let seen = '';
     child.stdout.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       const port = /port (\d+)/.exec(seen)?.[1];
       if (!port) return;
+      clearTimeout(timer);
       child.stdout.removeAllListeners('data');
       resolve({
         child,
         env: {
+          // Also over a STRIPE_EMULATOR=on of the shell or apps/api/.env.
+          STRIPE_EMULATOR: 'off',
           STRIPE_SECRET_KEY: SECRET_KEY,
           STRIPE_API_HOST: '127.0.0.1',
           STRIPE_API_PORT: port,
