@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
 import { JobIdempotency } from '../src/jobs/job-idempotency.js';
 import type { JobName } from '../src/jobs/job-payloads.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
+import { JobRegistry } from '../src/jobs/job-registry.js';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
 import { jobsPool } from '../src/jobs/jobs-pool.js';
 import { formatJobsStatus } from '../src/jobs/jobs-status.format.js';
@@ -276,6 +278,34 @@ describe('jobs', () => {
       expect(rows).toEqual([{ generic: 7, custom: 0 }]);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('a process starting its worker loops', () => {
+  test('opens a few job connections, not one per loop', async () => {
+    const app = await startTestApp();
+    const watcher = new pg.Client({ connectionString: app.db.url });
+    await watcher.connect();
+    try {
+      const loops = app.get(JobRegistry).all().length;
+      // Every loop fetches as it starts; pooled connections stay open for
+      // three seconds after, so the start's peak is still there to count.
+      const counts: number[] = [];
+      const until = Date.now() + 1_500;
+      while (Date.now() < until) {
+        const { rows } = await watcher.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = 'minishop-jobs'`,
+        );
+        counts.push(rows[0]!.n);
+      }
+      expect(loops).toBeGreaterThan(10);
+      // Started together, as many connections as loops; one after another, a few.
+      expect(Math.max(...counts)).toBeLessThanOrEqual(loops / 2);
+    } finally {
+      await watcher.end();
+      await app.close();
     }
   });
 });

@@ -41,12 +41,23 @@ const JOBS_SETUP_LOCK = 7_305_002;
 const COMPLETION_WINDOW_MS = 10;
 /** Of a failed attempt's error message, as much as its record keeps. */
 const MAX_ERROR_MESSAGE_LENGTH = 2000;
+/**
+ * Between the starts of two worker loops. A loop fetches as it starts, on a
+ * connection of its own while the others hold theirs: started together, the
+ * twenty-odd loops opened as many connections at every start of a process
+ * (a deployment's restart, each app of the test suite), only to close them
+ * seconds later. A fetch takes a few milliseconds, so one after another they
+ * share one or two; the last loop starts about half a second later.
+ */
+const LOOP_START_SPACING_MS = 25;
 
 @Injectable()
 export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Jobs');
   private instance: PgBoss | undefined;
   private started = false;
+  /** The worker loops being started one by one (startLoops). */
+  private loopsStarting: Promise<void> = Promise.resolve();
   private readonly workerIds = new Map<string, string[]>();
   /** pg-boss' connections (its own pool, so its loops never wait behind requests). */
   private db: ClosableDb | undefined;
@@ -148,13 +159,26 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     const loops = this.registry
       .all()
       .flatMap((job) => Array.from({ length: job.options.concurrency }, () => job));
-    for (const [i, job] of loops.entries()) {
-      await this.startWorker(
-        job,
-        pollingSpread(this.options.pollingIntervalSeconds, i, loops.length),
-      );
-    }
+    // A job enqueued before its queue's loop has started is fetched by the
+    // loop's first fetch, within a second.
+    this.loopsStarting = this.startLoops(loops);
     this.logger.log(`Working ${this.registry.all().length} job queue(s)`);
+  }
+
+  /** Starts the worker loops one after another (LOOP_START_SPACING_MS), until a stop begins. */
+  private async startLoops(loops: readonly RegisteredJob[]): Promise<void> {
+    for (const [i, job] of loops.entries()) {
+      if (i > 0) await sleep(LOOP_START_SPACING_MS);
+      if (!this.started) return;
+      try {
+        await this.startWorker(
+          job,
+          pollingSpread(this.options.pollingIntervalSeconds, i, loops.length),
+        );
+      } catch (error) {
+        this.logger.error(`Could not start working queue ${job.name}: ${errorMessage(error)}`);
+      }
+    }
   }
 
   private async syncSchedules(): Promise<void> {
@@ -185,6 +209,8 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   async beforeApplicationShutdown(): Promise<void> {
     if (this.started && this.instance) {
       this.started = false;
+      // No loop starts from now on; one starting now is stopped with the rest.
+      await this.loopsStarting;
       // Stops fetching at once, waits for in-flight jobs up to the grace
       // period, then fails what is still running so it is retried elsewhere.
       await this.instance.stop({ graceful: true, timeout: this.options.shutdownGraceMs });
