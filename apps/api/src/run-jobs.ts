@@ -62,6 +62,8 @@ async function main(): Promise<void> {
     () => jobs.jobsFailedAtShutdown,
     () => heartbeat?.stop(),
   );
+  // Ready (the log line, the heartbeat) once every queue is worked.
+  await jobs.loopsStarted();
   if (stopRequested()) return;
   useServingHeapPolicy();
   heartbeat?.start();

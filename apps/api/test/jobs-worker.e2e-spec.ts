@@ -134,7 +134,9 @@ describe('job worker', () => {
     // With a one-minute poll, only the wake-up on commit can run the job within the wait below.
     const app = await start({ work: true, pollingIntervalSeconds: 60 });
     await createProbeTables({ query: (sql: string) => client.query(sql) } as never);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the workers' first (empty) fetch
+    // Every loop started (they start one after another), then their first (empty) fetch.
+    await app.get(PgBossRuntime).loopsStarted();
+    await new Promise((resolve) => setTimeout(resolve, 500));
     await app.get(TransactionRunner).run(async (m) => {
       await app.get(JobQueue).enqueue('test.record', { key: 'woken' }, { manager: m });
       // Nothing may run before the commit: the job is invisible to the worker.

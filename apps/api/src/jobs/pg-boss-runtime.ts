@@ -165,6 +165,11 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     this.logger.log(`Working ${this.registry.all().length} job queue(s)`);
   }
 
+  /** Resolves once every worker loop of this process has started, or a stop has begun. */
+  loopsStarted(): Promise<void> {
+    return this.loopsStarting;
+  }
+
   /** Starts the worker loops one after another (LOOP_START_SPACING_MS), until a stop begins. */
   private async startLoops(loops: readonly RegisteredJob[]): Promise<void> {
     for (const [i, job] of loops.entries()) {
