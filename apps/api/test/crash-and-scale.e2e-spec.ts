@@ -78,6 +78,11 @@ async function aVariant(db: TestDatabase, stock: number): Promise<string> {
 
 const url = (api: ApiProcess, path: string) => `http://127.0.0.1:${api.port}/api/v1${path}`;
 
+/** A setup request's failure, with the reply and the end of the API's log (the cause of a 5xx). */
+async function setupFailed(api: ApiProcess, step: string, res: Response): Promise<Error> {
+  return new Error(`${step}: ${res.status} ${await res.text()}\n${api.output().slice(-4000)}`);
+}
+
 /** Signs up through the API and fills the cart with `quantity` of the variant. */
 async function aShopper(api: ApiProcess, variantId: string, quantity: number): Promise<Shopper> {
   const reg = await fetch(url(api, '/auth/register'), {
@@ -89,18 +94,14 @@ async function aShopper(api: ApiProcess, variantId: string, quantity: number): P
       name: 'Shopper',
     }),
   });
-  if (reg.status !== 201) {
-    throw new Error(`register: ${reg.status} ${await reg.text()}\n${api.output().slice(-4000)}`);
-  }
+  if (reg.status !== 201) throw await setupFailed(api, 'register', reg);
   const { accessToken } = (await reg.json()) as { accessToken: string };
   const add = await fetch(url(api, '/cart/items'), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
     body: JSON.stringify({ variantId, quantity }),
   });
-  if (add.status !== 201) {
-    throw new Error(`add to cart: ${add.status} ${await add.text()}\n${api.output().slice(-4000)}`);
-  }
+  if (add.status !== 201) throw await setupFailed(api, 'add to cart', add);
   return { token: accessToken, key: randomUUID(), quantity };
 }
 
