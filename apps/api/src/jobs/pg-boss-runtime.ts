@@ -162,7 +162,6 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     // A job enqueued before its queue's loop has started is fetched by the
     // loop's first fetch, within a second.
     this.loopsStarting = this.startLoops(loops);
-    this.logger.log(`Working ${this.registry.all().length} job queue(s)`);
   }
 
   /** Resolves once every worker loop of this process has started, or a stop has begun. */
@@ -184,6 +183,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
         this.logger.error(`Could not start working queue ${job.name}: ${errorMessage(error)}`);
       }
     }
+    this.logger.log(`Working ${this.registry.all().length} job queue(s)`);
   }
 
   private async syncSchedules(): Promise<void> {
