@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 
+import { onStopSignal, tracked } from './child-processes.js';
 import { benchImport, type ImportBenchResult } from './import.bench.js';
 import { benchJobs, type JobsBenchResult } from './jobs.bench.js';
 import { forgetLoginCounters } from './login-counters.js';
@@ -352,6 +353,7 @@ async function main(): Promise<void> {
       .map((s) => ({ ...s, name: `${s.name} (again)` })),
   ];
   const db = await prepareDatabase();
+  onStopSignal(() => db.cleanup());
   // Mails and reports go to a directory of this run, not the checkout's .data/,
   // in memory where the machine has a memory file system: the development
   // outbox writes a file per mail, which production sends over SMTP instead,
@@ -391,11 +393,13 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     // Through the production launcher, which execs node: the pid measured
     // below is the API's own.
-    const child = spawn('sh', [LAUNCHER, ...PROFILE_FLAGS, MAIN], {
-      cwd: API_DIR,
-      env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = tracked(
+      spawn('sh', [LAUNCHER, ...PROFILE_FLAGS, MAIN], {
+        cwd: API_DIR,
+        env,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      }),
+    );
     await waitFor(`${base}/health/ready`, child);
     return { child, readyMs: Math.round(performance.now() - t0) };
   };
@@ -403,11 +407,13 @@ async function main(): Promise<void> {
   const startWorker = (): Promise<ChildProcess> =>
     new Promise((res, rej) => {
       // Info level for its start-up line only: it logs nothing per job.
-      const child = spawn('sh', [LAUNCHER, ...PROFILE_FLAGS, WORKER_MAIN], {
-        cwd: API_DIR,
-        env: { ...env, LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const child = tracked(
+        spawn('sh', [LAUNCHER, ...PROFILE_FLAGS, WORKER_MAIN], {
+          cwd: API_DIR,
+          env: { ...env, LOG_LEVEL: 'info' },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        }),
+      );
       let ready = false;
       let seen = '';
       child.stdout.on('data', (chunk: Buffer) => {
@@ -475,10 +481,12 @@ async function main(): Promise<void> {
   );
 
   const basePort = await freePort();
-  const baseline = spawn(process.execPath, [BASELINE], {
-    env: { ...process.env, PORT: String(basePort) },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const baseline = tracked(
+    spawn(process.execPath, [BASELINE], {
+      env: { ...process.env, PORT: String(basePort) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    }),
+  );
   await waitFor(`http://127.0.0.1:${basePort}/`, baseline);
 
   const rows: Row[] = [];
@@ -507,11 +515,13 @@ async function main(): Promise<void> {
     },
     cli: (args) =>
       new Promise((res) => {
-        const child = spawn(process.execPath, [CLI, ...args], {
-          cwd: API_DIR,
-          env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        const child = tracked(
+          spawn(process.execPath, [CLI, ...args], {
+            cwd: API_DIR,
+            env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
+        );
         let output = '';
         child.stdout.on('data', (d: Buffer) => (output += d.toString()));
         child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { tracked } from './child-processes.js';
+
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'stripe-emulator.main.js');
 const SECRET_KEY = 'sk_test_bench';
 const START_LIMIT_MS = 30_000;
@@ -23,18 +25,18 @@ export function startStripeProcess(
   webhookSecret: string,
 ): Promise<StripeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        STRIPE_SECRET_KEY: SECRET_KEY,
-        STRIPE_WEBHOOK_SECRET: webhookSecret,
-        STRIPE_EMULATOR_WEBHOOK_URL: webhookUrl,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    // Whatever ends the bench, Stripe's process ends with it.
-    process.once('exit', () => child.kill('SIGTERM'));
+    const child = tracked(
+      spawn(process.execPath, [MAIN], {
+        env: {
+          ...process.env,
+          NODE_ENV: 'production',
+          STRIPE_SECRET_KEY: SECRET_KEY,
+          STRIPE_WEBHOOK_SECRET: webhookSecret,
+          STRIPE_EMULATOR_WEBHOOK_URL: webhookUrl,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    );
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`the Stripe emulator did not listen within ${START_LIMIT_MS} ms`));
