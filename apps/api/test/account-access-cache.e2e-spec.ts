@@ -3,9 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import pg from 'pg';
 
-import { AccountAccessCache } from '../src/auth/account-access-cache.js';
+import { ACCOUNT_ACCESS_CHANNEL, AccountAccessCache } from '../src/auth/account-access-cache.js';
 import { RefreshTokenRepository } from '../src/auth/refresh-token.repository.js';
 import { UserRepository } from '../src/auth/user.repository.js';
+import { listenerName } from '../src/infrastructure/database/pg-channel-listener.js';
 import { eventually } from './support/processes.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { aCustomer } from './support/users.js';
@@ -101,7 +102,8 @@ describe('AccountAccessCache', () => {
     expect(await servedFromMemory(u.id)).toBe(true);
     const terminated = await t.db.rows<{ ok: boolean }>(
       `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
-        WHERE application_name = 'minishop-listener' AND datname = current_database()`,
+        WHERE application_name = $1 AND datname = current_database()`,
+      [listenerName(ACCOUNT_ACCESS_CHANNEL)],
     );
     expect(terminated).toEqual([{ ok: true }]);
     // Until the listener is back, nothing comes from memory...
@@ -253,7 +255,8 @@ describe('AccountAccessCache with ACCOUNT_CACHE_SECONDS=0', () => {
     expect(spy).toHaveBeenCalledTimes(5);
     const listeners = await t.db.rows(
       `SELECT pid FROM pg_stat_activity
-        WHERE application_name = 'minishop-listener' AND datname = current_database()`,
+        WHERE application_name = $1 AND datname = current_database()`,
+      [listenerName(ACCOUNT_ACCESS_CHANNEL)],
     );
     expect(listeners).toEqual([]);
   });

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
 import { CatalogCache } from '../src/catalog/cache/catalog-cache.js';
-import { CatalogChanges } from '../src/catalog/cache/catalog-changes.js';
+import { CATALOG_CHANGED_CHANNEL, CatalogChanges } from '../src/catalog/cache/catalog-changes.js';
 import { MemoryCatalogCache } from '../src/catalog/cache/memory-catalog-cache.js';
 import { RedisCatalogCache } from '../src/catalog/cache/redis-catalog-cache.js';
+import { listenerName } from '../src/infrastructure/database/pg-channel-listener.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import { type ApiProcess, reap, spawnApi } from './support/api-process.js';
 import { API, aProductBody } from './support/catalog.js';
@@ -60,7 +61,8 @@ async function allListening(apps: TestApp[]): Promise<void> {
   for (;;) {
     const [row] = (await ds.query(
       `SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND application_name = 'minishop-listener'`,
+        WHERE datname = current_database() AND application_name = $1`,
+      [listenerName(CATALOG_CHANGED_CHANNEL)],
     )) as { n: number }[];
     if (row!.n >= apps.length) break;
     if (Date.now() > until) throw new Error(`${row!.n} of ${apps.length} processes listening`);

@@ -21,6 +21,11 @@ const RETRY_MAX_MS = 10_000;
 const HEARTBEAT_MS = 15_000;
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 
+/** The application_name of the connection listening to `channel`. */
+export function listenerName(channel: string): string {
+  return `minishop-listener:${channel}`;
+}
+
 /**
  * One connection of its own LISTENing to a channel, opened again after any
  * failure (a restarted server, a terminated backend) with a growing delay.
@@ -60,7 +65,9 @@ export class PgChannelListener {
     if (this.closed) return;
     const client = new pg.Client({
       connectionString: this.url,
-      application_name: 'minishop-listener',
+      // Named for its channel: in pg_stat_activity an operator (or a test)
+      // can tell the account cache's listener from the catalog cache's.
+      application_name: listenerName(this.channel),
       connectionTimeoutMillis: 5_000,
       query_timeout: HEARTBEAT_TIMEOUT_MS,
       keepAlive: true,
