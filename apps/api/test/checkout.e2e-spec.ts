@@ -341,6 +341,37 @@ describe('POST /checkout', () => {
     ]);
   });
 
+  test("POST /checkout of a cart under the provider's minimum charge → 422, not a 503 to retry; nothing written or reserved, the cart as it was, and the same key places it once it is fuller", async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5, price: 30 });
+    await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    const key = randomUUID();
+
+    const res = await checkout(t, user, key);
+
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body.type).toMatch(/\/checkout-total-too-small$/);
+    expect(res.body.detail).toContain('0.30 EUR');
+    expect(await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id])).toEqual([]);
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+    expect(await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id])).toEqual(
+      [],
+    );
+    expect(await mailsTo(db, user.email)).toEqual([]);
+
+    const [line] = await db.query('SELECT id FROM cart_lines WHERE variant_id = $1', [v.id]);
+    const more = await t.http
+      .patch(`/api/v1/cart/items/${line.id}`)
+      .set(user.auth)
+      .send({ quantity: 2 });
+    expect(more.status).toBe(200);
+    const placed = await checkout(t, user, key);
+    expect(placed.status).toBe(201);
+    expect(placed.body.order.total).toEqual({ amount: 60, currency: 'EUR' });
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 2 });
+  });
+
   test('a cart changed after checkout read it is not sold as read: nothing is written, not even the claim', async () => {
     const user = await aCustomer(t);
     const v = await aVariant(t, { stock: 5, price: 500 });

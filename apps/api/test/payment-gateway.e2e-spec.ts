@@ -3,6 +3,7 @@ import {
   InvalidRefundAmountError,
   Money,
   PaymentAmountTooLargeError,
+  PaymentAmountTooSmallError,
   PaymentNotFoundError,
   PaymentProviderError,
   PaymentStateConflictError,
@@ -230,6 +231,18 @@ describe('StripePaymentGateway through the Stripe SDK against the local emulator
       idempotencyKey: key(),
     });
     expect(largest.amount.equals(eur(99_999_999))).toBe(true);
+  });
+
+  test("a payment under Stripe's minimum charge is refused as too small, not as the provider failing; the minimum is taken", async () => {
+    await expect(
+      gateway.createIntent({ orderId: 'o-too-small', amount: eur(49), idempotencyKey: key() }),
+    ).rejects.toBeInstanceOf(PaymentAmountTooSmallError);
+    const smallest = await gateway.createIntent({
+      orderId: 'o-smallest',
+      amount: eur(50),
+      idempotencyKey: key(),
+    });
+    expect(smallest.amount.equals(eur(50))).toBe(true);
   });
 
   test('partial then full refunds, then nothing is left to refund', async () => {

@@ -11,6 +11,8 @@ import {
   type OrderTotals,
   orderTotals,
   OrderTotalTooLargeError,
+  OrderTotalTooSmallError,
+  PaymentAmountTooSmallError,
 } from '@minishop/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -83,7 +85,7 @@ export class OrderPlacement {
       const drafted = await this.draft(m, userId, key, address, claim);
       if ('earlierOrderId' in drafted) return { made: false, orderId: drafted.earlierOrderId };
       const { cart, order } = drafted;
-      const intent = await this.payments.createIntent(paymentIntentFor(order, userId));
+      const intent = await this.createIntent(order, userId);
       const outcome = await this.write(
         m,
         claim,
@@ -143,6 +145,25 @@ export class OrderPlacement {
           );
         }
       }
+    }
+  }
+
+  /**
+   * The order's PaymentIntent. A total under the provider's minimum charge
+   * is the cart's fault, not the provider's: refused as a total over one
+   * payment is, with nothing written.
+   */
+  private async createIntent(
+    order: Omit<NewOrder, 'paymentIntentId'>,
+    userId: string,
+  ): Promise<PaymentIntentRef> {
+    try {
+      return await this.payments.createIntent(paymentIntentFor(order, userId));
+    } catch (error) {
+      if (error instanceof PaymentAmountTooSmallError) {
+        throw new OrderTotalTooSmallError(Money.of(order.total, order.currency));
+      }
+      throw error;
     }
   }
 

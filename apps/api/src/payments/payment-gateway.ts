@@ -90,8 +90,8 @@ export interface ProviderRefund extends RefundRef {
  * implements it (against real Stripe or the local emulator); tests may
  * override it. Every method throws the payment errors of `@minishop/domain`
  * (`PaymentDeclinedError`, `PaymentNotFoundError`, `PaymentStateConflictError`,
- * `PaymentAmountTooLargeError`, `PaymentProviderError`), never a provider SDK
- * error.
+ * `PaymentAmountTooLargeError`, `PaymentAmountTooSmallError`,
+ * `PaymentProviderError`), never a provider SDK error.
  */
 export abstract class PaymentGateway {
   abstract createIntent(input: CreateIntentInput): Promise<PaymentIntentRef>;

@@ -131,6 +131,22 @@ export class OrderTotalTooLargeError extends RuleViolationError {
   }
 }
 
+/**
+ * The order totals less than the payment provider charges at least (Stripe:
+ * 0.50 EUR or USD, 0.30 GBP, 50 JPY, or its equivalent in the account's
+ * settlement currency, which only the provider knows). Asking again cannot
+ * succeed; a fuller cart can.
+ */
+export class OrderTotalTooSmallError extends RuleViolationError {
+  readonly code = 'CHECKOUT.TOTAL_TOO_SMALL';
+
+  constructor(readonly total: Money) {
+    super(
+      `The order would total ${total.format()}, less than the smallest payment the payment provider takes: add items to the cart and check out again`,
+    );
+  }
+}
+
 /** Some lines cannot be reserved; `variants` names each short variant. */
 export class InsufficientStockError extends ConflictError {
   readonly code = 'STOCK.INSUFFICIENT';

@@ -50,6 +50,15 @@ export class PaymentAmountTooLargeError extends RuleViolationError {
   readonly code = 'PAYMENT.AMOUNT_TOO_LARGE';
 }
 
+/**
+ * The provider will not take a payment this small (Stripe's minimum charge,
+ * which depends on the account's settlement currency). Like a payment too
+ * large, no retry can make it payable; only a larger amount can.
+ */
+export class PaymentAmountTooSmallError extends RuleViolationError {
+  readonly code = 'PAYMENT.AMOUNT_TOO_SMALL';
+}
+
 /** A refund amount that cannot be right whatever the payment's state (zero, negative, other currency). */
 export class InvalidRefundAmountError extends RuleViolationError {
   readonly code = 'PAYMENT.INVALID_REFUND_AMOUNT';

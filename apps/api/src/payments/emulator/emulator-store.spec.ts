@@ -46,6 +46,27 @@ describe('EmulatorStore', () => {
       expect(anIntent(store, '99999999').amount).toBe(99_999_999);
     });
 
+    test("refuses less than Stripe's minimum charge of the currency, making no intent", () => {
+      const store = new EmulatorStore();
+      for (const [amount, currency] of [
+        ['49', 'eur'],
+        ['29', 'GBP'],
+        ['49', 'jpy'],
+      ] as const) {
+        expect(stripeError(() => store.createIntent({ amount, currency }))).toMatchObject({
+          status: 400,
+          type: 'invalid_request_error',
+          code: 'amount_too_small',
+          param: 'amount',
+        });
+      }
+      expect(store.listIntents()).toEqual([]);
+      expect(store.createIntent({ amount: '50', currency: 'eur' }).amount).toBe(50);
+      expect(store.createIntent({ amount: '30', currency: 'gbp' }).amount).toBe(30);
+      // A currency without a minimum of its own: one minor unit.
+      expect(store.createIntent({ amount: '1', currency: 'isk' }).amount).toBe(1);
+    });
+
     test('lower-cases the currency and keeps metadata as strings', () => {
       const intent = anIntent(new EmulatorStore());
       expect(intent).toMatchObject({ currency: 'eur', metadata: { orderId: 'o-1' }, amount: 1000 });

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
+import { minimumCharge } from './minimum-charge.js';
+
 /** A Stripe-shaped error: the HTTP status and the `error` object Stripe replies with. */
 export class EmulatorError extends Error {
   constructor(
@@ -268,6 +270,16 @@ export class EmulatorStore {
         'Missing required param: currency.',
         'parameter_missing',
         'currency',
+      );
+    }
+    const minimum = minimumCharge(currency);
+    if (amount < minimum) {
+      throw new EmulatorError(
+        400,
+        'invalid_request_error',
+        `Amount must be at least ${minimum} in the smallest unit of ${currency.toLowerCase()}`,
+        'amount_too_small',
+        'amount',
       );
     }
     const id = newId('pi');

@@ -2,6 +2,7 @@ import {
   InvalidRefundAmountError,
   Money,
   PaymentAmountTooLargeError,
+  PaymentAmountTooSmallError,
   PaymentDeclinedError,
   PaymentNotFoundError,
   PaymentProviderError,
@@ -226,6 +227,16 @@ export function translateStripeError(
         ? new PaymentStateConflictError(message, error.code)
         : new PaymentAmountTooLargeError(
             `The payment provider does not take an amount this large: ${message}`,
+          );
+    }
+    if (error.code === 'amount_too_small') {
+      // On a refund: an amount under one minor unit, which refundAmount()
+      // refuses before Stripe is asked. On a payment: under Stripe's minimum
+      // charge, which depends on the account's settlement currency.
+      return kind === 'refund'
+        ? new InvalidRefundAmountError(message)
+        : new PaymentAmountTooSmallError(
+            `The payment provider does not take an amount this small: ${message}`,
           );
     }
     if (error.code !== undefined && STATE_CODES.has(error.code)) {
