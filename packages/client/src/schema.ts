@@ -6804,7 +6804,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Empty cart, a cart totalling more than one payment can be (99999999 minor units), or the key was used with another body */
+            /** @description Empty cart, a cart totalling more than one payment can be (99999999 minor units) or less than the payment provider's minimum charge, or the key was used with another body */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

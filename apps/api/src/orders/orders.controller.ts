@@ -78,8 +78,8 @@ export class OrdersController {
   })
   @ApiUnprocessableEntityResponse({
     description:
-      `Empty cart, a cart totalling more than one payment can be (${MAX_ORDER_TOTAL} minor units), ` +
-      'or the key was used with another body',
+      `Empty cart, a cart totalling more than one payment can be (${MAX_ORDER_TOTAL} minor units) ` +
+      "or less than the payment provider's minimum charge, or the key was used with another body",
     type: ProblemDto,
   })
   checkout(
