@@ -13,6 +13,10 @@ import {
 import { CheckoutCartPort } from '../src/cart/checkout-cart.port.js';
 import { StoredCheckoutReplies1764700001000 } from '../src/infrastructure/database/migrations/1764700001000-stored-checkout-replies.js';
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
+import {
+  IDEMPOTENCY_KEY_RETENTION_HOURS,
+  IdempotencyKeyCleanupService,
+} from '../src/maintenance/idempotency-key-cleanup.service.js';
 import { type CartForCheckout, CheckoutCart } from '../src/orders/checkout-cart.js';
 import { CheckoutWriter } from '../src/orders/checkout-writer.js';
 import { OrderRepository } from '../src/orders/order.repository.js';
@@ -926,6 +930,81 @@ describe('POST /checkout finishing an order left without its PaymentIntent', () 
     );
     expect(orders).toEqual([{ status: 'cancelled', payment_intent_id: null }]);
     expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+  });
+});
+
+describe('POST /checkout under a key whose record was pruned (after 24 hours)', () => {
+  let t: TestApp;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    db = t.get(DataSource);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** A customer's order placed under a key, then the key's record pruned as the daily job does. */
+  async function placedAndPruned() {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    await aCart(t, user, [{ variant: v, quantity: 1 }]);
+    const key = randomUUID();
+    const first = await checkout(t, user, key);
+    expect(first.status).toBe(201);
+    const pruned = await t
+      .get(IdempotencyKeyCleanupService)
+      .prune(new Date(Date.now() + (IDEMPOTENCY_KEY_RETENTION_HOURS + 1) * 3_600_000));
+    expect(pruned).toBeGreaterThanOrEqual(1);
+    expect(await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [user.id])).toEqual(
+      [],
+    );
+    // A new cart since.
+    const next = await aVariant(t, { stock: 5 });
+    await aCart(t, user, [{ variant: next, quantity: 1 }]);
+    return { user, key, first, next };
+  }
+
+  test('the same body gets that order, not a second one', async () => {
+    const { user, key, first, next } = await placedAndPruned();
+
+    const late = await checkout(t, user, key);
+
+    expect(late.status).toBe(201);
+    expect(late.body.order.id).toBe(first.body.order.id);
+    expect(await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id])).toHaveLength(1);
+    expect(await stockOf(t, next.id)).toEqual({ onHand: 5, reserved: 0 });
+  });
+
+  test('another body → 422 key reused, as while the record lived: no order answered or placed, the new cart left open, no payment left open', async () => {
+    const { user, key, next } = await placedAndPruned();
+    const intentsBefore = hostedEmulator(t)
+      .store.listIntents()
+      .filter((i) => i.metadata.userId === user.id && i.status !== 'canceled');
+
+    const other = await checkout(t, user, key, {
+      shippingAddress: { ...anAddress(), line1: 'Elsewhere 1' },
+    });
+
+    expect(other.status).toBe(422);
+    expect(other.headers['content-type']).toContain('application/problem+json');
+    expect(other.body.type).toMatch(/\/idempotency-key-reused$/);
+    expect(await db.query('SELECT 1 FROM orders WHERE user_id = $1', [user.id])).toHaveLength(1);
+    expect(await stockOf(t, next.id)).toEqual({ onHand: 5, reserved: 0 });
+    const [cart] = await db.query(
+      `SELECT status FROM carts WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1`,
+      [user.id],
+    );
+    expect(cart).toEqual({ status: 'active' });
+    expect(
+      hostedEmulator(t)
+        .store.listIntents()
+        .filter((i) => i.metadata.userId === user.id && i.status !== 'canceled'),
+    ).toEqual(intentsBefore);
+    // Nor does the refusal take the key: the same body still gets its order.
+    const same = await checkout(t, user, key);
+    expect(same.status).toBe(201);
   });
 });
 

@@ -8,8 +8,9 @@ import { deleteInBatches } from './batched-delete.js';
  * Hours an Idempotency-Key is remembered. A client retries within minutes;
  * Stripe's own keys live 24 hours, and a key reused after that is a new
  * request, as Stripe treats it. Checkout is the exception: an order keeps
- * the key it was placed with, so a checkout sent again with it, however
- * late, is answered with that order, never a second one. Refunds are one
+ * the key it was placed with and its body's hash, so a checkout sent again
+ * with it, however late, is answered with that order, never a second one,
+ * or refused (422) when it sends another body. Refunds are one
  * too: a refund's booking keeps the key's provider key, so the key sent
  * again for that order is a 422, never a second refund (RefundService).
  */

@@ -182,6 +182,11 @@ export class IdempotencyClaim<T> {
     this.owner = rows[0].owner;
   }
 
+  /** Whether `hash`, a request's as kept with what it made, is this request's. */
+  isRequest(hash: string): boolean {
+    return hash === this.hash;
+  }
+
   /** For work whose own statement takes the claim (see StatementClaim). */
   forStatement(): StatementClaim {
     const { userId, scope, key } = this.request;

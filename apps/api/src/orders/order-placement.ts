@@ -6,6 +6,7 @@ import {
   ArchivedProductInCartError,
   CartClosedError,
   EmptyCartError,
+  IdempotencyKeyReusedError,
   InsufficientStockError,
   Money,
   type OrderTotals,
@@ -78,7 +79,7 @@ export class OrderPlacement {
     const m = this.dataSource.manager;
     if (claim.resumed) {
       // The request that died may have made the order already: finish that one.
-      const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
+      const existing = await this.earlierOrder(m, userId, key, claim);
       if (existing) return { made: false, orderId: existing };
     }
     for (let attempt = 1; ; attempt++) {
@@ -109,7 +110,7 @@ export class OrderPlacement {
           // An earlier attempt under this key made the order and then gave
           // the key up (it failed after its commit): claim it and finish it.
           await claim.take(m);
-          const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
+          const existing = await this.earlierOrder(m, userId, key, claim);
           if (existing) return { made: false, orderId: existing };
           if (attempt >= ATTEMPTS) throw new CartClosedError();
           continue;
@@ -293,10 +294,31 @@ export class OrderPlacement {
     refusal: Error,
   ): Promise<{ earlierOrderId: string }> {
     await claim.assertFree(m);
-    const existing = await this.orders.findIdByCheckoutKey(userId, key, m);
+    const existing = await this.earlierOrder(m, userId, key, claim);
     if (!existing) throw refusal;
     await claim.take(m);
     return { earlierOrderId: existing };
+  }
+
+  /**
+   * The id of the order made under this key, if any. The key's own record
+   * (with the body's hash) is pruned after 24 hours, the order's key is not:
+   * the hash kept with the order refuses another body under the key, however
+   * late, as the record does while it lives. (Orders made before the hash
+   * was kept have none, and are answered whatever the body.)
+   */
+  private async earlierOrder(
+    m: EntityManager,
+    userId: string,
+    key: string,
+    claim: Claim,
+  ): Promise<string | null> {
+    const earlier = await this.orders.findByCheckoutKey(userId, key, m);
+    if (!earlier) return null;
+    if (earlier.requestHash !== null && !claim.isRequest(earlier.requestHash)) {
+      throw new IdempotencyKeyReusedError();
+    }
+    return earlier.id;
   }
 }
 

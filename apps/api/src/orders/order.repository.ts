@@ -151,16 +151,23 @@ export interface DueOrder {
   expiresAt: string;
 }
 
+/** The order a checkout key made. */
+export interface CheckoutKeyOrder {
+  id: string;
+  /** The SHA-256 of the request that made it; null for orders made before it was kept. */
+  requestHash: string | null;
+}
+
 export abstract class OrderRepository {
   abstract releaseStock(lines: StockLine[], manager: EntityManager): Promise<void>;
   /** A paid reservation becomes a sale: on hand and reserved both go down. */
   abstract sellReservedStock(lines: StockLine[], manager: EntityManager): Promise<void>;
   /** In the manager's transaction, or on its own when none is given. */
-  abstract findIdByCheckoutKey(
+  abstract findByCheckoutKey(
     userId: string,
     key: string,
     manager?: EntityManager,
-  ): Promise<string | null>;
+  ): Promise<CheckoutKeyOrder | null>;
   /**
    * Stores the order's PaymentIntent unless it has one already or is no
    * longer pending; returns the buyer's e-mail address when it stored it

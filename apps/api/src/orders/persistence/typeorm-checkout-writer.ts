@@ -120,9 +120,11 @@ function checkoutStatement(stockLines: number, jobInsert: string, jobParams: num
      SELECT owner, response_body FROM held_key
    ), o AS (
      INSERT INTO orders (id, user_id, checkout_key, status, currency, subtotal, total,
-                         shipping_address, reservation_expires_at, payment_intent_id)
+                         shipping_address, reservation_expires_at, payment_intent_id,
+                         checkout_request_hash)
      SELECT ${$(21)}::uuid, ${$(1)}::uuid, ${$(3)}::text, 'pending_payment', ${$(8)}::text,
-            ${$(9)}::bigint, ${$(10)}::bigint, ${$(11)}::jsonb, ${$(12)}::timestamptz, ${$(22)}::text
+            ${$(9)}::bigint, ${$(10)}::bigint, ${$(11)}::jsonb, ${$(12)}::timestamptz, ${$(22)}::text,
+            ${$(4)}::text
        FROM cart
      RETURNING id
    ), l AS (

@@ -14,6 +14,7 @@ import {
 } from '../../infrastructure/database/newest-first-cursor.js';
 import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
 import {
+  type CheckoutKeyOrder,
   type DueOrder,
   type OrderListQuery,
   type OrderPatch,
@@ -26,8 +27,9 @@ import {
 import { type HistoryRow, type OrderLineRow, type OrderRow, toView } from './order-rows.js';
 
 // Checkout's statements, prepared: they run on every order.
-const ID_BY_CHECKOUT_KEY = prepared(
-  'SELECT id FROM orders WHERE user_id = $1 AND checkout_key = $2',
+const BY_CHECKOUT_KEY = prepared(
+  `SELECT id, checkout_request_hash AS "requestHash"
+     FROM orders WHERE user_id = $1 AND checkout_key = $2`,
 );
 /**
  * Also returns the buyer's address, for the "order placed" mail enqueued
@@ -134,13 +136,13 @@ export class TypeormOrderRepository extends OrderRepository {
     }
   }
 
-  async findIdByCheckoutKey(
+  async findByCheckoutKey(
     userId: string,
     key: string,
     manager: EntityManager = this.dataSource.manager,
-  ): Promise<string | null> {
-    const { rows } = await runPrepared<{ id: string }>(manager, ID_BY_CHECKOUT_KEY, [userId, key]);
-    return rows[0]?.id ?? null;
+  ): Promise<CheckoutKeyOrder | null> {
+    const { rows } = await runPrepared<CheckoutKeyOrder>(manager, BY_CHECKOUT_KEY, [userId, key]);
+    return rows[0] ?? null;
   }
 
   async attachPaymentIntent(

@@ -32,6 +32,7 @@ import { ClosedGuestCarts1765800000000 } from './1765800000000-closed-guest-cart
 import { GuestCartMergedBy1765900000000 } from './1765900000000-guest-cart-merged-by.js';
 import { RefundBookingNames1766100000000 } from './1766100000000-refund-booking-names.js';
 import { SessionEndedNotify1766200000000 } from './1766200000000-session-ended-notify.js';
+import { CheckoutRequestHash1766300000000 } from './1766300000000-checkout-request-hash.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the
@@ -72,4 +73,5 @@ export const migrations = [
   GuestCartMergedBy1765900000000,
   RefundBookingNames1766100000000,
   SessionEndedNotify1766200000000,
+  CheckoutRequestHash1766300000000,
 ];
