@@ -6,6 +6,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { errorCodes, fastify, type FastifyReply } from 'fastify';
 
 import { AppModule } from './app.module.js';
+import { uploadAdmission } from './auth/upload-admission.js';
 import { IMPORT_MAX_BYTES } from './imports/catalog-import-source.js';
 import { AppConfig } from './infrastructure/config/app-config.js';
 import { MigrationRunner } from './infrastructure/database/migration-runner.js';
@@ -87,7 +88,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   applyCors(instance, cors);
   // Catalog import files (POST /admin/imports) arrive as the raw CSV body;
   // after the headers, as its refusal elsewhere is a reply like any other.
-  acceptCsvBodies(instance, IMPORT_MAX_BYTES);
+  acceptCsvBodies(instance, IMPORT_MAX_BYTES, uploadAdmission(config.jwtSecret));
   enforceRequestDeadline(instance, config.requestTimeoutMs);
   limitBodyDepth(instance);
   limitRequestRate(instance, rateLimit);

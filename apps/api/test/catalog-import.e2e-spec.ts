@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
@@ -7,6 +8,7 @@ import { ABANDONED, AbandonedImports } from '../src/imports/abandoned-imports.js
 import { CatalogImportHandler } from '../src/imports/catalog-import.handler.js';
 import { CatalogImportProcessor } from '../src/imports/catalog-import.processor.js';
 import { CatalogImportService } from '../src/imports/catalog-import.service.js';
+import { IMPORT_MAX_BYTES } from '../src/imports/catalog-import-source.js';
 import { CatalogUpsertRepository } from '../src/imports/persistence/catalog-upsert.repository.js';
 import { ImportRepository } from '../src/imports/persistence/import.repository.js';
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
@@ -989,6 +991,47 @@ describe('catalog import', () => {
     expect((await upload(csv(1), customer)).status).toBe(403);
     const id = '00000000-0000-4000-8000-000000000000';
     expect((await t.http.get(`${API}/admin/imports/${id}`).set(customer.auth)).status).toBe(403);
+  });
+
+  /**
+   * The head of an upload as sent on a raw connection, announcing a 16 MiB
+   * file and sending one byte of it: what comes back before the rest of the
+   * body is what the API answered without reading it.
+   */
+  async function answerToUploadHead(authorization?: string): Promise<string> {
+    if (!t.app.getHttpServer().listening) await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as { port: number };
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString()));
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(
+      `POST ${API}/admin/imports HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n` +
+        `Content-Length: ${IMPORT_MAX_BYTES - 100}\r\n` +
+        (authorization ? `Authorization: ${authorization}\r\n` : '') +
+        '\r\np',
+    );
+    // The API ends the connection once it has answered, rather than read on.
+    await closed;
+    return received;
+  }
+
+  test('an upload from a caller without a token holding catalog:write is refused before its body is read, and the connection closed', async () => {
+    const imports = () => ds.query('SELECT count(*)::int AS n FROM imports');
+    const before = await imports();
+    const anonymous = await answerToUploadHead();
+    expect(anonymous).toMatch(/^HTTP\/1\.1 401 /);
+    expect(anonymous).toMatch(/\r\nconnection: close\r\n/i);
+    expect(anonymous).toContain('/problems/auth-invalid-token"');
+
+    const forged = await answerToUploadHead(`Bearer ${admin.accessToken.slice(0, -2)}xx`);
+    expect(forged).toMatch(/^HTTP\/1\.1 401 /);
+
+    const shopper = await answerToUploadHead(customer.auth.Authorization);
+    expect(shopper).toMatch(/^HTTP\/1\.1 403 /);
+    expect(shopper).toContain('catalog:write');
+    expect(await imports()).toEqual(before);
   });
 
   test('GET /admin/imports/:id → 404 unknown, 400 not a uuid', async () => {

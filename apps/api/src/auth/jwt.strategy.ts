@@ -1,9 +1,9 @@
-import { isRole, isUuid, type Scope, SCOPES } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
+import { callerOfClaims } from './access-token-claims.js';
 import { accessTokenKey } from './access-token-key.js';
 import type { AccessTokenClaims, AuthenticatedUser } from './authenticated-user.js';
 
@@ -37,34 +37,6 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   validate(claims: Partial<AccessTokenClaims>): AuthenticatedUser | false {
-    // jsonwebtoken checks `exp` only when it is present: a token without one
-    // would never expire. Every token this app signs carries both.
-    // A subject that is no account id (only a holder of the signing key can
-    // send one) would fail the account lookup's uuid cast as a 500.
-    if (
-      typeof claims.sub !== 'string' ||
-      !isUuid(claims.sub) ||
-      !isRole(claims.role) ||
-      typeof claims.jti !== 'string' ||
-      typeof claims.exp !== 'number' ||
-      typeof claims.iat !== 'number' ||
-      (claims.ver !== undefined && !(Number.isSafeInteger(claims.ver) && claims.ver >= 0)) ||
-      (claims.sid !== undefined && !(typeof claims.sid === 'string' && isUuid(claims.sid)))
-    ) {
-      return false;
-    }
-    const scopes = (typeof claims.scope === 'string' ? claims.scope.split(' ') : []).filter(
-      (s): s is Scope => (SCOPES as readonly string[]).includes(s),
-    );
-    return {
-      // As PostgreSQL writes it, so ownership checks and the account cache
-      // (dropped by id as the database sends it) see one id per account.
-      id: claims.sub.toLowerCase(),
-      role: claims.role,
-      scopes,
-      tokenId: claims.jti,
-      credentialsVersion: claims.ver ?? 0,
-      ...(claims.sid === undefined ? {} : { sessionId: claims.sid.toLowerCase() }),
-    };
+    return callerOfClaims(claims) ?? false;
   }
 }

@@ -17,21 +17,22 @@ import {
 
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
-import { CSV_BODY } from '../infrastructure/http/csv-body.js';
+import { csvBody } from '../infrastructure/http/csv-body.js';
 import { LocatedReply } from '../infrastructure/http/reply-location.js';
 import { CatalogImportService } from './catalog-import.service.js';
 import { IMPORT_MAX_BYTES } from './catalog-import-source.js';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
+const SCOPES = ['catalog:write'] as const;
 
 @ApiTags('catalog')
 @Controller('admin/imports')
-@Scopes('catalog:write')
+@Scopes(...SCOPES)
 export class ImportsController {
   constructor(private readonly imports: CatalogImportService) {}
 
   @Post()
-  @RouteConfig(CSV_BODY)
+  @RouteConfig(csvBody(SCOPES))
   @ApiOperation({
     summary: 'Upload a catalog CSV file; a background job imports it',
     description:
