@@ -985,7 +985,7 @@ describe('auth', () => {
       });
       expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(statuses));
       for (const status of statuses.filter((s) => Number(s) >= 400)) {
-        expect(op.responses[status]?.content?.['application/json']?.schema.$ref).toMatch(
+        expect(op.responses[status]?.content?.['application/problem+json']?.schema.$ref).toMatch(
           /ProblemDto$/,
         );
       }

@@ -103,4 +103,43 @@ describe('OpenAPI document', () => {
     for (const id of Object.values(ids)) expect(id).toMatch(/^[a-z][a-zA-Z0-9]*$/);
     expect(ids).toMatchObject(STOREFRONT_OPERATION_IDS);
   });
+
+  test('every error reply with a body is documented as application/problem+json, as it is sent', async () => {
+    const doc = (await t.http.get('/docs/openapi.json').expect(200)).body as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>
+      >;
+    };
+    const errors = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) =>
+        Object.entries(op.responses)
+          .filter(([status, reply]) => /^[45]/.test(status) && reply.content)
+          .map(([status, reply]) => ({
+            reply: `${method.toUpperCase()} ${path} ${status}`,
+            media: Object.keys(reply.content!),
+          })),
+      ),
+    );
+    expect(errors.length).toBeGreaterThan(100);
+    expect(errors.filter((e) => e.media.join() !== 'application/problem+json')).toEqual([]);
+  });
+
+  // Money is integer minor units (never floats), and so are counts of units:
+  // a client generated from the document must not make them doubles.
+  test('money amounts and unit counts are integers in the document', async () => {
+    const doc = (await t.http.get('/docs/openapi.json').expect(200)).body as {
+      components: { schemas: Record<string, { properties?: Record<string, { type?: string }> }> };
+    };
+    const numbers = Object.entries(doc.components.schemas).flatMap(([name, schema]) =>
+      Object.entries(schema.properties ?? {})
+        .filter(([, property]) => property.type === 'number')
+        .map(([property]) => `${name}.${property}`),
+    );
+    expect(numbers).toEqual([]);
+    const { schemas } = doc.components;
+    expect(schemas.MoneyDto!.properties!.amount!.type).toBe('integer');
+    expect(schemas.OrderLineDto!.properties!.quantity!.type).toBe('integer');
+    expect(schemas.StockDto!.properties!.available!.type).toBe('integer');
+  });
 });

@@ -43,6 +43,7 @@ export class TokenPairDto {
   refreshToken!: string;
 
   @ApiProperty({
+    type: 'integer',
     description: 'Seconds until the access token expires',
     example: 900,
     format: 'int32',

@@ -9,6 +9,8 @@ export class AddCartItemDto {
   variantId!: string;
 
   @ApiProperty({
+    type: 'integer',
+    format: 'int32',
     minimum: 1,
     maximum: 99,
     example: 1,
@@ -21,7 +23,14 @@ export class AddCartItemDto {
 }
 
 export class UpdateCartItemDto {
-  @ApiProperty({ minimum: 0, maximum: 99, example: 2, description: '0 removes the line' })
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    maximum: 99,
+    example: 2,
+    description: '0 removes the line',
+  })
   @IsInt()
   @Min(0)
   @Max(99)

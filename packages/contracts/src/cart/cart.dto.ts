@@ -26,7 +26,7 @@ export class CartLineDto {
   })
   name!: string;
 
-  @ApiProperty({ minimum: 1, maximum: 99, example: 2 })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 1, maximum: 99, example: 2 })
   quantity!: number;
 
   @ApiProperty({ type: MoneyDto, description: 'Current catalog price' })

@@ -46,6 +46,8 @@ const SLUG_MESSAGE = slugRule();
 /** A catalog price: positive minor units. The currency must be the store's. */
 export class PriceDto {
   @ApiProperty({
+    type: 'integer',
+    format: 'int32',
     example: 1299,
     minimum: 1,
     maximum: MAX_PRICE,
@@ -77,7 +79,14 @@ export class CreateVariantDto {
   @Type(() => PriceDto)
   price!: PriceDto;
 
-  @ApiPropertyOptional({ description: 'Initial units on hand', default: 0, minimum: 0 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    description: 'Initial units on hand',
+    default: 0,
+    minimum: 0,
+    maximum: 10_000_000,
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -180,7 +189,14 @@ export class UpdateVariantDto {
 }
 
 export class StockAdjustmentDto {
-  @ApiProperty({ example: -2, description: 'Units to add (positive) or remove (negative)' })
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: -10_000_000,
+    maximum: 10_000_000,
+    example: -2,
+    description: 'Units to add (positive) or remove (negative)',
+  })
   @IsInt()
   @NotEquals(0)
   @Min(-10_000_000)

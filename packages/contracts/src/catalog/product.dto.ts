@@ -5,7 +5,14 @@ import { MoneyDto } from '../common/money.dto.js';
 import { MAX_CURSOR_LENGTH, NextCursorProperty } from '../common/pagination.dto.js';
 
 export class StockDto {
-  @ApiProperty({ example: 7, description: 'Units that can still be ordered' })
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    maximum: 2_147_483_647,
+    example: 7,
+    description: 'Units that can still be ordered',
+  })
   available!: number;
 }
 
@@ -96,16 +103,19 @@ export class CategoryNodeDto {
   children!: CategoryNodeDto[];
 }
 
+/** A stock figure: whole units, never negative (reserved never exceeds on hand). */
+const UNITS = { type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 } as const;
+
 export class StockLevelDto {
   @ApiProperty({ format: 'uuid', maxLength: 36 })
   variantId!: string;
 
-  @ApiProperty()
+  @ApiProperty(UNITS)
   onHand!: number;
 
-  @ApiProperty()
+  @ApiProperty(UNITS)
   reserved!: number;
 
-  @ApiProperty()
+  @ApiProperty(UNITS)
   available!: number;
 }

@@ -4,7 +4,15 @@ import { IsInt, Matches, Max, Min, type ValidationArguments } from 'class-valida
 
 /** Money on the wire: integer minor units and an ISO currency, never a float. */
 export class MoneyDto {
-  @ApiProperty({ example: 1299, description: 'Integer amount in minor units (cents)' })
+  @ApiProperty({
+    type: 'integer',
+    format: 'int64',
+    minimum: 0,
+    // A cart's subtotal may add up to more than one payment can be.
+    maximum: Number.MAX_SAFE_INTEGER,
+    example: 1299,
+    description: 'Integer amount in minor units (cents)',
+  })
   @IsInt()
   @Min(0)
   // Read only as a refund's amount: no more than one order, so one payment, can be.

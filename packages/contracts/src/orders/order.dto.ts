@@ -50,7 +50,7 @@ export class OrderLineDto {
   })
   name!: string;
 
-  @ApiProperty({ example: 2 })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 1, maximum: 99, example: 2 })
   quantity!: number;
 
   @ApiProperty({ type: MoneyDto, description: 'Unit price when the order was placed' })

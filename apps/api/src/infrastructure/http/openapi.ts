@@ -164,7 +164,15 @@ function withCommonResponses(document: OpenAPIObject): OpenAPIObject {
         );
       }
       for (const [status, response] of Object.entries(operation.responses)) {
-        if (!response || !/^[234]/.test(status) || '$ref' in response) continue;
+        if (!response || '$ref' in response) continue;
+        // Every error is sent as a problem (problem-details.filter.ts); a
+        // route's decorator declares it with Nest's default media type.
+        const json = response.content?.['application/json'];
+        if (/^[45]/.test(status) && json) {
+          const { 'application/json': _, ...others } = response.content ?? {};
+          response.content = { 'application/problem+json': json, ...others };
+        }
+        if (!/^[234]/.test(status)) continue;
         response.headers = {
           ...Object.fromEntries(
             COMMON_HEADERS.map((h) => [h, { $ref: `#/components/headers/${h}` }]),
