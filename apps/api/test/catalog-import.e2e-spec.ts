@@ -653,6 +653,55 @@ describe('catalog import', () => {
     expect(old.headers.location).toContain('crimson-mug');
   });
 
+  test('a product renamed while a batch waits on it: the batch reads the new slug, creates no second product, keeps the redirect', async () => {
+    const service = t.get(CatalogImportService);
+    const before = [HEADER, 'racing-mug,Red mug,,,RACING-1,Default,900,EUR,3'].join('\n');
+    await t.get(CatalogImportProcessor).run((await service.record(before, admin.id)).id);
+    const [mug] = await ds.query("SELECT id FROM products WHERE slug = 'racing-mug'");
+    const file = [
+      HEADER,
+      'racing-mug,Red mug,,,RACING-1,Default,950,EUR,4',
+      'racing-mug,Red mug,,,RACING-2,Large,1200,EUR,2',
+    ].join('\n');
+    const created = await service.record(file, admin.id);
+    // The rename PATCH /admin/products/:id makes, committed once the batch,
+    // having read the old slug as current, waits on the product's row.
+    const rename = ds.createQueryRunner();
+    await rename.connect();
+    try {
+      await rename.startTransaction();
+      await rename.query("UPDATE products SET slug = 'renamed-mug' WHERE id = $1", [mug.id]);
+      const imported = t.get(CatalogImportProcessor).run(created.id);
+      await waitFor(
+        async () =>
+          (await count(
+            `SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+              WHERE l.locktype = 'transactionid' AND NOT l.granted
+                AND a.datname = current_database()`,
+          )) > 0 || undefined,
+        'the batch to wait on the renamed product',
+      );
+      await rename.commitTransaction();
+      await imported;
+    } finally {
+      if (rename.isTransactionActive) await rename.rollbackTransaction();
+      await rename.release();
+    }
+
+    const done = await service.get(created.id);
+    expect(done).toMatchObject({ status: 'completed', succeeded: 2, failed: 0, errors: [] });
+    const products = await ds.query(
+      `SELECT p.slug, array_agg(v.sku ORDER BY v.sku) AS skus
+         FROM products p JOIN variants v ON v.product_id = p.id
+        WHERE p.id = $1 OR p.slug = 'racing-mug' GROUP BY p.slug`,
+      [mug.id],
+    );
+    expect(products).toEqual([{ slug: 'renamed-mug', skus: ['RACING-1', 'RACING-2'] }]);
+    const old = await t.http.get(`${API}/products/racing-mug`);
+    expect(old.status).toBe(308);
+    expect(old.headers.location).toContain('renamed-mug');
+  }, 60_000);
+
   test("a category's former slug still names it: a file written before the rename imports into it", async () => {
     await ds.query("INSERT INTO categories (slug, name) VALUES ('garden', 'Garden')");
     await ds.query("UPDATE categories SET slug = 'patio' WHERE slug = 'garden'");

@@ -197,11 +197,15 @@ export class CatalogImportProcessor {
       // Undone and checked again, the line is refused before any write (or
       // written, if the SKU went to its own product): SKUs are never deleted,
       // so each round settles at least one more line and the rounds end.
+      // Or a product was renamed meanwhile: read again, its old slug names it.
       await m.query('ROLLBACK TO SAVEPOINT import_batch');
     }
   }
 
-  /** Null when a line passed the SKU check but its SKU was taken before it was written. */
+  /**
+   * Null when a product of the batch was renamed after its slug was read, or
+   * a line passed the SKU check but its SKU was taken before it was written.
+   */
   private async tryBatch(
     m: EntityManager,
     batch: readonly Pending[],
@@ -226,9 +230,16 @@ export class CatalogImportProcessor {
     ]);
     // Variants per product, counted with the products locked: a line adding
     // one past the limit is refused like the others below.
-    const variantCounts = await this.upserts.lockProducts(m, [
-      ...new Set(rows.map((r) => r.productSlug)),
-    ]);
+    const slugs = [...new Set(rows.map((r) => r.productSlug))];
+    const variantCounts = await this.upserts.lockProducts(m, slugs);
+    // A rename committed since the slugs were translated above (this may
+    // have waited on the renamed row) left its old slug naming no product:
+    // written as read, it would make a second product and take over the
+    // redirect. The batch is read again, as after a SKU taken meanwhile.
+    const unseen = slugs.filter((slug) => !variantCounts.has(slug));
+    if (unseen.length > 0 && (await this.upserts.renamedProducts(m, unseen)).size > 0) {
+      return null;
+    }
     // Refused before any write: a line whose SKU is another product's must
     // neither create its product (left without a variant, yet listed) nor
     // rename it. The upsert below still guards against a concurrent writer.
