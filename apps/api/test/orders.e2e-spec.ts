@@ -704,6 +704,28 @@ describe('orders', () => {
       );
     });
 
+    test("GET /admin/orders/:id shows staff any customer's order, as its owner sees it plus the review's decision; a customer → 403, even for their own; unknown → 404", async () => {
+      const admin = await anAdmin(t);
+      const user = await aCustomer(t);
+      const { order } = await anOrder(user);
+      await paid(user, order.id);
+      const own = (await getOrder(user, order.id)).body;
+
+      const res = await t.http.get(`/api/v1/admin/orders/${order.id}`).set(admin.auth);
+
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ ...own, reviewDecision: null });
+      expect(res.body.status).toBe('paid');
+      expect((await t.http.get(`/api/v1/admin/orders/${order.id}`).set(user.auth)).status).toBe(
+        403,
+      );
+      const unknown = await t.http
+        .get('/api/v1/admin/orders/00000000-0000-4000-8000-000000000000')
+        .set(admin.auth);
+      expect(unknown.status).toBe(404);
+      expect(unknown.headers['content-type']).toContain('application/problem+json');
+    });
+
     test("GET /admin/orders?userId= lists that customer's orders only; a malformed id → 400", async () => {
       const admin = await anAdmin(t);
       const [ada, bob] = [await aCustomer(t), await aCustomer(t)];

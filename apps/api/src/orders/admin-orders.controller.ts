@@ -62,6 +62,18 @@ export class AdminOrdersController {
   }
 
   @ApiParam(ORDER_ID_PARAM)
+  @Get(':id')
+  @ApiOperation({
+    operationId: 'getAnyOrder',
+    summary: "Any customer's order, as staff see it (with the payment review's decision)",
+  })
+  @ApiOkResponse({ type: OrderDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  get(@Param('id') id: string): Promise<OrderDto> {
+    return this.queries.getForStaff(id);
+  }
+
+  @ApiParam(ORDER_ID_PARAM)
   @Post(':id/fulfil')
   @HttpCode(200)
   @ApiOperation({ operationId: 'fulfilOrder', summary: 'Mark a paid order fulfilled (shipped)' })
