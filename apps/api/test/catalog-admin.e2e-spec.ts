@@ -74,6 +74,8 @@ describe('catalog admin writes (memory cache)', () => {
     const id = '00000000-0000-4000-8000-000000000001';
     test.each([
       ['post', '/admin/products'],
+      ['get', '/admin/products'],
+      ['get', `/admin/products/${id}`],
       ['patch', `/admin/products/${id}`],
       ['delete', `/admin/products/${id}`],
       ['post', `/admin/products/${id}/variants`],
@@ -412,6 +414,45 @@ describe('catalog admin writes (memory cache)', () => {
     expect(list.body.items).toEqual([]);
     const [row] = await ds.query('SELECT status FROM products WHERE id = $1', [created.id]);
     expect(row.status).toBe('archived');
+  });
+
+  test('GET /admin/products lists archived products beside active ones, with the public filters and pages; ?status= picks one; GET /admin/products/:id reads one archived', async () => {
+    const tag = `Staffview${Date.now().toString(36)}`;
+    const kept = (await create(aProductBody({ name: `${tag} Kept` })).expect(201)).body;
+    const gone = (await create(aProductBody({ name: `${tag} Gone` })).expect(201)).body;
+    await t.http.delete(`${API}/admin/products/${gone.id}`).set(admin.auth).expect(204);
+    const staff = (query: Record<string, string | number>) =>
+      t.http
+        .get(`${API}/admin/products`)
+        .query({ q: tag, ...query })
+        .set(admin.auth);
+    const ids = (res: Response) => (res.body.items as { id: string }[]).map((p) => p.id);
+
+    const all = await staff({ sort: 'name' }).expect(200);
+    expect(ids(all)).toEqual([gone.id, kept.id]);
+    expect(all.body.items[0]).toMatchObject({ id: gone.id, status: 'archived' });
+    expect(ids(await staff({ status: 'archived' }).expect(200))).toEqual([gone.id]);
+    expect(ids(await staff({ status: 'active' }).expect(200))).toEqual([kept.id]);
+    // The public list still shows the active one only.
+    const published = await t.http.get(`${API}/products`).query({ q: tag }).expect(200);
+    expect(ids(published)).toEqual([kept.id]);
+    // Pages as the public list's do.
+    const first = await staff({ sort: 'name', limit: 1 }).expect(200);
+    expect(ids(first)).toEqual([gone.id]);
+    const second = await staff({ sort: 'name', limit: 1, cursor: first.body.nextCursor }).expect(
+      200,
+    );
+    expect(ids(second)).toEqual([kept.id]);
+    expect(second.body.nextCursor).toBeNull();
+    expect((await staff({ status: 'deleted' })).status).toBe(400);
+
+    const one = await t.http.get(`${API}/admin/products/${gone.id}`).set(admin.auth).expect(200);
+    expect(one.body).toMatchObject({ id: gone.id, slug: gone.slug, status: 'archived' });
+    await t.http.get(`${API}/products/${gone.id}`).expect(404);
+    await t.http
+      .get(`${API}/admin/products/00000000-0000-4000-8000-0000000000aa`)
+      .set(admin.auth)
+      .expect(404);
   });
 
   describe('variants', () => {

@@ -1,10 +1,12 @@
 import {
+  AdminProductQueryDto,
   CategoryNodeDto,
   CreateCategoryDto,
   CreateProductDto,
   CreateVariantDto,
   ProblemDto,
   ProductDto,
+  ProductPageDto,
   StockAdjustmentDto,
   StockLevelDto,
   UpdateCategoryDto,
@@ -17,11 +19,13 @@ import {
   Body,
   Controller,
   Delete,
+  Get,
   HttpCode,
   Param,
   ParseUUIDPipe,
   Patch,
   Post,
+  Query,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -41,6 +45,8 @@ import { CurrentUser, Scopes } from '../auth/decorators/auth.decorators.js';
 import { LocatedReply } from '../infrastructure/http/reply-location.js';
 import { CategoryAdminService } from './category-admin.service.js';
 import { ProductAdminService } from './product-admin.service.js';
+import { ProductListingService } from './product-listing.service.js';
+import { ProductLookupService } from './product-lookup.service.js';
 import { VariantAdminService } from './variant-admin.service.js';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
@@ -65,6 +71,8 @@ export class CatalogAdminController {
     private readonly products: ProductAdminService,
     private readonly variants: VariantAdminService,
     private readonly categories: CategoryAdminService,
+    private readonly listing: ProductListingService,
+    private readonly lookup: ProductLookupService,
   ) {}
 
   @Post('products')
@@ -80,6 +88,27 @@ export class CatalogAdminController {
     @CurrentUser() user: AuthenticatedUser,
   ): Promise<ProductDto> {
     return this.products.create(body, user.id);
+  }
+
+  @Get('products')
+  @ApiOperation({
+    operationId: 'listAllProducts',
+    summary: "Products with the public list's filters, archived ones too, fresh",
+  })
+  @ApiOkResponse({ type: ProductPageDto })
+  list(@Query() query: AdminProductQueryDto): Promise<ProductPageDto> {
+    return this.listing.staffPage(query);
+  }
+
+  @Get('products/:id')
+  @ApiOperation({
+    operationId: 'getAnyProduct',
+    summary: 'A product by id, archived or not, fresh from the database',
+  })
+  @IdParam()
+  @ApiOkResponse({ type: ProductDto })
+  get(@Param('id', uuid) id: string): Promise<ProductDto> {
+    return this.lookup.any(id);
   }
 
   @Patch('products/:id')

@@ -1,4 +1,4 @@
-import type { ProductPageDto, ProductQueryDto } from '@minishop/contracts';
+import type { AdminProductQueryDto, ProductPageDto, ProductQueryDto } from '@minishop/contracts';
 import { Injectable } from '@nestjs/common';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
@@ -7,6 +7,16 @@ import type { PendingLookup } from './cache/catalog-cache.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
 import { toProductDto } from './persistence/product.mapper.js';
 import { decodeCursor, encodeCursor } from './product-cursor.js';
+
+/**
+ * The search text with its spaces collapsed; an empty `?q=` is no search, as
+ * an empty `?category=` is a storefront's "all categories".
+ */
+function normalized(query: ProductQueryDto): { q?: string; category?: string } {
+  const q = query.q?.trim().replace(/\s+/g, ' ') || undefined;
+  const category = query.category || undefined;
+  return { ...(q === undefined ? {} : { q }), ...(category === undefined ? {} : { category }) };
+}
 
 /** `GET /products`: one filtered, sorted page, served from the catalog cache. */
 @Injectable()
@@ -21,9 +31,7 @@ export class ProductListingService {
   page(query: ProductQueryDto, earlier?: PendingLookup): Promise<CachedRead> {
     // Decoded before the cache so a bad cursor is a 400 even when a page is cached.
     const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
-    const q = query.q?.trim().replace(/\s+/g, ' ') || undefined;
-    // An empty `?category=` is a storefront's "all categories", as an empty `?q=` is no search.
-    const category = query.category || undefined;
+    const { q, category } = normalized(query);
     // The key is the normalised query, so `?limit=20` and `?sort=newest&limit=20` share an entry.
     const key = `list:${JSON.stringify([q, category, query.minPrice, query.maxPrice, query.sort, query.limit, query.cursor])}`;
     return this.cached.read(
@@ -34,11 +42,22 @@ export class ProductListingService {
     );
   }
 
+  /**
+   * `GET /admin/products`: the same filters and pages, archived products
+   * too, fresh from the database (staff act on what they read).
+   */
+  staffPage(query: AdminProductQueryDto): Promise<ProductPageDto> {
+    const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
+    return this.load({ ...query, ...normalized(query) }, after, query.status ?? 'any');
+  }
+
   private async load(
     query: ProductQueryDto,
     after: ReturnType<typeof decodeCursor> | undefined,
+    status: 'active' | 'archived' | 'any' = 'active',
   ): Promise<ProductPageDto> {
     const rows = await this.products.listProducts({
+      status,
       ...(query.q !== undefined ? { q: query.q } : {}),
       ...(query.category !== undefined ? { category: query.category } : {}),
       ...(query.minPrice !== undefined ? { minPrice: query.minPrice } : {}),

@@ -95,3 +95,16 @@ export class ProductQueryDto extends PageQueryDto {
   @IsIn(PRODUCT_SORTS)
   sort: ProductSort = 'newest';
 }
+
+export const PRODUCT_STATUSES = ['active', 'archived'] as const;
+
+/** `GET /admin/products` query: the public filters, and archived products too. */
+export class AdminProductQueryDto extends ProductQueryDto {
+  @ApiPropertyOptional({
+    enum: PRODUCT_STATUSES,
+    description: 'Only products in this status; absent: active and archived alike',
+  })
+  @IsOptional()
+  @IsIn(PRODUCT_STATUSES)
+  status?: (typeof PRODUCT_STATUSES)[number];
+}

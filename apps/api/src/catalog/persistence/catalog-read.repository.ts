@@ -8,6 +8,8 @@ import type { ProductCursor } from '../product-cursor.js';
 import type { CategoryRow, ProductRow } from './product-row.js';
 
 export interface ProductFilter {
+  /** Which products: the public catalog lists active ones only (the default). */
+  status?: 'active' | 'archived' | 'any';
   q?: string;
   category?: string;
   minPrice?: number;
@@ -67,7 +69,8 @@ export class CatalogReadRepository {
   async listProducts(filter: ProductFilter): Promise<ProductRow[]> {
     const params: unknown[] = [];
     const p = (value: unknown) => `$${params.push(value)}`;
-    const where = [`p.status = 'active'`];
+    const status = filter.status ?? 'active';
+    const where = status === 'any' ? ['TRUE'] : [`p.status = ${p(status)}`];
     if (filter.q) {
       // Full-text for whole words, trigram-indexed ILIKE for partial ones
       // ("moc" finds "Mocha") that the tsquery would miss.
