@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 
+import { stopStartedEmbeddedPostgres } from '../src/infrastructure/database/embedded-postgres.js';
+
 /** How long the processes get to stop on SIGTERM before they are killed. */
 const STOP_LIMIT_MS = 20_000;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -38,6 +40,11 @@ async function stopAll(): Promise<void> {
   }, STOP_LIMIT_MS);
   await Promise.all(children.map(exited));
   clearTimeout(limit);
+  // The jobs and import benches run the app in this process, which starts
+  // its own embedded PostgreSQL without DATABASE_URL.
+  await stopStartedEmbeddedPostgres().catch((error: unknown) => {
+    process.stderr.write(`stopping the bench's embedded PostgreSQL failed: ${String(error)}\n`);
+  });
   for (const cleanup of cleanups.splice(0)) {
     await cleanup().catch((error: unknown) => {
       process.stderr.write(`bench cleanup after a signal failed: ${String(error)}\n`);
@@ -46,6 +53,14 @@ async function stopAll(): Promise<void> {
 }
 
 let stopping = false;
+
+/**
+ * Whether a signal is stopping the bench: the run's own failures that
+ * follow (its API gone) are the stop's, which ends the process itself.
+ */
+export function stopRequested(): boolean {
+  return stopping;
+}
 
 for (const signal of SIGNALS) {
   // `on`, not `once`: a library's signal-exit handler re-raises the signal

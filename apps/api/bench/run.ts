@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 
-import { onStopSignal, tracked } from './child-processes.js';
+import { onStopSignal, stopRequested, tracked } from './child-processes.js';
 import { benchImport, type ImportBenchResult } from './import.bench.js';
 import { benchJobs, type JobsBenchResult } from './jobs.bench.js';
 import { forgetLoginCounters } from './login-counters.js';
@@ -531,6 +531,7 @@ async function main(): Promise<void> {
 
   try {
     for (const scenario of selected) {
+      if (stopRequested()) break;
       const url = scenario.target === 'baseline' ? `http://127.0.0.1:${basePort}` : base;
       let requests;
       try {
@@ -640,6 +641,8 @@ async function main(): Promise<void> {
   }
   // Background work, in this process on the same database once the API is
   // down (with an embedded PostgreSQL only one process may own it).
+  // Stopped by a signal: nothing more is started, nor any result written.
+  if (stopRequested()) return;
   const background: { jobs?: JobsBenchResult; import?: ImportBenchResult } = {};
   const wanted = (name: string) => filters.length === 0 || filters.some((f) => name.includes(f));
   try {
@@ -731,6 +734,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (stopRequested()) return;
   console.error(error);
   process.exit(1);
 });

@@ -86,12 +86,13 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   // preflights included, carries the request id and security headers.
   applySecurityHeaders(instance);
   applyCors(instance, cors);
-  // Catalog import files (POST /admin/imports) arrive as the raw CSV body;
-  // after the headers, as its refusal elsewhere is a reply like any other.
-  acceptCsvBodies(instance, IMPORT_MAX_BYTES, uploadAdmission(config.jwtSecret));
   enforceRequestDeadline(instance, config.requestTimeoutMs);
   limitBodyDepth(instance);
   limitRequestRate(instance, rateLimit);
+  // Catalog import files (POST /admin/imports) arrive as the raw CSV body;
+  // after the headers and the request limit, as its refusals (elsewhere, or
+  // from a caller who may not upload) are replies like any other.
+  acceptCsvBodies(instance, IMPORT_MAX_BYTES, uploadAdmission(config.jwtSecret));
   refuseEncodedBodies(instance);
   refuseUnacceptableRequests(instance);
   door.attach(instance);

@@ -433,6 +433,11 @@ describe('catalog admin writes (memory cache)', () => {
     expect(all.body.items[0]).toMatchObject({ id: gone.id, status: 'archived' });
     expect(ids(await staff({ status: 'archived' }).expect(200))).toEqual([gone.id]);
     expect(ids(await staff({ status: 'active' }).expect(200))).toEqual([kept.id]);
+    // An empty category is every category, as on the public list.
+    expect(ids(await staff({ sort: 'name', category: '' }).expect(200))).toEqual([
+      gone.id,
+      kept.id,
+    ]);
     // The public list still shows the active one only.
     const published = await t.http.get(`${API}/products`).query({ q: tag }).expect(200);
     expect(ids(published)).toEqual([kept.id]);

@@ -977,6 +977,16 @@ describe('POST /checkout under a key whose record was pruned (after 24 hours)', 
     expect(await stockOf(t, next.id)).toEqual({ onHand: 5, reserved: 0 });
   });
 
+  test("the same body still gets that order when the new cart is under the provider's minimum charge", async () => {
+    const { user, key, first, next } = await placedAndPruned();
+    await db.query('UPDATE variants SET price = 30 WHERE id = $1', [next.id]);
+
+    const late = await checkout(t, user, key);
+
+    expect(late.status).toBe(201);
+    expect(late.body.order.id).toBe(first.body.order.id);
+  });
+
   test('another body → 422 key reused, as while the record lived: no order answered or placed, the new cart left open, no payment left open', async () => {
     const { user, key, next } = await placedAndPruned();
     const intentsBefore = hostedEmulator(t)

@@ -137,6 +137,22 @@ describe('OpenAPI document', () => {
         .map(([property]) => `${name}.${property}`),
     );
     expect(numbers).toEqual([]);
+    const parameters = (
+      (await t.http.get('/docs/openapi.json').expect(200)).body as {
+        paths: Record<
+          string,
+          Record<string, { parameters?: { name: string; schema?: { type?: string } }[] }>
+        >;
+      }
+    ).paths;
+    const numericParameters = Object.entries(parameters).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) =>
+        (op.parameters ?? [])
+          .filter((p) => p.schema?.type === 'number')
+          .map((p) => `${method} ${path} ${p.name}`),
+      ),
+    );
+    expect(numericParameters).toEqual([]);
     const { schemas } = doc.components;
     expect(schemas.MoneyDto!.properties!.amount!.type).toBe('integer');
     expect(schemas.OrderLineDto!.properties!.quantity!.type).toBe('integer');

@@ -12,13 +12,20 @@ import { decodeCursor, encodeCursor } from './product-cursor.js';
  * The search text with its spaces collapsed; an empty `?q=` is no search, as
  * an empty `?category=` is a storefront's "all categories".
  */
-function normalized(query: ProductQueryDto): { q?: string; category?: string } {
-  const q = query.q?.trim().replace(/\s+/g, ' ') || undefined;
-  const category = query.category || undefined;
-  return { ...(q === undefined ? {} : { q }), ...(category === undefined ? {} : { category }) };
+function normalized(query: ProductQueryDto): {
+  q: string | undefined;
+  category: string | undefined;
+} {
+  return {
+    q: query.q?.trim().replace(/\s+/g, ' ') || undefined,
+    category: query.category || undefined,
+  };
 }
 
-/** `GET /products`: one filtered, sorted page, served from the catalog cache. */
+/**
+ * `GET /products`: one filtered, sorted page, served from the catalog cache;
+ * and staff's list of every product, fresh.
+ */
 @Injectable()
 export class ProductListingService {
   constructor(
@@ -48,7 +55,8 @@ export class ProductListingService {
    */
   staffPage(query: AdminProductQueryDto): Promise<ProductPageDto> {
     const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
-    return this.load({ ...query, ...normalized(query) }, after, query.status ?? 'any');
+    const { q, category } = normalized(query);
+    return this.load({ ...query, q, category }, after, query.status ?? 'any');
   }
 
   private async load(

@@ -86,7 +86,15 @@ export class OrderPlacement {
       const drafted = await this.draft(m, userId, key, address, claim);
       if ('earlierOrderId' in drafted) return { made: false, orderId: drafted.earlierOrderId };
       const { cart, order } = drafted;
-      const intent = await this.createIntent(order, userId);
+      let intent: PaymentIntentRef;
+      try {
+        intent = await this.createIntent(order, userId);
+      } catch (error) {
+        // Refused as the cart's other faults are: a repeat still gets its order.
+        if (!(error instanceof OrderTotalTooSmallError)) throw error;
+        const { earlierOrderId } = await this.refuseUnlessRepeat(m, userId, key, claim, error);
+        return { made: false, orderId: earlierOrderId };
+      }
       const outcome = await this.write(
         m,
         claim,

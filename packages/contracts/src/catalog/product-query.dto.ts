@@ -65,6 +65,8 @@ export class ProductQueryDto extends PageQueryDto {
   category?: string;
 
   @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int64',
     description: 'Lowest variant price, minor units',
     minimum: 0,
     maximum: PRICE_FILTER_MAX,
@@ -78,6 +80,8 @@ export class ProductQueryDto extends PageQueryDto {
   minPrice?: number;
 
   @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int64',
     description: 'Highest variant price, minor units',
     minimum: 0,
     maximum: PRICE_FILTER_MAX,

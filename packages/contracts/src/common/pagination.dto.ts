@@ -17,7 +17,13 @@ export const MAX_CURSOR_LENGTH = 4096;
 
 /** `?limit=&cursor=` of every list route. Cursors are opaque to clients. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+  })
   @IsOptional()
   @QueryInteger()
   @IsInt()

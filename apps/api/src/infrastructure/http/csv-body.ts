@@ -37,7 +37,9 @@ const CSV = /^\s*text\/csv\s*(?:;|$)/i;
  * once the body is read: on these routes `admission` refuses a caller who
  * may not upload before a byte of it is, as the body would otherwise be
  * read and held whoever sent it (16 MiB, on as many connections as a
- * client opens), and the connection is closed rather than drained.
+ * client opens). Node then reads the rest of the body and drops it, holding
+ * nothing: closing the connection instead would reset it under a client
+ * still sending, which then loses the 401 it could refresh its token on.
  */
 export function acceptCsvBodies(
   fastify: FastifyInstance,
@@ -49,7 +51,7 @@ export function acceptCsvBodies(
     { parseAs: 'buffer', bodyLimit: maxBytes },
     (_request, body, done) => done(null, body),
   );
-  fastify.addHook('onRequest', (request, reply, done) => {
+  fastify.addHook('onRequest', (request, _reply, done) => {
     const type = request.headers['content-type'];
     if (type === undefined || !CSV.test(type)) return done();
     // Without a body the label describes nothing (a poll sent with the upload's headers).
@@ -60,9 +62,6 @@ export function acceptCsvBodies(
     if (!('csvBody' in config)) {
       return done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE('text/csv'));
     }
-    const refusal = admission(request.headers, (config as CsvBodyConfig).csvBody.scopes);
-    if (refusal === undefined) return done();
-    void reply.header('Connection', 'close');
-    done(refusal);
+    done(admission(request.headers, (config as CsvBodyConfig).csvBody.scopes));
   });
 }

@@ -5,7 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * order: the key's own record (idempotency_keys) is pruned after 24 hours,
  * the order's key is not. A later request under the same key is answered
  * with the order only when it sends the same body; another body is a 422, as
- * it is while the record lives. Orders made before this have none, and keep
+ * it is while the record lives. Orders made before this take the hash of
+ * their key's record where it is still kept; older ones have none, and keep
  * being answered as before.
  */
 export class CheckoutRequestHash1766300000000 implements MigrationInterface {
@@ -13,6 +14,11 @@ export class CheckoutRequestHash1766300000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE orders ADD COLUMN checkout_request_hash text`);
+    // Orders whose key's record has not been pruned yet keep its hash.
+    await q.query(`
+      UPDATE orders o SET checkout_request_hash = k.request_hash
+        FROM idempotency_keys k
+       WHERE k.scope = 'checkout' AND k.user_id = o.user_id AND k.key = o.checkout_key`);
   }
 
   async down(q: QueryRunner): Promise<void> {
