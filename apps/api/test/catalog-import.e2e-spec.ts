@@ -622,6 +622,28 @@ describe('catalog import', () => {
     }
   });
 
+  /**
+   * The product `id`, renamed from `former` to `current`, holds `skus`; no
+   * product took `former`, which still redirects to it.
+   */
+  async function expectOneRenamedProduct(
+    id: string,
+    former: string,
+    current: string,
+    skus: string[],
+  ): Promise<void> {
+    const products = await ds.query(
+      `SELECT p.slug, array_agg(v.sku ORDER BY v.sku) AS skus
+         FROM products p JOIN variants v ON v.product_id = p.id
+        WHERE p.id = $1 OR p.slug = $2 GROUP BY p.slug`,
+      [id, former],
+    );
+    expect(products).toEqual([{ slug: current, skus }]);
+    const old = await t.http.get(`${API}/products/${former}`);
+    expect(old.status).toBe(308);
+    expect(old.headers.location).toContain(current);
+  }
+
   test("a product's former slug still names it: a file written before the rename updates it, creates no second product, keeps the redirect", async () => {
     const service = t.get(CatalogImportService);
     const before = [HEADER, 'old-mug,Red mug,,,MUG-1,Default,900,EUR,3'].join('\n');
@@ -641,16 +663,7 @@ describe('catalog import', () => {
     const done = (await finished((await upload(file)).body.id)) as { errors: unknown[] };
 
     expect(done.errors).toEqual([]);
-    const products = await ds.query(
-      `SELECT p.slug, array_agg(v.sku ORDER BY v.sku) AS skus
-         FROM products p JOIN variants v ON v.product_id = p.id
-        WHERE p.id = $1 OR p.slug = 'old-mug' GROUP BY p.slug`,
-      [mug.id],
-    );
-    expect(products).toEqual([{ slug: 'crimson-mug', skus: ['MUG-1', 'MUG-2'] }]);
-    const old = await t.http.get(`${API}/products/old-mug`);
-    expect(old.status).toBe(308);
-    expect(old.headers.location).toContain('crimson-mug');
+    await expectOneRenamedProduct(mug.id, 'old-mug', 'crimson-mug', ['MUG-1', 'MUG-2']);
   });
 
   test('a product renamed while a batch waits on it: the batch reads the new slug, creates no second product, keeps the redirect', async () => {
@@ -690,16 +703,7 @@ describe('catalog import', () => {
 
     const done = await service.get(created.id);
     expect(done).toMatchObject({ status: 'completed', succeeded: 2, failed: 0, errors: [] });
-    const products = await ds.query(
-      `SELECT p.slug, array_agg(v.sku ORDER BY v.sku) AS skus
-         FROM products p JOIN variants v ON v.product_id = p.id
-        WHERE p.id = $1 OR p.slug = 'racing-mug' GROUP BY p.slug`,
-      [mug.id],
-    );
-    expect(products).toEqual([{ slug: 'renamed-mug', skus: ['RACING-1', 'RACING-2'] }]);
-    const old = await t.http.get(`${API}/products/racing-mug`);
-    expect(old.status).toBe(308);
-    expect(old.headers.location).toContain('renamed-mug');
+    await expectOneRenamedProduct(mug.id, 'racing-mug', 'renamed-mug', ['RACING-1', 'RACING-2']);
   }, 60_000);
 
   test("a category's former slug still names it: a file written before the rename imports into it", async () => {
