@@ -453,6 +453,23 @@ describe('catalog admin writes (memory cache)', () => {
 
     const one = await t.http.get(`${API}/admin/products/${gone.id}`).set(admin.auth).expect(200);
     expect(one.body).toMatchObject({ id: gone.id, slug: gone.slug, status: 'archived' });
+    // Staff see each variant's stock in full: on hand, reserved and what can be ordered.
+    const [variant] = kept.variants as { id: string }[];
+    await ds.query('UPDATE variants SET reserved = 3 WHERE id = $1', [variant!.id]);
+    const stocked = await t.http
+      .get(`${API}/admin/products/${kept.id}`)
+      .set(admin.auth)
+      .expect(200);
+    expect(stocked.body.variants[0].stock).toEqual({ onHand: 10, reserved: 3, available: 7 });
+    const listed = await staff({ status: 'active' }).expect(200);
+    expect(listed.body.items[0].variants[0].stock).toEqual({
+      onHand: 10,
+      reserved: 3,
+      available: 7,
+    });
+    // The public page shows what can be ordered only.
+    const [shown] = (await t.http.get(`${API}/products/${kept.id}`).expect(200)).body.variants;
+    expect(shown.stock).toEqual({ available: 7 });
     await t.http.get(`${API}/products/${gone.id}`).expect(404);
     await t.http
       .get(`${API}/admin/products/00000000-0000-4000-8000-0000000000aa`)

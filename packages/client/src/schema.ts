@@ -1292,6 +1292,68 @@ export interface components {
             categoryId?: string;
             variants: components["schemas"]["CreateVariantDto"][];
         };
+        StaffStockDto: {
+            /**
+             * Format: int32
+             * @description Units that can still be ordered
+             * @example 7
+             */
+            available: number;
+            /**
+             * Format: int32
+             * @description Units on hand
+             */
+            onHand: number;
+            /**
+             * Format: int32
+             * @description Units reserved by orders awaiting payment
+             */
+            reserved: number;
+        };
+        StaffVariantDto: {
+            /**
+             * Format: uuid
+             * @example 0b7d9c2e-5a41-4e3f-8b6a-2c1d0e9f8a7b
+             */
+            id: string;
+            /** @example MUG-RED-350 */
+            sku: string;
+            /** @example 350 ml */
+            name: string;
+            price: components["schemas"]["MoneyDto"];
+            stock: components["schemas"]["StaffStockDto"];
+        };
+        StaffProductDto: {
+            /**
+             * Format: uuid
+             * @example 6f1c2b7e-3d4a-4f5b-9c8d-1e2f3a4b5c6d
+             */
+            id: string;
+            /** @example red-mug */
+            slug: string;
+            /** @example Red mug */
+            name: string;
+            /** @example Stoneware mug, dishwasher safe. */
+            description: string;
+            /** @enum {string} */
+            status: "active" | "archived";
+            category: components["schemas"]["CategoryRefDto"] | null;
+            variants: components["schemas"]["StaffVariantDto"][];
+            priceRange: components["schemas"]["PriceRangeDto"];
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            createdAt: string;
+        };
+        StaffProductPageDto: {
+            items: components["schemas"]["StaffProductDto"][];
+            /**
+             * @description Pass as ?cursor= for the next page
+             * @example null
+             */
+            nextCursor: string | null;
+        };
         UpdateProductDto: {
             name?: string;
             /** @description The old slug keeps leading to the product: GET /products/{old slug} answers 308 to the new one, until another product takes that slug */
@@ -4895,7 +4957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProductPageDto"];
+                    "application/json": components["schemas"]["StaffProductPageDto"];
                 };
             };
             /** @description Invalid body or id */
@@ -5273,7 +5335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProductDto"];
+                    "application/json": components["schemas"]["StaffProductDto"];
                 };
             };
             /** @description Invalid body or id */

@@ -6,7 +6,8 @@ import {
   CreateVariantDto,
   ProblemDto,
   ProductDto,
-  ProductPageDto,
+  StaffProductDto,
+  StaffProductPageDto,
   StockAdjustmentDto,
   StockLevelDto,
   UpdateCategoryDto,
@@ -95,8 +96,8 @@ export class CatalogAdminController {
     operationId: 'listAllProducts',
     summary: "Products with the public list's filters, archived ones too, fresh",
   })
-  @ApiOkResponse({ type: ProductPageDto })
-  list(@Query() query: AdminProductQueryDto): Promise<ProductPageDto> {
+  @ApiOkResponse({ type: StaffProductPageDto })
+  list(@Query() query: AdminProductQueryDto): Promise<StaffProductPageDto> {
     return this.listing.staffPage(query);
   }
 
@@ -106,9 +107,9 @@ export class CatalogAdminController {
     summary: 'A product by id, archived or not, fresh from the database',
   })
   @IdParam()
-  @ApiOkResponse({ type: ProductDto })
-  get(@Param('id', uuid) id: string): Promise<ProductDto> {
-    return this.lookup.any(id);
+  @ApiOkResponse({ type: StaffProductDto })
+  get(@Param('id', uuid) id: string): Promise<StaffProductDto> {
+    return this.lookup.forStaff(id);
   }
 
   @Patch('products/:id')

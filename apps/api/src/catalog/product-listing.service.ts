@@ -1,11 +1,17 @@
-import type { AdminProductQueryDto, ProductPageDto, ProductQueryDto } from '@minishop/contracts';
+import type {
+  AdminProductQueryDto,
+  ProductPageDto,
+  ProductQueryDto,
+  StaffProductPageDto,
+} from '@minishop/contracts';
 import { Injectable } from '@nestjs/common';
 
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { type CachedRead, CachedReads } from './cache/cached-reads.js';
 import type { PendingLookup } from './cache/catalog-cache.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
-import { toProductDto } from './persistence/product.mapper.js';
+import { toProductDto, toStaffProductDto } from './persistence/product.mapper.js';
+import type { ProductRow } from './persistence/product-row.js';
 import { decodeCursor, encodeCursor } from './product-cursor.js';
 
 /**
@@ -44,7 +50,7 @@ export class ProductListingService {
     return this.cached.read(
       key,
       this.config.catalogListTtlSeconds,
-      () => this.load({ ...query, q, category }, after),
+      () => this.publicPage({ ...query, q, category }, after),
       earlier,
     );
   }
@@ -53,17 +59,32 @@ export class ProductListingService {
    * `GET /admin/products`: the same filters and pages, archived products
    * too, fresh from the database (staff act on what they read).
    */
-  staffPage(query: AdminProductQueryDto): Promise<ProductPageDto> {
+  async staffPage(query: AdminProductQueryDto): Promise<StaffProductPageDto> {
     const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
     const { q, category } = normalized(query);
-    return this.load({ ...query, q, category }, after, query.status ?? 'any');
+    const { rows, nextCursor } = await this.load(
+      { ...query, q, category },
+      after,
+      query.status ?? 'any',
+    );
+    const currency = this.config.storeCurrency;
+    return { items: rows.map((r) => toStaffProductDto(r, currency)), nextCursor };
+  }
+
+  private async publicPage(
+    query: ProductQueryDto,
+    after: ReturnType<typeof decodeCursor> | undefined,
+  ): Promise<ProductPageDto> {
+    const { rows, nextCursor } = await this.load(query, after);
+    const currency = this.config.storeCurrency;
+    return { items: rows.map((r) => toProductDto(r, currency)), nextCursor };
   }
 
   private async load(
     query: ProductQueryDto,
     after: ReturnType<typeof decodeCursor> | undefined,
     status: 'active' | 'archived' | 'any' = 'active',
-  ): Promise<ProductPageDto> {
+  ): Promise<{ rows: ProductRow[]; nextCursor: string | null }> {
     const rows = await this.products.listProducts({
       status,
       ...(query.q !== undefined ? { q: query.q } : {}),
@@ -87,7 +108,6 @@ export class ProductListingService {
             id: last.id,
           })
         : null;
-    const currency = this.config.storeCurrency;
-    return { items: page.map((r) => toProductDto(r, currency)), nextCursor };
+    return { rows: page, nextCursor };
   }
 }

@@ -1,4 +1,4 @@
-import type { ProductDto } from '@minishop/contracts';
+import type { ProductDto, StaffProductDto } from '@minishop/contracts';
 import { isUuid, ProductNotFoundError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
@@ -6,7 +6,7 @@ import { AppConfig } from '../infrastructure/config/app-config.js';
 import { type CachedRead, CachedReads, type Loaded } from './cache/cached-reads.js';
 import { isPage, type PendingLookup } from './cache/catalog-cache.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
-import { toProductDto } from './persistence/product.mapper.js';
+import { toProductDto, toStaffProductDto } from './persistence/product.mapper.js';
 
 /** What the storefront finds under an id or slug: the product's page, or its current slug. */
 export type PublishedProduct = { page: CachedRead } | { movedTo: string };
@@ -49,6 +49,13 @@ export class ProductLookupService {
     const row = await this.products.findProduct(idOrSlug, true);
     if (!row) throw new ProductNotFoundError(idOrSlug);
     return toProductDto(row, this.config.storeCurrency);
+  }
+
+  /** `GET /admin/products/:id`: as `any`, with each variant's stock in full. */
+  async forStaff(id: string): Promise<StaffProductDto> {
+    const row = await this.products.findProduct(id, true);
+    if (!row) throw new ProductNotFoundError(id);
+    return toStaffProductDto(row, this.config.storeCurrency);
   }
 
   /** Only a slug no active product holds asks for a former one: a current slug costs one query. */

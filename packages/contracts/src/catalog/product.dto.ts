@@ -119,3 +119,43 @@ export class StockLevelDto {
   @ApiProperty(UNITS)
   available!: number;
 }
+
+/** A variant's stock as staff see it: what is on hand and what open orders hold of it too. */
+export class StaffStockDto extends StockDto {
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    maximum: 2_147_483_647,
+    description: 'Units on hand',
+  })
+  onHand!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    maximum: 2_147_483_647,
+    description: 'Units reserved by orders awaiting payment',
+  })
+  reserved!: number;
+}
+
+export class StaffVariantDto extends VariantDto {
+  @ApiProperty({ type: StaffStockDto })
+  declare stock: StaffStockDto;
+}
+
+/** A product as staff see it: archived or not, each variant's stock in full. */
+export class StaffProductDto extends ProductDto {
+  @ApiProperty({ type: [StaffVariantDto], maxItems: MAX_VARIANTS_PER_PRODUCT })
+  declare variants: StaffVariantDto[];
+}
+
+export class StaffProductPageDto {
+  @ApiProperty({ type: [StaffProductDto], maxItems: 100 })
+  items!: StaffProductDto[];
+
+  @NextCursorProperty(MAX_CURSOR_LENGTH)
+  nextCursor!: string | null;
+}

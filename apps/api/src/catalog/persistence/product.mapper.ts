@@ -1,4 +1,4 @@
-import type { CategoryNodeDto, ProductDto, VariantDto } from '@minishop/contracts';
+import type { CategoryNodeDto, ProductDto, StaffProductDto, VariantDto } from '@minishop/contracts';
 import { availableStock } from '@minishop/domain';
 
 import type { CategoryRow, ProductRow, VariantRow } from './product-row.js';
@@ -27,6 +27,17 @@ export function toProductDto(row: ProductRow, currency: string): ProductDto {
       max: { amount: Number(row.max_price), currency },
     },
     createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+/** As staff see it: each variant's stock on hand and reserved, beside what can be ordered. */
+export function toStaffProductDto(row: ProductRow, currency: string): StaffProductDto {
+  return {
+    ...toProductDto(row, currency),
+    variants: row.variants.map((v) => {
+      const variant = toVariantDto(v);
+      return { ...variant, stock: { ...variant.stock, onHand: v.on_hand, reserved: v.reserved } };
+    }),
   };
 }
 
