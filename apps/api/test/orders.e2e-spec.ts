@@ -611,7 +611,8 @@ describe('orders', () => {
       gateway.cancelFailures = 0;
     }
     expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 2 });
-    expect(await t.get(OrderExpiryService).expireDue(new Date())).toBeGreaterThanOrEqual(2);
+    // Not counted: the every-minute expiry job of this app may take some first.
+    await t.get(OrderExpiryService).expireDue(new Date());
     for (const { order, payment } of [first, second]) {
       expect((await getOrder(user, order.id)).body.status).toBe('cancelled');
       expect((await gateway.retrieveIntent(payment.paymentIntentId)).status).toBe('canceled');
