@@ -12,17 +12,20 @@ import type { PendingLookup } from './cache/catalog-cache.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
 import { toProductDto, toStaffProductDto } from './persistence/product.mapper.js';
 import type { ProductRow } from './persistence/product-row.js';
-import { decodeCursor, encodeCursor } from './product-cursor.js';
+import { decodeCursor, encodeCursor, type ProductCursor } from './product-cursor.js';
 
 /**
- * The search text with its spaces collapsed; an empty `?q=` is no search, as
- * an empty `?category=` is a storefront's "all categories".
+ * The query as the listing reads it: the cursor decoded (a bad one is a
+ * 400), the search text with its spaces collapsed, and an empty `?q=` as no
+ * search, as an empty `?category=` is a storefront's "all categories".
  */
-function normalized(query: ProductQueryDto): {
+function readQuery(query: ProductQueryDto): {
+  after: ProductCursor | undefined;
   q: string | undefined;
   category: string | undefined;
 } {
   return {
+    after: query.cursor ? decodeCursor(query.cursor, query.sort) : undefined,
     q: query.q?.trim().replace(/\s+/g, ' ') || undefined,
     category: query.category || undefined,
   };
@@ -42,9 +45,8 @@ export class ProductListingService {
 
   /** `earlier`: a cache lookup already made for this request (see `CachedReads.read`). */
   page(query: ProductQueryDto, earlier?: PendingLookup): Promise<CachedRead> {
-    // Decoded before the cache so a bad cursor is a 400 even when a page is cached.
-    const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
-    const { q, category } = normalized(query);
+    // Read before the cache so a bad cursor is a 400 even when a page is cached.
+    const { after, q, category } = readQuery(query);
     // The key is the normalised query, so `?limit=20` and `?sort=newest&limit=20` share an entry.
     const key = `list:${JSON.stringify([q, category, query.minPrice, query.maxPrice, query.sort, query.limit, query.cursor])}`;
     return this.cached.read(
@@ -60,8 +62,7 @@ export class ProductListingService {
    * too, fresh from the database (staff act on what they read).
    */
   async staffPage(query: AdminProductQueryDto): Promise<StaffProductPageDto> {
-    const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
-    const { q, category } = normalized(query);
+    const { after, q, category } = readQuery(query);
     const { rows, nextCursor } = await this.load(
       { ...query, q, category },
       after,
@@ -73,7 +74,7 @@ export class ProductListingService {
 
   private async publicPage(
     query: ProductQueryDto,
-    after: ReturnType<typeof decodeCursor> | undefined,
+    after: ProductCursor | undefined,
   ): Promise<ProductPageDto> {
     const { rows, nextCursor } = await this.load(query, after);
     const currency = this.config.storeCurrency;
@@ -82,7 +83,7 @@ export class ProductListingService {
 
   private async load(
     query: ProductQueryDto,
-    after: ReturnType<typeof decodeCursor> | undefined,
+    after: ProductCursor | undefined,
     status: 'active' | 'archived' | 'any' = 'active',
   ): Promise<{ rows: ProductRow[]; nextCursor: string | null }> {
     const rows = await this.products.listProducts({

@@ -7,6 +7,7 @@ import { type CachedRead, CachedReads, type Loaded } from './cache/cached-reads.
 import { isPage, type PendingLookup } from './cache/catalog-cache.js';
 import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
 import { toProductDto, toStaffProductDto } from './persistence/product.mapper.js';
+import type { ProductRow } from './persistence/product-row.js';
 
 /** What the storefront finds under an id or slug: the product's page, or its current slug. */
 export type PublishedProduct = { page: CachedRead } | { movedTo: string };
@@ -46,16 +47,18 @@ export class ProductLookupService {
 
   /** Fresh from the database, archived included: what an admin write returns. */
   async any(idOrSlug: string): Promise<ProductDto> {
-    const row = await this.products.findProduct(idOrSlug, true);
-    if (!row) throw new ProductNotFoundError(idOrSlug);
-    return toProductDto(row, this.config.storeCurrency);
+    return toProductDto(await this.anyRow(idOrSlug), this.config.storeCurrency);
   }
 
   /** `GET /admin/products/:id`: as `any`, with each variant's stock in full. */
   async forStaff(id: string): Promise<StaffProductDto> {
-    const row = await this.products.findProduct(id, true);
-    if (!row) throw new ProductNotFoundError(id);
-    return toStaffProductDto(row, this.config.storeCurrency);
+    return toStaffProductDto(await this.anyRow(id), this.config.storeCurrency);
+  }
+
+  private async anyRow(idOrSlug: string): Promise<ProductRow> {
+    const row = await this.products.findProduct(idOrSlug, true);
+    if (!row) throw new ProductNotFoundError(idOrSlug);
+    return row;
   }
 
   /** Only a slug no active product holds asks for a former one: a current slug costs one query. */

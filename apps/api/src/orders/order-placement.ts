@@ -88,11 +88,14 @@ export class OrderPlacement {
       const { cart, order } = drafted;
       let intent: PaymentIntentRef;
       try {
-        intent = await this.createIntent(order, userId);
+        intent = await this.payments.createIntent(paymentIntentFor(order, userId));
       } catch (error) {
-        // Refused as the cart's other faults are: a repeat still gets its order.
-        if (!(error instanceof OrderTotalTooSmallError)) throw error;
-        const { earlierOrderId } = await this.refuseUnlessRepeat(m, userId, key, claim, error);
+        // Under the provider's minimum charge: the cart's fault, not the
+        // provider's, refused as the cart's other faults are (nothing
+        // written; a repeat still gets its order).
+        if (!(error instanceof PaymentAmountTooSmallError)) throw error;
+        const refusal = new OrderTotalTooSmallError(Money.of(order.total, order.currency));
+        const { earlierOrderId } = await this.refuseUnlessRepeat(m, userId, key, claim, refusal);
         return { made: false, orderId: earlierOrderId };
       }
       const outcome = await this.write(
@@ -154,25 +157,6 @@ export class OrderPlacement {
           );
         }
       }
-    }
-  }
-
-  /**
-   * The order's PaymentIntent. A total under the provider's minimum charge
-   * is the cart's fault, not the provider's: refused as a total over one
-   * payment is, with nothing written.
-   */
-  private async createIntent(
-    order: Omit<NewOrder, 'paymentIntentId'>,
-    userId: string,
-  ): Promise<PaymentIntentRef> {
-    try {
-      return await this.payments.createIntent(paymentIntentFor(order, userId));
-    } catch (error) {
-      if (error instanceof PaymentAmountTooSmallError) {
-        throw new OrderTotalTooSmallError(Money.of(order.total, order.currency));
-      }
-      throw error;
     }
   }
 
