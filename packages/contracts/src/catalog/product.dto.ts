@@ -4,12 +4,12 @@ import { ApiProperty } from '@nestjs/swagger';
 import { MoneyDto } from '../common/money.dto.js';
 import { MAX_CURSOR_LENGTH, NextCursorProperty } from '../common/pagination.dto.js';
 
+/** A stock figure: whole units, never negative (reserved never exceeds on hand). */
+const UNITS = { type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 } as const;
+
 export class StockDto {
   @ApiProperty({
-    type: 'integer',
-    format: 'int32',
-    minimum: 0,
-    maximum: 2_147_483_647,
+    ...UNITS,
     example: 7,
     description: 'Units that can still be ordered',
   })
@@ -103,9 +103,6 @@ export class CategoryNodeDto {
   children!: CategoryNodeDto[];
 }
 
-/** A stock figure: whole units, never negative (reserved never exceeds on hand). */
-const UNITS = { type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 } as const;
-
 export class StockLevelDto {
   @ApiProperty({ format: 'uuid', maxLength: 36 })
   variantId!: string;
@@ -123,19 +120,13 @@ export class StockLevelDto {
 /** A variant's stock as staff see it: what is on hand and what open orders hold of it too. */
 export class StaffStockDto extends StockDto {
   @ApiProperty({
-    type: 'integer',
-    format: 'int32',
-    minimum: 0,
-    maximum: 2_147_483_647,
+    ...UNITS,
     description: 'Units on hand',
   })
   onHand!: number;
 
   @ApiProperty({
-    type: 'integer',
-    format: 'int32',
-    minimum: 0,
-    maximum: 2_147_483_647,
+    ...UNITS,
     description: 'Units reserved by orders awaiting payment',
   })
   reserved!: number;
