@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { MAX_ORDER_TOTAL } from '@minishop/domain';
 import { load } from 'js-yaml';
 
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -129,7 +130,12 @@ describe('OpenAPI document', () => {
   // a client generated from the document must not make them doubles.
   test('money amounts and unit counts are integers in the document', async () => {
     const doc = (await t.http.get('/docs/openapi.json').expect(200)).body as {
-      components: { schemas: Record<string, { properties?: Record<string, { type?: string }> }> };
+      components: {
+        schemas: Record<
+          string,
+          { properties?: Record<string, { type?: string; maximum?: number }> }
+        >;
+      };
     };
     const numbers = Object.entries(doc.components.schemas).flatMap(([name, schema]) =>
       Object.entries(schema.properties ?? {})
@@ -157,5 +163,12 @@ describe('OpenAPI document', () => {
     expect(schemas.MoneyDto!.properties!.amount!.type).toBe('integer');
     expect(schemas.OrderLineDto!.properties!.quantity!.type).toBe('integer');
     expect(schemas.StockDto!.properties!.available!.type).toBe('integer');
+    // A refund's amount is bounded by what one payment can be, as it is
+    // validated; a reply's money (a cart's subtotal) is not.
+    expect(schemas.MoneyAmountDto!.properties!.amount!.maximum).toBe(MAX_ORDER_TOTAL);
+    expect(schemas.MoneyDto!.properties!.amount!.maximum).toBe(Number.MAX_SAFE_INTEGER);
+    expect(JSON.stringify(schemas.RefundRequestDto)).toContain(
+      '#/components/schemas/MoneyAmountDto',
+    );
   });
 });

@@ -1578,9 +1578,22 @@ export interface components {
              */
             note: string;
         };
+        MoneyAmountDto: {
+            /**
+             * Format: int64
+             * @description Integer amount in minor units (cents)
+             * @example 1299
+             */
+            amount: number;
+            /**
+             * @description ISO 4217 currency code
+             * @example EUR
+             */
+            currency: string;
+        };
         RefundRequestDto: {
             /** @description Absent: refund everything paid and not yet refunded. `null` is refused */
-            amount?: components["schemas"]["MoneyDto"];
+            amount?: components["schemas"]["MoneyAmountDto"];
         };
         RefundDto: {
             /** @example re_3Nx... */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import type { MoneyDto, RefundResponseDto } from '@minishop/contracts';
+import type { MoneyAmountDto, RefundResponseDto } from '@minishop/contracts';
 import {
   decideHeldRefund,
   foreignRefundable,
@@ -98,7 +98,7 @@ export class RefundService {
    */
   async refund(
     orderId: string,
-    requested: MoneyDto | undefined,
+    requested: MoneyAmountDto | undefined,
     idempotency?: { userId: string; key: string },
   ): Promise<RefundResponseDto> {
     if (!idempotency) return this.refundOnce(orderId, requested, undefined);
@@ -128,7 +128,7 @@ export class RefundService {
 
   private async refundOnce(
     orderId: string,
-    requested: MoneyDto | undefined,
+    requested: MoneyAmountDto | undefined,
     client: ClientRefund | undefined,
   ): Promise<RefundResponseDto> {
     assertOrderId(orderId);
@@ -235,7 +235,7 @@ export class RefundService {
    */
   private async book(
     orderId: string,
-    requested: MoneyDto | undefined,
+    requested: MoneyAmountDto | undefined,
     client: ClientRefund | undefined,
     m: EntityManager,
   ): Promise<BookedRefund> {

@@ -2,6 +2,8 @@ import { MAX_ORDER_TOTAL } from '@minishop/domain';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Matches, Max, Min, type ValidationArguments } from 'class-validator';
 
+const CURRENCY = { example: 'EUR', description: 'ISO 4217 currency code', maxLength: 3 } as const;
+
 /** Money on the wire: integer minor units and an ISO currency, never a float. */
 export class MoneyDto {
   @ApiProperty({
@@ -13,13 +15,32 @@ export class MoneyDto {
     example: 1299,
     description: 'Integer amount in minor units (cents)',
   })
+  amount!: number;
+
+  @ApiProperty(CURRENCY)
+  currency!: string;
+}
+
+/**
+ * Money a client sends (a refund's amount): no more than one order, so one
+ * payment, can be, and documented so, where a reply's money (MoneyDto) may
+ * be a cart's larger subtotal.
+ */
+export class MoneyAmountDto {
+  @ApiProperty({
+    type: 'integer',
+    format: 'int64',
+    minimum: 0,
+    maximum: MAX_ORDER_TOTAL,
+    example: 1299,
+    description: 'Integer amount in minor units (cents)',
+  })
   @IsInt()
   @Min(0)
-  // Read only as a refund's amount: no more than one order, so one payment, can be.
   @Max(MAX_ORDER_TOTAL)
   amount!: number;
 
-  @ApiProperty({ example: 'EUR', description: 'ISO 4217 currency code', maxLength: 3 })
+  @ApiProperty(CURRENCY)
   @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
   currency!: string;
 }

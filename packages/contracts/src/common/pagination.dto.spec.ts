@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 
 import { describe, expect, test } from '@jest/globals';
+import { MAX_ORDER_TOTAL } from '@minishop/domain';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 
-import { MoneyDto } from './money.dto.js';
+import { MoneyAmountDto } from './money.dto.js';
 import { DEFAULT_PAGE_SIZE, PageQueryDto } from './pagination.dto.js';
 
 const check = <T extends object>(cls: new () => T, plain: object) => {
@@ -31,13 +32,17 @@ describe('PageQueryDto', () => {
   );
 });
 
-describe('MoneyDto', () => {
-  test('accepts integer minor units', () => {
-    expect(check(MoneyDto, { amount: 1299, currency: 'EUR' }).errors).toEqual([]);
+describe('MoneyAmountDto', () => {
+  test('accepts integer minor units up to one order', () => {
+    expect(check(MoneyAmountDto, { amount: 1299, currency: 'EUR' }).errors).toEqual([]);
+    expect(check(MoneyAmountDto, { amount: MAX_ORDER_TOTAL, currency: 'EUR' }).errors).toEqual([]);
   });
-  test('refuses floats, negatives and bad currencies', () => {
-    expect(check(MoneyDto, { amount: 12.99, currency: 'EUR' }).errors).toEqual(['amount']);
-    expect(check(MoneyDto, { amount: -1, currency: 'EUR' }).errors).toEqual(['amount']);
-    expect(check(MoneyDto, { amount: 1, currency: 'euro' }).errors).toEqual(['currency']);
+  test('refuses floats, negatives, more than an order and bad currencies', () => {
+    expect(check(MoneyAmountDto, { amount: 12.99, currency: 'EUR' }).errors).toEqual(['amount']);
+    expect(check(MoneyAmountDto, { amount: -1, currency: 'EUR' }).errors).toEqual(['amount']);
+    expect(check(MoneyAmountDto, { amount: MAX_ORDER_TOTAL + 1, currency: 'EUR' }).errors).toEqual([
+      'amount',
+    ]);
+    expect(check(MoneyAmountDto, { amount: 1, currency: 'euro' }).errors).toEqual(['currency']);
   });
 });

@@ -19,7 +19,7 @@ import {
 } from 'class-validator';
 
 import { IfSent } from '../common/if-sent.js';
-import { MONEY_SHAPE_MESSAGE, MoneyDto } from '../common/money.dto.js';
+import { MONEY_SHAPE_MESSAGE, MoneyAmountDto, MoneyDto } from '../common/money.dto.js';
 import { NextCursorProperty, PageQueryDto } from '../common/pagination.dto.js';
 import { queryBoolean } from '../common/query-boolean.js';
 import { NormalizedText, trimmed } from '../common/text-length.js';
@@ -249,15 +249,15 @@ export class OutsideSettlementRequestDto {
 
 export class RefundRequestDto {
   @ApiPropertyOptional({
-    type: MoneyDto,
+    type: MoneyAmountDto,
     description: 'Absent: refund everything paid and not yet refunded. `null` is refused',
   })
   // Left out means everything: a client sending an empty field as null must
   // get a 400, not a whole refund.
   @IfSent()
   @ValidateNested({ message: MONEY_SHAPE_MESSAGE })
-  @Type(() => MoneyDto)
-  amount?: MoneyDto;
+  @Type(() => MoneyAmountDto)
+  amount?: MoneyAmountDto;
 }
 
 export class RefundDto {
