@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { JobRegistry } from './job-registry.js';
 import { deadLetterQueueOf } from './jobs.options.js';
 import { PgBossRuntime } from './pg-boss-runtime.js';
+import { UNFINISHED_STATES } from './unfinished-jobs-index.js';
 
 export interface QueueStatus {
   name: string;
@@ -26,7 +27,16 @@ export interface JobsStatus {
 
 const STATES = ['created', 'retry', 'active', 'completed', 'failed'] as const;
 
-/** Queue depths for the CLI, metrics and readiness. */
+/** Jobs per queue and state: one row per pair that has any, a queue with none once with a null state. */
+export function jobCountsQuery(schema: string, { completed }: { completed: boolean }): string {
+  const states = completed ? '' : `AND j.state IN ${UNFINISHED_STATES}`;
+  return `SELECT q.name, j.state::text AS state, count(j.id) AS n
+            FROM ${schema}.queue q LEFT JOIN ${schema}.job j ON j.name = q.name ${states}
+           WHERE q.name NOT LIKE '\\_\\_pgboss\\_\\_%'
+           GROUP BY q.name, j.state`;
+}
+
+/** Queue depths for the CLI and /metrics. */
 @Injectable()
 export class JobsStatusService {
   constructor(
@@ -35,13 +45,13 @@ export class JobsStatusService {
     private readonly registry: JobRegistry,
   ) {}
 
-  async status(): Promise<JobsStatus> {
-    const schema = this.runtime.schema;
+  /**
+   * `completed: false` leaves the completed jobs out (reported as 0): they
+   * are most of the table, and only the CLI shows them.
+   */
+  async status({ completed = true }: { completed?: boolean } = {}): Promise<JobsStatus> {
     const rows: { name: string; state: string; n: string }[] = await this.dataSource.query(
-      `SELECT q.name, j.state::text AS state, count(j.id) AS n
-         FROM ${schema}.queue q LEFT JOIN ${schema}.job j ON j.name = q.name
-        WHERE q.name NOT LIKE '\\_\\_pgboss\\_\\_%'
-        GROUP BY q.name, j.state`,
+      jobCountsQuery(this.runtime.schema, { completed }),
     );
     const byName = new Map<string, Record<string, number>>();
     for (const row of rows) {

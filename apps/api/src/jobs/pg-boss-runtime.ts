@@ -28,6 +28,7 @@ import { pollingSpread } from './polling-spread.js';
 import { type ClosableDb, preparingDb } from './preparing-db.js';
 import { queueIsCurrent, queueSettingsOf } from './queue-settings.js';
 import { QueueStatistics } from './queue-statistics.js';
+import { ensureUnfinishedJobsIndex } from './unfinished-jobs-index.js';
 
 /**
  * Owns the pg-boss instance of this process: installs its schema, creates a
@@ -142,6 +143,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
         this.started = true;
         const stored = new Map((await this.boss.getQueues()).map((q) => [q.name, q]));
         for (const job of this.registry.all()) await this.createQueue(job, stored);
+        await ensureUnfinishedJobsIndex(this.dataSource, this.options.schema);
         if (!this.options.work) return;
         // Handlers must never see an older schema than their code expects; the
         // HTTP entry has migrated already (a no-op here), the worker entry not.

@@ -50,9 +50,11 @@ export class MetricsService {
    * A gauge whose figures are read at scrape time (a grouped count in the
    * database, say) rather than kept up to date on a hot path. Scrapes closer
    * together than `minRefreshMs` share one reading, as every instance is
-   * scraped on its own; a reading that fails (the database unreachable,
-   * which readiness reports) leaves the last figures shown, or none before
-   * the first. `show` sets the gauge from a reading.
+   * scraped on its own, and scrapes that come while a reading is under way
+   * wait for that one rather than start another (a slow count must not
+   * pile up). A reading that fails (the database unreachable, which
+   * readiness reports) leaves the last figures shown, or none before the
+   * first. `show` sets the gauge from a reading.
    */
   scrapedGauge<L extends string, R>(
     config: Omit<GaugeConfiguration<L>, 'registers' | 'collect'> & {
@@ -63,18 +65,22 @@ export class MetricsService {
   ): Gauge<L> {
     const { minRefreshMs, read, show, ...gauge } = config;
     let last: { at: number; reading: R } | undefined;
+    let reading: Promise<void> | undefined;
+    const refresh = async (): Promise<void> => {
+      const at = Date.now();
+      try {
+        last = { at, reading: await read() };
+      } catch {
+        // The last figures stay.
+      } finally {
+        reading = undefined;
+      }
+    };
     return this.gauge<L>({
       ...gauge,
       async collect() {
-        const now = Date.now();
-        if (!last || now - last.at >= minRefreshMs) {
-          try {
-            last = { at: now, reading: await read() };
-          } catch {
-            if (!last) return;
-          }
-        }
-        show(this, last.reading);
+        if (!last || Date.now() - last.at >= minRefreshMs) await (reading ??= refresh());
+        if (last) show(this, last.reading);
       },
     });
   }
