@@ -262,6 +262,55 @@ describe('job worker', () => {
     await endAbandoned('batch-slow');
   });
 
+  test('graceful stop: a batch a fetch brings in after the stop began is put back, not run', async () => {
+    await createProbeTables({ query: (sql: string) => client.query(sql) } as never);
+    const worker = await start({ work: true, shutdownGraceMs: 3_000 });
+    await worker.get(PgBossRuntime).loopsStarted();
+    const { rows: partitions } = await client.query<{ name: string }>(
+      `SELECT format('pgboss.%I', partition_name) AS name FROM pgboss.queue WHERE name = 'test.record'`,
+    );
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    let id: string;
+    try {
+      // A job the worker's next fetch will find, once the lock that holds
+      // that fetch back is gone.
+      await holder.query('BEGIN');
+      const { rows } = await holder.query<{ id: string }>(
+        `INSERT INTO pgboss.job (name, data) VALUES ('test.record', '{"key":"fetched-at-stop"}')
+         RETURNING id`,
+      );
+      id = rows[0]!.id;
+      await holder.query(`LOCK TABLE ${partitions[0]!.name} IN ACCESS EXCLUSIVE MODE`);
+      await waitFor(async () => {
+        const { rowCount } = await client.query(
+          `SELECT 1 FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'
+              AND query LIKE '%SKIP LOCKED%'`,
+        );
+        return rowCount ? true : undefined;
+      }, 'a fetch to wait on the lock');
+      // Every loop polls twice a second: the queue's own fetch waits too by now.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const stopping = contexts.pop()!.close();
+      // pg-boss' stop is over at once: it has handed out no batch.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await holder.query('COMMIT');
+      await stopping;
+    } finally {
+      await holder.end();
+    }
+    expect(probeCalls.record).not.toContain('fetched-at-stop');
+    // As it was before the fetch: no attempt used, ready for the next worker.
+    expect(await job(id)).toMatchObject({ state: 'created', retry_count: 0 });
+    expect(worker.get(PgBossRuntime).jobsFailedAtShutdown).toBe(0);
+
+    await start({ work: true });
+    await completed(id, 'the next worker to run the job');
+    expect(await effects('job_effects', 'key', 'fetched-at-stop')).toBe(1);
+    expect(await job(id)).toMatchObject({ retry_count: 0 });
+  });
+
   test('a job failed beside a slow one and retried by another worker is not completed by the first batch', async () => {
     const producer = await start({ work: false });
     const queue = producer.get(JobQueue);

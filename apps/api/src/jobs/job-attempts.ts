@@ -24,6 +24,7 @@ export interface HeldRetry extends Attempt {
 export class JobAttempts {
   private readonly completeStatement: PreparedStatement;
   private readonly releaseStatement: PreparedStatement;
+  private readonly giveBackStatement: PreparedStatement;
 
   constructor(
     private readonly pool: Pool,
@@ -42,6 +43,31 @@ export class JobAttempts {
         WHERE j.name = $1 AND j.id = h.id AND j.retry_count = h.retry_count
           AND j.state = 'retry'`,
     );
+    // pg-boss' fetch set state 'active' and started_on, and counted a retry
+    // (retry_count + 1) when started_on was already set; undone here, so
+    // the next fetch counts as this one would have. A first attempt
+    // (retry_count 0) had no started_on.
+    this.giveBackStatement = prepared(
+      `UPDATE ${schema}.job j
+          SET state = CASE WHEN a.retry_count = 0 THEN 'created' ELSE 'retry' END::${schema}.job_state,
+              started_on = CASE WHEN a.retry_count = 0 THEN NULL ELSE j.started_on END,
+              retry_count = greatest(a.retry_count - 1, 0)
+         FROM unnest($2::uuid[], $3::int[]) AS a(id, retry_count)
+        WHERE j.name = $1 AND j.id = a.id AND j.retry_count = a.retry_count
+          AND j.state = 'active'`,
+    );
+  }
+
+  /**
+   * Puts fetched attempts back as they were before the fetch, no attempt
+   * used: for a batch that came in after this worker began to stop. The
+   * next fetch, here or elsewhere, takes them at once.
+   */
+  async giveBack(queue: string, attempts: readonly Attempt[]): Promise<void> {
+    await this.pool.query({
+      ...this.giveBackStatement,
+      values: [queue, attempts.map((a) => a.id), attempts.map((a) => a.retryCount)],
+    });
   }
 
   async complete(queue: string, attempts: readonly Attempt[]): Promise<void> {

@@ -28,6 +28,7 @@ import { pollingSpread } from './polling-spread.js';
 import { type ClosableDb, preparingDb } from './preparing-db.js';
 import { queueIsCurrent, queueSettingsOf } from './queue-settings.js';
 import { QueueStatistics } from './queue-statistics.js';
+import { StatementsInFlight } from './statements-in-flight.js';
 import { ensureUnfinishedJobsIndex } from './unfinished-jobs-index.js';
 
 /**
@@ -51,6 +52,12 @@ const MAX_ERROR_MESSAGE_LENGTH = 2000;
  * share one or two; the last loop starts about half a second later.
  */
 const LOOP_START_SPACING_MS = 25;
+/**
+ * At least this long, once pg-boss has stopped, for its statements still
+ * under way (a fetch) to end before the pool closes, even when its grace
+ * was used up waiting for slow jobs.
+ */
+const MIN_SETTLE_MS = 1_000;
 
 @Injectable()
 export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -65,6 +72,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   private attempts: JobAttempts | undefined;
   private statistics: QueueStatistics | undefined;
   private readonly batchEnds = new BatchEnds();
+  private readonly inFlight = new StatementsInFlight();
   /** Jobs whose handler is running here now: what pg-boss fails if the grace runs out. */
   private running = 0;
   private failedAtShutdown = 0;
@@ -95,7 +103,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       : 0;
     const pool = jobsPool(this.server.url, this.options.poolSize ?? 2 * loops + 4);
     pool.on('error', (error: Error) => this.logger.error(`pg-boss pool: ${error.message}`));
-    this.db = this.batchEnds.watching(preparingDb(pool));
+    this.db = this.inFlight.watching(this.batchEnds.watching(preparingDb(pool)));
     const boss = new PgBoss({
       db: this.db,
       schema: this.options.schema,
@@ -215,12 +223,18 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
 
   async beforeApplicationShutdown(): Promise<void> {
     if (this.started && this.instance) {
+      const stopBegan = Date.now();
       this.started = false;
       // No loop starts from now on; one starting now is stopped with the rest.
       await this.loopsStarting;
       // Stops fetching at once, waits for in-flight jobs up to the grace
       // period, then fails what is still running so it is retried elsewhere.
       await this.instance.stop({ graceful: true, timeout: this.options.shutdownGraceMs });
+      // A fetch still under way hands its batch over after this (given back
+      // untouched, see startWorker); the pool must outlast that.
+      await this.inFlight.settled(
+        Math.max(stopBegan + this.options.shutdownGraceMs, Date.now() + MIN_SETTLE_MS),
+      );
       // pg-boss has failed the jobs of a batch still being worked, without a
       // word (their handlers run on, their results no longer recorded); the
       // batch's jobs that had finished were completed already (startWorker).
@@ -263,6 +277,10 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       job.name,
       { batchSize: job.options.batchSize, includeMetadata: true, pollingIntervalSeconds },
       async (jobs) => {
+        // Fetched by a fetch under way when this worker began to stop: the
+        // jobs are put back as they were, for the next worker, rather than
+        // started while the process is going away.
+        if (!this.started) return this.giveBack(job.name, jobs);
         // Each job succeeds or fails on its own. A success is recorded as
         // soon as it ends, not with its batch: pg-boss fails every job of a
         // batch still active when the batch outlives its expiry or the
@@ -320,6 +338,20 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       },
     );
     this.workerIds.set(job.name, [...(this.workerIds.get(job.name) ?? []), workerId]);
+  }
+
+  /** Throws, for pg-boss to fail the jobs for a retry, when they could not be put back. */
+  private async giveBack(queue: string, jobs: readonly Attempt[]): Promise<void> {
+    const attempts = jobs.map((j) => ({ id: j.id, retryCount: j.retryCount }));
+    try {
+      await this.attempts!.giveBack(queue, attempts);
+      this.logger.log(`Put back ${jobs.length} job(s) of ${queue} fetched as this worker stopped`);
+    } catch (error) {
+      this.logger.warn(
+        `Could not put back ${jobs.length} job(s) of ${queue} fetched as this worker stopped; failing them for a retry: ${errorMessage(error)}`,
+      );
+      throw error;
+    }
   }
 
   /** Throws, once it has logged why, when the failures could not be recorded. */

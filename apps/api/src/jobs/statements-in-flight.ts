@@ -1,0 +1,47 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { ClosableDb } from './preparing-db.js';
+
+/** Between two looks at whether pg-boss' statements are done. */
+const CHECK_EVERY_MS = 10;
+
+/**
+ * Counts pg-boss' statements under way, so a stop can wait for them before
+ * the pool closes. pg-boss' own stop waits only for the batches it has
+ * handed out: a fetch under way when the stop begins still hands its jobs
+ * (marked active) to their handler afterwards, and pg-boss ends the batch
+ * with a statement it does not await. Closed under them, the pool fails
+ * those statements and the jobs stay active until they expire, then run
+ * again.
+ */
+export class StatementsInFlight {
+  private count = 0;
+
+  watching(db: ClosableDb): ClosableDb {
+    return {
+      executeSql: async (text, values) => {
+        this.count++;
+        try {
+          return await db.executeSql(text, values);
+        } finally {
+          this.count--;
+        }
+      },
+      close: () => db.close(),
+    };
+  }
+
+  /**
+   * Resolves once no statement is under way (true), or at `deadline`
+   * (false). What a finished statement sets off (a fetch's batch, the
+   * batch's end) starts its own statement within the same turn of the event
+   * loop, so a look between two timers never falls in the gap.
+   */
+  async settled(deadline: number): Promise<boolean> {
+    while (this.count > 0) {
+      if (Date.now() >= deadline) return false;
+      await sleep(CHECK_EVERY_MS);
+    }
+    return true;
+  }
+}
