@@ -197,6 +197,38 @@ describe('jobs', () => {
     expect(status.totals.deadLetter).toBeGreaterThanOrEqual(1);
   });
 
+  test("a dead-letter handler that fails is retried with its queue's settings, not the dead job's", async () => {
+    await queue.enqueue('test.dead', { n: 7 });
+    // pg-boss writes the dead letter with the dead job's retry limit (0)
+    // and no retry delay: the handler's failure would fail it for good.
+    const [letter] = await waitFor(async () => {
+      const rows: {
+        state: string;
+        retry_limit: number;
+        retry_delay: number;
+        retry_backoff: boolean;
+        expire_seconds: number;
+        dead_letter: string | null;
+        wait_seconds: number;
+      }[] = await ds.query(
+        `SELECT state::text AS state, retry_limit, retry_delay, retry_backoff,
+                extract(epoch FROM expire_in)::int AS expire_seconds, dead_letter,
+                extract(epoch FROM start_after - now())::int AS wait_seconds
+           FROM pgboss.job WHERE name = 'test.dead.dlq' AND data->>'n' = '7'`,
+      );
+      // Its retry is released, once the batch's end is recorded, for when it is due.
+      return rows[0]?.state === 'retry' && rows[0].wait_seconds <= 30 ? rows : undefined;
+    }, 'the dead letter to fail once and wait for its retry');
+    expect(letter).toMatchObject({
+      retry_limit: 2,
+      retry_delay: 30,
+      retry_backoff: false,
+      expire_seconds: 120,
+      dead_letter: 'test.dead.dlq.dlq',
+    });
+    expect(letter!.wait_seconds).toBeGreaterThan(20);
+  });
+
   test('a failure whose message jsonb cannot hold as it is is recorded at once, not left active', async () => {
     const id = await queue.enqueue('test.fail-text', {});
     const job = await waitFor(

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type PgBoss from 'pg-boss';
 
 import { prepared, type PreparedStatement } from '../infrastructure/database/prepared-statement.js';
+import { isDeadLetterQueue } from './jobs.options.js';
 
 /** One attempt of a job, as this worker fetched it (pg-boss counts attempts in retry_count). */
 export interface Attempt {
@@ -25,6 +26,7 @@ export class JobAttempts {
   private readonly completeStatement: PreparedStatement;
   private readonly releaseStatement: PreparedStatement;
   private readonly giveBackStatement: PreparedStatement;
+  private readonly alignStatement: PreparedStatement;
 
   constructor(
     private readonly pool: Pool,
@@ -47,6 +49,17 @@ export class JobAttempts {
     // (retry_count + 1) when started_on was already set; undone here, so
     // the next fetch counts as this one would have. A first attempt
     // (retry_count 0) had no started_on.
+    this.alignStatement = prepared(
+      `UPDATE ${schema}.job j
+          SET retry_limit = coalesce(q.retry_limit, j.retry_limit),
+              retry_delay = coalesce(q.retry_delay, j.retry_delay),
+              retry_backoff = coalesce(q.retry_backoff, j.retry_backoff),
+              expire_in = coalesce(make_interval(secs => q.expire_seconds), j.expire_in),
+              dead_letter = coalesce(q.dead_letter, j.dead_letter)
+         FROM ${schema}.queue q, unnest($2::uuid[], $3::int[]) AS a(id, retry_count)
+        WHERE q.name = $1 AND j.name = $1 AND j.id = a.id AND j.retry_count = a.retry_count
+          AND j.state = 'active'`,
+    );
     this.giveBackStatement = prepared(
       `UPDATE ${schema}.job j
           SET state = CASE WHEN a.retry_count = 0 THEN 'created' ELSE 'retry' END::${schema}.job_state,
@@ -56,6 +69,26 @@ export class JobAttempts {
         WHERE j.name = $1 AND j.id = a.id AND j.retry_count = a.retry_count
           AND j.state = 'active'`,
     );
+  }
+
+  /**
+   * Gives dead letters their queue's retry settings. pg-boss writes a dead
+   * letter with none of its queue's (a bare insert: no retry delay, a
+   * 15-minute expiry, no dead letter of its own, the retry limit of the job
+   * that died), so a dead-letter handler that failed (its database briefly
+   * away) was retried at every poll and gave up within seconds, its import
+   * or report left running for good. Set before the failure is recorded,
+   * whose retry is timed by them.
+   */
+  private async alignWithQueue(
+    client: PoolClient,
+    queue: string,
+    attempts: readonly Attempt[],
+  ): Promise<void> {
+    await client.query({
+      ...this.alignStatement,
+      values: [queue, attempts.map((a) => a.id), attempts.map((a) => a.retryCount)],
+    });
   }
 
   /**
@@ -106,6 +139,7 @@ export class JobAttempts {
         [queue, failures.map((f) => f.id), failures.map((f) => f.retryCount)],
       );
       const ids = new Set(running.map((r) => r.id));
+      if (isDeadLetterQueue(queue)) await this.alignWithQueue(client, queue, failures);
       const db = inTransaction(client);
       for (const failure of failures) {
         if (ids.has(failure.id)) {

@@ -30,3 +30,5 @@ export class JobsOptions {
 }
 
 export const deadLetterQueueOf = (name: string): string => `${name}.dlq`;
+
+export const isDeadLetterQueue = (name: string): boolean => name.endsWith('.dlq');

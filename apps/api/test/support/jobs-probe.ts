@@ -18,6 +18,8 @@ declare module '../../src/jobs/job-payloads.js' {
     'test.bulk': { n: number };
     'test.fail': { n: number };
     'test.fail-text': Record<string, never>;
+    'test.dead': { n: number };
+    'test.dead.dlq': { n: number };
     'test.slow': { key: string; ms: number };
     'test.kill': { orderId: string };
     'test.plan': { key: string; attempts: { ms: number; fail: boolean }[] };
@@ -82,6 +84,23 @@ export class ProbeHandlers {
   async fail(): Promise<void> {
     probeCalls.fail++;
     throw new Error('the handler always fails');
+  }
+
+  /** Fails at once and for good: its dead letter is what a test looks at. */
+  @JobHandler('test.dead', { retryLimit: 0 })
+  async dead(): Promise<void> {
+    throw new Error('the handler dies at once');
+  }
+
+  /** A dead-letter handler whose work cannot be done yet (its database away, say). */
+  @JobHandler('test.dead.dlq', {
+    retryLimit: 2,
+    retryDelay: 30,
+    retryBackoff: false,
+    expireInSeconds: 120,
+  })
+  async deadLetter(): Promise<void> {
+    throw new Error('the dead letter cannot be handled yet');
   }
 
   /** Fails with a message PostgreSQL cannot store as it is: a NUL and a lone surrogate. */
