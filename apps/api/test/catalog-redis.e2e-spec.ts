@@ -174,6 +174,27 @@ describeWithRedis('near cache of the Redis adapter (two instances on one Redis)'
     expect(await storedGeneration()).toBe(reset + 1);
   });
 
+  test('with the generation key gone, a read never brings back a page stored before a write', async () => {
+    const own = `minishop:test-lost-generation:${randomBytes(4).toString('hex')}:`;
+    const c = new RedisCatalogCache(new Redis(redisUrl!, { maxRetriesPerRequest: 1 }), own);
+    const admin = new Redis(redisUrl!);
+    try {
+      // The first read of a fresh Redis: the tree as it was then.
+      const { generation } = await c.get('categories');
+      await c.set('categories', generation, value, 60);
+      expect((await c.get('categories')).value).toEqual(value);
+      // A write moves the generation on; then the key is lost (evicted).
+      await c.invalidate();
+      await admin.del(`${own}generation`);
+      expect((await c.get('categories')).value).toBeUndefined();
+    } finally {
+      const keys = await admin.keys(`${own}*`);
+      if (keys.length > 0) await admin.del(...keys);
+      admin.disconnect();
+      await c.close();
+    }
+  });
+
   test('without a near cache, a page read again is the same object, so it is encoded once', async () => {
     const noNear = new RedisCatalogCache(new Redis(redisUrl!, { maxRetriesPerRequest: 1 }), prefix);
     try {

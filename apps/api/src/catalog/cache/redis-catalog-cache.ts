@@ -19,8 +19,17 @@ const LAYOUT = 'v2:';
 
 // Reads the generation, the entry of that generation and its remaining
 // lifetime in one round trip, so a lookup costs the same as a plain GET.
+// With no generation yet (a fresh Redis) or none any more (FLUSHDB, an
+// eviction) it starts one from Redis's clock, as INVALIDATE does: a fixed
+// first generation would be used again after the key is lost, and bring
+// back the pages stored under it before the writes since.
 const LOOKUP = `
-local g = redis.call('GET', KEYS[1]) or '0'
+local g = redis.call('GET', KEYS[1])
+if not g then
+  local t = redis.call('TIME')
+  g = string.format('%d', tonumber(t[1]) * 1000000 + tonumber(t[2]))
+  redis.call('SET', KEYS[1], g)
+end
 local k = ARGV[1] .. g .. ':' .. ARGV[2]
 return { g, redis.call('GET', k), redis.call('PTTL', k) }
 `;
