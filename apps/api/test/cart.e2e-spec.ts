@@ -476,6 +476,27 @@ describe('cart', () => {
       expect(again.body.lines).toEqual(merged.lines);
     });
 
+    test("merged lines follow the account's own, in the order the guest added them", async () => {
+      const u = await aCustomer(t);
+      const own = await aVariant(t);
+      await add(u, own, 1);
+      const g = await guest();
+      const added: TestVariant[] = [];
+      for (let i = 0; i < 6; i++) {
+        const v = await aVariant(t);
+        await add(g, v, 1);
+        added.push(v);
+      }
+      const res = await t.http
+        .post(`${API}/cart/merge`)
+        .set(u.auth)
+        .send({ cartToken: g.token })
+        .expect(200);
+      const order = [own, ...added].map((v) => v.id);
+      expect((res.body as CartBody).lines.map((l) => l.variantId)).toEqual(order);
+      expect((await getCart(u)).lines.map((l) => l.variantId)).toEqual(order);
+    });
+
     test('a guest cart merged into one account → 404 for any other account, which gets nothing', async () => {
       const a = await aVariant(t);
       const g = await guest();

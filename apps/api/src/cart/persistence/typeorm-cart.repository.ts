@@ -338,8 +338,10 @@ export class TypeormCartRepository extends CartRepository {
   ): Promise<void> {
     await this.rows(
       manager,
-      `INSERT INTO cart_lines (cart_id, variant_id, quantity, added_unit_price)
-       VALUES ($1, $2, $3, $4)
+      // Lines are listed in the order they were added; a merge adds several
+      // in one transaction, where now() is one instant for all of them.
+      `INSERT INTO cart_lines (cart_id, variant_id, quantity, added_unit_price, created_at)
+       VALUES ($1, $2, $3, $4, clock_timestamp())
        ON CONFLICT ON CONSTRAINT cart_lines_one_per_variant DO UPDATE
           SET quantity = EXCLUDED.quantity,
               added_unit_price = EXCLUDED.added_unit_price,
