@@ -607,4 +607,29 @@ describe('job worker', () => {
       'late:2:done',
     ]);
   }, 60_000);
+
+  test('a stop after a batch was given up for its expiry does not count its handler as failed at the stop', async () => {
+    const producer = await start({ work: false });
+    await client.query(`DELETE FROM pgboss.job WHERE name = 'test.plan-now'`);
+    // Attempt 0 outlives the queue's 2 s expiry by far; its retry ends at once.
+    const id = await producer.get(JobQueue).enqueue('test.plan-now', {
+      key: 'outlived',
+      attempts: [
+        { ms: 5_000, fail: false },
+        { ms: 0, fail: false },
+      ],
+    });
+    const worker = await start({ work: true, maintenanceIntervalSeconds: 60 });
+    await completed(id!, 'the retry to complete the job');
+    expect(probeCalls.plan).not.toContain('outlived:0:done');
+    // The first attempt's handler still runs, unowned: the stop fails nothing.
+    await contexts.pop()!.close();
+    expect(worker.get(PgBossRuntime).jobsFailedAtShutdown).toBe(0);
+    expect(await job(id!)).toMatchObject({ state: 'completed', retry_count: 1 });
+    await waitFor(
+      async () => (probeCalls.plan.includes('outlived:0:done') ? true : undefined),
+      'the outlived attempt to end',
+    );
+    quietAt = Date.now() + 1_500;
+  }, 30_000);
 });

@@ -73,8 +73,13 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   private statistics: QueueStatistics | undefined;
   private readonly batchEnds = new BatchEnds();
   private readonly inFlight = new StatementsInFlight();
-  /** Jobs whose handler is running here now: what pg-boss fails if the grace runs out. */
-  private running = 0;
+  /**
+   * Batches whose handlers are running here now: how many of their jobs
+   * have not ended, and when pg-boss gives the batch up for its expiry (it
+   * fails it for a retry, its handlers running on unowned). What is left of
+   * the batches not given up is what pg-boss fails if the grace runs out.
+   */
+  private readonly runningBatches = new Set<{ left: number; expiresAt: number }>();
   private failedAtShutdown = 0;
 
   constructor(
@@ -230,15 +235,15 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       // Stops fetching at once, waits for in-flight jobs up to the grace
       // period, then fails what is still running so it is retried elsewhere.
       await this.instance.stop({ graceful: true, timeout: this.options.shutdownGraceMs });
+      // pg-boss has failed the jobs of a batch still being worked, without a
+      // word (their handlers run on, their results no longer recorded); the
+      // batch's jobs that had finished were completed already (startWorker).
+      this.failedAtShutdown = this.jobsOfLiveBatches();
       // A fetch still under way hands its batch over after this (given back
       // untouched, see startWorker); the pool must outlast that.
       await this.inFlight.settled(
         Math.max(stopBegan + this.options.shutdownGraceMs, Date.now() + MIN_SETTLE_MS),
       );
-      // pg-boss has failed the jobs of a batch still being worked, without a
-      // word (their handlers run on, their results no longer recorded); the
-      // batch's jobs that had finished were completed already (startWorker).
-      this.failedAtShutdown = this.running;
       if (this.failedAtShutdown > 0) {
         this.logger.warn(
           `grace period over: ${this.failedAtShutdown} job(s) of unfinished batches failed for a retry`,
@@ -292,7 +297,14 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
         // retry may be running elsewhere. Failures that cannot be recorded
         // make this throw, so pg-boss ends the batch by failing its jobs
         // rather than completing them (recordFailures).
-        this.running += jobs.length;
+        const running = {
+          left: jobs.length,
+          expiresAt: Date.now() + 1000 * Math.max(...jobs.map((j) => Number(j.expireInSeconds))),
+        };
+        this.runningBatches.add(running);
+        const ended = () => {
+          if (--running.left === 0) this.runningBatches.delete(running);
+        };
         const batch = this.batchEnds.begin(jobs.map((j) => j.id));
         const failures: (Attempt & { message: string })[] = [];
         const completions = jobs.length > 1 ? this.completionsOf(job.name) : undefined;
@@ -307,12 +319,12 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
             };
             try {
               await job.handler(j.data as never, context);
-              this.running--;
+              ended();
               // A batch of one is completed by pg-boss as it ends.
               const attempt = { id: j.id, retryCount: j.retryCount };
               if (completions && !(await completions(attempt))) uncompleted.push(attempt);
             } catch (error) {
-              this.running--;
+              ended();
               const message = errorMessage(error);
               this.logger.warn(
                 `Job ${job.name} ${j.id} failed (attempt ${j.retryCount + 1}): ${message}`,
@@ -338,6 +350,14 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       },
     );
     this.workerIds.set(job.name, [...(this.workerIds.get(job.name) ?? []), workerId]);
+  }
+
+  /** Jobs still running here in batches pg-boss has not given up for their expiry. */
+  private jobsOfLiveBatches(): number {
+    const now = Date.now();
+    let jobs = 0;
+    for (const batch of this.runningBatches) if (batch.expiresAt > now) jobs += batch.left;
+    return jobs;
   }
 
   /** Throws, for pg-boss to fail the jobs for a retry, when they could not be put back. */
