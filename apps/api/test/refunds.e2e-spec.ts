@@ -1014,6 +1014,32 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
       expect((await orderOf(user, orderId)).status).toBe('fulfilled');
     });
 
+    test('an order partly refunded and confirmed is fulfilled too: the rest ships, once', async () => {
+      const admin = await anAdmin(t);
+      const { user, orderId } = await aPaidOrder();
+      expect((await refund(admin, orderId, eur(1000))).status).toBe(202);
+      await emulator.idle();
+      expect((await orderOf(user, orderId)).status).toBe('partially_refunded');
+
+      const fulfil = () => t.http.post(`/api/v1/admin/orders/${orderId}/fulfil`).set(admin.auth);
+      expect((await fulfil()).status).toBe(200);
+      const shipped = await orderOf(user, orderId);
+      expect(shipped).toMatchObject({ status: 'fulfilled', amountRefunded: { amount: 1000 } });
+      expect(shipped.history.at(-1)).toMatchObject({
+        from: 'partially_refunded',
+        to: 'fulfilled',
+      });
+
+      // Shipped is shipped: a later partial refund does not make it shippable again.
+      expect((await refund(admin, orderId, eur(500))).status).toBe(202);
+      await emulator.idle();
+      expect((await orderOf(user, orderId)).status).toBe('partially_refunded');
+      const again = await fulfil();
+      expect(again.status).toBe(409);
+      expect(again.body.type).toMatch(/order-illegal-transition$/);
+      expect((await orderOf(user, orderId)).status).toBe('partially_refunded');
+    });
+
     test('a failed full refund moves a shipped order back to fulfilled, the cause in its history', async () => {
       const admin = await anAdmin(t);
       const { user, orderId } = await aPaidOrder();

@@ -21,6 +21,7 @@ export * from './orders/foreign-payment.js';
 export * from './orders/held-payment.js';
 export * from './orders/late-payment.js';
 export * from './orders/order.errors.js';
+export * from './orders/order-fulfilment.js';
 export * from './orders/order-refunds.js';
 export * from './orders/order-state-machine.js';
 export * from './orders/order-status.js';

@@ -1,5 +1,5 @@
 import type { OrderDto } from '@minishop/contracts';
-import { assertMoneyLeftToShipFor, OrderNotFoundError, transition } from '@minishop/domain';
+import { fulfilmentTransition, OrderNotFoundError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
@@ -9,10 +9,11 @@ import { assertOrderId } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
 
 /**
- * POST /admin/orders/:id/fulfil: a paid order has been shipped. Not one
- * whose whole payment is being refunded: it stays `paid` until the provider
- * confirms the refund, and shipping it then would send the goods after the
- * money.
+ * POST /admin/orders/:id/fulfil: a paid order has been shipped, or the rest
+ * of one partly refunded before it shipped. Not one whose whole payment is
+ * being refunded: it stays `paid` until the provider confirms the refund,
+ * and shipping it then would send the goods after the money (the domain's
+ * `fulfilmentTransition` decides).
  */
 @Injectable()
 export class OrderFulfilmentService {
@@ -27,8 +28,11 @@ export class OrderFulfilmentService {
     await this.tx.run(async (m) => {
       const order = await this.orders.lockById(orderId, m);
       if (!order) throw new OrderNotFoundError(orderId);
-      if (order.status === 'paid') assertMoneyLeftToShipFor(order.id, heldPaymentFigures(order));
-      const change = transition(order.status, 'fulfilled', `fulfilled_by:${staffId}`);
+      const change = fulfilmentTransition(
+        order.id,
+        { ...heldPaymentFigures(order), history: await this.orders.statusHistory(order.id, m) },
+        `fulfilled_by:${staffId}`,
+      );
       await this.orders.recordTransition(order.id, change, m);
     });
     return this.query.getForStaff(orderId);
