@@ -506,6 +506,24 @@ describe('orders', () => {
     ).rejects.toBeInstanceOf(PaymentStateConflictError);
   });
 
+  test('cancelling a cancelled order that kept a late payment as a record → 409 as for any cancelled order, not "under review"', async () => {
+    const user = await aCustomer(t);
+    const { order } = await anOrder(user);
+    expect((await t.http.post(`/api/v1/orders/${order.id}/cancel`).set(user.auth)).status).toBe(
+      200,
+    );
+    // As a payment arriving after the cancellation (refunded at once) leaves it.
+    await t
+      .get(DataSource)
+      .query(`UPDATE orders SET review_reason = 'paid_after_cancellation' WHERE id = $1`, [
+        order.id,
+      ]);
+    const res = await t.http.post(`/api/v1/orders/${order.id}/cancel`).set(user.auth);
+    expect(res.status).toBe(409);
+    expect(res.body.type).toMatch(/order-illegal-transition$/);
+    expect(res.body.detail).not.toMatch(/review/);
+  });
+
   test('cancelling a paid order → 409', async () => {
     const user = await aCustomer(t);
     const { order } = await anOrder(user);

@@ -1,5 +1,5 @@
 import type { OrderDto } from '@minishop/contracts';
-import { OrderNotFoundError, OrderUnderReviewError } from '@minishop/domain';
+import { isAwaitingReview, OrderNotFoundError, OrderUnderReviewError } from '@minishop/domain';
 import { Injectable } from '@nestjs/common';
 
 import { TransactionRunner } from '../infrastructure/database/transaction-runner.js';
@@ -28,8 +28,10 @@ export class OrderCancellationService {
       const order = await this.orders.lockById(orderId, m, userId);
       if (!order) throw new OrderNotFoundError(orderId);
       // A payment that did not match is captured already: cancelling would
-      // free the stock and keep the money. An admin decides instead.
-      if (order.reviewReason !== null) throw new OrderUnderReviewError(order.id);
+      // free the stock and keep the money. An admin decides instead. (A
+      // cancelled order keeps a late payment's reason as a record: its
+      // cancel is refused as any cancelled order's is.)
+      if (isAwaitingReview(order)) throw new OrderUnderReviewError(order.id);
       await this.lifecycle.cancelPending(order, 'cancelled_by_customer', m);
       if (order.paymentIntentId) await this.intents.owe(order.paymentIntentId, m);
       return order.paymentIntentId;
