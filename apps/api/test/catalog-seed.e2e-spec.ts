@@ -47,6 +47,22 @@ describe('demo seed beside other catalog writers', () => {
     }
   };
 
+  test('newest first lists the demo catalog in one order on every fresh database: the last seeded first', async () => {
+    await t.get(CatalogSeedService).seed();
+    const rows: { slug: string }[] = await ds.query(
+      'SELECT slug FROM products ORDER BY created_at DESC, id DESC',
+    );
+    expect(rows.map((r) => r.slug)).toEqual(
+      demoProducts()
+        .map((p) => p.slug)
+        .reverse(),
+    );
+    // As the walkthrough finds it (scripts/purchase.sh): the newest mug, with a Medium.
+    const res = await t.http.get(`${API}/products?q=mug&limit=1`).expect(200);
+    expect(res.body.items[0].slug).toBe('coastal-mug');
+    expect(res.body.items[0].variants[1].name).toBe('Medium');
+  });
+
   test('a seed waiting on a product holds no lock the import would take after it', async () => {
     // The first two demo products exist with their ids in the opposite order
     // to the seed's list, as any two may.

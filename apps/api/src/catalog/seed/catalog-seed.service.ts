@@ -230,8 +230,12 @@ export class CatalogSeedService {
       // product that takes over the old slug's redirect.
       if (product.variants.every((v) => stored.has(v.sku))) continue;
       // The no-op update only returns the id: a name an admin gave is kept.
+      // clock_timestamp(), not the transaction's one now(): newest-first
+      // lists the demo catalog in one order on every fresh database, not
+      // in the order of its random ids.
       const [row] = (await m.query(
-        `INSERT INTO products (slug, name, description, category_id) VALUES ($1, $2, $3, $4)
+        `INSERT INTO products (slug, name, description, category_id, created_at)
+         VALUES ($1, $2, $3, $4, clock_timestamp())
          ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug
          RETURNING id, (xmax = 0) AS inserted`,
         [
