@@ -211,6 +211,22 @@ describe('npm run cli', () => {
       });
       expect(listed.stdout).toMatch(new RegExp(`^${orderId}  .*late_payment_refund_refused`, 'm'));
 
+      // A note the route would refuse (over 500 characters) is refused here too, nothing settled.
+      const long = await cliInProcess(
+        ['orders:settle-outside', '--order', orderId, '--note', 'x'.repeat(501)],
+        { STRIPE_EMULATOR_PORT: emulatorPort },
+      );
+      expect(long.code).toBe(1);
+      expect(long.stderr).toMatch(/--note must be shorter than or equal to 500 characters/);
+      expect(
+        (
+          await sql<{ reason: string }>(
+            'SELECT review_reason AS reason FROM orders WHERE id = $1',
+            [orderId],
+          )
+        )[0]?.reason,
+      ).toBe('late_payment_refund_refused: charge_disputed');
+
       const args = ['orders:settle-outside', '--order', orderId, '--note', 'paid back by transfer'];
       const run = await cliInProcess(args, { STRIPE_EMULATOR_PORT: emulatorPort });
       expect(run).toEqual({
@@ -233,7 +249,7 @@ describe('npm run cli', () => {
         },
       );
       expect(blank.code).toBe(1);
-      expect(blank.stderr).toMatch(/needs a note/);
+      expect(blank.stderr).toMatch(/--note should not be empty/);
       const empty = await cliInProcess(['orders:under-review'], {
         STRIPE_EMULATOR_PORT: emulatorPort,
       });

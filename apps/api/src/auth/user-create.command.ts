@@ -1,9 +1,8 @@
 import { RegisterDto } from '@minishop/contracts';
 import { isRole, type Role } from '@minishop/domain';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
 
+import { validatedOptions } from '../infrastructure/cli/validated-options.js';
 import {
   PASSWORD_OPTION,
   PASSWORD_STDIN_OPTION,
@@ -33,13 +32,11 @@ export class UserCreateCommand extends CommandRunner {
     // Through RegisterDto, so the limits and their order (as sent, then the
     // stored form) are those of POST /auth/register: an account made here
     // fits the reply schema every route answers with.
-    const input = plainToInstance(RegisterDto, {
+    const input = validatedOptions(RegisterDto, {
       email: options.email,
       password,
       name: options.name ?? options.email.split('@')[0] ?? options.email,
     });
-    const problems = validateSync(input).flatMap((e) => Object.values(e.constraints ?? {}));
-    if (problems.length > 0) throw new Error(problems.map((p) => `--${p}`).join('; '));
     const { user } = await this.registration.register({ ...input, role: options.role });
     process.stdout.write(`Created ${user.role} ${user.email} (${user.id})\n`);
   }

@@ -1,6 +1,8 @@
+import { OutsideSettlementRequestDto } from '@minishop/contracts';
 import { PAYMENT_REVIEW_DECISIONS, type PaymentReviewDecision } from '@minishop/domain';
 import { Command, CommandRunner, Option } from 'nest-commander';
 
+import { validatedOptions } from '../infrastructure/cli/validated-options.js';
 import { OrderQueryService } from './order-query.service.js';
 import { OutsideSettlementService } from './outside-settlement.service.js';
 import { PaymentReviewService } from './payment-review.service.js';
@@ -97,8 +99,10 @@ export class OrdersSettleOutsideCommand extends CommandRunner {
     const { order, note } = options;
     if (!order || note === undefined)
       throw new Error('--order <id> and --note <text> are required');
-    // Recorded in the order's history as settled from the command line.
-    const result = await this.settlements.settle(order, note, 'cli');
+    // As POST /admin/orders/:id/settle-outside takes it (at most 500
+    // characters, trimmed); recorded as settled from the command line.
+    const input = validatedOptions(OutsideSettlementRequestDto, { note });
+    const result = await this.settlements.settle(order, input.note, 'cli');
     const last = result.history.at(-1);
     const returned = [result.amountReturnedOutside, result.foreignPayment?.amountReturnedOutside]
       .filter((m) => m !== undefined)
