@@ -11,6 +11,7 @@ import {
   RefundSettlementService,
   SETTLE_AFTER_MS,
 } from '../src/orders/refund-settlement.service.js';
+import { UnsettledRefundsService } from '../src/orders/unsettled-refunds.service.js';
 import type { StripeEmulator } from '../src/payments/emulator/stripe-emulator.js';
 import type { EmulatedEvent } from '../src/payments/emulator/webhook-dispatcher.js';
 import {
@@ -650,6 +651,20 @@ describe('refunds that fail, arrive late, or meet refunds made in the Stripe das
         await emulator.idle();
         return { ...paid, admin, key: await bookingKeyOf(paid.orderId) };
       }
+
+      test('refunds:unsettled says when more bookings exist than it lists, the oldest first', async () => {
+        const first = await aBookingAnswered500(true);
+        const second = await aBookingAnswered500(true);
+        const refunds = t.get(UnsettledRefundsService);
+        const all = await refunds.list();
+        const keys = all.bookings.map((b) => b.key);
+        expect(keys).toEqual(expect.arrayContaining([first.key, second.key]));
+        expect(all.more).toBe(false);
+
+        const capped = await refunds.list(new Date(), all.bookings.length - 1);
+        expect(capped.more).toBe(true);
+        expect(capped.bookings.map((b) => b.key)).toEqual(keys.slice(0, -1));
+      });
 
       test('refunds:unsettled lists it; refunds:settle checks the refund named with Stripe, refuses the wrong ones (exit 1, saying why), records the right one once', async () => {
         const { orderId, intentId, key } = await aBookingAnswered500(true);

@@ -29,14 +29,18 @@ export class RefundsUnsettledCommand extends CommandRunner {
 
   async run(): Promise<void> {
     const now = new Date();
-    const listed = await this.refunds.list(now);
+    const { bookings: listed, more } = await this.refunds.list(now);
     for (const r of listed) {
       process.stdout.write(
         `${r.key}  ${r.orderId}  ${r.amount.format()}  ${r.bookedAt.toISOString()}  ${age(r.bookedAt, now)}  ` +
           `${r.pastKeyWindow ? 'past the key window: settle or take back by hand' : 'the job asks the provider again'}\n`,
       );
     }
-    process.stdout.write(`${listed.length} unsettled refund booking(s).\n`);
+    process.stdout.write(
+      more
+        ? `${listed.length} unsettled refund booking(s) listed, the oldest; more exist: close these, then list again.\n`
+        : `${listed.length} unsettled refund booking(s).\n`,
+    );
   }
 }
 

@@ -65,13 +65,28 @@ export class UnsettledRefundsService {
     private readonly clock: Clock,
   ) {}
 
-  /** Every unsettled booking, oldest first, the one in flight now included. */
-  async list(now: Date = this.clock.now()): Promise<UnsettledRefund[]> {
-    const bookings = await this.ledger.unsettled({
+  /**
+   * The unsettled bookings, oldest first, the one in flight now included:
+   * up to `limit`, and whether more exist (a long provider outage can leave
+   * more than are worth listing at once; the oldest come first).
+   */
+  async list(
+    now: Date = this.clock.now(),
+    limit = LIST_LIMIT,
+  ): Promise<{ bookings: UnsettledRefund[]; more: boolean }> {
+    const found = await this.ledger.unsettled({
       bookedAfter: new Date(0),
       bookedBefore: now,
-      limit: LIST_LIMIT,
+      limit: limit + 1,
     });
+    const bookings = found.slice(0, limit);
+    return { bookings: await this.withOrders(bookings, now), more: found.length > limit };
+  }
+
+  private async withOrders(
+    bookings: readonly UnsettledBooking[],
+    now: Date,
+  ): Promise<UnsettledRefund[]> {
     const orders = new Map(
       (await this.orders.findByIds([...new Set(bookings.map((b) => b.orderId))])).map((o) => [
         o.id,
