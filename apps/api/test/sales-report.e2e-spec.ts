@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -116,6 +116,9 @@ describe('sales report export', () => {
       `${orderIds.first},2026-11-01T00:00:00.000Z,paid,${customer.email},MUG-BLUE x 1; MUG-RED x 2,3000,3000,EUR,0`,
       `${orderIds.refunded},2026-11-15T10:00:00.000Z,partially_refunded,${customer.email},MUG-BLUE x 3,3000,3000,EUR,1000`,
     ]);
+    // Customers' e-mails and spend: for the API's own user only.
+    expect(statSync(join(dataDir, 'reports')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, 'reports', `${res.body.id}.csv`)).mode & 0o777).toBe(0o600);
   });
 
   test('an empty period gives a file with the header only', async () => {

@@ -57,7 +57,9 @@ export class SalesReportWriter {
 
     const path = reportFile(this.config.dataDir, reportId);
     const partial = `${path}.${run}.partial`;
-    await mkdir(dirname(path), { recursive: true });
+    // Every customer's e-mail and spend: readable by the API's own user
+    // only, as the demo credentials are (a directory made before keeps its mode).
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     let count = 0;
     const sales = this.sales;
     const period = { from: report.from, to: report.to };
@@ -92,7 +94,10 @@ export class SalesReportWriter {
     // one listens to, which ended the process, or leaving the job waiting
     // for a 'finish' that never comes.
     try {
-      await pipeline(Readable.from(pages()), createWriteStream(partial, { encoding: 'utf8' }));
+      await pipeline(
+        Readable.from(pages()),
+        createWriteStream(partial, { encoding: 'utf8', mode: 0o600 }),
+      );
       await rename(partial, path);
     } catch (error) {
       await rm(partial, { force: true }).catch(() => undefined);
