@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 
+import { CurrencyMismatchError } from '../money/money.errors.js';
 import { Money } from '../money/money.js';
 import { OrderTotalTooLargeError, RefundExceedsPaymentError } from './order.errors.js';
 import { MAX_ORDER_TOTAL, orderTotals, refundAmount, refundStatus } from './order-totals.js';
@@ -20,7 +21,9 @@ describe('orderTotals', () => {
     expect(t.total.equals(eur(4098))).toBe(true);
   });
   test('refuses lines of another currency', () => {
-    expect(() => orderTotals([{ unitPrice: Money.of(100, 'USD'), quantity: 1 }], 'EUR')).toThrow();
+    expect(() => orderTotals([{ unitPrice: Money.of(100, 'USD'), quantity: 1 }], 'EUR')).toThrow(
+      CurrencyMismatchError,
+    );
   });
 
   describe('the most one payment can be', () => {

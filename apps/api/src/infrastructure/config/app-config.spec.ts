@@ -194,4 +194,20 @@ describe('AppConfig', () => {
         );
     });
   });
+
+  describe('store currency', () => {
+    test('EUR unless STORE_CURRENCY names another currency in use', () => {
+      expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).storeCurrency).toBe('EUR');
+      expect(AppConfig.fromEnv({ NODE_ENV: 'test', STORE_CURRENCY: 'JPY' }).storeCurrency).toBe(
+        'JPY',
+      );
+    });
+    test('refuses a code that is no currency: every checkout would fail at the provider', () => {
+      for (const value of ['EUE', 'ABC', 'eur', 'EURO']) {
+        expect(() => AppConfig.fromEnv({ NODE_ENV: 'test', STORE_CURRENCY: value })).toThrow(
+          /STORE_CURRENCY must be an ISO 4217/,
+        );
+      }
+    });
+  });
 });

@@ -2,6 +2,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
+  IsISO4217CurrencyCode,
   IsOptional,
   IsString,
   Matches,
@@ -149,8 +150,13 @@ export class EnvSchema {
   @Max(10_080)
   RESERVATION_TTL_MINUTES?: number;
 
+  // A code that is none (a typo such as EUE) would price the whole catalog
+  // in it, and every checkout would then fail at the payment provider.
   @IsOptional()
   @Matches(/^[A-Z]{3}$/, { message: 'STORE_CURRENCY must be an ISO 4217 code such as EUR' })
+  @IsISO4217CurrencyCode({
+    message: 'STORE_CURRENCY must be an ISO 4217 currency in use, such as EUR',
+  })
   STORE_CURRENCY?: string;
 
   @IsOptional()
