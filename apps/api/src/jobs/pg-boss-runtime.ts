@@ -107,7 +107,12 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       ? this.registry.all().reduce((n, job) => n + job.options.concurrency, 0)
       : 0;
     const pool = jobsPool(this.server.url, this.options.poolSize ?? 2 * loops + 4);
-    pool.on('error', (error: Error) => this.logger.error(`pg-boss pool: ${error.message}`));
+    // Emitted for idle connections only (a database restart, or Ctrl-C
+    // reaching the embedded PostgreSQL with the app): the pool drops them
+    // and opens new ones when asked; nothing in flight is lost.
+    pool.on('error', (error: Error) =>
+      this.logger.warn(`pg-boss pool: an idle connection ended: ${error.message}`),
+    );
     this.db = this.inFlight.watching(this.batchEnds.watching(preparingDb(pool)));
     const boss = new PgBoss({
       db: this.db,
