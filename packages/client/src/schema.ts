@@ -8127,7 +8127,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The order is not paid */
+            /** @description The order is not paid (order-illegal-transition), or some or all of its payment was refunded or asked back (order-partly-refunded, order-refunded-in-full): fulfil before refunding */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

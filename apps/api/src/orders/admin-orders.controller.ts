@@ -79,7 +79,11 @@ export class AdminOrdersController {
   @ApiOperation({ operationId: 'fulfilOrder', summary: 'Mark a paid order fulfilled (shipped)' })
   @ApiOkResponse({ type: OrderDto })
   @ApiNotFoundResponse({ type: ProblemDto })
-  @ApiConflictResponse({ description: 'The order is not paid', type: ProblemDto })
+  @ApiConflictResponse({
+    description:
+      'The order is not paid (order-illegal-transition), or some or all of its payment was refunded or asked back (order-partly-refunded, order-refunded-in-full): fulfil before refunding',
+    type: ProblemDto,
+  })
   fulfil(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<OrderDto> {
     return this.fulfilment.fulfil(id, user.id);
   }

@@ -9,10 +9,9 @@ import { assertOrderId } from './order-ids.js';
 import { OrderQueryService } from './order-query.service.js';
 
 /**
- * POST /admin/orders/:id/fulfil: a paid order has been shipped, or the rest
- * of one partly refunded before it shipped. Not one whose whole payment is
- * being refunded: it stays `paid` until the provider confirms the refund,
- * and shipping it then would send the goods after the money (the domain's
+ * POST /admin/orders/:id/fulfil: a paid order has been shipped. Not one any
+ * of whose payment is being refunded: it stays `paid` until the provider
+ * confirms the refund, and then could no longer be fulfilled (the domain's
  * `fulfilmentTransition` decides).
  */
 @Injectable()
@@ -30,7 +29,7 @@ export class OrderFulfilmentService {
       if (!order) throw new OrderNotFoundError(orderId);
       const change = fulfilmentTransition(
         order.id,
-        { ...heldPaymentFigures(order), history: await this.orders.statusHistory(order.id, m) },
+        heldPaymentFigures(order),
         `fulfilled_by:${staffId}`,
       );
       await this.orders.recordTransition(order.id, change, m);

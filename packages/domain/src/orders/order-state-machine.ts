@@ -12,8 +12,7 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
   paid: ['fulfilled', 'partially_refunded', 'refunded'],
   fulfilled: ['partially_refunded', 'refunded'],
   // A second partial refund keeps the status but is still a recorded change.
-  // Shipping the rest: only an order never shipped (fulfilmentTransition).
-  partially_refunded: ['partially_refunded', 'refunded', 'fulfilled'],
+  partially_refunded: ['partially_refunded', 'refunded'],
   cancelled: [],
   refunded: [],
 };
@@ -55,15 +54,13 @@ export function recordPaymentFailure(from: OrderStatus, cause: string): OrderTra
  * (the bank could not deliver it, so the money never left): back towards the
  * status that matches what stays refunded. Kept apart from
  * `ORDER_TRANSITIONS` because these moves follow money that came back, never
- * a request: no admin can un-refund an order. A shipped order that keeps
- * some refund goes to `partially_refunded` (it may have shipped after a
- * partial refund). A failure that leaves the status as it was is still
- * recorded.
+ * a request: no admin can un-refund an order, nor ship one partly refunded.
+ * A failure that leaves the status as it was is still recorded.
  */
 export const REFUND_FAILURE_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending_payment: [],
   paid: ['paid'],
-  fulfilled: ['fulfilled', 'partially_refunded'],
+  fulfilled: ['fulfilled'],
   partially_refunded: ['paid', 'fulfilled', 'partially_refunded'],
   refunded: ['paid', 'fulfilled', 'partially_refunded', 'refunded'],
   // A refund of a payment that came after cancellation: the order stays cancelled.

@@ -53,7 +53,7 @@ export class PaymentReviewConflictError extends ConflictError {
 /**
  * Fulfilling an order whose whole payment was asked back (a full refund on
  * its way) or went back otherwise: shipping it would send goods for money
- * that is leaving. A partial refund leaves the rest to ship.
+ * that is leaving.
  */
 export class NothingLeftToShipForError extends ConflictError {
   readonly code = 'ORDER.REFUNDED_IN_FULL';
@@ -61,6 +61,23 @@ export class NothingLeftToShipForError extends ConflictError {
   constructor(readonly orderId: string) {
     super(
       `Everything paid for order ${orderId} has been refunded or asked back; it cannot be fulfilled`,
+    );
+  }
+}
+
+/**
+ * Fulfilling a paid order part of whose payment was asked back (a partial
+ * refund on its way): the order stays `paid` only until the provider
+ * confirms, and a `partially_refunded` order is never fulfilled. Refused
+ * now too, so the moment a webhook arrives does not decide: ship first,
+ * then refund what did not ship.
+ */
+export class PartlyRefundedOrderError extends ConflictError {
+  readonly code = 'ORDER.PARTLY_REFUNDED';
+
+  constructor(readonly orderId: string) {
+    super(
+      `Part of the payment for order ${orderId} has been refunded or asked back; a partly refunded order cannot be fulfilled. Fulfil orders before refunding what did not ship`,
     );
   }
 }
