@@ -4,6 +4,10 @@ import { DataSource } from 'typeorm';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
 import { jobCountsQuery } from '../src/jobs/jobs-status.service.js';
+import {
+  ensureUnfinishedJobsIndex,
+  UNFINISHED_JOBS_INDEX,
+} from '../src/jobs/unfinished-jobs-index.js';
 import { fastJobsOptions, ProbeModule, waitFor } from './support/jobs-probe.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -71,6 +75,18 @@ describe('GET /metrics: job queues', () => {
 
   test('the scrape counts without reading the completed jobs', async () => {
     const db = t.get(DataSource);
+    // Built by processes that work jobs; this one does not.
+    expect(await ensureUnfinishedJobsIndex(db, 'pgboss')).toBe(true);
+    // Whole: one index per queue's partition, attached to the table's.
+    const [{ missing }] = (await db.query(
+      `SELECT count(*)::int AS missing FROM pg_inherits h
+        WHERE h.inhparent = 'pgboss.job'::regclass
+          AND NOT EXISTS (
+            SELECT 1 FROM pg_inherits a JOIN pg_index x ON x.indexrelid = a.inhrelid
+             WHERE a.inhparent = 'pgboss.${UNFINISHED_JOBS_INDEX}'::regclass
+               AND x.indrelid = h.inhrelid)`,
+    )) as [{ missing: number }];
+    expect(missing).toBe(0);
     // Hours of finished mail, as pg-boss keeps it until it archives it.
     await db.query(
       `INSERT INTO pgboss.job (name, data, state, completed_on)

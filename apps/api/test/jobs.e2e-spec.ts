@@ -11,7 +11,9 @@ import { JobsOptions } from '../src/jobs/jobs.options.js';
 import { jobsPool } from '../src/jobs/jobs-pool.js';
 import { formatJobsStatus } from '../src/jobs/jobs-status.format.js';
 import { JobsStatusService } from '../src/jobs/jobs-status.service.js';
+import { PgBossRuntime } from '../src/jobs/pg-boss-runtime.js';
 import { preparingDb } from '../src/jobs/preparing-db.js';
+import { UNFINISHED_JOBS_INDEX } from '../src/jobs/unfinished-jobs-index.js';
 import {
   createProbeTables,
   fastJobsOptions,
@@ -66,6 +68,14 @@ describe('jobs', () => {
         { name: 'test.fail', dead_letter: 'test.fail.dlq' },
       ]),
     );
+  });
+
+  test('a process that works jobs builds the index the queue depths are counted through', async () => {
+    await t.get(PgBossRuntime).indexBuilt();
+    const [row] = (await ds.query(
+      `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass('pgboss.${UNFINISHED_JOBS_INDEX}')`,
+    )) as { valid: boolean }[];
+    expect(row?.valid).toBe(true);
   });
 
   test('a job enqueued in a transaction that rolls back never exists', async () => {
@@ -227,6 +237,27 @@ describe('jobs', () => {
       dead_letter: 'test.dead.dlq.dlq',
     });
     expect(letter!.wait_seconds).toBeGreaterThan(20);
+  });
+
+  test("a dead letter runs with its queue's settings, so expiry or a shutdown fails it as declared too", async () => {
+    await queue.enqueue('test.dead', { n: 8, hangMs: 2_000 });
+    // Read while its handler still runs: nothing has failed it yet.
+    const running = await waitFor(async () => {
+      const rows: Record<string, unknown>[] = await ds.query(
+        `SELECT retry_limit, retry_delay, retry_backoff, dead_letter,
+                extract(epoch FROM expire_in)::int AS expire_seconds
+           FROM pgboss.job WHERE name = 'test.dead.dlq' AND data->>'n' = '8' AND state = 'active'
+            AND retry_limit = 2`,
+      );
+      return rows[0];
+    }, 'the dead letter to run with its settings');
+    expect(running).toEqual({
+      retry_limit: 2,
+      retry_delay: 30,
+      retry_backoff: false,
+      dead_letter: 'test.dead.dlq.dlq',
+      expire_seconds: 120,
+    });
   });
 
   test('a failure whose message jsonb cannot hold as it is is recorded at once, not left active', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -89,6 +89,9 @@ describe('sales report export', () => {
     t.http.post(`${API}/admin/reports/sales`).set(who.auth).send(body);
 
   test('POST /admin/reports/sales → 202; the job writes the orders of [from, to) as CSV, downloadable', async () => {
+    // As an earlier release left it: readable by all.
+    mkdirSync(join(dataDir, 'reports'), { recursive: true, mode: 0o755 });
+    chmodSync(join(dataDir, 'reports'), 0o755);
     const res = await requestReport({ from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ status: 'queued', rowCount: null, downloadUrl: null });

@@ -2,7 +2,6 @@ import type { Pool, PoolClient } from 'pg';
 import type PgBoss from 'pg-boss';
 
 import { prepared, type PreparedStatement } from '../infrastructure/database/prepared-statement.js';
-import { isDeadLetterQueue } from './jobs.options.js';
 
 /** One attempt of a job, as this worker fetched it (pg-boss counts attempts in retry_count). */
 export interface Attempt {
@@ -72,20 +71,16 @@ export class JobAttempts {
   }
 
   /**
-   * Gives dead letters their queue's retry settings. pg-boss writes a dead
-   * letter with none of its queue's (a bare insert: no retry delay, a
-   * 15-minute expiry, no dead letter of its own, the retry limit of the job
-   * that died), so a dead-letter handler that failed (its database briefly
-   * away) was retried at every poll and gave up within seconds, its import
-   * or report left running for good. Set before the failure is recorded,
-   * whose retry is timed by them.
+   * Gives dead letters their queue's settings as they are fetched. pg-boss
+   * writes a dead letter with none of its queue's (a bare insert: no retry
+   * delay, a 15-minute expiry, no dead letter of its own, the retry limit of
+   * the job that died), so a dead-letter handler that failed (its database
+   * briefly away), or outlived its expiry, or was cut off by a shutdown, was
+   * retried at every poll or not at all, its import or report left running
+   * for good. Every way an attempt fails reads them from the job's row.
    */
-  private async alignWithQueue(
-    client: PoolClient,
-    queue: string,
-    attempts: readonly Attempt[],
-  ): Promise<void> {
-    await client.query({
+  async alignWithQueue(queue: string, attempts: readonly Attempt[]): Promise<void> {
+    await this.pool.query({
       ...this.alignStatement,
       values: [queue, attempts.map((a) => a.id), attempts.map((a) => a.retryCount)],
     });
@@ -139,7 +134,6 @@ export class JobAttempts {
         [queue, failures.map((f) => f.id), failures.map((f) => f.retryCount)],
       );
       const ids = new Set(running.map((r) => r.id));
-      if (isDeadLetterQueue(queue)) await this.alignWithQueue(client, queue, failures);
       const db = inTransaction(client);
       for (const failure of failures) {
         if (ids.has(failure.id)) {

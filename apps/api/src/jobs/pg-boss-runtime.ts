@@ -22,7 +22,7 @@ import { BatchEnds, type OpenBatch } from './batch-ends.js';
 import { type Attempt, type HeldRetry, JobAttempts } from './job-attempts.js';
 import type { JobContext, JobName } from './job-payloads.js';
 import { JobRegistry, type RegisteredJob } from './job-registry.js';
-import { JobsOptions } from './jobs.options.js';
+import { isDeadLetterQueue, JobsOptions } from './jobs.options.js';
 import { jobsPool } from './jobs-pool.js';
 import { pollingSpread } from './polling-spread.js';
 import { type ClosableDb, preparingDb } from './preparing-db.js';
@@ -73,6 +73,8 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   private statistics: QueueStatistics | undefined;
   private readonly batchEnds = new BatchEnds();
   private readonly inFlight = new StatementsInFlight();
+  /** The index /metrics counts through, being built (ensureUnfinishedJobsIndex). */
+  private indexBuild: Promise<void> = Promise.resolve();
   /**
    * Batches whose handlers are running here now: how many of their jobs
    * have not ended, and when pg-boss gives the batch up for its expiry (it
@@ -161,7 +163,6 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
         this.started = true;
         const stored = new Map((await this.boss.getQueues()).map((q) => [q.name, q]));
         for (const job of this.registry.all()) await this.createQueue(job, stored);
-        await ensureUnfinishedJobsIndex(this.dataSource, this.options.schema);
         if (!this.options.work) return;
         // Handlers must never see an older schema than their code expects; the
         // HTTP entry has migrated already (a no-op here), the worker entry not.
@@ -176,12 +177,30 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
       },
     );
     if (!this.options.work) return;
+    // In the background: a first build waits for the job table's writers,
+    // and meanwhile counts read the table as before.
+    this.indexBuild = ensureUnfinishedJobsIndex(this.dataSource, this.options.schema).then(
+      (whole) => {
+        if (!whole) {
+          this.logger.log(
+            'The index of unfinished jobs is being built elsewhere, or was not finished: counts read the job table until it is',
+          );
+        }
+      },
+      (error: unknown) =>
+        this.logger.warn(`Could not build the index of unfinished jobs: ${errorMessage(error)}`),
+    );
     const loops = this.registry
       .all()
       .flatMap((job) => Array.from({ length: job.options.concurrency }, () => job));
     // A job enqueued before its queue's loop has started is fetched by the
     // loop's first fetch, within a second.
     this.loopsStarting = this.startLoops(loops);
+  }
+
+  /** Resolves once this process' build of the unfinished jobs' index has ended, however it ended. */
+  indexBuilt(): Promise<void> {
+    return this.indexBuild;
   }
 
   /** Resolves once every worker loop of this process has started, or a stop has begun. */
@@ -290,7 +309,8 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
         // Fetched by a fetch under way when this worker began to stop: the
         // jobs are put back as they were, for the next worker, rather than
         // started while the process is going away.
-        if (!this.started) return this.giveBack(job.name, jobs);
+        if (!this.started) return this.inFlight.track(this.giveBack(job.name, jobs));
+        if (isDeadLetterQueue(job.name)) await this.alignWithQueue(job.name, jobs);
         // Each job succeeds or fails on its own. A success is recorded as
         // soon as it ends, not with its batch: pg-boss fails every job of a
         // batch still active when the batch outlives its expiry or the
@@ -357,6 +377,23 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     this.workerIds.set(job.name, [...(this.workerIds.get(job.name) ?? []), workerId]);
   }
 
+  /**
+   * Dead letters get their queue's settings before they run (see
+   * JobAttempts.alignWithQueue); should that fail, they run as written.
+   */
+  private async alignWithQueue(queue: string, jobs: readonly Attempt[]): Promise<void> {
+    try {
+      await this.attempts!.alignWithQueue(
+        queue,
+        jobs.map((j) => ({ id: j.id, retryCount: j.retryCount })),
+      );
+    } catch (error) {
+      this.logger.warn(
+        `Could not give dead letters of ${queue} their queue's settings: ${errorMessage(error)}`,
+      );
+    }
+  }
+
   /** Jobs still running here in batches pg-boss has not given up for their expiry. */
   private jobsOfLiveBatches(): number {
     const now = Date.now();
@@ -405,8 +442,8 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     if (held.length === 0) return;
     batch.afterEnd(() => {
       // If this fails, the retries start once the jobs' expiry has passed.
-      attempts
-        .release(queue, held)
+      this.inFlight
+        .track(attempts.release(queue, held))
         .catch((e: unknown) =>
           this.logger.error(
             `Could not release the retries of jobs ${held.map((h) => h.id).join(', ')}: ${String(e)}`,

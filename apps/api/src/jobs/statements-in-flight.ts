@@ -19,16 +19,19 @@ export class StatementsInFlight {
 
   watching(db: ClosableDb): ClosableDb {
     return {
-      executeSql: async (text, values) => {
-        this.count++;
-        try {
-          return await db.executeSql(text, values);
-        } finally {
-          this.count--;
-        }
-      },
+      executeSql: (text, values) => this.track(db.executeSql(text, values)),
       close: () => db.close(),
     };
+  }
+
+  /** Counts `statement` as under way until it ends: ours, on the pool but not through pg-boss. */
+  async track<T>(statement: Promise<T>): Promise<T> {
+    this.count++;
+    try {
+      return await statement;
+    } finally {
+      this.count--;
+    }
   }
 
   /**

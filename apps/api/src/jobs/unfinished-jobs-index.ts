@@ -1,4 +1,9 @@
-import type { DataSource } from 'typeorm';
+import { createHash } from 'node:crypto';
+
+import type { DataSource, QueryRunner } from 'typeorm';
+
+import { withAdvisoryLockIfFree } from '../infrastructure/database/advisory-lock.js';
+import { createIndexConcurrently } from '../infrastructure/database/concurrent-index.js';
 
 /** Ours, on pg-boss' table: the prefix keeps it apart from pg-boss' own job_iN indexes. */
 export const UNFINISHED_JOBS_INDEX = 'minishop_job_unfinished';
@@ -11,28 +16,92 @@ export const UNFINISHED_JOBS_INDEX = 'minishop_job_unfinished';
  */
 export const UNFINISHED_STATES = `('created', 'retry', 'active', 'failed')`;
 
+// Arbitrary constant: one process at a time builds the index.
+const BUILD_LOCK = 7_305_004;
+/**
+ * How long making the index of the partitioned table may wait for the
+ * table's writers (open transactions that enqueued a job): while it waits,
+ * later enqueues wait behind it. Not got in time, it is tried at the next start.
+ */
+const PARENT_LOCK_TIMEOUT = '3s';
+
 /**
  * Lets /metrics count the jobs that matter without reading the ones that
- * do not: every scrape would otherwise scan every completed job of the
- * last hours (pg-boss has no index on the state alone). An index on the
- * partitioned table is created on each queue's partition, and on every
- * partition attached later (a new queue). Built once per database; the
- * build holds up writes to the job table meanwhile, short on a fresh
- * database, longer on a first deployment with a large backlog.
+ * do not: every scrape would otherwise scan every completed job of the last
+ * hours (pg-boss has no index on the state alone).
+ *
+ * Built without holding up job writes, which a plain CREATE INDEX on pg-boss'
+ * partitioned table would (every queue's partition, for as long as it reads
+ * them), and CONCURRENTLY cannot be asked of a partitioned table: the index
+ * is made for the table alone (ON ONLY, reading no row), then built on each
+ * queue's partition concurrently and attached. PostgreSQL marks it valid
+ * once every partition's is attached, and builds one itself on a partition
+ * attached later (a new queue, empty then). An interrupted build is taken up
+ * at the next start; until the index is whole, counts read the table as
+ * before. Whether it is whole.
  */
 export async function ensureUnfinishedJobsIndex(
   dataSource: DataSource,
   schema: string,
-): Promise<void> {
-  // Checked first: CREATE INDEX IF NOT EXISTS locks the table before it
-  // finds the index there, and would wait for every open enqueue.
-  const found: unknown[] = await dataSource.query(
-    'SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2',
-    [schema, UNFINISHED_JOBS_INDEX],
-  );
-  if (found.length > 0) return;
-  await dataSource.query(
-    `CREATE INDEX IF NOT EXISTS ${UNFINISHED_JOBS_INDEX} ON ${schema}.job (name, state)
-      WHERE state IN ${UNFINISHED_STATES}`,
-  );
+): Promise<boolean> {
+  const parent = `${schema}.${UNFINISHED_JOBS_INDEX}`;
+  if (await isValid(dataSource, parent)) return true;
+  const built = await withAdvisoryLockIfFree(dataSource, BUILD_LOCK, async () => {
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await build(runner, schema, parent);
+    } finally {
+      await runner.release();
+    }
+    return isValid(dataSource, parent);
+  });
+  return built ?? false;
+}
+
+async function isValid(dataSource: DataSource, index: string): Promise<boolean> {
+  const rows = (await dataSource.query(
+    'SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)',
+    [index],
+  )) as { valid: boolean }[];
+  return rows[0]?.valid === true;
+}
+
+async function build(q: QueryRunner, schema: string, parent: string): Promise<void> {
+  await q.query(`SET lock_timeout = '${PARENT_LOCK_TIMEOUT}'`);
+  try {
+    await q.query(
+      `CREATE INDEX IF NOT EXISTS ${UNFINISHED_JOBS_INDEX} ON ONLY ${schema}.job (name, state)
+        WHERE state IN ${UNFINISHED_STATES}`,
+    );
+  } finally {
+    await q.query('RESET lock_timeout');
+  }
+  // Queues' partitions without an index attached to ours yet.
+  const partitions = (await q.query(
+    `SELECT c.relname AS partition
+       FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+      WHERE h.inhparent = to_regclass($1)
+        AND NOT EXISTS (
+          SELECT 1 FROM pg_inherits a JOIN pg_index x ON x.indexrelid = a.inhrelid
+           WHERE a.inhparent = to_regclass($2) AND x.indrelid = c.oid)
+      ORDER BY c.relname`,
+    [`${schema}.job`, parent],
+  )) as { partition: string }[];
+  // createIndexConcurrently names indexes as they resolve on the search path.
+  await q.query(`SET search_path TO ${schema}`);
+  try {
+    for (const { partition } of partitions) {
+      const name = `minishop_job_unfinished_${createHash('sha1').update(partition).digest('hex').slice(0, 16)}`;
+      await createIndexConcurrently(
+        q,
+        name,
+        `${schema}.${partition} (name, state) WHERE state IN ${UNFINISHED_STATES}`,
+      );
+      // Waits for nobody: it locks the two indexes, not the partition.
+      await q.query(`ALTER INDEX ${parent} ATTACH PARTITION ${schema}.${name}`);
+    }
+  } finally {
+    await q.query('RESET search_path');
+  }
 }

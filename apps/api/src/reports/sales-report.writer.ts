@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -58,8 +58,10 @@ export class SalesReportWriter {
     const path = reportFile(this.config.dataDir, reportId);
     const partial = `${path}.${run}.partial`;
     // Every customer's e-mail and spend: readable by the API's own user
-    // only, as the demo credentials are (a directory made before keeps its mode).
+    // only, as the demo credentials are; a directory made by an earlier
+    // release, readable by all, is closed too.
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await chmod(dirname(path), 0o700);
     let count = 0;
     const sales = this.sales;
     const period = { from: report.from, to: report.to };

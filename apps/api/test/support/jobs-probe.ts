@@ -18,8 +18,8 @@ declare module '../../src/jobs/job-payloads.js' {
     'test.bulk': { n: number };
     'test.fail': { n: number };
     'test.fail-text': Record<string, never>;
-    'test.dead': { n: number };
-    'test.dead.dlq': { n: number };
+    'test.dead': { n: number; hangMs?: number };
+    'test.dead.dlq': { n: number; hangMs?: number };
     'test.slow': { key: string; ms: number };
     'test.kill': { orderId: string };
     'test.plan': { key: string; attempts: { ms: number; fail: boolean }[] };
@@ -99,7 +99,9 @@ export class ProbeHandlers {
     retryBackoff: false,
     expireInSeconds: 120,
   })
-  async deadLetter(): Promise<void> {
+  async deadLetter(payload: { hangMs?: number }): Promise<void> {
+    // A database that does not answer, for a while.
+    if (payload.hangMs) await new Promise((resolve) => setTimeout(resolve, payload.hangMs));
     throw new Error('the dead letter cannot be handled yet');
   }
 

@@ -13,7 +13,7 @@ const deferred = <T>() => {
 };
 
 /** A scraped gauge whose readings the test hands out one by one. */
-function gaugeOfReadings(minRefreshMs: number) {
+function gaugeOfReadings(minRefreshMs: number, readTimeoutMs?: number) {
   const metrics = new MetricsService();
   const readings: ReturnType<typeof deferred<number>>[] = [];
   metrics.scrapedGauge({
@@ -21,6 +21,7 @@ function gaugeOfReadings(minRefreshMs: number) {
     help: 'depth',
     labelNames: ['queue'],
     minRefreshMs,
+    ...(readTimeoutMs === undefined ? {} : { readTimeoutMs }),
     read: () => {
       const next = deferred<number>();
       readings.push(next);
@@ -81,5 +82,22 @@ describe('MetricsService.scrapedGauge', () => {
     await new Promise((r) => setImmediate(r));
     readings[2]!.reject(new Error('database unreachable'));
     expect(await failedLater).toBe('test_depth{queue="q"} 5');
+  });
+
+  test('a reading that hangs is given up after its time: the last figures show, the next scrape reads again', async () => {
+    const { readings, scrape } = gaugeOfReadings(0, 50);
+    const first = scrape();
+    await new Promise((r) => setImmediate(r));
+    readings[0]!.resolve(4);
+    expect(await first).toBe('test_depth{queue="q"} 4');
+
+    // Never answers.
+    expect(await scrape()).toBe('test_depth{queue="q"} 4');
+    expect(readings).toHaveLength(2);
+    const next = scrape();
+    await new Promise((r) => setImmediate(r));
+    expect(readings).toHaveLength(3);
+    readings[2]!.resolve(6);
+    expect(await next).toBe('test_depth{queue="q"} 6');
   });
 });

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { Injectable } from '@nestjs/common';
 import {
   collectDefaultMetrics,
@@ -26,6 +28,9 @@ import {
  * Asking twice for the same name returns the first metric, so a provider
  * built twice does not throw "already registered".
  */
+/** The longest a scraped gauge's reading is waited for; past it, the last figures are shown. */
+export const SCRAPED_READ_TIMEOUT_MS = 5_000;
+
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
@@ -59,20 +64,29 @@ export class MetricsService {
   scrapedGauge<L extends string, R>(
     config: Omit<GaugeConfiguration<L>, 'registers' | 'collect'> & {
       minRefreshMs: number;
+      /** How long a reading is waited for (SCRAPED_READ_TIMEOUT_MS unless given). */
+      readTimeoutMs?: number;
       read: () => Promise<R>;
       show: (gauge: Gauge<L>, reading: R) => void;
     },
   ): Gauge<L> {
-    const { minRefreshMs, read, show, ...gauge } = config;
+    const { minRefreshMs, readTimeoutMs = SCRAPED_READ_TIMEOUT_MS, read, show, ...gauge } = config;
     let last: { at: number; reading: R } | undefined;
     let reading: Promise<void> | undefined;
     const refresh = async (): Promise<void> => {
       const at = Date.now();
+      const timer = new AbortController();
       try {
-        last = { at, reading: await read() };
+        // Bounded: scrapes wait for the one reading, and one that hangs (a
+        // table locked, a connection gone silent) must not hold them all.
+        const timedOut = sleep(readTimeoutMs, undefined, { signal: timer.signal }).then(() =>
+          Promise.reject(new Error('the reading timed out')),
+        );
+        last = { at, reading: await Promise.race([read(), timedOut]) };
       } catch {
         // The last figures stay.
       } finally {
+        timer.abort();
         reading = undefined;
       }
     };
