@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
+import { pgPoolOf } from '../src/infrastructure/database/pg-pool-of.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import { JobsOptions } from '../src/jobs/jobs.options.js';
 import { jobCountsQuery } from '../src/jobs/jobs-status.service.js';
@@ -76,7 +77,7 @@ describe('GET /metrics: job queues', () => {
   test('the scrape counts without reading the completed jobs', async () => {
     const db = t.get(DataSource);
     // Built by processes that work jobs; this one does not.
-    expect(await ensureUnfinishedJobsIndex(db, 'pgboss')).toBe(true);
+    expect(await ensureUnfinishedJobsIndex(pgPoolOf(db), 'pgboss')).toBe(true);
     // Whole: one index per queue's partition, attached to the table's.
     const [{ missing }] = (await db.query(
       `SELECT count(*)::int AS missing FROM pg_inherits h

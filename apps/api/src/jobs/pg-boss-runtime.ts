@@ -6,6 +6,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import type { Pool } from 'pg';
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 
@@ -69,6 +70,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
   private readonly workerIds = new Map<string, string[]>();
   /** pg-boss' connections (its own pool, so its loops never wait behind requests). */
   private db: ClosableDb | undefined;
+  private pool: Pool | undefined;
   private attempts: JobAttempts | undefined;
   private statistics: QueueStatistics | undefined;
   private readonly batchEnds = new BatchEnds();
@@ -108,7 +110,9 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     const loops = this.options.work
       ? this.registry.all().reduce((n, job) => n + job.options.concurrency, 0)
       : 0;
-    const pool = jobsPool(this.server.url, this.options.poolSize ?? 2 * loops + 4);
+    // (And one for the build of the unfinished jobs' index, at start.)
+    const pool = jobsPool(this.server.url, this.options.poolSize ?? 2 * loops + 5);
+    this.pool = pool;
     // Emitted for idle connections only (a database restart, or Ctrl-C
     // reaching the embedded PostgreSQL with the app): the pool drops them
     // and opens new ones when asked; nothing in flight is lost.
@@ -179,7 +183,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     if (!this.options.work) return;
     // In the background: a first build waits for the job table's writers,
     // and meanwhile counts read the table as before.
-    this.indexBuild = ensureUnfinishedJobsIndex(this.dataSource, this.options.schema).then(
+    this.indexBuild = ensureUnfinishedJobsIndex(this.pool!, this.options.schema).then(
       (whole) => {
         if (!whole) {
           this.logger.log(

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
 
-import { withAdvisoryLockIfFree } from '../infrastructure/database/advisory-lock.js';
-import { createIndexConcurrently } from '../infrastructure/database/concurrent-index.js';
+import {
+  createIndexConcurrently,
+  type SqlRunner,
+} from '../infrastructure/database/concurrent-index.js';
 
 /** Ours, on pg-boss' table: the prefix keeps it apart from pg-boss' own job_iN indexes. */
 export const UNFINISHED_JOBS_INDEX = 'minishop_job_unfinished';
@@ -38,47 +40,55 @@ const PARENT_LOCK_TIMEOUT = '3s';
  * once every partition's is attached, and builds one itself on a partition
  * attached later (a new queue, empty then). An interrupted build is taken up
  * at the next start; until the index is whole, counts read the table as
- * before. Whether it is whole.
+ * before. On one connection of `pool` (the job queue's, not the requests'),
+ * holding a lock so that one process at a time builds. Whether it is whole.
  */
-export async function ensureUnfinishedJobsIndex(
-  dataSource: DataSource,
-  schema: string,
-): Promise<boolean> {
+export async function ensureUnfinishedJobsIndex(pool: Pool, schema: string): Promise<boolean> {
   const parent = `${schema}.${UNFINISHED_JOBS_INDEX}`;
-  if (await isValid(dataSource, parent)) return true;
-  const built = await withAdvisoryLockIfFree(dataSource, BUILD_LOCK, async () => {
-    const runner = dataSource.createQueryRunner();
-    await runner.connect();
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    if (await isValid(client, parent)) return true;
+    const { rows } = await client.query<{ taken: boolean }>(
+      'SELECT pg_try_advisory_lock($1) AS taken',
+      [BUILD_LOCK],
+    );
+    if (!rows[0]?.taken) return false;
     try {
-      await build(runner, schema, parent);
+      await build(client, schema, parent);
     } finally {
-      await runner.release();
+      await client.query('SELECT pg_advisory_unlock($1)', [BUILD_LOCK]);
     }
-    return isValid(dataSource, parent);
-  });
-  return built ?? false;
+    return await isValid(client, parent);
+  } catch (error) {
+    // Its session may still hold the lock or a setting: not handed back.
+    broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
-async function isValid(dataSource: DataSource, index: string): Promise<boolean> {
-  const rows = (await dataSource.query(
+async function isValid(client: PoolClient, index: string): Promise<boolean> {
+  const { rows } = await client.query<{ valid: boolean }>(
     'SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)',
     [index],
-  )) as { valid: boolean }[];
+  );
   return rows[0]?.valid === true;
 }
 
-async function build(q: QueryRunner, schema: string, parent: string): Promise<void> {
-  await q.query(`SET lock_timeout = '${PARENT_LOCK_TIMEOUT}'`);
+async function build(client: PoolClient, schema: string, parent: string): Promise<void> {
+  await client.query(`SET lock_timeout = '${PARENT_LOCK_TIMEOUT}'`);
   try {
-    await q.query(
+    await client.query(
       `CREATE INDEX IF NOT EXISTS ${UNFINISHED_JOBS_INDEX} ON ONLY ${schema}.job (name, state)
         WHERE state IN ${UNFINISHED_STATES}`,
     );
   } finally {
-    await q.query('RESET lock_timeout');
+    await client.query('RESET lock_timeout');
   }
   // Queues' partitions without an index attached to ours yet.
-  const partitions = (await q.query(
+  const { rows: partitions } = await client.query<{ partition: string }>(
     `SELECT c.relname AS partition
        FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
       WHERE h.inhparent = to_regclass($1)
@@ -87,21 +97,24 @@ async function build(q: QueryRunner, schema: string, parent: string): Promise<vo
            WHERE a.inhparent = to_regclass($2) AND x.indrelid = c.oid)
       ORDER BY c.relname`,
     [`${schema}.job`, parent],
-  )) as { partition: string }[];
+  );
+  const rowsOf: SqlRunner = {
+    query: async (text, params) => (await client.query(text, params)).rows,
+  };
   // createIndexConcurrently names indexes as they resolve on the search path.
-  await q.query(`SET search_path TO ${schema}`);
+  await client.query(`SET search_path TO ${schema}`);
   try {
     for (const { partition } of partitions) {
       const name = `minishop_job_unfinished_${createHash('sha1').update(partition).digest('hex').slice(0, 16)}`;
       await createIndexConcurrently(
-        q,
+        rowsOf,
         name,
         `${schema}.${partition} (name, state) WHERE state IN ${UNFINISHED_STATES}`,
       );
       // Waits for nobody: it locks the two indexes, not the partition.
-      await q.query(`ALTER INDEX ${parent} ATTACH PARTITION ${schema}.${name}`);
+      await client.query(`ALTER INDEX ${parent} ATTACH PARTITION ${schema}.${name}`);
     }
   } finally {
-    await q.query('RESET search_path');
+    await client.query('RESET search_path');
   }
 }

@@ -1,4 +1,7 @@
-import type { QueryRunner } from 'typeorm';
+/** What runs the statements: a migration's QueryRunner, or a connection answering rows alike. */
+export interface SqlRunner {
+  query(text: string, params?: unknown[]): Promise<unknown>;
+}
 
 /** Index names this helper puts into SQL as they are: plain lower-case identifiers only. */
 const PLAIN_NAME = /^[a-z_][a-z0-9_]*$/;
@@ -20,7 +23,7 @@ function checked(name: string): string {
  * migration's own text, never from input.
  */
 export async function createIndexConcurrently(
-  q: QueryRunner,
+  q: SqlRunner,
   name: string,
   definition: string,
 ): Promise<void> {
@@ -35,6 +38,6 @@ export async function createIndexConcurrently(
   await q.query(`CREATE INDEX CONCURRENTLY ${name} ON ${definition}`);
 }
 
-export async function dropIndexConcurrently(q: QueryRunner, name: string): Promise<void> {
+export async function dropIndexConcurrently(q: SqlRunner, name: string): Promise<void> {
   await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${checked(name)}`);
 }
