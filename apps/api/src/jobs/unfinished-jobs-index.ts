@@ -47,6 +47,11 @@ export async function ensureUnfinishedJobsIndex(pool: Pool, schema: string): Pro
   const parent = `${schema}.${UNFINISHED_JOBS_INDEX}`;
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A connection lost while held here (a database restart) is also an
+  // 'error' event, which unheard would end the process; the statement in
+  // flight rejects with it.
+  const lost = (error: Error) => (broken = error);
+  client.on('error', lost);
   try {
     if (await isValid(client, parent)) return true;
     const { rows } = await client.query<{ taken: boolean }>(
@@ -65,6 +70,7 @@ export async function ensureUnfinishedJobsIndex(pool: Pool, schema: string): Pro
     broken = error instanceof Error ? error : new Error(String(error));
     throw error;
   } finally {
+    client.removeListener('error', lost);
     client.release(broken);
   }
 }
