@@ -117,4 +117,30 @@ describe("pingDatabase (the job worker's heartbeat check)", () => {
       await proxy.close();
     }
   });
+
+  test('a connection lost during the ping fails the ping, and the process lives on', async () => {
+    const url = new URL(process.env.DATABASE_URL!);
+    const proxy = new PausableProxy({ host: url.hostname, port: Number(url.port || 5432) });
+    url.port = String(await proxy.listen());
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    // Unheard, the client's 'error' event would end the process (here: fail the run).
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      await pingDatabase(pool, 2_000);
+      proxy.hold();
+      const held = proxy.nextQueryWhileHeld();
+      const ping = pingDatabase(pool, 5_000);
+      await held;
+      // The database goes away with the query in flight (a restart, a failover).
+      await proxy.close();
+      await expect(ping).rejects.toThrow(/Connection terminated/);
+      expect(uncaught).toEqual([]);
+      expect(pool.totalCount).toBe(0);
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+      await pool.end();
+    }
+  });
 });

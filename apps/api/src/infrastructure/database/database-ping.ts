@@ -11,6 +11,11 @@ export async function pingDatabase(pool: Pool, timeoutMs: number): Promise<void>
   // The pool bounds the wait for a connection itself (connectionTimeoutMillis).
   const client = await pool.connect();
   let timer: NodeJS.Timeout | undefined;
+  // A connection lost while held here (the database restarting, the very
+  // outage this check reports) is also an 'error' event on the client,
+  // which unheard would end the process; the query rejects with it.
+  const lost = () => undefined;
+  client.on('error', lost);
   const query = client.query('SELECT 1');
   try {
     await Promise.race([
@@ -30,5 +35,6 @@ export async function pingDatabase(pool: Pool, timeoutMs: number): Promise<void>
     throw error;
   } finally {
     clearTimeout(timer);
+    client.removeListener('error', lost);
   }
 }
