@@ -9,7 +9,10 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../infrastructure/config/app-config.js';
 import { type CachedRead, CachedReads } from './cache/cached-reads.js';
 import type { PendingLookup } from './cache/catalog-cache.js';
-import { CatalogReadRepository } from './persistence/catalog-read.repository.js';
+import {
+  CatalogReadRepository,
+  type ProductFilter,
+} from './persistence/catalog-read.repository.js';
 import { toProductDto, toStaffProductDto } from './persistence/product.mapper.js';
 import type { ProductRow } from './persistence/product-row.js';
 import { decodeCursor, encodeCursor, type ProductCursor } from './product-cursor.js';
@@ -84,7 +87,7 @@ export class ProductListingService {
   private async load(
     query: ProductQueryDto,
     after: ProductCursor | undefined,
-    status: 'active' | 'archived' | 'any' = 'active',
+    status: ProductFilter['status'] = 'active',
   ): Promise<{ rows: ProductRow[]; nextCursor: string | null }> {
     const rows = await this.products.listProducts({
       status,

@@ -44,10 +44,6 @@ export class JobAttempts {
         WHERE j.name = $1 AND j.id = h.id AND j.retry_count = h.retry_count
           AND j.state = 'retry'`,
     );
-    // pg-boss' fetch set state 'active' and started_on, and counted a retry
-    // (retry_count + 1) when started_on was already set; undone here, so
-    // the next fetch counts as this one would have. A first attempt
-    // (retry_count 0) had no started_on.
     this.alignStatement = prepared(
       `UPDATE ${schema}.job j
           SET retry_limit = coalesce(q.retry_limit, j.retry_limit),
@@ -59,6 +55,10 @@ export class JobAttempts {
         WHERE q.name = $1 AND j.name = $1 AND j.id = a.id AND j.retry_count = a.retry_count
           AND j.state = 'active'`,
     );
+    // pg-boss' fetch set state 'active' and started_on, and counted a retry
+    // (retry_count + 1) when started_on was already set; undone here, so
+    // the next fetch counts as this one would have. A first attempt
+    // (retry_count 0) had no started_on.
     this.giveBackStatement = prepared(
       `UPDATE ${schema}.job j
           SET state = CASE WHEN a.retry_count = 0 THEN 'created' ELSE 'retry' END::${schema}.job_state,
@@ -80,10 +80,7 @@ export class JobAttempts {
    * for good. Every way an attempt fails reads them from the job's row.
    */
   async alignWithQueue(queue: string, attempts: readonly Attempt[]): Promise<void> {
-    await this.pool.query({
-      ...this.alignStatement,
-      values: [queue, attempts.map((a) => a.id), attempts.map((a) => a.retryCount)],
-    });
+    await this.onAttempts(this.alignStatement, queue, attempts);
   }
 
   /**
@@ -92,15 +89,21 @@ export class JobAttempts {
    * next fetch, here or elsewhere, takes them at once.
    */
   async giveBack(queue: string, attempts: readonly Attempt[]): Promise<void> {
-    await this.pool.query({
-      ...this.giveBackStatement,
-      values: [queue, attempts.map((a) => a.id), attempts.map((a) => a.retryCount)],
-    });
+    await this.onAttempts(this.giveBackStatement, queue, attempts);
   }
 
   async complete(queue: string, attempts: readonly Attempt[]): Promise<void> {
+    await this.onAttempts(this.completeStatement, queue, attempts);
+  }
+
+  /** Runs `statement` on the attempts of `queue`, given as $1 (queue), $2 (ids), $3 (retry counts). */
+  private async onAttempts(
+    statement: PreparedStatement,
+    queue: string,
+    attempts: readonly Attempt[],
+  ): Promise<void> {
     await this.pool.query({
-      ...this.completeStatement,
+      ...statement,
       values: [queue, attempts.map((a) => a.id), attempts.map((a) => a.retryCount)],
     });
   }

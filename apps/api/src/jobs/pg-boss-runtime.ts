@@ -387,10 +387,7 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
    */
   private async alignWithQueue(queue: string, jobs: readonly Attempt[]): Promise<void> {
     try {
-      await this.attempts!.alignWithQueue(
-        queue,
-        jobs.map((j) => ({ id: j.id, retryCount: j.retryCount })),
-      );
+      await this.attempts!.alignWithQueue(queue, jobs);
     } catch (error) {
       this.logger.warn(
         `Could not give dead letters of ${queue} their queue's settings: ${errorMessage(error)}`,
@@ -408,9 +405,8 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Throws, for pg-boss to fail the jobs for a retry, when they could not be put back. */
   private async giveBack(queue: string, jobs: readonly Attempt[]): Promise<void> {
-    const attempts = jobs.map((j) => ({ id: j.id, retryCount: j.retryCount }));
     try {
-      await this.attempts!.giveBack(queue, attempts);
+      await this.attempts!.giveBack(queue, jobs);
       this.logger.log(`Put back ${jobs.length} job(s) of ${queue} fetched as this worker stopped`);
     } catch (error) {
       this.logger.warn(

@@ -68,7 +68,7 @@ export class UnsettledRefundsService {
   /**
    * The unsettled bookings, oldest first, the one in flight now included:
    * up to `limit`, and whether more exist (a long provider outage can leave
-   * more than are worth listing at once; the oldest come first).
+   * more than are worth listing at once).
    */
   async list(
     now: Date = this.clock.now(),

@@ -2,19 +2,22 @@ import { MAX_ORDER_TOTAL } from '@minishop/domain';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Matches, Max, Min, type ValidationArguments } from 'class-validator';
 
+/** An integer amount in minor units, up to `maximum`. */
+const amount = (maximum: number) =>
+  ({
+    type: 'integer',
+    format: 'int64',
+    minimum: 0,
+    maximum,
+    example: 1299,
+    description: 'Integer amount in minor units (cents)',
+  }) as const;
 const CURRENCY = { example: 'EUR', description: 'ISO 4217 currency code', maxLength: 3 } as const;
 
 /** Money on the wire: integer minor units and an ISO currency, never a float. */
 export class MoneyDto {
-  @ApiProperty({
-    type: 'integer',
-    format: 'int64',
-    minimum: 0,
-    // A cart's subtotal may add up to more than one payment can be.
-    maximum: Number.MAX_SAFE_INTEGER,
-    example: 1299,
-    description: 'Integer amount in minor units (cents)',
-  })
+  // A cart's subtotal may add up to more than one payment can be.
+  @ApiProperty(amount(Number.MAX_SAFE_INTEGER))
   amount!: number;
 
   @ApiProperty(CURRENCY)
@@ -27,14 +30,7 @@ export class MoneyDto {
  * be a cart's larger subtotal.
  */
 export class MoneyAmountDto {
-  @ApiProperty({
-    type: 'integer',
-    format: 'int64',
-    minimum: 0,
-    maximum: MAX_ORDER_TOTAL,
-    example: 1299,
-    description: 'Integer amount in minor units (cents)',
-  })
+  @ApiProperty(amount(MAX_ORDER_TOTAL))
   @IsInt()
   @Min(0)
   @Max(MAX_ORDER_TOTAL)
