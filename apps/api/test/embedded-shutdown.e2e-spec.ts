@@ -13,7 +13,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 
 import { type ApiProcess, freePort, reap, spawnApi, waitReady } from './support/api-process.js';
 import { alive, eventually, processesMentioning } from './support/processes.js';
@@ -43,6 +43,14 @@ function workerPids(api: ApiProcess): number[] {
 function serving(api: ApiProcess, pid: number): boolean {
   return logLines(api).some((l) => l.pid === pid && l.msg?.startsWith('API ') === true);
 }
+
+/**
+ * How many 50 ms polls a start may take. The cases share one data directory,
+ * so the first one's start also runs initdb, migrates and seeds, with two
+ * workers at once; next to other suites' processes on a loaded 2-core host
+ * that has been seen to outlast the helpers' default minute.
+ */
+const START_POLLS = 4_000;
 
 /** Its exit code, with what it logged when the code is not the one expected. */
 async function expectExit(process: ApiProcess, code: number): Promise<void> {
@@ -80,7 +88,7 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
 
   /** Waits for the postmaster to be up and returns its pid. */
   const postmasterUp = async (): Promise<number> => {
-    expect(await eventually(() => postmaster() !== undefined, 1200)).toBe(true);
+    expect(await eventually(() => postmaster() !== undefined, START_POLLS)).toBe(true);
     return postmaster()!;
   };
 
@@ -98,22 +106,33 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
     env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()) };
   });
 
-  afterAll(() => {
-    spawned.forEach(reap);
-    // A failed case must not leave its PostgreSQL running.
+  // A failed case must not leave its processes to the next: they share the
+  // data directory, and a PostgreSQL left running there fails every later
+  // case, hiding the first failure's cause among theirs. Nothing to do after
+  // a case that passed (it checked that nothing was left).
+  afterEach(async () => {
+    const left = spawned.splice(0);
+    left.forEach(reap);
+    await Promise.all(left.map((p) => p.exited));
     const pid = postmaster();
-    if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGQUIT');
+    if (pid !== undefined && alive(pid)) {
+      process.kill(pid, 'SIGQUIT');
+      await eventually(() => !alive(pid), START_POLLS);
+    }
+  }, 300_000);
+
+  afterAll(() => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('start:prod, SIGTERM once the workers serve → they stop, then PostgreSQL, exit 0', async () => {
     const api = await spawnApi('cluster.js', { ...env, WEB_CONCURRENCY: '2' });
     spawned.push(api);
-    await waitReady(api);
+    await waitReady(api, START_POLLS);
     expect(
       await eventually(
         () => workerPids(api).length === 2 && workerPids(api).every((w) => serving(api, w)),
-        1200,
+        START_POLLS,
       ),
     ).toBe(true);
     const pids = [...workerPids(api), await postmasterUp()];
@@ -129,7 +148,7 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
     const api = await spawnApi('cluster.js', { ...env, WEB_CONCURRENCY: '2' });
     spawned.push(api);
     // Forked, not yet serving: a worker takes seconds to load and start.
-    expect(await eventually(() => workerPids(api).length === 2, 1200)).toBe(true);
+    expect(await eventually(() => workerPids(api).length === 2, START_POLLS)).toBe(true);
     const pids = [...workerPids(api), await postmasterUp()];
 
     api.child.kill('SIGINT');
@@ -220,7 +239,7 @@ describe('stopping with the embedded PostgreSQL (built app, no DATABASE_URL)', (
       }
     };
     try {
-      expect(await eventually(opened, 1200)).toBe(true);
+      expect(await eventually(opened, START_POLLS)).toBe(true);
 
       cli.child.kill('SIGTERM');
 
