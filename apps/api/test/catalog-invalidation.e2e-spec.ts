@@ -274,6 +274,12 @@ describeWithRedis('catalog writes reach the shared cache (Redis)', () => {
   test('a writer that dies after commit: the job enqueued with the write moves the shared generation', async () => {
     const p = await aCachedProduct(dying, admin, [b]);
     await reprice(dying, admin, p, 2700);
+    // Their backstop delay (this write's job, and its product's creation's),
+    // as if it had passed: the jobs are due now.
+    const due = await dying.db.rows(
+      "UPDATE pgboss.job SET start_after = now() WHERE name = 'catalog.invalidate' AND state = 'created' RETURNING id",
+    );
+    expect(due.length).toBeGreaterThan(0);
     // The job runs in whichever process polls first (RUN_WORKER=inline in both).
     await eventuallyPriced(b, p.slug, 2700, 15_000);
   });

@@ -22,11 +22,13 @@ import {
   waitFor,
 } from './support/jobs-probe.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 class UseCaseFailed extends Error {}
 
 describe('jobs', () => {
   let t: TestApp;
+  let db: TestDatabase;
   let ds: DataSource;
   let queue: JobQueue;
   let tx: TransactionRunner;
@@ -43,7 +45,11 @@ describe('jobs', () => {
       : undefined;
 
   beforeAll(async () => {
+    // An empty database, not a copy of the run's template (which has the
+    // job queues already): what a first start makes is tested here.
+    db = await createTestDatabase();
     t = await startTestApp({
+      database: db,
       imports: [ProbeModule],
       override: (b) => b.overrideProvider(JobsOptions).useValue(fastJobsOptions()),
     });
@@ -54,6 +60,7 @@ describe('jobs', () => {
   });
   afterAll(async () => {
     await t?.close();
+    await db?.drop();
   });
 
   test('pg-boss installs its schema in a fresh database at start', async () => {

@@ -48,9 +48,9 @@ const withAdmin = <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> =>
 const TEMPLATE_LOCK = 7_305_090;
 
 /**
- * The name of a database with every migration applied, made by the first
- * file that asks for one in this run (see global-setup.js), or undefined
- * when the run names none.
+ * The name of a database with every migration applied and the job queues
+ * made, made by the first file that asks for one in this run (see
+ * global-setup.js), or undefined when the run names none.
  */
 async function migratedTemplate(): Promise<string | undefined> {
   const name = process.env.MINISHOP_TEST_TEMPLATE;
@@ -77,6 +77,7 @@ async function migratedTemplate(): Promise<string | undefined> {
       } finally {
         await source.destroy();
       }
+      await installJobQueues(url.toString(), making);
       await c.query(`ALTER DATABASE "${making}" RENAME TO "${name}"`);
     } finally {
       await c.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
@@ -86,10 +87,32 @@ async function migratedTemplate(): Promise<string | undefined> {
 }
 
 /**
+ * pg-boss' schema and the app's queues (a partition of the job table each),
+ * as an app that works no jobs makes them at start: copied with the
+ * template, they save every test app most of its start. Nothing a working
+ * process adds (schedules, the unfinished jobs' index) is made here, so
+ * tests of those still start from their absence.
+ */
+async function installJobQueues(url: string, name: string): Promise<void> {
+  // Loaded here: test-app.ts itself asks this module for its databases.
+  const { startTestApp } = await import('./test-app.js');
+  const app = await startTestApp({
+    env: { RUN_WORKER: 'off' },
+    database: {
+      url,
+      name,
+      rows: () => Promise.reject(new Error('not used while making the template')),
+      drop: () => Promise.resolve(),
+    },
+  });
+  await app.close();
+}
+
+/**
  * A database of its own for one test file, so files run in parallel and
  * leave nothing behind. Created on the server of DATABASE_URL. `migrated`:
- * with every migration applied already, as a copy of this run's migrated
- * template (tens of milliseconds, where migrating takes hundreds; test apps
+ * with every migration applied and the job queues made already, as a copy
+ * of this run's template (tens of milliseconds, where migrating takes hundreds; test apps
  * start over a hundred times a run). The app's own migration run at start
  * then finds nothing to do; what migrating a fresh database does is tested
  * where an empty one is asked for (the default).
@@ -99,9 +122,12 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   const name = `minishop_t_${randomBytes(6).toString('hex')}`;
   const template = options.migrated ? await migratedTemplate() : undefined;
-  await withAdmin((c) =>
-    c.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`),
-  );
+  await withAdmin(async (c) => {
+    await c.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
+    // Deadlocks are what some tests provoke on purpose; PostgreSQL looks for
+    // one only after this wait (1 s by default), which those tests sat out.
+    await c.query(`ALTER DATABASE "${name}" SET deadlock_timeout = '100ms'`);
+  });
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
   return {
