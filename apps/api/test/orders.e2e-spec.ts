@@ -570,6 +570,48 @@ describe('orders', () => {
     expect(await stockOf(t, v.id)).toEqual({ onHand: 7, reserved: 1 });
   });
 
+  test('a due order another transaction holds is waited for, then expired in the same run', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    const { order } = await anOrder(user, v, 2);
+    await db.query(
+      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = $1`,
+      [order.id],
+    );
+    // Its intent's canceled webhook is held back: only the sweep and the
+    // holder below touch the order.
+    emulator.webhookUrl = 'http://127.0.0.1:9/unreachable';
+    const holder = db.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [order.id]);
+      const run = t.get(OrderExpiryService).expireDue(new Date());
+      await waitFor(
+        async () =>
+          (
+            (await db.query(
+              `SELECT 1 FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'
+                  AND query LIKE '%FOR UPDATE%' AND query LIKE '%reservation_expires_at <= $1%'`,
+            )) as unknown[]
+          ).length > 0 || undefined,
+        'the sweep to wait for the order',
+      );
+      await holder.commitTransaction();
+      expect(await run).toBeGreaterThanOrEqual(1);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+      emulator.webhookUrl = webhookUrl;
+    }
+    expect((await getOrder(user, order.id)).body).toMatchObject({
+      status: 'cancelled',
+      history: expect.arrayContaining([expect.objectContaining({ cause: 'reservation_expired' })]),
+    });
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+  });
+
   test('an order paid before its reservation ran out, its webhook late, is left to that webhook: paid, not refunded', async () => {
     const user = await aCustomer(t);
     const v = await aVariant(t, { stock: 5 });

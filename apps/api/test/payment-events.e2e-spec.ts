@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
 import { TransactionRunner } from '../src/infrastructure/database/transaction-runner.js';
+import { OrderExpiryService } from '../src/orders/order-expiry.service.js';
 import { DeferredEventRetry, MAX_REAPPLY_ATTEMPTS } from '../src/payments/deferred-event-retry.js';
 import { PaymentEventProcessor } from '../src/payments/payment-event-processor.service.js';
 import { PaymentEventRepository } from '../src/payments/persistence/payment-event.repository.js';
@@ -159,6 +160,34 @@ describe('payment events applied to orders (POST /webhooks/stripe)', () => {
       ),
     );
     expect((await orderOf(o.orderId)).status).toBe('cancelled');
+    expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
+  });
+
+  test('payment_intent.canceled for an order past its reservation → left to the expiry sweep, which records it expired', async () => {
+    const o = await anOrder(4);
+    await db.query(
+      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = $1`,
+      [o.orderId],
+    );
+    // The sweep cancels the intent before the order; this is that cancel's
+    // webhook arriving first.
+    const ack = await send(
+      aStripeEvent(
+        'payment_intent.canceled',
+        intentObject(o.intentId, o.total, { status: 'canceled' }),
+      ),
+    );
+    expect(ack.status).toBe('processed');
+    expect(await orderOf(o.orderId)).toMatchObject({ status: 'pending_payment', historyRows: 1 });
+    expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 4 });
+
+    expect(await t.get(OrderExpiryService).expireDue(new Date())).toBeGreaterThanOrEqual(1);
+    expect(await orderOf(o.orderId)).toMatchObject({ status: 'cancelled', historyRows: 2 });
+    const causes = (await db.query(
+      'SELECT cause FROM order_status_history WHERE order_id = $1 ORDER BY id',
+      [o.orderId],
+    )) as { cause: string }[];
+    expect(causes.at(-1)).toEqual({ cause: 'reservation_expired' });
     expect(await stockOf(t, o.variant.id)).toEqual({ onHand: 10, reserved: 0 });
   });
 

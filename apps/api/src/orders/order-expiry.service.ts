@@ -14,8 +14,10 @@ const PAGE = 100;
  * first put to the provider (ExpiringIntents): only those whose intent it
  * cancelled are cancelled here, so a payment made in time whose webhook is
  * late is not undone. Safe to run on several workers at once and against
- * concurrent payments: rows are locked with SKIP LOCKED and checked again,
- * and an order whose payment lands first is no longer pending. A process
+ * concurrent payments: rows are locked, after any transaction holding one,
+ * and checked again, and an order whose payment lands first is no longer
+ * pending. The webhook of an intent cancelled here leaves its order to this
+ * sweep (OrderPaymentEventHandler), which records the cause. A process
  * dying between the provider's cancel and the order's leaves the order due:
  * the next run asks again (the same key, the same answer) and cancels it.
  */

@@ -204,10 +204,13 @@ export abstract class OrderRepository {
    * `after` (the last one of the page before).
    */
   abstract dueForExpiry(now: Date, limit: number, after?: DueOrder): Promise<DueOrder[]>;
+  /** Whether the order's stock reservation has run out by `now`. */
+  abstract reservationOver(orderId: string, now: Date, manager: EntityManager): Promise<boolean>;
   /**
-   * Those of `orders` still pending and due, skipping those another
-   * transaction holds (a payment being applied), and those read without an
-   * intent that have one now: the provider was not asked to cancel it.
+   * Those of `orders` still pending and due once another transaction that
+   * holds one (a payment being applied) has ended, leaving out those read
+   * without an intent that have one now: the provider was not asked to
+   * cancel it.
    */
   abstract lockDueForExpiry(
     orders: readonly Pick<DueOrder, 'id' | 'paymentIntentId'>[],

@@ -12,6 +12,7 @@ import {
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
+import { Clock } from '../infrastructure/clock/clock.js';
 import {
   PaymentEventHandler,
   type PaymentEventOutcome,
@@ -112,6 +113,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
     private readonly refunds: RefundEvents,
     private readonly disputes: DisputeEvents,
     private readonly intents: IntentCancellation,
+    private readonly clock: Clock,
   ) {
     super();
   }
@@ -385,6 +387,16 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
   private async canceled(order: OrderState, m: EntityManager): Promise<PaymentEventOutcome> {
     if (order.status === 'cancelled') return 'processed'; // we cancelled it ourselves
     if (order.status !== 'pending_payment') return 'ignored';
+    // Past its reservation the expiry sweep cancels the intent before the
+    // order (OrderExpiryService), and this is most likely that cancel's
+    // webhook: the order is the sweep's, which records why it ended and
+    // counts it. Cancelled by someone else, it is the sweep's all the same.
+    if (
+      order.reviewReason === null &&
+      (await this.orders.reservationOver(order.id, this.clock.now(), m))
+    ) {
+      return 'processed';
+    }
     await this.lifecycle.cancelPending(order, 'payment_intent.canceled', m);
     return 'processed';
   }

@@ -219,6 +219,14 @@ export class TypeormOrderRepository extends OrderRepository {
     }));
   }
 
+  async reservationOver(orderId: string, now: Date, manager: EntityManager): Promise<boolean> {
+    const [row] = (await manager.query(
+      'SELECT reservation_expires_at <= $2 AS over FROM orders WHERE id = $1',
+      [orderId, now],
+    )) as { over: boolean }[];
+    return row?.over === true;
+  }
+
   async lockDueForExpiry(
     orders: readonly Pick<DueOrder, 'id' | 'paymentIntentId'>[],
     now: Date,
@@ -226,18 +234,23 @@ export class TypeormOrderRepository extends OrderRepository {
   ): Promise<OrderState[]> {
     const ids = orders.map((o) => o.id);
     const intentless = orders.filter((o) => o.paymentIntentId === null).map((o) => o.id);
-    // SKIP LOCKED: an order whose payment is being applied right now is left
-    // to that transaction; the next run sees what it decided. An order read
-    // without an intent that has one now (a retried checkout attached it in
-    // between) is left to the next run, which asks the provider to cancel it.
+    // An order held by another transaction (a payment being applied, or the
+    // webhook of the cancel this run just asked for) is waited for, and its
+    // row read again once that transaction ends: one paid meanwhile drops
+    // out. Skipped instead, a cancel's own webhook made this run miss
+    // orders whose intents it had cancelled. Locked in the order every
+    // locker of several orders uses (created_at, id), so that two never
+    // deadlock. An order read without an intent that has one now (a retried
+    // checkout attached it in between) is left to the next run, which asks
+    // the provider to cancel it.
     const rows = (await manager.query(
       `SELECT ${STATE_COLUMNS} FROM orders o
         WHERE o.id = ANY($2::uuid[])
           AND o.status = 'pending_payment' AND o.reservation_expires_at <= $1
           AND o.review_reason IS NULL
           AND NOT (o.id = ANY($3::uuid[]) AND o.payment_intent_id IS NOT NULL)
-        ORDER BY o.reservation_expires_at
-        FOR UPDATE SKIP LOCKED`,
+        ORDER BY o.created_at, o.id
+        FOR UPDATE`,
       [now, ids, intentless],
     )) as StateRow[];
     return this.withStockLines(rows, manager);
