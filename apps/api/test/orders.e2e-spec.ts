@@ -570,6 +570,35 @@ describe('orders', () => {
     expect(await stockOf(t, v.id)).toEqual({ onHand: 7, reserved: 1 });
   });
 
+  test('a due order held by a stuck transaction is left to the next run, the others expire', async () => {
+    const user = await aCustomer(t);
+    const v = await aVariant(t, { stock: 5 });
+    const stuck = (await anOrder(user, v, 2)).order;
+    const free = (await anOrder(user, v, 1)).order;
+    await db.query(
+      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = ANY($1)`,
+      [[stuck.id, free.id]],
+    );
+    const holder = db.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [stuck.id]);
+      // Ends while the holder still holds its order.
+      expect(await t.get(OrderExpiryService).expireDue(new Date())).toBeGreaterThanOrEqual(1);
+      expect((await getOrder(user, free.id)).body.status).toBe('cancelled');
+      expect((await getOrder(user, stuck.id)).body.status).toBe('pending_payment');
+      expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 2 });
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+    // The next run takes it.
+    await t.get(OrderExpiryService).expireDue(new Date());
+    expect((await getOrder(user, stuck.id)).body.status).toBe('cancelled');
+    expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+  });
+
   test('a due order another transaction holds is waited for, then expired in the same run', async () => {
     const user = await aCustomer(t);
     const v = await aVariant(t, { stock: 5 });

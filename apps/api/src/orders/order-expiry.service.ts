@@ -8,6 +8,9 @@ import { UnpaidOrderSweep } from './unpaid-order-sweep.js';
 /** Due orders asked about at the provider, then cancelled here, at a time. */
 const PAGE = 100;
 
+/** The cause an expired order's history records. */
+export const RESERVATION_EXPIRED = 'reservation_expired';
+
 /**
  * Cancels unpaid orders whose reservation ran out and hands their stock back
  * (`orders:expire`, and the every-minute job). Each page of due orders is
@@ -16,8 +19,8 @@ const PAGE = 100;
  * late is not undone. Safe to run on several workers at once and against
  * concurrent payments: rows are locked, after any transaction holding one,
  * and checked again, and an order whose payment lands first is no longer
- * pending. The webhook of an intent cancelled here leaves its order to this
- * sweep (OrderPaymentEventHandler), which records the cause. A process
+ * pending. The webhook of an intent cancelled here may end the order first,
+ * for the same cause (OrderPaymentEventHandler); it is counted here. A process
  * dying between the provider's cancel and the order's leaves the order due:
  * the next run asks again (the same key, the same answer) and cancels it.
  */
@@ -42,11 +45,20 @@ export class OrderExpiryService {
       after = page.at(-1);
       const { cancellable, outage } = await this.intents.cancel(page);
       if (cancellable.length > 0) {
-        total += await this.sweep.cancelAll(
-          'reservation_expired',
+        const swept = await this.sweep.cancelAll(
+          RESERVATION_EXPIRED,
           (_limit, m) => this.orders.lockDueForExpiry(cancellable, now, m),
           { cancelIntents: false },
         );
+        // The webhooks of the cancels just asked for may have expired some
+        // first (the sweep waits for them): those count as this run's too.
+        total +=
+          swept < cancellable.length
+            ? await this.orders.countEndedBy(
+                cancellable.map((o) => o.id),
+                RESERVATION_EXPIRED,
+              )
+            : swept;
       }
       if (outage || page.length < PAGE) break;
     }

@@ -206,11 +206,14 @@ export abstract class OrderRepository {
   abstract dueForExpiry(now: Date, limit: number, after?: DueOrder): Promise<DueOrder[]>;
   /** Whether the order's stock reservation has run out by `now`. */
   abstract reservationOver(orderId: string, now: Date, manager: EntityManager): Promise<boolean>;
+  /** How many of these orders are cancelled, their last change recording `cause`. */
+  abstract countEndedBy(ids: readonly string[], cause: string): Promise<number>;
   /**
    * Those of `orders` still pending and due once another transaction that
-   * holds one (a payment being applied) has ended, leaving out those read
-   * without an intent that have one now: the provider was not asked to
-   * cancel it.
+   * holds one (a payment being applied, a webhook) has ended, leaving out
+   * those read without an intent that have one now: the provider was not
+   * asked to cancel it. A holder that outlasts a few seconds is skipped:
+   * its order is left to the next run.
    */
   abstract lockDueForExpiry(
     orders: readonly Pick<DueOrder, 'id' | 'paymentIntentId'>[],

@@ -30,6 +30,7 @@ import { awaitsPayment, nothingBooked, type PaymentFollowUp } from './awaited-pa
 import { DisputeEvents } from './dispute-events.js';
 import { IntentCancellation } from './intent-cancellation.js';
 import { OrderRepository, type OrderSnapshot, type OrderState } from './order.repository.js';
+import { RESERVATION_EXPIRED } from './order-expiry.service.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { type ChargeObject, type ChargeReading, RefundEvents } from './refund-events.js';
 import { refundWhole } from './whole-refund.js';
@@ -387,17 +388,17 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
   private async canceled(order: OrderState, m: EntityManager): Promise<PaymentEventOutcome> {
     if (order.status === 'cancelled') return 'processed'; // we cancelled it ourselves
     if (order.status !== 'pending_payment') return 'ignored';
-    // Past its reservation the expiry sweep cancels the intent before the
-    // order (OrderExpiryService), and this is most likely that cancel's
-    // webhook: the order is the sweep's, which records why it ended and
-    // counts it. Cancelled by someone else, it is the sweep's all the same.
-    if (
+    // Past its reservation, this is most likely the webhook of the expiry
+    // sweep's own cancel (OrderExpiryService asks the provider before it
+    // cancels the order), and the order ends for that reason whoever ends it.
+    const expired =
       order.reviewReason === null &&
-      (await this.orders.reservationOver(order.id, this.clock.now(), m))
-    ) {
-      return 'processed';
-    }
-    await this.lifecycle.cancelPending(order, 'payment_intent.canceled', m);
+      (await this.orders.reservationOver(order.id, this.clock.now(), m));
+    await this.lifecycle.cancelPending(
+      order,
+      expired ? RESERVATION_EXPIRED : 'payment_intent.canceled',
+      m,
+    );
     return 'processed';
   }
 }

@@ -12,6 +12,7 @@ import {
   cursorAtColumn,
   newestFirstPage,
 } from '../../infrastructure/database/newest-first-cursor.js';
+import { pgErrorOf } from '../../infrastructure/database/pg-errors.js';
 import { prepared, runPrepared } from '../../infrastructure/database/prepared-statement.js';
 import {
   type CheckoutKeyOrder,
@@ -49,6 +50,15 @@ const ORDER_COLUMNS = `o.id, o.user_id, o.status, o.currency, o.subtotal, o.tota
   o.foreign_currency, o.foreign_paid, o.foreign_refunded, o.foreign_refund_requested,
   o.foreign_returned_outside, o.shipping_address, o.payment_intent_id, o.review_reason,
   o.review_decision, o.reservation_expires_at, o.created_at, ${cursorAtColumn('o')}`;
+
+/**
+ * How long the expiry sweep waits for a due order another transaction holds
+ * (lockDueForExpiry): a payment or webhook ends within it; past it, the
+ * holder is stuck and the order is left to the next run.
+ */
+const EXPIRY_LOCK_WAIT = '2s';
+/** PostgreSQL's SQLSTATE when lock_timeout ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /** What the write paths read; xmin (the transaction that last wrote the row) is its version. */
 const STATE_COLUMNS = `${ORDER_COLUMNS}, o.xmin::text AS version`;
@@ -227,6 +237,17 @@ export class TypeormOrderRepository extends OrderRepository {
     return row?.over === true;
   }
 
+  async countEndedBy(ids: readonly string[], cause: string): Promise<number> {
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM orders o
+        WHERE o.id = ANY($1::uuid[]) AND o.status = 'cancelled'
+          AND (SELECT h.cause FROM order_status_history h
+                WHERE h.order_id = o.id ORDER BY h.id DESC LIMIT 1) = $2`,
+      [[...ids], cause],
+    )) as { n: number }[];
+    return row?.n ?? 0;
+  }
+
   async lockDueForExpiry(
     orders: readonly Pick<DueOrder, 'id' | 'paymentIntentId'>[],
     now: Date,
@@ -236,23 +257,36 @@ export class TypeormOrderRepository extends OrderRepository {
     const intentless = orders.filter((o) => o.paymentIntentId === null).map((o) => o.id);
     // An order held by another transaction (a payment being applied, or the
     // webhook of the cancel this run just asked for) is waited for, and its
-    // row read again once that transaction ends: one paid meanwhile drops
-    // out. Skipped instead, a cancel's own webhook made this run miss
-    // orders whose intents it had cancelled. Locked in the order every
-    // locker of several orders uses (created_at, id), so that two never
-    // deadlock. An order read without an intent that has one now (a retried
-    // checkout attached it in between) is left to the next run, which asks
-    // the provider to cancel it.
-    const rows = (await manager.query(
+    // row read again once that transaction ends: one paid or cancelled
+    // meanwhile drops out. Skipped at once instead, a cancel's own webhook
+    // made this run miss orders whose intents it had cancelled. Locked in
+    // the order every locker of several orders uses (created_at, id), so
+    // that two never deadlock. A holder that outlasts EXPIRY_LOCK_WAIT (a
+    // stuck session) is skipped, rather than holding up every due order. An
+    // order read without an intent that has one now (a retried checkout
+    // attached it in between) is left to the next run, which asks the
+    // provider to cancel it.
+    const select = (skipLocked: boolean) =>
       `SELECT ${STATE_COLUMNS} FROM orders o
         WHERE o.id = ANY($2::uuid[])
           AND o.status = 'pending_payment' AND o.reservation_expires_at <= $1
           AND o.review_reason IS NULL
           AND NOT (o.id = ANY($3::uuid[]) AND o.payment_intent_id IS NOT NULL)
         ORDER BY o.created_at, o.id
-        FOR UPDATE`,
-      [now, ids, intentless],
-    )) as StateRow[];
+        FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`;
+    const params = [now, ids, intentless];
+    await manager.query('SAVEPOINT lock_due_for_expiry');
+    await manager.query(`SET LOCAL lock_timeout = '${EXPIRY_LOCK_WAIT}'`);
+    let rows: StateRow[];
+    try {
+      rows = (await manager.query(select(false), params)) as StateRow[];
+      await manager.query('SET LOCAL lock_timeout TO DEFAULT');
+    } catch (error) {
+      if (pgErrorOf(error).code !== LOCK_NOT_AVAILABLE) throw error;
+      // Also undoes the timeout.
+      await manager.query('ROLLBACK TO SAVEPOINT lock_due_for_expiry');
+      rows = (await manager.query(select(true), params)) as StateRow[];
+    }
     return this.withStockLines(rows, manager);
   }
 
