@@ -122,18 +122,9 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   const name = `minishop_t_${randomBytes(6).toString('hex')}`;
   const template = options.migrated ? await migratedTemplate() : undefined;
-  await withAdmin(async (c) => {
-    await c.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
-    // Deadlocks are what some tests provoke on purpose; PostgreSQL looks for
-    // one only after this wait (1 s by default), which those tests sat out.
-    // A superuser's setting: a role that may only create databases keeps
-    // the default (42501).
-    await c
-      .query(`ALTER DATABASE "${name}" SET deadlock_timeout = '100ms'`)
-      .catch((error: { code?: string }) => {
-        if (error.code !== '42501') throw error;
-      });
-  });
+  await withAdmin((c) =>
+    c.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`),
+  );
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
   return {
