@@ -52,6 +52,8 @@ export class OrderExpiryService {
         );
         // The webhooks of the cancels just asked for may have expired some
         // first (the sweep waits for them): those count as this run's too.
+        // So do those a sweep running beside this one expired; the figure
+        // is only reported, and the scheduled sweep is one job a minute.
         total +=
           swept < cancellable.length
             ? await this.orders.countEndedBy(
