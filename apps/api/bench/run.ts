@@ -269,6 +269,11 @@ interface Row {
   workerCpuUs?: number;
   /** CPU time of PostgreSQL's processes per request, µs. */
   postgresCpuUs?: number;
+  /**
+   * CPU time of the Stripe emulator per request, µs: Stripe's share, which
+   * the bench puts on the same cores and production does not.
+   */
+  stripeCpuUs?: number;
   /** Due jobs not yet completed when the load stopped, and how long they took to drain. */
   jobsQueued?: number;
   drainMs?: number;
@@ -604,7 +609,12 @@ async function main(): Promise<void> {
       // The warm-up's jobs are not this run's work either.
       if (onApi) await drainJobs();
       const cpuBefore = onApi
-        ? { api: treeCpuMicros(api.pid!), worker: workerCpu(), postgres: postgresCpu() }
+        ? {
+            api: treeCpuMicros(api.pid!),
+            worker: workerCpu(),
+            postgres: postgresCpu(),
+            stripe: cpuMicros(stripe.child.pid!),
+          }
         : undefined;
       const result = scenario.overallRate
         ? await paced(url, scenario, scenario.overallRate, requests)
@@ -618,6 +628,7 @@ async function main(): Promise<void> {
         row.jobsQueued = await jobsDue();
         row.drainMs = await drainJobs();
         if (worker) row.workerCpuUs = perRequest(workerCpu() - cpuBefore.worker);
+        row.stripeCpuUs = perRequest(cpuMicros(stripe.child.pid!) - cpuBefore.stripe);
         // After the drain too: the queries of the jobs these requests left are theirs.
         row.postgresCpuUs = perRequest(postgresCpuSince(cpuBefore.postgres));
       }
@@ -676,6 +687,7 @@ async function main(): Promise<void> {
     'API CPU µs/req',
     'PG CPU µs/req',
     ...(worker ? ['worker µs/req'] : []),
+    'Stripe emulator µs/req',
     'jobs queued',
   ];
   const table = [
@@ -694,6 +706,7 @@ async function main(): Promise<void> {
             r.apiCpuUs === undefined ? '' : String(r.apiCpuUs),
             r.postgresCpuUs === undefined ? '' : String(r.postgresCpuUs),
             ...(worker ? [r.workerCpuUs === undefined ? '' : String(r.workerCpuUs)] : []),
+            r.stripeCpuUs === undefined ? '' : String(r.stripeCpuUs),
             r.jobsQueued === undefined ? '' : String(r.jobsQueued),
           ],
     ),
