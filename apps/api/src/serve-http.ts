@@ -37,6 +37,11 @@ async function main(): Promise<void> {
       'JWT_SECRET is not set: using the built-in development secret. Never do this in production.',
     );
   }
+  if (config.trustProxyIsDefault && config.trustProxy === true) {
+    logger.warn(
+      "TRUST_PROXY is not set: X-Forwarded-For is believed from any client (the default outside production), so a client can choose the address its per-IP limits count. Set NODE_ENV=production, or TRUST_PROXY to your proxy's address.",
+    );
+  }
   logger.log(`API      ${base}/api/v1`);
   logger.log(`Docs     ${base}/docs  (OpenAPI: ${base}/docs/openapi.json)`);
   logger.log(

@@ -39,6 +39,9 @@ describe('process lifecycle (built app)', () => {
       });
       spawned.push(api);
       await waitReady(api);
+      // No TRUST_PROXY outside production: said at start, as anyone may
+      // then choose the address the per-IP limits count.
+      expect(api.output()).toMatch(/TRUST_PROXY is not set: X-Forwarded-For is believed/);
       // Past the second for which probes reuse waitReady's database check.
       await sleep(1200);
 

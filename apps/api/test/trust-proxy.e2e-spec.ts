@@ -72,7 +72,14 @@ describe('TRUST_PROXY', () => {
   });
 
   test('default: trusted outside production, not in production; bad values refused', () => {
-    expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).trustProxy).toBe(true);
+    expect(AppConfig.fromEnv({ NODE_ENV: 'test' })).toMatchObject({
+      trustProxy: true,
+      trustProxyIsDefault: true,
+    });
+    expect(AppConfig.fromEnv({ NODE_ENV: 'test', TRUST_PROXY: 'true' })).toMatchObject({
+      trustProxy: true,
+      trustProxyIsDefault: false,
+    });
     expect(
       AppConfig.fromEnv({
         NODE_ENV: 'production',

@@ -111,6 +111,8 @@ export class AppConfig {
    * a string = those proxy addresses/CIDRs.
    */
   readonly trustProxy: boolean | string;
+  /** TRUST_PROXY was not set: trustProxy is the default of this NODE_ENV. */
+  readonly trustProxyIsDefault: boolean;
   /** Requests per minute one client IP may make to the API; 0 = no limit. */
   readonly rateLimitPerMinute: number;
   /** Worker processes of `npm run start:prod`; undefined = one per CPU. */
@@ -249,6 +251,7 @@ export class AppConfig {
       ? this.workerShutdownGraceMs
       : Math.min(this.workerShutdownGraceMs, this.shutdownGraceMs);
     this.trustProxy = parseTrustProxy(env.TRUST_PROXY, production);
+    this.trustProxyIsDefault = env.TRUST_PROXY === undefined;
     this.rateLimitPerMinute = env.RATE_LIMIT_PER_MINUTE ?? 6_000;
     this.webConcurrency = env.WEB_CONCURRENCY;
     this.catalogCache =
