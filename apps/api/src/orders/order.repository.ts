@@ -74,6 +74,8 @@ export interface OrderState {
   /** Money received in another currency than the order's, kept apart in its own; null: none. */
   foreignPayment: ForeignPayment | null;
   paymentIntentId: string | null;
+  /** When its stock reservation runs out, if it is still unpaid then. */
+  reservationExpiresAt: Date;
   reviewReason: string | null;
   reviewDecision: PaymentReviewOutcome | null;
   lines: StockLine[];
@@ -204,8 +206,6 @@ export abstract class OrderRepository {
    * `after` (the last one of the page before).
    */
   abstract dueForExpiry(now: Date, limit: number, after?: DueOrder): Promise<DueOrder[]>;
-  /** Whether the order's stock reservation has run out by `now`. */
-  abstract reservationOver(orderId: string, now: Date, manager: EntityManager): Promise<boolean>;
   /** How many of these orders are cancelled, their last change recording `cause`. */
   abstract countEndedBy(ids: readonly string[], cause: string): Promise<number>;
   /**

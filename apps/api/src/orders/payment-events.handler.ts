@@ -391,9 +391,7 @@ export class OrderPaymentEventHandler extends PaymentEventHandler<Prepared> {
     // Past its reservation, this is most likely the webhook of the expiry
     // sweep's own cancel (OrderExpiryService asks the provider before it
     // cancels the order), and the order ends for that reason whoever ends it.
-    const expired =
-      order.reviewReason === null &&
-      (await this.orders.reservationOver(order.id, this.clock.now(), m));
+    const expired = order.reviewReason === null && order.reservationExpiresAt <= this.clock.now();
     await this.lifecycle.cancelPending(
       order,
       expired ? RESERVATION_EXPIRED : 'payment_intent.canceled',

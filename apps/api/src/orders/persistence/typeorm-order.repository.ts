@@ -79,6 +79,7 @@ function toSnapshot(r: StateRow): OrderSnapshot {
     returnedOutside: money(r.amount_returned_outside),
     foreignPayment: foreignPaymentOf(r),
     paymentIntentId: r.payment_intent_id,
+    reservationExpiresAt: r.reservation_expires_at,
     reviewReason: r.review_reason,
     reviewDecision: r.review_decision,
   };
@@ -227,14 +228,6 @@ export class TypeormOrderRepository extends OrderRepository {
       paymentIntentId: r.payment_intent_id,
       expiresAt: r.expires_at,
     }));
-  }
-
-  async reservationOver(orderId: string, now: Date, manager: EntityManager): Promise<boolean> {
-    const [row] = (await manager.query(
-      'SELECT reservation_expires_at <= $2 AS over FROM orders WHERE id = $1',
-      [orderId, now],
-    )) as { over: boolean }[];
-    return row?.over === true;
   }
 
   async countEndedBy(ids: readonly string[], cause: string): Promise<number> {
