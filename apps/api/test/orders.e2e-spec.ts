@@ -147,6 +147,23 @@ describe('orders', () => {
     return [first, second] as const;
   }
 
+  /** Runs `during` while another transaction holds the order's row, until it calls `release`. */
+  async function whileHeld(
+    orderId: string,
+    during: (release: () => Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    const holder = db.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [orderId]);
+      await during(() => holder.commitTransaction());
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  }
+
   const getOrder = (user: TestUser, id: string) =>
     t.http.get(`/api/v1/orders/${id}`).set(user.auth);
 
@@ -573,29 +590,17 @@ describe('orders', () => {
   test('a due order held by a stuck transaction is left to the next run, the others expire', async () => {
     const user = await aCustomer(t);
     const v = await aVariant(t, { stock: 5 });
-    const stuck = (await anOrder(user, v, 2)).order;
-    const free = (await anOrder(user, v, 1)).order;
-    await db.query(
-      `UPDATE orders SET reservation_expires_at = now() - interval '1 minute' WHERE id = ANY($1)`,
-      [[stuck.id, free.id]],
-    );
-    const holder = db.createQueryRunner();
-    await holder.connect();
-    try {
-      await holder.startTransaction();
-      await holder.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [stuck.id]);
+    const [stuck, free] = await twoDueOrders(user, v);
+    await whileHeld(stuck.order.id, async () => {
       // Ends while the holder still holds its order.
       expect(await t.get(OrderExpiryService).expireDue(new Date())).toBeGreaterThanOrEqual(1);
-      expect((await getOrder(user, free.id)).body.status).toBe('cancelled');
-      expect((await getOrder(user, stuck.id)).body.status).toBe('pending_payment');
-      expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 2 });
-    } finally {
-      if (holder.isTransactionActive) await holder.rollbackTransaction();
-      await holder.release();
-    }
+      expect((await getOrder(user, free.order.id)).body.status).toBe('cancelled');
+      expect((await getOrder(user, stuck.order.id)).body.status).toBe('pending_payment');
+      expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 1 });
+    });
     // The next run takes it.
     await t.get(OrderExpiryService).expireDue(new Date());
-    expect((await getOrder(user, stuck.id)).body.status).toBe('cancelled');
+    expect((await getOrder(user, stuck.order.id)).body.status).toBe('cancelled');
     expect(await stockOf(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
   });
 
@@ -610,30 +615,26 @@ describe('orders', () => {
     // Its intent's canceled webhook is held back: only the sweep and the
     // holder below touch the order.
     emulator.webhookUrl = 'http://127.0.0.1:9/unreachable';
-    const holder = db.createQueryRunner();
-    await holder.connect();
     try {
-      await holder.startTransaction();
-      await holder.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [order.id]);
-      const run = t.get(OrderExpiryService).expireDue(new Date());
-      // Awaited below; a failed wait must not leave its rejection unheard.
-      run.catch(() => undefined);
-      await waitFor(
-        async () =>
-          (
-            (await db.query(
-              `SELECT 1 FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock'
-                  AND query LIKE '%FOR UPDATE%' AND query LIKE '%reservation_expires_at <= $1%'`,
-            )) as unknown[]
-          ).length > 0 || undefined,
-        'the sweep to wait for the order',
-      );
-      await holder.commitTransaction();
-      expect(await run).toBeGreaterThanOrEqual(1);
+      await whileHeld(order.id, async (release) => {
+        const run = t.get(OrderExpiryService).expireDue(new Date());
+        // Awaited below; a failed wait must not leave its rejection unheard.
+        run.catch(() => undefined);
+        await waitFor(
+          async () =>
+            (
+              (await db.query(
+                `SELECT 1 FROM pg_stat_activity
+                  WHERE datname = current_database() AND wait_event_type = 'Lock'
+                    AND query LIKE '%FOR UPDATE%' AND query LIKE '%reservation_expires_at <= $1%'`,
+              )) as unknown[]
+            ).length > 0 || undefined,
+          'the sweep to wait for the order',
+        );
+        await release();
+        expect(await run).toBeGreaterThanOrEqual(1);
+      });
     } finally {
-      if (holder.isTransactionActive) await holder.rollbackTransaction();
-      await holder.release();
       emulator.webhookUrl = webhookUrl;
     }
     expect((await getOrder(user, order.id)).body).toMatchObject({
