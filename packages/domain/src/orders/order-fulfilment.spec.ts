@@ -1,26 +1,15 @@
 import { describe, expect, test } from '@jest/globals';
 
-import { Money } from '../money/money.js';
 import {
   IllegalTransitionError,
   NothingLeftToShipForError,
   PartlyRefundedOrderError,
 } from './order.errors.js';
 import { fulfilmentTransition } from './order-fulfilment.js';
-import type { RefundableOrder } from './order-refunds.js';
-import { ORDER_STATUSES, type OrderStatus } from './order-status.js';
+import { ORDER_STATUSES } from './order-status.js';
+import { aRefundableOrder } from './refundable-order.fixture.js';
 
-const eur = (amount: number) => Money.of(amount, 'EUR');
-const anOrder = (
-  status: OrderStatus,
-  figures: { paid?: number; refunded?: number; requested?: number; outside?: number } = {},
-): RefundableOrder => ({
-  status,
-  paid: eur(figures.paid ?? 3000),
-  refunded: eur(figures.refunded ?? 0),
-  requested: eur(figures.requested ?? 0),
-  ...(figures.outside === undefined ? {} : { returnedOutside: eur(figures.outside) }),
-});
+const anOrder = aRefundableOrder;
 
 describe('fulfilmentTransition', () => {
   test('a paid order nothing was asked back of ships', () => {

@@ -9,22 +9,14 @@ import {
 import {
   assertMoneyLeftToShipFor,
   decideRefund,
-  type RefundableOrder,
   refundedOrAsked,
   unrefundedRest,
 } from './order-refunds.js';
 import type { OrderStatus } from './order-status.js';
+import { aRefundableOrder } from './refundable-order.fixture.js';
 
 const eur = (amount: number) => Money.of(amount, 'EUR');
-const anOrder = (
-  status: OrderStatus,
-  figures: { paid?: number; refunded?: number; requested?: number } = {},
-): RefundableOrder => ({
-  status,
-  paid: eur(figures.paid ?? 3000),
-  refunded: eur(figures.refunded ?? 0),
-  requested: eur(figures.requested ?? 0),
-});
+const anOrder = aRefundableOrder;
 
 describe('refundedOrAsked', () => {
   test('what was asked while its refunds are in flight', () => {
