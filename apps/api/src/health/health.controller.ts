@@ -22,7 +22,7 @@ const PING_TIMEOUT_MS = 1500;
 // so a flood of it must not become a flood of database pings: probes within
 // this long of a check share its result, and concurrent ones its run. An
 // outage still shows within this long (plus the ping's own time).
-const CHECK_REUSE_MS = 1000;
+export const CHECK_REUSE_MS = 1000;
 
 @ApiTags('ops')
 @Controller('health')
