@@ -54,6 +54,14 @@ const MAX_ERROR_MESSAGE_LENGTH = 2000;
  */
 const LOOP_START_SPACING_MS = 25;
 /**
+ * How long a loop's start may also wait for the statements under way to
+ * come down to one: on a slow or busy database a first fetch outlasts the
+ * spacing, and loops started at a fixed pace overlapped again (fifteen
+ * connections for twenty loops on a machine at half speed). Bounded, as
+ * busy queues may keep statements under way: a start is delayed, never held.
+ */
+const LOOP_START_WAIT_MS = 250;
+/**
  * At least this long, once pg-boss has stopped, for its statements still
  * under way (a fetch) to end before the pool closes, even when its grace
  * was used up waiting for slow jobs.
@@ -212,10 +220,13 @@ export class PgBossRuntime implements OnApplicationBootstrap, BeforeApplicationS
     return this.loopsStarting;
   }
 
-  /** Starts the worker loops one after another (LOOP_START_SPACING_MS), until a stop begins. */
+  /** Starts the worker loops one after another (see LOOP_START_WAIT_MS), until a stop begins. */
   private async startLoops(loops: readonly RegisteredJob[]): Promise<void> {
     for (const [i, job] of loops.entries()) {
-      if (i > 0) await sleep(LOOP_START_SPACING_MS);
+      if (i > 0) {
+        await sleep(LOOP_START_SPACING_MS);
+        await this.inFlight.atMost(1, Date.now() + LOOP_START_WAIT_MS);
+      }
       if (!this.started) return;
       try {
         await this.startWorker(

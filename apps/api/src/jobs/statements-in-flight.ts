@@ -40,8 +40,13 @@ export class StatementsInFlight {
    * batch's end) starts its own statement within the same turn of the event
    * loop, so a look between two timers never falls in the gap.
    */
-  async settled(deadline: number): Promise<boolean> {
-    while (this.count > 0) {
+  settled(deadline: number): Promise<boolean> {
+    return this.atMost(0, deadline);
+  }
+
+  /** Resolves once `n` statements or fewer are under way (true), or at `deadline` (false). */
+  async atMost(n: number, deadline: number): Promise<boolean> {
+    while (this.count > n) {
       if (Date.now() >= deadline) return false;
       await sleep(CHECK_EVERY_MS);
     }
