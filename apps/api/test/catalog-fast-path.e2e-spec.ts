@@ -64,6 +64,7 @@ async function expectMaxAgeFalls(
   const maxAge = (res: { headers: Record<string, string> }) =>
     Number(/^public, max-age=(\d+)$/.exec(res.headers['cache-control'] ?? '')?.[1]);
   const [door, nest] = [`/products?q=${name}&sort=name`, `/products?sort=name&q=${name}`];
+  const began = Date.now();
   const loaded = await get(door).expect(200);
   expect(maxAge(loaded)).toBe(60);
   // A hit at the door, so that its reply is remembered before the page ages.
@@ -79,11 +80,29 @@ async function expectMaxAgeFalls(
     304,
   );
   expect(viaNest.text).toBe(loaded.text);
+  // Aged by the time since the page was stored, however long that took.
+  const oldest = 60 - Math.ceil((Date.now() - began) / 1000);
   for (const res of [viaDoor, viaNest, notModified]) {
     expect(maxAge(res)).toBeLessThanOrEqual(58);
-    expect(maxAge(res)).toBeGreaterThanOrEqual(55);
+    expect(maxAge(res)).toBeGreaterThanOrEqual(oldest);
   }
   expect(maxAge(await get('/categories').expect(200))).toBe(60);
+}
+
+/**
+ * The replies' headers are the same (see headersOf), a page's max-age to
+ * within a second: two replies a moment apart may fall either side of one.
+ */
+function expectSameHeaders(
+  a: { headers: Record<string, unknown> },
+  b: { headers: Record<string, unknown> },
+): void {
+  const { 'cache-control': ofA, ...restOfA } = headersOf(a);
+  const { 'cache-control': ofB, ...restOfB } = headersOf(b);
+  expect(restOfA).toEqual(restOfB);
+  const maxAge = (value: unknown) =>
+    Number(/^public, max-age=(\d+)$/.exec(String(value))?.[1] ?? Number.NaN);
+  expect(Math.abs(maxAge(ofA) - maxAge(ofB))).toBeLessThanOrEqual(1);
 }
 
 /** Counts requests that reached the catalog controller, i.e. went through Nest. */
@@ -162,13 +181,13 @@ describe('catalog cache hits served before the Nest pipeline', () => {
       const viaHook = await get(path).expect(200);
       expect(nestCalls()).toBe(before + 1);
       expect(viaHook.text).toBe(viaNest.text);
-      expect(headersOf(viaHook)).toEqual(headersOf(viaNest));
+      expectSameHeaders(viaHook, viaNest);
       // The security, CORS and request-id headers are really there on both.
       expect(viaHook.headers).toMatchObject({
         'x-request-id': 'fast-path-test',
         'access-control-allow-origin': 'https://shop.example',
         'x-content-type-options': 'nosniff',
-        'cache-control': 'public, max-age=60',
+        'cache-control': expect.stringMatching(/^public, max-age=(59|60)$/),
       });
       const etag = viaNest.headers.etag as string;
       const notModified = await get(path, { 'If-None-Match': etag }).expect(304);
@@ -297,8 +316,9 @@ describeWithRedis('catalog hits found only in Redis, answered before the Nest pi
         CATALOG_CACHE: 'redis',
         CATALOG_CACHE_TTL_SECONDS: '60',
         CORS_ORIGINS: 'https://shop.example',
-        // The door waits a quarter of it (500 ms) for Redis.
-        REQUEST_TIMEOUT_MS: '2000',
+        // The door waits a quarter of it (2 s) for Redis. Not shorter: the
+        // admin writes that set up a case must end within it on a slow machine.
+        REQUEST_TIMEOUT_MS: '8000',
       },
       override: catalog.override,
     });
@@ -358,12 +378,12 @@ describeWithRedis('catalog hits found only in Redis, answered before the Nest pi
       expect(nestCalls()).toBe(before + 1);
       expect(lookedUpInRedis()).toBe(true);
       expect(viaDoor.text).toBe(viaNest.text);
-      expect(headersOf(viaDoor)).toEqual(headersOf(viaNest));
+      expectSameHeaders(viaDoor, viaNest);
       expect(viaDoor.headers).toMatchObject({
         'x-request-id': 'redis-door-test',
         'access-control-allow-origin': 'https://shop.example',
         'x-content-type-options': 'nosniff',
-        'cache-control': 'public, max-age=60',
+        'cache-control': expect.stringMatching(/^public, max-age=(59|60)$/),
         vary: 'Origin, Accept-Encoding',
       });
       // One request, one charge, whichever way it was answered.
@@ -397,7 +417,7 @@ describeWithRedis('catalog hits found only in Redis, answered before the Nest pi
       expect(viaDoor.status).toBe(200);
       expect(viaDoor.headers['content-encoding']).toBe(coding);
       expect(viaDoor.body.equals(viaNest.body)).toBe(true);
-      expect(headersOf(viaDoor)).toEqual(headersOf(viaNest));
+      expectSameHeaders(viaDoor, viaNest);
     }
   });
 
@@ -481,7 +501,7 @@ describeWithRedis('catalog hits found only in Redis, answered before the Nest pi
       expect(lookedUpInRedis()).toBe(true);
       expect(nestCalls()).toBe(before + 1);
       expect(res.text).toBe(hit.text);
-      expect(headersOf(res)).toEqual(headersOf(hit));
+      expectSameHeaders(res, hit);
     } finally {
       await redis.del(catalog.generationKey);
       if (generation !== null) await redis.set(catalog.generationKey, generation);

@@ -649,13 +649,13 @@ describe('closing the app while a request is in flight on a keep-alive connectio
     const settledWithin = (p: Promise<unknown>, ms: number) =>
       Promise.race([p.then(() => true), sleep(ms).then(() => false)]);
     // The server ends the connection once the reply is out...
-    expect(await settledWithin(held.received, 5_000)).toBe(true);
+    expect(await settledWithin(held.received, 30_000)).toBe(true);
     const reply = await held.received;
     expect(reply).toMatch(/^HTTP\/1.1 200 /);
     expect(reply).toContain('{"held":true}');
     // Told so, the client does not send its next request on it.
     expect(reply).toMatch(/\r\nconnection: close\r\n/i);
     // ...and the app's close, which was waiting for it, finishes.
-    expect(await settledWithin(closed, 5_000)).toBe(true);
+    expect(await settledWithin(closed, 30_000)).toBe(true);
   });
 });

@@ -600,30 +600,31 @@ describe('job worker', () => {
     // fetch the retry before the timer's failure of the batch lands on it.
     await start({ work: true, maintenanceIntervalSeconds: 60 });
     const done = await completed(late!, 'the late job to complete', 30_000);
-    // Completed by its third attempt, not by the first one's late success.
-    expect(done.retry_count).toBe(2);
+    // Completed by its third attempt, not by the first one's late success
+    // (or by a later one, should a slow machine let the third outlast the
+    // expiry too: every attempt from the third on succeeds at once).
+    expect(done.retry_count).toBeGreaterThanOrEqual(2);
     // Attempt 1 ends late as well, after the job was completed: nothing changes.
     await waitFor(
       async () => (probeCalls.plan.includes('late:1:done') ? true : undefined),
       'the second attempt to end',
     );
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await job(late!)).toMatchObject({ state: 'completed', retry_count: 2 });
-    expect(probeCalls.plan.filter((p) => p.startsWith('late:')).sort()).toEqual([
-      'late:0:done',
-      'late:1:done',
-      'late:2:done',
-    ]);
+    expect(await job(late!)).toMatchObject({ state: 'completed', retry_count: done.retry_count });
+    expect(probeCalls.plan.filter((p) => p.startsWith('late:')).sort()).toEqual(
+      Array.from({ length: done.retry_count + 1 }, (_, i) => `late:${i}:done`),
+    );
   }, 60_000);
 
   test('a stop after a batch was given up for its expiry does not count its handler as failed at the stop', async () => {
     const producer = await start({ work: false });
     await client.query(`DELETE FROM pgboss.job WHERE name = 'test.plan-now'`);
-    // Attempt 0 outlives the queue's 2 s expiry by far; its retry ends at once.
+    // Attempt 0 outlives the queue's 2 s expiry by far (long enough for a
+    // slow machine's retry to end first); its retry ends at once.
     const id = await producer.get(JobQueue).enqueue('test.plan-now', {
       key: 'outlived',
       attempts: [
-        { ms: 5_000, fail: false },
+        { ms: 8_000, fail: false },
         { ms: 0, fail: false },
       ],
     });
@@ -633,11 +634,14 @@ describe('job worker', () => {
     // The first attempt's handler still runs, unowned: the stop fails nothing.
     await contexts.pop()!.close();
     expect(worker.get(PgBossRuntime).jobsFailedAtShutdown).toBe(0);
-    expect(await job(id!)).toMatchObject({ state: 'completed', retry_count: 1 });
+    // Once, or more should a slow machine let a retry outlast the expiry too.
+    const ended = await job(id!);
+    expect(ended).toMatchObject({ state: 'completed' });
+    expect(ended!.retry_count).toBeGreaterThanOrEqual(1);
     await waitFor(
       async () => (probeCalls.plan.includes('outlived:0:done') ? true : undefined),
       'the outlived attempt to end',
     );
     quietAt = Date.now() + 1_500;
-  }, 30_000);
+  }, 60_000);
 });

@@ -247,7 +247,8 @@ describe('jobs', () => {
   });
 
   test("a dead letter runs with its queue's settings, so expiry or a shutdown fails it as declared too", async () => {
-    await queue.enqueue('test.dead', { n: 8, hangMs: 2_000 });
+    // Long enough for a slow machine's polling to see it running.
+    await queue.enqueue('test.dead', { n: 8, hangMs: 5_000 });
     // Read while its handler still runs: nothing has failed it yet.
     const running = await waitFor(async () => {
       const rows: Record<string, unknown>[] = await ds.query(

@@ -338,7 +338,7 @@ describe('operations', () => {
       });
 
       test('is answered with its outcome once the commit is in, not a 503', async () => {
-        const res = await t.http.post('/api/v1/ops-probe/slow-commit/c1/1.5');
+        const res = await t.http.post('/api/v1/ops-probe/slow-commit/c1/1.2');
         expect(res.status).toBe(201);
         expect(res.body).toEqual({ id: 'c1' });
         expect(await committed('c1')).toBe(true);
