@@ -34,16 +34,28 @@ describe('job worker', () => {
     return ctx;
   };
   const job = (id: string) => jobRow(client, id);
-  /** The job's row once it is completed. */
-  const completed = (id: string, what: string, timeoutMs?: number) =>
-    waitFor(
-      async () => {
-        const row = await job(id);
-        return row?.state === 'completed' ? row : undefined;
-      },
-      what,
-      timeoutMs,
-    );
+  /**
+   * The job's row once it is completed. Past the wait, the error says where
+   * the job was and which attempts ran, so that a timeout shows its cause.
+   */
+  const completed = async (id: string, what: string, timeoutMs?: number) => {
+    let last: Awaited<ReturnType<typeof job>>;
+    try {
+      return await waitFor(
+        async () => {
+          last = await job(id);
+          return last?.state === 'completed' ? last : undefined;
+        },
+        what,
+        timeoutMs,
+      );
+    } catch (error) {
+      throw new Error(
+        `${String(error)}; the job was ${JSON.stringify(last)}, attempts: ${probeCalls.plan.join(' ')}`,
+        { cause: error },
+      );
+    }
+  };
   const effects = async (table: 'job_effects' | 'kill_effects', column: string, value: string) =>
     Number(
       (
