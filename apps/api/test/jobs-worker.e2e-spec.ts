@@ -278,7 +278,9 @@ describe('job worker', () => {
     await createProbeTables({ query: (sql: string) => client.query(sql) } as never);
     // Jobs the cases above left waiting (a slow one's retry) would be running at the stop.
     await client.query(`DELETE FROM pgboss.job WHERE state < 'completed'`);
-    const worker = await start({ work: true, shutdownGraceMs: 3_000 });
+    // The grace bounds how long the stop waits for the fetch to give its
+    // batch back: room for a slow machine (the stop ends once it has).
+    const worker = await start({ work: true, shutdownGraceMs: 10_000 });
     await worker.get(PgBossRuntime).loopsStarted();
     const { rows: partitions } = await client.query<{ name: string }>(
       `SELECT format('pgboss.%I', partition_name) AS name FROM pgboss.queue WHERE name = 'test.record'`,
