@@ -39,10 +39,10 @@ export class PageLru {
     const value = this.probation.get(key);
     if (value === undefined) return undefined;
     // Its second read: it earns a place beside the hot pages, for what is
-    // left of its time to live.
+    // left of its time to live (Infinity for an entry stored without one).
     const ttl = this.probation.getRemainingTTL(key);
     this.probation.delete(key);
-    if (ttl > 0) this.protected.set(key, value, { ttl });
+    if (ttl > 0) this.protected.set(key, value, Number.isFinite(ttl) ? { ttl } : {});
     return value;
   }
 
