@@ -1,5 +1,7 @@
 import pg from 'pg';
 
+import { SESSION_SETTINGS } from '../infrastructure/database/session-settings.js';
+
 /**
  * The connection pool pg-boss runs on (through preparingDb). Its fetch and
  * complete filter a table partitioned by queue with a parameter, so for
@@ -23,6 +25,6 @@ export function jobsPool(url: string, max: number): pg.Pool {
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     application_name: 'minishop-jobs',
-    options: '-c plan_cache_mode=force_generic_plan',
+    options: `${SESSION_SETTINGS} -c plan_cache_mode=force_generic_plan`,
   });
 }

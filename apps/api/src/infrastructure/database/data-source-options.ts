@@ -6,6 +6,7 @@ import { CartOrmEntity } from '../../cart/persistence/cart.orm-entity.js';
 import { CartLineOrmEntity } from '../../cart/persistence/cart-line.orm-entity.js';
 import { PaymentEventOrmEntity } from '../../payments/persistence/payment-event.orm-entity.js';
 import { migrations } from './migrations/index.js';
+import { SESSION_SETTINGS } from './session-settings.js';
 
 /** Every entity of every feature; features append theirs here. */
 export const entities: DataSourceOptions['entities'] = [
@@ -40,6 +41,7 @@ export function dataSourceOptions(url: string, poolSize: number): DataSourceOpti
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       application_name: 'minishop',
+      options: SESSION_SETTINGS,
     },
   };
 }
