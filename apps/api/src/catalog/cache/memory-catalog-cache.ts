@@ -1,5 +1,5 @@
 import { type CacheEntry, type CacheLookup, CatalogCache } from './catalog-cache.js';
-import { pageLru } from './page-lru.js';
+import { PageLru } from './page-lru.js';
 
 /**
  * In-process adapter for a single instance (no REDIS_URL). Bounded by entry
@@ -8,7 +8,7 @@ import { pageLru } from './page-lru.js';
  */
 export class MemoryCatalogCache extends CatalogCache {
   private generation = 0;
-  private readonly entries = pageLru();
+  private readonly entries = new PageLru();
 
   get(key: string): Promise<CacheLookup> {
     const generation = String(this.generation);

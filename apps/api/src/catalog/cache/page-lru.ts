@@ -60,7 +60,3 @@ export class PageLru {
     this.protected.clear();
   }
 }
-
-export function pageLru(): PageLru {
-  return new PageLru();
-}

@@ -8,7 +8,7 @@ import {
   isPage,
   UNCACHED_GENERATION,
 } from './catalog-cache.js';
-import { pageLru } from './page-lru.js';
+import { PageLru } from './page-lru.js';
 import { decodeEntry, encodeEntry, pageHeader, storedPageHeader } from './stored-entry.js';
 
 // Entries are keyed by the layout they are stored in (stored-entry.ts): an
@@ -86,7 +86,7 @@ export class RedisCatalogCache extends CatalogCache {
   private readonly logger = new Logger('CatalogCache');
   private readonly generationKey: string;
   private readonly channel: string;
-  private readonly near = pageLru();
+  private readonly near = new PageLru();
   /**
    * Pages read from Redis, by header line (expiry and ETag), so that a page
    * read again is the same object: its encodings (br, gzip) and front-door
@@ -96,7 +96,7 @@ export class RedisCatalogCache extends CatalogCache {
    * a stale one; like near copies, a page is not kept longer than the Redis
    * entry it was read from.
    */
-  private readonly pages = pageLru();
+  private readonly pages = new PageLru();
   /** The generation the near cache holds; undefined while it is off. */
   private nearGeneration: number | undefined;
   /** Whether the invalidation channel is subscribed (every message since then is seen). */
